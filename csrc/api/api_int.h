@@ -1,0 +1,164 @@
+/*
+ * api_int.h -- private declarations of the API layer (instances, sessions,
+ * system parameters, errors, events).
+ *
+ * Owns: the process table (instance mode, instance slots, process-wide
+ * parameter values, event sink) -- the only global mutable engine state --
+ * and the handle encoding of JET_INSTANCE and JET_SESID.
+ * Must not be included by lower layers (os, cache, log, btree, isam).
+ *
+ * Locking: one mutex, proc.lock, guards everything in struct proc_table and
+ * every struct instance field marked [P].  It is never held while calling out
+ * of the engine (event sink, status callbacks) or while doing file I/O.
+ */
+#ifndef ESEPY_API_INT_H
+#define ESEPY_API_INT_H
+
+#include <pthread.h>
+#include <stdint.h>
+
+#include "esent.h"
+#include "esepy_ext.h"
+#include "os.h"
+
+#define ESEPY_EXPORT __attribute__((visibility("default")))
+
+/* ---- parameters (params.c) ---------------------------------------------- */
+
+typedef struct param_def {
+    uint32_t    id;
+    const char *name;
+    const char *pyname;
+    uint8_t     type;       /* ESEPY_PARAMTYPE_* */
+    uint16_t    flags;      /* ESEPY_PARAMFLAG_* */
+    JET_API_PTR def, min, max;
+    const char *sdef;
+    uint32_t    cchMax;
+} param_def;
+
+/* One parameter's value.  Strings are owned (os_strdup) by the holder. */
+typedef struct param_value {
+    JET_API_PTR num;
+    char       *str;
+} param_value;
+
+extern const param_def g_param_defs[];
+extern const uint32_t  g_cparam_defs;
+
+/* Index into g_param_defs of `id`, or -1. */
+int  param_index(uint32_t id);
+/* Fill `vals` (g_cparam_defs entries) with defaults; JET_errOutOfMemory. */
+JET_ERR param_init_defaults(param_value *vals);
+/* Deep-copy `src` into `dst` (both g_cparam_defs long). */
+JET_ERR param_copy(param_value *dst, const param_value *src);
+void param_free(param_value *vals);
+/* Validate and store one value into vals[index]; does not check scope/state. */
+JET_ERR param_store(param_value *vals, int index, JET_API_PTR l, const char *sz);
+/* 1 if storing (l, sz) would leave vals[index] unchanged. */
+int param_same(const param_value *vals, int index, JET_API_PTR l, const char *sz);
+
+/* ---- errors (errors.c) ---------------------------------------------------- */
+
+/* Table row for `err`, or NULL. */
+typedef struct err_row {
+    JET_ERR     err;
+    const char *name;
+    JET_ERRCAT  cat;
+    int         canonical;
+    const char *message;
+} err_row;
+const err_row *err_lookup(JET_ERR err);
+
+/* ---- events (event.c) ------------------------------------------------------ */
+void event_emit(uint32_t eventid, int32_t level, JET_ERR err, JET_INSTANCE inst,
+                const char *instname, const char *operation, const char *message,
+                uint32_t cfields, const ESEPY_EVENTFIELD *fields);
+
+/* ---- instances and sessions (instance.c, session.c) ----------------------- */
+
+typedef enum { MODE_NOSET = 0, MODE_ONEINST = 1, MODE_MULTIINST = 2 } run_mode;
+
+/*
+ * Instance states and the functions behind each transition:
+ *
+ *    (none) --JetCreateInstance / implicit JetInit--> CREATED
+ *    CREATED --JetInit--> INITIALIZING --success--> RUNNING
+ *                              |--failure--> CREATED (freed if JetInit created it)
+ *    RUNNING --JetTerm--> TERMINATING --> (freed)
+ *    CREATED --JetTerm--> (freed)
+ */
+typedef enum { INST_CREATED, INST_INITIALIZING, INST_RUNNING, INST_TERMINATING } inst_state;
+
+typedef struct session {
+    uint32_t gen;     /* [P] bumped when the slot is reused; part of the handle */
+    int      active;  /* [P] slot holds a live session */
+    int      busy;    /* [P] a thread is inside a call on this session */
+} session;
+
+typedef struct instance {
+    uint32_t     slot;          /* index in proc.insts */
+    uint32_t     gen;           /* handle generation */
+    inst_state   state;         /* [P] */
+    int          implicit;      /* [P] created by JetInit itself (freed if init fails) */
+    char        *name;          /* NULL = unnamed */
+    char        *display_name;
+    param_value  params[128];   /* [P] instance parameter values (g_cparam_defs used) */
+    uint32_t     refs;          /* [P] calls in flight that hold this instance */
+    /* Set during JetInit, constant while RUNNING: */
+    char        *abs_system;    /* normalised SystemPath folder */
+    char        *abs_log;       /* normalised LogFilePath folder */
+    char        *abs_temp;      /* normalised temporary database path */
+    os_lock     *lock_system;
+    os_lock     *lock_log;      /* NULL when the log folder is the system folder */
+    session     *sessions;      /* [P] max_sessions slots */
+    uint32_t     max_sessions;
+    uint32_t     csessions;     /* [P] active sessions */
+} instance;
+
+#define PROC_MAX_INSTANCES 1024
+
+struct proc_table {
+    pthread_mutex_t lock;
+    pthread_cond_t  cond;          /* signalled whenever an instance's refs drop */
+    int             initialized;   /* defaults below are valid */
+    run_mode        mode;
+    instance       *insts[PROC_MAX_INSTANCES];
+    uint32_t        gens[PROC_MAX_INSTANCES];
+    uint32_t        cinsts;
+    param_value     defaults[128]; /* process-wide values and per-instance defaults */
+    uint32_t        sess_next_gen; /* last session generation handed out (session.c) */
+    ESEPY_PFNEVENT  event_pfn;
+    void           *event_ctx;
+};
+
+extern struct proc_table proc;
+
+/* Take proc.lock, initialising the process defaults on first use.
+ * JET_errOutOfMemory if the defaults cannot be allocated (lock not held). */
+JET_ERR proc_lock(void);
+void    proc_unlock(void);
+
+/* Handle encoding (see instance.c for the layout). */
+JET_INSTANCE inst_handle(const instance *pinst);
+/* Resolve a handle under proc.lock.  `allow_global`: in one-instance mode 0 and
+ * JET_instanceNil name the global instance.  NULL if not found. */
+instance *inst_find_locked(JET_INSTANCE h, int allow_global);
+/* The one instance of one-instance mode, or NULL. */
+instance *inst_global_locked(void);
+/* Free an instance's memory (slot already cleared). */
+void inst_free(instance *pinst);
+
+/* Session entry / exit for every session-based API call.
+ *   sess_enter: resolve `sesid`, check its instance is RUNNING, mark the session
+ *     busy and take a reference on the instance.  JET_errInvalidSesid,
+ *     JET_errSessionSharingViolation, JET_errTermInProgress.
+ *   sess_leave: undo sess_enter. */
+JET_ERR sess_enter(JET_SESID sesid, instance **ppinst, session **ppsess);
+void    sess_leave(instance *pinst, session *psess);
+/* End every session of an instance being terminated (under proc.lock). */
+void    sess_end_all_locked(instance *pinst);
+
+/* Small helpers */
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+#endif /* ESEPY_API_INT_H */

@@ -1,0 +1,895 @@
+/*
+ * instance.c -- the process table and the instance API: instance modes,
+ * JetCreateInstance(2), JetInit(2,3), JetTerm(2), JetEnableMultiInstance,
+ * JetSet/GetSystemParameter, JetGetInstanceInfo, JetFreeBuffer.
+ *
+ * Owns: `proc`, the only global mutable engine state, and every instance's
+ * life cycle (see the state diagram in api_int.h).  Handles are encoded
+ * integers validated on every call; a forged or stale handle is an error,
+ * never a dereference.
+ * Must not touch: file contents (lower layers do that) or sessions' internals
+ * (session.c).
+ *
+ * Invariants (all under proc.lock):
+ *   1. proc.cinsts == number of non-NULL proc.insts[] entries.
+ *   2. proc.mode == MODE_NOSET implies proc.cinsts == 0.  The mode returns to
+ *      MODE_NOSET when the last instance is freed.
+ *   3. In MODE_ONEINST at most one instance exists (the global instance).
+ *   4. No two instances in state INITIALIZING or RUNNING share a system or log
+ *      folder (in either role), nor a temporary database path.
+ *   5. An instance is freed only when refs == 0 and no session is active.
+ */
+#include "api_int.h"
+
+#include <stdio.h>
+#include <string.h>
+
+_Static_assert(sizeof(JET_API_PTR) == 8, "esepy's handle encoding needs 64-bit pointers");
+_Static_assert(sizeof(JET_LGPOS) == 8, "JET_LGPOS layout");
+_Static_assert(sizeof(JET_LOGTIME) == 8, "JET_LOGTIME layout");
+_Static_assert(sizeof(JET_SIGNATURE) == 28, "JET_SIGNATURE layout");
+_Static_assert(sizeof(JET_BKINFO) == 24, "JET_BKINFO layout");
+_Static_assert(sizeof(JET_DBINFOMISC) == 216, "JET_DBINFOMISC layout");
+_Static_assert(offsetof(JET_DBINFOMISC, cbPageSize) == 212, "JET_DBINFOMISC layout");
+_Static_assert(sizeof(JET_SNPROG) == 12, "JET_SNPROG layout");
+_Static_assert(sizeof(JET_RSTMAP) == 16, "JET_RSTMAP layout");
+_Static_assert(sizeof(JET_RSTINFO) == 48, "JET_RSTINFO layout");
+_Static_assert(sizeof(JET_INSTANCE_INFO) == 48, "JET_INSTANCE_INFO layout");
+_Static_assert(sizeof(JET_LOGINFO) == 16, "JET_LOGINFO layout");
+
+struct proc_table proc = {
+    .lock = PTHREAD_MUTEX_INITIALIZER,
+    .cond = PTHREAD_COND_INITIALIZER,
+};
+
+/* ------------------------------------------------------------------------ */
+/* Process table                                                             */
+/* ------------------------------------------------------------------------ */
+
+JET_ERR proc_lock(void)
+{
+    pthread_mutex_lock(&proc.lock);
+    if (!proc.initialized) {
+        JET_ERR err = param_init_defaults(proc.defaults);
+        if (err < 0) {
+            pthread_mutex_unlock(&proc.lock);
+            return err;
+        }
+        proc.initialized = 1;
+    }
+    return JET_errSuccess;
+}
+
+void proc_unlock(void)
+{
+    pthread_mutex_unlock(&proc.lock);
+}
+
+static JET_API_PTR proc_param(uint32_t id)
+{
+    return proc.defaults[param_index(id)].num;
+}
+
+static JET_API_PTR inst_param(const instance *pinst, uint32_t id)
+{
+    return pinst->params[param_index(id)].num;
+}
+
+static const char *inst_param_str(const instance *pinst, uint32_t id)
+{
+    return pinst->params[param_index(id)].str;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Handles                                                                   */
+/*                                                                           */
+/*   bits 63..56  0xE1 (instance tag)                                        */
+/*   bits 47..16  generation of the slot (never 0)                           */
+/*   bits 15..0   slot + 1                                                   */
+/* ------------------------------------------------------------------------ */
+#define INST_TAG 0xE1ULL
+
+JET_INSTANCE inst_handle(const instance *pinst)
+{
+    return (JET_INSTANCE)((INST_TAG << 56) | ((uint64_t)pinst->gen << 16) | (pinst->slot + 1));
+}
+
+instance *inst_global_locked(void)
+{
+    if (proc.mode != MODE_ONEINST)
+        return NULL;
+    for (uint32_t i = 0; i < PROC_MAX_INSTANCES; i++)
+        if (proc.insts[i])
+            return proc.insts[i];
+    return NULL;
+}
+
+instance *inst_find_locked(JET_INSTANCE h, int allow_global)
+{
+    if (h == 0 || h == JET_instanceNil)
+        return allow_global ? inst_global_locked() : NULL;
+    uint64_t v = (uint64_t)h;
+    if ((v >> 56) != INST_TAG || (v & 0x00FF000000000000ULL) != 0)
+        return NULL;
+    uint32_t slot = (uint32_t)(v & 0xFFFF);
+    uint32_t gen = (uint32_t)((v >> 16) & 0xFFFFFFFFu);
+    if (slot == 0 || slot > PROC_MAX_INSTANCES)
+        return NULL;
+    instance *pinst = proc.insts[slot - 1];
+    if (pinst == NULL || pinst->gen != gen)
+        return NULL;
+    return pinst;
+}
+
+void inst_free(instance *pinst)
+{
+    if (pinst == NULL)
+        return;
+    param_free(pinst->params);
+    os_free(pinst->name);
+    os_free(pinst->display_name);
+    os_free(pinst->abs_system);
+    os_free(pinst->abs_log);
+    os_free(pinst->abs_temp);
+    os_free(pinst->sessions);
+    os_free(pinst);
+}
+
+/* Remove `pinst` from the table (under proc.lock) and reset the mode when it
+ * was the last instance (invariant 2). */
+static void inst_remove_locked(instance *pinst)
+{
+    proc.insts[pinst->slot] = NULL;
+    proc.cinsts--;
+    if (proc.cinsts == 0)
+        proc.mode = MODE_NOSET;
+}
+
+static int same_name(const char *a, const char *b)
+{
+    if (a == NULL || b == NULL)
+        return a == b;
+    return strcmp(a, b) == 0;
+}
+
+/* Allocate a CREATED instance in a free slot.  Mode checks are the caller's. */
+static JET_ERR inst_create_locked(const char *name, const char *display, int implicit,
+                                  instance **ppinst)
+{
+    if (name && name[0] == '\0')
+        name = NULL;
+    if ((name && strlen(name) > JET_cbFullNameMost) || (display && strlen(display) > JET_cbFullNameMost))
+        return JET_errInvalidParameter;
+    if (proc.cinsts >= proc_param(JET_paramMaxInstances))
+        return JET_errTooManyInstances;
+    uint32_t slot = PROC_MAX_INSTANCES;
+    for (uint32_t i = 0; i < PROC_MAX_INSTANCES; i++) {
+        instance *other = proc.insts[i];
+        if (other == NULL) {
+            if (slot == PROC_MAX_INSTANCES)
+                slot = i;
+        } else if (same_name(other->name, name)) {
+            return JET_errInstanceNameInUse;
+        }
+    }
+    if (slot == PROC_MAX_INSTANCES)
+        return JET_errTooManyInstances;
+
+    instance *pinst = os_calloc(1, sizeof(*pinst));
+    if (pinst == NULL)
+        return JET_errOutOfMemory;
+    JET_ERR err = param_copy(pinst->params, proc.defaults);
+    if (err < 0) {
+        os_free(pinst);
+        return err;
+    }
+    if ((name && (pinst->name = os_strdup(name)) == NULL) ||
+        (display && (pinst->display_name = os_strdup(display)) == NULL)) {
+        inst_free(pinst);
+        return JET_errOutOfMemory;
+    }
+    if (++proc.gens[slot] == 0)
+        proc.gens[slot] = 1;
+    pinst->slot = slot;
+    pinst->gen = proc.gens[slot];
+    pinst->state = INST_CREATED;
+    pinst->implicit = implicit;
+    proc.insts[slot] = pinst;
+    proc.cinsts++;
+    *ppinst = pinst;
+    return JET_errSuccess;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Events                                                                    */
+/* ------------------------------------------------------------------------ */
+
+/* Emit an event about `pinst`, honouring its EventLoggingLevel (0 = silent) and
+ * NoInformationEvent.  Call without proc.lock; pinst must still be alive. */
+static void inst_event(const instance *pinst, uint32_t id, int32_t level, JET_ERR err,
+                       const char *op, const char *msg, uint32_t cfields,
+                       const ESEPY_EVENTFIELD *fields)
+{
+    if (inst_param(pinst, JET_paramEventLoggingLevel) == 0)
+        return;
+    if (level <= ESEPY_LEVEL_INFO && inst_param(pinst, JET_paramNoInformationEvent))
+        return;
+    event_emit(id, level, err, inst_handle(pinst), pinst->name, op, msg, cfields, fields);
+}
+
+static void err_event_message(char *buf, size_t cb, const char *what, JET_ERR err)
+{
+    const err_row *r = err_lookup(err);
+    snprintf(buf, cb, "%s failed with %s (%d): %s", what, r ? r->name : "JET_err?", (int)err,
+             r ? r->message : "unknown error");
+}
+
+/* ------------------------------------------------------------------------ */
+/* JetCreateInstance                                                         */
+/* ------------------------------------------------------------------------ */
+
+ESEPY_EXPORT JET_ERR JetCreateInstance2(JET_INSTANCE *pinstance, const char *szInstanceName,
+                                        const char *szDisplayName, JET_GRBIT grbit)
+{
+    if (pinstance == NULL)
+        return JET_errInvalidParameter;
+    if (grbit != 0)
+        return JET_errInvalidGrbit;
+    JET_ERR err = proc_lock();
+    if (err < 0)
+        return err;
+    if (proc.mode == MODE_ONEINST) {
+        proc_unlock();
+        return JET_errRunningInOneInstanceMode;
+    }
+    run_mode old = proc.mode;
+    proc.mode = MODE_MULTIINST;
+    instance *pinst = NULL;
+    err = inst_create_locked(szInstanceName, szDisplayName, 0, &pinst);
+    if (err < 0)
+        proc.mode = old;
+    else
+        *pinstance = inst_handle(pinst);
+    proc_unlock();
+    return err;
+}
+
+ESEPY_EXPORT JET_ERR JetCreateInstance(JET_INSTANCE *pinstance, const char *szInstanceName)
+{
+    return JetCreateInstance2(pinstance, szInstanceName, NULL, 0);
+}
+
+/* ------------------------------------------------------------------------ */
+/* JetInit                                                                   */
+/* ------------------------------------------------------------------------ */
+
+#define INIT_GRBITS_KNOWN                                                                          \
+    (JET_bitReplayReplicatedLogFiles | JET_bitReplayIgnoreMissingDB | JET_bitRecoveryWithoutUndo | \
+     JET_bitTruncateLogsAfterRecovery | JET_bitReplayMissingMapEntryDB | JET_bitLogStreamMustExist | \
+     JET_bitReplayIgnoreLostLogs | JET_bitKeepDbAttachedAtEndOfRecovery)
+
+/* Paths an instance will use, resolved before it is allowed to run. */
+typedef struct init_paths {
+    char system[OS_PATH_MAX];
+    char log[OS_PATH_MAX];
+    char temp[OS_PATH_MAX];
+} init_paths;
+
+/* Resolve a folder parameter: absolute, existing (created when allowed). */
+static JET_ERR resolve_folder(const char *value, int create, char *out)
+{
+    JET_ERR err = os_path_absolute(value, out, OS_PATH_MAX);
+    if (err < 0)
+        return JET_errInvalidPath;
+    if (os_is_dir(out))
+        return JET_errSuccess;
+    if (!create)
+        return JET_errInvalidPath;
+    err = os_mkdir_p(out);
+    return err < 0 ? err : JET_errSuccess;
+}
+
+/* Work out and check the instance's folders.  `params` is a private snapshot. */
+static JET_ERR resolve_paths(const param_value *params, init_paths *paths)
+{
+    int create = params[param_index(JET_paramCreatePathIfNotExist)].num != 0;
+    JET_ERR err = resolve_folder(params[param_index(JET_paramSystemPath)].str, create, paths->system);
+    if (err < 0)
+        return err;
+    err = resolve_folder(params[param_index(JET_paramLogFilePath)].str, create, paths->log);
+    if (err < 0)
+        return err;
+
+    /* TempPath names the temporary database file, or a folder when it ends
+     * with '/' (the file is then tmp.edb inside it). */
+    const char *temp = params[param_index(JET_paramTempPath)].str;
+    size_t len = strlen(temp);
+    char dir[OS_PATH_MAX];
+    if (temp[len - 1] == '/') {
+        err = resolve_folder(temp, create, dir);
+        if (err < 0)
+            return err;
+        if (strlen(dir) + sizeof("/tmp.edb") > OS_PATH_MAX)
+            return JET_errInvalidPath;
+        snprintf(paths->temp, OS_PATH_MAX, "%s%stmp.edb", dir, strcmp(dir, "/") ? "/" : "");
+        return JET_errSuccess;
+    }
+    if (os_path_absolute(temp, paths->temp, OS_PATH_MAX) < 0)
+        return JET_errInvalidPath;
+    memcpy(dir, paths->temp, strlen(paths->temp) + 1);
+    char *slash = strrchr(dir, '/');
+    if (slash == dir)
+        slash[1] = '\0';
+    else
+        *slash = '\0';
+    if (os_is_dir(paths->temp))
+        return JET_errInvalidPath; /* a folder where a file is expected */
+    if (!os_is_dir(dir)) {
+        if (!create)
+            return JET_errInvalidPath;
+        err = os_mkdir_p(dir);
+        if (err < 0)
+            return err;
+    }
+    return JET_errSuccess;
+}
+
+/* Invariant 4: refuse folders another live instance of this process uses. */
+static JET_ERR check_paths_in_use_locked(const instance *self, const init_paths *paths)
+{
+    for (uint32_t i = 0; i < PROC_MAX_INSTANCES; i++) {
+        const instance *o = proc.insts[i];
+        if (o == NULL || o == self || o->abs_system == NULL)
+            continue;
+        if (!strcmp(o->abs_system, paths->system) || !strcmp(o->abs_log, paths->system))
+            return JET_errSystemPathInUse;
+        if (!strcmp(o->abs_log, paths->log) || !strcmp(o->abs_system, paths->log))
+            return JET_errLogFilePathInUse;
+        if (!strcmp(o->abs_temp, paths->temp))
+            return JET_errTempPathInUse;
+    }
+    return JET_errSuccess;
+}
+
+/* Keep other processes off this instance's folders (advisory locks). */
+static JET_ERR lock_paths(instance *pinst)
+{
+    JET_ERR err = os_lock_dir(pinst->abs_system, &pinst->lock_system);
+    if (err < 0)
+        return err == JET_errFileAccessDenied ? JET_errSystemPathInUse : err;
+    if (strcmp(pinst->abs_system, pinst->abs_log) != 0) {
+        err = os_lock_dir(pinst->abs_log, &pinst->lock_log);
+        if (err < 0) {
+            os_unlock(pinst->lock_system);
+            pinst->lock_system = NULL;
+            return err == JET_errFileAccessDenied ? JET_errLogFilePathInUse : err;
+        }
+    }
+    return JET_errSuccess;
+}
+
+static void unlock_paths(instance *pinst)
+{
+    os_unlock(pinst->lock_log);
+    os_unlock(pinst->lock_system);
+    pinst->lock_log = pinst->lock_system = NULL;
+}
+
+/* Pick (or create) the instance JetInit works on.  Under proc.lock. */
+static JET_ERR init_resolve_locked(JET_INSTANCE *pinstance, instance **ppinst)
+{
+    JET_INSTANCE h = pinstance ? *pinstance : 0;
+    int nil = pinstance == NULL || h == 0 || h == JET_instanceNil;
+    instance *pinst = NULL;
+
+    switch (proc.mode) {
+    case MODE_NOSET:
+        if (!nil)
+            return JET_errInvalidParameter;
+        proc.mode = MODE_ONEINST;
+        {
+            JET_ERR err = inst_create_locked(NULL, NULL, 1, &pinst);
+            if (err < 0) {
+                proc.mode = MODE_NOSET;
+                return err;
+            }
+        }
+        break;
+    case MODE_ONEINST:
+        /* One-instance mode: the handle argument is ignored; the global
+         * instance is used, or created. */
+        pinst = inst_global_locked();
+        if (pinst == NULL) {
+            JET_ERR err = inst_create_locked(NULL, NULL, 1, &pinst);
+            if (err < 0)
+                return err;
+        }
+        break;
+    case MODE_MULTIINST:
+        if (pinstance == NULL)
+            return JET_errRunningInMultiInstanceMode;
+        if (nil) {
+            JET_ERR err = inst_create_locked(NULL, NULL, 1, &pinst);
+            if (err < 0)
+                return err;
+        } else {
+            pinst = inst_find_locked(h, 0);
+            if (pinst == NULL)
+                return JET_errInvalidParameter;
+        }
+        break;
+    }
+    switch (pinst->state) {
+    case INST_CREATED:
+        break;
+    case INST_RUNNING:
+        return JET_errAlreadyInitialized;
+    case INST_INITIALIZING:
+        return JET_errInitInProgress;
+    case INST_TERMINATING:
+        return JET_errTermInProgress;
+    }
+    *ppinst = pinst;
+    return JET_errSuccess;
+}
+
+/* Validate JET_RSTINFO (recovery options are used by the recovery layer). */
+static JET_ERR check_rstinfo(const JET_RSTINFO *prst)
+{
+    if (prst == NULL)
+        return JET_errSuccess;
+    if (prst->cbStruct != sizeof(JET_RSTINFO) || prst->crstmap < 0 ||
+        (prst->crstmap > 0 && prst->rgrstmap == NULL))
+        return JET_errInvalidParameter;
+    for (int32_t i = 0; i < prst->crstmap; i++)
+        if (prst->rgrstmap[i].szNewDatabaseName == NULL)
+            return JET_errInvalidParameter;
+    return JET_errSuccess;
+}
+
+static JET_ERR init_impl(JET_INSTANCE *pinstance, JET_RSTINFO *prstInfo, JET_GRBIT grbit,
+                         const char *op)
+{
+    if (grbit & ~(JET_GRBIT)INIT_GRBITS_KNOWN)
+        return JET_errInvalidGrbit;
+    JET_ERR err = check_rstinfo(prstInfo);
+    if (err < 0)
+        return err;
+
+    err = proc_lock();
+    if (err < 0)
+        return err;
+    instance *pinst = NULL;
+    err = init_resolve_locked(pinstance, &pinst);
+    if (err < 0) {
+        proc_unlock();
+        return err;
+    }
+    pinst->state = INST_INITIALIZING;
+    pinst->refs++;
+    param_value snapshot[128];
+    err = param_copy(snapshot, pinst->params);
+    proc_unlock();
+
+    init_paths *paths = NULL;
+    if (err >= 0) {
+        inst_event(pinst, ESEPY_EVENT_INIT_BEGIN, ESEPY_LEVEL_INFO, 0, op, "instance initialization begins",
+                   0, NULL);
+        paths = os_malloc(sizeof(*paths));
+        err = paths ? resolve_paths(snapshot, paths) : JET_errOutOfMemory;
+        param_free(snapshot);
+    }
+    if (err >= 0) {
+        proc_lock(); /* cannot fail: defaults exist */
+        err = check_paths_in_use_locked(pinst, paths);
+        if (err >= 0) {
+            pinst->abs_system = os_strdup(paths->system);
+            pinst->abs_log = os_strdup(paths->log);
+            pinst->abs_temp = os_strdup(paths->temp);
+            if (!pinst->abs_system || !pinst->abs_log || !pinst->abs_temp)
+                err = JET_errOutOfMemory;
+        }
+        proc_unlock();
+    }
+    if (err >= 0)
+        err = lock_paths(pinst);
+    if (err >= 0) {
+        pinst->max_sessions = (uint32_t)inst_param(pinst, JET_paramMaxSessions);
+        pinst->sessions = os_calloc(pinst->max_sessions ? pinst->max_sessions : 1, sizeof(session));
+        if (pinst->sessions == NULL) {
+            unlock_paths(pinst);
+            err = JET_errOutOfMemory;
+        }
+    }
+    os_free(paths);
+
+    char msg[256];
+    proc_lock();
+    pinst->refs--;
+    int freed = 0;
+    if (err >= 0) {
+        pinst->state = INST_RUNNING;
+        if (pinstance)
+            *pinstance = inst_handle(pinst);
+    } else {
+        os_free(pinst->abs_system);
+        os_free(pinst->abs_log);
+        os_free(pinst->abs_temp);
+        os_free(pinst->sessions);
+        pinst->abs_system = pinst->abs_log = pinst->abs_temp = NULL;
+        pinst->sessions = NULL;
+        pinst->state = INST_CREATED;
+        if (pinst->implicit) {
+            inst_remove_locked(pinst);
+            freed = 1;
+        }
+    }
+    pthread_cond_broadcast(&proc.cond);
+    proc_unlock();
+
+    if (err >= 0) {
+        ESEPY_EVENTFIELD fields[] = {
+            { "system_path", pinst->abs_system },
+            { "log_path", pinst->abs_log },
+            { "temp_path", pinst->abs_temp },
+            { "base_name", inst_param_str(pinst, JET_paramBaseName) },
+        };
+        inst_event(pinst, ESEPY_EVENT_INIT_DONE, ESEPY_LEVEL_INFO, err, op, "instance started",
+                   ARRAY_SIZE(fields), fields);
+    } else {
+        err_event_message(msg, sizeof(msg), "instance initialization", err);
+        inst_event(pinst, ESEPY_EVENT_INIT_FAILED, ESEPY_LEVEL_ERROR, err, op, msg, 0, NULL);
+        if (freed)
+            inst_free(pinst);
+    }
+    return err;
+}
+
+ESEPY_EXPORT JET_ERR JetInit3(JET_INSTANCE *pinstance, JET_RSTINFO *prstInfo, JET_GRBIT grbit)
+{
+    return init_impl(pinstance, prstInfo, grbit, "JetInit3");
+}
+
+ESEPY_EXPORT JET_ERR JetInit2(JET_INSTANCE *pinstance, JET_GRBIT grbit)
+{
+    return init_impl(pinstance, NULL, grbit | JET_bitReplayMissingMapEntryDB, "JetInit2");
+}
+
+ESEPY_EXPORT JET_ERR JetInit(JET_INSTANCE *pinstance)
+{
+    return init_impl(pinstance, NULL, JET_bitReplayMissingMapEntryDB, "JetInit");
+}
+
+/* ------------------------------------------------------------------------ */
+/* JetTerm                                                                   */
+/* ------------------------------------------------------------------------ */
+
+#define TERM_GRBITS_KNOWN (JET_bitTermComplete | JET_bitTermAbrupt | JET_bitTermStopBackup | JET_bitTermDirty)
+
+ESEPY_EXPORT JET_ERR JetTerm2(JET_INSTANCE instance, JET_GRBIT grbit)
+{
+    if (grbit & ~(JET_GRBIT)TERM_GRBITS_KNOWN)
+        return JET_errInvalidGrbit;
+    JET_ERR err = proc_lock();
+    if (err < 0)
+        return err;
+    struct instance *pinst = inst_find_locked(instance, 1);
+    if (pinst == NULL) {
+        proc_unlock();
+        return JET_errInvalidParameter;
+    }
+    switch (pinst->state) {
+    case INST_CREATED:
+        inst_remove_locked(pinst);
+        proc_unlock();
+        inst_free(pinst);
+        return JET_errSuccess;
+    case INST_INITIALIZING:
+        proc_unlock();
+        return JET_errInitInProgress;
+    case INST_TERMINATING:
+        proc_unlock();
+        return JET_errTermInProgress;
+    case INST_RUNNING:
+        break;
+    }
+    /* RUNNING -> TERMINATING: new calls are refused from here on; wait for the
+     * calls in flight (invariant 5), then end the sessions they left. */
+    pinst->state = INST_TERMINATING;
+    while (pinst->refs > 0)
+        pthread_cond_wait(&proc.cond, &proc.lock);
+    sess_end_all_locked(pinst);
+    inst_remove_locked(pinst);
+    proc_unlock();
+
+    unlock_paths(pinst);
+    int dirty = (grbit & JET_bitTermDirty) != 0;
+    err = dirty ? JET_errDirtyShutdown : JET_errSuccess;
+    if (dirty)
+        inst_event(pinst, ESEPY_EVENT_TERM_DIRTY, ESEPY_LEVEL_WARNING, err, "JetTerm2",
+                   "instance stopped without a clean shutdown (JET_bitTermDirty)", 0, NULL);
+    else
+        inst_event(pinst, ESEPY_EVENT_TERM_DONE, ESEPY_LEVEL_INFO, err, "JetTerm2", "instance stopped",
+                   0, NULL);
+    inst_free(pinst);
+    return err;
+}
+
+ESEPY_EXPORT JET_ERR JetTerm(JET_INSTANCE instance)
+{
+    return JetTerm2(instance, JET_bitTermAbrupt);
+}
+
+/* ------------------------------------------------------------------------ */
+/* System parameters                                                         */
+/* ------------------------------------------------------------------------ */
+
+/* Where a parameter lives for a call naming `h` (under proc.lock).
+ * *ppinst is NULL when the process defaults are meant. */
+static JET_ERR param_target_locked(const param_def *d, JET_INSTANCE h, instance **ppinst)
+{
+    *ppinst = NULL;
+    if (d->flags & ESEPY_PARAMFLAG_GLOBAL)
+        return JET_errSuccess;
+    if (h == 0 || h == JET_instanceNil) {
+        *ppinst = inst_global_locked(); /* NULL unless one-instance mode */
+        return JET_errSuccess;
+    }
+    *ppinst = inst_find_locked(h, 0);
+    return *ppinst ? JET_errSuccess : JET_errInvalidParameter;
+}
+
+/* Store a value following the scope rules.  Under proc.lock. */
+static JET_ERR set_param_locked(JET_INSTANCE h, uint32_t paramid, JET_API_PTR l, const char *sz,
+                                param_value *defaults)
+{
+    int idx = param_index(paramid);
+    if (idx < 0)
+        return JET_errInvalidParameter;
+    const param_def *d = &g_param_defs[idx];
+    if (d->flags & ESEPY_PARAMFLAG_READONLY)
+        return JET_errInvalidParameter;
+    instance *pinst;
+    JET_ERR err = param_target_locked(d, h, &pinst);
+    if (err < 0)
+        return err;
+    param_value *vals = pinst ? pinst->params : defaults;
+    if (pinst == NULL && (d->flags & ESEPY_PARAMFLAG_FIXEDATMODE) && proc.mode != MODE_NOSET &&
+        !param_same(vals, idx, l, sz))
+        return JET_errAlreadyInitialized;
+    if (pinst && (d->flags & ESEPY_PARAMFLAG_FIXEDATINIT) && pinst->state != INST_CREATED &&
+        !param_same(vals, idx, l, sz))
+        return JET_errAlreadyInitialized;
+    return param_store(vals, idx, l, sz);
+}
+
+ESEPY_EXPORT JET_ERR JetSetSystemParameter(JET_INSTANCE *pinstance, JET_SESID sesid, uint32_t paramid,
+                                           JET_API_PTR lParam, const char *szParam)
+{
+    (void)sesid; /* session-scoped parameters are not distinguished yet */
+    JET_ERR err = proc_lock();
+    if (err < 0)
+        return err;
+    err = set_param_locked(pinstance ? *pinstance : 0, paramid, lParam, szParam, proc.defaults);
+    proc_unlock();
+    return err;
+}
+
+/* Largest key for the configured page size (JET_paramKeyMost). */
+static JET_API_PTR key_most_for_page(JET_API_PTR cbPage)
+{
+    if (cbPage <= 2048)
+        return JET_cbKeyMost2KBytePage;
+    if (cbPage <= 4096)
+        return JET_cbKeyMost4KBytePage;
+    return JET_cbKeyMost8KBytePage;
+}
+
+static JET_ERR error_to_string(JET_API_PTR *plParam, char *szParam, uint32_t cbMax)
+{
+    if (plParam == NULL || szParam == NULL)
+        return JET_errInvalidParameter;
+    JET_ERR code = (JET_ERR)(int32_t)(uint32_t)*plParam;
+    const err_row *r = err_lookup(code);
+    char buf[512];
+    if (r)
+        snprintf(buf, sizeof(buf), "%s, %s", r->name, r->message);
+    else
+        snprintf(buf, sizeof(buf), "JET_err%d, Unknown error code", (int)code);
+    size_t len = strlen(buf);
+    if (len + 1 > cbMax)
+        return JET_errBufferTooSmall;
+    memcpy(szParam, buf, len + 1);
+    return JET_errSuccess;
+}
+
+ESEPY_EXPORT JET_ERR JetGetSystemParameter(JET_INSTANCE instance, JET_SESID sesid, uint32_t paramid,
+                                           JET_API_PTR *plParam, char *szParam, uint32_t cbMax)
+{
+    (void)sesid;
+    if (paramid == JET_paramErrorToString)
+        return error_to_string(plParam, szParam, cbMax);
+    int idx = param_index(paramid);
+    if (idx < 0)
+        return JET_errInvalidParameter;
+    const param_def *d = &g_param_defs[idx];
+    int is_string = d->type == ESEPY_PARAMTYPE_STRING || d->type == ESEPY_PARAMTYPE_FOLDER ||
+                    d->type == ESEPY_PARAMTYPE_PATH;
+    if (is_string ? szParam == NULL : plParam == NULL)
+        return JET_errInvalidParameter;
+
+    JET_ERR err = proc_lock();
+    if (err < 0)
+        return err;
+    struct instance *pinst;
+    err = param_target_locked(d, instance, &pinst);
+    if (err < 0) {
+        proc_unlock();
+        return err;
+    }
+    const param_value *v = pinst ? &pinst->params[idx] : &proc.defaults[idx];
+    JET_API_PTR cbPage = proc_param(JET_paramDatabasePageSize);
+    if (d->flags & ESEPY_PARAMFLAG_READONLY) {
+        switch (paramid) {
+        case JET_paramKeyMost:        *plParam = key_most_for_page(cbPage); break;
+        case JET_paramLVChunkSizeMost: *plParam = cbPage - JET_cbColumnLVPageOverhead; break;
+        default:                      *plParam = d->def; break;
+        }
+    } else if (is_string) {
+        size_t len = strlen(v->str);
+        if (len + 1 > cbMax)
+            err = JET_errBufferTooSmall;
+        else
+            memcpy(szParam, v->str, len + 1);
+    } else {
+        *plParam = v->num;
+    }
+    proc_unlock();
+    return err;
+}
+
+/* ------------------------------------------------------------------------ */
+/* JetEnableMultiInstance                                                    */
+/* ------------------------------------------------------------------------ */
+
+ESEPY_EXPORT JET_ERR JetEnableMultiInstance(JET_SETSYSPARAM *psetsysparam, uint32_t csetsysparam,
+                                            uint32_t *pcsetsucceed)
+{
+    if (csetsysparam > 0 && psetsysparam == NULL)
+        return JET_errInvalidParameter;
+    if (pcsetsucceed)
+        *pcsetsucceed = 0;
+    JET_ERR err = proc_lock();
+    if (err < 0)
+        return err;
+    if (proc.mode == MODE_ONEINST) {
+        proc_unlock();
+        return JET_errRunningInOneInstanceMode;
+    }
+    if (proc.mode == MODE_MULTIINST) {
+        /* Already chosen: benign if nothing would change. */
+        err = JET_errSystemParamsAlreadySet;
+        for (uint32_t i = 0; i < csetsysparam; i++) {
+            int idx = param_index(psetsysparam[i].paramid);
+            if (idx < 0 || !param_same(proc.defaults, idx, psetsysparam[i].lParam, psetsysparam[i].sz))
+                err = JET_errSystemParameterConflict;
+            psetsysparam[i].err = err == JET_errSystemParameterConflict ? err : JET_errSuccess;
+        }
+        proc_unlock();
+        return err;
+    }
+    /* All or nothing: apply to a copy, commit only if every entry succeeded. */
+    param_value *copy = os_malloc(sizeof(param_value) * 128);
+    if (copy == NULL || param_copy(copy, proc.defaults) < 0) {
+        os_free(copy);
+        proc_unlock();
+        return JET_errOutOfMemory;
+    }
+    uint32_t ok = 0;
+    JET_ERR first = JET_errSuccess;
+    for (uint32_t i = 0; i < csetsysparam; i++) {
+        JET_SETSYSPARAM *e = &psetsysparam[i];
+        e->err = set_param_locked(0, e->paramid, e->lParam, e->sz, copy);
+        if (e->err >= 0)
+            ok++;
+        else if (first >= 0)
+            first = e->err;
+    }
+    if (first >= 0) {
+        param_free(proc.defaults);
+        memcpy(proc.defaults, copy, sizeof(param_value) * g_cparam_defs);
+        proc.mode = MODE_MULTIINST;
+        if (pcsetsucceed)
+            *pcsetsucceed = ok;
+    } else {
+        param_free(copy);
+    }
+    os_free(copy);
+    proc_unlock();
+    return first;
+}
+
+/* ------------------------------------------------------------------------ */
+/* JetGetInstanceInfo / JetFreeBuffer                                        */
+/* ------------------------------------------------------------------------ */
+
+/* The buffer is one allocation: the array, then for each instance its name
+ * and its (empty, NULL-terminated) database name arrays. */
+ESEPY_EXPORT JET_ERR JetGetInstanceInfo(uint32_t *pcInstanceInfo, JET_INSTANCE_INFO **paInstanceInfo)
+{
+    if (pcInstanceInfo == NULL || paInstanceInfo == NULL)
+        return JET_errInvalidParameter;
+    JET_ERR err = proc_lock();
+    if (err < 0)
+        return err;
+    uint32_t n = 0;
+    size_t cb = 0;
+    for (uint32_t i = 0; i < PROC_MAX_INSTANCES; i++) {
+        const instance *p = proc.insts[i];
+        if (p && p->state == INST_RUNNING) {
+            n++;
+            cb += sizeof(JET_INSTANCE_INFO) + 3 * sizeof(char *) + (p->name ? strlen(p->name) + 1 : 1);
+        }
+    }
+    char *buf = os_calloc(1, cb ? cb : 1);
+    if (buf == NULL) {
+        proc_unlock();
+        return JET_errOutOfMemory;
+    }
+    JET_INSTANCE_INFO *rg = (JET_INSTANCE_INFO *)buf;
+    char **ptrs = (char **)(rg + n);
+    char *strs = (char *)(ptrs + 3 * n);
+    uint32_t k = 0;
+    for (uint32_t i = 0; i < PROC_MAX_INSTANCES; i++) {
+        const instance *p = proc.insts[i];
+        if (!p || p->state != INST_RUNNING)
+            continue;
+        const char *name = p->name ? p->name : "";
+        size_t len = strlen(name) + 1;
+        memcpy(strs, name, len);
+        rg[k].hInstanceId = inst_handle(p);
+        rg[k].szInstanceName = strs;
+        rg[k].cDatabases = 0;
+        ptrs[3 * k] = ptrs[3 * k + 1] = ptrs[3 * k + 2] = NULL;
+        rg[k].szDatabaseFileName = &ptrs[3 * k];
+        rg[k].szDatabaseDisplayName = &ptrs[3 * k + 1];
+        rg[k].szDatabaseSLVFileName_Obsolete = &ptrs[3 * k + 2];
+        strs += len;
+        k++;
+    }
+    proc_unlock();
+    *pcInstanceInfo = n;
+    *paInstanceInfo = rg;
+    return JET_errSuccess;
+}
+
+ESEPY_EXPORT JET_ERR JetFreeBuffer(char *pbBuf)
+{
+    os_free(pbBuf);
+    return JET_errSuccess;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Test hooks                                                                */
+/* ------------------------------------------------------------------------ */
+
+ESEPY_EXPORT JET_ERR EsepyTestFailAllocation(uint32_t n, int32_t fPersistent, uint32_t *pcHits)
+{
+    if (pcHits)
+        *pcHits = os_fault_alloc_hits();
+    os_fault_alloc(n, fPersistent);
+    return JET_errSuccess;
+}
+
+ESEPY_EXPORT JET_ERR EsepyTestGetProcessState(int32_t *pmode, uint32_t *pcInstances)
+{
+    if (pmode == NULL || pcInstances == NULL)
+        return JET_errInvalidParameter;
+    JET_ERR err = proc_lock();
+    if (err < 0)
+        return err;
+    *pmode = (int32_t)proc.mode;
+    *pcInstances = proc.cinsts;
+    proc_unlock();
+    return JET_errSuccess;
+}

@@ -1,0 +1,172 @@
+/*
+ * session.c -- sessions: JetBeginSession, JetEndSession, and the entry/exit
+ * protocol (sess_enter / sess_leave) that every session-based call follows.
+ *
+ * Owns: the session slots of each running instance and the JET_SESID
+ * encoding.  A session may be used by one thread at a time: a second thread
+ * entering a busy session gets JET_errSessionSharingViolation instead of
+ * racing it.
+ * Must not touch: instance life cycle (instance.c) beyond taking and
+ * dropping a reference (instance.refs) for the duration of a call.
+ *
+ * Handle layout (64-bit):
+ *   bits 63..56  0xE5 (session tag)
+ *   bits 55..32  generation of the session slot (process-wide counter, never 0)
+ *   bits 31..16  session slot + 1
+ *   bits 15..0   instance slot + 1
+ */
+#include "api_int.h"
+
+#include <time.h>
+
+#define SESS_TAG 0xE5ULL
+
+static JET_SESID sess_handle(const instance *pinst, uint32_t idx)
+{
+    const session *s = &pinst->sessions[idx];
+    return (JET_SESID)((SESS_TAG << 56) | ((uint64_t)(s->gen & 0xFFFFFF) << 32) |
+                       ((uint64_t)(idx + 1) << 16) | (pinst->slot + 1));
+}
+
+/* Resolve a session handle under proc.lock; NULL if stale or forged. */
+static session *sess_find_locked(JET_SESID sesid, instance **ppinst)
+{
+    uint64_t v = (uint64_t)sesid;
+    if ((v >> 56) != SESS_TAG)
+        return NULL;
+    uint32_t islot = (uint32_t)(v & 0xFFFF);
+    uint32_t sidx = (uint32_t)((v >> 16) & 0xFFFF);
+    uint32_t gen = (uint32_t)((v >> 32) & 0xFFFFFF);
+    if (islot == 0 || islot > PROC_MAX_INSTANCES || sidx == 0)
+        return NULL;
+    instance *pinst = proc.insts[islot - 1];
+    if (pinst == NULL || pinst->sessions == NULL || sidx > pinst->max_sessions)
+        return NULL;
+    session *s = &pinst->sessions[sidx - 1];
+    if (!s->active || (s->gen & 0xFFFFFF) != gen)
+        return NULL;
+    *ppinst = pinst;
+    return s;
+}
+
+ESEPY_EXPORT JET_ERR JetBeginSession(JET_INSTANCE instance, JET_SESID *psesid, const char *szUserName,
+                                     const char *szPassword)
+{
+    (void)szUserName;
+    (void)szPassword;
+    if (psesid == NULL)
+        return JET_errInvalidParameter;
+    JET_ERR err = proc_lock();
+    if (err < 0)
+        return err;
+    struct instance *pinst = inst_find_locked(instance, 1);
+    if (pinst == NULL)
+        err = JET_errInvalidParameter;
+    else if (pinst->state == INST_CREATED || pinst->state == INST_INITIALIZING)
+        err = JET_errNotInitialized;
+    else if (pinst->state == INST_TERMINATING)
+        err = JET_errTermInProgress;
+    else {
+        err = JET_errOutOfSessions;
+        for (uint32_t i = 0; i < pinst->max_sessions; i++) {
+            session *s = &pinst->sessions[i];
+            if (s->active)
+                continue;
+            if (++proc.sess_next_gen > 0xFFFFFF)
+                proc.sess_next_gen = 1;
+            s->gen = proc.sess_next_gen;
+            s->active = 1;
+            s->busy = 0;
+            pinst->csessions++;
+            *psesid = sess_handle(pinst, i);
+            err = JET_errSuccess;
+            break;
+        }
+    }
+    proc_unlock();
+    return err;
+}
+
+JET_ERR sess_enter(JET_SESID sesid, instance **ppinst, session **ppsess)
+{
+    JET_ERR err = proc_lock();
+    if (err < 0)
+        return err;
+    instance *pinst = NULL;
+    session *s = sess_find_locked(sesid, &pinst);
+    if (s == NULL)
+        err = JET_errInvalidSesid;
+    else if (pinst->state == INST_TERMINATING)
+        err = JET_errTermInProgress;
+    else if (s->busy)
+        err = JET_errSessionSharingViolation;
+    else {
+        s->busy = 1;
+        pinst->refs++;
+        *ppinst = pinst;
+        *ppsess = s;
+    }
+    proc_unlock();
+    return err;
+}
+
+void sess_leave(instance *pinst, session *psess)
+{
+    pthread_mutex_lock(&proc.lock);
+    psess->busy = 0;
+    pinst->refs--;
+    pthread_cond_broadcast(&proc.cond);
+    pthread_mutex_unlock(&proc.lock);
+}
+
+/* Called by JetTerm once no call is in flight (refs == 0). */
+void sess_end_all_locked(instance *pinst)
+{
+    for (uint32_t i = 0; i < pinst->max_sessions; i++) {
+        session *s = &pinst->sessions[i];
+        if (s->active) {
+            /* Transactions will be rolled back here once they exist. */
+            s->active = 0;
+            s->busy = 0;
+            s->gen = 0;
+        }
+    }
+    pinst->csessions = 0;
+}
+
+ESEPY_EXPORT JET_ERR JetEndSession(JET_SESID sesid, JET_GRBIT grbit)
+{
+    if (grbit != 0)
+        return JET_errInvalidGrbit;
+    JET_ERR err = proc_lock();
+    if (err < 0)
+        return err;
+    instance *pinst = NULL;
+    session *s = sess_find_locked(sesid, &pinst);
+    if (s == NULL)
+        err = JET_errInvalidSesid;
+    else if (s->busy)
+        err = JET_errSessionSharingViolation;
+    else {
+        /* Transactions will be rolled back here once they exist. */
+        s->active = 0;
+        s->gen = 0;
+        pinst->csessions--;
+    }
+    proc_unlock();
+    return err;
+}
+
+ESEPY_EXPORT JET_ERR EsepyTestHoldSession(JET_SESID sesid, uint32_t cmsec)
+{
+    instance *pinst;
+    session *s;
+    JET_ERR err = sess_enter(sesid, &pinst, &s);
+    if (err < 0)
+        return err;
+    struct timespec ts = { (time_t)(cmsec / 1000), (long)(cmsec % 1000) * 1000000L };
+    while (nanosleep(&ts, &ts) != 0)
+        ;
+    sess_leave(pinst, s);
+    return JET_errSuccess;
+}

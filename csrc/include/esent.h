@@ -1,0 +1,1197 @@
+/*
+ * esent.h -- the public C API of esepy, an open implementation of the Extensible
+ * Storage Engine ("JET" API, ESENT).
+ *
+ * What this header owns: the names, numeric values, types and structure layouts
+ * of ESENT's esent.h, so that an ESENT program ports to esepy with a recompile.
+ * Windows `long` / `unsigned long` are 32-bit, so they appear here as int32_t /
+ * uint32_t; handles are pointer-sized (uintptr_t).  Strings are UTF-8 (ESENT's
+ * "A" variants; JetFooA names are provided as macros for the unsuffixed ones).
+ *
+ * Only functions that really work are declared.  esepy's own extensions (event
+ * sink, parameter and error introspection, test hooks) live in esepy_ext.h and
+ * use the prefix Esepy, never Jet.
+ *
+ * Overview
+ *   - Every function returns JET_ERR: 0 = success, < 0 = error (nothing was
+ *     done unless the function says otherwise), > 0 = warning (the call
+ *     succeeded with a remark).  JetGetSystemParameter(JET_paramErrorToString)
+ *     turns a code into "JET_errName, text".
+ *   - An instance is one log stream plus its attached databases.  A process is
+ *     in one of two sticky modes: one-instance (legacy; entered by JetInit with
+ *     no instance) or multi-instance (entered by JetCreateInstance or
+ *     JetEnableMultiInstance).  The mode resets once the last instance is freed.
+ *   - Sessions are the unit of work; one thread at a time may use a session
+ *     (JET_errSessionSharingViolation otherwise).  Different sessions may be
+ *     used concurrently from different threads.
+ *
+ * Caveats
+ *   - Handles are opaque integers validated on every call: a stale or forged
+ *     handle returns an error, never undefined behaviour.
+ *   - JET_paramDatabasePageSize and other process-wide parameters are fixed once
+ *     the process has chosen its instance mode.
+ */
+#ifndef ESEPY_ESENT_H
+#define ESEPY_ESENT_H
+
+#ifndef JET_NO_STDINT_INCLUDE
+#include <stddef.h>
+#include <stdint.h>
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ESENT's calling-convention macro; empty off Windows.  Exported symbols are
+ * marked by the library build itself (see ESEPY_BUILDING_LIBRARY below). */
+#ifndef JET_API
+#define JET_API
+#endif
+#define JET_VERSION 0x0A00
+
+/* ------------------------------------------------------------------------ */
+/* Basic types                                                               */
+/* ------------------------------------------------------------------------ */
+typedef int32_t   JET_ERR;
+typedef uintptr_t JET_API_PTR;
+typedef JET_API_PTR JET_INSTANCE;
+typedef JET_API_PTR JET_SESID;
+typedef JET_API_PTR JET_TABLEID;
+typedef JET_API_PTR JET_HANDLE;
+typedef uint32_t  JET_DBID;
+typedef uint32_t  JET_COLUMNID;
+typedef uint32_t  JET_GRBIT;
+typedef uint32_t  JET_COLTYP;
+typedef uint32_t  JET_SNP;
+typedef uint32_t  JET_SNT;
+typedef uint32_t  JET_OBJTYP;
+typedef const char *JET_PCSTR;
+typedef char      *JET_PSTR;
+
+#define JET_instanceNil   (~(JET_INSTANCE)0)
+#define JET_sesidNil      (~(JET_SESID)0)
+#define JET_tableidNil    (~(JET_TABLEID)0)
+#define JET_dbidNil       ((JET_DBID)0xFFFFFFFF)
+#define JET_bitNil        ((JET_GRBIT)0)
+#define JET_handleNil     (~(JET_HANDLE)0)
+
+/* Limits */
+#define JET_cbNameMost              64
+#define JET_cbFullNameMost          255
+#define JET_cbColumnMost            255
+#define JET_cbColumnLVPageOverhead  82
+#define JET_cbLVDefaultValueMost    255
+#define JET_cbLVColumnMost          0x7FFFFFFF
+#define JET_cbKeyMost               255
+#define JET_cbKeyMost2KBytePage     500
+#define JET_cbKeyMost4KBytePage     1000
+#define JET_cbKeyMost8KBytePage     2000
+#define JET_cbKeyMostMin            255
+#define JET_cbLimitKeyMost          256
+#define JET_cbPrimaryKeyMost        255
+#define JET_cbSecondaryKeyMost      255
+#define JET_cbBookmarkMost          256
+#define JET_ccolKeyMost             16
+#define JET_ccolMost                0x0000FEE0
+#define JET_ccolFixedMost           0x0000007F
+#define JET_ccolVarMost             0x00000080
+#define JET_ccolTaggedMost          (JET_ccolMost - 0x000000FF)
+#define JET_cbNameMostW             128
+#define JET_MAX_COMPUTERNAME_LENGTH 15
+
+/* ------------------------------------------------------------------------ */
+/* Structures (layouts match ESENT on x64; see tests/c_api/test_layout.py)   */
+/* ------------------------------------------------------------------------ */
+
+/* A log position: generation, 4096-byte log sector within it, byte offset in
+ * the sector.  Compared generation first, then isec, then ib. */
+typedef struct {
+    unsigned short ib;
+    unsigned short isec;
+    int32_t        lGeneration;
+} JET_LGPOS;
+
+/* Broken-down time as ESE stores it in headers: year is years since 1900,
+ * month 1-12, day 1-31.  bFiller1 bit 0 = time is UTC, bits 1-7 = low 7 bits of
+ * the milliseconds; bFiller2 bits 1-3 = high 3 bits of the milliseconds. */
+typedef struct {
+    char bSeconds;
+    char bMinutes;
+    char bHours;
+    char bDay;
+    char bMonth;
+    char bYear;
+    union {
+        char bFiller1;
+        struct {
+            unsigned char fTimeIsUTC : 1;
+            unsigned char bMillisecondsLow : 7;
+        };
+    };
+    union {
+        char bFiller2;
+        struct {
+            unsigned char fReserved : 1;
+            unsigned char bMillisecondsHigh : 3;
+            unsigned char fUnused : 4;
+        };
+    };
+} JET_LOGTIME;
+
+/* Identity of a database or log stream: random number, creation time and the
+ * creating computer's name (NUL-padded). */
+typedef struct {
+    uint32_t    ulRandom;
+    JET_LOGTIME logtimeCreate;
+    char        szComputerName[JET_MAX_COMPUTERNAME_LENGTH + 1];
+} JET_SIGNATURE;
+
+/* What one backup covered: its log mark, its time and the generation range. */
+typedef struct {
+    JET_LGPOS   lgposMark;
+    JET_LOGTIME logtimeMark;
+    uint32_t    genLow;
+    uint32_t    genHigh;
+} JET_BKINFO;
+
+/* JetGetDatabaseFileInfo(JET_DbInfoMisc) */
+typedef struct {
+    uint32_t      ulVersion;
+    uint32_t      ulUpdate;
+    JET_SIGNATURE signDb;
+    uint32_t      dbstate;
+    JET_LGPOS     lgposConsistent;
+    JET_LOGTIME   logtimeConsistent;
+    JET_LOGTIME   logtimeAttach;
+    JET_LGPOS     lgposAttach;
+    JET_LOGTIME   logtimeDetach;
+    JET_LGPOS     lgposDetach;
+    JET_SIGNATURE signLog;
+    JET_BKINFO    bkinfoFullPrev;
+    JET_BKINFO    bkinfoIncPrev;
+    JET_BKINFO    bkinfoFullCur;
+    uint32_t      fShadowingDisabled;
+    uint32_t      fUpgradeDb;
+    uint32_t      dwMajorVersion;
+    uint32_t      dwMinorVersion;
+    uint32_t      dwBuildNumber;
+    int32_t       lSPNumber;
+    uint32_t      cbPageSize;
+} JET_DBINFOMISC;
+
+/* Progress passed as pv to a JET_PFNSTATUS callback. */
+typedef struct {
+    uint32_t cbStruct;
+    uint32_t cunitDone;
+    uint32_t cunitTotal;
+} JET_SNPROG;
+
+/* Status callback: backup, restore, recovery progress.  sesid is
+ * JET_sesidNil for backup, restore and recovery.  Unlike ESENT, esepy honours
+ * an error returned by the callback: the operation is cancelled and that error
+ * is returned to the caller. */
+typedef JET_ERR (JET_API *JET_PFNSTATUS)(JET_SESID sesid, JET_SNP snp, JET_SNT snt, void *pv);
+
+/* Restore map entry: a database path as recorded in the logs, and where the
+ * database is now. */
+typedef struct {
+    char *szDatabaseName;
+    char *szNewDatabaseName;
+} JET_RSTMAP;
+
+/* JetInit3 recovery options. cbStruct must be sizeof(JET_RSTINFO). */
+typedef struct {
+    uint32_t      cbStruct;
+    JET_RSTMAP   *rgrstmap;
+    int32_t       crstmap;
+    JET_LGPOS     lgposStop;
+    JET_LOGTIME   logtimeStop;
+    JET_PFNSTATUS pfnStatus;
+} JET_RSTINFO;
+
+/* One entry of JetGetInstanceInfo's result. */
+typedef struct {
+    JET_INSTANCE hInstanceId;
+    char        *szInstanceName;
+    JET_API_PTR  cDatabases;
+    char       **szDatabaseFileName;
+    char       **szDatabaseDisplayName;
+    char       **szDatabaseSLVFileName_Obsolete;
+} JET_INSTANCE_INFO;
+
+/* One system parameter for JetEnableMultiInstance. */
+typedef struct {
+    uint32_t    paramid;
+    JET_API_PTR lParam;
+    const char *sz;
+    JET_ERR     err;
+} JET_SETSYSPARAM;
+
+/* Log range of a streaming backup. */
+typedef struct {
+    uint32_t cbSize;
+    uint32_t ulGenLow;
+    uint32_t ulGenHigh;
+    char     szBaseName[4];
+} JET_LOGINFO;
+
+/* Error categories (JET_ERRCAT), as ESE classifies its errors. */
+typedef enum {
+    JET_errcatUnknown = 0,
+    JET_errcatError,
+    JET_errcatOperation,
+    JET_errcatFatal,
+    JET_errcatIO,
+    JET_errcatResource,
+    JET_errcatMemory,
+    JET_errcatQuota,
+    JET_errcatDisk,
+    JET_errcatData,
+    JET_errcatCorruption,
+    JET_errcatInconsistent,
+    JET_errcatFragmentation,
+    JET_errcatApi,
+    JET_errcatUsage,
+    JET_errcatState,
+    JET_errcatObsolete,
+    JET_errcatMax
+} JET_ERRCAT;
+
+/* ------------------------------------------------------------------------ */
+/* Status notification: process (JET_SNP) and type (JET_SNT)                 */
+/* ------------------------------------------------------------------------ */
+#define JET_snpRepair               2
+#define JET_snpCompact              4
+#define JET_snpRestore              8
+#define JET_snpBackup               9
+#define JET_snpUpgrade              10
+#define JET_snpScrub                11
+#define JET_snpUpgradeRecordFormat  12
+
+#define JET_sntProgress             0
+#define JET_sntFail                 3
+#define JET_sntBegin                5
+#define JET_sntComplete             6
+#define JET_sntRequirements         7
+#define JET_sntRecoveryStep         8
+
+/* ------------------------------------------------------------------------ */
+/* System parameters (JET_param*)                                            */
+/* ------------------------------------------------------------------------ */
+#define JET_paramSystemPath                     0
+#define JET_paramTempPath                       1
+#define JET_paramLogFilePath                    2
+#define JET_paramBaseName                       3
+#define JET_paramEventSource                    4
+#define JET_paramMaxSessions                    5
+#define JET_paramMaxOpenTables                  6
+#define JET_paramPreferredMaxOpenTables         7
+#define JET_paramMaxCursors                     8
+#define JET_paramMaxVerPages                    9
+#define JET_paramMaxTemporaryTables             10
+#define JET_paramLogFileSize                    11
+#define JET_paramLogBuffers                     12
+#define JET_paramWaitLogFlush                   13
+#define JET_paramLogCheckpointPeriod            14
+#define JET_paramLogWaitingUserMax              15
+#define JET_paramCommitDefault                  16
+#define JET_paramCircularLog                    17
+#define JET_paramDbExtensionSize                18
+#define JET_paramPageTempDBMin                  19
+#define JET_paramPageFragment                   20
+#define JET_paramPageReadAheadMax               21
+#define JET_paramBatchIOBufferMax               22
+#define JET_paramCacheSizeMax                   23
+#define JET_paramCheckpointDepthMax             24
+#define JET_paramLRUKCorrInterval               25
+#define JET_paramLRUKHistoryMax                 26
+#define JET_paramLRUKPolicy                     27
+#define JET_paramLRUKTimeout                    28
+#define JET_paramOutstandingIOMax               30
+#define JET_paramStartFlushThreshold            31
+#define JET_paramStopFlushThreshold             32
+#define JET_paramRecovery                       34
+#define JET_paramEnableOnlineDefrag             35
+#define JET_paramAssertAction                   36
+#define JET_paramPrintFunction                  37
+#define JET_paramTransactionLevel               38
+#define JET_paramCacheSize                      41
+#define JET_paramCheckFormatWhenOpenFail        44
+#define JET_paramEnableIndexChecking            45
+#define JET_paramEnableTempTableVersioning      46
+#define JET_paramIgnoreLogVersion               47
+#define JET_paramDeleteOldLogs                  48
+#define JET_paramEventSourceKey                 49
+#define JET_paramNoInformationEvent             50
+#define JET_paramEventLoggingLevel              51
+#define JET_paramDeleteOutOfRangeLogs           52
+#define JET_paramAccessDeniedRetryPeriod        53
+#define JET_paramEnableIndexCleanup             54
+#define JET_paramCacheSizeMin                   60
+#define JET_paramPreferredVerPages              63
+#define JET_paramDatabasePageSize               64
+#define JET_paramDisableCallbacks               65
+#define JET_paramBackupChunkSize                66
+#define JET_paramBackupOutstandingReads         67
+#define JET_paramLogFileCreateAsynch            69
+#define JET_paramErrorToString                  70
+#define JET_paramZeroDatabaseDuringBackup       71
+#define JET_paramUnicodeIndexDefault            72
+#define JET_paramRuntimeCallback                73
+#define JET_paramCleanupMismatchedLogFiles      77
+#define JET_paramRecordUpgradeDirtyLevel        78
+#define JET_paramGlobalMinVerPages              81
+#define JET_paramOSSnapshotTimeout              82
+#define JET_paramExceptionAction                98
+#define JET_paramCreatePathIfNotExist           100
+#define JET_paramOneDatabasePerSession          102
+#define JET_paramMaxDatabasesPerInstance        103
+#define JET_paramMaxInstances                   104
+#define JET_paramDisablePerfmon                 107
+#define JET_paramIndexTuplesLengthMin           110
+#define JET_paramIndexTuplesLengthMax           111
+#define JET_paramIndexTuplesToIndexMax          112
+#define JET_paramAlternateDatabaseRecoveryPath  113
+#define JET_paramCachedClosedTables             125
+#define JET_paramEnableFileCache                126
+#define JET_paramEnableViewCache                127
+#define JET_paramVerPageSize                    128
+#define JET_paramConfiguration                  129
+#define JET_paramEnableAdvanced                 130
+#define JET_paramMaxColtyp                      131
+#define JET_paramKeyMost                        134
+#define JET_paramCheckpointIOMax                135
+#define JET_paramLegacyFileNames                136
+#define JET_paramIOPriority                     152
+#define JET_paramWaypointLatency                153
+#define JET_paramCheckpointTooDeep              154
+#define JET_paramEnablePersistedCallbacks       156
+#define JET_paramAggressiveLogRollover          157
+#define JET_paramDefragmentSequentialBTrees     160
+#define JET_paramLVChunkSizeMost                163
+#define JET_paramEnableDBScanInRecovery         169
+#define JET_paramCachePriority                  177
+#define JET_paramMaxTransactionSize             178
+#define JET_paramEnableShrinkDatabase           184
+#define JET_paramProcessFriendlyName            186
+#define JET_paramDurableCommitCallback          187
+#define JET_paramConfigStoreSpec                189
+#define JET_paramPersistedLostFlushDetection    193
+#define JET_paramEngineFormatVersion            194
+#define JET_paramRecordSizeMost                 213
+#define JET_paramMaxValueInvalid                221
+
+/* Session parameters */
+#define JET_sesparamCommitDefault               4097
+#define JET_sesparamTransactionLevel            4099
+
+/* JET_paramLegacyFileNames bits */
+#define JET_bitESE98FileNames                   0x00000001
+#define JET_bitEightDotThreeSoftCompat          0x00000002
+
+/* JET_paramConfiguration values */
+#define JET_configDefault                       0x0001
+#define JET_configRemoveQuotas                  0x0002
+#define JET_configLowDiskFootprint              0x0004
+#define JET_configMediumDiskFootprint           0x0008
+#define JET_configLowMemory                     0x0010
+#define JET_configDynamicMediumMemory           0x0020
+#define JET_configLowPower                      0x0040
+#define JET_configSSDProfileIO                  0x0080
+#define JET_configRunSilent                     0x0100
+
+/* JET_paramEnableIndexChecking values */
+#define JET_IndexCheckingOff                    0
+#define JET_IndexCheckingOn                     1
+#define JET_IndexCheckingDeferToOpenTable       2
+
+#define JET_OnlineDefragDisable                 0x0000
+#define JET_OnlineDefragAllOBSOLETE             0x0001
+#define JET_OnlineDefragDatabases               0x0002
+#define JET_OnlineDefragSpaceTrees              0x0004
+#define JET_OnlineDefragAll                     0x0000FFFF
+
+#define JET_ExceptionMsgBox                     0x0001
+#define JET_ExceptionNone                       0x0002
+#define JET_ExceptionFailFast                   0x0004
+
+/* ------------------------------------------------------------------------ */
+/* Grbits                                                                    */
+/* ------------------------------------------------------------------------ */
+
+/* JetInit2 / JetInit3 */
+#define JET_bitReplayReplicatedLogFiles             0x00000001
+#define JET_bitReplayIgnoreMissingDB                0x00000004
+#define JET_bitRecoveryWithoutUndo                  0x00000008
+#define JET_bitTruncateLogsAfterRecovery            0x00000010
+#define JET_bitReplayMissingMapEntryDB              0x00000020
+#define JET_bitLogStreamMustExist                   0x00000040
+#define JET_bitReplayIgnoreLostLogs                 0x00000080
+#define JET_bitKeepDbAttachedAtEndOfRecovery        0x00001000
+
+/* JetTerm2 */
+#define JET_bitTermComplete                         0x00000001
+#define JET_bitTermAbrupt                           0x00000002
+#define JET_bitTermStopBackup                       0x00000004
+#define JET_bitTermDirty                            0x00000008
+
+/* JetCreateInstance2: reserved, must be 0 */
+
+/* Backup */
+#define JET_bitBackupIncremental                    0x00000001
+#define JET_bitBackupAtomic                         0x00000004
+#define JET_bitBackupSnapshot                       0x00000010
+#define JET_bitBackupEndNormal                      0x00000001
+#define JET_bitBackupEndAbort                       0x00000002
+#define JET_bitBackupTruncateDone                   0x00000100
+
+/* Databases */
+#define JET_bitDbReadOnly                           0x00000001
+#define JET_bitDbExclusive                          0x00000002
+#define JET_bitDbDeleteCorruptIndexes               0x00000010
+#define JET_bitDbDeleteUnicodeIndexes               0x00000400
+#define JET_bitDbUpgrade                            0x00000200
+#define JET_bitDbEnableBackgroundMaintenance        0x00000800
+#define JET_bitDbPurgeCacheOnAttach                 0x00001000
+#define JET_bitDbRecoveryOff                        0x00000008
+#define JET_bitDbShadowingOff                       0x00000080
+#define JET_bitDbOverwriteExisting                  0x00000200
+#define JET_bitForceDetach                          0x00000001
+#define JET_bitForceCloseAndDetach                  (0x00000002 | JET_bitForceDetach)
+
+/* Transactions */
+#define JET_bitTransactionReadOnly                  0x00000001
+#define JET_bitCommitLazyFlush                      0x00000001
+#define JET_bitWaitLastLevel0Commit                 0x00000002
+#define JET_bitWaitAllLevel0Commit                  0x00000008
+#define JET_bitForceNewLog                          0x00000010
+#define JET_bitRollbackAll                          0x00000001
+
+/* Tables */
+#define JET_bitTableDenyWrite                       0x00000001
+#define JET_bitTableDenyRead                        0x00000002
+#define JET_bitTableReadOnly                        0x00000004
+#define JET_bitTableUpdatable                       0x00000008
+#define JET_bitTablePermitDDL                       0x00000010
+#define JET_bitTableNoCache                         0x00000020
+#define JET_bitTablePreread                         0x00000040
+#define JET_bitTableOpportuneRead                   0x00000080
+#define JET_bitTableSequential                      0x00008000
+#define JET_bitTableCreateFixedDDL                  0x00000001
+#define JET_bitTableCreateTemplateTable             0x00000002
+#define JET_bitTableCreateNoFixedVarColumnsInDerivedTables 0x00000004
+#define JET_bitTableCreateImmutableStructure        0x00000008
+
+/* Columns */
+#define JET_bitColumnFixed                          0x00000001
+#define JET_bitColumnTagged                         0x00000002
+#define JET_bitColumnNotNULL                        0x00000004
+#define JET_bitColumnVersion                        0x00000008
+#define JET_bitColumnAutoincrement                  0x00000010
+#define JET_bitColumnUpdatable                      0x00000020
+#define JET_bitColumnTTKey                          0x00000040
+#define JET_bitColumnTTDescending                   0x00000080
+#define JET_bitColumnMultiValued                    0x00000400
+#define JET_bitColumnEscrowUpdate                   0x00000800
+#define JET_bitColumnUnversioned                    0x00001000
+#define JET_bitColumnMaybeNull                      0x00002000
+#define JET_bitColumnFinalize                       0x00004000
+#define JET_bitColumnUserDefinedDefault             0x00008000
+#define JET_bitColumnDeleteOnZero                   0x00020000
+#define JET_bitColumnVariable                       0x00040000
+#define JET_bitColumnCompressed                     0x00080000
+#define JET_bitColumnEncrypted                      0x00100000
+
+/* Column types */
+#define JET_coltypNil               0
+#define JET_coltypBit               1
+#define JET_coltypUnsignedByte      2
+#define JET_coltypShort             3
+#define JET_coltypLong              4
+#define JET_coltypCurrency          5
+#define JET_coltypIEEESingle        6
+#define JET_coltypIEEEDouble        7
+#define JET_coltypDateTime          8
+#define JET_coltypBinary            9
+#define JET_coltypText              10
+#define JET_coltypLongBinary        11
+#define JET_coltypLongText          12
+#define JET_coltypSLV               13
+#define JET_coltypUnsignedLong      14
+#define JET_coltypLongLong          15
+#define JET_coltypGUID              16
+#define JET_coltypUnsignedShort     17
+#define JET_coltypUnsignedLongLong  18
+#define JET_coltypMax               19
+
+/* Indexes */
+#define JET_bitIndexUnique                          0x00000001
+#define JET_bitIndexPrimary                         0x00000002
+#define JET_bitIndexDisallowNull                    0x00000004
+#define JET_bitIndexIgnoreNull                      0x00000008
+#define JET_bitIndexIgnoreAnyNull                   0x00000020
+#define JET_bitIndexIgnoreFirstNull                 0x00000040
+#define JET_bitIndexLazyFlush                       0x00000080
+#define JET_bitIndexEmpty                           0x00000100
+#define JET_bitIndexUnversioned                     0x00000200
+#define JET_bitIndexSortNullsHigh                   0x00000400
+#define JET_bitIndexUnicode                         0x00000800
+#define JET_bitIndexTuples                          0x00001000
+#define JET_bitIndexTupleLimits                     0x00002000
+#define JET_bitIndexCrossProduct                    0x00004000
+#define JET_bitIndexKeyMost                         0x00008000
+#define JET_bitIndexDisallowTruncation              0x00010000
+#define JET_bitIndexNestedTable                     0x00020000
+#define JET_bitIndexDotNetGuid                      0x00040000
+#define JET_bitIndexImmutableStructure              0x00080000
+#define JET_bitKeyAscending                         0x00000000
+#define JET_bitKeyDescending                        0x00000001
+
+/* JetPrepareUpdate */
+#define JET_prepInsert                              0
+#define JET_prepReplace                             2
+#define JET_prepCancel                              3
+#define JET_prepReplaceNoLock                       4
+#define JET_prepInsertCopy                          5
+#define JET_prepInsertCopyDeleteOriginal            7
+#define JET_prepInsertCopyReplaceOriginal           9
+
+/* JetSetColumn */
+#define JET_bitSetAppendLV                          0x00000001
+#define JET_bitSetOverwriteLV                       0x00000004
+#define JET_bitSetSizeLV                            0x00000008
+#define JET_bitSetZeroLength                        0x00000020
+#define JET_bitSetSeparateLV                        0x00000040
+#define JET_bitSetUniqueMultiValues                 0x00000080
+#define JET_bitSetUniqueNormalizedMultiValues       0x00000100
+#define JET_bitSetRevertToDefaultValue              0x00000200
+#define JET_bitSetIntrinsicLV                       0x00000400
+#define JET_bitSetUncompressed                      0x00010000
+#define JET_bitSetCompressed                        0x00020000
+
+/* JetRetrieveColumn */
+#define JET_bitRetrieveCopy                         0x00000001
+#define JET_bitRetrieveFromIndex                    0x00000002
+#define JET_bitRetrieveFromPrimaryBookmark          0x00000004
+#define JET_bitRetrieveTag                          0x00000008
+#define JET_bitRetrieveNull                         0x00000010
+#define JET_bitRetrieveIgnoreDefault                0x00000020
+#define JET_bitRetrieveTuple                        0x00000800
+
+/* JetEscrowUpdate */
+#define JET_bitEscrowNoRollback                     0x00000001
+
+/* JetMove */
+#define JET_MoveFirst                               ((int32_t)0x80000000)
+#define JET_MovePrevious                            (-1)
+#define JET_MoveNext                                (+1)
+#define JET_MoveLast                                (0x7FFFFFFF)
+#define JET_bitMoveKeyNE                            0x00000001
+
+/* JetMakeKey */
+#define JET_bitNewKey                               0x00000001
+#define JET_bitStrLimit                             0x00000002
+#define JET_bitSubStrLimit                          0x00000004
+#define JET_bitNormalizedKey                        0x00000008
+#define JET_bitKeyDataZeroLength                    0x00000010
+#define JET_bitFullColumnStartLimit                 0x00000100
+#define JET_bitFullColumnEndLimit                   0x00000200
+#define JET_bitPartialColumnStartLimit              0x00000400
+#define JET_bitPartialColumnEndLimit                0x00000800
+
+/* JetSeek */
+#define JET_bitSeekEQ                               0x00000001
+#define JET_bitSeekLT                               0x00000002
+#define JET_bitSeekLE                               0x00000004
+#define JET_bitSeekGE                               0x00000008
+#define JET_bitSeekGT                               0x00000010
+#define JET_bitSetIndexRange                        0x00000020
+#define JET_bitCheckUniqueness                      0x00000040
+
+/* JetSetIndexRange */
+#define JET_bitRangeInclusive                       0x00000001
+#define JET_bitRangeUpperLimit                      0x00000002
+#define JET_bitRangeInstantDuration                 0x00000004
+#define JET_bitRangeRemove                          0x00000008
+
+/* JetSetCurrentIndex2 */
+#define JET_bitMoveFirst                            0x00000000
+#define JET_bitNoMove                               0x00000002
+
+/* ------------------------------------------------------------------------ */
+/* Database information                                                      */
+/* ------------------------------------------------------------------------ */
+#define JET_DbInfoFilename          0
+#define JET_DbInfoConnect           1
+#define JET_DbInfoCountry           2
+#define JET_DbInfoLCID              3
+#define JET_DbInfoCp                4
+#define JET_DbInfoCollate           5
+#define JET_DbInfoOptions           6
+#define JET_DbInfoTransactions      7
+#define JET_DbInfoVersion           8
+#define JET_DbInfoIsam              9
+#define JET_DbInfoFilesize          10
+#define JET_DbInfoSpaceOwned        11
+#define JET_DbInfoSpaceAvailable    12
+#define JET_DbInfoUpgrade           13
+#define JET_DbInfoMisc              14
+#define JET_DbInfoDBInUse           15
+#define JET_DbInfoPageSize          17
+#define JET_DbInfoFileType          19
+#define JET_DbInfoFilesizeOnDisk    21
+
+#define JET_dbstateJustCreated      1
+#define JET_dbstateDirtyShutdown    2
+#define JET_dbstateCleanShutdown    3
+#define JET_dbstateBeingConverted   4
+#define JET_dbstateForceDetach      5
+
+#define JET_filetypeUnknown         0
+#define JET_filetypeDatabase        1
+#define JET_filetypeLog             3
+#define JET_filetypeCheckpoint      4
+#define JET_filetypeTempDatabase    5
+#define JET_filetypeFlushMap        7
+
+#define JET_LogInfoMisc             0
+#define JET_LogInfoMisc2            1
+#define JET_LogInfoMisc3            2
+
+/* ------------------------------------------------------------------------ */
+/* Errors and warnings                                                       */
+/* ------------------------------------------------------------------------ */
+/* @@BEGIN GENERATED ERRORS (tools/generr.py from csrc/api/errors.tbl; do not edit) */
+#define JET_errSuccess                                     (0) /* The operation completed successfully */
+#define JET_wrnNyi                                         (-1) /* The function is not implemented yet */
+#define JET_wrnRemainingVersions                           (321) /* Version store cleanup did not finish; versions remain active */
+#define JET_wrnUniqueKey                                   (345) /* Seek on a non-unique index found exactly one matching key */
+#define JET_wrnSeparateLongValue                           (406) /* The column value is stored as a separate long value */
+#define JET_wrnNoMoreRecords                               (428) /* Record streaming reached the end; nothing more to return */
+#define JET_wrnExistingLogFileHasBadSignature              (558) /* An existing log file has the wrong signature */
+#define JET_wrnExistingLogFileIsNotContiguous              (559) /* Existing log files are not a continuous sequence */
+#define JET_wrnSkipThisRecord                              (564) /* Skip the current record (obsolete) */
+#define JET_wrnTargetInstanceRunning                       (578) /* The restore target instance is running */
+#define JET_wrnCommittedLogFilesLost                       (585) /* Some committed logs were not replayed; database stays consistent */
+#define JET_wrnCommittedLogFilesRemoved                    (587) /* Some committed logs were dropped during recovery; database stays consistent */
+#define JET_wrnFinishWithUndo                              (588) /* Client signal that initialization finished after running undo */
+#define JET_wrnDatabaseRepaired                            (595) /* Corruption in the database was repaired */
+#define JET_wrnColumnNull                                  (1004) /* The column value is NULL */
+#define JET_wrnBufferTruncated                             (1006) /* The output buffer was too small; the data was truncated */
+#define JET_wrnDatabaseAttached                            (1007) /* The database was already attached */
+#define JET_wrnSortOverflow                                (1009) /* The sort did not fit in memory and spilled to disk */
+#define JET_wrnSeekNotEqual                                (1039) /* Seek landed on a nearby record instead of an exact match */
+#define JET_wrnRecordFoundGreater                          (1039) /* Alias of JET_wrnSeekNotEqual (positioned on a greater key) */
+#define JET_wrnRecordFoundLess                             (1039) /* Alias of JET_wrnSeekNotEqual (positioned on a lesser key) */
+#define JET_wrnNoErrorInfo                                 (1055) /* Extended error details are unavailable */
+#define JET_wrnNoIdleActivity                              (1058) /* There was no idle work to do */
+#define JET_wrnNoWriteLock                                 (1067) /* Transaction level 0 holds no write lock (obsolete) */
+#define JET_wrnColumnSetNull                               (1068) /* The column was set to NULL */
+#define JET_wrnShrinkNotPossible                           (1122) /* The database file could not shrink; too little free space inside */
+#define JET_wrnTableEmpty                                  (1301) /* The opened table is empty */
+#define JET_wrnTableInUseBySystem                          (1327) /* Background cleanup has a cursor open on the table */
+#define JET_wrnCorruptIndexDeleted                         (1415) /* An index that was out of date has been removed */
+#define JET_wrnPrimaryIndexOutOfDate                       (1417) /* Primary index was built with an incompatible OS sort order */
+#define JET_wrnSecondaryIndexOutOfDate                     (1418) /* Secondary indexes were built with an incompatible OS sort order */
+#define JET_wrnColumnMaxTruncated                          (1512) /* The maximum column length was too large and has been reduced */
+#define JET_wrnCopyLongValue                               (1520) /* A shared long value was copied for this record */
+#define JET_wrnTaggedColumnsRemaining                      (1523) /* The buffer filled before all tagged columns were listed */
+#define JET_wrnColumnSkipped                               (1531) /* Enumeration skipped values whose column id or itagSequence was not valid */
+#define JET_wrnColumnNotLocal                              (1532) /* Enumeration skipped values that could not be rebuilt from local data */
+#define JET_wrnColumnMoreTags                              (1533) /* More values exist than enumeration was asked to return */
+#define JET_wrnColumnTruncated                             (1534) /* An enumerated value was cut at the requested size limit */
+#define JET_wrnColumnPresent                               (1535) /* Values exist but enumeration was asked not to return them */
+#define JET_wrnColumnSingleValue                           (1536) /* Value returned in compressed single-value form during enumeration */
+#define JET_wrnColumnDefault                               (1537) /* Values equal to the column default were not returned by enumeration */
+#define JET_wrnColumnNotInRecord                           (1539) /* Value not returned because it cannot be rebuilt from the record */
+#define JET_wrnColumnReference                             (1541) /* A reference was returned because the value cannot be rebuilt from the record */
+#define JET_wrnDataHasChanged                              (1610) /* The data changed meanwhile */
+#define JET_wrnKeyChanged                                  (1618) /* The cursor moved to a different key */
+#define JET_wrnFileOpenReadOnly                            (1813) /* The database file was opened read-only */
+#define JET_wrnIdleFull                                    (1908) /* The idle work queue is full */
+#define JET_wrnDefragAlreadyRunning                        (2000) /* Online defragmentation is already running on the database */
+#define JET_wrnDefragNotRunning                            (2001) /* Online defragmentation is not running on the database */
+#define JET_wrnCallbackNotRegistered                       (2100) /* The callback to unregister was not registered */
+#define JET_wrnPreviousLogFileIncomplete                   (2602) /* Log data jumped to a new generation; the incomplete log was deleted */
+#define JET_errRfsFailure                                  (-100) /* Resource failure simulator reported a failure (obsolete) */
+#define JET_errRfsNotArmed                                 (-101) /* Resource failure simulator was not set up (obsolete) */
+#define JET_errFileClose                                   (-102) /* A file could not be closed (obsolete) */
+#define JET_errOutOfThreads                                (-103) /* The engine could not create a worker thread */
+#define JET_errTooManyIO                                   (-105) /* Too many outstanding I/O requests; the system is busy */
+#define JET_errTaskDropped                                 (-106) /* An asynchronous task was dropped and did not run */
+#define JET_errInternalError                               (-107) /* The engine hit an unexpected internal failure */
+#define JET_errDisabledFunctionality                       (-112) /* This feature is not available in this build of the engine */
+#define JET_errUnloadableOSFunctionality                   (-113) /* A required operating system facility could not be loaded */
+#define JET_errDatabaseBufferDependenciesCorrupted         (-255) /* Ordering dependencies between cached pages are damaged; recovery failed */
+#define JET_errPageBoundary                                (-323) /* Reached the edge of a page (obsolete) */
+#define JET_errKeyBoundary                                 (-324) /* Reached the edge of a key range (obsolete) */
+#define JET_errBadPageLink                                 (-327) /* A B-tree page points to a wrong sibling or parent; database is corrupt */
+#define JET_errBadBookmark                                 (-328) /* Bookmark does not resolve to a location in the database (obsolete) */
+#define JET_errNTSystemCallFailed                          (-334) /* An operating system call failed */
+#define JET_errBadParentPageLink                           (-338) /* A B-tree parent page link is invalid; database is corrupt */
+#define JET_errSPAvailExtCacheOutOfSync                    (-340) /* Free-extent cache disagrees with its B-tree (obsolete) */
+#define JET_errSPAvailExtCorrupted                         (-341) /* The free space (available extent) tree is corrupt */
+#define JET_errSPAvailExtCacheOutOfMemory                  (-342) /* No memory for a free-extent cache entry (obsolete) */
+#define JET_errSPOwnExtCorrupted                           (-343) /* The owned space (owned extent) tree is corrupt */
+#define JET_errDbTimeCorrupted                             (-344) /* A page carries a timestamp newer than the database itself */
+#define JET_errKeyTruncated                                (-346) /* Index key would be truncated but the index forbids truncation */
+#define JET_errDatabaseLeakInSpace                         (-348) /* Some pages are no longer reachable; only offline defragmentation recovers them */
+#define JET_errBadEmptyPage                                (-351) /* An unexpectedly empty page was found while searching; database is corrupt */
+#define JET_errBadLineCount                                (-354) /* A page holds fewer entries than the operation expects */
+#define JET_errPageTagCorrupted                            (-357) /* A page entry has a bad offset, size or count */
+#define JET_errNodeCorrupted                               (-358) /* A B-tree node or its key prefix has an impossible size */
+#define JET_errKeyTooBig                                   (-408) /* The key is longer than the maximum allowed size */
+#define JET_errCannotSeparateIntrinsicLV                   (-416) /* This long value must stay in the record and cannot be separated */
+#define JET_errSeparatedLongValue                          (-421) /* The operation cannot be applied to a separately stored long value */
+#define JET_errMustBeSeparateLongValue                     (-423) /* Preread works only on long value columns that may be stored separately */
+#define JET_errInvalidPreread                              (-424) /* Long values cannot be preread while a secondary index is current */
+#define JET_errInvalidColumnReference                      (-426) /* The column reference is not valid */
+#define JET_errStaleColumnReference                        (-427) /* The column reference no longer refers to current data */
+#define JET_errCompressionIntegrityCheckFailed             (-431) /* Decompressed data did not match its integrity checksum */
+#define JET_errInvalidLoggedOperation                      (-500) /* A log record describes an operation that cannot be replayed (obsolete) */
+#define JET_errLogFileCorrupt                              (-501) /* The log file is damaged */
+#define JET_errNoBackupDirectory                           (-503) /* No backup directory was supplied */
+#define JET_errBackupDirectoryNotEmpty                     (-504) /* The backup directory must be empty */
+#define JET_errBackupInProgress                            (-505) /* A backup is already running on this instance */
+#define JET_errRestoreInProgress                           (-506) /* A restore is running on this instance */
+#define JET_errMissingPreviousLogFile                      (-509) /* The log generation needed to start recovery at the checkpoint is missing */
+#define JET_errLogWriteFail                                (-510) /* Writing to the transaction log failed; logging is halted */
+#define JET_errLogDisabledDueToRecoveryFailure             (-511) /* Cannot write log records because recovery failed */
+#define JET_errLogGenerationMismatch                       (-513) /* A log file name does not agree with the generation recorded inside it */
+#define JET_errBadLogVersion                               (-514) /* The log file format is not supported by this engine version */
+#define JET_errInvalidLogSequence                          (-515) /* Timestamp or signature of a log file does not continue the previous generation */
+#define JET_errLoggingDisabled                             (-516) /* Transaction logging is turned off for this instance */
+#define JET_errLogBufferTooSmall                           (-517) /* A log record did not fit in the log buffer or a log file (obsolete) */
+#define JET_errLogSequenceEnd                              (-519) /* The highest possible log generation number has been used up */
+#define JET_errNoBackup                                    (-520) /* No backup is currently in progress */
+#define JET_errInvalidBackupSequence                       (-521) /* Backup API calls were made in the wrong order */
+#define JET_errBackupNotAllowedYet                         (-523) /* A backup cannot be started at this moment */
+#define JET_errDeleteBackupFileFail                        (-524) /* A backup file could not be deleted */
+#define JET_errMakeBackupDirectoryFail                     (-525) /* The temporary backup directory could not be created */
+#define JET_errInvalidBackup                               (-526) /* Incremental backup is impossible while circular logging is on */
+#define JET_errRecoveredWithErrors                         (-527) /* Recovery finished but errors were found and skipped */
+#define JET_errMissingLogFile                              (-528) /* The current log file or another required log file is missing */
+#define JET_errLogDiskFull                                 (-529) /* The disk holding the log files is full */
+#define JET_errBadLogSignature                             (-530) /* A log file signature does not match the log set */
+#define JET_errBadDbSignature                              (-531) /* A database file signature is wrong (obsolete) */
+#define JET_errBadCheckpointSignature                      (-532) /* The checkpoint file signature does not match the log set */
+#define JET_errCheckpointCorrupt                           (-533) /* The checkpoint file is missing or damaged */
+#define JET_errMissingPatchPage                            (-534) /* A page expected in the patch file was not found (obsolete) */
+#define JET_errBadPatchPage                                (-535) /* A page in the patch file is not valid */
+#define JET_errRedoAbruptEnded                             (-536) /* Replay stopped early because reading the logs failed */
+#define JET_errPatchFileMissing                            (-538) /* The backup set lacks the patch file for a database */
+#define JET_errDatabaseLogSetMismatch                      (-539) /* The database does not belong to this set of log files */
+#define JET_errDatabaseStreamingFileMismatch               (-540) /* Database and its streaming file do not belong together (obsolete) */
+#define JET_errLogFileSizeMismatch                         (-541) /* Existing log files have a size other than JET_paramLogFileSize */
+#define JET_errCheckpointFileNotFound                      (-542) /* The checkpoint file could not be found */
+#define JET_errRequiredLogFilesMissing                     (-543) /* Log files needed for recovery are missing */
+#define JET_errSoftRecoveryOnBackupDatabase                (-544) /* This database is a backup copy; restore it instead of running soft recovery */
+#define JET_errLogFileSizeMismatchDatabasesConsistent      (-545) /* Recovery succeeded but log file size differs from JET_paramLogFileSize */
+#define JET_errLogSectorSizeMismatch                       (-546) /* Log file sector size differs from the sector size of the volume */
+#define JET_errLogSectorSizeMismatchDatabasesConsistent    (-547) /* Recovery succeeded but log sector size differs from the volume */
+#define JET_errLogSequenceEndDatabasesConsistent           (-548) /* Recovery succeeded but log generations are exhausted; remove the old logs */
+#define JET_errStreamingDataNotLogged                      (-549) /* Replay of streaming file data that was never logged (obsolete) */
+#define JET_errDatabaseDirtyShutdown                       (-550) /* The database was not shut down cleanly; run recovery first */
+#define JET_errDatabaseInconsistent                        (-550) /* Obsolete name of JET_errDatabaseDirtyShutdown */
+#define JET_errConsistentTimeMismatch                      (-551) /* Last consistent time of the database does not match the logs */
+#define JET_errDatabasePatchFileMismatch                   (-552) /* The patch file was not made by this backup */
+#define JET_errEndingRestoreLogTooLow                      (-553) /* The backup set ends before the log generation the database needs */
+#define JET_errStartingRestoreLogTooHigh                   (-554) /* The backup set starts after the log generation the database needs */
+#define JET_errGivenLogFileHasBadSignature                 (-555) /* A log file in the backup set has the wrong signature */
+#define JET_errGivenLogFileIsNotContiguous                 (-556) /* Log files in the backup set are not a continuous sequence */
+#define JET_errMissingRestoreLogFiles                      (-557) /* Some log files of the backup set are missing */
+#define JET_errMissingFullBackup                           (-560) /* An incremental backup needs a previous full backup of the database */
+#define JET_errBadBackupDatabaseSize                       (-561) /* Size of the backup database is not a whole number of pages (obsolete) */
+#define JET_errDatabaseAlreadyUpgraded                     (-562) /* The database format is already current */
+#define JET_errDatabaseIncompleteUpgrade                   (-563) /* The database was only partly converted; restore it from backup */
+#define JET_errMissingCurrentLogFiles                      (-565) /* Current log files needed to continue the restore are missing */
+#define JET_errDbTimeTooOld                                (-566) /* Page timestamp is older than the log record expects */
+#define JET_errDbTimeTooNew                                (-567) /* Page timestamp is ahead of the log record's starting timestamp */
+#define JET_errMissingFileToBackup                         (-569) /* A log or patch file to be backed up is missing */
+#define JET_errLogTornWriteDuringHardRestore               (-570) /* A torn write was found in a backup set log during restore */
+#define JET_errLogTornWriteDuringHardRecovery              (-571) /* A torn write was found in a log during hard recovery */
+#define JET_errLogCorruptDuringHardRestore                 (-573) /* A damaged log was found in the backup set during restore */
+#define JET_errLogCorruptDuringHardRecovery                (-574) /* A damaged log was found during hard recovery */
+#define JET_errMustDisableLoggingForDbUpgrade              (-575) /* Logging must be off to upgrade the database (obsolete) */
+#define JET_errBadRestoreTargetInstance                    (-577) /* Restore target instance not found or its logs do not match */
+#define JET_errRecoveredWithoutUndo                        (-579) /* Redo completed and the undo phase was skipped as requested */
+#define JET_errDatabasesNotFromSameSnapshot                (-580) /* Databases to restore come from different shadow copies (obsolete) */
+#define JET_errSoftRecoveryOnSnapshot                      (-581) /* Soft recovery on a database from a shadow copy (obsolete) */
+#define JET_errCommittedLogFilesMissing                    (-582) /* Logs with committed changes to this database are missing */
+#define JET_errSectorSizeNotSupported                      (-583) /* The disk reports a sector size this file type cannot use */
+#define JET_errRecoveredWithoutUndoDatabasesConsistent     (-584) /* Undo was to be skipped, but databases were already consistent */
+#define JET_errCommittedLogFileCorrupt                     (-586) /* A log holding committed changes to this database is damaged */
+#define JET_errLogSequenceChecksumMismatch                 (-590) /* Running checksum of the previous log does not match the next log */
+#define JET_errPageInitializedMismatch                     (-596) /* A page is initialized here but empty on the other copy */
+#define JET_errUnicodeTranslationBufferTooSmall            (-601) /* Buffer for Unicode conversion is too small (obsolete) */
+#define JET_errUnicodeTranslationFail                      (-602) /* Unicode normalization of the data failed */
+#define JET_errUnicodeNormalizationNotSupported            (-603) /* Unicode normalization is not available on this system */
+#define JET_errUnicodeLanguageValidationFailure            (-604) /* The language could not be validated */
+#define JET_errExistingLogFileHasBadSignature              (-610) /* A log file already in the log directory has the wrong signature */
+#define JET_errExistingLogFileIsNotContiguous              (-611) /* Log files already in the log directory do not continue the sequence */
+#define JET_errLogReadVerifyFailure                        (-612) /* A log file failed its checksum while being read */
+#define JET_errCheckpointDepthTooDeep                      (-614) /* Too many log generations lie between the checkpoint and the current log */
+#define JET_errRestoreOfNonBackupDatabase                  (-615) /* Hard recovery was attempted on a database that is not a backup */
+#define JET_errLogFileNotCopied                            (-616) /* Logs cannot be truncated before every required log has been copied */
+#define JET_errSurrogateBackupInProgress                   (-617) /* Another backup, run through a surrogate, is already active */
+#define JET_errTransactionTooLong                          (-618) /* A transaction stayed open across too many log generations */
+#define JET_errEngineFormatVersionNoLongerSupportedTooLow  (-619) /* The requested engine format version is too old to be supported */
+#define JET_errEngineFormatVersionNotYetImplementedTooHigh (-620) /* The requested engine format version is newer than this engine */
+#define JET_errEngineFormatVersionParamTooLowForRequestedFeature (-621) /* The engine format version setting is too low for this feature */
+#define JET_errEngineFormatVersionSpecifiedTooLowForLogVersion (-622) /* The engine format version setting is below the version of the logs */
+#define JET_errEngineFormatVersionSpecifiedTooLowForDatabaseVersion (-623) /* The engine format version setting is below the version of the database */
+#define JET_errDbTimeBeyondMaxRequired                     (-625) /* Page timestamp is past what the log record allows and beyond the required range */
+#define JET_errLogOperationInconsistentWithDatabase        (-626) /* A log record does not fit the current state of the database */
+#define JET_errBackupAbortByCaller                         (-800) /* The backup was cancelled by the caller */
+#define JET_errBackupAbortByServer                         (-801) /* The backup was cancelled by termination or JetStopBackup */
+#define JET_errInvalidGrbit                                (-900) /* The flags (grbit) argument is not valid for this call */
+#define JET_errTermInProgress                              (-1000) /* The instance is shutting down */
+#define JET_errFeatureNotAvailable                         (-1001) /* The requested API or feature is not supported */
+#define JET_errInvalidName                                 (-1002) /* The name is not valid */
+#define JET_errInvalidParameter                            (-1003) /* An argument passed to the API is not valid */
+#define JET_errDatabaseFileReadOnly                        (-1008) /* A read-only database file cannot be attached for writing */
+#define JET_errInvalidDatabaseId                           (-1010) /* The database id is not valid */
+#define JET_errOutOfMemory                                 (-1011) /* The engine ran out of memory */
+#define JET_errOutOfDatabaseSpace                          (-1012) /* The database has reached its maximum size */
+#define JET_errOutOfCursors                                (-1013) /* No more table cursors are available */
+#define JET_errOutOfBuffers                                (-1014) /* No more database page buffers are available */
+#define JET_errTooManyIndexes                              (-1015) /* The index limit for the table has been reached */
+#define JET_errTooManyKeys                                 (-1016) /* The index definition has too many key columns */
+#define JET_errRecordDeleted                               (-1017) /* The record was deleted and can no longer be used */
+#define JET_errReadVerifyFailure                           (-1018) /* A database page failed its checksum when read */
+#define JET_errPageNotInitialized                          (-1019) /* A database page that should hold data is blank */
+#define JET_errOutOfFileHandles                            (-1020) /* No more file handles are available */
+#define JET_errDiskReadVerificationFailure                 (-1021) /* The operating system reported a CRC error reading the file */
+#define JET_errDiskIO                                      (-1022) /* A disk I/O operation failed */
+#define JET_errInvalidPath                                 (-1023) /* The file path is not valid or too long */
+#define JET_errInvalidSystemPath                           (-1024) /* The system path is not valid */
+#define JET_errInvalidLogDirectory                         (-1025) /* The log directory is not valid */
+#define JET_errRecordTooBig                                (-1026) /* The record exceeds the maximum record size */
+#define JET_errTooManyOpenDatabases                        (-1027) /* Too many databases are open (obsolete) */
+#define JET_errInvalidDatabase                             (-1028) /* The file is not a database */
+#define JET_errNotInitialized                              (-1029) /* The instance has not been initialized */
+#define JET_errAlreadyInitialized                          (-1030) /* The instance is already initialized */
+#define JET_errInitInProgress                              (-1031) /* The instance is being initialized */
+#define JET_errFileAccessDenied                            (-1032) /* The file cannot be opened; it is locked or in use */
+#define JET_errBufferTooSmall                              (-1038) /* The buffer given by the caller cannot hold the result */
+#define JET_errTooManyColumns                              (-1040) /* The table has too many columns */
+#define JET_errContainerNotEmpty                           (-1043) /* Container still holds objects (obsolete) */
+#define JET_errInvalidFilename                             (-1044) /* The file name is not valid (obsolete) */
+#define JET_errInvalidBookmark                             (-1045) /* The bookmark is not valid */
+#define JET_errColumnInUse                                 (-1046) /* The column is part of an index */
+#define JET_errInvalidBufferSize                           (-1047) /* The data size does not suit the column */
+#define JET_errColumnNotUpdatable                          (-1048) /* This column cannot be set */
+#define JET_errIndexInUse                                  (-1051) /* The index is in use */
+#define JET_errLinkNotSupported                            (-1052) /* Links are not supported (obsolete) */
+#define JET_errNullKeyDisallowed                           (-1053) /* The index does not accept NULL keys */
+#define JET_errNotInTransaction                            (-1054) /* This operation requires a transaction */
+#define JET_errMustRollback                                (-1057) /* An unversioned update failed; the transaction must be rolled back */
+#define JET_errTooManyActiveUsers                          (-1059) /* Sessions still have active transactions or too many users are active */
+#define JET_errInvalidCountry                              (-1061) /* The country or region code is unknown (obsolete) */
+#define JET_errInvalidLanguageId                           (-1062) /* The language id is unknown or not valid */
+#define JET_errInvalidCodePage                             (-1063) /* The code page is unknown or not valid */
+#define JET_errInvalidLCMapStringFlags                     (-1064) /* The LCMapString normalization flags are not valid */
+#define JET_errVersionStoreEntryTooBig                     (-1065) /* A version store entry would exceed the size of a version bucket */
+#define JET_errVersionStoreOutOfMemoryAndCleanupTimedOut   (-1066) /* Version store is full and its cleanup did not finish in time */
+#define JET_errVersionStoreOutOfMemory                     (-1069) /* Version store is full even after cleanup */
+#define JET_errCannotIndex                                 (-1071) /* An escrow-update column cannot be indexed */
+#define JET_errRecordNotDeleted                            (-1072) /* The record is not deleted */
+#define JET_errTooManyMempoolEntries                       (-1073) /* Too many memory pool entries were requested */
+#define JET_errOutOfObjectIDs                              (-1074) /* B-tree object ids are exhausted; offline defragmentation may reclaim them */
+#define JET_errOutOfLongValueIDs                           (-1075) /* Long value ids are exhausted; offline defragmentation may reclaim them */
+#define JET_errOutOfAutoincrementValues                    (-1076) /* The autoincrement counter has reached its maximum */
+#define JET_errOutOfDbtimeValues                           (-1077) /* The database timestamp counter has reached its maximum */
+#define JET_errOutOfSequentialIndexValues                  (-1078) /* The sequential index counter has reached its maximum */
+#define JET_errRunningInOneInstanceMode                    (-1080) /* Multi-instance call made while the process is in one-instance mode */
+#define JET_errRunningInMultiInstanceMode                  (-1081) /* Single-instance call made while the process is in multi-instance mode */
+#define JET_errSystemParamsAlreadySet                      (-1082) /* Global system parameters were already set */
+#define JET_errSystemPathInUse                             (-1083) /* Another instance already uses this system path */
+#define JET_errLogFilePathInUse                            (-1084) /* Another instance already uses this log file path */
+#define JET_errTempPathInUse                               (-1085) /* Another instance already uses this temporary path */
+#define JET_errInstanceNameInUse                           (-1086) /* An instance with this name already exists */
+#define JET_errSystemParameterConflict                     (-1087) /* Global system parameters were already set to different values */
+#define JET_errInstanceUnavailable                         (-1090) /* The instance hit a fatal error and can no longer be used */
+#define JET_errDatabaseUnavailable                         (-1091) /* The database hit a fatal error and can no longer be used */
+#define JET_errInstanceUnavailableDueToFatalLogDiskFull    (-1092) /* The instance is unusable because the log disk filled up */
+#define JET_errInvalidSesparamId                           (-1093) /* The session parameter id is unknown */
+#define JET_errTooManyRecords                              (-1094) /* Record count does not fit in 32 bits; use the 64-bit API */
+#define JET_errInvalidDbparamId                            (-1095) /* The database parameter id is unknown */
+#define JET_errOutOfSessions                               (-1101) /* No more sessions are available */
+#define JET_errWriteConflict                               (-1102) /* The record is being updated by another uncommitted transaction */
+#define JET_errTransTooDeep                                (-1103) /* Transactions are nested too deeply */
+#define JET_errInvalidSesid                                (-1104) /* The session handle is not valid */
+#define JET_errWriteConflictPrimaryIndex                   (-1105) /* The primary index was changed by an uncommitted transaction */
+#define JET_errInTransaction                               (-1108) /* This operation is not allowed inside a transaction */
+#define JET_errRollbackRequired                            (-1109) /* The transaction must be rolled back before going on (obsolete) */
+#define JET_errTransReadOnly                               (-1110) /* A read-only transaction tried to change the database */
+#define JET_errSessionWriteConflict                        (-1111) /* Two cursors of one session tried to replace the same record */
+#define JET_errRecordTooBigForBackwardCompatibility        (-1112) /* The record would be too big in an older database format */
+#define JET_errCannotMaterializeForwardOnlySort            (-1113) /* The temporary table options conflict with a forward-only sort */
+#define JET_errSesidTableIdMismatch                        (-1114) /* This session cannot use this table id */
+#define JET_errInvalidInstance                             (-1115) /* The instance handle is not valid */
+#define JET_errDirtyShutdown                               (-1116) /* Instance stopped, but attached databases were left dirty */
+#define JET_errReadPgnoVerifyFailure                       (-1118) /* A page read from disk carries the wrong page number */
+#define JET_errReadLostFlushVerifyFailure                  (-1119) /* A page read from disk is missing a previously written change */
+#define JET_errFileSystemCorruption                        (-1121) /* A file system operation reported that the file system is corrupt */
+#define JET_errRecoveryVerifyFailure                       (-1123) /* Pages read during recovery do not match what the logs expect */
+#define JET_errFilteredMoveNotSupported                    (-1124) /* A cursor filter is not supported in this situation */
+#define JET_errDatabaseDuplicate                           (-1201) /* A database file with this name already exists */
+#define JET_errDatabaseInUse                               (-1202) /* The database is in use */
+#define JET_errDatabaseNotFound                            (-1203) /* The database does not exist or is not attached */
+#define JET_errDatabaseInvalidName                         (-1204) /* The database name is not valid */
+#define JET_errDatabaseInvalidPages                        (-1205) /* The number of pages is not valid */
+#define JET_errDatabaseCorrupted                           (-1206) /* The file is not a database or the database is corrupt */
+#define JET_errDatabaseLocked                              (-1207) /* The database is exclusively locked */
+#define JET_errCannotDisableVersioning                     (-1208) /* Versioning cannot be turned off for this database */
+#define JET_errInvalidDatabaseVersion                      (-1209) /* The database format is incompatible with this engine */
+#define JET_errDatabase200Format                           (-1210) /* The database uses the old 200 format (obsolete) */
+#define JET_errDatabase400Format                           (-1211) /* The database uses the old 400 format (obsolete) */
+#define JET_errDatabase500Format                           (-1212) /* The database uses the old 500 format (obsolete) */
+#define JET_errPageSizeMismatch                            (-1213) /* The page size of the database or logs differs from the engine setting */
+#define JET_errTooManyInstances                            (-1214) /* The maximum number of instances is already running */
+#define JET_errDatabaseSharingViolation                    (-1215) /* Another instance is using this database */
+#define JET_errAttachedDatabaseMismatch                    (-1216) /* A database attachment in the logs is missing or differs at recovery start or end */
+#define JET_errDatabaseInvalidPath                         (-1217) /* The path to the database file is not valid */
+#define JET_errDatabaseIdInUse                             (-1218) /* The database id is already assigned (obsolete) */
+#define JET_errForceDetachNotAllowed                       (-1219) /* Forced detach is allowed only after a normal detach failed */
+#define JET_errCatalogCorrupted                            (-1220) /* The system catalog is corrupt */
+#define JET_errPartiallyAttachedDB                         (-1221) /* The database is only partly attached; the attach cannot complete */
+#define JET_errDatabaseSignInUse                           (-1222) /* A database with the same signature is already in use */
+#define JET_errDatabaseCorruptedNoRepair                   (-1224) /* The database is corrupt and repair is not permitted */
+#define JET_errInvalidCreateDbVersion                      (-1225) /* Recovery replayed a database creation made by an incompatible version */
+#define JET_errDatabaseNotReady                            (-1230) /* Recovery has not progressed far enough to allow access to the database */
+#define JET_errDatabaseAttachedForRecovery                 (-1231) /* The database is attached only for recovery; attach it explicitly */
+#define JET_errTransactionsNotReadyDuringRecovery          (-1232) /* Recovery cannot yet tell which transactions were open */
+#define JET_errTableLocked                                 (-1302) /* Another cursor holds an exclusive lock on the table */
+#define JET_errTableDuplicate                              (-1303) /* A table with this name already exists */
+#define JET_errTableInUse                                  (-1304) /* The table is in use and cannot be locked */
+#define JET_errObjectNotFound                              (-1305) /* No table or object has this name */
+#define JET_errDensityInvalid                              (-1307) /* The page density value is not valid */
+#define JET_errTableNotEmpty                               (-1308) /* The operation requires an empty table */
+#define JET_errInvalidTableId                              (-1310) /* The table id is not valid */
+#define JET_errTooManyOpenTables                           (-1311) /* No more tables can be opened even after cleanup */
+#define JET_errIllegalOperation                            (-1312) /* This operation is not supported on this table */
+#define JET_errTooManyOpenTablesAndCleanupTimedOut         (-1313) /* No more tables can be opened and cleanup did not finish in time */
+#define JET_errObjectDuplicate                             (-1314) /* The table or object name is already used */
+#define JET_errInvalidObject                               (-1316) /* The object is not valid for this operation (obsolete) */
+#define JET_errCannotDeleteTempTable                       (-1317) /* Temporary tables are removed by closing them, not by JetDeleteTable */
+#define JET_errCannotDeleteSystemTable                     (-1318) /* System tables cannot be deleted */
+#define JET_errCannotDeleteTemplateTable                   (-1319) /* Template tables cannot be deleted */
+#define JET_errExclusiveTableLockRequired                  (-1322) /* This operation needs an exclusive lock on the table */
+#define JET_errFixedDDL                                    (-1323) /* Schema changes are not allowed on this table */
+#define JET_errFixedInheritedDDL                           (-1324) /* Schema inherited by a derived table cannot be changed */
+#define JET_errCannotNestDDL                               (-1325) /* Hierarchical schema cannot be nested */
+#define JET_errDDLNotInheritable                           (-1326) /* Schema can be inherited only from a template table */
+#define JET_errInvalidSettings                             (-1328) /* System parameters are set inconsistently */
+#define JET_errClientRequestToStopJetService               (-1329) /* The client asked the engine to stop its service */
+#define JET_errCannotAddFixedVarColumnToDerivedTable       (-1330) /* Template forbids fixed or variable columns in derived tables (obsolete) */
+#define JET_errIndexCantBuild                              (-1401) /* The index could not be built (obsolete) */
+#define JET_errIndexHasPrimary                             (-1402) /* The table already has a primary index */
+#define JET_errIndexDuplicate                              (-1403) /* An index with this name or definition already exists */
+#define JET_errIndexNotFound                               (-1404) /* No index has this name */
+#define JET_errIndexMustStay                               (-1405) /* The clustered (primary) index cannot be deleted */
+#define JET_errIndexInvalidDef                             (-1406) /* The index definition is not valid */
+#define JET_errInvalidCreateIndex                          (-1409) /* The index creation description is not valid */
+#define JET_errTooManyOpenIndexes                          (-1410) /* No more index descriptors are available */
+#define JET_errMultiValuedIndexViolation                   (-1411) /* A multi-valued index produced duplicate keys across records */
+#define JET_errIndexBuildCorrupted                         (-1412) /* A built secondary index does not match the primary index */
+#define JET_errPrimaryIndexCorrupted                       (-1413) /* The primary index is corrupt; defragment the database or drop the table */
+#define JET_errSecondaryIndexCorrupted                     (-1414) /* A secondary index is corrupt; defragment the database or drop the index */
+#define JET_errInvalidIndexId                              (-1416) /* The index id is not valid */
+#define JET_errIndexTuplesSecondaryIndexOnly               (-1430) /* A tuple index must be a secondary index */
+#define JET_errIndexTuplesTooManyColumns                   (-1431) /* The tuple index has too many key columns */
+#define JET_errIndexTuplesOneColumnOnly                    (-1431) /* Obsolete name of JET_errIndexTuplesTooManyColumns */
+#define JET_errIndexTuplesNonUniqueOnly                    (-1432) /* A tuple index must not be unique */
+#define JET_errIndexTuplesTextBinaryColumnsOnly            (-1433) /* A tuple index may only cover text or binary columns */
+#define JET_errIndexTuplesTextColumnsOnly                  (-1433) /* Obsolete name of JET_errIndexTuplesTextBinaryColumnsOnly */
+#define JET_errIndexTuplesVarSegMacNotAllowed              (-1434) /* A tuple index cannot set cbVarSegMac */
+#define JET_errIndexTuplesInvalidLimits                    (-1435) /* The tuple length or character limits are not valid */
+#define JET_errIndexTuplesCannotRetrieveFromIndex          (-1436) /* Values cannot be retrieved from a tuple index */
+#define JET_errIndexTuplesKeyTooSmall                      (-1437) /* The key is shorter than the minimum tuple length */
+#define JET_errInvalidLVChunkSize                          (-1438) /* The long value chunk size is not supported */
+#define JET_errColumnCannotBeEncrypted                     (-1439) /* Only long text or binary columns without defaults can be encrypted */
+#define JET_errCannotIndexOnEncryptedColumn                (-1440) /* An encrypted column cannot be indexed */
+#define JET_errColumnLong                                  (-1501) /* The column holds a long value (obsolete) */
+#define JET_errColumnNoChunk                               (-1502) /* The requested offset is beyond the long value */
+#define JET_errColumnDoesNotFit                            (-1503) /* The column value does not fit in the record */
+#define JET_errNullInvalid                                 (-1504) /* The column may not be NULL */
+#define JET_errColumnIllegalNull                           (-1504) /* Alias of JET_errNullInvalid */
+#define JET_errColumnIndexed                               (-1505) /* The column is indexed and cannot be deleted (obsolete) */
+#define JET_errColumnTooBig                                (-1506) /* The column length exceeds its maximum */
+#define JET_errColumnNotFound                              (-1507) /* No column has this name or id */
+#define JET_errColumnDuplicate                             (-1508) /* A column with this name already exists */
+#define JET_errMultiValuedColumnMustBeTagged               (-1509) /* A multi-valued column must be a tagged column */
+#define JET_errColumnRedundant                             (-1510) /* The table already has an autoincrement or version column */
+#define JET_errInvalidColumnType                           (-1511) /* The column type is not valid */
+#define JET_errTaggedNotNULL                               (-1514) /* Every tagged column is NULL (obsolete) */
+#define JET_errNoCurrentIndex                              (-1515) /* This operation needs a current index */
+#define JET_errKeyIsMade                                   (-1516) /* The search key already has all its columns */
+#define JET_errBadColumnId                                 (-1517) /* The column id is not valid */
+#define JET_errBadItagSequence                             (-1518) /* The value index (itagSequence) of the tagged column is not valid */
+#define JET_errColumnInRelationship                        (-1519) /* The column is part of a relationship (obsolete) */
+#define JET_errCannotBeTagged                              (-1521) /* Autoincrement and version columns cannot be tagged */
+#define JET_errDefaultValueTooBig                          (-1524) /* The default value is larger than allowed */
+#define JET_errMultiValuedDuplicate                        (-1525) /* A multi-valued column required to be unique got a duplicate value */
+#define JET_errLVCorrupted                                 (-1526) /* The long value tree is corrupt */
+#define JET_errMultiValuedDuplicateAfterTruncation         (-1528) /* Values of a unique multi-valued column collide after normalization and truncation */
+#define JET_errDerivedColumnCorruption                     (-1529) /* A column in a derived table is not valid */
+#define JET_errInvalidPlaceholderColumn                    (-1530) /* The column cannot become a primary index placeholder */
+#define JET_errColumnCannotBeCompressed                    (-1538) /* Only long text and long binary columns can be compressed */
+#define JET_errColumnNoEncryptionKey                       (-1540) /* An encryption key is needed to read or write this column */
+#define JET_errRecordNotFound                              (-1601) /* No record matches the key */
+#define JET_errRecordNoCopy                                (-1602) /* There is no copy buffer for the record */
+#define JET_errNoCurrentRecord                             (-1603) /* The cursor is not positioned on a record */
+#define JET_errRecordPrimaryChanged                        (-1604) /* The primary key of a record cannot be changed */
+#define JET_errKeyDuplicate                                (-1605) /* The key already exists in a unique index */
+#define JET_errAlreadyPrepared                             (-1607) /* An update is already prepared on this cursor */
+#define JET_errKeyNotMade                                  (-1608) /* No search key has been built with JetMakeKey */
+#define JET_errUpdateNotPrepared                           (-1609) /* No update has been prepared with JetPrepareUpdate */
+#define JET_errDataHasChanged                              (-1611) /* The data changed meanwhile; the operation was cancelled */
+#define JET_errLanguageNotSupported                        (-1619) /* The language is not installed on this system (obsolete) */
+#define JET_errDecompressionFailed                         (-1620) /* Compressed data could not be decompressed */
+#define JET_errUpdateMustVersion                           (-1621) /* Unversioned updates are allowed only on uncommitted tables */
+#define JET_errDecryptionFailed                            (-1622) /* Decrypting the column data failed */
+#define JET_errEncryptionBadItag                           (-1623) /* Only the first value of a tagged column can be encrypted */
+#define JET_errSetAutoIncrementTooHigh                     (-1624) /* The explicitly set autoincrement value is too high */
+#define JET_errAutoIncrementNotSet                         (-1625) /* This table requires the autoincrement column to be set explicitly */
+#define JET_errTooManySorts                                (-1701) /* Too many sorts are running */
+#define JET_errInvalidOnSort                               (-1702) /* The operation is not valid on a sort (obsolete) */
+#define JET_errTempFileOpenError                           (-1803) /* The temporary file could not be opened (obsolete) */
+#define JET_errTooManyAttachedDatabases                    (-1805) /* Too many databases are attached */
+#define JET_errDiskFull                                    (-1808) /* The disk is full */
+#define JET_errPermissionDenied                            (-1809) /* Permission was denied */
+#define JET_errFileNotFound                                (-1811) /* The file does not exist */
+#define JET_errFileInvalidType                             (-1812) /* The file is of the wrong type */
+#define JET_errFileAlreadyExists                           (-1814) /* A file with this name is already present */
+#define JET_errAfterInitialization                         (-1850) /* Restore cannot run on an instance that is already initialized */
+#define JET_errLogCorrupted                                (-1852) /* The log records could not be interpreted */
+#define JET_errInvalidOperation                            (-1906) /* The operation is not valid here */
+#define JET_errAccessDenied                                (-1907) /* Access was denied (obsolete) */
+#define JET_errTooManySplits                               (-1909) /* A page split did not terminate (obsolete) */
+#define JET_errSessionSharingViolation                     (-1910) /* Several threads are using the same session at once */
+#define JET_errEntryPointNotFound                          (-1911) /* A required function was not found in a system library */
+#define JET_errSessionContextAlreadySet                    (-1912) /* The session already has a context set */
+#define JET_errSessionContextNotSetByThisThread            (-1913) /* Only the thread that set the session context may reset it */
+#define JET_errSessionInUse                                (-1914) /* The session is in use and cannot be ended */
+#define JET_errRecordFormatConversionFailed                (-1915) /* Converting a record to the current format failed */
+#define JET_errOneDatabasePerSession                       (-1916) /* Only one user database may be open per session */
+#define JET_errRollbackError                               (-1917) /* Rolling back the transaction failed */
+#define JET_errFlushMapVersionUnsupported                  (-1918) /* The persisted flush map has an unsupported version */
+#define JET_errFlushMapDatabaseMismatch                    (-1919) /* The persisted flush map does not belong to this database */
+#define JET_errFlushMapUnrecoverable                       (-1920) /* The persisted flush map cannot be rebuilt */
+#define JET_errDatabaseAlreadyRunningMaintenance           (-2004) /* The database is already running this maintenance task */
+#define JET_errCallbackFailed                              (-2101) /* A callback function returned a failure */
+#define JET_errCallbackNotResolved                         (-2102) /* The callback function could not be located */
+#define JET_errSpaceHintsInvalid                           (-2103) /* The space hints structure contains an unusable value */
+#define JET_errOSSnapshotInvalidSequence                   (-2401) /* Shadow copy API calls were made in the wrong order */
+#define JET_errOSSnapshotTimeOut                           (-2402) /* The shadow copy timed out */
+#define JET_errOSSnapshotNotAllowed                        (-2403) /* A shadow copy is not allowed now; backup or recovery is running */
+#define JET_errOSSnapshotInvalidSnapId                     (-2404) /* The shadow copy id is not valid */
+#define JET_errInvalidLogDataSequence                      (-2601) /* Supplied log data does not follow the current state of the instance */
+#define JET_errLSCallbackNotSpecified                      (-3000) /* Local storage needs a callback function, but none was given */
+#define JET_errLSAlreadySet                                (-3001) /* Local storage is already set on this object */
+#define JET_errLSNotSet                                    (-3002) /* The object has no local storage set */
+#define JET_errFileIOSparse                                (-4000) /* I/O was issued to a sparse region of the file (obsolete) */
+#define JET_errFileIOBeyondEOF                             (-4001) /* A read was issued beyond the end of the file */
+#define JET_errFileIOAbort                                 (-4002) /* I/O callback directive to abort the I/O (obsolete) */
+#define JET_errFileIORetry                                 (-4003) /* I/O callback directive to retry the I/O (obsolete) */
+#define JET_errFileIOFail                                  (-4004) /* I/O callback directive to fail the I/O (obsolete) */
+#define JET_errFileCompressed                              (-4005) /* Files compressed by the file system cannot be read or written */
+#define JET_errClientSpaceBegin                            (-10000) /* First code of the range reserved for client applications */
+#define JET_errClientSpaceEnd                              (-11999) /* Last code of the range reserved for client applications */
+/* @@END GENERATED ERRORS */
+
+/* ------------------------------------------------------------------------ */
+/* Functions                                                                 */
+/* ------------------------------------------------------------------------ */
+#if defined(ESEPY_BUILDING_LIBRARY) && defined(__GNUC__)
+#pragma GCC visibility push(default)
+#endif
+
+/* Instances ---------------------------------------------------------------*/
+
+/* Create an uninitialized instance named szInstanceName (may be NULL: one
+ * unnamed instance at a time).  Enters multi-instance mode.
+ * Errors: JET_errInvalidParameter (pinstance NULL), JET_errRunningInOneInstanceMode,
+ * JET_errInstanceNameInUse, JET_errTooManyInstances, JET_errOutOfMemory. */
+JET_ERR JET_API JetCreateInstance(JET_INSTANCE *pinstance, const char *szInstanceName);
+/* As JetCreateInstance, with a display name used in events.  grbit must be 0. */
+JET_ERR JET_API JetCreateInstance2(JET_INSTANCE *pinstance, const char *szInstanceName,
+                                   const char *szDisplayName, JET_GRBIT grbit);
+
+/* Initialize an instance (JetInit = JetInit2 with grbit 0).  With pinstance NULL
+ * or *pinstance 0 / JET_instanceNil and no mode chosen, enters one-instance mode
+ * and creates the global instance (its handle is written back to *pinstance).
+ * Errors: JET_errRunningInMultiInstanceMode, JET_errAlreadyInitialized,
+ * JET_errInvalidParameter, JET_errInvalidPath, JET_errSystemPathInUse,
+ * JET_errLogFilePathInUse, JET_errTempPathInUse, JET_errInvalidGrbit. */
+JET_ERR JET_API JetInit(JET_INSTANCE *pinstance);
+JET_ERR JET_API JetInit2(JET_INSTANCE *pinstance, JET_GRBIT grbit);
+/* JetInit2 with recovery options; prstInfo may be NULL, else its cbStruct must be
+ * sizeof(JET_RSTINFO). */
+JET_ERR JET_API JetInit3(JET_INSTANCE *pinstance, JET_RSTINFO *prstInfo, JET_GRBIT grbit);
+
+/* Shut an instance down and free it (JetTerm = JetTerm2 with JET_bitTermAbrupt).
+ * An uninitialized instance is just freed.  Open sessions are ended.  With
+ * JET_bitTermDirty the instance stops and JET_errDirtyShutdown is returned.
+ * Errors: JET_errInvalidParameter (bad handle or grbit). */
+JET_ERR JET_API JetTerm(JET_INSTANCE instance);
+JET_ERR JET_API JetTerm2(JET_INSTANCE instance, JET_GRBIT grbit);
+
+/* Enter multi-instance mode, first setting the given process-wide parameters
+ * (each entry's err receives its result; *pcsetsucceed the count set).
+ * Errors: JET_errRunningInOneInstanceMode; when already in multi-instance mode
+ * JET_errSystemParamsAlreadySet (same values) or JET_errSystemParameterConflict. */
+JET_ERR JET_API JetEnableMultiInstance(JET_SETSYSPARAM *psetsysparam, uint32_t csetsysparam,
+                                       uint32_t *pcsetsucceed);
+
+/* Set a system parameter: on the instance *pinstance, or, with pinstance NULL /
+ * *pinstance 0 or JET_instanceNil, as the process-wide default inherited by
+ * instances created later (on the global instance in one-instance mode).
+ * Integers go in lParam, strings in szParam.
+ * Errors: JET_errInvalidParameter (unknown id, read-only, out of range),
+ * JET_errAlreadyInitialized (fixed once initialized / process mode chosen). */
+JET_ERR JET_API JetSetSystemParameter(JET_INSTANCE *pinstance, JET_SESID sesid, uint32_t paramid,
+                                      JET_API_PTR lParam, const char *szParam);
+/* Read a system parameter.  Integers into *plParam, strings into szParam
+ * (cbMax bytes, NUL included; JET_errBufferTooSmall when it does not fit).
+ * JET_paramErrorToString: *plParam holds the error code on entry and szParam
+ * receives "JET_errName, description". */
+JET_ERR JET_API JetGetSystemParameter(JET_INSTANCE instance, JET_SESID sesid, uint32_t paramid,
+                                      JET_API_PTR *plParam, char *szParam, uint32_t cbMax);
+
+/* List the initialized instances into one buffer released with JetFreeBuffer. */
+JET_ERR JET_API JetGetInstanceInfo(uint32_t *pcInstanceInfo, JET_INSTANCE_INFO **paInstanceInfo);
+/* Release a buffer the engine allocated (JetGetInstanceInfo); NULL is allowed. */
+JET_ERR JET_API JetFreeBuffer(char *pbBuf);
+
+/* Sessions ----------------------------------------------------------------*/
+
+/* Begin a session on an initialized instance; szUserName/szPassword are ignored.
+ * Errors: JET_errInvalidParameter, JET_errNotInitialized, JET_errOutOfSessions,
+ * JET_errTermInProgress. */
+JET_ERR JET_API JetBeginSession(JET_INSTANCE instance, JET_SESID *psesid, const char *szUserName,
+                                const char *szPassword);
+/* End a session, rolling back whatever it left open.  grbit must be 0.
+ * Errors: JET_errInvalidSesid, JET_errSessionSharingViolation. */
+JET_ERR JET_API JetEndSession(JET_SESID sesid, JET_GRBIT grbit);
+
+#if defined(ESEPY_BUILDING_LIBRARY) && defined(__GNUC__)
+#pragma GCC visibility pop
+#endif
+
+/* A-suffixed names (ESENT's JET_UNICODE-less spelling). */
+#define JetCreateInstanceA      JetCreateInstance
+#define JetCreateInstance2A     JetCreateInstance2
+#define JetSetSystemParameterA  JetSetSystemParameter
+#define JetGetSystemParameterA  JetGetSystemParameter
+#define JetGetInstanceInfoA     JetGetInstanceInfo
+#define JetBeginSessionA        JetBeginSession
+#define JetInit3A               JetInit3
+#define JetEnableMultiInstanceA JetEnableMultiInstance
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* ESEPY_ESENT_H */

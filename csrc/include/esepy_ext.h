@@ -1,0 +1,144 @@
+/*
+ * esepy_ext.h -- esepy's own C extensions to the ESENT API.
+ *
+ * Owns: the event sink (what ESE writes to the Windows event log), parameter
+ * and error introspection used by bindings and documentation, and test hooks.
+ * All names use the prefix Esepy / ESEPY_, never Jet / JET_, so that nothing
+ * here can collide with a future ESENT name.
+ */
+#ifndef ESEPY_EXT_H
+#define ESEPY_EXT_H
+
+#include "esent.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ------------------------------------------------------------------------ */
+/* Events                                                                    */
+/* ------------------------------------------------------------------------ */
+
+/* Event ids (esepy's numbering; ESE's event-log ids are not portable). */
+#define ESEPY_EVENT_INIT_BEGIN          100
+#define ESEPY_EVENT_INIT_DONE           101
+#define ESEPY_EVENT_INIT_FAILED         102
+#define ESEPY_EVENT_TERM_DONE           103
+#define ESEPY_EVENT_TERM_FAILED         104
+#define ESEPY_EVENT_TERM_DIRTY          105
+#define ESEPY_EVENT_BACKUP_BEGIN        200
+#define ESEPY_EVENT_BACKUP_DONE         201
+#define ESEPY_EVENT_BACKUP_FAILED       202
+#define ESEPY_EVENT_RESTORE_BEGIN       210
+#define ESEPY_EVENT_RESTORE_GENERATION  211
+#define ESEPY_EVENT_RESTORE_DONE        212
+#define ESEPY_EVENT_RESTORE_FAILED      213
+#define ESEPY_EVENT_RECOVERY_BEGIN      300
+#define ESEPY_EVENT_RECOVERY_GENERATION 301
+#define ESEPY_EVENT_RECOVERY_DONE       302
+#define ESEPY_EVENT_RECOVERY_FAILED     303
+
+/* Event levels: the numeric values of Python's logging levels. */
+#define ESEPY_LEVEL_DEBUG    10
+#define ESEPY_LEVEL_INFO     20
+#define ESEPY_LEVEL_WARNING  30
+#define ESEPY_LEVEL_ERROR    40
+
+typedef struct {
+    const char *szKey;
+    const char *szValue;
+} ESEPY_EVENTFIELD;
+
+/* Everything the sink receives.  All pointers are valid only during the
+ * callback. */
+typedef struct {
+    uint32_t                cbStruct;       /* sizeof(ESEPY_EVENT) */
+    uint32_t                eventid;        /* ESEPY_EVENT_* */
+    int32_t                 level;          /* ESEPY_LEVEL_* */
+    JET_ERR                 err;            /* result being reported, 0 if none */
+    JET_INSTANCE            instance;       /* JET_instanceNil if none */
+    const char             *szInstanceName; /* "" when unnamed */
+    const char             *szOperation;    /* API function, e.g. "JetInit" */
+    const char             *szMessage;      /* one line of English */
+    uint32_t                cfields;
+    const ESEPY_EVENTFIELD *rgfields;       /* extra key/value pairs */
+} ESEPY_EVENT;
+
+/* The sink.  Called on the thread that performs the operation, with no engine
+ * lock held, so it may call back into the engine (not on the same session). */
+typedef void (*ESEPY_PFNEVENT)(const ESEPY_EVENT *pevent, void *pvContext);
+
+/* Install (or, with NULL, remove) the process's event sink. */
+JET_ERR EsepySetEventCallback(ESEPY_PFNEVENT pfn, void *pvContext);
+
+/* ------------------------------------------------------------------------ */
+/* Parameter introspection                                                   */
+/* ------------------------------------------------------------------------ */
+#define ESEPY_PARAMTYPE_INTEGER  1   /* number in lParam */
+#define ESEPY_PARAMTYPE_BOOLEAN  2   /* 0 / non-zero in lParam */
+#define ESEPY_PARAMTYPE_STRING   3   /* text in szParam */
+#define ESEPY_PARAMTYPE_FOLDER   4   /* a folder path in szParam */
+#define ESEPY_PARAMTYPE_PATH     5   /* a file (or folder) path in szParam */
+#define ESEPY_PARAMTYPE_POINTER  6   /* a pointer in lParam (callbacks) */
+
+#define ESEPY_PARAMFLAG_GLOBAL        0x0001 /* process-wide, never per instance */
+#define ESEPY_PARAMFLAG_FIXEDATINIT   0x0002 /* cannot change once the instance is initialized */
+#define ESEPY_PARAMFLAG_FIXEDATMODE   0x0004 /* cannot change once the process chose its mode */
+#define ESEPY_PARAMFLAG_READONLY      0x0008 /* computed; JetSetSystemParameter refuses it */
+#define ESEPY_PARAMFLAG_NOEFFECT      0x0010 /* accepted for compatibility; esepy ignores it */
+
+typedef struct {
+    uint32_t     cbStruct;      /* sizeof(ESEPY_PARAMINFO) */
+    uint32_t     paramid;       /* JET_param* */
+    const char  *szName;        /* "LogFilePath" (JET_param prefix removed) */
+    const char  *szPythonName;  /* "log_path" */
+    uint32_t     type;          /* ESEPY_PARAMTYPE_* */
+    uint32_t     flags;         /* ESEPY_PARAMFLAG_* */
+    JET_API_PTR  lDefault;      /* integer default */
+    JET_API_PTR  lMin;          /* integer range, inclusive */
+    JET_API_PTR  lMax;
+    const char  *szDefault;     /* string default, NULL for integers */
+    uint32_t     cchMax;        /* longest accepted string, in bytes */
+} ESEPY_PARAMINFO;
+
+/* Describe the iparam-th known parameter (0, 1, ...).  JET_errInvalidParameter
+ * past the end or when pinfo / cbStruct is wrong. */
+JET_ERR EsepyGetParamInfo(uint32_t iparam, ESEPY_PARAMINFO *pinfo);
+
+/* ------------------------------------------------------------------------ */
+/* Error introspection                                                       */
+/* ------------------------------------------------------------------------ */
+typedef struct {
+    uint32_t    cbStruct;   /* sizeof(ESEPY_ERRORINFO) */
+    JET_ERR     err;
+    const char *szName;     /* "JET_errInvalidParameter" */
+    JET_ERRCAT  errcat;     /* JET_errcatUnknown for success and warnings */
+    int32_t     fCanonical; /* 0 for an alias name of a code listed before */
+    const char *szMessage;
+} ESEPY_ERRORINFO;
+
+/* Describe the ierr-th row of the error table (sorted by code).
+ * JET_errInvalidParameter past the end. */
+JET_ERR EsepyGetErrorInfo(uint32_t ierr, ESEPY_ERRORINFO *pinfo);
+
+/* ------------------------------------------------------------------------ */
+/* Test hooks (used by esepy's own test-suite; harmless when unused)         */
+/* ------------------------------------------------------------------------ */
+
+/* Make the n-th engine allocation from now fail (n >= 1) and, with
+ * fPersistent, every later one; n = 0 turns injection off.  *pcHits (may be
+ * NULL) receives how many allocations failed so far. */
+JET_ERR EsepyTestFailAllocation(uint32_t n, int32_t fPersistent, uint32_t *pcHits);
+
+/* The process's instance mode (0 none, 1 one-instance, 2 multi-instance) and
+ * the number of instances that exist (initialized or not). */
+JET_ERR EsepyTestGetProcessState(int32_t *pmode, uint32_t *pcInstances);
+
+/* Enter session `sesid` as an API call would, keep it busy for cmsec
+ * milliseconds, then leave it (exercises the one-thread-per-session rule). */
+JET_ERR EsepyTestHoldSession(JET_SESID sesid, uint32_t cmsec);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* ESEPY_EXT_H */

@@ -1,0 +1,212 @@
+"""esepy: an open, cross-platform Extensible Storage Engine (ESE / ESENT "JET" API).
+
+The engine is a C library (``libesent.so``, API in ``esent.h``) shipped inside
+this package; this module is its Python face.
+
+Quick start::
+
+    import esepy
+
+    with esepy.Instance("demo", system_path="data/", log_path="data/logs/",
+                        create_path_if_not_exist=True) as inst:
+        with inst.begin_session() as session:
+            ...
+
+* :class:`Instance` -- an engine instance (one log stream and its databases).
+* :class:`Session` -- a session of an instance (``Instance.begin_session()``).
+* :mod:`esepy.errors` -- one exception class per JET error, grouped by ESE
+  category; :class:`JetError` is the base of them all.
+* Events (instance start/stop, recovery, backup, restore) are logged to
+  ``logging.getLogger("esepy")``.
+* :func:`native_library` and :func:`include_dir` let C programs and cffi use
+  the very engine this package runs.
+"""
+from __future__ import annotations
+
+import atexit as _atexit
+import os as _os
+from typing import Any, Dict, List, Optional
+
+from . import _esepy
+from . import errors
+from ._events import install as _install_events, uninstall as _uninstall_events
+from ._params import PARAMS as _PARAMS, ParamInfo, lookup as _lookup
+from .errors import JetError, JetWarning
+
+__all__ = [
+    "Instance", "Session", "JetError", "JetWarning", "errors", "ParamInfo",
+    "native_library", "include_dir", "error_string", "parameters",
+    "get_default_param", "set_default_param", "enable_multi_instance", "instances",
+    "TERM_COMPLETE", "TERM_ABRUPT", "TERM_STOP_BACKUP", "TERM_DIRTY",
+]
+__version__ = "0.1.0"
+
+Session = _esepy.Session
+
+# JetTerm2 grbits
+TERM_COMPLETE = 0x1
+TERM_ABRUPT = 0x2
+TERM_STOP_BACKUP = 0x4
+TERM_DIRTY = 0x8
+
+# Event ids (esepy_ext.h)
+EVENT_INIT_BEGIN, EVENT_INIT_DONE, EVENT_INIT_FAILED = 100, 101, 102
+EVENT_TERM_DONE, EVENT_TERM_FAILED, EVENT_TERM_DIRTY = 103, 104, 105
+EVENT_BACKUP_BEGIN, EVENT_BACKUP_DONE, EVENT_BACKUP_FAILED = 200, 201, 202
+EVENT_RESTORE_BEGIN, EVENT_RESTORE_GENERATION, EVENT_RESTORE_DONE, EVENT_RESTORE_FAILED = 210, 211, 212, 213
+EVENT_RECOVERY_BEGIN, EVENT_RECOVERY_GENERATION, EVENT_RECOVERY_DONE, EVENT_RECOVERY_FAILED = 300, 301, 302, 303
+
+_HERE = _os.path.dirname(_os.path.abspath(__file__))
+
+
+def native_library() -> str:
+    """Return the path of the engine's shared library (``libesent.so``).
+
+    Load it with ``ctypes.CDLL`` or ``cffi.FFI().dlopen``: the process then
+    shares one engine between Python and C.
+    """
+    return _os.path.join(_HERE, "libesent.so")
+
+
+def include_dir() -> str:
+    """Return the folder holding ``esent.h`` and ``esepy_ext.h`` for C programs and cffi."""
+    packaged = _os.path.join(_HERE, "include")
+    if _os.path.isfile(_os.path.join(packaged, "esent.h")):
+        return packaged
+    source = _os.path.join(_os.path.dirname(_HERE), "csrc", "include")
+    return source
+
+
+def error_string(code: int) -> str:
+    """Return ``"JET_errName, description"`` for a JET_ERR code (JET_paramErrorToString)."""
+    return _esepy.error_string(code)
+
+
+def parameters() -> Dict[str, ParamInfo]:
+    """Return every known system parameter by Python name (type, scope, default, range)."""
+    return dict(_PARAMS)
+
+
+def _set(handle: Optional[int], name: str, value: Any) -> None:
+    info = _lookup(name)
+    _esepy._set_param(handle, info.paramid, info.check(value))
+
+
+def _get(handle: Optional[int], name: str) -> Any:
+    info = _lookup(name)
+    return info.convert_out(_esepy._get_param(handle, info.paramid, info.is_string))
+
+
+def get_default_param(name: str) -> Any:
+    """Return a process-wide parameter, or the default new instances inherit."""
+    return _get(None, name)
+
+
+def set_default_param(name: str, value: Any) -> None:
+    """Set a process-wide parameter, or the default that instances created later inherit.
+
+    Raises :class:`esepy.errors.InvalidParameter` for a value out of range and
+    :class:`esepy.errors.AlreadyInitialized` for a parameter that is fixed once the
+    process chose its instance mode (``database_page_size``, ``max_instances``, ...).
+    """
+    _set(None, name, value)
+
+
+def enable_multi_instance(**params: Any) -> int:
+    """Enter multi-instance mode (JetEnableMultiInstance), setting process-wide parameters.
+
+    Returns how many parameters were set.  Raises
+    :class:`esepy.errors.RunningInOneInstanceMode`,
+    :class:`esepy.errors.SystemParamsAlreadySet` (already in multi-instance mode with the
+    same values) or :class:`esepy.errors.SystemParameterConflict`.
+    """
+    pairs = []
+    for name, value in params.items():
+        info = _lookup(name)
+        pairs.append((info.paramid, info.check(value)))
+    return _esepy._enable_multi_instance(pairs)
+
+
+def instances() -> List[Dict[str, Any]]:
+    """Describe the initialized instances of this process (JetGetInstanceInfo)."""
+    return [{"handle": h, "name": name, "databases": dbs} for h, name, dbs in _esepy._instance_info()]
+
+
+class Instance(_esepy.Instance):
+    """An engine instance: one log stream (logs + checkpoint) and the databases attached to it.
+
+    ``Instance(name=None, **params)`` creates it (JetCreateInstance2, which puts the
+    process in multi-instance mode); keyword arguments set system parameters by
+    their Python names (``system_path``, ``log_path``, ``temp_path``, ``base_name``,
+    ``circular_log``, ``log_file_size_kb``, ``create_path_if_not_exist``,
+    ``max_sessions``, ...; see :func:`esepy.parameters`).  An unknown name raises
+    TypeError listing the valid ones.
+
+    Use it as a context manager: ``with Instance(...) as inst:`` initializes it on
+    entry (if needed) and terminates it on exit.  The GIL is released during every
+    engine call.
+    """
+
+    def __init__(self, name: Optional[str] = None, *, display_name: Optional[str] = None,
+                 **params: Any) -> None:
+        checked = [(_lookup(k), v) for k, v in params.items()]
+        values = [(info, info.check(v)) for info, v in checked]
+        super().__init__(name, display_name)
+        self.name = name
+        try:
+            for info, v in values:
+                _esepy._set_param(self.handle, info.paramid, v)
+        except BaseException:
+            self.term()
+            raise
+
+    def set_param(self, name: str, value: Any) -> None:
+        """Set a system parameter of this instance (JetSetSystemParameter).
+
+        Parameters fixed at init raise :class:`esepy.errors.AlreadyInitialized` once the
+        instance is initialized; global ones apply to the whole process.
+        """
+        _set(self._live_handle(), name, value)
+
+    def get_param(self, name: str) -> Any:
+        """Return a system parameter of this instance (JetGetSystemParameter)."""
+        return _get(self._live_handle(), name)
+
+    def params(self) -> Dict[str, Any]:
+        """Return every readable parameter of this instance as a dict."""
+        h = self._live_handle()
+        return {n: _get(h, n) for n, info in _PARAMS.items() if info.type != 6}
+
+    def _live_handle(self) -> int:
+        h = self.handle
+        if h is None:
+            raise errors.InvalidParameter(operation="Instance (terminated)")
+        return h
+
+    def __enter__(self) -> "Instance":
+        if not self.initialized:
+            self.init()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.term()
+
+    def __repr__(self) -> str:
+        state = "terminated" if self.handle is None else ("initialized" if self.initialized else "created")
+        return f"<esepy.Instance name={self.name!r} {state}>"
+
+    def _repr_html_(self) -> str:
+        import html
+        rows = [("name", self.name), ("state", "terminated" if self.handle is None
+                                      else "initialized" if self.initialized else "created")]
+        if self.handle is not None:
+            for key in ("system_path", "log_path", "temp_path", "base_name", "circular_log",
+                        "log_file_size_kb"):
+                rows.append((key, self.get_param(key)))
+        body = "".join(f"<tr><th style='text-align:left'>{html.escape(str(k))}</th>"
+                       f"<td>{html.escape(str(v))}</td></tr>" for k, v in rows)
+        return f"<table><caption>esepy.Instance</caption>{body}</table>"
+
+
+_install_events()
+_atexit.register(_uninstall_events)

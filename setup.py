@@ -1,0 +1,102 @@
+"""Build esepy: the C engine as ONE shared library (esepy/libesent.so) that
+exports the Jet* API and esepy's Esepy* extensions and nothing else, plus the
+CPython extension esepy._esepy linked against that same library (rpath
+$ORIGIN), so that a process has exactly one engine whether it is driven from
+Python, from cffi or from C.
+
+Environment knobs (for developers; the defaults are what users get):
+  ESEPY_SANITIZE=1   build with -fsanitize=address,undefined
+  ESEPY_DEBUG=1      build with -O0 and assertions
+"""
+import glob
+import os
+import shutil
+
+from setuptools import Extension, setup
+from setuptools.command.build_ext import build_ext
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+CORE_DIRS = ["csrc/os", "csrc/api"]
+INCLUDE = "csrc/include"
+WARN = ["-std=c11", "-Wall", "-Wextra", "-Werror"]
+
+
+def _flags():
+    opt = ["-O0", "-g3"] if os.environ.get("ESEPY_DEBUG") else ["-O2", "-g", "-DNDEBUG"]
+    san = ["-fsanitize=address,undefined", "-fno-omit-frame-pointer"] if os.environ.get("ESEPY_SANITIZE") else []
+    return opt, san
+
+
+class BuildEsepy(build_ext):
+    """Compile csrc/ into libesent.so next to the extension, then the extension."""
+
+    def build_extensions(self):
+        self._build_core()
+        super().build_extensions()
+
+    # setuptools builds into build_lib and, for in-place / editable builds,
+    # copies the extension back into the source tree; the engine library and
+    # the headers must travel with it.
+    def _extra_files(self):
+        out_dir = self._out_dir()
+        names = ["libesent.so"] + [os.path.join("include", os.path.basename(h))
+                                   for h in glob.glob(os.path.join(INCLUDE, "*.h"))]
+        return [(os.path.join(out_dir, n), os.path.join(HERE, "esepy", n)) for n in names]
+
+    def copy_extensions_to_source(self):
+        super().copy_extensions_to_source()
+        for built, inplace in self._extra_files():
+            os.makedirs(os.path.dirname(inplace), exist_ok=True)
+            self.copy_file(built, inplace, level=self.verbose)
+
+    def _get_output_mapping(self):
+        yield from super()._get_output_mapping()
+        if self.inplace:
+            yield from self._extra_files()
+
+    def _out_dir(self):
+        # Where setuptools puts the extension while building (never the source
+        # tree: in-place builds are copied back by copy_extensions_to_source).
+        return os.path.abspath(os.path.join(self.build_lib, "esepy"))
+
+    def _build_core(self):
+        out_dir = self._out_dir()
+        os.makedirs(out_dir, exist_ok=True)
+        cc = self.compiler  # configured by build_ext.run() for this interpreter
+        opt, san = _flags()
+        sources = sorted(s for d in CORE_DIRS for s in glob.glob(os.path.join(d, "*.c")))
+        objs = cc.compile(
+            sources,
+            output_dir=os.path.join(self.build_temp, "core"),
+            include_dirs=[INCLUDE] + CORE_DIRS,
+            macros=[("ESEPY_BUILDING_LIBRARY", "1"), ("_GNU_SOURCE", "1")],
+            extra_preargs=WARN + opt + san + ["-fPIC", "-fvisibility=hidden", "-pthread"],
+            depends=glob.glob("csrc/**/*.h", recursive=True) + glob.glob("csrc/**/*.inc", recursive=True),
+        )
+        lib = os.path.join(out_dir, "libesent.so")
+        cc.link_shared_object(
+            objs,
+            lib,
+            extra_preargs=san + ["-pthread", "-Wl,-soname,libesent.so", "-Wl,--no-undefined"],
+        )
+        # Headers ship inside the package so that esepy.include_dir() works
+        # for C programs and cffi after a plain (non-editable) install.
+        inc_out = os.path.join(out_dir, "include")
+        os.makedirs(inc_out, exist_ok=True)
+        for h in glob.glob(os.path.join(INCLUDE, "*.h")):
+            shutil.copy2(h, inc_out)
+        for ext in self.extensions:
+            ext.library_dirs = [out_dir]
+            ext.extra_compile_args = WARN + opt + san + ["-Wno-missing-field-initializers", "-Wno-cast-function-type"]
+            ext.extra_link_args = san + ["-Wl,-rpath,$ORIGIN"]
+
+
+ext = Extension(
+    "esepy._esepy",
+    sources=["csrc/pyext/module.c"],
+    include_dirs=[INCLUDE],
+    libraries=["esent"],
+    depends=glob.glob("csrc/pyext/*.c") + glob.glob("csrc/include/*.h"),
+)
+
+setup(ext_modules=[ext], cmdclass={"build_ext": BuildEsepy})
