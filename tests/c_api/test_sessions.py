@@ -112,16 +112,21 @@ def test_one_thread_per_session(jet, tmp_path):
 
 
 def test_term_waits_for_calls_in_flight(jet, tmp_path):
+    """JetTerm does not pull an instance from under a call in progress: it
+    returns only after the call (which sleeps 300 ms inside the engine) left."""
     C, lib = jet.C, jet.lib
     inst = running(jet, tmp_path)
     err, s = begin(jet, inst)
-    order = []
+    entered_at = []
+    results = []
 
     def hold():
-        while (r := lib.EsepyTestHoldSession(s, 300)) == C.JET_errSessionSharingViolation:
-            pass
-        assert r == 0
-        order.append("hold done")
+        while True:
+            entered_at[:] = [time.monotonic()]  # the call cannot enter before this
+            r = lib.EsepyTestHoldSession(s, 300)
+            if r != C.JET_errSessionSharingViolation:
+                break
+        results.append(r)
 
     t = threading.Thread(target=hold)
     t.start()
@@ -130,9 +135,10 @@ def test_term_waits_for_calls_in_flight(jet, tmp_path):
             break
         time.sleep(0.001)
     assert lib.JetTerm(inst) == 0
-    order.append("term done")
+    term_returned = time.monotonic()
     t.join()
-    assert order == ["hold done", "term done"]
+    assert results == [0]
+    assert term_returned >= entered_at[0] + 0.3
 
 
 def test_many_threads_many_sessions(jet, tmp_path):
