@@ -309,9 +309,13 @@ static JET_ERR resolve_paths(const param_value *params, init_paths *paths)
         err = resolve_folder(temp, create, dir);
         if (err < 0)
             return err;
-        if (strlen(dir) + sizeof("/tmp.edb") > OS_PATH_MAX)
+        size_t n = strlen(dir);
+        if (n + sizeof("/tmp.edb") > OS_PATH_MAX)
             return JET_errInvalidPath;
-        snprintf(paths->temp, OS_PATH_MAX, "%s%stmp.edb", dir, strcmp(dir, "/") ? "/" : "");
+        memcpy(paths->temp, dir, n);
+        if (strcmp(dir, "/") != 0)
+            paths->temp[n++] = '/';
+        memcpy(paths->temp + n, "tmp.edb", sizeof("tmp.edb"));
         return JET_errSuccess;
     }
     if (os_path_absolute(temp, paths->temp, OS_PATH_MAX) < 0)

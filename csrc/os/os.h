@@ -54,6 +54,53 @@ typedef struct os_lock os_lock;
 JET_ERR os_lock_dir(const char *dir, os_lock **pplock);
 void    os_unlock(os_lock *plock);
 
+/* ---- files ----------------------------------------------------------------- */
+
+typedef struct os_file os_file;
+
+#define OS_FILE_READ     0x0001 /* open for reading */
+#define OS_FILE_WRITE    0x0002 /* open for reading and writing */
+#define OS_FILE_CREATE   0x0004 /* create; fail with JET_errFileAlreadyExists if it exists */
+#define OS_FILE_TRUNCATE 0x0008 /* create or truncate to zero */
+#define OS_FILE_LOCK     0x0010 /* take an exclusive advisory lock (flock, non-blocking);
+                                 * held elsewhere -> JET_errFileAccessDenied */
+
+/* Open `path`.  Missing file (without CREATE/TRUNCATE) -> JET_errFileNotFound;
+ * permission -> JET_errFileAccessDenied; a folder -> JET_errInvalidPath. */
+JET_ERR os_file_open(const char *path, uint32_t flags, os_file **ppf);
+/* Close (releases the lock).  NULL is allowed. */
+void    os_file_close(os_file *pf);
+/* Read up to cb bytes at off.  With pcbRead, *pcbRead < cb only at end of file;
+ * with pcbRead NULL a short read is JET_errFileIOBeyondEOF.  EIO -> JET_errDiskIO. */
+JET_ERR os_file_read(os_file *pf, uint64_t off, void *buf, size_t cb, size_t *pcbRead);
+/* Write all cb bytes at off (extends the file as needed).  ENOSPC -> JET_errDiskFull. */
+JET_ERR os_file_write(os_file *pf, uint64_t off, const void *buf, size_t cb);
+/* Make everything written so far durable (fdatasync). */
+JET_ERR os_file_sync(os_file *pf);
+JET_ERR os_file_size(os_file *pf, uint64_t *pcb);
+/* Set the size (shrink or extend with zeros). */
+JET_ERR os_file_truncate(os_file *pf, uint64_t cb);
+/* Extend to at least cb bytes with allocated (not sparse) zeroed space. */
+JET_ERR os_file_allocate(os_file *pf, uint64_t cb);
+const char *os_file_path(const os_file *pf);
+
+/* Atomically rename (replacing `to`).  Call os_dir_sync on the folder after. */
+JET_ERR os_rename(const char *from, const char *to);
+/* Delete a file; a missing file -> JET_errFileNotFound. */
+JET_ERR os_unlink(const char *path);
+/* fsync a folder so that creations, renames and deletions in it are durable. */
+JET_ERR os_dir_sync(const char *dir);
+/* 1 if `path` exists (any type), 0 if not. */
+int     os_exists(const char *path);
+/* Call fn(name, ctx) for each entry of `dir` (not "." / ".."); a non-zero
+ * return from fn stops the walk and is returned as the JET_ERR. */
+JET_ERR os_list_dir(const char *dir, JET_ERR (*fn)(const char *name, void *ctx), void *ctx);
+
+/* ---- checksums ---------------------------------------------------------- */
+
+/* CRC-32C (Castagnoli) of buf, continuing from `crc` (start with 0). */
+uint32_t os_crc32c(uint32_t crc, const void *buf, size_t cb);
+
 /* ---- time ---------------------------------------------------------------- */
 void os_logtime_now(JET_LOGTIME *plt);
 
@@ -67,5 +114,13 @@ JET_ERR os_err_from_errno(int e);
  * so far by injection. */
 void     os_fault_alloc(uint32_t n, int persistent);
 uint32_t os_fault_alloc_hits(void);
+
+/* I/O fault injection: fail the n-th call of `kind` from now with `err` (and,
+ * if persistent, every later one); n = 0 disables that kind. */
+#define OS_FAULT_READ  0
+#define OS_FAULT_WRITE 1
+#define OS_FAULT_SYNC  2
+#define OS_FAULT_KINDS 3
+void     os_fault_io(int kind, uint32_t n, int persistent, JET_ERR err);
 
 #endif /* ESEPY_OS_H */

@@ -1,0 +1,151 @@
+/*
+ * btree.h -- B+trees over cache pages, the free-space manager of a database
+ * file, and the physiological log records (and their redo) for both.
+ *
+ * Owns: the layout of data pages past the common page header (slotted pages
+ * of nodes), tree shape (splits, merges, root push-down), the free-page list
+ * of a database, and log record types LOG_REC_BT_FIRST..LOG_REC_BT_LAST.
+ * Must not touch: records' meaning (keys and data are opaque bytes compared
+ * with memcmp, shorter-is-smaller), transactions and versions (the isam layer
+ * decides what a flag-deleted node means), files (only through the cache).
+ *
+ * Logging contract.  Every change to a page is described by a log record
+ * appended (through bt_env.log) while the page is latched exclusively, and the
+ * record's lsn is stamped on the page with cache_dirty().  Redo applies a
+ * record to a page only if the page's lsn is below the record's lsn, so
+ * replaying a record twice is harmless (idempotent replay).  Structure changes
+ * (split, merge, root push-down, page allocation) are logged as after-images of
+ * every page they touch (LOG_REC_BT_PAGEIMAGE, one per page, used bytes only)
+ * and are never undone: only record operations are undone, logically, by the
+ * isam layer.
+ *
+ * When bt_env.log is NULL (recovery off / temporary database) pages are
+ * changed with cache_dirty_unlogged().
+ *
+ * Page layout after PAGE_HEADER_SIZE (the btree's reserved header words):
+ * nodes (key, data, flags) in a slotted page; the layout is documented in
+ * btree_int.h next to the code that keeps it.
+ *
+ * Limits: a node (key + data + overhead) must fit a quarter of a page
+ * (bt_node_max); longer values are the isam layer's business (long values).
+ *
+ * Cursors.  A cursor remembers its position by key.  When the page it sits on
+ * changed since it looked (page lsn / modification count differ), the next
+ * move re-seeks by that key first, so cursors survive concurrent splits,
+ * merges, inserts and deletes by other sessions.
+ */
+#ifndef ESEPY_BTREE_H
+#define ESEPY_BTREE_H
+
+#include <stdint.h>
+#include "esent.h"
+#include "lsn.h"
+#include "cache.h"
+#include "log.h"
+
+/* Log record types of this layer. */
+#define LOG_REC_BT_FIRST      32
+#define LOG_REC_BT_PAGEIMAGE  32 /* dbid, pgno, after-image of the page */
+#define LOG_REC_BT_INSERT     33 /* dbid, pgno, flags, key, data: insert a node */
+#define LOG_REC_BT_DELETE     34 /* dbid, pgno, key: remove a node */
+#define LOG_REC_BT_REPLACE    35 /* dbid, pgno, key, new data */
+#define LOG_REC_BT_SETFLAGS   36 /* dbid, pgno, key, new node flags */
+#define LOG_REC_BT_LAST       47
+
+/* Node flags (stored with each leaf node). */
+#define BT_NODE_DELETED  0x1  /* flag-deleted: kept for versioning, invisible once cleaned */
+
+/* How the btree reaches the rest of the engine for one database. */
+typedef struct bt_env {
+    cache    *pc;
+    uint32_t  dbid;
+    /* Append a log record; NULL = unlogged database.  Return its lsn. */
+    JET_ERR (*log)(void *logctx, uint8_t type, const log_part *parts, uint32_t cpart, lsn_t *plsn);
+    void     *logctx;
+    uint32_t  cpgExtend;   /* pages to add when the file is full (JET_paramDbExtensionSize) */
+} bt_env;
+
+/* ---- database space ------------------------------------------------------ */
+
+/* Lay out a new, empty database file's first pages (space page at pgno 1)
+ * and return the space page number.  The file must have been registered with
+ * the cache.  Logged (page images). */
+JET_ERR bt_space_init(bt_env *env, uint32_t *ppgnoSpace);
+/* Allocate one page (from the free list, else by extending the file by
+ * cpgExtend pages).  The page is returned latched exclusively and zeroed. */
+JET_ERR bt_space_alloc(bt_env *env, uint32_t pgnoSpace, uint32_t objid, bf **ppbf);
+/* Return a page to the free list. */
+JET_ERR bt_space_free(bt_env *env, uint32_t pgnoSpace, uint32_t pgno);
+/* Free pages on the list and pages owned by the file. */
+JET_ERR bt_space_stats(bt_env *env, uint32_t pgnoSpace, uint32_t *pcpgFree, uint32_t *pcpgOwned);
+
+/* ---- trees ---------------------------------------------------------------- */
+
+/* Create an empty tree; its root page never changes (root splits push the
+ * contents down into new children). */
+JET_ERR bt_create(bt_env *env, uint32_t pgnoSpace, uint32_t objid, uint32_t *ppgnoRoot);
+/* Free every page of a tree. */
+JET_ERR bt_drop(bt_env *env, uint32_t pgnoSpace, uint32_t pgnoRoot);
+
+/* Single-node operations by key (each latches, logs and releases).
+ * bt_insert: JET_errKeyDuplicate if the key exists (flag-deleted or not);
+ *   JET_errRecordTooBig if the node exceeds bt_node_max.
+ * bt_replace / bt_delete / bt_set_flags: JET_errRecordNotFound if absent. */
+JET_ERR bt_insert(bt_env *env, uint32_t pgnoSpace, uint32_t pgnoRoot, const void *key, uint32_t cbKey,
+                  const void *data, uint32_t cbData, uint32_t nodeflags);
+JET_ERR bt_replace(bt_env *env, uint32_t pgnoSpace, uint32_t pgnoRoot, const void *key, uint32_t cbKey,
+                   const void *data, uint32_t cbData);
+JET_ERR bt_delete(bt_env *env, uint32_t pgnoSpace, uint32_t pgnoRoot, const void *key, uint32_t cbKey);
+JET_ERR bt_set_flags(bt_env *env, uint32_t pgnoRoot, const void *key, uint32_t cbKey, uint32_t nodeflags);
+/* Copy the node with `key` into caller buffers.  *pcbData receives the full
+ * length; JET_wrnBufferTruncated when cbDataMax is smaller (the copied prefix
+ * is valid).  JET_errRecordNotFound if absent. */
+JET_ERR bt_lookup(bt_env *env, uint32_t pgnoRoot, const void *key, uint32_t cbKey, void *data,
+                  uint32_t cbDataMax, uint32_t *pcbData, uint32_t *pnodeflags);
+
+/* Largest key + data a node may hold on this page size. */
+uint32_t bt_node_max(uint32_t cbPage);
+
+/* ---- cursors ---------------------------------------------------------------- */
+
+typedef struct bt_cursor bt_cursor;
+
+#define BT_SEEK_EQ 1
+#define BT_SEEK_GE 2  /* first node >= key */
+#define BT_SEEK_GT 3
+#define BT_SEEK_LE 4  /* last node <= key */
+#define BT_SEEK_LT 5
+
+JET_ERR bt_cursor_open(bt_env *env, uint32_t pgnoRoot, bt_cursor **ppcur);
+void    bt_cursor_close(bt_cursor *pcur);
+/* Position on the first / last node.  JET_errRecordNotFound if the tree is empty. */
+JET_ERR bt_first(bt_cursor *pcur);
+JET_ERR bt_last(bt_cursor *pcur);
+/* Position by key; JET_errRecordNotFound when no node qualifies (the cursor
+ * is then unpositioned). */
+JET_ERR bt_seek(bt_cursor *pcur, const void *key, uint32_t cbKey, int mode);
+/* Move; JET_errNoCurrentRecord past either end (cursor unpositioned). */
+JET_ERR bt_next(bt_cursor *pcur);
+JET_ERR bt_prev(bt_cursor *pcur);
+/* The current node, copied into cursor-owned memory valid until the next move.
+ * JET_errNoCurrentRecord when unpositioned. */
+JET_ERR bt_current(bt_cursor *pcur, const void **ppkey, uint32_t *pcbKey, const void **ppdata,
+                   uint32_t *pcbData, uint32_t *pnodeflags);
+
+/* ---- redo ----------------------------------------------------------------- */
+
+/* Apply one LOG_REC_BT_* record at `lsn` to its page (dbid from the record,
+ * which must be registered with pc) if the page's lsn is older.  A record for
+ * a dbid the caller skips is the caller's business (check bt_redo_dbid first). */
+JET_ERR bt_redo(cache *pc, uint8_t type, const uint8_t *pv, uint32_t cb, lsn_t lsn);
+/* The dbid a LOG_REC_BT_* record is about. */
+uint32_t bt_redo_dbid(const uint8_t *pv, uint32_t cb);
+
+/* ---- checking -------------------------------------------------------------- */
+
+/* Walk a tree and verify its invariants (key order, sibling links, parent
+ * separators, page ownership).  JET_errBadPageLink / JET_errDatabaseCorrupted
+ * on failure; *pcnodes receives the number of leaf nodes. */
+JET_ERR bt_check(bt_env *env, uint32_t pgnoRoot, uint64_t *pcnodes);
+
+#endif /* ESEPY_BTREE_H */

@@ -1,0 +1,159 @@
+/*
+ * cache.h -- the page cache and the database file: fixed-size pages read
+ * through checksums, written back under the write-ahead rule, in a cache of
+ * bounded size; and the database header (pages "0" and "1" of ESE, here the
+ * first two page-sized blocks of the file).
+ *
+ * Owns: every read and write of database files, page checksums, the dirty
+ * page table (for the checkpoint), eviction, the header's on-disk layout.
+ * Must not touch: page contents beyond the common page header (the btree owns
+ * them), the log (it is told, through cache_wal_fn, to make the log durable up
+ * to a page's lsn before that page is written).
+ *
+ * File layout (cbPage = 4096, 8192, 16384 or 32768):
+ *     offset 0          header copy A (one page-sized block, db_header)
+ *     offset cbPage     header copy B (shadow)
+ *     offset (pgno+1)*cbPage   data page pgno, pgno >= 1
+ *
+ * Common page header (PAGE_HEADER_SIZE bytes at the start of every data page):
+ *        0  u32  crc32c of bytes 4..cbPage-1, seeded with the pgno (so a page
+ *                written at the wrong place fails too)
+ *        4  u32  pgno
+ *        8  u64  lsn of the last log record applied to the page (lsn_t)
+ *       16  u32  objid of the tree owning the page (0 = free / space)
+ *       20  u32  flags (PAGE_FLAG_*), owned by the btree
+ *       24  u32  prev sibling pgno (btree)
+ *       28  u32  next sibling pgno (btree)
+ *       32  u32  reserved for the btree
+ *       36  u32  reserved for the btree
+ * An all-zero page (never written) reads as PAGE "uninitialized": cache_read
+ * returns JET_errPageNotInitialized for it, so callers can tell it from
+ * corruption (JET_errReadVerifyFailure).
+ *
+ * Invariants:
+ *   C1 (write-ahead). A dirty page is written to its file only after
+ *      wal(ctx, page lsn) returned success.
+ *   C2. A page read from disk is returned only if its crc and pgno check out.
+ *   C3. The number of frames never exceeds cpagesMax; when every frame is
+ *      latched, cache_read / cache_new fail with JET_errOutOfBuffers.
+ *   C4. cache_oldest_rec_lsn() is <= the lsn of the first change of every
+ *      dirty page (its "recovery lsn"), so a checkpoint there is safe.
+ */
+#ifndef ESEPY_CACHE_H
+#define ESEPY_CACHE_H
+
+#include <stdint.h>
+#include "esent.h"
+#include "os.h"
+#include "lsn.h"
+
+#define PAGE_HEADER_SIZE 40
+#define PAGE_OFF_CRC     0
+#define PAGE_OFF_PGNO    4
+#define PAGE_OFF_LSN     8
+#define PAGE_OFF_OBJID   16
+#define PAGE_OFF_FLAGS   20
+#define PAGE_OFF_PREV    24
+#define PAGE_OFF_NEXT    28
+
+typedef struct cache cache;
+typedef struct bf bf; /* a latched buffer frame */
+
+/* Called before a dirty page with `lsn` is written: make the log durable up
+ * to lsn.  NULL wal = no logging (recovery "off"). */
+typedef JET_ERR (*cache_wal_fn)(void *ctx, lsn_t lsn);
+
+JET_ERR cache_create(uint32_t cbPage, uint32_t cpagesMax, cache **ppc);
+void    cache_set_wal(cache *pc, cache_wal_fn wal, void *ctx);
+/* All files must be closed first. */
+void    cache_destroy(cache *pc);
+uint32_t cache_page_size(const cache *pc);
+
+/* ---- files --------------------------------------------------------------- */
+
+/* Register an open database file under `dbid` (1..7); the cache owns pf from
+ * now on (closes it in cache_close_file). */
+JET_ERR cache_open_file(cache *pc, uint32_t dbid, os_file *pf);
+/* Write back (flush = 1, honouring C1, then fdatasync) or drop (flush = 0:
+ * crash simulation) the file's pages, then close it. */
+JET_ERR cache_close_file(cache *pc, uint32_t dbid, int flush);
+/* Number of data pages the file holds (pgno 1..*pcpg). */
+JET_ERR cache_file_pages(cache *pc, uint32_t dbid, uint32_t *pcpg);
+/* Grow the file to hold cpg data pages (zero-filled, allocated). */
+JET_ERR cache_extend_file(cache *pc, uint32_t dbid, uint32_t cpg);
+os_file *cache_file(cache *pc, uint32_t dbid);
+
+/* ---- pages --------------------------------------------------------------- */
+#define LATCH_SHARED    1
+#define LATCH_EXCLUSIVE 2
+
+/* Latch page pgno of dbid, reading it if needed.  Errors:
+ * JET_errReadVerifyFailure (crc or pgno mismatch), JET_errPageNotInitialized
+ * (all zero), JET_errFileIOBeyondEOF (pgno past the end), JET_errOutOfBuffers,
+ * I/O errors. */
+JET_ERR cache_read(cache *pc, uint32_t dbid, uint32_t pgno, int latch, bf **ppbf);
+/* Latch page pgno exclusively WITHOUT reading it: the frame is zeroed except
+ * pgno.  Used for freshly allocated pages and by redo of page images. */
+JET_ERR cache_new(cache *pc, uint32_t dbid, uint32_t pgno, bf **ppbf);
+uint8_t *bf_data(bf *pbf);
+uint32_t bf_pgno(const bf *pbf);
+lsn_t    bf_lsn(const bf *pbf);
+/* Record a change logged at `lsn` (exclusive latch required): sets the page
+ * lsn and, on the first change since the page was clean, its recovery lsn. */
+void     cache_dirty(bf *pbf, lsn_t lsn);
+/* Change a page without logging (database created with recovery off, or a
+ * temporary database): dirty, lsn unchanged. */
+void     cache_dirty_unlogged(bf *pbf);
+void     cache_release(bf *pbf);
+
+/* ---- write-back ------------------------------------------------------------ */
+
+/* Write every dirty page (of dbid, or of all files with dbid 0), then fdatasync. */
+JET_ERR cache_flush(cache *pc, uint32_t dbid);
+/* Write the dirty pages whose recovery lsn is below `lsn` (checkpoint advance). */
+JET_ERR cache_flush_older(cache *pc, lsn_t lsn);
+/* Smallest recovery lsn among dirty pages, or LSN_NIL if none is dirty. */
+lsn_t   cache_oldest_rec_lsn(cache *pc);
+
+/* ---- database header ------------------------------------------------------- */
+
+#define DB_MAGIC          0x44504553u /* "SEPD" */
+#define DB_FORMAT_VERSION 1
+
+typedef struct db_header {
+    uint32_t      version;         /* DB_FORMAT_VERSION */
+    uint32_t      cbPage;
+    uint32_t      filetype;        /* JET_filetypeDatabase / TempDatabase */
+    JET_SIGNATURE signDb;
+    uint32_t      dbstate;         /* JET_dbstate* */
+    JET_SIGNATURE signLog;         /* log stream the database belongs to */
+    lsn_t         lsnConsistent;   JET_LOGTIME tmConsistent;
+    lsn_t         lsnAttach;       JET_LOGTIME tmAttach;
+    lsn_t         lsnDetach;       JET_LOGTIME tmDetach;
+    int32_t       genMinRequired, genMaxRequired, genMaxCommitted;
+    JET_BKINFO    bkinfoFullPrev, bkinfoIncPrev, bkinfoFullCur, bkinfoCopyPrev, bkinfoDiffPrev;
+    uint32_t      dbid;            /* dbid when last attached */
+    uint32_t      flags;           /* DB_FLAG_* */
+    uint32_t      objidLast;       /* highest object id handed out */
+    uint32_t      cpgOwned;        /* data pages in the file */
+    uint32_t      pgnoSpace;       /* the space (free list) page, owned by the btree layer */
+    uint32_t      pgnoCatalog;     /* root of the catalog tree, owned by the isam layer */
+    uint64_t      dbtime;          /* reserved */
+} db_header;
+
+#define DB_FLAG_RECOVERY_OFF 0x1   /* created with JET_bitDbRecoveryOff */
+
+/* Read the header of an open file: whichever copy is valid (A preferred when
+ * both are).  cbPageExpected != 0 -> JET_errPageSizeMismatch when the file's
+ * page size differs.  No valid copy -> JET_errDatabaseCorrupted; not a
+ * database file -> JET_errFileInvalidType (bad magic) or
+ * JET_errInvalidDatabaseVersion. */
+JET_ERR db_header_read(os_file *pf, uint32_t cbPageExpected, db_header *phdr);
+/* Same, by path (JetGetDatabaseFileInfo on a detached file). */
+JET_ERR db_header_read_path(const char *path, db_header *phdr);
+/* Write copy A, fdatasync, copy B, fdatasync: a crash leaves one valid copy. */
+JET_ERR db_header_write(os_file *pf, const db_header *phdr);
+/* Fill JET_DBINFOMISC from a header. */
+void    db_header_to_misc(const db_header *phdr, JET_DBINFOMISC *pmisc);
+
+#endif /* ESEPY_CACHE_H */
