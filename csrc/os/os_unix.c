@@ -1,10 +1,12 @@
 /*
  * os_unix.c -- the POSIX implementation of the OS layer (os.h).
  *
- * Owns: calls to malloc/free, getcwd, stat, mkdir, open/flock/close and
- * clock_gettime on behalf of the engine, and the allocation fault-injection
- * counters (the only process-wide mutable state outside the instance table:
- * a test hook, guarded by atomics).
+ * Owns: calls to malloc/free, getcwd, stat, mkdir, open/pread/pwrite/
+ * fdatasync/ftruncate/fallocate/rename/unlink/flock/close, readdir and
+ * clock_gettime on behalf of the engine; CRC-32C; and the fault-injection
+ * counters for allocations and I/O (the only process-wide mutable state
+ * outside the instance table: test hooks, guarded by atomics, plus the
+ * read-only-after-init CRC tables).
  * Must not touch: engine structures; it reports failures as JET_ERR only.
  */
 #ifndef _GNU_SOURCE
@@ -12,9 +14,12 @@
 #endif
 #include "os.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
@@ -275,4 +280,293 @@ void os_logtime_now(JET_LOGTIME *plt)
     plt->fTimeIsUTC = 1;
     plt->bMillisecondsLow = ms & 0x7F;
     plt->bMillisecondsHigh = (ms >> 7) & 0x7;
+}
+
+/* ------------------------------------------------------------------------ */
+/* I/O fault injection                                                       */
+/* ------------------------------------------------------------------------ */
+
+/* Per kind (read, write, sync): countdown to the failing call, persistence,
+ * tripped state and the error to return.  Same invariant as the allocation
+ * countdown above. */
+static _Atomic uint32_t io_countdown[OS_FAULT_KINDS];
+static _Atomic int      io_persistent[OS_FAULT_KINDS];
+static _Atomic int      io_tripped[OS_FAULT_KINDS];
+static _Atomic int32_t  io_err[OS_FAULT_KINDS];
+
+void os_fault_io(int kind, uint32_t n, int persistent, JET_ERR err)
+{
+    if (kind < 0 || kind >= OS_FAULT_KINDS)
+        return;
+    atomic_store(&io_tripped[kind], 0);
+    atomic_store(&io_persistent[kind], persistent ? 1 : 0);
+    atomic_store(&io_err[kind], err);
+    atomic_store(&io_countdown[kind], n);
+}
+
+static JET_ERR io_fault(int kind)
+{
+    if (atomic_load(&io_tripped[kind]))
+        return atomic_load(&io_err[kind]);
+    uint32_t c = atomic_load(&io_countdown[kind]);
+    while (c != 0) {
+        if (atomic_compare_exchange_weak(&io_countdown[kind], &c, c - 1)) {
+            if (c == 1) {
+                if (atomic_load(&io_persistent[kind]))
+                    atomic_store(&io_tripped[kind], 1);
+                return atomic_load(&io_err[kind]);
+            }
+            return JET_errSuccess;
+        }
+    }
+    return JET_errSuccess;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Files                                                                     */
+/* ------------------------------------------------------------------------ */
+
+struct os_file {
+    int   fd;
+    char *path;
+};
+
+JET_ERR os_file_open(const char *path, uint32_t flags, os_file **ppf)
+{
+    int oflags = O_CLOEXEC | ((flags & OS_FILE_WRITE) ? O_RDWR : O_RDONLY);
+    if (flags & OS_FILE_CREATE)
+        oflags |= O_CREAT | O_EXCL | O_RDWR;
+    if (flags & OS_FILE_TRUNCATE)
+        oflags |= O_CREAT | O_TRUNC | O_RDWR;
+    if (os_is_dir(path))
+        return JET_errInvalidPath;
+    int fd = open(path, oflags, 0666);
+    if (fd < 0)
+        return os_err_from_errno(errno);
+    if ((flags & OS_FILE_LOCK) && flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        int e = errno;
+        close(fd);
+        return e == EWOULDBLOCK ? JET_errFileAccessDenied : os_err_from_errno(e);
+    }
+    os_file *pf = os_malloc(sizeof(*pf));
+    char *copy = pf ? os_strdup(path) : NULL;
+    if (pf == NULL || copy == NULL) {
+        os_free(pf);
+        close(fd);
+        return JET_errOutOfMemory;
+    }
+    pf->fd = fd;
+    pf->path = copy;
+    *ppf = pf;
+    return JET_errSuccess;
+}
+
+void os_file_close(os_file *pf)
+{
+    if (pf == NULL)
+        return;
+    close(pf->fd);
+    os_free(pf->path);
+    os_free(pf);
+}
+
+const char *os_file_path(const os_file *pf)
+{
+    return pf->path;
+}
+
+JET_ERR os_file_read(os_file *pf, uint64_t off, void *buf, size_t cb, size_t *pcbRead)
+{
+    JET_ERR err = io_fault(OS_FAULT_READ);
+    if (err < 0)
+        return err;
+    size_t done = 0;
+    while (done < cb) {
+        ssize_t n = pread(pf->fd, (char *)buf + done, cb - done, (off_t)(off + done));
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return errno == EIO ? JET_errDiskIO : os_err_from_errno(errno);
+        }
+        if (n == 0)
+            break;
+        done += (size_t)n;
+    }
+    if (pcbRead)
+        *pcbRead = done;
+    else if (done < cb)
+        return JET_errFileIOBeyondEOF;
+    return JET_errSuccess;
+}
+
+JET_ERR os_file_write(os_file *pf, uint64_t off, const void *buf, size_t cb)
+{
+    JET_ERR err = io_fault(OS_FAULT_WRITE);
+    if (err < 0)
+        return err;
+    size_t done = 0;
+    while (done < cb) {
+        ssize_t n = pwrite(pf->fd, (const char *)buf + done, cb - done, (off_t)(off + done));
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return errno == EIO ? JET_errDiskIO : os_err_from_errno(errno);
+        }
+        done += (size_t)n;
+    }
+    return JET_errSuccess;
+}
+
+JET_ERR os_file_sync(os_file *pf)
+{
+    JET_ERR err = io_fault(OS_FAULT_SYNC);
+    if (err < 0)
+        return err;
+    while (fdatasync(pf->fd) != 0) {
+        if (errno != EINTR)
+            return errno == EIO ? JET_errDiskIO : os_err_from_errno(errno);
+    }
+    return JET_errSuccess;
+}
+
+JET_ERR os_file_size(os_file *pf, uint64_t *pcb)
+{
+    struct stat st;
+    if (fstat(pf->fd, &st) != 0)
+        return os_err_from_errno(errno);
+    *pcb = (uint64_t)st.st_size;
+    return JET_errSuccess;
+}
+
+JET_ERR os_file_truncate(os_file *pf, uint64_t cb)
+{
+    JET_ERR err = io_fault(OS_FAULT_WRITE);
+    if (err < 0)
+        return err;
+    while (ftruncate(pf->fd, (off_t)cb) != 0) {
+        if (errno != EINTR)
+            return os_err_from_errno(errno);
+    }
+    return JET_errSuccess;
+}
+
+JET_ERR os_file_allocate(os_file *pf, uint64_t cb)
+{
+    uint64_t cur;
+    JET_ERR err = os_file_size(pf, &cur);
+    if (err < 0 || cur >= cb)
+        return err;
+    err = io_fault(OS_FAULT_WRITE);
+    if (err < 0)
+        return err;
+    int rc = posix_fallocate(pf->fd, (off_t)cur, (off_t)(cb - cur));
+    if (rc == 0)
+        return JET_errSuccess;
+    if (rc != EOPNOTSUPP && rc != EINVAL)
+        return os_err_from_errno(rc);
+    /* File systems without fallocate: write zeros. */
+    static const char zeros[65536];
+    while (cur < cb) {
+        size_t n = cb - cur < sizeof(zeros) ? (size_t)(cb - cur) : sizeof(zeros);
+        err = os_file_write(pf, cur, zeros, n);
+        if (err < 0)
+            return err;
+        cur += n;
+    }
+    return JET_errSuccess;
+}
+
+JET_ERR os_rename(const char *from, const char *to)
+{
+    JET_ERR err = io_fault(OS_FAULT_WRITE);
+    if (err < 0)
+        return err;
+    return rename(from, to) == 0 ? JET_errSuccess : os_err_from_errno(errno);
+}
+
+JET_ERR os_unlink(const char *path)
+{
+    return unlink(path) == 0 ? JET_errSuccess : os_err_from_errno(errno);
+}
+
+JET_ERR os_dir_sync(const char *dir)
+{
+    JET_ERR err = io_fault(OS_FAULT_SYNC);
+    if (err < 0)
+        return err;
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return os_err_from_errno(errno);
+    int rc = fsync(fd);
+    int e = errno;
+    close(fd);
+    return rc == 0 ? JET_errSuccess : os_err_from_errno(e);
+}
+
+int os_exists(const char *path)
+{
+    struct stat st;
+    return lstat(path, &st) == 0;
+}
+
+JET_ERR os_list_dir(const char *dir, JET_ERR (*fn)(const char *name, void *ctx), void *ctx)
+{
+    DIR *d = opendir(dir);
+    if (d == NULL)
+        return os_err_from_errno(errno);
+    JET_ERR err = JET_errSuccess;
+    struct dirent *de;
+    while ((de = readdir(d)) != NULL) {
+        if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+            continue;
+        err = fn(de->d_name, ctx);
+        if (err != JET_errSuccess)
+            break;
+    }
+    closedir(d);
+    return err;
+}
+
+/* ------------------------------------------------------------------------ */
+/* CRC-32C (Castagnoli), slicing-by-8 tables built on first use              */
+/* ------------------------------------------------------------------------ */
+
+static uint32_t crc_table[8][256];
+static pthread_once_t crc_once = PTHREAD_ONCE_INIT;
+
+static void crc_init(void)
+{
+    for (uint32_t i = 0; i < 256; i++) {
+        uint32_t c = i;
+        for (int k = 0; k < 8; k++)
+            c = (c >> 1) ^ (0x82F63B78u & (0u - (c & 1)));
+        crc_table[0][i] = c;
+    }
+    for (uint32_t i = 0; i < 256; i++)
+        for (int t = 1; t < 8; t++)
+            crc_table[t][i] = (crc_table[t - 1][i] >> 8) ^ crc_table[0][crc_table[t - 1][i] & 0xFF];
+}
+
+uint32_t os_crc32c(uint32_t crc, const void *buf, size_t cb)
+{
+    pthread_once(&crc_once, crc_init);
+    const uint8_t *p = buf;
+    crc = ~crc;
+    while (cb && ((uintptr_t)p & 7)) {
+        crc = (crc >> 8) ^ crc_table[0][(crc ^ *p++) & 0xFF];
+        cb--;
+    }
+    while (cb >= 8) {
+        uint64_t v;
+        memcpy(&v, p, 8);
+        v ^= crc;
+        crc = crc_table[7][v & 0xFF] ^ crc_table[6][(v >> 8) & 0xFF] ^ crc_table[5][(v >> 16) & 0xFF] ^
+              crc_table[4][(v >> 24) & 0xFF] ^ crc_table[3][(v >> 32) & 0xFF] ^ crc_table[2][(v >> 40) & 0xFF] ^
+              crc_table[1][(v >> 48) & 0xFF] ^ crc_table[0][v >> 56];
+        p += 8;
+        cb -= 8;
+    }
+    while (cb--)
+        crc = (crc >> 8) ^ crc_table[0][(crc ^ *p++) & 0xFF];
+    return ~crc;
 }

@@ -46,4 +46,94 @@ TEST(allocation_faults)
     os_free(a);
 }
 
+TEST(files_read_write_sync)
+{
+    const char *d = unit_dir("files_read_write_sync");
+    char p[1100], q[1100];
+    snprintf(p, sizeof p, "%s/f", d);
+    snprintf(q, sizeof q, "%s/g", d);
+    os_file *pf = NULL, *pg = NULL;
+    CHECK_ERR(os_file_open(p, OS_FILE_READ, &pf), JET_errFileNotFound);
+    CHECK_ERR(os_file_open(p, OS_FILE_CREATE | OS_FILE_WRITE | OS_FILE_LOCK, &pf), JET_errSuccess);
+    CHECK_ERR(os_file_open(p, OS_FILE_CREATE | OS_FILE_WRITE, &pg), JET_errFileAlreadyExists);
+    CHECK_ERR(os_file_open(p, OS_FILE_READ | OS_FILE_LOCK, &pg), JET_errFileAccessDenied);
+    CHECK_ERR(os_file_open(d, OS_FILE_READ, &pg), JET_errInvalidPath);
+    CHECK_ERR(os_file_write(pf, 10, "hello", 5), JET_errSuccess);
+    CHECK_ERR(os_file_sync(pf), JET_errSuccess);
+    uint64_t cb = 0;
+    CHECK_ERR(os_file_size(pf, &cb), JET_errSuccess);
+    CHECK(cb == 15);
+    char buf[32];
+    size_t got = 0;
+    CHECK_ERR(os_file_read(pf, 8, buf, 32, &got), JET_errSuccess);
+    CHECK(got == 7 && buf[0] == 0 && memcmp(buf + 2, "hello", 5) == 0);
+    CHECK_ERR(os_file_read(pf, 8, buf, 32, NULL), JET_errFileIOBeyondEOF);
+    CHECK_ERR(os_file_allocate(pf, 65536), JET_errSuccess);
+    CHECK_ERR(os_file_size(pf, &cb), JET_errSuccess);
+    CHECK(cb == 65536);
+    CHECK_ERR(os_file_truncate(pf, 100), JET_errSuccess);
+    CHECK_ERR(os_file_size(pf, &cb), JET_errSuccess);
+    CHECK(cb == 100);
+    os_file_close(pf);
+    CHECK_ERR(os_rename(p, q), JET_errSuccess);
+    CHECK_ERR(os_dir_sync(d), JET_errSuccess);
+    CHECK(!os_exists(p) && os_exists(q));
+    CHECK_ERR(os_unlink(q), JET_errSuccess);
+    CHECK_ERR(os_unlink(q), JET_errFileNotFound);
+}
+
+TEST(io_faults)
+{
+    const char *d = unit_dir("io_faults");
+    char p[1100];
+    snprintf(p, sizeof p, "%s/f", d);
+    os_file *pf = NULL;
+    CHECK_ERR(os_file_open(p, OS_FILE_TRUNCATE | OS_FILE_WRITE, &pf), JET_errSuccess);
+    os_fault_io(OS_FAULT_WRITE, 2, 0, JET_errDiskFull);
+    CHECK_ERR(os_file_write(pf, 0, "a", 1), JET_errSuccess);
+    CHECK_ERR(os_file_write(pf, 0, "a", 1), JET_errDiskFull);
+    CHECK_ERR(os_file_write(pf, 0, "a", 1), JET_errSuccess);
+    os_fault_io(OS_FAULT_SYNC, 1, 1, JET_errDiskIO);
+    CHECK_ERR(os_file_sync(pf), JET_errDiskIO);
+    CHECK_ERR(os_file_sync(pf), JET_errDiskIO);
+    os_fault_io(OS_FAULT_SYNC, 0, 0, 0);
+    CHECK_ERR(os_file_sync(pf), JET_errSuccess);
+    os_fault_io(OS_FAULT_READ, 1, 0, JET_errDiskIO);
+    char c;
+    CHECK_ERR(os_file_read(pf, 0, &c, 1, NULL), JET_errDiskIO);
+    CHECK_ERR(os_file_read(pf, 0, &c, 1, NULL), JET_errSuccess);
+    os_file_close(pf);
+}
+
+static JET_ERR count_entry(const char *name, void *ctx)
+{
+    (void)name;
+    (*(int *)ctx)++;
+    return JET_errSuccess;
+}
+
+TEST(list_dir_and_crc)
+{
+    const char *d = unit_dir("list_dir_and_crc");
+    char p[1100];
+    for (int i = 0; i < 3; i++) {
+        os_file *pf;
+        snprintf(p, sizeof p, "%s/f%d", d, i);
+        CHECK_ERR(os_file_open(p, OS_FILE_TRUNCATE | OS_FILE_WRITE, &pf), JET_errSuccess);
+        os_file_close(pf);
+    }
+    int n = 0;
+    CHECK_ERR(os_list_dir(d, count_entry, &n), JET_errSuccess);
+    CHECK(n == 3);
+    /* CRC-32C check value of "123456789" */
+    CHECK(os_crc32c(0, "123456789", 9) == 0xE3069283u);
+    /* incremental == one shot, at every split point and alignment */
+    char buf[100];
+    for (int i = 0; i < 100; i++)
+        buf[i] = (char)(i * 7 + 1);
+    uint32_t whole = os_crc32c(0, buf, 100);
+    for (int k = 0; k <= 100; k++)
+        CHECK(os_crc32c(os_crc32c(0, buf, (size_t)k), buf + k, (size_t)(100 - k)) == whole);
+}
+
 UNIT_MAIN()
