@@ -30,7 +30,7 @@ from typing import Any, Dict, List, Optional
 from . import _esepy
 from . import errors
 from ._events import install as _install_events, uninstall as _uninstall_events
-from ._params import PARAMS as _PARAMS, ParamInfo, lookup as _lookup
+from ._params import FLAG_GLOBAL as _FLAG_GLOBAL, PARAMS as _PARAMS, ParamInfo, lookup as _lookup
 from .errors import JetError, JetWarning
 
 __all__ = [
@@ -38,6 +38,10 @@ __all__ = [
     "native_library", "include_dir", "error_string", "parameters",
     "get_default_param", "set_default_param", "enable_multi_instance", "instances",
     "TERM_COMPLETE", "TERM_ABRUPT", "TERM_STOP_BACKUP", "TERM_DIRTY",
+    "EVENT_INIT_BEGIN", "EVENT_INIT_DONE", "EVENT_INIT_FAILED", "EVENT_TERM_DONE", "EVENT_TERM_FAILED",
+    "EVENT_TERM_DIRTY", "EVENT_BACKUP_BEGIN", "EVENT_BACKUP_DONE", "EVENT_BACKUP_FAILED",
+    "EVENT_RESTORE_BEGIN", "EVENT_RESTORE_GENERATION", "EVENT_RESTORE_DONE", "EVENT_RESTORE_FAILED",
+    "EVENT_RECOVERY_BEGIN", "EVENT_RECOVERY_GENERATION", "EVENT_RECOVERY_DONE", "EVENT_RECOVERY_FAILED",
 ]
 __version__ = "0.1.0"
 
@@ -151,11 +155,17 @@ class Instance(_esepy.Instance):
                  **params: Any) -> None:
         checked = [(_lookup(k), v) for k, v in params.items()]
         values = [(info, info.check(v)) for info, v in checked]
+        # Process-wide parameters (database_page_size, max_instances, ...) go to
+        # the process table first: some are fixed once an instance exists.
+        for info, v in values:
+            if info.flags & _FLAG_GLOBAL:
+                _esepy._set_param(None, info.paramid, v)
         super().__init__(name, display_name)
         self.name = name
         try:
             for info, v in values:
-                _esepy._set_param(self.handle, info.paramid, v)
+                if not info.flags & _FLAG_GLOBAL:
+                    _esepy._set_param(self.handle, info.paramid, v)
         except BaseException:
             self.term()
             raise
@@ -184,11 +194,17 @@ class Instance(_esepy.Instance):
         return h
 
     def __enter__(self) -> "Instance":
+        """Initialize the instance (if needed) and return it; a failed init terminates it."""
         if not self.initialized:
-            self.init()
+            try:
+                self.init()
+            except BaseException:
+                self.term()
+                raise
         return self
 
     def __exit__(self, *exc: Any) -> None:
+        """Terminate the instance."""
         self.term()
 
     def __repr__(self) -> str:

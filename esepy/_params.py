@@ -79,10 +79,10 @@ class ParamInfo:
 def _load() -> Dict[str, ParamInfo]:
     out: Dict[str, ParamInfo] = {}
     for pid, jet_name, name, typ, flags, ldef, lmin, lmax, sdef, cch in _esepy._param_table():
-        if typ in (TYPE_STRING, TYPE_FOLDER, TYPE_PATH):
-            default: Optional[ParamValue] = sdef
-        elif flags & FLAG_READONLY:
-            default = None
+        if flags & FLAG_READONLY:
+            default: Optional[ParamValue] = None
+        elif typ in (TYPE_STRING, TYPE_FOLDER, TYPE_PATH):
+            default = sdef
         elif typ == TYPE_BOOLEAN:
             default = bool(ldef)
         else:

@@ -25,6 +25,10 @@ static void event_bridge(const ESEPY_EVENT *ev, void *ctx)
     if (!Py_IsInitialized() || interpreter_finalizing())
         return;
     PyGILState_STATE gs = PyGILState_Ensure();
+    /* The engine may emit while an exception is propagating (an Instance freed
+     * during unwinding terminates its engine instance): keep it intact. */
+    PyObject *exc_type, *exc_value, *exc_tb;
+    PyErr_Fetch(&exc_type, &exc_value, &exc_tb);
     PyObject *sink = g_state.event_sink;
     if (sink != NULL) {
         Py_INCREF(sink);
@@ -48,6 +52,7 @@ static void event_bridge(const ESEPY_EVENT *ev, void *ctx)
         Py_XDECREF(fields);
         Py_DECREF(sink);
     }
+    PyErr_Restore(exc_type, exc_value, exc_tb);
     PyGILState_Release(gs);
 }
 

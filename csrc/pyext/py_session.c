@@ -28,7 +28,7 @@ static PyObject *instance_begin_session(InstanceObject *self, PyObject *noargs)
     ESEPY_CALL(err = JetBeginSession(h, &sesid, NULL, NULL));
     if (check_jet(err, "JetBeginSession") < 0)
         return NULL;
-    SessionObject *s = PyObject_New(SessionObject, &SessionType);
+    SessionObject *s = PyObject_GC_New(SessionObject, &SessionType);
     if (s == NULL) {
         ESEPY_CALL((void)JetEndSession(sesid, 0));
         return NULL;
@@ -37,6 +37,13 @@ static PyObject *instance_begin_session(InstanceObject *self, PyObject *noargs)
     s->weakreflist = NULL;
     Py_INCREF(self);
     s->instance = self;
+    PyObject_GC_Track((PyObject *)s);
+    if (self->handle != h) {
+        /* Another thread terminated the instance while the engine call ran
+         * without the GIL: the engine session ended with it. */
+        s->sesid = JET_sesidNil;
+        return (PyObject *)s;
+    }
     PyObject *ref = PyWeakref_NewRef((PyObject *)s, NULL);
     if (ref == NULL || PyList_Append(self->sessions, ref) < 0) {
         Py_XDECREF(ref);
@@ -63,8 +70,23 @@ static PyObject *session_end(SessionObject *self, PyObject *noargs)
     Py_RETURN_NONE;
 }
 
+static int session_traverse(SessionObject *self, visitproc visit, void *arg)
+{
+    Py_VISIT(self->instance);
+    return 0;
+}
+
+/* Breaking a reference cycle: drop the Instance reference only.  The engine
+ * session is ended by dealloc (or was closed by the instance's term). */
+static int session_clear(SessionObject *self)
+{
+    Py_CLEAR(self->instance);
+    return 0;
+}
+
 static void session_dealloc(SessionObject *self)
 {
+    PyObject_GC_UnTrack(self);
     if (self->weakreflist != NULL)
         PyObject_ClearWeakRefs((PyObject *)self);
     if (self->sesid != JET_sesidNil) {
@@ -72,8 +94,8 @@ static void session_dealloc(SessionObject *self)
         self->sesid = JET_sesidNil;
         ESEPY_CALL((void)JetEndSession(sesid, 0));
     }
-    Py_XDECREF(self->instance);
-    PyObject_Free(self);
+    Py_CLEAR(self->instance);
+    PyObject_GC_Del(self);
 }
 
 static PyObject *session_get_sesid(SessionObject *self, void *closure)
@@ -93,6 +115,8 @@ static PyObject *session_get_closed(SessionObject *self, void *closure)
 static PyObject *session_get_instance(SessionObject *self, void *closure)
 {
     (void)closure;
+    if (self->instance == NULL)
+        Py_RETURN_NONE;
     Py_INCREF(self->instance);
     return (PyObject *)self->instance;
 }
@@ -159,8 +183,10 @@ static PyTypeObject SessionType = {
     .tp_name = "esepy._esepy.Session",
     .tp_basicsize = sizeof(SessionObject),
     .tp_dealloc = (destructor)session_dealloc,
-    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC,
     .tp_doc = "A session of an Instance (JetBeginSession); create with Instance.begin_session().",
+    .tp_traverse = (traverseproc)session_traverse,
+    .tp_clear = (inquiry)session_clear,
     .tp_weaklistoffset = offsetof(SessionObject, weakreflist),
     .tp_methods = session_methods,
     .tp_getset = session_getset,
