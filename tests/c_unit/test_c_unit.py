@@ -44,7 +44,10 @@ def test_c_unit(test_c, engine_objects, tmp_path):
     exe = tmp_path / "unit"
     subprocess.run([os.environ.get("CC", "cc"), "-std=c11", "-Wall", "-Wextra", "-Werror", "-Wno-unused-function", "-Wno-format-truncation",
                     "-g", "-O1", "-fsanitize=address,undefined", "-fno-omit-frame-pointer", "-D_GNU_SOURCE",
-                    *incs, "-I", HERE, test_c, *objs, "-o", str(exe), "-pthread"], check=True)
+                    *incs, "-I", HERE, test_c, *objs, "-o", str(exe), "-pthread",
+                    # a unit test links every layer; symbols of layers it does not
+                    # exercise may be missing while a layer is being written
+                    "-Wl,--warn-unresolved-symbols"], check=True)
     env = dict(os.environ, ASAN_OPTIONS="detect_leaks=1:abort_on_error=0",
                UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1")
     env.pop("LD_PRELOAD", None)
