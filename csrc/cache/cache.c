@@ -1,0 +1,968 @@
+/*
+ * cache.c -- the page cache (cache.h): buffer frames, the (dbid, pgno) hash,
+ * page latches, clock eviction, page checksums, the dirty page table and
+ * write-back under the write-ahead rule.
+ *
+ * Owns: every read and write of data pages (offset (pgno+1)*cbPage), the crc
+ * and pgno fields of the common page header (stamped just before a write,
+ * verified after a read), the page lsn field (written by cache_dirty), the
+ * frames and their memory, and the registered database files.
+ * Must not touch: the rest of a page (the btree owns it), the database header
+ * blocks (dbheader.c), the log (reached only through the wal callback).
+ *
+ * ---- Locking protocol ------------------------------------------------------
+ *
+ * One mutex, pc->mtx, guards every field of struct cache and struct cfile and
+ * every field of struct bf except the page bytes (pbf->pv).  Page latches are
+ * not separate locks: they are counters in the frame (cShared, fExcl) changed
+ * under pc->mtx; a thread that must wait for a latch, for a read in progress
+ * or for a write in progress "pins" the frame (cPin++, so it is not evicted)
+ * and waits on the frame's condition variable, which releases pc->mtx while it
+ * sleeps.  Hence:
+ *   L1. pc->mtx is never held across file I/O, across the wal callback, or
+ *       while sleeping (cond_wait releases it).  It is a leaf lock: nothing
+ *       else is acquired while it is held.
+ *   L2. The page bytes are protected by the latch: a shared holder may read
+ *       them, the exclusive holder may write them.  A frame being read from
+ *       disk (state BF_READING) is owned by the reading thread; a frame being
+ *       written (fWriting) counts as one more shared holder (no exclusive
+ *       latch is granted while it is written, so the image is stable).
+ *   L3. A cfile's rwExtend is taken (read) around a page write and (write)
+ *       around cache_extend_file, never with pc->mtx held and never while
+ *       waiting for a latch.
+ *   L4. Write-back (cache_flush*, close with flush, eviction of a dirty
+ *       victim) holds at most one page "latch" (the fWriting mark) at a time
+ *       and calls wal() while holding it.  Callers therefore must not call
+ *       cache_flush / cache_flush_older / cache_close_file while they hold a
+ *       latch (they would wait for themselves), and the log must not wait for
+ *       a page latch inside wal() nor hold a lock that wal() needs while
+ *       calling cache_flush_older.
+ *
+ * ---- Eviction ----------------------------------------------------------------
+ *
+ * Frames are allocated lazily up to cpagesMax (C3) and never freed before
+ * cache_destroy.  When all are allocated, a clock hand sweeps them: frames
+ * with latch holders, pins or I/O in progress are skipped, a set reference bit
+ * is cleared, and the first unreferenced frame is the victim.  A dirty victim
+ * is written first (C1 via bf_write) and then reconsidered.  If every frame is
+ * latched, the request fails with JET_errOutOfBuffers; if some are only busy
+ * with I/O or pinned, it waits for them (pc->cvFrame) and retries.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <assert.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "cache.h"
+#include "cache_int.h"
+
+/* ---- structures ------------------------------------------------------------ */
+
+enum { BF_FREE = 0, BF_READING = 1, BF_VALID = 2 };
+
+struct bf {
+    uint8_t       *pv;          /* cbPage bytes (latch-protected, L2) */
+    cache         *pc;
+    bf            *pbfHashNext; /* hash chain (state != BF_FREE) */
+    uint32_t       iframe;      /* index in pc->rgpbf */
+    uint32_t       dbid, pgno;  /* identity, valid when state != BF_FREE */
+    int            state;       /* BF_* */
+    uint32_t       cShared;     /* shared latch holders */
+    int            fExcl;       /* exclusive latch held */
+    int            fWriting;    /* write-back in progress (acts as a shared latch) */
+    int            fDirty;
+    int            fRef;        /* clock reference bit */
+    uint32_t       cPin;        /* threads waiting on cv (frame must not change identity) */
+    lsn_t          lsnRec;      /* recovery lsn: first logged change since clean; LSN_NIL if none */
+    pthread_cond_t cv;          /* latch / I/O state changed */
+};
+
+typedef struct cfile {
+    os_file         *pf;        /* NULL: slot unused */
+    int              fClosing;  /* cache_close_file in progress: no new latches */
+    uint32_t         cIO;       /* I/O calls in flight on pf */
+    pthread_rwlock_t rwExtend;  /* L3 */
+} cfile;
+
+struct cache {
+    uint32_t        cbPage;
+    uint32_t        cpagesMax;
+    pthread_mutex_t mtx;
+    pthread_cond_t  cvFrame;    /* a frame may have become free / an I/O ended */
+    uint32_t        cWaitFrame; /* threads waiting on cvFrame */
+    cache_wal_fn    wal;
+    void           *walCtx;
+    cfile           rgfile[CACHE_DBID_MAX + 1]; /* index = dbid; [0] unused */
+    bf            **rgpbf;      /* frames 0..nframes-1 */
+    uint32_t        nframes;
+    uint32_t        cpbfAlloc;  /* capacity of rgpbf */
+    uint32_t        ihand;      /* clock hand */
+    bf            **rgpbfHash;
+    uint32_t        cbucket;    /* power of two */
+    uint64_t        creads, cwrites, cevictions;
+};
+
+/* ---- small helpers ----------------------------------------------------------- */
+
+static inline void cache_lock(cache *pc)
+{
+    pthread_mutex_lock(&pc->mtx);
+}
+
+static inline void cache_unlock(cache *pc)
+{
+    pthread_mutex_unlock(&pc->mtx);
+}
+
+/* Wake threads waiting for a frame to become usable (mutex held). */
+static void cache_wake(cache *pc)
+{
+    if (pc->cWaitFrame)
+        pthread_cond_broadcast(&pc->cvFrame);
+}
+
+static void cache_wait_frame(cache *pc)
+{
+    pc->cWaitFrame++;
+    pthread_cond_wait(&pc->cvFrame, &pc->mtx);
+    pc->cWaitFrame--;
+}
+
+/* Wait (mutex held) for a change of pbf's latch or I/O state.  The pin keeps
+ * the frame's identity while we sleep; callers re-look the page up after. */
+static void bf_wait(cache *pc, bf *pbf)
+{
+    pbf->cPin++;
+    pthread_cond_wait(&pbf->cv, &pc->mtx);
+    pbf->cPin--;
+    if (pbf->cPin == 0)
+        cache_wake(pc);
+}
+
+/* Frame state changed: wake its waiters (all waiters pin). */
+static void bf_wake(cache *pc, bf *pbf)
+{
+    if (pbf->cPin)
+        pthread_cond_broadcast(&pbf->cv);
+    cache_wake(pc);
+}
+
+static inline int bf_latched(const bf *pbf)
+{
+    return pbf->cShared != 0 || pbf->fExcl;
+}
+
+/* Can `latch` be granted now? */
+static inline int bf_latch_ok(const bf *pbf, int latch)
+{
+    if (pbf->state != BF_VALID || pbf->fExcl)
+        return 0;
+    return latch == LATCH_SHARED || (pbf->cShared == 0 && !pbf->fWriting);
+}
+
+static inline void bf_latch_grant(bf *pbf, int latch)
+{
+    if (latch == LATCH_EXCLUSIVE)
+        pbf->fExcl = 1;
+    else
+        pbf->cShared++;
+    pbf->fRef = 1;
+}
+
+static inline int dbid_valid(uint32_t dbid)
+{
+    return dbid >= 1 && dbid <= CACHE_DBID_MAX;
+}
+
+static inline uint64_t page_offset(const cache *pc, uint32_t pgno)
+{
+    return ((uint64_t)pgno + 1) * pc->cbPage;
+}
+
+/* ---- hash table (mutex held) ----------------------------------------------- */
+
+static inline uint32_t hash_index(const cache *pc, uint32_t dbid, uint32_t pgno)
+{
+    uint32_t h = pgno * 0x9E3779B1u ^ dbid * 0x85EBCA77u;
+    h ^= h >> 15;
+    return h & (pc->cbucket - 1);
+}
+
+static bf *hash_find(cache *pc, uint32_t dbid, uint32_t pgno)
+{
+    for (bf *p = pc->rgpbfHash[hash_index(pc, dbid, pgno)]; p; p = p->pbfHashNext) {
+        if (p->pgno == pgno && p->dbid == dbid)
+            return p;
+    }
+    return NULL;
+}
+
+static void hash_insert(cache *pc, bf *pbf)
+{
+    uint32_t i = hash_index(pc, pbf->dbid, pbf->pgno);
+    pbf->pbfHashNext = pc->rgpbfHash[i];
+    pc->rgpbfHash[i] = pbf;
+}
+
+static void hash_remove(cache *pc, bf *pbf)
+{
+    bf **pp = &pc->rgpbfHash[hash_index(pc, pbf->dbid, pbf->pgno)];
+    while (*pp != pbf) {
+        assert(*pp != NULL);
+        pp = &(*pp)->pbfHashNext;
+    }
+    *pp = pbf->pbfHashNext;
+    pbf->pbfHashNext = NULL;
+}
+
+/* Give up a frame's identity (mutex held; no latch, pin or I/O on it). */
+static void bf_forget(cache *pc, bf *pbf)
+{
+    if (pbf->state != BF_FREE)
+        hash_remove(pc, pbf);
+    pbf->state = BF_FREE;
+    pbf->fDirty = 0;
+    pbf->lsnRec = LSN_NIL;
+    pbf->fRef = 0;
+}
+
+/* ---- frame allocation (mutex held) ----------------------------------------- */
+
+static void bf_free(bf *pbf)
+{
+    if (pbf == NULL)
+        return;
+    pthread_cond_destroy(&pbf->cv);
+    os_free(pbf->pv);
+    os_free(pbf);
+}
+
+/* Make room for one more frame in rgpbf and the hash table. */
+static JET_ERR cache_grow_tables(cache *pc)
+{
+    if (pc->nframes == pc->cpbfAlloc) {
+        uint32_t c = pc->cpbfAlloc ? pc->cpbfAlloc * 2 : 16;
+        if (c > pc->cpagesMax || c < pc->cpbfAlloc)
+            c = pc->cpagesMax;
+        bf **rg = os_realloc(pc->rgpbf, (size_t)c * sizeof(bf *));
+        if (rg == NULL)
+            return JET_errOutOfMemory;
+        pc->rgpbf = rg;
+        pc->cpbfAlloc = c;
+    }
+    if (pc->nframes + 1 > pc->cbucket) {
+        uint32_t c = pc->cbucket * 2;
+        bf **rg = os_calloc(c, sizeof(bf *));
+        if (rg == NULL)
+            return JET_errOutOfMemory;
+        os_free(pc->rgpbfHash);
+        pc->rgpbfHash = rg;
+        pc->cbucket = c;
+        for (uint32_t i = 0; i < pc->nframes; i++) {
+            if (pc->rgpbf[i]->state != BF_FREE)
+                hash_insert(pc, pc->rgpbf[i]);
+        }
+    }
+    return JET_errSuccess;
+}
+
+/* A new, free frame, or NULL when memory is short.  C3: only while
+ * nframes < cpagesMax. */
+static bf *bf_alloc(cache *pc)
+{
+    bf *pbf = NULL;
+    assert(pc->nframes < pc->cpagesMax);
+    if (cache_grow_tables(pc) < 0)
+        return NULL;
+    pbf = os_calloc(1, sizeof(*pbf));
+    if (pbf == NULL)
+        return NULL;
+    pbf->pv = os_malloc(pc->cbPage);
+    if (pbf->pv == NULL || pthread_cond_init(&pbf->cv, NULL) != 0) {
+        os_free(pbf->pv);
+        os_free(pbf);
+        return NULL;
+    }
+    pbf->pc = pc;
+    pbf->state = BF_FREE;
+    pbf->lsnRec = LSN_NIL;
+    pbf->iframe = pc->nframes;
+    pc->rgpbf[pc->nframes++] = pbf;
+    return pbf;
+}
+
+/* ---- page codec ---------------------------------------------------------------- */
+
+static int page_all_zero(const uint8_t *pv, uint32_t cb)
+{
+    for (uint32_t i = 0; i < cb; i++) {
+        if (pv[i])
+            return 0;
+    }
+    return 1;
+}
+
+/* C2: a page read from disk is good only if its crc and pgno check out. */
+static JET_ERR page_verify(const uint8_t *pv, uint32_t cb, uint32_t pgno)
+{
+    if (le32_get(pv + PAGE_OFF_CRC) != cache_block_crc(pv, cb, pgno) ||
+        le32_get(pv + PAGE_OFF_PGNO) != pgno)
+        return page_all_zero(pv, cb) ? JET_errPageNotInitialized : JET_errReadVerifyFailure;
+    return JET_errSuccess;
+}
+
+/* Stamp pgno and the crc into a copy of the page about to be written. */
+static void page_seal(uint8_t *pv, uint32_t cb, uint32_t pgno)
+{
+    le32_put(pv + PAGE_OFF_PGNO, pgno);
+    le32_put(pv + PAGE_OFF_CRC, cache_block_crc(pv, cb, pgno));
+}
+
+/* ---- write-back ------------------------------------------------------------------ */
+
+/* Write a dirty frame (mutex held on entry and exit; released during the
+ * wal call and the write).  The frame must be valid, dirty, not exclusively
+ * latched and not already being written.  pvBuf: cbPage bytes of scratch.
+ * On failure the frame stays dirty with its recovery lsn. */
+static JET_ERR bf_write(cache *pc, bf *pbf, uint8_t *pvBuf)
+{
+    JET_ERR err = JET_errSuccess;
+    cfile *pcf = &pc->rgfile[pbf->dbid];
+    cache_wal_fn wal = pc->wal;
+    void *walCtx = pc->walCtx;
+    int fLogged = pbf->lsnRec != LSN_NIL;
+
+    assert(pbf->state == BF_VALID && pbf->fDirty && !pbf->fExcl && !pbf->fWriting);
+    assert(pcf->pf != NULL);
+    pbf->fWriting = 1; /* L2: no exclusive latch until we are done */
+    pcf->cIO++;
+    cache_unlock(pc);
+
+    /* C1 (write-ahead): the log is durable up to the page lsn before the
+     * page reaches the file.  A page changed only by cache_dirty_unlogged
+     * since it was last clean (lsnRec == LSN_NIL) carries no lsn that is not
+     * already durable, so wal is skipped. */
+    if (fLogged && wal != NULL) {
+        err = wal(walCtx, le64_get(pbf->pv + PAGE_OFF_LSN));
+        if (err > 0)
+            err = JET_errSuccess;
+    }
+    if (err >= 0) {
+        memcpy(pvBuf, pbf->pv, pc->cbPage);
+        page_seal(pvBuf, pc->cbPage, pbf->pgno);
+        pthread_rwlock_rdlock(&pcf->rwExtend);
+        err = os_file_write(pcf->pf, page_offset(pc, pbf->pgno), pvBuf, pc->cbPage);
+        pthread_rwlock_unlock(&pcf->rwExtend);
+    }
+
+    cache_lock(pc);
+    pbf->fWriting = 0;
+    pcf->cIO--;
+    if (err >= 0) {
+        pbf->fDirty = 0;
+        pbf->lsnRec = LSN_NIL;
+        pc->cwrites++;
+    }
+    bf_wake(pc, pbf);
+    return err < 0 ? err : JET_errSuccess;
+}
+
+/* ---- frame replacement (mutex held) ---------------------------------------------- */
+
+/* Find a free frame for a page that is not cached.  Returns JET_errSuccess
+ * with *ppbf = a frame in state BF_FREE (not hashed), or with *ppbf = NULL
+ * when the mutex was released meanwhile (the caller must look again), or an
+ * error (JET_errOutOfBuffers: C3, every frame latched).  *ppvBuf is scratch
+ * for writing a dirty victim, allocated here on first use. */
+static JET_ERR bf_claim(cache *pc, bf **ppbf, uint8_t **ppvBuf)
+{
+    JET_ERR err = JET_errSuccess;
+    int fBusy = 0; /* some frame is unlatched but busy (I/O, pins): wait for it */
+    int fNoMem = 0;
+
+    *ppbf = NULL;
+    /* C3: grow only while below cpagesMax. */
+    if (pc->nframes < pc->cpagesMax) {
+        bf *pbf = bf_alloc(pc);
+        if (pbf != NULL) {
+            *ppbf = pbf;
+            return JET_errSuccess;
+        }
+        if (pc->nframes == 0)
+            return JET_errOutOfMemory;
+        fNoMem = 1; /* short of memory: reuse a frame instead */
+    }
+
+    for (uint32_t step = 0; step < 2 * pc->nframes; step++) {
+        uint32_t i = pc->ihand;
+        bf *pbf = pc->rgpbf[i];
+        pc->ihand = (i + 1) % pc->nframes;
+        if (bf_latched(pbf))
+            continue;
+        if (pbf->cPin || pbf->fWriting || pbf->state == BF_READING) {
+            fBusy = 1;
+            continue;
+        }
+        if (pbf->state == BF_FREE) {
+            *ppbf = pbf;
+            return JET_errSuccess;
+        }
+        if (pbf->fRef) {
+            pbf->fRef = 0;
+            continue;
+        }
+        if (pbf->fDirty) {
+            /* Write the victim back (C1 inside), then look again starting at
+             * it: it is clean now unless someone latched it meanwhile. */
+            if (*ppvBuf == NULL) {
+                *ppvBuf = os_malloc(pc->cbPage);
+                if (*ppvBuf == NULL)
+                    return JET_errOutOfMemory;
+            }
+            pc->ihand = i;
+            err = bf_write(pc, pbf, *ppvBuf);
+            return err;
+        }
+        pc->cevictions++;
+        bf_forget(pc, pbf);
+        *ppbf = pbf;
+        return JET_errSuccess;
+    }
+    if (!fBusy)
+        return fNoMem ? JET_errOutOfMemory : JET_errOutOfBuffers; /* C3 */
+    cache_wait_frame(pc);
+    return JET_errSuccess;
+}
+
+/* ---- page access -------------------------------------------------------------- */
+
+/* The common path of cache_read and cache_new (fNew: exclusive, no read). */
+static JET_ERR cache_get(cache *pc, uint32_t dbid, uint32_t pgno, int latch, int fNew, bf **ppbf)
+{
+    JET_ERR err = JET_errSuccess;
+    bf *pbf = NULL;
+    uint8_t *pvBuf = NULL;
+
+    if (pc == NULL || ppbf == NULL || !dbid_valid(dbid) || pgno == 0 ||
+        (latch != LATCH_SHARED && latch != LATCH_EXCLUSIVE))
+        return JET_errInvalidParameter;
+
+    cache_lock(pc);
+    for (;;) {
+        cfile *pcf = &pc->rgfile[dbid];
+        if (pcf->pf == NULL || pcf->fClosing) {
+            err = JET_errInvalidDatabaseId;
+            break;
+        }
+        pbf = hash_find(pc, dbid, pgno);
+        if (pbf != NULL) {
+            if (!bf_latch_ok(pbf, latch)) {
+                bf_wait(pc, pbf); /* latch held elsewhere or read in progress */
+                continue;
+            }
+            bf_latch_grant(pbf, latch);
+            break;
+        }
+
+        err = bf_claim(pc, &pbf, &pvBuf);
+        if (err < 0)
+            break;
+        if (pbf == NULL)
+            continue; /* the mutex was released: look the page up again */
+
+        pbf->dbid = dbid;
+        pbf->pgno = pgno;
+        pbf->fDirty = 0;
+        pbf->lsnRec = LSN_NIL;
+        hash_insert(pc, pbf);
+        if (fNew) {
+            pbf->state = BF_VALID;
+            bf_latch_grant(pbf, LATCH_EXCLUSIVE);
+            break;
+        }
+
+        /* A miss: others looking for this page find it BF_READING and wait,
+         * so the page is read once, into one frame. */
+        pbf->state = BF_READING;
+        pcf->cIO++;
+        cache_unlock(pc);
+        err = os_file_read(pcf->pf, page_offset(pc, pgno), pbf->pv, pc->cbPage, NULL);
+        if (err >= 0)
+            err = page_verify(pbf->pv, pc->cbPage, pgno);
+        cache_lock(pc);
+        pcf->cIO--;
+        pc->creads++;
+        if (err < 0) {
+            bf_forget(pc, pbf);
+            bf_wake(pc, pbf);
+            pbf = NULL;
+            break;
+        }
+        err = JET_errSuccess;
+        pbf->state = BF_VALID;
+        bf_latch_grant(pbf, latch);
+        bf_wake(pc, pbf);
+        break;
+    }
+    cache_unlock(pc);
+    os_free(pvBuf);
+    if (err < 0)
+        return err;
+
+    if (fNew) {
+        /* We hold the exclusive latch: the bytes are ours (L2). */
+        memset(pbf->pv, 0, pc->cbPage);
+        le32_put(pbf->pv + PAGE_OFF_PGNO, pgno);
+    }
+    *ppbf = pbf;
+    return JET_errSuccess;
+}
+
+JET_ERR cache_read(cache *pc, uint32_t dbid, uint32_t pgno, int latch, bf **ppbf)
+{
+    return cache_get(pc, dbid, pgno, latch, 0, ppbf);
+}
+
+JET_ERR cache_new(cache *pc, uint32_t dbid, uint32_t pgno, bf **ppbf)
+{
+    return cache_get(pc, dbid, pgno, LATCH_EXCLUSIVE, 1, ppbf);
+}
+
+uint8_t *bf_data(bf *pbf)
+{
+    return pbf->pv;
+}
+
+uint32_t bf_pgno(const bf *pbf)
+{
+    return pbf->pgno;
+}
+
+lsn_t bf_lsn(const bf *pbf)
+{
+    return le64_get(pbf->pv + PAGE_OFF_LSN);
+}
+
+void cache_dirty(bf *pbf, lsn_t lsn)
+{
+    cache *pc = pbf->pc;
+    assert(pbf->fExcl);
+    if (lsn == LSN_NIL) {
+        cache_dirty_unlogged(pbf);
+        return;
+    }
+    le64_put(pbf->pv + PAGE_OFF_LSN, lsn);
+    cache_lock(pc);
+    pbf->fDirty = 1;
+    /* C4: the recovery lsn is the first logged change since the page was
+     * clean (kept as the minimum in case lsns arrive out of order). */
+    if (pbf->lsnRec == LSN_NIL || lsn < pbf->lsnRec)
+        pbf->lsnRec = lsn;
+    cache_unlock(pc);
+}
+
+void cache_dirty_unlogged(bf *pbf)
+{
+    cache *pc = pbf->pc;
+    assert(pbf->fExcl);
+    cache_lock(pc);
+    pbf->fDirty = 1;
+    cache_unlock(pc);
+}
+
+void cache_release(bf *pbf)
+{
+    cache *pc;
+    if (pbf == NULL)
+        return;
+    pc = pbf->pc;
+    cache_lock(pc);
+    if (pbf->fExcl) {
+        pbf->fExcl = 0;
+    } else {
+        assert(pbf->cShared > 0);
+        pbf->cShared--;
+    }
+    bf_wake(pc, pbf);
+    cache_unlock(pc);
+}
+
+/* ---- files ------------------------------------------------------------------- */
+
+/* Take a reference on dbid's file for an I/O call outside the mutex. */
+static JET_ERR file_acquire(cache *pc, uint32_t dbid, int fAllowClosing, cfile **ppcf)
+{
+    JET_ERR err = JET_errSuccess;
+    if (!dbid_valid(dbid))
+        return JET_errInvalidParameter;
+    cache_lock(pc);
+    cfile *pcf = &pc->rgfile[dbid];
+    if (pcf->pf == NULL || (pcf->fClosing && !fAllowClosing)) {
+        err = JET_errInvalidDatabaseId;
+    } else {
+        pcf->cIO++;
+        *ppcf = pcf;
+    }
+    cache_unlock(pc);
+    return err;
+}
+
+static void file_release(cache *pc, cfile *pcf)
+{
+    cache_lock(pc);
+    pcf->cIO--;
+    cache_wake(pc);
+    cache_unlock(pc);
+}
+
+static JET_ERR file_sync(cache *pc, uint32_t dbid, int fAllowClosing)
+{
+    cfile *pcf = NULL;
+    JET_ERR err = file_acquire(pc, dbid, fAllowClosing, &pcf);
+    if (err < 0)
+        return err;
+    err = os_file_sync(pcf->pf);
+    file_release(pc, pcf);
+    return err;
+}
+
+JET_ERR cache_open_file(cache *pc, uint32_t dbid, os_file *pf)
+{
+    JET_ERR err = JET_errSuccess;
+    if (pc == NULL || pf == NULL || !dbid_valid(dbid))
+        return JET_errInvalidParameter;
+    cache_lock(pc);
+    if (pc->rgfile[dbid].pf != NULL)
+        err = JET_errDatabaseInUse;
+    else
+        pc->rgfile[dbid].pf = pf;
+    cache_unlock(pc);
+    return err;
+}
+
+os_file *cache_file(cache *pc, uint32_t dbid)
+{
+    os_file *pf = NULL;
+    if (pc == NULL || !dbid_valid(dbid))
+        return NULL;
+    cache_lock(pc);
+    pf = pc->rgfile[dbid].pf;
+    cache_unlock(pc);
+    return pf;
+}
+
+JET_ERR cache_file_pages(cache *pc, uint32_t dbid, uint32_t *pcpg)
+{
+    cfile *pcf = NULL;
+    uint64_t cb = 0;
+    JET_ERR err = file_acquire(pc, dbid, 0, &pcf);
+    if (err < 0)
+        return err;
+    err = os_file_size(pcf->pf, &cb);
+    file_release(pc, pcf);
+    if (err < 0)
+        return err;
+    uint64_t cpg = cb / pc->cbPage;
+    cpg = cpg > 2 ? cpg - 2 : 0;
+    *pcpg = cpg > UINT32_MAX ? UINT32_MAX : (uint32_t)cpg;
+    return JET_errSuccess;
+}
+
+JET_ERR cache_extend_file(cache *pc, uint32_t dbid, uint32_t cpg)
+{
+    cfile *pcf = NULL;
+    JET_ERR err = file_acquire(pc, dbid, 0, &pcf);
+    if (err < 0)
+        return err;
+    /* L3: no page write may land in the range os_file_allocate may fill with
+     * zeros (on file systems without fallocate). */
+    pthread_rwlock_wrlock(&pcf->rwExtend);
+    err = os_file_allocate(pcf->pf, ((uint64_t)cpg + 2) * pc->cbPage);
+    pthread_rwlock_unlock(&pcf->rwExtend);
+    file_release(pc, pcf);
+    return err;
+}
+
+/* ---- write-back entry points ----------------------------------------------------- */
+
+/* Does write-back want this frame?  dbid 0 = any file; fOlder: only frames
+ * whose recovery lsn is set and below lsnBefore. */
+static int flush_wants(const bf *pbf, uint32_t dbid, int fOlder, lsn_t lsnBefore)
+{
+    if (pbf->state != BF_VALID || !pbf->fDirty)
+        return 0;
+    if (dbid != 0 && pbf->dbid != dbid)
+        return 0;
+    if (fOlder && (pbf->lsnRec == LSN_NIL || pbf->lsnRec >= lsnBefore))
+        return 0;
+    return 1;
+}
+
+/* Write every frame flush_wants; stops at the first error.  *pmask gets the
+ * bit (1 << dbid) of every file written to. */
+static JET_ERR flush_frames(cache *pc, uint32_t dbid, int fOlder, lsn_t lsnBefore, uint32_t *pmask)
+{
+    JET_ERR err = JET_errSuccess;
+    uint8_t *pvBuf = NULL;
+    uint32_t mask = 0;
+
+    cache_lock(pc);
+    for (uint32_t i = 0; i < pc->nframes;) {
+        bf *pbf = pc->rgpbf[i];
+        if (!flush_wants(pbf, dbid, fOlder, lsnBefore)) {
+            i++;
+            continue;
+        }
+        if (pbf->fExcl || pbf->fWriting) {
+            /* Being changed, or being written by someone else (whose write
+             * may fail): wait, then look at this frame again. */
+            bf_wait(pc, pbf);
+            continue;
+        }
+        if (pvBuf == NULL) {
+            pvBuf = os_malloc(pc->cbPage);
+            if (pvBuf == NULL) {
+                err = JET_errOutOfMemory;
+                break;
+            }
+        }
+        mask |= 1u << pbf->dbid;
+        err = bf_write(pc, pbf, pvBuf);
+        if (err < 0)
+            break;
+        i++;
+    }
+    cache_unlock(pc);
+    os_free(pvBuf);
+    *pmask = mask;
+    return err;
+}
+
+JET_ERR cache_flush(cache *pc, uint32_t dbid)
+{
+    JET_ERR err = JET_errSuccess;
+    uint32_t mask = 0;
+    if (pc == NULL || (dbid != 0 && !dbid_valid(dbid)))
+        return JET_errInvalidParameter;
+    if (dbid != 0 && cache_file(pc, dbid) == NULL)
+        return JET_errInvalidDatabaseId;
+    err = flush_frames(pc, dbid, 0, LSN_NIL, &mask);
+    for (uint32_t d = 1; d <= CACHE_DBID_MAX && err >= 0; d++) {
+        if (dbid != 0 && d != dbid)
+            continue;
+        err = file_sync(pc, d, 1);
+        if (err == JET_errInvalidDatabaseId && dbid == 0)
+            err = JET_errSuccess; /* slot not in use */
+    }
+    return err;
+}
+
+JET_ERR cache_flush_older(cache *pc, lsn_t lsn)
+{
+    JET_ERR err = JET_errSuccess;
+    uint32_t mask = 0;
+    if (pc == NULL)
+        return JET_errInvalidParameter;
+    err = flush_frames(pc, 0, 1, lsn, &mask);
+    /* The checkpoint may move only once the pages are durable. */
+    for (uint32_t d = 1; d <= CACHE_DBID_MAX && err >= 0; d++) {
+        if (mask & (1u << d))
+            err = file_sync(pc, d, 1);
+    }
+    return err;
+}
+
+lsn_t cache_oldest_rec_lsn(cache *pc)
+{
+    lsn_t lsn = LSN_NIL;
+    cache_lock(pc);
+    /* C4: every dirty frame with a recovery lsn is counted, including frames
+     * being written (they are clean only once the write succeeded). */
+    for (uint32_t i = 0; i < pc->nframes; i++) {
+        const bf *pbf = pc->rgpbf[i];
+        if (pbf->state == BF_VALID && pbf->fDirty && pbf->lsnRec != LSN_NIL &&
+            (lsn == LSN_NIL || pbf->lsnRec < lsn))
+            lsn = pbf->lsnRec;
+    }
+    cache_unlock(pc);
+    return lsn;
+}
+
+JET_ERR cache_close_file(cache *pc, uint32_t dbid, int flush)
+{
+    JET_ERR err = JET_errSuccess;
+    uint32_t mask = 0;
+    os_file *pf = NULL;
+    cfile *pcf;
+
+    if (pc == NULL || !dbid_valid(dbid))
+        return JET_errInvalidParameter;
+    pcf = &pc->rgfile[dbid];
+    cache_lock(pc);
+    if (pcf->pf == NULL || pcf->fClosing) {
+        cache_unlock(pc);
+        return JET_errInvalidDatabaseId;
+    }
+    pcf->fClosing = 1; /* no new latches on this file from now on */
+    cache_unlock(pc);
+
+    if (flush) {
+        err = flush_frames(pc, dbid, 0, LSN_NIL, &mask);
+        if (err >= 0)
+            err = file_sync(pc, dbid, 1);
+        if (err < 0)
+            goto undo;
+    }
+
+    cache_lock(pc);
+    /* Wait for I/O (eviction write-back, reads) and waiters on this file. */
+    for (;;) {
+        int fBusy = pcf->cIO != 0;
+        for (uint32_t i = 0; i < pc->nframes && !fBusy; i++) {
+            const bf *pbf = pc->rgpbf[i];
+            if (pbf->state != BF_FREE && pbf->dbid == dbid &&
+                (pbf->state == BF_READING || pbf->fWriting || pbf->cPin))
+                fBusy = 1;
+        }
+        if (!fBusy)
+            break;
+        cache_wait_frame(pc);
+    }
+    for (uint32_t i = 0; i < pc->nframes; i++) {
+        const bf *pbf = pc->rgpbf[i];
+        if (pbf->state != BF_FREE && pbf->dbid == dbid && bf_latched(pbf)) {
+            cache_unlock(pc);
+            err = JET_errDatabaseInUse; /* a caller still holds one of its pages */
+            goto undo;
+        }
+    }
+    /* Drop the file's frames (written above, or lost: crash simulation). */
+    for (uint32_t i = 0; i < pc->nframes; i++) {
+        bf *pbf = pc->rgpbf[i];
+        if (pbf->state != BF_FREE && pbf->dbid == dbid)
+            bf_forget(pc, pbf);
+    }
+    pf = pcf->pf;
+    pcf->pf = NULL;
+    pcf->fClosing = 0;
+    cache_wake(pc);
+    cache_unlock(pc);
+    os_file_close(pf);
+    return JET_errSuccess;
+
+undo:
+    cache_lock(pc);
+    pcf->fClosing = 0;
+    cache_unlock(pc);
+    return err;
+}
+
+/* ---- the cache ------------------------------------------------------------------- */
+
+JET_ERR cache_create(uint32_t cbPage, uint32_t cpagesMax, cache **ppc)
+{
+    JET_ERR err = JET_errSuccess;
+    cache *pc = NULL;
+    int fMutex = 0, fCond = 0;
+    uint32_t cRw = 0;
+
+    if (ppc == NULL || !cache_page_size_valid(cbPage) || cpagesMax == 0)
+        return JET_errInvalidParameter;
+    pc = os_calloc(1, sizeof(*pc));
+    if (pc == NULL)
+        return JET_errOutOfMemory;
+    pc->cbPage = cbPage;
+    pc->cpagesMax = cpagesMax;
+    pc->cbucket = 64;
+    pc->rgpbfHash = os_calloc(pc->cbucket, sizeof(bf *));
+    if (pc->rgpbfHash == NULL) {
+        err = JET_errOutOfMemory;
+        goto fail;
+    }
+    if (pthread_mutex_init(&pc->mtx, NULL) != 0) {
+        err = JET_errOutOfMemory;
+        goto fail;
+    }
+    fMutex = 1;
+    if (pthread_cond_init(&pc->cvFrame, NULL) != 0) {
+        err = JET_errOutOfMemory;
+        goto fail;
+    }
+    fCond = 1;
+    for (; cRw <= CACHE_DBID_MAX; cRw++) {
+        if (pthread_rwlock_init(&pc->rgfile[cRw].rwExtend, NULL) != 0) {
+            err = JET_errOutOfMemory;
+            goto fail;
+        }
+    }
+    *ppc = pc;
+    return JET_errSuccess;
+
+fail:
+    while (cRw > 0)
+        pthread_rwlock_destroy(&pc->rgfile[--cRw].rwExtend);
+    if (fCond)
+        pthread_cond_destroy(&pc->cvFrame);
+    if (fMutex)
+        pthread_mutex_destroy(&pc->mtx);
+    os_free(pc->rgpbfHash);
+    os_free(pc);
+    return err;
+}
+
+void cache_set_wal(cache *pc, cache_wal_fn wal, void *ctx)
+{
+    cache_lock(pc);
+    pc->wal = wal;
+    pc->walCtx = ctx;
+    cache_unlock(pc);
+}
+
+uint32_t cache_page_size(const cache *pc)
+{
+    return pc->cbPage;
+}
+
+void cache_destroy(cache *pc)
+{
+    if (pc == NULL)
+        return;
+    /* Files should be closed already; drop any left (no write-back). */
+    for (uint32_t d = 1; d <= CACHE_DBID_MAX; d++) {
+        if (pc->rgfile[d].pf != NULL)
+            (void)cache_close_file(pc, d, 0);
+    }
+    for (uint32_t i = 0; i < pc->nframes; i++) {
+        assert(!bf_latched(pc->rgpbf[i]) && pc->rgpbf[i]->cPin == 0);
+        bf_free(pc->rgpbf[i]);
+    }
+    for (uint32_t d = 0; d <= CACHE_DBID_MAX; d++)
+        pthread_rwlock_destroy(&pc->rgfile[d].rwExtend);
+    pthread_cond_destroy(&pc->cvFrame);
+    pthread_mutex_destroy(&pc->mtx);
+    os_free(pc->rgpbf);
+    os_free(pc->rgpbfHash);
+    os_free(pc);
+}
+
+void cache_get_stats(cache *pc, cache_stats *ps)
+{
+    memset(ps, 0, sizeof(*ps));
+    cache_lock(pc);
+    ps->cframes = pc->nframes;
+    ps->cframesMax = pc->cpagesMax;
+    for (uint32_t i = 0; i < pc->nframes; i++) {
+        const bf *pbf = pc->rgpbf[i];
+        if (pbf->state == BF_VALID && pbf->fDirty)
+            ps->cdirty++;
+        if (bf_latched(pbf))
+            ps->clatched++;
+    }
+    ps->creads = pc->creads;
+    ps->cwrites = pc->cwrites;
+    ps->cevictions = pc->cevictions;
+    cache_unlock(pc);
+}

@@ -1,0 +1,371 @@
+/*
+ * dbheader.c -- the database header (cache.h "database header"): its on-disk
+ * layout, the two copies (A at offset 0, B at offset cbPage), reading
+ * whichever copy is valid, and JET_DBINFOMISC.
+ *
+ * Owns: the byte layout below and the validation order of db_header_read.
+ * Must not touch: data pages or the page cache's frames (cache.c), the
+ * meaning of the header's fields (dbstate transitions, log ranges: isam/log
+ * decide them; this file stores and returns them verbatim).
+ *
+ * On-disk layout of one header copy: a cbPage-sized block, little-endian.
+ *
+ *   offset size  field
+ *        0    4  crc32c (seed 0) of bytes 4..cbPage-1
+ *        4    4  magic            DB_MAGIC
+ *        8    4  version          DB_FORMAT_VERSION
+ *       12    4  cbPage           4096 / 8192 / 16384 / 32768
+ *       16    4  filetype         JET_filetypeDatabase (1) or TempDatabase (5)
+ *       20   28  signDb           SIGNATURE
+ *       48    4  dbstate          JET_dbstate*
+ *       52   28  signLog          SIGNATURE
+ *       80    8  lsnConsistent    lsn_t
+ *       88    8  tmConsistent     LOGTIME
+ *       96    8  lsnAttach
+ *      104    8  tmAttach
+ *      112    8  lsnDetach
+ *      120    8  tmDetach
+ *      128    4  genMinRequired   i32
+ *      132    4  genMaxRequired   i32
+ *      136    4  genMaxCommitted  i32
+ *      140   24  bkinfoFullPrev   BKINFO
+ *      164   24  bkinfoIncPrev
+ *      188   24  bkinfoFullCur
+ *      212   24  bkinfoCopyPrev
+ *      236   24  bkinfoDiffPrev
+ *      260    4  dbid
+ *      264    4  flags            DB_FLAG_*
+ *      268    4  objidLast
+ *      272    4  cpgOwned
+ *      276    4  pgnoSpace
+ *      280    4  pgnoCatalog
+ *      284    4  reserved (0)
+ *      288    8  dbtime
+ *      296  ...  zero up to cbPage (reserved; covered by the crc)
+ *
+ *   SIGNATURE (28) = ulRandom u32, logtimeCreate LOGTIME, szComputerName[16]
+ *   LOGTIME   (8)  = the 8 bytes of JET_LOGTIME as they are in memory
+ *   BKINFO    (24) = lgposMark (ib u16, isec u16, lGeneration i32),
+ *                    logtimeMark LOGTIME, genLow u32, genHigh u32
+ *
+ * Invariants:
+ *   H1. Both copies are written whole, with their crc, A then B, each
+ *       followed by fdatasync: a crash during db_header_write leaves at least
+ *       one copy valid (the old one or the new one).
+ *   H2. A copy is used only when its magic is DB_MAGIC, its stored page size
+ *       is one of the four (and, for copy B, equals its offset), and its crc
+ *       over the whole stored page size checks out.
+ */
+#include <string.h>
+
+#include "cache.h"
+#include "cache_int.h"
+
+#define HDR_OFF_CRC             0
+#define HDR_OFF_MAGIC           4
+#define HDR_OFF_VERSION         8
+#define HDR_OFF_CBPAGE          12
+#define HDR_OFF_FILETYPE        16
+#define HDR_OFF_SIGNDB          20
+#define HDR_OFF_DBSTATE         48
+#define HDR_OFF_SIGNLOG         52
+#define HDR_OFF_LSNCONSISTENT   80
+#define HDR_OFF_TMCONSISTENT    88
+#define HDR_OFF_LSNATTACH       96
+#define HDR_OFF_TMATTACH        104
+#define HDR_OFF_LSNDETACH       112
+#define HDR_OFF_TMDETACH        120
+#define HDR_OFF_GENMINREQUIRED  128
+#define HDR_OFF_GENMAXREQUIRED  132
+#define HDR_OFF_GENMAXCOMMITTED 136
+#define HDR_OFF_BKFULLPREV      140
+#define HDR_OFF_BKINCPREV       164
+#define HDR_OFF_BKFULLCUR       188
+#define HDR_OFF_BKCOPYPREV      212
+#define HDR_OFF_BKDIFFPREV      236
+#define HDR_OFF_DBID            260
+#define HDR_OFF_FLAGS           264
+#define HDR_OFF_OBJIDLAST       268
+#define HDR_OFF_CPGOWNED        272
+#define HDR_OFF_PGNOSPACE       276
+#define HDR_OFF_PGNOCATALOG     280
+#define HDR_OFF_DBTIME          288
+#define HDR_CB_USED             296
+
+#define HDR_CB_LOGTIME   8
+#define HDR_CB_SIGNATURE 28
+#define HDR_CB_BKINFO    24
+
+/* JET_DBINFOMISC.ulVersion: ESE's database format major version, which
+ * applications test; our own format revision goes to ulUpdate. */
+#define DB_MISC_VERSION 0x620
+
+_Static_assert(sizeof(JET_LOGTIME) == HDR_CB_LOGTIME, "JET_LOGTIME is 8 bytes");
+_Static_assert(HDR_CB_USED <= CACHE_CB_PAGE_MIN, "header fits the first 4096 bytes");
+
+/* ---- field codecs ---------------------------------------------------------- */
+
+static void put_logtime(uint8_t *p, const JET_LOGTIME *plt)
+{
+    memcpy(p, plt, HDR_CB_LOGTIME);
+}
+
+static void get_logtime(const uint8_t *p, JET_LOGTIME *plt)
+{
+    memcpy(plt, p, HDR_CB_LOGTIME);
+}
+
+static void put_signature(uint8_t *p, const JET_SIGNATURE *ps)
+{
+    le32_put(p, ps->ulRandom);
+    put_logtime(p + 4, &ps->logtimeCreate);
+    memcpy(p + 12, ps->szComputerName, 16);
+}
+
+static void get_signature(const uint8_t *p, JET_SIGNATURE *ps)
+{
+    memset(ps, 0, sizeof(*ps));
+    ps->ulRandom = le32_get(p);
+    get_logtime(p + 4, &ps->logtimeCreate);
+    memcpy(ps->szComputerName, p + 12, 16);
+    ps->szComputerName[JET_MAX_COMPUTERNAME_LENGTH] = '\0';
+}
+
+static void put_bkinfo(uint8_t *p, const JET_BKINFO *pbk)
+{
+    le16_put(p, pbk->lgposMark.ib);
+    le16_put(p + 2, pbk->lgposMark.isec);
+    le32_put(p + 4, (uint32_t)pbk->lgposMark.lGeneration);
+    put_logtime(p + 8, &pbk->logtimeMark);
+    le32_put(p + 16, pbk->genLow);
+    le32_put(p + 20, pbk->genHigh);
+}
+
+static void get_bkinfo(const uint8_t *p, JET_BKINFO *pbk)
+{
+    memset(pbk, 0, sizeof(*pbk));
+    pbk->lgposMark.ib = le16_get(p);
+    pbk->lgposMark.isec = le16_get(p + 2);
+    pbk->lgposMark.lGeneration = (int32_t)le32_get(p + 4);
+    get_logtime(p + 8, &pbk->logtimeMark);
+    pbk->genLow = le32_get(p + 16);
+    pbk->genHigh = le32_get(p + 20);
+}
+
+/* Serialise into a zeroed block of phdr->cbPage bytes (crc included). */
+static void hdr_encode(const db_header *phdr, uint8_t *pv)
+{
+    le32_put(pv + HDR_OFF_MAGIC, DB_MAGIC);
+    le32_put(pv + HDR_OFF_VERSION, phdr->version);
+    le32_put(pv + HDR_OFF_CBPAGE, phdr->cbPage);
+    le32_put(pv + HDR_OFF_FILETYPE, phdr->filetype);
+    put_signature(pv + HDR_OFF_SIGNDB, &phdr->signDb);
+    le32_put(pv + HDR_OFF_DBSTATE, phdr->dbstate);
+    put_signature(pv + HDR_OFF_SIGNLOG, &phdr->signLog);
+    le64_put(pv + HDR_OFF_LSNCONSISTENT, phdr->lsnConsistent);
+    put_logtime(pv + HDR_OFF_TMCONSISTENT, &phdr->tmConsistent);
+    le64_put(pv + HDR_OFF_LSNATTACH, phdr->lsnAttach);
+    put_logtime(pv + HDR_OFF_TMATTACH, &phdr->tmAttach);
+    le64_put(pv + HDR_OFF_LSNDETACH, phdr->lsnDetach);
+    put_logtime(pv + HDR_OFF_TMDETACH, &phdr->tmDetach);
+    le32_put(pv + HDR_OFF_GENMINREQUIRED, (uint32_t)phdr->genMinRequired);
+    le32_put(pv + HDR_OFF_GENMAXREQUIRED, (uint32_t)phdr->genMaxRequired);
+    le32_put(pv + HDR_OFF_GENMAXCOMMITTED, (uint32_t)phdr->genMaxCommitted);
+    put_bkinfo(pv + HDR_OFF_BKFULLPREV, &phdr->bkinfoFullPrev);
+    put_bkinfo(pv + HDR_OFF_BKINCPREV, &phdr->bkinfoIncPrev);
+    put_bkinfo(pv + HDR_OFF_BKFULLCUR, &phdr->bkinfoFullCur);
+    put_bkinfo(pv + HDR_OFF_BKCOPYPREV, &phdr->bkinfoCopyPrev);
+    put_bkinfo(pv + HDR_OFF_BKDIFFPREV, &phdr->bkinfoDiffPrev);
+    le32_put(pv + HDR_OFF_DBID, phdr->dbid);
+    le32_put(pv + HDR_OFF_FLAGS, phdr->flags);
+    le32_put(pv + HDR_OFF_OBJIDLAST, phdr->objidLast);
+    le32_put(pv + HDR_OFF_CPGOWNED, phdr->cpgOwned);
+    le32_put(pv + HDR_OFF_PGNOSPACE, phdr->pgnoSpace);
+    le32_put(pv + HDR_OFF_PGNOCATALOG, phdr->pgnoCatalog);
+    le64_put(pv + HDR_OFF_DBTIME, phdr->dbtime);
+    le32_put(pv + HDR_OFF_CRC, cache_block_crc(pv, phdr->cbPage, 0));
+}
+
+static void hdr_decode(const uint8_t *pv, db_header *phdr)
+{
+    memset(phdr, 0, sizeof(*phdr));
+    phdr->version = le32_get(pv + HDR_OFF_VERSION);
+    phdr->cbPage = le32_get(pv + HDR_OFF_CBPAGE);
+    phdr->filetype = le32_get(pv + HDR_OFF_FILETYPE);
+    get_signature(pv + HDR_OFF_SIGNDB, &phdr->signDb);
+    phdr->dbstate = le32_get(pv + HDR_OFF_DBSTATE);
+    get_signature(pv + HDR_OFF_SIGNLOG, &phdr->signLog);
+    phdr->lsnConsistent = le64_get(pv + HDR_OFF_LSNCONSISTENT);
+    get_logtime(pv + HDR_OFF_TMCONSISTENT, &phdr->tmConsistent);
+    phdr->lsnAttach = le64_get(pv + HDR_OFF_LSNATTACH);
+    get_logtime(pv + HDR_OFF_TMATTACH, &phdr->tmAttach);
+    phdr->lsnDetach = le64_get(pv + HDR_OFF_LSNDETACH);
+    get_logtime(pv + HDR_OFF_TMDETACH, &phdr->tmDetach);
+    phdr->genMinRequired = (int32_t)le32_get(pv + HDR_OFF_GENMINREQUIRED);
+    phdr->genMaxRequired = (int32_t)le32_get(pv + HDR_OFF_GENMAXREQUIRED);
+    phdr->genMaxCommitted = (int32_t)le32_get(pv + HDR_OFF_GENMAXCOMMITTED);
+    get_bkinfo(pv + HDR_OFF_BKFULLPREV, &phdr->bkinfoFullPrev);
+    get_bkinfo(pv + HDR_OFF_BKINCPREV, &phdr->bkinfoIncPrev);
+    get_bkinfo(pv + HDR_OFF_BKFULLCUR, &phdr->bkinfoFullCur);
+    get_bkinfo(pv + HDR_OFF_BKCOPYPREV, &phdr->bkinfoCopyPrev);
+    get_bkinfo(pv + HDR_OFF_BKDIFFPREV, &phdr->bkinfoDiffPrev);
+    phdr->dbid = le32_get(pv + HDR_OFF_DBID);
+    phdr->flags = le32_get(pv + HDR_OFF_FLAGS);
+    phdr->objidLast = le32_get(pv + HDR_OFF_OBJIDLAST);
+    phdr->cpgOwned = le32_get(pv + HDR_OFF_CPGOWNED);
+    phdr->pgnoSpace = le32_get(pv + HDR_OFF_PGNOSPACE);
+    phdr->pgnoCatalog = le32_get(pv + HDR_OFF_PGNOCATALOG);
+    phdr->dbtime = le64_get(pv + HDR_OFF_DBTIME);
+}
+
+/* ---- reading ------------------------------------------------------------------- */
+
+/* Read the copy at `off` into pv (CACHE_CB_PAGE_MAX bytes).  cbKnown != 0:
+ * the copy must say that page size.  *pfValid: H2 holds; *pfMagic is set when
+ * the magic is present (valid or not).  Only I/O errors are returned. */
+static JET_ERR hdr_read_copy(os_file *pf, uint64_t off, uint32_t cbKnown, uint8_t *pv,
+                             int *pfValid, int *pfMagic)
+{
+    size_t cbRead = 0;
+    uint32_t cb;
+    JET_ERR err;
+
+    *pfValid = 0;
+    /* The page size is not known yet: read the smallest block first. */
+    err = os_file_read(pf, off, pv, CACHE_CB_PAGE_MIN, &cbRead);
+    if (err < 0)
+        return err;
+    if (cbRead < HDR_OFF_MAGIC + 4 || le32_get(pv + HDR_OFF_MAGIC) != DB_MAGIC)
+        return JET_errSuccess;
+    *pfMagic = 1;
+    if (cbRead < CACHE_CB_PAGE_MIN)
+        return JET_errSuccess;
+    cb = le32_get(pv + HDR_OFF_CBPAGE);
+    if (!cache_page_size_valid(cb) || (cbKnown != 0 && cb != cbKnown))
+        return JET_errSuccess;
+    if (cb > CACHE_CB_PAGE_MIN) {
+        err = os_file_read(pf, off + CACHE_CB_PAGE_MIN, pv + CACHE_CB_PAGE_MIN, cb - CACHE_CB_PAGE_MIN, &cbRead);
+        if (err < 0)
+            return err;
+        if (cbRead < cb - CACHE_CB_PAGE_MIN)
+            return JET_errSuccess;
+    }
+    *pfValid = le32_get(pv + HDR_OFF_CRC) == cache_block_crc(pv, cb, 0);
+    return JET_errSuccess;
+}
+
+JET_ERR db_header_read(os_file *pf, uint32_t cbPageExpected, db_header *phdr)
+{
+    static const uint32_t rgcb[] = { 4096, 8192, 16384, 32768 };
+    JET_ERR err = JET_errSuccess;
+    uint8_t *pv = NULL;
+    int fValid = 0, fMagic = 0;
+    db_header hdr;
+
+    if (pf == NULL || phdr == NULL || (cbPageExpected != 0 && !cache_page_size_valid(cbPageExpected)))
+        return JET_errInvalidParameter;
+    pv = os_malloc(CACHE_CB_PAGE_MAX);
+    if (pv == NULL)
+        return JET_errOutOfMemory;
+
+    /* Copy A, preferred. */
+    err = hdr_read_copy(pf, 0, 0, pv, &fValid, &fMagic);
+    if (err < 0)
+        goto done;
+    /* Copy B sits at offset cbPage; copy A's page size field may be the
+     * damaged part, so try every page size (H2: B must say its offset). */
+    for (size_t i = 0; !fValid && i < sizeof(rgcb) / sizeof(rgcb[0]); i++) {
+        err = hdr_read_copy(pf, rgcb[i], rgcb[i], pv, &fValid, &fMagic);
+        if (err < 0)
+            goto done;
+    }
+    if (!fValid) {
+        err = fMagic ? JET_errDatabaseCorrupted : JET_errFileInvalidType;
+        goto done;
+    }
+    hdr_decode(pv, &hdr);
+    if (hdr.version != DB_FORMAT_VERSION) {
+        err = JET_errInvalidDatabaseVersion;
+        goto done;
+    }
+    if (hdr.filetype != JET_filetypeDatabase && hdr.filetype != JET_filetypeTempDatabase) {
+        err = JET_errFileInvalidType;
+        goto done;
+    }
+    if (cbPageExpected != 0 && hdr.cbPage != cbPageExpected) {
+        err = JET_errPageSizeMismatch;
+        goto done;
+    }
+    *phdr = hdr;
+    err = JET_errSuccess;
+
+done:
+    os_free(pv);
+    return err;
+}
+
+JET_ERR db_header_read_path(const char *path, db_header *phdr)
+{
+    os_file *pf = NULL;
+    JET_ERR err;
+
+    if (path == NULL || phdr == NULL)
+        return JET_errInvalidParameter;
+    err = os_file_open(path, OS_FILE_READ, &pf);
+    if (err < 0)
+        return err;
+    err = db_header_read(pf, 0, phdr);
+    os_file_close(pf);
+    return err;
+}
+
+/* ---- writing ------------------------------------------------------------------- */
+
+JET_ERR db_header_write(os_file *pf, const db_header *phdr)
+{
+    JET_ERR err = JET_errSuccess;
+    uint8_t *pv = NULL;
+
+    if (pf == NULL || phdr == NULL || !cache_page_size_valid(phdr->cbPage))
+        return JET_errInvalidParameter;
+    pv = os_calloc(1, phdr->cbPage);
+    if (pv == NULL)
+        return JET_errOutOfMemory;
+    hdr_encode(phdr, pv);
+    /* H1: A, sync, B, sync. */
+    err = os_file_write(pf, 0, pv, phdr->cbPage);
+    if (err >= 0)
+        err = os_file_sync(pf);
+    if (err >= 0)
+        err = os_file_write(pf, phdr->cbPage, pv, phdr->cbPage);
+    if (err >= 0)
+        err = os_file_sync(pf);
+    os_free(pv);
+    return err < 0 ? err : JET_errSuccess;
+}
+
+/* ---- JET_DBINFOMISC ------------------------------------------------------------ */
+
+void db_header_to_misc(const db_header *phdr, JET_DBINFOMISC *pmisc)
+{
+    memset(pmisc, 0, sizeof(*pmisc));
+    pmisc->ulVersion = DB_MISC_VERSION;
+    pmisc->ulUpdate = phdr->version;
+    pmisc->signDb = phdr->signDb;
+    pmisc->dbstate = phdr->dbstate;
+    pmisc->lgposConsistent = lsn_to_lgpos(phdr->lsnConsistent);
+    pmisc->logtimeConsistent = phdr->tmConsistent;
+    pmisc->lgposAttach = lsn_to_lgpos(phdr->lsnAttach);
+    pmisc->logtimeAttach = phdr->tmAttach;
+    pmisc->lgposDetach = lsn_to_lgpos(phdr->lsnDetach);
+    pmisc->logtimeDetach = phdr->tmDetach;
+    pmisc->signLog = phdr->signLog;
+    pmisc->bkinfoFullPrev = phdr->bkinfoFullPrev;
+    pmisc->bkinfoIncPrev = phdr->bkinfoIncPrev;
+    pmisc->bkinfoFullCur = phdr->bkinfoFullCur;
+    pmisc->fShadowingDisabled = 0; /* both header copies are always kept */
+    pmisc->fUpgradeDb = 0;
+    /* dwMajorVersion / dwMinorVersion / dwBuildNumber / lSPNumber: the
+     * Windows version that last attached the database in ESE; 0 here. */
+    pmisc->cbPageSize = phdr->cbPage;
+}
