@@ -1,0 +1,313 @@
+/*
+ * log_reader.c -- reads a log stream record by record, generation after
+ * generation, for replay (crash recovery, restore) and for the writer, which
+ * must find where the current generation's valid chain ends before archiving it.
+ *
+ * Owns: the verification of log files on the way in -- headers (signLog of the
+ * stream, tmPrevGen chain, generation named by the file), the crc chain, the
+ * 512-byte block rule, record lengths -- and the decision, per invariant L2,
+ * whether a break in the chain is the end of the log (current generation) or
+ * corruption (archived generation).
+ * Must not touch: anything on disk (it only reads); record payloads.
+ *
+ * Invariants (robustness: a damaged file yields an error or a clean end, never
+ * a crash, a hang or a garbage record):
+ *   R1. Every length read from a file is capped by min(header file size, real
+ *       file size) - offset, and by the largest legal record, before anything
+ *       is allocated or read.
+ *   R2. Every step of log_reader_next advances the read offset by at least
+ *       LOG_REC_HEADER bytes or moves to a higher generation, or ends.
+ *   R3. A record is returned only if its generation field, length and crc
+ *       continue the chain of the generation (L2, and the stale-record rule of
+ *       log.h); headers are checked against the previous generation (L3).
+ */
+#include "log_int.h"
+
+#define RD_WINDOW (64u * 1024u) /* read-ahead window */
+
+struct log_reader {
+    log_config cfg;     /* strings owned below */
+    char      *dir;
+    char      *base;
+    int32_t    genStop;
+    lsn_t      lsnStart;
+    int32_t    genHighArchived; /* highest archived generation in dir (0 if none) */
+    int        fCurrentExists;  /* dir/B.log exists */
+
+    /* the generation being read */
+    os_file   *pf;
+    int        fArchived;  /* read from B<gen>.log (L2: a break is corruption) */
+    log_header hdr;
+    uint64_t   cbLimit;    /* min(header file size, real file size) */
+    uint32_t   crc;        /* crc of the last good record (chain state) */
+    uint64_t   off;        /* offset just past the last good record */
+    int        fGenEnd;    /* last good record was a GENEND */
+
+    JET_SIGNATURE signRef; /* signLog of the first generation read (L3) */
+    JET_ERR    state;      /* 0 reading; JET_wrnNoMoreRecords or an error once done */
+
+    /* read window: file bytes [winOff, winOff + cbWin) */
+    uint8_t   *win;
+    size_t     cbWinCap;
+    uint64_t   winOff;
+    size_t     cbWin;
+};
+
+/* Make [off, off + len) of the current file available; *pp points at it.
+ * Returns 1 when it is, 0 when the file is too short (a break in the chain),
+ * or a negative error.  R1: nothing beyond cbLimit is ever read or allocated. */
+static JET_ERR rd_fetch(log_reader *prd, uint64_t off, uint32_t len, const uint8_t **pp)
+{
+    JET_ERR err;
+    if (off > prd->cbLimit || len > prd->cbLimit - off)
+        return 0;
+    if (off >= prd->winOff && off + len <= prd->winOff + prd->cbWin) {
+        *pp = prd->win + (off - prd->winOff);
+        return 1;
+    }
+    size_t want = len > RD_WINDOW ? len : RD_WINDOW;
+    if (want > prd->cbLimit - off)
+        want = (size_t)(prd->cbLimit - off);
+    if (want > prd->cbWinCap) {
+        /* len <= cbLimit - off <= real file size: bounded by what is on disk. */
+        uint8_t *p = os_realloc(prd->win, want);
+        if (p == NULL)
+            return JET_errOutOfMemory;
+        prd->win = p;
+        prd->cbWinCap = want;
+    }
+    size_t got = 0;
+    prd->cbWin = 0;
+    err = os_file_read(prd->pf, off, prd->win, want, &got);
+    if (err < 0)
+        return err;
+    prd->winOff = off;
+    prd->cbWin = got;
+    if (got < len)
+        return 0;
+    *pp = prd->win;
+    return 1;
+}
+
+static void rd_close_file(log_reader *prd)
+{
+    os_file_close(prd->pf);
+    prd->pf = NULL;
+    prd->cbWin = 0;
+}
+
+/* Open `path` as generation `gen` (fArchived per its name) and check its header
+ * against the generation before it (fFirst: none) -- invariant L3. */
+static JET_ERR rd_open_file(log_reader *prd, const char *path, int32_t gen, int fArchived, int fFirst)
+{
+    JET_ERR err;
+    log_header hdr;
+    os_file *pf = NULL;
+    uint64_t cbReal = 0;
+
+    err = log_read_header(path, &hdr);
+    if (err == JET_errFileNotFound)
+        err = JET_errMissingLogFile;
+    if (err < 0)
+        return err;
+    if (hdr.generation != gen)
+        return JET_errLogGenerationMismatch;
+    if (!fFirst) {
+        if (!log_sign_equal(&hdr.signLog, &prd->signRef))
+            return JET_errBadLogSignature;
+        if (!log_time_equal(&hdr.tmPrevGen, &prd->hdr.tmCreate))
+            return JET_errInvalidLogSequence;
+    }
+    err = os_file_open(path, OS_FILE_READ, &pf);
+    if (err >= 0)
+        err = os_file_size(pf, &cbReal);
+    if (err < 0) {
+        os_file_close(pf);
+        return err == JET_errFileNotFound ? JET_errMissingLogFile : err;
+    }
+    rd_close_file(prd);
+    prd->pf = pf;
+    prd->fArchived = fArchived;
+    prd->hdr = hdr;
+    if (fFirst)
+        prd->signRef = hdr.signLog;
+    prd->cbLimit = cbReal < hdr.cbFile ? cbReal : hdr.cbFile;
+    prd->crc = log_chain_seed(&hdr.signLog, gen);
+    prd->off = LOG_HEADER_SIZE;
+    prd->fGenEnd = 0;
+    return JET_errSuccess;
+}
+
+/* Find and open generation `gen`: B<gen>.log, else B.log if it is that
+ * generation.  JET_errMissingLogFile if it is not there but something later
+ * is (or genStop asks for it); JET_wrnNoMoreRecords if the stream simply ends
+ * before it. */
+static JET_ERR rd_open_gen(log_reader *prd, int32_t gen, int fFirst)
+{
+    JET_ERR err;
+    char path[OS_PATH_MAX];
+
+    err = log_find_gen(&prd->cfg, prd->dir, gen, path, sizeof(path));
+    if (err >= 0)
+        return rd_open_file(prd, path, gen, 1, fFirst);
+    if (err != JET_errFileNotFound)
+        return err;
+    if (prd->fCurrentExists) {
+        log_header hdr;
+        err = log_path_dir(&prd->cfg, prd->dir, LOG_GEN_CURRENT, path, sizeof(path));
+        if (err >= 0)
+            err = log_read_header(path, &hdr);
+        if (err == JET_errFileNotFound) /* vanished since the scan */
+            return JET_errMissingLogFile;
+        if (err < 0)
+            return err;
+        if (hdr.generation == gen)
+            return rd_open_file(prd, path, gen, 0, fFirst);
+        if (hdr.generation > gen)
+            return JET_errMissingLogFile;
+        /* B.log is older than what we need. */
+        return fFirst ? JET_errMissingLogFile : JET_errInvalidLogSequence;
+    }
+    if (fFirst || gen <= prd->genHighArchived || (prd->genStop > 0 && gen <= prd->genStop))
+        return JET_errMissingLogFile;
+    return JET_wrnNoMoreRecords;
+}
+
+JET_ERR log_reader_open(const log_config *cfg, const char *dir, lsn_t lsnStart, int32_t genStop,
+                        log_reader **pprd)
+{
+    JET_ERR err;
+    log_reader *prd = NULL;
+    log_dirscan scan = { 0, NULL, 0 };
+
+    if (pprd == NULL || LSN_GEN(lsnStart) <= 0)
+        return JET_errInvalidParameter;
+    err = log_config_check_names(cfg);
+    if (err < 0)
+        return err;
+    prd = os_calloc(1, sizeof(*prd));
+    if (prd == NULL)
+        return JET_errOutOfMemory;
+    prd->cfg = *cfg;
+    prd->dir = os_strdup(dir ? dir : cfg->log_dir);
+    prd->base = os_strdup(cfg->base);
+    if (prd->dir == NULL || prd->base == NULL) {
+        err = JET_errOutOfMemory;
+        goto fail;
+    }
+    prd->cfg.base = prd->base;
+    prd->cfg.log_dir = prd->dir;
+    prd->cfg.system_dir = prd->dir; /* the reader never touches the checkpoint */
+    prd->genStop = genStop;
+    prd->lsnStart = lsnStart;
+
+    err = log_scan_dir(&prd->cfg, prd->dir, &scan);
+    if (err < 0)
+        goto fail;
+    prd->fCurrentExists = scan.fCurrent;
+    prd->genHighArchived = scan.cgens ? scan.gens[scan.cgens - 1] : 0;
+    log_scan_free(&scan);
+
+    err = rd_open_gen(prd, LSN_GEN(lsnStart), 1);
+    if (err != JET_errSuccess)
+        goto fail;
+    *pprd = prd;
+    return JET_errSuccess;
+fail:
+    log_reader_close(prd);
+    return err < 0 ? err : JET_errMissingLogFile;
+}
+
+/* The chain broke at the current position: the end of the log in the current
+ * generation, corruption in an archived one (L2). */
+static JET_ERR rd_break(log_reader *prd)
+{
+    prd->state = prd->fArchived ? JET_errLogFileCorrupt : JET_wrnNoMoreRecords;
+    return prd->state;
+}
+
+JET_ERR log_reader_next(log_reader *prd, log_record *prec)
+{
+    JET_ERR err;
+    if (prd == NULL || prec == NULL)
+        return JET_errInvalidParameter;
+    if (prd->state != JET_errSuccess)
+        return prd->state;
+    for (;;) {
+        const uint8_t *p;
+        uint64_t o = log_rec_place(prd->off);
+        int32_t gen = prd->hdr.generation;
+
+        err = rd_fetch(prd, o, LOG_REC_HEADER, &p);
+        if (err < 0)
+            return prd->state = err;
+        if (err == 0)
+            return rd_break(prd);
+        uint32_t len = le_get32(p + LOG_ROFF_LEN);
+        /* R1 / R3 (R2: len >= LOG_REC_HEADER). */
+        if (len < LOG_REC_HEADER || len > log_rec_max(prd->hdr.cbFile) || p[LOG_ROFF_FLAGS] != 0 ||
+            le_get16(p + LOG_ROFF_RESERVED) != 0 || (int32_t)le_get32(p + LOG_ROFF_GEN) != gen)
+            return rd_break(prd);
+        err = rd_fetch(prd, o, len, &p);
+        if (err < 0)
+            return prd->state = err;
+        if (err == 0)
+            return rd_break(prd);
+        uint32_t crc = log_rec_crc(prd->crc, p, len);
+        if (crc != le_get32(p + LOG_ROFF_CRC)) /* R3: stale or damaged */
+            return rd_break(prd);
+
+        /* A good record: the chain advances. */
+        uint8_t type = p[LOG_ROFF_TYPE];
+        prd->crc = crc;
+        prd->off = o + len;
+        prd->fGenEnd = type == LOG_REC_GENEND;
+        if (type == LOG_REC_PAD)
+            continue;
+        if (type == LOG_REC_GENEND) {
+            /* The roll had not finished when B.log ends with GENEND: the end. */
+            if (!prd->fArchived || (prd->genStop > 0 && gen >= prd->genStop))
+                return prd->state = JET_wrnNoMoreRecords;
+            err = rd_open_gen(prd, gen + 1, 0);
+            if (err != JET_errSuccess)
+                return prd->state = err;
+            continue;
+        }
+        lsn_t lsn = log_lsn_of(gen, o);
+        if (lsn < prd->lsnStart)
+            continue;
+        prec->lsn = lsn;
+        prec->lsnNext = log_lsn_of(gen, o + len);
+        prec->type = type;
+        prec->pv = p + LOG_REC_HEADER;
+        prec->cb = len - LOG_REC_HEADER;
+        return JET_errSuccess;
+    }
+}
+
+lsn_t log_reader_end(const log_reader *prd)
+{
+    return prd ? log_lsn_of(prd->hdr.generation, prd->off) : LSN_NIL;
+}
+
+void log_reader_tail(const log_reader *prd, int32_t *pgen, uint64_t *poff, uint32_t *pcrc, int *pfGenEnd,
+                     log_header *phdr)
+{
+    *pgen = prd->hdr.generation;
+    *poff = prd->off;
+    *pcrc = prd->crc;
+    *pfGenEnd = prd->fGenEnd;
+    if (phdr)
+        *phdr = prd->hdr;
+}
+
+void log_reader_close(log_reader *prd)
+{
+    if (prd == NULL)
+        return;
+    os_file_close(prd->pf);
+    os_free(prd->win);
+    os_free(prd->dir);
+    os_free(prd->base);
+    os_free(prd);
+}
