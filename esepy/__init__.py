@@ -32,9 +32,11 @@ from . import errors
 from ._events import install as _install_events, uninstall as _uninstall_events
 from ._params import FLAG_GLOBAL as _FLAG_GLOBAL, PARAMS as _PARAMS, ParamInfo, lookup as _lookup
 from .errors import JetError, JetWarning
+from ._isam import Column, ColumnType, Database, Session, Table
 
 __all__ = [
-    "Instance", "Session", "JetError", "JetWarning", "errors", "ParamInfo",
+    "Instance", "Session", "Database", "Table", "Column", "ColumnType", "JetError", "JetWarning", "errors",
+    "ParamInfo",
     "native_library", "include_dir", "error_string", "parameters",
     "get_default_param", "set_default_param", "enable_multi_instance", "instances",
     "TERM_COMPLETE", "TERM_ABRUPT", "TERM_STOP_BACKUP", "TERM_DIRTY",
@@ -44,8 +46,6 @@ __all__ = [
     "EVENT_RECOVERY_BEGIN", "EVENT_RECOVERY_GENERATION", "EVENT_RECOVERY_DONE", "EVENT_RECOVERY_FAILED",
 ]
 __version__ = "0.1.0"
-
-Session = _esepy.Session
 
 # JetTerm2 grbits
 TERM_COMPLETE = 0x1
@@ -150,6 +150,8 @@ class Instance(_esepy.Instance):
     entry (if needed) and terminates it on exit.  The GIL is released during every
     engine call.
     """
+
+    _session_class = Session  # begin_session() returns esepy.Session objects
 
     def __init__(self, name: Optional[str] = None, *, display_name: Optional[str] = None,
                  **params: Any) -> None:

@@ -19,6 +19,7 @@
 
 #include "esent.h"
 #include "esepy_ext.h"
+#include "isam.h"
 #include "os.h"
 
 #define ESEPY_EXPORT __attribute__((visibility("default")))
@@ -93,6 +94,7 @@ typedef struct session {
     uint32_t gen;     /* [P] bumped when the slot is reused; part of the handle */
     int      active;  /* [P] slot holds a live session */
     int      busy;    /* [P] a thread is inside a call on this session */
+    isam_sess *isess; /* the engine session; used only by the thread that has it busy */
 } session;
 
 typedef struct instance {
@@ -113,6 +115,7 @@ typedef struct instance {
     session     *sessions;      /* [P] max_sessions slots */
     uint32_t     max_sessions;
     uint32_t     csessions;     /* [P] active sessions */
+    isam_inst   *isam;          /* the engine (log, cache, databases) while RUNNING */
 } instance;
 
 #define PROC_MAX_INSTANCES 1024
@@ -155,8 +158,14 @@ void inst_free(instance *pinst);
  *   sess_leave: undo sess_enter. */
 JET_ERR sess_enter(JET_SESID sesid, instance **ppinst, session **ppsess);
 void    sess_leave(instance *pinst, session *psess);
-/* End every session of an instance being terminated (under proc.lock). */
-void    sess_end_all_locked(instance *pinst);
+/* Detach every session of an instance being terminated (under proc.lock);
+ * their engine sessions are stored in rgisess (max_sessions entries) for the
+ * caller to end once the lock is released.  Returns how many. */
+uint32_t sess_end_all_locked(instance *pinst, isam_sess **rgisess);
+
+/* Emit an event about an instance (honours its event parameters). */
+void inst_emit(const instance *pinst, uint32_t id, int32_t level, JET_ERR err, const char *op, const char *msg,
+               uint32_t cfields, const ESEPY_EVENTFIELD *fields);
 
 /* Small helpers */
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))

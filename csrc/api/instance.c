@@ -23,6 +23,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 _Static_assert(sizeof(JET_API_PTR) == 8, "esepy's handle encoding needs 64-bit pointers");
 _Static_assert(sizeof(JET_LGPOS) == 8, "JET_LGPOS layout");
@@ -36,6 +37,9 @@ _Static_assert(sizeof(JET_RSTMAP) == 16, "JET_RSTMAP layout");
 _Static_assert(sizeof(JET_RSTINFO) == 48, "JET_RSTINFO layout");
 _Static_assert(sizeof(JET_INSTANCE_INFO) == 48, "JET_INSTANCE_INFO layout");
 _Static_assert(sizeof(JET_LOGINFO) == 16, "JET_LOGINFO layout");
+_Static_assert(sizeof(JET_COLUMNDEF) == 28, "JET_COLUMNDEF layout");
+_Static_assert(sizeof(JET_SETINFO) == 12, "JET_SETINFO layout");
+_Static_assert(sizeof(JET_RETINFO) == 16, "JET_RETINFO layout");
 
 struct proc_table proc = {
     .lock = PTHREAD_MUTEX_INITIALIZER,
@@ -217,6 +221,19 @@ static void inst_event(const instance *pinst, uint32_t id, int32_t level, JET_ER
     event_emit(id, level, err, inst_handle(pinst), pinst->name, op, msg, cfields, fields);
 }
 
+void inst_emit(const instance *pinst, uint32_t id, int32_t level, JET_ERR err, const char *op, const char *msg,
+               uint32_t cfields, const ESEPY_EVENTFIELD *fields)
+{
+    inst_event(pinst, id, level, err, op, msg, cfields, fields);
+}
+
+/* Events from the engine (recovery) are reported as JetInit's. */
+static void isam_event(void *ctx, uint32_t id, int32_t level, JET_ERR err, const char *msg, uint32_t cfields,
+                       const ESEPY_EVENTFIELD *fields)
+{
+    inst_event(ctx, id, level, err, "JetInit", msg, cfields, fields);
+}
+
 static void err_event_message(char *buf, size_t cb, const char *what, JET_ERR err)
 {
     const err_row *r = err_lookup(err);
@@ -379,6 +396,49 @@ static void unlock_paths(instance *pinst)
     pinst->lock_log = pinst->lock_system = NULL;
 }
 
+/* Start the engine for an instance whose folders are resolved and locked:
+ * open the log stream, run crash recovery, get ready for sessions.  No lock
+ * held (this does I/O). */
+static JET_ERR start_engine(instance *pinst, const JET_RSTINFO *prst, JET_GRBIT grbit)
+{
+    isam_config cfg;
+    memset(&cfg, 0, sizeof(cfg));
+    cfg.log.log_dir = pinst->abs_log;
+    cfg.log.system_dir = pinst->abs_system;
+    cfg.log.base = inst_param_str(pinst, JET_paramBaseName);
+    cfg.log.cbLogFile = (uint32_t)inst_param(pinst, JET_paramLogFileSize) * 1024u;
+    cfg.log.legacy_names = (uint32_t)inst_param(pinst, JET_paramLegacyFileNames);
+    cfg.log.circular = inst_param(pinst, JET_paramCircularLog) != 0;
+    cfg.recovery = strcasecmp(inst_param_str(pinst, JET_paramRecovery), "off") != 0;
+    proc_lock();
+    cfg.cbPage = (uint32_t)proc_param(JET_paramDatabasePageSize);
+    JET_API_PTR cacheMax = proc_param(JET_paramCacheSizeMax);
+    uint64_t cbVerPage = proc_param(JET_paramVerPageSize);
+    proc_unlock();
+    cfg.log.cbPage = cfg.cbPage;
+    /* The default CacheSizeMax means "dynamic": esepy then caps the cache at
+     * 256 MiB so memory stays bounded. */
+    uint64_t dyn = (256u << 20) / cfg.cbPage;
+    cfg.cpgCacheMax = (uint32_t)(cacheMax < dyn ? cacheMax : dyn);
+    if (cfg.cpgCacheMax < 16)
+        cfg.cpgCacheMax = 16;
+    cfg.cbCheckpointDepthMax = inst_param(pinst, JET_paramCheckpointDepthMax);
+    cfg.cpgDbExtension = (uint32_t)inst_param(pinst, JET_paramDbExtensionSize);
+    cfg.cbVersionStoreMax = (uint64_t)inst_param(pinst, JET_paramMaxVerPages) * cbVerPage;
+    cfg.grbitCommitDefault = (JET_GRBIT)inst_param(pinst, JET_paramCommitDefault);
+    cfg.altDbPath = inst_param_str(pinst, JET_paramAlternateDatabaseRecoveryPath);
+    cfg.grbitInit = grbit;
+    if (prst) {
+        cfg.rgrstmap = prst->rgrstmap;
+        cfg.crstmap = prst->crstmap;
+        cfg.lsnStop = prst->lgposStop.lGeneration ? lgpos_to_lsn(&prst->lgposStop) : LSN_NIL;
+        cfg.pfnStatus = prst->pfnStatus;
+    }
+    cfg.event = isam_event;
+    cfg.eventctx = pinst;
+    return isam_init(&cfg, &pinst->isam);
+}
+
 /* Pick (or create) the instance JetInit works on.  Under proc.lock. */
 static JET_ERR init_resolve_locked(JET_INSTANCE *pinstance, instance **ppinst)
 {
@@ -498,9 +558,16 @@ static JET_ERR init_impl(JET_INSTANCE *pinstance, JET_RSTINFO *prstInfo, JET_GRB
     if (err >= 0)
         err = lock_paths(pinst);
     if (err >= 0) {
+        err = start_engine(pinst, prstInfo, grbit);
+        if (err < 0)
+            unlock_paths(pinst);
+    }
+    if (err >= 0) {
         pinst->max_sessions = (uint32_t)inst_param(pinst, JET_paramMaxSessions);
         pinst->sessions = os_calloc(pinst->max_sessions ? pinst->max_sessions : 1, sizeof(session));
         if (pinst->sessions == NULL) {
+            (void)isam_term(pinst->isam, 1);
+            pinst->isam = NULL;
             unlock_paths(pinst);
             err = JET_errOutOfMemory;
         }
@@ -597,18 +664,35 @@ ESEPY_EXPORT JET_ERR JetTerm2(JET_INSTANCE instance, JET_GRBIT grbit)
     case INST_RUNNING:
         break;
     }
+    if ((grbit & JET_bitTermComplete) && isam_active_transactions(pinst->isam) > 0) {
+        proc_unlock();
+        return JET_errTooManyActiveUsers;
+    }
     /* RUNNING -> TERMINATING: new calls are refused from here on; wait for the
      * calls in flight (invariant 5), then end the sessions they left. */
     pinst->state = INST_TERMINATING;
     while (pinst->refs > 0)
         pthread_cond_wait(&proc.cond, &proc.lock);
-    sess_end_all_locked(pinst);
+    isam_sess **rgisess = os_calloc(pinst->max_sessions ? pinst->max_sessions : 1, sizeof(isam_sess *));
+    uint32_t cisess = 0;
+    if (rgisess)
+        cisess = sess_end_all_locked(pinst, rgisess);
     inst_remove_locked(pinst);
     proc_unlock();
 
-    unlock_paths(pinst);
     int dirty = (grbit & JET_bitTermDirty) != 0;
-    err = dirty ? JET_errDirtyShutdown : JET_errSuccess;
+    for (uint32_t i = 0; i < cisess; i++) {
+        if (dirty)
+            isam_drop_session(rgisess[i]); /* a dirty stop leaves transactions to recovery */
+        else
+            isam_end_session(rgisess[i]);
+    }
+    os_free(rgisess);
+    err = isam_term(pinst->isam, !dirty && rgisess != NULL);
+    pinst->isam = NULL;
+    unlock_paths(pinst);
+    if (dirty)
+        err = JET_errDirtyShutdown;
     if (dirty)
         inst_event(pinst, ESEPY_EVENT_TERM_DIRTY, ESEPY_LEVEL_WARNING, err, "JetTerm2",
                    "instance stopped without a clean shutdown (JET_bitTermDirty)", 0, NULL);

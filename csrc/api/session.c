@@ -72,6 +72,11 @@ ESEPY_EXPORT JET_ERR JetBeginSession(JET_INSTANCE instance, JET_SESID *psesid, c
             session *s = &pinst->sessions[i];
             if (s->active)
                 continue;
+            JET_ERR e = isam_begin_session(pinst->isam, &s->isess);
+            if (e < 0) {
+                err = e;
+                break;
+            }
             if (++proc.sess_next_gen > 0xFFFFFF)
                 proc.sess_next_gen = 1;
             s->gen = proc.sess_next_gen;
@@ -120,18 +125,21 @@ void sess_leave(instance *pinst, session *psess)
 }
 
 /* Called by JetTerm once no call is in flight (refs == 0). */
-void sess_end_all_locked(instance *pinst)
+uint32_t sess_end_all_locked(instance *pinst, isam_sess **rgisess)
 {
+    uint32_t n = 0;
     for (uint32_t i = 0; i < pinst->max_sessions; i++) {
         session *s = &pinst->sessions[i];
         if (s->active) {
-            /* Transactions will be rolled back here once they exist. */
+            rgisess[n++] = s->isess;
+            s->isess = NULL;
             s->active = 0;
             s->busy = 0;
             s->gen = 0;
         }
     }
     pinst->csessions = 0;
+    return n;
 }
 
 ESEPY_EXPORT JET_ERR JetEndSession(JET_SESID sesid, JET_GRBIT grbit)
@@ -148,10 +156,21 @@ ESEPY_EXPORT JET_ERR JetEndSession(JET_SESID sesid, JET_GRBIT grbit)
     else if (s->busy)
         err = JET_errSessionSharingViolation;
     else {
-        /* Transactions will be rolled back here once they exist. */
+        /* Mark the slot busy while its engine session ends (rollback, closing
+         * cursors) without the process lock, then free the slot. */
+        s->busy = 1;
+        pinst->refs++;
+        isam_sess *isess = s->isess;
+        s->isess = NULL;
+        proc_unlock();
+        isam_end_session(isess);
+        proc_lock();
+        s->busy = 0;
         s->active = 0;
         s->gen = 0;
         pinst->csessions--;
+        pinst->refs--;
+        pthread_cond_broadcast(&proc.cond);
     }
     proc_unlock();
     return err;

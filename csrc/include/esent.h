@@ -236,6 +236,41 @@ typedef struct {
     char     szBaseName[4];
 } JET_LOGINFO;
 
+/* Column definition (JetAddColumn, JetGetColumnInfo). */
+typedef struct {
+    uint32_t       cbStruct;
+    JET_COLUMNID   columnid;
+    JET_COLTYP     coltyp;
+    unsigned short wCountry;
+    unsigned short langid;
+    unsigned short cp;
+    unsigned short wCollate;
+    uint32_t       cbMax;
+    JET_GRBIT      grbit;
+} JET_COLUMNDEF;
+
+/* JetSetColumn options. */
+typedef struct {
+    uint32_t cbStruct;
+    uint32_t ibLongValue;
+    uint32_t itagSequence;
+} JET_SETINFO;
+
+/* JetRetrieveColumn options and results. */
+typedef struct {
+    uint32_t     cbStruct;
+    uint32_t     ibLongValue;
+    uint32_t     itagSequence;
+    JET_COLUMNID columnidNextTagged;
+} JET_RETINFO;
+
+/* JetCommitTransaction2 result. */
+typedef struct {
+    JET_SIGNATURE signLog;
+    int32_t       reserved;
+    int64_t       commitId;
+} JET_COMMIT_ID;
+
 /* Error categories (JET_ERRCAT), as ESE classifies its errors. */
 typedef enum {
     JET_errcatUnknown = 0,
@@ -654,6 +689,8 @@ typedef enum {
 #define JET_filetypeCheckpoint      4
 #define JET_filetypeTempDatabase    5
 #define JET_filetypeFlushMap        7
+
+#define JET_ColInfo                 0
 
 #define JET_LogInfoMisc             0
 #define JET_LogInfoMisc2            1
@@ -1177,6 +1214,98 @@ JET_ERR JET_API JetBeginSession(JET_INSTANCE instance, JET_SESID *psesid, const 
  * Errors: JET_errInvalidSesid, JET_errSessionSharingViolation. */
 JET_ERR JET_API JetEndSession(JET_SESID sesid, JET_GRBIT grbit);
 
+/* Databases ---------------------------------------------------------------*/
+
+/* Create a database file, attach it and open it (*pdbid).  grbit:
+ * JET_bitDbRecoveryOff (not logged), JET_bitDbOverwriteExisting.  Errors:
+ * JET_errDatabaseDuplicate (exists / attached), JET_errTooManyAttachedDatabases
+ * (more than 6), JET_errInvalidPath, JET_errInTransaction. */
+JET_ERR JET_API JetCreateDatabase(JET_SESID sesid, const char *szFilename, const char *szConnect, JET_DBID *pdbid,
+                                  JET_GRBIT grbit);
+JET_ERR JET_API JetCreateDatabase2(JET_SESID sesid, const char *szFilename, uint32_t cpgDatabaseSizeMax,
+                                   JET_DBID *pdbid, JET_GRBIT grbit);
+/* Attach a database file to the instance (logged).  JET_wrnDatabaseAttached if
+ * it already is; JET_errDatabaseDirtyShutdown (needs recovery),
+ * JET_errSoftRecoveryOnBackupDatabase, JET_errPageSizeMismatch,
+ * JET_errDatabaseSharingViolation (used by another instance), JET_errFileNotFound. */
+JET_ERR JET_API JetAttachDatabase(JET_SESID sesid, const char *szFilename, JET_GRBIT grbit);
+JET_ERR JET_API JetAttachDatabase2(JET_SESID sesid, const char *szFilename, uint32_t cpgDatabaseSizeMax,
+                                   JET_GRBIT grbit);
+/* Detach (NULL = all): flush, mark CleanShutdown, close.  JET_errDatabaseInUse
+ * while opened; JET_errDatabaseNotFound if not attached. */
+JET_ERR JET_API JetDetachDatabase(JET_SESID sesid, const char *szFilename);
+JET_ERR JET_API JetDetachDatabase2(JET_SESID sesid, const char *szFilename, JET_GRBIT grbit);
+/* Get a dbid for an attached database (JET_errDatabaseNotFound otherwise). */
+JET_ERR JET_API JetOpenDatabase(JET_SESID sesid, const char *szFilename, const char *szConnect, JET_DBID *pdbid,
+                                JET_GRBIT grbit);
+JET_ERR JET_API JetCloseDatabase(JET_SESID sesid, JET_DBID dbid, JET_GRBIT grbit);
+/* JET_DbInfoMisc (JET_DBINFOMISC), JET_DbInfoPageSize, JET_DbInfoFilesize (pages),
+ * JET_DbInfoSpaceOwned, JET_DbInfoFilename, JET_DbInfoFileType. */
+JET_ERR JET_API JetGetDatabaseInfo(JET_SESID sesid, JET_DBID dbid, void *pvResult, uint32_t cbMax,
+                                   uint32_t InfoLevel);
+/* The same levels, read from a (detached) file's header without an instance. */
+JET_ERR JET_API JetGetDatabaseFileInfo(const char *szDatabaseName, void *pvResult, uint32_t cbMax,
+                                       uint32_t InfoLevel);
+
+/* Transactions ------------------------------------------------------------*/
+
+/* Begin (or nest, up to 7 levels: JET_errTransTooDeep) a transaction with a
+ * snapshot of committed data.  JET_bitTransactionReadOnly refuses writes. */
+JET_ERR JET_API JetBeginTransaction(JET_SESID sesid);
+JET_ERR JET_API JetBeginTransaction2(JET_SESID sesid, JET_GRBIT grbit);
+/* Commit the innermost level; level 0 commits are durable when this returns
+ * unless JET_bitCommitLazyFlush.  JET_bitWaitLastLevel0Commit flushes earlier
+ * lazy commits.  JET_errNotInTransaction outside a transaction. */
+JET_ERR JET_API JetCommitTransaction(JET_SESID sesid, JET_GRBIT grbit);
+JET_ERR JET_API JetCommitTransaction2(JET_SESID sesid, JET_GRBIT grbit, uint32_t cmsecDurableCommit,
+                                      JET_COMMIT_ID *pCommitId);
+/* Undo the innermost level (JET_bitRollbackAll: every level). */
+JET_ERR JET_API JetRollback(JET_SESID sesid, JET_GRBIT grbit);
+
+/* Tables ------------------------------------------------------------------*/
+
+JET_ERR JET_API JetCreateTable(JET_SESID sesid, JET_DBID dbid, const char *szTableName, int32_t lPages,
+                               int32_t lDensity, JET_TABLEID *ptableid);
+JET_ERR JET_API JetOpenTable(JET_SESID sesid, JET_DBID dbid, const char *szTableName, const void *pvParameters,
+                             uint32_t cbParameters, JET_GRBIT grbit, JET_TABLEID *ptableid);
+JET_ERR JET_API JetCloseTable(JET_SESID sesid, JET_TABLEID tableid);
+JET_ERR JET_API JetDeleteTable(JET_SESID sesid, JET_DBID dbid, const char *szTableName);
+/* Fixed types (Bit .. GUID, UnsignedLong, LongLong, UnsignedShort,
+ * UnsignedLongLong), variable Text/Binary (<= 255 bytes) and tagged columns. */
+JET_ERR JET_API JetAddColumn(JET_SESID sesid, JET_TABLEID tableid, const char *szColumnName,
+                             const JET_COLUMNDEF *pcolumndef, const void *pvDefault, uint32_t cbDefault,
+                             JET_COLUMNID *pcolumnid);
+/* InfoLevel JET_ColInfo: a JET_COLUMNDEF for szColumnName. */
+JET_ERR JET_API JetGetTableColumnInfo(JET_SESID sesid, JET_TABLEID tableid, const char *szColumnName,
+                                      void *pvResult, uint32_t cbMax, uint32_t InfoLevel);
+/* The primary index ("+col\0-col\0\0", cbKey counting both final NULs) of an
+ * empty table (JET_errTableNotEmpty otherwise).  Tables without one use
+ * sequential 8-byte keys. */
+JET_ERR JET_API JetCreateIndex(JET_SESID sesid, JET_TABLEID tableid, const char *szIndexName, JET_GRBIT grbit,
+                               const char *szKey, uint32_t cbKey, uint32_t lDensity);
+
+/* Records -----------------------------------------------------------------*/
+
+JET_ERR JET_API JetPrepareUpdate(JET_SESID sesid, JET_TABLEID tableid, uint32_t prep);
+JET_ERR JET_API JetSetColumn(JET_SESID sesid, JET_TABLEID tableid, JET_COLUMNID columnid, const void *pvData,
+                             uint32_t cbData, JET_GRBIT grbit, JET_SETINFO *psetinfo);
+JET_ERR JET_API JetUpdate(JET_SESID sesid, JET_TABLEID tableid, void *pvBookmark, uint32_t cbBookmark,
+                          uint32_t *pcbActual);
+JET_ERR JET_API JetUpdate2(JET_SESID sesid, JET_TABLEID tableid, void *pvBookmark, uint32_t cbBookmark,
+                           uint32_t *pcbActual, JET_GRBIT grbit);
+JET_ERR JET_API JetDelete(JET_SESID sesid, JET_TABLEID tableid);
+/* JET_wrnColumnNull (cbActual 0) for NULL, JET_wrnBufferTruncated (cbActual =
+ * full size) when cbData is short. */
+JET_ERR JET_API JetRetrieveColumn(JET_SESID sesid, JET_TABLEID tableid, JET_COLUMNID columnid, void *pvData,
+                                  uint32_t cbData, uint32_t *pcbActual, JET_GRBIT grbit, JET_RETINFO *pretinfo);
+JET_ERR JET_API JetMove(JET_SESID sesid, JET_TABLEID tableid, int32_t cRow, JET_GRBIT grbit);
+JET_ERR JET_API JetMakeKey(JET_SESID sesid, JET_TABLEID tableid, const void *pvData, uint32_t cbData,
+                           JET_GRBIT grbit);
+JET_ERR JET_API JetSeek(JET_SESID sesid, JET_TABLEID tableid, JET_GRBIT grbit);
+JET_ERR JET_API JetGetBookmark(JET_SESID sesid, JET_TABLEID tableid, void *pvBookmark, uint32_t cbMax,
+                               uint32_t *pcbActual);
+JET_ERR JET_API JetGotoBookmark(JET_SESID sesid, JET_TABLEID tableid, const void *pvBookmark, uint32_t cbBookmark);
+
 #if defined(ESEPY_BUILDING_LIBRARY) && defined(__GNUC__)
 #pragma GCC visibility pop
 #endif
@@ -1190,6 +1319,21 @@ JET_ERR JET_API JetEndSession(JET_SESID sesid, JET_GRBIT grbit);
 #define JetBeginSessionA        JetBeginSession
 #define JetInit3A               JetInit3
 #define JetEnableMultiInstanceA JetEnableMultiInstance
+#define JetCreateDatabaseA      JetCreateDatabase
+#define JetCreateDatabase2A     JetCreateDatabase2
+#define JetAttachDatabaseA      JetAttachDatabase
+#define JetAttachDatabase2A     JetAttachDatabase2
+#define JetDetachDatabaseA      JetDetachDatabase
+#define JetDetachDatabase2A     JetDetachDatabase2
+#define JetOpenDatabaseA        JetOpenDatabase
+#define JetGetDatabaseInfoA     JetGetDatabaseInfo
+#define JetGetDatabaseFileInfoA JetGetDatabaseFileInfo
+#define JetCreateTableA         JetCreateTable
+#define JetOpenTableA           JetOpenTable
+#define JetDeleteTableA         JetDeleteTable
+#define JetAddColumnA           JetAddColumn
+#define JetGetTableColumnInfoA  JetGetTableColumnInfo
+#define JetCreateIndexA         JetCreateIndex
 
 #ifdef __cplusplus
 }

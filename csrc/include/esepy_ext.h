@@ -122,6 +122,24 @@ typedef struct {
 JET_ERR EsepyGetErrorInfo(uint32_t ierr, ESEPY_ERRORINFO *pinfo);
 
 /* ------------------------------------------------------------------------ */
+/* Catalog                                                                   */
+/* ------------------------------------------------------------------------ */
+
+/* Names of the tables of an open database as a multi-string (each name
+ * NUL-terminated, one more NUL at the end).  *pcbActual receives the size
+ * needed, *pcTables the count; szzNames may be NULL to ask for the size;
+ * JET_errBufferTooSmall when cbMax is smaller. */
+JET_ERR EsepyGetTableNames(JET_SESID sesid, JET_DBID dbid, char *szzNames, uint32_t cbMax, uint32_t *pcbActual,
+                           uint32_t *pcTables);
+
+/* Describe an open table: its column names as a multi-string (szzColumns,
+ * *pcbColumns = size needed) and its primary index key definition in
+ * JetCreateIndex form ("+a\0-b\0\0"; "\0\0" for a table with sequential
+ * keys; *pcbKey = size needed).  Either buffer may be NULL. */
+JET_ERR EsepyDescribeTable(JET_SESID sesid, JET_TABLEID tableid, char *szzColumns, uint32_t cbColumns,
+                           uint32_t *pcbColumns, char *szKey, uint32_t cbKeyMax, uint32_t *pcbKey);
+
+/* ------------------------------------------------------------------------ */
 /* Test hooks (used by esepy's own test-suite; harmless when unused)         */
 /* ------------------------------------------------------------------------ */
 

@@ -28,7 +28,15 @@ static PyObject *instance_begin_session(InstanceObject *self, PyObject *noargs)
     ESEPY_CALL(err = JetBeginSession(h, &sesid, NULL, NULL));
     if (check_jet(err, "JetBeginSession") < 0)
         return NULL;
-    SessionObject *s = PyObject_GC_New(SessionObject, &SessionType);
+    /* The Python layer may name a subclass (Instance._session_class). */
+    PyTypeObject *tp = &SessionType;
+    PyObject *cls = PyObject_GetAttrString((PyObject *)Py_TYPE(self), "_session_class");
+    if (cls && PyType_Check(cls) && PyType_IsSubtype((PyTypeObject *)cls, &SessionType))
+        tp = (PyTypeObject *)cls;
+    else
+        PyErr_Clear();
+    SessionObject *s = (SessionObject *)tp->tp_alloc(tp, 0); /* tracked by the GC */
+    Py_XDECREF(cls);
     if (s == NULL) {
         ESEPY_CALL((void)JetEndSession(sesid, 0));
         return NULL;
@@ -37,7 +45,6 @@ static PyObject *instance_begin_session(InstanceObject *self, PyObject *noargs)
     s->weakreflist = NULL;
     Py_INCREF(self);
     s->instance = self;
-    PyObject_GC_Track((PyObject *)s);
     if (self->handle != h) {
         /* Another thread terminated the instance while the engine call ran
          * without the GIL: the engine session ended with it. */
@@ -95,7 +102,7 @@ static void session_dealloc(SessionObject *self)
         ESEPY_CALL((void)JetEndSession(sesid, 0));
     }
     Py_CLEAR(self->instance);
-    PyObject_GC_Del(self);
+    Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
 static PyObject *session_get_sesid(SessionObject *self, void *closure)
@@ -160,7 +167,10 @@ static PyObject *session_exit(SessionObject *self, PyObject *args)
     return session_end(self, NULL);
 }
 
+#include "py_isam.c"
+
 static PyMethodDef session_methods[] = {
+    ISAM_METHODS
     {"__enter__", (PyCFunction)session_enter, METH_NOARGS, "Return the session itself."},
     {"__exit__", (PyCFunction)session_exit, METH_VARARGS, "End the session."},
     {"end", (PyCFunction)session_end, METH_NOARGS,
@@ -183,7 +193,7 @@ static PyTypeObject SessionType = {
     .tp_name = "esepy._esepy.Session",
     .tp_basicsize = sizeof(SessionObject),
     .tp_dealloc = (destructor)session_dealloc,
-    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC,
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_BASETYPE,
     .tp_doc = "A session of an Instance (JetBeginSession); create with Instance.begin_session().",
     .tp_traverse = (traverseproc)session_traverse,
     .tp_clear = (inquiry)session_clear,

@@ -231,16 +231,22 @@ def test_get_instance_info_lists_running_instances(jet, tmp_path):
 
 
 def test_out_of_memory_is_reported_and_harmless(jet, tmp_path):
+    """Fail the n-th allocation for every n: JetCreateInstance / JetInit report
+    JET_errOutOfMemory, leave nothing behind, and a later attempt succeeds."""
     lib, C, ffi = jet.lib, jet.C, jet.ffi
     hits = ffi.new("uint32_t *")
-    for n in range(1, 30):
+    for n in range(1, 2000):
         lib.EsepyTestFailAllocation(n, 0, ffi.NULL)
         p = ffi.new("JET_INSTANCE *")
         err = lib.JetCreateInstance(p, b"oom")
         if err == 0:
+            for pid, val in ((C.JET_paramSystemPath, str(tmp_path) + "/"), (C.JET_paramLogFilePath, str(tmp_path) + "/"),
+                             (C.JET_paramTempPath, str(tmp_path) + "/")):
+                lib.JetSetSystemParameter(p, 0, pid, 0, val.encode())
+            lib.JetSetSystemParameter(p, 0, C.JET_paramLogFileSize, 64, ffi.NULL)
             err = lib.JetInit(p)
-            term = lib.JetTerm(p[0])
             lib.EsepyTestFailAllocation(0, 0, hits)
+            term = lib.JetTerm(p[0])
             assert err in (0, C.JET_errOutOfMemory), jet.err_name(err)
             assert term == 0
             if err == 0:

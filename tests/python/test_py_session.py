@@ -19,7 +19,7 @@ def test_begin_session_returns_a_session(instance):
     s = instance.begin_session()
     try:
         assert isinstance(s, esepy.Session)
-        assert type(s) is esepy._esepy.Session
+        assert isinstance(s, esepy._esepy.Session)
         assert s.closed is False
         assert isinstance(s.sesid, int) and s.sesid not in (0, 2**64 - 1)
         assert s.instance is instance

@@ -1,0 +1,395 @@
+/*
+ * btree.c -- trees: create, drop, descents, and the single-node operations
+ * by key (insert, replace, delete, set flags, lookup).
+ *
+ * Owns: latching rules L1 and L3 of btree_int.h (shared descents, the
+ * optimistic leaf-only path of record operations) and the choice between a
+ * record operation on one leaf and a structure change (smo.c).
+ * Must not touch: page layout (page.c), split/merge mechanics (smo.c), the
+ * space page (space.c), log payloads (redo.c).
+ *
+ * A record operation first tries the optimistic path (L3): the leaf alone,
+ * latched exclusively, changed in place and logged as a record.  When the
+ * leaf must split (insert, growing replace) or would become underfull
+ * (delete), it lets go of everything and runs as a structure change (L4).
+ */
+#include "btree_int.h"
+
+uint32_t bt_node_max(uint32_t cbPage)
+{
+    /* T5: node + slot + a 4-byte pgno (for the separator copy of the key)
+     * fit a quarter of the usable page. */
+    return bt_cap(cbPage) / 4 - BT_NODE_HDR - BT_SLOT - BT_PGNO_SIZE;
+}
+
+/* Underfull: worth merging with a sibling. */
+int bt_underfull(const uint8_t *pg, uint32_t cbPage)
+{
+    return bt_pg_used(pg, cbPage) < bt_cap(cbPage) / 4;
+}
+
+JET_ERR bt_read_tree_page(const bt_env *env, uint32_t pgno, uint32_t objid, int latch, bf **ppbf)
+{
+    bf *pbf = NULL;
+    JET_ERR err = cache_read(env->pc, env->dbid, pgno, latch, &pbf);
+    if (err == JET_errPageNotInitialized || err == JET_errFileIOBeyondEOF)
+        err = JET_errBadPageLink;
+    if (err < 0)
+        return err;
+    const uint8_t *pg = bf_data(pbf);
+    if (bt_pg_check(pg, cache_page_size(env->pc)) != 0 || (objid != 0 && pg_objid(pg) != objid)) {
+        cache_release(pbf);
+        return JET_errDatabaseCorrupted;
+    }
+    *ppbf = pbf;
+    return JET_errSuccess;
+}
+
+JET_ERR bt_read_root(const bt_env *env, uint32_t pgnoRoot, int latch, bf **ppbf)
+{
+    bf *pbf = NULL;
+    JET_ERR err = bt_read_tree_page(env, pgnoRoot, 0, latch, &pbf);
+    if (err < 0)
+        return err;
+    if (!(pg_flags(bf_data(pbf)) & BTP_ROOT) || pg_objid(bf_data(pbf)) == 0) {
+        cache_release(pbf);
+        return JET_errDatabaseCorrupted;
+    }
+    *ppbf = pbf;
+    return JET_errSuccess;
+}
+
+/* Latch the child of a latched internal page (checks objid and level). */
+JET_ERR bt_read_child(const bt_env *env, const uint8_t *pgParent, uint32_t i, int latch, bf **ppbf)
+{
+    uint32_t cbPage = cache_page_size(env->pc);
+    bf *pbf = NULL;
+    JET_ERR err = bt_read_tree_page(env, bt_pg_child(pgParent, cbPage, i), pg_objid(pgParent), latch, &pbf);
+    if (err < 0)
+        return err;
+    if (pg_level(bf_data(pbf)) + 1 != pg_level(pgParent) || (pg_flags(bf_data(pbf)) & BTP_ROOT)) {
+        cache_release(pbf);
+        return JET_errBadParentPageLink;
+    }
+    *ppbf = pbf;
+    return JET_errSuccess;
+}
+
+JET_ERR bt_descend_shared(const bt_env *env, uint32_t pgnoRoot, const void *key, uint32_t cbKey, int how,
+                          bf **ppbf)
+{
+    uint32_t cbPage = cache_page_size(env->pc);
+    bf *pbf = NULL;
+    JET_ERR err = bt_read_root(env, pgnoRoot, LATCH_SHARED, &pbf);
+    while (err >= 0 && !pg_is_leaf(bf_data(pbf))) {
+        const uint8_t *pg = bf_data(pbf);
+        uint32_t i;
+        if (pg_cslot(pg) == 0) {
+            err = JET_errDatabaseCorrupted;   /* T3: empty internal page */
+            break;
+        }
+        switch (how) {
+        case BT_DESCEND_FIRST: i = 0; break;
+        case BT_DESCEND_LAST: i = pg_cslot(pg) - 1; break;
+        default: i = bt_pg_route(pg, cbPage, key, cbKey, how == BT_DESCEND_BEFORE); break;
+        }
+        bf *pbfChild = NULL;
+        err = bt_read_child(env, pg, i, LATCH_SHARED, &pbfChild);   /* L1: couple */
+        cache_release(pbf);
+        pbf = pbfChild;
+    }
+    if (err < 0)
+        return err;
+    *ppbf = pbf;
+    return JET_errSuccess;
+}
+
+/* L3: the leaf for key, latched exclusively, reached with shared latches. */
+static JET_ERR leaf_for_write(const bt_env *env, uint32_t pgnoRoot, const void *key, uint32_t cbKey, bf **ppbf)
+{
+    uint32_t cbPage = cache_page_size(env->pc);
+    for (;;) {
+        bf *pbf = NULL;
+        JET_ERR err = bt_read_root(env, pgnoRoot, LATCH_SHARED, &pbf);
+        if (err < 0)
+            return err;
+        if (pg_is_leaf(bf_data(pbf))) {
+            /* The root is the leaf: latch it exclusively, then make sure it
+             * did not grow a level in between. */
+            cache_release(pbf);
+            err = bt_read_root(env, pgnoRoot, LATCH_EXCLUSIVE, &pbf);
+            if (err < 0)
+                return err;
+            if (pg_is_leaf(bf_data(pbf))) {
+                *ppbf = pbf;
+                return JET_errSuccess;
+            }
+            cache_release(pbf);
+            continue;
+        }
+        for (;;) {
+            const uint8_t *pg = bf_data(pbf);
+            if (pg_cslot(pg) == 0) {
+                cache_release(pbf);
+                return JET_errDatabaseCorrupted;
+            }
+            uint32_t i = bt_pg_route(pg, cbPage, key, cbKey, 0);
+            int last = pg_level(pg) == 1;
+            bf *pbfChild = NULL;
+            err = bt_read_child(env, pg, i, last ? LATCH_EXCLUSIVE : LATCH_SHARED, &pbfChild);
+            cache_release(pbf);
+            if (err < 0)
+                return err;
+            pbf = pbfChild;
+            if (last) {
+                *ppbf = pbf;
+                return JET_errSuccess;
+            }
+        }
+    }
+}
+
+JET_ERR bt_leaf_op(const bt_env *env, bf *pbf, uint8_t type, uint32_t i, const void *key, uint32_t cbKey,
+                   const void *data, uint32_t cbData, uint32_t flags)
+{
+    uint32_t cbPage = cache_page_size(env->pc);
+    uint8_t *pg = bf_data(pbf), *scratch = NULL;
+    uint32_t pgno = bf_pgno(pbf), cbNeed = 0;
+    lsn_t lsn = LSN_NIL;
+    JET_ERR err;
+    if (type == LOG_REC_BT_INSERT) {
+        cbNeed = bt_node_size(cbKey, cbData);
+    } else if (type == LOG_REC_BT_REPLACE) {
+        bt_node n;
+        bt_pg_node(pg, cbPage, i, &n);
+        if (n.cbData != cbData)
+            cbNeed = bt_node_size(cbKey, cbData);
+    }
+    if (cbNeed && bt_pg_needs_compact(pg, cbPage, cbNeed) && (scratch = os_malloc(cbPage)) == NULL)
+        return JET_errOutOfMemory;
+    /* Log first (the page is latched exclusively): a failed append leaves
+     * the page untouched. */
+    switch (type) {
+    case LOG_REC_BT_INSERT: err = bt_log_insert(env, pgno, key, cbKey, data, cbData, flags, &lsn); break;
+    case LOG_REC_BT_DELETE: err = bt_log_delete(env, pgno, key, cbKey, &lsn); break;
+    case LOG_REC_BT_REPLACE: err = bt_log_replace(env, pgno, key, cbKey, data, cbData, &lsn); break;
+    default: err = bt_log_setflags(env, pgno, key, cbKey, flags, &lsn); break;
+    }
+    if (err >= 0) {
+        switch (type) {
+        case LOG_REC_BT_INSERT: bt_pg_insert(pg, cbPage, i, key, cbKey, data, cbData, flags, scratch); break;
+        case LOG_REC_BT_DELETE: bt_pg_delete(pg, cbPage, i); break;
+        case LOG_REC_BT_REPLACE: bt_pg_replace(pg, cbPage, i, data, cbData, scratch); break;
+        default: bt_pg_setflags(pg, cbPage, i, flags); break;
+        }
+        bt_stamp(env, pbf, lsn);
+    }
+    os_free(scratch);
+    return err;
+}
+
+/* What a record operation needs from its leaf. */
+enum { FIT_OK, FIT_SMO, FIT_DUP, FIT_MISSING };
+
+static int leaf_fit(const bt_env *env, const uint8_t *pg, uint8_t type, const void *key, uint32_t cbKey,
+                    uint32_t cbData, int fRoot, uint32_t *pi)
+{
+    uint32_t cbPage = cache_page_size(env->pc);
+    int found;
+    *pi = bt_pg_search(pg, cbPage, key, cbKey, &found);
+    if (type == LOG_REC_BT_INSERT) {
+        if (found)
+            return FIT_DUP;
+        return bt_pg_free(pg, cbPage) >= bt_node_size(cbKey, cbData) ? FIT_OK : FIT_SMO;
+    }
+    if (!found)
+        return FIT_MISSING;
+    bt_node n;
+    bt_pg_node(pg, cbPage, *pi, &n);
+    if (type == LOG_REC_BT_REPLACE)
+        return bt_pg_free(pg, cbPage) + n.cbData >= cbData ? FIT_OK : FIT_SMO;
+    if (type == LOG_REC_BT_DELETE && !fRoot) {
+        uint32_t cbAfter = bt_pg_used(pg, cbPage) - bt_node_size(n.cbKey, n.cbData);
+        if (pg_cslot(pg) == 1 || cbAfter < bt_cap(cbPage) / 4)
+            return FIT_SMO;
+    }
+    return FIT_OK;
+}
+
+static JET_ERR fit_error(int fit)
+{
+    return fit == FIT_DUP ? JET_errKeyDuplicate : JET_errRecordNotFound;
+}
+
+/* L4: the same operation as a structure change. */
+static JET_ERR record_op_smo(const bt_env *env, uint32_t pgnoSpace, uint32_t pgnoRoot, uint8_t type,
+                             const void *key, uint32_t cbKey, const void *data, uint32_t cbData, uint32_t flags)
+{
+    bt_smo s;
+    JET_ERR err = bt_smo_begin(&s, env, pgnoSpace, pgnoRoot);
+    if (err >= 0)
+        err = bt_smo_descend(&s, key, cbKey);
+    if (err >= 0) {
+        int d = s.depth - 1;
+        bf *pbfLeaf = s.path[d];
+        uint32_t i;
+        int fit = leaf_fit(env, bf_data(pbfLeaf), type, key, cbKey, cbData, d == 0, &i);
+        s.islot[d] = i;
+        if (fit == FIT_DUP || fit == FIT_MISSING)
+            err = fit_error(fit);
+        else if (fit == FIT_OK)
+            err = bt_leaf_op(env, pbfLeaf, type, i, key, cbKey, data, cbData, flags);
+        else if (type == LOG_REC_BT_INSERT)
+            err = bt_smo_insert(&s, key, cbKey, data, cbData, flags);
+        else if (type == LOG_REC_BT_REPLACE)
+            err = bt_smo_replace(&s, data, cbData);
+        else
+            err = bt_smo_delete(&s);
+    }
+    return bt_smo_end(&s, err);
+}
+
+static JET_ERR record_op(bt_env *env, uint32_t pgnoSpace, uint32_t pgnoRoot, uint8_t type, const void *key,
+                         uint32_t cbKey, const void *data, uint32_t cbData, uint32_t flags)
+{
+    uint32_t cbPage = cache_page_size(env->pc);
+    if ((uint64_t)cbKey + cbData > bt_node_max(cbPage))
+        return JET_errRecordTooBig;
+    if (flags > 0xFFFF || (cbKey && key == NULL) || (cbData && data == NULL))
+        return JET_errInvalidParameter;
+    bf *pbf = NULL;
+    JET_ERR err = leaf_for_write(env, pgnoRoot, key, cbKey, &pbf);
+    if (err < 0)
+        return err;
+    uint32_t i;
+    int fit = leaf_fit(env, bf_data(pbf), type, key, cbKey, cbData, (pg_flags(bf_data(pbf)) & BTP_ROOT) != 0, &i);
+    if (fit == FIT_OK)
+        err = bt_leaf_op(env, pbf, type, i, key, cbKey, data, cbData, flags);
+    else if (fit != FIT_SMO)
+        err = fit_error(fit);
+    cache_release(pbf);
+    if (fit == FIT_SMO)
+        err = record_op_smo(env, pgnoSpace, pgnoRoot, type, key, cbKey, data, cbData, flags);
+    return err;
+}
+
+JET_ERR bt_insert(bt_env *env, uint32_t pgnoSpace, uint32_t pgnoRoot, const void *key, uint32_t cbKey,
+                  const void *data, uint32_t cbData, uint32_t nodeflags)
+{
+    return record_op(env, pgnoSpace, pgnoRoot, LOG_REC_BT_INSERT, key, cbKey, data, cbData, nodeflags);
+}
+
+JET_ERR bt_replace(bt_env *env, uint32_t pgnoSpace, uint32_t pgnoRoot, const void *key, uint32_t cbKey,
+                   const void *data, uint32_t cbData)
+{
+    return record_op(env, pgnoSpace, pgnoRoot, LOG_REC_BT_REPLACE, key, cbKey, data, cbData, 0);
+}
+
+JET_ERR bt_delete(bt_env *env, uint32_t pgnoSpace, uint32_t pgnoRoot, const void *key, uint32_t cbKey)
+{
+    return record_op(env, pgnoSpace, pgnoRoot, LOG_REC_BT_DELETE, key, cbKey, NULL, 0, 0);
+}
+
+JET_ERR bt_set_flags(bt_env *env, uint32_t pgnoRoot, const void *key, uint32_t cbKey, uint32_t nodeflags)
+{
+    /* Never changes a node's size, so never a structure change: no space page. */
+    return record_op(env, 0, pgnoRoot, LOG_REC_BT_SETFLAGS, key, cbKey, NULL, 0, nodeflags);
+}
+
+JET_ERR bt_lookup(bt_env *env, uint32_t pgnoRoot, const void *key, uint32_t cbKey, void *data,
+                  uint32_t cbDataMax, uint32_t *pcbData, uint32_t *pnodeflags)
+{
+    uint32_t cbPage = cache_page_size(env->pc);
+    bf *pbf = NULL;
+    if (cbKey && key == NULL)
+        return JET_errInvalidParameter;
+    JET_ERR err = bt_descend_shared(env, pgnoRoot, key, cbKey, BT_DESCEND_KEY, &pbf);
+    if (err < 0)
+        return err;
+    const uint8_t *pg = bf_data(pbf);
+    int found;
+    uint32_t i = bt_pg_search(pg, cbPage, key, cbKey, &found);
+    if (!found) {
+        err = JET_errRecordNotFound;
+    } else {
+        bt_node n;
+        bt_pg_node(pg, cbPage, i, &n);
+        uint32_t cb = n.cbData < cbDataMax ? n.cbData : cbDataMax;
+        if (cb)
+            memcpy(data, n.data, cb);
+        if (pcbData)
+            *pcbData = n.cbData;
+        if (pnodeflags)
+            *pnodeflags = n.flags;
+        err = n.cbData > cbDataMax ? JET_wrnBufferTruncated : JET_errSuccess;
+    }
+    cache_release(pbf);
+    return err;
+}
+
+/* ---- create / drop ----------------------------------------------------------- */
+
+JET_ERR bt_create(bt_env *env, uint32_t pgnoSpace, uint32_t objid, uint32_t *ppgnoRoot)
+{
+    bf *pbf = NULL;
+    if (objid == 0)
+        return JET_errInvalidParameter;   /* objid 0 marks free and space pages */
+    JET_ERR err = bt_space_alloc(env, pgnoSpace, objid, &pbf);
+    if (err < 0)
+        return err;
+    bt_pg_init(bf_data(pbf), cache_page_size(env->pc), objid, BTP_LEAF | BTP_ROOT, 0);
+    err = bt_log_image(env, pbf);
+    uint32_t pgno = bf_pgno(pbf);
+    cache_release(pbf);
+    if (err >= 0)
+        *ppgnoRoot = pgno;
+    return err;
+}
+
+static JET_ERR free_page(const bt_env *env, uint32_t pgnoSpace, bf *pbf)
+{
+    bf *pbfSpace = NULL;
+    JET_ERR err = bt_space_latch(env, pgnoSpace, &pbfSpace);   /* L6: after the tree page */
+    if (err < 0)
+        return err;
+    err = bt_space_free_latched(env, pbfSpace, pbf);
+    cache_release(pbfSpace);
+    return err;
+}
+
+/* Free every page below a latched page (depth first, top-down latching). */
+static JET_ERR drop_below(const bt_env *env, uint32_t pgnoSpace, bf *pbf, int depth)
+{
+    const uint8_t *pg = bf_data(pbf);
+    JET_ERR err = JET_errSuccess;
+    if (pg_is_leaf(pg))
+        return JET_errSuccess;
+    if (depth >= BT_MAX_DEPTH)
+        return JET_errDatabaseCorrupted;
+    for (uint32_t i = 0; i < pg_cslot(pg) && err >= 0; i++) {
+        bf *pbfChild = NULL;
+        err = bt_read_child(env, pg, i, LATCH_EXCLUSIVE, &pbfChild);
+        if (err < 0)
+            break;
+        err = drop_below(env, pgnoSpace, pbfChild, depth + 1);
+        if (err >= 0)
+            err = free_page(env, pgnoSpace, pbfChild);
+        cache_release(pbfChild);
+    }
+    return err;
+}
+
+/* The caller guarantees that nobody else uses the tree any more (no cursor,
+ * no operation in flight): its pages go back to the free list. */
+JET_ERR bt_drop(bt_env *env, uint32_t pgnoSpace, uint32_t pgnoRoot)
+{
+    bf *pbf = NULL;
+    JET_ERR err = bt_read_root(env, pgnoRoot, LATCH_EXCLUSIVE, &pbf);   /* L4 */
+    if (err < 0)
+        return err;
+    err = drop_below(env, pgnoSpace, pbf, 0);
+    if (err >= 0)
+        err = free_page(env, pgnoSpace, pbf);
+    cache_release(pbf);
+    return err;
+}

@@ -1,0 +1,441 @@
+/*
+ * catalog.c -- the catalog: a btree inside every database that describes its
+ * tables, columns and primary indexes, so a re-attached database knows them.
+ *
+ * Owns: the catalog's key and row formats (below) and table_def loading.
+ * Catalog rows are changed through the versioned record operations of ver.c,
+ * so DDL is transactional and isolated like any other change.
+ * Must not touch: table records, pages directly.
+ *
+ * Keys (names case-folded to ASCII lower case):
+ *     'T' name                                  -> table row
+ *     'C' objid(u32 BE) columnid(u32 BE)        -> column row
+ * Table row (little-endian):
+ *     u32 objid, u32 pgnoRoot, u32 flags, u8 cbName, name,
+ *     u32 idxGrbit, u8 cseg, {u32 columnid, u32 segflags} * cseg, u8 cbIdxName, idxName
+ * Column row:
+ *     u32 coltyp, u32 cbMax, u32 grbit, u16 cp, u8 cbName, name, u32 cbDefault, default
+ */
+#include "isam_int.h"
+
+#include <string.h>
+
+#define CAT_OBJID 1
+
+/* Fold an ESE object name; returns its length or 0 if invalid (JET_errInvalidName). */
+uint32_t cat_name_fold(const char *szName, char *out)
+{
+    if (szName == NULL)
+        return 0;
+    size_t len = strlen(szName);
+    if (len == 0 || len > JET_cbNameMost || szName[0] == ' ')
+        return 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)szName[i];
+        if (c < 0x20 || c == '!' || c == '.' || c == '[' || c == ']')
+            return 0;
+        out[i] = (char)((c >= 'A' && c <= 'Z') ? c + 32 : c);
+    }
+    out[len] = '\0';
+    return (uint32_t)len;
+}
+
+JET_ERR cat_init(isam_sess *psess, isam_db *pdb)
+{
+    (void)psess;
+    return bt_create(&pdb->env, pdb->hdr.pgnoSpace, CAT_OBJID, &pdb->hdr.pgnoCatalog);
+}
+
+/* ---- serialization ------------------------------------------------------- */
+
+typedef struct wbuf { uint8_t b[2048]; uint32_t n; int overflow; } wbuf;
+
+static void put(wbuf *w, const void *pv, uint32_t cb)
+{
+    if (w->n + cb > sizeof(w->b)) {
+        w->overflow = 1;
+        return;
+    }
+    memcpy(w->b + w->n, pv, cb);
+    w->n += cb;
+}
+static void put32(wbuf *w, uint32_t v) { put(w, &v, 4); }
+static void put8(wbuf *w, uint8_t v) { put(w, &v, 1); }
+static void put_name(wbuf *w, const char *s)
+{
+    uint8_t n = (uint8_t)strlen(s);
+    put8(w, n);
+    put(w, s, n);
+}
+
+typedef struct rbuf { const uint8_t *p; uint32_t n, i; int bad; } rbuf;
+
+static void get(rbuf *r, void *pv, uint32_t cb)
+{
+    if (r->bad || r->i + cb > r->n) {
+        r->bad = 1;
+        memset(pv, 0, cb);
+        return;
+    }
+    memcpy(pv, r->p + r->i, cb);
+    r->i += cb;
+}
+static uint32_t get32(rbuf *r) { uint32_t v; get(r, &v, 4); return v; }
+static uint8_t get8(rbuf *r) { uint8_t v; get(r, &v, 1); return v; }
+static void get_name(rbuf *r, char *out)
+{
+    uint8_t n = get8(r);
+    if (n > JET_cbNameMost) {
+        r->bad = 1;
+        n = 0;
+    }
+    get(r, out, n);
+    out[n] = '\0';
+}
+
+static uint32_t table_key(const char *folded, uint8_t *key)
+{
+    size_t n = strlen(folded);
+    key[0] = 'T';
+    memcpy(key + 1, folded, n);
+    return (uint32_t)(1 + n);
+}
+
+static uint32_t column_key(uint32_t objid, uint32_t columnid, uint8_t *key)
+{
+    key[0] = 'C';
+    for (int i = 0; i < 4; i++) {
+        key[1 + i] = (uint8_t)(objid >> (24 - 8 * i));
+        key[5 + i] = (uint8_t)(columnid >> (24 - 8 * i));
+    }
+    return 9;
+}
+
+static void table_row(const table_def *ptd, wbuf *w)
+{
+    w->n = 0;
+    w->overflow = 0;
+    put32(w, ptd->objid);
+    put32(w, ptd->pgnoRoot);
+    put32(w, 0);
+    put_name(w, ptd->name);
+    put32(w, ptd->idxGrbit);
+    put8(w, (uint8_t)ptd->cseg);
+    for (uint32_t i = 0; i < ptd->cseg; i++) {
+        put32(w, ptd->segs[i].columnid);
+        put32(w, ptd->segs[i].segflags);
+    }
+    put_name(w, ptd->idxName);
+}
+
+static JET_ERR parse_table_row(const uint8_t *pb, uint32_t cb, table_def *ptd)
+{
+    rbuf r = { pb, cb, 0, 0 };
+    ptd->objid = get32(&r);
+    ptd->pgnoRoot = get32(&r);
+    (void)get32(&r);
+    get_name(&r, ptd->name);
+    ptd->idxGrbit = get32(&r);
+    ptd->cseg = get8(&r);
+    if (ptd->cseg > JET_ccolKeyMost)
+        return JET_errCatalogCorrupted;
+    for (uint32_t i = 0; i < ptd->cseg; i++) {
+        ptd->segs[i].columnid = get32(&r);
+        ptd->segs[i].segflags = get32(&r);
+    }
+    get_name(&r, ptd->idxName);
+    return r.bad ? JET_errCatalogCorrupted : JET_errSuccess;
+}
+
+/* ---- reads ---------------------------------------------------------------- */
+
+/* The visible catalog row for `key` into *pbuf. */
+static JET_ERR cat_get(isam_sess *psess, isam_db *pdb, const uint8_t *key, uint32_t cbKey, rec_buf *pbuf)
+{
+    uint32_t cb = 0, flags = 0;
+    JET_ERR err = bt_lookup(&pdb->env, pdb->hdr.pgnoCatalog, key, cbKey, NULL, 0, &cb, &flags);
+    if (err < 0)
+        return err;
+    uint8_t *tmp = os_malloc(cb ? cb : 1);
+    if (tmp == NULL)
+        return JET_errOutOfMemory;
+    err = bt_lookup(&pdb->env, pdb->hdr.pgnoCatalog, key, cbKey, tmp, cb, &cb, &flags);
+    if (err >= 0)
+        err = rec_visible(psess, pdb, pdb->hdr.pgnoCatalog, key, cbKey, tmp, cb, flags, pbuf);
+    os_free(tmp);
+    return err;
+}
+
+void cat_free_table(table_def *ptd)
+{
+    if (ptd == NULL)
+        return;
+    for (uint32_t i = 0; i < ptd->ccol; i++)
+        os_free(ptd->cols[i].pbDefault);
+    os_free(ptd->cols);
+    os_free(ptd);
+}
+
+static JET_ERR add_col(table_def *ptd, const col_info *pci)
+{
+    col_info *p = os_realloc(ptd->cols, (ptd->ccol + 1) * sizeof(col_info));
+    if (p == NULL)
+        return JET_errOutOfMemory;
+    ptd->cols = p;
+    ptd->cols[ptd->ccol++] = *pci;
+    return JET_errSuccess;
+}
+
+/* Load the columns of ptd (rows 'C' objid ...), visible to the session. */
+static JET_ERR load_columns(isam_sess *psess, isam_db *pdb, table_def *ptd)
+{
+    uint8_t lo[9];
+    column_key(ptd->objid, 0, lo);
+    bt_cursor *pc = NULL;
+    JET_ERR err = bt_cursor_open(&pdb->env, pdb->hdr.pgnoCatalog, &pc);
+    if (err < 0)
+        return err;
+    rec_buf row = { 0 };
+    for (err = bt_seek(pc, lo, 9, BT_SEEK_GE); err >= 0; err = bt_next(pc)) {
+        const void *pk, *pd;
+        uint32_t cbk, cbd, flags;
+        err = bt_current(pc, &pk, &cbk, &pd, &cbd, &flags);
+        if (err < 0)
+            break;
+        if (cbk != 9 || memcmp(pk, lo, 5) != 0)
+            break;
+        err = rec_visible(psess, pdb, pdb->hdr.pgnoCatalog, pk, cbk, pd, cbd, flags, &row);
+        if (err == JET_errRecordNotFound)
+            continue;
+        if (err < 0)
+            break;
+        col_info ci;
+        memset(&ci, 0, sizeof(ci));
+        const uint8_t *k = pk;
+        ci.rc.columnid = ((uint32_t)k[5] << 24) | ((uint32_t)k[6] << 16) | ((uint32_t)k[7] << 8) | k[8];
+        rbuf r = { row.pb, row.cb, 0, 0 };
+        ci.rc.coltyp = get32(&r);
+        ci.rc.cbMax = get32(&r);
+        ci.rc.grbit = get32(&r);
+        get(&r, &ci.rc.cp, 2);
+        get_name(&r, ci.name);
+        ci.cbDefault = get32(&r);
+        if (!r.bad && ci.cbDefault > 0) {
+            if (ci.cbDefault > row.cb - r.i) {
+                r.bad = 1;
+            } else {
+                ci.pbDefault = os_malloc(ci.cbDefault);
+                if (ci.pbDefault == NULL) {
+                    err = JET_errOutOfMemory;
+                    break;
+                }
+                get(&r, ci.pbDefault, ci.cbDefault);
+            }
+        }
+        if (r.bad) {
+            os_free(ci.pbDefault);
+            err = JET_errCatalogCorrupted;
+            break;
+        }
+        err = add_col(ptd, &ci);
+        if (err < 0) {
+            os_free(ci.pbDefault);
+            break;
+        }
+    }
+    if (err == JET_errRecordNotFound || err == JET_errNoCurrentRecord)
+        err = JET_errSuccess;
+    bt_cursor_close(pc);
+    rec_free(&row);
+    return err;
+}
+
+JET_ERR cat_load_table(isam_sess *psess, isam_db *pdb, const char *szName, table_def **pptd)
+{
+    char folded[JET_cbNameMost + 1];
+    if (!cat_name_fold(szName, folded))
+        return JET_errInvalidName;
+    uint8_t key[1 + JET_cbNameMost];
+    uint32_t cbKey = table_key(folded, key);
+    rec_buf row = { 0 };
+    JET_ERR err = cat_get(psess, pdb, key, cbKey, &row);
+    if (err == JET_errRecordNotFound)
+        err = JET_errObjectNotFound;
+    if (err < 0) {
+        rec_free(&row);
+        return err;
+    }
+    table_def *ptd = os_calloc(1, sizeof(*ptd));
+    if (ptd == NULL) {
+        rec_free(&row);
+        return JET_errOutOfMemory;
+    }
+    err = parse_table_row(row.pb, row.cb, ptd);
+    rec_free(&row);
+    if (err >= 0)
+        err = load_columns(psess, pdb, ptd);
+    if (err < 0) {
+        cat_free_table(ptd);
+        return err;
+    }
+    *pptd = ptd;
+    return JET_errSuccess;
+}
+
+/* ---- writes ----------------------------------------------------------------- */
+
+JET_ERR cat_insert_table(isam_sess *psess, isam_db *pdb, const table_def *ptd)
+{
+    char folded[JET_cbNameMost + 1];
+    if (!cat_name_fold(ptd->name, folded))
+        return JET_errInvalidName;
+    uint8_t key[1 + JET_cbNameMost];
+    uint32_t cbKey = table_key(folded, key);
+    wbuf w;
+    table_row(ptd, &w);
+    JET_ERR err = rec_op_insert(psess, pdb, pdb->hdr.pgnoCatalog, key, cbKey, w.b, w.n);
+    return err == JET_errKeyDuplicate ? JET_errTableDuplicate : err;
+}
+
+JET_ERR cat_update_table(isam_sess *psess, isam_db *pdb, const table_def *ptd)
+{
+    char folded[JET_cbNameMost + 1];
+    if (!cat_name_fold(ptd->name, folded))
+        return JET_errInvalidName;
+    uint8_t key[1 + JET_cbNameMost];
+    uint32_t cbKey = table_key(folded, key);
+    wbuf w;
+    table_row(ptd, &w);
+    return rec_op_replace(psess, pdb, pdb->hdr.pgnoCatalog, key, cbKey, w.b, w.n);
+}
+
+JET_ERR cat_insert_column(isam_sess *psess, isam_db *pdb, const table_def *ptd, const col_info *pci)
+{
+    uint8_t key[9];
+    column_key(ptd->objid, pci->rc.columnid, key);
+    wbuf w = { .n = 0 };
+    put32(&w, pci->rc.coltyp);
+    put32(&w, pci->rc.cbMax);
+    put32(&w, pci->rc.grbit);
+    put(&w, &pci->rc.cp, 2);
+    put_name(&w, pci->name);
+    put32(&w, pci->cbDefault);
+    put(&w, pci->pbDefault, pci->cbDefault);
+    if (w.overflow)
+        return JET_errDefaultValueTooBig;
+    return rec_op_insert(psess, pdb, pdb->hdr.pgnoCatalog, key, 9, w.b, w.n);
+}
+
+JET_ERR cat_delete_table(isam_sess *psess, isam_db *pdb, const table_def *ptd)
+{
+    char folded[JET_cbNameMost + 1];
+    if (!cat_name_fold(ptd->name, folded))
+        return JET_errInvalidName;
+    uint8_t key[1 + JET_cbNameMost];
+    uint32_t cbKey = table_key(folded, key);
+    JET_ERR err = rec_op_delete(psess, pdb, pdb->hdr.pgnoCatalog, key, cbKey);
+    for (uint32_t i = 0; err >= 0 && i < ptd->ccol; i++) {
+        uint8_t ck[9];
+        column_key(ptd->objid, ptd->cols[i].rc.columnid, ck);
+        err = rec_op_delete(psess, pdb, pdb->hdr.pgnoCatalog, ck, 9);
+    }
+    return err;
+}
+
+JET_ERR isam_list_tables(isam_sess *psess, JET_DBID dbid, char **ppszz, uint32_t *pc)
+{
+    isam_db *pdb = db_get(psess->inst, dbid);
+    if (pdb == NULL || psess->dbopen[dbid] == 0)
+        return JET_errInvalidDatabaseId;
+    bt_cursor *pcur = NULL;
+    JET_ERR err = bt_cursor_open(&pdb->env, pdb->hdr.pgnoCatalog, &pcur);
+    if (err < 0)
+        return err;
+    size_t cb = 1, cap = 256;
+    char *out = os_malloc(cap);
+    uint32_t n = 0;
+    rec_buf row = { 0 };
+    if (out == NULL)
+        err = JET_errOutOfMemory;
+    for (err = err < 0 ? err : bt_seek(pcur, "T", 1, BT_SEEK_GE); err >= 0; err = bt_next(pcur)) {
+        const void *pk, *pd;
+        uint32_t cbk, cbd, flags;
+        err = bt_current(pcur, &pk, &cbk, &pd, &cbd, &flags);
+        if (err < 0 || cbk < 1 || ((const uint8_t *)pk)[0] != 'T')
+            break;
+        err = rec_visible(psess, pdb, pdb->hdr.pgnoCatalog, pk, cbk, pd, cbd, flags, &row);
+        if (err == JET_errRecordNotFound)
+            continue;
+        if (err < 0)
+            break;
+        table_def td;
+        memset(&td, 0, sizeof(td));
+        err = parse_table_row(row.pb, row.cb, &td);
+        if (err < 0)
+            break;
+        size_t len = strlen(td.name) + 1;
+        if (cb + len > cap) {
+            cap = (cb + len) * 2;
+            char *p = os_realloc(out, cap);
+            if (p == NULL) {
+                err = JET_errOutOfMemory;
+                break;
+            }
+            out = p;
+        }
+        memcpy(out + cb - 1, td.name, len);
+        cb += len;
+        n++;
+    }
+    if (err == JET_errRecordNotFound || err == JET_errNoCurrentRecord || err >= 0)
+        err = JET_errSuccess;
+    bt_cursor_close(pcur);
+    rec_free(&row);
+    if (err < 0) {
+        os_free(out);
+        return err;
+    }
+    out[cb - 1] = '\0';
+    *ppszz = out;
+    *pc = n;
+    return JET_errSuccess;
+}
+
+JET_ERR cat_next_objid(isam_sess *psess, isam_db *pdb, uint32_t *pobjid)
+{
+    isam_inst *pinst = psess->inst;
+    JET_ERR err = JET_errSuccess;
+    pthread_mutex_lock(&pinst->lock);
+    uint32_t last = pdb->objidLast;
+    pthread_mutex_unlock(&pinst->lock);
+    if (last == 0) {
+        /* Every table row, visible or not, counts: ids are never reused. */
+        last = CAT_OBJID;
+        bt_cursor *pc = NULL;
+        err = bt_cursor_open(&pdb->env, pdb->hdr.pgnoCatalog, &pc);
+        for (err = err < 0 ? err : bt_seek(pc, "T", 1, BT_SEEK_GE); err >= 0; err = bt_next(pc)) {
+            const void *pk, *pd;
+            uint32_t cbk, cbd, flags;
+            err = bt_current(pc, &pk, &cbk, &pd, &cbd, &flags);
+            if (err < 0 || cbk < 1 || ((const uint8_t *)pk)[0] != 'T')
+                break;
+            uint32_t objid;
+            if (cbd >= 4) {
+                memcpy(&objid, pd, 4);
+                if (objid > last)
+                    last = objid;
+            }
+        }
+        bt_cursor_close(pc);
+        if (err == JET_errRecordNotFound || err == JET_errNoCurrentRecord || err >= 0)
+            err = JET_errSuccess;
+    }
+    if (err < 0)
+        return err;
+    pthread_mutex_lock(&pinst->lock);
+    if (pdb->objidLast < last)
+        pdb->objidLast = last;
+    *pobjid = ++pdb->objidLast;
+    pthread_mutex_unlock(&pinst->lock);
+    return JET_errSuccess;
+}

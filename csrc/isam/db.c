@@ -1,0 +1,533 @@
+/*
+ * db.c -- databases of an instance: create, attach, detach, open, close,
+ * header states, and database information.
+ *
+ * Owns: isam_db objects (inst.dbs[]), the database header's life cycle
+ * (JustCreated -> DirtyShutdown while attached -> CleanShutdown when detached
+ * cleanly), LOG_REC_ISAM_DB{CREATE,ATTACH,DETACH,ROOTS}.
+ * Must not touch: records or the catalog's contents (catalog.c), the version
+ * store (ver.c).
+ *
+ * Invariants:
+ *   D1. An attached database's header says DirtyShutdown and names this
+ *       instance's log stream (signLog) before any change is logged for it.
+ *   D2. A database is marked CleanShutdown only after every one of its dirty
+ *       pages reached the file (cache_flush) and the log covering them is
+ *       durable; lsnConsistent then names a log position at or after its last
+ *       change.
+ *   D3. A database file is held by one instance: it is opened with an
+ *       exclusive advisory lock (JET_errDatabaseSharingViolation otherwise).
+ */
+#include "isam_int.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+isam_db *db_get(isam_inst *pinst, JET_DBID dbid)
+{
+    if (dbid == 0 || dbid > ISAM_MAX_DBID)
+        return NULL;
+    return pinst->dbs[dbid];
+}
+
+static isam_db *db_by_path_locked(isam_inst *pinst, const char *abs)
+{
+    for (uint32_t i = 1; i <= ISAM_MAX_DBID; i++)
+        if (pinst->dbs[i] && strcmp(pinst->dbs[i]->path, abs) == 0)
+            return pinst->dbs[i];
+    return NULL;
+}
+
+/* A new signature: random number, now, this computer's name. */
+static void new_signature(JET_SIGNATURE *psig)
+{
+    memset(psig, 0, sizeof(*psig));
+    uint32_t r = 0;
+    FILE *f = fopen("/dev/urandom", "rb");
+    if (f == NULL || fread(&r, sizeof(r), 1, f) != 1)
+        r = (uint32_t)time(NULL) ^ (uint32_t)getpid() ^ (uint32_t)clock();
+    if (f)
+        fclose(f);
+    psig->ulRandom = r;
+    os_logtime_now(&psig->logtimeCreate);
+    char host[256] = "";
+    gethostname(host, sizeof(host) - 1);
+    memcpy(psig->szComputerName, host, strnlen(host, JET_MAX_COMPUTERNAME_LENGTH));
+}
+
+void db_init_env(isam_inst *pinst, isam_db *pdb)
+{
+    memset(&pdb->env, 0, sizeof(pdb->env));
+    pdb->env.pc = pinst->pc;
+    pdb->env.dbid = pdb->dbid;
+    pdb->env.log = pdb->logged ? isam_bt_log : NULL;
+    pdb->env.logctx = pinst;
+    pdb->env.cpgExtend = pinst->cfg.cpgDbExtension ? pinst->cfg.cpgDbExtension : 16;
+}
+
+/* Open (or create) the file of database `dbid` and register it with the
+ * cache.  On create the header is initialised (state DirtyShutdown). */
+JET_ERR db_open_file(isam_inst *pinst, uint32_t dbid, const char *path, int create, const JET_SIGNATURE *psign,
+                     int logged, isam_db **ppdb)
+{
+    isam_db *pdb = os_calloc(1, sizeof(*pdb));
+    if (pdb == NULL)
+        return JET_errOutOfMemory;
+    snprintf(pdb->path, sizeof(pdb->path), "%s", path);
+    pdb->dbid = dbid;
+    pdb->logged = logged;
+    os_file *pf = NULL;
+    JET_ERR err = os_file_open(path, OS_FILE_WRITE | OS_FILE_LOCK | (create ? OS_FILE_TRUNCATE : 0), &pf);
+    if (err == JET_errFileAccessDenied && os_exists(path))
+        err = JET_errDatabaseSharingViolation; /* D3 */
+    if (err == JET_errFileNotFound)
+        err = JET_errDatabaseNotFound;
+    if (err < 0)
+        goto fail;
+    if (create) {
+        db_header *h = &pdb->hdr;
+        memset(h, 0, sizeof(*h));
+        h->version = DB_FORMAT_VERSION;
+        h->cbPage = pinst->cfg.cbPage;
+        h->filetype = JET_filetypeDatabase;
+        if (psign)
+            h->signDb = *psign;
+        else
+            new_signature(&h->signDb);
+        h->dbstate = JET_dbstateDirtyShutdown;
+        h->dbid = dbid;
+        h->flags = logged ? 0 : DB_FLAG_RECOVERY_OFF;
+        err = db_header_write(pf, h);
+        if (err < 0)
+            goto fail;
+    } else {
+        err = db_header_read(pf, pinst->cfg.cbPage, &pdb->hdr);
+        if (err < 0)
+            goto fail;
+        if (pdb->hdr.flags & DB_FLAG_RECOVERY_OFF)
+            pdb->logged = 0;
+    }
+    err = cache_open_file(pinst->pc, dbid, pf);
+    if (err < 0)
+        goto fail;
+    pf = NULL; /* owned by the cache now */
+    db_init_env(pinst, pdb);
+    *ppdb = pdb;
+    return JET_errSuccess;
+fail:
+    os_file_close(pf);
+    os_free(pdb);
+    return err;
+}
+
+/* D2: flush, then record CleanShutdown. */
+JET_ERR db_mark_clean(isam_inst *pinst, isam_db *pdb)
+{
+    JET_ERR err = JET_errSuccess;
+    lsn_t lsn = LSN_NIL;
+    if (pinst->lw) {
+        lsn = log_end_lsn(pinst->lw);
+        err = log_flush(pinst->lw, LSN_NIL);
+    }
+    if (err >= 0)
+        err = cache_flush(pinst->pc, pdb->dbid);
+    if (err < 0)
+        return err;
+    db_header *h = &pdb->hdr;
+    h->dbstate = JET_dbstateCleanShutdown;
+    h->lsnConsistent = lsn;
+    os_logtime_now(&h->tmConsistent);
+    h->lsnDetach = lsn;
+    h->tmDetach = h->tmConsistent;
+    h->genMinRequired = h->genMaxRequired = 0;
+    return db_header_write(cache_file(pinst->pc, pdb->dbid), h);
+}
+
+JET_ERR db_close(isam_inst *pinst, isam_db *pdb, int clean)
+{
+    JET_ERR err = JET_errSuccess;
+    if (clean && !pdb->readonly)
+        err = db_mark_clean(pinst, pdb);
+    JET_ERR err2 = cache_close_file(pinst->pc, pdb->dbid, clean);
+    if (err >= 0)
+        err = err2;
+    pinst->dbs[pdb->dbid] = NULL;
+    os_free(pdb);
+    return err;
+}
+
+/* D1: the header of a newly attached database. */
+static JET_ERR db_mark_attached(isam_inst *pinst, isam_db *pdb, lsn_t lsnAttach)
+{
+    db_header *h = &pdb->hdr;
+    h->dbstate = JET_dbstateDirtyShutdown;
+    h->signLog = pinst->signLog;
+    h->lsnAttach = lsnAttach;
+    os_logtime_now(&h->tmAttach);
+    h->dbid = pdb->dbid;
+    if (pinst->lw) {
+        int32_t gen = LSN_GEN(log_end_lsn(pinst->lw));
+        h->genMinRequired = gen;
+        h->genMaxRequired = gen;
+    }
+    return db_header_write(cache_file(pinst->pc, pdb->dbid), h);
+}
+
+static JET_ERR log_db_record(isam_inst *pinst, uint8_t type, uint32_t dbid, const JET_SIGNATURE *psign,
+                             const char *path, lsn_t *plsn)
+{
+    uint8_t hdr[4 + 4 + sizeof(JET_SIGNATURE) + 2];
+    uint16_t cbPath = (uint16_t)strlen(path);
+    memcpy(hdr, &dbid, 4);
+    memcpy(hdr + 4, &pinst->cfg.cbPage, 4);
+    memcpy(hdr + 8, psign, sizeof(JET_SIGNATURE));
+    memcpy(hdr + 8 + sizeof(JET_SIGNATURE), &cbPath, 2);
+    log_part parts[2] = { { hdr, sizeof(hdr) }, { path, cbPath } };
+    JET_ERR err = isam_log(pinst, type, parts, 2, plsn);
+    if (err >= 0 && pinst->lw)
+        err = log_flush(pinst->lw, *plsn);
+    return err;
+}
+
+/* Shared checks and dbid choice for create / attach.  Under inst.lock. */
+static JET_ERR db_slot_locked(isam_inst *pinst, const char *abs, uint32_t *pdbid)
+{
+    if (db_by_path_locked(pinst, abs))
+        return JET_errDatabaseDuplicate;
+    uint32_t count = 0, free = 0;
+    for (uint32_t i = 1; i <= ISAM_MAX_USER_DBS; i++) {
+        if (pinst->dbs[i])
+            count++;
+        else if (!free)
+            free = i;
+    }
+    if (count >= ISAM_MAX_USER_DBS || !free)
+        return JET_errTooManyAttachedDatabases;
+    *pdbid = free;
+    return JET_errSuccess;
+}
+
+static JET_ERR abs_db_path(const char *szFile, char *abs)
+{
+    if (szFile == NULL || szFile[0] == '\0')
+        return JET_errInvalidParameter;
+    if (strlen(szFile) >= OS_PATH_MAX - 1)
+        return JET_errInvalidPath;
+    JET_ERR err = os_path_absolute(szFile, abs, OS_PATH_MAX);
+    return err < 0 ? JET_errInvalidPath : JET_errSuccess;
+}
+
+JET_ERR isam_create_database(isam_sess *psess, const char *szFile, uint32_t cpgMax, JET_GRBIT grbit,
+                             JET_DBID *pdbid)
+{
+    (void)cpgMax;
+    isam_inst *pinst = psess->inst;
+    if (grbit & ~(JET_GRBIT)(JET_bitDbRecoveryOff | JET_bitDbShadowingOff | JET_bitDbOverwriteExisting))
+        return JET_errInvalidGrbit;
+    if (pdbid == NULL)
+        return JET_errInvalidParameter;
+    char abs[OS_PATH_MAX];
+    JET_ERR err = abs_db_path(szFile, abs);
+    if (err < 0)
+        return err;
+    if (psess->trx)
+        return JET_errInTransaction;
+    uint32_t dbid;
+    pthread_mutex_lock(&pinst->lock);
+    err = db_slot_locked(pinst, abs, &dbid);
+    if (err >= 0 && os_exists(abs) && !(grbit & JET_bitDbOverwriteExisting))
+        err = JET_errDatabaseDuplicate;
+    isam_db *pdb = NULL;
+    int logged = pinst->lw != NULL && !(grbit & JET_bitDbRecoveryOff);
+    /* The creation is logged (and durable) before the file exists, so that a
+     * crash never leaves a database file the log does not know. */
+    JET_SIGNATURE sign;
+    new_signature(&sign);
+    lsn_t lsn = LSN_NIL;
+    if (err >= 0 && logged)
+        err = log_db_record(pinst, LOG_REC_ISAM_DBCREATE, dbid, &sign, abs, &lsn);
+    if (err >= 0)
+        err = db_open_file(pinst, dbid, abs, 1, &sign, logged, &pdb);
+    if (err >= 0)
+        pinst->dbs[dbid] = pdb; /* reserve the slot; finished below */
+    pthread_mutex_unlock(&pinst->lock);
+    if (err < 0)
+        return err;
+
+    pdb->hdr.signLog = pinst->signLog;
+    CKPT_ENTER(pinst);
+    if (err >= 0)
+        err = bt_space_init(&pdb->env, &pdb->hdr.pgnoSpace);
+    if (err >= 0)
+        err = cat_init(psess, pdb);
+    CKPT_LEAVE(pinst);
+    if (err >= 0 && pdb->logged) {
+        uint32_t roots[3] = { pdb->dbid, pdb->hdr.pgnoSpace, pdb->hdr.pgnoCatalog };
+        log_part part = { roots, sizeof(roots) };
+        err = isam_log(pinst, LOG_REC_ISAM_DBROOTS, &part, 1, NULL);
+    }
+    if (err >= 0)
+        err = db_mark_attached(pinst, pdb, lsn);
+    if (err < 0) {
+        pthread_mutex_lock(&pinst->lock);
+        (void)cache_close_file(pinst->pc, pdb->dbid, 0);
+        pinst->dbs[dbid] = NULL;
+        pthread_mutex_unlock(&pinst->lock);
+        os_unlink(abs);
+        os_free(pdb);
+        return err;
+    }
+    psess->dbopen[dbid]++;
+    pdb->copen++;
+    *pdbid = dbid;
+    isam_update_attach(pinst);
+    return JET_errSuccess;
+}
+
+JET_ERR isam_attach_database(isam_sess *psess, const char *szFile, uint32_t cpgMax, JET_GRBIT grbit)
+{
+    (void)cpgMax;
+    isam_inst *pinst = psess->inst;
+    if (grbit & ~(JET_GRBIT)(JET_bitDbReadOnly | JET_bitDbExclusive | JET_bitDbDeleteCorruptIndexes |
+                             JET_bitDbUpgrade | JET_bitDbDeleteUnicodeIndexes |
+                             JET_bitDbEnableBackgroundMaintenance | JET_bitDbPurgeCacheOnAttach))
+        return JET_errInvalidGrbit;
+    char abs[OS_PATH_MAX];
+    JET_ERR err = abs_db_path(szFile, abs);
+    if (err < 0)
+        return err;
+    if (psess->trx)
+        return JET_errInTransaction;
+    uint32_t dbid;
+    pthread_mutex_lock(&pinst->lock);
+    if (db_by_path_locked(pinst, abs)) {
+        pthread_mutex_unlock(&pinst->lock);
+        return JET_wrnDatabaseAttached;
+    }
+    err = db_slot_locked(pinst, abs, &dbid);
+    if (err >= 0 && !os_exists(abs))
+        err = JET_errFileNotFound;
+    isam_db *pdb = NULL;
+    if (err >= 0)
+        err = db_open_file(pinst, dbid, abs, 0, NULL, pinst->lw != NULL, &pdb);
+    if (err >= 0) {
+        const db_header *h = &pdb->hdr;
+        if (h->dbstate == JET_dbstateDirtyShutdown)
+            err = JET_errDatabaseDirtyShutdown;
+        else if (h->bkinfoFullCur.genLow != 0)
+            err = JET_errSoftRecoveryOnBackupDatabase;
+        else if (h->dbstate != JET_dbstateCleanShutdown && h->dbstate != JET_dbstateJustCreated)
+            err = JET_errDatabaseCorrupted;
+        if (err < 0) {
+            (void)cache_close_file(pinst->pc, dbid, 0);
+            os_free(pdb);
+            pdb = NULL;
+        }
+    }
+    if (err >= 0) {
+        pdb->readonly = (grbit & JET_bitDbReadOnly) != 0;
+        pinst->dbs[dbid] = pdb;
+    }
+    pthread_mutex_unlock(&pinst->lock);
+    if (err < 0)
+        return err;
+    if (pdb->readonly)
+        return JET_errSuccess;
+    lsn_t lsn = LSN_NIL;
+    if (pdb->logged)
+        err = log_db_record(pinst, LOG_REC_ISAM_DBATTACH, pdb->dbid, &pdb->hdr.signDb, pdb->path, &lsn);
+    if (err >= 0)
+        err = db_mark_attached(pinst, pdb, lsn);
+    if (err >= 0)
+        isam_update_attach(pinst);
+    if (err < 0) {
+        pthread_mutex_lock(&pinst->lock);
+        (void)cache_close_file(pinst->pc, dbid, 0);
+        pinst->dbs[dbid] = NULL;
+        pthread_mutex_unlock(&pinst->lock);
+        os_free(pdb);
+    }
+    return err;
+}
+
+/* Detach one database (no session may have it open). */
+static JET_ERR detach_one(isam_sess *psess, isam_db *pdb)
+{
+    isam_inst *pinst = psess->inst;
+    if (pdb->copen > 0)
+        return JET_errDatabaseInUse;
+    JET_ERR err = JET_errSuccess;
+    if (pdb->logged && !pdb->readonly) {
+        uint32_t dbid = pdb->dbid;
+        log_part part = { &dbid, sizeof(dbid) };
+        lsn_t lsn;
+        err = isam_log(pinst, LOG_REC_ISAM_DBDETACH, &part, 1, &lsn);
+    }
+    if (err < 0)
+        return err;
+    err = db_close(pinst, pdb, 1);
+    isam_update_attach(pinst);
+    return err;
+}
+
+JET_ERR isam_detach_database(isam_sess *psess, const char *szFile, JET_GRBIT grbit)
+{
+    isam_inst *pinst = psess->inst;
+    if (grbit & ~(JET_GRBIT)JET_bitForceCloseAndDetach)
+        return JET_errInvalidGrbit;
+    if (psess->trx)
+        return JET_errInTransaction;
+    ver_cleanup(pinst);
+    if (szFile == NULL || szFile[0] == '\0') {
+        JET_ERR err = JET_errSuccess;
+        for (uint32_t i = 1; i <= ISAM_MAX_DBID; i++) {
+            isam_db *pdb = pinst->dbs[i];
+            if (pdb) {
+                JET_ERR e = detach_one(psess, pdb);
+                if (e < 0 && err >= 0)
+                    err = e;
+            }
+        }
+        return err;
+    }
+    char abs[OS_PATH_MAX];
+    JET_ERR err = abs_db_path(szFile, abs);
+    if (err < 0)
+        return err;
+    pthread_mutex_lock(&pinst->lock);
+    isam_db *pdb = db_by_path_locked(pinst, abs);
+    pthread_mutex_unlock(&pinst->lock);
+    if (pdb == NULL)
+        return JET_errDatabaseNotFound;
+    return detach_one(psess, pdb);
+}
+
+JET_ERR isam_open_database(isam_sess *psess, const char *szFile, JET_GRBIT grbit, JET_DBID *pdbid)
+{
+    isam_inst *pinst = psess->inst;
+    if (grbit & ~(JET_GRBIT)(JET_bitDbReadOnly | JET_bitDbExclusive))
+        return JET_errInvalidGrbit;
+    if (pdbid == NULL)
+        return JET_errInvalidParameter;
+    char abs[OS_PATH_MAX];
+    JET_ERR err = abs_db_path(szFile, abs);
+    if (err < 0)
+        return err;
+    pthread_mutex_lock(&pinst->lock);
+    isam_db *pdb = db_by_path_locked(pinst, abs);
+    if (pdb) {
+        pdb->copen++;
+        psess->dbopen[pdb->dbid]++;
+        *pdbid = pdb->dbid;
+    }
+    pthread_mutex_unlock(&pinst->lock);
+    return pdb ? JET_errSuccess : JET_errDatabaseNotFound;
+}
+
+JET_ERR isam_close_database(isam_sess *psess, JET_DBID dbid, JET_GRBIT grbit)
+{
+    (void)grbit;
+    isam_inst *pinst = psess->inst;
+    if (dbid == 0 || dbid > ISAM_MAX_DBID || psess->dbopen[dbid] == 0)
+        return JET_errInvalidDatabaseId;
+    for (uint32_t i = 0; i < psess->ccursors; i++)
+        if (psess->cursors[i].used && psess->cursors[i].db && psess->cursors[i].db->dbid == dbid &&
+            psess->dbopen[dbid] == 1)
+            return JET_errTooManyOpenTables;
+    pthread_mutex_lock(&pinst->lock);
+    psess->dbopen[dbid]--;
+    if (pinst->dbs[dbid])
+        pinst->dbs[dbid]->copen--;
+    pthread_mutex_unlock(&pinst->lock);
+    return JET_errSuccess;
+}
+
+uint32_t isam_attached_paths(isam_inst *pinst, char paths[][OS_PATH_MAX], uint32_t cmax)
+{
+    uint32_t n = 0;
+    pthread_mutex_lock(&pinst->lock);
+    for (uint32_t i = 1; i <= ISAM_MAX_DBID && n < cmax; i++)
+        if (pinst->dbs[i])
+            snprintf(paths[n++], OS_PATH_MAX, "%s", pinst->dbs[i]->path);
+    pthread_mutex_unlock(&pinst->lock);
+    return n;
+}
+
+/* Fill an info level from a header (and, for the file size, the file). */
+static JET_ERR header_info(const db_header *h, const char *path, os_file *pf, void *pv, uint32_t cbMax,
+                           uint32_t infolevel)
+{
+    if (pv == NULL)
+        return JET_errInvalidParameter;
+    switch (infolevel) {
+    case JET_DbInfoMisc:
+        if (cbMax < sizeof(JET_DBINFOMISC))
+            return JET_errBufferTooSmall;
+        db_header_to_misc(h, pv);
+        return JET_errSuccess;
+    case JET_DbInfoPageSize:
+        if (cbMax < sizeof(uint32_t))
+            return JET_errBufferTooSmall;
+        *(uint32_t *)pv = h->cbPage;
+        return JET_errSuccess;
+    case JET_DbInfoFilesize:
+    case JET_DbInfoFilesizeOnDisk:
+    case JET_DbInfoSpaceOwned: {
+        if (cbMax < sizeof(uint32_t))
+            return JET_errBufferTooSmall;
+        uint64_t cb = 0;
+        JET_ERR err = os_file_size(pf, &cb);
+        if (err < 0)
+            return err;
+        uint64_t cpg = cb / h->cbPage;
+        if (infolevel == JET_DbInfoSpaceOwned)
+            cpg = cpg >= 2 ? cpg - 2 : 0;
+        *(uint32_t *)pv = (uint32_t)cpg; /* ESE reports sizes in pages */
+        return JET_errSuccess;
+    }
+    case JET_DbInfoFilename:
+        if (strlen(path) + 1 > cbMax)
+            return JET_errBufferTooSmall;
+        memcpy(pv, path, strlen(path) + 1);
+        return JET_errSuccess;
+    case JET_DbInfoFileType:
+        if (cbMax < sizeof(uint32_t))
+            return JET_errBufferTooSmall;
+        *(uint32_t *)pv = h->filetype;
+        return JET_errSuccess;
+    default:
+        return JET_errInvalidParameter;
+    }
+}
+
+JET_ERR isam_get_database_info(isam_sess *psess, JET_DBID dbid, void *pv, uint32_t cbMax, uint32_t infolevel)
+{
+    isam_db *pdb = db_get(psess->inst, dbid);
+    if (pdb == NULL || psess->dbopen[dbid] == 0)
+        return JET_errInvalidDatabaseId;
+    return header_info(&pdb->hdr, pdb->path, cache_file(psess->inst->pc, dbid), pv, cbMax, infolevel);
+}
+
+JET_ERR isam_get_database_file_info(const char *szFile, void *pv, uint32_t cbMax, uint32_t infolevel)
+{
+    if (szFile == NULL)
+        return JET_errInvalidParameter;
+    os_file *pf = NULL;
+    JET_ERR err = os_file_open(szFile, OS_FILE_READ, &pf);
+    if (err == JET_errFileNotFound)
+        return JET_errFileNotFound;
+    if (err < 0)
+        return err;
+    db_header h;
+    err = db_header_read(pf, 0, &h);
+    if (err >= 0) {
+        char abs[OS_PATH_MAX];
+        if (os_path_absolute(szFile, abs, sizeof(abs)) < 0)
+            snprintf(abs, sizeof(abs), "%s", szFile);
+        err = header_info(&h, abs, pf, pv, cbMax, infolevel);
+    }
+    os_file_close(pf);
+    return err;
+}

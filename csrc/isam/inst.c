@@ -1,0 +1,260 @@
+/*
+ * inst.c -- the ISAM side of an instance: start (log stream, cache, crash
+ * recovery), stop (clean or dirty), sessions, the glue that lets the btree
+ * and the version store write log records, the write-ahead callback of the
+ * cache, and checkpoint advancement.
+ *
+ * Owns: isam_inst and isam_sess life cycles; the checkpoint policy.
+ * Must not touch: instance modes, parameters or handles of the api layer.
+ *
+ * Checkpoint policy: after a commit, when the log has grown more than
+ * JET_paramCheckpointDepthMax bytes past the checkpoint, dirty pages older
+ * than the end of the log are written (cache_flush_older) and the checkpoint
+ * moves to the oldest recovery lsn still dirty (or the end of the log).
+ */
+#include "isam_int.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* ------------------------------------------------------------------------ */
+/* Log glue                                                                  */
+/* ------------------------------------------------------------------------ */
+
+JET_ERR isam_log(isam_inst *pinst, uint8_t type, const log_part *parts, uint32_t cpart, lsn_t *plsn)
+{
+    lsn_t lsn = LSN_NIL;
+    JET_ERR err = JET_errSuccess;
+    if (pinst->lw)
+        err = log_append(pinst->lw, type, parts, cpart, &lsn);
+    if (plsn)
+        *plsn = lsn;
+    return err;
+}
+
+JET_ERR isam_bt_log(void *ctx, uint8_t type, const log_part *parts, uint32_t cpart, lsn_t *plsn)
+{
+    return isam_log((isam_inst *)ctx, type, parts, cpart, plsn);
+}
+
+/* Write-ahead rule (cache invariant C1): the log is durable up to lsn. */
+static JET_ERR wal(void *ctx, lsn_t lsn)
+{
+    isam_inst *pinst = ctx;
+    if (pinst->lw == NULL || lsn == LSN_NIL)
+        return JET_errSuccess;
+    return log_flush(pinst->lw, lsn);
+}
+
+static uint64_t lsn_bytes(const isam_inst *pinst, lsn_t lsn)
+{
+    return (uint64_t)(uint32_t)LSN_GEN(lsn) * pinst->cfg.log.cbLogFile + (uint64_t)LSN_ISEC(lsn) * LOG_SECTOR +
+           LSN_IB(lsn);
+}
+
+JET_ERR isam_maybe_checkpoint(isam_inst *pinst)
+{
+    if (pinst->lw == NULL)
+        return JET_errSuccess;
+    lsn_t end = log_end_lsn(pinst->lw);
+    uint64_t depth = pinst->cfg.cbCheckpointDepthMax ? pinst->cfg.cbCheckpointDepthMax : 20u << 20;
+    if (lsn_bytes(pinst, end) < lsn_bytes(pinst, pinst->lsnCheckpoint) + depth)
+        return JET_errSuccess;
+    JET_ERR err = cache_flush_older(pinst->pc, end);
+    if (err < 0)
+        return err;
+    /* With no page change in flight (each holds ckpt shared from its log
+     * append to its cache_dirty), the dirty-page table and the log end agree. */
+    pthread_rwlock_wrlock(&pinst->ckpt);
+    lsn_t oldest = cache_oldest_rec_lsn(pinst->pc);
+    end = log_end_lsn(pinst->lw);
+    pthread_rwlock_unlock(&pinst->ckpt);
+    lsn_t chk = (oldest != LSN_NIL && oldest < end) ? oldest : end;
+    err = log_set_checkpoint(pinst->lw, chk);
+    if (err >= 0)
+        pinst->lsnCheckpoint = chk;
+    return err;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Start and stop                                                            */
+/* ------------------------------------------------------------------------ */
+
+static void emit(isam_inst *pinst, uint32_t id, int32_t level, JET_ERR err, const char *msg)
+{
+    if (pinst->cfg.event)
+        pinst->cfg.event(pinst->cfg.eventctx, id, level, err, msg, 0, NULL);
+}
+
+/* The attach list recorded in new log generations. */
+static uint32_t attach_list(isam_inst *pinst, log_attach *out)
+{
+    uint32_t n = 0;
+    for (uint32_t i = 1; i <= ISAM_MAX_DBID && n < LOG_MAX_ATTACH; i++) {
+        isam_db *pdb = pinst->dbs[i];
+        if (pdb == NULL || !pdb->logged)
+            continue;
+        memset(&out[n], 0, sizeof(out[n]));
+        out[n].dbid = pdb->dbid;
+        out[n].signDb = pdb->hdr.signDb;
+        out[n].lsnAttach = pdb->hdr.lsnAttach;
+        size_t len = strnlen(pdb->path, sizeof(out[n].path) - 1); /* informational copy */
+        memcpy(out[n].path, pdb->path, len);
+        out[n].path[len] = '\0';
+        n++;
+    }
+    return n;
+}
+
+void isam_update_attach(isam_inst *pinst)
+{
+    if (pinst->lw == NULL)
+        return;
+    log_attach att[LOG_MAX_ATTACH];
+    pthread_mutex_lock(&pinst->lock);
+    uint32_t n = attach_list(pinst, att);
+    pthread_mutex_unlock(&pinst->lock);
+    log_writer_set_attach(pinst->lw, att, n);
+}
+
+JET_ERR isam_open_writer(isam_inst *pinst)
+{
+    log_attach att[LOG_MAX_ATTACH];
+    uint32_t n = attach_list(pinst, att);
+    JET_ERR err = log_writer_open(&pinst->cfg.log, att, n, &pinst->signLog, &pinst->lw);
+    if (err < 0)
+        return err;
+    pinst->lsnCheckpoint = log_end_lsn(pinst->lw);
+    return log_set_checkpoint(pinst->lw, pinst->lsnCheckpoint);
+}
+
+JET_ERR isam_init(const isam_config *pcfg, isam_inst **ppinst)
+{
+    isam_inst *pinst = os_calloc(1, sizeof(*pinst));
+    if (pinst == NULL)
+        return JET_errOutOfMemory;
+    pinst->cfg = *pcfg;
+    snprintf(pinst->logdir, sizeof(pinst->logdir), "%s", pcfg->log.log_dir);
+    snprintf(pinst->sysdir, sizeof(pinst->sysdir), "%s", pcfg->log.system_dir);
+    snprintf(pinst->base, sizeof(pinst->base), "%s", pcfg->log.base);
+    pinst->cfg.log.log_dir = pinst->logdir;
+    pinst->cfg.log.system_dir = pinst->sysdir;
+    pinst->cfg.log.base = pinst->base;
+    if (pcfg->altDbPath && pcfg->altDbPath[0]) {
+        snprintf(pinst->altdb, sizeof(pinst->altdb), "%s", pcfg->altDbPath);
+        pinst->cfg.altDbPath = pinst->altdb;
+    } else {
+        pinst->cfg.altDbPath = NULL;
+    }
+    pthread_mutex_init(&pinst->lock, NULL);
+    pthread_rwlock_init(&pinst->ckpt, NULL);
+    JET_ERR err = cache_create(pcfg->cbPage, pcfg->cpgCacheMax ? pcfg->cpgCacheMax : 1024, &pinst->pc);
+    if (err < 0) {
+        pthread_mutex_destroy(&pinst->lock);
+        os_free(pinst);
+        return err;
+    }
+    cache_set_wal(pinst->pc, wal, pinst);
+    if (pcfg->recovery) {
+        int ran = 0;
+        err = recovery_run(pinst, &ran);
+        if (err >= 0 && pinst->lw == NULL)
+            err = isam_open_writer(pinst);
+    }
+    if (err < 0) {
+        for (uint32_t i = 1; i <= ISAM_MAX_DBID; i++)
+            if (pinst->dbs[i])
+                (void)db_close(pinst, pinst->dbs[i], 0);
+        if (pinst->lw)
+            log_writer_abandon(pinst->lw);
+        cache_destroy(pinst->pc);
+        ver_free_all(pinst);
+        pthread_rwlock_destroy(&pinst->ckpt);
+        pthread_mutex_destroy(&pinst->lock);
+        os_free(pinst);
+        return err;
+    }
+    *ppinst = pinst;
+    (void)emit;
+    return JET_errSuccess;
+}
+
+JET_ERR isam_term(isam_inst *pinst, int clean)
+{
+    JET_ERR err = JET_errSuccess;
+    ver_cleanup(pinst);
+    for (uint32_t i = 1; i <= ISAM_MAX_DBID; i++) {
+        isam_db *pdb = pinst->dbs[i];
+        if (pdb == NULL)
+            continue;
+        JET_ERR e = JET_errSuccess;
+        if (clean && pdb->logged && !pdb->readonly && pinst->lw) {
+            uint32_t dbid = pdb->dbid;
+            log_part part = { &dbid, sizeof(dbid) };
+            e = isam_log(pinst, LOG_REC_ISAM_DBDETACH, &part, 1, NULL);
+        }
+        JET_ERR e2 = db_close(pinst, pdb, clean && e >= 0);
+        if (e >= 0)
+            e = e2;
+        if (e < 0 && err >= 0)
+            err = e;
+    }
+    if (pinst->lw) {
+        if (clean && err >= 0)
+            err = log_writer_close_clean(pinst->lw);
+        else
+            log_writer_abandon(pinst->lw);
+        pinst->lw = NULL;
+    }
+    cache_destroy(pinst->pc);
+    ver_free_all(pinst);
+    while (pinst->active) {
+        isam_trx *t = pinst->active;
+        pinst->active = t->next;
+        os_free(t);
+    }
+    pthread_rwlock_destroy(&pinst->ckpt);
+    pthread_mutex_destroy(&pinst->lock);
+    os_free(pinst);
+    return err;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Sessions                                                                  */
+/* ------------------------------------------------------------------------ */
+
+JET_ERR isam_begin_session(isam_inst *pinst, isam_sess **ppsess)
+{
+    isam_sess *psess = os_calloc(1, sizeof(*psess));
+    if (psess == NULL)
+        return JET_errOutOfMemory;
+    psess->inst = pinst;
+    *ppsess = psess;
+    return JET_errSuccess;
+}
+
+void isam_end_session(isam_sess *psess)
+{
+    if (psess == NULL)
+        return;
+    if (psess->trx)
+        (void)isam_rollback(psess, JET_bitRollbackAll);
+    cursor_close_all(psess);
+    isam_inst *pinst = psess->inst;
+    pthread_mutex_lock(&pinst->lock);
+    for (uint32_t i = 1; i <= ISAM_MAX_DBID; i++) {
+        if (psess->dbopen[i] && pinst->dbs[i])
+            pinst->dbs[i]->copen -= psess->dbopen[i] <= pinst->dbs[i]->copen ? psess->dbopen[i] : pinst->dbs[i]->copen;
+        psess->dbopen[i] = 0;
+    }
+    pthread_mutex_unlock(&pinst->lock);
+    os_free(psess);
+}
+
+void isam_drop_session(isam_sess *psess)
+{
+    if (psess == NULL)
+        return;
+    cursor_close_all(psess);
+    os_free(psess); /* psess->trx stays on the active list; isam_term frees it */
+}

@@ -1,0 +1,127 @@
+/*
+ * isam.h -- the ISAM layer: databases, the catalog, tables, columns, the
+ * primary index, records, cursors, transactions with snapshot isolation
+ * (version store), and the replay driver behind crash recovery and restore.
+ *
+ * Owns: what a database means (header states, attach/detach), the catalog
+ * tree, record-level logging (undo information, commit/rollback records),
+ * the version store, table cursors, and recovery (redo + undo over the log).
+ * Must not touch: instance modes, handles of instances/sessions, parameters
+ * (the api layer passes what it needs in isam_config), Python.
+ *
+ * Threads: any number of sessions may run concurrently, one thread per
+ * session.  isam_inst.lock guards the database table, the version store and
+ * the transaction table; it is never held during I/O or while waiting for a
+ * page latch.
+ */
+#ifndef ESEPY_ISAM_H
+#define ESEPY_ISAM_H
+
+#include <stdint.h>
+#include "esent.h"
+#include "esepy_ext.h"
+#include "log.h"
+
+typedef struct isam_inst isam_inst;
+typedef struct isam_sess isam_sess;
+
+/* Event callback into the api layer (recovery begin / generation / end). */
+typedef void (*isam_event_fn)(void *ctx, uint32_t eventid, int32_t level, JET_ERR err, const char *message,
+                              uint32_t cfields, const ESEPY_EVENTFIELD *fields);
+
+typedef struct isam_config {
+    log_config     log;              /* folders, base name, sizes */
+    int            recovery;         /* JET_paramRecovery != "off" */
+    uint32_t       cbPage;           /* JET_paramDatabasePageSize */
+    uint32_t       cpgCacheMax;      /* page cache frames */
+    uint64_t       cbCheckpointDepthMax;
+    uint32_t       cpgDbExtension;   /* JET_paramDbExtensionSize */
+    uint64_t       cbVersionStoreMax;/* MaxVerPages * VerPageSize */
+    JET_GRBIT      grbitCommitDefault;
+    const char    *altDbPath;        /* JET_paramAlternateDatabaseRecoveryPath or NULL */
+    /* JetInit2/3 recovery options */
+    JET_GRBIT      grbitInit;
+    const JET_RSTMAP *rgrstmap;
+    int32_t        crstmap;
+    lsn_t          lsnStop;          /* LSN_NIL = replay everything */
+    JET_PFNSTATUS  pfnStatus;        /* restore/recovery progress, or NULL */
+    isam_event_fn  event;
+    void          *eventctx;
+} isam_config;
+
+/* Open the instance's log stream and run soft recovery if the log says the
+ * last run did not end cleanly (redo from the checkpoint, undo what never
+ * committed, flush, mark databases clean, detach them).  On success the
+ * instance is ready for sessions.  Errors: everything recovery can report
+ * (JET_errMissingLogFile, JET_errLogFileCorrupt, JET_errBadLogSignature,
+ * JET_errAttachedDatabaseMismatch, JET_errReadVerifyFailure, ...). */
+JET_ERR isam_init(const isam_config *pcfg, isam_inst **ppinst);
+/* Shut down: with `clean`, flush everything, mark databases clean, write the
+ * clean-shutdown log record; without, abandon (as a crash would).
+ * Returns JET_errTooManyActiveUsers (and does nothing) if `clean` and
+ * `fRequireNoTrx` while transactions are open. */
+JET_ERR isam_term(isam_inst *pinst, int clean);
+int     isam_active_transactions(isam_inst *pinst);
+
+/* ---- sessions --------------------------------------------------------------- */
+JET_ERR isam_begin_session(isam_inst *pinst, isam_sess **ppsess);
+/* Roll back, close cursors and databases, free. */
+void    isam_end_session(isam_sess *psess);
+/* Free a session's memory without touching the databases (dirty stop: its
+ * open transaction is left for recovery to undo). */
+void    isam_drop_session(isam_sess *psess);
+
+/* ---- databases (dbid = 1..7 as JetOpenDatabase hands out) ------------------- */
+JET_ERR isam_create_database(isam_sess *psess, const char *szFile, uint32_t cpgMax, JET_GRBIT grbit,
+                             JET_DBID *pdbid);
+JET_ERR isam_attach_database(isam_sess *psess, const char *szFile, uint32_t cpgMax, JET_GRBIT grbit);
+JET_ERR isam_detach_database(isam_sess *psess, const char *szFile, JET_GRBIT grbit);
+JET_ERR isam_open_database(isam_sess *psess, const char *szFile, JET_GRBIT grbit, JET_DBID *pdbid);
+JET_ERR isam_close_database(isam_sess *psess, JET_DBID dbid, JET_GRBIT grbit);
+JET_ERR isam_get_database_info(isam_sess *psess, JET_DBID dbid, void *pv, uint32_t cbMax, uint32_t infolevel);
+/* Paths of attached databases (for JetGetInstanceInfo); returns the count. */
+uint32_t isam_attached_paths(isam_inst *pinst, char paths[][OS_PATH_MAX], uint32_t cmax);
+/* JetGetDatabaseFileInfo: works on a detached file, no instance needed. */
+JET_ERR isam_get_database_file_info(const char *szFile, void *pv, uint32_t cbMax, uint32_t infolevel);
+
+/* ---- transactions ------------------------------------------------------------ */
+JET_ERR isam_begin_transaction(isam_sess *psess, JET_GRBIT grbit);
+JET_ERR isam_commit_transaction(isam_sess *psess, JET_GRBIT grbit);
+JET_ERR isam_rollback(isam_sess *psess, JET_GRBIT grbit);
+
+/* ---- tables (JET_TABLEID handles are validated here) ------------------------- */
+JET_ERR isam_create_table(isam_sess *psess, JET_DBID dbid, const char *szName, uint32_t lPages,
+                          uint32_t lDensity, JET_TABLEID *ptableid);
+JET_ERR isam_open_table(isam_sess *psess, JET_DBID dbid, const char *szName, JET_GRBIT grbit,
+                        JET_TABLEID *ptableid);
+JET_ERR isam_close_table(isam_sess *psess, JET_TABLEID tableid);
+JET_ERR isam_delete_table(isam_sess *psess, JET_DBID dbid, const char *szName);
+JET_ERR isam_add_column(isam_sess *psess, JET_TABLEID tableid, const char *szName, const JET_COLUMNDEF *pdef,
+                        const void *pvDefault, uint32_t cbDefault, JET_COLUMNID *pcolumnid);
+JET_ERR isam_get_column_id(isam_sess *psess, JET_TABLEID tableid, const char *szName, JET_COLUMNDEF *pdef);
+JET_ERR isam_create_index(isam_sess *psess, JET_TABLEID tableid, const char *szName, JET_GRBIT grbit,
+                          const char *szKey, uint32_t cbKey, uint32_t lDensity);
+/* Column names of a table as a multi-string, and the primary index key
+ * definition ("+a\0-b\0\0", empty when the table has none). */
+JET_ERR isam_describe_table(isam_sess *psess, JET_TABLEID tableid, char *szzColumns, uint32_t cbColumns,
+                            uint32_t *pcbColumns, char *szKey, uint32_t cbKeyMax, uint32_t *pcbKey);
+/* Names of the tables of a database, NUL-separated with a final NUL, in a
+ * buffer the caller frees with os_free; *pc receives the count. */
+JET_ERR isam_list_tables(isam_sess *psess, JET_DBID dbid, char **ppszz, uint32_t *pc);
+
+/* ---- records -------------------------------------------------------------------- */
+JET_ERR isam_prepare_update(isam_sess *psess, JET_TABLEID tableid, uint32_t prep);
+JET_ERR isam_set_column(isam_sess *psess, JET_TABLEID tableid, JET_COLUMNID columnid, const void *pv, uint32_t cb,
+                        JET_GRBIT grbit, const JET_SETINFO *psetinfo);
+JET_ERR isam_update(isam_sess *psess, JET_TABLEID tableid, void *pvBookmark, uint32_t cbBookmark,
+                    uint32_t *pcbActual);
+JET_ERR isam_delete(isam_sess *psess, JET_TABLEID tableid);
+JET_ERR isam_retrieve_column(isam_sess *psess, JET_TABLEID tableid, JET_COLUMNID columnid, void *pv, uint32_t cbMax,
+                             uint32_t *pcbActual, JET_GRBIT grbit, JET_RETINFO *pretinfo);
+JET_ERR isam_move(isam_sess *psess, JET_TABLEID tableid, int32_t cRow, JET_GRBIT grbit);
+JET_ERR isam_make_key(isam_sess *psess, JET_TABLEID tableid, const void *pv, uint32_t cb, JET_GRBIT grbit);
+JET_ERR isam_seek(isam_sess *psess, JET_TABLEID tableid, JET_GRBIT grbit);
+JET_ERR isam_get_bookmark(isam_sess *psess, JET_TABLEID tableid, void *pv, uint32_t cbMax, uint32_t *pcbActual);
+JET_ERR isam_goto_bookmark(isam_sess *psess, JET_TABLEID tableid, const void *pv, uint32_t cb);
+
+#endif /* ESEPY_ISAM_H */

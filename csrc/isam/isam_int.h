@@ -1,0 +1,249 @@
+/*
+ * isam_int.h -- private structures of the ISAM layer and its log records.
+ *
+ * Log records of this layer (all little-endian, payload after the log
+ * layer's 16-byte record header):
+ *
+ *   LOG_REC_ISAM_COMMIT    u64 trxid
+ *   LOG_REC_ISAM_ROLLBACK  u64 trxid                      (rollback finished)
+ *   LOG_REC_ISAM_UNDO      u64 trxid, u32 dbid, u32 pgnoRoot, u8 op, u8 flagsBefore,
+ *                          u16 cbKey, u32 cbBefore, key, before-image
+ *       Written BEFORE the btree change it describes.  op UNDO_INSERTED: the
+ *       node did not exist (undo = delete it); op UNDO_CHANGED: the node
+ *       existed with (before-image, flagsBefore) (undo = put those back).
+ *   LOG_REC_ISAM_CLR       u64 trxid, u64 lsnUndone       (that UNDO was compensated)
+ *   LOG_REC_ISAM_DBCREATE  u32 dbid, u32 cbPage, JET_SIGNATURE signDb, u16 cbPath, path
+ *   LOG_REC_ISAM_DBATTACH  u32 dbid, u32 cbPage, JET_SIGNATURE signDb, u16 cbPath, path
+ *   LOG_REC_ISAM_DBDETACH  u32 dbid
+ *   LOG_REC_ISAM_DBROOTS   u32 dbid, u32 pgnoSpace, u32 pgnoCatalog  (after create)
+ *
+ * Invariants:
+ *   I1. Every record-level change made by a transaction is preceded in the log
+ *       by its UNDO record, so a transaction that has no COMMIT/ROLLBACK record
+ *       at the end of the log can be undone from the log alone.
+ *   I2. A COMMIT record is durable before JetCommitTransaction returns, unless
+ *       JET_bitCommitLazyFlush was given.
+ *   I3. Undo (runtime rollback or recovery) logs a CLR after each compensated
+ *       UNDO, so undoing is never repeated after a second crash.
+ *   I4. The version store holds, for every node changed by a transaction that
+ *       is active or committed after the oldest active snapshot, the node's
+ *       prior state; a node visible to no snapshot in its deleted state is
+ *       removed from its tree (cleanup).
+ */
+#ifndef ESEPY_ISAM_INT_H
+#define ESEPY_ISAM_INT_H
+
+#include <pthread.h>
+#include <stdint.h>
+
+#include "isam.h"
+#include "btree.h"
+#include "cache.h"
+#include "log.h"
+#include "os.h"
+#include "record.h"
+
+#define LOG_REC_ISAM_COMMIT   16
+#define LOG_REC_ISAM_ROLLBACK 17
+#define LOG_REC_ISAM_UNDO     18
+#define LOG_REC_ISAM_CLR      19
+#define LOG_REC_ISAM_DBCREATE 20
+#define LOG_REC_ISAM_DBATTACH 21
+#define LOG_REC_ISAM_DBDETACH 22
+#define LOG_REC_ISAM_DBROOTS  23
+
+#define UNDO_INSERTED 1
+#define UNDO_CHANGED  2
+
+#define ISAM_MAX_DBID      7   /* user databases 1..6 (+ reserved temp id 7) */
+#define ISAM_MAX_USER_DBS  6
+#define ISAM_TRX_LEVELS    7
+#define ISAM_MAX_CURSORS   1024
+
+/* ---- catalog (catalog.c) ---------------------------------------------------- */
+
+/* Catalog keys: 'T' + name (case-folded) -> table row;
+ *               'C' + objid (u32 BE) + columnid (u32 BE) -> column row;
+ *               'I' + objid (u32 BE) + name (case-folded) -> index row. */
+typedef struct col_info {
+    rec_column rc;              /* id, type, size, grbit, cp */
+    char       name[JET_cbNameMost + 1];
+    uint32_t   cbDefault;
+    uint8_t   *pbDefault;       /* owned */
+} col_info;
+
+typedef struct key_seg {
+    JET_COLUMNID columnid;
+    uint32_t     segflags;      /* KEY_SEG_* */
+} key_seg;
+
+typedef struct table_def {
+    uint32_t   objid;
+    uint32_t   pgnoRoot;        /* primary (record) tree */
+    char       name[JET_cbNameMost + 1];
+    uint32_t   ccol;
+    col_info  *cols;            /* owned, ccol entries */
+    /* primary index; cseg == 0: sequential 8-byte keys (ESE's DBK) */
+    char       idxName[JET_cbNameMost + 1];
+    JET_GRBIT  idxGrbit;
+    uint32_t   cseg;
+    key_seg    segs[JET_ccolKeyMost];
+    uint32_t   cbKeyMost;
+} table_def;
+
+/* ---- databases (db.c) ------------------------------------------------------ */
+typedef struct isam_db {
+    uint32_t   dbid;
+    char       path[OS_PATH_MAX];
+    db_header  hdr;
+    bt_env     env;
+    int        readonly;
+    int        logged;          /* 0 with JET_bitDbRecoveryOff or recovery off */
+    uint32_t   copen;           /* JetOpenDatabase references across sessions */
+    uint64_t   seqNext;         /* sequential-key counter: objid << 40 | last key */
+    uint32_t   objidLast;       /* highest object id in use (0 = not yet read from the catalog) */
+} isam_db;
+
+/* ---- version store (ver.c) -------------------------------------------------- */
+typedef struct ver {
+    struct ver *older;          /* next older version of the same node */
+    struct ver *trxNext;        /* next older version made by the same transaction */
+    struct ver *hashNext;       /* hash bucket chain (chain heads only) */
+    struct isam_trx *trx;       /* NULL once committed and detached from the trx */
+    uint64_t    trxid;
+    uint64_t    commitTs;       /* 0 while the transaction is active */
+    int         level;          /* transaction level that made the change */
+    lsn_t       lsnUndo;        /* its UNDO record (LSN_NIL when unlogged) */
+    uint32_t    dbid, pgnoRoot;
+    uint8_t     op;             /* UNDO_INSERTED / UNDO_CHANGED */
+    uint8_t     flagsBefore;
+    uint32_t    cbKey, cbBefore;
+    uint8_t    *pbKey;          /* points into this allocation */
+    uint8_t    *pbBefore;
+    size_t      cbAlloc;
+} ver;
+
+typedef struct isam_trx {
+    uint64_t   trxid;
+    uint64_t   snapshot;        /* commit timestamp visible at begin */
+    int        level;           /* 1..7 */
+    int        readonly;
+    ver       *newest;          /* this transaction's versions, newest first */
+    struct isam_trx *next, *prev; /* active list */
+} isam_trx;
+
+/* ---- cursors ---------------------------------------------------------------- */
+typedef struct isam_cursor {
+    uint32_t    gen;
+    int         used;
+    isam_db    *db;
+    table_def  *td;             /* owned (loaded at open) */
+    bt_cursor  *bc;
+    int         positioned;     /* on a record */
+    uint8_t    *pbKeyCur;  uint32_t cbKeyCur; uint32_t cbKeyCurAlloc; /* bookmark of the current record */
+    /* JetMakeKey */
+    uint8_t     keyMade[2 * JET_cbKeyMost8KBytePage + 16];
+    uint32_t    cbKeyMade;
+    uint32_t    csegMade;
+    int         fKeyMade;
+    int         fKeyLimit;      /* a limit grbit was given on the last segment */
+    /* JetPrepareUpdate */
+    uint32_t    prep;           /* JET_prepInsert / JET_prepReplace / JET_prepCancel (none) */
+    rec_buf     rec;            /* record being built */
+    int         fDirty;
+} isam_cursor;
+
+struct isam_sess {
+    isam_inst   *inst;
+    isam_trx    *trx;           /* NULL outside a transaction */
+    uint32_t     dbopen[ISAM_MAX_DBID + 1]; /* JetOpenDatabase count per dbid */
+    isam_cursor  cursors[64];
+    uint32_t     ccursors;
+    struct isam_sess *next;
+};
+
+struct isam_inst {
+    isam_config      cfg;
+    char             logdir[OS_PATH_MAX], sysdir[OS_PATH_MAX], base[4], altdb[OS_PATH_MAX];
+    pthread_mutex_t  lock;
+    pthread_rwlock_t ckpt;      /* shared by page changes, exclusive to read the checkpoint */
+    cache           *pc;
+    log_writer      *lw;        /* NULL when recovery is off */
+    JET_SIGNATURE    signLog;   /* the log stream's signature */
+    isam_db         *dbs[ISAM_MAX_DBID + 1];
+    /* transactions */
+    uint64_t         trxidNext;
+    uint64_t         ts;        /* last commit timestamp */
+    isam_trx        *active;    /* active transactions */
+    uint32_t         cactive;
+    /* version store */
+    ver            **hash;
+    uint32_t         chash;
+    uint64_t         cbVer;     /* bytes held */
+    ver             *committedOld, *committedNew; /* committed versions awaiting cleanup, by commitTs */
+    /* checkpoint */
+    lsn_t            lsnCheckpoint;
+    int              dirtyTerm;
+};
+
+/* ---- internal functions ------------------------------------------------------- */
+
+/* Every page change holds pinst->ckpt shared from its log append until the
+ * page is marked dirty, so a checkpoint never passes a change whose page is
+ * not yet in the dirty-page table (see isam_maybe_checkpoint). */
+#define CKPT_ENTER(pinst) pthread_rwlock_rdlock(&(pinst)->ckpt)
+#define CKPT_LEAVE(pinst) pthread_rwlock_unlock(&(pinst)->ckpt)
+
+/* log.c glue */
+JET_ERR isam_log(isam_inst *pinst, uint8_t type, const log_part *parts, uint32_t cpart, lsn_t *plsn);
+JET_ERR isam_bt_log(void *ctx, uint8_t type, const log_part *parts, uint32_t cpart, lsn_t *plsn);
+JET_ERR isam_maybe_checkpoint(isam_inst *pinst);
+
+/* db.c */
+isam_db *db_get(isam_inst *pinst, JET_DBID dbid);
+JET_ERR  db_open_file(isam_inst *pinst, uint32_t dbid, const char *path, int create, const JET_SIGNATURE *psign,
+                      int logged, isam_db **ppdb);
+JET_ERR  db_close(isam_inst *pinst, isam_db *pdb, int clean);
+void     db_init_env(isam_inst *pinst, isam_db *pdb);
+JET_ERR  db_mark_clean(isam_inst *pinst, isam_db *pdb);
+
+/* catalog.c */
+JET_ERR  cat_init(isam_sess *psess, isam_db *pdb);
+JET_ERR  cat_load_table(isam_sess *psess, isam_db *pdb, const char *szName, table_def **pptd);
+void     cat_free_table(table_def *ptd);
+JET_ERR  cat_insert_table(isam_sess *psess, isam_db *pdb, const table_def *ptd);
+JET_ERR  cat_insert_column(isam_sess *psess, isam_db *pdb, const table_def *ptd, const col_info *pci);
+JET_ERR  cat_update_table(isam_sess *psess, isam_db *pdb, const table_def *ptd);
+JET_ERR  cat_delete_table(isam_sess *psess, isam_db *pdb, const table_def *ptd);
+uint32_t cat_name_fold(const char *szName, char *out);
+/* A new object id for a table tree (one more than any in the catalog). */
+JET_ERR  cat_next_objid(isam_sess *psess, isam_db *pdb, uint32_t *pobjid);
+
+/* ver.c / trx.c: record-level operations under a transaction */
+JET_ERR  trx_auto_begin(isam_sess *psess, int *pfAuto);
+JET_ERR  trx_auto_end(isam_sess *psess, int fAuto, JET_ERR err);
+JET_ERR  rec_op_insert(isam_sess *psess, isam_db *pdb, uint32_t pgnoRoot, const void *key, uint32_t cbKey,
+                       const void *data, uint32_t cbData);
+JET_ERR  rec_op_replace(isam_sess *psess, isam_db *pdb, uint32_t pgnoRoot, const void *key, uint32_t cbKey,
+                        const void *data, uint32_t cbData);
+JET_ERR  rec_op_delete(isam_sess *psess, isam_db *pdb, uint32_t pgnoRoot, const void *key, uint32_t cbKey);
+/* The state of node `key` visible to the session: JET_errSuccess with data
+ * (copied into *pbuf), or JET_errRecordNotFound when invisible/absent. */
+JET_ERR  rec_visible(isam_sess *psess, isam_db *pdb, uint32_t pgnoRoot, const void *key, uint32_t cbKey,
+                     const void *pvNode, uint32_t cbNode, uint32_t nodeflags, rec_buf *pbuf);
+void     ver_cleanup(isam_inst *pinst);
+void     ver_free_all(isam_inst *pinst);
+
+/* cursor.c */
+void     cursor_close_all(isam_sess *psess);
+
+/* inst.c */
+JET_ERR  isam_open_writer(isam_inst *pinst);
+/* Tell the log which databases are attached (new generation headers and the
+ * checkpoint carry the list, so replay knows them from its first record). */
+void     isam_update_attach(isam_inst *pinst);
+
+/* recovery.c */
+JET_ERR  recovery_run(isam_inst *pinst, int *pfRan);
+
+#endif /* ESEPY_ISAM_INT_H */

@@ -1,0 +1,122 @@
+/*
+ * record.h -- records and keys: how column values are laid out in a record,
+ * and how column values become normalized index keys.  Pure functions over
+ * memory: no I/O, no locks, no engine state.
+ *
+ * Owns: the record format and the key normalization format (both on disk,
+ * both documented as tables in record.c / key.c).
+ * Must not touch: btrees, the catalog, transactions.
+ *
+ * Column ids (ESE's ranges): fixed 1..127, variable 128..255, tagged 256..65535
+ * (JET_ccolFixedMost, JET_ccolVarMost, JET_ccolMost).  Fixed columns have
+ * the type's size (Bit, UnsignedByte 1; Short, UnsignedShort 2; Long,
+ * UnsignedLong, IEEESingle 4; Currency, IEEEDouble, DateTime, LongLong,
+ * UnsignedLongLong 8; GUID 16; Text/Binary declared JET_bitColumnFixed:
+ * cbMax bytes).  Variable columns are Text/Binary up to 255 bytes.  Tagged
+ * columns hold any type, may be multi-valued (itagSequence 1..n) and are the
+ * home of long values (LongText/LongBinary; the isam layer decides when a long
+ * value is stored separately and then stores a reference here: the record
+ * format only carries a flag bit per tagged value, REC_TAG_SEPARATED).
+ */
+#ifndef ESEPY_RECORD_H
+#define ESEPY_RECORD_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "esent.h"
+
+/* Schema information the record format needs about one column. */
+typedef struct rec_column {
+    JET_COLUMNID columnid;
+    JET_COLTYP   coltyp;
+    uint32_t     cbMax;     /* fixed size for fixed columns; max length otherwise (0 = type max) */
+    JET_GRBIT    grbit;     /* JET_bitColumn* */
+    uint16_t     cp;        /* code page for text: 1200 (UTF-16LE) or 1252 (ASCII/ANSI); 0 = 1252 */
+} rec_column;
+
+/* A growable record buffer owned by the caller (data allocated with os_malloc). */
+typedef struct rec_buf {
+    uint8_t *pb;
+    uint32_t cb;     /* bytes used */
+    uint32_t cbAlloc;
+} rec_buf;
+
+#define REC_TAG_SEPARATED 0x1  /* the tagged value is a long-value reference */
+
+/* Size in bytes of a fixed column of this type (cbMax for fixed Text/Binary),
+ * 0 for types that cannot be fixed. */
+uint32_t rec_fixed_size(const rec_column *pcol);
+
+/* Read column `pcol` (value number itag, 1-based, for tagged/multi-valued
+ * columns; 1 for others) from record (pbRec, cbRec).
+ * On success *ppv / *pcb point into the record.  Returns JET_errSuccess,
+ * JET_wrnColumnNull (absent/NULL; *pcb = 0), or JET_errDatabaseCorrupted if
+ * the record is malformed (never reads outside pbRec..pbRec+cbRec).
+ * *pflags (may be NULL) receives REC_TAG_* for tagged values. */
+JET_ERR rec_get(const uint8_t *pbRec, uint32_t cbRec, const rec_column *pcol, uint32_t itag,
+                const void **ppv, uint32_t *pcb, uint32_t *pflags);
+
+/* Number of values of a tagged column (0 if NULL); 1/0 for fixed/variable. */
+uint32_t rec_count(const uint8_t *pbRec, uint32_t cbRec, const rec_column *pcol);
+
+/* Set column `pcol` in the record held in *prec (rewriting it in place):
+ *   pv == NULL        -> set NULL (itag 0/1 for non-tagged; for tagged, remove value itag)
+ *   itag == 0         -> tagged: append a new value; others: same as 1
+ *   itag > count      -> tagged: append
+ * flags: REC_TAG_* for tagged values.
+ * Errors: JET_errOutOfMemory, JET_errInvalidBufferSize (fixed column with a
+ * wrong-sized value), JET_errColumnTooBig (var > cbMax or > 255),
+ * JET_errRecordTooBig when the result exceeds cbRecMax. */
+JET_ERR rec_set(rec_buf *prec, const rec_column *pcol, uint32_t itag, const void *pv, uint32_t cb,
+                uint32_t flags, uint32_t cbRecMax);
+
+/* An empty record (no column set). */
+JET_ERR rec_init(rec_buf *prec);
+void    rec_free(rec_buf *prec);
+
+/* Enumerate the tagged values present: calls fn for each (columnid, itag, pv, cb, flags)
+ * in column id order; a non-zero return stops and is returned. */
+JET_ERR rec_enum_tagged(const uint8_t *pbRec, uint32_t cbRec,
+                        JET_ERR (*fn)(void *ctx, JET_COLUMNID columnid, uint32_t itag, const void *pv,
+                                      uint32_t cb, uint32_t flags),
+                        void *ctx);
+
+/* ---- keys ---------------------------------------------------------------- */
+
+/* Segment flags for key normalization. */
+#define KEY_SEG_DESCENDING     0x01
+#define KEY_SEG_SORTNULLSHIGH  0x02
+#define KEY_SEG_CASESENSITIVE  0x04  /* text: ordinal comparison (no case folding) */
+
+/* Append the normalized form of one key segment (value pv/cb of column type
+ * pcol, or NULL when pv == NULL) to key[*pcbKey..cbKeyMax).  Normalized keys
+ * of one index compare with memcmp (shorter-is-smaller) exactly as the values
+ * compare under ESE's rules for the type: signed/unsigned integers numerically,
+ * IEEE values numerically (-0 == +0; NaN sorts after +inf), DateTime as double,
+ * Currency as int64, GUID in ESE's byte order (the 16 bytes as stored),
+ * Bit as 0/1, Text case-insensitively by default (ASCII folding for cp 1252,
+ * simple Unicode case folding for cp 1200), Binary bytewise with shorter-first,
+ * NULL before every value (after, with SORTNULLSHIGH), descending segments
+ * inverted.  A concatenation of segments compares segment by segment.
+ * When the segment does not fit, as much as fits is written and
+ * JET_wrnKeyTruncated-like behaviour is reported as *pfTruncated = 1
+ * (ESE silently truncates keys). */
+JET_ERR key_append_segment(uint8_t *key, uint32_t *pcbKey, uint32_t cbKeyMax, const rec_column *pcol,
+                           const void *pv, uint32_t cb, uint32_t segflags, int *pfTruncated);
+
+/* As key_append_segment, but for a prefix of a Text/Binary (Long*) value:
+ * no terminator, so the result is a prefix of the key of every value that
+ * starts with pv/cb (JET_bitPartialColumnStartLimit, and before
+ * key_append_limit for SubStrLimit / PartialColumnEndLimit).  Other types and
+ * NULL: same as key_append_segment. */
+JET_ERR key_append_segment_prefix(uint8_t *key, uint32_t *pcbKey, uint32_t cbKeyMax, const rec_column *pcol,
+                                  const void *pv, uint32_t cb, uint32_t segflags, int *pfTruncated);
+
+/* Limits for JetMakeKey grbits on the last segment: append the byte pattern
+ * that makes the key sort just after every key that starts with the segment
+ * prefix (JET_bitStrLimit / SubStrLimit / FullColumnEndLimit / PartialColumnEndLimit).
+ * Full-column limits follow key_append_segment, partial-column limits follow
+ * key_append_segment_prefix (see key.c). */
+JET_ERR key_append_limit(uint8_t *key, uint32_t *pcbKey, uint32_t cbKeyMax, int fFullColumn);
+
+#endif /* ESEPY_RECORD_H */

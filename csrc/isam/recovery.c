@@ -1,0 +1,511 @@
+/*
+ * recovery.c -- replay: redo every logged change from the checkpoint to the
+ * end of the log, then undo the transactions that never finished, then make
+ * the databases clean and detach them.  Crash recovery (JetInit) runs it over
+ * the instance's own log folder; restore will run it over a backup set
+ * followed by the log folder, so the driver takes its source from the
+ * reader, not from the instance.
+ *
+ * Owns: the redo dispatch (isam records here, btree records to bt_redo), the
+ * table of unfinished transactions built during redo, the undo pass, the
+ * JET_PFNSTATUS progress and the recovery events.
+ * Must not touch: record formats or page layouts (it only dispatches).
+ *
+ * Invariants:
+ *   R1. Redo is idempotent: page records apply only to pages whose lsn is
+ *       older (btree), database records re-open the same files, so recovery
+ *       interrupted by a crash simply runs again.
+ *   R2. Undo logs a CLR for every UNDO it compensates and a ROLLBACK record per
+ *       transaction (invariant I3), in a new generation (log invariant L5).
+ *   R3. A database that the log says is attached at the end but whose file is
+ *       missing fails recovery with JET_errAttachedDatabaseMismatch unless
+ *       JET_bitReplayIgnoreMissingDB.
+ */
+#include "isam_int.h"
+
+#include <stdio.h>
+#include <string.h>
+
+typedef struct undo_ent {
+    lsn_t    lsn;
+    uint32_t cb;
+    uint8_t *pb;             /* the UNDO payload */
+    struct undo_ent *prev;   /* older UNDO of the same transaction */
+} undo_ent;
+
+typedef struct rtrx {
+    uint64_t     trxid;
+    undo_ent    *newest;
+    struct rtrx *next;
+} rtrx;
+
+typedef struct redo_state {
+    isam_inst *pinst;
+    rtrx      *trxs;
+    char       missing[ISAM_MAX_DBID + 1][OS_PATH_MAX]; /* attached in the log, file absent */
+    int        skipped[ISAM_MAX_DBID + 1];              /* belongs to another stream now */
+    int32_t    genFirst, genLast, genCur;
+} redo_state;
+
+static rtrx *trx_find(redo_state *rs, uint64_t trxid, int create)
+{
+    for (rtrx *t = rs->trxs; t; t = t->next)
+        if (t->trxid == trxid)
+            return t;
+    if (!create)
+        return NULL;
+    rtrx *t = os_calloc(1, sizeof(*t));
+    if (t) {
+        t->trxid = trxid;
+        t->next = rs->trxs;
+        rs->trxs = t;
+    }
+    return t;
+}
+
+static void trx_drop(redo_state *rs, uint64_t trxid)
+{
+    for (rtrx **pp = &rs->trxs; *pp; pp = &(*pp)->next) {
+        if ((*pp)->trxid == trxid) {
+            rtrx *t = *pp;
+            *pp = t->next;
+            for (undo_ent *e = t->newest; e;) {
+                undo_ent *p = e->prev;
+                os_free(e->pb);
+                os_free(e);
+                e = p;
+            }
+            os_free(t);
+            return;
+        }
+    }
+}
+
+/* Where a logged database path lives now: JET_RSTMAP, then the alternate
+ * recovery folder, then the logged path itself. */
+static void map_path(const isam_inst *pinst, const char *logged, char *out)
+{
+    for (int32_t i = 0; i < pinst->cfg.crstmap; i++) {
+        const JET_RSTMAP *m = &pinst->cfg.rgrstmap[i];
+        if (m->szDatabaseName && strcmp(m->szDatabaseName, logged) == 0) {
+            snprintf(out, OS_PATH_MAX, "%s", m->szNewDatabaseName);
+            return;
+        }
+    }
+    if (pinst->cfg.altDbPath) {
+        const char *name = strrchr(logged, '/');
+        name = name ? name + 1 : logged;
+        size_t a = strlen(pinst->cfg.altDbPath), b = strlen(name);
+        if (a + 1 + b < OS_PATH_MAX) {
+            memcpy(out, pinst->cfg.altDbPath, a);
+            out[a] = '/';
+            memcpy(out + a + 1, name, b + 1);
+            return;
+        }
+    }
+    snprintf(out, OS_PATH_MAX, "%s", logged);
+}
+
+/* A database takes part in replay from here on (an attach/create record, or
+ * the attach list of the checkpoint the replay starts from). */
+static JET_ERR redo_attach(redo_state *rs, uint8_t type, uint32_t dbid, const JET_SIGNATURE *psign,
+                           const char *logged, lsn_t lsn)
+{
+    isam_inst *pinst = rs->pinst;
+    JET_SIGNATURE sign = *psign;
+    char path[OS_PATH_MAX];
+    map_path(pinst, logged, path);
+    if (pinst->dbs[dbid]) /* attached twice without a detach in between: keep the first */
+        return JET_errSuccess;
+    rs->missing[dbid][0] = '\0';
+    rs->skipped[dbid] = 0;
+    isam_db *pdb = NULL;
+    JET_ERR err;
+    if (!os_exists(path)) {
+        if (type != LOG_REC_ISAM_DBCREATE) {
+            snprintf(rs->missing[dbid], OS_PATH_MAX, "%s", path);
+            return JET_errSuccess;
+        }
+        err = db_open_file(pinst, dbid, path, 1, &sign, 1, &pdb); /* re-create it from the log */
+        if (err >= 0) {
+            pdb->hdr.signLog = pinst->signLog;
+            pdb->hdr.lsnAttach = lsn;
+        }
+    } else {
+        err = db_open_file(pinst, dbid, path, 0, NULL, 1, &pdb);
+        if (err == JET_errDatabaseCorrupted && type == LOG_REC_ISAM_DBCREATE)
+            err = db_open_file(pinst, dbid, path, 1, &sign, 1, &pdb); /* the crash came mid-creation */
+        if (err >= 0 && memcmp(&pdb->hdr.signDb, &sign, sizeof(sign)) != 0) {
+            (void)cache_close_file(pinst->pc, dbid, 0);
+            os_free(pdb);
+            pdb = NULL;
+            if (type != LOG_REC_ISAM_DBCREATE) {
+                /* a different database sits at that path */
+                snprintf(rs->missing[dbid], OS_PATH_MAX, "%s", path);
+                return JET_errSuccess;
+            }
+            /* the log created this database over an older file: create it again */
+            err = db_open_file(pinst, dbid, path, 1, &sign, 1, &pdb);
+            if (err >= 0) {
+                pdb->hdr.signLog = pinst->signLog;
+                pdb->hdr.lsnAttach = lsn;
+            }
+        }
+        if (err >= 0 && memcmp(&pdb->hdr.signLog, &pinst->signLog, sizeof(pinst->signLog)) != 0 &&
+            pdb->hdr.dbstate == JET_dbstateCleanShutdown && pdb->hdr.lsnConsistent != LSN_NIL) {
+            /* clean and now part of another log stream: nothing to replay */
+            (void)cache_close_file(pinst->pc, dbid, 0);
+            os_free(pdb);
+            rs->skipped[dbid] = 1;
+            return JET_errSuccess;
+        }
+    }
+    if (err < 0)
+        return err;
+    pdb->hdr.dbstate = JET_dbstateDirtyShutdown;
+    pinst->dbs[dbid] = pdb;
+    return JET_errSuccess;
+}
+
+static JET_ERR redo_db_open(redo_state *rs, uint8_t type, const uint8_t *pv, uint32_t cb, lsn_t lsn)
+{
+    const uint32_t fixed = 4 + 4 + sizeof(JET_SIGNATURE) + 2;
+    if (cb < fixed)
+        return JET_errLogFileCorrupt;
+    uint32_t dbid, cbPage;
+    JET_SIGNATURE sign;
+    uint16_t cbPath;
+    memcpy(&dbid, pv, 4);
+    memcpy(&cbPage, pv + 4, 4);
+    memcpy(&sign, pv + 8, sizeof(sign));
+    memcpy(&cbPath, pv + 8 + sizeof(sign), 2);
+    if (dbid == 0 || dbid > ISAM_MAX_DBID || cbPath == 0 || cbPath >= OS_PATH_MAX || fixed + cbPath > cb)
+        return JET_errLogFileCorrupt;
+    if (cbPage != rs->pinst->cfg.cbPage)
+        return JET_errPageSizeMismatch;
+    char logged[OS_PATH_MAX];
+    memcpy(logged, pv + fixed, cbPath);
+    logged[cbPath] = '\0';
+    return redo_attach(rs, type, dbid, &sign, logged, lsn);
+}
+
+/* Databases attached when replay starts: the checkpoint's attach list, or
+ * the first generation's header when there is no checkpoint. */
+static JET_ERR redo_initial_attach(redo_state *rs, int chkValid, int32_t genFirst)
+{
+    isam_inst *pinst = rs->pinst;
+    log_attach *att = NULL;
+    uint32_t n = 0;
+    log_checkpoint *pchk = os_calloc(1, sizeof(*pchk));
+    log_header *phdr = os_calloc(1, sizeof(*phdr));
+    JET_ERR err = (pchk && phdr) ? JET_errSuccess : JET_errOutOfMemory;
+    if (err >= 0 && chkValid) {
+        err = log_checkpoint_read(&pinst->cfg.log, pchk);
+        att = pchk->attach;
+        n = pchk->cattach;
+    } else if (err >= 0) {
+        char path[OS_PATH_MAX];
+        err = log_path(&pinst->cfg.log, genFirst, path, sizeof(path));
+        if (err >= 0 && !os_exists(path))
+            err = log_path(&pinst->cfg.log, 0, path, sizeof(path));
+        if (err >= 0)
+            err = log_read_header(path, phdr);
+        att = phdr->attach;
+        n = phdr->cattach;
+    }
+    for (uint32_t i = 0; err >= 0 && i < n && i < LOG_MAX_ATTACH; i++) {
+        if (att[i].dbid == 0 || att[i].dbid > ISAM_MAX_DBID)
+            continue;
+        char logged[sizeof(att[i].path) + 1];
+        memcpy(logged, att[i].path, sizeof(att[i].path));
+        logged[sizeof(att[i].path)] = '\0';
+        err = redo_attach(rs, LOG_REC_ISAM_DBATTACH, att[i].dbid, &att[i].signDb, logged, att[i].lsnAttach);
+    }
+    os_free(pchk);
+    os_free(phdr);
+    return err;
+}
+
+static JET_ERR redo_one(redo_state *rs, const log_record *rec)
+{
+    isam_inst *pinst = rs->pinst;
+    const uint8_t *pv = rec->pv;
+    uint32_t cb = rec->cb;
+    switch (rec->type) {
+    case LOG_REC_ISAM_DBCREATE:
+    case LOG_REC_ISAM_DBATTACH:
+        return redo_db_open(rs, rec->type, pv, cb, rec->lsn);
+    case LOG_REC_ISAM_DBROOTS: {
+        uint32_t r[3];
+        if (cb < sizeof(r))
+            return JET_errLogFileCorrupt;
+        memcpy(r, pv, sizeof(r));
+        isam_db *pdb = db_get(pinst, r[0]);
+        if (pdb) {
+            pdb->hdr.pgnoSpace = r[1];
+            pdb->hdr.pgnoCatalog = r[2];
+        }
+        return JET_errSuccess;
+    }
+    case LOG_REC_ISAM_DBDETACH: {
+        uint32_t dbid;
+        if (cb < 4)
+            return JET_errLogFileCorrupt;
+        memcpy(&dbid, pv, 4);
+        isam_db *pdb = db_get(pinst, dbid);
+        if (dbid <= ISAM_MAX_DBID)
+            rs->missing[dbid][0] = '\0';
+        if (pdb)
+            return db_close(pinst, pdb, 1);
+        return JET_errSuccess;
+    }
+    case LOG_REC_ISAM_UNDO: {
+        uint64_t trxid;
+        if (cb < 24)
+            return JET_errLogFileCorrupt;
+        memcpy(&trxid, pv, 8);
+        rtrx *t = trx_find(rs, trxid, 1);
+        undo_ent *e = os_calloc(1, sizeof(*e));
+        uint8_t *copy = os_malloc(cb);
+        if (t == NULL || e == NULL || copy == NULL) {
+            os_free(e);
+            os_free(copy);
+            return JET_errOutOfMemory;
+        }
+        memcpy(copy, pv, cb);
+        e->pb = copy;
+        e->cb = cb;
+        e->lsn = rec->lsn;
+        e->prev = t->newest;
+        t->newest = e;
+        return JET_errSuccess;
+    }
+    case LOG_REC_ISAM_CLR: {
+        uint64_t trxid;
+        lsn_t undone;
+        if (cb < 16)
+            return JET_errLogFileCorrupt;
+        memcpy(&trxid, pv, 8);
+        memcpy(&undone, pv + 8, 8);
+        rtrx *t = trx_find(rs, trxid, 0);
+        if (t) {
+            for (undo_ent **pp = &t->newest; *pp; pp = &(*pp)->prev) {
+                if ((*pp)->lsn == undone) {
+                    undo_ent *e = *pp;
+                    *pp = e->prev;
+                    os_free(e->pb);
+                    os_free(e);
+                    break;
+                }
+            }
+        }
+        return JET_errSuccess;
+    }
+    case LOG_REC_ISAM_COMMIT:
+    case LOG_REC_ISAM_ROLLBACK: {
+        uint64_t trxid;
+        if (cb < 8)
+            return JET_errLogFileCorrupt;
+        memcpy(&trxid, pv, 8);
+        trx_drop(rs, trxid);
+        if (trxid > pinst->trxidNext)
+            pinst->trxidNext = trxid;
+        return JET_errSuccess;
+    }
+    default:
+        if (rec->type >= LOG_REC_BT_FIRST && rec->type <= LOG_REC_BT_LAST) {
+            uint32_t dbid = bt_redo_dbid(pv, cb);
+            isam_db *pdb = db_get(pinst, dbid);
+            if (pdb == NULL)
+                return JET_errSuccess; /* a database that does not take part */
+            return bt_redo(pinst->pc, rec->type, pv, cb, rec->lsn);
+        }
+        return JET_errSuccess; /* log-layer records */
+    }
+}
+
+/* Undo one UNDO payload (UNDO_INSERTED -> delete; UNDO_CHANGED -> restore). */
+static JET_ERR undo_one(isam_inst *pinst, uint64_t trxid, const undo_ent *e)
+{
+    const uint8_t *p = e->pb;
+    uint32_t dbid, pgnoRoot, cbBefore;
+    uint16_t cbKey;
+    memcpy(&dbid, p + 8, 4);
+    memcpy(&pgnoRoot, p + 12, 4);
+    uint8_t op = p[16], flagsBefore = p[17];
+    memcpy(&cbKey, p + 18, 2);
+    memcpy(&cbBefore, p + 20, 4);
+    if (24u + cbKey + cbBefore > e->cb)
+        return JET_errLogFileCorrupt;
+    const uint8_t *key = p + 24, *before = p + 24 + cbKey;
+    isam_db *pdb = db_get(pinst, dbid);
+    if (pdb == NULL)
+        return JET_errSuccess;
+    JET_ERR err;
+    if (op == UNDO_INSERTED) {
+        err = bt_delete(&pdb->env, pdb->hdr.pgnoSpace, pgnoRoot, key, cbKey);
+        if (err == JET_errRecordNotFound)
+            err = JET_errSuccess;
+    } else {
+        err = bt_replace(&pdb->env, pdb->hdr.pgnoSpace, pgnoRoot, key, cbKey, before, cbBefore);
+        if (err == JET_errRecordNotFound)
+            err = bt_insert(&pdb->env, pdb->hdr.pgnoSpace, pgnoRoot, key, cbKey, before, cbBefore, flagsBefore);
+        else if (err >= 0)
+            err = bt_set_flags(&pdb->env, pgnoRoot, key, cbKey, flagsBefore);
+    }
+    if (err < 0)
+        return err;
+    struct { uint64_t trxid; uint64_t lsn; } clr = { trxid, e->lsn };
+    log_part part = { &clr, sizeof(clr) };
+    return isam_log(pinst, LOG_REC_ISAM_CLR, &part, 1, NULL);
+}
+
+static JET_ERR status(isam_inst *pinst, JET_SNT snt, uint32_t done, uint32_t total)
+{
+    if (pinst->cfg.pfnStatus == NULL)
+        return JET_errSuccess;
+    JET_SNPROG prog = { sizeof(JET_SNPROG), done, total };
+    JET_ERR err = pinst->cfg.pfnStatus(JET_sesidNil, JET_snpRestore, snt, &prog);
+    return err < 0 ? err : JET_errSuccess;
+}
+
+static void event(isam_inst *pinst, uint32_t id, int32_t level, JET_ERR err, const char *msg, int32_t gen)
+{
+    if (pinst->cfg.event == NULL)
+        return;
+    char g[32];
+    snprintf(g, sizeof(g), "%d", (int)gen);
+    ESEPY_EVENTFIELD f[] = { { "generation", g } };
+    pinst->cfg.event(pinst->cfg.eventctx, id, level, err, msg, gen ? 1 : 0, f);
+}
+
+static void redo_state_free(redo_state *rs)
+{
+    while (rs->trxs)
+        trx_drop(rs, rs->trxs->trxid);
+}
+
+JET_ERR recovery_run(isam_inst *pinst, int *pfRan)
+{
+    *pfRan = 0;
+    log_stream_info info;
+    JET_ERR err = log_survey(&pinst->cfg.log, &info);
+    if (err < 0)
+        return err;
+    if (!info.exists) {
+        if (pinst->cfg.grbitInit & JET_bitLogStreamMustExist)
+            return JET_errMissingLogFile;
+        return JET_errSuccess; /* a new log stream */
+    }
+    pinst->signLog = info.signLog;
+    int32_t genFirst = info.genLow ? info.genLow : info.genCurrent;
+    lsn_t start = info.chkValid ? info.lsnCheckpoint : LSN_MAKE(genFirst, 1, 0);
+    redo_state *rs = os_calloc(1, sizeof(*rs));
+    if (rs == NULL)
+        return JET_errOutOfMemory;
+    rs->pinst = pinst;
+    rs->genFirst = LSN_GEN(start);
+    rs->genLast = info.genCurrent ? info.genCurrent : info.genHigh;
+    uint32_t total = (uint32_t)(rs->genLast - rs->genFirst + 1);
+    log_reader *prd = NULL;
+    err = redo_initial_attach(rs, info.chkValid, genFirst);
+    if (err >= 0)
+        err = log_reader_open(&pinst->cfg.log, NULL, start, 0, &prd);
+    if (err >= 0) {
+        *pfRan = 1;
+        event(pinst, ESEPY_EVENT_RECOVERY_BEGIN, ESEPY_LEVEL_INFO, 0, "recovery begins", rs->genFirst);
+        err = status(pinst, JET_sntBegin, 0, total);
+    }
+    int stopped = 0;
+    rs->genCur = rs->genFirst;
+    while (err >= 0) {
+        log_record rec;
+        err = log_reader_next(prd, &rec);
+        if (err == JET_wrnNoMoreRecords) {
+            err = JET_errSuccess;
+            break;
+        }
+        if (err < 0)
+            break;
+        if (pinst->cfg.lsnStop != LSN_NIL && rec.lsn >= pinst->cfg.lsnStop) {
+            stopped = 1;
+            break;
+        }
+        if (LSN_GEN(rec.lsn) != rs->genCur) {
+            event(pinst, ESEPY_EVENT_RECOVERY_GENERATION, ESEPY_LEVEL_INFO, 0, "log generation replayed",
+                  rs->genCur);
+            rs->genCur = LSN_GEN(rec.lsn);
+            err = status(pinst, JET_sntProgress, (uint32_t)(rs->genCur - rs->genFirst), total);
+            if (err < 0)
+                break;
+        }
+        err = redo_one(rs, &rec);
+    }
+    log_reader_close(prd);
+    /* R3: databases still attached at the end of the log must be here. */
+    for (uint32_t i = 1; err >= 0 && i <= ISAM_MAX_DBID; i++)
+        if (rs->missing[i][0] && !(pinst->cfg.grbitInit & JET_bitReplayIgnoreMissingDB))
+            err = JET_errAttachedDatabaseMismatch;
+    if (err >= 0 && (stopped || (pinst->cfg.grbitInit & JET_bitRecoveryWithoutUndo))) {
+        /* Stop without undo: write what was redone, leave databases dirty. */
+        for (uint32_t i = 1; i <= ISAM_MAX_DBID; i++)
+            if (pinst->dbs[i]) {
+                JET_ERR e = cache_flush(pinst->pc, i);
+                (void)db_header_write(cache_file(pinst->pc, i), &pinst->dbs[i]->hdr);
+                (void)cache_close_file(pinst->pc, i, 1);
+                os_free(pinst->dbs[i]);
+                pinst->dbs[i] = NULL;
+                if (e < 0 && err >= 0)
+                    err = e;
+            }
+        if (err >= 0)
+            err = JET_errRecoveredWithoutUndo;
+    }
+    if (err >= 0)
+        err = isam_open_writer(pinst); /* R2: a new generation */
+    /* Undo the transactions that never finished. */
+    while (err >= 0 && rs->trxs) {
+        rtrx *t = rs->trxs;
+        for (undo_ent *e = t->newest; err >= 0 && e; e = e->prev)
+            err = undo_one(pinst, t->trxid, e);
+        if (err >= 0) {
+            uint64_t trxid = t->trxid;
+            log_part part = { &trxid, sizeof(trxid) };
+            err = isam_log(pinst, LOG_REC_ISAM_ROLLBACK, &part, 1, NULL);
+        }
+        trx_drop(rs, t->trxid);
+    }
+    /* Clean shutdown of every database, then detach it (as ESENT since XP). */
+    for (uint32_t i = 1; err >= 0 && i <= ISAM_MAX_DBID; i++) {
+        isam_db *pdb = pinst->dbs[i];
+        if (pdb == NULL)
+            continue;
+        uint32_t dbid = pdb->dbid;
+        log_part part = { &dbid, sizeof(dbid) };
+        err = isam_log(pinst, LOG_REC_ISAM_DBDETACH, &part, 1, NULL);
+        if (err >= 0)
+            err = db_close(pinst, pdb, 1);
+    }
+    if (err >= 0 && pinst->lw) {
+        err = log_flush(pinst->lw, LSN_NIL);
+        if (err >= 0) {
+            pinst->lsnCheckpoint = log_end_lsn(pinst->lw);
+            err = log_set_checkpoint(pinst->lw, pinst->lsnCheckpoint);
+        }
+    }
+    redo_state_free(rs);
+    int32_t genEnd = rs->genCur;
+    os_free(rs);
+    if (*pfRan) {
+        if (err >= 0) {
+            (void)status(pinst, JET_sntComplete, total, total);
+            event(pinst, ESEPY_EVENT_RECOVERY_DONE, ESEPY_LEVEL_INFO, 0, "recovery complete", genEnd);
+        } else {
+            (void)status(pinst, JET_sntFail, 0, total);
+            char msg[160];
+            snprintf(msg, sizeof(msg), "recovery failed with error %d", (int)err);
+            event(pinst, ESEPY_EVENT_RECOVERY_FAILED, ESEPY_LEVEL_ERROR, err, msg, genEnd);
+        }
+    }
+    return err;
+}

@@ -1,0 +1,519 @@
+/*
+ * py_isam.c -- raw engine calls on a Session for databases, transactions,
+ * tables, columns, indexes and records.  Included by module.c.  These are
+ * the building blocks of esepy/_isam.py (Database, Table); each releases the
+ * GIL around its engine call and raises the JET error's exception class.
+ * Values cross as bytes; typing (int, str, datetime, ...) is done in Python.
+ */
+
+#define SESS_CALL(self, op, sesid)                       \
+    JET_SESID sesid;                                     \
+    if (session_handle((self), (op), &sesid) < 0)        \
+        return NULL
+
+static PyObject *ok_or_raise(JET_ERR err, const char *op)
+{
+    if (check_jet(err, op) < 0)
+        return NULL;
+    Py_RETURN_NONE;
+}
+
+static PyObject *s_create_database(SessionObject *self, PyObject *args)
+{
+    const char *path;
+    unsigned int grbit = 0;
+    if (!PyArg_ParseTuple(args, "s|I:_create_database", &path, &grbit))
+        return NULL;
+    SESS_CALL(self, "JetCreateDatabase2", sesid);
+    JET_DBID dbid = 0;
+    JET_ERR err;
+    ESEPY_CALL(err = JetCreateDatabase2(sesid, path, 0, &dbid, grbit));
+    if (check_jet(err, "JetCreateDatabase2") < 0)
+        return NULL;
+    return PyLong_FromUnsignedLong(dbid);
+}
+
+static PyObject *s_attach_database(SessionObject *self, PyObject *args)
+{
+    const char *path;
+    unsigned int grbit = 0;
+    if (!PyArg_ParseTuple(args, "s|I:_attach_database", &path, &grbit))
+        return NULL;
+    SESS_CALL(self, "JetAttachDatabase2", sesid);
+    JET_ERR err;
+    ESEPY_CALL(err = JetAttachDatabase2(sesid, path, 0, grbit));
+    return ok_or_raise(err, "JetAttachDatabase2");
+}
+
+static PyObject *s_detach_database(SessionObject *self, PyObject *args)
+{
+    const char *path = NULL;
+    unsigned int grbit = 0;
+    if (!PyArg_ParseTuple(args, "z|I:_detach_database", &path, &grbit))
+        return NULL;
+    SESS_CALL(self, "JetDetachDatabase2", sesid);
+    JET_ERR err;
+    ESEPY_CALL(err = JetDetachDatabase2(sesid, path, grbit));
+    return ok_or_raise(err, "JetDetachDatabase2");
+}
+
+static PyObject *s_open_database(SessionObject *self, PyObject *args)
+{
+    const char *path;
+    unsigned int grbit = 0;
+    if (!PyArg_ParseTuple(args, "s|I:_open_database", &path, &grbit))
+        return NULL;
+    SESS_CALL(self, "JetOpenDatabase", sesid);
+    JET_DBID dbid = 0;
+    JET_ERR err;
+    ESEPY_CALL(err = JetOpenDatabase(sesid, path, NULL, &dbid, grbit));
+    if (check_jet(err, "JetOpenDatabase") < 0)
+        return NULL;
+    return PyLong_FromUnsignedLong(dbid);
+}
+
+static PyObject *s_close_database(SessionObject *self, PyObject *args)
+{
+    unsigned int dbid;
+    if (!PyArg_ParseTuple(args, "I:_close_database", &dbid))
+        return NULL;
+    SESS_CALL(self, "JetCloseDatabase", sesid);
+    JET_ERR err;
+    ESEPY_CALL(err = JetCloseDatabase(sesid, dbid, 0));
+    return ok_or_raise(err, "JetCloseDatabase");
+}
+
+static PyObject *s_grbit_call(SessionObject *self, PyObject *args, int which)
+{
+    unsigned int grbit = 0;
+    if (!PyArg_ParseTuple(args, "|I", &grbit))
+        return NULL;
+    static const char *ops[] = { "JetBeginTransaction2", "JetCommitTransaction", "JetRollback" };
+    SESS_CALL(self, ops[which], sesid);
+    JET_ERR err;
+    if (which == 0)
+        ESEPY_CALL(err = JetBeginTransaction2(sesid, grbit));
+    else if (which == 1)
+        ESEPY_CALL(err = JetCommitTransaction(sesid, grbit));
+    else
+        ESEPY_CALL(err = JetRollback(sesid, grbit));
+    return ok_or_raise(err, ops[which]);
+}
+
+static PyObject *s_begin_transaction(SessionObject *self, PyObject *args) { return s_grbit_call(self, args, 0); }
+static PyObject *s_commit(SessionObject *self, PyObject *args) { return s_grbit_call(self, args, 1); }
+static PyObject *s_rollback(SessionObject *self, PyObject *args) { return s_grbit_call(self, args, 2); }
+
+static PyObject *s_table_call(SessionObject *self, PyObject *args, int create)
+{
+    unsigned int dbid, grbit = 0;
+    const char *name;
+    if (!PyArg_ParseTuple(args, "Is|I", &dbid, &name, &grbit))
+        return NULL;
+    const char *op = create ? "JetCreateTable" : "JetOpenTable";
+    SESS_CALL(self, op, sesid);
+    JET_TABLEID tableid = 0;
+    JET_ERR err;
+    if (create)
+        ESEPY_CALL(err = JetCreateTable(sesid, dbid, name, 0, 0, &tableid));
+    else
+        ESEPY_CALL(err = JetOpenTable(sesid, dbid, name, NULL, 0, grbit, &tableid));
+    if (check_jet(err, op) < 0)
+        return NULL;
+    return PyLong_FromUnsignedLongLong((unsigned long long)tableid);
+}
+
+static PyObject *s_create_table(SessionObject *self, PyObject *args) { return s_table_call(self, args, 1); }
+static PyObject *s_open_table(SessionObject *self, PyObject *args) { return s_table_call(self, args, 0); }
+
+static PyObject *s_close_table(SessionObject *self, PyObject *args)
+{
+    unsigned long long tableid;
+    if (!PyArg_ParseTuple(args, "K:_close_table", &tableid))
+        return NULL;
+    SESS_CALL(self, "JetCloseTable", sesid);
+    JET_ERR err;
+    ESEPY_CALL(err = JetCloseTable(sesid, (JET_TABLEID)tableid));
+    return ok_or_raise(err, "JetCloseTable");
+}
+
+static PyObject *s_delete_table(SessionObject *self, PyObject *args)
+{
+    unsigned int dbid;
+    const char *name;
+    if (!PyArg_ParseTuple(args, "Is:_delete_table", &dbid, &name))
+        return NULL;
+    SESS_CALL(self, "JetDeleteTable", sesid);
+    JET_ERR err;
+    ESEPY_CALL(err = JetDeleteTable(sesid, dbid, name));
+    return ok_or_raise(err, "JetDeleteTable");
+}
+
+static PyObject *s_add_column(SessionObject *self, PyObject *args)
+{
+    unsigned long long tableid;
+    const char *name;
+    unsigned int coltyp, cbMax, grbit, cp;
+    Py_buffer def = { 0 };
+    if (!PyArg_ParseTuple(args, "KsIIII|z*:_add_column", &tableid, &name, &coltyp, &cbMax, &grbit, &cp, &def))
+        return NULL;
+    JET_SESID sesid;
+    if (session_handle(self, "JetAddColumn", &sesid) < 0) {
+        PyBuffer_Release(&def);
+        return NULL;
+    }
+    JET_COLUMNDEF cd = { sizeof(cd), 0, coltyp, 0, 0, (unsigned short)cp, 0, cbMax, grbit };
+    JET_COLUMNID columnid = 0;
+    JET_ERR err;
+    ESEPY_CALL(err = JetAddColumn(sesid, (JET_TABLEID)tableid, name, &cd, def.buf, (uint32_t)def.len, &columnid));
+    PyBuffer_Release(&def);
+    if (check_jet(err, "JetAddColumn") < 0)
+        return NULL;
+    return PyLong_FromUnsignedLong(columnid);
+}
+
+static PyObject *s_column_info(SessionObject *self, PyObject *args)
+{
+    unsigned long long tableid;
+    const char *name;
+    if (!PyArg_ParseTuple(args, "Ks:_column_info", &tableid, &name))
+        return NULL;
+    SESS_CALL(self, "JetGetTableColumnInfo", sesid);
+    JET_COLUMNDEF cd;
+    JET_ERR err;
+    ESEPY_CALL(err = JetGetTableColumnInfo(sesid, (JET_TABLEID)tableid, name, &cd, sizeof(cd), JET_ColInfo));
+    if (check_jet(err, "JetGetTableColumnInfo") < 0)
+        return NULL;
+    return Py_BuildValue("(IIIII)", cd.columnid, cd.coltyp, cd.cbMax, cd.grbit, (unsigned int)cd.cp);
+}
+
+static PyObject *s_create_index(SessionObject *self, PyObject *args)
+{
+    unsigned long long tableid;
+    const char *name;
+    unsigned int grbit;
+    Py_buffer key;
+    if (!PyArg_ParseTuple(args, "KsIy*:_create_index", &tableid, &name, &grbit, &key))
+        return NULL;
+    JET_SESID sesid;
+    if (session_handle(self, "JetCreateIndex", &sesid) < 0) {
+        PyBuffer_Release(&key);
+        return NULL;
+    }
+    JET_ERR err;
+    ESEPY_CALL(err = JetCreateIndex(sesid, (JET_TABLEID)tableid, name, grbit, key.buf, (uint32_t)key.len, 0));
+    PyBuffer_Release(&key);
+    return ok_or_raise(err, "JetCreateIndex");
+}
+
+static PyObject *s_table_names(SessionObject *self, PyObject *args)
+{
+    unsigned int dbid;
+    if (!PyArg_ParseTuple(args, "I:_table_names", &dbid))
+        return NULL;
+    SESS_CALL(self, "EsepyGetTableNames", sesid);
+    uint32_t cb = 0, n = 0;
+    JET_ERR err;
+    ESEPY_CALL(err = EsepyGetTableNames(sesid, dbid, NULL, 0, &cb, &n));
+    if (check_jet(err, "EsepyGetTableNames") < 0)
+        return NULL;
+    char *buf = PyMem_Malloc(cb ? cb : 1);
+    if (buf == NULL)
+        return PyErr_NoMemory();
+    ESEPY_CALL(err = EsepyGetTableNames(sesid, dbid, buf, cb, &cb, &n));
+    PyObject *list = NULL;
+    if (check_jet(err, "EsepyGetTableNames") >= 0) {
+        list = PyList_New(0);
+        for (const char *p = buf; list && *p; p += strlen(p) + 1) {
+            PyObject *s = PyUnicode_FromString(p);
+            if (s == NULL || PyList_Append(list, s) < 0)
+                Py_CLEAR(list);
+            Py_XDECREF(s);
+        }
+    }
+    PyMem_Free(buf);
+    return list;
+}
+
+static PyObject *s_prepare_update(SessionObject *self, PyObject *args)
+{
+    unsigned long long tableid;
+    unsigned int prep;
+    if (!PyArg_ParseTuple(args, "KI:_prepare_update", &tableid, &prep))
+        return NULL;
+    SESS_CALL(self, "JetPrepareUpdate", sesid);
+    JET_ERR err;
+    ESEPY_CALL(err = JetPrepareUpdate(sesid, (JET_TABLEID)tableid, prep));
+    return ok_or_raise(err, "JetPrepareUpdate");
+}
+
+static PyObject *s_set_column(SessionObject *self, PyObject *args)
+{
+    unsigned long long tableid;
+    unsigned int columnid, grbit = 0, itag = 1;
+    Py_buffer val = { 0 };
+    if (!PyArg_ParseTuple(args, "KIz*|II:_set_column", &tableid, &columnid, &val, &grbit, &itag))
+        return NULL;
+    JET_SESID sesid;
+    if (session_handle(self, "JetSetColumn", &sesid) < 0) {
+        PyBuffer_Release(&val);
+        return NULL;
+    }
+    if (val.buf != NULL && val.len == 0)
+        grbit |= JET_bitSetZeroLength;
+    JET_SETINFO si = { sizeof(si), 0, itag };
+    JET_ERR err;
+    ESEPY_CALL(err = JetSetColumn(sesid, (JET_TABLEID)tableid, columnid, val.buf, (uint32_t)val.len, grbit, &si));
+    PyBuffer_Release(&val);
+    return ok_or_raise(err, "JetSetColumn");
+}
+
+static PyObject *s_update(SessionObject *self, PyObject *args)
+{
+    unsigned long long tableid;
+    if (!PyArg_ParseTuple(args, "K:_update", &tableid))
+        return NULL;
+    SESS_CALL(self, "JetUpdate", sesid);
+    unsigned char bm[JET_cbKeyMost + 16];
+    uint32_t cb = 0;
+    JET_ERR err;
+    ESEPY_CALL(err = JetUpdate(sesid, (JET_TABLEID)tableid, bm, sizeof(bm), &cb));
+    if (check_jet(err, "JetUpdate") < 0)
+        return NULL;
+    return PyBytes_FromStringAndSize((const char *)bm, cb);
+}
+
+static PyObject *s_delete(SessionObject *self, PyObject *args)
+{
+    unsigned long long tableid;
+    if (!PyArg_ParseTuple(args, "K:_delete", &tableid))
+        return NULL;
+    SESS_CALL(self, "JetDelete", sesid);
+    JET_ERR err;
+    ESEPY_CALL(err = JetDelete(sesid, (JET_TABLEID)tableid));
+    return ok_or_raise(err, "JetDelete");
+}
+
+/* bytes of the column, or None when NULL.  Sizes itself: retries with the
+ * full length when the first buffer was short. */
+static PyObject *s_retrieve_column(SessionObject *self, PyObject *args)
+{
+    unsigned long long tableid;
+    unsigned int columnid, grbit = 0, itag = 1;
+    if (!PyArg_ParseTuple(args, "KI|II:_retrieve_column", &tableid, &columnid, &grbit, &itag))
+        return NULL;
+    SESS_CALL(self, "JetRetrieveColumn", sesid);
+    char small[256];
+    uint32_t cb = 0;
+    JET_RETINFO ri = { sizeof(ri), 0, itag, 0 };
+    JET_ERR err;
+    ESEPY_CALL(err = JetRetrieveColumn(sesid, (JET_TABLEID)tableid, columnid, small, sizeof(small), &cb, grbit, &ri));
+    if (err == JET_wrnColumnNull)
+        Py_RETURN_NONE;
+    if (err == JET_wrnBufferTruncated) {
+        PyObject *b = PyBytes_FromStringAndSize(NULL, cb);
+        if (b == NULL)
+            return NULL;
+        uint32_t cb2 = 0;
+        char *p = PyBytes_AS_STRING(b);
+        ESEPY_CALL(err = JetRetrieveColumn(sesid, (JET_TABLEID)tableid, columnid, p, cb, &cb2, grbit, &ri));
+        if (check_jet(err, "JetRetrieveColumn") < 0) {
+            Py_DECREF(b);
+            return NULL;
+        }
+        return b;
+    }
+    if (check_jet(err, "JetRetrieveColumn") < 0)
+        return NULL;
+    return PyBytes_FromStringAndSize(small, cb);
+}
+
+/* True when positioned, False when the move ran off either end. */
+static PyObject *s_move(SessionObject *self, PyObject *args)
+{
+    unsigned long long tableid;
+    int crow;
+    unsigned int grbit = 0;
+    if (!PyArg_ParseTuple(args, "Ki|I:_move", &tableid, &crow, &grbit))
+        return NULL;
+    SESS_CALL(self, "JetMove", sesid);
+    JET_ERR err;
+    ESEPY_CALL(err = JetMove(sesid, (JET_TABLEID)tableid, crow, grbit));
+    if (err == JET_errNoCurrentRecord)
+        Py_RETURN_FALSE;
+    if (check_jet(err, "JetMove") < 0)
+        return NULL;
+    Py_RETURN_TRUE;
+}
+
+static PyObject *s_make_key(SessionObject *self, PyObject *args)
+{
+    unsigned long long tableid;
+    Py_buffer val = { 0 };
+    unsigned int grbit;
+    if (!PyArg_ParseTuple(args, "Kz*I:_make_key", &tableid, &val, &grbit))
+        return NULL;
+    JET_SESID sesid;
+    if (session_handle(self, "JetMakeKey", &sesid) < 0) {
+        PyBuffer_Release(&val);
+        return NULL;
+    }
+    if (val.buf != NULL && val.len == 0)
+        grbit |= JET_bitKeyDataZeroLength;
+    JET_ERR err;
+    ESEPY_CALL(err = JetMakeKey(sesid, (JET_TABLEID)tableid, val.buf, (uint32_t)val.len, grbit));
+    PyBuffer_Release(&val);
+    return ok_or_raise(err, "JetMakeKey");
+}
+
+/* 0 on an exact hit, JET_wrnSeekNotEqual on an inexact one; raises otherwise. */
+static PyObject *s_seek(SessionObject *self, PyObject *args)
+{
+    unsigned long long tableid;
+    unsigned int grbit;
+    if (!PyArg_ParseTuple(args, "KI:_seek", &tableid, &grbit))
+        return NULL;
+    SESS_CALL(self, "JetSeek", sesid);
+    JET_ERR err;
+    ESEPY_CALL(err = JetSeek(sesid, (JET_TABLEID)tableid, grbit));
+    if (err < 0)
+        return raise_jet(err, "JetSeek");
+    return PyLong_FromLong(err);
+}
+
+static PyObject *s_get_bookmark(SessionObject *self, PyObject *args)
+{
+    unsigned long long tableid;
+    if (!PyArg_ParseTuple(args, "K:_get_bookmark", &tableid))
+        return NULL;
+    SESS_CALL(self, "JetGetBookmark", sesid);
+    unsigned char bm[JET_cbKeyMost + 16];
+    uint32_t cb = 0;
+    JET_ERR err;
+    ESEPY_CALL(err = JetGetBookmark(sesid, (JET_TABLEID)tableid, bm, sizeof(bm), &cb));
+    if (check_jet(err, "JetGetBookmark") < 0)
+        return NULL;
+    return PyBytes_FromStringAndSize((const char *)bm, cb);
+}
+
+static PyObject *s_goto_bookmark(SessionObject *self, PyObject *args)
+{
+    unsigned long long tableid;
+    Py_buffer bm;
+    if (!PyArg_ParseTuple(args, "Ky*:_goto_bookmark", &tableid, &bm))
+        return NULL;
+    JET_SESID sesid;
+    if (session_handle(self, "JetGotoBookmark", &sesid) < 0) {
+        PyBuffer_Release(&bm);
+        return NULL;
+    }
+    JET_ERR err;
+    ESEPY_CALL(err = JetGotoBookmark(sesid, (JET_TABLEID)tableid, bm.buf, (uint32_t)bm.len));
+    PyBuffer_Release(&bm);
+    return ok_or_raise(err, "JetGotoBookmark");
+}
+
+static PyObject *s_db_info(SessionObject *self, PyObject *args)
+{
+    unsigned int dbid;
+    if (!PyArg_ParseTuple(args, "I:_db_info", &dbid))
+        return NULL;
+    SESS_CALL(self, "JetGetDatabaseInfo", sesid);
+    JET_DBINFOMISC misc;
+    uint32_t pages = 0;
+    JET_ERR err;
+    ESEPY_CALL(err = JetGetDatabaseInfo(sesid, dbid, &misc, sizeof(misc), JET_DbInfoMisc));
+    if (err >= 0)
+        ESEPY_CALL(err = JetGetDatabaseInfo(sesid, dbid, &pages, sizeof(pages), JET_DbInfoFilesize));
+    if (check_jet(err, "JetGetDatabaseInfo") < 0)
+        return NULL;
+    return Py_BuildValue("{s:I,s:I,s:I,s:(iii),s:(iii)}", "dbstate", misc.dbstate, "page_size", misc.cbPageSize,
+                         "file_pages", pages, "lgpos_consistent", (int)misc.lgposConsistent.lGeneration,
+                         (int)misc.lgposConsistent.isec, (int)misc.lgposConsistent.ib, "lgpos_attach",
+                         (int)misc.lgposAttach.lGeneration, (int)misc.lgposAttach.isec, (int)misc.lgposAttach.ib);
+}
+
+static PyObject *split_szz(const char *p)
+{
+    PyObject *list = PyList_New(0);
+    for (; list && *p; p += strlen(p) + 1) {
+        PyObject *s = PyUnicode_FromString(p);
+        if (s == NULL || PyList_Append(list, s) < 0)
+            Py_CLEAR(list);
+        Py_XDECREF(s);
+    }
+    return list;
+}
+
+/* (column names, primary key definition as [(name, descending)]) */
+static PyObject *s_describe_table(SessionObject *self, PyObject *args)
+{
+    unsigned long long tableid;
+    if (!PyArg_ParseTuple(args, "K:_describe_table", &tableid))
+        return NULL;
+    SESS_CALL(self, "EsepyDescribeTable", sesid);
+    uint32_t cbCols = 0, cbKey = 0;
+    JET_ERR err;
+    ESEPY_CALL(err = EsepyDescribeTable(sesid, (JET_TABLEID)tableid, NULL, 0, &cbCols, NULL, 0, &cbKey));
+    if (check_jet(err, "EsepyDescribeTable") < 0)
+        return NULL;
+    char *cols = PyMem_Malloc(cbCols), *key = PyMem_Malloc(cbKey);
+    PyObject *result = NULL;
+    if (cols == NULL || key == NULL) {
+        PyErr_NoMemory();
+    } else {
+        ESEPY_CALL(err = EsepyDescribeTable(sesid, (JET_TABLEID)tableid, cols, cbCols, &cbCols, key, cbKey, &cbKey));
+        if (check_jet(err, "EsepyDescribeTable") >= 0) {
+            PyObject *names = split_szz(cols);
+            PyObject *segs = names ? PyList_New(0) : NULL;
+            for (const char *p = key; segs && *p; p += strlen(p) + 1) {
+                PyObject *t = Py_BuildValue("(sO)", p + 1, *p == '-' ? Py_True : Py_False);
+                if (t == NULL || PyList_Append(segs, t) < 0)
+                    Py_CLEAR(segs);
+                Py_XDECREF(t);
+            }
+            if (names && segs)
+                result = Py_BuildValue("(OO)", names, segs);
+            Py_XDECREF(names);
+            Py_XDECREF(segs);
+        }
+    }
+    PyMem_Free(cols);
+    PyMem_Free(key);
+    return result;
+}
+
+#define ISAM_METHODS                                                                                       \
+    {"_describe_table", (PyCFunction)s_describe_table, METH_VARARGS,                                       \
+     "EsepyDescribeTable(tableid) -> ([column names], [(key column, descending)])"},                        \
+    {"_create_database", (PyCFunction)s_create_database, METH_VARARGS, "JetCreateDatabase2(path, grbit) -> dbid"}, \
+    {"_attach_database", (PyCFunction)s_attach_database, METH_VARARGS, "JetAttachDatabase2(path, grbit)"},  \
+    {"_detach_database", (PyCFunction)s_detach_database, METH_VARARGS, "JetDetachDatabase2(path|None, grbit)"}, \
+    {"_open_database", (PyCFunction)s_open_database, METH_VARARGS, "JetOpenDatabase(path, grbit) -> dbid"}, \
+    {"_close_database", (PyCFunction)s_close_database, METH_VARARGS, "JetCloseDatabase(dbid)"},            \
+    {"_db_info", (PyCFunction)s_db_info, METH_VARARGS, "JetGetDatabaseInfo: header fields as a dict"},    \
+    {"_begin_transaction", (PyCFunction)s_begin_transaction, METH_VARARGS, "JetBeginTransaction2(grbit)"}, \
+    {"_commit", (PyCFunction)s_commit, METH_VARARGS, "JetCommitTransaction(grbit)"},                        \
+    {"_rollback", (PyCFunction)s_rollback, METH_VARARGS, "JetRollback(grbit)"},                             \
+    {"_create_table", (PyCFunction)s_create_table, METH_VARARGS, "JetCreateTable(dbid, name) -> tableid"}, \
+    {"_open_table", (PyCFunction)s_open_table, METH_VARARGS, "JetOpenTable(dbid, name, grbit) -> tableid"}, \
+    {"_close_table", (PyCFunction)s_close_table, METH_VARARGS, "JetCloseTable(tableid)"},                   \
+    {"_delete_table", (PyCFunction)s_delete_table, METH_VARARGS, "JetDeleteTable(dbid, name)"},             \
+    {"_add_column", (PyCFunction)s_add_column, METH_VARARGS,                                               \
+     "JetAddColumn(tableid, name, coltyp, cbMax, grbit, cp, default) -> columnid"},                         \
+    {"_column_info", (PyCFunction)s_column_info, METH_VARARGS,                                             \
+     "JetGetTableColumnInfo(tableid, name) -> (columnid, coltyp, cbMax, grbit, cp)"},                       \
+    {"_create_index", (PyCFunction)s_create_index, METH_VARARGS, "JetCreateIndex(tableid, name, grbit, key)"}, \
+    {"_table_names", (PyCFunction)s_table_names, METH_VARARGS, "EsepyGetTableNames(dbid) -> [names]"},      \
+    {"_prepare_update", (PyCFunction)s_prepare_update, METH_VARARGS, "JetPrepareUpdate(tableid, prep)"},    \
+    {"_set_column", (PyCFunction)s_set_column, METH_VARARGS,                                               \
+     "JetSetColumn(tableid, columnid, bytes|None, grbit=0, itag=1)"},                                       \
+    {"_update", (PyCFunction)s_update, METH_VARARGS, "JetUpdate(tableid) -> bookmark"},                     \
+    {"_delete", (PyCFunction)s_delete, METH_VARARGS, "JetDelete(tableid)"},                                 \
+    {"_retrieve_column", (PyCFunction)s_retrieve_column, METH_VARARGS,                                     \
+     "JetRetrieveColumn(tableid, columnid, grbit=0, itag=1) -> bytes|None"},                                \
+    {"_move", (PyCFunction)s_move, METH_VARARGS, "JetMove(tableid, crow, grbit=0) -> bool"},                \
+    {"_make_key", (PyCFunction)s_make_key, METH_VARARGS, "JetMakeKey(tableid, bytes|None, grbit)"},         \
+    {"_seek", (PyCFunction)s_seek, METH_VARARGS, "JetSeek(tableid, grbit) -> 0 or JET_wrnSeekNotEqual"},    \
+    {"_get_bookmark", (PyCFunction)s_get_bookmark, METH_VARARGS, "JetGetBookmark(tableid) -> bytes"},       \
+    {"_goto_bookmark", (PyCFunction)s_goto_bookmark, METH_VARARGS, "JetGotoBookmark(tableid, bookmark)"},

@@ -1,0 +1,449 @@
+"""Databases, tables and records for Python: typed values over the JET ISAM.
+
+:class:`Session` (what ``Instance.begin_session()`` returns) opens databases;
+a :class:`Database` creates and opens tables; a :class:`Table` inserts,
+retrieves, updates, deletes, seeks and iterates records as dicts of typed
+values.  Every engine call releases the GIL.
+
+Column types, by name or :class:`ColumnType`::
+
+    bit (bool), ubyte, short, ushort, long, ulong, longlong, ulonglong,
+    currency (int), float, double (float), datetime (datetime.datetime),
+    guid (uuid.UUID), text (str, <= 255 bytes), binary (bytes, <= 255),
+    longtext (str), longbinary (bytes)
+
+Text columns created from Python are Unicode (code page 1200) unless
+``codepage=1252`` is given.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import enum
+import struct
+import uuid
+from contextlib import contextmanager
+from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
+
+from . import _esepy
+from . import errors
+
+# JET_prep*
+_PREP_INSERT, _PREP_REPLACE, _PREP_CANCEL = 0, 2, 3
+# JetMove
+_MOVE_FIRST, _MOVE_LAST = -0x80000000, 0x7FFFFFFF
+# JetSeek
+SEEK_EQ, SEEK_LT, SEEK_LE, SEEK_GE, SEEK_GT = 0x1, 0x2, 0x4, 0x8, 0x10
+_NEW_KEY = 0x1
+_WRN_SEEK_NOT_EQUAL = 1039
+# commit / rollback / transaction grbits
+_COMMIT_LAZY, _ROLLBACK_ALL, _TRX_READONLY = 0x1, 0x1, 0x1
+# column grbits
+_COL_FIXED, _COL_TAGGED, _COL_NOTNULL, _COL_MULTIVALUED = 0x1, 0x2, 0x4, 0x400
+_IDX_PRIMARY, _IDX_UNIQUE = 0x2, 0x1
+
+
+class ColumnType(enum.IntEnum):
+    """JET_coltyp values."""
+
+    BIT = 1
+    UNSIGNED_BYTE = 2
+    SHORT = 3
+    LONG = 4
+    CURRENCY = 5
+    IEEE_SINGLE = 6
+    IEEE_DOUBLE = 7
+    DATETIME = 8
+    BINARY = 9
+    TEXT = 10
+    LONG_BINARY = 11
+    LONG_TEXT = 12
+    UNSIGNED_LONG = 14
+    LONG_LONG = 15
+    GUID = 16
+    UNSIGNED_SHORT = 17
+    UNSIGNED_LONG_LONG = 18
+
+
+_TYPE_NAMES = {
+    "bit": ColumnType.BIT, "bool": ColumnType.BIT, "ubyte": ColumnType.UNSIGNED_BYTE,
+    "short": ColumnType.SHORT, "ushort": ColumnType.UNSIGNED_SHORT, "long": ColumnType.LONG,
+    "int": ColumnType.LONG, "ulong": ColumnType.UNSIGNED_LONG, "longlong": ColumnType.LONG_LONG,
+    "int64": ColumnType.LONG_LONG, "ulonglong": ColumnType.UNSIGNED_LONG_LONG,
+    "currency": ColumnType.CURRENCY, "float": ColumnType.IEEE_SINGLE, "double": ColumnType.IEEE_DOUBLE,
+    "datetime": ColumnType.DATETIME, "guid": ColumnType.GUID, "uuid": ColumnType.GUID,
+    "text": ColumnType.TEXT, "binary": ColumnType.BINARY, "longtext": ColumnType.LONG_TEXT,
+    "longbinary": ColumnType.LONG_BINARY,
+}
+
+_STRUCT = {
+    ColumnType.UNSIGNED_BYTE: "<B", ColumnType.SHORT: "<h", ColumnType.UNSIGNED_SHORT: "<H",
+    ColumnType.LONG: "<i", ColumnType.UNSIGNED_LONG: "<I", ColumnType.LONG_LONG: "<q",
+    ColumnType.UNSIGNED_LONG_LONG: "<Q", ColumnType.CURRENCY: "<q", ColumnType.IEEE_SINGLE: "<f",
+    ColumnType.IEEE_DOUBLE: "<d",
+}
+
+_OLE_EPOCH = _dt.datetime(1899, 12, 30)
+
+
+def _coltype(t: Union[str, int, ColumnType]) -> ColumnType:
+    if isinstance(t, str):
+        try:
+            return _TYPE_NAMES[t.lower()]
+        except KeyError:
+            raise TypeError(f"unknown column type {t!r}; valid: {', '.join(sorted(_TYPE_NAMES))}") from None
+    return ColumnType(t)
+
+
+class Column:
+    """A column of a table: name, id, type, size, flags and text code page."""
+
+    __slots__ = {
+        "name": "The column's name.",
+        "columnid": "Its JET_COLUMNID.",
+        "coltyp": "Its type (ColumnType).",
+        "cb_max": "Its size (fixed types) or longest value in bytes (0 = the type's maximum).",
+        "grbit": "Its JET_bitColumn* flags.",
+        "codepage": "For text: 1200 (Unicode) or 1252 (ASCII); 0 otherwise.",
+    }
+
+    def __init__(self, name: str, columnid: int, coltyp: int, cb_max: int, grbit: int, codepage: int):
+        self.name = name
+        self.columnid = columnid
+        self.coltyp = ColumnType(coltyp)
+        self.cb_max = cb_max
+        self.grbit = grbit
+        self.codepage = codepage
+
+    def __repr__(self) -> str:
+        return f"Column({self.name!r}, {self.coltyp.name.lower()}, id={self.columnid})"
+
+    def encode(self, value: Any) -> Optional[bytes]:
+        """Python value -> the column's bytes (None stays None: NULL)."""
+        if value is None:
+            return None
+        t = self.coltyp
+        try:
+            if t == ColumnType.BIT:
+                return b"\xff" if value else b"\x00"
+            if t in _STRUCT:
+                return struct.pack(_STRUCT[t], value)
+            if t == ColumnType.DATETIME:
+                if isinstance(value, _dt.datetime):
+                    if value.tzinfo is not None:
+                        value = value.astimezone(_dt.timezone.utc).replace(tzinfo=None)
+                    value = (value - _OLE_EPOCH) / _dt.timedelta(days=1)
+                return struct.pack("<d", float(value))
+            if t == ColumnType.GUID:
+                if not isinstance(value, uuid.UUID):
+                    value = uuid.UUID(str(value))
+                return value.bytes_le
+            if t in (ColumnType.TEXT, ColumnType.LONG_TEXT):
+                if not isinstance(value, str):
+                    raise TypeError(f"column {self.name!r} takes str, not {type(value).__name__}")
+                return value.encode("utf-16-le" if self.codepage == 1200 else "cp1252")
+            if t in (ColumnType.BINARY, ColumnType.LONG_BINARY):
+                return bytes(value)
+        except struct.error as e:
+            raise ValueError(f"value {value!r} does not fit column {self.name!r} ({t.name.lower()}): {e}") from None
+        raise TypeError(f"unsupported column type {t}")
+
+    def decode(self, raw: Optional[bytes]) -> Any:
+        """The column's bytes -> Python value."""
+        if raw is None:
+            return None
+        t = self.coltyp
+        if t == ColumnType.BIT:
+            return raw != b"\x00"
+        if t in _STRUCT:
+            return struct.unpack(_STRUCT[t], raw)[0]
+        if t == ColumnType.DATETIME:
+            days = struct.unpack("<d", raw)[0]
+            return _OLE_EPOCH + _dt.timedelta(days=days)
+        if t == ColumnType.GUID:
+            return uuid.UUID(bytes_le=raw)
+        if t in (ColumnType.TEXT, ColumnType.LONG_TEXT):
+            return raw.decode("utf-16-le" if self.codepage == 1200 else "cp1252", errors="surrogatepass")
+        return raw
+
+
+class Session(_esepy.Session):
+    """A session of an Instance: databases, transactions.
+
+    Use ``Instance.begin_session()``; a session is a context manager that ends
+    it.  One thread at a time may use a session.
+    """
+
+    def create_database(self, path: str, *, overwrite: bool = False, recovery: bool = True) -> "Database":
+        """Create, attach and open a database file (JetCreateDatabase2)."""
+        grbit = (0x200 if overwrite else 0) | (0 if recovery else 0x8)
+        dbid = self._create_database(str(path), grbit)
+        return Database(self, dbid, str(path))
+
+    def attach_database(self, path: str, *, read_only: bool = False) -> "Database":
+        """Attach an existing database file and open it (JetAttachDatabase2 + JetOpenDatabase)."""
+        self._attach_database(str(path), 0x1 if read_only else 0)
+        return self.open_database(path)
+
+    def open_database(self, path: str) -> "Database":
+        """Open a database already attached to the instance (JetOpenDatabase)."""
+        return Database(self, self._open_database(str(path), 0), str(path))
+
+    def detach_database(self, path: Optional[str] = None) -> None:
+        """Detach a database (all with None): flush, mark clean, close (JetDetachDatabase2)."""
+        self._detach_database(None if path is None else str(path), 0)
+
+    def begin_transaction(self, *, read_only: bool = False) -> None:
+        """Begin (or nest) a transaction (JetBeginTransaction2)."""
+        self._begin_transaction(_TRX_READONLY if read_only else 0)
+
+    def commit(self, *, lazy: bool = False) -> None:
+        """Commit the innermost level; durable on return unless ``lazy`` (JetCommitTransaction)."""
+        self._commit(_COMMIT_LAZY if lazy else 0)
+
+    def rollback(self, *, all_levels: bool = False) -> None:
+        """Undo the innermost level, or every level (JetRollback)."""
+        self._rollback(_ROLLBACK_ALL if all_levels else 0)
+
+    @contextmanager
+    def transaction(self, lazy: bool = False, read_only: bool = False) -> Iterator["Session"]:
+        """``with session.transaction():`` commits on success and rolls back on an exception."""
+        self.begin_transaction(read_only=read_only)
+        try:
+            yield self
+        except BaseException:
+            self.rollback()
+            raise
+        else:
+            self.commit(lazy=lazy)
+
+
+class Database:
+    """An open database (a JET_DBID of a session)."""
+
+    def __init__(self, session: Session, dbid: int, path: str):
+        self.session = session
+        self.dbid = dbid
+        self.path = path
+        self._closed = False
+
+    def __repr__(self) -> str:
+        return f"<esepy.Database {self.path!r} dbid={self.dbid}>"
+
+    def close(self) -> None:
+        """Close this handle (JetCloseDatabase); the database stays attached."""
+        if not self._closed and not self.session.closed:
+            self.session._close_database(self.dbid)
+        self._closed = True
+
+    def __enter__(self) -> "Database":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    @property
+    def tables(self) -> List[str]:
+        """Names of the tables, from the database's catalog."""
+        return self.session._table_names(self.dbid)
+
+    def info(self) -> Dict[str, Any]:
+        """Header fields (state, page size, size in pages, log positions)."""
+        return self.session._db_info(self.dbid)
+
+    def create_table(self, name: str, columns: Optional[Mapping[str, Any]] = None,
+                     primary_key: Optional[Sequence[str]] = None) -> "Table":
+        """Create a table, its columns and its primary index, in one transaction.
+
+        ``columns`` maps names to a type name / :class:`ColumnType`, or to a dict
+        ``{"type": ..., "not_null": bool, "max_length": int, "codepage": 1200|1252,
+        "tagged": bool, "default": value}``.  ``primary_key`` lists column names
+        (prefix "-" for descending); without one, records get sequential keys.
+        """
+        s = self.session
+        with s.transaction():
+            tableid = s._create_table(self.dbid, name)
+            table = Table(self, name, tableid)
+            for cname, spec in (columns or {}).items():
+                table.add_column(cname, **(spec if isinstance(spec, Mapping) else {"type": spec}))
+            if primary_key:
+                table.create_primary_index(primary_key)
+        return table
+
+    def open_table(self, name: str, *, read_only: bool = False) -> "Table":
+        """Open a table by name (esepy.errors.ObjectNotFound if there is none)."""
+        return Table(self, name, self.session._open_table(self.dbid, name, 0x4 if read_only else 0))
+
+    def delete_table(self, name: str) -> None:
+        """Delete a table (it must not be open)."""
+        self.session._delete_table(self.dbid, name)
+
+
+class Table:
+    """A cursor on a table: records as dicts of typed values."""
+
+    def __init__(self, db: Database, name: str, tableid: int):
+        self.db = db
+        self.name = name
+        self.tableid = tableid
+        self._columns: Optional[Dict[str, Column]] = None
+        self._key: Optional[List[Tuple[str, bool]]] = None
+
+    def __repr__(self) -> str:
+        return f"<esepy.Table {self.name!r}>"
+
+    @property
+    def session(self) -> Session:
+        """The session this cursor belongs to."""
+        return self.db.session
+
+    def close(self) -> None:
+        """Close the cursor (JetCloseTable)."""
+        if self.tableid is not None and not self.session.closed:
+            self.session._close_table(self.tableid)
+        self.tableid = None
+
+    def __enter__(self) -> "Table":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    # -- schema --------------------------------------------------------------
+    def add_column(self, name: str, type: Any, *, not_null: bool = False, max_length: int = 0,
+                   codepage: int = 1200, tagged: bool = False, multi_valued: bool = False,
+                   default: Any = None) -> Column:
+        """Add a column (JetAddColumn)."""
+        t = _coltype(type)
+        grbit = (_COL_NOTNULL if not_null else 0) | (_COL_TAGGED if tagged or multi_valued else 0) | \
+            (_COL_MULTIVALUED if multi_valued else 0)
+        cp = codepage if t in (ColumnType.TEXT, ColumnType.LONG_TEXT) else 0
+        probe = Column(name, 0, t, max_length, grbit, cp)
+        default_bytes = probe.encode(default) if default is not None else None
+        columnid = self.session._add_column(self.tableid, name, int(t), max_length, grbit, cp, default_bytes)
+        self._columns = None
+        return self.columns[name]
+
+    def create_primary_index(self, key: Sequence[str], name: str = "primary") -> None:
+        """Make the listed columns the primary key ("-name" = descending); the table must be empty."""
+        spec = b"".join((k if k[:1] in "+-" else "+" + k).encode() + b"\0" for k in key) + b"\0"
+        self.session._create_index(self.tableid, name, _IDX_PRIMARY | _IDX_UNIQUE, spec)
+        self._key = [(k.lstrip("+-"), k.startswith("-")) for k in key]
+
+    @property
+    def columns(self) -> Dict[str, Column]:
+        """Columns by name."""
+        if self._columns is None:
+            self._columns = self._load_columns()
+        return self._columns
+
+    def _load_columns(self) -> Dict[str, Column]:
+        names, key = self.session._describe_table(self.tableid)
+        if self._key is None:
+            self._key = list(key)
+        out: Dict[str, Column] = {}
+        for n in names:
+            cid, coltyp, cb, grbit, cp = self.session._column_info(self.tableid, n)
+            out[n] = Column(n, cid, coltyp, cb, grbit, cp)
+        return out
+
+    @property
+    def primary_key(self) -> List[str]:
+        """Names of the primary key columns (empty: sequential keys)."""
+        if self._key is None:
+            self._load_columns()
+        return [n for n, _ in self._key or []]
+
+    # -- records -------------------------------------------------------------
+    def insert(self, record: Mapping[str, Any]) -> bytes:
+        """Insert a record (JetPrepareUpdate + JetSetColumn + JetUpdate); returns its bookmark."""
+        s = self.session
+        s._prepare_update(self.tableid, _PREP_INSERT)
+        try:
+            self._set(record)
+            return s._update(self.tableid)
+        except BaseException:
+            s._prepare_update(self.tableid, _PREP_CANCEL)
+            raise
+
+    def _set(self, record: Mapping[str, Any]) -> None:
+        cols = self.columns
+        for name, value in record.items():
+            col = cols.get(name)
+            if col is None:
+                raise errors.ColumnNotFound(operation=f"column {name!r}")
+            self.session._set_column(self.tableid, col.columnid, col.encode(value))
+
+    def current(self) -> Dict[str, Any]:
+        """The record the cursor is on, as a dict."""
+        s = self.session
+        return {n: c.decode(s._retrieve_column(self.tableid, c.columnid)) for n, c in self.columns.items()}
+
+    def update_current(self, changes: Mapping[str, Any]) -> None:
+        """Change columns of the current record (JetPrepareUpdate(Replace) + JetUpdate)."""
+        s = self.session
+        s._prepare_update(self.tableid, _PREP_REPLACE)
+        try:
+            self._set(changes)
+            s._update(self.tableid)
+        except BaseException:
+            s._prepare_update(self.tableid, _PREP_CANCEL)
+            raise
+
+    def delete_current(self) -> None:
+        """Delete the current record (JetDelete)."""
+        self.session._delete(self.tableid)
+
+    def _make_key(self, values: Sequence[Any]) -> None:
+        cols = self.columns
+        if not self._key:
+            raise errors.NoCurrentIndex(operation="this table has no primary key")
+        for i, v in enumerate(values):
+            col = cols[self._key[i][0]]
+            self.session._make_key(self.tableid, col.encode(v), _NEW_KEY if i == 0 else 0)
+
+    def seek(self, *key: Any, how: int = SEEK_EQ) -> Optional[Dict[str, Any]]:
+        """Move to the record with this primary key (or the nearest, with SEEK_GE etc.).
+
+        Returns the record, or None when there is none (JET_errRecordNotFound)."""
+        self._make_key(key)
+        try:
+            self.session._seek(self.tableid, how)
+        except errors.RecordNotFound:
+            return None
+        return self.current()
+
+    def get(self, *key: Any) -> Optional[Dict[str, Any]]:
+        """The record with this primary key, or None."""
+        return self.seek(*key)
+
+    def update(self, key: Union[Any, Tuple[Any, ...]], changes: Mapping[str, Any]) -> None:
+        """Change columns of the record with this primary key (RecordNotFound if absent)."""
+        keys = key if isinstance(key, tuple) else (key,)
+        if self.seek(*keys) is None:
+            raise errors.RecordNotFound(operation=f"no record with key {key!r}")
+        self.update_current(changes)
+
+    def delete(self, *key: Any) -> None:
+        """Delete the record with this primary key (RecordNotFound if absent)."""
+        if self.seek(*key) is None:
+            raise errors.RecordNotFound(operation=f"no record with key {key!r}")
+        self.delete_current()
+
+    def __iter__(self) -> Iterator[Dict[str, Any]]:
+        """Every record in key order (JetMove), as dicts."""
+        s = self.session
+        ok = s._move(self.tableid, _MOVE_FIRST)
+        while ok:
+            yield self.current()
+            ok = s._move(self.tableid, 1)
+
+    def __len__(self) -> int:
+        n = 0
+        s = self.session
+        ok = s._move(self.tableid, _MOVE_FIRST)
+        while ok:
+            n += 1
+            ok = s._move(self.tableid, 1)
+        return n
+
+

@@ -1,0 +1,86 @@
+"""Crash safety: a writer process is killed (SIGKILL) at random moments, then
+the instance is recovered and checked:
+
+* every transaction whose durable commit returned is present;
+* no transaction is partly present (atomicity: all three keys or none);
+* what is present is a prefix of the commit order (lazy commits may be lost,
+  but only from the end);
+* nothing that was never committed is present.
+
+The default run makes ESEPY_CRASH_KILLS kills (200); set it higher (thousands)
+for the long mode.
+"""
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+import esepy
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+KILLS = int(os.environ.get("ESEPY_CRASH_KILLS", "200"))
+
+
+def recover_and_read(folder):
+    """JetInit (crash recovery) and return {transaction: set of keys present}."""
+    present = {}
+    inst = esepy.Instance("verify", system_path=folder + "/", log_path=folder + "/logs/",
+                          temp_path=folder + "/tmp.edb", log_file_size_kb=128)
+    with inst, inst.begin_session() as s:
+        path = os.path.join(folder, "crash.edb")
+        if not os.path.exists(path):
+            return present
+        db = s.attach_database(path)
+        t = db.open_table("kv")
+        for rec in t:
+            i = rec["k"] // 3
+            assert rec["v"] == f"t{i}" + "x" * (i % 40)
+            present.setdefault(i, set()).add(rec["k"])
+        t.close()
+        db.close()
+    return present
+
+
+def check(present, acked, attempted_max):
+    for i, keys in present.items():
+        assert keys == {3 * i, 3 * i + 1, 3 * i + 2}, f"transaction {i} partly present: {sorted(keys)}"
+        assert i <= attempted_max, f"transaction {i} was never started"
+    ids = sorted(present)
+    assert ids == list(range(len(ids))), "present transactions are not a prefix of the commit order"
+    for i, lazy in acked.items():
+        if not lazy:
+            assert i in present, f"durably committed transaction {i} was lost"
+
+
+def test_kill_and_recover(tmp_path):
+    rng = random.Random(int(os.environ.get("ESEPY_CRASH_SEED", "1234")))
+    folder = str(tmp_path)
+    acked = {}
+    nxt = 0
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([os.path.dirname(os.path.dirname(HERE))] + sys.path))
+    for kill in range(KILLS):
+        child = subprocess.Popen([sys.executable, os.path.join(HERE, "crash_child.py"), folder, str(nxt), "4"],
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        line = child.stdout.readline()
+        if line != "READY\n":
+            child.kill()
+            pytest.fail(f"child did not start: {line!r} {child.stderr.read()}")
+        time.sleep(rng.uniform(0, 0.06))
+        child.send_signal(signal.SIGKILL)
+        out, err = child.communicate()
+        for ln in out.splitlines():
+            tag, i, lazy = ln.split()
+            acked[int(i)] = lazy == "1"
+        attempted = max(acked, default=nxt) + 1
+        present = recover_and_read(folder)
+        check(present, acked, max(attempted, nxt))
+        # lazily committed transactions that were lost are forgotten
+        nxt = max(present, default=-1) + 1
+        for i in [i for i in acked if i >= nxt]:
+            assert acked[i], f"durable transaction {i} lost"
+            del acked[i]
+    assert nxt > 0, "no transaction ever committed"
