@@ -11,7 +11,8 @@ class Env:
     def __init__(self, jet, folder, name="db", **params):
         self.jet, self.ffi, self.lib, self.C = jet, jet.ffi, jet.lib, jet.C
         self.folder = folder
-        self.inst = jet.instance_in(folder, name, LogFileSize=256, **params)
+        params.setdefault("LogFileSize", 256)
+        self.inst = jet.instance_in(folder, name, **params)
         assert self.lib.JetInit(self.ffi.new("JET_INSTANCE *", self.inst)) == 0
         p = self.ffi.new("JET_SESID *")
         assert self.lib.JetBeginSession(self.inst, p, self.ffi.NULL, self.ffi.NULL) == 0

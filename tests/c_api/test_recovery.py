@@ -1,0 +1,205 @@
+"""Crash recovery through the C API: the errors JetInit reports for damaged or
+mismatched log streams, JET_RSTINFO options, circular logging, recovery off,
+and page checksums."""
+import glob
+import os
+import struct
+
+import pytest
+
+from test_database import Env, keys_of, make_kv, open_kv
+
+
+def crashed_stream(jet, folder, rows=200, log_kb=64, **params):
+    """A log stream whose instance stopped dirty after committing `rows` rows."""
+    params.setdefault("LogFileSize", log_kb)
+    env = Env(jet, folder, **params)
+    C = env.C
+    dbid, t, ck, cv = make_kv(env)
+    for k in range(rows):
+        assert env.insert(t, [(ck, struct.pack("<i", k)), (cv, b"x" * 60)]) == 0
+    assert env.term(C.JET_bitTermDirty) == C.JET_errDirtyShutdown
+    return env
+
+
+def init_new(jet, folder, name="rec", grbit=0, rst=None, **params):
+    inst = jet.instance_in(folder, name, **params)
+    p = jet.ffi.new("JET_INSTANCE *", inst)
+    err = jet.lib.JetInit3(p, rst if rst is not None else jet.ffi.NULL, grbit | jet.C.JET_bitReplayMissingMapEntryDB)
+    return err, inst
+
+
+def archived(folder):
+    return sorted(glob.glob(os.path.join(folder, "edb0*.log")))
+
+
+def test_recovery_replays_many_generations(jet, tmp_path):
+    env = crashed_stream(jet, tmp_path, rows=2000)
+    assert len(archived(tmp_path)) >= 3
+    err, inst = init_new(jet, tmp_path)
+    try:
+        assert err == 0
+    finally:
+        assert jet.lib.JetTerm(inst) == 0
+    env2 = Env(jet, tmp_path, "check")
+    try:
+        path = str(tmp_path / "a.edb").encode()
+        assert env2.lib.JetAttachDatabase(env2.ses, path, 0) == 0
+        t, ck = open_kv(env2, path)
+        assert keys_of(env2, t, ck) == list(range(2000))
+    finally:
+        assert env2.term() == 0
+
+
+def test_missing_generation(jet, tmp_path):
+    crashed_stream(jet, tmp_path, rows=2000)
+    logs = archived(tmp_path)
+    os.unlink(logs[len(logs) // 2])
+    err, inst = init_new(jet, tmp_path)
+    jet.lib.JetTerm(inst)
+    assert err == jet.C.JET_errMissingLogFile
+
+
+def test_corrupt_archived_generation(jet, tmp_path):
+    crashed_stream(jet, tmp_path, rows=2000)
+    logs = archived(tmp_path)
+    victim = logs[len(logs) // 2]
+    with open(victim, "r+b") as f:
+        f.seek(4096 + 700)
+        f.write(b"\xde\xad\xbe\xef" * 8)
+    err, inst = init_new(jet, tmp_path)
+    jet.lib.JetTerm(inst)
+    assert err == jet.C.JET_errLogFileCorrupt
+
+
+def test_generation_of_another_stream(jet, tmp_path):
+    a, b = tmp_path / "a", tmp_path / "b"
+    a.mkdir()
+    b.mkdir()
+    crashed_stream(jet, a, rows=2000)
+    crashed_stream(jet, b, rows=2000)
+    la, lb = archived(a), archived(b)
+    os.replace(lb[1], la[1])  # same name, other log signature
+    err, inst = init_new(jet, a)
+    jet.lib.JetTerm(inst)
+    assert err in (jet.C.JET_errBadLogSignature, jet.C.JET_errInvalidLogSequence)
+
+
+def test_torn_tail_is_the_normal_crash_case(jet, tmp_path):
+    crashed_stream(jet, tmp_path, rows=300)
+    cur = tmp_path / "edb.log"
+    size = cur.stat().st_size
+    with open(cur, "r+b") as f:  # garbage after whatever was written last
+        f.seek(size - 8192)
+        f.write(os.urandom(8192))
+    err, inst = init_new(jet, tmp_path)
+    try:
+        assert err == 0
+    finally:
+        jet.lib.JetTerm(inst)
+
+
+def test_recovery_status_callback_and_stop(jet, tmp_path):
+    crashed_stream(jet, tmp_path, rows=1500)
+    ffi, C = jet.ffi, jet.C
+    seen = []
+
+    @ffi.callback("JET_ERR(JET_SESID, JET_SNP, JET_SNT, void *)")
+    def status(sesid, snp, snt, pv):
+        prog = ffi.cast("JET_SNPROG *", pv)
+        seen.append((snp, snt, prog.cunitDone, prog.cunitTotal))
+        return 0
+
+    rst = ffi.new("JET_RSTINFO *", {"cbStruct": ffi.sizeof("JET_RSTINFO"), "pfnStatus": status})
+    err, inst = init_new(jet, tmp_path, rst=rst)
+    try:
+        assert err == 0
+    finally:
+        jet.lib.JetTerm(inst)
+    assert seen[0][:2] == (C.JET_snpRestore, C.JET_sntBegin)
+    assert seen[-1][:2] == (C.JET_snpRestore, C.JET_sntComplete)
+    done = [s[2] for s in seen]
+    assert done == sorted(done)  # monotonic
+    assert seen[-1][2] == seen[-1][3]
+
+
+def test_status_callback_error_cancels(jet, tmp_path):
+    crashed_stream(jet, tmp_path, rows=1500)
+    ffi, C = jet.ffi, jet.C
+
+    @ffi.callback("JET_ERR(JET_SESID, JET_SNP, JET_SNT, void *)")
+    def status(sesid, snp, snt, pv):
+        return -10042 if snt == C.JET_sntProgress else 0
+
+    rst = ffi.new("JET_RSTINFO *", {"cbStruct": ffi.sizeof("JET_RSTINFO"), "pfnStatus": status})
+    err, inst = init_new(jet, tmp_path, rst=rst)
+    jet.lib.JetTerm(inst)
+    assert err == -10042
+    err, inst = init_new(jet, tmp_path, "again")  # a later recovery completes
+    jet.lib.JetTerm(inst)
+    assert err == 0
+
+
+def test_recovery_without_undo(jet, tmp_path):
+    crashed_stream(jet, tmp_path, rows=100)
+    err, inst = init_new(jet, tmp_path, grbit=jet.C.JET_bitRecoveryWithoutUndo)
+    jet.lib.JetTerm(inst)
+    assert err == jet.C.JET_errRecoveredWithoutUndo
+    err, inst = init_new(jet, tmp_path, "full")
+    jet.lib.JetTerm(inst)
+    assert err == 0
+
+
+def test_log_stream_must_exist(jet, tmp_path):
+    err, inst = init_new(jet, tmp_path, grbit=jet.C.JET_bitLogStreamMustExist)
+    jet.lib.JetTerm(inst)
+    assert err == jet.C.JET_errMissingLogFile
+
+
+def test_circular_logging_keeps_few_generations(jet, tmp_path):
+    env = Env(jet, tmp_path, LogFileSize=64, CircularLog=1, CheckpointDepthMax=128 * 1024)
+    C = env.C
+    dbid, t, ck, cv = make_kv(env)
+    for k in range(4000):
+        assert env.insert(t, [(ck, struct.pack("<i", k)), (cv, b"x" * 60)]) == 0
+    assert env.term() == 0
+    assert len(archived(tmp_path)) <= 6
+
+
+def test_recovery_off_writes_no_log(jet, tmp_path):
+    env = Env(jet, tmp_path, Recovery="off")
+    dbid, t, ck, cv = make_kv(env)
+    assert env.insert(t, [(ck, struct.pack("<i", 1))]) == 0
+    assert env.term() == 0
+    assert not (tmp_path / "edb.log").exists() and not (tmp_path / "edb.chk").exists()
+
+
+def test_corrupt_page_is_read_verify_failure(jet, tmp_path):
+    env = Env(jet, tmp_path)
+    C, lib = env.C, env.lib
+    dbid, t, ck, cv = make_kv(env)
+    for k in range(3000):
+        assert env.insert(t, [(ck, struct.pack("<i", k)), (cv, b"y" * 80)]) == 0
+    assert env.term() == 0
+    db = tmp_path / "a.edb"
+    data = bytearray(db.read_bytes())
+    page = 4096
+    for pgno in range(3, 12):  # pages of the table's tree (file offset = (pgno + 1) * page)
+        data[(pgno + 1) * page + 200] ^= 0xFF
+    db.write_bytes(bytes(data))
+    env2 = Env(jet, tmp_path, "reader")
+    ffi = env2.ffi
+    try:
+        path = str(db).encode()
+        assert lib.JetAttachDatabase(env2.ses, path, 0) == 0
+        pdbid = ffi.new("JET_DBID *")
+        assert lib.JetOpenDatabase(env2.ses, path, ffi.NULL, pdbid, 0) == 0
+        pt = ffi.new("JET_TABLEID *")
+        err = lib.JetOpenTable(env2.ses, pdbid[0], b"kv", ffi.NULL, 0, 0, pt)
+        if err == 0:  # the catalog survived: the scan meets the damage
+            err = lib.JetMove(env2.ses, pt[0], C.JET_MoveFirst, 0)
+            while err == 0:
+                err = lib.JetMove(env2.ses, pt[0], C.JET_MoveNext, 0)
+        assert err == C.JET_errReadVerifyFailure, jet.err_name(err)
+    finally:
+        env2.term()
