@@ -37,7 +37,7 @@ from ._isam import Column, ColumnType, Database, Session, Table
 __all__ = [
     "Instance", "Session", "Database", "Table", "Column", "ColumnType", "JetError", "JetWarning", "errors",
     "ParamInfo",
-    "native_library", "include_dir", "error_string", "parameters",
+    "native_library", "include_dir", "error_string", "parameters", "database_file_info",
     "get_default_param", "set_default_param", "enable_multi_instance", "instances",
     "TERM_COMPLETE", "TERM_ABRUPT", "TERM_STOP_BACKUP", "TERM_DIRTY",
     "EVENT_INIT_BEGIN", "EVENT_INIT_DONE", "EVENT_INIT_FAILED", "EVENT_TERM_DONE", "EVENT_TERM_FAILED",
@@ -84,6 +84,23 @@ def include_dir() -> str:
 def error_string(code: int) -> str:
     """Return ``"JET_errName, description"`` for a JET_ERR code (JET_paramErrorToString)."""
     return _esepy.error_string(code)
+
+
+_DBSTATES = {1: "JustCreated", 2: "DirtyShutdown", 3: "CleanShutdown", 4: "BeingConverted", 5: "ForceDetach"}
+
+
+def database_file_info(path: str) -> Dict[str, Any]:
+    """Read a database file's header without an instance (JetGetDatabaseFileInfo).
+
+    Returns a dict with ``state`` ("CleanShutdown", "DirtyShutdown", ...), ``dbstate``,
+    ``page_size``, log positions (``lgpos_consistent``, ``lgpos_attach``,
+    ``lgpos_detach`` as (generation, sector, byte)) and backup information.
+    Raises :class:`esepy.errors.FileNotFound`, :class:`esepy.errors.FileInvalidType`,
+    :class:`esepy.errors.DatabaseCorrupted`, ...
+    """
+    info = _esepy._database_file_info(_os.fspath(path))
+    info["state"] = _DBSTATES.get(info["dbstate"], str(info["dbstate"]))
+    return info
 
 
 def parameters() -> Dict[str, ParamInfo]:

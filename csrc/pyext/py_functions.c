@@ -267,7 +267,40 @@ static PyObject *py_process_state(PyObject *self, PyObject *noargs)
     return Py_BuildValue("(iI)", (int)mode, (unsigned int)c);
 }
 
+static PyObject *lgpos_tuple(const JET_LGPOS *p)
+{
+    return Py_BuildValue("(iII)", (int)p->lGeneration, (unsigned int)p->isec, (unsigned int)p->ib);
+}
+
+static PyObject *bkinfo_dict(const JET_BKINFO *b)
+{
+    return Py_BuildValue("{s:N,s:I,s:I}", "lgpos_mark", lgpos_tuple(&b->lgposMark), "gen_low", b->genLow,
+                         "gen_high", b->genHigh);
+}
+
+/* JetGetDatabaseFileInfo(JET_DbInfoMisc) on a file, as a dict. */
+static PyObject *py_database_file_info(PyObject *self, PyObject *args)
+{
+    (void)self;
+    const char *path;
+    if (!PyArg_ParseTuple(args, "s:database_file_info", &path))
+        return NULL;
+    JET_DBINFOMISC m;
+    JET_ERR err;
+    ESEPY_CALL(err = JetGetDatabaseFileInfo(path, &m, sizeof(m), JET_DbInfoMisc));
+    if (check_jet(err, "JetGetDatabaseFileInfo") < 0)
+        return NULL;
+    return Py_BuildValue("{s:I,s:I,s:I,s:I,s:N,s:N,s:N,s:N,s:N,s:N}", "version", m.ulVersion, "update", m.ulUpdate,
+                         "dbstate", m.dbstate, "page_size", m.cbPageSize ? m.cbPageSize : 4096, "lgpos_consistent",
+                         lgpos_tuple(&m.lgposConsistent), "lgpos_attach", lgpos_tuple(&m.lgposAttach),
+                         "lgpos_detach", lgpos_tuple(&m.lgposDetach), "backup_full_prev",
+                         bkinfo_dict(&m.bkinfoFullPrev), "backup_inc_prev", bkinfo_dict(&m.bkinfoIncPrev),
+                         "backup_full_cur", bkinfo_dict(&m.bkinfoFullCur));
+}
+
 static PyMethodDef module_methods[] = {
+    {"_database_file_info", py_database_file_info, METH_VARARGS,
+     "_database_file_info(path)\n--\n\nJetGetDatabaseFileInfo(JET_DbInfoMisc) as a dict."},
     {"_set_param", py_set_param, METH_VARARGS,
      "_set_param(handle_or_None, paramid, value)\n--\n\nJetSetSystemParameter on an instance handle, or on the "
      "process defaults with None."},
