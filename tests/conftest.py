@@ -23,6 +23,14 @@ def jet():
 
 
 @pytest.fixture(autouse=True)
+def in_scratch_folder(tmp_path_factory, monkeypatch):
+    """Run every test in its own empty working folder: an instance left with
+    the default paths ("./") writes its logs and checkpoint there, never into
+    the source tree."""
+    monkeypatch.chdir(tmp_path_factory.mktemp("cwd"))
+
+
+@pytest.fixture(autouse=True)
 def no_leaked_instances():
     """Every test must leave the process with no instance and no mode chosen,
     because the engine's instance mode is process-wide and sticky."""
