@@ -101,6 +101,15 @@ static uint32_t table_key(const char *folded, uint8_t *key)
     return (uint32_t)(1 + n);
 }
 
+/* The catalog key of table `szName`; 0 if the name is invalid. */
+static uint32_t table_key_of(const char *szName, uint8_t *key)
+{
+    char folded[JET_cbNameMost + 1];
+    if (!cat_name_fold(szName, folded))
+        return 0;
+    return table_key(folded, key);
+}
+
 static uint32_t column_key(uint32_t objid, uint32_t columnid, uint8_t *key)
 {
     key[0] = 'C';
@@ -252,11 +261,10 @@ static JET_ERR load_columns(isam_sess *psess, isam_db *pdb, table_def *ptd)
 
 JET_ERR cat_load_table(isam_sess *psess, isam_db *pdb, const char *szName, table_def **pptd)
 {
-    char folded[JET_cbNameMost + 1];
-    if (!cat_name_fold(szName, folded))
-        return JET_errInvalidName;
     uint8_t key[1 + JET_cbNameMost];
-    uint32_t cbKey = table_key(folded, key);
+    uint32_t cbKey = table_key_of(szName, key);
+    if (cbKey == 0)
+        return JET_errInvalidName;
     rec_buf row = { 0 };
     JET_ERR err = cat_get(psess, pdb, key, cbKey, &row);
     if (err == JET_errRecordNotFound)
@@ -286,11 +294,10 @@ JET_ERR cat_load_table(isam_sess *psess, isam_db *pdb, const char *szName, table
 
 JET_ERR cat_insert_table(isam_sess *psess, isam_db *pdb, const table_def *ptd)
 {
-    char folded[JET_cbNameMost + 1];
-    if (!cat_name_fold(ptd->name, folded))
-        return JET_errInvalidName;
     uint8_t key[1 + JET_cbNameMost];
-    uint32_t cbKey = table_key(folded, key);
+    uint32_t cbKey = table_key_of(ptd->name, key);
+    if (cbKey == 0)
+        return JET_errInvalidName;
     wbuf w;
     table_row(ptd, &w);
     JET_ERR err = rec_op_insert(psess, pdb, pdb->hdr.pgnoCatalog, key, cbKey, w.b, w.n);
@@ -299,11 +306,10 @@ JET_ERR cat_insert_table(isam_sess *psess, isam_db *pdb, const table_def *ptd)
 
 JET_ERR cat_update_table(isam_sess *psess, isam_db *pdb, const table_def *ptd)
 {
-    char folded[JET_cbNameMost + 1];
-    if (!cat_name_fold(ptd->name, folded))
-        return JET_errInvalidName;
     uint8_t key[1 + JET_cbNameMost];
-    uint32_t cbKey = table_key(folded, key);
+    uint32_t cbKey = table_key_of(ptd->name, key);
+    if (cbKey == 0)
+        return JET_errInvalidName;
     wbuf w;
     table_row(ptd, &w);
     return rec_op_replace(psess, pdb, pdb->hdr.pgnoCatalog, key, cbKey, w.b, w.n);
@@ -328,11 +334,10 @@ JET_ERR cat_insert_column(isam_sess *psess, isam_db *pdb, const table_def *ptd, 
 
 JET_ERR cat_delete_table(isam_sess *psess, isam_db *pdb, const table_def *ptd)
 {
-    char folded[JET_cbNameMost + 1];
-    if (!cat_name_fold(ptd->name, folded))
-        return JET_errInvalidName;
     uint8_t key[1 + JET_cbNameMost];
-    uint32_t cbKey = table_key(folded, key);
+    uint32_t cbKey = table_key_of(ptd->name, key);
+    if (cbKey == 0)
+        return JET_errInvalidName;
     JET_ERR err = rec_op_delete(psess, pdb, pdb->hdr.pgnoCatalog, key, cbKey);
     for (uint32_t i = 0; err >= 0 && i < ptd->ccol; i++) {
         uint8_t ck[9];

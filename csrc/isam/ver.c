@@ -563,8 +563,9 @@ JET_ERR rec_op_insert(isam_sess *psess, isam_db *pdb, uint32_t pgnoRoot, const v
     return err;
 }
 
-JET_ERR rec_op_replace(isam_sess *psess, isam_db *pdb, uint32_t pgnoRoot, const void *key, uint32_t cbKey,
-                       const void *data, uint32_t cbData)
+/* Replace the data of, or (fDelete) flag-delete, an existing visible node. */
+static JET_ERR change_existing(isam_sess *psess, isam_db *pdb, uint32_t pgnoRoot, const void *key, uint32_t cbKey,
+                               const void *data, uint32_t cbData, int fDelete)
 {
     JET_ERR err = require_writable(psess, pdb);
     if (err < 0)
@@ -581,7 +582,10 @@ JET_ERR rec_op_replace(isam_sess *psess, isam_db *pdb, uint32_t pgnoRoot, const 
     if (err >= 0)
         err = log_undo(psess, pdb, v);
     if (err >= 0) {
-        err = bt_replace(&pdb->env, pdb->hdr.pgnoSpace, pgnoRoot, key, cbKey, data, cbData);
+        if (fDelete) /* versioned delete: flag now, remove at cleanup (invariant I4) */
+            err = bt_set_flags(&pdb->env, pgnoRoot, key, cbKey, v->flagsBefore | BT_NODE_DELETED);
+        else
+            err = bt_replace(&pdb->env, pdb->hdr.pgnoSpace, pgnoRoot, key, cbKey, data, cbData);
         if (err < 0)
             log_failed_change(psess, v);
     }
@@ -591,32 +595,15 @@ JET_ERR rec_op_replace(isam_sess *psess, isam_db *pdb, uint32_t pgnoRoot, const 
     return err;
 }
 
+JET_ERR rec_op_replace(isam_sess *psess, isam_db *pdb, uint32_t pgnoRoot, const void *key, uint32_t cbKey,
+                       const void *data, uint32_t cbData)
+{
+    return change_existing(psess, pdb, pgnoRoot, key, cbKey, data, cbData, 0);
+}
+
 JET_ERR rec_op_delete(isam_sess *psess, isam_db *pdb, uint32_t pgnoRoot, const void *key, uint32_t cbKey)
 {
-    JET_ERR err = require_writable(psess, pdb);
-    if (err < 0)
-        return err;
-    ver *v;
-    err = claim(psess, pdb, pgnoRoot, key, cbKey, &v);
-    if (err < 0)
-        return err;
-    int exists = 0;
-    err = capture_before(pdb, pgnoRoot, v, &exists);
-    if (err >= 0 && (!exists || (v->flagsBefore & BT_NODE_DELETED)))
-        err = JET_errRecordDeleted;
-    CKPT_ENTER(psess->inst);
-    if (err >= 0)
-        err = log_undo(psess, pdb, v);
-    if (err >= 0) {
-        /* Versioned delete: flag now, remove at cleanup (invariant I4). */
-        err = bt_set_flags(&pdb->env, pgnoRoot, key, cbKey, v->flagsBefore | BT_NODE_DELETED);
-        if (err < 0)
-            log_failed_change(psess, v);
-    }
-    CKPT_LEAVE(psess->inst);
-    if (err < 0)
-        unclaim(psess, v);
-    return err;
+    return change_existing(psess, pdb, pgnoRoot, key, cbKey, NULL, 0, 1);
 }
 
 /* ------------------------------------------------------------------------ */

@@ -203,3 +203,60 @@ def test_corrupt_page_is_read_verify_failure(jet, tmp_path):
         assert err == C.JET_errReadVerifyFailure, jet.err_name(err)
     finally:
         env2.term()
+
+
+def test_page_size_mismatch(jet, tmp_path):
+    C = jet.C
+    big = tmp_path / "big"
+    big.mkdir()
+    assert jet.set_param(None, C.JET_paramDatabasePageSize, 8192) == 0
+    try:
+        env = Env(jet, big, "eight")
+        err, dbid = env.create_db()
+        assert err == 0
+        assert env.term() == 0
+    finally:
+        assert jet.set_param(None, C.JET_paramDatabasePageSize, 4096) == 0
+    pg = jet.ffi.new("uint32_t *")
+    path = str(big / "a.edb").encode()
+    assert jet.lib.JetGetDatabaseFileInfo(path, pg, 4, C.JET_DbInfoPageSize) == 0 and pg[0] == 8192
+    env = Env(jet, tmp_path, "four")
+    try:
+        assert jet.lib.JetAttachDatabase(env.ses, path, 0) == C.JET_errPageSizeMismatch
+    finally:
+        assert env.term() == 0
+
+
+def test_stop_position(jet, tmp_path):
+    """JET_RSTINFO.lgposStop: replay up to a log position, no undo."""
+    crashed_stream(jet, tmp_path, rows=1500)
+    ffi, C = jet.ffi, jet.C
+    rst = ffi.new("JET_RSTINFO *", {"cbStruct": ffi.sizeof("JET_RSTINFO")})
+    rst.lgposStop.lGeneration = 2
+    rst.lgposStop.isec = 1
+    err, inst = init_new(jet, tmp_path, rst=rst)
+    jet.lib.JetTerm(inst)
+    assert err == C.JET_errRecoveredWithoutUndo
+
+
+def test_delete_table(jet, tmp_path):
+    env = Env(jet, tmp_path)
+    C, lib, ffi = env.C, env.lib, env.ffi
+    try:
+        dbid, t, ck, cv = make_kv(env)
+        assert lib.JetDeleteTable(env.ses, dbid, b"kv") == C.JET_errTableInUse
+        assert lib.JetCloseTable(env.ses, t) == 0
+        assert lib.JetCloseTable(env.ses, t) == C.JET_errInvalidTableId
+        assert lib.JetDeleteTable(env.ses, dbid, b"KV") == 0
+        pt = ffi.new("JET_TABLEID *")
+        assert lib.JetOpenTable(env.ses, dbid, b"kv", ffi.NULL, 0, 0, pt) == C.JET_errObjectNotFound
+        assert lib.JetDeleteTable(env.ses, dbid, b"kv") == C.JET_errObjectNotFound
+        # a table deleted inside a rolled-back transaction comes back
+        err, t2 = env.create_table(dbid, "keep")
+        assert err == 0 and lib.JetCloseTable(env.ses, t2) == 0
+        assert lib.JetBeginTransaction(env.ses) == 0
+        assert lib.JetDeleteTable(env.ses, dbid, b"keep") == 0
+        assert lib.JetRollback(env.ses, 0) == 0
+        assert lib.JetOpenTable(env.ses, dbid, b"keep", ffi.NULL, 0, 0, pt) == 0
+    finally:
+        assert env.term() == 0
