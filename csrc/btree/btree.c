@@ -332,29 +332,36 @@ JET_ERR bt_lookup(bt_env *env, uint32_t pgnoRoot, const void *key, uint32_t cbKe
 JET_ERR bt_create(bt_env *env, uint32_t pgnoSpace, uint32_t objid, uint32_t *ppgnoRoot)
 {
     bf *pbf = NULL;
+    bt_grp g;
     if (objid == 0)
         return JET_errInvalidParameter;   /* objid 0 marks free and space pages */
-    JET_ERR err = bt_space_alloc(env, pgnoSpace, objid, &pbf);
-    if (err < 0)
-        return err;
-    bt_pg_init(bf_data(pbf), cache_page_size(env->pc), objid, BTP_LEAF | BTP_ROOT, 0);
-    err = bt_log_image(env, pbf);
-    uint32_t pgno = bf_pgno(pbf);
-    cache_release(pbf);
+    bt_grp_init(&g, env);
+    /* One structure change: the allocation and the new root (A1). */
+    JET_ERR err = bt_space_alloc_grp(&g, pgnoSpace, objid, 1, &pbf);
+    uint32_t pgno = 0;
+    if (err >= 0) {
+        bt_pg_init(bf_data(pbf), cache_page_size(env->pc), objid, BTP_LEAF | BTP_ROOT, 0);
+        pgno = bf_pgno(pbf);
+    }
+    err = bt_grp_end(&g, err);
     if (err >= 0)
         *ppgnoRoot = pgno;
     return err;
 }
 
+/* Free a latched tree page (ownership passes here: it is released) as one
+ * structure change with the space page (L6: latched after it). */
 static JET_ERR free_page(const bt_env *env, uint32_t pgnoSpace, bf *pbf)
 {
     bf *pbfSpace = NULL;
-    JET_ERR err = bt_space_latch(env, pgnoSpace, &pbfSpace);   /* L6: after the tree page */
-    if (err < 0)
-        return err;
-    err = bt_space_free_latched(env, pbfSpace, pbf);
-    cache_release(pbfSpace);
-    return err;
+    bt_grp g;
+    bt_grp_init(&g, env);
+    JET_ERR err = bt_grp_hold(&g, pbf);
+    if (err >= 0)
+        err = bt_space_hold(&g, pgnoSpace, &pbfSpace);
+    if (err >= 0)
+        bt_space_free_grp(&g, pbfSpace, pbf);
+    return bt_grp_end(&g, err);
 }
 
 /* Free every page below a latched page (depth first, top-down latching). */
@@ -374,13 +381,16 @@ static JET_ERR drop_below(const bt_env *env, uint32_t pgnoSpace, bf *pbf, int de
         err = drop_below(env, pgnoSpace, pbfChild, depth + 1);
         if (err >= 0)
             err = free_page(env, pgnoSpace, pbfChild);
-        cache_release(pbfChild);
+        else
+            cache_release(pbfChild);
     }
     return err;
 }
 
 /* The caller guarantees that nobody else uses the tree any more (no cursor,
- * no operation in flight): its pages go back to the free list. */
+ * no operation in flight): its pages go back to the free list, each page
+ * freed as one structure change (a tree being dropped need not stay valid,
+ * but the free list must: S1). */
 JET_ERR bt_drop(bt_env *env, uint32_t pgnoSpace, uint32_t pgnoRoot)
 {
     bf *pbf = NULL;
@@ -389,7 +399,7 @@ JET_ERR bt_drop(bt_env *env, uint32_t pgnoSpace, uint32_t pgnoRoot)
         return err;
     err = drop_below(env, pgnoSpace, pbf, 0);
     if (err >= 0)
-        err = free_page(env, pgnoSpace, pbf);
+        return free_page(env, pgnoSpace, pbf);
     cache_release(pbf);
     return err;
 }

@@ -13,10 +13,20 @@
  * appended (through bt_env.log) while the page is latched exclusively, and the
  * record's lsn is stamped on the page with cache_dirty().  Redo applies a
  * record to a page only if the page's lsn is below the record's lsn, so
- * replaying a record twice is harmless (idempotent replay).  Structure changes
- * (split, merge, root push-down, page allocation) are logged as after-images of
- * every page they touch (LOG_REC_BT_PAGEIMAGE, one per page, used bytes only)
- * and are never undone: only record operations are undone, logically, by the
+ * replaying a record twice is harmless (idempotent replay).
+ *
+ * Structure changes (split, merge, root push-down / collapse, page allocation
+ * and free) are atomic with respect to crash recovery.  Such a change logs
+ * after-images of every page it changed (LOG_REC_BT_PAGEIMAGE, one per page,
+ * used bytes only), then one LOG_REC_BT_SMOEND naming them, and stamps EVERY
+ * one of those pages with the lsn of the SMOEND record, holding all of them
+ * latched exclusively until then.  By the write-ahead rule (cache invariant
+ * C1) no page of the change reaches the file before its SMOEND is durable, and
+ * redo applies the images of a change only once it has read its SMOEND (see
+ * bt_redo): recovery sees a structure change entirely or not at all.  A change
+ * whose log append fails is undone in memory (its pages get their bytes back)
+ * and leaves an incomplete group in the log that redo drops.  Structure
+ * changes are never undone logically: only record operations are, by the
  * isam layer.
  *
  * When bt_env.log is NULL (recovery off / temporary database) pages are
@@ -45,11 +55,12 @@
 
 /* Log record types of this layer. */
 #define LOG_REC_BT_FIRST      32
-#define LOG_REC_BT_PAGEIMAGE  32 /* dbid, pgno, after-image of the page */
+#define LOG_REC_BT_PAGEIMAGE  32 /* dbid, pgno, smoid, after-image of the page */
 #define LOG_REC_BT_INSERT     33 /* dbid, pgno, flags, key, data: insert a node */
 #define LOG_REC_BT_DELETE     34 /* dbid, pgno, key: remove a node */
 #define LOG_REC_BT_REPLACE    35 /* dbid, pgno, key, new data */
 #define LOG_REC_BT_SETFLAGS   36 /* dbid, pgno, key, new node flags */
+#define LOG_REC_BT_SMOEND     37 /* dbid, number of images, smoid: a structure change is complete */
 #define LOG_REC_BT_LAST       47
 
 /* Node flags (stored with each leaf node). */
@@ -69,12 +80,15 @@ typedef struct bt_env {
 
 /* Lay out a new, empty database file's first pages (space page at pgno 1)
  * and return the space page number.  The file must have been registered with
- * the cache.  Logged (page images). */
+ * the cache.  Logged (one structure change). */
 JET_ERR bt_space_init(bt_env *env, uint32_t *ppgnoSpace);
 /* Allocate one page (from the free list, else by extending the file by
- * cpgExtend pages).  The page is returned latched exclusively and zeroed. */
+ * cpgExtend pages).  The page is returned latched exclusively, zeroed and
+ * owned by objid; the allocation (space page and that page) is logged as one
+ * structure change, what the caller then writes on the page is the caller's
+ * to log. */
 JET_ERR bt_space_alloc(bt_env *env, uint32_t pgnoSpace, uint32_t objid, bf **ppbf);
-/* Return a page to the free list. */
+/* Return a page to the free list (one structure change). */
 JET_ERR bt_space_free(bt_env *env, uint32_t pgnoSpace, uint32_t pgno);
 /* Free pages on the list and pages owned by the file. */
 JET_ERR bt_space_stats(bt_env *env, uint32_t pgnoSpace, uint32_t *pcpgFree, uint32_t *pcpgOwned);
@@ -84,7 +98,9 @@ JET_ERR bt_space_stats(bt_env *env, uint32_t pgnoSpace, uint32_t *pcpgFree, uint
 /* Create an empty tree; its root page never changes (root splits push the
  * contents down into new children). */
 JET_ERR bt_create(bt_env *env, uint32_t pgnoSpace, uint32_t objid, uint32_t *ppgnoRoot);
-/* Free every page of a tree. */
+/* Free every page of a tree, one page (one structure change) at a time: a
+ * crash in between leaves a tree that is half freed, so callers must make
+ * the tree unreachable first. */
 JET_ERR bt_drop(bt_env *env, uint32_t pgnoSpace, uint32_t pgnoRoot);
 
 /* Single-node operations by key (each latches, logs and releases).
@@ -134,10 +150,34 @@ JET_ERR bt_current(bt_cursor *pcur, const void **ppkey, uint32_t *pcbKey, const 
 
 /* ---- redo ----------------------------------------------------------------- */
 
-/* Apply one LOG_REC_BT_* record at `lsn` to its page (dbid from the record,
- * which must be registered with pc) if the page's lsn is older.  A record for
- * a dbid the caller skips is the caller's business (check bt_redo_dbid first). */
-JET_ERR bt_redo(cache *pc, uint8_t type, const uint8_t *pv, uint32_t cb, lsn_t lsn);
+/* Replay state: the page images of structure changes whose SMOEND has not
+ * been read yet. */
+typedef struct bt_redo_ctx bt_redo_ctx;
+
+JET_ERR bt_redo_begin(bt_redo_ctx **ppctx);
+/* Replay one LOG_REC_BT_* record at `lsn` (records in log order; dbid from
+ * the record, which must be registered with pc).
+ *   Record operations are applied to their page at once if the page's lsn
+ *   is older than `lsn`.
+ *   LOG_REC_BT_PAGEIMAGE records are copied and kept, per structure change,
+ *   until that change's LOG_REC_BT_SMOEND: then each image is applied to its
+ *   page if the page's lsn is older than the SMOEND's, and the page is stamped
+ *   with the SMOEND's lsn.  Records of other changes and of other pages may
+ *   come in between (other threads, other trees, other databases).
+ *   A record for a page that a pending change holds proves that change died
+ *   without its SMOEND (a crash, or a failed append whose change was undone
+ *   in memory): the pending change is dropped, then the record applied.
+ * Errors: JET_errLogCorrupted (malformed record), JET_errLogFileCorrupt (a
+ * SMOEND that does not match the images read, more pending changes or pages
+ * than any structure change holds), cache errors.  A record for a dbid the
+ * caller skips is the caller's business (check bt_redo_dbid first); skip every
+ * record of that dbid, so that a change is skipped entirely. */
+JET_ERR bt_redo(bt_redo_ctx *ctx, cache *pc, uint8_t type, const uint8_t *pv, uint32_t cb, lsn_t lsn);
+/* Structure changes read but not complete (their images are not applied). */
+uint32_t bt_redo_pending(const bt_redo_ctx *ctx);
+/* End of replay: drop the incomplete changes (the log ends inside them) and
+ * free the context (NULL is ignored). */
+void    bt_redo_end(bt_redo_ctx *ctx);
 /* The dbid a LOG_REC_BT_* record is about. */
 uint32_t bt_redo_dbid(const uint8_t *pv, uint32_t cb);
 

@@ -1,8 +1,8 @@
 /*
  * btree_int.h -- private to csrc/btree: on-disk layouts of tree pages, the
  * space page, free pages and this layer's log records; the latching protocol;
- * and the helpers shared by page.c, space.c, btree.c, smo.c, cursor.c,
- * redo.c and check.c.
+ * and the helpers shared by page.c, space.c, btree.c, smo.c, group.c,
+ * cursor.c, redo.c and check.c.
  *
  * Owns: every byte of a data page past the cache's fields (crc, pgno, lsn),
  * i.e. objid, flags, prev, next, the two reserved words and the page body.
@@ -75,14 +75,19 @@
  * Free page (flags BTP_FREE, objid 0, body zero): next page of the free list
  * in the header's `next` word.
  *   S1. A page is in exactly one of: the space page, a tree, the free list,
- *       the never-used range (pgnoHwm, cpgOwned] (a crash between two log
- *       records of one change may leak a page: see "Atomicity" below).
+ *       the never-used range (pgnoHwm, cpgOwned].  Allocations and frees
+ *       are parts of the structure change that needs them (atomic, below),
+ *       so a crash can neither leak a page nor free a live one; only a page
+ *       that bt_space_alloc hands to an outside caller is leaked by a crash
+ *       before that caller logs it in place.
  *
  * ---------------------------------------------------------------------------
  * Log record payloads (after the log's own 16-byte header):
  *   LOG_REC_BT_PAGEIMAGE   0 u32 dbid, 4 u32 pgno, 8 u32 cbHead, 12 u32 cbTail,
- *                          16 head bytes (page[0..cbHead)), then tail bytes
- *                          (page[cbPage-cbTail..cbPage)); the middle is zero.
+ *                          16 u64 smoid, 24 head bytes (page[0..cbHead)),
+ *                          then tail bytes (page[cbPage-cbTail..cbPage));
+ *                          the middle is zero.
+ *   LOG_REC_BT_SMOEND      0 u32 dbid, 4 u32 cimages, 8 u64 smoid
  *   LOG_REC_BT_INSERT      0 u32 dbid, 4 u32 pgno, 8 u16 node flags,
  *                          10 u16 cbKey, 12 u16 cbData, 14 key, data
  *   LOG_REC_BT_DELETE      0 u32 dbid, 4 u32 pgno, 8 u16 cbKey, 10 key
@@ -90,23 +95,38 @@
  *                          12 key, data
  *   LOG_REC_BT_SETFLAGS    0 u32 dbid, 4 u32 pgno, 8 u16 node flags,
  *                          10 u16 cbKey, 12 key
+ * smoid names one structure change: the lsn of its first PAGEIMAGE, which
+ * carries 0 there (it cannot know its own lsn: 0 = "my own lsn"); its other
+ * images and its SMOEND carry that lsn.  An lsn is unique in the log stream,
+ * so concurrent changes (other threads, trees, databases) never share an id.
+ * cimages is the number of PAGEIMAGE records of the change (a page may be
+ * imaged more than once; the last image wins).
  * Record operations are redone by running the very same page.c function on
  * the same bytes, so redo reproduces the page byte for byte (P4).
  *
- * Atomicity.  A structure change logs one PAGEIMAGE per page it touched;
- * a log that ends inside a change replays a prefix of its images.  The
- * order keeps every prefix readable by key:
- *   1. the space page, as each page is allocated (a prefix leaks a page);
- *   2. pages that gain keys: new pages, merge targets;
- *   3. the path top-down: a parent routes to its new child before the
- *      child that gave up keys is logged (a prefix holds some keys twice,
- *      never none);
- *   4. neighbours' sibling links;
- *   5. freed pages, each followed by the space page: after every page that
- *      referred to them (a prefix leaks a page, never frees a live one).
- * A prefix may still leave sibling links or a duplicate copy of some keys
- * that bt_check reports; only a multi-page record (or a recovery driver
- * that drops an incomplete change) would make a change atomic.
+ * Atomicity (structure changes, bt_grp below).
+ *   A1. A structure change latches exclusively every page it will change
+ *       before changing any, and holds them all until its SMOEND is logged
+ *       (nothing is released early, whatever the level).  Only pages it did
+ *       not change may be let go before the end.
+ *   A2. The change is logged at its end, in one run: an image of every page
+ *       it changed, then SMOEND.  Each page is stamped with its image's lsn
+ *       when that image is appended (so its recovery lsn is not younger than
+ *       its image, cache invariant C4) and then, once SMOEND is appended,
+ *       with the SMOEND's lsn.  No page of the change can therefore be written
+ *       before the SMOEND is durable (C1: pages are not written while latched
+ *       exclusively, and after that their lsn is the SMOEND's).
+ *   A3. Between a change's first image and its SMOEND the log holds no other
+ *       record for any of its pages (A1): other records in between are about
+ *       other pages.  So redo may keep the images aside until the SMOEND and
+ *       apply them as one (bt_redo), and a record for one of those pages
+ *       proves that the change died without its SMOEND.
+ *   A4. All fallible steps (latches, reads, allocation, memory) come before
+ *       the first change; only log appends can fail afterwards.  When one
+ *       does, the change is undone in memory from the copies bt_grp took when
+ *       it latched the pages (their lsn stays that of the image last appended
+ *       for them, harmless: redo of their content starts later), no SMOEND
+ *       is logged, and redo drops the images that made it to the log.
  *
  * ---------------------------------------------------------------------------
  * Latching protocol (cache page latches only; no mutex of our own):
@@ -127,17 +147,34 @@
  *       it runs.  It latches the path top-down, exclusively.  Holding a page's
  *       parent exclusively freezes the page: nobody can reach it to change it
  *       (record operations hold the parent while latching the leaf, L3), so
- *       a structure change may release a leaf and latch it again.
- *   L5. A structure change waits for a page only in "top-down, left to right"
- *       order with respect to what the others hold: it never waits for a
- *       page while holding one of that page's children or, at the leaf
- *       level, its right neighbour (it releases the leaf first, L4); before
- *       working on a higher level it releases every page below that level.
- *       Readers hold at most a page and its child, or a leaf and its next,
- *       and always wait downward or rightward, so no cycle can form.
- *   L6. The space page is latched after tree pages, never before one, and
- *       released before any further tree page is latched; free-list pages
- *       are unreachable from trees, so latching them cannot deadlock.
+ *       a structure change may let go of a page it has not changed yet and
+ *       latch it again.  Every page it changes stays latched to its end (A1).
+ *   L5. A structure change acquires everything before it changes anything
+ *       (A4), in this order: the root and the path top-down; for deletes,
+ *       after letting go of the (unchanged) leaf, the siblings of internal
+ *       path pages that may have to merge, level by level top-down; then
+ *       leaves from left to right (left neighbour or left sibling, the leaf,
+ *       right sibling or right neighbour, the latter's right neighbour); then
+ *       the space page (L6); then free pages.  So it never waits for an
+ *       internal page while holding a leaf or one of that page's descendants,
+ *       nor for a leaf while holding a leaf on its right.  Readers hold at
+ *       most a page and its child, or a leaf and its next, and wait only
+ *       downward or rightward (internal pages are never passed sideways): a
+ *       reader chain from a page reaches only its descendants and the leaves
+ *       right of them, none of which the change holds when it waits for that
+ *       page, so no cycle can form.  A page found to be needed out of that
+ *       order is either done without (merges above the leaves and root
+ *       collapse use only what the plan latched: best effort, the tree stays
+ *       valid, only less compact) or obtained by letting go of the unchanged
+ *       pages after it and latching them again in order.
+ *   L6. The space page is latched after every tree page of the change and
+ *       held to the change's end (A1): structure changes of one database are
+ *       serialized on it.  After it only free pages are latched; they are
+ *       unreachable from trees (a cursor that finds one by a stale pgno holds
+ *       nothing else and lets go at once), so latching them cannot deadlock:
+ *       whoever holds the space page waits only for free pages, and whoever
+ *       waits for it holds only pages no other change can want (pages of a
+ *       tree whose root it holds exclusively, L4, or the page it frees).
  *   L7. Cursors hold no latch between calls; they remember (pgno, slot, key)
  *       and, on the next move, re-latch the page and verify by key that it is
  *       still a leaf of the tree holding (or bracketing) that key; otherwise
@@ -181,7 +218,8 @@
 #define BT_SPACE_MAGIC 0x43415053u /* "SPAC" */
 
 /* Log payload header sizes. */
-#define BTL_IMAGE_HDR    16
+#define BTL_IMAGE_HDR    24
+#define BTL_SMOEND_SIZE  16
 #define BTL_INSERT_HDR   14
 #define BTL_DELETE_HDR   10
 #define BTL_REPLACE_HDR  12
@@ -193,6 +231,7 @@ static inline uint32_t bt_get32(const uint8_t *p)
 {
     return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
 }
+static inline uint64_t bt_get64(const uint8_t *p) { return bt_get32(p) | ((uint64_t)bt_get32(p + 4) << 32); }
 static inline void bt_put16(uint8_t *p, uint32_t v)
 {
     p[0] = (uint8_t)v;
@@ -204,6 +243,11 @@ static inline void bt_put32(uint8_t *p, uint32_t v)
     p[1] = (uint8_t)(v >> 8);
     p[2] = (uint8_t)(v >> 16);
     p[3] = (uint8_t)(v >> 24);
+}
+static inline void bt_put64(uint8_t *p, uint64_t v)
+{
+    bt_put32(p, (uint32_t)v);
+    bt_put32(p + 4, (uint32_t)(v >> 32));
 }
 
 /* ---- page header accessors ------------------------------------------------ */
@@ -301,8 +345,11 @@ int      bt_underfull(const uint8_t *pg, uint32_t cbPage);
 
 /* ---- redo.c: logging ------------------------------------------------------- */
 
-/* Log an after-image of the page and stamp it (cache_dirty / _unlogged). */
-JET_ERR  bt_log_image(const bt_env *env, bf *pbf);
+/* Log an after-image of the page as part of structure change smoid
+ * (LSN_NIL for its first image) and stamp the page with its lsn (*plsn). */
+JET_ERR  bt_log_image(const bt_env *env, bf *pbf, lsn_t smoid, lsn_t *plsn);
+/* Log the end of structure change smoid, which logged cimages images. */
+JET_ERR  bt_log_smoend(const bt_env *env, lsn_t smoid, uint32_t cimages, lsn_t *plsn);
 /* Log a record operation on a latched leaf (before changing it); *plsn
  * receives the lsn to stamp with bt_stamp after the change. */
 JET_ERR  bt_log_insert(const bt_env *env, uint32_t pgno, const void *key, uint32_t cbKey, const void *data,
@@ -314,31 +361,74 @@ JET_ERR  bt_log_setflags(const bt_env *env, uint32_t pgno, const void *key, uint
                          lsn_t *plsn);
 void     bt_stamp(const bt_env *env, bf *pbf, lsn_t lsn);
 
+/* ---- group.c: atomic structure changes (A1..A4) ----------------------------- */
+
+/* Most pages one structure change may hold: the path (BT_MAX_DEPTH + 1 with
+ * a push-down), a new page per level and two for the root, two siblings per
+ * internal level, four leaves, the space page. */
+#define BT_GRP_MAX (4 * BT_MAX_DEPTH + 16)
+
+typedef struct bt_grp_ent {
+    bf      *pbf;
+    uint8_t *before;    /* the page as latched (logged databases: undo, A4) */
+    uint8_t  changed;   /* logged as an image at the end */
+    uint8_t  keep;      /* stays latched after the end (handed to the caller) */
+} bt_grp_ent;
+
+/* The pages of one structure change, each latched exclusively once. */
+typedef struct bt_grp {
+    const bt_env *env;
+    int           cent;
+    bt_grp_ent    ent[BT_GRP_MAX];
+} bt_grp;
+
+void     bt_grp_init(bt_grp *g, const bt_env *env);
+/* Take over an exclusively latched page (copying it first when the database
+ * is logged).  On failure the page is released. */
+JET_ERR  bt_grp_hold(bt_grp *g, bf *pbf);
+/* The held page with this pgno, or NULL. */
+bf      *bt_grp_find(const bt_grp *g, uint32_t pgno);
+/* Let go of a held page that was not changed. */
+void     bt_grp_drop(bt_grp *g, bf *pbf);
+/* The held page is (being) changed: it is logged at the end. */
+void     bt_grp_change(bt_grp *g, bf *pbf);
+/* Keep the held page latched after bt_grp_end succeeds (the caller releases). */
+void     bt_grp_keep(bt_grp *g, bf *pbf);
+/* Pages changed so far. */
+int      bt_grp_changed(const bt_grp *g);
+/* End the change.  err >= 0: log an image of every changed page, then
+ * SMOEND, stamp them all with the SMOEND's lsn (A2).  err < 0, or an append
+ * fails: give every changed page its bytes back (A4).  Then release every
+ * page (but kept ones on success).  Returns err, or the append's error. */
+JET_ERR  bt_grp_end(bt_grp *g, JET_ERR err);
+
 /* ---- space.c --------------------------------------------------------------- */
 
-/* Latch the space page exclusively (checks it is one). */
-JET_ERR  bt_space_latch(const bt_env *env, uint32_t pgnoSpace, bf **ppbfSpace);
-/* Turn the latched page pbf into a free page on the list of the latched
- * space page; logs both.  Cannot fail before changing anything except in
- * logging. */
-JET_ERR  bt_space_free_latched(const bt_env *env, bf *pbfSpace, bf *pbf);
+/* The space page, latched exclusively and held by g (latched now unless g
+ * already holds it; L6: after every tree page of the change). */
+JET_ERR  bt_space_hold(bt_grp *g, uint32_t pgnoSpace, bf **ppbfSpace);
+/* Allocate cpg pages for objid (each latched, held by g, zeroed, objid set),
+ * changing the space page held by g.  Nothing is changed on failure (A4). */
+JET_ERR  bt_space_alloc_grp(bt_grp *g, uint32_t pgnoSpace, uint32_t objid, uint32_t cpg, bf **rgpbf);
+/* Turn the held page pbf into a free page on the list of the held space
+ * page.  Cannot fail. */
+void     bt_space_free_grp(bt_grp *g, bf *pbfSpace, bf *pbf);
 
 /* ---- smo.c: structure changes (callers hold the root exclusively, L4) ----- */
 
-/* One structure-changing operation in progress. */
+/* One structure-changing operation in progress.  Every page it latched is in
+ * g (path, siblings, neighbours, space page, new pages); path and the other
+ * arrays only name them. */
 typedef struct bt_smo {
     const bt_env *env;
+    bt_grp   g;
     uint32_t pgnoSpace, pgnoRoot, objid, cbPage;
     int      depth;                         /* pages on the path: [0] root .. [depth-1] leaf */
     bf      *path[BT_MAX_DEPTH + 1];
     uint32_t islot[BT_MAX_DEPTH + 1];       /* index followed in path[k] (node index on the leaf) */
-    uint8_t  touched[BT_MAX_DEPTH + 1];     /* path page changed: log its image */
-    bf      *extra[8];                      /* neighbours and siblings latched for this change */
-    uint8_t  etouched[8];
-    int      cextra;
-    bf      *pbfSpace;                      /* latched while freeing pages (L6) */
-    bf      *dead[BT_MAX_DEPTH + 2];        /* unlinked pages, freed once their referrers are logged */
-    int      cdead;
+    bf      *sib[BT_MAX_DEPTH + 1][2];      /* deletes: left / right sibling of internal path[k] */
+    uint8_t  wantSib[BT_MAX_DEPTH + 1];     /* path[k] may lose an entry and be underfull */
+    bf      *pbfSpace;
     bf      *fresh[BT_MAX_DEPTH + 2];       /* pages allocated up front for splits */
     int      cfresh, ifresh;
     uint8_t *scratch;                       /* cbPage bytes */
@@ -359,7 +449,8 @@ JET_ERR  bt_smo_insert(bt_smo *s, const void *key, uint32_t cbKey, const void *d
 JET_ERR  bt_smo_replace(bt_smo *s, const void *data, uint32_t cbData);
 /* Delete the node at the path's end and rebalance. */
 JET_ERR  bt_smo_delete(bt_smo *s);
-/* Log touched pages, release every latch, free unused fresh pages. */
+/* Return unused new pages, log the change (A2) or undo it (err < 0, A4),
+ * release every latch. */
 JET_ERR  bt_smo_end(bt_smo *s, JET_ERR err);
 
 #endif /* ESEPY_BTREE_INT_H */

@@ -3,11 +3,14 @@
  * page they describe, and applying them again during replay (bt_redo).
  *
  * Owns: the payload layouts of LOG_REC_BT_* (tabled in btree_int.h) and the
- * redo rule: a record is applied to a page only if the page's lsn is older
- * than the record's (idempotent replay).
+ * redo rules: a record is applied to a page only if the page's lsn is older
+ * than the record's (idempotent replay); the page images of a structure
+ * change are applied only together, once its SMOEND has been read (A3), and
+ * carry the SMOEND's lsn.
  * Must not touch: the log's framing and files (records go through
  * bt_env.log), which records to replay and in what order (the recovery
- * driver's business), tree shape (records name one page each).
+ * driver's business), tree shape (records name one page each; a change is a
+ * set of pages, whatever they are).
  */
 #include "btree_int.h"
 
@@ -30,7 +33,7 @@ void bt_stamp(const bt_env *env, bf *pbf, lsn_t lsn)
         cache_dirty_unlogged(pbf);
 }
 
-JET_ERR bt_log_image(const bt_env *env, bf *pbf)
+JET_ERR bt_log_image(const bt_env *env, bf *pbf, lsn_t smoid, lsn_t *plsn)
 {
     uint32_t cbPage = cache_page_size(env->pc), cbHead, cbTail;
     const uint8_t *pg = bf_data(pbf);
@@ -40,12 +43,22 @@ JET_ERR bt_log_image(const bt_env *env, bf *pbf)
     bt_put32(hdr + 4, bf_pgno(pbf));
     bt_put32(hdr + 8, cbHead);
     bt_put32(hdr + 12, cbTail);
+    bt_put64(hdr + 16, smoid);
     log_part parts[3] = { { hdr, sizeof hdr }, { pg, cbHead }, { pg + cbPage - cbTail, cbTail } };
-    lsn_t lsn;
-    JET_ERR err = append(env, LOG_REC_BT_PAGEIMAGE, parts, 3, &lsn);
+    JET_ERR err = append(env, LOG_REC_BT_PAGEIMAGE, parts, 3, plsn);
     if (err >= 0)
-        bt_stamp(env, pbf, lsn);
+        bt_stamp(env, pbf, *plsn);   /* A2: the recovery lsn is not younger than the image */
     return err;
+}
+
+JET_ERR bt_log_smoend(const bt_env *env, lsn_t smoid, uint32_t cimages, lsn_t *plsn)
+{
+    uint8_t rec[BTL_SMOEND_SIZE];
+    bt_put32(rec, env->dbid);
+    bt_put32(rec + 4, cimages);
+    bt_put64(rec + 8, smoid);
+    log_part part = { rec, sizeof rec };
+    return append(env, LOG_REC_BT_SMOEND, &part, 1, plsn);
 }
 
 JET_ERR bt_log_insert(const bt_env *env, uint32_t pgno, const void *key, uint32_t cbKey, const void *data,
@@ -196,13 +209,25 @@ static JET_ERR apply_op(uint8_t type, uint8_t *pg, uint32_t cbPage, const redo_o
     return err;
 }
 
-static JET_ERR redo_image(cache *pc, uint32_t dbid, uint32_t pgno, const uint8_t *pv, uint32_t cb, lsn_t lsn)
+/* Checks of a PAGEIMAGE payload that need no page. */
+static JET_ERR check_image(const uint8_t *pv, uint32_t cb, uint32_t cbPage)
 {
-    uint32_t cbPage = cache_page_size(pc);
+    if (cb < BTL_IMAGE_HDR)
+        return JET_errLogCorrupted;
     uint32_t cbHead = bt_get32(pv + 8), cbTail = bt_get32(pv + 12);
     if ((uint64_t)BTL_IMAGE_HDR + cbHead + cbTail != cb || (uint64_t)cbHead + cbTail > cbPage ||
         cbHead < PAGE_HEADER_SIZE)
         return JET_errLogCorrupted;
+    return JET_errSuccess;
+}
+
+/* Apply a checked PAGEIMAGE payload to its page if the page is older than
+ * lsn (the SMOEND's), and stamp it with lsn. */
+static JET_ERR apply_image(cache *pc, const uint8_t *pv, lsn_t lsn)
+{
+    uint32_t cbPage = cache_page_size(pc);
+    uint32_t dbid = bt_get32(pv), pgno = bt_get32(pv + 4);
+    uint32_t cbHead = bt_get32(pv + 8), cbTail = bt_get32(pv + 12);
     bf *pbf = NULL;
     JET_ERR err = cache_read(pc, dbid, pgno, LATCH_EXCLUSIVE, &pbf);
     if (err == JET_errPageNotInitialized || err == JET_errFileIOBeyondEOF || err == JET_errReadVerifyFailure)
@@ -222,20 +247,196 @@ static JET_ERR redo_image(cache *pc, uint32_t dbid, uint32_t pgno, const uint8_t
     return JET_errSuccess;
 }
 
-JET_ERR bt_redo(cache *pc, uint8_t type, const uint8_t *pv, uint32_t cb, lsn_t lsn)
+/* ---- replay of structure changes -------------------------------------------
+ *
+ * Images are kept (copied) per structure change until its SMOEND, then
+ * applied together (A3).  Memory is bounded: one copy per page (a later image
+ * of the same page replaces the earlier one), at most BT_GRP_MAX pages per
+ * change (what one change can hold, A1), at most BT_REDO_MAX_PENDING changes
+ * at once (structure changes of one database are serialized on its space
+ * page, L6: in a sane log only one change per database, plus the changes that
+ * died in a crash, is ever pending).
+ *
+ * A record for a page that a pending change holds can only follow that
+ * change's images if the change never logged its SMOEND (A3): it died in a
+ * crash (recovery went on and the log continued after it, e.g. the undo pass
+ * of an earlier recovery) or an append failed and the change was undone in
+ * memory (A4).  Either way its images must never be applied: the change is
+ * dropped and the record applied as usual.  A SMOEND that then names it is
+ * corrupt (its image count does not match). */
+
+#define BT_REDO_MAX_PENDING 1024
+
+typedef struct redo_img {
+    uint32_t dbid, pgno;
+    uint8_t *pv;          /* copy of the PAGEIMAGE payload */
+} redo_img;
+
+typedef struct redo_smo {
+    lsn_t    smoid;
+    uint32_t crec;        /* PAGEIMAGE records read */
+    uint32_t cimg;        /* distinct pages */
+    redo_img img[BT_GRP_MAX];
+} redo_smo;
+
+struct bt_redo_ctx {
+    lsn_t     lsnFirst;   /* first record replayed: changes named after an
+                           * older lsn may have begun before the replay */
+    uint32_t  cpending;
+    redo_smo *pending[BT_REDO_MAX_PENDING];
+};
+
+JET_ERR bt_redo_begin(bt_redo_ctx **ppctx)
 {
+    bt_redo_ctx *ctx = os_calloc(1, sizeof *ctx);
+    if (ctx == NULL)
+        return JET_errOutOfMemory;
+    *ppctx = ctx;
+    return JET_errSuccess;
+}
+
+uint32_t bt_redo_pending(const bt_redo_ctx *ctx)
+{
+    return ctx ? ctx->cpending : 0;
+}
+
+static void drop_smo(bt_redo_ctx *ctx, uint32_t i)
+{
+    redo_smo *m = ctx->pending[i];
+    for (uint32_t j = 0; j < m->cimg; j++)
+        os_free(m->img[j].pv);
+    os_free(m);
+    ctx->pending[i] = ctx->pending[--ctx->cpending];
+}
+
+void bt_redo_end(bt_redo_ctx *ctx)
+{
+    if (ctx == NULL)
+        return;
+    while (ctx->cpending > 0)
+        drop_smo(ctx, ctx->cpending - 1);
+    os_free(ctx);
+}
+
+static int smo_find_page(const redo_smo *m, uint32_t dbid, uint32_t pgno)
+{
+    for (uint32_t j = 0; j < m->cimg; j++)
+        if (m->img[j].pgno == pgno && m->img[j].dbid == dbid)
+            return (int)j;
+    return -1;
+}
+
+/* Drop the pending changes (but `keep`) that hold page (dbid, pgno): they
+ * died without their SMOEND (see above). */
+static void drop_holders(bt_redo_ctx *ctx, uint32_t dbid, uint32_t pgno, const redo_smo *keep)
+{
+    for (uint32_t i = ctx->cpending; i-- > 0;)
+        if (ctx->pending[i] != keep && smo_find_page(ctx->pending[i], dbid, pgno) >= 0)
+            drop_smo(ctx, i);
+}
+
+static int find_smo(const bt_redo_ctx *ctx, lsn_t smoid)
+{
+    for (uint32_t i = 0; i < ctx->cpending; i++)
+        if (ctx->pending[i]->smoid == smoid)
+            return (int)i;
+    return -1;
+}
+
+/* Keep a PAGEIMAGE until its change's SMOEND. */
+static JET_ERR redo_image(bt_redo_ctx *ctx, cache *pc, const uint8_t *pv, uint32_t cb, lsn_t lsn)
+{
+    JET_ERR err = check_image(pv, cb, cache_page_size(pc));
+    if (err < 0)
+        return err;
+    uint32_t dbid = bt_get32(pv), pgno = bt_get32(pv + 4);
+    lsn_t smoid = bt_get64(pv + 16);
+    if (smoid == LSN_NIL)
+        smoid = lsn;   /* the first image of a change */
+    else if (smoid >= lsn)
+        return JET_errLogCorrupted;
+    int i = find_smo(ctx, smoid);
+    redo_smo *m = i >= 0 ? ctx->pending[i] : NULL;
+    drop_holders(ctx, dbid, pgno, m);
+    uint8_t *copy = os_malloc(cb);
+    if (copy == NULL)
+        return JET_errOutOfMemory;
+    memcpy(copy, pv, cb);
+    if (m == NULL) {
+        if (ctx->cpending >= BT_REDO_MAX_PENDING) {
+            os_free(copy);
+            return JET_errLogFileCorrupt;
+        }
+        m = os_calloc(1, sizeof *m);
+        if (m == NULL) {
+            os_free(copy);
+            return JET_errOutOfMemory;
+        }
+        m->smoid = smoid;
+        ctx->pending[ctx->cpending++] = m;
+    }
+    int j = smo_find_page(m, dbid, pgno);
+    if (j >= 0) {
+        os_free(m->img[j].pv);   /* a later image of the page wins */
+        m->img[j].pv = copy;
+    } else if (m->cimg < BT_GRP_MAX) {
+        m->img[m->cimg].dbid = dbid;
+        m->img[m->cimg].pgno = pgno;
+        m->img[m->cimg++].pv = copy;
+    } else {
+        os_free(copy);
+        return JET_errLogFileCorrupt;   /* more pages than a change can hold */
+    }
+    m->crec++;
+    return JET_errSuccess;
+}
+
+/* A change is complete: apply its images (A3). */
+static JET_ERR redo_smoend(bt_redo_ctx *ctx, cache *pc, const uint8_t *pv, uint32_t cb, lsn_t lsn)
+{
+    if (cb != BTL_SMOEND_SIZE)
+        return JET_errLogCorrupted;
+    uint32_t dbid = bt_get32(pv), cimages = bt_get32(pv + 4);
+    lsn_t smoid = bt_get64(pv + 8);
+    if (smoid == LSN_NIL || smoid >= lsn || cimages == 0)
+        return JET_errLogCorrupted;
+    /* A change named after a replayed lsn was replayed from its start: all
+     * its images must have been read. */
+    int fWhole = smoid >= ctx->lsnFirst;
+    int i = find_smo(ctx, smoid);
+    if (i < 0)
+        return fWhole ? JET_errLogFileCorrupt : JET_errSuccess;   /* else: on disk before the replay */
+    redo_smo *m = ctx->pending[i];
+    JET_ERR err = JET_errSuccess;
+    if (m->crec > cimages || (fWhole && m->crec != cimages))
+        err = JET_errLogFileCorrupt;
+    for (uint32_t j = 0; j < m->cimg && err >= 0; j++)
+        if (m->img[j].dbid != dbid)
+            err = JET_errLogFileCorrupt;
+    for (uint32_t j = 0; j < m->cimg && err >= 0; j++)
+        err = apply_image(pc, m->img[j].pv, lsn);
+    drop_smo(ctx, (uint32_t)i);
+    return err;
+}
+
+JET_ERR bt_redo(bt_redo_ctx *ctx, cache *pc, uint8_t type, const uint8_t *pv, uint32_t cb, lsn_t lsn)
+{
+    if (ctx == NULL)
+        return JET_errInvalidParameter;
     if (cb < 8 || type < LOG_REC_BT_FIRST || type > LOG_REC_BT_LAST)
         return JET_errLogCorrupted;
+    if (ctx->lsnFirst == LSN_NIL)
+        ctx->lsnFirst = lsn;
+    if (type == LOG_REC_BT_PAGEIMAGE)
+        return redo_image(ctx, pc, pv, cb, lsn);
+    if (type == LOG_REC_BT_SMOEND)
+        return redo_smoend(ctx, pc, pv, cb, lsn);
     uint32_t dbid = bt_get32(pv), pgno = bt_get32(pv + 4);
-    if (type == LOG_REC_BT_PAGEIMAGE) {
-        if (cb < BTL_IMAGE_HDR)
-            return JET_errLogCorrupted;
-        return redo_image(pc, dbid, pgno, pv, cb, lsn);
-    }
     redo_op op;
     JET_ERR err = decode_op(type, pv, cb, &op);
     if (err < 0)
         return err;
+    drop_holders(ctx, dbid, pgno, NULL);   /* A3: a pending change on this page is dead */
     bf *pbf = NULL;
     err = cache_read(pc, dbid, pgno, LATCH_EXCLUSIVE, &pbf);
     if (err < 0)

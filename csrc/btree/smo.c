@@ -1,37 +1,38 @@
 /*
  * smo.c -- structure modification operations: leaf and internal splits, root
  * push-down, merges of underfull siblings, removal of emptied pages, root
- * collapse.  Every page they touch is logged as an after-image.
+ * collapse.  Each is one atomic change (bt_grp): every page it changes is
+ * logged as an after-image at its end, followed by LOG_REC_BT_SMOEND.
  *
  * Owns: latching rules L4..L6 of btree_int.h, invariants T1..T5 across
- * pages, the order "acquire everything, then change" that keeps a failed
- * structure change from leaving the tree half-changed in memory.
+ * pages, A1 and A4 for tree changes: "acquire everything, then change", so
+ * that only log appends can fail once pages have changed, and a failed change
+ * is undone in memory by bt_grp.
  * Must not touch: page byte layout (page.c), free-list internals (space.c),
- * record operations on a single leaf that fit (btree.c logs those as records).
+ * logging of the change (group.c), record operations on a single leaf that
+ * fit (btree.c logs those as records).
  *
  * Shape of a structure change (caller: btree.c):
  *     bt_smo_begin -> bt_smo_descend (root and path latched exclusively)
  *        -> bt_smo_insert | bt_smo_replace | bt_smo_delete
- *     -> bt_smo_end (log touched pages, release, return unused pages)
- * Inserts acquire every page they may need first (new pages, the right
- * neighbour), then change pages with infallible page.c calls.  Deletes work
- * one level at a time, bottom-up: acquire that level's pages, change, log,
- * release the level (L5), go up.  Rebalancing above the leaf level is best
- * effort: if a sibling cannot be latched the tree stays valid, only less
- * compact.
+ *     -> bt_smo_end (return unused pages, log or undo, release everything)
+ * Inserts acquire every page they may need first (the leaf's right neighbour,
+ * then new pages, L5/L6), then change pages with infallible page.c calls.
+ * Deletes plan first: which internal levels may end underfull (their
+ * siblings are latched top-down), which leaves the leaf level needs (latched
+ * left to right), the space page; then change bottom-up.  Merges above the
+ * leaf level and root collapse are best effort: they use only pages already
+ * held, and when one is missing the tree stays valid, only less compact.
+ * Nothing is released before the end but pages that were not changed (A1).
  */
 #include <assert.h>
 #include "btree_int.h"
-
-static JET_ERR first_error(JET_ERR a, JET_ERR b)
-{
-    return a < 0 ? a : b;
-}
 
 JET_ERR bt_smo_begin(bt_smo *s, const bt_env *env, uint32_t pgnoSpace, uint32_t pgnoRoot)
 {
     memset(s, 0, sizeof *s);
     s->env = env;
+    bt_grp_init(&s->g, env);
     s->pgnoSpace = pgnoSpace;
     s->pgnoRoot = pgnoRoot;
     s->cbPage = cache_page_size(env->pc);
@@ -43,11 +44,64 @@ JET_ERR bt_smo_begin(bt_smo *s, const bt_env *env, uint32_t pgnoSpace, uint32_t 
     return JET_errSuccess;
 }
 
+/* ---- latching (every latched page is held by s->g) ------------------------ */
+
+/* Pages reached through a pointer (child, sibling link) are never ones this
+ * change holds in a sane tree; one that is would be waited for by its own
+ * holder. */
+static JET_ERR hold_child(bt_smo *s, const uint8_t *pgParent, uint32_t i, bf **ppbf)
+{
+    *ppbf = NULL;
+    if (bt_grp_find(&s->g, bt_pg_child(pgParent, s->cbPage, i)) != NULL)
+        return JET_errBadParentPageLink;
+    JET_ERR err = bt_read_child(s->env, pgParent, i, LATCH_EXCLUSIVE, ppbf);
+    if (err >= 0)
+        err = bt_grp_hold(&s->g, *ppbf);
+    if (err < 0)
+        *ppbf = NULL;
+    return err;
+}
+
+/* A leaf of this tree by pgno (a neighbour through a sibling link). */
+static JET_ERR hold_leaf(bt_smo *s, uint32_t pgno, bf **ppbf)
+{
+    *ppbf = NULL;
+    if (bt_grp_find(&s->g, pgno) != NULL)
+        return JET_errBadPageLink;
+    JET_ERR err = bt_read_tree_page(s->env, pgno, s->objid, LATCH_EXCLUSIVE, ppbf);
+    if (err >= 0 && !pg_is_leaf(bf_data(*ppbf))) {
+        cache_release(*ppbf);
+        err = JET_errBadPageLink;
+    }
+    if (err >= 0)
+        err = bt_grp_hold(&s->g, *ppbf);
+    if (err < 0)
+        *ppbf = NULL;
+    return err;
+}
+
+/* Let go of a page that was not changed. */
+static void let_go(bt_smo *s, bf **ppbf)
+{
+    if (*ppbf != NULL)
+        bt_grp_drop(&s->g, *ppbf);
+    *ppbf = NULL;
+}
+
+static void change(bt_smo *s, bf *pbf)
+{
+    bt_grp_change(&s->g, pbf);
+}
+
 JET_ERR bt_smo_descend(bt_smo *s, const void *key, uint32_t cbKey)
 {
     JET_ERR err = bt_read_root(s->env, s->pgnoRoot, LATCH_EXCLUSIVE, &s->path[0]);   /* L4 */
-    if (err < 0)
+    if (err >= 0)
+        err = bt_grp_hold(&s->g, s->path[0]);
+    if (err < 0) {
+        s->path[0] = NULL;
         return err;
+    }
     s->depth = 1;
     s->objid = pg_objid(bf_data(s->path[0]));
     for (;;) {
@@ -58,21 +112,11 @@ JET_ERR bt_smo_descend(bt_smo *s, const void *key, uint32_t cbKey)
             return JET_errDatabaseCorrupted;
         uint32_t i = bt_pg_route(pg, s->cbPage, key, cbKey, 0);
         s->islot[s->depth - 1] = i;
-        err = bt_read_child(s->env, pg, i, LATCH_EXCLUSIVE, &s->path[s->depth]);
+        err = hold_child(s, pg, i, &s->path[s->depth]);
         if (err < 0)
             return err;
         s->depth++;
     }
-}
-
-/* ---- bookkeeping of latched pages ----------------------------------------- */
-
-static int is_fresh(const bt_smo *s, const bf *pbf)
-{
-    for (int i = 0; i < s->ifresh; i++)
-        if (s->fresh[i] == pbf)
-            return 1;
-    return 0;
 }
 
 static bf *take_fresh(bt_smo *s)
@@ -81,129 +125,17 @@ static bf *take_fresh(bt_smo *s)
     return s->fresh[s->ifresh++];
 }
 
-static JET_ERR latch_extra(bt_smo *s, uint32_t pgno, bf **ppbf)
-{
-    assert(s->cextra < (int)(sizeof s->extra / sizeof s->extra[0]));
-    JET_ERR err = bt_read_tree_page(s->env, pgno, s->objid, LATCH_EXCLUSIVE, ppbf);
-    if (err >= 0) {
-        s->extra[s->cextra] = *ppbf;
-        s->etouched[s->cextra++] = 0;
-    }
-    return err;
-}
-
-static JET_ERR latch_extra_child(bt_smo *s, const uint8_t *pgParent, uint32_t i, bf **ppbf)
-{
-    assert(s->cextra < (int)(sizeof s->extra / sizeof s->extra[0]));
-    JET_ERR err = bt_read_child(s->env, pgParent, i, LATCH_EXCLUSIVE, ppbf);
-    if (err >= 0) {
-        s->extra[s->cextra] = *ppbf;
-        s->etouched[s->cextra++] = 0;
-    }
-    return err;
-}
-
-static void set_touched(bt_smo *s, const bf *pbf, int touched)
-{
-    for (int k = 0; k < s->depth; k++)
-        if (s->path[k] == pbf)
-            s->touched[k] = (uint8_t)touched;
-    for (int i = 0; i < s->cextra; i++)
-        if (s->extra[i] == pbf)
-            s->etouched[i] = (uint8_t)touched;
-}
-
-static bf *find_extra(const bt_smo *s, uint32_t pgno)
-{
-    for (int i = 0; i < s->cextra; i++)
-        if (bf_pgno(s->extra[i]) == pgno)
-            return s->extra[i];
-    return NULL;
-}
-
-/* A page unlinked by this change: freed by finish() after its referrers. */
-static void mark_dead(bt_smo *s, bf *pbf)
-{
-    assert(s->cdead < (int)(sizeof s->dead / sizeof s->dead[0]));
-    set_touched(s, pbf, 0);
-    s->dead[s->cdead++] = pbf;
-}
-
-/* A merge target holds its sibling's keys as well now: log it before the
- * parent stops routing to the sibling. */
-static JET_ERR log_gainer(bt_smo *s, bf *pbf)
-{
-    set_touched(s, pbf, 0);
-    return bt_log_image(s->env, pbf);
-}
-
-/* End a step of the change: log every touched page, then free the dead
- * pages, then release the extras, the space page and the path pages at
- * levels >= k.  Log order (see "Atomicity" in btree_int.h): the path
- * top-down, so that a parent's new routing is logged before the child that
- * gives up keys; then the neighbours' links; then the frees, after every
- * page that referred to them.  Pages that gain keys (new pages, merge
- * targets) were logged before this.  Fresh pages are logged and released by
- * bt_smo_end. */
-static JET_ERR finish(bt_smo *s, int k)
-{
-    JET_ERR err = JET_errSuccess;
-    for (int j = 0; j < s->depth; j++) {
-        if (s->path[j] != NULL && s->touched[j] && !is_fresh(s, s->path[j]))
-            err = first_error(err, bt_log_image(s->env, s->path[j]));
-        s->touched[j] = 0;
-    }
-    for (int i = 0; i < s->cextra; i++) {
-        if (s->etouched[i])
-            err = first_error(err, bt_log_image(s->env, s->extra[i]));
-        s->etouched[i] = 0;
-    }
-    if (s->cdead > 0 && s->pbfSpace == NULL)
-        err = first_error(err, bt_space_latch(s->env, s->pgnoSpace, &s->pbfSpace));
-    for (int i = 0; i < s->cdead && err >= 0; i++)
-        err = bt_space_free_latched(s->env, s->pbfSpace, s->dead[i]);
-    s->cdead = 0;
-    for (int i = 0; i < s->cextra; i++)
-        cache_release(s->extra[i]);
-    s->cextra = 0;
-    if (s->pbfSpace != NULL) {
-        cache_release(s->pbfSpace);
-        s->pbfSpace = NULL;
-    }
-    for (int j = s->depth - 1; j >= k; j--) {
-        if (s->path[j] != NULL && !is_fresh(s, s->path[j]))
-            cache_release(s->path[j]);
-        s->path[j] = NULL;
-    }
-    s->depth = k;
-    return err;
-}
-
 JET_ERR bt_smo_end(bt_smo *s, JET_ERR err)
 {
-    JET_ERR errLog = JET_errSuccess;
-    /* Log order: new pages first, then the path and neighbours (finish). */
-    for (int i = 0; i < s->ifresh; i++)
-        errLog = first_error(errLog, bt_log_image(s->env, s->fresh[i]));
-    errLog = first_error(errLog, finish(s, 0));
-    for (int i = 0; i < s->ifresh; i++)
-        cache_release(s->fresh[i]);
-    if (s->ifresh < s->cfresh) {
-        /* Allocated for splits that did not happen: back to the free list
-         * (best effort: a failure leaks the pages, S1). */
-        bf *pbfSpace = NULL;
-        JET_ERR e = bt_space_latch(s->env, s->pgnoSpace, &pbfSpace);
-        for (int i = s->ifresh; i < s->cfresh; i++) {
-            if (e >= 0)
-                e = bt_space_free_latched(s->env, pbfSpace, s->fresh[i]);
-            cache_release(s->fresh[i]);
-        }
-        if (pbfSpace != NULL)
-            cache_release(pbfSpace);
+    if (err >= 0 && s->ifresh < s->cfresh) {
+        /* Allocated for splits that did not happen: back to the free list,
+         * in the same change (the space page is held: L6). */
+        for (int i = s->ifresh; i < s->cfresh; i++)
+            bt_space_free_grp(&s->g, s->pbfSpace, s->fresh[i]);
     }
     os_free(s->scratch);
     s->scratch = NULL;
-    return err < 0 ? err : errLog;
+    return bt_grp_end(&s->g, err);
 }
 
 /* ---- insert: splits and root push-down --------------------------------- */
@@ -221,9 +153,10 @@ static uint32_t max_key_len(const uint8_t *pg, uint32_t cbPage)
 }
 
 /* Acquire what inserting a node of cbNode bytes (key cbKey) at the leaf may
- * need: one new page per level that may split (two for the root: push-down
- * and split), and the leaf's right neighbour.  cbBonus: bytes the leaf frees
- * before the insert (replace).  Nothing is changed. */
+ * need: the leaf's right neighbour, then one new page per level that may
+ * split (two for the root: push-down and split).  cbBonus: bytes the leaf
+ * frees before the insert (replace).  Nothing is changed but the space page
+ * and the new pages, which are part of this change. */
 static JET_ERR prepare_insert(bt_smo *s, uint32_t cbNode, uint32_t cbKey, uint32_t cbBonus)
 {
     int d = s->depth - 1, cpg = 0;
@@ -239,18 +172,21 @@ static JET_ERR prepare_insert(bt_smo *s, uint32_t cbNode, uint32_t cbKey, uint32
         /* The separator pushed up is at most as long as the longest key. */
         cbNode = bt_node_size(cbKeyMax, BT_PGNO_SIZE);
     }
+    if (cpg == 0)
+        return JET_errSuccess;
     JET_ERR err = JET_errSuccess;
-    for (int i = 0; i < cpg && err >= 0; i++) {
-        err = bt_space_alloc((bt_env *)s->env, s->pgnoSpace, s->objid, &s->fresh[s->cfresh]);
-        if (err >= 0)
-            s->cfresh++;
-    }
     uint32_t pgnoNext = pg_next(bf_data(s->path[d]));
-    if (err >= 0 && cpg > 0 && pgnoNext != 0) {
+    if (pgnoNext != 0) {
         bf *pbfR = NULL;
-        err = latch_extra(s, pgnoNext, &pbfR);   /* L5: rightward from the leaf */
+        err = hold_leaf(s, pgnoNext, &pbfR);   /* L5: rightward from the leaf */
         if (err >= 0 && pg_prev(bf_data(pbfR)) != bf_pgno(s->path[d]))
             err = JET_errBadPageLink;
+    }
+    if (err >= 0)   /* L6: the space page last, then free pages */
+        err = bt_space_alloc_grp(&s->g, s->pgnoSpace, s->objid, (uint32_t)cpg, s->fresh);
+    if (err >= 0) {
+        s->cfresh = cpg;
+        err = bt_space_hold(&s->g, s->pgnoSpace, &s->pbfSpace);   /* already held: no wait */
     }
     return err;
 }
@@ -313,6 +249,8 @@ static void split(bt_smo *s, int k, uint32_t slot, bt_node *pnd)
     uint32_t cbPage = s->cbPage;
     bf *pbfP = s->path[k], *pbfN = take_fresh(s);
     uint8_t *pgP = bf_data(pbfP), *pgN = bf_data(pbfN), *old = s->scratch;
+    change(s, pbfP);
+    change(s, pbfN);
     memcpy(old, pgP, cbPage);
     uint32_t n = pg_cslot(old) + 1, m = choose_split(s, old, slot, pnd);
     uint32_t type = pg_flags(old) & (BTP_LEAF | BTP_INTERNAL), level = pg_level(old);
@@ -344,13 +282,12 @@ static void split(bt_smo *s, int k, uint32_t slot, bt_node *pnd)
         pg_set_prev(pgN, bf_pgno(pbfP));
         pg_set_next(pgN, pgnoR);
         if (pgnoR != 0) {
-            bf *pbfR = find_extra(s, pgnoR);
+            bf *pbfR = bt_grp_find(&s->g, pgnoR);
             assert(pbfR != NULL);
+            change(s, pbfR);
             pg_set_prev(bf_data(pbfR), bf_pgno(pbfN));
-            set_touched(s, pbfR, 1);
         }
     }
-    s->touched[k] = 1;
     pnd->key = sep;
     pnd->cbKey = cbSep;
     pnd->data = s->seppgno[s->isep];
@@ -366,6 +303,8 @@ static void push_down(bt_smo *s)
     uint32_t cbPage = s->cbPage;
     bf *pbfC = take_fresh(s);
     uint8_t *root = bf_data(s->path[0]), *c = bf_data(pbfC);
+    change(s, s->path[0]);
+    change(s, pbfC);
     memcpy(c + PAGE_OFF_OBJID, root + PAGE_OFF_OBJID, cbPage - PAGE_OFF_OBJID);
     pg_set_flags(c, pg_flags(root) & ~BTP_ROOT);
     bt_pg_init(root, cbPage, s->objid, BTP_INTERNAL | BTP_ROOT, pg_level(c) + 1);
@@ -376,13 +315,10 @@ static void push_down(bt_smo *s)
     for (int j = s->depth; j >= 2; j--) {
         s->path[j] = s->path[j - 1];
         s->islot[j] = s->islot[j - 1];
-        s->touched[j] = s->touched[j - 1];
     }
     s->path[1] = pbfC;
     s->islot[1] = s->islot[0];
-    s->touched[1] = 1;
     s->islot[0] = 0;
-    s->touched[0] = 1;
     s->depth++;
 }
 
@@ -393,8 +329,8 @@ static void insert_loop(bt_smo *s, bt_node nd, uint32_t slot)
     for (;;) {
         uint8_t *pg = bf_data(s->path[k]);
         if (bt_pg_free(pg, s->cbPage) >= bt_node_size(nd.cbKey, nd.cbData)) {
+            change(s, s->path[k]);
             bt_pg_insert(pg, s->cbPage, slot, nd.key, nd.cbKey, nd.data, nd.cbData, nd.flags, s->scratch);
-            s->touched[k] = 1;
             return;
         }
         if (k == 0) {
@@ -440,8 +376,8 @@ JET_ERR bt_smo_replace(bt_smo *s, const void *data, uint32_t cbData)
     memcpy(s->sepbuf[1], n.key, n.cbKey);
     bt_node nd = { s->sepbuf[1], n.cbKey, data, cbData, n.flags };
     s->fAppend = s->fPrepend = 0;
+    change(s, s->path[d]);
     bt_pg_delete(leaf, s->cbPage, i);
-    s->touched[d] = 1;
     insert_loop(s, nd, i);
     return JET_errSuccess;
 }
@@ -473,96 +409,124 @@ static void clear_first_key(bt_smo *s, uint8_t *pg)
     bt_pg_insert(pg, s->cbPage, 0, NULL, 0, pgno, BT_PGNO_SIZE, 0, s->scratch);
 }
 
+/* A page unlinked by this change goes to the free list, in this change. */
+static void free_dead(bt_smo *s, bf *pbf)
+{
+    bt_space_free_grp(&s->g, s->pbfSpace, pbf);
+}
+
+/* No structure change after all: a record operation on the leaf. */
 static JET_ERR plain_delete(bt_smo *s)
 {
     int d = s->depth - 1;
     bt_node n;
+    assert(bt_grp_changed(&s->g) == 0);   /* A3: no record inside a change */
     bt_pg_node(bf_data(s->path[d]), s->cbPage, s->islot[d], &n);
     return bt_leaf_op(s->env, s->path[d], LOG_REC_BT_DELETE, s->islot[d], n.key, n.cbKey, NULL, 0, 0);
 }
 
-/* Give up an optional step: release what it latched, keep the tree as is. */
-static JET_ERR give_up(bt_smo *s)
+/* The page may end underfull once one of its entries goes (the largest one,
+ * and, should entry 0 go, the key of the new node 0: P5). */
+static int may_underfull(const bt_smo *s, const uint8_t *pg)
 {
-    return finish(s, s->depth);
+    uint32_t cbNode = 0, cbKey = 0;
+    for (uint32_t i = 0; i < pg_cslot(pg); i++) {
+        bt_node n;
+        bt_pg_node(pg, s->cbPage, i, &n);
+        if (bt_node_size(n.cbKey, n.cbData) > cbNode)
+            cbNode = bt_node_size(n.cbKey, n.cbData);
+        if (n.cbKey > cbKey)
+            cbKey = n.cbKey;
+    }
+    return bt_pg_used(pg, s->cbPage) < cbNode + cbKey + bt_cap(s->cbPage) / 4;
 }
 
-/* Let go of the extra latched last (unchanged). */
-static void drop_last_extra(bt_smo *s)
+/* path[kLose] may lose an entry: mark the internal levels whose page may
+ * then be underfull and merge with a sibling (each merge costs its parent an
+ * entry), and the root's children when the root may end with one child (it
+ * is then pulled up, T4). */
+static void plan_levels(bt_smo *s, int kLose)
 {
-    assert(s->cextra > 0 && !s->etouched[s->cextra - 1]);
-    cache_release(s->extra[--s->cextra]);
+    int k = kLose;
+    while (k >= 1 && may_underfull(s, bf_data(s->path[k]))) {
+        s->wantSib[k] = 1;
+        k--;
+    }
+    if (k == 0 && pg_cslot(bf_data(s->path[0])) <= 2)
+        s->wantSib[1] = 1;
 }
 
-/* T4: while the root is internal with one child, pull the child up.  Only
- * the root is held on entry. */
-static JET_ERR collapse_root(bt_smo *s)
+/* L5: the siblings of the marked internal path pages, top-down.  The leaf
+ * must not be held (a left sibling's subtree reaches it rightward).  Best
+ * effort: a sibling that cannot be latched is done without. */
+static void latch_siblings(bt_smo *s)
 {
-    JET_ERR err = JET_errSuccess;
+    for (int k = 1; k < s->depth - 1; k++) {
+        if (!s->wantSib[k])
+            continue;
+        const uint8_t *pgP = bf_data(s->path[k - 1]);
+        uint32_t j = s->islot[k - 1];
+        if (j > 0)
+            (void)hold_child(s, pgP, j - 1, &s->sib[k][0]);
+        if (j + 1 < pg_cslot(pgP))
+            (void)hold_child(s, pgP, j + 1, &s->sib[k][1]);
+    }
+}
+
+/* T4: while the root is internal with one child that this change holds, pull
+ * the child up. */
+static void collapse_root(bt_smo *s)
+{
     uint8_t *root = bf_data(s->path[0]);
-    while (err >= 0 && !pg_is_leaf(root) && pg_cslot(root) == 1) {
-        bf *pbfC = NULL;
-        if (latch_extra_child(s, root, 0, &pbfC) < 0 || bt_space_latch(s->env, s->pgnoSpace, &s->pbfSpace) < 0)
-            return give_up(s);   /* best effort */
+    while (!pg_is_leaf(root) && pg_cslot(root) == 1) {
+        bf *pbfC = bt_grp_find(&s->g, bt_pg_child(root, s->cbPage, 0));
+        if (pbfC == NULL)
+            return;   /* best effort: not held, so not latched out of order (L5) */
         const uint8_t *c = bf_data(pbfC);
+        if (pg_objid(c) != s->objid || !(pg_flags(c) & (BTP_LEAF | BTP_INTERNAL)) ||
+            (pg_flags(c) & BTP_ROOT) || pg_level(c) + 1 != pg_level(root))
+            return;
+        change(s, s->path[0]);
         memcpy(root + PAGE_OFF_OBJID, c + PAGE_OFF_OBJID, s->cbPage - PAGE_OFF_OBJID);
         pg_set_flags(root, pg_flags(c) | BTP_ROOT);
         pg_set_prev(root, 0);
         pg_set_next(root, 0);
-        s->touched[0] = 1;
-        mark_dead(s, pbfC);
-        err = finish(s, 1);
+        free_dead(s, pbfC);
     }
-    return err;
 }
 
-/* path[k] lost an entry: merge it with a sibling while underfull, level by
- * level; collapse the root at the top.  Nothing below level k is held. */
-static JET_ERR rebalance_up(bt_smo *s, int k)
+/* path[k] lost an entry: merge it with a sibling held since the plan while
+ * underfull, level by level; then collapse the root.  Infallible. */
+static void rebalance_up(bt_smo *s, int k)
 {
-    JET_ERR err = JET_errSuccess;
-    while (err >= 0 && k > 0) {
+    while (k > 0 && bt_underfull(bf_data(s->path[k]), s->cbPage)) {
         uint8_t *pg = bf_data(s->path[k]), *pgG = bf_data(s->path[k - 1]);
-        uint32_t j = s->islot[k - 1], jB;
-        bf *pbfA, *pbfB, *pbfSib = NULL;
-        if (!bt_underfull(pg, s->cbPage))
-            return JET_errSuccess;
-        /* Internal level: readers never move sideways here, so the left
-         * sibling may be latched while holding path[k] (L5).  Try the right
-         * sibling, then the left one. */
-        pbfA = pbfB = NULL;
+        uint32_t j = s->islot[k - 1], jB = 0;
+        bf *pbfA = NULL, *pbfB = NULL;
         bt_node sep;
-        for (int side = 0; side < 2 && pbfA == NULL; side++) {
-            if (side == 0 ? j + 1 >= pg_cslot(pgG) : j == 0)
+        /* The right sibling, then the left one. */
+        for (int side = 1; side >= 0 && pbfA == NULL; side--) {
+            bf *pbfSib = s->sib[k][side];
+            if (pbfSib == NULL)
                 continue;
-            jB = side == 0 ? j + 1 : j;
-            if (latch_extra_child(s, pgG, side == 0 ? j + 1 : j - 1, &pbfSib) < 0)
-                return give_up(s);
+            jB = side ? j + 1 : j;
             bt_pg_node(pgG, s->cbPage, jB, &sep);
-            if (bt_pg_used(pg, s->cbPage) + bt_pg_used(bf_data(pbfSib), s->cbPage) + sep.cbKey >
-                bt_cap(s->cbPage)) {
-                drop_last_extra(s);
+            if (bt_pg_used(pg, s->cbPage) + bt_pg_used(bf_data(pbfSib), s->cbPage) + sep.cbKey > bt_cap(s->cbPage))
                 continue;
-            }
-            pbfA = side == 0 ? s->path[k] : pbfSib;
-            pbfB = side == 0 ? pbfSib : s->path[k];
+            pbfA = side ? s->path[k] : pbfSib;
+            pbfB = side ? pbfSib : s->path[k];
         }
-        if (pbfA == NULL || bt_space_latch(s->env, s->pgnoSpace, &s->pbfSpace) < 0)
-            return give_up(s);   /* only child, or no sibling with room */
-        uint8_t *a = bf_data(pbfA);
-        const uint8_t *b = bf_data(pbfB);
+        if (pbfA == NULL)
+            break;   /* only child, a sibling not held, or none with room */
+        change(s, pbfA);
+        change(s, s->path[k - 1]);
         /* b's first node (-infinity inside b) takes b's separator (P5). */
-        append_all(s, a, b, sep.key, sep.cbKey);
+        append_all(s, bf_data(pbfA), bf_data(pbfB), sep.key, sep.cbKey);
         bt_pg_delete(pgG, s->cbPage, jB);
-        s->touched[k - 1] = 1;
-        mark_dead(s, pbfB);
-        err = log_gainer(s, pbfA);
-        err = first_error(err, finish(s, k));
+        free_dead(s, pbfB);
         k--;
     }
-    if (err >= 0 && k == 0)
-        err = collapse_root(s);
-    return err;
+    collapse_root(s);
 }
 
 /* The leaf's only node goes: free the leaf and every ancestor left empty,
@@ -580,41 +544,44 @@ static JET_ERR remove_empty_leaf(bt_smo *s)
     JET_ERR err = JET_errSuccess;
     if (fEmptyTree && (pgnoL != 0 || pgnoR != 0))
         return JET_errBadPageLink;
-    if (pgnoL != 0) {
-        /* L2/L5: never wait for the left neighbour while holding the leaf.
-         * The leaf cannot change meanwhile: its parent is held (L4). */
-        cache_release(s->path[d]);
-        s->path[d] = NULL;
-        err = latch_extra(s, pgnoL, &pbfL);
-        if (err >= 0)
-            err = bt_read_child(s->env, bf_data(s->path[d - 1]), s->islot[d - 1], LATCH_EXCLUSIVE, &s->path[d]);
-        if (err < 0)
-            return err;
-        if (pg_next(bf_data(pbfL)) != pgnoLeaf || pg_prev(bf_data(s->path[d])) != pgnoL)
-            return JET_errBadPageLink;
-    }
+    if (!fEmptyTree)
+        plan_levels(s, kTop - 1);
+
+    /* L5: internal siblings without the leaf, then the leaves left to right.
+     * The leaf cannot change meanwhile: its parent is held (L4). */
+    let_go(s, &s->path[d]);
+    latch_siblings(s);
+    if (pgnoL != 0)
+        err = hold_leaf(s, pgnoL, &pbfL);
+    if (err >= 0)
+        err = hold_child(s, bf_data(s->path[d - 1]), s->islot[d - 1], &s->path[d]);
+    if (err < 0)
+        return err;
+    if (pg_prev(bf_data(s->path[d])) != pgnoL || pg_next(bf_data(s->path[d])) != pgnoR ||
+        pg_cslot(bf_data(s->path[d])) != 1 || (pbfL != NULL && pg_next(bf_data(pbfL)) != pgnoLeaf))
+        return JET_errBadPageLink;
     if (pgnoR != 0) {
-        err = latch_extra(s, pgnoR, &pbfR);
+        err = hold_leaf(s, pgnoR, &pbfR);
         if (err >= 0 && pg_prev(bf_data(pbfR)) != pgnoLeaf)
             err = JET_errBadPageLink;
     }
     if (err >= 0)
-        err = bt_space_latch(s->env, s->pgnoSpace, &s->pbfSpace);
+        err = bt_space_hold(&s->g, s->pgnoSpace, &s->pbfSpace);   /* L6 */
     if (err < 0)
         return err;
 
     /* Everything is latched: change. */
     if (pbfL != NULL) {
+        change(s, pbfL);
         pg_set_next(bf_data(pbfL), pgnoR);
-        set_touched(s, pbfL, 1);
     }
     if (pbfR != NULL) {
+        change(s, pbfR);
         pg_set_prev(bf_data(pbfR), pgnoL);
-        set_touched(s, pbfR, 1);
     }
-    for (int k = d; k >= kTop; k--)
-        mark_dead(s, s->path[k]);
-    uint8_t *parent = bf_data(s->path[kTop - 1]);
+    bf *pbfParent = s->path[kTop - 1];
+    uint8_t *parent = bf_data(pbfParent);
+    change(s, pbfParent);
     if (fEmptyTree) {
         bt_pg_init(root, s->cbPage, s->objid, BTP_LEAF | BTP_ROOT, 0);
     } else {
@@ -623,11 +590,11 @@ static JET_ERR remove_empty_leaf(bt_smo *s)
         if (j == 0)
             clear_first_key(s, parent);
     }
-    s->touched[kTop - 1] = 1;
-    err = finish(s, kTop);
-    if (err >= 0 && !fEmptyTree)
-        err = rebalance_up(s, kTop - 1);
-    return err;
+    for (int k = d; k >= kTop; k--)
+        free_dead(s, s->path[k]);
+    if (!fEmptyTree)
+        rebalance_up(s, kTop - 1);
+    return JET_errSuccess;
 }
 
 /* Delete the leaf's node and merge the leaf with a sibling under the same
@@ -635,75 +602,89 @@ static JET_ERR remove_empty_leaf(bt_smo *s)
 static JET_ERR merge_leaf(bt_smo *s)
 {
     int d = s->depth - 1;
-    const uint8_t *pgP = bf_data(s->path[d - 1]);
+    bf *pbfParent = s->path[d - 1];
+    const uint8_t *pgP = bf_data(pbfParent);
     uint32_t j = s->islot[d - 1], i = s->islot[d], jB = 0, cap = bt_cap(s->cbPage);
     bf *pbfA = NULL, *pbfB = NULL, *pbfR = NULL, *pbfSib = NULL;
     bt_node n;
     bt_pg_node(bf_data(s->path[d]), s->cbPage, i, &n);
     uint32_t cbLeaf = bt_pg_used(bf_data(s->path[d]), s->cbPage) - bt_node_size(n.cbKey, n.cbData);
+    uint32_t pgnoLeaf = bf_pgno(s->path[d]);
     JET_ERR err;
+    plan_levels(s, d - 1);
+
+    /* L5: internal siblings without the leaf, then leaves left to right.  The
+     * leaf cannot change meanwhile: its parent is held (L4). */
+    let_go(s, &s->path[d]);
+    latch_siblings(s);
+    err = hold_child(s, pgP, j, &s->path[d]);
+    if (err < 0)
+        return err;
     if (j + 1 < pg_cslot(pgP)) {
-        err = latch_extra_child(s, pgP, j + 1, &pbfSib);   /* rightward (L5) */
+        err = hold_child(s, pgP, j + 1, &pbfSib);   /* rightward */
         if (err < 0)
             return err;
+        if (pg_next(bf_data(s->path[d])) != bf_pgno(pbfSib) || pg_prev(bf_data(pbfSib)) != pgnoLeaf)
+            return JET_errBadPageLink;
         if (cbLeaf + bt_pg_used(bf_data(pbfSib), s->cbPage) <= cap) {
             pbfA = s->path[d];
             pbfB = pbfSib;
             jB = j + 1;
         } else {
-            drop_last_extra(s);
+            let_go(s, &pbfSib);
         }
     }
     if (pbfA == NULL && j > 0) {
-        /* Left sibling: let go of the leaf first (L2/L5); its parent is held
-         * so it cannot change (L4). */
-        cache_release(s->path[d]);
-        s->path[d] = NULL;
-        err = latch_extra_child(s, pgP, j - 1, &pbfSib);
+        /* Left sibling: let go of the leaf first (L2/L5). */
+        let_go(s, &s->path[d]);
+        err = hold_child(s, pgP, j - 1, &pbfSib);
         if (err >= 0)
-            err = bt_read_child(s->env, pgP, j, LATCH_EXCLUSIVE, &s->path[d]);
+            err = hold_child(s, pgP, j, &s->path[d]);
         if (err < 0)
             return err;
-        if (pg_next(bf_data(pbfSib)) != bf_pgno(s->path[d]) || pg_prev(bf_data(s->path[d])) != bf_pgno(pbfSib))
+        if (pg_next(bf_data(pbfSib)) != pgnoLeaf || pg_prev(bf_data(s->path[d])) != bf_pgno(pbfSib))
             return JET_errBadPageLink;
         if (cbLeaf + bt_pg_used(bf_data(pbfSib), s->cbPage) <= cap) {
             pbfA = pbfSib;
             pbfB = s->path[d];
             jB = j;
+        } else {
+            let_go(s, &pbfSib);
         }
     }
     if (pbfA == NULL)
         return plain_delete(s);   /* no sibling, or none with room */
-    uint8_t *leaf = bf_data(s->path[d]), *a = bf_data(pbfA);
-    const uint8_t *b = bf_data(pbfB);
-    uint32_t pgnoR = pg_next(b);
+    uint32_t pgnoR = pg_next(bf_data(pbfB));
     if (pgnoR != 0) {
-        err = latch_extra(s, pgnoR, &pbfR);
+        pbfR = bt_grp_find(&s->g, pgnoR);
+        if (pbfR == NULL)
+            err = hold_leaf(s, pgnoR, &pbfR);   /* rightward from B */
         if (err >= 0 && pg_prev(bf_data(pbfR)) != bf_pgno(pbfB))
             err = JET_errBadPageLink;
         if (err < 0)
             return err;
     }
-    err = bt_space_latch(s->env, s->pgnoSpace, &s->pbfSpace);
+    err = bt_space_hold(&s->g, s->pgnoSpace, &s->pbfSpace);   /* L6 */
     if (err < 0)
         return err;
 
     /* Everything is latched: change. */
+    uint8_t *leaf = bf_data(s->path[d]), *a = bf_data(pbfA);
+    const uint8_t *b = bf_data(pbfB);
+    change(s, s->path[d]);
+    change(s, pbfA);
+    change(s, pbfParent);
     bt_pg_delete(leaf, s->cbPage, i);
     append_all(s, a, b, NULL, 0);
     pg_set_next(a, pgnoR);
     if (pbfR != NULL) {
+        change(s, pbfR);
         pg_set_prev(bf_data(pbfR), bf_pgno(pbfA));
-        set_touched(s, pbfR, 1);
     }
-    bt_pg_delete(bf_data(s->path[d - 1]), s->cbPage, jB);
-    s->touched[d - 1] = 1;
-    mark_dead(s, pbfB);
-    err = log_gainer(s, pbfA);
-    err = first_error(err, finish(s, d));
-    if (err >= 0)
-        err = rebalance_up(s, d - 1);
-    return err;
+    bt_pg_delete(bf_data(pbfParent), s->cbPage, jB);
+    free_dead(s, pbfB);
+    rebalance_up(s, d - 1);
+    return JET_errSuccess;
 }
 
 JET_ERR bt_smo_delete(bt_smo *s)

@@ -3,13 +3,15 @@
  * list of free pages, and growing the file by cpgExtend pages.
  *
  * Owns: the space page and free pages (layouts in btree_int.h), invariant
- * S1, latching rule L6 (the space page is latched after tree pages).
+ * S1, latching rule L6 (the space page is latched after tree pages and held
+ * to the end of the structure change).
  * Must not touch: tree pages' contents (callers format what they allocate),
  * the file (only through cache_extend_file / cache_file_pages).
  *
  * Allocation order: the free list first (last freed, first reused), then the
  * never-used pages (pgnoHwm, cpgOwned], then the file grows by cpgExtend.
- * Every change to the space page or a free page is logged as a page image.
+ * Every change to the space page or a free page is part of a structure
+ * change (bt_grp): logged with the other pages of that change, atomically.
  */
 #include "btree_int.h"
 
@@ -34,9 +36,18 @@ static JET_ERR space_read(const bt_env *env, uint32_t pgnoSpace, int latch, bf *
     return JET_errSuccess;
 }
 
-JET_ERR bt_space_latch(const bt_env *env, uint32_t pgnoSpace, bf **ppbfSpace)
+JET_ERR bt_space_hold(bt_grp *g, uint32_t pgnoSpace, bf **ppbfSpace)
 {
-    return space_read(env, pgnoSpace, LATCH_EXCLUSIVE, ppbfSpace);
+    bf *pbf = bt_grp_find(g, pgnoSpace);
+    if (pbf == NULL) {
+        JET_ERR err = space_read(g->env, pgnoSpace, LATCH_EXCLUSIVE, &pbf);   /* L6 */
+        if (err >= 0)
+            err = bt_grp_hold(g, pbf);
+        if (err < 0)
+            return err;
+    }
+    *ppbfSpace = pbf;
+    return JET_errSuccess;
 }
 
 JET_ERR bt_space_init(bt_env *env, uint32_t *ppgnoSpace)
@@ -44,6 +55,8 @@ JET_ERR bt_space_init(bt_env *env, uint32_t *ppgnoSpace)
     const uint32_t pgnoSpace = 1;
     uint32_t cpgFile = 0, cpgOwned = extend_by(env);
     bf *pbf = NULL;
+    bt_grp g;
+    bt_grp_init(&g, env);
     JET_ERR err = cache_file_pages(env->pc, env->dbid, &cpgFile);
     if (err >= 0 && cpgFile < cpgOwned)
         err = cache_extend_file(env->pc, env->dbid, cpgOwned);
@@ -51,30 +64,32 @@ JET_ERR bt_space_init(bt_env *env, uint32_t *ppgnoSpace)
         cpgOwned = cpgFile;
     if (err >= 0)
         err = cache_new(env->pc, env->dbid, pgnoSpace, &pbf);
-    if (err < 0)
-        return err;
-    uint8_t *sp = bf_data(pbf);
-    uint32_t cbPage = cache_page_size(env->pc);
-    bt_pg_zero(sp, cbPage);
-    pg_set_flags(sp, BTP_SPACE);
-    bt_put32(sp + BTS_OFF_OWNED, cpgOwned);
-    bt_put32(sp + BTS_OFF_HWM, pgnoSpace);
-    bt_put32(sp + BTS_OFF_FREE, 0);
-    bt_put32(sp + BTS_OFF_CFREE, 0);
-    bt_put32(sp + BTS_OFF_MAGIC, BT_SPACE_MAGIC);
-    err = bt_log_image(env, pbf);
-    cache_release(pbf);
+    if (err >= 0)
+        err = bt_grp_hold(&g, pbf);
+    if (err >= 0) {
+        uint8_t *sp = bf_data(pbf);
+        uint32_t cbPage = cache_page_size(env->pc);
+        bt_grp_change(&g, pbf);
+        bt_pg_zero(sp, cbPage);
+        pg_set_flags(sp, BTP_SPACE);
+        bt_put32(sp + BTS_OFF_OWNED, cpgOwned);
+        bt_put32(sp + BTS_OFF_HWM, pgnoSpace);
+        bt_put32(sp + BTS_OFF_FREE, 0);
+        bt_put32(sp + BTS_OFF_CFREE, 0);
+        bt_put32(sp + BTS_OFF_MAGIC, BT_SPACE_MAGIC);
+    }
+    err = bt_grp_end(&g, err);
     if (err >= 0)
         *ppgnoSpace = pgnoSpace;
     return err;
 }
 
-/* Take the head of the free list: latched, checked, not yet changed. */
-static JET_ERR pop_free(const bt_env *env, const uint8_t *sp, bf **ppbf, uint32_t *ppgnoNext)
+/* Latch the free page pgno (L6: after the space page; it is unreachable from
+ * trees) and check that it is one; *ppgnoNext = the next one on the list. */
+static JET_ERR read_free(const bt_env *env, const uint8_t *sp, uint32_t pgno, bf **ppbf, uint32_t *ppgnoNext)
 {
-    uint32_t pgno = bt_get32(sp + BTS_OFF_FREE);
     bf *pbf = NULL;
-    if (bt_get32(sp + BTS_OFF_CFREE) == 0 || pgno > bt_get32(sp + BTS_OFF_HWM))
+    if (pgno == 0 || pgno > bt_get32(sp + BTS_OFF_HWM))
         return JET_errSPAvailExtCorrupted;
     JET_ERR err = cache_read(env->pc, env->dbid, pgno, LATCH_EXCLUSIVE, &pbf);
     if (err < 0)
@@ -89,89 +104,119 @@ static JET_ERR pop_free(const bt_env *env, const uint8_t *sp, bf **ppbf, uint32_
     return JET_errSuccess;
 }
 
-JET_ERR bt_space_alloc(bt_env *env, uint32_t pgnoSpace, uint32_t objid, bf **ppbf)
+JET_ERR bt_space_alloc_grp(bt_grp *g, uint32_t pgnoSpace, uint32_t objid, uint32_t cpg, bf **rgpbf)
 {
-    bf *pbfSpace = NULL, *pbf = NULL;
-    JET_ERR err = bt_space_latch(env, pgnoSpace, &pbfSpace);
+    const bt_env *env = g->env;
+    bf *pbfSpace = NULL;
+    JET_ERR err = bt_space_hold(g, pgnoSpace, &pbfSpace);
     if (err < 0)
         return err;
     uint8_t *sp = bf_data(pbfSpace);
     uint32_t owned = bt_get32(sp + BTS_OFF_OWNED), hwm = bt_get32(sp + BTS_OFF_HWM);
     uint32_t pgnoFree = bt_get32(sp + BTS_OFF_FREE), cfree = bt_get32(sp + BTS_OFF_CFREE);
-    uint32_t newOwned = owned, newHwm = hwm, newFree = pgnoFree, newCfree = cfree;
+    uint32_t got = 0;
 
-    if (pgnoFree != 0) {
-        err = pop_free(env, sp, &pbf, &newFree);
-        newCfree = cfree - 1;
-    } else {
-        if (hwm >= owned) {
-            uint32_t cpgFile = 0;
-            newOwned = owned + extend_by(env);
-            if (newOwned < owned || newOwned > 0x7FFFFFFFu)
-                err = JET_errOutOfDatabaseSpace;
-            if (err >= 0)
-                err = cache_file_pages(env->pc, env->dbid, &cpgFile);
-            if (err >= 0 && cpgFile < newOwned)
-                err = cache_extend_file(env->pc, env->dbid, newOwned);
-        }
-        newHwm = hwm + 1;
+    /* Acquire every page first (A4): nothing changes until all are held. */
+    while (err >= 0 && got < cpg && pgnoFree != 0) {
+        bf *pbf = NULL;
+        if (cfree == 0 || bt_grp_find(g, pgnoFree) != NULL)
+            err = JET_errSPAvailExtCorrupted;   /* (a page we hold: a cycle, or a tree page) */
         if (err >= 0)
-            err = cache_new(env->pc, env->dbid, newHwm, &pbf); /* never used: nothing to read */
+            err = read_free(env, sp, pgnoFree, &pbf, &pgnoFree);
+        if (err >= 0)
+            err = bt_grp_hold(g, pbf);
+        if (err >= 0) {
+            rgpbf[got++] = pbf;
+            cfree--;
+        }
     }
-    if (err < 0)
-        goto done;
-
-    /* Log the space page first: if that fails nothing has changed. */
-    bt_put32(sp + BTS_OFF_OWNED, newOwned);
-    bt_put32(sp + BTS_OFF_HWM, newHwm);
-    bt_put32(sp + BTS_OFF_FREE, newFree);
-    bt_put32(sp + BTS_OFF_CFREE, newCfree);
-    err = bt_log_image(env, pbfSpace);
+    if (err >= 0 && got < cpg && hwm + (cpg - got) > owned) {
+        uint32_t need = hwm + (cpg - got) - owned, cpgFile = 0;
+        uint32_t grow = (need + extend_by(env) - 1) / extend_by(env) * extend_by(env);
+        if (owned + grow < owned || owned + grow > 0x7FFFFFFFu)
+            err = JET_errOutOfDatabaseSpace;
+        if (err >= 0)
+            err = cache_file_pages(env->pc, env->dbid, &cpgFile);
+        if (err >= 0 && cpgFile < owned + grow)
+            err = cache_extend_file(env->pc, env->dbid, owned + grow);
+        if (err >= 0)
+            owned += grow;
+    }
+    while (err >= 0 && got < cpg) {
+        bf *pbf = NULL;
+        if (bt_grp_find(g, hwm + 1) != NULL)
+            err = JET_errSPAvailExtCorrupted;   /* a "never used" page in use */
+        if (err >= 0)
+            err = cache_new(env->pc, env->dbid, hwm + 1, &pbf);   /* never used: nothing to read */
+        if (err >= 0)
+            err = bt_grp_hold(g, pbf);
+        if (err >= 0) {
+            rgpbf[got++] = pbf;
+            hwm++;
+        }
+    }
     if (err < 0) {
-        bt_put32(sp + BTS_OFF_OWNED, owned);
-        bt_put32(sp + BTS_OFF_HWM, hwm);
-        bt_put32(sp + BTS_OFF_FREE, pgnoFree);
-        bt_put32(sp + BTS_OFF_CFREE, cfree);
-        goto done;
+        while (got > 0)
+            bt_grp_drop(g, rgpbf[--got]);
+        return err;
     }
-    uint8_t *pg = bf_data(pbf);
-    bt_pg_zero(pg, cache_page_size(env->pc));
-    pg_set_objid(pg, objid);
-    *ppbf = pbf;
-    pbf = NULL;
-done:
-    if (pbf != NULL)
-        cache_release(pbf);
-    cache_release(pbfSpace);
+
+    /* Everything is held: change. */
+    bt_grp_change(g, pbfSpace);
+    bt_put32(sp + BTS_OFF_OWNED, owned);
+    bt_put32(sp + BTS_OFF_HWM, hwm);
+    bt_put32(sp + BTS_OFF_FREE, pgnoFree);
+    bt_put32(sp + BTS_OFF_CFREE, cfree);
+    for (uint32_t i = 0; i < cpg; i++) {
+        uint8_t *pg = bf_data(rgpbf[i]);
+        bt_grp_change(g, rgpbf[i]);
+        bt_pg_zero(pg, cache_page_size(env->pc));
+        pg_set_objid(pg, objid);
+    }
+    return JET_errSuccess;
+}
+
+JET_ERR bt_space_alloc(bt_env *env, uint32_t pgnoSpace, uint32_t objid, bf **ppbf)
+{
+    bt_grp g;
+    bf *pbf = NULL;
+    bt_grp_init(&g, env);
+    JET_ERR err = bt_space_alloc_grp(&g, pgnoSpace, objid, 1, &pbf);
+    if (err >= 0)
+        bt_grp_keep(&g, pbf);
+    err = bt_grp_end(&g, err);
+    if (err >= 0)
+        *ppbf = pbf;
     return err;
 }
 
-JET_ERR bt_space_free_latched(const bt_env *env, bf *pbfSpace, bf *pbf)
+void bt_space_free_grp(bt_grp *g, bf *pbfSpace, bf *pbf)
 {
     uint8_t *sp = bf_data(pbfSpace), *pg = bf_data(pbf);
-    bt_pg_zero(pg, cache_page_size(env->pc));
+    bt_grp_change(g, pbf);
+    bt_grp_change(g, pbfSpace);
+    bt_pg_zero(pg, cache_page_size(g->env->pc));
     pg_set_flags(pg, BTP_FREE);
     pg_set_next(pg, bt_get32(sp + BTS_OFF_FREE));
-    JET_ERR err = bt_log_image(env, pbf);
-    if (err < 0)
-        return err;
     bt_put32(sp + BTS_OFF_FREE, bf_pgno(pbf));
     bt_put32(sp + BTS_OFF_CFREE, bt_get32(sp + BTS_OFF_CFREE) + 1);
-    return bt_log_image(env, pbfSpace);
 }
 
 JET_ERR bt_space_free(bt_env *env, uint32_t pgnoSpace, uint32_t pgno)
 {
     bf *pbf = NULL, *pbfSpace = NULL;
+    bt_grp g;
     if (pgno == 0 || pgno == pgnoSpace)
         return JET_errInvalidParameter;
+    bt_grp_init(&g, env);
     /* L6: the page first, then the space page. */
     JET_ERR err = cache_read(env->pc, env->dbid, pgno, LATCH_EXCLUSIVE, &pbf);
     if (err == JET_errPageNotInitialized)
         err = cache_new(env->pc, env->dbid, pgno, &pbf); /* allocated, never written */
-    if (err < 0)
-        return err;
-    err = bt_space_latch(env, pgnoSpace, &pbfSpace);
+    if (err >= 0)
+        err = bt_grp_hold(&g, pbf);
+    if (err >= 0)
+        err = bt_space_hold(&g, pgnoSpace, &pbfSpace);
     if (err >= 0) {
         const uint8_t *sp = bf_data(pbfSpace);
         if (pgno > bt_get32(sp + BTS_OFF_HWM))
@@ -179,11 +224,9 @@ JET_ERR bt_space_free(bt_env *env, uint32_t pgnoSpace, uint32_t pgno)
         else if (pg_flags(bf_data(pbf)) == BTP_FREE)
             err = JET_errSPAvailExtCorrupted;       /* freed twice */
         else
-            err = bt_space_free_latched(env, pbfSpace, pbf);
-        cache_release(pbfSpace);
+            bt_space_free_grp(&g, pbfSpace, pbf);
     }
-    cache_release(pbf);
-    return err;
+    return bt_grp_end(&g, err);
 }
 
 JET_ERR bt_space_stats(bt_env *env, uint32_t pgnoSpace, uint32_t *pcpgFree, uint32_t *pcpgOwned)

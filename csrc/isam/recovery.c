@@ -14,7 +14,9 @@
  * Invariants:
  *   R1. Redo is idempotent: page records apply only to pages whose lsn is
  *       older (btree), database records re-open the same files, so recovery
- *       interrupted by a crash simply runs again.
+ *       interrupted by a crash simply runs again.  Btree structure changes
+ *       are replayed whole or not at all (bt_redo keeps their images until
+ *       their SMOEND; bt_redo_end drops those the log ends inside).
  *   R2. Undo logs a CLR for every UNDO it compensates and a ROLLBACK record per
  *       transaction (invariant I3), in a new generation (log invariant L5).
  *   R3. A database that the log says is attached at the end but whose file is
@@ -42,6 +44,7 @@ typedef struct rtrx {
 typedef struct redo_state {
     isam_inst *pinst;
     rtrx      *trxs;
+    bt_redo_ctx *brc;                                   /* btree replay state (pending structure changes) */
     char       missing[ISAM_MAX_DBID + 1][OS_PATH_MAX]; /* attached in the log, file absent */
     int        skipped[ISAM_MAX_DBID + 1];              /* belongs to another stream now */
     int32_t    genFirst, genLast, genCur;
@@ -317,8 +320,8 @@ static JET_ERR redo_one(redo_state *rs, const log_record *rec)
             uint32_t dbid = bt_redo_dbid(pv, cb);
             isam_db *pdb = db_get(pinst, dbid);
             if (pdb == NULL)
-                return JET_errSuccess; /* a database that does not take part */
-            return bt_redo(pinst->pc, rec->type, pv, cb, rec->lsn);
+                return JET_errSuccess; /* a database that does not take part: all its records */
+            return bt_redo(rs->brc, pinst->pc, rec->type, pv, cb, rec->lsn);
         }
         return JET_errSuccess; /* log-layer records */
     }
@@ -408,7 +411,9 @@ JET_ERR recovery_run(isam_inst *pinst, int *pfRan)
     rs->genLast = info.genCurrent ? info.genCurrent : info.genHigh;
     uint32_t total = (uint32_t)(rs->genLast - rs->genFirst + 1);
     log_reader *prd = NULL;
-    err = redo_initial_attach(rs, info.chkValid, genFirst);
+    err = bt_redo_begin(&rs->brc);
+    if (err >= 0)
+        err = redo_initial_attach(rs, info.chkValid, genFirst);
     if (err >= 0)
         err = log_reader_open(&pinst->cfg.log, NULL, start, 0, &prd);
     if (err >= 0) {
@@ -442,6 +447,10 @@ JET_ERR recovery_run(isam_inst *pinst, int *pfRan)
         err = redo_one(rs, &rec);
     }
     log_reader_close(prd);
+    /* Structure changes the log ends inside never happened (their pages
+     * never reached the files): drop their images before anything else. */
+    bt_redo_end(rs->brc);
+    rs->brc = NULL;
     /* R3: databases still attached at the end of the log must be here. */
     for (uint32_t i = 1; err >= 0 && i <= ISAM_MAX_DBID; i++)
         if (rs->missing[i][0] && !(pinst->cfg.grbitInit & JET_bitReplayIgnoreMissingDB))

@@ -1051,14 +1051,25 @@ static int snap_equal(const snapshot *a, const snapshot *b)
     return 0;
 }
 
+/* Replay records [from, to) of a fake log as recovery does: one replay
+ * context, ended (incomplete structure changes dropped) when the records run
+ * out. */
 static int replay(tdb *t, const flog *pl, size_t from, size_t to)
 {
-    for (size_t i = from; i < to; i++) {
+    bt_redo_ctx *ctx = NULL;
+    int rc = 0;
+    REQUIRE_ERR(bt_redo_begin(&ctx), JET_errSuccess);
+    for (size_t i = from; i < to && rc == 0; i++) {
         const flog_rec *rec = &pl->recs[i];
         const uint8_t *pv = pl->buf + rec->off;
-        REQUIRE(bt_redo_dbid(pv, rec->cb) == TDB_DBID);
-        REQUIRE_ERR(bt_redo(t->pc, rec->type, pv, rec->cb, rec->lsn), JET_errSuccess);
+        JET_ERR err = bt_redo(ctx, t->pc, rec->type, pv, rec->cb, rec->lsn);
+        if (bt_redo_dbid(pv, rec->cb) != TDB_DBID || err != JET_errSuccess) {
+            fprintf(stderr, "replay of record %zu (type %u): %d\n", i, rec->type, (int)err);
+            rc = -1;
+        }
     }
+    bt_redo_end(ctx);
+    REQUIRE(rc == 0);
     REQUIRE(LATCHES_HELD(t->pc) == 0);
     return 0;
 }
@@ -1140,110 +1151,761 @@ TEST(redo_replays_to_identical_pages_32k)
     CHECK(redo_case(32768, 6000) == 0);
 }
 
-/* A log cut inside a structure change (several page images) replays a
- * prefix of it.  The image order (new pages, path top-down, links, frees)
- * keeps every key that earlier operations left in the tree reachable by
- * lookup, with its data, and keeps deleted keys deleted. */
-typedef struct op_rec {
-    int      fDelete;
-    uint8_t  key[64];
-    uint32_t cbKey, cbData;
-    uint8_t  data[600];
-    size_t   crecEnd;   /* log records once the operation was done */
-} op_rec;
+/* ---- atomic structure changes ---------------------------------------------------------------- */
 
-TEST(redo_prefix_keeps_keys_reachable)
+/* One successful operation of a logged workload and the records it wrote. */
+typedef struct pop {
+    char     kind;                /* 'I'nsert, 'R'eplace, 'F'lags, 'D'elete */
+    int      tree;                /* which tree (tests with several) */
+    uint8_t  key[1600];
+    uint32_t cbKey, cbData, flags;
+    uint8_t *data;
+    size_t   crecBegin, crecEnd;  /* its records: [crecBegin, crecEnd) */
+    uint32_t cpgFree, cpgOwned;   /* the database's space after it */
+    uint32_t depth;               /* of the tree after it */
+} pop;
+
+static void pop_apply(model *m, const pop *op)
 {
-    enum { NOPS = 5000, NCUTS = 25 };
-    tdb a;
-    CHECK(tdb_open(&a, "redo_prefix_a", 4096, 1) == 0);
+    if (op->kind == 'D')
+        model_del(m, op->key, op->cbKey);
+    else if (op->kind == 'F')
+        model_find(m, op->key, op->cbKey)->flags = op->flags;
+    else
+        model_set(m, op->key, op->cbKey, op->data, op->cbData, op->flags);
+}
+
+static void pops_free(pop *ops, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(ops[i].data);
+    free(ops);
+}
+
+/* One random operation on `root` of t, kept in ops[*pn] if it changed the
+ * tree (and in m).  pctInsert as in random_op; pctBig: share of big data;
+ * cbPrefix: length of a prefix common to all keys (long separators, so
+ * internal pages hold few and trees grow deep). */
+static int logged_op(tdb *t, uint32_t root, model *m, rng *r, int pctInsert, int pctBig, uint32_t cbPrefix,
+                     pop *ops, size_t *pn)
+{
+    uint32_t cbMax = bt_node_max(cache_page_size(t->pc));
+    pop *op = &ops[*pn];
+    memset(op, 0, sizeof *op);
+    op->crecBegin = t->log.crec;
+    memset(op->key, 'p', cbPrefix);
+    op->cbKey = cbPrefix + gen_key(r, op->key + cbPrefix, cbPrefix ? 24 : 200);
+    mentry *e = model_find(m, op->key, op->cbKey);
+    uint32_t u = rnd(r) % 100;
+    JET_ERR err, want;
+    if (u < (uint32_t)pctInsert + 15) {
+        op->kind = (u < (uint32_t)pctInsert) ? 'I' : 'R';
+        uint32_t cbData = (rnd(r) % 100 < (uint32_t)pctBig) ? rnd(r) % (cbMax - op->cbKey + 1) : rnd(r) % 64;
+        op->data = malloc(cbData + 1);
+        for (uint32_t i = 0; i < cbData; i++)
+            op->data[i] = (uint8_t)rnd(r);
+        op->cbData = cbData;
+        op->flags = (op->kind == 'R' && e) ? e->flags : 0;
+        if (op->kind == 'I') {
+            err = bt_insert(&t->env, t->pgnoSpace, root, op->key, op->cbKey, op->data, cbData, 0);
+            want = e ? JET_errKeyDuplicate : JET_errSuccess;
+        } else {
+            err = bt_replace(&t->env, t->pgnoSpace, root, op->key, op->cbKey, op->data, cbData);
+            want = e ? JET_errSuccess : JET_errRecordNotFound;
+        }
+    } else if (u < (uint32_t)pctInsert + 20) {
+        op->kind = 'F';
+        op->flags = rnd(r) & 1;
+        err = bt_set_flags(&t->env, root, op->key, op->cbKey, op->flags);
+        want = e ? JET_errSuccess : JET_errRecordNotFound;
+    } else {
+        op->kind = 'D';
+        if (m->n > 0 && rnd(r) % 8 != 0) {   /* mostly keys that exist */
+            size_t i = rnd(r) & (m->cap - 1);
+            while (!m->tab[i].used)
+                i = (i + 1) & (m->cap - 1);
+            memcpy(op->key, m->tab[i].key, m->tab[i].cbKey);
+            op->cbKey = m->tab[i].cbKey;
+            e = &m->tab[i];
+        }
+        err = bt_delete(&t->env, t->pgnoSpace, root, op->key, op->cbKey);
+        want = e ? JET_errSuccess : JET_errRecordNotFound;
+    }
+    REQUIRE_ERR(err, want);
+    if (err == JET_errSuccess) {
+        op->crecEnd = t->log.crec;
+        pop_apply(m, op);
+        bt_space_stats(&t->env, t->pgnoSpace, &op->cpgFree, &op->cpgOwned);
+        op->depth = tree_depth(t, root);
+        (*pn)++;
+    } else {
+        free(op->data);
+        op->data = NULL;
+    }
+    REQUIRE(LATCHES_HELD(t->pc) == 0);
+    return 0;
+}
+
+/* Replaying ANY prefix of the log yields a tree that passes bt_check and
+ * holds exactly the operations whose records are all in the prefix: a
+ * structure change cut anywhere is not seen at all, and neither is its
+ * space (no page leaked, none freed twice).  The replay runs once, record by
+ * record, and the replica is checked at every record boundary of every
+ * structure change: before it, between any two of its records, after it (the
+ * pages are what a recovery cut there would leave: pending images are never
+ * applied, bt_redo_end only drops them); a few cuts are replayed from
+ * scratch, ending with bt_redo_end, as well. */
+static int prefix_case(uint32_t cbPage, int nops, int pctBig, uint32_t cbPrefix, uint64_t seed)
+{
+    tdb a, b, c;
+    char name[64];
+    rng r = { seed };
+    snprintf(name, sizeof name, "prefix_a_%u", cbPage);
+    if (tdb_open(&a, name, cbPage, 1) != 0)
+        return -1;
     uint32_t root;
-    CHECK_ERR(bt_create(&a.env, a.pgnoSpace, 5, &root), JET_errSuccess);
-    op_rec *ops = calloc(NOPS, sizeof *ops);
+    REQUIRE_ERR(bt_create(&a.env, a.pgnoSpace, 9, &root), JET_errSuccess);
+    size_t crecSetup = a.log.crec, nop = 0;
+    uint32_t cpgFree0, cpgOwned0;
+    bt_space_stats(&a.env, a.pgnoSpace, &cpgFree0, &cpgOwned0);
+    pop *ops = calloc((size_t)nops, sizeof *ops);
     model m;
     model_init(&m);
-    rng r = { 31337 };
-    for (int i = 0; i < NOPS; i++) {
-        op_rec *op = &ops[i];
-        op->cbKey = 1 + rnd(&r) % 12;
-        for (uint32_t j = 0; j < op->cbKey; j++)
-            op->key[j] = (uint8_t)('a' + rnd(&r) % 3);
-        mentry *e = model_find(&m, op->key, op->cbKey);
-        op->fDelete = e != NULL && (i > NOPS / 2 ? rnd(&r) % 3 != 0 : rnd(&r) % 4 == 0);
-        op->cbData = 50 + rnd(&r) % 500;
-        memset(op->data, (int)rnd(&r), op->cbData);
-        if (op->fDelete) {
-            CHECK_ERR(bt_delete(&a.env, a.pgnoSpace, root, op->key, op->cbKey), JET_errSuccess);
-            model_del(&m, op->key, op->cbKey);
-        } else if (e != NULL) {
-            CHECK_ERR(bt_replace(&a.env, a.pgnoSpace, root, op->key, op->cbKey, op->data, op->cbData),
-                      JET_errSuccess);
-            model_set(&m, op->key, op->cbKey, op->data, op->cbData, 0);
-        } else {
-            CHECK_ERR(bt_insert(&a.env, a.pgnoSpace, root, op->key, op->cbKey, op->data, op->cbData, 0),
-                      JET_errSuccess);
-            model_set(&m, op->key, op->cbKey, op->data, op->cbData, 0);
+    for (int i = 0; i < nops; i++) {
+        /* Grow, churn, shrink (merges, emptied pages, root collapse), grow. */
+        int pct = i < nops * 30 / 100 ? 80 : i < nops * 35 / 100 ? 45 : i < nops * 80 / 100 ? 3 : 80;
+        REQUIRE(logged_op(&a, root, &m, &r, pct, pctBig, cbPrefix, ops, &nop) == 0);
+    }
+    REQUIRE(verify(&a, root, &m, 0) == 0);
+    model_free(&m);
+    /* The workload must have split and merged a lot, at several levels
+     * (deep merges log many pages), and grown and lost levels. */
+    size_t nsplit = 0, nmerge = 0, ndeep = 0, nshrink = 0, depthMax = 0;
+    for (size_t i = 0; i < nop; i++) {
+        if (ops[i].crecEnd - ops[i].crecBegin > 1)
+            ++*(ops[i].kind == 'D' ? &nmerge : &nsplit);
+        ndeep += ops[i].kind == 'D' && ops[i].crecEnd - ops[i].crecBegin >= 8;
+        nshrink += i > 0 && ops[i].depth < ops[i - 1].depth;
+        depthMax = ops[i].depth > depthMax ? ops[i].depth : depthMax;
+    }
+    if (nsplit < 100 || nmerge < 80 || ndeep < 2 || nshrink < 2 || depthMax < 3) {
+        fprintf(stderr, "workload too tame: %zu splits, %zu merges (%zu deep), %zu levels lost, depth %zu\n",
+                nsplit, nmerge, ndeep, nshrink, depthMax);
+        REQUIRE(0);
+    }
+
+    snprintf(name, sizeof name, "prefix_b_%u", cbPage);
+    REQUIRE(tdb_open_file(&b, name, cbPage, 0) == 0);
+    b.pgnoSpace = a.pgnoSpace;
+    bt_redo_ctx *ctx = NULL;
+    REQUIRE_ERR(bt_redo_begin(&ctx), JET_errSuccess);
+    model_init(&m);
+    size_t iop = 0, ncheck = 0, cutsScratch[6], ncut = 0;
+    int rc = 0;
+    for (size_t k = 0; k < a.log.crec && rc == 0; k++) {
+        const flog_rec *rec = &a.log.recs[k];
+        JET_ERR err = bt_redo(ctx, b.pc, rec->type, a.log.buf + rec->off, rec->cb, rec->lsn);
+        if (err != JET_errSuccess) {
+            fprintf(stderr, "record %zu: %d\n", k, (int)err);
+            rc = -1;
+            break;
         }
-        op->crecEnd = a.log.crec;
+        size_t pos = k + 1;   /* the prefix is records [0, pos) */
+        while (iop < nop && ops[iop].crecEnd <= pos)
+            pop_apply(&m, &ops[iop++]);
+        int inside = iop < nop && ops[iop].crecBegin < pos;
+        int before = iop < nop && ops[iop].crecBegin == pos && ops[iop].crecEnd - ops[iop].crecBegin > 1;
+        int after = iop > 0 && ops[iop - 1].crecEnd == pos && ops[iop - 1].crecEnd - ops[iop - 1].crecBegin > 1;
+        if (pos < crecSetup || (!inside && !before && !after))
+            continue;
+        uint32_t cpgFree, cpgOwned;
+        bt_space_stats(&b.env, b.pgnoSpace, &cpgFree, &cpgOwned);
+        if (bt_redo_pending(ctx) != (inside ? 1u : 0u) || verify(&b, root, &m, 0) != 0 ||
+            cpgFree != (iop ? ops[iop - 1].cpgFree : cpgFree0) || cpgOwned != (iop ? ops[iop - 1].cpgOwned : cpgOwned0)) {
+            fprintf(stderr, "prefix of %zu records (inside op %zu: %d): wrong replica\n", pos, iop, inside);
+            rc = -1;
+        }
+        ncheck++;
+        if (inside && ncut < 6 && rnd(&r) % 200 == 0)
+            cutsScratch[ncut++] = pos;
+    }
+    bt_redo_end(ctx);
+    REQUIRE(rc == 0);
+    REQUIRE(iop == nop && ncheck >= 3 * (nsplit + nmerge) && ncut >= 3);
+
+    /* From scratch: recovery with the log cut inside a structure change. */
+    for (size_t i = 0; i < ncut; i++) {
+        snprintf(name, sizeof name, "prefix_c_%u", cbPage);
+        REQUIRE(tdb_open_file(&c, name, cbPage, 0) == 0);
+        c.pgnoSpace = a.pgnoSpace;
+        REQUIRE(replay(&c, &a.log, 0, cutsScratch[i]) == 0);
+        model_free(&m);
+        model_init(&m);
+        for (size_t j = 0; j < nop && ops[j].crecEnd <= cutsScratch[i]; j++)
+            pop_apply(&m, &ops[j]);
+        REQUIRE(verify(&c, root, &m, 1) == 0);
+        tdb_close(&c);
     }
     model_free(&m);
-    /* Cut points: between two page images of one operation. */
-    size_t cuts[NCUTS], ncut = 0, nsmo = 0;
-    for (int i = 1; i < NOPS; i++)
-        nsmo += ops[i].crecEnd - ops[i - 1].crecEnd >= 3;
-    CHECK(nsmo >= 2 * NCUTS);
-    for (int i = 1; i < NOPS && ncut < NCUTS; i++) {
-        size_t from = ops[i - 1].crecEnd, to = ops[i].crecEnd;
-        if (to - from >= 3 && rnd(&r) % (nsmo / NCUTS) == 0)
-            cuts[ncut++] = from + 1 + rnd(&r) % (to - from - 2);
-    }
-    CHECK(ncut >= NCUTS / 2);
-    for (size_t c = 0; c < ncut; c++) {
-        tdb b;
-        CHECK(tdb_open_file(&b, "redo_prefix_b", 4096, 0) == 0);
-        b.pgnoSpace = 1;
-        CHECK(replay(&b, &a.log, 0, cuts[c]) == 0);
-        /* The model of every operation completed before the cut. */
-        model_init(&m);
-        int j = 0;
-        for (; ops[j].crecEnd <= cuts[c]; j++) {
-            if (ops[j].fDelete)
-                model_del(&m, ops[j].key, ops[j].cbKey);
-            else
-                model_set(&m, ops[j].key, ops[j].cbKey, ops[j].data, ops[j].cbData, 0);
-        }
-        for (int i = 0; i < j; i++) {   /* every key the operations named */
-            const op_rec *op = &ops[i];
-            if (op->cbKey == ops[j].cbKey && memcmp(op->key, ops[j].key, op->cbKey) == 0)
-                continue;   /* the interrupted operation's own key may go either way */
-            mentry *e = model_find(&m, op->key, op->cbKey);
-            uint8_t out[600];
-            uint32_t cb = 0;
-            JET_ERR err = bt_lookup(&b.env, root, op->key, op->cbKey, out, sizeof out, &cb, NULL);
-            CHECK_ERR(err, e ? JET_errSuccess : JET_errRecordNotFound);
-            if (e)
-                CHECK(cb == e->cbData && memcmp(out, e->data, cb) == 0);
-        }
-        model_free(&m);
-        tdb_close(&b);
-    }
-    free(ops);
+    pops_free(ops, nop);
     tdb_close(&a);
+    tdb_close(&b);
+    return 0;
+}
+
+TEST(redo_prefix_is_atomic_4k)
+{
+    CHECK(prefix_case(4096, 5000, 15, 100, 31337) == 0);
+}
+
+TEST(redo_prefix_is_atomic_32k)
+{
+    CHECK(prefix_case(32768, 3000, 30, 1500, 4711) == 0);
+}
+
+/* Register one more database file (dbid) with t's cache, logged to t's log. */
+static int tdb_add_file(tdb *t, const char *name, uint32_t dbid, bt_env *env)
+{
+    char path[1200];
+    snprintf(path, sizeof path, "%s/%s.edb", unit_dir(name), name);
+    os_file *pf = NULL;
+    REQUIRE_ERR(os_file_open(path, OS_FILE_WRITE | OS_FILE_TRUNCATE, &pf), JET_errSuccess);
+    REQUIRE_ERR(cache_open_file(t->pc, dbid, pf), JET_errSuccess);
+    *env = t->env;
+    env->dbid = dbid;
+    return 0;
+}
+
+/* Little-endian u64 of a log payload. */
+static uint64_t le64(const uint8_t *p)
+{
+    uint64_t v = 0;
+    for (int i = 7; i >= 0; i--)
+        v = v << 8 | p[i];
+    return v;
+}
+
+static void put_le64(uint8_t *p, uint64_t v)
+{
+    for (int i = 0; i < 8; i++, v >>= 8)
+        p[i] = (uint8_t)v;
+}
+
+/* Log lsn -> record index (lsns grow with the index). */
+static size_t flog_index(const flog *pl, lsn_t lsn)
+{
+    size_t lo = 0, hi = pl->crec;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (pl->recs[mid].lsn < lsn)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* Append record i of src to dst as the log would have, had the records come
+ * in this order: the smoid of images and SMOENDs is renamed to the new lsn
+ * of the change's first image (newlsn[] by src index). */
+static void flog_copy(flog *dst, const flog *src, size_t i, lsn_t *newlsn)
+{
+    const flog_rec *rec = &src->recs[i];
+    uint8_t *pv = malloc(rec->cb);
+    memcpy(pv, src->buf + rec->off, rec->cb);
+    size_t off = rec->type == LOG_REC_BT_PAGEIMAGE ? 16 : rec->type == LOG_REC_BT_SMOEND ? 8 : 0;
+    if (off != 0 && le64(pv + off) != 0)
+        put_le64(pv + off, newlsn[flog_index(src, le64(pv + off))]);
+    log_part part = { pv, rec->cb };
+    flog_append(dst, rec->type, &part, 1, &newlsn[i]);
+    free(pv);
+}
+
+/* Two structure changes of two trees in two databases (the only way two
+ * changes overlap in a real log: changes of one database are serialized on
+ * its space page) whose images interleave in the log with each other and
+ * with record operations of a third tree: every prefix shows each change
+ * entirely or not at all, independently of the other, and the record
+ * operations as soon as they are read. */
+TEST(redo_interleaved_changes)
+{
+    tdb a, b;
+    bt_env env4, envB4;
+    uint32_t root1, root2, root3, pgnoSpace4 = 0;
+    CHECK(tdb_open(&a, "interleave_a", 4096, 1) == 0);
+    CHECK(tdb_add_file(&a, "interleave_a4", 4, &env4) == 0);
+    CHECK_ERR(bt_space_init(&env4, &pgnoSpace4), JET_errSuccess);
+    CHECK_ERR(bt_create(&a.env, a.pgnoSpace, 1, &root1), JET_errSuccess);
+    CHECK_ERR(bt_create(&a.env, a.pgnoSpace, 3, &root3), JET_errSuccess);
+    CHECK_ERR(bt_create(&env4, pgnoSpace4, 2, &root2), JET_errSuccess);
+    enum { NOPS = 4000 };
+    pop *ops = calloc(NOPS, sizeof *ops);
+    size_t nop = 0;
+    model m[4];
+    for (int i = 1; i <= 3; i++)
+        model_init(&m[i]);
+    uint8_t data[300];
+    memset(data, 0x3C, sizeof data);
+    /* Fill trees 1 and 2 (in turns: their records interleave too). */
+    for (uint32_t i = 0; i < 200; i++) {
+        for (int tr = 1; tr <= 2; tr++) {
+            pop *op = &ops[nop];
+            op->kind = 'I';
+            op->tree = tr;
+            key_of(i * 2654435761u, op->key);
+            op->cbKey = 4;
+            op->cbData = 150;
+            op->data = malloc(op->cbData);
+            memcpy(op->data, data, op->cbData);
+            op->crecBegin = a.log.crec;
+            CHECK_ERR(bt_insert(tr == 1 ? &a.env : &env4, tr == 1 ? a.pgnoSpace : pgnoSpace4, tr == 1 ? root1 : root2,
+                                op->key, 4, op->data, op->cbData, 0), JET_errSuccess);
+            op->crecEnd = a.log.crec;
+            nop++;
+        }
+    }
+    /* The next insert that splits, in tree 1 then in tree 2 (records of tree
+     * 2 that are not its split come between them), then record operations
+     * on tree 3. */
+    size_t iSmo[3] = { 0 };
+    for (int tr = 1; tr <= 2; tr++) {
+        for (uint32_t i = 0;; i++) {
+            CHECK(i < 1000);
+            pop *op = &ops[nop];
+            op->kind = 'I';
+            op->tree = tr;
+            key_of(0x80000000u + i * 7919u, op->key);
+            op->cbKey = 4;
+            op->cbData = 150;
+            op->data = malloc(op->cbData);
+            memcpy(op->data, data, op->cbData);
+            op->crecBegin = a.log.crec;
+            CHECK_ERR(bt_insert(tr == 1 ? &a.env : &env4, tr == 1 ? a.pgnoSpace : pgnoSpace4, tr == 1 ? root1 : root2,
+                                op->key, 4, op->data, op->cbData, 0), JET_errSuccess);
+            op->crecEnd = a.log.crec;
+            if (op->crecEnd - op->crecBegin > 1) {
+                iSmo[tr] = nop++;
+                break;
+            }
+            nop++;
+        }
+    }
+    CHECK(ops[iSmo[1]].crecEnd - ops[iSmo[1]].crecBegin >= 4 && ops[iSmo[2]].crecEnd - ops[iSmo[2]].crecBegin >= 4);
+    size_t nop3 = 0;
+    for (uint32_t i = 0; i < 12; i++, nop3++) {
+        pop *op = &ops[nop++];
+        op->kind = 'I';
+        op->tree = 3;
+        key_of(i, op->key);
+        op->cbKey = 4;
+        op->cbData = 10;
+        op->data = malloc(op->cbData);
+        memcpy(op->data, data, op->cbData);
+        op->crecBegin = a.log.crec;
+        CHECK_ERR(bt_insert(&a.env, a.pgnoSpace, root3, op->key, 4, op->data, op->cbData, 0), JET_errSuccess);
+        op->crecEnd = a.log.crec;
+        CHECK(op->crecEnd == op->crecBegin + 1);
+    }
+    for (size_t i = 0; i < nop; i++)
+        pop_apply(&m[ops[i].tree], &ops[i]);
+    CHECK(LATCHES_HELD(a.pc) == 0);
+
+    /* The new order: everything before the first change; then tree 2's
+     * records that preceded its change; then, in turns, an image of change
+     * 1, a record of change 2 (its SMOEND included), a record operation of
+     * tree 3; change 1's SMOEND last. */
+    const pop *s1 = &ops[iSmo[1]], *s2 = &ops[iSmo[2]];
+    size_t n = a.log.crec, k1 = s1->crecBegin, k2 = s2->crecBegin, k3 = s2->crecEnd;
+    lsn_t *newlsn = calloc(n, sizeof *newlsn);
+    size_t *order = calloc(n, sizeof *order), norder = 0;
+    flog l2;
+    memset(&l2, 0, sizeof l2);
+    pthread_mutex_init(&l2.mu, NULL);
+    l2.next = LSN_MAKE(1, 1, 0);
+    l2.failAt = -1;
+    for (size_t i = 0; i < s1->crecBegin; i++)
+        order[norder++] = i;
+    for (size_t i = s1->crecEnd; i < s2->crecBegin; i++)
+        order[norder++] = i;
+    while (k1 < s1->crecEnd - 1 || k2 < s2->crecEnd || k3 < n) {
+        if (k1 < s1->crecEnd - 1)
+            order[norder++] = k1++;
+        if (k2 < s2->crecEnd)
+            order[norder++] = k2++;
+        if (k3 < n)
+            order[norder++] = k3++;
+    }
+    order[norder++] = s1->crecEnd - 1;
+    CHECK(norder == n);
+    for (size_t i = 0; i < n; i++)
+        flog_copy(&l2, &a.log, order[i], newlsn);
+
+    /* Replay the new log record by record onto empty files; check all three
+     * trees and the pending changes wherever change 1 or 2 is in flight. */
+    CHECK(tdb_open_file(&b, "interleave_b", 4096, 0) == 0);
+    b.pgnoSpace = a.pgnoSpace;
+    CHECK(tdb_add_file(&b, "interleave_b4", 4, &envB4) == 0);
+    tdb b4 = b;
+    b4.env = envB4;
+    b4.pgnoSpace = pgnoSpace4;
+    model e[4];
+    for (int i = 1; i <= 3; i++)
+        model_init(&e[i]);
+    size_t *done = calloc(n, sizeof *done);   /* op completed by record (src index) + 1 */
+    for (size_t i = 0; i < nop; i++)
+        done[ops[i].crecEnd - 1] = i + 1;
+    bt_redo_ctx *ctx = NULL;
+    CHECK_ERR(bt_redo_begin(&ctx), JET_errSuccess);
+    int started[3] = { 0 }, ended[3] = { 0 }, both = 0, rc = 0;
+    for (size_t k = 0; k < n && rc == 0; k++) {
+        size_t src = order[k];
+        const flog_rec *rec = &l2.recs[k];
+        JET_ERR err = bt_redo(ctx, b.pc, rec->type, l2.buf + rec->off, rec->cb, rec->lsn);
+        if (err != JET_errSuccess) {
+            fprintf(stderr, "interleaved record %zu: %d\n", k, (int)err);
+            rc = -1;
+            break;
+        }
+        if (done[src])
+            pop_apply(&e[ops[done[src] - 1].tree], &ops[done[src] - 1]);
+        for (int s = 1; s <= 2; s++) {
+            const pop *sm = s == 1 ? s1 : s2;
+            started[s] |= src >= sm->crecBegin && src < sm->crecEnd;
+            ended[s] |= src == sm->crecEnd - 1;
+        }
+        if (!started[1] && !started[2])
+            continue;
+        both += started[1] && !ended[1] && started[2] && !ended[2];
+        uint32_t want = (uint32_t)(started[1] && !ended[1]) + (uint32_t)(started[2] && !ended[2]);
+        if (bt_redo_pending(ctx) != want || verify(&b, root1, &e[1], 0) != 0 || verify(&b4, root2, &e[2], 0) != 0 ||
+            verify(&b, root3, &e[3], 0) != 0) {
+            fprintf(stderr, "interleaved prefix of %zu records: wrong replica\n", k + 1);
+            rc = -1;
+        }
+    }
+    bt_redo_end(ctx);
+    CHECK(rc == 0);
+    CHECK(both >= 3 && ended[1] && ended[2]);
+    CHECK(verify(&b, root1, &m[1], 1) == 0);
+    CHECK(verify(&b4, root2, &m[2], 1) == 0);
+    CHECK(verify(&b, root3, &m[3], 1) == 0);
+
+    /* A recovery whose log ends while both changes are in flight: neither is
+     * seen, and bt_redo_end frees what they had gathered. */
+    cache_close_file(b.pc, 4, 0);
+    tdb_close(&b);
+    CHECK(tdb_open_file(&b, "interleave_c", 4096, 0) == 0);
+    b.pgnoSpace = a.pgnoSpace;
+    CHECK(tdb_add_file(&b, "interleave_c4", 4, &envB4) == 0);
+    b4 = b;
+    b4.env = envB4;
+    b4.pgnoSpace = pgnoSpace4;
+    CHECK_ERR(bt_redo_begin(&ctx), JET_errSuccess);
+    size_t cut = s1->crecBegin + (s2->crecBegin - s1->crecEnd) + 5;   /* images of both read */
+    for (size_t k = 0; k < cut; k++) {
+        const flog_rec *rec = &l2.recs[k];
+        CHECK_ERR(bt_redo(ctx, b.pc, rec->type, l2.buf + rec->off, rec->cb, rec->lsn), JET_errSuccess);
+    }
+    CHECK(bt_redo_pending(ctx) == 2);
+    bt_redo_end(ctx);
+    for (int i = 1; i <= 3; i++) {
+        model_free(&e[i]);
+        model_init(&e[i]);
+    }
+    for (size_t i = 0; i < nop; i++)
+        if (i != iSmo[1] && i != iSmo[2] && ops[i].tree != 3)
+            pop_apply(&e[ops[i].tree], &ops[i]);
+    for (size_t k = 0; k < cut; k++)
+        if (done[order[k]] && ops[done[order[k]] - 1].tree == 3)
+            pop_apply(&e[3], &ops[done[order[k]] - 1]);
+    CHECK(verify(&b, root1, &e[1], 1) == 0);
+    CHECK(verify(&b4, root2, &e[2], 1) == 0);
+    CHECK(verify(&b, root3, &e[3], 1) == 0);
+
+    for (int i = 1; i <= 3; i++) {
+        model_free(&m[i]);
+        model_free(&e[i]);
+    }
+    free(done);
+    free(order);
+    free(newlsn);
+    free(l2.buf);
+    free(l2.recs);
+    pthread_mutex_destroy(&l2.mu);
+    pops_free(ops, nop);
+    cache_close_file(b.pc, 4, 0);
+    tdb_close(&b);
+    cache_close_file(a.pc, 4, 0);
+    tdb_close(&a);
+}
+
+/* WAL recorder: every lsn the cache asked the log to make durable. */
+typedef struct walrec {
+    lsn_t  *lsns;
+    size_t  n, cap;
+} walrec;
+
+static JET_ERR wal_record(void *ctx, lsn_t lsn)
+{
+    walrec *w = ctx;
+    if (w->n == w->cap) {
+        w->cap = w->cap ? 2 * w->cap : 256;
+        w->lsns = realloc(w->lsns, w->cap * sizeof *w->lsns);
+    }
+    w->lsns[w->n++] = lsn;
+    return JET_errSuccess;
+}
+
+/* Records [from, to) are one structure change: images, then SMOEND naming
+ * them; every page it imaged carries the SMOEND's lsn (so the write-ahead
+ * rule holds them until SMOEND is durable); the change is recorded as
+ * distinct pages.  *pcpg = pages in it. */
+static int check_change(tdb *t, size_t from, size_t to, int *pcpg)
+{
+    const flog *pl = &t->log;
+    REQUIRE(to >= from + 2);
+    const flog_rec *end = &pl->recs[to - 1];
+    const uint8_t *pe = pl->buf + end->off;
+    lsn_t smoid = pl->recs[from].lsn;
+    REQUIRE(end->type == LOG_REC_BT_SMOEND && end->cb == 16);
+    REQUIRE(le64(pe + 8) == smoid && bt_redo_dbid(pe, end->cb) == TDB_DBID);
+    REQUIRE((pe[4] | pe[5] << 8) == (int)(to - 1 - from));
+    int cpg = 0;
+    for (size_t i = from; i + 1 < to; i++) {
+        const flog_rec *rec = &pl->recs[i];
+        const uint8_t *pv = pl->buf + rec->off;
+        REQUIRE(rec->type == LOG_REC_BT_PAGEIMAGE);
+        REQUIRE(le64(pv + 16) == (i == from ? 0 : smoid));
+        uint32_t pgno = pv[4] | pv[5] << 8 | pv[6] << 16 | (uint32_t)pv[7] << 24;
+        bf *pbf = NULL;
+        REQUIRE_ERR(cache_read(t->pc, TDB_DBID, pgno, LATCH_SHARED, &pbf), JET_errSuccess);
+        lsn_t lsn = bf_lsn(pbf);
+        cache_release(pbf);
+        REQUIRE(lsn == end->lsn);
+        int dup = 0;
+        for (size_t j = from; j < i; j++)
+            dup |= memcmp(pl->buf + pl->recs[j].off + 4, pv + 4, 4) == 0;
+        cpg += !dup;
+    }
+    *pcpg = cpg;
+    return 0;
+}
+
+TEST(smo_pages_carry_smoend_lsn)
+{
+    tdb t;
+    walrec w = { 0 };
+    CHECK(tdb_open(&t, "smo_pages_carry_smoend_lsn", 4096, 1) == 0);
+    cache_set_wal(t.pc, wal_record, &w);
+    uint32_t root;
+    CHECK_ERR(bt_create(&t.env, t.pgnoSpace, 3, &root), JET_errSuccess);
+    CHECK(t.log.crec == 5 && t.log.recs[1].type == LOG_REC_BT_SMOEND);   /* space init; create */
+    int cpg;
+    CHECK(check_change(&t, 2, 5, &cpg) == 0);
+    CHECK(cpg == 2);   /* space page, root */
+    uint8_t key[4], data[300];
+    memset(data, 7, sizeof data);
+    size_t nsmo = 0;
+    for (uint32_t i = 0; i < 3000; i++) {
+        key_of(i * 2654435761u, key);
+        size_t from = t.log.crec;
+        CHECK_ERR(bt_insert(&t.env, t.pgnoSpace, root, key, 4, data, 100 + i % 200, 0), JET_errSuccess);
+        if (t.log.crec - from > 1) {
+            CHECK(check_change(&t, from, t.log.crec, &cpg) == 0);
+            CHECK(cpg >= 4);   /* leaf, new page, parent (or root and push-down), space page */
+            nsmo++;
+        }
+    }
+    CHECK(nsmo > 40 && tree_depth(&t, root) >= 2);
+    for (uint32_t i = 0; i < 3000; i += 1) {
+        key_of(i * 2654435761u, key);
+        size_t from = t.log.crec;
+        CHECK_ERR(bt_delete(&t.env, t.pgnoSpace, root, key, 4), JET_errSuccess);
+        if (t.log.crec - from > 1) {
+            CHECK(check_change(&t, from, t.log.crec, &cpg) == 0);
+            CHECK(cpg >= 3);   /* a merge: two leaves, their parent, the space page */
+            nsmo++;
+        }
+    }
+    CHECK(tree_depth(&t, root) == 1);
+    /* The write-ahead rule was asked for the SMOEND, never for an image of a
+     * change: no page of a change went out with an lsn that did not cover
+     * its SMOEND. */
+    CHECK_ERR(cache_flush(t.pc, TDB_DBID), JET_errSuccess);
+    CHECK(w.n > 0);
+    for (size_t i = 0; i < w.n; i++) {
+        size_t k = flog_index(&t.log, w.lsns[i]);
+        CHECK(k < t.log.crec && t.log.recs[k].lsn == w.lsns[i]);
+        CHECK(t.log.recs[k].type != LOG_REC_BT_PAGEIMAGE);
+    }
+    free(w.lsns);
+    tdb_close(&t);
+}
+
+/* A structure change whose log append fails (any of its images, or its
+ * SMOEND) changes nothing: the tree in memory is as before, latches are
+ * released, later operations work.  Its images that reached the log are
+ * dropped by redo (later records on its pages prove it dead), so replaying
+ * the whole log gives the same tree. */
+TEST(smo_log_failure_changes_nothing)
+{
+    tdb a, b;
+    CHECK(tdb_open(&a, "smo_failure_a", 4096, 1) == 0);
+    uint32_t root;
+    CHECK_ERR(bt_create(&a.env, a.pgnoSpace, 5, &root), JET_errSuccess);
+    model m;
+    model_init(&m);
+    rng r = { 2024 };
+    int nfail[2] = { 0, 0 };
+    uint8_t key[256], data[1024];
+    for (int i = 0; i < 10000; i++) {
+        int fDelete = i >= 4000 && m.n > 0 && rnd(&r) % 4 != 0;
+        uint32_t cbKey, cbData = rnd(&r) % 300;
+        if (fDelete) {
+            size_t j = rnd(&r) & (m.cap - 1);
+            while (!m.tab[j].used)
+                j = (j + 1) & (m.cap - 1);
+            cbKey = m.tab[j].cbKey;
+            memcpy(key, m.tab[j].key, cbKey);
+        } else {
+            cbKey = gen_key(&r, key, 200);
+            for (uint32_t j = 0; j < cbData; j++)
+                data[j] = (uint8_t)rnd(&r);
+        }
+        int exists = model_find(&m, key, cbKey) != NULL;
+        /* Fail one of the records after the first: only structure changes
+         * write more than one (at least 5: 2 pages, a parent, the space
+         * page, SMOEND). */
+        int inject = rnd(&r) % 4 == 0;
+        a.log.failAt = inject ? (long)a.log.crec + 1 + (long)(rnd(&r) % 4) : -1;
+        JET_ERR err = fDelete ? bt_delete(&a.env, a.pgnoSpace, root, key, cbKey)
+                              : bt_insert(&a.env, a.pgnoSpace, root, key, cbKey, data, cbData, 0);
+        int failed = inject && a.log.failAt == -1;
+        a.log.failAt = -1;
+        CHECK(LATCHES_HELD(a.pc) == 0);
+        if (failed) {
+            CHECK_ERR(err, JET_errLogWriteFail);
+            nfail[fDelete]++;
+            if (nfail[0] + nfail[1] < 40 || i % 50 == 0)
+                CHECK(verify(&a, root, &m, 0) == 0);   /* nothing changed */
+            continue;
+        }
+        if (fDelete) {
+            CHECK_ERR(err, JET_errSuccess);
+            model_del(&m, key, cbKey);
+        } else {
+            CHECK_ERR(err, exists ? JET_errKeyDuplicate : JET_errSuccess);
+            if (!exists)
+                model_set(&m, key, cbKey, data, cbData, 0);
+        }
+    }
+    if (nfail[0] < 20 || nfail[1] < 20)
+        fprintf(stderr, "failed changes: %d inserts, %d deletes\n", nfail[0], nfail[1]);
+    CHECK(nfail[0] >= 20 && nfail[1] >= 20);
+    CHECK(verify(&a, root, &m, 1) == 0);
+    CHECK(tdb_open_file(&b, "smo_failure_b", 4096, 0) == 0);
+    b.pgnoSpace = a.pgnoSpace;
+    CHECK(replay(&b, &a.log, 0, a.log.crec) == 0);
+    CHECK(verify(&b, root, &m, 1) == 0);
+    uint32_t fa, oa, fb, ob;
+    bt_space_stats(&a.env, a.pgnoSpace, &fa, &oa);
+    bt_space_stats(&b.env, b.pgnoSpace, &fb, &ob);
+    CHECK(fa == fb && oa == ob);
+    model_free(&m);
+    tdb_close(&a);
+    tdb_close(&b);
+}
+
+/* Redo of a structure change keeps its images until its SMOEND and applies
+ * only complete changes; records that contradict a change are refused. */
+TEST(redo_groups_images_until_smoend)
+{
+    tdb a, b;
+    CHECK(tdb_open(&a, "redo_groups_a", 4096, 1) == 0);
+    uint32_t root;
+    CHECK_ERR(bt_create(&a.env, a.pgnoSpace, 5, &root), JET_errSuccess);
+    uint8_t key[4], data[200];
+    memset(data, 1, sizeof data);
+    size_t from = 0, to = 0;
+    for (uint32_t i = 0; to == 0; i++) {
+        key_of(i, key);
+        size_t c = a.log.crec;
+        CHECK_ERR(bt_insert(&a.env, a.pgnoSpace, root, key, 4, data, sizeof data, 0), JET_errSuccess);
+        if (a.log.crec - c > 1) {
+            from = c;
+            to = a.log.crec;
+        }
+    }
+    CHECK(tdb_open_file(&b, "redo_groups_b", 4096, 0) == 0);
+    b.pgnoSpace = a.pgnoSpace;
+    CHECK(replay(&b, &a.log, 0, from) == 0);
+    bt_redo_ctx *ctx = NULL;
+    CHECK_ERR(bt_redo_begin(&ctx), JET_errSuccess);
+    const flog_rec *rs = &a.log.recs[from], *re = &a.log.recs[to - 1];
+    const uint8_t *ps = a.log.buf + rs->off, *pe = a.log.buf + re->off;
+    uint8_t bad[16];
+    /* A SMOEND with nothing read before it, of a change that began in the
+     * replay: corrupt.  Of a change that began before: nothing to do. */
+    CHECK_ERR(bt_redo(ctx, b.pc, LOG_REC_BT_PAGEIMAGE, ps, rs->cb, rs->lsn), JET_errSuccess);
+    CHECK(bt_redo_pending(ctx) == 1);
+    memcpy(bad, pe, 16);
+    bad[4] = 99;   /* more images than were read */
+    CHECK_ERR(bt_redo(ctx, b.pc, LOG_REC_BT_SMOEND, bad, 16, re->lsn), JET_errLogFileCorrupt);
+    CHECK(bt_redo_pending(ctx) == 0);
+    CHECK_ERR(bt_redo(ctx, b.pc, LOG_REC_BT_SMOEND, pe, 15, re->lsn), JET_errLogCorrupted);
+    memset(bad + 8, 0, 8);
+    CHECK_ERR(bt_redo(ctx, b.pc, LOG_REC_BT_SMOEND, bad, 16, re->lsn), JET_errLogCorrupted);
+    bt_redo_end(ctx);
+    CHECK_ERR(bt_redo_begin(&ctx), JET_errSuccess);
+    CHECK_ERR(bt_redo(ctx, b.pc, LOG_REC_BT_SMOEND, pe, 16, re->lsn), JET_errSuccess);   /* before the replay */
+    bt_redo_end(ctx);
+    /* The images alone change nothing; SMOEND applies them all. */
+    uint64_t cnodes = 0;
+    CHECK_ERR(bt_check(&b.env, root, &cnodes), JET_errSuccess);
+    uint64_t before = cnodes;
+    CHECK_ERR(bt_redo_begin(&ctx), JET_errSuccess);
+    for (size_t i = from; i + 1 < to; i++) {
+        const flog_rec *rec = &a.log.recs[i];
+        CHECK_ERR(bt_redo(ctx, b.pc, rec->type, a.log.buf + rec->off, rec->cb, rec->lsn), JET_errSuccess);
+        CHECK_ERR(bt_check(&b.env, root, &cnodes), JET_errSuccess);
+        CHECK(cnodes == before && bt_redo_pending(ctx) == 1);
+    }
+    CHECK_ERR(bt_redo(ctx, b.pc, LOG_REC_BT_SMOEND, pe, re->cb, re->lsn), JET_errSuccess);
+    CHECK(bt_redo_pending(ctx) == 0);
+    CHECK_ERR(bt_check(&b.env, root, &cnodes), JET_errSuccess);
+    CHECK(cnodes == before + 1);
+    bt_redo_end(ctx);
+    bt_redo_end(NULL);
+    CHECK(LATCHES_HELD(b.pc) == 0);
+    tdb_close(&a);
+    tdb_close(&b);
 }
 
 TEST(redo_rejects_bad_records)
 {
     tdb t;
+    bt_redo_ctx *ctx = NULL;
     CHECK(tdb_open(&t, "redo_rejects_bad_records", 4096, 1) == 0);
+    CHECK_ERR(bt_redo_begin(&ctx), JET_errSuccess);
     uint8_t rec[32] = { 0 };
-    CHECK_ERR(bt_redo(t.pc, LOG_REC_BT_INSERT, rec, 4, 100), JET_errLogCorrupted);
+    CHECK_ERR(bt_redo(NULL, t.pc, LOG_REC_BT_INSERT, rec, 16, 100), JET_errInvalidParameter);
+    CHECK_ERR(bt_redo(ctx, t.pc, LOG_REC_BT_INSERT, rec, 4, 100), JET_errLogCorrupted);
     rec[0] = TDB_DBID;
     rec[4] = 1;      /* pgno 1: the space page, not a leaf */
     rec[10] = 2;     /* cbKey 2, cbData 0 */
-    CHECK_ERR(bt_redo(t.pc, LOG_REC_BT_INSERT, rec, 15, LSN_MAKE(9, 0, 0)), JET_errLogCorrupted);
-    CHECK_ERR(bt_redo(t.pc, LOG_REC_BT_INSERT, rec, 16, LSN_MAKE(9, 0, 0)), JET_errDatabaseCorrupted);
-    CHECK_ERR(bt_redo(t.pc, 40, rec, 16, LSN_MAKE(9, 0, 0)), JET_errLogCorrupted);
+    CHECK_ERR(bt_redo(ctx, t.pc, LOG_REC_BT_INSERT, rec, 15, LSN_MAKE(9, 0, 0)), JET_errLogCorrupted);
+    CHECK_ERR(bt_redo(ctx, t.pc, LOG_REC_BT_INSERT, rec, 16, LSN_MAKE(9, 0, 0)), JET_errDatabaseCorrupted);
+    CHECK_ERR(bt_redo(ctx, t.pc, 40, rec, 16, LSN_MAKE(9, 0, 0)), JET_errLogCorrupted);
+    /* Images: short, sizes that do not add up, a change named after a later lsn. */
+    CHECK_ERR(bt_redo(ctx, t.pc, LOG_REC_BT_PAGEIMAGE, rec, 20, LSN_MAKE(9, 0, 0)), JET_errLogCorrupted);
+    rec[8] = 40;     /* cbHead 40, cbTail 0, 32 bytes given */
+    CHECK_ERR(bt_redo(ctx, t.pc, LOG_REC_BT_PAGEIMAGE, rec, 32, LSN_MAKE(9, 0, 0)), JET_errLogCorrupted);
+    rec[8] = 8;
+    rec[16 + 5] = 10; /* smoid LSN_MAKE(10, 0, 0) > the record's lsn */
+    CHECK_ERR(bt_redo(ctx, t.pc, LOG_REC_BT_PAGEIMAGE, rec, 32, LSN_MAKE(9, 0, 0)), JET_errLogCorrupted);
+    CHECK(bt_redo_pending(ctx) == 0);
     CHECK(bt_redo_dbid(rec, 16) == TDB_DBID && bt_redo_dbid(rec, 3) == 0);
+    bt_redo_end(ctx);
     CHECK(LATCHES_HELD(t.pc) == 0);
     tdb_close(&t);
 }
@@ -1456,6 +2118,97 @@ TEST(concurrent_writers_and_readers)
     CHECK(w[NW].scans > 0 && w[NW + 1].scans > 0);
     CHECK(verify(&t, root, &all, 1) == 0);
     model_free(&all);
+    tdb_close(&t);
+}
+
+/* Writers on three trees of one database (their structure changes contend
+ * for the space page while readers and cursors walk the trees) finish
+ * without deadlock; their log, where record operations of some threads fall
+ * between the images of another thread's change, replays to the very same
+ * pages, and every prefix of it to valid trees. */
+TEST(concurrent_trees_replay)
+{
+    tdb t, b;
+    CHECK(tdb_open(&t, "concurrent_trees_replay", 4096, 1) == 0);
+    enum { NT = 3, NW = 6, NR = 3 };
+    uint32_t roots[NT];
+    for (int i = 0; i < NT; i++)
+        CHECK_ERR(bt_create(&t.env, t.pgnoSpace, 40 + (uint32_t)i, &roots[i]), JET_errSuccess);
+    size_t crecSetup = t.log.crec;
+    atomic_int stop = 0;
+    worker w[NW + NR];
+    pthread_t th[NW + NR];
+    memset(w, 0, sizeof w);
+    for (int i = 0; i < NW + NR; i++) {
+        w[i].t = &t;
+        w[i].root = roots[i % NT];
+        w[i].id = i;
+        w[i].nops = 2500;
+        w[i].pstop = &stop;
+        if (i < NW)
+            model_init(&w[i].m);
+        CHECK(pthread_create(&th[i], NULL, i < NW ? writer_main : i % 2 ? seeker_main : reader_main, &w[i]) == 0);
+    }
+    for (int i = 0; i < NW; i++)
+        pthread_join(th[i], NULL);
+    atomic_store(&stop, 1);
+    for (int i = NW; i < NW + NR; i++)
+        pthread_join(th[i], NULL);
+    model all[NT];
+    for (int i = 0; i < NT; i++)
+        model_init(&all[i]);
+    for (int i = 0; i < NW + NR; i++) {
+        CHECK(!w[i].failed);
+        if (i >= NW)
+            continue;
+        for (size_t j = 0; j < w[i].m.cap; j++) {
+            mentry *e = &w[i].m.tab[j];
+            if (e->used)
+                model_set(&all[i % NT], e->key, e->cbKey, e->data, e->cbData, 0);
+        }
+        model_free(&w[i].m);
+    }
+    for (int i = 0; i < NT; i++)
+        CHECK(verify(&t, roots[i], &all[i], 1) == 0);
+
+    /* Some change's images must have other records among them. */
+    size_t nmixed = 0;
+    lsn_t open = 0;
+    for (size_t i = 0; i < t.log.crec; i++) {
+        const flog_rec *rec = &t.log.recs[i];
+        if (rec->type == LOG_REC_BT_PAGEIMAGE && open == 0)
+            open = rec->lsn;
+        else if (rec->type == LOG_REC_BT_SMOEND)
+            open = 0;
+        else if (rec->type != LOG_REC_BT_PAGEIMAGE && open != 0)
+            nmixed++;
+    }
+    CHECK(nmixed > 0);
+
+    snapshot fin = { 0 }, got = { 0 };
+    CHECK(snap_take(&t, &fin) == 0);
+    CHECK(tdb_open_file(&b, "concurrent_trees_replay_b", 4096, 0) == 0);
+    b.pgnoSpace = t.pgnoSpace;
+    CHECK(replay(&b, &t.log, 0, t.log.crec) == 0);
+    CHECK(snap_take(&b, &got) == 0);
+    CHECK(snap_equal(&fin, &got) == 0);
+    snap_free(&got);
+    snap_free(&fin);
+    tdb_close(&b);
+    rng r = { 99 };
+    for (int c = 0; c < 12; c++) {
+        size_t cut = crecSetup + (size_t)(rnd(&r) % (t.log.crec - crecSetup));
+        CHECK(tdb_open_file(&b, "concurrent_trees_replay_c", 4096, 0) == 0);
+        b.pgnoSpace = t.pgnoSpace;
+        CHECK(replay(&b, &t.log, 0, cut) == 0);
+        for (int i = 0; i < NT; i++) {
+            uint64_t cnodes;
+            CHECK_ERR(bt_check(&b.env, roots[i], &cnodes), JET_errSuccess);
+        }
+        tdb_close(&b);
+    }
+    for (int i = 0; i < NT; i++)
+        model_free(&all[i]);
     tdb_close(&t);
 }
 

@@ -63,15 +63,22 @@ def test_kill_and_recover(tmp_path):
     nxt = 0
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([os.path.dirname(os.path.dirname(HERE))] + sys.path))
     for kill in range(KILLS):
-        child = subprocess.Popen([sys.executable, os.path.join(HERE, "crash_child.py"), folder, str(nxt), "4"],
-                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        errlog = tmp_path / "child-stderr.txt"
+        with open(errlog, "w") as errf:
+            child = subprocess.Popen([sys.executable, os.path.join(HERE, "crash_child.py"), folder, str(nxt), "4"],
+                                     stdout=subprocess.PIPE, stderr=errf, text=True, env=env)
         line = child.stdout.readline()
         if line != "READY\n":
             child.kill()
-            pytest.fail(f"child did not start: {line!r} {child.stderr.read()}")
+            child.wait()
+            pytest.fail(f"child did not start: {line!r} {errlog.read_text()}")
         time.sleep(rng.uniform(0, 0.06))
         child.send_signal(signal.SIGKILL)
-        out, err = child.communicate()
+        # Read through the same buffered stream as readline() above, so no
+        # acknowledgement it already buffered is lost.
+        out = child.stdout.read()
+        child.stdout.close()
+        child.wait()
         for ln in out.splitlines():
             tag, i, lazy = ln.split()
             acked[int(i)] = lazy == "1"
