@@ -161,18 +161,7 @@ static JET_ERR parse_table_row(const uint8_t *pb, uint32_t cb, table_def *ptd)
 /* The visible catalog row for `key` into *pbuf. */
 static JET_ERR cat_get(isam_sess *psess, isam_db *pdb, const uint8_t *key, uint32_t cbKey, rec_buf *pbuf)
 {
-    uint32_t cb = 0, flags = 0;
-    JET_ERR err = bt_lookup(&pdb->env, pdb->hdr.pgnoCatalog, key, cbKey, NULL, 0, &cb, &flags);
-    if (err < 0)
-        return err;
-    uint8_t *tmp = os_malloc(cb ? cb : 1);
-    if (tmp == NULL)
-        return JET_errOutOfMemory;
-    err = bt_lookup(&pdb->env, pdb->hdr.pgnoCatalog, key, cbKey, tmp, cb, &cb, &flags);
-    if (err >= 0)
-        err = rec_visible(psess, pdb, pdb->hdr.pgnoCatalog, key, cbKey, tmp, cb, flags, pbuf);
-    os_free(tmp);
-    return err;
+    return rec_read_visible(psess, pdb, pdb->hdr.pgnoCatalog, key, cbKey, pbuf);
 }
 
 void cat_free_table(table_def *ptd)

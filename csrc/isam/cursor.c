@@ -550,20 +550,7 @@ static JET_ERR load_current(isam_sess *psess, isam_cursor *pcur, rec_buf *pbuf)
 {
     if (pcur->positioned != POS_ON)
         return JET_errNoCurrentRecord;
-    isam_db *pdb = pcur->db;
-    uint32_t cb = 0, fl = 0;
-    JET_ERR err = bt_lookup(&pdb->env, pcur->td->pgnoRoot, pcur->pbKeyCur, pcur->cbKeyCur, NULL, 0, &cb, &fl);
-    if (err == JET_errRecordNotFound)
-        return JET_errRecordDeleted;
-    if (err < 0)
-        return err;
-    uint8_t *tmp = os_malloc(cb ? cb : 1);
-    if (tmp == NULL)
-        return JET_errOutOfMemory;
-    err = bt_lookup(&pdb->env, pcur->td->pgnoRoot, pcur->pbKeyCur, pcur->cbKeyCur, tmp, cb, &cb, &fl);
-    if (err >= 0)
-        err = rec_visible(psess, pdb, pcur->td->pgnoRoot, pcur->pbKeyCur, pcur->cbKeyCur, tmp, cb, fl, pbuf);
-    os_free(tmp);
+    JET_ERR err = rec_read_visible(psess, pcur->db, pcur->td->pgnoRoot, pcur->pbKeyCur, pcur->cbKeyCur, pbuf);
     return err == JET_errRecordNotFound ? JET_errRecordDeleted : err;
 }
 

@@ -231,6 +231,10 @@ JET_ERR  rec_op_delete(isam_sess *psess, isam_db *pdb, uint32_t pgnoRoot, const 
  * (copied into *pbuf), or JET_errRecordNotFound when invisible/absent. */
 JET_ERR  rec_visible(isam_sess *psess, isam_db *pdb, uint32_t pgnoRoot, const void *key, uint32_t cbKey,
                      const void *pvNode, uint32_t cbNode, uint32_t nodeflags, rec_buf *pbuf);
+/* Look node `key` up and return its state visible to the session
+ * (JET_errRecordNotFound when absent or invisible). */
+JET_ERR  rec_read_visible(isam_sess *psess, isam_db *pdb, uint32_t pgnoRoot, const void *key, uint32_t cbKey,
+                          rec_buf *pbuf);
 void     ver_cleanup(isam_inst *pinst);
 void     ver_free_all(isam_inst *pinst);
 

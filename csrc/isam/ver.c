@@ -658,3 +658,20 @@ JET_ERR rec_visible(isam_sess *psess, isam_db *pdb, uint32_t pgnoRoot, const voi
         return err;
     return present ? JET_errSuccess : JET_errRecordNotFound;
 }
+
+JET_ERR rec_read_visible(isam_sess *psess, isam_db *pdb, uint32_t pgnoRoot, const void *key, uint32_t cbKey,
+                         rec_buf *pbuf)
+{
+    uint32_t cb = 0, flags = 0;
+    JET_ERR err = bt_lookup(&pdb->env, pgnoRoot, key, cbKey, NULL, 0, &cb, &flags);
+    if (err < 0)
+        return err;
+    uint8_t *tmp = os_malloc(cb ? cb : 1);
+    if (tmp == NULL)
+        return JET_errOutOfMemory;
+    err = bt_lookup(&pdb->env, pgnoRoot, key, cbKey, tmp, cb, &cb, &flags);
+    if (err >= 0)
+        err = rec_visible(psess, pdb, pgnoRoot, key, cbKey, tmp, cb, flags, pbuf);
+    os_free(tmp);
+    return err;
+}
