@@ -185,67 +185,76 @@ static JET_ERR add_col(table_def *ptd, const col_info *pci)
 }
 
 /* Load the columns of ptd (rows 'C' objid ...), visible to the session. */
-static JET_ERR load_columns(isam_sess *psess, isam_db *pdb, table_def *ptd)
+/* Call fn for every catalog row whose key starts with `prefix` and that is
+ * visible to the session, in key order.  A negative return from fn stops the
+ * scan and is returned. */
+typedef JET_ERR (*cat_row_fn)(void *ctx, const uint8_t *key, uint32_t cbKey, const uint8_t *row, uint32_t cbRow);
+
+static JET_ERR cat_scan(isam_sess *psess, isam_db *pdb, const uint8_t *prefix, uint32_t cbPrefix, cat_row_fn fn,
+                        void *ctx)
 {
-    uint8_t lo[9];
-    column_key(ptd->objid, 0, lo);
     bt_cursor *pc = NULL;
     JET_ERR err = bt_cursor_open(&pdb->env, pdb->hdr.pgnoCatalog, &pc);
     if (err < 0)
         return err;
     rec_buf row = { 0 };
-    for (err = bt_seek(pc, lo, 9, BT_SEEK_GE); err >= 0; err = bt_next(pc)) {
+    for (err = bt_seek(pc, prefix, cbPrefix, BT_SEEK_GE); err >= 0; err = bt_next(pc)) {
         const void *pk, *pd;
         uint32_t cbk, cbd, flags;
         err = bt_current(pc, &pk, &cbk, &pd, &cbd, &flags);
-        if (err < 0)
-            break;
-        if (cbk != 9 || memcmp(pk, lo, 5) != 0)
+        if (err < 0 || cbk < cbPrefix || memcmp(pk, prefix, cbPrefix) != 0)
             break;
         err = rec_visible(psess, pdb, pdb->hdr.pgnoCatalog, pk, cbk, pd, cbd, flags, &row);
         if (err == JET_errRecordNotFound)
             continue;
+        if (err >= 0)
+            err = fn(ctx, pk, cbk, row.pb, row.cb);
         if (err < 0)
             break;
-        col_info ci;
-        memset(&ci, 0, sizeof(ci));
-        const uint8_t *k = pk;
-        ci.rc.columnid = ((uint32_t)k[5] << 24) | ((uint32_t)k[6] << 16) | ((uint32_t)k[7] << 8) | k[8];
-        rbuf r = { row.pb, row.cb, 0, 0 };
-        ci.rc.coltyp = get32(&r);
-        ci.rc.cbMax = get32(&r);
-        ci.rc.grbit = get32(&r);
-        get(&r, &ci.rc.cp, 2);
-        get_name(&r, ci.name);
-        ci.cbDefault = get32(&r);
-        if (!r.bad && ci.cbDefault > 0) {
-            if (ci.cbDefault > row.cb - r.i) {
-                r.bad = 1;
-            } else {
-                ci.pbDefault = os_malloc(ci.cbDefault);
-                if (ci.pbDefault == NULL) {
-                    err = JET_errOutOfMemory;
-                    break;
-                }
-                get(&r, ci.pbDefault, ci.cbDefault);
-            }
-        }
-        if (r.bad) {
-            os_free(ci.pbDefault);
-            err = JET_errCatalogCorrupted;
-            break;
-        }
-        err = add_col(ptd, &ci);
-        if (err < 0) {
-            os_free(ci.pbDefault);
-            break;
-        }
     }
-    if (err == JET_errRecordNotFound || err == JET_errNoCurrentRecord)
+    if (err == JET_errRecordNotFound || err == JET_errNoCurrentRecord || err > 0)
         err = JET_errSuccess;
     bt_cursor_close(pc);
     rec_free(&row);
     return err;
+}
+
+/* cat_scan callback: one column row into the table_def. */
+static JET_ERR load_column(void *ctx, const uint8_t *k, uint32_t cbKey, const uint8_t *pb, uint32_t cb)
+{
+    table_def *ptd = ctx;
+    if (cbKey != 9)
+        return JET_errCatalogCorrupted;
+    col_info ci;
+    memset(&ci, 0, sizeof(ci));
+    ci.rc.columnid = ((uint32_t)k[5] << 24) | ((uint32_t)k[6] << 16) | ((uint32_t)k[7] << 8) | k[8];
+    rbuf r = { pb, cb, 0, 0 };
+    ci.rc.coltyp = get32(&r);
+    ci.rc.cbMax = get32(&r);
+    ci.rc.grbit = get32(&r);
+    get(&r, &ci.rc.cp, 2);
+    get_name(&r, ci.name);
+    ci.cbDefault = get32(&r);
+    if (!r.bad && ci.cbDefault > 0) {
+        if (ci.cbDefault > cb - r.i)
+            return JET_errCatalogCorrupted;
+        ci.pbDefault = os_malloc(ci.cbDefault);
+        if (ci.pbDefault == NULL)
+            return JET_errOutOfMemory;
+        get(&r, ci.pbDefault, ci.cbDefault);
+    }
+    JET_ERR err = r.bad ? JET_errCatalogCorrupted : add_col(ptd, &ci);
+    if (err < 0)
+        os_free(ci.pbDefault);
+    return err;
+}
+
+/* Load the columns of ptd (rows 'C' objid ...), visible to the session. */
+static JET_ERR load_columns(isam_sess *psess, isam_db *pdb, table_def *ptd)
+{
+    uint8_t prefix[9];
+    column_key(ptd->objid, 0, prefix);
+    return cat_scan(psess, pdb, prefix, 5, load_column, ptd);
 }
 
 JET_ERR cat_load_table(isam_sess *psess, isam_db *pdb, const char *szName, table_def **pptd)
@@ -336,62 +345,50 @@ JET_ERR cat_delete_table(isam_sess *psess, isam_db *pdb, const table_def *ptd)
     return err;
 }
 
+/* cat_scan callback: append a table's name to a growing multi-string. */
+typedef struct name_list { char *out; size_t cb, cap; uint32_t n; } name_list;
+
+static JET_ERR add_table_name(void *ctx, const uint8_t *key, uint32_t cbKey, const uint8_t *pb, uint32_t cb)
+{
+    (void)key;
+    (void)cbKey;
+    name_list *nl = ctx;
+    table_def td;
+    memset(&td, 0, sizeof(td));
+    JET_ERR err = parse_table_row(pb, cb, &td);
+    if (err < 0)
+        return err;
+    size_t len = strlen(td.name) + 1;
+    if (nl->cb + len > nl->cap) {
+        size_t cap = (nl->cb + len) * 2;
+        char *p = os_realloc(nl->out, cap);
+        if (p == NULL)
+            return JET_errOutOfMemory;
+        nl->out = p;
+        nl->cap = cap;
+    }
+    memcpy(nl->out + nl->cb - 1, td.name, len);
+    nl->cb += len;
+    nl->n++;
+    return JET_errSuccess;
+}
+
 JET_ERR isam_list_tables(isam_sess *psess, JET_DBID dbid, char **ppszz, uint32_t *pc)
 {
     isam_db *pdb = db_get(psess->inst, dbid);
     if (pdb == NULL || psess->dbopen[dbid] == 0)
         return JET_errInvalidDatabaseId;
-    bt_cursor *pcur = NULL;
-    JET_ERR err = bt_cursor_open(&pdb->env, pdb->hdr.pgnoCatalog, &pcur);
-    if (err < 0)
-        return err;
-    size_t cb = 1, cap = 256;
-    char *out = os_malloc(cap);
-    uint32_t n = 0;
-    rec_buf row = { 0 };
-    if (out == NULL)
-        err = JET_errOutOfMemory;
-    for (err = err < 0 ? err : bt_seek(pcur, "T", 1, BT_SEEK_GE); err >= 0; err = bt_next(pcur)) {
-        const void *pk, *pd;
-        uint32_t cbk, cbd, flags;
-        err = bt_current(pcur, &pk, &cbk, &pd, &cbd, &flags);
-        if (err < 0 || cbk < 1 || ((const uint8_t *)pk)[0] != 'T')
-            break;
-        err = rec_visible(psess, pdb, pdb->hdr.pgnoCatalog, pk, cbk, pd, cbd, flags, &row);
-        if (err == JET_errRecordNotFound)
-            continue;
-        if (err < 0)
-            break;
-        table_def td;
-        memset(&td, 0, sizeof(td));
-        err = parse_table_row(row.pb, row.cb, &td);
-        if (err < 0)
-            break;
-        size_t len = strlen(td.name) + 1;
-        if (cb + len > cap) {
-            cap = (cb + len) * 2;
-            char *p = os_realloc(out, cap);
-            if (p == NULL) {
-                err = JET_errOutOfMemory;
-                break;
-            }
-            out = p;
-        }
-        memcpy(out + cb - 1, td.name, len);
-        cb += len;
-        n++;
-    }
-    if (err == JET_errRecordNotFound || err == JET_errNoCurrentRecord || err >= 0)
-        err = JET_errSuccess;
-    bt_cursor_close(pcur);
-    rec_free(&row);
+    name_list nl = { os_malloc(256), 1, 256, 0 };
+    if (nl.out == NULL)
+        return JET_errOutOfMemory;
+    JET_ERR err = cat_scan(psess, pdb, (const uint8_t *)"T", 1, add_table_name, &nl);
     if (err < 0) {
-        os_free(out);
+        os_free(nl.out);
         return err;
     }
-    out[cb - 1] = '\0';
-    *ppszz = out;
-    *pc = n;
+    nl.out[nl.cb - 1] = '\0';
+    *ppszz = nl.out;
+    *pc = nl.n;
     return JET_errSuccess;
 }
 
