@@ -20,6 +20,7 @@
 #include "esent.h"
 #include "esepy_ext.h"
 #include "isam.h"
+#include "backup.h"
 #include "os.h"
 
 #define ESEPY_EXPORT __attribute__((visibility("default")))
@@ -116,7 +117,22 @@ typedef struct instance {
     uint32_t     max_sessions;
     uint32_t     csessions;     /* [P] active sessions */
     isam_inst   *isam;          /* the engine (log, cache, databases) while RUNNING */
+    int          restoring;     /* [P] INITIALIZING for a restore */
+    bk_ctx      *bk;            /* [P] the running backup, BK_RESERVED while it starts/ends, or NULL */
+    uint32_t     bk_calls;      /* [P] backup calls in flight on bk */
+    atomic_int   bk_stop;       /* JetStopBackup / JetTerm asked the backup to stop */
 } instance;
+
+#define BK_RESERVED ((bk_ctx *)1)
+
+/* A restore request (JetRestoreInstance & co.). */
+typedef struct restore_req {
+    const char   *backup, *dest;
+    lsn_t         lsnStop;
+    int64_t       tmStop;
+    JET_PFNSTATUS pfn;
+    int           legacy;   /* JetRestore / JetRestore2 */
+} restore_req;
 
 #define PROC_MAX_INSTANCES 1024
 
@@ -166,6 +182,12 @@ uint32_t sess_end_all_locked(instance *pinst, isam_sess **rgisess);
 /* Emit an event about an instance (honours its event parameters). */
 void inst_emit(const instance *pinst, uint32_t id, int32_t level, JET_ERR err, const char *op, const char *msg,
                uint32_t cfields, const ESEPY_EVENTFIELD *fields);
+
+/* An instance parameter's numeric value (the instance's own or the default). */
+JET_API_PTR inst_param_value(const instance *pinst, uint32_t id);
+
+/* JET_LOGTIME (UTC when fTimeIsUTC, else local) -> microseconds since 1970. */
+JET_ERR logtime_to_us(const JET_LOGTIME *plt, int64_t *pus);
 
 /* Small helpers */
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))

@@ -74,6 +74,13 @@ static JET_API_PTR proc_param(uint32_t id)
     return proc.defaults[param_index(id)].num;
 }
 
+static JET_API_PTR inst_param(const instance *pinst, uint32_t id);
+
+JET_API_PTR inst_param_value(const instance *pinst, uint32_t id)
+{
+    return inst_param(pinst, id);
+}
+
 static JET_API_PTR inst_param(const instance *pinst, uint32_t id)
 {
     return pinst->params[param_index(id)].num;
@@ -399,7 +406,7 @@ static void unlock_paths(instance *pinst)
 /* Start the engine for an instance whose folders are resolved and locked:
  * open the log stream, run crash recovery, get ready for sessions.  No lock
  * held (this does I/O). */
-static JET_ERR start_engine(instance *pinst, const JET_RSTINFO *prst, JET_GRBIT grbit)
+static void engine_config(instance *pinst, const JET_RSTINFO *prst, JET_GRBIT grbit, isam_config *pcfg)
 {
     isam_config cfg;
     memset(&cfg, 0, sizeof(cfg));
@@ -436,7 +443,34 @@ static JET_ERR start_engine(instance *pinst, const JET_RSTINFO *prst, JET_GRBIT 
     }
     cfg.event = isam_event;
     cfg.eventctx = pinst;
-    return isam_init(&cfg, &pinst->isam);
+    *pcfg = cfg;
+}
+
+static JET_ERR start_engine(instance *pinst, const JET_RSTINFO *prst, JET_GRBIT grbit, const restore_req *rr)
+{
+    isam_config cfg;
+    engine_config(pinst, prst, grbit, &cfg);
+    if (rr == NULL)
+        return isam_init(&cfg, &pinst->isam);
+    rst_args a;
+    memset(&a, 0, sizeof(a));
+    char abs[OS_PATH_MAX], dest[OS_PATH_MAX];
+    if (rr->backup == NULL || rr->backup[0] == '\0' || os_path_absolute(rr->backup, abs, sizeof(abs)) < 0)
+        return JET_errInvalidPath;
+    a.backup = abs;
+    if (rr->dest) {
+        if (rr->dest[0] == '\0' || os_path_absolute(rr->dest, dest, sizeof(dest)) < 0)
+            return JET_errInvalidPath;
+        a.dest = dest;
+    }
+    a.fCreateDest = inst_param(pinst, JET_paramCreatePathIfNotExist) != 0;
+    a.lsnStop = rr->lsnStop;
+    a.tmStop = rr->tmStop;
+    a.pfn = rr->pfn;
+    cfg.rgrstmap = NULL;
+    cfg.crstmap = 0;
+    cfg.pfnStatus = NULL;
+    return rst_restore(&cfg, &a);
 }
 
 /* Pick (or create) the instance JetInit works on.  Under proc.lock. */
@@ -497,6 +531,51 @@ static JET_ERR init_resolve_locked(JET_INSTANCE *pinstance, instance **ppinst)
     return JET_errSuccess;
 }
 
+/* Pick the instance a restore works on (under proc.lock).  Legacy
+ * (JetRestore/JetRestore2) forces one-instance mode; JetRestoreInstance with
+ * 0 / JET_instanceNil uses the global instance in one-instance mode and a
+ * temporary instance otherwise. */
+static JET_ERR restore_resolve_locked(JET_INSTANCE *pinstance, int legacy, instance **ppinst)
+{
+    JET_INSTANCE h = pinstance ? *pinstance : 0;
+    int nil = h == 0 || h == JET_instanceNil;
+    instance *pinst = NULL;
+    if (legacy) {
+        if (proc.mode == MODE_MULTIINST)
+            return JET_errRunningInMultiInstanceMode;
+        if (proc.mode == MODE_NOSET)
+            proc.mode = MODE_ONEINST;
+        nil = 1;
+    }
+    if (nil) {
+        if (proc.mode == MODE_ONEINST)
+            pinst = inst_global_locked();
+        if (pinst == NULL) {
+            if (proc.mode == MODE_NOSET)
+                proc.mode = MODE_MULTIINST;
+            JET_ERR err = inst_create_locked(NULL, NULL, 1, &pinst);
+            if (err < 0)
+                return err;
+        }
+    } else {
+        pinst = inst_find_locked(h, proc.mode == MODE_ONEINST);
+        if (pinst == NULL)
+            return JET_errInvalidParameter;
+    }
+    switch (pinst->state) {
+    case INST_CREATED:
+        break;
+    case INST_RUNNING:
+        return JET_errAlreadyInitialized;
+    case INST_INITIALIZING:
+        return pinst->restoring ? JET_errRestoreInProgress : JET_errInitInProgress;
+    case INST_TERMINATING:
+        return JET_errTermInProgress;
+    }
+    *ppinst = pinst;
+    return JET_errSuccess;
+}
+
 /* Validate JET_RSTINFO (recovery options are used by the recovery layer). */
 static JET_ERR check_rstinfo(const JET_RSTINFO *prst)
 {
@@ -512,7 +591,7 @@ static JET_ERR check_rstinfo(const JET_RSTINFO *prst)
 }
 
 static JET_ERR init_impl(JET_INSTANCE *pinstance, JET_RSTINFO *prstInfo, JET_GRBIT grbit,
-                         const char *op)
+                         const char *op, const restore_req *rr)
 {
     if (grbit & ~(JET_GRBIT)INIT_GRBITS_KNOWN)
         return JET_errInvalidGrbit;
@@ -524,12 +603,13 @@ static JET_ERR init_impl(JET_INSTANCE *pinstance, JET_RSTINFO *prstInfo, JET_GRB
     if (err < 0)
         return err;
     instance *pinst = NULL;
-    err = init_resolve_locked(pinstance, &pinst);
+    err = rr ? restore_resolve_locked(pinstance, rr->legacy, &pinst) : init_resolve_locked(pinstance, &pinst);
     if (err < 0) {
         proc_unlock();
         return err;
     }
     pinst->state = INST_INITIALIZING;
+    pinst->restoring = rr != NULL;
     pinst->refs++;
     param_value snapshot[128];
     err = param_copy(snapshot, pinst->params);
@@ -537,8 +617,14 @@ static JET_ERR init_impl(JET_INSTANCE *pinstance, JET_RSTINFO *prstInfo, JET_GRB
 
     init_paths *paths = NULL;
     if (err >= 0) {
-        inst_event(pinst, ESEPY_EVENT_INIT_BEGIN, ESEPY_LEVEL_INFO, 0, op, "instance initialization begins",
-                   0, NULL);
+        if (rr) {
+            ESEPY_EVENTFIELD f[] = { { "backup", rr->backup ? rr->backup : "" },
+                                     { "destination", rr->dest ? rr->dest : "(original locations)" } };
+            inst_event(pinst, ESEPY_EVENT_RESTORE_BEGIN, ESEPY_LEVEL_INFO, 0, op, "restore begins", 2, f);
+        } else {
+            inst_event(pinst, ESEPY_EVENT_INIT_BEGIN, ESEPY_LEVEL_INFO, 0, op, "instance initialization begins",
+                       0, NULL);
+        }
         paths = os_malloc(sizeof(*paths));
         err = paths ? resolve_paths(snapshot, paths) : JET_errOutOfMemory;
         param_free(snapshot);
@@ -558,9 +644,40 @@ static JET_ERR init_impl(JET_INSTANCE *pinstance, JET_RSTINFO *prstInfo, JET_GRB
     if (err >= 0)
         err = lock_paths(pinst);
     if (err >= 0) {
-        err = start_engine(pinst, prstInfo, grbit);
-        if (err < 0)
-            unlock_paths(pinst);
+        err = start_engine(pinst, prstInfo, grbit, rr);
+        if (err < 0 || rr)
+            unlock_paths(pinst); /* a restore leaves the instance stopped */
+    }
+    if (rr) {
+        /* Restore: back to CREATED whatever happened (freed if made for it). */
+        os_free(paths);
+        proc_lock();
+        pinst->refs--;
+        os_free(pinst->abs_system);
+        os_free(pinst->abs_log);
+        os_free(pinst->abs_temp);
+        pinst->abs_system = pinst->abs_log = pinst->abs_temp = NULL;
+        pinst->state = INST_CREATED;
+        pinst->restoring = 0;
+        int freed = 0;
+        if (pinst->implicit) {
+            inst_remove_locked(pinst);
+            freed = 1;
+        } else if (pinstance && rr->legacy && err >= 0) {
+            *pinstance = inst_handle(pinst);
+        }
+        pthread_cond_broadcast(&proc.cond);
+        proc_unlock();
+        char msg[256];
+        if (err >= 0) {
+            inst_event(pinst, ESEPY_EVENT_RESTORE_DONE, ESEPY_LEVEL_INFO, err, op, "restore complete", 0, NULL);
+        } else {
+            err_event_message(msg, sizeof(msg), "restore", err);
+            inst_event(pinst, ESEPY_EVENT_RESTORE_FAILED, ESEPY_LEVEL_ERROR, err, op, msg, 0, NULL);
+        }
+        if (freed)
+            inst_free(pinst);
+        return err;
     }
     if (err >= 0) {
         pinst->max_sessions = (uint32_t)inst_param(pinst, JET_paramMaxSessions);
@@ -618,17 +735,65 @@ static JET_ERR init_impl(JET_INSTANCE *pinstance, JET_RSTINFO *prstInfo, JET_GRB
 
 ESEPY_EXPORT JET_ERR JetInit3(JET_INSTANCE *pinstance, JET_RSTINFO *prstInfo, JET_GRBIT grbit)
 {
-    return init_impl(pinstance, prstInfo, grbit, "JetInit3");
+    return init_impl(pinstance, prstInfo, grbit, "JetInit3", NULL);
 }
 
 ESEPY_EXPORT JET_ERR JetInit2(JET_INSTANCE *pinstance, JET_GRBIT grbit)
 {
-    return init_impl(pinstance, NULL, grbit | JET_bitReplayMissingMapEntryDB, "JetInit2");
+    return init_impl(pinstance, NULL, grbit | JET_bitReplayMissingMapEntryDB, "JetInit2", NULL);
 }
 
 ESEPY_EXPORT JET_ERR JetInit(JET_INSTANCE *pinstance)
 {
-    return init_impl(pinstance, NULL, JET_bitReplayMissingMapEntryDB, "JetInit");
+    return init_impl(pinstance, NULL, JET_bitReplayMissingMapEntryDB, "JetInit", NULL);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Restore                                                                   */
+/* ------------------------------------------------------------------------ */
+
+ESEPY_EXPORT JET_ERR EsepyRestoreInstance(JET_INSTANCE instance, const char *sz, const char *szDest,
+                                          const JET_LGPOS *plgposStop, const JET_LOGTIME *ptmStop,
+                                          JET_PFNSTATUS pfn)
+{
+    restore_req rr;
+    memset(&rr, 0, sizeof(rr));
+    rr.backup = sz;
+    rr.dest = szDest;
+    rr.pfn = pfn;
+    if (plgposStop && plgposStop->lGeneration > 0)
+        rr.lsnStop = lgpos_to_lsn(plgposStop);
+    if (ptmStop) {
+        int64_t us = 0;
+        JET_ERR err = logtime_to_us(ptmStop, &us);
+        if (err < 0)
+            return err;
+        rr.tmStop = us;
+    }
+    JET_INSTANCE h = instance;
+    return init_impl(&h, NULL, 0, "JetRestoreInstance", &rr);
+}
+
+ESEPY_EXPORT JET_ERR JetRestoreInstance(JET_INSTANCE instance, const char *sz, const char *szDest, JET_PFNSTATUS pfn)
+{
+    return EsepyRestoreInstance(instance, sz, szDest, NULL, NULL, pfn);
+}
+
+ESEPY_EXPORT JET_ERR JetRestore2(const char *sz, const char *szDest, JET_PFNSTATUS pfn)
+{
+    restore_req rr;
+    memset(&rr, 0, sizeof(rr));
+    rr.backup = sz;
+    rr.dest = szDest;
+    rr.pfn = pfn;
+    rr.legacy = 1;
+    JET_INSTANCE h = 0;
+    return init_impl(&h, NULL, 0, "JetRestore2", &rr);
+}
+
+ESEPY_EXPORT JET_ERR JetRestore(const char *sz, JET_PFNSTATUS pfn)
+{
+    return JetRestore2(sz, NULL, pfn);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -670,9 +835,16 @@ ESEPY_EXPORT JET_ERR JetTerm2(JET_INSTANCE instance, JET_GRBIT grbit)
     }
     /* RUNNING -> TERMINATING: new calls are refused from here on; wait for the
      * calls in flight (invariant 5), then end the sessions they left. */
+    if ((grbit & JET_bitTermComplete) && !(grbit & (JET_bitTermStopBackup | JET_bitTermAbrupt)) && pinst->bk) {
+        proc_unlock();
+        return JET_errBackupInProgress;
+    }
     pinst->state = INST_TERMINATING;
+    atomic_store(&pinst->bk_stop, 1); /* backup calls in flight return JET_errBackupAbortByServer */
     while (pinst->refs > 0)
         pthread_cond_wait(&proc.cond, &proc.lock);
+    bk_ctx *pbkAbort = pinst->bk != BK_RESERVED ? pinst->bk : NULL;
+    pinst->bk = NULL;
     isam_sess **rgisess = os_calloc(pinst->max_sessions ? pinst->max_sessions : 1, sizeof(isam_sess *));
     uint32_t cisess = 0;
     if (rgisess)
@@ -688,6 +860,8 @@ ESEPY_EXPORT JET_ERR JetTerm2(JET_INSTANCE instance, JET_GRBIT grbit)
             isam_end_session(rgisess[i]);
     }
     os_free(rgisess);
+    if (pbkAbort)
+        (void)bk_end(pbkAbort, JET_bitBackupEndAbort);
     err = isam_term(pinst->isam, !dirty && rgisess != NULL);
     pinst->isam = NULL;
     unlock_paths(pinst);
@@ -979,5 +1153,32 @@ ESEPY_EXPORT JET_ERR EsepyTestGetProcessState(int32_t *pmode, uint32_t *pcInstan
     *pmode = (int32_t)proc.mode;
     *pcInstances = proc.cinsts;
     proc_unlock();
+    return JET_errSuccess;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Time                                                                      */
+/* ------------------------------------------------------------------------ */
+
+JET_ERR logtime_to_us(const JET_LOGTIME *plt, int64_t *pus)
+{
+    struct tm tmv;
+    memset(&tmv, 0, sizeof(tmv));
+    tmv.tm_sec = (unsigned char)plt->bSeconds;
+    tmv.tm_min = (unsigned char)plt->bMinutes;
+    tmv.tm_hour = (unsigned char)plt->bHours;
+    tmv.tm_mday = (unsigned char)plt->bDay;
+    tmv.tm_mon = (unsigned char)plt->bMonth - 1;
+    tmv.tm_year = (unsigned char)plt->bYear;
+    tmv.tm_isdst = -1;
+    if (tmv.tm_sec > 60 || tmv.tm_min > 59 || tmv.tm_hour > 23 || tmv.tm_mday < 1 || tmv.tm_mday > 31 ||
+        tmv.tm_mon < 0 || tmv.tm_mon > 11)
+        return JET_errInvalidParameter;
+    time_t t = plt->fTimeIsUTC ? timegm(&tmv) : mktime(&tmv);
+    if (t == (time_t)-1)
+        return JET_errInvalidParameter;
+    unsigned ms = ((unsigned)(unsigned char)plt->bMillisecondsLow & 0x7F) |
+                  (((unsigned)(unsigned char)plt->bMillisecondsHigh & 0x7) << 7);
+    *pus = (int64_t)t * 1000000 + (int64_t)(ms > 999 ? 999 : ms) * 1000;
     return JET_errSuccess;
 }

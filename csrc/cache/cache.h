@@ -115,6 +115,21 @@ JET_ERR cache_flush_older(cache *pc, lsn_t lsn);
 /* Smallest recovery lsn among dirty pages, or LSN_NIL if none is dirty. */
 lsn_t   cache_oldest_rec_lsn(cache *pc);
 
+/* ---- backup ------------------------------------------------------------------ */
+
+/* Copy pages pgno .. pgno+cpg-1 of dbid into pv (cpg * cbPage bytes) for a
+ * backup, while other threads keep changing them.  A page resident in the
+ * cache is copied under a shared latch (the newest image, sealed with a fresh
+ * crc); any other page is read from the file and verified (C2), a failed
+ * verification being retried once in case a write-back was in flight.
+ * Never-written pages come back as zeros; pages past the end of the file too.
+ * JET_errReadVerifyFailure for a page that is damaged on disk.  Does not
+ * load pages into the cache (a backup does not evict the working set). */
+JET_ERR cache_backup_read(cache *pc, uint32_t dbid, uint32_t pgno, uint32_t cpg, void *pv);
+/* Check a page image as a read from disk would (C2): JET_errSuccess,
+ * JET_errPageNotInitialized (all zero) or JET_errReadVerifyFailure. */
+JET_ERR cache_page_verify(const void *pv, uint32_t cb, uint32_t pgno);
+
 /* ---- database header ------------------------------------------------------- */
 
 #define DB_MAGIC          0x44504553u /* "SEPD" */
@@ -153,6 +168,8 @@ JET_ERR db_header_read(os_file *pf, uint32_t cbPageExpected, db_header *phdr);
 JET_ERR db_header_read_path(const char *path, db_header *phdr);
 /* Write copy A, fdatasync, copy B, fdatasync: a crash leaves one valid copy. */
 JET_ERR db_header_write(os_file *pf, const db_header *phdr);
+/* Serialise into a block of phdr->cbPage bytes (crc included), as written. */
+void    db_header_encode(const db_header *phdr, void *pv);
 /* Fill JET_DBINFOMISC from a header. */
 void    db_header_to_misc(const db_header *phdr, JET_DBINFOMISC *pmisc);
 

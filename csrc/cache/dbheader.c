@@ -319,6 +319,12 @@ JET_ERR db_header_read_path(const char *path, db_header *phdr)
     return err;
 }
 
+void db_header_encode(const db_header *phdr, void *pv)
+{
+    memset(pv, 0, phdr->cbPage);
+    hdr_encode(phdr, pv);
+}
+
 /* ---- writing ------------------------------------------------------------------- */
 
 JET_ERR db_header_write(os_file *pf, const db_header *phdr)

@@ -1335,6 +1335,66 @@ JET_ERR JET_API JetGotoBookmark(JET_SESID sesid, JET_TABLEID tableid, const void
 #define JetGetTableColumnInfoA  JetGetTableColumnInfo
 #define JetCreateIndexA         JetCreateIndex
 
+/* ---- Backup (JetBackupInstance and the external backup API) ----------------
+ * JetBackupInstance(instance, folder, grbit, pfn): full (0) or
+ * JET_bitBackupIncremental, JET_bitBackupAtomic; a NULL/empty folder truncates
+ * the logs no longer needed.  The external API streams the same files: begin,
+ * attach info, open/read/close each database, log info (rolls the log),
+ * open/read/close each log, truncate, end.  Multi-strings are NUL-separated
+ * with a final extra NUL; pass a NULL buffer to learn the size.  JetReadFile
+ * needs cb to be a multiple of the page size for a database. */
+JET_ERR JET_API JetBackupInstance(JET_INSTANCE instance, const char *szBackupPath, JET_GRBIT grbit,
+                                  JET_PFNSTATUS pfnStatus);
+JET_ERR JET_API JetBackup(const char *szBackupPath, JET_GRBIT grbit, JET_PFNSTATUS pfnStatus);
+JET_ERR JET_API JetBeginExternalBackupInstance(JET_INSTANCE instance, JET_GRBIT grbit);
+JET_ERR JET_API JetBeginExternalBackup(JET_GRBIT grbit);
+JET_ERR JET_API JetGetAttachInfoInstance(JET_INSTANCE instance, char *szzDatabases, uint32_t cbMax,
+                                         uint32_t *pcbActual);
+JET_ERR JET_API JetGetAttachInfo(char *szzDatabases, uint32_t cbMax, uint32_t *pcbActual);
+JET_ERR JET_API JetOpenFileInstance(JET_INSTANCE instance, const char *szFileName, JET_HANDLE *phfFile,
+                                    uint32_t *pulFileSizeLow, uint32_t *pulFileSizeHigh);
+JET_ERR JET_API JetOpenFile(const char *szFileName, JET_HANDLE *phfFile, uint32_t *pulFileSizeLow,
+                            uint32_t *pulFileSizeHigh);
+JET_ERR JET_API JetReadFileInstance(JET_INSTANCE instance, JET_HANDLE hfFile, void *pv, uint32_t cb,
+                                    uint32_t *pcbActual);
+JET_ERR JET_API JetReadFile(JET_HANDLE hfFile, void *pv, uint32_t cb, uint32_t *pcbActual);
+JET_ERR JET_API JetCloseFileInstance(JET_INSTANCE instance, JET_HANDLE hfFile);
+JET_ERR JET_API JetCloseFile(JET_HANDLE hfFile);
+JET_ERR JET_API JetGetLogInfoInstance(JET_INSTANCE instance, char *szzLogs, uint32_t cbMax, uint32_t *pcbActual);
+JET_ERR JET_API JetGetLogInfoInstance2(JET_INSTANCE instance, char *szzLogs, uint32_t cbMax, uint32_t *pcbActual,
+                                       JET_LOGINFO *pLogInfo);
+JET_ERR JET_API JetGetLogInfo(char *szzLogs, uint32_t cbMax, uint32_t *pcbActual);
+JET_ERR JET_API JetGetTruncateLogInfoInstance(JET_INSTANCE instance, char *szzLogs, uint32_t cbMax,
+                                              uint32_t *pcbActual);
+JET_ERR JET_API JetTruncateLogInstance(JET_INSTANCE instance);
+JET_ERR JET_API JetTruncateLog(void);
+JET_ERR JET_API JetEndExternalBackupInstance(JET_INSTANCE instance);
+JET_ERR JET_API JetEndExternalBackupInstance2(JET_INSTANCE instance, JET_GRBIT grbit);
+JET_ERR JET_API JetEndExternalBackup(void);
+JET_ERR JET_API JetStopBackupInstance(JET_INSTANCE instance);
+JET_ERR JET_API JetStopBackup(void);
+
+/* ---- Restore ------------------------------------------------------------------
+ * JetRestoreInstance(instance, backup folder, destination folder or NULL, pfn):
+ * on a created, not initialized instance; leaves it not initialized. */
+JET_ERR JET_API JetRestoreInstance(JET_INSTANCE instance, const char *sz, const char *szDest, JET_PFNSTATUS pfn);
+JET_ERR JET_API JetRestore(const char *szSource, JET_PFNSTATUS pfn);
+JET_ERR JET_API JetRestore2(const char *sz, const char *szDest, JET_PFNSTATUS pfn);
+
+#define JetBackupInstanceA             JetBackupInstance
+#define JetBackupA                     JetBackup
+#define JetGetAttachInfoInstanceA      JetGetAttachInfoInstance
+#define JetGetAttachInfoA              JetGetAttachInfo
+#define JetOpenFileInstanceA           JetOpenFileInstance
+#define JetOpenFileA                   JetOpenFile
+#define JetGetLogInfoInstanceA         JetGetLogInfoInstance
+#define JetGetLogInfoInstance2A        JetGetLogInfoInstance2
+#define JetGetLogInfoA                 JetGetLogInfo
+#define JetGetTruncateLogInfoInstanceA JetGetTruncateLogInfoInstance
+#define JetRestoreInstanceA            JetRestoreInstance
+#define JetRestoreA                    JetRestore
+#define JetRestore2A                   JetRestore2
+
 #ifdef __cplusplus
 }
 #endif

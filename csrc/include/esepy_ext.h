@@ -156,6 +156,15 @@ JET_ERR EsepyTestGetProcessState(int32_t *pmode, uint32_t *pcInstances);
  * milliseconds, then leave it (exercises the one-thread-per-session rule). */
 JET_ERR EsepyTestHoldSession(JET_SESID sesid, uint32_t cmsec);
 
+/* JetRestoreInstance with a stop point (point-in-time restore): replay stops
+ * before the first log record at or after *plgposStop, or before the first
+ * commit later than *ptmStop (a JET_LOGTIME, UTC when fTimeIsUTC, else local
+ * time); transactions still open there are rolled back, so the databases
+ * end clean and transaction-consistent as of that moment.  Either may be NULL.
+ * ESENT reserves JET_RSTINFO.logtimeStop; esepy implements it here. */
+JET_ERR EsepyRestoreInstance(JET_INSTANCE instance, const char *sz, const char *szDest,
+                             const JET_LGPOS *plgposStop, const JET_LOGTIME *ptmStop, JET_PFNSTATUS pfn);
+
 #ifdef __cplusplus
 }
 #endif

@@ -358,6 +358,11 @@ static JET_ERR detach_one(isam_sess *psess, isam_db *pdb)
     isam_inst *pinst = psess->inst;
     if (pdb->copen > 0)
         return JET_errDatabaseInUse;
+    pthread_mutex_lock(&pinst->lock);
+    uint32_t cbackup = pinst->cbackup;
+    pthread_mutex_unlock(&pinst->lock);
+    if (cbackup > 0 && pdb->logged)
+        return JET_errBackupInProgress; /* the backup reads its pages */
     JET_ERR err = JET_errSuccess;
     if (pdb->logged && !pdb->readonly) {
         uint32_t dbid = pdb->dbid;

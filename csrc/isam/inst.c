@@ -52,14 +52,29 @@ static uint64_t lsn_bytes(const isam_inst *pinst, lsn_t lsn)
            LSN_IB(lsn);
 }
 
+lsn_t isam_oldest_trx_lsn(isam_inst *pinst)
+{
+    lsn_t lsn = LSN_NIL;
+    pthread_mutex_lock(&pinst->lock);
+    for (isam_trx *t = pinst->active; t; t = t->next)
+        if (t->lsnFirst != LSN_NIL && (lsn == LSN_NIL || t->lsnFirst < lsn))
+            lsn = t->lsnFirst;
+    pthread_mutex_unlock(&pinst->lock);
+    return lsn;
+}
+
 JET_ERR isam_maybe_checkpoint(isam_inst *pinst)
 {
     if (pinst->lw == NULL)
         return JET_errSuccess;
     lsn_t end = log_end_lsn(pinst->lw);
     uint64_t depth = pinst->cfg.cbCheckpointDepthMax ? pinst->cfg.cbCheckpointDepthMax : 20u << 20;
-    if (lsn_bytes(pinst, end) < lsn_bytes(pinst, pinst->lsnCheckpoint) + depth)
+    /* Measured from where the last advance looked (not from the checkpoint,
+     * which a long transaction may hold back: I5). */
+    lsn_t base = pinst->lsnCkptEnd > pinst->lsnCheckpoint ? pinst->lsnCkptEnd : pinst->lsnCheckpoint;
+    if (lsn_bytes(pinst, end) < lsn_bytes(pinst, base) + depth)
         return JET_errSuccess;
+    pinst->lsnCkptEnd = end;
     JET_ERR err = cache_flush_older(pinst->pc, end);
     if (err < 0)
         return err;
@@ -68,8 +83,11 @@ JET_ERR isam_maybe_checkpoint(isam_inst *pinst)
     pthread_rwlock_wrlock(&pinst->ckpt);
     lsn_t oldest = cache_oldest_rec_lsn(pinst->pc);
     end = log_end_lsn(pinst->lw);
+    lsn_t trxOldest = isam_oldest_trx_lsn(pinst);
     pthread_rwlock_unlock(&pinst->ckpt);
     lsn_t chk = (oldest != LSN_NIL && oldest < end) ? oldest : end;
+    if (trxOldest != LSN_NIL && trxOldest < chk)
+        chk = trxOldest; /* invariant I5 */
     err = log_set_checkpoint(pinst->lw, chk);
     if (err >= 0)
         pinst->lsnCheckpoint = chk;
@@ -119,9 +137,14 @@ void isam_update_attach(isam_inst *pinst)
 
 JET_ERR isam_open_writer(isam_inst *pinst)
 {
+    return isam_open_writer_after(pinst, NULL);
+}
+
+JET_ERR isam_open_writer_after(isam_inst *pinst, const log_header *pafter)
+{
     log_attach att[LOG_MAX_ATTACH];
     uint32_t n = attach_list(pinst, att);
-    JET_ERR err = log_writer_open(&pinst->cfg.log, att, n, &pinst->signLog, &pinst->lw);
+    JET_ERR err = log_writer_open_after(&pinst->cfg.log, att, n, pafter, &pinst->signLog, &pinst->lw);
     if (err < 0)
         return err;
     pinst->lsnCheckpoint = log_end_lsn(pinst->lw);

@@ -21,6 +21,7 @@
 #include "esent.h"
 #include "esepy_ext.h"
 #include "log.h"
+#include "cache.h"
 
 typedef struct isam_inst isam_inst;
 typedef struct isam_sess isam_sess;
@@ -28,6 +29,24 @@ typedef struct isam_sess isam_sess;
 /* Event callback into the api layer (recovery begin / generation / end). */
 typedef void (*isam_event_fn)(void *ctx, uint32_t eventid, int32_t level, JET_ERR err, const char *message,
                               uint32_t cfields, const ESEPY_EVENTFIELD *fields);
+
+/* Restore (hard recovery of a backup set; csrc/backup drives it): replay
+ * starts at the first generation of the set, read from its folder, and may
+ * continue in the log folder. */
+typedef struct isam_restore {
+    const char *dirBackup;       /* generations genLow..genHigh are read here */
+    int32_t     genLow, genHigh;
+    int         fRollForward;    /* then generations > genHigh from the log folder */
+    const log_header *pafter;    /* newest generation known: the new one follows it */
+    int64_t     tmStop;          /* stop before the first commit after this (us since 1970), 0 = none */
+    /* A database the log attaches: *pfSkip = 1 if the set does not restore it;
+     * else pathOut (OS_PATH_MAX) receives where it now is (copied there). */
+    JET_ERR   (*prepare_db)(void *ctx, const JET_SIGNATURE *psignDb, const char *logged, char *pathOut,
+                            int *pfSkip);
+    /* Replay reached (gen, byte offset): a negative return cancels. */
+    JET_ERR   (*progress)(void *ctx, int32_t gen, uint64_t off);
+    void       *ctx;
+} isam_restore;
 
 typedef struct isam_config {
     log_config     log;              /* folders, base name, sizes */
@@ -45,6 +64,7 @@ typedef struct isam_config {
     int32_t        crstmap;
     lsn_t          lsnStop;          /* LSN_NIL = replay everything */
     JET_PFNSTATUS  pfnStatus;        /* restore/recovery progress, or NULL */
+    const isam_restore *restore;     /* restore instead of crash recovery, or NULL */
     isam_event_fn  event;
     void          *eventctx;
 } isam_config;
@@ -123,5 +143,35 @@ JET_ERR isam_make_key(isam_sess *psess, JET_TABLEID tableid, const void *pv, uin
 JET_ERR isam_seek(isam_sess *psess, JET_TABLEID tableid, JET_GRBIT grbit);
 JET_ERR isam_get_bookmark(isam_sess *psess, JET_TABLEID tableid, void *pv, uint32_t cbMax, uint32_t *pcbActual);
 JET_ERR isam_goto_bookmark(isam_sess *psess, JET_TABLEID tableid, const void *pv, uint32_t cb);
+
+/* ---- backup support (bksupport.c; the backup layer drives these) ------------- */
+
+typedef struct isam_bkdb {
+    uint32_t      dbid;
+    JET_SIGNATURE signDb;
+    char          path[OS_PATH_MAX];
+} isam_bkdb;
+
+#define ISAM_BK_FULL        1  /* full backup, logs truncated: bkinfoFullPrev */
+#define ISAM_BK_INCREMENTAL 2  /* incremental, logs truncated: bkinfoIncPrev */
+#define ISAM_BK_COPY        3  /* full, logs kept: bkinfoCopyPrev */
+#define ISAM_BK_DIFF        4  /* incremental, logs kept: bkinfoDiffPrev */
+
+/* The attached, logged databases (what a full backup copies). */
+uint32_t isam_backup_list(isam_inst *pinst, isam_bkdb *out, uint32_t cmax);
+/* A backup is running (fHold) / ended: databases may not be detached meanwhile. */
+void     isam_backup_hold(isam_inst *pinst, int fHold);
+/* The header image of database dbid (still the one signed *psign, else
+ * JET_errDatabaseNotFound) and its number of data pages. */
+JET_ERR  isam_backup_header(isam_inst *pinst, uint32_t dbid, const JET_SIGNATURE *psign, db_header *phdr,
+                            uint32_t *pcpg);
+/* Pages pgno.. of dbid as cache_backup_read gives them. */
+JET_ERR  isam_backup_read(isam_inst *pinst, uint32_t dbid, uint32_t pgno, uint32_t cpg, void *pv);
+/* Record a finished backup (ISAM_BK_*) in the database header, durably. */
+JET_ERR  isam_backup_mark(isam_inst *pinst, uint32_t dbid, const JET_SIGNATURE *psign, int which,
+                          const JET_BKINFO *pbk);
+log_writer       *isam_log_writer(isam_inst *pinst);   /* NULL when logging is off */
+const log_config *isam_log_config(isam_inst *pinst);
+uint32_t          isam_page_size(isam_inst *pinst);
 
 #endif /* ESEPY_ISAM_H */

@@ -4,7 +4,7 @@
  * Log records of this layer (all little-endian, payload after the log
  * layer's 16-byte record header):
  *
- *   LOG_REC_ISAM_COMMIT    u64 trxid
+ *   LOG_REC_ISAM_COMMIT    u64 trxid, i64 commit time (us since 1970, UTC)
  *   LOG_REC_ISAM_ROLLBACK  u64 trxid                      (rollback finished)
  *   LOG_REC_ISAM_UNDO      u64 trxid, u32 dbid, u32 pgnoRoot, u8 op, u8 flagsBefore,
  *                          u16 cbKey, u32 cbBefore, key, before-image
@@ -25,6 +25,9 @@
  *       JET_bitCommitLazyFlush was given.
  *   I3. Undo (runtime rollback or recovery) logs a CLR after each compensated
  *       UNDO, so undoing is never repeated after a second crash.
+ *   I5. The checkpoint is never above the first UNDO record of an active
+ *       transaction, so replay from the checkpoint (crash recovery) or from a
+ *       backup's first generation (restore) sees every UNDO it may need.
  *   I4. The version store holds, for every node changed by a transaction that
  *       is active or committed after the oldest active snapshot, the node's
  *       prior state; a node visible to no snapshot in its deleted state is
@@ -129,6 +132,7 @@ typedef struct isam_trx {
     int        level;           /* 1..7 */
     int        readonly;
     ver       *newest;          /* this transaction's versions, newest first */
+    lsn_t      lsnFirst;        /* its first UNDO record (LSN_NIL until it logs one) */
     struct isam_trx *next, *prev; /* active list */
 } isam_trx;
 
@@ -183,6 +187,8 @@ struct isam_inst {
     ver             *committedOld, *committedNew; /* committed versions awaiting cleanup, by commitTs */
     /* checkpoint */
     lsn_t            lsnCheckpoint;
+    uint32_t         cbackup;     /* backups running (bksupport.c): no detach meanwhile */
+    lsn_t            lsnCkptEnd;  /* log end when the checkpoint last advanced */
     int              dirtyTerm;
 };
 
@@ -198,6 +204,8 @@ struct isam_inst {
 JET_ERR isam_log(isam_inst *pinst, uint8_t type, const log_part *parts, uint32_t cpart, lsn_t *plsn);
 JET_ERR isam_bt_log(void *ctx, uint8_t type, const log_part *parts, uint32_t cpart, lsn_t *plsn);
 JET_ERR isam_maybe_checkpoint(isam_inst *pinst);
+/* Smallest lsnFirst among active transactions (LSN_NIL if none logged). */
+lsn_t   isam_oldest_trx_lsn(isam_inst *pinst);
 
 /* db.c */
 isam_db *db_get(isam_inst *pinst, JET_DBID dbid);
@@ -243,6 +251,7 @@ void     cursor_close_all(isam_sess *psess);
 
 /* inst.c */
 JET_ERR  isam_open_writer(isam_inst *pinst);
+JET_ERR  isam_open_writer_after(isam_inst *pinst, const log_header *pafter);
 /* Tell the log which databases are attached (new generation headers and the
  * checkpoint carry the list, so replay knows them from its first record). */
 void     isam_update_attach(isam_inst *pinst);

@@ -117,11 +117,24 @@ static JET_ERR redo_attach(redo_state *rs, uint8_t type, uint32_t dbid, const JE
     isam_inst *pinst = rs->pinst;
     JET_SIGNATURE sign = *psign;
     char path[OS_PATH_MAX];
-    map_path(pinst, logged, path);
     if (pinst->dbs[dbid]) /* attached twice without a detach in between: keep the first */
         return JET_errSuccess;
     rs->missing[dbid][0] = '\0';
     rs->skipped[dbid] = 0;
+    const isam_restore *rst = pinst->cfg.restore;
+    if (rst) {
+        /* Restore: only the databases of the backup set take part. */
+        int fSkip = 0;
+        JET_ERR e = rst->prepare_db(rst->ctx, psign, logged, path, &fSkip);
+        if (e < 0)
+            return e;
+        if (fSkip) {
+            snprintf(rs->missing[dbid], OS_PATH_MAX, "%s", logged); /* R3 unless detached later */
+            return JET_errSuccess;
+        }
+    } else {
+        map_path(pinst, logged, path);
+    }
     isam_db *pdb = NULL;
     JET_ERR err;
     if (!os_exists(path)) {
@@ -153,6 +166,12 @@ static JET_ERR redo_attach(redo_state *rs, uint8_t type, uint32_t dbid, const JE
                 pdb->hdr.signLog = pinst->signLog;
                 pdb->hdr.lsnAttach = lsn;
             }
+        }
+        if (err >= 0 && !rst && pdb->hdr.bkinfoFullCur.genLow != 0) {
+            /* A copy from a backup set: only restore may replay into it. */
+            (void)cache_close_file(pinst->pc, dbid, 0);
+            os_free(pdb);
+            return JET_errSoftRecoveryOnBackupDatabase;
         }
         if (err >= 0 && memcmp(&pdb->hdr.signLog, &pinst->signLog, sizeof(pinst->signLog)) != 0 &&
             pdb->hdr.dbstate == JET_dbstateCleanShutdown && pdb->hdr.lsnConsistent != LSN_NIL) {
@@ -194,7 +213,7 @@ static JET_ERR redo_db_open(redo_state *rs, uint8_t type, const uint8_t *pv, uin
 
 /* Databases attached when replay starts: the checkpoint's attach list, or
  * the first generation's header when there is no checkpoint. */
-static JET_ERR redo_initial_attach(redo_state *rs, int chkValid, int32_t genFirst)
+static JET_ERR redo_initial_attach(redo_state *rs, int chkValid, int32_t genFirst, const char *dir)
 {
     isam_inst *pinst = rs->pinst;
     log_attach *att = NULL;
@@ -208,8 +227,8 @@ static JET_ERR redo_initial_attach(redo_state *rs, int chkValid, int32_t genFirs
         n = pchk->cattach;
     } else if (err >= 0) {
         char path[OS_PATH_MAX];
-        err = log_path(&pinst->cfg.log, genFirst, path, sizeof(path));
-        if (err >= 0 && !os_exists(path))
+        err = log_find_gen(&pinst->cfg.log, dir, genFirst, path, sizeof(path));
+        if (err == JET_errFileNotFound && dir == NULL)
             err = log_path(&pinst->cfg.log, 0, path, sizeof(path));
         if (err >= 0)
             err = log_read_header(path, phdr);
@@ -391,37 +410,68 @@ static void redo_state_free(redo_state *rs)
 JET_ERR recovery_run(isam_inst *pinst, int *pfRan)
 {
     *pfRan = 0;
+    const isam_restore *rst = pinst->cfg.restore;
     log_stream_info info;
-    JET_ERR err = log_survey(&pinst->cfg.log, &info);
-    if (err < 0)
-        return err;
-    if (!info.exists) {
-        if (pinst->cfg.grbitInit & JET_bitLogStreamMustExist)
-            return JET_errMissingLogFile;
-        return JET_errSuccess; /* a new log stream */
+    JET_ERR err;
+    lsn_t start;
+    int32_t genFirst;
+    memset(&info, 0, sizeof(info));
+    if (rst) {
+        /* Restore: start at the first generation of the backup set (its
+         * checkpoint is not known; redo is idempotent). */
+        log_header *ph = os_calloc(1, sizeof(*ph));
+        char path[OS_PATH_MAX];
+        err = ph ? log_find_gen(&pinst->cfg.log, rst->dirBackup, rst->genLow, path, sizeof(path))
+                 : JET_errOutOfMemory;
+        if (err >= 0)
+            err = log_read_header(path, ph);
+        if (err >= 0)
+            pinst->signLog = ph->signLog;
+        os_free(ph);
+        if (err < 0)
+            return err == JET_errFileNotFound ? JET_errMissingLogFile : err;
+        genFirst = rst->genLow;
+        start = LSN_MAKE(genFirst, 1, 0);
+    } else {
+        err = log_survey(&pinst->cfg.log, &info);
+        if (err < 0)
+            return err;
+        if (!info.exists) {
+            if (pinst->cfg.grbitInit & JET_bitLogStreamMustExist)
+                return JET_errMissingLogFile;
+            return JET_errSuccess; /* a new log stream */
+        }
+        pinst->signLog = info.signLog;
+        genFirst = info.genLow ? info.genLow : info.genCurrent;
+        start = info.chkValid ? info.lsnCheckpoint : LSN_MAKE(genFirst, 1, 0);
     }
-    pinst->signLog = info.signLog;
-    int32_t genFirst = info.genLow ? info.genLow : info.genCurrent;
-    lsn_t start = info.chkValid ? info.lsnCheckpoint : LSN_MAKE(genFirst, 1, 0);
     redo_state *rs = os_calloc(1, sizeof(*rs));
     if (rs == NULL)
         return JET_errOutOfMemory;
     rs->pinst = pinst;
     rs->genFirst = LSN_GEN(start);
-    rs->genLast = info.genCurrent ? info.genCurrent : info.genHigh;
+    rs->genLast = rst ? rst->genHigh : info.genCurrent ? info.genCurrent : info.genHigh;
     uint32_t total = (uint32_t)(rs->genLast - rs->genFirst + 1);
     log_reader *prd = NULL;
+    log_header hdrLast;
+    memset(&hdrLast, 0, sizeof(hdrLast));
     err = bt_redo_begin(&rs->brc);
     if (err >= 0)
-        err = redo_initial_attach(rs, info.chkValid, genFirst);
-    if (err >= 0)
+        err = redo_initial_attach(rs, info.chkValid, genFirst, rst ? rst->dirBackup : NULL);
+    if (err >= 0 && rst)
+        err = log_reader_open_split(&pinst->cfg.log, rst->dirBackup, rst->genHigh, start,
+                                    rst->fRollForward ? 0 : rst->genHigh, &prd);
+    else if (err >= 0)
         err = log_reader_open(&pinst->cfg.log, NULL, start, 0, &prd);
     if (err >= 0) {
         *pfRan = 1;
-        event(pinst, ESEPY_EVENT_RECOVERY_BEGIN, ESEPY_LEVEL_INFO, 0, "recovery begins", rs->genFirst);
-        err = status(pinst, JET_sntBegin, 0, total);
+        event(pinst, ESEPY_EVENT_RECOVERY_BEGIN, ESEPY_LEVEL_INFO, 0, rst ? "restore replay begins" : "recovery begins",
+              rs->genFirst);
+        if (!rst)
+            err = status(pinst, JET_sntBegin, 0, total);
     }
     int stopped = 0;
+    uint32_t crec = 0;
     rs->genCur = rs->genFirst;
     while (err >= 0) {
         log_record rec;
@@ -436,16 +486,30 @@ JET_ERR recovery_run(isam_inst *pinst, int *pfRan)
             stopped = 1;
             break;
         }
+        if (rst && rst->tmStop && rec.type == LOG_REC_ISAM_COMMIT && rec.cb >= 16) {
+            int64_t tm;
+            memcpy(&tm, rec.pv + 8, 8);
+            if (tm > rst->tmStop) {
+                stopped = 1; /* point in time: this commit and everything after it never happened */
+                break;
+            }
+        }
         if (LSN_GEN(rec.lsn) != rs->genCur) {
             event(pinst, ESEPY_EVENT_RECOVERY_GENERATION, ESEPY_LEVEL_INFO, 0, "log generation replayed",
                   rs->genCur);
             rs->genCur = LSN_GEN(rec.lsn);
-            err = status(pinst, JET_sntProgress, (uint32_t)(rs->genCur - rs->genFirst), total);
+            if (!rst)
+                err = status(pinst, JET_sntProgress, (uint32_t)(rs->genCur - rs->genFirst), total);
             if (err < 0)
                 break;
         }
-        err = redo_one(rs, &rec);
+        if (rst && (++crec & 255) == 0)
+            err = rst->progress(rst->ctx, LSN_GEN(rec.lsn), (uint64_t)LSN_ISEC(rec.lsn) * LOG_SECTOR + LSN_IB(rec.lsn));
+        if (err >= 0)
+            err = redo_one(rs, &rec);
     }
+    if (prd)
+        log_reader_header(prd, &hdrLast);
     log_reader_close(prd);
     /* Structure changes the log ends inside never happened (their pages
      * never reached the files): drop their images before anything else. */
@@ -455,7 +519,7 @@ JET_ERR recovery_run(isam_inst *pinst, int *pfRan)
     for (uint32_t i = 1; err >= 0 && i <= ISAM_MAX_DBID; i++)
         if (rs->missing[i][0] && !(pinst->cfg.grbitInit & JET_bitReplayIgnoreMissingDB))
             err = JET_errAttachedDatabaseMismatch;
-    if (err >= 0 && (stopped || (pinst->cfg.grbitInit & JET_bitRecoveryWithoutUndo))) {
+    if (err >= 0 && ((stopped && !rst) || (pinst->cfg.grbitInit & JET_bitRecoveryWithoutUndo))) {
         /* Stop without undo: write what was redone, leave databases dirty. */
         for (uint32_t i = 1; i <= ISAM_MAX_DBID; i++)
             if (pinst->dbs[i]) {
@@ -470,8 +534,15 @@ JET_ERR recovery_run(isam_inst *pinst, int *pfRan)
         if (err >= 0)
             err = JET_errRecoveredWithoutUndo;
     }
-    if (err >= 0)
+    if (err >= 0 && rst) {
+        /* R2: a new generation after everything replayed or known. */
+        const log_header *pafter = rst->pafter;
+        if (pafter == NULL || hdrLast.generation > pafter->generation)
+            pafter = &hdrLast;
+        err = isam_open_writer_after(pinst, pafter);
+    } else if (err >= 0) {
         err = isam_open_writer(pinst); /* R2: a new generation */
+    }
     /* Undo the transactions that never finished. */
     while (err >= 0 && rs->trxs) {
         rtrx *t = rs->trxs;
@@ -492,6 +563,8 @@ JET_ERR recovery_run(isam_inst *pinst, int *pfRan)
         uint32_t dbid = pdb->dbid;
         log_part part = { &dbid, sizeof(dbid) };
         err = isam_log(pinst, LOG_REC_ISAM_DBDETACH, &part, 1, NULL);
+        /* Replayed to consistency: no longer a backup copy. */
+        memset(&pdb->hdr.bkinfoFullCur, 0, sizeof(pdb->hdr.bkinfoFullCur));
         if (err >= 0)
             err = db_close(pinst, pdb, 1);
     }
@@ -506,7 +579,9 @@ JET_ERR recovery_run(isam_inst *pinst, int *pfRan)
     int32_t genEnd = rs->genCur;
     os_free(rs);
     if (*pfRan) {
-        if (err >= 0) {
+        if (rst) {
+            /* the restore layer reports progress and the outcome */
+        } else if (err >= 0) {
             (void)status(pinst, JET_sntComplete, total, total);
             event(pinst, ESEPY_EVENT_RECOVERY_DONE, ESEPY_LEVEL_INFO, 0, "recovery complete", genEnd);
         } else {

@@ -210,7 +210,9 @@ void ver_free_all(isam_inst *pinst)
 
 static JET_ERR log_trx_record(isam_inst *pinst, uint8_t type, uint64_t trxid, lsn_t *plsn)
 {
-    log_part part = { &trxid, sizeof(trxid) };
+    /* A COMMIT carries its wall-clock time (point-in-time restore). */
+    struct { uint64_t trxid; int64_t tm; } rec = { trxid, type == LOG_REC_ISAM_COMMIT ? os_time_us() : 0 };
+    log_part part = { &rec, type == LOG_REC_ISAM_COMMIT ? sizeof(rec) : sizeof(trxid) };
     return isam_log(pinst, type, &part, 1, plsn);
 }
 
@@ -478,7 +480,14 @@ static JET_ERR log_undo(isam_sess *psess, isam_db *pdb, ver *v)
     memcpy(hdr + 18, &cbKey, 2);
     memcpy(hdr + 20, &v->cbBefore, 4);
     log_part parts[3] = { { hdr, sizeof(hdr) }, { v->pbKey, v->cbKey }, { v->pbBefore, v->cbBefore } };
-    return isam_log(psess->inst, LOG_REC_ISAM_UNDO, parts, v->cbBefore ? 3 : 2, &v->lsnUndo);
+    JET_ERR err = isam_log(psess->inst, LOG_REC_ISAM_UNDO, parts, v->cbBefore ? 3 : 2, &v->lsnUndo);
+    if (err >= 0 && psess->trx->lsnFirst == LSN_NIL) {
+        /* I5: the checkpoint never passes this (the caller holds ckpt shared). */
+        pthread_mutex_lock(&psess->inst->lock);
+        psess->trx->lsnFirst = v->lsnUndo;
+        pthread_mutex_unlock(&psess->inst->lock);
+    }
+    return err;
 }
 
 /* A change failed after its UNDO was logged: neutralise the UNDO. */

@@ -130,6 +130,10 @@ typedef struct log_config {
  * log n (1, 2: gen = -1 - n), or of the checkpoint (gen = -10). */
 JET_ERR log_path(const log_config *cfg, int32_t gen, char *out, size_t cbOut);
 
+/* Path of archived generation `gen` in `dir` (NULL = the log folder) under
+ * whichever name (5 or 8 digits) it has; JET_errFileNotFound if absent. */
+JET_ERR log_find_gen(const log_config *cfg, const char *dir, int32_t gen, char *out, size_t cbOut);
+
 /* ---- what is on disk -------------------------------------------------------- */
 
 typedef struct log_header {
@@ -202,6 +206,13 @@ typedef struct log_record {
  * genStop > 0 stops after that generation (restore of a backup set). */
 JET_ERR log_reader_open(const log_config *cfg, const char *dir, lsn_t lsnStart, int32_t genStop,
                         log_reader **pprd);
+/* Like log_reader_open, but generations <= genSplit are read from dirFirst
+ * and later ones from cfg->log_dir (restore: a backup set, then the logs that
+ * continue it).  The header chain (L3) is checked across the switch. */
+JET_ERR log_reader_open_split(const log_config *cfg, const char *dirFirst, int32_t genSplit, lsn_t lsnStart,
+                              int32_t genStop, log_reader **pprd);
+/* Header of the generation being read. */
+void    log_reader_header(const log_reader *prd, log_header *phdr);
 /* Next record.  JET_wrnNoMoreRecords (positive) at the end of the log;
  * JET_errLogFileCorrupt, JET_errMissingLogFile, JET_errInvalidLogSequence,
  * JET_errBadLogSignature as invariant L2/L3 say. */
@@ -253,6 +264,36 @@ JET_ERR log_roll(log_writer *plw, int32_t *pgenNew);
 JET_ERR log_set_checkpoint(log_writer *plw, lsn_t lsn);
 
 void    log_writer_set_attach(log_writer *plw, const log_attach *attach, uint32_t cattach);
+
+/* Like log_writer_open, but the new generation continues the stream whose
+ * newest replayed generation is *pafter (restore): with no log in the folder,
+ * generation pafter->generation + 1 is created with pafter's signature and
+ * tmPrevGen = pafter->tmCreate; with logs of that stream, the new generation
+ * is above both; logs of another stream -> JET_errInvalidLogSequence. */
+JET_ERR log_writer_open_after(const log_config *cfg, const log_attach *attach, uint32_t cattach,
+                              const log_header *pafter, JET_SIGNATURE *psignLog, log_writer **pplw);
+
+/* ---- backup support ----------------------------------------------------------- */
+
+typedef struct log_writer_info {
+    int32_t       genCurrent;     /* generation being written */
+    int32_t       genLowArchived; /* lowest archived generation present, 0 = none */
+    lsn_t         lsnCheckpoint;
+    JET_SIGNATURE signLog;
+    JET_LOGTIME   tmCreate;       /* of the current generation */
+    lsn_t         lsnFullBackup, lsnIncBackup;
+    JET_LOGTIME   tmFullBackup, tmIncBackup;
+} log_writer_info;
+void    log_writer_state(log_writer *plw, log_writer_info *pinfo);
+/* While a backup copies generations >= gen, circular logging must not delete
+ * or recycle them (gen 0 = no pin). */
+void    log_pin(log_writer *plw, int32_t gen);
+/* Delete archived generations below min(genBelow, checkpoint generation,
+ * current generation), oldest first (stops at the first failure). */
+JET_ERR log_truncate(log_writer *plw, int32_t genBelow);
+/* Remember a finished backup in the checkpoint (written with the next
+ * checkpoint): full clears the incremental fields. */
+void    log_note_backup(log_writer *plw, int fIncremental, lsn_t lsnMark, const JET_LOGTIME *ptm);
 
 /* Clean shutdown: append LOG_REC_TERM, flush, write the checkpoint at the TERM
  * record, close files (B.log stays the current generation). */

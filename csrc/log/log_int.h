@@ -171,7 +171,6 @@ void log_new_signature(JET_SIGNATURE *s, const void *entropy);
 JET_ERR log_path_dir(const log_config *cfg, const char *dir, int32_t gen, char *out, size_t cbOut);
 /* Path of an existing archived generation file in `dir`, under its preferred
  * name or the other digit count; JET_errFileNotFound if neither exists. */
-JET_ERR log_find_gen(const log_config *cfg, const char *dir, int32_t gen, char *out, size_t cbOut);
 
 /* What a folder holds of one stream. */
 typedef struct log_dirscan {

@@ -30,6 +30,8 @@ struct log_reader {
     char      *dir;
     char      *base;
     int32_t    genStop;
+    int32_t    genSplit;        /* > 0: generations above it come from dirSecond */
+    char      *dirSecond;
     lsn_t      lsnStart;
     int32_t    genHighArchived; /* highest archived generation in dir (0 if none) */
     int        fCurrentExists;  /* dir/B.log exists */
@@ -147,6 +149,22 @@ static JET_ERR rd_open_gen(log_reader *prd, int32_t gen, int fFirst)
     JET_ERR err;
     char path[OS_PATH_MAX];
 
+    if (prd->genSplit > 0 && gen == prd->genSplit + 1 && prd->dirSecond) {
+        /* The first folder is done: continue in the second one. */
+        log_dirscan scan = { 0, NULL, 0 };
+        os_free(prd->dir);
+        prd->dir = prd->dirSecond;
+        prd->dirSecond = NULL;
+        prd->cfg.log_dir = prd->dir;
+        prd->cfg.system_dir = prd->dir;
+        err = log_scan_dir(&prd->cfg, prd->dir, &scan);
+        if (err < 0)
+            return err;
+        prd->fCurrentExists = scan.fCurrent;
+        prd->genHighArchived = scan.cgens ? scan.gens[scan.cgens - 1] : 0;
+        log_scan_free(&scan);
+    }
+
     err = log_find_gen(&prd->cfg, prd->dir, gen, path, sizeof(path));
     if (err >= 0)
         return rd_open_file(prd, path, gen, 1, fFirst);
@@ -176,6 +194,17 @@ static JET_ERR rd_open_gen(log_reader *prd, int32_t gen, int fFirst)
 JET_ERR log_reader_open(const log_config *cfg, const char *dir, lsn_t lsnStart, int32_t genStop,
                         log_reader **pprd)
 {
+    return log_reader_open_split(cfg, dir, 0, lsnStart, genStop, pprd);
+}
+
+void log_reader_header(const log_reader *prd, log_header *phdr)
+{
+    *phdr = prd->hdr;
+}
+
+JET_ERR log_reader_open_split(const log_config *cfg, const char *dir, int32_t genSplit, lsn_t lsnStart,
+                              int32_t genStop, log_reader **pprd)
+{
     JET_ERR err;
     log_reader *prd = NULL;
     log_dirscan scan = { 0, NULL, 0 };
@@ -200,6 +229,14 @@ JET_ERR log_reader_open(const log_config *cfg, const char *dir, lsn_t lsnStart, 
     prd->cfg.system_dir = prd->dir; /* the reader never touches the checkpoint */
     prd->genStop = genStop;
     prd->lsnStart = lsnStart;
+    if (genSplit > 0 && dir != NULL) {
+        prd->genSplit = genSplit;
+        prd->dirSecond = os_strdup(cfg->log_dir);
+        if (prd->dirSecond == NULL) {
+            err = JET_errOutOfMemory;
+            goto fail;
+        }
+    }
 
     err = log_scan_dir(&prd->cfg, prd->dir, &scan);
     if (err < 0)
@@ -308,6 +345,7 @@ void log_reader_close(log_reader *prd)
     os_file_close(prd->pf);
     os_free(prd->win);
     os_free(prd->dir);
+    os_free(prd->dirSecond);
     os_free(prd->base);
     os_free(prd);
 }

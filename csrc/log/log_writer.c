@@ -72,6 +72,7 @@ struct log_writer {
     log_attach     attach[LOG_MAX_ATTACH];
     uint32_t       cattach;
     int32_t        genLowArchived; /* lowest archived generation present, 0 = none (files_mu) */
+    int32_t        genPin;         /* a backup reads generations >= this: never delete them (files_mu) */
     uint64_t       crecycle, cdelete; /* counters (files_mu) */
 
     /* the current generation */
@@ -156,6 +157,9 @@ static JET_ERR lw_trim(log_writer *plw, int32_t gen, int32_t chkGen, int fRecycl
     char path[OS_PATH_MAX], tmp[OS_PATH_MAX];
     int32_t limit = chkGen < gen ? chkGen : gen;
     int fChanged = 0;
+
+    if (plw->genPin > 0 && plw->genPin < limit)
+        limit = plw->genPin; /* a backup still has to copy them */
 
     if (plw->genLowArchived == 0 || plw->genLowArchived >= limit)
         return JET_errSuccess;
@@ -813,6 +817,12 @@ static JET_ERR lw_last_header(log_writer *plw, const log_dirscan *scan, log_head
 JET_ERR log_writer_open(const log_config *cfg, const log_attach *attach, uint32_t cattach,
                         JET_SIGNATURE *psignLog, log_writer **pplw)
 {
+    return log_writer_open_after(cfg, attach, cattach, NULL, psignLog, pplw);
+}
+
+JET_ERR log_writer_open_after(const log_config *cfg, const log_attach *attach, uint32_t cattach,
+                              const log_header *pafter, JET_SIGNATURE *psignLog, log_writer **pplw)
+{
     JET_ERR err;
     log_writer *plw = NULL;
     log_dirscan scan = { 0, NULL, 0 };
@@ -871,11 +881,22 @@ JET_ERR log_writer_open(const log_config *cfg, const log_attach *attach, uint32_
             err = JET_errInvalidLogSequence; /* archived generations at or after B.log */
             goto fail;
         }
+        if (pafter && !log_sign_equal(&last.signLog, &pafter->signLog)) {
+            err = JET_errInvalidLogSequence; /* another stream lives here */
+            goto fail;
+        }
         plw->signLog = last.signLog;
         tmPrev = last.tmCreate;
         genLast = last.generation;
+    } else if (pafter) {
+        plw->signLog = pafter->signLog; /* continue the replayed stream */
     } else {
         log_new_signature(&plw->signLog, plw);
+    }
+    int32_t genOld = genLast; /* B.log's generation, archived below */
+    if (pafter && pafter->generation >= genLast) {
+        genLast = pafter->generation;
+        tmPrev = pafter->tmCreate;
     }
     plw->genLowArchived = scan.cgens > 0 ? scan.gens[0] : 0;
     if (log_checkpoint_read(&plw->cfg, &chk) >= 0 && log_sign_equal(&chk.signLog, &plw->signLog)) {
@@ -892,7 +913,7 @@ JET_ERR log_writer_open(const log_config *cfg, const log_attach *attach, uint32_
         goto fail;
     /* L5: the old B.log is closed and archived; writing goes to a new generation. */
     if (scan.fCurrent) {
-        err = lw_close_old(plw, genLast);
+        err = lw_close_old(plw, genOld);
         if (err < 0)
             goto fail;
     }
@@ -954,6 +975,62 @@ JET_ERR log_writer_close_clean(log_writer *plw)
     }
     lw_free(plw);
     return err;
+}
+
+/* ---- backup support ------------------------------------------------------------------ */
+
+void log_pin(log_writer *plw, int32_t gen)
+{
+    pthread_mutex_lock(&plw->files_mu);
+    plw->genPin = gen;
+    pthread_mutex_unlock(&plw->files_mu);
+}
+
+void log_writer_state(log_writer *plw, log_writer_info *pinfo)
+{
+    memset(pinfo, 0, sizeof(*pinfo));
+    pthread_mutex_lock(&plw->mu);
+    pinfo->genCurrent = plw->gen;
+    pinfo->lsnCheckpoint = plw->lsnCheckpoint;
+    pinfo->signLog = plw->signLog;
+    pinfo->tmCreate = plw->tmCreate;
+    pinfo->lsnFullBackup = plw->chk.lsnFullBackup;
+    pinfo->lsnIncBackup = plw->chk.lsnIncBackup;
+    pinfo->tmFullBackup = plw->chk.tmFullBackup;
+    pinfo->tmIncBackup = plw->chk.tmIncBackup;
+    pthread_mutex_unlock(&plw->mu);
+    pthread_mutex_lock(&plw->files_mu);
+    pinfo->genLowArchived = plw->genLowArchived;
+    pthread_mutex_unlock(&plw->files_mu);
+}
+
+JET_ERR log_truncate(log_writer *plw, int32_t genBelow)
+{
+    pthread_mutex_lock(&plw->mu);
+    int32_t gen = plw->gen, chkGen = LSN_GEN(plw->lsnCheckpoint);
+    JET_ERR err = plw->errPoison ? JET_errLogWriteFail : JET_errSuccess;
+    pthread_mutex_unlock(&plw->mu);
+    if (err < 0)
+        return err;
+    pthread_mutex_lock(&plw->files_mu);
+    err = lw_trim(plw, gen, genBelow < chkGen ? genBelow : chkGen, 0);
+    pthread_mutex_unlock(&plw->files_mu);
+    return err;
+}
+
+void log_note_backup(log_writer *plw, int fIncremental, lsn_t lsnMark, const JET_LOGTIME *ptm)
+{
+    pthread_mutex_lock(&plw->mu);
+    if (fIncremental) {
+        plw->chk.lsnIncBackup = lsnMark;
+        plw->chk.tmIncBackup = *ptm;
+    } else {
+        plw->chk.lsnFullBackup = lsnMark;
+        plw->chk.tmFullBackup = *ptm;
+        memset(&plw->chk.lsnIncBackup, 0, sizeof(plw->chk.lsnIncBackup));
+        memset(&plw->chk.tmIncBackup, 0, sizeof(plw->chk.tmIncBackup));
+    }
+    pthread_mutex_unlock(&plw->mu);
 }
 
 void log_writer_abandon(log_writer *plw)

@@ -88,6 +88,10 @@ const char *os_file_path(const os_file *pf);
 JET_ERR os_rename(const char *from, const char *to);
 /* Delete a file; a missing file -> JET_errFileNotFound. */
 JET_ERR os_unlink(const char *path);
+/* Remove an empty folder. */
+JET_ERR os_rmdir(const char *path);
+/* 1 if `path` is a symbolic link (not followed). */
+int     os_is_symlink(const char *path);
 /* fsync a folder so that creations, renames and deletions in it are durable. */
 JET_ERR os_dir_sync(const char *dir);
 /* 1 if `path` exists (any type), 0 if not. */
@@ -103,6 +107,8 @@ uint32_t os_crc32c(uint32_t crc, const void *buf, size_t cb);
 
 /* ---- time ---------------------------------------------------------------- */
 void os_logtime_now(JET_LOGTIME *plt);
+/* Wall-clock time in microseconds since 1970-01-01 UTC. */
+int64_t os_time_us(void);
 
 /* ---- errno translation --------------------------------------------------- */
 JET_ERR os_err_from_errno(int e);

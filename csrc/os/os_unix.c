@@ -263,6 +263,13 @@ void os_unlock(os_lock *plock)
 /* Time                                                                      */
 /* ------------------------------------------------------------------------ */
 
+int64_t os_time_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
 void os_logtime_now(JET_LOGTIME *plt)
 {
     struct timespec ts;
@@ -487,6 +494,17 @@ JET_ERR os_rename(const char *from, const char *to)
 JET_ERR os_unlink(const char *path)
 {
     return unlink(path) == 0 ? JET_errSuccess : os_err_from_errno(errno);
+}
+
+JET_ERR os_rmdir(const char *path)
+{
+    return rmdir(path) == 0 ? JET_errSuccess : os_err_from_errno(errno);
+}
+
+int os_is_symlink(const char *path)
+{
+    struct stat st;
+    return lstat(path, &st) == 0 && S_ISLNK(st.st_mode);
 }
 
 JET_ERR os_dir_sync(const char *dir)
