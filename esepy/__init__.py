@@ -25,7 +25,8 @@ from __future__ import annotations
 
 import atexit as _atexit
 import os as _os
-from typing import Any, Dict, List, Optional
+import os
+from typing import Any, Callable, Dict, List, Optional, Union
 
 from . import _esepy
 from . import errors
@@ -33,10 +34,12 @@ from ._events import install as _install_events, uninstall as _uninstall_events
 from ._params import FLAG_GLOBAL as _FLAG_GLOBAL, PARAMS as _PARAMS, ParamInfo, lookup as _lookup
 from .errors import JetError, JetWarning
 from ._isam import Column, ColumnType, Database, Session, Table
+from . import _backup
+from ._backup import BackupFile, ExternalBackup, Progress, StopAt
 
 __all__ = [
     "Instance", "Session", "Database", "Table", "Column", "ColumnType", "JetError", "JetWarning", "errors",
-    "ParamInfo",
+    "ParamInfo", "Progress", "BackupFile", "ExternalBackup", "StopAt", "restore",
     "native_library", "include_dir", "error_string", "parameters", "database_file_info",
     "get_default_param", "set_default_param", "enable_multi_instance", "instances",
     "TERM_COMPLETE", "TERM_ABRUPT", "TERM_STOP_BACKUP", "TERM_DIRTY",
@@ -133,6 +136,17 @@ def set_default_param(name: str, value: Any) -> None:
     _set(None, name, value)
 
 
+def restore(backup_dir: Union[str, "os.PathLike[str]"], dest: Optional[Union[str, "os.PathLike[str]"]] = None, *,
+            progress: Optional[Callable[[Progress], Any]] = None) -> None:
+    """Legacy restore (JetRestore2) in one-instance mode: the global instance is used.
+
+    Raises :class:`esepy.errors.RunningInMultiInstanceMode` once the process runs in
+    multi-instance mode (any :class:`Instance` puts it there); prefer
+    :meth:`Instance.restore_instance`.
+    """
+    _backup.restore(None, backup_dir, dest, progress, None, True)
+
+
 def enable_multi_instance(**params: Any) -> int:
     """Enter multi-instance mode (JetEnableMultiInstance), setting process-wide parameters.
 
@@ -211,6 +225,61 @@ class Instance(_esepy.Instance):
         if h is None:
             raise errors.InvalidParameter(operation="Instance (terminated)")
         return h
+
+    # ---- backup and restore ------------------------------------------------
+
+    def backup(self, path: Union[str, "os.PathLike[str]"], *, incremental: bool = False, atomic: bool = False,
+               progress: Optional[Callable[[Progress], Any]] = None) -> None:
+        """Back up every attached database and the logs into folder ``path`` (JetBackupInstance).
+
+        A full backup needs an empty folder (``atomic=True`` instead keeps the newest
+        complete backup in ``path/new`` and the previous one in ``path/old`` until the
+        new one is complete); ``incremental=True`` adds the log generations written
+        since the last backup.  Sessions may keep working meanwhile.  Afterwards the
+        log generations no longer needed are deleted and each database header records
+        the backup.  ``progress`` receives :class:`esepy.Progress` reports; an
+        exception raised by it cancels the backup (the partial set is removed or left
+        unusable) and propagates.
+        """
+        _backup.backup(self._live_handle(), path, incremental, atomic, progress)
+
+    def truncate_logs(self) -> None:
+        """Delete the log generations that neither crash recovery nor the next backup needs."""
+        _backup.backup(self._live_handle(), None, False, False, None)
+
+    def external_backup(self, *, incremental: bool = False, truncate: bool = True) -> ExternalBackup:
+        """Stream a backup file by file (the external backup API) instead of into a folder.
+
+        ``with inst.external_backup() as b: for f in b: send(f.name, f)`` -- each
+        item is a readable file-like :class:`esepy.BackupFile`; the files, written
+        into one folder under their ``name``, form a backup set that
+        :meth:`restore_instance` accepts.  Logs are truncated on success when
+        ``truncate`` is true.
+        """
+        return ExternalBackup(self._live_handle(), incremental, truncate)
+
+    def stop_backup(self) -> None:
+        """Ask a running backup of this instance to stop (JetStopBackupInstance)."""
+        _esepy._bk_stop(self._live_handle())
+
+    def restore_instance(self, backup_dir: Union[str, "os.PathLike[str]"],
+                         dest: Optional[Union[str, "os.PathLike[str]"]] = None, *,
+                         progress: Optional[Callable[[Progress], Any]] = None,
+                         stop_at: Optional[StopAt] = None) -> None:
+        """Restore a backup set and roll forward (JetRestoreInstance).
+
+        The instance must be created and not initialized; it stays not initialized
+        (call :meth:`init` or use ``with`` to open the restored databases).  Each
+        database of the set is copied to ``dest`` (or, when None, to its original
+        location), the set's logs are replayed, then the logs in this instance's
+        ``log_path`` that continue them, and what never committed is undone.
+        ``stop_at`` (a datetime or a ``(generation, sector, offset)`` log position)
+        stops the replay there: a point-in-time restore.  Raises the specific
+        :mod:`esepy.errors` exception (``MissingLogFile``, ``InvalidLogSequence``,
+        ``PatchFileMissing``, ...); an exception raised by ``progress`` cancels the
+        restore and propagates.
+        """
+        _backup.restore(self._live_handle(), backup_dir, dest, progress, stop_at, False)
 
     def __enter__(self) -> "Instance":
         """Initialize the instance (if needed) and return it; a failed init terminates it."""

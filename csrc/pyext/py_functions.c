@@ -298,7 +298,11 @@ static PyObject *py_database_file_info(PyObject *self, PyObject *args)
                          "backup_full_cur", bkinfo_dict(&m.bkinfoFullCur));
 }
 
+/* Backup and restore functions (they use handle_arg above). */
+#include "py_backup.c"
+
 static PyMethodDef module_methods[] = {
+    BACKUP_METHODS
     {"_database_file_info", py_database_file_info, METH_VARARGS,
      "_database_file_info(path)\n--\n\nJetGetDatabaseFileInfo(JET_DbInfoMisc) as a dict."},
     {"_set_param", py_set_param, METH_VARARGS,
