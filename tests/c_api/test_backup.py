@@ -100,3 +100,334 @@ def test_restore_to_new_destination(jet, tmp_path):
     assert reopen_keys(jet, other, dest / "a.edb") == list(range(100))
     # The live database is untouched.
     assert reopen_keys(jet, live, live / "a.edb", "live2") == list(range(150))
+
+
+def db_misc(jet, path):
+    misc = jet.ffi.new("JET_DBINFOMISC *")
+    assert jet.lib.JetGetDatabaseFileInfo(str(path).encode(), misc, jet.ffi.sizeof(misc[0]),
+                                          jet.C.JET_DbInfoMisc) == 0
+    return misc
+
+
+def archived_gens(folder):
+    return sorted(int(os.path.basename(p)[3:-4], 16) for p in glob.glob(os.path.join(folder, "edb0*.log")))
+
+
+def status_recorder(jet, fail_at=None, err=-1):
+    """A JET_PFNSTATUS recording (snp, snt, done, total); returns `err` at call `fail_at`."""
+    calls = []
+
+    @jet.ffi.callback("JET_PFNSTATUS")
+    def pfn(sesid, snp, snt, pv):
+        prog = jet.ffi.cast("JET_SNPROG *", pv)
+        calls.append((snp, snt, prog.cunitDone if pv else None, prog.cunitTotal if pv else None))
+        if fail_at is not None and len(calls) == fail_at:
+            return err
+        return 0
+
+    return pfn, calls
+
+
+# ---- JetBackupInstance rules --------------------------------------------------------------
+
+
+def test_backup_errors(jet, tmp_path):
+    C, lib = jet.C, jet.lib
+    env = kv_env(jet, tmp_path / "live", rows=10)
+    try:
+        full = tmp_path / "full"
+        full.mkdir()
+        (full / "junk").write_bytes(b"x")
+        assert backup(env, full) == C.JET_errBackupDirectoryNotEmpty
+        assert (full / "junk").read_bytes() == b"x"  # nothing touched
+        (tmp_path / "inc").mkdir()
+        assert backup(env, tmp_path / "inc", C.JET_bitBackupIncremental) == C.JET_errMissingFullBackup
+        # A second backup while one runs.
+        assert lib.JetBeginExternalBackupInstance(env.inst, 0) == 0
+        (tmp_path / "b2").mkdir()
+        assert backup(env, tmp_path / "b2") == C.JET_errBackupInProgress
+        assert lib.JetBeginExternalBackupInstance(env.inst, 0) == C.JET_errBackupInProgress
+        assert lib.JetEndExternalBackupInstance2(env.inst, C.JET_bitBackupEndAbort) == 0
+        assert backup(env, tmp_path / "b2") == 0
+        # Legacy JetBackup is for one-instance mode.
+        assert lib.JetBackup(str(tmp_path / "b3").encode(), 0, jet.ffi.NULL) == C.JET_errRunningInMultiInstanceMode
+    finally:
+        assert env.term() == 0
+    inst = jet.instance_in(tmp_path / "live", "notinit")
+    assert lib.JetBackupInstance(inst, str(tmp_path / "b2").encode(), 0, jet.ffi.NULL) == C.JET_errNotInitialized
+    assert lib.JetBeginExternalBackupInstance(inst, 0) == C.JET_errNotInitialized
+    assert lib.JetTerm(inst) == 0
+
+
+def test_backup_needs_logging_and_no_circular_incremental(jet, tmp_path):
+    C = jet.C
+    off = tmp_path / "off"
+    off.mkdir()
+    env = Env(jet, off, "off", Recovery="off")
+    try:
+        (tmp_path / "b").mkdir()
+        assert backup(env, tmp_path / "b") == C.JET_errLoggingDisabled
+    finally:
+        assert env.term() == 0
+    env = kv_env(jet, tmp_path / "circ", "circ", rows=10, CircularLog=1)
+    try:
+        bk = tmp_path / "cb"
+        bk.mkdir()
+        assert backup(env, bk) == 0  # a full backup is fine
+        assert backup(env, bk, C.JET_bitBackupIncremental) == C.JET_errInvalidBackup
+        assert env.lib.JetBeginExternalBackupInstance(env.inst, C.JET_bitBackupIncremental) == C.JET_errInvalidBackup
+    finally:
+        assert env.term() == 0
+
+
+def test_header_records_backups_and_logs_are_truncated(jet, tmp_path):
+    C = jet.C
+    live = tmp_path / "live"
+    env = kv_env(jet, live, rows=0, LogFileSize=64, CheckpointDepthMax=64 * 1024)
+    try:
+        add_rows(env, range(1500))  # several generations; the checkpoint follows
+        before = archived_gens(live)
+        assert len(before) >= 4
+        bk = tmp_path / "bk"
+        bk.mkdir()
+        assert backup(env, bk) == 0
+        misc = db_misc(jet, live / "a.edb")
+        full = misc.bkinfoFullPrev
+        assert full.genLow > 0 and full.genHigh >= full.genLow and full.lgposMark.lGeneration > 0
+        assert misc.bkinfoIncPrev.genLow == 0
+        after = archived_gens(live)
+        # B1: what is left starts at or below the checkpoint and the backup's end.
+        assert after and after[0] <= full.genHigh + 1
+        assert after[0] > before[0]  # something was truncated
+        chk = live / "edb.chk"
+        assert chk.exists()
+        # What the backup holds: genLow..genHigh.
+        assert archived_gens(bk) == list(range(full.genLow, full.genHigh + 1))
+        add_rows(env, range(1500, 2500))
+        assert backup(env, bk, C.JET_bitBackupIncremental) == 0
+        misc = db_misc(jet, live / "a.edb")
+        assert misc.bkinfoIncPrev.genHigh > full.genHigh
+        assert misc.bkinfoFullPrev.genLow == full.genLow
+        gens = archived_gens(bk)
+        assert gens == list(range(gens[0], misc.bkinfoIncPrev.genHigh + 1))  # no hole
+        add_rows(env, range(2500, 2600))
+    finally:
+        assert env.term(C.JET_bitTermDirty) == C.JET_errDirtyShutdown
+    os.unlink(live / "a.edb")
+    err, inst = restore(jet, live, bk, LogFileSize=64)
+    assert err == 0, jet.err_name(err)
+    jet.lib.JetTerm(inst)
+    assert reopen_keys(jet, live, live / "a.edb") == list(range(2600))
+
+
+def test_null_path_truncates_logs(jet, tmp_path):
+    live = tmp_path / "live"
+    env = kv_env(jet, live, rows=0, LogFileSize=64, CheckpointDepthMax=64 * 1024)
+    try:
+        add_rows(env, range(1500))
+        before = archived_gens(live)
+        assert env.lib.JetBackupInstance(env.inst, jet.ffi.NULL, 0, jet.ffi.NULL) == 0
+        after = archived_gens(live)
+        assert len(after) < len(before)
+        add_rows(env, range(1500, 1600))
+    finally:
+        assert env.term(jet.C.JET_bitTermDirty) == jet.C.JET_errDirtyShutdown
+    # Crash recovery still has everything it needs.
+    assert reopen_keys(jet, live, live / "a.edb", "after") == list(range(1600))
+
+
+def test_atomic_backup_promotes(jet, tmp_path):
+    C = jet.C
+    live = tmp_path / "live"
+    env = kv_env(jet, live, rows=50)
+    bk = tmp_path / "bk"
+    bk.mkdir()
+    try:
+        assert backup(env, bk, C.JET_bitBackupAtomic) == 0
+        assert sorted(os.listdir(bk)) == ["new"]
+        first = sorted(os.listdir(bk / "new"))
+        assert "a.edb" in first and "a.pat" in first
+        add_rows(env, range(50, 80))
+        assert backup(env, bk, C.JET_bitBackupAtomic) == 0
+        assert sorted(os.listdir(bk)) == ["new"]  # old removed once new is complete
+        # A leftover temp folder (an interrupted backup) is cleaned up.
+        (bk / "temp").mkdir()
+        (bk / "temp" / "partial").write_bytes(b"junk")
+        add_rows(env, range(80, 90))
+        assert backup(env, bk, C.JET_bitBackupAtomic) == 0
+        assert sorted(os.listdir(bk)) == ["new"]
+        add_rows(env, range(90, 95))
+        assert backup(env, bk, C.JET_bitBackupAtomic | C.JET_bitBackupIncremental) == 0
+    finally:
+        assert env.term() == 0
+    other = tmp_path / "other"
+    err, inst = restore(jet, other, bk, tmp_path / "dest", CreatePathIfNotExist=1)
+    assert err == 0, jet.err_name(err)
+    jet.lib.JetTerm(inst)
+    assert reopen_keys(jet, other, tmp_path / "dest" / "a.edb") == list(range(95))
+
+
+def test_backup_progress_and_cancel(jet, tmp_path):
+    C = jet.C
+    env = kv_env(jet, tmp_path / "live", rows=2000)
+    try:
+        pfn, calls = status_recorder(jet)
+        bk = tmp_path / "bk"
+        bk.mkdir()
+        assert backup(env, bk, 0, pfn) == 0
+        assert calls[0][:2] == (C.JET_snpBackup, C.JET_sntBegin)
+        assert calls[-1][:2] == (C.JET_snpBackup, C.JET_sntComplete)
+        assert calls[-1][2] == calls[-1][3] > 0
+        done = [c[2] for c in calls]
+        assert done == sorted(done) and all(c[2] <= c[3] for c in calls)
+        assert any(c[1] == C.JET_sntProgress for c in calls)
+        # A callback error cancels: its code comes back, nothing is left behind.
+        pfn2, calls2 = status_recorder(jet, fail_at=2, err=C.JET_errCallbackFailed)
+        bk2 = tmp_path / "bk2"
+        bk2.mkdir()
+        assert backup(env, bk2, 0, pfn2) == C.JET_errCallbackFailed
+        assert calls2[-1][1] == C.JET_sntFail
+        assert os.listdir(bk2) == []
+        # The instance works on, and the next backup succeeds.
+        add_rows(env, range(2000, 2010))
+        assert backup(env, bk2) == 0
+    finally:
+        assert env.term() == 0
+
+
+def test_backup_of_a_damaged_page_fails(jet, tmp_path):
+    C = jet.C
+    live = tmp_path / "live"
+    env = kv_env(jet, live, rows=3000)
+    assert env.term() == 0
+    path = live / "a.edb"
+    data = bytearray(path.read_bytes())
+    data[5 * 4096 + 100] ^= 0xFF  # page 4 (offsets: 2 header pages, then pgno 1..)
+    path.write_bytes(bytes(data))
+    env = Env(jet, live, "again")
+    try:
+        assert env.lib.JetAttachDatabase(env.ses, str(path).encode(), 0) == 0
+        bk = tmp_path / "bk"
+        bk.mkdir()
+        assert backup(env, bk) == C.JET_errReadVerifyFailure
+        assert os.listdir(bk) == []
+    finally:
+        assert env.term() == 0
+
+
+# ---- the external backup API ---------------------------------------------------------------
+
+
+def szz(jet, fn, *args):
+    pcb = jet.ffi.new("uint32_t *")
+    assert fn(*args, jet.ffi.NULL, 0, pcb) == 0
+    buf = jet.ffi.new("char[]", pcb[0])
+    assert fn(*args, buf, pcb[0], pcb) == 0
+    raw = bytes(jet.ffi.buffer(buf, pcb[0]))
+    assert raw.endswith(b"\0")
+    return [s.decode() for s in raw[:-1].split(b"\0") if s]
+
+
+def read_all(jet, inst, path, chunk=65536):
+    ffi, lib = jet.ffi, jet.lib
+    ph = ffi.new("JET_HANDLE *")
+    lo, hi = ffi.new("uint32_t *"), ffi.new("uint32_t *")
+    assert lib.JetOpenFileInstance(inst, path.encode(), ph, lo, hi) == 0
+    size = lo[0] | (hi[0] << 32)
+    buf = ffi.new("char[]", chunk)
+    got = ffi.new("uint32_t *")
+    out = bytearray()
+    while True:
+        assert lib.JetReadFileInstance(inst, ph[0], buf, chunk, got) == 0
+        if got[0] == 0:
+            break
+        out += ffi.buffer(buf, got[0])
+    assert lib.JetCloseFileInstance(inst, ph[0]) == 0
+    assert len(out) == size
+    return bytes(out)
+
+
+def test_external_backup_state_machine(jet, tmp_path):
+    C, lib, ffi = jet.C, jet.lib, jet.ffi
+    live = tmp_path / "live"
+    env = kv_env(jet, live, rows=500)
+    inst = env.inst
+    try:
+        ph = ffi.new("JET_HANDLE *")
+        got = ffi.new("uint32_t *")
+        assert lib.JetGetAttachInfoInstance(inst, ffi.NULL, 0, got) == C.JET_errNoBackup
+        assert lib.JetTruncateLogInstance(inst) == C.JET_errNoBackup
+        assert lib.JetEndExternalBackupInstance(inst) == C.JET_errNoBackup
+        assert lib.JetBeginExternalBackupInstance(inst, C.JET_bitBackupAtomic) == C.JET_errInvalidGrbit
+        assert lib.JetBeginExternalBackupInstance(inst, 0) == 0
+        dbs = szz(jet, lib.JetGetAttachInfoInstance, inst)
+        assert dbs == [str(live / "a.edb")]
+        # A short buffer: the size comes back, nothing is copied.
+        small = ffi.new("char[]", 4)
+        assert lib.JetGetAttachInfoInstance(inst, small, 4, got) == C.JET_errBufferTooSmall
+        assert got[0] == len(dbs[0]) + 2
+        assert lib.JetTruncateLogInstance(inst) == C.JET_errInvalidBackupSequence  # no log info yet
+        assert lib.JetOpenFileInstance(inst, ffi.NULL, ph, got, got) == C.JET_errInvalidParameter
+        assert lib.JetOpenFileInstance(inst, str(live / "edb.chk").encode(), ph, got, got) == C.JET_errDatabaseNotFound
+        lo, hi = ffi.new("uint32_t *"), ffi.new("uint32_t *")
+        assert lib.JetOpenFileInstance(inst, dbs[0].encode(), ph, lo, hi) == 0
+        h = ph[0]
+        assert (lo[0] | hi[0] << 32) % 4096 == 0
+        ph2 = ffi.new("JET_HANDLE *")
+        assert lib.JetOpenFileInstance(inst, dbs[0].encode(), ph2, lo, hi) == C.JET_errOutOfMemory  # one handle
+        buf = ffi.new("char[]", 3 * 4096)
+        assert lib.JetReadFileInstance(inst, h, buf, 1000, got) == C.JET_errInvalidParameter  # not whole pages
+        assert lib.JetReadFileInstance(inst, h + 99, buf, 4096, got) == C.JET_errInvalidParameter
+        pcb = ffi.new("uint32_t *")
+        assert lib.JetGetLogInfoInstance(inst, ffi.NULL, 0, pcb) == C.JET_errInvalidBackupSequence  # a file is open
+        assert lib.JetCloseFileInstance(inst, h) == 0
+        assert lib.JetCloseFileInstance(inst, h) == C.JET_errInvalidParameter
+        db = read_all(jet, inst, dbs[0])
+        li = ffi.new("JET_LOGINFO *", {"cbSize": ffi.sizeof("JET_LOGINFO")})
+        pcb = ffi.new("uint32_t *")
+        assert lib.JetGetLogInfoInstance2(inst, ffi.NULL, 0, pcb, li) == 0
+        assert li.ulGenLow >= 1 and li.ulGenHigh >= li.ulGenLow and ffi.string(li.szBaseName) == b"edb"
+        logs = szz(jet, lib.JetGetLogInfoInstance, inst)
+        gens = [p for p in logs if p.endswith(".log")]
+        assert len(gens) == li.ulGenHigh - li.ulGenLow + 1
+        assert [p for p in logs if p.endswith(".pat")] == [str(live / "a.pat")]
+        # Databases cannot be opened any more.
+        assert lib.JetOpenFileInstance(inst, dbs[0].encode(), ph, lo, hi) == C.JET_errInvalidBackupSequence
+        assert lib.JetTruncateLogInstance(inst) == C.JET_errLogFileNotCopied
+        szz(jet, lib.JetGetTruncateLogInfoInstance, inst)
+        files = {os.path.basename(dbs[0]): db}
+        for p in logs:
+            files[os.path.basename(p)] = read_all(jet, inst, p)
+        assert lib.JetTruncateLogInstance(inst) == 0
+        assert lib.JetEndExternalBackupInstance2(inst, 0) == C.JET_errInvalidParameter
+        assert lib.JetEndExternalBackupInstance2(inst, 3) == C.JET_errInvalidParameter
+        assert lib.JetEndExternalBackupInstance(inst) == 0
+        assert db_misc(jet, live / "a.edb").bkinfoFullPrev.genHigh == li.ulGenHigh
+        add_rows(env, range(500, 600))
+    finally:
+        assert env.term() == 0
+    # The streamed files form a backup set.
+    bk = tmp_path / "streamed"
+    bk.mkdir()
+    for name, data in files.items():
+        (bk / name).write_bytes(data)
+    err, inst2 = restore(jet, tmp_path / "other", bk, tmp_path / "dest", CreatePathIfNotExist=1)
+    assert err == 0, jet.err_name(err)
+    lib.JetTerm(inst2)
+    assert reopen_keys(jet, tmp_path / "other", tmp_path / "dest" / "a.edb") == list(range(500))
+
+
+def test_stop_backup_and_term_abort(jet, tmp_path):
+    C, lib, ffi = jet.C, jet.lib, jet.ffi
+    env = kv_env(jet, tmp_path / "live", rows=10)
+    inst = env.inst
+    assert lib.JetBeginExternalBackupInstance(inst, 0) == 0
+    assert lib.JetStopBackupInstance(inst) == 0
+    got = ffi.new("uint32_t *")
+    assert lib.JetGetAttachInfoInstance(inst, ffi.NULL, 0, got) == C.JET_errBackupAbortByServer
+    assert lib.JetEndExternalBackupInstance(inst) == 0  # ends (as an abort)
+    assert db_misc  # header untouched below
+    assert lib.JetBeginExternalBackupInstance(inst, 0) == 0
+    assert lib.JetTerm2(inst, C.JET_bitTermComplete) == C.JET_errBackupInProgress
+    assert lib.JetTerm(inst) == 0  # aborts the backup
+    assert db_misc(jet, tmp_path / "live" / "a.edb").bkinfoFullPrev.genLow == 0
