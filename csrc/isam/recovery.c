@@ -510,6 +510,10 @@ JET_ERR recovery_run(isam_inst *pinst, int *pfRan)
     }
     if (prd)
         log_reader_header(prd, &hdrLast);
+    /* A restore may stop only after the backup set: its database copies hold
+     * changes up to the set's last generation, which replay cannot take back. */
+    if (err >= 0 && rst && stopped && rs->genCur <= rst->genHigh)
+        err = JET_errEndingRestoreLogTooLow;
     log_reader_close(prd);
     /* Structure changes the log ends inside never happened (their pages
      * never reached the files): drop their images before anything else. */
