@@ -165,10 +165,15 @@ def _fmt_time(t: Any) -> str:
     return t.isoformat(sep=" ") if isinstance(t, _dt.datetime) else "-"
 
 
-@command("dump header", "Dump a database file's header (esentutl /mh)",
-         lambda p: p.add_argument("db", help="database file"))
+def _dump_header_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("db", help="database file")
+    p.add_argument("--logs", help="log folder: also say what recovery needs and which generations are missing")
+
+
+@command("dump header", "Dump a database file's header (esentutl /mh)", _dump_header_args)
 def _dump_header(ns: argparse.Namespace, out: Output) -> Any:
     h = inspection.read_database_header(ns.db)
+    req = inspection.recovery_requirements(ns.db, ns.logs) if ns.logs else None
     out.text(
         f"Database: {h.path}",
         f"        File Type: {'Database' if h.filetype == 1 else 'Temp Database' if h.filetype == 5 else h.filetype}",
@@ -195,7 +200,19 @@ def _dump_header(ns: argparse.Namespace, out: Output) -> Any:
         out.text(f"{label}:", f"        Log Gen: {bk.gen_low}-{bk.gen_high} "
                  f"(0x{bk.gen_low:x}-0x{bk.gen_high:x})", f"           Mark: {bk.mark}",
                  f"           Time: {_fmt_time(bk.time)}")
-    return h.to_dict()
+    d = h.to_dict()
+    if req is not None:
+        d["recovery"] = req.to_dict()
+        out.text("Recovery:", f"   Needs recovery: {req.needs_recovery}",
+                 f"    Log generations present: {_span(req.present)}",
+                 f"    Missing generations: {', '.join(map(str, req.missing)) or 'none'}",
+                 f"    Log signature matches: {req.signature_matches}",
+                 f"    Recoverable: {req.recoverable}")
+    return d
+
+
+def _span(gens: List[int]) -> str:
+    return f"{gens[0]}-{gens[-1]}" if gens else "none"
 
 
 def _dump_log_args(p: argparse.ArgumentParser) -> None:
@@ -367,11 +384,16 @@ def _integrity_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("db", help="database file")
     p.add_argument("--no-records", action="store_true",
                    help="skip the record / key verification through the engine (pages only)")
+    p.add_argument("--force", action="store_true",
+                   help="walk the pages of a dirty database anyway (pages still in its logs look damaged)")
 
 
 @command("integrity", "Verify B+trees, space, records and keys (esentutl /g); never writes", _integrity_args)
 def _integrity(ns: argparse.Namespace, out: Output) -> Any:
     df = inspection.DatabaseFile(ns.db)
+    if not df.header.is_clean and not ns.force:
+        raise errors.DatabaseDirtyShutdown(
+            operation=f"{ns.db} is {df.header.state}: run 'esepy recover' first (or --force)")
     with out.progress("integrity (pages)", df.page_count, "page") as bar:
         rep = df.check_integrity(progress=bar.update)
     result = rep.to_dict()
@@ -480,11 +502,13 @@ def _recover(ns: argparse.Namespace, out: Output) -> Any:
             chk_path = os.path.join(ns.system, folder.base + ext)
     chk = inspection.read_checkpoint(chk_path) if chk_path else None
     first = chk.checkpoint.generation if chk else (gens[0] if gens else 0)
-    dbs = [a.path for a in (chk.attached if chk else [])]
+    dbs = list(dict.fromkeys([a.path for a in (chk.attached if chk else [])] + folder.databases()))
     before = {p: _state_of(p, ns.db_dir) for p in dbs}
     out.text(f"Logs: {ns.logs}", f"System: {ns.system}", f"Base name: {folder.base}",
              f"Generations: {gens[0] if gens else '-'}..{gens[-1] if gens else '-'}, redo from "
              f"{chk.checkpoint if chk else 'the first generation'}",
+             "Databases replayed into:",
+             *[f"  {_mapped(p, ns.db_dir)}" for p in dbs],
              "Performing soft recovery...")
     params: Dict[str, Any] = dict(system_path=os.path.join(os.path.abspath(ns.system), ""),
                                   log_path=os.path.join(os.path.abspath(ns.logs), ""),
@@ -511,16 +535,21 @@ def _recover(ns: argparse.Namespace, out: Output) -> Any:
     after = {p: _state_of(p, ns.db_dir) for p in dbs}
     result = {"logs": ns.logs, "system": ns.system, "base": folder.base, "generations_replayed": handler.replayed,
               "redo_from": str(chk.checkpoint) if chk else None, "events": handler.events,
-              "databases": [{"path": p, "before": before[p], "after": after[p]} for p in dbs],
+              "databases": [{"path": _mapped(p, ns.db_dir), "logged_path": p, "before": before[p],
+                             "after": after[p]} for p in dbs],
               "seconds": round(time.monotonic() - t0, 3)}
     for p in dbs:
-        out.text(f"  {p}: {before[p]} -> {after[p]}")
+        out.text(f"  {_mapped(p, ns.db_dir)}: {before[p]} -> {after[p]}")
     out.text(f"Recovery completed successfully in {result['seconds']} seconds.")
     return result
 
 
+def _mapped(path: str, db_dir: Optional[str]) -> str:
+    return os.path.join(db_dir, os.path.basename(path)) if db_dir else path
+
+
 def _state_of(path: str, db_dir: Optional[str]) -> str:
-    p = os.path.join(db_dir, os.path.basename(path)) if db_dir else path
+    p = _mapped(path, db_dir)
     try:
         return inspection.read_database_header(p).state
     except errors.JetError as e:
@@ -540,10 +569,10 @@ def _db_args(p: argparse.ArgumentParser) -> None:
 @command("tables", "List tables, columns, indexes, record counts and pages (read-only)", _db_args)
 def _tables(ns: argparse.Namespace, out: Output) -> Any:
     df = inspection.DatabaseFile(ns.db)
-    space = {t.name: t for t in df.space_usage()}
     with inspection.open_database(ns.db, logs=ns.logs, system=ns.system) as ro:
         tables = ro.describe()
         source = ro.source
+        space = {t.name: t for t in inspection.DatabaseFile(ro.opened_path).space_usage()}
     for t in tables:
         ts = space.get(t["name"])
         t["pages"] = ts.pages if ts else None

@@ -684,13 +684,13 @@ class DatabaseFile:
             rep.trees.append(ts)
             self._walk_tree(ts, problem, claim, page_or_problem)
 
-        # S1: every page accounted for
-        for pgno in range(1, hwm + 1):
-            if pgno not in owner:
-                page = self.read_page(pgno)
-                flags, objid = _u32(page, 20), _u32(page, 16)
-                problem(pgno, objid, f"page is in no tree, not free and not the space page "
-                        f"(flags 0x{flags:X}, objid {objid}): leaked")
+        # S1: every page accounted for (only when the space page could be read)
+        if sp is not None:
+            leaked = [pgno for pgno in range(1, hwm + 1) if pgno not in owner]
+            if leaked:
+                shown = ", ".join(str(p) for p in leaked[:10]) + (", ..." if len(leaked) > 10 else "")
+                problem(leaked[0], 0, f"{len(leaked)} page(s) in no tree, not free and not the space "
+                        f"page (leaked): {shown}")
         return rep
 
     def _walk_tree(self, ts: TreeSpace, problem: Callable[..., None], claim: Callable[[int, str, int], bool],
@@ -1097,6 +1097,22 @@ class LogFolder:
         for lf in self.files():
             if (start is None or lf.generation >= start) and (stop is None or lf.generation <= stop):
                 yield from lf.records()
+
+    def databases(self) -> List[str]:
+        """Paths of the databases the stream names (attach lists of the headers, DbCreate / DbAttach records).
+
+        These are the files soft recovery replays into (unless an alternate
+        recovery folder maps them elsewhere).
+        """
+        seen: Dict[str, None] = {}
+        for lf in self.files():
+            for a in lf.header.attached:
+                seen.setdefault(a.path, None)
+            for r in lf.records():
+                if r.type in (20, 21) and len(r.payload) >= 38:
+                    cb = _u16(r.payload, 36)
+                    seen.setdefault(r.payload[38:38 + cb].split(b"\0", 1)[0].decode("utf-8", "replace"), None)
+        return list(seen)
 
     def check(self, progress: _ProgressFn = None) -> LogCheckReport:
         """Verify every file: headers, crc chains, generation sequence, signatures, GenEnd of archived files."""
