@@ -1348,7 +1348,8 @@ class ReadOnlyDatabase:
                                       temp_path=os.path.join(sc, "system", "tmp.edb"),
                                       create_path_if_not_exist=True, log_file_size_kb=128)
         if copy is None:
-            copy = not h.is_clean or not os.access(self.path, os.W_OK)
+            writable = os.access(self.path, os.W_OK) and bool(os.stat(self.path).st_mode & 0o222)
+            copy = not h.is_clean or not writable
         target = self.path
         self.source = "file"
         if copy:
