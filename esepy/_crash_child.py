@@ -5,7 +5,7 @@ import importlib
 import os
 import pickle
 import sys
-from typing import List
+from typing import Any, List
 
 
 def main(argv: List[str]) -> int:
@@ -13,7 +13,7 @@ def main(argv: List[str]) -> int:
     with open(argv[1], "rb") as f:
         target, folder, args, kwargs = pickle.load(f)
     modname, qual = target.split(":", 1)
-    obj = importlib.import_module(modname)
+    obj: Any = importlib.import_module(modname)
     for part in qual.split("."):
         obj = getattr(obj, part)
     fd = int(os.environ["ESEPY_CRASH_FD"])

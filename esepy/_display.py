@@ -56,7 +56,7 @@ def table_html(t: Any) -> str:
 def table_to_pandas(t: Any, limit: Optional[int] = None) -> Any:
     """Records of a table as a pandas DataFrame."""
     try:
-        import pandas as pd
+        import pandas as pd  # type: ignore[import-untyped,unused-ignore]
     except ImportError:
         raise ImportError("Table.to_pandas needs pandas: pip install 'esepy[pandas]'") from None
     names = list(t.columns)

@@ -59,7 +59,7 @@ class Command:
 
     words: Sequence[str]
     help: str
-    args: Optional[Callable[[argparse.ArgumentParser], None]]
+    args: Optional[Callable[[argparse.ArgumentParser], Any]]
     run: Callable[[argparse.Namespace, "Output"], Any]
 
 
@@ -67,7 +67,7 @@ class Command:
 COMMANDS: Dict[str, Command] = {}
 
 
-def command(name: str, help: str, args: Optional[Callable[[argparse.ArgumentParser], None]] = None
+def command(name: str, help: str, args: Optional[Callable[[argparse.ArgumentParser], Any]] = None
             ) -> Callable[[Callable[[argparse.Namespace, "Output"], Any]], Callable[[argparse.Namespace, "Output"], Any]]:
     """Register a mode ``name`` ("checksum", or "dump header" for a sub-mode).
 
@@ -316,15 +316,15 @@ def _checksum_one(path: str, out: Output) -> Dict[str, Any]:
     if os.path.isdir(path):
         folder = inspection.LogFolder(path)
         with out.progress(f"checksum {path}", None, "file") as bar:
-            rep = folder.check(progress=bar.update)
-        span = f"{rep.generations[0]}..{rep.generations[-1]}" if rep.generations else "none"
+            lrep = folder.check(progress=bar.update)
+        span = f"{lrep.generations[0]}..{lrep.generations[-1]}" if lrep.generations else "none"
         out.text(f"{path}: log folder, generations {span}, "
-                 f"{rep.records} records: " + ("OK" if rep.ok else "DAMAGED"))
-        for p in rep.problems:
-            print(f"ERROR: {p}", file=out.stderr)
-        for g in rep.missing:
+                 f"{lrep.records} records: " + ("OK" if lrep.ok else "DAMAGED"))
+        for text in lrep.problems:
+            print(f"ERROR: {text}", file=out.stderr)
+        for g in lrep.missing:
             print(f"ERROR: generation {g} is missing", file=out.stderr)
-        return {"path": path, "kind": "log folder", **rep.to_dict()}
+        return {"path": path, "kind": "log folder", **lrep.to_dict()}
     kind = inspection.file_kind(path)
     if kind == "database":
         df = inspection.DatabaseFile(path)

@@ -789,7 +789,7 @@ class DatabaseFile:
 
 def _pandas() -> Any:
     try:
-        import pandas
+        import pandas  # type: ignore[import-untyped,unused-ignore]
     except ImportError:
         raise ImportError("this needs pandas: pip install 'esepy[pandas]'") from None
     return pandas
@@ -1451,12 +1451,11 @@ class ReadOnlyDatabase:
 def _force_clean(path: str) -> None:
     """Mark a SCRATCH COPY clean (both header copies, crcs recomputed) -- never an original."""
     with open(path, "r+b") as f:
-        a = bytearray(f.read(32768))
-        cb = _u32(a, 12)
+        cb = _u32(f.read(32), 12)
         for off in (0, cb):
             f.seek(off)
             blk = bytearray(f.read(cb))
-            if len(blk) < cb or _u32(blk, 4) != DB_MAGIC:
+            if len(blk) < cb or _u32(bytes(blk), 4) != DB_MAGIC:
                 continue
             struct.pack_into("<I", blk, 48, 3)
             struct.pack_into("<I", blk, 0, crc32c(bytes(blk[4:cb])))
