@@ -229,6 +229,11 @@ class Database:
     def __repr__(self) -> str:
         return f"<esepy.Database {self.path!r} dbid={self.dbid}>"
 
+    def _repr_html_(self) -> str:
+        """Jupyter: the file, its state and its tables with their columns and record counts."""
+        from ._display import database_html
+        return database_html(self)
+
     def close(self) -> None:
         """Close this handle (JetCloseDatabase); the database stays attached."""
         if not self._closed and not self.session.closed:
@@ -290,6 +295,19 @@ class Table:
 
     def __repr__(self) -> str:
         return f"<esepy.Table {self.name!r}>"
+
+    def _repr_html_(self) -> str:
+        """Jupyter: columns, primary key, record count and the first records."""
+        from ._display import table_html
+        return table_html(self)
+
+    def to_pandas(self, limit: Optional[int] = None) -> Any:
+        """The records (at most ``limit``) as a pandas DataFrame, one column per table column.
+
+        Needs pandas (``pip install 'esepy[pandas]'``).
+        """
+        from ._display import table_to_pandas
+        return table_to_pandas(self, limit)
 
     @property
     def session(self) -> Session:

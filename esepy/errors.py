@@ -36,7 +36,7 @@ Every class here is generated at import time from the engine's one error table
 from __future__ import annotations
 
 import warnings as _warnings
-from typing import Dict, Optional, Type
+from typing import TYPE_CHECKING, Any, Dict, Optional, Type
 
 from . import _esepy
 
@@ -203,6 +203,12 @@ def _build() -> None:
                 cls = _WARNINGS[code]
             g[clsname] = cls
             __all__.append(clsname)
+
+
+if TYPE_CHECKING:
+    # The per-error classes (FileNotFound, ...) are made at import time from the
+    # engine's table; tell type checkers that such names exist.
+    def __getattr__(name: str) -> Any: ...
 
 
 def error_class(code: int) -> Type[JetError]:

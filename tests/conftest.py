@@ -15,6 +15,9 @@ sys.path.insert(0, TESTS)
 
 import jetffi  # noqa: E402
 
+# pytester runs the tests of esepy's own pytest plugin (tests/plugin/).
+pytest_plugins = ["pytester"]
+
 
 @pytest.fixture(scope="session")
 def jet():

@@ -1,0 +1,847 @@
+"""The ``esepy`` command line (also ``python -m esepy``), modelled on esentutl.
+
+Modes::
+
+    esepy dump header DB               database header (esentutl /mh)
+    esepy dump log LOG|FOLDER          log generations and records (/ml)
+    esepy dump checkpoint CHK|FOLDER   checkpoint file (/mk)
+    esepy checksum FILE...             page / log / checkpoint checksums (/k)
+    esepy integrity DB                 B+tree, space, record and key verification (/g)
+    esepy recover --logs DIR --system DIR [--db-dir DIR]   soft recovery (/r)
+    esepy tables DB                    tables, columns, indexes, records, pages
+    esepy export DB TABLE --format csv|json|parquet [-o FILE]
+    esepy backup ... / esepy restore BACKUP ...            (when the engine has them)
+    esepy demo [FOLDER]                the README's demo
+
+Every mode takes ``--json`` (one JSON document on stdout, for scripts) and
+``--progress`` / ``--no-progress`` (a progress bar on stderr; on by default
+when stderr is a terminal).  Exit codes: 0 success, 1 a JET error (printed as
+``error: JET_errName (number): explanation``; damaged files found by
+``checksum`` / ``integrity`` count as errors), 2 a usage error.
+
+Modes are registered with :func:`command`; another module adds one in a few
+lines::
+
+    from esepy.cli import command
+
+    @command("frobnicate", "Frobnicate a database", args=lambda p: p.add_argument("db"))
+    def _frobnicate(ns, out):
+        return {"frobnicated": ns.db}      # printed as JSON with --json, as text otherwise
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as _dt
+import io
+import json
+import logging
+import os
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Any, Callable, Dict, List, Optional, Sequence, TextIO
+
+from . import errors, inspection
+
+__all__ = ["main", "command", "Command", "Output", "COMMANDS", "CliError"]
+
+
+class CliError(Exception):
+    """A usage problem found after parsing (exit code 2)."""
+
+
+@dataclass
+class Command:
+    """A registered mode: its words (``("dump", "header")``), help, argument setup and action."""
+
+    words: Sequence[str]
+    help: str
+    args: Optional[Callable[[argparse.ArgumentParser], Any]]
+    run: Callable[[argparse.Namespace, "Output"], Any]
+
+
+#: Every mode, by its words joined with a space ("dump header").
+COMMANDS: Dict[str, Command] = {}
+
+
+def command(name: str, help: str, args: Optional[Callable[[argparse.ArgumentParser], Any]] = None
+            ) -> Callable[[Callable[[argparse.Namespace, "Output"], Any]], Callable[[argparse.Namespace, "Output"], Any]]:
+    """Register a mode ``name`` ("checksum", or "dump header" for a sub-mode).
+
+    ``args(parser)`` adds its arguments; the decorated ``run(namespace, out)``
+    does the work and returns a JSON-ready result (dict), which ``--json``
+    prints; it prints human text through ``out.text(...)`` and raises
+    :class:`esepy.JetError` on failure.
+    """
+    def deco(fn: Callable[[argparse.Namespace, "Output"], Any]) -> Callable[[argparse.Namespace, "Output"], Any]:
+        COMMANDS[name] = Command(tuple(name.split()), help, args, fn)
+        return fn
+    return deco
+
+
+class Output:
+    """Where a mode writes: text (unless ``--json``), progress bars, the final summary."""
+
+    def __init__(self, ns: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> None:
+        self.json = bool(getattr(ns, "json", False))
+        prog = getattr(ns, "progress", None)
+        self.progress_enabled = (stderr.isatty() and not self.json) if prog is None else prog
+        self.stdout = stdout
+        self.stderr = stderr
+
+    def text(self, *lines: str) -> None:
+        """Print human-readable lines (suppressed with ``--json``)."""
+        if not self.json:
+            for line in lines:
+                print(line, file=self.stdout)
+
+    def progress(self, description: str, total: Optional[int] = None, unit: str = "it") -> "Progress":
+        """A progress bar on stderr (tqdm); a silent one when progress is off."""
+        return Progress(self, description, total, unit)
+
+
+class Progress:
+    """A tqdm bar fed by ``update(done, total)`` calls or by engine progress objects."""
+
+    def __init__(self, out: Output, description: str, total: Optional[int], unit: str) -> None:
+        self._bar: Any = None
+        self.done = 0
+        self.total = total
+        self.updates = 0
+        if out.progress_enabled:
+            from tqdm import tqdm
+            self._bar = tqdm(total=total, desc=description, unit=unit, file=out.stderr, leave=True,
+                             dynamic_ncols=True)
+
+    def update(self, done: int, total: Optional[int] = None) -> None:
+        """Set the bar to ``done`` of ``total``."""
+        self.updates += 1
+        if total is not None and total != self.total:
+            self.total = total
+            if self._bar is not None:
+                self._bar.total = total
+        if self._bar is not None:
+            self._bar.update(max(0, done - self.done))
+        self.done = max(self.done, done)
+
+    def __call__(self, p: Any) -> None:
+        """Engine progress callback: an object with ``.stage``, ``.done``, ``.total``."""
+        total = getattr(p, "total", None)
+        self.update(int(getattr(p, "done", 0) or 0), int(total) if total else None)
+
+    def close(self) -> None:
+        """Finish the bar."""
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
+
+    def __enter__(self) -> "Progress":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+
+class _Failed(Exception):
+    """A mode produced a result that means failure (damaged files): exit 1 after printing it."""
+
+    def __init__(self, result: Any, error: BaseException) -> None:
+        super().__init__(str(error))
+        self.result = result
+        self.error = error
+
+
+def _fail(result: Any, cls: type, what: str) -> None:
+    raise _Failed(result, cls(operation=what))
+
+
+# ---------------------------------------------------------------------------
+# dump
+
+def _fmt_time(t: Any) -> str:
+    return t.isoformat(sep=" ") if isinstance(t, _dt.datetime) else "-"
+
+
+def _dump_header_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("db", help="database file")
+    p.add_argument("--logs", help="log folder: also say what recovery needs and which generations are missing")
+
+
+@command("dump header", "Dump a database file's header (esentutl /mh)", _dump_header_args)
+def _dump_header(ns: argparse.Namespace, out: Output) -> Any:
+    h = inspection.read_database_header(ns.db)
+    req = inspection.recovery_requirements(ns.db, ns.logs) if ns.logs else None
+    out.text(
+        f"Database: {h.path}",
+        f"        File Type: {'Database' if h.filetype == 1 else 'Temp Database' if h.filetype == 5 else h.filetype}",
+        f"         Checksum: 0x{h.checksum:08x} (copy {h.copy}; A valid: {h.copies_valid[0]}, "
+        f"B valid: {h.copies_valid[1]})",
+        f"   Format Version: {h.version}",
+        f"     DB Signature: {h.db_signature}",
+        f"          cbDbPage: {h.page_size}",
+        f"            State: {h.state}",
+        f"     Log Required: {h.gen_min_required}-{h.gen_max_required} "
+        f"(0x{h.gen_min_required:x}-0x{h.gen_max_required:x})",
+        f"    Log Committed: {h.gen_max_committed}",
+        f"  Last Consistent: {h.lgpos_consistent} {_fmt_time(h.time_consistent)}",
+        f"      Last Attach: {h.lgpos_attach} {_fmt_time(h.time_attach)}",
+        f"      Last Detach: {h.lgpos_detach} {_fmt_time(h.time_detach)}",
+        f"             Dbid: {h.dbid}",
+        f"    Log Signature: {h.log_signature}",
+        f"       Last Objid: {h.objid_last}",
+        f"      Pages Owned: {h.pages_owned}",
+        f"  Space / Catalog: page {h.pgno_space} / page {h.pgno_catalog}",
+        f"     Recovery Off: {h.recovery_off}")
+    for label, bk in (("Previous Full Backup", h.backup_full_prev), ("Previous Incremental Backup",
+                      h.backup_inc_prev), ("Current Full Backup", h.backup_full_cur)):
+        out.text(f"{label}:", f"        Log Gen: {bk.gen_low}-{bk.gen_high} "
+                 f"(0x{bk.gen_low:x}-0x{bk.gen_high:x})", f"           Mark: {bk.mark}",
+                 f"           Time: {_fmt_time(bk.time)}")
+    d = h.to_dict()
+    if req is not None:
+        d["recovery"] = req.to_dict()
+        out.text("Recovery:", f"   Needs recovery: {req.needs_recovery}",
+                 f"    Log generations present: {_span(req.present)}",
+                 f"    Missing generations: {', '.join(map(str, req.missing)) or 'none'}",
+                 f"    Log signature matches: {req.signature_matches}",
+                 f"    Recoverable: {req.recoverable}")
+    return d
+
+
+def _span(gens: List[int]) -> str:
+    return f"{gens[0]}-{gens[-1]}" if gens else "none"
+
+
+def _dump_log_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("log", help="a log file (edb.log, edb00001.log) or a log folder")
+    p.add_argument("--base", help="base name of the log stream in a folder (default: found)")
+    p.add_argument("--records", action="store_true", help="list every record")
+    p.add_argument("--limit", type=int, default=0, help="list at most N records")
+
+
+def _record_line(r: inspection.LogRecord) -> str:
+    extra = []
+    if r.transaction is not None:
+        extra.append(f"trx={r.transaction}")
+    if r.dbid is not None:
+        extra.append(f"dbid={r.dbid}")
+    if r.pgno is not None:
+        extra.append(f"pgno={r.pgno}")
+    return f"  {str(r.lgpos):<18} {r.type_name:<10} len={r.length:<6} {' '.join(extra)}"
+
+
+@command("dump log", "Dump log file headers and records (esentutl /ml)", _dump_log_args)
+def _dump_log(ns: argparse.Namespace, out: Output) -> Any:
+    limit = ns.limit or None
+    if os.path.isdir(ns.log):
+        folder = inspection.LogFolder(ns.log, ns.base)
+        files = folder.files()
+    else:
+        folder = None
+        files = [inspection.LogFile(ns.log)]
+    result: Dict[str, Any] = {"files": []}
+    shown = 0
+    with out.progress("reading logs", len(files), "file") as bar:
+        for i, lf in enumerate(files):
+            h = lf.header
+            out.text(f"Log file: {lf.path}",
+                     f"      lGeneration: {h.generation} (0x{h.generation:X})",
+                     f"       Checkpoint: {h.checkpoint}",
+                     f"    creation time: {_fmt_time(h.created)}",
+                     f"    prev gen time: {_fmt_time(h.prev_generation_created)}",
+                     f"        Signature: {h.signature}",
+                     f"  Log file size: {h.file_size} bytes, page size {h.page_size}, circular: {h.circular}")
+            for a in h.attached:
+                out.text(f"     {a.dbid} {a.path}", f"            Signature: {a.db_signature}",
+                         f"            Last Attach: {a.lgpos_attach}")
+            records = []
+            for r in lf.records():
+                if ns.records and (limit is None or shown < limit):
+                    out.text(_record_line(r))
+                    records.append(r.to_dict())
+                    shown += 1
+            d = lf.to_dict(records=False)
+            if ns.records:
+                d["records"] = records
+            out.text(f"  records: {d['record_count']}, end {d['end']}, "
+                     f"{'closed (GenEnd)' if lf.ended_with_genend else 'open'}"
+                     f"{', damaged or torn tail follows' if lf.torn else ''}", "")
+            result["files"].append(d)
+            bar.update(i + 1)
+    if folder is not None:
+        rep = folder.check()
+        result["check"] = rep.to_dict()
+        result["base"] = folder.base
+        if rep.ok:
+            out.text(f"Generations {rep.generations[0]}-{rep.generations[-1]}: no damaged log files were found.")
+        else:
+            out.text(*[f"ERROR: {p}" for p in rep.problems],
+                     *[f"ERROR: missing generation {g}" for g in rep.missing])
+            _fail(result, errors.LogFileCorrupt if rep.problems else errors.MissingLogFile,
+                  f"{len(rep.problems)} damaged, {len(rep.missing)} missing log files in {ns.log}")
+    return result
+
+
+def _find_checkpoint(path: str) -> str:
+    if os.path.isdir(path):
+        for n in sorted(os.listdir(path)):
+            if n.endswith((".chk", ".jcp")):
+                return os.path.join(path, n)
+        raise errors.CheckpointFileNotFound(operation=f"no checkpoint file in {path}")
+    return path
+
+
+@command("dump checkpoint", "Dump a checkpoint file (esentutl /mk)",
+         lambda p: p.add_argument("chk", help="checkpoint file (edb.chk) or the system folder holding it"))
+def _dump_checkpoint(ns: argparse.Namespace, out: Output) -> Any:
+    c = inspection.read_checkpoint(_find_checkpoint(ns.chk))
+    out.text(f"Checkpoint file: {c.path}",
+             f"      Checkpoint: {c.checkpoint}",
+             f"      FullBackup: {c.full_backup} {_fmt_time(c.full_backup_time)}",
+             f"       IncBackup: {c.incremental_backup} {_fmt_time(c.incremental_backup_time)}",
+             f"       Signature: {c.signature}",
+             f"   Valid copies: A={c.copies_valid[0]} B={c.copies_valid[1]} (read {c.copy})")
+    for a in c.attached:
+        out.text(f"     {a.dbid} {a.path}", f"            Last Attach: {a.lgpos_attach}")
+    return c.to_dict()
+
+
+# ---------------------------------------------------------------------------
+# checksum / integrity
+
+def _checksum_one(path: str, out: Output) -> Dict[str, Any]:
+    if os.path.isdir(path):
+        folder = inspection.LogFolder(path)
+        with out.progress(f"checksum {path}", None, "file") as bar:
+            lrep = folder.check(progress=bar.update)
+        span = f"{lrep.generations[0]}..{lrep.generations[-1]}" if lrep.generations else "none"
+        out.text(f"{path}: log folder, generations {span}, "
+                 f"{lrep.records} records: " + ("OK" if lrep.ok else "DAMAGED"))
+        for text in lrep.problems:
+            print(f"ERROR: {text}", file=out.stderr)
+        for g in lrep.missing:
+            print(f"ERROR: generation {g} is missing", file=out.stderr)
+        return {"path": path, "kind": "log folder", **lrep.to_dict()}
+    kind = inspection.file_kind(path)
+    if kind == "database":
+        df = inspection.DatabaseFile(path)
+        with out.progress(f"checksum {os.path.basename(path)}", df.page_count, "page") as bar:
+            rep = df.checksum(progress=bar.update)
+        out.text(f"{path}: database, {rep.pages} pages seen, {rep.bad_checksum} bad checksums, "
+                 f"{rep.wrong_pgno} wrong page numbers, {rep.uninitialized} uninitialized pages, "
+                 f"header copies valid A={rep.header_copies_valid[0]} B={rep.header_copies_valid[1]}")
+        for p in rep.problems:
+            print(f"ERROR: page {p.pgno} {p.problem} failed ({p.error})", file=out.stderr)
+        d = rep.to_dict()
+        d["ok"] = d["ok"] and all(rep.header_copies_valid)
+        return d
+    if kind == "log":
+        lf = inspection.LogFile(path)
+        n = sum(1 for _ in lf.records())
+        stem = os.path.basename(path).rsplit(".", 1)[0]
+        is_current = len(stem) == 3    # edb.log: the generation being written may end torn
+        ok = is_current or lf.ended_with_genend
+        out.text(f"{path}: log generation {lf.generation}, {n} records, end {lf.end}"
+                 + ("" if lf.ended_with_genend else " (open)") + (": OK" if ok else ": DAMAGED"))
+        if not ok:
+            print(f"ERROR: {path}: chain breaks at {lf.end} before the generation's end", file=out.stderr)
+        return {"path": path, "kind": "log", "generation": lf.generation, "records": n, "end": str(lf.end),
+                "ended_with_genend": lf.ended_with_genend, "torn_tail": lf.torn, "ok": ok}
+    if kind == "checkpoint":
+        try:
+            c = inspection.read_checkpoint(path)
+            ok = all(c.copies_valid)
+            valid = c.copies_valid
+        except errors.CheckpointCorrupt:
+            ok, valid = False, (False, False)
+        out.text(f"{path}: checkpoint, copies valid A={valid[0]} B={valid[1]}: " + ("OK" if ok else "DAMAGED"))
+        return {"path": path, "kind": "checkpoint", "copies_valid": list(valid), "ok": ok}
+    raise errors.FileInvalidType(operation=f"{path} is not an esepy database, log or checkpoint file")
+
+
+def _checksum_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("files", nargs="+", help="database, log or checkpoint files, or log folders")
+
+
+@command("checksum", "Verify page, log and checkpoint checksums (esentutl /k)", _checksum_args)
+def _checksum(ns: argparse.Namespace, out: Output) -> Any:
+    results = [_checksum_one(p, out) for p in ns.files]
+    bad = [r for r in results if not r["ok"]]
+    summary = {"files": results, "ok": not bad, "damaged": [r["path"] for r in bad]}
+    out.text(f"{len(results)} file(s) checked, {len(bad)} damaged.")
+    if bad:
+        kind = bad[0].get("kind")
+        cls = {"database": errors.ReadVerifyFailure, "checkpoint": errors.CheckpointCorrupt}.get(
+            str(kind), errors.LogFileCorrupt)
+        _fail(summary, cls, f"{len(bad)} damaged file(s): {', '.join(r['path'] for r in bad)}")
+    return summary
+
+
+def _integrity_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("db", help="database file")
+    p.add_argument("--no-records", action="store_true",
+                   help="skip the record / key verification through the engine (pages only)")
+    p.add_argument("--force", action="store_true",
+                   help="walk the pages of a dirty database anyway (pages still in its logs look damaged)")
+
+
+@command("integrity", "Verify B+trees, space, records and keys (esentutl /g); never writes", _integrity_args)
+def _integrity(ns: argparse.Namespace, out: Output) -> Any:
+    df = inspection.DatabaseFile(ns.db)
+    if not df.header.is_clean and not ns.force:
+        raise errors.DatabaseDirtyShutdown(
+            operation=f"{ns.db} is {df.header.state}: run 'esepy recover' first (or --force)")
+    with out.progress("integrity (pages)", df.page_count, "page") as bar:
+        rep = df.check_integrity(progress=bar.update)
+    result = rep.to_dict()
+    problems = [f"page {p.pgno} (objid {p.objid}): {p.problem} ({p.error})" for p in rep.problems]
+    if rep.checksum is not None:
+        problems += [f"page {p.pgno}: {p.problem} failed ({p.error})" for p in rep.checksum.problems]
+    logical: Dict[str, Any] = {"checked": False}
+    if not ns.no_records:
+        if not df.header.is_clean:
+            logical = {"checked": False, "reason": f"the database is {df.header.state}: run recovery first"}
+        elif not problems:
+            logical = _verify_records(ns.db, {t.name: t for t in rep.trees}, out, problems)
+    result["records"] = logical
+    out.text(f"Database: {df.path} ({df.header.state}, {df.page_count} pages)")
+    for t in rep.trees:
+        out.text(f"  {t.name:<20} objid {t.objid:<4} root {t.root:<6} depth {t.depth}  pages {t.pages:<6} "
+                 f"(leaf {t.leaf_pages}, internal {t.internal_pages})  nodes {t.nodes}")
+    out.text(f"  free pages {rep.free_pages}, never used {rep.never_used_pages}")
+    if logical.get("checked"):
+        out.text(f"  records verified through the engine: {logical['records']} in {logical['tables']} tables")
+    elif "reason" in logical:
+        out.text(f"  records not verified: {logical['reason']}")
+    for p in problems:
+        print(f"ERROR: {p}", file=out.stderr)
+    result["problems_text"] = problems
+    result["ok"] = not problems
+    if problems:
+        _fail(result, errors.DatabaseCorrupted, f"{len(problems)} problem(s) in {ns.db}")
+    out.text("Integrity check successful.")
+    return result
+
+
+def _verify_records(path: str, trees: Dict[str, inspection.TreeSpace], out: Output, problems: List[str]
+                    ) -> Dict[str, Any]:
+    """Read every record through the engine: decodes, keys strictly increase, counts match the trees."""
+    total = 0
+    with inspection.open_database(path) as ro:
+        names = ro.tables
+        for name in names:
+            with ro.table(name) as t:
+                key = t.primary_key
+                prev = None
+                n = 0
+                for rec in t:
+                    n += 1
+                    k = tuple(rec[c] for c in key)
+                    if key and prev is not None and not prev < k:
+                        problems.append(f"table {name}: primary key {k!r} does not follow {prev!r}")
+                        break
+                    prev = k
+                total += n
+                ts = trees.get(name)
+                if ts is not None and ts.nodes != n:
+                    problems.append(f"table {name}: {n} records through the engine, {ts.nodes} live nodes in "
+                                    "its tree")
+    return {"checked": True, "tables": len(names), "records": total}
+
+
+# ---------------------------------------------------------------------------
+# recover
+
+def _recover_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--logs", required=True, help="log folder (JET_paramLogFilePath)")
+    p.add_argument("--system", required=True, help="folder of the checkpoint (JET_paramSystemPath)")
+    p.add_argument("--db-dir", help="where the databases are now, if they moved "
+                   "(JET_paramAlternateDatabaseRecoveryPath)")
+    p.add_argument("--base", help="base name of the log stream (default: found in --logs)")
+
+
+class _EventProgress(logging.Handler):
+    """Feeds recovery events (esepy.EVENT_RECOVERY_*) to a progress bar."""
+
+    def __init__(self, bar: Progress, first: int, last: int) -> None:
+        super().__init__(logging.INFO)
+        self.bar, self.first, self.last = bar, first, last
+        self.replayed: List[int] = []
+        self.events: List[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        import esepy
+        ev = getattr(record, "event_id", None)
+        gen = int(getattr(record, "event_fields", {}).get("generation", 0) or 0)
+        self.events.append(record.getMessage())
+        if ev == esepy.EVENT_RECOVERY_BEGIN and gen:
+            self.first = gen
+        elif ev == esepy.EVENT_RECOVERY_GENERATION:
+            self.replayed.append(gen)
+        elif ev == esepy.EVENT_RECOVERY_DONE and gen:
+            self.last = max(self.last, gen)
+        self.bar.update(len(self.replayed) + (1 if ev == esepy.EVENT_RECOVERY_DONE else 0),
+                        max(1, self.last - self.first + 1))
+
+
+@command("recover", "Soft recovery: replay the logs into the databases (esentutl /r)", _recover_args)
+def _recover(ns: argparse.Namespace, out: Output) -> Any:
+    import esepy
+
+    for label, d in (("--logs", ns.logs), ("--system", ns.system)) + ((("--db-dir", ns.db_dir),) if ns.db_dir else ()):
+        if not os.path.isdir(d):
+            raise errors.InvalidPath(operation=f"{label} {d}: no such folder")
+    folder = inspection.LogFolder(ns.logs, ns.base)
+    gens = folder.generation_numbers()
+    chk_path = None
+    for ext in (".chk", ".jcp"):
+        if os.path.exists(os.path.join(ns.system, folder.base + ext)):
+            chk_path = os.path.join(ns.system, folder.base + ext)
+    chk = inspection.read_checkpoint(chk_path) if chk_path else None
+    first = chk.checkpoint.generation if chk else (gens[0] if gens else 0)
+    dbs = list(dict.fromkeys([a.path for a in (chk.attached if chk else [])] + folder.databases()))
+    before = {p: _state_of(p, ns.db_dir) for p in dbs}
+    out.text(f"Logs: {ns.logs}", f"System: {ns.system}", f"Base name: {folder.base}",
+             f"Generations: {gens[0] if gens else '-'}..{gens[-1] if gens else '-'}, redo from "
+             f"{chk.checkpoint if chk else 'the first generation'}",
+             "Databases replayed into:",
+             *[f"  {_mapped(p, ns.db_dir)}" for p in dbs],
+             "Performing soft recovery...")
+    params: Dict[str, Any] = dict(system_path=os.path.join(os.path.abspath(ns.system), ""),
+                                  log_path=os.path.join(os.path.abspath(ns.logs), ""),
+                                  temp_path=os.path.join(os.path.abspath(ns.system), "tmp.edb"),
+                                  base_name=folder.base)
+    if ns.db_dir:
+        params["alternate_database_recovery_path"] = os.path.abspath(ns.db_dir)
+    logger = logging.getLogger("esepy")
+    t0 = time.monotonic()
+    with out.progress("recovery", max(1, (gens[-1] if gens else first) - first + 1), "gen") as bar:
+        handler = _EventProgress(bar, first, gens[-1] if gens else first)
+        old_level = logger.level
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+        try:
+            inst = esepy.Instance("esepy-recover", **params)
+            try:
+                inst.init()
+            finally:
+                inst.term()
+        finally:
+            logger.removeHandler(handler)
+            logger.setLevel(old_level)
+    after = {p: _state_of(p, ns.db_dir) for p in dbs}
+    result = {"logs": ns.logs, "system": ns.system, "base": folder.base, "generations_replayed": handler.replayed,
+              "redo_from": str(chk.checkpoint) if chk else None, "events": handler.events,
+              "databases": [{"path": _mapped(p, ns.db_dir), "logged_path": p, "before": before[p],
+                             "after": after[p]} for p in dbs],
+              "seconds": round(time.monotonic() - t0, 3)}
+    for p in dbs:
+        out.text(f"  {_mapped(p, ns.db_dir)}: {before[p]} -> {after[p]}")
+    out.text(f"Recovery completed successfully in {result['seconds']} seconds.")
+    return result
+
+
+def _mapped(path: str, db_dir: Optional[str]) -> str:
+    return os.path.join(db_dir, os.path.basename(path)) if db_dir else path
+
+
+def _state_of(path: str, db_dir: Optional[str]) -> str:
+    p = _mapped(path, db_dir)
+    try:
+        return inspection.read_database_header(p).state
+    except errors.JetError as e:
+        return e.name
+
+
+# ---------------------------------------------------------------------------
+# tables / export
+
+def _db_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("db", help="database file (never written)")
+    p.add_argument("--logs", help="log folder: a dirty database is read from a copy recovered with copies of "
+                   "these logs")
+    p.add_argument("--system", help="folder of the checkpoint (with --logs)")
+
+
+@command("tables", "List tables, columns, indexes, record counts and pages (read-only)", _db_args)
+def _tables(ns: argparse.Namespace, out: Output) -> Any:
+    df = inspection.DatabaseFile(ns.db)
+    with inspection.open_database(ns.db, logs=ns.logs, system=ns.system) as ro:
+        tables = ro.describe()
+        source = ro.source
+        space = {t.name: t for t in inspection.DatabaseFile(ro.opened_path).space_usage()}
+    for t in tables:
+        ts = space.get(t["name"])
+        t["pages"] = ts.pages if ts else None
+    out.text(f"Database: {df.path} ({df.header.state}; read from {source})")
+    for t in tables:
+        cols = ", ".join(f"{c['name']} {c['type']}" for c in t["columns"])
+        out.text(f"  {t['name']}: {t['records']} records, {t['pages']} pages",
+                 f"    columns: {cols}",
+                 f"    primary key: {', '.join(t['primary_key']) or '(sequential)'}")
+    return {"database": df.path, "state": df.header.state, "source": source, "tables": tables}
+
+
+def _export_args(p: argparse.ArgumentParser) -> None:
+    _db_args(p)
+    p.add_argument("table", help="table name")
+    p.add_argument("--format", choices=["csv", "json", "parquet"], default="csv", help="output format")
+    p.add_argument("-o", "--output", help="output file (default: stdout; required for parquet)")
+
+
+def _plain(v: Any) -> Any:
+    if isinstance(v, _dt.datetime):
+        return v.isoformat()
+    if isinstance(v, bytes):
+        return v.hex()
+    if isinstance(v, uuid.UUID):
+        return str(v)
+    return v
+
+
+@command("export", "Export a table as CSV, JSON or Parquet (read-only)", _export_args)
+def _export(ns: argparse.Namespace, out: Output) -> Any:
+    if ns.format == "parquet":
+        try:
+            import pyarrow  # noqa: F401
+            import pyarrow.parquet  # noqa: F401
+        except ImportError:
+            raise errors.FeatureNotAvailable(
+                operation="parquet export needs pyarrow: pip install 'esepy[parquet]'") from None
+        if not ns.output:
+            raise CliError("--format parquet needs -o FILE")
+    with inspection.open_database(ns.db, logs=ns.logs, system=ns.system) as ro:
+        if ns.table not in ro.tables:
+            raise errors.ObjectNotFound(operation=f"table {ns.table!r} (tables: {', '.join(ro.tables)})")
+        with ro.table(ns.table) as t:
+            columns = list(t.columns)
+            rows = [{k: _plain(v) for k, v in r.items()} for r in t]
+    if ns.format == "parquet":
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+        pq.write_table(pa.Table.from_pylist(rows), ns.output)
+    else:
+        buf = io.StringIO()
+        if ns.format == "csv":
+            w = csv.DictWriter(buf, fieldnames=columns, lineterminator="\n")
+            w.writeheader()
+            w.writerows(rows)
+        else:
+            json.dump(rows, buf, indent=1)
+            buf.write("\n")
+        if ns.output:
+            with open(ns.output, "w", encoding="utf-8", newline="") as f:
+                f.write(buf.getvalue())
+        elif not out.json:
+            out.stdout.write(buf.getvalue())
+    result: Dict[str, Any] = {"table": ns.table, "format": ns.format, "records": len(rows), "columns": columns,
+                              "output": ns.output}
+    if out.json and not ns.output:
+        result["rows"] = rows
+    if ns.output:
+        out.text(f"{len(rows)} records of {ns.table} written to {ns.output} ({ns.format})")
+    return result
+
+
+# ---------------------------------------------------------------------------
+# backup / restore (the engine's Instance.backup / restore_instance, when present)
+
+def _backup_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("dest", help="backup folder")
+    p.add_argument("--logs", required=True, help="log folder of the instance")
+    p.add_argument("--system", required=True, help="system folder (checkpoint) of the instance")
+    p.add_argument("--db", action="append", default=[], help="database to attach first (repeatable)")
+    p.add_argument("--base", help="base name of the log stream")
+    p.add_argument("--incremental", action="store_true", help="incremental backup (logs only)")
+    p.add_argument("--atomic", action="store_true", help="write to a temporary folder, then rename")
+
+
+def _engine_method(name: str) -> Any:
+    import esepy
+    fn = getattr(esepy.Instance, name, None)
+    if fn is None:
+        raise errors.FeatureNotAvailable(operation=f"this esepy build has no Instance.{name}() yet")
+    return fn
+
+
+@command("backup", "Back up an instance's databases and logs (JetBackupInstance)", _backup_args)
+def _backup(ns: argparse.Namespace, out: Output) -> Any:
+    import esepy
+    _engine_method("backup")
+    params = dict(system_path=os.path.join(os.path.abspath(ns.system), ""),
+                  log_path=os.path.join(os.path.abspath(ns.logs), ""),
+                  temp_path=os.path.join(os.path.abspath(ns.system), "tmp.edb"))
+    if ns.base:
+        params["base_name"] = ns.base
+    with out.progress("backup", None, "%") as bar, esepy.Instance("esepy-backup", **params) as inst:
+        with inst.begin_session() as s:
+            for d in ns.db:
+                s.attach_database(d)
+            getattr(inst, "backup")(ns.dest, incremental=ns.incremental, atomic=ns.atomic, progress=bar)
+            for d in ns.db:
+                s.detach_database(d)
+    out.text(f"Backup written to {ns.dest}.")
+    return {"dest": ns.dest, "incremental": ns.incremental, "atomic": ns.atomic}
+
+
+def _restore_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("backup", help="backup folder")
+    p.add_argument("--dest", help="folder to restore into (default: the original locations)")
+    p.add_argument("--stop-at", help="stop replay at this time (ISO 8601)")
+    p.add_argument("--logs", help="log folder of the restored instance")
+    p.add_argument("--system", help="system folder of the restored instance")
+
+
+@command("restore", "Restore a backup and replay its logs (JetRestoreInstance)", _restore_args)
+def _restore(ns: argparse.Namespace, out: Output) -> Any:
+    import esepy
+    _engine_method("restore_instance")
+    stop_at = None
+    if ns.stop_at:
+        try:
+            stop_at = _dt.datetime.fromisoformat(ns.stop_at)
+        except ValueError:
+            raise CliError(f"--stop-at {ns.stop_at!r} is not an ISO 8601 time") from None
+    params: Dict[str, Any] = {"create_path_if_not_exist": True}
+    if ns.logs:
+        params["log_path"] = os.path.join(os.path.abspath(ns.logs), "")
+    if ns.system:
+        params["system_path"] = os.path.join(os.path.abspath(ns.system), "")
+    with out.progress("restore", None, "%") as bar:
+        inst = esepy.Instance("esepy-restore", **params)
+        try:
+            getattr(inst, "restore_instance")(ns.backup, dest=ns.dest, progress=bar, stop_at=stop_at)
+        finally:
+            inst.term()
+    out.text(f"Restore of {ns.backup} completed.")
+    return {"backup": ns.backup, "dest": ns.dest, "stop_at": ns.stop_at}
+
+
+# ---------------------------------------------------------------------------
+# demo
+
+def _demo_script() -> Optional[str]:
+    here = os.path.dirname(os.path.abspath(__file__))
+    for cand in (os.path.join(os.path.dirname(here), "examples", "demo.py"),
+                 os.path.join(sys.prefix, "share", "esepy", "examples", "demo.py")):
+        if os.path.isfile(cand):
+            return cand
+    return None
+
+
+@command("demo", "Run the README's demo (database, writes, a killed writer, crash recovery)",
+         lambda p: p.add_argument("folder", nargs="?", help="folder to run in (default: a new temporary one)"))
+def _demo(ns: argparse.Namespace, out: Output) -> Any:
+    script = _demo_script()
+    if script is None:
+        raise errors.FileNotFound(operation="examples/demo.py is not installed with this copy of esepy")
+    cmd = [sys.executable, script] + ([ns.folder] if ns.folder else [])
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    out.text(proc.stdout.rstrip("\n"))
+    if proc.stderr and not out.json:
+        out.stderr.write(proc.stderr)
+    result = {"script": script, "exit_code": proc.returncode, "output": proc.stdout}
+    if proc.returncode != 0:
+        raise _Failed(result, RuntimeError(f"the demo failed (exit {proc.returncode})"))
+    return result
+
+
+# ---------------------------------------------------------------------------
+# parser and main
+
+def _common() -> argparse.ArgumentParser:
+    c = argparse.ArgumentParser(add_help=False)
+    c.add_argument("--json", action="store_true", help="print one JSON document (for scripts)")
+    g = c.add_mutually_exclusive_group()
+    g.add_argument("--progress", dest="progress", action="store_true", default=None,
+                   help="show a progress bar on stderr (default: when stderr is a terminal)")
+    g.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bar")
+    return c
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argparse parser of every registered mode."""
+    import esepy
+    common = _common()
+    parser = argparse.ArgumentParser(prog="esepy", description="Inspect, verify, recover and export esepy "
+                                     "databases and logs (an esentutl for esepy).")
+    parser.add_argument("--version", action="version", version=f"esepy {esepy.__version__}")
+    top = parser.add_subparsers(dest="mode", metavar="MODE")
+    top.required = True
+    groups: Dict[str, Any] = {}
+    for name, cmd in COMMANDS.items():
+        if len(cmd.words) == 1:
+            sp = top.add_parser(cmd.words[0], help=cmd.help, description=cmd.help, parents=[common])
+        else:
+            head = cmd.words[0]
+            if head not in groups:
+                gp = top.add_parser(head, help=f"{head} modes: " + ", ".join(
+                    c.words[1] for c in COMMANDS.values() if c.words[0] == head and len(c.words) > 1))
+                groups[head] = gp.add_subparsers(dest="submode", metavar="WHAT")
+                groups[head].required = True
+            sp = groups[head].add_parser(cmd.words[1], help=cmd.help, description=cmd.help, parents=[common])
+        if cmd.args is not None:
+            cmd.args(sp)
+        sp.set_defaults(_command=name)
+    return parser
+
+
+def _error_json(e: BaseException) -> Dict[str, Any]:
+    if isinstance(e, errors.JetError):
+        return {"name": e.name, "code": e.code, "message": e.message, "operation": e.operation}
+    return {"name": type(e).__name__, "code": None, "message": str(e), "operation": None}
+
+
+def _print_error(e: BaseException, stderr: TextIO) -> None:
+    if isinstance(e, errors.JetError):
+        print(f"error: {e.name} ({e.code}): {e.message}" + (f" [{e.operation}]" if e.operation else ""),
+              file=stderr)
+    else:
+        print(f"error: {e}", file=stderr)
+
+
+def main(argv: Optional[Sequence[str]] = None, stdout: Optional[TextIO] = None,
+         stderr: Optional[TextIO] = None) -> int:
+    """Run the command line; returns the exit code (0 ok, 1 JET error, 2 usage error)."""
+    out_f = stdout or sys.stdout
+    err_f = stderr or sys.stderr
+    parser = build_parser()
+    try:
+        old_out, old_err = sys.stdout, sys.stderr
+        sys.stdout, sys.stderr = out_f, err_f   # argparse prints usage errors / help there
+        try:
+            ns = parser.parse_args(list(argv) if argv is not None else None)
+        finally:
+            sys.stdout, sys.stderr = old_out, old_err
+    except SystemExit as e:
+        return int(e.code or 0) if isinstance(e.code, int) else 2
+    out = Output(ns, out_f, err_f)
+    cmd = COMMANDS[ns._command]
+    try:
+        result = cmd.run(ns, out)
+    except CliError as e:
+        print(f"esepy {' '.join(cmd.words)}: error: {e}", file=err_f)
+        if out.json:
+            print(json.dumps({"ok": False, "error": _error_json(e)}), file=out_f)
+        return 2
+    except _Failed as f:
+        _print_error(f.error, err_f)
+        if out.json:
+            doc = dict(f.result) if isinstance(f.result, dict) else {"result": f.result}
+            doc.update(ok=False, error=_error_json(f.error))
+            print(json.dumps(inspection._jsonable(doc), indent=1), file=out_f)
+        return 1
+    except (errors.JetError, OSError) as e:
+        _print_error(e, err_f)
+        if out.json:
+            print(json.dumps({"ok": False, "error": _error_json(e)}), file=out_f)
+        return 1
+    if out.json:
+        doc = dict(result) if isinstance(result, dict) else {"result": result}
+        doc.setdefault("ok", True)
+        print(json.dumps(inspection._jsonable(doc), indent=1), file=out_f)
+    return 0
+
