@@ -80,13 +80,13 @@ def _stop_args(stop_at: Optional[StopAt]) -> Tuple[Optional[Tuple[int, int, int]
     raise TypeError("stop_at must be a datetime or a (generation, sector, offset) tuple")
 
 
-def backup(handle: int, path: Optional[Union[str, os.PathLike]], incremental: bool, atomic: bool,
+def backup(handle: int, path: Optional[Union[str, "os.PathLike[str]"]], incremental: bool, atomic: bool,
            progress: Optional[Callable[[Progress], Any]]) -> None:
     grbit = (JET_bitBackupIncremental if incremental else 0) | (JET_bitBackupAtomic if atomic else 0)
     _esepy._backup(handle, None if path is None else os.fspath(path), grbit, _trampoline(progress))
 
 
-def restore(handle: Optional[int], backup_dir: Union[str, os.PathLike], dest: Optional[Union[str, os.PathLike]],
+def restore(handle: Optional[int], backup_dir: Union[str, "os.PathLike[str]"], dest: Optional[Union[str, "os.PathLike[str]"]],
             progress: Optional[Callable[[Progress], Any]], stop_at: Optional[StopAt], legacy: bool) -> None:
     lgpos, when = _stop_args(stop_at)
     _esepy._restore(handle, os.fspath(backup_dir), None if dest is None else os.fspath(dest), lgpos, when,

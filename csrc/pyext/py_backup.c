@@ -367,22 +367,22 @@ static PyObject *py_bk_stop(PyObject *self, PyObject *args)
 
 #define BACKUP_METHODS                                                                                          \
     {"_backup", py_backup, METH_VARARGS,                                                                        \
-     "_backup(handle, path_or_None, grbit, callback_or_None)\n--\n\nJetBackupInstance; callback(snp, snt, done, " \
+     "_backup(handle, path, grbit, callback, /)\n--\n\nJetBackupInstance; callback(snp, snt, done, " \
      "total)."},                                                                                                \
     {"_restore", py_restore, METH_VARARGS,                                                                      \
-     "_restore(handle_or_None, backup, dest, lgpos_or_None, utc_tuple_or_None, callback_or_None, legacy)\n--\n" \
+     "_restore(handle, backup, dest, lgpos, when, callback, legacy, /)\n--\n" \
      "\nEsepyRestoreInstance (or JetRestore2 when legacy)."},                                                   \
-    {"_bk_begin", py_bk_begin, METH_VARARGS, "_bk_begin(handle, grbit)\n--\n\nJetBeginExternalBackupInstance."}, \
+    {"_bk_begin", py_bk_begin, METH_VARARGS, "_bk_begin(handle, grbit, /)\n--\n\nJetBeginExternalBackupInstance."}, \
     {"_bk_attach_info", py_bk_attach_info, METH_VARARGS,                                                        \
-     "_bk_attach_info(handle)\n--\n\nJetGetAttachInfoInstance as a list of paths."},                            \
+     "_bk_attach_info(handle, /)\n--\n\nJetGetAttachInfoInstance as a list of paths."},                            \
     {"_bk_log_info", py_bk_log_info, METH_VARARGS,                                                              \
-     "_bk_log_info(handle)\n--\n\nJetGetLogInfoInstance as a list of paths."},                                  \
+     "_bk_log_info(handle, /)\n--\n\nJetGetLogInfoInstance as a list of paths."},                                  \
     {"_bk_truncate_info", py_bk_truncate_info, METH_VARARGS,                                                    \
-     "_bk_truncate_info(handle)\n--\n\nJetGetTruncateLogInfoInstance as a list of paths."},                     \
-    {"_bk_open", py_bk_open, METH_VARARGS, "_bk_open(handle, path)\n--\n\nJetOpenFileInstance: (file, size)."},  \
+     "_bk_truncate_info(handle, /)\n--\n\nJetGetTruncateLogInfoInstance as a list of paths."},                     \
+    {"_bk_open", py_bk_open, METH_VARARGS, "_bk_open(handle, path, /)\n--\n\nJetOpenFileInstance: (file, size)."},  \
     {"_bk_read", py_bk_read, METH_VARARGS,                                                                      \
-     "_bk_read(handle, file, writable_buffer)\n--\n\nJetReadFileInstance into the buffer; returns the count."}, \
-    {"_bk_close", py_bk_close, METH_VARARGS, "_bk_close(handle, file)\n--\n\nJetCloseFileInstance."},           \
-    {"_bk_truncate", py_bk_truncate, METH_VARARGS, "_bk_truncate(handle)\n--\n\nJetTruncateLogInstance."},       \
-    {"_bk_end", py_bk_end, METH_VARARGS, "_bk_end(handle, grbit)\n--\n\nJetEndExternalBackupInstance2."},        \
-    {"_bk_stop", py_bk_stop, METH_VARARGS, "_bk_stop(handle)\n--\n\nJetStopBackupInstance."},
+     "_bk_read(handle, file, buffer, /)\n--\n\nJetReadFileInstance into the buffer; returns the count."}, \
+    {"_bk_close", py_bk_close, METH_VARARGS, "_bk_close(handle, file, /)\n--\n\nJetCloseFileInstance."},           \
+    {"_bk_truncate", py_bk_truncate, METH_VARARGS, "_bk_truncate(handle, /)\n--\n\nJetTruncateLogInstance."},       \
+    {"_bk_end", py_bk_end, METH_VARARGS, "_bk_end(handle, grbit, /)\n--\n\nJetEndExternalBackupInstance2."},        \
+    {"_bk_stop", py_bk_stop, METH_VARARGS, "_bk_stop(handle, /)\n--\n\nJetStopBackupInstance."},
