@@ -39,7 +39,7 @@ from ._backup import BackupFile, ExternalBackup, Progress, StopAt
 
 __all__ = [
     "Instance", "Session", "Database", "Table", "Column", "ColumnType", "JetError", "JetWarning", "errors",
-    "ParamInfo", "Progress", "BackupFile", "ExternalBackup", "StopAt", "restore",
+    "ParamInfo", "Progress", "BackupFile", "ExternalBackup", "restore",
     "native_library", "include_dir", "error_string", "parameters", "database_file_info",
     "get_default_param", "set_default_param", "enable_multi_instance", "instances",
     "TERM_COMPLETE", "TERM_ABRUPT", "TERM_STOP_BACKUP", "TERM_DIRTY",

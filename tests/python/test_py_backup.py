@@ -1,0 +1,220 @@
+"""Backup and restore from Python: Instance.backup / external_backup /
+restore_instance, progress callables (including ones that raise), the
+exceptions, point-in-time restore, and esepy.restore in legacy mode."""
+from __future__ import annotations
+
+import datetime as dt
+import io
+import os
+import tarfile
+import threading
+import time
+import warnings
+
+import pytest
+
+import esepy
+from esepy import errors
+
+
+def fill(inst, db_path, keys):
+    with inst.begin_session() as s:
+        if not os.path.exists(db_path):
+            db = s.create_database(db_path)
+            t = db.create_table("t", {"k": "long", "v": "text"}, primary_key=["k"])
+        else:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", esepy.JetWarning)  # already attached
+                s.attach_database(db_path)
+            db = s.open_database(db_path)
+            t = db.open_table("t")
+        for k in keys:
+            t.insert({"k": k, "v": f"value {k}"})
+
+
+def keys_in(paths, name, db_path):
+    with esepy.Instance(name, **paths(name)) as inst, inst.begin_session() as s:
+        s.attach_database(db_path)
+        t = s.open_database(db_path).open_table("t")
+        return sorted(r["k"] for r in t)
+
+
+@pytest.fixture
+def live(paths, tmp_path):
+    """An initialized instance with a database of 100 rows."""
+    inst = esepy.Instance("live", **paths("live"))
+    inst.init()
+    db = str(tmp_path / "live.edb")
+    fill(inst, db, range(100))
+    inst.db = db
+    yield inst
+    inst.term()
+
+
+def test_backup_restore_roundtrip_with_progress(live, paths, tmp_path):
+    seen = []
+    bk = tmp_path / "bk"
+    bk.mkdir()
+    live.backup(bk, progress=seen.append)
+    assert seen[0].operation == "backup" and seen[0].stage == "begin"
+    assert seen[-1].stage == "complete" and seen[-1].done == seen[-1].total > 0
+    assert [p.done for p in seen] == sorted(p.done for p in seen)
+    fill(live, live.db, range(100, 150))
+    rseen = []
+    inst = esepy.Instance("r", **paths("r"))
+    inst.restore_instance(bk, tmp_path / "dest", progress=rseen.append)
+    assert not inst.initialized
+    inst.term()
+    assert rseen[0].operation == "restore" and rseen[-1].stage == "complete"
+    assert 0.99 < rseen[-1].fraction <= 1.0
+    assert keys_in(paths, "chk", str(tmp_path / "dest" / "live.edb")) == list(range(100))
+
+
+def test_progress_exception_cancels_backup_and_restore(live, paths, tmp_path):
+    class Stop(Exception):
+        pass
+
+    def boom(p):
+        if p.stage == "progress":
+            raise Stop("user cancelled")
+
+    bk = tmp_path / "bk"
+    bk.mkdir()
+    with pytest.raises(Stop):
+        live.backup(bk, progress=boom)
+    assert os.listdir(bk) == []
+    fill(live, live.db, range(100, 110))  # the instance works on
+    live.backup(bk)
+    inst = esepy.Instance("r", **paths("r"))
+    try:
+        with pytest.raises(Stop):
+            inst.restore_instance(bk, tmp_path / "dest", progress=boom)
+        assert not inst.initialized
+        inst.restore_instance(bk, tmp_path / "dest")  # a corrected restore succeeds
+    finally:
+        inst.term()
+    assert keys_in(paths, "chk", str(tmp_path / "dest" / "live.edb")) == list(range(110))
+
+
+def test_specific_exceptions(live, paths, tmp_path):
+    bk = tmp_path / "bk"
+    bk.mkdir()
+    (bk / "junk").write_text("x")
+    with pytest.raises(errors.BackupDirectoryNotEmpty):
+        live.backup(bk)
+    with pytest.raises(errors.MissingFullBackup):
+        live.backup(bk, incremental=True)
+    os.unlink(bk / "junk")
+    live.backup(bk)
+    inst = esepy.Instance("r", **paths("r"))
+    try:
+        with pytest.raises(errors.InvalidPath):
+            inst.restore_instance(tmp_path / "nowhere")
+        os.rename(bk / "live.pat", tmp_path / "live.pat")
+        with pytest.raises(errors.PatchFileMissing):
+            inst.restore_instance(bk, tmp_path / "dest")
+        os.rename(tmp_path / "live.pat", bk / "live.pat")
+        with pytest.raises(TypeError):
+            inst.restore_instance(bk, tmp_path / "dest", stop_at="yesterday")
+        with pytest.raises(TypeError):
+            inst.restore_instance(bk, tmp_path / "dest", progress=42)
+    finally:
+        inst.term()
+    with pytest.raises(errors.AlreadyInitialized):
+        live.restore_instance(bk)
+
+
+def test_point_in_time_restore(live, paths, tmp_path):
+    bk = tmp_path / "bk"
+    bk.mkdir()
+    live.backup(bk)
+    fill(live, live.db, range(100, 120))
+    time.sleep(0.05)
+    moment = dt.datetime.now()
+    time.sleep(0.05)
+    fill(live, live.db, range(120, 140))
+    live.term()
+    # Restore with this instance's logs (same folders) but elsewhere.
+    inst = esepy.Instance("pit", **paths("live"))
+    try:
+        inst.restore_instance(bk, tmp_path / "dest", stop_at=moment)
+    finally:
+        inst.term()
+    assert keys_in(paths, "chk", str(tmp_path / "dest" / "live.edb")) == list(range(120))
+
+
+def test_external_backup_to_a_tar_stream(live, paths, tmp_path):
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w") as tar, live.external_backup() as b:
+        assert b.databases() == [live.db]
+        for f in b:
+            info = tarfile.TarInfo(f.name)
+            info.size = f.size
+            tar.addfile(info, f)
+    names = tarfile.open(fileobj=io.BytesIO(buf.getvalue())).getnames()
+    assert "live.edb" in names and "live.pat" in names and any(n.endswith(".log") for n in names)
+    fill(live, live.db, range(100, 105))
+    # The stream is a backup set.
+    bk = tmp_path / "from_tar"
+    with tarfile.open(fileobj=io.BytesIO(buf.getvalue())) as tar:
+        tar.extractall(bk)
+    inst = esepy.Instance("r", **paths("r"))
+    try:
+        inst.restore_instance(bk, tmp_path / "dest")
+    finally:
+        inst.term()
+    assert keys_in(paths, "chk", str(tmp_path / "dest" / "live.edb")) == list(range(100))
+
+
+def test_external_backup_aborts_on_exception(live, tmp_path):
+    with pytest.raises(RuntimeError):
+        with live.external_backup() as b:
+            next(iter(b)).read(10)
+            raise RuntimeError("network down")
+    # A new backup can start: the aborted one is gone.
+    with live.external_backup() as b:
+        files = [f.name for f in b if f.read() is not None]
+    assert "live.edb" in files
+
+
+def test_backup_while_writers_commit(live, paths, tmp_path):
+    """Online backup: a writer thread commits during the backup; the restore
+    holds exactly what was committed (rolled forward from the logs)."""
+    done = threading.Event()
+    committed = []
+
+    def writer():
+        with live.begin_session() as s:
+            s.attach_database(live.db)
+            t = s.open_database(live.db).open_table("t")
+            k = 1000
+            while not done.is_set():
+                t.insert({"k": k, "v": "w"})
+                committed.append(k)
+                k += 1
+
+    th = threading.Thread(target=writer)
+    th.start()
+    try:
+        for i in range(3):
+            bk = tmp_path / f"bk{i}"
+            bk.mkdir()
+            live.backup(bk)
+    finally:
+        done.set()
+        th.join()
+    assert committed
+    with pytest.raises(errors.DirtyShutdown):
+        live.term(grbit=esepy.TERM_DIRTY)  # a crash
+    os.unlink(live.db)
+    inst = esepy.Instance("r", **paths("live"))
+    try:
+        inst.restore_instance(tmp_path / "bk2")
+    finally:
+        inst.term()
+    assert keys_in(paths, "chk", live.db) == list(range(100)) + committed
+
+
+def test_legacy_restore_refused_in_multi_instance_mode(live, tmp_path):
+    with pytest.raises(errors.RunningInMultiInstanceMode):
+        esepy.restore(tmp_path)
