@@ -1,14 +1,17 @@
-"""esepy demo: the main job, grown with each engine capability.
+"""esepy demo: backup, crash, restore.
 
-1. Create an engine instance and a database in a fresh folder, and write
-   records in durable transactions.
-2. Run a writer in a child process and kill it (SIGKILL) in the middle of its
-   work -- a simulated crash.
-3. Initialize the instance again: crash recovery replays the log, undoes the
-   transaction that never committed, and every committed record is back.
+1. Create an engine instance and a database in a fresh folder, commit records,
+   and take a full backup (JetBackupInstance).
+2. Commit more, take an incremental backup (only the new log generations).
+3. Run a writer in a child process and kill it (SIGKILL) in the middle of its
+   work -- a simulated crash -- then lose the database file.
+4. Restore (JetRestoreInstance) into a new folder: the backup's databases are
+   copied, its logs replayed, then the surviving logs roll it forward to the
+   last commit, and the transaction that never committed is undone.
+5. Check that every committed record, and nothing else, is there.
 
-Every engine event is shown as it is logged.  Backup and restore join the
-demo as those capabilities land.
+Every engine event is shown as it is logged; progress bars follow the backup
+and the restore.
 
 Run:  python examples/demo.py [FOLDER]
 """
@@ -32,7 +35,7 @@ CHILD = textwrap.dedent("""
     inst.init()
     s = inst.begin_session()
     t = s.attach_database(folder + "/demo.edb").open_table("orders")
-    for n in range(1000, 1200):
+    for n in range(2000, 2200):
         with s.transaction():
             t.insert({"id": n, "item": "widget", "qty": n % 7})
         print("committed", n, flush=True)
@@ -53,28 +56,64 @@ def instance(folder: str) -> esepy.Instance:
                           create_path_if_not_exist=True, log_file_size_kb=1024)
 
 
+def bar(description: str):
+    """A tqdm progress bar fed by the engine's progress reports (KiB done of total)."""
+    from tqdm import tqdm
+    state = {"bar": None, "done": 0}
+
+    def report(p: esepy.Progress) -> None:
+        if state["bar"] is None:
+            state["bar"] = tqdm(total=p.total, desc=f"   {description}", unit="KiB", leave=True,
+                                file=sys.stdout, dynamic_ncols=True, mininterval=0)
+        b = state["bar"]
+        b.total = p.total
+        b.update(max(0, p.done - state["done"]))
+        state["done"] = max(state["done"], p.done)
+        if p.stage in ("complete", "fail"):
+            b.close()
+
+    return report
+
+
+def count_files(folder: str) -> str:
+    names = sorted(os.listdir(folder))
+    logs = [n for n in names if n.endswith(".log")]
+    return f"{len(names)} files: {', '.join(n for n in names if not n.endswith('.log'))} + {len(logs)} log generations"
+
+
 def main(argv: list) -> int:
     """Run the demo in argv[1] (or a new temporary folder); return the exit code."""
     folder = argv[1] if len(argv) > 1 else tempfile.mkdtemp(prefix="esepy-demo-")
     logging.basicConfig(level=logging.INFO, format="  [event %(event_id)s] %(message)s")
     db_path = os.path.join(folder, "demo.edb")
+    backups = os.path.join(folder, "backups")
+    restored = os.path.join(folder, "restored")
     print(f"esepy {esepy.__version__} demo in {folder}")
     print(f"engine library: {esepy.native_library()}\n")
+    os.makedirs(backups, exist_ok=True)
 
-    print("1. create a database and commit 1,000 orders")
+    print("1. create a database, commit 1,000 orders, take a full backup")
     with instance(folder) as inst, inst.begin_session() as s:
         db = s.create_database(db_path)
         orders = db.create_table("orders", {"id": "long", "item": "text", "qty": "short"}, primary_key=["id"])
         with s.transaction():
             for i in range(1000):
                 orders.insert({"id": i, "item": "gadget", "qty": i % 5})
-        print(f"   tables: {db.tables}, rows: {len(orders)}")
+        inst.backup(backups, progress=bar("full backup"))
+        print(f"   backup set: {count_files(backups)}")
+
+        print("\n2. 500 more orders, then an incremental backup (only the new log generations)")
+        for i in range(1000, 1500):
+            with s.transaction(lazy=i % 50 != 49):
+                orders.insert({"id": i, "item": "gizmo", "qty": i % 3})
+        inst.backup(backups, incremental=True, progress=bar("incremental"))
+        print(f"   backup set: {count_files(backups)}")
         orders.close()
         db.close()
 
-    print("\n2. a writer process commits more orders and is killed mid-work")
+    print("\n3. a writer process commits more orders and is killed mid-work")
     child = subprocess.Popen([sys.executable, "-c", CHILD, folder], stdout=subprocess.PIPE, text=True)
-    committed = set()
+    committed = set(range(1500))
     for line in child.stdout:
         what, n = line.split()
         if what == "committed":
@@ -87,24 +126,41 @@ def main(argv: list) -> int:
         what, n = line.split()
         if what == "committed":
             committed.add(int(n))
-    print(f"   killed after {len(committed)} acknowledged commits, with a 50-row transaction open "
+    print(f"   killed after {len(committed) - 1500} acknowledged commits, with a 50-row transaction open "
           f"(exit code {child.returncode})")
     print(f"   database header now says: {describe_state(db_path)}")
+    os.unlink(db_path)
+    print("   ...and then the disk holding demo.edb fails: the database file is gone, the logs survive")
 
-    print("\n3. JetInit runs crash recovery; check every committed order")
+    print("\n4. JetRestoreInstance: copy the backup to a new folder, replay its logs, roll forward")
+    print("   through the surviving log folder, undo what never committed")
+    inst = instance(folder)
+    try:
+        inst.restore_instance(backups, restored, progress=bar("restore"))
+    finally:
+        inst.term()
+    new_path = os.path.join(restored, "demo.edb")
+    print(f"   restored database header says: {describe_state(new_path)}")
+
+    print("\n5. check every committed order in the restored database")
     with instance(folder) as inst, inst.begin_session() as s:
-        db = s.attach_database(db_path)
+        db = s.attach_database(new_path)
         orders = db.open_table("orders")
         ids = {r["id"] for r in orders}
-        missing = sorted(committed - ids)
-        phantom = [i for i in ids if i >= 1_000_000]
-        info = {"rows": len(ids), "missing committed": len(missing), "uncommitted visible": len(phantom)}
-        print(f"   {info}")
         orders.close()
         db.close()
-    print(f"   database header now says: {describe_state(db_path)}")
-    ok = not missing and not phantom and set(range(1000)) <= ids
-    print("\nOK: every committed record survived the crash, nothing uncommitted did." if ok else "\nFAILED")
+    missing = sorted(committed - ids)
+    phantom = [i for i in ids if i >= 1_000_000]
+    rows = [("orders committed (acknowledged)", len(committed)), ("orders in the restored database", len(ids)),
+            ("committed but missing", len(missing)), ("uncommitted but visible", len(phantom))]
+    width = max(len(r[0]) for r in rows)
+    print("   +-" + "-" * width + "-+--------+")
+    for name, value in rows:
+        print(f"   | {name:<{width}} | {value:>6} |")
+    print("   +-" + "-" * width + "-+--------+")
+    ok = not missing and not phantom and ids == committed
+    print("\nOK: every committed record survived the crash and the restore, nothing uncommitted did." if ok
+          else "\nFAILED")
     return 0 if ok else 1
 
 

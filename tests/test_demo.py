@@ -10,8 +10,10 @@ def test_demo_runs(tmp_path):
     out = subprocess.run([sys.executable, os.path.join(ROOT, "examples", "demo.py"), str(tmp_path)],
                          capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stdout + out.stderr
-    assert "OK: every committed record survived the crash" in out.stdout
-    assert esepy_state(tmp_path / "demo.edb") == "CleanShutdown"
+    assert "OK: every committed record survived the crash and the restore" in out.stdout
+    assert esepy_state(tmp_path / "restored" / "demo.edb") == "CleanShutdown"
+    assert not (tmp_path / "demo.edb").exists()  # the demo lost it on purpose
+    assert (tmp_path / "backups" / "demo.pat").exists()
 
 
 def esepy_state(path):

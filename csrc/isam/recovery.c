@@ -277,6 +277,8 @@ static JET_ERR redo_one(redo_state *rs, const log_record *rec)
         isam_db *pdb = db_get(pinst, dbid);
         if (dbid <= ISAM_MAX_DBID)
             rs->missing[dbid][0] = '\0';
+        if (pdb && pinst->cfg.restore)
+            memset(&pdb->hdr.bkinfoFullCur, 0, sizeof(pdb->hdr.bkinfoFullCur)); /* consistent from here */
         if (pdb)
             return db_close(pinst, pdb, 1);
         return JET_errSuccess;

@@ -63,6 +63,12 @@ def test_restore_rolls_forward_to_the_most_recent_change(jet, tmp_path):
         assert env.term() == 0
 
 
+def test_restore_rolls_forward_over_a_clean_shutdown(jet, tmp_path):
+    live, bk = make_set(jet, tmp_path, rows=100, more=40, crash=False)  # the logs detach the database
+    restore_ok(jet, live, bk, tmp_path / "dest", CreatePathIfNotExist=1)
+    assert reopen_keys(jet, live, tmp_path / "dest" / "a.edb") == list(range(140))
+
+
 def test_restore_over_a_damaged_database(jet, tmp_path):
     live, bk = make_set(jet, tmp_path, rows=300, more=50)
     (live / "a.edb").write_bytes(b"\0" * 8192)  # ruined in place
