@@ -41,6 +41,7 @@ typedef struct rst_db {
     db_header  hdr;
     bk_trailer tr;
     int        fCopied;
+    uint8_t   *zero;          /* bit pgno-1: the page was all zero in the copy */
 } rst_db;
 
 typedef struct rst_state {
@@ -313,6 +314,11 @@ static JET_ERR copy_db(rst_state *rs, rst_db *pd)
     if (slash && dir[0] && !os_is_dir(dir)) {
         err = rs->a->fCreateDest || rs->a->dest == NULL ? os_mkdir_p(dir) : JET_errInvalidPath;
     }
+    if (err >= 0 && pd->zero == NULL) {
+        pd->zero = os_calloc(pd->tr.cpg / 8 + 1, 1); /* cpg is bounded by the file's size (H3) */
+        if (pd->zero == NULL)
+            err = JET_errOutOfMemory;
+    }
     if (err >= 0)
         err = os_file_open(pd->src, OS_FILE_READ, &pfi);
     if (err >= 0)
@@ -343,8 +349,11 @@ static JET_ERR copy_db(rst_state *rs, rst_db *pd)
         err = os_file_read(pfi, off, buf, want, NULL);
         for (size_t o = 0; err >= 0 && o < want; o += cbPage) {
             uint32_t pgno = (uint32_t)((off + o) / cbPage - 1);
-            if (cache_page_verify(buf + o, cbPage, pgno) == JET_errReadVerifyFailure)
+            JET_ERR v = cache_page_verify(buf + o, cbPage, pgno);
+            if (v == JET_errReadVerifyFailure)
                 err = JET_errReadVerifyFailure; /* a damaged page in the backup */
+            else if (v == JET_errPageNotInitialized)
+                pd->zero[(pgno - 1) >> 3] |= (uint8_t)(1u << ((pgno - 1) & 7));
         }
         if (err >= 0)
             err = os_file_write(pfo, off, buf, want);
@@ -368,6 +377,18 @@ static JET_ERR copy_db(rst_state *rs, rst_db *pd)
         (void)os_unlink(tmp);
     os_file_close(pfLock);
     return err;
+}
+
+static void zero_pages(void *ctx, const JET_SIGNATURE *psignDb, const uint8_t **ppbits, uint32_t *pcpg)
+{
+    rst_state *rs = ctx;
+    *ppbits = NULL;
+    *pcpg = 0;
+    for (uint32_t i = 0; i < rs->cdb; i++)
+        if (rs->dbs[i].fCopied && memcmp(&rs->dbs[i].hdr.signDb, psignDb, sizeof(JET_SIGNATURE)) == 0) {
+            *ppbits = rs->dbs[i].zero;
+            *pcpg = rs->dbs[i].tr.cpg;
+        }
 }
 
 static JET_ERR prepare_db(void *ctx, const JET_SIGNATURE *psignDb, const char *logged, char *pathOut, int *pfSkip)
@@ -479,6 +500,7 @@ JET_ERR rst_restore(const isam_config *cfg, const rst_args *a)
         isr.pafter = &rs->hdrAfter;
         isr.tmStop = a->tmStop;
         isr.prepare_db = prepare_db;
+        isr.zero_pages = zero_pages;
         isr.progress = replay_progress;
         isr.ctx = rs;
         isam_config c = *cfg;
@@ -506,6 +528,8 @@ JET_ERR rst_restore(const isam_config *cfg, const rst_args *a)
             (void)bk_report(&rs->prog, JET_sntFail);
         }
     }
+    for (uint32_t i = 0; i < rs->cdb; i++)
+        os_free(rs->dbs[i].zero);
     os_free(rs->kbBefore);
     os_free(rs);
     return err;

@@ -92,6 +92,9 @@ JET_ERR bt_space_alloc(bt_env *env, uint32_t pgnoSpace, uint32_t objid, bf **ppb
 JET_ERR bt_space_free(bt_env *env, uint32_t pgnoSpace, uint32_t pgno);
 /* Free pages on the list and pages owned by the file. */
 JET_ERR bt_space_stats(bt_env *env, uint32_t pgnoSpace, uint32_t *pcpgFree, uint32_t *pcpgOwned);
+/* The high-water mark: every page 1..*phwm has been written at least once
+ * (allocated, formatted); pages above it were never used. */
+JET_ERR bt_space_hwm(const bt_env *env, uint32_t pgnoSpace, uint32_t *phwm);
 
 /* ---- trees ---------------------------------------------------------------- */
 

@@ -244,3 +244,14 @@ JET_ERR bt_space_stats(bt_env *env, uint32_t pgnoSpace, uint32_t *pcpgFree, uint
     cache_release(pbf);
     return JET_errSuccess;
 }
+
+JET_ERR bt_space_hwm(const bt_env *env, uint32_t pgnoSpace, uint32_t *phwm)
+{
+    bf *pbf = NULL;
+    JET_ERR err = space_read(env, pgnoSpace, LATCH_SHARED, &pbf);
+    if (err < 0)
+        return err;
+    *phwm = bt_get32(bf_data(pbf) + BTS_OFF_HWM);
+    cache_release(pbf);
+    return JET_errSuccess;
+}

@@ -43,6 +43,10 @@ typedef struct isam_restore {
      * else pathOut (OS_PATH_MAX) receives where it now is (copied there). */
     JET_ERR   (*prepare_db)(void *ctx, const JET_SIGNATURE *psignDb, const char *logged, char *pathOut,
                             int *pfSkip);
+    /* Pages 1..*pcpg of the database's copy that were all zero (a bitmap, bit
+     * pgno-1), or NULL: after redo, such a page below the high-water mark
+     * that replay did not write is a broken link (JET_errBadPageLink). */
+    void      (*zero_pages)(void *ctx, const JET_SIGNATURE *psignDb, const uint8_t **ppbits, uint32_t *pcpg);
     /* Replay reached (gen, byte offset): a negative return cancels. */
     JET_ERR   (*progress)(void *ctx, int32_t gen, uint64_t off);
     void       *ctx;

@@ -409,6 +409,38 @@ static void redo_state_free(redo_state *rs)
         trx_drop(rs, rs->trxs->trxid);
 }
 
+/* Restore: a page that was all zero in a database copy and that replay did
+ * not write, below the space high-water mark (so some tree may link to it),
+ * is a broken page link. */
+static JET_ERR check_zero_pages(isam_inst *pinst, const isam_restore *rst)
+{
+    for (uint32_t i = 1; i <= ISAM_MAX_DBID; i++) {
+        isam_db *pdb = pinst->dbs[i];
+        const uint8_t *bits = NULL;
+        uint32_t cpg = 0, hwm = 0;
+        if (pdb == NULL || pdb->hdr.pgnoSpace == 0)
+            continue;
+        rst->zero_pages(rst->ctx, &pdb->hdr.signDb, &bits, &cpg);
+        if (bits == NULL)
+            continue;
+        JET_ERR err = bt_space_hwm(&pdb->env, pdb->hdr.pgnoSpace, &hwm);
+        if (err < 0)
+            return err;
+        for (uint32_t pgno = 1; pgno <= cpg && pgno <= hwm; pgno++) {
+            if (!(bits[(pgno - 1) >> 3] & (1u << ((pgno - 1) & 7))))
+                continue;
+            bf *pbf = NULL;
+            err = cache_read(pinst->pc, pdb->dbid, pgno, LATCH_SHARED, &pbf);
+            if (err == JET_errPageNotInitialized)
+                return JET_errBadPageLink;
+            if (err < 0)
+                return err;
+            cache_release(pbf);
+        }
+    }
+    return JET_errSuccess;
+}
+
 JET_ERR recovery_run(isam_inst *pinst, int *pfRan)
 {
     *pfRan = 0;
@@ -521,6 +553,8 @@ JET_ERR recovery_run(isam_inst *pinst, int *pfRan)
      * never reached the files): drop their images before anything else. */
     bt_redo_end(rs->brc);
     rs->brc = NULL;
+    if (err >= 0 && rst && rst->zero_pages)
+        err = check_zero_pages(pinst, rst);
     /* R3: databases still attached at the end of the log must be here. */
     for (uint32_t i = 1; err >= 0 && i <= ISAM_MAX_DBID; i++)
         if (rs->missing[i][0] && !(pinst->cfg.grbitInit & JET_bitReplayIgnoreMissingDB))
