@@ -679,7 +679,7 @@ def _backup(ns: argparse.Namespace, out: Output) -> Any:
     with out.progress("backup", None, "%") as bar, esepy.Instance("esepy-backup", **params) as inst:
         with inst.begin_session() as s:
             for d in ns.db:
-                s.attach_database(d)
+                s.attach_database(d).close()  # attached to the instance, not kept open
             getattr(inst, "backup")(ns.dest, incremental=ns.incremental, atomic=ns.atomic, progress=bar)
             for d in ns.db:
                 s.detach_database(d)
@@ -732,7 +732,7 @@ def _demo_script() -> Optional[str]:
     return None
 
 
-@command("demo", "Run the README's demo (database, writes, a killed writer, crash recovery)",
+@command("demo", "Run the README's demo (database, backups, a killed writer, restore with roll-forward)",
          lambda p: p.add_argument("folder", nargs="?", help="folder to run in (default: a new temporary one)"))
 def _demo(ns: argparse.Namespace, out: Output) -> Any:
     script = _demo_script()

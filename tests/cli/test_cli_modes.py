@@ -383,4 +383,27 @@ def test_demo(tmp_path, esepy_cli):
     r = esepy_cli("demo", tmp_path / "demo", "--json")
     assert r.code == 0, r
     assert "OK: every committed record survived the crash" in r.json["output"]
-    assert inspection.read_database_header(str(tmp_path / "demo" / "demo.edb")).state == "CleanShutdown"
+    restored = str(tmp_path / "demo" / "restored" / "demo.edb")
+    assert inspection.read_database_header(restored).state == "CleanShutdown"
+
+
+def test_backup_and_restore_with_the_engine(clean_folder, copy_of, tmp_path, esepy_cli):
+    folder = copy_of(clean_folder)
+    db = os.path.join(folder, "w.edb")
+    bk = tmp_path / "bk"
+    r = esepy_cli("backup", bk, "--logs", os.path.join(folder, "logs"), "--system", os.path.join(folder, "system"),
+                  "--db", db, "--json")
+    assert r.code == 1 and "JET_errInvalidPath" in r.err, r  # the folder must exist
+    bk.mkdir()
+    r = esepy_cli("backup", bk, "--logs", os.path.join(folder, "logs"), "--system", os.path.join(folder, "system"),
+                  "--db", db, "--json")
+    assert r.code == 0, r
+    assert sorted(n for n in os.listdir(bk) if not n.endswith(".log")) == ["w.edb", "w.pat"]
+    out = tmp_path / "out"
+    r = esepy_cli("restore", bk, "--dest", out, "--logs", tmp_path / "rl", "--system", tmp_path / "rs")
+    assert r.code == 0, r
+    r = esepy_cli("tables", out / "w.edb", "--json")
+    assert r.code == 0 and "t" in r.out, r
+    os.unlink(bk / "w.pat")
+    r = esepy_cli("restore", bk, "--dest", tmp_path / "out2", "--logs", tmp_path / "rl2", "--system", tmp_path / "rs2")
+    assert r.code == 1 and "JET_errPatchFileMissing" in r.err, r

@@ -218,3 +218,48 @@ def test_backup_while_writers_commit(live, paths, tmp_path):
 def test_legacy_restore_refused_in_multi_instance_mode(live, tmp_path):
     with pytest.raises(errors.RunningInMultiInstanceMode):
         esepy.restore(tmp_path)
+
+
+def test_term_aborts_a_running_backup(live, tmp_path):
+    bk = tmp_path / "bk"
+    bk.mkdir()
+    started = threading.Event()
+    result = {}
+
+    def slow(p):
+        started.set()
+        time.sleep(0.02)
+
+    def run():
+        try:
+            live.backup(bk, progress=slow)
+            result["ok"] = True
+        except BaseException as e:  # noqa: BLE001 -- reported to the main thread
+            result["exc"] = e
+
+    th = threading.Thread(target=run)
+    th.start()
+    assert started.wait(10)
+    live.term()  # waits for the backup call, which stops with BackupAbortByServer
+    th.join(30)
+    assert not th.is_alive()
+    assert isinstance(result.get("exc"), errors.BackupAbortByServer), result
+    assert os.listdir(bk) == []  # the cancelled backup left nothing
+
+
+def test_stop_backup_from_another_thread(live, tmp_path):
+    bk = tmp_path / "bk"
+    bk.mkdir()
+    stopped = threading.Event()
+
+    def slow(p):
+        if p.stage == "begin":
+            live.stop_backup()  # as another thread would; the backup notices at its next step
+            stopped.set()
+
+    
+    with pytest.raises(errors.BackupAbortByServer):
+        live.backup(bk, progress=slow)
+    assert stopped.is_set()
+    assert os.listdir(bk) == []
+    live.backup(bk)  # the next backup runs normally
