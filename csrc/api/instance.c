@@ -752,15 +752,15 @@ ESEPY_EXPORT JET_ERR JetInit(JET_INSTANCE *pinstance)
 /* Restore                                                                   */
 /* ------------------------------------------------------------------------ */
 
-ESEPY_EXPORT JET_ERR EsepyRestoreInstance(JET_INSTANCE instance, const char *sz, const char *szDest,
-                                          const JET_LGPOS *plgposStop, const JET_LOGTIME *ptmStop,
-                                          JET_PFNSTATUS pfn)
+static JET_ERR restore_impl(JET_INSTANCE instance, const char *sz, const char *szDest, const JET_LGPOS *plgposStop,
+                            const JET_LOGTIME *ptmStop, JET_PFNSTATUS pfn, int legacy, const char *op)
 {
     restore_req rr;
     memset(&rr, 0, sizeof(rr));
     rr.backup = sz;
     rr.dest = szDest;
     rr.pfn = pfn;
+    rr.legacy = legacy;
     if (plgposStop && plgposStop->lGeneration > 0)
         rr.lsnStop = lgpos_to_lsn(plgposStop);
     if (ptmStop) {
@@ -771,24 +771,24 @@ ESEPY_EXPORT JET_ERR EsepyRestoreInstance(JET_INSTANCE instance, const char *sz,
         rr.tmStop = us;
     }
     JET_INSTANCE h = instance;
-    return init_impl(&h, NULL, 0, "JetRestoreInstance", &rr);
+    return init_impl(&h, NULL, 0, op, &rr);
+}
+
+ESEPY_EXPORT JET_ERR EsepyRestoreInstance(JET_INSTANCE instance, const char *sz, const char *szDest,
+                                          const JET_LGPOS *plgposStop, const JET_LOGTIME *ptmStop,
+                                          JET_PFNSTATUS pfn)
+{
+    return restore_impl(instance, sz, szDest, plgposStop, ptmStop, pfn, 0, "JetRestoreInstance");
 }
 
 ESEPY_EXPORT JET_ERR JetRestoreInstance(JET_INSTANCE instance, const char *sz, const char *szDest, JET_PFNSTATUS pfn)
 {
-    return EsepyRestoreInstance(instance, sz, szDest, NULL, NULL, pfn);
+    return restore_impl(instance, sz, szDest, NULL, NULL, pfn, 0, "JetRestoreInstance");
 }
 
 ESEPY_EXPORT JET_ERR JetRestore2(const char *sz, const char *szDest, JET_PFNSTATUS pfn)
 {
-    restore_req rr;
-    memset(&rr, 0, sizeof(rr));
-    rr.backup = sz;
-    rr.dest = szDest;
-    rr.pfn = pfn;
-    rr.legacy = 1;
-    JET_INSTANCE h = 0;
-    return init_impl(&h, NULL, 0, "JetRestore2", &rr);
+    return restore_impl(0, sz, szDest, NULL, NULL, pfn, 1, "JetRestore2");
 }
 
 ESEPY_EXPORT JET_ERR JetRestore(const char *sz, JET_PFNSTATUS pfn)

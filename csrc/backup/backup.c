@@ -308,6 +308,15 @@ static JET_ERR szz_add(char **pszz, uint32_t *pcb, uint32_t *pcbCap, const char 
     return JET_errSuccess;
 }
 
+/* Hand a built multi-string out (when nothing failed so far). */
+static JET_ERR szz_finish(JET_ERR err, const char *out, uint32_t cb, char *szz, uint32_t cbMax, uint32_t *pcbActual)
+{
+    static const char empty[1] = { 0 };
+    if (err < 0)
+        return err;
+    return szz_out(out ? out : empty, cb + 1, szz, cbMax, pcbActual);
+}
+
 JET_ERR bk_get_attach_info(bk_ctx *pbk, char *szz, uint32_t cbMax, uint32_t *pcbActual)
 {
     pthread_mutex_lock(&pbk->mu);
@@ -318,10 +327,7 @@ JET_ERR bk_get_attach_info(bk_ctx *pbk, char *szz, uint32_t cbMax, uint32_t *pcb
     uint32_t cb = 0, cap = 0;
     for (uint32_t i = 0; err >= 0 && i < pbk->cdb; i++)
         err = szz_add(&out, &cb, &cap, pbk->dbs[i].db.path);
-    if (err >= 0) {
-        static const char empty[1] = { 0 };
-        err = szz_out(out ? out : empty, cb + 1, szz, cbMax, pcbActual);
-    }
+    err = szz_finish(err, out, cb, szz, cbMax, pcbActual);
     os_free(out);
     pthread_mutex_unlock(&pbk->mu);
     return err;
@@ -385,10 +391,7 @@ JET_ERR bk_get_log_info(bk_ctx *pbk, char *szz, uint32_t cbMax, uint32_t *pcbAct
     for (uint32_t i = 0; err >= 0 && i < pbk->cdb; i++)
         if (pbk->dbs[i].fCopied)
             err = szz_add(&out, &cb, &cap, pbk->dbs[i].pat);
-    if (err >= 0) {
-        static const char empty[1] = { 0 };
-        err = szz_out(out ? out : empty, cb + 1, szz, cbMax, pcbActual);
-    }
+    err = szz_finish(err, out, cb, szz, cbMax, pcbActual);
     if (err >= 0 && pli) {
         if (pli->cbSize != sizeof(JET_LOGINFO))
             err = JET_errInvalidParameter;
@@ -416,10 +419,7 @@ JET_ERR bk_get_truncate_log_info(bk_ctx *pbk, char *szz, uint32_t cbMax, uint32_
         if (log_find_gen(&pbk->cfg, NULL, g, path, sizeof(path)) >= 0)
             err = szz_add(&out, &cb, &cap, path);
     }
-    if (err >= 0) {
-        static const char empty[1] = { 0 };
-        err = szz_out(out ? out : empty, cb + 1, szz, cbMax, pcbActual);
-    }
+    err = szz_finish(err, out, cb, szz, cbMax, pcbActual);
     os_free(out);
     pthread_mutex_unlock(&pbk->mu);
     return err;

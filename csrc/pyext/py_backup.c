@@ -295,74 +295,57 @@ static PyObject *py_bk_read(PyObject *self, PyObject *args)
     return PyLong_FromUnsignedLong(got);
 }
 
-static PyObject *py_bk_close(PyObject *self, PyObject *args)
+/* The calls that take (handle[, number]) and return nothing. */
+enum { BK_CLOSE, BK_TRUNCATE, BK_END, BK_STOP };
+
+static PyObject *bk_simple(PyObject *args, int which)
 {
-    (void)self;
+    static const char *ops[] = { "JetCloseFileInstance", "JetTruncateLogInstance",
+                                 "JetEndExternalBackupInstance2", "JetStopBackupInstance" };
     PyObject *hobj;
-    unsigned long long hf;
-    if (!PyArg_ParseTuple(args, "OK:_bk_close", &hobj, &hf))
+    unsigned long long n = 0;
+    int ok = (which == BK_CLOSE || which == BK_END) ? PyArg_ParseTuple(args, "OK", &hobj, &n)
+                                                    : PyArg_ParseTuple(args, "O", &hobj);
+    if (!ok)
         return NULL;
     int bad = 0;
     JET_INSTANCE h = handle_arg(hobj, &bad);
     if (bad)
         return NULL;
     JET_ERR err;
-    ESEPY_CALL(err = JetCloseFileInstance(h, (JET_HANDLE)hf));
-    if (check_jet(err, "JetCloseFileInstance") < 0)
+    switch (which) {
+    case BK_CLOSE: ESEPY_CALL(err = JetCloseFileInstance(h, (JET_HANDLE)n)); break;
+    case BK_TRUNCATE: ESEPY_CALL(err = JetTruncateLogInstance(h)); break;
+    case BK_END: ESEPY_CALL(err = JetEndExternalBackupInstance2(h, (JET_GRBIT)n)); break;
+    default: ESEPY_CALL(err = JetStopBackupInstance(h)); break;
+    }
+    if (check_jet(err, ops[which]) < 0)
         return NULL;
     Py_RETURN_NONE;
+}
+
+static PyObject *py_bk_close(PyObject *self, PyObject *args)
+{
+    (void)self;
+    return bk_simple(args, BK_CLOSE);
 }
 
 static PyObject *py_bk_truncate(PyObject *self, PyObject *args)
 {
     (void)self;
-    PyObject *hobj;
-    if (!PyArg_ParseTuple(args, "O:_bk_truncate", &hobj))
-        return NULL;
-    int bad = 0;
-    JET_INSTANCE h = handle_arg(hobj, &bad);
-    if (bad)
-        return NULL;
-    JET_ERR err;
-    ESEPY_CALL(err = JetTruncateLogInstance(h));
-    if (check_jet(err, "JetTruncateLogInstance") < 0)
-        return NULL;
-    Py_RETURN_NONE;
+    return bk_simple(args, BK_TRUNCATE);
 }
 
 static PyObject *py_bk_end(PyObject *self, PyObject *args)
 {
     (void)self;
-    PyObject *hobj;
-    unsigned int grbit;
-    if (!PyArg_ParseTuple(args, "OI:_bk_end", &hobj, &grbit))
-        return NULL;
-    int bad = 0;
-    JET_INSTANCE h = handle_arg(hobj, &bad);
-    if (bad)
-        return NULL;
-    JET_ERR err;
-    ESEPY_CALL(err = JetEndExternalBackupInstance2(h, grbit));
-    if (check_jet(err, "JetEndExternalBackupInstance2") < 0)
-        return NULL;
-    Py_RETURN_NONE;
+    return bk_simple(args, BK_END);
 }
 
 static PyObject *py_bk_stop(PyObject *self, PyObject *args)
 {
     (void)self;
-    PyObject *hobj;
-    if (!PyArg_ParseTuple(args, "O:_bk_stop", &hobj))
-        return NULL;
-    int bad = 0;
-    JET_INSTANCE h = handle_arg(hobj, &bad);
-    if (bad)
-        return NULL;
-    JET_ERR err;
-    ESEPY_CALL(err = JetStopBackupInstance(h));
-    if (check_jet(err, "JetStopBackupInstance") < 0)
-        return NULL;
-    Py_RETURN_NONE;
+    return bk_simple(args, BK_STOP);
 }
 
 #define BACKUP_METHODS                                                                                          \
