@@ -524,3 +524,22 @@ def test_bad_page_link_met_during_replay(jet, tmp_path):
             assert reopen_keys(jet, out, out / "a.edb", f"c{pg}") == list(range(3000))
     assert C.JET_errBadPageLink in errs
     assert set(errs) <= {0, C.JET_errBadPageLink}
+
+
+def test_cancelled_or_incomplete_sets(jet, tmp_path):
+    C = jet.C
+    live, bk = make_set(jet, tmp_path, rows=30, more=0, crash=False)
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    err, inst = restore(jet, tmp_path / "o1", empty, tmp_path / "o1")
+    jet.lib.JetTerm(inst)
+    assert err == C.JET_errMissingLogFile  # what a cancelled backup leaves: nothing to restore
+    logs_only = tmp_path / "logs_only"
+    logs_only.mkdir()
+    for n in os.listdir(bk):
+        if n.endswith(".log"):
+            shutil.copyfile(bk / n, logs_only / n)
+    (logs_only / "a.edb.tmp").write_bytes(b"partial copy")  # a copy interrupted mid-way
+    err, inst = restore(jet, tmp_path / "o2", logs_only, tmp_path / "o2")
+    jet.lib.JetTerm(inst)
+    assert err == C.JET_errPatchFileMissing

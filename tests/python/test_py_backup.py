@@ -263,3 +263,33 @@ def test_stop_backup_from_another_thread(live, tmp_path):
     assert stopped.is_set()
     assert os.listdir(bk) == []
     live.backup(bk)  # the next backup runs normally
+
+
+def test_legacy_restore_in_one_instance_mode(tmp_path):
+    import subprocess
+    import sys
+    import textwrap
+    code = textwrap.dedent(f"""
+        import os, esepy
+        root = {str(tmp_path)!r}
+        live, bk = os.path.join(root, "live"), os.path.join(root, "bk")
+        os.makedirs(bk)
+        kw = dict(system_path=live + "/", log_path=live + "/", temp_path=live + "/tmp.edb")
+        with esepy.Instance("w", create_path_if_not_exist=True, **kw) as inst, inst.begin_session() as s:
+            t = s.create_database(live + "/a.edb").create_table("t", {{"k": "long"}}, primary_key=["k"])
+            for k in range(10):
+                t.insert({{"k": k}})
+            t.close()
+            inst.backup(bk)
+        os.unlink(live + "/a.edb")
+        # every instance is gone: the process may enter one-instance mode
+        for name, value in kw.items():
+            esepy.set_default_param(name, value)
+        esepy.restore(bk)
+        assert esepy._esepy._process_state() == (0, 0)
+        with esepy.Instance("r", **kw) as inst, inst.begin_session() as s:
+            assert len(s.attach_database(live + "/a.edb").open_table("t")) == 10
+        print("ok")
+    """)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0 and out.stdout.strip() == "ok", out.stdout + out.stderr
