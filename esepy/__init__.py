@@ -33,10 +33,11 @@ from ._events import install as _install_events, uninstall as _uninstall_events
 from ._params import FLAG_GLOBAL as _FLAG_GLOBAL, PARAMS as _PARAMS, ParamInfo, lookup as _lookup
 from .errors import JetError, JetWarning
 from ._isam import Column, ColumnType, Database, Session, Table
+from .ese import open_ese
 
 __all__ = [
     "Instance", "Session", "Database", "Table", "Column", "ColumnType", "JetError", "JetWarning", "errors",
-    "ParamInfo",
+    "ParamInfo", "open_ese",
     "native_library", "include_dir", "error_string", "parameters", "database_file_info",
     "get_default_param", "set_default_param", "enable_multi_instance", "instances",
     "TERM_COMPLETE", "TERM_ABRUPT", "TERM_STOP_BACKUP", "TERM_DIRTY",

@@ -281,7 +281,25 @@ static JET_ERR stored(ESEPY_ESE_CURSOR *pc, const esefmt_column *pcol, uint32_t 
     if (fFlags & ESEPY_ESE_TAG_NULL)
         return JET_wrnColumnNull;
     psv->fEncrypted = (fFlags & ESEPY_ESE_TAG_ENCRYPTED) != 0;
-    psv->fCompressed = (fFlags & ESEPY_ESE_TAG_COMPRESSED) != 0;
+    /* in a multi-valued field only the first value can be compressed */
+    psv->fCompressed = (fFlags & ESEPY_ESE_TAG_COMPRESSED) != 0 && ivalue == 1;
+    /* the compact form of exactly two values (flagged multi-valued too):
+     * one length byte, the first value, then the second */
+    if (fFlags & ESEPY_ESE_TAG_TWOVALUES) {
+        if (cb < 1 || 1u + pb[0] > cb)
+            return JET_errDatabaseCorrupted;
+        psv->cvalue = 2;
+        if (ivalue == 1) {
+            psv->pb = pb + 1;
+            psv->cb = pb[0];
+        } else if (ivalue == 2) {
+            psv->pb = pb + 1 + pb[0];
+            psv->cb = cb - 1 - pb[0];
+        } else {
+            return JET_wrnColumnNull;
+        }
+        return JET_errSuccess;
+    }
     if (fFlags & ESEPY_ESE_TAG_MULTI) {
         if (cb < 2)
             return JET_errDatabaseCorrupted;
@@ -300,21 +318,6 @@ static JET_ERR stored(ESEPY_ESE_CURSOR *pc, const esefmt_column *pcol, uint32_t 
         psv->pb = pb + start;
         psv->cb = end - start;
         psv->fSeparated = (off & 0x8000u) != 0;
-        return JET_errSuccess;
-    }
-    if (fFlags & ESEPY_ESE_TAG_TWOVALUES) {
-        if (cb < 1 || 1u + pb[0] > cb)
-            return JET_errDatabaseCorrupted;
-        psv->cvalue = 2;
-        if (ivalue == 1) {
-            psv->pb = pb + 1;
-            psv->cb = pb[0];
-        } else if (ivalue == 2) {
-            psv->pb = pb + 1 + pb[0];
-            psv->cb = cb - 1 - pb[0];
-        } else {
-            return JET_wrnColumnNull;
-        }
         return JET_errSuccess;
     }
     psv->cvalue = 1;
