@@ -203,7 +203,8 @@ class EseRecord(dict):
     (columnid, flags, bytes) tuples (flags: 0x01 long value, 0x02 compressed,
     0x04 separated, 0x08 multi-valued, 0x10 two-values, 0x20 null, 0x100 had a
     header byte); ``node_flags``: 0x1 versioned (uncommitted when the database
-    is dirty).
+    is dirty), 0x2 deleted; ``deleted``: flagged deleted (only with
+    ``records(include_deleted=True)``).
     """
 
     pgno: int
@@ -212,6 +213,7 @@ class EseRecord(dict):
     raw: bytes
     tagged: List[Tuple[int, int, bytes]]
     node_flags: int
+    deleted: bool
 
 
 class EseTable:
@@ -251,9 +253,12 @@ class EseTable:
             values[i] = [fn(x) for x in v] if isinstance(v, list) else fn(v)
         return values
 
-    def rows(self) -> Iterator[List[Any]]:
-        """Yield each record as a list of values in :attr:`column_names` order."""
-        cursor = self._db._file.cursor(self._index, _special)
+    def rows(self, include_deleted: bool = False) -> Iterator[List[Any]]:
+        """Yield each record as a list of values in :attr:`column_names` order.
+
+        ``include_deleted`` also yields records whose node is flagged deleted but
+        not yet cleaned up (see :meth:`records` to tell them apart)."""
+        cursor = self._db._file.cursor(self._index, _special, include_deleted)
         try:
             fix = self._fix
             nxt = cursor.next_row
@@ -271,9 +276,12 @@ class EseTable:
         for values in self.rows():
             yield dict(zip(names, values))
 
-    def records(self) -> Iterator[EseRecord]:
-        """Yield :class:`EseRecord` dicts that also carry the raw record, its tagged fields and location."""
-        cursor = self._db._file.cursor(self._index, _special)
+    def records(self, include_deleted: bool = False) -> Iterator[EseRecord]:
+        """Yield :class:`EseRecord` dicts that also carry the raw record, its tagged fields and location.
+
+        With ``include_deleted``, records flagged deleted (still on the page, not yet
+        cleaned up) are yielded too, with ``rec.deleted`` True."""
+        cursor = self._db._file.cursor(self._index, _special, include_deleted)
         try:
             names = self._names
             while True:
@@ -284,6 +292,7 @@ class EseTable:
                 info = cursor.record_info()
                 rec.pgno, rec.itag, rec.key, rec.raw = info["pgno"], info["itag"], info["key"], info["record"]
                 rec.node_flags = info["node_flags"]
+                rec.deleted = bool(info["node_flags"] & 0x2)
                 rec.tagged = cursor.tagged()
                 yield rec
         finally:

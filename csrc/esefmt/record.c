@@ -145,11 +145,12 @@ struct EsepyEseCursor {
     esefmt_node         node;
     esefmt_rec          rec;
     int                 fOnRecord;
+    uint32_t            grbit;
 };
 
-JET_ERR EsepyEseCursorOpen(ESEPY_ESE_FILE *pfile, uint32_t itable, ESEPY_ESE_CURSOR **ppcursor)
+JET_ERR EsepyEseCursorOpen(ESEPY_ESE_FILE *pfile, uint32_t itable, uint32_t grbit, ESEPY_ESE_CURSOR **ppcursor)
 {
-    if (pfile == NULL || ppcursor == NULL)
+    if (pfile == NULL || ppcursor == NULL || (grbit & ~(uint32_t)ESEPY_ESE_CURSOR_DELETED))
         return JET_errInvalidParameter;
     *ppcursor = NULL;
     JET_ERR err = esefmt_catalog_load(pfile);
@@ -161,6 +162,7 @@ JET_ERR EsepyEseCursorOpen(ESEPY_ESE_FILE *pfile, uint32_t itable, ESEPY_ESE_CUR
     if (pc == NULL)
         return JET_errOutOfMemory;
     pc->pfile = pfile;
+    pc->grbit = grbit;
     pc->ptable = &pfile->rgtable[itable];
     err = esefmt_walk_init(pfile, pc->ptable->pgnoFDP, pc->ptable->objid, &pc->walk);
     if (err < 0) {
@@ -190,7 +192,7 @@ JET_ERR EsepyEseCursorNext(ESEPY_ESE_CURSOR *pc)
         JET_ERR err = esefmt_walk_next(&pc->walk, &pc->node);
         if (err < 0)
             return err;
-        if (pc->node.fFlags & ESEFMT_ND_DELETED)
+        if ((pc->node.fFlags & ESEFMT_ND_DELETED) && !(pc->grbit & ESEPY_ESE_CURSOR_DELETED))
             continue; /* deleted, not yet cleaned up */
         if (esefmt_rec_parse(pc->node.pbData, pc->node.cbData, pc->pfile->fSmall, &pc->rec) < 0) {
             char sz[120];

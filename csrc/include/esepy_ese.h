@@ -154,8 +154,13 @@ JET_ERR EsepyEseGetIndexInfo(ESEPY_ESE_FILE *pfile, uint32_t itable, uint32_t ii
 
 /* ---- records ------------------------------------------------------------------ */
 
-/* Open a cursor before the first record of table `itable` (in key order). */
-JET_ERR EsepyEseCursorOpen(ESEPY_ESE_FILE *pfile, uint32_t itable, ESEPY_ESE_CURSOR **ppcursor);
+/* EsepyEseCursorOpen grbits */
+#define ESEPY_ESE_CURSOR_DELETED 0x0001 /* also return nodes flagged deleted (not yet cleaned up) */
+
+/* Open a cursor before the first record of table `itable` (in key order).
+ * Records whose node is flagged deleted are skipped unless grbit has
+ * ESEPY_ESE_CURSOR_DELETED (EsepyEseCursorGetRecordInfo tells them apart). */
+JET_ERR EsepyEseCursorOpen(ESEPY_ESE_FILE *pfile, uint32_t itable, uint32_t grbit, ESEPY_ESE_CURSOR **ppcursor);
 void    EsepyEseCursorClose(ESEPY_ESE_CURSOR *pcursor);
 /* Move to the next record; JET_errNoCurrentRecord after the last.  Damaged
  * pages are reported (EsepyEseGetDamage) and skipped. */

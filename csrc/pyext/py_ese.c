@@ -536,7 +536,8 @@ static PyObject *esefile_cursor(EseFileObject *self, PyObject *args)
 {
     unsigned long itable;
     PyObject *factory = Py_None;
-    if (!PyArg_ParseTuple(args, "k|O:cursor", &itable, &factory) || ese_check_open(self) < 0)
+    int fDeleted = 0;
+    if (!PyArg_ParseTuple(args, "k|Op:cursor", &itable, &factory, &fDeleted) || ese_check_open(self) < 0)
         return NULL;
     EseCursorObject *c = PyObject_New(EseCursorObject, &EseCursorType);
     if (c == NULL)
@@ -571,7 +572,8 @@ static PyObject *esefile_cursor(EseFileObject *self, PyObject *args)
         c->ccolumn = ti.ccolumn;
     }
     if (err >= 0)
-        ESEPY_CALL(err = EsepyEseCursorOpen(self->pfile, (uint32_t)itable, &c->pcursor));
+        ESEPY_CALL(err = EsepyEseCursorOpen(self->pfile, (uint32_t)itable,
+                                                fDeleted ? ESEPY_ESE_CURSOR_DELETED : 0, &c->pcursor));
     ese_unlock(self);
     if (err < 0) {
         Py_DECREF(c);
@@ -604,7 +606,8 @@ static PyMethodDef esefile_methods[] = {
     {"page_tag", (PyCFunction)esefile_page_tag, METH_VARARGS, "page_tag(pgno, itag) -> (flags, bytes)."},
     {"damage", (PyCFunction)esefile_damage, METH_NOARGS, "Damage met so far: list of dicts."},
     {"cursor", (PyCFunction)esefile_cursor, METH_VARARGS,
-     "cursor(itable, factory=None) -> EseCursor over the records of table itable."},
+     "cursor(itable, factory=None, deleted=False) -> EseCursor over the records of table itable\n"
+     "(deleted=True also returns nodes flagged deleted)."},
     {"__enter__", (PyCFunction)esefile_enter, METH_NOARGS, "Return self."},
     {"__exit__", (PyCFunction)esefile_exit, METH_VARARGS, "Close the file."},
     {NULL, NULL, 0, NULL},
@@ -684,14 +687,22 @@ static PyObject *ese_decode_text(const uint8_t *pb, uint32_t cb, uint32_t cp)
 {
     PyObject *s;
     if (cp == 1200) {
+        /* UTF-16LE; an odd final byte (fixed columns of odd size) is the low
+         * byte of a last character whose high byte was cut off */
         int order = -1;
+        uint8_t rgbPad[2];
         uint32_t cbEven = cb & ~1u;
-        while (cbEven >= 2 && pb[cbEven - 1] == 0 && pb[cbEven - 2] == 0)
+        int fOdd = (cb & 1u) && !(pb[cb - 1] == 0);
+        while (!fOdd && cbEven >= 2 && pb[cbEven - 1] == 0 && pb[cbEven - 2] == 0)
             cbEven -= 2; /* trailing NULs */
         s = PyUnicode_DecodeUTF16((const char *)pb, (Py_ssize_t)cbEven, "backslashreplace", &order);
-        if (s != NULL && (cb & 1u) && cbEven == (cb & ~1u)) {
-            /* an odd trailing byte: keep it visible */
-            PyObject *t = PyUnicode_FromFormat("%U\\x%02x", s, pb[cb - 1]);
+        if (s != NULL && fOdd) {
+            rgbPad[0] = pb[cb - 1];
+            rgbPad[1] = 0;
+            order = -1;
+            PyObject *tail = PyUnicode_DecodeUTF16((const char *)rgbPad, 2, "backslashreplace", &order);
+            PyObject *t = tail ? PyUnicode_Concat(s, tail) : NULL;
+            Py_XDECREF(tail);
             Py_DECREF(s);
             s = t;
         }
