@@ -118,12 +118,13 @@ def _special(kind: str, err: int, scheme: int, raw: Optional[bytes]) -> Any:
 
 
 def _ole_date(value: Any) -> Any:
-    """An OLE Automation date (days since 1899-12-30, linear) as a naive datetime; floats that
-    fall outside datetime's range stay floats."""
+    """An OLE Automation date (days since 1899-12-30, linear, rounded to the millisecond, the
+    resolution the double carries for modern dates) as a naive datetime; floats that fall
+    outside datetime's range (or NaN) stay floats."""
     if not isinstance(value, float):
         return value
     try:
-        return _OLE_EPOCH + _dt.timedelta(days=value)
+        return _OLE_EPOCH + _dt.timedelta(milliseconds=round(value * 86400000.0))
     except (OverflowError, ValueError):
         return value
 
