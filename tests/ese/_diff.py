@@ -51,9 +51,13 @@ def compare_table(path: str, table: str, dissect_db: Any) -> List[Dict[str, Any]
     if len(ours) != len(theirs):
         diffs.append({"table": table, "what": "record count", "esepy": len(ours), "dissect": len(theirs)})
     for irow, (a, b) in enumerate(zip(ours, theirs)):
+        try:
+            bd = b.as_dict()
+        except Exception:  # dissect failed on some value: fall back to one column at a time
+            bd = None
         for name, coltyp, va in zip(names, coltyps, a):
             try:
-                vb = b.get(name)
+                vb = bd.get(name) if bd is not None else b.get(name)
             except Exception as exc:  # dissect failed on this value
                 diffs.append({"table": table, "row": irow, "column": name, "what": "dissect error",
                               "dissect": repr(exc)[:200]})
