@@ -33,6 +33,7 @@ typedef struct {
     ESEPY_ESE_FILE    *pfile;     /* NULL once closed */
     PyThread_type_lock lock;
     uint32_t           ccursor;   /* live cursors */
+    int                fClosing;  /* close() asked while cursors were alive */
     PyObject          *path;
 } EseFileObject;
 
@@ -64,7 +65,7 @@ static void ese_unlock(EseFileObject *f) { PyThread_release_lock(f->lock); }
 
 static int ese_check_open(EseFileObject *f)
 {
-    if (f->pfile == NULL) {
+    if (f->pfile == NULL || f->fClosing) {
         PyErr_SetString(PyExc_ValueError, "the ESE file is closed");
         return -1;
     }
@@ -270,8 +271,10 @@ static PyObject *esefile_close(EseFileObject *self, PyObject *unused)
 {
     (void)unused;
     if (self->ccursor > 0) {
-        PyErr_SetString(PyExc_RuntimeError, "close the cursors of this ESE file first");
-        return NULL;
+        /* cursors still alive (e.g. an unfinished iterator): the file closes
+         * when the last of them does; meanwhile it refuses new work */
+        self->fClosing = 1;
+        Py_RETURN_NONE;
     }
     ese_lock(self);
     EsepyEseClose(self->pfile);
@@ -597,7 +600,8 @@ static PyObject *esefile_exit(EseFileObject *self, PyObject *args)
 }
 
 static PyMethodDef esefile_methods[] = {
-    {"close", (PyCFunction)esefile_close, METH_NOARGS, "Close the file (cursors must be closed first)."},
+    {"close", (PyCFunction)esefile_close, METH_NOARGS,
+     "Close the file (at once, or when its last open cursor closes)."},
     {"header", (PyCFunction)esefile_header, METH_NOARGS, "The database header as a dict."},
     {"tables", (PyCFunction)esefile_tables, METH_NOARGS,
      "Tables of the catalog: list of dicts with columns and indexes."},
@@ -633,9 +637,12 @@ static void esecursor_release(EseCursorObject *c)
     if (c->pcursor != NULL) {
         ese_lock(c->file);
         EsepyEseCursorClose(c->pcursor);
-        ese_unlock(c->file);
         c->pcursor = NULL;
-        c->file->ccursor--;
+        if (--c->file->ccursor == 0 && c->file->fClosing) {
+            EsepyEseClose(c->file->pfile);
+            c->file->pfile = NULL;
+        }
+        ese_unlock(c->file);
     }
 }
 

@@ -72,8 +72,7 @@ def test_header_matches_oracle_files(samples):
 
 
 def ese_samples_root():
-    from conftest import SAMPLES
-    return SAMPLES
+    return os.environ.get("ESEPY_SAMPLES", "/work/shared/samples")
 
 
 def test_srum_dirty_counts_and_logs_needed(samples, srum_dir):
@@ -333,3 +332,14 @@ def test_unsupported_compression_is_reported():
     v = ese._special("unsupported", -1001, 5, b"raw")
     assert isinstance(v, ese.UnsupportedValue) and v.scheme == "XPRESS9" and v.raw == b"raw"
     assert "not supported" in repr(v)
+
+
+def test_close_with_unfinished_iterator(samples):
+    db = esepy.open_ese(samples("dissect_multi_4k.edb"))
+    it = iter(db.tables["MSysObjects"])
+    first = next(it)
+    db.close()                      # deferred until the iterator's cursor closes
+    assert first["Name"] == "MSysObjects"
+    assert len(list(it)) == 96      # the open cursor finishes its walk
+    with pytest.raises(ValueError):
+        db.header_uncached = db._file.header()
