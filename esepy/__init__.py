@@ -33,11 +33,10 @@ from ._events import install as _install_events, uninstall as _uninstall_events
 from ._params import FLAG_GLOBAL as _FLAG_GLOBAL, PARAMS as _PARAMS, ParamInfo, lookup as _lookup
 from .errors import JetError, JetWarning
 from ._isam import Column, ColumnType, Database, Session, Table
-from .ese import open_ese
 
 __all__ = [
     "Instance", "Session", "Database", "Table", "Column", "ColumnType", "JetError", "JetWarning", "errors",
-    "ParamInfo", "open_ese",
+    "ParamInfo",
     "native_library", "include_dir", "error_string", "parameters", "database_file_info",
     "get_default_param", "set_default_param", "enable_multi_instance", "instances",
     "TERM_COMPLETE", "TERM_ABRUPT", "TERM_STOP_BACKUP", "TERM_DIRTY",
@@ -246,3 +245,7 @@ class Instance(_esepy.Instance):
 
 _install_events()
 _atexit.register(_uninstall_events)
+
+# The forensic reader of ESE files written by Windows (docs/forensics-windows-ese.md).
+from .ese import open_ese  # noqa: E402
+__all__.append("open_ese")
