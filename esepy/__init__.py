@@ -314,3 +314,7 @@ class Instance(_esepy.Instance):
 
 _install_events()
 _atexit.register(_uninstall_events)
+
+# The forensic reader of ESE files written by Windows (docs/forensics-windows-ese.md).
+from .ese import open_ese  # noqa: E402
+__all__.append("open_ese")

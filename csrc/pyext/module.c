@@ -44,6 +44,7 @@ static module_state g_state; /* the one module instance's state (single-phase in
 #include "py_instance.c"
 #include "py_session.c"
 #include "py_functions.c"
+#include "py_ese.c"
 
 static struct PyModuleDef esepy_module = {
     PyModuleDef_HEAD_INIT,
@@ -70,6 +71,10 @@ PyMODINIT_FUNC PyInit__esepy(void)
     Py_INCREF(&SessionType);
     if (PyModule_AddObject(m, "Session", (PyObject *)&SessionType) < 0) {
         Py_DECREF(&SessionType);
+        Py_DECREF(m);
+        return NULL;
+    }
+    if (ese_register(m) < 0) {
         Py_DECREF(m);
         return NULL;
     }

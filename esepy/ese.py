@@ -1,0 +1,562 @@
+"""Read-only access to real ESE files written by Windows (forensics).
+
+``open_ese(path)`` opens a database such as SRUM's ``SRUDB.dat``, BITS'
+``qmgr.db``, Windows Search, WebCache, ``ntds.dit`` or an Exchange database
+without an engine instance, without recovery and without ever writing to the
+file.  Dirty databases open as they are (``db.header["dirty"]``); damage met
+while reading (page checksum failures, broken tree links, unreadable records)
+is reported in ``db.damage`` and reading goes on.
+
+Typical use::
+
+    import esepy
+    with esepy.open_ese("SRUDB.dat") as db:
+        print(db.header["state"], db.header["page_size"])
+        for row in db.tables["SruDbIdMapTable"]:
+            print(row)                      # {"IdType": 3, "IdIndex": 1, ...}
+        df = db.tables["SruDbIdMapTable"].to_pandas()   # needs pandas
+
+Values are typed by column type: int, float, bool, str, bytes,
+``datetime.datetime`` for DateTime columns, ``uuid.UUID`` for GUID columns
+and lists for multi-valued columns.  A value that cannot be decoded is an
+:class:`UnsupportedValue` (XPRESS9/XPRESS10/LZ4 compression, encryption) or a
+:class:`DamagedValue` (damaged record or long value) carrying the stored bytes;
+never garbage.
+
+The log side: :func:`read_log_header`, :func:`read_checkpoint` and
+:func:`scan_log_folder` parse ESE transaction logs (``SRU.log``,
+``SRU0005B.log``) and checkpoints (``SRU.chk``) to their headers and check a
+log folder for missing or out-of-sequence generations;
+:meth:`EseDatabase.recovery_info` says which generations a dirty database
+needs and whether a folder has them.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import html as _html
+import os as _os
+import struct as _struct
+import uuid as _uuid
+from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
+
+from . import _esepy
+
+__all__ = [
+    "open_ese", "EseDatabase", "EseTable", "EseColumn", "EseRecord", "UnsupportedValue", "DamagedValue",
+    "read_log_header", "read_checkpoint", "scan_log_folder", "decompress", "COLTYP_NAMES", "DBSTATE_NAMES",
+]
+
+#: JET_coltyp values to names.
+COLTYP_NAMES = {
+    0: "Nil", 1: "Bit", 2: "UnsignedByte", 3: "Short", 4: "Long", 5: "Currency", 6: "IEEESingle",
+    7: "IEEEDouble", 8: "DateTime", 9: "Binary", 10: "Text", 11: "LongBinary", 12: "LongText", 13: "SLV",
+    14: "UnsignedLong", 15: "LongLong", 16: "GUID", 17: "UnsignedShort", 18: "UnsignedLongLong",
+}
+#: JET_dbstate values to names.
+DBSTATE_NAMES = {
+    1: "JustCreated", 2: "DirtyShutdown", 3: "CleanShutdown", 4: "BeingConverted", 5: "ForceDetach",
+    6: "IncrementalReseedInProgress", 7: "DirtyAndPatchedShutdown", 8: "RevertInProgress",
+}
+_SCHEMES = {1: "7-bit ASCII", 2: "7-bit Unicode", 3: "XPRESS", 4: "scrubbed", 5: "XPRESS9", 6: "XPRESS10", 7: "LZ4"}
+_OLE_EPOCH = _dt.datetime(1899, 12, 30)
+_COLTYP_DATETIME = 8
+_COLTYP_GUID = 16
+
+
+class UnsupportedValue:
+    """A stored value esepy recognises but does not decode (XPRESS9, XPRESS10, LZ4, encrypted).
+
+    ``scheme`` names the compression scheme, ``raw`` holds the stored bytes
+    (or None when they could not be read) and ``error`` the JET error code.
+    """
+
+    __slots__ = ("scheme", "raw", "error")
+
+    def __init__(self, scheme: str, raw: Optional[bytes], error: int) -> None:
+        self.scheme = scheme
+        self.raw = raw
+        self.error = error
+
+    def __repr__(self) -> str:
+        size = "?" if self.raw is None else len(self.raw)
+        return f"<not supported: {self.scheme} value, {size} stored bytes>"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, UnsupportedValue) and (self.scheme, self.raw) == (other.scheme, other.raw)
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+class DamagedValue:
+    """A value that could not be read because the record or long value is damaged.
+
+    ``error`` is the JET error code (e.g. -1526 JET_errLVCorrupted), ``reason``
+    its text, ``raw`` the stored bytes when available.
+    """
+
+    __slots__ = ("error", "reason", "raw")
+
+    def __init__(self, error: int, raw: Optional[bytes]) -> None:
+        self.error = error
+        self.reason = _esepy.error_string(error)
+        self.raw = raw
+
+    def __repr__(self) -> str:
+        return f"<damaged: {self.reason}>"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, DamagedValue) and (self.error, self.raw) == (other.error, other.raw)
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+def _special(kind: str, err: int, scheme: int, raw: Optional[bytes]) -> Any:
+    if kind == "unsupported":
+        name = _SCHEMES.get(scheme, f"scheme {scheme}") if scheme else "encrypted"
+        return UnsupportedValue(name, raw, err)
+    return DamagedValue(err, raw)
+
+
+def _ole_date(value: Any) -> Any:
+    """An OLE Automation date (days since 1899-12-30, linear, rounded to the millisecond, the
+    resolution the double carries for modern dates) as a naive datetime; floats that fall
+    outside datetime's range (or NaN) stay floats."""
+    if not isinstance(value, float):
+        return value
+    try:
+        return _OLE_EPOCH + _dt.timedelta(milliseconds=round(value * 86400000.0))
+    except (OverflowError, ValueError):
+        return value
+
+
+def _guid(value: Any) -> Any:
+    if isinstance(value, bytes) and len(value) == 16:
+        return _uuid.UUID(bytes_le=value)
+    return value
+
+
+def _time(t: Optional[Tuple[int, ...]]) -> Optional[_dt.datetime]:
+    """LOGTIME tuple (year, month, day, hour, minute, second, ms, utc) -> datetime (None if unset/invalid)."""
+    if t is None:
+        return None
+    year, month, day, hour, minute, second, ms, utc = t
+    try:
+        return _dt.datetime(year, month, day, hour, minute, second, ms * 1000,
+                            tzinfo=_dt.timezone.utc if utc else None)
+    except ValueError:
+        return None
+
+
+def _convert_times(d: Any) -> Any:
+    """Recursively turn LOGTIME tuples (8-tuples under time-like keys) into datetimes."""
+    if isinstance(d, dict):
+        out = {}
+        for k, v in d.items():
+            if isinstance(v, tuple) and len(v) == 8 and (k.startswith("time") or k in (
+                    "created", "previous_generation_created")):
+                out[k] = _time(v)
+            else:
+                out[k] = _convert_times(v)
+        return out
+    if isinstance(d, list):
+        return [_convert_times(x) for x in d]
+    return d
+
+
+class EseColumn:
+    """One column of a table: ``name``, ``columnid``, ``coltyp`` (number), ``type`` (name),
+    ``codepage``, ``flags`` (JET_bitColumn*), ``max_size``, ``default`` (stored bytes or None),
+    ``multivalued`` and ``kind`` ("fixed", "variable" or "tagged")."""
+
+    __slots__ = ("name", "columnid", "coltyp", "type", "codepage", "flags", "max_size", "default",
+                 "record_offset")
+
+    def __init__(self, d: Dict[str, Any]) -> None:
+        self.name = d["name"]
+        self.columnid = d["columnid"]
+        self.coltyp = d["coltyp"]
+        self.type = COLTYP_NAMES.get(self.coltyp, str(self.coltyp))
+        self.codepage = d["codepage"]
+        self.flags = d["flags"]
+        self.max_size = d["cb_max"]
+        self.default = d["default"]
+        self.record_offset = d["record_offset"]
+
+    @property
+    def multivalued(self) -> bool:
+        """True for JET_bitColumnMultiValued columns (their values are lists)."""
+        return bool(self.flags & 0x400)
+
+    @property
+    def kind(self) -> str:
+        """Where the column lives in a record: "fixed", "variable" or "tagged"."""
+        return "fixed" if self.columnid < 128 else "variable" if self.columnid < 256 else "tagged"
+
+    def __repr__(self) -> str:
+        return f"<EseColumn {self.name!r} id={self.columnid} {self.type}>"
+
+
+class EseRecord(dict):
+    """A record as a dict of column name to value, with where it came from.
+
+    ``pgno`` / ``itag``: its leaf page and tag; ``key``: primary key bytes;
+    ``raw``: the stored record bytes; ``tagged``: the raw tagged fields as
+    (columnid, flags, bytes) tuples (flags: 0x01 long value, 0x02 compressed,
+    0x04 separated, 0x08 multi-valued, 0x10 two-values, 0x20 null, 0x100 had a
+    header byte); ``node_flags``: 0x1 versioned (uncommitted when the database
+    is dirty), 0x2 deleted; ``deleted``: flagged deleted (only with
+    ``records(include_deleted=True)``).
+    """
+
+    pgno: int
+    itag: int
+    key: bytes
+    raw: bytes
+    tagged: List[Tuple[int, int, bytes]]
+    node_flags: int
+    deleted: bool
+
+
+class EseTable:
+    """A table of an :class:`EseDatabase`: iterate it for dict rows.
+
+    ``columns`` (list of :class:`EseColumn`), ``indexes`` (list of dicts),
+    ``objid``, ``pgno_fdp`` (root page), ``pgno_fdp_lv`` (long-value tree, 0 if none).
+    """
+
+    def __init__(self, db: "EseDatabase", index: int, info: Dict[str, Any]) -> None:
+        self._db = db
+        self._index = index
+        self.name: str = info["name"]
+        self.objid: int = info["objid"]
+        self.pgno_fdp: int = info["pgno_fdp"]
+        self.objid_lv: int = info["objid_lv"]
+        self.pgno_fdp_lv: int = info["pgno_fdp_lv"]
+        self.flags: int = info["flags"]
+        self.template_table: str = info["template_table"]
+        self.columns: List[EseColumn] = [EseColumn(c) for c in info["columns"]]
+        self.indexes: List[Dict[str, Any]] = info["indexes"]
+        self._names = [c.name for c in self.columns]
+        self._fixups = [(i, _ole_date if c.coltyp == _COLTYP_DATETIME else _guid)
+                        for i, c in enumerate(self.columns) if c.coltyp in (_COLTYP_DATETIME, _COLTYP_GUID)]
+
+    @property
+    def column_names(self) -> List[str]:
+        """Column names in columnid order (the order of row tuples)."""
+        return list(self._names)
+
+    def _fix(self, row: Tuple[Any, ...]) -> List[Any]:
+        values = list(row)
+        for i, fn in self._fixups:
+            v = values[i]
+            if v is None:
+                continue
+            values[i] = [fn(x) for x in v] if isinstance(v, list) else fn(v)
+        return values
+
+    def rows(self, include_deleted: bool = False) -> Iterator[List[Any]]:
+        """Yield each record as a list of values in :attr:`column_names` order.
+
+        ``include_deleted`` also yields records whose node is flagged deleted but
+        not yet cleaned up (see :meth:`records` to tell them apart)."""
+        cursor = self._db._file.cursor(self._index, _special, include_deleted)
+        try:
+            fix = self._fix
+            nxt = cursor.next_row
+            while True:
+                row = nxt()
+                if row is None:
+                    return
+                yield fix(row)
+        finally:
+            cursor.close()
+
+    def __iter__(self) -> Iterator[Dict[str, Any]]:
+        """Yield each record as a dict of column name to typed value, in primary-key order."""
+        names = self._names
+        for values in self.rows():
+            yield dict(zip(names, values))
+
+    def records(self, include_deleted: bool = False) -> Iterator[EseRecord]:
+        """Yield :class:`EseRecord` dicts that also carry the raw record, its tagged fields and location.
+
+        With ``include_deleted``, records flagged deleted (still on the page, not yet
+        cleaned up) are yielded too, with ``rec.deleted`` True."""
+        cursor = self._db._file.cursor(self._index, _special, include_deleted)
+        try:
+            names = self._names
+            while True:
+                row = cursor.next_row()
+                if row is None:
+                    return
+                rec = EseRecord(zip(names, self._fix(row)))
+                info = cursor.record_info()
+                rec.pgno, rec.itag, rec.key, rec.raw = info["pgno"], info["itag"], info["key"], info["record"]
+                rec.node_flags = info["node_flags"]
+                rec.deleted = bool(info["node_flags"] & 0x2)
+                rec.tagged = cursor.tagged()
+                yield rec
+        finally:
+            cursor.close()
+
+    def count(self) -> int:
+        """Number of records (walks the table)."""
+        cursor = self._db._file.cursor(self._index, _special)
+        try:
+            n = 0
+            while cursor.next():
+                n += 1
+            return n
+        finally:
+            cursor.close()
+
+    def to_pandas(self) -> Any:
+        """Return the table as a ``pandas.DataFrame`` (pandas is imported lazily; ``pip install esepy[pandas]``)."""
+        try:
+            import pandas as pd
+        except ImportError as exc:  # pragma: no cover - depends on the environment
+            raise ImportError("to_pandas() needs pandas: pip install 'esepy[pandas]'") from exc
+        return pd.DataFrame(list(self.rows()), columns=self._names)
+
+    def __repr__(self) -> str:
+        return f"<EseTable {self.name!r} {len(self.columns)} columns>"
+
+    def _repr_html_(self) -> str:
+        head = "".join(f"<th>{_html.escape(c.name)}<br><small>{c.type}</small></th>" for c in self.columns[:50])
+        body = []
+        for i, values in enumerate(self.rows()):
+            if i >= 10:
+                break
+            body.append("<tr>" + "".join(f"<td>{_html.escape(_short(v))}</td>" for v in values[:50]) + "</tr>")
+        more = " (first 50 columns)" if len(self.columns) > 50 else ""
+        return (f"<table><caption>ESE table {_html.escape(self.name)}{more}, first rows</caption>"
+                f"<tr>{head}</tr>{''.join(body)}</table>")
+
+
+def _short(v: Any) -> str:
+    s = repr(v) if isinstance(v, (bytes, list)) else str(v)
+    return s if len(s) <= 80 else s[:77] + "..."
+
+
+class _TableList(Sequence):
+    """The tables of a database: a sequence that can also be indexed by name."""
+
+    def __init__(self, tables: List[EseTable]) -> None:
+        self._tables = tables
+        self._by_name = {t.name: t for t in tables}
+
+    def __getitem__(self, key: Any) -> Any:
+        if isinstance(key, str):
+            try:
+                return self._by_name[key]
+            except KeyError:
+                raise KeyError(f"no table named {key!r}") from None
+        return self._tables[key]
+
+    def __len__(self) -> int:
+        return len(self._tables)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._by_name if isinstance(key, str) else key in self._tables
+
+    def names(self) -> List[str]:
+        """Table names in catalog order."""
+        return [t.name for t in self._tables]
+
+    def __repr__(self) -> str:
+        return f"<tables {self.names()!r}>"
+
+
+class EseDatabase:
+    """An ESE database file opened read-only (see :func:`open_ese`).
+
+    ``header`` (dict), ``tables`` (sequence of :class:`EseTable`, also indexable by
+    name), ``damage`` (list of dicts), ``page(n)``, ``verify_pages()``,
+    ``recovery_info(log_folder)``.  Use as a context manager or call :meth:`close`.
+    """
+
+    def __init__(self, path: "os.PathLike[str] | str", verify_checksums: bool = True) -> None:
+        self.path = _os.fspath(path)
+        self._file = _esepy.EseFile(self.path, skip_checksums=not verify_checksums)
+        self._tables: Optional[_TableList] = None
+        self._header: Optional[Dict[str, Any]] = None
+
+    @property
+    def header(self) -> Dict[str, Any]:
+        """The database header (the valid copy; both copies' checksums are reported).
+
+        Keys include ``state`` (e.g. "DirtyShutdown"), ``dirty``, ``page_size``,
+        ``format_version`` (0x620), ``format_revision``, ``gen_min_required`` /
+        ``gen_max_required`` (log generations recovery needs), ``lgpos_consistent``,
+        ``lgpos_attach`` (generation, sector, byte), ``sign_db`` / ``sign_log``,
+        ``os_version``, ``primary_valid`` / ``shadow_valid`` and ``page_count``.
+        """
+        if self._header is None:
+            h = _convert_times(self._file.header())
+            h["state"] = DBSTATE_NAMES.get(h["dbstate"], str(h["dbstate"]))
+            self._header = h
+        return dict(self._header)
+
+    @property
+    def tables(self) -> _TableList:
+        """The tables of the catalog (MSysObjects included), in catalog order."""
+        if self._tables is None:
+            self._tables = _TableList([EseTable(self, i, t) for i, t in enumerate(self._file.tables())])
+        return self._tables
+
+    def table(self, name: str) -> EseTable:
+        """The table called ``name`` (KeyError if there is none)."""
+        return self.tables[name]
+
+    @property
+    def damage(self) -> List[Dict[str, Any]]:
+        """Damage met so far: dicts with ``pgno``, ``error`` (JET_ERR), ``objid`` and ``what``."""
+        return self._file.damage()
+
+    def page(self, pgno: int) -> Dict[str, Any]:
+        """Describe data page ``pgno`` (1-based): checksum status (``status``: "ok", "blank",
+        "bad_checksum", "bad_pgno"; ``checksum_ok``), header fields and ``data`` (raw bytes)."""
+        info = self._file.page_info(pgno)
+        info["data"] = self._file.read_page(pgno)
+        return info
+
+    def page_tag(self, pgno: int, itag: int) -> Tuple[int, bytes]:
+        """(flags, bytes) of tag ``itag`` of page ``pgno`` (flags: 0x1 versioned, 0x2 deleted, 0x4 compressed key)."""
+        return self._file.page_tag(pgno, itag)
+
+    def verify_pages(self) -> Dict[str, Any]:
+        """Verify the checksum of every page.  Returns ``{"pages", "ok", "blank", "bad": [pgno...],
+        "bad_pages": [page info dicts]}``; damage is also added to :attr:`damage`."""
+        n = self.header["page_count"]
+        ok = blank = 0
+        bad: List[Dict[str, Any]] = []
+        for pgno in range(1, n + 1):
+            info = self._file.page_info(pgno)
+            if info["status"] == "ok":
+                ok += 1
+            elif info["status"] == "blank":
+                blank += 1
+            else:
+                bad.append(info)
+        return {"pages": n, "ok": ok, "blank": blank, "bad": [b["pgno"] for b in bad], "bad_pages": bad}
+
+    def recovery_info(self, log_folder: Optional[str] = None) -> Dict[str, Any]:
+        """What recovery would need: ``dirty``, ``gen_min_required`` .. ``gen_max_required``,
+        and with ``log_folder`` the log survey, which needed generations are ``present`` /
+        ``missing`` and whether their signature matches the database's ``sign_log``."""
+        h = self.header
+        lo, hi = h["gen_min_required"], h["gen_max_required"]
+        needed = list(range(lo, hi + 1)) if h["dirty"] and lo > 0 and hi >= lo else []
+        out: Dict[str, Any] = {"dirty": h["dirty"], "state": h["state"], "gen_min_required": lo,
+                               "gen_max_required": hi, "needed": needed,
+                               "lgpos_consistent": h["lgpos_consistent"], "lgpos_attach": h["lgpos_attach"]}
+        if log_folder is not None:
+            scan = scan_log_folder(log_folder)
+            by_gen = {f["generation"]: f for f in scan["files"] if f["role"] in ("archived", "current")}
+            out["logs"] = scan
+            out["present"] = [g for g in needed if g in by_gen]
+            out["missing"] = [g for g in needed if g not in by_gen]
+            out["signature_mismatch"] = [g for g in out["present"]
+                                         if by_gen[g]["sign_random"] != h["sign_log"]["random"]]
+            out["replayable_logs_present"] = not out["missing"] and not out["signature_mismatch"]
+        return out
+
+    def close(self) -> None:
+        """Close the file."""
+        self._file.close()
+
+    def __enter__(self) -> "EseDatabase":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        h = self.header
+        return f"<EseDatabase {self.path!r} {h['state']} {h['page_size'] // 1024} KiB pages>"
+
+    def _repr_html_(self) -> str:
+        h = self.header
+        rows = [("path", self.path), ("state", h["state"]), ("page size", h["page_size"]),
+                ("format", f"0x{h['format_version']:x} rev {h['format_revision']}"),
+                ("OS", ".".join(str(x) for x in h["os_version"][:3])),
+                ("pages", h["page_count"]),
+                ("logs needed", f"{h['gen_min_required']}..{h['gen_max_required']}" if h["dirty"] else "none"),
+                ("damage found", len(self.damage))]
+        body = "".join(f"<tr><th style='text-align:left'>{_html.escape(str(k))}</th>"
+                       f"<td>{_html.escape(str(v))}</td></tr>" for k, v in rows)
+        tables = "".join(f"<tr><td>{_html.escape(t.name)}</td><td>{len(t.columns)}</td></tr>" for t in self.tables)
+        return (f"<table><caption>ESE database</caption>{body}</table>"
+                f"<table><tr><th>table</th><th>columns</th></tr>{tables}</table>")
+
+
+def open_ese(path: "os.PathLike[str] | str", *, verify_checksums: bool = True) -> EseDatabase:
+    """Open a real ESE database file read-only (SRUDB.dat, qmgr.db, WebCacheV01.dat, ntds.dit, ...).
+
+    The file is never written; dirty databases open as they are.  With
+    ``verify_checksums`` (default) every page read is checked and failures are
+    listed in :attr:`EseDatabase.damage`.  Raises :class:`esepy.errors.FileNotFound`,
+    :class:`esepy.errors.FileInvalidType` (not an ESE database),
+    :class:`esepy.errors.ReadVerifyFailure` (neither header copy is valid), ...
+    """
+    return EseDatabase(path, verify_checksums=verify_checksums)
+
+
+def read_log_header(path: "os.PathLike[str] | str") -> Dict[str, Any]:
+    """Header of an ESE transaction log (``SRU.log``, ``edb0001A.log``): ``generation``,
+    ``sign_log``, ``created``, ``previous_generation_created``, ``version``, ``attached``
+    databases, ``lgpos_checkpoint``, ``checksum_ok``, ...  A header with a bad checksum is
+    returned with ``checksum_ok`` False; a non-log file raises FileInvalidType."""
+    return _convert_times(_esepy._ese_read_log_header(_os.fspath(path)))
+
+
+def read_checkpoint(path: "os.PathLike[str] | str") -> Dict[str, Any]:
+    """Header of an ESE checkpoint file (``SRU.chk``): ``lgpos_checkpoint`` (where redo
+    starts), ``sign_log``, ``copies_valid``, ``attached`` databases, ..."""
+    return _convert_times(_esepy._ese_read_checkpoint(_os.fspath(path)))
+
+
+def scan_log_folder(folder: "os.PathLike[str] | str", base: Optional[str] = None) -> Dict[str, Any]:
+    """Survey the log files of ``folder`` (base name such as "SRU" or "edb"; found from
+    the checkpoint or current log when None).
+
+    Returns ``{"base", "files", "generations": (first, last), "missing": [...],
+    "out_of_sequence": [...], "signature_mismatch": [...], "unreadable": [...], "ok"}``:
+    ``missing`` lists generations absent between the first and the current one,
+    ``out_of_sequence`` the generations whose previous-generation time does not match
+    the creation time of the generation before (or whose file name disagrees with
+    the header), ``signature_mismatch`` logs of another log stream.
+    """
+    files = _convert_times(_esepy._ese_scan_log_folder(_os.fspath(folder), base))
+    seq = [f for f in files if f["role"] in ("archived", "current") and f["error"] >= 0]
+    gens = sorted({f["generation"] for f in seq})
+    missing: List[int] = []
+    if gens:
+        have = set(gens)
+        missing = [g for g in range(gens[0], gens[-1] + 1) if g not in have]
+    out_of_seq = sorted({f["generation"] for f in seq
+                         if f["linked_to_previous"] is False or not f["name_matches"]})
+    dup = sorted({g for g in gens if sum(1 for f in seq if f["generation"] == g) > 1})
+    sig = [f["file"] for f in seq if not f["signature_matches"]]
+    unreadable = [f["file"] for f in files if f["role"] in ("archived", "current") and f["error"] < 0]
+    found_base = base
+    if found_base is None and files:
+        found_base = files[0]["file"][:3]
+    return {"base": found_base, "files": files, "generations": (gens[0], gens[-1]) if gens else None,
+            "missing": missing, "out_of_sequence": out_of_seq, "duplicates": dup,
+            "signature_mismatch": sig, "unreadable": unreadable,
+            "ok": bool(gens) and not (missing or out_of_seq or sig or unreadable or dup)}
+
+
+def decompress(data: bytes) -> bytes:
+    """Decompress one ESE compressed value (7-bit ASCII, 7-bit Unicode or XPRESS).
+
+    Raises :class:`esepy.errors.FeatureNotAvailable` for XPRESS9/XPRESS10/LZ4 and
+    :class:`esepy.errors.DecompressionFailed` for damaged data."""
+    return _esepy._ese_decompress(data)
+
+
+def _ole_bits(value: float) -> int:
+    """The int64 that holds an OLE date double (how dissect.esedb reports DateTime)."""
+    return _struct.unpack("<q", _struct.pack("<d", value))[0]
+
