@@ -196,7 +196,7 @@ class EseColumn:
         return f"<EseColumn {self.name!r} id={self.columnid} {self.type}>"
 
 
-class EseRecord(dict):
+class EseRecord(Dict[str, Any]):
     """A record as a dict of column name to value, with where it came from.
 
     ``pgno`` / ``itag``: its leaf page and tag; ``key``: primary key bytes;
@@ -338,7 +338,7 @@ def _short(v: Any) -> str:
     return s if len(s) <= 80 else s[:77] + "..."
 
 
-class _TableList(Sequence):
+class _TableList(Sequence["EseTable"]):
     """The tables of a database: a sequence that can also be indexed by name."""
 
     def __init__(self, tables: List[EseTable]) -> None:
@@ -375,7 +375,7 @@ class EseDatabase:
     ``recovery_info(log_folder)``.  Use as a context manager or call :meth:`close`.
     """
 
-    def __init__(self, path: "os.PathLike[str] | str", verify_checksums: bool = True) -> None:
+    def __init__(self, path: "_os.PathLike[str] | str", verify_checksums: bool = True) -> None:
         self.path = _os.fspath(path)
         self._file = _esepy.EseFile(self.path, skip_checksums=not verify_checksums)
         self._tables: Optional[_TableList] = None
@@ -406,7 +406,8 @@ class EseDatabase:
 
     def table(self, name: str) -> EseTable:
         """The table called ``name`` (KeyError if there is none)."""
-        return self.tables[name]
+        table: EseTable = self.tables[name]
+        return table
 
     @property
     def damage(self) -> List[Dict[str, Any]]:
@@ -490,7 +491,7 @@ class EseDatabase:
                 f"<table><tr><th>table</th><th>columns</th></tr>{tables}</table>")
 
 
-def open_ese(path: "os.PathLike[str] | str", *, verify_checksums: bool = True) -> EseDatabase:
+def open_ese(path: "_os.PathLike[str] | str", *, verify_checksums: bool = True) -> EseDatabase:
     """Open a real ESE database file read-only (SRUDB.dat, qmgr.db, WebCacheV01.dat, ntds.dit, ...).
 
     The file is never written; dirty databases open as they are.  With
@@ -502,21 +503,23 @@ def open_ese(path: "os.PathLike[str] | str", *, verify_checksums: bool = True) -
     return EseDatabase(path, verify_checksums=verify_checksums)
 
 
-def read_log_header(path: "os.PathLike[str] | str") -> Dict[str, Any]:
+def read_log_header(path: "_os.PathLike[str] | str") -> Dict[str, Any]:
     """Header of an ESE transaction log (``SRU.log``, ``edb0001A.log``): ``generation``,
     ``sign_log``, ``created``, ``previous_generation_created``, ``version``, ``attached``
     databases, ``lgpos_checkpoint``, ``checksum_ok``, ...  A header with a bad checksum is
     returned with ``checksum_ok`` False; a non-log file raises FileInvalidType."""
-    return _convert_times(_esepy._ese_read_log_header(_os.fspath(path)))
+    header: Dict[str, Any] = _convert_times(_esepy._ese_read_log_header(_os.fspath(path)))
+    return header
 
 
-def read_checkpoint(path: "os.PathLike[str] | str") -> Dict[str, Any]:
+def read_checkpoint(path: "_os.PathLike[str] | str") -> Dict[str, Any]:
     """Header of an ESE checkpoint file (``SRU.chk``): ``lgpos_checkpoint`` (where redo
     starts), ``sign_log``, ``copies_valid``, ``attached`` databases, ..."""
-    return _convert_times(_esepy._ese_read_checkpoint(_os.fspath(path)))
+    header: Dict[str, Any] = _convert_times(_esepy._ese_read_checkpoint(_os.fspath(path)))
+    return header
 
 
-def scan_log_folder(folder: "os.PathLike[str] | str", base: Optional[str] = None) -> Dict[str, Any]:
+def scan_log_folder(folder: "_os.PathLike[str] | str", base: Optional[str] = None) -> Dict[str, Any]:
     """Survey the log files of ``folder`` (base name such as "SRU" or "edb"; found from
     the checkpoint or current log when None).
 
@@ -553,10 +556,12 @@ def decompress(data: bytes) -> bytes:
 
     Raises :class:`esepy.errors.FeatureNotAvailable` for XPRESS9/XPRESS10/LZ4 and
     :class:`esepy.errors.DecompressionFailed` for damaged data."""
-    return _esepy._ese_decompress(data)
+    out: bytes = _esepy._ese_decompress(data)
+    return out
 
 
 def _ole_bits(value: float) -> int:
     """The int64 that holds an OLE date double (how dissect.esedb reports DateTime)."""
-    return _struct.unpack("<q", _struct.pack("<d", value))[0]
+    bits: int = _struct.unpack("<q", _struct.pack("<d", value))[0]
+    return bits
 
