@@ -309,6 +309,24 @@ def _dump_checkpoint(ns: argparse.Namespace, out: Output) -> Any:
     return c.to_dict()
 
 
+@command("dump backup", "Describe a backup set: its database copies, log generations, completeness",
+         lambda p: p.add_argument("folder", help="backup folder (JetBackupInstance's; new/ and old/ are found)"))
+def _dump_backup(ns: argparse.Namespace, out: Output) -> Any:
+    b = inspection.read_backup_set(ns.folder)
+    gens = f"{b.generations[0]}..{b.generations[-1]}" if b.generations else "none"
+    out.text(f"Backup set: {b.folder}", f"  Log generations: {gens} (base {b.base})",
+             f"  Complete: {'yes' if b.complete else 'no'}")
+    for d in b.databases:
+        out.text(f"  {d.name}: {d.pages} pages of {d.page_size}, needs generations {d.gen_low}..{d.gen_high}, "
+                 f"mark {d.mark}, marker {'yes' if d.has_marker else 'no'}")
+    for p in b.problems:
+        out.text(f"  problem: {p}")
+    result = b.to_dict()
+    if not b.complete:
+        raise _Failed(result, errors.PatchFileMissing(operation="; ".join(b.problems)))
+    return result
+
+
 # ---------------------------------------------------------------------------
 # checksum / integrity
 

@@ -24,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 import textwrap
+from typing import Any, List
 
 import esepy
 
@@ -56,23 +57,24 @@ def instance(folder: str) -> esepy.Instance:
                           create_path_if_not_exist=True, log_file_size_kb=1024)
 
 
-def bar(description: str):
+class Bar:
     """A tqdm progress bar fed by the engine's progress reports (KiB done of total)."""
-    from tqdm import tqdm
-    state = {"bar": None, "done": 0}
 
-    def report(p: esepy.Progress) -> None:
-        if state["bar"] is None:
-            state["bar"] = tqdm(total=p.total, desc=f"   {description}", unit="KiB", leave=True,
-                                file=sys.stdout, dynamic_ncols=True, mininterval=0)
-        b = state["bar"]
-        b.total = p.total
-        b.update(max(0, p.done - state["done"]))
-        state["done"] = max(state["done"], p.done)
+    def __init__(self, description: str) -> None:
+        self.description = description
+        self.bar: Any = None
+        self.done = 0
+
+    def __call__(self, p: esepy.Progress) -> None:
+        from tqdm import tqdm
+        if self.bar is None:
+            self.bar = tqdm(total=p.total, desc=f"   {self.description}", unit="KiB", leave=True,
+                            file=sys.stdout, dynamic_ncols=True, mininterval=0)
+        self.bar.total = p.total
+        self.bar.update(max(0, p.done - self.done))
+        self.done = max(self.done, p.done)
         if p.stage in ("complete", "fail"):
-            b.close()
-
-    return report
+            self.bar.close()
 
 
 def count_files(folder: str) -> str:
@@ -81,7 +83,7 @@ def count_files(folder: str) -> str:
     return f"{len(names)} files: {', '.join(n for n in names if not n.endswith('.log'))} + {len(logs)} log generations"
 
 
-def main(argv: list) -> int:
+def main(argv: List[str]) -> int:
     """Run the demo in argv[1] (or a new temporary folder); return the exit code."""
     folder = argv[1] if len(argv) > 1 else tempfile.mkdtemp(prefix="esepy-demo-")
     logging.basicConfig(level=logging.INFO, format="  [event %(event_id)s] %(message)s")
@@ -99,14 +101,14 @@ def main(argv: list) -> int:
         with s.transaction():
             for i in range(1000):
                 orders.insert({"id": i, "item": "gadget", "qty": i % 5})
-        inst.backup(backups, progress=bar("full backup"))
+        inst.backup(backups, progress=Bar("full backup"))
         print(f"   backup set: {count_files(backups)}")
 
         print("\n2. 500 more orders, then an incremental backup (only the new log generations)")
         for i in range(1000, 1500):
             with s.transaction(lazy=i % 50 != 49):
                 orders.insert({"id": i, "item": "gizmo", "qty": i % 3})
-        inst.backup(backups, incremental=True, progress=bar("incremental"))
+        inst.backup(backups, incremental=True, progress=Bar("incremental"))
         print(f"   backup set: {count_files(backups)}")
         orders.close()
         db.close()
@@ -114,6 +116,7 @@ def main(argv: list) -> int:
     print("\n3. a writer process commits more orders and is killed mid-work")
     child = subprocess.Popen([sys.executable, "-c", CHILD, folder], stdout=subprocess.PIPE, text=True)
     committed = set(range(1500))
+    assert child.stdout is not None
     for line in child.stdout:
         what, n = line.split()
         if what == "committed":
@@ -136,7 +139,7 @@ def main(argv: list) -> int:
     print("   through the surviving log folder, undo what never committed")
     inst = instance(folder)
     try:
-        inst.restore_instance(backups, restored, progress=bar("restore"))
+        inst.restore_instance(backups, restored, progress=Bar("restore"))
     finally:
         inst.term()
     new_path = os.path.join(restored, "demo.edb")
@@ -166,7 +169,7 @@ def main(argv: list) -> int:
 
 def describe_state(path: str) -> str:
     """The database file's header state (JetGetDatabaseFileInfo), as text."""
-    return esepy.database_file_info(path)["state"]
+    return str(esepy.database_file_info(path)["state"])
 
 
 if __name__ == "__main__":

@@ -11,8 +11,7 @@ import esepy
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 HERE = os.path.dirname(os.path.abspath(__file__))
 CONFIG = os.path.join(HERE, "mypy.ini")
-# examples/demo.py is the README's command and predates the typing work: not yet --strict
-STRICT = [os.path.join(ROOT, "examples", "inspect_files.py")] + [
+STRICT = [os.path.join(ROOT, "examples", "inspect_files.py"), os.path.join(ROOT, "examples", "demo.py")] + [
     os.path.join(ROOT, "esepy", m) for m in ("inspection.py", "cli.py", "testing.py", "pytest_plugin.py",
                                              "_display.py", "_crash_child.py")]
 
