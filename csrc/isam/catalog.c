@@ -56,7 +56,8 @@ static void put(wbuf *w, const void *pv, uint32_t cb)
         w->overflow = 1;
         return;
     }
-    memcpy(w->b + w->n, pv, cb);
+    if (cb > 0) /* pv may be NULL for an empty value */
+        memcpy(w->b + w->n, pv, cb);
     w->n += cb;
 }
 static void put32(wbuf *w, uint32_t v) { put(w, &v, 4); }
