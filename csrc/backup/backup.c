@@ -748,7 +748,10 @@ static JET_ERR copy_stream(bk_ctx *pbk, bk_folder *pf, const char *src, const ch
     if (err < 0)
         return err;
     uint64_t size = (uint64_t)lo | ((uint64_t)hi << 32), off = 0;
-    err = os_file_open(tmp, OS_FILE_WRITE | OS_FILE_TRUNCATE, &pfo);
+    /* A database stream is whole pages: written past the OS page cache (the
+     * copy is not read again; copying it into the cache doubled the cost). */
+    uint32_t fDirect = pbk->hkind == H_DB ? OS_FILE_DIRECT : 0;
+    err = os_file_open(tmp, OS_FILE_WRITE | OS_FILE_TRUNCATE | fDirect, &pfo);
     while (err >= 0 && off < size) {
         uint32_t got = 0;
         err = bk_read_file(pbk, h, buf, BK_CHUNK, &got);
@@ -870,7 +873,7 @@ JET_ERR bk_backup_to_folder(bk_ctx *pbk, const char *path, JET_GRBIT grbit, int 
     if (err < 0)
         goto abort;
 
-    buf = os_malloc(BK_CHUNK);
+    buf = os_malloc_aligned(4096, BK_CHUNK); /* O_DIRECT writes need it */
     if (buf == NULL) {
         err = JET_errOutOfMemory;
         goto abort;

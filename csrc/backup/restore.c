@@ -322,9 +322,9 @@ static JET_ERR copy_db(rst_state *rs, rst_db *pd)
     if (err >= 0)
         err = os_file_open(pd->src, OS_FILE_READ, &pfi);
     if (err >= 0)
-        err = os_file_open(tmp, OS_FILE_WRITE | OS_FILE_TRUNCATE, &pfo);
+        err = os_file_open(tmp, OS_FILE_WRITE | OS_FILE_TRUNCATE | OS_FILE_DIRECT, &pfo); /* whole pages */
     if (err >= 0) {
-        buf = os_malloc(RST_CHUNK);
+        buf = os_malloc_aligned(4096, RST_CHUNK);
         if (buf == NULL)
             err = JET_errOutOfMemory;
     }

@@ -25,6 +25,8 @@
 void *os_malloc(size_t cb);
 void *os_calloc(size_t n, size_t cb);
 void *os_realloc(void *pv, size_t cb);
+/* Memory aligned to `align` (a power of two >= sizeof(void *)); freed with os_free. */
+void *os_malloc_aligned(size_t align, size_t cb);
 char *os_strdup(const char *sz);
 void  os_free(void *pv);
 
@@ -64,6 +66,10 @@ typedef struct os_file os_file;
 #define OS_FILE_TRUNCATE 0x0008 /* create or truncate to zero */
 #define OS_FILE_LOCK     0x0010 /* take an exclusive advisory lock (flock, non-blocking);
                                  * held elsewhere -> JET_errFileAccessDenied */
+#define OS_FILE_DIRECT   0x0020 /* bypass the OS page cache where the file system allows
+                                 * (O_DIRECT); every read/write must then use buffers from
+                                 * os_malloc_aligned(4096, ...), offsets and sizes that are
+                                 * multiples of 4096 */
 
 /* Open `path`.  Missing file (without CREATE/TRUNCATE) -> JET_errFileNotFound;
  * permission -> JET_errFileAccessDenied; a folder -> JET_errInvalidPath. */

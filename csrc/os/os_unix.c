@@ -81,6 +81,14 @@ void *os_malloc(size_t cb)
     return malloc(cb ? cb : 1);
 }
 
+void *os_malloc_aligned(size_t align, size_t cb)
+{
+    void *pv = NULL;
+    if (fault_should_fail())
+        return NULL;
+    return posix_memalign(&pv, align, cb ? cb : 1) == 0 ? pv : NULL;
+}
+
 void *os_calloc(size_t n, size_t cb)
 {
     if (fault_should_fail())
@@ -347,7 +355,16 @@ JET_ERR os_file_open(const char *path, uint32_t flags, os_file **ppf)
         oflags |= O_CREAT | O_TRUNC | O_RDWR;
     if (os_is_dir(path))
         return JET_errInvalidPath;
-    int fd = open(path, oflags, 0666);
+    int fd = -1;
+#ifdef O_DIRECT
+    if (flags & OS_FILE_DIRECT) {
+        fd = open(path, oflags | O_DIRECT, 0666);
+        if (fd < 0 && errno != EINVAL)
+            return os_err_from_errno(errno);
+    }
+#endif
+    if (fd < 0)
+        fd = open(path, oflags, 0666); /* no O_DIRECT here (or on this file system) */
     if (fd < 0)
         return os_err_from_errno(errno);
     if ((flags & OS_FILE_LOCK) && flock(fd, LOCK_EX | LOCK_NB) != 0) {
