@@ -42,7 +42,7 @@ import sys
 import time
 import uuid
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, List, Optional, Sequence, TextIO
+from typing import Any, Callable, Dict, List, Optional, Sequence, TextIO, Tuple
 
 from . import errors, inspection
 
@@ -158,6 +158,123 @@ def _fail(result: Any, cls: type, what: str) -> None:
     raise _Failed(result, cls(operation=what))
 
 
+
+# ---------------------------------------------------------------------------
+# Files written by Windows' ESE (esepy.ese reads them; format found from the header)
+
+_ESE_MAGIC = 0x89ABCDEF
+
+
+def _windows_ese(path: str) -> bool:
+    """True for a database or checkpoint written by Windows' ESE (magic 0x89ABCDEF), not by esepy."""
+    if not os.path.isfile(path):
+        return False
+    if inspection.file_kind(path) != "unknown":
+        return False
+    with open(path, "rb") as f:
+        head = f.read(8)
+    return len(head) == 8 and int.from_bytes(head[4:8], "little") == _ESE_MAGIC
+
+
+def _windows_log(path: str) -> bool:
+    """True for a log file (or a folder of them) that is not esepy's but Windows' ESE's."""
+    from . import ese
+    if os.path.isdir(path):
+        try:
+            lf = inspection.LogFolder(path)
+            names = [lf.generation(g).path for g in lf.generation_numbers()[:1]]
+            if names and inspection.file_kind(names[0]) != "unknown":
+                return False  # esepy's own logs
+        except errors.JetError:
+            pass
+        try:
+            return bool(ese.scan_log_folder(path)["files"])
+        except errors.JetError:
+            return False
+    if not os.path.isfile(path) or inspection.file_kind(path) != "unknown":
+        return False
+    try:
+        ese.read_log_header(path)
+        return True
+    except errors.JetError:
+        return False
+
+
+def _ese_plain(v: Any) -> Any:
+    if isinstance(v, list):
+        return [_plain(x) for x in v]
+    return _plain(v) if isinstance(v, (bytes, _dt.datetime, uuid.UUID, int, float, str, bool, type(None))) \
+        else str(v)
+
+
+def _ese_dump_header(path: str, out: Output) -> Any:
+    from . import ese
+    with ese.open_ese(path) as db:
+        h = db.header
+    out.text(f"Database (Windows ESE): {path}")
+    for k in sorted(h):
+        out.text(f"  {k:>22}: {h[k]}")
+    return {"database": path, "format": "windows-ese", "header": inspection._jsonable(h)}
+
+
+def _ese_dump_log(path: str, out: Output) -> Any:
+    from . import ese
+    if os.path.isdir(path):
+        scan = ese.scan_log_folder(path)
+        gens = scan["generations"]
+        out.text(f"Log folder (Windows ESE): {path} base {scan['base']}",
+                 f"  generations: {gens[0]}-{gens[1]}" if gens else "  generations: none")
+        for f in scan["files"]:
+            out.text(f"  {f['file']}: {f['role']} generation {f['generation']}")
+        result = {"format": "windows-ese", **inspection._jsonable(scan)}
+        if not scan["ok"]:
+            problems = scan["missing"] or scan["out_of_sequence"] or scan["signature_mismatch"] or scan["unreadable"]
+            out.text(f"ERROR: missing {scan['missing']}, out of sequence {scan['out_of_sequence']}, "
+                     f"other stream {scan['signature_mismatch']}, unreadable {scan['unreadable']}")
+            _fail(result, errors.MissingLogFile if scan["missing"] else errors.InvalidLogSequence,
+                  f"log folder {path}: {problems}")
+        return result
+    h = ese.read_log_header(path)
+    out.text(f"Log file (Windows ESE): {path}")
+    for k in sorted(h):
+        out.text(f"  {k:>26}: {h[k]}")
+    return {"format": "windows-ese", "files": [inspection._jsonable(h)]}
+
+
+def _ese_checksum(path: str) -> Dict[str, Any]:
+    from . import ese
+    with ese.open_ese(path) as db:
+        rep = db.verify_pages()
+    return {"path": path, "kind": "database", "format": "windows-ese", "pages": rep["pages"],
+            "blank": rep["blank"], "bad": rep["bad"], "ok": not rep["bad"]}
+
+
+def _ese_tables(path: str, out: Output) -> Any:
+    from . import ese
+    tables: List[Dict[str, Any]] = []
+    with ese.open_ese(path) as db:
+        h = db.header
+        for et in db.tables:
+            cols = [{"name": c.name, "type": c.kind, "multivalued": c.multivalued} for c in et.columns]
+            tables.append({"name": et.name, "records": et.count(), "columns": cols})
+    out.text(f"Database (Windows ESE): {path} ({h['state']})")
+    for t in tables:
+        out.text(f"  {t['name']}: {t['records']} records",
+                 "    columns: " + ", ".join(f"{c['name']} {c['type']}" for c in t["columns"]))
+    return {"database": path, "format": "windows-ese", "state": h["state"], "tables": tables}
+
+
+def _ese_rows(path: str, table: str) -> Tuple[List[str], List[Dict[str, Any]]]:
+    from . import ese
+    with ese.open_ese(path) as db:
+        if table not in db.tables.names():
+            raise errors.ObjectNotFound(operation=f"table {table!r} (tables: {', '.join(db.tables.names())})")
+        t = db.table(table)
+        columns = t.column_names
+        rows = [{k: _ese_plain(v) for k, v in r.items()} for r in t]
+    return columns, rows
+
+
 # ---------------------------------------------------------------------------
 # dump
 
@@ -172,6 +289,8 @@ def _dump_header_args(p: argparse.ArgumentParser) -> None:
 
 @command("dump header", "Dump a database file's header (esentutl /mh)", _dump_header_args)
 def _dump_header(ns: argparse.Namespace, out: Output) -> Any:
+    if _windows_ese(ns.db):
+        return _ese_dump_header(ns.db, out)
     h = inspection.read_database_header(ns.db)
     req = inspection.recovery_requirements(ns.db, ns.logs) if ns.logs else None
     out.text(
@@ -235,6 +354,8 @@ def _record_line(r: inspection.LogRecord) -> str:
 
 @command("dump log", "Dump log file headers and records (esentutl /ml)", _dump_log_args)
 def _dump_log(ns: argparse.Namespace, out: Output) -> Any:
+    if _windows_log(ns.log):
+        return _ese_dump_log(ns.log, out)
     limit = ns.limit or None
     if os.path.isdir(ns.log):
         folder = inspection.LogFolder(ns.log, ns.base)
@@ -331,6 +452,10 @@ def _dump_backup(ns: argparse.Namespace, out: Output) -> Any:
 # checksum / integrity
 
 def _checksum_one(path: str, out: Output) -> Dict[str, Any]:
+    if _windows_ese(path):
+        r = _ese_checksum(path)
+        out.text(f"{path}: Windows ESE database, {r['pages']} pages, {len(r['bad'])} bad, {r['blank']} blank")
+        return r
     if os.path.isdir(path):
         folder = inspection.LogFolder(path)
         with out.progress(f"checksum {path}", None, "file") as bar:
@@ -586,6 +711,8 @@ def _db_args(p: argparse.ArgumentParser) -> None:
 
 @command("tables", "List tables, columns, indexes, record counts and pages (read-only)", _db_args)
 def _tables(ns: argparse.Namespace, out: Output) -> Any:
+    if _windows_ese(ns.db):
+        return _ese_tables(ns.db, out)
     df = inspection.DatabaseFile(ns.db)
     with inspection.open_database(ns.db, logs=ns.logs, system=ns.system) as ro:
         tables = ro.describe()
@@ -631,12 +758,15 @@ def _export(ns: argparse.Namespace, out: Output) -> Any:
                 operation="parquet export needs pyarrow: pip install 'esepy[parquet]'") from None
         if not ns.output:
             raise CliError("--format parquet needs -o FILE")
-    with inspection.open_database(ns.db, logs=ns.logs, system=ns.system) as ro:
-        if ns.table not in ro.tables:
-            raise errors.ObjectNotFound(operation=f"table {ns.table!r} (tables: {', '.join(ro.tables)})")
-        with ro.table(ns.table) as t:
-            columns = list(t.columns)
-            rows = [{k: _plain(v) for k, v in r.items()} for r in t]
+    if _windows_ese(ns.db):
+        columns, rows = _ese_rows(ns.db, ns.table)
+    else:
+        with inspection.open_database(ns.db, logs=ns.logs, system=ns.system) as ro:
+            if ns.table not in ro.tables:
+                raise errors.ObjectNotFound(operation=f"table {ns.table!r} (tables: {', '.join(ro.tables)})")
+            with ro.table(ns.table) as t:
+                columns = list(t.columns)
+                rows = [{k: _plain(v) for k, v in r.items()} for r in t]
     if ns.format == "parquet":
         import pyarrow as pa
         import pyarrow.parquet as pq
