@@ -39,6 +39,15 @@ static JET_ERR find_locked(JET_INSTANCE h, int legacy, instance **ppinst)
     return JET_errSuccess;
 }
 
+/* The instance a call names, which must have a published running backup. */
+static JET_ERR find_backup_locked(JET_INSTANCE h, int legacy, instance **ppinst)
+{
+    JET_ERR err = find_locked(h, legacy, ppinst);
+    if (err >= 0 && ((*ppinst)->bk == NULL || (*ppinst)->bk == BK_RESERVED))
+        err = JET_errNoBackup;
+    return err;
+}
+
 /* Enter a call on the running backup of an instance. */
 static JET_ERR bk_enter(JET_INSTANCE h, int legacy, instance **ppinst, bk_ctx **ppbk)
 {
@@ -46,9 +55,7 @@ static JET_ERR bk_enter(JET_INSTANCE h, int legacy, instance **ppinst, bk_ctx **
     if (err < 0)
         return err;
     instance *pinst = NULL;
-    err = find_locked(h, legacy, &pinst);
-    if (err >= 0 && (pinst->bk == NULL || pinst->bk == BK_RESERVED))
-        err = JET_errNoBackup;
+    err = find_backup_locked(h, legacy, &pinst);
     if (err >= 0) {
         pinst->refs++;
         pinst->bk_calls++;
@@ -300,9 +307,7 @@ static JET_ERR end_impl(JET_INSTANCE h, int legacy, JET_GRBIT grbit)
     if (err < 0)
         return err;
     instance *pinst = NULL;
-    err = find_locked(h, legacy, &pinst);
-    if (err >= 0 && (pinst->bk == NULL || pinst->bk == BK_RESERVED))
-        err = JET_errNoBackup;
+    err = find_backup_locked(h, legacy, &pinst);
     bk_ctx *pbk = NULL;
     if (err >= 0) {
         pinst->refs++;
