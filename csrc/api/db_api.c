@@ -578,3 +578,27 @@ ESEPY_EXPORT JET_ERR JetGetIndexInfo(JET_SESID sesid, JET_DBID dbid, const char 
     }
     return end_call(&c, err);
 }
+
+ESEPY_EXPORT JET_ERR EsepyGetIndexes(JET_SESID sesid, JET_TABLEID tableid, char *szzIndexes, uint32_t cbMax,
+                                     uint32_t *pcbActual)
+{
+    call c;
+    JET_ERR err = begin_call(sesid, &c);
+    if (err < 0)
+        return err;
+    char *szz = NULL;
+    uint32_t cb = 0;
+    err = isam_list_indexes(S(c), tableid, &szz, &cb);
+    if (err >= 0) {
+        if (pcbActual)
+            *pcbActual = cb;
+        if (szzIndexes) {
+            if (cbMax < cb)
+                err = JET_errBufferTooSmall;
+            else
+                memcpy(szzIndexes, szz, cb);
+        }
+        os_free(szz);
+    }
+    return end_call(&c, err);
+}

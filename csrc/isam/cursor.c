@@ -1713,6 +1713,38 @@ JET_ERR isam_get_index_info(isam_sess *psess, JET_TABLEID tableid, const char *s
     }
 }
 
+JET_ERR isam_list_indexes(isam_sess *psess, JET_TABLEID tableid, char **ppszz, uint32_t *pcb)
+{
+    isam_cursor *pcur = cursor_get(psess, tableid);
+    if (pcur == NULL)
+        return JET_errInvalidTableId;
+    JET_ERR err = sync_indexes(psess, pcur);
+    if (err < 0)
+        return err;
+    table_def *ptd = pcur->td;
+    size_t cap = 1;
+    for (uint32_t i = 0; i < ptd->cidx; i++)
+        cap += strlen(ptd->idxs[i].name) + 16 + ptd->idxs[i].cseg * (JET_cbNameMost + 2) + 1;
+    char *out = os_malloc(cap);
+    if (out == NULL)
+        return JET_errOutOfMemory;
+    size_t n = 0;
+    for (uint32_t i = 0; i < ptd->cidx; i++) {
+        const idx_def *pidx = &ptd->idxs[i];
+        n += (size_t)snprintf(out + n, cap - n, "%s\x1f%u", pidx->name, (unsigned)pidx->grbit);
+        for (uint32_t j = 0; j < pidx->cseg; j++) {
+            col_info *pci = col_by_id(ptd, pidx->segs[j].columnid);
+            n += (size_t)snprintf(out + n, cap - n, "\x1f%c%s", (pidx->segs[j].segflags & KEY_SEG_DESCENDING) ? '-' : '+',
+                                  pci ? pci->name : "");
+        }
+        out[n++] = '\0';
+    }
+    out[n++] = '\0';
+    *ppszz = out;
+    *pcb = (uint32_t)n;
+    return JET_errSuccess;
+}
+
 JET_ERR isam_describe_table(isam_sess *psess, JET_TABLEID tableid, char *szzColumns, uint32_t cbColumns,
                             uint32_t *pcbColumns, char *szKey, uint32_t cbKeyMax, uint32_t *pcbKey)
 {

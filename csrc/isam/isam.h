@@ -120,6 +120,8 @@ JET_ERR isam_set_current_index(isam_sess *psess, JET_TABLEID tableid, const char
 JET_ERR isam_get_current_index(isam_sess *psess, JET_TABLEID tableid, char *szIndex, uint32_t cbMax);
 JET_ERR isam_get_index_info(isam_sess *psess, JET_TABLEID tableid, const char *szIndex, void *pv, uint32_t cbMax,
                             uint32_t infolevel);
+/* EsepyGetIndexes's multi-string (os_malloc'ed, *pcb bytes). */
+JET_ERR isam_list_indexes(isam_sess *psess, JET_TABLEID tableid, char **ppszz, uint32_t *pcb);
 /* Column names of a table as a multi-string, and the primary index key
  * definition ("+a\0-b\0\0", empty when the table has none). */
 JET_ERR isam_describe_table(isam_sess *psess, JET_TABLEID tableid, char *szzColumns, uint32_t cbColumns,
