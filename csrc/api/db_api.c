@@ -602,3 +602,46 @@ ESEPY_EXPORT JET_ERR EsepyGetIndexes(JET_SESID sesid, JET_TABLEID tableid, char 
     }
     return end_call(&c, err);
 }
+
+/* ---- several columns per call ---------------------------------------------------- */
+
+ESEPY_EXPORT JET_ERR JetSetColumns(JET_SESID sesid, JET_TABLEID tableid, JET_SETCOLUMN *psetcolumn,
+                                   uint32_t csetcolumn)
+{
+    call c;
+    JET_ERR err = begin_call(sesid, &c);
+    if (err < 0)
+        return err;
+    if (psetcolumn == NULL && csetcolumn > 0)
+        return end_call(&c, JET_errInvalidParameter);
+    for (uint32_t i = 0; i < csetcolumn && err >= 0; i++) {
+        JET_SETCOLUMN *p = &psetcolumn[i];
+        JET_SETINFO si = { sizeof(si), p->ibLongValue, p->itagSequence };
+        p->err = isam_set_column(S(c), tableid, p->columnid, p->pvData, p->cbData, p->grbit, &si);
+        if (p->err < 0)
+            err = p->err;
+    }
+    return end_call(&c, err < 0 ? err : JET_errSuccess);
+}
+
+ESEPY_EXPORT JET_ERR JetRetrieveColumns(JET_SESID sesid, JET_TABLEID tableid, JET_RETRIEVECOLUMN *pretrievecolumn,
+                                        uint32_t cretrievecolumn)
+{
+    call c;
+    JET_ERR err = begin_call(sesid, &c);
+    if (err < 0)
+        return err;
+    if (pretrievecolumn == NULL && cretrievecolumn > 0)
+        return end_call(&c, JET_errInvalidParameter);
+    for (uint32_t i = 0; i < cretrievecolumn && err >= 0; i++) {
+        JET_RETRIEVECOLUMN *p = &pretrievecolumn[i];
+        JET_RETINFO ri = { sizeof(ri), p->ibLongValue, p->itagSequence, 0 };
+        p->cbActual = 0;
+        p->err = isam_retrieve_column(S(c), tableid, p->columnid, p->pvData, p->cbData, &p->cbActual, p->grbit,
+                                      &ri);
+        p->columnidNextTagged = ri.columnidNextTagged;
+        if (p->err < 0)
+            err = p->err;
+    }
+    return end_call(&c, err < 0 ? err : JET_errSuccess);
+}

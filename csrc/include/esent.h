@@ -264,6 +264,30 @@ typedef struct {
     JET_COLUMNID columnidNextTagged;
 } JET_RETINFO;
 
+/* One column of JetSetColumns; err receives its result. */
+typedef struct {
+    JET_COLUMNID columnid;
+    const void  *pvData;
+    uint32_t     cbData;
+    JET_GRBIT    grbit;
+    uint32_t     ibLongValue;
+    uint32_t     itagSequence;
+    JET_ERR      err;
+} JET_SETCOLUMN;
+
+/* One column of JetRetrieveColumns; cbActual, columnidNextTagged and err are results. */
+typedef struct {
+    JET_COLUMNID columnid;
+    void        *pvData;
+    uint32_t     cbData;
+    uint32_t     cbActual;
+    JET_GRBIT    grbit;
+    uint32_t     ibLongValue;
+    uint32_t     itagSequence;
+    JET_COLUMNID columnidNextTagged;
+    JET_ERR      err;
+} JET_RETRIEVECOLUMN;
+
 /* Locale and LCMapString flags of a Unicode index (JET_bitIndexUnicode).
  * esepy honours NORM_IGNORECASE (0x1) in dwMapFlags: without it, text keys
  * compare case-sensitively. */
@@ -1426,6 +1450,12 @@ JET_ERR JET_API JetSeek(JET_SESID sesid, JET_TABLEID tableid, JET_GRBIT grbit);
 JET_ERR JET_API JetGetBookmark(JET_SESID sesid, JET_TABLEID tableid, void *pvBookmark, uint32_t cbMax,
                                uint32_t *pcbActual);
 JET_ERR JET_API JetGotoBookmark(JET_SESID sesid, JET_TABLEID tableid, const void *pvBookmark, uint32_t cbBookmark);
+
+/* Several columns in one call: each entry's err receives its result (warnings
+ * included); the call returns the first error, else JET_errSuccess. */
+JET_ERR JET_API JetSetColumns(JET_SESID sesid, JET_TABLEID tableid, JET_SETCOLUMN *psetcolumn, uint32_t csetcolumn);
+JET_ERR JET_API JetRetrieveColumns(JET_SESID sesid, JET_TABLEID tableid, JET_RETRIEVECOLUMN *pretrievecolumn,
+                                   uint32_t cretrievecolumn);
 
 /* Secondary indexes and navigation ----------------------------------------*/
 
