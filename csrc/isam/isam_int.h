@@ -17,6 +17,10 @@
  *   LOG_REC_ISAM_DBDETACH  u32 dbid
  *   LOG_REC_ISAM_DBROOTS   u32 dbid, u32 pgnoSpace, u32 pgnoCatalog  (after create)
  *
+ * Secondary indexes (index.c) and their DDL add no record types: index trees
+ * and catalog 'I' rows change through the same UNDO + btree records as every
+ * record tree, so redo and undo (recovery.c) cover them unchanged.
+ *
  * Invariants:
  *   I1. Every record-level change made by a transaction is preceded in the log
  *       by its UNDO record, so a transaction that has no COMMIT/ROLLBACK record
