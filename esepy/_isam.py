@@ -40,6 +40,12 @@ _COMMIT_LAZY, _ROLLBACK_ALL, _TRX_READONLY = 0x1, 0x1, 0x1
 # column grbits
 _COL_FIXED, _COL_TAGGED, _COL_NOTNULL, _COL_MULTIVALUED = 0x1, 0x2, 0x4, 0x400
 _IDX_PRIMARY, _IDX_UNIQUE = 0x2, 0x1
+_IDX_DISALLOW_NULL, _IDX_IGNORE_NULL, _IDX_IGNORE_ANY_NULL, _IDX_IGNORE_FIRST_NULL = 0x4, 0x8, 0x20, 0x40
+_IDX_SORT_NULLS_HIGH = 0x400
+# JetMakeKey limits, JetSetIndexRange, JetSetCurrentIndex2
+_FULL_COLUMN_END_LIMIT = 0x200
+_RANGE_INCLUSIVE, _RANGE_UPPER = 0x1, 0x2
+_NO_MOVE = 0x2
 
 
 class ColumnType(enum.IntEnum):
@@ -292,6 +298,7 @@ class Table:
         self.tableid = tableid
         self._columns: Optional[Dict[str, Column]] = None
         self._key: Optional[List[Tuple[str, bool]]] = None
+        self._index: Optional[str] = None  # current secondary index (None: primary)
 
     def __repr__(self) -> str:
         return f"<esepy.Table {self.name!r}>"
@@ -347,6 +354,55 @@ class Table:
         self.session._create_index(self.tableid, name, _IDX_PRIMARY | _IDX_UNIQUE, spec)
         self._key = [(k.lstrip("+-"), k.startswith("-")) for k in key]
 
+    def create_index(self, name: str, key: Sequence[str], *, unique: bool = False, ignore_null: bool = False,
+                     ignore_any_null: bool = False, ignore_first_null: bool = False, disallow_null: bool = False,
+                     sort_nulls_high: bool = False, case_sensitive: bool = False, key_most: int = 0) -> None:
+        """Create a secondary index over the listed columns ("-name" = descending) and fill it
+        from the existing records (JetCreateIndex2).
+
+        Text keys compare case-insensitively unless ``case_sensitive``; ``key_most`` raises the
+        normalized key limit above 255 bytes (JET_bitIndexKeyMost).  A multi-valued column
+        gives one index entry per value."""
+        if isinstance(key, str):
+            key = [key]
+        spec = b"".join((k if k[:1] in "+-" else "+" + k).encode() + b"\0" for k in key) + b"\0"
+        grbit = ((_IDX_UNIQUE if unique else 0) | (_IDX_IGNORE_NULL if ignore_null else 0) |
+                 (_IDX_IGNORE_ANY_NULL if ignore_any_null else 0) |
+                 (_IDX_IGNORE_FIRST_NULL if ignore_first_null else 0) |
+                 (_IDX_DISALLOW_NULL if disallow_null else 0) | (_IDX_SORT_NULLS_HIGH if sort_nulls_high else 0))
+        self.session._create_index2(self.tableid, name, grbit, spec, key_most, case_sensitive)
+
+    def delete_index(self, name: str) -> None:
+        """Delete a secondary index (JetDeleteIndex)."""
+        if self._index is not None and self._index.lower() == name.lower():
+            self._use_index(None)
+        self.session._delete_index(self.tableid, name)
+
+    @property
+    def indexes(self) -> Dict[str, Dict[str, Any]]:
+        """Secondary indexes by name: ``{"key": ["+a", "-b"], "unique": bool, "grbit": int}``."""
+        out: Dict[str, Dict[str, Any]] = {}
+        for entry in self.session._indexes(self.tableid):
+            name, grbit, *key = entry.split("\x1f")
+            out[name] = {"key": key, "unique": bool(int(grbit) & _IDX_UNIQUE), "grbit": int(grbit)}
+        return out
+
+    def _key_columns(self, index: Optional[str]) -> List[Tuple[str, bool]]:
+        if index is None:
+            if self._key is None:
+                self._load_columns()
+            return list(self._key or [])
+        for name, info in self.indexes.items():
+            if name.lower() == index.lower():
+                return [(k[1:], k[0] == "-") for k in info["key"]]
+        raise errors.IndexNotFound(operation=f"no index {index!r}")
+
+    def _use_index(self, index: Optional[str]) -> None:
+        """Make `index` (None: primary) current; the cursor is repositioned."""
+        if (index or None) != self._index:
+            self.session._set_current_index(self.tableid, index, 0)
+            self._index = index or None
+
     @property
     def columns(self) -> Dict[str, Column]:
         """Columns by name."""
@@ -389,12 +445,40 @@ class Table:
             col = cols.get(name)
             if col is None:
                 raise errors.ColumnNotFound(operation=f"column {name!r}")
-            self.session._set_column(self.tableid, col.columnid, col.encode(value))
+            if col.grbit & _COL_MULTIVALUED:
+                self._set_multi(col, value)
+            else:
+                self.session._set_column(self.tableid, col.columnid, col.encode(value))
+
+    def _set_multi(self, col: Column, value: Any) -> None:
+        """Replace every value of a multi-valued column (itagSequence 0 appends)."""
+        s, tid = self.session, self.tableid
+        values = [] if value is None else list(value) if isinstance(value, (list, tuple)) else [value]
+        n = 0
+        while s._retrieve_column(tid, col.columnid, 0x1, n + 1) is not None:  # JET_bitRetrieveCopy
+            n += 1
+        for _ in range(n):
+            s._set_column(tid, col.columnid, None, 0, 1)
+        for v in values:
+            s._set_column(tid, col.columnid, col.encode(v), 0, 0)
 
     def current(self) -> Dict[str, Any]:
-        """The record the cursor is on, as a dict."""
+        """The record the cursor is on, as a dict (multi-valued columns as lists)."""
         s = self.session
-        return {n: c.decode(s._retrieve_column(self.tableid, c.columnid)) for n, c in self.columns.items()}
+        out: Dict[str, Any] = {}
+        for n, c in self.columns.items():
+            if c.grbit & _COL_MULTIVALUED:
+                vals, itag = [], 1
+                while True:
+                    raw = s._retrieve_column(self.tableid, c.columnid, 0, itag)
+                    if raw is None:
+                        break
+                    vals.append(c.decode(raw))
+                    itag += 1
+                out[n] = vals
+            else:
+                out[n] = c.decode(s._retrieve_column(self.tableid, c.columnid))
+        return out
 
     def update_current(self, changes: Mapping[str, Any]) -> None:
         """Change columns of the current record (JetPrepareUpdate(Replace) + JetUpdate)."""
@@ -411,18 +495,24 @@ class Table:
         """Delete the current record (JetDelete)."""
         self.session._delete(self.tableid)
 
-    def _make_key(self, values: Sequence[Any]) -> None:
+    def _make_key(self, values: Sequence[Any], limit: int = 0) -> None:
         cols = self.columns
-        if not self._key:
+        keycols = self._key_columns(self._index)
+        if not keycols:
             raise errors.NoCurrentIndex(operation="this table has no primary key")
+        if len(values) > len(keycols):
+            raise errors.KeyIsMade(operation=f"the index has {len(keycols)} key columns")
         for i, v in enumerate(values):
-            col = cols[self._key[i][0]]
-            self.session._make_key(self.tableid, col.encode(v), _NEW_KEY if i == 0 else 0)
+            col = cols[keycols[i][0]]
+            grbit = (_NEW_KEY if i == 0 else 0) | (limit if i == len(values) - 1 else 0)
+            self.session._make_key(self.tableid, col.encode(v), grbit)
 
-    def seek(self, *key: Any, how: int = SEEK_EQ) -> Optional[Dict[str, Any]]:
-        """Move to the record with this primary key (or the nearest, with SEEK_GE etc.).
+    def seek(self, *key: Any, how: int = SEEK_EQ, index: Optional[str] = None) -> Optional[Dict[str, Any]]:
+        """Move to the record with this key (or the nearest, with SEEK_GE etc.) in the primary
+        index, or in secondary index ``index``; a key may give only the first columns.
 
         Returns the record, or None when there is none (JET_errRecordNotFound)."""
+        self._use_index(index)
         self._make_key(key)
         try:
             self.session._seek(self.tableid, how)
@@ -433,6 +523,77 @@ class Table:
     def get(self, *key: Any) -> Optional[Dict[str, Any]]:
         """The record with this primary key, or None."""
         return self.seek(*key)
+
+    def range(self, start: Any = None, stop: Any = None, *, index: Optional[str] = None, reverse: bool = False,
+              prefix: Any = None, inclusive_stop: bool = False) -> Iterator[Dict[str, Any]]:
+        """Records whose key in ``index`` (None: the primary index) is in [start, stop) -- or
+        [start, stop] with ``inclusive_stop`` -- in key order (``reverse``: descending).
+
+        ``start`` / ``stop`` / ``prefix`` are a value or a tuple of values for the first key
+        columns; ``prefix`` selects the records whose key starts with those values.  Runs on
+        an index range (JetSeek + JetSetIndexRange); moving this cursor elsewhere while
+        iterating ends the iteration early."""
+        def tup(v: Any) -> Tuple[Any, ...]:
+            return v if isinstance(v, tuple) else (v,)
+        if prefix is not None:
+            start, stop, inclusive_stop = prefix, prefix, True
+        s = self.session
+        self._use_index(index)
+        tid = self.tableid
+        if not reverse:
+            if start is None:
+                ok = s._move(tid, _MOVE_FIRST)
+            else:
+                self._make_key(tup(start))
+                try:
+                    s._seek(tid, SEEK_GE)
+                    ok = True
+                except errors.RecordNotFound:
+                    ok = False
+            if ok and stop is not None:
+                self._make_key(tup(stop))
+                ok = s._set_index_range(tid, _RANGE_UPPER | (_RANGE_INCLUSIVE if inclusive_stop else 0))
+        else:
+            if stop is None:
+                ok = s._move(tid, _MOVE_LAST)
+            else:
+                self._make_key(tup(stop))
+                try:
+                    s._seek(tid, SEEK_LE if inclusive_stop else SEEK_LT)
+                    ok = True
+                except errors.RecordNotFound:
+                    ok = False
+            if ok and start is not None:
+                self._make_key(tup(start))
+                ok = s._set_index_range(tid, _RANGE_INCLUSIVE)
+        while ok:
+            yield self.current()
+            ok = s._move(tid, -1 if reverse else 1)
+
+    def count(self, *, index: Optional[str] = None, prefix: Any = None) -> int:
+        """Number of records in an index, or with a key prefix (JetIndexRecordCount)."""
+        self._use_index(index)
+        s = self.session
+        if prefix is None:
+            ok = s._move(self.tableid, _MOVE_FIRST)
+        else:
+            key = prefix if isinstance(prefix, tuple) else (prefix,)
+            self._make_key(key)
+            try:
+                s._seek(self.tableid, SEEK_EQ | 0x20)  # JET_bitSetIndexRange
+                ok = True
+            except errors.RecordNotFound:
+                ok = False
+        return s._index_record_count(self.tableid, 0) if ok else 0
+
+    def bookmark(self) -> bytes:
+        """The primary bookmark of the current record (JetGetBookmark)."""
+        return self.session._get_bookmark(self.tableid)
+
+    def goto(self, bookmark: bytes) -> Dict[str, Any]:
+        """Move to the record with this bookmark (JetGotoBookmark) and return it."""
+        self.session._goto_bookmark(self.tableid, bookmark)
+        return self.current()
 
     def update(self, key: Union[Any, Tuple[Any, ...]], changes: Mapping[str, Any]) -> None:
         """Change columns of the record with this primary key (RecordNotFound if absent)."""
@@ -448,7 +609,8 @@ class Table:
         self.delete_current()
 
     def __iter__(self) -> Iterator[Dict[str, Any]]:
-        """Every record in key order (JetMove), as dicts."""
+        """Every record in primary key order (JetMove), as dicts."""
+        self._use_index(None)
         s = self.session
         ok = s._move(self.tableid, _MOVE_FIRST)
         while ok:
@@ -456,6 +618,7 @@ class Table:
             ok = s._move(self.tableid, 1)
 
     def __len__(self) -> int:
+        self._use_index(None)
         n = 0
         s = self.session
         ok = s._move(self.tableid, _MOVE_FIRST)

@@ -380,3 +380,268 @@ ESEPY_EXPORT JET_ERR EsepyDescribeTable(JET_SESID sesid, JET_TABLEID tableid, ch
     return end_call(&c, isam_describe_table(S(c), tableid, szzColumns, cbColumns, pcbColumns, szKey, cbKeyMax,
                                             pcbKey));
 }
+
+/* ---- secondary indexes and navigation ---------------------------------------- */
+
+#define NORM_IGNORECASE_FLAG 0x00000001u
+
+/* Flatten JET_INDEXCREATE / 2 / 3 (same leading fields) into isam specs. */
+static JET_ERR create_indexes(JET_SESID sesid, JET_TABLEID tableid, const uint8_t *pb, size_t cbEach,
+                              uint32_t c, int level)
+{
+    call cl;
+    JET_ERR err = begin_call(sesid, &cl);
+    if (err < 0)
+        return err;
+    if (pb == NULL && c > 0)
+        return end_call(&cl, JET_errInvalidParameter);
+    isam_index_spec *specs = c ? os_calloc(c, sizeof(*specs)) : NULL;
+    JET_ERR *errs = c ? os_calloc(c, sizeof(JET_ERR)) : NULL;
+    if (c && (specs == NULL || errs == NULL)) {
+        os_free(specs);
+        os_free(errs);
+        return end_call(&cl, JET_errOutOfMemory);
+    }
+    for (uint32_t i = 0; i < c && err >= 0; i++) {
+        const JET_INDEXCREATE_A *pic = (const JET_INDEXCREATE_A *)(pb + i * cbEach);
+        if (pic->cbStruct != cbEach) {
+            err = JET_errInvalidCreateIndex;
+            break;
+        }
+        specs[i].szName = pic->szIndexName;
+        specs[i].grbit = pic->grbit;
+        specs[i].szKey = pic->szKey;
+        specs[i].cbKey = pic->cbKey;
+        specs[i].ulDensity = pic->ulDensity;
+        specs[i].cbKeyMost = pic->cbKeyMost;
+        uint32_t mapFlags = NORM_IGNORECASE_FLAG;
+        if ((pic->grbit & JET_bitIndexUnicode) && pic->pidxunicode) {
+            if (level == 3)
+                mapFlags = ((const JET_INDEXCREATE3_A *)pic)->pidxunicode->dwMapFlags;
+            else
+                mapFlags = pic->pidxunicode->dwMapFlags;
+        }
+        specs[i].fCaseSensitive = !(mapFlags & NORM_IGNORECASE_FLAG);
+        if (pic->cConditionalColumn)
+            err = JET_errFeatureNotAvailable;
+    }
+    if (err >= 0)
+        err = isam_create_indexes(S(cl), tableid, specs, c, errs);
+    for (uint32_t i = 0; i < c; i++) {
+        JET_INDEXCREATE_A *pic = (JET_INDEXCREATE_A *)(pb + i * cbEach);
+        if (pic->cbStruct == cbEach)
+            pic->err = errs[i];
+    }
+    os_free(specs);
+    os_free(errs);
+    return end_call(&cl, err);
+}
+
+ESEPY_EXPORT JET_ERR JetCreateIndex2(JET_SESID sesid, JET_TABLEID tableid, JET_INDEXCREATE_A *pindexcreate,
+                                     uint32_t cIndexCreate)
+{
+    return create_indexes(sesid, tableid, (const uint8_t *)pindexcreate, sizeof(JET_INDEXCREATE_A), cIndexCreate, 1);
+}
+
+ESEPY_EXPORT JET_ERR JetCreateIndex3(JET_SESID sesid, JET_TABLEID tableid, JET_INDEXCREATE2_A *pindexcreate,
+                                     uint32_t cIndexCreate)
+{
+    return create_indexes(sesid, tableid, (const uint8_t *)pindexcreate, sizeof(JET_INDEXCREATE2_A), cIndexCreate,
+                          2);
+}
+
+ESEPY_EXPORT JET_ERR JetCreateIndex4(JET_SESID sesid, JET_TABLEID tableid, JET_INDEXCREATE3_A *pindexcreate,
+                                     uint32_t cIndexCreate)
+{
+    return create_indexes(sesid, tableid, (const uint8_t *)pindexcreate, sizeof(JET_INDEXCREATE3_A), cIndexCreate,
+                          3);
+}
+
+ESEPY_EXPORT JET_ERR JetDeleteIndex(JET_SESID sesid, JET_TABLEID tableid, const char *szIndexName)
+{
+    call c;
+    JET_ERR err = begin_call(sesid, &c);
+    if (err < 0)
+        return err;
+    return end_call(&c, isam_delete_index(S(c), tableid, szIndexName));
+}
+
+ESEPY_EXPORT JET_ERR JetSetCurrentIndex3(JET_SESID sesid, JET_TABLEID tableid, const char *szIndexName,
+                                         JET_GRBIT grbit, uint32_t itagSequence)
+{
+    call c;
+    JET_ERR err = begin_call(sesid, &c);
+    if (err < 0)
+        return err;
+    return end_call(&c, isam_set_current_index(S(c), tableid, szIndexName, grbit, itagSequence));
+}
+
+ESEPY_EXPORT JET_ERR JetSetCurrentIndex2(JET_SESID sesid, JET_TABLEID tableid, const char *szIndexName,
+                                         JET_GRBIT grbit)
+{
+    return JetSetCurrentIndex3(sesid, tableid, szIndexName, grbit, 1);
+}
+
+ESEPY_EXPORT JET_ERR JetSetCurrentIndex(JET_SESID sesid, JET_TABLEID tableid, const char *szIndexName)
+{
+    return JetSetCurrentIndex3(sesid, tableid, szIndexName, JET_bitMoveFirst, 1);
+}
+
+ESEPY_EXPORT JET_ERR JetGetCurrentIndex(JET_SESID sesid, JET_TABLEID tableid, char *szIndexName,
+                                        uint32_t cbIndexName)
+{
+    call c;
+    JET_ERR err = begin_call(sesid, &c);
+    if (err < 0)
+        return err;
+    return end_call(&c, isam_get_current_index(S(c), tableid, szIndexName, cbIndexName));
+}
+
+ESEPY_EXPORT JET_ERR JetSetIndexRange(JET_SESID sesid, JET_TABLEID tableid, JET_GRBIT grbit)
+{
+    call c;
+    JET_ERR err = begin_call(sesid, &c);
+    if (err < 0)
+        return err;
+    return end_call(&c, isam_set_index_range(S(c), tableid, grbit));
+}
+
+ESEPY_EXPORT JET_ERR JetIndexRecordCount(JET_SESID sesid, JET_TABLEID tableid, uint32_t *pcrec, uint32_t crecMax)
+{
+    call c;
+    JET_ERR err = begin_call(sesid, &c);
+    if (err < 0)
+        return err;
+    return end_call(&c, isam_index_record_count(S(c), tableid, pcrec, crecMax));
+}
+
+ESEPY_EXPORT JET_ERR JetRetrieveKey(JET_SESID sesid, JET_TABLEID tableid, void *pvKey, uint32_t cbMax,
+                                    uint32_t *pcbActual, JET_GRBIT grbit)
+{
+    call c;
+    JET_ERR err = begin_call(sesid, &c);
+    if (err < 0)
+        return err;
+    return end_call(&c, isam_retrieve_key(S(c), tableid, pvKey, cbMax, pcbActual, grbit));
+}
+
+ESEPY_EXPORT JET_ERR JetGetSecondaryIndexBookmark(JET_SESID sesid, JET_TABLEID tableid, void *pvSecondaryKey,
+                                                  uint32_t cbSecondaryKeyMax, uint32_t *pcbSecondaryKeyActual,
+                                                  void *pvPrimaryBookmark, uint32_t cbPrimaryBookmarkMax,
+                                                  uint32_t *pcbPrimaryBookmarkActual, JET_GRBIT grbit)
+{
+    call c;
+    JET_ERR err = begin_call(sesid, &c);
+    if (err < 0)
+        return err;
+    if (grbit != 0)
+        return end_call(&c, JET_errInvalidGrbit);
+    return end_call(&c, isam_get_secondary_bookmark(S(c), tableid, pvSecondaryKey, cbSecondaryKeyMax,
+                                                    pcbSecondaryKeyActual, pvPrimaryBookmark, cbPrimaryBookmarkMax,
+                                                    pcbPrimaryBookmarkActual));
+}
+
+ESEPY_EXPORT JET_ERR JetGotoSecondaryIndexBookmark(JET_SESID sesid, JET_TABLEID tableid, const void *pvSecondaryKey,
+                                                   uint32_t cbSecondaryKey, const void *pvPrimaryBookmark,
+                                                   uint32_t cbPrimaryBookmark, JET_GRBIT grbit)
+{
+    call c;
+    JET_ERR err = begin_call(sesid, &c);
+    if (err < 0)
+        return err;
+    return end_call(&c, isam_goto_secondary_bookmark(S(c), tableid, pvSecondaryKey, cbSecondaryKey,
+                                                     pvPrimaryBookmark, cbPrimaryBookmark, grbit));
+}
+
+ESEPY_EXPORT JET_ERR JetGetTableIndexInfo(JET_SESID sesid, JET_TABLEID tableid, const char *szIndexName,
+                                          void *pvResult, uint32_t cbResult, uint32_t InfoLevel)
+{
+    call c;
+    JET_ERR err = begin_call(sesid, &c);
+    if (err < 0)
+        return err;
+    return end_call(&c, isam_get_index_info(S(c), tableid, szIndexName, pvResult, cbResult, InfoLevel));
+}
+
+ESEPY_EXPORT JET_ERR JetGetIndexInfo(JET_SESID sesid, JET_DBID dbid, const char *szTableName, const char *szIndexName,
+                                     void *pvResult, uint32_t cbResult, uint32_t InfoLevel)
+{
+    call c;
+    JET_ERR err = begin_call(sesid, &c);
+    if (err < 0)
+        return err;
+    JET_TABLEID tableid;
+    err = isam_open_table(S(c), dbid, szTableName, 0, &tableid);
+    if (err >= 0) {
+        err = isam_get_index_info(S(c), tableid, szIndexName, pvResult, cbResult, InfoLevel);
+        (void)isam_close_table(S(c), tableid);
+    }
+    return end_call(&c, err);
+}
+
+ESEPY_EXPORT JET_ERR EsepyGetIndexes(JET_SESID sesid, JET_TABLEID tableid, char *szzIndexes, uint32_t cbMax,
+                                     uint32_t *pcbActual)
+{
+    call c;
+    JET_ERR err = begin_call(sesid, &c);
+    if (err < 0)
+        return err;
+    char *szz = NULL;
+    uint32_t cb = 0;
+    err = isam_list_indexes(S(c), tableid, &szz, &cb);
+    if (err >= 0) {
+        if (pcbActual)
+            *pcbActual = cb;
+        if (szzIndexes) {
+            if (cbMax < cb)
+                err = JET_errBufferTooSmall;
+            else
+                memcpy(szzIndexes, szz, cb);
+        }
+        os_free(szz);
+    }
+    return end_call(&c, err);
+}
+
+/* ---- several columns per call ---------------------------------------------------- */
+
+ESEPY_EXPORT JET_ERR JetSetColumns(JET_SESID sesid, JET_TABLEID tableid, JET_SETCOLUMN *psetcolumn,
+                                   uint32_t csetcolumn)
+{
+    call c;
+    JET_ERR err = begin_call(sesid, &c);
+    if (err < 0)
+        return err;
+    if (psetcolumn == NULL && csetcolumn > 0)
+        return end_call(&c, JET_errInvalidParameter);
+    for (uint32_t i = 0; i < csetcolumn && err >= 0; i++) {
+        JET_SETCOLUMN *p = &psetcolumn[i];
+        JET_SETINFO si = { sizeof(si), p->ibLongValue, p->itagSequence };
+        p->err = isam_set_column(S(c), tableid, p->columnid, p->pvData, p->cbData, p->grbit, &si);
+        if (p->err < 0)
+            err = p->err;
+    }
+    return end_call(&c, err < 0 ? err : JET_errSuccess);
+}
+
+ESEPY_EXPORT JET_ERR JetRetrieveColumns(JET_SESID sesid, JET_TABLEID tableid, JET_RETRIEVECOLUMN *pretrievecolumn,
+                                        uint32_t cretrievecolumn)
+{
+    call c;
+    JET_ERR err = begin_call(sesid, &c);
+    if (err < 0)
+        return err;
+    if (pretrievecolumn == NULL && cretrievecolumn > 0)
+        return end_call(&c, JET_errInvalidParameter);
+    for (uint32_t i = 0; i < cretrievecolumn && err >= 0; i++) {
+        JET_RETRIEVECOLUMN *p = &pretrievecolumn[i];
+        JET_RETINFO ri = { sizeof(ri), p->ibLongValue, p->itagSequence, 0 };
+        p->cbActual = 0;
+        p->err = isam_retrieve_column(S(c), tableid, p->columnid, p->pvData, p->cbData, &p->cbActual, p->grbit,
+                                      &ri);
+        p->columnidNextTagged = ri.columnidNextTagged;
+        if (p->err < 0)
+            err = p->err;
+    }
+    return end_call(&c, err < 0 ? err : JET_errSuccess);
+}

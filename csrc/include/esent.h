@@ -264,6 +264,130 @@ typedef struct {
     JET_COLUMNID columnidNextTagged;
 } JET_RETINFO;
 
+/* One column of JetSetColumns; err receives its result. */
+typedef struct {
+    JET_COLUMNID columnid;
+    const void  *pvData;
+    uint32_t     cbData;
+    JET_GRBIT    grbit;
+    uint32_t     ibLongValue;
+    uint32_t     itagSequence;
+    JET_ERR      err;
+} JET_SETCOLUMN;
+
+/* One column of JetRetrieveColumns; cbActual, columnidNextTagged and err are results. */
+typedef struct {
+    JET_COLUMNID columnid;
+    void        *pvData;
+    uint32_t     cbData;
+    uint32_t     cbActual;
+    JET_GRBIT    grbit;
+    uint32_t     ibLongValue;
+    uint32_t     itagSequence;
+    JET_COLUMNID columnidNextTagged;
+    JET_ERR      err;
+} JET_RETRIEVECOLUMN;
+
+/* Locale and LCMapString flags of a Unicode index (JET_bitIndexUnicode).
+ * esepy honours NORM_IGNORECASE (0x1) in dwMapFlags: without it, text keys
+ * compare case-sensitively. */
+typedef struct {
+    uint32_t lcid;
+    uint32_t dwMapFlags;
+} JET_UNICODEINDEX;
+
+typedef struct {
+    uint16_t *szLocaleName;
+    uint32_t  dwMapFlags;
+} JET_UNICODEINDEX2;
+
+typedef struct {
+    uint32_t cbStruct;
+    uint32_t ulInitialDensity;
+    uint32_t cbInitial;
+    JET_GRBIT grbit;
+    uint32_t ulMaintDensity;
+    uint32_t ulGrowth;
+    uint32_t cbMinExtent;
+    uint32_t cbMaxExtent;
+} JET_SPACEHINTS;
+
+typedef struct {
+    uint32_t  cbStruct;
+    char     *szColumnName;
+    JET_GRBIT grbit;
+} JET_CONDITIONALCOLUMN_A;
+typedef JET_CONDITIONALCOLUMN_A JET_CONDITIONALCOLUMN;
+
+/* One index for JetCreateIndex2 (JET_INDEXCREATE), JetCreateIndex3
+ * (JET_INDEXCREATE2: + space hints) and JetCreateIndex4 (JET_INDEXCREATE3:
+ * JET_UNICODEINDEX2).  cbKeyMost is used with JET_bitIndexKeyMost; err
+ * receives the result for this index. */
+typedef struct {
+    uint32_t  cbStruct;
+    char     *szIndexName;
+    char     *szKey;
+    uint32_t  cbKey;
+    JET_GRBIT grbit;
+    uint32_t  ulDensity;
+    union {
+        uint32_t          lcid;
+        JET_UNICODEINDEX *pidxunicode;
+    };
+    union {
+        uint32_t cbVarSegMac;
+        void    *ptuplelimits;
+    };
+    JET_CONDITIONALCOLUMN_A *rgconditionalcolumn;
+    uint32_t  cConditionalColumn;
+    JET_ERR   err;
+    uint32_t  cbKeyMost;
+} JET_INDEXCREATE_A;
+typedef JET_INDEXCREATE_A JET_INDEXCREATE;
+
+typedef struct {
+    uint32_t  cbStruct;
+    char     *szIndexName;
+    char     *szKey;
+    uint32_t  cbKey;
+    JET_GRBIT grbit;
+    uint32_t  ulDensity;
+    union {
+        uint32_t          lcid;
+        JET_UNICODEINDEX *pidxunicode;
+    };
+    union {
+        uint32_t cbVarSegMac;
+        void    *ptuplelimits;
+    };
+    JET_CONDITIONALCOLUMN_A *rgconditionalcolumn;
+    uint32_t  cConditionalColumn;
+    JET_ERR   err;
+    uint32_t  cbKeyMost;
+    JET_SPACEHINTS *pSpacehints;
+} JET_INDEXCREATE2_A;
+typedef JET_INDEXCREATE2_A JET_INDEXCREATE2;
+
+typedef struct {
+    uint32_t  cbStruct;
+    char     *szIndexName;
+    char     *szKey;
+    uint32_t  cbKey;
+    JET_GRBIT grbit;
+    uint32_t  ulDensity;
+    JET_UNICODEINDEX2 *pidxunicode;
+    union {
+        uint32_t cbVarSegMac;
+        void    *ptuplelimits;
+    };
+    JET_CONDITIONALCOLUMN_A *rgconditionalcolumn;
+    uint32_t  cConditionalColumn;
+    JET_ERR   err;
+    uint32_t  cbKeyMost;
+    JET_SPACEHINTS *pSpacehints;
+} JET_INDEXCREATE3_A;
+typedef JET_INDEXCREATE3_A JET_INDEXCREATE3;
+
 /* JetCommitTransaction2 result. */
 typedef struct {
     JET_SIGNATURE signLog;
@@ -691,6 +815,27 @@ typedef enum {
 #define JET_filetypeFlushMap        7
 
 #define JET_ColInfo                 0
+
+/* JetGetIndexInfo / JetGetTableIndexInfo */
+#define JET_IdxInfo                 0
+#define JET_IdxInfoList             1
+#define JET_IdxInfoSysTabCursor     2
+#define JET_IdxInfoOLC              3
+#define JET_IdxInfoResetOLC         4
+#define JET_IdxInfoSpaceAlloc       5
+#define JET_IdxInfoLCID             6
+#define JET_IdxInfoLangid           6
+#define JET_IdxInfoCount            7
+#define JET_IdxInfoVarSegMac        8
+#define JET_IdxInfoIndexId          9
+#define JET_IdxInfoKeyMost          10
+#define JET_IdxInfoCreateIndex      11
+#define JET_IdxInfoCreateIndex2     12
+#define JET_IdxInfoCreateIndex3     13
+#define JET_IdxInfoLocaleName       14
+
+/* JetGotoSecondaryIndexBookmark */
+#define JET_bitBookmarkPermitVirtualCurrency 0x00000001
 
 #define JET_LogInfoMisc             0
 #define JET_LogInfoMisc2            1
@@ -1278,9 +1423,9 @@ JET_ERR JET_API JetAddColumn(JET_SESID sesid, JET_TABLEID tableid, const char *s
 /* InfoLevel JET_ColInfo: a JET_COLUMNDEF for szColumnName. */
 JET_ERR JET_API JetGetTableColumnInfo(JET_SESID sesid, JET_TABLEID tableid, const char *szColumnName,
                                       void *pvResult, uint32_t cbMax, uint32_t InfoLevel);
-/* The primary index ("+col\0-col\0\0", cbKey counting both final NULs) of an
- * empty table (JET_errTableNotEmpty otherwise).  Tables without one use
- * sequential 8-byte keys. */
+/* An index ("+col\0-col\0\0", cbKey counting both final NULs).  The primary
+ * index (JET_bitIndexPrimary) needs an empty table (JET_errTableNotEmpty
+ * otherwise); tables without one use sequential 8-byte keys. */
 JET_ERR JET_API JetCreateIndex(JET_SESID sesid, JET_TABLEID tableid, const char *szIndexName, JET_GRBIT grbit,
                                const char *szKey, uint32_t cbKey, uint32_t lDensity);
 
@@ -1305,6 +1450,46 @@ JET_ERR JET_API JetSeek(JET_SESID sesid, JET_TABLEID tableid, JET_GRBIT grbit);
 JET_ERR JET_API JetGetBookmark(JET_SESID sesid, JET_TABLEID tableid, void *pvBookmark, uint32_t cbMax,
                                uint32_t *pcbActual);
 JET_ERR JET_API JetGotoBookmark(JET_SESID sesid, JET_TABLEID tableid, const void *pvBookmark, uint32_t cbBookmark);
+
+/* Several columns in one call: each entry's err receives its result (warnings
+ * included); the call returns the first error, else JET_errSuccess. */
+JET_ERR JET_API JetSetColumns(JET_SESID sesid, JET_TABLEID tableid, JET_SETCOLUMN *psetcolumn, uint32_t csetcolumn);
+JET_ERR JET_API JetRetrieveColumns(JET_SESID sesid, JET_TABLEID tableid, JET_RETRIEVECOLUMN *pretrievecolumn,
+                                   uint32_t cretrievecolumn);
+
+/* Secondary indexes and navigation ----------------------------------------*/
+
+/* Indexes over tables with data are built from the existing records. */
+JET_ERR JET_API JetCreateIndex2(JET_SESID sesid, JET_TABLEID tableid, JET_INDEXCREATE_A *pindexcreate,
+                                uint32_t cIndexCreate);
+JET_ERR JET_API JetCreateIndex3(JET_SESID sesid, JET_TABLEID tableid, JET_INDEXCREATE2_A *pindexcreate,
+                                uint32_t cIndexCreate);
+JET_ERR JET_API JetCreateIndex4(JET_SESID sesid, JET_TABLEID tableid, JET_INDEXCREATE3_A *pindexcreate,
+                                uint32_t cIndexCreate);
+JET_ERR JET_API JetDeleteIndex(JET_SESID sesid, JET_TABLEID tableid, const char *szIndexName);
+/* NULL or "" = the primary index.  grbit JET_bitMoveFirst / JET_bitNoMove. */
+JET_ERR JET_API JetSetCurrentIndex(JET_SESID sesid, JET_TABLEID tableid, const char *szIndexName);
+JET_ERR JET_API JetSetCurrentIndex2(JET_SESID sesid, JET_TABLEID tableid, const char *szIndexName,
+                                    JET_GRBIT grbit);
+JET_ERR JET_API JetSetCurrentIndex3(JET_SESID sesid, JET_TABLEID tableid, const char *szIndexName,
+                                    JET_GRBIT grbit, uint32_t itagSequence);
+JET_ERR JET_API JetGetCurrentIndex(JET_SESID sesid, JET_TABLEID tableid, char *szIndexName, uint32_t cbIndexName);
+JET_ERR JET_API JetSetIndexRange(JET_SESID sesid, JET_TABLEID tableid, JET_GRBIT grbit);
+JET_ERR JET_API JetIndexRecordCount(JET_SESID sesid, JET_TABLEID tableid, uint32_t *pcrec, uint32_t crecMax);
+JET_ERR JET_API JetRetrieveKey(JET_SESID sesid, JET_TABLEID tableid, void *pvKey, uint32_t cbMax,
+                               uint32_t *pcbActual, JET_GRBIT grbit);
+JET_ERR JET_API JetGetSecondaryIndexBookmark(JET_SESID sesid, JET_TABLEID tableid, void *pvSecondaryKey,
+                                             uint32_t cbSecondaryKeyMax, uint32_t *pcbSecondaryKeyActual,
+                                             void *pvPrimaryBookmark, uint32_t cbPrimaryBookmarkMax,
+                                             uint32_t *pcbPrimaryBookmarkActual, JET_GRBIT grbit);
+JET_ERR JET_API JetGotoSecondaryIndexBookmark(JET_SESID sesid, JET_TABLEID tableid, const void *pvSecondaryKey,
+                                              uint32_t cbSecondaryKey, const void *pvPrimaryBookmark,
+                                              uint32_t cbPrimaryBookmark, JET_GRBIT grbit);
+/* Info levels JET_IdxInfoCount, SpaceAlloc, LCID, VarSegMac, KeyMost. */
+JET_ERR JET_API JetGetTableIndexInfo(JET_SESID sesid, JET_TABLEID tableid, const char *szIndexName,
+                                     void *pvResult, uint32_t cbResult, uint32_t InfoLevel);
+JET_ERR JET_API JetGetIndexInfo(JET_SESID sesid, JET_DBID dbid, const char *szTableName, const char *szIndexName,
+                                void *pvResult, uint32_t cbResult, uint32_t InfoLevel);
 
 #if defined(ESEPY_BUILDING_LIBRARY) && defined(__GNUC__)
 #pragma GCC visibility pop
@@ -1334,6 +1519,16 @@ JET_ERR JET_API JetGotoBookmark(JET_SESID sesid, JET_TABLEID tableid, const void
 #define JetAddColumnA           JetAddColumn
 #define JetGetTableColumnInfoA  JetGetTableColumnInfo
 #define JetCreateIndexA         JetCreateIndex
+#define JetCreateIndex2A        JetCreateIndex2
+#define JetCreateIndex3A        JetCreateIndex3
+#define JetCreateIndex4A        JetCreateIndex4
+#define JetDeleteIndexA         JetDeleteIndex
+#define JetSetCurrentIndexA     JetSetCurrentIndex
+#define JetSetCurrentIndex2A    JetSetCurrentIndex2
+#define JetSetCurrentIndex3A    JetSetCurrentIndex3
+#define JetGetCurrentIndexA     JetGetCurrentIndex
+#define JetGetTableIndexInfoA   JetGetTableIndexInfo
+#define JetGetIndexInfoA        JetGetIndexInfo
 
 /* ---- Backup (JetBackupInstance and the external backup API) ----------------
  * JetBackupInstance(instance, folder, grbit, pfn): full (0) or

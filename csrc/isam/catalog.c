@@ -10,11 +10,16 @@
  * Keys (names case-folded to ASCII lower case):
  *     'T' name                                  -> table row
  *     'C' objid(u32 BE) columnid(u32 BE)        -> column row
+ *     'I' objid(u32 BE) name                    -> secondary index row
  * Table row (little-endian):
  *     u32 objid, u32 pgnoRoot, u32 flags, u8 cbName, name,
  *     u32 idxGrbit, u8 cseg, {u32 columnid, u32 segflags} * cseg, u8 cbIdxName, idxName
  * Column row:
  *     u32 coltyp, u32 cbMax, u32 grbit, u16 cp, u8 cbName, name, u32 cbDefault, default
+ * Index row:
+ *     u32 objid (of the index tree), u32 pgnoRoot, u32 grbit, u32 cbKeyMost,
+ *     u8 cseg, {u32 columnid, u32 segflags} * cseg, u8 cbName, name
+ * Object ids of tables and indexes come from one counter (cat_next_objid).
  */
 #include "isam_int.h"
 
@@ -168,6 +173,7 @@ void cat_free_table(table_def *ptd)
 {
     if (ptd == NULL)
         return;
+    os_free(ptd->idxs);
     for (uint32_t i = 0; i < ptd->ccol; i++)
         os_free(ptd->cols[i].pbDefault);
     os_free(ptd->cols);
@@ -257,6 +263,100 @@ static JET_ERR load_columns(isam_sess *psess, isam_db *pdb, table_def *ptd)
     return cat_scan(psess, pdb, prefix, 5, load_column, ptd);
 }
 
+/* ---- secondary index rows --------------------------------------------------- */
+
+static uint32_t index_key(uint32_t objidTable, const char *szName, uint8_t *key)
+{
+    char folded[JET_cbNameMost + 1];
+    uint32_t n = cat_name_fold(szName, folded);
+    if (n == 0)
+        return 0;
+    key[0] = 'I';
+    for (int i = 0; i < 4; i++)
+        key[1 + i] = (uint8_t)(objidTable >> (24 - 8 * i));
+    memcpy(key + 5, folded, n);
+    return 5 + n;
+}
+
+/* cat_scan callback: one index row into the table_def. */
+static JET_ERR load_index(void *ctx, const uint8_t *k, uint32_t cbKey, const uint8_t *pb, uint32_t cb)
+{
+    (void)k;
+    (void)cbKey;
+    table_def *ptd = ctx;
+    idx_def id;
+    memset(&id, 0, sizeof(id));
+    rbuf r = { pb, cb, 0, 0 };
+    id.objid = get32(&r);
+    id.pgnoRoot = get32(&r);
+    id.grbit = get32(&r);
+    id.cbKeyMost = get32(&r);
+    id.cseg = get8(&r);
+    if (id.cseg == 0 || id.cseg > JET_ccolKeyMost)
+        return JET_errCatalogCorrupted;
+    for (uint32_t i = 0; i < id.cseg; i++) {
+        id.segs[i].columnid = get32(&r);
+        id.segs[i].segflags = get32(&r);
+    }
+    get_name(&r, id.name);
+    if (r.bad)
+        return JET_errCatalogCorrupted;
+    idx_def *p = os_realloc(ptd->idxs, (ptd->cidx + 1) * sizeof(idx_def));
+    if (p == NULL)
+        return JET_errOutOfMemory;
+    ptd->idxs = p;
+    ptd->idxs[ptd->cidx++] = id;
+    return JET_errSuccess;
+}
+
+JET_ERR cat_load_indexes(isam_sess *psess, isam_db *pdb, table_def *ptd)
+{
+    pthread_mutex_lock(&psess->inst->lock);
+    uint32_t gen = pdb->schemaGen;
+    pthread_mutex_unlock(&psess->inst->lock);
+    os_free(ptd->idxs);
+    ptd->idxs = NULL;
+    ptd->cidx = 0;
+    uint8_t prefix[5];
+    prefix[0] = 'I';
+    for (int i = 0; i < 4; i++)
+        prefix[1 + i] = (uint8_t)(ptd->objid >> (24 - 8 * i));
+    JET_ERR err = cat_scan(psess, pdb, prefix, 5, load_index, ptd);
+    if (err >= 0)
+        ptd->schemaGen = gen;
+    return err;
+}
+
+JET_ERR cat_insert_index(isam_sess *psess, isam_db *pdb, const table_def *ptd, const idx_def *pidx)
+{
+    uint8_t key[5 + JET_cbNameMost];
+    uint32_t cbKey = index_key(ptd->objid, pidx->name, key);
+    if (cbKey == 0)
+        return JET_errInvalidName;
+    wbuf w = { .n = 0 };
+    put32(&w, pidx->objid);
+    put32(&w, pidx->pgnoRoot);
+    put32(&w, pidx->grbit);
+    put32(&w, pidx->cbKeyMost);
+    put8(&w, (uint8_t)pidx->cseg);
+    for (uint32_t i = 0; i < pidx->cseg; i++) {
+        put32(&w, pidx->segs[i].columnid);
+        put32(&w, pidx->segs[i].segflags);
+    }
+    put_name(&w, pidx->name);
+    JET_ERR err = rec_op_insert(psess, pdb, pdb->hdr.pgnoCatalog, key, cbKey, w.b, w.n);
+    return err == JET_errKeyDuplicate ? JET_errIndexDuplicate : err;
+}
+
+JET_ERR cat_delete_index(isam_sess *psess, isam_db *pdb, const table_def *ptd, const idx_def *pidx)
+{
+    uint8_t key[5 + JET_cbNameMost];
+    uint32_t cbKey = index_key(ptd->objid, pidx->name, key);
+    if (cbKey == 0)
+        return JET_errInvalidName;
+    return rec_op_delete(psess, pdb, pdb->hdr.pgnoCatalog, key, cbKey);
+}
+
 JET_ERR cat_load_table(isam_sess *psess, isam_db *pdb, const char *szName, table_def **pptd)
 {
     uint8_t key[1 + JET_cbNameMost];
@@ -280,6 +380,8 @@ JET_ERR cat_load_table(isam_sess *psess, isam_db *pdb, const char *szName, table
     rec_free(&row);
     if (err >= 0)
         err = load_columns(psess, pdb, ptd);
+    if (err >= 0)
+        err = cat_load_indexes(psess, pdb, ptd);
     if (err < 0) {
         cat_free_table(ptd);
         return err;
@@ -342,6 +444,8 @@ JET_ERR cat_delete_table(isam_sess *psess, isam_db *pdb, const table_def *ptd)
         column_key(ptd->objid, ptd->cols[i].rc.columnid, ck);
         err = rec_op_delete(psess, pdb, pdb->hdr.pgnoCatalog, ck, 9);
     }
+    for (uint32_t i = 0; err >= 0 && i < ptd->cidx; i++)
+        err = cat_delete_index(psess, pdb, ptd, &ptd->idxs[i]);
     return err;
 }
 
@@ -400,16 +504,18 @@ JET_ERR cat_next_objid(isam_sess *psess, isam_db *pdb, uint32_t *pobjid)
     uint32_t last = pdb->objidLast;
     pthread_mutex_unlock(&pinst->lock);
     if (last == 0) {
-        /* Every table row, visible or not, counts: ids are never reused. */
+        /* Every table and index row, visible or not, counts: ids are never reused. */
         last = CAT_OBJID;
         bt_cursor *pc = NULL;
         err = bt_cursor_open(&pdb->env, pdb->hdr.pgnoCatalog, &pc);
-        for (err = err < 0 ? err : bt_seek(pc, "T", 1, BT_SEEK_GE); err >= 0; err = bt_next(pc)) {
+        for (err = err < 0 ? err : bt_seek(pc, "I", 1, BT_SEEK_GE); err >= 0; err = bt_next(pc)) {
             const void *pk, *pd;
             uint32_t cbk, cbd, flags;
             err = bt_current(pc, &pk, &cbk, &pd, &cbd, &flags);
-            if (err < 0 || cbk < 1 || ((const uint8_t *)pk)[0] != 'T')
+            if (err < 0 || cbk < 1 || ((const uint8_t *)pk)[0] > 'T')
                 break;
+            if (((const uint8_t *)pk)[0] != 'T' && ((const uint8_t *)pk)[0] != 'I')
+                continue;
             uint32_t objid;
             if (cbd >= 4) {
                 memcpy(&objid, pd, 4);

@@ -11,8 +11,13 @@
  * Must not touch: the record format (record.c), version chains (ver.c),
  * catalog rows (catalog.c), pages.
  *
- * Cursor positions: ON a record (bookmark = its key), BEFORE the first or
- * AFTER the last record.  Every move starts by re-seeking the btree cursor to
+ * Cursor positions: ON a record (pbKeyCur = its node key in the current
+ * index's tree, pbBm = its primary bookmark), BEFORE the first or AFTER the
+ * last record, or PAST either end of an index range (pbKeyCur = the entry that
+ * ended the range, so moving back re-enters it).  Seeks treat an entry whose
+ * key starts with the search key as equal to it (partial keys match every
+ * entry with those leading columns).  Secondary-index definitions are shared
+ * through the catalog: a cursor reloads them when isam_db.schemaGen moved.  Every move starts by re-seeking the btree cursor to
  * the bookmark, so concurrent changes by other sessions never invalidate it.
  */
 #include "isam_int.h"
@@ -24,6 +29,8 @@
 #define POS_ON     1
 #define POS_BEFORE 2
 #define POS_AFTER  3
+#define POS_PAST_AFTER  4 /* past the end of the index range; pbKeyCur = the entry that ended it */
+#define POS_PAST_BEFORE 5 /* before the start of the index range, likewise */
 
 #define TABLEID_TAG 0xE7ULL
 
@@ -84,24 +91,79 @@ static void cursor_free(isam_cursor *pcur)
     cat_free_table(pcur->td);
     rec_free(&pcur->rec);
     os_free(pcur->pbKeyCur);
+    os_free(pcur->pbBm);
     uint32_t gen = pcur->gen;
     memset(pcur, 0, sizeof(*pcur));
     pcur->gen = gen;
 }
 
-static JET_ERR set_bookmark(isam_cursor *pcur, const void *key, uint32_t cbKey)
+static JET_ERR buf_put(uint8_t **ppb, uint32_t *pcb, uint32_t *pcbAlloc, const void *pv, uint32_t cb)
 {
-    if (cbKey > pcur->cbKeyCurAlloc) {
-        uint8_t *p = os_realloc(pcur->pbKeyCur, cbKey);
+    if (cb > *pcbAlloc) {
+        uint8_t *p = os_realloc(*ppb, cb);
         if (p == NULL)
             return JET_errOutOfMemory;
-        pcur->pbKeyCur = p;
-        pcur->cbKeyCurAlloc = cbKey;
+        *ppb = p;
+        *pcbAlloc = cb;
     }
-    memcpy(pcur->pbKeyCur, key, cbKey);
-    pcur->cbKeyCur = cbKey;
-    pcur->positioned = POS_ON;
+    memmove(*ppb, pv, cb);
+    *pcb = cb;
     return JET_errSuccess;
+}
+
+/* Position ON the node `key` of the current index's tree, whose record has
+ * primary bookmark bm (== key on the primary index). */
+static JET_ERR set_pos(isam_cursor *pcur, const void *key, uint32_t cbKey, const void *bm, uint32_t cbBm)
+{
+    JET_ERR err = buf_put(&pcur->pbKeyCur, &pcur->cbKeyCur, &pcur->cbKeyCurAlloc, key, cbKey);
+    if (err >= 0)
+        err = buf_put(&pcur->pbBm, &pcur->cbBm, &pcur->cbBmAlloc, bm, cbBm);
+    if (err >= 0)
+        pcur->positioned = POS_ON;
+    return err;
+}
+
+/* The current secondary index (NULL: the primary index). */
+static idx_def *cur_idx(isam_cursor *pcur)
+{
+    return pcur->objidIdx ? idx_by_objid(pcur->td, pcur->objidIdx) : NULL;
+}
+
+/* Root of the current index's tree. */
+static uint32_t cur_root(isam_cursor *pcur)
+{
+    idx_def *pidx = cur_idx(pcur);
+    return pidx ? pidx->pgnoRoot : pcur->td->pgnoRoot;
+}
+
+/* Reload the table's secondary indexes when another cursor created or
+ * deleted one since they were loaded. */
+static JET_ERR sync_indexes(isam_sess *psess, isam_cursor *pcur)
+{
+    pthread_mutex_lock(&psess->inst->lock);
+    uint32_t gen = pcur->db->schemaGen;
+    pthread_mutex_unlock(&psess->inst->lock);
+    if (gen == pcur->td->schemaGen)
+        return JET_errSuccess;
+    JET_ERR err = cat_load_indexes(psess, pcur->db, pcur->td);
+    if (err >= 0 && pcur->objidIdx && cur_idx(pcur) == NULL) {
+        /* our index is gone: back to the primary index */
+        pcur->objidIdx = 0;
+        pcur->positioned = POS_BEFORE;
+        pcur->fRange = 0;
+        bt_cursor_close(pcur->bc);
+        pcur->bc = NULL;
+        err = bt_cursor_open(&pcur->db->env, pcur->td->pgnoRoot, &pcur->bc);
+    }
+    return err;
+}
+
+/* Index definitions changed: every cursor reloads them (sync_indexes). */
+static void bump_schema(isam_sess *psess, isam_db *pdb)
+{
+    pthread_mutex_lock(&psess->inst->lock);
+    pdb->schemaGen++;
+    pthread_mutex_unlock(&psess->inst->lock);
 }
 
 static isam_db *sess_db(isam_sess *psess, JET_DBID dbid)
@@ -272,7 +334,7 @@ static uint32_t type_size(JET_COLTYP t)
     }
 }
 
-static col_info *col_by_id(table_def *ptd, JET_COLUMNID columnid)
+col_info *col_by_id(table_def *ptd, JET_COLUMNID columnid)
 {
     for (uint32_t i = 0; i < ptd->ccol; i++)
         if (ptd->cols[i].rc.columnid == columnid)
@@ -280,7 +342,7 @@ static col_info *col_by_id(table_def *ptd, JET_COLUMNID columnid)
     return NULL;
 }
 
-static col_info *col_by_name(table_def *ptd, const char *szName)
+col_info *col_by_name(table_def *ptd, const char *szName)
 {
     char a[JET_cbNameMost + 1], b[JET_cbNameMost + 1];
     if (!cat_name_fold(szName, a))
@@ -435,52 +497,22 @@ static JET_ERR table_has_records(isam_sess *psess, isam_cursor *pcur, int *pf)
     return err < 0 ? err : JET_errSuccess;
 }
 
-JET_ERR isam_create_index(isam_sess *psess, JET_TABLEID tableid, const char *szName, JET_GRBIT grbit,
-                          const char *szKey, uint32_t cbKey, uint32_t lDensity)
+/* Largest primary key / bookmark of a table on this page size. */
+static uint32_t primary_key_max(isam_db *pdb)
 {
-    isam_cursor *pcur = cursor_get(psess, tableid);
-    if (pcur == NULL)
-        return JET_errInvalidTableId;
-    if (lDensity != 0 && (lDensity < 20 || lDensity > 100))
-        return JET_errDensityInvalid;
-    char folded[JET_cbNameMost + 1];
-    if (!cat_name_fold(szName, folded))
-        return JET_errInvalidName;
+    uint32_t cb = cache_page_size(pdb->env.pc) / 4;
+    return cb > JET_cbKeyMost ? JET_cbKeyMost : cb;
+}
+
+static JET_ERR create_primary_index(isam_sess *psess, isam_cursor *pcur, const char *szName, JET_GRBIT grbit,
+                                    const key_seg *segs, uint32_t cseg)
+{
     table_def *ptd = pcur->td;
-    if (!(grbit & JET_bitIndexPrimary))
-        return JET_errFeatureNotAvailable; /* secondary indexes arrive with the full ISAM */
     if (ptd->cseg > 0)
         return JET_errIndexHasPrimary;
-    /* "+col\0-col\0\0": cbKey counts both final NULs. */
-    if (szKey == NULL || cbKey < 3 || szKey[cbKey - 1] != '\0' || szKey[cbKey - 2] != '\0')
-        return JET_errIndexInvalidDef;
     table_def nd = *ptd;
-    nd.cseg = 0;
-    uint32_t i = 0;
-    while (i < cbKey - 1 && szKey[i] != '\0') {
-        const char *tok = szKey + i;
-        size_t len = strnlen(tok, cbKey - i);
-        uint32_t segflags = 0;
-        if (tok[0] == '-') {
-            segflags |= KEY_SEG_DESCENDING;
-            tok++;
-        } else if (tok[0] == '+') {
-            tok++;
-        }
-        col_info *pci = col_by_name(ptd, tok);
-        if (pci == NULL)
-            return JET_errColumnNotFound;
-        if (nd.cseg >= JET_ccolKeyMost)
-            return JET_errIndexInvalidDef;
-        if (grbit & JET_bitIndexSortNullsHigh)
-            segflags |= KEY_SEG_SORTNULLSHIGH;
-        nd.segs[nd.cseg].columnid = pci->rc.columnid;
-        nd.segs[nd.cseg].segflags = segflags;
-        nd.cseg++;
-        i += (uint32_t)len + 1;
-    }
-    if (nd.cseg == 0)
-        return JET_errIndexInvalidDef;
+    nd.cseg = cseg;
+    memcpy(nd.segs, segs, cseg * sizeof(key_seg));
     int hasRecords = 0;
     JET_ERR err = table_has_records(psess, pcur, &hasRecords);
     if (err < 0)
@@ -503,14 +535,119 @@ JET_ERR isam_create_index(isam_sess *psess, JET_TABLEID tableid, const char *szN
     return err;
 }
 
+/* One index of JetCreateIndex / JetCreateIndex2..4.  cbKeyMost: the
+ * JET_INDEXCREATE field (used with JET_bitIndexKeyMost); segflagsAll:
+ * KEY_SEG_CASESENSITIVE when the index's LCMapString flags do not ignore case. */
+static JET_ERR create_index(isam_sess *psess, isam_cursor *pcur, const char *szName, JET_GRBIT grbit,
+                            const char *szKey, uint32_t cbKey, uint32_t lDensity, uint32_t cbKeyMost,
+                            uint32_t segflagsAll)
+{
+    if (lDensity != 0 && (lDensity < 20 || lDensity > 100))
+        return JET_errDensityInvalid;
+    char folded[JET_cbNameMost + 1];
+    if (!cat_name_fold(szName, folded))
+        return JET_errInvalidName;
+    if (grbit & (JET_bitIndexTuples | JET_bitIndexTupleLimits | JET_bitIndexNestedTable))
+        return JET_errFeatureNotAvailable;
+    if (grbit & ~(JET_GRBIT)0xFFFFF)
+        return JET_errInvalidGrbit;
+    JET_ERR err = sync_indexes(psess, pcur);
+    if (err < 0)
+        return err;
+    table_def *ptd = pcur->td;
+    if ((grbit & JET_bitIndexPrimary) && ptd->cseg > 0)
+        return JET_errIndexHasPrimary;
+    char f2[JET_cbNameMost + 1];
+    if (idx_by_name(ptd, szName) || (ptd->cseg && cat_name_fold(ptd->idxName, f2) && strcmp(f2, folded) == 0))
+        return JET_errIndexDuplicate;
+    key_seg segs[JET_ccolKeyMost];
+    uint32_t cseg = 0;
+    err = idx_parse_key(ptd, szKey, cbKey, grbit, segflagsAll, segs, &cseg);
+    if (err < 0)
+        return err;
+    if (grbit & JET_bitIndexPrimary)
+        return create_primary_index(psess, pcur, szName, grbit, segs, cseg);
+    isam_db *pdb = pcur->db;
+    uint32_t cbPage = cache_page_size(pdb->env.pc);
+    uint32_t cbMost = JET_cbKeyMost;
+    if (grbit & JET_bitIndexKeyMost) {
+        uint32_t cbPageMost = cbPage <= 2048 ? JET_cbKeyMost2KBytePage
+                            : cbPage <= 4096 ? JET_cbKeyMost4KBytePage
+                                             : JET_cbKeyMost8KBytePage;
+        if (cbKeyMost < JET_cbKeyMostMin || cbKeyMost > cbPageMost)
+            return JET_errIndexInvalidDef;
+        cbMost = cbKeyMost;
+    }
+    /* A node holds the key and one bookmark (index.c). */
+    uint32_t cbRoom = bt_node_max(cbPage) - primary_key_max(pdb) - 8;
+    if (cbMost > cbRoom)
+        cbMost = cbRoom;
+    idx_def id;
+    memset(&id, 0, sizeof(id));
+    snprintf(id.name, sizeof(id.name), "%s", szName);
+    id.grbit = grbit;
+    id.cbKeyMost = cbMost;
+    id.cseg = cseg;
+    memcpy(id.segs, segs, sizeof(segs));
+    int fAuto;
+    err = trx_save_begin(psess, &fAuto);
+    if (err < 0)
+        return err;
+    err = cat_next_objid(psess, pdb, &id.objid);
+    if (err >= 0) {
+        CKPT_ENTER(psess->inst);
+        err = bt_create(&pdb->env, pdb->hdr.pgnoSpace, id.objid, &id.pgnoRoot);
+        CKPT_LEAVE(psess->inst);
+    }
+    if (err >= 0)
+        err = cat_insert_index(psess, pdb, ptd, &id);
+    if (err >= 0)
+        err = idx_build(psess, pdb, ptd, &id);
+    err = trx_save_end(psess, fAuto, err);
+    /* A failed build leaves an empty tree nobody references (like a deleted table's). */
+    bump_schema(psess, pdb);
+    JET_ERR e2 = sync_indexes(psess, pcur);
+    return err < 0 ? err : e2;
+}
+
+JET_ERR isam_create_index(isam_sess *psess, JET_TABLEID tableid, const char *szName, JET_GRBIT grbit,
+                          const char *szKey, uint32_t cbKey, uint32_t lDensity)
+{
+    isam_cursor *pcur = cursor_get(psess, tableid);
+    if (pcur == NULL)
+        return JET_errInvalidTableId;
+    return create_index(psess, pcur, szName, grbit, szKey, cbKey, lDensity, 0, 0);
+}
+
+JET_ERR isam_create_indexes(isam_sess *psess, JET_TABLEID tableid, const isam_index_spec *specs, uint32_t c,
+                            JET_ERR *perrs)
+{
+    isam_cursor *pcur = cursor_get(psess, tableid);
+    if (pcur == NULL)
+        return JET_errInvalidTableId;
+    if (specs == NULL && c > 0)
+        return JET_errInvalidParameter;
+    JET_ERR err = JET_errSuccess;
+    for (uint32_t i = 0; i < c && err >= 0; i++) {
+        const isam_index_spec *ps = &specs[i];
+        uint32_t segflags = ps->fCaseSensitive ? KEY_SEG_CASESENSITIVE : 0;
+        err = create_index(psess, pcur, ps->szName, ps->grbit, ps->szKey, ps->cbKey, ps->ulDensity, ps->cbKeyMost,
+                           segflags);
+        if (perrs)
+            perrs[i] = err;
+    }
+    return err;
+}
+
 /* ------------------------------------------------------------------------ */
 /* Keys                                                                      */
 /* ------------------------------------------------------------------------ */
 
+/* Key bytes of the current index (primary keys: JET_cbKeyMost). */
 static uint32_t key_max(isam_cursor *pcur)
 {
-    uint32_t cb = cache_page_size(pcur->db->env.pc) / 4;
-    return cb > JET_cbKeyMost ? JET_cbKeyMost : cb; /* primary keys: JET_cbKeyMost bytes */
+    idx_def *pidx = cur_idx(pcur);
+    return pidx ? pidx->cbKeyMost : primary_key_max(pcur->db);
 }
 
 /* The record key of a record built in pcur->rec (primary-index tables). */
@@ -533,7 +670,8 @@ static JET_ERR record_key(isam_cursor *pcur, const rec_buf *prec, uint8_t *key, 
             err = JET_errSuccess;
         }
         int trunc = 0;
-        err = key_append_segment(key, pcbKey, key_max(pcur), &pci->rc, err == JET_wrnColumnNull ? NULL : pv, cb,
+        err = key_append_segment(key, pcbKey, primary_key_max(pcur->db), &pci->rc,
+                                 err == JET_wrnColumnNull ? NULL : pv, cb,
                                  ptd->segs[i].segflags, &trunc);
         if (err < 0)
             return err;
@@ -550,8 +688,40 @@ static JET_ERR load_current(isam_sess *psess, isam_cursor *pcur, rec_buf *pbuf)
 {
     if (pcur->positioned != POS_ON)
         return JET_errNoCurrentRecord;
-    JET_ERR err = rec_read_visible(psess, pcur->db, pcur->td->pgnoRoot, pcur->pbKeyCur, pcur->cbKeyCur, pbuf);
+    JET_ERR err = rec_read_visible(psess, pcur->db, pcur->td->pgnoRoot, pcur->pbBm, pcur->cbBm, pbuf);
     return err == JET_errRecordNotFound ? JET_errRecordDeleted : err;
+}
+
+/* On a secondary index, put the cursor on the (first) entry of the record at
+ * pcur->pbBm, whose contents are *prec.  JET_errNoCurrentRecord if the record
+ * has no entry in the index (null key ignored by the index). */
+static JET_ERR reposition_on_record(isam_sess *psess, isam_cursor *pcur, const rec_buf *prec)
+{
+    (void)psess;
+    idx_def *pidx = cur_idx(pcur);
+    if (pidx == NULL)
+        return set_pos(pcur, pcur->pbBm, pcur->cbBm, pcur->pbBm, pcur->cbBm);
+    idx_keys k;
+    memset(&k, 0, sizeof(k));
+    JET_ERR err = idx_entry_keys(pcur->td, pidx, prec->pb, prec->cb, pcur->pbBm, pcur->cbBm, &k);
+    if (err >= 0 && k.n == 0)
+        err = JET_errNoCurrentRecord;
+    if (err >= 0) {
+        /* the smallest entry key */
+        uint32_t best = 0;
+        for (uint32_t i = 1; i < k.n; i++) {
+            uint32_t a = k.len[i], b = k.len[best];
+            int c = memcmp(k.pb + k.off[i], k.pb + k.off[best], a < b ? a : b);
+            if (c < 0 || (c == 0 && a < b))
+                best = i;
+        }
+        uint8_t bm[JET_cbBookmarkMost + 16];
+        uint32_t cbBm = pcur->cbBm;
+        memcpy(bm, pcur->pbBm, cbBm);
+        err = set_pos(pcur, k.pb + k.off[best], k.len[best], bm, cbBm);
+    }
+    idx_keys_free(&k);
+    return err;
 }
 
 JET_ERR isam_prepare_update(isam_sess *psess, JET_TABLEID tableid, uint32_t prep)
@@ -667,9 +837,12 @@ JET_ERR isam_update(isam_sess *psess, JET_TABLEID tableid, void *pvBookmark, uin
     }
     uint8_t key[JET_cbKeyMost + 16];
     uint32_t cbKey = 0;
-    JET_ERR err = JET_errSuccess;
+    JET_ERR err = sync_indexes(psess, pcur);
+    if (err < 0)
+        return err;
+    rec_buf old = { 0 };
     int fAuto;
-    err = trx_auto_begin(psess, &fAuto);
+    err = trx_save_begin(psess, &fAuto);
     if (err < 0)
         return err;
     if (pcur->prep == JET_prepInsert || pcur->prep == JET_prepInsertCopy) {
@@ -681,12 +854,14 @@ JET_ERR isam_update(isam_sess *psess, JET_TABLEID tableid, void *pvBookmark, uin
         }
         if (err >= 0)
             err = rec_op_insert(psess, pcur->db, ptd->pgnoRoot, key, cbKey, pcur->rec.pb, pcur->rec.cb);
+        if (err >= 0)
+            err = idx_record_changed(psess, pcur->db, ptd, key, cbKey, NULL, &pcur->rec);
     } else {
         if (pcur->positioned != POS_ON) {
             err = JET_errNoCurrentRecord;
         } else {
-            cbKey = pcur->cbKeyCur;
-            memcpy(key, pcur->pbKeyCur, cbKey);
+            cbKey = pcur->cbBm;
+            memcpy(key, pcur->pbBm, cbKey);
             if (ptd->cseg > 0) {
                 uint8_t newKey[JET_cbKeyMost + 16];
                 uint32_t cbNew = 0;
@@ -694,11 +869,21 @@ JET_ERR isam_update(isam_sess *psess, JET_TABLEID tableid, void *pvBookmark, uin
                 if (err >= 0 && (cbNew != cbKey || memcmp(newKey, key, cbKey) != 0))
                     err = JET_errRecordPrimaryChanged;
             }
+            if (err >= 0 && ptd->cidx)
+                err = load_current(psess, pcur, &old);
             if (err >= 0)
                 err = rec_op_replace(psess, pcur->db, ptd->pgnoRoot, key, cbKey, pcur->rec.pb, pcur->rec.cb);
+            if (err >= 0 && ptd->cidx)
+                err = idx_record_changed(psess, pcur->db, ptd, key, cbKey, &old, &pcur->rec);
+            if (err >= 0) {
+                JET_ERR e = reposition_on_record(psess, pcur, &pcur->rec);
+                if (e < 0 && e != JET_errNoCurrentRecord)
+                    err = e;
+            }
         }
     }
-    err = trx_auto_end(psess, fAuto, err);
+    rec_free(&old);
+    err = trx_save_end(psess, fAuto, err);
     if (err < 0)
         return err;
     if (pcbActual)
@@ -727,12 +912,22 @@ JET_ERR isam_delete(isam_sess *psess, JET_TABLEID tableid)
         pcur->prep = JET_prepCancel;
         rec_free(&pcur->rec);
     }
-    int fAuto;
-    JET_ERR err = trx_auto_begin(psess, &fAuto);
+    JET_ERR err = sync_indexes(psess, pcur);
     if (err < 0)
         return err;
-    err = rec_op_delete(psess, pcur->db, pcur->td->pgnoRoot, pcur->pbKeyCur, pcur->cbKeyCur);
-    return trx_auto_end(psess, fAuto, err);
+    rec_buf old = { 0 };
+    int fAuto;
+    err = trx_save_begin(psess, &fAuto);
+    if (err < 0)
+        return err;
+    if (pcur->td->cidx)
+        err = load_current(psess, pcur, &old);
+    if (err >= 0)
+        err = rec_op_delete(psess, pcur->db, pcur->td->pgnoRoot, pcur->pbBm, pcur->cbBm);
+    if (err >= 0)
+        err = idx_record_changed(psess, pcur->db, pcur->td, pcur->pbBm, pcur->cbBm, &old, NULL);
+    rec_free(&old);
+    return trx_save_end(psess, fAuto, err);
 }
 
 JET_ERR isam_retrieve_column(isam_sess *psess, JET_TABLEID tableid, JET_COLUMNID columnid, void *pv, uint32_t cbMax,
@@ -795,20 +990,65 @@ JET_ERR isam_retrieve_column(isam_sess *psess, JET_TABLEID tableid, JET_COLUMNID
 /* Navigation                                                                */
 /* ------------------------------------------------------------------------ */
 
-/* Position pcur->bc on the nearest node to the bookmark in `dir` (+1 after,
- * -1 before) and then skip to the first node visible to the session. */
+/* Length of the normalized-key part of the current node key (a non-unique
+ * secondary index appends the primary bookmark to it). */
+static uint32_t cur_keypart(isam_cursor *pcur)
+{
+    idx_def *pidx = cur_idx(pcur);
+    if (pidx && !(pidx->grbit & JET_bitIndexUnique) && pcur->cbKeyCur >= pcur->cbBm)
+        return pcur->cbKeyCur - pcur->cbBm;
+    return pcur->cbKeyCur;
+}
+
+/* Compare key k with search key r taken as a prefix: 0 when k starts with r. */
+static int cmp_prefix(const uint8_t *k, uint32_t cbk, const uint8_t *r, uint32_t cbr)
+{
+    uint32_t n = cbk < cbr ? cbk : cbr;
+    int c = n ? memcmp(k, r, n) : 0;
+    if (c)
+        return c < 0 ? -1 : 1;
+    return cbk < cbr ? -1 : 0;
+}
+
+/* Is the current entry inside the index range (if any)? */
+static int in_range(isam_cursor *pcur)
+{
+    if (!pcur->fRange)
+        return 1;
+    int c = cmp_prefix(pcur->pbKeyCur, cur_keypart(pcur), pcur->keyRange, pcur->cbRange);
+    int incl = (pcur->grbitRange & JET_bitRangeInclusive) != 0;
+    if (pcur->grbitRange & JET_bitRangeUpperLimit)
+        return incl ? c <= 0 : c < 0;
+    return incl ? c >= 0 : c > 0;
+}
+
+/* Skip from the btree cursor's node in `dir` (+1 forward, -1 backward) to the
+ * first node visible to the session and position on it; stop at the index
+ * range (the cursor is then past the range, remembering the entry that ended
+ * it, so moving back returns into the range). */
 static JET_ERR step_visible(isam_sess *psess, isam_cursor *pcur, int dir, JET_ERR err)
 {
     rec_buf tmp = { 0 };
+    idx_def *pidx = cur_idx(pcur);
+    uint32_t root = cur_root(pcur);
     while (err >= 0) {
         const void *pk, *pd;
         uint32_t cbk, cbd, fl;
         err = bt_current(pcur->bc, &pk, &cbk, &pd, &cbd, &fl);
         if (err < 0)
             break;
-        err = rec_visible(psess, pcur->db, pcur->td->pgnoRoot, pk, cbk, pd, cbd, fl, &tmp);
+        err = rec_visible(psess, pcur->db, root, pk, cbk, pd, cbd, fl, &tmp);
         if (err >= 0) {
-            err = set_bookmark(pcur, pk, cbk);
+            const void *bm = pk;
+            uint32_t cbBm = cbk;
+            if (pidx)
+                err = idx_entry_bookmark(pidx, pk, cbk, tmp.pb, tmp.cb, &bm, &cbBm);
+            if (err >= 0)
+                err = set_pos(pcur, pk, cbk, bm, cbBm);
+            if (err >= 0 && !in_range(pcur)) {
+                pcur->positioned = dir > 0 ? POS_PAST_AFTER : POS_PAST_BEFORE;
+                err = JET_errNoCurrentRecord;
+            }
             break;
         }
         if (err != JET_errRecordNotFound)
@@ -824,13 +1064,16 @@ static JET_ERR step_visible(isam_sess *psess, isam_cursor *pcur, int dir, JET_ER
 static JET_ERR move_one(isam_sess *psess, isam_cursor *pcur, int dir)
 {
     JET_ERR err;
-    if (pcur->positioned == POS_ON) {
+    int pos = pcur->positioned;
+    if (pos == POS_ON || (pos == POS_PAST_AFTER && dir < 0) || (pos == POS_PAST_BEFORE && dir > 0)) {
         err = bt_seek(pcur->bc, pcur->pbKeyCur, pcur->cbKeyCur, dir > 0 ? BT_SEEK_GT : BT_SEEK_LT);
-    } else if (pcur->positioned == POS_BEFORE) {
+    } else if (pos == POS_PAST_AFTER || pos == POS_PAST_BEFORE) {
+        return JET_errNoCurrentRecord;
+    } else if (pos == POS_BEFORE) {
         if (dir < 0)
             return JET_errNoCurrentRecord;
         err = bt_first(pcur->bc);
-    } else if (pcur->positioned == POS_AFTER) {
+    } else if (pos == POS_AFTER) {
         if (dir > 0)
             return JET_errNoCurrentRecord;
         err = bt_last(pcur->bc);
@@ -840,9 +1083,49 @@ static JET_ERR move_one(isam_sess *psess, isam_cursor *pcur, int dir)
     if (err == JET_errRecordNotFound)
         err = JET_errNoCurrentRecord;
     err = step_visible(psess, pcur, dir, err);
-    if (err == JET_errNoCurrentRecord)
+    if (err == JET_errNoCurrentRecord && pcur->positioned != POS_PAST_AFTER && pcur->positioned != POS_PAST_BEFORE)
         pcur->positioned = dir > 0 ? POS_AFTER : POS_BEFORE;
     return err;
+}
+
+/* A copy of the cursor's position, to look ahead and come back. */
+typedef struct saved_pos {
+    int      positioned;
+    uint8_t *pb;
+    uint32_t cbKey, cbBm;
+} saved_pos;
+
+static JET_ERR pos_save(isam_cursor *pcur, saved_pos *sp)
+{
+    sp->positioned = pcur->positioned;
+    sp->cbKey = pcur->cbKeyCur;
+    sp->cbBm = pcur->cbBm;
+    sp->pb = os_malloc(sp->cbKey + sp->cbBm + 1);
+    if (sp->pb == NULL)
+        return JET_errOutOfMemory;
+    if (sp->cbKey)
+        memcpy(sp->pb, pcur->pbKeyCur, sp->cbKey);
+    if (sp->cbBm)
+        memcpy(sp->pb + sp->cbKey, pcur->pbBm, sp->cbBm);
+    return JET_errSuccess;
+}
+
+static void pos_restore(isam_cursor *pcur, saved_pos *sp)
+{
+    /* never grows the buffers (they only grow), so it cannot fail */
+    if (sp->cbKey || sp->cbBm)
+        (void)set_pos(pcur, sp->pb, sp->cbKey, sp->pb + sp->cbKey, sp->cbBm);
+    pcur->positioned = sp->positioned;
+    os_free(sp->pb);
+    sp->pb = NULL;
+}
+
+static void cancel_update(isam_cursor *pcur)
+{
+    if (pcur->prep != JET_prepCancel) {
+        pcur->prep = JET_prepCancel;
+        rec_free(&pcur->rec);
+    }
 }
 
 JET_ERR isam_move(isam_sess *psess, JET_TABLEID tableid, int32_t cRow, JET_GRBIT grbit)
@@ -852,12 +1135,12 @@ JET_ERR isam_move(isam_sess *psess, JET_TABLEID tableid, int32_t cRow, JET_GRBIT
         return JET_errInvalidTableId;
     if (grbit & ~(JET_GRBIT)JET_bitMoveKeyNE)
         return JET_errInvalidGrbit;
-    if (pcur->prep != JET_prepCancel) {
-        pcur->prep = JET_prepCancel;
-        rec_free(&pcur->rec);
-    }
-    JET_ERR err;
+    cancel_update(pcur);
+    JET_ERR err = sync_indexes(psess, pcur);
+    if (err < 0)
+        return err;
     if (cRow == JET_MoveFirst) {
+        pcur->fRange = 0; /* MoveFirst / MoveLast remove the index range */
         pcur->positioned = POS_BEFORE;
         err = move_one(psess, pcur, +1);
         if (err == JET_errNoCurrentRecord)
@@ -865,6 +1148,7 @@ JET_ERR isam_move(isam_sess *psess, JET_TABLEID tableid, int32_t cRow, JET_GRBIT
         return err;
     }
     if (cRow == JET_MoveLast) {
+        pcur->fRange = 0;
         pcur->positioned = POS_AFTER;
         err = move_one(psess, pcur, -1);
         if (err == JET_errNoCurrentRecord)
@@ -875,9 +1159,26 @@ JET_ERR isam_move(isam_sess *psess, JET_TABLEID tableid, int32_t cRow, JET_GRBIT
         return pcur->positioned == POS_ON ? JET_errSuccess : JET_errNoCurrentRecord;
     int dir = cRow > 0 ? 1 : -1;
     uint32_t n = cRow > 0 ? (uint32_t)cRow : (uint32_t)(-(int64_t)cRow);
-    err = JET_errSuccess;
-    for (uint32_t i = 0; i < n && err >= 0; i++)
-        err = move_one(psess, pcur, dir);
+    uint8_t *prev = NULL;
+    uint32_t cbPrev = 0;
+    for (uint32_t i = 0; i < n && err >= 0; i++) {
+        if ((grbit & JET_bitMoveKeyNE) && pcur->positioned == POS_ON) {
+            cbPrev = cur_keypart(pcur);
+            uint8_t *p = os_realloc(prev, cbPrev + 1);
+            if (p == NULL) {
+                err = JET_errOutOfMemory;
+                break;
+            }
+            prev = p;
+            memcpy(prev, pcur->pbKeyCur, cbPrev);
+            do
+                err = move_one(psess, pcur, dir);
+            while (err >= 0 && cur_keypart(pcur) == cbPrev && memcmp(pcur->pbKeyCur, prev, cbPrev) == 0);
+        } else {
+            err = move_one(psess, pcur, dir);
+        }
+    }
+    os_free(prev);
     return err;
 }
 
@@ -893,7 +1194,13 @@ JET_ERR isam_make_key(isam_sess *psess, JET_TABLEID tableid, const void *pv, uin
         return JET_errInvalidGrbit;
     if (cb > 0 && pv == NULL)
         return JET_errInvalidParameter;
+    JET_ERR err = sync_indexes(psess, pcur);
+    if (err < 0)
+        return err;
     table_def *ptd = pcur->td;
+    idx_def *pidx = cur_idx(pcur);
+    uint32_t cseg = pidx ? pidx->cseg : ptd->cseg;
+    const key_seg *segs = pidx ? pidx->segs : ptd->segs;
     if (grbit & JET_bitNewKey) {
         pcur->cbKeyMade = 0;
         pcur->csegMade = 0;
@@ -907,10 +1214,10 @@ JET_ERR isam_make_key(isam_sess *psess, JET_TABLEID tableid, const void *pv, uin
             return JET_errKeyTooBig;
         memcpy(pcur->keyMade, pv, cb);
         pcur->cbKeyMade = cb;
-        pcur->csegMade = ptd->cseg ? ptd->cseg : 1;
+        pcur->csegMade = cseg ? cseg : 1;
         return JET_errSuccess;
     }
-    if (ptd->cseg == 0) {
+    if (cseg == 0) {
         /* sequential-key table: the key is the 8-byte bookmark */
         if (pcur->csegMade >= 1)
             return JET_errKeyIsMade;
@@ -921,9 +1228,9 @@ JET_ERR isam_make_key(isam_sess *psess, JET_TABLEID tableid, const void *pv, uin
         pcur->csegMade = 1;
         return JET_errSuccess;
     }
-    if (pcur->csegMade >= ptd->cseg)
+    if (pcur->csegMade >= cseg)
         return JET_errKeyIsMade;
-    col_info *pci = col_by_id(ptd, ptd->segs[pcur->csegMade].columnid);
+    col_info *pci = col_by_id(ptd, segs[pcur->csegMade].columnid);
     if (pci == NULL)
         return JET_errColumnNotFound;
     const void *value = (cb == 0 && !(grbit & JET_bitKeyDataZeroLength)) ? NULL : pv;
@@ -936,9 +1243,8 @@ JET_ERR isam_make_key(isam_sess *psess, JET_TABLEID tableid, const void *pv, uin
     int trunc = 0;
     /* Prefix limits take the value without its terminator (record.h). */
     int prefix = (grbit & (JET_bitSubStrLimit | JET_bitPartialColumnStartLimit | JET_bitPartialColumnEndLimit)) != 0;
-    JET_ERR err = (prefix ? key_append_segment_prefix : key_append_segment)(
-        pcur->keyMade, &pcur->cbKeyMade, key_max(pcur), &pci->rc, value, cb, ptd->segs[pcur->csegMade].segflags,
-        &trunc);
+    err = (prefix ? key_append_segment_prefix : key_append_segment)(
+        pcur->keyMade, &pcur->cbKeyMade, key_max(pcur), &pci->rc, value, cb, segs[pcur->csegMade].segflags, &trunc);
     if (err < 0)
         return err;
     pcur->csegMade++;
@@ -958,47 +1264,168 @@ JET_ERR isam_seek(isam_sess *psess, JET_TABLEID tableid, JET_GRBIT grbit)
     const JET_GRBIT modes = JET_bitSeekEQ | JET_bitSeekLT | JET_bitSeekLE | JET_bitSeekGE | JET_bitSeekGT;
     if (grbit & ~(JET_GRBIT)(modes | JET_bitCheckUniqueness | JET_bitSetIndexRange))
         return JET_errInvalidGrbit;
-    if (grbit & JET_bitSetIndexRange)
-        return JET_errFeatureNotAvailable;
     JET_GRBIT mode = grbit & modes;
     if (mode == 0 || (mode & (mode - 1)))
         return JET_errInvalidGrbit;
     if (!pcur->fKeyMade)
         return JET_errKeyNotMade;
-    if (pcur->prep != JET_prepCancel) {
-        pcur->prep = JET_prepCancel;
-        rec_free(&pcur->rec);
-    }
-    uint8_t key[sizeof(pcur->keyMade)];
+    cancel_update(pcur);
+    JET_ERR err = sync_indexes(psess, pcur);
+    if (err < 0)
+        return err;
+    pcur->fRange = 0;
+    /* The search key, and its high form: followed by 0xFF bytes it sorts
+     * after every entry that starts with it (key.c, limits). */
     uint32_t cbKey = pcur->cbKeyMade;
+    uint8_t *key = os_malloc(2 * sizeof(pcur->keyMade));
+    if (key == NULL)
+        return JET_errOutOfMemory;
+    uint8_t *hi = key + sizeof(pcur->keyMade);
     memcpy(key, pcur->keyMade, cbKey);
+    memcpy(hi, key, cbKey);
+    memset(hi + cbKey, 0xFF, sizeof(pcur->keyMade) - cbKey);
     pcur->fKeyMade = 0;
-    int btmode = mode == JET_bitSeekEQ ? BT_SEEK_GE
-               : mode == JET_bitSeekGE ? BT_SEEK_GE
-               : mode == JET_bitSeekGT ? BT_SEEK_GT
-               : mode == JET_bitSeekLE ? BT_SEEK_LE
-                                       : BT_SEEK_LT;
-    int dir = (btmode == BT_SEEK_GE || btmode == BT_SEEK_GT) ? +1 : -1;
-    JET_ERR err = bt_seek(pcur->bc, key, cbKey, btmode);
+    /* Entries that start with the search key count as equal to it. */
+    const void *k = key;
+    uint32_t cbk = cbKey;
+    int btmode = BT_SEEK_GE, dir = +1;
+    if (mode == JET_bitSeekGT || mode == JET_bitSeekLE) {
+        k = hi;
+        cbk = sizeof(pcur->keyMade);
+        btmode = mode == JET_bitSeekGT ? BT_SEEK_GT : BT_SEEK_LE;
+    } else if (mode == JET_bitSeekLT) {
+        btmode = BT_SEEK_LT;
+    }
+    if (btmode == BT_SEEK_LE || btmode == BT_SEEK_LT)
+        dir = -1;
+    err = bt_seek(pcur->bc, k, cbk, btmode);
     if (err == JET_errRecordNotFound)
         err = JET_errNoCurrentRecord;
     err = step_visible(psess, pcur, dir, err);
     if (err == JET_errNoCurrentRecord) {
         pcur->positioned = POS_NONE;
-        return JET_errRecordNotFound;
+        err = JET_errRecordNotFound;
     }
-    if (err < 0)
-        return err;
-    int exact = pcur->cbKeyCur == cbKey && memcmp(pcur->pbKeyCur, key, cbKey) == 0;
-    if (mode == JET_bitSeekEQ) {
-        /* Equal on the segments given: the found key starts with the made key. */
-        if (pcur->cbKeyCur < cbKey || memcmp(pcur->pbKeyCur, key, cbKey) != 0) {
-            pcur->positioned = POS_NONE;
-            return JET_errRecordNotFound;
+    if (err >= 0) {
+        int c = cmp_prefix(pcur->pbKeyCur, cur_keypart(pcur), key, cbKey);
+        int exact = c == 0 && cur_keypart(pcur) == cbKey;
+        if (mode == JET_bitSeekEQ) {
+            if (c != 0) {
+                pcur->positioned = POS_NONE;
+                err = JET_errRecordNotFound;
+            } else if (grbit & JET_bitCheckUniqueness) {
+                /* exactly one match: JET_wrnUniqueKey */
+                saved_pos sp;
+                err = pos_save(pcur, &sp);
+                if (err >= 0) {
+                    JET_ERR e = move_one(psess, pcur, +1);
+                    int more = e >= 0 && cmp_prefix(pcur->pbKeyCur, cur_keypart(pcur), key, cbKey) == 0;
+                    pos_restore(pcur, &sp);
+                    if (e < 0 && e != JET_errNoCurrentRecord)
+                        err = e;
+                    else if (!more)
+                        err = JET_wrnUniqueKey;
+                }
+            }
+        } else if (!exact) {
+            err = JET_wrnSeekNotEqual;
         }
+    }
+    if (err >= 0 && (grbit & JET_bitSetIndexRange)) {
+        /* the range: up to the search key, inclusive */
+        memcpy(pcur->keyRange, key, cbKey);
+        pcur->cbRange = cbKey;
+        pcur->grbitRange = JET_bitRangeInclusive | JET_bitRangeUpperLimit;
+        pcur->fRange = 1;
+    }
+    os_free(key);
+    return err;
+}
+
+JET_ERR isam_set_index_range(isam_sess *psess, JET_TABLEID tableid, JET_GRBIT grbit)
+{
+    isam_cursor *pcur = cursor_get(psess, tableid);
+    if (pcur == NULL)
+        return JET_errInvalidTableId;
+    if (grbit & ~(JET_GRBIT)(JET_bitRangeInclusive | JET_bitRangeUpperLimit | JET_bitRangeInstantDuration |
+                             JET_bitRangeRemove))
+        return JET_errInvalidGrbit;
+    if (grbit & JET_bitRangeRemove) {
+        if (!pcur->fRange)
+            return JET_errInvalidOperation;
+        pcur->fRange = 0;
         return JET_errSuccess;
     }
-    return exact ? JET_errSuccess : JET_wrnSeekNotEqual;
+    if (!pcur->fKeyMade)
+        return JET_errKeyNotMade;
+    if (pcur->positioned != POS_ON)
+        return JET_errNoCurrentRecord;
+    memcpy(pcur->keyRange, pcur->keyMade, pcur->cbKeyMade);
+    pcur->cbRange = pcur->cbKeyMade;
+    pcur->grbitRange = grbit & (JET_bitRangeInclusive | JET_bitRangeUpperLimit);
+    pcur->fRange = 1;
+    pcur->fKeyMade = 0;
+    int ok = in_range(pcur);
+    if (!ok || (grbit & JET_bitRangeInstantDuration))
+        pcur->fRange = 0;
+    return ok ? JET_errSuccess : JET_errNoCurrentRecord;
+}
+
+JET_ERR isam_index_record_count(isam_sess *psess, JET_TABLEID tableid, uint32_t *pcrec, uint32_t crecMax)
+{
+    isam_cursor *pcur = cursor_get(psess, tableid);
+    if (pcur == NULL)
+        return JET_errInvalidTableId;
+    if (pcrec == NULL)
+        return JET_errInvalidParameter;
+    if (pcur->positioned != POS_ON)
+        return JET_errNoCurrentRecord;
+    saved_pos sp;
+    JET_ERR err = pos_save(pcur, &sp);
+    if (err < 0)
+        return err;
+    uint32_t n = 1;
+    while (crecMax == 0 || n < crecMax) {
+        err = move_one(psess, pcur, +1);
+        if (err < 0)
+            break;
+        n++;
+    }
+    pos_restore(pcur, &sp);
+    if (err == JET_errNoCurrentRecord)
+        err = JET_errSuccess;
+    if (err >= 0)
+        *pcrec = n;
+    return err < 0 ? err : JET_errSuccess;
+}
+
+JET_ERR isam_retrieve_key(isam_sess *psess, JET_TABLEID tableid, void *pv, uint32_t cbMax, uint32_t *pcbActual,
+                          JET_GRBIT grbit)
+{
+    isam_cursor *pcur = cursor_get(psess, tableid);
+    if (pcur == NULL)
+        return JET_errInvalidTableId;
+    if (grbit & ~(JET_GRBIT)JET_bitRetrieveCopy)
+        return JET_errInvalidGrbit;
+    const uint8_t *pk;
+    uint32_t cb;
+    if (grbit & JET_bitRetrieveCopy) {
+        if (!pcur->fKeyMade)
+            return JET_errKeyNotMade;
+        pk = pcur->keyMade;
+        cb = pcur->cbKeyMade;
+    } else {
+        if (pcur->positioned != POS_ON)
+            return JET_errNoCurrentRecord;
+        pk = pcur->pbKeyCur;
+        cb = cur_keypart(pcur);
+    }
+    if (pcbActual)
+        *pcbActual = cb;
+    uint32_t n = cb < cbMax ? cb : cbMax;
+    if (pv && n)
+        memcpy(pv, pk, n);
+    return cb > cbMax ? JET_wrnBufferTruncated : JET_errSuccess;
 }
 
 JET_ERR isam_get_bookmark(isam_sess *psess, JET_TABLEID tableid, void *pv, uint32_t cbMax, uint32_t *pcbActual)
@@ -1009,11 +1436,11 @@ JET_ERR isam_get_bookmark(isam_sess *psess, JET_TABLEID tableid, void *pv, uint3
     if (pcur->positioned != POS_ON)
         return JET_errNoCurrentRecord;
     if (pcbActual)
-        *pcbActual = pcur->cbKeyCur;
-    if (cbMax < pcur->cbKeyCur)
+        *pcbActual = pcur->cbBm;
+    if (cbMax < pcur->cbBm)
         return JET_errBufferTooSmall;
     if (pv)
-        memcpy(pv, pcur->pbKeyCur, pcur->cbKeyCur);
+        memcpy(pv, pcur->pbBm, pcur->cbBm);
     return JET_errSuccess;
 }
 
@@ -1024,28 +1451,302 @@ JET_ERR isam_goto_bookmark(isam_sess *psess, JET_TABLEID tableid, const void *pv
         return JET_errInvalidTableId;
     if (pv == NULL || cb == 0 || cb > JET_cbKeyMost + 16)
         return JET_errInvalidBookmark;
-    if (pcur->prep != JET_prepCancel) {
-        pcur->prep = JET_prepCancel;
-        rec_free(&pcur->rec);
-    }
-    uint8_t saved[JET_cbKeyMost + 16];
-    uint32_t cbSaved = pcur->cbKeyCur;
-    int posSaved = pcur->positioned;
-    if (cbSaved <= sizeof(saved) && pcur->pbKeyCur)
-        memcpy(saved, pcur->pbKeyCur, cbSaved);
-    JET_ERR err = set_bookmark(pcur, pv, cb);
+    cancel_update(pcur);
+    JET_ERR err = sync_indexes(psess, pcur);
     if (err < 0)
         return err;
+    saved_pos sp;
+    err = pos_save(pcur, &sp);
+    if (err < 0)
+        return err;
+    err = buf_put(&pcur->pbBm, &pcur->cbBm, &pcur->cbBmAlloc, pv, cb);
+    pcur->positioned = POS_ON;
     rec_buf tmp = { 0 };
-    err = load_current(psess, pcur, &tmp);
+    if (err >= 0)
+        err = load_current(psess, pcur, &tmp);
+    if (err >= 0)
+        err = reposition_on_record(psess, pcur, &tmp);
     rec_free(&tmp);
     if (err < 0) {
-        /* stay where we were */
-        if (posSaved == POS_ON && cbSaved <= sizeof(saved))
-            (void)set_bookmark(pcur, saved, cbSaved);
-        pcur->positioned = posSaved;
-        return err == JET_errRecordDeleted ? JET_errRecordDeleted : err;
+        pos_restore(pcur, &sp); /* stay where we were */
+        return err;
     }
+    os_free(sp.pb);
+    return JET_errSuccess;
+}
+
+JET_ERR isam_get_secondary_bookmark(isam_sess *psess, JET_TABLEID tableid, void *pvKey, uint32_t cbKeyMax,
+                                    uint32_t *pcbKey, void *pvBm, uint32_t cbBmMax, uint32_t *pcbBm)
+{
+    isam_cursor *pcur = cursor_get(psess, tableid);
+    if (pcur == NULL)
+        return JET_errInvalidTableId;
+    if (pcur->objidIdx == 0)
+        return JET_errNoCurrentIndex;
+    if (pcur->positioned != POS_ON)
+        return JET_errNoCurrentRecord;
+    uint32_t cbKey = cur_keypart(pcur);
+    if (pcbKey)
+        *pcbKey = cbKey;
+    if (pcbBm)
+        *pcbBm = pcur->cbBm;
+    if (cbKeyMax < cbKey || cbBmMax < pcur->cbBm)
+        return JET_errBufferTooSmall;
+    if (pvKey && cbKey)
+        memcpy(pvKey, pcur->pbKeyCur, cbKey);
+    if (pvBm)
+        memcpy(pvBm, pcur->pbBm, pcur->cbBm);
+    return JET_errSuccess;
+}
+
+JET_ERR isam_goto_secondary_bookmark(isam_sess *psess, JET_TABLEID tableid, const void *pvKey, uint32_t cbKey,
+                                     const void *pvBm, uint32_t cbBm, JET_GRBIT grbit)
+{
+    isam_cursor *pcur = cursor_get(psess, tableid);
+    if (pcur == NULL)
+        return JET_errInvalidTableId;
+    if (grbit & ~(JET_GRBIT)0x1) /* JET_bitBookmarkPermitVirtualCurrency */
+        return JET_errInvalidGrbit;
+    JET_ERR err = sync_indexes(psess, pcur);
+    if (err < 0)
+        return err;
+    idx_def *pidx = cur_idx(pcur);
+    if (pidx == NULL)
+        return JET_errNoCurrentIndex;
+    if (pvKey == NULL || pvBm == NULL || cbBm == 0 || cbBm > JET_cbBookmarkMost ||
+        cbKey > JET_cbKeyMost8KBytePage)
+        return JET_errInvalidBookmark;
+    cancel_update(pcur);
+    int unique = (pidx->grbit & JET_bitIndexUnique) != 0;
+    uint32_t cbNode = cbKey + (unique ? 0 : cbBm);
+    uint8_t *node = os_malloc(cbNode + 1);
+    if (node == NULL)
+        return JET_errOutOfMemory;
+    memcpy(node, pvKey, cbKey);
+    if (!unique)
+        memcpy(node + cbKey, pvBm, cbBm);
+    rec_buf data = { 0 };
+    err = rec_read_visible(psess, pcur->db, pidx->pgnoRoot, node, cbNode, &data);
+    if (err == JET_errRecordNotFound)
+        err = JET_errRecordDeleted;
+    const void *bmFound = NULL;
+    uint32_t cbFound = 0;
+    if (err >= 0)
+        err = idx_entry_bookmark(pidx, node, cbNode, data.pb, data.cb, &bmFound, &cbFound);
+    if (err >= 0 && (cbFound != cbBm || memcmp(bmFound, pvBm, cbBm) != 0))
+        err = JET_errRecordDeleted;
+    if (err >= 0)
+        err = set_pos(pcur, node, cbNode, pvBm, cbBm);
+    os_free(node);
+    rec_free(&data);
+    return err;
+}
+
+JET_ERR isam_set_current_index(isam_sess *psess, JET_TABLEID tableid, const char *szIndex, JET_GRBIT grbit,
+                               uint32_t itagSequence)
+{
+    (void)itagSequence;
+    isam_cursor *pcur = cursor_get(psess, tableid);
+    if (pcur == NULL)
+        return JET_errInvalidTableId;
+    if (grbit & ~(JET_GRBIT)JET_bitNoMove)
+        return JET_errInvalidGrbit;
+    JET_ERR err = sync_indexes(psess, pcur);
+    if (err < 0)
+        return err;
+    table_def *ptd = pcur->td;
+    idx_def *pidx = NULL;
+    if (szIndex && szIndex[0]) {
+        pidx = idx_by_name(ptd, szIndex);
+        if (pidx == NULL) {
+            char a[JET_cbNameMost + 1], b[JET_cbNameMost + 1];
+            if (!cat_name_fold(szIndex, a))
+                return JET_errInvalidName;
+            if (!(ptd->cseg && cat_name_fold(ptd->idxName, b) && strcmp(a, b) == 0))
+                return JET_errIndexNotFound;
+        }
+    }
+    uint32_t objid = pidx ? pidx->objid : 0;
+    if (objid == pcur->objidIdx)
+        return JET_errSuccess;
+    cancel_update(pcur);
+    bt_cursor *bc = NULL;
+    err = bt_cursor_open(&pcur->db->env, pidx ? pidx->pgnoRoot : ptd->pgnoRoot, &bc);
+    if (err < 0)
+        return err;
+    bt_cursor_close(pcur->bc);
+    pcur->bc = bc;
+    int wasOn = pcur->positioned == POS_ON;
+    pcur->objidIdx = objid;
+    pcur->fRange = 0;
+    pcur->fKeyMade = 0;
+    if ((grbit & JET_bitNoMove) && wasOn) {
+        rec_buf tmp = { 0 };
+        err = load_current(psess, pcur, &tmp);
+        if (err >= 0)
+            err = reposition_on_record(psess, pcur, &tmp);
+        rec_free(&tmp);
+        if (err < 0)
+            pcur->positioned = POS_BEFORE;
+        return err;
+    }
+    pcur->positioned = POS_BEFORE;
+    err = move_one(psess, pcur, +1);
+    if (err == JET_errNoCurrentRecord) {
+        pcur->positioned = POS_BEFORE;
+        err = JET_errSuccess;
+    }
+    return err;
+}
+
+JET_ERR isam_get_current_index(isam_sess *psess, JET_TABLEID tableid, char *szIndex, uint32_t cbMax)
+{
+    isam_cursor *pcur = cursor_get(psess, tableid);
+    if (pcur == NULL)
+        return JET_errInvalidTableId;
+    if (szIndex == NULL || cbMax == 0)
+        return JET_errInvalidParameter;
+    JET_ERR err = sync_indexes(psess, pcur);
+    if (err < 0)
+        return err;
+    idx_def *pidx = cur_idx(pcur);
+    const char *name = pidx ? pidx->name : pcur->td->cseg ? pcur->td->idxName : "";
+    size_t n = strlen(name);
+    if (n + 1 > cbMax) {
+        memcpy(szIndex, name, cbMax - 1);
+        szIndex[cbMax - 1] = '\0';
+        return JET_wrnBufferTruncated;
+    }
+    memcpy(szIndex, name, n + 1);
+    return JET_errSuccess;
+}
+
+JET_ERR isam_delete_index(isam_sess *psess, JET_TABLEID tableid, const char *szIndex)
+{
+    isam_cursor *pcur = cursor_get(psess, tableid);
+    if (pcur == NULL)
+        return JET_errInvalidTableId;
+    char a[JET_cbNameMost + 1], b[JET_cbNameMost + 1];
+    if (!cat_name_fold(szIndex, a))
+        return JET_errInvalidName;
+    JET_ERR err = sync_indexes(psess, pcur);
+    if (err < 0)
+        return err;
+    table_def *ptd = pcur->td;
+    if (ptd->cseg && cat_name_fold(ptd->idxName, b) && strcmp(a, b) == 0)
+        return JET_errIndexMustStay;
+    idx_def *pidx = idx_by_name(ptd, szIndex);
+    if (pidx == NULL)
+        return JET_errIndexNotFound;
+    if (pidx->objid == pcur->objidIdx)
+        return JET_errIndexInUse;
+    int fAuto;
+    err = trx_save_begin(psess, &fAuto);
+    if (err >= 0)
+        err = cat_delete_index(psess, pcur->db, ptd, pidx);
+    /* the tree's pages are left behind, as for a deleted table */
+    err = trx_save_end(psess, fAuto, err);
+    bump_schema(psess, pcur->db);
+    JET_ERR e2 = sync_indexes(psess, pcur);
+    return err < 0 ? err : e2;
+}
+
+JET_ERR isam_get_index_info(isam_sess *psess, JET_TABLEID tableid, const char *szIndex, void *pv, uint32_t cbMax,
+                            uint32_t infolevel)
+{
+    isam_cursor *pcur = cursor_get(psess, tableid);
+    if (pcur == NULL)
+        return JET_errInvalidTableId;
+    if (pv == NULL)
+        return JET_errInvalidParameter;
+    JET_ERR err = sync_indexes(psess, pcur);
+    if (err < 0)
+        return err;
+    table_def *ptd = pcur->td;
+    idx_def *pidx = NULL;
+    int primary = 0;
+    if (szIndex && szIndex[0]) {
+        char a[JET_cbNameMost + 1], b[JET_cbNameMost + 1];
+        if (!cat_name_fold(szIndex, a))
+            return JET_errInvalidName;
+        pidx = idx_by_name(ptd, szIndex);
+        primary = pidx == NULL && ptd->cseg && cat_name_fold(ptd->idxName, b) && strcmp(a, b) == 0;
+        if (pidx == NULL && !primary && infolevel != JET_IdxInfoCount)
+            return JET_errIndexNotFound;
+    } else {
+        pidx = cur_idx(pcur);
+        primary = pidx == NULL;
+    }
+    switch (infolevel) {
+    case JET_IdxInfoCount: {
+        if (cbMax < sizeof(uint32_t))
+            return JET_errBufferTooSmall;
+        uint32_t n = ptd->cidx + 1; /* the primary (clustered) index counts */
+        memcpy(pv, &n, sizeof(n));
+        return JET_errSuccess;
+    }
+    case JET_IdxInfoSpaceAlloc: {
+        if (cbMax < sizeof(uint32_t))
+            return JET_errBufferTooSmall;
+        uint32_t density = 100;
+        memcpy(pv, &density, sizeof(density));
+        return JET_errSuccess;
+    }
+    case JET_IdxInfoLangid: {
+        if (cbMax < sizeof(uint16_t))
+            return JET_errBufferTooSmall;
+        uint16_t langid = 0x409;
+        memcpy(pv, &langid, sizeof(langid));
+        return JET_errSuccess;
+    }
+    case JET_IdxInfoKeyMost: {
+        if (cbMax < sizeof(uint16_t))
+            return JET_errBufferTooSmall;
+        uint16_t most = (uint16_t)(pidx ? pidx->cbKeyMost : primary_key_max(pcur->db));
+        memcpy(pv, &most, sizeof(most));
+        return JET_errSuccess;
+    }
+    case JET_IdxInfoVarSegMac: {
+        if (cbMax < sizeof(uint16_t))
+            return JET_errBufferTooSmall;
+        uint16_t most = (uint16_t)(pidx ? pidx->cbKeyMost : primary_key_max(pcur->db));
+        memcpy(pv, &most, sizeof(most));
+        return JET_errSuccess;
+    }
+    default:
+        return JET_errFeatureNotAvailable;
+    }
+}
+
+JET_ERR isam_list_indexes(isam_sess *psess, JET_TABLEID tableid, char **ppszz, uint32_t *pcb)
+{
+    isam_cursor *pcur = cursor_get(psess, tableid);
+    if (pcur == NULL)
+        return JET_errInvalidTableId;
+    JET_ERR err = sync_indexes(psess, pcur);
+    if (err < 0)
+        return err;
+    table_def *ptd = pcur->td;
+    size_t cap = 1;
+    for (uint32_t i = 0; i < ptd->cidx; i++)
+        cap += strlen(ptd->idxs[i].name) + 16 + ptd->idxs[i].cseg * (JET_cbNameMost + 2) + 1;
+    char *out = os_malloc(cap);
+    if (out == NULL)
+        return JET_errOutOfMemory;
+    size_t n = 0;
+    for (uint32_t i = 0; i < ptd->cidx; i++) {
+        const idx_def *pidx = &ptd->idxs[i];
+        n += (size_t)snprintf(out + n, cap - n, "%s\x1f%u", pidx->name, (unsigned)pidx->grbit);
+        for (uint32_t j = 0; j < pidx->cseg; j++) {
+            col_info *pci = col_by_id(ptd, pidx->segs[j].columnid);
+            n += (size_t)snprintf(out + n, cap - n, "\x1f%c%s", (pidx->segs[j].segflags & KEY_SEG_DESCENDING) ? '-' : '+',
+                                  pci ? pci->name : "");
+        }
+        out[n++] = '\0';
+    }
+    out[n++] = '\0';
+    *ppszz = out;
+    *pcb = (uint32_t)n;
     return JET_errSuccess;
 }
 

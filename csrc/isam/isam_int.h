@@ -17,6 +17,10 @@
  *   LOG_REC_ISAM_DBDETACH  u32 dbid
  *   LOG_REC_ISAM_DBROOTS   u32 dbid, u32 pgnoSpace, u32 pgnoCatalog  (after create)
  *
+ * Secondary indexes (index.c) and their DDL add no record types: index trees
+ * and catalog 'I' rows change through the same UNDO + btree records as every
+ * record tree, so redo and undo (recovery.c) cover them unchanged.
+ *
  * Invariants:
  *   I1. Every record-level change made by a transaction is preceded in the log
  *       by its UNDO record, so a transaction that has no COMMIT/ROLLBACK record
@@ -80,6 +84,19 @@ typedef struct key_seg {
     uint32_t     segflags;      /* KEY_SEG_* */
 } key_seg;
 
+/* A secondary index (catalog row 'I' objid name).  Entry format in its own
+ * tree (see index.c): unique indexes key = normalized key, data = primary
+ * bookmark; non-unique key = normalized key + primary bookmark, data = its length. */
+typedef struct idx_def {
+    char       name[JET_cbNameMost + 1];
+    uint32_t   objid;           /* the index tree's object id */
+    uint32_t   pgnoRoot;
+    JET_GRBIT  grbit;           /* JET_bitIndex* as created (Unique, IgnoreNull, ...) */
+    uint32_t   cbKeyMost;       /* normalized key bytes kept; longer keys are truncated */
+    uint32_t   cseg;
+    key_seg    segs[JET_ccolKeyMost];
+} idx_def;
+
 typedef struct table_def {
     uint32_t   objid;
     uint32_t   pgnoRoot;        /* primary (record) tree */
@@ -92,6 +109,10 @@ typedef struct table_def {
     uint32_t   cseg;
     key_seg    segs[JET_ccolKeyMost];
     uint32_t   cbKeyMost;
+    /* secondary indexes, in name order */
+    uint32_t   cidx;
+    idx_def   *idxs;            /* owned, cidx entries */
+    uint32_t   schemaGen;       /* isam_db.schemaGen when the indexes were loaded */
 } table_def;
 
 /* ---- databases (db.c) ------------------------------------------------------ */
@@ -105,6 +126,7 @@ typedef struct isam_db {
     uint32_t   copen;           /* JetOpenDatabase references across sessions */
     uint64_t   seqNext;         /* sequential-key counter: objid << 40 | last key */
     uint32_t   objidLast;       /* highest object id in use (0 = not yet read from the catalog) */
+    uint32_t   schemaGen;       /* bumped (under inst.lock) by every index create/delete */
 } isam_db;
 
 /* ---- version store (ver.c) -------------------------------------------------- */
@@ -144,7 +166,14 @@ typedef struct isam_cursor {
     table_def  *td;             /* owned (loaded at open) */
     bt_cursor  *bc;
     int         positioned;     /* on a record */
-    uint8_t    *pbKeyCur;  uint32_t cbKeyCur; uint32_t cbKeyCurAlloc; /* bookmark of the current record */
+    uint8_t    *pbKeyCur;  uint32_t cbKeyCur; uint32_t cbKeyCurAlloc; /* node key in the current index's tree */
+    uint8_t    *pbBm;      uint32_t cbBm;     uint32_t cbBmAlloc;     /* primary bookmark of the current record */
+    uint32_t    objidIdx;       /* current secondary index (idx_def.objid), 0 = primary */
+    /* index range (JetSetIndexRange / JET_bitSetIndexRange) */
+    int         fRange;
+    JET_GRBIT   grbitRange;     /* JET_bitRangeInclusive | JET_bitRangeUpperLimit */
+    uint8_t     keyRange[2 * JET_cbKeyMost8KBytePage + 16];
+    uint32_t    cbRange;
     /* JetMakeKey */
     uint8_t     keyMade[2 * JET_cbKeyMost8KBytePage + 16];
     uint32_t    cbKeyMade;
@@ -216,6 +245,10 @@ void     db_init_env(isam_inst *pinst, isam_db *pdb);
 JET_ERR  db_mark_clean(isam_inst *pinst, isam_db *pdb);
 
 /* catalog.c */
+JET_ERR  cat_insert_index(isam_sess *psess, isam_db *pdb, const table_def *ptd, const idx_def *pidx);
+JET_ERR  cat_delete_index(isam_sess *psess, isam_db *pdb, const table_def *ptd, const idx_def *pidx);
+/* (Re)load ptd's secondary indexes visible to the session (replacing ptd->idxs). */
+JET_ERR  cat_load_indexes(isam_sess *psess, isam_db *pdb, table_def *ptd);
 JET_ERR  cat_init(isam_sess *psess, isam_db *pdb);
 JET_ERR  cat_load_table(isam_sess *psess, isam_db *pdb, const char *szName, table_def **pptd);
 void     cat_free_table(table_def *ptd);
@@ -246,8 +279,43 @@ JET_ERR  rec_read_visible(isam_sess *psess, isam_db *pdb, uint32_t pgnoRoot, con
 void     ver_cleanup(isam_inst *pinst);
 void     ver_free_all(isam_inst *pinst);
 
+/* Savepoints: a nested level around one multi-node change (JetUpdate,
+ * JetDelete, index builds) so that a failure undoes it entirely without
+ * ending the caller's transaction.  trx_save_begin opens an implicit
+ * transaction when none is active. */
+JET_ERR  trx_save_begin(isam_sess *psess, int *pfAuto);
+JET_ERR  trx_save_end(isam_sess *psess, int fAuto, JET_ERR err);
+
 /* cursor.c */
 void     cursor_close_all(isam_sess *psess);
+col_info *col_by_id(table_def *ptd, JET_COLUMNID columnid);
+col_info *col_by_name(table_def *ptd, const char *szName);
+
+/* index.c */
+idx_def *idx_by_name(table_def *ptd, const char *szName);
+idx_def *idx_by_objid(table_def *ptd, uint32_t objid);
+/* Parse "+a\0-b\0\0" into segments (KEY_SEG_* flags) against ptd's columns. */
+JET_ERR  idx_parse_key(table_def *ptd, const char *szKey, uint32_t cbKey, JET_GRBIT grbit, uint32_t segflagsAll,
+                       key_seg *segs, uint32_t *pcseg);
+/* Keep every secondary index of ptd in step with one record change: old
+ * record NULL for inserts, new record NULL for deletes.  Uses rec_op_* so the
+ * entries are versioned, undone by rollback and by recovery. */
+JET_ERR  idx_record_changed(isam_sess *psess, isam_db *pdb, table_def *ptd, const void *bm, uint32_t cbBm,
+                            const rec_buf *pold, const rec_buf *pnew);
+/* The entry keys of one record in one index: *pn keys, key i at
+ * pb + off[i], length len[i] (all owned by the idx_keys). */
+typedef struct idx_keys {
+    uint8_t  *pb;  uint32_t cb, cbAlloc;
+    uint32_t *off, *len; uint32_t n, nAlloc;
+} idx_keys;
+JET_ERR  idx_entry_keys(table_def *ptd, const idx_def *pidx, const uint8_t *pbRec, uint32_t cbRec, const void *bm,
+                        uint32_t cbBm, idx_keys *pk);
+void     idx_keys_free(idx_keys *pk);
+/* The primary bookmark an index entry (key, visible data) points to. */
+JET_ERR  idx_entry_bookmark(const idx_def *pidx, const void *key, uint32_t cbKey, const void *data, uint32_t cbData,
+                            const void **ppbm, uint32_t *pcbBm);
+/* Fill a new index from the table's visible records. */
+JET_ERR  idx_build(isam_sess *psess, isam_db *pdb, table_def *ptd, const idx_def *pidx);
 
 /* inst.c */
 JET_ERR  isam_open_writer(isam_inst *pinst);

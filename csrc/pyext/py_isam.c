@@ -413,6 +413,138 @@ static PyObject *s_goto_bookmark(SessionObject *self, PyObject *args)
     return ok_or_raise(err, "JetGotoBookmark");
 }
 
+static PyObject *split_szz(const char *p);
+
+/* JetCreateIndex2 with one JET_INDEXCREATE: key-most and case sensitivity. */
+static PyObject *s_create_index2(SessionObject *self, PyObject *args)
+{
+    unsigned long long tableid;
+    const char *name;
+    unsigned int grbit, cbKeyMost;
+    int caseSensitive;
+    Py_buffer key;
+    if (!PyArg_ParseTuple(args, "KsIy*Ip:_create_index2", &tableid, &name, &grbit, &key, &cbKeyMost, &caseSensitive))
+        return NULL;
+    JET_SESID sesid;
+    if (session_handle(self, "JetCreateIndex2", &sesid) < 0) {
+        PyBuffer_Release(&key);
+        return NULL;
+    }
+    JET_UNICODEINDEX ui = { 0x409, caseSensitive ? 0u : 1u /* NORM_IGNORECASE */ };
+    JET_INDEXCREATE ic;
+    memset(&ic, 0, sizeof(ic));
+    ic.cbStruct = sizeof(ic);
+    ic.szIndexName = (char *)name;
+    ic.szKey = key.buf;
+    ic.cbKey = (uint32_t)key.len;
+    ic.grbit = grbit | JET_bitIndexUnicode | (cbKeyMost ? JET_bitIndexKeyMost : 0);
+    ic.ulDensity = 100;
+    ic.pidxunicode = &ui;
+    ic.cbKeyMost = cbKeyMost;
+    JET_ERR err;
+    ESEPY_CALL(err = JetCreateIndex2(sesid, (JET_TABLEID)tableid, &ic, 1));
+    PyBuffer_Release(&key);
+    return ok_or_raise(err, "JetCreateIndex2");
+}
+
+static PyObject *s_delete_index(SessionObject *self, PyObject *args)
+{
+    unsigned long long tableid;
+    const char *name;
+    if (!PyArg_ParseTuple(args, "Ks:_delete_index", &tableid, &name))
+        return NULL;
+    SESS_CALL(self, "JetDeleteIndex", sesid);
+    JET_ERR err;
+    ESEPY_CALL(err = JetDeleteIndex(sesid, (JET_TABLEID)tableid, name));
+    return ok_or_raise(err, "JetDeleteIndex");
+}
+
+static PyObject *s_set_current_index(SessionObject *self, PyObject *args)
+{
+    unsigned long long tableid;
+    const char *name;
+    unsigned int grbit;
+    if (!PyArg_ParseTuple(args, "KzI:_set_current_index", &tableid, &name, &grbit))
+        return NULL;
+    SESS_CALL(self, "JetSetCurrentIndex2", sesid);
+    JET_ERR err;
+    ESEPY_CALL(err = JetSetCurrentIndex2(sesid, (JET_TABLEID)tableid, name, grbit));
+    return ok_or_raise(err, "JetSetCurrentIndex2");
+}
+
+/* True when the current record is inside the new range. */
+static PyObject *s_set_index_range(SessionObject *self, PyObject *args)
+{
+    unsigned long long tableid;
+    unsigned int grbit;
+    if (!PyArg_ParseTuple(args, "KI:_set_index_range", &tableid, &grbit))
+        return NULL;
+    SESS_CALL(self, "JetSetIndexRange", sesid);
+    JET_ERR err;
+    ESEPY_CALL(err = JetSetIndexRange(sesid, (JET_TABLEID)tableid, grbit));
+    if (err == JET_errNoCurrentRecord)
+        Py_RETURN_FALSE;
+    if (check_jet(err, "JetSetIndexRange") < 0)
+        return NULL;
+    Py_RETURN_TRUE;
+}
+
+static PyObject *s_index_record_count(SessionObject *self, PyObject *args)
+{
+    unsigned long long tableid;
+    unsigned int cmax;
+    if (!PyArg_ParseTuple(args, "KI:_index_record_count", &tableid, &cmax))
+        return NULL;
+    SESS_CALL(self, "JetIndexRecordCount", sesid);
+    uint32_t n = 0;
+    JET_ERR err;
+    ESEPY_CALL(err = JetIndexRecordCount(sesid, (JET_TABLEID)tableid, &n, cmax));
+    if (check_jet(err, "JetIndexRecordCount") < 0)
+        return NULL;
+    return PyLong_FromUnsignedLong(n);
+}
+
+static PyObject *s_retrieve_key(SessionObject *self, PyObject *args)
+{
+    unsigned long long tableid;
+    unsigned int grbit;
+    if (!PyArg_ParseTuple(args, "KI:_retrieve_key", &tableid, &grbit))
+        return NULL;
+    SESS_CALL(self, "JetRetrieveKey", sesid);
+    unsigned char key[2 * JET_cbKeyMost8KBytePage + 16];
+    uint32_t cb = 0;
+    JET_ERR err;
+    ESEPY_CALL(err = JetRetrieveKey(sesid, (JET_TABLEID)tableid, key, sizeof(key), &cb, grbit));
+    if (check_jet(err, "JetRetrieveKey") < 0)
+        return NULL;
+    return PyBytes_FromStringAndSize((const char *)key, cb < sizeof(key) ? cb : sizeof(key));
+}
+
+/* [(name, grbit, ["+col", "-col", ...]), ...] */
+static PyObject *s_indexes(SessionObject *self, PyObject *args)
+{
+    unsigned long long tableid;
+    if (!PyArg_ParseTuple(args, "K:_indexes", &tableid))
+        return NULL;
+    SESS_CALL(self, "EsepyGetIndexes", sesid);
+    uint32_t cb = 0;
+    JET_ERR err;
+    ESEPY_CALL(err = EsepyGetIndexes(sesid, (JET_TABLEID)tableid, NULL, 0, &cb));
+    if (check_jet(err, "EsepyGetIndexes") < 0)
+        return NULL;
+    char *buf = PyMem_Malloc(cb ? cb : 1);
+    if (buf == NULL)
+        return PyErr_NoMemory();
+    ESEPY_CALL(err = EsepyGetIndexes(sesid, (JET_TABLEID)tableid, buf, cb, &cb));
+    if (check_jet(err, "EsepyGetIndexes") < 0) {
+        PyMem_Free(buf);
+        return NULL;
+    }
+    PyObject *list = split_szz(buf);
+    PyMem_Free(buf);
+    return list;
+}
+
 static PyObject *s_db_info(SessionObject *self, PyObject *args)
 {
     unsigned int dbid;
@@ -516,4 +648,15 @@ static PyObject *s_describe_table(SessionObject *self, PyObject *args)
     {"_make_key", (PyCFunction)s_make_key, METH_VARARGS, "JetMakeKey(tableid, bytes|None, grbit)"},         \
     {"_seek", (PyCFunction)s_seek, METH_VARARGS, "JetSeek(tableid, grbit) -> 0 or JET_wrnSeekNotEqual"},    \
     {"_get_bookmark", (PyCFunction)s_get_bookmark, METH_VARARGS, "JetGetBookmark(tableid) -> bytes"},       \
-    {"_goto_bookmark", (PyCFunction)s_goto_bookmark, METH_VARARGS, "JetGotoBookmark(tableid, bookmark)"},
+    {"_goto_bookmark", (PyCFunction)s_goto_bookmark, METH_VARARGS, "JetGotoBookmark(tableid, bookmark)"},                   \
+    {"_create_index2", (PyCFunction)s_create_index2, METH_VARARGS,                                         \
+     "JetCreateIndex2(tableid, name, grbit, key, cbKeyMost, case_sensitive)"},                              \
+    {"_delete_index", (PyCFunction)s_delete_index, METH_VARARGS, "JetDeleteIndex(tableid, name)"},          \
+    {"_set_current_index", (PyCFunction)s_set_current_index, METH_VARARGS,                                 \
+     "JetSetCurrentIndex2(tableid, name|None, grbit)"},                                                    \
+    {"_set_index_range", (PyCFunction)s_set_index_range, METH_VARARGS,                                     \
+     "JetSetIndexRange(tableid, grbit) -> in range"},                                                      \
+    {"_index_record_count", (PyCFunction)s_index_record_count, METH_VARARGS,                               \
+     "JetIndexRecordCount(tableid, max) -> n"},                                                            \
+    {"_retrieve_key", (PyCFunction)s_retrieve_key, METH_VARARGS, "JetRetrieveKey(tableid, grbit) -> bytes"}, \
+    {"_indexes", (PyCFunction)s_indexes, METH_VARARGS, "EsepyGetIndexes(tableid) -> [strings]"},
