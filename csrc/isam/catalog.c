@@ -14,6 +14,7 @@
  * Table row (little-endian):
  *     u32 objid, u32 pgnoRoot, u32 flags, u8 cbName, name,
  *     u32 idxGrbit, u8 cseg, {u32 columnid, u32 segflags} * cseg, u8 cbIdxName, idxName
+ *     [flags & CAT_TF_LV: u32 objidLV, u32 pgnoLV -- the long-value tree (lv.c)]
  * Column row:
  *     u32 coltyp, u32 cbMax, u32 grbit, u16 cp, u8 cbName, name, u32 cbDefault, default
  * Index row:
@@ -26,6 +27,7 @@
 #include <string.h>
 
 #define CAT_OBJID 1
+#define CAT_TF_LV 0x1 /* table row flag: a long-value tree follows */
 
 /* Fold an ESE object name; returns its length or 0 if invalid (JET_errInvalidName). */
 uint32_t cat_name_fold(const char *szName, char *out)
@@ -131,7 +133,7 @@ static void table_row(const table_def *ptd, wbuf *w)
     w->overflow = 0;
     put32(w, ptd->objid);
     put32(w, ptd->pgnoRoot);
-    put32(w, 0);
+    put32(w, ptd->pgnoLV ? CAT_TF_LV : 0);
     put_name(w, ptd->name);
     put32(w, ptd->idxGrbit);
     put8(w, (uint8_t)ptd->cseg);
@@ -140,6 +142,10 @@ static void table_row(const table_def *ptd, wbuf *w)
         put32(w, ptd->segs[i].segflags);
     }
     put_name(w, ptd->idxName);
+    if (ptd->pgnoLV) {
+        put32(w, ptd->objidLV);
+        put32(w, ptd->pgnoLV);
+    }
 }
 
 static JET_ERR parse_table_row(const uint8_t *pb, uint32_t cb, table_def *ptd)
@@ -147,7 +153,7 @@ static JET_ERR parse_table_row(const uint8_t *pb, uint32_t cb, table_def *ptd)
     rbuf r = { pb, cb, 0, 0 };
     ptd->objid = get32(&r);
     ptd->pgnoRoot = get32(&r);
-    (void)get32(&r);
+    uint32_t flags = get32(&r);
     get_name(&r, ptd->name);
     ptd->idxGrbit = get32(&r);
     ptd->cseg = get8(&r);
@@ -158,6 +164,11 @@ static JET_ERR parse_table_row(const uint8_t *pb, uint32_t cb, table_def *ptd)
         ptd->segs[i].segflags = get32(&r);
     }
     get_name(&r, ptd->idxName);
+    ptd->objidLV = ptd->pgnoLV = 0;
+    if (flags & CAT_TF_LV) {
+        ptd->objidLV = get32(&r);
+        ptd->pgnoLV = get32(&r);
+    }
     return r.bad ? JET_errCatalogCorrupted : JET_errSuccess;
 }
 
@@ -522,6 +533,10 @@ JET_ERR cat_next_objid(isam_sess *psess, isam_db *pdb, uint32_t *pobjid)
                 if (objid > last)
                     last = objid;
             }
+            table_def td;
+            memset(&td, 0, sizeof(td));
+            if (((const uint8_t *)pk)[0] == 'T' && parse_table_row(pd, cbd, &td) >= 0 && td.objidLV > last)
+                last = td.objidLV;
         }
         bt_cursor_close(pc);
         if (err == JET_errRecordNotFound || err == JET_errNoCurrentRecord || err >= 0)

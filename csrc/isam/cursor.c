@@ -90,12 +90,15 @@ static void cursor_free(isam_cursor *pcur)
     bt_cursor_close(pcur->bc);
     cat_free_table(pcur->td);
     rec_free(&pcur->rec);
+    os_free(pcur->plidNew);
     os_free(pcur->pbKeyCur);
     os_free(pcur->pbBm);
     uint32_t gen = pcur->gen;
     memset(pcur, 0, sizeof(*pcur));
     pcur->gen = gen;
 }
+
+static void cancel_update(isam_sess *psess, isam_cursor *pcur);
 
 static JET_ERR buf_put(uint8_t **ppb, uint32_t *pcb, uint32_t *pcbAlloc, const void *pv, uint32_t cb)
 {
@@ -253,6 +256,13 @@ JET_ERR isam_create_table(isam_sess *psess, JET_DBID dbid, const char *szName, u
         CKPT_LEAVE(psess->inst);
     }
     if (err >= 0)
+        err = cat_next_objid(psess, pdb, &ptd->objidLV);
+    if (err >= 0) {
+        CKPT_ENTER(psess->inst);
+        err = bt_create(&pdb->env, pdb->hdr.pgnoSpace, ptd->objidLV, &ptd->pgnoLV);
+        CKPT_LEAVE(psess->inst);
+    }
+    if (err >= 0)
         err = cat_insert_table(psess, pdb, ptd);
     err = trx_auto_end(psess, fAuto, err);
     if (err >= 0)
@@ -286,6 +296,7 @@ JET_ERR isam_close_table(isam_sess *psess, JET_TABLEID tableid)
     isam_cursor *pcur = cursor_get(psess, tableid);
     if (pcur == NULL)
         return JET_errInvalidTableId;
+    cancel_update(psess, pcur);
     cursor_free(pcur);
     return JET_errSuccess;
 }
@@ -661,9 +672,12 @@ static JET_ERR record_key(isam_cursor *pcur, const rec_buf *prec, uint8_t *key, 
             return JET_errColumnNotFound;
         const void *pv = NULL;
         uint32_t cb = 0;
-        JET_ERR err = rec_get(prec->pb, prec->cb, &pci->rc, 1, &pv, &cb, NULL);
+        uint32_t flags = 0;
+        JET_ERR err = rec_get(prec->pb, prec->cb, &pci->rc, 1, &pv, &cb, &flags);
         if (err < 0)
             return err;
+        if (err != JET_wrnColumnNull && (flags & REC_TAG_SEPARATED))
+            return JET_errFeatureNotAvailable; /* primary keys over separated long values */
         if (err == JET_wrnColumnNull && pci->pbDefault) {
             pv = pci->pbDefault;
             cb = pci->cbDefault;
@@ -697,13 +711,12 @@ static JET_ERR load_current(isam_sess *psess, isam_cursor *pcur, rec_buf *pbuf)
  * has no entry in the index (null key ignored by the index). */
 static JET_ERR reposition_on_record(isam_sess *psess, isam_cursor *pcur, const rec_buf *prec)
 {
-    (void)psess;
     idx_def *pidx = cur_idx(pcur);
     if (pidx == NULL)
         return set_pos(pcur, pcur->pbBm, pcur->cbBm, pcur->pbBm, pcur->cbBm);
     idx_keys k;
     memset(&k, 0, sizeof(k));
-    JET_ERR err = idx_entry_keys(pcur->td, pidx, prec->pb, prec->cb, pcur->pbBm, pcur->cbBm, &k);
+    JET_ERR err = idx_entry_keys(psess, pcur->db, pcur->td, pidx, prec->pb, prec->cb, pcur->pbBm, pcur->cbBm, &k);
     if (err >= 0 && k.n == 0)
         err = JET_errNoCurrentRecord;
     if (err >= 0) {
@@ -724,6 +737,221 @@ static JET_ERR reposition_on_record(isam_sess *psess, isam_cursor *pcur, const r
     return err;
 }
 
+/* ---- long values of a prepared update (lv.c L1, L2) --------------------------- */
+
+static int is_long(const col_info *pci)
+{
+    return pci->rc.coltyp == JET_coltypLongText || pci->rc.coltyp == JET_coltypLongBinary;
+}
+
+static int lid_is_new(const isam_cursor *pcur, uint64_t lid)
+{
+    for (uint32_t i = 0; i < pcur->clidNew; i++)
+        if (pcur->plidNew[i] == lid)
+            return 1;
+    return 0;
+}
+
+static JET_ERR lid_add_new(isam_cursor *pcur, uint64_t lid)
+{
+    if (pcur->clidNew == pcur->clidNewAlloc) {
+        uint32_t n = pcur->clidNewAlloc ? 2 * pcur->clidNewAlloc : 4;
+        uint64_t *p = os_realloc(pcur->plidNew, n * sizeof(uint64_t));
+        if (p == NULL)
+            return JET_errOutOfMemory;
+        pcur->plidNew = p;
+        pcur->clidNewAlloc = n;
+    }
+    pcur->plidNew[pcur->clidNew++] = lid;
+    return JET_errSuccess;
+}
+
+static void lid_forget(isam_cursor *pcur, uint64_t lid)
+{
+    for (uint32_t i = 0; i < pcur->clidNew; i++)
+        if (pcur->plidNew[i] == lid) {
+            pcur->plidNew[i] = pcur->plidNew[--pcur->clidNew];
+            return;
+        }
+}
+
+/* Cancel the prepared update: the long values it created are deleted (best
+ * effort: after a rollback they are already gone). */
+static void cancel_update(isam_sess *psess, isam_cursor *pcur)
+{
+    if (pcur->clidNew) {
+        int fAuto;
+        JET_ERR err = trx_auto_begin(psess, &fAuto);
+        if (err >= 0) {
+            for (uint32_t i = 0; i < pcur->clidNew; i++)
+                (void)lv_release(psess, pcur->db, pcur->td, pcur->plidNew[i]);
+            (void)trx_auto_end(psess, fAuto, JET_errSuccess);
+        }
+        pcur->clidNew = 0;
+    }
+    if (pcur->prep != JET_prepCancel) {
+        pcur->prep = JET_prepCancel;
+        rec_free(&pcur->rec);
+    }
+}
+
+typedef struct lv_refs_ctx {
+    isam_sess   *psess;
+    isam_cursor *pcur;
+    const rec_buf *pother;      /* lids also referenced here are left alone */
+} lv_refs_ctx;
+
+static int rec_refers(const rec_buf *prec, uint64_t lid);
+
+static JET_ERR refers_cb(void *ctx, uint64_t lid)
+{
+    return *(uint64_t *)ctx == lid ? 1 : JET_errSuccess;
+}
+
+static int rec_refers(const rec_buf *prec, uint64_t lid)
+{
+    return prec && lv_for_each_ref(prec, refers_cb, &lid) == 1;
+}
+
+/* JetUpdate, new record: inherited lids (JET_prepInsertCopy) gain a reference. */
+static JET_ERR addref_cb(void *ctx, uint64_t lid)
+{
+    lv_refs_ctx *c = ctx;
+    if (lid_is_new(c->pcur, lid))
+        return JET_errSuccess;
+    return lv_addref(c->psess, c->pcur->db, c->pcur->td, lid);
+}
+
+/* JetUpdate (old record) / JetDelete: lids no longer referenced lose one. */
+static JET_ERR release_cb(void *ctx, uint64_t lid)
+{
+    lv_refs_ctx *c = ctx;
+    if (rec_refers(c->pother, lid))
+        return JET_errSuccess;
+    return lv_release(c->psess, c->pcur->db, c->pcur->td, lid);
+}
+
+/* Release the new lids the final record does not refer to (set, then replaced
+ * again in the same update) and check that the others survived: a rollback
+ * since they were made deleted them. */
+static JET_ERR settle_new_lids(isam_sess *psess, isam_cursor *pcur)
+{
+    for (uint32_t i = 0; i < pcur->clidNew;) {
+        uint64_t lid = pcur->plidNew[i];
+        if (!rec_refers(&pcur->rec, lid)) {
+            JET_ERR err = lv_release(psess, pcur->db, pcur->td, lid);
+            if (err < 0 && err != JET_errLVCorrupted)
+                return err;
+            lid_forget(pcur, lid);
+            continue;
+        }
+        uint32_t n = 0;
+        uint8_t b;
+        JET_ERR err = lv_read(psess, pcur->db, pcur->td, lid, 0, &b, 0, &n);
+        if (err == JET_errLVCorrupted)
+            return JET_errUpdateNotPrepared; /* its transaction rolled back */
+        if (err < 0)
+            return err;
+        i++;
+    }
+    return JET_errSuccess;
+}
+
+/* JetSetColumn on a LongText / LongBinary column. */
+static JET_ERR set_long_value(isam_sess *psess, isam_cursor *pcur, col_info *pci, uint32_t itag, const void *pv,
+                              uint32_t cb, JET_GRBIT grbit, uint64_t ib, uint32_t cbRecMax)
+{
+    const void *pvOld = NULL;
+    uint32_t cbOld = 0, flags = 0;
+    JET_ERR err = rec_get(pcur->rec.pb, pcur->rec.cb, &pci->rc, itag ? itag : UINT32_MAX, &pvOld, &cbOld, &flags);
+    if (err < 0)
+        return err;
+    int fNull = err == JET_wrnColumnNull || itag == 0;
+    uint64_t lidOld = 0, cbSize = fNull ? 0 : cbOld;
+    if (!fNull && (flags & REC_TAG_SEPARATED) && !lv_ref_parse(pvOld, cbOld, &lidOld, &cbSize))
+        return JET_errLVCorrupted;
+    int fPartial = (grbit & (JET_bitSetAppendLV | JET_bitSetOverwriteLV | JET_bitSetSizeLV)) != 0;
+    uint64_t cbNew;
+    if (grbit & JET_bitSetSizeLV) {
+        cbNew = cb;
+    } else if (grbit & JET_bitSetAppendLV) {
+        ib = cbSize;
+        cbNew = cbSize + cb;
+    } else if (grbit & JET_bitSetOverwriteLV) {
+        if (ib > cbSize)
+            return JET_errColumnNoChunk;
+        cbNew = ib + cb > cbSize ? ib + cb : cbSize;
+    } else {
+        if (pv == NULL) {   /* NULL: remove the value */
+            err = rec_set(&pcur->rec, &pci->rc, itag, NULL, 0, 0, cbRecMax);
+            if (err >= 0 && lidOld && lid_is_new(pcur, lidOld)) {
+                (void)lv_release(psess, pcur->db, pcur->td, lidOld);
+                lid_forget(pcur, lidOld);
+            }
+            return err;
+        }
+        ib = 0;
+        cbNew = cb;
+    }
+    if (cbNew > 0x7FFFFFFFULL || (pci->rc.cbMax && cbNew > pci->rc.cbMax))
+        return JET_errColumnTooBig;
+    int fSeparate = (grbit & JET_bitSetSeparateLV) ||
+                    (!(grbit & JET_bitSetIntrinsicLV) && cbNew > lv_intrinsic_max(pcur->db));
+    if (!fSeparate && lidOld == 0) {
+        /* in the record: build the new bytes in memory (small) */
+        uint8_t *buf = os_malloc(cbNew ? (size_t)cbNew : 1);
+        if (buf == NULL)
+            return JET_errOutOfMemory;
+        if (fPartial) {
+            memset(buf, 0, (size_t)cbNew);
+            memcpy(buf, pvOld, cbSize < cbNew ? (size_t)cbSize : (size_t)cbNew);
+            if (!(grbit & JET_bitSetSizeLV) && cb)
+                memcpy(buf + ib, pv, cb);
+        } else if (cb) {
+            memcpy(buf, pv, cb);
+        }
+        err = rec_set(&pcur->rec, &pci->rc, itag, buf, (uint32_t)cbNew, 0, cbRecMax);
+        os_free(buf);
+        return err;
+    }
+    /* separated: change a lid owned by this update (copy on write, L1) */
+    int fAuto;
+    err = trx_auto_begin(psess, &fAuto);
+    if (err < 0)
+        return err;
+    uint64_t lid = lidOld;
+    int fMade = 0;
+    if (!fPartial) {
+        err = lv_create(psess, pcur->db, pcur->td, pv, cb, &lid);
+        fMade = 1;
+        cbSize = cb;
+    } else if (lidOld == 0) {
+        err = lv_create(psess, pcur->db, pcur->td, pvOld, (uint32_t)cbSize, &lid);
+        fMade = 1;
+    } else if (!lid_is_new(pcur, lidOld)) {
+        err = lv_copy(psess, pcur->db, pcur->td, lidOld, cbSize, &lid);
+        fMade = 1;
+    }
+    if (err >= 0 && fPartial) {
+        if (grbit & JET_bitSetSizeLV)
+            err = lv_set_size(psess, pcur->db, pcur->td, lid, &cbSize, cbNew);
+        else
+            err = lv_write(psess, pcur->db, pcur->td, lid, &cbSize, ib, pv, cb);
+    }
+    uint8_t ref[LV_REF_SIZE];
+    lv_ref_make(ref, lid, cbSize);
+    if (err >= 0)
+        err = rec_set(&pcur->rec, &pci->rc, itag, ref, LV_REF_SIZE, REC_TAG_SEPARATED, cbRecMax);
+    if (err >= 0 && fMade && lidOld && lid_is_new(pcur, lidOld)) {
+        err = lv_release(psess, pcur->db, pcur->td, lidOld);
+        lid_forget(pcur, lidOld);
+    }
+    if (err >= 0 && fMade)
+        err = lid_add_new(pcur, lid);
+    err = trx_auto_end(psess, fAuto, err);
+    return err;
+}
+
 JET_ERR isam_prepare_update(isam_sess *psess, JET_TABLEID tableid, uint32_t prep)
 {
     isam_cursor *pcur = cursor_get(psess, tableid);
@@ -732,8 +960,7 @@ JET_ERR isam_prepare_update(isam_sess *psess, JET_TABLEID tableid, uint32_t prep
     if (prep == JET_prepCancel) {
         if (pcur->prep == JET_prepCancel)
             return JET_errUpdateNotPrepared;
-        pcur->prep = JET_prepCancel;
-        rec_free(&pcur->rec);
+        cancel_update(psess, pcur);
         return JET_errSuccess;
     }
     if (pcur->prep != JET_prepCancel)
@@ -774,22 +1001,38 @@ JET_ERR isam_set_column(isam_sess *psess, JET_TABLEID tableid, JET_COLUMNID colu
         return JET_errInvalidTableId;
     if (pcur->prep == JET_prepCancel)
         return JET_errUpdateNotPrepared;
+    const JET_GRBIT lvBits = JET_bitSetAppendLV | JET_bitSetOverwriteLV | JET_bitSetSizeLV;
     if (grbit & ~(JET_GRBIT)(JET_bitSetZeroLength | JET_bitSetUniqueMultiValues | JET_bitSetRevertToDefaultValue |
-                             JET_bitSetIntrinsicLV | JET_bitSetSeparateLV))
-        return (grbit & (JET_bitSetAppendLV | JET_bitSetOverwriteLV | JET_bitSetSizeLV)) ? JET_errFeatureNotAvailable
-                                                                                         : JET_errInvalidGrbit;
+                             JET_bitSetIntrinsicLV | JET_bitSetSeparateLV | lvBits))
+        return JET_errInvalidGrbit;
     col_info *pci = col_by_id(pcur->td, columnid);
     if (pci == NULL)
         return JET_errColumnNotFound;
     if (psetinfo && psetinfo->cbStruct < sizeof(JET_SETINFO))
         return JET_errInvalidParameter;
-    if (cb > 0 && pv == NULL)
+    if (cb > 0 && pv == NULL && !(grbit & JET_bitSetSizeLV))
         return JET_errInvalidParameter;
     uint32_t itag = psetinfo ? psetinfo->itagSequence : 1;
     if (!(pci->rc.grbit & JET_bitColumnTagged))
         itag = 1;
     else if (psetinfo == NULL)
         itag = 1;
+    if ((grbit & lvBits) && !is_long(pci))
+        return JET_errInvalidParameter;
+    if (psetinfo && psetinfo->ibLongValue && !(grbit & JET_bitSetOverwriteLV))
+        return JET_errInvalidParameter;
+    if (is_long(pci) && !(grbit & JET_bitSetRevertToDefaultValue)) {
+        uint32_t cbRecMax0 = bt_node_max(cache_page_size(pcur->db->env.pc)) - JET_cbKeyMost;
+        static const uint8_t none = 0;
+        const void *v = pv;
+        if (!(grbit & lvBits) && cb == 0)
+            v = (grbit & JET_bitSetZeroLength) ? &none : NULL;
+        JET_ERR err = set_long_value(psess, pcur, pci, itag, v, cb, grbit, psetinfo ? psetinfo->ibLongValue : 0,
+                                     cbRecMax0);
+        if (err >= 0)
+            pcur->fDirty = 1;
+        return err;
+    }
     const void *value = pv;
     if (cb == 0 && !(grbit & JET_bitSetZeroLength))
         value = NULL; /* NULL */
@@ -845,7 +1088,13 @@ JET_ERR isam_update(isam_sess *psess, JET_TABLEID tableid, void *pvBookmark, uin
     err = trx_save_begin(psess, &fAuto);
     if (err < 0)
         return err;
-    if (pcur->prep == JET_prepInsert || pcur->prep == JET_prepInsertCopy) {
+    lv_refs_ctx lvc = { psess, pcur, NULL };
+    err = settle_new_lids(psess, pcur);
+    if (err >= 0 && pcur->prep == JET_prepInsertCopy)
+        err = lv_for_each_ref(&pcur->rec, addref_cb, &lvc);
+    if (err < 0) {
+        /* nothing more to do: trx_save_end undoes the long-value changes */
+    } else if (pcur->prep == JET_prepInsert || pcur->prep == JET_prepInsertCopy) {
         if (ptd->cseg == 0) {
             cbKey = 8;
             err = next_seq_key(psess, pcur, key);
@@ -869,12 +1118,16 @@ JET_ERR isam_update(isam_sess *psess, JET_TABLEID tableid, void *pvBookmark, uin
                 if (err >= 0 && (cbNew != cbKey || memcmp(newKey, key, cbKey) != 0))
                     err = JET_errRecordPrimaryChanged;
             }
-            if (err >= 0 && ptd->cidx)
+            if (err >= 0)
                 err = load_current(psess, pcur, &old);
             if (err >= 0)
                 err = rec_op_replace(psess, pcur->db, ptd->pgnoRoot, key, cbKey, pcur->rec.pb, pcur->rec.cb);
             if (err >= 0 && ptd->cidx)
                 err = idx_record_changed(psess, pcur->db, ptd, key, cbKey, &old, &pcur->rec);
+            /* after the index entries: their old keys are read from the old values */
+            lvc.pother = &pcur->rec;
+            if (err >= 0)
+                err = lv_for_each_ref(&old, release_cb, &lvc);
             if (err >= 0) {
                 JET_ERR e = reposition_on_record(psess, pcur, &pcur->rec);
                 if (e < 0 && e != JET_errNoCurrentRecord)
@@ -886,6 +1139,7 @@ JET_ERR isam_update(isam_sess *psess, JET_TABLEID tableid, void *pvBookmark, uin
     err = trx_save_end(psess, fAuto, err);
     if (err < 0)
         return err;
+    pcur->clidNew = 0; /* the record owns them now */
     if (pcbActual)
         *pcbActual = cbKey;
     if (pvBookmark) {
@@ -908,10 +1162,7 @@ JET_ERR isam_delete(isam_sess *psess, JET_TABLEID tableid)
         return JET_errInvalidTableId;
     if (pcur->positioned != POS_ON)
         return JET_errNoCurrentRecord;
-    if (pcur->prep != JET_prepCancel) {
-        pcur->prep = JET_prepCancel;
-        rec_free(&pcur->rec);
-    }
+    cancel_update(psess, pcur);
     JET_ERR err = sync_indexes(psess, pcur);
     if (err < 0)
         return err;
@@ -920,12 +1171,14 @@ JET_ERR isam_delete(isam_sess *psess, JET_TABLEID tableid)
     err = trx_save_begin(psess, &fAuto);
     if (err < 0)
         return err;
-    if (pcur->td->cidx)
-        err = load_current(psess, pcur, &old);
+    lv_refs_ctx lvc = { psess, pcur, NULL };
+    err = load_current(psess, pcur, &old);
     if (err >= 0)
         err = rec_op_delete(psess, pcur->db, pcur->td->pgnoRoot, pcur->pbBm, pcur->cbBm);
     if (err >= 0)
         err = idx_record_changed(psess, pcur->db, pcur->td, pcur->pbBm, pcur->cbBm, &old, NULL);
+    if (err >= 0)
+        err = lv_for_each_ref(&old, release_cb, &lvc);
     rec_free(&old);
     return trx_save_end(psess, fAuto, err);
 }
@@ -945,8 +1198,7 @@ JET_ERR isam_retrieve_column(isam_sess *psess, JET_TABLEID tableid, JET_COLUMNID
         return JET_errColumnNotFound;
     if (pretinfo && pretinfo->cbStruct < sizeof(JET_RETINFO))
         return JET_errInvalidParameter;
-    if (pretinfo && pretinfo->ibLongValue != 0)
-        return JET_errFeatureNotAvailable;
+    uint64_t ib = pretinfo ? pretinfo->ibLongValue : 0;
     uint32_t itag = pretinfo && pretinfo->itagSequence ? pretinfo->itagSequence : 1;
     rec_buf tmp = { 0 };
     const rec_buf *prec;
@@ -958,15 +1210,40 @@ JET_ERR isam_retrieve_column(isam_sess *psess, JET_TABLEID tableid, JET_COLUMNID
         prec = &tmp;
     }
     const void *pvCol = NULL;
-    uint32_t cbCol = 0;
+    uint32_t cbCol = 0, flags = 0;
     if (err >= 0)
-        err = rec_get(prec->pb, prec->cb, &pci->rc, itag, &pvCol, &cbCol, NULL);
+        err = rec_get(prec->pb, prec->cb, &pci->rc, itag, &pvCol, &cbCol, &flags);
     if (err == JET_wrnColumnNull && pci->pbDefault && !(grbit & JET_bitRetrieveIgnoreDefault) && itag == 1) {
         pvCol = pci->pbDefault;
         cbCol = pci->cbDefault;
+        flags = 0;
         err = JET_errSuccess;
     }
-    if (err >= 0) {
+    if (err >= 0 && err != JET_wrnColumnNull && !is_long(pci) && ib)
+        err = JET_errInvalidParameter; /* ibLongValue is for long values */
+    if (err >= 0 && err != JET_wrnColumnNull && (flags & REC_TAG_SEPARATED)) {
+        /* a separated long value: cbActual = bytes from ibLongValue to the end */
+        uint64_t lid, size;
+        if (!lv_ref_parse(pvCol, cbCol, &lid, &size)) {
+            err = JET_errLVCorrupted;
+        } else {
+            uint64_t rest = ib < size ? size - ib : 0;
+            uint32_t n = 0;
+            if (pv && cbMax && rest)
+                err = lv_read(psess, pcur->db, pcur->td, lid, ib, pv, rest < cbMax ? (uint32_t)rest : cbMax, &n);
+            if (err >= 0) {
+                if (pcbActual)
+                    *pcbActual = (uint32_t)rest;
+                if (rest > cbMax)
+                    err = JET_wrnBufferTruncated;
+            }
+        }
+    } else if (err >= 0) {
+        if (err != JET_wrnColumnNull && ib) {
+            uint32_t skip = ib < cbCol ? (uint32_t)ib : cbCol;
+            pvCol = (const uint8_t *)pvCol + skip;
+            cbCol -= skip;
+        }
         if (pcbActual)
             *pcbActual = cbCol;
         if (err == JET_wrnColumnNull) {
@@ -1120,14 +1397,6 @@ static void pos_restore(isam_cursor *pcur, saved_pos *sp)
     sp->pb = NULL;
 }
 
-static void cancel_update(isam_cursor *pcur)
-{
-    if (pcur->prep != JET_prepCancel) {
-        pcur->prep = JET_prepCancel;
-        rec_free(&pcur->rec);
-    }
-}
-
 JET_ERR isam_move(isam_sess *psess, JET_TABLEID tableid, int32_t cRow, JET_GRBIT grbit)
 {
     isam_cursor *pcur = cursor_get(psess, tableid);
@@ -1135,7 +1404,7 @@ JET_ERR isam_move(isam_sess *psess, JET_TABLEID tableid, int32_t cRow, JET_GRBIT
         return JET_errInvalidTableId;
     if (grbit & ~(JET_GRBIT)JET_bitMoveKeyNE)
         return JET_errInvalidGrbit;
-    cancel_update(pcur);
+    cancel_update(psess, pcur);
     JET_ERR err = sync_indexes(psess, pcur);
     if (err < 0)
         return err;
@@ -1269,7 +1538,7 @@ JET_ERR isam_seek(isam_sess *psess, JET_TABLEID tableid, JET_GRBIT grbit)
         return JET_errInvalidGrbit;
     if (!pcur->fKeyMade)
         return JET_errKeyNotMade;
-    cancel_update(pcur);
+    cancel_update(psess, pcur);
     JET_ERR err = sync_indexes(psess, pcur);
     if (err < 0)
         return err;
@@ -1451,7 +1720,7 @@ JET_ERR isam_goto_bookmark(isam_sess *psess, JET_TABLEID tableid, const void *pv
         return JET_errInvalidTableId;
     if (pv == NULL || cb == 0 || cb > JET_cbKeyMost + 16)
         return JET_errInvalidBookmark;
-    cancel_update(pcur);
+    cancel_update(psess, pcur);
     JET_ERR err = sync_indexes(psess, pcur);
     if (err < 0)
         return err;
@@ -1516,7 +1785,7 @@ JET_ERR isam_goto_secondary_bookmark(isam_sess *psess, JET_TABLEID tableid, cons
     if (pvKey == NULL || pvBm == NULL || cbBm == 0 || cbBm > JET_cbBookmarkMost ||
         cbKey > JET_cbKeyMost8KBytePage)
         return JET_errInvalidBookmark;
-    cancel_update(pcur);
+    cancel_update(psess, pcur);
     int unique = (pidx->grbit & JET_bitIndexUnique) != 0;
     uint32_t cbNode = cbKey + (unique ? 0 : cbBm);
     uint8_t *node = os_malloc(cbNode + 1);
@@ -1569,7 +1838,7 @@ JET_ERR isam_set_current_index(isam_sess *psess, JET_TABLEID tableid, const char
     uint32_t objid = pidx ? pidx->objid : 0;
     if (objid == pcur->objidIdx)
         return JET_errSuccess;
-    cancel_update(pcur);
+    cancel_update(psess, pcur);
     bt_cursor *bc = NULL;
     err = bt_cursor_open(&pcur->db->env, pidx ? pidx->pgnoRoot : ptd->pgnoRoot, &bc);
     if (err < 0)

@@ -136,9 +136,16 @@ static int keys_has(const idx_keys *pk, const uint8_t *key, uint32_t cb)
     return 0;
 }
 
-/* Value of column pci, value number itag, with the default for a missing first value. */
-static JET_ERR seg_value(const uint8_t *pbRec, uint32_t cbRec, const col_info *pci, uint32_t itag, const void **ppv,
-                         uint32_t *pcb)
+/* Leading bytes of a separated long value that can reach an index key: every
+ * value byte makes at least half a key byte (UTF-16 text), so twice the
+ * largest key plus a margin is enough. */
+#define LV_KEY_BYTES (2 * JET_cbKeyMost8KBytePage + 16)
+
+/* Value of column pci, value number itag, with the default for a missing first
+ * value.  A separated long value is read into *ppScratch (LV_KEY_BYTES, owned
+ * by the caller) through lv_read: its bytes never change (lv.c L1). */
+static JET_ERR seg_value(isam_sess *psess, isam_db *pdb, table_def *ptd, const uint8_t *pbRec, uint32_t cbRec,
+                         const col_info *pci, uint32_t itag, const void **ppv, uint32_t *pcb, uint8_t **ppScratch)
 {
     uint32_t flags = 0;
     JET_ERR err = rec_get(pbRec, cbRec, &pci->rc, itag, ppv, pcb, &flags);
@@ -155,16 +162,39 @@ static JET_ERR seg_value(const uint8_t *pbRec, uint32_t cbRec, const col_info *p
         return JET_errSuccess;
     }
     if (flags & REC_TAG_SEPARATED) {
-        /* a separated long value: its reference is not key material */
+        uint64_t lid, size;
+        if (!lv_ref_parse(*ppv, *pcb, &lid, &size))
+            return JET_errLVCorrupted;
         *ppv = NULL;
         *pcb = 0;
-        return JET_errFeatureNotAvailable;
+        if (psess == NULL || pdb == NULL)
+            return JET_errFeatureNotAvailable;
+        if (*ppScratch == NULL && (*ppScratch = os_malloc(LV_KEY_BYTES)) == NULL)
+            return JET_errOutOfMemory;
+        uint32_t n = 0;
+        err = lv_read(psess, pdb, ptd, lid, 0, *ppScratch, LV_KEY_BYTES, &n);
+        if (err < 0)
+            return err;
+        *ppv = *ppScratch;
+        *pcb = n;
     }
     return JET_errSuccess;
 }
 
-JET_ERR idx_entry_keys(table_def *ptd, const idx_def *pidx, const uint8_t *pbRec, uint32_t cbRec, const void *bm,
-                       uint32_t cbBm, idx_keys *pk)
+static JET_ERR entry_keys(isam_sess *psess, isam_db *pdb, table_def *ptd, const idx_def *pidx, const uint8_t *pbRec,
+                          uint32_t cbRec, const void *bm, uint32_t cbBm, idx_keys *pk, uint8_t **ppScratch);
+
+JET_ERR idx_entry_keys(isam_sess *psess, isam_db *pdb, table_def *ptd, const idx_def *pidx, const uint8_t *pbRec,
+                       uint32_t cbRec, const void *bm, uint32_t cbBm, idx_keys *pk)
+{
+    uint8_t *scratch = NULL;
+    JET_ERR err = entry_keys(psess, pdb, ptd, pidx, pbRec, cbRec, bm, cbBm, pk, &scratch);
+    os_free(scratch);
+    return err;
+}
+
+static JET_ERR entry_keys(isam_sess *psess, isam_db *pdb, table_def *ptd, const idx_def *pidx, const uint8_t *pbRec,
+                          uint32_t cbRec, const void *bm, uint32_t cbBm, idx_keys *pk, uint8_t **ppScratch)
 {
     pk->n = 0;
     pk->cb = 0;
@@ -194,7 +224,8 @@ JET_ERR idx_entry_keys(table_def *ptd, const idx_def *pidx, const uint8_t *pbRec
         for (uint32_t i = 0; i < pidx->cseg; i++) {
             const void *pv = NULL;
             uint32_t cb = 0;
-            JET_ERR err = seg_value(pbRec, cbRec, pcis[i], (int)i == segMV ? itagMV : 1, &pv, &cb);
+            JET_ERR err = seg_value(psess, pdb, ptd, pbRec, cbRec, pcis[i], (int)i == segMV ? itagMV : 1, &pv, &cb,
+                                    ppScratch);
             if (err < 0)
                 return err;
             if (pv == NULL) {
@@ -253,9 +284,9 @@ static JET_ERR one_index_changed(isam_sess *psess, isam_db *pdb, table_def *ptd,
     JET_ERR err = JET_errSuccess;
     ko->n = kn->n = 0;
     if (pold)
-        err = idx_entry_keys(ptd, pidx, pold->pb, pold->cb, bm, cbBm, ko);
+        err = idx_entry_keys(psess, pdb, ptd, pidx, pold->pb, pold->cb, bm, cbBm, ko);
     if (err >= 0 && pnew)
-        err = idx_entry_keys(ptd, pidx, pnew->pb, pnew->cb, bm, cbBm, kn);
+        err = idx_entry_keys(psess, pdb, ptd, pidx, pnew->pb, pnew->cb, bm, cbBm, kn);
     /* deletes first, so a key that moves between records of one update works */
     for (uint32_t i = 0; err >= 0 && i < ko->n; i++) {
         const uint8_t *k = ko->pb + ko->off[i];

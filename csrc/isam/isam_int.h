@@ -113,6 +113,9 @@ typedef struct table_def {
     uint32_t   cidx;
     idx_def   *idxs;            /* owned, cidx entries */
     uint32_t   schemaGen;       /* isam_db.schemaGen when the indexes were loaded */
+    /* long-value tree (lv.c); 0 for tables created before long values were separated */
+    uint32_t   objidLV;
+    uint32_t   pgnoLV;
 } table_def;
 
 /* ---- databases (db.c) ------------------------------------------------------ */
@@ -184,6 +187,10 @@ typedef struct isam_cursor {
     uint32_t    prep;           /* JET_prepInsert / JET_prepReplace / JET_prepCancel (none) */
     rec_buf     rec;            /* record being built */
     int         fDirty;
+    /* long values created for the prepared update (lv.c): referenced by
+     * pcur->rec only, deleted when the update is cancelled (L1 in lv.c) */
+    uint64_t   *plidNew;
+    uint32_t    clidNew, clidNewAlloc;
 } isam_cursor;
 
 struct isam_sess {
@@ -308,14 +315,42 @@ typedef struct idx_keys {
     uint8_t  *pb;  uint32_t cb, cbAlloc;
     uint32_t *off, *len; uint32_t n, nAlloc;
 } idx_keys;
-JET_ERR  idx_entry_keys(table_def *ptd, const idx_def *pidx, const uint8_t *pbRec, uint32_t cbRec, const void *bm,
-                        uint32_t cbBm, idx_keys *pk);
+/* psess/pdb (may be NULL: separated long values then fail with
+ * JET_errFeatureNotAvailable) read the leading bytes of separated long values. */
+JET_ERR  idx_entry_keys(isam_sess *psess, isam_db *pdb, table_def *ptd, const idx_def *pidx, const uint8_t *pbRec,
+                        uint32_t cbRec, const void *bm, uint32_t cbBm, idx_keys *pk);
 void     idx_keys_free(idx_keys *pk);
 /* The primary bookmark an index entry (key, visible data) points to. */
 JET_ERR  idx_entry_bookmark(const idx_def *pidx, const void *key, uint32_t cbKey, const void *data, uint32_t cbData,
                             const void **ppbm, uint32_t *pcbBm);
 /* Fill a new index from the table's visible records. */
 JET_ERR  idx_build(isam_sess *psess, isam_db *pdb, table_def *ptd, const idx_def *pidx);
+
+/* lv.c: long values in a table's long-value tree (format and invariants in lv.c).
+ * A record refers to one with a tagged value flagged REC_TAG_SEPARATED whose
+ * bytes are LV_REF_SIZE: u64 lid, u64 size (little-endian). */
+#define LV_REF_SIZE 16
+void     lv_ref_make(uint8_t ref[LV_REF_SIZE], uint64_t lid, uint64_t cb);
+int      lv_ref_parse(const void *pv, uint32_t cb, uint64_t *plid, uint64_t *pcb);
+/* Values longer than this stay out of the record (unless JET_bitSetIntrinsicLV). */
+uint32_t lv_intrinsic_max(isam_db *pdb);
+/* A new long value (reference count 1) holding pv/cb. */
+JET_ERR  lv_create(isam_sess *psess, isam_db *pdb, table_def *ptd, const void *pv, uint32_t cb, uint64_t *plid);
+/* A new long value (count 1) with a copy of the first cb bytes of lid. */
+JET_ERR  lv_copy(isam_sess *psess, isam_db *pdb, table_def *ptd, uint64_t lid, uint64_t cb, uint64_t *plidNew);
+/* Write pv/cb at offset ib (<= the current size *pcbSize, which grows). */
+JET_ERR  lv_write(isam_sess *psess, isam_db *pdb, table_def *ptd, uint64_t lid, uint64_t *pcbSize, uint64_t ib,
+                  const void *pv, uint32_t cb);
+/* Truncate or zero-extend to cbNew. */
+JET_ERR  lv_set_size(isam_sess *psess, isam_db *pdb, table_def *ptd, uint64_t lid, uint64_t *pcbSize, uint64_t cbNew);
+/* Copy up to cb bytes from offset ib into pv; *pcbRead receives how many. */
+JET_ERR  lv_read(isam_sess *psess, isam_db *pdb, table_def *ptd, uint64_t lid, uint64_t ib, void *pv, uint32_t cb,
+                 uint32_t *pcbRead);
+/* Reference count +1 (another record refers to lid) / -1 (deleted at 0). */
+JET_ERR  lv_addref(isam_sess *psess, isam_db *pdb, table_def *ptd, uint64_t lid);
+JET_ERR  lv_release(isam_sess *psess, isam_db *pdb, table_def *ptd, uint64_t lid);
+/* Call fn for every separated value of a record. */
+JET_ERR  lv_for_each_ref(const rec_buf *prec, JET_ERR (*fn)(void *ctx, uint64_t lid), void *ctx);
 
 /* inst.c */
 JET_ERR  isam_open_writer(isam_inst *pinst);
