@@ -312,6 +312,18 @@ ESEPY_EXPORT JET_ERR JetDelete(JET_SESID sesid, JET_TABLEID tableid)
     return end_call(&c, isam_delete(S(c), tableid));
 }
 
+ESEPY_EXPORT JET_ERR JetEscrowUpdate(JET_SESID sesid, JET_TABLEID tableid, JET_COLUMNID columnid, void *pv,
+                                     uint32_t cbMax, void *pvOld, uint32_t cbOldMax, uint32_t *pcbOldActual,
+                                     JET_GRBIT grbit)
+{
+    call c;
+    JET_ERR err = begin_call(sesid, &c);
+    if (err < 0)
+        return err;
+    return end_call(&c, isam_escrow_update(S(c), tableid, columnid, pv, cbMax, pvOld, cbOldMax, pcbOldActual,
+                                           grbit));
+}
+
 ESEPY_EXPORT JET_ERR JetRetrieveColumn(JET_SESID sesid, JET_TABLEID tableid, JET_COLUMNID columnid, void *pvData,
                                        uint32_t cbData, uint32_t *pcbActual, JET_GRBIT grbit, JET_RETINFO *pretinfo)
 {

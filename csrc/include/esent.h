@@ -1443,6 +1443,9 @@ JET_ERR JET_API JetDelete(JET_SESID sesid, JET_TABLEID tableid);
  * full size) when cbData is short. */
 JET_ERR JET_API JetRetrieveColumn(JET_SESID sesid, JET_TABLEID tableid, JET_COLUMNID columnid, void *pvData,
                                   uint32_t cbData, uint32_t *pcbActual, JET_GRBIT grbit, JET_RETINFO *pretinfo);
+JET_ERR JET_API JetEscrowUpdate(JET_SESID sesid, JET_TABLEID tableid, JET_COLUMNID columnid, void *pv,
+                                uint32_t cbMax, void *pvOld, uint32_t cbOldMax, uint32_t *pcbOldActual,
+                                JET_GRBIT grbit);
 JET_ERR JET_API JetMove(JET_SESID sesid, JET_TABLEID tableid, int32_t cRow, JET_GRBIT grbit);
 JET_ERR JET_API JetMakeKey(JET_SESID sesid, JET_TABLEID tableid, const void *pvData, uint32_t cbData,
                            JET_GRBIT grbit);

@@ -388,8 +388,25 @@ JET_ERR isam_add_column(isam_sess *psess, JET_TABLEID tableid, const char *szNam
         return JET_errTaggedNotNULL;
     if ((g & JET_bitColumnFixed) && (g & JET_bitColumnTagged))
         return JET_errInvalidParameter;
-    if (g & (JET_bitColumnAutoincrement | JET_bitColumnVersion | JET_bitColumnEscrowUpdate))
-        return JET_errFeatureNotAvailable; /* arrives with the full ISAM */
+    /* Autoincrement: Long or Currency, set at JetPrepareUpdate(insert); Version:
+     * Long, 1 on insert and +1 on every replace; EscrowUpdate: Long or
+     * LongLong with a default, changed by JetEscrowUpdate.  All fixed. */
+    if ((g & JET_bitColumnAutoincrement) && t != JET_coltypLong && t != JET_coltypCurrency)
+        return JET_errInvalidColumnType;
+    if ((g & JET_bitColumnVersion) && t != JET_coltypLong)
+        return JET_errInvalidColumnType;
+    if ((g & JET_bitColumnEscrowUpdate) && t != JET_coltypLong && t != JET_coltypLongLong)
+        return JET_errInvalidColumnType;
+    if ((g & JET_bitColumnEscrowUpdate) && cbDefault == 0)
+        return JET_errInvalidParameter; /* escrow columns start from their default */
+    int cspecial = !!(g & JET_bitColumnAutoincrement) + !!(g & JET_bitColumnVersion) +
+                   !!(g & JET_bitColumnEscrowUpdate);
+    if (cspecial > 1 || (cspecial && (g & (JET_bitColumnTagged | JET_bitColumnMultiValued))))
+        return JET_errInvalidParameter;
+    if (g & JET_bitColumnAutoincrement)
+        for (uint32_t i = 0; i < ptd->ccol; i++)
+            if (ptd->cols[i].rc.grbit & JET_bitColumnAutoincrement)
+                return JET_errInvalidParameter; /* one per table */
     int isLong = t == JET_coltypLongText || t == JET_coltypLongBinary;
     int isVar = t == JET_coltypText || t == JET_coltypBinary;
     uint32_t cbMax = pdef->cbMax;
@@ -952,6 +969,114 @@ static JET_ERR set_long_value(isam_sess *psess, isam_cursor *pcur, col_info *pci
     return err;
 }
 
+/* ---- autoincrement and version columns ------------------------------------------ */
+
+static uint64_t le_get(const void *pv, uint32_t cb)
+{
+    uint64_t v = 0;
+    for (uint32_t i = cb; i-- > 0;)
+        v = (v << 8) | ((const uint8_t *)pv)[i];
+    return v;
+}
+
+static void le_put(uint8_t *p, uint64_t v, uint32_t cb)
+{
+    for (uint32_t i = 0; i < cb; i++, v >>= 8)
+        p[i] = (uint8_t)v;
+}
+
+/* The next autoincrement value of the table (column pci): one more than the
+ * last handed out, or than the largest stored (every node, visible or not). */
+static JET_ERR next_autoinc(isam_sess *psess, isam_cursor *pcur, col_info *pci, uint64_t *pv)
+{
+    isam_inst *pinst = psess->inst;
+    isam_db *pdb = pcur->db;
+    uint32_t objid = pcur->td->objid;
+    pthread_mutex_lock(&pinst->lock);
+    for (uint32_t i = 0; i < pdb->cautoinc; i++)
+        if (pdb->autoinc[i].objid == objid) {
+            *pv = ++pdb->autoinc[i].last;
+            pthread_mutex_unlock(&pinst->lock);
+            return JET_errSuccess;
+        }
+    pthread_mutex_unlock(&pinst->lock);
+    uint64_t max = 0;
+    bt_cursor *bc = NULL;
+    JET_ERR err = bt_cursor_open(&pdb->env, pcur->td->pgnoRoot, &bc);
+    for (err = err < 0 ? err : bt_first(bc); err >= 0; err = bt_next(bc)) {
+        const void *pk, *pd, *pvCol;
+        uint32_t cbk, cbd, fl, cbCol;
+        err = bt_current(bc, &pk, &cbk, &pd, &cbd, &fl);
+        if (err < 0)
+            break;
+        if (rec_get(pd, cbd, &pci->rc, 1, &pvCol, &cbCol, NULL) == JET_errSuccess) {
+            uint64_t v = le_get(pvCol, cbCol);
+            if (cbCol == 4 ? (int32_t)v > (int64_t)max : (int64_t)v > (int64_t)max)
+                max = cbCol == 4 ? (uint32_t)v : v;
+        }
+    }
+    bt_cursor_close(bc);
+    if (err < 0 && err != JET_errRecordNotFound && err != JET_errNoCurrentRecord)
+        return err;
+    pthread_mutex_lock(&pinst->lock);
+    uint32_t slot = pdb->cautoinc;
+    for (uint32_t i = 0; i < pdb->cautoinc; i++)
+        if (pdb->autoinc[i].objid == objid)
+            slot = i; /* another cursor got here first */
+    if (slot == pdb->cautoinc) {
+        if (pdb->cautoinc < sizeof(pdb->autoinc) / sizeof(pdb->autoinc[0]))
+            pdb->cautoinc++;
+        else
+            slot = objid % pdb->cautoinc; /* evicted: rebuilt from the table when needed again */
+        pdb->autoinc[slot].objid = objid;
+        pdb->autoinc[slot].last = max;
+    } else if (pdb->autoinc[slot].last < max) {
+        pdb->autoinc[slot].last = max;
+    }
+    *pv = ++pdb->autoinc[slot].last;
+    pthread_mutex_unlock(&pinst->lock);
+    return JET_errSuccess;
+}
+
+/* JetPrepareUpdate(insert / insert copy): give the autoincrement column its value. */
+static JET_ERR set_autoinc(isam_sess *psess, isam_cursor *pcur)
+{
+    for (uint32_t i = 0; i < pcur->td->ccol; i++) {
+        col_info *pci = &pcur->td->cols[i];
+        if (!(pci->rc.grbit & JET_bitColumnAutoincrement))
+            continue;
+        uint64_t v;
+        JET_ERR err = next_autoinc(psess, pcur, pci, &v);
+        if (err < 0)
+            return err;
+        uint8_t b[8];
+        le_put(b, v, pci->rc.cbMax);
+        return rec_set(&pcur->rec, &pci->rc, 1, b, pci->rc.cbMax, 0, UINT32_MAX);
+    }
+    return JET_errSuccess;
+}
+
+/* JetUpdate: version columns become 1 on insert and one more on replace. */
+static JET_ERR bump_versions(isam_cursor *pcur, int fInsert)
+{
+    for (uint32_t i = 0; i < pcur->td->ccol; i++) {
+        col_info *pci = &pcur->td->cols[i];
+        if (!(pci->rc.grbit & JET_bitColumnVersion))
+            continue;
+        const void *pv;
+        uint32_t cb;
+        uint32_t v = 1;
+        if (!fInsert && rec_get(pcur->rec.pb, pcur->rec.cb, &pci->rc, 1, &pv, &cb, NULL) == JET_errSuccess)
+            v = (uint32_t)le_get(pv, cb) + 1;
+        uint8_t b[4];
+        le_put(b, v, 4);
+        JET_ERR err = rec_set(&pcur->rec, &pci->rc, 1, b, 4, 0, UINT32_MAX);
+        if (err < 0)
+            return err;
+    }
+    return JET_errSuccess;
+}
+
 JET_ERR isam_prepare_update(isam_sess *psess, JET_TABLEID tableid, uint32_t prep)
 {
     isam_cursor *pcur = cursor_get(psess, tableid);
@@ -986,8 +1111,12 @@ JET_ERR isam_prepare_update(isam_sess *psess, JET_TABLEID tableid, uint32_t prep
     default:
         return JET_errInvalidParameter;
     }
-    if (err < 0)
+    if (err >= 0 && (prep == JET_prepInsert || prep == JET_prepInsertCopy))
+        err = set_autoinc(psess, pcur);
+    if (err < 0) {
+        rec_free(&pcur->rec);
         return err;
+    }
     pcur->prep = prep == JET_prepReplaceNoLock ? JET_prepReplace : prep;
     pcur->fDirty = 0;
     return JET_errSuccess;
@@ -1015,10 +1144,15 @@ JET_ERR isam_set_column(isam_sess *psess, JET_TABLEID tableid, JET_COLUMNID colu
     uint32_t itag = psetinfo ? psetinfo->itagSequence : 1;
     if (!(pci->rc.grbit & JET_bitColumnTagged))
         itag = 1;
-    else if (psetinfo == NULL)
+    else if (psetinfo == NULL || (itag == 0 && !(pci->rc.grbit & JET_bitColumnMultiValued)))
         itag = 1;
     if ((grbit & lvBits) && !is_long(pci))
         return JET_errInvalidParameter;
+    if ((pci->rc.grbit & JET_bitColumnAutoincrement) ||
+        ((pci->rc.grbit & JET_bitColumnVersion) && pcur->prep == JET_prepReplace))
+        return JET_errInvalidColumnType; /* the engine's to set */
+    if ((pci->rc.grbit & JET_bitColumnEscrowUpdate) && pcur->prep == JET_prepReplace)
+        return JET_errInvalidColumnType; /* JetEscrowUpdate changes it */
     if (psetinfo && psetinfo->ibLongValue && !(grbit & JET_bitSetOverwriteLV))
         return JET_errInvalidParameter;
     if (is_long(pci) && !(grbit & JET_bitSetRevertToDefaultValue)) {
@@ -1081,6 +1215,8 @@ JET_ERR isam_update(isam_sess *psess, JET_TABLEID tableid, void *pvBookmark, uin
     uint8_t key[JET_cbKeyMost + 16];
     uint32_t cbKey = 0;
     JET_ERR err = sync_indexes(psess, pcur);
+    if (err >= 0)
+        err = bump_versions(pcur, pcur->prep != JET_prepReplace);
     if (err < 0)
         return err;
     rec_buf old = { 0 };
@@ -1152,6 +1288,80 @@ JET_ERR isam_update(isam_sess *psess, JET_TABLEID tableid, void *pvBookmark, uin
     }
     pcur->prep = JET_prepCancel;
     rec_free(&pcur->rec);
+    return err;
+}
+
+/* JetEscrowUpdate: add a delta to an escrow column of the current record,
+ * atomically, returning the value before.  (The change is an ordinary
+ * versioned replace of the record: concurrent escrow updates of one record by
+ * two open transactions conflict, unlike ESE's.) */
+JET_ERR isam_escrow_update(isam_sess *psess, JET_TABLEID tableid, JET_COLUMNID columnid, const void *pv, uint32_t cb,
+                           void *pvOld, uint32_t cbOldMax, uint32_t *pcbOldActual, JET_GRBIT grbit)
+{
+    isam_cursor *pcur = cursor_get(psess, tableid);
+    if (pcur == NULL)
+        return JET_errInvalidTableId;
+    if (grbit & ~(JET_GRBIT)JET_bitEscrowNoRollback)
+        return JET_errInvalidGrbit;
+    col_info *pci = col_by_id(pcur->td, columnid);
+    if (pci == NULL)
+        return JET_errColumnNotFound;
+    if (!(pci->rc.grbit & JET_bitColumnEscrowUpdate))
+        return JET_errInvalidOperation;
+    if (pv == NULL || cb != pci->rc.cbMax)
+        return JET_errInvalidBufferSize;
+    if (pcur->prep != JET_prepCancel)
+        return JET_errAlreadyPrepared;
+    if (pcur->positioned != POS_ON)
+        return JET_errNoCurrentRecord;
+    if (psess->trx && psess->trx->readonly)
+        return JET_errTransReadOnly;
+    JET_ERR err = sync_indexes(psess, pcur);
+    if (err < 0)
+        return err;
+    int fAuto;
+    err = trx_save_begin(psess, &fAuto);
+    if (err < 0)
+        return err;
+    rec_buf rec = { 0 }, old = { 0 };
+    err = load_current(psess, pcur, &rec);
+    if (err >= 0 && pcur->td->cidx)
+        err = load_current(psess, pcur, &old);
+    uint64_t before = 0;
+    if (err >= 0) {
+        const void *pvCur;
+        uint32_t cbCur;
+        JET_ERR e = rec_get(rec.pb, rec.cb, &pci->rc, 1, &pvCur, &cbCur, NULL);
+        if (e == JET_wrnColumnNull && pci->pbDefault)
+            pvCur = pci->pbDefault, cbCur = pci->cbDefault, e = JET_errSuccess;
+        if (e < 0)
+            err = e;
+        else if (e == JET_errSuccess)
+            before = le_get(pvCur, cbCur);
+    }
+    if (err >= 0) {
+        uint8_t b[8];
+        le_put(b, before + le_get(pv, cb), cb);
+        err = rec_set(&rec, &pci->rc, 1, b, cb, 0, UINT32_MAX);
+    }
+    if (err >= 0)
+        err = rec_op_replace(psess, pcur->db, pcur->td->pgnoRoot, pcur->pbBm, pcur->cbBm, rec.pb, rec.cb);
+    if (err >= 0 && pcur->td->cidx)
+        err = idx_record_changed(psess, pcur->db, pcur->td, pcur->pbBm, pcur->cbBm, &old, &rec);
+    rec_free(&rec);
+    rec_free(&old);
+    err = trx_save_end(psess, fAuto, err);
+    if (err < 0)
+        return err;
+    if (pcbOldActual)
+        *pcbOldActual = cb;
+    if (pvOld) {
+        uint8_t b[8];
+        le_put(b, before, cb);
+        memcpy(pvOld, b, cbOldMax < cb ? cbOldMax : cb);
+        if (cbOldMax < cb)
+            err = JET_wrnBufferTruncated;
+    }
     return err;
 }
 

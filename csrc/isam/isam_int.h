@@ -130,6 +130,10 @@ typedef struct isam_db {
     uint64_t   seqNext;         /* sequential-key counter: objid << 40 | last key */
     uint32_t   objidLast;       /* highest object id in use (0 = not yet read from the catalog) */
     uint32_t   schemaGen;       /* bumped (under inst.lock) by every index create/delete */
+    /* autoincrement counters (cursor.c), under inst.lock: the last value handed
+     * out per table; a table not here starts from the largest value stored */
+    struct { uint32_t objid; uint64_t last; } autoinc[16];
+    uint32_t   cautoinc;
 } isam_db;
 
 /* ---- version store (ver.c) -------------------------------------------------- */

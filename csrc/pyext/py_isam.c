@@ -250,9 +250,9 @@ static PyObject *s_prepare_update(SessionObject *self, PyObject *args)
 static PyObject *s_set_column(SessionObject *self, PyObject *args)
 {
     unsigned long long tableid;
-    unsigned int columnid, grbit = 0, itag = 1;
+    unsigned int columnid, grbit = 0, itag = 1, ib = 0;
     Py_buffer val = { 0 };
-    if (!PyArg_ParseTuple(args, "KIz*|II:_set_column", &tableid, &columnid, &val, &grbit, &itag))
+    if (!PyArg_ParseTuple(args, "KIz*|III:_set_column", &tableid, &columnid, &val, &grbit, &itag, &ib))
         return NULL;
     JET_SESID sesid;
     if (session_handle(self, "JetSetColumn", &sesid) < 0) {
@@ -261,7 +261,7 @@ static PyObject *s_set_column(SessionObject *self, PyObject *args)
     }
     if (val.buf != NULL && val.len == 0)
         grbit |= JET_bitSetZeroLength;
-    JET_SETINFO si = { sizeof(si), 0, itag };
+    JET_SETINFO si = { sizeof(si), ib, itag };
     JET_ERR err;
     ESEPY_CALL(err = JetSetColumn(sesid, (JET_TABLEID)tableid, columnid, val.buf, (uint32_t)val.len, grbit, &si));
     PyBuffer_Release(&val);
@@ -326,6 +326,62 @@ static PyObject *s_retrieve_column(SessionObject *self, PyObject *args)
     if (check_jet(err, "JetRetrieveColumn") < 0)
         return NULL;
     return PyBytes_FromStringAndSize(small, cb);
+}
+
+/* A piece of a long value: (bytes from ib, at most cb; bytes from ib to the
+ * end), or None when NULL. */
+static PyObject *s_read_value(SessionObject *self, PyObject *args)
+{
+    unsigned long long tableid;
+    unsigned int columnid, ib, cbMax, grbit = 0, itag = 1;
+    if (!PyArg_ParseTuple(args, "KIII|II:_read_value", &tableid, &columnid, &ib, &cbMax, &grbit, &itag))
+        return NULL;
+    SESS_CALL(self, "JetRetrieveColumn", sesid);
+    PyObject *b = PyBytes_FromStringAndSize(NULL, cbMax);
+    if (b == NULL)
+        return NULL;
+    uint32_t cb = 0;
+    JET_RETINFO ri = { sizeof(ri), ib, itag, 0 };
+    JET_ERR err;
+    char *p = PyBytes_AS_STRING(b);
+    ESEPY_CALL(err = JetRetrieveColumn(sesid, (JET_TABLEID)tableid, columnid, p, cbMax, &cb, grbit, &ri));
+    if (err == JET_wrnColumnNull) {
+        Py_DECREF(b);
+        Py_RETURN_NONE;
+    }
+    if (err != JET_wrnBufferTruncated && check_jet(err, "JetRetrieveColumn") < 0) {
+        Py_DECREF(b);
+        return NULL;
+    }
+    if (cb < cbMax && _PyBytes_Resize(&b, cb) < 0)
+        return NULL;
+    PyObject *r = Py_BuildValue("(OI)", b, cb);
+    Py_DECREF(b);
+    return r;
+}
+
+/* JetEscrowUpdate(tableid, columnid, delta bytes) -> the value before. */
+static PyObject *s_escrow_update(SessionObject *self, PyObject *args)
+{
+    unsigned long long tableid;
+    unsigned int columnid;
+    Py_buffer delta;
+    if (!PyArg_ParseTuple(args, "KIy*:_escrow_update", &tableid, &columnid, &delta))
+        return NULL;
+    JET_SESID sesid;
+    if (session_handle(self, "JetEscrowUpdate", &sesid) < 0) {
+        PyBuffer_Release(&delta);
+        return NULL;
+    }
+    unsigned char old[8];
+    uint32_t cb = 0;
+    JET_ERR err;
+    ESEPY_CALL(err = JetEscrowUpdate(sesid, (JET_TABLEID)tableid, columnid, delta.buf, (uint32_t)delta.len, old,
+                                     sizeof(old), &cb, 0));
+    PyBuffer_Release(&delta);
+    if (check_jet(err, "JetEscrowUpdate") < 0)
+        return NULL;
+    return PyBytes_FromStringAndSize((const char *)old, cb < sizeof(old) ? cb : sizeof(old));
 }
 
 /* True when positioned, False when the move ran off either end. */
@@ -639,11 +695,15 @@ static PyObject *s_describe_table(SessionObject *self, PyObject *args)
     {"_table_names", (PyCFunction)s_table_names, METH_VARARGS, "EsepyGetTableNames(dbid) -> [names]"},      \
     {"_prepare_update", (PyCFunction)s_prepare_update, METH_VARARGS, "JetPrepareUpdate(tableid, prep)"},    \
     {"_set_column", (PyCFunction)s_set_column, METH_VARARGS,                                               \
-     "JetSetColumn(tableid, columnid, bytes|None, grbit=0, itag=1)"},                                       \
+     "JetSetColumn(tableid, columnid, bytes|None, grbit=0, itag=1, ib=0)"},                                       \
     {"_update", (PyCFunction)s_update, METH_VARARGS, "JetUpdate(tableid) -> bookmark"},                     \
     {"_delete", (PyCFunction)s_delete, METH_VARARGS, "JetDelete(tableid)"},                                 \
     {"_retrieve_column", (PyCFunction)s_retrieve_column, METH_VARARGS,                                     \
      "JetRetrieveColumn(tableid, columnid, grbit=0, itag=1) -> bytes|None"},                                \
+    {"_read_value", (PyCFunction)s_read_value, METH_VARARGS,                                               \
+     "JetRetrieveColumn(tableid, columnid, ib, cb, grbit=0, itag=1) -> (bytes, bytes to the end) | None"},   \
+    {"_escrow_update", (PyCFunction)s_escrow_update, METH_VARARGS,                                         \
+     "JetEscrowUpdate(tableid, columnid, delta) -> bytes before"},                                         \
     {"_move", (PyCFunction)s_move, METH_VARARGS, "JetMove(tableid, crow, grbit=0) -> bool"},                \
     {"_make_key", (PyCFunction)s_make_key, METH_VARARGS, "JetMakeKey(tableid, bytes|None, grbit)"},         \
     {"_seek", (PyCFunction)s_seek, METH_VARARGS, "JetSeek(tableid, grbit) -> 0 or JET_wrnSeekNotEqual"},    \

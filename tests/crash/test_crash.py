@@ -214,10 +214,14 @@ def test_index_ddl_killed(tmp_path):
         out = child.stdout.read()
         child.stdout.close()
         child.wait()
-        for ln in out.splitlines():
+        lines = out.splitlines()
+        for ln in lines:
             tag, name = ln.split()
             (expected.add if tag == "C" else expected.discard)(name)
             nxt = max(nxt, int(name[1:]) + 1)
+        if lines and lines[-1].split()[0] == "C" and int(lines[-1].split()[1][1:]) % 3 == 0:
+            # its deletion may have committed before the kill, unacknowledged: either outcome stands
+            expected.discard(lines[-1].split()[1])
         inst = esepy.Instance("check", system_path=folder + "/", log_path=folder + "/logs/",
                               temp_path=folder + "/tmp.edb", log_file_size_kb=128)
         with inst, inst.begin_session() as s:
