@@ -13,12 +13,19 @@ Column types, by name or :class:`ColumnType`::
     longtext (str), longbinary (bytes)
 
 Text columns created from Python are Unicode (code page 1200) unless
-``codepage=1252`` is given.
+``codepage=1252`` is given.  Columns can also be described with
+:class:`ColumnDef` (autoincrement, version and escrow columns among them).
+
+Long values (longtext / longbinary) are ``str`` / ``bytes`` for ordinary
+sizes; a big one is written from any readable file-like object (its pieces
+are appended, the value is never held whole) and read back piecewise with
+:meth:`Table.open_value`.
 """
 from __future__ import annotations
 
 import datetime as _dt
 import enum
+import io
 import struct
 import uuid
 from contextlib import contextmanager
@@ -39,6 +46,10 @@ _WRN_SEEK_NOT_EQUAL = 1039
 _COMMIT_LAZY, _ROLLBACK_ALL, _TRX_READONLY = 0x1, 0x1, 0x1
 # column grbits
 _COL_FIXED, _COL_TAGGED, _COL_NOTNULL, _COL_MULTIVALUED = 0x1, 0x2, 0x4, 0x400
+_COL_VERSION, _COL_AUTOINCREMENT, _COL_ESCROW = 0x8, 0x10, 0x800
+# JetSetColumn / JetRetrieveColumn grbits
+_SET_APPEND_LV, _SET_ZERO_LENGTH, _RETRIEVE_COPY = 0x1, 0x20, 0x1
+_LV_PIECE = 1 << 20  # bytes per JetSetColumn / JetRetrieveColumn call when streaming
 _IDX_PRIMARY, _IDX_UNIQUE = 0x2, 0x1
 _IDX_DISALLOW_NULL, _IDX_IGNORE_NULL, _IDX_IGNORE_ANY_NULL, _IDX_IGNORE_FIRST_NULL = 0x4, 0x8, 0x20, 0x40
 _IDX_SORT_NULLS_HIGH = 0x400
@@ -98,6 +109,101 @@ def _coltype(t: Union[str, int, ColumnType]) -> ColumnType:
         except KeyError:
             raise TypeError(f"unknown column type {t!r}; valid: {', '.join(sorted(_TYPE_NAMES))}") from None
     return ColumnType(t)
+
+
+class ColumnDef:
+    """A column to create: ``esepy.ColumnDef("n", "long", autoincrement=True)``.
+
+    ``type`` is a type name or :class:`ColumnType`; ``default`` a Python value
+    of that type.  ``autoincrement`` (long / currency) numbers inserted
+    records 1, 2, 3...; ``version`` (long) counts a record's updates;
+    ``escrow`` (long / longlong, needs a ``default``) is changed with
+    :meth:`Table.escrow_update`.  ``fixed`` stores text / binary at
+    ``max_length`` bytes.  Pass a list of these as ``create_table``'s columns,
+    or one as a value of its mapping.
+    """
+
+    __slots__ = {
+        "name": "The column's name.",
+        "type": "A type name or ColumnType.",
+        "not_null": "Records must have a value (or the default).",
+        "max_length": "Longest value in bytes (text / binary; 0 = the type's maximum).",
+        "codepage": "For text: 1200 (Unicode) or 1252 (ASCII).",
+        "tagged": "Stored as a tagged column.",
+        "multi_valued": "Holds a list of values (tagged).",
+        "default": "The value of records that do not set one (None: no default).",
+        "fixed": "Text / binary stored at max_length bytes.",
+        "autoincrement": "Numbered by the engine on insert (long / currency).",
+        "version": "Counted up by the engine on every update (long).",
+        "escrow": "Changed with Table.escrow_update (long / longlong, needs a default).",
+    }
+
+    def __init__(self, name: str, type: Union[str, int, "ColumnType"], *, not_null: bool = False,
+                 max_length: int = 0, codepage: int = 1200, tagged: bool = False, multi_valued: bool = False,
+                 default: Any = None, fixed: bool = False, autoincrement: bool = False, version: bool = False,
+                 escrow: bool = False):
+        self.name, self.type, self.not_null, self.max_length = name, type, not_null, max_length
+        self.codepage, self.tagged, self.multi_valued, self.default = codepage, tagged, multi_valued, default
+        self.fixed, self.autoincrement, self.version, self.escrow = fixed, autoincrement, version, escrow
+
+    def options(self) -> Dict[str, Any]:
+        """Keyword arguments of :meth:`Table.add_column` for this column."""
+        return {k: getattr(self, k) for k in self.__slots__ if k != "name"}
+
+    def __repr__(self) -> str:
+        opts = ", ".join(f"{k}={v!r}" for k, v in self.options().items()
+                         if k != "type" and v != ColumnDef.__init__.__kwdefaults__[k])
+        return f"ColumnDef({self.name!r}, {self.type!r}{', ' + opts if opts else ''})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, ColumnDef) and (self.name, self.options()) == (other.name, other.options())
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+class LongValueReader(io.RawIOBase):
+    """A long value of the current record, read in pieces (JET_RETINFO.ibLongValue).
+
+    Returned by :meth:`Table.open_value`; seekable; reads bytes (the column's
+    raw bytes, UTF-16-LE or cp1252 for text).  Valid while the cursor stays on
+    the record."""
+
+    def __init__(self, table: "Table", col: "Column", itag: int = 1):
+        super().__init__()
+        self._table, self._col, self._itag, self._pos = table, col, itag, 0
+        got = table.session._read_value(table.tableid, col.columnid, 0, 0, 0, itag)
+        self.size = 0 if got is None else got[1]
+        """The value's length in bytes."""
+
+    def readable(self) -> bool:
+        """Always True."""
+        return True
+
+    def seekable(self) -> bool:
+        """Always True."""
+        return True
+
+    def tell(self) -> int:
+        """The read position."""
+        return self._pos
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        """Move the read position (as io.IOBase.seek)."""
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: self.size}[whence]
+        self._pos = max(0, base + offset)
+        return self._pos
+
+    def readinto(self, buffer: Any) -> int:
+        """Read up to len(buffer) bytes from the position into buffer."""
+        mv = memoryview(buffer).cast("B")
+        n = min(len(mv), max(0, self.size - self._pos))
+        if n == 0:
+            return 0
+        got = self._table.session._read_value(self._table.tableid, self._col.columnid, self._pos, n, 0, self._itag)
+        data = b"" if got is None else got[0]
+        mv[:len(data)] = data
+        self._pos += len(data)
+        return len(data)
 
 
 class Column:
@@ -261,21 +367,27 @@ class Database:
         """Header fields (state, page size, size in pages, log positions)."""
         return self.session._db_info(self.dbid)
 
-    def create_table(self, name: str, columns: Optional[Mapping[str, Any]] = None,
+    def create_table(self, name: str, columns: Union[Mapping[str, Any], Sequence["ColumnDef"], None] = None,
                      primary_key: Optional[Sequence[str]] = None) -> "Table":
         """Create a table, its columns and its primary index, in one transaction.
 
         ``columns`` maps names to a type name / :class:`ColumnType`, or to a dict
         ``{"type": ..., "not_null": bool, "max_length": int, "codepage": 1200|1252,
-        "tagged": bool, "default": value}``.  ``primary_key`` lists column names
+        "tagged": bool, "default": value}`` or a :class:`ColumnDef`; or it is a list of
+        :class:`ColumnDef`.  ``primary_key`` lists column names
         (prefix "-" for descending); without one, records get sequential keys.
         """
         s = self.session
+        if columns is not None and not isinstance(columns, Mapping):
+            columns = {c.name: c for c in columns}
         with s.transaction():
             tableid = s._create_table(self.dbid, name)
             table = Table(self, name, tableid)
             for cname, spec in (columns or {}).items():
-                table.add_column(cname, **(spec if isinstance(spec, Mapping) else {"type": spec}))
+                if isinstance(spec, ColumnDef):
+                    table.add_column(cname, **spec.options())
+                else:
+                    table.add_column(cname, **(spec if isinstance(spec, Mapping) else {"type": spec}))
             if primary_key:
                 table.create_primary_index(primary_key)
         return table
@@ -336,11 +448,14 @@ class Table:
     # -- schema --------------------------------------------------------------
     def add_column(self, name: str, type: Any, *, not_null: bool = False, max_length: int = 0,
                    codepage: int = 1200, tagged: bool = False, multi_valued: bool = False,
-                   default: Any = None) -> Column:
-        """Add a column (JetAddColumn)."""
+                   default: Any = None, fixed: bool = False, autoincrement: bool = False, version: bool = False,
+                   escrow: bool = False) -> Column:
+        """Add a column (JetAddColumn); the options are those of :class:`ColumnDef`."""
         t = _coltype(type)
         grbit = (_COL_NOTNULL if not_null else 0) | (_COL_TAGGED if tagged or multi_valued else 0) | \
-            (_COL_MULTIVALUED if multi_valued else 0)
+            (_COL_MULTIVALUED if multi_valued else 0) | (_COL_FIXED if fixed else 0) | \
+            (_COL_AUTOINCREMENT if autoincrement else 0) | (_COL_VERSION if version else 0) | \
+            (_COL_ESCROW if escrow else 0)
         cp = codepage if t in (ColumnType.TEXT, ColumnType.LONG_TEXT) else 0
         probe = Column(name, 0, t, max_length, grbit, cp)
         default_bytes = probe.encode(default) if default is not None else None
@@ -447,8 +562,21 @@ class Table:
                 raise errors.ColumnNotFound(operation=f"column {name!r}")
             if col.grbit & _COL_MULTIVALUED:
                 self._set_multi(col, value)
+            elif hasattr(value, "read") and col.coltyp in (ColumnType.LONG_TEXT, ColumnType.LONG_BINARY):
+                self._set_stream(col, value)
             else:
                 self.session._set_column(self.tableid, col.columnid, col.encode(value))
+
+    def _set_stream(self, col: Column, f: Any) -> None:
+        """Write a long value from a file-like object in pieces (JET_bitSetAppendLV)."""
+        s, tid = self.session, self.tableid
+        s._set_column(tid, col.columnid, b"", _SET_ZERO_LENGTH)
+        while True:
+            piece = f.read(_LV_PIECE)
+            if not piece:
+                break
+            data = col.encode(piece) if isinstance(piece, str) else bytes(piece)
+            s._set_column(tid, col.columnid, data, _SET_APPEND_LV)
 
     def _set_multi(self, col: Column, value: Any) -> None:
         """Replace every value of a multi-valued column (itagSequence 0 appends)."""
@@ -490,6 +618,26 @@ class Table:
         except BaseException:
             s._prepare_update(self.tableid, _PREP_CANCEL)
             raise
+
+    def open_value(self, column: str, *, itag: int = 1) -> LongValueReader:
+        """The value of ``column`` in the current record as a seekable binary file, read in
+        pieces: for long values too big to hold (text as its stored bytes)."""
+        col = self.columns.get(column)
+        if col is None:
+            raise errors.ColumnNotFound(operation=f"column {column!r}")
+        return LongValueReader(self, col, itag)
+
+    def escrow_update(self, column: str, delta: int, *, key: Any = None) -> int:
+        """Add ``delta`` to an escrow column of the current record (or of the record with
+        primary ``key``) atomically (JetEscrowUpdate); returns the value before."""
+        if key is not None:
+            if self.seek(*(key if isinstance(key, tuple) else (key,))) is None:
+                raise errors.RecordNotFound(operation=f"escrow_update of key {key!r}")
+        col = self.columns.get(column)
+        if col is None:
+            raise errors.ColumnNotFound(operation=f"column {column!r}")
+        old = self.session._escrow_update(self.tableid, col.columnid, col.encode(delta) or b"")
+        return int(col.decode(old))
 
     def delete_current(self) -> None:
         """Delete the current record (JetDelete)."""
