@@ -400,6 +400,10 @@ class Database:
         """Delete a table (it must not be open)."""
         self.session._delete_table(self.dbid, name)
 
+    def rename_table(self, name: str, new_name: str) -> None:
+        """Rename a table (JetRenameTable; it must not be open)."""
+        self.session._rename_table(self.dbid, name, new_name)
+
 
 class Table:
     """A cursor on a table: records as dicts of typed values."""
@@ -462,6 +466,19 @@ class Table:
         columnid = self.session._add_column(self.tableid, name, int(t), max_length, grbit, cp, default_bytes)
         self._columns = None
         return self.columns[name]
+
+    def delete_column(self, name: str) -> None:
+        """Delete a column (JetDeleteColumn): it must not be part of an index; its values
+        in existing records are no longer readable."""
+        self.session._delete_column(self.tableid, name)
+        self._columns = None
+
+    def rename_column(self, name: str, new_name: str) -> None:
+        """Rename a column (JetRenameColumn); its values stay."""
+        self.session._rename_column(self.tableid, name, new_name)
+        self._columns = None
+        if self._key is not None:
+            self._key = [(new_name if n == name else n, d) for n, d in self._key]
 
     def create_primary_index(self, key: Sequence[str], name: str = "primary") -> None:
         """Make the listed columns the primary key ("-name" = descending); the table must be empty."""

@@ -218,11 +218,67 @@ ESEPY_EXPORT JET_ERR JetGetTableColumnInfo(JET_SESID sesid, JET_TABLEID tableid,
     JET_ERR err = begin_call(sesid, &c);
     if (err < 0)
         return err;
-    if (InfoLevel != JET_ColInfo || pvResult == NULL)
-        return end_call(&c, JET_errInvalidParameter);
-    if (cbMax < sizeof(JET_COLUMNDEF))
-        return end_call(&c, JET_errBufferTooSmall);
-    return end_call(&c, isam_get_column_id(S(c), tableid, szColumnName, pvResult));
+    return end_call(&c, isam_get_column_info(S(c), tableid, szColumnName, pvResult, cbMax, InfoLevel));
+}
+
+ESEPY_EXPORT JET_ERR JetGetColumnInfo(JET_SESID sesid, JET_DBID dbid, const char *szTableName,
+                                      const char *szColumnName, void *pvResult, uint32_t cbMax, uint32_t InfoLevel)
+{
+    call c;
+    JET_ERR err = begin_call(sesid, &c);
+    if (err < 0)
+        return err;
+    JET_TABLEID tableid;
+    err = isam_open_table(S(c), dbid, szTableName, JET_bitTableReadOnly, &tableid);
+    if (err >= 0) {
+        err = isam_get_column_info(S(c), tableid, szColumnName, pvResult, cbMax, InfoLevel);
+        (void)isam_close_table(S(c), tableid);
+    }
+    return end_call(&c, err);
+}
+
+ESEPY_EXPORT JET_ERR JetGetTableInfo(JET_SESID sesid, JET_TABLEID tableid, void *pvResult, uint32_t cbMax,
+                                     uint32_t InfoLevel)
+{
+    call c;
+    JET_ERR err = begin_call(sesid, &c);
+    if (err < 0)
+        return err;
+    return end_call(&c, isam_get_table_info(S(c), tableid, pvResult, cbMax, InfoLevel));
+}
+
+ESEPY_EXPORT JET_ERR JetDeleteColumn2(JET_SESID sesid, JET_TABLEID tableid, const char *szColumnName,
+                                      JET_GRBIT grbit)
+{
+    call c;
+    JET_ERR err = begin_call(sesid, &c);
+    if (err < 0)
+        return err;
+    return end_call(&c, isam_delete_column(S(c), tableid, szColumnName, grbit));
+}
+
+ESEPY_EXPORT JET_ERR JetDeleteColumn(JET_SESID sesid, JET_TABLEID tableid, const char *szColumnName)
+{
+    return JetDeleteColumn2(sesid, tableid, szColumnName, 0);
+}
+
+ESEPY_EXPORT JET_ERR JetRenameColumn(JET_SESID sesid, JET_TABLEID tableid, const char *szName,
+                                     const char *szNameNew, JET_GRBIT grbit)
+{
+    call c;
+    JET_ERR err = begin_call(sesid, &c);
+    if (err < 0)
+        return err;
+    return end_call(&c, isam_rename_column(S(c), tableid, szName, szNameNew, grbit));
+}
+
+ESEPY_EXPORT JET_ERR JetRenameTable(JET_SESID sesid, JET_DBID dbid, const char *szName, const char *szNameNew)
+{
+    call c;
+    JET_ERR err = begin_call(sesid, &c);
+    if (err < 0)
+        return err;
+    return end_call(&c, isam_rename_table(S(c), dbid, szName, szNameNew));
 }
 
 ESEPY_EXPORT JET_ERR JetCreateIndex(JET_SESID sesid, JET_TABLEID tableid, const char *szIndexName, JET_GRBIT grbit,

@@ -236,6 +236,33 @@ typedef struct {
     char     szBaseName[4];
 } JET_LOGINFO;
 
+/* A table (JetGetTableInfo JET_TblInfo). */
+typedef struct {
+    uint32_t   cbStruct;
+    uint32_t   objtyp;
+    double     dtCreate;   /* obsolete */
+    double     dtUpdate;   /* obsolete */
+    JET_GRBIT  grbit;      /* JET_bitTableInfo* */
+    uint32_t   flags;
+    uint32_t   cRecord;
+    uint32_t   cPage;
+} JET_OBJECTINFO;
+
+/* A column with its table (JetGetColumnInfo JET_ColInfoBase). */
+typedef struct {
+    uint32_t       cbStruct;
+    JET_COLUMNID   columnid;
+    uint32_t       coltyp;
+    unsigned short wCountry;
+    unsigned short langid;
+    unsigned short cp;
+    unsigned short wFiller;
+    uint32_t       cbMax;
+    JET_GRBIT      grbit;
+    char           szBaseTableName[256];
+    char           szBaseColumnName[256];
+} JET_COLUMNBASE;
+
 /* Column definition (JetAddColumn, JetGetColumnInfo). */
 typedef struct {
     uint32_t       cbStruct;
@@ -814,7 +841,37 @@ typedef enum {
 #define JET_filetypeTempDatabase    5
 #define JET_filetypeFlushMap        7
 
+/* JetGetColumnInfo / JetGetTableColumnInfo */
 #define JET_ColInfo                 0
+#define JET_ColInfoList             1
+#define JET_ColInfoSysTabCursor     3
+#define JET_ColInfoBase             4
+#define JET_ColInfoListCompact      5
+#define JET_ColInfoByColid          6
+#define JET_ColInfoListSortColumnid 7
+#define JET_ColInfoBaseByColid      8
+
+/* JetGetTableInfo */
+#define JET_TblInfo                  0
+#define JET_TblInfoName              1
+#define JET_TblInfoDbid              2
+#define JET_TblInfoMostMany          3
+#define JET_TblInfoRvt               4
+#define JET_TblInfoOLC               5
+#define JET_TblInfoResetOLC          6
+#define JET_TblInfoSpaceUsage        7
+#define JET_TblInfoDumpTable         8
+#define JET_TblInfoSpaceAlloc        9
+#define JET_TblInfoSpaceOwned        10
+#define JET_TblInfoSpaceAvailable    11
+#define JET_TblInfoTemplateTableName 12
+
+/* JET_OBJECTINFO */
+#define JET_objtypNil                0
+#define JET_objtypTable              1
+#define JET_bitTableInfoUpdatable    0x00000001
+#define JET_bitTableInfoBookmark     0x00000002
+#define JET_bitTableInfoRollback     0x00000004
 
 /* JetGetIndexInfo / JetGetTableIndexInfo */
 #define JET_IdxInfo                 0
@@ -1489,6 +1546,17 @@ JET_ERR JET_API JetGotoSecondaryIndexBookmark(JET_SESID sesid, JET_TABLEID table
                                               uint32_t cbSecondaryKey, const void *pvPrimaryBookmark,
                                               uint32_t cbPrimaryBookmark, JET_GRBIT grbit);
 /* Info levels JET_IdxInfoCount, SpaceAlloc, LCID, VarSegMac, KeyMost. */
+JET_ERR JET_API JetDeleteColumn(JET_SESID sesid, JET_TABLEID tableid, const char *szColumnName);
+JET_ERR JET_API JetDeleteColumn2(JET_SESID sesid, JET_TABLEID tableid, const char *szColumnName, JET_GRBIT grbit);
+JET_ERR JET_API JetRenameColumn(JET_SESID sesid, JET_TABLEID tableid, const char *szName, const char *szNameNew,
+                                JET_GRBIT grbit);
+JET_ERR JET_API JetRenameTable(JET_SESID sesid, JET_DBID dbid, const char *szName, const char *szNameNew);
+/* InfoLevel JET_TblInfo (JET_OBJECTINFO), JET_TblInfoName (the name), JET_TblInfoDbid (JET_DBID). */
+JET_ERR JET_API JetGetTableInfo(JET_SESID sesid, JET_TABLEID tableid, void *pvResult, uint32_t cbMax,
+                                uint32_t InfoLevel);
+/* InfoLevel JET_ColInfo / JET_ColInfoBase, or ..ByColid with szColumnName pointing at a JET_COLUMNID. */
+JET_ERR JET_API JetGetColumnInfo(JET_SESID sesid, JET_DBID dbid, const char *szTableName, const char *szColumnName,
+                                 void *pvResult, uint32_t cbMax, uint32_t InfoLevel);
 JET_ERR JET_API JetGetTableIndexInfo(JET_SESID sesid, JET_TABLEID tableid, const char *szIndexName,
                                      void *pvResult, uint32_t cbResult, uint32_t InfoLevel);
 JET_ERR JET_API JetGetIndexInfo(JET_SESID sesid, JET_DBID dbid, const char *szTableName, const char *szIndexName,
@@ -1532,6 +1600,12 @@ JET_ERR JET_API JetGetIndexInfo(JET_SESID sesid, JET_DBID dbid, const char *szTa
 #define JetGetCurrentIndexA     JetGetCurrentIndex
 #define JetGetTableIndexInfoA   JetGetTableIndexInfo
 #define JetGetIndexInfoA        JetGetIndexInfo
+#define JetGetColumnInfoA       JetGetColumnInfo
+#define JetGetTableInfoA        JetGetTableInfo
+#define JetDeleteColumnA        JetDeleteColumn
+#define JetDeleteColumn2A       JetDeleteColumn2
+#define JetRenameColumnA        JetRenameColumn
+#define JetRenameTableA         JetRenameTable
 
 /* ---- Backup (JetBackupInstance and the external backup API) ----------------
  * JetBackupInstance(instance, folder, grbit, pfn): full (0) or

@@ -17,6 +17,9 @@
  *     [flags & CAT_TF_LV: u32 objidLV, u32 pgnoLV -- the long-value tree (lv.c)]
  * Column row:
  *     u32 coltyp, u32 cbMax, u32 grbit, u16 cp, u8 cbName, name, u32 cbDefault, default
+ *     A deleted column keeps its row as a tombstone: coltyp JET_coltypNil, no
+ *     name, so its column id is never handed out again (records may still
+ *     hold its old values; nothing reads them).
  * Index row:
  *     u32 objid (of the index tree), u32 pgnoRoot, u32 grbit, u32 cbKeyMost,
  *     u8 cseg, {u32 columnid, u32 segflags} * cseg, u8 cbName, name
@@ -24,6 +27,7 @@
  */
 #include "isam_int.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #define CAT_OBJID 1
@@ -426,7 +430,7 @@ JET_ERR cat_update_table(isam_sess *psess, isam_db *pdb, const table_def *ptd)
     return rec_op_replace(psess, pdb, pdb->hdr.pgnoCatalog, key, cbKey, w.b, w.n);
 }
 
-JET_ERR cat_insert_column(isam_sess *psess, isam_db *pdb, const table_def *ptd, const col_info *pci)
+static JET_ERR put_column(isam_sess *psess, isam_db *pdb, const table_def *ptd, const col_info *pci, int fInsert)
 {
     uint8_t key[9];
     column_key(ptd->objid, pci->rc.columnid, key);
@@ -440,7 +444,57 @@ JET_ERR cat_insert_column(isam_sess *psess, isam_db *pdb, const table_def *ptd, 
     put(&w, pci->pbDefault, pci->cbDefault);
     if (w.overflow)
         return JET_errDefaultValueTooBig;
-    return rec_op_insert(psess, pdb, pdb->hdr.pgnoCatalog, key, 9, w.b, w.n);
+    return fInsert ? rec_op_insert(psess, pdb, pdb->hdr.pgnoCatalog, key, 9, w.b, w.n)
+                   : rec_op_replace(psess, pdb, pdb->hdr.pgnoCatalog, key, 9, w.b, w.n);
+}
+
+JET_ERR cat_insert_column(isam_sess *psess, isam_db *pdb, const table_def *ptd, const col_info *pci)
+{
+    return put_column(psess, pdb, ptd, pci, 1);
+}
+
+JET_ERR cat_update_column(isam_sess *psess, isam_db *pdb, const table_def *ptd, const col_info *pci)
+{
+    return put_column(psess, pdb, ptd, pci, 0);
+}
+
+JET_ERR cat_reload_columns(isam_sess *psess, isam_db *pdb, table_def *ptd)
+{
+    table_def tmp;
+    memset(&tmp, 0, sizeof(tmp));
+    tmp.objid = ptd->objid;
+    JET_ERR err = load_columns(psess, pdb, &tmp);
+    if (err < 0) {
+        for (uint32_t i = 0; i < tmp.ccol; i++)
+            os_free(tmp.cols[i].pbDefault);
+        os_free(tmp.cols);
+        return err;
+    }
+    for (uint32_t i = 0; i < ptd->ccol; i++)
+        os_free(ptd->cols[i].pbDefault);
+    os_free(ptd->cols);
+    ptd->cols = tmp.cols;
+    ptd->ccol = tmp.ccol;
+    return JET_errSuccess;
+}
+
+JET_ERR cat_rename_table(isam_sess *psess, isam_db *pdb, table_def *ptd, const char *szNew)
+{
+    uint8_t key[1 + JET_cbNameMost];
+    uint32_t cbKey = table_key_of(ptd->name, key);
+    char folded[JET_cbNameMost + 1];
+    if (cbKey == 0 || !cat_name_fold(szNew, folded))
+        return JET_errInvalidName;
+    char old[JET_cbNameMost + 1];
+    memcpy(old, ptd->name, sizeof(old));
+    JET_ERR err = rec_op_delete(psess, pdb, pdb->hdr.pgnoCatalog, key, cbKey);
+    if (err >= 0) {
+        snprintf(ptd->name, sizeof(ptd->name), "%s", szNew);
+        err = cat_insert_table(psess, pdb, ptd);
+    }
+    if (err < 0)
+        memcpy(ptd->name, old, sizeof(old));
+    return err;
 }
 
 JET_ERR cat_delete_table(isam_sess *psess, isam_db *pdb, const table_def *ptd)

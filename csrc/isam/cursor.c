@@ -139,8 +139,8 @@ static uint32_t cur_root(isam_cursor *pcur)
     return pidx ? pidx->pgnoRoot : pcur->td->pgnoRoot;
 }
 
-/* Reload the table's secondary indexes when another cursor created or
- * deleted one since they were loaded. */
+/* Reload the table's columns and secondary indexes when another cursor
+ * changed them (column or index DDL) since they were loaded. */
 static JET_ERR sync_indexes(isam_sess *psess, isam_cursor *pcur)
 {
     pthread_mutex_lock(&psess->inst->lock);
@@ -148,7 +148,9 @@ static JET_ERR sync_indexes(isam_sess *psess, isam_cursor *pcur)
     pthread_mutex_unlock(&psess->inst->lock);
     if (gen == pcur->td->schemaGen)
         return JET_errSuccess;
-    JET_ERR err = cat_load_indexes(psess, pcur->db, pcur->td);
+    JET_ERR err = cat_reload_columns(psess, pcur->db, pcur->td);
+    if (err >= 0)
+        err = cat_load_indexes(psess, pcur->db, pcur->td);
     if (err >= 0 && pcur->objidIdx && cur_idx(pcur) == NULL) {
         /* our index is gone: back to the primary index */
         pcur->objidIdx = 0;
@@ -161,7 +163,7 @@ static JET_ERR sync_indexes(isam_sess *psess, isam_cursor *pcur)
     return err;
 }
 
-/* Index definitions changed: every cursor reloads them (sync_indexes). */
+/* Index or column definitions changed: every cursor reloads them (sync_indexes). */
 static void bump_schema(isam_sess *psess, isam_db *pdb)
 {
     pthread_mutex_lock(&psess->inst->lock);
@@ -348,7 +350,7 @@ static uint32_t type_size(JET_COLTYP t)
 col_info *col_by_id(table_def *ptd, JET_COLUMNID columnid)
 {
     for (uint32_t i = 0; i < ptd->ccol; i++)
-        if (ptd->cols[i].rc.columnid == columnid)
+        if (ptd->cols[i].rc.columnid == columnid && ptd->cols[i].rc.coltyp != JET_coltypNil)
             return &ptd->cols[i];
     return NULL;
 }
@@ -476,9 +478,219 @@ JET_ERR isam_add_column(isam_sess *psess, JET_TABLEID tableid, const char *szNam
         }
     }
     os_free(ci.pbDefault);
+    if (err >= 0) {
+        bump_schema(psess, pcur->db);
+        pcur->td->schemaGen = pcur->db->schemaGen; /* this cursor is up to date */
+    }
     if (err >= 0 && pcolumnid)
         *pcolumnid = id;
     return err;
+}
+
+/* Is the column a segment of the primary index or of a secondary index? */
+static int col_indexed(const table_def *ptd, JET_COLUMNID columnid)
+{
+    for (uint32_t i = 0; i < ptd->cseg; i++)
+        if (ptd->segs[i].columnid == columnid)
+            return 1;
+    for (uint32_t j = 0; j < ptd->cidx; j++)
+        for (uint32_t i = 0; i < ptd->idxs[j].cseg; i++)
+            if (ptd->idxs[j].segs[i].columnid == columnid)
+                return 1;
+    return 0;
+}
+
+/* JetDeleteColumn: the catalog row becomes a tombstone (catalog.c); values in
+ * existing records stay behind unread (their long values too, until the
+ * record is deleted: lv.c counts references per record, not per column). */
+JET_ERR isam_delete_column(isam_sess *psess, JET_TABLEID tableid, const char *szName, JET_GRBIT grbit)
+{
+    isam_cursor *pcur = cursor_get(psess, tableid);
+    if (pcur == NULL)
+        return JET_errInvalidTableId;
+    if (grbit & ~(JET_GRBIT)0x1) /* JET_bitDeleteColumnIgnoreTemplateColumns */
+        return JET_errInvalidGrbit;
+    if (pcur->db->readonly)
+        return JET_errDatabaseFileReadOnly;
+    JET_ERR err = sync_indexes(psess, pcur);
+    if (err < 0)
+        return err;
+    col_info *pci = col_by_name(pcur->td, szName);
+    if (pci == NULL)
+        return JET_errColumnNotFound;
+    if (col_indexed(pcur->td, pci->rc.columnid))
+        return JET_errColumnInUse;
+    if (pcur->prep != JET_prepCancel)
+        return JET_errAlreadyPrepared;
+    col_info tomb;
+    memset(&tomb, 0, sizeof(tomb));
+    tomb.rc.columnid = pci->rc.columnid;
+    tomb.rc.coltyp = JET_coltypNil;
+    int fAuto;
+    err = trx_auto_begin(psess, &fAuto);
+    if (err >= 0)
+        err = cat_update_column(psess, pcur->db, pcur->td, &tomb);
+    err = trx_auto_end(psess, fAuto, err);
+    if (err < 0)
+        return err;
+    os_free(pci->pbDefault);
+    *pci = tomb;
+    bump_schema(psess, pcur->db);
+    pcur->td->schemaGen = pcur->db->schemaGen;
+    return JET_errSuccess;
+}
+
+JET_ERR isam_rename_column(isam_sess *psess, JET_TABLEID tableid, const char *szName, const char *szNew,
+                           JET_GRBIT grbit)
+{
+    isam_cursor *pcur = cursor_get(psess, tableid);
+    if (pcur == NULL)
+        return JET_errInvalidTableId;
+    if (grbit != 0)
+        return JET_errInvalidGrbit;
+    if (pcur->db->readonly)
+        return JET_errDatabaseFileReadOnly;
+    char folded[JET_cbNameMost + 1];
+    if (!cat_name_fold(szNew, folded))
+        return JET_errInvalidName;
+    JET_ERR err = sync_indexes(psess, pcur);
+    if (err < 0)
+        return err;
+    col_info *pci = col_by_name(pcur->td, szName);
+    if (pci == NULL)
+        return JET_errColumnNotFound;
+    col_info *pdup = col_by_name(pcur->td, szNew);
+    if (pdup && pdup != pci)
+        return JET_errColumnDuplicate;
+    col_info ci = *pci;
+    snprintf(ci.name, sizeof(ci.name), "%s", szNew);
+    int fAuto;
+    err = trx_auto_begin(psess, &fAuto);
+    if (err >= 0)
+        err = cat_update_column(psess, pcur->db, pcur->td, &ci);
+    err = trx_auto_end(psess, fAuto, err);
+    if (err < 0)
+        return err;
+    snprintf(pci->name, sizeof(pci->name), "%s", szNew);
+    bump_schema(psess, pcur->db);
+    pcur->td->schemaGen = pcur->db->schemaGen;
+    return JET_errSuccess;
+}
+
+JET_ERR isam_rename_table(isam_sess *psess, JET_DBID dbid, const char *szName, const char *szNew)
+{
+    isam_db *pdb = sess_db(psess, dbid);
+    if (pdb == NULL)
+        return JET_errInvalidDatabaseId;
+    if (pdb->readonly)
+        return JET_errDatabaseFileReadOnly;
+    char folded[JET_cbNameMost + 1];
+    if (!cat_name_fold(szNew, folded))
+        return JET_errInvalidName;
+    table_def *ptd = NULL;
+    JET_ERR err = cat_load_table(psess, pdb, szName, &ptd);
+    if (err < 0)
+        return err;
+    for (uint32_t i = 0; i < psess->ccursors; i++) {
+        isam_cursor *c = &psess->cursors[i];
+        if (c->used && c->db == pdb && c->td->objid == ptd->objid) {
+            cat_free_table(ptd);
+            return JET_errTableInUse;
+        }
+    }
+    int fAuto;
+    err = trx_auto_begin(psess, &fAuto);
+    if (err >= 0)
+        err = cat_rename_table(psess, pdb, ptd, szNew);
+    err = trx_auto_end(psess, fAuto, err);
+    cat_free_table(ptd);
+    return err;
+}
+
+/* JetGetTableInfo: JET_TblInfo (JET_OBJECTINFO), JET_TblInfoName, JET_TblInfoDbid. */
+JET_ERR isam_get_table_info(isam_sess *psess, JET_TABLEID tableid, void *pv, uint32_t cbMax, uint32_t infolevel)
+{
+    isam_cursor *pcur = cursor_get(psess, tableid);
+    if (pcur == NULL)
+        return JET_errInvalidTableId;
+    if (pv == NULL)
+        return JET_errInvalidParameter;
+    switch (infolevel) {
+    case JET_TblInfo: {
+        JET_OBJECTINFO oi;
+        if (cbMax < sizeof(oi))
+            return JET_errBufferTooSmall;
+        memset(&oi, 0, sizeof(oi));
+        oi.cbStruct = sizeof(oi);
+        oi.objtyp = JET_objtypTable;
+        oi.grbit = JET_bitTableInfoBookmark | JET_bitTableInfoRollback |
+                   (pcur->db->readonly ? 0 : JET_bitTableInfoUpdatable);
+        memcpy(pv, &oi, sizeof(oi));
+        return JET_errSuccess;
+    }
+    case JET_TblInfoName: {
+        size_t n = strlen(pcur->td->name) + 1;
+        if (cbMax < n)
+            return JET_errBufferTooSmall;
+        memcpy(pv, pcur->td->name, n);
+        return JET_errSuccess;
+    }
+    case JET_TblInfoDbid: {
+        JET_DBID dbid = pcur->db->dbid;
+        if (cbMax < sizeof(dbid))
+            return JET_errBufferTooSmall;
+        memcpy(pv, &dbid, sizeof(dbid));
+        return JET_errSuccess;
+    }
+    default:
+        return JET_errInvalidParameter;
+    }
+}
+
+/* JetGetTableColumnInfo levels on one column: JET_ColInfo / JET_ColInfoByColid
+ * (a JET_COLUMNDEF) and JET_ColInfoBase / JET_ColInfoBaseByColid (a
+ * JET_COLUMNBASE).  With the ByColid levels szName points at a JET_COLUMNID. */
+JET_ERR isam_get_column_info(isam_sess *psess, JET_TABLEID tableid, const char *szName, void *pv, uint32_t cbMax,
+                             uint32_t infolevel)
+{
+    isam_cursor *pcur = cursor_get(psess, tableid);
+    if (pcur == NULL)
+        return JET_errInvalidTableId;
+    if (pv == NULL || szName == NULL)
+        return JET_errInvalidParameter;
+    JET_ERR err = sync_indexes(psess, pcur);
+    if (err < 0)
+        return err;
+    int fById = infolevel == JET_ColInfoByColid || infolevel == JET_ColInfoBaseByColid;
+    int fBase = infolevel == JET_ColInfoBase || infolevel == JET_ColInfoBaseByColid;
+    if (infolevel != JET_ColInfo && !fById && !fBase)
+        return JET_errInvalidParameter;
+    if (cbMax < (fBase ? sizeof(JET_COLUMNBASE) : sizeof(JET_COLUMNDEF)))
+        return JET_errBufferTooSmall;
+    col_info *pci;
+    if (fById) {
+        JET_COLUMNID id;
+        memcpy(&id, szName, sizeof(id));
+        pci = col_by_id(pcur->td, id);
+    } else {
+        pci = col_by_name(pcur->td, szName);
+    }
+    if (pci == NULL)
+        return JET_errColumnNotFound;
+    if (!fBase)
+        return isam_get_column_id(psess, tableid, pci->name, pv);
+    JET_COLUMNBASE cb;
+    memset(&cb, 0, sizeof(cb));
+    cb.cbStruct = sizeof(cb);
+    cb.columnid = pci->rc.columnid;
+    cb.coltyp = pci->rc.coltyp;
+    cb.cp = pci->rc.cp;
+    cb.cbMax = pci->rc.cbMax;
+    cb.grbit = pci->rc.grbit;
+    snprintf(cb.szBaseTableName, sizeof(cb.szBaseTableName), "%s", pcur->td->name);
+    snprintf(cb.szBaseColumnName, sizeof(cb.szBaseColumnName), "%s", pci->name);
+    memcpy(pv, &cb, sizeof(cb));
+    return JET_errSuccess;
 }
 
 JET_ERR isam_get_column_id(isam_sess *psess, JET_TABLEID tableid, const char *szName, JET_COLUMNDEF *pdef)
@@ -2239,7 +2451,8 @@ JET_ERR isam_describe_table(isam_sess *psess, JET_TABLEID tableid, char *szzColu
     JET_ERR err = JET_errSuccess;
     uint32_t cb = 1;
     for (uint32_t i = 0; i < ptd->ccol; i++)
-        cb += (uint32_t)strlen(ptd->cols[i].name) + 1;
+        if (ptd->cols[i].name[0])
+            cb += (uint32_t)strlen(ptd->cols[i].name) + 1;
     if (pcbColumns)
         *pcbColumns = cb;
     if (szzColumns) {
@@ -2248,6 +2461,8 @@ JET_ERR isam_describe_table(isam_sess *psess, JET_TABLEID tableid, char *szzColu
         } else {
             char *p = szzColumns;
             for (uint32_t i = 0; i < ptd->ccol; i++) {
+                if (ptd->cols[i].name[0] == '\0')
+                    continue; /* deleted column */
                 size_t n = strlen(ptd->cols[i].name) + 1;
                 memcpy(p, ptd->cols[i].name, n);
                 p += n;

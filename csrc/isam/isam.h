@@ -119,6 +119,13 @@ JET_ERR isam_delete_table(isam_sess *psess, JET_DBID dbid, const char *szName);
 JET_ERR isam_add_column(isam_sess *psess, JET_TABLEID tableid, const char *szName, const JET_COLUMNDEF *pdef,
                         const void *pvDefault, uint32_t cbDefault, JET_COLUMNID *pcolumnid);
 JET_ERR isam_get_column_id(isam_sess *psess, JET_TABLEID tableid, const char *szName, JET_COLUMNDEF *pdef);
+JET_ERR isam_get_column_info(isam_sess *psess, JET_TABLEID tableid, const char *szName, void *pv, uint32_t cbMax,
+                             uint32_t infolevel);
+JET_ERR isam_delete_column(isam_sess *psess, JET_TABLEID tableid, const char *szName, JET_GRBIT grbit);
+JET_ERR isam_rename_column(isam_sess *psess, JET_TABLEID tableid, const char *szName, const char *szNew,
+                           JET_GRBIT grbit);
+JET_ERR isam_rename_table(isam_sess *psess, JET_DBID dbid, const char *szName, const char *szNew);
+JET_ERR isam_get_table_info(isam_sess *psess, JET_TABLEID tableid, void *pv, uint32_t cbMax, uint32_t infolevel);
 JET_ERR isam_create_index(isam_sess *psess, JET_TABLEID tableid, const char *szName, JET_GRBIT grbit,
                           const char *szKey, uint32_t cbKey, uint32_t lDensity);
 /* One index of JetCreateIndex2..4, flattened by the api layer. */

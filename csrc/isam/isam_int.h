@@ -266,6 +266,12 @@ void     cat_free_table(table_def *ptd);
 JET_ERR  cat_insert_table(isam_sess *psess, isam_db *pdb, const table_def *ptd);
 JET_ERR  cat_insert_column(isam_sess *psess, isam_db *pdb, const table_def *ptd, const col_info *pci);
 JET_ERR  cat_update_table(isam_sess *psess, isam_db *pdb, const table_def *ptd);
+/* Rewrite a column row (rename; coltyp JET_coltypNil = deleted, a tombstone). */
+JET_ERR  cat_update_column(isam_sess *psess, isam_db *pdb, const table_def *ptd, const col_info *pci);
+/* Reload ptd's columns visible to the session (tombstones included). */
+JET_ERR  cat_reload_columns(isam_sess *psess, isam_db *pdb, table_def *ptd);
+/* Move the table row to szNew (JET_errTableDuplicate when taken); ptd->name follows. */
+JET_ERR  cat_rename_table(isam_sess *psess, isam_db *pdb, table_def *ptd, const char *szNew);
 JET_ERR  cat_delete_table(isam_sess *psess, isam_db *pdb, const table_def *ptd);
 uint32_t cat_name_fold(const char *szName, char *out);
 /* A new object id for a table tree (one more than any in the catalog). */

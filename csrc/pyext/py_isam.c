@@ -384,6 +384,42 @@ static PyObject *s_escrow_update(SessionObject *self, PyObject *args)
     return PyBytes_FromStringAndSize((const char *)old, cb < sizeof(old) ? cb : sizeof(old));
 }
 
+static PyObject *s_delete_column(SessionObject *self, PyObject *args)
+{
+    unsigned long long tableid;
+    const char *name;
+    if (!PyArg_ParseTuple(args, "Ks:_delete_column", &tableid, &name))
+        return NULL;
+    SESS_CALL(self, "JetDeleteColumn", sesid);
+    JET_ERR err;
+    ESEPY_CALL(err = JetDeleteColumn(sesid, (JET_TABLEID)tableid, name));
+    return ok_or_raise(err, "JetDeleteColumn");
+}
+
+static PyObject *s_rename_column(SessionObject *self, PyObject *args)
+{
+    unsigned long long tableid;
+    const char *name, *newname;
+    if (!PyArg_ParseTuple(args, "Kss:_rename_column", &tableid, &name, &newname))
+        return NULL;
+    SESS_CALL(self, "JetRenameColumn", sesid);
+    JET_ERR err;
+    ESEPY_CALL(err = JetRenameColumn(sesid, (JET_TABLEID)tableid, name, newname, 0));
+    return ok_or_raise(err, "JetRenameColumn");
+}
+
+static PyObject *s_rename_table(SessionObject *self, PyObject *args)
+{
+    unsigned int dbid;
+    const char *name, *newname;
+    if (!PyArg_ParseTuple(args, "Iss:_rename_table", &dbid, &name, &newname))
+        return NULL;
+    SESS_CALL(self, "JetRenameTable", sesid);
+    JET_ERR err;
+    ESEPY_CALL(err = JetRenameTable(sesid, dbid, name, newname));
+    return ok_or_raise(err, "JetRenameTable");
+}
+
 /* True when positioned, False when the move ran off either end. */
 static PyObject *s_move(SessionObject *self, PyObject *args)
 {
@@ -704,6 +740,10 @@ static PyObject *s_describe_table(SessionObject *self, PyObject *args)
      "JetRetrieveColumn(tableid, columnid, ib, cb, grbit=0, itag=1) -> (bytes, bytes to the end) | None"},   \
     {"_escrow_update", (PyCFunction)s_escrow_update, METH_VARARGS,                                         \
      "JetEscrowUpdate(tableid, columnid, delta) -> bytes before"},                                         \
+    {"_delete_column", (PyCFunction)s_delete_column, METH_VARARGS, "JetDeleteColumn(tableid, name)"},      \
+    {"_rename_column", (PyCFunction)s_rename_column, METH_VARARGS,                                         \
+     "JetRenameColumn(tableid, name, new name)"},                                                          \
+    {"_rename_table", (PyCFunction)s_rename_table, METH_VARARGS, "JetRenameTable(dbid, name, new name)"},   \
     {"_move", (PyCFunction)s_move, METH_VARARGS, "JetMove(tableid, crow, grbit=0) -> bool"},                \
     {"_make_key", (PyCFunction)s_make_key, METH_VARARGS, "JetMakeKey(tableid, bytes|None, grbit)"},         \
     {"_seek", (PyCFunction)s_seek, METH_VARARGS, "JetSeek(tableid, grbit) -> 0 or JET_wrnSeekNotEqual"},    \

@@ -152,3 +152,23 @@ def test_streaming_long_values(session):
     t.insert({"name": "none"})
     t.seek("none")
     assert t.open_value("data").read() == b""
+
+
+def test_schema_changes_with_data(session):
+    s, db = session
+    t = db.create_table("t", {"k": "long", "a": "text", "b": "long"}, primary_key=["k"])
+    for k in range(5):
+        t.insert({"k": k, "a": f"a{k}", "b": k * 10})
+    t.rename_column("a", "alpha")
+    t.delete_column("b")
+    with pytest.raises(errors.ColumnInUse):
+        t.delete_column("k")
+    assert t.get(3) == {"k": 3, "alpha": "a3"}
+    t.add_column("b", "text")
+    assert t.get(3) == {"k": 3, "alpha": "a3", "b": None}   # the old values are gone for good
+    t.close()
+    with s.transaction():
+        db.rename_table("t", "renamed")
+    assert "renamed" in db.tables and "t" not in db.tables
+    with db.open_table("renamed") as t2:
+        assert len(t2) == 5 and t2.get(4)["alpha"] == "a4"
