@@ -453,22 +453,20 @@ ESEPY_EXPORT JET_ERR EsepyDescribeTable(JET_SESID sesid, JET_TABLEID tableid, ch
 
 #define NORM_IGNORECASE_FLAG 0x00000001u
 
-/* Flatten JET_INDEXCREATE / 2 / 3 (same leading fields) into isam specs. */
-static JET_ERR create_indexes(JET_SESID sesid, JET_TABLEID tableid, const uint8_t *pb, size_t cbEach,
-                              uint32_t c, int level)
+/* Flatten JET_INDEXCREATE / 2 / 3 (same leading fields) into isam specs and
+ * create them on the session's table. */
+static JET_ERR create_indexes_in(isam_sess *psess, JET_TABLEID tableid, const uint8_t *pb, size_t cbEach,
+                                 uint32_t c, int level)
 {
-    call cl;
-    JET_ERR err = begin_call(sesid, &cl);
-    if (err < 0)
-        return err;
+    JET_ERR err = JET_errSuccess;
     if (pb == NULL && c > 0)
-        return end_call(&cl, JET_errInvalidParameter);
+        return JET_errInvalidParameter;
     isam_index_spec *specs = c ? os_calloc(c, sizeof(*specs)) : NULL;
     JET_ERR *errs = c ? os_calloc(c, sizeof(JET_ERR)) : NULL;
     if (c && (specs == NULL || errs == NULL)) {
         os_free(specs);
         os_free(errs);
-        return end_call(&cl, JET_errOutOfMemory);
+        return JET_errOutOfMemory;
     }
     for (uint32_t i = 0; i < c && err >= 0; i++) {
         const JET_INDEXCREATE_A *pic = (const JET_INDEXCREATE_A *)(pb + i * cbEach);
@@ -494,7 +492,7 @@ static JET_ERR create_indexes(JET_SESID sesid, JET_TABLEID tableid, const uint8_
             err = JET_errFeatureNotAvailable;
     }
     if (err >= 0)
-        err = isam_create_indexes(S(cl), tableid, specs, c, errs);
+        err = isam_create_indexes(psess, tableid, specs, c, errs);
     for (uint32_t i = 0; i < c; i++) {
         JET_INDEXCREATE_A *pic = (JET_INDEXCREATE_A *)(pb + i * cbEach);
         if (pic->cbStruct == cbEach)
@@ -502,7 +500,138 @@ static JET_ERR create_indexes(JET_SESID sesid, JET_TABLEID tableid, const uint8_
     }
     os_free(specs);
     os_free(errs);
-    return end_call(&cl, err);
+    return err;
+}
+
+static JET_ERR create_indexes(JET_SESID sesid, JET_TABLEID tableid, const uint8_t *pb, size_t cbEach,
+                              uint32_t c, int level)
+{
+    call cl;
+    JET_ERR err = begin_call(sesid, &cl);
+    if (err < 0)
+        return err;
+    return end_call(&cl, create_indexes_in(S(cl), tableid, pb, cbEach, c, level));
+}
+
+/* The common part of JET_TABLECREATE / 2 / 3 (the api layer flattens them). */
+typedef struct table_create {
+    const char         *szTableName, *szTemplateTableName, *szCallback;
+    uint32_t            ulPages, ulDensity;
+    JET_COLUMNCREATE_A *rgcolumncreate;
+    uint32_t            cColumns;
+    const uint8_t      *rgindexcreate;
+    size_t              cbIndex;
+    int                 levelIndex;
+    uint32_t            cIndexes;
+    JET_TABLEID         tableid;
+    uint32_t            cCreated;
+} table_create;
+
+/* Create the table, its columns, then its indexes in one transaction: any
+ * failure rolls all of it back and leaves no table open. */
+static JET_ERR create_table_column_index(JET_SESID sesid, JET_DBID dbid, table_create *ptc)
+{
+    call c;
+    JET_ERR err = begin_call(sesid, &c);
+    if (err < 0)
+        return err;
+    ptc->tableid = JET_tableidNil;
+    ptc->cCreated = 0;
+    if (ptc->szTemplateTableName || ptc->szCallback)
+        return end_call(&c, JET_errFeatureNotAvailable);
+    if ((ptc->cColumns && ptc->rgcolumncreate == NULL) || (ptc->cIndexes && ptc->rgindexcreate == NULL))
+        return end_call(&c, JET_errInvalidParameter);
+    err = isam_begin_transaction(S(c), 0);
+    if (err < 0)
+        return end_call(&c, err);
+    JET_TABLEID tableid = JET_tableidNil;
+    err = isam_create_table(S(c), dbid, ptc->szTableName, ptc->ulPages, ptc->ulDensity, &tableid);
+    if (err >= 0)
+        ptc->cCreated = 1;
+    for (uint32_t i = 0; err >= 0 && i < ptc->cColumns; i++) {
+        JET_COLUMNCREATE_A *pcc = &ptc->rgcolumncreate[i];
+        if (pcc->cbStruct != sizeof(*pcc)) {
+            err = JET_errInvalidParameter;
+            break;
+        }
+        JET_COLUMNDEF cd;
+        memset(&cd, 0, sizeof(cd));
+        cd.cbStruct = sizeof(cd);
+        cd.coltyp = pcc->coltyp;
+        cd.cbMax = pcc->cbMax;
+        cd.grbit = pcc->grbit;
+        cd.cp = (unsigned short)pcc->cp;
+        pcc->err = isam_add_column(S(c), tableid, pcc->szColumnName, &cd, pcc->pvDefault, pcc->cbDefault,
+                                   &pcc->columnid);
+        err = pcc->err;
+        if (err >= 0)
+            ptc->cCreated++;
+    }
+    if (err >= 0 && ptc->cIndexes) {
+        err = create_indexes_in(S(c), tableid, ptc->rgindexcreate, ptc->cbIndex, ptc->cIndexes, ptc->levelIndex);
+        if (err >= 0)
+            ptc->cCreated += ptc->cIndexes;
+    }
+    if (err >= 0)
+        err = isam_commit_transaction(S(c), 0);
+    if (err < 0) {
+        if (tableid != JET_tableidNil)
+            (void)isam_close_table(S(c), tableid);
+        (void)isam_rollback(S(c), 0);
+        ptc->cCreated = 0;
+        return end_call(&c, err);
+    }
+    ptc->tableid = tableid;
+    return end_call(&c, err);
+}
+
+#define TC_IN(ptc, p)                                                                                      \
+    do {                                                                                                   \
+        (ptc).szTableName = (p)->szTableName, (ptc).szTemplateTableName = (p)->szTemplateTableName;        \
+        (ptc).ulPages = (p)->ulPages, (ptc).ulDensity = (p)->ulDensity;                                    \
+        (ptc).rgcolumncreate = (p)->rgcolumncreate, (ptc).cColumns = (p)->cColumns;                        \
+        (ptc).rgindexcreate = (const uint8_t *)(p)->rgindexcreate, (ptc).cIndexes = (p)->cIndexes;         \
+    } while (0)
+
+ESEPY_EXPORT JET_ERR JetCreateTableColumnIndex(JET_SESID sesid, JET_DBID dbid, JET_TABLECREATE_A *ptablecreate)
+{
+    if (ptablecreate == NULL || ptablecreate->cbStruct != sizeof(*ptablecreate))
+        return JET_errInvalidParameter;
+    table_create tc = { 0 };
+    TC_IN(tc, ptablecreate);
+    tc.cbIndex = sizeof(JET_INDEXCREATE_A), tc.levelIndex = 1;
+    JET_ERR err = create_table_column_index(sesid, dbid, &tc);
+    ptablecreate->tableid = tc.tableid;
+    ptablecreate->cCreated = tc.cCreated;
+    return err;
+}
+
+ESEPY_EXPORT JET_ERR JetCreateTableColumnIndex2(JET_SESID sesid, JET_DBID dbid, JET_TABLECREATE2_A *ptablecreate)
+{
+    if (ptablecreate == NULL || ptablecreate->cbStruct != sizeof(*ptablecreate))
+        return JET_errInvalidParameter;
+    table_create tc = { 0 };
+    TC_IN(tc, ptablecreate);
+    tc.szCallback = ptablecreate->szCallback;
+    tc.cbIndex = sizeof(JET_INDEXCREATE_A), tc.levelIndex = 1;
+    JET_ERR err = create_table_column_index(sesid, dbid, &tc);
+    ptablecreate->tableid = tc.tableid;
+    ptablecreate->cCreated = tc.cCreated;
+    return err;
+}
+
+ESEPY_EXPORT JET_ERR JetCreateTableColumnIndex3(JET_SESID sesid, JET_DBID dbid, JET_TABLECREATE3_A *ptablecreate)
+{
+    if (ptablecreate == NULL || ptablecreate->cbStruct != sizeof(*ptablecreate))
+        return JET_errInvalidParameter;
+    table_create tc = { 0 };
+    TC_IN(tc, ptablecreate);
+    tc.szCallback = ptablecreate->szCallback;
+    tc.cbIndex = sizeof(JET_INDEXCREATE2_A), tc.levelIndex = 2;
+    JET_ERR err = create_table_column_index(sesid, dbid, &tc);
+    ptablecreate->tableid = tc.tableid;
+    ptablecreate->cCreated = tc.cCreated;
+    return err;
 }
 
 ESEPY_EXPORT JET_ERR JetCreateIndex2(JET_SESID sesid, JET_TABLEID tableid, JET_INDEXCREATE_A *pindexcreate,

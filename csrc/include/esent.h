@@ -413,6 +413,81 @@ typedef struct {
     uint32_t  cbKeyMost;
     JET_SPACEHINTS *pSpacehints;
 } JET_INDEXCREATE3_A;
+
+typedef uint32_t JET_CBTYP;
+
+/* One column of JetCreateTableColumnIndex*; columnid and err are results. */
+typedef struct {
+    uint32_t      cbStruct;
+    char         *szColumnName;
+    JET_COLTYP    coltyp;
+    uint32_t      cbMax;
+    JET_GRBIT     grbit;
+    void         *pvDefault;
+    uint32_t      cbDefault;
+    uint32_t      cp;
+    JET_COLUMNID  columnid;
+    JET_ERR       err;
+} JET_COLUMNCREATE_A;
+
+/* JetCreateTableColumnIndex: a table, its columns and indexes in one call;
+ * tableid (open on the new table) and cCreated are results. */
+typedef struct {
+    uint32_t            cbStruct;
+    char               *szTableName;
+    char               *szTemplateTableName;
+    uint32_t            ulPages;
+    uint32_t            ulDensity;
+    JET_COLUMNCREATE_A *rgcolumncreate;
+    uint32_t            cColumns;
+    JET_INDEXCREATE_A  *rgindexcreate;
+    uint32_t            cIndexes;
+    JET_GRBIT           grbit;
+    JET_TABLEID         tableid;
+    uint32_t            cCreated;
+} JET_TABLECREATE_A;
+
+typedef struct {
+    uint32_t            cbStruct;
+    char               *szTableName;
+    char               *szTemplateTableName;
+    uint32_t            ulPages;
+    uint32_t            ulDensity;
+    JET_COLUMNCREATE_A *rgcolumncreate;
+    uint32_t            cColumns;
+    JET_INDEXCREATE_A  *rgindexcreate;
+    uint32_t            cIndexes;
+    char               *szCallback;      /* must be NULL: no callbacks */
+    JET_CBTYP           cbtyp;
+    JET_GRBIT           grbit;
+    JET_TABLEID         tableid;
+    uint32_t            cCreated;
+} JET_TABLECREATE2_A;
+
+typedef struct {
+    uint32_t            cbStruct;
+    char               *szTableName;
+    char               *szTemplateTableName;
+    uint32_t            ulPages;
+    uint32_t            ulDensity;
+    JET_COLUMNCREATE_A *rgcolumncreate;
+    uint32_t            cColumns;
+    JET_INDEXCREATE2_A *rgindexcreate;
+    uint32_t            cIndexes;
+    char               *szCallback;      /* must be NULL: no callbacks */
+    JET_CBTYP           cbtyp;
+    JET_GRBIT           grbit;
+    JET_SPACEHINTS     *pSeqSpacehints;  /* accepted, ignored */
+    JET_SPACEHINTS     *pLVSpacehints;   /* accepted, ignored */
+    uint32_t            cbSeparateLV;    /* accepted, ignored */
+    JET_TABLEID         tableid;
+    uint32_t            cCreated;
+} JET_TABLECREATE3_A;
+
+typedef JET_COLUMNCREATE_A JET_COLUMNCREATE;
+typedef JET_TABLECREATE_A  JET_TABLECREATE;
+typedef JET_TABLECREATE2_A JET_TABLECREATE2;
+typedef JET_TABLECREATE3_A JET_TABLECREATE3;
 typedef JET_INDEXCREATE3_A JET_INDEXCREATE3;
 
 /* JetCommitTransaction2 result. */
@@ -1546,6 +1621,11 @@ JET_ERR JET_API JetGotoSecondaryIndexBookmark(JET_SESID sesid, JET_TABLEID table
                                               uint32_t cbSecondaryKey, const void *pvPrimaryBookmark,
                                               uint32_t cbPrimaryBookmark, JET_GRBIT grbit);
 /* Info levels JET_IdxInfoCount, SpaceAlloc, LCID, VarSegMac, KeyMost. */
+/* The table, its columns and indexes in one transaction (all or nothing);
+ * szTemplateTableName and callbacks are not supported. */
+JET_ERR JET_API JetCreateTableColumnIndex(JET_SESID sesid, JET_DBID dbid, JET_TABLECREATE_A *ptablecreate);
+JET_ERR JET_API JetCreateTableColumnIndex2(JET_SESID sesid, JET_DBID dbid, JET_TABLECREATE2_A *ptablecreate);
+JET_ERR JET_API JetCreateTableColumnIndex3(JET_SESID sesid, JET_DBID dbid, JET_TABLECREATE3_A *ptablecreate);
 JET_ERR JET_API JetDeleteColumn(JET_SESID sesid, JET_TABLEID tableid, const char *szColumnName);
 JET_ERR JET_API JetDeleteColumn2(JET_SESID sesid, JET_TABLEID tableid, const char *szColumnName, JET_GRBIT grbit);
 JET_ERR JET_API JetRenameColumn(JET_SESID sesid, JET_TABLEID tableid, const char *szName, const char *szNameNew,
@@ -1606,6 +1686,9 @@ JET_ERR JET_API JetGetIndexInfo(JET_SESID sesid, JET_DBID dbid, const char *szTa
 #define JetDeleteColumn2A       JetDeleteColumn2
 #define JetRenameColumnA        JetRenameColumn
 #define JetRenameTableA         JetRenameTable
+#define JetCreateTableColumnIndexA  JetCreateTableColumnIndex
+#define JetCreateTableColumnIndex2A JetCreateTableColumnIndex2
+#define JetCreateTableColumnIndex3A JetCreateTableColumnIndex3
 
 /* ---- Backup (JetBackupInstance and the external backup API) ----------------
  * JetBackupInstance(instance, folder, grbit, pfn): full (0) or

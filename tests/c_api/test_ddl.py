@@ -174,3 +174,79 @@ def test_ddl_recovered_after_a_crash(jet, tmp_path):
     assert lib.JetMove(env2.ses, t2, C.JET_MoveFirst, 0) == 0
     assert env2.retrieve(t2, cv) == (0, b"one")
     assert env2.term() == 0
+
+
+def test_create_table_column_index_layouts(jet):
+    ffi = jet.ffi
+    assert ffi.sizeof("JET_COLUMNCREATE") == 56 and ffi.offsetof("JET_COLUMNCREATE", "columnid") == 48
+    assert ffi.sizeof("JET_TABLECREATE") == 80 and ffi.offsetof("JET_TABLECREATE", "tableid") == 64
+    assert ffi.sizeof("JET_TABLECREATE2") == 96 and ffi.offsetof("JET_TABLECREATE2", "tableid") == 80
+    assert ffi.sizeof("JET_TABLECREATE3") == 120 and ffi.offsetof("JET_TABLECREATE3", "tableid") == 104
+
+
+def _columns(env, keep):
+    C, ffi = env.C, env.ffi
+    specs = [(b"id", C.JET_coltypLong, C.JET_bitColumnAutoincrement, 0), (b"name", C.JET_coltypText, 0, 1252),
+             (b"body", C.JET_coltypLongBinary, 0, 0)]
+    cols = ffi.new("JET_COLUMNCREATE[]", len(specs))
+    for i, (n, t, g, cp) in enumerate(specs):
+        keep.append(ffi.new("char[]", n))
+        cols[i].cbStruct, cols[i].szColumnName, cols[i].coltyp = ffi.sizeof("JET_COLUMNCREATE"), keep[-1], t
+        cols[i].grbit, cols[i].cp = g, cp
+    return cols
+
+
+def _index(env, keep, struct_name, name, key, grbit):
+    ffi = env.ffi
+    ic = ffi.new(struct_name + "[1]")
+    keep += [ffi.new("char[]", name), ffi.new("char[]", key)]
+    ic[0].cbStruct, ic[0].szIndexName, ic[0].szKey, ic[0].cbKey = ffi.sizeof(struct_name), keep[-2], keep[-1], \
+        len(key) + 1
+    ic[0].grbit, ic[0].ulDensity = grbit, 100
+    return ic
+
+
+def test_create_table_column_index_variants(env):
+    C, lib, ses, ffi = env.C, env.lib, env.ses, env.ffi
+    err, dbid = env.create_db()
+    assert err == 0
+    for level, (tc_name, ic_name) in enumerate([("JET_TABLECREATE", "JET_INDEXCREATE_A"),
+                                                ("JET_TABLECREATE2", "JET_INDEXCREATE_A"),
+                                                ("JET_TABLECREATE3", "JET_INDEXCREATE2_A")], 1):
+        keep = []
+        cols = _columns(env, keep)
+        idx = _index(env, keep, ic_name, b"primary", b"+id\0", C.JET_bitIndexPrimary | C.JET_bitIndexUnique)
+        tc = ffi.new(tc_name + " *")
+        tname = ffi.new("char[]", b"t%d" % level)
+        tc.cbStruct, tc.szTableName, tc.rgcolumncreate, tc.cColumns = ffi.sizeof(tc_name), tname, cols, 3
+        tc.rgindexcreate, tc.cIndexes, tc.ulDensity = idx, 1, 100
+        fn = {1: lib.JetCreateTableColumnIndex, 2: lib.JetCreateTableColumnIndex2,
+              3: lib.JetCreateTableColumnIndex3}[level]
+        assert fn(ses, dbid, tc) == 0
+        assert tc.cCreated == 5 and tc.tableid != C.JET_tableidNil
+        assert [cols[i].err for i in range(3)] == [0, 0, 0] and idx[0].err == 0
+        t = tc.tableid
+        assert env.insert(t, [(cols[1].columnid, b"x"), (cols[2].columnid, b"y" * 9000)]) == 0
+        assert lib.JetMove(ses, t, C.JET_MoveFirst, 0) == 0
+        assert env.retrieve(t, cols[0].columnid) == (0, struct.pack("<i", 1))
+        assert env.retrieve(t, cols[2].columnid, 10000) == (0, b"y" * 9000)
+        assert lib.JetCloseTable(ses, t) == 0
+    # a failing column undoes the whole table
+    keep = []
+    cols = _columns(env, keep)
+    cols[2].coltyp = C.JET_coltypSLV
+    tc = ffi.new("JET_TABLECREATE *")
+    tname = ffi.new("char[]", b"broken")
+    tc.cbStruct, tc.szTableName, tc.rgcolumncreate, tc.cColumns = ffi.sizeof("JET_TABLECREATE"), tname, cols, 3
+    assert lib.JetCreateTableColumnIndex(ses, dbid, tc) == C.JET_errInvalidColumnType
+    assert cols[2].err == C.JET_errInvalidColumnType and tc.cCreated == 0 and tc.tableid == C.JET_tableidNil
+    pt = ffi.new("JET_TABLEID *")
+    assert lib.JetOpenTable(ses, dbid, b"broken", ffi.NULL, 0, 0, pt) == C.JET_errObjectNotFound
+    # a bad index likewise
+    cols = _columns(env, keep)
+    idx = _index(env, keep, "JET_INDEXCREATE_A", b"bad", b"+nosuch\0", 0)
+    tc.rgcolumncreate, tc.rgindexcreate, tc.cIndexes = cols, idx, 1
+    assert lib.JetCreateTableColumnIndex(ses, dbid, tc) == C.JET_errColumnNotFound
+    assert lib.JetOpenTable(ses, dbid, b"broken", ffi.NULL, 0, 0, pt) == C.JET_errObjectNotFound
+    tc.cbStruct = 12
+    assert lib.JetCreateTableColumnIndex(ses, dbid, tc) == C.JET_errInvalidParameter
