@@ -236,6 +236,14 @@ typedef struct {
     char     szBaseName[4];
 } JET_LOGINFO;
 
+/* A position in an index (JetGetRecordPosition / JetGotoPosition). */
+typedef struct {
+    uint32_t cbStruct;
+    uint32_t centriesLT;
+    uint32_t centriesInRange;
+    uint32_t centriesTotal;
+} JET_RECPOS;
+
 /* A table (JetGetTableInfo JET_TblInfo). */
 typedef struct {
     uint32_t   cbStruct;
@@ -839,6 +847,10 @@ typedef enum {
 #define JET_bitRetrieveNull                         0x00000010
 #define JET_bitRetrieveIgnoreDefault                0x00000020
 #define JET_bitRetrieveTuple                        0x00000800
+
+/* JetGetLock */
+#define JET_bitReadLock                             0x00000001
+#define JET_bitWriteLock                            0x00000002
 
 /* JetEscrowUpdate */
 #define JET_bitEscrowNoRollback                     0x00000001
@@ -1579,6 +1591,13 @@ JET_ERR JET_API JetEscrowUpdate(JET_SESID sesid, JET_TABLEID tableid, JET_COLUMN
                                 uint32_t cbMax, void *pvOld, uint32_t cbOldMax, uint32_t *pcbOldActual,
                                 JET_GRBIT grbit);
 JET_ERR JET_API JetMove(JET_SESID sesid, JET_TABLEID tableid, int32_t cRow, JET_GRBIT grbit);
+/* Counted exactly (ESE estimates); centriesInRange is 1. */
+JET_ERR JET_API JetGetRecordPosition(JET_SESID sesid, JET_TABLEID tableid, JET_RECPOS *precpos, uint32_t cbRecpos);
+JET_ERR JET_API JetGotoPosition(JET_SESID sesid, JET_TABLEID tableid, JET_RECPOS *precpos);
+/* A new cursor on the same table and current index, with no current record. */
+JET_ERR JET_API JetDupCursor(JET_SESID sesid, JET_TABLEID tableid, JET_TABLEID *ptableid, JET_GRBIT grbit);
+/* JET_bitWriteLock only (JET_bitReadLock: JET_errFeatureNotAvailable); needs a transaction. */
+JET_ERR JET_API JetGetLock(JET_SESID sesid, JET_TABLEID tableid, JET_GRBIT grbit);
 JET_ERR JET_API JetMakeKey(JET_SESID sesid, JET_TABLEID tableid, const void *pvData, uint32_t cbData,
                            JET_GRBIT grbit);
 JET_ERR JET_API JetSeek(JET_SESID sesid, JET_TABLEID tableid, JET_GRBIT grbit);

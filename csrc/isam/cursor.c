@@ -1314,6 +1314,7 @@ JET_ERR isam_prepare_update(isam_sess *psess, JET_TABLEID tableid, uint32_t prep
     case JET_prepReplace:
     case JET_prepReplaceNoLock:
     case JET_prepInsertCopy:
+    case JET_prepInsertCopyDeleteOriginal:
         err = rec_init(&pcur->rec);
         if (err >= 0)
             err = load_current(psess, pcur, &pcur->rec);
@@ -1440,9 +1441,14 @@ JET_ERR isam_update(isam_sess *psess, JET_TABLEID tableid, void *pvBookmark, uin
     err = settle_new_lids(psess, pcur);
     if (err >= 0 && pcur->prep == JET_prepInsertCopy)
         err = lv_for_each_ref(&pcur->rec, addref_cb, &lvc);
+    int fMove = pcur->prep == JET_prepInsertCopyDeleteOriginal;
+    if (err >= 0 && fMove && pcur->positioned != POS_ON)
+        err = JET_errNoCurrentRecord;
+    if (err >= 0 && fMove)
+        err = load_current(psess, pcur, &old); /* the original, deleted after the copy is in */
     if (err < 0) {
         /* nothing more to do: trx_save_end undoes the long-value changes */
-    } else if (pcur->prep == JET_prepInsert || pcur->prep == JET_prepInsertCopy) {
+    } else if (pcur->prep == JET_prepInsert || pcur->prep == JET_prepInsertCopy || fMove) {
         if (ptd->cseg == 0) {
             cbKey = 8;
             err = next_seq_key(psess, pcur, key);
@@ -1453,6 +1459,15 @@ JET_ERR isam_update(isam_sess *psess, JET_TABLEID tableid, void *pvBookmark, uin
             err = rec_op_insert(psess, pcur->db, ptd->pgnoRoot, key, cbKey, pcur->rec.pb, pcur->rec.cb);
         if (err >= 0)
             err = idx_record_changed(psess, pcur->db, ptd, key, cbKey, NULL, &pcur->rec);
+        if (err >= 0 && fMove) {
+            /* JET_prepInsertCopyDeleteOriginal: the copy takes over the long values */
+            err = rec_op_delete(psess, pcur->db, ptd->pgnoRoot, pcur->pbBm, pcur->cbBm);
+            if (err >= 0)
+                err = idx_record_changed(psess, pcur->db, ptd, pcur->pbBm, pcur->cbBm, &old, NULL);
+            lvc.pother = &pcur->rec;
+            if (err >= 0)
+                err = lv_for_each_ref(&old, release_cb, &lvc);
+        }
     } else {
         if (pcur->positioned != POS_ON) {
             err = JET_errNoCurrentRecord;
@@ -1870,6 +1885,116 @@ JET_ERR isam_move(isam_sess *psess, JET_TABLEID tableid, int32_t cRow, JET_GRBIT
         }
     }
     os_free(prev);
+    return err;
+}
+
+/* Entries of the current index (within the index range, if any) before the
+ * current one, and in all: counted exactly by walking (ESE estimates). */
+JET_ERR isam_get_record_position(isam_sess *psess, JET_TABLEID tableid, JET_RECPOS *precpos, uint32_t cb)
+{
+    isam_cursor *pcur = cursor_get(psess, tableid);
+    if (pcur == NULL)
+        return JET_errInvalidTableId;
+    if (precpos == NULL || cb < sizeof(JET_RECPOS))
+        return JET_errInvalidParameter;
+    JET_ERR err = sync_indexes(psess, pcur);
+    if (err < 0)
+        return err;
+    if (pcur->positioned != POS_ON)
+        return JET_errNoCurrentRecord;
+    uint32_t n[2] = { 0, 0 };
+    for (int d = 0; d < 2 && err >= 0; d++) {
+        saved_pos sp;
+        err = pos_save(pcur, &sp);
+        if (err < 0)
+            break;
+        while ((err = move_one(psess, pcur, d ? +1 : -1)) >= 0)
+            n[d]++;
+        pos_restore(pcur, &sp);
+        if (err == JET_errNoCurrentRecord)
+            err = JET_errSuccess;
+    }
+    if (err < 0)
+        return err;
+    precpos->cbStruct = sizeof(JET_RECPOS);
+    precpos->centriesLT = n[0];
+    precpos->centriesInRange = 1;
+    precpos->centriesTotal = n[0] + 1 + n[1];
+    return JET_errSuccess;
+}
+
+/* Move to the entry at the fraction centriesLT / centriesTotal of the current index. */
+JET_ERR isam_goto_position(isam_sess *psess, JET_TABLEID tableid, const JET_RECPOS *precpos)
+{
+    if (precpos == NULL || precpos->cbStruct < sizeof(JET_RECPOS) || precpos->centriesTotal == 0 ||
+        precpos->centriesLT > precpos->centriesTotal)
+        return JET_errInvalidParameter;
+    JET_ERR err = isam_move(psess, tableid, JET_MoveFirst, 0);
+    uint32_t n = 0;
+    if (err >= 0)
+        err = isam_index_record_count(psess, tableid, &n, 0);
+    if (err < 0)
+        return err;
+    uint64_t target = (uint64_t)precpos->centriesLT * n / precpos->centriesTotal;
+    if (target >= n)
+        target = n - 1;
+    return target ? isam_move(psess, tableid, (int32_t)target, 0) : JET_errSuccess;
+}
+
+/* A second cursor on the same table and current index, before the first entry. */
+JET_ERR isam_dup_cursor(isam_sess *psess, JET_TABLEID tableid, JET_TABLEID *ptableid, JET_GRBIT grbit)
+{
+    isam_cursor *pcur = cursor_get(psess, tableid);
+    if (pcur == NULL)
+        return JET_errInvalidTableId;
+    if (ptableid == NULL)
+        return JET_errInvalidParameter;
+    if (grbit != 0)
+        return JET_errInvalidGrbit;
+    table_def *ptd = NULL;
+    JET_ERR err = cat_load_table(psess, pcur->db, pcur->td->name, &ptd);
+    if (err < 0)
+        return err;
+    uint32_t objidIdx = pcur->objidIdx;
+    err = cursor_alloc(psess, pcur->db, ptd, ptableid);
+    if (err < 0) {
+        cat_free_table(ptd);
+        return err;
+    }
+    idx_def *pidx = objidIdx ? idx_by_objid(ptd, objidIdx) : NULL;
+    if (pidx)
+        err = isam_set_current_index(psess, *ptableid, pidx->name, 0, 1);
+    if (err >= 0)
+        cursor_get(psess, *ptableid)->positioned = POS_BEFORE; /* no current record yet */
+    if (err < 0) {
+        (void)isam_close_table(psess, *ptableid);
+        *ptableid = JET_tableidNil;
+    }
+    return err;
+}
+
+/* JetGetLock: JET_bitWriteLock claims the current record for the session's
+ * transaction (others then get JET_errWriteConflict) by rewriting it
+ * unchanged.  Read locks are not available: snapshot isolation gives readers
+ * a stable view without them. */
+JET_ERR isam_get_lock(isam_sess *psess, JET_TABLEID tableid, JET_GRBIT grbit)
+{
+    isam_cursor *pcur = cursor_get(psess, tableid);
+    if (pcur == NULL)
+        return JET_errInvalidTableId;
+    if (grbit == JET_bitReadLock)
+        return JET_errFeatureNotAvailable;
+    if (grbit != JET_bitWriteLock)
+        return JET_errInvalidGrbit;
+    if (psess->trx == NULL)
+        return JET_errNotInTransaction;
+    if (psess->trx->readonly)
+        return JET_errTransReadOnly;
+    rec_buf rec = { 0 };
+    JET_ERR err = load_current(psess, pcur, &rec);
+    if (err >= 0)
+        err = rec_op_replace(psess, pcur->db, pcur->td->pgnoRoot, pcur->pbBm, pcur->cbBm, rec.pb, rec.cb);
+    rec_free(&rec);
     return err;
 }
 
