@@ -399,6 +399,19 @@ ESEPY_EXPORT JET_ERR JetMove(JET_SESID sesid, JET_TABLEID tableid, int32_t cRow,
     return end_call(&c, isam_move(S(c), tableid, cRow, grbit));
 }
 
+ESEPY_EXPORT JET_ERR JetEnumerateColumns(JET_SESID sesid, JET_TABLEID tableid, uint32_t cEnumColumnId,
+                                         JET_ENUMCOLUMNID *rgEnumColumnId, uint32_t *pcEnumColumn,
+                                         JET_ENUMCOLUMN **prgEnumColumn, JET_PFNREALLOC pfnRealloc,
+                                         void *pvReallocContext, uint32_t cbDataMost, JET_GRBIT grbit)
+{
+    call c;
+    JET_ERR err = begin_call(sesid, &c);
+    if (err < 0)
+        return err;
+    return end_call(&c, isam_enumerate_columns(S(c), tableid, cEnumColumnId, rgEnumColumnId, pcEnumColumn,
+                                               prgEnumColumn, pfnRealloc, pvReallocContext, cbDataMost, grbit));
+}
+
 ESEPY_EXPORT JET_ERR JetGetRecordPosition(JET_SESID sesid, JET_TABLEID tableid, JET_RECPOS *precpos,
                                           uint32_t cbRecpos)
 {

@@ -236,6 +236,40 @@ typedef struct {
     char     szBaseName[4];
 } JET_LOGINFO;
 
+/* JetEnumerateColumns: which columns (ctagSequence 0 = every value). */
+typedef struct {
+    JET_COLUMNID  columnid;
+    uint32_t      ctagSequence;
+    uint32_t     *rgtagSequence;
+} JET_ENUMCOLUMNID;
+
+typedef struct {
+    uint32_t  itagSequence;
+    JET_ERR   err;
+    uint32_t  cbData;
+    void     *pvData;
+} JET_ENUMCOLUMNVALUE;
+
+/* err JET_wrnColumnSingleValue: the value is in cbData / pvData, otherwise in
+ * the cEnumColumnValue values. */
+typedef struct {
+    JET_COLUMNID columnid;
+    JET_ERR      err;
+    union {
+        struct {
+            uint32_t             cEnumColumnValue;
+            JET_ENUMCOLUMNVALUE *rgEnumColumnValue;
+        };
+        struct {
+            uint32_t  cbData;
+            void     *pvData;
+        };
+    };
+} JET_ENUMCOLUMN;
+
+/* Allocates (pv NULL), resizes or frees (cb 0) memory for JetEnumerateColumns. */
+typedef void *(JET_API *JET_PFNREALLOC)(void *pvContext, void *pv, uint32_t cb);
+
 /* A position in an index (JetGetRecordPosition / JetGotoPosition). */
 typedef struct {
     uint32_t cbStruct;
@@ -847,6 +881,16 @@ typedef enum {
 #define JET_bitRetrieveNull                         0x00000010
 #define JET_bitRetrieveIgnoreDefault                0x00000020
 #define JET_bitRetrieveTuple                        0x00000800
+
+/* JetEnumerateColumns */
+#define JET_bitEnumerateCopy                        JET_bitRetrieveCopy
+#define JET_bitEnumerateIgnoreDefault               JET_bitRetrieveIgnoreDefault
+#define JET_bitEnumerateLocal                       0x00010000
+#define JET_bitEnumeratePresenceOnly                0x00020000
+#define JET_bitEnumerateTaggedOnly                  0x00040000
+#define JET_bitEnumerateCompressOutput              0x00080000
+#define JET_bitEnumerateIgnoreUserDefinedDefault    0x00100000
+#define JET_bitEnumerateInRecordOnly                0x00200000
 
 /* JetGetLock */
 #define JET_bitReadLock                             0x00000001
@@ -1591,6 +1635,12 @@ JET_ERR JET_API JetEscrowUpdate(JET_SESID sesid, JET_TABLEID tableid, JET_COLUMN
                                 uint32_t cbMax, void *pvOld, uint32_t cbOldMax, uint32_t *pcbOldActual,
                                 JET_GRBIT grbit);
 JET_ERR JET_API JetMove(JET_SESID sesid, JET_TABLEID tableid, int32_t cRow, JET_GRBIT grbit);
+/* Every value of the listed columns (or of every column with a value when
+ * cEnumColumnId is 0), in memory from pfnRealloc that the caller frees. */
+JET_ERR JET_API JetEnumerateColumns(JET_SESID sesid, JET_TABLEID tableid, uint32_t cEnumColumnId,
+                                    JET_ENUMCOLUMNID *rgEnumColumnId, uint32_t *pcEnumColumn,
+                                    JET_ENUMCOLUMN **prgEnumColumn, JET_PFNREALLOC pfnRealloc,
+                                    void *pvReallocContext, uint32_t cbDataMost, JET_GRBIT grbit);
 /* Counted exactly (ESE estimates); centriesInRange is 1. */
 JET_ERR JET_API JetGetRecordPosition(JET_SESID sesid, JET_TABLEID tableid, JET_RECPOS *precpos, uint32_t cbRecpos);
 JET_ERR JET_API JetGotoPosition(JET_SESID sesid, JET_TABLEID tableid, JET_RECPOS *precpos);

@@ -1700,6 +1700,208 @@ JET_ERR isam_retrieve_column(isam_sess *psess, JET_TABLEID tableid, JET_COLUMNID
     return err;
 }
 
+/* ---- JetEnumerateColumns ----------------------------------------------------- */
+
+typedef struct enum_ctx {
+    isam_sess     *psess;
+    isam_cursor   *pcur;
+    const rec_buf *prec;
+    JET_PFNREALLOC pfn;
+    void          *pvCtx;
+    uint32_t       cbDataMost;
+    JET_GRBIT      grbit;
+} enum_ctx;
+
+static void *enum_alloc(enum_ctx *e, uint32_t cb)
+{
+    return e->pfn(e->pvCtx, NULL, cb ? cb : 1);
+}
+
+static void enum_free(enum_ctx *e, void *pv)
+{
+    if (pv)
+        (void)e->pfn(e->pvCtx, pv, 0);
+}
+
+/* Value itag of pci (the default for a missing first value unless ignored)
+ * into a new buffer of at most cbDataMost bytes. */
+static JET_ERR enum_value(enum_ctx *e, col_info *pci, uint32_t itag, JET_ENUMCOLUMNVALUE *pv)
+{
+    memset(pv, 0, sizeof(*pv));
+    pv->itagSequence = itag;
+    const void *pvCol;
+    uint32_t cbCol, flags = 0;
+    JET_ERR err = rec_get(e->prec->pb, e->prec->cb, &pci->rc, itag, &pvCol, &cbCol, &flags);
+    if (err < 0)
+        return err;
+    if (err == JET_wrnColumnNull && itag == 1 && pci->pbDefault && !(e->grbit & JET_bitEnumerateIgnoreDefault)) {
+        pvCol = pci->pbDefault, cbCol = pci->cbDefault, flags = 0;
+        err = JET_errSuccess;
+    }
+    if (err == JET_wrnColumnNull) {
+        pv->err = JET_wrnColumnNull;
+        return JET_errSuccess;
+    }
+    uint64_t lid = 0, size = cbCol;
+    if ((flags & REC_TAG_SEPARATED) && !lv_ref_parse(pvCol, cbCol, &lid, &size))
+        return JET_errLVCorrupted;
+    uint32_t n = size < e->cbDataMost ? (uint32_t)size : e->cbDataMost;
+    pv->pvData = enum_alloc(e, n);
+    if (pv->pvData == NULL)
+        return JET_errOutOfMemory;
+    uint32_t got = n;
+    if (lid)
+        err = lv_read(e->psess, e->pcur->db, e->pcur->td, lid, 0, pv->pvData, n, &got);
+    else
+        memcpy(pv->pvData, pvCol, n);
+    if (err < 0)
+        return err;
+    pv->cbData = got;
+    pv->err = size > e->cbDataMost ? JET_wrnColumnTruncated : JET_errSuccess;
+    return JET_errSuccess;
+}
+
+static void enum_column_free(enum_ctx *e, JET_ENUMCOLUMN *pec)
+{
+    if (pec->err == JET_wrnColumnSingleValue) {
+        enum_free(e, pec->pvData);
+    } else if (pec->err >= 0 && pec->rgEnumColumnValue) {
+        for (uint32_t i = 0; i < pec->cEnumColumnValue; i++)
+            enum_free(e, pec->rgEnumColumnValue[i].pvData);
+        enum_free(e, pec->rgEnumColumnValue);
+    }
+    memset(pec, 0, sizeof(*pec));
+}
+
+/* One column: the listed itags (ctag > 0) or all of its values. */
+static JET_ERR enum_column(enum_ctx *e, JET_COLUMNID columnid, uint32_t ctag, const uint32_t *rgtag,
+                           JET_ENUMCOLUMN *pec)
+{
+    memset(pec, 0, sizeof(*pec));
+    pec->columnid = columnid;
+    col_info *pci = col_by_id(e->pcur->td, columnid);
+    if (pci == NULL) {
+        pec->err = JET_errColumnNotFound;
+        return JET_errSuccess;
+    }
+    uint32_t c = rec_count(e->prec->pb, e->prec->cb, &pci->rc);
+    if (c == 0 && pci->pbDefault && !(e->grbit & JET_bitEnumerateIgnoreDefault))
+        c = 1;
+    uint32_t cval = ctag ? ctag : c;
+    if (ctag == 0 && c == 0) {
+        pec->err = JET_wrnColumnNull;
+        return JET_errSuccess;
+    }
+    if (e->grbit & JET_bitEnumeratePresenceOnly) {
+        pec->err = c ? JET_wrnColumnPresent : JET_wrnColumnNull;
+        return JET_errSuccess;
+    }
+    pec->rgEnumColumnValue = enum_alloc(e, cval * (uint32_t)sizeof(JET_ENUMCOLUMNVALUE));
+    if (pec->rgEnumColumnValue == NULL)
+        return JET_errOutOfMemory;
+    memset(pec->rgEnumColumnValue, 0, cval * sizeof(JET_ENUMCOLUMNVALUE));
+    pec->cEnumColumnValue = cval;
+    for (uint32_t i = 0; i < cval; i++) {
+        JET_ERR err = enum_value(e, pci, ctag ? rgtag[i] : i + 1, &pec->rgEnumColumnValue[i]);
+        if (err < 0)
+            return err;
+    }
+    if ((e->grbit & JET_bitEnumerateCompressOutput) && cval == 1 && pec->rgEnumColumnValue[0].err == 0) {
+        JET_ENUMCOLUMNVALUE *pv = pec->rgEnumColumnValue;
+        void *pvData = pv->pvData;
+        uint32_t cbData = pv->cbData;
+        enum_free(e, pv);
+        pec->err = JET_wrnColumnSingleValue;
+        pec->cbData = cbData;
+        pec->pvData = pvData;
+    }
+    return JET_errSuccess;
+}
+
+JET_ERR isam_enumerate_columns(isam_sess *psess, JET_TABLEID tableid, uint32_t cEnumColumnId,
+                               const JET_ENUMCOLUMNID *rgEnumColumnId, uint32_t *pcEnumColumn,
+                               JET_ENUMCOLUMN **prgEnumColumn, JET_PFNREALLOC pfnRealloc, void *pvReallocContext,
+                               uint32_t cbDataMost, JET_GRBIT grbit)
+{
+    isam_cursor *pcur = cursor_get(psess, tableid);
+    if (pcur == NULL)
+        return JET_errInvalidTableId;
+    if (pcEnumColumn == NULL || prgEnumColumn == NULL || pfnRealloc == NULL ||
+        (cEnumColumnId && rgEnumColumnId == NULL))
+        return JET_errInvalidParameter;
+    if (grbit & ~(JET_GRBIT)(JET_bitEnumerateCopy | JET_bitEnumerateIgnoreDefault | JET_bitEnumerateLocal |
+                             JET_bitEnumeratePresenceOnly | JET_bitEnumerateTaggedOnly |
+                             JET_bitEnumerateCompressOutput | JET_bitEnumerateIgnoreUserDefinedDefault |
+                             JET_bitEnumerateInRecordOnly))
+        return JET_errInvalidGrbit;
+    *pcEnumColumn = 0;
+    *prgEnumColumn = NULL;
+    JET_ERR err = sync_indexes(psess, pcur);
+    if (err < 0)
+        return err;
+    rec_buf tmp = { 0 };
+    enum_ctx e = { psess, pcur, &tmp, pfnRealloc, pvReallocContext, cbDataMost, grbit };
+    if ((grbit & JET_bitEnumerateCopy) && pcur->prep != JET_prepCancel)
+        e.prec = &pcur->rec;
+    else
+        err = load_current(psess, pcur, &tmp);
+    /* the columns: as listed, or every one with a value in column id order */
+    table_def *ptd = pcur->td;
+    uint32_t ccol = cEnumColumnId;
+    JET_COLUMNID *ids = NULL;
+    if (err >= 0 && cEnumColumnId == 0) {
+        ids = os_malloc((ptd->ccol + 1) * sizeof(JET_COLUMNID));
+        if (ids == NULL)
+            err = JET_errOutOfMemory;
+        for (uint32_t i = 0; err >= 0 && i < ptd->ccol; i++) {
+            col_info *pci = &ptd->cols[i];
+            if (pci->rc.coltyp == JET_coltypNil)
+                continue;
+            if ((grbit & JET_bitEnumerateTaggedOnly) && !(pci->rc.grbit & JET_bitColumnTagged))
+                continue;
+            int fDefault = pci->pbDefault && !(grbit & JET_bitEnumerateIgnoreDefault);
+            if (rec_count(e.prec->pb, e.prec->cb, &pci->rc) == 0 && !fDefault)
+                continue;
+            uint32_t j = ccol++;
+            while (j > 0 && ids[j - 1] > pci->rc.columnid) {
+                ids[j] = ids[j - 1];
+                j--;
+            }
+            ids[j] = pci->rc.columnid;
+        }
+    }
+    JET_ENUMCOLUMN *rg = NULL;
+    if (err >= 0 && ccol) {
+        rg = enum_alloc(&e, ccol * (uint32_t)sizeof(JET_ENUMCOLUMN));
+        if (rg == NULL)
+            err = JET_errOutOfMemory;
+        else
+            memset(rg, 0, ccol * sizeof(JET_ENUMCOLUMN));
+    }
+    uint32_t done = 0;
+    for (; err >= 0 && done < ccol; done++) {
+        const JET_ENUMCOLUMNID *pid = cEnumColumnId ? &rgEnumColumnId[done] : NULL;
+        if (pid && pid->ctagSequence && pid->rgtagSequence == NULL)
+            err = JET_errInvalidParameter;
+        else
+            err = enum_column(&e, pid ? pid->columnid : ids[done], pid ? pid->ctagSequence : 0,
+                              pid ? pid->rgtagSequence : NULL, &rg[done]);
+        if (err < 0)
+            done++; /* free the partly filled one too */
+    }
+    if (err < 0) {
+        for (uint32_t i = 0; i < done; i++)
+            enum_column_free(&e, &rg[i]);
+        enum_free(&e, rg);
+    } else {
+        *pcEnumColumn = ccol;
+        *prgEnumColumn = rg;
+    }
+    os_free(ids);
+    rec_free(&tmp);
+    return err;
+}
+
 /* ------------------------------------------------------------------------ */
 /* Navigation                                                                */
 /* ------------------------------------------------------------------------ */

@@ -170,6 +170,10 @@ JET_ERR isam_retrieve_column(isam_sess *psess, JET_TABLEID tableid, JET_COLUMNID
                              uint32_t *pcbActual, JET_GRBIT grbit, JET_RETINFO *pretinfo);
 JET_ERR isam_move(isam_sess *psess, JET_TABLEID tableid, int32_t cRow, JET_GRBIT grbit);
 JET_ERR isam_make_key(isam_sess *psess, JET_TABLEID tableid, const void *pv, uint32_t cb, JET_GRBIT grbit);
+JET_ERR isam_enumerate_columns(isam_sess *psess, JET_TABLEID tableid, uint32_t cEnumColumnId,
+                               const JET_ENUMCOLUMNID *rgEnumColumnId, uint32_t *pcEnumColumn,
+                               JET_ENUMCOLUMN **prgEnumColumn, JET_PFNREALLOC pfnRealloc, void *pvReallocContext,
+                               uint32_t cbDataMost, JET_GRBIT grbit);
 JET_ERR isam_get_record_position(isam_sess *psess, JET_TABLEID tableid, JET_RECPOS *precpos, uint32_t cb);
 JET_ERR isam_goto_position(isam_sess *psess, JET_TABLEID tableid, const JET_RECPOS *precpos);
 JET_ERR isam_dup_cursor(isam_sess *psess, JET_TABLEID tableid, JET_TABLEID *ptableid, JET_GRBIT grbit);
