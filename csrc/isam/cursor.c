@@ -1126,8 +1126,19 @@ static JET_ERR set_long_value(isam_sess *psess, isam_cursor *pcur, col_info *pci
         return JET_errColumnTooBig;
     int fSeparate = (grbit & JET_bitSetSeparateLV) ||
                     (!(grbit & JET_bitSetIntrinsicLV) && cbNew > lv_intrinsic_max(pcur->db));
-    if (!fSeparate && lidOld == 0) {
-        /* in the record: build the new bytes in memory (small) */
+    if (!fSeparate && (lidOld == 0 || !fPartial)) {
+        /* in the record: build the new bytes in memory (small); a separated
+         * value this update made is no longer needed */
+        if (lidOld && lid_is_new(pcur, lidOld)) {
+            int fAuto;
+            err = trx_auto_begin(psess, &fAuto);
+            if (err >= 0)
+                err = lv_release(psess, pcur->db, pcur->td, lidOld);
+            err = trx_auto_end(psess, fAuto, err);
+            if (err < 0)
+                return err;
+            lid_forget(pcur, lidOld);
+        }
         uint8_t *buf = os_malloc(cbNew ? (size_t)cbNew : 1);
         if (buf == NULL)
             return JET_errOutOfMemory;

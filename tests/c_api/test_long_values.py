@@ -299,3 +299,30 @@ def test_long_values_survive_a_crash(jet, tmp_path):
     assert seek(env2, t2, 1) == 0
     assert get_lv(env2, t2, cb, 300_000)[1:] == (len(committed), committed)
     assert env2.term() == 0
+
+
+def test_values_move_between_record_and_tree(env):
+    C, lib, ses, ffi = env.C, env.lib, env.ses, env.ffi
+    dbid, t, ck, cb = lv_table(env)
+    assert insert_lv(env, t, ck, cb, 1, b"s" * 50_000) == 0
+    assert seek(env, t, 1) == 0
+    # big -> small -> big -> small within one update, then small stored
+    assert lib.JetPrepareUpdate(ses, t, C.JET_prepReplace) == 0
+    for v in (b"tiny", b"b" * 30_000, b"x" * 20_000, b"end"):
+        assert set_lv(env, t, cb, v) == 0
+    assert lib.JetUpdate(ses, t, ffi.NULL, 0, ffi.NULL) == 0
+    assert get_lv(env, t, cb, 100)[1:] == (3, b"end")
+    # and back out to the tree
+    assert lib.JetPrepareUpdate(ses, t, C.JET_prepReplace) == 0
+    assert set_lv(env, t, cb, b"y" * 40_000, C.JET_bitSetAppendLV) == 0
+    assert lib.JetUpdate(ses, t, ffi.NULL, 0, ffi.NULL) == 0
+    assert get_lv(env, t, cb, 50_000)[2] == b"end" + b"y" * 40_000
+    # JET_bitSetSeparateLV keeps even a small value out of the record; NULL removes it
+    assert lib.JetPrepareUpdate(ses, t, C.JET_prepReplace) == 0
+    assert set_lv(env, t, cb, b"small", C.JET_bitSetSeparateLV) == 0
+    assert lib.JetUpdate(ses, t, ffi.NULL, 0, ffi.NULL) == 0
+    assert get_lv(env, t, cb, 100)[2] == b"small"
+    assert lib.JetPrepareUpdate(ses, t, C.JET_prepReplace) == 0
+    assert lib.JetSetColumn(ses, t, cb, ffi.NULL, 0, 0, ffi.NULL) == 0
+    assert lib.JetUpdate(ses, t, ffi.NULL, 0, ffi.NULL) == 0
+    assert get_lv(env, t, cb, 100)[0] == C.JET_wrnColumnNull
