@@ -19,7 +19,10 @@
  *
  * Secondary indexes (index.c) and their DDL add no record types: index trees
  * and catalog 'I' rows change through the same UNDO + btree records as every
- * record tree, so redo and undo (recovery.c) cover them unchanged.
+ * record tree, so redo and undo (recovery.c) cover them unchanged.  The same
+ * holds for long values (lv.c: long-value tree nodes), column DDL (catalog
+ * 'C' rows rewritten, tombstones), table renames ('T' rows moved) and escrow
+ * updates (record replaces).
  *
  * Invariants:
  *   I1. Every record-level change made by a transaction is preceded in the log
