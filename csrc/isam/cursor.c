@@ -1,15 +1,17 @@
 /*
- * cursor.c -- tables and their cursors: create / open / close / delete
- * tables, add columns, the primary index, and record work through a cursor
- * (prepare update, set and retrieve columns, update, delete, move, make key,
- * seek, bookmarks).
+ * cursor.c -- tables and their cursors: create / open / close / delete /
+ * rename tables, add / delete / rename columns, table and column info, the
+ * primary index, and record work through a cursor (prepare update, set and
+ * retrieve columns, long values of a prepared update, autoincrement, version
+ * and escrow columns, enumerate columns, update, delete, move, positions,
+ * make key, seek, bookmarks, duplicate cursors, write locks).
  *
  * Owns: isam_cursor (a JET_TABLEID), the record key of a table (normalized
  * primary-index key, or ESE's sequential 8-byte key for tables without one),
  * navigation over versioned nodes (a node invisible to the session's
  * snapshot is skipped).
  * Must not touch: the record format (record.c), version chains (ver.c),
- * catalog rows (catalog.c), pages.
+ * catalog rows (catalog.c), the long-value tree (lv.c), pages.
  *
  * Cursor positions: ON a record (pbKeyCur = its node key in the current
  * index's tree, pbBm = its primary bookmark), BEFORE the first or AFTER the
@@ -1029,8 +1031,6 @@ typedef struct lv_refs_ctx {
     isam_cursor *pcur;
     const rec_buf *pother;      /* lids also referenced here are left alone */
 } lv_refs_ctx;
-
-static int rec_refers(const rec_buf *prec, uint64_t lid);
 
 static JET_ERR refers_cb(void *ctx, uint64_t lid)
 {
