@@ -1409,6 +1409,17 @@ JET_ERR isam_set_column(isam_sess *psess, JET_TABLEID tableid, JET_COLUMNID colu
         value = padded;
         cb = rec_fixed_size(&pci->rc);
     }
+    if (value && (grbit & JET_bitSetUniqueMultiValues) && (pci->rc.grbit & JET_bitColumnMultiValued)) {
+        /* the same bytes as another value of the column: refused */
+        uint32_t c = rec_count(pcur->rec.pb, pcur->rec.cb, &pci->rc);
+        for (uint32_t i = 1; i <= c; i++) {
+            const void *pvOther;
+            uint32_t cbOther;
+            if (i != itag && rec_get(pcur->rec.pb, pcur->rec.cb, &pci->rc, i, &pvOther, &cbOther, NULL) == 0 &&
+                cbOther == cb && memcmp(pvOther, value, cb) == 0)
+                return JET_errMultiValuedDuplicate;
+        }
+    }
     uint32_t cbRecMax = bt_node_max(cache_page_size(pcur->db->env.pc)) - JET_cbKeyMost;
     JET_ERR err = rec_set(&pcur->rec, &pci->rc, itag, value, cb, 0, cbRecMax);
     if (err >= 0)

@@ -143,3 +143,26 @@ def test_escrow_update(env, tmp_path):
     assert lib.JetPrepareUpdate(ses, t, C.JET_prepReplace) == 0
     assert lib.JetSetColumn(ses, t, cn, struct.pack("<i", 3), 4, 0, ffi.NULL) == C.JET_errInvalidColumnType
     assert lib.JetPrepareUpdate(ses, t, C.JET_prepCancel) == 0
+
+
+def test_unique_multi_values(env):
+    C, lib, ses, ffi = env.C, env.lib, env.ses, env.ffi
+    dbid, t = new_table(env)
+    err, cm = env.add_column(t, "tags", C.JET_coltypText, C.JET_bitColumnTagged | C.JET_bitColumnMultiValued,
+                             cp=1252)
+    assert err == 0
+    si = ffi.new("JET_SETINFO *", {"cbStruct": ffi.sizeof("JET_SETINFO"), "itagSequence": 0})
+    assert lib.JetPrepareUpdate(ses, t, C.JET_prepInsert) == 0
+    for v in (b"a", b"b"):
+        assert lib.JetSetColumn(ses, t, cm, v, 1, C.JET_bitSetUniqueMultiValues, si) == 0
+    assert lib.JetSetColumn(ses, t, cm, b"a", 1, C.JET_bitSetUniqueMultiValues, si) == C.JET_errMultiValuedDuplicate
+    # replacing a value by itself is not a duplicate; without the grbit duplicates are kept
+    si.itagSequence = 1
+    assert lib.JetSetColumn(ses, t, cm, b"a", 1, C.JET_bitSetUniqueMultiValues, si) == 0
+    si.itagSequence = 0
+    assert lib.JetSetColumn(ses, t, cm, b"a", 1, 0, si) == 0
+    assert lib.JetUpdate(ses, t, ffi.NULL, 0, ffi.NULL) == 0
+    assert lib.JetMove(ses, t, C.JET_MoveFirst, 0) == 0
+    buf, pcb = ffi.new("char[8]"), ffi.new("uint32_t *")
+    ri = ffi.new("JET_RETINFO *", {"cbStruct": ffi.sizeof("JET_RETINFO"), "itagSequence": 3})
+    assert lib.JetRetrieveColumn(ses, t, cm, buf, 8, pcb, 0, ri) == 0 and ffi.buffer(buf, pcb[0])[:] == b"a"
