@@ -13,12 +13,19 @@ Column types, by name or :class:`ColumnType`::
     longtext (str), longbinary (bytes)
 
 Text columns created from Python are Unicode (code page 1200) unless
-``codepage=1252`` is given.
+``codepage=1252`` is given.  Columns can also be described with
+:class:`ColumnDef` (autoincrement, version and escrow columns among them).
+
+Long values (longtext / longbinary) are ``str`` / ``bytes`` for ordinary
+sizes; a big one is written from any readable file-like object (its pieces
+are appended, the value is never held whole) and read back piecewise with
+:meth:`Table.open_value`.
 """
 from __future__ import annotations
 
 import datetime as _dt
 import enum
+import io
 import struct
 import uuid
 from contextlib import contextmanager
@@ -39,7 +46,17 @@ _WRN_SEEK_NOT_EQUAL = 1039
 _COMMIT_LAZY, _ROLLBACK_ALL, _TRX_READONLY = 0x1, 0x1, 0x1
 # column grbits
 _COL_FIXED, _COL_TAGGED, _COL_NOTNULL, _COL_MULTIVALUED = 0x1, 0x2, 0x4, 0x400
+_COL_VERSION, _COL_AUTOINCREMENT, _COL_ESCROW = 0x8, 0x10, 0x800
+# JetSetColumn / JetRetrieveColumn grbits
+_SET_APPEND_LV, _SET_ZERO_LENGTH, _RETRIEVE_COPY = 0x1, 0x20, 0x1
+_LV_PIECE = 1 << 20  # bytes per JetSetColumn / JetRetrieveColumn call when streaming
 _IDX_PRIMARY, _IDX_UNIQUE = 0x2, 0x1
+_IDX_DISALLOW_NULL, _IDX_IGNORE_NULL, _IDX_IGNORE_ANY_NULL, _IDX_IGNORE_FIRST_NULL = 0x4, 0x8, 0x20, 0x40
+_IDX_SORT_NULLS_HIGH = 0x400
+# JetMakeKey limits, JetSetIndexRange, JetSetCurrentIndex2
+_FULL_COLUMN_END_LIMIT = 0x200
+_RANGE_INCLUSIVE, _RANGE_UPPER = 0x1, 0x2
+_NO_MOVE = 0x2
 
 
 class ColumnType(enum.IntEnum):
@@ -92,6 +109,101 @@ def _coltype(t: Union[str, int, ColumnType]) -> ColumnType:
         except KeyError:
             raise TypeError(f"unknown column type {t!r}; valid: {', '.join(sorted(_TYPE_NAMES))}") from None
     return ColumnType(t)
+
+
+class ColumnDef:
+    """A column to create: ``esepy.ColumnDef("n", "long", autoincrement=True)``.
+
+    ``type`` is a type name or :class:`ColumnType`; ``default`` a Python value
+    of that type.  ``autoincrement`` (long / currency) numbers inserted
+    records 1, 2, 3...; ``version`` (long) counts a record's updates;
+    ``escrow`` (long / longlong, needs a ``default``) is changed with
+    :meth:`Table.escrow_update`.  ``fixed`` stores text / binary at
+    ``max_length`` bytes.  Pass a list of these as ``create_table``'s columns,
+    or one as a value of its mapping.
+    """
+
+    __slots__ = {
+        "name": "The column's name.",
+        "type": "A type name or ColumnType.",
+        "not_null": "Records must have a value (or the default).",
+        "max_length": "Longest value in bytes (text / binary; 0 = the type's maximum).",
+        "codepage": "For text: 1200 (Unicode) or 1252 (ASCII).",
+        "tagged": "Stored as a tagged column.",
+        "multi_valued": "Holds a list of values (tagged).",
+        "default": "The value of records that do not set one (None: no default).",
+        "fixed": "Text / binary stored at max_length bytes.",
+        "autoincrement": "Numbered by the engine on insert (long / currency).",
+        "version": "Counted up by the engine on every update (long).",
+        "escrow": "Changed with Table.escrow_update (long / longlong, needs a default).",
+    }
+
+    def __init__(self, name: str, type: Union[str, int, "ColumnType"], *, not_null: bool = False,
+                 max_length: int = 0, codepage: int = 1200, tagged: bool = False, multi_valued: bool = False,
+                 default: Any = None, fixed: bool = False, autoincrement: bool = False, version: bool = False,
+                 escrow: bool = False):
+        self.name, self.type, self.not_null, self.max_length = name, type, not_null, max_length
+        self.codepage, self.tagged, self.multi_valued, self.default = codepage, tagged, multi_valued, default
+        self.fixed, self.autoincrement, self.version, self.escrow = fixed, autoincrement, version, escrow
+
+    def options(self) -> Dict[str, Any]:
+        """Keyword arguments of :meth:`Table.add_column` for this column."""
+        return {k: getattr(self, k) for k in self.__slots__ if k != "name"}
+
+    def __repr__(self) -> str:
+        opts = ", ".join(f"{k}={v!r}" for k, v in self.options().items()
+                         if k != "type" and v != ColumnDef.__init__.__kwdefaults__[k])
+        return f"ColumnDef({self.name!r}, {self.type!r}{', ' + opts if opts else ''})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, ColumnDef) and (self.name, self.options()) == (other.name, other.options())
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+class LongValueReader(io.RawIOBase):
+    """A long value of the current record, read in pieces (JET_RETINFO.ibLongValue).
+
+    Returned by :meth:`Table.open_value`; seekable; reads bytes (the column's
+    raw bytes, UTF-16-LE or cp1252 for text).  Valid while the cursor stays on
+    the record."""
+
+    def __init__(self, table: "Table", col: "Column", itag: int = 1):
+        super().__init__()
+        self._table, self._col, self._itag, self._pos = table, col, itag, 0
+        got = table.session._read_value(table.tableid, col.columnid, 0, 0, 0, itag)
+        self.size = 0 if got is None else got[1]
+        """The value's length in bytes."""
+
+    def readable(self) -> bool:
+        """Always True."""
+        return True
+
+    def seekable(self) -> bool:
+        """Always True."""
+        return True
+
+    def tell(self) -> int:
+        """The read position."""
+        return self._pos
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        """Move the read position (as io.IOBase.seek)."""
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: self.size}[whence]
+        self._pos = max(0, base + offset)
+        return self._pos
+
+    def readinto(self, buffer: Any) -> int:
+        """Read up to len(buffer) bytes from the position into buffer."""
+        mv = memoryview(buffer).cast("B")
+        n = min(len(mv), max(0, self.size - self._pos))
+        if n == 0:
+            return 0
+        got = self._table.session._read_value(self._table.tableid, self._col.columnid, self._pos, n, 0, self._itag)
+        data = b"" if got is None else got[0]
+        mv[:len(data)] = data
+        self._pos += len(data)
+        return len(data)
 
 
 class Column:
@@ -255,21 +367,27 @@ class Database:
         """Header fields (state, page size, size in pages, log positions)."""
         return self.session._db_info(self.dbid)
 
-    def create_table(self, name: str, columns: Optional[Mapping[str, Any]] = None,
+    def create_table(self, name: str, columns: Union[Mapping[str, Any], Sequence["ColumnDef"], None] = None,
                      primary_key: Optional[Sequence[str]] = None) -> "Table":
         """Create a table, its columns and its primary index, in one transaction.
 
         ``columns`` maps names to a type name / :class:`ColumnType`, or to a dict
         ``{"type": ..., "not_null": bool, "max_length": int, "codepage": 1200|1252,
-        "tagged": bool, "default": value}``.  ``primary_key`` lists column names
+        "tagged": bool, "default": value}`` or a :class:`ColumnDef`; or it is a list of
+        :class:`ColumnDef`.  ``primary_key`` lists column names
         (prefix "-" for descending); without one, records get sequential keys.
         """
         s = self.session
+        if columns is not None and not isinstance(columns, Mapping):
+            columns = {c.name: c for c in columns}
         with s.transaction():
             tableid = s._create_table(self.dbid, name)
             table = Table(self, name, tableid)
             for cname, spec in (columns or {}).items():
-                table.add_column(cname, **(spec if isinstance(spec, Mapping) else {"type": spec}))
+                if isinstance(spec, ColumnDef):
+                    table.add_column(cname, **spec.options())
+                else:
+                    table.add_column(cname, **(spec if isinstance(spec, Mapping) else {"type": spec}))
             if primary_key:
                 table.create_primary_index(primary_key)
         return table
@@ -282,6 +400,10 @@ class Database:
         """Delete a table (it must not be open)."""
         self.session._delete_table(self.dbid, name)
 
+    def rename_table(self, name: str, new_name: str) -> None:
+        """Rename a table (JetRenameTable; it must not be open)."""
+        self.session._rename_table(self.dbid, name, new_name)
+
 
 class Table:
     """A cursor on a table: records as dicts of typed values."""
@@ -292,6 +414,7 @@ class Table:
         self.tableid = tableid
         self._columns: Optional[Dict[str, Column]] = None
         self._key: Optional[List[Tuple[str, bool]]] = None
+        self._index: Optional[str] = None  # current secondary index (None: primary)
 
     def __repr__(self) -> str:
         return f"<esepy.Table {self.name!r}>"
@@ -329,11 +452,14 @@ class Table:
     # -- schema --------------------------------------------------------------
     def add_column(self, name: str, type: Any, *, not_null: bool = False, max_length: int = 0,
                    codepage: int = 1200, tagged: bool = False, multi_valued: bool = False,
-                   default: Any = None) -> Column:
-        """Add a column (JetAddColumn)."""
+                   default: Any = None, fixed: bool = False, autoincrement: bool = False, version: bool = False,
+                   escrow: bool = False) -> Column:
+        """Add a column (JetAddColumn); the options are those of :class:`ColumnDef`."""
         t = _coltype(type)
         grbit = (_COL_NOTNULL if not_null else 0) | (_COL_TAGGED if tagged or multi_valued else 0) | \
-            (_COL_MULTIVALUED if multi_valued else 0)
+            (_COL_MULTIVALUED if multi_valued else 0) | (_COL_FIXED if fixed else 0) | \
+            (_COL_AUTOINCREMENT if autoincrement else 0) | (_COL_VERSION if version else 0) | \
+            (_COL_ESCROW if escrow else 0)
         cp = codepage if t in (ColumnType.TEXT, ColumnType.LONG_TEXT) else 0
         probe = Column(name, 0, t, max_length, grbit, cp)
         default_bytes = probe.encode(default) if default is not None else None
@@ -341,11 +467,73 @@ class Table:
         self._columns = None
         return self.columns[name]
 
+    def delete_column(self, name: str) -> None:
+        """Delete a column (JetDeleteColumn): it must not be part of an index; its values
+        in existing records are no longer readable."""
+        self.session._delete_column(self.tableid, name)
+        self._columns = None
+
+    def rename_column(self, name: str, new_name: str) -> None:
+        """Rename a column (JetRenameColumn); its values stay."""
+        self.session._rename_column(self.tableid, name, new_name)
+        self._columns = None
+        if self._key is not None:
+            self._key = [(new_name if n == name else n, d) for n, d in self._key]
+
     def create_primary_index(self, key: Sequence[str], name: str = "primary") -> None:
         """Make the listed columns the primary key ("-name" = descending); the table must be empty."""
         spec = b"".join((k if k[:1] in "+-" else "+" + k).encode() + b"\0" for k in key) + b"\0"
         self.session._create_index(self.tableid, name, _IDX_PRIMARY | _IDX_UNIQUE, spec)
         self._key = [(k.lstrip("+-"), k.startswith("-")) for k in key]
+
+    def create_index(self, name: str, key: Sequence[str], *, unique: bool = False, ignore_null: bool = False,
+                     ignore_any_null: bool = False, ignore_first_null: bool = False, disallow_null: bool = False,
+                     sort_nulls_high: bool = False, case_sensitive: bool = False, key_most: int = 0) -> None:
+        """Create a secondary index over the listed columns ("-name" = descending) and fill it
+        from the existing records (JetCreateIndex2).
+
+        Text keys compare case-insensitively unless ``case_sensitive``; ``key_most`` raises the
+        normalized key limit above 255 bytes (JET_bitIndexKeyMost).  A multi-valued column
+        gives one index entry per value."""
+        if isinstance(key, str):
+            key = [key]
+        spec = b"".join((k if k[:1] in "+-" else "+" + k).encode() + b"\0" for k in key) + b"\0"
+        grbit = ((_IDX_UNIQUE if unique else 0) | (_IDX_IGNORE_NULL if ignore_null else 0) |
+                 (_IDX_IGNORE_ANY_NULL if ignore_any_null else 0) |
+                 (_IDX_IGNORE_FIRST_NULL if ignore_first_null else 0) |
+                 (_IDX_DISALLOW_NULL if disallow_null else 0) | (_IDX_SORT_NULLS_HIGH if sort_nulls_high else 0))
+        self.session._create_index2(self.tableid, name, grbit, spec, key_most, case_sensitive)
+
+    def delete_index(self, name: str) -> None:
+        """Delete a secondary index (JetDeleteIndex)."""
+        if self._index is not None and self._index.lower() == name.lower():
+            self._use_index(None)
+        self.session._delete_index(self.tableid, name)
+
+    @property
+    def indexes(self) -> Dict[str, Dict[str, Any]]:
+        """Secondary indexes by name: ``{"key": ["+a", "-b"], "unique": bool, "grbit": int}``."""
+        out: Dict[str, Dict[str, Any]] = {}
+        for entry in self.session._indexes(self.tableid):
+            name, grbit, *key = entry.split("\x1f")
+            out[name] = {"key": key, "unique": bool(int(grbit) & _IDX_UNIQUE), "grbit": int(grbit)}
+        return out
+
+    def _key_columns(self, index: Optional[str]) -> List[Tuple[str, bool]]:
+        if index is None:
+            if self._key is None:
+                self._load_columns()
+            return list(self._key or [])
+        for name, info in self.indexes.items():
+            if name.lower() == index.lower():
+                return [(k[1:], k[0] == "-") for k in info["key"]]
+        raise errors.IndexNotFound(operation=f"no index {index!r}")
+
+    def _use_index(self, index: Optional[str]) -> None:
+        """Make `index` (None: primary) current; the cursor is repositioned."""
+        if (index or None) != self._index:
+            self.session._set_current_index(self.tableid, index, 0)
+            self._index = index or None
 
     @property
     def columns(self) -> Dict[str, Column]:
@@ -389,12 +577,53 @@ class Table:
             col = cols.get(name)
             if col is None:
                 raise errors.ColumnNotFound(operation=f"column {name!r}")
-            self.session._set_column(self.tableid, col.columnid, col.encode(value))
+            if col.grbit & _COL_MULTIVALUED:
+                self._set_multi(col, value)
+            elif hasattr(value, "read") and col.coltyp in (ColumnType.LONG_TEXT, ColumnType.LONG_BINARY):
+                self._set_stream(col, value)
+            else:
+                self.session._set_column(self.tableid, col.columnid, col.encode(value))
+
+    def _set_stream(self, col: Column, f: Any) -> None:
+        """Write a long value from a file-like object in pieces (JET_bitSetAppendLV)."""
+        s, tid = self.session, self.tableid
+        s._set_column(tid, col.columnid, b"", _SET_ZERO_LENGTH)
+        while True:
+            piece = f.read(_LV_PIECE)
+            if not piece:
+                break
+            data = col.encode(piece) if isinstance(piece, str) else bytes(piece)
+            s._set_column(tid, col.columnid, data, _SET_APPEND_LV)
+
+    def _set_multi(self, col: Column, value: Any) -> None:
+        """Replace every value of a multi-valued column (itagSequence 0 appends)."""
+        s, tid = self.session, self.tableid
+        values = [] if value is None else list(value) if isinstance(value, (list, tuple)) else [value]
+        n = 0
+        while s._retrieve_column(tid, col.columnid, 0x1, n + 1) is not None:  # JET_bitRetrieveCopy
+            n += 1
+        for _ in range(n):
+            s._set_column(tid, col.columnid, None, 0, 1)
+        for v in values:
+            s._set_column(tid, col.columnid, col.encode(v), 0, 0)
 
     def current(self) -> Dict[str, Any]:
-        """The record the cursor is on, as a dict."""
+        """The record the cursor is on, as a dict (multi-valued columns as lists)."""
         s = self.session
-        return {n: c.decode(s._retrieve_column(self.tableid, c.columnid)) for n, c in self.columns.items()}
+        out: Dict[str, Any] = {}
+        for n, c in self.columns.items():
+            if c.grbit & _COL_MULTIVALUED:
+                vals, itag = [], 1
+                while True:
+                    raw = s._retrieve_column(self.tableid, c.columnid, 0, itag)
+                    if raw is None:
+                        break
+                    vals.append(c.decode(raw))
+                    itag += 1
+                out[n] = vals
+            else:
+                out[n] = c.decode(s._retrieve_column(self.tableid, c.columnid))
+        return out
 
     def update_current(self, changes: Mapping[str, Any]) -> None:
         """Change columns of the current record (JetPrepareUpdate(Replace) + JetUpdate)."""
@@ -407,22 +636,48 @@ class Table:
             s._prepare_update(self.tableid, _PREP_CANCEL)
             raise
 
+    def open_value(self, column: str, *, itag: int = 1) -> LongValueReader:
+        """The value of ``column`` in the current record as a seekable binary file, read in
+        pieces: for long values too big to hold (text as its stored bytes)."""
+        col = self.columns.get(column)
+        if col is None:
+            raise errors.ColumnNotFound(operation=f"column {column!r}")
+        return LongValueReader(self, col, itag)
+
+    def escrow_update(self, column: str, delta: int, *, key: Any = None) -> int:
+        """Add ``delta`` to an escrow column of the current record (or of the record with
+        primary ``key``) atomically (JetEscrowUpdate); returns the value before."""
+        if key is not None:
+            if self.seek(*(key if isinstance(key, tuple) else (key,))) is None:
+                raise errors.RecordNotFound(operation=f"escrow_update of key {key!r}")
+        col = self.columns.get(column)
+        if col is None:
+            raise errors.ColumnNotFound(operation=f"column {column!r}")
+        old = self.session._escrow_update(self.tableid, col.columnid, col.encode(delta) or b"")
+        return int(col.decode(old))
+
     def delete_current(self) -> None:
         """Delete the current record (JetDelete)."""
         self.session._delete(self.tableid)
 
-    def _make_key(self, values: Sequence[Any]) -> None:
+    def _make_key(self, values: Sequence[Any], limit: int = 0) -> None:
         cols = self.columns
-        if not self._key:
+        keycols = self._key_columns(self._index)
+        if not keycols:
             raise errors.NoCurrentIndex(operation="this table has no primary key")
+        if len(values) > len(keycols):
+            raise errors.KeyIsMade(operation=f"the index has {len(keycols)} key columns")
         for i, v in enumerate(values):
-            col = cols[self._key[i][0]]
-            self.session._make_key(self.tableid, col.encode(v), _NEW_KEY if i == 0 else 0)
+            col = cols[keycols[i][0]]
+            grbit = (_NEW_KEY if i == 0 else 0) | (limit if i == len(values) - 1 else 0)
+            self.session._make_key(self.tableid, col.encode(v), grbit)
 
-    def seek(self, *key: Any, how: int = SEEK_EQ) -> Optional[Dict[str, Any]]:
-        """Move to the record with this primary key (or the nearest, with SEEK_GE etc.).
+    def seek(self, *key: Any, how: int = SEEK_EQ, index: Optional[str] = None) -> Optional[Dict[str, Any]]:
+        """Move to the record with this key (or the nearest, with SEEK_GE etc.) in the primary
+        index, or in secondary index ``index``; a key may give only the first columns.
 
         Returns the record, or None when there is none (JET_errRecordNotFound)."""
+        self._use_index(index)
         self._make_key(key)
         try:
             self.session._seek(self.tableid, how)
@@ -433,6 +688,77 @@ class Table:
     def get(self, *key: Any) -> Optional[Dict[str, Any]]:
         """The record with this primary key, or None."""
         return self.seek(*key)
+
+    def range(self, start: Any = None, stop: Any = None, *, index: Optional[str] = None, reverse: bool = False,
+              prefix: Any = None, inclusive_stop: bool = False) -> Iterator[Dict[str, Any]]:
+        """Records whose key in ``index`` (None: the primary index) is in [start, stop) -- or
+        [start, stop] with ``inclusive_stop`` -- in key order (``reverse``: descending).
+
+        ``start`` / ``stop`` / ``prefix`` are a value or a tuple of values for the first key
+        columns; ``prefix`` selects the records whose key starts with those values.  Runs on
+        an index range (JetSeek + JetSetIndexRange); moving this cursor elsewhere while
+        iterating ends the iteration early."""
+        def tup(v: Any) -> Tuple[Any, ...]:
+            return v if isinstance(v, tuple) else (v,)
+        if prefix is not None:
+            start, stop, inclusive_stop = prefix, prefix, True
+        s = self.session
+        self._use_index(index)
+        tid = self.tableid
+        if not reverse:
+            if start is None:
+                ok = s._move(tid, _MOVE_FIRST)
+            else:
+                self._make_key(tup(start))
+                try:
+                    s._seek(tid, SEEK_GE)
+                    ok = True
+                except errors.RecordNotFound:
+                    ok = False
+            if ok and stop is not None:
+                self._make_key(tup(stop))
+                ok = s._set_index_range(tid, _RANGE_UPPER | (_RANGE_INCLUSIVE if inclusive_stop else 0))
+        else:
+            if stop is None:
+                ok = s._move(tid, _MOVE_LAST)
+            else:
+                self._make_key(tup(stop))
+                try:
+                    s._seek(tid, SEEK_LE if inclusive_stop else SEEK_LT)
+                    ok = True
+                except errors.RecordNotFound:
+                    ok = False
+            if ok and start is not None:
+                self._make_key(tup(start))
+                ok = s._set_index_range(tid, _RANGE_INCLUSIVE)
+        while ok:
+            yield self.current()
+            ok = s._move(tid, -1 if reverse else 1)
+
+    def count(self, *, index: Optional[str] = None, prefix: Any = None) -> int:
+        """Number of records in an index, or with a key prefix (JetIndexRecordCount)."""
+        self._use_index(index)
+        s = self.session
+        if prefix is None:
+            ok = s._move(self.tableid, _MOVE_FIRST)
+        else:
+            key = prefix if isinstance(prefix, tuple) else (prefix,)
+            self._make_key(key)
+            try:
+                s._seek(self.tableid, SEEK_EQ | 0x20)  # JET_bitSetIndexRange
+                ok = True
+            except errors.RecordNotFound:
+                ok = False
+        return s._index_record_count(self.tableid, 0) if ok else 0
+
+    def bookmark(self) -> bytes:
+        """The primary bookmark of the current record (JetGetBookmark)."""
+        return self.session._get_bookmark(self.tableid)
+
+    def goto(self, bookmark: bytes) -> Dict[str, Any]:
+        """Move to the record with this bookmark (JetGotoBookmark) and return it."""
+        self.session._goto_bookmark(self.tableid, bookmark)
+        return self.current()
 
     def update(self, key: Union[Any, Tuple[Any, ...]], changes: Mapping[str, Any]) -> None:
         """Change columns of the record with this primary key (RecordNotFound if absent)."""
@@ -448,7 +774,8 @@ class Table:
         self.delete_current()
 
     def __iter__(self) -> Iterator[Dict[str, Any]]:
-        """Every record in key order (JetMove), as dicts."""
+        """Every record in primary key order (JetMove), as dicts."""
+        self._use_index(None)
         s = self.session
         ok = s._move(self.tableid, _MOVE_FIRST)
         while ok:
@@ -456,6 +783,7 @@ class Table:
             ok = s._move(self.tableid, 1)
 
     def __len__(self) -> int:
+        self._use_index(None)
         n = 0
         s = self.session
         ok = s._move(self.tableid, _MOVE_FIRST)

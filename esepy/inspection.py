@@ -588,6 +588,35 @@ class DatabaseFile:
             out[objid] = (name, root)
         return out
 
+    def catalog_trees(self) -> List[Tuple[int, str, int]]:
+        """Every tree the catalog names besides the catalog itself: ``(objid, name, root pgno)``
+        of each table, each table's long-value tree (``table/lv``) and each secondary index
+        (``table/index``), in objid order (flag-deleted rows skipped)."""
+        tables: Dict[int, str] = {}
+        out: List[Tuple[int, str, int]] = []
+        index_rows: List[Tuple[int, str, int, int]] = []
+        for key, data, flags in self._leaf_nodes(self.header.pgno_catalog):
+            if flags & _BT_NODE_DELETED:
+                continue
+            if key.startswith(b"I") and len(key) > 5 and len(data) >= 8:
+                # 'I' table objid (u32 BE) name -> u32 index objid, u32 root, ...
+                index_rows.append((int.from_bytes(key[1:5], "big"), key[5:].decode("utf-8", "replace"),
+                                   _u32(data, 0), _u32(data, 4)))
+            elif key.startswith(b"T") and len(data) >= 13:
+                objid, root, tflags, cbname = _u32(data, 0), _u32(data, 4), _u32(data, 8), data[12]
+                name = data[13:13 + cbname].decode("utf-8", "replace")
+                tables[objid] = name
+                out.append((objid, name, root))
+                if tflags & 0x1:  # CAT_TF_LV: u32 objidLV, u32 pgnoLV after the primary index name
+                    i = 13 + cbname + 4
+                    i += 1 + 8 * data[i]
+                    i += 1 + data[i]
+                    if i + 8 <= len(data):
+                        out.append((_u32(data, i), f"{name}/lv", _u32(data, i + 4)))
+        for table, name, objid, root in index_rows:
+            out.append((objid, f"{tables.get(table, '?')}/{name}", root))
+        return sorted(out)
+
     def _leaf_nodes(self, root: int) -> Iterator[Tuple[bytes, bytes, int]]:
         pgno, depth = root, 0
         while True:  # leftmost leaf
@@ -674,11 +703,9 @@ class DatabaseFile:
         # trees: the catalog, then every table it names
         trees = [(_CATALOG_OBJID, "(catalog)", self.header.pgno_catalog)]
         try:
-            cat = self.catalog()
-        except (ValueError, errors.JetError, struct.error) as e:
+            trees += self.catalog_trees()
+        except (ValueError, IndexError, errors.JetError, struct.error) as e:
             problem(self.header.pgno_catalog, _CATALOG_OBJID, f"catalog unreadable: {e}")
-            cat = {}
-        trees += [(objid, name, root) for objid, (name, root) in sorted(cat.items())]
         for objid, name, root in trees:
             ts = TreeSpace(objid, name, root)
             rep.trees.append(ts)

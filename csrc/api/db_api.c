@@ -218,11 +218,67 @@ ESEPY_EXPORT JET_ERR JetGetTableColumnInfo(JET_SESID sesid, JET_TABLEID tableid,
     JET_ERR err = begin_call(sesid, &c);
     if (err < 0)
         return err;
-    if (InfoLevel != JET_ColInfo || pvResult == NULL)
-        return end_call(&c, JET_errInvalidParameter);
-    if (cbMax < sizeof(JET_COLUMNDEF))
-        return end_call(&c, JET_errBufferTooSmall);
-    return end_call(&c, isam_get_column_id(S(c), tableid, szColumnName, pvResult));
+    return end_call(&c, isam_get_column_info(S(c), tableid, szColumnName, pvResult, cbMax, InfoLevel));
+}
+
+ESEPY_EXPORT JET_ERR JetGetColumnInfo(JET_SESID sesid, JET_DBID dbid, const char *szTableName,
+                                      const char *szColumnName, void *pvResult, uint32_t cbMax, uint32_t InfoLevel)
+{
+    call c;
+    JET_ERR err = begin_call(sesid, &c);
+    if (err < 0)
+        return err;
+    JET_TABLEID tableid;
+    err = isam_open_table(S(c), dbid, szTableName, JET_bitTableReadOnly, &tableid);
+    if (err >= 0) {
+        err = isam_get_column_info(S(c), tableid, szColumnName, pvResult, cbMax, InfoLevel);
+        (void)isam_close_table(S(c), tableid);
+    }
+    return end_call(&c, err);
+}
+
+ESEPY_EXPORT JET_ERR JetGetTableInfo(JET_SESID sesid, JET_TABLEID tableid, void *pvResult, uint32_t cbMax,
+                                     uint32_t InfoLevel)
+{
+    call c;
+    JET_ERR err = begin_call(sesid, &c);
+    if (err < 0)
+        return err;
+    return end_call(&c, isam_get_table_info(S(c), tableid, pvResult, cbMax, InfoLevel));
+}
+
+ESEPY_EXPORT JET_ERR JetDeleteColumn2(JET_SESID sesid, JET_TABLEID tableid, const char *szColumnName,
+                                      JET_GRBIT grbit)
+{
+    call c;
+    JET_ERR err = begin_call(sesid, &c);
+    if (err < 0)
+        return err;
+    return end_call(&c, isam_delete_column(S(c), tableid, szColumnName, grbit));
+}
+
+ESEPY_EXPORT JET_ERR JetDeleteColumn(JET_SESID sesid, JET_TABLEID tableid, const char *szColumnName)
+{
+    return JetDeleteColumn2(sesid, tableid, szColumnName, 0);
+}
+
+ESEPY_EXPORT JET_ERR JetRenameColumn(JET_SESID sesid, JET_TABLEID tableid, const char *szName,
+                                     const char *szNameNew, JET_GRBIT grbit)
+{
+    call c;
+    JET_ERR err = begin_call(sesid, &c);
+    if (err < 0)
+        return err;
+    return end_call(&c, isam_rename_column(S(c), tableid, szName, szNameNew, grbit));
+}
+
+ESEPY_EXPORT JET_ERR JetRenameTable(JET_SESID sesid, JET_DBID dbid, const char *szName, const char *szNameNew)
+{
+    call c;
+    JET_ERR err = begin_call(sesid, &c);
+    if (err < 0)
+        return err;
+    return end_call(&c, isam_rename_table(S(c), dbid, szName, szNameNew));
 }
 
 ESEPY_EXPORT JET_ERR JetCreateIndex(JET_SESID sesid, JET_TABLEID tableid, const char *szIndexName, JET_GRBIT grbit,
@@ -312,6 +368,18 @@ ESEPY_EXPORT JET_ERR JetDelete(JET_SESID sesid, JET_TABLEID tableid)
     return end_call(&c, isam_delete(S(c), tableid));
 }
 
+ESEPY_EXPORT JET_ERR JetEscrowUpdate(JET_SESID sesid, JET_TABLEID tableid, JET_COLUMNID columnid, void *pv,
+                                     uint32_t cbMax, void *pvOld, uint32_t cbOldMax, uint32_t *pcbOldActual,
+                                     JET_GRBIT grbit)
+{
+    call c;
+    JET_ERR err = begin_call(sesid, &c);
+    if (err < 0)
+        return err;
+    return end_call(&c, isam_escrow_update(S(c), tableid, columnid, pv, cbMax, pvOld, cbOldMax, pcbOldActual,
+                                           grbit));
+}
+
 ESEPY_EXPORT JET_ERR JetRetrieveColumn(JET_SESID sesid, JET_TABLEID tableid, JET_COLUMNID columnid, void *pvData,
                                        uint32_t cbData, uint32_t *pcbActual, JET_GRBIT grbit, JET_RETINFO *pretinfo)
 {
@@ -329,6 +397,56 @@ ESEPY_EXPORT JET_ERR JetMove(JET_SESID sesid, JET_TABLEID tableid, int32_t cRow,
     if (err < 0)
         return err;
     return end_call(&c, isam_move(S(c), tableid, cRow, grbit));
+}
+
+ESEPY_EXPORT JET_ERR JetEnumerateColumns(JET_SESID sesid, JET_TABLEID tableid, uint32_t cEnumColumnId,
+                                         JET_ENUMCOLUMNID *rgEnumColumnId, uint32_t *pcEnumColumn,
+                                         JET_ENUMCOLUMN **prgEnumColumn, JET_PFNREALLOC pfnRealloc,
+                                         void *pvReallocContext, uint32_t cbDataMost, JET_GRBIT grbit)
+{
+    call c;
+    JET_ERR err = begin_call(sesid, &c);
+    if (err < 0)
+        return err;
+    return end_call(&c, isam_enumerate_columns(S(c), tableid, cEnumColumnId, rgEnumColumnId, pcEnumColumn,
+                                               prgEnumColumn, pfnRealloc, pvReallocContext, cbDataMost, grbit));
+}
+
+ESEPY_EXPORT JET_ERR JetGetRecordPosition(JET_SESID sesid, JET_TABLEID tableid, JET_RECPOS *precpos,
+                                          uint32_t cbRecpos)
+{
+    call c;
+    JET_ERR err = begin_call(sesid, &c);
+    if (err < 0)
+        return err;
+    return end_call(&c, isam_get_record_position(S(c), tableid, precpos, cbRecpos));
+}
+
+ESEPY_EXPORT JET_ERR JetGotoPosition(JET_SESID sesid, JET_TABLEID tableid, JET_RECPOS *precpos)
+{
+    call c;
+    JET_ERR err = begin_call(sesid, &c);
+    if (err < 0)
+        return err;
+    return end_call(&c, isam_goto_position(S(c), tableid, precpos));
+}
+
+ESEPY_EXPORT JET_ERR JetDupCursor(JET_SESID sesid, JET_TABLEID tableid, JET_TABLEID *ptableid, JET_GRBIT grbit)
+{
+    call c;
+    JET_ERR err = begin_call(sesid, &c);
+    if (err < 0)
+        return err;
+    return end_call(&c, isam_dup_cursor(S(c), tableid, ptableid, grbit));
+}
+
+ESEPY_EXPORT JET_ERR JetGetLock(JET_SESID sesid, JET_TABLEID tableid, JET_GRBIT grbit)
+{
+    call c;
+    JET_ERR err = begin_call(sesid, &c);
+    if (err < 0)
+        return err;
+    return end_call(&c, isam_get_lock(S(c), tableid, grbit));
 }
 
 ESEPY_EXPORT JET_ERR JetMakeKey(JET_SESID sesid, JET_TABLEID tableid, const void *pvData, uint32_t cbData,
@@ -379,4 +497,398 @@ ESEPY_EXPORT JET_ERR EsepyDescribeTable(JET_SESID sesid, JET_TABLEID tableid, ch
         return err;
     return end_call(&c, isam_describe_table(S(c), tableid, szzColumns, cbColumns, pcbColumns, szKey, cbKeyMax,
                                             pcbKey));
+}
+
+/* ---- secondary indexes and navigation ---------------------------------------- */
+
+#define NORM_IGNORECASE_FLAG 0x00000001u
+
+/* Flatten JET_INDEXCREATE / 2 / 3 (same leading fields) into isam specs and
+ * create them on the session's table. */
+static JET_ERR create_indexes_in(isam_sess *psess, JET_TABLEID tableid, const uint8_t *pb, size_t cbEach,
+                                 uint32_t c, int level)
+{
+    JET_ERR err = JET_errSuccess;
+    if (pb == NULL && c > 0)
+        return JET_errInvalidParameter;
+    isam_index_spec *specs = c ? os_calloc(c, sizeof(*specs)) : NULL;
+    JET_ERR *errs = c ? os_calloc(c, sizeof(JET_ERR)) : NULL;
+    if (c && (specs == NULL || errs == NULL)) {
+        os_free(specs);
+        os_free(errs);
+        return JET_errOutOfMemory;
+    }
+    for (uint32_t i = 0; i < c && err >= 0; i++) {
+        const JET_INDEXCREATE_A *pic = (const JET_INDEXCREATE_A *)(pb + i * cbEach);
+        if (pic->cbStruct != cbEach) {
+            err = JET_errInvalidCreateIndex;
+            break;
+        }
+        specs[i].szName = pic->szIndexName;
+        specs[i].grbit = pic->grbit;
+        specs[i].szKey = pic->szKey;
+        specs[i].cbKey = pic->cbKey;
+        specs[i].ulDensity = pic->ulDensity;
+        specs[i].cbKeyMost = pic->cbKeyMost;
+        uint32_t mapFlags = NORM_IGNORECASE_FLAG;
+        if ((pic->grbit & JET_bitIndexUnicode) && pic->pidxunicode) {
+            if (level == 3)
+                mapFlags = ((const JET_INDEXCREATE3_A *)pic)->pidxunicode->dwMapFlags;
+            else
+                mapFlags = pic->pidxunicode->dwMapFlags;
+        }
+        specs[i].fCaseSensitive = !(mapFlags & NORM_IGNORECASE_FLAG);
+        if (pic->cConditionalColumn)
+            err = JET_errFeatureNotAvailable;
+    }
+    if (err >= 0)
+        err = isam_create_indexes(psess, tableid, specs, c, errs);
+    for (uint32_t i = 0; i < c; i++) {
+        JET_INDEXCREATE_A *pic = (JET_INDEXCREATE_A *)(pb + i * cbEach);
+        if (pic->cbStruct == cbEach)
+            pic->err = errs[i];
+    }
+    os_free(specs);
+    os_free(errs);
+    return err;
+}
+
+static JET_ERR create_indexes(JET_SESID sesid, JET_TABLEID tableid, const uint8_t *pb, size_t cbEach,
+                              uint32_t c, int level)
+{
+    call cl;
+    JET_ERR err = begin_call(sesid, &cl);
+    if (err < 0)
+        return err;
+    return end_call(&cl, create_indexes_in(S(cl), tableid, pb, cbEach, c, level));
+}
+
+/* The common part of JET_TABLECREATE / 2 / 3 (the api layer flattens them). */
+typedef struct table_create {
+    const char         *szTableName, *szTemplateTableName, *szCallback;
+    uint32_t            ulPages, ulDensity;
+    JET_COLUMNCREATE_A *rgcolumncreate;
+    uint32_t            cColumns;
+    const uint8_t      *rgindexcreate;
+    size_t              cbIndex;
+    int                 levelIndex;
+    uint32_t            cIndexes;
+    JET_TABLEID         tableid;
+    uint32_t            cCreated;
+} table_create;
+
+/* Create the table, its columns, then its indexes in one transaction: any
+ * failure rolls all of it back and leaves no table open. */
+static JET_ERR create_table_column_index(JET_SESID sesid, JET_DBID dbid, table_create *ptc)
+{
+    call c;
+    JET_ERR err = begin_call(sesid, &c);
+    if (err < 0)
+        return err;
+    ptc->tableid = JET_tableidNil;
+    ptc->cCreated = 0;
+    if (ptc->szTemplateTableName || ptc->szCallback)
+        return end_call(&c, JET_errFeatureNotAvailable);
+    if ((ptc->cColumns && ptc->rgcolumncreate == NULL) || (ptc->cIndexes && ptc->rgindexcreate == NULL))
+        return end_call(&c, JET_errInvalidParameter);
+    err = isam_begin_transaction(S(c), 0);
+    if (err < 0)
+        return end_call(&c, err);
+    JET_TABLEID tableid = JET_tableidNil;
+    err = isam_create_table(S(c), dbid, ptc->szTableName, ptc->ulPages, ptc->ulDensity, &tableid);
+    if (err >= 0)
+        ptc->cCreated = 1;
+    for (uint32_t i = 0; err >= 0 && i < ptc->cColumns; i++) {
+        JET_COLUMNCREATE_A *pcc = &ptc->rgcolumncreate[i];
+        if (pcc->cbStruct != sizeof(*pcc)) {
+            err = JET_errInvalidParameter;
+            break;
+        }
+        JET_COLUMNDEF cd;
+        memset(&cd, 0, sizeof(cd));
+        cd.cbStruct = sizeof(cd);
+        cd.coltyp = pcc->coltyp;
+        cd.cbMax = pcc->cbMax;
+        cd.grbit = pcc->grbit;
+        cd.cp = (unsigned short)pcc->cp;
+        pcc->err = isam_add_column(S(c), tableid, pcc->szColumnName, &cd, pcc->pvDefault, pcc->cbDefault,
+                                   &pcc->columnid);
+        err = pcc->err;
+        if (err >= 0)
+            ptc->cCreated++;
+    }
+    if (err >= 0 && ptc->cIndexes) {
+        err = create_indexes_in(S(c), tableid, ptc->rgindexcreate, ptc->cbIndex, ptc->cIndexes, ptc->levelIndex);
+        if (err >= 0)
+            ptc->cCreated += ptc->cIndexes;
+    }
+    if (err >= 0)
+        err = isam_commit_transaction(S(c), 0);
+    if (err < 0) {
+        if (tableid != JET_tableidNil)
+            (void)isam_close_table(S(c), tableid);
+        (void)isam_rollback(S(c), 0);
+        ptc->cCreated = 0;
+        return end_call(&c, err);
+    }
+    ptc->tableid = tableid;
+    return end_call(&c, err);
+}
+
+#define TC_IN(ptc, p)                                                                                      \
+    do {                                                                                                   \
+        (ptc).szTableName = (p)->szTableName, (ptc).szTemplateTableName = (p)->szTemplateTableName;        \
+        (ptc).ulPages = (p)->ulPages, (ptc).ulDensity = (p)->ulDensity;                                    \
+        (ptc).rgcolumncreate = (p)->rgcolumncreate, (ptc).cColumns = (p)->cColumns;                        \
+        (ptc).rgindexcreate = (const uint8_t *)(p)->rgindexcreate, (ptc).cIndexes = (p)->cIndexes;         \
+    } while (0)
+
+ESEPY_EXPORT JET_ERR JetCreateTableColumnIndex(JET_SESID sesid, JET_DBID dbid, JET_TABLECREATE_A *ptablecreate)
+{
+    if (ptablecreate == NULL || ptablecreate->cbStruct != sizeof(*ptablecreate))
+        return JET_errInvalidParameter;
+    table_create tc = { 0 };
+    TC_IN(tc, ptablecreate);
+    tc.cbIndex = sizeof(JET_INDEXCREATE_A), tc.levelIndex = 1;
+    JET_ERR err = create_table_column_index(sesid, dbid, &tc);
+    ptablecreate->tableid = tc.tableid;
+    ptablecreate->cCreated = tc.cCreated;
+    return err;
+}
+
+ESEPY_EXPORT JET_ERR JetCreateTableColumnIndex2(JET_SESID sesid, JET_DBID dbid, JET_TABLECREATE2_A *ptablecreate)
+{
+    if (ptablecreate == NULL || ptablecreate->cbStruct != sizeof(*ptablecreate))
+        return JET_errInvalidParameter;
+    table_create tc = { 0 };
+    TC_IN(tc, ptablecreate);
+    tc.szCallback = ptablecreate->szCallback;
+    tc.cbIndex = sizeof(JET_INDEXCREATE_A), tc.levelIndex = 1;
+    JET_ERR err = create_table_column_index(sesid, dbid, &tc);
+    ptablecreate->tableid = tc.tableid;
+    ptablecreate->cCreated = tc.cCreated;
+    return err;
+}
+
+ESEPY_EXPORT JET_ERR JetCreateTableColumnIndex3(JET_SESID sesid, JET_DBID dbid, JET_TABLECREATE3_A *ptablecreate)
+{
+    if (ptablecreate == NULL || ptablecreate->cbStruct != sizeof(*ptablecreate))
+        return JET_errInvalidParameter;
+    table_create tc = { 0 };
+    TC_IN(tc, ptablecreate);
+    tc.szCallback = ptablecreate->szCallback;
+    tc.cbIndex = sizeof(JET_INDEXCREATE2_A), tc.levelIndex = 2;
+    JET_ERR err = create_table_column_index(sesid, dbid, &tc);
+    ptablecreate->tableid = tc.tableid;
+    ptablecreate->cCreated = tc.cCreated;
+    return err;
+}
+
+ESEPY_EXPORT JET_ERR JetCreateIndex2(JET_SESID sesid, JET_TABLEID tableid, JET_INDEXCREATE_A *pindexcreate,
+                                     uint32_t cIndexCreate)
+{
+    return create_indexes(sesid, tableid, (const uint8_t *)pindexcreate, sizeof(JET_INDEXCREATE_A), cIndexCreate, 1);
+}
+
+ESEPY_EXPORT JET_ERR JetCreateIndex3(JET_SESID sesid, JET_TABLEID tableid, JET_INDEXCREATE2_A *pindexcreate,
+                                     uint32_t cIndexCreate)
+{
+    return create_indexes(sesid, tableid, (const uint8_t *)pindexcreate, sizeof(JET_INDEXCREATE2_A), cIndexCreate,
+                          2);
+}
+
+ESEPY_EXPORT JET_ERR JetCreateIndex4(JET_SESID sesid, JET_TABLEID tableid, JET_INDEXCREATE3_A *pindexcreate,
+                                     uint32_t cIndexCreate)
+{
+    return create_indexes(sesid, tableid, (const uint8_t *)pindexcreate, sizeof(JET_INDEXCREATE3_A), cIndexCreate,
+                          3);
+}
+
+ESEPY_EXPORT JET_ERR JetDeleteIndex(JET_SESID sesid, JET_TABLEID tableid, const char *szIndexName)
+{
+    call c;
+    JET_ERR err = begin_call(sesid, &c);
+    if (err < 0)
+        return err;
+    return end_call(&c, isam_delete_index(S(c), tableid, szIndexName));
+}
+
+ESEPY_EXPORT JET_ERR JetSetCurrentIndex3(JET_SESID sesid, JET_TABLEID tableid, const char *szIndexName,
+                                         JET_GRBIT grbit, uint32_t itagSequence)
+{
+    call c;
+    JET_ERR err = begin_call(sesid, &c);
+    if (err < 0)
+        return err;
+    return end_call(&c, isam_set_current_index(S(c), tableid, szIndexName, grbit, itagSequence));
+}
+
+ESEPY_EXPORT JET_ERR JetSetCurrentIndex2(JET_SESID sesid, JET_TABLEID tableid, const char *szIndexName,
+                                         JET_GRBIT grbit)
+{
+    return JetSetCurrentIndex3(sesid, tableid, szIndexName, grbit, 1);
+}
+
+ESEPY_EXPORT JET_ERR JetSetCurrentIndex(JET_SESID sesid, JET_TABLEID tableid, const char *szIndexName)
+{
+    return JetSetCurrentIndex3(sesid, tableid, szIndexName, JET_bitMoveFirst, 1);
+}
+
+ESEPY_EXPORT JET_ERR JetGetCurrentIndex(JET_SESID sesid, JET_TABLEID tableid, char *szIndexName,
+                                        uint32_t cbIndexName)
+{
+    call c;
+    JET_ERR err = begin_call(sesid, &c);
+    if (err < 0)
+        return err;
+    return end_call(&c, isam_get_current_index(S(c), tableid, szIndexName, cbIndexName));
+}
+
+ESEPY_EXPORT JET_ERR JetSetIndexRange(JET_SESID sesid, JET_TABLEID tableid, JET_GRBIT grbit)
+{
+    call c;
+    JET_ERR err = begin_call(sesid, &c);
+    if (err < 0)
+        return err;
+    return end_call(&c, isam_set_index_range(S(c), tableid, grbit));
+}
+
+ESEPY_EXPORT JET_ERR JetIndexRecordCount(JET_SESID sesid, JET_TABLEID tableid, uint32_t *pcrec, uint32_t crecMax)
+{
+    call c;
+    JET_ERR err = begin_call(sesid, &c);
+    if (err < 0)
+        return err;
+    return end_call(&c, isam_index_record_count(S(c), tableid, pcrec, crecMax));
+}
+
+ESEPY_EXPORT JET_ERR JetRetrieveKey(JET_SESID sesid, JET_TABLEID tableid, void *pvKey, uint32_t cbMax,
+                                    uint32_t *pcbActual, JET_GRBIT grbit)
+{
+    call c;
+    JET_ERR err = begin_call(sesid, &c);
+    if (err < 0)
+        return err;
+    return end_call(&c, isam_retrieve_key(S(c), tableid, pvKey, cbMax, pcbActual, grbit));
+}
+
+ESEPY_EXPORT JET_ERR JetGetSecondaryIndexBookmark(JET_SESID sesid, JET_TABLEID tableid, void *pvSecondaryKey,
+                                                  uint32_t cbSecondaryKeyMax, uint32_t *pcbSecondaryKeyActual,
+                                                  void *pvPrimaryBookmark, uint32_t cbPrimaryBookmarkMax,
+                                                  uint32_t *pcbPrimaryBookmarkActual, JET_GRBIT grbit)
+{
+    call c;
+    JET_ERR err = begin_call(sesid, &c);
+    if (err < 0)
+        return err;
+    if (grbit != 0)
+        return end_call(&c, JET_errInvalidGrbit);
+    return end_call(&c, isam_get_secondary_bookmark(S(c), tableid, pvSecondaryKey, cbSecondaryKeyMax,
+                                                    pcbSecondaryKeyActual, pvPrimaryBookmark, cbPrimaryBookmarkMax,
+                                                    pcbPrimaryBookmarkActual));
+}
+
+ESEPY_EXPORT JET_ERR JetGotoSecondaryIndexBookmark(JET_SESID sesid, JET_TABLEID tableid, const void *pvSecondaryKey,
+                                                   uint32_t cbSecondaryKey, const void *pvPrimaryBookmark,
+                                                   uint32_t cbPrimaryBookmark, JET_GRBIT grbit)
+{
+    call c;
+    JET_ERR err = begin_call(sesid, &c);
+    if (err < 0)
+        return err;
+    return end_call(&c, isam_goto_secondary_bookmark(S(c), tableid, pvSecondaryKey, cbSecondaryKey,
+                                                     pvPrimaryBookmark, cbPrimaryBookmark, grbit));
+}
+
+ESEPY_EXPORT JET_ERR JetGetTableIndexInfo(JET_SESID sesid, JET_TABLEID tableid, const char *szIndexName,
+                                          void *pvResult, uint32_t cbResult, uint32_t InfoLevel)
+{
+    call c;
+    JET_ERR err = begin_call(sesid, &c);
+    if (err < 0)
+        return err;
+    return end_call(&c, isam_get_index_info(S(c), tableid, szIndexName, pvResult, cbResult, InfoLevel));
+}
+
+ESEPY_EXPORT JET_ERR JetGetIndexInfo(JET_SESID sesid, JET_DBID dbid, const char *szTableName, const char *szIndexName,
+                                     void *pvResult, uint32_t cbResult, uint32_t InfoLevel)
+{
+    call c;
+    JET_ERR err = begin_call(sesid, &c);
+    if (err < 0)
+        return err;
+    JET_TABLEID tableid;
+    err = isam_open_table(S(c), dbid, szTableName, 0, &tableid);
+    if (err >= 0) {
+        err = isam_get_index_info(S(c), tableid, szIndexName, pvResult, cbResult, InfoLevel);
+        (void)isam_close_table(S(c), tableid);
+    }
+    return end_call(&c, err);
+}
+
+ESEPY_EXPORT JET_ERR EsepyGetIndexes(JET_SESID sesid, JET_TABLEID tableid, char *szzIndexes, uint32_t cbMax,
+                                     uint32_t *pcbActual)
+{
+    call c;
+    JET_ERR err = begin_call(sesid, &c);
+    if (err < 0)
+        return err;
+    char *szz = NULL;
+    uint32_t cb = 0;
+    err = isam_list_indexes(S(c), tableid, &szz, &cb);
+    if (err >= 0) {
+        if (pcbActual)
+            *pcbActual = cb;
+        if (szzIndexes) {
+            if (cbMax < cb)
+                err = JET_errBufferTooSmall;
+            else
+                memcpy(szzIndexes, szz, cb);
+        }
+        os_free(szz);
+    }
+    return end_call(&c, err);
+}
+
+/* ---- several columns per call ---------------------------------------------------- */
+
+ESEPY_EXPORT JET_ERR JetSetColumns(JET_SESID sesid, JET_TABLEID tableid, JET_SETCOLUMN *psetcolumn,
+                                   uint32_t csetcolumn)
+{
+    call c;
+    JET_ERR err = begin_call(sesid, &c);
+    if (err < 0)
+        return err;
+    if (psetcolumn == NULL && csetcolumn > 0)
+        return end_call(&c, JET_errInvalidParameter);
+    for (uint32_t i = 0; i < csetcolumn && err >= 0; i++) {
+        JET_SETCOLUMN *p = &psetcolumn[i];
+        JET_SETINFO si = { sizeof(si), p->ibLongValue, p->itagSequence };
+        p->err = isam_set_column(S(c), tableid, p->columnid, p->pvData, p->cbData, p->grbit, &si);
+        if (p->err < 0)
+            err = p->err;
+    }
+    return end_call(&c, err < 0 ? err : JET_errSuccess);
+}
+
+ESEPY_EXPORT JET_ERR JetRetrieveColumns(JET_SESID sesid, JET_TABLEID tableid, JET_RETRIEVECOLUMN *pretrievecolumn,
+                                        uint32_t cretrievecolumn)
+{
+    call c;
+    JET_ERR err = begin_call(sesid, &c);
+    if (err < 0)
+        return err;
+    if (pretrievecolumn == NULL && cretrievecolumn > 0)
+        return end_call(&c, JET_errInvalidParameter);
+    for (uint32_t i = 0; i < cretrievecolumn && err >= 0; i++) {
+        JET_RETRIEVECOLUMN *p = &pretrievecolumn[i];
+        JET_RETINFO ri = { sizeof(ri), p->ibLongValue, p->itagSequence, 0 };
+        p->cbActual = 0;
+        p->err = isam_retrieve_column(S(c), tableid, p->columnid, p->pvData, p->cbData, &p->cbActual, p->grbit,
+                                      &ri);
+        p->columnidNextTagged = ri.columnidNextTagged;
+        if (p->err < 0)
+            err = p->err;
+    }
+    return end_call(&c, err < 0 ? err : JET_errSuccess);
 }

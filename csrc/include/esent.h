@@ -236,6 +236,75 @@ typedef struct {
     char     szBaseName[4];
 } JET_LOGINFO;
 
+/* JetEnumerateColumns: which columns (ctagSequence 0 = every value). */
+typedef struct {
+    JET_COLUMNID  columnid;
+    uint32_t      ctagSequence;
+    uint32_t     *rgtagSequence;
+} JET_ENUMCOLUMNID;
+
+typedef struct {
+    uint32_t  itagSequence;
+    JET_ERR   err;
+    uint32_t  cbData;
+    void     *pvData;
+} JET_ENUMCOLUMNVALUE;
+
+/* err JET_wrnColumnSingleValue: the value is in cbData / pvData, otherwise in
+ * the cEnumColumnValue values. */
+typedef struct {
+    JET_COLUMNID columnid;
+    JET_ERR      err;
+    union {
+        struct {
+            uint32_t             cEnumColumnValue;
+            JET_ENUMCOLUMNVALUE *rgEnumColumnValue;
+        };
+        struct {
+            uint32_t  cbData;
+            void     *pvData;
+        };
+    };
+} JET_ENUMCOLUMN;
+
+/* Allocates (pv NULL), resizes or frees (cb 0) memory for JetEnumerateColumns. */
+typedef void *(JET_API *JET_PFNREALLOC)(void *pvContext, void *pv, uint32_t cb);
+
+/* A position in an index (JetGetRecordPosition / JetGotoPosition). */
+typedef struct {
+    uint32_t cbStruct;
+    uint32_t centriesLT;
+    uint32_t centriesInRange;
+    uint32_t centriesTotal;
+} JET_RECPOS;
+
+/* A table (JetGetTableInfo JET_TblInfo). */
+typedef struct {
+    uint32_t   cbStruct;
+    uint32_t   objtyp;
+    double     dtCreate;   /* obsolete */
+    double     dtUpdate;   /* obsolete */
+    JET_GRBIT  grbit;      /* JET_bitTableInfo* */
+    uint32_t   flags;
+    uint32_t   cRecord;
+    uint32_t   cPage;
+} JET_OBJECTINFO;
+
+/* A column with its table (JetGetColumnInfo JET_ColInfoBase). */
+typedef struct {
+    uint32_t       cbStruct;
+    JET_COLUMNID   columnid;
+    uint32_t       coltyp;
+    unsigned short wCountry;
+    unsigned short langid;
+    unsigned short cp;
+    unsigned short wFiller;
+    uint32_t       cbMax;
+    JET_GRBIT      grbit;
+    char           szBaseTableName[256];
+    char           szBaseColumnName[256];
+} JET_COLUMNBASE;
+
 /* Column definition (JetAddColumn, JetGetColumnInfo). */
 typedef struct {
     uint32_t       cbStruct;
@@ -263,6 +332,205 @@ typedef struct {
     uint32_t     itagSequence;
     JET_COLUMNID columnidNextTagged;
 } JET_RETINFO;
+
+/* One column of JetSetColumns; err receives its result. */
+typedef struct {
+    JET_COLUMNID columnid;
+    const void  *pvData;
+    uint32_t     cbData;
+    JET_GRBIT    grbit;
+    uint32_t     ibLongValue;
+    uint32_t     itagSequence;
+    JET_ERR      err;
+} JET_SETCOLUMN;
+
+/* One column of JetRetrieveColumns; cbActual, columnidNextTagged and err are results. */
+typedef struct {
+    JET_COLUMNID columnid;
+    void        *pvData;
+    uint32_t     cbData;
+    uint32_t     cbActual;
+    JET_GRBIT    grbit;
+    uint32_t     ibLongValue;
+    uint32_t     itagSequence;
+    JET_COLUMNID columnidNextTagged;
+    JET_ERR      err;
+} JET_RETRIEVECOLUMN;
+
+/* Locale and LCMapString flags of a Unicode index (JET_bitIndexUnicode).
+ * esepy honours NORM_IGNORECASE (0x1) in dwMapFlags: without it, text keys
+ * compare case-sensitively. */
+typedef struct {
+    uint32_t lcid;
+    uint32_t dwMapFlags;
+} JET_UNICODEINDEX;
+
+typedef struct {
+    uint16_t *szLocaleName;
+    uint32_t  dwMapFlags;
+} JET_UNICODEINDEX2;
+
+typedef struct {
+    uint32_t cbStruct;
+    uint32_t ulInitialDensity;
+    uint32_t cbInitial;
+    JET_GRBIT grbit;
+    uint32_t ulMaintDensity;
+    uint32_t ulGrowth;
+    uint32_t cbMinExtent;
+    uint32_t cbMaxExtent;
+} JET_SPACEHINTS;
+
+typedef struct {
+    uint32_t  cbStruct;
+    char     *szColumnName;
+    JET_GRBIT grbit;
+} JET_CONDITIONALCOLUMN_A;
+typedef JET_CONDITIONALCOLUMN_A JET_CONDITIONALCOLUMN;
+
+/* One index for JetCreateIndex2 (JET_INDEXCREATE), JetCreateIndex3
+ * (JET_INDEXCREATE2: + space hints) and JetCreateIndex4 (JET_INDEXCREATE3:
+ * JET_UNICODEINDEX2).  cbKeyMost is used with JET_bitIndexKeyMost; err
+ * receives the result for this index. */
+typedef struct {
+    uint32_t  cbStruct;
+    char     *szIndexName;
+    char     *szKey;
+    uint32_t  cbKey;
+    JET_GRBIT grbit;
+    uint32_t  ulDensity;
+    union {
+        uint32_t          lcid;
+        JET_UNICODEINDEX *pidxunicode;
+    };
+    union {
+        uint32_t cbVarSegMac;
+        void    *ptuplelimits;
+    };
+    JET_CONDITIONALCOLUMN_A *rgconditionalcolumn;
+    uint32_t  cConditionalColumn;
+    JET_ERR   err;
+    uint32_t  cbKeyMost;
+} JET_INDEXCREATE_A;
+typedef JET_INDEXCREATE_A JET_INDEXCREATE;
+
+typedef struct {
+    uint32_t  cbStruct;
+    char     *szIndexName;
+    char     *szKey;
+    uint32_t  cbKey;
+    JET_GRBIT grbit;
+    uint32_t  ulDensity;
+    union {
+        uint32_t          lcid;
+        JET_UNICODEINDEX *pidxunicode;
+    };
+    union {
+        uint32_t cbVarSegMac;
+        void    *ptuplelimits;
+    };
+    JET_CONDITIONALCOLUMN_A *rgconditionalcolumn;
+    uint32_t  cConditionalColumn;
+    JET_ERR   err;
+    uint32_t  cbKeyMost;
+    JET_SPACEHINTS *pSpacehints;
+} JET_INDEXCREATE2_A;
+typedef JET_INDEXCREATE2_A JET_INDEXCREATE2;
+
+typedef struct {
+    uint32_t  cbStruct;
+    char     *szIndexName;
+    char     *szKey;
+    uint32_t  cbKey;
+    JET_GRBIT grbit;
+    uint32_t  ulDensity;
+    JET_UNICODEINDEX2 *pidxunicode;
+    union {
+        uint32_t cbVarSegMac;
+        void    *ptuplelimits;
+    };
+    JET_CONDITIONALCOLUMN_A *rgconditionalcolumn;
+    uint32_t  cConditionalColumn;
+    JET_ERR   err;
+    uint32_t  cbKeyMost;
+    JET_SPACEHINTS *pSpacehints;
+} JET_INDEXCREATE3_A;
+
+typedef uint32_t JET_CBTYP;
+
+/* One column of JetCreateTableColumnIndex*; columnid and err are results. */
+typedef struct {
+    uint32_t      cbStruct;
+    char         *szColumnName;
+    JET_COLTYP    coltyp;
+    uint32_t      cbMax;
+    JET_GRBIT     grbit;
+    void         *pvDefault;
+    uint32_t      cbDefault;
+    uint32_t      cp;
+    JET_COLUMNID  columnid;
+    JET_ERR       err;
+} JET_COLUMNCREATE_A;
+
+/* JetCreateTableColumnIndex: a table, its columns and indexes in one call;
+ * tableid (open on the new table) and cCreated are results. */
+typedef struct {
+    uint32_t            cbStruct;
+    char               *szTableName;
+    char               *szTemplateTableName;
+    uint32_t            ulPages;
+    uint32_t            ulDensity;
+    JET_COLUMNCREATE_A *rgcolumncreate;
+    uint32_t            cColumns;
+    JET_INDEXCREATE_A  *rgindexcreate;
+    uint32_t            cIndexes;
+    JET_GRBIT           grbit;
+    JET_TABLEID         tableid;
+    uint32_t            cCreated;
+} JET_TABLECREATE_A;
+
+typedef struct {
+    uint32_t            cbStruct;
+    char               *szTableName;
+    char               *szTemplateTableName;
+    uint32_t            ulPages;
+    uint32_t            ulDensity;
+    JET_COLUMNCREATE_A *rgcolumncreate;
+    uint32_t            cColumns;
+    JET_INDEXCREATE_A  *rgindexcreate;
+    uint32_t            cIndexes;
+    char               *szCallback;      /* must be NULL: no callbacks */
+    JET_CBTYP           cbtyp;
+    JET_GRBIT           grbit;
+    JET_TABLEID         tableid;
+    uint32_t            cCreated;
+} JET_TABLECREATE2_A;
+
+typedef struct {
+    uint32_t            cbStruct;
+    char               *szTableName;
+    char               *szTemplateTableName;
+    uint32_t            ulPages;
+    uint32_t            ulDensity;
+    JET_COLUMNCREATE_A *rgcolumncreate;
+    uint32_t            cColumns;
+    JET_INDEXCREATE2_A *rgindexcreate;
+    uint32_t            cIndexes;
+    char               *szCallback;      /* must be NULL: no callbacks */
+    JET_CBTYP           cbtyp;
+    JET_GRBIT           grbit;
+    JET_SPACEHINTS     *pSeqSpacehints;  /* accepted, ignored */
+    JET_SPACEHINTS     *pLVSpacehints;   /* accepted, ignored */
+    uint32_t            cbSeparateLV;    /* accepted, ignored */
+    JET_TABLEID         tableid;
+    uint32_t            cCreated;
+} JET_TABLECREATE3_A;
+
+typedef JET_COLUMNCREATE_A JET_COLUMNCREATE;
+typedef JET_TABLECREATE_A  JET_TABLECREATE;
+typedef JET_TABLECREATE2_A JET_TABLECREATE2;
+typedef JET_TABLECREATE3_A JET_TABLECREATE3;
+typedef JET_INDEXCREATE3_A JET_INDEXCREATE3;
 
 /* JetCommitTransaction2 result. */
 typedef struct {
@@ -614,6 +882,20 @@ typedef enum {
 #define JET_bitRetrieveIgnoreDefault                0x00000020
 #define JET_bitRetrieveTuple                        0x00000800
 
+/* JetEnumerateColumns */
+#define JET_bitEnumerateCopy                        JET_bitRetrieveCopy
+#define JET_bitEnumerateIgnoreDefault               JET_bitRetrieveIgnoreDefault
+#define JET_bitEnumerateLocal                       0x00010000
+#define JET_bitEnumeratePresenceOnly                0x00020000
+#define JET_bitEnumerateTaggedOnly                  0x00040000
+#define JET_bitEnumerateCompressOutput              0x00080000
+#define JET_bitEnumerateIgnoreUserDefinedDefault    0x00100000
+#define JET_bitEnumerateInRecordOnly                0x00200000
+
+/* JetGetLock */
+#define JET_bitReadLock                             0x00000001
+#define JET_bitWriteLock                            0x00000002
+
 /* JetEscrowUpdate */
 #define JET_bitEscrowNoRollback                     0x00000001
 
@@ -690,7 +972,58 @@ typedef enum {
 #define JET_filetypeTempDatabase    5
 #define JET_filetypeFlushMap        7
 
+/* JetGetColumnInfo / JetGetTableColumnInfo */
 #define JET_ColInfo                 0
+#define JET_ColInfoList             1
+#define JET_ColInfoSysTabCursor     3
+#define JET_ColInfoBase             4
+#define JET_ColInfoListCompact      5
+#define JET_ColInfoByColid          6
+#define JET_ColInfoListSortColumnid 7
+#define JET_ColInfoBaseByColid      8
+
+/* JetGetTableInfo */
+#define JET_TblInfo                  0
+#define JET_TblInfoName              1
+#define JET_TblInfoDbid              2
+#define JET_TblInfoMostMany          3
+#define JET_TblInfoRvt               4
+#define JET_TblInfoOLC               5
+#define JET_TblInfoResetOLC          6
+#define JET_TblInfoSpaceUsage        7
+#define JET_TblInfoDumpTable         8
+#define JET_TblInfoSpaceAlloc        9
+#define JET_TblInfoSpaceOwned        10
+#define JET_TblInfoSpaceAvailable    11
+#define JET_TblInfoTemplateTableName 12
+
+/* JET_OBJECTINFO */
+#define JET_objtypNil                0
+#define JET_objtypTable              1
+#define JET_bitTableInfoUpdatable    0x00000001
+#define JET_bitTableInfoBookmark     0x00000002
+#define JET_bitTableInfoRollback     0x00000004
+
+/* JetGetIndexInfo / JetGetTableIndexInfo */
+#define JET_IdxInfo                 0
+#define JET_IdxInfoList             1
+#define JET_IdxInfoSysTabCursor     2
+#define JET_IdxInfoOLC              3
+#define JET_IdxInfoResetOLC         4
+#define JET_IdxInfoSpaceAlloc       5
+#define JET_IdxInfoLCID             6
+#define JET_IdxInfoLangid           6
+#define JET_IdxInfoCount            7
+#define JET_IdxInfoVarSegMac        8
+#define JET_IdxInfoIndexId          9
+#define JET_IdxInfoKeyMost          10
+#define JET_IdxInfoCreateIndex      11
+#define JET_IdxInfoCreateIndex2     12
+#define JET_IdxInfoCreateIndex3     13
+#define JET_IdxInfoLocaleName       14
+
+/* JetGotoSecondaryIndexBookmark */
+#define JET_bitBookmarkPermitVirtualCurrency 0x00000001
 
 #define JET_LogInfoMisc             0
 #define JET_LogInfoMisc2            1
@@ -1278,9 +1611,9 @@ JET_ERR JET_API JetAddColumn(JET_SESID sesid, JET_TABLEID tableid, const char *s
 /* InfoLevel JET_ColInfo: a JET_COLUMNDEF for szColumnName. */
 JET_ERR JET_API JetGetTableColumnInfo(JET_SESID sesid, JET_TABLEID tableid, const char *szColumnName,
                                       void *pvResult, uint32_t cbMax, uint32_t InfoLevel);
-/* The primary index ("+col\0-col\0\0", cbKey counting both final NULs) of an
- * empty table (JET_errTableNotEmpty otherwise).  Tables without one use
- * sequential 8-byte keys. */
+/* An index ("+col\0-col\0\0", cbKey counting both final NULs).  The primary
+ * index (JET_bitIndexPrimary) needs an empty table (JET_errTableNotEmpty
+ * otherwise); tables without one use sequential 8-byte keys. */
 JET_ERR JET_API JetCreateIndex(JET_SESID sesid, JET_TABLEID tableid, const char *szIndexName, JET_GRBIT grbit,
                                const char *szKey, uint32_t cbKey, uint32_t lDensity);
 
@@ -1298,13 +1631,85 @@ JET_ERR JET_API JetDelete(JET_SESID sesid, JET_TABLEID tableid);
  * full size) when cbData is short. */
 JET_ERR JET_API JetRetrieveColumn(JET_SESID sesid, JET_TABLEID tableid, JET_COLUMNID columnid, void *pvData,
                                   uint32_t cbData, uint32_t *pcbActual, JET_GRBIT grbit, JET_RETINFO *pretinfo);
+JET_ERR JET_API JetEscrowUpdate(JET_SESID sesid, JET_TABLEID tableid, JET_COLUMNID columnid, void *pv,
+                                uint32_t cbMax, void *pvOld, uint32_t cbOldMax, uint32_t *pcbOldActual,
+                                JET_GRBIT grbit);
 JET_ERR JET_API JetMove(JET_SESID sesid, JET_TABLEID tableid, int32_t cRow, JET_GRBIT grbit);
+/* Every value of the listed columns (or of every column with a value when
+ * cEnumColumnId is 0), in memory from pfnRealloc that the caller frees. */
+JET_ERR JET_API JetEnumerateColumns(JET_SESID sesid, JET_TABLEID tableid, uint32_t cEnumColumnId,
+                                    JET_ENUMCOLUMNID *rgEnumColumnId, uint32_t *pcEnumColumn,
+                                    JET_ENUMCOLUMN **prgEnumColumn, JET_PFNREALLOC pfnRealloc,
+                                    void *pvReallocContext, uint32_t cbDataMost, JET_GRBIT grbit);
+/* Counted exactly (ESE estimates); centriesInRange is 1. */
+JET_ERR JET_API JetGetRecordPosition(JET_SESID sesid, JET_TABLEID tableid, JET_RECPOS *precpos, uint32_t cbRecpos);
+JET_ERR JET_API JetGotoPosition(JET_SESID sesid, JET_TABLEID tableid, JET_RECPOS *precpos);
+/* A new cursor on the same table and current index, with no current record. */
+JET_ERR JET_API JetDupCursor(JET_SESID sesid, JET_TABLEID tableid, JET_TABLEID *ptableid, JET_GRBIT grbit);
+/* JET_bitWriteLock only (JET_bitReadLock: JET_errFeatureNotAvailable); needs a transaction. */
+JET_ERR JET_API JetGetLock(JET_SESID sesid, JET_TABLEID tableid, JET_GRBIT grbit);
 JET_ERR JET_API JetMakeKey(JET_SESID sesid, JET_TABLEID tableid, const void *pvData, uint32_t cbData,
                            JET_GRBIT grbit);
 JET_ERR JET_API JetSeek(JET_SESID sesid, JET_TABLEID tableid, JET_GRBIT grbit);
 JET_ERR JET_API JetGetBookmark(JET_SESID sesid, JET_TABLEID tableid, void *pvBookmark, uint32_t cbMax,
                                uint32_t *pcbActual);
 JET_ERR JET_API JetGotoBookmark(JET_SESID sesid, JET_TABLEID tableid, const void *pvBookmark, uint32_t cbBookmark);
+
+/* Several columns in one call: each entry's err receives its result (warnings
+ * included); the call returns the first error, else JET_errSuccess. */
+JET_ERR JET_API JetSetColumns(JET_SESID sesid, JET_TABLEID tableid, JET_SETCOLUMN *psetcolumn, uint32_t csetcolumn);
+JET_ERR JET_API JetRetrieveColumns(JET_SESID sesid, JET_TABLEID tableid, JET_RETRIEVECOLUMN *pretrievecolumn,
+                                   uint32_t cretrievecolumn);
+
+/* Secondary indexes and navigation ----------------------------------------*/
+
+/* Indexes over tables with data are built from the existing records. */
+JET_ERR JET_API JetCreateIndex2(JET_SESID sesid, JET_TABLEID tableid, JET_INDEXCREATE_A *pindexcreate,
+                                uint32_t cIndexCreate);
+JET_ERR JET_API JetCreateIndex3(JET_SESID sesid, JET_TABLEID tableid, JET_INDEXCREATE2_A *pindexcreate,
+                                uint32_t cIndexCreate);
+JET_ERR JET_API JetCreateIndex4(JET_SESID sesid, JET_TABLEID tableid, JET_INDEXCREATE3_A *pindexcreate,
+                                uint32_t cIndexCreate);
+JET_ERR JET_API JetDeleteIndex(JET_SESID sesid, JET_TABLEID tableid, const char *szIndexName);
+/* NULL or "" = the primary index.  grbit JET_bitMoveFirst / JET_bitNoMove. */
+JET_ERR JET_API JetSetCurrentIndex(JET_SESID sesid, JET_TABLEID tableid, const char *szIndexName);
+JET_ERR JET_API JetSetCurrentIndex2(JET_SESID sesid, JET_TABLEID tableid, const char *szIndexName,
+                                    JET_GRBIT grbit);
+JET_ERR JET_API JetSetCurrentIndex3(JET_SESID sesid, JET_TABLEID tableid, const char *szIndexName,
+                                    JET_GRBIT grbit, uint32_t itagSequence);
+JET_ERR JET_API JetGetCurrentIndex(JET_SESID sesid, JET_TABLEID tableid, char *szIndexName, uint32_t cbIndexName);
+JET_ERR JET_API JetSetIndexRange(JET_SESID sesid, JET_TABLEID tableid, JET_GRBIT grbit);
+JET_ERR JET_API JetIndexRecordCount(JET_SESID sesid, JET_TABLEID tableid, uint32_t *pcrec, uint32_t crecMax);
+JET_ERR JET_API JetRetrieveKey(JET_SESID sesid, JET_TABLEID tableid, void *pvKey, uint32_t cbMax,
+                               uint32_t *pcbActual, JET_GRBIT grbit);
+JET_ERR JET_API JetGetSecondaryIndexBookmark(JET_SESID sesid, JET_TABLEID tableid, void *pvSecondaryKey,
+                                             uint32_t cbSecondaryKeyMax, uint32_t *pcbSecondaryKeyActual,
+                                             void *pvPrimaryBookmark, uint32_t cbPrimaryBookmarkMax,
+                                             uint32_t *pcbPrimaryBookmarkActual, JET_GRBIT grbit);
+JET_ERR JET_API JetGotoSecondaryIndexBookmark(JET_SESID sesid, JET_TABLEID tableid, const void *pvSecondaryKey,
+                                              uint32_t cbSecondaryKey, const void *pvPrimaryBookmark,
+                                              uint32_t cbPrimaryBookmark, JET_GRBIT grbit);
+/* Info levels JET_IdxInfoCount, SpaceAlloc, LCID, VarSegMac, KeyMost. */
+/* The table, its columns and indexes in one transaction (all or nothing);
+ * szTemplateTableName and callbacks are not supported. */
+JET_ERR JET_API JetCreateTableColumnIndex(JET_SESID sesid, JET_DBID dbid, JET_TABLECREATE_A *ptablecreate);
+JET_ERR JET_API JetCreateTableColumnIndex2(JET_SESID sesid, JET_DBID dbid, JET_TABLECREATE2_A *ptablecreate);
+JET_ERR JET_API JetCreateTableColumnIndex3(JET_SESID sesid, JET_DBID dbid, JET_TABLECREATE3_A *ptablecreate);
+JET_ERR JET_API JetDeleteColumn(JET_SESID sesid, JET_TABLEID tableid, const char *szColumnName);
+JET_ERR JET_API JetDeleteColumn2(JET_SESID sesid, JET_TABLEID tableid, const char *szColumnName, JET_GRBIT grbit);
+JET_ERR JET_API JetRenameColumn(JET_SESID sesid, JET_TABLEID tableid, const char *szName, const char *szNameNew,
+                                JET_GRBIT grbit);
+JET_ERR JET_API JetRenameTable(JET_SESID sesid, JET_DBID dbid, const char *szName, const char *szNameNew);
+/* InfoLevel JET_TblInfo (JET_OBJECTINFO), JET_TblInfoName (the name), JET_TblInfoDbid (JET_DBID). */
+JET_ERR JET_API JetGetTableInfo(JET_SESID sesid, JET_TABLEID tableid, void *pvResult, uint32_t cbMax,
+                                uint32_t InfoLevel);
+/* InfoLevel JET_ColInfo / JET_ColInfoBase, or ..ByColid with szColumnName pointing at a JET_COLUMNID. */
+JET_ERR JET_API JetGetColumnInfo(JET_SESID sesid, JET_DBID dbid, const char *szTableName, const char *szColumnName,
+                                 void *pvResult, uint32_t cbMax, uint32_t InfoLevel);
+JET_ERR JET_API JetGetTableIndexInfo(JET_SESID sesid, JET_TABLEID tableid, const char *szIndexName,
+                                     void *pvResult, uint32_t cbResult, uint32_t InfoLevel);
+JET_ERR JET_API JetGetIndexInfo(JET_SESID sesid, JET_DBID dbid, const char *szTableName, const char *szIndexName,
+                                void *pvResult, uint32_t cbResult, uint32_t InfoLevel);
 
 #if defined(ESEPY_BUILDING_LIBRARY) && defined(__GNUC__)
 #pragma GCC visibility pop
@@ -1334,6 +1739,25 @@ JET_ERR JET_API JetGotoBookmark(JET_SESID sesid, JET_TABLEID tableid, const void
 #define JetAddColumnA           JetAddColumn
 #define JetGetTableColumnInfoA  JetGetTableColumnInfo
 #define JetCreateIndexA         JetCreateIndex
+#define JetCreateIndex2A        JetCreateIndex2
+#define JetCreateIndex3A        JetCreateIndex3
+#define JetCreateIndex4A        JetCreateIndex4
+#define JetDeleteIndexA         JetDeleteIndex
+#define JetSetCurrentIndexA     JetSetCurrentIndex
+#define JetSetCurrentIndex2A    JetSetCurrentIndex2
+#define JetSetCurrentIndex3A    JetSetCurrentIndex3
+#define JetGetCurrentIndexA     JetGetCurrentIndex
+#define JetGetTableIndexInfoA   JetGetTableIndexInfo
+#define JetGetIndexInfoA        JetGetIndexInfo
+#define JetGetColumnInfoA       JetGetColumnInfo
+#define JetGetTableInfoA        JetGetTableInfo
+#define JetDeleteColumnA        JetDeleteColumn
+#define JetDeleteColumn2A       JetDeleteColumn2
+#define JetRenameColumnA        JetRenameColumn
+#define JetRenameTableA         JetRenameTable
+#define JetCreateTableColumnIndexA  JetCreateTableColumnIndex
+#define JetCreateTableColumnIndex2A JetCreateTableColumnIndex2
+#define JetCreateTableColumnIndex3A JetCreateTableColumnIndex3
 
 /* ---- Backup (JetBackupInstance and the external backup API) ----------------
  * JetBackupInstance(instance, folder, grbit, pfn): full (0) or

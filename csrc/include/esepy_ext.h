@@ -139,6 +139,12 @@ JET_ERR EsepyGetTableNames(JET_SESID sesid, JET_DBID dbid, char *szzNames, uint3
 JET_ERR EsepyDescribeTable(JET_SESID sesid, JET_TABLEID tableid, char *szzColumns, uint32_t cbColumns,
                            uint32_t *pcbColumns, char *szKey, uint32_t cbKeyMax, uint32_t *pcbKey);
 
+/* The secondary indexes of an open table as a multi-string: one string per
+ * index, "name<US>grbit<US>+col<US>-col..." with US = 0x1F (a byte no
+ * name may hold), grbit in decimal; one more NUL at the end.  *pcbActual =
+ * size needed; JET_errBufferTooSmall when cbMax is smaller. */
+JET_ERR EsepyGetIndexes(JET_SESID sesid, JET_TABLEID tableid, char *szzIndexes, uint32_t cbMax, uint32_t *pcbActual);
+
 /* ------------------------------------------------------------------------ */
 /* Test hooks (used by esepy's own test-suite; harmless when unused)         */
 /* ------------------------------------------------------------------------ */

@@ -10,17 +10,28 @@
  * Keys (names case-folded to ASCII lower case):
  *     'T' name                                  -> table row
  *     'C' objid(u32 BE) columnid(u32 BE)        -> column row
+ *     'I' objid(u32 BE) name                    -> secondary index row
  * Table row (little-endian):
  *     u32 objid, u32 pgnoRoot, u32 flags, u8 cbName, name,
  *     u32 idxGrbit, u8 cseg, {u32 columnid, u32 segflags} * cseg, u8 cbIdxName, idxName
+ *     [flags & CAT_TF_LV: u32 objidLV, u32 pgnoLV -- the long-value tree (lv.c)]
  * Column row:
  *     u32 coltyp, u32 cbMax, u32 grbit, u16 cp, u8 cbName, name, u32 cbDefault, default
+ *     A deleted column keeps its row as a tombstone: coltyp JET_coltypNil, no
+ *     name, so its column id is never handed out again (records may still
+ *     hold its old values; nothing reads them).
+ * Index row:
+ *     u32 objid (of the index tree), u32 pgnoRoot, u32 grbit, u32 cbKeyMost,
+ *     u8 cseg, {u32 columnid, u32 segflags} * cseg, u8 cbName, name
+ * Object ids of tables and indexes come from one counter (cat_next_objid).
  */
 #include "isam_int.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #define CAT_OBJID 1
+#define CAT_TF_LV 0x1 /* table row flag: a long-value tree follows */
 
 /* Fold an ESE object name; returns its length or 0 if invalid (JET_errInvalidName). */
 uint32_t cat_name_fold(const char *szName, char *out)
@@ -127,7 +138,7 @@ static void table_row(const table_def *ptd, wbuf *w)
     w->overflow = 0;
     put32(w, ptd->objid);
     put32(w, ptd->pgnoRoot);
-    put32(w, 0);
+    put32(w, ptd->pgnoLV ? CAT_TF_LV : 0);
     put_name(w, ptd->name);
     put32(w, ptd->idxGrbit);
     put8(w, (uint8_t)ptd->cseg);
@@ -136,6 +147,10 @@ static void table_row(const table_def *ptd, wbuf *w)
         put32(w, ptd->segs[i].segflags);
     }
     put_name(w, ptd->idxName);
+    if (ptd->pgnoLV) {
+        put32(w, ptd->objidLV);
+        put32(w, ptd->pgnoLV);
+    }
 }
 
 static JET_ERR parse_table_row(const uint8_t *pb, uint32_t cb, table_def *ptd)
@@ -143,7 +158,7 @@ static JET_ERR parse_table_row(const uint8_t *pb, uint32_t cb, table_def *ptd)
     rbuf r = { pb, cb, 0, 0 };
     ptd->objid = get32(&r);
     ptd->pgnoRoot = get32(&r);
-    (void)get32(&r);
+    uint32_t flags = get32(&r);
     get_name(&r, ptd->name);
     ptd->idxGrbit = get32(&r);
     ptd->cseg = get8(&r);
@@ -154,6 +169,11 @@ static JET_ERR parse_table_row(const uint8_t *pb, uint32_t cb, table_def *ptd)
         ptd->segs[i].segflags = get32(&r);
     }
     get_name(&r, ptd->idxName);
+    ptd->objidLV = ptd->pgnoLV = 0;
+    if (flags & CAT_TF_LV) {
+        ptd->objidLV = get32(&r);
+        ptd->pgnoLV = get32(&r);
+    }
     return r.bad ? JET_errCatalogCorrupted : JET_errSuccess;
 }
 
@@ -169,6 +189,7 @@ void cat_free_table(table_def *ptd)
 {
     if (ptd == NULL)
         return;
+    os_free(ptd->idxs);
     for (uint32_t i = 0; i < ptd->ccol; i++)
         os_free(ptd->cols[i].pbDefault);
     os_free(ptd->cols);
@@ -258,6 +279,100 @@ static JET_ERR load_columns(isam_sess *psess, isam_db *pdb, table_def *ptd)
     return cat_scan(psess, pdb, prefix, 5, load_column, ptd);
 }
 
+/* ---- secondary index rows --------------------------------------------------- */
+
+static uint32_t index_key(uint32_t objidTable, const char *szName, uint8_t *key)
+{
+    char folded[JET_cbNameMost + 1];
+    uint32_t n = cat_name_fold(szName, folded);
+    if (n == 0)
+        return 0;
+    key[0] = 'I';
+    for (int i = 0; i < 4; i++)
+        key[1 + i] = (uint8_t)(objidTable >> (24 - 8 * i));
+    memcpy(key + 5, folded, n);
+    return 5 + n;
+}
+
+/* cat_scan callback: one index row into the table_def. */
+static JET_ERR load_index(void *ctx, const uint8_t *k, uint32_t cbKey, const uint8_t *pb, uint32_t cb)
+{
+    (void)k;
+    (void)cbKey;
+    table_def *ptd = ctx;
+    idx_def id;
+    memset(&id, 0, sizeof(id));
+    rbuf r = { pb, cb, 0, 0 };
+    id.objid = get32(&r);
+    id.pgnoRoot = get32(&r);
+    id.grbit = get32(&r);
+    id.cbKeyMost = get32(&r);
+    id.cseg = get8(&r);
+    if (id.cseg == 0 || id.cseg > JET_ccolKeyMost)
+        return JET_errCatalogCorrupted;
+    for (uint32_t i = 0; i < id.cseg; i++) {
+        id.segs[i].columnid = get32(&r);
+        id.segs[i].segflags = get32(&r);
+    }
+    get_name(&r, id.name);
+    if (r.bad)
+        return JET_errCatalogCorrupted;
+    idx_def *p = os_realloc(ptd->idxs, (ptd->cidx + 1) * sizeof(idx_def));
+    if (p == NULL)
+        return JET_errOutOfMemory;
+    ptd->idxs = p;
+    ptd->idxs[ptd->cidx++] = id;
+    return JET_errSuccess;
+}
+
+JET_ERR cat_load_indexes(isam_sess *psess, isam_db *pdb, table_def *ptd)
+{
+    pthread_mutex_lock(&psess->inst->lock);
+    uint32_t gen = pdb->schemaGen;
+    pthread_mutex_unlock(&psess->inst->lock);
+    os_free(ptd->idxs);
+    ptd->idxs = NULL;
+    ptd->cidx = 0;
+    uint8_t prefix[5];
+    prefix[0] = 'I';
+    for (int i = 0; i < 4; i++)
+        prefix[1 + i] = (uint8_t)(ptd->objid >> (24 - 8 * i));
+    JET_ERR err = cat_scan(psess, pdb, prefix, 5, load_index, ptd);
+    if (err >= 0)
+        ptd->schemaGen = gen;
+    return err;
+}
+
+JET_ERR cat_insert_index(isam_sess *psess, isam_db *pdb, const table_def *ptd, const idx_def *pidx)
+{
+    uint8_t key[5 + JET_cbNameMost];
+    uint32_t cbKey = index_key(ptd->objid, pidx->name, key);
+    if (cbKey == 0)
+        return JET_errInvalidName;
+    wbuf w = { .n = 0 };
+    put32(&w, pidx->objid);
+    put32(&w, pidx->pgnoRoot);
+    put32(&w, pidx->grbit);
+    put32(&w, pidx->cbKeyMost);
+    put8(&w, (uint8_t)pidx->cseg);
+    for (uint32_t i = 0; i < pidx->cseg; i++) {
+        put32(&w, pidx->segs[i].columnid);
+        put32(&w, pidx->segs[i].segflags);
+    }
+    put_name(&w, pidx->name);
+    JET_ERR err = rec_op_insert(psess, pdb, pdb->hdr.pgnoCatalog, key, cbKey, w.b, w.n);
+    return err == JET_errKeyDuplicate ? JET_errIndexDuplicate : err;
+}
+
+JET_ERR cat_delete_index(isam_sess *psess, isam_db *pdb, const table_def *ptd, const idx_def *pidx)
+{
+    uint8_t key[5 + JET_cbNameMost];
+    uint32_t cbKey = index_key(ptd->objid, pidx->name, key);
+    if (cbKey == 0)
+        return JET_errInvalidName;
+    return rec_op_delete(psess, pdb, pdb->hdr.pgnoCatalog, key, cbKey);
+}
+
 JET_ERR cat_load_table(isam_sess *psess, isam_db *pdb, const char *szName, table_def **pptd)
 {
     uint8_t key[1 + JET_cbNameMost];
@@ -281,6 +396,8 @@ JET_ERR cat_load_table(isam_sess *psess, isam_db *pdb, const char *szName, table
     rec_free(&row);
     if (err >= 0)
         err = load_columns(psess, pdb, ptd);
+    if (err >= 0)
+        err = cat_load_indexes(psess, pdb, ptd);
     if (err < 0) {
         cat_free_table(ptd);
         return err;
@@ -314,7 +431,7 @@ JET_ERR cat_update_table(isam_sess *psess, isam_db *pdb, const table_def *ptd)
     return rec_op_replace(psess, pdb, pdb->hdr.pgnoCatalog, key, cbKey, w.b, w.n);
 }
 
-JET_ERR cat_insert_column(isam_sess *psess, isam_db *pdb, const table_def *ptd, const col_info *pci)
+static JET_ERR put_column(isam_sess *psess, isam_db *pdb, const table_def *ptd, const col_info *pci, int fInsert)
 {
     uint8_t key[9];
     column_key(ptd->objid, pci->rc.columnid, key);
@@ -328,7 +445,57 @@ JET_ERR cat_insert_column(isam_sess *psess, isam_db *pdb, const table_def *ptd, 
     put(&w, pci->pbDefault, pci->cbDefault);
     if (w.overflow)
         return JET_errDefaultValueTooBig;
-    return rec_op_insert(psess, pdb, pdb->hdr.pgnoCatalog, key, 9, w.b, w.n);
+    return fInsert ? rec_op_insert(psess, pdb, pdb->hdr.pgnoCatalog, key, 9, w.b, w.n)
+                   : rec_op_replace(psess, pdb, pdb->hdr.pgnoCatalog, key, 9, w.b, w.n);
+}
+
+JET_ERR cat_insert_column(isam_sess *psess, isam_db *pdb, const table_def *ptd, const col_info *pci)
+{
+    return put_column(psess, pdb, ptd, pci, 1);
+}
+
+JET_ERR cat_update_column(isam_sess *psess, isam_db *pdb, const table_def *ptd, const col_info *pci)
+{
+    return put_column(psess, pdb, ptd, pci, 0);
+}
+
+JET_ERR cat_reload_columns(isam_sess *psess, isam_db *pdb, table_def *ptd)
+{
+    table_def tmp;
+    memset(&tmp, 0, sizeof(tmp));
+    tmp.objid = ptd->objid;
+    JET_ERR err = load_columns(psess, pdb, &tmp);
+    if (err < 0) {
+        for (uint32_t i = 0; i < tmp.ccol; i++)
+            os_free(tmp.cols[i].pbDefault);
+        os_free(tmp.cols);
+        return err;
+    }
+    for (uint32_t i = 0; i < ptd->ccol; i++)
+        os_free(ptd->cols[i].pbDefault);
+    os_free(ptd->cols);
+    ptd->cols = tmp.cols;
+    ptd->ccol = tmp.ccol;
+    return JET_errSuccess;
+}
+
+JET_ERR cat_rename_table(isam_sess *psess, isam_db *pdb, table_def *ptd, const char *szNew)
+{
+    uint8_t key[1 + JET_cbNameMost];
+    uint32_t cbKey = table_key_of(ptd->name, key);
+    char folded[JET_cbNameMost + 1];
+    if (cbKey == 0 || !cat_name_fold(szNew, folded))
+        return JET_errInvalidName;
+    char old[JET_cbNameMost + 1];
+    memcpy(old, ptd->name, sizeof(old));
+    JET_ERR err = rec_op_delete(psess, pdb, pdb->hdr.pgnoCatalog, key, cbKey);
+    if (err >= 0) {
+        snprintf(ptd->name, sizeof(ptd->name), "%s", szNew);
+        err = cat_insert_table(psess, pdb, ptd);
+    }
+    if (err < 0)
+        memcpy(ptd->name, old, sizeof(old));
+    return err;
 }
 
 JET_ERR cat_delete_table(isam_sess *psess, isam_db *pdb, const table_def *ptd)
@@ -343,6 +510,8 @@ JET_ERR cat_delete_table(isam_sess *psess, isam_db *pdb, const table_def *ptd)
         column_key(ptd->objid, ptd->cols[i].rc.columnid, ck);
         err = rec_op_delete(psess, pdb, pdb->hdr.pgnoCatalog, ck, 9);
     }
+    for (uint32_t i = 0; err >= 0 && i < ptd->cidx; i++)
+        err = cat_delete_index(psess, pdb, ptd, &ptd->idxs[i]);
     return err;
 }
 
@@ -401,22 +570,28 @@ JET_ERR cat_next_objid(isam_sess *psess, isam_db *pdb, uint32_t *pobjid)
     uint32_t last = pdb->objidLast;
     pthread_mutex_unlock(&pinst->lock);
     if (last == 0) {
-        /* Every table row, visible or not, counts: ids are never reused. */
+        /* Every table and index row, visible or not, counts: ids are never reused. */
         last = CAT_OBJID;
         bt_cursor *pc = NULL;
         err = bt_cursor_open(&pdb->env, pdb->hdr.pgnoCatalog, &pc);
-        for (err = err < 0 ? err : bt_seek(pc, "T", 1, BT_SEEK_GE); err >= 0; err = bt_next(pc)) {
+        for (err = err < 0 ? err : bt_seek(pc, "I", 1, BT_SEEK_GE); err >= 0; err = bt_next(pc)) {
             const void *pk, *pd;
             uint32_t cbk, cbd, flags;
             err = bt_current(pc, &pk, &cbk, &pd, &cbd, &flags);
-            if (err < 0 || cbk < 1 || ((const uint8_t *)pk)[0] != 'T')
+            if (err < 0 || cbk < 1 || ((const uint8_t *)pk)[0] > 'T')
                 break;
+            if (((const uint8_t *)pk)[0] != 'T' && ((const uint8_t *)pk)[0] != 'I')
+                continue;
             uint32_t objid;
             if (cbd >= 4) {
                 memcpy(&objid, pd, 4);
                 if (objid > last)
                     last = objid;
             }
+            table_def td;
+            memset(&td, 0, sizeof(td));
+            if (((const uint8_t *)pk)[0] == 'T' && parse_table_row(pd, cbd, &td) >= 0 && td.objidLV > last)
+                last = td.objidLV;
         }
         bt_cursor_close(pc);
         if (err == JET_errRecordNotFound || err == JET_errNoCurrentRecord || err >= 0)

@@ -123,8 +123,36 @@ JET_ERR isam_delete_table(isam_sess *psess, JET_DBID dbid, const char *szName);
 JET_ERR isam_add_column(isam_sess *psess, JET_TABLEID tableid, const char *szName, const JET_COLUMNDEF *pdef,
                         const void *pvDefault, uint32_t cbDefault, JET_COLUMNID *pcolumnid);
 JET_ERR isam_get_column_id(isam_sess *psess, JET_TABLEID tableid, const char *szName, JET_COLUMNDEF *pdef);
+JET_ERR isam_get_column_info(isam_sess *psess, JET_TABLEID tableid, const char *szName, void *pv, uint32_t cbMax,
+                             uint32_t infolevel);
+JET_ERR isam_delete_column(isam_sess *psess, JET_TABLEID tableid, const char *szName, JET_GRBIT grbit);
+JET_ERR isam_rename_column(isam_sess *psess, JET_TABLEID tableid, const char *szName, const char *szNew,
+                           JET_GRBIT grbit);
+JET_ERR isam_rename_table(isam_sess *psess, JET_DBID dbid, const char *szName, const char *szNew);
+JET_ERR isam_get_table_info(isam_sess *psess, JET_TABLEID tableid, void *pv, uint32_t cbMax, uint32_t infolevel);
 JET_ERR isam_create_index(isam_sess *psess, JET_TABLEID tableid, const char *szName, JET_GRBIT grbit,
                           const char *szKey, uint32_t cbKey, uint32_t lDensity);
+/* One index of JetCreateIndex2..4, flattened by the api layer. */
+typedef struct isam_index_spec {
+    const char *szName;
+    JET_GRBIT   grbit;
+    const char *szKey;
+    uint32_t    cbKey;
+    uint32_t    ulDensity;
+    uint32_t    cbKeyMost;       /* with JET_bitIndexKeyMost */
+    int         fCaseSensitive;  /* LCMapString flags without NORM_IGNORECASE */
+} isam_index_spec;
+/* Create c indexes in order; perrs[i] receives each result (stops at the first failure). */
+JET_ERR isam_create_indexes(isam_sess *psess, JET_TABLEID tableid, const isam_index_spec *specs, uint32_t c,
+                            JET_ERR *perrs);
+JET_ERR isam_delete_index(isam_sess *psess, JET_TABLEID tableid, const char *szIndex);
+JET_ERR isam_set_current_index(isam_sess *psess, JET_TABLEID tableid, const char *szIndex, JET_GRBIT grbit,
+                               uint32_t itagSequence);
+JET_ERR isam_get_current_index(isam_sess *psess, JET_TABLEID tableid, char *szIndex, uint32_t cbMax);
+JET_ERR isam_get_index_info(isam_sess *psess, JET_TABLEID tableid, const char *szIndex, void *pv, uint32_t cbMax,
+                            uint32_t infolevel);
+/* EsepyGetIndexes's multi-string (os_malloc'ed, *pcb bytes). */
+JET_ERR isam_list_indexes(isam_sess *psess, JET_TABLEID tableid, char **ppszz, uint32_t *pcb);
 /* Column names of a table as a multi-string, and the primary index key
  * definition ("+a\0-b\0\0", empty when the table has none). */
 JET_ERR isam_describe_table(isam_sess *psess, JET_TABLEID tableid, char *szzColumns, uint32_t cbColumns,
@@ -140,13 +168,31 @@ JET_ERR isam_set_column(isam_sess *psess, JET_TABLEID tableid, JET_COLUMNID colu
 JET_ERR isam_update(isam_sess *psess, JET_TABLEID tableid, void *pvBookmark, uint32_t cbBookmark,
                     uint32_t *pcbActual);
 JET_ERR isam_delete(isam_sess *psess, JET_TABLEID tableid);
+JET_ERR isam_escrow_update(isam_sess *psess, JET_TABLEID tableid, JET_COLUMNID columnid, const void *pv, uint32_t cb,
+                           void *pvOld, uint32_t cbOldMax, uint32_t *pcbOldActual, JET_GRBIT grbit);
 JET_ERR isam_retrieve_column(isam_sess *psess, JET_TABLEID tableid, JET_COLUMNID columnid, void *pv, uint32_t cbMax,
                              uint32_t *pcbActual, JET_GRBIT grbit, JET_RETINFO *pretinfo);
 JET_ERR isam_move(isam_sess *psess, JET_TABLEID tableid, int32_t cRow, JET_GRBIT grbit);
 JET_ERR isam_make_key(isam_sess *psess, JET_TABLEID tableid, const void *pv, uint32_t cb, JET_GRBIT grbit);
+JET_ERR isam_enumerate_columns(isam_sess *psess, JET_TABLEID tableid, uint32_t cEnumColumnId,
+                               const JET_ENUMCOLUMNID *rgEnumColumnId, uint32_t *pcEnumColumn,
+                               JET_ENUMCOLUMN **prgEnumColumn, JET_PFNREALLOC pfnRealloc, void *pvReallocContext,
+                               uint32_t cbDataMost, JET_GRBIT grbit);
+JET_ERR isam_get_record_position(isam_sess *psess, JET_TABLEID tableid, JET_RECPOS *precpos, uint32_t cb);
+JET_ERR isam_goto_position(isam_sess *psess, JET_TABLEID tableid, const JET_RECPOS *precpos);
+JET_ERR isam_dup_cursor(isam_sess *psess, JET_TABLEID tableid, JET_TABLEID *ptableid, JET_GRBIT grbit);
+JET_ERR isam_get_lock(isam_sess *psess, JET_TABLEID tableid, JET_GRBIT grbit);
 JET_ERR isam_seek(isam_sess *psess, JET_TABLEID tableid, JET_GRBIT grbit);
 JET_ERR isam_get_bookmark(isam_sess *psess, JET_TABLEID tableid, void *pv, uint32_t cbMax, uint32_t *pcbActual);
 JET_ERR isam_goto_bookmark(isam_sess *psess, JET_TABLEID tableid, const void *pv, uint32_t cb);
+JET_ERR isam_set_index_range(isam_sess *psess, JET_TABLEID tableid, JET_GRBIT grbit);
+JET_ERR isam_index_record_count(isam_sess *psess, JET_TABLEID tableid, uint32_t *pcrec, uint32_t crecMax);
+JET_ERR isam_retrieve_key(isam_sess *psess, JET_TABLEID tableid, void *pv, uint32_t cbMax, uint32_t *pcbActual,
+                          JET_GRBIT grbit);
+JET_ERR isam_get_secondary_bookmark(isam_sess *psess, JET_TABLEID tableid, void *pvKey, uint32_t cbKeyMax,
+                                    uint32_t *pcbKey, void *pvBm, uint32_t cbBmMax, uint32_t *pcbBm);
+JET_ERR isam_goto_secondary_bookmark(isam_sess *psess, JET_TABLEID tableid, const void *pvKey, uint32_t cbKey,
+                                     const void *pvBm, uint32_t cbBm, JET_GRBIT grbit);
 
 /* ---- backup support (bksupport.c; the backup layer drives these) ------------- */
 

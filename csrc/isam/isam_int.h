@@ -17,6 +17,13 @@
  *   LOG_REC_ISAM_DBDETACH  u32 dbid
  *   LOG_REC_ISAM_DBROOTS   u32 dbid, u32 pgnoSpace, u32 pgnoCatalog  (after create)
  *
+ * Secondary indexes (index.c) and their DDL add no record types: index trees
+ * and catalog 'I' rows change through the same UNDO + btree records as every
+ * record tree, so redo and undo (recovery.c) cover them unchanged.  The same
+ * holds for long values (lv.c: long-value tree nodes), column DDL (catalog
+ * 'C' rows rewritten, tombstones), table renames ('T' rows moved) and escrow
+ * updates (record replaces).
+ *
  * Invariants:
  *   I1. Every record-level change made by a transaction is preceded in the log
  *       by its UNDO record, so a transaction that has no COMMIT/ROLLBACK record
@@ -80,6 +87,19 @@ typedef struct key_seg {
     uint32_t     segflags;      /* KEY_SEG_* */
 } key_seg;
 
+/* A secondary index (catalog row 'I' objid name).  Entry format in its own
+ * tree (see index.c): unique indexes key = normalized key, data = primary
+ * bookmark; non-unique key = normalized key + primary bookmark, data = its length. */
+typedef struct idx_def {
+    char       name[JET_cbNameMost + 1];
+    uint32_t   objid;           /* the index tree's object id */
+    uint32_t   pgnoRoot;
+    JET_GRBIT  grbit;           /* JET_bitIndex* as created (Unique, IgnoreNull, ...) */
+    uint32_t   cbKeyMost;       /* normalized key bytes kept; longer keys are truncated */
+    uint32_t   cseg;
+    key_seg    segs[JET_ccolKeyMost];
+} idx_def;
+
 typedef struct table_def {
     uint32_t   objid;
     uint32_t   pgnoRoot;        /* primary (record) tree */
@@ -92,6 +112,13 @@ typedef struct table_def {
     uint32_t   cseg;
     key_seg    segs[JET_ccolKeyMost];
     uint32_t   cbKeyMost;
+    /* secondary indexes, in name order */
+    uint32_t   cidx;
+    idx_def   *idxs;            /* owned, cidx entries */
+    uint32_t   schemaGen;       /* isam_db.schemaGen when the indexes were loaded */
+    /* long-value tree (lv.c); 0 for tables created before long values were separated */
+    uint32_t   objidLV;
+    uint32_t   pgnoLV;
 } table_def;
 
 /* ---- databases (db.c) ------------------------------------------------------ */
@@ -105,6 +132,11 @@ typedef struct isam_db {
     uint32_t   copen;           /* JetOpenDatabase references across sessions */
     uint64_t   seqNext;         /* sequential-key counter: objid << 40 | last key */
     uint32_t   objidLast;       /* highest object id in use (0 = not yet read from the catalog) */
+    uint32_t   schemaGen;       /* bumped (under inst.lock) by every index create/delete */
+    /* autoincrement counters (cursor.c), under inst.lock: the last value handed
+     * out per table; a table not here starts from the largest value stored */
+    struct { uint32_t objid; uint64_t last; } autoinc[16];
+    uint32_t   cautoinc;
 } isam_db;
 
 /* ---- version store (ver.c) -------------------------------------------------- */
@@ -144,7 +176,14 @@ typedef struct isam_cursor {
     table_def  *td;             /* owned (loaded at open) */
     bt_cursor  *bc;
     int         positioned;     /* on a record */
-    uint8_t    *pbKeyCur;  uint32_t cbKeyCur; uint32_t cbKeyCurAlloc; /* bookmark of the current record */
+    uint8_t    *pbKeyCur;  uint32_t cbKeyCur; uint32_t cbKeyCurAlloc; /* node key in the current index's tree */
+    uint8_t    *pbBm;      uint32_t cbBm;     uint32_t cbBmAlloc;     /* primary bookmark of the current record */
+    uint32_t    objidIdx;       /* current secondary index (idx_def.objid), 0 = primary */
+    /* index range (JetSetIndexRange / JET_bitSetIndexRange) */
+    int         fRange;
+    JET_GRBIT   grbitRange;     /* JET_bitRangeInclusive | JET_bitRangeUpperLimit */
+    uint8_t     keyRange[2 * JET_cbKeyMost8KBytePage + 16];
+    uint32_t    cbRange;
     /* JetMakeKey */
     uint8_t     keyMade[2 * JET_cbKeyMost8KBytePage + 16];
     uint32_t    cbKeyMade;
@@ -155,6 +194,10 @@ typedef struct isam_cursor {
     uint32_t    prep;           /* JET_prepInsert / JET_prepReplace / JET_prepCancel (none) */
     rec_buf     rec;            /* record being built */
     int         fDirty;
+    /* long values created for the prepared update (lv.c): referenced by
+     * pcur->rec only, deleted when the update is cancelled (L1 in lv.c) */
+    uint64_t   *plidNew;
+    uint32_t    clidNew, clidNewAlloc;
 } isam_cursor;
 
 struct isam_sess {
@@ -216,12 +259,22 @@ void     db_init_env(isam_inst *pinst, isam_db *pdb);
 JET_ERR  db_mark_clean(isam_inst *pinst, isam_db *pdb);
 
 /* catalog.c */
+JET_ERR  cat_insert_index(isam_sess *psess, isam_db *pdb, const table_def *ptd, const idx_def *pidx);
+JET_ERR  cat_delete_index(isam_sess *psess, isam_db *pdb, const table_def *ptd, const idx_def *pidx);
+/* (Re)load ptd's secondary indexes visible to the session (replacing ptd->idxs). */
+JET_ERR  cat_load_indexes(isam_sess *psess, isam_db *pdb, table_def *ptd);
 JET_ERR  cat_init(isam_sess *psess, isam_db *pdb);
 JET_ERR  cat_load_table(isam_sess *psess, isam_db *pdb, const char *szName, table_def **pptd);
 void     cat_free_table(table_def *ptd);
 JET_ERR  cat_insert_table(isam_sess *psess, isam_db *pdb, const table_def *ptd);
 JET_ERR  cat_insert_column(isam_sess *psess, isam_db *pdb, const table_def *ptd, const col_info *pci);
 JET_ERR  cat_update_table(isam_sess *psess, isam_db *pdb, const table_def *ptd);
+/* Rewrite a column row (rename; coltyp JET_coltypNil = deleted, a tombstone). */
+JET_ERR  cat_update_column(isam_sess *psess, isam_db *pdb, const table_def *ptd, const col_info *pci);
+/* Reload ptd's columns visible to the session (tombstones included). */
+JET_ERR  cat_reload_columns(isam_sess *psess, isam_db *pdb, table_def *ptd);
+/* Move the table row to szNew (JET_errTableDuplicate when taken); ptd->name follows. */
+JET_ERR  cat_rename_table(isam_sess *psess, isam_db *pdb, table_def *ptd, const char *szNew);
 JET_ERR  cat_delete_table(isam_sess *psess, isam_db *pdb, const table_def *ptd);
 uint32_t cat_name_fold(const char *szName, char *out);
 /* A new object id for a table tree (one more than any in the catalog). */
@@ -246,8 +299,71 @@ JET_ERR  rec_read_visible(isam_sess *psess, isam_db *pdb, uint32_t pgnoRoot, con
 void     ver_cleanup(isam_inst *pinst);
 void     ver_free_all(isam_inst *pinst);
 
+/* Savepoints: a nested level around one multi-node change (JetUpdate,
+ * JetDelete, index builds) so that a failure undoes it entirely without
+ * ending the caller's transaction.  trx_save_begin opens an implicit
+ * transaction when none is active. */
+JET_ERR  trx_save_begin(isam_sess *psess, int *pfAuto);
+JET_ERR  trx_save_end(isam_sess *psess, int fAuto, JET_ERR err);
+
 /* cursor.c */
 void     cursor_close_all(isam_sess *psess);
+col_info *col_by_id(table_def *ptd, JET_COLUMNID columnid);
+col_info *col_by_name(table_def *ptd, const char *szName);
+
+/* index.c */
+idx_def *idx_by_name(table_def *ptd, const char *szName);
+idx_def *idx_by_objid(table_def *ptd, uint32_t objid);
+/* Parse "+a\0-b\0\0" into segments (KEY_SEG_* flags) against ptd's columns. */
+JET_ERR  idx_parse_key(table_def *ptd, const char *szKey, uint32_t cbKey, JET_GRBIT grbit, uint32_t segflagsAll,
+                       key_seg *segs, uint32_t *pcseg);
+/* Keep every secondary index of ptd in step with one record change: old
+ * record NULL for inserts, new record NULL for deletes.  Uses rec_op_* so the
+ * entries are versioned, undone by rollback and by recovery. */
+JET_ERR  idx_record_changed(isam_sess *psess, isam_db *pdb, table_def *ptd, const void *bm, uint32_t cbBm,
+                            const rec_buf *pold, const rec_buf *pnew);
+/* The entry keys of one record in one index: *pn keys, key i at
+ * pb + off[i], length len[i] (all owned by the idx_keys). */
+typedef struct idx_keys {
+    uint8_t  *pb;  uint32_t cb, cbAlloc;
+    uint32_t *off, *len; uint32_t n, nAlloc;
+} idx_keys;
+/* psess/pdb (may be NULL: separated long values then fail with
+ * JET_errFeatureNotAvailable) read the leading bytes of separated long values. */
+JET_ERR  idx_entry_keys(isam_sess *psess, isam_db *pdb, table_def *ptd, const idx_def *pidx, const uint8_t *pbRec,
+                        uint32_t cbRec, const void *bm, uint32_t cbBm, idx_keys *pk);
+void     idx_keys_free(idx_keys *pk);
+/* The primary bookmark an index entry (key, visible data) points to. */
+JET_ERR  idx_entry_bookmark(const idx_def *pidx, const void *key, uint32_t cbKey, const void *data, uint32_t cbData,
+                            const void **ppbm, uint32_t *pcbBm);
+/* Fill a new index from the table's visible records. */
+JET_ERR  idx_build(isam_sess *psess, isam_db *pdb, table_def *ptd, const idx_def *pidx);
+
+/* lv.c: long values in a table's long-value tree (format and invariants in lv.c).
+ * A record refers to one with a tagged value flagged REC_TAG_SEPARATED whose
+ * bytes are LV_REF_SIZE: u64 lid, u64 size (little-endian). */
+#define LV_REF_SIZE 16
+void     lv_ref_make(uint8_t ref[LV_REF_SIZE], uint64_t lid, uint64_t cb);
+int      lv_ref_parse(const void *pv, uint32_t cb, uint64_t *plid, uint64_t *pcb);
+/* Values longer than this stay out of the record (unless JET_bitSetIntrinsicLV). */
+uint32_t lv_intrinsic_max(isam_db *pdb);
+/* A new long value (reference count 1) holding pv/cb. */
+JET_ERR  lv_create(isam_sess *psess, isam_db *pdb, table_def *ptd, const void *pv, uint32_t cb, uint64_t *plid);
+/* A new long value (count 1) with a copy of the first cb bytes of lid. */
+JET_ERR  lv_copy(isam_sess *psess, isam_db *pdb, table_def *ptd, uint64_t lid, uint64_t cb, uint64_t *plidNew);
+/* Write pv/cb at offset ib (<= the current size *pcbSize, which grows). */
+JET_ERR  lv_write(isam_sess *psess, isam_db *pdb, table_def *ptd, uint64_t lid, uint64_t *pcbSize, uint64_t ib,
+                  const void *pv, uint32_t cb);
+/* Truncate or zero-extend to cbNew. */
+JET_ERR  lv_set_size(isam_sess *psess, isam_db *pdb, table_def *ptd, uint64_t lid, uint64_t *pcbSize, uint64_t cbNew);
+/* Copy up to cb bytes from offset ib into pv; *pcbRead receives how many. */
+JET_ERR  lv_read(isam_sess *psess, isam_db *pdb, table_def *ptd, uint64_t lid, uint64_t ib, void *pv, uint32_t cb,
+                 uint32_t *pcbRead);
+/* Reference count +1 (another record refers to lid) / -1 (deleted at 0). */
+JET_ERR  lv_addref(isam_sess *psess, isam_db *pdb, table_def *ptd, uint64_t lid);
+JET_ERR  lv_release(isam_sess *psess, isam_db *pdb, table_def *ptd, uint64_t lid);
+/* Call fn for every separated value of a record. */
+JET_ERR  lv_for_each_ref(const rec_buf *prec, JET_ERR (*fn)(void *ctx, uint64_t lid), void *ctx);
 
 /* inst.c */
 JET_ERR  isam_open_writer(isam_inst *pinst);

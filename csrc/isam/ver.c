@@ -308,6 +308,12 @@ static JET_ERR undo_version(isam_sess *psess, ver *v)
             err = bt_set_flags(&pdb->env, v->pgnoRoot, v->pbKey, v->cbKey, v->flagsBefore);
     }
     CKPT_LEAVE(pinst);
+    if (v->pgnoRoot == pdb->hdr.pgnoCatalog) {
+        /* DDL undone: cursors reload their index definitions */
+        pthread_mutex_lock(&pinst->lock);
+        pdb->schemaGen++;
+        pthread_mutex_unlock(&pinst->lock);
+    }
     if (err >= 0 && v->lsnUndo != LSN_NIL) {
         struct { uint64_t trxid; uint64_t lsn; } clr = { v->trxid, v->lsnUndo };
         log_part part = { &clr, sizeof(clr) };
@@ -394,6 +400,29 @@ JET_ERR trx_auto_end(isam_sess *psess, int fAuto, JET_ERR err)
         return errCommit;
     }
     return err;
+}
+
+/* A savepoint is one more nested level; it may go one past
+ * ISAM_TRX_LEVELS, since it is internal to a single call. */
+JET_ERR trx_save_begin(isam_sess *psess, int *pfAuto)
+{
+    JET_ERR err = trx_auto_begin(psess, pfAuto);
+    if (err < 0 || *pfAuto)
+        return err;
+    psess->trx->level++;
+    return JET_errSuccess;
+}
+
+JET_ERR trx_save_end(isam_sess *psess, int fAuto, JET_ERR err)
+{
+    if (fAuto)
+        return trx_auto_end(psess, fAuto, err);
+    if (err < 0) {
+        JET_ERR e = isam_rollback(psess, 0);
+        return e < 0 ? e : err;
+    }
+    JET_ERR e = isam_commit_transaction(psess, 0); /* nested: merges into the caller's level */
+    return e < 0 ? e : err;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -500,8 +529,9 @@ static void log_failed_change(isam_sess *psess, ver *v)
     (void)isam_log(psess->inst, LOG_REC_ISAM_CLR, &part, 1, NULL);
 }
 
-/* Read the node's current state into v's before-image. */
-static JET_ERR capture_before(isam_db *pdb, uint32_t pgnoRoot, ver *v, int *pfExists)
+/* Read the node's current state into v's before-image (counted in the
+ * version store's size, as ver_free uncounts it). */
+static JET_ERR capture_before(isam_inst *pinst, isam_db *pdb, uint32_t pgnoRoot, ver *v, int *pfExists)
 {
     uint32_t cb = 0, flags = 0;
     JET_ERR err = bt_lookup(&pdb->env, pgnoRoot, v->pbKey, v->cbKey, NULL, 0, &cb, &flags);
@@ -523,7 +553,10 @@ static JET_ERR capture_before(isam_db *pdb, uint32_t pgnoRoot, ver *v, int *pfEx
     v->op = UNDO_CHANGED;
     v->cbBefore = cb;
     v->flagsBefore = (uint8_t)flags;
+    pthread_mutex_lock(&pinst->lock);
     v->cbAlloc += cb;
+    pinst->cbVer += cb;
+    pthread_mutex_unlock(&pinst->lock);
     return JET_errSuccess;
 }
 
@@ -549,7 +582,7 @@ JET_ERR rec_op_insert(isam_sess *psess, isam_db *pdb, uint32_t pgnoRoot, const v
     if (err < 0)
         return err;
     int exists = 0;
-    err = capture_before(pdb, pgnoRoot, v, &exists);
+    err = capture_before(psess->inst, pdb, pgnoRoot, v, &exists);
     if (err >= 0 && exists && !(v->flagsBefore & BT_NODE_DELETED))
         err = JET_errKeyDuplicate;
     CKPT_ENTER(psess->inst);
@@ -584,7 +617,7 @@ static JET_ERR change_existing(isam_sess *psess, isam_db *pdb, uint32_t pgnoRoot
     if (err < 0)
         return err;
     int exists = 0;
-    err = capture_before(pdb, pgnoRoot, v, &exists);
+    err = capture_before(psess->inst, pdb, pgnoRoot, v, &exists);
     if (err >= 0 && (!exists || (v->flagsBefore & BT_NODE_DELETED)))
         err = JET_errRecordDeleted;
     CKPT_ENTER(psess->inst);

@@ -250,9 +250,9 @@ static PyObject *s_prepare_update(SessionObject *self, PyObject *args)
 static PyObject *s_set_column(SessionObject *self, PyObject *args)
 {
     unsigned long long tableid;
-    unsigned int columnid, grbit = 0, itag = 1;
+    unsigned int columnid, grbit = 0, itag = 1, ib = 0;
     Py_buffer val = { 0 };
-    if (!PyArg_ParseTuple(args, "KIz*|II:_set_column", &tableid, &columnid, &val, &grbit, &itag))
+    if (!PyArg_ParseTuple(args, "KIz*|III:_set_column", &tableid, &columnid, &val, &grbit, &itag, &ib))
         return NULL;
     JET_SESID sesid;
     if (session_handle(self, "JetSetColumn", &sesid) < 0) {
@@ -261,7 +261,7 @@ static PyObject *s_set_column(SessionObject *self, PyObject *args)
     }
     if (val.buf != NULL && val.len == 0)
         grbit |= JET_bitSetZeroLength;
-    JET_SETINFO si = { sizeof(si), 0, itag };
+    JET_SETINFO si = { sizeof(si), ib, itag };
     JET_ERR err;
     ESEPY_CALL(err = JetSetColumn(sesid, (JET_TABLEID)tableid, columnid, val.buf, (uint32_t)val.len, grbit, &si));
     PyBuffer_Release(&val);
@@ -326,6 +326,98 @@ static PyObject *s_retrieve_column(SessionObject *self, PyObject *args)
     if (check_jet(err, "JetRetrieveColumn") < 0)
         return NULL;
     return PyBytes_FromStringAndSize(small, cb);
+}
+
+/* A piece of a long value: (bytes from ib, at most cb; bytes from ib to the
+ * end), or None when NULL. */
+static PyObject *s_read_value(SessionObject *self, PyObject *args)
+{
+    unsigned long long tableid;
+    unsigned int columnid, ib, cbMax, grbit = 0, itag = 1;
+    if (!PyArg_ParseTuple(args, "KIII|II:_read_value", &tableid, &columnid, &ib, &cbMax, &grbit, &itag))
+        return NULL;
+    SESS_CALL(self, "JetRetrieveColumn", sesid);
+    PyObject *b = PyBytes_FromStringAndSize(NULL, cbMax);
+    if (b == NULL)
+        return NULL;
+    uint32_t cb = 0;
+    JET_RETINFO ri = { sizeof(ri), ib, itag, 0 };
+    JET_ERR err;
+    char *p = PyBytes_AS_STRING(b);
+    ESEPY_CALL(err = JetRetrieveColumn(sesid, (JET_TABLEID)tableid, columnid, p, cbMax, &cb, grbit, &ri));
+    if (err == JET_wrnColumnNull) {
+        Py_DECREF(b);
+        Py_RETURN_NONE;
+    }
+    if (err != JET_wrnBufferTruncated && check_jet(err, "JetRetrieveColumn") < 0) {
+        Py_DECREF(b);
+        return NULL;
+    }
+    if (cb < cbMax && _PyBytes_Resize(&b, cb) < 0)
+        return NULL;
+    PyObject *r = Py_BuildValue("(OI)", b, cb);
+    Py_DECREF(b);
+    return r;
+}
+
+/* JetEscrowUpdate(tableid, columnid, delta bytes) -> the value before. */
+static PyObject *s_escrow_update(SessionObject *self, PyObject *args)
+{
+    unsigned long long tableid;
+    unsigned int columnid;
+    Py_buffer delta;
+    if (!PyArg_ParseTuple(args, "KIy*:_escrow_update", &tableid, &columnid, &delta))
+        return NULL;
+    JET_SESID sesid;
+    if (session_handle(self, "JetEscrowUpdate", &sesid) < 0) {
+        PyBuffer_Release(&delta);
+        return NULL;
+    }
+    unsigned char old[8];
+    uint32_t cb = 0;
+    JET_ERR err;
+    ESEPY_CALL(err = JetEscrowUpdate(sesid, (JET_TABLEID)tableid, columnid, delta.buf, (uint32_t)delta.len, old,
+                                     sizeof(old), &cb, 0));
+    PyBuffer_Release(&delta);
+    if (check_jet(err, "JetEscrowUpdate") < 0)
+        return NULL;
+    return PyBytes_FromStringAndSize((const char *)old, cb < sizeof(old) ? cb : sizeof(old));
+}
+
+static PyObject *s_delete_column(SessionObject *self, PyObject *args)
+{
+    unsigned long long tableid;
+    const char *name;
+    if (!PyArg_ParseTuple(args, "Ks:_delete_column", &tableid, &name))
+        return NULL;
+    SESS_CALL(self, "JetDeleteColumn", sesid);
+    JET_ERR err;
+    ESEPY_CALL(err = JetDeleteColumn(sesid, (JET_TABLEID)tableid, name));
+    return ok_or_raise(err, "JetDeleteColumn");
+}
+
+static PyObject *s_rename_column(SessionObject *self, PyObject *args)
+{
+    unsigned long long tableid;
+    const char *name, *newname;
+    if (!PyArg_ParseTuple(args, "Kss:_rename_column", &tableid, &name, &newname))
+        return NULL;
+    SESS_CALL(self, "JetRenameColumn", sesid);
+    JET_ERR err;
+    ESEPY_CALL(err = JetRenameColumn(sesid, (JET_TABLEID)tableid, name, newname, 0));
+    return ok_or_raise(err, "JetRenameColumn");
+}
+
+static PyObject *s_rename_table(SessionObject *self, PyObject *args)
+{
+    unsigned int dbid;
+    const char *name, *newname;
+    if (!PyArg_ParseTuple(args, "Iss:_rename_table", &dbid, &name, &newname))
+        return NULL;
+    SESS_CALL(self, "JetRenameTable", sesid);
+    JET_ERR err;
+    ESEPY_CALL(err = JetRenameTable(sesid, dbid, name, newname));
+    return ok_or_raise(err, "JetRenameTable");
 }
 
 /* True when positioned, False when the move ran off either end. */
@@ -411,6 +503,138 @@ static PyObject *s_goto_bookmark(SessionObject *self, PyObject *args)
     ESEPY_CALL(err = JetGotoBookmark(sesid, (JET_TABLEID)tableid, bm.buf, (uint32_t)bm.len));
     PyBuffer_Release(&bm);
     return ok_or_raise(err, "JetGotoBookmark");
+}
+
+static PyObject *split_szz(const char *p);
+
+/* JetCreateIndex2 with one JET_INDEXCREATE: key-most and case sensitivity. */
+static PyObject *s_create_index2(SessionObject *self, PyObject *args)
+{
+    unsigned long long tableid;
+    const char *name;
+    unsigned int grbit, cbKeyMost;
+    int caseSensitive;
+    Py_buffer key;
+    if (!PyArg_ParseTuple(args, "KsIy*Ip:_create_index2", &tableid, &name, &grbit, &key, &cbKeyMost, &caseSensitive))
+        return NULL;
+    JET_SESID sesid;
+    if (session_handle(self, "JetCreateIndex2", &sesid) < 0) {
+        PyBuffer_Release(&key);
+        return NULL;
+    }
+    JET_UNICODEINDEX ui = { 0x409, caseSensitive ? 0u : 1u /* NORM_IGNORECASE */ };
+    JET_INDEXCREATE ic;
+    memset(&ic, 0, sizeof(ic));
+    ic.cbStruct = sizeof(ic);
+    ic.szIndexName = (char *)name;
+    ic.szKey = key.buf;
+    ic.cbKey = (uint32_t)key.len;
+    ic.grbit = grbit | JET_bitIndexUnicode | (cbKeyMost ? JET_bitIndexKeyMost : 0);
+    ic.ulDensity = 100;
+    ic.pidxunicode = &ui;
+    ic.cbKeyMost = cbKeyMost;
+    JET_ERR err;
+    ESEPY_CALL(err = JetCreateIndex2(sesid, (JET_TABLEID)tableid, &ic, 1));
+    PyBuffer_Release(&key);
+    return ok_or_raise(err, "JetCreateIndex2");
+}
+
+static PyObject *s_delete_index(SessionObject *self, PyObject *args)
+{
+    unsigned long long tableid;
+    const char *name;
+    if (!PyArg_ParseTuple(args, "Ks:_delete_index", &tableid, &name))
+        return NULL;
+    SESS_CALL(self, "JetDeleteIndex", sesid);
+    JET_ERR err;
+    ESEPY_CALL(err = JetDeleteIndex(sesid, (JET_TABLEID)tableid, name));
+    return ok_or_raise(err, "JetDeleteIndex");
+}
+
+static PyObject *s_set_current_index(SessionObject *self, PyObject *args)
+{
+    unsigned long long tableid;
+    const char *name;
+    unsigned int grbit;
+    if (!PyArg_ParseTuple(args, "KzI:_set_current_index", &tableid, &name, &grbit))
+        return NULL;
+    SESS_CALL(self, "JetSetCurrentIndex2", sesid);
+    JET_ERR err;
+    ESEPY_CALL(err = JetSetCurrentIndex2(sesid, (JET_TABLEID)tableid, name, grbit));
+    return ok_or_raise(err, "JetSetCurrentIndex2");
+}
+
+/* True when the current record is inside the new range. */
+static PyObject *s_set_index_range(SessionObject *self, PyObject *args)
+{
+    unsigned long long tableid;
+    unsigned int grbit;
+    if (!PyArg_ParseTuple(args, "KI:_set_index_range", &tableid, &grbit))
+        return NULL;
+    SESS_CALL(self, "JetSetIndexRange", sesid);
+    JET_ERR err;
+    ESEPY_CALL(err = JetSetIndexRange(sesid, (JET_TABLEID)tableid, grbit));
+    if (err == JET_errNoCurrentRecord)
+        Py_RETURN_FALSE;
+    if (check_jet(err, "JetSetIndexRange") < 0)
+        return NULL;
+    Py_RETURN_TRUE;
+}
+
+static PyObject *s_index_record_count(SessionObject *self, PyObject *args)
+{
+    unsigned long long tableid;
+    unsigned int cmax;
+    if (!PyArg_ParseTuple(args, "KI:_index_record_count", &tableid, &cmax))
+        return NULL;
+    SESS_CALL(self, "JetIndexRecordCount", sesid);
+    uint32_t n = 0;
+    JET_ERR err;
+    ESEPY_CALL(err = JetIndexRecordCount(sesid, (JET_TABLEID)tableid, &n, cmax));
+    if (check_jet(err, "JetIndexRecordCount") < 0)
+        return NULL;
+    return PyLong_FromUnsignedLong(n);
+}
+
+static PyObject *s_retrieve_key(SessionObject *self, PyObject *args)
+{
+    unsigned long long tableid;
+    unsigned int grbit;
+    if (!PyArg_ParseTuple(args, "KI:_retrieve_key", &tableid, &grbit))
+        return NULL;
+    SESS_CALL(self, "JetRetrieveKey", sesid);
+    unsigned char key[2 * JET_cbKeyMost8KBytePage + 16];
+    uint32_t cb = 0;
+    JET_ERR err;
+    ESEPY_CALL(err = JetRetrieveKey(sesid, (JET_TABLEID)tableid, key, sizeof(key), &cb, grbit));
+    if (check_jet(err, "JetRetrieveKey") < 0)
+        return NULL;
+    return PyBytes_FromStringAndSize((const char *)key, cb < sizeof(key) ? cb : sizeof(key));
+}
+
+/* [(name, grbit, ["+col", "-col", ...]), ...] */
+static PyObject *s_indexes(SessionObject *self, PyObject *args)
+{
+    unsigned long long tableid;
+    if (!PyArg_ParseTuple(args, "K:_indexes", &tableid))
+        return NULL;
+    SESS_CALL(self, "EsepyGetIndexes", sesid);
+    uint32_t cb = 0;
+    JET_ERR err;
+    ESEPY_CALL(err = EsepyGetIndexes(sesid, (JET_TABLEID)tableid, NULL, 0, &cb));
+    if (check_jet(err, "EsepyGetIndexes") < 0)
+        return NULL;
+    char *buf = PyMem_Malloc(cb ? cb : 1);
+    if (buf == NULL)
+        return PyErr_NoMemory();
+    ESEPY_CALL(err = EsepyGetIndexes(sesid, (JET_TABLEID)tableid, buf, cb, &cb));
+    if (check_jet(err, "EsepyGetIndexes") < 0) {
+        PyMem_Free(buf);
+        return NULL;
+    }
+    PyObject *list = split_szz(buf);
+    PyMem_Free(buf);
+    return list;
 }
 
 static PyObject *s_db_info(SessionObject *self, PyObject *args)
@@ -507,13 +731,32 @@ static PyObject *s_describe_table(SessionObject *self, PyObject *args)
     {"_table_names", (PyCFunction)s_table_names, METH_VARARGS, "EsepyGetTableNames(dbid) -> [names]"},      \
     {"_prepare_update", (PyCFunction)s_prepare_update, METH_VARARGS, "JetPrepareUpdate(tableid, prep)"},    \
     {"_set_column", (PyCFunction)s_set_column, METH_VARARGS,                                               \
-     "JetSetColumn(tableid, columnid, bytes|None, grbit=0, itag=1)"},                                       \
+     "JetSetColumn(tableid, columnid, bytes|None, grbit=0, itag=1, ib=0)"},                                       \
     {"_update", (PyCFunction)s_update, METH_VARARGS, "JetUpdate(tableid) -> bookmark"},                     \
     {"_delete", (PyCFunction)s_delete, METH_VARARGS, "JetDelete(tableid)"},                                 \
     {"_retrieve_column", (PyCFunction)s_retrieve_column, METH_VARARGS,                                     \
      "JetRetrieveColumn(tableid, columnid, grbit=0, itag=1) -> bytes|None"},                                \
+    {"_read_value", (PyCFunction)s_read_value, METH_VARARGS,                                               \
+     "JetRetrieveColumn(tableid, columnid, ib, cb, grbit=0, itag=1) -> (bytes, bytes to the end) | None"},   \
+    {"_escrow_update", (PyCFunction)s_escrow_update, METH_VARARGS,                                         \
+     "JetEscrowUpdate(tableid, columnid, delta) -> bytes before"},                                         \
+    {"_delete_column", (PyCFunction)s_delete_column, METH_VARARGS, "JetDeleteColumn(tableid, name)"},      \
+    {"_rename_column", (PyCFunction)s_rename_column, METH_VARARGS,                                         \
+     "JetRenameColumn(tableid, name, new name)"},                                                          \
+    {"_rename_table", (PyCFunction)s_rename_table, METH_VARARGS, "JetRenameTable(dbid, name, new name)"},   \
     {"_move", (PyCFunction)s_move, METH_VARARGS, "JetMove(tableid, crow, grbit=0) -> bool"},                \
     {"_make_key", (PyCFunction)s_make_key, METH_VARARGS, "JetMakeKey(tableid, bytes|None, grbit)"},         \
     {"_seek", (PyCFunction)s_seek, METH_VARARGS, "JetSeek(tableid, grbit) -> 0 or JET_wrnSeekNotEqual"},    \
     {"_get_bookmark", (PyCFunction)s_get_bookmark, METH_VARARGS, "JetGetBookmark(tableid) -> bytes"},       \
-    {"_goto_bookmark", (PyCFunction)s_goto_bookmark, METH_VARARGS, "JetGotoBookmark(tableid, bookmark)"},
+    {"_goto_bookmark", (PyCFunction)s_goto_bookmark, METH_VARARGS, "JetGotoBookmark(tableid, bookmark)"},                   \
+    {"_create_index2", (PyCFunction)s_create_index2, METH_VARARGS,                                         \
+     "JetCreateIndex2(tableid, name, grbit, key, cbKeyMost, case_sensitive)"},                              \
+    {"_delete_index", (PyCFunction)s_delete_index, METH_VARARGS, "JetDeleteIndex(tableid, name)"},          \
+    {"_set_current_index", (PyCFunction)s_set_current_index, METH_VARARGS,                                 \
+     "JetSetCurrentIndex2(tableid, name|None, grbit)"},                                                    \
+    {"_set_index_range", (PyCFunction)s_set_index_range, METH_VARARGS,                                     \
+     "JetSetIndexRange(tableid, grbit) -> in range"},                                                      \
+    {"_index_record_count", (PyCFunction)s_index_record_count, METH_VARARGS,                               \
+     "JetIndexRecordCount(tableid, max) -> n"},                                                            \
+    {"_retrieve_key", (PyCFunction)s_retrieve_key, METH_VARARGS, "JetRetrieveKey(tableid, grbit) -> bytes"}, \
+    {"_indexes", (PyCFunction)s_indexes, METH_VARARGS, "EsepyGetIndexes(tableid) -> [strings]"},

@@ -6,7 +6,9 @@ Opens (recovers) the instance in FOLDER, attaches or creates FOLDER/crash.edb,
 then forever: transaction i inserts keys 3i, 3i+1, 3i+2 (value "t<i>") and
 commits -- durably, except every LAZY_EVERY-th transaction which commits with
 JET_bitCommitLazyFlush.  After each commit returns it prints "C <i> <lazy>"
-(flushed), so the parent knows which commits were acknowledged.
+(flushed), so the parent knows which commits were acknowledged.  Column u
+(= k) and the secondary indexes by_v (on v) and by_u (unique, on -u) put
+index maintenance under the same kills.
 """
 import os
 import sys
@@ -27,7 +29,11 @@ def main():
         t = db.open_table("kv")
     else:
         db = s.create_database(path)
-        t = db.create_table("kv", {"k": "long", "v": "text"}, primary_key=["k"])
+        t = db.create_table("kv", {"k": "long", "v": "text", "u": "long"}, primary_key=["k"])
+    if "by_v" not in t.indexes:
+        t.create_index("by_v", ["v"])
+    if "by_u" not in t.indexes:
+        t.create_index("by_u", ["-u"], unique=True)
     out = sys.stdout
     out.write("READY\n")
     out.flush()
@@ -36,7 +42,7 @@ def main():
         lazy = lazy_every > 0 and i % lazy_every == 0
         s.begin_transaction()
         for j in range(3):
-            t.insert({"k": 3 * i + j, "v": f"t{i}" + "x" * (i % 40)})
+            t.insert({"k": 3 * i + j, "v": f"t{i}" + "x" * (i % 40), "u": 3 * i + j})
         s.commit(lazy=lazy)
         out.write(f"C {i} {int(lazy)}\n")
         out.flush()

@@ -1,0 +1,365 @@
+/*
+ * index.c -- secondary indexes: key definitions, the entries a record
+ * contributes to an index, keeping indexes in step with record changes, and
+ * building an index over a table's existing records.
+ *
+ * Owns: the entry format of secondary index trees:
+ *     unique index       key = normalized key              data = primary bookmark
+ *     non-unique index   key = normalized key + bookmark   data = u16 length of the bookmark (LE)
+ * A unique index thus holds one node per key value, so two records with the
+ * same key collide in the btree (JET_errKeyDuplicate, or JET_errWriteConflict
+ * while the other change is uncommitted) through the ordinary versioned
+ * record operations of ver.c.  Normalized keys are built by key.c and cut at
+ * idx_def.cbKeyMost bytes (ESE's key truncation).
+ * Must not touch: catalog rows (catalog.c), cursor positions (cursor.c),
+ * pages, version chains.
+ *
+ * Invariant X1: for every record visible to a snapshot, exactly the entries
+ * idx_entry_keys computes from it are visible to that snapshot in every
+ * secondary index of its table.  Entries are changed with rec_op_* inside the
+ * same transaction (and savepoint) as the record, so commit, rollback and
+ * recovery's undo keep X1 along with the record.
+ */
+#include "isam_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+idx_def *idx_by_name(table_def *ptd, const char *szName)
+{
+    char a[JET_cbNameMost + 1], b[JET_cbNameMost + 1];
+    if (!cat_name_fold(szName, a))
+        return NULL;
+    for (uint32_t i = 0; i < ptd->cidx; i++)
+        if (cat_name_fold(ptd->idxs[i].name, b) && strcmp(a, b) == 0)
+            return &ptd->idxs[i];
+    return NULL;
+}
+
+idx_def *idx_by_objid(table_def *ptd, uint32_t objid)
+{
+    for (uint32_t i = 0; i < ptd->cidx; i++)
+        if (ptd->idxs[i].objid == objid)
+            return &ptd->idxs[i];
+    return NULL;
+}
+
+JET_ERR idx_parse_key(table_def *ptd, const char *szKey, uint32_t cbKey, JET_GRBIT grbit, uint32_t segflagsAll,
+                      key_seg *segs, uint32_t *pcseg)
+{
+    /* "+col\0-col\0\0": cbKey counts both final NULs. */
+    if (szKey == NULL || cbKey < 3 || szKey[cbKey - 1] != '\0' || szKey[cbKey - 2] != '\0')
+        return JET_errIndexInvalidDef;
+    uint32_t cseg = 0, i = 0;
+    while (i < cbKey - 1 && szKey[i] != '\0') {
+        const char *tok = szKey + i;
+        size_t len = strnlen(tok, cbKey - i);
+        uint32_t segflags = segflagsAll;
+        if (tok[0] == '-') {
+            segflags |= KEY_SEG_DESCENDING;
+            tok++;
+        } else if (tok[0] == '+') {
+            tok++;
+        }
+        col_info *pci = col_by_name(ptd, tok);
+        if (pci == NULL)
+            return JET_errColumnNotFound;
+        if (pci->rc.grbit & JET_bitColumnEscrowUpdate)
+            return JET_errCannotIndex;
+        if (cseg >= JET_ccolKeyMost)
+            return JET_errTooManyKeys;
+        for (uint32_t j = 0; j < cseg; j++)
+            if (segs[j].columnid == pci->rc.columnid)
+                return JET_errIndexInvalidDef;
+        if (grbit & JET_bitIndexSortNullsHigh)
+            segflags |= KEY_SEG_SORTNULLSHIGH;
+        segs[cseg].columnid = pci->rc.columnid;
+        segs[cseg].segflags = segflags;
+        cseg++;
+        i += (uint32_t)len + 1;
+    }
+    if (cseg == 0)
+        return JET_errIndexInvalidDef;
+    *pcseg = cseg;
+    return JET_errSuccess;
+}
+
+/* ---- entry keys -------------------------------------------------------------- */
+
+void idx_keys_free(idx_keys *pk)
+{
+    os_free(pk->pb);
+    os_free(pk->off);
+    os_free(pk->len);
+    memset(pk, 0, sizeof(*pk));
+}
+
+static JET_ERR keys_add(idx_keys *pk, const uint8_t *key, uint32_t cb)
+{
+    if (pk->n == pk->nAlloc) {
+        uint32_t n = pk->nAlloc ? 2 * pk->nAlloc : 4;
+        uint32_t *o = os_realloc(pk->off, n * sizeof(uint32_t));
+        if (o == NULL)
+            return JET_errOutOfMemory;
+        pk->off = o;
+        uint32_t *l = os_realloc(pk->len, n * sizeof(uint32_t));
+        if (l == NULL)
+            return JET_errOutOfMemory;
+        pk->len = l;
+        pk->nAlloc = n;
+    }
+    if (pk->cb + cb > pk->cbAlloc) {
+        uint32_t n = 2 * (pk->cb + cb) + 64;
+        uint8_t *p = os_realloc(pk->pb, n);
+        if (p == NULL)
+            return JET_errOutOfMemory;
+        pk->pb = p;
+        pk->cbAlloc = n;
+    }
+    /* keep one copy of each key (multi-valued columns may repeat a key) */
+    for (uint32_t i = 0; i < pk->n; i++)
+        if (pk->len[i] == cb && memcmp(pk->pb + pk->off[i], key, cb) == 0)
+            return JET_errSuccess;
+    memcpy(pk->pb + pk->cb, key, cb);
+    pk->off[pk->n] = pk->cb;
+    pk->len[pk->n] = cb;
+    pk->cb += cb;
+    pk->n++;
+    return JET_errSuccess;
+}
+
+static int keys_has(const idx_keys *pk, const uint8_t *key, uint32_t cb)
+{
+    for (uint32_t i = 0; i < pk->n; i++)
+        if (pk->len[i] == cb && memcmp(pk->pb + pk->off[i], key, cb) == 0)
+            return 1;
+    return 0;
+}
+
+/* Leading bytes of a separated long value that can reach an index key: every
+ * value byte makes at least half a key byte (UTF-16 text), so twice the
+ * largest key plus a margin is enough. */
+#define LV_KEY_BYTES (2 * JET_cbKeyMost8KBytePage + 16)
+
+/* Value of column pci, value number itag, with the default for a missing first
+ * value.  A separated long value is read into *ppScratch (LV_KEY_BYTES, owned
+ * by the caller) through lv_read: its bytes never change (lv.c L1). */
+static JET_ERR seg_value(isam_sess *psess, isam_db *pdb, table_def *ptd, const uint8_t *pbRec, uint32_t cbRec,
+                         const col_info *pci, uint32_t itag, const void **ppv, uint32_t *pcb, uint8_t **ppScratch)
+{
+    uint32_t flags = 0;
+    JET_ERR err = rec_get(pbRec, cbRec, &pci->rc, itag, ppv, pcb, &flags);
+    if (err < 0)
+        return err;
+    if (err == JET_wrnColumnNull) {
+        if (itag == 1 && pci->pbDefault) {
+            *ppv = pci->pbDefault;
+            *pcb = pci->cbDefault;
+            return JET_errSuccess;
+        }
+        *ppv = NULL;
+        *pcb = 0;
+        return JET_errSuccess;
+    }
+    if (flags & REC_TAG_SEPARATED) {
+        uint64_t lid, size;
+        if (!lv_ref_parse(*ppv, *pcb, &lid, &size))
+            return JET_errLVCorrupted;
+        *ppv = NULL;
+        *pcb = 0;
+        if (psess == NULL || pdb == NULL)
+            return JET_errFeatureNotAvailable;
+        if (*ppScratch == NULL && (*ppScratch = os_malloc(LV_KEY_BYTES)) == NULL)
+            return JET_errOutOfMemory;
+        uint32_t n = 0;
+        err = lv_read(psess, pdb, ptd, lid, 0, *ppScratch, LV_KEY_BYTES, &n);
+        if (err < 0)
+            return err;
+        *ppv = *ppScratch;
+        *pcb = n;
+    }
+    return JET_errSuccess;
+}
+
+static JET_ERR entry_keys(isam_sess *psess, isam_db *pdb, table_def *ptd, const idx_def *pidx, const uint8_t *pbRec,
+                          uint32_t cbRec, const void *bm, uint32_t cbBm, idx_keys *pk, uint8_t **ppScratch);
+
+JET_ERR idx_entry_keys(isam_sess *psess, isam_db *pdb, table_def *ptd, const idx_def *pidx, const uint8_t *pbRec,
+                       uint32_t cbRec, const void *bm, uint32_t cbBm, idx_keys *pk)
+{
+    uint8_t *scratch = NULL;
+    JET_ERR err = entry_keys(psess, pdb, ptd, pidx, pbRec, cbRec, bm, cbBm, pk, &scratch);
+    os_free(scratch);
+    return err;
+}
+
+static JET_ERR entry_keys(isam_sess *psess, isam_db *pdb, table_def *ptd, const idx_def *pidx, const uint8_t *pbRec,
+                          uint32_t cbRec, const void *bm, uint32_t cbBm, idx_keys *pk, uint8_t **ppScratch)
+{
+    pk->n = 0;
+    pk->cb = 0;
+    /* The first multi-valued key column contributes one entry per value. */
+    int segMV = -1;
+    uint32_t cvalMV = 1;
+    col_info *pcis[JET_ccolKeyMost];
+    for (uint32_t i = 0; i < pidx->cseg; i++) {
+        pcis[i] = col_by_id(ptd, pidx->segs[i].columnid);
+        if (pcis[i] == NULL)
+            return JET_errColumnNotFound;
+        if (segMV < 0 && (pcis[i]->rc.grbit & JET_bitColumnMultiValued)) {
+            uint32_t c = rec_count(pbRec, cbRec, &pcis[i]->rc);
+            if (c > 1) {
+                segMV = (int)i;
+                cvalMV = c;
+            }
+        }
+    }
+    uint32_t cbKeyMost = pidx->cbKeyMost;
+    uint8_t key[JET_cbKeyMost8KBytePage + JET_cbBookmarkMost + 16];
+    if (cbKeyMost > JET_cbKeyMost8KBytePage)
+        cbKeyMost = JET_cbKeyMost8KBytePage;
+    for (uint32_t itagMV = 1; itagMV <= cvalMV; itagMV++) {
+        uint32_t cbKey = 0, cnull = 0;
+        int firstNull = 0, trunc = 0;
+        for (uint32_t i = 0; i < pidx->cseg; i++) {
+            const void *pv = NULL;
+            uint32_t cb = 0;
+            JET_ERR err = seg_value(psess, pdb, ptd, pbRec, cbRec, pcis[i], (int)i == segMV ? itagMV : 1, &pv, &cb,
+                                    ppScratch);
+            if (err < 0)
+                return err;
+            if (pv == NULL) {
+                cnull++;
+                if (i == 0)
+                    firstNull = 1;
+            }
+            err = key_append_segment(key, &cbKey, cbKeyMost, &pcis[i]->rc, pv, cb, pidx->segs[i].segflags, &trunc);
+            if (err < 0)
+                return err;
+        }
+        if (cnull && (pidx->grbit & JET_bitIndexDisallowNull))
+            return JET_errNullKeyDisallowed;
+        if (cnull && (pidx->grbit & JET_bitIndexIgnoreAnyNull))
+            continue;
+        if (firstNull && (pidx->grbit & JET_bitIndexIgnoreFirstNull))
+            continue;
+        if (cnull == pidx->cseg && (pidx->grbit & JET_bitIndexIgnoreNull))
+            continue;
+        if (trunc && (pidx->grbit & JET_bitIndexDisallowTruncation))
+            return JET_errKeyTruncated;
+        if (!(pidx->grbit & JET_bitIndexUnique)) {
+            memcpy(key + cbKey, bm, cbBm);
+            cbKey += cbBm;
+        }
+        JET_ERR err = keys_add(pk, key, cbKey);
+        if (err < 0)
+            return err;
+    }
+    return JET_errSuccess;
+}
+
+JET_ERR idx_entry_bookmark(const idx_def *pidx, const void *key, uint32_t cbKey, const void *data, uint32_t cbData,
+                           const void **ppbm, uint32_t *pcbBm)
+{
+    if (pidx->grbit & JET_bitIndexUnique) {
+        *ppbm = data;
+        *pcbBm = cbData;
+        return JET_errSuccess;
+    }
+    const uint8_t *d = data;
+    uint32_t cb = cbData == 2 ? (uint32_t)(d[0] | (d[1] << 8)) : 0;
+    if (cb == 0 || cb > cbKey)
+        return JET_errSecondaryIndexCorrupted;
+    *ppbm = (const uint8_t *)key + cbKey - cb;
+    *pcbBm = cb;
+    return JET_errSuccess;
+}
+
+/* ---- maintenance ------------------------------------------------------------------ */
+
+static JET_ERR one_index_changed(isam_sess *psess, isam_db *pdb, table_def *ptd, const idx_def *pidx,
+                                 const void *bm, uint32_t cbBm, const rec_buf *pold, const rec_buf *pnew,
+                                 idx_keys *ko, idx_keys *kn)
+{
+    JET_ERR err = JET_errSuccess;
+    ko->n = kn->n = 0;
+    if (pold)
+        err = idx_entry_keys(psess, pdb, ptd, pidx, pold->pb, pold->cb, bm, cbBm, ko);
+    if (err >= 0 && pnew)
+        err = idx_entry_keys(psess, pdb, ptd, pidx, pnew->pb, pnew->cb, bm, cbBm, kn);
+    /* deletes first, so a key that moves between records of one update works */
+    for (uint32_t i = 0; err >= 0 && i < ko->n; i++) {
+        const uint8_t *k = ko->pb + ko->off[i];
+        if (keys_has(kn, k, ko->len[i]))
+            continue;
+        err = rec_op_delete(psess, pdb, pidx->pgnoRoot, k, ko->len[i]);
+        if (err == JET_errRecordDeleted)
+            err = JET_errSuccess; /* the entry was never made (index created after the record) */
+    }
+    for (uint32_t i = 0; err >= 0 && i < kn->n; i++) {
+        const uint8_t *k = kn->pb + kn->off[i];
+        if (keys_has(ko, k, kn->len[i]))
+            continue;
+        if (pidx->grbit & JET_bitIndexUnique) {
+            err = rec_op_insert(psess, pdb, pidx->pgnoRoot, k, kn->len[i], bm, cbBm);
+        } else {
+            uint8_t len[2] = { (uint8_t)cbBm, (uint8_t)(cbBm >> 8) };
+            err = rec_op_insert(psess, pdb, pidx->pgnoRoot, k, kn->len[i], len, 2);
+        }
+    }
+    return err;
+}
+
+JET_ERR idx_record_changed(isam_sess *psess, isam_db *pdb, table_def *ptd, const void *bm, uint32_t cbBm,
+                           const rec_buf *pold, const rec_buf *pnew)
+{
+    if (ptd->cidx == 0)
+        return JET_errSuccess;
+    idx_keys ko, kn;
+    memset(&ko, 0, sizeof(ko));
+    memset(&kn, 0, sizeof(kn));
+    JET_ERR err = JET_errSuccess;
+    for (uint32_t i = 0; err >= 0 && i < ptd->cidx; i++)
+        err = one_index_changed(psess, pdb, ptd, &ptd->idxs[i], bm, cbBm, pold, pnew, &ko, &kn);
+    idx_keys_free(&ko);
+    idx_keys_free(&kn);
+    return err;
+}
+
+JET_ERR idx_build(isam_sess *psess, isam_db *pdb, table_def *ptd, const idx_def *pidx)
+{
+    bt_cursor *bc = NULL;
+    JET_ERR err = bt_cursor_open(&pdb->env, ptd->pgnoRoot, &bc);
+    if (err < 0)
+        return err;
+    rec_buf rec = { 0 };
+    idx_keys ko, kn;
+    memset(&ko, 0, sizeof(ko));
+    memset(&kn, 0, sizeof(kn));
+    uint8_t bm[JET_cbBookmarkMost + 16];
+    for (err = bt_first(bc); err >= 0; err = bt_next(bc)) {
+        const void *pk, *pd;
+        uint32_t cbk, cbd, fl;
+        err = bt_current(bc, &pk, &cbk, &pd, &cbd, &fl);
+        if (err < 0)
+            break;
+        err = rec_visible(psess, pdb, ptd->pgnoRoot, pk, cbk, pd, cbd, fl, &rec);
+        if (err == JET_errRecordNotFound)
+            continue;
+        if (err < 0 || cbk > sizeof(bm))
+            break;
+        /* the btree cursor's memory is only valid until the next move */
+        uint32_t cbBm = cbk;
+        memcpy(bm, pk, cbk);
+        err = one_index_changed(psess, pdb, ptd, pidx, bm, cbBm, NULL, &rec, &ko, &kn);
+        if (err < 0)
+            break;
+    }
+    if (err == JET_errRecordNotFound || err == JET_errNoCurrentRecord)
+        err = JET_errSuccess;
+    bt_cursor_close(bc);
+    rec_free(&rec);
+    idx_keys_free(&ko);
+    idx_keys_free(&kn);
+    return err;
+}

@@ -1,0 +1,144 @@
+"""JetGetRecordPosition / JetGotoPosition, JetDupCursor, JetGetLock and
+JET_prepInsertCopyDeleteOriginal / JET_prepReplaceNoLock through the C API."""
+import struct
+
+from test_database import env, make_kv  # noqa: F401  (fixture)
+
+
+def key_of(env, t, ck):
+    err, v = env.retrieve(t, ck)
+    assert err == 0
+    return struct.unpack("<i", v)[0]
+
+
+def seek(env, t, k):
+    C, lib = env.C, env.lib
+    assert lib.JetMakeKey(env.ses, t, struct.pack("<i", k), 4, C.JET_bitNewKey) == 0
+    return lib.JetSeek(env.ses, t, C.JET_bitSeekEQ)
+
+
+def filled(env, n=10):
+    dbid, t, ck, cv = make_kv(env)
+    for k in range(n):
+        assert env.insert(t, [(ck, struct.pack("<i", k * 10)), (cv, b"v%d" % k)]) == 0
+    return dbid, t, ck, cv
+
+
+def test_layout(jet):
+    assert jet.ffi.sizeof("JET_RECPOS") == 16
+    assert (jet.C.JET_bitReadLock, jet.C.JET_bitWriteLock) == (1, 2)
+
+
+def test_record_position_round_trip(env):
+    C, lib, ses, ffi = env.C, env.lib, env.ses, env.ffi
+    dbid, t, ck, cv = filled(env)
+    rp = ffi.new("JET_RECPOS *")
+    assert lib.JetGetRecordPosition(ses, t, rp, 16) == C.JET_errNoCurrentRecord
+    assert seek(env, t, 30) == 0
+    assert lib.JetGetRecordPosition(ses, t, rp, 16) == 0
+    assert (rp.cbStruct, rp.centriesLT, rp.centriesTotal) == (16, 3, 10)
+    assert lib.JetGetRecordPosition(ses, t, rp, 8) == C.JET_errInvalidParameter
+    # going to a position: the fraction of the index
+    for lt, total, want in ((0, 10, 0), (3, 10, 30), (1, 2, 50), (99, 100, 90), (10, 10, 90)):
+        rp.centriesLT, rp.centriesTotal = lt, total
+        assert lib.JetGotoPosition(ses, t, rp) == 0
+        assert key_of(env, t, ck) == want
+    rp.centriesTotal = 0
+    assert lib.JetGotoPosition(ses, t, rp) == C.JET_errInvalidParameter
+
+
+def test_dup_cursor(env):
+    C, lib, ses, ffi = env.C, env.lib, env.ses, env.ffi
+    dbid, t, ck, cv = filled(env, 5)
+    assert lib.JetCreateIndex(ses, t, b"byv", 0, b"-v\0\0", 5, 100) == 0
+    assert lib.JetSetCurrentIndex(ses, t, b"byv") == 0
+    assert lib.JetMove(ses, t, C.JET_MoveFirst, 0) == 0
+    pt = ffi.new("JET_TABLEID *")
+    assert lib.JetDupCursor(ses, t, pt, 0) == 0
+    d = pt[0]
+    assert d != t
+    assert lib.JetRetrieveColumn(ses, d, ck, ffi.NULL, 0, ffi.NULL, 0, ffi.NULL) == C.JET_errNoCurrentRecord
+    name = ffi.new("char[64]")
+    assert lib.JetGetCurrentIndex(ses, d, name, 64) == 0 and ffi.string(name) == b"byv"
+    assert lib.JetMove(ses, d, C.JET_MoveFirst, 0) == 0
+    assert key_of(env, d, ck) == 40 and key_of(env, t, ck) == 40
+    # independent positions, shared records
+    assert lib.JetMove(ses, d, C.JET_MoveNext, 0) == 0
+    assert key_of(env, d, ck) == 30 and key_of(env, t, ck) == 40
+    assert lib.JetDelete(ses, d) == 0
+    assert lib.JetMove(ses, t, C.JET_MoveNext, 0) == 0
+    assert key_of(env, t, ck) == 20
+    assert lib.JetDupCursor(ses, t, pt, 1) == C.JET_errInvalidGrbit
+    assert lib.JetCloseTable(ses, d) == 0
+
+
+def test_write_lock(env, tmp_path):
+    C, lib, ses, ffi = env.C, env.lib, env.ses, env.ffi
+    dbid, t, ck, cv = filled(env, 3)
+    assert seek(env, t, 10) == 0
+    assert lib.JetGetLock(ses, t, C.JET_bitWriteLock) == C.JET_errNotInTransaction
+    assert lib.JetGetLock(ses, t, C.JET_bitReadLock) == C.JET_errFeatureNotAvailable
+    assert lib.JetGetLock(ses, t, 0) == C.JET_errInvalidGrbit
+    p = ffi.new("JET_SESID *")
+    assert lib.JetBeginSession(env.inst, p, ffi.NULL, ffi.NULL) == 0
+    s2 = p[0]
+    pdb, pt = ffi.new("JET_DBID *"), ffi.new("JET_TABLEID *")
+    assert lib.JetOpenDatabase(s2, str(tmp_path / "a.edb").encode(), ffi.NULL, pdb, 0) == 0
+    assert lib.JetOpenTable(s2, pdb[0], b"kv", ffi.NULL, 0, 0, pt) == 0
+    t2 = pt[0]
+    assert lib.JetBeginTransaction(ses) == 0
+    assert lib.JetGetLock(ses, t, C.JET_bitWriteLock) == 0
+    # another session cannot change the locked record, but reads it and changes others
+    assert lib.JetBeginTransaction(s2) == 0
+    assert lib.JetMakeKey(s2, t2, struct.pack("<i", 10), 4, C.JET_bitNewKey) == 0
+    assert lib.JetSeek(s2, t2, C.JET_bitSeekEQ) == 0
+    assert lib.JetPrepareUpdate(s2, t2, C.JET_prepReplace) == 0
+    assert lib.JetSetColumn(s2, t2, cv, b"x", 1, 0, ffi.NULL) == 0
+    assert lib.JetUpdate(s2, t2, ffi.NULL, 0, ffi.NULL) == C.JET_errWriteConflict
+    assert lib.JetDelete(s2, t2) == C.JET_errWriteConflict
+    assert lib.JetRollback(s2, 0) == 0
+    assert lib.JetCommitTransaction(ses, 0) == 0
+    # the lock ends with the transaction
+    assert lib.JetPrepareUpdate(s2, t2, C.JET_prepReplaceNoLock) == 0
+    assert lib.JetSetColumn(s2, t2, cv, b"x", 1, 0, ffi.NULL) == 0
+    assert lib.JetUpdate(s2, t2, ffi.NULL, 0, ffi.NULL) == 0
+    assert lib.JetEndSession(s2, 0) == 0
+    assert env.retrieve(t, cv) == (0, b"x")
+
+
+def test_insert_copy_delete_original_changes_the_primary_key(env):
+    C, lib, ses, ffi = env.C, env.lib, env.ses, env.ffi
+    dbid, t, ck, cv = filled(env, 3)
+    err, cb = env.add_column(t, "body", C.JET_coltypLongBinary)
+    assert err == 0
+    assert lib.JetCreateIndex(ses, t, b"byv", 0, b"+v\0\0", 5, 100) == 0
+    assert seek(env, t, 10) == 0
+    big = bytes(range(256)) * 100
+    assert lib.JetPrepareUpdate(ses, t, C.JET_prepReplace) == 0
+    assert lib.JetSetColumn(ses, t, cb, big, len(big), 0, ffi.NULL) == 0
+    assert lib.JetUpdate(ses, t, ffi.NULL, 0, ffi.NULL) == 0
+    assert lib.JetPrepareUpdate(ses, t, C.JET_prepInsertCopyDeleteOriginal) == 0
+    assert lib.JetSetColumn(ses, t, ck, struct.pack("<i", 15), 4, 0, ffi.NULL) == 0
+    assert lib.JetUpdate(ses, t, ffi.NULL, 0, ffi.NULL) == 0
+    assert seek(env, t, 10) == C.JET_errRecordNotFound
+    assert seek(env, t, 15) == 0
+    assert env.retrieve(t, cv) == (0, b"v1")
+    assert env.retrieve(t, cb, 30000) == (0, big)
+    # the secondary index follows, and the long value is still owned once
+    assert lib.JetSetCurrentIndex(ses, t, b"byv") == 0
+    keys = []
+    err = lib.JetMove(ses, t, C.JET_MoveFirst, 0)
+    while err == 0:
+        keys.append(key_of(env, t, ck))
+        err = lib.JetMove(ses, t, C.JET_MoveNext, 0)
+    assert keys == [0, 15, 20]
+    assert lib.JetSetCurrentIndex(ses, t, ffi.NULL) == 0
+    assert seek(env, t, 15) == 0
+    assert lib.JetDelete(ses, t) == 0
+    # a key that exists already: nothing changes
+    assert seek(env, t, 0) == 0
+    assert lib.JetPrepareUpdate(ses, t, C.JET_prepInsertCopyDeleteOriginal) == 0
+    assert lib.JetSetColumn(ses, t, ck, struct.pack("<i", 20), 4, 0, ffi.NULL) == 0
+    assert lib.JetUpdate(ses, t, ffi.NULL, 0, ffi.NULL) == C.JET_errKeyDuplicate
+    assert lib.JetPrepareUpdate(ses, t, C.JET_prepCancel) == 0
+    assert seek(env, t, 0) == 0 and seek(env, t, 20) == 0

@@ -1,0 +1,103 @@
+"""Secondary indexes through the Python API: create_index over existing data,
+ranges and prefixes over any index, reverse iteration, counts, bookmarks,
+and consistency across rollbacks."""
+from __future__ import annotations
+
+import pytest
+
+import esepy
+from esepy import errors
+
+
+def make_instance(tmp_path, name="pyidx"):
+    return esepy.Instance(name, system_path=f"{tmp_path}/", log_path=f"{tmp_path}/logs/",
+                          temp_path=f"{tmp_path}/tmp.edb", create_path_if_not_exist=True, log_file_size_kb=256)
+
+
+@pytest.fixture
+def people(tmp_path):
+    with make_instance(tmp_path) as inst, inst.begin_session() as s:
+        db = s.create_database(str(tmp_path / "p.edb"))
+        t = db.create_table("people", {"id": "long", "name": "text", "age": "long",
+                                       "tags": {"type": "text", "multi_valued": True}}, primary_key=["id"])
+        rows = [(1, "Carol", 41), (2, "alice", 30), (3, "Bob", 30), (4, "dave", None), (5, "Alicia", 25)]
+        for i, n, a in rows:
+            t.insert({"id": i, "name": n, "age": a})
+        yield s, t
+        t.close()
+
+
+def ids(recs):
+    return [r["id"] for r in recs]
+
+
+def test_create_index_and_range(people):
+    s, t = people
+    t.create_index("by_age", ["age", "-name"])
+    t.create_index("by_name", ["name"], unique=True)
+    assert t.indexes["by_age"]["key"] == ["+age", "-name"]
+    assert t.indexes["by_name"]["unique"] is True
+    assert ids(t.range(index="by_age")) == [4, 5, 3, 2, 1]  # NULL age first; name descending
+    assert ids(t.range(index="by_age", reverse=True)) == [1, 2, 3, 5, 4]
+    assert ids(t.range(30, 41, index="by_age")) == [3, 2]
+    assert ids(t.range(30, 41, index="by_age", inclusive_stop=True)) == [3, 2, 1]
+    assert ids(t.range(30, 41, index="by_age", reverse=True)) == [2, 3]
+    assert ids(t.range(index="by_age", prefix=30)) == [3, 2]
+    assert ids(t.range(index="by_age", prefix=31)) == []
+    assert t.count(index="by_age", prefix=30) == 2
+    assert t.count(index="by_name") == 5
+    # case-insensitive text keys by default
+    assert ids(t.range("ALICE", "B", index="by_name")) == [2, 5]
+    assert t.seek("ALICE", index="by_name")["id"] == 2
+    with pytest.raises(errors.KeyDuplicate):
+        t.insert({"id": 9, "name": "CAROL"})
+    # the primary index still works after using a secondary one
+    assert t.get(3)["name"] == "Bob"
+    assert ids(t) == [1, 2, 3, 4, 5]
+    assert ids(t.range(2, 4)) == [2, 3]
+
+
+def test_case_sensitive_and_maintenance(people):
+    s, t = people
+    t.create_index("cs", ["name"], case_sensitive=True)
+    assert [r["name"] for r in t.range(index="cs")] == ["Alicia", "Bob", "Carol", "alice", "dave"]
+    t.update(4, {"name": "Aaron"})
+    t.delete(1)
+    assert [r["name"] for r in t.range(index="cs")] == ["Aaron", "Alicia", "Bob", "alice"]
+    with s.transaction():
+        t.insert({"id": 10, "name": "Zed"})
+    s.begin_transaction()
+    t.insert({"id": 11, "name": "Yves"})
+    t.update(10, {"name": "Abe"})
+    s.rollback()
+    assert [r["name"] for r in t.range(index="cs")] == ["Aaron", "Alicia", "Bob", "Zed", "alice"]
+    t.delete_index("cs")
+    assert "cs" not in t.indexes
+    with pytest.raises(errors.IndexNotFound):
+        list(t.range(index="cs"))
+
+
+def test_multivalued_index_and_bookmarks(people):
+    s, t = people
+    t.update(1, {"tags": ["x", "y"]})
+    t.update(2, {"tags": ["y"]})
+    assert t.get(1)["tags"] == ["x", "y"] and t.get(3)["tags"] == []
+    t.update(1, {"tags": ["y", "x"]})
+    assert t.get(1)["tags"] == ["y", "x"]
+    t.create_index("by_tag", ["tags"], ignore_null=True)
+    assert ids(t.range(index="by_tag")) == [1, 1, 2]
+    assert ids(t.range(index="by_tag", prefix="y")) == [1, 2]
+    r = t.seek("x", index="by_tag")
+    bm = t.bookmark()
+    t.seek(5)
+    assert t.goto(bm)["id"] == r["id"] == 1
+
+
+def test_unique_disallow_null_flags(people):
+    s, t = people
+    with pytest.raises(errors.KeyDuplicate):
+        t.create_index("u_age", ["age"], unique=True)
+    with pytest.raises(errors.NullKeyDisallowed):
+        t.create_index("nn_age", ["age"], disallow_null=True)
+    t.create_index("ig_age", ["age"], ignore_any_null=True, sort_nulls_high=True)
+    assert ids(t.range(index="ig_age")) == [5, 2, 3, 1]
