@@ -39,6 +39,7 @@ def run_sqlite(folder, rows, seeks, ranges):
     con.execute("CREATE TABLE people (id INTEGER PRIMARY KEY, email TEXT COLLATE NOCASE, age INTEGER)")
     con.execute("CREATE UNIQUE INDEX by_email ON people(email)")
     con.execute("CREATE INDEX by_age ON people(age)")
+    con.execute("CREATE INDEX by_email_desc ON people(email DESC, age)")
     t = {}
     t0 = time.perf_counter()
     for b in range(0, len(rows), 1000):
@@ -73,6 +74,7 @@ def run_esepy(folder, rows, seeks, ranges):
         tab = db.create_table("people", {"id": "long", "email": "text", "age": "long"}, primary_key=["id"])
         tab.create_index("by_email", ["email"], unique=True)
         tab.create_index("by_age", ["age"])
+        tab.create_index("by_email_desc", ["-email", "age"])
         t0 = time.perf_counter()
         for b in range(0, len(rows), 1000):
             with s.transaction(lazy=True):

@@ -735,6 +735,26 @@ class Table:
             yield self.current()
             ok = s._move(tid, -1 if reverse else 1)
 
+    @property
+    def position(self) -> Tuple[int, int]:
+        """``(records before the current one, records in the index)`` in the current index
+        (JetGetRecordPosition); ``position[0] / position[1]`` is the fraction scrolled."""
+        before, total = self.session._record_position(self.tableid)
+        return int(before), int(total)
+
+    def goto_fraction(self, fraction: float, *, index: Optional[str] = None) -> Optional[Dict[str, Any]]:
+        """Move to the record about ``fraction`` (0.0 first .. 1.0 last) of the way through
+        ``index`` (JetGotoPosition) and return it (None when the table is empty)."""
+        if not 0.0 <= fraction <= 1.0:
+            raise ValueError("fraction must be between 0.0 and 1.0")
+        self._use_index(index)
+        scale = 1 << 20
+        try:
+            self.session._goto_position(self.tableid, int(fraction * (scale - 1)), scale)
+        except (errors.RecordNotFound, errors.NoCurrentRecord):
+            return None
+        return self.current()
+
     def count(self, *, index: Optional[str] = None, prefix: Any = None) -> int:
         """Number of records in an index, or with a key prefix (JetIndexRecordCount)."""
         self._use_index(index)

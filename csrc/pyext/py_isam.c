@@ -596,6 +596,35 @@ static PyObject *s_index_record_count(SessionObject *self, PyObject *args)
     return PyLong_FromUnsignedLong(n);
 }
 
+static PyObject *s_record_position(SessionObject *self, PyObject *args)
+{
+    unsigned long long tableid;
+    if (!PyArg_ParseTuple(args, "K:_record_position", &tableid))
+        return NULL;
+    SESS_CALL(self, "JetGetRecordPosition", sesid);
+    JET_RECPOS pos = { sizeof(JET_RECPOS), 0, 0, 0 };
+    JET_ERR err;
+    ESEPY_CALL(err = JetGetRecordPosition(sesid, (JET_TABLEID)tableid, &pos, sizeof(pos)));
+    if (check_jet(err, "JetGetRecordPosition") < 0)
+        return NULL;
+    return Py_BuildValue("(kk)", (unsigned long)pos.centriesLT, (unsigned long)pos.centriesTotal);
+}
+
+static PyObject *s_goto_position(SessionObject *self, PyObject *args)
+{
+    unsigned long long tableid;
+    unsigned int lt, total;
+    if (!PyArg_ParseTuple(args, "KII:_goto_position", &tableid, &lt, &total))
+        return NULL;
+    SESS_CALL(self, "JetGotoPosition", sesid);
+    JET_RECPOS pos = { sizeof(JET_RECPOS), lt, 1, total };
+    JET_ERR err;
+    ESEPY_CALL(err = JetGotoPosition(sesid, (JET_TABLEID)tableid, &pos));
+    if (check_jet(err, "JetGotoPosition") < 0)
+        return NULL;
+    Py_RETURN_NONE;
+}
+
 static PyObject *s_retrieve_key(SessionObject *self, PyObject *args)
 {
     unsigned long long tableid;
@@ -758,5 +787,9 @@ static PyObject *s_describe_table(SessionObject *self, PyObject *args)
      "JetSetIndexRange(tableid, grbit) -> in range"},                                                      \
     {"_index_record_count", (PyCFunction)s_index_record_count, METH_VARARGS,                               \
      "JetIndexRecordCount(tableid, max) -> n"},                                                            \
+    {"_record_position", (PyCFunction)s_record_position, METH_VARARGS,                                     \
+     "JetGetRecordPosition(tableid) -> (entries before, total)"},                                          \
+    {"_goto_position", (PyCFunction)s_goto_position, METH_VARARGS,                                         \
+     "JetGotoPosition(tableid, entries before, total)"},                                                   \
     {"_retrieve_key", (PyCFunction)s_retrieve_key, METH_VARARGS, "JetRetrieveKey(tableid, grbit) -> bytes"}, \
     {"_indexes", (PyCFunction)s_indexes, METH_VARARGS, "EsepyGetIndexes(tableid) -> [strings]"},

@@ -173,3 +173,25 @@ def test_schema_changes_with_data(session):
     assert "renamed" in db.tables and "t" not in db.tables
     with db.open_table("renamed") as t2:
         assert len(t2) == 5 and t2.get(4)["alpha"] == "a4"
+
+
+def test_record_position_and_goto_fraction(paths, tmp_path):
+    import esepy
+    with esepy.Instance("pos", **paths("pos")) as inst, inst.begin_session() as s:
+        t = s.create_database(str(tmp_path / "p.edb")).create_table("t", {"k": "long", "n": "text"},
+                                                                   primary_key=["k"])
+        assert t.goto_fraction(0.5) is None  # empty
+        for k in range(100):
+            t.insert({"k": k, "n": f"{99 - k:03d}"})
+        t.create_index("by_n", ["n"])
+        assert t.goto_fraction(0.0)["k"] == 0
+        assert t.goto_fraction(1.0)["k"] == 99
+        mid = t.goto_fraction(0.5)["k"]
+        assert 45 <= mid <= 55
+        before, total = t.position
+        assert total == 100 and before == mid
+        r = t.goto_fraction(0.0, index="by_n")
+        assert r["k"] == 99  # "000" sorts first in by_n
+        assert t.position == (0, 100)
+        with pytest.raises(ValueError):
+            t.goto_fraction(1.5)
