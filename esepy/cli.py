@@ -588,11 +588,34 @@ def _verify_records(path: str, trees: Dict[str, inspection.TreeSpace], out: Outp
                         break
                     prev = k
                 total += n
+                _verify_indexes(name, t, n, problems)
                 ts = trees.get(name)
                 if ts is not None and ts.nodes != n:
                     problems.append(f"table {name}: {n} records through the engine, {ts.nodes} live nodes in "
                                     "its tree")
     return {"checked": True, "tables": len(names), "records": total}
+
+
+_SPARSE = 0x8 | 0x20 | 0x40  # JET_bitIndexIgnoreNull / IgnoreAnyNull / IgnoreFirstNull
+
+
+def _verify_indexes(name: str, t: Any, n: int, problems: List[str]) -> None:
+    """Every secondary index entry leads to a record of the table; a non-sparse index has one
+    for every record."""
+    key = t.primary_key
+    if not key or not hasattr(t, "indexes"):
+        return
+    records = {tuple(r[c] for c in key) for r in t}
+    for iname, info in t.indexes.items():
+        seen = set()
+        for rec in t.range(index=iname):
+            pk = tuple(rec[c] for c in key)
+            if pk not in records:
+                problems.append(f"table {name}: index {iname} has an entry for a missing record {pk!r}")
+                return
+            seen.add(pk)
+        if not info["grbit"] & _SPARSE and len(seen) != n:
+            problems.append(f"table {name}: index {iname} covers {len(seen)} of {n} records")
 
 
 # ---------------------------------------------------------------------------

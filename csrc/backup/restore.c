@@ -65,6 +65,15 @@ typedef struct rst_state {
 /* The set                                                                   */
 /* ------------------------------------------------------------------------ */
 
+/* `path` is `folder` or lies inside it (both absolute and normalised). */
+static int inside(const char *path, const char *folder)
+{
+    size_t n = strlen(folder);
+    while (n > 1 && folder[n - 1] == '/')
+        n--;
+    return strncmp(path, folder, n) == 0 && (path[n] == '/' || path[n] == '\0');
+}
+
 static int has_suffix(const char *name, const char *suffix)
 {
     size_t n = strlen(name), m = strlen(suffix);
@@ -414,8 +423,7 @@ static JET_ERR prepare_db(void *ctx, const JET_SIGNATURE *psignDb, const char *l
         if (err < 0)
             return err;
         /* B3: never into the backup folder. */
-        size_t n = strlen(rs->a->backup);
-        if (strncmp(pd->dest, rs->a->backup, n) == 0 && (pd->dest[n] == '/' || pd->dest[n] == '\0'))
+        if (inside(pd->dest, rs->a->backup))
             return JET_errInvalidPath;
         err = copy_db(rs, pd);
         if (err < 0)
@@ -443,13 +451,12 @@ JET_ERR rst_restore(const isam_config *cfg, const rst_args *a)
     log_stream_info si;
     JET_ERR err = JET_errSuccess;
 
-    if (!os_is_dir(a->backup))
-        err = JET_errInvalidPath;
+    if (!os_is_dir(a->backup) || inside(cfg->log.log_dir, a->backup) || inside(cfg->log.system_dir, a->backup))
+        err = JET_errInvalidPath; /* B3: the new log data and checkpoint must not land in the set */
     if (err >= 0 && a->dest) {
         if (!os_is_dir(a->dest))
             err = a->fCreateDest ? os_mkdir_p(a->dest) : JET_errInvalidPath;
-        size_t n = strlen(a->backup);
-        if (err >= 0 && strncmp(a->dest, a->backup, n) == 0 && (a->dest[n] == '/' || a->dest[n] == '\0'))
+        if (err >= 0 && inside(a->dest, a->backup))
             err = JET_errInvalidPath; /* B3 */
     }
     if (err >= 0)

@@ -543,3 +543,14 @@ def test_cancelled_or_incomplete_sets(jet, tmp_path):
     err, inst = restore(jet, tmp_path / "o2", logs_only, tmp_path / "o2")
     jet.lib.JetTerm(inst)
     assert err == C.JET_errPatchFileMissing
+
+
+def test_log_folder_inside_the_backup_is_refused(jet, tmp_path):
+    """Restore writes new log data and a checkpoint: never into the backup set (B3)."""
+    live, bk = make_set(jet, tmp_path, rows=10, more=0, crash=False)
+    before = digest(bk)
+    inst = jet.instance_in(bk, "inbk")  # system and log paths = the backup folder
+    err = jet.lib.JetRestoreInstance(inst, str(bk).encode(), str(tmp_path / "d").encode(), jet.ffi.NULL)
+    jet.lib.JetTerm(inst)
+    assert err == jet.C.JET_errInvalidPath
+    assert digest(bk) == before

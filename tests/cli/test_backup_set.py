@@ -62,3 +62,20 @@ def test_cli_dump_backup(backup_set, esepy_cli):
     os.unlink(os.path.join(backup_set, "a.pat"))
     r = esepy_cli("dump", "backup", backup_set)
     assert r.code == 1 and "JET_errPatchFileMissing" in r.err and "problem:" in r.out, r
+
+
+def test_integrity_verifies_secondary_indexes(tmp_path, esepy_cli):
+    live = str(tmp_path / "ix")
+    with esepy.Instance("ix", system_path=live + "/", log_path=live + "/", temp_path=live + "/tmp.edb",
+                        create_path_if_not_exist=True) as inst, inst.begin_session() as s:
+        t = s.create_database(live + "/i.edb").create_table("t", {"k": "long", "n": "text"}, primary_key=["k"])
+        t.create_index("by_n", ["n"])
+        t.create_index("by_n_sparse", ["n"], ignore_null=True)
+        for k in range(200):
+            t.insert({"k": k, "n": None if k % 10 == 0 else f"n{k % 37}"})
+        t.close()
+    r = esepy_cli("integrity", live + "/i.edb", "--json")
+    assert r.code == 0 and r.json["ok"] and r.json["problems_text"] == [], r
+    assert r.json["records"]["records"] == 200
+    names = {t["name"] for t in r.json["trees"]}
+    assert {"t", "t/by_n", "t/by_n_sparse"} <= names or any("by_n" in n for n in names), names
