@@ -305,11 +305,10 @@ JET_ERR isam_close_table(isam_sess *psess, JET_TABLEID tableid)
     return JET_errSuccess;
 }
 
-JET_ERR isam_delete_table(isam_sess *psess, JET_DBID dbid, const char *szName)
+/* Load table szName for a DDL change: JET_errTableInUse while a cursor of
+ * this session has it open. */
+static JET_ERR load_unused_table(isam_sess *psess, isam_db *pdb, const char *szName, table_def **pptd)
 {
-    isam_db *pdb = sess_db(psess, dbid);
-    if (pdb == NULL)
-        return JET_errInvalidDatabaseId;
     table_def *ptd = NULL;
     JET_ERR err = cat_load_table(psess, pdb, szName, &ptd);
     if (err < 0)
@@ -321,6 +320,19 @@ JET_ERR isam_delete_table(isam_sess *psess, JET_DBID dbid, const char *szName)
             return JET_errTableInUse;
         }
     }
+    *pptd = ptd;
+    return JET_errSuccess;
+}
+
+JET_ERR isam_delete_table(isam_sess *psess, JET_DBID dbid, const char *szName)
+{
+    isam_db *pdb = sess_db(psess, dbid);
+    if (pdb == NULL)
+        return JET_errInvalidDatabaseId;
+    table_def *ptd = NULL;
+    JET_ERR err = load_unused_table(psess, pdb, szName, &ptd);
+    if (err < 0)
+        return err;
     int fAuto;
     err = trx_auto_begin(psess, &fAuto);
     if (err >= 0)
@@ -590,16 +602,9 @@ JET_ERR isam_rename_table(isam_sess *psess, JET_DBID dbid, const char *szName, c
     if (!cat_name_fold(szNew, folded))
         return JET_errInvalidName;
     table_def *ptd = NULL;
-    JET_ERR err = cat_load_table(psess, pdb, szName, &ptd);
+    JET_ERR err = load_unused_table(psess, pdb, szName, &ptd);
     if (err < 0)
         return err;
-    for (uint32_t i = 0; i < psess->ccursors; i++) {
-        isam_cursor *c = &psess->cursors[i];
-        if (c->used && c->db == pdb && c->td->objid == ptd->objid) {
-            cat_free_table(ptd);
-            return JET_errTableInUse;
-        }
-    }
     int fAuto;
     err = trx_auto_begin(psess, &fAuto);
     if (err >= 0)
