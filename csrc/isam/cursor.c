@@ -1647,16 +1647,107 @@ JET_ERR isam_delete(isam_sess *psess, JET_TABLEID tableid)
     return trx_save_end(psess, fAuto, err);
 }
 
+static uint32_t cur_keypart(isam_cursor *pcur);
+
+/* JET_bitRetrieveFromIndex / JET_bitRetrieveFromPrimaryBookmark: the column's
+ * value read back from the current index entry's key (FromIndex on a
+ * secondary index) or from the primary bookmark (FromPrimaryBookmark, or
+ * FromIndex on the primary index).  Sets *pfFromRecord when the key cannot
+ * give the value exactly (text, which keys fold; a truncated key; a sequential
+ * primary key; a few lossy numbers): the caller reads the record, value number
+ * *pitag.  Otherwise returns JET_errSuccess with the value in pbOut[0..*pcbOut)
+ * (pbOut holds the key's length) or JET_wrnColumnNull.  *pitag is the value
+ * number of a multi-valued column that made the current entry when fTag or
+ * *pfFromRecord ask for it, else 1.  JET_errColumnNotFound: the column is
+ * not in that key. */
+static JET_ERR value_from_key(isam_sess *psess, isam_cursor *pcur, const col_info *pci, JET_GRBIT grbit, int fTag,
+                              uint8_t **ppbOut, uint32_t *pcbOut, uint32_t *pitag, int *pfFromRecord)
+{
+    idx_def *pidx = cur_idx(pcur);
+    const key_seg *segs;
+    uint32_t cseg, cbKey;
+    const uint8_t *key;
+    int fSecondary = pidx != NULL && (grbit & JET_bitRetrieveFromIndex);
+    *pitag = 1;
+    *pfFromRecord = 0;
+    if (fSecondary) {
+        segs = pidx->segs;
+        cseg = pidx->cseg;
+        key = pcur->pbKeyCur;
+        cbKey = cur_keypart(pcur);
+    } else {
+        if (pcur->td->cseg == 0) { /* sequential keys hold no column */
+            if (pidx)
+                return JET_errColumnNotFound;
+            *pfFromRecord = 1;
+            return JET_errSuccess;
+        }
+        segs = pcur->td->segs;
+        cseg = pcur->td->cseg;
+        key = pcur->pbBm;
+        cbKey = pcur->cbBm;
+    }
+    uint32_t iseg = 0;
+    while (iseg < cseg && segs[iseg].columnid != pci->rc.columnid)
+        iseg++;
+    if (iseg == cseg)
+        return JET_errColumnNotFound;
+    uint8_t *pb = os_malloc(cbKey ? cbKey : 1);
+    if (pb == NULL)
+        return JET_errOutOfMemory;
+    JET_ERR err = JET_errSuccess;
+    uint32_t ib = 0, cb = 0;
+    int r = KEY_DEC_VALUE;
+    for (uint32_t i = 0; i <= iseg && r != KEY_DEC_TRUNCATED; i++) {
+        const col_info *pciSeg = col_by_id(pcur->td, segs[i].columnid);
+        if (pciSeg == NULL) {
+            os_free(pb);
+            return JET_errColumnNotFound;
+        }
+        r = key_decode_segment(key, cbKey, &ib, &pciSeg->rc, segs[i].segflags, pb, &cb);
+    }
+    if (r == KEY_DEC_VALUE || r == KEY_DEC_NULL) {
+        *ppbOut = pb;
+        *pcbOut = cb;
+        err = r == KEY_DEC_NULL ? JET_wrnColumnNull : JET_errSuccess;
+    } else {
+        os_free(pb);
+        *pfFromRecord = 1;
+    }
+    if (fSecondary && (pci->rc.grbit & JET_bitColumnMultiValued) && (fTag || *pfFromRecord) &&
+        r != KEY_DEC_NULL) {
+        /* which value made this entry: rebuild the record's entries */
+        rec_buf rec = { 0 };
+        JET_COLUMNID colMV = 0;
+        uint32_t itag = 1;
+        JET_ERR e = load_current(psess, pcur, &rec);
+        if (e >= 0)
+            e = idx_entry_itag(psess, pcur->db, pcur->td, pidx, rec.pb, rec.cb, pcur->pbBm, pcur->cbBm, pcur->pbKeyCur,
+                               pcur->cbKeyCur, &colMV, &itag);
+        rec_free(&rec);
+        if (e < 0) {
+            if (!*pfFromRecord)
+                os_free(*ppbOut);
+            *ppbOut = NULL;
+            return e;
+        }
+        if (colMV == pci->rc.columnid)
+            *pitag = itag;
+    }
+    return err;
+}
+
 JET_ERR isam_retrieve_column(isam_sess *psess, JET_TABLEID tableid, JET_COLUMNID columnid, void *pv, uint32_t cbMax,
                              uint32_t *pcbActual, JET_GRBIT grbit, JET_RETINFO *pretinfo)
 {
     isam_cursor *pcur = cursor_get(psess, tableid);
     if (pcur == NULL)
         return JET_errInvalidTableId;
-    if (grbit & ~(JET_GRBIT)(JET_bitRetrieveCopy | JET_bitRetrieveIgnoreDefault))
-        return (grbit & (JET_bitRetrieveFromIndex | JET_bitRetrieveFromPrimaryBookmark | JET_bitRetrieveTag))
-                   ? JET_errFeatureNotAvailable
-                   : JET_errInvalidGrbit;
+    const JET_GRBIT fromKey = JET_bitRetrieveFromIndex | JET_bitRetrieveFromPrimaryBookmark;
+    if (grbit & ~(JET_GRBIT)(JET_bitRetrieveCopy | JET_bitRetrieveIgnoreDefault | fromKey | JET_bitRetrieveTag))
+        return JET_errInvalidGrbit;
+    if ((grbit & fromKey) == fromKey)
+        return JET_errInvalidGrbit; /* one source or the other */
     col_info *pci = col_by_id(pcur->td, columnid);
     if (pci == NULL)
         return JET_errColumnNotFound;
@@ -1667,7 +1758,47 @@ JET_ERR isam_retrieve_column(isam_sess *psess, JET_TABLEID tableid, JET_COLUMNID
     rec_buf tmp = { 0 };
     const rec_buf *prec;
     JET_ERR err = JET_errSuccess;
-    if ((grbit & JET_bitRetrieveCopy) && pcur->prep != JET_prepCancel) {
+    int fCopy = (grbit & JET_bitRetrieveCopy) && pcur->prep != JET_prepCancel;
+    if ((grbit & fromKey) && !fCopy) {
+        if (pcur->positioned != POS_ON)
+            return JET_errNoCurrentRecord;
+        err = sync_indexes(psess, pcur);
+        uint8_t *pbKeyVal = NULL;
+        uint32_t cbKeyVal = 0, itagEntry = 1;
+        int fFromRecord = 0;
+        if (err >= 0)
+            err = value_from_key(psess, pcur, pci, grbit, (grbit & JET_bitRetrieveTag) != 0, &pbKeyVal, &cbKeyVal,
+                                 &itagEntry, &fFromRecord);
+        if (err < 0)
+            return err;
+        if (pretinfo && (grbit & JET_bitRetrieveTag))
+            pretinfo->itagSequence = itagEntry;
+        if (!fFromRecord) {
+            if (err == JET_wrnColumnNull) {
+                if (pcbActual)
+                    *pcbActual = 0;
+            } else {
+                if (!is_long(pci) && ib)
+                    err = JET_errInvalidParameter; /* ibLongValue is for long values */
+                uint32_t skip = ib < cbKeyVal ? (uint32_t)ib : cbKeyVal;
+                uint32_t cbVal = cbKeyVal - skip;
+                if (err >= 0) {
+                    if (pcbActual)
+                        *pcbActual = cbVal;
+                    if (pv && cbMax)
+                        memcpy(pv, pbKeyVal + skip, cbVal < cbMax ? cbVal : cbMax);
+                    if (cbVal > cbMax)
+                        err = JET_wrnBufferTruncated;
+                }
+            }
+            os_free(pbKeyVal);
+            if (pretinfo && err >= 0)
+                pretinfo->columnidNextTagged = 0;
+            return err;
+        }
+        itag = itagEntry; /* the record's value that made this entry */
+    }
+    if (fCopy) {
         prec = &pcur->rec;
     } else {
         err = load_current(psess, pcur, &tmp);

@@ -181,23 +181,52 @@ static JET_ERR seg_value(isam_sess *psess, isam_db *pdb, table_def *ptd, const u
     return JET_errSuccess;
 }
 
+/* An entry being looked for (idx_entry_itag) instead of collected. */
+typedef struct entry_match {
+    const uint8_t *key;
+    uint32_t       cbKey;
+    uint32_t       itag;      /* out: value number of the multi-valued segment */
+    JET_COLUMNID   columnid;  /* out: that segment's column (0: none) */
+} entry_match;
+
 static JET_ERR entry_keys(isam_sess *psess, isam_db *pdb, table_def *ptd, const idx_def *pidx, const uint8_t *pbRec,
-                          uint32_t cbRec, const void *bm, uint32_t cbBm, idx_keys *pk, uint8_t **ppScratch);
+                          uint32_t cbRec, const void *bm, uint32_t cbBm, idx_keys *pk, uint8_t **ppScratch,
+                          entry_match *pm);
 
 JET_ERR idx_entry_keys(isam_sess *psess, isam_db *pdb, table_def *ptd, const idx_def *pidx, const uint8_t *pbRec,
                        uint32_t cbRec, const void *bm, uint32_t cbBm, idx_keys *pk)
 {
     uint8_t *scratch = NULL;
-    JET_ERR err = entry_keys(psess, pdb, ptd, pidx, pbRec, cbRec, bm, cbBm, pk, &scratch);
+    JET_ERR err = entry_keys(psess, pdb, ptd, pidx, pbRec, cbRec, bm, cbBm, pk, &scratch, NULL);
     os_free(scratch);
     return err;
 }
 
-static JET_ERR entry_keys(isam_sess *psess, isam_db *pdb, table_def *ptd, const idx_def *pidx, const uint8_t *pbRec,
-                          uint32_t cbRec, const void *bm, uint32_t cbBm, idx_keys *pk, uint8_t **ppScratch)
+JET_ERR idx_entry_itag(isam_sess *psess, isam_db *pdb, table_def *ptd, const idx_def *pidx, const uint8_t *pbRec,
+                       uint32_t cbRec, const void *bm, uint32_t cbBm, const void *key, uint32_t cbKey,
+                       JET_COLUMNID *pcolumnid, uint32_t *pitag)
 {
-    pk->n = 0;
-    pk->cb = 0;
+    uint8_t *scratch = NULL;
+    entry_match m = { key, cbKey, 0, 0 };
+    JET_ERR err = entry_keys(psess, pdb, ptd, pidx, pbRec, cbRec, bm, cbBm, NULL, &scratch, &m);
+    os_free(scratch);
+    if (err >= 0 && m.itag == 0)
+        err = JET_errSecondaryIndexCorrupted; /* the record does not make this entry */
+    if (err >= 0) {
+        *pcolumnid = m.columnid;
+        *pitag = m.itag;
+    }
+    return err;
+}
+
+static JET_ERR entry_keys(isam_sess *psess, isam_db *pdb, table_def *ptd, const idx_def *pidx, const uint8_t *pbRec,
+                          uint32_t cbRec, const void *bm, uint32_t cbBm, idx_keys *pk, uint8_t **ppScratch,
+                          entry_match *pm)
+{
+    if (pk) {
+        pk->n = 0;
+        pk->cb = 0;
+    }
     /* The first multi-valued key column contributes one entry per value. */
     int segMV = -1;
     uint32_t cvalMV = 1;
@@ -250,6 +279,14 @@ static JET_ERR entry_keys(isam_sess *psess, isam_db *pdb, table_def *ptd, const 
         if (!(pidx->grbit & JET_bitIndexUnique)) {
             memcpy(key + cbKey, bm, cbBm);
             cbKey += cbBm;
+        }
+        if (pm) {
+            if (cbKey == pm->cbKey && memcmp(key, pm->key, cbKey) == 0) {
+                pm->itag = itagMV;
+                pm->columnid = segMV >= 0 ? pcis[segMV]->rc.columnid : 0;
+                return JET_errSuccess;
+            }
+            continue;
         }
         JET_ERR err = keys_add(pk, key, cbKey);
         if (err < 0)

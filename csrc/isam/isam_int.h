@@ -333,6 +333,13 @@ typedef struct idx_keys {
 JET_ERR  idx_entry_keys(isam_sess *psess, isam_db *pdb, table_def *ptd, const idx_def *pidx, const uint8_t *pbRec,
                         uint32_t cbRec, const void *bm, uint32_t cbBm, idx_keys *pk);
 void     idx_keys_free(idx_keys *pk);
+/* Which value of the index's multi-valued key column made the entry `key`
+ * of this record: *pitag (1 when no multi-valued column has several values;
+ * *pcolumnid = that column, or 0).  JET_errSecondaryIndexCorrupted when the
+ * record makes no such entry. */
+JET_ERR  idx_entry_itag(isam_sess *psess, isam_db *pdb, table_def *ptd, const idx_def *pidx, const uint8_t *pbRec,
+                        uint32_t cbRec, const void *bm, uint32_t cbBm, const void *key, uint32_t cbKey,
+                        JET_COLUMNID *pcolumnid, uint32_t *pitag);
 /* The primary bookmark an index entry (key, visible data) points to. */
 JET_ERR  idx_entry_bookmark(const idx_def *pidx, const void *key, uint32_t cbKey, const void *data, uint32_t cbData,
                             const void **ppbm, uint32_t *pcbBm);

@@ -382,3 +382,138 @@ JET_ERR key_append_limit(uint8_t *key, uint32_t *pcbKey, uint32_t cbKeyMax, int 
     *pcbKey = cbKeyMax;
     return JET_errSuccess;
 }
+
+/* ---- decoding (JET_bitRetrieveFromIndex / FromPrimaryBookmark) ------------- */
+
+typedef struct key_r {
+    const uint8_t *key;
+    uint32_t       ib, cb;
+    uint8_t        x;      /* 0xFF in a descending segment */
+} key_r;
+
+static int kget(key_r *r, uint8_t *pb)
+{
+    if (r->ib >= r->cb)
+        return 0;
+    *pb = (uint8_t)(r->key[r->ib++] ^ r->x);
+    return 1;
+}
+
+static int kget_be(key_r *r, uint32_t cb, uint64_t *pv)
+{
+    uint64_t v = 0;
+    for (uint32_t i = 0; i < cb; i++) {
+        uint8_t b;
+        if (!kget(r, &b))
+            return 0;
+        v = (v << 8) | b;
+    }
+    *pv = v;
+    return 1;
+}
+
+static void wr_le(uint8_t *p, uint64_t v, uint32_t cb)
+{
+    for (uint32_t i = 0; i < cb; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
+}
+
+int key_decode_segment(const uint8_t *key, uint32_t cbKey, uint32_t *pib, const rec_column *pcol, uint32_t segflags,
+                       uint8_t *pvOut, uint32_t *pcbOut)
+{
+    key_r r = { key, *pib, cbKey, (segflags & KEY_SEG_DESCENDING) ? 0xFF : 0x00 };
+    uint8_t h;
+    *pcbOut = 0;
+    if (!kget(&r, &h))
+        return KEY_DEC_TRUNCATED;
+    if (h != KEY_HDR_VALUE) {
+        *pib = r.ib;
+        return KEY_DEC_NULL;
+    }
+    JET_COLTYP t = pcol->coltyp;
+    int lossy = 0;
+    uint32_t n = 0;
+    switch (t) {
+    case JET_coltypText:
+    case JET_coltypLongText:
+    case JET_coltypBinary:
+    case JET_coltypLongBinary:
+        /* Text is folded (or, in UTF-16, may have lost an odd byte): never
+         * given back from a key, only skipped. */
+        lossy = t == JET_coltypText || t == JET_coltypLongText;
+        if ((t == JET_coltypText || t == JET_coltypLongText) && pcol->cp == 1200) {
+            for (;;) {
+                uint8_t a, b, c;
+                if (!kget(&r, &a) || !kget(&r, &b))
+                    return KEY_DEC_TRUNCATED;
+                if (a == 0 && b == 0)
+                    break;
+                if (a == 0 && b == 1 && !kget(&r, &c))
+                    return KEY_DEC_TRUNCATED;
+            }
+        } else {
+            for (;;) {
+                uint8_t b;
+                if (!kget(&r, &b))
+                    return KEY_DEC_TRUNCATED;
+                if (b == 0)
+                    break;
+                if (b == 1) {
+                    if (!kget(&r, &b))
+                        return KEY_DEC_TRUNCATED;
+                    b = (uint8_t)(b - 1);
+                }
+                pvOut[n++] = b; /* n <= bytes read <= cbKey */
+            }
+        }
+        break;
+    default: {
+        uint32_t cb = key_type_size(t);
+        uint64_t v;
+        if (cb == 0)
+            return KEY_DEC_LOSSY;
+        if (t == JET_coltypGUID) {
+            for (uint32_t i = 0; i < cb; i++)
+                if (!kget(&r, &pvOut[i]))
+                    return KEY_DEC_TRUNCATED;
+            n = cb;
+            break;
+        }
+        if (t == JET_coltypBit)
+            cb = 1;
+        if (!kget_be(&r, cb, &v))
+            return KEY_DEC_TRUNCATED;
+        uint64_t sign = 1ull << (8 * cb - 1);
+        uint64_t all = cb == 8 ? ~0ull : ((1ull << (8 * cb)) - 1);
+        switch (t) {
+        case JET_coltypBit:
+            lossy = v != 0; /* every non-zero byte became 1 */
+            break;
+        case JET_coltypShort:
+        case JET_coltypLong:
+        case JET_coltypLongLong:
+        case JET_coltypCurrency:
+            v ^= sign;
+            break;
+        case JET_coltypIEEESingle:
+        case JET_coltypIEEEDouble:
+        case JET_coltypDateTime:
+            if (v == all || v == sign)
+                lossy = 1; /* NaN (any payload) or a zero of either sign */
+            else if (v & sign)
+                v &= ~sign;
+            else
+                v = ~v & all;
+            break;
+        default:
+            break;
+        }
+        wr_le(pvOut, v, cb);
+        n = cb;
+        break;
+    }
+    }
+    *pib = r.ib;
+    *pcbOut = n;
+    return lossy ? KEY_DEC_LOSSY : KEY_DEC_VALUE;
+}

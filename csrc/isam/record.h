@@ -119,4 +119,21 @@ JET_ERR key_append_segment_prefix(uint8_t *key, uint32_t *pcbKey, uint32_t cbKey
  * key_append_segment_prefix (see key.c). */
 JET_ERR key_append_limit(uint8_t *key, uint32_t *pcbKey, uint32_t cbKeyMax, int fFullColumn);
 
+/* Read back one segment of a normalized key made by key_append_segment:
+ * the segment starting at key[*pib] (cbKey bytes of key in all).  Returns
+ *   KEY_DEC_VALUE      the exact value is in pvOut[0..*pcbOut) (pvOut needs
+ *                      cbKey bytes; fixed types come back little-endian as stored)
+ *   KEY_DEC_NULL       the segment is NULL
+ *   KEY_DEC_LOSSY      the segment is complete but the value cannot be
+ *                      recovered (folded text, a non-zero Bit, a zero or NaN
+ *                      float): the caller reads the record instead
+ *   KEY_DEC_TRUNCATED  the key ends inside the segment (key truncation)
+ * and, unless truncated, advances *pib past the segment. */
+#define KEY_DEC_VALUE     0
+#define KEY_DEC_NULL      1
+#define KEY_DEC_LOSSY     2
+#define KEY_DEC_TRUNCATED 3
+int key_decode_segment(const uint8_t *key, uint32_t cbKey, uint32_t *pib, const rec_column *pcol, uint32_t segflags,
+                       uint8_t *pvOut, uint32_t *pcbOut);
+
 #endif /* ESEPY_RECORD_H */
