@@ -93,7 +93,7 @@ def run_esepy(folder, rows, seeks, ranges):
         ages = [rnd.randrange(100) for _ in range(ranges)]
         t0 = time.perf_counter()
         for a in ages:
-            sum(1 for _ in tab.range(index="by_age", prefix=a))  # reads whole records
+            sum(1 for _ in tab.range(index="by_age", prefix=a, columns=["id"]))  # from the index alone
         t["ranges"] = time.perf_counter() - t0
         tab.close()
     return t

@@ -46,6 +46,7 @@ _WRN_SEEK_NOT_EQUAL = 1039
 _COMMIT_LAZY, _ROLLBACK_ALL, _TRX_READONLY = 0x1, 0x1, 0x1
 # column grbits
 _COL_FIXED, _COL_TAGGED, _COL_NOTNULL, _COL_MULTIVALUED = 0x1, 0x2, 0x4, 0x400
+_RETRIEVE_FROM_INDEX, _RETRIEVE_FROM_PRIMARY_BOOKMARK = 0x2, 0x4
 _COL_VERSION, _COL_AUTOINCREMENT, _COL_ESCROW = 0x8, 0x10, 0x800
 # JetSetColumn / JetRetrieveColumn grbits
 _SET_APPEND_LV, _SET_ZERO_LENGTH, _RETRIEVE_COPY = 0x1, 0x20, 0x1
@@ -415,6 +416,7 @@ class Table:
         self._columns: Optional[Dict[str, Column]] = None
         self._key: Optional[List[Tuple[str, bool]]] = None
         self._index: Optional[str] = None  # current secondary index (None: primary)
+        self._spec_memo: Optional[Tuple[Dict[str, Column], Dict[Any, Any]]] = None
 
     def __repr__(self) -> str:
         return f"<esepy.Table {self.name!r}>"
@@ -607,23 +609,61 @@ class Table:
         for v in values:
             s._set_column(tid, col.columnid, col.encode(v), 0, 0)
 
-    def current(self) -> Dict[str, Any]:
-        """The record the cursor is on, as a dict (multi-valued columns as lists)."""
-        s = self.session
+    def current(self, columns: Optional[Sequence[str]] = None) -> Dict[str, Any]:
+        """The record the cursor is on, as a dict (multi-valued columns as lists); only
+        ``columns`` when given.
+
+        One engine visit reads every value (JetRetrieveColumns).  Columns that are part of
+        the current index's key are read back from the index entry when the key holds them
+        exactly (JET_bitRetrieveFromIndex / RetrieveFromPrimaryBookmark), so a read of key
+        columns alone never touches the record."""
+        cols, spec = self._read_spec(columns)
+        raw = self.session._retrieve_columns(self.tableid, spec)
         out: Dict[str, Any] = {}
-        for n, c in self.columns.items():
-            if c.grbit & _COL_MULTIVALUED:
-                vals, itag = [], 1
-                while True:
-                    raw = s._retrieve_column(self.tableid, c.columnid, 0, itag)
-                    if raw is None:
-                        break
-                    vals.append(c.decode(raw))
-                    itag += 1
-                out[n] = vals
-            else:
-                out[n] = c.decode(s._retrieve_column(self.tableid, c.columnid))
+        for c, v in zip(cols, raw):
+            out[c.name] = [c.decode(x) for x in v] if isinstance(v, list) else c.decode(v)
         return out
+
+    def _read_spec(self, names: Optional[Sequence[str]]) -> Tuple[List[Column], Tuple[Tuple[int, int, bool], ...]]:
+        """The columns to read and their (columnid, grbit, multi) entries for the current index."""
+        columns = self.columns
+        memo_key = (tuple(names) if names is not None else None, self._index)
+        if self._spec_memo is None or self._spec_memo[0] is not columns:
+            self._spec_memo = (columns, {})
+        got = self._spec_memo[1].get(memo_key)
+        if got is not None:
+            return got
+        if names is None:
+            cols = list(columns.values())
+        else:
+            missing = [n for n in names if n not in columns]
+            if missing:
+                raise errors.ColumnNotFound(operation=f"column {missing[0]!r}")
+            cols = [columns[n] for n in names]
+        from_index = {n for n, _ in self._key_columns(self._index)} if self._index is not None else set()
+        from_primary = {n for n, _ in self._key_columns(None)} if self._index is not None else set()
+        spec = []
+        for c in cols:
+            grbit = 0
+            multi = bool(c.grbit & _COL_MULTIVALUED)
+            if multi or c.coltyp in (ColumnType.TEXT, ColumnType.LONG_TEXT):
+                pass  # keys fold text: the record has it
+            elif c.name in from_index:
+                grbit = _RETRIEVE_FROM_INDEX
+            elif c.name in from_primary:
+                grbit = _RETRIEVE_FROM_PRIMARY_BOOKMARK
+            spec.append((c.columnid, grbit, multi))
+        got = (cols, tuple(spec))
+        self._spec_memo[1][memo_key] = got
+        return got
+
+    def dup(self) -> "Table":
+        """A second cursor on this table (JetDupCursor): same current index, its own position
+        (not on a record yet); close it (or use ``with``) when done."""
+        tableid = self.session._dup_cursor(self.tableid)
+        other = Table(self.db, self.name, tableid)
+        other._columns, other._key, other._index = self._columns, self._key, self._index
+        return other
 
     def update_current(self, changes: Mapping[str, Any]) -> None:
         """Change columns of the current record (JetPrepareUpdate(Replace) + JetUpdate)."""
@@ -690,9 +730,12 @@ class Table:
         return self.seek(*key)
 
     def range(self, start: Any = None, stop: Any = None, *, index: Optional[str] = None, reverse: bool = False,
-              prefix: Any = None, inclusive_stop: bool = False) -> Iterator[Dict[str, Any]]:
+              prefix: Any = None, inclusive_stop: bool = False,
+              columns: Optional[Sequence[str]] = None) -> Iterator[Dict[str, Any]]:
         """Records whose key in ``index`` (None: the primary index) is in [start, stop) -- or
         [start, stop] with ``inclusive_stop`` -- in key order (``reverse``: descending).
+        ``columns`` limits each dict to those columns; when they are all in the index key
+        (or the primary key), the range is read from the index alone.
 
         ``start`` / ``stop`` / ``prefix`` are a value or a tuple of values for the first key
         columns; ``prefix`` selects the records whose key starts with those values.  Runs on
@@ -732,7 +775,7 @@ class Table:
                 self._make_key(tup(start))
                 ok = s._set_index_range(tid, _RANGE_INCLUSIVE)
         while ok:
-            yield self.current()
+            yield self.current(columns)
             ok = s._move(tid, -1 if reverse else 1)
 
     @property

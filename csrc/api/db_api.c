@@ -880,15 +880,5 @@ ESEPY_EXPORT JET_ERR JetRetrieveColumns(JET_SESID sesid, JET_TABLEID tableid, JE
         return err;
     if (pretrievecolumn == NULL && cretrievecolumn > 0)
         return end_call(&c, JET_errInvalidParameter);
-    for (uint32_t i = 0; i < cretrievecolumn && err >= 0; i++) {
-        JET_RETRIEVECOLUMN *p = &pretrievecolumn[i];
-        JET_RETINFO ri = { sizeof(ri), p->ibLongValue, p->itagSequence, 0 };
-        p->cbActual = 0;
-        p->err = isam_retrieve_column(S(c), tableid, p->columnid, p->pvData, p->cbData, &p->cbActual, p->grbit,
-                                      &ri);
-        p->columnidNextTagged = ri.columnidNextTagged;
-        if (p->err < 0)
-            err = p->err;
-    }
-    return end_call(&c, err < 0 ? err : JET_errSuccess);
+    return end_call(&c, isam_retrieve_columns(S(c), tableid, pretrievecolumn, cretrievecolumn));
 }

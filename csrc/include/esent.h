@@ -1628,7 +1628,12 @@ JET_ERR JET_API JetUpdate2(JET_SESID sesid, JET_TABLEID tableid, void *pvBookmar
                            uint32_t *pcbActual, JET_GRBIT grbit);
 JET_ERR JET_API JetDelete(JET_SESID sesid, JET_TABLEID tableid);
 /* JET_wrnColumnNull (cbActual 0) for NULL, JET_wrnBufferTruncated (cbActual =
- * full size) when cbData is short. */
+ * full size) when cbData is short.  JET_bitRetrieveFromIndex /
+ * JET_bitRetrieveFromPrimaryBookmark read the value back from the current
+ * index entry / primary key when the key holds it exactly (else from the
+ * record; JET_errColumnNotFound when the column is not in that key);
+ * JET_bitRetrieveTag returns the itagSequence of the multi-valued value that
+ * made the current index entry. */
 JET_ERR JET_API JetRetrieveColumn(JET_SESID sesid, JET_TABLEID tableid, JET_COLUMNID columnid, void *pvData,
                                   uint32_t cbData, uint32_t *pcbActual, JET_GRBIT grbit, JET_RETINFO *pretinfo);
 JET_ERR JET_API JetEscrowUpdate(JET_SESID sesid, JET_TABLEID tableid, JET_COLUMNID columnid, void *pv,
@@ -1655,8 +1660,9 @@ JET_ERR JET_API JetGetBookmark(JET_SESID sesid, JET_TABLEID tableid, void *pvBoo
                                uint32_t *pcbActual);
 JET_ERR JET_API JetGotoBookmark(JET_SESID sesid, JET_TABLEID tableid, const void *pvBookmark, uint32_t cbBookmark);
 
-/* Several columns in one call: each entry's err receives its result (warnings
- * included); the call returns the first error, else JET_errSuccess. */
+/* Several columns in one call: each entry's err receives its result
+ * (warnings included); the call stops at, and returns, the first error, else
+ * JET_errSuccess.  JetRetrieveColumns reads the record once for all entries. */
 JET_ERR JET_API JetSetColumns(JET_SESID sesid, JET_TABLEID tableid, JET_SETCOLUMN *psetcolumn, uint32_t csetcolumn);
 JET_ERR JET_API JetRetrieveColumns(JET_SESID sesid, JET_TABLEID tableid, JET_RETRIEVECOLUMN *pretrievecolumn,
                                    uint32_t cretrievecolumn);

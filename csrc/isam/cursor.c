@@ -1737,12 +1737,11 @@ static JET_ERR value_from_key(isam_sess *psess, isam_cursor *pcur, const col_inf
     return err;
 }
 
-JET_ERR isam_retrieve_column(isam_sess *psess, JET_TABLEID tableid, JET_COLUMNID columnid, void *pv, uint32_t cbMax,
-                             uint32_t *pcbActual, JET_GRBIT grbit, JET_RETINFO *pretinfo)
+/* One JetRetrieveColumn on pcur; *precLoaded, when not NULL, is the current
+ * record already read by this call's caller (JetRetrieveColumns reads it once). */
+static JET_ERR retrieve_one(isam_sess *psess, isam_cursor *pcur, JET_COLUMNID columnid, void *pv, uint32_t cbMax,
+                            uint32_t *pcbActual, JET_GRBIT grbit, JET_RETINFO *pretinfo, const rec_buf *precLoaded)
 {
-    isam_cursor *pcur = cursor_get(psess, tableid);
-    if (pcur == NULL)
-        return JET_errInvalidTableId;
     const JET_GRBIT fromKey = JET_bitRetrieveFromIndex | JET_bitRetrieveFromPrimaryBookmark;
     if (grbit & ~(JET_GRBIT)(JET_bitRetrieveCopy | JET_bitRetrieveIgnoreDefault | fromKey | JET_bitRetrieveTag))
         return JET_errInvalidGrbit;
@@ -1800,6 +1799,8 @@ JET_ERR isam_retrieve_column(isam_sess *psess, JET_TABLEID tableid, JET_COLUMNID
     }
     if (fCopy) {
         prec = &pcur->rec;
+    } else if (precLoaded) {
+        prec = precLoaded;
     } else {
         err = load_current(psess, pcur, &tmp);
         prec = &tmp;
@@ -1856,6 +1857,54 @@ JET_ERR isam_retrieve_column(isam_sess *psess, JET_TABLEID tableid, JET_COLUMNID
     }
     rec_free(&tmp);
     return err;
+}
+
+JET_ERR isam_retrieve_column(isam_sess *psess, JET_TABLEID tableid, JET_COLUMNID columnid, void *pv, uint32_t cbMax,
+                             uint32_t *pcbActual, JET_GRBIT grbit, JET_RETINFO *pretinfo)
+{
+    isam_cursor *pcur = cursor_get(psess, tableid);
+    if (pcur == NULL)
+        return JET_errInvalidTableId;
+    return retrieve_one(psess, pcur, columnid, pv, cbMax, pcbActual, grbit, pretinfo, NULL);
+}
+
+JET_ERR isam_retrieve_columns(isam_sess *psess, JET_TABLEID tableid, JET_RETRIEVECOLUMN *prc, uint32_t crc)
+{
+    isam_cursor *pcur = cursor_get(psess, tableid);
+    if (pcur == NULL)
+        return JET_errInvalidTableId;
+    /* the record is read once, for every entry that reads the record */
+    rec_buf rec = { 0 };
+    int fLoaded = 0;
+    JET_ERR err = JET_errSuccess;
+    for (uint32_t i = 0; i < crc; i++) {
+        JET_RETRIEVECOLUMN *p = &prc[i];
+        if (!fLoaded && pcur->positioned == POS_ON &&
+            !(p->grbit & (JET_bitRetrieveFromIndex | JET_bitRetrieveFromPrimaryBookmark)) &&
+            !((p->grbit & JET_bitRetrieveCopy) && pcur->prep != JET_prepCancel)) {
+            JET_ERR e = load_current(psess, pcur, &rec);
+            if (e < 0) {
+                rec_free(&rec);
+                for (uint32_t j = i; j < crc; j++)
+                    prc[j].err = e;
+                return e;
+            }
+            fLoaded = 1;
+        }
+        JET_RETINFO ri = { sizeof(ri), p->ibLongValue, p->itagSequence, 0 };
+        p->cbActual = 0;
+        p->err = retrieve_one(psess, pcur, p->columnid, p->pvData, p->cbData, &p->cbActual, p->grbit, &ri,
+                              fLoaded ? &rec : NULL);
+        p->columnidNextTagged = ri.columnidNextTagged;
+        if (p->grbit & JET_bitRetrieveTag)
+            p->itagSequence = ri.itagSequence;
+        if (p->err < 0) {
+            err = p->err; /* the entries after it are left as they were */
+            break;
+        }
+    }
+    rec_free(&rec);
+    return err < 0 ? err : JET_errSuccess;
 }
 
 /* ---- JetEnumerateColumns ----------------------------------------------------- */

@@ -172,6 +172,9 @@ JET_ERR isam_escrow_update(isam_sess *psess, JET_TABLEID tableid, JET_COLUMNID c
                            void *pvOld, uint32_t cbOldMax, uint32_t *pcbOldActual, JET_GRBIT grbit);
 JET_ERR isam_retrieve_column(isam_sess *psess, JET_TABLEID tableid, JET_COLUMNID columnid, void *pv, uint32_t cbMax,
                              uint32_t *pcbActual, JET_GRBIT grbit, JET_RETINFO *pretinfo);
+/* JetRetrieveColumns: each entry as isam_retrieve_column, the record read
+ * once for all of them; stops at (and returns) the first entry's error. */
+JET_ERR isam_retrieve_columns(isam_sess *psess, JET_TABLEID tableid, JET_RETRIEVECOLUMN *prc, uint32_t crc);
 JET_ERR isam_move(isam_sess *psess, JET_TABLEID tableid, int32_t cRow, JET_GRBIT grbit);
 JET_ERR isam_make_key(isam_sess *psess, JET_TABLEID tableid, const void *pv, uint32_t cb, JET_GRBIT grbit);
 JET_ERR isam_enumerate_columns(isam_sess *psess, JET_TABLEID tableid, uint32_t cEnumColumnId,

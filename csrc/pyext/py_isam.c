@@ -328,6 +328,225 @@ static PyObject *s_retrieve_column(SessionObject *self, PyObject *args)
     return PyBytes_FromStringAndSize(small, cb);
 }
 
+/* Several columns of the current record in one engine visit (the GIL is
+ * released once): spec is a tuple of (columnid, grbit, multi) and the result
+ * a list with, per entry, bytes or None -- or, for multi, the list of every
+ * value (itagSequence 1, 2, ... up to the first NULL).  Values land in one
+ * growing buffer; a truncated value is fetched again at its full size. */
+typedef struct rc_spec {
+    uint32_t columnid, grbit;
+    int      multi;
+} rc_spec;
+
+typedef struct rc_item {
+    uint32_t ispec;
+    int      null;
+    size_t   off;
+    uint32_t cb;
+} rc_item;
+
+typedef struct rc_run {
+    JET_SESID   sesid;
+    JET_TABLEID tableid;
+    const rc_spec *specs;
+    Py_ssize_t  cspec;
+    char       *buf;
+    size_t      cbUsed, cbAlloc;
+    rc_item    *items;
+    size_t      citem, citemAlloc;
+    JET_ERR     err;
+    int         oom;
+} rc_run;
+
+static int rc_reserve(rc_run *r, size_t cbMore)
+{
+    if (r->cbUsed + cbMore > r->cbAlloc) {
+        size_t n = r->cbAlloc ? r->cbAlloc : 4096;
+        while (n < r->cbUsed + cbMore)
+            n *= 2;
+        char *p = realloc(r->buf, n);
+        if (p == NULL)
+            return -1;
+        r->buf = p;
+        r->cbAlloc = n;
+    }
+    if (r->citem == r->citemAlloc) {
+        size_t n = r->citemAlloc ? 2 * r->citemAlloc : 16;
+        rc_item *p = realloc(r->items, n * sizeof(*p));
+        if (p == NULL)
+            return -1;
+        r->items = p;
+        r->citemAlloc = n;
+    }
+    return 0;
+}
+
+#define RC_SLOT 256 /* first-pass bytes per column */
+
+/* Value itag of spec i, into the arena (fetched again at full size when
+ * truncated).  1: a value was added; 0: NULL; -1: error / no memory in r. */
+static int rc_one(rc_run *r, Py_ssize_t i, uint32_t itag)
+{
+    const rc_spec *ps = &r->specs[i];
+    size_t cbWant = RC_SLOT;
+    for (;;) {
+        if (rc_reserve(r, cbWant) < 0) {
+            r->oom = 1;
+            return -1;
+        }
+        uint32_t cb = 0;
+        JET_RETINFO ri = { sizeof(ri), 0, itag, 0 };
+        JET_ERR err = JetRetrieveColumn(r->sesid, r->tableid, ps->columnid, r->buf + r->cbUsed,
+                                        (uint32_t)(r->cbAlloc - r->cbUsed), &cb, ps->grbit, &ri);
+        if (err == JET_wrnBufferTruncated && cb > r->cbAlloc - r->cbUsed) {
+            cbWant = cb;
+            continue;
+        }
+        if (err < 0) {
+            r->err = err;
+            return -1;
+        }
+        if (err == JET_wrnColumnNull)
+            return 0;
+        r->items[r->citem++] = (rc_item){ (uint32_t)i, 0, r->cbUsed, cb };
+        r->cbUsed += cb;
+        return 1;
+    }
+}
+
+/* Runs without the GIL: plain C only.  One JetRetrieveColumns reads the
+ * first value of every column (the record is read once); values that did
+ * not fit their slot and the further values of multi-valued columns follow
+ * one JetRetrieveColumn each. */
+static void rc_retrieve(rc_run *r)
+{
+    Py_ssize_t n = r->cspec;
+    JET_RETRIEVECOLUMN *prc = calloc(n ? (size_t)n : 1, sizeof(*prc));
+    if (prc == NULL || rc_reserve(r, (size_t)n * RC_SLOT + 1) < 0) {
+        free(prc);
+        r->oom = 1;
+        return;
+    }
+    r->cbUsed = (size_t)n * RC_SLOT; /* the slots; values found there are referenced in place */
+    for (Py_ssize_t i = 0; i < n; i++) {
+        prc[i].columnid = r->specs[i].columnid;
+        prc[i].pvData = r->buf + (size_t)i * RC_SLOT;
+        prc[i].cbData = RC_SLOT;
+        prc[i].grbit = r->specs[i].grbit;
+        prc[i].itagSequence = 1;
+    }
+    JET_ERR err = JetRetrieveColumns(r->sesid, r->tableid, prc, (uint32_t)n);
+    if (err < 0) {
+        r->err = err;
+        free(prc);
+        return;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const rc_spec *ps = &r->specs[i];
+        if (rc_reserve(r, 0) < 0) {
+            r->oom = 1;
+            break;
+        }
+        if (prc[i].err == JET_wrnColumnNull) {
+            if (!ps->multi)
+                r->items[r->citem++] = (rc_item){ (uint32_t)i, 1, 0, 0 };
+            continue;
+        }
+        if (prc[i].err == JET_wrnBufferTruncated) {
+            if (rc_one(r, i, 1) < 0)
+                break;
+        } else {
+            r->items[r->citem++] = (rc_item){ (uint32_t)i, 0, (size_t)i * RC_SLOT, prc[i].cbActual };
+        }
+        if (ps->multi) {
+            int got = 1;
+            for (uint32_t itag = 2; got > 0; itag++)
+                got = rc_one(r, i, itag);
+            if (got < 0)
+                break;
+        }
+    }
+    free(prc);
+}
+
+static PyObject *s_retrieve_columns(SessionObject *self, PyObject *args)
+{
+    unsigned long long tableid;
+    PyObject *spec;
+    if (!PyArg_ParseTuple(args, "KO!:_retrieve_columns", &tableid, &PyTuple_Type, &spec))
+        return NULL;
+    Py_ssize_t n = PyTuple_GET_SIZE(spec);
+    rc_spec *specs = PyMem_Calloc(n ? (size_t)n : 1, sizeof(rc_spec));
+    if (specs == NULL)
+        return PyErr_NoMemory();
+    for (Py_ssize_t i = 0; i < n; i++) {
+        unsigned int columnid, grbit;
+        int multi;
+        if (!PyArg_ParseTuple(PyTuple_GET_ITEM(spec, i), "IIp:_retrieve_columns spec", &columnid, &grbit, &multi)) {
+            PyMem_Free(specs);
+            return NULL;
+        }
+        specs[i] = (rc_spec){ columnid, grbit, multi };
+    }
+    JET_SESID sesid;
+    if (session_handle(self, "JetRetrieveColumn", &sesid) < 0) {
+        PyMem_Free(specs);
+        return NULL;
+    }
+    rc_run r = { sesid, (JET_TABLEID)tableid, specs, n, NULL, 0, 0, NULL, 0, 0, 0, 0 };
+    ESEPY_CALL(rc_retrieve(&r));
+    PyObject *out = NULL;
+    if (r.oom) {
+        PyErr_NoMemory();
+    } else if (check_jet(r.err, "JetRetrieveColumn") >= 0 && (out = PyList_New(n)) != NULL) {
+        for (Py_ssize_t i = 0; i < n; i++) {
+            PyObject *v = specs[i].multi ? PyList_New(0) : (Py_INCREF(Py_None), Py_None);
+            if (v == NULL) {
+                Py_CLEAR(out);
+                break;
+            }
+            PyList_SET_ITEM(out, i, v);
+        }
+        for (size_t k = 0; out && k < r.citem; k++) {
+            const rc_item *it = &r.items[k];
+            if (it->null)
+                continue;
+            PyObject *b = PyBytes_FromStringAndSize(r.buf + it->off, it->cb);
+            if (b == NULL) {
+                Py_CLEAR(out);
+                break;
+            }
+            if (specs[it->ispec].multi) {
+                int rc = PyList_Append(PyList_GET_ITEM(out, it->ispec), b);
+                Py_DECREF(b);
+                if (rc < 0)
+                    Py_CLEAR(out);
+            } else {
+                PyList_SetItem(out, it->ispec, b); /* steals b, drops the None */
+            }
+        }
+    }
+    free(r.buf);
+    free(r.items);
+    PyMem_Free(specs);
+    return out;
+}
+
+/* JetDupCursor: a new cursor on the same table and index, not positioned. */
+static PyObject *s_dup_cursor(SessionObject *self, PyObject *args)
+{
+    unsigned long long tableid;
+    if (!PyArg_ParseTuple(args, "K:_dup_cursor", &tableid))
+        return NULL;
+    SESS_CALL(self, "JetDupCursor", sesid);
+    JET_TABLEID t = 0;
+    JET_ERR err;
+    ESEPY_CALL(err = JetDupCursor(sesid, (JET_TABLEID)tableid, &t, 0));
+    if (check_jet(err, "JetDupCursor") < 0)
+        return NULL;
+    return PyLong_FromUnsignedLongLong((unsigned long long)t);
+}
+
 /* A piece of a long value: (bytes from ib, at most cb; bytes from ib to the
  * end), or None when NULL. */
 static PyObject *s_read_value(SessionObject *self, PyObject *args)
@@ -765,6 +984,9 @@ static PyObject *s_describe_table(SessionObject *self, PyObject *args)
     {"_delete", (PyCFunction)s_delete, METH_VARARGS, "JetDelete(tableid)"},                                 \
     {"_retrieve_column", (PyCFunction)s_retrieve_column, METH_VARARGS,                                     \
      "JetRetrieveColumn(tableid, columnid, grbit=0, itag=1) -> bytes|None"},                                \
+    {"_retrieve_columns", (PyCFunction)s_retrieve_columns, METH_VARARGS,                                   \
+     "_retrieve_columns(tableid, spec) -> [bytes|None|[bytes]]: (columnid, grbit, multi) per entry"},      \
+    {"_dup_cursor", (PyCFunction)s_dup_cursor, METH_VARARGS, "JetDupCursor(tableid) -> tableid"},           \
     {"_read_value", (PyCFunction)s_read_value, METH_VARARGS,                                               \
      "JetRetrieveColumn(tableid, columnid, ib, cb, grbit=0, itag=1) -> (bytes, bytes to the end) | None"},   \
     {"_escrow_update", (PyCFunction)s_escrow_update, METH_VARARGS,                                         \
