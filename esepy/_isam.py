@@ -657,6 +657,13 @@ class Table:
         self._spec_memo[1][memo_key] = got
         return got
 
+    def lock(self, *, write: bool = False) -> None:
+        """Lock the current record until the transaction ends (JetGetLock): a read lock (the
+        default) keeps other transactions from changing it, and several may share it; a
+        write lock makes it this transaction's to change.  Raises WriteConflict when another
+        transaction changed the record after this one began, or holds it."""
+        self.session._get_lock(self.tableid, 0x2 if write else 0x1)
+
     def dup(self) -> "Table":
         """A second cursor on this table (JetDupCursor): same current index, its own position
         (not on a record yet); close it (or use ``with``) when done."""

@@ -1651,7 +1651,10 @@ JET_ERR JET_API JetGetRecordPosition(JET_SESID sesid, JET_TABLEID tableid, JET_R
 JET_ERR JET_API JetGotoPosition(JET_SESID sesid, JET_TABLEID tableid, JET_RECPOS *precpos);
 /* A new cursor on the same table and current index, with no current record. */
 JET_ERR JET_API JetDupCursor(JET_SESID sesid, JET_TABLEID tableid, JET_TABLEID *ptableid, JET_GRBIT grbit);
-/* JET_bitWriteLock only (JET_bitReadLock: JET_errFeatureNotAvailable); needs a transaction. */
+/* Needs a transaction.  JET_bitWriteLock: the record is this transaction's to
+ * change.  JET_bitReadLock: no other transaction may change it until this one
+ * ends (read locks share).  Either: JET_errWriteConflict when another
+ * transaction changed it after this one's snapshot or holds it. */
 JET_ERR JET_API JetGetLock(JET_SESID sesid, JET_TABLEID tableid, JET_GRBIT grbit);
 JET_ERR JET_API JetMakeKey(JET_SESID sesid, JET_TABLEID tableid, const void *pvData, uint32_t cbData,
                            JET_GRBIT grbit);

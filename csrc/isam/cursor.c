@@ -2384,19 +2384,25 @@ JET_ERR isam_dup_cursor(isam_sess *psess, JET_TABLEID tableid, JET_TABLEID *ptab
 
 /* JetGetLock: JET_bitWriteLock claims the current record for the session's
  * transaction (others then get JET_errWriteConflict) by rewriting it
- * unchanged.  Read locks are not available: snapshot isolation gives readers
- * a stable view without them. */
+ * unchanged.  JET_bitReadLock keeps other transactions from changing it until
+ * this one ends (rlock.c); several transactions may read-lock one record. */
 JET_ERR isam_get_lock(isam_sess *psess, JET_TABLEID tableid, JET_GRBIT grbit)
 {
     isam_cursor *pcur = cursor_get(psess, tableid);
     if (pcur == NULL)
         return JET_errInvalidTableId;
-    if (grbit == JET_bitReadLock)
-        return JET_errFeatureNotAvailable;
-    if (grbit != JET_bitWriteLock)
+    if (grbit != JET_bitWriteLock && grbit != JET_bitReadLock)
         return JET_errInvalidGrbit;
     if (psess->trx == NULL)
         return JET_errNotInTransaction;
+    if (grbit == JET_bitReadLock) {
+        if (pcur->positioned != POS_ON)
+            return JET_errNoCurrentRecord;
+        rec_buf rec = { 0 };
+        JET_ERR err = load_current(psess, pcur, &rec); /* it must still be there for us */
+        rec_free(&rec);
+        return err < 0 ? err : rlock_acquire(psess, pcur->db, pcur->td->pgnoRoot, pcur->pbBm, pcur->cbBm);
+    }
     if (psess->trx->readonly)
         return JET_errTransReadOnly;
     rec_buf rec = { 0 };

@@ -158,6 +158,8 @@ typedef struct ver {
     size_t      cbAlloc;
 } ver;
 
+typedef struct rlock rlock;   /* a read lock (rlock.c) */
+
 typedef struct isam_trx {
     uint64_t   trxid;
     uint64_t   snapshot;        /* commit timestamp visible at begin */
@@ -165,6 +167,7 @@ typedef struct isam_trx {
     int        readonly;
     ver       *newest;          /* this transaction's versions, newest first */
     lsn_t      lsnFirst;        /* its first UNDO record (LSN_NIL until it logs one) */
+    rlock     *rlocks;          /* read locks it holds (rlock.c), newest first */
     struct isam_trx *next, *prev; /* active list */
 } isam_trx;
 
@@ -228,6 +231,7 @@ struct isam_inst {
     uint32_t         chash;
     uint64_t         cbVer;     /* bytes held */
     ver             *committedOld, *committedNew; /* committed versions awaiting cleanup, by commitTs */
+    rlock           *rlocks;    /* read locks held by active transactions (rlock.c) */
     /* checkpoint */
     lsn_t            lsnCheckpoint;
     uint32_t         cbackup;     /* backups running (bksupport.c): no detach meanwhile */
@@ -249,6 +253,23 @@ JET_ERR isam_bt_log(void *ctx, uint8_t type, const log_part *parts, uint32_t cpa
 JET_ERR isam_maybe_checkpoint(isam_inst *pinst);
 /* Smallest lsnFirst among active transactions (LSN_NIL if none logged). */
 lsn_t   isam_oldest_trx_lsn(isam_inst *pinst);
+
+/* rlock.c (read locks; see its header) */
+/* JetGetLock(JET_bitReadLock) on node key of tree pgnoRoot for the session's
+ * transaction: JET_errWriteConflict when another transaction changed the node
+ * and is active or committed after this one's snapshot. */
+JET_ERR  rlock_acquire(isam_sess *psess, isam_db *pdb, uint32_t pgnoRoot, const void *key, uint32_t cbKey);
+/* Under inst.lock: another transaction than t holds a read lock on the node. */
+int      rlock_conflict_locked(isam_inst *pinst, const isam_trx *t, uint32_t dbid, uint32_t pgnoRoot,
+                               const void *key, uint32_t cbKey);
+/* Under inst.lock: level `level` of t ends.  Commit of a nested level passes
+ * its locks to the enclosing level; a rollback, or the end of the
+ * transaction (level 1), releases them. */
+void     rlock_end_level_locked(isam_inst *pinst, isam_trx *t, int level, int fCommit);
+/* ver.c, under inst.lock: the node's newest version belongs to another
+ * transaction than t that is active or committed after t's snapshot. */
+int      ver_changed_by_other_locked(isam_inst *pinst, const isam_trx *t, uint32_t dbid, uint32_t pgnoRoot,
+                                     const void *key, uint32_t cbKey);
 
 /* db.c */
 isam_db *db_get(isam_inst *pinst, JET_DBID dbid);

@@ -62,6 +62,14 @@ static JET_ERR ver_hash_init_locked(isam_inst *pinst)
     return pinst->hash ? JET_errSuccess : JET_errOutOfMemory;
 }
 
+int ver_changed_by_other_locked(isam_inst *pinst, const isam_trx *t, uint32_t dbid, uint32_t pgnoRoot,
+                                const void *key, uint32_t cbKey)
+{
+    ver **pslot = ver_slot_locked(pinst, dbid, pgnoRoot, key, cbKey);
+    const ver *head = pslot ? *pslot : NULL;
+    return head && head->trxid != t->trxid && (head->commitTs == 0 || head->commitTs > t->snapshot);
+}
+
 static void ver_free(isam_inst *pinst, ver *v)
 {
     pinst->cbVer -= v->cbAlloc;
@@ -229,6 +237,11 @@ JET_ERR isam_commit_transaction(isam_sess *psess, JET_GRBIT grbit)
         /* Nested commit: the level's changes now belong to the enclosing level. */
         for (ver *v = t->newest; v && v->level == t->level; v = v->trxNext)
             v->level--;
+        if (t->rlocks) {
+            pthread_mutex_lock(&pinst->lock);
+            rlock_end_level_locked(pinst, t, t->level, 1);
+            pthread_mutex_unlock(&pinst->lock);
+        }
         t->level--;
         return JET_errSuccess;
     }
@@ -281,6 +294,7 @@ JET_ERR isam_commit_transaction(isam_sess *psess, JET_GRBIT grbit)
         v = n;
     }
     t->newest = NULL;
+    rlock_end_level_locked(pinst, t, 1, 1);
     trx_unlink_locked(pinst, t);
     ver_cleanup_locked(pinst);
     pthread_mutex_unlock(&pinst->lock);
@@ -344,6 +358,11 @@ JET_ERR isam_rollback(isam_sess *psess, JET_GRBIT grbit)
         t->newest = v->trxNext;
         ver_unchain_locked(pinst, v);
         ver_free(pinst, v);
+        pthread_mutex_unlock(&pinst->lock);
+    }
+    if (t->rlocks) {
+        pthread_mutex_lock(&pinst->lock);
+        rlock_end_level_locked(pinst, t, target + 1, 0);
         pthread_mutex_unlock(&pinst->lock);
     }
     if (target > 0) {
@@ -459,6 +478,8 @@ static JET_ERR claim(isam_sess *psess, isam_db *pdb, uint32_t pgnoRoot, const vo
         if (head->trxid != t->trxid && (head->commitTs == 0 || head->commitTs > t->snapshot))
             err = JET_errWriteConflict;
     }
+    if (err >= 0 && pinst->rlocks && rlock_conflict_locked(pinst, t, pdb->dbid, pgnoRoot, key, cbKey))
+        err = JET_errWriteConflict; /* another transaction read-locked it */
     if (err >= 0) {
         ver *head = *pslot;
         if (head) {

@@ -532,6 +532,19 @@ static PyObject *s_retrieve_columns(SessionObject *self, PyObject *args)
     return out;
 }
 
+/* JetGetLock(tableid, grbit): JET_bitReadLock or JET_bitWriteLock on the current record. */
+static PyObject *s_get_lock(SessionObject *self, PyObject *args)
+{
+    unsigned long long tableid;
+    unsigned int grbit;
+    if (!PyArg_ParseTuple(args, "KI:_get_lock", &tableid, &grbit))
+        return NULL;
+    SESS_CALL(self, "JetGetLock", sesid);
+    JET_ERR err;
+    ESEPY_CALL(err = JetGetLock(sesid, (JET_TABLEID)tableid, grbit));
+    return ok_or_raise(err, "JetGetLock");
+}
+
 /* JetDupCursor: a new cursor on the same table and index, not positioned. */
 static PyObject *s_dup_cursor(SessionObject *self, PyObject *args)
 {
@@ -987,6 +1000,7 @@ static PyObject *s_describe_table(SessionObject *self, PyObject *args)
     {"_retrieve_columns", (PyCFunction)s_retrieve_columns, METH_VARARGS,                                   \
      "_retrieve_columns(tableid, spec) -> [bytes|None|[bytes]]: (columnid, grbit, multi) per entry"},      \
     {"_dup_cursor", (PyCFunction)s_dup_cursor, METH_VARARGS, "JetDupCursor(tableid) -> tableid"},           \
+    {"_get_lock", (PyCFunction)s_get_lock, METH_VARARGS, "JetGetLock(tableid, grbit)"},                     \
     {"_read_value", (PyCFunction)s_read_value, METH_VARARGS,                                               \
      "JetRetrieveColumn(tableid, columnid, ib, cb, grbit=0, itag=1) -> (bytes, bytes to the end) | None"},   \
     {"_escrow_update", (PyCFunction)s_escrow_update, METH_VARARGS,                                         \

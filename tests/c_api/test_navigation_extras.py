@@ -77,7 +77,7 @@ def test_write_lock(env, tmp_path):
     dbid, t, ck, cv = filled(env, 3)
     assert seek(env, t, 10) == 0
     assert lib.JetGetLock(ses, t, C.JET_bitWriteLock) == C.JET_errNotInTransaction
-    assert lib.JetGetLock(ses, t, C.JET_bitReadLock) == C.JET_errFeatureNotAvailable
+    assert lib.JetGetLock(ses, t, C.JET_bitReadLock) == C.JET_errNotInTransaction
     assert lib.JetGetLock(ses, t, 0) == C.JET_errInvalidGrbit
     p = ffi.new("JET_SESID *")
     assert lib.JetBeginSession(env.inst, p, ffi.NULL, ffi.NULL) == 0
@@ -104,6 +104,96 @@ def test_write_lock(env, tmp_path):
     assert lib.JetUpdate(s2, t2, ffi.NULL, 0, ffi.NULL) == 0
     assert lib.JetEndSession(s2, 0) == 0
     assert env.retrieve(t, cv) == (0, b"x")
+
+
+def second_session(env, tmp_path):
+    lib, ffi = env.lib, env.ffi
+    p = ffi.new("JET_SESID *")
+    assert lib.JetBeginSession(env.inst, p, ffi.NULL, ffi.NULL) == 0
+    pdb, pt = ffi.new("JET_DBID *"), ffi.new("JET_TABLEID *")
+    assert lib.JetOpenDatabase(p[0], str(tmp_path / "a.edb").encode(), ffi.NULL, pdb, 0) == 0
+    assert lib.JetOpenTable(p[0], pdb[0], b"kv", ffi.NULL, 0, 0, pt) == 0
+    return p[0], pt[0]
+
+
+def sk(env, ses, t, k):
+    C, lib = env.C, env.lib
+    assert lib.JetMakeKey(ses, t, struct.pack("<i", k), 4, C.JET_bitNewKey) == 0
+    return lib.JetSeek(ses, t, C.JET_bitSeekEQ)
+
+
+def replace_v(env, ses, t, k, v):
+    C, lib, ffi = env.C, env.lib, env.ffi
+    assert lib.JetMakeKey(ses, t, struct.pack("<i", k), 4, C.JET_bitNewKey) == 0
+    assert lib.JetSeek(ses, t, C.JET_bitSeekEQ) == 0
+    assert lib.JetPrepareUpdate(ses, t, C.JET_prepReplaceNoLock) == 0
+    assert lib.JetSetColumn(ses, t, 0 + env.cv, v, len(v), 0, ffi.NULL) == 0
+    return lib.JetUpdate(ses, t, ffi.NULL, 0, ffi.NULL)
+
+
+def test_read_locks(env, tmp_path):
+    C, lib, ses, ffi = env.C, env.lib, env.ses, env.ffi
+    dbid, t, ck, cv = filled(env, 3)
+    env.cv = cv
+    s2, t2 = second_session(env, tmp_path)
+    s3, t3 = second_session(env, tmp_path)
+    assert lib.JetBeginTransaction(ses) == 0
+    assert lib.JetMove(ses, t, C.JET_MoveLast, 0) == 0
+    assert lib.JetMove(ses, t, C.JET_MoveNext, 0) == C.JET_errNoCurrentRecord
+    assert lib.JetGetLock(ses, t, C.JET_bitReadLock) == C.JET_errNoCurrentRecord
+    assert sk(env, ses, t, 10) == 0
+    assert lib.JetGetLock(ses, t, C.JET_bitReadLock) == 0
+    assert lib.JetGetLock(ses, t, C.JET_bitReadLock) == 0  # taking it twice is harmless
+    # read locks share; writers conflict, with every kind of change
+    assert lib.JetBeginTransaction(s2) == 0
+    assert sk(env, s2, t2, 10) == 0
+    assert lib.JetGetLock(s2, t2, C.JET_bitReadLock) == 0
+    assert lib.JetBeginTransaction(s3) == 0
+    assert replace_v(env, s3, t3, 10, b"w") == C.JET_errWriteConflict
+    assert lib.JetDelete(s3, t3) == C.JET_errWriteConflict
+    assert lib.JetGetLock(s3, t3, C.JET_bitWriteLock) == C.JET_errWriteConflict
+    assert replace_v(env, s3, t3, 20, b"w") == 0  # other records are free
+    # the lock holder itself may still change it only if nobody else holds a read lock
+    assert replace_v(env, ses, t, 10, b"mine") == C.JET_errWriteConflict
+    assert lib.JetCommitTransaction(s2, 0) == 0  # s2's lock ends with its transaction
+    assert replace_v(env, ses, t, 10, b"mine") == 0
+    # a record changed by an open transaction cannot be read-locked
+    assert sk(env, s3, t3, 20) == 0
+    assert sk(env, ses, t, 20) == 0
+    assert lib.JetGetLock(ses, t, C.JET_bitReadLock) == C.JET_errWriteConflict
+    assert lib.JetCommitTransaction(s3, 0) == 0
+    # ...nor one committed after this transaction began
+    assert lib.JetGetLock(ses, t, C.JET_bitReadLock) == C.JET_errWriteConflict
+    assert lib.JetCommitTransaction(ses, 0) == 0
+
+    # nested levels: a rolled-back level releases its locks, a committed one passes them up
+    assert lib.JetBeginTransaction(ses) == 0
+    assert lib.JetBeginTransaction(ses) == 0
+    assert sk(env, ses, t, 0) == 0
+    assert lib.JetGetLock(ses, t, C.JET_bitReadLock) == 0
+    assert lib.JetRollback(ses, 0) == 0
+    assert lib.JetBeginTransaction(s3) == 0
+    assert replace_v(env, s3, t3, 0, b"free") == 0
+    assert lib.JetCommitTransaction(s3, 0) == 0
+    # 0 changed after our snapshot, 20 before it
+    assert lib.JetGetLock(ses, t, C.JET_bitReadLock) == C.JET_errWriteConflict
+    assert sk(env, ses, t, 20) == 0
+    assert lib.JetGetLock(ses, t, C.JET_bitReadLock) == 0
+    assert lib.JetRollback(ses, C.JET_bitRollbackAll) == 0
+    assert lib.JetBeginTransaction(ses) == 0
+    assert lib.JetBeginTransaction(ses) == 0
+    assert sk(env, ses, t, 20) == 0
+    assert lib.JetGetLock(ses, t, C.JET_bitReadLock) == 0
+    assert lib.JetCommitTransaction(ses, 0) == 0  # level 2 commits: level 1 holds the lock
+    assert lib.JetBeginTransaction(s3) == 0
+    assert replace_v(env, s3, t3, 20, b"no") == C.JET_errWriteConflict
+    assert lib.JetRollback(s3, 0) == 0
+    assert lib.JetRollback(ses, 0) == 0  # the transaction ends: released
+    assert lib.JetBeginTransaction(s3) == 0
+    assert replace_v(env, s3, t3, 20, b"yes") == 0
+    assert lib.JetCommitTransaction(s3, 0) == 0
+    for s in (s2, s3):
+        assert lib.JetEndSession(s, 0) == 0
 
 
 def test_insert_copy_delete_original_changes_the_primary_key(env):

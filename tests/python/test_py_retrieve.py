@@ -97,3 +97,39 @@ def test_dup_cursor(tab):
         assert [r["id"] for r in d.range(0, 3)] == [0, 1, 2]
     assert d.tableid is None
     assert len(t) == 19
+
+
+def test_read_and_write_locks(tmp_path):
+    with esepy.Instance("pylock", system_path=f"{tmp_path}/", log_path=f"{tmp_path}/logs/",
+                        temp_path=f"{tmp_path}/tmp.edb", create_path_if_not_exist=True,
+                        log_file_size_kb=256) as inst, inst.begin_session() as s1, inst.begin_session() as s2:
+        db1 = s1.create_database(str(tmp_path / "l.edb"))
+        t1 = db1.create_table("l", {"id": "long", "v": "long"}, primary_key=["id"])
+        for i in range(3):
+            t1.insert({"id": i, "v": 0})
+        t2 = s2.open_database(str(tmp_path / "l.edb")).open_table("l")
+        with pytest.raises(errors.NotInTransaction):
+            t1.seek(1) and t1.lock()
+        s1.begin_transaction()
+        t1.seek(1)
+        t1.lock()
+        s2.begin_transaction()
+        with pytest.raises(errors.WriteConflict):
+            t2.update(1, {"v": 5})
+        t2.update(2, {"v": 5})
+        t2.seek(1)
+        t2.lock()  # read locks share
+        s2.rollback()
+        s1.commit()
+        t2.update(1, {"v": 7})  # released with the transaction
+        s1.begin_transaction()
+        t1.seek(0)
+        t1.lock(write=True)
+        with pytest.raises(errors.WriteConflict):
+            with s2.transaction():
+                t2.seek(0)
+                t2.lock()
+        s1.rollback()
+        assert t1.get(1)["v"] == 7 and t1.get(2)["v"] == 0
+        t1.close()
+        t2.close()
