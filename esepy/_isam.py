@@ -532,9 +532,17 @@ class Table:
         raise errors.IndexNotFound(operation=f"no index {index!r}")
 
     def _use_index(self, index: Optional[str]) -> None:
-        """Make `index` (None: primary) current; the cursor is repositioned."""
-        if (index or None) != self._index:
-            self.session._set_current_index(self.tableid, index, 0)
+        """Make `index` (None: primary) current; the cursor is repositioned.  A secondary
+        index is always asked for again: a rollback may have taken it away (the engine then
+        raises IndexNotFound rather than walking another index)."""
+        if (index or None) != self._index or index:
+            try:
+                self.session._set_current_index(self.tableid, index, 0)
+            except BaseException:
+                # back to a known state: the primary index
+                self.session._set_current_index(self.tableid, None, 0)
+                self._index = None
+                raise
             self._index = index or None
 
     @property

@@ -370,8 +370,7 @@ JET_ERR idx_build(isam_sess *psess, isam_db *pdb, table_def *ptd, const idx_def 
     if (err < 0)
         return err;
     rec_buf rec = { 0 };
-    idx_keys ko, kn;
-    memset(&ko, 0, sizeof(ko));
+    idx_keys kn;
     memset(&kn, 0, sizeof(kn));
     uint8_t bm[JET_cbBookmarkMost + 16];
     for (err = bt_first(bc); err >= 0; err = bt_next(bc)) {
@@ -388,7 +387,22 @@ JET_ERR idx_build(isam_sess *psess, isam_db *pdb, table_def *ptd, const idx_def 
         /* the btree cursor's memory is only valid until the next move */
         uint32_t cbBm = cbk;
         memcpy(bm, pk, cbk);
-        err = one_index_changed(psess, pdb, ptd, pidx, bm, cbBm, NULL, &rec, &ko, &kn);
+        err = idx_entry_keys(psess, pdb, ptd, pidx, rec.pb, rec.cb, bm, cbBm, &kn);
+        /* Invariant B1: the new tree is reachable only through the index's
+         * catalog row, inserted (versioned, with its UNDO) earlier in this
+         * transaction.  Its entries are therefore written unversioned and
+         * logged for redo only: until commit nobody else can reach them, and
+         * a rollback or crash undo of the catalog row makes the whole tree
+         * unreachable again.  So a build needs no version-store memory and
+         * no UNDO record per entry. */
+        uint8_t len[2] = { (uint8_t)cbBm, (uint8_t)(cbBm >> 8) };
+        int fUnique = (pidx->grbit & JET_bitIndexUnique) != 0;
+        for (uint32_t i = 0; err >= 0 && i < kn.n; i++) {
+            CKPT_ENTER(psess->inst);
+            err = bt_insert(&pdb->env, pdb->hdr.pgnoSpace, pidx->pgnoRoot, kn.pb + kn.off[i], kn.len[i],
+                            fUnique ? (const void *)bm : (const void *)len, fUnique ? cbBm : 2, 0);
+            CKPT_LEAVE(psess->inst);
+        }
         if (err < 0)
             break;
     }
@@ -396,7 +410,6 @@ JET_ERR idx_build(isam_sess *psess, isam_db *pdb, table_def *ptd, const idx_def 
         err = JET_errSuccess;
     bt_cursor_close(bc);
     rec_free(&rec);
-    idx_keys_free(&ko);
     idx_keys_free(&kn);
     return err;
 }

@@ -35,6 +35,10 @@
  *   I5. The checkpoint is never above the first UNDO record of an active
  *       transaction, so replay from the checkpoint (crash recovery) or from a
  *       backup's first generation (restore) sees every UNDO it may need.
+ *       Exception (index.c, invariant B1): the entries an index build writes
+ *       into the index's new tree are logged for redo only (no UNDO, no
+ *       version): the tree is unreachable until the transaction that inserted
+ *       its catalog row commits, and undoing that row makes it unreachable.
  *   I4. The version store holds, for every node changed by a transaction that
  *       is active or committed after the oldest active snapshot, the node's
  *       prior state; a node visible to no snapshot in its deleted state is

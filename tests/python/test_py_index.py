@@ -101,3 +101,39 @@ def test_unique_disallow_null_flags(people):
         t.create_index("nn_age", ["age"], disallow_null=True)
     t.create_index("ig_age", ["age"], ignore_any_null=True, sort_nulls_high=True)
     assert ids(t.range(index="ig_age")) == [5, 2, 3, 1]
+
+
+def test_index_build_needs_no_version_store(tmp_path):
+    """An index over far more records than the version store could hold: the build
+    writes its entries without versions (the new tree is unreachable until commit)."""
+    with esepy.Instance("pybuild", system_path=f"{tmp_path}/", log_path=f"{tmp_path}/logs/",
+                        temp_path=f"{tmp_path}/tmp.edb", create_path_if_not_exist=True, log_file_size_kb=1024,
+                        max_ver_pages=16) as inst, inst.begin_session() as s:
+        t = s.create_database(str(tmp_path / "b.edb")).create_table("t", {"id": "long", "a": "long"},
+                                                                     primary_key=["id"])
+        n = 30000
+        for b in range(0, n, 200):
+            with s.transaction(lazy=True):
+                for i in range(b, b + 200):
+                    t.insert({"id": i, "a": (i * 7919) % 1000})
+        with pytest.raises(errors.VersionStoreOutOfMemory):  # what a versioned build would need
+            with s.transaction():
+                for i in range(n):
+                    t.update(i, {"a": i})
+        t.create_index("by_a", ["a"])
+        assert t.count(index="by_a") == n
+        assert [r["id"] for r in t.range(index="by_a", prefix=7)] == sorted(
+            i for i in range(n) if (i * 7919) % 1000 == 7)
+        # a build that rolls back leaves no index behind, and the table untouched
+        s.begin_transaction()
+        t.create_index("by_a2", ["-a", "id"], unique=True)
+        assert t.count(index="by_a2") == n
+        s.rollback()
+        assert "by_a2" not in t.indexes
+        with pytest.raises(errors.IndexNotFound):
+            t.count(index="by_a2")
+        # unique builds still find duplicates
+        with pytest.raises(errors.KeyDuplicate):
+            t.create_index("u_a", ["a"], unique=True)
+        assert set(t.indexes) == {"by_a"}
+        t.close()
