@@ -212,8 +212,11 @@ static JET_ERR add_col(table_def *ptd, const col_info *pci)
  * scan and is returned. */
 typedef JET_ERR (*cat_row_fn)(void *ctx, const uint8_t *key, uint32_t cbKey, const uint8_t *row, uint32_t cbRow);
 
-static JET_ERR cat_scan(isam_sess *psess, isam_db *pdb, const uint8_t *prefix, uint32_t cbPrefix, cat_row_fn fn,
-                        void *ctx)
+/* Rows whose key starts with prefix, as the session's snapshot sees them;
+ * with fLatest, rows it does not see but that exist in the latest state
+ * (rec_latest) as well, with *pfVisible (when not NULL) telling which. */
+static JET_ERR cat_scan_ex(isam_sess *psess, isam_db *pdb, const uint8_t *prefix, uint32_t cbPrefix, cat_row_fn fn,
+                           void *ctx, int fLatest, int *pfVisible, int *pfSnapDep)
 {
     bt_cursor *pc = NULL;
     JET_ERR err = bt_cursor_open(&pdb->env, pdb->hdr.pgnoCatalog, &pc);
@@ -227,6 +230,22 @@ static JET_ERR cat_scan(isam_sess *psess, isam_db *pdb, const uint8_t *prefix, u
         if (err < 0 || cbk < cbPrefix || memcmp(pk, prefix, cbPrefix) != 0)
             break;
         err = rec_visible(psess, pdb, pdb->hdr.pgnoCatalog, pk, cbk, pd, cbd, flags, &row);
+        int fVisible = err != JET_errRecordNotFound;
+        if (pfVisible)
+            *pfVisible = fVisible;
+        if (err >= 0 && fLatest && pfSnapDep && !*pfSnapDep) {
+            /* does the latest state agree? (only whether the row exists matters) */
+            rec_buf tmp = { 0 };
+            JET_ERR e = rec_latest(psess, pdb, pdb->hdr.pgnoCatalog, pk, cbk, pd, cbd, flags, &tmp);
+            rec_free(&tmp);
+            if (e == JET_errRecordNotFound)
+                *pfSnapDep = 1;
+        }
+        if (err == JET_errRecordNotFound && fLatest) {
+            err = rec_latest(psess, pdb, pdb->hdr.pgnoCatalog, pk, cbk, pd, cbd, flags, &row);
+            if (err >= 0 && pfSnapDep)
+                *pfSnapDep = 1;
+        }
         if (err == JET_errRecordNotFound)
             continue;
         if (err >= 0)
@@ -239,6 +258,12 @@ static JET_ERR cat_scan(isam_sess *psess, isam_db *pdb, const uint8_t *prefix, u
     bt_cursor_close(pc);
     rec_free(&row);
     return err;
+}
+
+static JET_ERR cat_scan(isam_sess *psess, isam_db *pdb, const uint8_t *prefix, uint32_t cbPrefix, cat_row_fn fn,
+                        void *ctx)
+{
+    return cat_scan_ex(psess, pdb, prefix, cbPrefix, fn, ctx, 0, NULL, NULL);
 }
 
 /* cat_scan callback: one column row into the table_def. */
@@ -294,14 +319,21 @@ static uint32_t index_key(uint32_t objidTable, const char *szName, uint8_t *key)
     return 5 + n;
 }
 
+typedef struct load_index_ctx {
+    table_def *ptd;
+    int        fVisible;  /* set by cat_scan_ex for each row */
+} load_index_ctx;
+
 /* cat_scan callback: one index row into the table_def. */
 static JET_ERR load_index(void *ctx, const uint8_t *k, uint32_t cbKey, const uint8_t *pb, uint32_t cb)
 {
     (void)k;
     (void)cbKey;
-    table_def *ptd = ctx;
+    load_index_ctx *plc = ctx;
+    table_def *ptd = plc->ptd;
     idx_def id;
     memset(&id, 0, sizeof(id));
+    id.fNavigable = plc->fVisible;
     rbuf r = { pb, cb, 0, 0 };
     id.objid = get32(&r);
     id.pgnoRoot = get32(&r);
@@ -337,10 +369,21 @@ JET_ERR cat_load_indexes(isam_sess *psess, isam_db *pdb, table_def *ptd)
     prefix[0] = 'I';
     for (int i = 0; i < 4; i++)
         prefix[1 + i] = (uint8_t)(ptd->objid >> (24 - 8 * i));
-    JET_ERR err = cat_scan(psess, pdb, prefix, 5, load_index, ptd);
-    if (err >= 0)
+    /* invariant S2: what the snapshot sees, and what exists beyond it */
+    load_index_ctx lc = { ptd, 0 };
+    int fSnapDep = 0;
+    JET_ERR err = cat_scan_ex(psess, pdb, prefix, 5, load_index, &lc, 1, &lc.fVisible, &fSnapDep);
+    if (err >= 0) {
         ptd->schemaGen = gen;
+        ptd->snapLoaded = cat_view(psess);
+        ptd->fSnapDep = fSnapDep;
+    }
     return err;
+}
+
+uint64_t cat_view(isam_sess *psess)
+{
+    return psess->trx ? psess->trx->snapshot + 1 : 0;
 }
 
 JET_ERR cat_insert_index(isam_sess *psess, isam_db *pdb, const table_def *ptd, const idx_def *pidx)

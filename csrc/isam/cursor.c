@@ -148,12 +148,13 @@ static JET_ERR sync_indexes(isam_sess *psess, isam_cursor *pcur)
     pthread_mutex_lock(&psess->inst->lock);
     uint32_t gen = pcur->db->schemaGen;
     pthread_mutex_unlock(&psess->inst->lock);
-    if (gen == pcur->td->schemaGen)
+    /* index rows whose visibility depends on the view: reload for another view */
+    if (gen == pcur->td->schemaGen && !(pcur->td->fSnapDep && cat_view(psess) != pcur->td->snapLoaded))
         return JET_errSuccess;
     JET_ERR err = cat_reload_columns(psess, pcur->db, pcur->td);
     if (err >= 0)
         err = cat_load_indexes(psess, pcur->db, pcur->td);
-    if (err >= 0 && pcur->objidIdx && cur_idx(pcur) == NULL) {
+    if (err >= 0 && pcur->objidIdx && (cur_idx(pcur) == NULL || !cur_idx(pcur)->fNavigable)) {
         /* our index is gone: back to the primary index */
         pcur->objidIdx = 0;
         pcur->positioned = POS_BEFORE;
@@ -805,7 +806,7 @@ static JET_ERR create_index(isam_sess *psess, isam_cursor *pcur, const char *szN
     if ((grbit & JET_bitIndexPrimary) && ptd->cseg > 0)
         return JET_errIndexHasPrimary;
     char f2[JET_cbNameMost + 1];
-    if (idx_by_name(ptd, szName) || (ptd->cseg && cat_name_fold(ptd->idxName, f2) && strcmp(f2, folded) == 0))
+    if (idx_by_name_any(ptd, szName) || (ptd->cseg && cat_name_fold(ptd->idxName, f2) && strcmp(f2, folded) == 0))
         return JET_errIndexDuplicate;
     key_seg segs[JET_ccolKeyMost];
     uint32_t cseg = 0;
@@ -837,10 +838,22 @@ static JET_ERR create_index(isam_sess *psess, isam_cursor *pcur, const char *szN
     id.cseg = cseg;
     memcpy(id.segs, segs, sizeof(segs));
     int fAuto;
+    /* S1: no record of the database changes from here to the schema bump. */
+    pthread_rwlock_wrlock(&pdb->schemaLock);
     err = trx_save_begin(psess, &fAuto);
-    if (err < 0)
+    if (err < 0) {
+        pthread_rwlock_unlock(&pdb->schemaLock);
         return err;
-    err = cat_next_objid(psess, pdb, &id.objid);
+    }
+    /* The build reads the table as this transaction's snapshot sees it: that
+     * must be the table's latest state, or records changed by others (not yet
+     * committed, or committed since) would miss their entries. */
+    pthread_mutex_lock(&psess->inst->lock);
+    if (ver_tree_changed_by_others_locked(psess->inst, psess->trx, pdb->dbid, ptd->pgnoRoot))
+        err = JET_errWriteConflict;
+    pthread_mutex_unlock(&psess->inst->lock);
+    if (err >= 0)
+        err = cat_next_objid(psess, pdb, &id.objid);
     if (err >= 0) {
         CKPT_ENTER(psess->inst);
         err = bt_create(&pdb->env, pdb->hdr.pgnoSpace, id.objid, &id.pgnoRoot);
@@ -853,6 +866,7 @@ static JET_ERR create_index(isam_sess *psess, isam_cursor *pcur, const char *szN
     err = trx_save_end(psess, fAuto, err);
     /* A failed build leaves an empty tree nobody references (like a deleted table's). */
     bump_schema(psess, pdb);
+    pthread_rwlock_unlock(&pdb->schemaLock);
     JET_ERR e2 = sync_indexes(psess, pcur);
     return err < 0 ? err : e2;
 }
@@ -1432,8 +1446,8 @@ JET_ERR isam_set_column(isam_sess *psess, JET_TABLEID tableid, JET_COLUMNID colu
     return err;
 }
 
-JET_ERR isam_update(isam_sess *psess, JET_TABLEID tableid, void *pvBookmark, uint32_t cbBookmark,
-                    uint32_t *pcbActual)
+static JET_ERR update_impl(isam_sess *psess, JET_TABLEID tableid, void *pvBookmark, uint32_t cbBookmark,
+                           uint32_t *pcbActual)
 {
     isam_cursor *pcur = cursor_get(psess, tableid);
     if (pcur == NULL)
@@ -1545,6 +1559,19 @@ JET_ERR isam_update(isam_sess *psess, JET_TABLEID tableid, void *pvBookmark, uin
     return err;
 }
 
+/* Record writers hold their database's schemaLock shared (invariant S1). */
+JET_ERR isam_update(isam_sess *psess, JET_TABLEID tableid, void *pvBookmark, uint32_t cbBookmark,
+                    uint32_t *pcbActual)
+{
+    isam_cursor *pcur = cursor_get(psess, tableid);
+    if (pcur == NULL)
+        return JET_errInvalidTableId;
+    pthread_rwlock_rdlock(&pcur->db->schemaLock);
+    JET_ERR err = update_impl(psess, tableid, pvBookmark, cbBookmark, pcbActual);
+    pthread_rwlock_unlock(&pcur->db->schemaLock);
+    return err;
+}
+
 /* JetEscrowUpdate: add a delta to an escrow column of the current record,
  * atomically, returning the value before.  (The change is an ordinary
  * versioned replace of the record: concurrent escrow updates of one record by
@@ -1619,7 +1646,7 @@ JET_ERR isam_escrow_update(isam_sess *psess, JET_TABLEID tableid, JET_COLUMNID c
     return err;
 }
 
-JET_ERR isam_delete(isam_sess *psess, JET_TABLEID tableid)
+static JET_ERR delete_impl(isam_sess *psess, JET_TABLEID tableid)
 {
     isam_cursor *pcur = cursor_get(psess, tableid);
     if (pcur == NULL)
@@ -1645,6 +1672,17 @@ JET_ERR isam_delete(isam_sess *psess, JET_TABLEID tableid)
         err = lv_for_each_ref(&old, release_cb, &lvc);
     rec_free(&old);
     return trx_save_end(psess, fAuto, err);
+}
+
+JET_ERR isam_delete(isam_sess *psess, JET_TABLEID tableid)
+{
+    isam_cursor *pcur = cursor_get(psess, tableid);
+    if (pcur == NULL)
+        return JET_errInvalidTableId;
+    pthread_rwlock_rdlock(&pcur->db->schemaLock); /* S1 */
+    JET_ERR err = delete_impl(psess, tableid);
+    pthread_rwlock_unlock(&pcur->db->schemaLock);
+    return err;
 }
 
 static uint32_t cur_keypart(isam_cursor *pcur);
@@ -2912,7 +2950,9 @@ JET_ERR isam_get_index_info(isam_sess *psess, JET_TABLEID tableid, const char *s
     case JET_IdxInfoCount: {
         if (cbMax < sizeof(uint32_t))
             return JET_errBufferTooSmall;
-        uint32_t n = ptd->cidx + 1; /* the primary (clustered) index counts */
+        uint32_t n = 1; /* the primary (clustered) index counts */
+        for (uint32_t i = 0; i < ptd->cidx; i++)
+            n += ptd->idxs[i].fNavigable != 0;
         memcpy(pv, &n, sizeof(n));
         return JET_errSuccess;
     }
@@ -2967,6 +3007,8 @@ JET_ERR isam_list_indexes(isam_sess *psess, JET_TABLEID tableid, char **ppszz, u
     size_t n = 0;
     for (uint32_t i = 0; i < ptd->cidx; i++) {
         const idx_def *pidx = &ptd->idxs[i];
+        if (!pidx->fNavigable)
+            continue; /* maintained, not visible to this snapshot (S2) */
         n += (size_t)snprintf(out + n, cap - n, "%s\x1f%u", pidx->name, (unsigned)pidx->grbit);
         for (uint32_t j = 0; j < pidx->cseg; j++) {
             col_info *pci = col_by_id(ptd, pidx->segs[j].columnid);

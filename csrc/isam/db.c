@@ -76,6 +76,7 @@ JET_ERR db_open_file(isam_inst *pinst, uint32_t dbid, const char *path, int crea
     if (pdb == NULL)
         return JET_errOutOfMemory;
     snprintf(pdb->path, sizeof(pdb->path), "%s", path);
+    pdb->schemaLock = (pthread_rwlock_t)PTHREAD_RWLOCK_INITIALIZER;
     pdb->dbid = dbid;
     pdb->logged = logged;
     os_file *pf = NULL;

@@ -25,7 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-idx_def *idx_by_name(table_def *ptd, const char *szName)
+idx_def *idx_by_name_any(table_def *ptd, const char *szName)
 {
     char a[JET_cbNameMost + 1], b[JET_cbNameMost + 1];
     if (!cat_name_fold(szName, a))
@@ -34,6 +34,12 @@ idx_def *idx_by_name(table_def *ptd, const char *szName)
         if (cat_name_fold(ptd->idxs[i].name, b) && strcmp(a, b) == 0)
             return &ptd->idxs[i];
     return NULL;
+}
+
+idx_def *idx_by_name(table_def *ptd, const char *szName)
+{
+    idx_def *pidx = idx_by_name_any(ptd, szName);
+    return pidx && pidx->fNavigable ? pidx : NULL;
 }
 
 idx_def *idx_by_objid(table_def *ptd, uint32_t objid)

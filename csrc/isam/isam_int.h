@@ -102,6 +102,7 @@ typedef struct idx_def {
     uint32_t   cbKeyMost;       /* normalized key bytes kept; longer keys are truncated */
     uint32_t   cseg;
     key_seg    segs[JET_ccolKeyMost];
+    int        fNavigable;      /* its catalog row is visible to the loader's snapshot (S2 below) */
 } idx_def;
 
 typedef struct table_def {
@@ -120,10 +121,20 @@ typedef struct table_def {
     uint32_t   cidx;
     idx_def   *idxs;            /* owned, cidx entries */
     uint32_t   schemaGen;       /* isam_db.schemaGen when the indexes were loaded */
+    uint64_t   snapLoaded;      /* the view they were loaded for: 0 = latest (no transaction), else snapshot + 1 */
+    int        fSnapDep;        /* some index row looks different to that view than in the latest state */
     /* long-value tree (lv.c); 0 for tables created before long values were separated */
     uint32_t   objidLV;
     uint32_t   pgnoLV;
 } table_def;
+
+/* Invariant S2: a cursor's table_def lists every secondary index whose
+ * catalog row is visible to the cursor's snapshot (fNavigable: it may seek and
+ * move on it) and, besides, every index whose row exists in the catalog's
+ * latest state -- committed after that snapshot, or not committed yet by
+ * another transaction (its creation or deletion may still commit or roll
+ * back).  Record changes maintain all of them (index.c), so an index is
+ * complete whichever way its DDL ends. */
 
 /* ---- databases (db.c) ------------------------------------------------------ */
 typedef struct isam_db {
@@ -137,6 +148,13 @@ typedef struct isam_db {
     uint64_t   seqNext;         /* sequential-key counter: objid << 40 | last key */
     uint32_t   objidLast;       /* highest object id in use (0 = not yet read from the catalog) */
     uint32_t   schemaGen;       /* bumped (under inst.lock) by every index create/delete */
+    /* Invariant S1: record writers hold schemaLock shared from loading their
+     * table's index definitions (sync) until their index maintenance is done;
+     * an index creation holds it exclusively from its conflict check through
+     * the build and the schemaGen bump.  So no record changes while an index
+     * is built, and every writer after it maintains the new index.
+     * Initialised with PTHREAD_RWLOCK_INITIALIZER (nothing to destroy). */
+    pthread_rwlock_t schemaLock;
     /* autoincrement counters (cursor.c), under inst.lock: the last value handed
      * out per table; a table not here starts from the largest value stored */
     struct { uint32_t objid; uint64_t last; } autoinc[16];
@@ -270,6 +288,15 @@ int      rlock_conflict_locked(isam_inst *pinst, const isam_trx *t, uint32_t dbi
  * its locks to the enclosing level; a rollback, or the end of the
  * transaction (level 1), releases them. */
 void     rlock_end_level_locked(isam_inst *pinst, isam_trx *t, int level, int fCommit);
+/* ver.c: the node's latest state, whatever any snapshot sees: its data unless
+ * it is flag-deleted, then the state before a delete not yet committed (the
+ * delete may roll back), else JET_errRecordNotFound. */
+JET_ERR  rec_latest(isam_sess *psess, isam_db *pdb, uint32_t pgnoRoot, const void *key, uint32_t cbKey,
+                    const void *pvNode, uint32_t cbNode, uint32_t nodeflags, rec_buf *pbuf);
+/* ver.c, under inst.lock: some node of tree pgnoRoot carries a change by
+ * another transaction than t that is active or committed after t's snapshot
+ * (so t's snapshot of the tree is not its latest state). */
+int      ver_tree_changed_by_others_locked(isam_inst *pinst, const isam_trx *t, uint32_t dbid, uint32_t pgnoRoot);
 /* ver.c, under inst.lock: the node's newest version belongs to another
  * transaction than t that is active or committed after t's snapshot. */
 int      ver_changed_by_other_locked(isam_inst *pinst, const isam_trx *t, uint32_t dbid, uint32_t pgnoRoot,
@@ -285,6 +312,8 @@ JET_ERR  db_mark_clean(isam_inst *pinst, isam_db *pdb);
 
 /* catalog.c */
 JET_ERR  cat_insert_index(isam_sess *psess, isam_db *pdb, const table_def *ptd, const idx_def *pidx);
+/* The view the session reads the catalog with (table_def.snapLoaded). */
+uint64_t cat_view(isam_sess *psess);
 JET_ERR  cat_delete_index(isam_sess *psess, isam_db *pdb, const table_def *ptd, const idx_def *pidx);
 /* (Re)load ptd's secondary indexes visible to the session (replacing ptd->idxs). */
 JET_ERR  cat_load_indexes(isam_sess *psess, isam_db *pdb, table_def *ptd);
@@ -337,7 +366,9 @@ col_info *col_by_id(table_def *ptd, JET_COLUMNID columnid);
 col_info *col_by_name(table_def *ptd, const char *szName);
 
 /* index.c */
+/* An index the cursor's snapshot sees (S2), by name; _any: also the ones it only maintains. */
 idx_def *idx_by_name(table_def *ptd, const char *szName);
+idx_def *idx_by_name_any(table_def *ptd, const char *szName);
 idx_def *idx_by_objid(table_def *ptd, uint32_t objid);
 /* Parse "+a\0-b\0\0" into segments (KEY_SEG_* flags) against ptd's columns. */
 JET_ERR  idx_parse_key(table_def *ptd, const char *szKey, uint32_t cbKey, JET_GRBIT grbit, uint32_t segflagsAll,

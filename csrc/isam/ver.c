@@ -283,6 +283,9 @@ JET_ERR isam_commit_transaction(isam_sess *psess, JET_GRBIT grbit)
     }
     for (ver *v = rev; v;) {
         ver *n = v->trxNext;
+        isam_db *pdbV = pinst->dbs[v->dbid];
+        if (pdbV && v->pgnoRoot == pdbV->hdr.pgnoCatalog)
+            pdbV->schemaGen++; /* committed DDL: cursors reload (table_def, S2) */
         v->commitTs = ts;
         v->trx = NULL;
         v->trxNext = NULL;
@@ -737,4 +740,40 @@ JET_ERR rec_read_visible(isam_sess *psess, isam_db *pdb, uint32_t pgnoRoot, cons
         err = rec_visible(psess, pdb, pgnoRoot, key, cbKey, tmp, cb, flags, pbuf);
     os_free(tmp);
     return err;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Latest state (for DDL that must not depend on a snapshot)                */
+/* ------------------------------------------------------------------------ */
+
+JET_ERR rec_latest(isam_sess *psess, isam_db *pdb, uint32_t pgnoRoot, const void *key, uint32_t cbKey,
+                   const void *pvNode, uint32_t cbNode, uint32_t nodeflags, rec_buf *pbuf)
+{
+    if (!(nodeflags & BT_NODE_DELETED))
+        return buf_set(pbuf, pvNode, cbNode);
+    /* flag-deleted: still there while the delete is not committed */
+    isam_inst *pinst = psess->inst;
+    JET_ERR err = JET_errRecordNotFound;
+    pthread_mutex_lock(&pinst->lock);
+    ver **pslot = ver_slot_locked(pinst, pdb->dbid, pgnoRoot, key, cbKey);
+    const ver *head = pslot ? *pslot : NULL;
+    if (head && head->commitTs == 0 && head->op == UNDO_CHANGED && !(head->flagsBefore & BT_NODE_DELETED))
+        err = buf_set(pbuf, head->pbBefore, head->cbBefore);
+    pthread_mutex_unlock(&pinst->lock);
+    return err;
+}
+
+int ver_tree_changed_by_others_locked(isam_inst *pinst, const isam_trx *t, uint32_t dbid, uint32_t pgnoRoot)
+{
+    for (const isam_trx *o = pinst->active; o; o = o->next) {
+        if (o == t)
+            continue;
+        for (const ver *v = o->newest; v; v = v->trxNext)
+            if (v->dbid == dbid && v->pgnoRoot == pgnoRoot)
+                return 1;
+    }
+    for (const ver *v = pinst->committedOld; v; v = v->trxNext)
+        if (v->commitTs > t->snapshot && v->dbid == dbid && v->pgnoRoot == pgnoRoot)
+            return 1;
+    return 0;
 }

@@ -137,3 +137,143 @@ def test_index_build_needs_no_version_store(tmp_path):
             t.create_index("u_a", ["a"], unique=True)
         assert set(t.indexes) == {"by_a"}
         t.close()
+
+
+def check_indexes(t):
+    """Every index lists exactly the table's records, in key order."""
+    recs = {r["id"]: r for r in t}
+    for name, info in t.indexes.items():
+        got = [r["id"] for r in t.range(index=name)]
+        assert sorted(got) == sorted(recs), name
+        cols = [k[1:] for k in info["key"]]
+        desc = [k[0] == "-" for k in info["key"]]
+        keys = [tuple(recs[i][c] for c in cols) for i in got]
+        for x, y in zip(keys, keys[1:]):  # each pair in order, segment by segment (no NULLs here)
+            for vx, vy, d in zip(x, y, desc):
+                if vx != vy:
+                    assert (vx > vy) if d else (vx < vy), (name, x, y)
+                    break
+
+
+def test_index_ddl_against_writers_of_other_sessions(tmp_path):
+    """Writers in other sessions maintain an index from the moment it is created, committed
+    or not, and whatever their snapshot; a creation that cannot see the table's latest
+    state is refused with WriteConflict instead of building an incomplete index."""
+    with make_instance(tmp_path, "ddlw") as inst, inst.begin_session() as a, inst.begin_session() as b:
+        ta = a.create_database(str(tmp_path / "w.edb")).create_table("t", {"id": "long", "v": "long"},
+                                                                     primary_key=["id"])
+        for i in range(5):
+            ta.insert({"id": i, "v": i})
+        tb = b.open_database(str(tmp_path / "w.edb")).open_table("t")
+        a.begin_transaction()
+        ta.insert({"id": 100, "v": 100})  # not committed: the build could not see it
+        with pytest.raises(errors.WriteConflict):
+            tb.create_index("byv", ["v"])
+        a.commit()
+        a.begin_transaction()  # an old snapshot...
+        tb.create_index("byv", ["v"])
+        assert "byv" not in ta.indexes  # ...does not see the new index
+        ta.insert({"id": 101, "v": 101})  # but maintains it
+        a.commit()
+        assert "byv" in ta.indexes
+        ta.insert({"id": 102, "v": 102})
+        # an index not committed yet is maintained by everyone, and visible only to its creator
+        b.begin_transaction()
+        tb.create_index("byv2", ["-v"])
+        ta.insert({"id": 103, "v": 103})
+        ta.update(0, {"v": -1})
+        ta.delete(1)
+        assert "byv2" not in ta.indexes and "byv2" in tb.indexes
+        b.commit()
+        check_indexes(ta)
+        # one that rolls back leaves nothing
+        b.begin_transaction()
+        tb.create_index("byv3", ["v", "id"])
+        ta.insert({"id": 104, "v": 104})
+        b.rollback()
+        assert "byv3" not in ta.indexes and "byv3" not in tb.indexes
+        # deletion: visible to old snapshots until they end, gone for the others at commit
+        a.begin_transaction()
+        tb.delete_index("byv2")
+        assert "byv2" in ta.indexes and "byv2" not in tb.indexes
+        a.commit()
+        assert "byv2" not in ta.indexes
+        check_indexes(ta)
+        ta.close()
+        tb.close()
+
+
+def test_index_ddl_races_writer_threads(tmp_path):
+    """Threads writing records (committing and rolling back) while another creates and deletes
+    indexes: at the end every index agrees with the records."""
+    import threading
+    import time
+    with make_instance(tmp_path, "ddlrace") as inst:
+        with inst.begin_session() as s:
+            t = s.create_database(str(tmp_path / "r.edb")).create_table(
+                "t", {"id": "long", "a": "long", "b": "text"}, primary_key=["id"])
+            for i in range(300):
+                t.insert({"id": i, "a": i % 17, "b": "x%d" % (i % 13)})
+            t.close()
+        stop = threading.Event()
+        failures = []
+
+        def writer(seed):
+            import random
+            rnd = random.Random(seed)
+            try:
+                with inst.begin_session() as s:
+                    t = s.open_database(str(tmp_path / "r.edb")).open_table("t")
+                    while not stop.is_set():
+                        try:
+                            s.begin_transaction()
+                            for _ in range(rnd.randrange(1, 6)):
+                                k = rnd.randrange(400)
+                                if t.get(k) is None:
+                                    t.insert({"id": k, "a": rnd.randrange(50), "b": "y%d" % rnd.randrange(9)})
+                                elif rnd.random() < 0.3:
+                                    t.delete(k)
+                                else:
+                                    t.update(k, {"a": rnd.randrange(50)})
+                            if rnd.random() < 0.3:
+                                s.rollback()
+                            else:
+                                s.commit()
+                        except errors.WriteConflict:
+                            s.rollback()
+                        time.sleep(0.0005)  # between transactions, DDL can find the table quiet
+                    t.close()
+            except BaseException as e:  # surfaces in the main thread
+                failures.append(e)
+
+        threads = [threading.Thread(target=writer, args=(n,)) for n in range(2)]
+        for th in threads:
+            th.start()
+        try:
+            with inst.begin_session() as s:
+                t = s.open_database(str(tmp_path / "r.edb")).open_table("t")
+                made = conflicts = 0
+                for n in range(30):
+                    for _attempt in range(200):
+                        try:
+                            if n % 3 == 2 and t.indexes:
+                                t.delete_index(sorted(t.indexes)[0])
+                            else:
+                                t.create_index("i%d" % n, ["a", "-b"] if n % 2 else ["-a"])
+                                made += 1
+                            break
+                        except errors.WriteConflict:
+                            conflicts += 1
+                            time.sleep(0.001)
+                assert made > 5, (made, conflicts)
+                t.close()
+        finally:
+            stop.set()
+            for th in threads:
+                th.join()
+        assert not failures, failures
+        with inst.begin_session() as s:
+            t = s.open_database(str(tmp_path / "r.edb")).open_table("t")
+            assert t.indexes
+            check_indexes(t)
+            t.close()
