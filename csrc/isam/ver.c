@@ -177,8 +177,11 @@ static void ver_cleanup_locked(isam_inst *pinst)
             if ((again == NULL || *again == NULL) && pdb) {
                 uint32_t flags = 0, cb = 0;
                 JET_ERR err = bt_lookup(&pdb->env, v->pgnoRoot, v->pbKey, v->cbKey, NULL, 0, &cb, &flags);
-                if (err >= 0 && (flags & BT_NODE_DELETED)) {
-                    CKPT_ENTER(pinst);
+                /* Lock order is ckpt -> inst.lock (the checkpoint takes inst.lock
+                 * under ckpt exclusive), and we hold inst.lock: only try.  A node
+                 * left flag-deleted with no version is invisible to everyone and
+                 * is reused by the next insert of its key. */
+                if (err >= 0 && (flags & BT_NODE_DELETED) && pthread_rwlock_tryrdlock(&pinst->ckpt) == 0) {
                     (void)bt_delete(&pdb->env, pdb->hdr.pgnoSpace, v->pgnoRoot, v->pbKey, v->cbKey);
                     CKPT_LEAVE(pinst);
                 }
