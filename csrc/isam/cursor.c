@@ -74,9 +74,14 @@ static JET_ERR cursor_alloc(isam_sess *psess, isam_db *pdb, table_def *ptd, JET_
         pcur->db = pdb;
         pcur->td = ptd;
         pcur->prep = JET_prepCancel;
-        JET_ERR err = bt_cursor_open(&pdb->env, ptd->pgnoRoot, &pcur->bc);
+        JET_ERR err = reclaim_open_table(psess->inst, pdb->dbid, ptd->objid); /* R3 in reclaim.c */
         if (err < 0)
             return err;
+        err = bt_cursor_open(&pdb->env, ptd->pgnoRoot, &pcur->bc);
+        if (err < 0) {
+            reclaim_close_table(psess->inst, pdb->dbid, ptd->objid);
+            return err;
+        }
         pcur->used = 1;
         pcur->positioned = POS_BEFORE;
         if (i + 1 > psess->ccursors)
@@ -87,8 +92,9 @@ static JET_ERR cursor_alloc(isam_sess *psess, isam_db *pdb, table_def *ptd, JET_
     return JET_errOutOfCursors;
 }
 
-static void cursor_free(isam_cursor *pcur)
+static void cursor_free(isam_inst *pinst, isam_cursor *pcur)
 {
+    reclaim_close_table(pinst, pcur->db->dbid, pcur->td->objid);
     bt_cursor_close(pcur->bc);
     cat_free_table(pcur->td);
     rec_free(&pcur->rec);
@@ -267,6 +273,10 @@ JET_ERR isam_create_table(isam_sess *psess, JET_DBID dbid, const char *szName, u
         err = bt_create(&pdb->env, pdb->hdr.pgnoSpace, ptd->objidLV, &ptd->pgnoLV);
         CKPT_LEAVE(psess->inst);
     }
+    if (err >= 0) {
+        uint32_t roots[2] = { ptd->pgnoRoot, ptd->pgnoLV };
+        err = reclaim_register(psess, pdb, ptd->objid, 0, roots, 2); /* dropped if the creation rolls back */
+    }
     if (err >= 0)
         err = cat_insert_table(psess, pdb, ptd);
     err = trx_auto_end(psess, fAuto, err);
@@ -287,12 +297,14 @@ JET_ERR isam_open_table(isam_sess *psess, JET_DBID dbid, const char *szName, JET
     if (pdb == NULL)
         return JET_errInvalidDatabaseId;
     table_def *ptd = NULL;
+    reclaim_opening(psess->inst, +1); /* R3: no drop between the catalog read and the cursor */
     JET_ERR err = cat_load_table(psess, pdb, szName, &ptd);
-    if (err < 0)
-        return err;
-    err = cursor_alloc(psess, pdb, ptd, ptableid);
-    if (err < 0)
-        cat_free_table(ptd);
+    if (err >= 0) {
+        err = cursor_alloc(psess, pdb, ptd, ptableid);
+        if (err < 0)
+            cat_free_table(ptd);
+    }
+    reclaim_opening(psess->inst, -1);
     return err;
 }
 
@@ -302,7 +314,8 @@ JET_ERR isam_close_table(isam_sess *psess, JET_TABLEID tableid)
     if (pcur == NULL)
         return JET_errInvalidTableId;
     cancel_update(psess, pcur);
-    cursor_free(pcur);
+    cursor_free(psess->inst, pcur);
+    reclaim_run(psess->inst); /* the last cursor on a dropped table */
     return JET_errSuccess;
 }
 
@@ -336,10 +349,22 @@ JET_ERR isam_delete_table(isam_sess *psess, JET_DBID dbid, const char *szName)
         return err;
     int fAuto;
     err = trx_auto_begin(psess, &fAuto);
+    uint32_t *roots = err >= 0 ? os_malloc((2 + ptd->cidx) * sizeof(uint32_t)) : NULL;
+    if (err >= 0 && roots == NULL)
+        err = JET_errOutOfMemory;
+    if (err >= 0) {
+        /* its trees go back to the free list once the delete commits and nobody sees them */
+        uint32_t n = 0;
+        roots[n++] = ptd->pgnoRoot;
+        if (ptd->pgnoLV)
+            roots[n++] = ptd->pgnoLV;
+        for (uint32_t i = 0; i < ptd->cidx; i++)
+            roots[n++] = ptd->idxs[i].pgnoRoot;
+        err = reclaim_register(psess, pdb, ptd->objid, 1, roots, n);
+    }
+    os_free(roots);
     if (err >= 0)
         err = cat_delete_table(psess, pdb, ptd);
-    /* The table's pages are not returned to the free list yet (the delete
-     * may still roll back); they are reclaimed by a future defragmentation. */
     err = trx_auto_end(psess, fAuto, err);
     cat_free_table(ptd);
     return err;
@@ -860,11 +885,12 @@ static JET_ERR create_index(isam_sess *psess, isam_cursor *pcur, const char *szN
         CKPT_LEAVE(psess->inst);
     }
     if (err >= 0)
+        err = reclaim_register(psess, pdb, ptd->objid, 0, &id.pgnoRoot, 1); /* dropped if the creation rolls back */
+    if (err >= 0)
         err = cat_insert_index(psess, pdb, ptd, &id);
     if (err >= 0)
         err = idx_build(psess, pdb, ptd, &id);
     err = trx_save_end(psess, fAuto, err);
-    /* A failed build leaves an empty tree nobody references (like a deleted table's). */
     bump_schema(psess, pdb);
     pthread_rwlock_unlock(&pdb->schemaLock);
     JET_ERR e2 = sync_indexes(psess, pcur);
@@ -2912,8 +2938,9 @@ JET_ERR isam_delete_index(isam_sess *psess, JET_TABLEID tableid, const char *szI
     int fAuto;
     err = trx_save_begin(psess, &fAuto);
     if (err >= 0)
+        err = reclaim_register(psess, pcur->db, ptd->objid, 1, &pidx->pgnoRoot, 1);
+    if (err >= 0)
         err = cat_delete_index(psess, pcur->db, ptd, pidx);
-    /* the tree's pages are left behind, as for a deleted table */
     err = trx_save_end(psess, fAuto, err);
     bump_schema(psess, pcur->db);
     JET_ERR e2 = sync_indexes(psess, pcur);
@@ -3087,5 +3114,5 @@ void cursor_close_all(isam_sess *psess)
 {
     for (uint32_t i = 0; i < psess->ccursors; i++)
         if (psess->cursors[i].used)
-            cursor_free(&psess->cursors[i]);
+            cursor_free(psess->inst, &psess->cursors[i]);
 }

@@ -359,6 +359,9 @@ static JET_ERR detach_one(isam_sess *psess, isam_db *pdb)
     isam_inst *pinst = psess->inst;
     if (pdb->copen > 0)
         return JET_errDatabaseInUse;
+    reclaim_run(pinst); /* drops that are ready happen before the database goes */
+    if (pdb->copen > 0)
+        return JET_errDatabaseInUse;
     pthread_mutex_lock(&pinst->lock);
     uint32_t cbackup = pinst->cbackup;
     pthread_mutex_unlock(&pinst->lock);
@@ -373,6 +376,9 @@ static JET_ERR detach_one(isam_sess *psess, isam_db *pdb)
     }
     if (err < 0)
         return err;
+    pthread_mutex_lock(&pinst->lock);
+    reclaim_forget_db_locked(pinst, pdb->dbid); /* what is left stays allocated */
+    pthread_mutex_unlock(&pinst->lock);
     err = db_close(pinst, pdb, 1);
     isam_update_attach(pinst);
     return err;

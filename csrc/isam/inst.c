@@ -206,6 +206,8 @@ JET_ERR isam_term(isam_inst *pinst, int clean)
 {
     JET_ERR err = JET_errSuccess;
     ver_cleanup(pinst);
+    if (clean)
+        reclaim_run(pinst); /* give dropped trees' pages back before the databases close */
     for (uint32_t i = 1; i <= ISAM_MAX_DBID; i++) {
         isam_db *pdb = pinst->dbs[i];
         if (pdb == NULL)
@@ -231,6 +233,7 @@ JET_ERR isam_term(isam_inst *pinst, int clean)
     }
     cache_destroy(pinst->pc);
     ver_free_all(pinst);
+    reclaim_free_all(pinst);
     while (pinst->active) {
         isam_trx *t = pinst->active;
         pinst->active = t->next;

@@ -254,6 +254,11 @@ struct isam_inst {
     uint64_t         cbVer;     /* bytes held */
     ver             *committedOld, *committedNew; /* committed versions awaiting cleanup, by commitTs */
     rlock           *rlocks;    /* read locks held by active transactions (rlock.c) */
+    /* space reclamation (reclaim.c) */
+    struct reclaim_ent  *reclaim;      /* trees to drop, pending or decided */
+    struct reclaim_open *reclaimOpen;  /* open cursors per table */
+    uint32_t             creclaimOpen;
+    uint32_t             copening;     /* isam_open_table calls between catalog read and cursor */
     /* checkpoint */
     lsn_t            lsnCheckpoint;
     uint32_t         cbackup;     /* backups running (bksupport.c): no detach meanwhile */
@@ -275,6 +280,30 @@ JET_ERR isam_bt_log(void *ctx, uint8_t type, const log_part *parts, uint32_t cpa
 JET_ERR isam_maybe_checkpoint(isam_inst *pinst);
 /* Smallest lsnFirst among active transactions (LSN_NIL if none logged). */
 lsn_t   isam_oldest_trx_lsn(isam_inst *pinst);
+
+/* reclaim.c (dropping unreachable trees; see its header) */
+typedef struct reclaim_ent reclaim_ent;
+/* The trees `roots` of table objidTable become unreachable if the session's
+ * transaction commits (fOnCommit: a delete) or rolls back (a creation). */
+JET_ERR  reclaim_register(isam_sess *psess, isam_db *pdb, uint32_t objidTable, int fOnCommit, const uint32_t *roots,
+                          uint32_t croots);
+/* Under inst.lock: level `level` of t commits or rolls back (tsCommit: the
+ * commit timestamp of a level-1 commit). */
+void     reclaim_level_end_locked(isam_inst *pinst, isam_trx *t, int level, int fCommit, uint64_t tsCommit);
+/* Cursor bookkeeping (R3). */
+JET_ERR  reclaim_open_table(isam_inst *pinst, uint32_t dbid, uint32_t objid);
+void     reclaim_close_table(isam_inst *pinst, uint32_t dbid, uint32_t objid);
+void     reclaim_opening(isam_inst *pinst, int delta);
+/* Drop every tree that nobody can reach any more (R1..R4).  No lock held. */
+void     reclaim_run(isam_inst *pinst);
+/* Under inst.lock: database dbid goes away; its decided drops are forgotten. */
+void     reclaim_forget_db_locked(isam_inst *pinst, uint32_t dbid);
+void     reclaim_free_all(isam_inst *pinst);
+/* ver.c, under inst.lock: the oldest snapshot an active transaction reads at
+ * (the last commit timestamp when none is active). */
+uint64_t ver_oldest_snapshot_locked(isam_inst *pinst);
+/* ver.c, under inst.lock: some version (active or committed) is on a node of tree pgnoRoot. */
+int      ver_tree_has_versions_locked(isam_inst *pinst, uint32_t dbid, uint32_t pgnoRoot);
 
 /* rlock.c (read locks; see its header) */
 /* JetGetLock(JET_bitReadLock) on node key of tree pgnoRoot for the session's

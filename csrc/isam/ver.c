@@ -240,11 +240,10 @@ JET_ERR isam_commit_transaction(isam_sess *psess, JET_GRBIT grbit)
         /* Nested commit: the level's changes now belong to the enclosing level. */
         for (ver *v = t->newest; v && v->level == t->level; v = v->trxNext)
             v->level--;
-        if (t->rlocks) {
-            pthread_mutex_lock(&pinst->lock);
-            rlock_end_level_locked(pinst, t, t->level, 1);
-            pthread_mutex_unlock(&pinst->lock);
-        }
+        pthread_mutex_lock(&pinst->lock);
+        rlock_end_level_locked(pinst, t, t->level, 1);
+        reclaim_level_end_locked(pinst, t, t->level, 1, 0);
+        pthread_mutex_unlock(&pinst->lock);
         t->level--;
         return JET_errSuccess;
     }
@@ -301,11 +300,13 @@ JET_ERR isam_commit_transaction(isam_sess *psess, JET_GRBIT grbit)
     }
     t->newest = NULL;
     rlock_end_level_locked(pinst, t, 1, 1);
+    reclaim_level_end_locked(pinst, t, 1, 1, ts);
     trx_unlink_locked(pinst, t);
     ver_cleanup_locked(pinst);
     pthread_mutex_unlock(&pinst->lock);
     os_free(t);
     psess->trx = NULL;
+    reclaim_run(pinst);
     return isam_maybe_checkpoint(pinst);
 }
 
@@ -366,13 +367,13 @@ JET_ERR isam_rollback(isam_sess *psess, JET_GRBIT grbit)
         ver_free(pinst, v);
         pthread_mutex_unlock(&pinst->lock);
     }
-    if (t->rlocks) {
-        pthread_mutex_lock(&pinst->lock);
-        rlock_end_level_locked(pinst, t, target + 1, 0);
-        pthread_mutex_unlock(&pinst->lock);
-    }
+    pthread_mutex_lock(&pinst->lock);
+    rlock_end_level_locked(pinst, t, target + 1, 0);
+    reclaim_level_end_locked(pinst, t, target + 1, 0, 0);
+    pthread_mutex_unlock(&pinst->lock);
     if (target > 0) {
         t->level = target;
+        reclaim_run(pinst);
         return JET_errSuccess;
     }
     for (ver *v = t->newest; v; v = v->trxNext)
@@ -385,6 +386,7 @@ JET_ERR isam_rollback(isam_sess *psess, JET_GRBIT grbit)
     pthread_mutex_unlock(&pinst->lock);
     os_free(t);
     psess->trx = NULL;
+    reclaim_run(pinst);
     return err;
 }
 
@@ -777,6 +779,23 @@ int ver_tree_changed_by_others_locked(isam_inst *pinst, const isam_trx *t, uint3
     }
     for (const ver *v = pinst->committedOld; v; v = v->trxNext)
         if (v->commitTs > t->snapshot && v->dbid == dbid && v->pgnoRoot == pgnoRoot)
+            return 1;
+    return 0;
+}
+
+uint64_t ver_oldest_snapshot_locked(isam_inst *pinst)
+{
+    return oldest_snapshot_locked(pinst);
+}
+
+int ver_tree_has_versions_locked(isam_inst *pinst, uint32_t dbid, uint32_t pgnoRoot)
+{
+    for (const isam_trx *o = pinst->active; o; o = o->next)
+        for (const ver *v = o->newest; v; v = v->trxNext)
+            if (v->dbid == dbid && v->pgnoRoot == pgnoRoot)
+                return 1;
+    for (const ver *v = pinst->committedOld; v; v = v->trxNext)
+        if (v->dbid == dbid && v->pgnoRoot == pgnoRoot)
             return 1;
     return 0;
 }

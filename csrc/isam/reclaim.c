@@ -1,0 +1,218 @@
+/*
+ * reclaim.c -- giving the pages of dropped trees back to their database's
+ * free list: the trees of deleted tables and indexes once their deletion has
+ * committed, and the trees of tables and indexes whose creation rolled back.
+ *
+ * Owns: the instance's list of pending drops (struct reclaim_ent) and its
+ * count of open cursors per table (struct reclaim_open).
+ * Must not touch: catalog rows (the DDL in cursor.c decides what is dropped),
+ * version chains (ver.c; this file only asks ver.c whether versions remain),
+ * page layouts (bt_drop frees the pages, logged, one structure change each).
+ *
+ * When may a tree's pages be reused?  Only when nobody can reach it again:
+ *   R1. the DDL that made it unreachable has ended the right way (a delete
+ *       committed, a creation rolled back) -- until then it may still turn;
+ *   R2. no transaction can still see it: every active snapshot is at or
+ *       after the commit that deleted it (a rolled-back creation was never
+ *       visible to anyone else);
+ *   R3. no cursor is open on its table, and no table is being opened (a
+ *       session may have read the catalog row just before the delete);
+ *   R4. no version refers to a node of it (version cleanup would touch a
+ *       page that by then belongs to another tree).
+ * A drop that meets R1..R4 is taken off the list under inst.lock and carried
+ * out without it.  Nothing here is logged beyond bt_drop's own structure
+ * changes: a crash before or during a drop leaves the rest of the tree
+ * allocated but unreachable (space lost, never data).
+ */
+#include "isam_int.h"
+
+#include <string.h>
+
+#define RECLAIM_ON_COMMIT   1  /* a delete: drop once the transaction commits */
+#define RECLAIM_ON_ROLLBACK 2  /* a creation: drop if the transaction rolls back */
+
+struct reclaim_ent {
+    struct reclaim_ent *next;
+    isam_trx *trx;          /* the DDL's transaction while undecided (R1), else NULL */
+    int       level;        /* its level when registered */
+    int       kind;         /* RECLAIM_ON_* */
+    uint64_t  tsVisible;    /* decided: snapshots before this one may still see the trees (R2) */
+    uint32_t  dbid, objidTable;
+    uint32_t  croots;
+    uint32_t  roots[];
+};
+
+struct reclaim_open {
+    uint32_t dbid, objid, c;
+};
+
+JET_ERR reclaim_register(isam_sess *psess, isam_db *pdb, uint32_t objidTable, int fOnCommit, const uint32_t *roots,
+                         uint32_t croots)
+{
+    isam_inst *pinst = psess->inst;
+    if (psess->trx == NULL || croots == 0)
+        return JET_errSuccess; /* nothing to tie the drop to: leave the pages */
+    reclaim_ent *e = os_calloc(1, sizeof(*e) + croots * sizeof(uint32_t));
+    if (e == NULL)
+        return JET_errOutOfMemory;
+    e->trx = psess->trx;
+    e->level = psess->trx->level;
+    e->kind = fOnCommit ? RECLAIM_ON_COMMIT : RECLAIM_ON_ROLLBACK;
+    e->dbid = pdb->dbid;
+    e->objidTable = objidTable;
+    e->croots = croots;
+    memcpy(e->roots, roots, croots * sizeof(uint32_t));
+    pthread_mutex_lock(&pinst->lock);
+    e->next = pinst->reclaim;
+    pinst->reclaim = e;
+    pthread_mutex_unlock(&pinst->lock);
+    return JET_errSuccess;
+}
+
+void reclaim_level_end_locked(isam_inst *pinst, isam_trx *t, int level, int fCommit, uint64_t tsCommit)
+{
+    for (reclaim_ent **pp = &pinst->reclaim; *pp;) {
+        reclaim_ent *e = *pp;
+        if (e->trx != t || e->level < level) {
+            pp = &e->next;
+            continue;
+        }
+        if (fCommit && level > 1) {
+            e->level = level - 1; /* the enclosing level decides */
+            pp = &e->next;
+            continue;
+        }
+        int fDrop = fCommit ? e->kind == RECLAIM_ON_COMMIT : e->kind == RECLAIM_ON_ROLLBACK;
+        if (fDrop) {
+            e->trx = NULL;
+            e->tsVisible = fCommit ? tsCommit : 0;
+            pp = &e->next;
+        } else {
+            *pp = e->next;
+            os_free(e);
+        }
+    }
+}
+
+static struct reclaim_open *open_find_locked(isam_inst *pinst, uint32_t dbid, uint32_t objid)
+{
+    for (uint32_t i = 0; i < pinst->creclaimOpen; i++)
+        if (pinst->reclaimOpen[i].dbid == dbid && pinst->reclaimOpen[i].objid == objid)
+            return &pinst->reclaimOpen[i];
+    return NULL;
+}
+
+JET_ERR reclaim_open_table(isam_inst *pinst, uint32_t dbid, uint32_t objid)
+{
+    JET_ERR err = JET_errSuccess;
+    pthread_mutex_lock(&pinst->lock);
+    struct reclaim_open *o = open_find_locked(pinst, dbid, objid);
+    if (o == NULL) {
+        struct reclaim_open *p = os_realloc(pinst->reclaimOpen, (pinst->creclaimOpen + 1) * sizeof(*p));
+        if (p == NULL) {
+            err = JET_errOutOfMemory;
+        } else {
+            pinst->reclaimOpen = p;
+            o = &p[pinst->creclaimOpen++];
+            o->dbid = dbid;
+            o->objid = objid;
+            o->c = 0;
+        }
+    }
+    if (o)
+        o->c++;
+    pthread_mutex_unlock(&pinst->lock);
+    return err;
+}
+
+void reclaim_close_table(isam_inst *pinst, uint32_t dbid, uint32_t objid)
+{
+    pthread_mutex_lock(&pinst->lock);
+    struct reclaim_open *o = open_find_locked(pinst, dbid, objid);
+    if (o && --o->c == 0)
+        *o = pinst->reclaimOpen[--pinst->creclaimOpen]; /* order does not matter */
+    pthread_mutex_unlock(&pinst->lock);
+}
+
+void reclaim_opening(isam_inst *pinst, int delta)
+{
+    pthread_mutex_lock(&pinst->lock);
+    pinst->copening = (uint32_t)((int)pinst->copening + delta);
+    pthread_mutex_unlock(&pinst->lock);
+}
+
+/* R1..R4 for e.  Under inst.lock. */
+static int ready_locked(isam_inst *pinst, const reclaim_ent *e)
+{
+    if (e->trx != NULL || pinst->copening || pinst->dbs[e->dbid] == NULL)
+        return 0;
+    if (ver_oldest_snapshot_locked(pinst) < e->tsVisible)
+        return 0;
+    if (open_find_locked(pinst, e->dbid, e->objidTable))
+        return 0;
+    for (uint32_t i = 0; i < e->croots; i++)
+        if (ver_tree_has_versions_locked(pinst, e->dbid, e->roots[i]))
+            return 0;
+    return 1;
+}
+
+void reclaim_run(isam_inst *pinst)
+{
+    for (;;) {
+        reclaim_ent *e = NULL;
+        pthread_mutex_lock(&pinst->lock);
+        if (pinst->reclaim == NULL) {
+            pthread_mutex_unlock(&pinst->lock);
+            return;
+        }
+        for (reclaim_ent **pp = &pinst->reclaim; *pp; pp = &(*pp)->next) {
+            if (ready_locked(pinst, *pp)) {
+                e = *pp;
+                *pp = e->next;
+                break;
+            }
+        }
+        isam_db *pdb = e ? pinst->dbs[e->dbid] : NULL;
+        if (pdb)
+            pdb->copen++; /* a detach meanwhile gets JET_errDatabaseInUse */
+        pthread_mutex_unlock(&pinst->lock);
+        if (e == NULL)
+            return;
+        for (uint32_t i = 0; i < e->croots; i++) {
+            CKPT_ENTER(pinst);
+            JET_ERR err = pdb->readonly ? JET_errSuccess : bt_drop(&pdb->env, pdb->hdr.pgnoSpace, e->roots[i]);
+            CKPT_LEAVE(pinst);
+            if (err < 0)
+                break; /* the rest stays allocated, unreachable */
+        }
+        pthread_mutex_lock(&pinst->lock);
+        pdb->copen--;
+        pthread_mutex_unlock(&pinst->lock);
+        os_free(e);
+    }
+}
+
+void reclaim_forget_db_locked(isam_inst *pinst, uint32_t dbid)
+{
+    for (reclaim_ent **pp = &pinst->reclaim; *pp;) {
+        reclaim_ent *e = *pp;
+        if (e->dbid == dbid && e->trx == NULL) {
+            *pp = e->next;
+            os_free(e);
+        } else {
+            pp = &e->next;
+        }
+    }
+}
+
+void reclaim_free_all(isam_inst *pinst)
+{
+    while (pinst->reclaim) {
+        reclaim_ent *e = pinst->reclaim;
+        pinst->reclaim = e->next;
+        os_free(e);
+    }
+    os_free(pinst->reclaimOpen);
+    pinst->reclaimOpen = NULL;
+    pinst->creclaimOpen = 0;
+}
