@@ -571,8 +571,30 @@ class Table:
 
     # -- records -------------------------------------------------------------
     def insert(self, record: Mapping[str, Any]) -> bytes:
-        """Insert a record (JetPrepareUpdate + JetSetColumn + JetUpdate); returns its bookmark."""
+        """Insert a record (JetPrepareUpdate + JetSetColumns + JetUpdate, in one engine visit
+        unless a value is a file to stream); returns its bookmark."""
         s = self.session
+        cols = self.columns
+        items: List[Tuple[int, Optional[bytes], int, int]] = []
+        for name, value in record.items():
+            col = cols.get(name)
+            if col is None:
+                raise errors.ColumnNotFound(operation=f"column {name!r}")
+            if col.grbit & _COL_MULTIVALUED:
+                if value is not None:
+                    for v in (value if isinstance(value, (list, tuple)) else [value]):
+                        mv = col.encode(v)
+                        items.append((col.columnid, None if mv is None else bytes(mv), 0, 0))  # itag 0 appends
+            elif hasattr(value, "read"):
+                items = []
+                break  # a stream: the piecewise path below
+            else:
+                raw = col.encode(value)
+                if raw is not None and type(raw) is not bytes:
+                    raw = bytes(raw)
+                items.append((col.columnid, raw, _SET_ZERO_LENGTH if raw == b"" else 0, 1))
+        else:
+            return s._insert(self.tableid, tuple(items))
         s._prepare_update(self.tableid, _PREP_INSERT)
         try:
             self._set(record)

@@ -283,6 +283,67 @@ static PyObject *s_update(SessionObject *self, PyObject *args)
     return PyBytes_FromStringAndSize((const char *)bm, cb);
 }
 
+/* A whole insert in one engine visit: JetPrepareUpdate(JET_prepInsert),
+ * JetSetColumns over items -- a tuple of (columnid, bytes | None, grbit,
+ * itagSequence) -- and JetUpdate, the GIL released once.  On any error the
+ * update is cancelled and the error raised; returns the new bookmark.  The
+ * bytes stay alive through the items tuple the caller holds. */
+static PyObject *s_insert(SessionObject *self, PyObject *args)
+{
+    unsigned long long tableid;
+    PyObject *items;
+    if (!PyArg_ParseTuple(args, "KO!:_insert", &tableid, &PyTuple_Type, &items))
+        return NULL;
+    Py_ssize_t n = PyTuple_GET_SIZE(items);
+    JET_SETCOLUMN *sc = PyMem_Calloc(n ? (size_t)n : 1, sizeof(*sc));
+    if (sc == NULL)
+        return PyErr_NoMemory();
+    for (Py_ssize_t i = 0; i < n; i++) {
+        unsigned int columnid, grbit, itag;
+        PyObject *value;
+        if (!PyArg_ParseTuple(PyTuple_GET_ITEM(items, i), "IOII:_insert item", &columnid, &value, &grbit, &itag)) {
+            PyMem_Free(sc);
+            return NULL;
+        }
+        if (value != Py_None && !PyBytes_Check(value)) {
+            PyMem_Free(sc);
+            PyErr_SetString(PyExc_TypeError, "_insert: a value must be bytes or None");
+            return NULL;
+        }
+        sc[i].columnid = columnid;
+        sc[i].pvData = value == Py_None ? NULL : PyBytes_AS_STRING(value);
+        sc[i].cbData = value == Py_None ? 0 : (uint32_t)PyBytes_GET_SIZE(value);
+        sc[i].grbit = grbit;
+        sc[i].itagSequence = itag;
+    }
+    JET_SESID sesid;
+    if (session_handle(self, "JetUpdate", &sesid) < 0) {
+        PyMem_Free(sc);
+        return NULL;
+    }
+    unsigned char bm[JET_cbKeyMost + 16];
+    uint32_t cb = 0;
+    JET_ERR err;
+    const char *op = "JetPrepareUpdate";
+    Py_BEGIN_ALLOW_THREADS
+    err = JetPrepareUpdate(sesid, (JET_TABLEID)tableid, JET_prepInsert);
+    if (err >= 0) {
+        op = "JetSetColumns";
+        err = JetSetColumns(sesid, (JET_TABLEID)tableid, sc, (uint32_t)n);
+    }
+    if (err >= 0) {
+        op = "JetUpdate";
+        err = JetUpdate(sesid, (JET_TABLEID)tableid, bm, sizeof(bm), &cb);
+    }
+    if (err < 0 && strcmp(op, "JetPrepareUpdate") != 0)
+        (void)JetPrepareUpdate(sesid, (JET_TABLEID)tableid, JET_prepCancel);
+    Py_END_ALLOW_THREADS
+    PyMem_Free(sc);
+    if (check_jet(err, op) < 0)
+        return NULL;
+    return PyBytes_FromStringAndSize((const char *)bm, cb);
+}
+
 static PyObject *s_delete(SessionObject *self, PyObject *args)
 {
     unsigned long long tableid;
@@ -994,6 +1055,8 @@ static PyObject *s_describe_table(SessionObject *self, PyObject *args)
     {"_set_column", (PyCFunction)s_set_column, METH_VARARGS,                                               \
      "JetSetColumn(tableid, columnid, bytes|None, grbit=0, itag=1, ib=0)"},                                       \
     {"_update", (PyCFunction)s_update, METH_VARARGS, "JetUpdate(tableid) -> bookmark"},                     \
+    {"_insert", (PyCFunction)s_insert, METH_VARARGS,                                                       \
+     "_insert(tableid, ((columnid, bytes|None, grbit, itag), ...)) -> bookmark: a whole JET_prepInsert"},  \
     {"_delete", (PyCFunction)s_delete, METH_VARARGS, "JetDelete(tableid)"},                                 \
     {"_retrieve_column", (PyCFunction)s_retrieve_column, METH_VARARGS,                                     \
      "JetRetrieveColumn(tableid, columnid, grbit=0, itag=1) -> bytes|None"},                                \
