@@ -246,12 +246,13 @@ def test_text_case_folding(env):
     assert lib.JetSetCurrentIndex(ses, tab.t, b"cs") == 0
     assert tab.seek(C.JET_bitSeekEQ, b"APPLE") == C.JET_errRecordNotFound
     # JetCreateIndex3 / 4 take the larger structures
+    n3, n4 = ffi.new("char[]", b"i3"), ffi.new("char[]", b"i4")  # kept alive: the structs only point at them
     ic2 = ffi.new("JET_INDEXCREATE2 *", {"cbStruct": ffi.sizeof("JET_INDEXCREATE2"),
-                                         "szIndexName": ffi.new("char[]", b"i3"), "szKey": kbuf,
+                                         "szIndexName": n3, "szKey": kbuf,
                                          "cbKey": len(key), "ulDensity": 100})
     assert lib.JetCreateIndex3(ses, tab.t, ic2, 1) == 0
     ic3 = ffi.new("JET_INDEXCREATE3 *", {"cbStruct": ffi.sizeof("JET_INDEXCREATE3"),
-                                         "szIndexName": ffi.new("char[]", b"i4"), "szKey": kbuf,
+                                         "szIndexName": n4, "szKey": kbuf,
                                          "cbKey": len(key), "ulDensity": 100})
     assert lib.JetCreateIndex4(ses, tab.t, ic3, 1) == 0
     ic3.cbStruct = 7
@@ -509,8 +510,9 @@ def test_key_most_and_truncation(tab):
     assert tab.create_index("nt", C.JET_bitIndexDisallowTruncation, "+s") == C.JET_errKeyTruncated
     key = b"+s\0\0"
     kbuf = ffi.new("char[]", key)
+    nbig = ffi.new("char[]", b"big")  # kept alive: the struct only points at it
     ic = ffi.new("JET_INDEXCREATE *", {"cbStruct": ffi.sizeof("JET_INDEXCREATE"),
-                                       "szIndexName": ffi.new("char[]", b"big"), "szKey": kbuf,
+                                       "szIndexName": nbig, "szKey": kbuf,
                                        "cbKey": len(key), "ulDensity": 100,
                                        "grbit": C.JET_bitIndexUnique | C.JET_bitIndexKeyMost, "cbKeyMost": 400})
     assert lib.JetCreateIndex2(ses, t, ic, 1) == 0
@@ -518,6 +520,7 @@ def test_key_most_and_truncation(tab):
     assert lib.JetGetTableIndexInfo(ses, t, b"big", most, 2, C.JET_IdxInfoKeyMost) == 0
     assert most[0] == 400
     ic.cbKeyMost = 5000
-    ic.szIndexName = ffi.new("char[]", b"toobig")
+    ntoobig = ffi.new("char[]", b"toobig")
+    ic.szIndexName = ntoobig
     assert lib.JetCreateIndex2(ses, t, ic, 1) == C.JET_errIndexInvalidDef
     assert ic.err == C.JET_errIndexInvalidDef
