@@ -327,3 +327,53 @@ def test_many_threads_adding_with_random_rollbacks(table):
     assert errors == []
     s, t = table.session()
     assert table.value(s, t) == sum(committed) and len(committed) == 6
+
+
+def test_readers_see_stable_snapshots_while_deltas_come_and_go(table):
+    """Writers add positive deltas and commit or roll back; a reader in a
+    transaction reads the same value throughout its snapshot, and a reader
+    outside transactions never sees the committed sum go down (it would if
+    it saw a delta that is later rolled back, or missed one it had seen)."""
+    lib = table.env.lib
+    stop = threading.Event()
+    lock = threading.Lock()
+    problems = []
+
+    def writer(seed):
+        rnd = random.Random(seed)
+        ses, t = table.session_locked(lock)
+        while not stop.is_set():
+            assert lib.JetBeginTransaction(ses) == 0
+            assert table.escrow(ses, t, rnd.randint(1, 9))[0] == 0
+            if rnd.random() < 0.5:
+                assert lib.JetRollback(ses, 0) == 0
+            else:
+                assert lib.JetCommitTransaction(ses, 0) == 0
+
+    def snapshot_reader():
+        ses, t = table.session_locked(lock)
+        while not stop.is_set():
+            assert lib.JetBeginTransaction(ses) == 0
+            seen = {table.value(ses, t) for _ in range(20)}
+            assert lib.JetCommitTransaction(ses, 0) == 0
+            if len(seen) != 1:
+                problems.append(("snapshot", seen))
+
+    def plain_reader():
+        ses, t = table.session_locked(lock)
+        last = 0
+        while not stop.is_set():
+            v = table.value(ses, t)
+            if v < last:
+                problems.append(("down", last, v))
+            last = v
+
+    threads = [threading.Thread(target=writer, args=(i,)) for i in range(2)]
+    threads += [threading.Thread(target=snapshot_reader), threading.Thread(target=plain_reader)]
+    for th in threads:
+        th.start()
+    time.sleep(1.5)
+    stop.set()
+    for th in threads:
+        th.join()
+    assert problems == []

@@ -218,3 +218,62 @@ def test_random_kills_of_escrow_writer(tmp_path):
         # every acknowledged commit is there; the one in flight may or may not be
         assert v in (total + acked, total + acked + inflight), (kill, v, total, acked, inflight)
         total = v
+
+
+def test_restore_of_backup_taken_with_uncommitted_deltas(tmp_path):
+    """A backup taken while two transactions hold deltas: restored alone it
+    holds the sum committed before it; rolled forward through the live logs
+    (where one of them commits, the other rolls back, more commit and the
+    instance then crashes with a delta uncommitted) it holds exactly the
+    committed sum."""
+    live, bk = str(tmp_path / "live"), str(tmp_path / "bk")
+    os.makedirs(bk)
+    kw = dict(system_path=live + "/", log_path=live + "/", temp_path=live + "/tmp.edb", log_file_size_kb=256)
+    db = live + "/esc.edb"
+    inst = esepy.Instance("live", create_path_if_not_exist=True, **kw)
+    inst.init()
+    a, b, c = (inst.begin_session() for _ in range(3))
+    t = c.create_database(db).create_table(
+        "t", {"k": "long", "n": esepy.ColumnDef("n", "longlong", escrow=True, default=0)}, primary_key=["k"])
+    t.insert({"k": 1})
+    t.escrow_update("n", 1, key=1)
+    ta, tb = (s.open_database(db).open_table("t") for s in (a, b))
+    a.begin_transaction()
+    b.begin_transaction()
+    ta.escrow_update("n", 10, key=1)
+    tb.escrow_update("n", 100, key=1)
+    inst.backup(bk)
+    a.commit()
+    b.rollback()
+    t.escrow_update("n", 1000, key=1)
+    b.begin_transaction()
+    tb.escrow_update("n", 2 ** 40, key=1)     # never committed
+    try:
+        inst.term(grbit=esepy.TERM_DIRTY)     # a crash
+    except esepy.errors.DirtyShutdown:
+        pass
+    os.unlink(db)
+
+    def restored(name, dest, **paths):
+        r = esepy.Instance(name, create_path_if_not_exist=True, **paths)
+        try:
+            r.restore_instance(bk, dest)
+        finally:
+            r.term()
+
+    def n(path, **paths):
+        with esepy.Instance("chk", **paths) as i2, i2.begin_session() as s:
+            t = s.attach_database(path).open_table("t")
+            v = t.get(1)["n"]
+            t.close()
+        return v
+
+    # the set alone: what was committed when the backup ended
+    alone = str(tmp_path / "alone")
+    akw = dict(system_path=alone + "/", log_path=alone + "/logs/", temp_path=alone + "/tmp.edb",
+               log_file_size_kb=256)
+    restored("r1", alone + "/dest", **akw)
+    assert n(alone + "/dest/esc.edb", **akw) == 1
+    # rolled forward through the live logs, into the original place
+    restored("r2", None, **kw)
+    assert n(db, **kw) == 1011
