@@ -48,6 +48,7 @@ _COMMIT_LAZY, _ROLLBACK_ALL, _TRX_READONLY = 0x1, 0x1, 0x1
 _COL_FIXED, _COL_TAGGED, _COL_NOTNULL, _COL_MULTIVALUED = 0x1, 0x2, 0x4, 0x400
 _RETRIEVE_FROM_INDEX, _RETRIEVE_FROM_PRIMARY_BOOKMARK = 0x2, 0x4
 _COL_VERSION, _COL_AUTOINCREMENT, _COL_ESCROW = 0x8, 0x10, 0x800
+_ESCROW_NO_ROLLBACK = 0x1  # JET_bitEscrowNoRollback
 # JetSetColumn / JetRetrieveColumn grbits
 _SET_APPEND_LV, _SET_ZERO_LENGTH, _RETRIEVE_COPY = 0x1, 0x20, 0x1
 _LV_PIECE = 1 << 20  # bytes per JetSetColumn / JetRetrieveColumn call when streaming
@@ -721,16 +722,30 @@ class Table:
             raise errors.ColumnNotFound(operation=f"column {column!r}")
         return LongValueReader(self, col, itag)
 
-    def escrow_update(self, column: str, delta: int, *, key: Any = None) -> int:
+    def escrow_update(self, column: str, delta: int, *, key: Any = None, no_rollback: bool = False) -> int:
         """Add ``delta`` to an escrow column of the current record (or of the record with
-        primary ``key``) atomically (JetEscrowUpdate); returns the value before."""
+        primary ``key``) atomically (JetEscrowUpdate); returns the value stored before
+        (other transactions' uncommitted deltas included: versioning is ignored).
+
+        Escrow updates never conflict with each other: sessions in open transactions
+        may all add to the same record's counter, and each sees its own deltas (and
+        the committed ones its snapshot sees).  Rolling back (or crash recovery) takes
+        back exactly this transaction's delta and leaves the others'.  A replace or
+        delete of the record conflicts (:class:`~esepy.errors.WriteConflict`) while
+        another transaction's delta is uncommitted, and an escrow update conflicts
+        with another transaction's uncommitted (or, to this snapshot, invisible)
+        insert, replace or delete.  ``no_rollback`` (``JET_bitEscrowNoRollback``):
+        the delta is never taken back, even if this transaction rolls back (unless
+        the same transaction replaced the record earlier: rolling that back restores
+        the record as it was)."""
         if key is not None:
             if self.seek(*(key if isinstance(key, tuple) else (key,))) is None:
                 raise errors.RecordNotFound(operation=f"escrow_update of key {key!r}")
         col = self.columns.get(column)
         if col is None:
             raise errors.ColumnNotFound(operation=f"column {column!r}")
-        old = self.session._escrow_update(self.tableid, col.columnid, col.encode(delta) or b"")
+        old = self.session._escrow_update(self.tableid, col.columnid, col.encode(delta) or b"",
+                                          _ESCROW_NO_ROLLBACK if no_rollback else 0)
         return int(col.decode(old))
 
     def delete_current(self) -> None:

@@ -102,7 +102,7 @@ DB_STATES = {1: "JustCreated", 2: "DirtyShutdown", 3: "CleanShutdown", 4: "Being
 RECORD_TYPES = {
     0: "Pad", 1: "GenEnd", 2: "Init", 3: "Term",
     16: "Commit", 17: "Rollback", 18: "Undo", 19: "Clr", 20: "DbCreate", 21: "DbAttach", 22: "DbDetach",
-    23: "DbRoots",
+    23: "DbRoots", 24: "DeltaDone",
     32: "PageImage", 33: "Insert", 34: "Delete", 35: "Replace", 36: "SetFlags", 37: "SmoEnd",
 }
 
@@ -879,8 +879,8 @@ class LogHeader:
 class LogRecord:
     """One log record: position, type and what it is about.
 
-    ``transaction`` is the transaction id of Commit / Rollback / Undo / Clr
-    records; ``dbid`` and ``pgno`` the database and page of page and
+    ``transaction`` is the transaction id of Commit / Rollback / Undo / Clr /
+    DeltaDone records; ``dbid`` and ``pgno`` the database and page of page and
     database records (None when the type has none).
     """
 
@@ -908,7 +908,7 @@ def _describe_record(lgpos: LGPOS, rtype: int, rec: bytes) -> LogRecord:
     p = rec[LOG_REC_HEADER:]
     trx = dbid = pgno = None
     try:
-        if rtype in (16, 17, 19):
+        if rtype in (16, 17, 19, 24):
             trx = _u64(p, 0)
         elif rtype == 18:
             trx, dbid, pgno = _u64(p, 0), _u32(p, 8), _u32(p, 12)

@@ -1598,10 +1598,13 @@ JET_ERR isam_update(isam_sess *psess, JET_TABLEID tableid, void *pvBookmark, uin
     return err;
 }
 
-/* JetEscrowUpdate: add a delta to an escrow column of the current record,
- * atomically, returning the value before.  (The change is an ordinary
- * versioned replace of the record: concurrent escrow updates of one record by
- * two open transactions conflict, unlike ESE's.) */
+/* JetEscrowUpdate: add a delta to an escrow column of the current record at
+ * once, returning the value stored before (versioning ignored, as ESE's
+ * pvOld).  Concurrent escrow updates of one record by open transactions do
+ * not conflict: each is a delta version (rec_op_escrow in ver.c) that
+ * rollback and recovery take back logically; JET_bitEscrowNoRollback deltas
+ * are never taken back.  Escrow columns are never indexed (JET_errCannotIndex),
+ * so no index entry changes. */
 JET_ERR isam_escrow_update(isam_sess *psess, JET_TABLEID tableid, JET_COLUMNID columnid, const void *pv, uint32_t cb,
                            void *pvOld, uint32_t cbOldMax, uint32_t *pcbOldActual, JET_GRBIT grbit)
 {
@@ -1626,38 +1629,19 @@ JET_ERR isam_escrow_update(isam_sess *psess, JET_TABLEID tableid, JET_COLUMNID c
     JET_ERR err = sync_indexes(psess, pcur);
     if (err < 0)
         return err;
+    ver_delta d;
+    memset(&d, 0, sizeof(d));
+    d.rc = pci->rc;
+    d.delta = cb == 4 ? (int64_t)(int32_t)le_get(pv, cb) : (int64_t)le_get(pv, cb);
+    d.dflt = pci->pbDefault && pci->cbDefault == cb ? le_get(pci->pbDefault, cb) : 0;
     int fAuto;
-    err = trx_save_begin(psess, &fAuto);
+    err = trx_auto_begin(psess, &fAuto);
     if (err < 0)
         return err;
-    rec_buf rec = { 0 }, old = { 0 };
-    err = load_current(psess, pcur, &rec);
-    if (err >= 0 && pcur->td->cidx)
-        err = load_current(psess, pcur, &old);
     uint64_t before = 0;
-    if (err >= 0) {
-        const void *pvCur;
-        uint32_t cbCur;
-        JET_ERR e = rec_get(rec.pb, rec.cb, &pci->rc, 1, &pvCur, &cbCur, NULL);
-        if (e == JET_wrnColumnNull && pci->pbDefault)
-            pvCur = pci->pbDefault, cbCur = pci->cbDefault, e = JET_errSuccess;
-        if (e < 0)
-            err = e;
-        else if (e == JET_errSuccess)
-            before = le_get(pvCur, cbCur);
-    }
-    if (err >= 0) {
-        uint8_t b[8];
-        le_put(b, before + le_get(pv, cb), cb);
-        err = rec_set(&rec, &pci->rc, 1, b, cb, 0, UINT32_MAX);
-    }
-    if (err >= 0)
-        err = rec_op_replace(psess, pcur->db, pcur->td->pgnoRoot, pcur->pbBm, pcur->cbBm, rec.pb, rec.cb);
-    if (err >= 0 && pcur->td->cidx)
-        err = idx_record_changed(psess, pcur->db, pcur->td, pcur->pbBm, pcur->cbBm, &old, &rec);
-    rec_free(&rec);
-    rec_free(&old);
-    err = trx_save_end(psess, fAuto, err);
+    err = rec_op_escrow(psess, pcur->db, pcur->td->pgnoRoot, pcur->pbBm, pcur->cbBm, &d,
+                        (grbit & JET_bitEscrowNoRollback) != 0, &before);
+    err = trx_auto_end(psess, fAuto, err);
     if (err < 0)
         return err;
     if (pcbOldActual)

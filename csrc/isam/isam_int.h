@@ -10,8 +10,19 @@
  *                          u16 cbKey, u32 cbBefore, key, before-image
  *       Written BEFORE the btree change it describes.  op UNDO_INSERTED: the
  *       node did not exist (undo = delete it); op UNDO_CHANGED: the node
- *       existed with (before-image, flagsBefore) (undo = put those back).
+ *       existed with (before-image, flagsBefore) (undo = put those back);
+ *       op UNDO_DELTA (escrow update): the "before-image" is a delta payload
+ *       (VER_DELTA_SIZE bytes, ver_delta_encode): the column, the signed
+ *       delta, the column's default and its value after the change; undo =
+ *       subtract the delta from the node's value at undo time (logical undo,
+ *       leaving other transactions' deltas in place).
  *   LOG_REC_ISAM_CLR       u64 trxid, u64 lsnUndone       (that UNDO was compensated)
+ *                          [u64 value]  only for an UNDO_DELTA: written BEFORE
+ *       the compensating btree change, with the column's value after it; the
+ *       compensation counts once its DELTADONE follows (I6).
+ *   LOG_REC_ISAM_DELTADONE u64 trxid, u64 lsn, u32 ok
+ *       The btree change announced by the UNDO_DELTA or delta CLR at `lsn` is
+ *       complete (ok = 1) or did not happen (ok = 0).
  *   LOG_REC_ISAM_DBCREATE  u32 dbid, u32 cbPage, JET_SIGNATURE signDb, u16 cbPath, path
  *   LOG_REC_ISAM_DBATTACH  u32 dbid, u32 cbPage, JET_SIGNATURE signDb, u16 cbPath, path
  *   LOG_REC_ISAM_DBDETACH  u32 dbid
@@ -21,13 +32,16 @@
  * and catalog 'I' rows change through the same UNDO + btree records as every
  * record tree, so redo and undo (recovery.c) cover them unchanged.  The same
  * holds for long values (lv.c: long-value tree nodes), column DDL (catalog
- * 'C' rows rewritten, tombstones), table renames ('T' rows moved) and escrow
- * updates (record replaces).
+ * 'C' rows rewritten, tombstones), table renames ('T' rows moved).  Escrow
+ * updates change a record by a btree replace (redo is physiological as for
+ * every record) but are undone logically (UNDO_DELTA above, I6 below).
  *
  * Invariants:
  *   I1. Every record-level change made by a transaction is preceded in the log
  *       by its UNDO record, so a transaction that has no COMMIT/ROLLBACK record
- *       at the end of the log can be undone from the log alone.
+ *       at the end of the log can be undone from the log alone.  (Escrow
+ *       deltas with JET_bitEscrowNoRollback are the one exception: they have
+ *       no UNDO record and no version, and nothing takes them back.)
  *   I2. A COMMIT record is durable before JetCommitTransaction returns, unless
  *       JET_bitCommitLazyFlush was given.
  *   I3. Undo (runtime rollback or recovery) logs a CLR after each compensated
@@ -42,7 +56,25 @@
  *   I4. The version store holds, for every node changed by a transaction that
  *       is active or committed after the oldest active snapshot, the node's
  *       prior state; a node visible to no snapshot in its deleted state is
- *       removed from its tree (cleanup).
+ *       removed from its tree (cleanup).  Escrow delta versions are
+ *       versions like any other here (counted in cbVer, freed by cleanup).
+ *   I6. An escrow delta (or its compensation) is applied while holding
+ *       ckpt shared and inst.lock from its UNDO_DELTA (CLR) record through
+ *       the btree replace to its DELTADONE record, and no other change of
+ *       that node can happen meanwhile.  So after redo, a delta whose
+ *       DELTADONE is missing was cut by the crash in that window and the
+ *       node's value says whether the change is in the tree (value ==
+ *       the announced value) or not: logical undo is applied exactly once.
+ *   I7. A version is "pending" from claim() until its op and before-image
+ *       are filled; readers skip pending versions (the tree is not changed
+ *       before the version is published, under inst.lock).  Delta versions
+ *       are linked already filled, under inst.lock, in the same critical
+ *       section that changes the tree.
+ *
+ * Lock order: ckpt (CKPT_ENTER, shared) -> inst.lock -> page latches.  No
+ * code takes inst.lock or ckpt while holding a page latch (the btree and
+ * cache layers never call back into this layer except to append or flush
+ * the log, which takes neither).
  */
 #ifndef ESEPY_ISAM_INT_H
 #define ESEPY_ISAM_INT_H
@@ -65,9 +97,11 @@
 #define LOG_REC_ISAM_DBATTACH 21
 #define LOG_REC_ISAM_DBDETACH 22
 #define LOG_REC_ISAM_DBROOTS  23
+#define LOG_REC_ISAM_DELTADONE 24
 
 #define UNDO_INSERTED 1
 #define UNDO_CHANGED  2
+#define UNDO_DELTA    3   /* escrow update: logical undo (subtract the delta) */
 
 #define ISAM_MAX_DBID      7   /* user databases 1..6 (+ reserved temp id 7) */
 #define ISAM_MAX_USER_DBS  6
@@ -162,6 +196,25 @@ typedef struct isam_db {
 } isam_db;
 
 /* ---- version store (ver.c) -------------------------------------------------- */
+
+/* An escrow delta on one column of a record.  The column is a fixed Long or
+ * LongLong (cbMax 4 / 8); values are the column's cbMax bytes read as an
+ * unsigned little-endian integer, added modulo 2^(8*cbMax). */
+typedef struct ver_delta {
+    rec_column rc;        /* enough for record.c to find and rewrite the value */
+    int64_t    delta;
+    uint64_t   dflt;      /* the column's value while it is NULL (its default) */
+    uint64_t   after;     /* UNDO record: the value the change left */
+} ver_delta;
+#define VER_DELTA_SIZE 44 /* u32 columnid, coltyp, cbMax, grbit; u16 cp, 0; i64 delta; u64 dflt, after */
+void     ver_delta_encode(const ver_delta *pd, uint8_t out[VER_DELTA_SIZE]);
+JET_ERR  ver_delta_decode(const uint8_t *pb, uint32_t cb, ver_delta *pd);
+/* Add (fUndo: subtract) pd's delta to its column in *prec; *pold / *pnew
+ * (may be NULL) receive the value before / after. */
+JET_ERR  rec_delta_apply(rec_buf *prec, const ver_delta *pd, int fUndo, uint64_t *pold, uint64_t *pnew);
+/* The column's value in a record (its default when NULL). */
+JET_ERR  rec_delta_value(const uint8_t *pb, uint32_t cb, const ver_delta *pd, uint64_t *pv);
+
 typedef struct ver {
     struct ver *older;          /* next older version of the same node */
     struct ver *trxNext;        /* next older version made by the same transaction */
@@ -172,11 +225,13 @@ typedef struct ver {
     int         level;          /* transaction level that made the change */
     lsn_t       lsnUndo;        /* its UNDO record (LSN_NIL when unlogged) */
     uint32_t    dbid, pgnoRoot;
-    uint8_t     op;             /* UNDO_INSERTED / UNDO_CHANGED */
+    uint8_t     op;             /* UNDO_INSERTED / UNDO_CHANGED / UNDO_DELTA (under inst.lock) */
+    uint8_t     pending;        /* I7: claimed, not yet filled -- readers skip it */
     uint8_t     flagsBefore;
     uint32_t    cbKey, cbBefore;
     uint8_t    *pbKey;          /* points into this allocation */
     uint8_t    *pbBefore;
+    ver_delta   d;              /* op == UNDO_DELTA: the delta (pbBefore NULL) */
     size_t      cbAlloc;
 } ver;
 
@@ -259,6 +314,11 @@ struct isam_inst {
     struct reclaim_open *reclaimOpen;  /* open cursors per table */
     uint32_t             creclaimOpen;
     uint32_t             copening;     /* isam_open_table calls between catalog read and cursor */
+    /* record trees that ever had an escrow delta version: readers of their
+     * nodes re-read the node under inst.lock (ver.c, rec_visible) */
+    struct { uint32_t dbid, pgnoRoot; } deltaTrees[32];
+    uint32_t         cdeltaTrees;
+    int              fDeltaAll;   /* deltaTrees overflowed: every tree */
     /* checkpoint */
     lsn_t            lsnCheckpoint;
     uint32_t         cbackup;     /* backups running (bksupport.c): no detach meanwhile */
@@ -371,6 +431,15 @@ JET_ERR  rec_op_insert(isam_sess *psess, isam_db *pdb, uint32_t pgnoRoot, const 
 JET_ERR  rec_op_replace(isam_sess *psess, isam_db *pdb, uint32_t pgnoRoot, const void *key, uint32_t cbKey,
                         const void *data, uint32_t cbData);
 JET_ERR  rec_op_delete(isam_sess *psess, isam_db *pdb, uint32_t pgnoRoot, const void *key, uint32_t cbKey);
+/* JetEscrowUpdate: add pd->delta to column pd->rc of the existing node `key`
+ * at once, without write conflicts with other transactions' deltas (a delta
+ * version; fNoRollback: no version, no UNDO, never taken back).
+ * JET_errWriteConflict when another transaction has an uncommitted or
+ * snapshot-invisible insert / replace / delete of the node;
+ * JET_errRecordDeleted when the node is gone.  *pold receives the stored
+ * value before (versioning ignored, as ESE's pvOld). */
+JET_ERR  rec_op_escrow(isam_sess *psess, isam_db *pdb, uint32_t pgnoRoot, const void *key, uint32_t cbKey,
+                       const ver_delta *pd, int fNoRollback, uint64_t *pold);
 /* The state of node `key` visible to the session: JET_errSuccess with data
  * (copied into *pbuf), or JET_errRecordNotFound when invisible/absent. */
 JET_ERR  rec_visible(isam_sess *psess, isam_db *pdb, uint32_t pgnoRoot, const void *key, uint32_t cbKey,

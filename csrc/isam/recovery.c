@@ -22,16 +22,32 @@
  *   R3. A database that the log says is attached at the end but whose file is
  *       missing fails recovery with JET_errAttachedDatabaseMismatch unless
  *       JET_bitReplayIgnoreMissingDB.
+ *   R4. Escrow deltas are undone logically, exactly once (I6): an UNDO_DELTA
+ *       counts as applied once its DELTADONE (ok) is replayed, a delta CLR as
+ *       compensating once its DELTADONE (ok) is; one whose DELTADONE is
+ *       missing was cut by the crash in its critical section, and after redo
+ *       the node's value decides (resolve_deltas): it equals the value the
+ *       record announced iff the btree change reached the log.  Undo of a
+ *       delta logs the delta CLR, replaces the node, logs DELTADONE, like
+ *       runtime rollback, so a crash during recovery is resolved the same way.
  */
 #include "isam_int.h"
 
 #include <stdio.h>
 #include <string.h>
 
+/* State of an UNDO_DELTA entry (R4); full UNDOs are always DELTA_APPLIED. */
+#define DELTA_APPLIED       0 /* in the tree: undo subtracts it */
+#define DELTA_ANNOUNCED     1 /* UNDO_DELTA without DELTADONE yet */
+#define DELTA_COMPENSATING  2 /* delta CLR without DELTADONE yet */
+
 typedef struct undo_ent {
     lsn_t    lsn;
     uint32_t cb;
     uint8_t *pb;             /* the UNDO payload */
+    int      state;          /* DELTA_* */
+    lsn_t    lsnClr;         /* DELTA_COMPENSATING: the delta CLR */
+    uint64_t expect;         /* the value the announced change leaves */
     struct undo_ent *prev;   /* older UNDO of the same transaction */
 } undo_ent;
 
@@ -302,6 +318,48 @@ static JET_ERR redo_one(redo_state *rs, const log_record *rec)
         e->lsn = rec->lsn;
         e->prev = t->newest;
         t->newest = e;
+        if (pv[16] == UNDO_DELTA) {
+            uint16_t cbKey;
+            ver_delta d;
+            memcpy(&cbKey, pv + 18, 2);
+            JET_ERR err = 24u + cbKey <= cb ? ver_delta_decode(pv + 24 + cbKey, cb - 24 - cbKey, &d)
+                                            : JET_errLogFileCorrupt;
+            if (err < 0)
+                return err;
+            e->state = DELTA_ANNOUNCED;
+            e->expect = d.after;
+        }
+        return JET_errSuccess;
+    }
+    case LOG_REC_ISAM_DELTADONE: {
+        uint64_t trxid;
+        lsn_t lsn;
+        uint32_t ok;
+        if (cb < 20)
+            return JET_errLogFileCorrupt;
+        memcpy(&trxid, pv, 8);
+        memcpy(&lsn, pv + 8, 8);
+        memcpy(&ok, pv + 16, 4);
+        rtrx *t = trx_find(rs, trxid, 0);
+        for (undo_ent **pp = t ? &t->newest : NULL; pp && *pp; pp = &(*pp)->prev) {
+            undo_ent *e = *pp;
+            int drop = 0;
+            if (e->state == DELTA_ANNOUNCED && e->lsn == lsn) {
+                e->state = DELTA_APPLIED;
+                drop = !ok; /* the change never happened */
+            } else if (e->state == DELTA_COMPENSATING && e->lsnClr == lsn) {
+                e->state = DELTA_APPLIED;
+                drop = ok;  /* compensated */
+            } else {
+                continue;
+            }
+            if (drop) {
+                *pp = e->prev;
+                os_free(e->pb);
+                os_free(e);
+            }
+            break;
+        }
         return JET_errSuccess;
     }
     case LOG_REC_ISAM_CLR: {
@@ -316,6 +374,13 @@ static JET_ERR redo_one(redo_state *rs, const log_record *rec)
             for (undo_ent **pp = &t->newest; *pp; pp = &(*pp)->prev) {
                 if ((*pp)->lsn == undone) {
                     undo_ent *e = *pp;
+                    if (cb >= 24) {
+                        /* a delta CLR: compensating until its DELTADONE (R4) */
+                        e->state = DELTA_COMPENSATING;
+                        e->lsnClr = rec->lsn;
+                        memcpy(&e->expect, pv + 16, 8);
+                        break;
+                    }
                     *pp = e->prev;
                     os_free(e->pb);
                     os_free(e);
@@ -348,7 +413,127 @@ static JET_ERR redo_one(redo_state *rs, const log_record *rec)
     }
 }
 
-/* Undo one UNDO payload (UNDO_INSERTED -> delete; UNDO_CHANGED -> restore). */
+/* Parse an UNDO_DELTA entry: node key and the delta. */
+static JET_ERR delta_ent(const undo_ent *e, uint32_t *pdbid, uint32_t *ppgnoRoot, const uint8_t **pkey,
+                         uint16_t *pcbKey, ver_delta *pd)
+{
+    const uint8_t *p = e->pb;
+    uint32_t cbBefore;
+    memcpy(pdbid, p + 8, 4);
+    memcpy(ppgnoRoot, p + 12, 4);
+    memcpy(pcbKey, p + 18, 2);
+    memcpy(&cbBefore, p + 20, 4);
+    if (24u + *pcbKey + cbBefore > e->cb)
+        return JET_errLogFileCorrupt;
+    *pkey = p + 24;
+    return ver_delta_decode(p + 24 + *pcbKey, cbBefore, pd);
+}
+
+/* R4: after redo, decide the deltas whose DELTADONE the crash cut off. */
+static JET_ERR resolve_deltas(redo_state *rs)
+{
+    for (rtrx *t = rs->trxs; t; t = t->next) {
+        for (undo_ent **pp = &t->newest; *pp;) {
+            undo_ent *e = *pp;
+            if (e->state == DELTA_APPLIED) {
+                pp = &e->prev;
+                continue;
+            }
+            uint32_t dbid, pgnoRoot, flags = 0;
+            uint16_t cbKey;
+            const uint8_t *key;
+            ver_delta d;
+            JET_ERR err = delta_ent(e, &dbid, &pgnoRoot, &key, &cbKey, &d);
+            if (err < 0)
+                return err;
+            isam_db *pdb = db_get(rs->pinst, dbid);
+            if (pdb == NULL) {
+                pp = &e->prev; /* not taking part: undo_one skips it */
+                continue;
+            }
+            rec_buf rec = { 0 };
+            uint32_t cb = 0;
+            uint64_t v = 0;
+            err = bt_lookup(&pdb->env, pgnoRoot, key, cbKey, NULL, 0, &cb, &flags);
+            if (err >= 0) {
+                rec.pb = os_malloc(cb ? cb : 1);
+                err = rec.pb ? bt_lookup(&pdb->env, pgnoRoot, key, cbKey, rec.pb, cb, &cb, &flags)
+                             : JET_errOutOfMemory;
+                rec.cb = cb;
+            }
+            if (err >= 0)
+                err = rec_delta_value(rec.pb, rec.cb, &d, &v);
+            rec_free(&rec);
+            int inTree = err >= 0 && v == e->expect;
+            if (err < 0 && err != JET_errRecordNotFound)
+                return err;
+            /* announced: undo it iff it reached the tree; compensating: done iff it did */
+            int drop = e->state == DELTA_ANNOUNCED ? !inTree : inTree;
+            e->state = DELTA_APPLIED;
+            if (drop) {
+                *pp = e->prev;
+                os_free(e->pb);
+                os_free(e);
+            } else {
+                pp = &e->prev;
+            }
+        }
+    }
+    return JET_errSuccess;
+}
+
+/* Undo an escrow delta (R4): subtract it from the node's value now; delta
+ * CLR before the replace, DELTADONE after (as ver.c's undo_delta). */
+static JET_ERR undo_delta_one(isam_inst *pinst, isam_db *pdb, uint64_t trxid, const undo_ent *e, uint32_t pgnoRoot,
+                              const uint8_t *key, uint16_t cbKey, const uint8_t *payload, uint32_t cbPayload)
+{
+    ver_delta d;
+    JET_ERR err = ver_delta_decode(payload, cbPayload, &d);
+    if (err < 0)
+        return err;
+    rec_buf rec = { 0 };
+    uint32_t cb = 0, flags = 0;
+    uint64_t after = 0;
+    err = bt_lookup(&pdb->env, pgnoRoot, key, cbKey, NULL, 0, &cb, &flags);
+    if (err >= 0) {
+        rec.pb = os_malloc(cb ? cb : 1);
+        rec.cbAlloc = cb ? cb : 1;
+        err = rec.pb ? bt_lookup(&pdb->env, pgnoRoot, key, cbKey, rec.pb, cb, &cb, &flags) : JET_errOutOfMemory;
+        rec.cb = cb;
+    }
+    if (err == JET_errRecordNotFound) {
+        /* nothing left to subtract from (cannot happen while the delta is
+         * active): compensate it as done */
+        struct { uint64_t trxid; uint64_t lsn; } clr = { trxid, e->lsn };
+        log_part part = { &clr, sizeof(clr) };
+        return isam_log(pinst, LOG_REC_ISAM_CLR, &part, 1, NULL);
+    }
+    if (err >= 0)
+        err = rec_delta_apply(&rec, &d, 1, NULL, &after);
+    lsn_t lsnClr = LSN_NIL;
+    if (err >= 0) {
+        struct { uint64_t trxid; uint64_t lsn; uint64_t after; } clr = { trxid, e->lsn, after };
+        log_part part = { &clr, sizeof(clr) };
+        err = isam_log(pinst, LOG_REC_ISAM_CLR, &part, 1, &lsnClr);
+    }
+    if (err >= 0) {
+        err = bt_replace(&pdb->env, pdb->hdr.pgnoSpace, pgnoRoot, key, cbKey, rec.pb, rec.cb);
+        struct { uint64_t trxid; uint64_t lsn; uint32_t ok; } done;
+        memset(&done, 0, sizeof(done));
+        done.trxid = trxid;
+        done.lsn = lsnClr;
+        done.ok = err >= 0;
+        log_part part = { &done, 20 };
+        JET_ERR e2 = isam_log(pinst, LOG_REC_ISAM_DELTADONE, &part, 1, NULL);
+        if (err >= 0)
+            err = e2;
+    }
+    rec_free(&rec);
+    return err;
+}
+
+/* Undo one UNDO payload (UNDO_INSERTED -> delete; UNDO_CHANGED -> restore;
+ * UNDO_DELTA -> subtract). */
 static JET_ERR undo_one(isam_inst *pinst, uint64_t trxid, const undo_ent *e)
 {
     const uint8_t *p = e->pb;
@@ -365,6 +550,8 @@ static JET_ERR undo_one(isam_inst *pinst, uint64_t trxid, const undo_ent *e)
     isam_db *pdb = db_get(pinst, dbid);
     if (pdb == NULL)
         return JET_errSuccess;
+    if (op == UNDO_DELTA)
+        return undo_delta_one(pinst, pdb, trxid, e, pgnoRoot, key, cbKey, before, cbBefore);
     JET_ERR err;
     if (op == UNDO_INSERTED) {
         err = bt_delete(&pdb->env, pdb->hdr.pgnoSpace, pgnoRoot, key, cbKey);
@@ -553,6 +740,8 @@ JET_ERR recovery_run(isam_inst *pinst, int *pfRan)
      * never reached the files): drop their images before anything else. */
     bt_redo_end(rs->brc);
     rs->brc = NULL;
+    if (err >= 0)
+        err = resolve_deltas(rs);
     if (err >= 0 && rst && rst->zero_pages)
         err = check_zero_pages(pinst, rst);
     /* R3: databases still attached at the end of the log must be here. */

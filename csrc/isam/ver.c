@@ -1,26 +1,57 @@
 /*
  * ver.c -- transactions and the version store: nested levels, commit,
  * rollback, snapshot visibility, write conflicts, and record-level
- * operations (insert / replace / delete of a node under a transaction) with
- * their UNDO records.
+ * operations (insert / replace / delete of a node, escrow deltas on a
+ * node's column) under a transaction, with their UNDO records.
  *
  * Owns: isam_trx objects, versions (struct ver), the commit timestamp, the
- * committed-version cleanup list, LOG_REC_ISAM_{UNDO,CLR,COMMIT,ROLLBACK}.
- * Must not touch: page layouts (btree), record formats (record.c), files.
+ * committed-version cleanup list, the delta-tree registry,
+ * LOG_REC_ISAM_{UNDO,CLR,DELTADONE,COMMIT,ROLLBACK}.
+ * Must not touch: page layouts (btree), record formats (record.c, reached
+ * only through rec_get / rec_set), files.
  *
- * Protocol for a change of node K (invariants I1, I3, I4 in isam_int.h):
- *   1. Under inst.lock: refuse with JET_errWriteConflict if K's newest version
- *      belongs to another transaction that is active or committed after our
- *      snapshot; otherwise link a new version for K at the head of its chain.
- *      That version is our write lock on K from now on.
- *   2. Without the lock: read K's current state, log the UNDO record, change
- *      the tree.  If the change fails after the UNDO was logged, log a CLR so
- *      that recovery never undoes a change that did not happen.
- *   3. Commit stamps every version of the transaction with a new commit
+ * Versions are "full" (UNDO_INSERTED / UNDO_CHANGED: the node's prior state)
+ * or "deltas" (UNDO_DELTA: an escrow update's column and signed delta).
+ *
+ * Protocol for a full change of node K (invariants I1, I3, I4, I7 in isam_int.h):
+ *   1. Under inst.lock: refuse with JET_errWriteConflict if K's chain holds a
+ *      version (full or delta) of another transaction that is active or
+ *      committed after our snapshot; otherwise link a new PENDING version
+ *      for K at the head of its chain.  That version is our write lock on K
+ *      from now on; readers skip it while it is pending.
+ *   2. Without the lock: read K's current state into the version; then,
+ *      under inst.lock, publish it (op set, pending cleared).
+ *   3. Without the lock: log the UNDO record, change the tree.  If the change
+ *      fails after the UNDO was logged, log a CLR so that recovery never
+ *      undoes a change that did not happen.
+ *   4. Commit stamps every version of the transaction with a new commit
  *      timestamp; rollback undoes them newest first (each with a CLR) and
  *      unlinks them.
- * Cleanup runs under inst.lock (it may delete flag-deleted nodes, so a writer
- * cannot claim the node in between).
+ *
+ * Protocol for an escrow delta on K (rec_op_escrow; I6):
+ *   Under ckpt shared and inst.lock, in one critical section: refuse with
+ *   JET_errWriteConflict if K's chain holds a FULL version of another
+ *   transaction that is active or committed after our snapshot (other
+ *   transactions' deltas do not conflict: deltas commute); read K, add the
+ *   delta, log UNDO_DELTA, replace K in the tree, log DELTADONE, and link
+ *   the (filled) delta version.  Rollback of a delta subtracts it from K's
+ *   value at that time in the same kind of critical section (delta CLR,
+ *   replace, DELTADONE, unlink), so other transactions' deltas stay.
+ *   Readers never see K's stored value and K's set of linked delta versions
+ *   out of step: for a tree that ever had a delta version, rec_visible
+ *   re-reads K under inst.lock before walking the chain.
+ *
+ * Visibility walk (rec_visible), newest -> oldest from the stored node:
+ *   pending -> skip; invisible full -> its before-image becomes the state;
+ *   invisible delta -> subtract it from the state; visible full -> stop;
+ *   visible delta -> go on (older invisible deltas may lie below it).
+ *   Versions are visible when they are ours or committed at or before our
+ *   snapshot.  Below a visible version no invisible FULL version can lie
+ *   (claim refuses it), so stopping at a visible full version is exact.
+ *
+ * Cleanup runs under ckpt shared + inst.lock (it may delete flag-deleted
+ * nodes, so a writer cannot claim the node in between); its callers take
+ * ckpt before inst.lock (lock order in isam_int.h).
  */
 #include "isam_int.h"
 
@@ -62,12 +93,13 @@ static JET_ERR ver_hash_init_locked(isam_inst *pinst)
     return pinst->hash ? JET_errSuccess : JET_errOutOfMemory;
 }
 
+static JET_ERR chain_conflict_locked(ver *head, const isam_trx *t, int fDelta);
+
 int ver_changed_by_other_locked(isam_inst *pinst, const isam_trx *t, uint32_t dbid, uint32_t pgnoRoot,
                                 const void *key, uint32_t cbKey)
 {
     ver **pslot = ver_slot_locked(pinst, dbid, pgnoRoot, key, cbKey);
-    const ver *head = pslot ? *pslot : NULL;
-    return head && head->trxid != t->trxid && (head->commitTs == 0 || head->commitTs > t->snapshot);
+    return pslot && *pslot && chain_conflict_locked(*pslot, t, 0) < 0; /* as a full change would */
 }
 
 static void ver_free(isam_inst *pinst, ver *v)
@@ -156,7 +188,7 @@ static uint64_t oldest_snapshot_locked(isam_inst *pinst)
 }
 
 /* Drop committed versions no snapshot needs; delete nodes left flag-deleted
- * by committed deletes (invariant I4).  Under lock. */
+ * by committed deletes (invariant I4).  Under ckpt shared, then inst.lock. */
 static void ver_cleanup_locked(isam_inst *pinst)
 {
     uint64_t oldest = oldest_snapshot_locked(pinst);
@@ -177,14 +209,8 @@ static void ver_cleanup_locked(isam_inst *pinst)
             if ((again == NULL || *again == NULL) && pdb) {
                 uint32_t flags = 0, cb = 0;
                 JET_ERR err = bt_lookup(&pdb->env, v->pgnoRoot, v->pbKey, v->cbKey, NULL, 0, &cb, &flags);
-                /* Lock order is ckpt -> inst.lock (the checkpoint takes inst.lock
-                 * under ckpt exclusive), and we hold inst.lock: only try.  A node
-                 * left flag-deleted with no version is invisible to everyone and
-                 * is reused by the next insert of its key. */
-                if (err >= 0 && (flags & BT_NODE_DELETED) && pthread_rwlock_tryrdlock(&pinst->ckpt) == 0) {
+                if (err >= 0 && (flags & BT_NODE_DELETED)) /* the caller holds ckpt shared */
                     (void)bt_delete(&pdb->env, pdb->hdr.pgnoSpace, v->pgnoRoot, v->pbKey, v->cbKey);
-                    CKPT_LEAVE(pinst);
-                }
             }
         }
         ver_free(pinst, v);
@@ -193,9 +219,11 @@ static void ver_cleanup_locked(isam_inst *pinst)
 
 void ver_cleanup(isam_inst *pinst)
 {
+    CKPT_ENTER(pinst);
     pthread_mutex_lock(&pinst->lock);
     ver_cleanup_locked(pinst);
     pthread_mutex_unlock(&pinst->lock);
+    CKPT_LEAVE(pinst);
 }
 
 void ver_free_all(isam_inst *pinst)
@@ -273,6 +301,7 @@ JET_ERR isam_commit_transaction(isam_sess *psess, JET_GRBIT grbit)
         int32_t gen;
         (void)log_roll(pinst->lw, &gen);
     }
+    CKPT_ENTER(pinst); /* cleanup below may delete nodes */
     pthread_mutex_lock(&pinst->lock);
     uint64_t ts = ++pinst->ts;
     /* Move the versions to the cleanup list, oldest change first. */
@@ -304,6 +333,7 @@ JET_ERR isam_commit_transaction(isam_sess *psess, JET_GRBIT grbit)
     trx_unlink_locked(pinst, t);
     ver_cleanup_locked(pinst);
     pthread_mutex_unlock(&pinst->lock);
+    CKPT_LEAVE(pinst);
     os_free(t);
     psess->trx = NULL;
     reclaim_run(pinst);
@@ -343,6 +373,83 @@ static JET_ERR undo_version(isam_sess *psess, ver *v)
     return err;
 }
 
+/* Read node `key` into *prec (*pflags: its node flags).  Under inst.lock
+ * when the caller needs the value to agree with the version chain. */
+static JET_ERR read_node(isam_db *pdb, uint32_t pgnoRoot, const void *key, uint32_t cbKey, rec_buf *prec,
+                         uint32_t *pflags)
+{
+    uint32_t cb = 0;
+    JET_ERR err = bt_lookup(&pdb->env, pgnoRoot, key, cbKey, NULL, 0, &cb, pflags);
+    if (err < 0)
+        return err;
+    if (cb > prec->cbAlloc || prec->pb == NULL) {
+        uint8_t *p = os_realloc(prec->pb, cb ? cb : 1);
+        if (p == NULL)
+            return JET_errOutOfMemory;
+        prec->pb = p;
+        prec->cbAlloc = cb ? cb : 1;
+    }
+    err = bt_lookup(&pdb->env, pgnoRoot, key, cbKey, prec->pb, cb, &cb, pflags);
+    prec->cb = cb;
+    return err;
+}
+
+static JET_ERR log_delta_done(isam_inst *pinst, uint64_t trxid, lsn_t lsn, int ok)
+{
+    struct { uint64_t trxid; uint64_t lsn; uint32_t ok; } rec;
+    memset(&rec, 0, sizeof(rec));
+    rec.trxid = trxid;
+    rec.lsn = lsn;
+    rec.ok = ok ? 1u : 0u;
+    log_part part = { &rec, 20 };
+    return isam_log(pinst, LOG_REC_ISAM_DELTADONE, &part, 1, NULL);
+}
+
+/* Roll back one escrow delta (I6): subtract it from the node's value now,
+ * leaving other transactions' deltas in place; log the delta CLR (with the
+ * value it leaves) before the replace and DELTADONE after; unlink and free
+ * v in the same critical section, so readers see value and chain agree. */
+static JET_ERR undo_delta(isam_sess *psess, isam_trx *t, ver *v)
+{
+    isam_inst *pinst = psess->inst;
+    isam_db *pdb = db_get(pinst, v->dbid);
+    if (pdb == NULL)
+        return JET_errInvalidDatabaseId;
+    rec_buf rec = { 0 };
+    uint32_t flags = 0;
+    uint64_t after = 0;
+    lsn_t lsnClr = LSN_NIL;
+    CKPT_ENTER(pinst);
+    pthread_mutex_lock(&pinst->lock);
+    JET_ERR err = read_node(pdb, v->pgnoRoot, v->pbKey, v->cbKey, &rec, &flags);
+    if (err == JET_errRecordNotFound)
+        err = JET_errDatabaseCorrupted; /* nobody may remove a node under an active delta */
+    if (err >= 0)
+        err = rec_delta_apply(&rec, &v->d, 1, NULL, &after);
+    if (err >= 0 && v->lsnUndo != LSN_NIL) {
+        struct { uint64_t trxid; uint64_t lsn; uint64_t after; } clr = { v->trxid, v->lsnUndo, after };
+        log_part part = { &clr, sizeof(clr) };
+        err = isam_log(pinst, LOG_REC_ISAM_CLR, &part, 1, &lsnClr);
+    }
+    if (err >= 0) {
+        err = bt_replace(&pdb->env, pdb->hdr.pgnoSpace, v->pgnoRoot, v->pbKey, v->cbKey, rec.pb, rec.cb);
+        if (lsnClr != LSN_NIL) {
+            JET_ERR e = log_delta_done(pinst, v->trxid, lsnClr, err >= 0);
+            if (err >= 0)
+                err = e;
+        }
+    }
+    if (err >= 0) {
+        t->newest = v->trxNext;
+        ver_unchain_locked(pinst, v);
+        ver_free(pinst, v);
+    }
+    pthread_mutex_unlock(&pinst->lock);
+    CKPT_LEAVE(pinst);
+    rec_free(&rec);
+    return err;
+}
+
 JET_ERR isam_rollback(isam_sess *psess, JET_GRBIT grbit)
 {
     if (grbit & ~(JET_GRBIT)JET_bitRollbackAll)
@@ -356,11 +463,17 @@ JET_ERR isam_rollback(isam_sess *psess, JET_GRBIT grbit)
     int logged = 0;
     while (t->newest && t->newest->level > target) {
         ver *v = t->newest;
+        if (v->lsnUndo != LSN_NIL)
+            logged = 1;
+        if (v->op == UNDO_DELTA) {
+            err = undo_delta(psess, t, v); /* also unlinks and frees v */
+            if (err < 0)
+                return err;
+            continue;
+        }
         err = undo_version(psess, v);
         if (err < 0)
             return err; /* the instance is in trouble; leave the rest for recovery */
-        if (v->lsnUndo != LSN_NIL)
-            logged = 1;
         pthread_mutex_lock(&pinst->lock);
         t->newest = v->trxNext;
         ver_unchain_locked(pinst, v);
@@ -380,10 +493,12 @@ JET_ERR isam_rollback(isam_sess *psess, JET_GRBIT grbit)
         logged |= v->lsnUndo != LSN_NIL;
     if (logged || pinst->lw)
         err = log_trx_record(pinst, LOG_REC_ISAM_ROLLBACK, t->trxid, NULL);
+    CKPT_ENTER(pinst);
     pthread_mutex_lock(&pinst->lock);
     trx_unlink_locked(pinst, t);
     ver_cleanup_locked(pinst);
     pthread_mutex_unlock(&pinst->lock);
+    CKPT_LEAVE(pinst);
     os_free(t);
     psess->trx = NULL;
     reclaim_run(pinst);
@@ -456,8 +571,37 @@ JET_ERR trx_save_end(isam_sess *psess, int fAuto, JET_ERR err)
 /* Record-level operations                                                   */
 /* ------------------------------------------------------------------------ */
 
+/* Does version v (of another transaction than t, or not) stop t from
+ * writing?  Versions of other transactions that are active or committed
+ * after t's snapshot do; fDelta: t adds a delta, and other deltas do not.
+ * Under inst.lock (pending and op are only written under it). */
+static int ver_conflicts_locked(const ver *v, const isam_trx *t, int fDelta)
+{
+    if (v->trxid == t->trxid)
+        return 0;
+    if (v->commitTs != 0 && v->commitTs <= t->snapshot)
+        return 0;
+    if (fDelta && !v->pending && v->op == UNDO_DELTA)
+        return 0; /* deltas commute */
+    return 1;
+}
+
+/* Walk the whole chain (another transaction's delta may lie under our own
+ * newest version).  Below a full version of another transaction committed
+ * at or before the snapshot everything is older still: stop there. */
+static JET_ERR chain_conflict_locked(ver *head, const isam_trx *t, int fDelta)
+{
+    for (ver *v = head; v; v = v->older) {
+        if (ver_conflicts_locked(v, t, fDelta))
+            return JET_errWriteConflict;
+        if (v->trxid != t->trxid && !v->pending && v->op != UNDO_DELTA)
+            break;
+    }
+    return JET_errSuccess;
+}
+
 /* Step 1 of the protocol: conflict check and claim.  *ppv receives the new
- * (incomplete) version, linked as the node's newest. */
+ * version, PENDING (I7), linked as the node's newest. */
 static JET_ERR claim(isam_sess *psess, isam_db *pdb, uint32_t pgnoRoot, const void *key, uint32_t cbKey, ver **ppv)
 {
     isam_inst *pinst = psess->inst;
@@ -475,17 +619,15 @@ static JET_ERR claim(isam_sess *psess, isam_db *pdb, uint32_t pgnoRoot, const vo
     v->trxid = t->trxid;
     v->level = t->level;
     v->cbAlloc = cb;
+    v->pending = 1;
 
     pthread_mutex_lock(&pinst->lock);
     JET_ERR err = ver_hash_init_locked(pinst);
     if (err >= 0 && pinst->cbVer + cb > pinst->cfg.cbVersionStoreMax)
         err = JET_errVersionStoreOutOfMemory;
     ver **pslot = err >= 0 ? ver_slot_locked(pinst, pdb->dbid, pgnoRoot, key, cbKey) : NULL;
-    if (err >= 0 && *pslot) {
-        ver *head = *pslot;
-        if (head->trxid != t->trxid && (head->commitTs == 0 || head->commitTs > t->snapshot))
-            err = JET_errWriteConflict;
-    }
+    if (err >= 0)
+        err = chain_conflict_locked(*pslot, t, 0);
     if (err >= 0 && pinst->rlocks && rlock_conflict_locked(pinst, t, pdb->dbid, pgnoRoot, key, cbKey))
         err = JET_errWriteConflict; /* another transaction read-locked it */
     if (err >= 0) {
@@ -558,15 +700,27 @@ static void log_failed_change(isam_sess *psess, ver *v)
     (void)isam_log(psess->inst, LOG_REC_ISAM_CLR, &part, 1, NULL);
 }
 
+/* Publish a filled version (I7): readers may use it from now on. */
+static void publish(isam_inst *pinst, ver *v, uint8_t op)
+{
+    pthread_mutex_lock(&pinst->lock);
+    v->op = op;
+    v->cbAlloc += v->cbBefore;
+    pinst->cbVer += v->cbBefore;
+    v->pending = 0;
+    pthread_mutex_unlock(&pinst->lock);
+}
+
 /* Read the node's current state into v's before-image (counted in the
- * version store's size, as ver_free uncounts it). */
+ * version store's size, as ver_free uncounts it) and publish v.  Readers
+ * skip v until then: op and pending are written under inst.lock only. */
 static JET_ERR capture_before(isam_inst *pinst, isam_db *pdb, uint32_t pgnoRoot, ver *v, int *pfExists)
 {
     uint32_t cb = 0, flags = 0;
     JET_ERR err = bt_lookup(&pdb->env, pgnoRoot, v->pbKey, v->cbKey, NULL, 0, &cb, &flags);
     if (err == JET_errRecordNotFound) {
         *pfExists = 0;
-        v->op = UNDO_INSERTED;
+        publish(pinst, v, UNDO_INSERTED);
         return JET_errSuccess;
     }
     if (err < 0)
@@ -579,13 +733,9 @@ static JET_ERR capture_before(isam_inst *pinst, isam_db *pdb, uint32_t pgnoRoot,
     if (err < 0)
         return err;
     *pfExists = 1;
-    v->op = UNDO_CHANGED;
     v->cbBefore = cb;
     v->flagsBefore = (uint8_t)flags;
-    pthread_mutex_lock(&pinst->lock);
-    v->cbAlloc += cb;
-    pinst->cbVer += cb;
-    pthread_mutex_unlock(&pinst->lock);
+    publish(pinst, v, UNDO_CHANGED);
     return JET_errSuccess;
 }
 
@@ -678,6 +828,224 @@ JET_ERR rec_op_delete(isam_sess *psess, isam_db *pdb, uint32_t pgnoRoot, const v
 }
 
 /* ------------------------------------------------------------------------ */
+/* Escrow deltas                                                             */
+/* ------------------------------------------------------------------------ */
+
+static uint64_t delta_mask(uint32_t cb)
+{
+    return cb >= 8 ? UINT64_MAX : ((uint64_t)1 << (8 * cb)) - 1;
+}
+
+void ver_delta_encode(const ver_delta *pd, uint8_t out[VER_DELTA_SIZE])
+{
+    uint32_t u[4] = { pd->rc.columnid, pd->rc.coltyp, pd->rc.cbMax, pd->rc.grbit };
+    uint16_t cp[2] = { pd->rc.cp, 0 };
+    memcpy(out, u, 16);
+    memcpy(out + 16, cp, 4);
+    memcpy(out + 20, &pd->delta, 8);
+    memcpy(out + 28, &pd->dflt, 8);
+    memcpy(out + 36, &pd->after, 8);
+}
+
+JET_ERR ver_delta_decode(const uint8_t *pb, uint32_t cb, ver_delta *pd)
+{
+    if (cb < VER_DELTA_SIZE)
+        return JET_errLogFileCorrupt;
+    uint32_t u[4];
+    uint16_t cp[2];
+    memcpy(u, pb, 16);
+    memcpy(cp, pb + 16, 4);
+    memset(pd, 0, sizeof(*pd));
+    pd->rc.columnid = u[0];
+    pd->rc.coltyp = u[1];
+    pd->rc.cbMax = u[2];
+    pd->rc.grbit = u[3];
+    pd->rc.cp = cp[0];
+    memcpy(&pd->delta, pb + 20, 8);
+    memcpy(&pd->dflt, pb + 28, 8);
+    memcpy(&pd->after, pb + 36, 8);
+    /* escrow columns are fixed Long / LongLong */
+    if (!((pd->rc.coltyp == JET_coltypLong && pd->rc.cbMax == 4) ||
+          (pd->rc.coltyp == JET_coltypLongLong && pd->rc.cbMax == 8)) ||
+        pd->rc.columnid == 0 || pd->rc.columnid > JET_ccolFixedMost)
+        return JET_errLogFileCorrupt;
+    return JET_errSuccess;
+}
+
+JET_ERR rec_delta_value(const uint8_t *pb, uint32_t cb, const ver_delta *pd, uint64_t *pv)
+{
+    const void *pvCol;
+    uint32_t cbCol;
+    JET_ERR err = rec_get(pb, cb, &pd->rc, 1, &pvCol, &cbCol, NULL);
+    if (err < 0)
+        return err;
+    if (err == JET_wrnColumnNull) {
+        *pv = pd->dflt & delta_mask(pd->rc.cbMax);
+        return JET_errSuccess;
+    }
+    if (cbCol != pd->rc.cbMax)
+        return JET_errDatabaseCorrupted;
+    uint64_t v = 0;
+    for (uint32_t i = cbCol; i > 0; i--)
+        v = (v << 8) | ((const uint8_t *)pvCol)[i - 1];
+    *pv = v;
+    return JET_errSuccess;
+}
+
+JET_ERR rec_delta_apply(rec_buf *prec, const ver_delta *pd, int fUndo, uint64_t *pold, uint64_t *pnew)
+{
+    uint64_t old = 0;
+    JET_ERR err = rec_delta_value(prec->pb, prec->cb, pd, &old);
+    if (err < 0)
+        return err;
+    uint64_t d = (uint64_t)pd->delta;
+    uint64_t v = (fUndo ? old - d : old + d) & delta_mask(pd->rc.cbMax);
+    uint8_t b[8];
+    for (uint32_t i = 0; i < pd->rc.cbMax; i++)
+        b[i] = (uint8_t)(v >> (8 * i));
+    err = rec_set(prec, &pd->rc, 1, b, pd->rc.cbMax, 0, UINT32_MAX);
+    if (err < 0)
+        return err;
+    if (pold)
+        *pold = old;
+    if (pnew)
+        *pnew = v;
+    return JET_errSuccess;
+}
+
+/* Note that tree (dbid, pgnoRoot) has delta versions from now on (its
+ * readers re-read nodes under inst.lock).  Under inst.lock. */
+static void delta_tree_add_locked(isam_inst *pinst, uint32_t dbid, uint32_t pgnoRoot)
+{
+    for (uint32_t i = 0; i < pinst->cdeltaTrees; i++)
+        if (pinst->deltaTrees[i].dbid == dbid && pinst->deltaTrees[i].pgnoRoot == pgnoRoot)
+            return;
+    if (pinst->cdeltaTrees == sizeof(pinst->deltaTrees) / sizeof(pinst->deltaTrees[0])) {
+        pinst->fDeltaAll = 1;
+        return;
+    }
+    pinst->deltaTrees[pinst->cdeltaTrees].dbid = dbid;
+    pinst->deltaTrees[pinst->cdeltaTrees].pgnoRoot = pgnoRoot;
+    pinst->cdeltaTrees++;
+}
+
+static int delta_tree_locked(const isam_inst *pinst, uint32_t dbid, uint32_t pgnoRoot)
+{
+    if (pinst->fDeltaAll)
+        return 1;
+    for (uint32_t i = 0; i < pinst->cdeltaTrees; i++)
+        if (pinst->deltaTrees[i].dbid == dbid && pinst->deltaTrees[i].pgnoRoot == pgnoRoot)
+            return 1;
+    return 0;
+}
+
+/* Log the UNDO_DELTA record of v.  Under inst.lock and ckpt shared (I5, I6). */
+static JET_ERR log_undo_delta_locked(isam_sess *psess, ver *v)
+{
+    uint8_t hdr[8 + 4 + 4 + 1 + 1 + 2 + 4];
+    uint8_t payload[VER_DELTA_SIZE];
+    uint64_t trxid = v->trxid;
+    uint16_t cbKey = (uint16_t)v->cbKey;
+    uint32_t cbBefore = VER_DELTA_SIZE;
+    memcpy(hdr, &trxid, 8);
+    memcpy(hdr + 8, &v->dbid, 4);
+    memcpy(hdr + 12, &v->pgnoRoot, 4);
+    hdr[16] = UNDO_DELTA;
+    hdr[17] = 0;
+    memcpy(hdr + 18, &cbKey, 2);
+    memcpy(hdr + 20, &cbBefore, 4);
+    ver_delta_encode(&v->d, payload);
+    log_part parts[3] = { { hdr, sizeof(hdr) }, { v->pbKey, v->cbKey }, { payload, sizeof(payload) } };
+    JET_ERR err = isam_log(psess->inst, LOG_REC_ISAM_UNDO, parts, 3, &v->lsnUndo);
+    if (err >= 0 && psess->trx->lsnFirst == LSN_NIL)
+        psess->trx->lsnFirst = v->lsnUndo;
+    return err;
+}
+
+JET_ERR rec_op_escrow(isam_sess *psess, isam_db *pdb, uint32_t pgnoRoot, const void *key, uint32_t cbKey,
+                      const ver_delta *pd, int fNoRollback, uint64_t *pold)
+{
+    JET_ERR err = require_writable(psess, pdb);
+    if (err < 0)
+        return err;
+    isam_inst *pinst = psess->inst;
+    isam_trx *t = psess->trx;
+    ver *v = NULL;
+    size_t cbVer = sizeof(ver) + cbKey;
+    if (!fNoRollback) {
+        v = os_calloc(1, cbVer);
+        if (v == NULL)
+            return JET_errOutOfMemory;
+        v->pbKey = (uint8_t *)(v + 1);
+        memcpy(v->pbKey, key, cbKey);
+        v->cbKey = cbKey;
+        v->dbid = pdb->dbid;
+        v->pgnoRoot = pgnoRoot;
+        v->trx = t;
+        v->trxid = t->trxid;
+        v->level = t->level;
+        v->cbAlloc = cbVer;
+        v->op = UNDO_DELTA;
+        v->d = *pd;
+        v->lsnUndo = LSN_NIL;
+    }
+    rec_buf rec = { 0 };
+    uint32_t flags = 0;
+    uint64_t after = 0;
+    int linked = 0;
+    CKPT_ENTER(pinst);
+    pthread_mutex_lock(&pinst->lock);
+    err = ver_hash_init_locked(pinst);
+    if (err >= 0 && v && pinst->cbVer + cbVer > pinst->cfg.cbVersionStoreMax)
+        err = JET_errVersionStoreOutOfMemory;
+    ver **pslot = err >= 0 ? ver_slot_locked(pinst, pdb->dbid, pgnoRoot, key, cbKey) : NULL;
+    if (err >= 0)
+        err = chain_conflict_locked(*pslot, t, 1);
+    if (err >= 0 && pinst->rlocks && rlock_conflict_locked(pinst, t, pdb->dbid, pgnoRoot, key, cbKey))
+        err = JET_errWriteConflict; /* another transaction read-locked it */
+    if (err >= 0)
+        err = read_node(pdb, pgnoRoot, key, cbKey, &rec, &flags);
+    if (err == JET_errRecordNotFound || (err >= 0 && (flags & BT_NODE_DELETED)))
+        err = JET_errRecordDeleted;
+    if (err >= 0)
+        err = rec_delta_apply(&rec, pd, 0, pold, &after);
+    if (err >= 0 && v && pdb->logged) {
+        v->d.after = after;
+        err = log_undo_delta_locked(psess, v);
+    }
+    if (err >= 0) {
+        err = bt_replace(&pdb->env, pdb->hdr.pgnoSpace, pgnoRoot, key, cbKey, rec.pb, rec.cb);
+        int changed = err >= 0;
+        if (v && v->lsnUndo != LSN_NIL) {
+            JET_ERR e = log_delta_done(pinst, t->trxid, v->lsnUndo, changed);
+            if (err >= 0)
+                err = e;
+        }
+        if (changed && v) {
+            /* link the filled version: the tree and the chain change together */
+            delta_tree_add_locked(pinst, pdb->dbid, pgnoRoot);
+            ver *head = *pslot;
+            if (head) {
+                v->hashNext = head->hashNext;
+                head->hashNext = NULL;
+                v->older = head;
+            }
+            *pslot = v;
+            v->trxNext = t->newest;
+            t->newest = v;
+            pinst->cbVer += cbVer;
+            linked = 1;
+        }
+    }
+    pthread_mutex_unlock(&pinst->lock);
+    CKPT_LEAVE(pinst);
+    rec_free(&rec);
+    if (!linked)
+        os_free(v);
+    return err;
+}
+
+/* ------------------------------------------------------------------------ */
 /* Visibility                                                                */
 /* ------------------------------------------------------------------------ */
 
@@ -703,17 +1071,46 @@ JET_ERR rec_visible(isam_sess *psess, isam_db *pdb, uint32_t pgnoRoot, const voi
     const void *pv = pvNode;
     uint32_t cb = cbNode;
     int present = !(nodeflags & BT_NODE_DELETED);
+    int inbuf = 0;      /* the state is in *pbuf (deltas were subtracted from it) */
+    rec_buf fresh = { 0 };
     JET_ERR err = JET_errSuccess;
     pthread_mutex_lock(&pinst->lock);
     uint64_t myTrx = psess->trx ? psess->trx->trxid : 0;
     uint64_t snapshot = psess->trx ? psess->trx->snapshot : pinst->ts;
     ver **pslot = ver_slot_locked(pinst, pdb->dbid, pgnoRoot, key, cbKey);
-    for (ver *v = pslot ? *pslot : NULL; v; v = v->older) {
-        if (v->trxid == myTrx)
-            break; /* our own change and everything before it */
-        if (v->commitTs != 0 && v->commitTs <= snapshot)
-            break; /* committed before our snapshot */
+    if (delta_tree_locked(pinst, pdb->dbid, pgnoRoot)) {
+        /* The caller's copy may predate a delta applied or undone since:
+         * read the node again, now that no delta can change it (I6). */
+        uint32_t fl = 0;
+        err = read_node(pdb, pgnoRoot, key, cbKey, &fresh, &fl);
+        if (err >= 0) {
+            pv = fresh.pb;
+            cb = fresh.cb;
+            present = !(fl & BT_NODE_DELETED);
+        } else if (err == JET_errRecordNotFound) {
+            present = 0;
+            err = JET_errSuccess;
+        }
+    }
+    for (ver *v = pslot ? *pslot : NULL; err >= 0 && v; v = v->older) {
+        if (v->pending)
+            continue; /* I7: the tree does not show this change yet */
+        int visible = v->trxid == myTrx || (v->commitTs != 0 && v->commitTs <= snapshot);
+        if (v->op == UNDO_DELTA) {
+            if (visible || !present)
+                continue; /* older invisible deltas may lie below a visible one */
+            if (!inbuf) {
+                err = buf_set(pbuf, pv, cb);
+                inbuf = 1;
+            }
+            if (err >= 0)
+                err = rec_delta_apply(pbuf, &v->d, 1, NULL, NULL);
+            continue;
+        }
+        if (visible)
+            break; /* our own change or committed before our snapshot, and everything before it */
         /* invisible change: step back to the state before it */
+        inbuf = 0;
         if (v->op == UNDO_INSERTED) {
             present = 0;
         } else {
@@ -722,9 +1119,10 @@ JET_ERR rec_visible(isam_sess *psess, isam_db *pdb, uint32_t pgnoRoot, const voi
             cb = v->cbBefore;
         }
     }
-    if (present)
+    if (err >= 0 && present && !inbuf)
         err = buf_set(pbuf, pv, cb);
     pthread_mutex_unlock(&pinst->lock);
+    rec_free(&fresh);
     if (err < 0)
         return err;
     return present ? JET_errSuccess : JET_errRecordNotFound;
@@ -762,6 +1160,8 @@ JET_ERR rec_latest(isam_sess *psess, isam_db *pdb, uint32_t pgnoRoot, const void
     pthread_mutex_lock(&pinst->lock);
     ver **pslot = ver_slot_locked(pinst, pdb->dbid, pgnoRoot, key, cbKey);
     const ver *head = pslot ? *pslot : NULL;
+    while (head && head->pending)
+        head = head->older; /* not filled yet: the tree is as before it (I7) */
     if (head && head->commitTs == 0 && head->op == UNDO_CHANGED && !(head->flagsBefore & BT_NODE_DELETED))
         err = buf_set(pbuf, head->pbBefore, head->cbBefore);
     pthread_mutex_unlock(&pinst->lock);

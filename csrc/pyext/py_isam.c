@@ -653,13 +653,14 @@ static PyObject *s_read_value(SessionObject *self, PyObject *args)
     return r;
 }
 
-/* JetEscrowUpdate(tableid, columnid, delta bytes) -> the value before. */
+/* JetEscrowUpdate(tableid, columnid, delta bytes[, grbit]) -> the value before. */
 static PyObject *s_escrow_update(SessionObject *self, PyObject *args)
 {
     unsigned long long tableid;
     unsigned int columnid;
+    unsigned int grbit = 0;
     Py_buffer delta;
-    if (!PyArg_ParseTuple(args, "KIy*:_escrow_update", &tableid, &columnid, &delta))
+    if (!PyArg_ParseTuple(args, "KIy*|I:_escrow_update", &tableid, &columnid, &delta, &grbit))
         return NULL;
     JET_SESID sesid;
     if (session_handle(self, "JetEscrowUpdate", &sesid) < 0) {
@@ -670,7 +671,7 @@ static PyObject *s_escrow_update(SessionObject *self, PyObject *args)
     uint32_t cb = 0;
     JET_ERR err;
     ESEPY_CALL(err = JetEscrowUpdate(sesid, (JET_TABLEID)tableid, columnid, delta.buf, (uint32_t)delta.len, old,
-                                     sizeof(old), &cb, 0));
+                                     sizeof(old), &cb, (JET_GRBIT)grbit));
     PyBuffer_Release(&delta);
     if (check_jet(err, "JetEscrowUpdate") < 0)
         return NULL;
@@ -1067,7 +1068,7 @@ static PyObject *s_describe_table(SessionObject *self, PyObject *args)
     {"_read_value", (PyCFunction)s_read_value, METH_VARARGS,                                               \
      "JetRetrieveColumn(tableid, columnid, ib, cb, grbit=0, itag=1) -> (bytes, bytes to the end) | None"},   \
     {"_escrow_update", (PyCFunction)s_escrow_update, METH_VARARGS,                                         \
-     "JetEscrowUpdate(tableid, columnid, delta) -> bytes before"},                                         \
+     "JetEscrowUpdate(tableid, columnid, delta[, grbit]) -> bytes before"},                                         \
     {"_delete_column", (PyCFunction)s_delete_column, METH_VARARGS, "JetDeleteColumn(tableid, name)"},      \
     {"_rename_column", (PyCFunction)s_rename_column, METH_VARARGS,                                         \
      "JetRenameColumn(tableid, name, new name)"},                                                          \

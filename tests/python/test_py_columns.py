@@ -86,6 +86,31 @@ def test_version_and_escrow(session):
         t.escrow_update("k", 1, key=1)
 
 
+def test_escrow_updates_of_open_transactions_do_not_conflict(tmp_path):
+    with make_instance(tmp_path) as inst, inst.begin_session() as s1, inst.begin_session() as s2:
+        path = str(tmp_path / "c.edb")
+        t1 = s1.create_database(path).create_table(
+            "c", [esepy.ColumnDef("k", "long"), esepy.ColumnDef("v", "text"),
+                  esepy.ColumnDef("n", "long", escrow=True, default=0)], primary_key=["k"])
+        t1.insert({"k": 1, "v": "a"})
+        t2 = s2.open_database(path).open_table("c")
+        s1.begin_transaction()
+        s2.begin_transaction()
+        assert t1.escrow_update("n", 3, key=1) == 0
+        assert t2.escrow_update("n", 4, key=1) == 3     # the stored value: versioning ignored
+        assert t2.escrow_update("n", 50, key=1, no_rollback=True) == 7
+        assert (t1.get(1)["n"], t2.get(1)["n"]) == (53, 54)
+        with pytest.raises(errors.WriteConflict):
+            t2.update(1, {"v": "b"})                     # s1's delta is uncommitted
+        s2.rollback()
+        assert t1.get(1)["n"] == 53                      # s2's 4 is gone, its no_rollback 50 stays
+        s1.commit()
+        assert t2.get(1)["n"] == 53
+        t2.update(1, {"v": "b"})
+        t1.close()
+        t2.close()
+
+
 def test_long_values_in_and_out_of_the_record(session, tmp_path):
     s, db = session
     t = db.create_table("docs", {"k": "long", "body": "longbinary", "text": "longtext"}, primary_key=["k"])
