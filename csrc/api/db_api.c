@@ -892,3 +892,58 @@ ESEPY_EXPORT JET_ERR JetRetrieveColumns(JET_SESID sesid, JET_TABLEID tableid, JE
     }
     return end_call(&c, err < 0 ? err : JET_errSuccess);
 }
+
+/* ---- temporary tables ------------------------------------------------------ */
+
+static JET_ERR open_temp(JET_SESID sesid, const JET_COLUMNDEF *prgcolumndef, uint32_t ccolumn, JET_GRBIT grbit,
+                         uint32_t cbKeyMost, int fCaseSensitive, JET_TABLEID *ptableid, JET_COLUMNID *prgcolumnid)
+{
+    call c;
+    JET_ERR err = begin_call(sesid, &c);
+    if (err < 0)
+        return err;
+    isam_temp_spec spec = { prgcolumndef, NULL, ccolumn, grbit, cbKeyMost, fCaseSensitive };
+    return end_call(&c, isam_open_temp_table(S(c), &spec, ptableid, prgcolumnid));
+}
+
+ESEPY_EXPORT JET_ERR JetOpenTempTable(JET_SESID sesid, const JET_COLUMNDEF *prgcolumndef, uint32_t ccolumn,
+                                      JET_GRBIT grbit, JET_TABLEID *ptableid, JET_COLUMNID *prgcolumnid)
+{
+    return open_temp(sesid, prgcolumndef, ccolumn, grbit, 0, 0, ptableid, prgcolumnid);
+}
+
+ESEPY_EXPORT JET_ERR JetOpenTempTable2(JET_SESID sesid, const JET_COLUMNDEF *prgcolumndef, uint32_t ccolumn,
+                                       uint32_t lcid, JET_GRBIT grbit, JET_TABLEID *ptableid,
+                                       JET_COLUMNID *prgcolumnid)
+{
+    (void)lcid; /* text keys compare by esepy's own folding whatever the locale */
+    return open_temp(sesid, prgcolumndef, ccolumn, grbit, 0, 0, ptableid, prgcolumnid);
+}
+
+ESEPY_EXPORT JET_ERR JetOpenTempTable3(JET_SESID sesid, const JET_COLUMNDEF *prgcolumndef, uint32_t ccolumn,
+                                       JET_UNICODEINDEX *pidxunicode, JET_GRBIT grbit, JET_TABLEID *ptableid,
+                                       JET_COLUMNID *prgcolumnid)
+{
+    int fCase = pidxunicode && !(pidxunicode->dwMapFlags & NORM_IGNORECASE_FLAG);
+    return open_temp(sesid, prgcolumndef, ccolumn, grbit, 0, fCase, ptableid, prgcolumnid);
+}
+
+ESEPY_EXPORT JET_ERR JetOpenTemporaryTable(JET_SESID sesid, JET_OPENTEMPORARYTABLE *popentemporarytable)
+{
+    JET_OPENTEMPORARYTABLE *p = popentemporarytable;
+    if (p == NULL || p->cbStruct != sizeof(*p) || (p->cbVarSegMac && p->cbKeyMost && p->cbVarSegMac > p->cbKeyMost))
+        return JET_errInvalidParameter;
+    int fCase = p->pidxunicode && !(p->pidxunicode->dwMapFlags & NORM_IGNORECASE_FLAG);
+    return open_temp(sesid, p->prgcolumndef, p->ccolumn, p->grbit, p->cbKeyMost, fCase, &p->tableid,
+                     p->prgcolumnid);
+}
+
+ESEPY_EXPORT JET_ERR JetOpenTemporaryTable2(JET_SESID sesid, JET_OPENTEMPORARYTABLE2 *popentemporarytable)
+{
+    JET_OPENTEMPORARYTABLE2 *p = popentemporarytable;
+    if (p == NULL || p->cbStruct != sizeof(*p) || (p->cbVarSegMac && p->cbKeyMost && p->cbVarSegMac > p->cbKeyMost))
+        return JET_errInvalidParameter;
+    int fCase = p->pidxunicode && !(p->pidxunicode->dwMapFlags & NORM_IGNORECASE_FLAG);
+    return open_temp(sesid, p->prgcolumndef, p->ccolumn, p->grbit, p->cbKeyMost, fCase, &p->tableid,
+                     p->prgcolumnid);
+}

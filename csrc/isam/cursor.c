@@ -46,7 +46,7 @@ static JET_TABLEID cursor_handle(isam_sess *psess, isam_cursor *pcur)
     return (JET_TABLEID)((TABLEID_TAG << 56) | ((uint64_t)(pcur->gen & 0xFFFFFF) << 32) | (slot + 1));
 }
 
-static isam_cursor *cursor_get(isam_sess *psess, JET_TABLEID tableid)
+isam_cursor *cursor_get(isam_sess *psess, JET_TABLEID tableid)
 {
     uint64_t v = (uint64_t)tableid;
     if ((v >> 56) != TABLEID_TAG)
@@ -61,7 +61,7 @@ static isam_cursor *cursor_get(isam_sess *psess, JET_TABLEID tableid)
     return pcur;
 }
 
-static JET_ERR cursor_alloc(isam_sess *psess, isam_db *pdb, table_def *ptd, JET_TABLEID *ptableid)
+JET_ERR cursor_alloc(isam_sess *psess, isam_db *pdb, table_def *ptd, JET_TABLEID *ptableid)
 {
     const uint32_t cmax = sizeof(psess->cursors) / sizeof(psess->cursors[0]);
     for (uint32_t i = 0; i < cmax; i++) {
@@ -295,13 +295,22 @@ JET_ERR isam_open_table(isam_sess *psess, JET_DBID dbid, const char *szName, JET
     return err;
 }
 
+/* Close a cursor: its prepared update is cancelled; a temporary table's
+ * cursor takes the table with it (temp.c). */
+void cursor_close(isam_sess *psess, isam_cursor *pcur)
+{
+    cancel_update(psess, pcur);
+    if (pcur->fTemp)
+        temp_drop(psess, pcur);
+    cursor_free(pcur);
+}
+
 JET_ERR isam_close_table(isam_sess *psess, JET_TABLEID tableid)
 {
     isam_cursor *pcur = cursor_get(psess, tableid);
     if (pcur == NULL)
         return JET_errInvalidTableId;
-    cancel_update(psess, pcur);
-    cursor_free(pcur);
+    cursor_close(psess, pcur);
     return JET_errSuccess;
 }
 
@@ -326,6 +335,8 @@ static JET_ERR load_unused_table(isam_sess *psess, isam_db *pdb, const char *szN
 
 JET_ERR isam_delete_table(isam_sess *psess, JET_DBID dbid, const char *szName)
 {
+    if (dbid == ISAM_TEMP_DBID)
+        return JET_errCannotDeleteTempTable; /* closing a temporary table deletes it */
     isam_db *pdb = sess_db(psess, dbid);
     if (pdb == NULL)
         return JET_errInvalidDatabaseId;
@@ -380,19 +391,15 @@ col_info *col_by_name(table_def *ptd, const char *szName)
     return NULL;
 }
 
-JET_ERR isam_add_column(isam_sess *psess, JET_TABLEID tableid, const char *szName, const JET_COLUMNDEF *pdef,
-                        const void *pvDefault, uint32_t cbDefault, JET_COLUMNID *pcolumnid)
+JET_ERR col_build(const table_def *ptd, const char *szName, const JET_COLUMNDEF *pdef, const void *pvDefault,
+                  uint32_t cbDefault, col_info *pci)
 {
-    isam_cursor *pcur = cursor_get(psess, tableid);
-    if (pcur == NULL)
-        return JET_errInvalidTableId;
     if (pdef == NULL || pdef->cbStruct < sizeof(JET_COLUMNDEF))
         return JET_errInvalidParameter;
-    table_def *ptd = pcur->td;
     char folded[JET_cbNameMost + 1];
     if (!cat_name_fold(szName, folded))
         return JET_errInvalidName;
-    if (col_by_name(ptd, szName))
+    if (col_by_name((table_def *)ptd, szName))
         return JET_errColumnDuplicate;
     JET_COLTYP t = pdef->coltyp;
     JET_GRBIT g = pdef->grbit;
@@ -476,8 +483,26 @@ JET_ERR isam_add_column(isam_sess *psess, JET_TABLEID tableid, const char *szNam
         memcpy(ci.pbDefault, pvDefault, cbDefault);
         ci.cbDefault = cbDefault;
     }
+    *pci = ci;
+    return JET_errSuccess;
+}
+
+JET_ERR isam_add_column(isam_sess *psess, JET_TABLEID tableid, const char *szName, const JET_COLUMNDEF *pdef,
+                        const void *pvDefault, uint32_t cbDefault, JET_COLUMNID *pcolumnid)
+{
+    isam_cursor *pcur = cursor_get(psess, tableid);
+    if (pcur == NULL)
+        return JET_errInvalidTableId;
+    if (pcur->fTemp)
+        return JET_errIllegalOperation; /* a temporary table's columns are fixed at open */
+    table_def *ptd = pcur->td;
+    col_info ci;
+    JET_ERR err = col_build(ptd, szName, pdef, pvDefault, cbDefault, &ci);
+    if (err < 0)
+        return err;
+    JET_COLUMNID id = ci.rc.columnid;
     int fAuto;
-    JET_ERR err = trx_auto_begin(psess, &fAuto);
+    err = trx_auto_begin(psess, &fAuto);
     if (err >= 0)
         err = cat_insert_column(psess, pcur->db, ptd, &ci);
     err = trx_auto_end(psess, fAuto, err);
@@ -522,6 +547,8 @@ JET_ERR isam_delete_column(isam_sess *psess, JET_TABLEID tableid, const char *sz
     isam_cursor *pcur = cursor_get(psess, tableid);
     if (pcur == NULL)
         return JET_errInvalidTableId;
+    if (pcur->fTemp)
+        return JET_errIllegalOperation;
     if (grbit & ~(JET_GRBIT)0x1) /* JET_bitDeleteColumnIgnoreTemplateColumns */
         return JET_errInvalidGrbit;
     if (pcur->db->readonly)
@@ -560,6 +587,8 @@ JET_ERR isam_rename_column(isam_sess *psess, JET_TABLEID tableid, const char *sz
     isam_cursor *pcur = cursor_get(psess, tableid);
     if (pcur == NULL)
         return JET_errInvalidTableId;
+    if (pcur->fTemp)
+        return JET_errIllegalOperation;
     if (grbit != 0)
         return JET_errInvalidGrbit;
     if (pcur->db->readonly)
@@ -663,11 +692,18 @@ JET_ERR isam_get_column_info(isam_sess *psess, JET_TABLEID tableid, const char *
     isam_cursor *pcur = cursor_get(psess, tableid);
     if (pcur == NULL)
         return JET_errInvalidTableId;
-    if (pv == NULL || szName == NULL)
+    if (pv == NULL || (szName == NULL && infolevel != JET_ColInfoList && infolevel != JET_ColInfoListCompact &&
+                       infolevel != JET_ColInfoListSortColumnid))
         return JET_errInvalidParameter;
     JET_ERR err = sync_indexes(psess, pcur);
     if (err < 0)
         return err;
+    if (infolevel == JET_ColInfoList || infolevel == JET_ColInfoListCompact ||
+        infolevel == JET_ColInfoListSortColumnid) {
+        if (cbMax < sizeof(JET_COLUMNLIST))
+            return JET_errBufferTooSmall;
+        return list_columns(psess, pcur, infolevel, pv);
+    }
     int fById = infolevel == JET_ColInfoByColid || infolevel == JET_ColInfoBaseByColid;
     int fBase = infolevel == JET_ColInfoBase || infolevel == JET_ColInfoBaseByColid;
     if (infolevel != JET_ColInfo && !fById && !fBase)
@@ -789,6 +825,8 @@ static JET_ERR create_index(isam_sess *psess, isam_cursor *pcur, const char *szN
                             const char *szKey, uint32_t cbKey, uint32_t lDensity, uint32_t cbKeyMost,
                             uint32_t segflagsAll)
 {
+    if (pcur->fTemp)
+        return JET_errIllegalOperation; /* one index, fixed at open */
     if (lDensity != 0 && (lDensity < 20 || lDensity > 100))
         return JET_errDensityInvalid;
     char folded[JET_cbNameMost + 1];
@@ -1527,6 +1565,17 @@ JET_ERR isam_update(isam_sess *psess, JET_TABLEID tableid, void *pvBookmark, uin
     }
     rec_free(&old);
     err = trx_save_end(psess, fAuto, err);
+    if (err == JET_errKeyDuplicate && temp_drops_duplicates(pcur) && pcur->prep != JET_prepReplace) {
+        /* JET_bitTTUnique without JET_bitTTErrorOnDuplicateInsertion: the
+         * first record with a key wins; the savepoint undid this one (and
+         * its new long values), which is dropped without an error. */
+        pcur->clidNew = 0;
+        pcur->prep = JET_prepCancel;
+        rec_free(&pcur->rec);
+        if (pcbActual)
+            *pcbActual = 0;
+        return JET_errSuccess;
+    }
     if (err < 0)
         return err;
     pcur->clidNew = 0; /* the record owns them now */
@@ -2180,6 +2229,8 @@ JET_ERR isam_dup_cursor(isam_sess *psess, JET_TABLEID tableid, JET_TABLEID *ptab
         return JET_errInvalidParameter;
     if (grbit != 0)
         return JET_errInvalidGrbit;
+    if (pcur->fTemp)
+        return JET_errIllegalOperation; /* a temporary table has one cursor */
     table_def *ptd = NULL;
     JET_ERR err = cat_load_table(psess, pcur->db, pcur->td->name, &ptd);
     if (err < 0)
@@ -2671,6 +2722,8 @@ JET_ERR isam_delete_index(isam_sess *psess, JET_TABLEID tableid, const char *szI
     isam_cursor *pcur = cursor_get(psess, tableid);
     if (pcur == NULL)
         return JET_errInvalidTableId;
+    if (pcur->fTemp)
+        return JET_errIllegalOperation;
     char a[JET_cbNameMost + 1], b[JET_cbNameMost + 1];
     if (!cat_name_fold(szIndex, a))
         return JET_errInvalidName;
@@ -2721,6 +2774,12 @@ JET_ERR isam_get_index_info(isam_sess *psess, JET_TABLEID tableid, const char *s
     } else {
         pidx = cur_idx(pcur);
         primary = pidx == NULL;
+    }
+    if (infolevel == JET_IdxInfo || infolevel == JET_IdxInfoList) {
+        if (cbMax < sizeof(JET_INDEXLIST))
+            return JET_errBufferTooSmall;
+        int fOne = infolevel == JET_IdxInfo && szIndex && szIndex[0];
+        return list_indexes(psess, pcur, fOne ? pidx : NULL, fOne && primary, !fOne, pv);
     }
     switch (infolevel) {
     case JET_IdxInfoCount: {
@@ -2857,7 +2916,12 @@ JET_ERR isam_describe_table(isam_sess *psess, JET_TABLEID tableid, char *szzColu
 /* Close every cursor of a session (JetEndSession). */
 void cursor_close_all(isam_sess *psess)
 {
-    for (uint32_t i = 0; i < psess->ccursors; i++)
-        if (psess->cursors[i].used)
-            cursor_free(&psess->cursors[i]);
+    for (uint32_t i = 0; i < psess->ccursors; i++) {
+        isam_cursor *pcur = &psess->cursors[i];
+        if (!pcur->used)
+            continue;
+        if (pcur->fTemp)
+            temp_drop(psess, pcur);
+        cursor_free(pcur);
+    }
 }

@@ -169,6 +169,13 @@ JET_ERR isam_init(const isam_config *pcfg, isam_inst **ppinst)
     } else {
         pinst->cfg.altDbPath = NULL;
     }
+    /* The temporary database is scratch: one left by an earlier run goes. */
+    if (pcfg->tempPath)
+        snprintf(pinst->temppath, sizeof(pinst->temppath), "%s", pcfg->tempPath);
+    temp_remove_stale(pinst);
+    if (pcfg->cTempTablesMax == 0)
+        pinst->temppath[0] = '\0'; /* no temporary database at all */
+    pinst->cfg.tempPath = pinst->temppath;
     pthread_mutex_init(&pinst->lock, NULL);
     pthread_rwlock_init(&pinst->ckpt, NULL);
     JET_ERR err = cache_create(pcfg->cbPage, pcfg->cpgCacheMax ? pcfg->cpgCacheMax : 1024, &pinst->pc);
@@ -206,6 +213,7 @@ JET_ERR isam_term(isam_inst *pinst, int clean)
 {
     JET_ERR err = JET_errSuccess;
     ver_cleanup(pinst);
+    temp_term(pinst);
     for (uint32_t i = 1; i <= ISAM_MAX_DBID; i++) {
         isam_db *pdb = pinst->dbs[i];
         if (pdb == NULL)

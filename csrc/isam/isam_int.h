@@ -65,7 +65,13 @@
 #define UNDO_INSERTED 1
 #define UNDO_CHANGED  2
 
-#define ISAM_MAX_DBID      7   /* user databases 1..6 (+ reserved temp id 7) */
+/* Database ids: user databases 1..6; ISAM_TEMP_DBID (7) is reserved for the
+ * instance's temporary database (temp.c): unlogged (bt_env.log == NULL,
+ * isam_db.logged == 0), never attached in the log, never in a backup, a
+ * checkpoint or a recovery, created on the first temporary table and deleted
+ * at isam_term (a stale file is removed at isam_init). */
+#define ISAM_MAX_DBID      7
+#define ISAM_TEMP_DBID     ISAM_MAX_DBID
 #define ISAM_MAX_USER_DBS  6
 #define ISAM_TRX_LEVELS    7
 #define ISAM_MAX_CURSORS   1024
@@ -198,6 +204,11 @@ typedef struct isam_cursor {
      * pcur->rec only, deleted when the update is cancelled (L1 in lv.c) */
     uint64_t   *plidNew;
     uint32_t    clidNew, clidNewAlloc;
+    /* temporary table (temp.c): this cursor owns the table and its trees */
+    int         fTemp;
+    JET_GRBIT   grbitTT;        /* JET_bitTT* it was opened with */
+    uint64_t    trxidTemp;      /* transaction that opened it (0: none or committed) */
+    int         levelTemp;      /* its level then: rolling it back closes the table */
 } isam_cursor;
 
 struct isam_sess {
@@ -233,6 +244,9 @@ struct isam_inst {
     uint32_t         cbackup;     /* backups running (bksupport.c): no detach meanwhile */
     lsn_t            lsnCkptEnd;  /* log end when the checkpoint last advanced */
     int              dirtyTerm;
+    /* temporary database (temp.c), under lock */
+    char             temppath[OS_PATH_MAX];
+    uint32_t         ctemp;       /* temporary tables open */
 };
 
 /* ---- internal functions ------------------------------------------------------- */
@@ -308,6 +322,38 @@ JET_ERR  trx_save_end(isam_sess *psess, int fAuto, JET_ERR err);
 
 /* cursor.c */
 void     cursor_close_all(isam_sess *psess);
+isam_cursor *cursor_get(isam_sess *psess, JET_TABLEID tableid);
+/* A cursor on ptd, which the cursor owns once this succeeds (the caller
+ * frees ptd when it fails). */
+JET_ERR  cursor_alloc(isam_sess *psess, isam_db *pdb, table_def *ptd, JET_TABLEID *ptableid);
+void     cursor_close(isam_sess *psess, isam_cursor *pcur);
+/* Validate a column definition against ptd and build its col_info (id
+ * chosen, default copied: *pci owns pbDefault). */
+JET_ERR  col_build(const table_def *ptd, const char *szName, const JET_COLUMNDEF *pdef, const void *pvDefault,
+                   uint32_t cbDefault, col_info *pci);
+
+/* temp.c: the temporary database and temporary tables */
+/* Remove a temporary database left by an earlier run (at isam_init). */
+void     temp_remove_stale(isam_inst *pinst);
+/* Close and delete the temporary database (at isam_term). */
+void     temp_term(isam_inst *pinst);
+/* Drop the temporary table of pcur (its trees, its versions, its count). */
+void     temp_drop(isam_sess *psess, isam_cursor *pcur);
+/* pcur is a temporary table that drops duplicate keys silently. */
+int      temp_drops_duplicates(const isam_cursor *pcur);
+/* Transaction hooks: a level of psess's transaction committed into levelNew,
+ * or was rolled back to level target (temporary tables opened above it close). */
+void     temp_trx_committed(isam_sess *psess, uint64_t trxid, int levelNew);
+void     temp_trx_rolled_back(isam_sess *psess, uint64_t trxid, int target);
+/* Forget every version of nodes in trees roots[0..c) of dbid (their trees
+ * are about to be dropped; only psess can have changed them). */
+void     ver_forget_trees(isam_sess *psess, uint32_t dbid, const uint32_t *roots, uint32_t c);
+
+/* infolist.c: JET_ColInfoList / JET_IdxInfoList as temporary tables */
+JET_ERR  list_columns(isam_sess *psess, isam_cursor *pcur, uint32_t infolevel, JET_COLUMNLIST *pcl);
+/* One row per segment of: pidxOnly, or the primary index (fPrimaryOnly), or every index (fAll). */
+JET_ERR  list_indexes(isam_sess *psess, isam_cursor *pcur, const idx_def *pidxOnly, int fPrimaryOnly, int fAll,
+                      JET_INDEXLIST *pil);
 col_info *col_by_id(table_def *ptd, JET_COLUMNID columnid);
 col_info *col_by_name(table_def *ptd, const char *szName);
 

@@ -230,6 +230,7 @@ JET_ERR isam_commit_transaction(isam_sess *psess, JET_GRBIT grbit)
         for (ver *v = t->newest; v && v->level == t->level; v = v->trxNext)
             v->level--;
         t->level--;
+        temp_trx_committed(psess, t->trxid, t->level);
         return JET_errSuccess;
     }
     JET_ERR err = JET_errSuccess;
@@ -284,6 +285,7 @@ JET_ERR isam_commit_transaction(isam_sess *psess, JET_GRBIT grbit)
     trx_unlink_locked(pinst, t);
     ver_cleanup_locked(pinst);
     pthread_mutex_unlock(&pinst->lock);
+    temp_trx_committed(psess, t->trxid, 0);
     os_free(t);
     psess->trx = NULL;
     return isam_maybe_checkpoint(pinst);
@@ -348,6 +350,7 @@ JET_ERR isam_rollback(isam_sess *psess, JET_GRBIT grbit)
     }
     if (target > 0) {
         t->level = target;
+        temp_trx_rolled_back(psess, t->trxid, target);
         return JET_errSuccess;
     }
     for (ver *v = t->newest; v; v = v->trxNext)
@@ -358,9 +361,58 @@ JET_ERR isam_rollback(isam_sess *psess, JET_GRBIT grbit)
     trx_unlink_locked(pinst, t);
     ver_cleanup_locked(pinst);
     pthread_mutex_unlock(&pinst->lock);
+    uint64_t trxid = t->trxid;
     os_free(t);
     psess->trx = NULL;
+    temp_trx_rolled_back(psess, trxid, 0);
     return err;
+}
+
+static int ver_in_trees(const ver *v, uint32_t dbid, const uint32_t *roots, uint32_t c)
+{
+    if (v->dbid != dbid)
+        return 0;
+    for (uint32_t i = 0; i < c; i++)
+        if (v->pgnoRoot == roots[i])
+            return 1;
+    return 0;
+}
+
+void ver_forget_trees(isam_sess *psess, uint32_t dbid, const uint32_t *roots, uint32_t c)
+{
+    isam_inst *pinst = psess->inst;
+    pthread_mutex_lock(&pinst->lock);
+    if (psess->trx) {
+        ver **pp = &psess->trx->newest;
+        while (*pp) {
+            ver *v = *pp;
+            if (ver_in_trees(v, dbid, roots, c)) {
+                *pp = v->trxNext;
+                ver_unchain_locked(pinst, v);
+                ver_free(pinst, v);
+            } else {
+                pp = &v->trxNext;
+            }
+        }
+    }
+    ver *prev = NULL;
+    for (ver *v = pinst->committedOld; v;) {
+        ver *next = v->trxNext;
+        if (ver_in_trees(v, dbid, roots, c)) {
+            if (prev)
+                prev->trxNext = next;
+            else
+                pinst->committedOld = next;
+            if (pinst->committedNew == v)
+                pinst->committedNew = prev;
+            ver_unchain_locked(pinst, v);
+            ver_free(pinst, v);
+        } else {
+            prev = v;
+        }
+        v = next;
+    }
+    pthread_mutex_unlock(&pinst->lock);
 }
 
 int isam_active_transactions(isam_inst *pinst)
