@@ -102,6 +102,17 @@ static void cursor_free(isam_cursor *pcur)
 
 static void cancel_update(isam_sess *psess, isam_cursor *pcur);
 
+/* Begin an implicit transaction (fSave: a savepoint) for a change through
+ * pcur.  A temporary table may be written inside a read-only transaction:
+ * its scratch rows are no part of what the transaction reads. */
+static JET_ERR cur_trx_begin(isam_sess *psess, isam_cursor *pcur, int fSave, int *pfAuto)
+{
+    psess->fScratch = pcur->fTemp;
+    JET_ERR err = fSave ? trx_save_begin(psess, pfAuto) : trx_auto_begin(psess, pfAuto);
+    psess->fScratch = 0;
+    return err;
+}
+
 static JET_ERR buf_put(uint8_t **ppb, uint32_t *pcb, uint32_t *pcbAlloc, const void *pv, uint32_t cb)
 {
     if (cb > *pcbAlloc) {
@@ -1055,7 +1066,7 @@ static void cancel_update(isam_sess *psess, isam_cursor *pcur)
 {
     if (pcur->clidNew) {
         int fAuto;
-        JET_ERR err = trx_auto_begin(psess, &fAuto);
+        JET_ERR err = cur_trx_begin(psess, pcur, 0, &fAuto);
         if (err >= 0) {
             for (uint32_t i = 0; i < pcur->clidNew; i++)
                 (void)lv_release(psess, pcur->db, pcur->td, pcur->plidNew[i]);
@@ -1174,7 +1185,7 @@ static JET_ERR set_long_value(isam_sess *psess, isam_cursor *pcur, col_info *pci
          * value this update made is no longer needed */
         if (lidOld && lid_is_new(pcur, lidOld)) {
             int fAuto;
-            err = trx_auto_begin(psess, &fAuto);
+            err = cur_trx_begin(psess, pcur, 0, &fAuto);
             if (err >= 0)
                 err = lv_release(psess, pcur->db, pcur->td, lidOld);
             err = trx_auto_end(psess, fAuto, err);
@@ -1199,7 +1210,7 @@ static JET_ERR set_long_value(isam_sess *psess, isam_cursor *pcur, col_info *pci
     }
     /* separated: change a lid owned by this update (copy on write, L1) */
     int fAuto;
-    err = trx_auto_begin(psess, &fAuto);
+    err = cur_trx_begin(psess, pcur, 0, &fAuto);
     if (err < 0)
         return err;
     uint64_t lid = lidOld;
@@ -1358,7 +1369,7 @@ JET_ERR isam_prepare_update(isam_sess *psess, JET_TABLEID tableid, uint32_t prep
         return JET_errAlreadyPrepared;
     if (pcur->db->readonly)
         return JET_errDatabaseFileReadOnly;
-    if (psess->trx && psess->trx->readonly)
+    if (psess->trx && psess->trx->readonly && !pcur->fTemp)
         return JET_errTransReadOnly;
     JET_ERR err;
     switch (prep) {
@@ -1499,7 +1510,7 @@ JET_ERR isam_update(isam_sess *psess, JET_TABLEID tableid, void *pvBookmark, uin
         return err;
     rec_buf old = { 0 };
     int fAuto;
-    err = trx_save_begin(psess, &fAuto);
+    err = cur_trx_begin(psess, pcur, 1, &fAuto);
     if (err < 0)
         return err;
     lv_refs_ctx lvc = { psess, pcur, NULL };
@@ -1617,7 +1628,7 @@ JET_ERR isam_escrow_update(isam_sess *psess, JET_TABLEID tableid, JET_COLUMNID c
         return JET_errAlreadyPrepared;
     if (pcur->positioned != POS_ON)
         return JET_errNoCurrentRecord;
-    if (psess->trx && psess->trx->readonly)
+    if (psess->trx && psess->trx->readonly && !pcur->fTemp)
         return JET_errTransReadOnly;
     JET_ERR err = sync_indexes(psess, pcur);
     if (err < 0)
@@ -1681,7 +1692,7 @@ JET_ERR isam_delete(isam_sess *psess, JET_TABLEID tableid)
         return err;
     rec_buf old = { 0 };
     int fAuto;
-    err = trx_save_begin(psess, &fAuto);
+    err = cur_trx_begin(psess, pcur, 1, &fAuto);
     if (err < 0)
         return err;
     lv_refs_ctx lvc = { psess, pcur, NULL };

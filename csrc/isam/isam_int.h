@@ -217,6 +217,7 @@ struct isam_sess {
     uint32_t     dbopen[ISAM_MAX_DBID + 1]; /* JetOpenDatabase count per dbid */
     isam_cursor  cursors[64];
     uint32_t     ccursors;
+    int          fScratch;      /* the change being begun is to a temporary table (read-only transactions allow it) */
     struct isam_sess *next;
 };
 

@@ -428,7 +428,7 @@ JET_ERR trx_auto_begin(isam_sess *psess, int *pfAuto)
 {
     *pfAuto = 0;
     if (psess->trx) {
-        if (psess->trx->readonly)
+        if (psess->trx->readonly && !psess->fScratch)
             return JET_errTransReadOnly;
         return JET_errSuccess;
     }
@@ -616,8 +616,8 @@ static JET_ERR require_writable(isam_sess *psess, isam_db *pdb)
 {
     if (psess->trx == NULL)
         return JET_errNotInTransaction;
-    if (psess->trx->readonly)
-        return JET_errTransReadOnly;
+    if (psess->trx->readonly && pdb->dbid != ISAM_TEMP_DBID)
+        return JET_errTransReadOnly; /* temporary tables are scratch, writable in any transaction */
     if (pdb->readonly)
         return JET_errDatabaseFileReadOnly;
     return JET_errSuccess;

@@ -613,3 +613,23 @@ def test_index_list(env):
     assert lib.JetCloseTable(ses, il.tableid) == 0
     assert lib.JetGetTableIndexInfo(ses, t, b"nope", il, ffi.sizeof("JET_INDEXLIST"), C.JET_IdxInfo) == \
         C.JET_errIndexNotFound
+
+
+def test_read_only_transactions_may_use_temp_tables(env):
+    C, lib, ses, ffi = env.C, env.lib, env.ses, env.ffi
+    dbid, t, ids = described_table(env)
+    assert env.insert(t, [(ids["zip"], I(1))]) == 0
+    assert lib.JetBeginTransaction2(ses, C.JET_bitTransactionReadOnly) == 0
+    assert env.insert(t, [(ids["zip"], I(2))]) == C.JET_errTransReadOnly
+    cl = ffi.new("JET_COLUMNLIST *")
+    assert lib.JetGetTableColumnInfo(ses, t, ffi.NULL, cl, ffi.sizeof("JET_COLUMNLIST"), C.JET_ColInfoList) == 0
+    assert cl.cRecord == 4
+    tt = Temp(env, [(C.JET_coltypLong, C.JET_bitColumnTTKey)])
+    assert tt.err == 0
+    for k in (3, 1, 2):
+        assert tt.insert(I(k)) == 0
+    assert ints(tt.rows(0)) == [1, 2, 3]
+    assert lib.JetCommitTransaction(ses, 0) == 0
+    assert ints(tt.rows(0)) == [1, 2, 3]
+    assert lib.JetCloseTable(ses, cl.tableid) == 0
+    assert tt.close() == 0
