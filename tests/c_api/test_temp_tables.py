@@ -620,7 +620,7 @@ def test_read_only_transactions_may_use_temp_tables(env):
     dbid, t, ids = described_table(env)
     assert env.insert(t, [(ids["zip"], I(1))]) == 0
     assert lib.JetBeginTransaction2(ses, C.JET_bitTransactionReadOnly) == 0
-    assert env.insert(t, [(ids["zip"], I(2))]) == C.JET_errTransReadOnly
+    assert lib.JetPrepareUpdate(ses, t, C.JET_prepInsert) == C.JET_errTransReadOnly
     cl = ffi.new("JET_COLUMNLIST *")
     assert lib.JetGetTableColumnInfo(ses, t, ffi.NULL, cl, ffi.sizeof("JET_COLUMNLIST"), C.JET_ColInfoList) == 0
     assert cl.cRecord == 4
