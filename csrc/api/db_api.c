@@ -947,3 +947,49 @@ ESEPY_EXPORT JET_ERR JetOpenTemporaryTable2(JET_SESID sesid, JET_OPENTEMPORARYTA
     return open_temp(sesid, p->prgcolumndef, p->ccolumn, p->grbit, p->cbKeyMost, fCase, &p->tableid,
                      p->prgcolumnid);
 }
+
+/* ---- objects ----------------------------------------------------------------- */
+
+ESEPY_EXPORT JET_ERR JetGetObjectInfo(JET_SESID sesid, JET_DBID dbid, JET_OBJTYP objtyp, const char *szContainerName,
+                                      const char *szObjectName, void *pvResult, uint32_t cbMax, uint32_t InfoLevel)
+{
+    if (InfoLevel >= JET_ObjInfoMax || pvResult == NULL)
+        return JET_errInvalidParameter;
+    if (szContainerName && szContainerName[0])
+        return JET_errInvalidParameter; /* no containers in this engine (ESE has none since Jet Blue) */
+    call c;
+    JET_ERR err = begin_call(sesid, &c);
+    if (err < 0)
+        return err;
+    switch (InfoLevel) {
+    case JET_ObjInfoList:
+    case JET_ObjInfoListNoStats:
+        if (cbMax < sizeof(JET_OBJECTLIST))
+            err = JET_errBufferTooSmall;
+        else
+            err = isam_object_list(S(c), dbid, objtyp, pvResult);
+        break;
+    case JET_ObjInfo:
+    case JET_ObjInfoNoStats: {
+        if (szObjectName == NULL) {
+            err = JET_errInvalidParameter;
+            break;
+        }
+        if (objtyp != JET_objtypNil && objtyp != JET_objtypTable) {
+            err = JET_errObjectNotFound;
+            break;
+        }
+        JET_TABLEID tableid;
+        err = isam_open_table(S(c), dbid, szObjectName, JET_bitTableReadOnly, &tableid);
+        if (err >= 0) {
+            err = isam_get_table_info(S(c), tableid, pvResult, cbMax, JET_TblInfo);
+            (void)isam_close_table(S(c), tableid);
+        }
+        break;
+    }
+    default:
+        err = JET_errFeatureNotAvailable; /* system-table cursors, access masks, rules */
+        break;
+    }
+    return end_call(&c, err);
+}

@@ -422,6 +422,23 @@ typedef struct {
     JET_COLUMNID columnidDefinitionName;
 } JET_COLUMNLIST;
 
+/* JetGetObjectInfo with JET_ObjInfoList / JET_ObjInfoListNoStats: a temporary
+ * table with one row per object (table) of the database; the caller closes tableid. */
+typedef struct {
+    uint32_t     cbStruct;
+    JET_TABLEID  tableid;
+    uint32_t     cRecord;
+    JET_COLUMNID columnidcontainername;
+    JET_COLUMNID columnidobjectname;
+    JET_COLUMNID columnidobjtyp;
+    JET_COLUMNID columniddtCreate;
+    JET_COLUMNID columniddtUpdate;
+    JET_COLUMNID columnidgrbit;
+    JET_COLUMNID columnidflags;
+    JET_COLUMNID columnidcRecord;
+    JET_COLUMNID columnidcPage;
+} JET_OBJECTLIST;
+
 /* JetGetTableIndexInfo / JetGetIndexInfo with JET_IdxInfo / JET_IdxInfoList:
  * a temporary table with one row per index segment; the caller closes tableid. */
 typedef struct {
@@ -1071,6 +1088,16 @@ typedef enum {
 #define JET_ColInfoBaseByColid      8
 
 /* JetGetTableInfo */
+/* JetGetObjectInfo */
+#define JET_ObjInfo                  0
+#define JET_ObjInfoListNoStats       1
+#define JET_ObjInfoList              2
+#define JET_ObjInfoSysTabCursor      3
+#define JET_ObjInfoListACM           4
+#define JET_ObjInfoNoStats           5
+#define JET_ObjInfoSysTabReadOnly    6
+#define JET_ObjInfoRulesLoaded       7
+#define JET_ObjInfoMax               8
 #define JET_TblInfo                  0
 #define JET_TblInfoName              1
 #define JET_TblInfoDbid              2
@@ -1822,6 +1849,13 @@ JET_ERR JET_API JetGetColumnInfo(JET_SESID sesid, JET_DBID dbid, const char *szT
                                  void *pvResult, uint32_t cbMax, uint32_t InfoLevel);
 JET_ERR JET_API JetGetTableIndexInfo(JET_SESID sesid, JET_TABLEID tableid, const char *szIndexName,
                                      void *pvResult, uint32_t cbResult, uint32_t InfoLevel);
+/* objtyp JET_objtypNil (every kind) or JET_objtypTable.  InfoLevel
+ * JET_ObjInfo / JET_ObjInfoNoStats: a JET_OBJECTINFO for table szObjectName;
+ * JET_ObjInfoList / JET_ObjInfoListNoStats: a JET_OBJECTLIST (tables sorted by
+ * name; cRecord and cPage are 0: esepy keeps no statistics).  The system-table
+ * levels give JET_errFeatureNotAvailable; szContainerName must be NULL or "". */
+JET_ERR JET_API JetGetObjectInfo(JET_SESID sesid, JET_DBID dbid, JET_OBJTYP objtyp, const char *szContainerName,
+                                 const char *szObjectName, void *pvResult, uint32_t cbMax, uint32_t InfoLevel);
 JET_ERR JET_API JetGetIndexInfo(JET_SESID sesid, JET_DBID dbid, const char *szTableName, const char *szIndexName,
                                 void *pvResult, uint32_t cbResult, uint32_t InfoLevel);
 

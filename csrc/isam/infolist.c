@@ -4,7 +4,8 @@
  * JET_ColInfoListCompact and JET_ColInfoListSortColumnid (a JET_COLUMNLIST,
  * one row per column), and JetGetTableIndexInfo / JetGetIndexInfo with
  * JET_IdxInfo and JET_IdxInfoList (a JET_INDEXLIST, one row per index
- * segment).
+ * segment), and JetGetObjectInfo with JET_ObjInfoList / ListNoStats (a
+ * JET_OBJECTLIST, one row per table).
  *
  * Owns: the columns of those result tables and the rows written to them.
  * Must not touch: the table described (read through its cursor's table_def
@@ -14,8 +15,9 @@
  * its cursor is on the first row.  Rows are written through the ordinary
  * record API of a temporary table, so they are sorted by its key: column
  * name (JET_ColInfoList, ListCompact) or column id (ListSortColumnid), and
- * index name then segment position (index lists).  Statistics that ESENT
- * keeps in its catalog (cKey, cEntry, cPage) are 0: esepy keeps none.
+ * index name then segment position (index lists), object name (object
+ * lists).  Statistics that ESENT keeps in its catalog (cKey, cEntry, cPage,
+ * cRecord) are 0: esepy keeps none.
  */
 #include "isam_int.h"
 
@@ -295,5 +297,73 @@ JET_ERR list_indexes(isam_sess *psess, isam_cursor *pcur, const idx_def *pidxOnl
     pil->columnidgrbitColumn = ids[IL_GRBITCOLUMN];
     pil->columnidcolumnname = ids[IL_COLUMNNAME];
     pil->columnidLCMapFlags = ids[IL_LCMAPFLAGS];
+    return JET_errSuccess;
+}
+
+/* ---- JET_ObjInfoList -------------------------------------------------------- */
+
+enum { OL_CONTAINER, OL_NAME, OL_OBJTYP, OL_CREATE, OL_UPDATE, OL_GRBIT, OL_FLAGS, OL_CRECORD, OL_CPAGE, OL_COUNT };
+
+JET_ERR isam_object_list(isam_sess *psess, JET_DBID dbid, JET_OBJTYP objtyp, JET_OBJECTLIST *pol)
+{
+    if (pol == NULL)
+        return JET_errInvalidParameter;
+    char *names = NULL;
+    uint32_t cnames = 0;
+    JET_ERR err = isam_list_tables(psess, dbid, &names, &cnames);
+    if (err < 0)
+        return err;
+    const list_col cols[OL_COUNT] = {
+        { "ContainerName", JET_coltypText, 0 },
+        { "ObjectName", JET_coltypText, JET_bitColumnTTKey },
+        { "ObjectType", JET_coltypLong, 0 },
+        { "DateCreate", JET_coltypDateTime, 0 },
+        { "DateUpdate", JET_coltypDateTime, 0 },
+        { "grbit", JET_coltypLong, 0 },
+        { "flags", JET_coltypLong, 0 },
+        { "cRecord", JET_coltypLong, 0 },
+        { "cPage", JET_coltypLong, 0 },
+    };
+    JET_COLUMNID ids[OL_COUNT];
+    JET_TABLEID t;
+    err = list_open(psess, cols, OL_COUNT, &t, ids);
+    if (err < 0) {
+        os_free(names);
+        return err;
+    }
+    uint32_t crec = 0;
+    int fTables = objtyp == JET_objtypNil || objtyp == JET_objtypTable;
+    for (const char *p = names; fTables && *p && err >= 0; p += strlen(p) + 1) {
+        err = isam_prepare_update(psess, t, JET_prepInsert);
+        if (err >= 0)
+            err = put_str(psess, t, ids[OL_NAME], p);
+        if (err >= 0)
+            err = put_u32(psess, t, ids[OL_OBJTYP], JET_objtypTable);
+        if (err >= 0)
+            err = put_u32(psess, t, ids[OL_GRBIT],
+                          JET_bitTableInfoUpdatable | JET_bitTableInfoBookmark | JET_bitTableInfoRollback);
+        for (int k = OL_FLAGS; k <= OL_CPAGE && err >= 0; k++)
+            err = put_u32(psess, t, ids[k], 0);
+        if (err >= 0)
+            err = isam_update(psess, t, NULL, 0, NULL);
+        crec++;
+    }
+    os_free(names);
+    err = list_finish(psess, t, err);
+    if (err < 0)
+        return err;
+    memset(pol, 0, sizeof(*pol));
+    pol->cbStruct = sizeof(*pol);
+    pol->tableid = t;
+    pol->cRecord = crec;
+    pol->columnidcontainername = ids[OL_CONTAINER];
+    pol->columnidobjectname = ids[OL_NAME];
+    pol->columnidobjtyp = ids[OL_OBJTYP];
+    pol->columniddtCreate = ids[OL_CREATE];
+    pol->columniddtUpdate = ids[OL_UPDATE];
+    pol->columnidgrbit = ids[OL_GRBIT];
+    pol->columnidflags = ids[OL_FLAGS];
+    pol->columnidcRecord = ids[OL_CRECORD];
+    pol->columnidcPage = ids[OL_CPAGE];
     return JET_errSuccess;
 }

@@ -177,6 +177,9 @@ JET_ERR isam_describe_table(isam_sess *psess, JET_TABLEID tableid, char *szzColu
 /* Names of the tables of a database, NUL-separated with a final NUL, in a
  * buffer the caller frees with os_free; *pc receives the count. */
 JET_ERR isam_list_tables(isam_sess *psess, JET_DBID dbid, char **ppszz, uint32_t *pc);
+/* JetGetObjectInfo's JET_ObjInfoList: the tables of dbid (objtyp JET_objtypNil
+ * or JET_objtypTable; any other kind lists nothing) in a temporary table. */
+JET_ERR isam_object_list(isam_sess *psess, JET_DBID dbid, JET_OBJTYP objtyp, JET_OBJECTLIST *pol);
 
 /* ---- records -------------------------------------------------------------------- */
 JET_ERR isam_prepare_update(isam_sess *psess, JET_TABLEID tableid, uint32_t prep);

@@ -633,3 +633,46 @@ def test_read_only_transactions_may_use_temp_tables(env):
     assert ints(tt.rows(0)) == [1, 2, 3]
     assert lib.JetCloseTable(ses, cl.tableid) == 0
     assert tt.close() == 0
+
+
+def test_object_list(env):
+    C, lib, ses, ffi = env.C, env.lib, env.ses, env.ffi
+    assert (C.JET_ObjInfo, C.JET_ObjInfoListNoStats, C.JET_ObjInfoList, C.JET_ObjInfoNoStats) == (0, 1, 2, 5)
+    err, dbid = env.create_db()
+    assert err == 0
+    for name in ("zeta", "alpha", "Mid"):
+        err, t = env.create_table(dbid, name)
+        assert err == 0 and lib.JetCloseTable(ses, t) == 0
+    for level in (C.JET_ObjInfoList, C.JET_ObjInfoListNoStats):
+        ol = ffi.new("JET_OBJECTLIST *")
+        assert lib.JetGetObjectInfo(ses, dbid, C.JET_objtypTable, ffi.NULL, ffi.NULL, ol,
+                                    ffi.sizeof("JET_OBJECTLIST"), level) == 0
+        assert ol.cbStruct == ffi.sizeof("JET_OBJECTLIST") and ol.cRecord == 3
+        rows = list_rows(env, ol.tableid, {"name": ol.columnidobjectname, "typ": ol.columnidobjtyp,
+                                           "grbit": ol.columnidgrbit})
+        assert [r["name"] for r in rows] == [b"alpha", b"Mid", b"zeta"]
+        assert all(u32(r["typ"]) == C.JET_objtypTable for r in rows)
+        assert all(u32(r["grbit"]) & C.JET_bitTableInfoUpdatable for r in rows)
+        assert lib.JetCloseTable(ses, ol.tableid) == 0
+    oi = ffi.new("JET_OBJECTINFO *")
+    assert lib.JetGetObjectInfo(ses, dbid, C.JET_objtypTable, ffi.NULL, b"Mid", oi, ffi.sizeof("JET_OBJECTINFO"),
+                                C.JET_ObjInfo) == 0
+    assert oi.objtyp == C.JET_objtypTable
+    assert lib.JetGetObjectInfo(ses, dbid, C.JET_objtypTable, ffi.NULL, b"none", oi, ffi.sizeof("JET_OBJECTINFO"),
+                                C.JET_ObjInfo) == C.JET_errObjectNotFound
+    assert lib.JetGetObjectInfo(ses, dbid, C.JET_objtypTable, ffi.NULL, ffi.NULL, oi, 4,
+                                C.JET_ObjInfoList) == C.JET_errBufferTooSmall
+    assert lib.JetGetObjectInfo(ses, dbid, 0, ffi.NULL, ffi.NULL, oi, 64, C.JET_ObjInfoMax) == \
+        C.JET_errInvalidParameter
+
+
+def test_struct_layouts_match_esent_x64(jet):
+    ffi = jet.ffi
+    assert {n: ffi.sizeof(n) for n in ("JET_OPENTEMPORARYTABLE", "JET_OPENTEMPORARYTABLE2", "JET_COLUMNLIST",
+                                       "JET_INDEXLIST", "JET_OBJECTLIST")} == {
+        "JET_OPENTEMPORARYTABLE": 64, "JET_OPENTEMPORARYTABLE2": 64, "JET_COLUMNLIST": 80, "JET_INDEXLIST": 88,
+        "JET_OBJECTLIST": 56}
+    assert ffi.offsetof("JET_OPENTEMPORARYTABLE", "tableid") == 56
+    assert ffi.offsetof("JET_COLUMNLIST", "columnidPresentationOrder") == 20
+    assert ffi.offsetof("JET_INDEXLIST", "columnidLCMapFlags") == 80
+    assert ffi.offsetof("JET_OBJECTLIST", "columnidcPage") == 52
