@@ -402,7 +402,7 @@ col_info *col_by_name(table_def *ptd, const char *szName)
     return NULL;
 }
 
-JET_ERR col_build(const table_def *ptd, const char *szName, const JET_COLUMNDEF *pdef, const void *pvDefault,
+JET_ERR col_build(table_def *ptd, const char *szName, const JET_COLUMNDEF *pdef, const void *pvDefault,
                   uint32_t cbDefault, col_info *pci)
 {
     if (pdef == NULL || pdef->cbStruct < sizeof(JET_COLUMNDEF))
@@ -410,7 +410,7 @@ JET_ERR col_build(const table_def *ptd, const char *szName, const JET_COLUMNDEF 
     char folded[JET_cbNameMost + 1];
     if (!cat_name_fold(szName, folded))
         return JET_errInvalidName;
-    if (col_by_name((table_def *)ptd, szName))
+    if (col_by_name(ptd, szName))
         return JET_errColumnDuplicate;
     JET_COLTYP t = pdef->coltyp;
     JET_GRBIT g = pdef->grbit;

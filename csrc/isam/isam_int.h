@@ -330,7 +330,7 @@ JET_ERR  cursor_alloc(isam_sess *psess, isam_db *pdb, table_def *ptd, JET_TABLEI
 void     cursor_close(isam_sess *psess, isam_cursor *pcur);
 /* Validate a column definition against ptd and build its col_info (id
  * chosen, default copied: *pci owns pbDefault). */
-JET_ERR  col_build(const table_def *ptd, const char *szName, const JET_COLUMNDEF *pdef, const void *pvDefault,
+JET_ERR  col_build(table_def *ptd, const char *szName, const JET_COLUMNDEF *pdef, const void *pvDefault,
                    uint32_t cbDefault, col_info *pci);
 
 /* temp.c: the temporary database and temporary tables */
