@@ -676,3 +676,26 @@ def test_struct_layouts_match_esent_x64(jet):
     assert ffi.offsetof("JET_COLUMNLIST", "columnidPresentationOrder") == 20
     assert ffi.offsetof("JET_INDEXLIST", "columnidLCMapFlags") == 80
     assert ffi.offsetof("JET_OBJECTLIST", "columnidcPage") == 52
+
+
+def test_dirty_term_with_temp_table_in_a_transaction(jet, tmp_path):
+    env = Env(jet, tmp_path)
+    C = env.C
+    dbid, t, ck, cv = make_kv(env)
+    assert env.insert(t, [(ck, I(1)), (cv, b"one")]) == 0
+    assert env.lib.JetBeginTransaction(env.ses) == 0
+    assert env.insert(t, [(ck, I(2)), (cv, b"two")]) == 0
+    tt = Temp(env, [(C.JET_coltypLong, C.JET_bitColumnTTKey)])
+    assert tt.err == 0
+    for k in range(100):
+        assert tt.insert(I(k)) == 0
+    assert env.term(C.JET_bitTermDirty) == C.JET_errDirtyShutdown
+    assert not (tmp_path / "tmp.edb").exists()
+    env = Env(jet, tmp_path, "again")
+    try:
+        path = str(tmp_path / "a.edb").encode()
+        assert env.lib.JetAttachDatabase(env.ses, path, 0) == 0
+        t, ck = open_kv(env, path)
+        assert keys_of(env, t, ck) == [1]  # the open transaction was undone by recovery
+    finally:
+        assert env.term() == 0
