@@ -2241,7 +2241,7 @@ JET_ERR isam_dup_cursor(isam_sess *psess, JET_TABLEID tableid, JET_TABLEID *ptab
     if (grbit != 0)
         return JET_errInvalidGrbit;
     if (pcur->fTemp)
-        return JET_errIllegalOperation; /* a temporary table has one cursor */
+        return temp_dup(psess, pcur, ptableid);
     table_def *ptd = NULL;
     JET_ERR err = cat_load_table(psess, pcur->db, pcur->td->name, &ptd);
     if (err < 0)

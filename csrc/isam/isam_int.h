@@ -206,6 +206,7 @@ typedef struct isam_cursor {
     uint32_t    clidNew, clidNewAlloc;
     /* temporary table (temp.c): this cursor owns the table and its trees */
     int         fTemp;
+    uint32_t   *pcrefTemp;      /* cursors on the table (JetDupCursor), shared by them */
     JET_GRBIT   grbitTT;        /* JET_bitTT* it was opened with */
     uint64_t    trxidTemp;      /* transaction that opened it (0: none or committed) */
     int         levelTemp;      /* its level then: rolling it back closes the table */
@@ -338,8 +339,11 @@ JET_ERR  col_build(table_def *ptd, const char *szName, const JET_COLUMNDEF *pdef
 void     temp_remove_stale(isam_inst *pinst);
 /* Close and delete the temporary database (at isam_term). */
 void     temp_term(isam_inst *pinst);
-/* Drop the temporary table of pcur (its trees, its versions, its count). */
+/* pcur leaves its temporary table; the last cursor drops the table (its
+ * trees, its versions, its count). */
 void     temp_drop(isam_sess *psess, isam_cursor *pcur);
+/* JetDupCursor on a temporary table: another cursor on it, on its first record. */
+JET_ERR  temp_dup(isam_sess *psess, isam_cursor *pcur, JET_TABLEID *ptableid);
 /* pcur is a temporary table that drops duplicate keys silently. */
 int      temp_drops_duplicates(const isam_cursor *pcur);
 /* Transaction hooks: a level of psess's transaction committed into levelNew,

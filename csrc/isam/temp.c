@@ -11,7 +11,8 @@
  * flushing and deleted at isam_term, and removed at isam_init when an
  * earlier run (a crash) left it behind.  Temporary tables: their definition
  * (a table_def built here, with no catalog rows) belongs to the cursor that
- * opened them, and closing that cursor drops their trees.
+ * opened them (each cursor of JetDupCursor has its own copy), and closing the
+ * last cursor on one drops its trees.
  * Must not touch: the log, the catalog, record formats (record.c), pages
  * (only through the btree).
  *
@@ -285,6 +286,14 @@ JET_ERR isam_open_temp_table(isam_sess *psess, const isam_temp_spec *ps, JET_TAB
         return err;
     }
     isam_cursor *pcur = cursor_get(psess, *ptableid);
+    pcur->pcrefTemp = os_malloc(sizeof(uint32_t));
+    if (pcur->pcrefTemp == NULL) {
+        temp_drop_trees(pinst, pdb, ptd);
+        (void)isam_close_table(psess, *ptableid); /* frees ptd */
+        *ptableid = JET_tableidNil;
+        return JET_errOutOfMemory;
+    }
+    *pcur->pcrefTemp = 1;
     pcur->fTemp = 1;
     pcur->grbitTT = ps->grbit;
     if (psess->trx) {
@@ -307,13 +316,78 @@ int temp_drops_duplicates(const isam_cursor *pcur)
 
 void temp_drop(isam_sess *psess, isam_cursor *pcur)
 {
+    pcur->fTemp = 0;
+    if (--*pcur->pcrefTemp > 0) {
+        pcur->pcrefTemp = NULL; /* other cursors still use the table */
+        return;
+    }
+    os_free(pcur->pcrefTemp);
+    pcur->pcrefTemp = NULL;
     uint32_t roots[3];
     uint32_t n = temp_roots(pcur->td, roots);
     ver_forget_trees(psess, pcur->db->dbid, roots, n); /* T2 */
     bt_cursor_close(pcur->bc);
     pcur->bc = NULL;
     temp_drop_trees(psess->inst, pcur->db, pcur->td);
-    pcur->fTemp = 0;
+}
+
+/* A copy of a temporary table's definition for another cursor. */
+static table_def *temp_td_clone(const table_def *ptd)
+{
+    table_def *pnew = os_calloc(1, sizeof(*pnew));
+    if (pnew == NULL)
+        return NULL;
+    *pnew = *ptd;
+    pnew->cols = NULL;
+    pnew->ccol = 0;
+    pnew->idxs = NULL;
+    pnew->cidx = 0;
+    pnew->cols = os_calloc(ptd->ccol ? ptd->ccol : 1, sizeof(col_info));
+    pnew->idxs = os_calloc(ptd->cidx ? ptd->cidx : 1, sizeof(idx_def));
+    if (pnew->cols == NULL || pnew->idxs == NULL) {
+        cat_free_table(pnew);
+        return NULL;
+    }
+    for (uint32_t i = 0; i < ptd->ccol; i++) {
+        pnew->cols[i] = ptd->cols[i];
+        pnew->cols[i].pbDefault = NULL; /* temporary tables have no defaults */
+        pnew->cols[i].cbDefault = 0;
+    }
+    pnew->ccol = ptd->ccol;
+    memcpy(pnew->idxs, ptd->idxs, ptd->cidx * sizeof(idx_def));
+    pnew->cidx = ptd->cidx;
+    return pnew;
+}
+
+JET_ERR temp_dup(isam_sess *psess, isam_cursor *pcur, JET_TABLEID *ptableid)
+{
+    table_def *ptd = temp_td_clone(pcur->td);
+    if (ptd == NULL)
+        return JET_errOutOfMemory;
+    JET_ERR err = cursor_alloc(psess, pcur->db, ptd, ptableid);
+    if (err < 0) {
+        cat_free_table(ptd);
+        return err;
+    }
+    isam_cursor *pnew = cursor_get(psess, *ptableid);
+    pnew->fTemp = 1;
+    pnew->pcrefTemp = pcur->pcrefTemp;
+    (*pnew->pcrefTemp)++;
+    pnew->grbitTT = pcur->grbitTT;
+    pnew->trxidTemp = pcur->trxidTemp;
+    pnew->levelTemp = pcur->levelTemp;
+    /* As ESENT: the new cursor is on the first entry of the table's index. */
+    if (ptd->cidx)
+        err = isam_set_current_index(psess, *ptableid, TEMP_INDEX_NAME, 0, 0);
+    else
+        err = isam_move(psess, *ptableid, (int32_t)JET_MoveFirst, 0);
+    if (err == JET_errNoCurrentRecord)
+        err = JET_errSuccess;
+    if (err < 0) {
+        cursor_close(psess, pnew);
+        *ptableid = JET_tableidNil;
+    }
+    return err;
 }
 
 void temp_trx_committed(isam_sess *psess, uint64_t trxid, int levelNew)

@@ -300,6 +300,7 @@ def test_table_info_and_refused_ddl(env):
     assert lib.JetAddColumn(ses, tt.t, b"x", cd, ffi.NULL, 0, ffi.new("JET_COLUMNID *")) == \
         C.JET_errIllegalOperation
     assert lib.JetCreateIndex(ses, tt.t, b"i", 0, b"+Column1\0\0", 10, 100) == C.JET_errIllegalOperation
+    assert lib.JetDeleteColumn(ses, tt.t, b"Column1") == C.JET_errIllegalOperation
     col = ffi.new("JET_COLUMNDEF *")
     assert lib.JetGetTableColumnInfo(ses, tt.t, b"Column1", col, ffi.sizeof("JET_COLUMNDEF"), C.JET_ColInfo) == 0
     assert col.columnid == tt.ids[0] and col.coltyp == C.JET_coltypLong
@@ -697,5 +698,32 @@ def test_dirty_term_with_temp_table_in_a_transaction(jet, tmp_path):
         assert env.lib.JetAttachDatabase(env.ses, path, 0) == 0
         t, ck = open_kv(env, path)
         assert keys_of(env, t, ck) == [1]  # the open transaction was undone by recovery
+    finally:
+        assert env.term() == 0
+
+
+def test_dup_cursor_shares_the_table(jet, tmp_path):
+    env = Env(jet, tmp_path, MaxTemporaryTables=1)
+    C, lib, ses, ffi = env.C, env.lib, env.ses, env.ffi
+    try:
+        tt = Temp(env, [(C.JET_coltypLong, C.JET_bitColumnTTKey), (C.JET_coltypText, 0)])
+        assert tt.err == 0
+        for k in (5, 3, 9):
+            assert tt.insert(I(k), b"v%d" % k) == 0
+        p = ffi.new("JET_TABLEID *")
+        assert lib.JetDupCursor(ses, tt.t, p, 0) == 0
+        dup = Temp.__new__(Temp)
+        dup.__dict__.update(tt.__dict__)
+        dup.t = p[0]
+        assert dup.col(0) == I(3)  # on the first entry of the index
+        assert ints(dup.rows(0)) == [3, 5, 9]
+        assert tt.insert(I(4), b"v4") == 0  # seen through the other cursor
+        assert ints(dup.rows(0)) == [3, 4, 5, 9]
+        assert tt.close() == 0
+        assert Temp(env, [(C.JET_coltypLong, 0)]).err == C.JET_errTooManySorts  # still one table
+        assert ints(dup.rows(0)) == [3, 4, 5, 9]
+        assert dup.close() == 0
+        again = Temp(env, [(C.JET_coltypLong, 0)])
+        assert again.err == 0 and again.close() == 0
     finally:
         assert env.term() == 0
