@@ -177,9 +177,11 @@ JET_ERR isam_init(const isam_config *pcfg, isam_inst **ppinst)
         pinst->temppath[0] = '\0'; /* no temporary database at all */
     pinst->cfg.tempPath = pinst->temppath;
     pthread_mutex_init(&pinst->lock, NULL);
+    pthread_mutex_init(&pinst->tempLock, NULL);
     pthread_rwlock_init(&pinst->ckpt, NULL);
     JET_ERR err = cache_create(pcfg->cbPage, pcfg->cpgCacheMax ? pcfg->cpgCacheMax : 1024, &pinst->pc);
     if (err < 0) {
+        pthread_mutex_destroy(&pinst->tempLock);
         pthread_mutex_destroy(&pinst->lock);
         os_free(pinst);
         return err;
@@ -200,6 +202,7 @@ JET_ERR isam_init(const isam_config *pcfg, isam_inst **ppinst)
         cache_destroy(pinst->pc);
         ver_free_all(pinst);
         pthread_rwlock_destroy(&pinst->ckpt);
+        pthread_mutex_destroy(&pinst->tempLock);
         pthread_mutex_destroy(&pinst->lock);
         os_free(pinst);
         return err;
@@ -245,6 +248,7 @@ JET_ERR isam_term(isam_inst *pinst, int clean)
         os_free(t);
     }
     pthread_rwlock_destroy(&pinst->ckpt);
+    pthread_mutex_destroy(&pinst->tempLock);
     pthread_mutex_destroy(&pinst->lock);
     os_free(pinst);
     return err;

@@ -246,9 +246,10 @@ struct isam_inst {
     uint32_t         cbackup;     /* backups running (bksupport.c): no detach meanwhile */
     lsn_t            lsnCkptEnd;  /* log end when the checkpoint last advanced */
     int              dirtyTerm;
-    /* temporary database (temp.c), under lock */
+    /* temporary database (temp.c) */
     char             temppath[OS_PATH_MAX];
-    uint32_t         ctemp;       /* temporary tables open */
+    uint32_t         ctemp;       /* temporary tables open (under lock) */
+    pthread_mutex_t  tempLock;    /* serializes creating the temporary database (taken before lock) */
 };
 
 /* ---- internal functions ------------------------------------------------------- */

@@ -80,17 +80,12 @@ void temp_term(isam_inst *pinst)
     (void)os_unlink(pinst->temppath);
 }
 
-/* The temporary database, created on first use.  Under inst.lock (creation
- * is rare and short: two header writes and the space page). */
-static JET_ERR temp_db_get_locked(isam_inst *pinst, isam_db **ppdb)
+/* Create the file (dbid ISAM_TEMP_DBID, unlogged) and its space tree. */
+static JET_ERR temp_db_create(isam_inst *pinst, isam_db **ppdb)
 {
-    isam_db *pdb = pinst->dbs[ISAM_TEMP_DBID];
-    if (pdb) {
-        *ppdb = pdb;
-        return JET_errSuccess;
-    }
     if (pinst->temppath[0] == '\0')
         return JET_errTooManySorts;
+    isam_db *pdb = NULL;
     JET_ERR err = db_open_file(pinst, ISAM_TEMP_DBID, pinst->temppath, 1, NULL, 0, &pdb);
     if (err < 0)
         return err;
@@ -104,9 +99,27 @@ static JET_ERR temp_db_get_locked(isam_inst *pinst, isam_db **ppdb)
         (void)os_unlink(pinst->temppath);
         return err;
     }
+    pthread_mutex_lock(&pinst->lock);
     pinst->dbs[ISAM_TEMP_DBID] = pdb;
+    pthread_mutex_unlock(&pinst->lock);
     *ppdb = pdb;
     return JET_errSuccess;
+}
+
+/* The temporary database, created on first use.  inst.tempLock serializes
+ * the creation, which does file I/O and so runs without inst.lock. */
+static JET_ERR temp_db_get(isam_inst *pinst, isam_db **ppdb)
+{
+    pthread_mutex_lock(&pinst->tempLock);
+    pthread_mutex_lock(&pinst->lock);
+    isam_db *pdb = pinst->dbs[ISAM_TEMP_DBID];
+    pthread_mutex_unlock(&pinst->lock);
+    JET_ERR err = JET_errSuccess;
+    if (pdb == NULL)
+        err = temp_db_create(pinst, &pdb);
+    pthread_mutex_unlock(&pinst->tempLock);
+    *ppdb = pdb;
+    return err;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -245,19 +258,24 @@ JET_ERR isam_open_temp_table(isam_sess *psess, const isam_temp_spec *ps, JET_TAB
             return JET_errInvalidParameter;
     }
 
-    /* T1: reserve a slot (and the temporary database) first. */
-    isam_db *pdb = NULL;
+    /* T1: reserve a slot, then get (or create) the temporary database. */
     pthread_mutex_lock(&pinst->lock);
     JET_ERR err = JET_errSuccess;
     if (pinst->cfg.cTempTablesMax == 0 || pinst->ctemp >= pinst->cfg.cTempTablesMax)
         err = JET_errTooManySorts;
-    if (err >= 0)
-        err = temp_db_get_locked(pinst, &pdb);
-    if (err >= 0)
+    else
         pinst->ctemp++;
     pthread_mutex_unlock(&pinst->lock);
     if (err < 0)
         return err;
+    isam_db *pdb = NULL;
+    err = temp_db_get(pinst, &pdb);
+    if (err < 0) {
+        pthread_mutex_lock(&pinst->lock);
+        pinst->ctemp--;
+        pthread_mutex_unlock(&pinst->lock);
+        return err;
+    }
 
     table_def *ptd = os_calloc(1, sizeof(*ptd));
     if (ptd == NULL) {

@@ -727,3 +727,35 @@ def test_dup_cursor_shares_the_table(jet, tmp_path):
         assert again.err == 0 and again.close() == 0
     finally:
         assert env.term() == 0
+
+
+def test_sessions_on_threads_sort_independently(env):
+    import threading
+    C, lib, ffi = env.C, env.lib, env.ffi
+    errors, results = [], {}
+
+    def work(n):
+        try:
+            p = ffi.new("JET_SESID *")
+            assert lib.JetBeginSession(env.inst, p, ffi.NULL, ffi.NULL) == 0
+            mine = Env.__new__(Env)
+            mine.__dict__.update(env.__dict__)
+            mine.ses = p[0]
+            rnd = random.Random(n)
+            vals = [rnd.randrange(10000) for _ in range(400)]
+            tt = Temp(mine, [(C.JET_coltypLong, C.JET_bitColumnTTKey)])
+            assert tt.err == 0
+            for v in vals:
+                assert tt.insert(I(v)) == 0
+            results[n] = ints(tt.rows(0)) == sorted(vals)
+            assert tt.close() == 0
+            assert lib.JetEndSession(p[0], 0) == 0
+        except Exception as e:  # pragma: no cover - reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors and results == {0: True, 1: True, 2: True, 3: True}
