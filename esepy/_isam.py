@@ -912,6 +912,14 @@ class TempTable(Table):
         """The session that opened the table (and owns it)."""
         return self._session
 
+    def close(self) -> None:
+        """Close the table, which deletes it (JetCloseTable).  A table that a rollback
+        already closed (it was opened in the rolled-back transaction) closes quietly."""
+        try:
+            super().close()
+        except errors.InvalidTableId:
+            self.tableid = None
+
     @property
     def key(self) -> List[str]:
         """The key columns in priority order ("-name" = descending)."""

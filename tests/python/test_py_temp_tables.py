@@ -118,6 +118,7 @@ def test_transactions(session):
     session.rollback()
     with pytest.raises(errors.InvalidTableId):
         inner.insert({"k": 1})  # the rollback closed it (as ESENT)
+    inner.close()  # quietly: already gone
     t.close()
     t.close()  # idempotent
 
