@@ -103,13 +103,27 @@ static void cursor_free(isam_cursor *pcur)
 static void cancel_update(isam_sess *psess, isam_cursor *pcur);
 
 /* Begin an implicit transaction (fSave: a savepoint) for a change through
- * pcur.  A temporary table may be written inside a read-only transaction:
- * its scratch rows are no part of what the transaction reads. */
-static JET_ERR cur_trx_begin(isam_sess *psess, isam_cursor *pcur, int fSave, int *pfAuto)
+ * pcur; *pmark remembers where the caller's transaction stood.  A temporary
+ * table may be written inside a read-only transaction: its scratch rows are
+ * no part of what the transaction reads. */
+static JET_ERR cur_trx_begin(isam_sess *psess, isam_cursor *pcur, int fSave, int *pfAuto, const void **pmark)
 {
+    *pmark = ver_mark(psess);
     psess->fScratch = pcur->fTemp;
     JET_ERR err = fSave ? trx_save_begin(psess, pfAuto) : trx_auto_begin(psess, pfAuto);
     psess->fScratch = 0;
+    return err;
+}
+
+/* End what cur_trx_begin began.  With JET_paramEnableTempTableVersioning
+ * off, a temporary table's change made inside the caller's transaction
+ * keeps no versions once it succeeded: a rollback no longer undoes it (a
+ * failed change is still undone whole by its savepoint). */
+static JET_ERR cur_trx_end(isam_sess *psess, isam_cursor *pcur, int fSave, int fAuto, const void *mark, JET_ERR err)
+{
+    err = fSave ? trx_save_end(psess, fAuto, err) : trx_auto_end(psess, fAuto, err);
+    if (err >= 0 && !fAuto && pcur->fTemp && psess->inst->cfg.fTempUnversioned)
+        ver_forget_since(psess, mark);
     return err;
 }
 
@@ -1066,11 +1080,12 @@ static void cancel_update(isam_sess *psess, isam_cursor *pcur)
 {
     if (pcur->clidNew) {
         int fAuto;
-        JET_ERR err = cur_trx_begin(psess, pcur, 0, &fAuto);
+        const void *mark;
+        JET_ERR err = cur_trx_begin(psess, pcur, 0, &fAuto, &mark);
         if (err >= 0) {
             for (uint32_t i = 0; i < pcur->clidNew; i++)
                 (void)lv_release(psess, pcur->db, pcur->td, pcur->plidNew[i]);
-            (void)trx_auto_end(psess, fAuto, JET_errSuccess);
+            (void)cur_trx_end(psess, pcur, 0, fAuto, mark, JET_errSuccess);
         }
         pcur->clidNew = 0;
     }
@@ -1185,10 +1200,11 @@ static JET_ERR set_long_value(isam_sess *psess, isam_cursor *pcur, col_info *pci
          * value this update made is no longer needed */
         if (lidOld && lid_is_new(pcur, lidOld)) {
             int fAuto;
-            err = cur_trx_begin(psess, pcur, 0, &fAuto);
+            const void *mark;
+            err = cur_trx_begin(psess, pcur, 0, &fAuto, &mark);
             if (err >= 0)
                 err = lv_release(psess, pcur->db, pcur->td, lidOld);
-            err = trx_auto_end(psess, fAuto, err);
+            err = cur_trx_end(psess, pcur, 0, fAuto, mark, err);
             if (err < 0)
                 return err;
             lid_forget(pcur, lidOld);
@@ -1210,7 +1226,8 @@ static JET_ERR set_long_value(isam_sess *psess, isam_cursor *pcur, col_info *pci
     }
     /* separated: change a lid owned by this update (copy on write, L1) */
     int fAuto;
-    err = cur_trx_begin(psess, pcur, 0, &fAuto);
+    const void *mark;
+    err = cur_trx_begin(psess, pcur, 0, &fAuto, &mark);
     if (err < 0)
         return err;
     uint64_t lid = lidOld;
@@ -1242,7 +1259,7 @@ static JET_ERR set_long_value(isam_sess *psess, isam_cursor *pcur, col_info *pci
     }
     if (err >= 0 && fMade)
         err = lid_add_new(pcur, lid);
-    err = trx_auto_end(psess, fAuto, err);
+    err = cur_trx_end(psess, pcur, 0, fAuto, mark, err);
     return err;
 }
 
@@ -1510,7 +1527,8 @@ JET_ERR isam_update(isam_sess *psess, JET_TABLEID tableid, void *pvBookmark, uin
         return err;
     rec_buf old = { 0 };
     int fAuto;
-    err = cur_trx_begin(psess, pcur, 1, &fAuto);
+    const void *mark;
+    err = cur_trx_begin(psess, pcur, 1, &fAuto, &mark);
     if (err < 0)
         return err;
     lv_refs_ctx lvc = { psess, pcur, NULL };
@@ -1575,7 +1593,7 @@ JET_ERR isam_update(isam_sess *psess, JET_TABLEID tableid, void *pvBookmark, uin
         }
     }
     rec_free(&old);
-    err = trx_save_end(psess, fAuto, err);
+    err = cur_trx_end(psess, pcur, 1, fAuto, mark, err);
     if (err == JET_errKeyDuplicate && temp_drops_duplicates(pcur) && pcur->prep != JET_prepReplace) {
         /* JET_bitTTUnique without JET_bitTTErrorOnDuplicateInsertion: the
          * first record with a key wins; the savepoint undid this one (and
@@ -1692,7 +1710,8 @@ JET_ERR isam_delete(isam_sess *psess, JET_TABLEID tableid)
         return err;
     rec_buf old = { 0 };
     int fAuto;
-    err = cur_trx_begin(psess, pcur, 1, &fAuto);
+    const void *mark;
+    err = cur_trx_begin(psess, pcur, 1, &fAuto, &mark);
     if (err < 0)
         return err;
     lv_refs_ctx lvc = { psess, pcur, NULL };
@@ -1704,7 +1723,7 @@ JET_ERR isam_delete(isam_sess *psess, JET_TABLEID tableid)
     if (err >= 0)
         err = lv_for_each_ref(&old, release_cb, &lvc);
     rec_free(&old);
-    return trx_save_end(psess, fAuto, err);
+    return cur_trx_end(psess, pcur, 1, fAuto, mark, err);
 }
 
 JET_ERR isam_retrieve_column(isam_sess *psess, JET_TABLEID tableid, JET_COLUMNID columnid, void *pv, uint32_t cbMax,

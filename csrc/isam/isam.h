@@ -74,6 +74,7 @@ typedef struct isam_config {
     /* temporary database (temp.c) */
     const char    *tempPath;         /* JET_paramTempPath resolved to a file, or NULL */
     uint32_t       cTempTablesMax;   /* JET_paramMaxTemporaryTables; 0 = no temporary database */
+    int            fTempUnversioned; /* JET_paramEnableTempTableVersioning false: no rollback */
 } isam_config;
 
 /* Open the instance's log stream and run soft recovery if the log says the

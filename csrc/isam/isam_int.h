@@ -354,6 +354,11 @@ void     temp_trx_rolled_back(isam_sess *psess, uint64_t trxid, int target);
 /* Forget every version of nodes in trees roots[0..c) of dbid (their trees
  * are about to be dropped; only psess can have changed them). */
 void     ver_forget_trees(isam_sess *psess, uint32_t dbid, const uint32_t *roots, uint32_t c);
+/* Where the session's transaction stands (its newest version, opaque), and
+ * forgetting every version it made since that mark: the changes stay, a
+ * rollback no longer undoes them (unversioned temporary tables). */
+const void *ver_mark(isam_sess *psess);
+void     ver_forget_since(isam_sess *psess, const void *mark);
 
 /* infolist.c: JET_ColInfoList / JET_IdxInfoList as temporary tables */
 JET_ERR  list_columns(isam_sess *psess, isam_cursor *pcur, uint32_t infolevel, JET_COLUMNLIST *pcl);

@@ -26,7 +26,9 @@
  *     end with the record's sequential key).
  * Records change through the ordinary versioned record operations, under the
  * session's transaction (ESENT's default, JET_paramEnableTempTableVersioning
- * true): a rollback undoes temporary-table updates like any others.
+ * true): a rollback undoes temporary-table updates like any others.  With
+ * that parameter false, cursor.c drops the versions of each successful
+ * change made inside the caller's transaction (ver_forget_since).
  *
  * Invariants:
  *   T1. pinst->ctemp counts open temporary tables and never exceeds

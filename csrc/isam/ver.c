@@ -415,6 +415,25 @@ void ver_forget_trees(isam_sess *psess, uint32_t dbid, const uint32_t *roots, ui
     pthread_mutex_unlock(&pinst->lock);
 }
 
+const void *ver_mark(isam_sess *psess)
+{
+    return psess->trx ? psess->trx->newest : NULL;
+}
+
+void ver_forget_since(isam_sess *psess, const void *mark)
+{
+    isam_inst *pinst = psess->inst;
+    pthread_mutex_lock(&pinst->lock);
+    isam_trx *t = psess->trx;
+    while (t && t->newest && (const void *)t->newest != mark) {
+        ver *v = t->newest;
+        t->newest = v->trxNext;
+        ver_unchain_locked(pinst, v);
+        ver_free(pinst, v);
+    }
+    pthread_mutex_unlock(&pinst->lock);
+}
+
 int isam_active_transactions(isam_inst *pinst)
 {
     pthread_mutex_lock(&pinst->lock);

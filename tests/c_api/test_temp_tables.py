@@ -759,3 +759,28 @@ def test_sessions_on_threads_sort_independently(env):
     for t in threads:
         t.join()
     assert not errors and results == {0: True, 1: True, 2: True, 3: True}
+
+
+def test_unversioned_temp_tables_ignore_rollback(jet, tmp_path):
+    env = Env(jet, tmp_path, EnableTempTableVersioning=0)
+    C, lib, ses, ffi = env.C, env.lib, env.ses, env.ffi
+    try:
+        tt = Temp(env, [(C.JET_coltypLong, C.JET_bitColumnTTKey), (C.JET_coltypLongBinary, 0)],
+                  grbit=C.JET_bitTTUnique | C.JET_bitTTErrorOnDuplicateInsertion)
+        assert tt.err == 0
+        assert tt.insert(I(1), b"a" * 5000) == 0
+        assert lib.JetBeginTransaction(ses) == 0
+        assert tt.insert(I(2), b"b" * 5000) == 0
+        assert tt.insert(I(2), b"dup") == C.JET_errKeyDuplicate  # a failed insert is still undone whole
+        assert lib.JetMakeKey(ses, tt.t, I(1), 4, C.JET_bitNewKey) == 0
+        assert lib.JetSeek(ses, tt.t, C.JET_bitSeekEQ) == 0
+        assert lib.JetDelete(ses, tt.t) == 0
+        assert lib.JetRollback(ses, 0) == 0
+        assert ints(tt.rows(0)) == [2]  # neither the insert nor the delete was rolled back
+        assert lib.JetMove(ses, tt.t, C.JET_MoveFirst, 0) == 0
+        assert tt.col(1, cb=10000) == b"b" * 5000
+        assert tt.insert(I(1), b"again") == 0  # the deleted key can come back
+        assert ints(tt.rows(0)) == [1, 2]
+        assert tt.close() == 0
+    finally:
+        assert env.term() == 0
