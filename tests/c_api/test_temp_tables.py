@@ -426,22 +426,36 @@ def test_max_temporary_tables(jet, tmp_path):
         assert env.term() == 0
 
 
-def test_sort_much_larger_than_the_cache(jet, tmp_path):
-    env = Env(jet, tmp_path, CacheSizeMax=64)  # 64 pages of 8 KiB: 512 KiB
-    C = env.C
-    try:
-        tt = Temp(env, [(C.JET_coltypLong, C.JET_bitColumnTTKey), (C.JET_coltypBinary, 0)])
-        assert tt.err == 0
-        rnd = random.Random(13)
-        vals = [rnd.randrange(1 << 30) for _ in range(20000)]
-        pad = b"p" * 200
-        for v in vals:
-            assert tt.insert(I(v), pad) == 0
-        assert (tmp_path / "tmp.edb").stat().st_size > 8 * 512 * 1024
-        assert ints(tt.rows(0)) == sorted(vals)
-        assert tt.close() == 0
-    finally:
-        assert env.term() == 0
+def test_sort_much_larger_than_the_cache(tmp_path):
+    # JET_paramCacheSizeMax is process-wide: a fresh process, so no later test inherits it.
+    child = textwrap.dedent(f"""
+        import pathlib, random, struct, sys
+        sys.path.insert(0, {TESTS!r}); sys.path.insert(0, {os.path.join(TESTS, 'c_api')!r})
+        import jetffi
+        from test_database import Env
+        from test_temp_tables import Temp, ints
+        jet = jetffi.load()
+        folder = pathlib.Path({str(tmp_path)!r})
+        env = Env(jet, folder, CacheSizeMax=64)  # 64 pages
+        C = env.C
+        try:
+            tt = Temp(env, [(C.JET_coltypLong, C.JET_bitColumnTTKey), (C.JET_coltypBinary, 0)])
+            assert tt.err == 0
+            rnd = random.Random(13)
+            vals = [rnd.randrange(1 << 30) for _ in range(20000)]
+            pad = b"p" * 200
+            for v in vals:
+                assert tt.insert(struct.pack("<i", v), pad) == 0
+            size = (folder / "tmp.edb").stat().st_size
+            assert size > 64 * 32768, size  # larger than the cache at any page size
+            assert ints(tt.rows(0)) == sorted(vals)
+            assert tt.close() == 0
+        finally:
+            assert env.term() == 0
+        print("sorted", flush=True)
+    """)
+    proc = subprocess.run([sys.executable, "-c", child], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0 and "sorted" in proc.stdout, proc.stdout + proc.stderr
 
 
 def test_backup_and_restore_ignore_the_temp_db(jet, tmp_path):
