@@ -33,12 +33,12 @@ from . import errors
 from ._events import install as _install_events, uninstall as _uninstall_events
 from ._params import FLAG_GLOBAL as _FLAG_GLOBAL, PARAMS as _PARAMS, ParamInfo, lookup as _lookup
 from .errors import JetError, JetWarning
-from ._isam import Column, ColumnDef, ColumnType, Database, LongValueReader, Session, Table
+from ._isam import Column, ColumnDef, ColumnType, Database, LongValueReader, Session, Table, TempTable
 from . import _backup
 from ._backup import BackupFile, ExternalBackup, Progress, StopAt
 
 __all__ = [
-    "Instance", "Session", "Database", "Table", "Column", "ColumnDef", "ColumnType", "LongValueReader",
+    "Instance", "Session", "Database", "Table", "TempTable", "Column", "ColumnDef", "ColumnType", "LongValueReader",
     "JetError", "JetWarning", "errors",
     "ParamInfo", "Progress", "BackupFile", "ExternalBackup", "restore",
     "native_library", "include_dir", "error_string", "parameters", "database_file_info",

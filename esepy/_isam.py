@@ -29,7 +29,7 @@ import io
 import struct
 import uuid
 from contextlib import contextmanager
-from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Set, Tuple, Union
 
 from . import _esepy
 from . import errors
@@ -59,6 +59,10 @@ _IDX_SORT_NULLS_HIGH = 0x400
 _FULL_COLUMN_END_LIMIT = 0x200
 _RANGE_INCLUSIVE, _RANGE_UPPER = 0x1, 0x2
 _NO_MOVE = 0x2
+# temporary tables: JET_bitColumnTT*, JET_bitTT*
+_COL_TT_KEY, _COL_TT_DESCENDING = 0x40, 0x80
+_TT_INDEXED, _TT_UNIQUE, _TT_UPDATABLE, _TT_SCROLLABLE = 0x1, 0x2, 0x4, 0x8
+_TT_SORT_NULLS_HIGH, _TT_ERROR_ON_DUPLICATE = 0x10, 0x20
 
 
 class ColumnType(enum.IntEnum):
@@ -317,6 +321,22 @@ class Session(_esepy.Session):
     def rollback(self, *, all_levels: bool = False) -> None:
         """Undo the innermost level, or every level (JetRollback)."""
         self._rollback(_ROLLBACK_ALL if all_levels else 0)
+
+    def temp_table(self, columns: Union[Mapping[str, Any], Sequence["ColumnDef"]], key: Sequence[str] = (), *,
+                   unique: bool = False, error_on_duplicate: bool = False, sort_nulls_high: bool = False,
+                   case_sensitive: bool = False) -> "TempTable":
+        """Open a temporary table (JetOpenTempTable3): records come back sorted by ``key``.
+
+        ``columns`` is described as for :meth:`Database.create_table`; ``key`` lists column
+        names in priority order ("-name" = descending).  Without a key, records keep their
+        insertion order.  Duplicate keys are kept (in insertion order) unless ``unique``:
+        then a duplicate is dropped silently (the first record with a key wins), or raises
+        ``esepy.errors.KeyDuplicate`` with ``error_on_duplicate``.  The table lives in the
+        instance's temporary database; closing it (or leaving its ``with`` block) deletes
+        it.  See :class:`TempTable`.
+        """
+        return TempTable(self, columns, key, unique=unique, error_on_duplicate=error_on_duplicate,
+                         sort_nulls_high=sort_nulls_high, case_sensitive=case_sensitive)
 
     @contextmanager
     def transaction(self, lazy: bool = False, read_only: bool = False) -> Iterator["Session"]:
@@ -672,7 +692,7 @@ class Table:
                 raise errors.ColumnNotFound(operation=f"column {missing[0]!r}")
             cols = [columns[n] for n in names]
         from_index = {n for n, _ in self._key_columns(self._index)} if self._index is not None else set()
-        from_primary = {n for n, _ in self._key_columns(None)} if self._index is not None else set()
+        from_primary = self._primary_key_names() if self._index is not None else set()
         spec = []
         for c in cols:
             grbit = 0
@@ -694,6 +714,10 @@ class Table:
         write lock makes it this transaction's to change.  Raises WriteConflict when another
         transaction changed the record after this one began, or holds it."""
         self.session._get_lock(self.tableid, 0x2 if write else 0x1)
+
+    def _primary_key_names(self) -> Set[str]:
+        """Columns of the primary key (readable from a secondary entry's bookmark)."""
+        return {n for n, _ in self._key_columns(None)}
 
     def dup(self) -> "Table":
         """A second cursor on this table (JetDupCursor): same current index, its own position
@@ -908,3 +932,118 @@ class Table:
         return n
 
 
+
+
+_TEMP_INDEX = "TempTableKey"
+
+
+class TempTable(Table):
+    """A temporary table (what :meth:`Session.temp_table` returns): a scratch table in the
+    instance's temporary database, kept in the order of its key columns.
+
+    It supports what :class:`Table` does on records -- ``insert``, iteration and ``len()`` (in
+    key order), ``seek`` / ``get`` / ``range`` / ``count`` on the key, ``current``,
+    ``update_current``, ``delete_current``, ``bookmark`` / ``goto``, long values -- but not
+    schema changes (columns and the key are fixed when it is opened) nor other indexes.
+    ``close()`` (or the end of a ``with`` block) deletes it; so does ending the session, and
+    rolling back the transaction it was opened in.  Changes made in a transaction roll back
+    like any others.
+    """
+
+    def __init__(self, session: Session, columns: Union[Mapping[str, Any], Sequence["ColumnDef"]],
+                 key: Sequence[str] = (), *, unique: bool = False, error_on_duplicate: bool = False,
+                 sort_nulls_high: bool = False, case_sensitive: bool = False):
+        if not isinstance(columns, Mapping):
+            columns = {c.name: c for c in columns}
+        specs: Dict[str, ColumnDef] = {}
+        for cname, spec in columns.items():
+            if isinstance(spec, ColumnDef):
+                specs[cname] = spec
+            elif isinstance(spec, Mapping):
+                specs[cname] = ColumnDef(cname, **spec)
+            else:
+                specs[cname] = ColumnDef(cname, spec)
+        if isinstance(key, str):
+            key = [key]
+        keyspec = [(k[1:], k[0] == "-") if k[:1] in "+-" else (k, False) for k in key]
+        for kname, _ in keyspec:
+            if kname not in specs:
+                raise errors.ColumnNotFound(operation=f"key column {kname!r} is not a column")
+        keynames = [k for k, _ in keyspec]
+        order = keynames + [n for n in specs if n not in keynames]
+        descending = dict(keyspec)
+        defs = []
+        for n in order:
+            cd = specs[n]
+            t = _coltype(cd.type)
+            grbit = (_COL_TAGGED if cd.tagged or cd.multi_valued else 0) | \
+                (_COL_MULTIVALUED if cd.multi_valued else 0) | (_COL_FIXED if cd.fixed else 0)
+            if n in descending:
+                grbit |= _COL_TT_KEY | (_COL_TT_DESCENDING if descending[n] else 0)
+            cp = cd.codepage if t in (ColumnType.TEXT, ColumnType.LONG_TEXT) else 0
+            defs.append((int(t), cd.max_length, grbit, cp))
+        grbit = (_TT_INDEXED | _TT_UPDATABLE | _TT_SCROLLABLE | (_TT_UNIQUE if unique else 0) |
+                 (_TT_ERROR_ON_DUPLICATE if error_on_duplicate else 0) |
+                 (_TT_SORT_NULLS_HIGH if sort_nulls_high else 0))
+        tableid, ids = session._open_temp_table(defs, grbit, case_sensitive)
+        self._session = session
+        self._spec_memo = None
+        self.name = "<temporary>"
+        self.tableid = tableid
+        self._key = keyspec
+        self._index = _TEMP_INDEX if keyspec else None
+        cols: Dict[str, Column] = {}
+        for i, n in enumerate(order):
+            cid, coltyp, cb, g, cp = session._column_info(tableid, f"Column{i + 1}")
+            cols[n] = Column(n, ids[i], coltyp, cb, g, cp)
+        self._columns = cols
+
+    def __repr__(self) -> str:
+        key = ", ".join(("-" if d else "") + n for n, d in self._key or [])
+        return f"<esepy.TempTable key=({key}) columns={list(self.columns)}>"
+
+    def _repr_html_(self) -> str:
+        """Jupyter: the repr (a temporary table has no database to describe)."""
+        import html
+        return f"<code>{html.escape(repr(self))}</code>"
+
+    @property
+    def session(self) -> Session:
+        """The session that opened the table (and owns it)."""
+        return self._session
+
+    def close(self) -> None:
+        """Close the table, which deletes it (JetCloseTable).  A table that a rollback
+        already closed (it was opened in the rolled-back transaction) closes quietly."""
+        try:
+            super().close()
+        except errors.InvalidTableId:
+            self.tableid = None
+
+    @property
+    def key(self) -> List[str]:
+        """The key columns in priority order ("-name" = descending)."""
+        return [("-" if d else "") + n for n, d in self._key or []]
+
+    def _use_index(self, index: Optional[str]) -> None:
+        """A temporary table has one order: its key's (or insertion order)."""
+        if index not in (None, self._index):
+            raise errors.IndexNotFound(operation=f"a temporary table has no index {index!r}")
+
+    def _key_columns(self, index: Optional[str]) -> List[Tuple[str, bool]]:
+        self._use_index(index)
+        return list(self._key or [])
+
+    def _primary_key_names(self) -> Set[str]:
+        """None: records are kept under sequential keys, the key is an index."""
+        return set()
+
+    def dup(self) -> "TempTable":
+        """A second cursor on this temporary table (JetDupCursor), on its first record; the
+        table goes when the last of its cursors closes."""
+        tableid = self.session._dup_cursor(self.tableid)
+        other = object.__new__(TempTable)
+        other.__dict__.update(self.__dict__)
+        other.tableid = tableid
+        other._spec_memo = None
+        return other

@@ -882,3 +882,104 @@ ESEPY_EXPORT JET_ERR JetRetrieveColumns(JET_SESID sesid, JET_TABLEID tableid, JE
         return end_call(&c, JET_errInvalidParameter);
     return end_call(&c, isam_retrieve_columns(S(c), tableid, pretrievecolumn, cretrievecolumn));
 }
+
+/* ---- temporary tables ------------------------------------------------------ */
+
+static JET_ERR open_temp(JET_SESID sesid, const JET_COLUMNDEF *prgcolumndef, uint32_t ccolumn, JET_GRBIT grbit,
+                         uint32_t cbKeyMost, int fCaseSensitive, JET_TABLEID *ptableid, JET_COLUMNID *prgcolumnid)
+{
+    call c;
+    JET_ERR err = begin_call(sesid, &c);
+    if (err < 0)
+        return err;
+    isam_temp_spec spec = { prgcolumndef, NULL, ccolumn, grbit, cbKeyMost, fCaseSensitive };
+    return end_call(&c, isam_open_temp_table(S(c), &spec, ptableid, prgcolumnid));
+}
+
+ESEPY_EXPORT JET_ERR JetOpenTempTable(JET_SESID sesid, const JET_COLUMNDEF *prgcolumndef, uint32_t ccolumn,
+                                      JET_GRBIT grbit, JET_TABLEID *ptableid, JET_COLUMNID *prgcolumnid)
+{
+    return open_temp(sesid, prgcolumndef, ccolumn, grbit, 0, 0, ptableid, prgcolumnid);
+}
+
+ESEPY_EXPORT JET_ERR JetOpenTempTable2(JET_SESID sesid, const JET_COLUMNDEF *prgcolumndef, uint32_t ccolumn,
+                                       uint32_t lcid, JET_GRBIT grbit, JET_TABLEID *ptableid,
+                                       JET_COLUMNID *prgcolumnid)
+{
+    (void)lcid; /* text keys compare by esepy's own folding whatever the locale */
+    return open_temp(sesid, prgcolumndef, ccolumn, grbit, 0, 0, ptableid, prgcolumnid);
+}
+
+ESEPY_EXPORT JET_ERR JetOpenTempTable3(JET_SESID sesid, const JET_COLUMNDEF *prgcolumndef, uint32_t ccolumn,
+                                       JET_UNICODEINDEX *pidxunicode, JET_GRBIT grbit, JET_TABLEID *ptableid,
+                                       JET_COLUMNID *prgcolumnid)
+{
+    int fCase = pidxunicode && !(pidxunicode->dwMapFlags & NORM_IGNORECASE_FLAG);
+    return open_temp(sesid, prgcolumndef, ccolumn, grbit, 0, fCase, ptableid, prgcolumnid);
+}
+
+ESEPY_EXPORT JET_ERR JetOpenTemporaryTable(JET_SESID sesid, JET_OPENTEMPORARYTABLE *popentemporarytable)
+{
+    JET_OPENTEMPORARYTABLE *p = popentemporarytable;
+    if (p == NULL || p->cbStruct != sizeof(*p) || (p->cbVarSegMac && p->cbKeyMost && p->cbVarSegMac > p->cbKeyMost))
+        return JET_errInvalidParameter;
+    int fCase = p->pidxunicode && !(p->pidxunicode->dwMapFlags & NORM_IGNORECASE_FLAG);
+    return open_temp(sesid, p->prgcolumndef, p->ccolumn, p->grbit, p->cbKeyMost, fCase, &p->tableid,
+                     p->prgcolumnid);
+}
+
+ESEPY_EXPORT JET_ERR JetOpenTemporaryTable2(JET_SESID sesid, JET_OPENTEMPORARYTABLE2 *popentemporarytable)
+{
+    JET_OPENTEMPORARYTABLE2 *p = popentemporarytable;
+    if (p == NULL || p->cbStruct != sizeof(*p) || (p->cbVarSegMac && p->cbKeyMost && p->cbVarSegMac > p->cbKeyMost))
+        return JET_errInvalidParameter;
+    int fCase = p->pidxunicode && !(p->pidxunicode->dwMapFlags & NORM_IGNORECASE_FLAG);
+    return open_temp(sesid, p->prgcolumndef, p->ccolumn, p->grbit, p->cbKeyMost, fCase, &p->tableid,
+                     p->prgcolumnid);
+}
+
+/* ---- objects ----------------------------------------------------------------- */
+
+ESEPY_EXPORT JET_ERR JetGetObjectInfo(JET_SESID sesid, JET_DBID dbid, JET_OBJTYP objtyp, const char *szContainerName,
+                                      const char *szObjectName, void *pvResult, uint32_t cbMax, uint32_t InfoLevel)
+{
+    if (InfoLevel >= JET_ObjInfoMax || pvResult == NULL)
+        return JET_errInvalidParameter;
+    if (szContainerName && szContainerName[0])
+        return JET_errInvalidParameter; /* no containers in this engine (ESE has none since Jet Blue) */
+    call c;
+    JET_ERR err = begin_call(sesid, &c);
+    if (err < 0)
+        return err;
+    switch (InfoLevel) {
+    case JET_ObjInfoList:
+    case JET_ObjInfoListNoStats:
+        if (cbMax < sizeof(JET_OBJECTLIST))
+            err = JET_errBufferTooSmall;
+        else
+            err = isam_object_list(S(c), dbid, objtyp, pvResult);
+        break;
+    case JET_ObjInfo:
+    case JET_ObjInfoNoStats: {
+        if (szObjectName == NULL) {
+            err = JET_errInvalidParameter;
+            break;
+        }
+        if (objtyp != JET_objtypNil && objtyp != JET_objtypTable) {
+            err = JET_errObjectNotFound;
+            break;
+        }
+        JET_TABLEID tableid;
+        err = isam_open_table(S(c), dbid, szObjectName, JET_bitTableReadOnly, &tableid);
+        if (err >= 0) {
+            err = isam_get_table_info(S(c), tableid, pvResult, cbMax, JET_TblInfo);
+            (void)isam_close_table(S(c), tableid);
+        }
+        break;
+    }
+    default:
+        err = JET_errFeatureNotAvailable; /* system-table cursors, access masks, rules */
+        break;
+    }
+    return end_call(&c, err);
+}

@@ -370,6 +370,99 @@ typedef struct {
     uint32_t  dwMapFlags;
 } JET_UNICODEINDEX2;
 
+/* JetOpenTemporaryTable: columns (JET_bitColumnTTKey ones form the key, in
+ * array order), options (JET_bitTT*), and on return the tableid and the
+ * column ids (prgcolumnid, ccolumn entries).  pidxunicode may be NULL. */
+typedef struct tagJET_OPENTEMPORARYTABLE {
+    uint32_t             cbStruct;
+    const JET_COLUMNDEF *prgcolumndef;
+    uint32_t             ccolumn;
+    JET_UNICODEINDEX    *pidxunicode;
+    JET_GRBIT            grbit;
+    JET_COLUMNID        *prgcolumnid;
+    uint32_t             cbKeyMost;      /* 0 = JET_cbKeyMost */
+    uint32_t             cbVarSegMac;    /* 0 = no per-segment limit */
+    JET_TABLEID          tableid;
+} JET_OPENTEMPORARYTABLE;
+
+/* JetOpenTemporaryTable2: the same with a locale name (JET_UNICODEINDEX2). */
+typedef struct tagJET_OPENTEMPORARYTABLE2 {
+    uint32_t             cbStruct;
+    const JET_COLUMNDEF *prgcolumndef;
+    uint32_t             ccolumn;
+    JET_UNICODEINDEX2   *pidxunicode;
+    JET_GRBIT            grbit;
+    JET_COLUMNID        *prgcolumnid;
+    uint32_t             cbKeyMost;
+    uint32_t             cbVarSegMac;
+    JET_TABLEID          tableid;
+} JET_OPENTEMPORARYTABLE2;
+
+/* JetGetTableColumnInfo / JetGetColumnInfo with JET_ColInfoList (and
+ * ListCompact, ListSortColumnid): a temporary table with one row per column;
+ * the caller closes tableid.  Each columnid* names the column of that table
+ * holding the field. */
+typedef struct {
+    uint32_t     cbStruct;
+    JET_TABLEID  tableid;
+    uint32_t     cRecord;
+    JET_COLUMNID columnidPresentationOrder;
+    JET_COLUMNID columnidcolumnname;
+    JET_COLUMNID columnidcolumnid;
+    JET_COLUMNID columnidcoltyp;
+    JET_COLUMNID columnidCountry;
+    JET_COLUMNID columnidLangid;
+    JET_COLUMNID columnidCp;
+    JET_COLUMNID columnidCollate;
+    JET_COLUMNID columnidcbMax;
+    JET_COLUMNID columnidgrbit;
+    JET_COLUMNID columnidDefault;
+    JET_COLUMNID columnidBaseTableName;
+    JET_COLUMNID columnidBaseColumnName;
+    JET_COLUMNID columnidDefinitionName;
+} JET_COLUMNLIST;
+
+/* JetGetObjectInfo with JET_ObjInfoList / JET_ObjInfoListNoStats: a temporary
+ * table with one row per object (table) of the database; the caller closes tableid. */
+typedef struct {
+    uint32_t     cbStruct;
+    JET_TABLEID  tableid;
+    uint32_t     cRecord;
+    JET_COLUMNID columnidcontainername;
+    JET_COLUMNID columnidobjectname;
+    JET_COLUMNID columnidobjtyp;
+    JET_COLUMNID columniddtCreate;
+    JET_COLUMNID columniddtUpdate;
+    JET_COLUMNID columnidgrbit;
+    JET_COLUMNID columnidflags;
+    JET_COLUMNID columnidcRecord;
+    JET_COLUMNID columnidcPage;
+} JET_OBJECTLIST;
+
+/* JetGetTableIndexInfo / JetGetIndexInfo with JET_IdxInfo / JET_IdxInfoList:
+ * a temporary table with one row per index segment; the caller closes tableid. */
+typedef struct {
+    uint32_t     cbStruct;
+    JET_TABLEID  tableid;
+    uint32_t     cRecord;
+    JET_COLUMNID columnidindexname;
+    JET_COLUMNID columnidgrbitIndex;
+    JET_COLUMNID columnidcKey;
+    JET_COLUMNID columnidcEntry;
+    JET_COLUMNID columnidcPage;
+    JET_COLUMNID columnidcColumn;
+    JET_COLUMNID columnidiColumn;
+    JET_COLUMNID columnidcolumnid;
+    JET_COLUMNID columnidcoltyp;
+    JET_COLUMNID columnidCountry;
+    JET_COLUMNID columnidLangid;
+    JET_COLUMNID columnidCp;
+    JET_COLUMNID columnidCollate;
+    JET_COLUMNID columnidgrbitColumn;
+    JET_COLUMNID columnidcolumnname;
+    JET_COLUMNID columnidLCMapFlags;
+} JET_INDEXLIST;
+
 typedef struct {
     uint32_t cbStruct;
     uint32_t ulInitialDensity;
@@ -786,6 +879,18 @@ typedef enum {
 #define JET_bitTableCreateNoFixedVarColumnsInDerivedTables 0x00000004
 #define JET_bitTableCreateImmutableStructure        0x00000008
 
+/* Temporary tables (JetOpenTempTable*, JetOpenTemporaryTable*) */
+#define JET_bitTTIndexed                            0x00000001
+#define JET_bitTTUnique                             0x00000002
+#define JET_bitTTUpdatable                          0x00000004
+#define JET_bitTTScrollable                         0x00000008
+#define JET_bitTTSortNullsHigh                      0x00000010
+#define JET_bitTTForceMaterialization               0x00000020
+#define JET_bitTTErrorOnDuplicateInsertion          JET_bitTTForceMaterialization
+#define JET_bitTTForwardOnly                        0x00000040
+#define JET_bitTTIntrinsicLVsOnly                   0x00000080
+#define JET_bitTTDotNetGuid                         0x00000100
+
 /* Columns */
 #define JET_bitColumnFixed                          0x00000001
 #define JET_bitColumnTagged                         0x00000002
@@ -983,6 +1088,16 @@ typedef enum {
 #define JET_ColInfoBaseByColid      8
 
 /* JetGetTableInfo */
+/* JetGetObjectInfo */
+#define JET_ObjInfo                  0
+#define JET_ObjInfoListNoStats       1
+#define JET_ObjInfoList              2
+#define JET_ObjInfoSysTabCursor      3
+#define JET_ObjInfoListACM           4
+#define JET_ObjInfoNoStats           5
+#define JET_ObjInfoSysTabReadOnly    6
+#define JET_ObjInfoRulesLoaded       7
+#define JET_ObjInfoMax               8
 #define JET_TblInfo                  0
 #define JET_TblInfoName              1
 #define JET_TblInfoDbid              2
@@ -1603,12 +1718,36 @@ JET_ERR JET_API JetOpenTable(JET_SESID sesid, JET_DBID dbid, const char *szTable
                              uint32_t cbParameters, JET_GRBIT grbit, JET_TABLEID *ptableid);
 JET_ERR JET_API JetCloseTable(JET_SESID sesid, JET_TABLEID tableid);
 JET_ERR JET_API JetDeleteTable(JET_SESID sesid, JET_DBID dbid, const char *szTableName);
+/* Temporary tables: a table in the instance's temporary database (created on
+ * first use at JET_paramTempPath, never logged, deleted at JetTerm) that
+ * keeps its records in the order of the JET_bitColumnTTKey columns (in
+ * array order; JET_bitColumnTTDescending for descending segments) or, with
+ * no key column, in insertion order.  prgcolumnid receives one column id per
+ * definition.  Without JET_bitTTUnique duplicate keys are kept (in insertion
+ * order); with it a duplicate insert fails with JET_errKeyDuplicate when
+ * JET_bitTTErrorOnDuplicateInsertion is given, else it is dropped silently
+ * (the first record with a key wins).  JetCloseTable deletes the table;
+ * a rollback of the transaction level that opened it closes it.
+ * JET_errTooManySorts when JET_paramMaxTemporaryTables is 0 or that many
+ * are open; JET_errInvalidGrbit for unknown bits. */
+JET_ERR JET_API JetOpenTempTable(JET_SESID sesid, const JET_COLUMNDEF *prgcolumndef, uint32_t ccolumn,
+                                 JET_GRBIT grbit, JET_TABLEID *ptableid, JET_COLUMNID *prgcolumnid);
+JET_ERR JET_API JetOpenTempTable2(JET_SESID sesid, const JET_COLUMNDEF *prgcolumndef, uint32_t ccolumn,
+                                  uint32_t lcid, JET_GRBIT grbit, JET_TABLEID *ptableid,
+                                  JET_COLUMNID *prgcolumnid);
+JET_ERR JET_API JetOpenTempTable3(JET_SESID sesid, const JET_COLUMNDEF *prgcolumndef, uint32_t ccolumn,
+                                  JET_UNICODEINDEX *pidxunicode, JET_GRBIT grbit, JET_TABLEID *ptableid,
+                                  JET_COLUMNID *prgcolumnid);
+/* cbStruct must be sizeof(JET_OPENTEMPORARYTABLE); cbKeyMost 0 or
+ * JET_cbKeyMostMin..the page size's maximum (else JET_errInvalidParameter). */
+JET_ERR JET_API JetOpenTemporaryTable(JET_SESID sesid, JET_OPENTEMPORARYTABLE *popentemporarytable);
+JET_ERR JET_API JetOpenTemporaryTable2(JET_SESID sesid, JET_OPENTEMPORARYTABLE2 *popentemporarytable);
 /* Fixed types (Bit .. GUID, UnsignedLong, LongLong, UnsignedShort,
  * UnsignedLongLong), variable Text/Binary (<= 255 bytes) and tagged columns. */
 JET_ERR JET_API JetAddColumn(JET_SESID sesid, JET_TABLEID tableid, const char *szColumnName,
                              const JET_COLUMNDEF *pcolumndef, const void *pvDefault, uint32_t cbDefault,
                              JET_COLUMNID *pcolumnid);
-/* InfoLevel JET_ColInfo: a JET_COLUMNDEF for szColumnName. */
+/* InfoLevel JET_ColInfo: a JET_COLUMNDEF for szColumnName; JET_ColInfoList & co.: a JET_COLUMNLIST. */
 JET_ERR JET_API JetGetTableColumnInfo(JET_SESID sesid, JET_TABLEID tableid, const char *szColumnName,
                                       void *pvResult, uint32_t cbMax, uint32_t InfoLevel);
 /* An index ("+col\0-col\0\0", cbKey counting both final NULs).  The primary
@@ -1698,7 +1837,8 @@ JET_ERR JET_API JetGetSecondaryIndexBookmark(JET_SESID sesid, JET_TABLEID tablei
 JET_ERR JET_API JetGotoSecondaryIndexBookmark(JET_SESID sesid, JET_TABLEID tableid, const void *pvSecondaryKey,
                                               uint32_t cbSecondaryKey, const void *pvPrimaryBookmark,
                                               uint32_t cbPrimaryBookmark, JET_GRBIT grbit);
-/* Info levels JET_IdxInfoCount, SpaceAlloc, LCID, VarSegMac, KeyMost. */
+/* Info levels JET_IdxInfoCount, SpaceAlloc, LCID, VarSegMac, KeyMost; JET_IdxInfo / JET_IdxInfoList: a
+ * JET_INDEXLIST (one row per segment; JET_IdxInfo with szIndexName: that index only). */
 /* The table, its columns and indexes in one transaction (all or nothing);
  * szTemplateTableName and callbacks are not supported. */
 JET_ERR JET_API JetCreateTableColumnIndex(JET_SESID sesid, JET_DBID dbid, JET_TABLECREATE_A *ptablecreate);
@@ -1712,11 +1852,19 @@ JET_ERR JET_API JetRenameTable(JET_SESID sesid, JET_DBID dbid, const char *szNam
 /* InfoLevel JET_TblInfo (JET_OBJECTINFO), JET_TblInfoName (the name), JET_TblInfoDbid (JET_DBID). */
 JET_ERR JET_API JetGetTableInfo(JET_SESID sesid, JET_TABLEID tableid, void *pvResult, uint32_t cbMax,
                                 uint32_t InfoLevel);
-/* InfoLevel JET_ColInfo / JET_ColInfoBase, or ..ByColid with szColumnName pointing at a JET_COLUMNID. */
+/* InfoLevel JET_ColInfo / JET_ColInfoBase, or ..ByColid with szColumnName pointing at a JET_COLUMNID;
+ * JET_ColInfoList / ListCompact / ListSortColumnid: a JET_COLUMNLIST (szColumnName ignored). */
 JET_ERR JET_API JetGetColumnInfo(JET_SESID sesid, JET_DBID dbid, const char *szTableName, const char *szColumnName,
                                  void *pvResult, uint32_t cbMax, uint32_t InfoLevel);
 JET_ERR JET_API JetGetTableIndexInfo(JET_SESID sesid, JET_TABLEID tableid, const char *szIndexName,
                                      void *pvResult, uint32_t cbResult, uint32_t InfoLevel);
+/* objtyp JET_objtypNil (every kind) or JET_objtypTable.  InfoLevel
+ * JET_ObjInfo / JET_ObjInfoNoStats: a JET_OBJECTINFO for table szObjectName;
+ * JET_ObjInfoList / JET_ObjInfoListNoStats: a JET_OBJECTLIST (tables sorted by
+ * name; cRecord and cPage are 0: esepy keeps no statistics).  The system-table
+ * levels give JET_errFeatureNotAvailable; szContainerName must be NULL or "". */
+JET_ERR JET_API JetGetObjectInfo(JET_SESID sesid, JET_DBID dbid, JET_OBJTYP objtyp, const char *szContainerName,
+                                 const char *szObjectName, void *pvResult, uint32_t cbMax, uint32_t InfoLevel);
 JET_ERR JET_API JetGetIndexInfo(JET_SESID sesid, JET_DBID dbid, const char *szTableName, const char *szIndexName,
                                 void *pvResult, uint32_t cbResult, uint32_t InfoLevel);
 

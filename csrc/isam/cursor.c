@@ -46,7 +46,7 @@ static JET_TABLEID cursor_handle(isam_sess *psess, isam_cursor *pcur)
     return (JET_TABLEID)((TABLEID_TAG << 56) | ((uint64_t)(pcur->gen & 0xFFFFFF) << 32) | (slot + 1));
 }
 
-static isam_cursor *cursor_get(isam_sess *psess, JET_TABLEID tableid)
+isam_cursor *cursor_get(isam_sess *psess, JET_TABLEID tableid)
 {
     uint64_t v = (uint64_t)tableid;
     if ((v >> 56) != TABLEID_TAG)
@@ -61,7 +61,7 @@ static isam_cursor *cursor_get(isam_sess *psess, JET_TABLEID tableid)
     return pcur;
 }
 
-static JET_ERR cursor_alloc(isam_sess *psess, isam_db *pdb, table_def *ptd, JET_TABLEID *ptableid)
+JET_ERR cursor_alloc(isam_sess *psess, isam_db *pdb, table_def *ptd, JET_TABLEID *ptableid)
 {
     const uint32_t cmax = sizeof(psess->cursors) / sizeof(psess->cursors[0]);
     for (uint32_t i = 0; i < cmax; i++) {
@@ -107,6 +107,31 @@ static void cursor_free(isam_inst *pinst, isam_cursor *pcur)
 }
 
 static void cancel_update(isam_sess *psess, isam_cursor *pcur);
+
+/* Begin an implicit transaction (fSave: a savepoint) for a change through
+ * pcur; *pmark remembers where the caller's transaction stood.  A temporary
+ * table may be written inside a read-only transaction: its scratch rows are
+ * no part of what the transaction reads. */
+static JET_ERR cur_trx_begin(isam_sess *psess, isam_cursor *pcur, int fSave, int *pfAuto, const void **pmark)
+{
+    *pmark = ver_mark(psess);
+    psess->fScratch = pcur->fTemp;
+    JET_ERR err = fSave ? trx_save_begin(psess, pfAuto) : trx_auto_begin(psess, pfAuto);
+    psess->fScratch = 0;
+    return err;
+}
+
+/* End what cur_trx_begin began.  With JET_paramEnableTempTableVersioning
+ * off, a temporary table's change made inside the caller's transaction
+ * keeps no versions once it succeeded: a rollback no longer undoes it (a
+ * failed change is still undone whole by its savepoint). */
+static JET_ERR cur_trx_end(isam_sess *psess, isam_cursor *pcur, int fSave, int fAuto, const void *mark, JET_ERR err)
+{
+    err = fSave ? trx_save_end(psess, fAuto, err) : trx_auto_end(psess, fAuto, err);
+    if (err >= 0 && !fAuto && pcur->fTemp && psess->inst->cfg.fTempUnversioned)
+        ver_forget_since(psess, mark);
+    return err;
+}
 
 static JET_ERR buf_put(uint8_t **ppb, uint32_t *pcb, uint32_t *pcbAlloc, const void *pv, uint32_t cb)
 {
@@ -308,13 +333,22 @@ JET_ERR isam_open_table(isam_sess *psess, JET_DBID dbid, const char *szName, JET
     return err;
 }
 
+/* Close a cursor: its prepared update is cancelled; a temporary table's
+ * cursor takes the table with it (temp.c). */
+void cursor_close(isam_sess *psess, isam_cursor *pcur)
+{
+    cancel_update(psess, pcur);
+    if (pcur->fTemp)
+        temp_drop(psess, pcur);
+    cursor_free(psess->inst, pcur);
+}
+
 JET_ERR isam_close_table(isam_sess *psess, JET_TABLEID tableid)
 {
     isam_cursor *pcur = cursor_get(psess, tableid);
     if (pcur == NULL)
         return JET_errInvalidTableId;
-    cancel_update(psess, pcur);
-    cursor_free(psess->inst, pcur);
+    cursor_close(psess, pcur);
     reclaim_run(psess->inst); /* the last cursor on a dropped table */
     return JET_errSuccess;
 }
@@ -340,6 +374,8 @@ static JET_ERR load_unused_table(isam_sess *psess, isam_db *pdb, const char *szN
 
 JET_ERR isam_delete_table(isam_sess *psess, JET_DBID dbid, const char *szName)
 {
+    if (dbid == ISAM_TEMP_DBID)
+        return JET_errCannotDeleteTempTable; /* closing a temporary table deletes it */
     isam_db *pdb = sess_db(psess, dbid);
     if (pdb == NULL)
         return JET_errInvalidDatabaseId;
@@ -406,15 +442,11 @@ col_info *col_by_name(table_def *ptd, const char *szName)
     return NULL;
 }
 
-JET_ERR isam_add_column(isam_sess *psess, JET_TABLEID tableid, const char *szName, const JET_COLUMNDEF *pdef,
-                        const void *pvDefault, uint32_t cbDefault, JET_COLUMNID *pcolumnid)
+JET_ERR col_build(table_def *ptd, const char *szName, const JET_COLUMNDEF *pdef, const void *pvDefault,
+                  uint32_t cbDefault, col_info *pci)
 {
-    isam_cursor *pcur = cursor_get(psess, tableid);
-    if (pcur == NULL)
-        return JET_errInvalidTableId;
     if (pdef == NULL || pdef->cbStruct < sizeof(JET_COLUMNDEF))
         return JET_errInvalidParameter;
-    table_def *ptd = pcur->td;
     char folded[JET_cbNameMost + 1];
     if (!cat_name_fold(szName, folded))
         return JET_errInvalidName;
@@ -502,8 +534,26 @@ JET_ERR isam_add_column(isam_sess *psess, JET_TABLEID tableid, const char *szNam
         memcpy(ci.pbDefault, pvDefault, cbDefault);
         ci.cbDefault = cbDefault;
     }
+    *pci = ci;
+    return JET_errSuccess;
+}
+
+JET_ERR isam_add_column(isam_sess *psess, JET_TABLEID tableid, const char *szName, const JET_COLUMNDEF *pdef,
+                        const void *pvDefault, uint32_t cbDefault, JET_COLUMNID *pcolumnid)
+{
+    isam_cursor *pcur = cursor_get(psess, tableid);
+    if (pcur == NULL)
+        return JET_errInvalidTableId;
+    if (pcur->fTemp)
+        return JET_errIllegalOperation; /* a temporary table's columns are fixed at open */
+    table_def *ptd = pcur->td;
+    col_info ci;
+    JET_ERR err = col_build(ptd, szName, pdef, pvDefault, cbDefault, &ci);
+    if (err < 0)
+        return err;
+    JET_COLUMNID id = ci.rc.columnid;
     int fAuto;
-    JET_ERR err = trx_auto_begin(psess, &fAuto);
+    err = trx_auto_begin(psess, &fAuto);
     if (err >= 0)
         err = cat_insert_column(psess, pcur->db, ptd, &ci);
     err = trx_auto_end(psess, fAuto, err);
@@ -548,6 +598,8 @@ JET_ERR isam_delete_column(isam_sess *psess, JET_TABLEID tableid, const char *sz
     isam_cursor *pcur = cursor_get(psess, tableid);
     if (pcur == NULL)
         return JET_errInvalidTableId;
+    if (pcur->fTemp)
+        return JET_errIllegalOperation;
     if (grbit & ~(JET_GRBIT)0x1) /* JET_bitDeleteColumnIgnoreTemplateColumns */
         return JET_errInvalidGrbit;
     if (pcur->db->readonly)
@@ -586,6 +638,8 @@ JET_ERR isam_rename_column(isam_sess *psess, JET_TABLEID tableid, const char *sz
     isam_cursor *pcur = cursor_get(psess, tableid);
     if (pcur == NULL)
         return JET_errInvalidTableId;
+    if (pcur->fTemp)
+        return JET_errIllegalOperation;
     if (grbit != 0)
         return JET_errInvalidGrbit;
     if (pcur->db->readonly)
@@ -689,11 +743,18 @@ JET_ERR isam_get_column_info(isam_sess *psess, JET_TABLEID tableid, const char *
     isam_cursor *pcur = cursor_get(psess, tableid);
     if (pcur == NULL)
         return JET_errInvalidTableId;
-    if (pv == NULL || szName == NULL)
+    if (pv == NULL || (szName == NULL && infolevel != JET_ColInfoList && infolevel != JET_ColInfoListCompact &&
+                       infolevel != JET_ColInfoListSortColumnid))
         return JET_errInvalidParameter;
     JET_ERR err = sync_indexes(psess, pcur);
     if (err < 0)
         return err;
+    if (infolevel == JET_ColInfoList || infolevel == JET_ColInfoListCompact ||
+        infolevel == JET_ColInfoListSortColumnid) {
+        if (cbMax < sizeof(JET_COLUMNLIST))
+            return JET_errBufferTooSmall;
+        return list_columns(psess, pcur, infolevel, pv);
+    }
     int fById = infolevel == JET_ColInfoByColid || infolevel == JET_ColInfoBaseByColid;
     int fBase = infolevel == JET_ColInfoBase || infolevel == JET_ColInfoBaseByColid;
     if (infolevel != JET_ColInfo && !fById && !fBase)
@@ -815,6 +876,8 @@ static JET_ERR create_index(isam_sess *psess, isam_cursor *pcur, const char *szN
                             const char *szKey, uint32_t cbKey, uint32_t lDensity, uint32_t cbKeyMost,
                             uint32_t segflagsAll)
 {
+    if (pcur->fTemp)
+        return JET_errIllegalOperation; /* one index, fixed at open */
     if (lDensity != 0 && (lDensity < 20 || lDensity > 100))
         return JET_errDensityInvalid;
     char folded[JET_cbNameMost + 1];
@@ -1057,11 +1120,12 @@ static void cancel_update(isam_sess *psess, isam_cursor *pcur)
 {
     if (pcur->clidNew) {
         int fAuto;
-        JET_ERR err = trx_auto_begin(psess, &fAuto);
+        const void *mark;
+        JET_ERR err = cur_trx_begin(psess, pcur, 0, &fAuto, &mark);
         if (err >= 0) {
             for (uint32_t i = 0; i < pcur->clidNew; i++)
                 (void)lv_release(psess, pcur->db, pcur->td, pcur->plidNew[i]);
-            (void)trx_auto_end(psess, fAuto, JET_errSuccess);
+            (void)cur_trx_end(psess, pcur, 0, fAuto, mark, JET_errSuccess);
         }
         pcur->clidNew = 0;
     }
@@ -1176,10 +1240,11 @@ static JET_ERR set_long_value(isam_sess *psess, isam_cursor *pcur, col_info *pci
          * value this update made is no longer needed */
         if (lidOld && lid_is_new(pcur, lidOld)) {
             int fAuto;
-            err = trx_auto_begin(psess, &fAuto);
+            const void *mark;
+            err = cur_trx_begin(psess, pcur, 0, &fAuto, &mark);
             if (err >= 0)
                 err = lv_release(psess, pcur->db, pcur->td, lidOld);
-            err = trx_auto_end(psess, fAuto, err);
+            err = cur_trx_end(psess, pcur, 0, fAuto, mark, err);
             if (err < 0)
                 return err;
             lid_forget(pcur, lidOld);
@@ -1201,7 +1266,8 @@ static JET_ERR set_long_value(isam_sess *psess, isam_cursor *pcur, col_info *pci
     }
     /* separated: change a lid owned by this update (copy on write, L1) */
     int fAuto;
-    err = trx_auto_begin(psess, &fAuto);
+    const void *mark;
+    err = cur_trx_begin(psess, pcur, 0, &fAuto, &mark);
     if (err < 0)
         return err;
     uint64_t lid = lidOld;
@@ -1233,7 +1299,7 @@ static JET_ERR set_long_value(isam_sess *psess, isam_cursor *pcur, col_info *pci
     }
     if (err >= 0 && fMade)
         err = lid_add_new(pcur, lid);
-    err = trx_auto_end(psess, fAuto, err);
+    err = cur_trx_end(psess, pcur, 0, fAuto, mark, err);
     return err;
 }
 
@@ -1360,7 +1426,7 @@ JET_ERR isam_prepare_update(isam_sess *psess, JET_TABLEID tableid, uint32_t prep
         return JET_errAlreadyPrepared;
     if (pcur->db->readonly)
         return JET_errDatabaseFileReadOnly;
-    if (psess->trx && psess->trx->readonly)
+    if (psess->trx && psess->trx->readonly && !pcur->fTemp)
         return JET_errTransReadOnly;
     JET_ERR err;
     switch (prep) {
@@ -1501,7 +1567,8 @@ static JET_ERR update_impl(isam_sess *psess, JET_TABLEID tableid, void *pvBookma
         return err;
     rec_buf old = { 0 };
     int fAuto;
-    err = trx_save_begin(psess, &fAuto);
+    const void *mark;
+    err = cur_trx_begin(psess, pcur, 1, &fAuto, &mark);
     if (err < 0)
         return err;
     lv_refs_ctx lvc = { psess, pcur, NULL };
@@ -1566,7 +1633,18 @@ static JET_ERR update_impl(isam_sess *psess, JET_TABLEID tableid, void *pvBookma
         }
     }
     rec_free(&old);
-    err = trx_save_end(psess, fAuto, err);
+    err = cur_trx_end(psess, pcur, 1, fAuto, mark, err);
+    if (err == JET_errKeyDuplicate && temp_drops_duplicates(pcur) && pcur->prep != JET_prepReplace) {
+        /* JET_bitTTUnique without JET_bitTTErrorOnDuplicateInsertion: the
+         * first record with a key wins; the savepoint undid this one (and
+         * its new long values), which is dropped without an error. */
+        pcur->clidNew = 0;
+        pcur->prep = JET_prepCancel;
+        rec_free(&pcur->rec);
+        if (pcbActual)
+            *pcbActual = 0;
+        return JET_errSuccess;
+    }
     if (err < 0)
         return err;
     pcur->clidNew = 0; /* the record owns them now */
@@ -1624,7 +1702,7 @@ JET_ERR isam_escrow_update(isam_sess *psess, JET_TABLEID tableid, JET_COLUMNID c
         return JET_errAlreadyPrepared;
     if (pcur->positioned != POS_ON)
         return JET_errNoCurrentRecord;
-    if (psess->trx && psess->trx->readonly)
+    if (psess->trx && psess->trx->readonly && !pcur->fTemp)
         return JET_errTransReadOnly;
     JET_ERR err = sync_indexes(psess, pcur);
     if (err < 0)
@@ -1669,7 +1747,8 @@ static JET_ERR delete_impl(isam_sess *psess, JET_TABLEID tableid)
         return err;
     rec_buf old = { 0 };
     int fAuto;
-    err = trx_save_begin(psess, &fAuto);
+    const void *mark;
+    err = cur_trx_begin(psess, pcur, 1, &fAuto, &mark);
     if (err < 0)
         return err;
     lv_refs_ctx lvc = { psess, pcur, NULL };
@@ -1681,7 +1760,7 @@ static JET_ERR delete_impl(isam_sess *psess, JET_TABLEID tableid)
     if (err >= 0)
         err = lv_for_each_ref(&old, release_cb, &lvc);
     rec_free(&old);
-    return trx_save_end(psess, fAuto, err);
+    return cur_trx_end(psess, pcur, 1, fAuto, mark, err);
 }
 
 JET_ERR isam_delete(isam_sess *psess, JET_TABLEID tableid)
@@ -2408,6 +2487,8 @@ JET_ERR isam_dup_cursor(isam_sess *psess, JET_TABLEID tableid, JET_TABLEID *ptab
         return JET_errInvalidParameter;
     if (grbit != 0)
         return JET_errInvalidGrbit;
+    if (pcur->fTemp)
+        return temp_dup(psess, pcur, ptableid);
     table_def *ptd = NULL;
     JET_ERR err = cat_load_table(psess, pcur->db, pcur->td->name, &ptd);
     if (err < 0)
@@ -2905,6 +2986,8 @@ JET_ERR isam_delete_index(isam_sess *psess, JET_TABLEID tableid, const char *szI
     isam_cursor *pcur = cursor_get(psess, tableid);
     if (pcur == NULL)
         return JET_errInvalidTableId;
+    if (pcur->fTemp)
+        return JET_errIllegalOperation;
     char a[JET_cbNameMost + 1], b[JET_cbNameMost + 1];
     if (!cat_name_fold(szIndex, a))
         return JET_errInvalidName;
@@ -2956,6 +3039,12 @@ JET_ERR isam_get_index_info(isam_sess *psess, JET_TABLEID tableid, const char *s
     } else {
         pidx = cur_idx(pcur);
         primary = pidx == NULL;
+    }
+    if (infolevel == JET_IdxInfo || infolevel == JET_IdxInfoList) {
+        if (cbMax < sizeof(JET_INDEXLIST))
+            return JET_errBufferTooSmall;
+        int fOne = infolevel == JET_IdxInfo && szIndex && szIndex[0];
+        return list_indexes(psess, pcur, fOne ? pidx : NULL, fOne && primary, !fOne, pv);
     }
     switch (infolevel) {
     case JET_IdxInfoCount: {
@@ -3096,7 +3185,12 @@ JET_ERR isam_describe_table(isam_sess *psess, JET_TABLEID tableid, char *szzColu
 /* Close every cursor of a session (JetEndSession). */
 void cursor_close_all(isam_sess *psess)
 {
-    for (uint32_t i = 0; i < psess->ccursors; i++)
-        if (psess->cursors[i].used)
-            cursor_free(psess->inst, &psess->cursors[i]);
+    for (uint32_t i = 0; i < psess->ccursors; i++) {
+        isam_cursor *pcur = &psess->cursors[i];
+        if (!pcur->used)
+            continue;
+        if (pcur->fTemp)
+            temp_drop(psess, pcur);
+        cursor_free(psess->inst, pcur);
+    }
 }

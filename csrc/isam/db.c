@@ -394,7 +394,7 @@ JET_ERR isam_detach_database(isam_sess *psess, const char *szFile, JET_GRBIT grb
     ver_cleanup(pinst);
     if (szFile == NULL || szFile[0] == '\0') {
         JET_ERR err = JET_errSuccess;
-        for (uint32_t i = 1; i <= ISAM_MAX_DBID; i++) {
+        for (uint32_t i = 1; i <= ISAM_MAX_USER_DBS; i++) {
             isam_db *pdb = pinst->dbs[i];
             if (pdb) {
                 JET_ERR e = detach_one(psess, pdb);
@@ -460,7 +460,7 @@ uint32_t isam_attached_paths(isam_inst *pinst, char paths[][OS_PATH_MAX], uint32
 {
     uint32_t n = 0;
     pthread_mutex_lock(&pinst->lock);
-    for (uint32_t i = 1; i <= ISAM_MAX_DBID && n < cmax; i++)
+    for (uint32_t i = 1; i <= ISAM_MAX_USER_DBS && n < cmax; i++)
         if (pinst->dbs[i])
             snprintf(paths[n++], OS_PATH_MAX, "%s", pinst->dbs[i]->path);
     pthread_mutex_unlock(&pinst->lock);

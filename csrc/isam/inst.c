@@ -169,10 +169,19 @@ JET_ERR isam_init(const isam_config *pcfg, isam_inst **ppinst)
     } else {
         pinst->cfg.altDbPath = NULL;
     }
+    /* The temporary database is scratch: one left by an earlier run goes. */
+    if (pcfg->tempPath)
+        snprintf(pinst->temppath, sizeof(pinst->temppath), "%s", pcfg->tempPath);
+    temp_remove_stale(pinst);
+    if (pcfg->cTempTablesMax == 0)
+        pinst->temppath[0] = '\0'; /* no temporary database at all */
+    pinst->cfg.tempPath = pinst->temppath;
     pthread_mutex_init(&pinst->lock, NULL);
+    pthread_mutex_init(&pinst->tempLock, NULL);
     pthread_rwlock_init(&pinst->ckpt, NULL);
     JET_ERR err = cache_create(pcfg->cbPage, pcfg->cpgCacheMax ? pcfg->cpgCacheMax : 1024, &pinst->pc);
     if (err < 0) {
+        pthread_mutex_destroy(&pinst->tempLock);
         pthread_mutex_destroy(&pinst->lock);
         os_free(pinst);
         return err;
@@ -193,6 +202,7 @@ JET_ERR isam_init(const isam_config *pcfg, isam_inst **ppinst)
         cache_destroy(pinst->pc);
         ver_free_all(pinst);
         pthread_rwlock_destroy(&pinst->ckpt);
+        pthread_mutex_destroy(&pinst->tempLock);
         pthread_mutex_destroy(&pinst->lock);
         os_free(pinst);
         return err;
@@ -208,6 +218,7 @@ JET_ERR isam_term(isam_inst *pinst, int clean)
     ver_cleanup(pinst);
     if (clean)
         reclaim_run(pinst); /* give dropped trees' pages back before the databases close */
+    temp_term(pinst);
     for (uint32_t i = 1; i <= ISAM_MAX_DBID; i++) {
         isam_db *pdb = pinst->dbs[i];
         if (pdb == NULL)
@@ -240,6 +251,7 @@ JET_ERR isam_term(isam_inst *pinst, int clean)
         os_free(t);
     }
     pthread_rwlock_destroy(&pinst->ckpt);
+    pthread_mutex_destroy(&pinst->tempLock);
     pthread_mutex_destroy(&pinst->lock);
     os_free(pinst);
     return err;

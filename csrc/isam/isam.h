@@ -71,6 +71,10 @@ typedef struct isam_config {
     const isam_restore *restore;     /* restore instead of crash recovery, or NULL */
     isam_event_fn  event;
     void          *eventctx;
+    /* temporary database (temp.c) */
+    const char    *tempPath;         /* JET_paramTempPath resolved to a file, or NULL */
+    uint32_t       cTempTablesMax;   /* JET_paramMaxTemporaryTables; 0 = no temporary database */
+    int            fTempUnversioned; /* JET_paramEnableTempTableVersioning false: no rollback */
 } isam_config;
 
 /* Open the instance's log stream and run soft recovery if the log says the
@@ -120,6 +124,20 @@ JET_ERR isam_open_table(isam_sess *psess, JET_DBID dbid, const char *szName, JET
                         JET_TABLEID *ptableid);
 JET_ERR isam_close_table(isam_sess *psess, JET_TABLEID tableid);
 JET_ERR isam_delete_table(isam_sess *psess, JET_DBID dbid, const char *szName);
+/* A temporary table (temp.c): columns from rgdef (JET_bitColumnTTKey ones
+ * form the key, in array order), JET_bitTT* options, key bytes (0 =
+ * JET_cbKeyMost), fCaseSensitive for ordinal text keys, optional column
+ * names (NULL: "Column1"...).  rgcolumnid (may be NULL) receives the ids. */
+typedef struct isam_temp_spec {
+    const JET_COLUMNDEF *rgdef;
+    const char *const   *rgszName;
+    uint32_t             ccol;
+    JET_GRBIT            grbit;
+    uint32_t             cbKeyMost;
+    int                  fCaseSensitive;
+} isam_temp_spec;
+JET_ERR isam_open_temp_table(isam_sess *psess, const isam_temp_spec *pspec, JET_TABLEID *ptableid,
+                             JET_COLUMNID *rgcolumnid);
 JET_ERR isam_add_column(isam_sess *psess, JET_TABLEID tableid, const char *szName, const JET_COLUMNDEF *pdef,
                         const void *pvDefault, uint32_t cbDefault, JET_COLUMNID *pcolumnid);
 JET_ERR isam_get_column_id(isam_sess *psess, JET_TABLEID tableid, const char *szName, JET_COLUMNDEF *pdef);
@@ -160,6 +178,9 @@ JET_ERR isam_describe_table(isam_sess *psess, JET_TABLEID tableid, char *szzColu
 /* Names of the tables of a database, NUL-separated with a final NUL, in a
  * buffer the caller frees with os_free; *pc receives the count. */
 JET_ERR isam_list_tables(isam_sess *psess, JET_DBID dbid, char **ppszz, uint32_t *pc);
+/* JetGetObjectInfo's JET_ObjInfoList: the tables of dbid (objtyp JET_objtypNil
+ * or JET_objtypTable; any other kind lists nothing) in a temporary table. */
+JET_ERR isam_object_list(isam_sess *psess, JET_DBID dbid, JET_OBJTYP objtyp, JET_OBJECTLIST *pol);
 
 /* ---- records -------------------------------------------------------------------- */
 JET_ERR isam_prepare_update(isam_sess *psess, JET_TABLEID tableid, uint32_t prep);

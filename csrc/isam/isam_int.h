@@ -103,7 +103,13 @@
 #define UNDO_CHANGED  2
 #define UNDO_DELTA    3   /* escrow update: logical undo (subtract the delta) */
 
-#define ISAM_MAX_DBID      7   /* user databases 1..6 (+ reserved temp id 7) */
+/* Database ids: user databases 1..6; ISAM_TEMP_DBID (7) is reserved for the
+ * instance's temporary database (temp.c): unlogged (bt_env.log == NULL,
+ * isam_db.logged == 0), never attached in the log, never in a backup, a
+ * checkpoint or a recovery, created on the first temporary table and deleted
+ * at isam_term (a stale file is removed at isam_init). */
+#define ISAM_MAX_DBID      7
+#define ISAM_TEMP_DBID     ISAM_MAX_DBID
 #define ISAM_MAX_USER_DBS  6
 #define ISAM_TRX_LEVELS    7
 #define ISAM_MAX_CURSORS   1024
@@ -278,6 +284,12 @@ typedef struct isam_cursor {
      * pcur->rec only, deleted when the update is cancelled (L1 in lv.c) */
     uint64_t   *plidNew;
     uint32_t    clidNew, clidNewAlloc;
+    /* temporary table (temp.c): this cursor owns the table and its trees */
+    int         fTemp;
+    uint32_t   *pcrefTemp;      /* cursors on the table (JetDupCursor), shared by them */
+    JET_GRBIT   grbitTT;        /* JET_bitTT* it was opened with */
+    uint64_t    trxidTemp;      /* transaction that opened it (0: none or committed) */
+    int         levelTemp;      /* its level then: rolling it back closes the table */
 } isam_cursor;
 
 struct isam_sess {
@@ -286,6 +298,7 @@ struct isam_sess {
     uint32_t     dbopen[ISAM_MAX_DBID + 1]; /* JetOpenDatabase count per dbid */
     isam_cursor  cursors[64];
     uint32_t     ccursors;
+    int          fScratch;      /* the change being begun is to a temporary table (read-only transactions allow it) */
     struct isam_sess *next;
 };
 
@@ -324,6 +337,10 @@ struct isam_inst {
     uint32_t         cbackup;     /* backups running (bksupport.c): no detach meanwhile */
     lsn_t            lsnCkptEnd;  /* log end when the checkpoint last advanced */
     int              dirtyTerm;
+    /* temporary database (temp.c) */
+    char             temppath[OS_PATH_MAX];
+    uint32_t         ctemp;       /* temporary tables open (under lock) */
+    pthread_mutex_t  tempLock;    /* serializes creating the temporary database (taken before lock) */
 };
 
 /* ---- internal functions ------------------------------------------------------- */
@@ -460,6 +477,46 @@ JET_ERR  trx_save_end(isam_sess *psess, int fAuto, JET_ERR err);
 
 /* cursor.c */
 void     cursor_close_all(isam_sess *psess);
+isam_cursor *cursor_get(isam_sess *psess, JET_TABLEID tableid);
+/* A cursor on ptd, which the cursor owns once this succeeds (the caller
+ * frees ptd when it fails). */
+JET_ERR  cursor_alloc(isam_sess *psess, isam_db *pdb, table_def *ptd, JET_TABLEID *ptableid);
+void     cursor_close(isam_sess *psess, isam_cursor *pcur);
+/* Validate a column definition against ptd and build its col_info (id
+ * chosen, default copied: *pci owns pbDefault). */
+JET_ERR  col_build(table_def *ptd, const char *szName, const JET_COLUMNDEF *pdef, const void *pvDefault,
+                   uint32_t cbDefault, col_info *pci);
+
+/* temp.c: the temporary database and temporary tables */
+/* Remove a temporary database left by an earlier run (at isam_init). */
+void     temp_remove_stale(isam_inst *pinst);
+/* Close and delete the temporary database (at isam_term). */
+void     temp_term(isam_inst *pinst);
+/* pcur leaves its temporary table; the last cursor drops the table (its
+ * trees, its versions, its count). */
+void     temp_drop(isam_sess *psess, isam_cursor *pcur);
+/* JetDupCursor on a temporary table: another cursor on it, on its first record. */
+JET_ERR  temp_dup(isam_sess *psess, isam_cursor *pcur, JET_TABLEID *ptableid);
+/* pcur is a temporary table that drops duplicate keys silently. */
+int      temp_drops_duplicates(const isam_cursor *pcur);
+/* Transaction hooks: a level of psess's transaction committed into levelNew,
+ * or was rolled back to level target (temporary tables opened above it close). */
+void     temp_trx_committed(isam_sess *psess, uint64_t trxid, int levelNew);
+void     temp_trx_rolled_back(isam_sess *psess, uint64_t trxid, int target);
+/* Forget every version of nodes in trees roots[0..c) of dbid (their trees
+ * are about to be dropped; only psess can have changed them). */
+void     ver_forget_trees(isam_sess *psess, uint32_t dbid, const uint32_t *roots, uint32_t c);
+/* Where the session's transaction stands (its newest version, opaque), and
+ * forgetting every version it made since that mark: the changes stay, a
+ * rollback no longer undoes them (unversioned temporary tables). */
+const void *ver_mark(isam_sess *psess);
+void     ver_forget_since(isam_sess *psess, const void *mark);
+
+/* infolist.c: JET_ColInfoList / JET_IdxInfoList as temporary tables */
+JET_ERR  list_columns(isam_sess *psess, isam_cursor *pcur, uint32_t infolevel, JET_COLUMNLIST *pcl);
+/* One row per segment of: pidxOnly, or the primary index (fPrimaryOnly), or every index (fAll). */
+JET_ERR  list_indexes(isam_sess *psess, isam_cursor *pcur, const idx_def *pidxOnly, int fPrimaryOnly, int fAll,
+                      JET_INDEXLIST *pil);
 col_info *col_by_id(table_def *ptd, JET_COLUMNID columnid);
 col_info *col_by_name(table_def *ptd, const char *szName);
 

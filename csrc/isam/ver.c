@@ -273,6 +273,7 @@ JET_ERR isam_commit_transaction(isam_sess *psess, JET_GRBIT grbit)
         reclaim_level_end_locked(pinst, t, t->level, 1, 0);
         pthread_mutex_unlock(&pinst->lock);
         t->level--;
+        temp_trx_committed(psess, t->trxid, t->level);
         return JET_errSuccess;
     }
     JET_ERR err = JET_errSuccess;
@@ -334,6 +335,7 @@ JET_ERR isam_commit_transaction(isam_sess *psess, JET_GRBIT grbit)
     ver_cleanup_locked(pinst);
     pthread_mutex_unlock(&pinst->lock);
     CKPT_LEAVE(pinst);
+    temp_trx_committed(psess, t->trxid, 0);
     os_free(t);
     psess->trx = NULL;
     reclaim_run(pinst);
@@ -486,6 +488,7 @@ JET_ERR isam_rollback(isam_sess *psess, JET_GRBIT grbit)
     pthread_mutex_unlock(&pinst->lock);
     if (target > 0) {
         t->level = target;
+        temp_trx_rolled_back(psess, t->trxid, target);
         reclaim_run(pinst);
         return JET_errSuccess;
     }
@@ -499,10 +502,78 @@ JET_ERR isam_rollback(isam_sess *psess, JET_GRBIT grbit)
     ver_cleanup_locked(pinst);
     pthread_mutex_unlock(&pinst->lock);
     CKPT_LEAVE(pinst);
+    uint64_t trxid = t->trxid;
     os_free(t);
     psess->trx = NULL;
+    temp_trx_rolled_back(psess, trxid, 0);
     reclaim_run(pinst);
     return err;
+}
+
+static int ver_in_trees(const ver *v, uint32_t dbid, const uint32_t *roots, uint32_t c)
+{
+    if (v->dbid != dbid)
+        return 0;
+    for (uint32_t i = 0; i < c; i++)
+        if (v->pgnoRoot == roots[i])
+            return 1;
+    return 0;
+}
+
+void ver_forget_trees(isam_sess *psess, uint32_t dbid, const uint32_t *roots, uint32_t c)
+{
+    isam_inst *pinst = psess->inst;
+    pthread_mutex_lock(&pinst->lock);
+    if (psess->trx) {
+        ver **pp = &psess->trx->newest;
+        while (*pp) {
+            ver *v = *pp;
+            if (ver_in_trees(v, dbid, roots, c)) {
+                *pp = v->trxNext;
+                ver_unchain_locked(pinst, v);
+                ver_free(pinst, v);
+            } else {
+                pp = &v->trxNext;
+            }
+        }
+    }
+    ver *prev = NULL;
+    for (ver *v = pinst->committedOld; v;) {
+        ver *next = v->trxNext;
+        if (ver_in_trees(v, dbid, roots, c)) {
+            if (prev)
+                prev->trxNext = next;
+            else
+                pinst->committedOld = next;
+            if (pinst->committedNew == v)
+                pinst->committedNew = prev;
+            ver_unchain_locked(pinst, v);
+            ver_free(pinst, v);
+        } else {
+            prev = v;
+        }
+        v = next;
+    }
+    pthread_mutex_unlock(&pinst->lock);
+}
+
+const void *ver_mark(isam_sess *psess)
+{
+    return psess->trx ? psess->trx->newest : NULL;
+}
+
+void ver_forget_since(isam_sess *psess, const void *mark)
+{
+    isam_inst *pinst = psess->inst;
+    pthread_mutex_lock(&pinst->lock);
+    isam_trx *t = psess->trx;
+    while (t && t->newest && (const void *)t->newest != mark) {
+        ver *v = t->newest;
+        t->newest = v->trxNext;
+        ver_unchain_locked(pinst, v);
+        ver_free(pinst, v);
+    }
+    pthread_mutex_unlock(&pinst->lock);
 }
 
 int isam_active_transactions(isam_inst *pinst)
@@ -518,7 +589,7 @@ JET_ERR trx_auto_begin(isam_sess *psess, int *pfAuto)
 {
     *pfAuto = 0;
     if (psess->trx) {
-        if (psess->trx->readonly)
+        if (psess->trx->readonly && !psess->fScratch)
             return JET_errTransReadOnly;
         return JET_errSuccess;
     }
@@ -743,8 +814,8 @@ static JET_ERR require_writable(isam_sess *psess, isam_db *pdb)
 {
     if (psess->trx == NULL)
         return JET_errNotInTransaction;
-    if (psess->trx->readonly)
-        return JET_errTransReadOnly;
+    if (psess->trx->readonly && pdb->dbid != ISAM_TEMP_DBID)
+        return JET_errTransReadOnly; /* temporary tables are scratch, writable in any transaction */
     if (pdb->readonly)
         return JET_errDatabaseFileReadOnly;
     return JET_errSuccess;

@@ -1030,6 +1030,64 @@ static PyObject *s_describe_table(SessionObject *self, PyObject *args)
     return result;
 }
 
+/* JetOpenTempTable3: columns = [(coltyp, cbMax, grbit, cp)] (JET_bitColumnTTKey
+ * ones form the key, in list order) -> (tableid, [columnids]). */
+static PyObject *s_open_temp_table(SessionObject *self, PyObject *args)
+{
+    PyObject *cols;
+    unsigned int grbit = 0;
+    int fCase = 0;
+    if (!PyArg_ParseTuple(args, "O!|Ip:_open_temp_table", &PyList_Type, &cols, &grbit, &fCase))
+        return NULL;
+    Py_ssize_t n = PyList_GET_SIZE(cols);
+    if (n <= 0 || n > 4096) {
+        PyErr_SetString(PyExc_ValueError, "a temporary table needs 1..4096 columns");
+        return NULL;
+    }
+    JET_COLUMNDEF *defs = PyMem_Calloc((size_t)n, sizeof(JET_COLUMNDEF));
+    JET_COLUMNID *ids = PyMem_Calloc((size_t)n, sizeof(JET_COLUMNID));
+    PyObject *result = NULL;
+    if (defs == NULL || ids == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        unsigned int coltyp, cbMax, g, cp;
+        if (!PyArg_ParseTuple(PyList_GET_ITEM(cols, i), "IIII:_open_temp_table column", &coltyp, &cbMax, &g, &cp))
+            goto done;
+        defs[i].cbStruct = sizeof(JET_COLUMNDEF);
+        defs[i].coltyp = coltyp;
+        defs[i].cbMax = cbMax;
+        defs[i].grbit = g;
+        defs[i].cp = (unsigned short)cp;
+    }
+    JET_SESID sesid;
+    if (session_handle(self, "JetOpenTempTable3", &sesid) < 0)
+        goto done;
+    JET_UNICODEINDEX ui = { 0x409, fCase ? 0u : 0x1u }; /* NORM_IGNORECASE unless case_sensitive */
+    JET_TABLEID tableid = 0;
+    JET_ERR err;
+    ESEPY_CALL(err = JetOpenTempTable3(sesid, defs, (uint32_t)n, &ui, grbit, &tableid, ids));
+    if (check_jet(err, "JetOpenTempTable3") < 0)
+        goto done;
+    PyObject *lst = PyList_New(n);
+    for (Py_ssize_t i = 0; lst && i < n; i++) {
+        PyObject *v = PyLong_FromUnsignedLong(ids[i]);
+        if (v == NULL)
+            Py_CLEAR(lst);
+        else
+            PyList_SET_ITEM(lst, i, v);
+    }
+    if (lst)
+        result = Py_BuildValue("(KN)", (unsigned long long)tableid, lst);
+    if (result == NULL)
+        ESEPY_CALL((void)JetCloseTable(sesid, tableid));
+done:
+    PyMem_Free(defs);
+    PyMem_Free(ids);
+    return result;
+}
+
 #define ISAM_METHODS                                                                                       \
     {"_describe_table", (PyCFunction)s_describe_table, METH_VARARGS,                                       \
      "EsepyDescribeTable(tableid) -> ([column names], [(key column, descending)])"},                        \
@@ -1045,6 +1103,8 @@ static PyObject *s_describe_table(SessionObject *self, PyObject *args)
     {"_create_table", (PyCFunction)s_create_table, METH_VARARGS, "JetCreateTable(dbid, name) -> tableid"}, \
     {"_open_table", (PyCFunction)s_open_table, METH_VARARGS, "JetOpenTable(dbid, name, grbit) -> tableid"}, \
     {"_close_table", (PyCFunction)s_close_table, METH_VARARGS, "JetCloseTable(tableid)"},                   \
+    {"_open_temp_table", (PyCFunction)s_open_temp_table, METH_VARARGS,                                     \
+     "JetOpenTempTable3(columns, grbit=0, case_sensitive=False) -> (tableid, [columnids])"},               \
     {"_delete_table", (PyCFunction)s_delete_table, METH_VARARGS, "JetDeleteTable(dbid, name)"},             \
     {"_add_column", (PyCFunction)s_add_column, METH_VARARGS,                                               \
      "JetAddColumn(tableid, name, coltyp, cbMax, grbit, cp, default) -> columnid"},                         \
