@@ -351,7 +351,7 @@ static JET_ERR bf_write(cache *pc, bf *pbf, uint8_t *pvBuf)
      * since it was last clean (lsnRec == LSN_NIL) carries no lsn that is not
      * already durable, so wal is skipped. */
     if (fLogged && wal != NULL) {
-        err = wal(walCtx, le64_get(pbf->pv + PAGE_OFF_LSN));
+        err = wal(walCtx, pbf->dbid, le64_get(pbf->pv + PAGE_OFF_LSN));
         if (err > 0)
             err = JET_errSuccess;
     }

@@ -32,7 +32,7 @@
  *
  * Invariants:
  *   C1 (write-ahead). A dirty page is written to its file only after
- *      wal(ctx, page lsn) returned success.
+ *      wal(ctx, dbid, page lsn) returned success.
  *   C2. A page read from disk is returned only if its crc and pgno check out.
  *   C3. The number of frames never exceeds cpagesMax; when every frame is
  *      latched, cache_read / cache_new fail with JET_errOutOfBuffers.
@@ -59,9 +59,11 @@
 typedef struct cache cache;
 typedef struct bf bf; /* a latched buffer frame */
 
-/* Called before a dirty page with `lsn` is written: make the log durable up
- * to lsn.  NULL wal = no logging (recovery "off"). */
-typedef JET_ERR (*cache_wal_fn)(void *ctx, lsn_t lsn);
+/* Called before a dirty page of file `dbid` with `lsn` is written: make the
+ * log durable up to lsn (and whatever else must precede the page on disk,
+ * such as the file's header naming the log generations it needs).  NULL wal
+ * = no logging (recovery "off"). */
+typedef JET_ERR (*cache_wal_fn)(void *ctx, uint32_t dbid, lsn_t lsn);
 
 JET_ERR cache_create(uint32_t cbPage, uint32_t cpagesMax, cache **ppc);
 void    cache_set_wal(cache *pc, cache_wal_fn wal, void *ctx);

@@ -73,10 +73,14 @@ JET_ERR isam_backup_read(isam_inst *pinst, uint32_t dbid, uint32_t pgno, uint32_
 JET_ERR isam_backup_mark(isam_inst *pinst, uint32_t dbid, const JET_SIGNATURE *psign, int which,
                          const JET_BKINFO *pbk)
 {
-    db_header hdr;
     pthread_mutex_lock(&pinst->lock);
     isam_db *pdb = db_same_locked(pinst, dbid, psign);
-    if (pdb) {
+    if (pdb)
+        pthread_mutex_lock(&pdb->hdrLock); /* H1 (order: inst.lock, then hdrLock) */
+    pthread_mutex_unlock(&pinst->lock);
+    if (pdb == NULL)
+        return JET_errDatabaseNotFound;
+    {
         switch (which) {
         case ISAM_BK_FULL:
             pdb->hdr.bkinfoFullPrev = *pbk;
@@ -93,13 +97,11 @@ JET_ERR isam_backup_mark(isam_inst *pinst, uint32_t dbid, const JET_SIGNATURE *p
             pdb->hdr.bkinfoDiffPrev = *pbk;
             break;
         }
-        hdr = pdb->hdr;
     }
-    pthread_mutex_unlock(&pinst->lock);
-    if (pdb == NULL)
-        return JET_errDatabaseNotFound;
     /* Detach is refused while a backup holds the instance, so the file stays. */
-    return db_header_write(cache_file(pinst->pc, dbid), &hdr);
+    JET_ERR err = db_header_write(cache_file(pinst->pc, dbid), &pdb->hdr);
+    pthread_mutex_unlock(&pdb->hdrLock);
+    return err;
 }
 
 log_writer *isam_log_writer(isam_inst *pinst)

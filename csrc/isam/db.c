@@ -77,6 +77,7 @@ JET_ERR db_open_file(isam_inst *pinst, uint32_t dbid, const char *path, int crea
         return JET_errOutOfMemory;
     snprintf(pdb->path, sizeof(pdb->path), "%s", path);
     pdb->schemaLock = (pthread_rwlock_t)PTHREAD_RWLOCK_INITIALIZER;
+    pdb->hdrLock = (pthread_mutex_t)PTHREAD_MUTEX_INITIALIZER;
     pdb->dbid = dbid;
     pdb->logged = logged;
     os_file *pf = NULL;
@@ -136,6 +137,7 @@ JET_ERR db_mark_clean(isam_inst *pinst, isam_db *pdb)
         err = cache_flush(pinst->pc, pdb->dbid);
     if (err < 0)
         return err;
+    pthread_mutex_lock(&pdb->hdrLock); /* H1 */
     db_header *h = &pdb->hdr;
     h->dbstate = JET_dbstateCleanShutdown;
     h->lsnConsistent = lsn;
@@ -143,7 +145,29 @@ JET_ERR db_mark_clean(isam_inst *pinst, isam_db *pdb)
     h->lsnDetach = lsn;
     h->tmDetach = h->tmConsistent;
     h->genMinRequired = h->genMaxRequired = 0;
-    return db_header_write(cache_file(pinst->pc, pdb->dbid), h);
+    err = db_header_write(cache_file(pinst->pc, pdb->dbid), h);
+    pthread_mutex_unlock(&pdb->hdrLock);
+    return err;
+}
+
+JET_ERR db_require_gen(isam_inst *pinst, uint32_t dbid, int32_t gen)
+{
+    /* dbs[dbid] is set before the file's first page can be dirtied and
+     * cleared after its last write (db_close flushes first). */
+    isam_db *pdb = dbid <= ISAM_MAX_DBID ? pinst->dbs[dbid] : NULL;
+    if (pdb == NULL || !pdb->logged || pdb->readonly)
+        return JET_errSuccess;
+    JET_ERR err = JET_errSuccess;
+    pthread_mutex_lock(&pdb->hdrLock);
+    if (gen > pdb->hdr.genMaxRequired) {
+        int32_t old = pdb->hdr.genMaxRequired;
+        pdb->hdr.genMaxRequired = gen;
+        err = db_header_write(cache_file(pinst->pc, pdb->dbid), &pdb->hdr);
+        if (err < 0)
+            pdb->hdr.genMaxRequired = old; /* the page is not written either */
+    }
+    pthread_mutex_unlock(&pdb->hdrLock);
+    return err;
 }
 
 JET_ERR db_close(isam_inst *pinst, isam_db *pdb, int clean)
@@ -162,6 +186,7 @@ JET_ERR db_close(isam_inst *pinst, isam_db *pdb, int clean)
 /* D1: the header of a newly attached database. */
 static JET_ERR db_mark_attached(isam_inst *pinst, isam_db *pdb, lsn_t lsnAttach)
 {
+    pthread_mutex_lock(&pdb->hdrLock); /* H1 */
     db_header *h = &pdb->hdr;
     h->dbstate = JET_dbstateDirtyShutdown;
     h->signLog = pinst->signLog;
@@ -173,7 +198,9 @@ static JET_ERR db_mark_attached(isam_inst *pinst, isam_db *pdb, lsn_t lsnAttach)
         h->genMinRequired = gen;
         h->genMaxRequired = gen;
     }
-    return db_header_write(cache_file(pinst->pc, pdb->dbid), h);
+    JET_ERR err = db_header_write(cache_file(pinst->pc, pdb->dbid), h);
+    pthread_mutex_unlock(&pdb->hdrLock);
+    return err;
 }
 
 static JET_ERR log_db_record(isam_inst *pinst, uint8_t type, uint32_t dbid, const JET_SIGNATURE *psign,

@@ -37,13 +37,17 @@ JET_ERR isam_bt_log(void *ctx, uint8_t type, const log_part *parts, uint32_t cpa
     return isam_log((isam_inst *)ctx, type, parts, cpart, plsn);
 }
 
-/* Write-ahead rule (cache invariant C1): the log is durable up to lsn. */
-static JET_ERR wal(void *ctx, lsn_t lsn)
+/* Write-ahead rule (cache invariant C1): the log is durable up to lsn, and
+ * the database's header names lsn's generation (H2). */
+static JET_ERR wal(void *ctx, uint32_t dbid, lsn_t lsn)
 {
     isam_inst *pinst = ctx;
     if (pinst->lw == NULL || lsn == LSN_NIL)
         return JET_errSuccess;
-    return log_flush(pinst->lw, lsn);
+    JET_ERR err = log_flush(pinst->lw, lsn);
+    if (err >= 0)
+        err = db_require_gen(pinst, dbid, LSN_GEN(lsn));
+    return err;
 }
 
 static uint64_t lsn_bytes(const isam_inst *pinst, lsn_t lsn)

@@ -195,6 +195,15 @@ typedef struct isam_db {
      * is built, and every writer after it maintains the new index.
      * Initialised with PTHREAD_RWLOCK_INITIALIZER (nothing to destroy). */
     pthread_rwlock_t schemaLock;
+    /* Invariant H1: once the database is attached, every change to hdr and
+     * the header write that follows happen under hdrLock, so no writer puts
+     * an older copy over a newer one.  H2: the header names (genMaxRequired)
+     * every log generation whose changes may be in the file's pages: a page
+     * is written only after its lsn's generation is recorded (db_require_gen,
+     * called from the cache's write-ahead hook), so recovery can tell a log
+     * folder that ends too early (JET_errRequiredLogFilesMissing).
+     * Initialised with PTHREAD_MUTEX_INITIALIZER (nothing to destroy). */
+    pthread_mutex_t  hdrLock;
     /* autoincrement counters (cursor.c), under inst.lock: the last value handed
      * out per table; a table not here starts from the largest value stored */
     struct { uint32_t objid; uint64_t last; } autoinc[16];
@@ -415,6 +424,9 @@ JET_ERR  db_open_file(isam_inst *pinst, uint32_t dbid, const char *path, int cre
 JET_ERR  db_close(isam_inst *pinst, isam_db *pdb, int clean);
 void     db_init_env(isam_inst *pinst, isam_db *pdb);
 JET_ERR  db_mark_clean(isam_inst *pinst, isam_db *pdb);
+/* H2: before a page of database dbid with changes from log generation gen
+ * is written, record gen in its header.  Unlogged or unknown dbid: nothing. */
+JET_ERR  db_require_gen(isam_inst *pinst, uint32_t dbid, int32_t gen);
 
 /* catalog.c */
 JET_ERR  cat_insert_index(isam_sess *psess, isam_db *pdb, const table_def *ptd, const idx_def *pidx);

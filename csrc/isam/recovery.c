@@ -744,6 +744,14 @@ JET_ERR recovery_run(isam_inst *pinst, int *pfRan)
         err = resolve_deltas(rs);
     if (err >= 0 && rst && rst->zero_pages)
         err = check_zero_pages(pinst, rst);
+    /* H2 (isam_int.h): a database whose header names a generation beyond the
+     * last one replayed holds changes from logs that are not there. */
+    for (uint32_t i = 1; err >= 0 && !stopped && i <= ISAM_MAX_DBID; i++) {
+        const isam_db *pdb = pinst->dbs[i];
+        if (pdb && pdb->logged && hdrLast.generation > 0 && pdb->hdr.genMaxRequired > (int32_t)hdrLast.generation &&
+            !(pinst->cfg.grbitInit & JET_bitReplayIgnoreLostLogs))
+            err = JET_errRequiredLogFilesMissing;
+    }
     /* R3: databases still attached at the end of the log must be here. */
     for (uint32_t i = 1; err >= 0 && i <= ISAM_MAX_DBID; i++)
         if (rs->missing[i][0] && !(pinst->cfg.grbitInit & JET_bitReplayIgnoreMissingDB))

@@ -260,3 +260,50 @@ def test_delete_table(jet, tmp_path):
         assert lib.JetOpenTable(env.ses, dbid, b"keep", ffi.NULL, 0, 0, pt) == 0
     finally:
         assert env.term() == 0
+
+
+@pytest.fixture
+def tiny_cache(jet):
+    """A 16-page cache, so pages of late generations reach the file before the crash.
+    JET_paramCacheSizeMax / Min are process-wide: put them back afterwards."""
+    C = jet.C
+    saved = {p: jet.get_param_int(None, p)[1] for p in (C.JET_paramCacheSizeMax, C.JET_paramCacheSizeMin)}
+    yield dict(CacheSizeMax=16, CacheSizeMin=16)
+    for p, v in saved.items():
+        assert jet.set_param(None, p, v) == 0
+
+
+def test_logs_that_end_too_early(jet, tmp_path, tiny_cache):
+    """A database whose pages hold changes from generations the log folder no longer has:
+    the header names the newest one (genMaxRequired, written before such a page), so
+    recovery reports JET_errRequiredLogFilesMissing instead of a silently stale result."""
+    from esepy.inspection import read_database_header
+    crashed_stream(jet, tmp_path, rows=20000, **tiny_cache)
+    logs = archived(tmp_path)
+    hdr = read_database_header(str(tmp_path / "a.edb"))
+    assert hdr.gen_min_required >= 1 and hdr.gen_max_required > hdr.gen_min_required + 3
+    assert hdr.gen_max_required <= len(logs) + 1  # never beyond what was written
+    # the last generations are lost: recovery must not pretend
+    keep = [p for p in logs if int(os.path.basename(p)[3:8], 16) < hdr.gen_max_required - 1]
+    for p in logs:
+        if p not in keep:
+            os.unlink(p)
+    os.unlink(str(tmp_path / "edb.log"))
+    err, inst = init_new(jet, tmp_path)
+    jet.lib.JetTerm(inst)
+    assert err == jet.C.JET_errRequiredLogFilesMissing
+    assert read_database_header(str(tmp_path / "a.edb")).gen_max_required == hdr.gen_max_required
+
+
+def test_required_generations_after_a_clean_recovery(jet, tmp_path, tiny_cache):
+    """With every log there, the same database recovers, and a clean header needs none."""
+    from esepy.inspection import read_database_header
+    crashed_stream(jet, tmp_path, rows=20000, **tiny_cache)
+    assert read_database_header(str(tmp_path / "a.edb")).gen_max_required > 1
+    err, inst = init_new(jet, tmp_path)
+    try:
+        assert err == 0
+    finally:
+        assert jet.lib.JetTerm(inst) == 0
+    hdr = read_database_header(str(tmp_path / "a.edb"))
+    assert (hdr.gen_min_required, hdr.gen_max_required) == (0, 0)

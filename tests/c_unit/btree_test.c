@@ -123,8 +123,9 @@ typedef struct tdb {
     uint32_t pgnoSpace;
 } tdb;
 
-static JET_ERR wal_ok(void *ctx, lsn_t lsn)
+static JET_ERR wal_ok(void *ctx, uint32_t dbid, lsn_t lsn)
 {
+    (void)dbid;
     (void)ctx;
     (void)lsn;
     return JET_errSuccess;
@@ -1645,8 +1646,9 @@ typedef struct walrec {
     size_t  n, cap;
 } walrec;
 
-static JET_ERR wal_record(void *ctx, lsn_t lsn)
+static JET_ERR wal_record(void *ctx, uint32_t dbid, lsn_t lsn)
 {
+    (void)dbid;
     walrec *w = ctx;
     if (w->n == w->cap) {
         w->cap = w->cap ? 2 * w->cap : 256;

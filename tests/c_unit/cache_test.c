@@ -307,8 +307,9 @@ typedef struct wal_rec {
 } wal_rec;
 
 /* Record the call and whether any page in the file already carries lsn. */
-static JET_ERR wal_record(void *ctx, lsn_t lsn)
+static JET_ERR wal_record(void *ctx, uint32_t dbid, lsn_t lsn)
 {
+    (void)dbid;
     wal_rec *pw = ctx;
     uint8_t *raw = os_malloc(pw->cbPage);
     int fOnDisk = 0;
@@ -571,8 +572,9 @@ typedef struct conc_arg {
     int       ithread;
 } conc_arg;
 
-static JET_ERR wal_conc(void *ctx, lsn_t lsn)
+static JET_ERR wal_conc(void *ctx, uint32_t dbid, lsn_t lsn)
 {
+    (void)dbid;
     conc_ctx *p = ctx;
     /* A wal request is for an lsn that was handed out. */
     if (lsn == LSN_NIL || lsn >= atomic_load(&p->lsnNext))
