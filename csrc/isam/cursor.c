@@ -3014,6 +3014,15 @@ JET_ERR isam_delete_index(isam_sess *psess, JET_TABLEID tableid, const char *szI
     return err < 0 ? err : e2;
 }
 
+/* One fixed-size answer of an info call: JET_errBufferTooSmall when it does not fit. */
+static JET_ERR info_put(void *pv, uint32_t cbMax, const void *pvValue, uint32_t cb)
+{
+    if (cbMax < cb)
+        return JET_errBufferTooSmall;
+    memcpy(pv, pvValue, cb);
+    return JET_errSuccess;
+}
+
 JET_ERR isam_get_index_info(isam_sess *psess, JET_TABLEID tableid, const char *szIndex, void *pv, uint32_t cbMax,
                             uint32_t infolevel)
 {
@@ -3048,41 +3057,23 @@ JET_ERR isam_get_index_info(isam_sess *psess, JET_TABLEID tableid, const char *s
     }
     switch (infolevel) {
     case JET_IdxInfoCount: {
-        if (cbMax < sizeof(uint32_t))
-            return JET_errBufferTooSmall;
         uint32_t n = 1; /* the primary (clustered) index counts */
         for (uint32_t i = 0; i < ptd->cidx; i++)
             n += ptd->idxs[i].fNavigable != 0;
-        memcpy(pv, &n, sizeof(n));
-        return JET_errSuccess;
+        return info_put(pv, cbMax, &n, sizeof(n));
     }
     case JET_IdxInfoSpaceAlloc: {
-        if (cbMax < sizeof(uint32_t))
-            return JET_errBufferTooSmall;
         uint32_t density = 100;
-        memcpy(pv, &density, sizeof(density));
-        return JET_errSuccess;
+        return info_put(pv, cbMax, &density, sizeof(density));
     }
     case JET_IdxInfoLangid: {
-        if (cbMax < sizeof(uint16_t))
-            return JET_errBufferTooSmall;
         uint16_t langid = 0x409;
-        memcpy(pv, &langid, sizeof(langid));
-        return JET_errSuccess;
+        return info_put(pv, cbMax, &langid, sizeof(langid));
     }
-    case JET_IdxInfoKeyMost: {
-        if (cbMax < sizeof(uint16_t))
-            return JET_errBufferTooSmall;
-        uint16_t most = (uint16_t)(pidx ? pidx->cbKeyMost : primary_key_max(pcur->db));
-        memcpy(pv, &most, sizeof(most));
-        return JET_errSuccess;
-    }
+    case JET_IdxInfoKeyMost:
     case JET_IdxInfoVarSegMac: {
-        if (cbMax < sizeof(uint16_t))
-            return JET_errBufferTooSmall;
         uint16_t most = (uint16_t)(pidx ? pidx->cbKeyMost : primary_key_max(pcur->db));
-        memcpy(pv, &most, sizeof(most));
-        return JET_errSuccess;
+        return info_put(pv, cbMax, &most, sizeof(most));
     }
     default:
         return JET_errFeatureNotAvailable;
