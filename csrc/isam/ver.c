@@ -671,16 +671,14 @@ static JET_ERR chain_conflict_locked(ver *head, const isam_trx *t, int fDelta)
     return JET_errSuccess;
 }
 
-/* Step 1 of the protocol: conflict check and claim.  *ppv receives the new
- * version, PENDING (I7), linked as the node's newest. */
-static JET_ERR claim(isam_sess *psess, isam_db *pdb, uint32_t pgnoRoot, const void *key, uint32_t cbKey, ver **ppv)
+/* A new version of node key of tree pgnoRoot for transaction t (its key in
+ * the same allocation, counted in cbAlloc); NULL when out of memory. */
+static ver *ver_new(const isam_db *pdb, uint32_t pgnoRoot, const void *key, uint32_t cbKey, isam_trx *t)
 {
-    isam_inst *pinst = psess->inst;
-    isam_trx *t = psess->trx;
     size_t cb = sizeof(ver) + cbKey;
     ver *v = os_calloc(1, cb);
     if (v == NULL)
-        return JET_errOutOfMemory;
+        return NULL;
     v->pbKey = (uint8_t *)(v + 1);
     memcpy(v->pbKey, key, cbKey);
     v->cbKey = cbKey;
@@ -690,6 +688,19 @@ static JET_ERR claim(isam_sess *psess, isam_db *pdb, uint32_t pgnoRoot, const vo
     v->trxid = t->trxid;
     v->level = t->level;
     v->cbAlloc = cb;
+    return v;
+}
+
+/* Step 1 of the protocol: conflict check and claim.  *ppv receives the new
+ * version, PENDING (I7), linked as the node's newest. */
+static JET_ERR claim(isam_sess *psess, isam_db *pdb, uint32_t pgnoRoot, const void *key, uint32_t cbKey, ver **ppv)
+{
+    isam_inst *pinst = psess->inst;
+    isam_trx *t = psess->trx;
+    size_t cb = sizeof(ver) + cbKey;
+    ver *v = ver_new(pdb, pgnoRoot, key, cbKey, t);
+    if (v == NULL)
+        return JET_errOutOfMemory;
     v->pending = 1;
 
     pthread_mutex_lock(&pinst->lock);
@@ -1044,18 +1055,9 @@ JET_ERR rec_op_escrow(isam_sess *psess, isam_db *pdb, uint32_t pgnoRoot, const v
     ver *v = NULL;
     size_t cbVer = sizeof(ver) + cbKey;
     if (!fNoRollback) {
-        v = os_calloc(1, cbVer);
+        v = ver_new(pdb, pgnoRoot, key, cbKey, t);
         if (v == NULL)
             return JET_errOutOfMemory;
-        v->pbKey = (uint8_t *)(v + 1);
-        memcpy(v->pbKey, key, cbKey);
-        v->cbKey = cbKey;
-        v->dbid = pdb->dbid;
-        v->pgnoRoot = pgnoRoot;
-        v->trx = t;
-        v->trxid = t->trxid;
-        v->level = t->level;
-        v->cbAlloc = cbVer;
         v->op = UNDO_DELTA;
         v->d = *pd;
         v->lsnUndo = LSN_NIL;
