@@ -605,7 +605,8 @@ class Table:
                 if value is not None:
                     for v in (value if isinstance(value, (list, tuple)) else [value]):
                         mv = col.encode(v)
-                        items.append((col.columnid, None if mv is None else bytes(mv), 0, 0))  # itag 0 appends
+                        items.append((col.columnid, None if mv is None else bytes(mv),
+                                      _SET_ZERO_LENGTH if mv == b"" else 0, 0))  # itag 0 appends
             elif hasattr(value, "read"):
                 items = []
                 break  # a stream: the piecewise path below

@@ -133,3 +133,15 @@ def test_read_and_write_locks(tmp_path):
         assert t1.get(1)["v"] == 7 and t1.get(2)["v"] == 0
         t1.close()
         t2.close()
+
+
+def test_insert_in_one_visit_keeps_empty_values_apart_from_null(tab):
+    s, t = tab
+    t.insert({"id": 1, "tags": ["", "x", ""], "name": "", "blob": b""})
+    t.insert({"id": 2, "tags": [], "name": None})
+    assert t.get(1)["tags"] == ["", "x", ""] and t.get(1)["name"] == "" and t.get(1)["blob"] == b""
+    assert t.get(2)["tags"] == [] and t.get(2)["name"] is None and t.get(2)["blob"] is None
+    with pytest.raises(errors.KeyDuplicate):
+        t.insert({"id": 1})
+    t.insert({"id": 3})  # the failed insert left no update prepared
+    assert len(t) == 3
