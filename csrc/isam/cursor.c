@@ -1691,6 +1691,10 @@ JET_ERR isam_escrow_update(isam_sess *psess, JET_TABLEID tableid, JET_COLUMNID c
         return JET_errInvalidTableId;
     if (grbit & ~(JET_GRBIT)JET_bitEscrowNoRollback)
         return JET_errInvalidGrbit;
+    /* first: a reload frees the column array pci would point into */
+    JET_ERR err = sync_indexes(psess, pcur);
+    if (err < 0)
+        return err;
     col_info *pci = col_by_id(pcur->td, columnid);
     if (pci == NULL)
         return JET_errColumnNotFound;
@@ -1704,9 +1708,6 @@ JET_ERR isam_escrow_update(isam_sess *psess, JET_TABLEID tableid, JET_COLUMNID c
         return JET_errNoCurrentRecord;
     if (psess->trx && psess->trx->readonly && !pcur->fTemp)
         return JET_errTransReadOnly;
-    JET_ERR err = sync_indexes(psess, pcur);
-    if (err < 0)
-        return err;
     ver_delta d;
     memset(&d, 0, sizeof(d));
     d.rc = pci->rc;
@@ -1874,6 +1875,9 @@ static JET_ERR retrieve_one(isam_sess *psess, isam_cursor *pcur, JET_COLUMNID co
         return JET_errInvalidGrbit;
     if ((grbit & fromKey) == fromKey)
         return JET_errInvalidGrbit; /* one source or the other */
+    JET_ERR err = JET_errSuccess;
+    if ((grbit & fromKey) && (err = sync_indexes(psess, pcur)) < 0) /* before pci: a reload frees the columns */
+        return err;
     col_info *pci = col_by_id(pcur->td, columnid);
     if (pci == NULL)
         return JET_errColumnNotFound;
@@ -1883,12 +1887,10 @@ static JET_ERR retrieve_one(isam_sess *psess, isam_cursor *pcur, JET_COLUMNID co
     uint32_t itag = pretinfo && pretinfo->itagSequence ? pretinfo->itagSequence : 1;
     rec_buf tmp = { 0 };
     const rec_buf *prec;
-    JET_ERR err = JET_errSuccess;
     int fCopy = (grbit & JET_bitRetrieveCopy) && pcur->prep != JET_prepCancel;
     if ((grbit & fromKey) && !fCopy) {
         if (pcur->positioned != POS_ON)
             return JET_errNoCurrentRecord;
-        err = sync_indexes(psess, pcur);
         uint8_t *pbKeyVal = NULL;
         uint32_t cbKeyVal = 0, itagEntry = 1;
         int fFromRecord = 0;
