@@ -695,6 +695,15 @@ JET_ERR isam_rename_table(isam_sess *psess, JET_DBID dbid, const char *szName, c
 }
 
 /* JetGetTableInfo: JET_TblInfo (JET_OBJECTINFO), JET_TblInfoName, JET_TblInfoDbid. */
+/* One fixed-size answer of an info call: JET_errBufferTooSmall when it does not fit. */
+static JET_ERR info_put(void *pv, uint32_t cbMax, const void *pvValue, uint32_t cb)
+{
+    if (cbMax < cb)
+        return JET_errBufferTooSmall;
+    memcpy(pv, pvValue, cb);
+    return JET_errSuccess;
+}
+
 JET_ERR isam_get_table_info(isam_sess *psess, JET_TABLEID tableid, void *pv, uint32_t cbMax, uint32_t infolevel)
 {
     isam_cursor *pcur = cursor_get(psess, tableid);
@@ -724,10 +733,7 @@ JET_ERR isam_get_table_info(isam_sess *psess, JET_TABLEID tableid, void *pv, uin
     }
     case JET_TblInfoDbid: {
         JET_DBID dbid = pcur->db->dbid;
-        if (cbMax < sizeof(dbid))
-            return JET_errBufferTooSmall;
-        memcpy(pv, &dbid, sizeof(dbid));
-        return JET_errSuccess;
+        return info_put(pv, cbMax, &dbid, sizeof(dbid));
     }
     default:
         return JET_errInvalidParameter;
@@ -3014,15 +3020,6 @@ JET_ERR isam_delete_index(isam_sess *psess, JET_TABLEID tableid, const char *szI
     bump_schema(psess, pcur->db);
     JET_ERR e2 = sync_indexes(psess, pcur);
     return err < 0 ? err : e2;
-}
-
-/* One fixed-size answer of an info call: JET_errBufferTooSmall when it does not fit. */
-static JET_ERR info_put(void *pv, uint32_t cbMax, const void *pvValue, uint32_t cb)
-{
-    if (cbMax < cb)
-        return JET_errBufferTooSmall;
-    memcpy(pv, pvValue, cb);
-    return JET_errSuccess;
 }
 
 JET_ERR isam_get_index_info(isam_sess *psess, JET_TABLEID tableid, const char *szIndex, void *pv, uint32_t cbMax,

@@ -671,6 +671,33 @@ static JET_ERR chain_conflict_locked(ver *head, const isam_trx *t, int fDelta)
     return JET_errSuccess;
 }
 
+/* May t change the node (fDelta: by an escrow delta)?  Its chain (head) and
+ * other transactions' read locks decide.  Under inst.lock. */
+static JET_ERR write_conflict_locked(isam_inst *pinst, const isam_trx *t, const isam_db *pdb, uint32_t pgnoRoot,
+                                     const void *key, uint32_t cbKey, ver *head, int fDelta)
+{
+    JET_ERR err = chain_conflict_locked(head, t, fDelta);
+    if (err >= 0 && pinst->rlocks && rlock_conflict_locked(pinst, t, pdb->dbid, pgnoRoot, key, cbKey))
+        err = JET_errWriteConflict; /* another transaction read-locked it */
+    return err;
+}
+
+/* Make v the newest version of its node (chain head at *pslot) and of t,
+ * counting cb bytes in the version store.  Under inst.lock. */
+static void ver_link_locked(isam_inst *pinst, ver **pslot, ver *v, isam_trx *t, size_t cb)
+{
+    ver *head = *pslot;
+    if (head) {
+        v->hashNext = head->hashNext;
+        head->hashNext = NULL;
+        v->older = head;
+    }
+    *pslot = v;
+    v->trxNext = t->newest;
+    t->newest = v;
+    pinst->cbVer += cb;
+}
+
 /* A new version of node key of tree pgnoRoot for transaction t (its key in
  * the same allocation, counted in cbAlloc); NULL when out of memory. */
 static ver *ver_new(const isam_db *pdb, uint32_t pgnoRoot, const void *key, uint32_t cbKey, isam_trx *t)
@@ -709,21 +736,9 @@ static JET_ERR claim(isam_sess *psess, isam_db *pdb, uint32_t pgnoRoot, const vo
         err = JET_errVersionStoreOutOfMemory;
     ver **pslot = err >= 0 ? ver_slot_locked(pinst, pdb->dbid, pgnoRoot, key, cbKey) : NULL;
     if (err >= 0)
-        err = chain_conflict_locked(*pslot, t, 0);
-    if (err >= 0 && pinst->rlocks && rlock_conflict_locked(pinst, t, pdb->dbid, pgnoRoot, key, cbKey))
-        err = JET_errWriteConflict; /* another transaction read-locked it */
-    if (err >= 0) {
-        ver *head = *pslot;
-        if (head) {
-            v->hashNext = head->hashNext;
-            head->hashNext = NULL;
-            v->older = head;
-        }
-        *pslot = v;
-        v->trxNext = t->newest;
-        t->newest = v;
-        pinst->cbVer += cb;
-    }
+        err = write_conflict_locked(pinst, t, pdb, pgnoRoot, key, cbKey, *pslot, 0);
+    if (err >= 0)
+        ver_link_locked(pinst, pslot, v, t, cb);
     pthread_mutex_unlock(&pinst->lock);
     if (err < 0) {
         os_free(v);
@@ -1073,9 +1088,7 @@ JET_ERR rec_op_escrow(isam_sess *psess, isam_db *pdb, uint32_t pgnoRoot, const v
         err = JET_errVersionStoreOutOfMemory;
     ver **pslot = err >= 0 ? ver_slot_locked(pinst, pdb->dbid, pgnoRoot, key, cbKey) : NULL;
     if (err >= 0)
-        err = chain_conflict_locked(*pslot, t, 1);
-    if (err >= 0 && pinst->rlocks && rlock_conflict_locked(pinst, t, pdb->dbid, pgnoRoot, key, cbKey))
-        err = JET_errWriteConflict; /* another transaction read-locked it */
+        err = write_conflict_locked(pinst, t, pdb, pgnoRoot, key, cbKey, *pslot, 1);
     if (err >= 0)
         err = read_node(pdb, pgnoRoot, key, cbKey, &rec, &flags);
     if (err == JET_errRecordNotFound || (err >= 0 && (flags & BT_NODE_DELETED)))
@@ -1097,16 +1110,7 @@ JET_ERR rec_op_escrow(isam_sess *psess, isam_db *pdb, uint32_t pgnoRoot, const v
         if (changed && v) {
             /* link the filled version: the tree and the chain change together */
             delta_tree_add_locked(pinst, pdb->dbid, pgnoRoot);
-            ver *head = *pslot;
-            if (head) {
-                v->hashNext = head->hashNext;
-                head->hashNext = NULL;
-                v->older = head;
-            }
-            *pslot = v;
-            v->trxNext = t->newest;
-            t->newest = v;
-            pinst->cbVer += cbVer;
+            ver_link_locked(pinst, pslot, v, t, cbVer);
             linked = 1;
         }
     }
