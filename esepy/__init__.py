@@ -35,6 +35,7 @@ from ._params import FLAG_GLOBAL as _FLAG_GLOBAL, PARAMS as _PARAMS, ParamInfo, 
 from .errors import JetError, JetWarning
 from ._isam import Column, ColumnDef, ColumnType, Database, LongValueReader, Session, Table, TempTable
 from . import _backup
+from . import _paths
 from ._backup import BackupFile, ExternalBackup, Progress, StopAt
 
 __all__ = [
@@ -145,7 +146,10 @@ def restore(backup_dir: Union[str, "os.PathLike[str]"], dest: Optional[Union[str
     multi-instance mode (any :class:`Instance` puts it there); prefer
     :meth:`Instance.restore_instance`.
     """
-    _backup.restore(None, backup_dir, dest, progress, None, True)
+    try:
+        _backup.restore(None, backup_dir, dest, progress, None, True)
+    except errors.JetError as e:
+        raise _paths.explain(e, [("backup folder", backup_dir, "source"), ("restore destination", dest, "folder")]) from None
 
 
 def enable_multi_instance(**params: Any) -> int:
@@ -176,7 +180,9 @@ class Instance(_esepy.Instance):
     their Python names (``system_path``, ``log_path``, ``temp_path``, ``base_name``,
     ``circular_log``, ``log_file_size_kb``, ``create_path_if_not_exist``,
     ``max_sessions``, ...; see :func:`esepy.parameters`).  An unknown name raises
-    TypeError listing the valid ones.
+    TypeError suggesting the nearest names.  A path error (a missing folder, an
+    unreadable database) is raised with a message naming the path and its role,
+    also in the exception's ``path`` and ``role`` attributes.
 
     Use it as a context manager: ``with Instance(...) as inst:`` initializes it on
     entry (if needed) and terminates it on exit.  The GIL is released during every
@@ -221,6 +227,23 @@ class Instance(_esepy.Instance):
         h = self._live_handle()
         return {n: _get(h, n) for n, info in _PARAMS.items() if info.type != 6}
 
+    def init(self, grbit: int = 0) -> None:
+        """Initialize the instance (JetInit2): check and lock its folders, run
+        crash recovery.  A path error names the folder and its role."""
+        try:
+            super().init(grbit)
+        except errors.JetError as e:
+            raise _paths.explain(e, self._folders()) from None
+
+    def _folders(self) -> List[_paths.Candidate]:
+        h = self.handle
+        if h is None:
+            return []
+        temp = _get(h, "temp_path")
+        return [("system folder", _get(h, "system_path"), "folder"),
+                ("log folder", _get(h, "log_path"), "folder"),
+                ("temporary database", temp, "folder" if str(temp).endswith("/") else "new-file")]
+
     def _live_handle(self) -> int:
         h = self.handle
         if h is None:
@@ -242,7 +265,10 @@ class Instance(_esepy.Instance):
         exception raised by it cancels the backup (the partial set is removed or left
         unusable) and propagates.
         """
-        _backup.backup(self._live_handle(), path, incremental, atomic, progress)
+        try:
+            _backup.backup(self._live_handle(), path, incremental, atomic, progress)
+        except errors.JetError as e:
+            raise _paths.explain(e, [("backup folder", path, "folder")]) from None
 
     def truncate_logs(self) -> None:
         """Delete the log generations that neither crash recovery nor the next backup needs."""
@@ -280,7 +306,11 @@ class Instance(_esepy.Instance):
         ``PatchFileMissing``, ...); an exception raised by ``progress`` cancels the
         restore and propagates.
         """
-        _backup.restore(self._live_handle(), backup_dir, dest, progress, stop_at, False)
+        try:
+            _backup.restore(self._live_handle(), backup_dir, dest, progress, stop_at, False)
+        except errors.JetError as e:
+            raise _paths.explain(e, [("backup folder", backup_dir, "source"),
+                                     ("restore destination", dest, "folder")] + self._folders()) from None
 
     def __enter__(self) -> "Instance":
         """Initialize the instance (if needed) and return it; a failed init terminates it."""

@@ -26,13 +26,16 @@ from __future__ import annotations
 import datetime as _dt
 import enum
 import io
+import os
 import struct
 import uuid
+import weakref
 from contextlib import contextmanager
 from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Set, Tuple, Union
 
 from . import _esepy
 from . import errors
+from . import _paths
 
 # JET_prep*
 _PREP_INSERT, _PREP_REPLACE, _PREP_CANCEL = 0, 2, 3
@@ -294,12 +297,18 @@ class Session(_esepy.Session):
     def create_database(self, path: str, *, overwrite: bool = False, recovery: bool = True) -> "Database":
         """Create, attach and open a database file (JetCreateDatabase2)."""
         grbit = (0x200 if overwrite else 0) | (0 if recovery else 0x8)
-        dbid = self._create_database(str(path), grbit)
-        return Database(self, dbid, str(path))
+        try:
+            dbid = self._create_database(os.fspath(path), grbit)
+        except errors.JetError as e:
+            raise _paths.explain(e, [("database", path, "new-file")]) from None
+        return Database(self, dbid, os.fspath(path))
 
     def attach_database(self, path: str, *, read_only: bool = False) -> "Database":
         """Attach an existing database file and open it (JetAttachDatabase2 + JetOpenDatabase)."""
-        self._attach_database(str(path), 0x1 if read_only else 0)
+        try:
+            self._attach_database(os.fspath(path), 0x1 if read_only else 0)
+        except errors.JetError as e:
+            raise _paths.explain(e, [("database", path, "file")]) from None
         return self.open_database(path)
 
     def open_database(self, path: str) -> "Database":
@@ -359,6 +368,7 @@ class Database:
         self.dbid = dbid
         self.path = path
         self._closed = False
+        self._tables: "weakref.WeakSet[Table]" = weakref.WeakSet()  # cursors opened through this handle
 
     def __repr__(self) -> str:
         return f"<esepy.Database {self.path!r} dbid={self.dbid}>"
@@ -371,7 +381,15 @@ class Database:
     def close(self) -> None:
         """Close this handle (JetCloseDatabase); the database stays attached."""
         if not self._closed and not self.session.closed:
-            self.session._close_database(self.dbid)
+            try:
+                self.session._close_database(self.dbid)
+            except errors.TooManyOpenTables as e:
+                names = sorted(t.name for t in self._tables if t.tableid is not None)
+                what = (f"table {names[0]!r} is" if len(names) == 1 else
+                        f"tables {', '.join(repr(n) for n in names)} are" if names else "tables are")
+                raise errors.TooManyOpenTables(e.code, e.operation,
+                                               f"{what} still open on this database: close them "
+                                               "(or use `with`) before closing the database") from None
         self._closed = True
 
     def __enter__(self) -> "Database":
@@ -434,6 +452,8 @@ class Table:
         self.db = db
         self.name = name
         self.tableid = tableid
+        if isinstance(db, Database):
+            db._tables.add(self)
         self._columns: Optional[Dict[str, Column]] = None
         self._key: Optional[List[Tuple[str, bool]]] = None
         self._index: Optional[str] = None  # current secondary index (None: primary)

@@ -847,13 +847,21 @@ def _backup(ns: argparse.Namespace, out: Output) -> Any:
                   temp_path=os.path.join(os.path.abspath(ns.system), "tmp.edb"))
     if ns.base:
         params["base_name"] = ns.base
-    with out.progress("backup", None, "%") as bar, esepy.Instance("esepy-backup", **params) as inst:
-        with inst.begin_session() as s:
-            for d in ns.db:
-                s.attach_database(d).close()  # attached to the instance, not kept open
-            getattr(inst, "backup")(ns.dest, incremental=ns.incremental, atomic=ns.atomic, progress=bar)
-            for d in ns.db:
-                s.detach_database(d)
+    created = not os.path.exists(ns.dest)
+    if created:  # as a new user expects (and as the Python API with create_path_if_not_exist)
+        os.makedirs(ns.dest)
+    try:
+        with out.progress("backup", None, "%") as bar, esepy.Instance("esepy-backup", **params) as inst:
+            with inst.begin_session() as s:
+                for d in ns.db:
+                    s.attach_database(d).close()  # attached to the instance, not kept open
+                getattr(inst, "backup")(ns.dest, incremental=ns.incremental, atomic=ns.atomic, progress=bar)
+                for d in ns.db:
+                    s.detach_database(d)
+    except BaseException:
+        if created and os.path.isdir(ns.dest) and not os.listdir(ns.dest):
+            os.rmdir(ns.dest)  # leave no empty folder behind a failed backup
+        raise
     out.text(f"Backup written to {ns.dest}.")
     return {"dest": ns.dest, "incremental": ns.incremental, "atomic": ns.atomic}
 
@@ -862,8 +870,10 @@ def _restore_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("backup", help="backup folder")
     p.add_argument("--dest", help="folder to restore into (default: the original locations)")
     p.add_argument("--stop-at", help="stop replay at this time (ISO 8601)")
-    p.add_argument("--logs", help="log folder of the restored instance")
-    p.add_argument("--system", help="system folder of the restored instance")
+    p.add_argument("--logs", help="log folder of the restored instance: the logs there that continue the "
+                                  "backup are replayed, and restore writes its new generation there "
+                                  "(default: --dest)")
+    p.add_argument("--system", help="system folder (checkpoint) of the restored instance (default: --logs)")
 
 
 @command("restore", "Restore a backup and replay its logs (JetRestoreInstance)", _restore_args)
@@ -876,11 +886,15 @@ def _restore(ns: argparse.Namespace, out: Output) -> Any:
             stop_at = _dt.datetime.fromisoformat(ns.stop_at)
         except ValueError:
             raise CliError(f"--stop-at {ns.stop_at!r} is not an ISO 8601 time") from None
-    params: Dict[str, Any] = {"create_path_if_not_exist": True}
-    if ns.logs:
-        params["log_path"] = os.path.join(os.path.abspath(ns.logs), "")
-    if ns.system:
-        params["system_path"] = os.path.join(os.path.abspath(ns.system), "")
+    logs = ns.logs or ns.dest
+    if not logs:
+        # Never the current folder: restore writes a checkpoint and a log generation there.
+        raise CliError("restore needs --logs (the restored instance's log folder, whose logs continue "
+                       "the backup) or --dest (the folder to restore into, which then holds the logs too)")
+    params: Dict[str, Any] = {"create_path_if_not_exist": True,
+                              "log_path": os.path.join(os.path.abspath(logs), ""),
+                              "system_path": os.path.join(os.path.abspath(ns.system or logs), ""),
+                              "temp_path": os.path.join(os.path.abspath(ns.system or logs), "tmp.edb")}
     with out.progress("restore", None, "%") as bar:
         inst = esepy.Instance("esepy-restore", **params)
         try:

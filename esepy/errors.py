@@ -58,6 +58,10 @@ class JetError(Exception):
     code: int = 0
     name: str = "JET_err"
     category: str = "Unknown"
+    #: The file or folder the error is about, when esepy could tell (else None).
+    path: Optional[str] = None
+    #: What that path is for: "system folder", "log folder", "backup folder", "database", ...
+    role: Optional[str] = None
 
     def __init__(self, code: Optional[int] = None, operation: Optional[str] = None,
                  message: Optional[str] = None):
@@ -76,6 +80,14 @@ class JetError(Exception):
 
     def __reduce__(self):
         return (type(self), (self.code, self.operation, self.message))
+
+    def with_path(self, role: str, path: str, reason: str = "") -> "JetError":
+        """A copy of this error (same class, code and operation) whose message names
+        ``path`` and its ``role`` (and ``reason``, e.g. "does not exist")."""
+        text = f"{self.message}: {role} {path!r}" + (f" {reason}" if reason else "")
+        new = type(self)(self.code, self.operation, text)
+        new.path, new.role = path, role
+        return new
 
 
 class OperationError(JetError):

@@ -350,6 +350,12 @@ def test_backup_and_restore_hooks(clean_folder, tmp_path, monkeypatch, esepy_cli
     assert calls[1] == ("restore", str(tmp_path / "bk"), str(tmp_path / "out"), datetime.datetime(2024, 1, 2, 3, 4, 5))
     r = esepy_cli("restore", tmp_path / "bk", "--stop-at", "yesterday")
     assert r.code == 2 and "ISO 8601" in r.err, r
+    # Without --logs or --dest restore has nowhere to put its logs: refused, the
+    # current folder stays empty (it used to receive a checkpoint and logs).
+    before = os.listdir(".")
+    r = esepy_cli("restore", tmp_path / "bk")
+    assert r.code == 2 and "--logs" in r.err and "--dest" in r.err, r
+    assert os.listdir(".") == before
 
 
 def test_the_command_registry_takes_new_modes(esepy_cli):
@@ -391,10 +397,10 @@ def test_backup_and_restore_with_the_engine(clean_folder, copy_of, tmp_path, ese
     folder = copy_of(clean_folder)
     db = os.path.join(folder, "w.edb")
     bk = tmp_path / "bk"
-    r = esepy_cli("backup", bk, "--logs", os.path.join(folder, "logs"), "--system", os.path.join(folder, "system"),
+    # A failed backup leaves no folder behind; a good one creates its folder.
+    r = esepy_cli("backup", bk, "--logs", os.path.join(folder, "no-logs"), "--system", os.path.join(folder, "system"),
                   "--db", db, "--json")
-    assert r.code == 1 and "JET_errInvalidPath" in r.err, r  # the folder must exist
-    bk.mkdir()
+    assert r.code == 1 and not bk.exists(), r
     r = esepy_cli("backup", bk, "--logs", os.path.join(folder, "logs"), "--system", os.path.join(folder, "system"),
                   "--db", db, "--json")
     assert r.code == 0, r
