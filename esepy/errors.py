@@ -53,15 +53,16 @@ _INFO: Dict[int, tuple] = {}
 
 
 class JetError(Exception):
-    """Base class of every error the engine returns (a negative JET_ERR)."""
+    """Base class of every error the engine returns (a negative JET_ERR).
+
+    ``path`` and ``role`` name the file or folder the error is about, and what it
+    is for ("system folder", "log folder", "backup folder", "database", ...), when
+    esepy could tell; otherwise both are None.
+    """
 
     code: int = 0
     name: str = "JET_err"
     category: str = "Unknown"
-    #: The file or folder the error is about, when esepy could tell (else None).
-    path: Optional[str] = None
-    #: What that path is for: "system folder", "log folder", "backup folder", "database", ...
-    role: Optional[str] = None
 
     def __init__(self, code: Optional[int] = None, operation: Optional[str] = None,
                  message: Optional[str] = None):
@@ -73,6 +74,8 @@ class JetError(Exception):
         self.category = info[1] if info else "Unknown"
         self.message = message if message is not None else (info[2] if info else "Unknown error code")
         self.operation = operation
+        self.path: Optional[str] = None
+        self.role: Optional[str] = None
         text = f"{self.name} ({code}): {self.message}"
         if operation:
             text += f" [{operation}]"
