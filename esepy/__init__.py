@@ -37,11 +37,12 @@ from ._isam import Column, ColumnDef, ColumnType, Database, LongValueReader, Ses
 from . import _backup
 from . import _paths
 from ._backup import BackupFile, ExternalBackup, Progress, StopAt
+from ._progress import ProgressBar
 
 __all__ = [
     "Instance", "Session", "Database", "Table", "TempTable", "Column", "ColumnDef", "ColumnType", "LongValueReader",
     "JetError", "JetWarning", "errors",
-    "ParamInfo", "Progress", "BackupFile", "ExternalBackup", "restore",
+    "ParamInfo", "Progress", "ProgressBar", "BackupFile", "ExternalBackup", "restore",
     "native_library", "include_dir", "error_string", "parameters", "database_file_info",
     "get_default_param", "set_default_param", "enable_multi_instance", "instances",
     "TERM_COMPLETE", "TERM_ABRUPT", "TERM_STOP_BACKUP", "TERM_DIRTY",
