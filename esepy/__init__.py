@@ -26,23 +26,27 @@ from __future__ import annotations
 import atexit as _atexit
 import os as _os
 import os
-from typing import Any, Callable, Dict, List, Optional, Union
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Union, cast
 
 from . import _esepy
 from . import errors
 from ._events import install as _install_events, uninstall as _uninstall_events
 from ._params import FLAG_GLOBAL as _FLAG_GLOBAL, PARAMS as _PARAMS, ParamInfo, lookup as _lookup
 from .errors import JetError, JetWarning
-from ._isam import Column, ColumnDef, ColumnType, Database, LongValueReader, Session, Table, TempTable
+from ._isam import Column, ColumnDef, ColumnType, Database, LongValueReader, Record, Session, Table, TempTable, Value
 from . import _backup
 from . import _paths
+from ._param_types import InstanceParams
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 from ._backup import BackupFile, ExternalBackup, Progress, StopAt
 from ._progress import ProgressBar
 
 __all__ = [
     "Instance", "Session", "Database", "Table", "TempTable", "Column", "ColumnDef", "ColumnType", "LongValueReader",
     "JetError", "JetWarning", "errors",
-    "ParamInfo", "Progress", "ProgressBar", "BackupFile", "ExternalBackup", "restore",
+    "ParamInfo", "InstanceParams", "Record", "Value", "Progress", "ProgressBar", "BackupFile", "ExternalBackup", "restore",
     "native_library", "include_dir", "error_string", "parameters", "database_file_info",
     "get_default_param", "set_default_param", "enable_multi_instance", "instances",
     "TERM_COMPLETE", "TERM_ABRUPT", "TERM_STOP_BACKUP", "TERM_DIRTY",
@@ -193,8 +197,8 @@ class Instance(_esepy.Instance):
     _session_class = Session  # begin_session() returns esepy.Session objects
 
     def __init__(self, name: Optional[str] = None, *, display_name: Optional[str] = None,
-                 **params: Any) -> None:
-        checked = [(_lookup(k), v) for k, v in params.items()]
+                 **params: "Unpack[InstanceParams]") -> None:
+        checked = [(_lookup(k), v) for k, v in dict(params).items()]
         values = [(info, info.check(v)) for info, v in checked]
         # Process-wide parameters (database_page_size, max_instances, ...) go to
         # the process table first: some are fixed once an instance exists.
@@ -227,6 +231,11 @@ class Instance(_esepy.Instance):
         """Return every readable parameter of this instance as a dict."""
         h = self._live_handle()
         return {n: _get(h, n) for n, info in _PARAMS.items() if info.type != 6}
+
+    def begin_session(self) -> Session:
+        """Begin a session (JetBeginSession): an :class:`esepy.Session`, a context manager
+        that ends it.  One thread at a time may use a session."""
+        return cast(Session, super().begin_session())
 
     def init(self, grbit: int = 0) -> None:
         """Initialize the instance (JetInit2): check and lock its folders, run

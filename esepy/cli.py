@@ -809,7 +809,7 @@ def _engine_method(name: str) -> Any:
 def _backup(ns: argparse.Namespace, out: Output) -> Any:
     import esepy
     _engine_method("backup")
-    params = dict(system_path=os.path.join(os.path.abspath(ns.system), ""),
+    params: Dict[str, Any] = dict(system_path=os.path.join(os.path.abspath(ns.system), ""),
                   log_path=os.path.join(os.path.abspath(ns.logs), ""),
                   temp_path=os.path.join(os.path.abspath(ns.system), "tmp.edb"))
     if ns.base:

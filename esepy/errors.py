@@ -9,29 +9,30 @@ Every class here is generated at import time from the engine's one error table
   ``message``, ``category`` and ``operation`` (the API call that failed).
 * Each error ``JET_errFooBar`` is a class ``FooBar`` here, e.g.
   ``esepy.errors.InvalidLogSequence``.  It subclasses the class of its ESE
-  category, and the categories form ESE's hierarchy::
-
-      JetError
-        OperationError
-          FatalError
-          InputOutputError   (also OSError)
-          ResourceError
-            MemoryResourceError   (also MemoryError)
-            QuotaError
-            DiskError
-        DataError
-          CorruptionError
-          InconsistentError
-          FragmentationError
-        ApiError
-          UsageError
-          StateError
-        ObsoleteError
-
+  category (the hierarchy below).
 * Warnings (positive codes) are never raised: they are issued through
   :func:`warnings.warn` as ``FooBarWarning`` classes (subclasses of
   :class:`JetWarning`, itself a :class:`UserWarning`), so the call that
   produced them still returns its result.
+
+The categories form ESE's hierarchy::
+
+    JetError
+      OperationError
+        FatalError
+        InputOutputError   (also OSError)
+        ResourceError
+          MemoryResourceError   (also MemoryError)
+          QuotaError
+          DiskError
+      DataError
+        CorruptionError
+        InconsistentError
+        FragmentationError
+      ApiError
+        UsageError
+        StateError
+      ObsoleteError
 """
 from __future__ import annotations
 
