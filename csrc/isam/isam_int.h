@@ -287,6 +287,7 @@ typedef struct isam_cursor {
     int         fKeyLimit;      /* a limit grbit was given on the last segment */
     /* JetPrepareUpdate */
     uint32_t    prep;           /* JET_prepInsert / JET_prepReplace / JET_prepCancel (none) */
+    int         levelPrep;      /* U1: the transaction level the update was prepared at */
     rec_buf     rec;            /* record being built */
     int         fDirty;
     /* long values created for the prepared update (lv.c): referenced by
@@ -492,6 +493,11 @@ void     cursor_close_all(isam_sess *psess);
 isam_cursor *cursor_get(isam_sess *psess, JET_TABLEID tableid);
 /* A cursor on ptd, which the cursor owns once this succeeds (the caller
  * frees ptd when it fails). */
+/* U1: an update belongs to the transaction level it was prepared at.  A
+ * commit of `level` hands it to the enclosing level (fCommit); a rollback to
+ * level `level - 1` cancels it (its long values were undone with the level),
+ * as ESE does. */
+void     cursor_trx_level_end(isam_sess *psess, int level, int fCommit);
 JET_ERR  cursor_alloc(isam_sess *psess, isam_db *pdb, table_def *ptd, JET_TABLEID *ptableid);
 void     cursor_close(isam_sess *psess, isam_cursor *pcur);
 /* Validate a column definition against ptd and build its col_info (id

@@ -272,6 +272,7 @@ JET_ERR isam_commit_transaction(isam_sess *psess, JET_GRBIT grbit)
         rlock_end_level_locked(pinst, t, t->level, 1);
         reclaim_level_end_locked(pinst, t, t->level, 1, 0);
         pthread_mutex_unlock(&pinst->lock);
+        cursor_trx_level_end(psess, t->level, 1); /* U1 */
         t->level--;
         temp_trx_committed(psess, t->trxid, t->level);
         return JET_errSuccess;
@@ -336,6 +337,7 @@ JET_ERR isam_commit_transaction(isam_sess *psess, JET_GRBIT grbit)
     pthread_mutex_unlock(&pinst->lock);
     CKPT_LEAVE(pinst);
     temp_trx_committed(psess, t->trxid, 0);
+    cursor_trx_level_end(psess, 1, 1); /* U1 */
     os_free(t);
     psess->trx = NULL;
     reclaim_run(pinst);
@@ -486,6 +488,7 @@ JET_ERR isam_rollback(isam_sess *psess, JET_GRBIT grbit)
     rlock_end_level_locked(pinst, t, target + 1, 0);
     reclaim_level_end_locked(pinst, t, target + 1, 0, 0);
     pthread_mutex_unlock(&pinst->lock);
+    cursor_trx_level_end(psess, target + 1, 0); /* U1 */
     if (target > 0) {
         t->level = target;
         temp_trx_rolled_back(psess, t->trxid, target);
