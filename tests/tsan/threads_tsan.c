@@ -25,7 +25,7 @@
 #include "esent.h"
 
 #define NTHREADS 4
-#define TXNS_PER_THREAD 120
+static int TXNS_PER_THREAD = 120; /* argv[2] */
 #define ROWS_PER_TXN 3
 #define HOT_KEY 0
 
@@ -183,9 +183,12 @@ static void *backup(void *pv)
 int main(int argc, char **argv)
 {
     if (argc < 2) {
-        fprintf(stderr, "usage: %s SCRATCH-FOLDER\n", argv[0]);
+        fprintf(stderr, "usage: %s SCRATCH-FOLDER [TXNS-PER-THREAD [circular]]\n", argv[0]);
         return 2;
     }
+    if (argc > 2)
+        TXNS_PER_THREAD = atoi(argv[2]);
+    int circular = argc > 3 && strcmp(argv[3], "circular") == 0;
     char dir[4096], bk[4096];
     snprintf(dir, sizeof(dir), "%s/", argv[1]);
     snprintf(bk, sizeof(bk), "%s/bk", argv[1]);
@@ -198,6 +201,7 @@ int main(int argc, char **argv)
     JetSetSystemParameter(&g_inst, 0, JET_paramTempPath, 0, dir);
     JetSetSystemParameter(&g_inst, 0, JET_paramLogFileSize, 128, NULL); /* many log rolls */
     JetSetSystemParameter(&g_inst, 0, JET_paramCreatePathIfNotExist, 1, NULL);
+    JetSetSystemParameter(&g_inst, 0, JET_paramCircularLog, circular, NULL);
     JET_ERR err = JetInit(&g_inst);
     if (err < 0) {
         fprintf(stderr, "JetInit: %d\n", (int)err);
