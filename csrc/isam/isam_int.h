@@ -243,11 +243,25 @@ typedef struct ver {
     uint8_t     op;             /* UNDO_INSERTED / UNDO_CHANGED / UNDO_DELTA (under inst.lock) */
     uint8_t     pending;        /* I7: claimed, not yet filled -- readers skip it */
     uint8_t     flagsBefore;
+    /* A flag-delete (V1): the node's bytes before it are its bytes as they
+     * stand, flags flagsBefore; no before-image is kept (pbBefore NULL once
+     * the UNDO record is logged). */
+    uint8_t     fSameData;
+    /* V2: the delete of a node that owns every node keyed pbKey||anything
+     * (a long value's root); cleanup removes those with it. */
+    uint8_t     fCascade;
+    /* V3: a run of private inserts (rec_op_insert_private): the nodes keyed
+     * pbKey[0..cbKey-4) || be32(first + i), i < crun, inserted in that order
+     * by this transaction at this level, their UNDO records at plsnRun[i].
+     * In no chain: only the transaction's list (undo only). */
+    uint8_t     fRun;
     uint32_t    cbKey, cbBefore;
     uint8_t    *pbKey;          /* points into this allocation */
     uint8_t    *pbBefore;
     ver_delta   d;              /* op == UNDO_DELTA: the delta (pbBefore NULL) */
     size_t      cbAlloc;
+    uint32_t    crun, crunAlloc;
+    lsn_t      *plsnRun;
 } ver;
 
 typedef struct rlock rlock;   /* a read lock (rlock.c) */
@@ -308,6 +322,7 @@ struct isam_sess {
     isam_cursor  cursors[64];
     uint32_t     ccursors;
     int          fScratch;      /* the change being begun is to a temporary table (read-only transactions allow it) */
+    uint64_t     undoSeen;      /* inst.undoEpoch when its last rec_visible ended (V4, ver.c) */
     struct isam_sess *next;
 };
 
@@ -330,6 +345,7 @@ struct isam_inst {
     uint32_t         chash;
     uint64_t         cbVer;     /* bytes held */
     ver             *committedOld, *committedNew; /* committed versions awaiting cleanup, by commitTs */
+    uint64_t         undoEpoch; /* +1 whenever a rollback takes a version away (V4, ver.c), under lock */
     rlock           *rlocks;    /* read locks held by active transactions (rlock.c) */
     /* space reclamation (reclaim.c) */
     struct reclaim_ent  *reclaim;      /* trees to drop, pending or decided */
@@ -460,6 +476,17 @@ JET_ERR  rec_op_insert(isam_sess *psess, isam_db *pdb, uint32_t pgnoRoot, const 
 JET_ERR  rec_op_replace(isam_sess *psess, isam_db *pdb, uint32_t pgnoRoot, const void *key, uint32_t cbKey,
                         const void *data, uint32_t cbData);
 JET_ERR  rec_op_delete(isam_sess *psess, isam_db *pdb, uint32_t pgnoRoot, const void *key, uint32_t cbKey);
+/* Versioned delete of node key that also owns every node keyed key||...
+ * (V2): those are not touched now, and go with it at cleanup, once no
+ * snapshot can see it; a rollback only restores key. */
+JET_ERR  rec_op_delete_cascade(isam_sess *psess, isam_db *pdb, uint32_t pgnoRoot, const void *key, uint32_t cbKey);
+/* Insert a node no other transaction can reach until this one commits (the
+ * caller's guarantee: it hangs under a node this transaction inserted or
+ * owns alone), key = prefix || be32 n (V3).  No version: an undo entry of
+ * 8 bytes (its UNDO record's lsn) in a run of consecutive n.  An existing
+ * (flag-deleted) node takes rec_op_insert's way. */
+JET_ERR  rec_op_insert_private(isam_sess *psess, isam_db *pdb, uint32_t pgnoRoot, const void *key, uint32_t cbKey,
+                               const void *data, uint32_t cbData);
 /* JetEscrowUpdate: add pd->delta to column pd->rc of the existing node `key`
  * at once, without write conflicts with other transactions' deltas (a delta
  * version; fNoRollback: no version, no UNDO, never taken back).
