@@ -55,9 +55,11 @@
  *       its catalog row commits, and undoing that row makes it unreachable.
  *   I4. The version store holds, for every node changed by a transaction that
  *       is active or committed after the oldest active snapshot, the node's
- *       prior state; a node visible to no snapshot in its deleted state is
- *       removed from its tree (cleanup).  Escrow delta versions are
- *       versions like any other here (counted in cbVer, freed by cleanup).
+ *       prior state (V1: for a flag-delete, its flags alone; V3: nodes no
+ *       other transaction can reach have no version); a node visible to no
+ *       snapshot in its deleted state is removed from its tree (cleanup).
+ *       Escrow delta versions are versions like any other here (counted in
+ *       cbVer, freed by cleanup).
  *   I6. An escrow delta (or its compensation) is applied while holding
  *       ckpt shared and inst.lock from its UNDO_DELTA (CLR) record through
  *       the btree replace to its DELTADONE record, and no other change of
@@ -70,6 +72,35 @@
  *       before the version is published, under inst.lock).  Delta versions
  *       are linked already filled, under inst.lock, in the same critical
  *       section that changes the tree.
+ *   V1. A flag-delete changes no byte of its node, and the node cannot
+ *       change while the delete's version is in its chain other than by a
+ *       newer version (which keeps its own image).  So its version keeps no
+ *       before-image (fSameData): the state before it is the state after it
+ *       with flags flagsBefore; its undo sets the flags back.  The UNDO
+ *       record in the log still carries the image (recovery is unchanged).
+ *   V2. A cascade delete (rec_op_delete_cascade, a long value's root)
+ *       changes only the owner node; the nodes keyed owner||... stay as they
+ *       are while any snapshot may still see the owner, and cleanup removes
+ *       them, then the owner, once the delete is visible to every snapshot.
+ *   V3. rec_op_insert_private inserts a node that no other transaction can
+ *       reach before this one commits (the caller's guarantee, lv.c L4): no
+ *       version, no write claim; a "run" entry in the transaction's list
+ *       (never in a chain) keeps the lsn of each node's UNDO record (8 bytes
+ *       a node), so rollback deletes the nodes newest first, with a CLR each
+ *       (I3), and commit drops the run.  The UNDO records are written as for
+ *       any insert (I1), so recovery needs nothing new.
+ *   V4. A reader copies a node without inst.lock, then walks its chain under
+ *       it.  Only a rollback can take a version away while the node's state
+ *       it describes may still be in a reader's copy (cleanup only drops
+ *       versions every snapshot sees as committed).  Every rollback that
+ *       takes a version away bumps inst.undoEpoch (under the lock, after the
+ *       tree was restored); every rec_visible stores the epoch it saw in
+ *       psess->undoSeen when it ends, and callers always copy a node after
+ *       their previous rec_visible returned.  rec_visible re-reads the node
+ *       under the lock when the epoch moved since (a rollback may have come
+ *       between the copy and the lock): one compare on the read path, one
+ *       extra lookup per session after a rollback.  rec_latest (DDL) always
+ *       re-reads.
  *
  * Lock order: ckpt (CKPT_ENTER, shared) -> inst.lock -> page latches.  No
  * code takes inst.lock or ckpt while holding a page latch (the btree and

@@ -10,8 +10,13 @@
  * Must not touch: page layouts (btree), record formats (record.c, reached
  * only through rec_get / rec_set), files.
  *
- * Versions are "full" (UNDO_INSERTED / UNDO_CHANGED: the node's prior state)
- * or "deltas" (UNDO_DELTA: an escrow update's column and signed delta).
+ * Versions are "full" (UNDO_INSERTED / UNDO_CHANGED: the node's prior state;
+ * a flag-delete's prior state is its flags alone, V1) or "deltas"
+ * (UNDO_DELTA: an escrow update's column and signed delta).  Besides
+ * versions, a transaction's list holds "runs" of private inserts (V3: undo
+ * information only, 8 bytes a node, in no chain).  The version store's size
+ * (cbVer, bounded by cfg.cbVersionStoreMax) counts versions, their images
+ * and runs.
  *
  * Protocol for a full change of node K (invariants I1, I3, I4, I7 in isam_int.h):
  *   1. Under inst.lock: refuse with JET_errWriteConflict if K's chain holds a
@@ -26,7 +31,8 @@
  *      undoes a change that did not happen.
  *   4. Commit stamps every version of the transaction with a new commit
  *      timestamp; rollback undoes them newest first (each with a CLR) and
- *      unlinks them.
+ *      unlinks them, bumping undoEpoch (V4: readers holding a copy of the
+ *      node from before the undo read it again).
  *
  * Protocol for an escrow delta on K (rec_op_escrow; I6):
  *   Under ckpt shared and inst.lock, in one critical section: refuse with
@@ -42,16 +48,24 @@
  *   re-reads K under inst.lock before walking the chain.
  *
  * Visibility walk (rec_visible), newest -> oldest from the stored node:
- *   pending -> skip; invisible full -> its before-image becomes the state;
+ *   pending -> skip; invisible full -> its before-image becomes the state
+ *   (a flag-delete's: the same bytes, its flags before, V1);
  *   invisible delta -> subtract it from the state; visible full -> stop;
  *   visible delta -> go on (older invisible deltas may lie below it).
  *   Versions are visible when they are ours or committed at or before our
  *   snapshot.  Below a visible version no invisible FULL version can lie
  *   (claim refuses it), so stopping at a visible full version is exact.
  *
+ * The copy of the stored node a reader passes in may be older than a
+ * rollback that restored the node and unlinked its version: rec_visible
+ * re-reads the node under inst.lock whenever undoEpoch moved since the
+ * session's previous rec_visible (V4), so snapshot isolation holds for
+ * every node, with no retry left to the caller.
+ *
  * Cleanup runs under ckpt shared + inst.lock (it may delete flag-deleted
  * nodes, so a writer cannot claim the node in between); its callers take
- * ckpt before inst.lock (lock order in isam_int.h).
+ * ckpt before inst.lock (lock order in isam_int.h).  A cascade delete (V2)
+ * takes the owned nodes with its node.
  */
 #include "isam_int.h"
 
