@@ -1087,7 +1087,11 @@ JET_ERR rec_op_insert_private(isam_sess *psess, isam_db *pdb, uint32_t pgnoRoot,
           be32_get(run->pbKey + cbKey - 4) + run->crun == n))
         run = NULL;
     ver *vNew = NULL;
-    uint32_t cNew = run ? (run->crun == run->crunAlloc ? 2 * run->crunAlloc : run->crunAlloc) : 16;
+    /* grow by doubling up to 8192 entries, then by 8192: little unused room is counted */
+    uint32_t cNew = 8;
+    if (run)
+        cNew = run->crun < run->crunAlloc ? run->crunAlloc
+                                          : run->crunAlloc + (run->crunAlloc < 8192 ? run->crunAlloc : 8192);
     lsn_t *plsn = NULL;
     if (run == NULL) {
         vNew = ver_new(pdb, pgnoRoot, key, cbKey, t);
