@@ -181,13 +181,15 @@ def test_copy_on_write_keeps_snapshots_and_rollback(env, jet, tmp_path):
     assert lib.JetPrepareUpdate(ses, t, C.JET_prepCancel) == 0
     assert get_lv(env, t, cb, 60_000)[2] == b"Z" * 1000 + v1[1000:]
     assert lib.JetDelete(ses, t) == 0
-    # a rollback under a prepared update: the update is refused, not stored dangling
+    # a rollback under a prepared update cancels it (U1, as ESE): never stored dangling
     assert lib.JetBeginTransaction(ses) == 0
     assert lib.JetPrepareUpdate(ses, t, C.JET_prepInsert) == 0
     assert lib.JetSetColumn(ses, t, ck, struct.pack("<i", 9), 4, 0, ffi.NULL) == 0
     assert set_lv(env, t, cb, os.urandom(40_000)) == 0
     assert lib.JetRollback(ses, 0) == 0
     assert lib.JetUpdate(ses, t, ffi.NULL, 0, ffi.NULL) == C.JET_errUpdateNotPrepared
+    assert lib.JetPrepareUpdate(ses, t, C.JET_prepCancel) == C.JET_errUpdateNotPrepared
+    assert lib.JetPrepareUpdate(ses, t, C.JET_prepInsert) == 0  # nothing left prepared
     assert lib.JetPrepareUpdate(ses, t, C.JET_prepCancel) == 0
 
 
