@@ -24,6 +24,12 @@
  *   H3. Sizes come from the file and must equal (cpg + 3) pages of the page
  *       size of the header, which must be the instance's, before anything is
  *       read or allocated from them.
+ *   H4. (B4, bk_int.h) The working copy DEST/<db>.restoring is created
+ *       exclusively, never through a link (a stale regular one from an
+ *       interrupted restore is removed first); a symbolic link at it or at
+ *       DEST/<db> fails the restore with JET_errInvalidPath, its target
+ *       untouched.  The log and checkpoint files recovery writes are opened
+ *       with OS_FILE_NOFOLLOW too (csrc/log).
  */
 #include "bk_int.h"
 #include "log.h"
@@ -305,6 +311,11 @@ static JET_ERR copy_db(rst_state *rs, rst_db *pd)
     JET_ERR err = JET_errSuccess;
     if (snprintf(tmp, sizeof(tmp), "%s.restoring", pd->dest) >= (int)sizeof(tmp))
         return JET_errInvalidPath;
+    /* B4: the copy is renamed over the destination, never written through a
+     * link there; a link at either name is refused. */
+    err = bk_no_link(pd->dest);
+    if (err < 0)
+        return err;
     /* Another instance using the destination keeps it locked. */
     if (os_exists(pd->dest)) {
         err = os_file_open(pd->dest, OS_FILE_READ | OS_FILE_LOCK, &pfLock);
@@ -331,7 +342,8 @@ static JET_ERR copy_db(rst_state *rs, rst_db *pd)
     if (err >= 0)
         err = os_file_open(pd->src, OS_FILE_READ, &pfi);
     if (err >= 0)
-        err = os_file_open(tmp, OS_FILE_WRITE | OS_FILE_TRUNCATE | OS_FILE_DIRECT, &pfo); /* whole pages */
+        err = bk_create_file(tmp, OS_FILE_DIRECT, &pfo); /* B4; whole pages */
+    int fMade = err >= 0;
     if (err >= 0) {
         buf = os_malloc_aligned(4096, RST_CHUNK);
         if (buf == NULL)
@@ -382,8 +394,8 @@ static JET_ERR copy_db(rst_state *rs, rst_db *pd)
         err = os_rename(tmp, pd->dest);
     if (err >= 0 && slash)
         err = os_dir_sync(dir[0] ? dir : "/");
-    if (err < 0)
-        (void)os_unlink(tmp);
+    if (err < 0 && fMade)
+        (void)os_unlink(tmp); /* ours: no half-written copy stays */
     os_file_close(pfLock);
     return err;
 }

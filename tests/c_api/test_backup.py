@@ -431,3 +431,114 @@ def test_stop_backup_and_term_abort(jet, tmp_path):
     assert lib.JetTerm2(inst, C.JET_bitTermComplete) == C.JET_errBackupInProgress
     assert lib.JetTerm(inst) == 0  # aborts the backup
     assert db_misc(jet, tmp_path / "live" / "a.edb").bkinfoFullPrev.genLow == 0
+
+
+# ---- planted symbolic links (B4: backup never writes through a link) ------------------------
+
+
+VICTIM = b"precious data that a backup must never overwrite\n" * 100
+
+
+def victim_dir(tmp_path):
+    d = tmp_path / "victim"
+    d.mkdir()
+    for i in range(3):
+        (d / f"keep{i}.txt").write_bytes(VICTIM)
+    return d
+
+
+def assert_victim_intact(d):
+    assert sorted(os.listdir(d)) == ["keep0.txt", "keep1.txt", "keep2.txt"]
+    assert all((d / n).read_bytes() == VICTIM for n in os.listdir(d))
+
+
+@pytest.mark.parametrize("sub", ["new", "temp", "old"])
+def test_atomic_backup_refuses_a_planted_folder_link(jet, tmp_path, sub):
+    """A link at folder/new, temp or old would send the copies there or make the backup
+    empty the folder it names (removing a leftover temp, or the previous set)."""
+    C = jet.C
+    env = kv_env(jet, tmp_path / "live", rows=50)
+    try:
+        bk = tmp_path / "bk"
+        bk.mkdir()
+        victim = victim_dir(tmp_path)
+        os.symlink(victim, bk / sub)
+        assert backup(env, bk, C.JET_bitBackupAtomic) == C.JET_errInvalidPath
+        assert_victim_intact(victim)
+        assert sorted(os.listdir(bk)) == [sub] and os.path.islink(bk / sub)
+        os.unlink(bk / sub)  # once it is gone the backup goes through
+        assert backup(env, bk, C.JET_bitBackupAtomic) == 0
+        assert "a.pat" in os.listdir(bk / "new")
+        assert_victim_intact(victim)
+    finally:
+        assert env.term() == 0
+
+
+def test_incremental_backup_refuses_planted_tmp_links(jet, tmp_path):
+    C = jet.C
+    env = kv_env(jet, tmp_path / "live", rows=50)
+    try:
+        bk = tmp_path / "bk"
+        bk.mkdir()
+        assert backup(env, bk) == 0
+        add_rows(env, range(50, 100))
+        first = sorted(n for n in os.listdir(bk) if n.startswith("edb0"))[0]
+        width = len(first) - len("edb.log")
+        gens = archived_gens(bk)
+        targets = []
+        for g in range(1, gens[-1] + 20):
+            t = tmp_path / f"victim{g}"
+            t.write_bytes(VICTIM)
+            os.symlink(t, bk / f"edb{g:0{width}X}.log.tmp")
+            targets.append(t)
+        before = sorted(os.listdir(bk))
+        assert backup(env, bk, C.JET_bitBackupIncremental) == C.JET_errInvalidPath
+        assert all(t.read_bytes() == VICTIM for t in targets)
+        assert sorted(os.listdir(bk)) == before
+        for n in os.listdir(bk):
+            if n.endswith(".tmp"):
+                os.unlink(bk / n)
+        assert backup(env, bk, C.JET_bitBackupIncremental) == 0
+        assert not any(os.path.islink(bk / n) for n in os.listdir(bk))
+    finally:
+        assert env.term() == 0
+
+
+def test_incremental_backup_refuses_a_planted_log_link(jet, tmp_path):
+    """The rename that completes a copy would replace a link at the final name; refused."""
+    C = jet.C
+    env = kv_env(jet, tmp_path / "live", rows=50)
+    try:
+        bk = tmp_path / "bk"
+        bk.mkdir()
+        assert backup(env, bk) == 0
+        add_rows(env, range(50, 100))
+        first = sorted(n for n in os.listdir(bk) if n.startswith("edb0"))[0]
+        width = len(first) - len("edb.log")
+        g = archived_gens(bk)[-1] + 1
+        t = tmp_path / "victim"
+        t.write_bytes(VICTIM)
+        os.symlink(t, bk / f"edb{g:0{width}X}.log")
+        assert backup(env, bk, C.JET_bitBackupIncremental) == C.JET_errInvalidPath
+        assert t.read_bytes() == VICTIM and os.path.islink(bk / f"edb{g:0{width}X}.log")
+    finally:
+        assert env.term() == 0
+
+
+def test_stale_tmp_of_an_interrupted_incremental_is_replaced(jet, tmp_path):
+    C = jet.C
+    env = kv_env(jet, tmp_path / "live", rows=50)
+    try:
+        bk = tmp_path / "bk"
+        bk.mkdir()
+        assert backup(env, bk) == 0
+        add_rows(env, range(50, 100))
+        first = sorted(n for n in os.listdir(bk) if n.startswith("edb0"))[0]
+        width = len(first) - len("edb.log")
+        g = archived_gens(bk)[-1] + 1
+        (bk / f"edb{g:0{width}X}.log.tmp").write_bytes(b"half a log")
+        assert backup(env, bk, C.JET_bitBackupIncremental) == 0
+        assert not any(n.endswith(".tmp") for n in os.listdir(bk))
+        assert g in archived_gens(bk)
+    finally:
+        assert env.term() == 0

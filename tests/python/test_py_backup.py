@@ -329,3 +329,35 @@ def test_restore_brings_back_long_values_and_secondary_indexes(paths, tmp_path):
         assert all(rows[i]["body"] == (big[i:] if i < 20 else big[:i * 1000]) for i in rows)
         names = [rec["name"] for rec in t.range(index="by_name")]
         assert names == [f"doc{i:02d}" for i in range(30)]
+
+
+def test_planted_links_are_refused_and_their_targets_untouched(live, paths, tmp_path):
+    precious = b"never overwritten\n" * 200
+    victim = tmp_path / "victim"
+    victim.mkdir()
+    (victim / "keep.txt").write_bytes(precious)
+    rolling = tmp_path / "rolling"
+    rolling.mkdir()
+    os.symlink(victim, rolling / "new")  # the atomic backup would empty it as "old"
+    with pytest.raises(errors.InvalidPath):
+        live.backup(rolling, atomic=True)
+    assert os.listdir(victim) == ["keep.txt"] and (victim / "keep.txt").read_bytes() == precious
+    os.unlink(rolling / "new")
+    live.backup(rolling, atomic=True)
+
+    dest = tmp_path / "dest"
+    dest.mkdir()
+    target = tmp_path / "target.bin"
+    target.write_bytes(precious)
+    os.symlink(target, dest / "live.edb.restoring")
+    inst = esepy.Instance("r", **paths("r"))
+    try:
+        with pytest.raises(errors.InvalidPath):
+            inst.restore_instance(rolling, dest)
+        assert target.read_bytes() == precious
+        os.unlink(dest / "live.edb.restoring")
+        inst.restore_instance(rolling, dest)
+    finally:
+        inst.term()
+    assert target.read_bytes() == precious
+    assert keys_in(paths, "chk", str(dest / "live.edb")) == list(range(100))
