@@ -182,6 +182,7 @@ JET_ERR db_close(isam_inst *pinst, isam_db *pdb, int clean)
     if (err >= 0)
         err = err2;
     pinst->dbs[pdb->dbid] = NULL;
+    os_free(pdb->autoinc);
     os_free(pdb);
     return err;
 }
