@@ -826,6 +826,32 @@ static JET_ERR count_entry(const char *name, void *ctx)
     return JET_errSuccess;
 }
 
+/* B5: an incremental backup only adds to a set its logs continue.  The set
+ * in `dir` must hold log generations of this instance's log stream (none:
+ * JET_errMissingFullBackup) whose last one, genHigh, is at least
+ * genCopyMic - 1 (the first generation this backup copies).  Otherwise the
+ * generations in between are gone (another full backup truncated them, or
+ * the incrementals went elsewhere): the set would have a hole that restore
+ * refuses, so the backup fails with JET_errInvalidLogSequence before it
+ * writes anything. */
+static JET_ERR check_continues(bk_ctx *pbk, const char *dir)
+{
+    log_config c = pbk->cfg;
+    c.log_dir = dir;
+    c.system_dir = dir;
+    log_stream_info si;
+    JET_ERR err = log_survey(&c, &si);
+    if (err < 0)
+        return err; /* the set itself is damaged (a hole, another stream mixed in) */
+    if (si.genHigh <= 0)
+        return JET_errMissingFullBackup;
+    log_writer_info li;
+    log_writer_state(pbk->lw, &li);
+    if (memcmp(&si.signLog, &li.signLog, sizeof(JET_SIGNATURE)) != 0 || si.genHigh + 1 < pbk->genCopyMic)
+        return JET_errInvalidLogSequence;
+    return JET_errSuccess;
+}
+
 JET_ERR bk_truncate_only(isam_inst *pi)
 {
     log_writer *lw = isam_log_writer(pi);
@@ -901,6 +927,8 @@ JET_ERR bk_backup_to_folder(bk_ctx *pbk, const char *path, JET_GRBIT grbit, int 
             err = JET_errMissingFullBackup;
         snprintf(fo.dir, sizeof(fo.dir), "%s", newdir);
     }
+    if (err >= 0 && fInc)
+        err = check_continues(pbk, fo.dir);
     if (err < 0)
         goto abort;
 

@@ -542,3 +542,59 @@ def test_stale_tmp_of_an_interrupted_incremental_is_replaced(jet, tmp_path):
         assert g in archived_gens(bk)
     finally:
         assert env.term() == 0
+
+
+def folder_digest(folder):
+    return {n: (folder / n).read_bytes() for n in sorted(os.listdir(folder))}
+
+
+def test_incremental_into_a_set_the_logs_no_longer_continue(jet, tmp_path):
+    """A full backup into B truncated the generations set A's next incremental needs: the
+    incremental into A fails with InvalidLogSequence before writing anything (it used to
+    succeed and leave a hole restore refuses); A stays restorable, B takes incrementals."""
+    C = jet.C
+    live = tmp_path / "live"
+    env = kv_env(jet, live, rows=100, LogFileSize=64, CheckpointDepthMax=64 * 1024)
+    try:
+        a, b = tmp_path / "A", tmp_path / "B"
+        a.mkdir()
+        b.mkdir()
+        assert backup(env, a) == 0
+        add_rows(env, range(100, 1200))  # several generations; the checkpoint follows
+        assert backup(env, b) == 0  # truncates the logs A would need
+        add_rows(env, range(1200, 1300))
+        assert archived_gens(live)[0] > archived_gens(a)[-1] + 1  # the hole
+        before = folder_digest(a)
+        assert backup(env, a, C.JET_bitBackupIncremental) == C.JET_errInvalidLogSequence
+        assert folder_digest(a) == before
+        # An atomic incremental checks the set in A2/new the same way.
+        a2 = tmp_path / "A2"
+        a2.mkdir()
+        assert backup(env, a2, C.JET_bitBackupAtomic) == 0
+        add_rows(env, range(1300, 2400))
+        assert backup(env, b) == C.JET_errBackupDirectoryNotEmpty
+        b3 = tmp_path / "B3"
+        b3.mkdir()
+        assert backup(env, b3) == 0
+        add_rows(env, range(2400, 2500))
+        assert archived_gens(live)[0] > archived_gens(a2 / "new")[-1] + 1
+        before = folder_digest(a2 / "new")
+        assert backup(env, a2, C.JET_bitBackupAtomic | C.JET_bitBackupIncremental) == C.JET_errInvalidLogSequence
+        assert folder_digest(a2 / "new") == before
+        # The set that is continued takes the incremental.
+        assert backup(env, b3, C.JET_bitBackupIncremental) == 0
+        # A folder holding no set: nothing to add to.
+        (tmp_path / "empty").mkdir()
+        assert backup(env, tmp_path / "empty", C.JET_bitBackupIncremental) == C.JET_errMissingFullBackup
+        assert os.listdir(tmp_path / "empty") == []
+    finally:
+        assert env.term() == 0
+    restore_ok = []
+    for name, keys in (("A", 100), ("B3", 2500)):
+        err, inst = restore(jet, tmp_path / ("o" + name), tmp_path / name, tmp_path / ("d" + name),
+                            CreatePathIfNotExist=1, LogFileSize=64)
+        assert jet.lib.JetTerm(inst) == 0
+        assert err == 0, (name, jet.err_name(err))
+        restore_ok.append(reopen_keys(jet, tmp_path / ("o" + name), tmp_path / ("d" + name) / "a.edb",
+                                      "c" + name) == list(range(keys)))
+    assert restore_ok == [True, True]

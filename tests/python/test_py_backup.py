@@ -361,3 +361,32 @@ def test_planted_links_are_refused_and_their_targets_untouched(live, paths, tmp_
         inst.term()
     assert target.read_bytes() == precious
     assert keys_in(paths, "chk", str(dest / "live.edb")) == list(range(100))
+
+
+def test_incremental_into_a_set_the_logs_no_longer_continue(paths, tmp_path):
+    """Another full backup truncated the logs set A needs next: inst.backup(A,
+    incremental=True) raises InvalidLogSequence and leaves A as it was."""
+    kw = paths("gap")
+    kw.update(log_file_size_kb=64, checkpoint_depth_max=64 * 1024)
+    db = str(tmp_path / "gap.edb")
+    with esepy.Instance("gap", **kw) as inst:
+        fill(inst, db, range(100))
+        a, b = tmp_path / "A", tmp_path / "B"
+        a.mkdir()
+        b.mkdir()
+        inst.backup(a)
+        fill(inst, db, range(100, 1200))
+        inst.backup(b)
+        fill(inst, db, range(1200, 1300))
+        before = {n: (a / n).read_bytes() for n in os.listdir(a)}
+        with pytest.raises(errors.InvalidLogSequence) as ei:
+            inst.backup(a, incremental=True)
+        assert ei.value.code == -515
+        assert {n: (a / n).read_bytes() for n in os.listdir(a)} == before
+        inst.backup(b, incremental=True)  # B is continued
+    r = esepy.Instance("r", **paths("r"))
+    try:
+        r.restore_instance(a, tmp_path / "dest")
+    finally:
+        r.term()
+    assert keys_in(paths, "chk", str(tmp_path / "dest" / "gap.edb")) == list(range(100))
