@@ -30,6 +30,13 @@
  *       DEST/<db> fails the restore with JET_errInvalidPath, its target
  *       untouched.  The log and checkpoint files recovery writes are opened
  *       with OS_FILE_NOFOLLOW too (csrc/log).
+ *   H5. A file already at DEST/<db> is not lost to a restore that fails
+ *       after copying (an I/O error during replay, a cancel): before the
+ *       copy is renamed into place, it is renamed to DEST/<db>.prerestore,
+ *       which the end of the restore removes on success and renames back
+ *       over the half-replayed copy on failure.  A .prerestore already there
+ *       (a restore interrupted by a crash) is the original: it is kept, and
+ *       what is at DEST/<db> is discarded.
  */
 #include "bk_int.h"
 #include "log.h"
@@ -47,6 +54,8 @@ typedef struct rst_db {
     db_header  hdr;
     bk_trailer tr;
     int        fCopied;
+    int        fSaved;        /* saved holds what was at dest before (H5) */
+    char       saved[OS_PATH_MAX];
     uint8_t   *zero;          /* bit pgno-1: the page was all zero in the copy */
 } rst_db;
 
@@ -314,6 +323,10 @@ static JET_ERR copy_db(rst_state *rs, rst_db *pd)
     /* B4: the copy is renamed over the destination, never written through a
      * link there; a link at either name is refused. */
     err = bk_no_link(pd->dest);
+    if (err >= 0 && snprintf(pd->saved, sizeof(pd->saved), "%s.prerestore", pd->dest) >= (int)sizeof(pd->saved))
+        err = JET_errInvalidPath;
+    if (err >= 0)
+        err = bk_no_link(pd->saved);
     if (err < 0)
         return err;
     /* Another instance using the destination keeps it locked. */
@@ -390,6 +403,14 @@ static JET_ERR copy_db(rst_state *rs, rst_db *pd)
     os_file_close(pfo);
     os_file_close(pfi);
     os_free(buf);
+    /* H5: keep the file at the destination aside until the restore is done. */
+    if (err >= 0 && os_exists(pd->saved))
+        pd->fSaved = 1;
+    else if (err >= 0 && os_exists(pd->dest)) {
+        err = os_rename(pd->dest, pd->saved);
+        if (err >= 0)
+            pd->fSaved = 1;
+    }
     if (err >= 0)
         err = os_rename(tmp, pd->dest);
     if (err >= 0 && slash)
@@ -539,6 +560,22 @@ JET_ERR rst_restore(const isam_config *cfg, const rst_args *a)
     for (uint32_t i = 0; err >= 0 && i < rs->cdb; i++)
         if (!rs->dbs[i].fCopied)
             err = JET_errAttachedDatabaseMismatch; /* the logs never attach it: not this set */
+    /* H5: the file that was at a destination goes (success) or comes back. */
+    for (uint32_t i = 0; i < rs->cdb; i++) {
+        rst_db *pd = &rs->dbs[i];
+        if (!pd->fSaved)
+            continue;
+        /* Best effort: a failure here changes neither outcome (the restored
+         * database is in place, or the restore already failed). */
+        if ((err >= 0 ? os_unlink(pd->saved) : os_rename(pd->saved, pd->dest)) >= 0) {
+            char dir[OS_PATH_MAX];
+            snprintf(dir, sizeof(dir), "%s", pd->dest);
+            char *slash = strrchr(dir, '/');
+            if (slash)
+                *slash = '\0';
+            (void)os_dir_sync(dir[0] ? dir : "/");
+        }
+    }
     if (fBegun) {
         if (err >= 0) {
             rs->prog.done = rs->prog.total;

@@ -3,9 +3,10 @@
  * driven through the public API with the OS layer's fault hooks (os_fault_io):
  * for k = 1, 2, ... the k-th write (or fsync) fails.  Each failed attempt must
  * report the injected error (JET_errDiskIO; JET_errLogWriteFail when the
- * operation was a log write: the backup's log roll, restore's new log data), leave the previous good set (atomic backup) or
- * no working copy (restore) behind, and an attempt after the fault clears must
- * succeed with every row there.
+ * operation was a log write: the backup's log roll, restore's new log data),
+ * leave the previous good set (atomic backup), an empty folder (plain backup)
+ * or the database that was at the destination (restore) behind, and an
+ * attempt after the fault clears must succeed with every row there.
  */
 #include "unit.h"
 
@@ -329,33 +330,58 @@ TEST(plain_backup_survives_each_failed_sync)
     plain_backup_faults(OS_FAULT_SYNC, "pbf_sync");
 }
 
-/* A restore whose k-th operation of `kind` fails, for every k until one gets
- * through: each failure reports the error and leaves no working copy; a retry
- * into the same destination, with the same log folder, succeeds. */
+static uint32_t file_digest(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return 0;
+    uint32_t c = 1;
+    char buf[65536];
+    size_t got;
+    while ((got = fread(buf, 1, sizeof(buf), f)) > 0)
+        c = os_crc32c(c, buf, got);
+    fclose(f);
+    return c;
+}
+
+/* A restore over a good database whose k-th operation of `kind` fails, for
+ * every k until one gets through: each failure reports the error and leaves
+ * the database that was there byte for byte (no working copy, no
+ * .prerestore); a retry with the same log folder succeeds. */
 static void restore_faults(int kind, const char *name)
 {
-    char base[1024], livedir[1100], bk[1100], out[1200], dest[1200], db[1300], work[1300];
+    char base[1024], livedir[1100], bk[1100], out[1200], dest[1200], db[1300], work[1300], saved[1300];
     snprintf(base, sizeof(base), "%s", unit_dir(name));
     snprintf(livedir, sizeof(livedir), "%s/live", base);
     snprintf(bk, sizeof(bk), "%s/bk", base);
+    snprintf(dest, sizeof(dest), "%s/dest", base);
+    snprintf(db, sizeof(db), "%s/a.edb", dest);
+    snprintf(work, sizeof(work), "%s/a.edb.restoring", dest);
+    snprintf(saved, sizeof(saved), "%s/a.edb.prerestore", dest);
     live l;
     CHECK_ERR(live_open(livedir, &l), JET_errSuccess);
     CHECK_ERR(add_rows(&l, ROWS), JET_errSuccess);
     CHECK_ERR(JetBackupInstance(l.inst, bk, 0, NULL), JET_errSuccess);
     CHECK_ERR(JetTerm(l.inst), JET_errSuccess);
+    JET_INSTANCE r;
+    snprintf(out, sizeof(out), "%s/out0", base);
+    CHECK_ERR(make_inst(out, &r), JET_errSuccess);
+    CHECK_ERR(JetRestoreInstance(r, bk, dest, NULL), JET_errSuccess);
+    CHECK_ERR(JetTerm(r), JET_errSuccess);
+    CHECK(count_rows(out, db) == ROWS);
+    uint32_t good = file_digest(db);
     int k, cfail = 0;
     for (k = 1; k < 400; k++) {
         snprintf(out, sizeof(out), "%s/out%d", base, k);
-        snprintf(dest, sizeof(dest), "%s/dest%d", base, k);
-        snprintf(db, sizeof(db), "%s/a.edb", dest);
-        snprintf(work, sizeof(work), "%s/a.edb.restoring", dest);
-        JET_INSTANCE r;
         CHECK_ERR(make_inst(out, &r), JET_errSuccess);
         os_fault_io(kind, (uint32_t)k, 0, JET_errDiskIO);
         JET_ERR err = JetRestoreInstance(r, bk, dest, NULL);
         os_fault_io(kind, 0, 0, 0);
         CHECK_ERR(JetTerm(r), JET_errSuccess);
+        if (getenv("BKF_DEBUG"))
+            fprintf(stderr, "%s k=%d err=%d\n", name, k, (int)err);
         if (err >= 0) {
+            CHECK(!exists(work) && !exists(saved));
             CHECK(count_rows(out, db) == ROWS);
             break;
         }
@@ -363,14 +389,17 @@ static void restore_faults(int kind, const char *name)
         if (err != JET_errDiskIO && err != JET_errLogWriteFail)
             fprintf(stderr, "%s: k=%d -> %d\n", name, k, (int)err);
         CHECK(err == JET_errDiskIO || err == JET_errLogWriteFail); /* a database copy, or the new log */
-        CHECK(!exists(work)); /* no half-written working copy */
+        CHECK(!exists(work) && !exists(saved)); /* no half-written working copy */
+        CHECK(file_digest(db) == good);         /* the database that was there, as it was */
         CHECK_ERR(make_inst(out, &r), JET_errSuccess);
         err = JetRestoreInstance(r, bk, dest, NULL);
         if (err < 0)
             fprintf(stderr, "%s: retry after k=%d -> %d\n", name, k, (int)err);
         CHECK_ERR(JetTerm(r), JET_errSuccess);
         CHECK_ERR(err, JET_errSuccess);
+        CHECK(!exists(work) && !exists(saved));
         CHECK(count_rows(out, db) == ROWS);
+        good = file_digest(db);
     }
     CHECK(k < 400 && cfail > 0);
 }

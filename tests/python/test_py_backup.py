@@ -390,3 +390,45 @@ def test_incremental_into_a_set_the_logs_no_longer_continue(paths, tmp_path):
     finally:
         r.term()
     assert keys_in(paths, "chk", str(tmp_path / "dest" / "gap.edb")) == list(range(100))
+
+
+def test_failed_restore_puts_back_the_database_that_was_there(live, paths, tmp_path):
+    """A restore that fails after its copy went into place (here cancelled during replay)
+    leaves the database that was at the destination as it was, not a half-replayed copy."""
+    class Stop(Exception):
+        pass
+
+    bk = tmp_path / "bk"
+    bk.mkdir()
+    live.backup(bk)
+    dest = tmp_path / "dest"
+    inst = esepy.Instance("r", **paths("r"))
+    try:
+        inst.restore_instance(bk, dest)
+    finally:
+        inst.term()
+    assert keys_in(paths, "chk", str(dest / "live.edb")) == list(range(100))
+    before = (dest / "live.edb").read_bytes()
+    fill(live, live.db, range(100, 1000))
+    bk2 = tmp_path / "bk2"
+    bk2.mkdir()
+    live.backup(bk2)
+    seen = []
+
+    def late(p):
+        seen.append(p)
+        if p.stage == "progress" and p.done > copied_kib:
+            raise Stop("cancelled during replay")  # the copy is in place by now
+
+    copied_kib = os.path.getsize(bk2 / "live.edb") // 1024  # more than the copy reports (no header, trailer)
+
+    inst = esepy.Instance("r2", **paths("r2"))
+    try:
+        with pytest.raises(Stop):
+            inst.restore_instance(bk2, dest, progress=late)
+        assert (dest / "live.edb").read_bytes() == before
+        assert sorted(os.listdir(dest)) == ["live.edb"]
+        inst.restore_instance(bk2, dest)
+    finally:
+        inst.term()
+    assert keys_in(paths, "chk2", str(dest / "live.edb")) == list(range(1000))
