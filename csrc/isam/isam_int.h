@@ -235,10 +235,14 @@ typedef struct isam_db {
      * folder that ends too early (JET_errRequiredLogFilesMissing).
      * Initialised with PTHREAD_MUTEX_INITIALIZER (nothing to destroy). */
     pthread_mutex_t  hdrLock;
-    /* autoincrement counters (cursor.c), under inst.lock: the last value handed
-     * out per table; a table not here starts from the largest value stored */
-    struct { uint32_t objid; uint64_t last; } autoinc[16];
-    uint32_t   cautoinc;
+    /* Autoincrement counters (cursor.c), under inst.lock.  Invariant A1: for
+     * every table that handed out a value since the database was attached,
+     * autoinc holds the largest value handed out (sorted by objid, never
+     * evicted: a value is handed out at JetPrepareUpdate, before it is
+     * stored, so the largest stored value may lag behind it).  A table not
+     * here starts from the largest value stored.  Freed by db_close. */
+    struct isam_autoinc { uint32_t objid; uint64_t last; } *autoinc;
+    uint32_t   cautoinc, cautoincCap;
 } isam_db;
 
 /* ---- version store (ver.c) -------------------------------------------------- */

@@ -131,7 +131,7 @@ static JET_ERR lw_fix_size(os_file *pf, uint64_t cb)
 static JET_ERR lw_create_file(log_writer *plw, const char *path, int fSync, os_file **ppf)
 {
     os_file *pf = NULL;
-    JET_ERR err = os_file_open(path, OS_FILE_CREATE | OS_FILE_WRITE, &pf);
+    JET_ERR err = os_file_open(path, OS_FILE_CREATE | OS_FILE_WRITE | OS_FILE_NOFOLLOW, &pf);
     if (err < 0)
         return err;
     err = os_file_allocate(pf, plw->cbFile);
@@ -218,7 +218,7 @@ static JET_ERR lw_tmp_obtain(log_writer *plw, os_file **ppf, int *pfReserve)
     if (!os_exists(tmp) && plw->cfg.circular)
         lw_trim(plw, plw->gen, LSN_GEN(plw->lsnCheckpoint), 1); /* best effort */
     if (os_exists(tmp)) {
-        err = os_file_open(tmp, OS_FILE_WRITE, &pf);
+        err = os_file_open(tmp, OS_FILE_WRITE | OS_FILE_NOFOLLOW, &pf);
         if (err >= 0)
             err = lw_fix_size(pf, plw->cbFile);
         if (err >= 0) {
@@ -246,7 +246,7 @@ static JET_ERR lw_tmp_obtain(log_writer *plw, os_file **ppf, int *pfReserve)
         if (err >= 0)
             err = os_dir_sync(plw->log_dir);
         if (err >= 0)
-            err = os_file_open(tmp, OS_FILE_WRITE, &pf);
+            err = os_file_open(tmp, OS_FILE_WRITE | OS_FILE_NOFOLLOW, &pf);
         if (err < 0)
             return err;
         *ppf = pf;
@@ -285,7 +285,7 @@ static JET_ERR lw_reserves(log_writer *plw)
             break;
         if (os_exists(res)) {
             os_file *pf = NULL;
-            err = os_file_open(res, OS_FILE_WRITE, &pf);
+            err = os_file_open(res, OS_FILE_WRITE | OS_FILE_NOFOLLOW, &pf);
             if (err >= 0)
                 err = lw_fix_size(pf, plw->cbFile);
             os_file_close(pf);
@@ -787,7 +787,7 @@ static JET_ERR lw_close_old(log_writer *plw, int32_t gen)
         size_t n = (size_t)(log_roundup_block(o + LOG_REC_HEADER) - o); /* zeros to the block end */
         err = lw_path(plw, LOG_GEN_CURRENT, cur);
         if (err >= 0)
-            err = os_file_open(cur, OS_FILE_WRITE, &pf);
+            err = os_file_open(cur, OS_FILE_WRITE | OS_FILE_NOFOLLOW, &pf);
         if (err >= 0)
             err = os_file_write(pf, o, blk, n);
         if (err >= 0)

@@ -366,6 +366,15 @@ struct os_file {
     char *path;
 };
 
+/* The error of a failed open(2).  With OS_FILE_NOFOLLOW a link at `path`
+ * fails with ELOOP, or with EEXIST under O_EXCL: both are JET_errInvalidPath. */
+static JET_ERR open_err(const char *path, uint32_t flags, int e)
+{
+    if ((flags & OS_FILE_NOFOLLOW) && (e == ELOOP || (e == EEXIST && os_is_symlink(path))))
+        return JET_errInvalidPath;
+    return os_err_from_errno(e);
+}
+
 JET_ERR os_file_open(const char *path, uint32_t flags, os_file **ppf)
 {
     int oflags = O_CLOEXEC | ((flags & OS_FILE_WRITE) ? O_RDWR : O_RDONLY);
@@ -373,6 +382,8 @@ JET_ERR os_file_open(const char *path, uint32_t flags, os_file **ppf)
         oflags |= O_CREAT | O_EXCL | O_RDWR;
     if (flags & OS_FILE_TRUNCATE)
         oflags |= O_CREAT | O_TRUNC | O_RDWR;
+    if (flags & OS_FILE_NOFOLLOW)
+        oflags |= O_NOFOLLOW;
     if (os_is_dir(path))
         return JET_errInvalidPath;
     int fd = -1;
@@ -380,13 +391,13 @@ JET_ERR os_file_open(const char *path, uint32_t flags, os_file **ppf)
     if (flags & OS_FILE_DIRECT) {
         fd = open(path, oflags | O_DIRECT, 0666);
         if (fd < 0 && errno != EINVAL)
-            return os_err_from_errno(errno);
+            return open_err(path, flags, errno);
     }
 #endif
     if (fd < 0)
         fd = open(path, oflags, 0666); /* no O_DIRECT here (or on this file system) */
     if (fd < 0)
-        return os_err_from_errno(errno);
+        return open_err(path, flags, errno);
     if ((flags & OS_FILE_LOCK) && flock(fd, LOCK_EX | LOCK_NB) != 0) {
         int e = errno;
         close(fd);
