@@ -137,18 +137,16 @@ def _under(path: str, root: str) -> bool:
 class Disk:
     """The model of one folder tree (``root``) as the journal changes it."""
 
-    def __init__(self, root: str) -> None:
+    def __init__(self, root: str, baseline: Optional[Tuple[set, Dict[str, bytes]]] = None) -> None:
+        """`baseline` (from :func:`snapshot`, taken when recording started): the
+        folders and files then, all durable; None reads root as it is now."""
         self.root = os.path.abspath(root)
+        dirs, files = baseline if baseline is not None else snapshot(self.root)
+        self.dirs = set(dirs)
         self.current: Dict[str, Inode] = {}
         self.durable: Dict[str, Inode] = {}
-        self.dirs = set()
-        for d, subdirs, files in os.walk(self.root):
-            self.dirs.add(d)
-            for f in files:
-                p = os.path.join(d, f)
-                with open(p, "rb") as fh:
-                    ino = Inode(fh.read())
-                self.current[p] = self.durable[p] = ino
+        for p, data in files.items():
+            self.current[p] = self.durable[p] = Inode(data)
         self.fids: Dict[int, Inode] = {}
         self.last_write: Optional[Tuple[Inode, int]] = None  # (inode, index in its pending list)
         self.marks: List[int] = []
@@ -255,6 +253,19 @@ class Disk:
                 f.write(data)
 
 
+def snapshot(root: str) -> Tuple[set, Dict[str, bytes]]:
+    """The folders and files under root (take it before recording starts)."""
+    root = os.path.abspath(root)
+    dirs, files = set(), {}
+    for d, _subdirs, names in os.walk(root):
+        dirs.add(d)
+        for f in names:
+            p = os.path.join(d, f)
+            with open(p, "rb") as fh:
+                files[p] = fh.read()
+    return dirs, files
+
+
 def wipe(root: str) -> None:
     for name in os.listdir(root):
         p = os.path.join(root, name)
@@ -271,12 +282,12 @@ def state_digest(files: Dict[str, bytes]) -> bytes:
     return h.digest()
 
 
-def crash_states(root: str, ops: List[Op], variants=VARIANTS, points=None
+def crash_states(root: str, ops: List[Op], variants=VARIANTS, points=None, baseline=None
                  ) -> Iterator[Tuple[int, str, Dict[str, bytes], List[int]]]:
-    """(crash point, variant, files, marks so far) for every I/O boundary:
-    point k means the first k journal entries happened (k = 0: none).
-    Identical states are yielded once."""
-    disk = Disk(root)
+    """(crash point, variant, files, marks so far) for every I/O boundary
+    (or only the given points): point k means the first k journal entries
+    happened (k = 0: none).  Identical states are yielded once."""
+    disk = Disk(root, baseline)
     seen = set()
     want = None if points is None else set(points)
 
@@ -296,7 +307,7 @@ def crash_states(root: str, ops: List[Op], variants=VARIANTS, points=None
     yield from emit(0)
     for k, op in enumerate(ops, 1):
         disk.apply(op)
-        if op.op == MARK:
+        if op.op == MARK and want is None:
             continue
         yield from emit(k)
 
@@ -321,8 +332,8 @@ def _durable_record(ino: Inode, off: int) -> bool:
     return True
 
 
-def wal_violations(root: str, ops: List[Op], db_suffix: str = ".edb", page_size: int = 8192,
-                   exclude=("tmp.edb",)) -> List[str]:
+def wal_violations(root: str, ops: List[Op], db_suffix: str = ".edb", page_size: int = 4096,
+                   exclude=("tmp.edb",), baseline=None) -> List[str]:
     """Every database page write whose lsn names a log position that was not
     durable at that moment.  A log position (gen, isec, ib) is durable when
     the 16 bytes of the record header at isec*4096+ib in the file holding
@@ -330,7 +341,7 @@ def wal_violations(root: str, ops: List[Op], db_suffix: str = ".edb", page_size:
 
     The generation of a log file is read from its header (offset 12) when the
     header is written; files present before the journal count as durable."""
-    disk = Disk(root)
+    disk = Disk(root, baseline)
     gen_of: Dict[int, int] = {}  # inode ident -> generation
     for p, ino in disk.current.items():
         if p.endswith((".log", ".jtx")) and len(ino.durable) >= 16:
