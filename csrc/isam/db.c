@@ -315,7 +315,13 @@ JET_ERR isam_create_database(isam_sess *psess, const char *szFile, uint32_t cpgM
     if (err >= 0 && pdb->logged) {
         uint32_t roots[3] = { pdb->dbid, pdb->hdr.pgnoSpace, pdb->hdr.pgnoCatalog };
         log_part part = { roots, sizeof(roots) };
-        err = isam_log(pinst, LOG_REC_ISAM_DBROOTS, &part, 1, NULL);
+        lsn_t lsnRoots = LSN_NIL;
+        err = isam_log(pinst, LOG_REC_ISAM_DBROOTS, &part, 1, &lsnRoots);
+        /* The header written next names the roots: the records that build
+         * them (space, catalog, DBROOTS) must be durable first (write-ahead),
+         * and a database JetCreateDatabase returned is then durable. */
+        if (err >= 0 && pinst->lw)
+            err = log_flush(pinst->lw, lsnRoots);
     }
     if (err >= 0)
         err = db_mark_attached(pinst, pdb, lsn);

@@ -90,9 +90,9 @@ class Workload:
         self.ntx += 1
         i = self.ntx
         self.mark(BEGIN, i)
+        self.states.append(_copy(pending_model))  # a commit that fails may still be there
         s.commit(lazy=lazy)
         self.model = pending_model
-        self.states.append(_copy(self.model))
         if not lazy:
             self.mark(ACK, i)
 
