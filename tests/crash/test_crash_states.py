@@ -448,10 +448,11 @@ def known_bug(name, p):
 _RESULTS = {}
 
 
-def _results(jet, tmp_path_factory, name):
+def _results(jet, crash_dir, name):
     """Record and enumerate workload `name` once per session."""
     if name not in _RESULTS:
-        tmp = tmp_path_factory.mktemp("crash-" + name)
+        tmp = crash_dir / name
+        tmp.mkdir()
         w, ops = record(jet, tmp, name)
         wal = crashsim.wal_violations(w.root, ops, page_size=PAGE, baseline=w.baseline)
         tried, problems = enumerate_states(w, ops, w.baseline)
@@ -460,8 +461,8 @@ def _results(jet, tmp_path_factory, name):
 
 
 @pytest.mark.parametrize("name", sorted(WORKLOADS))
-def test_crash_states(jet, tmp_path_factory, name):
-    ops, wal, tried, problems = _results(jet, tmp_path_factory, name)
+def test_crash_states(jet, crash_dir, name):
+    ops, wal, tried, problems = _results(jet, crash_dir, name)
     unknown = [p for p in problems if known_bug(name, p) is None]
     print(f"{name}: {len(ops)} journal entries, {tried} distinct crash states, "
           f"{len(problems)} failing, {len(unknown)} of them not a known bug")
@@ -472,10 +473,48 @@ def test_crash_states(jet, tmp_path_factory, name):
 
 @pytest.mark.parametrize("bug", [pytest.param(b, marks=pytest.mark.xfail(strict=True, reason=r))
                                  for b, r in KNOWN_BUGS.items()])
-def test_known_bug(jet, tmp_path_factory, bug):
+def test_known_bug(jet, crash_dir, bug):
     """The states of one known bug class recover correctly (fails until fixed)."""
     failing = []
     for name in sorted(WORKLOADS):
-        _ops, _wal, _tried, problems = _results(jet, tmp_path_factory, name)
+        _ops, _wal, _tried, problems = _results(jet, crash_dir, name)
         failing += [(name, p) for p in problems if known_bug(name, p) == bug]
     assert not failing, "\n".join(f"{n}: {p!r}" for n, p in failing[:20])
+
+
+def test_crash_soak(jet, crash_dir):
+    """The soak: ``ESEPY_CRASH_SOAK=N`` runs random workloads (basic, circular,
+    backup with random seeds and lengths) and all their crash states until N
+    states were tried (``ESEPY_CRASH_SOAK_SEED`` picks the sequence).  Without
+    it, one short round runs.  Known bugs are counted, anything else fails."""
+    import collections
+    import shutil
+    target = int(os.environ.get("ESEPY_CRASH_SOAK", "0"))
+    rnd = random.Random(int(os.environ.get("ESEPY_CRASH_SOAK_SEED", "14")))
+    total, rounds, unknown, wal, known = 0, 0, [], [], collections.Counter()
+    while True:
+        name = ("basic", "circular", "backup")[rounds % 3]
+        seed = rnd.randrange(1 << 30)
+        ntx = rnd.randint(4, 24) if target else 5
+        sub = crash_dir / f"soak{rounds}"
+        sub.mkdir()
+        w, ops = record(jet, sub, name, seed=seed, ntx=ntx)
+        wal += crashsim.wal_violations(w.root, ops, page_size=PAGE, baseline=w.baseline)
+        tried, problems = enumerate_states(w, ops, w.baseline)
+        shutil.rmtree(sub)
+        for p in problems:
+            bug = known_bug(name, p)
+            if bug is None:
+                unknown.append(f"{name} seed={seed} ntx={ntx}: {p!r}")
+            else:
+                known[bug] += 1
+        total += tried
+        rounds += 1
+        if target:
+            print(f"soak: {rounds} workloads, {total} states, {len(unknown)} unexplained, known {dict(known)}",
+                  file=sys.stderr, flush=True)
+        if total >= target:
+            break
+    print(f"soak: {rounds} workloads, {total} crash states, known bugs {dict(known)}")
+    assert not wal, wal[:5]
+    assert not unknown, "\n".join(unknown[:12])

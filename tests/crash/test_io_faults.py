@@ -105,12 +105,12 @@ def _check(w, files, marks, label, problems):
 _RESULTS = {}
 
 
-def _fail_every_call(jet, tmp_path_factory, mode):
+def _fail_every_call(jet, crash_dir, mode):
     """Run the workload once per state-changing call with that call failing;
     returns (calls, runs that failed, [(phase at the failure, problem)])."""
     if mode in _RESULTS:
         return _RESULTS[mode]
-    root = str(tmp_path_factory.mktemp("iofault-" + mode) / "w")
+    root = str(crash_dir / ("iofault-" + mode))
     os.makedirs(root)
     w = cs.Workload(jet, root, cs._params(root))
     n0 = _mutations(jet)
@@ -139,8 +139,8 @@ def _fail_every_call(jet, tmp_path_factory, mode):
 
 
 @pytest.mark.parametrize("mode", ["eio-once", "enospc-forever"])
-def test_fail_every_call_then_crash(jet, tmp_path_factory, mode):
-    n, failed_runs, problems = _fail_every_call(jet, tmp_path_factory, mode)
+def test_fail_every_call_then_crash(jet, crash_dir, mode):
+    n, failed_runs, problems = _fail_every_call(jet, crash_dir, mode)
     assert n > 50
     assert failed_runs > n // 2
     unknown = [text for phase, text in problems if phase != "createdb"]
@@ -152,7 +152,7 @@ def test_fail_every_call_then_crash(jet, tmp_path_factory, mode):
                    "it DirtyShutdown (JetAttachDatabase: JET_errDatabaseDirtyShutdown / "
                    "JET_errFileInvalidType; EsepyGetTableNames: JET_errInvalidParameter)")
 @pytest.mark.parametrize("mode", ["eio-once", "enospc-forever"])
-def test_fail_inside_create_database(jet, tmp_path_factory, mode):
-    _n, _failed, problems = _fail_every_call(jet, tmp_path_factory, mode)
+def test_fail_inside_create_database(jet, crash_dir, mode):
+    _n, _failed, problems = _fail_every_call(jet, crash_dir, mode)
     known = [text for phase, text in problems if phase == "createdb"]
     assert not known, "\n".join(known[:10])
