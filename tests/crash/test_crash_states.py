@@ -160,7 +160,7 @@ def _create(w, s):
 # workloads: each records its journal (from an empty or prepared folder) and
 # returns its Workload
 
-def wl_basic(jet, root, seed=1, ntx=12, **extra):
+def wl_basic(jet, root, seed=1, ntx=24, **extra):
     """create, insert, update, delete, long values, lazy and durable commits,
     rollback, DDL, log roll (64 KiB generations), checkpoint, clean term."""
     w = Workload(jet, root, _params(root, **extra))
@@ -175,13 +175,13 @@ def wl_basic(jet, root, seed=1, ntx=12, **extra):
     return w
 
 
-def wl_circular(jet, root, seed=2, ntx=14):
+def wl_circular(jet, root, seed=2, ntx=24):
     """circular logging with small generations and a shallow checkpoint:
     generations are reused while the checkpoint advances."""
     return wl_basic(jet, root, seed=seed, ntx=ntx, circular_log=True, checkpoint_depth_max=32 * 1024)
 
 
-def wl_backup(jet, root, seed=3, ntx=4):
+def wl_backup(jet, root, seed=3, ntx=8):
     """a full backup (then log truncation) between transactions."""
     w = Workload(jet, root, _params(root))
     w.start()
@@ -207,7 +207,7 @@ def _prepare(jet, root, seed, ntx):
     return w.model
 
 
-def wl_restore(jet, root, seed=4, ntx=3):
+def wl_restore(jet, root, seed=4, ntx=6):
     """restore of a backup set (prepared unrecorded), then transactions on the
     restored database.  A crash before the restore returned is followed by
     the restore again (as an operator would), then recovery."""
