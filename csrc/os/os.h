@@ -3,8 +3,9 @@
  * for memory, paths, files, locks and time.
  *
  * Owns: translating errno into JET_ERR codes, path normalisation, advisory
- * locks that keep two processes off one log stream, and the fault-injection
- * hooks that tests drive through esepy_ext.h (EsepyTest*).
+ * locks that keep two processes off one log stream, and the test hooks that
+ * tests drive through esepy_ext.h (EsepyTest*): fault injection and call
+ * counters (os_unix.c) and the crash-simulation journal (os_crash.c).
  * Must not touch: anything above it (cache, log, btree, isam, api).  It knows
  * JET_ERR values (from esent.h) and nothing else of the engine.
  *
