@@ -518,3 +518,32 @@ def test_crash_soak(jet, crash_dir):
     print(f"soak: {rounds} workloads, {total} crash states, known bugs {dict(known)}")
     assert not wal, wal[:5]
     assert not unknown, "\n".join(unknown[:12])
+
+
+def test_checks_catch_lost_commits_and_logs(jet, crash_dir):
+    """The state checks can fail: a durable commit the state lacks, and a
+    generation the checkpoint needs that is gone."""
+    sub = crash_dir / "selfcheck"
+    sub.mkdir()
+    w, ops = record(jet, sub, "basic", seed=7, ntx=20, checkpoint_depth_max=1 << 20)
+    term = max(i for i, op in enumerate(ops) if op.op == crashsim.MARK and op.off == (PHASE << 32) | 4)
+    (k, v, files, marks), = crashsim.crash_states(w.root, ops, ("all",), [term], w.baseline)
+    assert check_state(w, k, v, files, marks) is None
+    # claim one more durable commit than the state can hold
+    more = marks + [(BEGIN << 32) | (w.ntx + 1), (ACK << 32) | (w.ntx + 1)]
+    w.states.append({"kv": {}})
+    assert "match no committed prefix" in check_state(w, k, v, files, more)
+    w.states.pop()
+    # remove the generation the checkpoint points at
+    crashsim.wipe(w.root)
+    crashsim.Disk(w.root, w.baseline).materialise(files)
+    g0 = inspection.read_checkpoint(os.path.join(w.root, "edb.chk")).checkpoint.generation
+    logs = os.path.join(w.root, "logs")
+    gens = {}
+    for name in os.listdir(logs):
+        if name.endswith(".log") and name != "edbtmp.log":
+            with open(os.path.join(logs, name), "rb") as f:
+                gens[struct.unpack_from("<i", f.read(16), 12)[0]] = name
+    assert g0 in gens and max(gens) > g0, (g0, gens)
+    os.unlink(os.path.join(logs, gens[g0]))
+    assert _missing_logs(w) == [g0]

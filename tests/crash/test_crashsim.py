@@ -50,6 +50,11 @@ def test_journal_replayed_whole_equals_the_files(jet, tmp_path):
     finally:
         assert jet.lib.EsepyTestCrashJournal(0) == 0
     ops = crashsim.read_journal(jet)
+    cb = jet.ffi.new("uint64_t *")
+    small = jet.ffi.new("unsigned char[]", 16)
+    assert jet.lib.EsepyTestCrashJournalRead(small, 16, cb) == jet.C.JET_errBufferTooSmall
+    assert cb[0] > 16
+    assert jet.lib.EsepyTestCrashJournalRead(small, 16, jet.ffi.NULL) == jet.C.JET_errInvalidParameter
     assert jet.lib.EsepyTestCrashJournal(-1) == 0
     kinds = {o.op for o in ops}
     assert {OPEN, WRITE, SYNC, RENAME, DIRSYNC, ALLOCATE, MARK} <= kinds
