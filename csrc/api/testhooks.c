@@ -20,7 +20,8 @@ _Static_assert(ESEPY_CJ_OPEN == OS_CJ_OPEN && ESEPY_CJ_WRITE == OS_CJ_WRITE && E
                    ESEPY_CJ_TRUNCATE == OS_CJ_TRUNCATE && ESEPY_CJ_ALLOCATE == OS_CJ_ALLOCATE &&
                    ESEPY_CJ_RENAME == OS_CJ_RENAME && ESEPY_CJ_UNLINK == OS_CJ_UNLINK &&
                    ESEPY_CJ_DIRSYNC == OS_CJ_DIRSYNC && ESEPY_CJ_MKDIR == OS_CJ_MKDIR &&
-                   ESEPY_CJ_RMDIR == OS_CJ_RMDIR && ESEPY_CJ_MARK == OS_CJ_MARK,
+                   ESEPY_CJ_RMDIR == OS_CJ_RMDIR && ESEPY_CJ_MARK == OS_CJ_MARK &&
+                   ESEPY_CJ_SYNCFAIL == OS_CJ_SYNCFAIL,
                "ESEPY_CJ_* must match OS_CJ_*");
 
 ESEPY_EXPORT JET_ERR EsepyTestFailIO(uint32_t kind, uint32_t n, int32_t fPersistent, JET_ERR err)

@@ -195,6 +195,7 @@ JET_ERR EsepyTestGetIOCount(uint32_t kind, uint64_t *pc);
 #define ESEPY_CJ_MKDIR    9
 #define ESEPY_CJ_RMDIR    10
 #define ESEPY_CJ_MARK     11
+#define ESEPY_CJ_SYNCFAIL 12
 JET_ERR EsepyTestCrashJournal(int32_t fRecord);
 /* Append a marker with `tag` to the journal (e.g. "commit 7 acknowledged"). */
 JET_ERR EsepyTestCrashMark(uint64_t tag);

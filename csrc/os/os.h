@@ -167,6 +167,7 @@ uint64_t os_fault_count(int kind);
 #define OS_CJ_MKDIR    9  /* path */
 #define OS_CJ_RMDIR    10 /* path */
 #define OS_CJ_MARK     11 /* a test's marker, tag in the offset field */
+#define OS_CJ_SYNCFAIL 12 /* file id: an fdatasync that failed (injected or real) */
 
 /* on > 0: start recording into an empty journal; 0: stop (the journal stays
  * readable); < 0: stop and free it. */

@@ -29,9 +29,10 @@
  *       28  u32  length of path2 (RENAME target; else 0)
  *
  * Invariants:
- *   J1. An entry is appended only after its call succeeded, and while the
- *       journal lock is held across the call itself, so the journal order is
- *       the order in which calls changed the file system.
+ *   J1. An entry is appended only after its call succeeded (a failed
+ *       fdatasync is appended as OS_CJ_SYNCFAIL), and while the journal lock
+ *       is held across the call itself, so the journal order is the order in
+ *       which calls changed the file system.
  *   J2. If the journal cannot grow, recording stops and `overflow` is set:
  *       the journal then ends early and os_crash_read reports it.
  */

@@ -501,16 +501,16 @@ static JET_ERR file_write(os_file *pf, uint64_t off, const void *buf, size_t cb)
 JET_ERR os_file_sync(os_file *pf)
 {
     JET_ERR err = io_faults(OS_FAULT_SYNC, OS_FAULT_FSYNC, OS_FAULT_MUTATE);
-    if (err < 0)
-        return err;
     int journal = os_crash_begin();
-    while (fdatasync(pf->fd) != 0) {
+    while (err >= 0 && fdatasync(pf->fd) != 0) {
         if (errno != EINTR) {
             err = errno == EIO ? JET_errDiskIO : os_err_from_errno(errno);
             break;
         }
     }
-    os_crash_end(journal, err >= 0, OS_CJ_SYNC, pf->id, NULL, NULL, 0, NULL, 0);
+    /* A failed fdatasync is journaled too: Linux may then drop the unsynced
+     * data while a later fdatasync succeeds (the model loses it). */
+    os_crash_end(journal, 1, err >= 0 ? OS_CJ_SYNC : OS_CJ_SYNCFAIL, pf->id, NULL, NULL, 0, NULL, 0);
     return err;
 }
 

@@ -18,6 +18,9 @@ instance.  Variants:
 ``all``       every call reached the disk, nothing lost (what SIGKILL leaves)
 ``synced``    only what was made durable: unsynced data, new names, renames and
               unlinks not followed by a folder fsync are lost
+
+In every variant, the writes pending when an fdatasync failed are lost (Linux
+may mark them clean after the error, so a later fdatasync "succeeds").
 ``torn512``   ``all``, but the last write, if longer, reached the disk only up to
               its first 512 bytes (one sector)
 ``torn4k``    the same at 4 KiB (one page of the file system)
@@ -41,7 +44,7 @@ import shutil
 import struct
 from typing import Dict, Iterator, List, Optional, Tuple
 
-OPEN, WRITE, SYNC, TRUNCATE, ALLOCATE, RENAME, UNLINK, DIRSYNC, MKDIR, RMDIR, MARK = range(1, 12)
+OPEN, WRITE, SYNC, TRUNCATE, ALLOCATE, RENAME, UNLINK, DIRSYNC, MKDIR, RMDIR, MARK, SYNCFAIL = range(1, 13)
 OS_FILE_CREATE, OS_FILE_TRUNCATE = 0x4, 0x8
 
 VARIANTS = ("all", "synced", "torn512", "torn4k", "reorder", "synced_torn")
@@ -58,7 +61,7 @@ class Op:
     def __repr__(self) -> str:
         names = {OPEN: "open", WRITE: "write", SYNC: "sync", TRUNCATE: "truncate", ALLOCATE: "allocate",
                  RENAME: "rename", UNLINK: "unlink", DIRSYNC: "dirsync", MKDIR: "mkdir", RMDIR: "rmdir",
-                 MARK: "mark"}
+                 MARK: "mark", SYNCFAIL: "syncfail"}
         extra = f" {len(self.data)}B" if self.op == WRITE else ""
         return f"<{names[self.op]} fid={self.fid} off={self.off} {self.path}{' -> ' + self.path2 if self.path2 else ''}{extra}>"
 
@@ -166,6 +169,12 @@ class Disk:
             elif op.off & OS_FILE_TRUNCATE:
                 ino.pending.append(("t", 0))
             self.fids[op.fid] = ino
+        elif op.op == SYNCFAIL:
+            # Linux may mark the unsynced pages clean after a failed fdatasync
+            # (they never reach the disk, a later fdatasync succeeds): lost.
+            ino = self.fids.get(op.fid)
+            if ino is not None:
+                ino.pending = []
         elif op.op in (WRITE, TRUNCATE, ALLOCATE, SYNC):
             ino = self.fids.get(op.fid)
             if ino is None:

@@ -15,7 +15,8 @@ sys.path.insert(0, os.path.dirname(__file__))
 sys.path.insert(0, os.path.dirname(os.path.dirname(__file__)))
 import crashsim  # noqa: E402
 import jetffi  # noqa: E402
-from crashsim import (ALLOCATE, DIRSYNC, MARK, OPEN, RENAME, SYNC, TRUNCATE, UNLINK, WRITE, Op)  # noqa: E402
+from crashsim import (ALLOCATE, DIRSYNC, MARK, OPEN, RENAME, SYNC, SYNCFAIL, TRUNCATE, UNLINK, WRITE,  # noqa: E402
+                      Op)
 
 CSRC = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "csrc")
 
@@ -116,6 +117,38 @@ def test_disk_model_drops_what_was_not_made_durable(tmp_path):
     assert len(d.files("synced")[g]) == 8292 and len(d.files("all")[g]) == 10
     d.apply(op(UNLINK, path=g))
     assert set(d.files("synced")) == {g} and d.files("all") == {}
+
+
+def test_disk_model_loses_writes_behind_a_failed_sync(jet, tmp_path):
+    root = str(tmp_path)
+    f = root + "/f"
+    d = crashsim.Disk(root, ({root}, {f: b"old!"}))
+    d.apply(op(OPEN, 1, 2, f))
+    d.apply(op(WRITE, 1, 0, data=b"new!"))
+    d.apply(op(SYNCFAIL, 1))
+    d.apply(op(SYNC, 1))  # "succeeds", but the data was dropped
+    assert d.files("all") == d.files("synced") == {f: b"old!"}
+    # the OS layer journals a failed fdatasync (here an injected one)
+    assert jet.lib.EsepyTestCrashJournal(1) == 0
+    inst = esepy.Instance("cj3", system_path=root + "/", log_path=root + "/", temp_path=root + "/t.edb",
+                          create_path_if_not_exist=True)
+    try:
+        inst.init()
+        s = inst.begin_session()
+        s.create_database(root + "/a.edb")
+        assert jet.lib.EsepyTestFailIO(jet.C.ESEPY_IO_FSYNC, 1, 0, jet.C.JET_errDiskIO) == 0
+        with pytest.raises(esepy.errors.JetError):
+            s.create_database(root + "/b.edb")
+    finally:
+        try:
+            inst.term()
+        except esepy.errors.JetError:
+            pass  # logging halted after the failed fdatasync
+        jet.lib.EsepyTestFailIO(jet.C.ESEPY_IO_FSYNC, 0, 0, 0)
+        assert jet.lib.EsepyTestCrashJournal(0) == 0
+    ops = crashsim.read_journal(jet)
+    assert jet.lib.EsepyTestCrashJournal(-1) == 0
+    assert any(o.op == SYNCFAIL for o in ops)
 
 
 def _log_header(gen):
