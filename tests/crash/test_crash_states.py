@@ -417,16 +417,16 @@ class Problem:
 # branch: each class of failing states is kept out of test_crash_states and
 # asserted in test_known_bug (strict xfail), so a fix shows up as XPASS.
 KNOWN_BUGS = {
-    "createdb": "issue 14 bug 5: a crash inside JetCreateDatabase (DBCREATE durable, catalog records or "
+    "createdb": "issue 14 bug crashfs-1 (new): a crash inside JetCreateDatabase (DBCREATE durable, catalog records or "
                 "DBROOTS not yet) leaves a database that recovery recreates without a catalog "
                 "(JET_errInvalidParameter / JET_errBadPageLink listing tables) or an empty file that "
                 "JetInit rejects (JET_errFileInvalidType)",
-    "recovery-checkpoint": "issue 14 bug 2 (branch ckpt-recovery): recovery writes the new checkpoint before "
+    "recovery-checkpoint": "issue 14 bug ckpt-recovery (being fixed on that branch): recovery writes the new checkpoint before "
                            "the pages it redid are flushed; a crash then makes the next recovery skip them "
                            "(committed rows lost, index and table disagree, JET_errRecordDeleted)",
-    "undo-leak": "issue 14 bug 6: pages allocated by a transaction whose log tail was torn are left "
+    "undo-leak": "issue 14 bug crashfs-2 (new): pages allocated by a transaction whose log tail was torn are left "
                  "in no tree and not free after recovery undoes it (leaked space)",
-    "torn-page": "issue 14 bug 7: a database page torn at 512 B (write not atomic at the page size) "
+    "torn-page": "issue 14 bug crashfs-3 (new): a database page torn at 512 B (write not atomic at the page size) "
                  "fails its checksum and recovery stops with JET_errReadVerifyFailure: the log has no "
                  "page images to repair it (detected, never silent)",
 }

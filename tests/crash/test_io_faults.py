@@ -147,7 +147,7 @@ def test_fail_every_call_then_crash(jet, crash_dir, mode):
     assert not unknown, "\n".join(unknown[:10])
 
 
-@pytest.mark.xfail(strict=True, reason="issue 14 bug 5: an I/O failure inside JetCreateDatabase leaves a "
+@pytest.mark.xfail(strict=True, reason="issue 14 bug crashfs-1 (new): an I/O failure inside JetCreateDatabase leaves a "
                    "DBCREATE in the log whose recovery recreates a database without a catalog or leaves "
                    "it DirtyShutdown (JetAttachDatabase: JET_errDatabaseDirtyShutdown / "
                    "JET_errFileInvalidType; EsepyGetTableNames: JET_errInvalidParameter)")
