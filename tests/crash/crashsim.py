@@ -63,7 +63,8 @@ class Op:
                  RENAME: "rename", UNLINK: "unlink", DIRSYNC: "dirsync", MKDIR: "mkdir", RMDIR: "rmdir",
                  MARK: "mark", SYNCFAIL: "syncfail"}
         extra = f" {len(self.data)}B" if self.op == WRITE else ""
-        return f"<{names[self.op]} fid={self.fid} off={self.off} {self.path}{' -> ' + self.path2 if self.path2 else ''}{extra}>"
+        arrow = " -> " + self.path2 if self.path2 else ""
+        return f"<{names[self.op]} fid={self.fid} off={self.off} {self.path}{arrow}{extra}>"
 
 
 def read_journal(jet) -> List[Op]:
