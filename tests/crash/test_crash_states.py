@@ -423,7 +423,8 @@ KNOWN_BUGS = {
                 "JetInit rejects (JET_errFileInvalidType)",
     "recovery-checkpoint": "issue 14 bug ckpt-recovery (being fixed on that branch): recovery writes the "
                            "new checkpoint before the pages it redid are flushed; a crash then makes the "
-                           "next recovery skip them (committed rows lost, index and table disagree, JET_errRecordDeleted)",
+                           "next recovery skip them (committed rows lost, index and table disagree, "
+                           "JET_errRecordDeleted)",
     "undo-leak": "issue 14 bug crashfs-2 (new): pages allocated by a transaction whose log tail was torn are left "
                  "in no tree and not free after recovery undoes it (leaked space)",
     "torn-page": "issue 14 bug crashfs-3 (new): a database page torn at 512 B (write not atomic at the page size) "
