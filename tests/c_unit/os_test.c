@@ -160,7 +160,7 @@ TEST(crash_journal)
     CHECK_ERR(os_file_open(p, OS_FILE_TRUNCATE | OS_FILE_WRITE, &pf), JET_errSuccess);
     CHECK_ERR(os_file_write(pf, 5, "hello", 5), JET_errSuccess);
     os_fault_io(OS_FAULT_FSYNC, 1, 0, JET_errDiskIO);
-    CHECK_ERR(os_file_sync(pf), JET_errDiskIO); /* failed calls are not journaled */
+    CHECK_ERR(os_file_sync(pf), JET_errDiskIO); /* journaled as OS_CJ_SYNCFAIL */
     CHECK_ERR(os_file_sync(pf), JET_errSuccess);
     os_crash_mark(42);
     CHECK_ERR(os_rename(p, q), JET_errSuccess);
@@ -173,10 +173,10 @@ TEST(crash_journal)
     CHECK(buf != NULL);
     CHECK_ERR(os_crash_read(buf, cb - 1, &cb), JET_errBufferTooSmall);
     CHECK_ERR(os_crash_read(buf, cb, &cb), JET_errSuccess);
-    int want[] = { OS_CJ_OPEN, OS_CJ_WRITE, OS_CJ_SYNC, OS_CJ_MARK, OS_CJ_RENAME, OS_CJ_DIRSYNC };
+    int want[] = { OS_CJ_OPEN, OS_CJ_WRITE, OS_CJ_SYNCFAIL, OS_CJ_SYNC, OS_CJ_MARK, OS_CJ_RENAME, OS_CJ_DIRSYNC };
     size_t pos = 0;
     int n = 0;
-    while (pos < cb && n < 6) {
+    while (pos < cb && n < 7) {
         const unsigned char *e = buf + pos;
         uint32_t cp = (uint32_t)(e[24] | e[25] << 8 | e[26] << 16 | (uint32_t)e[27] << 24);
         uint32_t cp2 = (uint32_t)(e[28] | e[29] << 8 | e[30] << 16 | (uint32_t)e[31] << 24);
@@ -191,7 +191,7 @@ TEST(crash_journal)
         pos += 32 + cp + cp2 + (size_t)cbData;
         n++;
     }
-    CHECK(n == 6 && pos == cb);
+    CHECK(n == 7 && pos == cb);
     free(buf);
     os_crash_record(-1);
     CHECK_ERR(os_crash_read(NULL, 0, &cb), JET_errSuccess);
