@@ -1120,6 +1120,23 @@ static void lid_forget(isam_cursor *pcur, uint64_t lid)
         }
 }
 
+void cursor_trx_level_end(isam_sess *psess, int level, int fCommit)
+{
+    const uint32_t cmax = sizeof(psess->cursors) / sizeof(psess->cursors[0]);
+    for (uint32_t i = 0; i < cmax; i++) {
+        isam_cursor *pcur = &psess->cursors[i];
+        if (!pcur->used || pcur->prep == JET_prepCancel || pcur->levelPrep < level)
+            continue;
+        if (fCommit) {
+            pcur->levelPrep = level - 1;
+        } else {
+            pcur->clidNew = 0; /* created inside the rolled-back level: already undone */
+            pcur->prep = JET_prepCancel;
+            rec_free(&pcur->rec);
+        }
+    }
+}
+
 /* Cancel the prepared update: the long values it created are deleted (best
  * effort: after a rollback they are already gone). */
 static void cancel_update(isam_sess *psess, isam_cursor *pcur)
@@ -1459,6 +1476,7 @@ JET_ERR isam_prepare_update(isam_sess *psess, JET_TABLEID tableid, uint32_t prep
         return err;
     }
     pcur->prep = prep == JET_prepReplaceNoLock ? JET_prepReplace : prep;
+    pcur->levelPrep = psess->trx ? psess->trx->level : 0; /* U1 */
     pcur->fDirty = 0;
     return JET_errSuccess;
 }

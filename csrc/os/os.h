@@ -127,6 +127,8 @@ JET_ERR os_err_from_errno(int e);
  * so far by injection. */
 void     os_fault_alloc(uint32_t n, int persistent);
 uint32_t os_fault_alloc_hits(void);
+/* Blocks allocated through this layer and not yet freed (leak checks). */
+int64_t  os_alloc_live(void);
 
 /* Allocations made so far (os_malloc & co.), counted whether or not injection is on. */
 uint64_t os_fault_alloc_count(void);
