@@ -37,6 +37,8 @@ extern "C" {
 #define ESEPY_EVENT_RECOVERY_GENERATION 301
 #define ESEPY_EVENT_RECOVERY_DONE       302
 #define ESEPY_EVENT_RECOVERY_FAILED     303
+/* 305: recovery removed a database whose JetCreateDatabase never finished (R5) */
+#define ESEPY_EVENT_RECOVERY_CREATE_UNDONE 305
 
 /* Event levels: the numeric values of Python's logging levels. */
 #define ESEPY_LEVEL_DEBUG    10

@@ -144,6 +144,8 @@ JET_ERR db_open_file(isam_inst *pinst, uint32_t dbid, const char *path, int crea
     return JET_errSuccess;
 fail:
     os_file_close(pf);
+    if (create && pf != NULL)
+        (void)os_unlink(path); /* R5: a creation that failed leaves no file behind */
     os_free(pdb);
     return err;
 }
