@@ -41,7 +41,7 @@ __all__ = [
     "Instance", "Session", "Database", "Table", "TempTable", "Column", "ColumnDef", "ColumnType", "LongValueReader",
     "JetError", "JetWarning", "errors",
     "ParamInfo", "Progress", "BackupFile", "ExternalBackup", "restore",
-    "native_library", "include_dir", "error_string", "parameters", "database_file_info",
+    "native_library", "include_dir", "pkgconfig_dir", "error_string", "parameters", "database_file_info",
     "get_default_param", "set_default_param", "enable_multi_instance", "instances",
     "TERM_COMPLETE", "TERM_ABRUPT", "TERM_STOP_BACKUP", "TERM_DIRTY",
     "EVENT_INIT_BEGIN", "EVENT_INIT_DONE", "EVENT_INIT_FAILED", "EVENT_TERM_DONE", "EVENT_TERM_FAILED",
@@ -68,12 +68,22 @@ _HERE = _os.path.dirname(_os.path.abspath(__file__))
 
 
 def native_library() -> str:
-    """Return the path of the engine's shared library (``libesent.so``).
+    """Return the path of the engine's shared library (``libesent.so.0``).
 
     Load it with ``ctypes.CDLL`` or ``cffi.FFI().dlopen``: the process then
-    shares one engine between Python and C.
+    shares one engine between Python and C.  (``libesent.so`` beside it is a
+    linker script for ``-lesent``, not a library to load.)
     """
-    return _os.path.join(_HERE, "libesent.so")
+    return _os.path.join(_HERE, "libesent.so.0")
+
+
+def pkgconfig_dir() -> str:
+    """Return the folder holding ``esepy.pc``, for C programs built with pkg-config::
+
+        PKG_CONFIG_PATH="$(python -c 'import esepy; print(esepy.pkgconfig_dir())')" \\
+            pkg-config --cflags --libs esepy
+    """
+    return _os.path.join(_HERE, "pkgconfig")
 
 
 def include_dir() -> str:
