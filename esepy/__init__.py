@@ -112,7 +112,14 @@ def database_file_info(path: str) -> Dict[str, Any]:
     Raises :class:`esepy.errors.FileNotFound`, :class:`esepy.errors.FileInvalidType`,
     :class:`esepy.errors.DatabaseCorrupted`, ...
     """
-    info = _esepy._database_file_info(_os.fspath(path))
+    try:
+        info = _esepy._database_file_info(_os.fspath(path))
+    except errors.FileInvalidType:
+        from ._formats import ESEPY, wrong_reader
+        better = wrong_reader(path, "esepy.database_file_info", ESEPY, "database")
+        if better is None:
+            raise
+        raise better from None
     info["state"] = _DBSTATES.get(info["dbstate"], str(info["dbstate"]))
     return info
 
@@ -329,3 +336,9 @@ _atexit.register(_uninstall_events)
 # The forensic reader of ESE files written by Windows (docs/forensics-windows-ese.md).
 from .ese import open_ese  # noqa: E402
 __all__.append("open_ese")
+
+# esepy.open(path): any file esepy reads, esepy's own or Windows' ESE's, with the
+# reader that fits (esepy/_formats.py).  It shadows the builtin open() in this
+# module: code above must not call open().
+from ._formats import FileFormat, identify, open  # noqa: E402
+__all__ += ["FileFormat", "identify", "open"]
