@@ -21,8 +21,16 @@ import glob
 import os
 import shutil
 
+import setuptools
 from setuptools import Extension, setup
 from setuptools.command.build_ext import build_ext
+
+# pyproject.toml's licence is an SPDX expression (PEP 639): older setuptools
+# reject it with a schema error.  pip's isolated builds fetch a new one; this
+# is for `python setup.py build_ext --inplace` in an older venv.
+if int(setuptools.__version__.split(".")[0]) < 77:
+    raise SystemExit(f"esepy's build needs setuptools>=77 (this is {setuptools.__version__}): "
+                     "pip install -U 'setuptools>=77', or pip install -e '.[test]'")
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 # Every engine layer: each folder of csrc/ except the public headers and the
