@@ -47,8 +47,10 @@ def test_sdist_and_wheel(tmp_path):
     assert not [n for n in names if n.endswith((".so", ".o")) or ".so." in n]
     assert top == "esepy-0.1.0"
 
-    # warnings are not errors in a user's build (a newer compiler must not break pip install)
-    assert "-Wall" in log.stdout + log.stderr and "-Werror" not in log.stdout + log.stderr
+    # warnings are not errors in a user's build (a newer compiler must not break pip install);
+    # Python's own flags may hold -Werror=format-security (Debian), which is not ours
+    flags = (log.stdout + log.stderr).split()
+    assert "-Wextra" in flags and "-Werror" not in flags
 
     with zipfile.ZipFile(wheel) as zf:
         wnames = set(zf.namelist())
