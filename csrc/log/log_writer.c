@@ -44,6 +44,8 @@
  *       JET_errLogWriteFail; nothing more is written.
  *   W4. Btmp.log never holds a generation number in use: its header is
  *       (re)written for the next generation just before it is renamed.
+ *   W5. A roll that fails before it writes GENEND leaves the log as it was:
+ *       the error is returned, nothing is poisoned, a later append tries again.
  */
 #include "log_int.h"
 
@@ -477,13 +479,16 @@ static JET_ERR lw_roll(log_writer *plw)
         plw->fDiskFull = 1;
         goto done;
     }
+    /* W5: until GENEND is written the current generation is untouched and
+     * Btmp.log is rewritten by the next attempt (W4), so a failure up to here
+     * (no memory, an I/O error on Btmp.log) is returned without poisoning. */
     if (err < 0)
-        goto fail;
+        goto done;
     /* W4 / L4: the next generation's header is durable before anything else. */
     os_logtime_now(&tmNew);
     err = lw_write_header(plw, pfTmp, genNew, &tmNew, &plw->tmCreate);
     if (err < 0)
-        goto fail;
+        goto done;
     /* L2: GENEND is durable before the generation is archived. */
     if ((plw->offEnd - plw->offBuf) + LOG_REC_HEADER + 2 * LOG_BLOCK > plw->cbBuf) {
         err = lw_io(plw, 0, 0);
