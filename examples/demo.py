@@ -67,24 +67,9 @@ def instance(folder: str) -> esepy.Instance:
                           create_path_if_not_exist=True, log_file_size_kb=1024)
 
 
-class Bar:
-    """A tqdm progress bar fed by the engine's progress reports (KiB done of total)."""
-
-    def __init__(self, description: str) -> None:
-        self.description = description
-        self.bar: Any = None
-        self.done = 0
-
-    def __call__(self, p: esepy.Progress) -> None:
-        from tqdm import tqdm
-        if self.bar is None:
-            self.bar = tqdm(total=p.total, desc=f"   {self.description}", unit="KiB", leave=True,
-                            file=sys.stdout, dynamic_ncols=True, mininterval=0)
-        self.bar.total = p.total
-        self.bar.update(max(0, p.done - self.done))
-        self.done = max(self.done, p.done)
-        if p.stage in ("complete", "fail"):
-            self.bar.close()
+def Bar(description: str) -> esepy.ProgressBar:
+    """esepy's progress bar for a backup or restore: KiB reports shown as bytes."""
+    return esepy.ProgressBar(f"   {description}", unit="B", scale=1024, file=sys.stdout)
 
 
 def count_files(folder: str) -> str:
