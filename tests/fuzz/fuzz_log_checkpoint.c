@@ -1,0 +1,26 @@
+/*
+ * fuzz_log_checkpoint.c -- fuzz target: esepy's checkpoint file reader
+ * (csrc/log/log_checkpoint.c): the input is written as edb.chk and read with
+ * log_checkpoint_read, then the folder is surveyed with log_survey (which
+ * reads the checkpoint too).
+ * Owns: nothing of the engine.
+ */
+#include "fuzz_util.h"
+
+#include "log.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    char path[1024];
+    const char *dir = fuzz_dir();
+    fuzz_write("edb.chk", data, size, path, sizeof(path));
+    log_config cfg = {
+        .log_dir = dir, .system_dir = dir, .base = "edb", .cbLogFile = 1u << 20, .cbPage = 8192,
+        .legacy_names = 0x1, .circular = 0,
+    };
+    log_checkpoint chk;
+    (void)log_checkpoint_read(&cfg, &chk);
+    log_stream_info info;
+    (void)log_survey(&cfg, &info);
+    return 0;
+}
