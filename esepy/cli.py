@@ -498,10 +498,15 @@ def _checksum_one(path: str, out: Output) -> Dict[str, Any]:
             rep = df.checksum(progress=bar.update)
         out.text(f"{path}: database, {rep.pages} pages seen, {rep.bad_checksum} bad checksums, "
                  f"{rep.wrong_pgno} wrong page numbers, {rep.uninitialized} uninitialized pages, "
-                 f"header copies valid A={rep.header_copies_valid[0]} B={rep.header_copies_valid[1]}")
+                 f"header copies valid A={rep.header_copies_valid[0]} B={rep.header_copies_valid[1]}"
+                 + (f", {len(rep.missing)} missing pages" if rep.missing else ""))
         for p in rep.problems:
             print(f"ERROR: page {p.pgno} {p.problem} failed ({p.error})", file=out.stderr)
+        if rep.missing:
+            print(f"ERROR: {df.missing_text()} (JET_errDatabaseCorrupted)", file=out.stderr)
         d = rep.to_dict()
+        d["missing"] = _page_ranges(rep.missing)
+        d["missing_pages"] = len(rep.missing)
         d["ok"] = d["ok"] and all(rep.header_copies_valid)
         return d
     if kind == "log":
