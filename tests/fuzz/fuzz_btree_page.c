@@ -7,6 +7,10 @@
  * route, free space, compaction, insert, replace, delete): whatever the
  * check lets through must be safe to use.
  *
+ * Each input runs twice: as it is, and with the page's crc32c and page
+ * number made valid (cache.h: crc of bytes 4.. seeded with the pgno), so
+ * that cache_page_verify's accepting path is fuzzed too.
+ *
  * Input: one page.  The page size is the largest of 4/8/16/32 KiB not above
  * the input size (4 KiB minimum; shorter inputs are padded with zeros).
  * Owns: nothing of the engine.
@@ -17,20 +21,24 @@
 
 static uint8_t g_pg[32768], g_scratch[32768];
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+static void run(const uint8_t *data, size_t size, int fFixCrc)
 {
     uint32_t cbPage = size >= 32768 ? 32768 : size >= 16384 ? 16384 : size >= 8192 ? 8192 : 4096;
     memset(g_pg, 0, cbPage);
     memcpy(g_pg, data, size < cbPage ? size : cbPage);
+    if (fFixCrc) {
+        uint32_t pgno = bt_get32(g_pg + PAGE_OFF_PGNO);
+        bt_put32(g_pg + PAGE_OFF_CRC, os_crc32c(pgno, g_pg + 4, cbPage - 4));
+    }
     uint8_t *pg = malloc(cbPage); /* exact size: ASan catches any read past the page */
     if (pg == NULL)
-        return 0;
+        return;
     memcpy(pg, g_pg, cbPage);
     (void)cache_page_verify(pg, cbPage, bt_get32(pg + PAGE_OFF_PGNO));
     (void)cache_page_verify(pg, cbPage, 1);
     if (bt_pg_check(pg, cbPage) != 0) {
         free(pg);
-        return 0;
+        return;
     }
     uint32_t cslot = pg_cslot(pg);
     const uint8_t *probe = size > cbPage ? data + cbPage : data;
@@ -83,5 +91,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort();
     }
     free(pg);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    run(data, size, 0);
+    run(data, size, 1);
     return 0;
 }
