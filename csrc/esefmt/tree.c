@@ -1,7 +1,8 @@
 /*
  * tree.c -- walking one B+tree of a database file in key order: a
  * depth-first descent through parent pages (never trusting sibling links),
- * and a seek used by long-value lookups.
+ * a seek used by long-value lookups, and the end of the space the database
+ * owns (the last page of its own owned-extent tree, to spot truncated files).
  * Must not touch: record contents, the catalog.  Pages come from page.c.
  * Invariants: the walk owns a private copy of the leaf it is on, so node
  * pointers it returns survive other cache traffic until the next call; depth
