@@ -517,34 +517,46 @@ class DatabaseFile:
             raise errors.DatabaseCorrupted(operation=f"page {pgno}: {self.missing_text()}")
         raise errors.InvalidParameter(operation=f"page {pgno} is outside 1..{self.page_count}")
 
-    @property
-    def pages_owned(self) -> Optional[int]:
-        """Data pages the database owns (its space page's count), None when the space page
-        is missing or damaged."""
+    def _space(self) -> Optional[Tuple[int, int]]:
+        """(owned, high-water mark) from the space page; None when it is missing or damaged."""
         pgno = self.header.pgno_space
         if not 1 <= pgno <= self.page_count:
             return None
         page = _read_exact(self.path, (pgno + 1) * self.page_size, self.page_size)
         if self._page_status(pgno, page) != "ok" or not _u32(page, 20) & _BTP_SPACE:
             return None
-        return _u32(page, 40)
+        return _u32(page, 40), _u32(page, 44)
+
+    @property
+    def pages_owned(self) -> Optional[int]:
+        """Data pages the database owns (its space page's count), None when the space page
+        is missing or damaged."""
+        sp = self._space()
+        return None if sp is None else sp[0]
+
+    @property
+    def pages_used(self) -> Optional[int]:
+        """The space page's high-water mark: pages 1..pages_used have been used (owned pages
+        above it were never written, and a file may lack them), None as for pages_owned."""
+        sp = self._space()
+        return None if sp is None else sp[1]
 
     def missing_pages(self) -> List[int]:
-        """Pages the database owns that the file lacks (it was truncated), in order; empty
-        for a whole file.  When the space page itself is gone, the pages up to the space and
-        catalog roots named by the header (the least that is missing)."""
-        owned = self.pages_owned
-        if owned is None:
-            owned = max(self.header.pgno_space, self.header.pgno_catalog)
-        return list(range(self.page_count + 1, owned + 1))
+        """Pages the database has used that the file lacks (it was truncated), in order;
+        empty for a whole file.  When the space page itself is gone, the pages up to the
+        space and catalog roots named by the header (the least that is missing)."""
+        used = self.pages_used
+        if used is None:
+            used = max(self.header.pgno_space, self.header.pgno_catalog)
+        return list(range(self.page_count + 1, used + 1))
 
     def missing_text(self) -> str:
         """One line naming the file and its missing page range ("" for a whole file)."""
         missing = self.missing_pages()
         if not missing:
             return ""
-        owned = self.pages_owned
-        of = f"of the {owned} the database owns" if owned is not None else "at least: the space page is gone"
+        used = self.pages_used
+        of = f"of the {used} the database uses" if used is not None else "at least: the space page is gone"
         return (f"{self.path} is truncated: it ends after page {self.page_count}, pages "
                 f"{missing[0]}..{missing[-1]} ({len(missing)} {of}) are missing")
 

@@ -17,8 +17,8 @@
  *       change.
  *   D3. A database file is held by one instance: it is opened with an
  *       exclusive advisory lock (JET_errDatabaseSharingViolation otherwise).
- *   D4. A database is attached only if its file holds every page its space
- *       page owns (db_check_size): a truncated file fails with
+ *   D4. A database is attached only if its file holds every page up to its
+ *       space page's high-water mark (db_check_size): a truncated file fails with
  *       JET_errDatabaseCorrupted and an ESEPY_EVENT_DATABASE_CORRUPTED event
  *       naming the file and the missing pages.
  */
@@ -72,14 +72,16 @@ void db_init_env(isam_inst *pinst, isam_db *pdb)
 }
 
 /* D4: a database that is not being recovered holds, in its file, every page
- * its space page says it owns.  A shorter file was truncated: attaching it
+ * up to its space page's high-water mark (the pages ever used; owned pages
+ * above it were never written, and a database rebuilt by recovery lacks
+ * them legitimately).  A shorter file was truncated: attaching it
  * fails with JET_errDatabaseCorrupted (not JET_errFileIOBeyondEOF, nor a
  * JET_errBadPageLink on the first read of a lost page); rgpgnoMissing gets
  * the first and last missing page and szMsg (cbMsg bytes) a line naming the
  * file and them, for the event. */
 static JET_ERR db_check_size(isam_db *pdb, uint32_t rgpgnoMissing[2], char *szMsg, size_t cbMsg)
 {
-    uint32_t cpgFile = 0, cpgOwned = 0;
+    uint32_t cpgFile = 0, pgnoHwm = 0;
     JET_ERR err = cache_file_pages(pdb->env.pc, pdb->dbid, &cpgFile);
     if (err < 0)
         return err;
@@ -97,13 +99,13 @@ static JET_ERR db_check_size(isam_db *pdb, uint32_t rgpgnoMissing[2], char *szMs
     }
     /* A space page that cannot be read (blank in a dirty file read as it is
      * on disk, damaged) says nothing about the size: later reads report it. */
-    if (bt_space_stats(&pdb->env, h->pgnoSpace, NULL, &cpgOwned) < 0)
+    if (bt_space_hwm(&pdb->env, h->pgnoSpace, &pgnoHwm) < 0)
         return JET_errSuccess;
-    if (cpgOwned > cpgFile) {
+    if (pgnoHwm > cpgFile) {
         rgpgnoMissing[0] = cpgFile + 1;
-        rgpgnoMissing[1] = cpgOwned;
+        rgpgnoMissing[1] = pgnoHwm;
         snprintf(szMsg, cbMsg, "Database %s is truncated: it ends after page %u; pages %u..%u (%u of the %u it "
-                 "owns) are missing", pdb->path, cpgFile, cpgFile + 1, cpgOwned, cpgOwned - cpgFile, cpgOwned);
+                 "uses) are missing", pdb->path, cpgFile, cpgFile + 1, pgnoHwm, pgnoHwm - cpgFile, pgnoHwm);
         return JET_errDatabaseCorrupted;
     }
     return JET_errSuccess;

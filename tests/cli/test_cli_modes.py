@@ -135,7 +135,7 @@ def test_checksum_finds_a_damaged_page(clean_folder, copy_of, esepy_cli):
 def test_checksum_and_integrity_list_the_pages_a_truncated_file_lacks(clean_folder, copy_of, esepy_cli):
     folder = copy_of(clean_folder)
     db = os.path.join(folder, "w.edb")
-    owned = inspection.DatabaseFile(db).pages_owned
+    owned = inspection.DatabaseFile(db).pages_used  # the pages holding data
     keep = owned // 2
     with open(db, "r+b") as f:
         f.truncate((keep + 2) * 4096)
