@@ -1,5 +1,6 @@
-"""Regenerate the seed files of tests/fuzz/corpus/ (the crash inputs found
-while fuzzing, named crash-*, are kept as they are).
+"""Regenerate the seed files of tests/fuzz/corpus/ (seed-*; the crash inputs
+found while fuzzing, crash-*, and the coverage-adding inputs kept from runs,
+cov-*, are left as they are).
 
     python tests/fuzz/make_seeds.py [SAMPLES_FOLDER]
 
