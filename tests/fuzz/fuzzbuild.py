@@ -46,11 +46,10 @@ def engine_objects(outdir: str, mode: str = "driver", cc: str = "") -> List[str]
     extra = ["-fsanitize=fuzzer-no-link"] if mode == "libfuzzer" else []
     os.makedirs(outdir, exist_ok=True)
     objs = []
+    newest_header = max(os.path.getmtime(h) for h in glob.glob(os.path.join(CSRC, "*", "*.h")))
     for src in _engine_sources():
         obj = os.path.join(outdir, os.path.relpath(src, CSRC).replace("/", "_") + ".o")
-        if not os.path.exists(obj) or os.path.getmtime(obj) < max(
-                os.path.getmtime(p) for p in [src] + glob.glob(os.path.join(os.path.dirname(src), "*.h"))
-                + glob.glob(os.path.join(CSRC, "include", "*.h")) + glob.glob(os.path.join(CSRC, "os", "*.h"))):
+        if not os.path.exists(obj) or os.path.getmtime(obj) < max(newest_header, os.path.getmtime(src)):
             _run([cc, *WARN, *SAN, *extra, "-DESEPY_BUILDING_LIBRARY", *INCS, "-c", src, "-o", obj])
         objs.append(obj)
     return objs
