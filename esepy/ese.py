@@ -390,7 +390,9 @@ class EseDatabase:
         ``format_version`` (0x620), ``format_revision``, ``gen_min_required`` /
         ``gen_max_required`` (log generations recovery needs), ``lgpos_consistent``,
         ``lgpos_attach`` (generation, sector, byte), ``sign_db`` / ``sign_log``,
-        ``os_version``, ``primary_valid`` / ``shadow_valid`` and ``page_count``.
+        ``os_version``, ``primary_valid`` / ``shadow_valid``, ``page_count`` (data pages in
+        the file) and ``pages_owned`` (data pages the database owns by its space tree, 0 if
+        unknown: more than ``page_count`` means the file was truncated).
         """
         if self._header is None:
             h = _convert_times(self._file.header())
@@ -428,8 +430,11 @@ class EseDatabase:
 
     def verify_pages(self) -> Dict[str, Any]:
         """Verify the checksum of every page.  Returns ``{"pages", "ok", "blank", "bad": [pgno...],
-        "bad_pages": [page info dicts]}``; damage is also added to :attr:`damage`."""
-        n = self.header["page_count"]
+        "bad_pages": [page info dicts], "pages_owned", "missing": [pgno...]}``: ``missing`` lists
+        the pages the database owns that a truncated file lacks.  Every bad page is also
+        recorded in :attr:`damage` (as is the truncation, when the file was opened)."""
+        h = self.header
+        n = h["page_count"]
         ok = blank = 0
         bad: List[Dict[str, Any]] = []
         for pgno in range(1, n + 1):
@@ -440,7 +445,9 @@ class EseDatabase:
                 blank += 1
             else:
                 bad.append(info)
-        return {"pages": n, "ok": ok, "blank": blank, "bad": [b["pgno"] for b in bad], "bad_pages": bad}
+        missing = list(range(n + 1, h["pages_owned"] + 1))
+        return {"pages": n, "ok": ok, "blank": blank, "bad": [b["pgno"] for b in bad], "bad_pages": bad,
+                "pages_owned": h["pages_owned"], "missing": missing}
 
     def recovery_info(self, log_folder: Optional[str] = None) -> Dict[str, Any]:
         """What recovery would need: ``dirty``, ``gen_min_required`` .. ``gen_max_required``,

@@ -400,7 +400,7 @@ class PageProblem:
     """One damaged page: its number, what is wrong, and the engine error it maps to."""
 
     pgno: int
-    problem: str          #: "checksum", "pgno" (written at the wrong place), "short" (truncated)
+    problem: str          #: "checksum", "pgno" (written at the wrong place), "short" (a torn last page)
     error: str            #: JET_errReadVerifyFailure, ...
 
 
@@ -419,11 +419,13 @@ class ChecksumReport:
     problems: List[PageProblem] = field(default_factory=list)
     records: int = 0          #: for logs: records verified
     files: int = 0            #: for logs: files verified
+    #: for databases: pages the database owns that the (truncated) file lacks
+    missing: List[int] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         """True when nothing is damaged."""
-        return not self.problems and self.bad_checksum == 0 and self.wrong_pgno == 0
+        return not self.problems and self.bad_checksum == 0 and self.wrong_pgno == 0 and not self.missing
 
     def to_dict(self) -> Dict[str, Any]:
         """JSON-ready form."""
@@ -512,10 +514,59 @@ class DatabaseFile:
         return self.header._repr_html_()
 
     def read_page(self, pgno: int) -> bytes:
-        """The raw bytes of data page ``pgno`` (1-based), unchecked."""
-        if pgno < 1 or pgno > self.page_count:
-            raise errors.InvalidParameter(operation=f"page {pgno} is outside 1..{self.page_count}")
-        return _read_exact(self.path, (pgno + 1) * self.page_size, self.page_size)
+        """The raw bytes of data page ``pgno`` (1-based), unchecked.
+
+        A page the database owns but a truncated file lacks raises
+        :class:`esepy.errors.DatabaseCorrupted` naming the missing pages."""
+        if 1 <= pgno <= self.page_count:
+            return _read_exact(self.path, (pgno + 1) * self.page_size, self.page_size)
+        missing = self.missing_pages()
+        if missing and missing[0] <= pgno <= missing[-1]:
+            raise errors.DatabaseCorrupted(operation=f"page {pgno}: {self.missing_text()}")
+        raise errors.InvalidParameter(operation=f"page {pgno} is outside 1..{self.page_count}")
+
+    def _space(self) -> Optional[Tuple[int, int]]:
+        """(owned, high-water mark) from the space page; None when it is missing or damaged."""
+        pgno = self.header.pgno_space
+        if not 1 <= pgno <= self.page_count:
+            return None
+        page = _read_exact(self.path, (pgno + 1) * self.page_size, self.page_size)
+        if self._page_status(pgno, page) != "ok" or not _u32(page, 20) & _BTP_SPACE:
+            return None
+        return _u32(page, 40), _u32(page, 44)
+
+    @property
+    def pages_owned(self) -> Optional[int]:
+        """Data pages the database owns (its space page's count), None when the space page
+        is missing or damaged."""
+        sp = self._space()
+        return None if sp is None else sp[0]
+
+    @property
+    def pages_used(self) -> Optional[int]:
+        """The space page's high-water mark: pages 1..pages_used have been used (owned pages
+        above it were never written, and a file may lack them), None as for pages_owned."""
+        sp = self._space()
+        return None if sp is None else sp[1]
+
+    def missing_pages(self) -> List[int]:
+        """Pages the database has used that the file lacks (it was truncated), in order;
+        empty for a whole file.  When the space page itself is gone, the pages up to the
+        space and catalog roots named by the header (the least that is missing)."""
+        used = self.pages_used
+        if used is None:
+            used = max(self.header.pgno_space, self.header.pgno_catalog)
+        return list(range(self.page_count + 1, used + 1))
+
+    def missing_text(self) -> str:
+        """One line naming the file and its missing page range ("" for a whole file)."""
+        missing = self.missing_pages()
+        if not missing:
+            return ""
+        used = self.pages_used
+        of = f"of the {used} the database uses" if used is not None else "at least: the space page is gone"
+        return (f"{self.path} is truncated: it ends after page {self.page_count}, pages "
+                f"{missing[0]}..{missing[-1]} ({len(missing)} {of}) are missing")
 
     def _pages(self) -> Iterator[Tuple[int, bytes]]:
         cb = self.page_size
@@ -564,6 +615,7 @@ class DatabaseFile:
                 progress(pgno, total)
         if os.path.getsize(self.path) % self.page_size:
             rep.problems.append(PageProblem(rep.pages + 1, "short", "JET_errFileIOBeyondEOF"))
+        rep.missing = self.missing_pages()
         return rep
 
     # -- trees ---------------------------------------------------------------
@@ -655,12 +707,16 @@ class DatabaseFile:
         rep = IntegrityReport(self.path, pages=self.page_count)
         if checksums:
             rep.checksum = self.checksum()
+        missing = self.missing_pages()
         owner: Dict[int, str] = {}
         total = max(self.page_count, 1)
         done = [0]
 
         def problem(pgno: int, objid: int, text: str, err: str = "JET_errDatabaseCorrupted") -> None:
             rep.problems.append(IntegrityProblem(pgno, objid, text, err))
+
+        if missing:
+            problem(missing[0], 0, self.missing_text())
 
         def claim(pgno: int, what: str, objid: int) -> bool:
             if pgno in owner:
@@ -674,7 +730,10 @@ class DatabaseFile:
 
         def page_or_problem(pgno: int, objid: int) -> Optional[bytes]:
             if pgno < 1 or pgno > self.page_count:
-                problem(pgno, objid, "page number beyond the end of the file", "JET_errBadPageLink")
+                if missing and missing[0] <= pgno <= missing[-1]:
+                    problem(pgno, objid, "page missing (truncated file)", "JET_errDatabaseCorrupted")
+                else:
+                    problem(pgno, objid, "page number beyond the end of the file", "JET_errBadPageLink")
                 return None
             page = self.read_page(pgno)
             st = self._page_status(pgno, page)

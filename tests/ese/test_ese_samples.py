@@ -111,7 +111,8 @@ def test_srum_pages_checksums(samples):
     """482 pages carry a valid ECC checksum and 124 are blank (reference §4.1)."""
     with esepy.open_ese(samples("srum_win11_dirty/SRUDB.dat")) as db:
         rep = db.verify_pages()
-        assert rep == {"pages": 606, "ok": 482, "blank": 124, "bad": [], "bad_pages": []}
+        assert rep == {"pages": 606, "ok": 482, "blank": 124, "bad": [], "bad_pages": [],
+                       "pages_owned": 590, "missing": []}  # a dirty file may outgrow its owned space
         p = db.page(4)
         assert p["status"] == "ok" and p["ecc_format"] and p["objid"] == 2 and len(p["data"]) == 4096
 
