@@ -206,7 +206,24 @@ def _ese_checksum(path: str) -> Dict[str, Any]:
     with ese.open_ese(path) as db:
         rep = db.verify_pages()
     return {"path": path, "kind": "database", "format": "windows-ese", "pages": rep["pages"],
-            "blank": rep["blank"], "bad": rep["bad"], "ok": not rep["bad"]}
+            "blank": rep["blank"], "bad": rep["bad"], "pages_owned": rep["pages_owned"],
+            "missing": _page_ranges(rep["missing"]), "missing_pages": len(rep["missing"]),
+            "ok": not rep["bad"] and not rep["missing"]}
+
+
+def _page_ranges(pgnos: List[int]) -> List[List[int]]:
+    """Sorted page numbers as [first, last] ranges."""
+    out: List[List[int]] = []
+    for p in pgnos:
+        if out and out[-1][1] + 1 == p:
+            out[-1][1] = p
+        else:
+            out.append([p, p])
+    return out
+
+
+def _ranges_text(ranges: List[List[int]]) -> str:
+    return ", ".join(f"{a}..{b}" if a != b else str(a) for a, b in ranges)
 
 
 def _ese_tables(path: str, out: Output) -> Any:
@@ -414,7 +431,13 @@ def _dump_backup(ns: argparse.Namespace, out: Output) -> Any:
 def _checksum_one(path: str, out: Output) -> Dict[str, Any]:
     if _windows_ese(path):
         r = _ese_checksum(path)
-        out.text(f"{path}: Windows ESE database, {r['pages']} pages, {len(r['bad'])} bad, {r['blank']} blank")
+        out.text(f"{path}: Windows ESE database, {r['pages']} pages, {len(r['bad'])} bad, {r['blank']} blank"
+                 + (f", {r['missing_pages']} missing" if r["missing_pages"] else ""))
+        for pgno in r["bad"]:
+            print(f"ERROR: page {pgno} checksum failed (JET_errReadVerifyFailure)", file=out.stderr)
+        if r["missing"]:
+            print(f"ERROR: {path} is truncated: pages {_ranges_text(r['missing'])} of the "
+                  f"{r['pages_owned']} the database owns are missing (JET_errDatabaseCorrupted)", file=out.stderr)
         return r
     if os.path.isdir(path):
         folder = inspection.LogFolder(path)
@@ -435,10 +458,15 @@ def _checksum_one(path: str, out: Output) -> Dict[str, Any]:
             rep = df.checksum(progress=bar.update)
         out.text(f"{path}: database, {rep.pages} pages seen, {rep.bad_checksum} bad checksums, "
                  f"{rep.wrong_pgno} wrong page numbers, {rep.uninitialized} uninitialized pages, "
-                 f"header copies valid A={rep.header_copies_valid[0]} B={rep.header_copies_valid[1]}")
+                 f"header copies valid A={rep.header_copies_valid[0]} B={rep.header_copies_valid[1]}"
+                 + (f", {len(rep.missing)} missing pages" if rep.missing else ""))
         for p in rep.problems:
             print(f"ERROR: page {p.pgno} {p.problem} failed ({p.error})", file=out.stderr)
+        if rep.missing:
+            print(f"ERROR: {df.missing_text()} (JET_errDatabaseCorrupted)", file=out.stderr)
         d = rep.to_dict()
+        d["missing"] = _page_ranges(rep.missing)
+        d["missing_pages"] = len(rep.missing)
         d["ok"] = d["ok"] and all(rep.header_copies_valid)
         return d
     if kind == "log":
@@ -479,6 +507,8 @@ def _checksum(ns: argparse.Namespace, out: Output) -> Any:
         kind = bad[0].get("kind")
         cls = {"database": errors.ReadVerifyFailure, "checkpoint": errors.CheckpointCorrupt}.get(
             str(kind), errors.LogFileCorrupt)
+        if bad[0].get("missing"):
+            cls = errors.DatabaseCorrupted  # a truncated file: pages are missing, not failing
         _fail(summary, cls, f"{len(bad)} damaged file(s): {', '.join(r['path'] for r in bad)}")
     return summary
 

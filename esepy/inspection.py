@@ -248,6 +248,13 @@ def _open_checked(path: str) -> str:
     return p
 
 
+def _wrong_reader(path: str, reader: str, kind: str) -> Optional[errors.JetError]:
+    """The FileInvalidType naming the reader that fits ``path`` when it is not
+    an esepy ``kind`` file (esepy/_formats.py), else None."""
+    from ._formats import ESEPY, wrong_reader
+    return wrong_reader(path, reader, ESEPY, kind)
+
+
 def file_kind(path: str) -> str:
     """What an esepy file is, from its magic: ``"database"``, ``"log"``, ``"checkpoint"`` or ``"unknown"``."""
     head = _read_exact(_open_checked(path), 0, 8)
@@ -365,7 +372,8 @@ def read_database_header(path: str) -> DatabaseHeader:
     with open(p, "rb") as f:
         a = f.read(32768)
         if len(a) < 8 or _u32(a, 4) != DB_MAGIC:
-            raise errors.FileInvalidType(operation=f"{p} is not an esepy database (magic)")
+            raise (_wrong_reader(p, "esepy.inspection.read_database_header", "database")
+                   or errors.FileInvalidType(operation=f"{p} is not an esepy database (magic)"))
         cb = _u32(a, 12) if _u32(a, 12) in _PAGE_SIZES else 0
         okA = _header_copy_ok(a, 0)
         blocks_b = []
@@ -392,7 +400,7 @@ class PageProblem:
     """One damaged page: its number, what is wrong, and the engine error it maps to."""
 
     pgno: int
-    problem: str          #: "checksum", "pgno" (written at the wrong place), "short" (truncated)
+    problem: str          #: "checksum", "pgno" (written at the wrong place), "short" (a torn last page)
     error: str            #: JET_errReadVerifyFailure, ...
 
 
@@ -411,11 +419,13 @@ class ChecksumReport:
     problems: List[PageProblem] = field(default_factory=list)
     records: int = 0          #: for logs: records verified
     files: int = 0            #: for logs: files verified
+    #: for databases: pages the database owns that the (truncated) file lacks
+    missing: List[int] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         """True when nothing is damaged."""
-        return not self.problems and self.bad_checksum == 0 and self.wrong_pgno == 0
+        return not self.problems and self.bad_checksum == 0 and self.wrong_pgno == 0 and not self.missing
 
     def to_dict(self) -> Dict[str, Any]:
         """JSON-ready form."""
@@ -504,10 +514,59 @@ class DatabaseFile:
         return self.header._repr_html_()
 
     def read_page(self, pgno: int) -> bytes:
-        """The raw bytes of data page ``pgno`` (1-based), unchecked."""
-        if pgno < 1 or pgno > self.page_count:
-            raise errors.InvalidParameter(operation=f"page {pgno} is outside 1..{self.page_count}")
-        return _read_exact(self.path, (pgno + 1) * self.page_size, self.page_size)
+        """The raw bytes of data page ``pgno`` (1-based), unchecked.
+
+        A page the database owns but a truncated file lacks raises
+        :class:`esepy.errors.DatabaseCorrupted` naming the missing pages."""
+        if 1 <= pgno <= self.page_count:
+            return _read_exact(self.path, (pgno + 1) * self.page_size, self.page_size)
+        missing = self.missing_pages()
+        if missing and missing[0] <= pgno <= missing[-1]:
+            raise errors.DatabaseCorrupted(operation=f"page {pgno}: {self.missing_text()}")
+        raise errors.InvalidParameter(operation=f"page {pgno} is outside 1..{self.page_count}")
+
+    def _space(self) -> Optional[Tuple[int, int]]:
+        """(owned, high-water mark) from the space page; None when it is missing or damaged."""
+        pgno = self.header.pgno_space
+        if not 1 <= pgno <= self.page_count:
+            return None
+        page = _read_exact(self.path, (pgno + 1) * self.page_size, self.page_size)
+        if self._page_status(pgno, page) != "ok" or not _u32(page, 20) & _BTP_SPACE:
+            return None
+        return _u32(page, 40), _u32(page, 44)
+
+    @property
+    def pages_owned(self) -> Optional[int]:
+        """Data pages the database owns (its space page's count), None when the space page
+        is missing or damaged."""
+        sp = self._space()
+        return None if sp is None else sp[0]
+
+    @property
+    def pages_used(self) -> Optional[int]:
+        """The space page's high-water mark: pages 1..pages_used have been used (owned pages
+        above it were never written, and a file may lack them), None as for pages_owned."""
+        sp = self._space()
+        return None if sp is None else sp[1]
+
+    def missing_pages(self) -> List[int]:
+        """Pages the database has used that the file lacks (it was truncated), in order;
+        empty for a whole file.  When the space page itself is gone, the pages up to the
+        space and catalog roots named by the header (the least that is missing)."""
+        used = self.pages_used
+        if used is None:
+            used = max(self.header.pgno_space, self.header.pgno_catalog)
+        return list(range(self.page_count + 1, used + 1))
+
+    def missing_text(self) -> str:
+        """One line naming the file and its missing page range ("" for a whole file)."""
+        missing = self.missing_pages()
+        if not missing:
+            return ""
+        used = self.pages_used
+        of = f"of the {used} the database uses" if used is not None else "at least: the space page is gone"
+        return (f"{self.path} is truncated: it ends after page {self.page_count}, pages "
+                f"{missing[0]}..{missing[-1]} ({len(missing)} {of}) are missing")
 
     def _pages(self) -> Iterator[Tuple[int, bytes]]:
         cb = self.page_size
@@ -556,6 +615,7 @@ class DatabaseFile:
                 progress(pgno, total)
         if os.path.getsize(self.path) % self.page_size:
             rep.problems.append(PageProblem(rep.pages + 1, "short", "JET_errFileIOBeyondEOF"))
+        rep.missing = self.missing_pages()
         return rep
 
     # -- trees ---------------------------------------------------------------
@@ -647,12 +707,16 @@ class DatabaseFile:
         rep = IntegrityReport(self.path, pages=self.page_count)
         if checksums:
             rep.checksum = self.checksum()
+        missing = self.missing_pages()
         owner: Dict[int, str] = {}
         total = max(self.page_count, 1)
         done = [0]
 
         def problem(pgno: int, objid: int, text: str, err: str = "JET_errDatabaseCorrupted") -> None:
             rep.problems.append(IntegrityProblem(pgno, objid, text, err))
+
+        if missing:
+            problem(missing[0], 0, self.missing_text())
 
         def claim(pgno: int, what: str, objid: int) -> bool:
             if pgno in owner:
@@ -666,7 +730,10 @@ class DatabaseFile:
 
         def page_or_problem(pgno: int, objid: int) -> Optional[bytes]:
             if pgno < 1 or pgno > self.page_count:
-                problem(pgno, objid, "page number beyond the end of the file", "JET_errBadPageLink")
+                if missing and missing[0] <= pgno <= missing[-1]:
+                    problem(pgno, objid, "page missing (truncated file)", "JET_errDatabaseCorrupted")
+                else:
+                    problem(pgno, objid, "page number beyond the end of the file", "JET_errBadPageLink")
                 return None
             page = self.read_page(pgno)
             st = self._page_status(pgno, page)
@@ -927,7 +994,8 @@ def _decode_log_header(path: str, buf: bytes) -> LogHeader:
     if len(buf) < LOG_HEADER_SIZE:
         raise errors.LogFileCorrupt(operation=f"{path}: shorter than a log header")
     if _u32(buf, 4) != LOG_MAGIC:
-        raise errors.FileInvalidType(operation=f"{path} is not an esepy log file (magic)")
+        raise (_wrong_reader(path, "esepy.inspection.LogFile", "log")
+               or errors.FileInvalidType(operation=f"{path} is not an esepy log file (magic)"))
     if _u32(buf, 0) != crc32c(buf[4:LOG_HEADER_SIZE]):
         raise errors.LogFileCorrupt(operation=f"{path}: header checksum")
     if _u32(buf, 8) != 1:
@@ -1261,7 +1329,8 @@ def read_checkpoint(path: str) -> Checkpoint:
     p = _open_checked(path)
     data = _read_exact(p, 0, 8192)
     if len(data) < 8 or _u32(data, 4) != CHK_MAGIC:
-        raise errors.FileInvalidType(operation=f"{p} is not an esepy checkpoint file (magic)")
+        raise (_wrong_reader(p, "esepy.inspection.read_checkpoint", "checkpoint")
+               or errors.FileInvalidType(operation=f"{p} is not an esepy checkpoint file (magic)"))
     a, b = data[:4096], data[4096:8192]
     okA, okB = _chk_ok(a), _chk_ok(b)
     if not (okA or okB):

@@ -39,6 +39,8 @@ extern "C" {
 #define ESEPY_EVENT_RECOVERY_FAILED     303
 /* 305: recovery removed a database whose JetCreateDatabase never finished (R5) */
 #define ESEPY_EVENT_RECOVERY_CREATE_UNDONE 305
+#define ESEPY_EVENT_DATABASE_CORRUPTED  400 /* a database cannot be used as it is damaged: fields path,
+                                             * pgno_first / pgno_last (its missing pages when truncated) */
 
 /* Event levels: the numeric values of Python's logging levels. */
 #define ESEPY_LEVEL_DEBUG    10

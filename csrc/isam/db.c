@@ -17,6 +17,10 @@
  *       change.
  *   D3. A database file is held by one instance: it is opened with an
  *       exclusive advisory lock (JET_errDatabaseSharingViolation otherwise).
+ *   D4. A database is attached only if its file holds every page up to its
+ *       space page's high-water mark (db_check_size): a truncated file fails with
+ *       JET_errDatabaseCorrupted and an ESEPY_EVENT_DATABASE_CORRUPTED event
+ *       naming the file and the missing pages.
  */
 #include "isam_int.h"
 
@@ -80,6 +84,46 @@ static JET_ERR sync_parent_dir(const char *path)
     else
         *slash = '\0';
     return os_dir_sync(dir);
+}
+
+/* D4: a database that is not being recovered holds, in its file, every page
+ * up to its space page's high-water mark (the pages ever used; owned pages
+ * above it were never written, and a database rebuilt by recovery lacks
+ * them legitimately).  A shorter file was truncated: attaching it
+ * fails with JET_errDatabaseCorrupted (not JET_errFileIOBeyondEOF, nor a
+ * JET_errBadPageLink on the first read of a lost page); rgpgnoMissing gets
+ * the first and last missing page and szMsg (cbMsg bytes) a line naming the
+ * file and them, for the event. */
+static JET_ERR db_check_size(isam_db *pdb, uint32_t rgpgnoMissing[2], char *szMsg, size_t cbMsg)
+{
+    uint32_t cpgFile = 0, pgnoHwm = 0;
+    JET_ERR err = cache_file_pages(pdb->env.pc, pdb->dbid, &cpgFile);
+    if (err < 0)
+        return err;
+    const db_header *h = &pdb->hdr;
+    if (h->pgnoSpace == 0)
+        return JET_errSuccess; /* no space page yet (just created) */
+    if (h->pgnoSpace > cpgFile) {
+        /* the space page itself is gone: the roots the header names are the least that is missing */
+        uint32_t pgnoLast = h->pgnoSpace > h->pgnoCatalog ? h->pgnoSpace : h->pgnoCatalog;
+        rgpgnoMissing[0] = cpgFile + 1;
+        rgpgnoMissing[1] = pgnoLast;
+        snprintf(szMsg, cbMsg, "Database %s is truncated: it ends after page %u; pages %u..%u at least are "
+                 "missing (its space page %u is gone)", pdb->path, cpgFile, cpgFile + 1, pgnoLast, h->pgnoSpace);
+        return JET_errDatabaseCorrupted;
+    }
+    /* A space page that cannot be read (blank in a dirty file read as it is
+     * on disk, damaged) says nothing about the size: later reads report it. */
+    if (bt_space_hwm(&pdb->env, h->pgnoSpace, &pgnoHwm) < 0)
+        return JET_errSuccess;
+    if (pgnoHwm > cpgFile) {
+        rgpgnoMissing[0] = cpgFile + 1;
+        rgpgnoMissing[1] = pgnoHwm;
+        snprintf(szMsg, cbMsg, "Database %s is truncated: it ends after page %u; pages %u..%u (%u of the %u it "
+                 "uses) are missing", pdb->path, cpgFile, cpgFile + 1, pgnoHwm, pgnoHwm - cpgFile, pgnoHwm);
+        return JET_errDatabaseCorrupted;
+    }
+    return JET_errSuccess;
 }
 
 /* Open (or create) the file of database `dbid` and register it with the
@@ -362,6 +406,8 @@ JET_ERR isam_attach_database(isam_sess *psess, const char *szFile, uint32_t cpgM
     if (psess->trx)
         return JET_errInTransaction;
     uint32_t dbid;
+    char szCorrupt[OS_PATH_MAX + 160] = "";
+    uint32_t rgpgnoMissing[2] = { 0, 0 };
     pthread_mutex_lock(&pinst->lock);
     if (db_by_path_locked(pinst, abs)) {
         pthread_mutex_unlock(&pinst->lock);
@@ -381,6 +427,8 @@ JET_ERR isam_attach_database(isam_sess *psess, const char *szFile, uint32_t cpgM
             err = JET_errSoftRecoveryOnBackupDatabase;
         else if (h->dbstate != JET_dbstateCleanShutdown && h->dbstate != JET_dbstateJustCreated)
             err = JET_errDatabaseCorrupted;
+        else
+            err = db_check_size(pdb, rgpgnoMissing, szCorrupt, sizeof(szCorrupt));
         if (err < 0) {
             (void)cache_close_file(pinst->pc, dbid, 0);
             os_free(pdb);
@@ -392,8 +440,17 @@ JET_ERR isam_attach_database(isam_sess *psess, const char *szFile, uint32_t cpgM
         pinst->dbs[dbid] = pdb;
     }
     pthread_mutex_unlock(&pinst->lock);
-    if (err < 0)
+    if (err < 0) {
+        if (szCorrupt[0] && pinst->cfg.event) {
+            char first[16], last[16];
+            ESEPY_EVENTFIELD f[] = { { "path", abs }, { "pgno_first", first }, { "pgno_last", last } };
+            snprintf(first, sizeof(first), "%u", rgpgnoMissing[0]);
+            snprintf(last, sizeof(last), "%u", rgpgnoMissing[1]);
+            pinst->cfg.event(pinst->cfg.eventctx, ESEPY_EVENT_DATABASE_CORRUPTED, ESEPY_LEVEL_ERROR, err, szCorrupt,
+                             3, f);
+        }
         return err;
+    }
     if (pdb->readonly)
         return JET_errSuccess;
     lsn_t lsn = LSN_NIL;

@@ -44,8 +44,9 @@
  *       JET_errLogWriteFail; nothing more is written.
  *   W4. Btmp.log never holds a generation number in use: its header is
  *       (re)written for the next generation just before it is renamed.
- *   W5. A roll that fails before it writes GENEND leaves the log as it was:
- *       the error is returned, nothing is poisoned, a later append tries again.
+ *   W5. A roll that runs out of memory before it writes GENEND leaves the log
+ *       as it was: JET_errOutOfMemory is returned, nothing is poisoned, a later
+ *       append tries again.  Any I/O error in a roll poisons (W3).
  */
 #include "log_int.h"
 
@@ -479,16 +480,17 @@ static JET_ERR lw_roll(log_writer *plw)
         plw->fDiskFull = 1;
         goto done;
     }
-    /* W5: until GENEND is written the current generation is untouched and
-     * Btmp.log is rewritten by the next attempt (W4), so a failure up to here
-     * (no memory, an I/O error on Btmp.log) is returned without poisoning. */
+    /* W5: until GENEND is written the current generation is untouched, so
+     * running out of memory up to here is returned without poisoning (a later
+     * append tries again).  An I/O error still poisons (the failure policy:
+     * a failed write or sync is never retried behind the caller's back). */
     if (err < 0)
-        goto done;
+        goto fail_or_retry;
     /* W4 / L4: the next generation's header is durable before anything else. */
     os_logtime_now(&tmNew);
     err = lw_write_header(plw, pfTmp, genNew, &tmNew, &plw->tmCreate);
     if (err < 0)
-        goto done;
+        goto fail_or_retry;
     /* L2: GENEND is durable before the generation is archived. */
     if ((plw->offEnd - plw->offBuf) + LOG_REC_HEADER + 2 * LOG_BLOCK > plw->cbBuf) {
         err = lw_io(plw, 0, 0);
@@ -515,6 +517,9 @@ static JET_ERR lw_roll(log_writer *plw)
         lw_tmp_prepare(plw);
     err = JET_errSuccess;
     goto done;
+fail_or_retry:
+    if (err == JET_errOutOfMemory)
+        goto done;
 fail:
     err = lw_poison(plw, err);
 done:
