@@ -749,7 +749,9 @@ class DatabaseFile:
             if not _u32(sp, 20) & _BTP_SPACE:
                 problem(self.header.pgno_space, 0, "the space page is not flagged as such")
             owned, hwm, pfree, cfree = _u32(sp, 40), _u32(sp, 44), _u32(sp, 48), _u32(sp, 52)
-            if owned > self.page_count or hwm > owned:
+            # D4: pages above the high-water mark were never written; a file that recovery
+            # rebuilt may end there, below the pages the space page owns
+            if hwm > self.page_count or hwm > owned:
                 problem(self.header.pgno_space, 0, f"space page: owned {owned}, high-water {hwm}, "
                         f"file has {self.page_count}")
             hwm = min(hwm, self.page_count)

@@ -188,8 +188,8 @@ JET_ERR db_open_file(isam_inst *pinst, uint32_t dbid, const char *path, int crea
     return JET_errSuccess;
 fail:
     os_file_close(pf);
-    if (create && pf != NULL)
-        (void)os_unlink(path); /* R5: a creation that failed leaves no file behind */
+    if (create && pf != NULL && (os_unlink(path) < 0 || sync_parent_dir(path) < 0))
+        pinst->fStaleCreate = 1; /* R5: a creation that failed leaves no file behind, durably */
     os_free(pdb);
     return err;
 }
@@ -380,7 +380,8 @@ JET_ERR isam_create_database(isam_sess *psess, const char *szFile, uint32_t cpgM
         (void)cache_close_file(pinst->pc, pdb->dbid, 0);
         pinst->dbs[dbid] = NULL;
         pthread_mutex_unlock(&pinst->lock);
-        os_unlink(abs);
+        if (os_unlink(abs) < 0 || sync_parent_dir(abs) < 0)
+            pinst->fStaleCreate = 1; /* R5: durably gone, or recovery removes it */
         os_free(pdb);
         return err;
     }

@@ -402,6 +402,8 @@ struct isam_inst {
     char             temppath[OS_PATH_MAX];
     uint32_t         ctemp;       /* temporary tables open (under lock) */
     pthread_mutex_t  tempLock;    /* serializes creating the temporary database (taken before lock) */
+    int              fStaleCreate; /* R5: a failed creation's file could not be removed durably:
+                                    * term leaves the log dirty so that recovery removes it (lock) */
 };
 
 /* ---- internal functions ------------------------------------------------------- */

@@ -196,7 +196,8 @@ static JET_ERR redo_attach(redo_state *rs, uint8_t type, uint32_t dbid, const JE
         }
     } else {
         err = db_open_file(pinst, dbid, path, 0, NULL, 1, &pdb);
-        if (err == JET_errDatabaseCorrupted && type == LOG_REC_ISAM_DBCREATE)
+        if ((err == JET_errDatabaseCorrupted || err == JET_errFileInvalidType || err == JET_errFileIOBeyondEOF) &&
+            type == LOG_REC_ISAM_DBCREATE)
             err = db_open_file(pinst, dbid, path, 1, &sign, 1, &pdb); /* the crash came mid-creation */
         if (err >= 0 && memcmp(&pdb->hdr.signDb, &sign, sizeof(sign)) != 0) {
             (void)cache_close_file(pinst->pc, dbid, 0);

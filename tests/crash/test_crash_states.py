@@ -417,10 +417,6 @@ class Problem:
 # branch: each class of failing states is kept out of test_crash_states and
 # asserted in test_known_bug (strict xfail), so a fix shows up as XPASS.
 KNOWN_BUGS = {
-    "createdb": "issue 14 bug crashfs-1 (new): a crash inside JetCreateDatabase (DBCREATE durable, catalog records or "
-                "DBROOTS not yet) leaves a database that recovery recreates without a catalog "
-                "(JET_errInvalidParameter / JET_errBadPageLink listing tables) or an empty file that "
-                "JetInit rejects (JET_errFileInvalidType)",
     "recovery-checkpoint": "issue 14 bug ckpt-recovery (being fixed on that branch): recovery writes the "
                            "new checkpoint before the pages it redid are flushed; a crash then makes the "
                            "next recovery skip them (committed rows lost, index and table disagree, "
@@ -435,8 +431,6 @@ KNOWN_BUGS = {
 
 def known_bug(name, p):
     """The KNOWN_BUGS class of a failing state, or None."""
-    if p.phase == "createdb":
-        return "createdb"
     if p.variant in ("torn512", "synced_torn") and ".edb" in p.op and "ReadVerifyFailure" in p.text:
         return "torn-page"
     if "leaked" in p.text and p.variant in ("torn512", "synced_torn", "reorder"):
