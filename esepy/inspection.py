@@ -100,7 +100,7 @@ DB_STATES = {1: "JustCreated", 2: "DirtyShutdown", 3: "CleanShutdown", 4: "Being
 
 #: Log record types (csrc/log/log.h, csrc/isam/isam_int.h, csrc/btree/btree.h).
 RECORD_TYPES = {
-    0: "Pad", 1: "GenEnd", 2: "Init", 3: "Term",
+    0: "Pad", 1: "GenEnd", 2: "Init", 3: "Term", 4: "Flush",
     16: "Commit", 17: "Rollback", 18: "Undo", 19: "Clr", 20: "DbCreate", 21: "DbAttach", 22: "DbDetach",
     23: "DbRoots", 24: "DeltaDone",
     32: "PageImage", 33: "Insert", 34: "Delete", 35: "Replace", 36: "SetFlags", 37: "SmoEnd",
@@ -930,7 +930,7 @@ def _decode_log_header(path: str, buf: bytes) -> LogHeader:
         raise errors.FileInvalidType(operation=f"{path} is not an esepy log file (magic)")
     if _u32(buf, 0) != crc32c(buf[4:LOG_HEADER_SIZE]):
         raise errors.LogFileCorrupt(operation=f"{path}: header checksum")
-    if _u32(buf, 8) != 1:
+    if _u32(buf, 8) != 2:
         raise errors.BadLogVersion(operation=f"{path}: format version {_u32(buf, 8)}")
     gen, nsec, cattach = _i32(buf, 12), _u32(buf, 20), _u32(buf, 88)
     if _u32(buf, 16) != LOG_SECTOR or not 4 <= nsec <= 65535 or gen <= 0 or cattach > _MAX_ATTACH \
@@ -1005,7 +1005,7 @@ class LogFile:
             crc = c
             lgpos = LGPOS(gen, off // LOG_SECTOR, off % LOG_SECTOR)
             off += length
-            if rtype != 0 or include_padding:
+            if rtype not in (0, 4) or include_padding:
                 yield _describe_record(lgpos, rtype, rec)
             if rtype == 1:
                 self.ended_with_genend = True

@@ -339,7 +339,8 @@ JET_ERR isam_commit_transaction(isam_sess *psess, JET_GRBIT grbit)
     os_free(t);
     psess->trx = NULL;
     reclaim_run(pinst);
-    return isam_maybe_checkpoint(pinst);
+    err = db_follow_log(pinst); /* H3 */
+    return err < 0 ? err : isam_maybe_checkpoint(pinst);
 }
 
 /* Undo one version's change in the tree and log its CLR (invariant I3). */
