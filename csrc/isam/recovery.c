@@ -744,9 +744,10 @@ JET_ERR recovery_run(isam_inst *pinst, int *pfRan)
         err = resolve_deltas(rs);
     if (err >= 0 && rst && rst->zero_pages)
         err = check_zero_pages(pinst, rst);
-    /* H2 (isam_int.h): a database whose header names a generation beyond the
-     * last one replayed holds changes from logs that are not there. */
-    for (uint32_t i = 1; err >= 0 && !stopped && i <= ISAM_MAX_DBID; i++) {
+    /* H2, H3 (isam_int.h): a database whose header names a generation beyond
+     * the last one replayed holds changes (or commits) from logs that are not
+     * there; that names a missing generation better than the reader can. */
+    for (uint32_t i = 1; (err >= 0 || err == JET_errMissingLogFile) && !stopped && i <= ISAM_MAX_DBID; i++) {
         const isam_db *pdb = pinst->dbs[i];
         if (pdb && pdb->logged && hdrLast.generation > 0 && pdb->hdr.genMaxRequired > (int32_t)hdrLast.generation &&
             !(pinst->cfg.grbitInit & JET_bitReplayIgnoreLostLogs))
