@@ -37,6 +37,7 @@ extern "C" {
 #define ESEPY_EVENT_RECOVERY_GENERATION 301
 #define ESEPY_EVENT_RECOVERY_DONE       302
 #define ESEPY_EVENT_RECOVERY_FAILED     303
+#define ESEPY_EVENT_LOG_CORRECTED       304 /* damaged log records repaired in memory (one bit each) */
 
 /* Event levels: the numeric values of Python's logging levels. */
 #define ESEPY_LEVEL_DEBUG    10

@@ -729,8 +729,15 @@ JET_ERR recovery_run(isam_inst *pinst, int *pfRan)
         if (err >= 0)
             err = redo_one(rs, &rec);
     }
-    if (prd)
+    if (prd) {
+        uint32_t ccorrected;
+        lsn_t lsnCorrected;
         log_reader_header(prd, &hdrLast);
+        log_reader_corrected(prd, &ccorrected, &lsnCorrected);
+        if (ccorrected > 0) /* reported, never hidden (log_reader.c R6) */
+            event(pinst, ESEPY_EVENT_LOG_CORRECTED, ESEPY_LEVEL_WARNING, JET_errLogFileCorrupt,
+                  "damaged log records corrected (one flipped bit each)", LSN_GEN(lsnCorrected));
+    }
     /* A restore may stop only after the backup set: its database copies hold
      * changes up to the set's last generation, which replay cannot take back. */
     if (err >= 0 && rst && stopped && rs->genCur <= rst->genHigh)

@@ -112,7 +112,9 @@
  *       JET_errLogFileCorrupt.  What L9 cannot see: damage confined to the
  *       last flush that zeroes a whole block, or that hits a stretch which
  *       already held an aligned block of zeros (a page image), looks torn;
- *       it costs at most the last group commit.  The checkpoint file and the
+ *       it costs at most the last group commit.  A record broken by damage is
+ *       corrected in memory when one flipped bit explains it (reader R6),
+ *       and the correction is reported.  The checkpoint file and the
  *       database headers (genMaxRequired follows every roll) catch missing
  *       or truncated generations beyond that.
  */
@@ -258,6 +260,9 @@ void    log_reader_header(const log_reader *prd, log_header *phdr);
  * JET_errLogFileCorrupt, JET_errMissingLogFile, JET_errInvalidLogSequence,
  * JET_errBadLogSignature as invariant L2/L3 say. */
 JET_ERR log_reader_next(log_reader *prd, log_record *prec);
+/* How many damaged records the reader corrected in memory (one flipped bit
+ * each, log_reader.c R6) and the position of the last; 0 / LSN_NIL if none. */
+void    log_reader_corrected(const log_reader *prd, uint32_t *pcount, lsn_t *plsnLast);
 /* Where the valid log ends (after the last good record); meaningful after
  * JET_wrnNoMoreRecords. */
 lsn_t   log_reader_end(const log_reader *prd);

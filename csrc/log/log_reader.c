@@ -30,6 +30,11 @@
  *   R5. A break in the current generation is the end of the log only as L9
  *       says (rd_break scans the rest of the file once); a damaged tail is
  *       never silently dropped.
+ *   R6. A record that is damage (not a torn write) is corrected in memory,
+ *       never on disk, only when exactly one flipped bit outside its length
+ *       field explains its crc (rd_correct) and the corrected record passes
+ *       every R3 check; each correction is counted for the caller to report
+ *       (log_reader_corrected).  Anything else stays JET_errLogFileCorrupt.
  */
 #include "log_int.h"
 
@@ -59,6 +64,8 @@ struct log_reader {
 
     JET_SIGNATURE signRef; /* signLog of the first generation read (L3) */
     JET_ERR    state;      /* 0 reading; JET_wrnNoMoreRecords or an error once done */
+    uint32_t   ccorrected;    /* R6: records corrected */
+    lsn_t      lsnCorrected;  /* the last of them */
 
     /* read window: file bytes [winOff, winOff + cbWin) */
     uint8_t   *win;
@@ -338,6 +345,90 @@ static JET_ERR rd_break(log_reader *prd, uint64_t o)
     return prd->state = rd_classify(prd, o);
 }
 
+/* One step of the crc32c register without inversions: a zero byte after r. */
+static uint32_t rd_crc_zero_byte(uint32_t r)
+{
+    for (int k = 0; k < 8; k++)
+        r = (r >> 1) ^ ((r & 1u) ? 0x82F63B78u : 0u);
+    return r;
+}
+
+/* R6: flip the one bit of rec (len bytes, a window copy) that explains its crc
+ * mismatch with chain state `prev`, if there is exactly one such bit outside
+ * the length field.  crc32c is linear: flipping bit b of byte j changes the
+ * record's crc by Z^(len-1-j)(T(1 << b)), independent of the contents, and
+ * distinct for every position of a record this size.  Returns 1 when
+ * corrected (and re-verified). */
+static int rd_correct(uint32_t prev, uint8_t *rec, uint32_t len)
+{
+    uint32_t stored = le_get32(rec + LOG_ROFF_CRC);
+    uint32_t syn = log_rec_crc(prev, rec, len) ^ stored;
+    if (syn == 0)
+        return 0;
+    if ((syn & (syn - 1)) == 0) {
+        /* The flipped bit is in the stored crc itself. */
+        le_put32(rec + LOG_ROFF_CRC, stored ^ syn);
+        return 1;
+    }
+    uint32_t v[8];
+    for (int b = 0; b < 8; b++)
+        v[b] = rd_crc_zero_byte(1u << b);
+    for (uint32_t j = len; j-- > 0;) {
+        /* Not the length (framing) nor the crc field (zero in the computation). */
+        if (j >= LOG_ROFF_LEN + 4 && (j < LOG_ROFF_CRC || j >= LOG_ROFF_CRC + 4)) {
+            for (int b = 0; b < 8; b++) {
+                if (v[b] != syn)
+                    continue;
+                rec[j] ^= (uint8_t)(1u << b);
+                if (log_rec_crc(prev, rec, len) == stored)
+                    return 1;
+                rec[j] ^= (uint8_t)(1u << b);
+                return 0;
+            }
+        }
+        for (int b = 0; b < 8; b++)
+            v[b] = rd_crc_zero_byte(v[b]);
+    }
+    return 0;
+}
+
+/* R3 on a record header (len already checked). */
+static int rd_header_ok(const uint8_t *p, int32_t gen)
+{
+    return p[LOG_ROFF_FLAGS] == 0 && le_get16(p + LOG_ROFF_RESERVED) == 0 && (int32_t)le_get32(p + LOG_ROFF_GEN) == gen;
+}
+
+/* The record at o (len bytes, a plausible length) breaks the chain: the end
+ * of the log or a torn write (R5), else damage that one bit may explain (R6).
+ * Returns 1 with *pp at the corrected record, or the reader's final state. */
+static JET_ERR rd_damaged_record(log_reader *prd, uint64_t o, uint32_t len, const uint8_t **pp)
+{
+    if (!prd->fArchived) {
+        JET_ERR err = rd_classify(prd, o);
+        if (err != JET_errLogFileCorrupt)
+            return prd->state = err;
+    }
+    const uint8_t *p;
+    JET_ERR err = rd_fetch(prd, o, len, &p); /* rd_classify moved the window */
+    if (err < 0)
+        return prd->state = err;
+    if (err == 0)
+        return prd->state = JET_errLogFileCorrupt;
+    uint8_t *w = prd->win + (o - prd->winOff);
+    if (!rd_correct(prd->crc, w, len) || !rd_header_ok(w, prd->hdr.generation))
+        return prd->state = JET_errLogFileCorrupt;
+    prd->ccorrected++;
+    prd->lsnCorrected = log_lsn_of(prd->hdr.generation, o);
+    *pp = w;
+    return 1;
+}
+
+void log_reader_corrected(const log_reader *prd, uint32_t *pcount, lsn_t *plsnLast)
+{
+    *pcount = prd ? prd->ccorrected : 0;
+    *plsnLast = prd ? prd->lsnCorrected : LSN_NIL;
+}
+
 JET_ERR log_reader_next(log_reader *prd, log_record *prec)
 {
     JET_ERR err;
@@ -357,17 +448,21 @@ JET_ERR log_reader_next(log_reader *prd, log_record *prec)
             return rd_break(prd, o);
         uint32_t len = le_get32(p + LOG_ROFF_LEN);
         /* R1 / R3 (R2: len >= LOG_REC_HEADER). */
-        if (len < LOG_REC_HEADER || len > log_rec_max(prd->hdr.cbFile) || p[LOG_ROFF_FLAGS] != 0 ||
-            le_get16(p + LOG_ROFF_RESERVED) != 0 || (int32_t)le_get32(p + LOG_ROFF_GEN) != gen)
+        if (len < LOG_REC_HEADER || len > log_rec_max(prd->hdr.cbFile))
             return rd_break(prd, o);
+        int fHeaderOk = rd_header_ok(p, gen);
         err = rd_fetch(prd, o, len, &p);
         if (err < 0)
             return prd->state = err;
         if (err == 0)
             return rd_break(prd, o);
         uint32_t crc = log_rec_crc(prd->crc, p, len);
-        if (crc != le_get32(p + LOG_ROFF_CRC)) /* R3: stale or damaged */
-            return rd_break(prd, o);
+        if (!fHeaderOk || crc != le_get32(p + LOG_ROFF_CRC)) { /* R3: stale, torn or damaged */
+            err = rd_damaged_record(prd, o, len, &p);
+            if (err != 1)
+                return err;
+            crc = le_get32(p + LOG_ROFF_CRC); /* R6: corrected */
+        }
 
         /* A good record: the chain advances. */
         uint8_t type = p[LOG_ROFF_TYPE];

@@ -103,20 +103,34 @@ def _patch(path, off, data):
         f.write(data)
 
 
-def test_flipped_bit_in_durable_log(jet, template, tmp_path):
+def test_flipped_bit_in_durable_log(jet, template, tmp_path, caplog):
+    """Every row back (the bit corrected, and reported) or LogFileCorrupt."""
     folder, end, _ = template
     rng = random.Random(14)
     positions = sorted(rng.sample(range(4096, end), 24))
-    refused = 0
+    refused = corrected = 0
     for i, off in enumerate(positions):
         f = _fresh(folder)
         b = (f / "edb.log").read_bytes()[off]
         _patch(f / "edb.log", off, bytes([b ^ (1 << rng.randrange(8))]))
+        caplog.clear()
         res = _recover(jet, f)
         assert res is None or _name(res) == "LogFileCorrupt", (off, res)
         refused += res is not None
-    # a bit only escapes when it lands in bytes no record covers (block-end filler)
-    assert refused >= len(positions) * 3 // 4
+        corrected += any("log records corrected" in r.getMessage() for r in caplog.records)
+    # a bit only goes unnoticed when it lands in bytes no record covers (block-end
+    # filler) or in the last flush's own trailer (its records are all intact)
+    assert refused + corrected >= len(positions) * 3 // 4
+    assert corrected >= len(positions) // 2
+
+
+def test_two_flipped_bits_are_refused(jet, template, tmp_path):
+    folder, end, last = template
+    for i, off in enumerate((4096 + 40, (4096 + last) // 2, last - 600)):
+        f = _fresh(folder)
+        data = (f / "edb.log").read_bytes()
+        _patch(f / "edb.log", off, bytes([data[off] ^ 0x11]))
+        assert _name(_recover(jet, f)) == "LogFileCorrupt", off
 
 
 def test_zeroed_block_in_durable_log(jet, template, tmp_path):

@@ -94,6 +94,7 @@ typedef struct readres {
     uint32_t cinit, cterm;
     int      fBadOrder; /* an id out of sequence or a bad payload */
     lsn_t    lsnLast, lsnEnd;
+    uint32_t ccorrected; /* R6 */
 } readres;
 
 static readres read_all(const log_config *cfg, const char *dir, lsn_t lsnStart, int32_t genStop, uint32_t firstId)
@@ -130,6 +131,8 @@ static readres read_all(const log_config *cfg, const char *dir, lsn_t lsnStart, 
         }
     }
     rr.lsnEnd = log_reader_end(prd);
+    lsn_t lsnCorrected;
+    log_reader_corrected(prd, &rr.ccorrected, &lsnCorrected);
     log_reader_close(prd);
     return rr;
 }
@@ -524,26 +527,37 @@ TEST(torn_tail)
     CHECK(rr.cclient == 59);
 
     /* One bit anywhere in the first flush: damage (the second flush's trailer
-     * says it was durable). */
-    for (uint64_t off = LOG_HEADER_SIZE; off < offB; off += 331) {
+     * says it was durable), corrected (R6) unless it hit a length field. */
+    uint32_t ccorr = 0, crefused = 0;
+    for (uint64_t off = LOG_HEADER_SIZE; off < offEnd; off += off < offB ? 331 : 97) {
         CHECK(store_file(cur, orig, cbOrig));
         uint8_t b = (uint8_t)(orig[off] ^ (1u << (off % 8)));
         CHECK(patch_file(cur, off, &b, 1));
         rr = read_all(&e.cfg, NULL, LSN_MAKE(1, 1, 0), 0, 0);
-        CHECK_ERR(rr.err, JET_errLogFileCorrupt);
-    }
-    /* One bit anywhere in the last flush: damage too (no block of it is zero). */
-    for (uint64_t off = offB; off < offEnd; off += 97) {
-        CHECK(store_file(cur, orig, cbOrig));
-        uint8_t b = (uint8_t)(orig[off] ^ (1u << (off % 8)));
-        CHECK(patch_file(cur, off, &b, 1));
-        rr = read_all(&e.cfg, NULL, LSN_MAKE(1, 1, 0), 0, 0);
-        if (rr.err != JET_errLogFileCorrupt) {
-            /* Only a flipped bit in the trailer block's padding can leave every record good. */
-            CHECK_ERR(rr.err, JET_wrnNoMoreRecords);
-            CHECK(rr.cclient == 60 && off >= log_off_of(lsns[59]) + LOG_REC_HEADER + cbs[59]);
+        if (rr.err == JET_errLogFileCorrupt) {
+            crefused++;
+            continue;
         }
+        /* Every record back: corrected, or the bit was in bytes no record
+         * holds, or in the last flush's own trailer (the end of the log). */
+        CHECK_ERR(rr.err, JET_wrnNoMoreRecords);
+        CHECK(rr.cclient == 60 && !rr.fBadOrder);
+        ccorr += rr.ccorrected;
+        CHECK(rr.ccorrected <= 1);
     }
+    CHECK(ccorr > 2 * crefused && ccorr > 20);
+    /* Two bits in one record: refused. */
+    CHECK(store_file(cur, orig, cbOrig));
+    {
+        uint64_t off = log_off_of(lsns[10]) + LOG_REC_HEADER + 5;
+        uint8_t b2[2] = { (uint8_t)(orig[off] ^ 0x01), (uint8_t)(orig[off + 1] ^ 0x80) };
+        CHECK(patch_file(cur, off, b2, 2));
+    }
+    rr = read_all(&e.cfg, NULL, LSN_MAKE(1, 1, 0), 0, 0);
+    CHECK_ERR(rr.err, JET_errLogFileCorrupt);
+    CHECK(rr.cclient == 10 && rr.ccorrected == 0);
+    /* A flipped bit in an archived generation is corrected too (below, after
+     * the reopen archives this one). */
     /* A zeroed block in the first flush: damage. */
     CHECK(store_file(cur, orig, cbOrig));
     CHECK(patch_file(cur, log_roundup_block(log_off_of(lsns[20])), zeros, LOG_BLOCK));
@@ -585,6 +599,14 @@ TEST(torn_tail)
     rr = read_all(&e.cfg, NULL, LSN_MAKE(1, 1, 0), 0, 0);
     CHECK_ERR(rr.err, JET_wrnNoMoreRecords);
     CHECK(rr.cclient == cGood + 1 && !rr.fBadOrder && rr.cinit == 2 && rr.cterm == 1);
+    char arch[OS_PATH_MAX];
+    gen_path(&e, 1, arch);
+    uint64_t off = log_off_of(lsns[30]) + LOG_REC_HEADER + 3;
+    uint8_t b = (uint8_t)(orig[off] ^ 0x04);
+    CHECK(patch_file(arch, off, &b, 1));
+    rr = read_all(&e.cfg, NULL, LSN_MAKE(1, 1, 0), 0, 0);
+    CHECK_ERR(rr.err, JET_wrnNoMoreRecords);
+    CHECK(rr.cclient == cGood + 1 && !rr.fBadOrder && rr.ccorrected == 1);
     os_free(orig);
 }
 
@@ -659,12 +681,18 @@ TEST(archived_corruption)
     size_t cb = 0;
     uint8_t *orig = load_file(p2, &cb);
     CHECK(orig != NULL);
-    /* One flipped byte inside the records of an archived generation. */
-    uint8_t b = orig[LOG_HEADER_SIZE + 3000] ^ 0x40;
+    /* Two flipped bits inside the records of an archived generation. */
+    uint8_t b = orig[LOG_HEADER_SIZE + 3000] ^ 0x41;
     CHECK(patch_file(p2, LOG_HEADER_SIZE + 3000, &b, 1));
     rr = read_all(&e.cfg, NULL, LSN_MAKE(1, 1, 0), 0, 0);
     CHECK_ERR(rr.err, JET_errLogFileCorrupt);
-    CHECK(rr.cclient > 0 && rr.cclient < n && !rr.fBadOrder);
+    CHECK(rr.cclient > 0 && rr.cclient < n && !rr.fBadOrder && rr.ccorrected == 0);
+    /* One: corrected in memory (R6), reported, the file left as it is. */
+    b = orig[LOG_HEADER_SIZE + 3000] ^ 0x40;
+    CHECK(patch_file(p2, LOG_HEADER_SIZE + 3000, &b, 1));
+    rr = read_all(&e.cfg, NULL, LSN_MAKE(1, 1, 0), 0, 0);
+    CHECK_ERR(rr.err, JET_wrnNoMoreRecords);
+    CHECK(rr.cclient == n && !rr.fBadOrder && rr.ccorrected == 1);
     /* Truncated before its GENEND. */
     CHECK(store_file(p2, orig, cb));
     CHECK(truncate_file(p2, cb / 2));
