@@ -697,8 +697,10 @@ JET_ERR recovery_run(isam_inst *pinst, int *pfRan)
     while (err >= 0) {
         log_record rec;
         err = log_reader_next(prd, &rec);
-        if (err == JET_wrnNoMoreRecords) {
-            err = JET_errSuccess;
+        if (err == JET_wrnNoMoreRecords ||
+            (err == JET_errMissingLogFile && log_reader_lost_current(prd) &&
+             (pinst->cfg.grbitInit & JET_bitReplayIgnoreLostLogs))) {
+            err = JET_errSuccess; /* the end (lost logs accepted by the caller) */
             break;
         }
         if (err < 0)

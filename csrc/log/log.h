@@ -260,6 +260,10 @@ void    log_reader_header(const log_reader *prd, log_header *phdr);
  * JET_errLogFileCorrupt, JET_errMissingLogFile, JET_errInvalidLogSequence,
  * JET_errBadLogSignature as invariant L2/L3 say. */
 JET_ERR log_reader_next(log_reader *prd, log_record *prec);
+/* 1 when the last JET_errMissingLogFile meant that B.log is lost after the
+ * last archived generation, which was read to its GENEND (reader R4): logs
+ * lost from the end, which JET_bitReplayIgnoreLostLogs may accept. */
+int     log_reader_lost_current(const log_reader *prd);
 /* How many damaged records the reader corrected in memory (one flipped bit
  * each, log_reader.c R6) and the position of the last; 0 / LSN_NIL if none. */
 void    log_reader_corrected(const log_reader *prd, uint32_t *pcount, lsn_t *plsnLast);

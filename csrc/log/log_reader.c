@@ -64,6 +64,7 @@ struct log_reader {
 
     JET_SIGNATURE signRef; /* signLog of the first generation read (L3) */
     JET_ERR    state;      /* 0 reading; JET_wrnNoMoreRecords or an error once done */
+    int        fLostCurrent;  /* R4 refused: B.log lost after the last archived generation */
     uint32_t   ccorrected;    /* R6: records corrected */
     lsn_t      lsnCorrected;  /* the last of them */
 
@@ -217,8 +218,10 @@ static JET_ERR rd_open_gen(log_reader *prd, int32_t gen, int fFirst)
         if (err >= 0)
             err = log_read_header(path, &hdr);
         if (err < 0 || hdr.generation != gen || !log_sign_equal(&hdr.signLog, &prd->signRef) ||
-            !log_time_equal(&hdr.tmPrevGen, &prd->hdr.tmCreate))
+            !log_time_equal(&hdr.tmPrevGen, &prd->hdr.tmCreate)) {
+            prd->fLostCurrent = 1;
             return JET_errMissingLogFile;
+        }
     }
     return JET_wrnNoMoreRecords;
 }
@@ -421,6 +424,11 @@ static JET_ERR rd_damaged_record(log_reader *prd, uint64_t o, uint32_t len, cons
     prd->lsnCorrected = log_lsn_of(prd->hdr.generation, o);
     *pp = w;
     return 1;
+}
+
+int log_reader_lost_current(const log_reader *prd)
+{
+    return prd != NULL && prd->fLostCurrent;
 }
 
 void log_reader_corrected(const log_reader *prd, uint32_t *pcount, lsn_t *plsnLast)

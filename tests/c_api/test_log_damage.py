@@ -166,6 +166,26 @@ def test_deleted_current_log_with_archived_generations(jet, template, tmp_path):
     assert _name(res) in ("MissingLogFile", "RequiredLogFilesMissing"), res
 
 
+def test_lost_current_log_accepted_with_ignore_lost_logs(jet, template, tmp_path):
+    """JET_bitReplayIgnoreLostLogs: the caller accepts losing the logs from the end; what the
+    archived generations hold comes back, in commit order."""
+    folder, _, _ = template
+    f = _fresh(folder)
+    os.unlink(f / "edb.log")
+    err, inst = init_new(jet, f, grbit=jet.C.JET_bitReplayIgnoreLostLogs)
+    assert jet.lib.JetTerm(inst) == 0
+    assert err == 0, jet.err_name(err)
+    env = Env(jet, f, "check", LogFileSize=LOG_KB)
+    try:
+        path = str(f / "a.edb").encode()
+        assert env.lib.JetAttachDatabase(env.ses, path, 0) == 0
+        t, ck = open_kv(env, path)
+        keys = keys_of(env, t, ck)
+        assert keys == list(range(len(keys))) and 0 < len(keys) < ROWS
+    finally:
+        assert env.term() == 0
+
+
 def test_database_header_follows_the_log(jet, template):
     """genMaxRequired names the current generation, not the last one whose pages were written."""
     from esepy.inspection import LogFile, read_database_header
