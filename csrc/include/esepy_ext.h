@@ -155,6 +155,11 @@ JET_ERR EsepyGetIndexes(JET_SESID sesid, JET_TABLEID tableid, char *szzIndexes, 
  * NULL) receives how many allocations failed so far. */
 JET_ERR EsepyTestFailAllocation(uint32_t n, int32_t fPersistent, uint32_t *pcHits);
 
+/* How many blocks the engine has allocated and not yet freed (every engine
+ * allocation is counted): with no instance left it returns to its earlier
+ * value, which is how tests prove that no error path leaks. */
+JET_ERR EsepyTestLiveAllocations(int64_t *pcLive);
+
 /* The process's instance mode (0 none, 1 one-instance, 2 multi-instance) and
  * the number of instances that exist (initialized or not). */
 JET_ERR EsepyTestGetProcessState(int32_t *pmode, uint32_t *pcInstances);

@@ -1120,6 +1120,23 @@ static void lid_forget(isam_cursor *pcur, uint64_t lid)
         }
 }
 
+void cursor_trx_level_end(isam_sess *psess, int level, int fCommit)
+{
+    const uint32_t cmax = sizeof(psess->cursors) / sizeof(psess->cursors[0]);
+    for (uint32_t i = 0; i < cmax; i++) {
+        isam_cursor *pcur = &psess->cursors[i];
+        if (!pcur->used || pcur->prep == JET_prepCancel || pcur->levelPrep < level)
+            continue;
+        if (fCommit) {
+            pcur->levelPrep = level - 1;
+        } else {
+            pcur->clidNew = 0; /* created inside the rolled-back level: already undone */
+            pcur->prep = JET_prepCancel;
+            rec_free(&pcur->rec);
+        }
+    }
+}
+
 /* Cancel the prepared update: the long values it created are deleted (best
  * effort: after a rollback they are already gone). */
 static void cancel_update(isam_sess *psess, isam_cursor *pcur)
@@ -1325,6 +1342,20 @@ static void le_put(uint8_t *p, uint64_t v, uint32_t cb)
         p[i] = (uint8_t)v;
 }
 
+/* Index of objid's counter in pdb->autoinc, or where it goes (A1: sorted). */
+static uint32_t autoinc_find(const isam_db *pdb, uint32_t objid)
+{
+    uint32_t lo = 0, hi = pdb->cautoinc;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (pdb->autoinc[mid].objid < objid)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
 /* The next autoincrement value of the table (column pci): one more than the
  * last handed out, or than the largest stored (every node, visible or not). */
 static JET_ERR next_autoinc(isam_sess *psess, isam_cursor *pcur, col_info *pci, uint64_t *pv)
@@ -1333,12 +1364,12 @@ static JET_ERR next_autoinc(isam_sess *psess, isam_cursor *pcur, col_info *pci, 
     isam_db *pdb = pcur->db;
     uint32_t objid = pcur->td->objid;
     pthread_mutex_lock(&pinst->lock);
-    for (uint32_t i = 0; i < pdb->cautoinc; i++)
-        if (pdb->autoinc[i].objid == objid) {
-            *pv = ++pdb->autoinc[i].last;
-            pthread_mutex_unlock(&pinst->lock);
-            return JET_errSuccess;
-        }
+    uint32_t i = autoinc_find(pdb, objid);
+    if (i < pdb->cautoinc && pdb->autoinc[i].objid == objid) {
+        *pv = ++pdb->autoinc[i].last;
+        pthread_mutex_unlock(&pinst->lock);
+        return JET_errSuccess;
+    }
     pthread_mutex_unlock(&pinst->lock);
     uint64_t max = 0;
     bt_cursor *bc = NULL;
@@ -1359,21 +1390,27 @@ static JET_ERR next_autoinc(isam_sess *psess, isam_cursor *pcur, col_info *pci, 
     if (err < 0 && err != JET_errRecordNotFound && err != JET_errNoCurrentRecord)
         return err;
     pthread_mutex_lock(&pinst->lock);
-    uint32_t slot = pdb->cautoinc;
-    for (uint32_t i = 0; i < pdb->cautoinc; i++)
-        if (pdb->autoinc[i].objid == objid)
-            slot = i; /* another cursor got here first */
-    if (slot == pdb->cautoinc) {
-        if (pdb->cautoinc < sizeof(pdb->autoinc) / sizeof(pdb->autoinc[0]))
-            pdb->cautoinc++;
-        else
-            slot = objid % pdb->cautoinc; /* evicted: rebuilt from the table when needed again */
-        pdb->autoinc[slot].objid = objid;
-        pdb->autoinc[slot].last = max;
-    } else if (pdb->autoinc[slot].last < max) {
-        pdb->autoinc[slot].last = max;
+    i = autoinc_find(pdb, objid);
+    if (i == pdb->cautoinc || pdb->autoinc[i].objid != objid) {
+        /* First value of this table since the attach: a new counter (A1). */
+        if (pdb->cautoinc == pdb->cautoincCap) {
+            uint32_t cap = pdb->cautoincCap ? pdb->cautoincCap * 2 : 16;
+            struct isam_autoinc *pa = os_realloc(pdb->autoinc, cap * sizeof(*pa));
+            if (pa == NULL) {
+                pthread_mutex_unlock(&pinst->lock);
+                return JET_errOutOfMemory;
+            }
+            pdb->autoinc = pa;
+            pdb->cautoincCap = cap;
+        }
+        memmove(&pdb->autoinc[i + 1], &pdb->autoinc[i], (pdb->cautoinc - i) * sizeof(pdb->autoinc[0]));
+        pdb->cautoinc++;
+        pdb->autoinc[i].objid = objid;
+        pdb->autoinc[i].last = max;
+    } else if (pdb->autoinc[i].last < max) {
+        pdb->autoinc[i].last = max; /* another cursor got here first */
     }
-    *pv = ++pdb->autoinc[slot].last;
+    *pv = ++pdb->autoinc[i].last;
     pthread_mutex_unlock(&pinst->lock);
     return JET_errSuccess;
 }
@@ -1459,6 +1496,7 @@ JET_ERR isam_prepare_update(isam_sess *psess, JET_TABLEID tableid, uint32_t prep
         return err;
     }
     pcur->prep = prep == JET_prepReplaceNoLock ? JET_prepReplace : prep;
+    pcur->levelPrep = psess->trx ? psess->trx->level : 0; /* U1 */
     pcur->fDirty = 0;
     return JET_errSuccess;
 }

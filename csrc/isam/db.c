@@ -81,7 +81,10 @@ JET_ERR db_open_file(isam_inst *pinst, uint32_t dbid, const char *path, int crea
     pdb->dbid = dbid;
     pdb->logged = logged;
     os_file *pf = NULL;
-    JET_ERR err = os_file_open(path, OS_FILE_WRITE | OS_FILE_LOCK | (create ? OS_FILE_TRUNCATE : 0), &pf);
+    /* A creation (database, temp database, re-creation by recovery) never
+     * truncates through a symbolic link: JET_errInvalidPath instead. */
+    uint32_t fl = OS_FILE_WRITE | OS_FILE_LOCK | (create ? OS_FILE_TRUNCATE | OS_FILE_NOFOLLOW : 0);
+    JET_ERR err = os_file_open(path, fl, &pf);
     if (err == JET_errFileAccessDenied && os_exists(path))
         err = JET_errDatabaseSharingViolation; /* D3 */
     if (err == JET_errFileNotFound)
@@ -201,6 +204,7 @@ JET_ERR db_close(isam_inst *pinst, isam_db *pdb, int clean)
     pthread_mutex_lock(&pinst->lock); /* H3: db_follow_log walks the slots under it */
     pinst->dbs[pdb->dbid] = NULL;
     pthread_mutex_unlock(&pinst->lock);
+    os_free(pdb->autoinc);
     os_free(pdb);
     return err;
 }

@@ -55,9 +55,11 @@
  *       its catalog row commits, and undoing that row makes it unreachable.
  *   I4. The version store holds, for every node changed by a transaction that
  *       is active or committed after the oldest active snapshot, the node's
- *       prior state; a node visible to no snapshot in its deleted state is
- *       removed from its tree (cleanup).  Escrow delta versions are
- *       versions like any other here (counted in cbVer, freed by cleanup).
+ *       prior state (V1: for a flag-delete, its flags alone; V3: nodes no
+ *       other transaction can reach have no version); a node visible to no
+ *       snapshot in its deleted state is removed from its tree (cleanup).
+ *       Escrow delta versions are versions like any other here (counted in
+ *       cbVer, freed by cleanup).
  *   I6. An escrow delta (or its compensation) is applied while holding
  *       ckpt shared and inst.lock from its UNDO_DELTA (CLR) record through
  *       the btree replace to its DELTADONE record, and no other change of
@@ -70,6 +72,35 @@
  *       before the version is published, under inst.lock).  Delta versions
  *       are linked already filled, under inst.lock, in the same critical
  *       section that changes the tree.
+ *   V1. A flag-delete changes no byte of its node, and the node cannot
+ *       change while the delete's version is in its chain other than by a
+ *       newer version (which keeps its own image).  So its version keeps no
+ *       before-image (fSameData): the state before it is the state after it
+ *       with flags flagsBefore; its undo sets the flags back.  The UNDO
+ *       record in the log still carries the image (recovery is unchanged).
+ *   V2. A cascade delete (rec_op_delete_cascade, a long value's root)
+ *       changes only the owner node; the nodes keyed owner||... stay as they
+ *       are while any snapshot may still see the owner, and cleanup removes
+ *       them, then the owner, once the delete is visible to every snapshot.
+ *   V3. rec_op_insert_private inserts a node that no other transaction can
+ *       reach before this one commits (the caller's guarantee, lv.c L4): no
+ *       version, no write claim; a "run" entry in the transaction's list
+ *       (never in a chain) keeps the lsn of each node's UNDO record (8 bytes
+ *       a node), so rollback deletes the nodes newest first, with a CLR each
+ *       (I3), and commit drops the run.  The UNDO records are written as for
+ *       any insert (I1), so recovery needs nothing new.
+ *   V4. A reader copies a node without inst.lock, then walks its chain under
+ *       it.  Only a rollback can take a version away while the node's state
+ *       it describes may still be in a reader's copy (cleanup only drops
+ *       versions every snapshot sees as committed).  Every rollback that
+ *       takes a version away bumps inst.undoEpoch (under the lock, after the
+ *       tree was restored); every rec_visible stores the epoch it saw in
+ *       psess->undoSeen when it ends, and callers always copy a node after
+ *       their previous rec_visible returned.  rec_visible re-reads the node
+ *       under the lock when the epoch moved since (a rollback may have come
+ *       between the copy and the lock): one compare on the read path, one
+ *       extra lookup per session after a rollback.  rec_latest (DDL) always
+ *       re-reads.
  *
  * Lock order: ckpt (CKPT_ENTER, shared) -> inst.lock -> page latches.  No
  * code takes inst.lock or ckpt while holding a page latch (the btree and
@@ -204,10 +235,14 @@ typedef struct isam_db {
      * folder that ends too early (JET_errRequiredLogFilesMissing).
      * Initialised with PTHREAD_MUTEX_INITIALIZER (nothing to destroy). */
     pthread_mutex_t  hdrLock;
-    /* autoincrement counters (cursor.c), under inst.lock: the last value handed
-     * out per table; a table not here starts from the largest value stored */
-    struct { uint32_t objid; uint64_t last; } autoinc[16];
-    uint32_t   cautoinc;
+    /* Autoincrement counters (cursor.c), under inst.lock.  Invariant A1: for
+     * every table that handed out a value since the database was attached,
+     * autoinc holds the largest value handed out (sorted by objid, never
+     * evicted: a value is handed out at JetPrepareUpdate, before it is
+     * stored, so the largest stored value may lag behind it).  A table not
+     * here starts from the largest value stored.  Freed by db_close. */
+    struct isam_autoinc { uint32_t objid; uint64_t last; } *autoinc;
+    uint32_t   cautoinc, cautoincCap;
 } isam_db;
 
 /* ---- version store (ver.c) -------------------------------------------------- */
@@ -243,11 +278,25 @@ typedef struct ver {
     uint8_t     op;             /* UNDO_INSERTED / UNDO_CHANGED / UNDO_DELTA (under inst.lock) */
     uint8_t     pending;        /* I7: claimed, not yet filled -- readers skip it */
     uint8_t     flagsBefore;
+    /* A flag-delete (V1): the node's bytes before it are its bytes as they
+     * stand, flags flagsBefore; no before-image is kept (pbBefore NULL once
+     * the UNDO record is logged). */
+    uint8_t     fSameData;
+    /* V2: the delete of a node that owns every node keyed pbKey||anything
+     * (a long value's root); cleanup removes those with it. */
+    uint8_t     fCascade;
+    /* V3: a run of private inserts (rec_op_insert_private): the nodes keyed
+     * pbKey[0..cbKey-4) || be32(first + i), i < crun, inserted in that order
+     * by this transaction at this level, their UNDO records at plsnRun[i].
+     * In no chain: only the transaction's list (undo only). */
+    uint8_t     fRun;
     uint32_t    cbKey, cbBefore;
     uint8_t    *pbKey;          /* points into this allocation */
     uint8_t    *pbBefore;
     ver_delta   d;              /* op == UNDO_DELTA: the delta (pbBefore NULL) */
     size_t      cbAlloc;
+    uint32_t    crun, crunAlloc;
+    lsn_t      *plsnRun;
 } ver;
 
 typedef struct rlock rlock;   /* a read lock (rlock.c) */
@@ -287,6 +336,7 @@ typedef struct isam_cursor {
     int         fKeyLimit;      /* a limit grbit was given on the last segment */
     /* JetPrepareUpdate */
     uint32_t    prep;           /* JET_prepInsert / JET_prepReplace / JET_prepCancel (none) */
+    int         levelPrep;      /* U1: the transaction level the update was prepared at */
     rec_buf     rec;            /* record being built */
     int         fDirty;
     /* long values created for the prepared update (lv.c): referenced by
@@ -308,6 +358,7 @@ struct isam_sess {
     isam_cursor  cursors[64];
     uint32_t     ccursors;
     int          fScratch;      /* the change being begun is to a temporary table (read-only transactions allow it) */
+    uint64_t     undoSeen;      /* inst.undoEpoch when its last rec_visible ended (V4, ver.c) */
     struct isam_sess *next;
 };
 
@@ -330,6 +381,7 @@ struct isam_inst {
     uint32_t         chash;
     uint64_t         cbVer;     /* bytes held */
     ver             *committedOld, *committedNew; /* committed versions awaiting cleanup, by commitTs */
+    uint64_t         undoEpoch; /* +1 whenever a rollback takes a version away (V4, ver.c), under lock */
     rlock           *rlocks;    /* read locks held by active transactions (rlock.c) */
     /* space reclamation (reclaim.c) */
     struct reclaim_ent  *reclaim;      /* trees to drop, pending or decided */
@@ -434,6 +486,7 @@ JET_ERR  db_require_gen(isam_inst *pinst, uint32_t dbid, int32_t gen);
  * current generation when the log has rolled since the last call, so a
  * header never lags the log by more than the generations since the last
  * commit and recovery can tell a lost tail (JET_errRequiredLogFilesMissing).
+ * On failure genFollowed stays put, so the next call tries again.
  * Takes inst.lock: call it holding no isam lock. */
 JET_ERR  db_follow_log(isam_inst *pinst);
 
@@ -469,6 +522,17 @@ JET_ERR  rec_op_insert(isam_sess *psess, isam_db *pdb, uint32_t pgnoRoot, const 
 JET_ERR  rec_op_replace(isam_sess *psess, isam_db *pdb, uint32_t pgnoRoot, const void *key, uint32_t cbKey,
                         const void *data, uint32_t cbData);
 JET_ERR  rec_op_delete(isam_sess *psess, isam_db *pdb, uint32_t pgnoRoot, const void *key, uint32_t cbKey);
+/* Versioned delete of node key that also owns every node keyed key||...
+ * (V2): those are not touched now, and go with it at cleanup, once no
+ * snapshot can see it; a rollback only restores key. */
+JET_ERR  rec_op_delete_cascade(isam_sess *psess, isam_db *pdb, uint32_t pgnoRoot, const void *key, uint32_t cbKey);
+/* Insert a node no other transaction can reach until this one commits (the
+ * caller's guarantee: it hangs under a node this transaction inserted or
+ * owns alone), key = prefix || be32 n (V3).  No version: an undo entry of
+ * 8 bytes (its UNDO record's lsn) in a run of consecutive n.  An existing
+ * (flag-deleted) node takes rec_op_insert's way. */
+JET_ERR  rec_op_insert_private(isam_sess *psess, isam_db *pdb, uint32_t pgnoRoot, const void *key, uint32_t cbKey,
+                               const void *data, uint32_t cbData);
 /* JetEscrowUpdate: add pd->delta to column pd->rc of the existing node `key`
  * at once, without write conflicts with other transactions' deltas (a delta
  * version; fNoRollback: no version, no UNDO, never taken back).
@@ -501,6 +565,11 @@ void     cursor_close_all(isam_sess *psess);
 isam_cursor *cursor_get(isam_sess *psess, JET_TABLEID tableid);
 /* A cursor on ptd, which the cursor owns once this succeeds (the caller
  * frees ptd when it fails). */
+/* U1: an update belongs to the transaction level it was prepared at.  A
+ * commit of `level` hands it to the enclosing level (fCommit); a rollback to
+ * level `level - 1` cancels it (its long values were undone with the level),
+ * as ESE does. */
+void     cursor_trx_level_end(isam_sess *psess, int level, int fCommit);
 JET_ERR  cursor_alloc(isam_sess *psess, isam_db *pdb, table_def *ptd, JET_TABLEID *ptableid);
 void     cursor_close(isam_sess *psess, isam_cursor *pcur);
 /* Validate a column definition against ptd and build its col_info (id

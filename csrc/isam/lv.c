@@ -32,8 +32,25 @@
  *   L3. A new lid is 1 + the largest lid in the tree (uncommitted nodes
  *       included); two sessions racing for one lid collide on the root's
  *       insert (write conflict / duplicate) and the loser takes the next.
- * Limits: a crash while an update prepared outside a transaction owns lids
- * leaves their nodes in the tree (space only: no record refers to them).
+ *   L4. Chunks are written only for a lid that no stored record refers to
+ *       (L1): only the prepared update that owns it reaches it.  So a new
+ *       chunk is inserted with rec_op_insert_private (ver.c V3): no version,
+ *       8 bytes of undo information in the version store, whatever its size.
+ *       A transaction can therefore insert long values of many megabytes with
+ *       the default version store.  (Replacing a chunk in place -- the last,
+ *       partly filled chunk on an append, or JET_bitSetOverwriteLV on the
+ *       update's own lid -- keeps a full version with the chunk's old bytes.)
+ *   L5. Deleting a lid (cref 0) flag-deletes its root alone, as a cascade
+ *       delete (ver.c V2): its chunks are never changed, so a snapshot that
+ *       still sees the root reads them as they are, and the version store
+ *       holds one version for the whole value; cleanup removes the chunks,
+ *       then the root, once no snapshot sees the root.  Only then can the lid
+ *       be reused (L3 sees the root until it goes).  A crash before that
+ *       cleanup leaves the root flag-deleted and its chunks in the tree:
+ *       space, never data.
+ * Limits: a crash while an update prepared outside a transaction owns lids,
+ * or between the commit of a lid's delete and its cleanup (L5), leaves
+ * their nodes in the tree (space only: no record refers to them).
  */
 #include "isam_int.h"
 
@@ -204,8 +221,9 @@ static JET_ERR write_chunks(isam_sess *psess, isam_db *pdb, table_def *ptd, uint
         }
         if (err >= 0) {
             memcpy(buf + off, src, n);
+            /* L4: a new chunk of a lid no stored record refers to */
             err = have ? rec_op_replace(psess, pdb, ptd->pgnoLV, key, cbKey, buf, cbNew)
-                       : rec_op_insert(psess, pdb, ptd->pgnoLV, key, cbKey, buf, cbNew);
+                       : rec_op_insert_private(psess, pdb, ptd->pgnoLV, key, cbKey, buf, cbNew);
         }
         if (err >= 0) {
             src += n;
@@ -387,13 +405,10 @@ JET_ERR lv_release(isam_sess *psess, isam_db *pdb, table_def *ptd, uint64_t lid)
         r.cref--;
         return root_write(psess, pdb, ptd, lid, &r, 0);
     }
+    /* L5: the chunks stay as they are for the snapshots that still see the
+     * root, and go with it at cleanup */
     uint8_t key[12];
-    uint32_t c = (uint32_t)((r.cb + r.cbChunk - 1) / r.cbChunk);
-    for (uint32_t i = 0; err >= 0 && i < c; i++)
-        err = rec_op_delete(psess, pdb, ptd->pgnoLV, key, lv_key(lid, 1, i, key));
-    if (err >= 0)
-        err = rec_op_delete(psess, pdb, ptd->pgnoLV, key, lv_key(lid, 0, 0, key));
-    return err;
+    return rec_op_delete_cascade(psess, pdb, ptd->pgnoLV, key, lv_key(lid, 0, 0, key));
 }
 
 typedef struct ref_walk {

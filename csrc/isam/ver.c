@@ -10,8 +10,13 @@
  * Must not touch: page layouts (btree), record formats (record.c, reached
  * only through rec_get / rec_set), files.
  *
- * Versions are "full" (UNDO_INSERTED / UNDO_CHANGED: the node's prior state)
- * or "deltas" (UNDO_DELTA: an escrow update's column and signed delta).
+ * Versions are "full" (UNDO_INSERTED / UNDO_CHANGED: the node's prior state;
+ * a flag-delete's prior state is its flags alone, V1) or "deltas"
+ * (UNDO_DELTA: an escrow update's column and signed delta).  Besides
+ * versions, a transaction's list holds "runs" of private inserts (V3: undo
+ * information only, 8 bytes a node, in no chain).  The version store's size
+ * (cbVer, bounded by cfg.cbVersionStoreMax) counts versions, their images
+ * and runs.
  *
  * Protocol for a full change of node K (invariants I1, I3, I4, I7 in isam_int.h):
  *   1. Under inst.lock: refuse with JET_errWriteConflict if K's chain holds a
@@ -26,7 +31,8 @@
  *      undoes a change that did not happen.
  *   4. Commit stamps every version of the transaction with a new commit
  *      timestamp; rollback undoes them newest first (each with a CLR) and
- *      unlinks them.
+ *      unlinks them, bumping undoEpoch (V4: readers holding a copy of the
+ *      node from before the undo read it again).
  *
  * Protocol for an escrow delta on K (rec_op_escrow; I6):
  *   Under ckpt shared and inst.lock, in one critical section: refuse with
@@ -42,16 +48,24 @@
  *   re-reads K under inst.lock before walking the chain.
  *
  * Visibility walk (rec_visible), newest -> oldest from the stored node:
- *   pending -> skip; invisible full -> its before-image becomes the state;
+ *   pending -> skip; invisible full -> its before-image becomes the state
+ *   (a flag-delete's: the same bytes, its flags before, V1);
  *   invisible delta -> subtract it from the state; visible full -> stop;
  *   visible delta -> go on (older invisible deltas may lie below it).
  *   Versions are visible when they are ours or committed at or before our
  *   snapshot.  Below a visible version no invisible FULL version can lie
  *   (claim refuses it), so stopping at a visible full version is exact.
  *
+ * The copy of the stored node a reader passes in may be older than a
+ * rollback that restored the node and unlinked its version: rec_visible
+ * re-reads the node under inst.lock whenever undoEpoch moved since the
+ * session's previous rec_visible (V4), so snapshot isolation holds for
+ * every node, with no retry left to the caller.
+ *
  * Cleanup runs under ckpt shared + inst.lock (it may delete flag-deleted
  * nodes, so a writer cannot claim the node in between); its callers take
- * ckpt before inst.lock (lock order in isam_int.h).
+ * ckpt before inst.lock (lock order in isam_int.h).  A cascade delete (V2)
+ * takes the owned nodes with its node.
  */
 #include "isam_int.h"
 
@@ -106,12 +120,15 @@ static void ver_free(isam_inst *pinst, ver *v)
 {
     pinst->cbVer -= v->cbAlloc;
     os_free(v->pbBefore);
+    os_free(v->plsnRun);
     os_free(v);
 }
 
 /* Remove version v from its node chain (it may be anywhere in it).  Under lock. */
 static void ver_unchain_locked(isam_inst *pinst, ver *v)
 {
+    if (v->fRun)
+        return; /* V3: never in a chain */
     ver **pslot = ver_slot_locked(pinst, v->dbid, v->pgnoRoot, v->pbKey, v->cbKey);
     ver *head = pslot ? *pslot : NULL;
     if (head == NULL)
@@ -187,6 +204,34 @@ static uint64_t oldest_snapshot_locked(isam_inst *pinst)
     return s;
 }
 
+/* V2: remove every node keyed key||... (the nodes a cascade-deleted node
+ * owned).  Nobody can reach them: the owner's delete is visible to every
+ * snapshot.  Best effort (a failure leaves them: space, never data). */
+static void delete_owned(isam_db *pdb, uint32_t pgnoRoot, const uint8_t *key, uint32_t cbKey)
+{
+    bt_cursor *bc = NULL;
+    if (bt_cursor_open(&pdb->env, pgnoRoot, &bc) < 0)
+        return;
+    uint32_t cbAlloc = bt_node_max(cache_page_size(pdb->env.pc)), cbCur = cbKey;
+    uint8_t *cur = cbKey <= cbAlloc ? os_malloc(cbAlloc) : NULL;
+    if (cur)
+        memcpy(cur, key, cbKey);
+    while (cur) {
+        const void *pk, *pd;
+        uint32_t cbk, cbd, fl;
+        if (bt_seek(bc, cur, cbCur, BT_SEEK_GT) < 0 || bt_current(bc, &pk, &cbk, &pd, &cbd, &fl) < 0)
+            break;
+        if (cbk <= cbKey || cbk > cbAlloc || memcmp(pk, key, cbKey) != 0)
+            break;
+        memcpy(cur, pk, cbk);
+        cbCur = cbk;
+        if (bt_delete(&pdb->env, pdb->hdr.pgnoSpace, pgnoRoot, cur, cbCur) < 0)
+            break;
+    }
+    os_free(cur);
+    bt_cursor_close(bc);
+}
+
 /* Drop committed versions no snapshot needs; delete nodes left flag-deleted
  * by committed deletes (invariant I4).  Under ckpt shared, then inst.lock. */
 static void ver_cleanup_locked(isam_inst *pinst)
@@ -209,8 +254,11 @@ static void ver_cleanup_locked(isam_inst *pinst)
             if ((again == NULL || *again == NULL) && pdb) {
                 uint32_t flags = 0, cb = 0;
                 JET_ERR err = bt_lookup(&pdb->env, v->pgnoRoot, v->pbKey, v->cbKey, NULL, 0, &cb, &flags);
-                if (err >= 0 && (flags & BT_NODE_DELETED)) /* the caller holds ckpt shared */
+                if (err >= 0 && (flags & BT_NODE_DELETED)) { /* the caller holds ckpt shared */
+                    if (v->fCascade)
+                        delete_owned(pdb, v->pgnoRoot, v->pbKey, v->cbKey); /* V2: before the owner */
                     (void)bt_delete(&pdb->env, pdb->hdr.pgnoSpace, v->pgnoRoot, v->pbKey, v->cbKey);
+                }
             }
         }
         ver_free(pinst, v);
@@ -272,6 +320,7 @@ JET_ERR isam_commit_transaction(isam_sess *psess, JET_GRBIT grbit)
         rlock_end_level_locked(pinst, t, t->level, 1);
         reclaim_level_end_locked(pinst, t, t->level, 1, 0);
         pthread_mutex_unlock(&pinst->lock);
+        cursor_trx_level_end(psess, t->level, 1); /* U1 */
         t->level--;
         temp_trx_committed(psess, t->trxid, t->level);
         return JET_errSuccess;
@@ -315,6 +364,11 @@ JET_ERR isam_commit_transaction(isam_sess *psess, JET_GRBIT grbit)
     }
     for (ver *v = rev; v;) {
         ver *n = v->trxNext;
+        if (v->fRun) { /* V3: undo only; the inserts are final now */
+            ver_free(pinst, v);
+            v = n;
+            continue;
+        }
         isam_db *pdbV = pinst->dbs[v->dbid];
         if (pdbV && v->pgnoRoot == pdbV->hdr.pgnoCatalog)
             pdbV->schemaGen++; /* committed DDL: cursors reload (table_def, S2) */
@@ -336,11 +390,14 @@ JET_ERR isam_commit_transaction(isam_sess *psess, JET_GRBIT grbit)
     pthread_mutex_unlock(&pinst->lock);
     CKPT_LEAVE(pinst);
     temp_trx_committed(psess, t->trxid, 0);
+    cursor_trx_level_end(psess, 1, 1); /* U1 */
     os_free(t);
     psess->trx = NULL;
     reclaim_run(pinst);
-    err = db_follow_log(pinst); /* H3 */
-    return err < 0 ? err : isam_maybe_checkpoint(pinst);
+    /* H3: the transaction is committed whatever happens now; a header write
+     * that fails here is tried again by the next commit. */
+    (void)db_follow_log(pinst);
+    return isam_maybe_checkpoint(pinst);
 }
 
 /* Undo one version's change in the tree and log its CLR (invariant I3). */
@@ -356,6 +413,8 @@ static JET_ERR undo_version(isam_sess *psess, ver *v)
         err = bt_delete(&pdb->env, pdb->hdr.pgnoSpace, v->pgnoRoot, v->pbKey, v->cbKey);
         if (err == JET_errRecordNotFound)
             err = JET_errSuccess;
+    } else if (v->fSameData) { /* V1: a flag-delete changed no bytes */
+        err = bt_set_flags(&pdb->env, v->pgnoRoot, v->pbKey, v->cbKey, v->flagsBefore);
     } else {
         err = bt_replace(&pdb->env, pdb->hdr.pgnoSpace, v->pgnoRoot, v->pbKey, v->cbKey, v->pbBefore, v->cbBefore);
         if (err >= 0)
@@ -372,6 +431,59 @@ static JET_ERR undo_version(isam_sess *psess, ver *v)
         struct { uint64_t trxid; uint64_t lsn; } clr = { v->trxid, v->lsnUndo };
         log_part part = { &clr, sizeof(clr) };
         err = isam_log(pinst, LOG_REC_ISAM_CLR, &part, 1, NULL);
+    }
+    return err;
+}
+
+static uint32_t be32_get(const uint8_t *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static void be32_put(uint8_t *p, uint32_t n)
+{
+    p[0] = (uint8_t)(n >> 24);
+    p[1] = (uint8_t)(n >> 16);
+    p[2] = (uint8_t)(n >> 8);
+    p[3] = (uint8_t)n;
+}
+
+/* Undo a run of private inserts (V3), newest first, a CLR after each (I3);
+ * then drop it from t.  On failure the run keeps what is left to undo. */
+static JET_ERR undo_run(isam_sess *psess, isam_trx *t, ver *v)
+{
+    isam_inst *pinst = psess->inst;
+    isam_db *pdb = db_get(pinst, v->dbid);
+    if (pdb == NULL)
+        return JET_errInvalidDatabaseId;
+    uint8_t *key = os_malloc(v->cbKey);
+    if (key == NULL)
+        return JET_errOutOfMemory;
+    memcpy(key, v->pbKey, v->cbKey);
+    uint32_t first = be32_get(v->pbKey + v->cbKey - 4);
+    JET_ERR err = JET_errSuccess;
+    while (err >= 0 && v->crun > 0) {
+        uint32_t i = v->crun - 1;
+        be32_put(key + v->cbKey - 4, first + i);
+        CKPT_ENTER(pinst);
+        err = bt_delete(&pdb->env, pdb->hdr.pgnoSpace, v->pgnoRoot, key, v->cbKey);
+        if (err == JET_errRecordNotFound)
+            err = JET_errSuccess;
+        CKPT_LEAVE(pinst);
+        if (err >= 0 && v->plsnRun[i] != LSN_NIL) {
+            struct { uint64_t trxid; uint64_t lsn; } clr = { v->trxid, v->plsnRun[i] };
+            log_part part = { &clr, sizeof(clr) };
+            err = isam_log(pinst, LOG_REC_ISAM_CLR, &part, 1, NULL);
+        }
+        if (err >= 0)
+            v->crun--;
+    }
+    os_free(key);
+    if (err >= 0) {
+        pthread_mutex_lock(&pinst->lock);
+        t->newest = v->trxNext;
+        ver_free(pinst, v);
+        pthread_mutex_unlock(&pinst->lock);
     }
     return err;
 }
@@ -446,6 +558,7 @@ static JET_ERR undo_delta(isam_sess *psess, isam_trx *t, ver *v)
         t->newest = v->trxNext;
         ver_unchain_locked(pinst, v);
         ver_free(pinst, v);
+        pinst->undoEpoch++; /* V4 */
     }
     pthread_mutex_unlock(&pinst->lock);
     CKPT_LEAVE(pinst);
@@ -474,6 +587,12 @@ JET_ERR isam_rollback(isam_sess *psess, JET_GRBIT grbit)
                 return err;
             continue;
         }
+        if (v->fRun) {
+            err = undo_run(psess, t, v); /* also drops v */
+            if (err < 0)
+                return err;
+            continue;
+        }
         err = undo_version(psess, v);
         if (err < 0)
             return err; /* the instance is in trouble; leave the rest for recovery */
@@ -481,12 +600,14 @@ JET_ERR isam_rollback(isam_sess *psess, JET_GRBIT grbit)
         t->newest = v->trxNext;
         ver_unchain_locked(pinst, v);
         ver_free(pinst, v);
+        pinst->undoEpoch++; /* V4: a reader may hold a copy of the node from before the undo */
         pthread_mutex_unlock(&pinst->lock);
     }
     pthread_mutex_lock(&pinst->lock);
     rlock_end_level_locked(pinst, t, target + 1, 0);
     reclaim_level_end_locked(pinst, t, target + 1, 0, 0);
     pthread_mutex_unlock(&pinst->lock);
+    cursor_trx_level_end(psess, target + 1, 0); /* U1 */
     if (target > 0) {
         t->level = target;
         temp_trx_rolled_back(psess, t->trxid, target);
@@ -762,30 +883,39 @@ static void unclaim(isam_sess *psess, ver *v)
     pthread_mutex_unlock(&pinst->lock);
 }
 
+/* Log an UNDO record (the caller holds ckpt shared); *plsn its lsn. */
+static JET_ERR log_undo_rec(isam_sess *psess, isam_db *pdb, uint32_t pgnoRoot, uint8_t op, uint8_t flagsBefore,
+                            const void *key, uint32_t cbKeyNode, const void *pbBefore, uint32_t cbBefore,
+                            lsn_t *plsn)
+{
+    uint8_t hdr[8 + 4 + 4 + 1 + 1 + 2 + 4];
+    uint64_t trxid = psess->trx->trxid;
+    uint16_t cbKey = (uint16_t)cbKeyNode;
+    memcpy(hdr, &trxid, 8);
+    memcpy(hdr + 8, &pdb->dbid, 4);
+    memcpy(hdr + 12, &pgnoRoot, 4);
+    hdr[16] = op;
+    hdr[17] = flagsBefore;
+    memcpy(hdr + 18, &cbKey, 2);
+    memcpy(hdr + 20, &cbBefore, 4);
+    log_part parts[3] = { { hdr, sizeof(hdr) }, { key, cbKeyNode }, { pbBefore, cbBefore } };
+    JET_ERR err = isam_log(psess->inst, LOG_REC_ISAM_UNDO, parts, cbBefore ? 3 : 2, plsn);
+    if (err >= 0 && psess->trx->lsnFirst == LSN_NIL) {
+        /* I5: the checkpoint never passes this (the caller holds ckpt shared). */
+        pthread_mutex_lock(&psess->inst->lock);
+        psess->trx->lsnFirst = *plsn;
+        pthread_mutex_unlock(&psess->inst->lock);
+    }
+    return err;
+}
+
 /* Log the UNDO record of v (filled in: op, before-image). */
 static JET_ERR log_undo(isam_sess *psess, isam_db *pdb, ver *v)
 {
     if (!pdb->logged)
         return JET_errSuccess;
-    uint8_t hdr[8 + 4 + 4 + 1 + 1 + 2 + 4];
-    uint64_t trxid = v->trxid;
-    uint16_t cbKey = (uint16_t)v->cbKey;
-    memcpy(hdr, &trxid, 8);
-    memcpy(hdr + 8, &v->dbid, 4);
-    memcpy(hdr + 12, &v->pgnoRoot, 4);
-    hdr[16] = v->op;
-    hdr[17] = v->flagsBefore;
-    memcpy(hdr + 18, &cbKey, 2);
-    memcpy(hdr + 20, &v->cbBefore, 4);
-    log_part parts[3] = { { hdr, sizeof(hdr) }, { v->pbKey, v->cbKey }, { v->pbBefore, v->cbBefore } };
-    JET_ERR err = isam_log(psess->inst, LOG_REC_ISAM_UNDO, parts, v->cbBefore ? 3 : 2, &v->lsnUndo);
-    if (err >= 0 && psess->trx->lsnFirst == LSN_NIL) {
-        /* I5: the checkpoint never passes this (the caller holds ckpt shared). */
-        pthread_mutex_lock(&psess->inst->lock);
-        psess->trx->lsnFirst = v->lsnUndo;
-        pthread_mutex_unlock(&psess->inst->lock);
-    }
-    return err;
+    return log_undo_rec(psess, pdb, v->pgnoRoot, v->op, v->flagsBefore, v->pbKey, v->cbKey, v->pbBefore,
+                        v->cbBefore, &v->lsnUndo);
 }
 
 /* A change failed after its UNDO was logged: neutralise the UNDO. */
@@ -803,16 +933,20 @@ static void publish(isam_inst *pinst, ver *v, uint8_t op)
 {
     pthread_mutex_lock(&pinst->lock);
     v->op = op;
-    v->cbAlloc += v->cbBefore;
-    pinst->cbVer += v->cbBefore;
+    if (!v->fSameData) { /* V1: a flag-delete keeps no image */
+        v->cbAlloc += v->cbBefore;
+        pinst->cbVer += v->cbBefore;
+    }
     v->pending = 0;
     pthread_mutex_unlock(&pinst->lock);
 }
 
 /* Read the node's current state into v's before-image (counted in the
- * version store's size, as ver_free uncounts it) and publish v.  Readers
+ * version store's size, as ver_free uncounts it; fSameData, a flag-delete:
+ * kept only for the UNDO record, not counted, V1) and publish v.  Readers
  * skip v until then: op and pending are written under inst.lock only. */
-static JET_ERR capture_before(isam_inst *pinst, isam_db *pdb, uint32_t pgnoRoot, ver *v, int *pfExists)
+static JET_ERR capture_before(isam_inst *pinst, isam_db *pdb, uint32_t pgnoRoot, ver *v, int fSameData,
+                              int *pfExists)
 {
     uint32_t cb = 0, flags = 0;
     JET_ERR err = bt_lookup(&pdb->env, pgnoRoot, v->pbKey, v->cbKey, NULL, 0, &cb, &flags);
@@ -833,6 +967,7 @@ static JET_ERR capture_before(isam_inst *pinst, isam_db *pdb, uint32_t pgnoRoot,
     *pfExists = 1;
     v->cbBefore = cb;
     v->flagsBefore = (uint8_t)flags;
+    v->fSameData = fSameData && !(flags & BT_NODE_DELETED);
     publish(pinst, v, UNDO_CHANGED);
     return JET_errSuccess;
 }
@@ -859,7 +994,7 @@ JET_ERR rec_op_insert(isam_sess *psess, isam_db *pdb, uint32_t pgnoRoot, const v
     if (err < 0)
         return err;
     int exists = 0;
-    err = capture_before(psess->inst, pdb, pgnoRoot, v, &exists);
+    err = capture_before(psess->inst, pdb, pgnoRoot, v, 0, &exists);
     if (err >= 0 && exists && !(v->flagsBefore & BT_NODE_DELETED))
         err = JET_errKeyDuplicate;
     CKPT_ENTER(psess->inst);
@@ -884,7 +1019,7 @@ JET_ERR rec_op_insert(isam_sess *psess, isam_db *pdb, uint32_t pgnoRoot, const v
 
 /* Replace the data of, or (fDelete) flag-delete, an existing visible node. */
 static JET_ERR change_existing(isam_sess *psess, isam_db *pdb, uint32_t pgnoRoot, const void *key, uint32_t cbKey,
-                               const void *data, uint32_t cbData, int fDelete)
+                               const void *data, uint32_t cbData, int fDelete, int fCascade)
 {
     JET_ERR err = require_writable(psess, pdb);
     if (err < 0)
@@ -894,12 +1029,18 @@ static JET_ERR change_existing(isam_sess *psess, isam_db *pdb, uint32_t pgnoRoot
     if (err < 0)
         return err;
     int exists = 0;
-    err = capture_before(psess->inst, pdb, pgnoRoot, v, &exists);
+    v->fCascade = (uint8_t)fCascade; /* before publish: readers see it with op */
+    err = capture_before(psess->inst, pdb, pgnoRoot, v, fDelete, &exists);
     if (err >= 0 && (!exists || (v->flagsBefore & BT_NODE_DELETED)))
         err = JET_errRecordDeleted;
     CKPT_ENTER(psess->inst);
     if (err >= 0)
         err = log_undo(psess, pdb, v);
+    if (v->fSameData) { /* V1: the image was for the UNDO record only; nobody else reads it */
+        os_free(v->pbBefore);
+        v->pbBefore = NULL;
+        v->cbBefore = 0;
+    }
     if (err >= 0) {
         if (fDelete) /* versioned delete: flag now, remove at cleanup (invariant I4) */
             err = bt_set_flags(&pdb->env, pgnoRoot, key, cbKey, v->flagsBefore | BT_NODE_DELETED);
@@ -917,12 +1058,114 @@ static JET_ERR change_existing(isam_sess *psess, isam_db *pdb, uint32_t pgnoRoot
 JET_ERR rec_op_replace(isam_sess *psess, isam_db *pdb, uint32_t pgnoRoot, const void *key, uint32_t cbKey,
                        const void *data, uint32_t cbData)
 {
-    return change_existing(psess, pdb, pgnoRoot, key, cbKey, data, cbData, 0);
+    return change_existing(psess, pdb, pgnoRoot, key, cbKey, data, cbData, 0, 0);
 }
 
 JET_ERR rec_op_delete(isam_sess *psess, isam_db *pdb, uint32_t pgnoRoot, const void *key, uint32_t cbKey)
 {
-    return change_existing(psess, pdb, pgnoRoot, key, cbKey, NULL, 0, 1);
+    return change_existing(psess, pdb, pgnoRoot, key, cbKey, NULL, 0, 1, 0);
+}
+
+JET_ERR rec_op_delete_cascade(isam_sess *psess, isam_db *pdb, uint32_t pgnoRoot, const void *key, uint32_t cbKey)
+{
+    return change_existing(psess, pdb, pgnoRoot, key, cbKey, NULL, 0, 1, 1);
+}
+
+JET_ERR rec_op_insert_private(isam_sess *psess, isam_db *pdb, uint32_t pgnoRoot, const void *key, uint32_t cbKey,
+                              const void *data, uint32_t cbData)
+{
+    JET_ERR err = require_writable(psess, pdb);
+    if (err < 0)
+        return err;
+    uint32_t cb = 0, flags = 0;
+    err = cbKey < 4 ? JET_errSuccess : bt_lookup(&pdb->env, pgnoRoot, key, cbKey, NULL, 0, &cb, &flags);
+    if (err != JET_errRecordNotFound) /* a (flag-deleted) node is there: the full protocol */
+        return err < 0 ? err : rec_op_insert(psess, pdb, pgnoRoot, key, cbKey, data, cbData);
+    err = JET_errSuccess;
+    isam_inst *pinst = psess->inst;
+    isam_trx *t = psess->trx;
+    const uint8_t *pk = key;
+    uint32_t n = be32_get(pk + cbKey - 4);
+    /* the run this insert extends: t's newest entry, same level, tree, prefix, next n */
+    ver *run = t->newest;
+    if (!(run && run->fRun && run->level == t->level && run->dbid == pdb->dbid && run->pgnoRoot == pgnoRoot &&
+          run->cbKey == cbKey && memcmp(run->pbKey, pk, cbKey - 4) == 0 &&
+          be32_get(run->pbKey + cbKey - 4) + run->crun == n))
+        run = NULL;
+    ver *vNew = NULL;
+    /* grow by doubling up to 8192 entries, then by 8192: little unused room is counted */
+    uint32_t cNew = 8;
+    if (run)
+        cNew = run->crun < run->crunAlloc ? run->crunAlloc
+                                          : run->crunAlloc + (run->crunAlloc < 8192 ? run->crunAlloc : 8192);
+    lsn_t *plsn = NULL;
+    if (run == NULL) {
+        vNew = ver_new(pdb, pgnoRoot, key, cbKey, t);
+        if (vNew == NULL)
+            return JET_errOutOfMemory;
+        vNew->fRun = 1;
+        vNew->op = UNDO_INSERTED;
+        vNew->lsnUndo = LSN_NIL;
+    }
+    size_t cbMore = run ? (size_t)(cNew - run->crunAlloc) * sizeof(lsn_t) : vNew->cbAlloc + cNew * sizeof(lsn_t);
+    pthread_mutex_lock(&pinst->lock);
+    if (cbMore && pinst->cbVer + cbMore > pinst->cfg.cbVersionStoreMax)
+        err = JET_errVersionStoreOutOfMemory;
+    else
+        pinst->cbVer += cbMore; /* counted before it is used; given back below on failure */
+    pthread_mutex_unlock(&pinst->lock);
+    if (err >= 0 && cbMore) {
+        plsn = os_realloc(run ? run->plsnRun : NULL, cNew * sizeof(lsn_t));
+        if (plsn == NULL)
+            err = JET_errOutOfMemory;
+    }
+    if (err < 0) {
+        if (err != JET_errVersionStoreOutOfMemory) {
+            pthread_mutex_lock(&pinst->lock);
+            pinst->cbVer -= cbMore;
+            pthread_mutex_unlock(&pinst->lock);
+        }
+        os_free(vNew);
+        return err;
+    }
+    if (run && cbMore) {
+        run->plsnRun = plsn;
+        run->crunAlloc = cNew;
+        run->cbAlloc += cbMore;
+    } else if (vNew) {
+        vNew->plsnRun = plsn;
+        vNew->crunAlloc = cNew;
+        vNew->cbAlloc += cNew * sizeof(lsn_t);
+        run = vNew;
+        pthread_mutex_lock(&pinst->lock); /* t's list is read by others under the lock */
+        run->trxNext = t->newest;
+        t->newest = run;
+        pthread_mutex_unlock(&pinst->lock);
+    }
+    lsn_t lsn = LSN_NIL;
+    CKPT_ENTER(pinst);
+    if (pdb->logged)
+        err = log_undo_rec(psess, pdb, pgnoRoot, UNDO_INSERTED, 0, key, cbKey, NULL, 0, &lsn);
+    if (err >= 0) {
+        err = bt_insert(&pdb->env, pdb->hdr.pgnoSpace, pgnoRoot, key, cbKey, data, cbData, 0);
+        if (err < 0 && lsn != LSN_NIL) { /* neutralise the UNDO (as log_failed_change) */
+            struct { uint64_t trxid; uint64_t lsn; } clr = { t->trxid, lsn };
+            log_part part = { &clr, sizeof(clr) };
+            (void)isam_log(pinst, LOG_REC_ISAM_CLR, &part, 1, NULL);
+        }
+    }
+    CKPT_LEAVE(pinst);
+    if (err >= 0) {
+        run->plsnRun[run->crun++] = lsn;
+        if (run->lsnUndo == LSN_NIL)
+            run->lsnUndo = lsn; /* commit and rollback ask whether anything was logged */
+    } else if (run->crun == 0) {
+        pthread_mutex_lock(&pinst->lock);
+        t->newest = run->trxNext;
+        ver_free(pinst, run);
+        pthread_mutex_unlock(&pinst->lock);
+    }
+    return err;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -1156,9 +1399,10 @@ JET_ERR rec_visible(isam_sess *psess, isam_db *pdb, uint32_t pgnoRoot, const voi
     uint64_t myTrx = psess->trx ? psess->trx->trxid : 0;
     uint64_t snapshot = psess->trx ? psess->trx->snapshot : pinst->ts;
     ver **pslot = ver_slot_locked(pinst, pdb->dbid, pgnoRoot, key, cbKey);
-    if (delta_tree_locked(pinst, pdb->dbid, pgnoRoot)) {
-        /* The caller's copy may predate a delta applied or undone since:
-         * read the node again, now that no delta can change it (I6). */
+    if (psess->undoSeen != pinst->undoEpoch || delta_tree_locked(pinst, pdb->dbid, pgnoRoot)) {
+        /* The caller's copy may predate a delta applied or undone since (I6),
+         * or a rollback that restored the node and took its version away
+         * (V4): read the node again, now that neither can happen. */
         uint32_t fl = 0;
         err = read_node(pdb, pgnoRoot, key, cbKey, &fresh, &fl);
         if (err >= 0) {
@@ -1188,6 +1432,10 @@ JET_ERR rec_visible(isam_sess *psess, isam_db *pdb, uint32_t pgnoRoot, const voi
         if (visible)
             break; /* our own change or committed before our snapshot, and everything before it */
         /* invisible change: step back to the state before it */
+        if (v->fSameData) {
+            present = !(v->flagsBefore & BT_NODE_DELETED); /* V1: same bytes */
+            continue;
+        }
         inbuf = 0;
         if (v->op == UNDO_INSERTED) {
             present = 0;
@@ -1199,6 +1447,8 @@ JET_ERR rec_visible(isam_sess *psess, isam_db *pdb, uint32_t pgnoRoot, const voi
     }
     if (err >= 0 && present && !inbuf)
         err = buf_set(pbuf, pv, cb);
+    if (err >= 0)
+        psess->undoSeen = pinst->undoEpoch; /* V4: the session's next copy is made after this */
     pthread_mutex_unlock(&pinst->lock);
     rec_free(&fresh);
     if (err < 0)
@@ -1230,19 +1480,29 @@ JET_ERR rec_read_visible(isam_sess *psess, isam_db *pdb, uint32_t pgnoRoot, cons
 JET_ERR rec_latest(isam_sess *psess, isam_db *pdb, uint32_t pgnoRoot, const void *key, uint32_t cbKey,
                    const void *pvNode, uint32_t cbNode, uint32_t nodeflags, rec_buf *pbuf)
 {
-    if (!(nodeflags & BT_NODE_DELETED))
-        return buf_set(pbuf, pvNode, cbNode);
-    /* flag-deleted: still there while the delete is not committed */
+    /* The caller's copy may predate a rollback (V4): this is the DDL path,
+     * read the node again under the lock. */
     isam_inst *pinst = psess->inst;
-    JET_ERR err = JET_errRecordNotFound;
+    rec_buf fresh = { 0 };
     pthread_mutex_lock(&pinst->lock);
-    ver **pslot = ver_slot_locked(pinst, pdb->dbid, pgnoRoot, key, cbKey);
-    const ver *head = pslot ? *pslot : NULL;
-    while (head && head->pending)
-        head = head->older; /* not filled yet: the tree is as before it (I7) */
-    if (head && head->commitTs == 0 && head->op == UNDO_CHANGED && !(head->flagsBefore & BT_NODE_DELETED))
-        err = buf_set(pbuf, head->pbBefore, head->cbBefore);
+    JET_ERR err = read_node(pdb, pgnoRoot, key, cbKey, &fresh, &nodeflags);
+    if (err >= 0 && !(nodeflags & BT_NODE_DELETED)) {
+        err = buf_set(pbuf, fresh.pb, fresh.cb);
+    } else if (err >= 0) {
+        /* flag-deleted: still there while the delete is not committed */
+        err = JET_errRecordNotFound;
+        ver **pslot = ver_slot_locked(pinst, pdb->dbid, pgnoRoot, key, cbKey);
+        const ver *head = pslot ? *pslot : NULL;
+        while (head && head->pending)
+            head = head->older; /* not filled yet: the tree is as before it (I7) */
+        if (head && head->commitTs == 0 && head->op == UNDO_CHANGED && !(head->flagsBefore & BT_NODE_DELETED))
+            err = head->fSameData ? buf_set(pbuf, fresh.pb, fresh.cb) /* V1 */
+                                  : buf_set(pbuf, head->pbBefore, head->cbBefore);
+    }
     pthread_mutex_unlock(&pinst->lock);
+    rec_free(&fresh);
+    (void)pvNode;
+    (void)cbNode;
     return err;
 }
 

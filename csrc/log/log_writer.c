@@ -45,12 +45,14 @@
  *       the whole blocks and carries the partial last block over into the
  *       other buffer.  So every block is written once, by one write, and no
  *       durable byte is ever rewritten.
- *   W5. L6: Btmp.log is truncated and re-allocated (zeros) before its header
- *       is written, so a generation never holds bytes of an earlier life.
  *   W3. Once errPoison is set every entry point fails with
  *       JET_errLogWriteFail; nothing more is written.
  *   W4. Btmp.log never holds a generation number in use: its header is
  *       (re)written for the next generation just before it is renamed.
+ *   W5. A roll that fails before it writes GENEND leaves the log as it was:
+ *       the error is returned, nothing is poisoned, a later append tries again.
+ *   W6. L6: Btmp.log is truncated and re-allocated (zeros) before its header
+ *       is written, so a generation never holds bytes of an earlier life.
  */
 #include "log_int.h"
 
@@ -136,7 +138,7 @@ static JET_ERR lw_fix_size(os_file *pf, uint64_t cb)
 static JET_ERR lw_create_file(log_writer *plw, const char *path, int fSync, os_file **ppf)
 {
     os_file *pf = NULL;
-    JET_ERR err = os_file_open(path, OS_FILE_CREATE | OS_FILE_WRITE, &pf);
+    JET_ERR err = os_file_open(path, OS_FILE_CREATE | OS_FILE_WRITE | OS_FILE_NOFOLLOW, &pf);
     if (err < 0)
         return err;
     err = os_file_allocate(pf, plw->cbFile);
@@ -223,8 +225,8 @@ static JET_ERR lw_tmp_obtain(log_writer *plw, os_file **ppf, int *pfReserve)
     if (!os_exists(tmp) && plw->cfg.circular)
         lw_trim(plw, plw->gen, LSN_GEN(plw->lsnCheckpoint), 1); /* best effort */
     if (os_exists(tmp)) {
-        /* W5 / L6: nothing of the file's earlier life survives. */
-        err = os_file_open(tmp, OS_FILE_WRITE, &pf);
+        /* W6 / L6: nothing of the file's earlier life survives. */
+        err = os_file_open(tmp, OS_FILE_WRITE | OS_FILE_NOFOLLOW, &pf);
         if (err >= 0)
             err = os_file_truncate(pf, 0);
         if (err >= 0)
@@ -254,7 +256,7 @@ static JET_ERR lw_tmp_obtain(log_writer *plw, os_file **ppf, int *pfReserve)
         if (err >= 0)
             err = os_dir_sync(plw->log_dir);
         if (err >= 0)
-            err = os_file_open(tmp, OS_FILE_WRITE, &pf);
+            err = os_file_open(tmp, OS_FILE_WRITE | OS_FILE_NOFOLLOW, &pf);
         if (err < 0)
             return err;
         *ppf = pf;
@@ -293,7 +295,7 @@ static JET_ERR lw_reserves(log_writer *plw)
             break;
         if (os_exists(res)) {
             os_file *pf = NULL;
-            err = os_file_open(res, OS_FILE_WRITE, &pf);
+            err = os_file_open(res, OS_FILE_WRITE | OS_FILE_NOFOLLOW, &pf);
             if (err >= 0)
                 err = lw_fix_size(pf, plw->cbFile);
             os_file_close(pf);
@@ -499,13 +501,16 @@ static JET_ERR lw_roll(log_writer *plw)
         plw->fDiskFull = 1;
         goto done;
     }
+    /* W5: until GENEND is written the current generation is untouched and
+     * Btmp.log is rewritten by the next attempt (W4), so a failure up to here
+     * (no memory, an I/O error on Btmp.log) is returned without poisoning. */
     if (err < 0)
-        goto fail;
+        goto done;
     /* W4 / L4: the next generation's header is durable before anything else. */
     os_logtime_now(&tmNew);
     err = lw_write_header(plw, pfTmp, genNew, &tmNew, &plw->tmCreate);
     if (err < 0)
-        goto fail;
+        goto done;
     /* L2: GENEND is durable before the generation is archived. */
     uint64_t need = (plw->offEnd - plw->offBuf) + LOG_REC_HEADER + 3 * LOG_BLOCK;
     if (need > plw->cbBuf && log_rounddown_block(plw->offEnd) > plw->offBuf) {
@@ -516,7 +521,7 @@ static JET_ERR lw_roll(log_writer *plw)
     }
     err = lw_grow(plw, need);
     if (err < 0)
-        goto fail;
+        goto done; /* W5: nothing written yet */
     lw_put(plw, LOG_REC_GENEND, NULL, 0, LOG_REC_HEADER);
     err = lw_io(plw, 1, 0);
     if (err < 0)
@@ -809,7 +814,7 @@ static JET_ERR lw_close_old(log_writer *plw, int32_t gen)
         size_t n = (size_t)(log_roundup_block(o + LOG_REC_HEADER) - o); /* zeros to the block end */
         err = lw_path(plw, LOG_GEN_CURRENT, cur);
         if (err >= 0)
-            err = os_file_open(cur, OS_FILE_WRITE, &pf);
+            err = os_file_open(cur, OS_FILE_WRITE | OS_FILE_NOFOLLOW, &pf);
         if (err >= 0)
             err = os_file_write(pf, o, blk, n);
         if (err >= 0)

@@ -70,9 +70,16 @@ typedef struct os_file os_file;
                                  * (O_DIRECT); every read/write must then use buffers from
                                  * os_malloc_aligned(4096, ...), offsets and sizes that are
                                  * multiples of 4096 */
+#define OS_FILE_NOFOLLOW 0x0040 /* never through a symbolic link: when the last component
+                                 * of `path` is a link (dangling or not) the open fails with
+                                 * JET_errInvalidPath and the link's target is untouched
+                                 * (O_NOFOLLOW; with CREATE, O_EXCL already refuses it).
+                                 * The folders above it are the caller's choice and are
+                                 * followed. */
 
 /* Open `path`.  Missing file (without CREATE/TRUNCATE) -> JET_errFileNotFound;
- * permission -> JET_errFileAccessDenied; a folder -> JET_errInvalidPath. */
+ * permission -> JET_errFileAccessDenied; a folder -> JET_errInvalidPath;
+ * with OS_FILE_NOFOLLOW, a symbolic link -> JET_errInvalidPath. */
 JET_ERR os_file_open(const char *path, uint32_t flags, os_file **ppf);
 /* Close (releases the lock).  NULL is allowed. */
 void    os_file_close(os_file *pf);
@@ -126,6 +133,8 @@ JET_ERR os_err_from_errno(int e);
  * so far by injection. */
 void     os_fault_alloc(uint32_t n, int persistent);
 uint32_t os_fault_alloc_hits(void);
+/* Blocks allocated through this layer and not yet freed (leak checks). */
+int64_t  os_alloc_live(void);
 
 /* I/O fault injection: fail the n-th call of `kind` from now with `err` (and,
  * if persistent, every later one); n = 0 disables that kind. */

@@ -332,3 +332,40 @@ def test_ignore_missing_database(jet, tmp_path):
         assert lib.JetInit2(p, C.JET_bitReplayIgnoreMissingDB) == 0
     finally:
         assert lib.JetTerm(inst) == 0
+
+
+def test_rollback_cancels_updates_prepared_in_the_rolled_back_level(env):
+    """U1 (as ESE): an update belongs to the transaction level it was prepared
+    at; rolling that level back cancels it, committing hands it to the
+    enclosing level, and one prepared outside any transaction survives one."""
+    C, lib, ses = env.C, env.lib, env.ses
+    dbid, t, ck, cv = make_kv(env)
+    key = struct.pack("<i", 7)
+    # prepared at level 1, rolled back: cancelled, the next prepare succeeds
+    assert lib.JetBeginTransaction(ses) == 0
+    assert lib.JetPrepareUpdate(ses, t, C.JET_prepInsert) == 0
+    assert lib.JetSetColumn(ses, t, ck, key, 4, 0, env.ffi.NULL) == 0
+    assert lib.JetRollback(ses, 0) == 0
+    assert lib.JetPrepareUpdate(ses, t, C.JET_prepCancel) == C.JET_errUpdateNotPrepared
+    # prepared at level 2, level 2 committed, level 1 rolled back: cancelled
+    assert lib.JetBeginTransaction(ses) == 0
+    assert lib.JetBeginTransaction(ses) == 0
+    assert lib.JetPrepareUpdate(ses, t, C.JET_prepInsert) == 0
+    assert lib.JetCommitTransaction(ses, 0) == 0
+    assert lib.JetRollback(ses, 0) == 0
+    assert lib.JetPrepareUpdate(ses, t, C.JET_prepCancel) == C.JET_errUpdateNotPrepared
+    # prepared at level 1, a nested level 2 rolled back: still prepared
+    assert lib.JetBeginTransaction(ses) == 0
+    assert lib.JetPrepareUpdate(ses, t, C.JET_prepInsert) == 0
+    assert lib.JetSetColumn(ses, t, ck, key, 4, 0, env.ffi.NULL) == 0
+    assert lib.JetBeginTransaction(ses) == 0
+    assert lib.JetRollback(ses, 0) == 0
+    assert lib.JetUpdate(ses, t, env.ffi.NULL, 0, env.ffi.NULL) == 0
+    assert lib.JetCommitTransaction(ses, 0) == 0
+    # prepared outside a transaction: a transaction begun and rolled back leaves it
+    assert lib.JetPrepareUpdate(ses, t, C.JET_prepInsert) == 0
+    assert lib.JetSetColumn(ses, t, ck, struct.pack("<i", 8), 4, 0, env.ffi.NULL) == 0
+    assert lib.JetBeginTransaction(ses) == 0
+    assert lib.JetRollback(ses, 0) == 0
+    assert lib.JetUpdate(ses, t, env.ffi.NULL, 0, env.ffi.NULL) == 0
+    assert keys_of(env, t, ck) == [7, 8]

@@ -181,13 +181,15 @@ def test_copy_on_write_keeps_snapshots_and_rollback(env, jet, tmp_path):
     assert lib.JetPrepareUpdate(ses, t, C.JET_prepCancel) == 0
     assert get_lv(env, t, cb, 60_000)[2] == b"Z" * 1000 + v1[1000:]
     assert lib.JetDelete(ses, t) == 0
-    # a rollback under a prepared update: the update is refused, not stored dangling
+    # a rollback under a prepared update cancels it (U1, as ESE): never stored dangling
     assert lib.JetBeginTransaction(ses) == 0
     assert lib.JetPrepareUpdate(ses, t, C.JET_prepInsert) == 0
     assert lib.JetSetColumn(ses, t, ck, struct.pack("<i", 9), 4, 0, ffi.NULL) == 0
     assert set_lv(env, t, cb, os.urandom(40_000)) == 0
     assert lib.JetRollback(ses, 0) == 0
     assert lib.JetUpdate(ses, t, ffi.NULL, 0, ffi.NULL) == C.JET_errUpdateNotPrepared
+    assert lib.JetPrepareUpdate(ses, t, C.JET_prepCancel) == C.JET_errUpdateNotPrepared
+    assert lib.JetPrepareUpdate(ses, t, C.JET_prepInsert) == 0  # nothing left prepared
     assert lib.JetPrepareUpdate(ses, t, C.JET_prepCancel) == 0
 
 
@@ -326,3 +328,52 @@ def test_values_move_between_record_and_tree(env):
     assert lib.JetSetColumn(ses, t, cb, ffi.NULL, 0, 0, ffi.NULL) == 0
     assert lib.JetUpdate(ses, t, ffi.NULL, 0, ffi.NULL) == 0
     assert get_lv(env, t, cb, 100)[0] == C.JET_wrnColumnNull
+
+
+def test_megabytes_of_values_in_one_transaction(jet, tmp_path):
+    """The default version store holds a transaction with 4 x 3 MB and 16 MB of long values:
+    new chunks keep 8 bytes of undo information, not their bytes (lv.c L4).  A snapshot that
+    began before their deletion still reads them whole (L5: the chunks stay until cleanup)."""
+    env = Env(jet, tmp_path, LogFileSize=16384, CircularLog=1)
+    C, lib, ses, ffi = env.C, env.lib, env.ses, env.ffi
+    dbid, t, ck, cb = lv_table(env)
+    vals = {k: hashlib.sha256(b"%d" % k).digest() * ((16 << 20 if k == 5 else 3 << 20) // 32) for k in range(1, 6)}
+    assert lib.JetBeginTransaction(ses) == 0
+    for k, v in vals.items():
+        assert insert_lv(env, t, ck, cb, k, v) == 0
+    assert lib.JetCommitTransaction(ses, 0) == 0
+    for k, v in vals.items():
+        assert seek(env, t, k) == 0
+        assert get_lv(env, t, cb, len(v) + 1) == (0, len(v), v)
+    # the same again, rolled back: nothing of it remains
+    assert lib.JetBeginTransaction(ses) == 0
+    for k in range(11, 16):
+        assert insert_lv(env, t, ck, cb, k, vals[k - 10]) == 0
+    assert lib.JetRollback(ses, 0) == 0
+    for k in range(11, 16):
+        assert seek(env, t, k) == C.JET_errRecordNotFound
+    # a second session's snapshot reads the values another one deletes
+    p = ffi.new("JET_SESID *")
+    assert lib.JetBeginSession(env.inst, p, ffi.NULL, ffi.NULL) == 0
+    s2 = p[0]
+    pdb = ffi.new("JET_DBID *")
+    assert lib.JetOpenDatabase(s2, str(tmp_path / "a.edb").encode(), ffi.NULL, pdb, 0) == 0
+    pt = ffi.new("JET_TABLEID *")
+    assert lib.JetOpenTable(s2, pdb[0], b"docs", ffi.NULL, 0, 0, pt) == 0
+    assert lib.JetBeginTransaction(s2) == 0
+    assert lib.JetBeginTransaction(ses) == 0
+    for k in vals:
+        assert seek(env, t, k) == 0
+        assert lib.JetDelete(ses, t) == 0
+    assert lib.JetCommitTransaction(ses, 0) == 0
+    buf = ffi.new("char[]", 16 << 20)
+    pcb = ffi.new("uint32_t *")
+    for k, v in vals.items():
+        assert lib.JetMakeKey(s2, pt[0], struct.pack("<i", k), 4, C.JET_bitNewKey) == 0
+        assert lib.JetSeek(s2, pt[0], C.JET_bitSeekEQ) == 0
+        assert lib.JetRetrieveColumn(s2, pt[0], cb, buf, 16 << 20, pcb, 0, ffi.NULL) == 0
+        assert bytes(ffi.buffer(buf, pcb[0])) == v
+    assert lib.JetCommitTransaction(s2, 0) == 0
+    assert lib.JetMove(s2, pt[0], C.JET_MoveFirst, 0) == C.JET_errNoCurrentRecord
+    assert lib.JetEndSession(s2, 0) == 0
+    assert env.term() == 0

@@ -1,0 +1,90 @@
+"""Transactions holding long values of many megabytes with the default version store.
+
+A new long value's chunks are inserted without versions (lv.c L4, ver.c V3: 8 bytes of undo
+information each), and a long value is deleted as its root alone (L5, V2), so neither the
+size of the values nor their number fills the version store.  A rollback takes them back
+entirely: nothing is left in the long-value tree and the space goes back to the free list."""
+from __future__ import annotations
+
+import hashlib
+import os
+
+import esepy
+from esepy.inspection import DatabaseFile
+
+MB = 1 << 20
+
+
+def make_instance(tmp_path, name):
+    # the default version store (no max_ver_pages)
+    return esepy.Instance(name, system_path=f"{tmp_path}/", log_path=f"{tmp_path}/logs/",
+                          temp_path=f"{tmp_path}/tmp.edb", create_path_if_not_exist=True,
+                          log_file_size_kb=16384, circular_log=True)
+
+
+def big(i, n):
+    return hashlib.sha256(b"%d" % i).digest() * (n // 32) + bytes([i]) * (n % 32)
+
+
+def lv_tree(path):
+    report = DatabaseFile(path).check_integrity()
+    assert report.problems == [], report.problems[:5]
+    return report, next(tr for tr in report.trees if tr.name == "t/lv")
+
+
+def test_four_3mb_and_one_64mb_values_in_one_transaction(tmp_path):
+    path = str(tmp_path / "big.edb")
+    sizes = {1: 3 * MB, 2: 3 * MB, 3: 3 * MB, 4: 3 * MB, 5: 64 * MB}
+    with make_instance(tmp_path, "big") as inst, inst.begin_session() as s:
+        db = s.create_database(path)
+        t = db.create_table("t", {"id": "long", "body": "longbinary"}, primary_key=["id"])
+        with s.transaction():
+            for i, n in sizes.items():
+                t.insert({"id": i, "body": big(i, n)})
+        for i, n in sizes.items():
+            assert t.get(i)["body"] == big(i, n)
+        # replacing and deleting them in one transaction needs no copy of their bytes either
+        with s.transaction():
+            t.update(1, {"body": b"small"})
+            t.update(2, {"body": big(7, 5 * MB)})
+            t.delete(5)
+        assert t.get(1)["body"] == b"small" and t.get(2)["body"] == big(7, 5 * MB)
+        assert t.get(5) is None
+        t.close()
+        db.close()
+        s.detach_database(path)
+    report, lv = lv_tree(path)
+    # the deleted values are gone from the tree (cleanup), their pages reusable
+    assert 11 * MB < lv.bytes_used < 13 * MB, lv  # 5 + 3 + 3 MB left
+    assert report.free_pages * 4096 > 60 * MB
+
+
+def test_rollback_of_big_values_leaves_no_trace(tmp_path):
+    path = str(tmp_path / "rb.edb")
+    with make_instance(tmp_path, "bigrb") as inst, inst.begin_session() as s:
+        db = s.create_database(path)
+        t = db.create_table("t", {"id": "long", "body": "longbinary"}, primary_key=["id"])
+        t.insert({"id": 0, "body": big(0, 100_000)})
+        size0 = os.path.getsize(path)
+        for round_ in range(2):
+            s.begin_transaction()
+            for i in range(1, 5):
+                t.insert({"id": i, "body": big(i, 3 * MB)})
+            t.insert({"id": 9, "body": big(9, 64 * MB)})
+            t.update(0, {"body": big(1, 200_000)})
+            t.delete(0)
+            s.rollback()
+            assert [r["id"] for r in t] == [0]
+            assert t.get(0)["body"] == big(0, 100_000)
+            if round_ == 0:
+                size1 = os.path.getsize(path)
+                assert size1 > size0 + 76 * MB
+        # the second round reused the pages the first one gave back
+        assert os.path.getsize(path) < size1 + 4 * MB
+        t.close()
+        db.close()
+        s.detach_database(path)
+    report, lv = lv_tree(path)
+    assert lv.nodes <= 1 + 100_000 // 900, lv  # the committed value alone: its root and chunks
+    assert lv.deleted_nodes == 0, lv
+    assert report.free_pages * 4096 > 76 * MB
