@@ -47,7 +47,7 @@ __all__ = [
     "Instance", "Session", "Database", "Table", "TempTable", "Column", "ColumnDef", "ColumnType", "LongValueReader",
     "JetError", "JetWarning", "errors",
     "ParamInfo", "InstanceParams", "Record", "Value", "Progress", "ProgressBar", "BackupFile", "ExternalBackup", "restore",
-    "native_library", "include_dir", "error_string", "parameters", "database_file_info",
+    "native_library", "include_dir", "pkgconfig_dir", "error_string", "parameters", "database_file_info",
     "get_default_param", "set_default_param", "enable_multi_instance", "instances",
     "TERM_COMPLETE", "TERM_ABRUPT", "TERM_STOP_BACKUP", "TERM_DIRTY",
     "EVENT_INIT_BEGIN", "EVENT_INIT_DONE", "EVENT_INIT_FAILED", "EVENT_TERM_DONE", "EVENT_TERM_FAILED",
@@ -76,12 +76,22 @@ _HERE = _os.path.dirname(_os.path.abspath(__file__))
 
 
 def native_library() -> str:
-    """Return the path of the engine's shared library (``libesent.so``).
+    """Return the path of the engine's shared library (``libesent.so.0``).
 
     Load it with ``ctypes.CDLL`` or ``cffi.FFI().dlopen``: the process then
-    shares one engine between Python and C.
+    shares one engine between Python and C.  (``libesent.so`` beside it is a
+    linker script for ``-lesent``, not a library to load.)
     """
-    return _os.path.join(_HERE, "libesent.so")
+    return _os.path.join(_HERE, "libesent.so.0")
+
+
+def pkgconfig_dir() -> str:
+    """Return the folder holding ``esepy.pc``, for C programs built with pkg-config::
+
+        PKG_CONFIG_PATH="$(python -c 'import esepy; print(esepy.pkgconfig_dir())')" \\
+            pkg-config --cflags --libs esepy
+    """
+    return _os.path.join(_HERE, "pkgconfig")
 
 
 def include_dir() -> str:
@@ -110,7 +120,14 @@ def database_file_info(path: str) -> Dict[str, Any]:
     Raises :class:`esepy.errors.FileNotFound`, :class:`esepy.errors.FileInvalidType`,
     :class:`esepy.errors.DatabaseCorrupted`, ...
     """
-    info = _esepy._database_file_info(_os.fspath(path))
+    try:
+        info = _esepy._database_file_info(_os.fspath(path))
+    except errors.FileInvalidType:
+        from ._formats import ESEPY, wrong_reader
+        better = wrong_reader(path, "esepy.database_file_info", ESEPY, "database")
+        if better is None:
+            raise
+        raise better from None
     info["state"] = _DBSTATES.get(info["dbstate"], str(info["dbstate"]))
     return info
 
@@ -361,3 +378,9 @@ _atexit.register(_uninstall_events)
 # The forensic reader of ESE files written by Windows (docs/forensics-windows-ese.md).
 from .ese import open_ese  # noqa: E402
 __all__.append("open_ese")
+
+# esepy.open(path): any file esepy reads, esepy's own or Windows' ESE's, with the
+# reader that fits (esepy/_formats.py).  It shadows the builtin open() in this
+# module: code above must not call open().
+from ._formats import FileFormat, identify, open  # noqa: E402
+__all__ += ["FileFormat", "identify", "open"]

@@ -40,6 +40,7 @@ import uuid as _uuid
 from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
 
 from . import _esepy
+from . import errors
 
 __all__ = [
     "open_ese", "EseDatabase", "EseTable", "EseColumn", "EseRecord", "UnsupportedValue", "DamagedValue",
@@ -500,7 +501,20 @@ def open_ese(path: "_os.PathLike[str] | str", *, verify_checksums: bool = True) 
     :class:`esepy.errors.FileInvalidType` (not an ESE database),
     :class:`esepy.errors.ReadVerifyFailure` (neither header copy is valid), ...
     """
-    return EseDatabase(path, verify_checksums=verify_checksums)
+    try:
+        return EseDatabase(path, verify_checksums=verify_checksums)
+    except errors.FileInvalidType:
+        _wrong_reader(path, "esepy.open_ese", "database")
+        raise
+
+
+def _wrong_reader(path: "_os.PathLike[str] | str", reader: str, kind: str) -> None:
+    """Raise the FileInvalidType that names the reader fitting ``path`` when it
+    is not a Windows ESE ``kind`` (an esepy file, a log handed to open_ese, ...)."""
+    from ._formats import WINDOWS, wrong_reader
+    better = wrong_reader(path, reader, WINDOWS, kind)
+    if better is not None:
+        raise better from None
 
 
 def read_log_header(path: "_os.PathLike[str] | str") -> Dict[str, Any]:
@@ -508,14 +522,22 @@ def read_log_header(path: "_os.PathLike[str] | str") -> Dict[str, Any]:
     ``sign_log``, ``created``, ``previous_generation_created``, ``version``, ``attached``
     databases, ``lgpos_checkpoint``, ``checksum_ok``, ...  A header with a bad checksum is
     returned with ``checksum_ok`` False; a non-log file raises FileInvalidType."""
-    header: Dict[str, Any] = _convert_times(_esepy._ese_read_log_header(_os.fspath(path)))
+    try:
+        header: Dict[str, Any] = _convert_times(_esepy._ese_read_log_header(_os.fspath(path)))
+    except errors.FileInvalidType:
+        _wrong_reader(path, "esepy.ese.read_log_header", "log")
+        raise
     return header
 
 
 def read_checkpoint(path: "_os.PathLike[str] | str") -> Dict[str, Any]:
     """Header of an ESE checkpoint file (``SRU.chk``): ``lgpos_checkpoint`` (where redo
     starts), ``sign_log``, ``copies_valid``, ``attached`` databases, ..."""
-    header: Dict[str, Any] = _convert_times(_esepy._ese_read_checkpoint(_os.fspath(path)))
+    try:
+        header: Dict[str, Any] = _convert_times(_esepy._ese_read_checkpoint(_os.fspath(path)))
+    except errors.FileInvalidType:
+        _wrong_reader(path, "esepy.ese.read_checkpoint", "checkpoint")
+        raise
     return header
 
 

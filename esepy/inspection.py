@@ -248,6 +248,13 @@ def _open_checked(path: str) -> str:
     return p
 
 
+def _wrong_reader(path: str, reader: str, kind: str) -> Optional[errors.JetError]:
+    """The FileInvalidType naming the reader that fits ``path`` when it is not
+    an esepy ``kind`` file (esepy/_formats.py), else None."""
+    from ._formats import ESEPY, wrong_reader
+    return wrong_reader(path, reader, ESEPY, kind)
+
+
 def file_kind(path: str) -> str:
     """What an esepy file is, from its magic: ``"database"``, ``"log"``, ``"checkpoint"`` or ``"unknown"``."""
     head = _read_exact(_open_checked(path), 0, 8)
@@ -365,7 +372,8 @@ def read_database_header(path: str) -> DatabaseHeader:
     with open(p, "rb") as f:
         a = f.read(32768)
         if len(a) < 8 or _u32(a, 4) != DB_MAGIC:
-            raise errors.FileInvalidType(operation=f"{p} is not an esepy database (magic)")
+            raise (_wrong_reader(p, "esepy.inspection.read_database_header", "database")
+                   or errors.FileInvalidType(operation=f"{p} is not an esepy database (magic)"))
         cb = _u32(a, 12) if _u32(a, 12) in _PAGE_SIZES else 0
         okA = _header_copy_ok(a, 0)
         blocks_b = []
@@ -964,7 +972,8 @@ def _decode_log_header(path: str, buf: bytes) -> LogHeader:
     if len(buf) < LOG_HEADER_SIZE:
         raise errors.LogFileCorrupt(operation=f"{path}: shorter than a log header")
     if _u32(buf, 4) != LOG_MAGIC:
-        raise errors.FileInvalidType(operation=f"{path} is not an esepy log file (magic)")
+        raise (_wrong_reader(path, "esepy.inspection.LogFile", "log")
+               or errors.FileInvalidType(operation=f"{path} is not an esepy log file (magic)"))
     if _u32(buf, 0) != crc32c(buf[4:LOG_HEADER_SIZE]):
         raise errors.LogFileCorrupt(operation=f"{path}: header checksum")
     if _u32(buf, 8) != 2:
@@ -1330,7 +1339,8 @@ def read_checkpoint(path: str) -> Checkpoint:
     p = _open_checked(path)
     data = _read_exact(p, 0, 8192)
     if len(data) < 8 or _u32(data, 4) != CHK_MAGIC:
-        raise errors.FileInvalidType(operation=f"{p} is not an esepy checkpoint file (magic)")
+        raise (_wrong_reader(p, "esepy.inspection.read_checkpoint", "checkpoint")
+               or errors.FileInvalidType(operation=f"{p} is not an esepy checkpoint file (magic)"))
     a, b = data[:4096], data[4096:8192]
     okA, okB = _chk_ok(a), _chk_ok(b)
     if not (okA or okB):

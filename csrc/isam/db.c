@@ -67,6 +67,21 @@ void db_init_env(isam_inst *pinst, isam_db *pdb)
     pdb->env.cpgExtend = pinst->cfg.cpgDbExtension ? pinst->cfg.cpgDbExtension : 16;
 }
 
+/* fsync the folder holding `path` (an absolute path). */
+static JET_ERR sync_parent_dir(const char *path)
+{
+    char dir[OS_PATH_MAX];
+    snprintf(dir, sizeof(dir), "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (slash == NULL)
+        return os_dir_sync(".");
+    if (slash == dir)
+        slash[1] = '\0';
+    else
+        *slash = '\0';
+    return os_dir_sync(dir);
+}
+
 /* Open (or create) the file of database `dbid` and register it with the
  * cache.  On create the header is initialised (state DirtyShutdown). */
 JET_ERR db_open_file(isam_inst *pinst, uint32_t dbid, const char *path, int create, const JET_SIGNATURE *psign,
@@ -105,6 +120,12 @@ JET_ERR db_open_file(isam_inst *pinst, uint32_t dbid, const char *path, int crea
         h->dbid = dbid;
         h->flags = logged ? 0 : DB_FLAG_RECOVERY_OFF;
         err = db_header_write(pf, h);
+        if (err < 0)
+            goto fail;
+        /* The new file's name must be durable before anything (the log, the
+         * checkpoint) can refer to it: sync its folder (POSIX keeps a new
+         * directory entry volatile until then). */
+        err = sync_parent_dir(path);
         if (err < 0)
             goto fail;
     } else {
@@ -320,7 +341,13 @@ JET_ERR isam_create_database(isam_sess *psess, const char *szFile, uint32_t cpgM
     if (err >= 0 && pdb->logged) {
         uint32_t roots[3] = { pdb->dbid, pdb->hdr.pgnoSpace, pdb->hdr.pgnoCatalog };
         log_part part = { roots, sizeof(roots) };
-        err = isam_log(pinst, LOG_REC_ISAM_DBROOTS, &part, 1, NULL);
+        lsn_t lsnRoots = LSN_NIL;
+        err = isam_log(pinst, LOG_REC_ISAM_DBROOTS, &part, 1, &lsnRoots);
+        /* The header written next names the roots: the records that build
+         * them (space, catalog, DBROOTS) must be durable first (write-ahead),
+         * and a database JetCreateDatabase returned is then durable. */
+        if (err >= 0 && pinst->lw)
+            err = log_flush(pinst->lw, lsnRoots);
     }
     if (err >= 0)
         err = db_mark_attached(pinst, pdb, lsn);

@@ -49,8 +49,9 @@
  *       JET_errLogWriteFail; nothing more is written.
  *   W4. Btmp.log never holds a generation number in use: its header is
  *       (re)written for the next generation just before it is renamed.
- *   W5. A roll that fails before it writes GENEND leaves the log as it was:
- *       the error is returned, nothing is poisoned, a later append tries again.
+ *   W5. A roll that runs out of memory before it writes GENEND leaves the log
+ *       as it was: JET_errOutOfMemory is returned, nothing is poisoned, a later
+ *       append tries again.  Any I/O error in a roll poisons (W3).
  *   W6. L6: Btmp.log is truncated and re-allocated (zeros) before its header
  *       is written, so a generation never holds bytes of an earlier life.
  */
@@ -501,16 +502,17 @@ static JET_ERR lw_roll(log_writer *plw)
         plw->fDiskFull = 1;
         goto done;
     }
-    /* W5: until GENEND is written the current generation is untouched and
-     * Btmp.log is rewritten by the next attempt (W4), so a failure up to here
-     * (no memory, an I/O error on Btmp.log) is returned without poisoning. */
+    /* W5: until GENEND is written the current generation is untouched, so
+     * running out of memory up to here is returned without poisoning (a later
+     * append tries again).  An I/O error still poisons (the failure policy:
+     * a failed write or sync is never retried behind the caller's back). */
     if (err < 0)
-        goto done;
+        goto fail_or_retry;
     /* W4 / L4: the next generation's header is durable before anything else. */
     os_logtime_now(&tmNew);
     err = lw_write_header(plw, pfTmp, genNew, &tmNew, &plw->tmCreate);
     if (err < 0)
-        goto done;
+        goto fail_or_retry;
     /* L2: GENEND is durable before the generation is archived. */
     uint64_t need = (plw->offEnd - plw->offBuf) + LOG_REC_HEADER + 3 * LOG_BLOCK;
     if (need > plw->cbBuf && log_rounddown_block(plw->offEnd) > plw->offBuf) {
@@ -521,7 +523,7 @@ static JET_ERR lw_roll(log_writer *plw)
     }
     err = lw_grow(plw, need);
     if (err < 0)
-        goto done; /* W5: nothing written yet */
+        goto fail_or_retry; /* W5: GENEND not written yet */
     lw_put(plw, LOG_REC_GENEND, NULL, 0, LOG_REC_HEADER);
     err = lw_io(plw, 1, 0);
     if (err < 0)
@@ -542,6 +544,9 @@ static JET_ERR lw_roll(log_writer *plw)
         lw_tmp_prepare(plw);
     err = JET_errSuccess;
     goto done;
+fail_or_retry:
+    if (err == JET_errOutOfMemory)
+        goto done;
 fail:
     err = lw_poison(plw, err);
 done:
