@@ -366,7 +366,8 @@ def _dump_log(ns: argparse.Namespace, out: Output) -> Any:
                 d["records"] = records
             out.text(f"  records: {d['record_count']}, end {d['end']}, "
                      f"{'closed (GenEnd)' if lf.ended_with_genend else 'open'}"
-                     f"{', damaged or torn tail follows' if lf.torn else ''}", "")
+                     f"{', DAMAGED inside flushed data (JET_errLogFileCorrupt)' if lf.damaged else ''}"
+                     f"{', torn tail follows' if lf.torn and not lf.damaged else ''}", "")
             result["files"].append(d)
             bar.update(i + 1)
     if folder is not None:
@@ -474,13 +475,13 @@ def _checksum_one(path: str, out: Output) -> Dict[str, Any]:
         n = sum(1 for _ in lf.records())
         stem = os.path.basename(path).rsplit(".", 1)[0]
         is_current = len(stem) == 3    # edb.log: the generation being written may end torn
-        ok = is_current or lf.ended_with_genend
+        ok = (is_current and not lf.damaged) or lf.ended_with_genend
         out.text(f"{path}: log generation {lf.generation}, {n} records, end {lf.end}"
                  + ("" if lf.ended_with_genend else " (open)") + (": OK" if ok else ": DAMAGED"))
         if not ok:
             print(f"ERROR: {path}: chain breaks at {lf.end} before the generation's end", file=out.stderr)
         return {"path": path, "kind": "log", "generation": lf.generation, "records": n, "end": str(lf.end),
-                "ended_with_genend": lf.ended_with_genend, "torn_tail": lf.torn, "ok": ok}
+                "ended_with_genend": lf.ended_with_genend, "torn_tail": lf.torn, "damaged": lf.damaged, "ok": ok}
     if kind == "checkpoint":
         try:
             c = inspection.read_checkpoint(path)

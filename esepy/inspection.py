@@ -100,7 +100,7 @@ DB_STATES = {1: "JustCreated", 2: "DirtyShutdown", 3: "CleanShutdown", 4: "Being
 
 #: Log record types (csrc/log/log.h, csrc/isam/isam_int.h, csrc/btree/btree.h).
 RECORD_TYPES = {
-    0: "Pad", 1: "GenEnd", 2: "Init", 3: "Term",
+    0: "Pad", 1: "GenEnd", 2: "Init", 3: "Term", 4: "Flush",
     16: "Commit", 17: "Rollback", 18: "Undo", 19: "Clr", 20: "DbCreate", 21: "DbAttach", 22: "DbDetach",
     23: "DbRoots", 24: "DeltaDone",
     32: "PageImage", 33: "Insert", 34: "Delete", 35: "Replace", 36: "SetFlags", 37: "SmoEnd",
@@ -992,6 +992,43 @@ def _describe_record(lgpos: LGPOS, rtype: int, rec: bytes) -> LogRecord:
     return LogRecord(lgpos, rtype, len(rec), trx, dbid, pgno, bytes(p))
 
 
+_LOG_FLUSH_SIZE = 32
+
+
+def _flush_trailer(data: bytes, off: int, gen: int, seed: int) -> Optional[int]:
+    """offDurable of a valid flush trailer of generation ``gen`` at ``off`` (log.h), else None."""
+    t = data[off:off + _LOG_FLUSH_SIZE]
+    if len(t) < _LOG_FLUSH_SIZE or _u32(t, 0) != _LOG_FLUSH_SIZE or t[4] != 4 or t[5] != 0 or _u16(t, 6) != 0 \
+            or _i32(t, 12) != gen or _u32(t, 28) != 0:
+        return None
+    durable = _u64(t, 16)
+    if durable < LOG_HEADER_SIZE or durable > off or durable % LOG_BLOCK:
+        return None
+    z = t[:8] + b"\0\0\0\0" + t[12:24] + b"\0\0\0\0" + t[28:] + struct.pack("<Q", off)
+    return durable if crc32c(z, seed) == _u32(t, 24) else None
+
+
+def _break_is_damage(data: bytes, off: int, gen: int, seed: int, file_size: int, real_size: int) -> bool:
+    """Whether the chain break at ``off`` of the current generation is damage (log.h, L9)."""
+    if real_size < file_size:
+        return True
+    zero = trailer = zero_first = False
+    blk = off // LOG_BLOCK * LOG_BLOCK
+    while blk + LOG_BLOCK <= len(data):
+        t = blk + LOG_BLOCK - _LOG_FLUSH_SIZE
+        durable = _flush_trailer(data, t, gen, seed) if t >= off else None
+        if durable is not None:
+            if durable > off:
+                return True
+            if not trailer:
+                zero_first = zero
+            trailer = True
+        elif not zero and not any(data[blk:blk + LOG_BLOCK]):
+            zero = True
+        blk += LOG_BLOCK
+    return trailer and not zero_first
+
+
 def _decode_log_header(path: str, buf: bytes) -> LogHeader:
     if len(buf) < LOG_HEADER_SIZE:
         raise errors.LogFileCorrupt(operation=f"{path}: shorter than a log header")
@@ -1000,7 +1037,7 @@ def _decode_log_header(path: str, buf: bytes) -> LogHeader:
                or errors.FileInvalidType(operation=f"{path} is not an esepy log file (magic)"))
     if _u32(buf, 0) != crc32c(buf[4:LOG_HEADER_SIZE]):
         raise errors.LogFileCorrupt(operation=f"{path}: header checksum")
-    if _u32(buf, 8) != 1:
+    if _u32(buf, 8) != 2:
         raise errors.BadLogVersion(operation=f"{path}: format version {_u32(buf, 8)}")
     gen, nsec, cattach = _i32(buf, 12), _u32(buf, 20), _u32(buf, 88)
     if _u32(buf, 16) != LOG_SECTOR or not 4 <= nsec <= 65535 or gen <= 0 or cattach > _MAX_ATTACH \
@@ -1020,8 +1057,13 @@ class LogFile:
     ``header`` is read and verified on construction; :meth:`records` walks
     the crc chain.  After a full walk, ``end`` is the position just past the
     last good record, ``ended_with_genend`` tells whether the generation was
-    closed, and ``torn`` whether bytes that fail the chain follow the end
-    (normal for the current generation after a crash).
+    closed, and ``torn`` whether bytes that fail the chain follow the end.
+    ``damaged`` tells whether that break lies inside durably flushed data
+    (the engine's rule, invariant L9 of ``csrc/log/log.h``: the file is short,
+    a later flush trailer says the data was durable, or no block of the last
+    flush is missing): recovery refuses such a generation with
+    JET_errLogFileCorrupt, while an undamaged break in ``edb.log`` is a write
+    the crash cut (normal).  A break in an archived generation is always damage.
     """
 
     def __init__(self, path: str) -> None:
@@ -1031,6 +1073,7 @@ class LogFile:
         self.end: Optional[LGPOS] = None
         self.ended_with_genend = False
         self.torn = False
+        self.damaged = False
 
     def __repr__(self) -> str:
         return f"<esepy.inspection.LogFile {os.path.basename(self.path)} generation={self.generation}>"
@@ -1053,6 +1096,9 @@ class LogFile:
         rec_max = h.file_size - LOG_HEADER_SIZE - LOG_BLOCK
         self.ended_with_genend = False
         self.torn = False
+        self.damaged = False
+        seed = crc
+        real_size = os.path.getsize(self.path)
         with open(self.path, "rb") as f:
             data = f.read(limit)
         off = LOG_HEADER_SIZE
@@ -1061,21 +1107,24 @@ class LogFile:
             if rem < LOG_REC_HEADER:
                 off += rem
             if off + LOG_REC_HEADER > limit:
+                self.damaged = _break_is_damage(data, off, gen, seed, h.file_size, real_size)
                 break
             length, rtype = _u32(data, off), data[off + 4]
             if (length < LOG_REC_HEADER or length > rec_max or data[off + 5] != 0 or _u16(data, off + 6) != 0
                     or _i32(data, off + 12) != gen or off + length > limit):
                 self.torn = any(data[off:off + LOG_BLOCK])
+                self.damaged = _break_is_damage(data, off, gen, seed, h.file_size, real_size)
                 break
             rec = data[off:off + length]
             c = crc32c(rec[12:], crc32c(b"\0\0\0\0", crc32c(rec[:8], crc)))
             if c != _u32(rec, 8):
                 self.torn = True
+                self.damaged = _break_is_damage(data, off, gen, seed, h.file_size, real_size)
                 break
             crc = c
             lgpos = LGPOS(gen, off // LOG_SECTOR, off % LOG_SECTOR)
             off += length
-            if rtype != 0 or include_padding:
+            if rtype not in (0, 4) or include_padding:
                 yield _describe_record(lgpos, rtype, rec)
             if rtype == 1:
                 self.ended_with_genend = True
@@ -1090,6 +1139,7 @@ class LogFile:
         d["end"] = str(self.end)
         d["ended_with_genend"] = self.ended_with_genend
         d["torn_tail"] = self.torn
+        d["damaged"] = self.damaged
         if records:
             d["records"] = recs
         return d
@@ -1243,10 +1293,29 @@ class LogFolder:
             if archived and not lf.ended_with_genend:
                 rep.problems.append(f"generation {lf.generation}: damaged before its end at {lf.end} "
                                     "(JET_errLogFileCorrupt)")
+            elif not archived and lf.damaged:
+                rep.problems.append(f"generation {lf.generation}: damaged inside flushed data at {lf.end} "
+                                    "(JET_errLogFileCorrupt)")
             prev = lf
             if progress is not None:
                 progress(i + 1, len(paths))
+        if self._current is None and self._archived and not self._interrupted_roll(max(self._archived)):
+            rep.problems.append(f"{self.base}.log is missing after generation {max(self._archived)} "
+                                "(JET_errMissingLogFile)")
         return rep
+
+    def _interrupted_roll(self, gen_high: int) -> bool:
+        """Whether <base>tmp.log carries generation gen_high + 1's header: a roll cut between its
+        two renames, so the missing current log is not a lost one (log_reader.c, R4)."""
+        for ext in ("log", "jtx"):
+            p = os.path.join(self.folder, f"{self.base}tmp.{ext}")
+            if os.path.exists(p):
+                try:
+                    h = LogFile(p).header
+                except errors.JetError:
+                    return False
+                return h.generation == gen_high + 1
+        return False
 
     def to_pandas(self) -> Any:
         """Every record as a pandas DataFrame (columns of :meth:`LogRecord.to_dict`)."""

@@ -37,8 +37,9 @@ extern "C" {
 #define ESEPY_EVENT_RECOVERY_GENERATION 301
 #define ESEPY_EVENT_RECOVERY_DONE       302
 #define ESEPY_EVENT_RECOVERY_FAILED     303
-/* 305: recovery removed a database whose JetCreateDatabase never finished (R5) */
-#define ESEPY_EVENT_RECOVERY_CREATE_UNDONE 305
+#define ESEPY_EVENT_LOG_CORRECTED       304 /* damaged log records repaired in memory (one bit each) */
+#define ESEPY_EVENT_RECOVERY_CREATE_UNDONE 305 /* recovery removed a database whose JetCreateDatabase
+                                             * never finished (R5) */
 #define ESEPY_EVENT_DATABASE_CORRUPTED  400 /* a database cannot be used as it is damaged: fields path,
                                              * pgno_first / pgno_last (its missing pages when truncated) */
 

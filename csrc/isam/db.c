@@ -240,6 +240,26 @@ JET_ERR db_require_gen(isam_inst *pinst, uint32_t dbid, int32_t gen)
     return err;
 }
 
+JET_ERR db_follow_log(isam_inst *pinst)
+{
+    if (pinst->lw == NULL)
+        return JET_errSuccess;
+    int32_t gen = LSN_GEN(log_end_lsn(pinst->lw));
+    if (gen <= pinst->genFollowed)
+        return JET_errSuccess;
+    JET_ERR err = JET_errSuccess;
+    /* inst.lock keeps every slot's database alive (db_close empties the slot
+     * under it before freeing). */
+    pthread_mutex_lock(&pinst->lock);
+    for (uint32_t i = 1; err >= 0 && i <= ISAM_MAX_DBID; i++)
+        if (pinst->dbs[i])
+            err = db_require_gen(pinst, i, gen);
+    if (err >= 0 && gen > pinst->genFollowed)
+        pinst->genFollowed = gen;
+    pthread_mutex_unlock(&pinst->lock);
+    return err;
+}
+
 JET_ERR db_close(isam_inst *pinst, isam_db *pdb, int clean)
 {
     JET_ERR err = JET_errSuccess;
@@ -248,7 +268,9 @@ JET_ERR db_close(isam_inst *pinst, isam_db *pdb, int clean)
     JET_ERR err2 = cache_close_file(pinst->pc, pdb->dbid, clean);
     if (err >= 0)
         err = err2;
+    pthread_mutex_lock(&pinst->lock); /* H3: db_follow_log walks the slots under it */
     pinst->dbs[pdb->dbid] = NULL;
+    pthread_mutex_unlock(&pinst->lock);
     os_free(pdb->autoinc);
     os_free(pdb);
     return err;

@@ -734,8 +734,10 @@ JET_ERR recovery_run(isam_inst *pinst, int *pfRan)
     while (err >= 0) {
         log_record rec;
         err = log_reader_next(prd, &rec);
-        if (err == JET_wrnNoMoreRecords) {
-            err = JET_errSuccess;
+        if (err == JET_wrnNoMoreRecords ||
+            (err == JET_errMissingLogFile && log_reader_lost_current(prd) &&
+             (pinst->cfg.grbitInit & JET_bitReplayIgnoreLostLogs))) {
+            err = JET_errSuccess; /* the end (lost logs accepted by the caller) */
             break;
         }
         if (err < 0)
@@ -766,8 +768,15 @@ JET_ERR recovery_run(isam_inst *pinst, int *pfRan)
         if (err >= 0)
             err = redo_one(rs, &rec);
     }
-    if (prd)
+    if (prd) {
+        uint32_t ccorrected;
+        lsn_t lsnCorrected;
         log_reader_header(prd, &hdrLast);
+        log_reader_corrected(prd, &ccorrected, &lsnCorrected);
+        if (ccorrected > 0) /* reported, never hidden (log_reader.c R6) */
+            event(pinst, ESEPY_EVENT_LOG_CORRECTED, ESEPY_LEVEL_WARNING, JET_errLogFileCorrupt,
+                  "damaged log records corrected (one flipped bit each)", LSN_GEN(lsnCorrected));
+    }
     /* A restore may stop only after the backup set: its database copies hold
      * changes up to the set's last generation, which replay cannot take back. */
     if (err >= 0 && rst && stopped && rs->genCur <= rst->genHigh)
@@ -784,9 +793,10 @@ JET_ERR recovery_run(isam_inst *pinst, int *pfRan)
         err = resolve_deltas(rs);
     if (err >= 0 && rst && rst->zero_pages)
         err = check_zero_pages(pinst, rst);
-    /* H2 (isam_int.h): a database whose header names a generation beyond the
-     * last one replayed holds changes from logs that are not there. */
-    for (uint32_t i = 1; err >= 0 && !stopped && i <= ISAM_MAX_DBID; i++) {
+    /* H2, H3 (isam_int.h): a database whose header names a generation beyond
+     * the last one replayed holds changes (or commits) from logs that are not
+     * there; that names a missing generation better than the reader can. */
+    for (uint32_t i = 1; (err >= 0 || err == JET_errMissingLogFile) && !stopped && i <= ISAM_MAX_DBID; i++) {
         const isam_db *pdb = pinst->dbs[i];
         if (pdb && pdb->logged && hdrLast.generation > 0 && pdb->hdr.genMaxRequired > (int32_t)hdrLast.generation &&
             !(pinst->cfg.grbitInit & JET_bitReplayIgnoreLostLogs))
