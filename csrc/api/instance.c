@@ -35,6 +35,7 @@ _Static_assert(offsetof(JET_DBINFOMISC, cbPageSize) == 212, "JET_DBINFOMISC layo
 _Static_assert(sizeof(JET_SNPROG) == 12, "JET_SNPROG layout");
 _Static_assert(sizeof(JET_RSTMAP) == 16, "JET_RSTMAP layout");
 _Static_assert(sizeof(JET_RSTINFO) == 48, "JET_RSTINFO layout");
+_Static_assert(ESEPY_TESTIO_READ == OS_FAULT_READ && ESEPY_TESTIO_WRITE == OS_FAULT_WRITE && ESEPY_TESTIO_SYNC == OS_FAULT_SYNC, "EsepyTestFailIO kinds");
 _Static_assert(sizeof(JET_INSTANCE_INFO) == 48, "JET_INSTANCE_INFO layout");
 _Static_assert(sizeof(JET_LOGINFO) == 16, "JET_LOGINFO layout");
 _Static_assert(sizeof(JET_COLUMNDEF) == 28, "JET_COLUMNDEF layout");
@@ -1143,6 +1144,16 @@ ESEPY_EXPORT JET_ERR EsepyTestFailAllocation(uint32_t n, int32_t fPersistent, ui
     if (pcHits)
         *pcHits = os_fault_alloc_hits();
     os_fault_alloc(n, fPersistent);
+    return JET_errSuccess;
+}
+
+ESEPY_EXPORT JET_ERR EsepyTestFailIO(int32_t kind, uint32_t n, int32_t fPersistent, JET_ERR err, uint32_t *pcHits)
+{
+    if (kind < 0 || kind >= OS_FAULT_KINDS || (n > 0 && err >= 0))
+        return JET_errInvalidParameter;
+    if (pcHits)
+        *pcHits = os_fault_io_hits(kind);
+    os_fault_io(kind, n, fPersistent, err);
     return JET_errSuccess;
 }
 

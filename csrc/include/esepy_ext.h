@@ -154,6 +154,17 @@ JET_ERR EsepyGetIndexes(JET_SESID sesid, JET_TABLEID tableid, char *szzIndexes, 
  * NULL) receives how many allocations failed so far. */
 JET_ERR EsepyTestFailAllocation(uint32_t n, int32_t fPersistent, uint32_t *pcHits);
 
+/* I/O fault injection: make the n-th file operation of `kind` from now fail
+ * with `err` (n >= 1) and, with fPersistent, every later one; n = 0 turns
+ * that kind off.  Kinds: ESEPY_TESTIO_READ (reads), ESEPY_TESTIO_WRITE
+ * (writes, truncations, allocations, renames), ESEPY_TESTIO_SYNC (file and
+ * folder fsyncs).  *pcHits (may be NULL) receives how many operations of
+ * that kind injection failed since it was last armed, before re-arming. */
+#define ESEPY_TESTIO_READ  0
+#define ESEPY_TESTIO_WRITE 1
+#define ESEPY_TESTIO_SYNC  2
+JET_ERR EsepyTestFailIO(int32_t kind, uint32_t n, int32_t fPersistent, JET_ERR err, uint32_t *pcHits);
+
 /* The process's instance mode (0 none, 1 one-instance, 2 multi-instance) and
  * the number of instances that exist (initialized or not). */
 JET_ERR EsepyTestGetProcessState(int32_t *pmode, uint32_t *pcInstances);

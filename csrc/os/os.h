@@ -134,5 +134,7 @@ uint32_t os_fault_alloc_hits(void);
 #define OS_FAULT_SYNC  2
 #define OS_FAULT_KINDS 3
 void     os_fault_io(int kind, uint32_t n, int persistent, JET_ERR err);
+/* How many calls of `kind` injection failed since os_fault_io last armed it. */
+uint32_t os_fault_io_hits(int kind);
 
 #endif /* ESEPY_OS_H */
