@@ -26,6 +26,7 @@ extern "C" {
 #define ESEPY_EVENT_TERM_DONE           103
 #define ESEPY_EVENT_TERM_FAILED         104
 #define ESEPY_EVENT_TERM_DIRTY          105
+#define ESEPY_EVENT_INSTANCE_FATAL      106 /* a write or sync failed: no more changes until JetInit recovers */
 #define ESEPY_EVENT_BACKUP_BEGIN        200
 #define ESEPY_EVENT_BACKUP_DONE         201
 #define ESEPY_EVENT_BACKUP_FAILED       202

@@ -30,6 +30,16 @@
  *       record announced iff the btree change reached the log.  Undo of a
  *       delta logs the delta CLR, replaces the node, logs DELTADONE, like
  *       runtime rollback, so a crash during recovery is resolved the same way.
+ *   R5. Replay never moves the checkpoint before its end: the writer is
+ *       opened (new generation) without touching it, and only after every
+ *       database is flushed, synced and marked clean does the checkpoint
+ *       move past the replayed log (inst.c CP1).  So a replay stopped by an
+ *       error or a crash at any point is simply run again from the same
+ *       start by the next JetInit.
+ *   R6. Replay starts at the older of the checkpoint and the genMinRequired
+ *       of every dirty database (start_from_headers); a required generation
+ *       that is gone is JET_errRequiredLogFilesMissing (unless
+ *       JET_bitReplayIgnoreLostLogs).
  */
 #include "isam_int.h"
 
@@ -262,6 +272,34 @@ static JET_ERR redo_initial_attach(redo_state *rs, int chkValid, int32_t genFirs
     os_free(pchk);
     os_free(phdr);
     return err;
+}
+
+/* R6: a dirty database whose header needs an older generation than the
+ * checkpoint (genMinRequired, CP3 in inst.c) moves the start back there:
+ * the checkpoint alone is never trusted past what the header says. */
+static JET_ERR start_from_headers(redo_state *rs, lsn_t *pstart)
+{
+    isam_inst *pinst = rs->pinst;
+    int32_t genMin = LSN_GEN(*pstart);
+    for (uint32_t i = 1; i <= ISAM_MAX_DBID; i++) {
+        const isam_db *pdb = pinst->dbs[i];
+        if (pdb && pdb->logged && pdb->hdr.genMinRequired > 0 && pdb->hdr.genMinRequired < genMin)
+            genMin = pdb->hdr.genMinRequired;
+    }
+    if (genMin >= LSN_GEN(*pstart))
+        return JET_errSuccess;
+    char path[OS_PATH_MAX];
+    JET_ERR err = log_find_gen(&pinst->cfg.log, NULL, genMin, path, sizeof(path));
+    if (err == JET_errFileNotFound) {
+        if (pinst->cfg.grbitInit & JET_bitReplayIgnoreLostLogs)
+            return JET_errSuccess;
+        return JET_errRequiredLogFilesMissing;
+    }
+    if (err < 0)
+        return err;
+    *pstart = LSN_MAKE(genMin, 1, 0);
+    rs->genFirst = genMin;
+    return JET_errSuccess;
 }
 
 static JET_ERR redo_one(redo_state *rs, const log_record *rec)
@@ -679,6 +717,9 @@ JET_ERR recovery_run(isam_inst *pinst, int *pfRan)
     err = bt_redo_begin(&rs->brc);
     if (err >= 0)
         err = redo_initial_attach(rs, info.chkValid, genFirst, rst ? rst->dirBackup : NULL);
+    if (err >= 0 && !rst && info.chkValid)
+        err = start_from_headers(rs, &start);
+    total = (uint32_t)(rs->genLast - rs->genFirst + 1);
     if (err >= 0 && rst)
         err = log_reader_open_split(&pinst->cfg.log, rst->dirBackup, rst->genHigh, start,
                                     rst->fRollForward ? 0 : rst->genHigh, &prd);
@@ -778,7 +819,7 @@ JET_ERR recovery_run(isam_inst *pinst, int *pfRan)
             pafter = &hdrLast;
         err = isam_open_writer_after(pinst, pafter);
     } else if (err >= 0) {
-        err = isam_open_writer(pinst); /* R2: a new generation */
+        err = isam_open_writer_after(pinst, NULL); /* R2: a new generation; R5: the checkpoint stays */
     }
     /* Undo the transactions that never finished. */
     while (err >= 0 && rs->trxs) {
@@ -805,12 +846,12 @@ JET_ERR recovery_run(isam_inst *pinst, int *pfRan)
         if (err >= 0)
             err = db_close(pinst, pdb, 1);
     }
+    /* R5: every database replay touched is flushed, synced and detached
+     * clean: only now may the checkpoint pass what was replayed. */
     if (err >= 0 && pinst->lw) {
         err = log_flush(pinst->lw, LSN_NIL);
-        if (err >= 0) {
-            pinst->lsnCheckpoint = log_end_lsn(pinst->lw);
-            err = log_set_checkpoint(pinst->lw, pinst->lsnCheckpoint);
-        }
+        if (err >= 0)
+            err = isam_set_checkpoint(pinst, log_end_lsn(pinst->lw));
     }
     redo_state_free(rs);
     int32_t genEnd = rs->genCur;
