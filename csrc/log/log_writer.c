@@ -44,6 +44,11 @@
  *       JET_errLogWriteFail; nothing more is written.
  *   W4. Btmp.log never holds a generation number in use: its header is
  *       (re)written for the next generation just before it is renamed.
+ *   W5. The checkpoint file never goes backwards: writers of it hold chk_mu
+ *       from choosing the position (never below lsnCheckpoint) through the
+ *       durable write; lsnCheckpoint moves only after that write, and
+ *       circular logging deletes generations below it only then.  Lock
+ *       order: chk_mu, then mu, then files_mu.
  */
 #include "log_int.h"
 
@@ -60,6 +65,7 @@ struct log_writer {
     pthread_mutex_t mu;
     pthread_cond_t  cv;       /* a write finished / state changed */
     pthread_mutex_t files_mu; /* renames and deletions in the log folder */
+    pthread_mutex_t chk_mu;   /* W5: one checkpoint file write at a time */
 
     JET_ERR  errPoison; /* W3: first write/sync failure, 0 while healthy */
     int      fDiskFull; /* a reserve log is in use: appends get JET_errLogDiskFull */
@@ -671,8 +677,11 @@ JET_ERR log_set_checkpoint(log_writer *plw, lsn_t lsn)
 
     if (plw == NULL)
         return JET_errInvalidParameter;
+    pthread_mutex_lock(&plw->chk_mu); /* W5 */
     pthread_mutex_lock(&plw->mu);
     err = plw->errPoison ? JET_errLogWriteFail : JET_errSuccess;
+    if (lsn < plw->lsnCheckpoint)
+        lsn = plw->lsnCheckpoint; /* W5: never backwards */
     chk = plw->chk;
     chk.lsnCheckpoint = lsn;
     chk.signLog = plw->signLog;
@@ -680,22 +689,21 @@ JET_ERR log_set_checkpoint(log_writer *plw, lsn_t lsn)
     memcpy(chk.attach, plw->attach, sizeof(chk.attach));
     gen = plw->gen;
     pthread_mutex_unlock(&plw->mu);
-    if (err < 0)
-        return err;
-    err = log_checkpoint_write(&plw->cfg, &chk);
-    if (err < 0)
-        return err;
-    pthread_mutex_lock(&plw->mu);
-    plw->chk = chk;
-    if (lsn > plw->lsnCheckpoint)
+    if (err >= 0)
+        err = log_checkpoint_write(&plw->cfg, &chk);
+    if (err >= 0) {
+        pthread_mutex_lock(&plw->mu);
+        plw->chk = chk;
         plw->lsnCheckpoint = lsn;
-    pthread_mutex_unlock(&plw->mu);
-    if (plw->cfg.circular) {
-        /* The checkpoint is durable: what lies below it is no longer needed. */
-        pthread_mutex_lock(&plw->files_mu);
-        err = lw_trim(plw, gen, LSN_GEN(lsn), 1);
-        pthread_mutex_unlock(&plw->files_mu);
+        pthread_mutex_unlock(&plw->mu);
+        if (plw->cfg.circular) {
+            /* The checkpoint is durable: what lies below it is no longer needed. */
+            pthread_mutex_lock(&plw->files_mu);
+            err = lw_trim(plw, gen, LSN_GEN(lsn), 1);
+            pthread_mutex_unlock(&plw->files_mu);
+        }
     }
+    pthread_mutex_unlock(&plw->chk_mu);
     return err;
 }
 
@@ -738,6 +746,7 @@ static void lw_free(log_writer *plw)
     os_free(plw->system_dir);
     os_free(plw->base);
     pthread_cond_destroy(&plw->cv);
+    pthread_mutex_destroy(&plw->chk_mu);
     pthread_mutex_destroy(&plw->files_mu);
     pthread_mutex_destroy(&plw->mu);
     os_free(plw);
@@ -846,6 +855,7 @@ JET_ERR log_writer_open_after(const log_config *cfg, const log_attach *attach, u
         return JET_errOutOfMemory;
     pthread_mutex_init(&plw->mu, NULL);
     pthread_mutex_init(&plw->files_mu, NULL);
+    pthread_mutex_init(&plw->chk_mu, NULL);
     pthread_cond_init(&plw->cv, NULL);
     plw->cfg = *cfg;
     plw->log_dir = os_strdup(cfg->log_dir);
@@ -966,12 +976,16 @@ JET_ERR log_writer_close_clean(log_writer *plw)
     if (err >= 0)
         err = log_flush(plw, LSN_NIL);
     if (err >= 0) {
+        pthread_mutex_lock(&plw->chk_mu); /* W5 (lsnTerm is past every checkpoint) */
+        pthread_mutex_lock(&plw->mu);
         chk = plw->chk;
         chk.lsnCheckpoint = lsnTerm;
         chk.signLog = plw->signLog;
         chk.cattach = plw->cattach;
         memcpy(chk.attach, plw->attach, sizeof(chk.attach));
+        pthread_mutex_unlock(&plw->mu);
         err = log_checkpoint_write(&plw->cfg, &chk);
+        pthread_mutex_unlock(&plw->chk_mu);
     }
     lw_free(plw);
     return err;
