@@ -35,7 +35,8 @@ _Static_assert(offsetof(JET_DBINFOMISC, cbPageSize) == 212, "JET_DBINFOMISC layo
 _Static_assert(sizeof(JET_SNPROG) == 12, "JET_SNPROG layout");
 _Static_assert(sizeof(JET_RSTMAP) == 16, "JET_RSTMAP layout");
 _Static_assert(sizeof(JET_RSTINFO) == 48, "JET_RSTINFO layout");
-_Static_assert(ESEPY_TESTIO_READ == OS_FAULT_READ && ESEPY_TESTIO_WRITE == OS_FAULT_WRITE && ESEPY_TESTIO_SYNC == OS_FAULT_SYNC, "EsepyTestFailIO kinds");
+_Static_assert(ESEPY_TESTIO_READ == OS_FAULT_READ && ESEPY_TESTIO_WRITE == OS_FAULT_WRITE && ESEPY_TESTIO_SYNC == OS_FAULT_SYNC &&
+               ESEPY_TESTIO_ALLOCATE == OS_FAULT_ALLOCATE && OS_FAULT_KINDS == 4, "EsepyTestFailIO kinds");
 _Static_assert(sizeof(JET_INSTANCE_INFO) == 48, "JET_INSTANCE_INFO layout");
 _Static_assert(sizeof(JET_LOGINFO) == 16, "JET_LOGINFO layout");
 _Static_assert(sizeof(JET_COLUMNDEF) == 28, "JET_COLUMNDEF layout");

@@ -313,9 +313,24 @@ JET_ERR isam_init(const isam_config *pcfg, isam_inst **ppinst)
     return JET_errSuccess;
 }
 
+/* Whether a failed clean stop is the consequence of a failure already
+ * reported to a caller (F1) or of a full log disk: the stop becomes a dirty
+ * one that succeeds, and the next JetInit recovers from the log (every
+ * acknowledged commit is in it). */
+static int term_may_go_dirty(isam_inst *pinst, JET_ERR err)
+{
+    return atomic_load(&pinst->errFatal) < 0 || err == JET_errLogDiskFull || err == JET_errInstanceUnavailable ||
+           err == JET_errLogWriteFail;
+}
+
 JET_ERR isam_term(isam_inst *pinst, int clean)
 {
     JET_ERR err = JET_errSuccess;
+    if (clean && atomic_load(&pinst->errFatal) < 0) {
+        /* F1: nothing more is written; pages still dirty are in the log */
+        err = atomic_load(&pinst->errFatal);
+        clean = 0;
+    }
     ver_cleanup(pinst);
     if (clean)
         reclaim_run(pinst); /* give dropped trees' pages back before the databases close */
@@ -325,12 +340,14 @@ JET_ERR isam_term(isam_inst *pinst, int clean)
         if (pdb == NULL)
             continue;
         JET_ERR e = JET_errSuccess;
-        if (clean && pdb->logged && !pdb->readonly && pinst->lw) {
+        if (clean && err >= 0 && pdb->logged && !pdb->readonly && pinst->lw) {
             uint32_t dbid = pdb->dbid;
             log_part part = { &dbid, sizeof(dbid) };
-            e = isam_log(pinst, LOG_REC_ISAM_DBDETACH, &part, 1, NULL);
+            lsn_t lsn;
+            /* a full log disk still has its reserve logs for this */
+            e = log_append_reserve(pinst->lw, LOG_REC_ISAM_DBDETACH, &part, 1, &lsn);
         }
-        JET_ERR e2 = db_close(pinst, pdb, clean && e >= 0);
+        JET_ERR e2 = db_close(pinst, pdb, clean && err >= 0 && e >= 0);
         if (e >= 0)
             e = e2;
         if (e < 0 && err >= 0)
@@ -342,6 +359,15 @@ JET_ERR isam_term(isam_inst *pinst, int clean)
         else
             log_writer_abandon(pinst->lw);
         pinst->lw = NULL;
+    }
+    if (err < 0 && term_may_go_dirty(pinst, err)) {
+        if (pinst->cfg.event) {
+            char msg[160];
+            snprintf(msg, sizeof(msg),
+                     "stopped without a clean shutdown after error %d; the next JetInit recovers", (int)err);
+            pinst->cfg.event(pinst->cfg.eventctx, ESEPY_EVENT_TERM_DIRTY, ESEPY_LEVEL_WARNING, err, msg, 0, NULL);
+        }
+        err = JET_errSuccess;
     }
     cache_destroy(pinst->pc);
     ver_free_all(pinst);

@@ -571,7 +571,21 @@ static JET_ERR lw_append(log_writer *plw, uint8_t type, const log_part *parts, u
     }
 }
 
+static JET_ERR lw_append_checked(log_writer *plw, uint8_t type, const log_part *parts, uint32_t cpart,
+                                 int fBypassFull, lsn_t *plsn);
+
 JET_ERR log_append(log_writer *plw, uint8_t type, const log_part *parts, uint32_t cpart, lsn_t *plsn)
+{
+    return lw_append_checked(plw, type, parts, cpart, 0, plsn);
+}
+
+JET_ERR log_append_reserve(log_writer *plw, uint8_t type, const log_part *parts, uint32_t cpart, lsn_t *plsn)
+{
+    return lw_append_checked(plw, type, parts, cpart, 1, plsn);
+}
+
+static JET_ERR lw_append_checked(log_writer *plw, uint8_t type, const log_part *parts, uint32_t cpart,
+                                 int fBypassFull, lsn_t *plsn)
 {
     JET_ERR err;
     uint64_t total = LOG_REC_HEADER;
@@ -585,7 +599,7 @@ JET_ERR log_append(log_writer *plw, uint8_t type, const log_part *parts, uint32_
     if (total > log_rec_max(plw->cbFile))
         return JET_errLogBufferTooSmall;
     pthread_mutex_lock(&plw->mu);
-    err = lw_append(plw, type, parts, cpart, (uint32_t)total, 0, plsn);
+    err = lw_append(plw, type, parts, cpart, (uint32_t)total, fBypassFull, plsn);
     pthread_mutex_unlock(&plw->mu);
     return err;
 }

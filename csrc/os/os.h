@@ -132,7 +132,8 @@ uint32_t os_fault_alloc_hits(void);
 #define OS_FAULT_READ  0
 #define OS_FAULT_WRITE 1
 #define OS_FAULT_SYNC  2
-#define OS_FAULT_KINDS 3
+#define OS_FAULT_ALLOCATE 3 /* only os_file_allocate (a full disk still takes writes into allocated space) */
+#define OS_FAULT_KINDS 4
 void     os_fault_io(int kind, uint32_t n, int persistent, JET_ERR err);
 /* How many calls of `kind` injection failed since os_fault_io last armed it. */
 uint32_t os_fault_io_hits(int kind);

@@ -490,7 +490,9 @@ JET_ERR os_file_allocate(os_file *pf, uint64_t cb)
     JET_ERR err = os_file_size(pf, &cur);
     if (err < 0 || cur >= cb)
         return err;
-    err = io_fault(OS_FAULT_WRITE);
+    err = io_fault(OS_FAULT_ALLOCATE);
+    if (err >= 0)
+        err = io_fault(OS_FAULT_WRITE);
     if (err < 0)
         return err;
     int rc = posix_fallocate(pf->fd, (off_t)cur, (off_t)(cb - cur));

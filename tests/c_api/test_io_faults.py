@@ -95,7 +95,8 @@ def test_recovery_interrupted_at_every_io_is_repeatable(jet, tmp_path, faults, k
         if fired == 0:
             assert err == 0
             break
-        if err < 0:
+        if err < 0:  # a specific error, not a generic one
+            assert err in (C.JET_errDiskIO, C.JET_errLogWriteFail), jet.err_name(err)
             failed += 1
         # the next, fault-free recovery gets everything back
         err2, inst2 = recover(jet, work, "again")
@@ -161,3 +162,138 @@ def test_checkpoints_racing_commits_with_circular_logging(jet, tmp_path):
         assert sorted(keys_of(env2, t2, ck2)) == sorted(acked)
     finally:
         assert env2.term() == 0
+
+
+def replace_row(env, t, ck, cv, key, value):
+    """Replace the value of row `key` in its own transaction; the commit's error."""
+    lib, C, ffi = env.lib, env.C, env.ffi
+    err = lib.JetBeginTransaction(env.ses)
+    if err < 0:
+        return err
+    ok = lib.JetMakeKey(env.ses, t, struct.pack("<i", key), 4, C.JET_bitNewKey) == 0 and \
+        lib.JetSeek(env.ses, t, C.JET_bitSeekEQ) == 0
+    assert ok
+    err = lib.JetPrepareUpdate(env.ses, t, C.JET_prepReplace)
+    if err >= 0:
+        err = lib.JetSetColumn(env.ses, t, cv, value, len(value), 0, ffi.NULL)
+    if err >= 0:
+        err = lib.JetUpdate(env.ses, t, ffi.NULL, 0, ffi.NULL)
+    if err >= 0:
+        return lib.JetCommitTransaction(env.ses, 0)
+    lib.JetRollback(env.ses, 0)
+    return err
+
+
+def value_of(env, t, ck, cv, key):
+    C = env.C
+    assert env.lib.JetMakeKey(env.ses, t, struct.pack("<i", key), 4, C.JET_bitNewKey) == 0
+    assert env.lib.JetSeek(env.ses, t, C.JET_bitSeekEQ) == 0
+    return env.retrieve(t, cv)[1]
+
+
+def test_log_disk_full_stops_cleanly_and_term_succeeds(jet, tmp_path, faults):
+    """The disk fills up (allocations fail, written space stays writable):
+    the log takes its reserve files and refuses changes with
+    JET_errLogDiskFull; once space is free again JetTerm succeeds and the next
+    JetInit has every acknowledged commit."""
+    C = jet.C
+    env = Env(jet, tmp_path, LogFileSize=64)
+    dbid, t, ck, cv = make_kv(env)
+    assert env.insert(t, [(ck, struct.pack("<i", 1)), (cv, b"start")]) == 0
+    faults(C.ESEPY_TESTIO_ALLOCATE, 1, True, C.JET_errDiskFull)
+    last = None
+    for i in range(5000):
+        v = b"%06d" % i + b"x" * 200
+        err = replace_row(env, t, ck, cv, 1, v)
+        if err < 0:
+            break
+        last = v
+    assert err == C.JET_errLogDiskFull, jet.err_name(err)
+    assert last is not None
+    assert os.path.exists(tmp_path / "edbtmp.log") or not os.path.exists(tmp_path / "edbres00001.jrs")
+    # still refused, reads still work
+    assert replace_row(env, t, ck, cv, 1, b"late") == C.JET_errLogDiskFull
+    assert value_of(env, t, ck, cv, 1) == last
+    faults(C.ESEPY_TESTIO_ALLOCATE, 0)  # space is free again
+    assert env.term() == 0
+    env2 = Env(jet, tmp_path, "again", LogFileSize=64)
+    try:
+        path = str(tmp_path / "a.edb").encode()
+        assert env2.lib.JetAttachDatabase(env2.ses, path, 0) == 0
+        t2, ck2 = open_kv(env2, path)
+        pcd = env2.ffi.new("JET_COLUMNDEF *")
+        assert env2.lib.JetGetTableColumnInfo(env2.ses, t2, b"v", pcd, env2.ffi.sizeof(pcd[0]),
+                                              C.JET_ColInfo) == 0
+        assert value_of(env2, t2, ck2, pcd.columnid, 1) == last
+        # and the instance takes changes again (the reserve logs are back)
+        assert replace_row(env2, t2, ck2, pcd.columnid, 1, b"after") == 0
+    finally:
+        assert env2.term() == 0
+
+
+@pytest.mark.parametrize("k", range(1, 13))
+def test_failed_sync_is_never_retried_as_success(jet, tmp_path, faults, k):
+    """One failed fsync, whichever it is (the log's, a database page flush of a
+    checkpoint, a database header, the checkpoint file): the call that met it
+    fails, and so does every later change although the disk works again
+    (PostgreSQL's rule: a failed fsync may have dropped data the kernel no
+    longer holds, retrying it would report success for lost writes).  JetTerm
+    succeeds (dirty); the next JetInit has every acknowledged commit."""
+    C = jet.C
+    env = Env(jet, tmp_path, LogFileSize=64, CheckpointDepthMax=1)
+    dbid, t, ck, cv = make_kv(env)
+    faults(C.ESEPY_TESTIO_SYNC, k, False)
+    try:
+        acked, failed_at = commit_through_fault(jet, env, t, ck, cv)
+    except BaseException:
+        env.term()
+        raise
+    assert env.term() == 0
+    env2 = Env(jet, tmp_path, "again", LogFileSize=64)
+    try:
+        path = str(tmp_path / "a.edb").encode()
+        assert env2.lib.JetAttachDatabase(env2.ses, path, 0) == 0
+        t2, ck2 = open_kv(env2, path)
+        keys = keys_of(env2, t2, ck2)
+        # every acknowledged commit; the one that failed may be there too (durable before its error)
+        assert keys in (acked, acked + [failed_at])
+    finally:
+        assert env2.term() == 0
+
+
+def try_insert(env, t, values):
+    """Insert a record; the error of JetUpdate (the update is cancelled then)."""
+    lib, C, ffi = env.lib, env.C, env.ffi
+    assert lib.JetPrepareUpdate(env.ses, t, C.JET_prepInsert) == 0
+    for colid, data in values:
+        assert lib.JetSetColumn(env.ses, t, colid, data, len(data), 0, ffi.NULL) == 0
+    err = lib.JetUpdate(env.ses, t, ffi.NULL, 0, ffi.NULL)
+    if err < 0:
+        assert lib.JetPrepareUpdate(env.ses, t, C.JET_prepCancel) == 0
+    return err
+
+
+def commit_through_fault(jet, env, t, ck, cv):
+    """Commit one row per transaction until a call fails; then check that
+    nothing else succeeds although the fault is gone."""
+    C, lib = env.C, env.lib
+    acked = []
+    for i in range(40):
+        assert lib.JetBeginTransaction(env.ses) == 0
+        err = try_insert(env, t, [(ck, struct.pack("<i", i)), (cv, b"w" * 200)])
+        err = lib.JetCommitTransaction(env.ses, 0) if err >= 0 else err
+        if err < 0:
+            break
+        acked.append(i)
+    else:
+        pytest.fail("no call met the failed sync")
+    assert err in (C.JET_errLogWriteFail, C.JET_errDiskIO), jet.err_name(err)
+    # the rollback cannot be logged any more: recovery will undo the transaction
+    # (or the commit was done and the failure was the checkpoint's after it)
+    assert lib.JetRollback(env.ses, C.JET_bitRollbackAll) in \
+        (0, C.JET_errInstanceUnavailable, C.JET_errLogWriteFail, C.JET_errNotInTransaction)
+    for j in range(3):  # later changes fail with a clear error, the disk works again
+        assert try_insert(env, t, [(ck, struct.pack("<i", 1000 + j))]) in \
+            (C.JET_errInstanceUnavailable, C.JET_errLogWriteFail)
+        assert lib.JetCommitTransaction(env.ses, 0) < 0
+    return acked, i
