@@ -175,10 +175,18 @@ JET_ERR db_close(isam_inst *pinst, isam_db *pdb, int clean)
     JET_ERR err = JET_errSuccess;
     if (clean && !pdb->readonly)
         err = db_mark_clean(pinst, pdb);
+    if (err < 0 && pdb->logged) {
+        /* F1: a failed flush or sync is not retried (the file may have lost
+         * what the cache now believes written); the log still has it all. */
+        (void)isam_fatal(pinst, err);
+        clean = 0;
+    }
     JET_ERR err2 = cache_close_file(pinst->pc, pdb->dbid, clean);
     if (err >= 0)
         err = err2;
+    pthread_mutex_lock(&pinst->lock); /* inst.c ckpt_headers walks dbs under it */
     pinst->dbs[pdb->dbid] = NULL;
+    pthread_mutex_unlock(&pinst->lock);
     os_free(pdb);
     return err;
 }
