@@ -191,7 +191,8 @@ def value_of(env, t, ck, cv, key):
     return env.retrieve(t, cv)[1]
 
 
-def test_log_disk_full_stops_cleanly_and_term_succeeds(jet, tmp_path, faults):
+@pytest.mark.parametrize("free_first", [True, False], ids=["space-freed", "still-full"])
+def test_log_disk_full_stops_cleanly_and_term_succeeds(jet, tmp_path, faults, free_first):
     """The disk fills up (allocations fail, written space stays writable):
     the log takes its reserve files and refuses changes with
     JET_errLogDiskFull; once space is free again JetTerm succeeds and the next
@@ -214,8 +215,13 @@ def test_log_disk_full_stops_cleanly_and_term_succeeds(jet, tmp_path, faults):
     # still refused, reads still work
     assert replace_row(env, t, ck, cv, 1, b"late") == C.JET_errLogDiskFull
     assert value_of(env, t, ck, cv, 1) == last
-    faults(C.ESEPY_TESTIO_ALLOCATE, 0)  # space is free again
+    if free_first:
+        faults(C.ESEPY_TESTIO_ALLOCATE, 0)  # space is free again
     assert env.term() == 0
+    faults(C.ESEPY_TESTIO_ALLOCATE, 0)
+    # the reserve logs held the detach and the TERM record: a clean stop
+    from esepy.inspection import read_database_header
+    assert read_database_header(str(tmp_path / "a.edb")).state == "CleanShutdown"
     env2 = Env(jet, tmp_path, "again", LogFileSize=64)
     try:
         path = str(tmp_path / "a.edb").encode()
