@@ -31,7 +31,7 @@ def faults(jet):
         return p[0]
     arm.hits = hits
     yield arm
-    for kind in (C.ESEPY_TESTIO_READ, C.ESEPY_TESTIO_WRITE, C.ESEPY_TESTIO_SYNC):
+    for kind in (C.ESEPY_TESTIO_READ, C.ESEPY_TESTIO_WRITE, C.ESEPY_TESTIO_SYNC, C.ESEPY_TESTIO_ALLOCATE):
         jet.lib.EsepyTestFailIO(kind, 0, 0, 0, jet.ffi.NULL)
 
 
