@@ -26,21 +26,27 @@ from __future__ import annotations
 import atexit as _atexit
 import os as _os
 import os
-from typing import Any, Callable, Dict, List, Optional, Union
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Union, cast
 
 from . import _esepy
 from . import errors
 from ._events import install as _install_events, uninstall as _uninstall_events
 from ._params import FLAG_GLOBAL as _FLAG_GLOBAL, PARAMS as _PARAMS, ParamInfo, lookup as _lookup
 from .errors import JetError, JetWarning
-from ._isam import Column, ColumnDef, ColumnType, Database, LongValueReader, Session, Table, TempTable
+from ._isam import Column, ColumnDef, ColumnType, Database, LongValueReader, Record, Session, Table, TempTable, Value
 from . import _backup
+from . import _paths
+from ._param_types import InstanceParams
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 from ._backup import BackupFile, ExternalBackup, Progress, StopAt
+from ._progress import ProgressBar
 
 __all__ = [
     "Instance", "Session", "Database", "Table", "TempTable", "Column", "ColumnDef", "ColumnType", "LongValueReader",
     "JetError", "JetWarning", "errors",
-    "ParamInfo", "Progress", "BackupFile", "ExternalBackup", "restore",
+    "ParamInfo", "InstanceParams", "Record", "Value", "Progress", "ProgressBar", "BackupFile", "ExternalBackup", "restore",
     "native_library", "include_dir", "error_string", "parameters", "database_file_info",
     "get_default_param", "set_default_param", "enable_multi_instance", "instances",
     "TERM_COMPLETE", "TERM_ABRUPT", "TERM_STOP_BACKUP", "TERM_DIRTY",
@@ -146,7 +152,10 @@ def restore(backup_dir: Union[str, "os.PathLike[str]"], dest: Optional[Union[str
     multi-instance mode (any :class:`Instance` puts it there); prefer
     :meth:`Instance.restore_instance`.
     """
-    _backup.restore(None, backup_dir, dest, progress, None, True)
+    try:
+        _backup.restore(None, backup_dir, dest, progress, None, True)
+    except errors.JetError as e:
+        raise _paths.explain(e, [("backup folder", backup_dir, "source"), ("restore destination", dest, "folder")]) from None
 
 
 def enable_multi_instance(**params: Any) -> int:
@@ -177,7 +186,9 @@ class Instance(_esepy.Instance):
     their Python names (``system_path``, ``log_path``, ``temp_path``, ``base_name``,
     ``circular_log``, ``log_file_size_kb``, ``create_path_if_not_exist``,
     ``max_sessions``, ...; see :func:`esepy.parameters`).  An unknown name raises
-    TypeError listing the valid ones.
+    TypeError suggesting the nearest names.  A path error (a missing folder, an
+    unreadable database) is raised with a message naming the path and its role,
+    also in the exception's ``path`` and ``role`` attributes.
 
     Use it as a context manager: ``with Instance(...) as inst:`` initializes it on
     entry (if needed) and terminates it on exit.  The GIL is released during every
@@ -187,8 +198,8 @@ class Instance(_esepy.Instance):
     _session_class = Session  # begin_session() returns esepy.Session objects
 
     def __init__(self, name: Optional[str] = None, *, display_name: Optional[str] = None,
-                 **params: Any) -> None:
-        checked = [(_lookup(k), v) for k, v in params.items()]
+                 **params: "Unpack[InstanceParams]") -> None:
+        checked = [(_lookup(k), v) for k, v in dict(params).items()]
         values = [(info, info.check(v)) for info, v in checked]
         # Process-wide parameters (database_page_size, max_instances, ...) go to
         # the process table first: some are fixed once an instance exists.
@@ -222,6 +233,28 @@ class Instance(_esepy.Instance):
         h = self._live_handle()
         return {n: _get(h, n) for n, info in _PARAMS.items() if info.type != 6}
 
+    def begin_session(self) -> Session:
+        """Begin a session (JetBeginSession): an :class:`esepy.Session`, a context manager
+        that ends it.  One thread at a time may use a session."""
+        return cast(Session, super().begin_session())
+
+    def init(self, grbit: int = 0) -> None:
+        """Initialize the instance (JetInit2): check and lock its folders, run
+        crash recovery.  A path error names the folder and its role."""
+        try:
+            super().init(grbit)
+        except errors.JetError as e:
+            raise _paths.explain(e, self._folders()) from None
+
+    def _folders(self) -> List[_paths.Candidate]:
+        h = self.handle
+        if h is None:
+            return []
+        temp = _get(h, "temp_path")
+        return [("system folder", _get(h, "system_path"), "folder"),
+                ("log folder", _get(h, "log_path"), "folder"),
+                ("temporary database", temp, "folder" if str(temp).endswith("/") else "new-file")]
+
     def _live_handle(self) -> int:
         h = self.handle
         if h is None:
@@ -243,7 +276,10 @@ class Instance(_esepy.Instance):
         exception raised by it cancels the backup (the partial set is removed or left
         unusable) and propagates.
         """
-        _backup.backup(self._live_handle(), path, incremental, atomic, progress)
+        try:
+            _backup.backup(self._live_handle(), path, incremental, atomic, progress)
+        except errors.JetError as e:
+            raise _paths.explain(e, [("backup folder", path, "folder")]) from None
 
     def truncate_logs(self) -> None:
         """Delete the log generations that neither crash recovery nor the next backup needs."""
@@ -281,7 +317,11 @@ class Instance(_esepy.Instance):
         ``PatchFileMissing``, ...); an exception raised by ``progress`` cancels the
         restore and propagates.
         """
-        _backup.restore(self._live_handle(), backup_dir, dest, progress, stop_at, False)
+        try:
+            _backup.restore(self._live_handle(), backup_dir, dest, progress, stop_at, False)
+        except errors.JetError as e:
+            raise _paths.explain(e, [("backup folder", backup_dir, "source"),
+                                     ("restore destination", dest, "folder")] + self._folders()) from None
 
     def __enter__(self) -> "Instance":
         """Initialize the instance (if needed) and return it; a failed init terminates it."""

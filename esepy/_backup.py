@@ -52,6 +52,16 @@ class Progress:
     total: int
 
     @property
+    def done_bytes(self) -> int:
+        """``done`` in bytes."""
+        return self.done * 1024
+
+    @property
+    def total_bytes(self) -> int:
+        """``total`` in bytes."""
+        return self.total * 1024
+
+    @property
     def fraction(self) -> float:
         """``done / total`` (0.0 when the total is not known)."""
         return self.done / self.total if self.total else 0.0

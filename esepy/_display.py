@@ -59,7 +59,20 @@ def table_to_pandas(t: Any, limit: Optional[int] = None) -> Any:
         import pandas as pd  # type: ignore[import-untyped,unused-ignore]
     except ImportError:
         raise ImportError("Table.to_pandas needs pandas: pip install 'esepy[pandas]'") from None
-    names = list(t.columns)
+    cols = t.columns
+    names = list(cols)
     it = iter(t)
     rows = list(itertools.islice(it, limit) if limit is not None else it)
-    return pd.DataFrame(rows, columns=names)
+    df = pd.DataFrame(rows, columns=names)
+    # Integer and Bit columns keep their type when they hold NULLs (pandas'
+    # nullable dtypes; plain pandas would turn them into floats with NaN).
+    for name, col in cols.items():
+        dtype = _PANDAS_DTYPES.get(int(col.coltyp))
+        if dtype is not None and not col.grbit & 0x400:  # not multi-valued (lists stay objects)
+            df[name] = df[name].astype(dtype)
+    return df
+
+
+# JET_coltyp -> pandas nullable dtype
+_PANDAS_DTYPES = {1: "boolean", 2: "UInt8", 3: "Int16", 4: "Int32", 5: "Int64", 14: "UInt32", 15: "Int64",
+                  17: "UInt16", 18: "UInt64"}

@@ -2,11 +2,12 @@
 # arguments mirror PyArg_ParseTuple; tests/people/test_typing.py runs
 # mypy.stubtest against the built extension, so a method added in C must be
 # added here too.
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union, final
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, TypeVar, Union, final
 
 from typing_extensions import disjoint_base
 
 _Buffer = Union[bytes, bytearray, memoryview]
+_S = TypeVar("_S", bound="Session")
 
 @disjoint_base
 class Instance:
@@ -25,7 +26,7 @@ class Instance:
 class Session:
     """A session (JetBeginSession / JetEndSession) and the ISAM calls made on it."""
 
-    def __enter__(self) -> "Session": ...
+    def __enter__(self: _S) -> _S: ...
     def __exit__(self, *exc: object) -> None: ...
     def end(self) -> None: ...
     def _hold(self, ms: int) -> None: ...

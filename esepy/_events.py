@@ -26,6 +26,10 @@ from . import _esepy
 from .errors import error_info
 
 logger = logging.getLogger("esepy")
+# A library never prints on its own: without this, Python's last-resort
+# handler would write every warning event to stderr next to the exception
+# that reports the same failure.  Applications that configure logging see them.
+logger.addHandler(logging.NullHandler())
 
 _RESERVED = set(vars(logging.LogRecord("x", 0, "", 0, "", (), None))) | {"message", "asctime"}
 

@@ -26,13 +26,26 @@ from __future__ import annotations
 import datetime as _dt
 import enum
 import io
+import os
 import struct
 import uuid
+import weakref
 from contextlib import contextmanager
 from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Set, Tuple, Union
 
 from . import _esepy
 from . import errors
+from . import _paths
+from ._param_types import PathArg
+
+#: One column value as Python sees it: None (NULL), bool (Bit), int (Byte..LongLong,
+#: Currency, UnsignedX), float (IEEESingle/Double), str (Text/LongText), bytes
+#: (Binary/LongBinary), datetime.datetime (DateTime), uuid.UUID (GUID), or a list of
+#: these for a multi-valued column.
+Value = Union[None, bool, int, float, str, bytes, "_dt.datetime", "uuid.UUID", List[Any]]
+#: A record: column name -> value (see :data:`Value`).  Values are typed as Any so
+#: that ``rec["id"] + 1`` needs no cast; :data:`Value` says what they can be.
+Record = Dict[str, Any]
 
 # JET_prep*
 _PREP_INSERT, _PREP_REPLACE, _PREP_CANCEL = 0, 2, 3
@@ -291,24 +304,36 @@ class Session(_esepy.Session):
     it.  One thread at a time may use a session.
     """
 
-    def create_database(self, path: str, *, overwrite: bool = False, recovery: bool = True) -> "Database":
+    def __repr__(self) -> str:
+        if self.closed:
+            return "<esepy.Session ended>"
+        inst = self.instance
+        return f"<esepy.Session sesid={self.sesid} of instance {getattr(inst, 'name', None)!r}>"
+
+    def create_database(self, path: PathArg, *, overwrite: bool = False, recovery: bool = True) -> "Database":
         """Create, attach and open a database file (JetCreateDatabase2)."""
         grbit = (0x200 if overwrite else 0) | (0 if recovery else 0x8)
-        dbid = self._create_database(str(path), grbit)
-        return Database(self, dbid, str(path))
+        try:
+            dbid = self._create_database(os.fspath(path), grbit)
+        except errors.JetError as e:
+            raise _paths.explain(e, [("database", path, "new-file")]) from None
+        return Database(self, dbid, os.fspath(path))
 
-    def attach_database(self, path: str, *, read_only: bool = False) -> "Database":
+    def attach_database(self, path: PathArg, *, read_only: bool = False) -> "Database":
         """Attach an existing database file and open it (JetAttachDatabase2 + JetOpenDatabase)."""
-        self._attach_database(str(path), 0x1 if read_only else 0)
+        try:
+            self._attach_database(os.fspath(path), 0x1 if read_only else 0)
+        except errors.JetError as e:
+            raise _paths.explain(e, [("database", path, "file")]) from None
         return self.open_database(path)
 
-    def open_database(self, path: str) -> "Database":
+    def open_database(self, path: PathArg) -> "Database":
         """Open a database already attached to the instance (JetOpenDatabase)."""
-        return Database(self, self._open_database(str(path), 0), str(path))
+        return Database(self, self._open_database(os.fspath(path), 0), os.fspath(path))
 
-    def detach_database(self, path: Optional[str] = None) -> None:
+    def detach_database(self, path: Optional[PathArg] = None) -> None:
         """Detach a database (all with None): flush, mark clean, close (JetDetachDatabase2)."""
-        self._detach_database(None if path is None else str(path), 0)
+        self._detach_database(None if path is None else os.fspath(path), 0)
 
     def begin_transaction(self, *, read_only: bool = False) -> None:
         """Begin (or nest) a transaction (JetBeginTransaction2)."""
@@ -359,9 +384,10 @@ class Database:
         self.dbid = dbid
         self.path = path
         self._closed = False
+        self._tables: "weakref.WeakSet[Table]" = weakref.WeakSet()  # cursors opened through this handle
 
     def __repr__(self) -> str:
-        return f"<esepy.Database {self.path!r} dbid={self.dbid}>"
+        return f"<esepy.Database {self.path!r} dbid={self.dbid}{' closed' if self._closed else ''}>"
 
     def _repr_html_(self) -> str:
         """Jupyter: the file, its state and its tables with their columns and record counts."""
@@ -371,7 +397,15 @@ class Database:
     def close(self) -> None:
         """Close this handle (JetCloseDatabase); the database stays attached."""
         if not self._closed and not self.session.closed:
-            self.session._close_database(self.dbid)
+            try:
+                self.session._close_database(self.dbid)
+            except errors.TooManyOpenTables as e:
+                names = sorted(t.name for t in self._tables if t.tableid is not None)
+                what = (f"table {names[0]!r} is" if len(names) == 1 else
+                        f"tables {', '.join(repr(n) for n in names)} are" if names else "tables are")
+                raise errors.TooManyOpenTables(e.code, e.operation,
+                                               f"{what} still open on this database: close them "
+                                               "(or use `with`) before closing the database") from None
         self._closed = True
 
     def __enter__(self) -> "Database":
@@ -434,13 +468,18 @@ class Table:
         self.db = db
         self.name = name
         self.tableid = tableid
+        if isinstance(db, Database):
+            db._tables.add(self)
         self._columns: Optional[Dict[str, Column]] = None
         self._key: Optional[List[Tuple[str, bool]]] = None
         self._index: Optional[str] = None  # current secondary index (None: primary)
         self._spec_memo: Optional[Tuple[Dict[str, Column], Dict[Any, Any]]] = None
 
     def __repr__(self) -> str:
-        return f"<esepy.Table {self.name!r}>"
+        where = f" of {self.db.path!r}" if isinstance(self.db, Database) else ""
+        if self.tableid is None:
+            return f"<esepy.Table {self.name!r}{where} closed>"
+        return f"<esepy.Table {self.name!r}{where} index={self._index or 'primary'!r}>"
 
     def _repr_html_(self) -> str:
         """Jupyter: columns, primary key, record count and the first records."""
@@ -661,7 +700,7 @@ class Table:
         for v in values:
             s._set_column(tid, col.columnid, col.encode(v), 0, 0)
 
-    def current(self, columns: Optional[Sequence[str]] = None) -> Dict[str, Any]:
+    def current(self, columns: Optional[Sequence[str]] = None) -> Record:
         """The record the cursor is on, as a dict (multi-valued columns as lists); only
         ``columns`` when given.
 
@@ -789,7 +828,7 @@ class Table:
             grbit = (_NEW_KEY if i == 0 else 0) | (limit if i == len(values) - 1 else 0)
             self.session._make_key(self.tableid, col.encode(v), grbit)
 
-    def seek(self, *key: Any, how: int = SEEK_EQ, index: Optional[str] = None) -> Optional[Dict[str, Any]]:
+    def seek(self, *key: Any, how: int = SEEK_EQ, index: Optional[str] = None) -> Optional[Record]:
         """Move to the record with this key (or the nearest, with SEEK_GE etc.) in the primary
         index, or in secondary index ``index``; a key may give only the first columns.
 
@@ -802,13 +841,13 @@ class Table:
             return None
         return self.current()
 
-    def get(self, *key: Any) -> Optional[Dict[str, Any]]:
+    def get(self, *key: Any) -> Optional[Record]:
         """The record with this primary key, or None."""
         return self.seek(*key)
 
     def range(self, start: Any = None, stop: Any = None, *, index: Optional[str] = None, reverse: bool = False,
               prefix: Any = None, inclusive_stop: bool = False,
-              columns: Optional[Sequence[str]] = None) -> Iterator[Dict[str, Any]]:
+              columns: Optional[Sequence[str]] = None) -> Iterator[Record]:
         """Records whose key in ``index`` (None: the primary index) is in [start, stop) -- or
         [start, stop] with ``inclusive_stop`` -- in key order (``reverse``: descending).
         ``columns`` limits each dict to those columns; when they are all in the index key
@@ -862,7 +901,7 @@ class Table:
         before, total = self.session._record_position(self.tableid)
         return int(before), int(total)
 
-    def goto_fraction(self, fraction: float, *, index: Optional[str] = None) -> Optional[Dict[str, Any]]:
+    def goto_fraction(self, fraction: float, *, index: Optional[str] = None) -> Optional[Record]:
         """Move to the record about ``fraction`` (0.0 first .. 1.0 last) of the way through
         ``index`` (JetGotoPosition) and return it (None when the table is empty)."""
         if not 0.0 <= fraction <= 1.0:
@@ -895,7 +934,7 @@ class Table:
         """The primary bookmark of the current record (JetGetBookmark)."""
         return self.session._get_bookmark(self.tableid)
 
-    def goto(self, bookmark: bytes) -> Dict[str, Any]:
+    def goto(self, bookmark: bytes) -> Record:
         """Move to the record with this bookmark (JetGotoBookmark) and return it."""
         self.session._goto_bookmark(self.tableid, bookmark)
         return self.current()
@@ -913,7 +952,7 @@ class Table:
             raise errors.RecordNotFound(operation=f"no record with key {key!r}")
         self.delete_current()
 
-    def __iter__(self) -> Iterator[Dict[str, Any]]:
+    def __iter__(self) -> Iterator[Record]:
         """Every record in primary key order (JetMove), as dicts."""
         self._use_index(None)
         s = self.session

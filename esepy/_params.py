@@ -101,6 +101,16 @@ def lookup(name: str) -> ParamInfo:
     if info is None and name.startswith("JET_param"):
         info = next((p for p in PARAMS.values() if p.jet_name == name), None)
     if info is None:
-        valid = ", ".join(sorted(p.name for p in PARAMS.values() if p.settable))
-        raise TypeError(f"unknown engine parameter {name!r}; valid names are: {valid}")
+        raise TypeError(f"unknown engine parameter {name!r}{_suggestion(name)}; "
+                        "esepy.parameters() lists them all")
     return info
+
+
+def _suggestion(name: str) -> str:
+    """' -- did you mean ...?' with the nearest settable parameter names, or ''."""
+    import difflib
+    if name.startswith("JET_param"):  # answer in the spelling that was used
+        near = difflib.get_close_matches(name, sorted(p.jet_name for p in PARAMS.values() if p.settable), n=3, cutoff=0.75)
+    else:
+        near = difflib.get_close_matches(name, sorted(p.name for p in PARAMS.values() if p.settable), n=3, cutoff=0.6)
+    return f" -- did you mean {' or '.join(repr(n) for n in near)}?" if near else ""

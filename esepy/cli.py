@@ -45,6 +45,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Dict, List, Optional, Sequence, TextIO, Tuple
 
 from . import errors, inspection
+from ._progress import ProgressBar
 
 __all__ = ["main", "command", "Command", "Output", "COMMANDS", "CliError"]
 
@@ -98,51 +99,10 @@ class Output:
             for line in lines:
                 print(line, file=self.stdout)
 
-    def progress(self, description: str, total: Optional[int] = None, unit: str = "it") -> "Progress":
+    def progress(self, description: str, total: Optional[int] = None, unit: str = "it",
+                 scale: int = 1) -> ProgressBar:
         """A progress bar on stderr (tqdm); a silent one when progress is off."""
-        return Progress(self, description, total, unit)
-
-
-class Progress:
-    """A tqdm bar fed by ``update(done, total)`` calls or by engine progress objects."""
-
-    def __init__(self, out: Output, description: str, total: Optional[int], unit: str) -> None:
-        self._bar: Any = None
-        self.done = 0
-        self.total = total
-        self.updates = 0
-        if out.progress_enabled:
-            from tqdm import tqdm
-            self._bar = tqdm(total=total, desc=description, unit=unit, file=out.stderr, leave=True,
-                             dynamic_ncols=True)
-
-    def update(self, done: int, total: Optional[int] = None) -> None:
-        """Set the bar to ``done`` of ``total``."""
-        self.updates += 1
-        if total is not None and total != self.total:
-            self.total = total
-            if self._bar is not None:
-                self._bar.total = total
-        if self._bar is not None:
-            self._bar.update(max(0, done - self.done))
-        self.done = max(self.done, done)
-
-    def __call__(self, p: Any) -> None:
-        """Engine progress callback: an object with ``.stage``, ``.done``, ``.total``."""
-        total = getattr(p, "total", None)
-        self.update(int(getattr(p, "done", 0) or 0), int(total) if total else None)
-
-    def close(self) -> None:
-        """Finish the bar."""
-        if self._bar is not None:
-            self._bar.close()
-            self._bar = None
-
-    def __enter__(self) -> "Progress":
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.close()
+        return ProgressBar(description, total, unit, scale=scale, file=self.stderr, enabled=self.progress_enabled)
 
 
 class _Failed(Exception):
@@ -548,7 +508,10 @@ def _integrity(ns: argparse.Namespace, out: Output) -> Any:
         if not df.header.is_clean:
             logical = {"checked": False, "reason": f"the database is {df.header.state}: run recovery first"}
         elif not problems:
-            logical = _verify_records(ns.db, {t.name: t for t in rep.trees}, out, problems)
+            trees = {t.name: t for t in rep.trees}
+            with out.progress("integrity (records)", sum(t.nodes for t in rep.trees if t.name != "(catalog)"),
+                              "record") as bar:
+                logical = _verify_records(ns.db, trees, bar, problems)
     result["records"] = logical
     out.text(f"Database: {df.path} ({df.header.state}, {df.page_count} pages)")
     for t in rep.trees:
@@ -569,9 +532,10 @@ def _integrity(ns: argparse.Namespace, out: Output) -> Any:
     return result
 
 
-def _verify_records(path: str, trees: Dict[str, inspection.TreeSpace], out: Output, problems: List[str]
+def _verify_records(path: str, trees: Dict[str, inspection.TreeSpace], bar: ProgressBar, problems: List[str]
                     ) -> Dict[str, Any]:
-    """Read every record through the engine: decodes, keys strictly increase, counts match the trees."""
+    """Read every record through the engine: decodes, keys strictly increase, counts match the trees.
+    ``bar`` counts the records read (the longest phase of a check: it keeps reporting)."""
     total = 0
     with inspection.open_database(path) as ro:
         names = ro.tables
@@ -582,12 +546,15 @@ def _verify_records(path: str, trees: Dict[str, inspection.TreeSpace], out: Outp
                 n = 0
                 for rec in t:
                     n += 1
+                    if n % 256 == 0:
+                        bar.update(total + n)
                     k = tuple(rec[c] for c in key)
                     if key and prev is not None and not prev < k:
                         problems.append(f"table {name}: primary key {k!r} does not follow {prev!r}")
                         break
                     prev = k
                 total += n
+                bar.update(total)
                 _verify_indexes(name, t, n, problems)
                 ts = trees.get(name)
                 if ts is not None and ts.nodes != n:
@@ -632,7 +599,7 @@ def _recover_args(p: argparse.ArgumentParser) -> None:
 class _EventProgress(logging.Handler):
     """Feeds recovery events (esepy.EVENT_RECOVERY_*) to a progress bar."""
 
-    def __init__(self, bar: Progress, first: int, last: int) -> None:
+    def __init__(self, bar: ProgressBar, first: int, last: int) -> None:
         super().__init__(logging.INFO)
         self.bar, self.first, self.last = bar, first, last
         self.replayed: List[int] = []
@@ -842,18 +809,26 @@ def _engine_method(name: str) -> Any:
 def _backup(ns: argparse.Namespace, out: Output) -> Any:
     import esepy
     _engine_method("backup")
-    params = dict(system_path=os.path.join(os.path.abspath(ns.system), ""),
+    params: Dict[str, Any] = dict(system_path=os.path.join(os.path.abspath(ns.system), ""),
                   log_path=os.path.join(os.path.abspath(ns.logs), ""),
                   temp_path=os.path.join(os.path.abspath(ns.system), "tmp.edb"))
     if ns.base:
         params["base_name"] = ns.base
-    with out.progress("backup", None, "%") as bar, esepy.Instance("esepy-backup", **params) as inst:
-        with inst.begin_session() as s:
-            for d in ns.db:
-                s.attach_database(d).close()  # attached to the instance, not kept open
-            getattr(inst, "backup")(ns.dest, incremental=ns.incremental, atomic=ns.atomic, progress=bar)
-            for d in ns.db:
-                s.detach_database(d)
+    created = not os.path.exists(ns.dest)
+    if created:  # as a new user expects (and as the Python API with create_path_if_not_exist)
+        os.makedirs(ns.dest)
+    try:
+        with out.progress("backup", None, "B", scale=1024) as bar, esepy.Instance("esepy-backup", **params) as inst:
+            with inst.begin_session() as s:
+                for d in ns.db:
+                    s.attach_database(d).close()  # attached to the instance, not kept open
+                getattr(inst, "backup")(ns.dest, incremental=ns.incremental, atomic=ns.atomic, progress=bar)
+                for d in ns.db:
+                    s.detach_database(d)
+    except BaseException:
+        if created and os.path.isdir(ns.dest) and not os.listdir(ns.dest):
+            os.rmdir(ns.dest)  # leave no empty folder behind a failed backup
+        raise
     out.text(f"Backup written to {ns.dest}.")
     return {"dest": ns.dest, "incremental": ns.incremental, "atomic": ns.atomic}
 
@@ -862,8 +837,10 @@ def _restore_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("backup", help="backup folder")
     p.add_argument("--dest", help="folder to restore into (default: the original locations)")
     p.add_argument("--stop-at", help="stop replay at this time (ISO 8601)")
-    p.add_argument("--logs", help="log folder of the restored instance")
-    p.add_argument("--system", help="system folder of the restored instance")
+    p.add_argument("--logs", help="log folder of the restored instance: the logs there that continue the "
+                                  "backup are replayed, and restore writes its new generation there "
+                                  "(default: --dest)")
+    p.add_argument("--system", help="system folder (checkpoint) of the restored instance (default: --logs)")
 
 
 @command("restore", "Restore a backup and replay its logs (JetRestoreInstance)", _restore_args)
@@ -876,12 +853,16 @@ def _restore(ns: argparse.Namespace, out: Output) -> Any:
             stop_at = _dt.datetime.fromisoformat(ns.stop_at)
         except ValueError:
             raise CliError(f"--stop-at {ns.stop_at!r} is not an ISO 8601 time") from None
-    params: Dict[str, Any] = {"create_path_if_not_exist": True}
-    if ns.logs:
-        params["log_path"] = os.path.join(os.path.abspath(ns.logs), "")
-    if ns.system:
-        params["system_path"] = os.path.join(os.path.abspath(ns.system), "")
-    with out.progress("restore", None, "%") as bar:
+    logs = ns.logs or ns.dest
+    if not logs:
+        # Never the current folder: restore writes a checkpoint and a log generation there.
+        raise CliError("restore needs --logs (the restored instance's log folder, whose logs continue "
+                       "the backup) or --dest (the folder to restore into, which then holds the logs too)")
+    params: Dict[str, Any] = {"create_path_if_not_exist": True,
+                              "log_path": os.path.join(os.path.abspath(logs), ""),
+                              "system_path": os.path.join(os.path.abspath(ns.system or logs), ""),
+                              "temp_path": os.path.join(os.path.abspath(ns.system or logs), "tmp.edb")}
+    with out.progress("restore", None, "B", scale=1024) as bar:
         inst = esepy.Instance("esepy-restore", **params)
         try:
             getattr(inst, "restore_instance")(ns.backup, dest=ns.dest, progress=bar, stop_at=stop_at)
@@ -910,13 +891,27 @@ def _demo(ns: argparse.Namespace, out: Output) -> Any:
     if script is None:
         raise errors.FileNotFound(operation="examples/demo.py is not installed with this copy of esepy")
     cmd = [sys.executable, script] + ([ns.folder] if ns.folder else [])
-    proc = subprocess.run(cmd, capture_output=True, text=True)
-    out.text(proc.stdout.rstrip("\n"))
-    if proc.stderr and not out.json:
-        out.stderr.write(proc.stderr)
-    result = {"script": script, "exit_code": proc.returncode, "output": proc.stdout}
-    if proc.returncode != 0:
-        raise _Failed(result, RuntimeError(f"the demo failed (exit {proc.returncode})"))
+    # The demo's output (its steps, events and progress bars) is shown as it
+    # happens; --json keeps it for the document, without the bars' frames.
+    env = dict(os.environ, PYTHONUNBUFFERED="1")  # the demo's lines as it prints them
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env)
+    assert proc.stdout is not None
+    chunks: List[bytes] = []
+    while True:
+        chunk = os.read(proc.stdout.fileno(), 4096)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        if not out.json:
+            out.stdout.write(chunk.decode("utf-8", "replace"))
+            out.stdout.flush()
+    proc.stdout.close()
+    code = proc.wait()
+    text = b"".join(chunks).decode("utf-8", "replace")
+    output = "".join(line for line in text.splitlines(keepends=True) if "\r" not in line)
+    result = {"script": script, "exit_code": code, "output": output}
+    if code != 0:
+        raise _Failed(result, RuntimeError(f"the demo failed (exit {code})"))
     return result
 
 

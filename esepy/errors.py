@@ -9,29 +9,30 @@ Every class here is generated at import time from the engine's one error table
   ``message``, ``category`` and ``operation`` (the API call that failed).
 * Each error ``JET_errFooBar`` is a class ``FooBar`` here, e.g.
   ``esepy.errors.InvalidLogSequence``.  It subclasses the class of its ESE
-  category, and the categories form ESE's hierarchy::
-
-      JetError
-        OperationError
-          FatalError
-          InputOutputError   (also OSError)
-          ResourceError
-            MemoryResourceError   (also MemoryError)
-            QuotaError
-            DiskError
-        DataError
-          CorruptionError
-          InconsistentError
-          FragmentationError
-        ApiError
-          UsageError
-          StateError
-        ObsoleteError
-
+  category (the hierarchy below).
 * Warnings (positive codes) are never raised: they are issued through
   :func:`warnings.warn` as ``FooBarWarning`` classes (subclasses of
   :class:`JetWarning`, itself a :class:`UserWarning`), so the call that
   produced them still returns its result.
+
+The categories form ESE's hierarchy::
+
+    JetError
+      OperationError
+        FatalError
+        InputOutputError   (also OSError)
+        ResourceError
+          MemoryResourceError   (also MemoryError)
+          QuotaError
+          DiskError
+      DataError
+        CorruptionError
+        InconsistentError
+        FragmentationError
+      ApiError
+        UsageError
+        StateError
+      ObsoleteError
 """
 from __future__ import annotations
 
@@ -53,7 +54,12 @@ _INFO: Dict[int, tuple] = {}
 
 
 class JetError(Exception):
-    """Base class of every error the engine returns (a negative JET_ERR)."""
+    """Base class of every error the engine returns (a negative JET_ERR).
+
+    ``path`` and ``role`` name the file or folder the error is about, and what it
+    is for ("system folder", "log folder", "backup folder", "database", ...), when
+    esepy could tell; otherwise both are None.
+    """
 
     code: int = 0
     name: str = "JET_err"
@@ -69,6 +75,8 @@ class JetError(Exception):
         self.category = info[1] if info else "Unknown"
         self.message = message if message is not None else (info[2] if info else "Unknown error code")
         self.operation = operation
+        self.path: Optional[str] = None
+        self.role: Optional[str] = None
         text = f"{self.name} ({code}): {self.message}"
         if operation:
             text += f" [{operation}]"
@@ -76,6 +84,14 @@ class JetError(Exception):
 
     def __reduce__(self):
         return (type(self), (self.code, self.operation, self.message))
+
+    def with_path(self, role: str, path: str, reason: str = "") -> "JetError":
+        """A copy of this error (same class, code and operation) whose message names
+        ``path`` and its ``role`` (and ``reason``, e.g. "does not exist")."""
+        text = f"{self.message}: {role} {path!r}" + (f" {reason}" if reason else "")
+        new = type(self)(self.code, self.operation, text)
+        new.path, new.role = path, role
+        return new
 
 
 class OperationError(JetError):

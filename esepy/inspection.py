@@ -1181,9 +1181,13 @@ class LogFolder:
     def to_pandas(self) -> Any:
         """Every record as a pandas DataFrame (columns of :meth:`LogRecord.to_dict`)."""
         pd = _pandas()
-        return pd.DataFrame([r.to_dict() for r in self.records()],
-                            columns=["lgpos", "generation", "isec", "ib", "type", "type_id", "length",
-                                     "transaction", "dbid", "pgno"])
+        df = pd.DataFrame([r.to_dict() for r in self.records()],
+                          columns=["lgpos", "generation", "isec", "ib", "type", "type_id", "length",
+                                   "transaction", "dbid", "pgno"])
+        # numbers stay integers where some records have none (nullable dtype, not float NaN)
+        for c in ("generation", "isec", "ib", "type_id", "length", "transaction", "dbid", "pgno"):
+            df[c] = df[c].astype("Int64")
+        return df
 
     def generations_dataframe(self) -> Any:
         """One row per generation: number, creation time, records, bytes used (pandas)."""

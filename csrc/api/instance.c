@@ -1158,6 +1158,14 @@ ESEPY_EXPORT JET_ERR EsepyTestFailIO(int32_t kind, uint32_t n, int32_t fPersiste
     return JET_errSuccess;
 }
 
+ESEPY_EXPORT JET_ERR EsepyTestLiveAllocations(int64_t *pcLive)
+{
+    if (pcLive == NULL)
+        return JET_errInvalidParameter;
+    *pcLive = os_alloc_live();
+    return JET_errSuccess;
+}
+
 ESEPY_EXPORT JET_ERR EsepyTestGetProcessState(int32_t *pmode, uint32_t *pcInstances)
 {
     if (pmode == NULL || pcInstances == NULL)

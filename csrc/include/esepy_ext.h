@@ -161,13 +161,19 @@ JET_ERR EsepyTestFailAllocation(uint32_t n, int32_t fPersistent, uint32_t *pcHit
  * (writes, truncations, allocations, renames), ESEPY_TESTIO_SYNC (file and
  * folder fsyncs), ESEPY_TESTIO_ALLOCATE (file allocations only: with
  * JET_errDiskFull, a full disk that still takes writes into space already
- * allocated, as pre-allocated log files are).  *pcHits (may be NULL) receives how many operations of
- * that kind injection failed since it was last armed, before re-arming. */
+ * allocated, as pre-allocated log files are).  *pcHits (may be NULL)
+ * receives how many operations of that kind injection failed since it was
+ * last armed, before re-arming. */
 #define ESEPY_TESTIO_READ  0
 #define ESEPY_TESTIO_WRITE 1
 #define ESEPY_TESTIO_SYNC  2
 #define ESEPY_TESTIO_ALLOCATE 3
 JET_ERR EsepyTestFailIO(int32_t kind, uint32_t n, int32_t fPersistent, JET_ERR err, uint32_t *pcHits);
+
+/* How many blocks the engine has allocated and not yet freed (every engine
+ * allocation is counted): with no instance left it returns to its earlier
+ * value, which is how tests prove that no error path leaks. */
+JET_ERR EsepyTestLiveAllocations(int64_t *pcLive);
 
 /* The process's instance mode (0 none, 1 one-instance, 2 multi-instance) and
  * the number of instances that exist (initialized or not). */

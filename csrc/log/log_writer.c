@@ -44,7 +44,9 @@
  *       JET_errLogWriteFail; nothing more is written.
  *   W4. Btmp.log never holds a generation number in use: its header is
  *       (re)written for the next generation just before it is renamed.
- *   W5. The checkpoint file never goes backwards: writers of it hold chk_mu
+ *   W5. A roll that fails before it writes GENEND leaves the log as it was:
+ *       the error is returned, nothing is poisoned, a later append tries again.
+ *   W6. The checkpoint file never goes backwards: writers of it hold chk_mu
  *       from choosing the position (never below lsnCheckpoint) through the
  *       durable write; lsnCheckpoint moves only after that write, and
  *       circular logging deletes generations below it only then.  Lock
@@ -65,7 +67,7 @@ struct log_writer {
     pthread_mutex_t mu;
     pthread_cond_t  cv;       /* a write finished / state changed */
     pthread_mutex_t files_mu; /* renames and deletions in the log folder */
-    pthread_mutex_t chk_mu;   /* W5: one checkpoint file write at a time */
+    pthread_mutex_t chk_mu;   /* W6: one checkpoint file write at a time */
 
     JET_ERR  errPoison; /* W3: first write/sync failure, 0 while healthy */
     int      fDiskFull; /* a reserve log is in use: appends get JET_errLogDiskFull */
@@ -483,13 +485,16 @@ static JET_ERR lw_roll(log_writer *plw)
         plw->fDiskFull = 1;
         goto done;
     }
+    /* W5: until GENEND is written the current generation is untouched and
+     * Btmp.log is rewritten by the next attempt (W4), so a failure up to here
+     * (no memory, an I/O error on Btmp.log) is returned without poisoning. */
     if (err < 0)
-        goto fail;
+        goto done;
     /* W4 / L4: the next generation's header is durable before anything else. */
     os_logtime_now(&tmNew);
     err = lw_write_header(plw, pfTmp, genNew, &tmNew, &plw->tmCreate);
     if (err < 0)
-        goto fail;
+        goto done;
     /* L2: GENEND is durable before the generation is archived. */
     if ((plw->offEnd - plw->offBuf) + LOG_REC_HEADER + 2 * LOG_BLOCK > plw->cbBuf) {
         err = lw_io(plw, 0, 0);
@@ -691,11 +696,11 @@ JET_ERR log_set_checkpoint(log_writer *plw, lsn_t lsn)
 
     if (plw == NULL)
         return JET_errInvalidParameter;
-    pthread_mutex_lock(&plw->chk_mu); /* W5 */
+    pthread_mutex_lock(&plw->chk_mu); /* W6 */
     pthread_mutex_lock(&plw->mu);
     err = plw->errPoison ? JET_errLogWriteFail : JET_errSuccess;
     if (lsn < plw->lsnCheckpoint)
-        lsn = plw->lsnCheckpoint; /* W5: never backwards */
+        lsn = plw->lsnCheckpoint; /* W6: never backwards */
     chk = plw->chk;
     chk.lsnCheckpoint = lsn;
     chk.signLog = plw->signLog;
@@ -990,7 +995,7 @@ JET_ERR log_writer_close_clean(log_writer *plw)
     if (err >= 0)
         err = log_flush(plw, LSN_NIL);
     if (err >= 0) {
-        pthread_mutex_lock(&plw->chk_mu); /* W5 (lsnTerm is past every checkpoint) */
+        pthread_mutex_lock(&plw->chk_mu); /* W6 (lsnTerm is past every checkpoint) */
         pthread_mutex_lock(&plw->mu);
         chk = plw->chk;
         chk.lsnCheckpoint = lsnTerm;

@@ -126,6 +126,8 @@ JET_ERR os_err_from_errno(int e);
  * so far by injection. */
 void     os_fault_alloc(uint32_t n, int persistent);
 uint32_t os_fault_alloc_hits(void);
+/* Blocks allocated through this layer and not yet freed (leak checks). */
+int64_t  os_alloc_live(void);
 
 /* I/O fault injection: fail the n-th call of `kind` from now with `err` (and,
  * if persistent, every later one); n = 0 disables that kind. */

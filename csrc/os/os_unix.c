@@ -38,6 +38,11 @@ static _Atomic uint32_t fault_countdown;
 static _Atomic int      fault_persistent;
 static _Atomic int      fault_tripped;
 static _Atomic uint32_t fault_hits;
+/* Invariant: alloc_live counts the blocks os_malloc/os_calloc/os_realloc(NULL,
+ * ...)/os_malloc_aligned handed out and os_free has not yet taken back (every
+ * engine allocation goes through this file, so after JetTerm of every instance
+ * it is back where it was: tests check that no error path leaks). */
+static _Atomic int64_t  alloc_live;
 
 static int fault_should_fail(void)
 {
@@ -74,11 +79,23 @@ uint32_t os_fault_alloc_hits(void)
     return atomic_load(&fault_hits);
 }
 
+int64_t os_alloc_live(void)
+{
+    return atomic_load(&alloc_live);
+}
+
+static void *counted(void *pv)
+{
+    if (pv)
+        atomic_fetch_add(&alloc_live, 1);
+    return pv;
+}
+
 void *os_malloc(size_t cb)
 {
     if (fault_should_fail())
         return NULL;
-    return malloc(cb ? cb : 1);
+    return counted(malloc(cb ? cb : 1));
 }
 
 void *os_malloc_aligned(size_t align, size_t cb)
@@ -86,21 +103,22 @@ void *os_malloc_aligned(size_t align, size_t cb)
     void *pv = NULL;
     if (fault_should_fail())
         return NULL;
-    return posix_memalign(&pv, align, cb ? cb : 1) == 0 ? pv : NULL;
+    return posix_memalign(&pv, align, cb ? cb : 1) == 0 ? counted(pv) : NULL;
 }
 
 void *os_calloc(size_t n, size_t cb)
 {
     if (fault_should_fail())
         return NULL;
-    return calloc(n ? n : 1, cb ? cb : 1);
+    return counted(calloc(n ? n : 1, cb ? cb : 1));
 }
 
 void *os_realloc(void *pv, size_t cb)
 {
     if (fault_should_fail())
         return NULL;
-    return realloc(pv, cb ? cb : 1);
+    void *pvNew = realloc(pv, cb ? cb : 1);
+    return pv == NULL ? counted(pvNew) : pvNew;
 }
 
 char *os_strdup(const char *sz)
@@ -114,6 +132,8 @@ char *os_strdup(const char *sz)
 
 void os_free(void *pv)
 {
+    if (pv)
+        atomic_fetch_sub(&alloc_live, 1);
     free(pv);
 }
 

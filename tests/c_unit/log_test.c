@@ -1089,7 +1089,7 @@ TEST(circular_logging)
     CHECK(h.flags & LOG_HDR_CIRCULAR);
 }
 
-/* W5: the checkpoint file never goes backwards, and generations go only
+/* W6: the checkpoint file never goes backwards, and generations go only
  * after a durable checkpoint past them (issue 14). */
 TEST(checkpoint_never_backwards)
 {

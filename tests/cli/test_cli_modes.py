@@ -342,7 +342,7 @@ def test_backup_and_restore_hooks(clean_folder, tmp_path, monkeypatch, esepy_cli
     monkeypatch.setattr(esepy.Instance, "restore_instance", fake_restore, raising=False)
     r = esepy_cli(*argv, "--incremental", "--progress")
     assert r.code == 0 and calls[0] == ("backup", str(tmp_path / "bk"), True, False), r
-    assert "10/10" in r.err
+    assert "10.0kB/10.0kB" in r.err and "100%" in r.err  # KiB reports shown as bytes with units
     r = esepy_cli("restore", tmp_path / "bk", "--dest", tmp_path / "out", "--stop-at", "2024-01-02T03:04:05",
                   "--logs", tmp_path / "rl", "--system", tmp_path / "rs", "--json")
     assert r.code == 0, r
@@ -350,6 +350,12 @@ def test_backup_and_restore_hooks(clean_folder, tmp_path, monkeypatch, esepy_cli
     assert calls[1] == ("restore", str(tmp_path / "bk"), str(tmp_path / "out"), datetime.datetime(2024, 1, 2, 3, 4, 5))
     r = esepy_cli("restore", tmp_path / "bk", "--stop-at", "yesterday")
     assert r.code == 2 and "ISO 8601" in r.err, r
+    # Without --logs or --dest restore has nowhere to put its logs: refused, the
+    # current folder stays empty (it used to receive a checkpoint and logs).
+    before = os.listdir(".")
+    r = esepy_cli("restore", tmp_path / "bk")
+    assert r.code == 2 and "--logs" in r.err and "--dest" in r.err, r
+    assert os.listdir(".") == before
 
 
 def test_the_command_registry_takes_new_modes(esepy_cli):
@@ -383,18 +389,41 @@ def test_demo(tmp_path, esepy_cli):
     r = esepy_cli("demo", tmp_path / "demo", "--json")
     assert r.code == 0, r
     assert "OK: every committed record survived the crash" in r.json["output"]
+    assert "\r" not in r.json["output"] and "|#" not in r.json["output"]  # no progress-bar frames
     restored = str(tmp_path / "demo" / "restored" / "demo.edb")
     assert inspection.read_database_header(restored).state == "CleanShutdown"
+
+
+def test_demo_streams_its_output(tmp_path):
+    """`esepy demo` shows each step as it happens, not all at the end."""
+    p = subprocess.Popen([sys.executable, "-m", "esepy", "demo", str(tmp_path / "demo")],
+                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        first = p.stdout.readline()
+        assert first.startswith("esepy ") and "demo in" in first
+        assert p.poll() is None  # the demo is still running: the line was not held back
+        rest = p.stdout.read()
+    finally:
+        p.wait(timeout=300)
+    assert p.returncode == 0, rest
+    assert "OK: every committed record survived the crash" in rest
+
+
+def test_integrity_reports_progress_through_the_record_check(clean_folder, esepy_cli):
+    r = esepy_cli("integrity", os.path.join(clean_folder, "w.edb"), "--progress")
+    assert r.code == 0, r
+    assert "integrity (pages)" in r.err and "integrity (records)" in r.err
+    assert "record" in r.err.split("integrity (records)")[1]
 
 
 def test_backup_and_restore_with_the_engine(clean_folder, copy_of, tmp_path, esepy_cli):
     folder = copy_of(clean_folder)
     db = os.path.join(folder, "w.edb")
     bk = tmp_path / "bk"
-    r = esepy_cli("backup", bk, "--logs", os.path.join(folder, "logs"), "--system", os.path.join(folder, "system"),
+    # A failed backup leaves no folder behind; a good one creates its folder.
+    r = esepy_cli("backup", bk, "--logs", os.path.join(folder, "no-logs"), "--system", os.path.join(folder, "system"),
                   "--db", db, "--json")
-    assert r.code == 1 and "JET_errInvalidPath" in r.err, r  # the folder must exist
-    bk.mkdir()
+    assert r.code == 1 and not bk.exists(), r
     r = esepy_cli("backup", bk, "--logs", os.path.join(folder, "logs"), "--system", os.path.join(folder, "system"),
                   "--db", db, "--json")
     assert r.code == 0, r

@@ -36,5 +36,12 @@ def test_site_builds(tmp_path):
     for name in ("read_database_header", "open_database", "LogFolder", "run_and_kill", "ese_instance",
                  "Instance", "begin_session", "to_pandas"):
         assert name in api, name
+    # the public API is all there, and Sphinx roles / literal-block markers never show raw
+    for name in ("open_ese", "ColumnDef", "ProgressBar", "Progress", "restore", "InstanceParams", "Record",
+                 "error_class", "InvalidLogSequence"):
+        assert name in api, name
+    assert not re.search(r":(class|func|meth|mod|attr|data|exc):", re.sub(r"<[^>]+>", "", api)), \
+        re.findall(r".{40}:(?:class|func|meth|mod|attr|data|exc):.{40}", re.sub(r"<[^>]+>", "", api))[:3]
+    assert "::</p>" not in api
     errors = (site / "errors" / "index.html").read_text()
     assert "JET_errReadVerifyFailure" in errors and "-1018" in errors

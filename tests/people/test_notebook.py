@@ -23,7 +23,7 @@ def _text(cell):
 
 def test_notebook_runs(tmp_path, monkeypatch):
     monkeypatch.setenv("ESEPY_NOTEBOOK_FOLDER", str(tmp_path))
-    monkeypatch.setenv("MPLBACKEND", "Agg")
+    monkeypatch.delenv("MPLBACKEND", raising=False)  # the kernel's own (inline) backend, as in Jupyter
     nb = nbformat.read(os.path.join(ROOT, "examples", "inspect_database.ipynb"), as_version=4)
     NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
     text = "\n".join(_text(c) for c in nb.cells if c.cell_type == "code")
@@ -35,3 +35,8 @@ def test_notebook_runs(tmp_path, monkeypatch):
     assert "esepy database header" in text and "esepy log folder" in text and "esepy checkpoint" in text
     assert "no file was written: True" in text
     assert any(o.get("output_type") == "error" for c in nb.cells for o in c.get("outputs", [])) is False
+    # the plots are shown (inline PNGs), not drawn on an invisible Agg canvas
+    pngs = [o for c in nb.cells for o in c.get("outputs", []) if "image/png" in o.get("data", {})]
+    assert len(pngs) >= 2
+    # integer columns stay integers in the DataFrames (nullable dtypes, no float NaN)
+    assert "orders dtypes: id=Int32" in text, text[-2000:]

@@ -365,3 +365,73 @@ def test_error_info_and_class():
         assert E.error_class(code).category == info[1]
     assert E.error_class(-1504) is E.NullInvalid
     assert E.error_class(0) is E.JetError
+
+
+# ---------------------------------------------------------------------------
+# Errors that name things (a path and its role, the open table)
+# ---------------------------------------------------------------------------
+
+def test_path_errors_name_the_path_and_its_role(tmp_path):
+    missing = str(tmp_path / "nowhere") + "/"
+    with pytest.raises(E.InvalidPath) as ei:
+        with esepy.Instance("p1", system_path=missing, log_path=str(tmp_path) + "/"):
+            pass
+    assert ei.value.role == "system folder" and ei.value.path == missing
+    assert f"system folder {missing!r} does not exist" in str(ei.value)
+    with pytest.raises(E.InvalidPath) as ei:
+        with esepy.Instance("p2", system_path=str(tmp_path) + "/", log_path=missing):
+            pass
+    assert ei.value.role == "log folder" and missing in str(ei.value)
+    with esepy.Instance("p3", system_path=str(tmp_path) + "/", log_path=str(tmp_path) + "/") as inst:
+        with pytest.raises(E.InvalidPath) as ei:
+            inst.backup(tmp_path / "no-backup-folder")
+        assert ei.value.role == "backup folder" and "does not exist" in str(ei.value)
+        with inst.begin_session() as s:
+            with pytest.raises(E.FileNotFound) as ei:
+                s.attach_database(tmp_path / "nope.edb")
+            assert ei.value.role == "database" and "nope.edb" in str(ei.value)
+            with pytest.raises(E.JetError) as ei:
+                s.create_database(tmp_path / "no-dir" / "a.edb")
+            assert ei.value.role == "database" and "does not exist" in str(ei.value)
+    # the class and the code are the engine's, only the text says more
+    assert type(ei.value) is E.error_class(ei.value.code)
+
+
+def test_path_errors_of_restore_name_the_backup_folder(tmp_path):
+    inst = esepy.Instance("r1", system_path=str(tmp_path) + "/", log_path=str(tmp_path) + "/")
+    try:
+        with pytest.raises(E.JetError) as ei:
+            inst.restore_instance(tmp_path / "no-backup")
+        assert ei.value.role == "backup folder" and "no-backup" in str(ei.value)
+    finally:
+        inst.term()
+
+
+def test_closing_a_database_with_a_table_open_says_so(paths):
+    with esepy.Instance("c1", **paths("c1")) as inst, inst.begin_session() as s:
+        db = s.create_database(paths("c1")["system_path"] + "a.edb")
+        t = db.create_table("people", {"id": "long"}, primary_key=["id"])
+        with pytest.raises(E.TooManyOpenTables) as ei:
+            db.close()
+        assert "table 'people' is still open" in str(ei.value)
+        t.close()
+        db.close()
+
+
+def test_engine_events_do_not_print_next_to_the_exception(tmp_path):
+    """A script that does not configure logging sees the exception once, not
+    an engine log line on stderr as well (the library adds a NullHandler)."""
+    import subprocess
+    import sys
+    code = (
+        "import esepy\n"
+        "try:\n"
+        f"    with esepy.Instance('x', system_path={str(tmp_path / 'missing') + '/'!r}, "
+        f"log_path={str(tmp_path) + '/'!r}):\n"
+        "        pass\n"
+        "except esepy.errors.InvalidPath as e:\n"
+        "    print('caught', e.role)\n")
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.strip() == "caught system folder"
+    assert p.stderr == ""
