@@ -56,6 +56,10 @@ JET_ERR isam_log(isam_inst *pinst, uint8_t type, const log_part *parts, uint32_t
 JET_ERR isam_fatal(isam_inst *pinst, JET_ERR err)
 {
     JET_ERR none = JET_errSuccess;
+    /* Only I/O failures: running out of memory (or another instance-level
+     * refusal) fails before anything is written, so a retry is honest. */
+    if (err == JET_errOutOfMemory || err == JET_errInstanceUnavailable)
+        return err;
     if (err < 0 && atomic_compare_exchange_strong(&pinst->errFatal, &none, err)) {
         char msg[128];
         snprintf(msg, sizeof(msg), "a write or sync failed (error %d): the instance takes no more changes", (int)err);

@@ -612,7 +612,8 @@ JET_ERR  isam_open_writer(isam_inst *pinst);
  * page changed before lsn is flushed and synced (the caller's duty: CP1);
  * records genMinRequired in the headers first (CP3). */
 JET_ERR  isam_set_checkpoint(isam_inst *pinst, lsn_t lsn);
-/* F1: remember a failure that makes the instance unusable; returns err. */
+/* F1: remember an I/O failure that makes the instance unusable (not
+ * JET_errOutOfMemory: nothing was written then); returns err. */
 JET_ERR  isam_fatal(isam_inst *pinst, JET_ERR err);
 JET_ERR  isam_open_writer_after(isam_inst *pinst, const log_header *pafter);
 /* Tell the log which databases are attached (new generation headers and the
