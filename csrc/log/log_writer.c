@@ -714,10 +714,15 @@ JET_ERR log_set_checkpoint(log_writer *plw, lsn_t lsn)
         pthread_mutex_lock(&plw->mu);
         plw->chk = chk;
         plw->lsnCheckpoint = lsn;
+        /* The generation now, not when the file write began (a roll may have
+         * archived more meanwhile): files_mu is taken before mu is released,
+         * so no roll changes it until the trim is done. */
+        gen = plw->gen;
+        if (plw->cfg.circular)
+            pthread_mutex_lock(&plw->files_mu);
         pthread_mutex_unlock(&plw->mu);
         if (plw->cfg.circular) {
             /* The checkpoint is durable: what lies below it is no longer needed. */
-            pthread_mutex_lock(&plw->files_mu);
             err = lw_trim(plw, gen, LSN_GEN(lsn), 1);
             pthread_mutex_unlock(&plw->files_mu);
         }
@@ -1042,10 +1047,11 @@ JET_ERR log_truncate(log_writer *plw, int32_t genBelow)
     pthread_mutex_lock(&plw->mu);
     int32_t gen = plw->gen, chkGen = LSN_GEN(plw->lsnCheckpoint);
     JET_ERR err = plw->errPoison ? JET_errLogWriteFail : JET_errSuccess;
+    if (err >= 0)
+        pthread_mutex_lock(&plw->files_mu); /* before mu goes: gen stays current (no roll meanwhile) */
     pthread_mutex_unlock(&plw->mu);
     if (err < 0)
         return err;
-    pthread_mutex_lock(&plw->files_mu);
     err = lw_trim(plw, gen, genBelow < chkGen ? genBelow : chkGen, 0);
     pthread_mutex_unlock(&plw->files_mu);
     return err;
