@@ -24,10 +24,12 @@ _Static_assert(ESEPY_CJ_OPEN == OS_CJ_OPEN && ESEPY_CJ_WRITE == OS_CJ_WRITE && E
                    ESEPY_CJ_SYNCFAIL == OS_CJ_SYNCFAIL,
                "ESEPY_CJ_* must match OS_CJ_*");
 
-ESEPY_EXPORT JET_ERR EsepyTestFailIO(uint32_t kind, uint32_t n, int32_t fPersistent, JET_ERR err)
+ESEPY_EXPORT JET_ERR EsepyTestFailIO(uint32_t kind, uint32_t n, int32_t fPersistent, JET_ERR err, uint32_t *pcHits)
 {
     if (kind >= ESEPY_IO_KINDS || (n != 0 && err >= 0))
         return JET_errInvalidParameter;
+    if (pcHits)
+        *pcHits = os_fault_io_hits((int)kind);
     os_fault_io((int)kind, n, fPersistent, err);
     return JET_errSuccess;
 }

@@ -26,6 +26,7 @@ extern "C" {
 #define ESEPY_EVENT_TERM_DONE           103
 #define ESEPY_EVENT_TERM_FAILED         104
 #define ESEPY_EVENT_TERM_DIRTY          105
+#define ESEPY_EVENT_INSTANCE_FATAL      106 /* a write or sync failed: no more changes until JetInit recovers */
 #define ESEPY_EVENT_BACKUP_BEGIN        200
 #define ESEPY_EVENT_BACKUP_DONE         201
 #define ESEPY_EVENT_BACKUP_FAILED       202
@@ -39,7 +40,7 @@ extern "C" {
 #define ESEPY_EVENT_RECOVERY_FAILED     303
 #define ESEPY_EVENT_LOG_CORRECTED       304 /* damaged log records repaired in memory (one bit each) */
 #define ESEPY_EVENT_RECOVERY_CREATE_UNDONE 305 /* recovery removed a database whose JetCreateDatabase
-                                             * never finished (R5) */
+                                             * never finished (R7 in recovery.c) */
 #define ESEPY_EVENT_DATABASE_CORRUPTED  400 /* a database cannot be used as it is damaged: fields path,
                                              * pgno_first / pgno_last (its missing pages when truncated) */
 
@@ -184,8 +185,12 @@ JET_ERR EsepyTestLiveAllocations(int64_t *pcLive);
 
 /* Make the n-th call of `kind` from now fail with err (< 0, e.g.
  * JET_errDiskIO for EIO, JET_errDiskFull for ENOSPC) and, with fPersistent,
- * every later one; n = 0 turns that kind off. */
-JET_ERR EsepyTestFailIO(uint32_t kind, uint32_t n, int32_t fPersistent, JET_ERR err);
+ * every later one; n = 0 turns that kind off.  ESEPY_IO_ALLOCATE with
+ * JET_errDiskFull is a full disk that still takes writes into space already
+ * allocated (as pre-allocated log files are).  *pcHits (may be NULL) receives
+ * how many calls of that kind injection failed since it was last armed,
+ * before re-arming. */
+JET_ERR EsepyTestFailIO(uint32_t kind, uint32_t n, int32_t fPersistent, JET_ERR err, uint32_t *pcHits);
 
 /* Calls of `kind` made since the process started; kind = ESEPY_IO_KINDS gives
  * the number of memory allocations. */

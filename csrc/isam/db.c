@@ -189,7 +189,7 @@ JET_ERR db_open_file(isam_inst *pinst, uint32_t dbid, const char *path, int crea
 fail:
     os_file_close(pf);
     if (create && pf != NULL && (os_unlink(path) < 0 || sync_parent_dir(path) < 0))
-        pinst->fStaleCreate = 1; /* R5: a creation that failed leaves no file behind, durably */
+        pinst->fStaleCreate = 1; /* R7 (recovery.c): a creation that failed leaves no file behind, durably */
     os_free(pdb);
     return err;
 }
@@ -265,10 +265,16 @@ JET_ERR db_close(isam_inst *pinst, isam_db *pdb, int clean)
     JET_ERR err = JET_errSuccess;
     if (clean && !pdb->readonly)
         err = db_mark_clean(pinst, pdb);
+    if (err < 0 && pdb->logged) {
+        /* F1: a failed flush or sync is not retried (the file may have lost
+         * what the cache now believes written); the log still has it all. */
+        (void)isam_fatal(pinst, err);
+        clean = 0;
+    }
     JET_ERR err2 = cache_close_file(pinst->pc, pdb->dbid, clean);
     if (err >= 0)
         err = err2;
-    pthread_mutex_lock(&pinst->lock); /* H3: db_follow_log walks the slots under it */
+    pthread_mutex_lock(&pinst->lock); /* H3 (db_follow_log) and inst.c's ckpt_headers walk the slots under it */
     pinst->dbs[pdb->dbid] = NULL;
     pthread_mutex_unlock(&pinst->lock);
     os_free(pdb->autoinc);
@@ -403,7 +409,7 @@ JET_ERR isam_create_database(isam_sess *psess, const char *szFile, uint32_t cpgM
         pinst->dbs[dbid] = NULL;
         pthread_mutex_unlock(&pinst->lock);
         if (os_unlink(abs) < 0 || sync_parent_dir(abs) < 0)
-            pinst->fStaleCreate = 1; /* R5: durably gone, or recovery removes it */
+            pinst->fStaleCreate = 1; /* R7 (recovery.c): durably gone, or recovery removes it */
         os_free(pdb);
         return err;
     }

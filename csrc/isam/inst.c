@@ -11,6 +11,23 @@
  * JET_paramCheckpointDepthMax bytes past the checkpoint, dirty pages older
  * than the end of the log are written (cache_flush_older) and the checkpoint
  * moves to the oldest recovery lsn still dirty (or the end of the log).
+ *
+ * Checkpoint invariants (the checkpoint file is what the next JetInit
+ * trusts to skip everything before it):
+ *   CP1. The checkpoint only moves past a change once the page it changed
+ *        is durable in its database file: written AND synced
+ *        (cache_flush_older syncs every file it wrote to; recovery moves it
+ *        only after every database it replayed into is flushed, synced and
+ *        marked clean).  A failed write or sync leaves it where it was.
+ *   CP2. Advances are serialised by ckptMu and monotonic: the file never
+ *        names an older position than one written before it (the log layer
+ *        also enforces this), and with circular logging a generation is
+ *        deleted only after a durable checkpoint past it.
+ *   CP3. Before the checkpoint names generation g, genMinRequired = g is
+ *        written (and synced) into the header of every attached dirty
+ *        database, so header and checkpoint file agree on what replay
+ *        needs, and recovery starts at the older of the two (recovery.c).
+ *   CP4. Once errFatal is set (F1, isam_int.h) the checkpoint never moves.
  */
 #include "isam_int.h"
 
@@ -25,10 +42,30 @@ JET_ERR isam_log(isam_inst *pinst, uint8_t type, const log_part *parts, uint32_t
 {
     lsn_t lsn = LSN_NIL;
     JET_ERR err = JET_errSuccess;
+    if (atomic_load(&pinst->errFatal) < 0)
+        return JET_errInstanceUnavailable; /* F1 */
     if (pinst->lw)
         err = log_append(pinst->lw, type, parts, cpart, &lsn);
+    if (err == JET_errLogWriteFail)
+        (void)isam_fatal(pinst, err);
     if (plsn)
         *plsn = lsn;
+    return err;
+}
+
+JET_ERR isam_fatal(isam_inst *pinst, JET_ERR err)
+{
+    JET_ERR none = JET_errSuccess;
+    /* Only I/O failures: running out of memory (or another instance-level
+     * refusal) fails before anything is written, so a retry is honest. */
+    if (err == JET_errOutOfMemory || err == JET_errInstanceUnavailable)
+        return err;
+    if (err < 0 && atomic_compare_exchange_strong(&pinst->errFatal, &none, err)) {
+        char msg[128];
+        snprintf(msg, sizeof(msg), "a write or sync failed (error %d): the instance takes no more changes", (int)err);
+        if (pinst->cfg.event)
+            pinst->cfg.event(pinst->cfg.eventctx, ESEPY_EVENT_INSTANCE_FATAL, ESEPY_LEVEL_ERROR, err, msg, 0, NULL);
+    }
     return err;
 }
 
@@ -67,21 +104,79 @@ lsn_t isam_oldest_trx_lsn(isam_inst *pinst)
     return lsn;
 }
 
-JET_ERR isam_maybe_checkpoint(isam_inst *pinst)
+/* CP3: genMinRequired = gen in every attached dirty logged database. */
+static JET_ERR ckpt_headers(isam_inst *pinst, int32_t gen)
+{
+    JET_ERR err = JET_errSuccess;
+    pthread_mutex_lock(&pinst->lock); /* no database leaves meanwhile (db_close) */
+    for (uint32_t i = 1; i <= ISAM_MAX_DBID && err >= 0; i++) {
+        isam_db *pdb = pinst->dbs[i];
+        if (pdb == NULL || !pdb->logged || pdb->readonly)
+            continue;
+        pthread_mutex_lock(&pdb->hdrLock); /* H1 (order: inst.lock, then hdrLock) */
+        os_file *pf = cache_file(pinst->pc, pdb->dbid);
+        if (pf && pdb->hdr.dbstate == JET_dbstateDirtyShutdown && pdb->hdr.genMinRequired < gen) {
+            int32_t old = pdb->hdr.genMinRequired;
+            pdb->hdr.genMinRequired = gen;
+            err = db_header_write(pf, &pdb->hdr);
+            if (err < 0)
+                pdb->hdr.genMinRequired = old;
+        }
+        pthread_mutex_unlock(&pdb->hdrLock);
+    }
+    pthread_mutex_unlock(&pinst->lock);
+    return err;
+}
+
+/* ckptMu held. */
+static JET_ERR ckpt_set_locked(isam_inst *pinst, lsn_t lsn)
+{
+    if (atomic_load(&pinst->errFatal) < 0)
+        return JET_errInstanceUnavailable; /* CP4 */
+    if (pinst->lsnCheckpoint != LSN_NIL && lsn < pinst->lsnCheckpoint)
+        lsn = pinst->lsnCheckpoint; /* CP2 */
+    JET_ERR err = ckpt_headers(pinst, LSN_GEN(lsn));
+    if (err >= 0)
+        err = log_set_checkpoint(pinst->lw, lsn);
+    if (err >= 0)
+        pinst->lsnCheckpoint = lsn;
+    return err < 0 ? isam_fatal(pinst, err) : err;
+}
+
+JET_ERR isam_set_checkpoint(isam_inst *pinst, lsn_t lsn)
 {
     if (pinst->lw == NULL)
         return JET_errSuccess;
+    pthread_mutex_lock(&pinst->ckptMu);
+    JET_ERR err = ckpt_set_locked(pinst, lsn);
+    pthread_mutex_unlock(&pinst->ckptMu);
+    return err;
+}
+
+JET_ERR isam_maybe_checkpoint(isam_inst *pinst)
+{
+    if (pinst->lw == NULL || atomic_load(&pinst->errFatal) < 0)
+        return JET_errSuccess;
+    /* CP2: one advance at a time; a commit never waits for another's. */
+    if (pthread_mutex_trylock(&pinst->ckptMu) != 0)
+        return JET_errSuccess;
+    JET_ERR err = JET_errSuccess;
     lsn_t end = log_end_lsn(pinst->lw);
     uint64_t depth = pinst->cfg.cbCheckpointDepthMax ? pinst->cfg.cbCheckpointDepthMax : 20u << 20;
     /* Measured from where the last advance looked (not from the checkpoint,
      * which a long transaction may hold back: I5). */
     lsn_t base = pinst->lsnCkptEnd > pinst->lsnCheckpoint ? pinst->lsnCkptEnd : pinst->lsnCheckpoint;
     if (lsn_bytes(pinst, end) < lsn_bytes(pinst, base) + depth)
-        return JET_errSuccess;
+        goto done;
     pinst->lsnCkptEnd = end;
-    JET_ERR err = cache_flush_older(pinst->pc, end);
-    if (err < 0)
-        return err;
+    /* CP1: written and synced (a failure leaves the checkpoint alone and,
+     * F1, the instance unusable: a failed sync may have dropped pages the
+     * cache now believes clean). */
+    err = cache_flush_older(pinst->pc, end);
+    if (err < 0) {
+        err = isam_fatal(pinst, err);
+        goto done;
+    }
     /* With no page change in flight (each holds ckpt shared from its log
      * append to its cache_dirty), the dirty-page table and the log end agree. */
     pthread_rwlock_wrlock(&pinst->ckpt);
@@ -92,9 +187,9 @@ JET_ERR isam_maybe_checkpoint(isam_inst *pinst)
     lsn_t chk = (oldest != LSN_NIL && oldest < end) ? oldest : end;
     if (trxOldest != LSN_NIL && trxOldest < chk)
         chk = trxOldest; /* invariant I5 */
-    err = log_set_checkpoint(pinst->lw, chk);
-    if (err >= 0)
-        pinst->lsnCheckpoint = chk;
+    err = ckpt_set_locked(pinst, chk);
+done:
+    pthread_mutex_unlock(&pinst->ckptMu);
     return err;
 }
 
@@ -141,18 +236,21 @@ void isam_update_attach(isam_inst *pinst)
 
 JET_ERR isam_open_writer(isam_inst *pinst)
 {
-    return isam_open_writer_after(pinst, NULL);
+    JET_ERR err = isam_open_writer_after(pinst, NULL);
+    if (err < 0)
+        return err;
+    /* A new stream (nothing replayed): nothing before its end is needed. */
+    return isam_set_checkpoint(pinst, log_end_lsn(pinst->lw));
 }
 
+/* Replay opens the writer with this: the checkpoint stays where the replay
+ * started (CP1) until every database it touched is flushed, synced and
+ * detached (recovery.c). */
 JET_ERR isam_open_writer_after(isam_inst *pinst, const log_header *pafter)
 {
     log_attach att[LOG_MAX_ATTACH];
     uint32_t n = attach_list(pinst, att);
-    JET_ERR err = log_writer_open_after(&pinst->cfg.log, att, n, pafter, &pinst->signLog, &pinst->lw);
-    if (err < 0)
-        return err;
-    pinst->lsnCheckpoint = log_end_lsn(pinst->lw);
-    return log_set_checkpoint(pinst->lw, pinst->lsnCheckpoint);
+    return log_writer_open_after(&pinst->cfg.log, att, n, pafter, &pinst->signLog, &pinst->lw);
 }
 
 JET_ERR isam_init(const isam_config *pcfg, isam_inst **ppinst)
@@ -183,8 +281,10 @@ JET_ERR isam_init(const isam_config *pcfg, isam_inst **ppinst)
     pthread_mutex_init(&pinst->lock, NULL);
     pthread_mutex_init(&pinst->tempLock, NULL);
     pthread_rwlock_init(&pinst->ckpt, NULL);
+    pthread_mutex_init(&pinst->ckptMu, NULL);
     JET_ERR err = cache_create(pcfg->cbPage, pcfg->cpgCacheMax ? pcfg->cpgCacheMax : 1024, &pinst->pc);
     if (err < 0) {
+        pthread_mutex_destroy(&pinst->ckptMu);
         pthread_mutex_destroy(&pinst->tempLock);
         pthread_mutex_destroy(&pinst->lock);
         os_free(pinst);
@@ -206,6 +306,7 @@ JET_ERR isam_init(const isam_config *pcfg, isam_inst **ppinst)
         cache_destroy(pinst->pc);
         ver_free_all(pinst);
         pthread_rwlock_destroy(&pinst->ckpt);
+        pthread_mutex_destroy(&pinst->ckptMu);
         pthread_mutex_destroy(&pinst->tempLock);
         pthread_mutex_destroy(&pinst->lock);
         os_free(pinst);
@@ -216,9 +317,24 @@ JET_ERR isam_init(const isam_config *pcfg, isam_inst **ppinst)
     return JET_errSuccess;
 }
 
+/* Whether a failed clean stop is the consequence of a failure already
+ * reported to a caller (F1) or of a full log disk: the stop becomes a dirty
+ * one that succeeds, and the next JetInit recovers from the log (every
+ * acknowledged commit is in it). */
+static int term_may_go_dirty(isam_inst *pinst, JET_ERR err)
+{
+    return atomic_load(&pinst->errFatal) < 0 || err == JET_errLogDiskFull || err == JET_errInstanceUnavailable ||
+           err == JET_errLogWriteFail;
+}
+
 JET_ERR isam_term(isam_inst *pinst, int clean)
 {
     JET_ERR err = JET_errSuccess;
+    if (clean && atomic_load(&pinst->errFatal) < 0) {
+        /* F1: nothing more is written; pages still dirty are in the log */
+        err = atomic_load(&pinst->errFatal);
+        clean = 0;
+    }
     ver_cleanup(pinst);
     if (clean)
         reclaim_run(pinst); /* give dropped trees' pages back before the databases close */
@@ -228,25 +344,36 @@ JET_ERR isam_term(isam_inst *pinst, int clean)
         if (pdb == NULL)
             continue;
         JET_ERR e = JET_errSuccess;
-        if (clean && pdb->logged && !pdb->readonly && pinst->lw) {
+        if (clean && err >= 0 && pdb->logged && !pdb->readonly && pinst->lw) {
             uint32_t dbid = pdb->dbid;
             log_part part = { &dbid, sizeof(dbid) };
-            e = isam_log(pinst, LOG_REC_ISAM_DBDETACH, &part, 1, NULL);
+            lsn_t lsn;
+            /* a full log disk still has its reserve logs for this */
+            e = log_append_reserve(pinst->lw, LOG_REC_ISAM_DBDETACH, &part, 1, &lsn);
         }
-        JET_ERR e2 = db_close(pinst, pdb, clean && e >= 0);
+        JET_ERR e2 = db_close(pinst, pdb, clean && err >= 0 && e >= 0);
         if (e >= 0)
             e = e2;
         if (e < 0 && err >= 0)
             err = e;
     }
     if (pinst->lw) {
-        /* R5: a file a failed JetCreateDatabase left behind is removed by the
+        /* R7 (recovery.c): a file a failed JetCreateDatabase left behind is removed by the
          * recovery the next JetInit runs (its DBCREATE has no DBROOTS). */
         if (clean && err >= 0 && !pinst->fStaleCreate)
             err = log_writer_close_clean(pinst->lw);
         else
             log_writer_abandon(pinst->lw);
         pinst->lw = NULL;
+    }
+    if (err < 0 && term_may_go_dirty(pinst, err)) {
+        if (pinst->cfg.event) {
+            char msg[160];
+            snprintf(msg, sizeof(msg),
+                     "stopped without a clean shutdown after error %d; the next JetInit recovers", (int)err);
+            pinst->cfg.event(pinst->cfg.eventctx, ESEPY_EVENT_TERM_DIRTY, ESEPY_LEVEL_WARNING, err, msg, 0, NULL);
+        }
+        err = JET_errSuccess;
     }
     cache_destroy(pinst->pc);
     ver_free_all(pinst);
@@ -257,6 +384,7 @@ JET_ERR isam_term(isam_inst *pinst, int clean)
         os_free(t);
     }
     pthread_rwlock_destroy(&pinst->ckpt);
+    pthread_mutex_destroy(&pinst->ckptMu);
     pthread_mutex_destroy(&pinst->tempLock);
     pthread_mutex_destroy(&pinst->lock);
     os_free(pinst);

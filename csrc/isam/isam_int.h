@@ -110,6 +110,8 @@
 #ifndef ESEPY_ISAM_INT_H
 #define ESEPY_ISAM_INT_H
 
+#include <stdatomic.h>
+
 #include <pthread.h>
 #include <stdint.h>
 
@@ -393,19 +395,28 @@ struct isam_inst {
     struct { uint32_t dbid, pgnoRoot; } deltaTrees[32];
     uint32_t         cdeltaTrees;
     int              fDeltaAll;   /* deltaTrees overflowed: every tree */
-    /* checkpoint */
+    /* checkpoint (inst.c, invariants CP1-CP4): lsnCheckpoint and lsnCkptEnd
+     * are read and written only under ckptMu, which serialises every
+     * advance of the checkpoint.  Lock order: ckptMu -> ckpt -> inst.lock. */
+    pthread_mutex_t  ckptMu;
     lsn_t            lsnCheckpoint;
     uint32_t         cbackup;     /* backups running (bksupport.c): no detach meanwhile */
     lsn_t            lsnCkptEnd;  /* log end when the checkpoint last advanced */
     /* H3 (db_follow_log): every attached logged database's header names at
      * least this generation in genMaxRequired; raised after commits. */
     _Atomic int32_t  genFollowed;
+    /* F1: the first failure after which nothing written can be trusted to be
+     * durable (a failed log write or sync, a failed database flush or sync):
+     * from then on every logged change fails with JET_errInstanceUnavailable,
+     * the checkpoint never moves again and JetTerm stops dirty, so the next
+     * JetInit recovers from the log.  Never cleared. */
+    _Atomic JET_ERR  errFatal;
     int              dirtyTerm;
     /* temporary database (temp.c) */
     char             temppath[OS_PATH_MAX];
     uint32_t         ctemp;       /* temporary tables open (under lock) */
     pthread_mutex_t  tempLock;    /* serializes creating the temporary database (taken before lock) */
-    int              fStaleCreate; /* R5: a failed creation's file could not be removed durably:
+    int              fStaleCreate; /* R7 (recovery.c): a failed creation's file could not be removed durably:
                                     * term leaves the log dirty so that recovery removes it (lock) */
 };
 
@@ -677,6 +688,13 @@ JET_ERR  lv_for_each_ref(const rec_buf *prec, JET_ERR (*fn)(void *ctx, uint64_t 
 
 /* inst.c */
 JET_ERR  isam_open_writer(isam_inst *pinst);
+/* Move the checkpoint to lsn (never backwards: CP2) once every database
+ * page changed before lsn is flushed and synced (the caller's duty: CP1);
+ * records genMinRequired in the headers first (CP3). */
+JET_ERR  isam_set_checkpoint(isam_inst *pinst, lsn_t lsn);
+/* F1: remember an I/O failure that makes the instance unusable (not
+ * JET_errOutOfMemory: nothing was written then); returns err. */
+JET_ERR  isam_fatal(isam_inst *pinst, JET_ERR err);
 JET_ERR  isam_open_writer_after(isam_inst *pinst, const log_header *pafter);
 /* Tell the log which databases are attached (new generation headers and the
  * checkpoint carry the list, so replay knows them from its first record). */

@@ -30,7 +30,17 @@
  *       record announced iff the btree change reached the log.  Undo of a
  *       delta logs the delta CLR, replaces the node, logs DELTADONE, like
  *       runtime rollback, so a crash during recovery is resolved the same way.
- *   R5. A database whose DBCREATE was replayed but whose DBROOTS was not (the
+ *   R5. Replay never moves the checkpoint before its end: the writer is
+ *       opened (new generation) without touching it, and only after every
+ *       database is flushed, synced and marked clean does the checkpoint
+ *       move past the replayed log (inst.c CP1).  So a replay stopped by an
+ *       error or a crash at any point is simply run again from the same
+ *       start by the next JetInit.
+ *   R6. Replay starts at the older of the checkpoint and the genMinRequired
+ *       of every dirty database (start_from_headers); a required generation
+ *       that is gone is JET_errRequiredLogFilesMissing (unless
+ *       JET_bitReplayIgnoreLostLogs).
+ *   R7. A database whose DBCREATE was replayed but whose DBROOTS was not (the
  *       JetCreateDatabase never returned success) is removed after redo, or
  *       when its dbid is attached again: it never existed for the caller.
  */
@@ -66,7 +76,7 @@ typedef struct redo_state {
     bt_redo_ctx *brc;                                   /* btree replay state (pending structure changes) */
     char       missing[ISAM_MAX_DBID + 1][OS_PATH_MAX]; /* attached in the log, file absent */
     int        skipped[ISAM_MAX_DBID + 1];              /* belongs to another stream now */
-    int        creating[ISAM_MAX_DBID + 1];             /* R5: DBCREATE replayed, its DBROOTS not yet */
+    int        creating[ISAM_MAX_DBID + 1];             /* R7: DBCREATE replayed, its DBROOTS not yet */
     int32_t    genFirst, genLast, genCur;
 } redo_state;
 
@@ -131,7 +141,7 @@ static void map_path(const isam_inst *pinst, const char *logged, char *out)
 
 /* A database takes part in replay from here on (an attach/create record, or
  * the attach list of the checkpoint the replay starts from). */
-/* R5: a JetCreateDatabase whose DBROOTS record never became durable never
+/* R7: a JetCreateDatabase whose DBROOTS record never became durable never
  * returned success: the database it was building (no catalog, or half of
  * one) is removed, as if the call had never been made.  Nothing else in the
  * log can refer to it: the records after DBCREATE that build it are its own,
@@ -162,7 +172,7 @@ static JET_ERR redo_attach(redo_state *rs, uint8_t type, uint32_t dbid, const JE
     isam_inst *pinst = rs->pinst;
     JET_SIGNATURE sign = *psign;
     char path[OS_PATH_MAX];
-    if (rs->creating[dbid]) /* R5: the dbid is reused after a creation that failed */
+    if (rs->creating[dbid]) /* R7: the dbid is reused after a creation that failed */
         drop_unfinished_create(rs, dbid);
     if (pinst->dbs[dbid]) /* attached twice without a detach in between: keep the first */
         return JET_errSuccess;
@@ -234,7 +244,7 @@ static JET_ERR redo_attach(redo_state *rs, uint8_t type, uint32_t dbid, const JE
         return err;
     pdb->hdr.dbstate = JET_dbstateDirtyShutdown;
     pinst->dbs[dbid] = pdb;
-    rs->creating[dbid] = type == LOG_REC_ISAM_DBCREATE; /* R5 */
+    rs->creating[dbid] = type == LOG_REC_ISAM_DBCREATE; /* R7 */
     return JET_errSuccess;
 }
 
@@ -297,6 +307,34 @@ static JET_ERR redo_initial_attach(redo_state *rs, int chkValid, int32_t genFirs
     return err;
 }
 
+/* R6: a dirty database whose header needs an older generation than the
+ * checkpoint (genMinRequired, CP3 in inst.c) moves the start back there:
+ * the checkpoint alone is never trusted past what the header says. */
+static JET_ERR start_from_headers(redo_state *rs, lsn_t *pstart)
+{
+    isam_inst *pinst = rs->pinst;
+    int32_t genMin = LSN_GEN(*pstart);
+    for (uint32_t i = 1; i <= ISAM_MAX_DBID; i++) {
+        const isam_db *pdb = pinst->dbs[i];
+        if (pdb && pdb->logged && pdb->hdr.genMinRequired > 0 && pdb->hdr.genMinRequired < genMin)
+            genMin = pdb->hdr.genMinRequired;
+    }
+    if (genMin >= LSN_GEN(*pstart))
+        return JET_errSuccess;
+    char path[OS_PATH_MAX];
+    JET_ERR err = log_find_gen(&pinst->cfg.log, NULL, genMin, path, sizeof(path));
+    if (err == JET_errFileNotFound) {
+        if (pinst->cfg.grbitInit & JET_bitReplayIgnoreLostLogs)
+            return JET_errSuccess;
+        return JET_errRequiredLogFilesMissing;
+    }
+    if (err < 0)
+        return err;
+    *pstart = LSN_MAKE(genMin, 1, 0);
+    rs->genFirst = genMin;
+    return JET_errSuccess;
+}
+
 static JET_ERR redo_one(redo_state *rs, const log_record *rec)
 {
     isam_inst *pinst = rs->pinst;
@@ -317,7 +355,7 @@ static JET_ERR redo_one(redo_state *rs, const log_record *rec)
             pdb->hdr.pgnoCatalog = r[2];
         }
         if (r[0] <= ISAM_MAX_DBID)
-            rs->creating[r[0]] = 0; /* R5: the creation finished */
+            rs->creating[r[0]] = 0; /* R7: the creation finished */
         return JET_errSuccess;
     }
     case LOG_REC_ISAM_DBDETACH: {
@@ -716,6 +754,9 @@ JET_ERR recovery_run(isam_inst *pinst, int *pfRan)
     err = bt_redo_begin(&rs->brc);
     if (err >= 0)
         err = redo_initial_attach(rs, info.chkValid, genFirst, rst ? rst->dirBackup : NULL);
+    if (err >= 0 && !rst && info.chkValid)
+        err = start_from_headers(rs, &start);
+    total = (uint32_t)(rs->genLast - rs->genFirst + 1);
     if (err >= 0 && rst)
         err = log_reader_open_split(&pinst->cfg.log, rst->dirBackup, rst->genHigh, start,
                                     rst->fRollForward ? 0 : rst->genHigh, &prd);
@@ -788,7 +829,7 @@ JET_ERR recovery_run(isam_inst *pinst, int *pfRan)
     rs->brc = NULL;
     for (uint32_t i = 1; err >= 0 && i <= ISAM_MAX_DBID; i++)
         if (rs->creating[i])
-            drop_unfinished_create(rs, i); /* R5 */
+            drop_unfinished_create(rs, i); /* R7 */
     if (err >= 0)
         err = resolve_deltas(rs);
     if (err >= 0 && rst && rst->zero_pages)
@@ -828,7 +869,7 @@ JET_ERR recovery_run(isam_inst *pinst, int *pfRan)
             pafter = &hdrLast;
         err = isam_open_writer_after(pinst, pafter);
     } else if (err >= 0) {
-        err = isam_open_writer(pinst); /* R2: a new generation */
+        err = isam_open_writer_after(pinst, NULL); /* R2: a new generation; R5: the checkpoint stays */
     }
     /* Undo the transactions that never finished. */
     while (err >= 0 && rs->trxs) {
@@ -855,12 +896,12 @@ JET_ERR recovery_run(isam_inst *pinst, int *pfRan)
         if (err >= 0)
             err = db_close(pinst, pdb, 1);
     }
+    /* R5: every database replay touched is flushed, synced and detached
+     * clean: only now may the checkpoint pass what was replayed. */
     if (err >= 0 && pinst->lw) {
         err = log_flush(pinst->lw, LSN_NIL);
-        if (err >= 0) {
-            pinst->lsnCheckpoint = log_end_lsn(pinst->lw);
-            err = log_set_checkpoint(pinst->lw, pinst->lsnCheckpoint);
-        }
+        if (err >= 0)
+            err = isam_set_checkpoint(pinst, log_end_lsn(pinst->lw));
     }
     redo_state_free(rs);
     int32_t genEnd = rs->genCur;

@@ -293,6 +293,10 @@ JET_ERR log_writer_open(const log_config *cfg, const log_attach *attach, uint32_
  * poisoned: every later call fails the same way). */
 typedef struct log_part { const void *pv; uint32_t cb; } log_part;
 JET_ERR log_append(log_writer *plw, uint8_t type, const log_part *parts, uint32_t cpart, lsn_t *plsn);
+/* Like log_append, but also once the disk is full and a reserve log is in
+ * use (where log_append returns JET_errLogDiskFull): for the few records of a
+ * clean shutdown (database detaches), which the reserve logs exist for. */
+JET_ERR log_append_reserve(log_writer *plw, uint8_t type, const log_part *parts, uint32_t cpart, lsn_t *plsn);
 
 /* Make every record up to and including the one at `lsn` durable (group
  * commit: concurrent callers share one write + fdatasync).  lsn = LSN_NIL

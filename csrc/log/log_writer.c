@@ -54,6 +54,11 @@
  *       append tries again.  Any I/O error in a roll poisons (W3).
  *   W6. L6: Btmp.log is truncated and re-allocated (zeros) before its header
  *       is written, so a generation never holds bytes of an earlier life.
+ *   W7. The checkpoint file never goes backwards: writers of it hold chk_mu
+ *       from choosing the position (never below lsnCheckpoint) through the
+ *       durable write; lsnCheckpoint moves only after that write, and
+ *       circular logging deletes generations below it only then.  Lock
+ *       order: chk_mu, then mu, then files_mu.
  */
 #include "log_int.h"
 
@@ -70,6 +75,7 @@ struct log_writer {
     pthread_mutex_t mu;
     pthread_cond_t  cv;       /* a write finished / state changed */
     pthread_mutex_t files_mu; /* renames and deletions in the log folder */
+    pthread_mutex_t chk_mu;   /* W7: one checkpoint file write at a time */
 
     JET_ERR  errPoison; /* W3: first write/sync failure, 0 while healthy */
     int      fDiskFull; /* a reserve log is in use: appends get JET_errLogDiskFull */
@@ -602,7 +608,21 @@ static JET_ERR lw_append(log_writer *plw, uint8_t type, const log_part *parts, u
     }
 }
 
+static JET_ERR lw_append_checked(log_writer *plw, uint8_t type, const log_part *parts, uint32_t cpart,
+                                 int fBypassFull, lsn_t *plsn);
+
 JET_ERR log_append(log_writer *plw, uint8_t type, const log_part *parts, uint32_t cpart, lsn_t *plsn)
+{
+    return lw_append_checked(plw, type, parts, cpart, 0, plsn);
+}
+
+JET_ERR log_append_reserve(log_writer *plw, uint8_t type, const log_part *parts, uint32_t cpart, lsn_t *plsn)
+{
+    return lw_append_checked(plw, type, parts, cpart, 1, plsn);
+}
+
+static JET_ERR lw_append_checked(log_writer *plw, uint8_t type, const log_part *parts, uint32_t cpart,
+                                 int fBypassFull, lsn_t *plsn)
 {
     JET_ERR err;
     uint64_t total = LOG_REC_HEADER;
@@ -616,7 +636,7 @@ JET_ERR log_append(log_writer *plw, uint8_t type, const log_part *parts, uint32_
     if (total > log_rec_max(plw->cbFile))
         return JET_errLogBufferTooSmall;
     pthread_mutex_lock(&plw->mu);
-    err = lw_append(plw, type, parts, cpart, (uint32_t)total, 0, plsn);
+    err = lw_append(plw, type, parts, cpart, (uint32_t)total, fBypassFull, plsn);
     pthread_mutex_unlock(&plw->mu);
     return err;
 }
@@ -708,8 +728,11 @@ JET_ERR log_set_checkpoint(log_writer *plw, lsn_t lsn)
 
     if (plw == NULL)
         return JET_errInvalidParameter;
+    pthread_mutex_lock(&plw->chk_mu); /* W7 */
     pthread_mutex_lock(&plw->mu);
     err = plw->errPoison ? JET_errLogWriteFail : JET_errSuccess;
+    if (lsn < plw->lsnCheckpoint)
+        lsn = plw->lsnCheckpoint; /* W7: never backwards */
     chk = plw->chk;
     chk.lsnCheckpoint = lsn;
     chk.signLog = plw->signLog;
@@ -717,22 +740,26 @@ JET_ERR log_set_checkpoint(log_writer *plw, lsn_t lsn)
     memcpy(chk.attach, plw->attach, sizeof(chk.attach));
     gen = plw->gen;
     pthread_mutex_unlock(&plw->mu);
-    if (err < 0)
-        return err;
-    err = log_checkpoint_write(&plw->cfg, &chk);
-    if (err < 0)
-        return err;
-    pthread_mutex_lock(&plw->mu);
-    plw->chk = chk;
-    if (lsn > plw->lsnCheckpoint)
+    if (err >= 0)
+        err = log_checkpoint_write(&plw->cfg, &chk);
+    if (err >= 0) {
+        pthread_mutex_lock(&plw->mu);
+        plw->chk = chk;
         plw->lsnCheckpoint = lsn;
-    pthread_mutex_unlock(&plw->mu);
-    if (plw->cfg.circular) {
-        /* The checkpoint is durable: what lies below it is no longer needed. */
-        pthread_mutex_lock(&plw->files_mu);
-        err = lw_trim(plw, gen, LSN_GEN(lsn), 1);
-        pthread_mutex_unlock(&plw->files_mu);
+        /* The generation now, not when the file write began (a roll may have
+         * archived more meanwhile): files_mu is taken before mu is released,
+         * so no roll changes it until the trim is done. */
+        gen = plw->gen;
+        if (plw->cfg.circular)
+            pthread_mutex_lock(&plw->files_mu);
+        pthread_mutex_unlock(&plw->mu);
+        if (plw->cfg.circular) {
+            /* The checkpoint is durable: what lies below it is no longer needed. */
+            err = lw_trim(plw, gen, LSN_GEN(lsn), 1);
+            pthread_mutex_unlock(&plw->files_mu);
+        }
     }
+    pthread_mutex_unlock(&plw->chk_mu);
     return err;
 }
 
@@ -775,6 +802,7 @@ static void lw_free(log_writer *plw)
     os_free(plw->system_dir);
     os_free(plw->base);
     pthread_cond_destroy(&plw->cv);
+    pthread_mutex_destroy(&plw->chk_mu);
     pthread_mutex_destroy(&plw->files_mu);
     pthread_mutex_destroy(&plw->mu);
     os_free(plw);
@@ -883,6 +911,7 @@ JET_ERR log_writer_open_after(const log_config *cfg, const log_attach *attach, u
         return JET_errOutOfMemory;
     pthread_mutex_init(&plw->mu, NULL);
     pthread_mutex_init(&plw->files_mu, NULL);
+    pthread_mutex_init(&plw->chk_mu, NULL);
     pthread_cond_init(&plw->cv, NULL);
     plw->cfg = *cfg;
     plw->log_dir = os_strdup(cfg->log_dir);
@@ -1002,12 +1031,16 @@ JET_ERR log_writer_close_clean(log_writer *plw)
     if (err >= 0)
         err = log_flush(plw, LSN_NIL);
     if (err >= 0) {
+        pthread_mutex_lock(&plw->chk_mu); /* W7 (lsnTerm is past every checkpoint) */
+        pthread_mutex_lock(&plw->mu);
         chk = plw->chk;
         chk.lsnCheckpoint = lsnTerm;
         chk.signLog = plw->signLog;
         chk.cattach = plw->cattach;
         memcpy(chk.attach, plw->attach, sizeof(chk.attach));
+        pthread_mutex_unlock(&plw->mu);
         err = log_checkpoint_write(&plw->cfg, &chk);
+        pthread_mutex_unlock(&plw->chk_mu);
     }
     lw_free(plw);
     return err;
@@ -1045,10 +1078,11 @@ JET_ERR log_truncate(log_writer *plw, int32_t genBelow)
     pthread_mutex_lock(&plw->mu);
     int32_t gen = plw->gen, chkGen = LSN_GEN(plw->lsnCheckpoint);
     JET_ERR err = plw->errPoison ? JET_errLogWriteFail : JET_errSuccess;
+    if (err >= 0)
+        pthread_mutex_lock(&plw->files_mu); /* before mu goes: gen stays current (no roll meanwhile) */
     pthread_mutex_unlock(&plw->mu);
     if (err < 0)
         return err;
-    pthread_mutex_lock(&plw->files_mu);
     err = lw_trim(plw, gen, genBelow < chkGen ? genBelow : chkGen, 0);
     pthread_mutex_unlock(&plw->files_mu);
     return err;

@@ -159,6 +159,8 @@ uint64_t os_fault_alloc_count(void);
                               * rename, unlink, truncate, allocate, folder sync */
 #define OS_FAULT_KINDS    11
 void     os_fault_io(int kind, uint32_t n, int persistent, JET_ERR err);
+/* How many calls of `kind` injection failed since os_fault_io last armed it. */
+uint32_t os_fault_io_hits(int kind);
 /* Calls of `kind` seen since the process started (injected failures included). */
 uint64_t os_fault_count(int kind);
 

@@ -349,6 +349,7 @@ uint64_t os_fault_count(int kind)
 {
     return kind >= 0 && kind < OS_FAULT_KINDS ? atomic_load(&io_count[kind]) : 0;
 }
+static _Atomic uint32_t io_hits[OS_FAULT_KINDS]; /* faults returned since os_fault_io armed the kind */
 
 void os_fault_io(int kind, uint32_t n, int persistent, JET_ERR err)
 {
@@ -357,20 +358,29 @@ void os_fault_io(int kind, uint32_t n, int persistent, JET_ERR err)
     atomic_store(&io_tripped[kind], 0);
     atomic_store(&io_persistent[kind], persistent ? 1 : 0);
     atomic_store(&io_err[kind], err);
+    atomic_store(&io_hits[kind], 0);
     atomic_store(&io_countdown[kind], n);
+}
+
+uint32_t os_fault_io_hits(int kind)
+{
+    return kind >= 0 && kind < OS_FAULT_KINDS ? atomic_load(&io_hits[kind]) : 0;
 }
 
 static JET_ERR io_fault(int kind)
 {
     atomic_fetch_add_explicit(&io_count[kind], 1, memory_order_relaxed);
-    if (atomic_load(&io_tripped[kind]))
+    if (atomic_load(&io_tripped[kind])) {
+        atomic_fetch_add(&io_hits[kind], 1);
         return atomic_load(&io_err[kind]);
+    }
     uint32_t c = atomic_load(&io_countdown[kind]);
     while (c != 0) {
         if (atomic_compare_exchange_weak(&io_countdown[kind], &c, c - 1)) {
             if (c == 1) {
                 if (atomic_load(&io_persistent[kind]))
                     atomic_store(&io_tripped[kind], 1);
+                atomic_fetch_add(&io_hits[kind], 1);
                 return atomic_load(&io_err[kind]);
             }
             return JET_errSuccess;

@@ -971,8 +971,8 @@ TEST(roll_crash_each_step)
             CHECK(!rr.fBadOrder && rr.cclient >= durable && rr.cclient <= id);
             if (errRoll >= 0)
                 CHECK(rr.cclient == id && genNew == 3);
-            else
-                CHECK_ERR(errRoll, JET_errLogWriteFail);
+            else /* W3 / W5: an I/O error in a roll poisons the log */
+                CHECK(errRoll == JET_errLogWriteFail);
             log_stream_info info;
             CHECK_ERR(log_survey(&e.cfg, &info), JET_errSuccess);
 
@@ -1174,6 +1174,104 @@ TEST(circular_logging)
     log_header h;
     CHECK_ERR(log_read_header(cur, &h), JET_errSuccess);
     CHECK(h.flags & LOG_HDR_CIRCULAR);
+}
+
+/* W7: the checkpoint file never goes backwards, and generations go only
+ * after a durable checkpoint past them (issue 14). */
+TEST(checkpoint_never_backwards)
+{
+    tenv e;
+    tenv_init(&e, "log_chk_monotonic", 64 * KB);
+    e.cfg.circular = 1;
+    log_writer *plw = NULL;
+    uint32_t id = 0, seed = 5;
+    char p[OS_PATH_MAX];
+    log_checkpoint chk;
+    log_writer_info wi;
+    CHECK_ERR(log_writer_open(&e.cfg, NULL, 0, NULL, &plw), JET_errSuccess);
+    CHECK_ERR(fill(plw, &id, 0, 5, &seed), JET_errSuccess);
+    CHECK_ERR(log_flush(plw, LSN_NIL), JET_errSuccess);
+    CHECK_ERR(log_set_checkpoint(plw, LSN_MAKE(3, 1, 0)), JET_errSuccess);
+    /* An older position arriving late (a slower caller) leaves the file alone. */
+    CHECK_ERR(log_set_checkpoint(plw, LSN_MAKE(1, 1, 0)), JET_errSuccess);
+    CHECK_ERR(log_checkpoint_read(&e.cfg, &chk), JET_errSuccess);
+    CHECK(chk.lsnCheckpoint == LSN_MAKE(3, 1, 0));
+    log_writer_state(plw, &wi);
+    CHECK(wi.lsnCheckpoint == LSN_MAKE(3, 1, 0));
+    for (int32_t g = 3; g <= 4; g++) {
+        gen_path(&e, g, p);
+        CHECK(os_exists(p));
+    }
+    /* A checkpoint whose file write fails moves nothing and deletes nothing. */
+    os_fault_io(OS_FAULT_WRITE, 1, 0, JET_errDiskIO);
+    CHECK(log_set_checkpoint(plw, LSN_MAKE(5, 1, 0)) < 0);
+    os_fault_io(OS_FAULT_WRITE, 0, 0, 0);
+    CHECK_ERR(log_checkpoint_read(&e.cfg, &chk), JET_errSuccess);
+    CHECK(chk.lsnCheckpoint == LSN_MAKE(3, 1, 0));
+    for (int32_t g = 3; g <= 4; g++) {
+        gen_path(&e, g, p);
+        CHECK(os_exists(p));
+    }
+    log_writer_abandon(plw);
+}
+
+/* Many callers racing to set the checkpoint while others append: the file
+ * ends at the highest position any of them set, and every generation from
+ * there on is still present. */
+#define CHK_THREADS 4
+typedef struct chk_arg {
+    log_writer *plw;
+    int         t;
+    lsn_t       maxSet;
+    JET_ERR     err;
+} chk_arg;
+
+static void *chk_thread(void *pv)
+{
+    chk_arg *a = pv;
+    for (int i = 0; i < 60 && a->err >= 0; i++) {
+        lsn_t lsn;
+        a->err = append_id(a->plw, (uint32_t)(a->t * 1000 + i), 700, &lsn);
+        if (a->err >= 0)
+            a->err = log_flush(a->plw, lsn);
+        if (a->err >= 0 && i % 3 == a->t % 3) {
+            a->err = log_set_checkpoint(a->plw, lsn);
+            if (lsn > a->maxSet)
+                a->maxSet = lsn;
+        }
+    }
+    return NULL;
+}
+
+TEST(checkpoint_race)
+{
+    tenv e;
+    tenv_init(&e, "log_chk_race", 16 * KB);
+    e.cfg.circular = 1;
+    log_writer *plw = NULL;
+    CHECK_ERR(log_writer_open(&e.cfg, NULL, 0, NULL, &plw), JET_errSuccess);
+    pthread_t th[CHK_THREADS];
+    chk_arg args[CHK_THREADS];
+    for (int t = 0; t < CHK_THREADS; t++) {
+        args[t] = (chk_arg){ plw, t, LSN_NIL, JET_errSuccess };
+        CHECK(pthread_create(&th[t], NULL, chk_thread, &args[t]) == 0);
+    }
+    lsn_t maxSet = LSN_NIL;
+    for (int t = 0; t < CHK_THREADS; t++) {
+        pthread_join(th[t], NULL);
+        CHECK_ERR(args[t].err, JET_errSuccess);
+        if (args[t].maxSet > maxSet)
+            maxSet = args[t].maxSet;
+    }
+    log_checkpoint chk;
+    CHECK_ERR(log_checkpoint_read(&e.cfg, &chk), JET_errSuccess);
+    CHECK(chk.lsnCheckpoint == maxSet);
+    int32_t genEnd = LSN_GEN(log_end_lsn(plw));
+    CHECK(genEnd >= 5); /* the threads rolled several generations */
+    log_writer_abandon(plw);
+    /* Everything the checkpoint needs is there. */
+    readres rr = read_all(&e.cfg, NULL, chk.lsnCheckpoint, 0, 0);
+    CHECK_ERR(rr.err, JET_wrnNoMoreRecords);
 }
 
 /* ---- the checkpoint file --------------------------------------------------------------------------- */

@@ -136,7 +136,7 @@ def test_disk_model_loses_writes_behind_a_failed_sync(jet, tmp_path):
         inst.init()
         s = inst.begin_session()
         s.create_database(root + "/a.edb")
-        assert jet.lib.EsepyTestFailIO(jet.C.ESEPY_IO_FSYNC, 1, 0, jet.C.JET_errDiskIO) == 0
+        assert jet.lib.EsepyTestFailIO(jet.C.ESEPY_IO_FSYNC, 1, 0, jet.C.JET_errDiskIO, jet.ffi.NULL) == 0
         with pytest.raises(esepy.errors.JetError):
             s.create_database(root + "/b.edb")
     finally:
@@ -144,7 +144,7 @@ def test_disk_model_loses_writes_behind_a_failed_sync(jet, tmp_path):
             inst.term()
         except esepy.errors.JetError:
             pass  # logging halted after the failed fdatasync
-        jet.lib.EsepyTestFailIO(jet.C.ESEPY_IO_FSYNC, 0, 0, 0)
+        jet.lib.EsepyTestFailIO(jet.C.ESEPY_IO_FSYNC, 0, 0, 0, jet.ffi.NULL)
         assert jet.lib.EsepyTestCrashJournal(0) == 0
     ops = crashsim.read_journal(jet)
     assert jet.lib.EsepyTestCrashJournal(-1) == 0

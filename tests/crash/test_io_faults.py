@@ -52,7 +52,7 @@ def _workload(w, fail):
         return e
     finally:
         for kind in range(w.jet.C.ESEPY_IO_KINDS):
-            w.jet.lib.EsepyTestFailIO(kind, 0, 0, 0)
+            w.jet.lib.EsepyTestFailIO(kind, 0, 0, 0, w.jet.ffi.NULL)
         try:
             inst.term()
         except esepy.errors.JetError:
@@ -81,7 +81,7 @@ def test_io_counters_count_each_kind(jet, tmp_path):
         assert jet.lib.EsepyTestGetIOCount(getattr(jet.C, "ESEPY_IO_" + k), c) == 0
         assert c[0] > before[k] or k == "TRUNCATE", k
     assert jet.lib.EsepyTestGetIOCount(jet.C.ESEPY_IO_KINDS + 1, c) == jet.C.JET_errInvalidParameter
-    assert jet.lib.EsepyTestFailIO(jet.C.ESEPY_IO_MUTATE, 1, 0, 0) == jet.C.JET_errInvalidParameter
+    assert jet.lib.EsepyTestFailIO(jet.C.ESEPY_IO_MUTATE, 1, 0, 0, jet.ffi.NULL) == jet.C.JET_errInvalidParameter
 
 
 def test_fail_io_fails_the_kth_call(jet, tmp_path):
@@ -89,10 +89,10 @@ def test_fail_io_fails_the_kth_call(jet, tmp_path):
     root = str(tmp_path / "w")
     os.makedirs(root)
     w = cs.Workload(jet, root, cs._params(root))
-    err = _workload(w, lambda: jet.lib.EsepyTestFailIO(jet.C.ESEPY_IO_DIRSYNC, 1, 1, jet.C.JET_errDiskFull))
+    err = _workload(w, lambda: jet.lib.EsepyTestFailIO(jet.C.ESEPY_IO_DIRSYNC, 1, 1, jet.C.JET_errDiskFull, jet.ffi.NULL))
     assert isinstance(err, (esepy.errors.DiskFull, esepy.errors.LogDiskFull)), err
     crashsim.wipe(root)
-    err = _workload(w, lambda: jet.lib.EsepyTestFailIO(jet.C.ESEPY_IO_FSYNC, 2, 0, jet.C.JET_errDiskIO))
+    err = _workload(w, lambda: jet.lib.EsepyTestFailIO(jet.C.ESEPY_IO_FSYNC, 2, 0, jet.C.JET_errDiskIO, jet.ffi.NULL))
     assert err is not None and "DiskIO" in type(err).__name__ or "LogWrite" in type(err).__name__, err
 
 
@@ -122,7 +122,7 @@ def _fail_every_call(jet, crash_dir, mode):
         crashsim.wipe(root)
         w = cs.Workload(jet, root, cs._params(root))
         w.start()
-        e = _workload(w, lambda: jet.lib.EsepyTestFailIO(jet.C.ESEPY_IO_MUTATE, k, persistent, err))
+        e = _workload(w, lambda: jet.lib.EsepyTestFailIO(jet.C.ESEPY_IO_MUTATE, k, persistent, err, jet.ffi.NULL))
         cs._record(jet, 0)
         failed_runs += e is not None
         ops = crashsim.read_journal(jet)
