@@ -335,6 +335,11 @@ JET_ERR isam_term(isam_inst *pinst, int clean)
         err = atomic_load(&pinst->errFatal);
         clean = 0;
     }
+    /* T1: a transaction still here had its rollback refused (its undo could
+     * not be logged: a full or failed log disk).  Its changes are in the
+     * cache and must never be written as clean: stop dirty, recovery undoes it. */
+    if (clean && pinst->active)
+        clean = 0;
     ver_cleanup(pinst);
     if (clean)
         reclaim_run(pinst); /* give dropped trees' pages back before the databases close */

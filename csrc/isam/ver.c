@@ -326,6 +326,12 @@ JET_ERR isam_commit_transaction(isam_sess *psess, JET_GRBIT grbit)
         return JET_errSuccess;
     }
     JET_ERR err = JET_errSuccess;
+    /* C1: once the COMMIT record is in the log the transaction is committed,
+     * here as in recovery: a flush that fails after it (a full or failing log
+     * disk) ends the transaction all the same and is returned -- the commit is
+     * then not known to be durable, and may still become so (docs/concepts.md).
+     * Only a COMMIT that never reached the log leaves the transaction open. */
+    JET_ERR errFlush = JET_errSuccess;
     int logged = 0;
     for (ver *v = t->newest; v; v = v->trxNext)
         if (v->lsnUndo != LSN_NIL)
@@ -336,18 +342,12 @@ JET_ERR isam_commit_transaction(isam_sess *psess, JET_GRBIT grbit)
         if (err < 0)
             return err; /* still in the transaction: the caller may roll back */
         JET_GRBIT g = grbit ? grbit : pinst->cfg.grbitCommitDefault;
-        if (!(g & JET_bitCommitLazyFlush) && pinst->lw) {
-            err = log_flush(pinst->lw, lsn); /* invariant I2 */
-            if (err < 0)
-                return err;
-        }
+        if (!(g & JET_bitCommitLazyFlush) && pinst->lw)
+            errFlush = log_flush(pinst->lw, lsn); /* invariant I2 */
     }
-    if ((grbit & (JET_bitWaitLastLevel0Commit | JET_bitWaitAllLevel0Commit)) && pinst->lw) {
-        err = log_flush(pinst->lw, LSN_NIL);
-        if (err < 0)
-            return err;
-    }
-    if ((grbit & JET_bitForceNewLog) && pinst->lw) {
+    if (errFlush >= 0 && (grbit & (JET_bitWaitLastLevel0Commit | JET_bitWaitAllLevel0Commit)) && pinst->lw)
+        errFlush = log_flush(pinst->lw, LSN_NIL);
+    if (errFlush >= 0 && (grbit & JET_bitForceNewLog) && pinst->lw) {
         int32_t gen;
         (void)log_roll(pinst->lw, &gen);
     }
@@ -397,6 +397,8 @@ JET_ERR isam_commit_transaction(isam_sess *psess, JET_GRBIT grbit)
     /* H3: the transaction is committed whatever happens now; a header write
      * that fails here is tried again by the next commit. */
     (void)db_follow_log(pinst);
+    if (errFlush < 0)
+        return errFlush; /* C1 */
     return isam_maybe_checkpoint(pinst);
 }
 
