@@ -417,10 +417,6 @@ class Problem:
 # branch: each class of failing states is kept out of test_crash_states and
 # asserted in test_known_bug (strict xfail), so a fix shows up as XPASS.
 KNOWN_BUGS = {
-    "recovery-checkpoint": "issue 14 bug ckpt-recovery (being fixed on that branch): recovery writes the "
-                           "new checkpoint before the pages it redid are flushed; a crash then makes the "
-                           "next recovery skip them (committed rows lost, index and table disagree, "
-                           "JET_errRecordDeleted)",
     "undo-leak": "issue 14 bug crashfs-2 (new): pages allocated by a transaction whose log tail was torn are left "
                  "in no tree and not free after recovery undoes it (leaked space)",
     "torn-page": "issue 14 bug crashfs-3 (new): a database page torn at 512 B (write not atomic at the page size) "
@@ -435,8 +431,6 @@ def known_bug(name, p):
         return "torn-page"
     if "leaked" in p.text and p.variant in ("torn512", "synced_torn", "reorder"):
         return "undo-leak"
-    if name == "recovery" and p.phase == "recover":
-        return "recovery-checkpoint"
     return None
 
 
