@@ -229,9 +229,9 @@ class S3Options:
 
 def _boto() -> Tuple[Any, Any, Any]:
     try:
-        import boto3  # type: ignore[import-untyped]
-        import botocore.config  # type: ignore[import-untyped]
-        import botocore.exceptions  # type: ignore[import-untyped]
+        import boto3
+        import botocore.config
+        import botocore.exceptions
     except ImportError as e:
         raise ArchiveNotAvailable(f"backups to s3:// URLs need boto3: pip install 'esepy[s3]' ({e})") from None
     return boto3, botocore.config, botocore.exceptions
@@ -708,20 +708,22 @@ def select_sets(sets: List[BackupSetInfo], stop_at: Optional[StopAt] = None,
     if stop_at is None:
         return chain
     fulls = [s for s in sets if s.kind == "full"]
+    stop_time: Optional[_dt.datetime] = None
+    stop_gen = 0
     if isinstance(stop_at, _dt.datetime):
         t = _utc(stop_at)
         ok = [s for s in fulls if s.finished <= t]
         if set_id is None and not ok:
             raise NoBackupSet(f"no full backup set finished before {stop_at.isoformat()}")
         base = chain[0] if set_id is not None else ok[-1]
-        stop = lambda s: s.started >= t  # noqa: E731
+        stop_time = t
     elif isinstance(stop_at, tuple) and len(stop_at) == 3:
         gen = int(stop_at[0])
         ok = [s for s in fulls if s.last_generation <= gen]
         if set_id is None and not ok:
             raise NoBackupSet(f"no full backup set ends at or before generation {gen}")
         base = chain[0] if set_id is not None else ok[-1]
-        stop = lambda s: s.last_generation >= gen  # noqa: E731
+        stop_gen = gen
     else:
         raise TypeError("stop_at must be a datetime or a (generation, sector, offset) tuple")
     # follow the newest chain starting at base
@@ -730,7 +732,8 @@ def select_sets(sets: List[BackupSetInfo], stop_at: Optional[StopAt] = None,
     picked: List[BackupSetInfo] = []
     for s in out:
         picked.append(s)
-        if s.kind == "incremental" and stop(s):
+        if s.kind == "incremental" and (s.started >= stop_time if stop_time is not None
+                                        else s.last_generation >= stop_gen):
             break
     return picked
 

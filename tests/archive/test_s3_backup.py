@@ -262,3 +262,37 @@ def test_profile_from_the_aws_files(monkeypatch, tmp_path, s3_server, bucket, li
     assert len(archive.list_sets(f"s3://{bucket}/profile", opts)) == 1
     with pytest.raises(archive.ArchiveError):
         archive.make_client(archive.S3Options(profile="nosuchprofile"))
+
+
+def test_cli_backup_and_restore_with_urls(monkeypatch, s3_server, bucket, paths, tmp_path):
+    import io
+    from esepy.cli import main
+    inst = esepy.Instance("cli", **paths("cli"))
+    inst.init()
+    db = str(tmp_path / "live.edb")
+    fill(inst, db, range(50))
+    inst.term()
+    folders = paths("cli")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "esepytestaccess")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "esepytestsecret")
+    url = f"s3://{bucket}/cli"
+    common = ["--logs", folders["log_path"], "--system", folders["system_path"], "--db", db]
+    out, err = io.StringIO(), io.StringIO()
+    rc = main(["backup", url, *common, "--endpoint-url", s3_server.endpoint, "--region", "us-east-1"],
+              stdout=out, stderr=err)
+    assert rc == 0, err.getvalue()
+    assert not os.path.exists("s3:")
+    out, err = io.StringIO(), io.StringIO()
+    rc = main(["backup", "ftp://host/x", *common], stdout=out, stderr=err)
+    assert rc == 2 and "unsupported URL scheme 'ftp'" in err.getvalue()
+    assert not os.path.exists("ftp:")
+    out, err = io.StringIO(), io.StringIO()
+    rc = main(["restore", url, "--dest", str(tmp_path / "restored"), "--endpoint-url", s3_server.endpoint],
+              stdout=out, stderr=err)
+    assert rc == 0, err.getvalue()
+    assert keys_in(paths, "chk", str(tmp_path / "restored" / "live.edb")) == list(range(50))
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "wrong")
+    out, err = io.StringIO(), io.StringIO()
+    rc = main(["restore", url, "--dest", str(tmp_path / "again"), "--endpoint-url", s3_server.endpoint],
+              stdout=out, stderr=err)
+    assert rc == 1 and "AccessDenied" in err.getvalue()
