@@ -68,6 +68,7 @@ _MiB = 1 << 20
 _MIN_PART = 5 * _MiB          # S3: every part but the last is at least 5 MiB
 _MAX_PARTS = 9000             # S3 allows 10,000; keep a margin
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
+_SET_ID = re.compile(r"[0-9]{8}T[0-9]{6}\.[0-9]{6}Z-(?:full|incremental)")
 
 
 # ---------------------------------------------------------------------------
@@ -353,7 +354,8 @@ def list_sets(url: str, options: Optional[S3Options] = None, *, client: Any = No
         if token:
             kw["ContinuationToken"] = token
         page = _call(f"listing {au}", url, c.list_objects_v2, **kw)
-        ids += [p["Prefix"][len(root):].rstrip("/") for p in page.get("CommonPrefixes", [])]
+        ids += [sid for sid in (p["Prefix"][len(root):].rstrip("/") for p in page.get("CommonPrefixes", []))
+                if _SET_ID.fullmatch(sid)]  # other folders under the prefix are not sets
         if not page.get("IsTruncated"):
             break
         token = page.get("NextContinuationToken")
@@ -471,8 +473,10 @@ class _Uploader:
                 slots.acquire()
                 futures.append(self.pool.submit(self._part, slots, where, key, upload_id, n, buf, d))
                 self._reap(futures)
+                self.report("progress")  # from this thread only: the callable may raise to cancel
                 buf = _read_full(f, part)
             parts = [fu.result() for fu in futures]
+            self.report("progress")
             r = _call(where, self.url, self.c.complete_multipart_upload, Bucket=self.au.bucket, Key=key,
                       UploadId=upload_id, MultipartUpload={"Parts": parts})
         except BaseException:
@@ -598,14 +602,15 @@ def backup(instance: Any, url: str, *, incremental: bool = False,
                     elif sig != log_sig:
                         raise LogStreamMismatch(f"{f.name} belongs to another log stream than the set's first "
                                                 f"generation", url)
-                    if incremental and h.generation in known:
+                    if incremental and (h.generation in known or h.generation < min(known, default=0)):
+                        # archived already (or older than the whole chain): read, compare, skip
                         rest = hashlib.sha256(first)
                         while True:
                             chunk = f.read(_MiB)
                             if not chunk:
                                 break
                             rest.update(chunk)
-                        if rest.hexdigest() != known[h.generation]:
+                        if h.generation in known and rest.hexdigest() != known[h.generation]:
                             raise LogStreamMismatch(f"generation {h.generation} ({f.name}) differs from the "
                                                     f"archived one", url)
                         continue
@@ -779,7 +784,8 @@ def download(url: str, folder: Union[str, "os.PathLike[str]"], *, stop_at: Optio
             target = folder if s.kind == "full" else logs
             wanted[str(e["name"])] = (e, target)  # a later set's copy of a name wins (never differs for logs)
     os.makedirs(folder, exist_ok=True)
-    os.makedirs(logs, exist_ok=True)
+    if any(target == logs for _, target in wanted.values()):
+        os.makedirs(logs, exist_ok=True)
     if os.listdir(folder):
         raise ArchiveError(f"the download folder {folder} is not empty", url)
     for name, (e, target) in list(wanted.items()):

@@ -296,3 +296,37 @@ def test_cli_backup_and_restore_with_urls(monkeypatch, s3_server, bucket, paths,
     rc = main(["restore", url, "--dest", str(tmp_path / "again"), "--endpoint-url", s3_server.endpoint],
               stdout=out, stderr=err)
     assert rc == 1 and "AccessDenied" in err.getvalue()
+
+
+def test_a_cancelled_upload_leaves_no_set_and_no_partial_upload(live, s3_server, bucket, paths, tmp_path):
+    with live.begin_session() as s:
+        t = s.open_database(live.db).open_table("t")
+        for start in range(100, 24100, 2000):
+            with s.transaction():
+                for k in range(start, start + 2000):
+                    t.insert({"k": k, "v": f"{k:08d}" * 15})
+    url = f"s3://{bucket}/cancel"
+    opts = s3_server.options(part_size=5 << 20, max_concurrency=2)
+
+    class Stop(Exception):
+        pass
+
+    seen = []
+
+    def boom(p):
+        seen.append(p)
+        if p.stage == "progress" and p.done_bytes >= 5 << 20:  # after the first part of the database
+            raise Stop("network down")
+
+    with pytest.raises(Stop):
+        live.backup(url, s3=opts, progress=boom)
+    assert seen[-1].stage == "fail" and seen[-2].stage == "progress"
+    # cancelled inside the database's multipart upload: no other file had started
+    assert 5 << 20 <= seen[-2].total_bytes <= os.path.getsize(live.db) + 65536
+    c = s3_server.client()
+    assert c.list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []
+    assert c.list_objects_v2(Bucket=bucket, Prefix="cancel/").get("Contents", []) == []
+    assert archive.list_sets(url, opts) == []
+    # the engine's backup was aborted: nothing truncated, and the next backup works
+    live.backup(url, s3=opts)
+    assert restore_from(url, paths, tmp_path, s3_server) == list(range(24100))
