@@ -56,7 +56,7 @@ __all__ = [
     "ArchiveError", "UnsupportedURL", "ArchiveNotAvailable", "AccessDenied", "StorageUnreachable",
     "BucketNotFound", "ObjectMissing", "ChecksumMismatch", "ManifestInvalid", "NoBackupSet",
     "GenerationGap", "LogStreamMismatch", "S3Options", "ArchiveURL", "BackupSetInfo",
-    "is_url", "parse_url", "backup", "list_sets", "download", "restore",
+    "is_url", "parse_url", "make_client", "backup", "list_sets", "select_sets", "download", "restore", "prune",
 ]
 
 _log = logging.getLogger("esepy")
@@ -682,6 +682,55 @@ def _incremental_parent(earlier: List[BackupSetInfo], sig: str, client: Any, au:
         for g in s.manifest["generations"]:
             known[int(g["generation"])] = str(g["sha256"])
     return parent, known
+
+
+# ---------------------------------------------------------------------------
+# Retention
+
+def prune(url: str, keep_full: int, options: Optional[S3Options] = None, *,
+          dry_run: bool = False) -> List[str]:
+    """Keep the newest ``keep_full`` full sets and every incremental set that continues
+    them; delete the other sets, and the incomplete ones (no manifest) older than the
+    oldest kept full set.  Returns the ids of the sets deleted (or that would be, with
+    ``dry_run``).  A set's manifest is deleted first, so an interrupted prune leaves
+    incomplete sets, never a set that looks complete without its objects.
+    """
+    if keep_full < 1:
+        raise ValueError("keep_full must be at least 1")
+    au = parse_url(url)
+    c = make_client(options)
+    sets = list_sets(url, client=c)
+    fulls = [s for s in sets if s.kind == "full"]
+    if not fulls:
+        return []
+    kept_bases = {s.id for s in fulls[-keep_full:]}
+    oldest_kept = min(kept_bases)
+    doomed = [s.id for s in sets if s.base not in kept_bases and s.id < max(kept_bases)]
+    complete = {s.id for s in sets}
+    root = au.key() + "/" if au.prefix else ""
+    keys_by_set: Dict[str, List[str]] = {}
+    token: Optional[str] = None
+    while True:
+        kw: Dict[str, Any] = {"Bucket": au.bucket, "Prefix": root}
+        if token:
+            kw["ContinuationToken"] = token
+        page = _call(f"listing {au}", url, c.list_objects_v2, **kw)
+        for o in page.get("Contents", []):
+            sid = o["Key"][len(root):].split("/", 1)[0]
+            if _SET_ID.fullmatch(sid):
+                keys_by_set.setdefault(sid, []).append(o["Key"])
+        if not page.get("IsTruncated"):
+            break
+        token = page.get("NextContinuationToken")
+    doomed += [sid for sid in keys_by_set if sid not in complete and sid < oldest_kept]
+    if dry_run:
+        return sorted(doomed)
+    for sid in sorted(doomed):
+        keys = sorted(keys_by_set.get(sid, []), key=lambda k: not k.endswith("/" + MANIFEST))
+        for key in keys:
+            _call(f"deleting s3://{au.bucket}/{key}", url, c.delete_object, Bucket=au.bucket, Key=key)
+        _log.info("esepy archive: deleted set %s of %s (retention: %d full sets)", sid, url, keep_full)
+    return sorted(doomed)
 
 
 # ---------------------------------------------------------------------------

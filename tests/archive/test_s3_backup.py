@@ -330,3 +330,60 @@ def test_a_cancelled_upload_leaves_no_set_and_no_partial_upload(live, s3_server,
     # the engine's backup was aborted: nothing truncated, and the next backup works
     live.backup(url, s3=opts)
     assert restore_from(url, paths, tmp_path, s3_server) == list(range(24100))
+
+
+def test_retention_keeps_n_full_sets_and_their_chains(live, s3_server, bucket, paths, tmp_path):
+    url = f"s3://{bucket}/keep"
+    opts = s3_server.options()
+    c = s3_server.client()
+    c.put_object(Bucket=bucket, Key="keep/20000101T000000.000000Z-full/live.edb", Body=b"half a set")
+    c.put_object(Bucket=bucket, Key="keep/notes/readme.txt", Body=b"not a set")
+    for i in range(3):
+        live.backup(url, s3=opts)
+        fill(live, live.db, range(100 + 10 * i, 110 + 10 * i))
+        live.backup(url, incremental=True, s3=opts)
+    sets = archive.list_sets(url, opts)
+    assert [s.kind for s in sets] == ["full", "incremental"] * 3
+    with pytest.raises(ValueError):
+        archive.prune(url, 0, opts)
+    doomed = archive.prune(url, 2, opts, dry_run=True)
+    assert doomed == sorted(["20000101T000000.000000Z-full", sets[0].id, sets[1].id])
+    assert len(archive.list_sets(url, opts)) == 6
+    assert archive.prune(url, 2, opts) == doomed
+    assert [s.id for s in archive.list_sets(url, opts)] == [s.id for s in sets[2:]]
+    keys = [o["Key"] for o in c.list_objects_v2(Bucket=bucket, Prefix="keep/")["Contents"]]
+    assert not any(k.startswith(f"keep/{sets[0].id}/") or k.startswith("keep/20000101") for k in keys)
+    assert "keep/notes/readme.txt" in keys
+    assert archive.prune(url, 2, opts) == []
+    assert restore_from(url, paths, tmp_path, s3_server) == list(range(130))
+
+
+def test_chain_selection_by_log_position():
+    def mk(sid, kind, base, parent, gens, minute):
+        t = dt.datetime(2026, 12, 7, 9, minute, tzinfo=dt.timezone.utc)
+        return archive.BackupSetInfo(sid, kind, base, parent, t, t + dt.timedelta(seconds=30), "sig", gens)
+    sets = [mk("a", "full", "a", None, [1, 2], 0), mk("b", "incremental", "a", "a", [3], 1),
+            mk("c", "incremental", "a", "b", [4, 5], 2), mk("d", "full", "d", None, [5, 6], 3),
+            mk("e", "incremental", "d", "d", [7], 4)]
+    ids = lambda chain: [s.id for s in chain]  # noqa: E731
+    assert ids(archive.select_sets(sets)) == ["d", "e"]
+    assert ids(archive.select_sets(sets, stop_at=(3, 0, 0))) == ["a", "b"]
+    assert ids(archive.select_sets(sets, stop_at=(4, 10, 0))) == ["a", "b", "c"]
+    assert ids(archive.select_sets(sets, stop_at=(7, 0, 0))) == ["d", "e"]
+    assert ids(archive.select_sets(sets, set_id="b")) == ["a", "b"]
+    when = dt.datetime(2026, 12, 7, 9, 1, 40, tzinfo=dt.timezone.utc)  # after b finished, before c
+    assert ids(archive.select_sets(sets, stop_at=when)) == ["a", "b", "c"]
+    with pytest.raises(archive.NoBackupSet):
+        archive.select_sets(sets, stop_at=(1, 0, 0))
+    with pytest.raises(archive.NoBackupSet):
+        archive.select_sets(sets, set_id="zzz")
+    with pytest.raises(TypeError):
+        archive.select_sets(sets, stop_at="yesterday")  # type: ignore[arg-type]
+
+
+def test_without_boto3_a_url_says_what_to_install(monkeypatch, live):
+    import sys
+    monkeypatch.setitem(sys.modules, "boto3", None)
+    with pytest.raises(archive.ArchiveNotAvailable, match=r"esepy\[s3\]"):
+        live.backup("s3://bucket/x")
+    assert os.listdir(".") == []
