@@ -78,19 +78,22 @@ class S3Server:
         self.endpoint = ""
         self.ports: list = []
 
-    def start(self) -> None:
+    def start(self, same_ports: bool = False) -> None:
+        """Start on new free ports with a new data folder, or (``same_ports``) again
+        on the previous ports and data, as after a crash."""
         last = ""
-        for _attempt in range(3):  # a port taken between the check and the bind: try others
-            self.ports = free_ports(4)
+        for _attempt in range(1 if same_ports else 3):  # a port taken meanwhile: try others
+            if not same_ports:
+                self.ports = free_ports(4)
             s3, master, volume, filer = self.ports
             data = os.path.join(self.root, f"data-{s3}")
-            os.makedirs(data)
+            os.makedirs(data, exist_ok=same_ports)
             cfg = os.path.join(self.root, "s3.json")
             with open(cfg, "w") as f:
                 json.dump({"identities": [{"name": "tester",
                                            "credentials": [{"accessKey": ACCESS_KEY, "secretKey": SECRET_KEY}],
                                            "actions": ["Admin", "Read", "Write", "List", "Tagging"]}]}, f)
-            log = open(os.path.join(self.root, f"weed-{s3}.log"), "wb")
+            log = open(os.path.join(self.root, f"weed-{s3}.log"), "ab")
             args = [weed_binary(), "server", f"-dir={data}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
                     "-s3", f"-s3.port={s3}", f"-master.port={master}", f"-volume.port={volume}",
                     f"-filer.port={filer}", f"-s3.config={cfg}",
@@ -129,6 +132,12 @@ class S3Server:
                 return f.read()[-4000:].decode("utf-8", "replace")
         except OSError:
             return ""
+
+    def kill(self) -> None:
+        """Kill the server at once (SIGKILL), as a crash would; start(same_ports=True) restarts it."""
+        if self.proc is not None:
+            self.proc.kill()
+            self.proc.wait(_STOP_TIMEOUT)
 
     def stop(self) -> None:
         """Terminate the server by its pid, kill it if it lingers; remove its /tmp sockets."""
@@ -192,6 +201,17 @@ def s3_server(tmp_path_factory):
                 os.environ.pop(k, None)
             else:
                 os.environ[k] = v
+
+
+@pytest.fixture
+def own_s3_server(tmp_path_factory):
+    """A server of this test only (to be killed and restarted); always stopped."""
+    server = S3Server(str(tmp_path_factory.mktemp("seaweedfs-own")))
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
 
 
 @pytest.fixture

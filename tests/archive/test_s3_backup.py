@@ -387,3 +387,39 @@ def test_without_boto3_a_url_says_what_to_install(monkeypatch, live):
     with pytest.raises(archive.ArchiveNotAvailable, match=r"esepy\[s3\]"):
         live.backup("s3://bucket/x")
     assert os.listdir(".") == []
+
+
+def test_server_killed_mid_upload_then_restarted(live, own_s3_server, paths, tmp_path):
+    server = own_s3_server
+    server.client().create_bucket(Bucket="crash")
+    url = "s3://crash/app"
+    with live.begin_session() as s:
+        t = s.open_database(live.db).open_table("t")
+        for start in range(100, 24100, 2000):
+            with s.transaction():
+                for k in range(start, start + 2000):
+                    t.insert({"k": k, "v": f"{k:08d}" * 15})
+    logs_before = sorted(os.listdir(paths("live")["log_path"]))
+    opts = server.options(part_size=5 << 20, max_concurrency=1, max_attempts=2, connect_timeout=1)
+
+    def crash(p):
+        if p.stage == "progress" and p.done_bytes >= 5 << 20 and server.proc is not None:
+            server.kill()  # the storage dies between two parts of the database
+
+    with pytest.raises(archive.StorageUnreachable):
+        live.backup(url, s3=opts, progress=crash)
+    # the engine's backup was aborted: no log truncated, nothing recorded
+    assert sorted(os.listdir(paths("live")["log_path"])) == logs_before
+    server.start(same_ports=True)
+    c = server.client()
+    assert archive.list_sets(url, opts) == []  # at most a partial upload: never a set
+    for u in c.list_multipart_uploads(Bucket="crash").get("Uploads", []):
+        c.abort_multipart_upload(Bucket="crash", Key=u["Key"], UploadId=u["UploadId"])
+    live.backup(url, s3=opts)  # the same backup again succeeds
+    dest = tmp_path / "dest"
+    inst = esepy.Instance("r", **paths("r"))
+    try:
+        inst.restore_instance(url, dest, s3=opts)
+    finally:
+        inst.term()
+    assert keys_in(paths, "chk", str(dest / "live.edb")) == list(range(24100))
