@@ -49,7 +49,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Optional, Tuple, Union
 
-from . import inspection
+from . import errors, inspection
 from ._backup import Progress, StopAt
 
 __all__ = [
@@ -915,6 +915,8 @@ def restore(instance: Any, url: str, dest: Optional[Union[str, "os.PathLike[str]
     where they stay: they are the restored databases' history); then
     ``instance.restore_instance`` runs on the temporary folder, which is removed
     afterwards whatever happens.  Returns the chain of sets restored."""
+    if getattr(instance, "initialized", False):  # before downloading anything
+        raise errors.AlreadyInitialized(operation="restore_instance: the instance must be created, not initialized")
     tmp = tempfile.mkdtemp(prefix="esepy-restore-", dir=None if work_dir is None else os.fspath(work_dir))
     try:
         folder = os.path.join(tmp, "set")

@@ -176,6 +176,9 @@ def test_wrong_credentials(live, s3_server, bucket, paths):
     finally:
         inst.term()
     assert len(archive.list_sets(url, s3_server.options())) == 1  # nothing lost, nothing half-written
+    with pytest.raises(esepy.errors.AlreadyInitialized):
+        live.restore_instance(url, "dest", s3=s3_server.options())  # refused before any download
+    assert not os.path.exists("dest")
 
 
 def test_corrupted_object_is_detected_and_nothing_restored(live, s3_server, bucket, paths, tmp_path):
