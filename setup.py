@@ -4,23 +4,51 @@ CPython extension esepy._esepy linked against that same library (rpath
 $ORIGIN), so that a process has exactly one engine whether it is driven from
 Python, from cffi or from C.
 
+The library is libesent.so.0 (SONAME libesent.so.0: the number changes when
+the ABI breaks); libesent.so next to it is a one-line linker script naming it,
+so that C programs link with -lesent (a wheel cannot hold a symlink, and two
+copies would be two engines).  esepy/pkgconfig/esepy.pc describes both for
+pkg-config, relative to its own folder (${pcfiledir}), wherever the package is
+installed.
+
 Environment knobs (for developers; the defaults are what users get):
   ESEPY_SANITIZE=1   build with -fsanitize=address,undefined
   ESEPY_DEBUG=1      build with -O0 and assertions
+  ESEPY_WERROR=1     turn warnings into errors (-Werror); also on when CI=true.
+                     Users' builds never fail on a new compiler's new warning.
 """
 import glob
 import os
 import shutil
 
+import setuptools
 from setuptools import Extension, setup
 from setuptools.command.build_ext import build_ext
+
+# pyproject.toml's licence is an SPDX expression (PEP 639): older setuptools
+# reject it with a schema error.  pip's isolated builds fetch a new one; this
+# is for `python setup.py build_ext --inplace` in an older venv.
+if int(setuptools.__version__.split(".")[0]) < 77:
+    raise SystemExit(f"esepy's build needs setuptools>=77 (this is {setuptools.__version__}): "
+                     "pip install -U 'setuptools>=77', or pip install -e '.[test]'")
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 # Every engine layer: each folder of csrc/ except the public headers and the
 # Python extension (docs/architecture.md has the map).
 CORE_DIRS = sorted(d for d in glob.glob("csrc/*") if os.path.isdir(d) and os.path.basename(d) not in ("include", "pyext"))
 INCLUDE = "csrc/include"
-WARN = ["-std=c11", "-Wall", "-Wextra", "-Werror"]
+SOVERSION = "0"
+LIBNAME = "libesent.so." + SOVERSION      # the ELF file (native_library())
+LINKNAME = "libesent.so"                  # linker script: INPUT(libesent.so.0)
+
+
+def _werror():
+    def on(name):
+        return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
+    return ["-Werror"] if on("ESEPY_WERROR") or on("CI") else []
+
+
+WARN = ["-std=c11", "-Wall", "-Wextra"] + _werror()
 
 
 def _flags():
@@ -33,16 +61,27 @@ class BuildEsepy(build_ext):
     """Compile csrc/ into libesent.so next to the extension, then the extension."""
 
     def build_extensions(self):
+        self._no_build_machine_rpath()
         self._build_core()
         super().build_extensions()
+
+    def _no_build_machine_rpath(self):
+        """A Python built as a shared library (pyenv, some distributions) puts
+        -Wl,-rpath,<its own lib folder> into LDSHARED: a path of the build
+        machine that would end up in our RUNPATH.  The engine needs no RUNPATH
+        and the extension exactly one, $ORIGIN (added below)."""
+        for attr in ("linker_so", "linker_so_cxx"):
+            cmd = getattr(self.compiler, attr, None)
+            if cmd:
+                setattr(self.compiler, attr, [a for a in cmd if not a.startswith(("-Wl,-rpath", "-Wl,-R"))])
 
     # setuptools builds into build_lib and, for in-place / editable builds,
     # copies the extension back into the source tree; the engine library and
     # the headers must travel with it.
     def _extra_files(self):
         out_dir = self._out_dir()
-        names = ["libesent.so"] + [os.path.join("include", os.path.basename(h))
-                                   for h in glob.glob(os.path.join(INCLUDE, "*.h"))]
+        names = [LIBNAME, LINKNAME, os.path.join("pkgconfig", "esepy.pc")] + [
+            os.path.join("include", os.path.basename(h)) for h in glob.glob(os.path.join(INCLUDE, "*.h"))]
         return [(os.path.join(out_dir, n), os.path.join(HERE, "esepy", n)) for n in names]
 
     def copy_extensions_to_source(self):
@@ -75,12 +114,17 @@ class BuildEsepy(build_ext):
             extra_preargs=WARN + opt + san + ["-fPIC", "-fvisibility=hidden", "-pthread"],
             depends=glob.glob("csrc/**/*.h", recursive=True) + glob.glob("csrc/**/*.inc", recursive=True),
         )
-        lib = os.path.join(out_dir, "libesent.so")
+        lib = os.path.join(out_dir, LIBNAME)
         cc.link_shared_object(
             objs,
             lib,
-            extra_preargs=san + ["-pthread", "-Wl,-soname,libesent.so", "-Wl,--no-undefined"],
+            extra_preargs=san + ["-pthread", "-Wl,-soname," + LIBNAME, "-Wl,--no-undefined"],
         )
+        # -lesent finds this script, which links libesent.so.0 (DT_NEEDED is
+        # the SONAME); an old libesent.so file of an earlier build is replaced.
+        with open(os.path.join(out_dir, LINKNAME), "w") as f:
+            f.write("/* GNU ld script: link the esepy engine */\nINPUT(%s)\n" % LIBNAME)
+        self._write_pkgconfig(out_dir)
         # Headers ship inside the package so that esepy.include_dir() works
         # for C programs and cffi after a plain (non-editable) install.
         inc_out = os.path.join(out_dir, "include")
@@ -89,15 +133,41 @@ class BuildEsepy(build_ext):
             shutil.copy2(h, inc_out)
         for ext in self.extensions:
             ext.library_dirs = [out_dir]
+            ext.libraries = []
+            ext.extra_objects = [lib]  # DT_NEEDED libesent.so.0, found through RUNPATH $ORIGIN
             ext.extra_compile_args = WARN + opt + san + ["-Wno-missing-field-initializers", "-Wno-cast-function-type"]
             ext.extra_link_args = san + ["-Wl,-rpath,$ORIGIN"]
+
+    def _write_pkgconfig(self, out_dir):
+        """esepy.pc, relocatable: every path is relative to the .pc file's folder."""
+        pc_dir = os.path.join(out_dir, "pkgconfig")
+        os.makedirs(pc_dir, exist_ok=True)
+        with open(os.path.join(pc_dir, "esepy.pc"), "w") as f:
+            f.write(PKGCONFIG.format(version=self.distribution.get_version()))
+
+
+# ${pcfiledir} is the folder holding this file (pkg-config and pkgconf both
+# define it), so the same file serves every install location.
+PKGCONFIG = """\
+# esepy's engine for C programs: the ESENT API (esent.h, esepy_ext.h) in libesent.so.0
+# PKG_CONFIG_PATH="$(python -c 'import esepy; print(esepy.pkgconfig_dir())')" pkg-config --cflags --libs esepy
+prefix=${{pcfiledir}}/..
+includedir=${{prefix}}/include
+libdir=${{prefix}}
+
+Name: esepy
+Description: Extensible Storage Engine (ESENT JET API) from the esepy Python package
+URL: https://pypi.org/project/esepy/
+Version: {version}
+Cflags: -I${{includedir}}
+Libs: -L${{libdir}} -lesent -Wl,-rpath,${{libdir}}
+"""
 
 
 ext = Extension(
     "esepy._esepy",
     sources=["csrc/pyext/module.c"],
     include_dirs=[INCLUDE],
-    libraries=["esent"],
     depends=glob.glob("csrc/pyext/*.c") + glob.glob("csrc/include/*.h"),
 )
 

@@ -4,6 +4,8 @@ with esepy, dissect.esedb and (when pip-installable) libesedb-python
 
     python benchmarks/bench_ese_read.py [--samples DIR] [--repeat-large N] [--repeat N]
 
+The samples are those of the test-suite (tests/data/ese, see tests/data/README.md).
+
 Each reader opens the file, walks the catalog and reads every value of every
 record of every table (dict rows for esepy and dissect, get_value_data /
 get_value_data_as_* for pyesedb).  The 32 KiB-page sample (16 records of 64,994
@@ -14,9 +16,9 @@ reported as such ("fail"), not timed.  Not a test: nothing here asserts speed.
 from __future__ import annotations
 
 import argparse
-import gzip
 import os
 import shutil
+import sys
 import tempfile
 import time
 
@@ -31,11 +33,15 @@ try:
 except ImportError:  # pragma: no cover
     _pyesedb = None
 
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "tests"))
+import sampledata  # noqa: E402  (tests/sampledata.py: the samples of tests/data/ese)
+
 FILES = [
-    "dissect_text_4k.edb.gz", "dissect_binary_4k.edb.gz", "dissect_multi_4k.edb.gz",
+    "dissect_text_4k.edb", "dissect_binary_4k.edb", "dissect_multi_4k.edb",
     "stroz_decompress_7bit_8k.edb", "stroz_decompress_lzxpress_8k.edb", "qmgr_win11_24h2_16k.db",
     "srum_win11_dirty/SRUDB.dat", "srum_win11_dirty/SRUDB.repaired-by-esentutl-p.dat",
-    "dissect_large_32k.edb.gz",
+    "dissect_large_32k.edb",
 ]
 
 
@@ -91,7 +97,8 @@ def best_time(fn, path, repeat):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--samples", default=os.environ.get("ESEPY_SAMPLES", "/work/shared/samples"))
+    ap.add_argument("--samples", default=None,
+                    help="folder of the samples, plain or .gz (default: ESEPY_SAMPLES, else tests/data/ese)")
     ap.add_argument("--repeat", type=int, default=3, help="runs per file (best kept)")
     ap.add_argument("--repeat-large", type=int, default=3, help="reads of the 32 KiB sample per run")
     args = ap.parse_args()
@@ -113,14 +120,11 @@ def main():
         complete = {name: True for name, _ in readers}
         # per reader: (its time, esepy's time) over the files it could read
         paired = {name: [0.0, 0.0] for name, _ in readers}
+        if args.samples:
+            os.environ["ESEPY_SAMPLES"] = args.samples
+        sampledata.materialize(tmp)
         for name in FILES:
-            src = os.path.join(args.samples, name)
-            if name.endswith(".gz"):
-                path = os.path.join(tmp, os.path.basename(name)[:-3])
-                with gzip.open(src, "rb") as fi, open(path, "wb") as fo:
-                    shutil.copyfileobj(fi, fo)
-            else:
-                path = src
+            path = os.path.join(tmp, name)
             large = "large" in name
             reps = args.repeat_large if large else 1
             cells = []
@@ -141,7 +145,7 @@ def main():
                 if "esepy" in times:
                     paired[rname][0] += times[rname]
                     paired[rname][1] += times["esepy"]
-            label = os.path.basename(name).replace(".gz", "") + (f" x{reps}" if large else "")
+            label = os.path.basename(name) + (f" x{reps}" if large else "")
             rows.append((label, cells))
             print(f"{label:45s} " + "  ".join(f"{c:>14s}" for c in cells), flush=True)
         print()

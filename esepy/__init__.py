@@ -48,13 +48,14 @@ __all__ = [
     "Instance", "Session", "Database", "Table", "TempTable", "Column", "ColumnDef", "ColumnType", "LongValueReader",
     "JetError", "JetWarning", "errors",
     "ParamInfo", "InstanceParams", "Record", "Value", "Progress", "ProgressBar", "BackupFile", "ExternalBackup", "restore",
-    "native_library", "include_dir", "error_string", "parameters", "database_file_info",
+    "native_library", "include_dir", "pkgconfig_dir", "error_string", "parameters", "database_file_info",
     "get_default_param", "set_default_param", "enable_multi_instance", "instances",
     "TERM_COMPLETE", "TERM_ABRUPT", "TERM_STOP_BACKUP", "TERM_DIRTY",
     "EVENT_INIT_BEGIN", "EVENT_INIT_DONE", "EVENT_INIT_FAILED", "EVENT_TERM_DONE", "EVENT_TERM_FAILED",
     "EVENT_TERM_DIRTY", "EVENT_BACKUP_BEGIN", "EVENT_BACKUP_DONE", "EVENT_BACKUP_FAILED",
     "EVENT_RESTORE_BEGIN", "EVENT_RESTORE_GENERATION", "EVENT_RESTORE_DONE", "EVENT_RESTORE_FAILED",
     "EVENT_RECOVERY_BEGIN", "EVENT_RECOVERY_GENERATION", "EVENT_RECOVERY_DONE", "EVENT_RECOVERY_FAILED",
+    "EVENT_LOG_CORRECTED", "EVENT_RECOVERY_CREATE_UNDONE", "EVENT_DATABASE_CORRUPTED",
 ]
 __version__ = "0.1.0"
 
@@ -70,17 +71,30 @@ EVENT_TERM_DONE, EVENT_TERM_FAILED, EVENT_TERM_DIRTY = 103, 104, 105
 EVENT_BACKUP_BEGIN, EVENT_BACKUP_DONE, EVENT_BACKUP_FAILED = 200, 201, 202
 EVENT_RESTORE_BEGIN, EVENT_RESTORE_GENERATION, EVENT_RESTORE_DONE, EVENT_RESTORE_FAILED = 210, 211, 212, 213
 EVENT_RECOVERY_BEGIN, EVENT_RECOVERY_GENERATION, EVENT_RECOVERY_DONE, EVENT_RECOVERY_FAILED = 300, 301, 302, 303
+EVENT_LOG_CORRECTED = 304  # damaged log records repaired in memory, one flipped bit each
+EVENT_RECOVERY_CREATE_UNDONE = 305  # recovery removed a database whose creation never finished
+EVENT_DATABASE_CORRUPTED = 400  # attach found the file damaged (truncated): path, pgno_first, pgno_last
 
 _HERE = _os.path.dirname(_os.path.abspath(__file__))
 
 
 def native_library() -> str:
-    """Return the path of the engine's shared library (``libesent.so``).
+    """Return the path of the engine's shared library (``libesent.so.0``).
 
     Load it with ``ctypes.CDLL`` or ``cffi.FFI().dlopen``: the process then
-    shares one engine between Python and C.
+    shares one engine between Python and C.  (``libesent.so`` beside it is a
+    linker script for ``-lesent``, not a library to load.)
     """
-    return _os.path.join(_HERE, "libesent.so")
+    return _os.path.join(_HERE, "libesent.so.0")
+
+
+def pkgconfig_dir() -> str:
+    """Return the folder holding ``esepy.pc``, for C programs built with pkg-config::
+
+        PKG_CONFIG_PATH="$(python -c 'import esepy; print(esepy.pkgconfig_dir())')" \\
+            pkg-config --cflags --libs esepy
+    """
+    return _os.path.join(_HERE, "pkgconfig")
 
 
 def include_dir() -> str:
@@ -109,7 +123,14 @@ def database_file_info(path: str) -> Dict[str, Any]:
     Raises :class:`esepy.errors.FileNotFound`, :class:`esepy.errors.FileInvalidType`,
     :class:`esepy.errors.DatabaseCorrupted`, ...
     """
-    info = _esepy._database_file_info(_os.fspath(path))
+    try:
+        info = _esepy._database_file_info(_os.fspath(path))
+    except errors.FileInvalidType:
+        from ._formats import ESEPY, wrong_reader
+        better = wrong_reader(path, "esepy.database_file_info", ESEPY, "database")
+        if better is None:
+            raise
+        raise better from None
     info["state"] = _DBSTATES.get(info["dbstate"], str(info["dbstate"]))
     return info
 
@@ -388,3 +409,9 @@ _atexit.register(_uninstall_events)
 # The forensic reader of ESE files written by Windows (docs/forensics-windows-ese.md).
 from .ese import open_ese  # noqa: E402
 __all__.append("open_ese")
+
+# esepy.open(path): any file esepy reads, esepy's own or Windows' ESE's, with the
+# reader that fits (esepy/_formats.py).  It shadows the builtin open() in this
+# module: code above must not call open().
+from ._formats import FileFormat, identify, open  # noqa: E402
+__all__ += ["FileFormat", "identify", "open"]

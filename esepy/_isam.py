@@ -297,6 +297,16 @@ class Column:
         return raw
 
 
+
+def _missing_pages_text(path: str) -> str:
+    """One line naming a truncated database file and its missing pages ("" if it is whole
+    or unreadable): the detail of the JET_errDatabaseCorrupted attach raises for it."""
+    from . import inspection
+    try:
+        return inspection.DatabaseFile(path).missing_text()
+    except (errors.JetError, OSError, ValueError, struct.error):
+        return ""
+
 class Session(_esepy.Session):
     """A session of an Instance: databases, transactions.
 
@@ -320,9 +330,17 @@ class Session(_esepy.Session):
         return Database(self, dbid, os.fspath(path))
 
     def attach_database(self, path: PathArg, *, read_only: bool = False) -> "Database":
-        """Attach an existing database file and open it (JetAttachDatabase2 + JetOpenDatabase)."""
+        """Attach an existing database file and open it (JetAttachDatabase2 + JetOpenDatabase).
+
+        A truncated file raises :class:`esepy.errors.DatabaseCorrupted` naming the file and
+        its missing pages; a path error names the path."""
         try:
             self._attach_database(os.fspath(path), 0x1 if read_only else 0)
+        except errors.DatabaseCorrupted as e:
+            detail = _missing_pages_text(os.fspath(path))
+            if not detail:
+                raise
+            raise errors.DatabaseCorrupted(e.code, f"JetAttachDatabase2: {detail}") from None
         except errors.JetError as e:
             raise _paths.explain(e, [("database", path, "file")]) from None
         return self.open_database(path)

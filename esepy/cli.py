@@ -206,7 +206,24 @@ def _ese_checksum(path: str) -> Dict[str, Any]:
     with ese.open_ese(path) as db:
         rep = db.verify_pages()
     return {"path": path, "kind": "database", "format": "windows-ese", "pages": rep["pages"],
-            "blank": rep["blank"], "bad": rep["bad"], "ok": not rep["bad"]}
+            "blank": rep["blank"], "bad": rep["bad"], "pages_owned": rep["pages_owned"],
+            "missing": _page_ranges(rep["missing"]), "missing_pages": len(rep["missing"]),
+            "ok": not rep["bad"] and not rep["missing"]}
+
+
+def _page_ranges(pgnos: List[int]) -> List[List[int]]:
+    """Sorted page numbers as [first, last] ranges."""
+    out: List[List[int]] = []
+    for p in pgnos:
+        if out and out[-1][1] + 1 == p:
+            out[-1][1] = p
+        else:
+            out.append([p, p])
+    return out
+
+
+def _ranges_text(ranges: List[List[int]]) -> str:
+    return ", ".join(f"{a}..{b}" if a != b else str(a) for a, b in ranges)
 
 
 def _ese_tables(path: str, out: Output) -> Any:
@@ -349,7 +366,8 @@ def _dump_log(ns: argparse.Namespace, out: Output) -> Any:
                 d["records"] = records
             out.text(f"  records: {d['record_count']}, end {d['end']}, "
                      f"{'closed (GenEnd)' if lf.ended_with_genend else 'open'}"
-                     f"{', damaged or torn tail follows' if lf.torn else ''}", "")
+                     f"{', DAMAGED inside flushed data (JET_errLogFileCorrupt)' if lf.damaged else ''}"
+                     f"{', torn tail follows' if lf.torn and not lf.damaged else ''}", "")
             result["files"].append(d)
             bar.update(i + 1)
     if folder is not None:
@@ -414,7 +432,13 @@ def _dump_backup(ns: argparse.Namespace, out: Output) -> Any:
 def _checksum_one(path: str, out: Output) -> Dict[str, Any]:
     if _windows_ese(path):
         r = _ese_checksum(path)
-        out.text(f"{path}: Windows ESE database, {r['pages']} pages, {len(r['bad'])} bad, {r['blank']} blank")
+        out.text(f"{path}: Windows ESE database, {r['pages']} pages, {len(r['bad'])} bad, {r['blank']} blank"
+                 + (f", {r['missing_pages']} missing" if r["missing_pages"] else ""))
+        for pgno in r["bad"]:
+            print(f"ERROR: page {pgno} checksum failed (JET_errReadVerifyFailure)", file=out.stderr)
+        if r["missing"]:
+            print(f"ERROR: {path} is truncated: pages {_ranges_text(r['missing'])} of the "
+                  f"{r['pages_owned']} the database owns are missing (JET_errDatabaseCorrupted)", file=out.stderr)
         return r
     if os.path.isdir(path):
         folder = inspection.LogFolder(path)
@@ -435,10 +459,15 @@ def _checksum_one(path: str, out: Output) -> Dict[str, Any]:
             rep = df.checksum(progress=bar.update)
         out.text(f"{path}: database, {rep.pages} pages seen, {rep.bad_checksum} bad checksums, "
                  f"{rep.wrong_pgno} wrong page numbers, {rep.uninitialized} uninitialized pages, "
-                 f"header copies valid A={rep.header_copies_valid[0]} B={rep.header_copies_valid[1]}")
+                 f"header copies valid A={rep.header_copies_valid[0]} B={rep.header_copies_valid[1]}"
+                 + (f", {len(rep.missing)} missing pages" if rep.missing else ""))
         for p in rep.problems:
             print(f"ERROR: page {p.pgno} {p.problem} failed ({p.error})", file=out.stderr)
+        if rep.missing:
+            print(f"ERROR: {df.missing_text()} (JET_errDatabaseCorrupted)", file=out.stderr)
         d = rep.to_dict()
+        d["missing"] = _page_ranges(rep.missing)
+        d["missing_pages"] = len(rep.missing)
         d["ok"] = d["ok"] and all(rep.header_copies_valid)
         return d
     if kind == "log":
@@ -446,13 +475,13 @@ def _checksum_one(path: str, out: Output) -> Dict[str, Any]:
         n = sum(1 for _ in lf.records())
         stem = os.path.basename(path).rsplit(".", 1)[0]
         is_current = len(stem) == 3    # edb.log: the generation being written may end torn
-        ok = is_current or lf.ended_with_genend
+        ok = (is_current and not lf.damaged) or lf.ended_with_genend
         out.text(f"{path}: log generation {lf.generation}, {n} records, end {lf.end}"
                  + ("" if lf.ended_with_genend else " (open)") + (": OK" if ok else ": DAMAGED"))
         if not ok:
             print(f"ERROR: {path}: chain breaks at {lf.end} before the generation's end", file=out.stderr)
         return {"path": path, "kind": "log", "generation": lf.generation, "records": n, "end": str(lf.end),
-                "ended_with_genend": lf.ended_with_genend, "torn_tail": lf.torn, "ok": ok}
+                "ended_with_genend": lf.ended_with_genend, "torn_tail": lf.torn, "damaged": lf.damaged, "ok": ok}
     if kind == "checkpoint":
         try:
             c = inspection.read_checkpoint(path)
@@ -479,6 +508,8 @@ def _checksum(ns: argparse.Namespace, out: Output) -> Any:
         kind = bad[0].get("kind")
         cls = {"database": errors.ReadVerifyFailure, "checkpoint": errors.CheckpointCorrupt}.get(
             str(kind), errors.LogFileCorrupt)
+        if bad[0].get("missing"):
+            cls = errors.DatabaseCorrupted  # a truncated file: pages are missing, not failing
         _fail(summary, cls, f"{len(bad)} damaged file(s): {', '.join(r['path'] for r in bad)}")
     return summary
 

@@ -40,6 +40,7 @@ import uuid as _uuid
 from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
 
 from . import _esepy
+from . import errors
 
 __all__ = [
     "open_ese", "EseDatabase", "EseTable", "EseColumn", "EseRecord", "UnsupportedValue", "DamagedValue",
@@ -389,7 +390,9 @@ class EseDatabase:
         ``format_version`` (0x620), ``format_revision``, ``gen_min_required`` /
         ``gen_max_required`` (log generations recovery needs), ``lgpos_consistent``,
         ``lgpos_attach`` (generation, sector, byte), ``sign_db`` / ``sign_log``,
-        ``os_version``, ``primary_valid`` / ``shadow_valid`` and ``page_count``.
+        ``os_version``, ``primary_valid`` / ``shadow_valid``, ``page_count`` (data pages in
+        the file) and ``pages_owned`` (data pages the database owns by its space tree, 0 if
+        unknown: more than ``page_count`` means the file was truncated).
         """
         if self._header is None:
             h = _convert_times(self._file.header())
@@ -427,8 +430,11 @@ class EseDatabase:
 
     def verify_pages(self) -> Dict[str, Any]:
         """Verify the checksum of every page.  Returns ``{"pages", "ok", "blank", "bad": [pgno...],
-        "bad_pages": [page info dicts]}``; damage is also added to :attr:`damage`."""
-        n = self.header["page_count"]
+        "bad_pages": [page info dicts], "pages_owned", "missing": [pgno...]}``: ``missing`` lists
+        the pages the database owns that a truncated file lacks.  Every bad page is also
+        recorded in :attr:`damage` (as is the truncation, when the file was opened)."""
+        h = self.header
+        n = h["page_count"]
         ok = blank = 0
         bad: List[Dict[str, Any]] = []
         for pgno in range(1, n + 1):
@@ -439,7 +445,9 @@ class EseDatabase:
                 blank += 1
             else:
                 bad.append(info)
-        return {"pages": n, "ok": ok, "blank": blank, "bad": [b["pgno"] for b in bad], "bad_pages": bad}
+        missing = list(range(n + 1, h["pages_owned"] + 1))
+        return {"pages": n, "ok": ok, "blank": blank, "bad": [b["pgno"] for b in bad], "bad_pages": bad,
+                "pages_owned": h["pages_owned"], "missing": missing}
 
     def recovery_info(self, log_folder: Optional[str] = None) -> Dict[str, Any]:
         """What recovery would need: ``dirty``, ``gen_min_required`` .. ``gen_max_required``,
@@ -500,7 +508,20 @@ def open_ese(path: "_os.PathLike[str] | str", *, verify_checksums: bool = True) 
     :class:`esepy.errors.FileInvalidType` (not an ESE database),
     :class:`esepy.errors.ReadVerifyFailure` (neither header copy is valid), ...
     """
-    return EseDatabase(path, verify_checksums=verify_checksums)
+    try:
+        return EseDatabase(path, verify_checksums=verify_checksums)
+    except errors.FileInvalidType:
+        _wrong_reader(path, "esepy.open_ese", "database")
+        raise
+
+
+def _wrong_reader(path: "_os.PathLike[str] | str", reader: str, kind: str) -> None:
+    """Raise the FileInvalidType that names the reader fitting ``path`` when it
+    is not a Windows ESE ``kind`` (an esepy file, a log handed to open_ese, ...)."""
+    from ._formats import WINDOWS, wrong_reader
+    better = wrong_reader(path, reader, WINDOWS, kind)
+    if better is not None:
+        raise better from None
 
 
 def read_log_header(path: "_os.PathLike[str] | str") -> Dict[str, Any]:
@@ -508,14 +529,22 @@ def read_log_header(path: "_os.PathLike[str] | str") -> Dict[str, Any]:
     ``sign_log``, ``created``, ``previous_generation_created``, ``version``, ``attached``
     databases, ``lgpos_checkpoint``, ``checksum_ok``, ...  A header with a bad checksum is
     returned with ``checksum_ok`` False; a non-log file raises FileInvalidType."""
-    header: Dict[str, Any] = _convert_times(_esepy._ese_read_log_header(_os.fspath(path)))
+    try:
+        header: Dict[str, Any] = _convert_times(_esepy._ese_read_log_header(_os.fspath(path)))
+    except errors.FileInvalidType:
+        _wrong_reader(path, "esepy.ese.read_log_header", "log")
+        raise
     return header
 
 
 def read_checkpoint(path: "_os.PathLike[str] | str") -> Dict[str, Any]:
     """Header of an ESE checkpoint file (``SRU.chk``): ``lgpos_checkpoint`` (where redo
     starts), ``sign_log``, ``copies_valid``, ``attached`` databases, ..."""
-    header: Dict[str, Any] = _convert_times(_esepy._ese_read_checkpoint(_os.fspath(path)))
+    try:
+        header: Dict[str, Any] = _convert_times(_esepy._ese_read_checkpoint(_os.fspath(path)))
+    except errors.FileInvalidType:
+        _wrong_reader(path, "esepy.ese.read_checkpoint", "checkpoint")
+        raise
     return header
 
 

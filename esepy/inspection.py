@@ -100,7 +100,7 @@ DB_STATES = {1: "JustCreated", 2: "DirtyShutdown", 3: "CleanShutdown", 4: "Being
 
 #: Log record types (csrc/log/log.h, csrc/isam/isam_int.h, csrc/btree/btree.h).
 RECORD_TYPES = {
-    0: "Pad", 1: "GenEnd", 2: "Init", 3: "Term",
+    0: "Pad", 1: "GenEnd", 2: "Init", 3: "Term", 4: "Flush",
     16: "Commit", 17: "Rollback", 18: "Undo", 19: "Clr", 20: "DbCreate", 21: "DbAttach", 22: "DbDetach",
     23: "DbRoots", 24: "DeltaDone",
     32: "PageImage", 33: "Insert", 34: "Delete", 35: "Replace", 36: "SetFlags", 37: "SmoEnd",
@@ -248,6 +248,13 @@ def _open_checked(path: str) -> str:
     return p
 
 
+def _wrong_reader(path: str, reader: str, kind: str) -> Optional[errors.JetError]:
+    """The FileInvalidType naming the reader that fits ``path`` when it is not
+    an esepy ``kind`` file (esepy/_formats.py), else None."""
+    from ._formats import ESEPY, wrong_reader
+    return wrong_reader(path, reader, ESEPY, kind)
+
+
 def file_kind(path: str) -> str:
     """What an esepy file is, from its magic: ``"database"``, ``"log"``, ``"checkpoint"`` or ``"unknown"``."""
     head = _read_exact(_open_checked(path), 0, 8)
@@ -365,7 +372,8 @@ def read_database_header(path: str) -> DatabaseHeader:
     with open(p, "rb") as f:
         a = f.read(32768)
         if len(a) < 8 or _u32(a, 4) != DB_MAGIC:
-            raise errors.FileInvalidType(operation=f"{p} is not an esepy database (magic)")
+            raise (_wrong_reader(p, "esepy.inspection.read_database_header", "database")
+                   or errors.FileInvalidType(operation=f"{p} is not an esepy database (magic)"))
         cb = _u32(a, 12) if _u32(a, 12) in _PAGE_SIZES else 0
         okA = _header_copy_ok(a, 0)
         blocks_b = []
@@ -392,7 +400,7 @@ class PageProblem:
     """One damaged page: its number, what is wrong, and the engine error it maps to."""
 
     pgno: int
-    problem: str          #: "checksum", "pgno" (written at the wrong place), "short" (truncated)
+    problem: str          #: "checksum", "pgno" (written at the wrong place), "short" (a torn last page)
     error: str            #: JET_errReadVerifyFailure, ...
 
 
@@ -411,11 +419,13 @@ class ChecksumReport:
     problems: List[PageProblem] = field(default_factory=list)
     records: int = 0          #: for logs: records verified
     files: int = 0            #: for logs: files verified
+    #: for databases: pages the database owns that the (truncated) file lacks
+    missing: List[int] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         """True when nothing is damaged."""
-        return not self.problems and self.bad_checksum == 0 and self.wrong_pgno == 0
+        return not self.problems and self.bad_checksum == 0 and self.wrong_pgno == 0 and not self.missing
 
     def to_dict(self) -> Dict[str, Any]:
         """JSON-ready form."""
@@ -504,10 +514,59 @@ class DatabaseFile:
         return self.header._repr_html_()
 
     def read_page(self, pgno: int) -> bytes:
-        """The raw bytes of data page ``pgno`` (1-based), unchecked."""
-        if pgno < 1 or pgno > self.page_count:
-            raise errors.InvalidParameter(operation=f"page {pgno} is outside 1..{self.page_count}")
-        return _read_exact(self.path, (pgno + 1) * self.page_size, self.page_size)
+        """The raw bytes of data page ``pgno`` (1-based), unchecked.
+
+        A page the database owns but a truncated file lacks raises
+        :class:`esepy.errors.DatabaseCorrupted` naming the missing pages."""
+        if 1 <= pgno <= self.page_count:
+            return _read_exact(self.path, (pgno + 1) * self.page_size, self.page_size)
+        missing = self.missing_pages()
+        if missing and missing[0] <= pgno <= missing[-1]:
+            raise errors.DatabaseCorrupted(operation=f"page {pgno}: {self.missing_text()}")
+        raise errors.InvalidParameter(operation=f"page {pgno} is outside 1..{self.page_count}")
+
+    def _space(self) -> Optional[Tuple[int, int]]:
+        """(owned, high-water mark) from the space page; None when it is missing or damaged."""
+        pgno = self.header.pgno_space
+        if not 1 <= pgno <= self.page_count:
+            return None
+        page = _read_exact(self.path, (pgno + 1) * self.page_size, self.page_size)
+        if self._page_status(pgno, page) != "ok" or not _u32(page, 20) & _BTP_SPACE:
+            return None
+        return _u32(page, 40), _u32(page, 44)
+
+    @property
+    def pages_owned(self) -> Optional[int]:
+        """Data pages the database owns (its space page's count), None when the space page
+        is missing or damaged."""
+        sp = self._space()
+        return None if sp is None else sp[0]
+
+    @property
+    def pages_used(self) -> Optional[int]:
+        """The space page's high-water mark: pages 1..pages_used have been used (owned pages
+        above it were never written, and a file may lack them), None as for pages_owned."""
+        sp = self._space()
+        return None if sp is None else sp[1]
+
+    def missing_pages(self) -> List[int]:
+        """Pages the database has used that the file lacks (it was truncated), in order;
+        empty for a whole file.  When the space page itself is gone, the pages up to the
+        space and catalog roots named by the header (the least that is missing)."""
+        used = self.pages_used
+        if used is None:
+            used = max(self.header.pgno_space, self.header.pgno_catalog)
+        return list(range(self.page_count + 1, used + 1))
+
+    def missing_text(self) -> str:
+        """One line naming the file and its missing page range ("" for a whole file)."""
+        missing = self.missing_pages()
+        if not missing:
+            return ""
+        used = self.pages_used
+        of = f"of the {used} the database uses" if used is not None else "at least: the space page is gone"
+        return (f"{self.path} is truncated: it ends after page {self.page_count}, pages "
+                f"{missing[0]}..{missing[-1]} ({len(missing)} {of}) are missing")
 
     def _pages(self) -> Iterator[Tuple[int, bytes]]:
         cb = self.page_size
@@ -556,6 +615,7 @@ class DatabaseFile:
                 progress(pgno, total)
         if os.path.getsize(self.path) % self.page_size:
             rep.problems.append(PageProblem(rep.pages + 1, "short", "JET_errFileIOBeyondEOF"))
+        rep.missing = self.missing_pages()
         return rep
 
     # -- trees ---------------------------------------------------------------
@@ -647,12 +707,16 @@ class DatabaseFile:
         rep = IntegrityReport(self.path, pages=self.page_count)
         if checksums:
             rep.checksum = self.checksum()
+        missing = self.missing_pages()
         owner: Dict[int, str] = {}
         total = max(self.page_count, 1)
         done = [0]
 
         def problem(pgno: int, objid: int, text: str, err: str = "JET_errDatabaseCorrupted") -> None:
             rep.problems.append(IntegrityProblem(pgno, objid, text, err))
+
+        if missing:
+            problem(missing[0], 0, self.missing_text())
 
         def claim(pgno: int, what: str, objid: int) -> bool:
             if pgno in owner:
@@ -666,7 +730,10 @@ class DatabaseFile:
 
         def page_or_problem(pgno: int, objid: int) -> Optional[bytes]:
             if pgno < 1 or pgno > self.page_count:
-                problem(pgno, objid, "page number beyond the end of the file", "JET_errBadPageLink")
+                if missing and missing[0] <= pgno <= missing[-1]:
+                    problem(pgno, objid, "page missing (truncated file)", "JET_errDatabaseCorrupted")
+                else:
+                    problem(pgno, objid, "page number beyond the end of the file", "JET_errBadPageLink")
                 return None
             page = self.read_page(pgno)
             st = self._page_status(pgno, page)
@@ -682,7 +749,9 @@ class DatabaseFile:
             if not _u32(sp, 20) & _BTP_SPACE:
                 problem(self.header.pgno_space, 0, "the space page is not flagged as such")
             owned, hwm, pfree, cfree = _u32(sp, 40), _u32(sp, 44), _u32(sp, 48), _u32(sp, 52)
-            if owned > self.page_count or hwm > owned:
+            # D4: pages above the high-water mark were never written; a file that recovery
+            # rebuilt may end there, below the pages the space page owns
+            if hwm > self.page_count or hwm > owned:
                 problem(self.header.pgno_space, 0, f"space page: owned {owned}, high-water {hwm}, "
                         f"file has {self.page_count}")
             hwm = min(hwm, self.page_count)
@@ -923,14 +992,52 @@ def _describe_record(lgpos: LGPOS, rtype: int, rec: bytes) -> LogRecord:
     return LogRecord(lgpos, rtype, len(rec), trx, dbid, pgno, bytes(p))
 
 
+_LOG_FLUSH_SIZE = 32
+
+
+def _flush_trailer(data: bytes, off: int, gen: int, seed: int) -> Optional[int]:
+    """offDurable of a valid flush trailer of generation ``gen`` at ``off`` (log.h), else None."""
+    t = data[off:off + _LOG_FLUSH_SIZE]
+    if len(t) < _LOG_FLUSH_SIZE or _u32(t, 0) != _LOG_FLUSH_SIZE or t[4] != 4 or t[5] != 0 or _u16(t, 6) != 0 \
+            or _i32(t, 12) != gen or _u32(t, 28) != 0:
+        return None
+    durable = _u64(t, 16)
+    if durable < LOG_HEADER_SIZE or durable > off or durable % LOG_BLOCK:
+        return None
+    z = t[:8] + b"\0\0\0\0" + t[12:24] + b"\0\0\0\0" + t[28:] + struct.pack("<Q", off)
+    return durable if crc32c(z, seed) == _u32(t, 24) else None
+
+
+def _break_is_damage(data: bytes, off: int, gen: int, seed: int, file_size: int, real_size: int) -> bool:
+    """Whether the chain break at ``off`` of the current generation is damage (log.h, L9)."""
+    if real_size < file_size:
+        return True
+    zero = trailer = zero_first = False
+    blk = off // LOG_BLOCK * LOG_BLOCK
+    while blk + LOG_BLOCK <= len(data):
+        t = blk + LOG_BLOCK - _LOG_FLUSH_SIZE
+        durable = _flush_trailer(data, t, gen, seed) if t >= off else None
+        if durable is not None:
+            if durable > off:
+                return True
+            if not trailer:
+                zero_first = zero
+            trailer = True
+        elif not zero and not any(data[blk:blk + LOG_BLOCK]):
+            zero = True
+        blk += LOG_BLOCK
+    return trailer and not zero_first
+
+
 def _decode_log_header(path: str, buf: bytes) -> LogHeader:
     if len(buf) < LOG_HEADER_SIZE:
         raise errors.LogFileCorrupt(operation=f"{path}: shorter than a log header")
     if _u32(buf, 4) != LOG_MAGIC:
-        raise errors.FileInvalidType(operation=f"{path} is not an esepy log file (magic)")
+        raise (_wrong_reader(path, "esepy.inspection.LogFile", "log")
+               or errors.FileInvalidType(operation=f"{path} is not an esepy log file (magic)"))
     if _u32(buf, 0) != crc32c(buf[4:LOG_HEADER_SIZE]):
         raise errors.LogFileCorrupt(operation=f"{path}: header checksum")
-    if _u32(buf, 8) != 1:
+    if _u32(buf, 8) != 2:
         raise errors.BadLogVersion(operation=f"{path}: format version {_u32(buf, 8)}")
     gen, nsec, cattach = _i32(buf, 12), _u32(buf, 20), _u32(buf, 88)
     if _u32(buf, 16) != LOG_SECTOR or not 4 <= nsec <= 65535 or gen <= 0 or cattach > _MAX_ATTACH \
@@ -950,8 +1057,13 @@ class LogFile:
     ``header`` is read and verified on construction; :meth:`records` walks
     the crc chain.  After a full walk, ``end`` is the position just past the
     last good record, ``ended_with_genend`` tells whether the generation was
-    closed, and ``torn`` whether bytes that fail the chain follow the end
-    (normal for the current generation after a crash).
+    closed, and ``torn`` whether bytes that fail the chain follow the end.
+    ``damaged`` tells whether that break lies inside durably flushed data
+    (the engine's rule, invariant L9 of ``csrc/log/log.h``: the file is short,
+    a later flush trailer says the data was durable, or no block of the last
+    flush is missing): recovery refuses such a generation with
+    JET_errLogFileCorrupt, while an undamaged break in ``edb.log`` is a write
+    the crash cut (normal).  A break in an archived generation is always damage.
     """
 
     def __init__(self, path: str) -> None:
@@ -961,6 +1073,7 @@ class LogFile:
         self.end: Optional[LGPOS] = None
         self.ended_with_genend = False
         self.torn = False
+        self.damaged = False
 
     def __repr__(self) -> str:
         return f"<esepy.inspection.LogFile {os.path.basename(self.path)} generation={self.generation}>"
@@ -983,6 +1096,9 @@ class LogFile:
         rec_max = h.file_size - LOG_HEADER_SIZE - LOG_BLOCK
         self.ended_with_genend = False
         self.torn = False
+        self.damaged = False
+        seed = crc
+        real_size = os.path.getsize(self.path)
         with open(self.path, "rb") as f:
             data = f.read(limit)
         off = LOG_HEADER_SIZE
@@ -991,21 +1107,24 @@ class LogFile:
             if rem < LOG_REC_HEADER:
                 off += rem
             if off + LOG_REC_HEADER > limit:
+                self.damaged = _break_is_damage(data, off, gen, seed, h.file_size, real_size)
                 break
             length, rtype = _u32(data, off), data[off + 4]
             if (length < LOG_REC_HEADER or length > rec_max or data[off + 5] != 0 or _u16(data, off + 6) != 0
                     or _i32(data, off + 12) != gen or off + length > limit):
                 self.torn = any(data[off:off + LOG_BLOCK])
+                self.damaged = _break_is_damage(data, off, gen, seed, h.file_size, real_size)
                 break
             rec = data[off:off + length]
             c = crc32c(rec[12:], crc32c(b"\0\0\0\0", crc32c(rec[:8], crc)))
             if c != _u32(rec, 8):
                 self.torn = True
+                self.damaged = _break_is_damage(data, off, gen, seed, h.file_size, real_size)
                 break
             crc = c
             lgpos = LGPOS(gen, off // LOG_SECTOR, off % LOG_SECTOR)
             off += length
-            if rtype != 0 or include_padding:
+            if rtype not in (0, 4) or include_padding:
                 yield _describe_record(lgpos, rtype, rec)
             if rtype == 1:
                 self.ended_with_genend = True
@@ -1020,6 +1139,7 @@ class LogFile:
         d["end"] = str(self.end)
         d["ended_with_genend"] = self.ended_with_genend
         d["torn_tail"] = self.torn
+        d["damaged"] = self.damaged
         if records:
             d["records"] = recs
         return d
@@ -1173,10 +1293,29 @@ class LogFolder:
             if archived and not lf.ended_with_genend:
                 rep.problems.append(f"generation {lf.generation}: damaged before its end at {lf.end} "
                                     "(JET_errLogFileCorrupt)")
+            elif not archived and lf.damaged:
+                rep.problems.append(f"generation {lf.generation}: damaged inside flushed data at {lf.end} "
+                                    "(JET_errLogFileCorrupt)")
             prev = lf
             if progress is not None:
                 progress(i + 1, len(paths))
+        if self._current is None and self._archived and not self._interrupted_roll(max(self._archived)):
+            rep.problems.append(f"{self.base}.log is missing after generation {max(self._archived)} "
+                                "(JET_errMissingLogFile)")
         return rep
+
+    def _interrupted_roll(self, gen_high: int) -> bool:
+        """Whether <base>tmp.log carries generation gen_high + 1's header: a roll cut between its
+        two renames, so the missing current log is not a lost one (log_reader.c, R4)."""
+        for ext in ("log", "jtx"):
+            p = os.path.join(self.folder, f"{self.base}tmp.{ext}")
+            if os.path.exists(p):
+                try:
+                    h = LogFile(p).header
+                except errors.JetError:
+                    return False
+                return h.generation == gen_high + 1
+        return False
 
     def to_pandas(self) -> Any:
         """Every record as a pandas DataFrame (columns of :meth:`LogRecord.to_dict`)."""
@@ -1261,7 +1400,8 @@ def read_checkpoint(path: str) -> Checkpoint:
     p = _open_checked(path)
     data = _read_exact(p, 0, 8192)
     if len(data) < 8 or _u32(data, 4) != CHK_MAGIC:
-        raise errors.FileInvalidType(operation=f"{p} is not an esepy checkpoint file (magic)")
+        raise (_wrong_reader(p, "esepy.inspection.read_checkpoint", "checkpoint")
+               or errors.FileInvalidType(operation=f"{p} is not an esepy checkpoint file (magic)"))
     a, b = data[:4096], data[4096:8192]
     okA, okB = _chk_ok(a), _chk_ok(b)
     if not (okA or okB):

@@ -11,7 +11,10 @@
 5. Check that every committed record, and nothing else, is there.
 
 Every engine event is shown as it is logged; progress bars follow the backup
-and the restore.
+and the restore.  The demo checks each of its claims (the writer committed and
+was killed by SIGKILL, the header then said DirtyShutdown, the restore brought
+back exactly what was acknowledged) and exits with code 1 and "DEMO FAILED:
+..." when one is false.
 
 Run:  python examples/demo.py [FOLDER]
 """
@@ -24,13 +27,20 @@ import subprocess
 import sys
 import tempfile
 import textwrap
-from typing import Any, List
+import threading
+from typing import Any, List, Set, Tuple
 
 import esepy
 
 CHILD = textwrap.dedent("""
-    import sys, esepy
-    folder = sys.argv[1]
+    import sys
+    # argv: folder, the folder holding the parent's esepy package.  The child
+    # runs in the demo's scratch folder (never the source tree, whose esepy/
+    # has no compiled engine) and imports exactly the parent's esepy.
+    folder, package_parent = sys.argv[1], sys.argv[2]
+    sys.path.insert(0, package_parent)
+    import esepy
+    print("esepy", esepy.__file__, flush=True)
     inst = esepy.Instance("demo", system_path=folder + "/system/", log_path=folder + "/logs/",
                           temp_path=folder + "/system/tmp.edb", log_file_size_kb=1024)
     inst.init()
@@ -57,24 +67,9 @@ def instance(folder: str) -> esepy.Instance:
                           create_path_if_not_exist=True, log_file_size_kb=1024)
 
 
-class Bar:
-    """A tqdm progress bar fed by the engine's progress reports (KiB done of total)."""
-
-    def __init__(self, description: str) -> None:
-        self.description = description
-        self.bar: Any = None
-        self.done = 0
-
-    def __call__(self, p: esepy.Progress) -> None:
-        from tqdm import tqdm
-        if self.bar is None:
-            self.bar = tqdm(total=p.total, desc=f"   {self.description}", unit="KiB", leave=True,
-                            file=sys.stdout, dynamic_ncols=True, mininterval=0)
-        self.bar.total = p.total
-        self.bar.update(max(0, p.done - self.done))
-        self.done = max(self.done, p.done)
-        if p.stage in ("complete", "fail"):
-            self.bar.close()
+def Bar(description: str) -> esepy.ProgressBar:
+    """esepy's progress bar for a backup or restore: KiB reports shown as bytes."""
+    return esepy.ProgressBar(f"   {description}", unit="B", scale=1024, file=sys.stdout)
 
 
 def count_files(folder: str) -> str:
@@ -85,7 +80,7 @@ def count_files(folder: str) -> str:
 
 def main(argv: List[str]) -> int:
     """Run the demo in argv[1] (or a new temporary folder); return the exit code."""
-    folder = argv[1] if len(argv) > 1 else tempfile.mkdtemp(prefix="esepy-demo-")
+    folder = os.path.abspath(argv[1]) if len(argv) > 1 else tempfile.mkdtemp(prefix="esepy-demo-")
     logging.basicConfig(level=logging.INFO, format="  [event %(event_id)s] %(message)s")
     db_path = os.path.join(folder, "demo.edb")
     backups = os.path.join(folder, "backups")
@@ -114,24 +109,15 @@ def main(argv: List[str]) -> int:
         db.close()
 
     print("\n3. a writer process commits more orders and is killed mid-work")
-    child = subprocess.Popen([sys.executable, "-c", CHILD, folder], stdout=subprocess.PIPE, text=True)
     committed = set(range(1500))
-    assert child.stdout is not None
-    for line in child.stdout:
-        what, n = line.split()
-        if what == "committed":
-            committed.add(int(n))
-        if what == "pending":
-            break
-    child.send_signal(signal.SIGKILL)
-    rest, _ = child.communicate()
-    for line in rest.splitlines():
-        what, n = line.split()
-        if what == "committed":
-            committed.add(int(n))
-    print(f"   killed after {len(committed) - 1500} acknowledged commits, with a 50-row transaction open "
-          f"(exit code {child.returncode})")
-    print(f"   database header now says: {describe_state(db_path)}")
+    acknowledged, state = crash_a_writer(folder)
+    committed |= acknowledged
+    print(f"   killed by SIGKILL (exit code {-signal.SIGKILL}) after {len(acknowledged)} acknowledged commits, "
+          "with a 50-row transaction open")
+    print(f"   database header now says: {state}")
+    check(state == "DirtyShutdown",
+          f"after the writer was killed the database header says {state}, not DirtyShutdown: "
+          "the crash did not happen as the demo tells")
     os.unlink(db_path)
     print("   ...and then the disk holding demo.edb fails: the database file is gone, the logs survive")
 
@@ -143,7 +129,9 @@ def main(argv: List[str]) -> int:
     finally:
         inst.term()
     new_path = os.path.join(restored, "demo.edb")
-    print(f"   restored database header says: {describe_state(new_path)}")
+    restored_state = describe_state(new_path)
+    print(f"   restored database header says: {restored_state}")
+    check(restored_state == "CleanShutdown", f"the restored database header says {restored_state}, not CleanShutdown")
 
     print("\n5. check every committed order in the restored database")
     with instance(folder) as inst, inst.begin_session() as s:
@@ -161,10 +149,71 @@ def main(argv: List[str]) -> int:
     for name, value in rows:
         print(f"   | {name:<{width}} | {value:>6} |")
     print("   +-" + "-" * width + "-+--------+")
-    ok = not missing and not phantom and ids == committed
-    print("\nOK: every committed record survived the crash and the restore, nothing uncommitted did." if ok
-          else "\nFAILED")
-    return 0 if ok else 1
+    check(not missing, f"{len(missing)} acknowledged orders are missing after the restore (first: {missing[:5]})")
+    check(not phantom, f"{len(phantom)} orders of the transaction that never committed are visible")
+    check(ids == committed, f"the restored database holds {len(ids - committed)} orders nobody committed")
+    print("\nOK: every committed record survived the crash and the restore, nothing uncommitted did.")
+    return 0
+
+
+class DemoFailed(Exception):
+    """The demo's story did not happen: it says what went wrong instead."""
+
+
+def check(condition: bool, message: str) -> None:
+    """Stop the demo loudly (exit code 1) when one of its claims is false."""
+    if not condition:
+        raise DemoFailed(message)
+
+
+WRITER_COMMITS = 200   # range(2000, 2200) in CHILD
+WRITER_TIMEOUT = 300   # seconds a healthy writer needs at most to reach its open transaction
+
+
+def crash_a_writer(folder: str) -> Tuple[Set[int], str]:
+    """Run CHILD, kill it with SIGKILL once its last transaction is open, and
+    return the orders it acknowledged and the database header's state.
+
+    The child runs in the demo folder, not the current folder: run from a
+    source checkout, ``python -c`` would otherwise import the source tree's
+    esepy/ (no compiled engine) instead of the installed package.
+    """
+    package_parent = os.path.dirname(os.path.dirname(os.path.abspath(esepy.__file__)))
+    child = subprocess.Popen([sys.executable, "-c", CHILD, folder, package_parent], cwd=folder,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    watchdog = threading.Timer(WRITER_TIMEOUT, child.kill)
+    watchdog.start()
+    acknowledged: Set[int] = set()
+    child_esepy = None
+    pending = False
+    try:
+        assert child.stdout is not None
+        for line in child.stdout:
+            what, _, arg = line.partition(" ")
+            if what == "esepy":
+                child_esepy = arg.strip()
+            elif what == "committed":
+                acknowledged.add(int(arg))
+            elif what == "pending":
+                pending = True
+                break
+        child.send_signal(signal.SIGKILL)
+        rest, err = child.communicate()
+    finally:
+        watchdog.cancel()
+    for line in rest.splitlines():
+        what, _, arg = line.partition(" ")
+        if what == "committed":
+            acknowledged.add(int(arg))
+    check(pending, "the writer process died before opening its last transaction "
+          f"(exit code {child.returncode}); its output:\n{err.strip() or '(nothing)'}")
+    check(child_esepy is not None and os.path.realpath(child_esepy) == os.path.realpath(esepy.__file__),
+          f"the writer imported {child_esepy}, not this demo's {esepy.__file__}")
+    check(child.returncode == -signal.SIGKILL,
+          f"the writer ended with exit code {child.returncode}, not killed by SIGKILL")
+    check(len(acknowledged) == WRITER_COMMITS,
+          f"the writer acknowledged {len(acknowledged)} commits, not {WRITER_COMMITS}")
+    return acknowledged, describe_state(os.path.join(folder, "demo.edb"))
 
 
 def describe_state(path: str) -> str:
@@ -173,4 +222,8 @@ def describe_state(path: str) -> str:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv))
+    try:
+        sys.exit(main(sys.argv))
+    except DemoFailed as exc:
+        print(f"\nDEMO FAILED: {exc}", file=sys.stderr, flush=True)
+        sys.exit(1)

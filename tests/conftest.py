@@ -14,9 +14,20 @@ TESTS = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, TESTS)
 
 import jetffi  # noqa: E402
+import sampledata  # noqa: E402
 
 # pytester runs the tests of esepy's own pytest plugin (tests/plugin/).
 pytest_plugins = ["pytester"]
+
+
+@pytest.fixture(scope="session")
+def ese_samples(tmp_path_factory):
+    """The folder holding every real ESE sample of tests/data/ese, decompressed
+    and checked (tests/sampledata.py); a missing sample fails the test."""
+    try:
+        return sampledata.materialize(str(tmp_path_factory.mktemp("ese_samples")))
+    except sampledata.SamplesMissing as exc:
+        pytest.fail(str(exc))
 
 
 @pytest.fixture(scope="session")

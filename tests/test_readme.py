@@ -24,3 +24,10 @@ def test_ci_runs_the_readme_commands():
         ci = f.read()
     for cmd in readme_commands():
         assert f'bash -c "{cmd}"' in ci
+
+
+def test_ci_builds_with_werror():
+    """Users' builds leave -Werror out; CI's must keep it (setup.py reads ESEPY_WERROR)."""
+    with open(os.path.join(ROOT, ".ci", "run")) as f:
+        ci = f.read()
+    assert "export ESEPY_WERROR=1" in ci.split('bash -c "')[0]

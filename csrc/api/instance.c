@@ -234,11 +234,13 @@ void inst_emit(const instance *pinst, uint32_t id, int32_t level, JET_ERR err, c
     inst_event(pinst, id, level, err, op, msg, cfields, fields);
 }
 
-/* Events from the engine (recovery) are reported as JetInit's. */
+/* Events from the engine: recovery's are reported as JetInit's, a damaged
+ * database found at attach as JetAttachDatabase's. */
 static void isam_event(void *ctx, uint32_t id, int32_t level, JET_ERR err, const char *msg, uint32_t cfields,
                        const ESEPY_EVENTFIELD *fields)
 {
-    inst_event(ctx, id, level, err, "JetInit", msg, cfields, fields);
+    inst_event(ctx, id, level, err, id == ESEPY_EVENT_DATABASE_CORRUPTED ? "JetAttachDatabase" : "JetInit", msg,
+               cfields, fields);
 }
 
 static void err_event_message(char *buf, size_t cb, const char *what, JET_ERR err)

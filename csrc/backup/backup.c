@@ -148,6 +148,23 @@ JET_ERR bk_join(const char *dir, const char *name, char *out)
     return (n < 0 || n >= OS_PATH_MAX) ? JET_errInvalidPath : JET_errSuccess;
 }
 
+JET_ERR bk_no_link(const char *path)
+{
+    return os_is_symlink(path) ? JET_errInvalidPath : JET_errSuccess;
+}
+
+JET_ERR bk_create_file(const char *path, uint32_t extra, os_file **ppf)
+{
+    JET_ERR err = bk_no_link(path);
+    if (err < 0)
+        return err;
+    err = os_unlink(path);
+    if (err < 0 && err != JET_errFileNotFound)
+        return err;
+    /* A link planted between the unlink and here fails the O_EXCL create. */
+    return os_file_open(path, OS_FILE_WRITE | OS_FILE_CREATE | OS_FILE_NOFOLLOW | extra, ppf);
+}
+
 JET_ERR bk_report(bk_progress *pp, JET_SNT snt)
 {
     if (pp == NULL || pp->pfn == NULL)
@@ -744,6 +761,8 @@ static JET_ERR copy_stream(bk_ctx *pbk, bk_folder *pf, const char *src, const ch
     if (err >= 0 && snprintf(tmp, sizeof(tmp), "%s.tmp", dst) >= (int)sizeof(tmp))
         err = JET_errInvalidPath;
     if (err >= 0)
+        err = bk_no_link(dst); /* B4: the rename would replace a link; refuse it instead */
+    if (err >= 0)
         err = bk_open_file(pbk, src, &h, &lo, &hi);
     if (err < 0)
         return err;
@@ -751,7 +770,8 @@ static JET_ERR copy_stream(bk_ctx *pbk, bk_folder *pf, const char *src, const ch
     /* A database stream is whole pages: written past the OS page cache (the
      * copy is not read again; copying it into the cache doubled the cost). */
     uint32_t fDirect = pbk->hkind == H_DB ? OS_FILE_DIRECT : 0;
-    err = os_file_open(tmp, OS_FILE_WRITE | OS_FILE_TRUNCATE | fDirect, &pfo);
+    err = bk_create_file(tmp, fDirect, &pfo); /* B4 */
+    int fMade = err >= 0;
     while (err >= 0 && off < size) {
         uint32_t got = 0;
         err = bk_read_file(pbk, h, buf, BK_CHUNK, &got);
@@ -775,7 +795,7 @@ static JET_ERR copy_stream(bk_ctx *pbk, bk_folder *pf, const char *src, const ch
         err = os_rename(tmp, dst);
     if (err >= 0 && fRemoveOnFail)
         err = made_add(pf, dst);
-    if (err < 0)
+    if (err < 0 && fMade)
         (void)os_unlink(tmp);
     return err;
 }
@@ -791,6 +811,8 @@ static JET_ERR rm_entry(const char *name, void *ctx)
 
 static JET_ERR remove_folder(const char *dir)
 {
+    if (os_is_symlink(dir))
+        return JET_errInvalidPath; /* B4: never empty a folder through a link */
     if (!os_is_dir(dir))
         return JET_errSuccess;
     (void)os_list_dir(dir, rm_entry, (void *)dir);
@@ -801,6 +823,32 @@ static JET_ERR count_entry(const char *name, void *ctx)
 {
     (void)name;
     (*(uint32_t *)ctx)++;
+    return JET_errSuccess;
+}
+
+/* B5: an incremental backup only adds to a set its logs continue.  The set
+ * in `dir` must hold log generations of this instance's log stream (none:
+ * JET_errMissingFullBackup) whose last one, genHigh, is at least
+ * genCopyMic - 1 (the first generation this backup copies).  Otherwise the
+ * generations in between are gone (another full backup truncated them, or
+ * the incrementals went elsewhere): the set would have a hole that restore
+ * refuses, so the backup fails with JET_errInvalidLogSequence before it
+ * writes anything. */
+static JET_ERR check_continues(bk_ctx *pbk, const char *dir)
+{
+    log_config c = pbk->cfg;
+    c.log_dir = dir;
+    c.system_dir = dir;
+    log_stream_info si;
+    JET_ERR err = log_survey(&c, &si);
+    if (err < 0)
+        return err; /* the set itself is damaged (a hole, another stream mixed in) */
+    if (si.genHigh <= 0)
+        return JET_errMissingFullBackup;
+    log_writer_info li;
+    log_writer_state(pbk->lw, &li);
+    if (memcmp(&si.signLog, &li.signLog, sizeof(JET_SIGNATURE)) != 0 || si.genHigh + 1 < pbk->genCopyMic)
+        return JET_errInvalidLogSequence;
     return JET_errSuccess;
 }
 
@@ -839,6 +887,15 @@ JET_ERR bk_backup_to_folder(bk_ctx *pbk, const char *path, JET_GRBIT grbit, int 
         err = bk_join(path, "new", newdir);
     if (err >= 0)
         err = bk_join(path, "old", olddir);
+    /* B4: temp, new and old are this layer's folders; a link at any of them
+     * (which would send the copies, or the deletion of a leftover, elsewhere)
+     * fails the backup before anything is written. */
+    if (err >= 0)
+        err = bk_no_link(sub);
+    if (err >= 0)
+        err = bk_no_link(newdir);
+    if (err >= 0)
+        err = bk_no_link(olddir);
     if (err < 0)
         goto abort;
     (void)remove_folder(sub); /* a leftover of an interrupted atomic backup */
@@ -870,6 +927,8 @@ JET_ERR bk_backup_to_folder(bk_ctx *pbk, const char *path, JET_GRBIT grbit, int 
             err = JET_errMissingFullBackup;
         snprintf(fo.dir, sizeof(fo.dir), "%s", newdir);
     }
+    if (err >= 0 && fInc)
+        err = check_continues(pbk, fo.dir);
     if (err < 0)
         goto abort;
 
@@ -919,7 +978,7 @@ JET_ERR bk_backup_to_folder(bk_ctx *pbk, const char *path, JET_GRBIT grbit, int 
         snprintf(name, sizeof(name), "%s.pat", stem);
         err = bk_join(fo.dir, name, dst);
         if (err >= 0)
-            err = os_file_open(dst, OS_FILE_WRITE | OS_FILE_TRUNCATE, &pfo);
+            err = bk_create_file(dst, 0, &pfo); /* B4 */
         if (err >= 0)
             err = made_add(&fo, dst);
         if (err >= 0)

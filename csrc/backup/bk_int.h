@@ -48,6 +48,17 @@ void bk_stem(const char *name, char *out, size_t cbOut);
 /* Join folder and name; JET_errInvalidPath if too long. */
 JET_ERR bk_join(const char *dir, const char *name, char *out);
 
+/* Invariant B4 (backup and restore): every file they write is created
+ * afresh, exclusively and never through a symbolic link.  bk_create_file
+ * opens `path` so (OS_FILE_WRITE | CREATE | NOFOLLOW | extra): a symbolic link
+ * at `path` -> JET_errInvalidPath with the link and its target untouched; a
+ * regular file there (left by an earlier interrupted run) is unlinked first
+ * (unlink never follows a link), then the file is created with O_EXCL. */
+JET_ERR bk_create_file(const char *path, uint32_t extra, os_file **ppf);
+/* JET_errInvalidPath when `path` is a symbolic link (B4: a folder or file
+ * backup or restore would write through). */
+JET_ERR bk_no_link(const char *path);
+
 /* Report progress; a negative return of the callback is returned. */
 JET_ERR bk_report(bk_progress *pp, JET_SNT snt);
 

@@ -24,6 +24,19 @@
  *   H3. Sizes come from the file and must equal (cpg + 3) pages of the page
  *       size of the header, which must be the instance's, before anything is
  *       read or allocated from them.
+ *   H4. (B4, bk_int.h) The working copy DEST/<db>.restoring is created
+ *       exclusively, never through a link (a stale regular one from an
+ *       interrupted restore is removed first); a symbolic link at it or at
+ *       DEST/<db> fails the restore with JET_errInvalidPath, its target
+ *       untouched.  The log and checkpoint files recovery writes are opened
+ *       with OS_FILE_NOFOLLOW too (csrc/log).
+ *   H5. A file already at DEST/<db> is not lost to a restore that fails
+ *       after copying (an I/O error during replay, a cancel): before the
+ *       copy is renamed into place, it is renamed to DEST/<db>.prerestore,
+ *       which the end of the restore removes on success and renames back
+ *       over the half-replayed copy on failure.  A .prerestore already there
+ *       (a restore interrupted by a crash) is the original: it is kept, and
+ *       what is at DEST/<db> is discarded.
  */
 #include "bk_int.h"
 #include "log.h"
@@ -41,6 +54,8 @@ typedef struct rst_db {
     db_header  hdr;
     bk_trailer tr;
     int        fCopied;
+    int        fSaved;        /* saved holds what was at dest before (H5) */
+    char       saved[OS_PATH_MAX];
     uint8_t   *zero;          /* bit pgno-1: the page was all zero in the copy */
 } rst_db;
 
@@ -305,6 +320,15 @@ static JET_ERR copy_db(rst_state *rs, rst_db *pd)
     JET_ERR err = JET_errSuccess;
     if (snprintf(tmp, sizeof(tmp), "%s.restoring", pd->dest) >= (int)sizeof(tmp))
         return JET_errInvalidPath;
+    /* B4: the copy is renamed over the destination, never written through a
+     * link there; a link at either name is refused. */
+    err = bk_no_link(pd->dest);
+    if (err >= 0 && snprintf(pd->saved, sizeof(pd->saved), "%s.prerestore", pd->dest) >= (int)sizeof(pd->saved))
+        err = JET_errInvalidPath;
+    if (err >= 0)
+        err = bk_no_link(pd->saved);
+    if (err < 0)
+        return err;
     /* Another instance using the destination keeps it locked. */
     if (os_exists(pd->dest)) {
         err = os_file_open(pd->dest, OS_FILE_READ | OS_FILE_LOCK, &pfLock);
@@ -331,7 +355,8 @@ static JET_ERR copy_db(rst_state *rs, rst_db *pd)
     if (err >= 0)
         err = os_file_open(pd->src, OS_FILE_READ, &pfi);
     if (err >= 0)
-        err = os_file_open(tmp, OS_FILE_WRITE | OS_FILE_TRUNCATE | OS_FILE_DIRECT, &pfo); /* whole pages */
+        err = bk_create_file(tmp, OS_FILE_DIRECT, &pfo); /* B4; whole pages */
+    int fMade = err >= 0;
     if (err >= 0) {
         buf = os_malloc_aligned(4096, RST_CHUNK);
         if (buf == NULL)
@@ -378,12 +403,20 @@ static JET_ERR copy_db(rst_state *rs, rst_db *pd)
     os_file_close(pfo);
     os_file_close(pfi);
     os_free(buf);
+    /* H5: keep the file at the destination aside until the restore is done. */
+    if (err >= 0 && os_exists(pd->saved))
+        pd->fSaved = 1;
+    else if (err >= 0 && os_exists(pd->dest)) {
+        err = os_rename(pd->dest, pd->saved);
+        if (err >= 0)
+            pd->fSaved = 1;
+    }
     if (err >= 0)
         err = os_rename(tmp, pd->dest);
     if (err >= 0 && slash)
         err = os_dir_sync(dir[0] ? dir : "/");
-    if (err < 0)
-        (void)os_unlink(tmp);
+    if (err < 0 && fMade)
+        (void)os_unlink(tmp); /* ours: no half-written copy stays */
     os_file_close(pfLock);
     return err;
 }
@@ -527,6 +560,22 @@ JET_ERR rst_restore(const isam_config *cfg, const rst_args *a)
     for (uint32_t i = 0; err >= 0 && i < rs->cdb; i++)
         if (!rs->dbs[i].fCopied)
             err = JET_errAttachedDatabaseMismatch; /* the logs never attach it: not this set */
+    /* H5: the file that was at a destination goes (success) or comes back. */
+    for (uint32_t i = 0; i < rs->cdb; i++) {
+        rst_db *pd = &rs->dbs[i];
+        if (!pd->fSaved)
+            continue;
+        /* Best effort: a failure here changes neither outcome (the restored
+         * database is in place, or the restore already failed). */
+        if ((err >= 0 ? os_unlink(pd->saved) : os_rename(pd->saved, pd->dest)) >= 0) {
+            char dir[OS_PATH_MAX];
+            snprintf(dir, sizeof(dir), "%s", pd->dest);
+            char *slash = strrchr(dir, '/');
+            if (slash)
+                *slash = '\0';
+            (void)os_dir_sync(dir[0] ? dir : "/");
+        }
+    }
     if (fBegun) {
         if (err >= 0) {
             rs->prog.done = rs->prog.total;

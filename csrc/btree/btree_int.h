@@ -204,6 +204,7 @@
 #define BTP_FREE     0x10u
 
 #define BT_NODE_HDR  6    /* cbKey, cbData, flags */
+#define BT_PAGE_MAX  32768 /* largest page size (cache.h) */
 #define BT_SLOT      2
 #define BT_PGNO_SIZE 4    /* data of an internal node */
 #define BT_MAX_DEPTH 32   /* deeper = corrupt (a 4 KiB tree this deep would hold > 2^31 nodes) */

@@ -44,7 +44,14 @@ int bt_pg_check(const uint8_t *pg, uint32_t cbPage)
     /* P3 */
     if (ibHeap < BTP_HEAP_START || (uint64_t)ibHeap + (uint64_t)BT_SLOT * cslot > cbPage)
         return -1;
-    /* P2: every node inside the heap, sizes add up. */
+    /* P2: every node inside the heap, no two nodes share a byte (each
+     * node's bytes are marked in a bitmap of the heap, 64 at a time), sizes
+     * add up.  Without the overlap test two slots naming one node pass (the
+     * sizes still add up) and deleting one frees the other's bytes. */
+    if (cbPage > BT_PAGE_MAX)
+        return -1;
+    uint64_t rgwUsed[BT_PAGE_MAX / 64];
+    memset(rgwUsed, 0, ((ibHeap + 63) / 64) * sizeof(uint64_t));
     uint64_t sum = 0;
     for (uint32_t i = 0; i < cslot; i++) {
         uint32_t off = node_at(pg, cbPage, i);
@@ -55,6 +62,14 @@ int bt_pg_check(const uint8_t *pg, uint32_t cbPage)
             return -1;
         if ((flags & BTP_INTERNAL) && bt_get16(pg + off + 2) != BT_PGNO_SIZE)
             return -1;
+        for (uint32_t ib = off, ibEnd = off + cb; ib < ibEnd;) {
+            uint32_t bit = ib % 64, c = 64 - bit < ibEnd - ib ? 64 - bit : ibEnd - ib;
+            uint64_t mask = (c == 64 ? ~(uint64_t)0 : (((uint64_t)1 << c) - 1)) << bit;
+            if (rgwUsed[ib / 64] & mask)
+                return -1;
+            rgwUsed[ib / 64] |= mask;
+            ib += c;
+        }
         sum += cb;
     }
     if (sum + cbFrag != ibHeap - BTP_HEAP_START)

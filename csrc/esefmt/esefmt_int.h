@@ -218,6 +218,10 @@ JET_ERR esefmt_walk_next(esefmt_walk *pwalk, esefmt_node *pnode);
  * >= the given key (or a node shortly before it: callers compare keys). */
 JET_ERR esefmt_walk_seek(esefmt_walk *pwalk, const uint8_t *pbKey, uint32_t cbKey);
 
+/* Pages the database owns according to its own space tree (the last page of
+ * its owned extents), 0 if that tree cannot be read. */
+uint32_t esefmt_owned_pages(ESEPY_ESE_FILE *pfile);
+
 /* ---- record.c ---- */
 JET_ERR esefmt_rec_parse(const uint8_t *pb, uint32_t cb, int fSmall, esefmt_rec *prec);
 /* Stored bytes of a fixed or variable column: JET_errSuccess, JET_wrnColumnNull

@@ -195,6 +195,15 @@ JET_ERR EsepyEseOpen(const char *szPath, uint32_t grbit, ESEPY_ESE_FILE **ppfile
         esefmt_damage(pfile, 0, JET_errReadVerifyFailure, 0, "primary database header fails its checksum; shadow used");
     else if (!phdr->fShadowValid)
         esefmt_damage(pfile, 0, JET_errReadVerifyFailure, 0, "shadow database header fails its checksum");
+    /* A file shorter than the space the database owns was truncated: say
+     * once which pages are missing (reads of them fail one by one later). */
+    phdr->cpgOwned = esefmt_owned_pages(pfile);
+    if (phdr->cpgOwned > pfile->cpg) {
+        char sz[120];
+        snprintf(sz, sizeof(sz), "file truncated: pages %u..%u (%u of %u the database owns) are missing",
+                 pfile->cpg + 1, phdr->cpgOwned, phdr->cpgOwned - pfile->cpg, phdr->cpgOwned);
+        esefmt_damage(pfile, pfile->cpg + 1, JET_errDatabaseCorrupted, 0, sz);
+    }
     os_free(pbHdr);
     *ppfile = pfile;
     return JET_errSuccess;

@@ -82,6 +82,24 @@ void esefmt_page_init(ESEPY_ESE_FILE *pfile, const uint8_t *pb, uint32_t pgno, e
     ppage->fBlank = all_zero(pb, 64) && ppage->ctag == 0;
 }
 
+/* Record the verdict of esefmt_page_verify on page pinfo->pgno in the page's
+ * state, and a failed checksum as damage, once per page (state 2). */
+static void page_note(ESEPY_ESE_FILE *pfile, const uint8_t *pb, const ESEPY_ESE_PAGEINFO *pinfo)
+{
+    uint32_t pgno = pinfo->pgno;
+    if (pfile->rgbPageState[pgno] == 2)
+        return;
+    pfile->rgbPageState[pgno] = 1;
+    if (pinfo->status != ESEPY_ESE_PAGE_BADCHECKSUM && pinfo->status != ESEPY_ESE_PAGE_BADPGNO)
+        return;
+    char sz[120];
+    snprintf(sz, sizeof(sz), "page %u fails its %s checksum%s (block %u)", pgno,
+             pinfo->fNewChecksumFormat ? "ECC" : "XOR",
+             pinfo->status == ESEPY_ESE_PAGE_BADPGNO ? " for its page number" : "", pinfo->iblockBad);
+    esefmt_damage(pfile, pgno, JET_errReadVerifyFailure, esefmt_u32(pb + 24), sz);
+    pfile->rgbPageState[pgno] = 2;
+}
+
 /* Read a page into a cache slot (direct-mapped by pgno). */
 static JET_ERR cache_read(ESEPY_ESE_FILE *pfile, uint32_t pgno, const uint8_t **ppb)
 {
@@ -113,21 +131,11 @@ JET_ERR esefmt_page_get(ESEPY_ESE_FILE *pfile, uint32_t pgno, esefmt_page *ppage
     JET_ERR err = cache_read(pfile, pgno, &pb);
     if (err < 0)
         return err;
-    if (pfile->rgbPageState[pgno] == 0) {
-        pfile->rgbPageState[pgno] = 1;
-        if (!(pfile->grbit & ESEPY_ESE_OPEN_SKIP_CHECKSUMS)) {
-            ESEPY_ESE_PAGEINFO info;
-            memset(&info, 0, sizeof(info));
-            esefmt_page_verify(pfile, pb, pgno, &info);
-            if (info.status == ESEPY_ESE_PAGE_BADCHECKSUM || info.status == ESEPY_ESE_PAGE_BADPGNO) {
-                char sz[120];
-                snprintf(sz, sizeof(sz), "page %u fails its %s checksum%s (block %u)", pgno,
-                         info.fNewChecksumFormat ? "ECC" : "XOR",
-                         info.status == ESEPY_ESE_PAGE_BADPGNO ? " for its page number" : "", info.iblockBad);
-                esefmt_damage(pfile, pgno, JET_errReadVerifyFailure, esefmt_u32(pb + 24), sz);
-                pfile->rgbPageState[pgno] = 2;
-            }
-        }
+    if (pfile->rgbPageState[pgno] == 0 && !(pfile->grbit & ESEPY_ESE_OPEN_SKIP_CHECKSUMS)) {
+        ESEPY_ESE_PAGEINFO info;
+        memset(&info, 0, sizeof(info));
+        esefmt_page_verify(pfile, pb, pgno, &info);
+        page_note(pfile, pb, &info);
     }
     esefmt_page_init(pfile, pb, pgno, ppage);
     if (ppage->fBlank && all_zero(pb, pfile->cbPage))
@@ -218,6 +226,7 @@ JET_ERR EsepyEseGetPageInfo(ESEPY_ESE_FILE *pfile, uint32_t pgno, ESEPY_ESE_PAGE
     memset(pinfo, 0, sizeof(*pinfo));
     pinfo->cbStruct = sizeof(*pinfo);
     esefmt_page_verify(pfile, pb, pgno, pinfo);
+    page_note(pfile, pb, pinfo); /* an explicit check reports what it finds (verify_pages) */
     pinfo->dbtimeDirtied = esefmt_u64(pb + 8);
     pinfo->pgnoPrev = esefmt_u32(pb + 16);
     pinfo->pgnoNext = esefmt_u32(pb + 20);

@@ -1,7 +1,8 @@
 /*
  * tree.c -- walking one B+tree of a database file in key order: a
  * depth-first descent through parent pages (never trusting sibling links),
- * and a seek used by long-value lookups.
+ * a seek used by long-value lookups, and the end of the space the database
+ * owns (the last page of its own owned-extent tree, to spot truncated files).
  * Must not touch: record contents, the catalog.  Pages come from page.c.
  * Invariants: the walk owns a private copy of the leaf it is on, so node
  * pointers it returns survive other cache traffic until the next call; depth
@@ -228,4 +229,36 @@ JET_ERR esefmt_walk_seek(esefmt_walk *pwalk, const uint8_t *pbKey, uint32_t cbKe
         pwalk->clevel++;
         pgno = pgnoChild;
     }
+}
+
+/* ---- the database's own space tree ------------------------------------------- */
+
+/* Every ESE database is created with its root (objid 1) on page 1 and the
+ * root's owned-extent tree on page 2.  Each node of that tree is one extent:
+ * the key ends with the extent's last page number (big-endian), the data
+ * holds its page count.  The highest last page is the end of the space the
+ * database owns: where the file must reach. */
+#define ESEFMT_PGNO_DB_OE 2u
+#define ESEFMT_OBJID_DB   1u
+
+uint32_t esefmt_owned_pages(ESEPY_ESE_FILE *pfile)
+{
+    esefmt_page page;
+    if (esefmt_page_get(pfile, ESEFMT_PGNO_DB_OE, &page) < 0 || page.objidFDP != ESEFMT_OBJID_DB ||
+        (page.fFlags & (ESEFMT_PG_SPACE | ESEFMT_PG_ROOT)) != (ESEFMT_PG_SPACE | ESEFMT_PG_ROOT))
+        return 0;
+    esefmt_walk walk;
+    if (esefmt_walk_init(pfile, ESEFMT_PGNO_DB_OE, ESEFMT_OBJID_DB, &walk) < 0)
+        return 0;
+    uint32_t pgnoLast = 0;
+    esefmt_node node;
+    while (esefmt_walk_next(&walk, &node) >= 0) {
+        if ((node.fFlags & ESEFMT_ND_DELETED) || walk.cbKey < 4)
+            continue;
+        uint32_t pgno = esefmt_be32(walk.rgbKey + walk.cbKey - 4);
+        if (pgno > pgnoLast && pgno <= 0x7FFFFFFFu)
+            pgnoLast = pgno;
+    }
+    esefmt_walk_term(&walk);
+    return pgnoLast;
 }

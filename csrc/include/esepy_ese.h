@@ -103,6 +103,10 @@ typedef struct {
     uint64_t cbFile;                   /* size of the file */
     uint32_t cpgData;                  /* whole data pages in the file (after the 2 header pages) */
     int32_t  fDirty;                   /* dbstate is not CleanShutdown */
+    uint32_t cpgOwned;                 /* data pages the database owns: the last page of its space tree's
+                                        * owned extents (0 if unknown).  cpgOwned > cpgData: the file was
+                                        * truncated, pages cpgData+1..cpgOwned are missing (reported as
+                                        * damage: JET_errDatabaseCorrupted on page cpgData+1) */
 } ESEPY_ESE_HEADER;
 
 JET_ERR EsepyEseGetHeader(ESEPY_ESE_FILE *pfile, ESEPY_ESE_HEADER *phdr);
@@ -246,8 +250,11 @@ typedef struct {
 } ESEPY_ESE_PAGEINFO;
 
 /* Describe data page pgno (1-based, like ESE).  JET_errPageNotInitialized is
- * not returned for blank pages: they come back with status BLANK.
- * JET_errFileIOBeyondEOF for a page past the end of the file. */
+ * not returned for blank pages: they come back with status BLANK.  A page
+ * whose checksum fails is also recorded as damage (once per page), as when a
+ * read meets it.  JET_errFileIOBeyondEOF for a page past the end of the file
+ * (a page the database owns but the truncated file lacks included: the open
+ * recorded those as damage). */
 JET_ERR EsepyEseGetPageInfo(ESEPY_ESE_FILE *pfile, uint32_t pgno, ESEPY_ESE_PAGEINFO *pinfo);
 /* Copy the raw bytes of data page pgno (cbMax >= page size). */
 JET_ERR EsepyEseReadPage(ESEPY_ESE_FILE *pfile, uint32_t pgno, void *pv, uint32_t cbMax);

@@ -37,6 +37,11 @@ extern "C" {
 #define ESEPY_EVENT_RECOVERY_GENERATION 301
 #define ESEPY_EVENT_RECOVERY_DONE       302
 #define ESEPY_EVENT_RECOVERY_FAILED     303
+#define ESEPY_EVENT_LOG_CORRECTED       304 /* damaged log records repaired in memory (one bit each) */
+#define ESEPY_EVENT_RECOVERY_CREATE_UNDONE 305 /* recovery removed a database whose JetCreateDatabase
+                                             * never finished (R5) */
+#define ESEPY_EVENT_DATABASE_CORRUPTED  400 /* a database cannot be used as it is damaged: fields path,
+                                             * pgno_first / pgno_last (its missing pages when truncated) */
 
 /* Event levels: the numeric values of Python's logging levels. */
 #define ESEPY_LEVEL_DEBUG    10
@@ -158,6 +163,56 @@ JET_ERR EsepyTestFailAllocation(uint32_t n, int32_t fPersistent, uint32_t *pcHit
  * allocation is counted): with no instance left it returns to its earlier
  * value, which is how tests prove that no error path leaks. */
 JET_ERR EsepyTestLiveAllocations(int64_t *pcLive);
+
+/* I/O fault injection and counting (docs/reliability.md).  A call belongs to
+ * several kinds: READ = reads; WRITE = writes, truncations, allocations and
+ * renames; SYNC = file and folder syncs; then one kind per call (PWRITE,
+ * FSYNC, RENAME, UNLINK, TRUNCATE, DIRSYNC, ALLOCATE = file space) and
+ * MUTATE = every call that changes the file system. */
+#define ESEPY_IO_READ     0
+#define ESEPY_IO_WRITE    1
+#define ESEPY_IO_SYNC     2
+#define ESEPY_IO_PWRITE   3
+#define ESEPY_IO_FSYNC    4
+#define ESEPY_IO_RENAME   5
+#define ESEPY_IO_UNLINK   6
+#define ESEPY_IO_TRUNCATE 7
+#define ESEPY_IO_DIRSYNC  8
+#define ESEPY_IO_ALLOCATE 9
+#define ESEPY_IO_MUTATE   10
+#define ESEPY_IO_KINDS    11
+
+/* Make the n-th call of `kind` from now fail with err (< 0, e.g.
+ * JET_errDiskIO for EIO, JET_errDiskFull for ENOSPC) and, with fPersistent,
+ * every later one; n = 0 turns that kind off. */
+JET_ERR EsepyTestFailIO(uint32_t kind, uint32_t n, int32_t fPersistent, JET_ERR err);
+
+/* Calls of `kind` made since the process started; kind = ESEPY_IO_KINDS gives
+ * the number of memory allocations. */
+JET_ERR EsepyTestGetIOCount(uint32_t kind, uint64_t *pc);
+
+/* Crash-simulation journal: fRecord > 0 starts recording every
+ * state-changing file-system call (with written data) into an empty journal,
+ * 0 stops, < 0 stops and frees it.  Entries: see csrc/os/os_crash.c. */
+#define ESEPY_CJ_OPEN     1
+#define ESEPY_CJ_WRITE    2
+#define ESEPY_CJ_SYNC     3
+#define ESEPY_CJ_TRUNCATE 4
+#define ESEPY_CJ_ALLOCATE 5
+#define ESEPY_CJ_RENAME   6
+#define ESEPY_CJ_UNLINK   7
+#define ESEPY_CJ_DIRSYNC  8
+#define ESEPY_CJ_MKDIR    9
+#define ESEPY_CJ_RMDIR    10
+#define ESEPY_CJ_MARK     11
+#define ESEPY_CJ_SYNCFAIL 12
+JET_ERR EsepyTestCrashJournal(int32_t fRecord);
+/* Append a marker with `tag` to the journal (e.g. "commit 7 acknowledged"). */
+JET_ERR EsepyTestCrashMark(uint64_t tag);
+/* Copy the journal: *pcbActual = its size; pv NULL asks for the size only;
+ * JET_errBufferTooSmall if cbMax is short; JET_errOutOfMemory if it
+ * overflowed and recording stopped. */
+JET_ERR EsepyTestCrashJournalRead(void *pv, uint64_t cbMax, uint64_t *pcbActual);
 
 /* The process's instance mode (0 none, 1 one-instance, 2 multi-instance) and
  * the number of instances that exist (initialized or not). */

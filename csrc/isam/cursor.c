@@ -1342,6 +1342,20 @@ static void le_put(uint8_t *p, uint64_t v, uint32_t cb)
         p[i] = (uint8_t)v;
 }
 
+/* Index of objid's counter in pdb->autoinc, or where it goes (A1: sorted). */
+static uint32_t autoinc_find(const isam_db *pdb, uint32_t objid)
+{
+    uint32_t lo = 0, hi = pdb->cautoinc;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (pdb->autoinc[mid].objid < objid)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
 /* The next autoincrement value of the table (column pci): one more than the
  * last handed out, or than the largest stored (every node, visible or not). */
 static JET_ERR next_autoinc(isam_sess *psess, isam_cursor *pcur, col_info *pci, uint64_t *pv)
@@ -1350,12 +1364,12 @@ static JET_ERR next_autoinc(isam_sess *psess, isam_cursor *pcur, col_info *pci, 
     isam_db *pdb = pcur->db;
     uint32_t objid = pcur->td->objid;
     pthread_mutex_lock(&pinst->lock);
-    for (uint32_t i = 0; i < pdb->cautoinc; i++)
-        if (pdb->autoinc[i].objid == objid) {
-            *pv = ++pdb->autoinc[i].last;
-            pthread_mutex_unlock(&pinst->lock);
-            return JET_errSuccess;
-        }
+    uint32_t i = autoinc_find(pdb, objid);
+    if (i < pdb->cautoinc && pdb->autoinc[i].objid == objid) {
+        *pv = ++pdb->autoinc[i].last;
+        pthread_mutex_unlock(&pinst->lock);
+        return JET_errSuccess;
+    }
     pthread_mutex_unlock(&pinst->lock);
     uint64_t max = 0;
     bt_cursor *bc = NULL;
@@ -1376,21 +1390,27 @@ static JET_ERR next_autoinc(isam_sess *psess, isam_cursor *pcur, col_info *pci, 
     if (err < 0 && err != JET_errRecordNotFound && err != JET_errNoCurrentRecord)
         return err;
     pthread_mutex_lock(&pinst->lock);
-    uint32_t slot = pdb->cautoinc;
-    for (uint32_t i = 0; i < pdb->cautoinc; i++)
-        if (pdb->autoinc[i].objid == objid)
-            slot = i; /* another cursor got here first */
-    if (slot == pdb->cautoinc) {
-        if (pdb->cautoinc < sizeof(pdb->autoinc) / sizeof(pdb->autoinc[0]))
-            pdb->cautoinc++;
-        else
-            slot = objid % pdb->cautoinc; /* evicted: rebuilt from the table when needed again */
-        pdb->autoinc[slot].objid = objid;
-        pdb->autoinc[slot].last = max;
-    } else if (pdb->autoinc[slot].last < max) {
-        pdb->autoinc[slot].last = max;
+    i = autoinc_find(pdb, objid);
+    if (i == pdb->cautoinc || pdb->autoinc[i].objid != objid) {
+        /* First value of this table since the attach: a new counter (A1). */
+        if (pdb->cautoinc == pdb->cautoincCap) {
+            uint32_t cap = pdb->cautoincCap ? pdb->cautoincCap * 2 : 16;
+            struct isam_autoinc *pa = os_realloc(pdb->autoinc, cap * sizeof(*pa));
+            if (pa == NULL) {
+                pthread_mutex_unlock(&pinst->lock);
+                return JET_errOutOfMemory;
+            }
+            pdb->autoinc = pa;
+            pdb->cautoincCap = cap;
+        }
+        memmove(&pdb->autoinc[i + 1], &pdb->autoinc[i], (pdb->cautoinc - i) * sizeof(pdb->autoinc[0]));
+        pdb->cautoinc++;
+        pdb->autoinc[i].objid = objid;
+        pdb->autoinc[i].last = max;
+    } else if (pdb->autoinc[i].last < max) {
+        pdb->autoinc[i].last = max; /* another cursor got here first */
     }
-    *pv = ++pdb->autoinc[slot].last;
+    *pv = ++pdb->autoinc[i].last;
     pthread_mutex_unlock(&pinst->lock);
     return JET_errSuccess;
 }

@@ -17,6 +17,10 @@
  *       change.
  *   D3. A database file is held by one instance: it is opened with an
  *       exclusive advisory lock (JET_errDatabaseSharingViolation otherwise).
+ *   D4. A database is attached only if its file holds every page up to its
+ *       space page's high-water mark (db_check_size): a truncated file fails with
+ *       JET_errDatabaseCorrupted and an ESEPY_EVENT_DATABASE_CORRUPTED event
+ *       naming the file and the missing pages.
  */
 #include "isam_int.h"
 
@@ -67,6 +71,61 @@ void db_init_env(isam_inst *pinst, isam_db *pdb)
     pdb->env.cpgExtend = pinst->cfg.cpgDbExtension ? pinst->cfg.cpgDbExtension : 16;
 }
 
+/* fsync the folder holding `path` (an absolute path). */
+static JET_ERR sync_parent_dir(const char *path)
+{
+    char dir[OS_PATH_MAX];
+    snprintf(dir, sizeof(dir), "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (slash == NULL)
+        return os_dir_sync(".");
+    if (slash == dir)
+        slash[1] = '\0';
+    else
+        *slash = '\0';
+    return os_dir_sync(dir);
+}
+
+/* D4: a database that is not being recovered holds, in its file, every page
+ * up to its space page's high-water mark (the pages ever used; owned pages
+ * above it were never written, and a database rebuilt by recovery lacks
+ * them legitimately).  A shorter file was truncated: attaching it
+ * fails with JET_errDatabaseCorrupted (not JET_errFileIOBeyondEOF, nor a
+ * JET_errBadPageLink on the first read of a lost page); rgpgnoMissing gets
+ * the first and last missing page and szMsg (cbMsg bytes) a line naming the
+ * file and them, for the event. */
+static JET_ERR db_check_size(isam_db *pdb, uint32_t rgpgnoMissing[2], char *szMsg, size_t cbMsg)
+{
+    uint32_t cpgFile = 0, pgnoHwm = 0;
+    JET_ERR err = cache_file_pages(pdb->env.pc, pdb->dbid, &cpgFile);
+    if (err < 0)
+        return err;
+    const db_header *h = &pdb->hdr;
+    if (h->pgnoSpace == 0)
+        return JET_errSuccess; /* no space page yet (just created) */
+    if (h->pgnoSpace > cpgFile) {
+        /* the space page itself is gone: the roots the header names are the least that is missing */
+        uint32_t pgnoLast = h->pgnoSpace > h->pgnoCatalog ? h->pgnoSpace : h->pgnoCatalog;
+        rgpgnoMissing[0] = cpgFile + 1;
+        rgpgnoMissing[1] = pgnoLast;
+        snprintf(szMsg, cbMsg, "Database %s is truncated: it ends after page %u; pages %u..%u at least are "
+                 "missing (its space page %u is gone)", pdb->path, cpgFile, cpgFile + 1, pgnoLast, h->pgnoSpace);
+        return JET_errDatabaseCorrupted;
+    }
+    /* A space page that cannot be read (blank in a dirty file read as it is
+     * on disk, damaged) says nothing about the size: later reads report it. */
+    if (bt_space_hwm(&pdb->env, h->pgnoSpace, &pgnoHwm) < 0)
+        return JET_errSuccess;
+    if (pgnoHwm > cpgFile) {
+        rgpgnoMissing[0] = cpgFile + 1;
+        rgpgnoMissing[1] = pgnoHwm;
+        snprintf(szMsg, cbMsg, "Database %s is truncated: it ends after page %u; pages %u..%u (%u of the %u it "
+                 "uses) are missing", pdb->path, cpgFile, cpgFile + 1, pgnoHwm, pgnoHwm - cpgFile, pgnoHwm);
+        return JET_errDatabaseCorrupted;
+    }
+    return JET_errSuccess;
+}
+
 /* Open (or create) the file of database `dbid` and register it with the
  * cache.  On create the header is initialised (state DirtyShutdown). */
 JET_ERR db_open_file(isam_inst *pinst, uint32_t dbid, const char *path, int create, const JET_SIGNATURE *psign,
@@ -81,7 +140,10 @@ JET_ERR db_open_file(isam_inst *pinst, uint32_t dbid, const char *path, int crea
     pdb->dbid = dbid;
     pdb->logged = logged;
     os_file *pf = NULL;
-    JET_ERR err = os_file_open(path, OS_FILE_WRITE | OS_FILE_LOCK | (create ? OS_FILE_TRUNCATE : 0), &pf);
+    /* A creation (database, temp database, re-creation by recovery) never
+     * truncates through a symbolic link: JET_errInvalidPath instead. */
+    uint32_t fl = OS_FILE_WRITE | OS_FILE_LOCK | (create ? OS_FILE_TRUNCATE | OS_FILE_NOFOLLOW : 0);
+    JET_ERR err = os_file_open(path, fl, &pf);
     if (err == JET_errFileAccessDenied && os_exists(path))
         err = JET_errDatabaseSharingViolation; /* D3 */
     if (err == JET_errFileNotFound)
@@ -104,6 +166,12 @@ JET_ERR db_open_file(isam_inst *pinst, uint32_t dbid, const char *path, int crea
         err = db_header_write(pf, h);
         if (err < 0)
             goto fail;
+        /* The new file's name must be durable before anything (the log, the
+         * checkpoint) can refer to it: sync its folder (POSIX keeps a new
+         * directory entry volatile until then). */
+        err = sync_parent_dir(path);
+        if (err < 0)
+            goto fail;
     } else {
         err = db_header_read(pf, pinst->cfg.cbPage, &pdb->hdr);
         if (err < 0)
@@ -120,6 +188,8 @@ JET_ERR db_open_file(isam_inst *pinst, uint32_t dbid, const char *path, int crea
     return JET_errSuccess;
 fail:
     os_file_close(pf);
+    if (create && pf != NULL && (os_unlink(path) < 0 || sync_parent_dir(path) < 0))
+        pinst->fStaleCreate = 1; /* R5: a creation that failed leaves no file behind, durably */
     os_free(pdb);
     return err;
 }
@@ -170,6 +240,26 @@ JET_ERR db_require_gen(isam_inst *pinst, uint32_t dbid, int32_t gen)
     return err;
 }
 
+JET_ERR db_follow_log(isam_inst *pinst)
+{
+    if (pinst->lw == NULL)
+        return JET_errSuccess;
+    int32_t gen = LSN_GEN(log_end_lsn(pinst->lw));
+    if (gen <= pinst->genFollowed)
+        return JET_errSuccess;
+    JET_ERR err = JET_errSuccess;
+    /* inst.lock keeps every slot's database alive (db_close empties the slot
+     * under it before freeing). */
+    pthread_mutex_lock(&pinst->lock);
+    for (uint32_t i = 1; err >= 0 && i <= ISAM_MAX_DBID; i++)
+        if (pinst->dbs[i])
+            err = db_require_gen(pinst, i, gen);
+    if (err >= 0 && gen > pinst->genFollowed)
+        pinst->genFollowed = gen;
+    pthread_mutex_unlock(&pinst->lock);
+    return err;
+}
+
 JET_ERR db_close(isam_inst *pinst, isam_db *pdb, int clean)
 {
     JET_ERR err = JET_errSuccess;
@@ -178,7 +268,10 @@ JET_ERR db_close(isam_inst *pinst, isam_db *pdb, int clean)
     JET_ERR err2 = cache_close_file(pinst->pc, pdb->dbid, clean);
     if (err >= 0)
         err = err2;
+    pthread_mutex_lock(&pinst->lock); /* H3: db_follow_log walks the slots under it */
     pinst->dbs[pdb->dbid] = NULL;
+    pthread_mutex_unlock(&pinst->lock);
+    os_free(pdb->autoinc);
     os_free(pdb);
     return err;
 }
@@ -294,7 +387,13 @@ JET_ERR isam_create_database(isam_sess *psess, const char *szFile, uint32_t cpgM
     if (err >= 0 && pdb->logged) {
         uint32_t roots[3] = { pdb->dbid, pdb->hdr.pgnoSpace, pdb->hdr.pgnoCatalog };
         log_part part = { roots, sizeof(roots) };
-        err = isam_log(pinst, LOG_REC_ISAM_DBROOTS, &part, 1, NULL);
+        lsn_t lsnRoots = LSN_NIL;
+        err = isam_log(pinst, LOG_REC_ISAM_DBROOTS, &part, 1, &lsnRoots);
+        /* The header written next names the roots: the records that build
+         * them (space, catalog, DBROOTS) must be durable first (write-ahead),
+         * and a database JetCreateDatabase returned is then durable. */
+        if (err >= 0 && pinst->lw)
+            err = log_flush(pinst->lw, lsnRoots);
     }
     if (err >= 0)
         err = db_mark_attached(pinst, pdb, lsn);
@@ -303,7 +402,8 @@ JET_ERR isam_create_database(isam_sess *psess, const char *szFile, uint32_t cpgM
         (void)cache_close_file(pinst->pc, pdb->dbid, 0);
         pinst->dbs[dbid] = NULL;
         pthread_mutex_unlock(&pinst->lock);
-        os_unlink(abs);
+        if (os_unlink(abs) < 0 || sync_parent_dir(abs) < 0)
+            pinst->fStaleCreate = 1; /* R5: durably gone, or recovery removes it */
         os_free(pdb);
         return err;
     }
@@ -329,6 +429,8 @@ JET_ERR isam_attach_database(isam_sess *psess, const char *szFile, uint32_t cpgM
     if (psess->trx)
         return JET_errInTransaction;
     uint32_t dbid;
+    char szCorrupt[OS_PATH_MAX + 160] = "";
+    uint32_t rgpgnoMissing[2] = { 0, 0 };
     pthread_mutex_lock(&pinst->lock);
     if (db_by_path_locked(pinst, abs)) {
         pthread_mutex_unlock(&pinst->lock);
@@ -348,6 +450,8 @@ JET_ERR isam_attach_database(isam_sess *psess, const char *szFile, uint32_t cpgM
             err = JET_errSoftRecoveryOnBackupDatabase;
         else if (h->dbstate != JET_dbstateCleanShutdown && h->dbstate != JET_dbstateJustCreated)
             err = JET_errDatabaseCorrupted;
+        else
+            err = db_check_size(pdb, rgpgnoMissing, szCorrupt, sizeof(szCorrupt));
         if (err < 0) {
             (void)cache_close_file(pinst->pc, dbid, 0);
             os_free(pdb);
@@ -359,8 +463,17 @@ JET_ERR isam_attach_database(isam_sess *psess, const char *szFile, uint32_t cpgM
         pinst->dbs[dbid] = pdb;
     }
     pthread_mutex_unlock(&pinst->lock);
-    if (err < 0)
+    if (err < 0) {
+        if (szCorrupt[0] && pinst->cfg.event) {
+            char first[16], last[16];
+            ESEPY_EVENTFIELD f[] = { { "path", abs }, { "pgno_first", first }, { "pgno_last", last } };
+            snprintf(first, sizeof(first), "%u", rgpgnoMissing[0]);
+            snprintf(last, sizeof(last), "%u", rgpgnoMissing[1]);
+            pinst->cfg.event(pinst->cfg.eventctx, ESEPY_EVENT_DATABASE_CORRUPTED, ESEPY_LEVEL_ERROR, err, szCorrupt,
+                             3, f);
+        }
         return err;
+    }
     if (pdb->readonly)
         return JET_errSuccess;
     lsn_t lsn = LSN_NIL;

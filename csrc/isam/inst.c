@@ -240,7 +240,9 @@ JET_ERR isam_term(isam_inst *pinst, int clean)
             err = e;
     }
     if (pinst->lw) {
-        if (clean && err >= 0)
+        /* R5: a file a failed JetCreateDatabase left behind is removed by the
+         * recovery the next JetInit runs (its DBCREATE has no DBROOTS). */
+        if (clean && err >= 0 && !pinst->fStaleCreate)
             err = log_writer_close_clean(pinst->lw);
         else
             log_writer_abandon(pinst->lw);

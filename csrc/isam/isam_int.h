@@ -235,10 +235,14 @@ typedef struct isam_db {
      * folder that ends too early (JET_errRequiredLogFilesMissing).
      * Initialised with PTHREAD_MUTEX_INITIALIZER (nothing to destroy). */
     pthread_mutex_t  hdrLock;
-    /* autoincrement counters (cursor.c), under inst.lock: the last value handed
-     * out per table; a table not here starts from the largest value stored */
-    struct { uint32_t objid; uint64_t last; } autoinc[16];
-    uint32_t   cautoinc;
+    /* Autoincrement counters (cursor.c), under inst.lock.  Invariant A1: for
+     * every table that handed out a value since the database was attached,
+     * autoinc holds the largest value handed out (sorted by objid, never
+     * evicted: a value is handed out at JetPrepareUpdate, before it is
+     * stored, so the largest stored value may lag behind it).  A table not
+     * here starts from the largest value stored.  Freed by db_close. */
+    struct isam_autoinc { uint32_t objid; uint64_t last; } *autoinc;
+    uint32_t   cautoinc, cautoincCap;
 } isam_db;
 
 /* ---- version store (ver.c) -------------------------------------------------- */
@@ -393,11 +397,16 @@ struct isam_inst {
     lsn_t            lsnCheckpoint;
     uint32_t         cbackup;     /* backups running (bksupport.c): no detach meanwhile */
     lsn_t            lsnCkptEnd;  /* log end when the checkpoint last advanced */
+    /* H3 (db_follow_log): every attached logged database's header names at
+     * least this generation in genMaxRequired; raised after commits. */
+    _Atomic int32_t  genFollowed;
     int              dirtyTerm;
     /* temporary database (temp.c) */
     char             temppath[OS_PATH_MAX];
     uint32_t         ctemp;       /* temporary tables open (under lock) */
     pthread_mutex_t  tempLock;    /* serializes creating the temporary database (taken before lock) */
+    int              fStaleCreate; /* R5: a failed creation's file could not be removed durably:
+                                    * term leaves the log dirty so that recovery removes it (lock) */
 };
 
 /* ---- internal functions ------------------------------------------------------- */
@@ -475,6 +484,13 @@ JET_ERR  db_mark_clean(isam_inst *pinst, isam_db *pdb);
 /* H2: before a page of database dbid with changes from log generation gen
  * is written, record gen in its header.  Unlogged or unknown dbid: nothing. */
 JET_ERR  db_require_gen(isam_inst *pinst, uint32_t dbid, int32_t gen);
+/* H3: raise genMaxRequired of every attached logged database to the log's
+ * current generation when the log has rolled since the last call, so a
+ * header never lags the log by more than the generations since the last
+ * commit and recovery can tell a lost tail (JET_errRequiredLogFilesMissing).
+ * On failure genFollowed stays put, so the next call tries again.
+ * Takes inst.lock: call it holding no isam lock. */
+JET_ERR  db_follow_log(isam_inst *pinst);
 
 /* catalog.c */
 JET_ERR  cat_insert_index(isam_sess *psess, isam_db *pdb, const table_def *ptd, const idx_def *pidx);

@@ -30,6 +30,9 @@
  *       record announced iff the btree change reached the log.  Undo of a
  *       delta logs the delta CLR, replaces the node, logs DELTADONE, like
  *       runtime rollback, so a crash during recovery is resolved the same way.
+ *   R5. A database whose DBCREATE was replayed but whose DBROOTS was not (the
+ *       JetCreateDatabase never returned success) is removed after redo, or
+ *       when its dbid is attached again: it never existed for the caller.
  */
 #include "isam_int.h"
 
@@ -63,6 +66,7 @@ typedef struct redo_state {
     bt_redo_ctx *brc;                                   /* btree replay state (pending structure changes) */
     char       missing[ISAM_MAX_DBID + 1][OS_PATH_MAX]; /* attached in the log, file absent */
     int        skipped[ISAM_MAX_DBID + 1];              /* belongs to another stream now */
+    int        creating[ISAM_MAX_DBID + 1];             /* R5: DBCREATE replayed, its DBROOTS not yet */
     int32_t    genFirst, genLast, genCur;
 } redo_state;
 
@@ -127,12 +131,39 @@ static void map_path(const isam_inst *pinst, const char *logged, char *out)
 
 /* A database takes part in replay from here on (an attach/create record, or
  * the attach list of the checkpoint the replay starts from). */
+/* R5: a JetCreateDatabase whose DBROOTS record never became durable never
+ * returned success: the database it was building (no catalog, or half of
+ * one) is removed, as if the call had never been made.  Nothing else in the
+ * log can refer to it: the records after DBCREATE that build it are its own,
+ * and its dbid is reused only by a later DBCREATE / DBATTACH. */
+static void event(isam_inst *pinst, uint32_t id, int32_t level, JET_ERR err, const char *msg, int32_t gen);
+
+static void drop_unfinished_create(redo_state *rs, uint32_t dbid)
+{
+    isam_inst *pinst = rs->pinst;
+    isam_db *pdb = pinst->dbs[dbid];
+    rs->creating[dbid] = 0;
+    if (pdb == NULL)
+        return;
+    char path[OS_PATH_MAX];
+    snprintf(path, sizeof(path), "%s", pdb->path);
+    (void)cache_close_file(pinst->pc, dbid, 0);
+    pinst->dbs[dbid] = NULL;
+    os_free(pdb->autoinc);
+    os_free(pdb);
+    (void)os_unlink(path);
+    event(pinst, ESEPY_EVENT_RECOVERY_CREATE_UNDONE, ESEPY_LEVEL_WARNING, 0,
+          "recovery removed a database whose creation never finished", rs->genCur);
+}
+
 static JET_ERR redo_attach(redo_state *rs, uint8_t type, uint32_t dbid, const JET_SIGNATURE *psign,
                            const char *logged, lsn_t lsn)
 {
     isam_inst *pinst = rs->pinst;
     JET_SIGNATURE sign = *psign;
     char path[OS_PATH_MAX];
+    if (rs->creating[dbid]) /* R5: the dbid is reused after a creation that failed */
+        drop_unfinished_create(rs, dbid);
     if (pinst->dbs[dbid]) /* attached twice without a detach in between: keep the first */
         return JET_errSuccess;
     rs->missing[dbid][0] = '\0';
@@ -165,7 +196,8 @@ static JET_ERR redo_attach(redo_state *rs, uint8_t type, uint32_t dbid, const JE
         }
     } else {
         err = db_open_file(pinst, dbid, path, 0, NULL, 1, &pdb);
-        if (err == JET_errDatabaseCorrupted && type == LOG_REC_ISAM_DBCREATE)
+        if ((err == JET_errDatabaseCorrupted || err == JET_errFileInvalidType || err == JET_errFileIOBeyondEOF) &&
+            type == LOG_REC_ISAM_DBCREATE)
             err = db_open_file(pinst, dbid, path, 1, &sign, 1, &pdb); /* the crash came mid-creation */
         if (err >= 0 && memcmp(&pdb->hdr.signDb, &sign, sizeof(sign)) != 0) {
             (void)cache_close_file(pinst->pc, dbid, 0);
@@ -202,6 +234,7 @@ static JET_ERR redo_attach(redo_state *rs, uint8_t type, uint32_t dbid, const JE
         return err;
     pdb->hdr.dbstate = JET_dbstateDirtyShutdown;
     pinst->dbs[dbid] = pdb;
+    rs->creating[dbid] = type == LOG_REC_ISAM_DBCREATE; /* R5 */
     return JET_errSuccess;
 }
 
@@ -283,6 +316,8 @@ static JET_ERR redo_one(redo_state *rs, const log_record *rec)
             pdb->hdr.pgnoSpace = r[1];
             pdb->hdr.pgnoCatalog = r[2];
         }
+        if (r[0] <= ISAM_MAX_DBID)
+            rs->creating[r[0]] = 0; /* R5: the creation finished */
         return JET_errSuccess;
     }
     case LOG_REC_ISAM_DBDETACH: {
@@ -291,8 +326,10 @@ static JET_ERR redo_one(redo_state *rs, const log_record *rec)
             return JET_errLogFileCorrupt;
         memcpy(&dbid, pv, 4);
         isam_db *pdb = db_get(pinst, dbid);
-        if (dbid <= ISAM_MAX_DBID)
+        if (dbid <= ISAM_MAX_DBID) {
             rs->missing[dbid][0] = '\0';
+            rs->creating[dbid] = 0;
+        }
         if (pdb && pinst->cfg.restore)
             memset(&pdb->hdr.bkinfoFullCur, 0, sizeof(pdb->hdr.bkinfoFullCur)); /* consistent from here */
         if (pdb)
@@ -697,8 +734,10 @@ JET_ERR recovery_run(isam_inst *pinst, int *pfRan)
     while (err >= 0) {
         log_record rec;
         err = log_reader_next(prd, &rec);
-        if (err == JET_wrnNoMoreRecords) {
-            err = JET_errSuccess;
+        if (err == JET_wrnNoMoreRecords ||
+            (err == JET_errMissingLogFile && log_reader_lost_current(prd) &&
+             (pinst->cfg.grbitInit & JET_bitReplayIgnoreLostLogs))) {
+            err = JET_errSuccess; /* the end (lost logs accepted by the caller) */
             break;
         }
         if (err < 0)
@@ -729,8 +768,15 @@ JET_ERR recovery_run(isam_inst *pinst, int *pfRan)
         if (err >= 0)
             err = redo_one(rs, &rec);
     }
-    if (prd)
+    if (prd) {
+        uint32_t ccorrected;
+        lsn_t lsnCorrected;
         log_reader_header(prd, &hdrLast);
+        log_reader_corrected(prd, &ccorrected, &lsnCorrected);
+        if (ccorrected > 0) /* reported, never hidden (log_reader.c R6) */
+            event(pinst, ESEPY_EVENT_LOG_CORRECTED, ESEPY_LEVEL_WARNING, JET_errLogFileCorrupt,
+                  "damaged log records corrected (one flipped bit each)", LSN_GEN(lsnCorrected));
+    }
     /* A restore may stop only after the backup set: its database copies hold
      * changes up to the set's last generation, which replay cannot take back. */
     if (err >= 0 && rst && stopped && rs->genCur <= rst->genHigh)
@@ -740,13 +786,17 @@ JET_ERR recovery_run(isam_inst *pinst, int *pfRan)
      * never reached the files): drop their images before anything else. */
     bt_redo_end(rs->brc);
     rs->brc = NULL;
+    for (uint32_t i = 1; err >= 0 && i <= ISAM_MAX_DBID; i++)
+        if (rs->creating[i])
+            drop_unfinished_create(rs, i); /* R5 */
     if (err >= 0)
         err = resolve_deltas(rs);
     if (err >= 0 && rst && rst->zero_pages)
         err = check_zero_pages(pinst, rst);
-    /* H2 (isam_int.h): a database whose header names a generation beyond the
-     * last one replayed holds changes from logs that are not there. */
-    for (uint32_t i = 1; err >= 0 && !stopped && i <= ISAM_MAX_DBID; i++) {
+    /* H2, H3 (isam_int.h): a database whose header names a generation beyond
+     * the last one replayed holds changes (or commits) from logs that are not
+     * there; that names a missing generation better than the reader can. */
+    for (uint32_t i = 1; (err >= 0 || err == JET_errMissingLogFile) && !stopped && i <= ISAM_MAX_DBID; i++) {
         const isam_db *pdb = pinst->dbs[i];
         if (pdb && pdb->logged && hdrLast.generation > 0 && pdb->hdr.genMaxRequired > (int32_t)hdrLast.generation &&
             !(pinst->cfg.grbitInit & JET_bitReplayIgnoreLostLogs))

@@ -65,7 +65,7 @@ void temp_remove_stale(isam_inst *pinst)
         return;
     /* A file another process holds locked is in use, not stale. */
     os_file *pf = NULL;
-    if (os_file_open(pinst->temppath, OS_FILE_WRITE | OS_FILE_LOCK, &pf) < 0)
+    if (os_file_open(pinst->temppath, OS_FILE_WRITE | OS_FILE_LOCK | OS_FILE_NOFOLLOW, &pf) < 0)
         return;
     os_file_close(pf);
     (void)os_unlink(pinst->temppath);

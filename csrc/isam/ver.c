@@ -394,6 +394,9 @@ JET_ERR isam_commit_transaction(isam_sess *psess, JET_GRBIT grbit)
     os_free(t);
     psess->trx = NULL;
     reclaim_run(pinst);
+    /* H3: the transaction is committed whatever happens now; a header write
+     * that fails here is tried again by the next commit. */
+    (void)db_follow_log(pinst);
     return isam_maybe_checkpoint(pinst);
 }
 

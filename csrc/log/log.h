@@ -57,9 +57,22 @@
  *       12  i32  generation
  *     Records never cross a file; a record never starts where fewer than 16
  *     bytes remain in the current 512-byte block (the reader skips to the next
- *     block).  Every flush ends on a 512-byte boundary: the writer pads with a
- *     LOG_REC_PAD record, or with zero bytes when fewer than 16 remain, so a
- *     durable byte is never rewritten.
+ *     block).  Every synced write (a flush) ends with a LOG_REC_FLUSH record
+ *     (the flush trailer, after a LOG_REC_PAD when needed) whose last byte is
+ *     the last byte of a 512-byte block, so a durable byte is never rewritten.
+ *
+ * Flush trailer (LOG_REC_FLUSH, exactly LOG_FLUSH_SIZE = 32 bytes, a link of
+ * the crc chain like any record):
+ *       16  u64  offDurable: file offset up to which the generation was durable
+ *                (fdatasync returned) before this flush's first write began
+ *       24  u32  anchor: crc32c seeded with the chain seed of the generation
+ *                over the 32 bytes with the crc and anchor fields zeroed,
+ *                then the trailer's file offset (u64), so the trailer can be
+ *                verified where the chain cannot reach it, and only in place
+ *       28  u32  reserved (0)
+ *
+ * Format version 2 (flush trailers, whole-block writes, zero-filled files);
+ * version 1 files are refused with JET_errBadLogVersion.
  *
  * Invariants:
  *   L1. A record is durable (may be relied on by recovery) only once
@@ -67,7 +80,8 @@
  *   L2. Every archived generation ends with a LOG_REC_GENEND record; a break in
  *       the chain (bad crc / length / generation) before GENEND in an archived
  *       generation is JET_errLogFileCorrupt.  In the current generation (B.log)
- *       a break is the end of the log (torn tail, the normal crash case).
+ *       a break is the end of the log only when it can be a torn write that was
+ *       never acknowledged (L6-L9); otherwise it is JET_errLogFileCorrupt.
  *   L3. tmPrevGen of generation g equals tmCreate of generation g-1 and all
  *       generations share signLog (else JET_errInvalidLogSequence /
  *       JET_errBadLogSignature).
@@ -76,6 +90,33 @@
  *       Btmp.log -> B.log, fsync the folder).
  *   L5. After recovery, writing continues in a NEW generation; a torn tail is
  *       never appended to.
+ *   L6. Zero fill: every byte of a generation file past what the writer wrote
+ *       reads as zero (files are allocated, never recycled with old contents:
+ *       Btmp.log is truncated and re-allocated before it becomes B.log), and
+ *       the file has exactly its header's size from the moment it is B.log.
+ *   L7. Whole blocks: every write of records starts and ends on a 512-byte
+ *       boundary, so each block is written exactly once, by one write.  A
+ *       crash (torn write) leaves each block of the unfinished writes either
+ *       as written or all zero (blocks are assumed to reach the disk whole,
+ *       as ESE assumes of sectors).
+ *   L8. Ordering: flush n+1 is written only after flush n's fdatasync
+ *       returned; its trailer's offDurable is the end of flush n.  So a valid
+ *       trailer of generation g whose offDurable lies past a break in g's
+ *       chain proves the break is inside acknowledged data: damage.
+ *   L9. End of the log (current generation): the chain breaks at offset o
+ *       and (a) the file is not shorter than its header says, (b) no valid
+ *       trailer past o has offDurable > o, and (c) either no valid trailer
+ *       follows o (the last flush's trailer never landed) or an all-zero
+ *       block lies between o's block and the first such trailer's block (a
+ *       block of the last flush never landed).  Anything else is
+ *       JET_errLogFileCorrupt.  What L9 cannot see: damage confined to the
+ *       last flush that zeroes a whole block, or that hits a stretch which
+ *       already held an aligned block of zeros (a page image), looks torn;
+ *       it costs at most the last group commit.  A record broken by damage is
+ *       corrected in memory when one flipped bit explains it (reader R6),
+ *       and the correction is reported.  The checkpoint file and the
+ *       database headers (genMaxRequired follows every roll) catch missing
+ *       or truncated generations beyond that.
  */
 #ifndef ESEPY_LOG_H
 #define ESEPY_LOG_H
@@ -88,11 +129,12 @@
 
 
 #define LOG_MAGIC           0x4C504553u /* "SEPL" */
-#define LOG_FORMAT_VERSION  1
+#define LOG_FORMAT_VERSION  2
 #define LOG_HEADER_SIZE     4096
 #define LOG_SECTOR          4096
 #define LOG_BLOCK           512
 #define LOG_REC_HEADER      16
+#define LOG_FLUSH_SIZE      32
 #define LOG_MAX_ATTACH      7
 #define LOG_HDR_CIRCULAR    0x1
 
@@ -101,6 +143,7 @@
 #define LOG_REC_GENEND   1  /* last record of a generation */
 #define LOG_REC_INIT     2  /* the stream was (re)opened for writing */
 #define LOG_REC_TERM     3  /* clean shutdown: nothing to redo before this */
+#define LOG_REC_FLUSH    4  /* flush trailer, ends every synced write (L8) */
 #define LOG_REC_FIRST_CLIENT 16 /* types >= this belong to upper layers */
 
 /* A database known to the log stream (log header, checkpoint). */
@@ -217,6 +260,13 @@ void    log_reader_header(const log_reader *prd, log_header *phdr);
  * JET_errLogFileCorrupt, JET_errMissingLogFile, JET_errInvalidLogSequence,
  * JET_errBadLogSignature as invariant L2/L3 say. */
 JET_ERR log_reader_next(log_reader *prd, log_record *prec);
+/* 1 when the last JET_errMissingLogFile meant that B.log is lost after the
+ * last archived generation, which was read to its GENEND (reader R4): logs
+ * lost from the end, which JET_bitReplayIgnoreLostLogs may accept. */
+int     log_reader_lost_current(const log_reader *prd);
+/* How many damaged records the reader corrected in memory (one flipped bit
+ * each, log_reader.c R6) and the position of the last; 0 / LSN_NIL if none. */
+void    log_reader_corrected(const log_reader *prd, uint32_t *pcount, lsn_t *plsnLast);
 /* Where the valid log ends (after the last good record); meaningful after
  * JET_wrnNoMoreRecords. */
 lsn_t   log_reader_end(const log_reader *prd);
@@ -238,7 +288,7 @@ JET_ERR log_writer_open(const log_config *cfg, const log_attach *attach, uint32_
 /* Append one record made of `cpart` pieces; *plsn receives its position.
  * Thread-safe.  Rolls to a new generation when the current one is full (the
  * record always fits in an empty generation or JET_errLogBufferTooSmall -- a
- * record may not exceed cbLogFile - header - 512).  Not durable until
+ * record may not exceed cbLogFile - header - 1024).  Not durable until
  * log_flush.  JET_errLogWriteFail once a write failed (the writer is then
  * poisoned: every later call fails the same way). */
 typedef struct log_part { const void *pv; uint32_t cb; } log_part;

@@ -107,9 +107,9 @@ JET_ERR log_checkpoint_write(const log_config *cfg, const log_checkpoint *pchk)
         return JET_errOutOfMemory;
     chk_encode(pchk, buf);
     /* K1: open the existing file as is (never truncate); create it if missing. */
-    err = os_file_open(path, OS_FILE_WRITE, &pf);
+    err = os_file_open(path, OS_FILE_WRITE | OS_FILE_NOFOLLOW, &pf);
     if (err == JET_errFileNotFound) {
-        err = os_file_open(path, OS_FILE_CREATE | OS_FILE_WRITE, &pf);
+        err = os_file_open(path, OS_FILE_CREATE | OS_FILE_WRITE | OS_FILE_NOFOLLOW, &pf);
         fCreated = 1;
     }
     if (err < 0)

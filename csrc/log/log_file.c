@@ -184,6 +184,29 @@ uint32_t log_rec_crc(uint32_t prev, const uint8_t *rec, uint32_t len)
     return os_crc32c(c, rec + LOG_ROFF_CRC + 4, len - (LOG_ROFF_CRC + 4));
 }
 
+uint32_t log_flush_anchor(uint32_t seed, const uint8_t *rec, uint64_t off)
+{
+    uint8_t b[LOG_FLUSH_SIZE + 8];
+    memcpy(b, rec, LOG_FLUSH_SIZE);
+    le_put32(b + LOG_ROFF_CRC, 0);
+    le_put32(b + LOG_FOFF_ANCHOR, 0);
+    le_put64(b + LOG_FLUSH_SIZE, off);
+    return os_crc32c(seed, b, sizeof(b));
+}
+
+int log_flush_valid(const uint8_t *rec, uint64_t off, int32_t gen, uint32_t seed, uint64_t *poffDurable)
+{
+    uint64_t offDurable = le_get64(rec + LOG_FOFF_DURABLE);
+    if (le_get32(rec + LOG_ROFF_LEN) != LOG_FLUSH_SIZE || rec[LOG_ROFF_TYPE] != LOG_REC_FLUSH ||
+        rec[LOG_ROFF_FLAGS] != 0 || le_get16(rec + LOG_ROFF_RESERVED) != 0 ||
+        (int32_t)le_get32(rec + LOG_ROFF_GEN) != gen || le_get32(rec + LOG_FOFF_RESERVED) != 0 ||
+        offDurable < LOG_HEADER_SIZE || offDurable > off || offDurable % LOG_BLOCK != 0 ||
+        le_get32(rec + LOG_FOFF_ANCHOR) != log_flush_anchor(seed, rec, off))
+        return 0;
+    *poffDurable = offDurable;
+    return 1;
+}
+
 void log_rec_header(uint8_t *p, uint32_t len, uint8_t type, int32_t gen)
 {
     le_put32(p + LOG_ROFF_LEN, len);

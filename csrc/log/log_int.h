@@ -118,18 +118,39 @@ static inline uint64_t log_rec_place(uint64_t off)
     uint64_t rem = LOG_BLOCK - off % LOG_BLOCK;
     return rem < LOG_REC_HEADER ? off + rem : off;
 }
+static inline uint64_t log_rounddown_block(uint64_t off)
+{
+    return off / LOG_BLOCK * LOG_BLOCK;
+}
 /* Whether a record of `len` bytes may start at `o` in a file of cbFile bytes:
- * after it there must remain a whole block past the next block boundary, so
- * that a flush pad and then a GENEND (and its pad) always fit. */
+ * after it there must remain two whole blocks past the next block boundary,
+ * so that a flush trailer (which may spill into the next block) and then a
+ * GENEND and its trailer always fit. */
 static inline int log_rec_fits(uint64_t o, uint64_t len, uint32_t cbFile)
 {
-    return log_roundup_block(o + len) + LOG_BLOCK <= cbFile;
+    return log_roundup_block(o + len) + 2 * LOG_BLOCK <= cbFile;
 }
 /* Largest record (header included) a generation of cbFile bytes accepts. */
 static inline uint32_t log_rec_max(uint32_t cbFile)
 {
-    return cbFile - LOG_HEADER_SIZE - LOG_BLOCK;
+    return cbFile - LOG_HEADER_SIZE - 2 * LOG_BLOCK;
 }
+/* Where the flush trailer goes when the data ends at `off`: it must end on a
+ * block boundary, and the gap before it must be empty or hold a PAD record
+ * (>= LOG_REC_HEADER bytes).  Returns the trailer's offset. */
+static inline uint64_t log_flush_place(uint64_t off)
+{
+    uint64_t o = log_rec_place(off);
+    uint64_t e = log_roundup_block(o + LOG_FLUSH_SIZE);
+    if (e - o != LOG_FLUSH_SIZE && e - o < LOG_FLUSH_SIZE + LOG_REC_HEADER)
+        e += LOG_BLOCK;
+    return e - LOG_FLUSH_SIZE;
+}
+
+/* Flush trailer payload offsets (see log.h). */
+#define LOG_FOFF_DURABLE   16
+#define LOG_FOFF_ANCHOR    24
+#define LOG_FOFF_RESERVED  28
 
 /* ---- encodings (log_file.c) ------------------------------------------------------ */
 
@@ -153,6 +174,14 @@ uint32_t log_chain_seed(const JET_SIGNATURE *sign, int32_t gen);
 /* crc of record `rec` (len bytes, header included) with its crc field taken as
  * zero, continuing the chain from `prev`. */
 uint32_t log_rec_crc(uint32_t prev, const uint8_t *rec, uint32_t len);
+/* Anchor of the LOG_FLUSH_SIZE-byte trailer `rec` at file offset `off` (its
+ * crc and anchor fields taken as zero, then `off` as u64), seeded with `seed`
+ * = log_chain_seed of its generation: a copy elsewhere does not verify. */
+uint32_t log_flush_anchor(uint32_t seed, const uint8_t *rec, uint64_t off);
+/* 1 if the LOG_FLUSH_SIZE bytes at `rec`, at file offset `off`, are a valid
+ * flush trailer of generation `gen` (anchor seeded with `seed`); then
+ * *poffDurable receives its offDurable. */
+int      log_flush_valid(const uint8_t *rec, uint64_t off, int32_t gen, uint32_t seed, uint64_t *poffDurable);
 /* Fill the 16-byte record header (crc left zero). */
 void     log_rec_header(uint8_t *p, uint32_t len, uint8_t type, int32_t gen);
 

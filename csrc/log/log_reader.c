@@ -5,9 +5,11 @@
  *
  * Owns: the verification of log files on the way in -- headers (signLog of the
  * stream, tmPrevGen chain, generation named by the file), the crc chain, the
- * 512-byte block rule, record lengths -- and the decision, per invariant L2,
- * whether a break in the chain is the end of the log (current generation) or
- * corruption (archived generation).
+ * 512-byte block rule, record lengths -- and the decision, per invariants
+ * L2 and L6-L9 (log.h), whether a break in the chain is the end of the log (a
+ * torn write that was never acknowledged, in the current generation) or
+ * damage (JET_errLogFileCorrupt); and whether a missing B.log is an
+ * interrupted roll or a lost file (R4).
  * Must not touch: anything on disk (it only reads); record payloads.
  *
  * Invariants (robustness: a damaged file yields an error or a clean end, never
@@ -20,6 +22,19 @@
  *   R3. A record is returned only if its generation field, length and crc
  *       continue the chain of the generation (L2, and the stale-record rule of
  *       log.h); headers are checked against the previous generation (L3).
+ *   R4. When the stream goes on past the last archived generation of a folder
+ *       that has archived generations but no B.log, that is JET_wrnNoMoreRecords
+ *       only if Btmp.log holds the next generation's header (a roll cut
+ *       between its two renames, L4); else B.log was lost:
+ *       JET_errMissingLogFile.
+ *   R5. A break in the current generation is the end of the log only as L9
+ *       says (rd_break scans the rest of the file once); a damaged tail is
+ *       never silently dropped.
+ *   R6. A record that is damage (not a torn write) is corrected in memory,
+ *       never on disk, only when exactly one flipped bit outside its length
+ *       field explains its crc (rd_correct) and the corrected record passes
+ *       every R3 check; each correction is counted for the caller to report
+ *       (log_reader_corrected).  Anything else stays JET_errLogFileCorrupt.
  */
 #include "log_int.h"
 
@@ -35,18 +50,23 @@ struct log_reader {
     lsn_t      lsnStart;
     int32_t    genHighArchived; /* highest archived generation in dir (0 if none) */
     int        fCurrentExists;  /* dir/B.log exists */
+    int        fLogFolder;      /* dir is the stream's log folder (R4 applies) */
 
     /* the generation being read */
     os_file   *pf;
     int        fArchived;  /* read from B<gen>.log (L2: a break is corruption) */
     log_header hdr;
     uint64_t   cbLimit;    /* min(header file size, real file size) */
+    uint64_t   cbReal;     /* real file size */
     uint32_t   crc;        /* crc of the last good record (chain state) */
     uint64_t   off;        /* offset just past the last good record */
     int        fGenEnd;    /* last good record was a GENEND */
 
     JET_SIGNATURE signRef; /* signLog of the first generation read (L3) */
     JET_ERR    state;      /* 0 reading; JET_wrnNoMoreRecords or an error once done */
+    int        fLostCurrent;  /* R4 refused: B.log lost after the last archived generation */
+    uint32_t   ccorrected;    /* R6: records corrected */
+    lsn_t      lsnCorrected;  /* the last of them */
 
     /* read window: file bytes [winOff, winOff + cbWin) */
     uint8_t   *win;
@@ -134,6 +154,7 @@ static JET_ERR rd_open_file(log_reader *prd, const char *path, int32_t gen, int 
     if (fFirst)
         prd->signRef = hdr.signLog;
     prd->cbLimit = cbReal < hdr.cbFile ? cbReal : hdr.cbFile;
+    prd->cbReal = cbReal;
     prd->crc = log_chain_seed(&hdr.signLog, gen);
     prd->off = LOG_HEADER_SIZE;
     prd->fGenEnd = 0;
@@ -162,6 +183,7 @@ static JET_ERR rd_open_gen(log_reader *prd, int32_t gen, int fFirst)
             return err;
         prd->fCurrentExists = scan.fCurrent;
         prd->genHighArchived = scan.cgens ? scan.gens[scan.cgens - 1] : 0;
+        prd->fLogFolder = 1;
         log_scan_free(&scan);
     }
 
@@ -188,6 +210,19 @@ static JET_ERR rd_open_gen(log_reader *prd, int32_t gen, int fFirst)
     }
     if (fFirst || gen <= prd->genHighArchived || (prd->genStop > 0 && gen <= prd->genStop))
         return JET_errMissingLogFile;
+    if (prd->genHighArchived > 0 && prd->genStop <= 0 && prd->fLogFolder) {
+        /* R4: archived generations and no B.log: only an interrupted roll
+         * explains it (its Btmp.log carries the next header, L4). */
+        log_header hdr;
+        err = log_path_dir(&prd->cfg, prd->dir, LOG_GEN_TMP, path, sizeof(path));
+        if (err >= 0)
+            err = log_read_header(path, &hdr);
+        if (err < 0 || hdr.generation != gen || !log_sign_equal(&hdr.signLog, &prd->signRef) ||
+            !log_time_equal(&hdr.tmPrevGen, &prd->hdr.tmCreate)) {
+            prd->fLostCurrent = 1;
+            return JET_errMissingLogFile;
+        }
+    }
     return JET_wrnNoMoreRecords;
 }
 
@@ -229,6 +264,7 @@ JET_ERR log_reader_open_split(const log_config *cfg, const char *dir, int32_t ge
     prd->cfg.system_dir = prd->dir; /* the reader never touches the checkpoint */
     prd->genStop = genStop;
     prd->lsnStart = lsnStart;
+    prd->fLogFolder = dir == NULL || strcmp(dir, cfg->log_dir) == 0;
     if (genSplit > 0 && dir != NULL) {
         prd->genSplit = genSplit;
         prd->dirSecond = os_strdup(cfg->log_dir);
@@ -255,12 +291,150 @@ fail:
     return err < 0 ? err : JET_errMissingLogFile;
 }
 
-/* The chain broke at the current position: the end of the log in the current
- * generation, corruption in an archived one (L2). */
-static JET_ERR rd_break(log_reader *prd)
+/* Whether the chain break at offset o of the current generation is the end
+ * of the log (a torn write never acknowledged): invariant L9.  Scans the rest
+ * of the file once.  Returns JET_wrnNoMoreRecords, JET_errLogFileCorrupt or
+ * an I/O error. */
+static JET_ERR rd_classify(log_reader *prd, uint64_t o)
 {
-    prd->state = prd->fArchived ? JET_errLogFileCorrupt : JET_wrnNoMoreRecords;
-    return prd->state;
+    const uint32_t seed = log_chain_seed(&prd->hdr.signLog, prd->hdr.generation);
+    int fZero = 0;      /* an all-zero block seen since o's block */
+    int fTrailer = 0;   /* a valid trailer seen past o */
+    int fZeroFirst = 0; /* ... and a zero block came before the first one */
+
+    /* L6: the writer never leaves a generation shorter than its header. */
+    if (prd->cbReal < prd->hdr.cbFile)
+        return JET_errLogFileCorrupt;
+    for (uint64_t blk = log_rounddown_block(o); blk + LOG_BLOCK <= prd->cbLimit;) {
+        const uint8_t *p;
+        uint64_t cb = prd->cbLimit - blk;
+        if (cb > RD_WINDOW)
+            cb = RD_WINDOW;
+        cb = log_rounddown_block(cb);
+        JET_ERR err = rd_fetch(prd, blk, (uint32_t)cb, &p);
+        if (err < 0)
+            return err;
+        if (err == 0)
+            return JET_errLogFileCorrupt; /* shorter than it said: cannot be */
+        for (uint64_t i = 0; i < cb; i += LOG_BLOCK, blk += LOG_BLOCK) {
+            const uint8_t *b = p + i;
+            uint64_t offT = blk + LOG_BLOCK - LOG_FLUSH_SIZE, offDurable;
+            if (offT >= o && log_flush_valid(b + LOG_BLOCK - LOG_FLUSH_SIZE, offT, prd->hdr.generation, seed,
+                                             &offDurable)) {
+                if (offDurable > o)
+                    return JET_errLogFileCorrupt; /* L8: acknowledged data is broken */
+                if (!fTrailer)
+                    fZeroFirst = fZero;
+                fTrailer = 1;
+                continue;
+            }
+            if (!fZero) {
+                int z = 1;
+                for (uint32_t k = 0; k < LOG_BLOCK && z; k += 8)
+                    z = le_get64(b + k) == 0;
+                fZero = z;
+            }
+        }
+    }
+    return !fTrailer || fZeroFirst ? JET_wrnNoMoreRecords : JET_errLogFileCorrupt;
+}
+
+/* The chain broke at offset o: corruption in an archived generation (L2), in
+ * the current one the end of the log or damage as L9 decides (R5). */
+static JET_ERR rd_break(log_reader *prd, uint64_t o)
+{
+    if (prd->fArchived)
+        return prd->state = JET_errLogFileCorrupt;
+    return prd->state = rd_classify(prd, o);
+}
+
+/* One step of the crc32c register without inversions: a zero byte after r. */
+static uint32_t rd_crc_zero_byte(uint32_t r)
+{
+    for (int k = 0; k < 8; k++)
+        r = (r >> 1) ^ ((r & 1u) ? 0x82F63B78u : 0u);
+    return r;
+}
+
+/* R6: flip the one bit of rec (len bytes, a window copy) that explains its crc
+ * mismatch with chain state `prev`, if there is exactly one such bit outside
+ * the length field.  crc32c is linear: flipping bit b of byte j changes the
+ * record's crc by Z^(len-1-j)(T(1 << b)), independent of the contents, and
+ * distinct for every position of a record this size.  Returns 1 when
+ * corrected (and re-verified). */
+static int rd_correct(uint32_t prev, uint8_t *rec, uint32_t len)
+{
+    uint32_t stored = le_get32(rec + LOG_ROFF_CRC);
+    uint32_t syn = log_rec_crc(prev, rec, len) ^ stored;
+    if (syn == 0)
+        return 0;
+    if ((syn & (syn - 1)) == 0) {
+        /* The flipped bit is in the stored crc itself. */
+        le_put32(rec + LOG_ROFF_CRC, stored ^ syn);
+        return 1;
+    }
+    uint32_t v[8];
+    for (int b = 0; b < 8; b++)
+        v[b] = rd_crc_zero_byte(1u << b);
+    for (uint32_t j = len; j-- > 0;) {
+        /* Not the length (framing) nor the crc field (zero in the computation). */
+        if (j >= LOG_ROFF_LEN + 4 && (j < LOG_ROFF_CRC || j >= LOG_ROFF_CRC + 4)) {
+            for (int b = 0; b < 8; b++) {
+                if (v[b] != syn)
+                    continue;
+                rec[j] ^= (uint8_t)(1u << b);
+                if (log_rec_crc(prev, rec, len) == stored)
+                    return 1;
+                rec[j] ^= (uint8_t)(1u << b);
+                return 0;
+            }
+        }
+        for (int b = 0; b < 8; b++)
+            v[b] = rd_crc_zero_byte(v[b]);
+    }
+    return 0;
+}
+
+/* R3 on a record header (len already checked). */
+static int rd_header_ok(const uint8_t *p, int32_t gen)
+{
+    return p[LOG_ROFF_FLAGS] == 0 && le_get16(p + LOG_ROFF_RESERVED) == 0 && (int32_t)le_get32(p + LOG_ROFF_GEN) == gen;
+}
+
+/* The record at o (len bytes, a plausible length) breaks the chain: the end
+ * of the log or a torn write (R5), else damage that one bit may explain (R6).
+ * Returns 1 with *pp at the corrected record, or the reader's final state. */
+static JET_ERR rd_damaged_record(log_reader *prd, uint64_t o, uint32_t len, const uint8_t **pp)
+{
+    if (!prd->fArchived) {
+        JET_ERR err = rd_classify(prd, o);
+        if (err != JET_errLogFileCorrupt)
+            return prd->state = err;
+    }
+    const uint8_t *p;
+    JET_ERR err = rd_fetch(prd, o, len, &p); /* rd_classify moved the window */
+    if (err < 0)
+        return prd->state = err;
+    if (err == 0)
+        return prd->state = JET_errLogFileCorrupt;
+    uint8_t *w = prd->win + (o - prd->winOff);
+    if (!rd_correct(prd->crc, w, len) || !rd_header_ok(w, prd->hdr.generation))
+        return prd->state = JET_errLogFileCorrupt;
+    prd->ccorrected++;
+    prd->lsnCorrected = log_lsn_of(prd->hdr.generation, o);
+    *pp = w;
+    return 1;
+}
+
+int log_reader_lost_current(const log_reader *prd)
+{
+    return prd != NULL && prd->fLostCurrent;
+}
+
+void log_reader_corrected(const log_reader *prd, uint32_t *pcount, lsn_t *plsnLast)
+{
+    *pcount = prd ? prd->ccorrected : 0;
+    *plsnLast = prd ? prd->lsnCorrected : LSN_NIL;
 }
 
 JET_ERR log_reader_next(log_reader *prd, log_record *prec)
@@ -279,27 +453,31 @@ JET_ERR log_reader_next(log_reader *prd, log_record *prec)
         if (err < 0)
             return prd->state = err;
         if (err == 0)
-            return rd_break(prd);
+            return rd_break(prd, o);
         uint32_t len = le_get32(p + LOG_ROFF_LEN);
         /* R1 / R3 (R2: len >= LOG_REC_HEADER). */
-        if (len < LOG_REC_HEADER || len > log_rec_max(prd->hdr.cbFile) || p[LOG_ROFF_FLAGS] != 0 ||
-            le_get16(p + LOG_ROFF_RESERVED) != 0 || (int32_t)le_get32(p + LOG_ROFF_GEN) != gen)
-            return rd_break(prd);
+        if (len < LOG_REC_HEADER || len > log_rec_max(prd->hdr.cbFile))
+            return rd_break(prd, o);
+        int fHeaderOk = rd_header_ok(p, gen);
         err = rd_fetch(prd, o, len, &p);
         if (err < 0)
             return prd->state = err;
         if (err == 0)
-            return rd_break(prd);
+            return rd_break(prd, o);
         uint32_t crc = log_rec_crc(prd->crc, p, len);
-        if (crc != le_get32(p + LOG_ROFF_CRC)) /* R3: stale or damaged */
-            return rd_break(prd);
+        if (!fHeaderOk || crc != le_get32(p + LOG_ROFF_CRC)) { /* R3: stale, torn or damaged */
+            err = rd_damaged_record(prd, o, len, &p);
+            if (err != 1)
+                return err;
+            crc = le_get32(p + LOG_ROFF_CRC); /* R6: corrected */
+        }
 
         /* A good record: the chain advances. */
         uint8_t type = p[LOG_ROFF_TYPE];
         prd->crc = crc;
         prd->off = o + len;
         prd->fGenEnd = type == LOG_REC_GENEND;
-        if (type == LOG_REC_PAD)
+        if (type == LOG_REC_PAD || type == LOG_REC_FLUSH)
             continue;
         if (type == LOG_REC_GENEND) {
             /* The roll had not finished when B.log ends with GENEND: the end. */

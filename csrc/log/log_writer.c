@@ -35,17 +35,25 @@
  *   L5. log_writer_open never appends to an existing B.log: it closes its valid
  *       chain with GENEND (at the end of the last good record, over the torn
  *       tail if any), archives it and starts a new generation.
- *   W1. Every record starts and ends inside the file, and after each record a
- *       whole block remains past the next block boundary (log_rec_fits): a
- *       flush pad and a GENEND (and its pad) always fit.
- *   W2. Each write starts where the previous one ended; a synced write ends
- *       on a block boundary (the pad), so no durable byte is ever rewritten.
+ *   W1. Every record starts and ends inside the file, and after each record
+ *       two whole blocks remain past the next block boundary (log_rec_fits):
+ *       a flush trailer and a GENEND (and its trailer) always fit; the buffer
+ *       keeps room for 2 * LOG_BLOCK more bytes after every record.
+ *   W2. Each write starts where the previous one ended (L7: on a block
+ *       boundary): a synced write ends with its flush trailer on a block
+ *       boundary (lw_seal, L8), a buffer-full write without sync writes only
+ *       the whole blocks and carries the partial last block over into the
+ *       other buffer.  So every block is written once, by one write, and no
+ *       durable byte is ever rewritten.
  *   W3. Once errPoison is set every entry point fails with
  *       JET_errLogWriteFail; nothing more is written.
  *   W4. Btmp.log never holds a generation number in use: its header is
  *       (re)written for the next generation just before it is renamed.
- *   W5. A roll that fails before it writes GENEND leaves the log as it was:
- *       the error is returned, nothing is poisoned, a later append tries again.
+ *   W5. A roll that runs out of memory before it writes GENEND leaves the log
+ *       as it was: JET_errOutOfMemory is returned, nothing is poisoned, a later
+ *       append tries again.  Any I/O error in a roll poisons (W3).
+ *   W6. L6: Btmp.log is truncated and re-allocated (zeros) before its header
+ *       is written, so a generation never holds bytes of an earlier life.
  */
 #include "log_int.h"
 
@@ -131,7 +139,7 @@ static JET_ERR lw_fix_size(os_file *pf, uint64_t cb)
 static JET_ERR lw_create_file(log_writer *plw, const char *path, int fSync, os_file **ppf)
 {
     os_file *pf = NULL;
-    JET_ERR err = os_file_open(path, OS_FILE_CREATE | OS_FILE_WRITE, &pf);
+    JET_ERR err = os_file_open(path, OS_FILE_CREATE | OS_FILE_WRITE | OS_FILE_NOFOLLOW, &pf);
     if (err < 0)
         return err;
     err = os_file_allocate(pf, plw->cbFile);
@@ -218,7 +226,10 @@ static JET_ERR lw_tmp_obtain(log_writer *plw, os_file **ppf, int *pfReserve)
     if (!os_exists(tmp) && plw->cfg.circular)
         lw_trim(plw, plw->gen, LSN_GEN(plw->lsnCheckpoint), 1); /* best effort */
     if (os_exists(tmp)) {
-        err = os_file_open(tmp, OS_FILE_WRITE, &pf);
+        /* W6 / L6: nothing of the file's earlier life survives. */
+        err = os_file_open(tmp, OS_FILE_WRITE | OS_FILE_NOFOLLOW, &pf);
+        if (err >= 0)
+            err = os_file_truncate(pf, 0);
         if (err >= 0)
             err = lw_fix_size(pf, plw->cbFile);
         if (err >= 0) {
@@ -246,7 +257,7 @@ static JET_ERR lw_tmp_obtain(log_writer *plw, os_file **ppf, int *pfReserve)
         if (err >= 0)
             err = os_dir_sync(plw->log_dir);
         if (err >= 0)
-            err = os_file_open(tmp, OS_FILE_WRITE, &pf);
+            err = os_file_open(tmp, OS_FILE_WRITE | OS_FILE_NOFOLLOW, &pf);
         if (err < 0)
             return err;
         *ppf = pf;
@@ -285,7 +296,7 @@ static JET_ERR lw_reserves(log_writer *plw)
             break;
         if (os_exists(res)) {
             os_file *pf = NULL;
-            err = os_file_open(res, OS_FILE_WRITE, &pf);
+            err = os_file_open(res, OS_FILE_WRITE | OS_FILE_NOFOLLOW, &pf);
             if (err >= 0)
                 err = lw_fix_size(pf, plw->cbFile);
             os_file_close(pf);
@@ -385,32 +396,42 @@ static lsn_t lw_put(log_writer *plw, uint8_t type, const log_part *parts, uint32
     return log_lsn_of(plw->gen, o);
 }
 
-/* End the buffered data on a block boundary: a PAD record, or zeros when fewer
- * than LOG_REC_HEADER bytes remain in the block (W2).  There is always room
- * for LOG_BLOCK more bytes in the buffer and in the file (W1). */
-static void lw_pad(log_writer *plw)
+/* End the buffered data with a flush trailer whose last byte ends a block
+ * (W2, L8): a PAD record first when there is a gap (zeros when the block's
+ * rest is too small for a record, log_rec_place).  The trailer names the
+ * offset durable before this flush began.  There is always room for
+ * 2 * LOG_BLOCK more bytes in the buffer and in the file (W1). */
+static void lw_seal(log_writer *plw)
 {
-    uint32_t rem = (uint32_t)(LOG_BLOCK - plw->offEnd % LOG_BLOCK);
-    if (rem == LOG_BLOCK)
-        return;
-    if (rem >= LOG_REC_HEADER) {
-        lw_put(plw, LOG_REC_PAD, NULL, 0, rem);
-    } else {
-        memset(plw->buf + (plw->offEnd - plw->offBuf), 0, rem);
-        plw->offEnd += rem;
-    }
+    uint64_t t = log_flush_place(plw->offEnd);
+    uint64_t o = log_rec_place(plw->offEnd);
+    if (t > o)
+        lw_put(plw, LOG_REC_PAD, NULL, 0, (uint32_t)(t - o));
+    memset(plw->buf + (plw->offEnd - plw->offBuf), 0, (size_t)(t - plw->offEnd));
+    uint8_t *p = plw->buf + (t - plw->offBuf);
+    memset(p, 0, LOG_FLUSH_SIZE);
+    log_rec_header(p, LOG_FLUSH_SIZE, LOG_REC_FLUSH, plw->gen);
+    le_put64(p + LOG_FOFF_DURABLE, log_off_of(plw->lsnDurable));
+    le_put32(p + LOG_FOFF_ANCHOR, log_flush_anchor(log_chain_seed(&plw->signLog, plw->gen), p, t));
+    plw->crc = log_rec_crc(plw->crc, p, LOG_FLUSH_SIZE);
+    le_put32(p + LOG_ROFF_CRC, plw->crc);
+    plw->offEnd = t + LOG_FLUSH_SIZE;
+    plw->stats.cappend++;
 }
 
-/* Write out the buffer (and with fSync pad it first and fdatasync).  mu held
- * and no write in progress; with fUnlock, mu is released during the I/O while
- * appends continue into the other buffer. */
+/* Write out the buffer (and with fSync seal it first and fdatasync; without,
+ * only its whole blocks, the partial last one moving to the other buffer --
+ * W2).  mu held and no write in progress; with fUnlock, mu is released during
+ * the I/O while appends continue into the other buffer. */
 static JET_ERR lw_io(log_writer *plw, int fSync, int fUnlock)
 {
     JET_ERR err = JET_errSuccess;
     if (fSync)
-        lw_pad(plw);
+        lw_seal(plw);
     uint64_t off = plw->offBuf;
-    size_t n = (size_t)(plw->offEnd - plw->offBuf);
+    uint64_t end = fSync ? plw->offEnd : log_rounddown_block(plw->offEnd);
+    size_t n = (size_t)(end - off);
+    size_t tail = (size_t)(plw->offEnd - end); /* < LOG_BLOCK <= cbBufW */
     uint8_t *p = plw->buf;
     size_t cb = plw->cbBuf;
     os_file *pf = plw->pf;
@@ -419,7 +440,9 @@ static JET_ERR lw_io(log_writer *plw, int fSync, int fUnlock)
     plw->cbBuf = plw->cbBufW;
     plw->bufW = p;
     plw->cbBufW = cb;
-    plw->offBuf = plw->offEnd;
+    if (tail > 0)
+        memcpy(plw->buf, p + n, tail);
+    plw->offBuf = end;
     plw->writing = 1;
     if (fUnlock)
         pthread_mutex_unlock(&plw->mu);
@@ -479,22 +502,28 @@ static JET_ERR lw_roll(log_writer *plw)
         plw->fDiskFull = 1;
         goto done;
     }
-    /* W5: until GENEND is written the current generation is untouched and
-     * Btmp.log is rewritten by the next attempt (W4), so a failure up to here
-     * (no memory, an I/O error on Btmp.log) is returned without poisoning. */
+    /* W5: until GENEND is written the current generation is untouched, so
+     * running out of memory up to here is returned without poisoning (a later
+     * append tries again).  An I/O error still poisons (the failure policy:
+     * a failed write or sync is never retried behind the caller's back). */
     if (err < 0)
-        goto done;
+        goto fail_or_retry;
     /* W4 / L4: the next generation's header is durable before anything else. */
     os_logtime_now(&tmNew);
     err = lw_write_header(plw, pfTmp, genNew, &tmNew, &plw->tmCreate);
     if (err < 0)
-        goto done;
+        goto fail_or_retry;
     /* L2: GENEND is durable before the generation is archived. */
-    if ((plw->offEnd - plw->offBuf) + LOG_REC_HEADER + 2 * LOG_BLOCK > plw->cbBuf) {
+    uint64_t need = (plw->offEnd - plw->offBuf) + LOG_REC_HEADER + 3 * LOG_BLOCK;
+    if (need > plw->cbBuf && log_rounddown_block(plw->offEnd) > plw->offBuf) {
         err = lw_io(plw, 0, 0);
         if (err < 0)
             goto fail;
+        need = (plw->offEnd - plw->offBuf) + LOG_REC_HEADER + 3 * LOG_BLOCK;
     }
+    err = lw_grow(plw, need);
+    if (err < 0)
+        goto fail_or_retry; /* W5: GENEND not written yet */
     lw_put(plw, LOG_REC_GENEND, NULL, 0, LOG_REC_HEADER);
     err = lw_io(plw, 1, 0);
     if (err < 0)
@@ -515,6 +544,9 @@ static JET_ERR lw_roll(log_writer *plw)
         lw_tmp_prepare(plw);
     err = JET_errSuccess;
     goto done;
+fail_or_retry:
+    if (err == JET_errOutOfMemory)
+        goto done;
 fail:
     err = lw_poison(plw, err);
 done:
@@ -548,10 +580,10 @@ static JET_ERR lw_append(log_writer *plw, uint8_t type, const log_part *parts, u
                 return err;
             continue;
         }
-        /* Room for the record and a later pad. */
-        uint64_t need = (o + total - plw->offBuf) + LOG_BLOCK;
+        /* Room for the record and a later trailer (W1). */
+        uint64_t need = (o + total - plw->offBuf) + 2 * LOG_BLOCK;
         if (need > plw->cbBuf) {
-            if (plw->offEnd > plw->offBuf) {
+            if (log_rounddown_block(plw->offEnd) > plw->offBuf) { /* whole blocks to write (W2) */
                 if (plw->writing) {
                     pthread_cond_wait(&plw->cv, &plw->mu);
                     continue;
@@ -787,7 +819,7 @@ static JET_ERR lw_close_old(log_writer *plw, int32_t gen)
         size_t n = (size_t)(log_roundup_block(o + LOG_REC_HEADER) - o); /* zeros to the block end */
         err = lw_path(plw, LOG_GEN_CURRENT, cur);
         if (err >= 0)
-            err = os_file_open(cur, OS_FILE_WRITE, &pf);
+            err = os_file_open(cur, OS_FILE_WRITE | OS_FILE_NOFOLLOW, &pf);
         if (err >= 0)
             err = os_file_write(pf, o, blk, n);
         if (err >= 0)
@@ -916,20 +948,19 @@ JET_ERR log_writer_open_after(const log_config *cfg, const log_attach *attach, u
     err = lw_reserves(plw);
     if (err < 0)
         goto fail;
-    /* L5: the old B.log is closed and archived; writing goes to a new generation. */
-    if (scan.fCurrent) {
-        err = lw_close_old(plw, genOld);
-        if (err < 0)
-            goto fail;
-    }
     pthread_mutex_lock(&plw->files_mu);
     fLocked = 1;
     plw->gen = genLast; /* for lw_trim: nothing at or above it is touched */
     err = lw_tmp_obtain(plw, &pfTmp, &fReserve);
     if (err < 0)
         goto fail;
+    /* L4: the next generation's header is durable in Btmp.log before B.log is
+     * archived, so a crash in between reads as an interrupted roll (R4). */
     os_logtime_now(&tmNew);
     err = lw_write_header(plw, pfTmp, genLast + 1, &tmNew, &tmPrev);
+    /* L5: the old B.log is closed and archived; writing goes to a new generation. */
+    if (err >= 0 && scan.fCurrent)
+        err = lw_close_old(plw, genOld);
     if (err >= 0)
         err = lw_install(plw, pfTmp, genLast + 1, &tmNew);
     if (err < 0)

@@ -3,8 +3,9 @@
  * for memory, paths, files, locks and time.
  *
  * Owns: translating errno into JET_ERR codes, path normalisation, advisory
- * locks that keep two processes off one log stream, and the fault-injection
- * hooks that tests drive through esepy_ext.h (EsepyTest*).
+ * locks that keep two processes off one log stream, and the test hooks that
+ * tests drive through esepy_ext.h (EsepyTest*): fault injection and call
+ * counters (os_unix.c) and the crash-simulation journal (os_crash.c).
  * Must not touch: anything above it (cache, log, btree, isam, api).  It knows
  * JET_ERR values (from esent.h) and nothing else of the engine.
  *
@@ -70,9 +71,16 @@ typedef struct os_file os_file;
                                  * (O_DIRECT); every read/write must then use buffers from
                                  * os_malloc_aligned(4096, ...), offsets and sizes that are
                                  * multiples of 4096 */
+#define OS_FILE_NOFOLLOW 0x0040 /* never through a symbolic link: when the last component
+                                 * of `path` is a link (dangling or not) the open fails with
+                                 * JET_errInvalidPath and the link's target is untouched
+                                 * (O_NOFOLLOW; with CREATE, O_EXCL already refuses it).
+                                 * The folders above it are the caller's choice and are
+                                 * followed. */
 
 /* Open `path`.  Missing file (without CREATE/TRUNCATE) -> JET_errFileNotFound;
- * permission -> JET_errFileAccessDenied; a folder -> JET_errInvalidPath. */
+ * permission -> JET_errFileAccessDenied; a folder -> JET_errInvalidPath;
+ * with OS_FILE_NOFOLLOW, a symbolic link -> JET_errInvalidPath. */
 JET_ERR os_file_open(const char *path, uint32_t flags, os_file **ppf);
 /* Close (releases the lock).  NULL is allowed. */
 void    os_file_close(os_file *pf);
@@ -129,12 +137,62 @@ uint32_t os_fault_alloc_hits(void);
 /* Blocks allocated through this layer and not yet freed (leak checks). */
 int64_t  os_alloc_live(void);
 
+/* Allocations made so far (os_malloc & co.), counted whether or not injection is on. */
+uint64_t os_fault_alloc_count(void);
+
 /* I/O fault injection: fail the n-th call of `kind` from now with `err` (and,
- * if persistent, every later one); n = 0 disables that kind. */
-#define OS_FAULT_READ  0
-#define OS_FAULT_WRITE 1
-#define OS_FAULT_SYNC  2
-#define OS_FAULT_KINDS 3
+ * if persistent, every later one); n = 0 disables that kind.  One call may
+ * belong to several kinds (an os_rename is WRITE, RENAME and MUTATE); each of
+ * its kinds counts it and the first armed kind that trips fails it.  The
+ * kinds match ESEPY_IO_* in esepy_ext.h. */
+#define OS_FAULT_READ     0  /* os_file_read */
+#define OS_FAULT_WRITE    1  /* os_file_write, _truncate, _allocate, os_rename */
+#define OS_FAULT_SYNC     2  /* os_file_sync, os_dir_sync */
+#define OS_FAULT_PWRITE   3  /* os_file_write only */
+#define OS_FAULT_FSYNC    4  /* os_file_sync only */
+#define OS_FAULT_RENAME   5
+#define OS_FAULT_UNLINK   6
+#define OS_FAULT_TRUNCATE 7
+#define OS_FAULT_DIRSYNC  8
+#define OS_FAULT_ALLOCATE 9  /* os_file_allocate (file space, not memory) */
+#define OS_FAULT_MUTATE   10 /* any call that changes the file system: write, sync,
+                              * rename, unlink, truncate, allocate, folder sync */
+#define OS_FAULT_KINDS    11
 void     os_fault_io(int kind, uint32_t n, int persistent, JET_ERR err);
+/* Calls of `kind` seen since the process started (injected failures included). */
+uint64_t os_fault_count(int kind);
+
+/* ---- crash simulation journal (os_crash.c; a test hook) ------------------ */
+
+/* Journal operations (byte 0 of an entry; layout at the top of os_crash.c). */
+#define OS_CJ_OPEN     1  /* file id, path, flags: an open for writing */
+#define OS_CJ_WRITE    2  /* file id, offset, data */
+#define OS_CJ_SYNC     3  /* file id */
+#define OS_CJ_TRUNCATE 4  /* file id, size */
+#define OS_CJ_ALLOCATE 5  /* file id, size (extend with zeros) */
+#define OS_CJ_RENAME   6  /* path -> path2 */
+#define OS_CJ_UNLINK   7  /* path */
+#define OS_CJ_DIRSYNC  8  /* path (a folder) */
+#define OS_CJ_MKDIR    9  /* path */
+#define OS_CJ_RMDIR    10 /* path */
+#define OS_CJ_MARK     11 /* a test's marker, tag in the offset field */
+#define OS_CJ_SYNCFAIL 12 /* file id: an fdatasync that failed (injected or real) */
+
+/* on > 0: start recording into an empty journal; 0: stop (the journal stays
+ * readable); < 0: stop and free it. */
+void    os_crash_record(int on);
+int     os_crash_recording(void);
+/* Append a marker (only while recording). */
+void    os_crash_mark(uint64_t tag);
+/* Copy the journal into pv (cbMax bytes); *pcbActual = its size.  pv NULL asks
+ * for the size; JET_errBufferTooSmall if cbMax is short; JET_errOutOfMemory if
+ * the journal overflowed (recording stopped early). */
+JET_ERR os_crash_read(void *pv, size_t cbMax, uint64_t *pcbActual);
+/* Used by os_unix.c around each state-changing call: begin returns 1 (and
+ * holds the journal lock) while recording; end appends the entry if ok and
+ * releases the lock. */
+int     os_crash_begin(void);
+void    os_crash_end(int held, int ok, int op, uint32_t fid, const char *path, const char *path2, uint64_t off,
+                     const void *data, uint64_t cbData);
 
 #endif /* ESEPY_OS_H */

@@ -6,7 +6,9 @@
  * clock_gettime on behalf of the engine; CRC-32C; and the fault-injection
  * counters for allocations and I/O (the only process-wide mutable state
  * outside the instance table: test hooks, guarded by atomics, plus the
- * read-only-after-init CRC tables).
+ * read-only-after-init CRC tables and the file-id counter).  Every
+ * state-changing call is bracketed by os_crash_begin / os_crash_end so the
+ * crash-simulation journal (os_crash.c) sees it when a test records.
  * Must not touch: engine structures; it reports failures as JET_ERR only.
  */
 #ifndef _GNU_SOURCE
@@ -38,6 +40,13 @@ static _Atomic uint32_t fault_countdown;
 static _Atomic int      fault_persistent;
 static _Atomic int      fault_tripped;
 static _Atomic uint32_t fault_hits;
+static _Atomic uint64_t alloc_count;
+
+uint64_t os_fault_alloc_count(void)
+{
+    return atomic_load(&alloc_count);
+}
+
 /* Invariant: alloc_live counts the blocks os_malloc/os_calloc/os_realloc(NULL,
  * ...)/os_malloc_aligned handed out and os_free has not yet taken back (every
  * engine allocation goes through this file, so after JetTerm of every instance
@@ -46,6 +55,7 @@ static _Atomic int64_t  alloc_live;
 
 static int fault_should_fail(void)
 {
+    atomic_fetch_add_explicit(&alloc_count, 1, memory_order_relaxed);
     if (atomic_load(&fault_tripped)) {
         atomic_fetch_add(&fault_hits, 1);
         return 1;
@@ -238,7 +248,12 @@ JET_ERR os_mkdir_p(const char *path)
             continue;
         char saved = buf[i];
         buf[i] = '\0';
-        if (mkdir(buf, 0777) != 0 && errno != EEXIST) {
+        int journal = os_crash_begin();
+        int rc = mkdir(buf, 0777);
+        int e0 = errno;
+        os_crash_end(journal, rc == 0, OS_CJ_MKDIR, 0, buf, NULL, 0, NULL, 0);
+        errno = e0;
+        if (rc != 0 && errno != EEXIST) {
             int e = errno;
             return e == EACCES || e == EPERM || e == EROFS ? JET_errFileAccessDenied
                                                            : JET_errInvalidPath;
@@ -328,6 +343,12 @@ static _Atomic uint32_t io_countdown[OS_FAULT_KINDS];
 static _Atomic int      io_persistent[OS_FAULT_KINDS];
 static _Atomic int      io_tripped[OS_FAULT_KINDS];
 static _Atomic int32_t  io_err[OS_FAULT_KINDS];
+static _Atomic uint64_t io_count[OS_FAULT_KINDS];
+
+uint64_t os_fault_count(int kind)
+{
+    return kind >= 0 && kind < OS_FAULT_KINDS ? atomic_load(&io_count[kind]) : 0;
+}
 
 void os_fault_io(int kind, uint32_t n, int persistent, JET_ERR err)
 {
@@ -341,6 +362,7 @@ void os_fault_io(int kind, uint32_t n, int persistent, JET_ERR err)
 
 static JET_ERR io_fault(int kind)
 {
+    atomic_fetch_add_explicit(&io_count[kind], 1, memory_order_relaxed);
     if (atomic_load(&io_tripped[kind]))
         return atomic_load(&io_err[kind]);
     uint32_t c = atomic_load(&io_countdown[kind]);
@@ -357,14 +379,38 @@ static JET_ERR io_fault(int kind)
     return JET_errSuccess;
 }
 
+/* A call of several kinds (up to three; -1 = none): each kind counts it, the
+ * first failure wins. */
+static JET_ERR io_faults(int k1, int k2, int k3)
+{
+    JET_ERR err = io_fault(k1);
+    JET_ERR e2 = k2 >= 0 ? io_fault(k2) : JET_errSuccess;
+    JET_ERR e3 = k3 >= 0 ? io_fault(k3) : JET_errSuccess;
+    return err < 0 ? err : e2 < 0 ? e2 : e3;
+}
+
 /* ------------------------------------------------------------------------ */
 /* Files                                                                     */
 /* ------------------------------------------------------------------------ */
 
 struct os_file {
-    int   fd;
-    char *path;
+    int      fd;
+    uint32_t id; /* names the file in the crash journal */
+    char    *path;
 };
+
+/* The error of a failed open(2).  With OS_FILE_NOFOLLOW a link at `path`
+ * fails with ELOOP, or with EEXIST under O_EXCL: both are JET_errInvalidPath. */
+static JET_ERR open_err(const char *path, uint32_t flags, int e)
+{
+    if ((flags & OS_FILE_NOFOLLOW) && (e == ELOOP || (e == EEXIST && os_is_symlink(path))))
+        return JET_errInvalidPath;
+    return os_err_from_errno(e);
+}
+
+static _Atomic uint32_t next_file_id;
+
+static JET_ERR file_open_fd(const char *path, uint32_t flags, int oflags, os_file **ppf);
 
 JET_ERR os_file_open(const char *path, uint32_t flags, os_file **ppf)
 {
@@ -373,20 +419,33 @@ JET_ERR os_file_open(const char *path, uint32_t flags, os_file **ppf)
         oflags |= O_CREAT | O_EXCL | O_RDWR;
     if (flags & OS_FILE_TRUNCATE)
         oflags |= O_CREAT | O_TRUNC | O_RDWR;
+    if (flags & OS_FILE_NOFOLLOW)
+        oflags |= O_NOFOLLOW;
     if (os_is_dir(path))
         return JET_errInvalidPath;
+    int journal = (flags & (OS_FILE_WRITE | OS_FILE_CREATE | OS_FILE_TRUNCATE)) ? os_crash_begin() : 0;
+    uint32_t id = atomic_fetch_add(&next_file_id, 1) + 1;
+    JET_ERR err = file_open_fd(path, flags, oflags, ppf);
+    if (err >= 0)
+        (*ppf)->id = id;
+    os_crash_end(journal, err >= 0, OS_CJ_OPEN, id, path, NULL, flags, NULL, 0);
+    return err;
+}
+
+static JET_ERR file_open_fd(const char *path, uint32_t flags, int oflags, os_file **ppf)
+{
     int fd = -1;
 #ifdef O_DIRECT
     if (flags & OS_FILE_DIRECT) {
         fd = open(path, oflags | O_DIRECT, 0666);
         if (fd < 0 && errno != EINVAL)
-            return os_err_from_errno(errno);
+            return open_err(path, flags, errno);
     }
 #endif
     if (fd < 0)
         fd = open(path, oflags, 0666); /* no O_DIRECT here (or on this file system) */
     if (fd < 0)
-        return os_err_from_errno(errno);
+        return open_err(path, flags, errno);
     if ((flags & OS_FILE_LOCK) && flock(fd, LOCK_EX | LOCK_NB) != 0) {
         int e = errno;
         close(fd);
@@ -443,11 +502,21 @@ JET_ERR os_file_read(os_file *pf, uint64_t off, void *buf, size_t cb, size_t *pc
     return JET_errSuccess;
 }
 
+static JET_ERR file_write(os_file *pf, uint64_t off, const void *buf, size_t cb);
+
 JET_ERR os_file_write(os_file *pf, uint64_t off, const void *buf, size_t cb)
 {
-    JET_ERR err = io_fault(OS_FAULT_WRITE);
+    JET_ERR err = io_faults(OS_FAULT_WRITE, OS_FAULT_PWRITE, OS_FAULT_MUTATE);
     if (err < 0)
         return err;
+    int journal = os_crash_begin();
+    err = file_write(pf, off, buf, cb);
+    os_crash_end(journal, err >= 0, OS_CJ_WRITE, pf->id, NULL, NULL, off, buf, cb);
+    return err;
+}
+
+static JET_ERR file_write(os_file *pf, uint64_t off, const void *buf, size_t cb)
+{
     size_t done = 0;
     while (done < cb) {
         ssize_t n = pwrite(pf->fd, (const char *)buf + done, cb - done, (off_t)(off + done));
@@ -463,14 +532,18 @@ JET_ERR os_file_write(os_file *pf, uint64_t off, const void *buf, size_t cb)
 
 JET_ERR os_file_sync(os_file *pf)
 {
-    JET_ERR err = io_fault(OS_FAULT_SYNC);
-    if (err < 0)
-        return err;
-    while (fdatasync(pf->fd) != 0) {
-        if (errno != EINTR)
-            return errno == EIO ? JET_errDiskIO : os_err_from_errno(errno);
+    JET_ERR err = io_faults(OS_FAULT_SYNC, OS_FAULT_FSYNC, OS_FAULT_MUTATE);
+    int journal = os_crash_begin();
+    while (err >= 0 && fdatasync(pf->fd) != 0) {
+        if (errno != EINTR) {
+            err = errno == EIO ? JET_errDiskIO : os_err_from_errno(errno);
+            break;
+        }
     }
-    return JET_errSuccess;
+    /* A failed fdatasync is journaled too: Linux may then drop the unsynced
+     * data while a later fdatasync succeeds (the model loses it). */
+    os_crash_end(journal, 1, err >= 0 ? OS_CJ_SYNC : OS_CJ_SYNCFAIL, pf->id, NULL, NULL, 0, NULL, 0);
+    return err;
 }
 
 JET_ERR os_file_size(os_file *pf, uint64_t *pcb)
@@ -484,14 +557,18 @@ JET_ERR os_file_size(os_file *pf, uint64_t *pcb)
 
 JET_ERR os_file_truncate(os_file *pf, uint64_t cb)
 {
-    JET_ERR err = io_fault(OS_FAULT_WRITE);
+    JET_ERR err = io_faults(OS_FAULT_WRITE, OS_FAULT_TRUNCATE, OS_FAULT_MUTATE);
     if (err < 0)
         return err;
+    int journal = os_crash_begin();
     while (ftruncate(pf->fd, (off_t)cb) != 0) {
-        if (errno != EINTR)
-            return os_err_from_errno(errno);
+        if (errno != EINTR) {
+            err = os_err_from_errno(errno);
+            break;
+        }
     }
-    return JET_errSuccess;
+    os_crash_end(journal, err >= 0, OS_CJ_TRUNCATE, pf->id, NULL, NULL, cb, NULL, 0);
+    return err;
 }
 
 JET_ERR os_file_allocate(os_file *pf, uint64_t cb)
@@ -500,10 +577,12 @@ JET_ERR os_file_allocate(os_file *pf, uint64_t cb)
     JET_ERR err = os_file_size(pf, &cur);
     if (err < 0 || cur >= cb)
         return err;
-    err = io_fault(OS_FAULT_WRITE);
+    err = io_faults(OS_FAULT_WRITE, OS_FAULT_ALLOCATE, OS_FAULT_MUTATE);
     if (err < 0)
         return err;
+    int journal = os_crash_begin();
     int rc = posix_fallocate(pf->fd, (off_t)cur, (off_t)(cb - cur));
+    os_crash_end(journal, rc == 0, OS_CJ_ALLOCATE, pf->id, NULL, NULL, cb, NULL, 0);
     if (rc == 0)
         return JET_errSuccess;
     if (rc != EOPNOTSUPP && rc != EINVAL)
@@ -522,20 +601,35 @@ JET_ERR os_file_allocate(os_file *pf, uint64_t cb)
 
 JET_ERR os_rename(const char *from, const char *to)
 {
-    JET_ERR err = io_fault(OS_FAULT_WRITE);
+    JET_ERR err = io_faults(OS_FAULT_WRITE, OS_FAULT_RENAME, OS_FAULT_MUTATE);
     if (err < 0)
         return err;
-    return rename(from, to) == 0 ? JET_errSuccess : os_err_from_errno(errno);
+    int journal = os_crash_begin();
+    int rc = rename(from, to);
+    err = rc == 0 ? JET_errSuccess : os_err_from_errno(errno);
+    os_crash_end(journal, rc == 0, OS_CJ_RENAME, 0, from, to, 0, NULL, 0);
+    return err;
 }
 
 JET_ERR os_unlink(const char *path)
 {
-    return unlink(path) == 0 ? JET_errSuccess : os_err_from_errno(errno);
+    JET_ERR err = io_faults(OS_FAULT_UNLINK, OS_FAULT_MUTATE, -1);
+    if (err < 0)
+        return err;
+    int journal = os_crash_begin();
+    int rc = unlink(path);
+    err = rc == 0 ? JET_errSuccess : os_err_from_errno(errno);
+    os_crash_end(journal, rc == 0, OS_CJ_UNLINK, 0, path, NULL, 0, NULL, 0);
+    return err;
 }
 
 JET_ERR os_rmdir(const char *path)
 {
-    return rmdir(path) == 0 ? JET_errSuccess : os_err_from_errno(errno);
+    int journal = os_crash_begin();
+    int rc = rmdir(path);
+    JET_ERR err = rc == 0 ? JET_errSuccess : os_err_from_errno(errno);
+    os_crash_end(journal, rc == 0, OS_CJ_RMDIR, 0, path, NULL, 0, NULL, 0);
+    return err;
 }
 
 int os_is_symlink(const char *path)
@@ -546,14 +640,16 @@ int os_is_symlink(const char *path)
 
 JET_ERR os_dir_sync(const char *dir)
 {
-    JET_ERR err = io_fault(OS_FAULT_SYNC);
+    JET_ERR err = io_faults(OS_FAULT_SYNC, OS_FAULT_DIRSYNC, OS_FAULT_MUTATE);
     if (err < 0)
         return err;
     int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0)
         return os_err_from_errno(errno);
+    int journal = os_crash_begin();
     int rc = fsync(fd);
     int e = errno;
+    os_crash_end(journal, rc == 0, OS_CJ_DIRSYNC, 0, dir, NULL, 0, NULL, 0);
     close(fd);
     return rc == 0 ? JET_errSuccess : os_err_from_errno(e);
 }

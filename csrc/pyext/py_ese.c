@@ -192,6 +192,7 @@ static PyObject *ese_header_dict(const ESEPY_ESE_HEADER *h)
     r |= ese_dset(d, "efv_max_bin_attach", U(h->efvMaxBinAttachDiagnostic));
     r |= ese_dset(d, "file_size", ULL(h->cbFile));
     r |= ese_dset(d, "page_count", U(h->cpgData));
+    r |= ese_dset(d, "pages_owned", U(h->cpgOwned));
     if (r) {
         Py_DECREF(d);
         return NULL;

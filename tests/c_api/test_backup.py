@@ -431,3 +431,176 @@ def test_stop_backup_and_term_abort(jet, tmp_path):
     assert lib.JetTerm2(inst, C.JET_bitTermComplete) == C.JET_errBackupInProgress
     assert lib.JetTerm(inst) == 0  # aborts the backup
     assert db_misc(jet, tmp_path / "live" / "a.edb").bkinfoFullPrev.genLow == 0
+
+
+# ---- planted symbolic links (B4: backup never writes through a link) ------------------------
+
+
+VICTIM = b"precious data that a backup must never overwrite\n" * 100
+
+
+def victim_dir(tmp_path):
+    d = tmp_path / "victim"
+    d.mkdir()
+    for i in range(3):
+        (d / f"keep{i}.txt").write_bytes(VICTIM)
+    return d
+
+
+def assert_victim_intact(d):
+    assert sorted(os.listdir(d)) == ["keep0.txt", "keep1.txt", "keep2.txt"]
+    assert all((d / n).read_bytes() == VICTIM for n in os.listdir(d))
+
+
+@pytest.mark.parametrize("sub", ["new", "temp", "old"])
+def test_atomic_backup_refuses_a_planted_folder_link(jet, tmp_path, sub):
+    """A link at folder/new, temp or old would send the copies there or make the backup
+    empty the folder it names (removing a leftover temp, or the previous set)."""
+    C = jet.C
+    env = kv_env(jet, tmp_path / "live", rows=50)
+    try:
+        bk = tmp_path / "bk"
+        bk.mkdir()
+        victim = victim_dir(tmp_path)
+        os.symlink(victim, bk / sub)
+        assert backup(env, bk, C.JET_bitBackupAtomic) == C.JET_errInvalidPath
+        assert_victim_intact(victim)
+        assert sorted(os.listdir(bk)) == [sub] and os.path.islink(bk / sub)
+        os.unlink(bk / sub)  # once it is gone the backup goes through
+        assert backup(env, bk, C.JET_bitBackupAtomic) == 0
+        assert "a.pat" in os.listdir(bk / "new")
+        assert_victim_intact(victim)
+    finally:
+        assert env.term() == 0
+
+
+def test_incremental_backup_refuses_planted_tmp_links(jet, tmp_path):
+    C = jet.C
+    env = kv_env(jet, tmp_path / "live", rows=50)
+    try:
+        bk = tmp_path / "bk"
+        bk.mkdir()
+        assert backup(env, bk) == 0
+        add_rows(env, range(50, 100))
+        first = sorted(n for n in os.listdir(bk) if n.startswith("edb0"))[0]
+        width = len(first) - len("edb.log")
+        gens = archived_gens(bk)
+        targets = []
+        for g in range(1, gens[-1] + 20):
+            t = tmp_path / f"victim{g}"
+            t.write_bytes(VICTIM)
+            os.symlink(t, bk / f"edb{g:0{width}X}.log.tmp")
+            targets.append(t)
+        before = sorted(os.listdir(bk))
+        assert backup(env, bk, C.JET_bitBackupIncremental) == C.JET_errInvalidPath
+        assert all(t.read_bytes() == VICTIM for t in targets)
+        assert sorted(os.listdir(bk)) == before
+        for n in os.listdir(bk):
+            if n.endswith(".tmp"):
+                os.unlink(bk / n)
+        assert backup(env, bk, C.JET_bitBackupIncremental) == 0
+        assert not any(os.path.islink(bk / n) for n in os.listdir(bk))
+    finally:
+        assert env.term() == 0
+
+
+def test_incremental_backup_refuses_a_planted_log_link(jet, tmp_path):
+    """The rename that completes a copy would replace a link at the final name; refused."""
+    C = jet.C
+    env = kv_env(jet, tmp_path / "live", rows=50)
+    try:
+        bk = tmp_path / "bk"
+        bk.mkdir()
+        assert backup(env, bk) == 0
+        add_rows(env, range(50, 100))
+        first = sorted(n for n in os.listdir(bk) if n.startswith("edb0"))[0]
+        width = len(first) - len("edb.log")
+        # The first generation the incremental copies, as a link to a good copy of it (so
+        # that the set itself still reads as continued by the logs).
+        g = archived_gens(live := tmp_path / "live")[0]
+        name = f"edb{g:0{width}X}.log"
+        t = tmp_path / "victim"
+        t.write_bytes((bk / name if (bk / name).exists() else live / name).read_bytes())
+        victim = t.read_bytes()
+        if (bk / name).exists():
+            os.unlink(bk / name)
+        os.symlink(t, bk / name)
+        assert backup(env, bk, C.JET_bitBackupIncremental) == C.JET_errInvalidPath
+        assert t.read_bytes() == victim and os.path.islink(bk / name)
+    finally:
+        assert env.term() == 0
+
+
+def test_stale_tmp_of_an_interrupted_incremental_is_replaced(jet, tmp_path):
+    C = jet.C
+    env = kv_env(jet, tmp_path / "live", rows=50)
+    try:
+        bk = tmp_path / "bk"
+        bk.mkdir()
+        assert backup(env, bk) == 0
+        add_rows(env, range(50, 100))
+        first = sorted(n for n in os.listdir(bk) if n.startswith("edb0"))[0]
+        width = len(first) - len("edb.log")
+        g = archived_gens(bk)[-1] + 1
+        (bk / f"edb{g:0{width}X}.log.tmp").write_bytes(b"half a log")
+        assert backup(env, bk, C.JET_bitBackupIncremental) == 0
+        assert not any(n.endswith(".tmp") for n in os.listdir(bk))
+        assert g in archived_gens(bk)
+    finally:
+        assert env.term() == 0
+
+
+def folder_digest(folder):
+    return {n: (folder / n).read_bytes() for n in sorted(os.listdir(folder))}
+
+
+def test_incremental_into_a_set_the_logs_no_longer_continue(jet, tmp_path):
+    """A full backup into B truncated the generations set A's next incremental needs: the
+    incremental into A fails with InvalidLogSequence before writing anything (it used to
+    succeed and leave a hole restore refuses); A stays restorable, B takes incrementals."""
+    C = jet.C
+    live = tmp_path / "live"
+    env = kv_env(jet, live, rows=100, LogFileSize=64, CheckpointDepthMax=64 * 1024)
+    try:
+        a, b = tmp_path / "A", tmp_path / "B"
+        a.mkdir()
+        b.mkdir()
+        assert backup(env, a) == 0
+        add_rows(env, range(100, 1200))  # several generations; the checkpoint follows
+        assert backup(env, b) == 0  # truncates the logs A would need
+        add_rows(env, range(1200, 1300))
+        assert archived_gens(live)[0] > archived_gens(a)[-1] + 1  # the hole
+        before = folder_digest(a)
+        assert backup(env, a, C.JET_bitBackupIncremental) == C.JET_errInvalidLogSequence
+        assert folder_digest(a) == before
+        # An atomic incremental checks the set in A2/new the same way.
+        a2 = tmp_path / "A2"
+        a2.mkdir()
+        assert backup(env, a2, C.JET_bitBackupAtomic) == 0
+        add_rows(env, range(1300, 2400))
+        assert backup(env, b) == C.JET_errBackupDirectoryNotEmpty
+        b3 = tmp_path / "B3"
+        b3.mkdir()
+        assert backup(env, b3) == 0
+        add_rows(env, range(2400, 2500))
+        assert archived_gens(live)[0] > archived_gens(a2 / "new")[-1] + 1
+        before = folder_digest(a2 / "new")
+        assert backup(env, a2, C.JET_bitBackupAtomic | C.JET_bitBackupIncremental) == C.JET_errInvalidLogSequence
+        assert folder_digest(a2 / "new") == before
+        # The set that is continued takes the incremental.
+        assert backup(env, b3, C.JET_bitBackupIncremental) == 0
+        # A folder holding no set: nothing to add to.
+        (tmp_path / "empty").mkdir()
+        assert backup(env, tmp_path / "empty", C.JET_bitBackupIncremental) == C.JET_errMissingFullBackup
+        assert os.listdir(tmp_path / "empty") == []
+    finally:
+        assert env.term() == 0
+    restore_ok = []
+    for name, keys in (("A", 100), ("B3", 2500)):
+        err, inst = restore(jet, tmp_path / ("o" + name), tmp_path / name, tmp_path / ("d" + name),
+                            CreatePathIfNotExist=1, LogFileSize=64)
+        assert jet.lib.JetTerm(inst) == 0
+        assert err == 0, (name, jet.err_name(err))
+        restore_ok.append(reopen_keys(jet, tmp_path / ("o" + name), tmp_path / ("d" + name) / "a.edb",
+                                      "c" + name) == list(range(keys)))
+    assert restore_ok == [True, True]

@@ -166,3 +166,61 @@ def test_unique_multi_values(env):
     buf, pcb = ffi.new("char[8]"), ffi.new("uint32_t *")
     ri = ffi.new("JET_RETINFO *", {"cbStruct": ffi.sizeof("JET_RETINFO"), "itagSequence": 3})
     assert lib.JetRetrieveColumn(ses, t, cm, buf, 8, pcb, 0, ri) == 0 and ffi.buffer(buf, pcb[0])[:] == b"a"
+
+
+def test_autoincrement_value_is_never_handed_out_twice(env, jet, tmp_path):
+    """Values are handed out at JetPrepareUpdate, before they are stored: a table whose
+    counter left the per-database cache (39 other autoincrement tables written since) must
+    not rebuild it from the largest stored value while a handed-out value is pending."""
+    C, lib, ffi = env.C, env.lib, env.ffi
+    err, dbid = env.create_db()
+    assert err == 0
+    tables = []
+    for i in range(40):
+        err, t = env.create_table(dbid, f"t{i}")
+        assert err == 0
+        err, ca = env.add_column(t, "id", C.JET_coltypLong, C.JET_bitColumnAutoincrement)
+        assert err == 0
+        tables.append((t, ca))
+    t0, ca0 = tables[0]
+
+    def prepared_id(ses, t, ca):
+        assert lib.JetPrepareUpdate(ses, t, C.JET_prepInsert) == 0
+        buf, pcb = ffi.new("char[4]"), ffi.new("uint32_t *")
+        assert lib.JetRetrieveColumn(ses, t, ca, buf, 4, pcb, C.JET_bitRetrieveCopy, ffi.NULL) == 0
+        return struct.unpack("<i", ffi.buffer(buf, 4)[:])[0]
+
+    def update(ses, t):
+        assert lib.JetUpdate(ses, t, ffi.NULL, 0, ffi.NULL) == 0
+
+    ids = [prepared_id(env.ses, t0, ca0)]
+    update(env.ses, t0)  # stored: 1
+    ids.append(prepared_id(env.ses, t0, ca0))  # session A: 2, not yet stored
+    # Session B writes the 39 other tables, then inserts into t0.
+    p = ffi.new("JET_SESID *")
+    assert lib.JetBeginSession(env.inst, p, ffi.NULL, ffi.NULL) == 0
+    b = p[0]
+    path = str(tmp_path / "a.edb").encode()
+    pdb, pt = ffi.new("JET_DBID *"), ffi.new("JET_TABLEID *")
+    assert lib.JetOpenDatabase(b, path, ffi.NULL, pdb, 0) == 0
+    for i in range(1, 40):
+        assert lib.JetOpenTable(b, pdb[0], f"t{i}".encode(), ffi.NULL, 0, 0, pt) == 0
+        prepared_id(b, pt[0], tables[i][1])
+        update(b, pt[0])
+        assert lib.JetCloseTable(b, pt[0]) == 0
+    assert lib.JetOpenTable(b, pdb[0], b"t0", ffi.NULL, 0, 0, pt) == 0
+    ids.append(prepared_id(b, pt[0], ca0))
+    update(b, pt[0])
+    update(env.ses, t0)
+    assert ids == [1, 2, 3]
+    # and what is stored agrees
+    stored = []
+    err = lib.JetMove(b, pt[0], C.JET_MoveFirst, 0)
+    while err == 0:
+        buf, pcb = ffi.new("char[4]"), ffi.new("uint32_t *")
+        assert lib.JetRetrieveColumn(b, pt[0], ca0, buf, 4, pcb, 0, ffi.NULL) == 0
+        stored.append(struct.unpack("<i", ffi.buffer(buf, 4)[:])[0])
+        err = lib.JetMove(b, pt[0], C.JET_MoveNext, 0)
+    assert sorted(stored) == [1, 2, 3]
+    assert lib.JetCloseTable(b, pt[0]) == 0
+    assert lib.JetEndSession(b, 0) == 0

@@ -554,3 +554,115 @@ def test_log_folder_inside_the_backup_is_refused(jet, tmp_path):
     jet.lib.JetTerm(inst)
     assert err == jet.C.JET_errInvalidPath
     assert digest(bk) == before
+
+
+# ---- planted symbolic links (B4: restore never writes through a link) -----------------------
+
+
+VICTIM = b"precious data that restore must never overwrite\n" * 100
+
+
+def plant(link, tmp_path, name="victim"):
+    """A symbolic link at `link` to a file holding VICTIM; returns the target."""
+    target = tmp_path / name
+    target.write_bytes(VICTIM)
+    link.parent.mkdir(parents=True, exist_ok=True)
+    os.symlink(target, link)
+    return target
+
+
+def test_planted_link_at_the_working_copy_is_refused(jet, tmp_path):
+    C = jet.C
+    live, bk = make_set(jet, tmp_path, rows=50, more=10, crash=False)
+    dest = tmp_path / "dest"
+    target = plant(dest / "a.edb.restoring", tmp_path)
+    err, inst = restore(jet, tmp_path / "o1", bk, dest, CreatePathIfNotExist=1)
+    jet.lib.JetTerm(inst)
+    assert err == C.JET_errInvalidPath, jet.err_name(err)
+    assert target.read_bytes() == VICTIM
+    assert os.path.islink(dest / "a.edb.restoring")  # left as it was: not ours to remove
+    assert not os.path.exists(dest / "a.edb")
+    # Once the link is gone the same restore goes through.
+    os.unlink(dest / "a.edb.restoring")
+    restore_ok(jet, tmp_path / "o2", bk, dest)
+    assert reopen_keys(jet, tmp_path / "o2", dest / "a.edb") == list(range(50))
+    assert target.read_bytes() == VICTIM
+
+
+def test_dangling_link_at_the_working_copy_creates_nothing(jet, tmp_path):
+    live, bk = make_set(jet, tmp_path, rows=20, more=0, crash=False)
+    dest = tmp_path / "dest"
+    dest.mkdir()
+    os.symlink(tmp_path / "nowhere", dest / "a.edb.restoring")
+    err, inst = restore(jet, tmp_path / "o1", bk, dest)
+    jet.lib.JetTerm(inst)
+    assert err == jet.C.JET_errInvalidPath
+    assert not os.path.exists(tmp_path / "nowhere")
+
+
+def test_planted_link_at_the_destination_is_refused(jet, tmp_path):
+    live, bk = make_set(jet, tmp_path, rows=20, more=0, crash=False)
+    dest = tmp_path / "dest"
+    target = plant(dest / "a.edb", tmp_path)
+    err, inst = restore(jet, tmp_path / "o1", bk, dest)
+    jet.lib.JetTerm(inst)
+    assert err == jet.C.JET_errInvalidPath
+    assert target.read_bytes() == VICTIM
+    assert os.path.islink(dest / "a.edb")
+
+
+def test_stale_working_copy_of_an_interrupted_restore_is_replaced(jet, tmp_path):
+    live, bk = make_set(jet, tmp_path, rows=40, more=0, crash=False)
+    dest = tmp_path / "dest"
+    dest.mkdir()
+    (dest / "a.edb.restoring").write_bytes(b"half a copy" * 1000)  # a regular file: ours, stale
+    restore_ok(jet, tmp_path / "o1", bk, dest)
+    assert not os.path.exists(dest / "a.edb.restoring")
+    assert reopen_keys(jet, tmp_path / "o1", dest / "a.edb") == list(range(40))
+
+
+def test_planted_checkpoint_link_in_the_system_folder_is_refused(jet, tmp_path):
+    C = jet.C
+    live, bk = make_set(jet, tmp_path, rows=20, more=0, crash=False)
+    out = tmp_path / "o1"
+    target = plant(out / "edb.chk", tmp_path)
+    err, inst = restore(jet, out, bk, tmp_path / "dest", CreatePathIfNotExist=1)
+    jet.lib.JetTerm(inst)
+    assert err == C.JET_errInvalidPath, jet.err_name(err)
+    assert target.read_bytes() == VICTIM
+    assert os.path.islink(out / "edb.chk")
+
+
+def test_planted_log_link_is_refused_by_recovery(jet, tmp_path):
+    """The log files the log writer creates or reuses (edbtmp.log, the reserve logs) are
+    never opened for writing through a link; a linked edb.log is read (it is not a log)
+    and never written."""
+    C = jet.C
+    for name, want in (("edb.log", C.JET_errLogFileCorrupt), ("edbtmp.log", C.JET_errInvalidPath),
+                       ("edbres00001.jrs", C.JET_errInvalidPath)):
+        out = tmp_path / name
+        target = plant(out / name, tmp_path, "victim-" + name)
+        inst = jet.instance_in(out, "ln" + name.replace(".", ""))
+        err = jet.lib.JetInit(jet.ffi.new("JET_INSTANCE *", inst))
+        jet.lib.JetTerm(inst)
+        assert err == want, (name, jet.err_name(err))
+        assert target.read_bytes() == VICTIM
+
+
+def test_database_creation_never_truncates_through_a_link(jet, tmp_path):
+    """JetCreateDatabase(JET_bitDbOverwriteExisting) over a link, and a temp database path
+    that is a link: JET_errInvalidPath, the target untouched."""
+    C = jet.C
+    folder = tmp_path / "inst"
+    folder.mkdir()
+    target = plant(folder / "a.edb", tmp_path)
+    env = Env(jet, folder, "mk")
+    try:
+        err, _ = env.create_db("a.edb", C.JET_bitDbOverwriteExisting)
+        assert err == C.JET_errInvalidPath, jet.err_name(err)
+        assert target.read_bytes() == VICTIM
+        err, _ = env.create_db("a.edb")
+        assert err == C.JET_errDatabaseDuplicate
+    finally:
+        assert env.term() == 0
+    assert target.read_bytes() == VICTIM

@@ -94,6 +94,7 @@ typedef struct readres {
     uint32_t cinit, cterm;
     int      fBadOrder; /* an id out of sequence or a bad payload */
     lsn_t    lsnLast, lsnEnd;
+    uint32_t ccorrected; /* R6 */
 } readres;
 
 static readres read_all(const log_config *cfg, const char *dir, lsn_t lsnStart, int32_t genStop, uint32_t firstId)
@@ -130,6 +131,8 @@ static readres read_all(const log_config *cfg, const char *dir, lsn_t lsnStart, 
         }
     }
     rr.lsnEnd = log_reader_end(prd);
+    lsn_t lsnCorrected;
+    log_reader_corrected(prd, &rr.ccorrected, &lsnCorrected);
     log_reader_close(prd);
     return rr;
 }
@@ -362,7 +365,7 @@ TEST(new_stream)
     log_part part = { "x", 1 };
     CHECK_ERR(log_append(plw, LOG_REC_GENEND, &part, 1, &lsn), JET_errInvalidParameter);
     CHECK_ERR(log_append(plw, REC_TYPE, NULL, 1, &lsn), JET_errInvalidParameter);
-    log_part big = { g_pay, 64 * KB - LOG_HEADER_SIZE - LOG_BLOCK - LOG_REC_HEADER + 1 };
+    log_part big = { g_pay, 64 * KB - LOG_HEADER_SIZE - 2 * LOG_BLOCK - LOG_REC_HEADER + 1 };
     CHECK_ERR(log_append(plw, REC_TYPE, &big, 1, &lsn), JET_errLogBufferTooSmall);
     big.cb--; /* the largest record fits in an empty generation */
     CHECK_ERR(log_append(plw, REC_TYPE, &big, 1, &lsn), JET_errSuccess);
@@ -474,8 +477,12 @@ TEST(roundtrip_many_rolls)
     CHECK_ERR(rb.err, JET_errMissingLogFile);
 }
 
-/* ---- torn tails and stale records ---------------------------------------------------------------- */
+/* ---- torn tails, damage and stale records ---------------------------------------------------------- */
 
+/* L6-L9: a block of the last flush that never landed (zeros) is a torn tail,
+ * the end of the log; anything else broken in the current generation --
+ * garbage in the last flush, any damage before it, a short file -- is
+ * JET_errLogFileCorrupt, never a quiet end. */
 TEST(torn_tail)
 {
     tenv e;
@@ -484,42 +491,99 @@ TEST(torn_tail)
     CHECK_ERR(log_writer_open(&e.cfg, NULL, 0, NULL, &plw), JET_errSuccess);
     lsn_t lsns[60];
     uint32_t cbs[60];
+    uint64_t offB = 0; /* where the last flush began */
     for (uint32_t i = 0; i < 60; i++) {
         cbs[i] = 100 + i * 37;
         CHECK_ERR(append_id(plw, i, cbs[i], &lsns[i]), JET_errSuccess);
-        if (i == 49)
+        if (i == 49) {
             CHECK_ERR(log_flush(plw, lsns[i]), JET_errSuccess);
+            offB = log_off_of(log_durable_lsn(plw));
+        }
     }
     CHECK_ERR(log_flush(plw, LSN_NIL), JET_errSuccess);
+    uint64_t offEnd = log_off_of(log_durable_lsn(plw));
     log_writer_abandon(plw);
+    CHECK(offB % LOG_BLOCK == 0 && offEnd % LOG_BLOCK == 0 && offB == log_off_of(lsns[50]));
     char cur[OS_PATH_MAX];
     gen_path(&e, 0, cur);
     size_t cbOrig = 0;
     uint8_t *orig = load_file(cur, &cbOrig);
     CHECK(orig != NULL);
+    readres rr = read_all(&e.cfg, NULL, LSN_MAKE(1, 1, 0), 0, 0);
+    CHECK_ERR(rr.err, JET_wrnNoMoreRecords);
+    CHECK(rr.cclient == 60 && !rr.fBadOrder && log_off_of(rr.lsnEnd) == offEnd);
 
-    /* Garble the last record: the log ends cleanly just before it. */
+    static uint8_t zeros[64 * KB]; /* test-only, single-threaded */
     uint8_t junk[4000];
+    memset(zeros, 0, sizeof zeros);
     uint32_t seed = 7;
     for (size_t k = 0; k < sizeof junk; k++)
         junk[k] = (uint8_t)rnd(&seed);
-    CHECK(patch_file(cur, log_off_of(lsns[59]) + 20, junk, cbs[59]));
-    readres rr = read_all(&e.cfg, NULL, LSN_MAKE(1, 1, 0), 0, 0);
-    CHECK_ERR(rr.err, JET_wrnNoMoreRecords);
-    CHECK(rr.cclient == 59 && !rr.fBadOrder && rr.lsnLast == lsns[58]);
-    CHECK(LSN_GEN(rr.lsnEnd) == 1 && log_off_of(rr.lsnEnd) == log_off_of(lsns[58]) + LOG_REC_HEADER + cbs[58]);
 
-    /* Truncate the file in the middle of record 55. */
+    /* Garbage over the last record, inside the last flush: damage. */
+    CHECK(patch_file(cur, log_off_of(lsns[59]) + 20, junk, cbs[59]));
+    rr = read_all(&e.cfg, NULL, LSN_MAKE(1, 1, 0), 0, 0);
+    CHECK_ERR(rr.err, JET_errLogFileCorrupt);
+    CHECK(rr.cclient == 59);
+
+    /* One bit anywhere in the first flush: damage (the second flush's trailer
+     * says it was durable), corrected (R6) unless it hit a length field. */
+    uint32_t ccorr = 0, crefused = 0;
+    for (uint64_t off = LOG_HEADER_SIZE; off < offEnd; off += off < offB ? 331 : 97) {
+        CHECK(store_file(cur, orig, cbOrig));
+        uint8_t b = (uint8_t)(orig[off] ^ (1u << (off % 8)));
+        CHECK(patch_file(cur, off, &b, 1));
+        rr = read_all(&e.cfg, NULL, LSN_MAKE(1, 1, 0), 0, 0);
+        if (rr.err == JET_errLogFileCorrupt) {
+            crefused++;
+            continue;
+        }
+        /* Every record back: corrected, or the bit was in bytes no record
+         * holds, or in the last flush's own trailer (the end of the log). */
+        CHECK_ERR(rr.err, JET_wrnNoMoreRecords);
+        CHECK(rr.cclient == 60 && !rr.fBadOrder);
+        ccorr += rr.ccorrected;
+        CHECK(rr.ccorrected <= 1);
+    }
+    CHECK(ccorr > 2 * crefused && ccorr > 20);
+    /* Two bits in one record: refused. */
+    CHECK(store_file(cur, orig, cbOrig));
+    {
+        uint64_t off = log_off_of(lsns[10]) + LOG_REC_HEADER + 5;
+        uint8_t b2[2] = { (uint8_t)(orig[off] ^ 0x01), (uint8_t)(orig[off + 1] ^ 0x80) };
+        CHECK(patch_file(cur, off, b2, 2));
+    }
+    rr = read_all(&e.cfg, NULL, LSN_MAKE(1, 1, 0), 0, 0);
+    CHECK_ERR(rr.err, JET_errLogFileCorrupt);
+    CHECK(rr.cclient == 10 && rr.ccorrected == 0);
+    /* A flipped bit in an archived generation is corrected too (below, after
+     * the reopen archives this one). */
+    /* A zeroed block in the first flush: damage. */
+    CHECK(store_file(cur, orig, cbOrig));
+    CHECK(patch_file(cur, log_roundup_block(log_off_of(lsns[20])), zeros, LOG_BLOCK));
+    rr = read_all(&e.cfg, NULL, LSN_MAKE(1, 1, 0), 0, 0);
+    CHECK_ERR(rr.err, JET_errLogFileCorrupt);
+
+    /* Truncated in the middle of record 55: no writer leaves a short file. */
     CHECK(store_file(cur, orig, cbOrig));
     CHECK(truncate_file(cur, log_off_of(lsns[55]) + 30));
     rr = read_all(&e.cfg, NULL, LSN_MAKE(1, 1, 0), 0, 0);
-    CHECK_ERR(rr.err, JET_wrnNoMoreRecords);
+    CHECK_ERR(rr.err, JET_errLogFileCorrupt);
     CHECK(rr.cclient == 55 && !rr.fBadOrder);
 
-    /* Garble a whole block in the middle of the last flush. */
+    /* Torn: the last flush's blocks from the one after record 52 on never
+     * landed (zeros, trailer included). */
     CHECK(store_file(cur, orig, cbOrig));
     uint64_t blk = log_roundup_block(log_off_of(lsns[52]));
-    CHECK(patch_file(cur, blk, junk, LOG_BLOCK));
+    CHECK(offEnd - blk <= sizeof zeros && patch_file(cur, blk, zeros, (size_t)(offEnd - blk)));
+    rr = read_all(&e.cfg, NULL, LSN_MAKE(1, 1, 0), 0, 0);
+    CHECK_ERR(rr.err, JET_wrnNoMoreRecords);
+    CHECK(rr.cclient >= 50 && rr.cclient <= 53 && !rr.fBadOrder);
+
+    /* Torn the other way: one block in the middle of the last flush never
+     * landed, the blocks after it (and the trailer) did. */
+    CHECK(store_file(cur, orig, cbOrig));
+    CHECK(patch_file(cur, blk, zeros, LOG_BLOCK));
     rr = read_all(&e.cfg, NULL, LSN_MAKE(1, 1, 0), 0, 0);
     CHECK_ERR(rr.err, JET_wrnNoMoreRecords);
     CHECK(rr.cclient >= 50 && rr.cclient <= 53 && !rr.fBadOrder);
@@ -535,6 +599,14 @@ TEST(torn_tail)
     rr = read_all(&e.cfg, NULL, LSN_MAKE(1, 1, 0), 0, 0);
     CHECK_ERR(rr.err, JET_wrnNoMoreRecords);
     CHECK(rr.cclient == cGood + 1 && !rr.fBadOrder && rr.cinit == 2 && rr.cterm == 1);
+    char arch[OS_PATH_MAX];
+    gen_path(&e, 1, arch);
+    uint64_t off = log_off_of(lsns[30]) + LOG_REC_HEADER + 3;
+    uint8_t b = (uint8_t)(orig[off] ^ 0x04);
+    CHECK(patch_file(arch, off, &b, 1));
+    rr = read_all(&e.cfg, NULL, LSN_MAKE(1, 1, 0), 0, 0);
+    CHECK_ERR(rr.err, JET_wrnNoMoreRecords);
+    CHECK(rr.cclient == cGood + 1 && !rr.fBadOrder && rr.ccorrected == 1);
     os_free(orig);
 }
 
@@ -609,12 +681,18 @@ TEST(archived_corruption)
     size_t cb = 0;
     uint8_t *orig = load_file(p2, &cb);
     CHECK(orig != NULL);
-    /* One flipped byte inside the records of an archived generation. */
-    uint8_t b = orig[LOG_HEADER_SIZE + 3000] ^ 0x40;
+    /* Two flipped bits inside the records of an archived generation. */
+    uint8_t b = orig[LOG_HEADER_SIZE + 3000] ^ 0x41;
     CHECK(patch_file(p2, LOG_HEADER_SIZE + 3000, &b, 1));
     rr = read_all(&e.cfg, NULL, LSN_MAKE(1, 1, 0), 0, 0);
     CHECK_ERR(rr.err, JET_errLogFileCorrupt);
-    CHECK(rr.cclient > 0 && rr.cclient < n && !rr.fBadOrder);
+    CHECK(rr.cclient > 0 && rr.cclient < n && !rr.fBadOrder && rr.ccorrected == 0);
+    /* One: corrected in memory (R6), reported, the file left as it is. */
+    b = orig[LOG_HEADER_SIZE + 3000] ^ 0x40;
+    CHECK(patch_file(p2, LOG_HEADER_SIZE + 3000, &b, 1));
+    rr = read_all(&e.cfg, NULL, LSN_MAKE(1, 1, 0), 0, 0);
+    CHECK_ERR(rr.err, JET_wrnNoMoreRecords);
+    CHECK(rr.cclient == n && !rr.fBadOrder && rr.ccorrected == 1);
     /* Truncated before its GENEND. */
     CHECK(store_file(p2, orig, cb));
     CHECK(truncate_file(p2, cb / 2));
@@ -661,13 +739,22 @@ TEST(missing_generations)
     CHECK_ERR(os_rename(cur, curx), JET_errSuccess);
     rr = read_all(&e.cfg, NULL, LSN_MAKE(1, 1, 0), 0, 0);
     CHECK_ERR(rr.err, JET_errMissingLogFile);
-    /* Gen 3 back, B.log still gone: the log ends at the last archived generation. */
+    /* Gen 3 back, B.log still gone: B.log was lost (R4). */
     CHECK_ERR(os_rename(p3x, p3), JET_errSuccess);
+    rr = read_all(&e.cfg, NULL, LSN_MAKE(1, 1, 0), 0, 0);
+    CHECK_ERR(rr.err, JET_errMissingLogFile);
+    CHECK(rr.cclient < n && !rr.fBadOrder);
+    CHECK_ERR(log_survey(&e.cfg, &info), JET_errSuccess);
+    CHECK(info.genCurrent == 0 && info.genHigh == 5);
+    /* ... unless Btmp.log holds generation 6's header: a roll cut between its
+     * renames, the log ends at the last archived generation. */
+    char tmp[OS_PATH_MAX];
+    gen_path(&e, -1, tmp);
+    CHECK_ERR(os_rename(curx, tmp), JET_errSuccess);
     rr = read_all(&e.cfg, NULL, LSN_MAKE(1, 1, 0), 0, 0);
     CHECK_ERR(rr.err, JET_wrnNoMoreRecords);
     CHECK(LSN_GEN(rr.lsnEnd) == 5 && rr.cclient < n && !rr.fBadOrder);
-    CHECK_ERR(log_survey(&e.cfg, &info), JET_errSuccess);
-    CHECK(info.genCurrent == 0 && info.genHigh == 5);
+    CHECK_ERR(os_rename(tmp, curx), JET_errSuccess);
     /* A 5-digit name under its 8-digit form is still found. */
     CHECK_ERR(os_rename(curx, cur), JET_errSuccess);
     char p8[OS_PATH_MAX];
@@ -950,7 +1037,7 @@ TEST(disk_full_uses_reserve)
     CHECK_ERR(os_unlink(tmp), JET_errSuccess);
     /* The next roll cannot create Btmp.log: the disk is full. */
     os_fault_io(OS_FAULT_WRITE, 1, 0, JET_errDiskFull);
-    uint32_t cbBig = 64 * KB - LOG_HEADER_SIZE - LOG_BLOCK - LOG_REC_HEADER;
+    uint32_t cbBig = 64 * KB - LOG_HEADER_SIZE - 2 * LOG_BLOCK - LOG_REC_HEADER;
     CHECK_ERR(append_id(plw, id, cbBig, &lsn), JET_errLogDiskFull);
     os_fault_io(OS_FAULT_WRITE, 0, 0, 0);
     CHECK_ERR(append_id(plw, id, 10, &lsn), JET_errLogDiskFull);
@@ -1018,7 +1105,7 @@ TEST(circular_logging)
         gen_path(&e, g, p);
         CHECK(!os_exists(p));
     }
-    /* The recycled file becomes generation 5; its old records must not be read. */
+    /* The recycled file becomes generation 5, zero-filled (L6). */
     int32_t g5 = 0;
     CHECK_ERR(log_roll(plw, &g5), JET_errSuccess);
     CHECK(g5 == 5);
@@ -1037,7 +1124,7 @@ TEST(circular_logging)
     for (size_t k = tail; k < cb && !fStale; k++)
         fStale = img[k] != 0;
     os_free(img);
-    CHECK(fStale); /* old content is really there after the tail */
+    CHECK(!fStale); /* L6: nothing of the file's earlier life survives past the tail */
     readres rr = read_all(&e.cfg, NULL, LSN_MAKE(5, 1, 0), 0, idGen5);
     CHECK_ERR(rr.err, JET_wrnNoMoreRecords);
     CHECK(rr.cclient == 3 && !rr.fBadOrder && log_off_of(rr.lsnEnd) <= tail &&

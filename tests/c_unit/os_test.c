@@ -105,6 +105,100 @@ TEST(io_faults)
     os_file_close(pf);
 }
 
+TEST(io_fault_kinds_and_counts)
+{
+    const char *d = unit_dir("io_fault_kinds");
+    char p[1100], q[1100];
+    snprintf(p, sizeof p, "%s/f", d);
+    snprintf(q, sizeof q, "%s/g", d);
+    os_file *pf = NULL;
+    CHECK_ERR(os_file_open(p, OS_FILE_TRUNCATE | OS_FILE_WRITE, &pf), JET_errSuccess);
+    uint64_t w0 = os_fault_count(OS_FAULT_PWRITE), m0 = os_fault_count(OS_FAULT_MUTATE);
+    uint64_t r0 = os_fault_count(OS_FAULT_RENAME), a0 = os_fault_alloc_count();
+    CHECK_ERR(os_file_write(pf, 0, "abc", 3), JET_errSuccess);
+    CHECK_ERR(os_file_sync(pf), JET_errSuccess);
+    CHECK_ERR(os_rename(p, q), JET_errSuccess);
+    void *pv = os_malloc(8);
+    os_free(pv);
+    CHECK(os_fault_count(OS_FAULT_PWRITE) == w0 + 1);
+    CHECK(os_fault_count(OS_FAULT_RENAME) == r0 + 1);
+    CHECK(os_fault_count(OS_FAULT_MUTATE) == m0 + 3);
+    CHECK(os_fault_alloc_count() == a0 + 1);
+    /* the k-th call of one kind, others untouched */
+    os_fault_io(OS_FAULT_UNLINK, 1, 0, JET_errDiskIO);
+    CHECK_ERR(os_file_write(pf, 0, "x", 1), JET_errSuccess);
+    CHECK_ERR(os_unlink(q), JET_errDiskIO);
+    CHECK(os_exists(q));
+    os_fault_io(OS_FAULT_MUTATE, 2, 1, JET_errDiskFull);
+    CHECK_ERR(os_file_truncate(pf, 1), JET_errSuccess);
+    CHECK_ERR(os_dir_sync(d), JET_errDiskFull);
+    CHECK_ERR(os_file_write(pf, 0, "x", 1), JET_errDiskFull);
+    os_fault_io(OS_FAULT_MUTATE, 0, 0, 0);
+    CHECK_ERR(os_file_write(pf, 0, "x", 1), JET_errSuccess);
+    os_file_close(pf);
+    CHECK_ERR(os_unlink(q), JET_errSuccess);
+}
+
+static uint64_t get_u64(const unsigned char *b)
+{
+    uint64_t v = 0;
+    for (int i = 7; i >= 0; i--)
+        v = (v << 8) | b[i];
+    return v;
+}
+
+TEST(crash_journal)
+{
+    const char *d = unit_dir("crash_journal");
+    char p[1100], q[1100];
+    snprintf(p, sizeof p, "%s/f", d);
+    snprintf(q, sizeof q, "%s/g", d);
+    os_file *pf = NULL;
+    uint64_t cb = 0;
+    os_crash_record(1);
+    CHECK(os_crash_recording());
+    CHECK_ERR(os_file_open(p, OS_FILE_TRUNCATE | OS_FILE_WRITE, &pf), JET_errSuccess);
+    CHECK_ERR(os_file_write(pf, 5, "hello", 5), JET_errSuccess);
+    os_fault_io(OS_FAULT_FSYNC, 1, 0, JET_errDiskIO);
+    CHECK_ERR(os_file_sync(pf), JET_errDiskIO); /* journaled as OS_CJ_SYNCFAIL */
+    CHECK_ERR(os_file_sync(pf), JET_errSuccess);
+    os_crash_mark(42);
+    CHECK_ERR(os_rename(p, q), JET_errSuccess);
+    CHECK_ERR(os_dir_sync(d), JET_errSuccess);
+    os_crash_record(0);
+    CHECK_ERR(os_file_write(pf, 0, "z", 1), JET_errSuccess); /* not recording */
+    os_file_close(pf);
+    CHECK_ERR(os_crash_read(NULL, 0, &cb), JET_errSuccess);
+    unsigned char *buf = malloc(cb);
+    CHECK(buf != NULL);
+    CHECK_ERR(os_crash_read(buf, cb - 1, &cb), JET_errBufferTooSmall);
+    CHECK_ERR(os_crash_read(buf, cb, &cb), JET_errSuccess);
+    int want[] = { OS_CJ_OPEN, OS_CJ_WRITE, OS_CJ_SYNCFAIL, OS_CJ_SYNC, OS_CJ_MARK, OS_CJ_RENAME, OS_CJ_DIRSYNC };
+    size_t pos = 0;
+    int n = 0;
+    while (pos < cb && n < 7) {
+        const unsigned char *e = buf + pos;
+        uint32_t cp = (uint32_t)(e[24] | e[25] << 8 | e[26] << 16 | (uint32_t)e[27] << 24);
+        uint32_t cp2 = (uint32_t)(e[28] | e[29] << 8 | e[30] << 16 | (uint32_t)e[31] << 24);
+        uint64_t cbData = get_u64(e + 16);
+        CHECK(e[0] == want[n]);
+        if (e[0] == OS_CJ_WRITE)
+            CHECK(get_u64(e + 8) == 5 && cbData == 5 && memcmp(e + 32, "hello", 5) == 0);
+        if (e[0] == OS_CJ_MARK)
+            CHECK(get_u64(e + 8) == 42);
+        if (e[0] == OS_CJ_RENAME)
+            CHECK(cp == strlen(p) && cp2 == strlen(q) && memcmp(e + 32 + cp, q, cp2) == 0);
+        pos += 32 + cp + cp2 + (size_t)cbData;
+        n++;
+    }
+    CHECK(n == 7 && pos == cb);
+    free(buf);
+    os_crash_record(-1);
+    CHECK_ERR(os_crash_read(NULL, 0, &cb), JET_errSuccess);
+    CHECK(cb == 0);
+    CHECK_ERR(os_unlink(q), JET_errSuccess);
+}
+
 static JET_ERR count_entry(const char *name, void *ctx)
 {
     (void)name;

@@ -132,6 +132,28 @@ def test_checksum_finds_a_damaged_page(clean_folder, copy_of, esepy_cli):
     assert f["bad_checksum"] == 1 and [p["pgno"] for p in f["problems"]] == [3]
 
 
+def test_checksum_and_integrity_list_the_pages_a_truncated_file_lacks(clean_folder, copy_of, esepy_cli):
+    folder = copy_of(clean_folder)
+    db = os.path.join(folder, "w.edb")
+    owned = inspection.DatabaseFile(db).pages_used  # the pages holding data
+    keep = owned // 2
+    with open(db, "r+b") as f:
+        f.truncate((keep + 2) * 4096)
+    r = esepy_cli("checksum", db, "--json")
+    assert r.code == 1, r
+    doc = r.json
+    assert doc["error"]["name"] == "JET_errDatabaseCorrupted"
+    f = doc["files"][0]
+    assert f["ok"] is False and f["missing"] == [[keep + 1, owned]] and f["missing_pages"] == owned - keep
+    r = esepy_cli("checksum", db)
+    assert r.code == 1
+    assert f"pages {keep + 1}..{owned}" in r.err and db in r.err and f"{owned - keep} missing pages" in r.out
+    r = esepy_cli("integrity", db, "--json")
+    assert r.code == 1, r
+    assert any(f"pages {keep + 1}..{owned}" in p for p in r.json["problems_text"]), r
+    assert "JET_errDatabaseCorrupted" in r.err
+
+
 def test_checksum_finds_a_damaged_archived_log_and_checkpoint(clean_folder, copy_of, esepy_cli):
     folder = copy_of(clean_folder)
     log = os.path.join(folder, "logs", "edb00001.log")

@@ -134,3 +134,47 @@ def test_crc32c_fallback_agrees():
     data = os.urandom(5000)
     assert inspection._crc32c_py(data, 17) == inspection.crc32c(data, 17)
     assert inspection.crc32c(b"123456789") == 0xE3069283       # the standard check value
+
+
+def test_log_damage_is_told_from_a_torn_tail(dirty_folder, copy_of, esepy_cli):
+    """esepy.inspection applies the engine's end-of-log rule (log.h, L9; log_reader.c, R4):
+    a flipped bit inside flushed data of edb.log is damage, a last flush that never
+    landed is not, and a lost edb.log is missing."""
+    folder = copy_of(dirty_folder)
+    logs = os.path.join(folder, "logs")
+    cur = os.path.join(logs, "edb.log")
+    lf = inspection.LogFile(cur)
+    n = sum(1 for _ in lf.records())
+    assert n > 0 and not lf.damaged and inspection.LogFolder(logs).check().ok
+    end = lf.end.isec * 4096 + lf.end.ib
+    with open(cur, "rb") as f:
+        orig = f.read()
+    # the records before the last flush: one bit flipped in the first record
+    with open(cur, "r+b") as f:
+        f.seek(4096 + 20)
+        f.write(bytes([orig[4096 + 20] ^ 0x10]))
+    lf = inspection.LogFile(cur)
+    sum(1 for _ in lf.records())
+    assert lf.damaged
+    rep = inspection.LogFolder(logs).check()
+    assert not rep.ok and any("JET_errLogFileCorrupt" in p for p in rep.problems)
+    r = esepy_cli("checksum", cur)
+    assert r.code != 0 and "DAMAGED" in r.out
+    # the last flush's blocks never landed: zeros from its first block on
+    last_flush = None
+    for rec in inspection.LogFile(os.path.join(dirty_folder, "logs", "edb.log")).records(include_padding=True):
+        if rec.type == 4:
+            last_flush = int.from_bytes(rec.payload[:8], "little")
+    assert last_flush is not None and last_flush < end
+    with open(cur, "r+b") as f:
+        f.write(orig)
+        f.seek(last_flush)
+        f.write(b"\0" * (end - last_flush))
+    lf = inspection.LogFile(cur)
+    assert sum(1 for _ in lf.records()) < n and not lf.damaged and lf.end.isec * 4096 + lf.end.ib <= last_flush
+    assert inspection.LogFolder(logs).check().ok
+    # edb.log lost while archived generations exist
+    if any(name.startswith("edb0") for name in os.listdir(logs)):
+        os.unlink(cur)
+        rep = inspection.LogFolder(logs).check()
+        assert any("JET_errMissingLogFile" in p for p in rep.problems)

@@ -1,5 +1,5 @@
 """ESE transaction log and checkpoint headers, and the log-folder survey, on
-the real SRUM logs of /work/shared/samples/srum_win11_dirty."""
+the real SRUM logs of tests/data/ese/srum_win11_dirty."""
 import datetime
 import os
 import shutil

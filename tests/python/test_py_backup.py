@@ -329,3 +329,106 @@ def test_restore_brings_back_long_values_and_secondary_indexes(paths, tmp_path):
         assert all(rows[i]["body"] == (big[i:] if i < 20 else big[:i * 1000]) for i in rows)
         names = [rec["name"] for rec in t.range(index="by_name")]
         assert names == [f"doc{i:02d}" for i in range(30)]
+
+
+def test_planted_links_are_refused_and_their_targets_untouched(live, paths, tmp_path):
+    precious = b"never overwritten\n" * 200
+    victim = tmp_path / "victim"
+    victim.mkdir()
+    (victim / "keep.txt").write_bytes(precious)
+    rolling = tmp_path / "rolling"
+    rolling.mkdir()
+    os.symlink(victim, rolling / "new")  # the atomic backup would empty it as "old"
+    with pytest.raises(errors.InvalidPath):
+        live.backup(rolling, atomic=True)
+    assert os.listdir(victim) == ["keep.txt"] and (victim / "keep.txt").read_bytes() == precious
+    os.unlink(rolling / "new")
+    live.backup(rolling, atomic=True)
+
+    dest = tmp_path / "dest"
+    dest.mkdir()
+    target = tmp_path / "target.bin"
+    target.write_bytes(precious)
+    os.symlink(target, dest / "live.edb.restoring")
+    inst = esepy.Instance("r", **paths("r"))
+    try:
+        with pytest.raises(errors.InvalidPath):
+            inst.restore_instance(rolling, dest)
+        assert target.read_bytes() == precious
+        os.unlink(dest / "live.edb.restoring")
+        inst.restore_instance(rolling, dest)
+    finally:
+        inst.term()
+    assert target.read_bytes() == precious
+    assert keys_in(paths, "chk", str(dest / "live.edb")) == list(range(100))
+
+
+def test_incremental_into_a_set_the_logs_no_longer_continue(paths, tmp_path):
+    """Another full backup truncated the logs set A needs next: inst.backup(A,
+    incremental=True) raises InvalidLogSequence and leaves A as it was."""
+    kw = paths("gap")
+    kw.update(log_file_size_kb=64, checkpoint_depth_max=64 * 1024)
+    db = str(tmp_path / "gap.edb")
+    with esepy.Instance("gap", **kw) as inst:
+        fill(inst, db, range(100))
+        a, b = tmp_path / "A", tmp_path / "B"
+        a.mkdir()
+        b.mkdir()
+        inst.backup(a)
+        fill(inst, db, range(100, 1200))
+        inst.backup(b)
+        fill(inst, db, range(1200, 1300))
+        before = {n: (a / n).read_bytes() for n in os.listdir(a)}
+        with pytest.raises(errors.InvalidLogSequence) as ei:
+            inst.backup(a, incremental=True)
+        assert ei.value.code == -515
+        assert {n: (a / n).read_bytes() for n in os.listdir(a)} == before
+        inst.backup(b, incremental=True)  # B is continued
+    r = esepy.Instance("r", **paths("r"))
+    try:
+        r.restore_instance(a, tmp_path / "dest")
+    finally:
+        r.term()
+    assert keys_in(paths, "chk", str(tmp_path / "dest" / "gap.edb")) == list(range(100))
+
+
+def test_failed_restore_puts_back_the_database_that_was_there(live, paths, tmp_path):
+    """A restore that fails after its copy went into place (here cancelled during replay)
+    leaves the database that was at the destination as it was, not a half-replayed copy."""
+    class Stop(Exception):
+        pass
+
+    bk = tmp_path / "bk"
+    bk.mkdir()
+    live.backup(bk)
+    dest = tmp_path / "dest"
+    inst = esepy.Instance("r", **paths("r"))
+    try:
+        inst.restore_instance(bk, dest)
+    finally:
+        inst.term()
+    assert keys_in(paths, "chk", str(dest / "live.edb")) == list(range(100))
+    before = (dest / "live.edb").read_bytes()
+    fill(live, live.db, range(100, 1000))
+    bk2 = tmp_path / "bk2"
+    bk2.mkdir()
+    live.backup(bk2)
+    seen = []
+
+    def late(p):
+        seen.append(p)
+        if p.stage == "progress" and p.done > copied_kib:
+            raise Stop("cancelled during replay")  # the copy is in place by now
+
+    copied_kib = os.path.getsize(bk2 / "live.edb") // 1024  # more than the copy reports (no header, trailer)
+
+    inst = esepy.Instance("r2", **paths("r2"))
+    try:
+        with pytest.raises(Stop):
+            inst.restore_instance(bk2, dest, progress=late)
+        assert (dest / "live.edb").read_bytes() == before
+        assert sorted(os.listdir(dest)) == ["live.edb"]
+        inst.restore_instance(bk2, dest)
+    finally:
+        inst.term()
+    assert keys_in(paths, "chk2", str(dest / "live.edb")) == list(range(1000))

@@ -220,3 +220,44 @@ def test_record_position_and_goto_fraction(paths, tmp_path):
         assert t.position == (0, 100)
         with pytest.raises(ValueError):
             t.goto_fraction(1.5)
+
+
+def test_autoincrement_never_hands_out_a_value_twice(tmp_path):
+    """A value is handed out at JetPrepareUpdate, before it is stored: here session A's
+    insert streams a long value, and while it is being read session B writes 39 other
+    autoincrement tables (more than a cache of counters would keep) and then inserts into
+    the same table.  Every id differs."""
+    with make_instance(tmp_path) as inst, inst.begin_session() as a, inst.begin_session() as b:
+        path = str(tmp_path / "ai.edb")
+        db = a.create_database(path)
+        for i in range(40):
+            db.create_table(f"t{i}", [esepy.ColumnDef("id", "long", autoincrement=True),
+                                      esepy.ColumnDef("blob", "longbinary")], primary_key=["id"])
+        t0 = db.open_table("t0")
+        t0.insert({"blob": b"first"})
+        dbb = b.open_database(path)
+
+        class Busy(io.RawIOBase):
+            """The long value of A's insert; reading it lets session B work."""
+
+            def __init__(self):
+                self.done = False
+
+            def readable(self):
+                return True
+
+            def readinto(self, buf):
+                if self.done:
+                    return 0
+                self.done = True
+                for i in range(1, 40):
+                    dbb.open_table(f"t{i}").insert({"blob": b"other"})
+                dbb.open_table("t0").insert({"blob": b"from B"})
+                buf[:5] = b"by A!"
+                return 5
+
+        t0.insert({"blob": Busy()})
+        rows = sorted((r["id"], r["blob"]) for r in t0)
+        ids = [i for i, _ in rows]
+        assert len(ids) == len(set(ids)) == 3, rows
+        assert {blob for _, blob in rows} == {b"first", b"from B", b"by A!"}

@@ -24,7 +24,8 @@ def test_event_ids_match_the_header(jet):
     for name in ("INIT_BEGIN", "INIT_DONE", "INIT_FAILED", "TERM_DONE", "TERM_FAILED", "TERM_DIRTY",
                  "BACKUP_BEGIN", "BACKUP_DONE", "BACKUP_FAILED", "RESTORE_BEGIN",
                  "RESTORE_GENERATION", "RESTORE_DONE", "RESTORE_FAILED", "RECOVERY_BEGIN",
-                 "RECOVERY_GENERATION", "RECOVERY_DONE", "RECOVERY_FAILED"):
+                 "RECOVERY_GENERATION", "RECOVERY_DONE", "RECOVERY_FAILED", "LOG_CORRECTED",
+                 "RECOVERY_CREATE_UNDONE", "DATABASE_CORRUPTED"):
         assert getattr(esepy, "EVENT_" + name) == getattr(jet.C, "ESEPY_EVENT_" + name), name
     assert (jet.C.ESEPY_LEVEL_INFO, jet.C.ESEPY_LEVEL_WARNING, jet.C.ESEPY_LEVEL_ERROR) == \
         (logging.INFO, logging.WARNING, logging.ERROR)

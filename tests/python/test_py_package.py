@@ -54,12 +54,59 @@ def ctypes_instances(lib):
 def test_native_library_is_a_shared_object():
     path = esepy.native_library()
     assert os.path.isabs(path)
-    assert os.path.basename(path) == "libesent.so"
+    assert os.path.basename(path) == "libesent.so.0"
     assert os.path.isfile(path)
     with open(path, "rb") as f:
         head = f.read(18)
     assert head[:4] == b"\x7fELF"
     assert int.from_bytes(head[16:18], "little") == 3  # ET_DYN
+
+
+def dynamic_section(path):
+    """{tag: [values]} of an ELF file's dynamic section (readelf -d)."""
+    out = subprocess.run(["readelf", "-d", path], capture_output=True, text=True, check=True).stdout
+    tags = {}
+    for line in out.splitlines():
+        parts = line.split(None, 2)
+        if len(parts) == 3 and parts[1].startswith("("):
+            value = parts[2].split("[", 1)[-1].rstrip("]") if "[" in parts[2] else parts[2]
+            tags.setdefault(parts[1].strip("()"), []).append(value)
+    return tags
+
+
+def test_library_has_a_versioned_soname_and_a_link_name():
+    """libesent.so.0 carries SONAME libesent.so.0; libesent.so beside it is a
+    linker script (a wheel cannot hold a symlink) so that -lesent links it."""
+    lib = esepy.native_library()
+    tags = dynamic_section(lib)
+    assert tags["SONAME"] == ["libesent.so.0"]
+    assert "RUNPATH" not in tags and "RPATH" not in tags, tags  # no build machine path
+    with open(os.path.join(os.path.dirname(lib), "libesent.so")) as f:
+        assert "INPUT(libesent.so.0)" in f.read()
+
+
+def test_extension_finds_the_library_next_to_it_only():
+    tags = dynamic_section(esepy._esepy.__file__)
+    assert "libesent.so.0" in tags["NEEDED"]
+    assert tags["RUNPATH"] == ["$ORIGIN"] and "RPATH" not in tags, tags
+
+
+def test_pkg_config_file_builds_a_c_program(tmp_path):
+    """esepy.pc (esepy.pkgconfig_dir()) gives the include and link flags of this install."""
+    env = dict(os.environ, PKG_CONFIG_PATH=esepy.pkgconfig_dir())
+    def pkg_config(*args):
+        return subprocess.run(["pkg-config", *args, "esepy"], capture_output=True, text=True, env=env,
+                              check=True).stdout.split()
+    assert pkg_config("--modversion") == [esepy.__version__]
+    cflags, libs = pkg_config("--cflags"), pkg_config("--libs")
+    assert [os.path.realpath(f[2:]) for f in cflags if f.startswith("-I")] == [os.path.realpath(esepy.include_dir())]
+    exe = tmp_path / "prog"
+    src = tmp_path / "prog.c"
+    src.write_text(PROG)
+    subprocess.run([os.environ.get("CC", "cc"), "-o", str(exe), str(src), *cflags, *libs], check=True)
+    assert "libesent.so.0" in dynamic_section(str(exe))["NEEDED"]
+    out = subprocess.run([str(exe)], capture_output=True, text=True, check=True).stdout.strip()
+    assert out == "0|" + esepy.error_string(-1003)
 
 
 def test_include_dir_has_the_headers():
@@ -121,7 +168,7 @@ def test_library_is_mapped_once(paths):
     with open("/proc/self/maps") as f:
         for line in f:
             parts = line.split()
-            if len(parts) >= 6 and os.path.basename(parts[5]) == "libesent.so":
+            if len(parts) >= 6 and os.path.basename(parts[5]).startswith("libesent.so"):
                 mapped.add((parts[3], parts[4], os.path.realpath(parts[5])))
     assert len({(dev, inode) for dev, inode, _ in mapped}) == 1, mapped
     (dev, inode, path), *_ = mapped
@@ -163,20 +210,23 @@ def test_extension_uses_the_shipped_library():
     assert os.path.realpath(target) == os.path.realpath(esepy.native_library())
 
 
+PROG = textwrap.dedent("""
+    #include <stdio.h>
+    #include "esent.h"
+    #include "esepy_ext.h"
+    int main(void) {
+        JET_API_PTR code = (JET_API_PTR)(uint32_t)JET_errInvalidParameter;
+        char buf[256];
+        JET_ERR err = JetGetSystemParameter(0, 0, JET_paramErrorToString, &code, buf, sizeof(buf));
+        printf("%d|%s\\n", (int)err, buf);
+        return 0;
+    }
+""")
+
+
 def test_c_program_against_include_dir_and_library(tmp_path):
     src = tmp_path / "prog.c"
-    src.write_text(textwrap.dedent("""
-        #include <stdio.h>
-        #include "esent.h"
-        #include "esepy_ext.h"
-        int main(void) {
-            JET_API_PTR code = (JET_API_PTR)(uint32_t)JET_errInvalidParameter;
-            char buf[256];
-            JET_ERR err = JetGetSystemParameter(0, 0, JET_paramErrorToString, &code, buf, sizeof(buf));
-            printf("%d|%s\\n", (int)err, buf);
-            return 0;
-        }
-    """))
+    src.write_text(PROG)
     exe = tmp_path / "prog"
     libdir = os.path.dirname(esepy.native_library())
     cc = os.environ.get("CC", "cc")
