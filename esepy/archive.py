@@ -792,6 +792,16 @@ def select_sets(sets: List[BackupSetInfo], stop_at: Optional[StopAt] = None,
     return picked
 
 
+def _stop_inside(chain: List[BackupSetInfo], stop_at: StopAt) -> bool:
+    """Whether ``stop_at`` falls inside the last incremental set of ``chain`` (not after it)."""
+    last = chain[-1]
+    if last.kind != "incremental":
+        return False
+    if isinstance(stop_at, _dt.datetime):
+        return last.started >= _utc(stop_at)
+    return last.last_generation >= int(stop_at[0])
+
+
 def _check_continuity(chain: List[BackupSetInfo], url: str) -> None:
     have = sorted({g for s in chain for g in s.generations})
     if not have:
@@ -820,6 +830,13 @@ def download(url: str, folder: Union[str, "os.PathLike[str]"], *, stop_at: Optio
     :class:`ChecksumMismatch`, an object gone :class:`ObjectMissing`.  Returns the
     chain of sets used, full set first.
     """
+    return _download(url, folder, stop_at, set_id, options, log_folder)[0]
+
+
+def _download(url: str, folder: Union[str, "os.PathLike[str]"], stop_at: Optional[StopAt], set_id: Optional[str],
+              options: Optional[S3Options], log_folder: Optional[Union[str, "os.PathLike[str]"]]
+              ) -> Tuple[List[BackupSetInfo], List[str]]:
+    """download(); also returns the paths it wrote into ``log_folder``."""
     opts = options or S3Options()
     au = parse_url(url)
     c = make_client(opts)
@@ -853,7 +870,7 @@ def download(url: str, folder: Union[str, "os.PathLike[str]"], *, stop_at: Optio
             for fu in futs:
                 fu.cancel()
             raise
-    return chain
+    return chain, [os.path.join(t, str(e["name"])) for e, t in wanted.values() if t != folder]
 
 
 def _sha256_file(path: str) -> str:
@@ -920,9 +937,27 @@ def restore(instance: Any, url: str, dest: Optional[Union[str, "os.PathLike[str]
     tmp = tempfile.mkdtemp(prefix="esepy-restore-", dir=None if work_dir is None else os.fspath(work_dir))
     try:
         folder = os.path.join(tmp, "set")
-        log_folder = instance.get_param("log_path") or "."
-        chain = download(url, folder, stop_at=stop_at, set_id=set_id, options=options, log_folder=log_folder)
-        instance.restore_instance(folder, dest, progress=progress, stop_at=stop_at)
+        # Without a stop the whole chain is one backup folder; with one, the incremental
+        # generations go to the log folder (the engine refuses a stop inside the set).
+        inside = stop_at is not None and _stop_inside(
+            select_sets(list_sets(url, options), stop_at, set_id), stop_at)
+        log_folder = (instance.get_param("log_path") or ".") if inside else None
+        chain, placed = _download(url, folder, stop_at, set_id, options, log_folder)
+        try:
+            instance.restore_instance(folder, dest, progress=progress, stop_at=stop_at)
+        except errors.MissingLogFile:
+            if not placed:
+                raise
+            # The replay reached the end of the downloaded generations before any commit
+            # later than the stop: every change they hold is before it.  Restore the same
+            # chain as one backup folder instead (the stop then lies after the set).
+            _log.info("esepy archive: no commit after the stop in the sets of %s: restoring them whole", url)
+            for path in placed:
+                if os.path.exists(path):
+                    os.unlink(path)
+            folder = os.path.join(tmp, "whole")
+            chain = download(url, folder, stop_at=stop_at, set_id=set_id, options=options)
+            instance.restore_instance(folder, dest, progress=progress, stop_at=stop_at)
         _log.info("esepy archive: restored sets %s of %s", [s.id for s in chain], url)
         return chain
     finally:

@@ -426,3 +426,20 @@ def test_server_killed_mid_upload_then_restarted(live, own_s3_server, paths, tmp
     finally:
         inst.term()
     assert keys_in(paths, "chk", str(dest / "live.edb")) == list(range(24100))
+
+
+def test_point_in_time_after_the_last_set_or_between_sets(live, s3_server, bucket, paths, tmp_path):
+    url = f"s3://{bucket}/pit2"
+    opts = s3_server.options()
+    live.backup(url, s3=opts)
+    fill(live, live.db, range(100, 120))
+    live.backup(url, incremental=True, s3=opts)
+    time.sleep(0.05)
+    quiet = dt.datetime.now()  # no commit between this moment and the next backup
+    time.sleep(0.05)
+    live.backup(url, incremental=True, s3=opts)
+    fill(live, live.db, range(120, 140))
+    live.backup(url, incremental=True, s3=opts)
+    later = dt.datetime.now() + dt.timedelta(hours=1)  # after every set
+    assert restore_from(url, paths, tmp_path, s3_server, name="later", stop_at=later) == list(range(140))
+    assert restore_from(url, paths, tmp_path, s3_server, name="quiet", stop_at=quiet) == list(range(120))
