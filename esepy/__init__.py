@@ -40,6 +40,7 @@ from ._param_types import InstanceParams
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
+    from .archive import S3Options
 from ._backup import BackupFile, ExternalBackup, Progress, StopAt
 from ._progress import ProgressBar
 
@@ -199,6 +200,17 @@ def instances() -> List[Dict[str, Any]]:
     return [{"handle": h, "name": name, "databases": dbs} for h, name, dbs in _esepy._instance_info()]
 
 
+def _archive_url(target: Any) -> bool:
+    """True for a ``scheme://`` target (esepy.archive handles it; an unknown scheme is an
+    error there), False for a local path: a URL is never taken for a folder."""
+    return isinstance(target, str) and "://" in target and _archive_scheme(target)
+
+
+def _archive_scheme(target: str) -> bool:
+    from .archive import is_url
+    return is_url(target)
+
+
 class Instance(_esepy.Instance):
     """An engine instance: one log stream (logs + checkpoint) and the databases attached to it.
 
@@ -285,8 +297,13 @@ class Instance(_esepy.Instance):
     # ---- backup and restore ------------------------------------------------
 
     def backup(self, path: Union[str, "os.PathLike[str]"], *, incremental: bool = False, atomic: bool = False,
-               progress: Optional[Callable[[Progress], Any]] = None) -> None:
+               progress: Optional[Callable[[Progress], Any]] = None, s3: Optional["S3Options"] = None) -> None:
         """Back up every attached database and the logs into folder ``path`` (JetBackupInstance).
+
+        ``path`` may also be an ``s3://bucket/prefix`` URL: the backup set is then
+        streamed to object storage (:mod:`esepy.archive`; ``s3`` configures the
+        client, ``atomic`` is implied: a set exists once its manifest is written);
+        another ``scheme://`` raises :class:`esepy.archive.UnsupportedURL`.
 
         A full backup needs an empty folder (``atomic=True`` instead keeps the newest
         complete backup in ``path/new`` and the previous one in ``path/old`` until the
@@ -297,6 +314,10 @@ class Instance(_esepy.Instance):
         exception raised by it cancels the backup (the partial set is removed or left
         unusable) and propagates.
         """
+        if _archive_url(path):
+            from . import archive
+            archive.backup(self, cast(str, path), incremental=incremental, progress=progress, options=s3)
+            return
         try:
             _backup.backup(self._live_handle(), path, incremental, atomic, progress)
         except errors.JetError as e:
@@ -324,8 +345,12 @@ class Instance(_esepy.Instance):
     def restore_instance(self, backup_dir: Union[str, "os.PathLike[str]"],
                          dest: Optional[Union[str, "os.PathLike[str]"]] = None, *,
                          progress: Optional[Callable[[Progress], Any]] = None,
-                         stop_at: Optional[StopAt] = None) -> None:
+                         stop_at: Optional[StopAt] = None, s3: Optional["S3Options"] = None) -> None:
         """Restore a backup set and roll forward (JetRestoreInstance).
+
+        ``backup_dir`` may also be an ``s3://bucket/prefix`` URL (:mod:`esepy.archive`):
+        the sets the restore needs (up to ``stop_at``) are downloaded in parallel and
+        verified into a temporary folder, restored from there, then removed.
 
         The instance must be created and not initialized; it stays not initialized
         (call :meth:`init` or use ``with`` to open the restored databases).  Each
@@ -338,6 +363,10 @@ class Instance(_esepy.Instance):
         ``PatchFileMissing``, ...); an exception raised by ``progress`` cancels the
         restore and propagates.
         """
+        if _archive_url(backup_dir):
+            from . import archive
+            archive.restore(self, cast(str, backup_dir), dest, progress=progress, stop_at=stop_at, options=s3)
+            return
         try:
             _backup.restore(self._live_handle(), backup_dir, dest, progress, stop_at, False)
         except errors.JetError as e:

@@ -44,7 +44,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any, Callable, Dict, List, Optional, Sequence, TextIO, Tuple
 
-from . import errors, inspection
+from . import archive, errors, inspection
 from ._progress import ProgressBar
 
 __all__ = ["main", "command", "Command", "Output", "COMMANDS", "CliError"]
@@ -818,14 +818,36 @@ def _export(ns: argparse.Namespace, out: Output) -> Any:
 # ---------------------------------------------------------------------------
 # backup / restore (the engine's Instance.backup / restore_instance, when present)
 
+def _s3_args(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("s3:// URLs (esepy.archive; otherwise the AWS variables and profiles apply)")
+    g.add_argument("--endpoint-url", help="S3-compatible endpoint, e.g. http://127.0.0.1:8333")
+    g.add_argument("--region", help="region of the bucket")
+    g.add_argument("--profile", help="AWS profile (~/.aws/config, ~/.aws/credentials)")
+    g.add_argument("--addressing-style", choices=["path", "virtual", "auto"],
+                   help="bucket addressing (default: path when an endpoint is set)")
+
+
+def _s3_options(ns: argparse.Namespace) -> archive.S3Options:
+    return archive.S3Options(endpoint_url=ns.endpoint_url, region=ns.region, profile=ns.profile,
+                             addressing_style=ns.addressing_style)
+
+
+def _is_url(target: str) -> bool:
+    if archive.is_url(target):
+        archive.parse_url(target)  # an unknown scheme is an error, never a local folder
+        return True
+    return False
+
+
 def _backup_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("dest", help="backup folder")
+    p.add_argument("dest", help="backup folder, or an s3://bucket/prefix URL")
     p.add_argument("--logs", required=True, help="log folder of the instance")
     p.add_argument("--system", required=True, help="system folder (checkpoint) of the instance")
     p.add_argument("--db", action="append", default=[], help="database to attach first (repeatable)")
     p.add_argument("--base", help="base name of the log stream")
     p.add_argument("--incremental", action="store_true", help="incremental backup (logs only)")
     p.add_argument("--atomic", action="store_true", help="write to a temporary folder, then rename")
+    _s3_args(p)
 
 
 def _engine_method(name: str) -> Any:
@@ -845,7 +867,9 @@ def _backup(ns: argparse.Namespace, out: Output) -> Any:
                   temp_path=os.path.join(os.path.abspath(ns.system), "tmp.edb"))
     if ns.base:
         params["base_name"] = ns.base
-    created = not os.path.exists(ns.dest)
+    url = _is_url(ns.dest)
+    extra: Dict[str, Any] = {"s3": _s3_options(ns)} if url else {}
+    created = not url and not os.path.exists(ns.dest)
     if created:  # as a new user expects (and as the Python API with create_path_if_not_exist)
         os.makedirs(ns.dest)
     try:
@@ -853,7 +877,8 @@ def _backup(ns: argparse.Namespace, out: Output) -> Any:
             with inst.begin_session() as s:
                 for d in ns.db:
                     s.attach_database(d).close()  # attached to the instance, not kept open
-                getattr(inst, "backup")(ns.dest, incremental=ns.incremental, atomic=ns.atomic, progress=bar)
+                getattr(inst, "backup")(ns.dest, incremental=ns.incremental, atomic=ns.atomic, progress=bar,
+                                        **extra)
                 for d in ns.db:
                     s.detach_database(d)
     except BaseException:
@@ -865,13 +890,15 @@ def _backup(ns: argparse.Namespace, out: Output) -> Any:
 
 
 def _restore_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("backup", help="backup folder")
+    p.add_argument("backup", help="backup folder, or an s3://bucket/prefix URL (its newest set, or the "
+                                  "sets --stop-at needs)")
     p.add_argument("--dest", help="folder to restore into (default: the original locations)")
     p.add_argument("--stop-at", help="stop replay at this time (ISO 8601)")
     p.add_argument("--logs", help="log folder of the restored instance: the logs there that continue the "
                                   "backup are replayed, and restore writes its new generation there "
                                   "(default: --dest)")
     p.add_argument("--system", help="system folder (checkpoint) of the restored instance (default: --logs)")
+    _s3_args(p)
 
 
 @command("restore", "Restore a backup and replay its logs (JetRestoreInstance)", _restore_args)
@@ -884,6 +911,7 @@ def _restore(ns: argparse.Namespace, out: Output) -> Any:
             stop_at = _dt.datetime.fromisoformat(ns.stop_at)
         except ValueError:
             raise CliError(f"--stop-at {ns.stop_at!r} is not an ISO 8601 time") from None
+    extra: Dict[str, Any] = {"s3": _s3_options(ns)} if _is_url(ns.backup) else {}
     logs = ns.logs or ns.dest
     if not logs:
         # Never the current folder: restore writes a checkpoint and a log generation there.
@@ -896,7 +924,7 @@ def _restore(ns: argparse.Namespace, out: Output) -> Any:
     with out.progress("restore", None, "B", scale=1024) as bar:
         inst = esepy.Instance("esepy-restore", **params)
         try:
-            getattr(inst, "restore_instance")(ns.backup, dest=ns.dest, progress=bar, stop_at=stop_at)
+            getattr(inst, "restore_instance")(ns.backup, dest=ns.dest, progress=bar, stop_at=stop_at, **extra)
         finally:
             inst.term()
     out.text(f"Restore of {ns.backup} completed.")
@@ -996,6 +1024,8 @@ def _print_error(e: BaseException, stderr: TextIO) -> None:
     if isinstance(e, errors.JetError):
         print(f"error: {e.name} ({e.code}): {e.message}" + (f" [{e.operation}]" if e.operation else ""),
               file=stderr)
+    elif isinstance(e, archive.ArchiveError):
+        print(f"error: {type(e).__name__}: {e}", file=stderr)
     else:
         print(f"error: {e}", file=stderr)
 
@@ -1031,7 +1061,12 @@ def main(argv: Optional[Sequence[str]] = None, stdout: Optional[TextIO] = None,
             doc.update(ok=False, error=_error_json(f.error))
             print(json.dumps(inspection._jsonable(doc), indent=1), file=out_f)
         return 1
-    except (errors.JetError, OSError) as e:
+    except archive.UnsupportedURL as e:
+        print(f"esepy {' '.join(cmd.words)}: error: {e}", file=err_f)
+        if out.json:
+            print(json.dumps({"ok": False, "error": _error_json(e)}), file=out_f)
+        return 2
+    except (errors.JetError, OSError, archive.ArchiveError) as e:
         _print_error(e, err_f)
         if out.json:
             print(json.dumps({"ok": False, "error": _error_json(e)}), file=out_f)
