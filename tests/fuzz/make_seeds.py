@@ -5,7 +5,8 @@ cov-*, are left as they are).
     python tests/fuzz/make_seeds.py [SAMPLES_FOLDER]
 
 Seeds come from two places: the Windows ESE sample files (default
-$ESEPY_SAMPLES or /work/shared/samples), cut to their first pages so the
+$ESEPY_SAMPLES, else the repository's tests/data/ese materialised by
+tests/sampledata.py), cut to their first pages so the
 corpus stays small, and files the engine writes (a database with a few
 records and a long value, its log, checkpoint and a backup set), made in a
 temporary folder with 4 KiB pages and 128 KiB logs.
@@ -106,6 +107,15 @@ def engine_seeds() -> None:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def _samples_folder() -> str:
+    """The Windows samples: $ESEPY_SAMPLES, else the repository's own (tests/data)."""
+    if os.environ.get("ESEPY_SAMPLES"):
+        return os.environ["ESEPY_SAMPLES"]
+    sys.path.insert(0, os.path.dirname(HERE))
+    import sampledata
+    return sampledata.materialize(tempfile.mkdtemp(prefix="esepy-samples-"))
+
+
 if __name__ == "__main__":
-    windows_seeds(sys.argv[1] if len(sys.argv) > 1 else os.environ.get("ESEPY_SAMPLES", "/work/shared/samples"))
+    windows_seeds(sys.argv[1] if len(sys.argv) > 1 else _samples_folder())
     engine_seeds()
