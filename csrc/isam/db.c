@@ -220,24 +220,30 @@ JET_ERR db_mark_clean(isam_inst *pinst, isam_db *pdb)
     return err;
 }
 
+JET_ERR db_header_raise_gen(isam_inst *pinst, isam_db *pdb, int fMin, int32_t gen)
+{
+    if (pdb == NULL || !pdb->logged || pdb->readonly)
+        return JET_errSuccess;
+    JET_ERR err = JET_errSuccess;
+    pthread_mutex_lock(&pdb->hdrLock); /* H1 */
+    int32_t *pfield = fMin ? &pdb->hdr.genMinRequired : &pdb->hdr.genMaxRequired;
+    os_file *pf = cache_file(pinst->pc, pdb->dbid);
+    if (pf && gen > *pfield && (!fMin || pdb->hdr.dbstate == JET_dbstateDirtyShutdown)) {
+        int32_t old = *pfield;
+        *pfield = gen;
+        err = db_header_write(pf, &pdb->hdr);
+        if (err < 0)
+            *pfield = old; /* what depended on it is not written either */
+    }
+    pthread_mutex_unlock(&pdb->hdrLock);
+    return err;
+}
+
 JET_ERR db_require_gen(isam_inst *pinst, uint32_t dbid, int32_t gen)
 {
     /* dbs[dbid] is set before the file's first page can be dirtied and
      * cleared after its last write (db_close flushes first). */
-    isam_db *pdb = dbid <= ISAM_MAX_DBID ? pinst->dbs[dbid] : NULL;
-    if (pdb == NULL || !pdb->logged || pdb->readonly)
-        return JET_errSuccess;
-    JET_ERR err = JET_errSuccess;
-    pthread_mutex_lock(&pdb->hdrLock);
-    if (gen > pdb->hdr.genMaxRequired) {
-        int32_t old = pdb->hdr.genMaxRequired;
-        pdb->hdr.genMaxRequired = gen;
-        err = db_header_write(cache_file(pinst->pc, pdb->dbid), &pdb->hdr);
-        if (err < 0)
-            pdb->hdr.genMaxRequired = old; /* the page is not written either */
-    }
-    pthread_mutex_unlock(&pdb->hdrLock);
-    return err;
+    return db_header_raise_gen(pinst, dbid <= ISAM_MAX_DBID ? pinst->dbs[dbid] : NULL, 0, gen);
 }
 
 JET_ERR db_follow_log(isam_inst *pinst)

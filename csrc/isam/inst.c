@@ -109,21 +109,8 @@ static JET_ERR ckpt_headers(isam_inst *pinst, int32_t gen)
 {
     JET_ERR err = JET_errSuccess;
     pthread_mutex_lock(&pinst->lock); /* no database leaves meanwhile (db_close) */
-    for (uint32_t i = 1; i <= ISAM_MAX_DBID && err >= 0; i++) {
-        isam_db *pdb = pinst->dbs[i];
-        if (pdb == NULL || !pdb->logged || pdb->readonly)
-            continue;
-        pthread_mutex_lock(&pdb->hdrLock); /* H1 (order: inst.lock, then hdrLock) */
-        os_file *pf = cache_file(pinst->pc, pdb->dbid);
-        if (pf && pdb->hdr.dbstate == JET_dbstateDirtyShutdown && pdb->hdr.genMinRequired < gen) {
-            int32_t old = pdb->hdr.genMinRequired;
-            pdb->hdr.genMinRequired = gen;
-            err = db_header_write(pf, &pdb->hdr);
-            if (err < 0)
-                pdb->hdr.genMinRequired = old;
-        }
-        pthread_mutex_unlock(&pdb->hdrLock);
-    }
+    for (uint32_t i = 1; i <= ISAM_MAX_DBID && err >= 0; i++)
+        err = db_header_raise_gen(pinst, pinst->dbs[i], 1, gen); /* H1 (order: inst.lock, then hdrLock) */
     pthread_mutex_unlock(&pinst->lock);
     return err;
 }

@@ -495,6 +495,11 @@ JET_ERR  db_mark_clean(isam_inst *pinst, isam_db *pdb);
 /* H2: before a page of database dbid with changes from log generation gen
  * is written, record gen in its header.  Unlogged or unknown dbid: nothing. */
 JET_ERR  db_require_gen(isam_inst *pinst, uint32_t dbid, int32_t gen);
+/* Raise genMinRequired (fMin; only while the database is dirty) or
+ * genMaxRequired of pdb's header to gen and write the header; the field is
+ * put back when the write fails.  NULL, unlogged and read-only databases are
+ * left alone.  Takes hdrLock. */
+JET_ERR  db_header_raise_gen(isam_inst *pinst, isam_db *pdb, int fMin, int32_t gen);
 /* H3: raise genMaxRequired of every attached logged database to the log's
  * current generation when the log has rolled since the last call, so a
  * header never lags the log by more than the generations since the last
