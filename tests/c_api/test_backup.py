@@ -102,6 +102,12 @@ def test_restore_to_new_destination(jet, tmp_path):
     assert reopen_keys(jet, live, live / "a.edb", "live2") == list(range(150))
 
 
+def gen_digits(folder):
+    """How many hex digits the log generations in `folder` are named with (edbXXXXX.log)."""
+    first = sorted(n for n in os.listdir(folder) if n.startswith("edb0"))[0]
+    return len(first) - len("edb.log")
+
+
 def db_misc(jet, path):
     misc = jet.ffi.new("JET_DBINFOMISC *")
     assert jet.lib.JetGetDatabaseFileInfo(str(path).encode(), misc, jet.ffi.sizeof(misc[0]),
@@ -482,8 +488,7 @@ def test_incremental_backup_refuses_planted_tmp_links(jet, tmp_path):
         bk.mkdir()
         assert backup(env, bk) == 0
         add_rows(env, range(50, 100))
-        first = sorted(n for n in os.listdir(bk) if n.startswith("edb0"))[0]
-        width = len(first) - len("edb.log")
+        width = gen_digits(bk)
         gens = archived_gens(bk)
         targets = []
         for g in range(1, gens[-1] + 20):
@@ -513,8 +518,7 @@ def test_incremental_backup_refuses_a_planted_log_link(jet, tmp_path):
         bk.mkdir()
         assert backup(env, bk) == 0
         add_rows(env, range(50, 100))
-        first = sorted(n for n in os.listdir(bk) if n.startswith("edb0"))[0]
-        width = len(first) - len("edb.log")
+        width = gen_digits(bk)
         # The first generation the incremental copies, as a link to a good copy of it (so
         # that the set itself still reads as continued by the logs).
         g = archived_gens(live := tmp_path / "live")[0]
@@ -539,8 +543,7 @@ def test_stale_tmp_of_an_interrupted_incremental_is_replaced(jet, tmp_path):
         bk.mkdir()
         assert backup(env, bk) == 0
         add_rows(env, range(50, 100))
-        first = sorted(n for n in os.listdir(bk) if n.startswith("edb0"))[0]
-        width = len(first) - len("edb.log")
+        width = gen_digits(bk)
         g = archived_gens(bk)[-1] + 1
         (bk / f"edb{g:0{width}X}.log.tmp").write_bytes(b"half a log")
         assert backup(env, bk, C.JET_bitBackupIncremental) == 0
