@@ -1,7 +1,9 @@
 /*
  * index.c -- secondary indexes: key definitions, the entries a record
  * contributes to an index, keeping indexes in step with record changes, and
- * building an index over a table's existing records.
+ * building an index over a table's existing records; and index DDL through a
+ * cursor (the primary index at table creation, JetCreateIndex*, JetDeleteIndex,
+ * JetGetIndexInfo, the index list of isam_list_indexes).
  *
  * Owns: the entry format of secondary index trees:
  *     unique index       key = normalized key              data = primary bookmark
@@ -11,8 +13,8 @@
  * while the other change is uncommitted) through the ordinary versioned
  * record operations of ver.c.  Normalized keys are built by key.c and cut at
  * idx_def.cbKeyMost bytes (ESE's key truncation).
- * Must not touch: catalog rows (catalog.c), cursor positions (cursor.c),
- * pages, version chains.
+ * Must not touch: catalog rows (catalog.c), cursor positions (cursor.c; the
+ * DDL here only reads which index a cursor is on), pages, version chains.
  *
  * Invariant X1: for every record visible to a snapshot, exactly the entries
  * idx_entry_keys computes from it are visible to that snapshot in every
@@ -22,6 +24,7 @@
  */
 #include "isam_int.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -418,4 +421,309 @@ JET_ERR idx_build(isam_sess *psess, isam_db *pdb, table_def *ptd, const idx_def 
     rec_free(&rec);
     idx_keys_free(&kn);
     return err;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Index DDL through a cursor                                                */
+/* ------------------------------------------------------------------------ */
+
+/* Is any record visible in the table? */
+static JET_ERR table_has_records(isam_sess *psess, isam_cursor *pcur, int *pf)
+{
+    rec_buf tmp = { 0 };
+    JET_ERR err;
+    *pf = 0;
+    for (err = bt_first(pcur->bc); err >= 0; err = bt_next(pcur->bc)) {
+        const void *pk, *pd;
+        uint32_t cbk, cbd, fl;
+        err = bt_current(pcur->bc, &pk, &cbk, &pd, &cbd, &fl);
+        if (err < 0)
+            break;
+        err = rec_visible(psess, pcur->db, pcur->td->pgnoRoot, pk, cbk, pd, cbd, fl, &tmp);
+        if (err >= 0) {
+            *pf = 1;
+            break;
+        }
+        if (err != JET_errRecordNotFound)
+            break;
+    }
+    rec_free(&tmp);
+    if (err == JET_errRecordNotFound || err == JET_errNoCurrentRecord)
+        err = JET_errSuccess;
+    return err < 0 ? err : JET_errSuccess;
+}
+
+static JET_ERR create_primary_index(isam_sess *psess, isam_cursor *pcur, const char *szName, JET_GRBIT grbit,
+                                    const key_seg *segs, uint32_t cseg)
+{
+    table_def *ptd = pcur->td;
+    if (ptd->cseg > 0)
+        return JET_errIndexHasPrimary;
+    table_def nd = *ptd;
+    nd.cseg = cseg;
+    memcpy(nd.segs, segs, cseg * sizeof(key_seg));
+    int hasRecords = 0;
+    JET_ERR err = table_has_records(psess, pcur, &hasRecords);
+    if (err < 0)
+        return err;
+    if (hasRecords)
+        return JET_errTableNotEmpty;
+    snprintf(nd.idxName, sizeof(nd.idxName), "%s", szName);
+    nd.idxGrbit = grbit | JET_bitIndexUnique;
+    int fAuto;
+    err = trx_auto_begin(psess, &fAuto);
+    if (err >= 0)
+        err = cat_update_table(psess, pcur->db, &nd);
+    err = trx_auto_end(psess, fAuto, err);
+    if (err >= 0) {
+        ptd->cseg = nd.cseg;
+        memcpy(ptd->segs, nd.segs, sizeof(nd.segs));
+        memcpy(ptd->idxName, nd.idxName, sizeof(nd.idxName));
+        ptd->idxGrbit = nd.idxGrbit;
+    }
+    return err;
+}
+
+/* One index of JetCreateIndex / JetCreateIndex2..4.  cbKeyMost: the
+ * JET_INDEXCREATE field (used with JET_bitIndexKeyMost); segflagsAll:
+ * KEY_SEG_CASESENSITIVE when the index's LCMapString flags do not ignore case. */
+static JET_ERR create_index(isam_sess *psess, isam_cursor *pcur, const char *szName, JET_GRBIT grbit,
+                            const char *szKey, uint32_t cbKey, uint32_t lDensity, uint32_t cbKeyMost,
+                            uint32_t segflagsAll)
+{
+    if (pcur->fTemp)
+        return JET_errIllegalOperation; /* one index, fixed at open */
+    if (lDensity != 0 && (lDensity < 20 || lDensity > 100))
+        return JET_errDensityInvalid;
+    char folded[JET_cbNameMost + 1];
+    if (!cat_name_fold(szName, folded))
+        return JET_errInvalidName;
+    if (grbit & (JET_bitIndexTuples | JET_bitIndexTupleLimits | JET_bitIndexNestedTable))
+        return JET_errFeatureNotAvailable;
+    if (grbit & ~(JET_GRBIT)0xFFFFF)
+        return JET_errInvalidGrbit;
+    JET_ERR err = isam_sync_indexes(psess, pcur);
+    if (err < 0)
+        return err;
+    table_def *ptd = pcur->td;
+    if ((grbit & JET_bitIndexPrimary) && ptd->cseg > 0)
+        return JET_errIndexHasPrimary;
+    char f2[JET_cbNameMost + 1];
+    if (idx_by_name_any(ptd, szName) || (ptd->cseg && cat_name_fold(ptd->idxName, f2) && strcmp(f2, folded) == 0))
+        return JET_errIndexDuplicate;
+    key_seg segs[JET_ccolKeyMost];
+    uint32_t cseg = 0;
+    err = idx_parse_key(ptd, szKey, cbKey, grbit, segflagsAll, segs, &cseg);
+    if (err < 0)
+        return err;
+    if (grbit & JET_bitIndexPrimary)
+        return create_primary_index(psess, pcur, szName, grbit, segs, cseg);
+    isam_db *pdb = pcur->db;
+    uint32_t cbPage = cache_page_size(pdb->env.pc);
+    uint32_t cbMost = JET_cbKeyMost;
+    if (grbit & JET_bitIndexKeyMost) {
+        uint32_t cbPageMost = cbPage <= 2048 ? JET_cbKeyMost2KBytePage
+                            : cbPage <= 4096 ? JET_cbKeyMost4KBytePage
+                                             : JET_cbKeyMost8KBytePage;
+        if (cbKeyMost < JET_cbKeyMostMin || cbKeyMost > cbPageMost)
+            return JET_errIndexInvalidDef;
+        cbMost = cbKeyMost;
+    }
+    /* A node holds the key and one bookmark (index.c). */
+    uint32_t cbRoom = bt_node_max(cbPage) - primary_key_max(pdb) - 8;
+    if (cbMost > cbRoom)
+        cbMost = cbRoom;
+    idx_def id;
+    memset(&id, 0, sizeof(id));
+    snprintf(id.name, sizeof(id.name), "%s", szName);
+    id.grbit = grbit;
+    id.cbKeyMost = cbMost;
+    id.cseg = cseg;
+    memcpy(id.segs, segs, sizeof(segs));
+    int fAuto;
+    /* S1: no record of the database changes from here to the schema bump. */
+    pthread_rwlock_wrlock(&pdb->schemaLock);
+    err = trx_save_begin(psess, &fAuto);
+    if (err < 0) {
+        pthread_rwlock_unlock(&pdb->schemaLock);
+        return err;
+    }
+    /* The build reads the table as this transaction's snapshot sees it: that
+     * must be the table's latest state, or records changed by others (not yet
+     * committed, or committed since) would miss their entries. */
+    pthread_mutex_lock(&psess->inst->lock);
+    if (ver_tree_changed_by_others_locked(psess->inst, psess->trx, pdb->dbid, ptd->pgnoRoot))
+        err = JET_errWriteConflict;
+    pthread_mutex_unlock(&psess->inst->lock);
+    if (err >= 0)
+        err = cat_next_objid(psess, pdb, &id.objid);
+    if (err >= 0) {
+        CKPT_ENTER(psess->inst);
+        err = bt_create(&pdb->env, pdb->hdr.pgnoSpace, id.objid, &id.pgnoRoot);
+        CKPT_LEAVE(psess->inst);
+    }
+    if (err >= 0)
+        err = reclaim_register(psess, pdb, ptd->objid, 0, &id.pgnoRoot, 1); /* dropped if the creation rolls back */
+    if (err >= 0)
+        err = cat_insert_index(psess, pdb, ptd, &id);
+    if (err >= 0)
+        err = idx_build(psess, pdb, ptd, &id);
+    err = trx_save_end(psess, fAuto, err);
+    bump_schema(psess, pdb);
+    pthread_rwlock_unlock(&pdb->schemaLock);
+    JET_ERR e2 = isam_sync_indexes(psess, pcur);
+    return err < 0 ? err : e2;
+}
+
+JET_ERR isam_create_index(isam_sess *psess, JET_TABLEID tableid, const char *szName, JET_GRBIT grbit,
+                          const char *szKey, uint32_t cbKey, uint32_t lDensity)
+{
+    isam_cursor *pcur = cursor_get(psess, tableid);
+    if (pcur == NULL)
+        return JET_errInvalidTableId;
+    return create_index(psess, pcur, szName, grbit, szKey, cbKey, lDensity, 0, 0);
+}
+
+JET_ERR isam_create_indexes(isam_sess *psess, JET_TABLEID tableid, const isam_index_spec *specs, uint32_t c,
+                            JET_ERR *perrs)
+{
+    isam_cursor *pcur = cursor_get(psess, tableid);
+    if (pcur == NULL)
+        return JET_errInvalidTableId;
+    if (specs == NULL && c > 0)
+        return JET_errInvalidParameter;
+    JET_ERR err = JET_errSuccess;
+    for (uint32_t i = 0; i < c && err >= 0; i++) {
+        const isam_index_spec *ps = &specs[i];
+        uint32_t segflags = ps->fCaseSensitive ? KEY_SEG_CASESENSITIVE : 0;
+        err = create_index(psess, pcur, ps->szName, ps->grbit, ps->szKey, ps->cbKey, ps->ulDensity, ps->cbKeyMost,
+                           segflags);
+        if (perrs)
+            perrs[i] = err;
+    }
+    return err;
+}
+
+JET_ERR isam_delete_index(isam_sess *psess, JET_TABLEID tableid, const char *szIndex)
+{
+    isam_cursor *pcur = cursor_get(psess, tableid);
+    if (pcur == NULL)
+        return JET_errInvalidTableId;
+    if (pcur->fTemp)
+        return JET_errIllegalOperation;
+    char a[JET_cbNameMost + 1], b[JET_cbNameMost + 1];
+    if (!cat_name_fold(szIndex, a))
+        return JET_errInvalidName;
+    JET_ERR err = isam_sync_indexes(psess, pcur);
+    if (err < 0)
+        return err;
+    table_def *ptd = pcur->td;
+    if (ptd->cseg && cat_name_fold(ptd->idxName, b) && strcmp(a, b) == 0)
+        return JET_errIndexMustStay;
+    idx_def *pidx = idx_by_name(ptd, szIndex);
+    if (pidx == NULL)
+        return JET_errIndexNotFound;
+    if (pidx->objid == pcur->objidIdx)
+        return JET_errIndexInUse;
+    int fAuto;
+    err = trx_save_begin(psess, &fAuto);
+    if (err >= 0)
+        err = reclaim_register(psess, pcur->db, ptd->objid, 1, &pidx->pgnoRoot, 1);
+    if (err >= 0)
+        err = cat_delete_index(psess, pcur->db, ptd, pidx);
+    err = trx_save_end(psess, fAuto, err);
+    bump_schema(psess, pcur->db);
+    JET_ERR e2 = isam_sync_indexes(psess, pcur);
+    return err < 0 ? err : e2;
+}
+
+JET_ERR isam_get_index_info(isam_sess *psess, JET_TABLEID tableid, const char *szIndex, void *pv, uint32_t cbMax,
+                            uint32_t infolevel)
+{
+    isam_cursor *pcur = cursor_get(psess, tableid);
+    if (pcur == NULL)
+        return JET_errInvalidTableId;
+    if (pv == NULL)
+        return JET_errInvalidParameter;
+    JET_ERR err = isam_sync_indexes(psess, pcur);
+    if (err < 0)
+        return err;
+    table_def *ptd = pcur->td;
+    idx_def *pidx = NULL;
+    int primary = 0;
+    if (szIndex && szIndex[0]) {
+        char a[JET_cbNameMost + 1], b[JET_cbNameMost + 1];
+        if (!cat_name_fold(szIndex, a))
+            return JET_errInvalidName;
+        pidx = idx_by_name(ptd, szIndex);
+        primary = pidx == NULL && ptd->cseg && cat_name_fold(ptd->idxName, b) && strcmp(a, b) == 0;
+        if (pidx == NULL && !primary && infolevel != JET_IdxInfoCount)
+            return JET_errIndexNotFound;
+    } else {
+        pidx = cur_idx(pcur);
+        primary = pidx == NULL;
+    }
+    if (infolevel == JET_IdxInfo || infolevel == JET_IdxInfoList) {
+        if (cbMax < sizeof(JET_INDEXLIST))
+            return JET_errBufferTooSmall;
+        int fOne = infolevel == JET_IdxInfo && szIndex && szIndex[0];
+        return list_indexes(psess, pcur, fOne ? pidx : NULL, fOne && primary, !fOne, pv);
+    }
+    switch (infolevel) {
+    case JET_IdxInfoCount: {
+        uint32_t n = 1; /* the primary (clustered) index counts */
+        for (uint32_t i = 0; i < ptd->cidx; i++)
+            n += ptd->idxs[i].fNavigable != 0;
+        return info_put(pv, cbMax, &n, sizeof(n));
+    }
+    case JET_IdxInfoSpaceAlloc: {
+        uint32_t density = 100;
+        return info_put(pv, cbMax, &density, sizeof(density));
+    }
+    case JET_IdxInfoLangid: {
+        uint16_t langid = 0x409;
+        return info_put(pv, cbMax, &langid, sizeof(langid));
+    }
+    case JET_IdxInfoKeyMost:
+    case JET_IdxInfoVarSegMac: {
+        uint16_t most = (uint16_t)(pidx ? pidx->cbKeyMost : primary_key_max(pcur->db));
+        return info_put(pv, cbMax, &most, sizeof(most));
+    }
+    default:
+        return JET_errFeatureNotAvailable;
+    }
+}
+
+JET_ERR isam_list_indexes(isam_sess *psess, JET_TABLEID tableid, char **ppszz, uint32_t *pcb)
+{
+    isam_cursor *pcur = cursor_get(psess, tableid);
+    if (pcur == NULL)
+        return JET_errInvalidTableId;
+    JET_ERR err = isam_sync_indexes(psess, pcur);
+    if (err < 0)
+        return err;
+    table_def *ptd = pcur->td;
+    size_t cap = 1;
+    for (uint32_t i = 0; i < ptd->cidx; i++)
+        cap += strlen(ptd->idxs[i].name) + 16 + ptd->idxs[i].cseg * (JET_cbNameMost + 2) + 1;
+    char *out = os_malloc(cap);
+    if (out == NULL)
+        return JET_errOutOfMemory;
+    size_t n = 0;
+    for (uint32_t i = 0; i < ptd->cidx; i++) {
+        const idx_def *pidx = &ptd->idxs[i];
+        if (!pidx->fNavigable)
+            continue; /* maintained, not visible to this snapshot (S2) */
+        n += (size_t)snprintf(out + n, cap - n, "%s\x1f%u", pidx->name, (unsigned)pidx->grbit);
+        for (uint32_t j = 0; j < pidx->cseg; j++) {
+            col_info *pci = col_by_id(ptd, pidx->segs[j].columnid);
+            n += (size_t)snprintf(out + n, cap - n, "\x1f%c%s", (pidx->segs[j].segflags & KEY_SEG_DESCENDING) ? '-' : '+',
+                                  pci ? pci->name : "");
+        }
+        out[n++] = '\0';
+    }
+    out[n++] = '\0';
+    *ppszz = out;
+    *pcb = (uint32_t)n;
+    return JET_errSuccess;
 }

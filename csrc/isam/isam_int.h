@@ -114,6 +114,7 @@
 
 #include <pthread.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "isam.h"
 #include "btree.h"
@@ -237,7 +238,7 @@ typedef struct isam_db {
      * folder that ends too early (JET_errRequiredLogFilesMissing).
      * Initialised with PTHREAD_MUTEX_INITIALIZER (nothing to destroy). */
     pthread_mutex_t  hdrLock;
-    /* Autoincrement counters (cursor.c), under inst.lock.  Invariant A1: for
+    /* Autoincrement counters (update.c), under inst.lock.  Invariant A1: for
      * every table that handed out a value since the database was attached,
      * autoinc holds the largest value handed out (sorted by objid, never
      * evicted: a value is handed out at JetPrepareUpdate, before it is
@@ -578,7 +579,9 @@ void     ver_free_all(isam_inst *pinst);
 JET_ERR  trx_save_begin(isam_sess *psess, int *pfAuto);
 JET_ERR  trx_save_end(isam_sess *psess, int fAuto, JET_ERR err);
 
-/* cursor.c */
+/* cursor.c (table cursors are split over cursor.c, table.c, update.c,
+ * retrieve.c and index.c; what they share is here and in the inline helpers
+ * after lv.c below) */
 void     cursor_close_all(isam_sess *psess);
 isam_cursor *cursor_get(isam_sess *psess, JET_TABLEID tableid);
 /* A cursor on ptd, which the cursor owns once this succeeds (the caller
@@ -590,6 +593,30 @@ isam_cursor *cursor_get(isam_sess *psess, JET_TABLEID tableid);
 void     cursor_trx_level_end(isam_sess *psess, int level, int fCommit);
 JET_ERR  cursor_alloc(isam_sess *psess, isam_db *pdb, table_def *ptd, JET_TABLEID *ptableid);
 void     cursor_close(isam_sess *psess, isam_cursor *pcur);
+/* Begin an implicit transaction (fSave: a savepoint) for a change through
+ * pcur; *pmark remembers where the caller's transaction stood.  A temporary
+ * table may be written inside a read-only transaction: its scratch rows are
+ * no part of what the transaction reads. */
+JET_ERR  isam_cur_trx_begin(isam_sess *psess, isam_cursor *pcur, int fSave, int *pfAuto, const void **pmark);
+/* End what isam_cur_trx_begin began.  With JET_paramEnableTempTableVersioning
+ * off, a temporary table's change made inside the caller's transaction
+ * keeps no versions once it succeeded: a rollback no longer undoes it (a
+ * failed change is still undone whole by its savepoint). */
+JET_ERR  isam_cur_trx_end(isam_sess *psess, isam_cursor *pcur, int fSave, int fAuto, const void *mark, JET_ERR err);
+/* Position ON the node `key` of the current index's tree, whose record has
+ * primary bookmark bm (== key on the primary index). */
+JET_ERR  isam_set_pos(isam_cursor *pcur, const void *key, uint32_t cbKey, const void *bm, uint32_t cbBm);
+/* Reload the table's columns and secondary indexes when another cursor
+ * changed them (column or index DDL) since they were loaded. */
+JET_ERR  isam_sync_indexes(isam_sess *psess, isam_cursor *pcur);
+/* update.c: cancel pcur's prepared update (its new long values go: L1 in lv.c). */
+void     isam_cancel_update(isam_sess *psess, isam_cursor *pcur);
+/* update.c: load the visible record at the bookmark into *pbuf. */
+JET_ERR  isam_load_current(isam_sess *psess, isam_cursor *pcur, rec_buf *pbuf);
+/* update.c: on a secondary index, put the cursor on the (first) entry of the
+ * record at pcur->pbBm, whose contents are *prec.  JET_errNoCurrentRecord if
+ * the record has no entry in the index (null key ignored by the index). */
+JET_ERR  isam_reposition_on_record(isam_sess *psess, isam_cursor *pcur, const rec_buf *prec);
 /* Validate a column definition against ptd and build its col_info (id
  * chosen, default copied: *pci owns pbDefault). */
 JET_ERR  col_build(table_def *ptd, const char *szName, const JET_COLUMNDEF *pdef, const void *pvDefault,
@@ -690,6 +717,76 @@ JET_ERR  lv_addref(isam_sess *psess, isam_db *pdb, table_def *ptd, uint64_t lid)
 JET_ERR  lv_release(isam_sess *psess, isam_db *pdb, table_def *ptd, uint64_t lid);
 /* Call fn for every separated value of a record. */
 JET_ERR  lv_for_each_ref(const rec_buf *prec, JET_ERR (*fn)(void *ctx, uint64_t lid), void *ctx);
+
+/* ---- shared by the table-cursor files (cursor.c, table.c, update.c, retrieve.c, index.c) ---- */
+
+/* isam_cursor.positioned (meaning: the comment at the top of cursor.c) */
+#define POS_NONE   0
+#define POS_ON     1
+#define POS_BEFORE 2
+#define POS_AFTER  3
+#define POS_PAST_AFTER  4 /* past the end of the index range; pbKeyCur = the entry that ended it */
+#define POS_PAST_BEFORE 5 /* before the start of the index range, likewise */
+
+/* The current secondary index (NULL: the primary index). */
+static inline idx_def *cur_idx(isam_cursor *pcur)
+{
+    return pcur->objidIdx ? idx_by_objid(pcur->td, pcur->objidIdx) : NULL;
+}
+
+/* Length of the normalized-key part of the current node key (a non-unique
+ * secondary index appends the primary bookmark to it). */
+static inline uint32_t cur_keypart(isam_cursor *pcur)
+{
+    idx_def *pidx = cur_idx(pcur);
+    if (pidx && !(pidx->grbit & JET_bitIndexUnique) && pcur->cbKeyCur >= pcur->cbBm)
+        return pcur->cbKeyCur - pcur->cbBm;
+    return pcur->cbKeyCur;
+}
+
+/* Largest primary key / bookmark of a table on this page size. */
+static inline uint32_t primary_key_max(isam_db *pdb)
+{
+    uint32_t cb = cache_page_size(pdb->env.pc) / 4;
+    return cb > JET_cbKeyMost ? JET_cbKeyMost : cb;
+}
+
+/* Key bytes of the current index (primary keys: JET_cbKeyMost). */
+static inline uint32_t key_max(isam_cursor *pcur)
+{
+    idx_def *pidx = cur_idx(pcur);
+    return pidx ? pidx->cbKeyMost : primary_key_max(pcur->db);
+}
+
+/* Index or column definitions changed: every cursor reloads them (isam_sync_indexes). */
+static inline void bump_schema(isam_sess *psess, isam_db *pdb)
+{
+    pthread_mutex_lock(&psess->inst->lock);
+    pdb->schemaGen++;
+    pthread_mutex_unlock(&psess->inst->lock);
+}
+
+/* A database this session opened, or NULL. */
+static inline isam_db *sess_db(isam_sess *psess, JET_DBID dbid)
+{
+    if (dbid == 0 || dbid > ISAM_MAX_DBID || psess->dbopen[dbid] == 0)
+        return NULL;
+    return db_get(psess->inst, dbid);
+}
+
+static inline int is_long(const col_info *pci)
+{
+    return pci->rc.coltyp == JET_coltypLongText || pci->rc.coltyp == JET_coltypLongBinary;
+}
+
+/* One fixed-size answer of an info call: JET_errBufferTooSmall when it does not fit. */
+static inline JET_ERR info_put(void *pv, uint32_t cbMax, const void *pvValue, uint32_t cb)
+{
+    if (cbMax < cb)
+        return JET_errBufferTooSmall;
+    memcpy(pv, pvValue, cb);
+    return JET_errSuccess;
+}
 
 /* inst.c */
 JET_ERR  isam_open_writer(isam_inst *pinst);

@@ -5,7 +5,7 @@
  *
  * Owns: the instance's list of pending drops (struct reclaim_ent) and its
  * count of open cursors per table (struct reclaim_open).
- * Must not touch: catalog rows (the DDL in cursor.c decides what is dropped),
+ * Must not touch: catalog rows (the DDL in table.c and index.c decides what is dropped),
  * version chains (ver.c; this file only asks ver.c whether versions remain),
  * page layouts (bt_drop frees the pages, logged, one structure change each).
  *

@@ -1,0 +1,612 @@
+/*
+ * table.c -- table and column DDL through a cursor: create / open / close /
+ * delete / rename tables, add / delete / rename columns, column definitions
+ * (col_build, col_by_id, col_by_name), JetGetTableInfo, JetGetColumnInfo,
+ * JetGetColumnId and the table description (isam_describe_table).
+ *
+ * Owns: the validation of table and column definitions (names, types,
+ * sizes, flags, defaults) before the catalog stores them.
+ * Must not touch: catalog rows (catalog.c writes them), cursor positions
+ * (cursor.c), records (update.c, record.c), index definitions (index.c),
+ * version chains (ver.c), pages.
+ */
+#include "isam_int.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* ------------------------------------------------------------------------ */
+/* Tables                                                                    */
+/* ------------------------------------------------------------------------ */
+
+JET_ERR isam_create_table(isam_sess *psess, JET_DBID dbid, const char *szName, uint32_t lPages, uint32_t lDensity,
+                          JET_TABLEID *ptableid)
+{
+    (void)lPages;
+    if (ptableid == NULL)
+        return JET_errInvalidParameter;
+    if (lDensity != 0 && (lDensity < 20 || lDensity > 100))
+        return JET_errDensityInvalid;
+    isam_db *pdb = sess_db(psess, dbid);
+    if (pdb == NULL)
+        return JET_errInvalidDatabaseId;
+    if (pdb->readonly)
+        return JET_errDatabaseFileReadOnly;
+    char folded[JET_cbNameMost + 1];
+    if (!cat_name_fold(szName, folded))
+        return JET_errInvalidName;
+    table_def *ptd = os_calloc(1, sizeof(*ptd));
+    if (ptd == NULL)
+        return JET_errOutOfMemory;
+    snprintf(ptd->name, sizeof(ptd->name), "%s", szName);
+    int fAuto;
+    JET_ERR err = trx_auto_begin(psess, &fAuto);
+    if (err < 0) {
+        cat_free_table(ptd);
+        return err;
+    }
+    err = cat_next_objid(psess, pdb, &ptd->objid);
+    if (err >= 0) {
+        CKPT_ENTER(psess->inst);
+        err = bt_create(&pdb->env, pdb->hdr.pgnoSpace, ptd->objid, &ptd->pgnoRoot);
+        CKPT_LEAVE(psess->inst);
+    }
+    if (err >= 0)
+        err = cat_next_objid(psess, pdb, &ptd->objidLV);
+    if (err >= 0) {
+        CKPT_ENTER(psess->inst);
+        err = bt_create(&pdb->env, pdb->hdr.pgnoSpace, ptd->objidLV, &ptd->pgnoLV);
+        CKPT_LEAVE(psess->inst);
+    }
+    if (err >= 0) {
+        uint32_t roots[2] = { ptd->pgnoRoot, ptd->pgnoLV };
+        err = reclaim_register(psess, pdb, ptd->objid, 0, roots, 2); /* dropped if the creation rolls back */
+    }
+    if (err >= 0)
+        err = cat_insert_table(psess, pdb, ptd);
+    err = trx_auto_end(psess, fAuto, err);
+    if (err >= 0)
+        err = cursor_alloc(psess, pdb, ptd, ptableid);
+    if (err < 0)
+        cat_free_table(ptd);
+    return err;
+}
+
+JET_ERR isam_open_table(isam_sess *psess, JET_DBID dbid, const char *szName, JET_GRBIT grbit, JET_TABLEID *ptableid)
+{
+    if (grbit & ~(JET_GRBIT)(0x1F00FF | JET_bitTableSequential))
+        return JET_errInvalidGrbit;
+    if (ptableid == NULL)
+        return JET_errInvalidParameter;
+    isam_db *pdb = sess_db(psess, dbid);
+    if (pdb == NULL)
+        return JET_errInvalidDatabaseId;
+    table_def *ptd = NULL;
+    reclaim_opening(psess->inst, +1); /* R3: no drop between the catalog read and the cursor */
+    JET_ERR err = cat_load_table(psess, pdb, szName, &ptd);
+    if (err >= 0) {
+        err = cursor_alloc(psess, pdb, ptd, ptableid);
+        if (err < 0)
+            cat_free_table(ptd);
+    }
+    reclaim_opening(psess->inst, -1);
+    return err;
+}
+
+JET_ERR isam_close_table(isam_sess *psess, JET_TABLEID tableid)
+{
+    isam_cursor *pcur = cursor_get(psess, tableid);
+    if (pcur == NULL)
+        return JET_errInvalidTableId;
+    cursor_close(psess, pcur);
+    reclaim_run(psess->inst); /* the last cursor on a dropped table */
+    return JET_errSuccess;
+}
+
+/* Load table szName for a DDL change: JET_errTableInUse while a cursor of
+ * this session has it open. */
+static JET_ERR load_unused_table(isam_sess *psess, isam_db *pdb, const char *szName, table_def **pptd)
+{
+    table_def *ptd = NULL;
+    JET_ERR err = cat_load_table(psess, pdb, szName, &ptd);
+    if (err < 0)
+        return err;
+    for (uint32_t i = 0; i < psess->ccursors; i++) {
+        isam_cursor *c = &psess->cursors[i];
+        if (c->used && c->db == pdb && c->td->objid == ptd->objid) {
+            cat_free_table(ptd);
+            return JET_errTableInUse;
+        }
+    }
+    *pptd = ptd;
+    return JET_errSuccess;
+}
+
+JET_ERR isam_delete_table(isam_sess *psess, JET_DBID dbid, const char *szName)
+{
+    if (dbid == ISAM_TEMP_DBID)
+        return JET_errCannotDeleteTempTable; /* closing a temporary table deletes it */
+    isam_db *pdb = sess_db(psess, dbid);
+    if (pdb == NULL)
+        return JET_errInvalidDatabaseId;
+    table_def *ptd = NULL;
+    JET_ERR err = load_unused_table(psess, pdb, szName, &ptd);
+    if (err < 0)
+        return err;
+    int fAuto;
+    err = trx_auto_begin(psess, &fAuto);
+    uint32_t *roots = err >= 0 ? os_malloc((2 + ptd->cidx) * sizeof(uint32_t)) : NULL;
+    if (err >= 0 && roots == NULL)
+        err = JET_errOutOfMemory;
+    if (err >= 0) {
+        /* its trees go back to the free list once the delete commits and nobody sees them */
+        uint32_t n = 0;
+        roots[n++] = ptd->pgnoRoot;
+        if (ptd->pgnoLV)
+            roots[n++] = ptd->pgnoLV;
+        for (uint32_t i = 0; i < ptd->cidx; i++)
+            roots[n++] = ptd->idxs[i].pgnoRoot;
+        err = reclaim_register(psess, pdb, ptd->objid, 1, roots, n);
+    }
+    os_free(roots);
+    if (err >= 0)
+        err = cat_delete_table(psess, pdb, ptd);
+    err = trx_auto_end(psess, fAuto, err);
+    cat_free_table(ptd);
+    return err;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Columns                                                                   */
+/* ------------------------------------------------------------------------ */
+
+static uint32_t type_size(JET_COLTYP t)
+{
+    switch (t) {
+    case JET_coltypBit: case JET_coltypUnsignedByte: return 1;
+    case JET_coltypShort: case JET_coltypUnsignedShort: return 2;
+    case JET_coltypLong: case JET_coltypUnsignedLong: case JET_coltypIEEESingle: return 4;
+    case JET_coltypCurrency: case JET_coltypIEEEDouble: case JET_coltypDateTime: case JET_coltypLongLong:
+    case JET_coltypUnsignedLongLong: return 8;
+    case JET_coltypGUID: return 16;
+    default: return 0;
+    }
+}
+
+col_info *col_by_id(table_def *ptd, JET_COLUMNID columnid)
+{
+    for (uint32_t i = 0; i < ptd->ccol; i++)
+        if (ptd->cols[i].rc.columnid == columnid && ptd->cols[i].rc.coltyp != JET_coltypNil)
+            return &ptd->cols[i];
+    return NULL;
+}
+
+col_info *col_by_name(table_def *ptd, const char *szName)
+{
+    char a[JET_cbNameMost + 1], b[JET_cbNameMost + 1];
+    if (!cat_name_fold(szName, a))
+        return NULL;
+    for (uint32_t i = 0; i < ptd->ccol; i++)
+        if (cat_name_fold(ptd->cols[i].name, b) && strcmp(a, b) == 0)
+            return &ptd->cols[i];
+    return NULL;
+}
+
+JET_ERR col_build(table_def *ptd, const char *szName, const JET_COLUMNDEF *pdef, const void *pvDefault,
+                  uint32_t cbDefault, col_info *pci)
+{
+    if (pdef == NULL || pdef->cbStruct < sizeof(JET_COLUMNDEF))
+        return JET_errInvalidParameter;
+    char folded[JET_cbNameMost + 1];
+    if (!cat_name_fold(szName, folded))
+        return JET_errInvalidName;
+    if (col_by_name(ptd, szName))
+        return JET_errColumnDuplicate;
+    JET_COLTYP t = pdef->coltyp;
+    JET_GRBIT g = pdef->grbit;
+    if (t == JET_coltypNil || t == JET_coltypSLV || t >= JET_coltypMax)
+        return JET_errInvalidColumnType;
+    if ((g & JET_bitColumnMultiValued) && !(g & JET_bitColumnTagged))
+        return JET_errMultiValuedColumnMustBeTagged;
+    if ((g & JET_bitColumnTagged) && (g & JET_bitColumnNotNULL))
+        return JET_errTaggedNotNULL;
+    if ((g & JET_bitColumnFixed) && (g & JET_bitColumnTagged))
+        return JET_errInvalidParameter;
+    /* Autoincrement: Long or Currency, set at JetPrepareUpdate(insert); Version:
+     * Long, 1 on insert and +1 on every replace; EscrowUpdate: Long or
+     * LongLong with a default, changed by JetEscrowUpdate.  All fixed. */
+    if ((g & JET_bitColumnAutoincrement) && t != JET_coltypLong && t != JET_coltypCurrency)
+        return JET_errInvalidColumnType;
+    if ((g & JET_bitColumnVersion) && t != JET_coltypLong)
+        return JET_errInvalidColumnType;
+    if ((g & JET_bitColumnEscrowUpdate) && t != JET_coltypLong && t != JET_coltypLongLong)
+        return JET_errInvalidColumnType;
+    if ((g & JET_bitColumnEscrowUpdate) && cbDefault == 0)
+        return JET_errInvalidParameter; /* escrow columns start from their default */
+    int cspecial = !!(g & JET_bitColumnAutoincrement) + !!(g & JET_bitColumnVersion) +
+                   !!(g & JET_bitColumnEscrowUpdate);
+    if (cspecial > 1 || (cspecial && (g & (JET_bitColumnTagged | JET_bitColumnMultiValued))))
+        return JET_errInvalidParameter;
+    if (g & JET_bitColumnAutoincrement)
+        for (uint32_t i = 0; i < ptd->ccol; i++)
+            if (ptd->cols[i].rc.grbit & JET_bitColumnAutoincrement)
+                return JET_errInvalidParameter; /* one per table */
+    int isLong = t == JET_coltypLongText || t == JET_coltypLongBinary;
+    int isVar = t == JET_coltypText || t == JET_coltypBinary;
+    uint32_t cbMax = pdef->cbMax;
+    if (isVar) {
+        if (cbMax == 0)
+            cbMax = JET_cbColumnMost;
+        if (cbMax > JET_cbColumnMost)
+            return JET_errInvalidParameter;
+    }
+    /* Which column-id range: fixed, variable or tagged. */
+    JET_COLUMNID lo, hi;
+    if ((g & JET_bitColumnTagged) || isLong) {
+        lo = 256, hi = 0xFFFF;
+        g |= JET_bitColumnTagged;
+    } else if (isVar && !(g & JET_bitColumnFixed)) {
+        lo = 128, hi = 255;
+    } else {
+        lo = 1, hi = 127;
+        g |= JET_bitColumnFixed;
+    }
+    JET_COLUMNID id = lo;
+    for (uint32_t i = 0; i < ptd->ccol; i++) {
+        JET_COLUMNID c = ptd->cols[i].rc.columnid;
+        if (c >= lo && c <= hi && c >= id)
+            id = c + 1;
+    }
+    if (id > hi)
+        return JET_errTooManyColumns;
+    col_info ci;
+    memset(&ci, 0, sizeof(ci));
+    ci.rc.columnid = id;
+    ci.rc.coltyp = t;
+    ci.rc.cbMax = type_size(t) ? type_size(t) : cbMax;
+    ci.rc.grbit = g;
+    ci.rc.cp = pdef->cp;
+    if ((t == JET_coltypText || t == JET_coltypLongText) && ci.rc.cp != 1200 && ci.rc.cp != 1252 && ci.rc.cp != 0)
+        return JET_errInvalidCodePage;
+    if ((g & JET_bitColumnFixed) && !type_size(t) && cbMax == 0)
+        ci.rc.cbMax = JET_cbColumnMost;
+    if (rec_fixed_size(&ci.rc) == 0 && (g & JET_bitColumnFixed))
+        return JET_errInvalidColumnType;
+    snprintf(ci.name, sizeof(ci.name), "%s", szName);
+    if (cbDefault > 0) {
+        if (pvDefault == NULL)
+            return JET_errInvalidParameter;
+        if (cbDefault > JET_cbLVDefaultValueMost || (type_size(t) && cbDefault != type_size(t)))
+            return type_size(t) ? JET_errInvalidBufferSize : JET_errDefaultValueTooBig;
+        ci.pbDefault = os_malloc(cbDefault);
+        if (ci.pbDefault == NULL)
+            return JET_errOutOfMemory;
+        memcpy(ci.pbDefault, pvDefault, cbDefault);
+        ci.cbDefault = cbDefault;
+    }
+    *pci = ci;
+    return JET_errSuccess;
+}
+
+JET_ERR isam_add_column(isam_sess *psess, JET_TABLEID tableid, const char *szName, const JET_COLUMNDEF *pdef,
+                        const void *pvDefault, uint32_t cbDefault, JET_COLUMNID *pcolumnid)
+{
+    isam_cursor *pcur = cursor_get(psess, tableid);
+    if (pcur == NULL)
+        return JET_errInvalidTableId;
+    if (pcur->fTemp)
+        return JET_errIllegalOperation; /* a temporary table's columns are fixed at open */
+    table_def *ptd = pcur->td;
+    col_info ci;
+    JET_ERR err = col_build(ptd, szName, pdef, pvDefault, cbDefault, &ci);
+    if (err < 0)
+        return err;
+    JET_COLUMNID id = ci.rc.columnid;
+    int fAuto;
+    err = trx_auto_begin(psess, &fAuto);
+    if (err >= 0)
+        err = cat_insert_column(psess, pcur->db, ptd, &ci);
+    err = trx_auto_end(psess, fAuto, err);
+    if (err >= 0) {
+        col_info *p = os_realloc(ptd->cols, (ptd->ccol + 1) * sizeof(col_info));
+        if (p == NULL) {
+            err = JET_errOutOfMemory;
+        } else {
+            ptd->cols = p;
+            ptd->cols[ptd->ccol++] = ci;
+            ci.pbDefault = NULL;
+        }
+    }
+    os_free(ci.pbDefault);
+    if (err >= 0) {
+        bump_schema(psess, pcur->db);
+        pcur->td->schemaGen = pcur->db->schemaGen; /* this cursor is up to date */
+    }
+    if (err >= 0 && pcolumnid)
+        *pcolumnid = id;
+    return err;
+}
+
+/* Is the column a segment of the primary index or of a secondary index? */
+static int col_indexed(const table_def *ptd, JET_COLUMNID columnid)
+{
+    for (uint32_t i = 0; i < ptd->cseg; i++)
+        if (ptd->segs[i].columnid == columnid)
+            return 1;
+    for (uint32_t j = 0; j < ptd->cidx; j++)
+        for (uint32_t i = 0; i < ptd->idxs[j].cseg; i++)
+            if (ptd->idxs[j].segs[i].columnid == columnid)
+                return 1;
+    return 0;
+}
+
+/* JetDeleteColumn: the catalog row becomes a tombstone (catalog.c); values in
+ * existing records stay behind unread (their long values too, until the
+ * record is deleted: lv.c counts references per record, not per column). */
+JET_ERR isam_delete_column(isam_sess *psess, JET_TABLEID tableid, const char *szName, JET_GRBIT grbit)
+{
+    isam_cursor *pcur = cursor_get(psess, tableid);
+    if (pcur == NULL)
+        return JET_errInvalidTableId;
+    if (pcur->fTemp)
+        return JET_errIllegalOperation;
+    if (grbit & ~(JET_GRBIT)0x1) /* JET_bitDeleteColumnIgnoreTemplateColumns */
+        return JET_errInvalidGrbit;
+    if (pcur->db->readonly)
+        return JET_errDatabaseFileReadOnly;
+    JET_ERR err = isam_sync_indexes(psess, pcur);
+    if (err < 0)
+        return err;
+    col_info *pci = col_by_name(pcur->td, szName);
+    if (pci == NULL)
+        return JET_errColumnNotFound;
+    if (col_indexed(pcur->td, pci->rc.columnid))
+        return JET_errColumnInUse;
+    if (pcur->prep != JET_prepCancel)
+        return JET_errAlreadyPrepared;
+    col_info tomb;
+    memset(&tomb, 0, sizeof(tomb));
+    tomb.rc.columnid = pci->rc.columnid;
+    tomb.rc.coltyp = JET_coltypNil;
+    int fAuto;
+    err = trx_auto_begin(psess, &fAuto);
+    if (err >= 0)
+        err = cat_update_column(psess, pcur->db, pcur->td, &tomb);
+    err = trx_auto_end(psess, fAuto, err);
+    if (err < 0)
+        return err;
+    os_free(pci->pbDefault);
+    *pci = tomb;
+    bump_schema(psess, pcur->db);
+    pcur->td->schemaGen = pcur->db->schemaGen;
+    return JET_errSuccess;
+}
+
+JET_ERR isam_rename_column(isam_sess *psess, JET_TABLEID tableid, const char *szName, const char *szNew,
+                           JET_GRBIT grbit)
+{
+    isam_cursor *pcur = cursor_get(psess, tableid);
+    if (pcur == NULL)
+        return JET_errInvalidTableId;
+    if (pcur->fTemp)
+        return JET_errIllegalOperation;
+    if (grbit != 0)
+        return JET_errInvalidGrbit;
+    if (pcur->db->readonly)
+        return JET_errDatabaseFileReadOnly;
+    char folded[JET_cbNameMost + 1];
+    if (!cat_name_fold(szNew, folded))
+        return JET_errInvalidName;
+    JET_ERR err = isam_sync_indexes(psess, pcur);
+    if (err < 0)
+        return err;
+    col_info *pci = col_by_name(pcur->td, szName);
+    if (pci == NULL)
+        return JET_errColumnNotFound;
+    col_info *pdup = col_by_name(pcur->td, szNew);
+    if (pdup && pdup != pci)
+        return JET_errColumnDuplicate;
+    col_info ci = *pci;
+    snprintf(ci.name, sizeof(ci.name), "%s", szNew);
+    int fAuto;
+    err = trx_auto_begin(psess, &fAuto);
+    if (err >= 0)
+        err = cat_update_column(psess, pcur->db, pcur->td, &ci);
+    err = trx_auto_end(psess, fAuto, err);
+    if (err < 0)
+        return err;
+    snprintf(pci->name, sizeof(pci->name), "%s", szNew);
+    bump_schema(psess, pcur->db);
+    pcur->td->schemaGen = pcur->db->schemaGen;
+    return JET_errSuccess;
+}
+
+JET_ERR isam_rename_table(isam_sess *psess, JET_DBID dbid, const char *szName, const char *szNew)
+{
+    isam_db *pdb = sess_db(psess, dbid);
+    if (pdb == NULL)
+        return JET_errInvalidDatabaseId;
+    if (pdb->readonly)
+        return JET_errDatabaseFileReadOnly;
+    char folded[JET_cbNameMost + 1];
+    if (!cat_name_fold(szNew, folded))
+        return JET_errInvalidName;
+    table_def *ptd = NULL;
+    JET_ERR err = load_unused_table(psess, pdb, szName, &ptd);
+    if (err < 0)
+        return err;
+    int fAuto;
+    err = trx_auto_begin(psess, &fAuto);
+    if (err >= 0)
+        err = cat_rename_table(psess, pdb, ptd, szNew);
+    err = trx_auto_end(psess, fAuto, err);
+    cat_free_table(ptd);
+    return err;
+}
+
+/* JetGetTableInfo: JET_TblInfo (JET_OBJECTINFO), JET_TblInfoName, JET_TblInfoDbid. */
+JET_ERR isam_get_table_info(isam_sess *psess, JET_TABLEID tableid, void *pv, uint32_t cbMax, uint32_t infolevel)
+{
+    isam_cursor *pcur = cursor_get(psess, tableid);
+    if (pcur == NULL)
+        return JET_errInvalidTableId;
+    if (pv == NULL)
+        return JET_errInvalidParameter;
+    switch (infolevel) {
+    case JET_TblInfo: {
+        JET_OBJECTINFO oi;
+        if (cbMax < sizeof(oi))
+            return JET_errBufferTooSmall;
+        memset(&oi, 0, sizeof(oi));
+        oi.cbStruct = sizeof(oi);
+        oi.objtyp = JET_objtypTable;
+        oi.grbit = JET_bitTableInfoBookmark | JET_bitTableInfoRollback |
+                   (pcur->db->readonly ? 0 : JET_bitTableInfoUpdatable);
+        memcpy(pv, &oi, sizeof(oi));
+        return JET_errSuccess;
+    }
+    case JET_TblInfoName: {
+        size_t n = strlen(pcur->td->name) + 1;
+        if (cbMax < n)
+            return JET_errBufferTooSmall;
+        memcpy(pv, pcur->td->name, n);
+        return JET_errSuccess;
+    }
+    case JET_TblInfoDbid: {
+        JET_DBID dbid = pcur->db->dbid;
+        return info_put(pv, cbMax, &dbid, sizeof(dbid));
+    }
+    default:
+        return JET_errInvalidParameter;
+    }
+}
+
+/* JetGetTableColumnInfo levels on one column: JET_ColInfo / JET_ColInfoByColid
+ * (a JET_COLUMNDEF) and JET_ColInfoBase / JET_ColInfoBaseByColid (a
+ * JET_COLUMNBASE).  With the ByColid levels szName points at a JET_COLUMNID. */
+JET_ERR isam_get_column_info(isam_sess *psess, JET_TABLEID tableid, const char *szName, void *pv, uint32_t cbMax,
+                             uint32_t infolevel)
+{
+    isam_cursor *pcur = cursor_get(psess, tableid);
+    if (pcur == NULL)
+        return JET_errInvalidTableId;
+    if (pv == NULL || (szName == NULL && infolevel != JET_ColInfoList && infolevel != JET_ColInfoListCompact &&
+                       infolevel != JET_ColInfoListSortColumnid))
+        return JET_errInvalidParameter;
+    JET_ERR err = isam_sync_indexes(psess, pcur);
+    if (err < 0)
+        return err;
+    if (infolevel == JET_ColInfoList || infolevel == JET_ColInfoListCompact ||
+        infolevel == JET_ColInfoListSortColumnid) {
+        if (cbMax < sizeof(JET_COLUMNLIST))
+            return JET_errBufferTooSmall;
+        return list_columns(psess, pcur, infolevel, pv);
+    }
+    int fById = infolevel == JET_ColInfoByColid || infolevel == JET_ColInfoBaseByColid;
+    int fBase = infolevel == JET_ColInfoBase || infolevel == JET_ColInfoBaseByColid;
+    if (infolevel != JET_ColInfo && !fById && !fBase)
+        return JET_errInvalidParameter;
+    if (cbMax < (fBase ? sizeof(JET_COLUMNBASE) : sizeof(JET_COLUMNDEF)))
+        return JET_errBufferTooSmall;
+    col_info *pci;
+    if (fById) {
+        JET_COLUMNID id;
+        memcpy(&id, szName, sizeof(id));
+        pci = col_by_id(pcur->td, id);
+    } else {
+        pci = col_by_name(pcur->td, szName);
+    }
+    if (pci == NULL)
+        return JET_errColumnNotFound;
+    if (!fBase)
+        return isam_get_column_id(psess, tableid, pci->name, pv);
+    JET_COLUMNBASE cb;
+    memset(&cb, 0, sizeof(cb));
+    cb.cbStruct = sizeof(cb);
+    cb.columnid = pci->rc.columnid;
+    cb.coltyp = pci->rc.coltyp;
+    cb.cp = pci->rc.cp;
+    cb.cbMax = pci->rc.cbMax;
+    cb.grbit = pci->rc.grbit;
+    snprintf(cb.szBaseTableName, sizeof(cb.szBaseTableName), "%s", pcur->td->name);
+    snprintf(cb.szBaseColumnName, sizeof(cb.szBaseColumnName), "%s", pci->name);
+    memcpy(pv, &cb, sizeof(cb));
+    return JET_errSuccess;
+}
+
+JET_ERR isam_get_column_id(isam_sess *psess, JET_TABLEID tableid, const char *szName, JET_COLUMNDEF *pdef)
+{
+    isam_cursor *pcur = cursor_get(psess, tableid);
+    if (pcur == NULL)
+        return JET_errInvalidTableId;
+    col_info *pci = col_by_name(pcur->td, szName);
+    if (pci == NULL)
+        return JET_errColumnNotFound;
+    memset(pdef, 0, sizeof(*pdef));
+    pdef->cbStruct = sizeof(*pdef);
+    pdef->columnid = pci->rc.columnid;
+    pdef->coltyp = pci->rc.coltyp;
+    pdef->cp = pci->rc.cp;
+    pdef->cbMax = pci->rc.cbMax;
+    pdef->grbit = pci->rc.grbit;
+    return JET_errSuccess;
+}
+
+JET_ERR isam_describe_table(isam_sess *psess, JET_TABLEID tableid, char *szzColumns, uint32_t cbColumns,
+                            uint32_t *pcbColumns, char *szKey, uint32_t cbKeyMax, uint32_t *pcbKey)
+{
+    isam_cursor *pcur = cursor_get(psess, tableid);
+    if (pcur == NULL)
+        return JET_errInvalidTableId;
+    table_def *ptd = pcur->td;
+    JET_ERR err = JET_errSuccess;
+    uint32_t cb = 1;
+    for (uint32_t i = 0; i < ptd->ccol; i++)
+        if (ptd->cols[i].name[0])
+            cb += (uint32_t)strlen(ptd->cols[i].name) + 1;
+    if (pcbColumns)
+        *pcbColumns = cb;
+    if (szzColumns) {
+        if (cbColumns < cb) {
+            err = JET_errBufferTooSmall;
+        } else {
+            char *p = szzColumns;
+            for (uint32_t i = 0; i < ptd->ccol; i++) {
+                if (ptd->cols[i].name[0] == '\0')
+                    continue; /* deleted column */
+                size_t n = strlen(ptd->cols[i].name) + 1;
+                memcpy(p, ptd->cols[i].name, n);
+                p += n;
+            }
+            *p = '\0';
+        }
+    }
+    uint32_t cbk = 1;
+    for (uint32_t i = 0; i < ptd->cseg; i++) {
+        col_info *pci = col_by_id(ptd, ptd->segs[i].columnid);
+        cbk += 1 + (uint32_t)(pci ? strlen(pci->name) : 0) + 1;
+    }
+    if (ptd->cseg == 0)
+        cbk = 2;
+    if (pcbKey)
+        *pcbKey = cbk;
+    if (szKey) {
+        if (cbKeyMax < cbk) {
+            err = JET_errBufferTooSmall;
+        } else if (ptd->cseg == 0) {
+            szKey[0] = szKey[1] = '\0';
+        } else {
+            char *p = szKey;
+            for (uint32_t i = 0; i < ptd->cseg; i++) {
+                col_info *pci = col_by_id(ptd, ptd->segs[i].columnid);
+                *p++ = (ptd->segs[i].segflags & KEY_SEG_DESCENDING) ? '-' : '+';
+                size_t n = pci ? strlen(pci->name) : 0;
+                memcpy(p, pci ? pci->name : "", n);
+                p += n;
+                *p++ = '\0';
+            }
+            *p = '\0';
+        }
+    }
+    return err;
+}
