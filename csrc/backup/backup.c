@@ -20,6 +20,7 @@
  * every call but end fails with JET_errBackupAbortByServer.
  */
 #include "bk_int.h"
+#include "le.h"
 #include "log.h"
 
 #include <pthread.h>
@@ -70,53 +71,43 @@ struct bk_ctx {
 /* Helpers shared with restore.c                                             */
 /* ------------------------------------------------------------------------ */
 
-static void put32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); p[2] = (uint8_t)(v >> 16); p[3] = (uint8_t)(v >> 24);
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
-}
-
 void bk_trailer_encode(const bk_trailer *pt, uint8_t *pv, uint32_t cbPage)
 {
     memset(pv, 0, cbPage);
-    put32(pv + 4, BK_TRAILER_MAGIC);
-    put32(pv + 8, BK_TRAILER_VERSION);
-    put32(pv + 12, pt->cbPage);
-    put32(pv + 16, pt->cpg);
+    le_put32(pv + 4, BK_TRAILER_MAGIC);
+    le_put32(pv + 8, BK_TRAILER_VERSION);
+    le_put32(pv + 12, pt->cbPage);
+    le_put32(pv + 16, pt->cpg);
     memcpy(pv + 20, &pt->signDb, sizeof(JET_SIGNATURE));
     memcpy(pv + 48, &pt->signLog, sizeof(JET_SIGNATURE));
     lsn_t lsn = lgpos_to_lsn(&pt->bk.lgposMark);
-    put32(pv + 76, (uint32_t)lsn);
-    put32(pv + 80, (uint32_t)(lsn >> 32));
+    le_put32(pv + 76, (uint32_t)lsn);
+    le_put32(pv + 80, (uint32_t)(lsn >> 32));
     memcpy(pv + 84, &pt->bk.logtimeMark, 8);
-    put32(pv + 92, pt->bk.genLow);
-    put32(pv + 96, pt->bk.genHigh);
+    le_put32(pv + 92, pt->bk.genLow);
+    le_put32(pv + 96, pt->bk.genHigh);
     size_t n = strnlen(pt->name, BK_NAME_MAX);
     pv[100] = (uint8_t)n;
     pv[101] = (uint8_t)(n >> 8);
     memcpy(pv + 102, pt->name, n);
-    put32(pv, os_crc32c(0, pv + 4, cbPage - 4));
+    le_put32(pv, os_crc32c(0, pv + 4, cbPage - 4));
 }
 
 JET_ERR bk_trailer_decode(const uint8_t *pv, uint32_t cbPage, bk_trailer *pt)
 {
     memset(pt, 0, sizeof(*pt));
-    if (cbPage < 512 || get32(pv) != os_crc32c(0, pv + 4, cbPage - 4) || get32(pv + 4) != BK_TRAILER_MAGIC ||
-        get32(pv + 8) != BK_TRAILER_VERSION || get32(pv + 12) != cbPage)
+    if (cbPage < 512 || le_get32(pv) != os_crc32c(0, pv + 4, cbPage - 4) || le_get32(pv + 4) != BK_TRAILER_MAGIC ||
+        le_get32(pv + 8) != BK_TRAILER_VERSION || le_get32(pv + 12) != cbPage)
         return JET_errDatabasePatchFileMismatch;
     pt->cbPage = cbPage;
-    pt->cpg = get32(pv + 16);
+    pt->cpg = le_get32(pv + 16);
     memcpy(&pt->signDb, pv + 20, sizeof(JET_SIGNATURE));
     memcpy(&pt->signLog, pv + 48, sizeof(JET_SIGNATURE));
-    lsn_t lsn = (lsn_t)get32(pv + 76) | ((lsn_t)get32(pv + 80) << 32);
+    lsn_t lsn = (lsn_t)le_get32(pv + 76) | ((lsn_t)le_get32(pv + 80) << 32);
     pt->bk.lgposMark = lsn_to_lgpos(lsn);
     memcpy(&pt->bk.logtimeMark, pv + 84, 8);
-    pt->bk.genLow = get32(pv + 92);
-    pt->bk.genHigh = get32(pv + 96);
+    pt->bk.genLow = le_get32(pv + 92);
+    pt->bk.genHigh = le_get32(pv + 96);
     size_t n = (size_t)pv[100] | ((size_t)pv[101] << 8);
     if (n == 0 || n > BK_NAME_MAX)
         return JET_errDatabasePatchFileMismatch;

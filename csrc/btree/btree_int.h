@@ -187,6 +187,7 @@
 #include <stdint.h>
 #include <string.h>
 #include "btree.h"
+#include "le.h"
 #include "os.h"
 
 /* ---- page header fields owned by the btree ------------------------------- */
@@ -226,45 +227,20 @@
 #define BTL_REPLACE_HDR  12
 #define BTL_SETFLAGS_HDR 12
 
-/* ---- little-endian access ------------------------------------------------ */
-static inline uint16_t bt_get16(const uint8_t *p) { return (uint16_t)(p[0] | (p[1] << 8)); }
-static inline uint32_t bt_get32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
-}
-static inline uint64_t bt_get64(const uint8_t *p) { return bt_get32(p) | ((uint64_t)bt_get32(p + 4) << 32); }
-static inline void bt_put16(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-}
-static inline void bt_put32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-    p[2] = (uint8_t)(v >> 16);
-    p[3] = (uint8_t)(v >> 24);
-}
-static inline void bt_put64(uint8_t *p, uint64_t v)
-{
-    bt_put32(p, (uint32_t)v);
-    bt_put32(p + 4, (uint32_t)(v >> 32));
-}
-
 /* ---- page header accessors ------------------------------------------------ */
-static inline uint32_t pg_objid(const uint8_t *pg) { return bt_get32(pg + PAGE_OFF_OBJID); }
-static inline uint32_t pg_flags(const uint8_t *pg) { return bt_get32(pg + PAGE_OFF_FLAGS); }
-static inline uint32_t pg_prev(const uint8_t *pg) { return bt_get32(pg + PAGE_OFF_PREV); }
-static inline uint32_t pg_next(const uint8_t *pg) { return bt_get32(pg + PAGE_OFF_NEXT); }
-static inline uint32_t pg_cslot(const uint8_t *pg) { return bt_get16(pg + BTP_OFF_CSLOT); }
-static inline uint32_t pg_ibheap(const uint8_t *pg) { return bt_get16(pg + BTP_OFF_IBHEAP); }
-static inline uint32_t pg_cbfrag(const uint8_t *pg) { return bt_get16(pg + BTP_OFF_CBFRAG); }
+static inline uint32_t pg_objid(const uint8_t *pg) { return le_get32(pg + PAGE_OFF_OBJID); }
+static inline uint32_t pg_flags(const uint8_t *pg) { return le_get32(pg + PAGE_OFF_FLAGS); }
+static inline uint32_t pg_prev(const uint8_t *pg) { return le_get32(pg + PAGE_OFF_PREV); }
+static inline uint32_t pg_next(const uint8_t *pg) { return le_get32(pg + PAGE_OFF_NEXT); }
+static inline uint32_t pg_cslot(const uint8_t *pg) { return le_get16(pg + BTP_OFF_CSLOT); }
+static inline uint32_t pg_ibheap(const uint8_t *pg) { return le_get16(pg + BTP_OFF_IBHEAP); }
+static inline uint32_t pg_cbfrag(const uint8_t *pg) { return le_get16(pg + BTP_OFF_CBFRAG); }
 static inline uint32_t pg_level(const uint8_t *pg) { return pg[BTP_OFF_LEVEL]; }
 static inline int      pg_is_leaf(const uint8_t *pg) { return (pg_flags(pg) & BTP_LEAF) != 0; }
-static inline void pg_set_objid(uint8_t *pg, uint32_t v) { bt_put32(pg + PAGE_OFF_OBJID, v); }
-static inline void pg_set_flags(uint8_t *pg, uint32_t v) { bt_put32(pg + PAGE_OFF_FLAGS, v); }
-static inline void pg_set_prev(uint8_t *pg, uint32_t v) { bt_put32(pg + PAGE_OFF_PREV, v); }
-static inline void pg_set_next(uint8_t *pg, uint32_t v) { bt_put32(pg + PAGE_OFF_NEXT, v); }
+static inline void pg_set_objid(uint8_t *pg, uint32_t v) { le_put32(pg + PAGE_OFF_OBJID, v); }
+static inline void pg_set_flags(uint8_t *pg, uint32_t v) { le_put32(pg + PAGE_OFF_FLAGS, v); }
+static inline void pg_set_prev(uint8_t *pg, uint32_t v) { le_put32(pg + PAGE_OFF_PREV, v); }
+static inline void pg_set_next(uint8_t *pg, uint32_t v) { le_put32(pg + PAGE_OFF_NEXT, v); }
 
 /* Usable bytes of a page (nodes + slots). */
 static inline uint32_t bt_cap(uint32_t cbPage) { return cbPage - PAGE_HEADER_SIZE; }

@@ -25,12 +25,12 @@ static inline uint32_t slot_off(uint32_t cbPage, uint32_t i)
 
 static inline uint32_t node_at(const uint8_t *pg, uint32_t cbPage, uint32_t i)
 {
-    return bt_get16(pg + slot_off(cbPage, i));
+    return le_get16(pg + slot_off(cbPage, i));
 }
 
 static inline uint32_t node_bytes(const uint8_t *pg, uint32_t off)
 {
-    return BT_NODE_HDR + bt_get16(pg + off) + bt_get16(pg + off + 2);
+    return BT_NODE_HDR + le_get16(pg + off) + le_get16(pg + off + 2);
 }
 
 int bt_pg_check(const uint8_t *pg, uint32_t cbPage)
@@ -60,7 +60,7 @@ int bt_pg_check(const uint8_t *pg, uint32_t cbPage)
         uint32_t cb = node_bytes(pg, off);
         if (off + cb > ibHeap)
             return -1;
-        if ((flags & BTP_INTERNAL) && bt_get16(pg + off + 2) != BT_PGNO_SIZE)
+        if ((flags & BTP_INTERNAL) && le_get16(pg + off + 2) != BT_PGNO_SIZE)
             return -1;
         for (uint32_t ib = off, ibEnd = off + cb; ib < ibEnd;) {
             uint32_t bit = ib % 64, c = 64 - bit < ibEnd - ib ? 64 - bit : ibEnd - ib;
@@ -80,9 +80,9 @@ int bt_pg_check(const uint8_t *pg, uint32_t cbPage)
 void bt_pg_node(const uint8_t *pg, uint32_t cbPage, uint32_t i, bt_node *pn)
 {
     uint32_t off = node_at(pg, cbPage, i);
-    pn->cbKey = bt_get16(pg + off);
-    pn->cbData = bt_get16(pg + off + 2);
-    pn->flags = bt_get16(pg + off + 4);
+    pn->cbKey = le_get16(pg + off);
+    pn->cbData = le_get16(pg + off + 2);
+    pn->flags = le_get16(pg + off + 4);
     pn->key = pg + off + BT_NODE_HDR;
     pn->data = pn->key + pn->cbKey;
 }
@@ -91,13 +91,13 @@ uint32_t bt_pg_child(const uint8_t *pg, uint32_t cbPage, uint32_t i)
 {
     bt_node n;
     bt_pg_node(pg, cbPage, i, &n);
-    return bt_get32(n.data);
+    return le_get32(n.data);
 }
 
 static int cmp_slot(const uint8_t *pg, uint32_t cbPage, uint32_t i, const void *key, uint32_t cbKey)
 {
     uint32_t off = node_at(pg, cbPage, i);
-    return bt_keycmp(pg + off + BT_NODE_HDR, bt_get16(pg + off), key, cbKey);
+    return bt_keycmp(pg + off + BT_NODE_HDR, le_get16(pg + off), key, cbKey);
 }
 
 uint32_t bt_pg_search(const uint8_t *pg, uint32_t cbPage, const void *key, uint32_t cbKey, int *pfound)
@@ -167,7 +167,7 @@ void bt_pg_init(uint8_t *pg, uint32_t cbPage, uint32_t objid, uint32_t flags, ui
     bt_pg_zero(pg, cbPage);
     pg_set_objid(pg, objid);
     pg_set_flags(pg, flags);
-    bt_put16(pg + BTP_OFF_IBHEAP, BTP_HEAP_START);
+    le_put16(pg + BTP_OFF_IBHEAP, BTP_HEAP_START);
     pg[BTP_OFF_LEVEL] = (uint8_t)level;
 }
 
@@ -181,14 +181,14 @@ static void compact_except(uint8_t *pg, uint32_t cbPage, uint8_t *scratch, uint3
             continue;
         uint32_t off = node_at(pg, cbPage, i), cb = node_bytes(pg, off);
         memcpy(scratch + ib, pg + off, cb);
-        bt_put16(pg + slot_off(cbPage, i), ib);
+        le_put16(pg + slot_off(cbPage, i), ib);
         ib += cb;
     }
     memcpy(pg + BTP_HEAP_START, scratch + BTP_HEAP_START, ib - BTP_HEAP_START);
     if (ibOld > ib)
         memset(pg + ib, 0, ibOld - ib);
-    bt_put16(pg + BTP_OFF_IBHEAP, ib);
-    bt_put16(pg + BTP_OFF_CBFRAG, 0);
+    le_put16(pg + BTP_OFF_IBHEAP, ib);
+    le_put16(pg + BTP_OFF_CBFRAG, 0);
 }
 
 void bt_pg_compact(uint8_t *pg, uint32_t cbPage, uint8_t *scratch)
@@ -200,14 +200,14 @@ static uint32_t write_node(uint8_t *pg, const void *key, uint32_t cbKey, const v
                            uint32_t flags)
 {
     uint32_t off = pg_ibheap(pg);
-    bt_put16(pg + off, cbKey);
-    bt_put16(pg + off + 2, cbData);
-    bt_put16(pg + off + 4, flags);
+    le_put16(pg + off, cbKey);
+    le_put16(pg + off + 2, cbData);
+    le_put16(pg + off + 4, flags);
     if (cbKey)
         memcpy(pg + off + BT_NODE_HDR, key, cbKey);
     if (cbData)
         memcpy(pg + off + BT_NODE_HDR + cbKey, data, cbData);
-    bt_put16(pg + BTP_OFF_IBHEAP, off + BT_NODE_HDR + cbKey + cbData);
+    le_put16(pg + BTP_OFF_IBHEAP, off + BT_NODE_HDR + cbKey + cbData);
     return off;
 }
 
@@ -221,8 +221,8 @@ void bt_pg_insert(uint8_t *pg, uint32_t cbPage, uint32_t i, const void *key, uin
     /* Slots i..cslot-1 move one place down in memory (P1 keeps key order). */
     uint32_t base = cbPage - BT_SLOT * cslot;
     memmove(pg + base - BT_SLOT, pg + base, BT_SLOT * (cslot - i));
-    bt_put16(pg + slot_off(cbPage, i), off);
-    bt_put16(pg + BTP_OFF_CSLOT, cslot + 1);
+    le_put16(pg + slot_off(cbPage, i), off);
+    le_put16(pg + BTP_OFF_CSLOT, cslot + 1);
 }
 
 /* Drop node bytes at off (P4: zeroed; P2: heap shrinks or fragments grow). */
@@ -231,9 +231,9 @@ static void free_node_bytes(uint8_t *pg, uint32_t off)
     uint32_t cb = node_bytes(pg, off);
     memset(pg + off, 0, cb);
     if (off + cb == pg_ibheap(pg))
-        bt_put16(pg + BTP_OFF_IBHEAP, off);
+        le_put16(pg + BTP_OFF_IBHEAP, off);
     else
-        bt_put16(pg + BTP_OFF_CBFRAG, pg_cbfrag(pg) + cb);
+        le_put16(pg + BTP_OFF_CBFRAG, pg_cbfrag(pg) + cb);
 }
 
 void bt_pg_delete(uint8_t *pg, uint32_t cbPage, uint32_t i)
@@ -243,18 +243,18 @@ void bt_pg_delete(uint8_t *pg, uint32_t cbPage, uint32_t i)
     uint32_t base = cbPage - BT_SLOT * cslot;
     memmove(pg + base + BT_SLOT, pg + base, BT_SLOT * (cslot - 1 - i));
     memset(pg + base, 0, BT_SLOT);
-    bt_put16(pg + BTP_OFF_CSLOT, cslot - 1);
+    le_put16(pg + BTP_OFF_CSLOT, cslot - 1);
     if (cslot == 1) {
         /* Empty: every heap byte is zero already (P4); reset the heap. */
-        bt_put16(pg + BTP_OFF_IBHEAP, BTP_HEAP_START);
-        bt_put16(pg + BTP_OFF_CBFRAG, 0);
+        le_put16(pg + BTP_OFF_IBHEAP, BTP_HEAP_START);
+        le_put16(pg + BTP_OFF_CBFRAG, 0);
     }
 }
 
 void bt_pg_replace(uint8_t *pg, uint32_t cbPage, uint32_t i, const void *data, uint32_t cbData, uint8_t *scratch)
 {
     uint32_t off = node_at(pg, cbPage, i);
-    uint32_t cbKey = bt_get16(pg + off), cbOld = bt_get16(pg + off + 2), flags = bt_get16(pg + off + 4);
+    uint32_t cbKey = le_get16(pg + off), cbOld = le_get16(pg + off + 2), flags = le_get16(pg + off + 4);
     if (cbOld == cbData) {
         if (cbData)
             memcpy(pg + off + BT_NODE_HDR + cbKey, data, cbData);
@@ -264,7 +264,7 @@ void bt_pg_replace(uint8_t *pg, uint32_t cbPage, uint32_t i, const void *data, u
     if (pg_gap(pg, cbPage) >= cbNew) {
         /* Room at the heap's end: write the new node, then drop the old one. */
         uint32_t offNew = write_node(pg, pg + off + BT_NODE_HDR, cbKey, data, cbData, flags);
-        bt_put16(pg + slot_off(cbPage, i), offNew);
+        le_put16(pg + slot_off(cbPage, i), offNew);
         free_node_bytes(pg, off);
         return;
     }
@@ -275,12 +275,12 @@ void bt_pg_replace(uint8_t *pg, uint32_t cbPage, uint32_t i, const void *data, u
     memcpy(keySaved, pg + off + BT_NODE_HDR, cbKey);
     compact_except(pg, cbPage, scratch, i);
     uint32_t offNew = write_node(pg, keySaved, cbKey, data, cbData, flags);
-    bt_put16(pg + slot_off(cbPage, i), offNew);
+    le_put16(pg + slot_off(cbPage, i), offNew);
 }
 
 void bt_pg_setflags(uint8_t *pg, uint32_t cbPage, uint32_t i, uint32_t flags)
 {
-    bt_put16(pg + node_at(pg, cbPage, i) + 4, flags);
+    le_put16(pg + node_at(pg, cbPage, i) + 4, flags);
 }
 
 void bt_pg_used_ranges(const uint8_t *pg, uint32_t cbPage, uint32_t *pcbHead, uint32_t *pcbTail)

@@ -39,11 +39,11 @@ JET_ERR bt_log_image(const bt_env *env, bf *pbf, lsn_t smoid, lsn_t *plsn)
     const uint8_t *pg = bf_data(pbf);
     bt_pg_used_ranges(pg, cbPage, &cbHead, &cbTail);
     uint8_t hdr[BTL_IMAGE_HDR];
-    bt_put32(hdr, env->dbid);
-    bt_put32(hdr + 4, bf_pgno(pbf));
-    bt_put32(hdr + 8, cbHead);
-    bt_put32(hdr + 12, cbTail);
-    bt_put64(hdr + 16, smoid);
+    le_put32(hdr, env->dbid);
+    le_put32(hdr + 4, bf_pgno(pbf));
+    le_put32(hdr + 8, cbHead);
+    le_put32(hdr + 12, cbTail);
+    le_put64(hdr + 16, smoid);
     log_part parts[3] = { { hdr, sizeof hdr }, { pg, cbHead }, { pg + cbPage - cbTail, cbTail } };
     JET_ERR err = append(env, LOG_REC_BT_PAGEIMAGE, parts, 3, plsn);
     if (err >= 0)
@@ -54,9 +54,9 @@ JET_ERR bt_log_image(const bt_env *env, bf *pbf, lsn_t smoid, lsn_t *plsn)
 JET_ERR bt_log_smoend(const bt_env *env, lsn_t smoid, uint32_t cimages, lsn_t *plsn)
 {
     uint8_t rec[BTL_SMOEND_SIZE];
-    bt_put32(rec, env->dbid);
-    bt_put32(rec + 4, cimages);
-    bt_put64(rec + 8, smoid);
+    le_put32(rec, env->dbid);
+    le_put32(rec + 4, cimages);
+    le_put64(rec + 8, smoid);
     log_part part = { rec, sizeof rec };
     return append(env, LOG_REC_BT_SMOEND, &part, 1, plsn);
 }
@@ -65,11 +65,11 @@ JET_ERR bt_log_insert(const bt_env *env, uint32_t pgno, const void *key, uint32_
                       uint32_t cbData, uint32_t flags, lsn_t *plsn)
 {
     uint8_t hdr[BTL_INSERT_HDR];
-    bt_put32(hdr, env->dbid);
-    bt_put32(hdr + 4, pgno);
-    bt_put16(hdr + 8, flags);
-    bt_put16(hdr + 10, cbKey);
-    bt_put16(hdr + 12, cbData);
+    le_put32(hdr, env->dbid);
+    le_put32(hdr + 4, pgno);
+    le_put16(hdr + 8, flags);
+    le_put16(hdr + 10, cbKey);
+    le_put16(hdr + 12, cbData);
     log_part parts[3] = { { hdr, sizeof hdr }, { key, cbKey }, { data, cbData } };
     return append(env, LOG_REC_BT_INSERT, parts, 3, plsn);
 }
@@ -77,9 +77,9 @@ JET_ERR bt_log_insert(const bt_env *env, uint32_t pgno, const void *key, uint32_
 JET_ERR bt_log_delete(const bt_env *env, uint32_t pgno, const void *key, uint32_t cbKey, lsn_t *plsn)
 {
     uint8_t hdr[BTL_DELETE_HDR];
-    bt_put32(hdr, env->dbid);
-    bt_put32(hdr + 4, pgno);
-    bt_put16(hdr + 8, cbKey);
+    le_put32(hdr, env->dbid);
+    le_put32(hdr + 4, pgno);
+    le_put16(hdr + 8, cbKey);
     log_part parts[2] = { { hdr, sizeof hdr }, { key, cbKey } };
     return append(env, LOG_REC_BT_DELETE, parts, 2, plsn);
 }
@@ -88,10 +88,10 @@ JET_ERR bt_log_replace(const bt_env *env, uint32_t pgno, const void *key, uint32
                        uint32_t cbData, lsn_t *plsn)
 {
     uint8_t hdr[BTL_REPLACE_HDR];
-    bt_put32(hdr, env->dbid);
-    bt_put32(hdr + 4, pgno);
-    bt_put16(hdr + 8, cbKey);
-    bt_put16(hdr + 10, cbData);
+    le_put32(hdr, env->dbid);
+    le_put32(hdr + 4, pgno);
+    le_put16(hdr + 8, cbKey);
+    le_put16(hdr + 10, cbData);
     log_part parts[3] = { { hdr, sizeof hdr }, { key, cbKey }, { data, cbData } };
     return append(env, LOG_REC_BT_REPLACE, parts, 3, plsn);
 }
@@ -100,10 +100,10 @@ JET_ERR bt_log_setflags(const bt_env *env, uint32_t pgno, const void *key, uint3
                         lsn_t *plsn)
 {
     uint8_t hdr[BTL_SETFLAGS_HDR];
-    bt_put32(hdr, env->dbid);
-    bt_put32(hdr + 4, pgno);
-    bt_put16(hdr + 8, flags);
-    bt_put16(hdr + 10, cbKey);
+    le_put32(hdr, env->dbid);
+    le_put32(hdr + 4, pgno);
+    le_put16(hdr + 8, flags);
+    le_put16(hdr + 10, cbKey);
     log_part parts[2] = { { hdr, sizeof hdr }, { key, cbKey } };
     return append(env, LOG_REC_BT_SETFLAGS, parts, 2, plsn);
 }
@@ -112,7 +112,7 @@ JET_ERR bt_log_setflags(const bt_env *env, uint32_t pgno, const void *key, uint3
 
 uint32_t bt_redo_dbid(const uint8_t *pv, uint32_t cb)
 {
-    return cb >= 4 ? bt_get32(pv) : 0;
+    return cb >= 4 ? le_get32(pv) : 0;
 }
 
 /* A decoded record operation. */
@@ -130,29 +130,29 @@ static JET_ERR decode_op(uint8_t type, const uint8_t *pv, uint32_t cb, redo_op *
     case LOG_REC_BT_INSERT:
         if (cb < BTL_INSERT_HDR)
             return JET_errLogCorrupted;
-        op->flags = bt_get16(pv + 8);
-        op->cbKey = bt_get16(pv + 10);
-        op->cbData = bt_get16(pv + 12);
+        op->flags = le_get16(pv + 8);
+        op->cbKey = le_get16(pv + 10);
+        op->cbData = le_get16(pv + 12);
         cbHdr = BTL_INSERT_HDR;
         break;
     case LOG_REC_BT_DELETE:
         if (cb < BTL_DELETE_HDR)
             return JET_errLogCorrupted;
-        op->cbKey = bt_get16(pv + 8);
+        op->cbKey = le_get16(pv + 8);
         cbHdr = BTL_DELETE_HDR;
         break;
     case LOG_REC_BT_REPLACE:
         if (cb < BTL_REPLACE_HDR)
             return JET_errLogCorrupted;
-        op->cbKey = bt_get16(pv + 8);
-        op->cbData = bt_get16(pv + 10);
+        op->cbKey = le_get16(pv + 8);
+        op->cbData = le_get16(pv + 10);
         cbHdr = BTL_REPLACE_HDR;
         break;
     case LOG_REC_BT_SETFLAGS:
         if (cb < BTL_SETFLAGS_HDR)
             return JET_errLogCorrupted;
-        op->flags = bt_get16(pv + 8);
-        op->cbKey = bt_get16(pv + 10);
+        op->flags = le_get16(pv + 8);
+        op->cbKey = le_get16(pv + 10);
         cbHdr = BTL_SETFLAGS_HDR;
         break;
     default:
@@ -214,7 +214,7 @@ static JET_ERR check_image(const uint8_t *pv, uint32_t cb, uint32_t cbPage)
 {
     if (cb < BTL_IMAGE_HDR)
         return JET_errLogCorrupted;
-    uint32_t cbHead = bt_get32(pv + 8), cbTail = bt_get32(pv + 12);
+    uint32_t cbHead = le_get32(pv + 8), cbTail = le_get32(pv + 12);
     if ((uint64_t)BTL_IMAGE_HDR + cbHead + cbTail != cb || (uint64_t)cbHead + cbTail > cbPage ||
         cbHead < PAGE_HEADER_SIZE)
         return JET_errLogCorrupted;
@@ -226,8 +226,8 @@ static JET_ERR check_image(const uint8_t *pv, uint32_t cb, uint32_t cbPage)
 static JET_ERR apply_image(cache *pc, const uint8_t *pv, lsn_t lsn)
 {
     uint32_t cbPage = cache_page_size(pc);
-    uint32_t dbid = bt_get32(pv), pgno = bt_get32(pv + 4);
-    uint32_t cbHead = bt_get32(pv + 8), cbTail = bt_get32(pv + 12);
+    uint32_t dbid = le_get32(pv), pgno = le_get32(pv + 4);
+    uint32_t cbHead = le_get32(pv + 8), cbTail = le_get32(pv + 12);
     bf *pbf = NULL;
     JET_ERR err = cache_read(pc, dbid, pgno, LATCH_EXCLUSIVE, &pbf);
     if (err == JET_errPageNotInitialized || err == JET_errFileIOBeyondEOF || err == JET_errReadVerifyFailure)
@@ -349,8 +349,8 @@ static JET_ERR redo_image(bt_redo_ctx *ctx, cache *pc, const uint8_t *pv, uint32
     JET_ERR err = check_image(pv, cb, cache_page_size(pc));
     if (err < 0)
         return err;
-    uint32_t dbid = bt_get32(pv), pgno = bt_get32(pv + 4);
-    lsn_t smoid = bt_get64(pv + 16);
+    uint32_t dbid = le_get32(pv), pgno = le_get32(pv + 4);
+    lsn_t smoid = le_get64(pv + 16);
     if (smoid == LSN_NIL)
         smoid = lsn;   /* the first image of a change */
     else if (smoid >= lsn)
@@ -396,8 +396,8 @@ static JET_ERR redo_smoend(bt_redo_ctx *ctx, cache *pc, const uint8_t *pv, uint3
 {
     if (cb != BTL_SMOEND_SIZE)
         return JET_errLogCorrupted;
-    uint32_t dbid = bt_get32(pv), cimages = bt_get32(pv + 4);
-    lsn_t smoid = bt_get64(pv + 8);
+    uint32_t dbid = le_get32(pv), cimages = le_get32(pv + 4);
+    lsn_t smoid = le_get64(pv + 8);
     if (smoid == LSN_NIL || smoid >= lsn || cimages == 0)
         return JET_errLogCorrupted;
     /* A change named after a replayed lsn was replayed from its start: all
@@ -431,7 +431,7 @@ JET_ERR bt_redo(bt_redo_ctx *ctx, cache *pc, uint8_t type, const uint8_t *pv, ui
         return redo_image(ctx, pc, pv, cb, lsn);
     if (type == LOG_REC_BT_SMOEND)
         return redo_smoend(ctx, pc, pv, cb, lsn);
-    uint32_t dbid = bt_get32(pv), pgno = bt_get32(pv + 4);
+    uint32_t dbid = le_get32(pv), pgno = le_get32(pv + 4);
     redo_op op;
     JET_ERR err = decode_op(type, pv, cb, &op);
     if (err < 0)

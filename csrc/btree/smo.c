@@ -273,7 +273,7 @@ static void split(bt_smo *s, int k, uint32_t slot, bt_node *pnd)
     uint32_t cbSep = leaf ? separator_len(&l, &r) : r.cbKey;
     uint8_t *sep = s->sepbuf[s->isep];
     memcpy(sep, r.key, cbSep);
-    bt_put32(s->seppgno[s->isep], bf_pgno(pbfN));
+    le_put32(s->seppgno[s->isep], bf_pgno(pbfN));
     if (leaf) {
         /* T1: P <-> N <-> R */
         uint32_t pgnoR = pg_next(old);
@@ -309,7 +309,7 @@ static void push_down(bt_smo *s)
     pg_set_flags(c, pg_flags(root) & ~BTP_ROOT);
     bt_pg_init(root, cbPage, s->objid, BTP_INTERNAL | BTP_ROOT, pg_level(c) + 1);
     uint8_t pgno[BT_PGNO_SIZE];
-    bt_put32(pgno, bf_pgno(pbfC));
+    le_put32(pgno, bf_pgno(pbfC));
     bt_pg_insert(root, cbPage, 0, NULL, 0, pgno, BT_PGNO_SIZE, 0, NULL);
     assert(s->depth <= BT_MAX_DEPTH);
     for (int j = s->depth; j >= 2; j--) {
@@ -404,7 +404,7 @@ static void append_all(bt_smo *s, uint8_t *a, const uint8_t *b, const uint8_t *s
 static void clear_first_key(bt_smo *s, uint8_t *pg)
 {
     uint8_t pgno[BT_PGNO_SIZE];
-    bt_put32(pgno, bt_pg_child(pg, s->cbPage, 0));
+    le_put32(pgno, bt_pg_child(pg, s->cbPage, 0));
     bt_pg_delete(pg, s->cbPage, 0);
     bt_pg_insert(pg, s->cbPage, 0, NULL, 0, pgno, BT_PGNO_SIZE, 0, s->scratch);
 }

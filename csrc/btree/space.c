@@ -27,8 +27,8 @@ static JET_ERR space_read(const bt_env *env, uint32_t pgnoSpace, int latch, bf *
     if (err < 0)
         return err;
     const uint8_t *sp = bf_data(pbf);
-    if (pg_flags(sp) != BTP_SPACE || bt_get32(sp + BTS_OFF_MAGIC) != BT_SPACE_MAGIC ||
-        bt_get32(sp + BTS_OFF_HWM) > bt_get32(sp + BTS_OFF_OWNED)) {
+    if (pg_flags(sp) != BTP_SPACE || le_get32(sp + BTS_OFF_MAGIC) != BT_SPACE_MAGIC ||
+        le_get32(sp + BTS_OFF_HWM) > le_get32(sp + BTS_OFF_OWNED)) {
         cache_release(pbf);
         return JET_errSPAvailExtCorrupted;
     }
@@ -72,11 +72,11 @@ JET_ERR bt_space_init(bt_env *env, uint32_t *ppgnoSpace)
         bt_grp_change(&g, pbf);
         bt_pg_zero(sp, cbPage);
         pg_set_flags(sp, BTP_SPACE);
-        bt_put32(sp + BTS_OFF_OWNED, cpgOwned);
-        bt_put32(sp + BTS_OFF_HWM, pgnoSpace);
-        bt_put32(sp + BTS_OFF_FREE, 0);
-        bt_put32(sp + BTS_OFF_CFREE, 0);
-        bt_put32(sp + BTS_OFF_MAGIC, BT_SPACE_MAGIC);
+        le_put32(sp + BTS_OFF_OWNED, cpgOwned);
+        le_put32(sp + BTS_OFF_HWM, pgnoSpace);
+        le_put32(sp + BTS_OFF_FREE, 0);
+        le_put32(sp + BTS_OFF_CFREE, 0);
+        le_put32(sp + BTS_OFF_MAGIC, BT_SPACE_MAGIC);
     }
     err = bt_grp_end(&g, err);
     if (err >= 0)
@@ -89,7 +89,7 @@ JET_ERR bt_space_init(bt_env *env, uint32_t *ppgnoSpace)
 static JET_ERR read_free(const bt_env *env, const uint8_t *sp, uint32_t pgno, bf **ppbf, uint32_t *ppgnoNext)
 {
     bf *pbf = NULL;
-    if (pgno == 0 || pgno > bt_get32(sp + BTS_OFF_HWM))
+    if (pgno == 0 || pgno > le_get32(sp + BTS_OFF_HWM))
         return JET_errSPAvailExtCorrupted;
     JET_ERR err = cache_read(env->pc, env->dbid, pgno, LATCH_EXCLUSIVE, &pbf);
     if (err < 0)
@@ -112,8 +112,8 @@ JET_ERR bt_space_alloc_grp(bt_grp *g, uint32_t pgnoSpace, uint32_t objid, uint32
     if (err < 0)
         return err;
     uint8_t *sp = bf_data(pbfSpace);
-    uint32_t owned = bt_get32(sp + BTS_OFF_OWNED), hwm = bt_get32(sp + BTS_OFF_HWM);
-    uint32_t pgnoFree = bt_get32(sp + BTS_OFF_FREE), cfree = bt_get32(sp + BTS_OFF_CFREE);
+    uint32_t owned = le_get32(sp + BTS_OFF_OWNED), hwm = le_get32(sp + BTS_OFF_HWM);
+    uint32_t pgnoFree = le_get32(sp + BTS_OFF_FREE), cfree = le_get32(sp + BTS_OFF_CFREE);
     uint32_t got = 0;
 
     /* Acquire every page first (A4): nothing changes until all are held. */
@@ -163,10 +163,10 @@ JET_ERR bt_space_alloc_grp(bt_grp *g, uint32_t pgnoSpace, uint32_t objid, uint32
 
     /* Everything is held: change. */
     bt_grp_change(g, pbfSpace);
-    bt_put32(sp + BTS_OFF_OWNED, owned);
-    bt_put32(sp + BTS_OFF_HWM, hwm);
-    bt_put32(sp + BTS_OFF_FREE, pgnoFree);
-    bt_put32(sp + BTS_OFF_CFREE, cfree);
+    le_put32(sp + BTS_OFF_OWNED, owned);
+    le_put32(sp + BTS_OFF_HWM, hwm);
+    le_put32(sp + BTS_OFF_FREE, pgnoFree);
+    le_put32(sp + BTS_OFF_CFREE, cfree);
     for (uint32_t i = 0; i < cpg; i++) {
         uint8_t *pg = bf_data(rgpbf[i]);
         bt_grp_change(g, rgpbf[i]);
@@ -197,9 +197,9 @@ void bt_space_free_grp(bt_grp *g, bf *pbfSpace, bf *pbf)
     bt_grp_change(g, pbfSpace);
     bt_pg_zero(pg, cache_page_size(g->env->pc));
     pg_set_flags(pg, BTP_FREE);
-    pg_set_next(pg, bt_get32(sp + BTS_OFF_FREE));
-    bt_put32(sp + BTS_OFF_FREE, bf_pgno(pbf));
-    bt_put32(sp + BTS_OFF_CFREE, bt_get32(sp + BTS_OFF_CFREE) + 1);
+    pg_set_next(pg, le_get32(sp + BTS_OFF_FREE));
+    le_put32(sp + BTS_OFF_FREE, bf_pgno(pbf));
+    le_put32(sp + BTS_OFF_CFREE, le_get32(sp + BTS_OFF_CFREE) + 1);
 }
 
 JET_ERR bt_space_free(bt_env *env, uint32_t pgnoSpace, uint32_t pgno)
@@ -219,7 +219,7 @@ JET_ERR bt_space_free(bt_env *env, uint32_t pgnoSpace, uint32_t pgno)
         err = bt_space_hold(&g, pgnoSpace, &pbfSpace);
     if (err >= 0) {
         const uint8_t *sp = bf_data(pbfSpace);
-        if (pgno > bt_get32(sp + BTS_OFF_HWM))
+        if (pgno > le_get32(sp + BTS_OFF_HWM))
             err = JET_errInvalidParameter;          /* never handed out */
         else if (pg_flags(bf_data(pbf)) == BTP_FREE)
             err = JET_errSPAvailExtCorrupted;       /* freed twice */
@@ -236,9 +236,9 @@ JET_ERR bt_space_stats(bt_env *env, uint32_t pgnoSpace, uint32_t *pcpgFree, uint
     if (err < 0)
         return err;
     const uint8_t *sp = bf_data(pbf);
-    uint32_t owned = bt_get32(sp + BTS_OFF_OWNED);
+    uint32_t owned = le_get32(sp + BTS_OFF_OWNED);
     if (pcpgFree)
-        *pcpgFree = bt_get32(sp + BTS_OFF_CFREE) + (owned - bt_get32(sp + BTS_OFF_HWM));
+        *pcpgFree = le_get32(sp + BTS_OFF_CFREE) + (owned - le_get32(sp + BTS_OFF_HWM));
     if (pcpgOwned)
         *pcpgOwned = owned;
     cache_release(pbf);
@@ -251,7 +251,7 @@ JET_ERR bt_space_hwm(const bt_env *env, uint32_t pgnoSpace, uint32_t *phwm)
     JET_ERR err = space_read(env, pgnoSpace, LATCH_SHARED, &pbf);
     if (err < 0)
         return err;
-    *phwm = bt_get32(bf_data(pbf) + BTS_OFF_HWM);
+    *phwm = le_get32(bf_data(pbf) + BTS_OFF_HWM);
     cache_release(pbf);
     return JET_errSuccess;
 }

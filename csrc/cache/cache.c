@@ -308,8 +308,8 @@ static int page_all_zero(const uint8_t *pv, uint32_t cb)
 /* C2: a page read from disk is good only if its crc and pgno check out. */
 static JET_ERR page_verify(const uint8_t *pv, uint32_t cb, uint32_t pgno)
 {
-    if (le32_get(pv + PAGE_OFF_CRC) != cache_block_crc(pv, cb, pgno) ||
-        le32_get(pv + PAGE_OFF_PGNO) != pgno)
+    if (le_get32(pv + PAGE_OFF_CRC) != cache_block_crc(pv, cb, pgno) ||
+        le_get32(pv + PAGE_OFF_PGNO) != pgno)
         return page_all_zero(pv, cb) ? JET_errPageNotInitialized : JET_errReadVerifyFailure;
     return JET_errSuccess;
 }
@@ -322,8 +322,8 @@ JET_ERR cache_page_verify(const void *pv, uint32_t cb, uint32_t pgno)
 /* Stamp pgno and the crc into a copy of the page about to be written. */
 static void page_seal(uint8_t *pv, uint32_t cb, uint32_t pgno)
 {
-    le32_put(pv + PAGE_OFF_PGNO, pgno);
-    le32_put(pv + PAGE_OFF_CRC, cache_block_crc(pv, cb, pgno));
+    le_put32(pv + PAGE_OFF_PGNO, pgno);
+    le_put32(pv + PAGE_OFF_CRC, cache_block_crc(pv, cb, pgno));
 }
 
 /* ---- write-back ------------------------------------------------------------------ */
@@ -351,7 +351,7 @@ static JET_ERR bf_write(cache *pc, bf *pbf, uint8_t *pvBuf)
      * since it was last clean (lsnRec == LSN_NIL) carries no lsn that is not
      * already durable, so wal is skipped. */
     if (fLogged && wal != NULL) {
-        err = wal(walCtx, pbf->dbid, le64_get(pbf->pv + PAGE_OFF_LSN));
+        err = wal(walCtx, pbf->dbid, le_get64(pbf->pv + PAGE_OFF_LSN));
         if (err > 0)
             err = JET_errSuccess;
     }
@@ -520,7 +520,7 @@ static JET_ERR cache_get(cache *pc, uint32_t dbid, uint32_t pgno, int latch, int
     if (fNew) {
         /* We hold the exclusive latch: the bytes are ours (L2). */
         memset(pbf->pv, 0, pc->cbPage);
-        le32_put(pbf->pv + PAGE_OFF_PGNO, pgno);
+        le_put32(pbf->pv + PAGE_OFF_PGNO, pgno);
     }
     *ppbf = pbf;
     return JET_errSuccess;
@@ -548,7 +548,7 @@ uint32_t bf_pgno(const bf *pbf)
 
 lsn_t bf_lsn(const bf *pbf)
 {
-    return le64_get(pbf->pv + PAGE_OFF_LSN);
+    return le_get64(pbf->pv + PAGE_OFF_LSN);
 }
 
 void cache_dirty(bf *pbf, lsn_t lsn)
@@ -559,7 +559,7 @@ void cache_dirty(bf *pbf, lsn_t lsn)
         cache_dirty_unlogged(pbf);
         return;
     }
-    le64_put(pbf->pv + PAGE_OFF_LSN, lsn);
+    le_put64(pbf->pv + PAGE_OFF_LSN, lsn);
     cache_lock(pc);
     pbf->fDirty = 1;
     /* C4: the recovery lsn is the first logged change since the page was

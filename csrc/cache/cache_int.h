@@ -2,8 +2,7 @@
  * cache_int.h -- private declarations of the page-cache layer (cache.c,
  * dbheader.c) and the debug hooks its unit tests use.
  *
- * Owns: the little-endian field helpers shared by the page and header
- * codecs, the block checksum, the valid page sizes, and cache_get_stats().
+ * Owns: the block checksum, the valid page sizes, and cache_get_stats().
  * Must not be included outside csrc/cache/ and tests/c_unit/cache_test.c:
  * other layers use cache.h only.
  */
@@ -14,6 +13,7 @@
 #include <string.h>
 
 #include "cache.h"
+#include "le.h"
 
 /* Database ids a cache accepts: 1..CACHE_DBID_MAX. */
 #define CACHE_DBID_MAX 7
@@ -27,43 +27,6 @@
 static inline int cache_page_size_valid(uint32_t cb)
 {
     return cb == 4096 || cb == 8192 || cb == 16384 || cb == 32768;
-}
-
-/* ---- little-endian fields (all on-disk integers are little-endian) ------- */
-
-static inline uint16_t le16_get(const uint8_t *p)
-{
-    return (uint16_t)(p[0] | (p[1] << 8));
-}
-
-static inline uint32_t le32_get(const uint8_t *p)
-{
-    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
-}
-
-static inline uint64_t le64_get(const uint8_t *p)
-{
-    return (uint64_t)le32_get(p) | ((uint64_t)le32_get(p + 4) << 32);
-}
-
-static inline void le16_put(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-}
-
-static inline void le32_put(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-    p[2] = (uint8_t)(v >> 16);
-    p[3] = (uint8_t)(v >> 24);
-}
-
-static inline void le64_put(uint8_t *p, uint64_t v)
-{
-    le32_put(p, (uint32_t)v);
-    le32_put(p + 4, (uint32_t)(v >> 32));
 }
 
 /* crc32c of bytes 4..cb-1 of a block, seeded with `seed` (the pgno for data

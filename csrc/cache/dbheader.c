@@ -117,7 +117,7 @@ static void get_logtime(const uint8_t *p, JET_LOGTIME *plt)
 
 static void put_signature(uint8_t *p, const JET_SIGNATURE *ps)
 {
-    le32_put(p, ps->ulRandom);
+    le_put32(p, ps->ulRandom);
     put_logtime(p + 4, &ps->logtimeCreate);
     memcpy(p + 12, ps->szComputerName, 16);
 }
@@ -125,7 +125,7 @@ static void put_signature(uint8_t *p, const JET_SIGNATURE *ps)
 static void get_signature(const uint8_t *p, JET_SIGNATURE *ps)
 {
     memset(ps, 0, sizeof(*ps));
-    ps->ulRandom = le32_get(p);
+    ps->ulRandom = le_get32(p);
     get_logtime(p + 4, &ps->logtimeCreate);
     memcpy(ps->szComputerName, p + 12, 16);
     ps->szComputerName[JET_MAX_COMPUTERNAME_LENGTH] = '\0';
@@ -133,89 +133,89 @@ static void get_signature(const uint8_t *p, JET_SIGNATURE *ps)
 
 static void put_bkinfo(uint8_t *p, const JET_BKINFO *pbk)
 {
-    le16_put(p, pbk->lgposMark.ib);
-    le16_put(p + 2, pbk->lgposMark.isec);
-    le32_put(p + 4, (uint32_t)pbk->lgposMark.lGeneration);
+    le_put16(p, pbk->lgposMark.ib);
+    le_put16(p + 2, pbk->lgposMark.isec);
+    le_put32(p + 4, (uint32_t)pbk->lgposMark.lGeneration);
     put_logtime(p + 8, &pbk->logtimeMark);
-    le32_put(p + 16, pbk->genLow);
-    le32_put(p + 20, pbk->genHigh);
+    le_put32(p + 16, pbk->genLow);
+    le_put32(p + 20, pbk->genHigh);
 }
 
 static void get_bkinfo(const uint8_t *p, JET_BKINFO *pbk)
 {
     memset(pbk, 0, sizeof(*pbk));
-    pbk->lgposMark.ib = le16_get(p);
-    pbk->lgposMark.isec = le16_get(p + 2);
-    pbk->lgposMark.lGeneration = (int32_t)le32_get(p + 4);
+    pbk->lgposMark.ib = le_get16(p);
+    pbk->lgposMark.isec = le_get16(p + 2);
+    pbk->lgposMark.lGeneration = (int32_t)le_get32(p + 4);
     get_logtime(p + 8, &pbk->logtimeMark);
-    pbk->genLow = le32_get(p + 16);
-    pbk->genHigh = le32_get(p + 20);
+    pbk->genLow = le_get32(p + 16);
+    pbk->genHigh = le_get32(p + 20);
 }
 
 /* Serialise into a zeroed block of phdr->cbPage bytes (crc included). */
 static void hdr_encode(const db_header *phdr, uint8_t *pv)
 {
-    le32_put(pv + HDR_OFF_MAGIC, DB_MAGIC);
-    le32_put(pv + HDR_OFF_VERSION, phdr->version);
-    le32_put(pv + HDR_OFF_CBPAGE, phdr->cbPage);
-    le32_put(pv + HDR_OFF_FILETYPE, phdr->filetype);
+    le_put32(pv + HDR_OFF_MAGIC, DB_MAGIC);
+    le_put32(pv + HDR_OFF_VERSION, phdr->version);
+    le_put32(pv + HDR_OFF_CBPAGE, phdr->cbPage);
+    le_put32(pv + HDR_OFF_FILETYPE, phdr->filetype);
     put_signature(pv + HDR_OFF_SIGNDB, &phdr->signDb);
-    le32_put(pv + HDR_OFF_DBSTATE, phdr->dbstate);
+    le_put32(pv + HDR_OFF_DBSTATE, phdr->dbstate);
     put_signature(pv + HDR_OFF_SIGNLOG, &phdr->signLog);
-    le64_put(pv + HDR_OFF_LSNCONSISTENT, phdr->lsnConsistent);
+    le_put64(pv + HDR_OFF_LSNCONSISTENT, phdr->lsnConsistent);
     put_logtime(pv + HDR_OFF_TMCONSISTENT, &phdr->tmConsistent);
-    le64_put(pv + HDR_OFF_LSNATTACH, phdr->lsnAttach);
+    le_put64(pv + HDR_OFF_LSNATTACH, phdr->lsnAttach);
     put_logtime(pv + HDR_OFF_TMATTACH, &phdr->tmAttach);
-    le64_put(pv + HDR_OFF_LSNDETACH, phdr->lsnDetach);
+    le_put64(pv + HDR_OFF_LSNDETACH, phdr->lsnDetach);
     put_logtime(pv + HDR_OFF_TMDETACH, &phdr->tmDetach);
-    le32_put(pv + HDR_OFF_GENMINREQUIRED, (uint32_t)phdr->genMinRequired);
-    le32_put(pv + HDR_OFF_GENMAXREQUIRED, (uint32_t)phdr->genMaxRequired);
-    le32_put(pv + HDR_OFF_GENMAXCOMMITTED, (uint32_t)phdr->genMaxCommitted);
+    le_put32(pv + HDR_OFF_GENMINREQUIRED, (uint32_t)phdr->genMinRequired);
+    le_put32(pv + HDR_OFF_GENMAXREQUIRED, (uint32_t)phdr->genMaxRequired);
+    le_put32(pv + HDR_OFF_GENMAXCOMMITTED, (uint32_t)phdr->genMaxCommitted);
     put_bkinfo(pv + HDR_OFF_BKFULLPREV, &phdr->bkinfoFullPrev);
     put_bkinfo(pv + HDR_OFF_BKINCPREV, &phdr->bkinfoIncPrev);
     put_bkinfo(pv + HDR_OFF_BKFULLCUR, &phdr->bkinfoFullCur);
     put_bkinfo(pv + HDR_OFF_BKCOPYPREV, &phdr->bkinfoCopyPrev);
     put_bkinfo(pv + HDR_OFF_BKDIFFPREV, &phdr->bkinfoDiffPrev);
-    le32_put(pv + HDR_OFF_DBID, phdr->dbid);
-    le32_put(pv + HDR_OFF_FLAGS, phdr->flags);
-    le32_put(pv + HDR_OFF_OBJIDLAST, phdr->objidLast);
-    le32_put(pv + HDR_OFF_CPGOWNED, phdr->cpgOwned);
-    le32_put(pv + HDR_OFF_PGNOSPACE, phdr->pgnoSpace);
-    le32_put(pv + HDR_OFF_PGNOCATALOG, phdr->pgnoCatalog);
-    le64_put(pv + HDR_OFF_DBTIME, phdr->dbtime);
-    le32_put(pv + HDR_OFF_CRC, cache_block_crc(pv, phdr->cbPage, 0));
+    le_put32(pv + HDR_OFF_DBID, phdr->dbid);
+    le_put32(pv + HDR_OFF_FLAGS, phdr->flags);
+    le_put32(pv + HDR_OFF_OBJIDLAST, phdr->objidLast);
+    le_put32(pv + HDR_OFF_CPGOWNED, phdr->cpgOwned);
+    le_put32(pv + HDR_OFF_PGNOSPACE, phdr->pgnoSpace);
+    le_put32(pv + HDR_OFF_PGNOCATALOG, phdr->pgnoCatalog);
+    le_put64(pv + HDR_OFF_DBTIME, phdr->dbtime);
+    le_put32(pv + HDR_OFF_CRC, cache_block_crc(pv, phdr->cbPage, 0));
 }
 
 static void hdr_decode(const uint8_t *pv, db_header *phdr)
 {
     memset(phdr, 0, sizeof(*phdr));
-    phdr->version = le32_get(pv + HDR_OFF_VERSION);
-    phdr->cbPage = le32_get(pv + HDR_OFF_CBPAGE);
-    phdr->filetype = le32_get(pv + HDR_OFF_FILETYPE);
+    phdr->version = le_get32(pv + HDR_OFF_VERSION);
+    phdr->cbPage = le_get32(pv + HDR_OFF_CBPAGE);
+    phdr->filetype = le_get32(pv + HDR_OFF_FILETYPE);
     get_signature(pv + HDR_OFF_SIGNDB, &phdr->signDb);
-    phdr->dbstate = le32_get(pv + HDR_OFF_DBSTATE);
+    phdr->dbstate = le_get32(pv + HDR_OFF_DBSTATE);
     get_signature(pv + HDR_OFF_SIGNLOG, &phdr->signLog);
-    phdr->lsnConsistent = le64_get(pv + HDR_OFF_LSNCONSISTENT);
+    phdr->lsnConsistent = le_get64(pv + HDR_OFF_LSNCONSISTENT);
     get_logtime(pv + HDR_OFF_TMCONSISTENT, &phdr->tmConsistent);
-    phdr->lsnAttach = le64_get(pv + HDR_OFF_LSNATTACH);
+    phdr->lsnAttach = le_get64(pv + HDR_OFF_LSNATTACH);
     get_logtime(pv + HDR_OFF_TMATTACH, &phdr->tmAttach);
-    phdr->lsnDetach = le64_get(pv + HDR_OFF_LSNDETACH);
+    phdr->lsnDetach = le_get64(pv + HDR_OFF_LSNDETACH);
     get_logtime(pv + HDR_OFF_TMDETACH, &phdr->tmDetach);
-    phdr->genMinRequired = (int32_t)le32_get(pv + HDR_OFF_GENMINREQUIRED);
-    phdr->genMaxRequired = (int32_t)le32_get(pv + HDR_OFF_GENMAXREQUIRED);
-    phdr->genMaxCommitted = (int32_t)le32_get(pv + HDR_OFF_GENMAXCOMMITTED);
+    phdr->genMinRequired = (int32_t)le_get32(pv + HDR_OFF_GENMINREQUIRED);
+    phdr->genMaxRequired = (int32_t)le_get32(pv + HDR_OFF_GENMAXREQUIRED);
+    phdr->genMaxCommitted = (int32_t)le_get32(pv + HDR_OFF_GENMAXCOMMITTED);
     get_bkinfo(pv + HDR_OFF_BKFULLPREV, &phdr->bkinfoFullPrev);
     get_bkinfo(pv + HDR_OFF_BKINCPREV, &phdr->bkinfoIncPrev);
     get_bkinfo(pv + HDR_OFF_BKFULLCUR, &phdr->bkinfoFullCur);
     get_bkinfo(pv + HDR_OFF_BKCOPYPREV, &phdr->bkinfoCopyPrev);
     get_bkinfo(pv + HDR_OFF_BKDIFFPREV, &phdr->bkinfoDiffPrev);
-    phdr->dbid = le32_get(pv + HDR_OFF_DBID);
-    phdr->flags = le32_get(pv + HDR_OFF_FLAGS);
-    phdr->objidLast = le32_get(pv + HDR_OFF_OBJIDLAST);
-    phdr->cpgOwned = le32_get(pv + HDR_OFF_CPGOWNED);
-    phdr->pgnoSpace = le32_get(pv + HDR_OFF_PGNOSPACE);
-    phdr->pgnoCatalog = le32_get(pv + HDR_OFF_PGNOCATALOG);
-    phdr->dbtime = le64_get(pv + HDR_OFF_DBTIME);
+    phdr->dbid = le_get32(pv + HDR_OFF_DBID);
+    phdr->flags = le_get32(pv + HDR_OFF_FLAGS);
+    phdr->objidLast = le_get32(pv + HDR_OFF_OBJIDLAST);
+    phdr->cpgOwned = le_get32(pv + HDR_OFF_CPGOWNED);
+    phdr->pgnoSpace = le_get32(pv + HDR_OFF_PGNOSPACE);
+    phdr->pgnoCatalog = le_get32(pv + HDR_OFF_PGNOCATALOG);
+    phdr->dbtime = le_get64(pv + HDR_OFF_DBTIME);
 }
 
 /* ---- reading ------------------------------------------------------------------- */
@@ -235,12 +235,12 @@ static JET_ERR hdr_read_copy(os_file *pf, uint64_t off, uint32_t cbKnown, uint8_
     err = os_file_read(pf, off, pv, CACHE_CB_PAGE_MIN, &cbRead);
     if (err < 0)
         return err;
-    if (cbRead < HDR_OFF_MAGIC + 4 || le32_get(pv + HDR_OFF_MAGIC) != DB_MAGIC)
+    if (cbRead < HDR_OFF_MAGIC + 4 || le_get32(pv + HDR_OFF_MAGIC) != DB_MAGIC)
         return JET_errSuccess;
     *pfMagic = 1;
     if (cbRead < CACHE_CB_PAGE_MIN)
         return JET_errSuccess;
-    cb = le32_get(pv + HDR_OFF_CBPAGE);
+    cb = le_get32(pv + HDR_OFF_CBPAGE);
     if (!cache_page_size_valid(cb) || (cbKnown != 0 && cb != cbKnown))
         return JET_errSuccess;
     if (cb > CACHE_CB_PAGE_MIN) {
@@ -250,7 +250,7 @@ static JET_ERR hdr_read_copy(os_file *pf, uint64_t off, uint32_t cbKnown, uint8_
         if (cbRead < cb - CACHE_CB_PAGE_MIN)
             return JET_errSuccess;
     }
-    *pfValid = le32_get(pv + HDR_OFF_CRC) == cache_block_crc(pv, cb, 0);
+    *pfValid = le_get32(pv + HDR_OFF_CRC) == cache_block_crc(pv, cb, 0);
     return JET_errSuccess;
 }
 

@@ -42,7 +42,7 @@ static uint32_t cat_fixed(const esefmt_rec *prec, uint32_t fid, uint32_t dflt)
     uint32_t cb;
     if (esefmt_rec_fixed(prec, &col, &pb, &cb) != JET_errSuccess)
         return dflt;
-    return cb == 4 ? esefmt_u32(pb) : cb == 2 ? esefmt_u16(pb) : pb[0];
+    return cb == 4 ? le_get32(pb) : cb == 2 ? le_get16(pb) : pb[0];
 }
 
 static char *cat_name(const esefmt_rec *prec)
@@ -196,10 +196,10 @@ static JET_ERR cat_row(ESEPY_ESE_FILE *pfile, const esefmt_rec *prec)
         /* key columns: 4-byte entries (columnid, descending in the sign)
          * in newer formats, 2-byte signed fids in old ones */
         if (esefmt_rec_var(prec, CAT_KEYFLDIDS, &pb, &cb) == JET_errSuccess && cb > 0) {
-            int fWide = cb % 4 == 0 && cb >= 4 && (esefmt_u16(pb + 2) == 0 || esefmt_u16(pb + 2) == 0xFFFF);
+            int fWide = cb % 4 == 0 && cb >= 4 && (le_get16(pb + 2) == 0 || le_get16(pb + 2) == 0xFFFF);
             uint32_t cbEntry = fWide ? 4 : 2;
             for (uint32_t ib = 0; ib + cbEntry <= cb && pi->ccolumn < 16; ib += cbEntry) {
-                int32_t v = fWide ? (int32_t)esefmt_u32(pb + ib) : (int16_t)esefmt_u16(pb + ib);
+                int32_t v = fWide ? (int32_t)le_get32(pb + ib) : (int16_t)le_get16(pb + ib);
                 pi->rgfDescending[pi->ccolumn] = v < 0;
                 pi->rgcolumnid[pi->ccolumn++] = (uint32_t)(v < 0 ? -v : v);
             }

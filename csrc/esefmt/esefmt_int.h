@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "esefmt.h"
+#include "le.h"
 #include "os.h"
 
 #define ESEFMT_CACHE_PAGES   64   /* pages kept in memory per open file */
@@ -50,17 +51,6 @@
 #define ESEFMT_SYSOBJ_INDEX    3
 #define ESEFMT_SYSOBJ_LV       4
 #define ESEFMT_SYSOBJ_CALLBACK 5
-
-static inline uint16_t esefmt_u16(const uint8_t *p) { return (uint16_t)(p[0] | (p[1] << 8)); }
-static inline uint32_t esefmt_u32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
-}
-static inline uint64_t esefmt_u64(const uint8_t *p) { return (uint64_t)esefmt_u32(p) | ((uint64_t)esefmt_u32(p + 4) << 32); }
-static inline uint32_t esefmt_be32(const uint8_t *p)
-{
-    return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | (uint32_t)p[3];
-}
 
 /* ---- catalog --------------------------------------------------------------- */
 

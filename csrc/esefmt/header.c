@@ -30,68 +30,68 @@ static void bkinfo(const uint8_t *pb, ESEPY_ESE_BKINFO *pbk)
 {
     esefmt_lgpos(pb, &pbk->lgposMark);
     esefmt_logtime(pb + 8, &pbk->logtimeMark);
-    pbk->genLow = (int32_t)esefmt_u32(pb + 16);
-    pbk->genHigh = (int32_t)esefmt_u32(pb + 20);
+    pbk->genLow = (int32_t)le_get32(pb + 16);
+    pbk->genHigh = (int32_t)le_get32(pb + 20);
 }
 
 /* Decode the fields of one header copy (4096 bytes) into phdr. */
 static void decode_header(const uint8_t *pb, ESEPY_ESE_HEADER *phdr)
 {
-    phdr->ulMagic = esefmt_u32(pb + 4);
-    phdr->ulVersion = esefmt_u32(pb + 8);
-    phdr->attrib = (int32_t)esefmt_u32(pb + 12);
-    phdr->dbtimeDirtied = esefmt_u64(pb + 16);
+    phdr->ulMagic = le_get32(pb + 4);
+    phdr->ulVersion = le_get32(pb + 8);
+    phdr->attrib = (int32_t)le_get32(pb + 12);
+    phdr->dbtimeDirtied = le_get64(pb + 16);
     esefmt_signature(pb + 24, &phdr->signDb);
-    phdr->dbstate = esefmt_u32(pb + 52);
+    phdr->dbstate = le_get32(pb + 52);
     esefmt_lgpos(pb + 56, &phdr->lgposConsistent);
     esefmt_logtime(pb + 64, &phdr->logtimeConsistent);
     esefmt_logtime(pb + 72, &phdr->logtimeAttach);
     esefmt_lgpos(pb + 80, &phdr->lgposAttach);
     esefmt_logtime(pb + 88, &phdr->logtimeDetach);
     esefmt_lgpos(pb + 96, &phdr->lgposDetach);
-    phdr->dbid = esefmt_u32(pb + 104);
+    phdr->dbid = le_get32(pb + 104);
     esefmt_signature(pb + 108, &phdr->signLog);
     bkinfo(pb + 136, &phdr->bkinfoFullPrev);
     bkinfo(pb + 160, &phdr->bkinfoIncPrev);
     bkinfo(pb + 184, &phdr->bkinfoFullCur);
-    phdr->ulDbFlags = esefmt_u32(pb + 208);
-    phdr->objidLast = esefmt_u32(pb + 212);
-    phdr->dwMajorVersion = esefmt_u32(pb + 216);
-    phdr->dwMinorVersion = esefmt_u32(pb + 220);
-    phdr->dwBuildNumber = esefmt_u32(pb + 224);
-    phdr->lSPNumber = (int32_t)esefmt_u32(pb + 228);
-    phdr->ulUpdateMajor = esefmt_u32(pb + 232);
-    phdr->cbPageSizeField = esefmt_u32(pb + 236);
-    phdr->ulRepairCount = esefmt_u32(pb + 240);
+    phdr->ulDbFlags = le_get32(pb + 208);
+    phdr->objidLast = le_get32(pb + 212);
+    phdr->dwMajorVersion = le_get32(pb + 216);
+    phdr->dwMinorVersion = le_get32(pb + 220);
+    phdr->dwBuildNumber = le_get32(pb + 224);
+    phdr->lSPNumber = (int32_t)le_get32(pb + 228);
+    phdr->ulUpdateMajor = le_get32(pb + 232);
+    phdr->cbPageSizeField = le_get32(pb + 236);
+    phdr->ulRepairCount = le_get32(pb + 240);
     esefmt_logtime(pb + 244, &phdr->logtimeRepair);
-    phdr->lGenMinRequired = (int32_t)esefmt_u32(pb + 296);
-    phdr->lGenMaxRequired = (int32_t)esefmt_u32(pb + 300);
+    phdr->lGenMinRequired = (int32_t)le_get32(pb + 296);
+    phdr->lGenMaxRequired = (int32_t)le_get32(pb + 300);
     bkinfo(pb + 316, &phdr->bkinfoSnapshotCur);
-    phdr->ulCreateVersion = esefmt_u32(pb + 340);
-    phdr->ulCreateUpdate = esefmt_u32(pb + 344);
+    phdr->ulCreateVersion = le_get32(pb + 340);
+    phdr->ulCreateUpdate = le_get32(pb + 344);
     esefmt_logtime(pb + 348, &phdr->logtimeGenMaxCreate);
-    phdr->ulECCFixSuccess = esefmt_u32(pb + 368);
-    phdr->ulECCFixFail = esefmt_u32(pb + 384);
-    phdr->ulBadChecksum = esefmt_u32(pb + 400);
-    phdr->lGenMaxCommitted = (int32_t)esefmt_u32(pb + 416);
+    phdr->ulECCFixSuccess = le_get32(pb + 368);
+    phdr->ulECCFixFail = le_get32(pb + 384);
+    phdr->ulBadChecksum = le_get32(pb + 400);
+    phdr->lGenMaxCommitted = (int32_t)le_get32(pb + 416);
     bkinfo(pb + 420, &phdr->bkinfoCopyPrev);
     bkinfo(pb + 444, &phdr->bkinfoDiffPrev);
-    phdr->lGenRecovering = (int32_t)esefmt_u32(pb + 536);
+    phdr->lGenRecovering = (int32_t)le_get32(pb + 536);
     esefmt_logtime(pb + 564, &phdr->logtimeLastReAttach);
     esefmt_lgpos(pb + 572, &phdr->lgposLastReAttach);
-    phdr->lGenMinConsistent = (int32_t)esefmt_u32(pb + 640);
-    phdr->ulUpdateMinor = esefmt_u32(pb + 644);
-    phdr->efvMaxBinAttachDiagnostic = esefmt_u32(pb + 648);
+    phdr->lGenMinConsistent = (int32_t)le_get32(pb + 640);
+    phdr->ulUpdateMinor = le_get32(pb + 644);
+    phdr->efvMaxBinAttachDiagnostic = le_get32(pb + 648);
     esefmt_lgpos(pb + 656, &phdr->lgposLastResize);
-    phdr->filetype = esefmt_u32(pb + 667);
+    phdr->filetype = le_get32(pb + 667);
     esefmt_logtime(pb + 672, &phdr->logtimeGenMaxRequired);
 }
 
 static int header_valid(const uint8_t *pb, uint32_t *pstored, uint32_t *pcomputed)
 {
-    *pstored = esefmt_u32(pb);
+    *pstored = le_get32(pb);
     *pcomputed = esefmt_checksum_xor(pb, HDR_CB);
-    return *pstored == *pcomputed && esefmt_u32(pb + 4) == DB_MAGIC;
+    return *pstored == *pcomputed && le_get32(pb + 4) == DB_MAGIC;
 }
 
 JET_ERR EsepyEseOpen(const char *szPath, uint32_t grbit, ESEPY_ESE_FILE **ppfile)
@@ -121,7 +121,7 @@ JET_ERR EsepyEseOpen(const char *szPath, uint32_t grbit, ESEPY_ESE_FILE **ppfile
     err = os_file_read(pfile->pf, 0, pbHdr, HDR_CB, &cbRead);
     if (err < 0)
         goto fail;
-    if (cbRead < HDR_CB || esefmt_u32(pbHdr + 4) != DB_MAGIC) {
+    if (cbRead < HDR_CB || le_get32(pbHdr + 4) != DB_MAGIC) {
         err = JET_errFileInvalidType;
         goto fail;
     }
@@ -134,7 +134,7 @@ JET_ERR EsepyEseOpen(const char *szPath, uint32_t grbit, ESEPY_ESE_FILE **ppfile
      * header: the primary's when it is valid, otherwise every legal size is
      * tried until a valid shadow is found. */
     {
-        uint32_t cbField = esefmt_u32(pbHdr + 236);
+        uint32_t cbField = le_get32(pbHdr + 236);
         uint32_t rgcbAll[4] = { 4096u, 8192u, 16384u, 32768u };
         uint32_t rgcb[4] = { cbField ? cbField : 4096u, 0, 0, 0 };
         int ccb = 1;

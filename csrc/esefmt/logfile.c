@@ -22,11 +22,11 @@ static void utf16_to_utf8(const uint8_t *pb, uint32_t cb, char *sz, size_t cbMax
 {
     size_t n = 0;
     for (uint32_t i = 0; i + 1 < cb; i += 2) {
-        uint32_t c = esefmt_u16(pb + i);
+        uint32_t c = le_get16(pb + i);
         if (c == 0)
             break;
         if (c >= 0xD800 && c < 0xDC00 && i + 3 < cb) {
-            uint32_t c2 = esefmt_u16(pb + i + 2);
+            uint32_t c2 = le_get16(pb + i + 2);
             if (c2 >= 0xDC00 && c2 < 0xE000) {
                 c = 0x10000 + ((c - 0xD800) << 10) + (c2 - 0xDC00);
                 i += 2;
@@ -71,10 +71,10 @@ static uint32_t parse_attach(const uint8_t *pb, ESEPY_ESE_ATTACHINFO *rg)
         memset(pa, 0, sizeof(*pa));
         pa->dbid = pb[ib];
         pa->fFlags = pb[ib + 1];
-        uint32_t cbNames = esefmt_u16(pb + ib + 2);
-        pa->dbtime = esefmt_u64(pb + ib + 4);
-        pa->objidLast = esefmt_u32(pb + ib + 12);
-        pa->cpgDatabaseSizeMax = esefmt_u32(pb + ib + 16);
+        uint32_t cbNames = le_get16(pb + ib + 2);
+        pa->dbtime = le_get64(pb + ib + 4);
+        pa->objidLast = le_get32(pb + ib + 12);
+        pa->cpgDatabaseSizeMax = le_get32(pb + ib + 16);
         esefmt_lgpos(pb + ib + 20, &pa->lgposAttach);
         esefmt_lgpos(pb + ib + 28, &pa->lgposConsistent);
         esefmt_signature(pb + ib + 36, &pa->signDb);
@@ -135,26 +135,26 @@ JET_ERR EsepyEseReadLogHeader(const char *szPath, ESEPY_ESE_LOGHEADER *phdr)
         err = JET_errFileInvalidType;
         goto done;
     }
-    phdr->ulChecksum = esefmt_u32(pb);
+    phdr->ulChecksum = le_get32(pb);
     phdr->ulChecksumComputed = esefmt_checksum_xor(pb, HDR_CB);
     phdr->fChecksumValid = phdr->ulChecksum == phdr->ulChecksumComputed;
-    phdr->lGeneration = (int32_t)esefmt_u32(pb + 4);
-    phdr->cbSec = esefmt_u16(pb + 8);
-    phdr->csecHeader = esefmt_u16(pb + 10);
-    phdr->csecLGFile = esefmt_u16(pb + 12);
-    phdr->cbPageSize = esefmt_u16(pb + 14) ? esefmt_u16(pb + 14) : 4096u;
+    phdr->lGeneration = (int32_t)le_get32(pb + 4);
+    phdr->cbSec = le_get16(pb + 8);
+    phdr->csecHeader = le_get16(pb + 10);
+    phdr->csecLGFile = le_get16(pb + 12);
+    phdr->cbPageSize = le_get16(pb + 14) ? le_get16(pb + 14) : 4096u;
     esefmt_logtime(pb + 16, &phdr->tmCreate);
     esefmt_logtime(pb + 24, &phdr->tmPrevGen);
-    phdr->ulMajor = esefmt_u32(pb + 32);
-    phdr->ulMinor = esefmt_u32(pb + 36);
-    phdr->ulUpdateMajor = esefmt_u32(pb + 40);
+    phdr->ulMajor = le_get32(pb + 32);
+    phdr->ulMinor = le_get32(pb + 36);
+    phdr->ulUpdateMajor = le_get32(pb + 40);
     esefmt_signature(pb + 44, &phdr->signLog);
     phdr->fLGFlags = pb[639];
     esefmt_lgpos(pb + 640, &phdr->lgposCheckpoint);
-    phdr->ulUpdateMinor = esefmt_u32(pb + 648);
-    phdr->checksumPrevLogAllSegments = esefmt_u64(pb + 653);
-    phdr->efvEngine = esefmt_u32(pb + 661);
-    phdr->filetype = esefmt_u32(pb + 667);
+    phdr->ulUpdateMinor = le_get32(pb + 648);
+    phdr->checksumPrevLogAllSegments = le_get64(pb + 653);
+    phdr->efvEngine = le_get32(pb + 661);
+    phdr->filetype = le_get32(pb + 667);
     phdr->cattach = parse_attach(pb + 671, phdr->rgattach);
     if (phdr->filetype != JET_filetypeLog && !(phdr->filetype == 0 && phdr->fChecksumValid))
         err = JET_errFileInvalidType;
@@ -182,9 +182,9 @@ JET_ERR EsepyEseReadCheckpoint(const char *szPath, ESEPY_ESE_CHECKPOINT *pchk)
     int fTypeSeen = 0;
     for (int i = 0; i < cCopies; i++) {
         const uint8_t *p = pb + (size_t)i * HDR_CB;
-        pchk->ulChecksum[i] = esefmt_u32(p);
+        pchk->ulChecksum[i] = le_get32(p);
         pchk->ulChecksumComputed[i] = esefmt_checksum_xor(p, HDR_CB);
-        uint32_t ft = esefmt_u32(p + 667);
+        uint32_t ft = le_get32(p + 667);
         fTypeSeen |= ft == JET_filetypeCheckpoint;
         pchk->fValid[i] = pchk->ulChecksum[i] == pchk->ulChecksumComputed[i] && (ft == JET_filetypeCheckpoint || ft == 0);
     }
@@ -199,7 +199,7 @@ JET_ERR EsepyEseReadCheckpoint(const char *szPath, ESEPY_ESE_CHECKPOINT *pchk)
     esefmt_signature(p + 20, &pchk->signLog);
     pchk->fVersion = p[647];
     esefmt_lgpos(p + 648, &pchk->lgposDbConsistency);
-    pchk->filetype = esefmt_u32(p + 667);
+    pchk->filetype = le_get32(p + 667);
     pchk->cattach = parse_attach(p + 679, pchk->rgattach);
     err = JET_errSuccess;
 done:

@@ -92,7 +92,7 @@ JET_ERR esefmt_lv_read(ESEPY_ESE_FILE *pfile, const esefmt_table *ptable, const 
         err = JET_errLVCorrupted;
         goto done_lv;
     }
-    a.ulSize = esefmt_u32(node.pbData + 4);
+    a.ulSize = le_get32(node.pbData + 4);
     if (node.cbData >= 9 && (node.pbData[8] & 0x01)) {
         err = JET_errFeatureNotAvailable; /* encrypted LV */
         goto done_lv;
@@ -123,7 +123,7 @@ JET_ERR esefmt_lv_read(ESEPY_ESE_FILE *pfile, const esefmt_table *ptable, const 
             break;
         if (node.fFlags & ESEFMT_ND_DELETED)
             continue;
-        uint32_t ib = esefmt_be32(walk.rgbKey + cbLid);
+        uint32_t ib = be_get32(walk.rgbKey + cbLid);
         if (a.fPending) {
             err = lv_flush(&a, ib);
             if (err < 0)

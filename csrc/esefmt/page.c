@@ -26,7 +26,7 @@ void esefmt_page_verify(ESEPY_ESE_FILE *pfile, const uint8_t *pb, uint32_t pgno,
     pinfo->pgno = pgno;
     pinfo->cblock = 1;
     pinfo->iblockBad = 0;
-    uint32_t fFlags = esefmt_u32(pb + 36);
+    uint32_t fFlags = le_get32(pb + 36);
     pinfo->fNewChecksumFormat = (fFlags & ESEFMT_PG_NEWCHK) || !pfile->fSmall;
     if (all_zero(pb, cbPage)) {
         pinfo->status = ESEPY_ESE_PAGE_BLANK;
@@ -34,11 +34,11 @@ void esefmt_page_verify(ESEPY_ESE_FILE *pfile, const uint8_t *pb, uint32_t pgno,
     }
     if (!pinfo->fNewChecksumFormat) {
         uint32_t x = esefmt_checksum_xor(pb, cbPage);
-        pinfo->rgchecksumStored[0] = esefmt_u64(pb);
+        pinfo->rgchecksumStored[0] = le_get64(pb);
         pinfo->rgchecksumComputed[0] = ((uint64_t)pgno << 32) | x;
         if (pinfo->rgchecksumStored[0] == pinfo->rgchecksumComputed[0])
             pinfo->status = ESEPY_ESE_PAGE_OK;
-        else if (esefmt_u32(pb) == x)
+        else if (le_get32(pb) == x)
             pinfo->status = ESEPY_ESE_PAGE_BADPGNO;
         else
             pinfo->status = ESEPY_ESE_PAGE_BADCHECKSUM;
@@ -50,7 +50,7 @@ void esefmt_page_verify(ESEPY_ESE_FILE *pfile, const uint8_t *pb, uint32_t pgno,
     pinfo->cblock = pfile->fSmall ? 1 : cbPage / cbBlock;
     pinfo->status = ESEPY_ESE_PAGE_OK;
     for (uint32_t iblock = 0; iblock < pinfo->cblock && iblock < 4; iblock++) {
-        uint64_t stored = iblock == 0 ? esefmt_u64(pb) : esefmt_u64(pb + 40 + 8 * (iblock - 1));
+        uint64_t stored = iblock == 0 ? le_get64(pb) : le_get64(pb + 40 + 8 * (iblock - 1));
         uint64_t computed = esefmt_checksum_ecc(pb + (size_t)iblock * cbBlock, cbBlock, pgno, iblock == 0);
         pinfo->rgchecksumStored[iblock] = stored;
         pinfo->rgchecksumComputed[iblock] = computed;
@@ -74,11 +74,11 @@ void esefmt_page_init(ESEPY_ESE_FILE *pfile, const uint8_t *pb, uint32_t pgno, e
     ppage->cbPage = pfile->cbPage;
     ppage->cbHeader = pfile->cbPageHeader;
     ppage->fSmall = pfile->fSmall;
-    ppage->pgnoPrev = esefmt_u32(pb + 16);
-    ppage->pgnoNext = esefmt_u32(pb + 20);
-    ppage->objidFDP = esefmt_u32(pb + 24);
-    ppage->ctag = esefmt_u16(pb + 34) & 0x0FFFu; /* top bits hold the reserved-tag count */
-    ppage->fFlags = esefmt_u32(pb + 36);
+    ppage->pgnoPrev = le_get32(pb + 16);
+    ppage->pgnoNext = le_get32(pb + 20);
+    ppage->objidFDP = le_get32(pb + 24);
+    ppage->ctag = le_get16(pb + 34) & 0x0FFFu; /* top bits hold the reserved-tag count */
+    ppage->fFlags = le_get32(pb + 36);
     ppage->fBlank = all_zero(pb, 64) && ppage->ctag == 0;
 }
 
@@ -96,7 +96,7 @@ static void page_note(ESEPY_ESE_FILE *pfile, const uint8_t *pb, const ESEPY_ESE_
     snprintf(sz, sizeof(sz), "page %u fails its %s checksum%s (block %u)", pgno,
              pinfo->fNewChecksumFormat ? "ECC" : "XOR",
              pinfo->status == ESEPY_ESE_PAGE_BADPGNO ? " for its page number" : "", pinfo->iblockBad);
-    esefmt_damage(pfile, pgno, JET_errReadVerifyFailure, esefmt_u32(pb + 24), sz);
+    esefmt_damage(pfile, pgno, JET_errReadVerifyFailure, le_get32(pb + 24), sz);
     pfile->rgbPageState[pgno] = 2;
 }
 
@@ -150,7 +150,7 @@ JET_ERR esefmt_page_line(const esefmt_page *ppage, uint32_t itag, esefmt_line *p
     if (itag >= ppage->ctag || ppage->cbHeader + cbTags > ppage->cbPage)
         return JET_errDatabaseCorrupted;
     const uint8_t *ptag = ppage->pb + ppage->cbPage - 4 * (itag + 1);
-    uint16_t cbRaw = esefmt_u16(ptag), ibRaw = esefmt_u16(ptag + 2);
+    uint16_t cbRaw = le_get16(ptag), ibRaw = le_get16(ptag + 2);
     uint32_t mask = ppage->fSmall ? 0x1FFFu : 0x7FFFu;
     uint32_t cb = cbRaw & mask, ib = ibRaw & mask;
     uint32_t cbData = ppage->cbPage - ppage->cbHeader - cbTags;
@@ -161,7 +161,7 @@ JET_ERR esefmt_page_line(const esefmt_page *ppage, uint32_t itag, esefmt_line *p
     if (ppage->fSmall)
         pline->fFlags = ibRaw >> 13;
     else
-        pline->fFlags = cb >= 2 ? (uint32_t)(esefmt_u16(pline->pb) >> 13) : 0;
+        pline->fFlags = cb >= 2 ? (uint32_t)(le_get16(pline->pb) >> 13) : 0;
     return JET_errSuccess;
 }
 
@@ -178,7 +178,7 @@ JET_ERR esefmt_page_node(const esefmt_page *ppage, uint32_t itag, esefmt_node *p
     if (line.fFlags & ESEFMT_ND_COMPRESSED) {
         if (cb < 2)
             return JET_errDatabaseCorrupted;
-        uint32_t cbPrefix = esefmt_u16(pb) & 0x1FFFu;
+        uint32_t cbPrefix = le_get16(pb) & 0x1FFFu;
         esefmt_line ext;
         err = esefmt_page_line(ppage, 0, &ext);
         if (err < 0)
@@ -192,7 +192,7 @@ JET_ERR esefmt_page_node(const esefmt_page *ppage, uint32_t itag, esefmt_node *p
     }
     if (cb < 2)
         return JET_errDatabaseCorrupted;
-    uint32_t cbSuffix = esefmt_u16(pb) & 0x1FFFu;
+    uint32_t cbSuffix = le_get16(pb) & 0x1FFFu;
     if (cbSuffix > cb - 2)
         return JET_errDatabaseCorrupted;
     pnode->pbSuffix = pb + 2;
@@ -227,15 +227,15 @@ JET_ERR EsepyEseGetPageInfo(ESEPY_ESE_FILE *pfile, uint32_t pgno, ESEPY_ESE_PAGE
     pinfo->cbStruct = sizeof(*pinfo);
     esefmt_page_verify(pfile, pb, pgno, pinfo);
     page_note(pfile, pb, pinfo); /* an explicit check reports what it finds (verify_pages) */
-    pinfo->dbtimeDirtied = esefmt_u64(pb + 8);
-    pinfo->pgnoPrev = esefmt_u32(pb + 16);
-    pinfo->pgnoNext = esefmt_u32(pb + 20);
-    pinfo->objidFDP = esefmt_u32(pb + 24);
-    pinfo->cbFree = esefmt_u16(pb + 28);
-    pinfo->cbUncommittedFree = esefmt_u16(pb + 30);
-    pinfo->ibMicFree = esefmt_u16(pb + 32);
-    pinfo->itagMicFree = esefmt_u16(pb + 34) & 0x0FFFu;
-    pinfo->fFlags = esefmt_u32(pb + 36);
+    pinfo->dbtimeDirtied = le_get64(pb + 8);
+    pinfo->pgnoPrev = le_get32(pb + 16);
+    pinfo->pgnoNext = le_get32(pb + 20);
+    pinfo->objidFDP = le_get32(pb + 24);
+    pinfo->cbFree = le_get16(pb + 28);
+    pinfo->cbUncommittedFree = le_get16(pb + 30);
+    pinfo->ibMicFree = le_get16(pb + 32);
+    pinfo->itagMicFree = le_get16(pb + 34) & 0x0FFFu;
+    pinfo->fFlags = le_get32(pb + 36);
     return JET_errSuccess;
 }
 

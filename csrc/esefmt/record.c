@@ -25,7 +25,7 @@ JET_ERR esefmt_rec_parse(const uint8_t *pb, uint32_t cb, int fSmall, esefmt_rec 
         return JET_errDatabaseCorrupted;
     prec->fidFixedLast = pb[0];
     prec->fidVarLast = pb[1] < 127 ? 127u : pb[1];
-    prec->ibFixedEnd = esefmt_u16(pb + 2);
+    prec->ibFixedEnd = le_get16(pb + 2);
     uint32_t cbNull = (prec->fidFixedLast + 7) / 8;
     if (prec->ibFixedEnd < 4 + cbNull || prec->ibFixedEnd > cb)
         return JET_errDatabaseCorrupted;
@@ -35,7 +35,7 @@ JET_ERR esefmt_rec_parse(const uint8_t *pb, uint32_t cb, int fSmall, esefmt_rec 
     prec->ibVarData = prec->ibVarOffsets + 2 * cvar;
     if (prec->ibVarData > cb)
         return JET_errDatabaseCorrupted;
-    uint32_t cbVar = cvar ? (esefmt_u16(pb + prec->ibVarData - 2) & 0x7FFFu) : 0;
+    uint32_t cbVar = cvar ? (le_get16(pb + prec->ibVarData - 2) & 0x7FFFu) : 0;
     if (cbVar > cb - prec->ibVarData)
         return JET_errDatabaseCorrupted;
     prec->ibTagged = prec->ibVarData + cbVar;
@@ -44,7 +44,7 @@ JET_ERR esefmt_rec_parse(const uint8_t *pb, uint32_t cb, int fSmall, esefmt_rec 
         if (cbTagged < 4)
             return JET_errDatabaseCorrupted;
         uint32_t mask = fSmall ? 0x1FFFu : 0x7FFFu;
-        uint32_t ibFirst = esefmt_u16(pb + prec->ibTagged + 2) & mask;
+        uint32_t ibFirst = le_get16(pb + prec->ibTagged + 2) & mask;
         if (ibFirst < 4 || ibFirst % 4 || ibFirst > cbTagged)
             return JET_errDatabaseCorrupted;
         prec->ctagged = ibFirst / 4;
@@ -73,10 +73,10 @@ JET_ERR esefmt_rec_var(const esefmt_rec *prec, uint32_t fid, const uint8_t **ppb
     if (fid < FID_VAR_FIRST || fid > prec->fidVarLast)
         return JET_wrnColumnSetNull;
     uint32_t i = fid - FID_VAR_FIRST;
-    uint32_t end = esefmt_u16(prec->pb + prec->ibVarOffsets + 2 * i);
+    uint32_t end = le_get16(prec->pb + prec->ibVarOffsets + 2 * i);
     if (end & 0x8000u)
         return JET_wrnColumnNull;
-    uint32_t start = i ? (esefmt_u16(prec->pb + prec->ibVarOffsets + 2 * (i - 1)) & 0x7FFFu) : 0;
+    uint32_t start = i ? (le_get16(prec->pb + prec->ibVarOffsets + 2 * (i - 1)) & 0x7FFFu) : 0;
     if (start > end || prec->ibVarData + end > prec->ibTagged)
         return JET_errDatabaseCorrupted;
     *ppb = prec->pb + prec->ibVarData + start;
@@ -92,10 +92,10 @@ JET_ERR esefmt_rec_tagged(const esefmt_rec *prec, uint32_t i, uint32_t *pfid, ui
     const uint8_t *pbArea = prec->pb + prec->ibTagged;
     uint32_t cbArea = prec->cb - prec->ibTagged;
     uint32_t mask = prec->fSmall ? 0x1FFFu : 0x7FFFu;
-    uint32_t ibRaw = esefmt_u16(pbArea + 4 * i + 2);
+    uint32_t ibRaw = le_get16(pbArea + 4 * i + 2);
     uint32_t ib = ibRaw & mask;
-    uint32_t ibNext = i + 1 < prec->ctagged ? (esefmt_u16(pbArea + 4 * (i + 1) + 2) & mask) : cbArea;
-    *pfid = esefmt_u16(pbArea + 4 * i);
+    uint32_t ibNext = i + 1 < prec->ctagged ? (le_get16(pbArea + 4 * (i + 1) + 2) & mask) : cbArea;
+    *pfid = le_get16(pbArea + 4 * i);
     if (ib < 4 * prec->ctagged || ib > ibNext || ibNext > cbArea)
         return JET_errDatabaseCorrupted;
     uint32_t fFlags = (ibRaw & 0x8000u) ? ESEPY_ESE_TAG_DERIVED : 0;
@@ -121,7 +121,7 @@ int32_t esefmt_rec_find_tagged(const esefmt_rec *prec, uint32_t fid)
     uint32_t lo = 0, hi = prec->ctagged;
     while (lo < hi) {
         uint32_t mid = lo + (hi - lo) / 2;
-        uint32_t f = esefmt_u16(pbArea + 4 * mid);
+        uint32_t f = le_get16(pbArea + 4 * mid);
         if (f == fid)
             return (int32_t)mid;
         if (f < fid)
@@ -130,8 +130,8 @@ int32_t esefmt_rec_find_tagged(const esefmt_rec *prec, uint32_t fid)
             hi = mid;
     }
     /* derived (template) fields sort first; fall back to a scan of those */
-    for (uint32_t i = 0; i < prec->ctagged && (esefmt_u16(pbArea + 4 * i + 2) & 0x8000u); i++)
-        if (esefmt_u16(pbArea + 4 * i) == fid)
+    for (uint32_t i = 0; i < prec->ctagged && (le_get16(pbArea + 4 * i + 2) & 0x8000u); i++)
+        if (le_get16(pbArea + 4 * i) == fid)
             return (int32_t)i;
     return -1;
 }
@@ -305,16 +305,16 @@ static JET_ERR stored(ESEPY_ESE_CURSOR *pc, const esefmt_column *pcol, uint32_t 
     if (fFlags & ESEPY_ESE_TAG_MULTI) {
         if (cb < 2)
             return JET_errDatabaseCorrupted;
-        uint32_t ib0 = esefmt_u16(pb) & 0x7FFFu;
+        uint32_t ib0 = le_get16(pb) & 0x7FFFu;
         if (ib0 < 2 || ib0 % 2 || ib0 > cb)
             return JET_errDatabaseCorrupted;
         psv->cvalue = ib0 / 2;
         if (ivalue == 0 || ivalue > psv->cvalue)
             return JET_wrnColumnNull;
         uint32_t j = ivalue - 1;
-        uint32_t off = esefmt_u16(pb + 2 * j);
+        uint32_t off = le_get16(pb + 2 * j);
         uint32_t start = off & 0x7FFFu;
-        uint32_t end = j + 1 < psv->cvalue ? (esefmt_u16(pb + 2 * (j + 1)) & 0x7FFFu) : cb;
+        uint32_t end = j + 1 < psv->cvalue ? (le_get16(pb + 2 * (j + 1)) & 0x7FFFu) : cb;
         if (start < ib0 || start > end || end > cb)
             return JET_errDatabaseCorrupted;
         psv->pb = pb + start;

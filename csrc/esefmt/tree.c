@@ -80,7 +80,7 @@ static JET_ERR child_pgno(const esefmt_node *pnode, uint32_t *ppgno)
 {
     if (pnode->cbData < 4)
         return JET_errDatabaseCorrupted;
-    *ppgno = esefmt_u32(pnode->pbData);
+    *ppgno = le_get32(pnode->pbData);
     return JET_errSuccess;
 }
 
@@ -255,7 +255,7 @@ uint32_t esefmt_owned_pages(ESEPY_ESE_FILE *pfile)
     while (esefmt_walk_next(&walk, &node) >= 0) {
         if ((node.fFlags & ESEFMT_ND_DELETED) || walk.cbKey < 4)
             continue;
-        uint32_t pgno = esefmt_be32(walk.rgbKey + walk.cbKey - 4);
+        uint32_t pgno = be_get32(walk.rgbKey + walk.cbKey - 4);
         if (pgno > pgnoLast && pgno <= 0x7FFFFFFFu)
             pgnoLast = pgno;
     }

@@ -11,7 +11,7 @@ uint32_t esefmt_checksum_xor(const uint8_t *pb, size_t cb)
     uint32_t x = 0x89ABCDEFu;
     /* word 0 is the stored checksum itself and is left out */
     for (size_t ib = 4; ib + 4 <= cb; ib += 4)
-        x ^= esefmt_u32(pb + ib);
+        x ^= le_get32(pb + ib);
     return x;
 }
 
@@ -28,8 +28,8 @@ uint64_t esefmt_checksum_ecc(const uint8_t *pb, uint32_t cb, uint32_t pgno, int 
     uint32_t p = 0, c0 = 0, c1 = 0, c2 = 0, c3 = 0;
     uint32_t idxp = 0xFF800000u;
     for (uint32_t ib = 0; ib + 16 <= cb; ib += 16) {
-        uint32_t w0 = esefmt_u32(pb + ib), w1 = esefmt_u32(pb + ib + 4);
-        uint32_t w2 = esefmt_u32(pb + ib + 8), w3 = esefmt_u32(pb + ib + 12);
+        uint32_t w0 = le_get32(pb + ib), w1 = le_get32(pb + ib + 4);
+        uint32_t w2 = le_get32(pb + ib + 8), w3 = le_get32(pb + ib + 12);
         if (ib == 0 && fHeaderBlock)
             w0 = w1 = 0; /* the stored checksum counts as zero */
         c0 ^= w0;
@@ -78,7 +78,7 @@ void esefmt_logtime(const uint8_t *pb, ESEPY_ESE_TIME *pt)
 void esefmt_signature(const uint8_t *pb, ESEPY_ESE_SIGNATURE *ps)
 {
     memset(ps, 0, sizeof(*ps));
-    ps->ulRandom = esefmt_u32(pb);
+    ps->ulRandom = le_get32(pb);
     esefmt_logtime(pb + 4, &ps->logtimeCreate);
     size_t n = 0;
     for (size_t i = 0; i < 16 && pb[12 + i]; i++)
@@ -88,7 +88,7 @@ void esefmt_signature(const uint8_t *pb, ESEPY_ESE_SIGNATURE *ps)
 
 void esefmt_lgpos(const uint8_t *pb, ESEPY_ESE_LGPOS *pl)
 {
-    pl->ib = esefmt_u16(pb);
-    pl->isec = esefmt_u16(pb + 2);
-    pl->lGeneration = (int32_t)esefmt_u32(pb + 4);
+    pl->ib = le_get16(pb);
+    pl->isec = le_get16(pb + 2);
+    pl->lGeneration = (int32_t)le_get32(pb + 4);
 }

@@ -25,7 +25,7 @@ JET_ERR esefmt_xpress_decompress(const uint8_t *pbIn, size_t cbIn, uint8_t *pbOu
         if (cflags == 0) {
             if (ibIn + 4 > cbIn)
                 return JET_errDecompressionFailed;
-            flags = esefmt_u32(pbIn + ibIn);
+            flags = le_get32(pbIn + ibIn);
             ibIn += 4;
             cflags = 32;
         }
@@ -39,7 +39,7 @@ JET_ERR esefmt_xpress_decompress(const uint8_t *pbIn, size_t cbIn, uint8_t *pbOu
         }
         if (ibIn + 2 > cbIn)
             return JET_errDecompressionFailed;
-        uint32_t match = esefmt_u16(pbIn + ibIn);
+        uint32_t match = le_get16(pbIn + ibIn);
         ibIn += 2;
         size_t len = match & 7u;
         size_t off = (match >> 3) + 1;
@@ -61,12 +61,12 @@ JET_ERR esefmt_xpress_decompress(const uint8_t *pbIn, size_t cbIn, uint8_t *pbOu
                 if (len == 255) {
                     if (ibIn + 2 > cbIn)
                         return JET_errDecompressionFailed;
-                    len = esefmt_u16(pbIn + ibIn);
+                    len = le_get16(pbIn + ibIn);
                     ibIn += 2;
                     if (len == 0) {
                         if (ibIn + 4 > cbIn)
                             return JET_errDecompressionFailed;
-                        len = esefmt_u32(pbIn + ibIn);
+                        len = le_get32(pbIn + ibIn);
                         ibIn += 4;
                     }
                     if (len < 15 + 7)
@@ -106,7 +106,7 @@ JET_ERR esefmt_decompressed_size(const uint8_t *pb, uint32_t cb, uint32_t *pcbOu
     case SCHEME_XPRESS:
         if (cb < 3)
             return JET_errDecompressionFailed;
-        *pcbOut = esefmt_u16(pb + 1);
+        *pcbOut = le_get16(pb + 1);
         return JET_errSuccess;
     default:
         /* 4 scrubbed, 5 XPRESS9, 6 XPRESS10, 7 LZ4, others unknown */

@@ -75,6 +75,7 @@
  */
 #include <string.h>
 
+#include "le.h"
 #include "record.h"
 #include "os.h"
 
@@ -93,14 +94,6 @@
 #define REC_FID_TAG_MAX     65535u
 #define REC_CVAR_MAX        (REC_FID_VAR_MAX - REC_FID_VAR_FIRST + 1)
 #define REC_TAG_VALUES_MAX  65535u
-
-/* ---- little-endian helpers ------------------------------------------------ */
-
-static uint16_t rd16(const uint8_t *p) { return (uint16_t)(p[0] | (p[1] << 8)); }
-static uint32_t rd32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
-}
 
 /* A writer that only counts when pb is NULL (first pass computes the size). */
 typedef struct rec_w {
@@ -199,7 +192,7 @@ static JET_ERR rec_parse(const uint8_t *pb, uint32_t cb, rec_layout *pl)
         return CORRUPT;
     uint32_t prev = 0;
     for (uint32_t j = 0; j < V; j++) {
-        uint32_t e = rd16(pb + ib + 2 * j), off = e & REC_VAR_OFFMASK;
+        uint32_t e = le_get16(pb + ib + 2 * j), off = e & REC_VAR_OFFMASK;
         if (off < prev || off - prev > REC_VAR_CBMAX)
             return CORRUPT;
         if ((e & REC_VAR_NULL) && off != prev)
@@ -223,7 +216,7 @@ static JET_ERR rec_parse(const uint8_t *pb, uint32_t cb, rec_layout *pl)
         return JET_errSuccess;
     if (ib + 2 > cb)
         return CORRUPT;
-    uint32_t C = rd16(pb + ib);
+    uint32_t C = le_get16(pb + ib);
     if (C == 0)
         return CORRUPT;
     ib += 2;
@@ -239,8 +232,8 @@ static JET_ERR rec_parse(const uint8_t *pb, uint32_t cb, rec_layout *pl)
     uint64_t prevEnd = 0;
     for (uint32_t i = 0; i < C; i++) {
         const uint8_t *pe = pb + pl->ibTagDir + (uint64_t)REC_TAG_DIRENT * i;
-        uint32_t col = rd16(pe), cval = rd16(pe + 2);
-        uint64_t end = rd32(pe + 4);
+        uint32_t col = le_get16(pe), cval = le_get16(pe + 2);
+        uint64_t end = le_get32(pe + 4);
         if (col < REC_FID_TAG_FIRST || col <= prevCol || cval == 0)
             return CORRUPT;
         if (end < prevEnd || end > pl->cbTagData)
@@ -255,7 +248,7 @@ static JET_ERR rec_parse(const uint8_t *pb, uint32_t cb, rec_layout *pl)
             const uint8_t *ph = pblk + (uint64_t)REC_TAG_VALHDR * v;
             if (ph[0] & ~REC_TAG_FLAGS_KNOWN)
                 return CORRUPT;
-            sum += rd32(ph + 1);
+            sum += le_get32(ph + 1);
         }
         if (sum != cbBlock - cbHdrs)
             return CORRUPT;
@@ -278,11 +271,11 @@ typedef struct rec_tagcol {
 static void tag_entry(const rec_layout *pl, uint32_t i, rec_tagcol *pt)
 {
     const uint8_t *pe = pl->pb + pl->ibTagDir + (size_t)REC_TAG_DIRENT * i;
-    uint32_t start = i ? rd32(pe - REC_TAG_DIRENT + 4) : 0;
-    pt->columnid = rd16(pe);
-    pt->cValues = rd16(pe + 2);
+    uint32_t start = i ? le_get32(pe - REC_TAG_DIRENT + 4) : 0;
+    pt->columnid = le_get16(pe);
+    pt->cValues = le_get16(pe + 2);
     pt->ibBlock = pl->ibTagData + start;
-    pt->cbBlock = rd32(pe + 4) - start;
+    pt->cbBlock = le_get32(pe + 4) - start;
 }
 
 /* Index of columnid in the directory, or the insertion point (*pfFound = 0). */
@@ -291,7 +284,7 @@ static uint32_t tag_find(const rec_layout *pl, uint32_t columnid, int *pfFound)
     uint32_t lo = 0, hi = pl->cTag;
     while (lo < hi) {
         uint32_t mid = lo + (hi - lo) / 2;
-        uint32_t col = rd16(pl->pb + pl->ibTagDir + (size_t)REC_TAG_DIRENT * mid);
+        uint32_t col = le_get16(pl->pb + pl->ibTagDir + (size_t)REC_TAG_DIRENT * mid);
         if (col == columnid) {
             *pfFound = 1;
             return mid;
@@ -312,10 +305,10 @@ static void tag_value(const rec_layout *pl, const rec_tagcol *pt, uint32_t itag,
     const uint8_t *pblk = pl->pb + pt->ibBlock;
     size_t ib = (size_t)REC_TAG_VALHDR * pt->cValues;
     for (uint32_t v = 1; v < itag; v++)
-        ib += rd32(pblk + (size_t)REC_TAG_VALHDR * (v - 1) + 1);
+        ib += le_get32(pblk + (size_t)REC_TAG_VALHDR * (v - 1) + 1);
     const uint8_t *ph = pblk + (size_t)REC_TAG_VALHDR * (itag - 1);
     *ppv = pblk + ib;
-    *pcb = rd32(ph + 1);
+    *pcb = le_get32(ph + 1);
     *pflags = ph[0];
 }
 
@@ -332,8 +325,8 @@ static void fixed_locate(const rec_layout *pl, uint32_t fid, uint32_t *pib, uint
 /* Start (absolute), size and null-ness of variable entry j (0-based, j < V). */
 static void var_locate(const rec_layout *pl, uint32_t j, uint32_t *pib, uint32_t *pcb, int *pfNull)
 {
-    uint32_t e = rd16(pl->pb + pl->ibVarOffs + 2 * j);
-    uint32_t start = j ? (rd16(pl->pb + pl->ibVarOffs + 2 * (j - 1)) & REC_VAR_OFFMASK) : 0;
+    uint32_t e = le_get16(pl->pb + pl->ibVarOffs + 2 * j);
+    uint32_t start = j ? (le_get16(pl->pb + pl->ibVarOffs + 2 * (j - 1)) & REC_VAR_OFFMASK) : 0;
     *pib = pl->ibVarData + start;
     *pcb = (e & REC_VAR_OFFMASK) - start;
     *pfNull = (e & REC_VAR_NULL) != 0;
@@ -512,7 +505,7 @@ JET_ERR rec_enum_tagged(const uint8_t *pbRec, uint32_t cbRec,
         size_t ib = (size_t)REC_TAG_VALHDR * t.cValues;
         for (uint32_t v = 0; v < t.cValues; v++) {
             const uint8_t *ph = pblk + (size_t)REC_TAG_VALHDR * v;
-            uint32_t cb = rd32(ph + 1);
+            uint32_t cb = le_get32(ph + 1);
             err = fn(ctx, t.columnid, v + 1, pblk + ib, cb, ph[0]);
             if (err != 0)
                 return err;

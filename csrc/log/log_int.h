@@ -1,6 +1,6 @@
 /*
  * log_int.h -- private to csrc/log: byte encodings shared by the log files
- * (little-endian helpers, signature / time / attach entry encodings, the log
+ * (signature / time / attach entry encodings, the log
  * file header codec, the record framing and the crc chain), file naming and
  * folder scanning helpers, and the few internal hooks the writer needs from the
  * reader (where a generation's valid chain ends) and tests need from the
@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include "le.h"
 #include "log.h"
 
 _Static_assert(sizeof(JET_LOGTIME) == 8, "JET_LOGTIME must be 8 bytes");
@@ -65,36 +66,6 @@ _Static_assert(sizeof(JET_LOGTIME) == 8, "JET_LOGTIME must be 8 bytes");
 #define LOG_ROFF_RESERVED  6
 #define LOG_ROFF_CRC       8
 #define LOG_ROFF_GEN       12
-
-/* ---- little-endian ------------------------------------------------------- */
-
-static inline void le_put16(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-}
-static inline void le_put32(uint8_t *p, uint32_t v)
-{
-    for (int i = 0; i < 4; i++)
-        p[i] = (uint8_t)(v >> (8 * i));
-}
-static inline void le_put64(uint8_t *p, uint64_t v)
-{
-    for (int i = 0; i < 8; i++)
-        p[i] = (uint8_t)(v >> (8 * i));
-}
-static inline uint16_t le_get16(const uint8_t *p)
-{
-    return (uint16_t)(p[0] | (p[1] << 8));
-}
-static inline uint32_t le_get32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
-}
-static inline uint64_t le_get64(const uint8_t *p)
-{
-    return (uint64_t)le_get32(p) | ((uint64_t)le_get32(p + 4) << 32);
-}
 
 /* ---- positions -------------------------------------------------------------- */
 

@@ -39,6 +39,7 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
+#include "le.h"
 #include "os.h"
 
 #include <pthread.h>
@@ -85,18 +86,6 @@ int os_crash_begin(void)
     return 1;
 }
 
-static void put_u32(unsigned char *p, uint32_t v)
-{
-    for (int i = 0; i < 4; i++)
-        p[i] = (unsigned char)(v >> (8 * i));
-}
-
-static void put_u64(unsigned char *p, uint64_t v)
-{
-    for (int i = 0; i < 8; i++)
-        p[i] = (unsigned char)(v >> (8 * i));
-}
-
 void os_crash_end(int held, int ok, int op, uint32_t fid, const char *path, const char *path2, uint64_t off,
                   const void *data, uint64_t cbData)
 {
@@ -122,11 +111,11 @@ void os_crash_end(int held, int ok, int op, uint32_t fid, const char *path, cons
         unsigned char *e = cj_buf + cj_cb;
         memset(e, 0, 32);
         e[0] = (unsigned char)op;
-        put_u32(e + 4, fid);
-        put_u64(e + 8, off);
-        put_u64(e + 16, cbData);
-        put_u32(e + 24, (uint32_t)cbPath);
-        put_u32(e + 28, (uint32_t)cbPath2);
+        le_put32(e + 4, fid);
+        le_put64(e + 8, off);
+        le_put64(e + 16, cbData);
+        le_put32(e + 24, (uint32_t)cbPath);
+        le_put32(e + 28, (uint32_t)cbPath2);
         if (cbPath)
             memcpy(e + 32, path, cbPath);
         if (cbPath2)

@@ -159,9 +159,9 @@ TEST(roundtrip_page_sizes)
         uint8_t *raw = os_malloc(cb);
         CHECK(raw != NULL);
         CHECK_ERR(raw_io(path, 4ull * cb, raw, cb, 0), JET_errSuccess);
-        CHECK(le32_get(raw + PAGE_OFF_PGNO) == 3);
-        CHECK(le32_get(raw + PAGE_OFF_CRC) == os_crc32c(3, raw + 4, cb - 4));
-        CHECK(le64_get(raw + PAGE_OFF_LSN) == LSN_MAKE(1, 3, 8));
+        CHECK(le_get32(raw + PAGE_OFF_PGNO) == 3);
+        CHECK(le_get32(raw + PAGE_OFF_CRC) == os_crc32c(3, raw + 4, cb - 4));
+        CHECK(le_get64(raw + PAGE_OFF_LSN) == LSN_MAKE(1, 3, 8));
         CHECK(check_fill(raw, cb, 3, k));
         os_free(raw);
 
@@ -193,7 +193,7 @@ TEST(new_zeroes_cached_page)
     CHECK_ERR(put_page(pc, 1, 1, 5, LSN_MAKE(1, 1, 0)), JET_errSuccess);
     CHECK_ERR(cache_new(pc, 1, 1, &pbf), JET_errSuccess);
     const uint8_t *pv = bf_data(pbf);
-    CHECK(le32_get(pv + PAGE_OFF_PGNO) == 1);
+    CHECK(le_get32(pv + PAGE_OFF_PGNO) == 1);
     CHECK(bf_lsn(pbf) == LSN_NIL);
     int fZero = 1;
     for (uint32_t i = PAGE_OFF_LSN; i < 4096; i++)
@@ -317,7 +317,7 @@ static JET_ERR wal_record(void *ctx, uint32_t dbid, lsn_t lsn)
         return JET_errOutOfMemory;
     for (uint32_t pgno = 1; pgno <= 8; pgno++) {
         if (raw_io(pw->path, ((uint64_t)pgno + 1) * pw->cbPage, raw, pw->cbPage, 0) >= 0 &&
-            le64_get(raw + PAGE_OFF_LSN) == lsn)
+            le_get64(raw + PAGE_OFF_LSN) == lsn)
             fOnDisk = 1;
     }
     os_free(raw);
@@ -379,7 +379,7 @@ TEST(wal_rule)
     uint8_t *raw = os_malloc(4096);
     CHECK(raw != NULL);
     CHECK_ERR(raw_io(path, 2 * 4096, raw, 4096, 0), JET_errSuccess);
-    CHECK(check_fill(raw, 4096, 1, 1) && le64_get(raw + PAGE_OFF_LSN) == LSN_MAKE(1, 1, 0));
+    CHECK(check_fill(raw, 4096, 1, 1) && le_get64(raw + PAGE_OFF_LSN) == LSN_MAKE(1, 1, 0));
     /* Closing with flush fails the same way and keeps the file open. */
     CHECK_ERR(cache_close_file(pc, 1, 1), JET_errLogWriteFail);
     CHECK(cache_file(pc, 1) != NULL);
@@ -389,7 +389,7 @@ TEST(wal_rule)
     CHECK_ERR(cache_flush(pc, 1), JET_errSuccess);
     CHECK(w.ccall == 1 && !w.rgfOnDisk[0]);
     CHECK_ERR(raw_io(path, 2 * 4096, raw, 4096, 0), JET_errSuccess);
-    CHECK(check_fill(raw, 4096, 1, 2) && le64_get(raw + PAGE_OFF_LSN) == LSN_MAKE(1, 6, 0));
+    CHECK(check_fill(raw, 4096, 1, 2) && le_get64(raw + PAGE_OFF_LSN) == LSN_MAKE(1, 6, 0));
     os_free(raw);
     CHECK(stat_dirty(pc) == 0 && cache_oldest_rec_lsn(pc) == LSN_NIL);
     CHECK_ERR(cache_close_file(pc, 1, 1), JET_errSuccess);
@@ -602,11 +602,11 @@ static void *thread_conc(void *pv)
             continue;
         }
         uint8_t *pb = bf_data(pbf);
-        if (le32_get(pb + OFF_A) != le32_get(pb + OFF_B) || bf_pgno(pbf) != pgno)
+        if (le_get32(pb + OFF_A) != le_get32(pb + OFF_B) || bf_pgno(pbf) != pgno)
             atomic_fetch_add(&p->cerr, 1);
         if (fWrite) {
-            le32_put(pb + OFF_A, le32_get(pb + OFF_A) + 1);
-            le32_put(pb + OFF_B, le32_get(pb + OFF_B) + 1);
+            le_put32(pb + OFF_A, le_get32(pb + OFF_A) + 1);
+            le_put32(pb + OFF_B, le_get32(pb + OFF_B) + 1);
             lsn_t lsn = atomic_fetch_add(&p->lsnNext, 1);
             if (op % 5 == 0)
                 cache_dirty_unlogged(pbf);
@@ -646,8 +646,8 @@ TEST(concurrent_readers_writers)
     for (uint32_t pgno = 1; pgno <= CONC_PAGES; pgno++) {
         bf *pbf = NULL;
         CHECK_ERR(cache_read(ctx.pc, 1, pgno, LATCH_EXCLUSIVE, &pbf), JET_errSuccess);
-        le32_put(bf_data(pbf) + OFF_A, 0);
-        le32_put(bf_data(pbf) + OFF_B, 0);
+        le_put32(bf_data(pbf) + OFF_A, 0);
+        le_put32(bf_data(pbf) + OFF_B, 0);
         cache_dirty_unlogged(pbf);
         cache_release(pbf);
     }
@@ -673,8 +673,8 @@ TEST(concurrent_readers_writers)
     for (uint32_t pgno = 1; pgno <= CONC_PAGES; pgno++) {
         bf *pbf = NULL;
         CHECK_ERR(cache_read(ctx.pc, 1, pgno, LATCH_SHARED, &pbf), JET_errSuccess);
-        sum += le32_get(bf_data(pbf) + OFF_A);
-        CHECK(le32_get(bf_data(pbf) + OFF_A) == le32_get(bf_data(pbf) + OFF_B));
+        sum += le_get32(bf_data(pbf) + OFF_A);
+        CHECK(le_get32(bf_data(pbf) + OFF_A) == le_get32(bf_data(pbf) + OFF_B));
         cache_release(pbf);
     }
     CHECK(sum == (uint64_t)atomic_load(&ctx.cincr));
@@ -685,7 +685,7 @@ TEST(concurrent_readers_writers)
     for (uint32_t pgno = 1; pgno <= CONC_PAGES; pgno++) {
         bf *pbf = NULL;
         CHECK_ERR(cache_read(ctx.pc, 1, pgno, LATCH_SHARED, &pbf), JET_errSuccess);
-        sumDisk += le32_get(bf_data(pbf) + OFF_A);
+        sumDisk += le_get32(bf_data(pbf) + OFF_A);
         cache_release(pbf);
     }
     CHECK(sumDisk == sum);
@@ -1022,8 +1022,8 @@ TEST(header_roundtrip)
         /* Fixed fields of the layout. */
         uint8_t raw[24];
         CHECK_ERR(os_file_read(pf, rgcb[k], raw, sizeof raw, NULL), JET_errSuccess); /* copy B */
-        CHECK(le32_get(raw + 4) == DB_MAGIC && le32_get(raw + 8) == DB_FORMAT_VERSION);
-        CHECK(le32_get(raw + 12) == rgcb[k] && le32_get(raw + 16) == JET_filetypeDatabase);
+        CHECK(le_get32(raw + 4) == DB_MAGIC && le_get32(raw + 8) == DB_FORMAT_VERSION);
+        CHECK(le_get32(raw + 12) == rgcb[k] && le_get32(raw + 16) == JET_filetypeDatabase);
         CHECK_ERR(db_header_read(pf, rgcb[k] == 4096 ? 8192 : 4096, &r), JET_errPageSizeMismatch);
         os_file_close(pf);
         /* Copy A damaged (even its page size field): copy B is used. */

@@ -134,10 +134,10 @@ TEST(checksums_of_real_pages)
     CHECK(pb != NULL);
     /* page 4 (the catalog root) carries an ECC checksum */
     CHECK_ERR(EsepyEseReadPage(pf, 4, pb, 4096), JET_errSuccess);
-    CHECK(esefmt_checksum_ecc(pb, 4096, 4, 1) == esefmt_u64(pb));
-    CHECK(esefmt_checksum_ecc(pb, 4096, 5, 1) != esefmt_u64(pb)); /* the page number is part of it */
+    CHECK(esefmt_checksum_ecc(pb, 4096, 4, 1) == le_get64(pb));
+    CHECK(esefmt_checksum_ecc(pb, 4096, 5, 1) != le_get64(pb)); /* the page number is part of it */
     pb[1000] ^= 1;
-    CHECK(esefmt_checksum_ecc(pb, 4096, 4, 1) != esefmt_u64(pb));
+    CHECK(esefmt_checksum_ecc(pb, 4096, 4, 1) != le_get64(pb));
     ESEPY_ESE_PAGEINFO info;
     CHECK_ERR(EsepyEseGetPageInfo(pf, 4, &info), JET_errSuccess);
     CHECK(info.status == ESEPY_ESE_PAGE_OK && info.fNewChecksumFormat);

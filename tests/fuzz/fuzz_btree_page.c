@@ -27,14 +27,14 @@ static void run(const uint8_t *data, size_t size, int fFixCrc)
     memset(g_pg, 0, cbPage);
     memcpy(g_pg, data, size < cbPage ? size : cbPage);
     if (fFixCrc) {
-        uint32_t pgno = bt_get32(g_pg + PAGE_OFF_PGNO);
-        bt_put32(g_pg + PAGE_OFF_CRC, os_crc32c(pgno, g_pg + 4, cbPage - 4));
+        uint32_t pgno = le_get32(g_pg + PAGE_OFF_PGNO);
+        le_put32(g_pg + PAGE_OFF_CRC, os_crc32c(pgno, g_pg + 4, cbPage - 4));
     }
     uint8_t *pg = malloc(cbPage); /* exact size: ASan catches any read past the page */
     if (pg == NULL)
         return;
     memcpy(pg, g_pg, cbPage);
-    (void)cache_page_verify(pg, cbPage, bt_get32(pg + PAGE_OFF_PGNO));
+    (void)cache_page_verify(pg, cbPage, le_get32(pg + PAGE_OFF_PGNO));
     (void)cache_page_verify(pg, cbPage, 1);
     if (bt_pg_check(pg, cbPage) != 0) {
         free(pg);
