@@ -176,9 +176,9 @@ static uint32_t cur_root(isam_cursor *pcur)
  * changed them (column or index DDL) since they were loaded. */
 static JET_ERR sync_indexes(isam_sess *psess, isam_cursor *pcur)
 {
-    pthread_mutex_lock(&psess->inst->lock);
+    os_mutex_lock(&psess->inst->lock);
     uint32_t gen = pcur->db->schemaGen;
-    pthread_mutex_unlock(&psess->inst->lock);
+    os_mutex_unlock(&psess->inst->lock);
     /* index rows whose visibility depends on the view: reload for another view */
     if (gen == pcur->td->schemaGen && !(pcur->td->fSnapDep && cat_view(psess) != pcur->td->snapLoaded))
         return JET_errSuccess;
@@ -200,9 +200,9 @@ static JET_ERR sync_indexes(isam_sess *psess, isam_cursor *pcur)
 /* Index or column definitions changed: every cursor reloads them (sync_indexes). */
 static void bump_schema(isam_sess *psess, isam_db *pdb)
 {
-    pthread_mutex_lock(&psess->inst->lock);
+    os_mutex_lock(&psess->inst->lock);
     pdb->schemaGen++;
-    pthread_mutex_unlock(&psess->inst->lock);
+    os_mutex_unlock(&psess->inst->lock);
 }
 
 static isam_db *sess_db(isam_sess *psess, JET_DBID dbid)
@@ -243,11 +243,11 @@ static JET_ERR next_seq_key(isam_sess *psess, isam_cursor *pcur, uint8_t key[8])
     bt_cursor_close(bc);
     if (err < 0 && err != JET_errRecordNotFound)
         return err;
-    pthread_mutex_lock(&pinst->lock);
+    os_mutex_lock(&pinst->lock);
     if (next <= pdb->seqNext && pdb->seqNext != 0 && pcur->td->objid == (uint32_t)(pdb->seqNext >> 40))
         next = (pdb->seqNext & 0xFFFFFFFFFFULL) + 1;
     pdb->seqNext = ((uint64_t)pcur->td->objid << 40) | (next & 0xFFFFFFFFFFULL);
-    pthread_mutex_unlock(&pinst->lock);
+    os_mutex_unlock(&pinst->lock);
     for (int i = 7; i >= 0; i--) {
         key[i] = (uint8_t)next;
         next >>= 8;
@@ -933,19 +933,19 @@ static JET_ERR create_index(isam_sess *psess, isam_cursor *pcur, const char *szN
     memcpy(id.segs, segs, sizeof(segs));
     int fAuto;
     /* S1: no record of the database changes from here to the schema bump. */
-    pthread_rwlock_wrlock(&pdb->schemaLock);
+    os_rwlock_wrlock(&pdb->schemaLock);
     err = trx_save_begin(psess, &fAuto);
     if (err < 0) {
-        pthread_rwlock_unlock(&pdb->schemaLock);
+        os_rwlock_unlock(&pdb->schemaLock);
         return err;
     }
     /* The build reads the table as this transaction's snapshot sees it: that
      * must be the table's latest state, or records changed by others (not yet
      * committed, or committed since) would miss their entries. */
-    pthread_mutex_lock(&psess->inst->lock);
+    os_mutex_lock(&psess->inst->lock);
     if (ver_tree_changed_by_others_locked(psess->inst, psess->trx, pdb->dbid, ptd->pgnoRoot))
         err = JET_errWriteConflict;
-    pthread_mutex_unlock(&psess->inst->lock);
+    os_mutex_unlock(&psess->inst->lock);
     if (err >= 0)
         err = cat_next_objid(psess, pdb, &id.objid);
     if (err >= 0) {
@@ -961,7 +961,7 @@ static JET_ERR create_index(isam_sess *psess, isam_cursor *pcur, const char *szN
         err = idx_build(psess, pdb, ptd, &id);
     err = trx_save_end(psess, fAuto, err);
     bump_schema(psess, pdb);
-    pthread_rwlock_unlock(&pdb->schemaLock);
+    os_rwlock_unlock(&pdb->schemaLock);
     JET_ERR e2 = sync_indexes(psess, pcur);
     return err < 0 ? err : e2;
 }
@@ -1363,14 +1363,14 @@ static JET_ERR next_autoinc(isam_sess *psess, isam_cursor *pcur, col_info *pci, 
     isam_inst *pinst = psess->inst;
     isam_db *pdb = pcur->db;
     uint32_t objid = pcur->td->objid;
-    pthread_mutex_lock(&pinst->lock);
+    os_mutex_lock(&pinst->lock);
     uint32_t i = autoinc_find(pdb, objid);
     if (i < pdb->cautoinc && pdb->autoinc[i].objid == objid) {
         *pv = ++pdb->autoinc[i].last;
-        pthread_mutex_unlock(&pinst->lock);
+        os_mutex_unlock(&pinst->lock);
         return JET_errSuccess;
     }
-    pthread_mutex_unlock(&pinst->lock);
+    os_mutex_unlock(&pinst->lock);
     uint64_t max = 0;
     bt_cursor *bc = NULL;
     JET_ERR err = bt_cursor_open(&pdb->env, pcur->td->pgnoRoot, &bc);
@@ -1389,7 +1389,7 @@ static JET_ERR next_autoinc(isam_sess *psess, isam_cursor *pcur, col_info *pci, 
     bt_cursor_close(bc);
     if (err < 0 && err != JET_errRecordNotFound && err != JET_errNoCurrentRecord)
         return err;
-    pthread_mutex_lock(&pinst->lock);
+    os_mutex_lock(&pinst->lock);
     i = autoinc_find(pdb, objid);
     if (i == pdb->cautoinc || pdb->autoinc[i].objid != objid) {
         /* First value of this table since the attach: a new counter (A1). */
@@ -1397,7 +1397,7 @@ static JET_ERR next_autoinc(isam_sess *psess, isam_cursor *pcur, col_info *pci, 
             uint32_t cap = pdb->cautoincCap ? pdb->cautoincCap * 2 : 16;
             struct isam_autoinc *pa = os_realloc(pdb->autoinc, cap * sizeof(*pa));
             if (pa == NULL) {
-                pthread_mutex_unlock(&pinst->lock);
+                os_mutex_unlock(&pinst->lock);
                 return JET_errOutOfMemory;
             }
             pdb->autoinc = pa;
@@ -1411,7 +1411,7 @@ static JET_ERR next_autoinc(isam_sess *psess, isam_cursor *pcur, col_info *pci, 
         pdb->autoinc[i].last = max; /* another cursor got here first */
     }
     *pv = ++pdb->autoinc[i].last;
-    pthread_mutex_unlock(&pinst->lock);
+    os_mutex_unlock(&pinst->lock);
     return JET_errSuccess;
 }
 
@@ -1714,9 +1714,9 @@ JET_ERR isam_update(isam_sess *psess, JET_TABLEID tableid, void *pvBookmark, uin
     isam_cursor *pcur = cursor_get(psess, tableid);
     if (pcur == NULL)
         return JET_errInvalidTableId;
-    pthread_rwlock_rdlock(&pcur->db->schemaLock);
+    os_rwlock_rdlock(&pcur->db->schemaLock);
     JET_ERR err = update_impl(psess, tableid, pvBookmark, cbBookmark, pcbActual);
-    pthread_rwlock_unlock(&pcur->db->schemaLock);
+    os_rwlock_unlock(&pcur->db->schemaLock);
     return err;
 }
 
@@ -1813,9 +1813,9 @@ JET_ERR isam_delete(isam_sess *psess, JET_TABLEID tableid)
     isam_cursor *pcur = cursor_get(psess, tableid);
     if (pcur == NULL)
         return JET_errInvalidTableId;
-    pthread_rwlock_rdlock(&pcur->db->schemaLock); /* S1 */
+    os_rwlock_rdlock(&pcur->db->schemaLock); /* S1 */
     JET_ERR err = delete_impl(psess, tableid);
-    pthread_rwlock_unlock(&pcur->db->schemaLock);
+    os_rwlock_unlock(&pcur->db->schemaLock);
     return err;
 }
 
