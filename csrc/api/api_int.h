@@ -14,7 +14,6 @@
 #ifndef ESEPY_API_INT_H
 #define ESEPY_API_INT_H
 
-#include <pthread.h>
 #include <stdint.h>
 
 #include "esent.h"
@@ -137,8 +136,8 @@ typedef struct restore_req {
 #define PROC_MAX_INSTANCES 1024
 
 struct proc_table {
-    pthread_mutex_t lock;
-    pthread_cond_t  cond;          /* signalled whenever an instance's refs drop */
+    os_mutex_t lock;
+    os_cond_t  cond;          /* signalled whenever an instance's refs drop */
     int             initialized;   /* defaults below are valid */
     run_mode        mode;
     instance       *insts[PROC_MAX_INSTANCES];
@@ -185,9 +184,6 @@ void inst_emit(const instance *pinst, uint32_t id, int32_t level, JET_ERR err, c
 
 /* An instance parameter's numeric value (the instance's own or the default). */
 JET_API_PTR inst_param_value(const instance *pinst, uint32_t id);
-
-/* JET_LOGTIME (UTC when fTimeIsUTC, else local) -> microseconds since 1970. */
-JET_ERR logtime_to_us(const JET_LOGTIME *plt, int64_t *pus);
 
 /* Small helpers */
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))

@@ -71,7 +71,7 @@ static void bk_leave(instance *pinst)
     proc_lock();
     pinst->bk_calls--;
     pinst->refs--;
-    pthread_cond_broadcast(&proc.cond);
+    os_cond_broadcast(&proc.cond);
     proc_unlock();
 }
 
@@ -100,7 +100,7 @@ static void bk_publish(instance *pinst, bk_ctx *pbk)
     proc_lock();
     pinst->bk = pbk;
     pinst->refs--;
-    pthread_cond_broadcast(&proc.cond);
+    os_cond_broadcast(&proc.cond);
     proc_unlock();
 }
 
@@ -110,7 +110,7 @@ static bk_ctx *bk_take_locked(instance *pinst)
     bk_ctx *pbk = pinst->bk;
     pinst->bk = BK_RESERVED;
     while (pinst->bk_calls > 0)
-        pthread_cond_wait(&proc.cond, &proc.lock);
+        os_cond_wait(&proc.cond, &proc.lock);
     return pbk;
 }
 
@@ -138,7 +138,7 @@ static JET_ERR backup_impl(JET_INSTANCE h, int legacy, const char *szPath, JET_G
         proc_lock();
         pinst->bk = NULL;
         pinst->refs--;
-        pthread_cond_broadcast(&proc.cond);
+        os_cond_broadcast(&proc.cond);
         proc_unlock();
         return err;
     }
@@ -163,7 +163,7 @@ static JET_ERR backup_impl(JET_INSTANCE h, int legacy, const char *szPath, JET_G
     proc_lock();
     pinst->bk = NULL;
     pinst->refs--;
-    pthread_cond_broadcast(&proc.cond);
+    os_cond_broadcast(&proc.cond);
     proc_unlock();
     return err;
 }
@@ -320,7 +320,7 @@ static JET_ERR end_impl(JET_INSTANCE h, int legacy, JET_GRBIT grbit)
     proc_lock();
     pinst->bk = NULL;
     pinst->refs--;
-    pthread_cond_broadcast(&proc.cond);
+    os_cond_broadcast(&proc.cond);
     proc_unlock();
     if (err >= 0 && kind == JET_bitBackupEndNormal)
         bk_event(pinst, ESEPY_EVENT_BACKUP_DONE, ESEPY_LEVEL_INFO, 0, "JetEndExternalBackupInstance2",

@@ -42,8 +42,8 @@ _Static_assert(sizeof(JET_SETINFO) == 12, "JET_SETINFO layout");
 _Static_assert(sizeof(JET_RETINFO) == 16, "JET_RETINFO layout");
 
 struct proc_table proc = {
-    .lock = PTHREAD_MUTEX_INITIALIZER,
-    .cond = PTHREAD_COND_INITIALIZER,
+    .lock = OS_MUTEX_INIT("api.proc.lock", LOCK_RANK_PROC),
+    .cond = OS_COND_INIT,
 };
 
 /* ------------------------------------------------------------------------ */
@@ -52,11 +52,11 @@ struct proc_table proc = {
 
 JET_ERR proc_lock(void)
 {
-    pthread_mutex_lock(&proc.lock);
+    os_mutex_lock(&proc.lock);
     if (!proc.initialized) {
         JET_ERR err = param_init_defaults(proc.defaults);
         if (err < 0) {
-            pthread_mutex_unlock(&proc.lock);
+            os_mutex_unlock(&proc.lock);
             return err;
         }
         proc.initialized = 1;
@@ -66,7 +66,7 @@ JET_ERR proc_lock(void)
 
 void proc_unlock(void)
 {
-    pthread_mutex_unlock(&proc.lock);
+    os_mutex_unlock(&proc.lock);
 }
 
 static JET_API_PTR proc_param(uint32_t id)
@@ -671,7 +671,7 @@ static JET_ERR init_impl(JET_INSTANCE *pinstance, JET_RSTINFO *prstInfo, JET_GRB
         } else if (pinstance && rr->legacy && err >= 0) {
             *pinstance = inst_handle(pinst);
         }
-        pthread_cond_broadcast(&proc.cond);
+        os_cond_broadcast(&proc.cond);
         proc_unlock();
         char msg[256];
         if (err >= 0) {
@@ -717,7 +717,7 @@ static JET_ERR init_impl(JET_INSTANCE *pinstance, JET_RSTINFO *prstInfo, JET_GRB
             freed = 1;
         }
     }
-    pthread_cond_broadcast(&proc.cond);
+    os_cond_broadcast(&proc.cond);
     proc_unlock();
 
     if (err >= 0) {
@@ -770,7 +770,7 @@ static JET_ERR restore_impl(JET_INSTANCE instance, const char *sz, const char *s
         rr.lsnStop = lgpos_to_lsn(plgposStop);
     if (ptmStop) {
         int64_t us = 0;
-        JET_ERR err = logtime_to_us(ptmStop, &us);
+        JET_ERR err = os_logtime_to_us(ptmStop, &us);
         if (err < 0)
             return err;
         rr.tmStop = us;
@@ -847,7 +847,7 @@ ESEPY_EXPORT JET_ERR JetTerm2(JET_INSTANCE instance, JET_GRBIT grbit)
     pinst->state = INST_TERMINATING;
     atomic_store(&pinst->bk_stop, 1); /* backup calls in flight return JET_errBackupAbortByServer */
     while (pinst->refs > 0)
-        pthread_cond_wait(&proc.cond, &proc.lock);
+        os_cond_wait(&proc.cond, &proc.lock);
     bk_ctx *pbkAbort = pinst->bk != BK_RESERVED ? pinst->bk : NULL;
     pinst->bk = NULL;
     isam_sess **rgisess = os_calloc(pinst->max_sessions ? pinst->max_sessions : 1, sizeof(isam_sess *));
@@ -1166,32 +1166,5 @@ ESEPY_EXPORT JET_ERR EsepyTestGetProcessState(int32_t *pmode, uint32_t *pcInstan
     *pmode = (int32_t)proc.mode;
     *pcInstances = proc.cinsts;
     proc_unlock();
-    return JET_errSuccess;
-}
-
-/* ------------------------------------------------------------------------ */
-/* Time                                                                      */
-/* ------------------------------------------------------------------------ */
-
-JET_ERR logtime_to_us(const JET_LOGTIME *plt, int64_t *pus)
-{
-    struct tm tmv;
-    memset(&tmv, 0, sizeof(tmv));
-    tmv.tm_sec = (unsigned char)plt->bSeconds;
-    tmv.tm_min = (unsigned char)plt->bMinutes;
-    tmv.tm_hour = (unsigned char)plt->bHours;
-    tmv.tm_mday = (unsigned char)plt->bDay;
-    tmv.tm_mon = (unsigned char)plt->bMonth - 1;
-    tmv.tm_year = (unsigned char)plt->bYear;
-    tmv.tm_isdst = -1;
-    if (tmv.tm_sec > 60 || tmv.tm_min > 59 || tmv.tm_hour > 23 || tmv.tm_mday < 1 || tmv.tm_mday > 31 ||
-        tmv.tm_mon < 0 || tmv.tm_mon > 11)
-        return JET_errInvalidParameter;
-    time_t t = plt->fTimeIsUTC ? timegm(&tmv) : mktime(&tmv);
-    if (t == (time_t)-1)
-        return JET_errInvalidParameter;
-    unsigned ms = ((unsigned)(unsigned char)plt->bMillisecondsLow & 0x7F) |
-                  (((unsigned)(unsigned char)plt->bMillisecondsHigh & 0x7) << 7);
-    *pus = (int64_t)t * 1000000 + (int64_t)(ms > 999 ? 999 : ms) * 1000;
     return JET_errSuccess;
 }

@@ -17,7 +17,6 @@
  */
 #include "api_int.h"
 
-#include <time.h>
 
 #define SESS_TAG 0xE5ULL
 
@@ -117,11 +116,11 @@ JET_ERR sess_enter(JET_SESID sesid, instance **ppinst, session **ppsess)
 
 void sess_leave(instance *pinst, session *psess)
 {
-    pthread_mutex_lock(&proc.lock);
+    os_mutex_lock(&proc.lock);
     psess->busy = 0;
     pinst->refs--;
-    pthread_cond_broadcast(&proc.cond);
-    pthread_mutex_unlock(&proc.lock);
+    os_cond_broadcast(&proc.cond);
+    os_mutex_unlock(&proc.lock);
 }
 
 /* Called by JetTerm once no call is in flight (refs == 0). */
@@ -170,7 +169,7 @@ ESEPY_EXPORT JET_ERR JetEndSession(JET_SESID sesid, JET_GRBIT grbit)
         s->gen = 0;
         pinst->csessions--;
         pinst->refs--;
-        pthread_cond_broadcast(&proc.cond);
+        os_cond_broadcast(&proc.cond);
     }
     proc_unlock();
     return err;
@@ -183,9 +182,7 @@ ESEPY_EXPORT JET_ERR EsepyTestHoldSession(JET_SESID sesid, uint32_t cmsec)
     JET_ERR err = sess_enter(sesid, &pinst, &s);
     if (err < 0)
         return err;
-    struct timespec ts = { (time_t)(cmsec / 1000), (long)(cmsec % 1000) * 1000000L };
-    while (nanosleep(&ts, &ts) != 0)
-        ;
+    os_sleep_ms(cmsec);
     sess_leave(pinst, s);
     return JET_errSuccess;
 }

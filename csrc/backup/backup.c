@@ -23,7 +23,6 @@
 #include "le.h"
 #include "log.h"
 
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
@@ -46,7 +45,7 @@ struct bk_ctx {
     log_writer      *lw;
     log_config       cfg;
     uint32_t         cbPage;
-    pthread_mutex_t  mu;       /* one call at a time */
+    os_mutex_t  mu;       /* one call at a time */
     atomic_int       fStop;
     atomic_int      *pStopExt; /* the api layer's stop flag (JetStopBackup, JetTerm) */
     JET_ERR          errFatal; /* a log could not be read: the backup is lost */
@@ -192,7 +191,7 @@ static void ctx_free(bk_ctx *pbk)
         log_pin(pbk->lw, 0);
     isam_backup_hold(pbk->pi, 0);
     os_free(pbk->genRead);
-    pthread_mutex_destroy(&pbk->mu);
+    os_mutex_destroy(&pbk->mu);
     os_free(pbk);
 }
 
@@ -210,7 +209,7 @@ JET_ERR bk_begin(isam_inst *pi, JET_GRBIT grbit, atomic_int *pStop, bk_ctx **ppb
     bk_ctx *pbk = os_calloc(1, sizeof(*pbk));
     if (pbk == NULL)
         return JET_errOutOfMemory;
-    pthread_mutex_init(&pbk->mu, NULL);
+    os_mutex_init(&pbk->mu, "backup.mu", LOCK_RANK_BACKUP);
     atomic_init(&pbk->fStop, 0);
     pbk->pi = pi;
     pbk->pStopExt = pStop;
@@ -327,7 +326,7 @@ static JET_ERR szz_finish(JET_ERR err, const char *out, uint32_t cb, char *szz, 
 
 JET_ERR bk_get_attach_info(bk_ctx *pbk, char *szz, uint32_t cbMax, uint32_t *pcbActual)
 {
-    pthread_mutex_lock(&pbk->mu);
+    os_mutex_lock(&pbk->mu);
     JET_ERR err = ctx_check(pbk);
     if (err >= 0 && (pbk->fIncremental || pbk->phase != PH_DATABASES))
         err = JET_errInvalidBackupSequence;
@@ -337,7 +336,7 @@ JET_ERR bk_get_attach_info(bk_ctx *pbk, char *szz, uint32_t cbMax, uint32_t *pcb
         err = szz_add(&out, &cb, &cap, pbk->dbs[i].db.path);
     err = szz_finish(err, out, cb, szz, cbMax, pcbActual);
     os_free(out);
-    pthread_mutex_unlock(&pbk->mu);
+    os_mutex_unlock(&pbk->mu);
     return err;
 }
 
@@ -382,7 +381,7 @@ static JET_ERR ensure_rolled(bk_ctx *pbk)
 
 JET_ERR bk_get_log_info(bk_ctx *pbk, char *szz, uint32_t cbMax, uint32_t *pcbActual, JET_LOGINFO *pli)
 {
-    pthread_mutex_lock(&pbk->mu);
+    os_mutex_lock(&pbk->mu);
     JET_ERR err = ctx_check(pbk);
     if (err >= 0)
         err = ensure_rolled(pbk);
@@ -410,13 +409,13 @@ JET_ERR bk_get_log_info(bk_ctx *pbk, char *szz, uint32_t cbMax, uint32_t *pcbAct
         }
     }
     os_free(out);
-    pthread_mutex_unlock(&pbk->mu);
+    os_mutex_unlock(&pbk->mu);
     return err;
 }
 
 JET_ERR bk_get_truncate_log_info(bk_ctx *pbk, char *szz, uint32_t cbMax, uint32_t *pcbActual)
 {
-    pthread_mutex_lock(&pbk->mu);
+    os_mutex_lock(&pbk->mu);
     JET_ERR err = ctx_check(pbk);
     if (err >= 0)
         err = ensure_rolled(pbk);
@@ -429,7 +428,7 @@ JET_ERR bk_get_truncate_log_info(bk_ctx *pbk, char *szz, uint32_t cbMax, uint32_
     }
     err = szz_finish(err, out, cb, szz, cbMax, pcbActual);
     os_free(out);
-    pthread_mutex_unlock(&pbk->mu);
+    os_mutex_unlock(&pbk->mu);
     return err;
 }
 
@@ -460,7 +459,7 @@ JET_ERR bk_open_file(bk_ctx *pbk, const char *szFile, JET_HANDLE *ph, uint32_t *
     JET_ERR err = os_path_absolute(szFile, abs, sizeof(abs));
     if (err < 0)
         return JET_errInvalidParameter;
-    pthread_mutex_lock(&pbk->mu);
+    os_mutex_lock(&pbk->mu);
     err = ctx_check(pbk);
     if (err >= 0 && pbk->hkind != H_NONE)
         err = JET_errOutOfMemory; /* ESE has one backup file handle */
@@ -528,7 +527,7 @@ JET_ERR bk_open_file(bk_ctx *pbk, const char *szFile, JET_HANDLE *ph, uint32_t *
         if (pcbHigh)
             *pcbHigh = (uint32_t)(size >> 32);
     }
-    pthread_mutex_unlock(&pbk->mu);
+    os_mutex_unlock(&pbk->mu);
     return err;
 }
 
@@ -573,7 +572,7 @@ static JET_ERR read_db(bk_ctx *pbk, uint8_t *pv, uint64_t off, uint32_t cb)
 
 JET_ERR bk_read_file(bk_ctx *pbk, JET_HANDLE h, void *pv, uint32_t cb, uint32_t *pcbActual)
 {
-    pthread_mutex_lock(&pbk->mu);
+    os_mutex_lock(&pbk->mu);
     JET_ERR err = ctx_check(pbk);
     if (err >= 0 && (pbk->hkind == H_NONE || h != pbk->hid || pv == NULL))
         err = JET_errInvalidParameter;
@@ -605,13 +604,13 @@ JET_ERR bk_read_file(bk_ctx *pbk, JET_HANDLE h, void *pv, uint32_t cb, uint32_t 
     }
     if (pcbActual)
         *pcbActual = got;
-    pthread_mutex_unlock(&pbk->mu);
+    os_mutex_unlock(&pbk->mu);
     return err;
 }
 
 JET_ERR bk_close_file(bk_ctx *pbk, JET_HANDLE h)
 {
-    pthread_mutex_lock(&pbk->mu);
+    os_mutex_lock(&pbk->mu);
     JET_ERR err = JET_errSuccess;
     if (pbk->hkind == H_NONE || h != pbk->hid) {
         err = JET_errInvalidParameter;
@@ -623,13 +622,13 @@ JET_ERR bk_close_file(bk_ctx *pbk, JET_HANDLE h)
             pbk->genRead[pbk->hgen - pbk->genCopyMic] = 1;
         handle_close(pbk);
     }
-    pthread_mutex_unlock(&pbk->mu);
+    os_mutex_unlock(&pbk->mu);
     return err;
 }
 
 JET_ERR bk_truncate_log(bk_ctx *pbk)
 {
-    pthread_mutex_lock(&pbk->mu);
+    os_mutex_lock(&pbk->mu);
     JET_ERR err = ctx_check(pbk);
     if (err >= 0 && (!pbk->fRolled || pbk->hkind != H_NONE))
         err = JET_errInvalidBackupSequence;
@@ -644,7 +643,7 @@ JET_ERR bk_truncate_log(bk_ctx *pbk)
     }
     if (err >= 0 && pbk->cfg.circular)
         pbk->fTruncated = 1; /* circular logging removes them itself */
-    pthread_mutex_unlock(&pbk->mu);
+    os_mutex_unlock(&pbk->mu);
     return err;
 }
 
@@ -656,7 +655,7 @@ JET_ERR bk_end(bk_ctx *pbk, JET_GRBIT grbit)
     if ((grbit & ~(JET_GRBIT)(JET_bitBackupEndNormal | JET_bitBackupEndAbort | JET_bitBackupTruncateDone)) ||
         (kind != JET_bitBackupEndNormal && kind != JET_bitBackupEndAbort))
         return JET_errInvalidParameter; /* the context stays: the caller may end it properly */
-    pthread_mutex_lock(&pbk->mu);
+    os_mutex_lock(&pbk->mu);
     int fNormal = kind == JET_bitBackupEndNormal && pbk->fRolled && ctx_check(pbk) >= 0;
     JET_ERR err = JET_errSuccess;
     if (fNormal) {
@@ -693,7 +692,7 @@ JET_ERR bk_end(bk_ctx *pbk, JET_GRBIT grbit)
             err = log_set_checkpoint(pbk->lw, li.lsnCheckpoint); /* record it in the checkpoint file */
         }
     }
-    pthread_mutex_unlock(&pbk->mu);
+    os_mutex_unlock(&pbk->mu);
     ctx_free(pbk);
     return err;
 }

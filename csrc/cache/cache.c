@@ -52,7 +52,6 @@
 #define _GNU_SOURCE
 #endif
 #include <assert.h>
-#include <pthread.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -77,21 +76,21 @@ struct bf {
     int            fRef;        /* clock reference bit */
     uint32_t       cPin;        /* threads waiting on cv (frame must not change identity) */
     lsn_t          lsnRec;      /* recovery lsn: first logged change since clean; LSN_NIL if none */
-    pthread_cond_t cv;          /* latch / I/O state changed */
+    os_cond_t cv;          /* latch / I/O state changed */
 };
 
 typedef struct cfile {
     os_file         *pf;        /* NULL: slot unused */
     int              fClosing;  /* cache_close_file in progress: no new latches */
     uint32_t         cIO;       /* I/O calls in flight on pf */
-    pthread_rwlock_t rwExtend;  /* L3 */
+    os_rwlock_t rwExtend;  /* L3 */
 } cfile;
 
 struct cache {
     uint32_t        cbPage;
     uint32_t        cpagesMax;
-    pthread_mutex_t mtx;
-    pthread_cond_t  cvFrame;    /* a frame may have become free / an I/O ended */
+    os_mutex_t mtx;
+    os_cond_t  cvFrame;    /* a frame may have become free / an I/O ended */
     uint32_t        cWaitFrame; /* threads waiting on cvFrame */
     cache_wal_fn    wal;
     void           *walCtx;
@@ -109,25 +108,25 @@ struct cache {
 
 static inline void cache_lock(cache *pc)
 {
-    pthread_mutex_lock(&pc->mtx);
+    os_mutex_lock(&pc->mtx);
 }
 
 static inline void cache_unlock(cache *pc)
 {
-    pthread_mutex_unlock(&pc->mtx);
+    os_mutex_unlock(&pc->mtx);
 }
 
 /* Wake threads waiting for a frame to become usable (mutex held). */
 static void cache_wake(cache *pc)
 {
     if (pc->cWaitFrame)
-        pthread_cond_broadcast(&pc->cvFrame);
+        os_cond_broadcast(&pc->cvFrame);
 }
 
 static void cache_wait_frame(cache *pc)
 {
     pc->cWaitFrame++;
-    pthread_cond_wait(&pc->cvFrame, &pc->mtx);
+    os_cond_wait(&pc->cvFrame, &pc->mtx);
     pc->cWaitFrame--;
 }
 
@@ -136,7 +135,7 @@ static void cache_wait_frame(cache *pc)
 static void bf_wait(cache *pc, bf *pbf)
 {
     pbf->cPin++;
-    pthread_cond_wait(&pbf->cv, &pc->mtx);
+    os_cond_wait(&pbf->cv, &pc->mtx);
     pbf->cPin--;
     if (pbf->cPin == 0)
         cache_wake(pc);
@@ -146,7 +145,7 @@ static void bf_wait(cache *pc, bf *pbf)
 static void bf_wake(cache *pc, bf *pbf)
 {
     if (pbf->cPin)
-        pthread_cond_broadcast(&pbf->cv);
+        os_cond_broadcast(&pbf->cv);
     cache_wake(pc);
 }
 
@@ -235,7 +234,7 @@ static void bf_free(bf *pbf)
 {
     if (pbf == NULL)
         return;
-    pthread_cond_destroy(&pbf->cv);
+    os_cond_destroy(&pbf->cv);
     os_free(pbf->pv);
     os_free(pbf);
 }
@@ -281,7 +280,7 @@ static bf *bf_alloc(cache *pc)
     if (pbf == NULL)
         return NULL;
     pbf->pv = os_malloc(pc->cbPage);
-    if (pbf->pv == NULL || pthread_cond_init(&pbf->cv, NULL) != 0) {
+    if (pbf->pv == NULL || os_cond_init(&pbf->cv) != JET_errSuccess) {
         os_free(pbf->pv);
         os_free(pbf);
         return NULL;
@@ -358,9 +357,9 @@ static JET_ERR bf_write(cache *pc, bf *pbf, uint8_t *pvBuf)
     if (err >= 0) {
         memcpy(pvBuf, pbf->pv, pc->cbPage);
         page_seal(pvBuf, pc->cbPage, pbf->pgno);
-        pthread_rwlock_rdlock(&pcf->rwExtend);
+        os_rwlock_rdlock(&pcf->rwExtend);
         err = os_file_write(pcf->pf, page_offset(pc, pbf->pgno), pvBuf, pc->cbPage);
-        pthread_rwlock_unlock(&pcf->rwExtend);
+        os_rwlock_unlock(&pcf->rwExtend);
     }
 
     cache_lock(pc);
@@ -684,9 +683,9 @@ JET_ERR cache_extend_file(cache *pc, uint32_t dbid, uint32_t cpg)
         return err;
     /* L3: no page write may land in the range os_file_allocate may fill with
      * zeros (on file systems without fallocate). */
-    pthread_rwlock_wrlock(&pcf->rwExtend);
+    os_rwlock_wrlock(&pcf->rwExtend);
     err = os_file_allocate(pcf->pf, ((uint64_t)cpg + 2) * pc->cbPage);
-    pthread_rwlock_unlock(&pcf->rwExtend);
+    os_rwlock_unlock(&pcf->rwExtend);
     file_release(pc, pcf);
     return err;
 }
@@ -949,18 +948,18 @@ JET_ERR cache_create(uint32_t cbPage, uint32_t cpagesMax, cache **ppc)
         err = JET_errOutOfMemory;
         goto fail;
     }
-    if (pthread_mutex_init(&pc->mtx, NULL) != 0) {
+    if (os_mutex_init(&pc->mtx, "cache.mtx", LOCK_RANK_CACHE) != JET_errSuccess) {
         err = JET_errOutOfMemory;
         goto fail;
     }
     fMutex = 1;
-    if (pthread_cond_init(&pc->cvFrame, NULL) != 0) {
+    if (os_cond_init(&pc->cvFrame) != JET_errSuccess) {
         err = JET_errOutOfMemory;
         goto fail;
     }
     fCond = 1;
     for (; cRw <= CACHE_DBID_MAX; cRw++) {
-        if (pthread_rwlock_init(&pc->rgfile[cRw].rwExtend, NULL) != 0) {
+        if (os_rwlock_init(&pc->rgfile[cRw].rwExtend, "cache.rwExtend", LOCK_RANK_CACHE_EXTEND) != JET_errSuccess) {
             err = JET_errOutOfMemory;
             goto fail;
         }
@@ -970,11 +969,11 @@ JET_ERR cache_create(uint32_t cbPage, uint32_t cpagesMax, cache **ppc)
 
 fail:
     while (cRw > 0)
-        pthread_rwlock_destroy(&pc->rgfile[--cRw].rwExtend);
+        os_rwlock_destroy(&pc->rgfile[--cRw].rwExtend);
     if (fCond)
-        pthread_cond_destroy(&pc->cvFrame);
+        os_cond_destroy(&pc->cvFrame);
     if (fMutex)
-        pthread_mutex_destroy(&pc->mtx);
+        os_mutex_destroy(&pc->mtx);
     os_free(pc->rgpbfHash);
     os_free(pc);
     return err;
@@ -1007,9 +1006,9 @@ void cache_destroy(cache *pc)
         bf_free(pc->rgpbf[i]);
     }
     for (uint32_t d = 0; d <= CACHE_DBID_MAX; d++)
-        pthread_rwlock_destroy(&pc->rgfile[d].rwExtend);
-    pthread_cond_destroy(&pc->cvFrame);
-    pthread_mutex_destroy(&pc->mtx);
+        os_rwlock_destroy(&pc->rgfile[d].rwExtend);
+    os_cond_destroy(&pc->cvFrame);
+    os_mutex_destroy(&pc->mtx);
     os_free(pc->rgpbf);
     os_free(pc->rgpbfHash);
     os_free(pc);

@@ -18,7 +18,7 @@
 uint32_t isam_backup_list(isam_inst *pinst, isam_bkdb *out, uint32_t cmax)
 {
     uint32_t n = 0;
-    pthread_mutex_lock(&pinst->lock);
+    os_mutex_lock(&pinst->lock);
     for (uint32_t i = 1; i <= ISAM_MAX_DBID && n < cmax; i++) {
         isam_db *pdb = pinst->dbs[i];
         if (pdb == NULL || !pdb->logged || pdb->hdr.filetype != JET_filetypeDatabase)
@@ -29,18 +29,18 @@ uint32_t isam_backup_list(isam_inst *pinst, isam_bkdb *out, uint32_t cmax)
         snprintf(out[n].path, sizeof(out[n].path), "%s", pdb->path);
         n++;
     }
-    pthread_mutex_unlock(&pinst->lock);
+    os_mutex_unlock(&pinst->lock);
     return n;
 }
 
 void isam_backup_hold(isam_inst *pinst, int fHold)
 {
-    pthread_mutex_lock(&pinst->lock);
+    os_mutex_lock(&pinst->lock);
     if (fHold)
         pinst->cbackup++;
     else if (pinst->cbackup > 0)
         pinst->cbackup--;
-    pthread_mutex_unlock(&pinst->lock);
+    os_mutex_unlock(&pinst->lock);
 }
 
 /* The database at dbid if it is still the one with signature *psign. */
@@ -55,11 +55,11 @@ static isam_db *db_same_locked(isam_inst *pinst, uint32_t dbid, const JET_SIGNAT
 JET_ERR isam_backup_header(isam_inst *pinst, uint32_t dbid, const JET_SIGNATURE *psign, db_header *phdr,
                            uint32_t *pcpg)
 {
-    pthread_mutex_lock(&pinst->lock);
+    os_mutex_lock(&pinst->lock);
     isam_db *pdb = db_same_locked(pinst, dbid, psign);
     if (pdb)
         *phdr = pdb->hdr;
-    pthread_mutex_unlock(&pinst->lock);
+    os_mutex_unlock(&pinst->lock);
     if (pdb == NULL)
         return JET_errDatabaseNotFound;
     return cache_file_pages(pinst->pc, dbid, pcpg);
@@ -73,11 +73,11 @@ JET_ERR isam_backup_read(isam_inst *pinst, uint32_t dbid, uint32_t pgno, uint32_
 JET_ERR isam_backup_mark(isam_inst *pinst, uint32_t dbid, const JET_SIGNATURE *psign, int which,
                          const JET_BKINFO *pbk)
 {
-    pthread_mutex_lock(&pinst->lock);
+    os_mutex_lock(&pinst->lock);
     isam_db *pdb = db_same_locked(pinst, dbid, psign);
     if (pdb)
-        pthread_mutex_lock(&pdb->hdrLock); /* H1 (order: inst.lock, then hdrLock) */
-    pthread_mutex_unlock(&pinst->lock);
+        os_mutex_lock(&pdb->hdrLock); /* H1 (order: inst.lock, then hdrLock) */
+    os_mutex_unlock(&pinst->lock);
     if (pdb == NULL)
         return JET_errDatabaseNotFound;
     {
@@ -100,7 +100,7 @@ JET_ERR isam_backup_mark(isam_inst *pinst, uint32_t dbid, const JET_SIGNATURE *p
     }
     /* Detach is refused while a backup holds the instance, so the file stays. */
     JET_ERR err = db_header_write(cache_file(pinst->pc, dbid), &pdb->hdr);
-    pthread_mutex_unlock(&pdb->hdrLock);
+    os_mutex_unlock(&pdb->hdrLock);
     return err;
 }
 

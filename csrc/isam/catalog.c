@@ -359,9 +359,9 @@ static JET_ERR load_index(void *ctx, const uint8_t *k, uint32_t cbKey, const uin
 
 JET_ERR cat_load_indexes(isam_sess *psess, isam_db *pdb, table_def *ptd)
 {
-    pthread_mutex_lock(&psess->inst->lock);
+    os_mutex_lock(&psess->inst->lock);
     uint32_t gen = pdb->schemaGen;
-    pthread_mutex_unlock(&psess->inst->lock);
+    os_mutex_unlock(&psess->inst->lock);
     os_free(ptd->idxs);
     ptd->idxs = NULL;
     ptd->cidx = 0;
@@ -609,9 +609,9 @@ JET_ERR cat_next_objid(isam_sess *psess, isam_db *pdb, uint32_t *pobjid)
 {
     isam_inst *pinst = psess->inst;
     JET_ERR err = JET_errSuccess;
-    pthread_mutex_lock(&pinst->lock);
+    os_mutex_lock(&pinst->lock);
     uint32_t last = pdb->objidLast;
-    pthread_mutex_unlock(&pinst->lock);
+    os_mutex_unlock(&pinst->lock);
     if (last == 0) {
         /* Every table and index row, visible or not, counts: ids are never reused. */
         last = CAT_OBJID;
@@ -642,10 +642,10 @@ JET_ERR cat_next_objid(isam_sess *psess, isam_db *pdb, uint32_t *pobjid)
     }
     if (err < 0)
         return err;
-    pthread_mutex_lock(&pinst->lock);
+    os_mutex_lock(&pinst->lock);
     if (pdb->objidLast < last)
         pdb->objidLast = last;
     *pobjid = ++pdb->objidLast;
-    pthread_mutex_unlock(&pinst->lock);
+    os_mutex_unlock(&pinst->lock);
     return JET_errSuccess;
 }

@@ -164,9 +164,9 @@ static uint32_t cur_root(isam_cursor *pcur)
  * changed them (column or index DDL) since they were loaded. */
 JET_ERR isam_sync_indexes(isam_sess *psess, isam_cursor *pcur)
 {
-    pthread_mutex_lock(&psess->inst->lock);
+    os_mutex_lock(&psess->inst->lock);
     uint32_t gen = pcur->db->schemaGen;
-    pthread_mutex_unlock(&psess->inst->lock);
+    os_mutex_unlock(&psess->inst->lock);
     /* index rows whose visibility depends on the view: reload for another view */
     if (gen == pcur->td->schemaGen && !(pcur->td->fSnapDep && cat_view(psess) != pcur->td->snapLoaded))
         return JET_errSuccess;

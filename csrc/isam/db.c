@@ -26,8 +26,6 @@
 
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 isam_db *db_get(isam_inst *pinst, JET_DBID dbid)
 {
@@ -49,15 +47,11 @@ static void new_signature(JET_SIGNATURE *psig)
 {
     memset(psig, 0, sizeof(*psig));
     uint32_t r = 0;
-    FILE *f = fopen("/dev/urandom", "rb");
-    if (f == NULL || fread(&r, sizeof(r), 1, f) != 1)
-        r = (uint32_t)time(NULL) ^ (uint32_t)getpid() ^ (uint32_t)clock();
-    if (f)
-        fclose(f);
+    os_random_bytes(&r, sizeof(r));
     psig->ulRandom = r;
     os_logtime_now(&psig->logtimeCreate);
     char host[256] = "";
-    gethostname(host, sizeof(host) - 1);
+    os_host_name(host, sizeof(host));
     memcpy(psig->szComputerName, host, strnlen(host, JET_MAX_COMPUTERNAME_LENGTH));
 }
 
@@ -135,8 +129,8 @@ JET_ERR db_open_file(isam_inst *pinst, uint32_t dbid, const char *path, int crea
     if (pdb == NULL)
         return JET_errOutOfMemory;
     snprintf(pdb->path, sizeof(pdb->path), "%s", path);
-    pdb->schemaLock = (pthread_rwlock_t)PTHREAD_RWLOCK_INITIALIZER;
-    pdb->hdrLock = (pthread_mutex_t)PTHREAD_MUTEX_INITIALIZER;
+    pdb->schemaLock = (os_rwlock_t)OS_RWLOCK_INIT("isam.db.schemaLock", LOCK_RANK_SCHEMA);
+    pdb->hdrLock = (os_mutex_t)OS_MUTEX_INIT("isam.db.hdrLock", LOCK_RANK_HDR);
     pdb->dbid = dbid;
     pdb->logged = logged;
     os_file *pf = NULL;
@@ -207,7 +201,7 @@ JET_ERR db_mark_clean(isam_inst *pinst, isam_db *pdb)
         err = cache_flush(pinst->pc, pdb->dbid);
     if (err < 0)
         return err;
-    pthread_mutex_lock(&pdb->hdrLock); /* H1 */
+    os_mutex_lock(&pdb->hdrLock); /* H1 */
     db_header *h = &pdb->hdr;
     h->dbstate = JET_dbstateCleanShutdown;
     h->lsnConsistent = lsn;
@@ -216,7 +210,7 @@ JET_ERR db_mark_clean(isam_inst *pinst, isam_db *pdb)
     h->tmDetach = h->tmConsistent;
     h->genMinRequired = h->genMaxRequired = 0;
     err = db_header_write(cache_file(pinst->pc, pdb->dbid), h);
-    pthread_mutex_unlock(&pdb->hdrLock);
+    os_mutex_unlock(&pdb->hdrLock);
     return err;
 }
 
@@ -225,7 +219,7 @@ JET_ERR db_header_raise_gen(isam_inst *pinst, isam_db *pdb, int fMin, int32_t ge
     if (pdb == NULL || !pdb->logged || pdb->readonly)
         return JET_errSuccess;
     JET_ERR err = JET_errSuccess;
-    pthread_mutex_lock(&pdb->hdrLock); /* H1 */
+    os_mutex_lock(&pdb->hdrLock); /* H1 */
     int32_t *pfield = fMin ? &pdb->hdr.genMinRequired : &pdb->hdr.genMaxRequired;
     os_file *pf = cache_file(pinst->pc, pdb->dbid);
     if (pf && gen > *pfield && (!fMin || pdb->hdr.dbstate == JET_dbstateDirtyShutdown)) {
@@ -235,7 +229,7 @@ JET_ERR db_header_raise_gen(isam_inst *pinst, isam_db *pdb, int fMin, int32_t ge
         if (err < 0)
             *pfield = old; /* what depended on it is not written either */
     }
-    pthread_mutex_unlock(&pdb->hdrLock);
+    os_mutex_unlock(&pdb->hdrLock);
     return err;
 }
 
@@ -256,13 +250,13 @@ JET_ERR db_follow_log(isam_inst *pinst)
     JET_ERR err = JET_errSuccess;
     /* inst.lock keeps every slot's database alive (db_close empties the slot
      * under it before freeing). */
-    pthread_mutex_lock(&pinst->lock);
+    os_mutex_lock(&pinst->lock);
     for (uint32_t i = 1; err >= 0 && i <= ISAM_MAX_DBID; i++)
         if (pinst->dbs[i])
             err = db_require_gen(pinst, i, gen);
     if (err >= 0 && gen > pinst->genFollowed)
         pinst->genFollowed = gen;
-    pthread_mutex_unlock(&pinst->lock);
+    os_mutex_unlock(&pinst->lock);
     return err;
 }
 
@@ -280,9 +274,9 @@ JET_ERR db_close(isam_inst *pinst, isam_db *pdb, int clean)
     JET_ERR err2 = cache_close_file(pinst->pc, pdb->dbid, clean);
     if (err >= 0)
         err = err2;
-    pthread_mutex_lock(&pinst->lock); /* H3 (db_follow_log) and inst.c's ckpt_headers walk the slots under it */
+    os_mutex_lock(&pinst->lock); /* H3 (db_follow_log) and inst.c's ckpt_headers walk the slots under it */
     pinst->dbs[pdb->dbid] = NULL;
-    pthread_mutex_unlock(&pinst->lock);
+    os_mutex_unlock(&pinst->lock);
     os_free(pdb->autoinc);
     os_free(pdb);
     return err;
@@ -291,7 +285,7 @@ JET_ERR db_close(isam_inst *pinst, isam_db *pdb, int clean)
 /* D1: the header of a newly attached database. */
 static JET_ERR db_mark_attached(isam_inst *pinst, isam_db *pdb, lsn_t lsnAttach)
 {
-    pthread_mutex_lock(&pdb->hdrLock); /* H1 */
+    os_mutex_lock(&pdb->hdrLock); /* H1 */
     db_header *h = &pdb->hdr;
     h->dbstate = JET_dbstateDirtyShutdown;
     h->signLog = pinst->signLog;
@@ -304,7 +298,7 @@ static JET_ERR db_mark_attached(isam_inst *pinst, isam_db *pdb, lsn_t lsnAttach)
         h->genMaxRequired = gen;
     }
     JET_ERR err = db_header_write(cache_file(pinst->pc, pdb->dbid), h);
-    pthread_mutex_unlock(&pdb->hdrLock);
+    os_mutex_unlock(&pdb->hdrLock);
     return err;
 }
 
@@ -368,7 +362,7 @@ JET_ERR isam_create_database(isam_sess *psess, const char *szFile, uint32_t cpgM
     if (psess->trx)
         return JET_errInTransaction;
     uint32_t dbid;
-    pthread_mutex_lock(&pinst->lock);
+    os_mutex_lock(&pinst->lock);
     err = db_slot_locked(pinst, abs, &dbid);
     if (err >= 0 && os_exists(abs) && !(grbit & JET_bitDbOverwriteExisting))
         err = JET_errDatabaseDuplicate;
@@ -385,7 +379,7 @@ JET_ERR isam_create_database(isam_sess *psess, const char *szFile, uint32_t cpgM
         err = db_open_file(pinst, dbid, abs, 1, &sign, logged, &pdb);
     if (err >= 0)
         pinst->dbs[dbid] = pdb; /* reserve the slot; finished below */
-    pthread_mutex_unlock(&pinst->lock);
+    os_mutex_unlock(&pinst->lock);
     if (err < 0)
         return err;
 
@@ -410,10 +404,10 @@ JET_ERR isam_create_database(isam_sess *psess, const char *szFile, uint32_t cpgM
     if (err >= 0)
         err = db_mark_attached(pinst, pdb, lsn);
     if (err < 0) {
-        pthread_mutex_lock(&pinst->lock);
+        os_mutex_lock(&pinst->lock);
         (void)cache_close_file(pinst->pc, pdb->dbid, 0);
         pinst->dbs[dbid] = NULL;
-        pthread_mutex_unlock(&pinst->lock);
+        os_mutex_unlock(&pinst->lock);
         if (os_unlink(abs) < 0 || sync_parent_dir(abs) < 0)
             pinst->fStaleCreate = 1; /* R7 (recovery.c): durably gone, or recovery removes it */
         os_free(pdb);
@@ -443,9 +437,9 @@ JET_ERR isam_attach_database(isam_sess *psess, const char *szFile, uint32_t cpgM
     uint32_t dbid;
     char szCorrupt[OS_PATH_MAX + 160] = "";
     uint32_t rgpgnoMissing[2] = { 0, 0 };
-    pthread_mutex_lock(&pinst->lock);
+    os_mutex_lock(&pinst->lock);
     if (db_by_path_locked(pinst, abs)) {
-        pthread_mutex_unlock(&pinst->lock);
+        os_mutex_unlock(&pinst->lock);
         return JET_wrnDatabaseAttached;
     }
     err = db_slot_locked(pinst, abs, &dbid);
@@ -474,7 +468,7 @@ JET_ERR isam_attach_database(isam_sess *psess, const char *szFile, uint32_t cpgM
         pdb->readonly = (grbit & JET_bitDbReadOnly) != 0;
         pinst->dbs[dbid] = pdb;
     }
-    pthread_mutex_unlock(&pinst->lock);
+    os_mutex_unlock(&pinst->lock);
     if (err < 0) {
         if (szCorrupt[0] && pinst->cfg.event) {
             char first[16], last[16];
@@ -496,10 +490,10 @@ JET_ERR isam_attach_database(isam_sess *psess, const char *szFile, uint32_t cpgM
     if (err >= 0)
         isam_update_attach(pinst);
     if (err < 0) {
-        pthread_mutex_lock(&pinst->lock);
+        os_mutex_lock(&pinst->lock);
         (void)cache_close_file(pinst->pc, dbid, 0);
         pinst->dbs[dbid] = NULL;
-        pthread_mutex_unlock(&pinst->lock);
+        os_mutex_unlock(&pinst->lock);
         os_free(pdb);
     }
     return err;
@@ -514,9 +508,9 @@ static JET_ERR detach_one(isam_sess *psess, isam_db *pdb)
     reclaim_run(pinst); /* drops that are ready happen before the database goes */
     if (pdb->copen > 0)
         return JET_errDatabaseInUse;
-    pthread_mutex_lock(&pinst->lock);
+    os_mutex_lock(&pinst->lock);
     uint32_t cbackup = pinst->cbackup;
-    pthread_mutex_unlock(&pinst->lock);
+    os_mutex_unlock(&pinst->lock);
     if (cbackup > 0 && pdb->logged)
         return JET_errBackupInProgress; /* the backup reads its pages */
     JET_ERR err = JET_errSuccess;
@@ -528,9 +522,9 @@ static JET_ERR detach_one(isam_sess *psess, isam_db *pdb)
     }
     if (err < 0)
         return err;
-    pthread_mutex_lock(&pinst->lock);
+    os_mutex_lock(&pinst->lock);
     reclaim_forget_db_locked(pinst, pdb->dbid); /* what is left stays allocated */
-    pthread_mutex_unlock(&pinst->lock);
+    os_mutex_unlock(&pinst->lock);
     err = db_close(pinst, pdb, 1);
     isam_update_attach(pinst);
     return err;
@@ -560,9 +554,9 @@ JET_ERR isam_detach_database(isam_sess *psess, const char *szFile, JET_GRBIT grb
     JET_ERR err = abs_db_path(szFile, abs);
     if (err < 0)
         return err;
-    pthread_mutex_lock(&pinst->lock);
+    os_mutex_lock(&pinst->lock);
     isam_db *pdb = db_by_path_locked(pinst, abs);
-    pthread_mutex_unlock(&pinst->lock);
+    os_mutex_unlock(&pinst->lock);
     if (pdb == NULL)
         return JET_errDatabaseNotFound;
     return detach_one(psess, pdb);
@@ -579,14 +573,14 @@ JET_ERR isam_open_database(isam_sess *psess, const char *szFile, JET_GRBIT grbit
     JET_ERR err = abs_db_path(szFile, abs);
     if (err < 0)
         return err;
-    pthread_mutex_lock(&pinst->lock);
+    os_mutex_lock(&pinst->lock);
     isam_db *pdb = db_by_path_locked(pinst, abs);
     if (pdb) {
         pdb->copen++;
         psess->dbopen[pdb->dbid]++;
         *pdbid = pdb->dbid;
     }
-    pthread_mutex_unlock(&pinst->lock);
+    os_mutex_unlock(&pinst->lock);
     return pdb ? JET_errSuccess : JET_errDatabaseNotFound;
 }
 
@@ -600,22 +594,22 @@ JET_ERR isam_close_database(isam_sess *psess, JET_DBID dbid, JET_GRBIT grbit)
         if (psess->cursors[i].used && psess->cursors[i].db && psess->cursors[i].db->dbid == dbid &&
             psess->dbopen[dbid] == 1)
             return JET_errTooManyOpenTables;
-    pthread_mutex_lock(&pinst->lock);
+    os_mutex_lock(&pinst->lock);
     psess->dbopen[dbid]--;
     if (pinst->dbs[dbid])
         pinst->dbs[dbid]->copen--;
-    pthread_mutex_unlock(&pinst->lock);
+    os_mutex_unlock(&pinst->lock);
     return JET_errSuccess;
 }
 
 uint32_t isam_attached_paths(isam_inst *pinst, char paths[][OS_PATH_MAX], uint32_t cmax)
 {
     uint32_t n = 0;
-    pthread_mutex_lock(&pinst->lock);
+    os_mutex_lock(&pinst->lock);
     for (uint32_t i = 1; i <= ISAM_MAX_USER_DBS && n < cmax; i++)
         if (pinst->dbs[i])
             snprintf(paths[n++], OS_PATH_MAX, "%s", pinst->dbs[i]->path);
-    pthread_mutex_unlock(&pinst->lock);
+    os_mutex_unlock(&pinst->lock);
     return n;
 }
 

@@ -542,19 +542,19 @@ static JET_ERR create_index(isam_sess *psess, isam_cursor *pcur, const char *szN
     memcpy(id.segs, segs, sizeof(segs));
     int fAuto;
     /* S1: no record of the database changes from here to the schema bump. */
-    pthread_rwlock_wrlock(&pdb->schemaLock);
+    os_rwlock_wrlock(&pdb->schemaLock);
     err = trx_save_begin(psess, &fAuto);
     if (err < 0) {
-        pthread_rwlock_unlock(&pdb->schemaLock);
+        os_rwlock_unlock(&pdb->schemaLock);
         return err;
     }
     /* The build reads the table as this transaction's snapshot sees it: that
      * must be the table's latest state, or records changed by others (not yet
      * committed, or committed since) would miss their entries. */
-    pthread_mutex_lock(&psess->inst->lock);
+    os_mutex_lock(&psess->inst->lock);
     if (ver_tree_changed_by_others_locked(psess->inst, psess->trx, pdb->dbid, ptd->pgnoRoot))
         err = JET_errWriteConflict;
-    pthread_mutex_unlock(&psess->inst->lock);
+    os_mutex_unlock(&psess->inst->lock);
     if (err >= 0)
         err = cat_next_objid(psess, pdb, &id.objid);
     if (err >= 0) {
@@ -570,7 +570,7 @@ static JET_ERR create_index(isam_sess *psess, isam_cursor *pcur, const char *szN
         err = idx_build(psess, pdb, ptd, &id);
     err = trx_save_end(psess, fAuto, err);
     bump_schema(psess, pdb);
-    pthread_rwlock_unlock(&pdb->schemaLock);
+    os_rwlock_unlock(&pdb->schemaLock);
     JET_ERR e2 = isam_sync_indexes(psess, pcur);
     return err < 0 ? err : e2;
 }

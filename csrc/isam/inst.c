@@ -96,11 +96,11 @@ static uint64_t lsn_bytes(const isam_inst *pinst, lsn_t lsn)
 lsn_t isam_oldest_trx_lsn(isam_inst *pinst)
 {
     lsn_t lsn = LSN_NIL;
-    pthread_mutex_lock(&pinst->lock);
+    os_mutex_lock(&pinst->lock);
     for (isam_trx *t = pinst->active; t; t = t->next)
         if (t->lsnFirst != LSN_NIL && (lsn == LSN_NIL || t->lsnFirst < lsn))
             lsn = t->lsnFirst;
-    pthread_mutex_unlock(&pinst->lock);
+    os_mutex_unlock(&pinst->lock);
     return lsn;
 }
 
@@ -108,10 +108,10 @@ lsn_t isam_oldest_trx_lsn(isam_inst *pinst)
 static JET_ERR ckpt_headers(isam_inst *pinst, int32_t gen)
 {
     JET_ERR err = JET_errSuccess;
-    pthread_mutex_lock(&pinst->lock); /* no database leaves meanwhile (db_close) */
+    os_mutex_lock(&pinst->lock); /* no database leaves meanwhile (db_close) */
     for (uint32_t i = 1; i <= ISAM_MAX_DBID && err >= 0; i++)
         err = db_header_raise_gen(pinst, pinst->dbs[i], 1, gen); /* H1 (order: inst.lock, then hdrLock) */
-    pthread_mutex_unlock(&pinst->lock);
+    os_mutex_unlock(&pinst->lock);
     return err;
 }
 
@@ -134,9 +134,9 @@ JET_ERR isam_set_checkpoint(isam_inst *pinst, lsn_t lsn)
 {
     if (pinst->lw == NULL)
         return JET_errSuccess;
-    pthread_mutex_lock(&pinst->ckptMu);
+    os_mutex_lock(&pinst->ckptMu);
     JET_ERR err = ckpt_set_locked(pinst, lsn);
-    pthread_mutex_unlock(&pinst->ckptMu);
+    os_mutex_unlock(&pinst->ckptMu);
     return err;
 }
 
@@ -145,7 +145,7 @@ JET_ERR isam_maybe_checkpoint(isam_inst *pinst)
     if (pinst->lw == NULL || atomic_load(&pinst->errFatal) < 0)
         return JET_errSuccess;
     /* CP2: one advance at a time; a commit never waits for another's. */
-    if (pthread_mutex_trylock(&pinst->ckptMu) != 0)
+    if (!os_mutex_trylock(&pinst->ckptMu))
         return JET_errSuccess;
     JET_ERR err = JET_errSuccess;
     lsn_t end = log_end_lsn(pinst->lw);
@@ -166,17 +166,17 @@ JET_ERR isam_maybe_checkpoint(isam_inst *pinst)
     }
     /* With no page change in flight (each holds ckpt shared from its log
      * append to its cache_dirty), the dirty-page table and the log end agree. */
-    pthread_rwlock_wrlock(&pinst->ckpt);
+    os_rwlock_wrlock(&pinst->ckpt);
     lsn_t oldest = cache_oldest_rec_lsn(pinst->pc);
     end = log_end_lsn(pinst->lw);
     lsn_t trxOldest = isam_oldest_trx_lsn(pinst);
-    pthread_rwlock_unlock(&pinst->ckpt);
+    os_rwlock_unlock(&pinst->ckpt);
     lsn_t chk = (oldest != LSN_NIL && oldest < end) ? oldest : end;
     if (trxOldest != LSN_NIL && trxOldest < chk)
         chk = trxOldest; /* invariant I5 */
     err = ckpt_set_locked(pinst, chk);
 done:
-    pthread_mutex_unlock(&pinst->ckptMu);
+    os_mutex_unlock(&pinst->ckptMu);
     return err;
 }
 
@@ -215,9 +215,9 @@ void isam_update_attach(isam_inst *pinst)
     if (pinst->lw == NULL)
         return;
     log_attach att[LOG_MAX_ATTACH];
-    pthread_mutex_lock(&pinst->lock);
+    os_mutex_lock(&pinst->lock);
     uint32_t n = attach_list(pinst, att);
-    pthread_mutex_unlock(&pinst->lock);
+    os_mutex_unlock(&pinst->lock);
     log_writer_set_attach(pinst->lw, att, n);
 }
 
@@ -265,15 +265,15 @@ JET_ERR isam_init(const isam_config *pcfg, isam_inst **ppinst)
     if (pcfg->cTempTablesMax == 0)
         pinst->temppath[0] = '\0'; /* no temporary database at all */
     pinst->cfg.tempPath = pinst->temppath;
-    pthread_mutex_init(&pinst->lock, NULL);
-    pthread_mutex_init(&pinst->tempLock, NULL);
-    pthread_rwlock_init(&pinst->ckpt, NULL);
-    pthread_mutex_init(&pinst->ckptMu, NULL);
+    os_mutex_init(&pinst->lock, "isam.inst.lock", LOCK_RANK_INST);
+    os_mutex_init(&pinst->tempLock, "isam.inst.tempLock", LOCK_RANK_TEMP);
+    os_rwlock_init(&pinst->ckpt, "isam.inst.ckpt", LOCK_RANK_CKPT);
+    os_mutex_init(&pinst->ckptMu, "isam.inst.ckptMu", LOCK_RANK_CKPT_MU);
     JET_ERR err = cache_create(pcfg->cbPage, pcfg->cpgCacheMax ? pcfg->cpgCacheMax : 1024, &pinst->pc);
     if (err < 0) {
-        pthread_mutex_destroy(&pinst->ckptMu);
-        pthread_mutex_destroy(&pinst->tempLock);
-        pthread_mutex_destroy(&pinst->lock);
+        os_mutex_destroy(&pinst->ckptMu);
+        os_mutex_destroy(&pinst->tempLock);
+        os_mutex_destroy(&pinst->lock);
         os_free(pinst);
         return err;
     }
@@ -292,10 +292,10 @@ JET_ERR isam_init(const isam_config *pcfg, isam_inst **ppinst)
             log_writer_abandon(pinst->lw);
         cache_destroy(pinst->pc);
         ver_free_all(pinst);
-        pthread_rwlock_destroy(&pinst->ckpt);
-        pthread_mutex_destroy(&pinst->ckptMu);
-        pthread_mutex_destroy(&pinst->tempLock);
-        pthread_mutex_destroy(&pinst->lock);
+        os_rwlock_destroy(&pinst->ckpt);
+        os_mutex_destroy(&pinst->ckptMu);
+        os_mutex_destroy(&pinst->tempLock);
+        os_mutex_destroy(&pinst->lock);
         os_free(pinst);
         return err;
     }
@@ -375,10 +375,10 @@ JET_ERR isam_term(isam_inst *pinst, int clean)
         pinst->active = t->next;
         os_free(t);
     }
-    pthread_rwlock_destroy(&pinst->ckpt);
-    pthread_mutex_destroy(&pinst->ckptMu);
-    pthread_mutex_destroy(&pinst->tempLock);
-    pthread_mutex_destroy(&pinst->lock);
+    os_rwlock_destroy(&pinst->ckpt);
+    os_mutex_destroy(&pinst->ckptMu);
+    os_mutex_destroy(&pinst->tempLock);
+    os_mutex_destroy(&pinst->lock);
     os_free(pinst);
     return err;
 }
@@ -405,13 +405,13 @@ void isam_end_session(isam_sess *psess)
         (void)isam_rollback(psess, JET_bitRollbackAll);
     cursor_close_all(psess);
     isam_inst *pinst = psess->inst;
-    pthread_mutex_lock(&pinst->lock);
+    os_mutex_lock(&pinst->lock);
     for (uint32_t i = 1; i <= ISAM_MAX_DBID; i++) {
         if (psess->dbopen[i] && pinst->dbs[i])
             pinst->dbs[i]->copen -= psess->dbopen[i] <= pinst->dbs[i]->copen ? psess->dbopen[i] : pinst->dbs[i]->copen;
         psess->dbopen[i] = 0;
     }
-    pthread_mutex_unlock(&pinst->lock);
+    os_mutex_unlock(&pinst->lock);
     os_free(psess);
 }
 

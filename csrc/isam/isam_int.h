@@ -112,7 +112,6 @@
 
 #include <stdatomic.h>
 
-#include <pthread.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -227,8 +226,8 @@ typedef struct isam_db {
      * an index creation holds it exclusively from its conflict check through
      * the build and the schemaGen bump.  So no record changes while an index
      * is built, and every writer after it maintains the new index.
-     * Initialised with PTHREAD_RWLOCK_INITIALIZER (nothing to destroy). */
-    pthread_rwlock_t schemaLock;
+     * Initialised with OS_RWLOCK_INIT (nothing to destroy). */
+    os_rwlock_t schemaLock;
     /* Invariant H1: once the database is attached, every change to hdr and
      * the header write that follows happen under hdrLock, so no writer puts
      * an older copy over a newer one.  H2: the header names (genMaxRequired)
@@ -236,8 +235,8 @@ typedef struct isam_db {
      * is written only after its lsn's generation is recorded (db_require_gen,
      * called from the cache's write-ahead hook), so recovery can tell a log
      * folder that ends too early (JET_errRequiredLogFilesMissing).
-     * Initialised with PTHREAD_MUTEX_INITIALIZER (nothing to destroy). */
-    pthread_mutex_t  hdrLock;
+     * Initialised with OS_MUTEX_INIT (nothing to destroy). */
+    os_mutex_t  hdrLock;
     /* Autoincrement counters (update.c), under inst.lock.  Invariant A1: for
      * every table that handed out a value since the database was attached,
      * autoinc holds the largest value handed out (sorted by objid, never
@@ -368,8 +367,8 @@ struct isam_sess {
 struct isam_inst {
     isam_config      cfg;
     char             logdir[OS_PATH_MAX], sysdir[OS_PATH_MAX], base[4], altdb[OS_PATH_MAX];
-    pthread_mutex_t  lock;
-    pthread_rwlock_t ckpt;      /* shared by page changes, exclusive to read the checkpoint */
+    os_mutex_t  lock;
+    os_rwlock_t ckpt;      /* shared by page changes, exclusive to read the checkpoint */
     cache           *pc;
     log_writer      *lw;        /* NULL when recovery is off */
     JET_SIGNATURE    signLog;   /* the log stream's signature */
@@ -399,7 +398,7 @@ struct isam_inst {
     /* checkpoint (inst.c, invariants CP1-CP4): lsnCheckpoint and lsnCkptEnd
      * are read and written only under ckptMu, which serialises every
      * advance of the checkpoint.  Lock order: ckptMu -> ckpt -> inst.lock. */
-    pthread_mutex_t  ckptMu;
+    os_mutex_t  ckptMu;
     lsn_t            lsnCheckpoint;
     uint32_t         cbackup;     /* backups running (bksupport.c): no detach meanwhile */
     lsn_t            lsnCkptEnd;  /* log end when the checkpoint last advanced */
@@ -416,7 +415,7 @@ struct isam_inst {
     /* temporary database (temp.c) */
     char             temppath[OS_PATH_MAX];
     uint32_t         ctemp;       /* temporary tables open (under lock) */
-    pthread_mutex_t  tempLock;    /* serializes creating the temporary database (taken before lock) */
+    os_mutex_t  tempLock;    /* serializes creating the temporary database (taken before lock) */
     int              fStaleCreate; /* R7 (recovery.c): a failed creation's file could not be removed durably:
                                     * term leaves the log dirty so that recovery removes it (lock) */
 };
@@ -426,8 +425,8 @@ struct isam_inst {
 /* Every page change holds pinst->ckpt shared from its log append until the
  * page is marked dirty, so a checkpoint never passes a change whose page is
  * not yet in the dirty-page table (see isam_maybe_checkpoint). */
-#define CKPT_ENTER(pinst) pthread_rwlock_rdlock(&(pinst)->ckpt)
-#define CKPT_LEAVE(pinst) pthread_rwlock_unlock(&(pinst)->ckpt)
+#define CKPT_ENTER(pinst) os_rwlock_rdlock(&(pinst)->ckpt)
+#define CKPT_LEAVE(pinst) os_rwlock_unlock(&(pinst)->ckpt)
 
 /* log.c glue */
 JET_ERR isam_log(isam_inst *pinst, uint8_t type, const log_part *parts, uint32_t cpart, lsn_t *plsn);
@@ -761,9 +760,9 @@ static inline uint32_t key_max(isam_cursor *pcur)
 /* Index or column definitions changed: every cursor reloads them (isam_sync_indexes). */
 static inline void bump_schema(isam_sess *psess, isam_db *pdb)
 {
-    pthread_mutex_lock(&psess->inst->lock);
+    os_mutex_lock(&psess->inst->lock);
     pdb->schemaGen++;
-    pthread_mutex_unlock(&psess->inst->lock);
+    os_mutex_unlock(&psess->inst->lock);
 }
 
 /* A database this session opened, or NULL. */

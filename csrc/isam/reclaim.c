@@ -62,10 +62,10 @@ JET_ERR reclaim_register(isam_sess *psess, isam_db *pdb, uint32_t objidTable, in
     e->objidTable = objidTable;
     e->croots = croots;
     memcpy(e->roots, roots, croots * sizeof(uint32_t));
-    pthread_mutex_lock(&pinst->lock);
+    os_mutex_lock(&pinst->lock);
     e->next = pinst->reclaim;
     pinst->reclaim = e;
-    pthread_mutex_unlock(&pinst->lock);
+    os_mutex_unlock(&pinst->lock);
     return JET_errSuccess;
 }
 
@@ -105,7 +105,7 @@ static struct reclaim_open *open_find_locked(isam_inst *pinst, uint32_t dbid, ui
 JET_ERR reclaim_open_table(isam_inst *pinst, uint32_t dbid, uint32_t objid)
 {
     JET_ERR err = JET_errSuccess;
-    pthread_mutex_lock(&pinst->lock);
+    os_mutex_lock(&pinst->lock);
     struct reclaim_open *o = open_find_locked(pinst, dbid, objid);
     if (o == NULL) {
         struct reclaim_open *p = os_realloc(pinst->reclaimOpen, (pinst->creclaimOpen + 1) * sizeof(*p));
@@ -121,24 +121,24 @@ JET_ERR reclaim_open_table(isam_inst *pinst, uint32_t dbid, uint32_t objid)
     }
     if (o)
         o->c++;
-    pthread_mutex_unlock(&pinst->lock);
+    os_mutex_unlock(&pinst->lock);
     return err;
 }
 
 void reclaim_close_table(isam_inst *pinst, uint32_t dbid, uint32_t objid)
 {
-    pthread_mutex_lock(&pinst->lock);
+    os_mutex_lock(&pinst->lock);
     struct reclaim_open *o = open_find_locked(pinst, dbid, objid);
     if (o && --o->c == 0)
         *o = pinst->reclaimOpen[--pinst->creclaimOpen]; /* order does not matter */
-    pthread_mutex_unlock(&pinst->lock);
+    os_mutex_unlock(&pinst->lock);
 }
 
 void reclaim_opening(isam_inst *pinst, int delta)
 {
-    pthread_mutex_lock(&pinst->lock);
+    os_mutex_lock(&pinst->lock);
     pinst->copening = (uint32_t)((int)pinst->copening + delta);
-    pthread_mutex_unlock(&pinst->lock);
+    os_mutex_unlock(&pinst->lock);
 }
 
 /* R1..R4 for e.  Under inst.lock. */
@@ -160,9 +160,9 @@ void reclaim_run(isam_inst *pinst)
 {
     for (;;) {
         reclaim_ent *e = NULL;
-        pthread_mutex_lock(&pinst->lock);
+        os_mutex_lock(&pinst->lock);
         if (pinst->reclaim == NULL) {
-            pthread_mutex_unlock(&pinst->lock);
+            os_mutex_unlock(&pinst->lock);
             return;
         }
         for (reclaim_ent **pp = &pinst->reclaim; *pp; pp = &(*pp)->next) {
@@ -175,7 +175,7 @@ void reclaim_run(isam_inst *pinst)
         isam_db *pdb = e ? pinst->dbs[e->dbid] : NULL;
         if (pdb)
             pdb->copen++; /* a detach meanwhile gets JET_errDatabaseInUse */
-        pthread_mutex_unlock(&pinst->lock);
+        os_mutex_unlock(&pinst->lock);
         if (e == NULL)
             return;
         for (uint32_t i = 0; i < e->croots; i++) {
@@ -185,9 +185,9 @@ void reclaim_run(isam_inst *pinst)
             if (err < 0)
                 break; /* the rest stays allocated, unreachable */
         }
-        pthread_mutex_lock(&pinst->lock);
+        os_mutex_lock(&pinst->lock);
         pdb->copen--;
-        pthread_mutex_unlock(&pinst->lock);
+        os_mutex_unlock(&pinst->lock);
         os_free(e);
     }
 }

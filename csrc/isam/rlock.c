@@ -63,7 +63,7 @@ JET_ERR rlock_acquire(isam_sess *psess, isam_db *pdb, uint32_t pgnoRoot, const v
     l->cbKey = cbKey;
     memcpy(l->key, key, cbKey);
     JET_ERR err = JET_errSuccess;
-    pthread_mutex_lock(&pinst->lock);
+    os_mutex_lock(&pinst->lock);
     if (ver_changed_by_other_locked(pinst, t, pdb->dbid, pgnoRoot, key, cbKey)) {
         err = JET_errWriteConflict;
     } else {
@@ -79,7 +79,7 @@ JET_ERR rlock_acquire(isam_sess *psess, isam_db *pdb, uint32_t pgnoRoot, const v
         l = NULL;
     }
 held:
-    pthread_mutex_unlock(&pinst->lock);
+    os_mutex_unlock(&pinst->lock);
     os_free(l);
     return err;
 }

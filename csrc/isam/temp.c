@@ -101,9 +101,9 @@ static JET_ERR temp_db_create(isam_inst *pinst, isam_db **ppdb)
         (void)os_unlink(pinst->temppath);
         return err;
     }
-    pthread_mutex_lock(&pinst->lock);
+    os_mutex_lock(&pinst->lock);
     pinst->dbs[ISAM_TEMP_DBID] = pdb;
-    pthread_mutex_unlock(&pinst->lock);
+    os_mutex_unlock(&pinst->lock);
     *ppdb = pdb;
     return JET_errSuccess;
 }
@@ -112,14 +112,14 @@ static JET_ERR temp_db_create(isam_inst *pinst, isam_db **ppdb)
  * the creation, which does file I/O and so runs without inst.lock. */
 static JET_ERR temp_db_get(isam_inst *pinst, isam_db **ppdb)
 {
-    pthread_mutex_lock(&pinst->tempLock);
-    pthread_mutex_lock(&pinst->lock);
+    os_mutex_lock(&pinst->tempLock);
+    os_mutex_lock(&pinst->lock);
     isam_db *pdb = pinst->dbs[ISAM_TEMP_DBID];
-    pthread_mutex_unlock(&pinst->lock);
+    os_mutex_unlock(&pinst->lock);
     JET_ERR err = JET_errSuccess;
     if (pdb == NULL)
         err = temp_db_create(pinst, &pdb);
-    pthread_mutex_unlock(&pinst->tempLock);
+    os_mutex_unlock(&pinst->tempLock);
     *ppdb = pdb;
     return err;
 }
@@ -130,9 +130,9 @@ static JET_ERR temp_db_get(isam_inst *pinst, isam_db **ppdb)
 
 static uint32_t temp_objid(isam_inst *pinst, isam_db *pdb)
 {
-    pthread_mutex_lock(&pinst->lock);
+    os_mutex_lock(&pinst->lock);
     uint32_t objid = ++pdb->objidLast;
-    pthread_mutex_unlock(&pinst->lock);
+    os_mutex_unlock(&pinst->lock);
     return objid;
 }
 
@@ -161,9 +161,9 @@ static void temp_drop_trees(isam_inst *pinst, isam_db *pdb, const table_def *ptd
     uint32_t n = temp_roots(ptd, roots);
     for (uint32_t i = 0; i < n; i++)
         (void)bt_drop(&pdb->env, pdb->hdr.pgnoSpace, roots[i]);
-    pthread_mutex_lock(&pinst->lock);
+    os_mutex_lock(&pinst->lock);
     pinst->ctemp--;
-    pthread_mutex_unlock(&pinst->lock);
+    os_mutex_unlock(&pinst->lock);
 }
 
 /* Columns of the table from the definitions: only what a temporary table
@@ -262,29 +262,29 @@ JET_ERR isam_open_temp_table(isam_sess *psess, const isam_temp_spec *ps, JET_TAB
     }
 
     /* T1: reserve a slot, then get (or create) the temporary database. */
-    pthread_mutex_lock(&pinst->lock);
+    os_mutex_lock(&pinst->lock);
     JET_ERR err = JET_errSuccess;
     if (pinst->cfg.cTempTablesMax == 0 || pinst->ctemp >= pinst->cfg.cTempTablesMax)
         err = JET_errTooManySorts;
     else
         pinst->ctemp++;
-    pthread_mutex_unlock(&pinst->lock);
+    os_mutex_unlock(&pinst->lock);
     if (err < 0)
         return err;
     isam_db *pdb = NULL;
     err = temp_db_get(pinst, &pdb);
     if (err < 0) {
-        pthread_mutex_lock(&pinst->lock);
+        os_mutex_lock(&pinst->lock);
         pinst->ctemp--;
-        pthread_mutex_unlock(&pinst->lock);
+        os_mutex_unlock(&pinst->lock);
         return err;
     }
 
     table_def *ptd = os_calloc(1, sizeof(*ptd));
     if (ptd == NULL) {
-        pthread_mutex_lock(&pinst->lock);
+        os_mutex_lock(&pinst->lock);
         pinst->ctemp--;
-        pthread_mutex_unlock(&pinst->lock);
+        os_mutex_unlock(&pinst->lock);
         return JET_errOutOfMemory;
     }
     err = temp_columns(ptd, ps, rgcolumnid);
@@ -296,9 +296,9 @@ JET_ERR isam_open_temp_table(isam_sess *psess, const isam_temp_spec *ps, JET_TAB
         err = temp_tree(pinst, pdb, &ptd->objidLV, &ptd->pgnoLV);
     if (err >= 0)
         err = temp_key_index(pinst, pdb, ptd, ps);
-    pthread_mutex_lock(&pinst->lock);
+    os_mutex_lock(&pinst->lock);
     ptd->schemaGen = pdb->schemaGen; /* no DDL ever reaches the temporary database */
-    pthread_mutex_unlock(&pinst->lock);
+    os_mutex_unlock(&pinst->lock);
     if (err >= 0)
         err = cursor_alloc(psess, pdb, ptd, ptableid);
     if (err < 0) {

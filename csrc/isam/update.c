@@ -49,11 +49,11 @@ static JET_ERR next_seq_key(isam_sess *psess, isam_cursor *pcur, uint8_t key[8])
     bt_cursor_close(bc);
     if (err < 0 && err != JET_errRecordNotFound)
         return err;
-    pthread_mutex_lock(&pinst->lock);
+    os_mutex_lock(&pinst->lock);
     if (next <= pdb->seqNext && pdb->seqNext != 0 && pcur->td->objid == (uint32_t)(pdb->seqNext >> 40))
         next = (pdb->seqNext & 0xFFFFFFFFFFULL) + 1;
     pdb->seqNext = ((uint64_t)pcur->td->objid << 40) | (next & 0xFFFFFFFFFFULL);
-    pthread_mutex_unlock(&pinst->lock);
+    os_mutex_unlock(&pinst->lock);
     for (int i = 7; i >= 0; i--) {
         key[i] = (uint8_t)next;
         next >>= 8;
@@ -413,14 +413,14 @@ static JET_ERR next_autoinc(isam_sess *psess, isam_cursor *pcur, col_info *pci, 
     isam_inst *pinst = psess->inst;
     isam_db *pdb = pcur->db;
     uint32_t objid = pcur->td->objid;
-    pthread_mutex_lock(&pinst->lock);
+    os_mutex_lock(&pinst->lock);
     uint32_t i = autoinc_find(pdb, objid);
     if (i < pdb->cautoinc && pdb->autoinc[i].objid == objid) {
         *pv = ++pdb->autoinc[i].last;
-        pthread_mutex_unlock(&pinst->lock);
+        os_mutex_unlock(&pinst->lock);
         return JET_errSuccess;
     }
-    pthread_mutex_unlock(&pinst->lock);
+    os_mutex_unlock(&pinst->lock);
     uint64_t max = 0;
     bt_cursor *bc = NULL;
     JET_ERR err = bt_cursor_open(&pdb->env, pcur->td->pgnoRoot, &bc);
@@ -439,7 +439,7 @@ static JET_ERR next_autoinc(isam_sess *psess, isam_cursor *pcur, col_info *pci, 
     bt_cursor_close(bc);
     if (err < 0 && err != JET_errRecordNotFound && err != JET_errNoCurrentRecord)
         return err;
-    pthread_mutex_lock(&pinst->lock);
+    os_mutex_lock(&pinst->lock);
     i = autoinc_find(pdb, objid);
     if (i == pdb->cautoinc || pdb->autoinc[i].objid != objid) {
         /* First value of this table since the attach: a new counter (A1). */
@@ -447,7 +447,7 @@ static JET_ERR next_autoinc(isam_sess *psess, isam_cursor *pcur, col_info *pci, 
             uint32_t cap = pdb->cautoincCap ? pdb->cautoincCap * 2 : 16;
             struct isam_autoinc *pa = os_realloc(pdb->autoinc, cap * sizeof(*pa));
             if (pa == NULL) {
-                pthread_mutex_unlock(&pinst->lock);
+                os_mutex_unlock(&pinst->lock);
                 return JET_errOutOfMemory;
             }
             pdb->autoinc = pa;
@@ -461,7 +461,7 @@ static JET_ERR next_autoinc(isam_sess *psess, isam_cursor *pcur, col_info *pci, 
         pdb->autoinc[i].last = max; /* another cursor got here first */
     }
     *pv = ++pdb->autoinc[i].last;
-    pthread_mutex_unlock(&pinst->lock);
+    os_mutex_unlock(&pinst->lock);
     return JET_errSuccess;
 }
 
@@ -764,9 +764,9 @@ JET_ERR isam_update(isam_sess *psess, JET_TABLEID tableid, void *pvBookmark, uin
     isam_cursor *pcur = cursor_get(psess, tableid);
     if (pcur == NULL)
         return JET_errInvalidTableId;
-    pthread_rwlock_rdlock(&pcur->db->schemaLock);
+    os_rwlock_rdlock(&pcur->db->schemaLock);
     JET_ERR err = update_impl(psess, tableid, pvBookmark, cbBookmark, pcbActual);
-    pthread_rwlock_unlock(&pcur->db->schemaLock);
+    os_rwlock_unlock(&pcur->db->schemaLock);
     return err;
 }
 
@@ -863,8 +863,8 @@ JET_ERR isam_delete(isam_sess *psess, JET_TABLEID tableid)
     isam_cursor *pcur = cursor_get(psess, tableid);
     if (pcur == NULL)
         return JET_errInvalidTableId;
-    pthread_rwlock_rdlock(&pcur->db->schemaLock); /* S1 */
+    os_rwlock_rdlock(&pcur->db->schemaLock); /* S1 */
     JET_ERR err = delete_impl(psess, tableid);
-    pthread_rwlock_unlock(&pcur->db->schemaLock);
+    os_rwlock_unlock(&pcur->db->schemaLock);
     return err;
 }

@@ -168,7 +168,7 @@ JET_ERR isam_begin_transaction(isam_sess *psess, JET_GRBIT grbit)
     isam_trx *t = os_calloc(1, sizeof(*t));
     if (t == NULL)
         return JET_errOutOfMemory;
-    pthread_mutex_lock(&pinst->lock);
+    os_mutex_lock(&pinst->lock);
     t->trxid = ++pinst->trxidNext;
     t->snapshot = pinst->ts;
     t->level = 1;
@@ -178,7 +178,7 @@ JET_ERR isam_begin_transaction(isam_sess *psess, JET_GRBIT grbit)
         pinst->active->prev = t;
     pinst->active = t;
     pinst->cactive++;
-    pthread_mutex_unlock(&pinst->lock);
+    os_mutex_unlock(&pinst->lock);
     psess->trx = t;
     return JET_errSuccess;
 }
@@ -268,9 +268,9 @@ static void ver_cleanup_locked(isam_inst *pinst)
 void ver_cleanup(isam_inst *pinst)
 {
     CKPT_ENTER(pinst);
-    pthread_mutex_lock(&pinst->lock);
+    os_mutex_lock(&pinst->lock);
     ver_cleanup_locked(pinst);
-    pthread_mutex_unlock(&pinst->lock);
+    os_mutex_unlock(&pinst->lock);
     CKPT_LEAVE(pinst);
 }
 
@@ -316,10 +316,10 @@ JET_ERR isam_commit_transaction(isam_sess *psess, JET_GRBIT grbit)
         /* Nested commit: the level's changes now belong to the enclosing level. */
         for (ver *v = t->newest; v && v->level == t->level; v = v->trxNext)
             v->level--;
-        pthread_mutex_lock(&pinst->lock);
+        os_mutex_lock(&pinst->lock);
         rlock_end_level_locked(pinst, t, t->level, 1);
         reclaim_level_end_locked(pinst, t, t->level, 1, 0);
-        pthread_mutex_unlock(&pinst->lock);
+        os_mutex_unlock(&pinst->lock);
         cursor_trx_level_end(psess, t->level, 1); /* U1 */
         t->level--;
         temp_trx_committed(psess, t->trxid, t->level);
@@ -352,7 +352,7 @@ JET_ERR isam_commit_transaction(isam_sess *psess, JET_GRBIT grbit)
         (void)log_roll(pinst->lw, &gen);
     }
     CKPT_ENTER(pinst); /* cleanup below may delete nodes */
-    pthread_mutex_lock(&pinst->lock);
+    os_mutex_lock(&pinst->lock);
     uint64_t ts = ++pinst->ts;
     /* Move the versions to the cleanup list, oldest change first. */
     ver *rev = NULL;
@@ -387,7 +387,7 @@ JET_ERR isam_commit_transaction(isam_sess *psess, JET_GRBIT grbit)
     reclaim_level_end_locked(pinst, t, 1, 1, ts);
     trx_unlink_locked(pinst, t);
     ver_cleanup_locked(pinst);
-    pthread_mutex_unlock(&pinst->lock);
+    os_mutex_unlock(&pinst->lock);
     CKPT_LEAVE(pinst);
     temp_trx_committed(psess, t->trxid, 0);
     cursor_trx_level_end(psess, 1, 1); /* U1 */
@@ -425,9 +425,9 @@ static JET_ERR undo_version(isam_sess *psess, ver *v)
     CKPT_LEAVE(pinst);
     if (v->pgnoRoot == pdb->hdr.pgnoCatalog) {
         /* DDL undone: cursors reload their index definitions */
-        pthread_mutex_lock(&pinst->lock);
+        os_mutex_lock(&pinst->lock);
         pdb->schemaGen++;
-        pthread_mutex_unlock(&pinst->lock);
+        os_mutex_unlock(&pinst->lock);
     }
     if (err >= 0 && v->lsnUndo != LSN_NIL) {
         struct { uint64_t trxid; uint64_t lsn; } clr = { v->trxid, v->lsnUndo };
@@ -482,10 +482,10 @@ static JET_ERR undo_run(isam_sess *psess, isam_trx *t, ver *v)
     }
     os_free(key);
     if (err >= 0) {
-        pthread_mutex_lock(&pinst->lock);
+        os_mutex_lock(&pinst->lock);
         t->newest = v->trxNext;
         ver_free(pinst, v);
-        pthread_mutex_unlock(&pinst->lock);
+        os_mutex_unlock(&pinst->lock);
     }
     return err;
 }
@@ -537,7 +537,7 @@ static JET_ERR undo_delta(isam_sess *psess, isam_trx *t, ver *v)
     uint64_t after = 0;
     lsn_t lsnClr = LSN_NIL;
     CKPT_ENTER(pinst);
-    pthread_mutex_lock(&pinst->lock);
+    os_mutex_lock(&pinst->lock);
     JET_ERR err = read_node(pdb, v->pgnoRoot, v->pbKey, v->cbKey, &rec, &flags);
     if (err == JET_errRecordNotFound)
         err = JET_errDatabaseCorrupted; /* nobody may remove a node under an active delta */
@@ -562,7 +562,7 @@ static JET_ERR undo_delta(isam_sess *psess, isam_trx *t, ver *v)
         ver_free(pinst, v);
         pinst->undoEpoch++; /* V4 */
     }
-    pthread_mutex_unlock(&pinst->lock);
+    os_mutex_unlock(&pinst->lock);
     CKPT_LEAVE(pinst);
     rec_free(&rec);
     return err;
@@ -598,17 +598,17 @@ JET_ERR isam_rollback(isam_sess *psess, JET_GRBIT grbit)
         err = undo_version(psess, v);
         if (err < 0)
             return err; /* the instance is in trouble; leave the rest for recovery */
-        pthread_mutex_lock(&pinst->lock);
+        os_mutex_lock(&pinst->lock);
         t->newest = v->trxNext;
         ver_unchain_locked(pinst, v);
         ver_free(pinst, v);
         pinst->undoEpoch++; /* V4: a reader may hold a copy of the node from before the undo */
-        pthread_mutex_unlock(&pinst->lock);
+        os_mutex_unlock(&pinst->lock);
     }
-    pthread_mutex_lock(&pinst->lock);
+    os_mutex_lock(&pinst->lock);
     rlock_end_level_locked(pinst, t, target + 1, 0);
     reclaim_level_end_locked(pinst, t, target + 1, 0, 0);
-    pthread_mutex_unlock(&pinst->lock);
+    os_mutex_unlock(&pinst->lock);
     cursor_trx_level_end(psess, target + 1, 0); /* U1 */
     if (target > 0) {
         t->level = target;
@@ -621,10 +621,10 @@ JET_ERR isam_rollback(isam_sess *psess, JET_GRBIT grbit)
     if (logged || pinst->lw)
         err = log_trx_record(pinst, LOG_REC_ISAM_ROLLBACK, t->trxid, NULL);
     CKPT_ENTER(pinst);
-    pthread_mutex_lock(&pinst->lock);
+    os_mutex_lock(&pinst->lock);
     trx_unlink_locked(pinst, t);
     ver_cleanup_locked(pinst);
-    pthread_mutex_unlock(&pinst->lock);
+    os_mutex_unlock(&pinst->lock);
     CKPT_LEAVE(pinst);
     uint64_t trxid = t->trxid;
     os_free(t);
@@ -647,7 +647,7 @@ static int ver_in_trees(const ver *v, uint32_t dbid, const uint32_t *roots, uint
 void ver_forget_trees(isam_sess *psess, uint32_t dbid, const uint32_t *roots, uint32_t c)
 {
     isam_inst *pinst = psess->inst;
-    pthread_mutex_lock(&pinst->lock);
+    os_mutex_lock(&pinst->lock);
     if (psess->trx) {
         ver **pp = &psess->trx->newest;
         while (*pp) {
@@ -678,7 +678,7 @@ void ver_forget_trees(isam_sess *psess, uint32_t dbid, const uint32_t *roots, ui
         }
         v = next;
     }
-    pthread_mutex_unlock(&pinst->lock);
+    os_mutex_unlock(&pinst->lock);
 }
 
 const void *ver_mark(isam_sess *psess)
@@ -689,7 +689,7 @@ const void *ver_mark(isam_sess *psess)
 void ver_forget_since(isam_sess *psess, const void *mark)
 {
     isam_inst *pinst = psess->inst;
-    pthread_mutex_lock(&pinst->lock);
+    os_mutex_lock(&pinst->lock);
     isam_trx *t = psess->trx;
     while (t && t->newest && (const void *)t->newest != mark) {
         ver *v = t->newest;
@@ -697,14 +697,14 @@ void ver_forget_since(isam_sess *psess, const void *mark)
         ver_unchain_locked(pinst, v);
         ver_free(pinst, v);
     }
-    pthread_mutex_unlock(&pinst->lock);
+    os_mutex_unlock(&pinst->lock);
 }
 
 int isam_active_transactions(isam_inst *pinst)
 {
-    pthread_mutex_lock(&pinst->lock);
+    os_mutex_lock(&pinst->lock);
     int n = (int)pinst->cactive;
-    pthread_mutex_unlock(&pinst->lock);
+    os_mutex_unlock(&pinst->lock);
     return n;
 }
 
@@ -854,7 +854,7 @@ static JET_ERR claim(isam_sess *psess, isam_db *pdb, uint32_t pgnoRoot, const vo
         return JET_errOutOfMemory;
     v->pending = 1;
 
-    pthread_mutex_lock(&pinst->lock);
+    os_mutex_lock(&pinst->lock);
     JET_ERR err = ver_hash_init_locked(pinst);
     if (err >= 0 && pinst->cbVer + cb > pinst->cfg.cbVersionStoreMax)
         err = JET_errVersionStoreOutOfMemory;
@@ -863,7 +863,7 @@ static JET_ERR claim(isam_sess *psess, isam_db *pdb, uint32_t pgnoRoot, const vo
         err = write_conflict_locked(pinst, t, pdb, pgnoRoot, key, cbKey, *pslot, 0);
     if (err >= 0)
         ver_link_locked(pinst, pslot, v, t, cb);
-    pthread_mutex_unlock(&pinst->lock);
+    os_mutex_unlock(&pinst->lock);
     if (err < 0) {
         os_free(v);
         return err;
@@ -876,13 +876,13 @@ static JET_ERR claim(isam_sess *psess, isam_db *pdb, uint32_t pgnoRoot, const vo
 static void unclaim(isam_sess *psess, ver *v)
 {
     isam_inst *pinst = psess->inst;
-    pthread_mutex_lock(&pinst->lock);
+    os_mutex_lock(&pinst->lock);
     isam_trx *t = psess->trx;
     if (t->newest == v)
         t->newest = v->trxNext;
     ver_unchain_locked(pinst, v);
     ver_free(pinst, v);
-    pthread_mutex_unlock(&pinst->lock);
+    os_mutex_unlock(&pinst->lock);
 }
 
 /* Log an UNDO record (the caller holds ckpt shared); *plsn its lsn. */
@@ -904,9 +904,9 @@ static JET_ERR log_undo_rec(isam_sess *psess, isam_db *pdb, uint32_t pgnoRoot, u
     JET_ERR err = isam_log(psess->inst, LOG_REC_ISAM_UNDO, parts, cbBefore ? 3 : 2, plsn);
     if (err >= 0 && psess->trx->lsnFirst == LSN_NIL) {
         /* I5: the checkpoint never passes this (the caller holds ckpt shared). */
-        pthread_mutex_lock(&psess->inst->lock);
+        os_mutex_lock(&psess->inst->lock);
         psess->trx->lsnFirst = *plsn;
-        pthread_mutex_unlock(&psess->inst->lock);
+        os_mutex_unlock(&psess->inst->lock);
     }
     return err;
 }
@@ -933,14 +933,14 @@ static void log_failed_change(isam_sess *psess, ver *v)
 /* Publish a filled version (I7): readers may use it from now on. */
 static void publish(isam_inst *pinst, ver *v, uint8_t op)
 {
-    pthread_mutex_lock(&pinst->lock);
+    os_mutex_lock(&pinst->lock);
     v->op = op;
     if (!v->fSameData) { /* V1: a flag-delete keeps no image */
         v->cbAlloc += v->cbBefore;
         pinst->cbVer += v->cbBefore;
     }
     v->pending = 0;
-    pthread_mutex_unlock(&pinst->lock);
+    os_mutex_unlock(&pinst->lock);
 }
 
 /* Read the node's current state into v's before-image (counted in the
@@ -1110,12 +1110,12 @@ JET_ERR rec_op_insert_private(isam_sess *psess, isam_db *pdb, uint32_t pgnoRoot,
         vNew->lsnUndo = LSN_NIL;
     }
     size_t cbMore = run ? (size_t)(cNew - run->crunAlloc) * sizeof(lsn_t) : vNew->cbAlloc + cNew * sizeof(lsn_t);
-    pthread_mutex_lock(&pinst->lock);
+    os_mutex_lock(&pinst->lock);
     if (cbMore && pinst->cbVer + cbMore > pinst->cfg.cbVersionStoreMax)
         err = JET_errVersionStoreOutOfMemory;
     else
         pinst->cbVer += cbMore; /* counted before it is used; given back below on failure */
-    pthread_mutex_unlock(&pinst->lock);
+    os_mutex_unlock(&pinst->lock);
     if (err >= 0 && cbMore) {
         plsn = os_realloc(run ? run->plsnRun : NULL, cNew * sizeof(lsn_t));
         if (plsn == NULL)
@@ -1123,9 +1123,9 @@ JET_ERR rec_op_insert_private(isam_sess *psess, isam_db *pdb, uint32_t pgnoRoot,
     }
     if (err < 0) {
         if (err != JET_errVersionStoreOutOfMemory) {
-            pthread_mutex_lock(&pinst->lock);
+            os_mutex_lock(&pinst->lock);
             pinst->cbVer -= cbMore;
-            pthread_mutex_unlock(&pinst->lock);
+            os_mutex_unlock(&pinst->lock);
         }
         os_free(vNew);
         return err;
@@ -1139,10 +1139,10 @@ JET_ERR rec_op_insert_private(isam_sess *psess, isam_db *pdb, uint32_t pgnoRoot,
         vNew->crunAlloc = cNew;
         vNew->cbAlloc += cNew * sizeof(lsn_t);
         run = vNew;
-        pthread_mutex_lock(&pinst->lock); /* t's list is read by others under the lock */
+        os_mutex_lock(&pinst->lock); /* t's list is read by others under the lock */
         run->trxNext = t->newest;
         t->newest = run;
-        pthread_mutex_unlock(&pinst->lock);
+        os_mutex_unlock(&pinst->lock);
     }
     lsn_t lsn = LSN_NIL;
     CKPT_ENTER(pinst);
@@ -1162,10 +1162,10 @@ JET_ERR rec_op_insert_private(isam_sess *psess, isam_db *pdb, uint32_t pgnoRoot,
         if (run->lsnUndo == LSN_NIL)
             run->lsnUndo = lsn; /* commit and rollback ask whether anything was logged */
     } else if (run->crun == 0) {
-        pthread_mutex_lock(&pinst->lock);
+        os_mutex_lock(&pinst->lock);
         t->newest = run->trxNext;
         ver_free(pinst, run);
-        pthread_mutex_unlock(&pinst->lock);
+        os_mutex_unlock(&pinst->lock);
     }
     return err;
 }
@@ -1328,7 +1328,7 @@ JET_ERR rec_op_escrow(isam_sess *psess, isam_db *pdb, uint32_t pgnoRoot, const v
     uint64_t after = 0;
     int linked = 0;
     CKPT_ENTER(pinst);
-    pthread_mutex_lock(&pinst->lock);
+    os_mutex_lock(&pinst->lock);
     err = ver_hash_init_locked(pinst);
     if (err >= 0 && v && pinst->cbVer + cbVer > pinst->cfg.cbVersionStoreMax)
         err = JET_errVersionStoreOutOfMemory;
@@ -1360,7 +1360,7 @@ JET_ERR rec_op_escrow(isam_sess *psess, isam_db *pdb, uint32_t pgnoRoot, const v
             linked = 1;
         }
     }
-    pthread_mutex_unlock(&pinst->lock);
+    os_mutex_unlock(&pinst->lock);
     CKPT_LEAVE(pinst);
     rec_free(&rec);
     if (!linked)
@@ -1397,7 +1397,7 @@ JET_ERR rec_visible(isam_sess *psess, isam_db *pdb, uint32_t pgnoRoot, const voi
     int inbuf = 0;      /* the state is in *pbuf (deltas were subtracted from it) */
     rec_buf fresh = { 0 };
     JET_ERR err = JET_errSuccess;
-    pthread_mutex_lock(&pinst->lock);
+    os_mutex_lock(&pinst->lock);
     uint64_t myTrx = psess->trx ? psess->trx->trxid : 0;
     uint64_t snapshot = psess->trx ? psess->trx->snapshot : pinst->ts;
     ver **pslot = ver_slot_locked(pinst, pdb->dbid, pgnoRoot, key, cbKey);
@@ -1451,7 +1451,7 @@ JET_ERR rec_visible(isam_sess *psess, isam_db *pdb, uint32_t pgnoRoot, const voi
         err = buf_set(pbuf, pv, cb);
     if (err >= 0)
         psess->undoSeen = pinst->undoEpoch; /* V4: the session's next copy is made after this */
-    pthread_mutex_unlock(&pinst->lock);
+    os_mutex_unlock(&pinst->lock);
     rec_free(&fresh);
     if (err < 0)
         return err;
@@ -1486,7 +1486,7 @@ JET_ERR rec_latest(isam_sess *psess, isam_db *pdb, uint32_t pgnoRoot, const void
      * read the node again under the lock. */
     isam_inst *pinst = psess->inst;
     rec_buf fresh = { 0 };
-    pthread_mutex_lock(&pinst->lock);
+    os_mutex_lock(&pinst->lock);
     JET_ERR err = read_node(pdb, pgnoRoot, key, cbKey, &fresh, &nodeflags);
     if (err >= 0 && !(nodeflags & BT_NODE_DELETED)) {
         err = buf_set(pbuf, fresh.pb, fresh.cb);
@@ -1501,7 +1501,7 @@ JET_ERR rec_latest(isam_sess *psess, isam_db *pdb, uint32_t pgnoRoot, const void
             err = head->fSameData ? buf_set(pbuf, fresh.pb, fresh.cb) /* V1 */
                                   : buf_set(pbuf, head->pbBefore, head->cbBefore);
     }
-    pthread_mutex_unlock(&pinst->lock);
+    os_mutex_unlock(&pinst->lock);
     rec_free(&fresh);
     (void)pvNode;
     (void)cbNode;

@@ -11,7 +11,6 @@
  */
 #include "log_int.h"
 
-#include <time.h>
 
 /* ---- small encodings -------------------------------------------------------- */
 
@@ -246,14 +245,14 @@ JET_ERR log_config_check(const log_config *cfg, uint32_t *pcbFile)
 void log_new_signature(JET_SIGNATURE *s, const void *entropy)
 {
     struct {
-        struct timespec ts;
-        clock_t         clk;
+        uint8_t         rnd[16];
+        int64_t         us;
         const void     *p1, *p2;
         JET_LOGTIME     lt;
     } mix;
     memset(&mix, 0, sizeof(mix));
-    timespec_get(&mix.ts, TIME_UTC);
-    mix.clk = clock();
+    os_random_bytes(mix.rnd, sizeof(mix.rnd));
+    mix.us = os_monotonic_us();
     mix.p1 = entropy;
     mix.p2 = &mix;
     os_logtime_now(&mix.lt);

@@ -62,7 +62,6 @@
  */
 #include "log_int.h"
 
-#include <pthread.h>
 
 #define LW_BUF_MAX (1024u * 1024u)
 #define LW_BUF_MIN (8u * 1024u)
@@ -72,10 +71,10 @@ struct log_writer {
     char      *log_dir, *system_dir, *base;
     uint32_t   cbFile;
 
-    pthread_mutex_t mu;
-    pthread_cond_t  cv;       /* a write finished / state changed */
-    pthread_mutex_t files_mu; /* renames and deletions in the log folder */
-    pthread_mutex_t chk_mu;   /* W7: one checkpoint file write at a time */
+    os_mutex_t mu;
+    os_cond_t  cv;       /* a write finished / state changed */
+    os_mutex_t files_mu; /* renames and deletions in the log folder */
+    os_mutex_t chk_mu;   /* W7: one checkpoint file write at a time */
 
     JET_ERR  errPoison; /* W3: first write/sync failure, 0 while healthy */
     int      fDiskFull; /* a reserve log is in use: appends get JET_errLogDiskFull */
@@ -117,7 +116,7 @@ static JET_ERR lw_poison(log_writer *plw, JET_ERR err)
 {
     if (plw->errPoison == JET_errSuccess)
         plw->errPoison = err < 0 ? err : JET_errLogWriteFail;
-    pthread_cond_broadcast(&plw->cv);
+    os_cond_broadcast(&plw->cv);
     return JET_errLogWriteFail;
 }
 
@@ -451,13 +450,13 @@ static JET_ERR lw_io(log_writer *plw, int fSync, int fUnlock)
     plw->offBuf = end;
     plw->writing = 1;
     if (fUnlock)
-        pthread_mutex_unlock(&plw->mu);
+        os_mutex_unlock(&plw->mu);
     if (n > 0)
         err = os_file_write(pf, off, p, n); /* W2: off == offWritten */
     if (err >= 0 && fSync)
         err = os_file_sync(pf);
     if (fUnlock)
-        pthread_mutex_lock(&plw->mu);
+        os_mutex_lock(&plw->mu);
     plw->writing = 0;
     if (err < 0)
         return lw_poison(plw, err);
@@ -468,7 +467,7 @@ static JET_ERR lw_io(log_writer *plw, int fSync, int fUnlock)
     } else {
         plw->stats.cwriteout++;
     }
-    pthread_cond_broadcast(&plw->cv);
+    os_cond_broadcast(&plw->cv);
     return JET_errSuccess;
 }
 
@@ -502,7 +501,7 @@ static JET_ERR lw_roll(log_writer *plw)
 
     if (genNew > LOG_GEN_MAX)
         return JET_errLogSequenceEnd;
-    pthread_mutex_lock(&plw->files_mu);
+    os_mutex_lock(&plw->files_mu);
     err = lw_tmp_obtain(plw, &pfTmp, &fReserve);
     if (err == JET_errLogDiskFull) {
         plw->fDiskFull = 1;
@@ -557,7 +556,7 @@ fail:
     err = lw_poison(plw, err);
 done:
     os_file_close(pfTmp);
-    pthread_mutex_unlock(&plw->files_mu);
+    os_mutex_unlock(&plw->files_mu);
     return err;
 }
 
@@ -578,7 +577,7 @@ static JET_ERR lw_append(log_writer *plw, uint8_t type, const log_part *parts, u
             if (plw->offEnd == LOG_HEADER_SIZE)
                 return JET_errLogBufferTooSmall; /* not even an empty generation holds it */
             if (plw->writing) {
-                pthread_cond_wait(&plw->cv, &plw->mu);
+                os_cond_wait(&plw->cv, &plw->mu);
                 continue;
             }
             err = lw_roll(plw);
@@ -591,7 +590,7 @@ static JET_ERR lw_append(log_writer *plw, uint8_t type, const log_part *parts, u
         if (need > plw->cbBuf) {
             if (log_rounddown_block(plw->offEnd) > plw->offBuf) { /* whole blocks to write (W2) */
                 if (plw->writing) {
-                    pthread_cond_wait(&plw->cv, &plw->mu);
+                    os_cond_wait(&plw->cv, &plw->mu);
                     continue;
                 }
                 err = lw_io(plw, 0, 1);
@@ -635,9 +634,9 @@ static JET_ERR lw_append_checked(log_writer *plw, uint8_t type, const log_part *
     }
     if (total > log_rec_max(plw->cbFile))
         return JET_errLogBufferTooSmall;
-    pthread_mutex_lock(&plw->mu);
+    os_mutex_lock(&plw->mu);
     err = lw_append(plw, type, parts, cpart, (uint32_t)total, fBypassFull, plsn);
-    pthread_mutex_unlock(&plw->mu);
+    os_mutex_unlock(&plw->mu);
     return err;
 }
 
@@ -646,7 +645,7 @@ JET_ERR log_flush(log_writer *plw, lsn_t lsn)
     JET_ERR err = JET_errSuccess;
     if (plw == NULL)
         return JET_errInvalidParameter;
-    pthread_mutex_lock(&plw->mu);
+    os_mutex_lock(&plw->mu);
     lsn_t target = lsn == LSN_NIL ? lw_lsn_end(plw) : lsn + 1;
     for (;;) {
         if (plw->errPoison) {
@@ -657,7 +656,7 @@ JET_ERR log_flush(log_writer *plw, lsn_t lsn)
             break; /* L1: covered by a completed sync */
         if (plw->writing) {
             /* Group commit: the write in progress may cover us. */
-            pthread_cond_wait(&plw->cv, &plw->mu);
+            os_cond_wait(&plw->cv, &plw->mu);
             continue;
         }
         if (plw->lsnDurable >= lw_lsn_end(plw))
@@ -666,7 +665,7 @@ JET_ERR log_flush(log_writer *plw, lsn_t lsn)
         if (err < 0)
             break;
     }
-    pthread_mutex_unlock(&plw->mu);
+    os_mutex_unlock(&plw->mu);
     return err;
 }
 
@@ -674,9 +673,9 @@ lsn_t log_durable_lsn(log_writer *plw)
 {
     if (plw == NULL)
         return LSN_NIL;
-    pthread_mutex_lock(&plw->mu);
+    os_mutex_lock(&plw->mu);
     lsn_t l = plw->lsnDurable;
-    pthread_mutex_unlock(&plw->mu);
+    os_mutex_unlock(&plw->mu);
     return l;
 }
 
@@ -684,9 +683,9 @@ lsn_t log_end_lsn(log_writer *plw)
 {
     if (plw == NULL)
         return LSN_NIL;
-    pthread_mutex_lock(&plw->mu);
+    os_mutex_lock(&plw->mu);
     lsn_t l = lw_lsn_end(plw);
-    pthread_mutex_unlock(&plw->mu);
+    os_mutex_unlock(&plw->mu);
     return l;
 }
 
@@ -695,7 +694,7 @@ JET_ERR log_roll(log_writer *plw, int32_t *pgenNew)
     JET_ERR err;
     if (plw == NULL)
         return JET_errInvalidParameter;
-    pthread_mutex_lock(&plw->mu);
+    os_mutex_lock(&plw->mu);
     for (;;) {
         if (plw->errPoison) {
             err = JET_errLogWriteFail;
@@ -706,7 +705,7 @@ JET_ERR log_roll(log_writer *plw, int32_t *pgenNew)
             break;
         }
         if (plw->writing) {
-            pthread_cond_wait(&plw->cv, &plw->mu);
+            os_cond_wait(&plw->cv, &plw->mu);
             continue;
         }
         err = lw_roll(plw);
@@ -714,7 +713,7 @@ JET_ERR log_roll(log_writer *plw, int32_t *pgenNew)
             *pgenNew = plw->gen;
         break;
     }
-    pthread_mutex_unlock(&plw->mu);
+    os_mutex_unlock(&plw->mu);
     return err;
 }
 
@@ -728,8 +727,8 @@ JET_ERR log_set_checkpoint(log_writer *plw, lsn_t lsn)
 
     if (plw == NULL)
         return JET_errInvalidParameter;
-    pthread_mutex_lock(&plw->chk_mu); /* W7 */
-    pthread_mutex_lock(&plw->mu);
+    os_mutex_lock(&plw->chk_mu); /* W7 */
+    os_mutex_lock(&plw->mu);
     err = plw->errPoison ? JET_errLogWriteFail : JET_errSuccess;
     if (lsn < plw->lsnCheckpoint)
         lsn = plw->lsnCheckpoint; /* W7: never backwards */
@@ -739,11 +738,11 @@ JET_ERR log_set_checkpoint(log_writer *plw, lsn_t lsn)
     chk.cattach = plw->cattach;
     memcpy(chk.attach, plw->attach, sizeof(chk.attach));
     gen = plw->gen;
-    pthread_mutex_unlock(&plw->mu);
+    os_mutex_unlock(&plw->mu);
     if (err >= 0)
         err = log_checkpoint_write(&plw->cfg, &chk);
     if (err >= 0) {
-        pthread_mutex_lock(&plw->mu);
+        os_mutex_lock(&plw->mu);
         plw->chk = chk;
         plw->lsnCheckpoint = lsn;
         /* The generation now, not when the file write began (a roll may have
@@ -751,15 +750,15 @@ JET_ERR log_set_checkpoint(log_writer *plw, lsn_t lsn)
          * so no roll changes it until the trim is done. */
         gen = plw->gen;
         if (plw->cfg.circular)
-            pthread_mutex_lock(&plw->files_mu);
-        pthread_mutex_unlock(&plw->mu);
+            os_mutex_lock(&plw->files_mu);
+        os_mutex_unlock(&plw->mu);
         if (plw->cfg.circular) {
             /* The checkpoint is durable: what lies below it is no longer needed. */
             err = lw_trim(plw, gen, LSN_GEN(lsn), 1);
-            pthread_mutex_unlock(&plw->files_mu);
+            os_mutex_unlock(&plw->files_mu);
         }
     }
-    pthread_mutex_unlock(&plw->chk_mu);
+    os_mutex_unlock(&plw->chk_mu);
     return err;
 }
 
@@ -769,24 +768,24 @@ void log_writer_set_attach(log_writer *plw, const log_attach *attach, uint32_t c
         return;
     if (cattach > LOG_MAX_ATTACH)
         cattach = LOG_MAX_ATTACH;
-    pthread_mutex_lock(&plw->mu);
+    os_mutex_lock(&plw->mu);
     memset(plw->attach, 0, sizeof(plw->attach));
     if (attach != NULL && cattach > 0)
         memcpy(plw->attach, attach, cattach * sizeof(*attach));
     plw->cattach = attach ? cattach : 0;
-    pthread_mutex_unlock(&plw->mu);
+    os_mutex_unlock(&plw->mu);
 }
 
 void log_writer_get_stats(log_writer *plw, log_writer_stats *ps)
 {
-    pthread_mutex_lock(&plw->mu);
+    os_mutex_lock(&plw->mu);
     *ps = plw->stats;
     ps->fReserveInUse = plw->fDiskFull;
-    pthread_mutex_lock(&plw->files_mu);
+    os_mutex_lock(&plw->files_mu);
     ps->crecycle = plw->crecycle;
     ps->cdelete = plw->cdelete;
-    pthread_mutex_unlock(&plw->files_mu);
-    pthread_mutex_unlock(&plw->mu);
+    os_mutex_unlock(&plw->files_mu);
+    os_mutex_unlock(&plw->mu);
 }
 
 /* ---- open / close ----------------------------------------------------------------------- */
@@ -801,10 +800,10 @@ static void lw_free(log_writer *plw)
     os_free(plw->log_dir);
     os_free(plw->system_dir);
     os_free(plw->base);
-    pthread_cond_destroy(&plw->cv);
-    pthread_mutex_destroy(&plw->chk_mu);
-    pthread_mutex_destroy(&plw->files_mu);
-    pthread_mutex_destroy(&plw->mu);
+    os_cond_destroy(&plw->cv);
+    os_mutex_destroy(&plw->chk_mu);
+    os_mutex_destroy(&plw->files_mu);
+    os_mutex_destroy(&plw->mu);
     os_free(plw);
 }
 
@@ -909,10 +908,10 @@ JET_ERR log_writer_open_after(const log_config *cfg, const log_attach *attach, u
     plw = os_calloc(1, sizeof(*plw));
     if (plw == NULL)
         return JET_errOutOfMemory;
-    pthread_mutex_init(&plw->mu, NULL);
-    pthread_mutex_init(&plw->files_mu, NULL);
-    pthread_mutex_init(&plw->chk_mu, NULL);
-    pthread_cond_init(&plw->cv, NULL);
+    os_mutex_init(&plw->mu, "log.mu", LOCK_RANK_LOG);
+    os_mutex_init(&plw->files_mu, "log.files_mu", LOCK_RANK_LOG_FILES);
+    os_mutex_init(&plw->chk_mu, "log.chk_mu", LOCK_RANK_LOG_CHK);
+    os_cond_init(&plw->cv);
     plw->cfg = *cfg;
     plw->log_dir = os_strdup(cfg->log_dir);
     plw->system_dir = os_strdup(cfg->system_dir);
@@ -977,7 +976,7 @@ JET_ERR log_writer_open_after(const log_config *cfg, const log_attach *attach, u
     err = lw_reserves(plw);
     if (err < 0)
         goto fail;
-    pthread_mutex_lock(&plw->files_mu);
+    os_mutex_lock(&plw->files_mu);
     fLocked = 1;
     plw->gen = genLast; /* for lw_trim: nothing at or above it is touched */
     err = lw_tmp_obtain(plw, &pfTmp, &fReserve);
@@ -999,7 +998,7 @@ JET_ERR log_writer_open_after(const log_config *cfg, const log_attach *attach, u
         plw->fDiskFull = 1;
     else
         lw_tmp_prepare(plw);
-    pthread_mutex_unlock(&plw->files_mu);
+    os_mutex_unlock(&plw->files_mu);
     fLocked = 0;
 
     lw_put(plw, LOG_REC_INIT, NULL, 0, LOG_REC_HEADER);
@@ -1010,7 +1009,7 @@ JET_ERR log_writer_open_after(const log_config *cfg, const log_attach *attach, u
     return JET_errSuccess;
 fail:
     if (fLocked)
-        pthread_mutex_unlock(&plw->files_mu);
+        os_mutex_unlock(&plw->files_mu);
     os_file_close(pfTmp);
     log_scan_free(&scan);
     lw_free(plw);
@@ -1025,22 +1024,22 @@ JET_ERR log_writer_close_clean(log_writer *plw)
 
     if (plw == NULL)
         return JET_errInvalidParameter;
-    pthread_mutex_lock(&plw->mu);
+    os_mutex_lock(&plw->mu);
     err = lw_append(plw, LOG_REC_TERM, NULL, 0, LOG_REC_HEADER, 1, &lsnTerm);
-    pthread_mutex_unlock(&plw->mu);
+    os_mutex_unlock(&plw->mu);
     if (err >= 0)
         err = log_flush(plw, LSN_NIL);
     if (err >= 0) {
-        pthread_mutex_lock(&plw->chk_mu); /* W7 (lsnTerm is past every checkpoint) */
-        pthread_mutex_lock(&plw->mu);
+        os_mutex_lock(&plw->chk_mu); /* W7 (lsnTerm is past every checkpoint) */
+        os_mutex_lock(&plw->mu);
         chk = plw->chk;
         chk.lsnCheckpoint = lsnTerm;
         chk.signLog = plw->signLog;
         chk.cattach = plw->cattach;
         memcpy(chk.attach, plw->attach, sizeof(chk.attach));
-        pthread_mutex_unlock(&plw->mu);
+        os_mutex_unlock(&plw->mu);
         err = log_checkpoint_write(&plw->cfg, &chk);
-        pthread_mutex_unlock(&plw->chk_mu);
+        os_mutex_unlock(&plw->chk_mu);
     }
     lw_free(plw);
     return err;
@@ -1050,15 +1049,15 @@ JET_ERR log_writer_close_clean(log_writer *plw)
 
 void log_pin(log_writer *plw, int32_t gen)
 {
-    pthread_mutex_lock(&plw->files_mu);
+    os_mutex_lock(&plw->files_mu);
     plw->genPin = gen;
-    pthread_mutex_unlock(&plw->files_mu);
+    os_mutex_unlock(&plw->files_mu);
 }
 
 void log_writer_state(log_writer *plw, log_writer_info *pinfo)
 {
     memset(pinfo, 0, sizeof(*pinfo));
-    pthread_mutex_lock(&plw->mu);
+    os_mutex_lock(&plw->mu);
     pinfo->genCurrent = plw->gen;
     pinfo->lsnCheckpoint = plw->lsnCheckpoint;
     pinfo->signLog = plw->signLog;
@@ -1067,30 +1066,30 @@ void log_writer_state(log_writer *plw, log_writer_info *pinfo)
     pinfo->lsnIncBackup = plw->chk.lsnIncBackup;
     pinfo->tmFullBackup = plw->chk.tmFullBackup;
     pinfo->tmIncBackup = plw->chk.tmIncBackup;
-    pthread_mutex_unlock(&plw->mu);
-    pthread_mutex_lock(&plw->files_mu);
+    os_mutex_unlock(&plw->mu);
+    os_mutex_lock(&plw->files_mu);
     pinfo->genLowArchived = plw->genLowArchived;
-    pthread_mutex_unlock(&plw->files_mu);
+    os_mutex_unlock(&plw->files_mu);
 }
 
 JET_ERR log_truncate(log_writer *plw, int32_t genBelow)
 {
-    pthread_mutex_lock(&plw->mu);
+    os_mutex_lock(&plw->mu);
     int32_t gen = plw->gen, chkGen = LSN_GEN(plw->lsnCheckpoint);
     JET_ERR err = plw->errPoison ? JET_errLogWriteFail : JET_errSuccess;
     if (err >= 0)
-        pthread_mutex_lock(&plw->files_mu); /* before mu goes: gen stays current (no roll meanwhile) */
-    pthread_mutex_unlock(&plw->mu);
+        os_mutex_lock(&plw->files_mu); /* before mu goes: gen stays current (no roll meanwhile) */
+    os_mutex_unlock(&plw->mu);
     if (err < 0)
         return err;
     err = lw_trim(plw, gen, genBelow < chkGen ? genBelow : chkGen, 0);
-    pthread_mutex_unlock(&plw->files_mu);
+    os_mutex_unlock(&plw->files_mu);
     return err;
 }
 
 void log_note_backup(log_writer *plw, int fIncremental, lsn_t lsnMark, const JET_LOGTIME *ptm)
 {
-    pthread_mutex_lock(&plw->mu);
+    os_mutex_lock(&plw->mu);
     if (fIncremental) {
         plw->chk.lsnIncBackup = lsnMark;
         plw->chk.tmIncBackup = *ptm;
@@ -1100,7 +1099,7 @@ void log_note_backup(log_writer *plw, int fIncremental, lsn_t lsnMark, const JET
         memset(&plw->chk.lsnIncBackup, 0, sizeof(plw->chk.lsnIncBackup));
         memset(&plw->chk.tmIncBackup, 0, sizeof(plw->chk.tmIncBackup));
     }
-    pthread_mutex_unlock(&plw->mu);
+    os_mutex_unlock(&plw->mu);
 }
 
 void log_writer_abandon(log_writer *plw)

@@ -1,6 +1,6 @@
 /*
  * os.h -- the OS layer: the one place where esepy touches the operating system
- * for memory, paths, files, locks and time.
+ * for memory, paths, files, locks, threads, time and randomness.
  *
  * Owns: translating errno into JET_ERR codes, path normalisation, advisory
  * locks that keep two processes off one log stream, and the test hooks that
@@ -15,9 +15,11 @@
 #ifndef ESEPY_OS_H
 #define ESEPY_OS_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "esent.h"
+#include "lockorder.h"
 
 /* Maximum length of a normalised absolute path, NUL included. */
 #define OS_PATH_MAX 4096
@@ -123,6 +125,99 @@ uint32_t os_crc32c(uint32_t crc, const void *buf, size_t cb);
 void os_logtime_now(JET_LOGTIME *plt);
 /* Wall-clock time in microseconds since 1970-01-01 UTC. */
 int64_t os_time_us(void);
+/* A JET_LOGTIME (UTC, or local time when !fTimeIsUTC) as microseconds since
+ * 1970-01-01 UTC; JET_errInvalidParameter when a field is out of range. */
+JET_ERR os_logtime_to_us(const JET_LOGTIME *plt, int64_t *pus);
+/* Monotonic time in microseconds (an arbitrary origin; never goes back). */
+int64_t os_monotonic_us(void);
+/* Sleep the calling thread for at least cmsec milliseconds. */
+void    os_sleep_ms(uint32_t cmsec);
+
+/* ---- randomness and identity --------------------------------------------- */
+
+/* Fill pv with cb unpredictable bytes (the kernel's generator; if it cannot be
+ * read, a mix of clocks, the process id and addresses -- never fails). */
+void os_random_bytes(void *pv, size_t cb);
+/* This computer's name, NUL-terminated and cut to cbOut - 1 bytes ("" if unknown). */
+void os_host_name(char *out, size_t cbOut);
+
+/* ---- threads and locks (os_thread.c) -------------------------------------- *
+ *
+ * Every mutex and rwlock has a name and a rank from lockorder.h.  In debug
+ * builds (ESEPY_LOCK_CHECK: on unless NDEBUG, off with -DESEPY_LOCK_CHECK=0)
+ * each thread keeps the list of locks it holds; taking a lock whose rank is
+ * not above every lock the thread holds aborts with both names (trylock is not
+ * checked: it cannot deadlock), and os_mutex_assert_held / os_rwlock_assert_held
+ * abort when the calling thread does not hold the lock.  Release builds keep
+ * the names and ranks (the layout does not depend on the build) and check
+ * nothing.  Waiting on a condition releases the mutex and retakes it (checked
+ * again).  Lock and unlock cannot fail on a valid lock (the engine never locks
+ * recursively); init fails only for lack of memory. */
+#ifndef ESEPY_LOCK_CHECK
+#define ESEPY_LOCK_CHECK 0
+#endif
+
+typedef struct os_mutex {
+    pthread_mutex_t m;
+    const char     *name;
+    int             rank;
+} os_mutex_t;
+
+typedef struct os_rwlock {
+    pthread_rwlock_t rw;
+    const char      *name;
+    int              rank;
+} os_rwlock_t;
+
+typedef struct os_cond {
+    pthread_cond_t c;
+} os_cond_t;
+
+typedef struct os_thread {
+    pthread_t t;
+} os_thread_t;
+
+/* Static initialisers (nothing to destroy). */
+#define OS_MUTEX_INIT(name, rank)  { PTHREAD_MUTEX_INITIALIZER, (name), (rank) }
+#define OS_RWLOCK_INIT(name, rank) { PTHREAD_RWLOCK_INITIALIZER, (name), (rank) }
+#define OS_COND_INIT               { PTHREAD_COND_INITIALIZER }
+
+JET_ERR os_mutex_init(os_mutex_t *pm, const char *name, int rank);
+void    os_mutex_destroy(os_mutex_t *pm);
+void    os_mutex_lock(os_mutex_t *pm);
+/* 1 if taken, 0 if another thread holds it. */
+int     os_mutex_trylock(os_mutex_t *pm);
+void    os_mutex_unlock(os_mutex_t *pm);
+
+JET_ERR os_rwlock_init(os_rwlock_t *prw, const char *name, int rank);
+void    os_rwlock_destroy(os_rwlock_t *prw);
+void    os_rwlock_rdlock(os_rwlock_t *prw);
+void    os_rwlock_wrlock(os_rwlock_t *prw);
+void    os_rwlock_unlock(os_rwlock_t *prw);
+
+JET_ERR os_cond_init(os_cond_t *pc);
+void    os_cond_destroy(os_cond_t *pc);
+/* Release pm (held), sleep until signalled, retake pm. */
+void    os_cond_wait(os_cond_t *pc, os_mutex_t *pm);
+void    os_cond_signal(os_cond_t *pc);
+void    os_cond_broadcast(os_cond_t *pc);
+
+/* Start fn(arg) on a new thread; JET_errOutOfMemory if the system refuses. */
+JET_ERR os_thread_create(os_thread_t *pt, void *(*fn)(void *), void *arg);
+/* Wait for the thread to end; its fn's return value in *ppvRet if not NULL. */
+void    os_thread_join(os_thread_t t, void **ppvRet);
+
+/* Debug checks (abort with the lock's name; nothing in release builds). */
+void    os_lock_check_held(const void *plock, const char *name, const char *what);
+#if ESEPY_LOCK_CHECK
+#define os_mutex_assert_held(pm)   os_lock_check_held((pm), (pm)->name, "mutex")
+#define os_rwlock_assert_held(prw) os_lock_check_held((prw), (prw)->name, "rwlock")
+#else
+#define os_mutex_assert_held(pm)   ((void)(pm))
+#define os_rwlock_assert_held(prw) ((void)(prw))
+#endif
+/* Locks the calling thread holds (always 0 without ESEPY_LOCK_CHECK). */
+int     os_lock_held_count(void);
 
 /* ---- errno translation --------------------------------------------------- */
 JET_ERR os_err_from_errno(int e);

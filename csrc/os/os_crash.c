@@ -42,12 +42,11 @@
 #include "le.h"
 #include "os.h"
 
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
-static pthread_mutex_t cj_lock = PTHREAD_MUTEX_INITIALIZER;
+static os_mutex_t cj_lock = OS_MUTEX_INIT("os.crash.journal", LOCK_RANK_OS_CRASH);
 static _Atomic int     cj_recording;
 /* Under cj_lock: */
 static unsigned char  *cj_buf;
@@ -57,7 +56,7 @@ static int             cj_overflow;
 
 void os_crash_record(int on)
 {
-    pthread_mutex_lock(&cj_lock);
+    os_mutex_lock(&cj_lock);
     if (on != 0) { /* 1: start afresh; -1: stop and free */
         free(cj_buf); /* libc directly: journal memory must not count or fail as engine allocations */
         cj_buf = NULL;
@@ -66,7 +65,7 @@ void os_crash_record(int on)
         cj_overflow = 0;
     }
     atomic_store(&cj_recording, on > 0 ? 1 : 0);
-    pthread_mutex_unlock(&cj_lock);
+    os_mutex_unlock(&cj_lock);
 }
 
 int os_crash_recording(void)
@@ -78,9 +77,9 @@ int os_crash_begin(void)
 {
     if (!atomic_load_explicit(&cj_recording, memory_order_relaxed))
         return 0;
-    pthread_mutex_lock(&cj_lock);
+    os_mutex_lock(&cj_lock);
     if (!atomic_load(&cj_recording)) {
-        pthread_mutex_unlock(&cj_lock);
+        os_mutex_unlock(&cj_lock);
         return 0;
     }
     return 1;
@@ -102,7 +101,7 @@ void os_crash_end(int held, int ok, int op, uint32_t fid, const char *path, cons
             if (p == NULL) {
                 cj_overflow = 1;
                 atomic_store(&cj_recording, 0);
-                pthread_mutex_unlock(&cj_lock);
+                os_mutex_unlock(&cj_lock);
                 return;
             }
             cj_buf = p;
@@ -125,7 +124,7 @@ void os_crash_end(int held, int ok, int op, uint32_t fid, const char *path, cons
         cj_cb += need;
         cj_ops++;
     }
-    pthread_mutex_unlock(&cj_lock);
+    os_mutex_unlock(&cj_lock);
 }
 
 void os_crash_mark(uint64_t tag)
@@ -136,7 +135,7 @@ void os_crash_mark(uint64_t tag)
 
 JET_ERR os_crash_read(void *pv, size_t cbMax, uint64_t *pcbActual)
 {
-    pthread_mutex_lock(&cj_lock);
+    os_mutex_lock(&cj_lock);
     JET_ERR err = cj_overflow ? JET_errOutOfMemory : JET_errSuccess;
     if (pcbActual)
         *pcbActual = cj_cb;
@@ -146,6 +145,6 @@ JET_ERR os_crash_read(void *pv, size_t cbMax, uint64_t *pcbActual)
         else if (cj_cb)
             memcpy(pv, cj_buf, cj_cb);
     }
-    pthread_mutex_unlock(&cj_lock);
+    os_mutex_unlock(&cj_lock);
     return err;
 }

@@ -332,6 +332,29 @@ void os_logtime_now(JET_LOGTIME *plt)
     plt->bMillisecondsHigh = (ms >> 7) & 0x7;
 }
 
+JET_ERR os_logtime_to_us(const JET_LOGTIME *plt, int64_t *pus)
+{
+    struct tm tmv;
+    memset(&tmv, 0, sizeof(tmv));
+    tmv.tm_sec = (unsigned char)plt->bSeconds;
+    tmv.tm_min = (unsigned char)plt->bMinutes;
+    tmv.tm_hour = (unsigned char)plt->bHours;
+    tmv.tm_mday = (unsigned char)plt->bDay;
+    tmv.tm_mon = (unsigned char)plt->bMonth - 1;
+    tmv.tm_year = (unsigned char)plt->bYear;
+    tmv.tm_isdst = -1;
+    if (tmv.tm_sec > 60 || tmv.tm_min > 59 || tmv.tm_hour > 23 || tmv.tm_mday < 1 || tmv.tm_mday > 31 ||
+        tmv.tm_mon < 0 || tmv.tm_mon > 11)
+        return JET_errInvalidParameter;
+    time_t t = plt->fTimeIsUTC ? timegm(&tmv) : mktime(&tmv);
+    if (t == (time_t)-1)
+        return JET_errInvalidParameter;
+    unsigned ms = ((unsigned)(unsigned char)plt->bMillisecondsLow & 0x7F) |
+                  (((unsigned)(unsigned char)plt->bMillisecondsHigh & 0x7) << 7);
+    *pus = (int64_t)t * 1000000 + (int64_t)(ms > 999 ? 999 : ms) * 1000;
+    return JET_errSuccess;
+}
+
 /* ------------------------------------------------------------------------ */
 /* I/O fault injection                                                       */
 /* ------------------------------------------------------------------------ */
