@@ -354,6 +354,73 @@ typedef struct {
 JET_ERR EsepyEseScanLogFolder(const char *szDir, const char *szBase, ESEPY_ESE_LOGFILEINFO *rgfile,
                               uint32_t cfileMax, uint32_t *pcfile);
 
+/* ---- soft recovery onto a copy (stage 1: no page redo, no undo) -------------- */
+
+/* EsepyEseRecover grbits */
+#define ESEPY_ESE_RECOVER_IN_PLACE 0x0001 /* write szDatabase itself (the caller says it is a copy);
+                                           * szOutput must then be NULL */
+
+/* Progress: called once per log generation read (igen 1..cgen) with the
+ * generation number.  A negative return stops recovery with that error. */
+typedef JET_ERR (*ESEPY_ESE_PFNRECOVER)(void *pvContext, int32_t lGeneration, uint32_t igen, uint32_t cgen);
+
+typedef struct {
+    uint32_t        cbStruct;
+    /* what was read */
+    int32_t         fWasClean;          /* the input was already CleanShutdown: copied unchanged */
+    int32_t         fFakeCheckpoint;    /* redo started at the start of the checkpoint's generation */
+    ESEPY_ESE_LGPOS lgposCheckpoint;    /* as the checkpoint file gives it */
+    ESEPY_ESE_LGPOS lgposRedoStart;
+    ESEPY_ESE_LGPOS lgposEnd;           /* end of the log data */
+    int32_t         lGenFirst, lGenLast;/* generations read */
+    uint32_t        dbid;               /* the database's dbid in the logs (0 if never attached) */
+    ESEPY_ESE_LGPOS lgposAttachNow;     /* the attachment (list entry or AttachDB) that attached it */
+    uint64_t        crecord;            /* log records read */
+    uint64_t        cpageRecord;        /* page references of records on this database */
+    uint64_t        cpageApplied;       /* ... inside the attached window, proved already on the page */
+    uint64_t        cpageOutside;       /* ... outside the window (deferred, detached, before the first Begin0) */
+    uint32_t        csegmentCorrected;  /* log segments read after a single-bit ECC correction */
+    uint32_t        cdetach;            /* times the database was detached (Term, DetachDB) in the logs */
+    /* what was written */
+    ESEPY_ESE_LGPOS lgposConsistent;    /* the clean header's consistent / detach position */
+    uint64_t        dbtimeBefore, dbtimeAfter;
+    uint32_t        objidBefore, objidAfter;
+    int32_t         fJfmRemoved;        /* in place: the flush map (.jfm) beside the database was deleted */
+    /* why recovery stopped (err < 0) */
+    JET_ERR         err;
+    uint32_t        lrtyp;              /* record that needs redo or undo (0 if not about one) */
+    char            szRecordType[32];
+    ESEPY_ESE_LGPOS lgpos;
+    uint32_t        pgno;
+    uint64_t        dbtimeRecord, dbtimeBeforeRecord, dbtimePage;
+    int32_t         lGenMissing;        /* a needed generation that is missing (0 if none) */
+    char            szReason[480];      /* one paragraph of English naming the record, page, position or file */
+} ESEPY_ESE_RECOVERINFO;
+
+/* Soft recovery of a database written by Windows' ESE, stage 1: read the logs
+ * of szLogFolder (checkpoint in szCheckpointFolder, NULL = the log folder) from
+ * the checkpoint on, decide when the database takes part (the attach state
+ * machine), prove that every page record for it is either outside the
+ * attached window or already on its page and that no transaction is left
+ * open, and write the database with a clean header (both copies) to szOutput
+ * -- through a temporary file, fsynced and renamed; szOutput must not exist --
+ * or, with ESEPY_ESE_RECOVER_IN_PLACE, into szDatabase itself.  The input
+ * database and the logs are never written.  No flush map (.jfm) is created.
+ * A record that needs redo or undo stops recovery before anything is written:
+ * JET_errFeatureNotAvailable (redo/undo needed: stage 1 does not replay),
+ * JET_errDbTimeTooOld / JET_errDbTimeTooNew / JET_errDbTimeBeyondMaxRequired
+ * (page and record disagree), with pinfo naming the record, page and log
+ * position.  Other refusals: JET_errDatabaseLogSetMismatch (logs of another
+ * stream), JET_errAttachedDatabaseMismatch (the logs never attach this
+ * database), JET_errMissingLogFile / JET_errRequiredLogFilesMissing (a needed
+ * generation is absent: pinfo->lGenMissing), JET_errConsistentTimeMismatch,
+ * the log reader's errors (JET_errLogFileCorrupt, JET_errInvalidLogSequence,
+ * JET_errBadLogSignature, JET_errLogSequenceChecksumMismatch, ...),
+ * JET_errFileAlreadyExists (szOutput exists). */
+JET_ERR EsepyEseRecover(const char *szDatabase, const char *szLogFolder, const char *szCheckpointFolder,
+                        const char *szOutput, uint32_t grbit, ESEPY_ESE_PFNRECOVER pfnProgress, void *pvContext,
+                        ESEPY_ESE_RECOVERINFO *pinfo);
+
 /* ---- helpers exposed for tests and tools ---------------------------------------- */
 
 /* Decompress an ESE compressed value (header byte, then data): 7-bit ASCII,
