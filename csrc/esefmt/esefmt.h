@@ -48,4 +48,8 @@ void esefmt_logtime(const uint8_t *pb, ESEPY_ESE_TIME *pt);
 void esefmt_signature(const uint8_t *pb, ESEPY_ESE_SIGNATURE *ps);
 void esefmt_lgpos(const uint8_t *pb, ESEPY_ESE_LGPOS *pl);
 
+/* UTF-16LE (cb bytes, stops at a NUL) to NUL-terminated UTF-8 in sz[cbMax];
+ * unpaired surrogates become U+FFFD; truncates at a character boundary. */
+void esefmt_utf16_to_utf8(const uint8_t *pb, uint32_t cb, char *sz, size_t cbMax);
+
 #endif /* ESEPY_ESEFMT_H */

@@ -659,6 +659,10 @@ typedef struct {
 /* EsepyEseLogChainOpen grbits */
 #define ESEPY_ESE_LOGCHAIN_INSPECT 0x0001 /* open even when a rule fails: the refusal is in info.err */
 
+/* EsepyEseLogChainOpen lGenFirst: start at the checkpoint's generation (the
+ * oldest present when there is no checkpoint) */
+#define ESEPY_ESE_LOGCHAIN_GEN_CHECKPOINT (-1)
+
 /* Open the log generations of base szBase ("SRU"; NULL or "" finds it) in
  * szDir, from generation lGenFirst (0: the oldest present; or e.g. the
  * checkpoint's) to the current log (<base>.log, or the newest archive), and
