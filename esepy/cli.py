@@ -821,7 +821,6 @@ def _db_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--system", help="folder of the checkpoint (with --logs; esepy databases only)")
 
 
-@command("tables", "List tables, columns, indexes, record counts and pages (read-only)", _db_args)
 def _windows_logs_option(ns: argparse.Namespace) -> Optional[str]:
     """--logs for a Windows database (recover first); refuses --system, which does not apply."""
     if getattr(ns, "system", None) is not None and (ns.logs is None or
@@ -832,6 +831,7 @@ def _windows_logs_option(ns: argparse.Namespace) -> Optional[str]:
     return logs
 
 
+@command("tables", "List tables, columns, indexes, record counts and pages (read-only)", _db_args)
 def _tables(ns: argparse.Namespace, out: Output) -> Any:
     if _windows_ese(ns.db):
         return _ese_tables(ns.db, out, _windows_logs_option(ns))

@@ -717,6 +717,7 @@ static void clean_header(rec_state *r, uint8_t *pb)
         memset(pb + 316, 0, 24);                  /* bkinfoSnapshotCur */
         memset(pb + 160, 0, 24);                  /* bkinfoIncPrev */
     }
+    put_lgpos(pb + 80, &r->lgposAttach);          /* lgposAttach: the attachment replayed last */
     put_lgpos(pb + 56, &pi->lgposConsistent);     /* lgposConsistent */
     put_lgpos(pb + 96, &pi->lgposConsistent);     /* lgposDetach */
     /* lgposLastResize exists from format 1568.110.240 (JET_efvLgposLastResize) */
@@ -885,8 +886,13 @@ static JET_ERR run(rec_state *r, const char *szLogFolder, ESEPY_ESE_PFNRECOVER p
                                  ESEPY_ESE_LOGCHAIN_INSPECT, &pinspect) >= 0 &&
             EsepyEseLogChainGetInfo(pinspect, pci) >= 0) {
             pi->lGenMissing = pci->lGenMissing;
-            if (err == JET_errMissingLogFile && pci->lGenMissing == 0 && lGenFirst > 0 && pci->lGenFirst > lGenFirst)
-                pi->lGenMissing = lGenFirst;
+            if (err == JET_errMissingLogFile && pi->lGenMissing == 0) {
+                /* not a gap inside the chain: the first generation needed, or the one after the newest */
+                if (lGenFirst > 0 && (pci->lGenLast == 0 || lGenFirst > pci->lGenLast || lGenFirst < pci->lGenFirst))
+                    pi->lGenMissing = lGenFirst;
+                else if (pci->lGenLast > 0)
+                    pi->lGenMissing = pci->lGenLast + 1;
+            }
         }
         EsepyEseLogChainClose(pinspect);
         if (err == JET_errBadLogSignature)
@@ -961,7 +967,7 @@ static JET_ERR run(rec_state *r, const char *szLogFolder, ESEPY_ESE_PFNRECOVER p
         if (rec.lgpos.lGeneration != lGenSeen) {
             lGenSeen = rec.lgpos.lGeneration;
             if (pfn != NULL) {
-                uint32_t igen = (uint32_t)(lGenSeen - pci->lgposRedoStart.lGeneration + 1);
+                uint32_t igen = (uint32_t)(lGenSeen - pci->lgposRedoStart.lGeneration); /* generations done */
                 if ((err = pfn(pv, lGenSeen, igen, cgen)) < 0) {
                     err = refuse(r, err, NULL, 0, "stopped by the progress callback at generation %d", lGenSeen);
                     goto done;
