@@ -198,8 +198,10 @@ def _ese_dump_header(path: str, out: Output, logs: Optional[str] = None) -> Any:
     return result
 
 
-def _ese_dump_log(path: str, out: Output) -> Any:
+def _ese_dump_log(path: str, out: Output, records: bool = False, limit: Optional[int] = None) -> Any:
     from . import ese
+    if records:
+        return _ese_dump_log_records(path, out, limit)
     if os.path.isdir(path):
         scan = ese.scan_log_folder(path)
         gens = scan["generations"]
@@ -220,6 +222,87 @@ def _ese_dump_log(path: str, out: Output) -> Any:
     for k in sorted(h):
         out.text(f"  {k:>26}: {h[k]}")
     return {"format": "windows-ese", "files": [inspection._jsonable(h)]}
+
+
+def _ese_dump_log_records(path: str, out: Output, limit: Optional[int]) -> Any:
+    """Every record of a Windows ESE log file, or of a folder's generations (esentutl /ml verbose)."""
+    from . import eselog
+    shown = 0
+
+    def emit(r: Dict[str, Any], rows: List[Dict[str, Any]]) -> None:
+        nonlocal shown
+        if limit is None or shown < limit:
+            out.text(eselog.format_record(r))
+            rows.append(eselog.record_json(r))
+            shown += 1
+
+    def summary(info: Dict[str, Any]) -> str:
+        corrected = f", {info['corrected_segments']} segment(s) REPAIRED by ECC (single bit)" \
+            if info["corrected_segments"] else ""
+        return (f"  end of data {eselog._lgpos_text(info['end'])} ({info['end_kind']}), "
+                f"{info['good_segments']} good segments{corrected}"
+                f"{', closed normally' if info['closed_normally'] else ''}")
+
+    if os.path.isdir(path):
+        with eselog.open_log_chain(path, inspect=True) as chain:
+            info = chain.info
+            gens = chain.generations()
+            out.text(f"Log folder (Windows ESE): {path} base {info['base']}, generations "
+                     f"{info['first_generation']}-{info['last_generation']}, chain checks "
+                     f"{info['transitions_ok']}/{info['transitions']}, redo starts at "
+                     f"{eselog._lgpos_text(info['redo_start'])}"
+                     f"{' (checkpoint faked to its generation)' if info['checkpoint_fake'] else ''}")
+            files: List[Dict[str, Any]] = []
+            counts: Dict[str, int] = {}
+            err: Optional[BaseException] = None
+            for g in gens:
+                rows: List[Dict[str, Any]] = []
+                out.text(f"Log file: {g['file']} (generation {g['generation']})")
+                try:
+                    for r in chain.records((g["generation"], 0, 0)):
+                        if r["lgpos"][0] != g["generation"]:
+                            break
+                        counts[r["type"]] = counts.get(r["type"], 0) + 1
+                        emit(r, rows)
+                except errors.JetError as e:
+                    err = e
+                out.text(summary(g["info"]))
+                files.append({"file": g["file"], "generation": g["generation"], "info": g["info"],
+                              "records": rows})
+                if err is not None:
+                    break
+            result = {"format": "windows-ese", "chain": inspection._jsonable(info), "files":
+                      inspection._jsonable(files), "counts": counts}
+            if err is not None:
+                out.text(f"ERROR: {err}")
+                _fail(result, type(err), str(err))
+            if info["error"]:
+                out.text(f"ERROR: {info['error']}")
+                _fail(result, errors.error_class(info["error_code"]), info["error"])
+            return result
+    with eselog.open_log(path) as lf:
+        out.text(f"Log file (Windows ESE): {path} generation {lf.header['generation']}")
+        rows: List[Dict[str, Any]] = []
+        counts = {}
+        err = None
+        try:
+            for r in lf.records():
+                counts[r["type"]] = counts.get(r["type"], 0) + 1
+                emit(r, rows)
+        except errors.JetError as e:
+            err = e
+        info = lf.info
+        out.text(summary(info))
+        for s in lf.segments():
+            if s["status"] == "corrected":
+                out.text(f"  segment {s['isec']}: bit {s['corrected_bit']} (byte {s['corrected_bit'] // 8}) "
+                         f"was flipped and is corrected in memory")
+        result = {"format": "windows-ese", "files": [{"file": path, "generation": lf.header["generation"],
+                                                      "info": info, "records": rows}], "counts": counts}
+        if err is not None:
+            out.text(f"ERROR: {err}")
+            _fail(result, type(err), str(err))
+        return result
 
 
 def _ese_checksum(path: str) -> Dict[str, Any]:
@@ -353,7 +436,7 @@ def _record_line(r: inspection.LogRecord) -> str:
 @command("dump log", "Dump log file headers and records (esentutl /ml)", _dump_log_args)
 def _dump_log(ns: argparse.Namespace, out: Output) -> Any:
     if _windows_log(ns.log):
-        return _ese_dump_log(ns.log, out)
+        return _ese_dump_log(ns.log, out, ns.records, ns.limit or None)
     limit = ns.limit or None
     if os.path.isdir(ns.log):
         folder = inspection.LogFolder(ns.log, ns.base)
