@@ -9,8 +9,10 @@
  * csrc/include/esepy_ese.h (EsepyEse*); this header lists the helpers the
  * layer's files share with each other and with unit tests.
  * Must not touch: any other engine layer.  It depends only on csrc/os (files,
- * memory) and on JET types and error codes from esent.h.  It never writes to
- * a file and keeps no global mutable state.
+ * memory) and on JET types and error codes from esent.h.  It keeps no global
+ * mutable state and never writes to a file it reads; the one writer is
+ * eserecover.c, which writes only a new output copy (or, when the caller says
+ * the database is a copy, that file's header pages).
  */
 #ifndef ESEPY_ESEFMT_H
 #define ESEPY_ESEFMT_H

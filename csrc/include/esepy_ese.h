@@ -6,7 +6,9 @@
  * 24H2 / Server 2025, pages of 4, 8, 16 or 32 KiB) without an instance,
  * reading its header, catalog, records, long values and pages, and reading
  * the headers of ESE transaction logs and checkpoint files.
- * Nothing here ever writes to a file: every file is opened read-only.
+ * Nothing here writes to a file it reads: every input is opened read-only.
+ * The one writer, EsepyEseRecover, writes only a new output file (or, when
+ * asked, the header pages of a database the caller says is a copy).
  *
  * All names use the prefix EsepyEse / ESEPY_ESE_.  Functions return
  * JET_errSuccess, a warning (> 0) or a JET error (< 0).  Damage is reported,
