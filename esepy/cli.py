@@ -828,7 +828,9 @@ def _recover(ns: argparse.Namespace, out: Output) -> Any:
         if _windows_log(ns.logs):
             raise CliError(f"{ns.logs} holds Windows ESE logs: name the database to recover: "
                            f"esepy recover DB --logs {ns.logs} --output FILE")
-        raise CliError("--system is required (the folder of the checkpoint)")
+        raise CliError("--system is required (the folder of the checkpoint)\n"
+                       "usage: esepy recover --logs DIR --system DIR [--db-dir DIR] [--base NAME]\n"
+                       "       esepy recover DB --logs DIR (--output FILE | --in-place)   (Windows ESE)")
     for label, d in (("--logs", ns.logs), ("--system", ns.system)) + ((("--db-dir", ns.db_dir),) if ns.db_dir else ()):
         if not os.path.isdir(d):
             raise errors.InvalidPath(operation=f"{label} {d}: no such folder")
