@@ -481,3 +481,27 @@ def test_cli_logs_on_tables_export_and_dump_header(evidence, tmp_path):
     assert doc["header"]["state"] == "CleanShutdown" and doc["recovery"]["lgpos_consistent"] == [92, 10, 0]
     rc, so, se = run_cli("tables", db, "--logs", evidence, "--system", str(tmp_path))
     assert rc == 2 and "--system does not apply" in se
+
+
+# ---- resources -------------------------------------------------------------------------------
+
+def live_allocations():
+    import ctypes
+    lib = ctypes.CDLL(esepy.native_library())
+    n = ctypes.c_int64()
+    assert lib.EsepyTestLiveAllocations(ctypes.byref(n)) == 0
+    return n.value
+
+
+def test_no_allocation_outlives_recovery(evidence, tmp_path):
+    """Every path (success, refusal after the page proof, refusal at the log chain) frees
+    what it took (C allocations through csrc/os)."""
+    work = from_generation_89(evidence, str(tmp_path / "work"))
+    missing = copy_folder(evidence, str(tmp_path / "missing"), skip=("SRU.log",))
+    before = live_allocations()
+    esepy.recover_ese(os.path.join(work, "SRUDB.dat"), work, str(tmp_path / "a.dat"))
+    with pytest.raises(errors.JetError):
+        esepy.recover_ese(os.path.join(missing, "SRUDB.dat"), missing, str(tmp_path / "b.dat"))
+    with pytest.raises(errors.FileAlreadyExists):
+        esepy.recover_ese(os.path.join(work, "SRUDB.dat"), work, str(tmp_path / "a.dat"))
+    assert live_allocations() == before
