@@ -780,10 +780,9 @@ static JET_ERR write_copy(const char *szIn, const char *szOut, const uint8_t *pb
         size_t cb = cbFile - off < COPY_CB ? (size_t)(cbFile - off) : COPY_CB;
         if ((err = os_file_read(pfIn, off, pb, cb, NULL)) < 0)
             goto done;
-        /* the two header pages are replaced */
-        for (uint64_t ib = 0; ib < 2ull * cbPage; ib++)
-            if (ib >= off && ib < off + cb)
-                pb[ib - off] = pbHdr[ib % cbPage];
+        /* the two header pages are replaced (only the chunks that overlap them) */
+        for (uint64_t ib = off; ib < off + cb && ib < 2ull * cbPage; ib++)
+            pb[ib - off] = pbHdr[ib % cbPage];
         if ((err = os_file_write(pfOut, off, pb, cb)) < 0)
             goto done;
         off += cb;

@@ -64,6 +64,21 @@ def evidence(srum_dir, tmp_path):
     assert tree_hashes(d) == before, "recovery changed a file under its input folder"
 
 
+class unchanged:
+    """Context manager: every file under folder keeps its sha256 (recovery never writes its inputs)."""
+
+    def __init__(self, folder):
+        self.folder = folder
+
+    def __enter__(self):
+        self.before = tree_hashes(self.folder)
+        return self
+
+    def __exit__(self, *exc):
+        assert tree_hashes(self.folder) == self.before, f"recovery changed a file under {self.folder}"
+        return False
+
+
 def xor_checksum(b):
     x = 0x89ABCDEF
     for (w,) in struct.iter_unpack("<I", b[4:4096]):
@@ -275,7 +290,8 @@ def test_single_bit_flip_is_corrected_and_reported(evidence, tmp_path):
     work = copy_folder(evidence, str(tmp_path / "work"))
     flip(os.path.join(work, "SRU.log"), 9 * PAGE + 700, 3)   # inside the segment holding AttachDB (92,9,616)
     out = str(tmp_path / "clean.dat")
-    rep = esepy.recover_ese(os.path.join(work, "SRUDB.dat"), work, out)
+    with unchanged(work):
+        rep = esepy.recover_ese(os.path.join(work, "SRUDB.dat"), work, out)
     assert rep["segments_corrected"] == 1
     assert rep["lgpos_attached"] == (92, 9, 616)
     check_clean(out, os.path.join(evidence, "SRUDB.dat"), (92, 10, 0))
@@ -286,7 +302,7 @@ def test_two_bit_flips_are_refused(evidence, tmp_path):
     flip(os.path.join(work, "SRU.log"), 9 * PAGE + 700, 3)
     flip(os.path.join(work, "SRU.log"), 9 * PAGE + 900, 5)
     out = str(tmp_path / "clean.dat")
-    with pytest.raises(errors.JetError) as ei:
+    with unchanged(work), pytest.raises(errors.JetError) as ei:
         esepy.recover_ese(os.path.join(work, "SRUDB.dat"), work, out)
     assert ei.value.code in (-501, -612)  # JET_errLogFileCorrupt / JET_errLogReadVerifyFailure
     assert "SRU.log" in str(ei.value) or "92" in str(ei.value)
@@ -354,7 +370,8 @@ def from_generation_89(evidence, dst):
 def test_page_records_inside_the_window_are_proved_applied(evidence, tmp_path):
     work = from_generation_89(evidence, str(tmp_path / "work"))
     out = str(tmp_path / "clean.dat")
-    rep = esepy.recover_ese(os.path.join(work, "SRUDB.dat"), work, out)
+    with unchanged(work):
+        rep = esepy.recover_ese(os.path.join(work, "SRUDB.dat"), work, out)
     assert rep["generations"] == (89, 92) and rep["lgpos_redo_start"] == (89, 1, 0)
     assert rep["page_references_applied"] > 900, rep
     # Term2 at (91,13,0) and the three of generation 92 each detach it; each AttachDB after re-attaches it
@@ -375,7 +392,7 @@ def test_a_page_missing_its_last_change_is_refused_by_name(evidence, tmp_path):
         f.seek((pgno + 1) * PAGE)
         f.write(page)
     out = str(tmp_path / "clean.dat")
-    with pytest.raises(errors.JetError) as ei:
+    with unchanged(work), pytest.raises(errors.JetError) as ei:
         esepy.recover_ese(db, work, out)
     rec = ei.value.recovery
     assert ei.value.code in (-1001, -566, -567), rec       # needs redo / DbTimeTooOld / DbTimeTooNew
@@ -399,7 +416,7 @@ def test_an_open_transaction_is_refused_by_name(evidence, tmp_path):
     rewrite_header(os.path.join(work, "SRUDB.dat"),
                    lambda h: [struct.pack_into("<i", h, off, 91) for off in (300, 416)])
     out = str(tmp_path / "clean.dat")
-    with pytest.raises(errors.FeatureNotAvailable) as ei:
+    with unchanged(work), pytest.raises(errors.FeatureNotAvailable) as ei:
         esepy.recover_ese(os.path.join(work, "SRUDB.dat"), work, out)
     rec = ei.value.recovery
     assert "needs undo" in rec["reason"] and "session 9" in rec["reason"], rec
