@@ -199,8 +199,7 @@ JET_ERR EsepyEseLogChainOpen(const char *szDir, const char *szBase, int32_t lGen
         if (pf->role != ESEPY_ESE_LOGROLE_ARCHIVED && pf->role != ESEPY_ESE_LOGROLE_CURRENT)
             continue;
         if (pf->errHeader < 0) {
-            chain_error(pc, pf->errHeader == JET_errLogFileCorrupt ? JET_errLogFileCorrupt : JET_errLogFileCorrupt,
-                        "%s: the log file header is %s", pf->szFile,
+            chain_error(pc, JET_errLogFileCorrupt, "%s: the log file header is %s", pf->szFile,
                         pf->errHeader == JET_errLogFileCorrupt ? "damaged (checksum)" : "not a log file header");
             continue;
         }
