@@ -340,6 +340,15 @@ def test_missing_generation_is_named(evidence, tmp_path):
     assert not os.path.exists(out)
 
 
+def test_without_checkpoint_redo_starts_at_the_first_required_generation(evidence, tmp_path):
+    work = copy_folder(evidence, str(tmp_path / "work"), skip=("SRU.chk",))
+    out = str(tmp_path / "clean.dat")
+    with unchanged(work):
+        rep = esepy.recover_ese(os.path.join(work, "SRUDB.dat"), work, out)
+    assert rep["lgpos_redo_start"] == (92, 1, 0) and rep["lgpos_attached"] == (92, 9, 616)
+    check_clean(out, os.path.join(evidence, "SRUDB.dat"), (92, 10, 0))
+
+
 def test_logs_of_another_stream_are_refused(evidence, tmp_path):
     work = copy_folder(evidence, str(tmp_path / "work"))
     db = os.path.join(work, "SRUDB.dat")
