@@ -282,7 +282,7 @@ def _ese_dump_log_records(path: str, out: Output, limit: Optional[int]) -> Any:
             return result
     with eselog.open_log(path) as lf:
         out.text(f"Log file (Windows ESE): {path} generation {lf.header['generation']}")
-        rows: List[Dict[str, Any]] = []
+        rows = []
         counts = {}
         err = None
         try:

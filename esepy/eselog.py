@@ -132,9 +132,15 @@ class EseLogChain:
     def records(self, start: "LGPOS | str | None" = None) -> Iterator[Dict[str, Any]]:
         """Records across the generations; ``start`` = an lgpos, "redo" (the redo start) or
         None (the first generation's first record)."""
-        if start == "redo":
-            start = self._chain.info()["redo_start"]
-        self._chain.seek(tuple(start) if start is not None else None)
+        pos: Optional[LGPOS] = None
+        if isinstance(start, str):
+            if start != "redo":
+                raise ValueError(f"start must be an lgpos, 'redo' or None, not {start!r}")
+            g, i, b = self._chain.info()["redo_start"]
+            pos = (g, i, b)
+        elif start is not None:
+            pos = (int(start[0]), int(start[1]), int(start[2]))
+        self._chain.seek(pos)
         for r in self._chain:
             yield _record(r)
 
