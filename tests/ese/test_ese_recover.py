@@ -551,3 +551,15 @@ def test_no_allocation_outlives_recovery(evidence, tmp_path):
     with pytest.raises(errors.FileAlreadyExists):
         esepy.recover_ese(os.path.join(work, "SRUDB.dat"), work, str(tmp_path / "a.dat"))
     assert live_allocations() == before
+
+
+def test_cli_recover_in_place_on_a_copy(evidence, tmp_path):
+    work = copy_folder(evidence, str(tmp_path / "work"))
+    db = os.path.join(work, "SRUDB.dat")
+    rc, _so, se = run_cli("recover", db, "--logs", work, "--in-place", "--output", str(tmp_path / "x.dat"))
+    assert rc == 2 and "exclude each other" in se
+    rc, so, se = run_cli("recover", db, "--logs", work, "--in-place", "--no-progress")
+    assert rc == 0, se
+    assert "(in place)" in so
+    check_clean(db, os.path.join(evidence, "SRUDB.dat"), (92, 10, 0))
+    assert not os.path.exists(os.path.join(work, "SRUDB.jfm"))
