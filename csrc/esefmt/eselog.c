@@ -923,9 +923,9 @@ JET_ERR EsepyEseLogNextRecord(ESEPY_ESE_LOG *plog, ESEPY_ESE_LOGRECORD *prec)
         /* a fragmented record: FragmentBegin fills its segment, each next
          * segment starts with a Fragment piece until the total is reached */
         uint32_t cbTotal = esefmt_u32(pb + 1), cbPiece = esefmt_u16(pb + 5);
-        if (cbTotal > LG_MAXRECORD || cbPiece == 0 || cbPiece >= cbTotal) {
-            log_error(plog, "FragmentBegin at (%d,%u,%u): total %u and first piece %u are inconsistent", (int)gen, lgpos.isec,
-                      lgpos.ib, cbTotal, cbPiece);
+        if (cbTotal > LG_MAXRECORD || cbPiece == 0 || cbPiece >= cbTotal || 7u + cbPiece != cbAvail) {
+            log_error(plog, "FragmentBegin at (%d,%u,%u): total %u and first piece %u are inconsistent (the piece must "
+                      "fill its segment)", (int)gen, lgpos.isec, lgpos.ib, cbTotal, cbPiece);
             return walk_fail(plog, JET_errLogCorrupted);
         }
         if (cbTotal > plog->cbAsmMax) {
@@ -960,8 +960,9 @@ JET_ERR EsepyEseLogNextRecord(ESEPY_ESE_LOG *plog, ESEPY_ESE_LOGRECORD *prec)
                 break;
             }
             uint32_t cbF = esefmt_u16(pbF + 1);
+            /* a piece is the rest of the record, or fills its whole segment */
             if (pbF[0] != ESEPY_ESE_LRTYP_FRAGMENT || cbF == 0 || cbF > cbTotal - cbHave ||
-                cbF > LG_CBSEC - LG_CBSEGHDR - 3) {
+                cbF > LG_CBSEC - LG_CBSEGHDR - 3 || (cbF < cbTotal - cbHave && cbF != LG_CBSEC - LG_CBSEGHDR - 3)) {
                 log_error(plog, "fragmented record at (%d,%u,%u): segment %u does not continue it", (int)gen, lgpos.isec, lgpos.ib,
                           isec);
                 return walk_fail(plog, JET_errLogCorrupted);

@@ -349,6 +349,15 @@ def test_data_cut_short_by_zeros(logs):
     assert types(recs).count("AttachDB") == 2
 
 
+def test_log_ending_with_term_closed_normally(logs):
+    edit(logs / "SRU.log", lambda d: d.__setitem__(slice(9 * SEC, 16 * SEC), bytes(7 * SEC)))
+    with eselog.open_log(logs / "SRU.log") as lf:
+        recs = list(lf.records())
+        info = lf.info
+    assert recs[-1]["type"] == "Term2" and recs[-1]["lgpos"] == (92, 8, 0)
+    assert info["closed_normally"] is True and info["end"] == (92, 9, 0)
+
+
 def test_stale_segment_ends_the_data(logs, srum_dir):
     old = open(os.path.join(srum_dir, "SRU00059.log"), "rb").read()
     edit(logs / "SRU.log", lambda d: d.__setitem__(slice(8 * SEC, 9 * SEC), old[8 * SEC:9 * SEC]))
