@@ -408,8 +408,8 @@ _install_events()
 _atexit.register(_uninstall_events)
 
 # The forensic reader of ESE files written by Windows (docs/forensics-windows-ese.md).
-from .ese import open_ese  # noqa: E402
-__all__.append("open_ese")
+from .ese import open_ese, recover_ese  # noqa: E402
+__all__ += ["open_ese", "recover_ese"]
 
 # esepy.open(path): any file esepy reads, esepy's own or Windows' ESE's, with the
 # reader that fits (esepy/_formats.py).  It shadows the builtin open() in this

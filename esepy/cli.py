@@ -8,6 +8,7 @@ Modes::
     esepy checksum FILE...             page / log / checkpoint checksums (/k)
     esepy integrity DB                 B+tree, space, record and key verification (/g)
     esepy recover --logs DIR --system DIR [--db-dir DIR]   soft recovery (/r)
+    esepy recover DB --logs DIR --output FILE   Windows ESE database onto a copy (stage 1)
     esepy tables DB                    tables, columns, indexes, records, pages
     esepy export DB TABLE --format csv|json|parquet [-o FILE]
     esepy backup ... / esepy restore BACKUP ...            (when the engine has them)
@@ -167,18 +168,40 @@ def _ese_plain(v: Any) -> Any:
         else str(v)
 
 
-def _ese_dump_header(path: str, out: Output) -> Any:
+def _ese_open(path: str, logs: Optional[str]) -> Any:
+    """open_ese, recovering into a temporary copy first when logs are given."""
     from . import ese
-    with ese.open_ese(path) as db:
+    if logs is not None and not os.path.isdir(logs):
+        raise errors.InvalidPath(operation=f"--logs {logs}: no such folder")
+    return ese.open_ese(path, logs=logs)
+
+
+def _ese_source(db: Any) -> str:
+    if db.recovery is None:
+        return "the file as it is"
+    if db.recovery.get("was_clean"):
+        return "the file as it is (already clean)"
+    return f"a copy recovered with its logs (consistent at {tuple(db.recovery['lgpos_consistent'])})"
+
+
+def _ese_dump_header(path: str, out: Output, logs: Optional[str] = None) -> Any:
+    with _ese_open(path, logs) as db:
         h = db.header
-    out.text(f"Database (Windows ESE): {path}")
+        source, recovery = _ese_source(db), db.recovery
+    out.text(f"Database (Windows ESE): {path}" + (f" -- read from {source}" if logs else ""))
     for k in sorted(h):
         out.text(f"  {k:>22}: {h[k]}")
-    return {"database": path, "format": "windows-ese", "header": inspection._jsonable(h)}
+    result = {"database": path, "format": "windows-ese", "header": inspection._jsonable(h)}
+    if logs is not None:
+        result["source"] = source
+        result["recovery"] = recovery
+    return result
 
 
-def _ese_dump_log(path: str, out: Output) -> Any:
+def _ese_dump_log(path: str, out: Output, records: bool = False, limit: Optional[int] = None) -> Any:
     from . import ese
+    if records:
+        return _ese_dump_log_records(path, out, limit)
     if os.path.isdir(path):
         scan = ese.scan_log_folder(path)
         gens = scan["generations"]
@@ -199,6 +222,87 @@ def _ese_dump_log(path: str, out: Output) -> Any:
     for k in sorted(h):
         out.text(f"  {k:>26}: {h[k]}")
     return {"format": "windows-ese", "files": [inspection._jsonable(h)]}
+
+
+def _ese_dump_log_records(path: str, out: Output, limit: Optional[int]) -> Any:
+    """Every record of a Windows ESE log file, or of a folder's generations (esentutl /ml verbose)."""
+    from . import eselog
+    shown = 0
+
+    def emit(r: Dict[str, Any], rows: List[Dict[str, Any]]) -> None:
+        nonlocal shown
+        if limit is None or shown < limit:
+            out.text(eselog.format_record(r))
+            rows.append(eselog.record_json(r))
+            shown += 1
+
+    def summary(info: Dict[str, Any]) -> str:
+        corrected = f", {info['corrected_segments']} segment(s) REPAIRED by ECC (single bit)" \
+            if info["corrected_segments"] else ""
+        return (f"  end of data {eselog._lgpos_text(info['end'])} ({info['end_kind']}), "
+                f"{info['good_segments']} good segments{corrected}"
+                f"{', closed normally' if info['closed_normally'] else ''}")
+
+    if os.path.isdir(path):
+        with eselog.open_log_chain(path, inspect=True) as chain:
+            info = chain.info
+            gens = chain.generations()
+            out.text(f"Log folder (Windows ESE): {path} base {info['base']}, generations "
+                     f"{info['first_generation']}-{info['last_generation']}, chain checks "
+                     f"{info['transitions_ok']}/{info['transitions']}, redo starts at "
+                     f"{eselog._lgpos_text(info['redo_start'])}"
+                     f"{' (checkpoint faked to its generation)' if info['checkpoint_fake'] else ''}")
+            files: List[Dict[str, Any]] = []
+            counts: Dict[str, int] = {}
+            err: Optional[BaseException] = None
+            for g in gens:
+                rows: List[Dict[str, Any]] = []
+                out.text(f"Log file: {g['file']} (generation {g['generation']})")
+                try:
+                    for r in chain.records((g["generation"], 0, 0)):
+                        if r["lgpos"][0] != g["generation"]:
+                            break
+                        counts[r["type"]] = counts.get(r["type"], 0) + 1
+                        emit(r, rows)
+                except errors.JetError as e:
+                    err = e
+                out.text(summary(g["info"]))
+                files.append({"file": g["file"], "generation": g["generation"], "info": g["info"],
+                              "records": rows})
+                if err is not None:
+                    break
+            result = {"format": "windows-ese", "chain": inspection._jsonable(info), "files":
+                      inspection._jsonable(files), "counts": counts}
+            if err is not None:
+                out.text(f"ERROR: {err}")
+                _fail(result, type(err), str(err))
+            if info["error"]:
+                out.text(f"ERROR: {info['error']}")
+                _fail(result, errors.error_class(info["error_code"]), info["error"])
+            return result
+    with eselog.open_log(path) as lf:
+        out.text(f"Log file (Windows ESE): {path} generation {lf.header['generation']}")
+        rows = []
+        counts = {}
+        err = None
+        try:
+            for r in lf.records():
+                counts[r["type"]] = counts.get(r["type"], 0) + 1
+                emit(r, rows)
+        except errors.JetError as e:
+            err = e
+        info = lf.info
+        out.text(summary(info))
+        for s in lf.segments():
+            if s["status"] == "corrected":
+                out.text(f"  segment {s['isec']}: bit {s['corrected_bit']} (byte {s['corrected_bit'] // 8}) "
+                         f"was flipped and is corrected in memory")
+        result = {"format": "windows-ese", "files": [{"file": path, "generation": lf.header["generation"],
+                                                      "info": info, "records": rows}], "counts": counts}
+        if err is not None:
+            out.text(f"ERROR: {err}")
+            _fail(result, type(err), str(err))
+        return result
 
 
 def _ese_checksum(path: str) -> Dict[str, Any]:
@@ -226,24 +330,23 @@ def _ranges_text(ranges: List[List[int]]) -> str:
     return ", ".join(f"{a}..{b}" if a != b else str(a) for a, b in ranges)
 
 
-def _ese_tables(path: str, out: Output) -> Any:
-    from . import ese
+def _ese_tables(path: str, out: Output, logs: Optional[str] = None) -> Any:
     tables: List[Dict[str, Any]] = []
-    with ese.open_ese(path) as db:
+    with _ese_open(path, logs) as db:
         h = db.header
+        source = _ese_source(db)
         for et in db.tables:
             cols = [{"name": c.name, "type": c.kind, "multivalued": c.multivalued} for c in et.columns]
             tables.append({"name": et.name, "records": et.count(), "columns": cols})
-    out.text(f"Database (Windows ESE): {path} ({h['state']})")
+    out.text(f"Database (Windows ESE): {path} ({h['state']}; read from {source})")
     for t in tables:
         out.text(f"  {t['name']}: {t['records']} records",
                  "    columns: " + ", ".join(f"{c['name']} {c['type']}" for c in t["columns"]))
-    return {"database": path, "format": "windows-ese", "state": h["state"], "tables": tables}
+    return {"database": path, "format": "windows-ese", "state": h["state"], "source": source, "tables": tables}
 
 
-def _ese_rows(path: str, table: str) -> Tuple[List[str], List[Dict[str, Any]]]:
-    from . import ese
-    with ese.open_ese(path) as db:
+def _ese_rows(path: str, table: str, logs: Optional[str] = None) -> Tuple[List[str], List[Dict[str, Any]]]:
+    with _ese_open(path, logs) as db:
         if table not in db.tables.names():
             raise errors.ObjectNotFound(operation=f"table {table!r} (tables: {', '.join(db.tables.names())})")
         t = db.table(table)
@@ -261,13 +364,14 @@ def _fmt_time(t: Any) -> str:
 
 def _dump_header_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("db", help="database file")
-    p.add_argument("--logs", help="log folder: also say what recovery needs and which generations are missing")
+    p.add_argument("--logs", help="log folder: also say what recovery needs and which generations are missing "
+                   "(a Windows ESE database: dump the header of a copy recovered with these logs)")
 
 
 @command("dump header", "Dump a database file's header (esentutl /mh)", _dump_header_args)
 def _dump_header(ns: argparse.Namespace, out: Output) -> Any:
     if _windows_ese(ns.db):
-        return _ese_dump_header(ns.db, out)
+        return _ese_dump_header(ns.db, out, ns.logs)
     h = inspection.read_database_header(ns.db)
     req = inspection.recovery_requirements(ns.db, ns.logs) if ns.logs else None
     out.text(
@@ -332,7 +436,7 @@ def _record_line(r: inspection.LogRecord) -> str:
 @command("dump log", "Dump log file headers and records (esentutl /ml)", _dump_log_args)
 def _dump_log(ns: argparse.Namespace, out: Output) -> Any:
     if _windows_log(ns.log):
-        return _ese_dump_log(ns.log, out)
+        return _ese_dump_log(ns.log, out, ns.records, ns.limit or None)
     limit = ns.limit or None
     if os.path.isdir(ns.log):
         folder = inspection.LogFolder(ns.log, ns.base)
@@ -620,11 +724,67 @@ def _verify_indexes(name: str, t: Any, n: int, problems: List[str]) -> None:
 # recover
 
 def _recover_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("db", nargs="?", help="a database written by Windows' ESE (SRUDB.dat, ...): recover it onto "
+                   "--output (esepy's own databases are recovered through --logs/--system, without DB)")
     p.add_argument("--logs", required=True, help="log folder (JET_paramLogFilePath)")
-    p.add_argument("--system", required=True, help="folder of the checkpoint (JET_paramSystemPath)")
+    p.add_argument("--system", help="folder of the checkpoint (JET_paramSystemPath; esepy logs only)")
     p.add_argument("--db-dir", help="where the databases are now, if they moved "
-                   "(JET_paramAlternateDatabaseRecoveryPath)")
-    p.add_argument("--base", help="base name of the log stream (default: found in --logs)")
+                   "(JET_paramAlternateDatabaseRecoveryPath; esepy logs only)")
+    p.add_argument("--base", help="base name of the log stream (default: found in --logs; esepy logs only)")
+    p.add_argument("--output", "-o", help="Windows database: the recovered copy to write (must not exist)")
+    p.add_argument("--in-place", action="store_true",
+                   help="Windows database: rewrite DB itself -- only for a file that is already a copy")
+
+
+def _refuse_options(ns: argparse.Namespace, options: Sequence[Tuple[str, str]], why: str) -> None:
+    """Raise a usage error naming the options of ``options`` (attribute, flag) that ``ns`` sets."""
+    given = [flag for attr, flag in options if getattr(ns, attr, None) not in (None, False)]
+    if given:
+        raise CliError(f"{', '.join(given)} does not apply: {why}")
+
+
+def _recover_windows(ns: argparse.Namespace, out: Output) -> Any:
+    from . import ese
+    _refuse_options(ns, (("db_dir", "--db-dir"), ("base", "--base")),
+                    f"{ns.db} is a Windows ESE database (the log stream and checkpoint are found in --logs)")
+    if ns.system is not None and os.path.abspath(ns.system) != os.path.abspath(ns.logs):
+        raise CliError("--system does not apply: the checkpoint of Windows ESE logs is read from --logs")
+    if ns.in_place and ns.output:
+        raise CliError("--in-place and --output exclude each other")
+    if not ns.in_place and not ns.output:
+        raise CliError(f"{ns.db} is a Windows ESE database: name the recovered copy with --output FILE "
+                       "(the input is never written; --in-place only for a file that is already a copy)")
+    if not os.path.isdir(ns.logs):
+        raise errors.InvalidPath(operation=f"--logs {ns.logs}: no such folder")
+    target = ns.db if ns.in_place else ns.output
+    out.text(f"Database (Windows ESE): {ns.db}", f"Logs: {ns.logs}",
+             f"Output: {target}" + (" (in place)" if ns.in_place else ""), "Performing soft recovery (stage 1)...")
+    t0 = time.monotonic()
+    with out.progress("recovery", None, "gen") as bar:
+        try:
+            rep = ese.recover_ese(ns.db, ns.logs, None if ns.in_place else ns.output, in_place=ns.in_place,
+                                  progress=lambda p: bar.update(p.done, p.total))
+        except errors.JetError as e:
+            rec = getattr(e, "recovery", None)
+            if rec is not None:
+                out.text(f"Recovery refused: {rec.get('reason')}")
+                _fail({"database": ns.db, "logs": ns.logs, "output": target, "recovery": rec}, type(e),
+                      rec.get("reason") or str(e))
+            raise
+    secs = round(time.monotonic() - t0, 3)
+    g = rep["generations"]
+    if rep["was_clean"]:
+        out.text("The database was already clean: copied unchanged.")
+    else:
+        out.text(f"Generations read: {g[0]}..{g[1]} (redo from {tuple(rep['lgpos_redo_start'])}, "
+                 f"{rep['records']} records, {rep['segments_corrected']} segment(s) repaired by ECC)",
+                 f"Attached at {tuple(rep['lgpos_attached'])}; page changes already on their pages: "
+                 f"{rep['page_references_applied']}, outside the attached window: {rep['page_references_outside']}",
+                 f"Clean header written: consistent at {tuple(rep['lgpos_consistent'])}, dbtime "
+                 f"{rep['dbtime_after']}, objidLast {rep['objid_after']}")
+    out.text(f"Recovery completed successfully in {secs} seconds.")
+    return {"database": ns.db, "logs": ns.logs, "output": target, "format": "windows-ese", "in_place": ns.in_place,
+            "recovery": rep, "seconds": secs}
 
 
 class _EventProgress(logging.Handler):
@@ -655,6 +815,22 @@ class _EventProgress(logging.Handler):
 def _recover(ns: argparse.Namespace, out: Output) -> Any:
     import esepy
 
+    if ns.db is not None:
+        if _windows_ese(ns.db):
+            return _recover_windows(ns, out)
+        if not os.path.isfile(ns.db):
+            raise errors.FileNotFound(operation=f"{ns.db}: no such database file")
+        raise CliError(f"{ns.db} is not a Windows ESE database: esepy's own databases are recovered through "
+                       "their logs: esepy recover --logs DIR --system DIR")
+    _refuse_options(ns, (("output", "--output"), ("in_place", "--in-place")),
+                    "they name the Windows ESE database to recover (esepy recover DB --logs DIR --output FILE)")
+    if ns.system is None:
+        if _windows_log(ns.logs):
+            raise CliError(f"{ns.logs} holds Windows ESE logs: name the database to recover: "
+                           f"esepy recover DB --logs {ns.logs} --output FILE")
+        raise CliError("--system is required (the folder of the checkpoint)\n"
+                       "usage: esepy recover --logs DIR --system DIR [--db-dir DIR] [--base NAME]\n"
+                       "       esepy recover DB --logs DIR (--output FILE | --in-place)   (Windows ESE)")
     for label, d in (("--logs", ns.logs), ("--system", ns.system)) + ((("--db-dir", ns.db_dir),) if ns.db_dir else ()):
         if not os.path.isdir(d):
             raise errors.InvalidPath(operation=f"{label} {d}: no such folder")
@@ -726,14 +902,24 @@ def _state_of(path: str, db_dir: Optional[str]) -> str:
 def _db_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("db", help="database file (never written)")
     p.add_argument("--logs", help="log folder: a dirty database is read from a copy recovered with copies of "
-                   "these logs")
-    p.add_argument("--system", help="folder of the checkpoint (with --logs)")
+                   "these logs (Windows ESE databases too: stage-1 recovery into a temporary copy)")
+    p.add_argument("--system", help="folder of the checkpoint (with --logs; esepy databases only)")
+
+
+def _windows_logs_option(ns: argparse.Namespace) -> Optional[str]:
+    """--logs for a Windows database (recover first); refuses --system, which does not apply."""
+    if getattr(ns, "system", None) is not None and (ns.logs is None or
+                                                    os.path.abspath(ns.system) != os.path.abspath(ns.logs)):
+        raise CliError(f"--system does not apply: {ns.db} is a Windows ESE database, whose checkpoint is read "
+                       "from --logs")
+    logs: Optional[str] = getattr(ns, "logs", None)
+    return logs
 
 
 @command("tables", "List tables, columns, indexes, record counts and pages (read-only)", _db_args)
 def _tables(ns: argparse.Namespace, out: Output) -> Any:
     if _windows_ese(ns.db):
-        return _ese_tables(ns.db, out)
+        return _ese_tables(ns.db, out, _windows_logs_option(ns))
     df = inspection.DatabaseFile(ns.db)
     with inspection.open_database(ns.db, logs=ns.logs, system=ns.system) as ro:
         tables = ro.describe()
@@ -780,7 +966,7 @@ def _export(ns: argparse.Namespace, out: Output) -> Any:
         if not ns.output:
             raise CliError("--format parquet needs -o FILE")
     if _windows_ese(ns.db):
-        columns, rows = _ese_rows(ns.db, ns.table)
+        columns, rows = _ese_rows(ns.db, ns.table, _windows_logs_option(ns))
     else:
         with inspection.open_database(ns.db, logs=ns.logs, system=ns.system) as ro:
             if ns.table not in ro.tables:

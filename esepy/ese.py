@@ -29,21 +29,30 @@ The log side: :func:`read_log_header`, :func:`read_checkpoint` and
 log folder for missing or out-of-sequence generations;
 :meth:`EseDatabase.recovery_info` says which generations a dirty database
 needs and whether a folder has them.
+
+Recovery (stage 1): :func:`recover_ese` brings a dirty database to a clean
+state on a copy when its logs prove that nothing needs replaying (no page
+redo, no undo) -- the common case of a copy taken after Windows flushed its
+cache -- and refuses by name everything else; ``open_ese(path, logs=folder)``
+reads a dirty database through such a recovered temporary copy.  The input
+database and the logs are never written (see docs/forensics-windows-ese.md).
 """
 from __future__ import annotations
 
 import datetime as _dt
 import html as _html
 import os as _os
+import shutil as _shutil
+import tempfile as _tempfile
 import struct as _struct
 import uuid as _uuid
-from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple
 
 from . import _esepy
 from . import errors
 
 __all__ = [
-    "open_ese", "EseDatabase", "EseTable", "EseColumn", "EseRecord", "UnsupportedValue", "DamagedValue",
+    "open_ese", "recover_ese", "EseDatabase", "EseTable", "EseColumn", "EseRecord", "UnsupportedValue", "DamagedValue",
     "read_log_header", "read_checkpoint", "scan_log_folder", "decompress", "COLTYP_NAMES", "DBSTATE_NAMES",
 ]
 
@@ -378,6 +387,11 @@ class EseDatabase:
 
     def __init__(self, path: "_os.PathLike[str] | str", verify_checksums: bool = True) -> None:
         self.path = _os.fspath(path)
+        #: the file as the caller named it (``path`` is the recovered copy when opened with ``logs=``)
+        self.source_path = self.path
+        #: what :func:`recover_ese` reported when opened with ``logs=`` (None otherwise)
+        self.recovery: Optional[Dict[str, Any]] = None
+        self._scratch: Optional[str] = None
         self._file = _esepy.EseFile(self.path, skip_checksums=not verify_checksums)
         self._tables: Optional[_TableList] = None
         self._header: Optional[Dict[str, Any]] = None
@@ -471,8 +485,11 @@ class EseDatabase:
         return out
 
     def close(self) -> None:
-        """Close the file."""
+        """Close the file (and delete the recovered temporary copy, if any)."""
         self._file.close()
+        if self._scratch is not None:
+            _shutil.rmtree(self._scratch, ignore_errors=True)
+            self._scratch = None
 
     def __enter__(self) -> "EseDatabase":
         return self
@@ -499,20 +516,105 @@ class EseDatabase:
                 f"<table><tr><th>table</th><th>columns</th></tr>{tables}</table>")
 
 
-def open_ese(path: "_os.PathLike[str] | str", *, verify_checksums: bool = True) -> EseDatabase:
+def open_ese(path: "_os.PathLike[str] | str", *, logs: "Optional[_os.PathLike[str] | str]" = None,
+             verify_checksums: bool = True) -> EseDatabase:
     """Open a real ESE database file read-only (SRUDB.dat, qmgr.db, WebCacheV01.dat, ntds.dit, ...).
 
     The file is never written; dirty databases open as they are.  With
-    ``verify_checksums`` (default) every page read is checked and failures are
-    listed in :attr:`EseDatabase.damage`.  Raises :class:`esepy.errors.FileNotFound`,
+    ``logs`` (the folder of its ``*.log`` and ``*.chk``) a dirty database is
+    first recovered with :func:`recover_ese` into a temporary copy, which is
+    what is read (``db.path``; ``db.source_path`` is ``path``, ``db.recovery``
+    the recovery report) and which :meth:`EseDatabase.close` deletes; a
+    database that recovery refuses raises the refusal.  A clean database is
+    read as it is (``db.recovery["was_clean"]``).  With ``verify_checksums``
+    (default) every page read is checked and failures are listed in
+    :attr:`EseDatabase.damage`.  Raises :class:`esepy.errors.FileNotFound`,
     :class:`esepy.errors.FileInvalidType` (not an ESE database),
     :class:`esepy.errors.ReadVerifyFailure` (neither header copy is valid), ...
     """
     try:
-        return EseDatabase(path, verify_checksums=verify_checksums)
+        db = EseDatabase(path, verify_checksums=verify_checksums)
     except errors.FileInvalidType:
         _wrong_reader(path, "esepy.open_ese", "database")
         raise
+    if logs is None:
+        return db
+    if not db.header["dirty"]:
+        db.recovery = {"was_clean": True, "reason": "the database is already clean: nothing to recover"}
+        return db
+    db.close()
+    scratch = _tempfile.mkdtemp(prefix="esepy-recover-")
+    try:
+        out = _os.path.join(scratch, _os.path.basename(_os.fspath(path)))
+        report = recover_ese(path, logs, out)
+        rdb = EseDatabase(out, verify_checksums=verify_checksums)
+    except BaseException:
+        _shutil.rmtree(scratch, ignore_errors=True)
+        raise
+    rdb.source_path = _os.fspath(path)
+    rdb.recovery = report
+    rdb._scratch = scratch
+    return rdb
+
+
+def recover_ese(db: "_os.PathLike[str] | str", logs: "_os.PathLike[str] | str",
+                output: "Optional[_os.PathLike[str] | str]" = None, *,
+                progress: Optional[Callable[[Any], Any]] = None, in_place: bool = False) -> Dict[str, Any]:
+    """Soft recovery of a Windows ESE database, stage 1 (``esentutl /r`` without Windows, when
+    no page needs replaying).
+
+    Reads every log generation of ``logs`` from the checkpoint on (``SRU.chk``, ``SRU*.log``:
+    segment checksums, the generation chain, the attach state machine, sessions) and proves
+    that each page change the logs hold for ``db`` is outside its attached window or already
+    on its page and that no transaction is left open.  Then writes ``output``: a copy of
+    ``db`` whose two header copies say CleanShutdown (consistent position, detach time,
+    required generations cleared, dbtime and objid at the maxima seen; no ``.jfm``).  The
+    output is written through a temporary file, fsynced and renamed; it must not exist.
+    ``db`` and the logs are never written -- except with ``in_place=True`` (no ``output``),
+    which rewrites ``db``'s header pages and deletes its ``.jfm``: only for a file you
+    say is a copy.
+
+    ``progress`` is called with an :class:`esepy.Progress` (operation ``"recover"``,
+    ``done``/``total`` counting log generations).  Returns the report: ``lgpos_consistent``
+    written, ``generations`` read, ``lgpos_redo_start``, ``lgpos_attached``, ``records``,
+    ``page_references_applied`` / ``_outside``, ``segments_corrected``, ``dbtime_after``,
+    ``objid_after``, ``was_clean``, ...
+
+    Refusals raise the JET error with the reason as its text and the report as the
+    exception's ``recovery`` attribute (``record_type``, ``lgpos``, ``pgno``,
+    ``generation_missing``, ``reason``): :class:`esepy.errors.FeatureNotAvailable` when a
+    record needs redo or undo (stage 1 does not replay), ``DbTimeTooOld`` / ``DbTimeTooNew``,
+    ``DatabaseLogSetMismatch`` (logs of another database), ``AttachedDatabaseMismatch``,
+    ``MissingLogFile`` / ``RequiredLogFilesMissing``, ``LogFileCorrupt``, ``FileAlreadyExists``.
+    """
+    from ._backup import Progress
+    dbp = _os.fspath(db)
+    logp = _os.fspath(logs)
+    if in_place:
+        if output is not None:
+            raise ValueError("in_place=True rewrites the database itself: give no output")
+        outp = dbp
+    else:
+        if output is None:
+            raise TypeError("recover_ese needs an output path (or in_place=True on a file that is a copy)")
+        outp = _os.fspath(output)
+        if _os.path.exists(outp) and _os.path.exists(dbp) and _os.path.samefile(outp, dbp):
+            raise ValueError("the output is the input database: the evidence is never written "
+                             "(use in_place=True only on a copy)")
+    if not _os.path.isdir(logp):
+        raise errors.InvalidPath(operation=f"log folder {logp}: no such folder")
+    if progress is not None and not callable(progress):
+        raise TypeError("progress must be callable")
+    cb = None
+    if progress is not None:
+        def cb(generation: int, done: int, total: int) -> None:
+            progress(Progress("recover", "complete" if done >= total else "progress", done, total))
+    try:
+        report: Dict[str, Any] = _esepy._ese_recover(dbp, logp, outp, in_place, cb)
+    except errors.FileInvalidType:
+        _wrong_reader(dbp, "esepy.recover_ese", "database")
+        raise
+    return report
 
 
 def _wrong_reader(path: "_os.PathLike[str] | str", reader: str, kind: str) -> None:

@@ -9,8 +9,10 @@
  * csrc/include/esepy_ese.h (EsepyEse*); this header lists the helpers the
  * layer's files share with each other and with unit tests.
  * Must not touch: any other engine layer.  It depends only on csrc/os (files,
- * memory) and on JET types and error codes from esent.h.  It never writes to
- * a file and keeps no global mutable state.
+ * memory) and on JET types and error codes from esent.h.  It keeps no global
+ * mutable state and never writes to a file it reads; the one writer is
+ * eserecover.c, which writes only a new output copy (or, when the caller says
+ * the database is a copy, that file's header pages).
  */
 #ifndef ESEPY_ESEFMT_H
 #define ESEPY_ESEFMT_H
@@ -47,5 +49,9 @@ JET_ERR esefmt_decompress(const uint8_t *pb, uint32_t cb, uint8_t *pbOut, uint32
 void esefmt_logtime(const uint8_t *pb, ESEPY_ESE_TIME *pt);
 void esefmt_signature(const uint8_t *pb, ESEPY_ESE_SIGNATURE *ps);
 void esefmt_lgpos(const uint8_t *pb, ESEPY_ESE_LGPOS *pl);
+
+/* UTF-16LE (cb bytes, stops at a NUL) to NUL-terminated UTF-8 in sz[cbMax];
+ * unpaired surrogates become U+FFFD; truncates at a character boundary. */
+void esefmt_utf16_to_utf8(const uint8_t *pb, uint32_t cb, char *sz, size_t cbMax);
 
 #endif /* ESEPY_ESEFMT_H */

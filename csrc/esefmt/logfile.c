@@ -18,7 +18,7 @@
 #define ATTACH_AREA   2048u
 #define ATTACH_FIXED  64u
 
-static void utf16_to_utf8(const uint8_t *pb, uint32_t cb, char *sz, size_t cbMax)
+void esefmt_utf16_to_utf8(const uint8_t *pb, uint32_t cb, char *sz, size_t cbMax)
 {
     size_t n = 0;
     for (uint32_t i = 0; i + 1 < cb; i += 2) {
@@ -82,7 +82,7 @@ static uint32_t parse_attach(const uint8_t *pb, ESEPY_ESE_ATTACHINFO *rg)
             cbNames = ATTACH_AREA - ib - ATTACH_FIXED;
         const uint8_t *pbName = pb + ib + ATTACH_FIXED;
         if (pa->fFlags & 0x20) {
-            utf16_to_utf8(pbName, cbNames, pa->szName, sizeof(pa->szName));
+            esefmt_utf16_to_utf8(pbName, cbNames, pa->szName, sizeof(pa->szName));
         } else {
             size_t n = 0;
             for (uint32_t i = 0; i < cbNames && pbName[i] && n + 1 < sizeof(pa->szName); i++)

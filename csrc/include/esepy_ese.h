@@ -6,7 +6,9 @@
  * 24H2 / Server 2025, pages of 4, 8, 16 or 32 KiB) without an instance,
  * reading its header, catalog, records, long values and pages, and reading
  * the headers of ESE transaction logs and checkpoint files.
- * Nothing here ever writes to a file: every file is opened read-only.
+ * Nothing here writes to a file it reads: every input is opened read-only.
+ * The one writer, EsepyEseRecover, writes only a new output file (or, when
+ * asked, the header pages of a database the caller says is a copy).
  *
  * All names use the prefix EsepyEse / ESEPY_ESE_.  Functions return
  * JET_errSuccess, a warning (> 0) or a JET error (< 0).  Damage is reported,
@@ -353,6 +355,407 @@ typedef struct {
  * returns how many exist in *pcfile (which may exceed cfileMax). */
 JET_ERR EsepyEseScanLogFolder(const char *szDir, const char *szBase, ESEPY_ESE_LOGFILEINFO *rgfile,
                               uint32_t cfileMax, uint32_t *pcfile);
+
+/* ---- log records (Windows ESE transaction logs, format 8.x) -------------------
+ *
+ * A reader of the records of one log file (EsepyEseLog*) and of a folder's
+ * chain of generations (EsepyEseLogChain*).  Read-only: files are opened
+ * read-only and read whole into memory.  Damage is reported, never hidden:
+ * a segment repaired by its ECC checksum (a single flipped bit) is counted and
+ * its bit position recorded; anything else that is damaged, and every record
+ * type this reader does not know, stops the walk with an error that names it.
+ */
+
+typedef struct EsepyEseLog      ESEPY_ESE_LOG;      /* one open log file */
+typedef struct EsepyEseLogChain ESEPY_ESE_LOGCHAIN; /* the generations of a log folder */
+
+/* Record types (LRTYP).  Every value below ESEPY_ESE_LRTYP_MAX has a name
+ * (EsepyEseLrtypName); the obsolete ones (40, 41, 43, 44, 47, 56) and old-format
+ * records (3 MS, 4 Fill, 26, 27, 28, 42) are refused as format-7 / damage. */
+#define ESEPY_ESE_LRTYP_NOP               0
+#define ESEPY_ESE_LRTYP_INIT              1
+#define ESEPY_ESE_LRTYP_TERM              2
+#define ESEPY_ESE_LRTYP_BEGIN             5
+#define ESEPY_ESE_LRTYP_COMMIT            6
+#define ESEPY_ESE_LRTYP_ROLLBACK          7
+#define ESEPY_ESE_LRTYP_BEGIN0            8
+#define ESEPY_ESE_LRTYP_COMMIT0           9
+#define ESEPY_ESE_LRTYP_REFRESH           10
+#define ESEPY_ESE_LRTYP_MACROBEGIN        11
+#define ESEPY_ESE_LRTYP_MACROCOMMIT       12
+#define ESEPY_ESE_LRTYP_MACROABORT        13
+#define ESEPY_ESE_LRTYP_CREATEDB          14
+#define ESEPY_ESE_LRTYP_ATTACHDB          15
+#define ESEPY_ESE_LRTYP_DETACHDB          16
+#define ESEPY_ESE_LRTYP_RECOVERYUNDO      17
+#define ESEPY_ESE_LRTYP_RECOVERYQUIT      18
+#define ESEPY_ESE_LRTYP_FULLBACKUP        19
+#define ESEPY_ESE_LRTYP_INCBACKUP         20
+#define ESEPY_ESE_LRTYP_JETOP             21
+#define ESEPY_ESE_LRTYP_TRACE             22
+#define ESEPY_ESE_LRTYP_SHUTDOWNMARK      23
+#define ESEPY_ESE_LRTYP_CREATEMEFDP       24
+#define ESEPY_ESE_LRTYP_CREATESEFDP       25
+#define ESEPY_ESE_LRTYP_INSERT            29
+#define ESEPY_ESE_LRTYP_FLAGINSERT        30
+#define ESEPY_ESE_LRTYP_FLAGINSERTANDREPLACEDATA 31
+#define ESEPY_ESE_LRTYP_FLAGDELETE        32
+#define ESEPY_ESE_LRTYP_REPLACE           33
+#define ESEPY_ESE_LRTYP_REPLACED          34
+#define ESEPY_ESE_LRTYP_DELETE            35
+#define ESEPY_ESE_LRTYP_UNDOINFO          36
+#define ESEPY_ESE_LRTYP_DELTA             37
+#define ESEPY_ESE_LRTYP_SETEXTERNALHEADER 38
+#define ESEPY_ESE_LRTYP_UNDO              39
+#define ESEPY_ESE_LRTYP_EXTRESTORE        45
+#define ESEPY_ESE_LRTYP_BACKUP            46
+#define ESEPY_ESE_LRTYP_EMPTYTREE         48
+#define ESEPY_ESE_LRTYP_INIT2             49
+#define ESEPY_ESE_LRTYP_TERM2             50
+#define ESEPY_ESE_LRTYP_RECOVERYUNDO2     51
+#define ESEPY_ESE_LRTYP_RECOVERYQUIT2     52
+#define ESEPY_ESE_LRTYP_BEGINDT           53
+#define ESEPY_ESE_LRTYP_PREPCOMMIT        54
+#define ESEPY_ESE_LRTYP_PREPROLLBACK      55
+#define ESEPY_ESE_LRTYP_FORCEWRITELOG     57
+#define ESEPY_ESE_LRTYP_CONVERTFDP2       58
+#define ESEPY_ESE_LRTYP_EXTRESTORE2       59
+#define ESEPY_ESE_LRTYP_BACKUP2           60
+#define ESEPY_ESE_LRTYP_FORCELOGROLLOVER  61
+#define ESEPY_ESE_LRTYP_SPLIT2            62
+#define ESEPY_ESE_LRTYP_MERGE2            63
+#define ESEPY_ESE_LRTYP_SCRUB             64
+#define ESEPY_ESE_LRTYP_PAGEMOVE          65
+#define ESEPY_ESE_LRTYP_PAGEPATCHREQUEST  66
+#define ESEPY_ESE_LRTYP_MACROINFO         67
+#define ESEPY_ESE_LRTYP_EXTENDDB          68
+#define ESEPY_ESE_LRTYP_COMMITCTX         69
+#define ESEPY_ESE_LRTYP_SCANCHECK         70
+#define ESEPY_ESE_LRTYP_NOP2              71
+#define ESEPY_ESE_LRTYP_REATTACH          72
+#define ESEPY_ESE_LRTYP_MACROINFO2        73
+#define ESEPY_ESE_LRTYP_FREEFDP           74
+#define ESEPY_ESE_LRTYP_FRAGMENTBEGIN     76 /* framing: never returned as a record */
+#define ESEPY_ESE_LRTYP_FRAGMENT          77 /* framing: never returned as a record */
+#define ESEPY_ESE_LRTYP_SHRINKDB          78
+#define ESEPY_ESE_LRTYP_CREATEDBFINISH    79
+#define ESEPY_ESE_LRTYP_RECOVERYQUITKEEPATTACHMENTS 80
+#define ESEPY_ESE_LRTYP_TRIMDB            81
+#define ESEPY_ESE_LRTYP_SETDBVERSION      92
+#define ESEPY_ESE_LRTYP_DELTA64           93
+#define ESEPY_ESE_LRTYP_SHRINKDB2         94
+#define ESEPY_ESE_LRTYP_NEWPAGE           95
+#define ESEPY_ESE_LRTYP_ROOTPAGEMOVE      96
+#define ESEPY_ESE_LRTYP_SIGNALATTACHDB    97
+#define ESEPY_ESE_LRTYP_SCANCHECK2        98
+#define ESEPY_ESE_LRTYP_SHRINKDB3         99
+#define ESEPY_ESE_LRTYP_EXTENTFREED       100
+#define ESEPY_ESE_LRTYP_EXTENTFREED2      101
+#define ESEPY_ESE_LRTYP_MAX               102
+
+/* The name ESE's dumps use for an lrtyp ("Insert", "Term2", "AttachDB", ...),
+ * for every value 0..ESEPY_ESE_LRTYP_MAX-1 (obsolete ones included, e.g.
+ * "UpgradeDB"); NULL for values >= ESEPY_ESE_LRTYP_MAX. */
+const char *EsepyEseLrtypName(uint32_t lrtyp);
+
+/* ESEPY_ESE_LOGRECORD.fFields: which groups of fields the record carries */
+#define ESEPY_ESE_LR_PROCID    0x0001 /* procid (session) */
+#define ESEPY_ESE_LR_DBID      0x0002 /* dbid */
+#define ESEPY_ESE_LR_PAGE      0x0004 /* the 32-byte page prefix: pgno, dbtime, dbtimeBefore, trxBegin0,
+                                       * level, iline, fPageFlags */
+#define ESEPY_ESE_LR_NODE      0x0008 /* + rceid, pgnoFDP, objidFDP */
+#define ESEPY_ESE_LR_DBTIME    0x0010 /* dbtime valid without a page prefix (macros, NewPage, ShrinkDB3, ...) */
+#define ESEPY_ESE_LR_LOGTIME   0x0020 /* logtime valid (Init2, Term2, RecoveryUndo2, RecoveryQuit2, ...) */
+#define ESEPY_ESE_LR_IGNORABLE 0x0040 /* an "ignored" type (67-75, 82-91): skippable by its size */
+#define ESEPY_ESE_LR_FRAGMENTED 0x0080 /* reassembled from fragments in cfragment segments */
+
+/* One decoded record.  Pointers (pb, pbKey, pbData, pbImage, szPath) point
+ * into the reader's memory and stay valid until the next call on the log (or
+ * chain) that produced the record.  Fields a type does not carry are zero. */
+typedef struct {
+    uint32_t        cbStruct;          /* sizeof(ESEPY_ESE_LOGRECORD) */
+    uint32_t        lrtyp;
+    const char     *szName;            /* EsepyEseLrtypName(lrtyp) (static) */
+    ESEPY_ESE_LGPOS lgpos;             /* address of its first byte; ib 0 for a segment's first record */
+    uint32_t        cb;                /* whole record size (fixed part + variable part) */
+    const uint8_t  *pb;                /* the whole record, reassembled when fragmented */
+    uint32_t        fFields;           /* ESEPY_ESE_LR_* */
+    uint32_t        cfragment;         /* segments it spans when fragmented (else 0) */
+
+    /* common fields */
+    uint32_t        procid;            /* session (ESEPY_ESE_LR_PROCID) */
+    uint32_t        dbid;              /* ESEPY_ESE_LR_DBID */
+    uint32_t        pgno;              /* page records; NewPage; FDP creation (the root) */
+    uint64_t        dbtime;            /* "after" dbtime (page records, macros, NewPage, ...) */
+    uint64_t        dbtimeBefore;      /* page records: 0xFFFFFFFFFFFFFFFF (dbtimeNil) inside a macro */
+    uint32_t        trxBegin0;         /* page records: trx of the session's Begin0 */
+    uint32_t        level;             /* page records: transaction level; Commit: level committed to;
+                                        * Rollback: levels rolled back; Begin/Begin0: level begun from;
+                                        * Undo: level */
+    uint32_t        clevels;           /* Begin/Begin0/BeginDT: number of levels begun */
+    uint32_t        trx;               /* Begin0/BeginDT: trxBegin0; Commit0: trxCommit0; Refresh: trx */
+    uint32_t        iline;             /* page records: node index */
+    uint32_t        fPageFlags;        /* page records: 0x01 versioned, 0x02 deleted, 0x04 unique,
+                                        * 0x08 space op, 0x10 concurrent create-index, 0x20 system task */
+    uint32_t        rceid, pgnoFDP, objidFDP; /* node records (ESEPY_ESE_LR_NODE); objidFDP also FDP
+                                        * creation/conversion, NewPage (objid), splits and merges */
+
+    /* key and data (Insert, FlagInsert*, Replace*, SetExternalHeader, Delta (bookmark), UndoInfo,
+     * Undo (bookmark), Scrub, NOP2 and other ignorable types (payload), Trace, ...) */
+    const uint8_t  *pbKey;             /* full key (prefix part then suffix part) */
+    uint32_t        cbKey;
+    uint32_t        cbKeyPrefix;       /* Insert: bytes of the key shared with the page prefix */
+    const uint8_t  *pbData;
+    uint32_t        cbData;            /* Replace/ReplaceD: the logged bytes (after-image or diff) */
+    uint32_t        cbOldData, cbNewData; /* Replace/ReplaceD */
+    uint32_t        fDiff2;            /* ReplaceD: the diff uses DIFFHDR2 */
+    uint32_t        rceidReplace;      /* FlagInsertAndReplaceData */
+    uint32_t        oper, cbMaxSize;   /* UndoInfo (oper, cbMaxSize), Undo (oper) */
+    int64_t         delta;             /* Delta / Delta64 (UndoInfo: cbDelta) */
+    uint32_t        ibOffset;          /* Delta / Delta64: offset of the counter in the data */
+
+    /* database-level and instance records */
+    ESEPY_ESE_TIME  logtime;           /* ESEPY_ESE_LR_LOGTIME */
+    ESEPY_ESE_LGPOS lgposBack;         /* Term/Term2/RecoveryQuit*: back-pointer (matching Init or RecoveryUndo) */
+    ESEPY_ESE_LGPOS lgposRedoFrom;     /* Term/Term2/RecoveryQuit* */
+    uint32_t        fHard;             /* Term/Term2/RecoveryQuit*: hard recovery */
+    ESEPY_ESE_LGPOS lgposConsistent;   /* AttachDB: the database's consistent position when attached */
+    ESEPY_ESE_SIGNATURE signDb;        /* AttachDB, CreateDB */
+    ESEPY_ESE_SIGNATURE signLog;       /* AttachDB: the log signature the database was attached under */
+    uint32_t        cpgDatabaseSizeMax;/* AttachDB, CreateDB */
+    uint32_t        fDbFlags;          /* AttachDB/DetachDB/CreateDB flag byte (0x08/0x10: Unicode names, ...);
+                                        * CreateDB: also grbit in grbit */
+    uint32_t        grbit;             /* CreateDB grbit */
+    const char     *szPath;            /* AttachDB/DetachDB/CreateDB/backup records: path, UTF-8 */
+    uint32_t        rgulVersion[3];    /* SetDbVersion: format version, update major, update minor;
+                                        * CreateDB: version, update major (when logged) */
+    uint32_t        pgnoLast;          /* ExtendDB, ShrinkDB*, TrimDB (first page in pgno, pages in cpg) */
+    uint32_t        cpg;               /* ShrinkDB*: pages shrunk; TrimDB: pages; EmptyTree/MacroInfo*: pages
+                                        * listed; CreateMEFDP/SEFDP/ConvertFDP2: cpgPrimary */
+
+    /* multi-page records (Split2, Merge2, PageMove, FDP creation / conversion) */
+    uint32_t        pgnoNew, pgnoRight, pgnoLeft, pgnoParent; /* CreateMEFDP/ConvertFDP2: pgnoNew = pgnoOE,
+                                        * pgnoRight = pgnoAE, pgnoParent = pgnoFDPParent; PageMove: pgnoNew = dest */
+    uint64_t        dbtimeRightBefore, dbtimeLeftBefore, dbtimeParentBefore;
+    uint32_t        ulSplitMergeType;  /* Split2: splittype (0 vertical, 1 right, 2 append);
+                                        * Merge2: mergetype */
+    uint32_t        ulSplitOper;       /* Split2: splitoper */
+    const uint8_t  *pbImage;           /* Split2/Merge2 before-image, PageMove page image (as logged) */
+    uint32_t        cbImage;
+} ESEPY_ESE_LOGRECORD;
+
+/* Segment classification (sectors csecHeader .. csecLGFile-1) */
+#define ESEPY_ESE_SEG_GOOD      0 /* checksum valid at its own position, lgposSegment right */
+#define ESEPY_ESE_SEG_CORRECTED 1 /* good after a single-bit ECC correction (reported) */
+#define ESEPY_ESE_SEG_STALE     2 /* valid checksum, older lgposSegment: left from the file's previous life */
+#define ESEPY_ESE_SEG_ZERO      3 /* all zero */
+#define ESEPY_ESE_SEG_SHADOW    4 /* copy of the previous segment (checksum valid with isec - 1) */
+#define ESEPY_ESE_SEG_DAMAGED   5 /* none of the above */
+#define ESEPY_ESE_SEG_AFTEREND  6 /* after the end of data; not examined further */
+#define ESEPY_ESE_SEG_PATCHED   7 /* damaged, replaced by the valid shadow copy at isec + 1 */
+
+typedef struct {
+    uint32_t        cbStruct;
+    uint32_t        isec;
+    int32_t         status;            /* ESEPY_ESE_SEG_* */
+    uint64_t        checksumStored, checksumComputed; /* computed with pgno = isec, after correction */
+    ESEPY_ESE_LGPOS lgposSegment;      /* as stored */
+    ESEPY_ESE_TIME  logtimeSegment;
+    uint32_t        fFlags;
+    int32_t         ibitCorrected;     /* CORRECTED: bit position in the segment (byte = ibit / 8); else -1 */
+} ESEPY_ESE_LOGSEGMENT;
+
+/* How the data of a log file ends */
+#define ESEPY_ESE_LOGEND_FULL    0 /* every data segment is good */
+#define ESEPY_ESE_LOGEND_STALE   1 /* at a stale segment */
+#define ESEPY_ESE_LOGEND_ZERO    2 /* at a zero-filled segment */
+#define ESEPY_ESE_LOGEND_SHADOW  3 /* at a shadow copy of the last partial segment */
+#define ESEPY_ESE_LOGEND_DAMAGED 4 /* at a damaged segment (integrity error in errIntegrity) */
+
+typedef struct {
+    uint32_t        cbStruct;
+    int32_t         lGeneration;
+    uint32_t        csecLGFile;        /* sectors in the file (header included) */
+    uint32_t        csegGood;          /* good data segments (corrected and patched included) */
+    uint32_t        csegCorrected;     /* segments repaired by ECC (single bit) */
+    uint32_t        csegPatched;       /* damaged segments replaced by their shadow */
+    int32_t         endKind;           /* ESEPY_ESE_LOGEND_* */
+    uint32_t        isecEnd;           /* first sector after the data (= last good isec + 1) */
+    ESEPY_ESE_LGPOS lgposEnd;          /* end of data: (gen, isecEnd, 0) */
+    int32_t         fClosedNormally;   /* the last record is Term, Term2 or RecoveryQuit* (after a full walk) */
+    uint64_t        checksumAllSegments; /* XOR of the checksums of the good segments (the next generation's
+                                        * checksumPrevLogAllSegments) */
+    JET_ERR         errIntegrity;      /* JET_errSuccess, or why the log must not be replayed
+                                        * (JET_errLogFileCorrupt: damaged segment, good segment after an empty one,
+                                        * lgposSegment ahead of its place; JET_errLogFileSizeMismatch, ...) */
+    char            szError[240];      /* the last error met (open, segment scan or record walk), "" if none */
+} ESEPY_ESE_LOGINFO;
+
+/* EsepyEseLogOpen grbits */
+#define ESEPY_ESE_LOG_OPEN_NO_CORRECTION 0x0001 /* do not repair single-bit errors (report them as damaged) */
+
+/* Open one log file read-only, read its header and classify its segments.
+ * Errors: JET_errFileNotFound, JET_errFileInvalidType (not a log, or a zero
+ * reserve log), JET_errLogFileCorrupt (header checksum),
+ * JET_errBadLogVersion (not format 8 with 4 KiB segments),
+ * JET_errLogFileSizeMismatch (file size is not csecLGFile * cbSec).
+ * A damaged segment does not fail the open: it is reported in
+ * EsepyEseLogGetInfo (errIntegrity) and the record walk stops there with
+ * JET_errLogFileCorrupt. */
+JET_ERR EsepyEseLogOpen(const char *szPath, uint32_t grbit, ESEPY_ESE_LOG **pplog);
+void    EsepyEseLogClose(ESEPY_ESE_LOG *plog);
+JET_ERR EsepyEseLogGetHeader(ESEPY_ESE_LOG *plog, ESEPY_ESE_LOGHEADER *phdr);
+JET_ERR EsepyEseLogGetInfo(ESEPY_ESE_LOG *plog, ESEPY_ESE_LOGINFO *pinfo);
+/* Segment isec (csecHeader .. csecLGFile-1).  JET_errInvalidParameter outside. */
+JET_ERR EsepyEseLogGetSegment(ESEPY_ESE_LOG *plog, uint32_t isec, ESEPY_ESE_LOGSEGMENT *pseg);
+
+/* Next record in log order (NOP bytes skipped, fragments reassembled;
+ * NOP2 and other ignorable types are returned).  JET_errNoCurrentRecord after
+ * the last record.  JET_errLogCorrupted for an unknown or obsolete lrtyp (the
+ * record's lrtyp and lgpos are filled in and szError names it), for a record
+ * running past its segment or fragment chain, or a fragment total that does not
+ * match the record's size; JET_errLogFileCorrupt on reaching a damaged segment.
+ * After an error the walk stays at the error. */
+JET_ERR EsepyEseLogNextRecord(ESEPY_ESE_LOG *plog, ESEPY_ESE_LOGRECORD *prec);
+/* Restart the walk at the first record. */
+JET_ERR EsepyEseLogRewind(ESEPY_ESE_LOG *plog);
+
+/* ---- a folder's chain of generations ---------------------------------------- */
+
+typedef struct {
+    uint32_t        cbStruct;
+    char            szFile[256];       /* file name in the folder */
+    int32_t         lGeneration;
+    int32_t         fCurrent;          /* <base>.log */
+    ESEPY_ESE_TIME  tmCreate, tmPrevGen;
+    int32_t         fPrevGenLinked;    /* tmPrevGen equals the previous generation's tmCreate; -1 first */
+    int32_t         fChecksumLinked;   /* checksumPrevLogAllSegments equals the previous generation's
+                                        * checksumAllSegments; -1 first (or not checked: updateMinor < 13) */
+    int32_t         fSignMatches;      /* signLog equals the chain's */
+    uint64_t        checksumPrevLogAllSegments; /* as stored in this header */
+    ESEPY_ESE_LOGINFO info;            /* this file's segment classification */
+} ESEPY_ESE_LOGGEN;
+
+typedef struct {
+    uint32_t        cbStruct;
+    char            szBase[16];        /* e.g. "SRU" */
+    int32_t         lGenFirst, lGenLast; /* the generations of the chain (contiguous) */
+    uint32_t        cgen;
+    uint32_t        ctransitions, ctransitionsOk; /* generation changes checked / passing all rules */
+    int32_t         lGenMissing;       /* first generation missing inside the range, 0 if none */
+    ESEPY_ESE_SIGNATURE signLog;       /* the chain's (the current log's, else the newest) */
+    ESEPY_ESE_LGPOS lgposEnd;          /* end of data of the last generation */
+    /* checkpoint (<base>.chk), both copies */
+    JET_ERR         errCheckpoint;     /* result of EsepyEseReadCheckpoint (JET_errFileNotFound if absent) */
+    ESEPY_ESE_CHECKPOINT checkpoint;
+    int32_t         fCheckpointCopiesEqual;
+    int32_t         fCheckpointFake;   /* the checkpoint cannot be used as is (§1.8 rule): redo starts at
+                                        * (checkpoint gen, csecHeader, 0) with that log header's attachments */
+    ESEPY_ESE_LGPOS lgposRedoStart;    /* where recovery starts reading */
+    uint32_t        cattach;           /* attachments recovery starts with (checkpoint's or the log header's) */
+    ESEPY_ESE_ATTACHINFO rgattach[ESEPY_ESE_ATTACH_MAX];
+    JET_ERR         err;               /* the first refusal (as EsepyEseLogChainOpen returns without INSPECT) */
+    char            szError[240];
+} ESEPY_ESE_LOGCHAININFO;
+
+/* EsepyEseLogChainOpen grbits */
+#define ESEPY_ESE_LOGCHAIN_INSPECT 0x0001 /* open even when a rule fails: the refusal is in info.err */
+
+/* EsepyEseLogChainOpen lGenFirst: start at the checkpoint's generation (the
+ * oldest present when there is no checkpoint) */
+#define ESEPY_ESE_LOGCHAIN_GEN_CHECKPOINT (-1)
+
+/* Open the log generations of base szBase ("SRU"; NULL or "" finds it) in
+ * szDir, from generation lGenFirst (0: the oldest present; or e.g. the
+ * checkpoint's) to the current log (<base>.log, or the newest archive), and
+ * check the chain: every generation present (JET_errMissingLogFile, naming
+ * it), signLog equal in all and, when psignLog is not NULL, equal to it (a
+ * database's signLog: JET_errBadLogSignature for another database's logs),
+ * tmPrevGen = previous tmCreate (JET_errInvalidLogSequence), accumulated
+ * segment checksums (JET_errLogSequenceChecksumMismatch), no damaged segment
+ * (JET_errLogFileCorrupt).  Also reads <base>.chk (both copies) and computes
+ * the redo start.  JET_errMissingLogFile when no log exists. */
+JET_ERR EsepyEseLogChainOpen(const char *szDir, const char *szBase, int32_t lGenFirst,
+                             const ESEPY_ESE_SIGNATURE *psignLog, uint32_t grbit, ESEPY_ESE_LOGCHAIN **ppchain);
+void    EsepyEseLogChainClose(ESEPY_ESE_LOGCHAIN *pchain);
+JET_ERR EsepyEseLogChainGetInfo(ESEPY_ESE_LOGCHAIN *pchain, ESEPY_ESE_LOGCHAININFO *pinfo);
+/* Generation igen (0 .. cgen-1, oldest first). */
+JET_ERR EsepyEseLogChainGetGen(ESEPY_ESE_LOGCHAIN *pchain, uint32_t igen, ESEPY_ESE_LOGGEN *pgen);
+/* Position the record walk at the first record at or after lgpos (e.g. the
+ * redo start); a lgpos before the chain starts at its first record. */
+JET_ERR EsepyEseLogChainSeek(ESEPY_ESE_LOGCHAIN *pchain, const ESEPY_ESE_LGPOS *plgpos);
+/* Next record across generations (same errors as EsepyEseLogNextRecord;
+ * JET_errNoCurrentRecord after the last record of the last generation). */
+JET_ERR EsepyEseLogChainNextRecord(ESEPY_ESE_LOGCHAIN *pchain, ESEPY_ESE_LOGRECORD *prec);
+
+/* Compare two LGPOS: < 0, 0, > 0 (generation, then sector, then byte). */
+int     EsepyEseCmpLgpos(const ESEPY_ESE_LGPOS *a, const ESEPY_ESE_LGPOS *b);
+/* ---- soft recovery onto a copy (stage 1: no page redo, no undo) -------------- */
+
+/* EsepyEseRecover grbits */
+#define ESEPY_ESE_RECOVER_IN_PLACE 0x0001 /* write szDatabase itself (the caller says it is a copy);
+                                           * szOutput must then be NULL */
+
+/* Progress: called once per log generation read (igen 1..cgen) with the
+ * generation number.  A negative return stops recovery with that error. */
+typedef JET_ERR (*ESEPY_ESE_PFNRECOVER)(void *pvContext, int32_t lGeneration, uint32_t igen, uint32_t cgen);
+
+typedef struct {
+    uint32_t        cbStruct;
+    /* what was read */
+    int32_t         fWasClean;          /* the input was already CleanShutdown: copied unchanged */
+    int32_t         fFakeCheckpoint;    /* redo started at the start of the checkpoint's generation */
+    ESEPY_ESE_LGPOS lgposCheckpoint;    /* as the checkpoint file gives it */
+    ESEPY_ESE_LGPOS lgposRedoStart;
+    ESEPY_ESE_LGPOS lgposEnd;           /* end of the log data */
+    int32_t         lGenFirst, lGenLast;/* generations read */
+    uint32_t        dbid;               /* the database's dbid in the logs (0 if never attached) */
+    ESEPY_ESE_LGPOS lgposAttachNow;     /* the attachment (list entry or AttachDB) that attached it */
+    uint64_t        crecord;            /* log records read */
+    uint64_t        cpageRecord;        /* page references of records on this database */
+    uint64_t        cpageApplied;       /* ... inside the attached window, proved already on the page */
+    uint64_t        cpageOutside;       /* ... outside the window (deferred, detached, before the first Begin0) */
+    uint32_t        csegmentCorrected;  /* log segments read after a single-bit ECC correction */
+    uint32_t        cdetach;            /* times the database was detached (Term, DetachDB) in the logs */
+    /* what was written */
+    ESEPY_ESE_LGPOS lgposConsistent;    /* the clean header's consistent / detach position */
+    uint64_t        dbtimeBefore, dbtimeAfter;
+    uint32_t        objidBefore, objidAfter;
+    int32_t         fJfmRemoved;        /* in place: the flush map (.jfm) beside the database was deleted */
+    /* why recovery stopped (err < 0) */
+    JET_ERR         err;
+    uint32_t        lrtyp;              /* record that needs redo or undo (0 if not about one) */
+    char            szRecordType[32];
+    ESEPY_ESE_LGPOS lgpos;
+    uint32_t        pgno;
+    uint64_t        dbtimeRecord, dbtimeBeforeRecord, dbtimePage;
+    int32_t         lGenMissing;        /* a needed generation that is missing (0 if none) */
+    char            szReason[480];      /* one paragraph of English naming the record, page, position or file */
+} ESEPY_ESE_RECOVERINFO;
+
+/* Soft recovery of a database written by Windows' ESE, stage 1: read the logs
+ * of szLogFolder (checkpoint in szCheckpointFolder, NULL = the log folder) from
+ * the checkpoint on, decide when the database takes part (the attach state
+ * machine), prove that every page record for it is either outside the
+ * attached window or already on its page and that no transaction is left
+ * open, and write the database with a clean header (both copies) to szOutput
+ * -- through a temporary file, fsynced and renamed; szOutput must not exist --
+ * or, with ESEPY_ESE_RECOVER_IN_PLACE, into szDatabase itself.  The input
+ * database and the logs are never written.  No flush map (.jfm) is created.
+ * A record that needs redo or undo stops recovery before anything is written:
+ * JET_errFeatureNotAvailable (redo/undo needed: stage 1 does not replay),
+ * JET_errDbTimeTooOld / JET_errDbTimeTooNew / JET_errDbTimeBeyondMaxRequired
+ * (page and record disagree), with pinfo naming the record, page and log
+ * position.  Other refusals: JET_errDatabaseLogSetMismatch (logs of another
+ * stream), JET_errAttachedDatabaseMismatch (the logs never attach this
+ * database), JET_errMissingLogFile / JET_errRequiredLogFilesMissing (a needed
+ * generation is absent: pinfo->lGenMissing), JET_errConsistentTimeMismatch,
+ * the log reader's errors (JET_errLogFileCorrupt, JET_errInvalidLogSequence,
+ * JET_errBadLogSignature, JET_errLogSequenceChecksumMismatch, ...),
+ * JET_errFileAlreadyExists (szOutput exists). */
+JET_ERR EsepyEseRecover(const char *szDatabase, const char *szLogFolder, const char *szCheckpointFolder,
+                        const char *szOutput, uint32_t grbit, ESEPY_ESE_PFNRECOVER pfnProgress, void *pvContext,
+                        ESEPY_ESE_RECOVERINFO *pinfo);
 
 /* ---- helpers exposed for tests and tools ---------------------------------------- */
 

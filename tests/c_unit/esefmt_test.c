@@ -313,4 +313,176 @@ TEST(log_headers_of_garbage)
     os_free(c);
 }
 
+/* ---- the log record reader (eselog.c, eselogchain.c) --------------------------- */
+
+/* A sample's bytes (malloc'ed), NULL when it cannot be read (callers CHECK). */
+static uint8_t *read_sample(const char *name, size_t *pcb)
+{
+    char src[1024];
+    const char *dir = sample_dir();
+    *pcb = 0;
+    if (dir == NULL)
+        return NULL;
+    snprintf(src, sizeof(src), "%s/%s", dir, name);
+    FILE *f = fopen(src, "rb");
+    if (f == NULL)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    long cb = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    uint8_t *pb = malloc((size_t)cb);
+    if (pb == NULL || fread(pb, 1, (size_t)cb, f) != (size_t)cb) {
+        free(pb);
+        pb = NULL;
+    }
+    fclose(f);
+    *pcb = (size_t)cb;
+    return pb;
+}
+
+/* Walk a log to its end; the count of records (-1 if one came without its
+ * size or name), and the error that ended it. */
+static int walk_log(const char *path, uint32_t grbit, JET_ERR *perr, ESEPY_ESE_LOGINFO *pinfo)
+{
+    ESEPY_ESE_LOG *plog = NULL;
+    JET_ERR err = EsepyEseLogOpen(path, grbit, &plog);
+    int c = 0, fBad = 0;
+    if (err >= 0) {
+        ESEPY_ESE_LOGRECORD r;
+        while ((err = EsepyEseLogNextRecord(plog, &r)) >= 0) {
+            fBad |= r.cb < 1 || r.szName == NULL;
+            c++;
+        }
+        if (pinfo)
+            EsepyEseLogGetInfo(plog, pinfo);
+        EsepyEseLogClose(plog);
+    }
+    *perr = err;
+    return fBad ? -1 : c;
+}
+
+TEST(log_records_of_srum)
+{
+    static const struct { const char *name; int c; } rg[] = {
+        { "SRU00059.log", 688 }, { "SRU0005A.log", 584 }, { "SRU0005B.log", 466 }, { "SRU.log", 21 } };
+    const char *dir = sample_dir();
+    CHECK(dir != NULL);
+    if (dir == NULL)
+        return;
+    char path[1200];
+    for (size_t i = 0; i < 4; i++) {
+        snprintf(path, sizeof(path), "%s/srum_win11_dirty/%s", dir, rg[i].name);
+        JET_ERR err;
+        ESEPY_ESE_LOGINFO li;
+        CHECK(walk_log(path, 0, &err, &li) == rg[i].c);
+        CHECK_ERR(err, JET_errNoCurrentRecord);
+        CHECK(li.errIntegrity == JET_errSuccess && li.csegCorrected == 0);
+    }
+    snprintf(path, sizeof(path), "%s/srum_win11_dirty", dir);
+    ESEPY_ESE_LOGCHAIN *pc = NULL;
+    CHECK_ERR(EsepyEseLogChainOpen(path, NULL, 0, NULL, 0, &pc), JET_errSuccess);
+    ESEPY_ESE_LOGCHAININFO *pi = os_malloc(sizeof(*pi));
+    CHECK(pi != NULL);
+    if (pc && pi) {
+        EsepyEseLogChainGetInfo(pc, pi);
+        CHECK(pi->cgen == 4 && pi->ctransitions == 3 && pi->ctransitionsOk == 3);
+        CHECK(pi->lgposRedoStart.lGeneration == 92 && pi->lgposRedoStart.isec == 1 && pi->fCheckpointFake);
+        CHECK_ERR(EsepyEseLogChainSeek(pc, &pi->lgposRedoStart), JET_errSuccess);
+        ESEPY_ESE_LOGRECORD r;
+        int c = 0;
+        JET_ERR err;
+        while ((err = EsepyEseLogChainNextRecord(pc, &r)) >= 0)
+            c++;
+        CHECK(c == 21);
+        CHECK_ERR(err, JET_errNoCurrentRecord);
+    }
+    os_free(pi);
+    EsepyEseLogChainClose(pc);
+}
+
+static void stamp_segment(uint8_t *pb, size_t isec)
+{
+    uint64_t c = esefmt_checksum_ecc(pb + isec * 4096, 4096, (uint32_t)isec, 1);
+    for (int i = 0; i < 8; i++)
+        pb[isec * 4096 + (size_t)i] = (uint8_t)(c >> (8 * i));
+}
+
+TEST(log_single_bit_corrected)
+{
+    size_t cb = 0;
+    uint8_t *pb = read_sample("srum_win11_dirty/SRU0005A.log", &cb);
+    CHECK(pb != NULL && cb == 16 * 4096);
+    if (pb == NULL)
+        return;
+    char path[1200];
+    snprintf(path, sizeof(path), "%s/flip.log", unit_dir("esefmt_eselog"));
+    pb[7 * 4096 + 1234] ^= 0x20;
+    FILE *f = fopen(path, "wb");
+    CHECK(f != NULL);
+    fwrite(pb, 1, cb, f);
+    fclose(f);
+    free(pb);
+    JET_ERR err;
+    ESEPY_ESE_LOGINFO li;
+    CHECK(walk_log(path, 0, &err, &li) == 584);
+    CHECK(li.csegCorrected == 1 && li.errIntegrity == JET_errSuccess);
+    ESEPY_ESE_LOG *plog = NULL;
+    CHECK_ERR(EsepyEseLogOpen(path, 0, &plog), JET_errSuccess);
+    ESEPY_ESE_LOGSEGMENT seg;
+    CHECK_ERR(EsepyEseLogGetSegment(plog, 7, &seg), JET_errSuccess);
+    CHECK(seg.status == ESEPY_ESE_SEG_CORRECTED && seg.ibitCorrected == 1234 * 8 + 5);
+    EsepyEseLogClose(plog);
+    CHECK(walk_log(path, ESEPY_ESE_LOG_OPEN_NO_CORRECTION, &err, &li) < 584);
+    CHECK_ERR(err, JET_errLogFileCorrupt);
+}
+
+/* Mutated logs, with segment checksums re-stamped so that the record parser
+ * meets the nonsense: every walk ends in an error or the end, in bounds. */
+TEST(fuzz_log_records)
+{
+    static const char *const rgsz[] = { "srum_win11_dirty/SRU00059.log", "srum_win11_dirty/SRU.log" };
+    char path[1200];
+    snprintf(path, sizeof(path), "%s/fz.log", unit_dir("esefmt_eselog_fuzz"));
+    uint32_t s = 4242;
+    for (int iter = 0; iter < 240; iter++) {
+        size_t cb = 0;
+        uint8_t *pb = read_sample(rgsz[iter % 2], &cb);
+        CHECK(pb != NULL && cb == 16 * 4096);
+        if (pb == NULL)
+            return;
+        size_t isec = 1 + rnd(&s) % 14, j = isec * 4096 + 40 + rnd(&s) % 4040;
+        switch (iter % 4) {
+        case 0: /* a record type and huge lengths */
+            pb[j] = (uint8_t)(rnd(&s) % 110);
+            for (int k = 1; k < 16; k++)
+                pb[j + (size_t)k] = (rnd(&s) & 1) ? 0xFF : (uint8_t)rnd(&s);
+            stamp_segment(pb, isec);
+            break;
+        case 1: /* scribbles */
+            for (int k = 0; k < 24; k++)
+                pb[isec * 4096 + 40 + rnd(&s) % 4056] = (uint8_t)rnd(&s);
+            stamp_segment(pb, isec);
+            break;
+        case 2: /* a broken fragment chain or segment header */
+            pb[isec * 4096 + 8 + rnd(&s) % 40] = (uint8_t)rnd(&s);
+            pb[isec * 4096 + 40] = (uint8_t)(rnd(&s) % 2 ? 77 : 76);
+            stamp_segment(pb, isec);
+            break;
+        default: /* bit flips anywhere */
+            for (int k = 0; k < 3; k++)
+                pb[rnd(&s) % cb] ^= (uint8_t)(1u << (rnd(&s) % 8));
+            break;
+        }
+        FILE *f = fopen(path, "wb");
+        CHECK(f != NULL);
+        fwrite(pb, 1, cb, f);
+        fclose(f);
+        free(pb);
+        JET_ERR err;
+        (void)walk_log(path, 0, &err, NULL);
+        CHECK(err == JET_errNoCurrentRecord || err == JET_errLogCorrupted || err == JET_errLogFileCorrupt ||
+              err == JET_errLogFileSizeMismatch || err == JET_errFileInvalidType || err == JET_errBadLogVersion);
+    }
+}
+
 UNIT_MAIN()

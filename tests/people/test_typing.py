@@ -13,7 +13,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 CONFIG = os.path.join(HERE, "mypy.ini")
 STRICT = [os.path.join(ROOT, "examples", "inspect_files.py"), os.path.join(ROOT, "examples", "demo.py")] + [
     os.path.join(ROOT, "esepy", m) for m in ("inspection.py", "cli.py", "testing.py", "pytest_plugin.py",
-                                             "archive.py",
+                                             "archive.py", "eselog.py",
                                              "_display.py", "_crash_child.py")]
 
 
