@@ -105,32 +105,32 @@ static uint64_t lr_size(const uint8_t *pb)
     uint32_t t = pb[0];
     uint64_t cb = rgcbFixed[t];
     switch (t) {
-    case 14: cb += esefmt_u16(pb + 40) + ((pb[42] & 0x04) ? 4u : 0u); break;
-    case 15: cb += esefmt_u16(pb + 72); break;
-    case 16: cb += esefmt_u16(pb + 4); break;
-    case 19: case 20: case 45: case 59: cb += esefmt_u16(pb + 1); break;
-    case 22: case 61: cb += esefmt_u16(pb + 3); break;
-    case 29: cb += (uint64_t)esefmt_u16(pb + 44) + esefmt_u16(pb + 46) + esefmt_u16(pb + 48); break;
-    case 30: case 31: cb += (uint64_t)esefmt_u16(pb + 44) + esefmt_u16(pb + 46); break;
-    case 33: case 34: cb += esefmt_u16(pb + 44) & 0x7FFFu; break;
-    case 36: cb += (uint64_t)esefmt_u16(pb + 44) + esefmt_u16(pb + 46) + esefmt_u16(pb + 54); break;
-    case 37: case 93: case 39: cb += (uint64_t)esefmt_u16(pb + 44) + esefmt_u16(pb + 46); break;
-    case 38: cb += esefmt_u16(pb + 44); break;
-    case 46: cb += esefmt_u16(pb + 3); break;
-    case 48: cb += esefmt_u16(pb + 44); break;
-    case 54: cb += esefmt_u32(pb + 3); break;
-    case 60: cb += esefmt_u16(pb + 33); break;
+    case 14: cb += le_get16(pb + 40) + ((pb[42] & 0x04) ? 4u : 0u); break;
+    case 15: cb += le_get16(pb + 72); break;
+    case 16: cb += le_get16(pb + 4); break;
+    case 19: case 20: case 45: case 59: cb += le_get16(pb + 1); break;
+    case 22: case 61: cb += le_get16(pb + 3); break;
+    case 29: cb += (uint64_t)le_get16(pb + 44) + le_get16(pb + 46) + le_get16(pb + 48); break;
+    case 30: case 31: cb += (uint64_t)le_get16(pb + 44) + le_get16(pb + 46); break;
+    case 33: case 34: cb += le_get16(pb + 44) & 0x7FFFu; break;
+    case 36: cb += (uint64_t)le_get16(pb + 44) + le_get16(pb + 46) + le_get16(pb + 54); break;
+    case 37: case 93: case 39: cb += (uint64_t)le_get16(pb + 44) + le_get16(pb + 46); break;
+    case 38: cb += le_get16(pb + 44); break;
+    case 46: cb += le_get16(pb + 3); break;
+    case 48: cb += le_get16(pb + 44); break;
+    case 54: cb += le_get32(pb + 3); break;
+    case 60: cb += le_get16(pb + 33); break;
     case 62:
-        cb += (uint64_t)esefmt_u16(pb + 100) + esefmt_u16(pb + 96) + esefmt_u16(pb + 98) + esefmt_u32(pb + 106);
+        cb += (uint64_t)le_get16(pb + 100) + le_get16(pb + 96) + le_get16(pb + 98) + le_get32(pb + 106);
         break;
-    case 63: cb += (uint64_t)esefmt_u16(pb + 86) + esefmt_u32(pb + 92); break;
-    case 64: cb += esefmt_u16(pb + 52); break;
-    case 65: cb += (uint64_t)esefmt_u32(pb + 88) + esefmt_u32(pb + 92); break;
-    case 76: cb += esefmt_u16(pb + 5); break;
-    case 77: cb += esefmt_u16(pb + 1); break;
+    case 63: cb += (uint64_t)le_get16(pb + 86) + le_get32(pb + 92); break;
+    case 64: cb += le_get16(pb + 52); break;
+    case 65: cb += (uint64_t)le_get32(pb + 88) + le_get32(pb + 92); break;
+    case 76: cb += le_get16(pb + 5); break;
+    case 77: cb += le_get16(pb + 1); break;
     default:
         if (lrtyp_ignorable(t))
-            cb += esefmt_u32(pb + 1);
+            cb += le_get32(pb + 1);
         break;
     }
     return cb;
@@ -191,11 +191,11 @@ static int classify_segment(ESEPY_ESE_LOG *plog, uint32_t isec, int fNoCorrectio
     pseg->cbStruct = sizeof(*pseg);
     pseg->isec = isec;
     pseg->ibitCorrected = -1;
-    pseg->checksumStored = esefmt_u64(pb);
+    pseg->checksumStored = le_get64(pb);
     pseg->checksumComputed = esefmt_checksum_ecc(pb, LG_CBSEC, isec, 1);
     esefmt_lgpos(pb + 8, &pseg->lgposSegment);
     esefmt_logtime(pb + 16, &pseg->logtimeSegment);
-    pseg->fFlags = esefmt_u32(pb + 36);
+    pseg->fFlags = le_get32(pb + 36);
     ESEPY_ESE_LGPOS lgposExpected = { plog->hdr.lGeneration, (uint16_t)isec, 0 };
     if (pseg->checksumStored == pseg->checksumComputed) {
         int c = EsepyEseCmpLgpos(&pseg->lgposSegment, &lgposExpected);
@@ -230,7 +230,7 @@ static int classify_segment(ESEPY_ESE_LOG *plog, uint32_t isec, int fNoCorrectio
     pseg->checksumComputed = checksumFixed;
     pseg->lgposSegment = lgposFixed;
     esefmt_logtime(pb + 16, &pseg->logtimeSegment);
-    pseg->fFlags = esefmt_u32(pb + 36);
+    pseg->fFlags = le_get32(pb + 36);
     pseg->ibitCorrected = (int32_t)ibit;
     return ESEPY_ESE_SEG_CORRECTED;
 }
@@ -272,7 +272,7 @@ static void scan_segments(ESEPY_ESE_LOG *plog, int fNoCorrection)
                 const uint8_t *pbShadow = plog->pbFile + (size_t)(isec + 1) * LG_CBSEC;
                 ESEPY_ESE_LGPOS lgposShadow, lgposExpected = { plog->hdr.lGeneration, (uint16_t)isec, 0 };
                 esefmt_lgpos(pbShadow + 8, &lgposShadow);
-                uint64_t checksumShadow = esefmt_u64(pbShadow);
+                uint64_t checksumShadow = le_get64(pbShadow);
                 if (checksumShadow == esefmt_checksum_ecc(pbShadow, LG_CBSEC, isec, 1) &&
                     EsepyEseCmpLgpos(&lgposShadow, &lgposExpected) == 0) {
                     pseg->status = ESEPY_ESE_SEG_PATCHED;
@@ -440,14 +440,14 @@ static JET_ERR path_to_utf8(ESEPY_ESE_LOG *plog, const uint8_t *pb, uint32_t cb,
 static void decode_page(const uint8_t *pb, ESEPY_ESE_LOGRECORD *r)
 {
     r->fFields |= ESEPY_ESE_LR_PROCID | ESEPY_ESE_LR_DBID | ESEPY_ESE_LR_PAGE;
-    r->procid = esefmt_u16(pb + 1);
+    r->procid = le_get16(pb + 1);
     r->dbid = pb[3];
-    r->pgno = esefmt_u32(pb + 4);
-    r->dbtime = esefmt_u64(pb + 8);
-    r->dbtimeBefore = esefmt_u64(pb + 16);
-    r->trxBegin0 = esefmt_u32(pb + 24);
+    r->pgno = le_get32(pb + 4);
+    r->dbtime = le_get64(pb + 8);
+    r->dbtimeBefore = le_get64(pb + 16);
+    r->trxBegin0 = le_get32(pb + 24);
     r->level = pb[28];
-    r->iline = esefmt_u16(pb + 29);
+    r->iline = le_get16(pb + 29);
     r->fPageFlags = pb[31];
 }
 
@@ -455,9 +455,9 @@ static void decode_node(const uint8_t *pb, ESEPY_ESE_LOGRECORD *r)
 {
     decode_page(pb, r);
     r->fFields |= ESEPY_ESE_LR_NODE;
-    r->rceid = esefmt_u32(pb + 32);
-    r->pgnoFDP = esefmt_u32(pb + 36);
-    r->objidFDP = esefmt_u32(pb + 40);
+    r->rceid = le_get32(pb + 32);
+    r->pgnoFDP = le_get32(pb + 36);
+    r->objidFDP = le_get32(pb + 40);
 }
 
 static void decode_term(const uint8_t *pb, ESEPY_ESE_LOGRECORD *r, int fLogtime)
@@ -498,282 +498,282 @@ static JET_ERR decode(ESEPY_ESE_LOG *plog, const uint8_t *pb, uint32_t cb, ESEPY
         break;
     case ESEPY_ESE_LRTYP_BEGIN: case ESEPY_ESE_LRTYP_BEGIN0: case ESEPY_ESE_LRTYP_BEGINDT:
         r->fFields |= ESEPY_ESE_LR_PROCID;
-        r->procid = esefmt_u16(pb + 1);
+        r->procid = le_get16(pb + 1);
         r->level = pb[3] & 0x0F;
         r->clevels = pb[3] >> 4;
         if (t != ESEPY_ESE_LRTYP_BEGIN)
-            r->trx = esefmt_u32(pb + 4);
+            r->trx = le_get32(pb + 4);
         break;
     case ESEPY_ESE_LRTYP_COMMIT: case ESEPY_ESE_LRTYP_COMMIT0: case ESEPY_ESE_LRTYP_ROLLBACK:
         r->fFields |= ESEPY_ESE_LR_PROCID;
-        r->procid = esefmt_u16(pb + 1);
+        r->procid = le_get16(pb + 1);
         r->level = pb[3];
         if (t == ESEPY_ESE_LRTYP_COMMIT0)
-            r->trx = esefmt_u32(pb + 4);
+            r->trx = le_get32(pb + 4);
         break;
     case ESEPY_ESE_LRTYP_REFRESH:
         r->fFields |= ESEPY_ESE_LR_PROCID;
-        r->procid = esefmt_u16(pb + 1);
-        r->trx = esefmt_u32(pb + 3);
+        r->procid = le_get16(pb + 1);
+        r->trx = le_get32(pb + 3);
         break;
     case ESEPY_ESE_LRTYP_MACROBEGIN: case ESEPY_ESE_LRTYP_MACROCOMMIT: case ESEPY_ESE_LRTYP_MACROABORT:
         r->fFields |= ESEPY_ESE_LR_PROCID | ESEPY_ESE_LR_DBTIME;
-        r->procid = esefmt_u16(pb + 1);
-        r->dbtime = esefmt_u64(pb + 3);
+        r->procid = le_get16(pb + 1);
+        r->dbtime = le_get64(pb + 3);
         break;
     case ESEPY_ESE_LRTYP_JETOP: case ESEPY_ESE_LRTYP_FORCEWRITELOG: case ESEPY_ESE_LRTYP_PREPROLLBACK:
         r->fFields |= ESEPY_ESE_LR_PROCID;
-        r->procid = esefmt_u16(pb + 1);
+        r->procid = le_get16(pb + 1);
         break;
     case ESEPY_ESE_LRTYP_TRACE: case ESEPY_ESE_LRTYP_FORCELOGROLLOVER:
         r->fFields |= ESEPY_ESE_LR_PROCID;
-        r->procid = esefmt_u16(pb + 1);
+        r->procid = le_get16(pb + 1);
         r->pbData = pv;
-        r->cbData = esefmt_u16(pb + 3);
+        r->cbData = le_get16(pb + 3);
         break;
     case ESEPY_ESE_LRTYP_PREPCOMMIT:
         r->fFields |= ESEPY_ESE_LR_PROCID;
-        r->procid = esefmt_u16(pb + 1);
+        r->procid = le_get16(pb + 1);
         r->pbData = pv;
-        r->cbData = esefmt_u32(pb + 3);
+        r->cbData = le_get32(pb + 3);
         break;
     case ESEPY_ESE_LRTYP_CREATEDB: {
         r->fFields |= ESEPY_ESE_LR_PROCID | ESEPY_ESE_LR_DBID;
-        r->procid = esefmt_u16(pb + 1);
+        r->procid = le_get16(pb + 1);
         r->dbid = pb[3];
-        r->grbit = esefmt_u32(pb + 4);
-        r->cpgDatabaseSizeMax = esefmt_u32(pb + 8);
+        r->grbit = le_get32(pb + 4);
+        r->cpgDatabaseSizeMax = le_get32(pb + 8);
         esefmt_signature(pb + 12, &r->signDb);
         r->fDbFlags = pb[42];
-        uint32_t cbPath = esefmt_u16(pb + 40);
+        uint32_t cbPath = le_get16(pb + 40);
         if (pb[42] & 0x04) {
-            r->rgulVersion[0] = esefmt_u16(pv);
-            r->rgulVersion[1] = esefmt_u16(pv + 2);
+            r->rgulVersion[0] = le_get16(pv);
+            r->rgulVersion[1] = le_get16(pv + 2);
             pv += 4;
         }
         return path_to_utf8(plog, pv, cbPath, (pb[42] & 0x08) != 0, r);
     }
     case ESEPY_ESE_LRTYP_ATTACHDB:
         r->fFields |= ESEPY_ESE_LR_PROCID | ESEPY_ESE_LR_DBID;
-        r->procid = esefmt_u16(pb + 1);
+        r->procid = le_get16(pb + 1);
         r->dbid = pb[3];
-        r->cpgDatabaseSizeMax = esefmt_u32(pb + 4);
+        r->cpgDatabaseSizeMax = le_get32(pb + 4);
         esefmt_lgpos(pb + 8, &r->lgposConsistent);
         esefmt_signature(pb + 16, &r->signDb);
         esefmt_signature(pb + 44, &r->signLog);
         r->fDbFlags = pb[74];
-        return path_to_utf8(plog, pv, esefmt_u16(pb + 72), (pb[74] & 0x08) != 0, r);
+        return path_to_utf8(plog, pv, le_get16(pb + 72), (pb[74] & 0x08) != 0, r);
     case ESEPY_ESE_LRTYP_DETACHDB:
         r->fFields |= ESEPY_ESE_LR_PROCID | ESEPY_ESE_LR_DBID;
-        r->procid = esefmt_u16(pb + 1);
+        r->procid = le_get16(pb + 1);
         r->dbid = pb[3];
         r->fDbFlags = pb[6];
-        return path_to_utf8(plog, pv, esefmt_u16(pb + 4), (pb[6] & 0x10) != 0, r);
+        return path_to_utf8(plog, pv, le_get16(pb + 4), (pb[6] & 0x10) != 0, r);
     case ESEPY_ESE_LRTYP_CREATEDBFINISH:
         r->fFields |= ESEPY_ESE_LR_PROCID | ESEPY_ESE_LR_DBID;
-        r->procid = esefmt_u16(pb + 1);
+        r->procid = le_get16(pb + 1);
         r->dbid = pb[3];
         break;
     case ESEPY_ESE_LRTYP_FULLBACKUP: case ESEPY_ESE_LRTYP_INCBACKUP:
-        return path_to_utf8(plog, pv, esefmt_u16(pb + 1), 0, r);
+        return path_to_utf8(plog, pv, le_get16(pb + 1), 0, r);
     case ESEPY_ESE_LRTYP_BACKUP:
-        return path_to_utf8(plog, pv, esefmt_u16(pb + 3), 0, r);
+        return path_to_utf8(plog, pv, le_get16(pb + 3), 0, r);
     case ESEPY_ESE_LRTYP_BACKUP2:
         r->fFields |= ESEPY_ESE_LR_DBID;
         r->dbid = pb[7];
-        return path_to_utf8(plog, pv, esefmt_u16(pb + 33), 0, r);
+        return path_to_utf8(plog, pv, le_get16(pb + 33), 0, r);
     case ESEPY_ESE_LRTYP_EXTRESTORE: case ESEPY_ESE_LRTYP_EXTRESTORE2:
         r->pbData = pv;
-        r->cbData = esefmt_u16(pb + 1);
+        r->cbData = le_get16(pb + 1);
         break;
     case ESEPY_ESE_LRTYP_CREATEMEFDP:
         decode_page(pb, r);
-        r->objidFDP = esefmt_u32(pb + 32);
-        r->pgnoNew = esefmt_u32(pb + 36);
-        r->pgnoRight = esefmt_u32(pb + 40);
-        r->pgnoParent = esefmt_u32(pb + 44);
-        r->cpg = esefmt_u32(pb + 48);
+        r->objidFDP = le_get32(pb + 32);
+        r->pgnoNew = le_get32(pb + 36);
+        r->pgnoRight = le_get32(pb + 40);
+        r->pgnoParent = le_get32(pb + 44);
+        r->cpg = le_get32(pb + 48);
         break;
     case ESEPY_ESE_LRTYP_CREATESEFDP:
         decode_page(pb, r);
-        r->objidFDP = esefmt_u32(pb + 32);
-        r->pgnoParent = esefmt_u32(pb + 36);
-        r->cpg = esefmt_u32(pb + 40);
+        r->objidFDP = le_get32(pb + 32);
+        r->pgnoParent = le_get32(pb + 36);
+        r->cpg = le_get32(pb + 40);
         break;
     case ESEPY_ESE_LRTYP_CONVERTFDP2:
         decode_page(pb, r);
-        r->objidFDP = esefmt_u32(pb + 32);
-        r->pgnoNew = esefmt_u32(pb + 36);
-        r->pgnoRight = esefmt_u32(pb + 40);
-        r->pgnoParent = esefmt_u32(pb + 44);
-        r->cpg = esefmt_u32(pb + 52);
+        r->objidFDP = le_get32(pb + 32);
+        r->pgnoNew = le_get32(pb + 36);
+        r->pgnoRight = le_get32(pb + 40);
+        r->pgnoParent = le_get32(pb + 44);
+        r->cpg = le_get32(pb + 52);
         break;
     case ESEPY_ESE_LRTYP_INSERT:
         decode_node(pb, r);
-        r->cbKeyPrefix = esefmt_u16(pb + 46);
-        r->cbKey = r->cbKeyPrefix + esefmt_u16(pb + 44);
+        r->cbKeyPrefix = le_get16(pb + 46);
+        r->cbKey = r->cbKeyPrefix + le_get16(pb + 44);
         r->pbKey = pv;
-        r->cbData = esefmt_u16(pb + 48);
+        r->cbData = le_get16(pb + 48);
         r->pbData = pv + r->cbKey;
         break;
     case ESEPY_ESE_LRTYP_FLAGINSERT: case ESEPY_ESE_LRTYP_FLAGINSERTANDREPLACEDATA:
         decode_node(pb, r);
-        r->cbKey = esefmt_u16(pb + 44);
+        r->cbKey = le_get16(pb + 44);
         r->pbKey = pv;
-        r->cbData = esefmt_u16(pb + 46);
+        r->cbData = le_get16(pb + 46);
         r->pbData = pv + r->cbKey;
         if (t == ESEPY_ESE_LRTYP_FLAGINSERTANDREPLACEDATA)
-            r->rceidReplace = esefmt_u32(pb + 48);
+            r->rceidReplace = le_get32(pb + 48);
         break;
     case ESEPY_ESE_LRTYP_FLAGDELETE: case ESEPY_ESE_LRTYP_DELETE:
         decode_node(pb, r);
         break;
     case ESEPY_ESE_LRTYP_REPLACE: case ESEPY_ESE_LRTYP_REPLACED:
         decode_node(pb, r);
-        r->cbData = esefmt_u16(pb + 44) & 0x7FFFu;
-        r->fDiff2 = (esefmt_u16(pb + 44) & 0x8000u) != 0;
-        r->cbOldData = esefmt_u16(pb + 46);
-        r->cbNewData = esefmt_u16(pb + 48);
+        r->cbData = le_get16(pb + 44) & 0x7FFFu;
+        r->fDiff2 = (le_get16(pb + 44) & 0x8000u) != 0;
+        r->cbOldData = le_get16(pb + 46);
+        r->cbNewData = le_get16(pb + 48);
         r->pbData = pv;
         break;
     case ESEPY_ESE_LRTYP_UNDOINFO:
         decode_node(pb, r);
-        r->cbKey = esefmt_u16(pb + 44);
+        r->cbKey = le_get16(pb + 44);
         r->pbKey = pv;
-        r->oper = esefmt_u16(pb + 48);
-        r->cbMaxSize = (uint32_t)(int16_t)esefmt_u16(pb + 50);
-        r->delta = (int16_t)esefmt_u16(pb + 52);
-        r->cbData = esefmt_u16(pb + 54);
-        r->pbData = pv + r->cbKey + esefmt_u16(pb + 46); /* after the bookmark key and data */
+        r->oper = le_get16(pb + 48);
+        r->cbMaxSize = (uint32_t)(int16_t)le_get16(pb + 50);
+        r->delta = (int16_t)le_get16(pb + 52);
+        r->cbData = le_get16(pb + 54);
+        r->pbData = pv + r->cbKey + le_get16(pb + 46); /* after the bookmark key and data */
         break;
     case ESEPY_ESE_LRTYP_DELTA: case ESEPY_ESE_LRTYP_DELTA64:
         decode_node(pb, r);
-        r->cbKey = esefmt_u16(pb + 44);
+        r->cbKey = le_get16(pb + 44);
         r->pbKey = pv;
-        r->cbData = esefmt_u16(pb + 46); /* bookmark data */
+        r->cbData = le_get16(pb + 46); /* bookmark data */
         r->pbData = pv + r->cbKey;
         if (t == ESEPY_ESE_LRTYP_DELTA) {
-            r->delta = (int32_t)esefmt_u32(pb + 48);
-            r->ibOffset = esefmt_u16(pb + 52);
+            r->delta = (int32_t)le_get32(pb + 48);
+            r->ibOffset = le_get16(pb + 52);
         } else {
-            r->delta = (int64_t)esefmt_u64(pb + 48);
-            r->ibOffset = esefmt_u16(pb + 56);
+            r->delta = (int64_t)le_get64(pb + 48);
+            r->ibOffset = le_get16(pb + 56);
         }
         break;
     case ESEPY_ESE_LRTYP_SETEXTERNALHEADER:
         decode_node(pb, r);
-        r->cbData = esefmt_u16(pb + 44);
+        r->cbData = le_get16(pb + 44);
         r->pbData = pv;
         break;
     case ESEPY_ESE_LRTYP_UNDO:
         decode_node(pb, r);
-        r->cbKey = esefmt_u16(pb + 44);
+        r->cbKey = le_get16(pb + 44);
         r->pbKey = pv;
-        r->cbData = esefmt_u16(pb + 46);
+        r->cbData = le_get16(pb + 46);
         r->pbData = pv + r->cbKey;
-        r->oper = esefmt_u16(pb + 48);
+        r->oper = le_get16(pb + 48);
         r->level = pb[50];
         break;
     case ESEPY_ESE_LRTYP_EMPTYTREE:
         decode_node(pb, r);
-        r->cbData = esefmt_u16(pb + 44);
+        r->cbData = le_get16(pb + 44);
         r->pbData = pv;
         r->cpg = r->cbData / 16;
         break;
     case ESEPY_ESE_LRTYP_SCRUB:
         decode_node(pb, r);
-        r->cbData = esefmt_u16(pb + 52);
+        r->cbData = le_get16(pb + 52);
         r->pbData = pv;
         break;
     case ESEPY_ESE_LRTYP_SPLIT2:
         decode_page(pb, r);
-        r->pgnoNew = esefmt_u32(pb + 32);
-        r->pgnoRight = esefmt_u32(pb + 36);
-        r->dbtimeRightBefore = esefmt_u64(pb + 40);
-        r->pgnoParent = esefmt_u32(pb + 48);
-        r->dbtimeParentBefore = esefmt_u64(pb + 52);
-        r->pgnoFDP = esefmt_u32(pb + 60);
-        r->objidFDP = esefmt_u32(pb + 64);
+        r->pgnoNew = le_get32(pb + 32);
+        r->pgnoRight = le_get32(pb + 36);
+        r->dbtimeRightBefore = le_get64(pb + 40);
+        r->pgnoParent = le_get32(pb + 48);
+        r->dbtimeParentBefore = le_get64(pb + 52);
+        r->pgnoFDP = le_get32(pb + 60);
+        r->objidFDP = le_get32(pb + 64);
         r->ulSplitMergeType = pb[68];
         r->ulSplitOper = pb[69];
-        r->cbKey = esefmt_u16(pb + 100); /* the separator key for the parent */
+        r->cbKey = le_get16(pb + 100); /* the separator key for the parent */
         r->pbKey = pv;
-        r->cbImage = esefmt_u32(pb + 106);
-        r->pbImage = pv + r->cbKey + esefmt_u16(pb + 96) + esefmt_u16(pb + 98);
+        r->cbImage = le_get32(pb + 106);
+        r->pbImage = pv + r->cbKey + le_get16(pb + 96) + le_get16(pb + 98);
         break;
     case ESEPY_ESE_LRTYP_MERGE2:
         decode_page(pb, r);
-        r->pgnoRight = esefmt_u32(pb + 32);
-        r->dbtimeRightBefore = esefmt_u64(pb + 36);
-        r->pgnoLeft = esefmt_u32(pb + 44);
-        r->dbtimeLeftBefore = esefmt_u64(pb + 48);
-        r->pgnoParent = esefmt_u32(pb + 56);
-        r->dbtimeParentBefore = esefmt_u64(pb + 60);
-        r->pgnoFDP = esefmt_u32(pb + 68);
-        r->objidFDP = esefmt_u32(pb + 72);
+        r->pgnoRight = le_get32(pb + 32);
+        r->dbtimeRightBefore = le_get64(pb + 36);
+        r->pgnoLeft = le_get32(pb + 44);
+        r->dbtimeLeftBefore = le_get64(pb + 48);
+        r->pgnoParent = le_get32(pb + 56);
+        r->dbtimeParentBefore = le_get64(pb + 60);
+        r->pgnoFDP = le_get32(pb + 68);
+        r->objidFDP = le_get32(pb + 72);
         r->ulSplitMergeType = pb[85];
-        r->cbKey = esefmt_u16(pb + 86);
+        r->cbKey = le_get16(pb + 86);
         r->pbKey = pv;
-        r->cbImage = esefmt_u32(pb + 92);
+        r->cbImage = le_get32(pb + 92);
         r->pbImage = pv + r->cbKey;
         break;
     case ESEPY_ESE_LRTYP_PAGEMOVE:
         decode_page(pb, r);
-        r->pgnoNew = esefmt_u32(pb + 32);
-        r->pgnoLeft = esefmt_u32(pb + 36);
-        r->pgnoRight = esefmt_u32(pb + 40);
-        r->pgnoParent = esefmt_u32(pb + 44);
-        r->dbtimeLeftBefore = esefmt_u64(pb + 48);
-        r->dbtimeRightBefore = esefmt_u64(pb + 56);
-        r->dbtimeParentBefore = esefmt_u64(pb + 64);
-        r->pgnoFDP = esefmt_u32(pb + 72);
-        r->objidFDP = esefmt_u32(pb + 76);
+        r->pgnoNew = le_get32(pb + 32);
+        r->pgnoLeft = le_get32(pb + 36);
+        r->pgnoRight = le_get32(pb + 40);
+        r->pgnoParent = le_get32(pb + 44);
+        r->dbtimeLeftBefore = le_get64(pb + 48);
+        r->dbtimeRightBefore = le_get64(pb + 56);
+        r->dbtimeParentBefore = le_get64(pb + 64);
+        r->pgnoFDP = le_get32(pb + 72);
+        r->objidFDP = le_get32(pb + 76);
         r->pbImage = pv;
         r->cbImage = cb - cbFixed;
         break;
     case ESEPY_ESE_LRTYP_PAGEPATCHREQUEST:
         r->fFields |= ESEPY_ESE_LR_DBID | ESEPY_ESE_LR_DBTIME;
         r->dbid = pb[1];
-        r->pgno = esefmt_u32(pb + 2);
-        r->dbtime = esefmt_u64(pb + 6);
+        r->pgno = le_get32(pb + 2);
+        r->dbtime = le_get64(pb + 6);
         break;
     case ESEPY_ESE_LRTYP_SHRINKDB: case ESEPY_ESE_LRTYP_SHRINKDB2: case ESEPY_ESE_LRTYP_SHRINKDB3:
         r->fFields |= ESEPY_ESE_LR_DBID;
         r->dbid = pb[1];
-        r->pgnoLast = esefmt_u32(pb + 2);
-        r->cpg = esefmt_u32(pb + 6);
+        r->pgnoLast = le_get32(pb + 2);
+        r->cpg = le_get32(pb + 6);
         if (t == ESEPY_ESE_LRTYP_SHRINKDB3) {
             r->fFields |= ESEPY_ESE_LR_DBTIME;
-            r->dbtime = esefmt_u64(pb + 10);
+            r->dbtime = le_get64(pb + 10);
         }
         break;
     case ESEPY_ESE_LRTYP_TRIMDB:
         r->fFields |= ESEPY_ESE_LR_DBID;
         r->dbid = pb[1];
-        r->pgno = esefmt_u32(pb + 2);
-        r->cpg = esefmt_u32(pb + 6);
+        r->pgno = le_get32(pb + 2);
+        r->cpg = le_get32(pb + 6);
         break;
     case ESEPY_ESE_LRTYP_SETDBVERSION:
         r->fFields |= ESEPY_ESE_LR_DBID;
         r->dbid = pb[1];
-        r->rgulVersion[0] = esefmt_u32(pb + 2);
-        r->rgulVersion[1] = esefmt_u32(pb + 6);
-        r->rgulVersion[2] = esefmt_u32(pb + 10);
+        r->rgulVersion[0] = le_get32(pb + 2);
+        r->rgulVersion[1] = le_get32(pb + 6);
+        r->rgulVersion[2] = le_get32(pb + 10);
         break;
     case ESEPY_ESE_LRTYP_NEWPAGE:
         r->fFields |= ESEPY_ESE_LR_PROCID | ESEPY_ESE_LR_DBID | ESEPY_ESE_LR_DBTIME;
-        r->procid = esefmt_u16(pb + 1);
+        r->procid = le_get16(pb + 1);
         r->dbid = pb[3];
-        r->pgno = esefmt_u32(pb + 4);
-        r->objidFDP = esefmt_u32(pb + 8);
-        r->dbtime = esefmt_u64(pb + 12);
+        r->pgno = le_get32(pb + 4);
+        r->objidFDP = le_get32(pb + 8);
+        r->dbtime = le_get64(pb + 12);
         break;
     case ESEPY_ESE_LRTYP_ROOTPAGEMOVE:
         r->fFields |= ESEPY_ESE_LR_PROCID | ESEPY_ESE_LR_DBID | ESEPY_ESE_LR_DBTIME;
-        r->dbtime = esefmt_u64(pb + 1);
+        r->dbtime = le_get64(pb + 1);
         r->dbid = pb[9];
-        r->objidFDP = esefmt_u32(pb + 10);
-        r->procid = esefmt_u16(pb + 14);
+        r->objidFDP = le_get32(pb + 10);
+        r->procid = le_get16(pb + 14);
         break;
     case ESEPY_ESE_LRTYP_SIGNALATTACHDB:
         r->fFields |= ESEPY_ESE_LR_DBID;
@@ -782,18 +782,18 @@ static JET_ERR decode(ESEPY_ESE_LOG *plog, const uint8_t *pb, uint32_t cb, ESEPY
     case ESEPY_ESE_LRTYP_SCANCHECK2:
         r->fFields |= ESEPY_ESE_LR_DBID | ESEPY_ESE_LR_DBTIME;
         r->dbid = pb[1];
-        r->pgno = esefmt_u32(pb + 2);
-        r->dbtimeBefore = esefmt_u64(pb + 7); /* the page's dbtime as scanned */
-        r->dbtime = esefmt_u64(pb + 15);      /* the database's dbtime then */
+        r->pgno = le_get32(pb + 2);
+        r->dbtimeBefore = le_get64(pb + 7); /* the page's dbtime as scanned */
+        r->dbtime = le_get64(pb + 15);      /* the database's dbtime then */
         break;
     case ESEPY_ESE_LRTYP_EXTENTFREED: case ESEPY_ESE_LRTYP_EXTENTFREED2:
         r->fFields |= ESEPY_ESE_LR_DBID;
         r->dbid = pb[1];
-        r->pgno = esefmt_u32(pb + 2);
-        r->cpg = esefmt_u32(pb + 6);
+        r->pgno = le_get32(pb + 2);
+        r->cpg = le_get32(pb + 6);
         if (t == ESEPY_ESE_LRTYP_EXTENTFREED2) {
             r->fFields |= ESEPY_ESE_LR_DBTIME;
-            r->dbtime = esefmt_u64(pb + 11);
+            r->dbtime = le_get64(pb + 11);
         }
         break;
     default:
@@ -806,13 +806,13 @@ static JET_ERR decode(ESEPY_ESE_LOG *plog, const uint8_t *pb, uint32_t cb, ESEPY
         if (t == ESEPY_ESE_LRTYP_EXTENDDB && r->cbData >= 5) {
             r->fFields |= ESEPY_ESE_LR_DBID;
             r->dbid = pv[0];
-            r->pgnoLast = esefmt_u32(pv + 1);
+            r->pgnoLast = le_get32(pv + 1);
         } else if (t == ESEPY_ESE_LRTYP_MACROINFO) {
             r->cpg = r->cbData / 4;
         } else if (t == ESEPY_ESE_LRTYP_MACROINFO2 && r->cbData >= 5) {
             r->fFields |= ESEPY_ESE_LR_DBID;
             r->dbid = pv[0];
-            r->cpg = esefmt_u32(pv + 1);
+            r->cpg = le_get32(pv + 1);
         } else if (t == ESEPY_ESE_LRTYP_REATTACH && r->cbData >= 1 + 8 + 8 + 28) {
             r->fFields |= ESEPY_ESE_LR_DBID;
             r->dbid = pv[0];
@@ -820,11 +820,11 @@ static JET_ERR decode(ESEPY_ESE_LOG *plog, const uint8_t *pb, uint32_t cb, ESEPY
             esefmt_signature(pv + 17, &r->signDb);
         } else if ((t == ESEPY_ESE_LRTYP_COMMITCTX) && r->cbData >= 2) {
             r->fFields |= ESEPY_ESE_LR_PROCID;
-            r->procid = esefmt_u16(pv);
+            r->procid = le_get16(pv);
         } else if (t == ESEPY_ESE_LRTYP_FREEFDP && r->cbData >= 5) {
             r->fFields |= ESEPY_ESE_LR_DBID;
             r->dbid = pv[0];
-            r->pgnoFDP = esefmt_u32(pv + 1);
+            r->pgnoFDP = le_get32(pv + 1);
         }
     }
     return JET_errSuccess;
@@ -922,7 +922,7 @@ JET_ERR EsepyEseLogNextRecord(ESEPY_ESE_LOG *plog, ESEPY_ESE_LOGRECORD *prec)
         }
         /* a fragmented record: FragmentBegin fills its segment, each next
          * segment starts with a Fragment piece until the total is reached */
-        uint32_t cbTotal = esefmt_u32(pb + 1), cbPiece = esefmt_u16(pb + 5);
+        uint32_t cbTotal = le_get32(pb + 1), cbPiece = le_get16(pb + 5);
         if (cbTotal > LG_MAXRECORD || cbPiece == 0 || cbPiece >= cbTotal || 7u + cbPiece != cbAvail) {
             log_error(plog, "FragmentBegin at (%d,%u,%u): total %u and first piece %u are inconsistent (the piece must "
                       "fill its segment)", (int)gen, lgpos.isec, lgpos.ib, cbTotal, cbPiece);
@@ -959,7 +959,7 @@ JET_ERR EsepyEseLogNextRecord(ESEPY_ESE_LOG *plog, ESEPY_ESE_LOGRECORD *prec)
                 cbHave = 0;
                 break;
             }
-            uint32_t cbF = esefmt_u16(pbF + 1);
+            uint32_t cbF = le_get16(pbF + 1);
             /* a piece is the rest of the record, or fills its whole segment */
             if (pbF[0] != ESEPY_ESE_LRTYP_FRAGMENT || cbF == 0 || cbF > cbTotal - cbHave ||
                 cbF > LG_CBSEC - LG_CBSEGHDR - 3 || (cbF < cbTotal - cbHave && cbF != LG_CBSEC - LG_CBSEGHDR - 3)) {

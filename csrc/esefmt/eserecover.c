@@ -333,7 +333,7 @@ static int page_refs(const ESEPY_ESE_LOGRECORD *prec, rec_pageref *rg, int crgMa
         /* the list: {dbtimeBefore u64, pgno u32, flags u32} after the 46-byte fixed part */
         uint32_t cb = prec->cb;
         for (uint32_t ib = 46; ib + 16 <= cb; ib += 16)
-            ADD(esefmt_u32(prec->pb + ib + 8), esefmt_u64(prec->pb + ib), 0);
+            ADD(le_get32(prec->pb + ib + 8), le_get64(prec->pb + ib), 0);
         return c;
     }
     default:
@@ -712,7 +712,7 @@ static void clean_header(rec_state *r, uint8_t *pb)
     memset(pb + 672, 0, 8);                       /* logtimeGenMaxRequired */
     put32(pb + 536, 0);                           /* lGenRecovering */
     /* current backup: cleared when one was in progress */
-    if (esefmt_u32(pb + 184 + 16) != 0) {
+    if (le_get32(pb + 184 + 16) != 0) {
         memset(pb + 184, 0, 24);                  /* bkinfoFullCur */
         memset(pb + 316, 0, 24);                  /* bkinfoSnapshotCur */
         memset(pb + 160, 0, 24);                  /* bkinfoIncPrev */
@@ -721,12 +721,12 @@ static void clean_header(rec_state *r, uint8_t *pb)
     put_lgpos(pb + 56, &pi->lgposConsistent);     /* lgposConsistent */
     put_lgpos(pb + 96, &pi->lgposConsistent);     /* lgposDetach */
     /* lgposLastResize exists from format 1568.110.240 (JET_efvLgposLastResize) */
-    uint32_t ver = esefmt_u32(pb + 8), maj = r->rgulVersion[1], min = r->rgulVersion[2];
+    uint32_t ver = le_get32(pb + 8), maj = r->rgulVersion[1], min = r->rgulVersion[2];
     if (ver > 0x620 || (ver == 0x620 && (maj > 110 || (maj == 110 && min >= 240))))
         put_lgpos(pb + 656, &pi->lgposConsistent);
     put32(pb + 232, r->rgulVersion[1]);
     put32(pb + 644, r->rgulVersion[2]);
-    if (r->rgulVersion[0] != esefmt_u32(pb + 8))
+    if (r->rgulVersion[0] != le_get32(pb + 8))
         put32(pb + 8, r->rgulVersion[0]);
     logtime_now(pb + 64);                         /* logtimeConsistent */
     memcpy(pb + 88, pb + 64, 8);                  /* logtimeDetach */
