@@ -218,6 +218,24 @@ def test_chain_of_the_sample(srum_dir):
     assert len(redo) == 21 and redo[0]["lgpos"] == (92, 1, 0)
 
 
+def test_checkpoint_copies(logs):
+    edit(logs / "SRU.chk", lambda d: d.__setitem__(SEC + 100, d[SEC + 100] ^ 0x40))  # the second copy
+    with eselog.open_log_chain(logs) as chain:
+        info = chain.info
+    assert info["checkpoint_copies_valid"] == (True, False) and info["checkpoint_copies_equal"] is False
+    assert info["checkpoint"] == (92, 8, 0) and info["redo_start"] == (92, 1, 0)
+
+
+def test_checkpoint_of_another_log_set_refused(logs):
+    def resign(d):
+        for base in (0, SEC):
+            d[base + 20] ^= 0x01  # signLog random
+            fix_header(memoryview(d)[base:base + SEC])
+    edit(logs / "SRU.chk", resign)
+    with pytest.raises(errors.BadCheckpointSignature, match=r"SRU\.chk"):
+        eselog.open_log_chain(logs)
+
+
 def test_chain_from_checkpoint_generation(srum_dir):
     with eselog.open_log_chain(srum_dir, first_generation=-1) as chain:
         assert (chain.info["first_generation"], chain.info["last_generation"]) == (92, 92)
