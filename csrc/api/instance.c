@@ -447,6 +447,7 @@ static void engine_config(instance *pinst, const JET_RSTINFO *prst, JET_GRBIT gr
     cfg.eventctx = pinst;
     cfg.tempPath = pinst->abs_temp;
     cfg.cTempTablesMax = (uint32_t)inst_param(pinst, JET_paramMaxTemporaryTables);
+    cfg.cCursorsMax = (uint32_t)inst_param(pinst, JET_paramMaxCursors);
     cfg.fTempUnversioned = inst_param(pinst, JET_paramEnableTempTableVersioning) == 0;
     *pcfg = cfg;
 }

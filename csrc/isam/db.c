@@ -597,7 +597,7 @@ JET_ERR isam_close_database(isam_sess *psess, JET_DBID dbid, JET_GRBIT grbit)
     if (dbid == 0 || dbid > ISAM_MAX_DBID || psess->dbopen[dbid] == 0)
         return JET_errInvalidDatabaseId;
     for (uint32_t i = 0; i < psess->ccursors; i++)
-        if (psess->cursors[i].used && psess->cursors[i].db && psess->cursors[i].db->dbid == dbid &&
+        if (psess->cursors[i]->used && psess->cursors[i]->db && psess->cursors[i]->db->dbid == dbid &&
             psess->dbopen[dbid] == 1)
             return JET_errTooManyOpenTables;
     pthread_mutex_lock(&pinst->lock);
