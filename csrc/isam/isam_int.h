@@ -214,6 +214,7 @@ typedef struct table_def {
 typedef struct isam_db {
     uint32_t   dbid;
     char       path[OS_PATH_MAX];
+    isam_inst *inst;            /* its instance (for db_corrupt, which gets only the db) */
     db_header  hdr;
     bt_env     env;
     int        readonly;
