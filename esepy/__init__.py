@@ -56,6 +56,7 @@ __all__ = [
     "EVENT_RESTORE_BEGIN", "EVENT_RESTORE_GENERATION", "EVENT_RESTORE_DONE", "EVENT_RESTORE_FAILED",
     "EVENT_RECOVERY_BEGIN", "EVENT_RECOVERY_GENERATION", "EVENT_RECOVERY_DONE", "EVENT_RECOVERY_FAILED",
     "EVENT_LOG_CORRECTED", "EVENT_RECOVERY_CREATE_UNDONE", "EVENT_DATABASE_CORRUPTED",
+    "EVENT_PAGE_CORRUPTED",
 ]
 __version__ = "0.1.0"
 
@@ -75,6 +76,7 @@ EVENT_RECOVERY_BEGIN, EVENT_RECOVERY_GENERATION, EVENT_RECOVERY_DONE, EVENT_RECO
 EVENT_LOG_CORRECTED = 304  # damaged log records repaired in memory, one flipped bit each
 EVENT_RECOVERY_CREATE_UNDONE = 305  # recovery removed a database whose creation never finished
 EVENT_DATABASE_CORRUPTED = 400  # attach found the file damaged (truncated): path, pgno_first, pgno_last
+EVENT_PAGE_CORRUPTED = 401  # a page read found damage: path, pgno, node, reason (the call then fails)
 
 _HERE = _os.path.dirname(_os.path.abspath(__file__))
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 import logging
 
 from . import _esepy
-from .errors import error_info
+from .errors import _note_corruption, error_info
 
 logger = logging.getLogger("esepy")
 # A library never prints on its own: without this, Python's last-resort
@@ -36,6 +36,8 @@ _RESERVED = set(vars(logging.LogRecord("x", 0, "", 0, "", (), None))) | {"messag
 
 def _sink(event_id: int, level: int, err: int, handle: int, instance_name: str,
           operation: str, message: str, fields: dict) -> None:
+    if event_id == 401:  # EVENT_PAGE_CORRUPTED: the exception about to be raised says where
+        _note_corruption(message)
     if not logger.isEnabledFor(level):
         return
     info = error_info(err)

@@ -190,7 +190,7 @@ class LongValueReader(io.RawIOBase):
     def __init__(self, table: "Table", col: "Column", itag: int = 1):
         super().__init__()
         self._table, self._col, self._itag, self._pos = table, col, itag, 0
-        got = table.session._read_value(table.tableid, col.columnid, 0, 0, 0, itag)
+        got = table._read_value(col.columnid, 0, 0, 0, itag)
         self.size = 0 if got is None else got[1]
         """The value's length in bytes."""
 
@@ -218,7 +218,7 @@ class LongValueReader(io.RawIOBase):
         n = min(len(mv), max(0, self.size - self._pos))
         if n == 0:
             return 0
-        got = self._table.session._read_value(self._table.tableid, self._col.columnid, self._pos, n, 0, self._itag)
+        got = self._table._read_value(self._col.columnid, self._pos, n, 0, self._itag)
         data = b"" if got is None else got[0]
         mv[:len(data)] = data
         self._pos += len(data)
@@ -479,13 +479,13 @@ class Database:
         self.session._rename_table(self.dbid, name, new_name)
 
 
-class Table:
+class Table(_esepy.Table):
     """A cursor on a table: records as dicts of typed values."""
 
     def __init__(self, db: Database, name: str, tableid: int):
+        super().__init__(db.session, tableid)
         self.db = db
         self.name = name
-        self.tableid = tableid
         if isinstance(db, Database):
             db._tables.add(self)
         self._columns: Optional[Dict[str, Column]] = None
@@ -543,19 +543,19 @@ class Table:
         cp = codepage if t in (ColumnType.TEXT, ColumnType.LONG_TEXT) else 0
         probe = Column(name, 0, t, max_length, grbit, cp)
         default_bytes = probe.encode(default) if default is not None else None
-        columnid = self.session._add_column(self.tableid, name, int(t), max_length, grbit, cp, default_bytes)
+        columnid = self._add_column(name, int(t), max_length, grbit, cp, default_bytes)
         self._columns = None
         return self.columns[name]
 
     def delete_column(self, name: str) -> None:
         """Delete a column (JetDeleteColumn): it must not be part of an index; its values
         in existing records are no longer readable."""
-        self.session._delete_column(self.tableid, name)
+        self._delete_column(name)
         self._columns = None
 
     def rename_column(self, name: str, new_name: str) -> None:
         """Rename a column (JetRenameColumn); its values stay."""
-        self.session._rename_column(self.tableid, name, new_name)
+        self._rename_column(name, new_name)
         self._columns = None
         if self._key is not None:
             self._key = [(new_name if n == name else n, d) for n, d in self._key]
@@ -563,7 +563,7 @@ class Table:
     def create_primary_index(self, key: Sequence[str], name: str = "primary") -> None:
         """Make the listed columns the primary key ("-name" = descending); the table must be empty."""
         spec = b"".join((k if k[:1] in "+-" else "+" + k).encode() + b"\0" for k in key) + b"\0"
-        self.session._create_index(self.tableid, name, _IDX_PRIMARY | _IDX_UNIQUE, spec)
+        self._create_index(name, _IDX_PRIMARY | _IDX_UNIQUE, spec)
         self._key = [(k.lstrip("+-"), k.startswith("-")) for k in key]
 
     def create_index(self, name: str, key: Sequence[str], *, unique: bool = False, ignore_null: bool = False,
@@ -582,19 +582,19 @@ class Table:
                  (_IDX_IGNORE_ANY_NULL if ignore_any_null else 0) |
                  (_IDX_IGNORE_FIRST_NULL if ignore_first_null else 0) |
                  (_IDX_DISALLOW_NULL if disallow_null else 0) | (_IDX_SORT_NULLS_HIGH if sort_nulls_high else 0))
-        self.session._create_index2(self.tableid, name, grbit, spec, key_most, case_sensitive)
+        self._create_index2(name, grbit, spec, key_most, case_sensitive)
 
     def delete_index(self, name: str) -> None:
         """Delete a secondary index (JetDeleteIndex)."""
         if self._index is not None and self._index.lower() == name.lower():
             self._use_index(None)
-        self.session._delete_index(self.tableid, name)
+        self._delete_index(name)
 
     @property
     def indexes(self) -> Dict[str, Dict[str, Any]]:
         """Secondary indexes by name: ``{"key": ["+a", "-b"], "unique": bool, "grbit": int}``."""
         out: Dict[str, Dict[str, Any]] = {}
-        for entry in self.session._indexes(self.tableid):
+        for entry in self._indexes():
             name, grbit, *key = entry.split("\x1f")
             out[name] = {"key": key, "unique": bool(int(grbit) & _IDX_UNIQUE), "grbit": int(grbit)}
         return out
@@ -615,10 +615,10 @@ class Table:
         raises IndexNotFound rather than walking another index)."""
         if (index or None) != self._index or index:
             try:
-                self.session._set_current_index(self.tableid, index, 0)
+                self._set_current_index(index, 0)
             except BaseException:
                 # back to a known state: the primary index
-                self.session._set_current_index(self.tableid, None, 0)
+                self._set_current_index(None, 0)
                 self._index = None
                 raise
             self._index = index or None
@@ -631,12 +631,12 @@ class Table:
         return self._columns
 
     def _load_columns(self) -> Dict[str, Column]:
-        names, key = self.session._describe_table(self.tableid)
+        names, key = self._describe_table()
         if self._key is None:
             self._key = list(key)
         out: Dict[str, Column] = {}
         for n in names:
-            cid, coltyp, cb, grbit, cp = self.session._column_info(self.tableid, n)
+            cid, coltyp, cb, grbit, cp = self._column_info(n)
             out[n] = Column(n, cid, coltyp, cb, grbit, cp)
         return out
 
@@ -651,7 +651,6 @@ class Table:
     def insert(self, record: Mapping[str, Any]) -> bytes:
         """Insert a record (JetPrepareUpdate + JetSetColumns + JetUpdate, in one engine visit
         unless a value is a file to stream); returns its bookmark."""
-        s = self.session
         cols = self.columns
         items: List[Tuple[int, Optional[bytes], int, int]] = []
         for name, value in record.items():
@@ -673,13 +672,13 @@ class Table:
                     raw = bytes(raw)
                 items.append((col.columnid, raw, _SET_ZERO_LENGTH if raw == b"" else 0, 1))
         else:
-            return s._insert(self.tableid, tuple(items))
-        s._prepare_update(self.tableid, _PREP_INSERT)
+            return self._insert(tuple(items))
+        self._prepare_update(_PREP_INSERT)
         try:
             self._set(record)
-            return s._update(self.tableid)
+            return self._update()
         except BaseException:
-            s._prepare_update(self.tableid, _PREP_CANCEL)
+            self._prepare_update(_PREP_CANCEL)
             raise
 
     def _set(self, record: Mapping[str, Any]) -> None:
@@ -693,30 +692,28 @@ class Table:
             elif hasattr(value, "read") and col.coltyp in (ColumnType.LONG_TEXT, ColumnType.LONG_BINARY):
                 self._set_stream(col, value)
             else:
-                self.session._set_column(self.tableid, col.columnid, col.encode(value))
+                self._set_column(col.columnid, col.encode(value))
 
     def _set_stream(self, col: Column, f: Any) -> None:
         """Write a long value from a file-like object in pieces (JET_bitSetAppendLV)."""
-        s, tid = self.session, self.tableid
-        s._set_column(tid, col.columnid, b"", _SET_ZERO_LENGTH)
+        self._set_column(col.columnid, b"", _SET_ZERO_LENGTH)
         while True:
             piece = f.read(_LV_PIECE)
             if not piece:
                 break
             data = col.encode(piece) if isinstance(piece, str) else bytes(piece)
-            s._set_column(tid, col.columnid, data, _SET_APPEND_LV)
+            self._set_column(col.columnid, data, _SET_APPEND_LV)
 
     def _set_multi(self, col: Column, value: Any) -> None:
         """Replace every value of a multi-valued column (itagSequence 0 appends)."""
-        s, tid = self.session, self.tableid
         values = [] if value is None else list(value) if isinstance(value, (list, tuple)) else [value]
         n = 0
-        while s._retrieve_column(tid, col.columnid, 0x1, n + 1) is not None:  # JET_bitRetrieveCopy
+        while self._retrieve_column(col.columnid, 0x1, n + 1) is not None:  # JET_bitRetrieveCopy
             n += 1
         for _ in range(n):
-            s._set_column(tid, col.columnid, None, 0, 1)
+            self._set_column(col.columnid, None, 0, 1)
         for v in values:
-            s._set_column(tid, col.columnid, col.encode(v), 0, 0)
+            self._set_column(col.columnid, col.encode(v), 0, 0)
 
     def current(self, columns: Optional[Sequence[str]] = None) -> Record:
         """The record the cursor is on, as a dict (multi-valued columns as lists); only
@@ -727,7 +724,7 @@ class Table:
         exactly (JET_bitRetrieveFromIndex / RetrieveFromPrimaryBookmark), so a read of key
         columns alone never touches the record."""
         cols, spec = self._read_spec(columns)
-        raw = self.session._retrieve_columns(self.tableid, spec)
+        raw = self._retrieve_columns(spec)
         out: Dict[str, Any] = {}
         for c, v in zip(cols, raw):
             out[c.name] = [c.decode(x) for x in v] if isinstance(v, list) else c.decode(v)
@@ -771,7 +768,7 @@ class Table:
         default) keeps other transactions from changing it, and several may share it; a
         write lock makes it this transaction's to change.  Raises WriteConflict when another
         transaction changed the record after this one began, or holds it."""
-        self.session._get_lock(self.tableid, 0x2 if write else 0x1)
+        self._get_lock(0x2 if write else 0x1)
 
     def _primary_key_names(self) -> Set[str]:
         """Columns of the primary key (readable from a secondary entry's bookmark)."""
@@ -780,20 +777,19 @@ class Table:
     def dup(self) -> "Table":
         """A second cursor on this table (JetDupCursor): same current index, its own position
         (not on a record yet); close it (or use ``with``) when done."""
-        tableid = self.session._dup_cursor(self.tableid)
+        tableid = self._dup_cursor()
         other = Table(self.db, self.name, tableid)
         other._columns, other._key, other._index = self._columns, self._key, self._index
         return other
 
     def update_current(self, changes: Mapping[str, Any]) -> None:
         """Change columns of the current record (JetPrepareUpdate(Replace) + JetUpdate)."""
-        s = self.session
-        s._prepare_update(self.tableid, _PREP_REPLACE)
+        self._prepare_update(_PREP_REPLACE)
         try:
             self._set(changes)
-            s._update(self.tableid)
+            self._update()
         except BaseException:
-            s._prepare_update(self.tableid, _PREP_CANCEL)
+            self._prepare_update(_PREP_CANCEL)
             raise
 
     def open_value(self, column: str, *, itag: int = 1) -> LongValueReader:
@@ -826,15 +822,15 @@ class Table:
         col = self.columns.get(column)
         if col is None:
             raise errors.ColumnNotFound(operation=f"column {column!r}")
-        old = self.session._escrow_update(self.tableid, col.columnid, col.encode(delta) or b"",
+        old = self._escrow_update(col.columnid, col.encode(delta) or b"",
                                           _ESCROW_NO_ROLLBACK if no_rollback else 0)
         return int(col.decode(old))
 
     def delete_current(self) -> None:
         """Delete the current record (JetDelete)."""
-        self.session._delete(self.tableid)
+        self._delete()
 
-    def _make_key(self, values: Sequence[Any], limit: int = 0) -> None:
+    def _make_search_key(self, values: Sequence[Any], limit: int = 0) -> None:
         cols = self.columns
         keycols = self._key_columns(self._index)
         if not keycols:
@@ -844,7 +840,7 @@ class Table:
         for i, v in enumerate(values):
             col = cols[keycols[i][0]]
             grbit = (_NEW_KEY if i == 0 else 0) | (limit if i == len(values) - 1 else 0)
-            self.session._make_key(self.tableid, col.encode(v), grbit)
+            self._make_key(col.encode(v), grbit)
 
     def seek(self, *key: Any, how: int = SEEK_EQ, index: Optional[str] = None) -> Optional[Record]:
         """Move to the record with this key (or the nearest, with SEEK_GE etc.) in the primary
@@ -852,9 +848,9 @@ class Table:
 
         Returns the record, or None when there is none (JET_errRecordNotFound)."""
         self._use_index(index)
-        self._make_key(key)
+        self._make_search_key(key)
         try:
-            self.session._seek(self.tableid, how)
+            self._seek(how)
         except errors.RecordNotFound:
             return None
         return self.current()
@@ -879,44 +875,42 @@ class Table:
             return v if isinstance(v, tuple) else (v,)
         if prefix is not None:
             start, stop, inclusive_stop = prefix, prefix, True
-        s = self.session
         self._use_index(index)
-        tid = self.tableid
         if not reverse:
             if start is None:
-                ok = s._move(tid, _MOVE_FIRST)
+                ok = self._move(_MOVE_FIRST)
             else:
-                self._make_key(tup(start))
+                self._make_search_key(tup(start))
                 try:
-                    s._seek(tid, SEEK_GE)
+                    self._seek(SEEK_GE)
                     ok = True
                 except errors.RecordNotFound:
                     ok = False
             if ok and stop is not None:
-                self._make_key(tup(stop))
-                ok = s._set_index_range(tid, _RANGE_UPPER | (_RANGE_INCLUSIVE if inclusive_stop else 0))
+                self._make_search_key(tup(stop))
+                ok = self._set_index_range(_RANGE_UPPER | (_RANGE_INCLUSIVE if inclusive_stop else 0))
         else:
             if stop is None:
-                ok = s._move(tid, _MOVE_LAST)
+                ok = self._move(_MOVE_LAST)
             else:
-                self._make_key(tup(stop))
+                self._make_search_key(tup(stop))
                 try:
-                    s._seek(tid, SEEK_LE if inclusive_stop else SEEK_LT)
+                    self._seek(SEEK_LE if inclusive_stop else SEEK_LT)
                     ok = True
                 except errors.RecordNotFound:
                     ok = False
             if ok and start is not None:
-                self._make_key(tup(start))
-                ok = s._set_index_range(tid, _RANGE_INCLUSIVE)
+                self._make_search_key(tup(start))
+                ok = self._set_index_range(_RANGE_INCLUSIVE)
         while ok:
             yield self.current(columns)
-            ok = s._move(tid, -1 if reverse else 1)
+            ok = self._move(-1 if reverse else 1)
 
     @property
     def position(self) -> Tuple[int, int]:
         """``(records before the current one, records in the index)`` in the current index
         (JetGetRecordPosition); ``position[0] / position[1]`` is the fraction scrolled."""
-        before, total = self.session._record_position(self.tableid)
+        before, total = self._record_position()
         return int(before), int(total)
 
     def goto_fraction(self, fraction: float, *, index: Optional[str] = None) -> Optional[Record]:
@@ -927,7 +921,7 @@ class Table:
         self._use_index(index)
         scale = 1 << 20
         try:
-            self.session._goto_position(self.tableid, int(fraction * (scale - 1)), scale)
+            self._goto_position(int(fraction * (scale - 1)), scale)
         except (errors.RecordNotFound, errors.NoCurrentRecord):
             return None
         return self.current()
@@ -935,26 +929,25 @@ class Table:
     def count(self, *, index: Optional[str] = None, prefix: Any = None) -> int:
         """Number of records in an index, or with a key prefix (JetIndexRecordCount)."""
         self._use_index(index)
-        s = self.session
         if prefix is None:
-            ok = s._move(self.tableid, _MOVE_FIRST)
+            ok = self._move(_MOVE_FIRST)
         else:
             key = prefix if isinstance(prefix, tuple) else (prefix,)
-            self._make_key(key)
+            self._make_search_key(key)
             try:
-                s._seek(self.tableid, SEEK_EQ | 0x20)  # JET_bitSetIndexRange
+                self._seek(SEEK_EQ | 0x20)  # JET_bitSetIndexRange
                 ok = True
             except errors.RecordNotFound:
                 ok = False
-        return s._index_record_count(self.tableid, 0) if ok else 0
+        return self._index_record_count(0) if ok else 0
 
     def bookmark(self) -> bytes:
         """The primary bookmark of the current record (JetGetBookmark)."""
-        return self.session._get_bookmark(self.tableid)
+        return self._get_bookmark()
 
     def goto(self, bookmark: bytes) -> Record:
         """Move to the record with this bookmark (JetGotoBookmark) and return it."""
-        self.session._goto_bookmark(self.tableid, bookmark)
+        self._goto_bookmark(bookmark)
         return self.current()
 
     def update(self, key: Union[Any, Tuple[Any, ...]], changes: Mapping[str, Any]) -> None:
@@ -973,20 +966,18 @@ class Table:
     def __iter__(self) -> Iterator[Record]:
         """Every record in primary key order (JetMove), as dicts."""
         self._use_index(None)
-        s = self.session
-        ok = s._move(self.tableid, _MOVE_FIRST)
+        ok = self._move(_MOVE_FIRST)
         while ok:
             yield self.current()
-            ok = s._move(self.tableid, 1)
+            ok = self._move(1)
 
     def __len__(self) -> int:
         self._use_index(None)
         n = 0
-        s = self.session
-        ok = s._move(self.tableid, _MOVE_FIRST)
+        ok = self._move(_MOVE_FIRST)
         while ok:
             n += 1
-            ok = s._move(self.tableid, 1)
+            ok = self._move(1)
         return n
 
 
@@ -1044,15 +1035,15 @@ class TempTable(Table):
                  (_TT_ERROR_ON_DUPLICATE if error_on_duplicate else 0) |
                  (_TT_SORT_NULLS_HIGH if sort_nulls_high else 0))
         tableid, ids = session._open_temp_table(defs, grbit, case_sensitive)
+        _esepy.Table.__init__(self, session, tableid)
         self._session = session
         self._spec_memo = None
         self.name = "<temporary>"
-        self.tableid = tableid
         self._key = keyspec
         self._index = _TEMP_INDEX if keyspec else None
         cols: Dict[str, Column] = {}
         for i, n in enumerate(order):
-            cid, coltyp, cb, g, cp = session._column_info(tableid, f"Column{i + 1}")
+            cid, coltyp, cb, g, cp = self._column_info(f"Column{i + 1}")
             cols[n] = Column(n, ids[i], coltyp, cb, g, cp)
         self._columns = cols
 
@@ -1099,9 +1090,9 @@ class TempTable(Table):
     def dup(self) -> "TempTable":
         """A second cursor on this temporary table (JetDupCursor), on its first record; the
         table goes when the last of its cursors closes."""
-        tableid = self.session._dup_cursor(self.tableid)
-        other = object.__new__(TempTable)
+        tableid = self._dup_cursor()
+        other = TempTable.__new__(TempTable)
+        _esepy.Table.__init__(other, self.session, tableid)
         other.__dict__.update(self.__dict__)
-        other.tableid = tableid
         other._spec_memo = None
         return other

@@ -36,6 +36,7 @@ The categories form ESE's hierarchy::
 """
 from __future__ import annotations
 
+import threading as _threading
 import warnings as _warnings
 from typing import TYPE_CHECKING, Any, Dict, Optional, Type
 
@@ -242,7 +243,24 @@ def error_info(code: int) -> Optional[tuple]:
     return _INFO.get(code)
 
 
+# Where the engine found the damage behind a corruption error: the message of
+# the EVENT_PAGE_CORRUPTED event (esepy/_events.py), which the engine emits on
+# the failing call's own thread just before the error returns.  Kept per
+# thread and taken by the next exception made on that thread.
+_CORRUPTION_CODES = frozenset((-1206, -327, -1018))  # DatabaseCorrupted, BadPageLink, ReadVerifyFailure
+_pending = _threading.local()
+
+
+def _note_corruption(message: str) -> None:
+    _pending.corruption = message
+
+
 def _make_error(code: int, operation: str) -> JetError:
+    where = getattr(_pending, "corruption", None)
+    if where is not None:
+        _pending.corruption = None
+        if code in _CORRUPTION_CODES:
+            operation = f"{operation}: {where}" if operation else where
     cls = _ERRORS.get(code)
     if cls is None:
         return JetError(code, operation)

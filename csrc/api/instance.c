@@ -239,8 +239,10 @@ void inst_emit(const instance *pinst, uint32_t id, int32_t level, JET_ERR err, c
 static void isam_event(void *ctx, uint32_t id, int32_t level, JET_ERR err, const char *msg, uint32_t cfields,
                        const ESEPY_EVENTFIELD *fields)
 {
-    inst_event(ctx, id, level, err, id == ESEPY_EVENT_DATABASE_CORRUPTED ? "JetAttachDatabase" : "JetInit", msg,
-               cfields, fields);
+    const char *op = id == ESEPY_EVENT_DATABASE_CORRUPTED ? "JetAttachDatabase"
+                     : id == ESEPY_EVENT_PAGE_CORRUPTED ? "database page read"
+                                                        : "JetInit";
+    inst_event(ctx, id, level, err, op, msg, cfields, fields);
 }
 
 static void err_event_message(char *buf, size_t cb, const char *what, JET_ERR err)
@@ -447,6 +449,7 @@ static void engine_config(instance *pinst, const JET_RSTINFO *prst, JET_GRBIT gr
     cfg.eventctx = pinst;
     cfg.tempPath = pinst->abs_temp;
     cfg.cTempTablesMax = (uint32_t)inst_param(pinst, JET_paramMaxTemporaryTables);
+    cfg.cCursorsMax = (uint32_t)inst_param(pinst, JET_paramMaxCursors);
     cfg.fTempUnversioned = inst_param(pinst, JET_paramEnableTempTableVersioning) == 0;
     *pcfg = cfg;
 }

@@ -15,6 +15,8 @@
  */
 #include "btree_int.h"
 
+#include <stdio.h>
+
 uint32_t bt_node_max(uint32_t cbPage)
 {
     /* T5: node + slot + a 4-byte pgno (for the separator copy of the key)
@@ -28,17 +30,36 @@ int bt_underfull(const uint8_t *pg, uint32_t cbPage)
     return bt_pg_used(pg, cbPage) < bt_cap(cbPage) / 4;
 }
 
+void bt_report_corrupt(const bt_env *env, uint32_t pgno, int32_t iNode, JET_ERR err, const char *reason)
+{
+    if (env->corrupt)
+        env->corrupt(env->corruptctx, env->dbid, pgno, iNode, err, reason);
+}
+
 JET_ERR bt_read_tree_page(const bt_env *env, uint32_t pgno, uint32_t objid, int latch, bf **ppbf)
 {
     bf *pbf = NULL;
     JET_ERR err = cache_read(env->pc, env->dbid, pgno, latch, &pbf);
-    if (err == JET_errPageNotInitialized || err == JET_errFileIOBeyondEOF)
+    if (err == JET_errReadVerifyFailure)
+        bt_report_corrupt(env, pgno, -1, err, "checksum mismatch");
+    if (err == JET_errPageNotInitialized || err == JET_errFileIOBeyondEOF) {
+        bt_report_corrupt(env, pgno, -1, JET_errBadPageLink,
+                          err == JET_errPageNotInitialized ? "a link to a blank page" : "a link past the end of the file");
         err = JET_errBadPageLink;
+    }
     if (err < 0)
         return err;
     const uint8_t *pg = bf_data(pbf);
-    if (bt_pg_check(pg, cache_page_size(env->pc)) != 0 || (objid != 0 && pg_objid(pg) != objid)) {
+    int32_t iNode = -1;
+    const char *problem = bt_pg_problem(pg, cache_page_size(env->pc), &iNode);
+    char why[80];
+    if (problem == NULL && objid != 0 && pg_objid(pg) != objid) {
+        snprintf(why, sizeof(why), "page of object %u where object %u was expected", pg_objid(pg), objid);
+        problem = why;
+    }
+    if (problem != NULL) {
         cache_release(pbf);
+        bt_report_corrupt(env, pgno, iNode, JET_errDatabaseCorrupted, problem);
         return JET_errDatabaseCorrupted;
     }
     *ppbf = pbf;
@@ -53,6 +74,7 @@ JET_ERR bt_read_root(const bt_env *env, uint32_t pgnoRoot, int latch, bf **ppbf)
         return err;
     if (!(pg_flags(bf_data(pbf)) & BTP_ROOT) || pg_objid(bf_data(pbf)) == 0) {
         cache_release(pbf);
+        bt_report_corrupt(env, pgnoRoot, -1, JET_errDatabaseCorrupted, "not the root page of a tree");
         return JET_errDatabaseCorrupted;
     }
     *ppbf = pbf;

@@ -74,6 +74,13 @@ typedef struct bt_env {
     JET_ERR (*log)(void *logctx, uint8_t type, const log_part *parts, uint32_t cpart, lsn_t *plsn);
     void     *logctx;
     uint32_t  cpgExtend;   /* pages to add when the file is full (JET_paramDbExtensionSize) */
+    /* Where a tree read found corruption (page, node slot or -1, the error
+     * it is about to answer -- JET_errDatabaseCorrupted, JET_errBadPageLink
+     * or JET_errReadVerifyFailure --, what is wrong); NULL = nobody asks.  Called with page
+     * latches (and possibly inst.lock) held: it must not call the btree or
+     * wait for anything but its own short locks. */
+    void    (*corrupt)(void *ctx, uint32_t dbid, uint32_t pgno, int32_t iNode, JET_ERR err, const char *reason);
+    void     *corruptctx;
 } bt_env;
 
 /* ---- database space ------------------------------------------------------ */

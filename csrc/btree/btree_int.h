@@ -263,6 +263,12 @@ int      bt_keycmp(const void *a, uint32_t cba, const void *b, uint32_t cbb);
 /* Validate a tree page's layout (P2, P3, node bounds; not key order).
  * 0 = sane, -1 = corrupt. */
 int      bt_pg_check(const uint8_t *pg, uint32_t cbPage);
+/* The same check, saying what is wrong: NULL when sane, else a constant
+ * description, with *piNode the slot of the offending node (-1: the page). */
+const char *bt_pg_problem(const uint8_t *pg, uint32_t cbPage, int32_t *piNode);
+/* Tell the environment's owner where corruption was found (bt_env.corrupt;
+ * nothing when it has none).  reason: what is wrong (copied). */
+void     bt_report_corrupt(const bt_env *env, uint32_t pgno, int32_t iNode, JET_ERR err, const char *reason);
 void     bt_pg_node(const uint8_t *pg, uint32_t cbPage, uint32_t i, bt_node *pn);
 uint32_t bt_pg_child(const uint8_t *pg, uint32_t cbPage, uint32_t i);
 /* First slot whose key is >= key (cslot if none); *pfound = key equal. */

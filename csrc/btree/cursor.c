@@ -91,6 +91,8 @@ static JET_ERR read_leaf(bt_cursor *cur, uint32_t pgno, bf **ppbf, int *pfStale)
         *pfStale = 1;
         return JET_errSuccess;
     }
+    if (err == JET_errReadVerifyFailure)
+        bt_report_corrupt(&cur->env, pgno, -1, err, "checksum mismatch");
     if (err < 0)
         return err;
     const uint8_t *pg = bf_data(pbf);

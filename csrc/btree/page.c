@@ -33,48 +33,57 @@ static inline uint32_t node_bytes(const uint8_t *pg, uint32_t off)
     return BT_NODE_HDR + le_get16(pg + off) + le_get16(pg + off + 2);
 }
 
-int bt_pg_check(const uint8_t *pg, uint32_t cbPage)
+const char *bt_pg_problem(const uint8_t *pg, uint32_t cbPage, int32_t *piNode)
 {
     uint32_t flags = pg_flags(pg);
     uint32_t cslot = pg_cslot(pg), ibHeap = pg_ibheap(pg), cbFrag = pg_cbfrag(pg);
+    *piNode = -1;
     if (((flags & BTP_LEAF) != 0) == ((flags & BTP_INTERNAL) != 0))
-        return -1;
+        return "neither a leaf nor an internal page (or both)";
     if (((flags & BTP_LEAF) != 0) != (pg_level(pg) == 0))
-        return -1;
+        return "level disagrees with the leaf flag";
     /* P3 */
     if (ibHeap < BTP_HEAP_START || (uint64_t)ibHeap + (uint64_t)BT_SLOT * cslot > cbPage)
-        return -1;
+        return "heap and slot array overlap or leave the page (P3)";
     /* P2: every node inside the heap, no two nodes share a byte (each
      * node's bytes are marked in a bitmap of the heap, 64 at a time), sizes
      * add up.  Without the overlap test two slots naming one node pass (the
      * sizes still add up) and deleting one frees the other's bytes. */
     if (cbPage > BT_PAGE_MAX)
-        return -1;
+        return "page size too large";
     uint64_t rgwUsed[BT_PAGE_MAX / 64];
     memset(rgwUsed, 0, ((ibHeap + 63) / 64) * sizeof(uint64_t));
     uint64_t sum = 0;
     for (uint32_t i = 0; i < cslot; i++) {
         uint32_t off = node_at(pg, cbPage, i);
+        *piNode = (int32_t)i;
         if (off < BTP_HEAP_START || off + BT_NODE_HDR > ibHeap)
-            return -1;
+            return "node header outside the heap (P2)";
         uint32_t cb = node_bytes(pg, off);
         if (off + cb > ibHeap)
-            return -1;
+            return "node runs past the heap (P2)";
         if ((flags & BTP_INTERNAL) && le_get16(pg + off + 2) != BT_PGNO_SIZE)
-            return -1;
+            return "internal node without a page number";
         for (uint32_t ib = off, ibEnd = off + cb; ib < ibEnd;) {
             uint32_t bit = ib % 64, c = 64 - bit < ibEnd - ib ? 64 - bit : ibEnd - ib;
             uint64_t mask = (c == 64 ? ~(uint64_t)0 : (((uint64_t)1 << c) - 1)) << bit;
             if (rgwUsed[ib / 64] & mask)
-                return -1;
+                return "node overlaps another node (P2)";
             rgwUsed[ib / 64] |= mask;
             ib += c;
         }
         sum += cb;
     }
+    *piNode = -1;
     if (sum + cbFrag != ibHeap - BTP_HEAP_START)
-        return -1;
-    return 0;
+        return "node sizes and free fragments do not add up to the heap (P2)";
+    return NULL;
+}
+
+int bt_pg_check(const uint8_t *pg, uint32_t cbPage)
+{
+    int32_t iNode;
+    return bt_pg_problem(pg, cbPage, &iNode) == NULL ? 0 : -1;
 }
 
 void bt_pg_node(const uint8_t *pg, uint32_t cbPage, uint32_t i, bt_node *pn)

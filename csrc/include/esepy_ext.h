@@ -43,6 +43,8 @@ extern "C" {
                                              * never finished (R7 in recovery.c) */
 #define ESEPY_EVENT_DATABASE_CORRUPTED  400 /* a database cannot be used as it is damaged: fields path,
                                              * pgno_first / pgno_last (its missing pages when truncated) */
+#define ESEPY_EVENT_PAGE_CORRUPTED      401 /* a page read found damage: fields path, pgno, node (slot,
+                                             * -1 for the page), reason; the call then fails */
 
 /* Event levels: the numeric values of Python's logging levels. */
 #define ESEPY_LEVEL_DEBUG    10

@@ -36,10 +36,9 @@
 /* Handles                                                                   */
 /* ------------------------------------------------------------------------ */
 
-static JET_TABLEID cursor_handle(isam_sess *psess, isam_cursor *pcur)
+static JET_TABLEID cursor_handle(uint32_t slot, uint32_t gen)
 {
-    uint32_t slot = (uint32_t)(pcur - psess->cursors);
-    return (JET_TABLEID)((TABLEID_TAG << 56) | ((uint64_t)(pcur->gen & 0xFFFFFF) << 32) | (slot + 1));
+    return (JET_TABLEID)((TABLEID_TAG << 56) | ((uint64_t)(gen & 0xFFFFFF) << 32) | (slot + 1));
 }
 
 isam_cursor *cursor_get(isam_sess *psess, JET_TABLEID tableid)
@@ -49,43 +48,96 @@ isam_cursor *cursor_get(isam_sess *psess, JET_TABLEID tableid)
         return NULL;
     uint32_t slot = (uint32_t)(v & 0xFFFFFFFF);
     uint32_t gen = (uint32_t)((v >> 32) & 0xFFFFFF);
-    if (slot == 0 || slot > ISAM_MAX_CURSORS || slot > sizeof(psess->cursors) / sizeof(psess->cursors[0]))
+    if (slot == 0 || slot > psess->ccursors)
         return NULL;
-    isam_cursor *pcur = &psess->cursors[slot - 1];
+    isam_cursor *pcur = psess->cursors[slot - 1];
     if (!pcur->used || (pcur->gen & 0xFFFFFF) != gen)
         return NULL;
     return pcur;
 }
 
+/* Count one more open cursor of the instance: JET_errOutOfCursors at
+ * cfg.cCursorsMax (JET_paramMaxCursors). */
+static JET_ERR cursor_count_open(isam_inst *pinst)
+{
+    uint32_t cmax = pinst->cfg.cCursorsMax ? pinst->cfg.cCursorsMax : 1024;
+    JET_ERR err = JET_errSuccess;
+    pthread_mutex_lock(&pinst->lock);
+    testcase(pinst->ccursorsOpen + 1 == cmax); /* the last cursor the limit allows */
+    testcase(pinst->ccursorsOpen >= cmax);     /* one too many */
+    if (pinst->ccursorsOpen >= cmax)
+        err = JET_errOutOfCursors;
+    else
+        pinst->ccursorsOpen++;
+    pthread_mutex_unlock(&pinst->lock);
+    return err;
+}
+
+static void cursor_count_closed(isam_inst *pinst)
+{
+    pthread_mutex_lock(&pinst->lock);
+    pinst->ccursorsOpen--;
+    pthread_mutex_unlock(&pinst->lock);
+}
+
+/* A free cursor slot of the session: a closed one, else a new one (the slot
+ * array doubles when full).  *pslot receives its index. */
+static JET_ERR cursor_slot(isam_sess *psess, uint32_t *pslot)
+{
+    for (uint32_t i = 0; i < psess->ccursors; i++)
+        if (!psess->cursors[i]->used) {
+            *pslot = i;
+            return JET_errSuccess;
+        }
+    testcase(psess->ccursors == psess->ccursorsAlloc); /* the slot array grows */
+    if (psess->ccursors == psess->ccursorsAlloc) {
+        uint32_t c = psess->ccursorsAlloc ? psess->ccursorsAlloc * 2 : 16;
+        isam_cursor **pp = os_realloc(psess->cursors, c * sizeof(*pp));
+        if (pp == NULL)
+            return JET_errOutOfMemory;
+        psess->cursors = pp;
+        psess->ccursorsAlloc = c;
+    }
+    isam_cursor *pcur = os_calloc(1, sizeof(*pcur));
+    if (pcur == NULL)
+        return JET_errOutOfMemory;
+    psess->cursors[psess->ccursors] = pcur;
+    *pslot = psess->ccursors++;
+    return JET_errSuccess;
+}
+
 JET_ERR cursor_alloc(isam_sess *psess, isam_db *pdb, table_def *ptd, JET_TABLEID *ptableid)
 {
-    const uint32_t cmax = sizeof(psess->cursors) / sizeof(psess->cursors[0]);
-    for (uint32_t i = 0; i < cmax; i++) {
-        isam_cursor *pcur = &psess->cursors[i];
-        if (pcur->used)
-            continue;
-        uint32_t gen = pcur->gen + 1;
-        memset(pcur, 0, sizeof(*pcur));
-        pcur->gen = gen ? gen : 1;
-        pcur->db = pdb;
-        pcur->td = ptd;
-        pcur->prep = JET_prepCancel;
-        JET_ERR err = reclaim_open_table(psess->inst, pdb->dbid, ptd->objid); /* R3 in reclaim.c */
-        if (err < 0)
-            return err;
-        err = bt_cursor_open(&pdb->env, ptd->pgnoRoot, &pcur->bc);
-        if (err < 0) {
-            reclaim_close_table(psess->inst, pdb->dbid, ptd->objid);
-            return err;
-        }
-        pcur->used = 1;
-        pcur->positioned = POS_BEFORE;
-        if (i + 1 > psess->ccursors)
-            psess->ccursors = i + 1;
-        *ptableid = cursor_handle(psess, pcur);
-        return JET_errSuccess;
+    uint32_t i = 0;
+    JET_ERR err = cursor_count_open(psess->inst);
+    if (err < 0)
+        return err;
+    err = cursor_slot(psess, &i);
+    if (err < 0) {
+        cursor_count_closed(psess->inst);
+        return err;
     }
-    return JET_errOutOfCursors;
+    isam_cursor *pcur = psess->cursors[i];
+    uint32_t gen = pcur->gen + 1;
+    memset(pcur, 0, sizeof(*pcur));
+    pcur->gen = gen ? gen : 1;
+    pcur->db = pdb;
+    pcur->td = ptd;
+    pcur->prep = JET_prepCancel;
+    err = reclaim_open_table(psess->inst, pdb->dbid, ptd->objid); /* R3 in reclaim.c */
+    if (err >= 0) {
+        err = bt_cursor_open(&pdb->env, ptd->pgnoRoot, &pcur->bc);
+        if (err < 0)
+            reclaim_close_table(psess->inst, pdb->dbid, ptd->objid);
+    }
+    if (err < 0) {
+        cursor_count_closed(psess->inst);
+        return err;
+    }
+    pcur->used = 1;
+    pcur->positioned = POS_BEFORE;
+    *ptableid = cursor_handle(i, pcur->gen);
+    return JET_errSuccess;
 }
 
 static void cursor_free(isam_inst *pinst, isam_cursor *pcur)
@@ -100,6 +152,7 @@ static void cursor_free(isam_inst *pinst, isam_cursor *pcur)
     uint32_t gen = pcur->gen;
     memset(pcur, 0, sizeof(*pcur));
     pcur->gen = gen;
+    cursor_count_closed(pinst);
 }
 
 /* Begin an implicit transaction (fSave: a savepoint) for a change through
@@ -930,15 +983,19 @@ JET_ERR isam_get_current_index(isam_sess *psess, JET_TABLEID tableid, char *szIn
     return JET_errSuccess;
 }
 
-/* Close every cursor of a session (JetEndSession). */
+/* Close every cursor of a session and free its slots (JetEndSession). */
 void cursor_close_all(isam_sess *psess)
 {
     for (uint32_t i = 0; i < psess->ccursors; i++) {
-        isam_cursor *pcur = &psess->cursors[i];
-        if (!pcur->used)
-            continue;
-        if (pcur->fTemp)
-            temp_drop(psess, pcur);
-        cursor_free(psess->inst, pcur);
+        isam_cursor *pcur = psess->cursors[i];
+        if (pcur->used) {
+            if (pcur->fTemp)
+                temp_drop(psess, pcur);
+            cursor_free(psess->inst, pcur);
+        }
+        os_free(pcur);
     }
+    os_free(psess->cursors);
+    psess->cursors = NULL;
+    psess->ccursors = psess->ccursorsAlloc = 0;
 }

@@ -55,9 +55,36 @@ static void new_signature(JET_SIGNATURE *psig)
     memcpy(psig->szComputerName, host, strnlen(host, JET_MAX_COMPUTERNAME_LENGTH));
 }
 
+/* bt_env.corrupt: a tree read found damage in this database.  Reported as
+ * ESEPY_EVENT_PAGE_CORRUPTED (fields path, pgno, node, reason) before the
+ * error goes back up, so the event log says where a JET_errDatabaseCorrupted
+ * came from (and esepy's exception carries it).  Takes no lock: its caller
+ * may hold page latches and inst.lock; path and inst are fixed while the
+ * database is attached. */
+static void db_corrupt(void *ctx, uint32_t dbid, uint32_t pgno, int32_t iNode, JET_ERR err, const char *reason)
+{
+    isam_db *pdb = ctx;
+    isam_inst *pinst = pdb->inst;
+    if (pinst == NULL || pinst->cfg.event == NULL)
+        return;
+    char szPgno[16], szNode[16], msg[OS_PATH_MAX + 200];
+    snprintf(szPgno, sizeof(szPgno), "%u", pgno);
+    snprintf(szNode, sizeof(szNode), "%d", (int)iNode);
+    if (iNode >= 0)
+        snprintf(msg, sizeof(msg), "database %s (dbid %u): page %u, node %d: %s", pdb->path, dbid, pgno,
+                 (int)iNode, reason);
+    else
+        snprintf(msg, sizeof(msg), "database %s (dbid %u): page %u: %s", pdb->path, dbid, pgno, reason);
+    ESEPY_EVENTFIELD f[] = { { "path", pdb->path }, { "pgno", szPgno }, { "node", szNode }, { "reason", reason } };
+    pinst->cfg.event(pinst->cfg.eventctx, ESEPY_EVENT_PAGE_CORRUPTED, ESEPY_LEVEL_ERROR, err, msg, 4, f);
+}
+
 void db_init_env(isam_inst *pinst, isam_db *pdb)
 {
     memset(&pdb->env, 0, sizeof(pdb->env));
+    pdb->inst = pinst;
+    pdb->env.corrupt = db_corrupt;
+    pdb->env.corruptctx = pdb;
     pdb->env.pc = pinst->pc;
     pdb->env.dbid = pdb->dbid;
     pdb->env.log = pdb->logged ? isam_bt_log : NULL;
@@ -591,7 +618,7 @@ JET_ERR isam_close_database(isam_sess *psess, JET_DBID dbid, JET_GRBIT grbit)
     if (dbid == 0 || dbid > ISAM_MAX_DBID || psess->dbopen[dbid] == 0)
         return JET_errInvalidDatabaseId;
     for (uint32_t i = 0; i < psess->ccursors; i++)
-        if (psess->cursors[i].used && psess->cursors[i].db && psess->cursors[i].db->dbid == dbid &&
+        if (psess->cursors[i]->used && psess->cursors[i]->db && psess->cursors[i]->db->dbid == dbid &&
             psess->dbopen[dbid] == 1)
             return JET_errTooManyOpenTables;
     os_mutex_lock(&pinst->lock);

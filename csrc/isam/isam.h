@@ -75,6 +75,7 @@ typedef struct isam_config {
     const char    *tempPath;         /* JET_paramTempPath resolved to a file, or NULL */
     uint32_t       cTempTablesMax;   /* JET_paramMaxTemporaryTables; 0 = no temporary database */
     int            fTempUnversioned; /* JET_paramEnableTempTableVersioning false: no rollback */
+    uint32_t       cCursorsMax;      /* JET_paramMaxCursors: open cursors of the instance (0: 1024) */
 } isam_config;
 
 /* Open the instance's log stream and run soft recovery if the log says the

@@ -120,6 +120,7 @@
 #include "cache.h"
 #include "log.h"
 #include "os.h"
+#include "os_testcase.h"
 #include "record.h"
 
 #define LOG_REC_ISAM_COMMIT   16
@@ -145,7 +146,6 @@
 #define ISAM_TEMP_DBID     ISAM_MAX_DBID
 #define ISAM_MAX_USER_DBS  6
 #define ISAM_TRX_LEVELS    7
-#define ISAM_MAX_CURSORS   1024
 
 /* ---- catalog (catalog.c) ---------------------------------------------------- */
 
@@ -213,6 +213,7 @@ typedef struct table_def {
 typedef struct isam_db {
     uint32_t   dbid;
     char       path[OS_PATH_MAX];
+    isam_inst *inst;            /* its instance (for db_corrupt, which gets only the db) */
     db_header  hdr;
     bt_env     env;
     int        readonly;
@@ -357,8 +358,12 @@ struct isam_sess {
     isam_inst   *inst;
     isam_trx    *trx;           /* NULL outside a transaction */
     uint32_t     dbopen[ISAM_MAX_DBID + 1]; /* JetOpenDatabase count per dbid */
-    isam_cursor  cursors[64];
-    uint32_t     ccursors;
+    /* Cursor slots (cursor.c): cursors[0..ccursors) are allocated, each once,
+     * and kept until the session ends, so a stale JET_TABLEID finds its slot's
+     * gen moved on; the array grows by doubling (ccursorsAlloc) as far as the
+     * instance's cursor limit (isam_inst.ccursorsOpen) allows. */
+    isam_cursor **cursors;
+    uint32_t     ccursors, ccursorsAlloc;
     int          fScratch;      /* the change being begun is to a temporary table (read-only transactions allow it) */
     uint64_t     undoSeen;      /* inst.undoEpoch when its last rec_visible ended (V4, ver.c) */
     struct isam_sess *next;
@@ -390,6 +395,9 @@ struct isam_inst {
     struct reclaim_open *reclaimOpen;  /* open cursors per table */
     uint32_t             creclaimOpen;
     uint32_t             copening;     /* isam_open_table calls between catalog read and cursor */
+    /* Open cursors of every session, under lock: at most cfg.cCursorsMax
+     * (JET_errOutOfCursors beyond; cursor.c). */
+    uint32_t             ccursorsOpen;
     /* record trees that ever had an escrow delta version: readers of their
      * nodes re-read the node under inst.lock (ver.c, rec_visible) */
     struct { uint32_t dbid, pgnoRoot; } deltaTrees[32];

@@ -112,7 +112,7 @@ static JET_ERR load_unused_table(isam_sess *psess, isam_db *pdb, const char *szN
     if (err < 0)
         return err;
     for (uint32_t i = 0; i < psess->ccursors; i++) {
-        isam_cursor *c = &psess->cursors[i];
+        isam_cursor *c = psess->cursors[i];
         if (c->used && c->db == pdb && c->td->objid == ptd->objid) {
             cat_free_table(ptd);
             return JET_errTableInUse;

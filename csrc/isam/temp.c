@@ -264,6 +264,8 @@ JET_ERR isam_open_temp_table(isam_sess *psess, const isam_temp_spec *ps, JET_TAB
     /* T1: reserve a slot, then get (or create) the temporary database. */
     os_mutex_lock(&pinst->lock);
     JET_ERR err = JET_errSuccess;
+    testcase(pinst->ctemp + 1 == pinst->cfg.cTempTablesMax); /* the last one allowed */
+    testcase(pinst->ctemp >= pinst->cfg.cTempTablesMax);     /* one too many */
     if (pinst->cfg.cTempTablesMax == 0 || pinst->ctemp >= pinst->cfg.cTempTablesMax)
         err = JET_errTooManySorts;
     else
@@ -414,7 +416,7 @@ JET_ERR temp_dup(isam_sess *psess, isam_cursor *pcur, JET_TABLEID *ptableid)
 void temp_trx_committed(isam_sess *psess, uint64_t trxid, int levelNew)
 {
     for (uint32_t i = 0; i < psess->ccursors; i++) {
-        isam_cursor *pcur = &psess->cursors[i];
+        isam_cursor *pcur = psess->cursors[i];
         if (!pcur->used || !pcur->fTemp || pcur->trxidTemp != trxid)
             continue;
         if (levelNew == 0)
@@ -427,7 +429,7 @@ void temp_trx_committed(isam_sess *psess, uint64_t trxid, int levelNew)
 void temp_trx_rolled_back(isam_sess *psess, uint64_t trxid, int target)
 {
     for (uint32_t i = 0; i < psess->ccursors; i++) {
-        isam_cursor *pcur = &psess->cursors[i];
+        isam_cursor *pcur = psess->cursors[i];
         if (pcur->used && pcur->fTemp && pcur->trxidTemp == trxid && pcur->levelTemp > target)
             cursor_close(psess, pcur); /* T3 */
     }

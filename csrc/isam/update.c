@@ -172,9 +172,8 @@ static void lid_forget(isam_cursor *pcur, uint64_t lid)
 
 void cursor_trx_level_end(isam_sess *psess, int level, int fCommit)
 {
-    const uint32_t cmax = sizeof(psess->cursors) / sizeof(psess->cursors[0]);
-    for (uint32_t i = 0; i < cmax; i++) {
-        isam_cursor *pcur = &psess->cursors[i];
+    for (uint32_t i = 0; i < psess->ccursors; i++) {
+        isam_cursor *pcur = psess->cursors[i];
         if (!pcur->used || pcur->prep == JET_prepCancel || pcur->levelPrep < level)
             continue;
         if (fCommit) {
@@ -443,6 +442,7 @@ static JET_ERR next_autoinc(isam_sess *psess, isam_cursor *pcur, col_info *pci, 
     i = autoinc_find(pdb, objid);
     if (i == pdb->cautoinc || pdb->autoinc[i].objid != objid) {
         /* First value of this table since the attach: a new counter (A1). */
+        testcase(pdb->cautoinc == pdb->cautoincCap && pdb->cautoincCap != 0); /* the cache grows */
         if (pdb->cautoinc == pdb->cautoincCap) {
             uint32_t cap = pdb->cautoincCap ? pdb->cautoincCap * 2 : 16;
             struct isam_autoinc *pa = os_realloc(pdb->autoinc, cap * sizeof(*pa));

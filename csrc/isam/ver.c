@@ -1264,6 +1264,7 @@ static void delta_tree_add_locked(isam_inst *pinst, uint32_t dbid, uint32_t pgno
         if (pinst->deltaTrees[i].dbid == dbid && pinst->deltaTrees[i].pgnoRoot == pgnoRoot)
             return;
     if (pinst->cdeltaTrees == sizeof(pinst->deltaTrees) / sizeof(pinst->deltaTrees[0])) {
+        testcase(!pinst->fDeltaAll); /* the list is full: every tree from now on */
         pinst->fDeltaAll = 1;
         return;
     }

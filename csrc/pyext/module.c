@@ -1,7 +1,7 @@
 /*
  * module.c -- the CPython extension esepy._esepy (plain C API).
  *
- * Owns: the Python types Instance and Session, the translation of JET_ERR
+ * Owns: the Python types Instance, Session and Table, the translation of JET_ERR
  * into Python exceptions and warnings (through factories that esepy/errors.py
  * installs), the event sink bridge to logging, and thin wrappers over the
  * parameter, error and instance-info APIs.  The per-type code lives in the
@@ -43,6 +43,7 @@ static module_state g_state; /* the one module instance's state (single-phase in
 #include "py_events.c"
 #include "py_instance.c"
 #include "py_session.c"
+#include "py_table.c"
 #include "py_functions.c"
 #include "py_ese.c"
 #include "py_eselog.c"
@@ -76,7 +77,7 @@ PyMODINIT_FUNC PyInit__esepy(void)
         Py_DECREF(m);
         return NULL;
     }
-    if (ese_register(m) < 0 || eselog_register(m) < 0 || eserecover_register(m) < 0) {
+    if (table_register(m) < 0 || ese_register(m) < 0 || eselog_register(m) < 0 || eserecover_register(m) < 0) {
         Py_DECREF(m);
         return NULL;
     }

@@ -253,3 +253,26 @@ def test_dirty_term_then_recovery(tmp_path):
         t2 = db2.open_table("kv")
         assert [r["k"] for r in t2] == [1]
     del hdr
+
+
+def test_table_is_the_extensions_table_type(tmp_path):
+    """esepy.Table derives from the C Table type: calls go through the cursor it holds,
+    and a closed cursor or an ended session is refused with the engine's error."""
+    from esepy import _esepy
+    with make_instance(tmp_path) as inst:
+        s = inst.begin_session()
+        db = s.create_database(str(tmp_path / "t.edb"))
+        t = db.create_table("t", {"id": "long"}, primary_key=["id"])
+        assert isinstance(t, _esepy.Table)
+        t.insert({"id": 7})
+        assert t._move(-0x80000000) is True  # JET_MoveFirst through the C type
+        other = t.dup()
+        assert isinstance(other, _esepy.Table) and other.tableid != t.tableid
+        t.close()
+        assert t.tableid is None
+        with pytest.raises(errors.InvalidTableId):
+            t._move(1)
+        assert other.get(7) == {"id": 7}
+        s.end()
+        with pytest.raises(errors.InvalidSesid):
+            other._move(1)

@@ -1,0 +1,969 @@
+/*
+ * py_table.c -- the Table type: one cursor (JET_TABLEID) of a Session, and
+ * the raw engine calls made through it: columns and indexes of its table,
+ * record updates (prepare / set column / update / insert / delete / escrow),
+ * retrieval (one column, many columns in one call, long values in pieces),
+ * navigation (move, make key, seek, index ranges, bookmarks, positions, the
+ * current index) and locks.  Included by module.c after py_session.c and
+ * py_isam.c.  esepy/_isam.py's Table and TempTable derive from it and add the
+ * typed, documented API; values cross as bytes.
+ *
+ * Owns: a Table's session reference and its handle.  `tableid` is None once
+ * closed (Python sets it, as JetCloseTable is a Session call); a call through
+ * a closed Table raises esepy.errors.InvalidTableId, through a Table of an
+ * ended session esepy.errors.InvalidSesid.
+ * Must not touch: engine internals (only esent.h / esepy_ext.h), database
+ * and transaction calls (py_isam.c).
+ */
+
+typedef struct {
+    PyObject_HEAD
+    SessionObject *session;  /* strong reference; NULL before __init__ */
+    JET_TABLEID    tableid;
+    int            fOpen;    /* tableid is valid (Python sees an int, else None) */
+} TableObject;
+
+/* The session and table handles for an engine call through self, or -1
+ * with the exception set. */
+static int table_handle(TableObject *self, const char *op, JET_SESID *psesid, JET_TABLEID *ptableid)
+{
+    if (self->session == NULL) {
+        PyErr_SetString(PyExc_ValueError, "the Table is not initialized");
+        return -1;
+    }
+    if (session_handle(self->session, op, psesid) < 0)
+        return -1;
+    if (!self->fOpen) {
+        raise_jet(JET_errInvalidTableId, op);
+        return -1;
+    }
+    *ptableid = self->tableid;
+    return 0;
+}
+
+#define TABLE_CALL(self, op, sesid, tableid)                        \
+    JET_SESID sesid;                                                \
+    JET_TABLEID tableid;                                            \
+    if (table_handle((self), (op), &sesid, &tableid) < 0)           \
+        return NULL
+
+/* Table(session, tableid=None) */
+static int table_init(TableObject *self, PyObject *args, PyObject *kwds)
+{
+    static char *kwlist[] = { "session", "tableid", NULL };
+    PyObject *session, *tid = Py_None;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O!|O:Table", kwlist, &SessionType, &session, &tid))
+        return -1;
+    unsigned long long v = 0;
+    if (tid != Py_None) {
+        v = PyLong_AsUnsignedLongLong(tid);
+        if (v == (unsigned long long)-1 && PyErr_Occurred())
+            return -1;
+    }
+    Py_INCREF(session);
+    Py_XSETREF(self->session, (SessionObject *)session);
+    self->tableid = (JET_TABLEID)v;
+    self->fOpen = tid != Py_None;
+    return 0;
+}
+
+static int table_traverse(TableObject *self, visitproc visit, void *arg)
+{
+    Py_VISIT(self->session);
+    return 0;
+}
+
+static int table_clear(TableObject *self)
+{
+    Py_CLEAR(self->session);
+    return 0;
+}
+
+static void table_dealloc(TableObject *self)
+{
+    PyObject_GC_UnTrack(self);
+    table_clear(self);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static PyObject *table_get_tableid(TableObject *self, void *closure)
+{
+    (void)closure;
+    if (!self->fOpen)
+        Py_RETURN_NONE;
+    return PyLong_FromUnsignedLongLong((unsigned long long)self->tableid);
+}
+
+static int table_set_tableid(TableObject *self, PyObject *value, void *closure)
+{
+    (void)closure;
+    if (value == NULL) {
+        PyErr_SetString(PyExc_AttributeError, "tableid cannot be deleted");
+        return -1;
+    }
+    if (value == Py_None) {
+        self->fOpen = 0;
+        return 0;
+    }
+    unsigned long long v = PyLong_AsUnsignedLongLong(value);
+    if (v == (unsigned long long)-1 && PyErr_Occurred())
+        return -1;
+    self->tableid = (JET_TABLEID)v;
+    self->fOpen = 1;
+    return 0;
+}
+
+static PyObject *t_add_column(TableObject *self, PyObject *args)
+{
+    const char *name;
+    unsigned int coltyp, cbMax, grbit, cp;
+    Py_buffer def = { 0 };
+    if (!PyArg_ParseTuple(args, "sIIII|z*:_add_column", &name, &coltyp, &cbMax, &grbit, &cp, &def))
+        return NULL;
+    JET_SESID sesid;
+    JET_TABLEID tableid;
+    if (table_handle(self, "JetAddColumn", &sesid, &tableid) < 0) {
+        PyBuffer_Release(&def);
+        return NULL;
+    }
+    JET_COLUMNDEF cd = { sizeof(cd), 0, coltyp, 0, 0, (unsigned short)cp, 0, cbMax, grbit };
+    JET_COLUMNID columnid = 0;
+    JET_ERR err;
+    ESEPY_CALL(err = JetAddColumn(sesid, (JET_TABLEID)tableid, name, &cd, def.buf, (uint32_t)def.len, &columnid));
+    PyBuffer_Release(&def);
+    if (check_jet(err, "JetAddColumn") < 0)
+        return NULL;
+    return PyLong_FromUnsignedLong(columnid);
+}
+
+static PyObject *t_column_info(TableObject *self, PyObject *args)
+{
+    const char *name;
+    if (!PyArg_ParseTuple(args, "s:_column_info", &name))
+        return NULL;
+    TABLE_CALL(self, "JetGetTableColumnInfo", sesid, tableid);
+    JET_COLUMNDEF cd;
+    JET_ERR err;
+    ESEPY_CALL(err = JetGetTableColumnInfo(sesid, (JET_TABLEID)tableid, name, &cd, sizeof(cd), JET_ColInfo));
+    if (check_jet(err, "JetGetTableColumnInfo") < 0)
+        return NULL;
+    return Py_BuildValue("(IIIII)", cd.columnid, cd.coltyp, cd.cbMax, cd.grbit, (unsigned int)cd.cp);
+}
+
+static PyObject *t_create_index(TableObject *self, PyObject *args)
+{
+    const char *name;
+    unsigned int grbit;
+    Py_buffer key;
+    if (!PyArg_ParseTuple(args, "sIy*:_create_index", &name, &grbit, &key))
+        return NULL;
+    JET_SESID sesid;
+    JET_TABLEID tableid;
+    if (table_handle(self, "JetCreateIndex", &sesid, &tableid) < 0) {
+        PyBuffer_Release(&key);
+        return NULL;
+    }
+    JET_ERR err;
+    ESEPY_CALL(err = JetCreateIndex(sesid, (JET_TABLEID)tableid, name, grbit, key.buf, (uint32_t)key.len, 0));
+    PyBuffer_Release(&key);
+    return ok_or_raise(err, "JetCreateIndex");
+}
+
+static PyObject *t_prepare_update(TableObject *self, PyObject *args)
+{
+    unsigned int prep;
+    if (!PyArg_ParseTuple(args, "I:_prepare_update", &prep))
+        return NULL;
+    TABLE_CALL(self, "JetPrepareUpdate", sesid, tableid);
+    JET_ERR err;
+    ESEPY_CALL(err = JetPrepareUpdate(sesid, (JET_TABLEID)tableid, prep));
+    return ok_or_raise(err, "JetPrepareUpdate");
+}
+
+static PyObject *t_set_column(TableObject *self, PyObject *args)
+{
+    unsigned int columnid, grbit = 0, itag = 1, ib = 0;
+    Py_buffer val = { 0 };
+    if (!PyArg_ParseTuple(args, "Iz*|III:_set_column", &columnid, &val, &grbit, &itag, &ib))
+        return NULL;
+    JET_SESID sesid;
+    JET_TABLEID tableid;
+    if (table_handle(self, "JetSetColumn", &sesid, &tableid) < 0) {
+        PyBuffer_Release(&val);
+        return NULL;
+    }
+    if (val.buf != NULL && val.len == 0)
+        grbit |= JET_bitSetZeroLength;
+    JET_SETINFO si = { sizeof(si), ib, itag };
+    JET_ERR err;
+    ESEPY_CALL(err = JetSetColumn(sesid, (JET_TABLEID)tableid, columnid, val.buf, (uint32_t)val.len, grbit, &si));
+    PyBuffer_Release(&val);
+    return ok_or_raise(err, "JetSetColumn");
+}
+
+static PyObject *t_update(TableObject *self, PyObject *args)
+{
+    if (!PyArg_ParseTuple(args, ":_update"))
+        return NULL;
+    TABLE_CALL(self, "JetUpdate", sesid, tableid);
+    unsigned char bm[JET_cbKeyMost + 16];
+    uint32_t cb = 0;
+    JET_ERR err;
+    ESEPY_CALL(err = JetUpdate(sesid, (JET_TABLEID)tableid, bm, sizeof(bm), &cb));
+    if (check_jet(err, "JetUpdate") < 0)
+        return NULL;
+    return PyBytes_FromStringAndSize((const char *)bm, cb);
+}
+
+/* A whole insert in one engine visit: JetPrepareUpdate(JET_prepInsert),
+ * JetSetColumns over items -- a tuple of (columnid, bytes | None, grbit,
+ * itagSequence) -- and JetUpdate, the GIL released once.  On any error the
+ * update is cancelled and the error raised; returns the new bookmark.  The
+ * bytes stay alive through the items tuple the caller holds. */
+static PyObject *t_insert(TableObject *self, PyObject *args)
+{
+    PyObject *items;
+    if (!PyArg_ParseTuple(args, "O!:_insert", &PyTuple_Type, &items))
+        return NULL;
+    Py_ssize_t n = PyTuple_GET_SIZE(items);
+    JET_SETCOLUMN *sc = PyMem_Calloc(n ? (size_t)n : 1, sizeof(*sc));
+    if (sc == NULL)
+        return PyErr_NoMemory();
+    for (Py_ssize_t i = 0; i < n; i++) {
+        unsigned int columnid, grbit, itag;
+        PyObject *value;
+        if (!PyArg_ParseTuple(PyTuple_GET_ITEM(items, i), "IOII:_insert item", &columnid, &value, &grbit, &itag)) {
+            PyMem_Free(sc);
+            return NULL;
+        }
+        if (value != Py_None && !PyBytes_Check(value)) {
+            PyMem_Free(sc);
+            PyErr_SetString(PyExc_TypeError, "_insert: a value must be bytes or None");
+            return NULL;
+        }
+        sc[i].columnid = columnid;
+        sc[i].pvData = value == Py_None ? NULL : PyBytes_AS_STRING(value);
+        sc[i].cbData = value == Py_None ? 0 : (uint32_t)PyBytes_GET_SIZE(value);
+        sc[i].grbit = grbit;
+        sc[i].itagSequence = itag;
+    }
+    JET_SESID sesid;
+    JET_TABLEID tableid;
+    if (table_handle(self, "JetUpdate", &sesid, &tableid) < 0) {
+        PyMem_Free(sc);
+        return NULL;
+    }
+    unsigned char bm[JET_cbKeyMost + 16];
+    uint32_t cb = 0;
+    JET_ERR err;
+    const char *op = "JetPrepareUpdate";
+    Py_BEGIN_ALLOW_THREADS
+    err = JetPrepareUpdate(sesid, (JET_TABLEID)tableid, JET_prepInsert);
+    if (err >= 0) {
+        op = "JetSetColumns";
+        err = JetSetColumns(sesid, (JET_TABLEID)tableid, sc, (uint32_t)n);
+    }
+    if (err >= 0) {
+        op = "JetUpdate";
+        err = JetUpdate(sesid, (JET_TABLEID)tableid, bm, sizeof(bm), &cb);
+    }
+    if (err < 0 && strcmp(op, "JetPrepareUpdate") != 0)
+        (void)JetPrepareUpdate(sesid, (JET_TABLEID)tableid, JET_prepCancel);
+    Py_END_ALLOW_THREADS
+    PyMem_Free(sc);
+    if (check_jet(err, op) < 0)
+        return NULL;
+    return PyBytes_FromStringAndSize((const char *)bm, cb);
+}
+
+static PyObject *t_delete(TableObject *self, PyObject *args)
+{
+    if (!PyArg_ParseTuple(args, ":_delete"))
+        return NULL;
+    TABLE_CALL(self, "JetDelete", sesid, tableid);
+    JET_ERR err;
+    ESEPY_CALL(err = JetDelete(sesid, (JET_TABLEID)tableid));
+    return ok_or_raise(err, "JetDelete");
+}
+
+/* bytes of the column, or None when NULL.  Sizes itself: retries with the
+ * full length when the first buffer was short. */
+static PyObject *t_retrieve_column(TableObject *self, PyObject *args)
+{
+    unsigned int columnid, grbit = 0, itag = 1;
+    if (!PyArg_ParseTuple(args, "I|II:_retrieve_column", &columnid, &grbit, &itag))
+        return NULL;
+    TABLE_CALL(self, "JetRetrieveColumn", sesid, tableid);
+    char small[256];
+    uint32_t cb = 0;
+    JET_RETINFO ri = { sizeof(ri), 0, itag, 0 };
+    JET_ERR err;
+    ESEPY_CALL(err = JetRetrieveColumn(sesid, (JET_TABLEID)tableid, columnid, small, sizeof(small), &cb, grbit, &ri));
+    if (err == JET_wrnColumnNull)
+        Py_RETURN_NONE;
+    if (err == JET_wrnBufferTruncated) {
+        PyObject *b = PyBytes_FromStringAndSize(NULL, cb);
+        if (b == NULL)
+            return NULL;
+        uint32_t cb2 = 0;
+        char *p = PyBytes_AS_STRING(b);
+        ESEPY_CALL(err = JetRetrieveColumn(sesid, (JET_TABLEID)tableid, columnid, p, cb, &cb2, grbit, &ri));
+        if (check_jet(err, "JetRetrieveColumn") < 0) {
+            Py_DECREF(b);
+            return NULL;
+        }
+        return b;
+    }
+    if (check_jet(err, "JetRetrieveColumn") < 0)
+        return NULL;
+    return PyBytes_FromStringAndSize(small, cb);
+}
+
+typedef struct rc_item {
+    uint32_t ispec;
+    int      null;
+    size_t   off;
+    uint32_t cb;
+} rc_item;
+
+typedef struct rc_run {
+    JET_SESID   sesid;
+    JET_TABLEID tableid;
+    const rc_spec *specs;
+    Py_ssize_t  cspec;
+    char       *buf;
+    size_t      cbUsed, cbAlloc;
+    rc_item    *items;
+    size_t      citem, citemAlloc;
+    JET_ERR     err;
+    int         oom;
+} rc_run;
+
+static int rc_reserve(rc_run *r, size_t cbMore)
+{
+    if (r->cbUsed + cbMore > r->cbAlloc) {
+        size_t n = r->cbAlloc ? r->cbAlloc : 4096;
+        while (n < r->cbUsed + cbMore)
+            n *= 2;
+        char *p = realloc(r->buf, n);
+        if (p == NULL)
+            return -1;
+        r->buf = p;
+        r->cbAlloc = n;
+    }
+    if (r->citem == r->citemAlloc) {
+        size_t n = r->citemAlloc ? 2 * r->citemAlloc : 16;
+        rc_item *p = realloc(r->items, n * sizeof(*p));
+        if (p == NULL)
+            return -1;
+        r->items = p;
+        r->citemAlloc = n;
+    }
+    return 0;
+}
+
+#define RC_SLOT 256 /* first-pass bytes per column */
+
+/* Value itag of spec i, into the arena (fetched again at full size when
+ * truncated).  1: a value was added; 0: NULL; -1: error / no memory in r. */
+static int rc_one(rc_run *r, Py_ssize_t i, uint32_t itag)
+{
+    const rc_spec *ps = &r->specs[i];
+    size_t cbWant = RC_SLOT;
+    for (;;) {
+        if (rc_reserve(r, cbWant) < 0) {
+            r->oom = 1;
+            return -1;
+        }
+        uint32_t cb = 0;
+        JET_RETINFO ri = { sizeof(ri), 0, itag, 0 };
+        JET_ERR err = JetRetrieveColumn(r->sesid, r->tableid, ps->columnid, r->buf + r->cbUsed,
+                                        (uint32_t)(r->cbAlloc - r->cbUsed), &cb, ps->grbit, &ri);
+        if (err == JET_wrnBufferTruncated && cb > r->cbAlloc - r->cbUsed) {
+            cbWant = cb;
+            continue;
+        }
+        if (err < 0) {
+            r->err = err;
+            return -1;
+        }
+        if (err == JET_wrnColumnNull)
+            return 0;
+        r->items[r->citem++] = (rc_item){ (uint32_t)i, 0, r->cbUsed, cb };
+        r->cbUsed += cb;
+        return 1;
+    }
+}
+
+/* Runs without the GIL: plain C only.  One JetRetrieveColumns reads the
+ * first value of every column (the record is read once); values that did
+ * not fit their slot and the further values of multi-valued columns follow
+ * one JetRetrieveColumn each. */
+static void rc_retrieve(rc_run *r)
+{
+    Py_ssize_t n = r->cspec;
+    JET_RETRIEVECOLUMN *prc = calloc(n ? (size_t)n : 1, sizeof(*prc));
+    if (prc == NULL || rc_reserve(r, (size_t)n * RC_SLOT + 1) < 0) {
+        free(prc);
+        r->oom = 1;
+        return;
+    }
+    r->cbUsed = (size_t)n * RC_SLOT; /* the slots; values found there are referenced in place */
+    for (Py_ssize_t i = 0; i < n; i++) {
+        prc[i].columnid = r->specs[i].columnid;
+        prc[i].pvData = r->buf + (size_t)i * RC_SLOT;
+        prc[i].cbData = RC_SLOT;
+        prc[i].grbit = r->specs[i].grbit;
+        prc[i].itagSequence = 1;
+    }
+    JET_ERR err = JetRetrieveColumns(r->sesid, r->tableid, prc, (uint32_t)n);
+    if (err < 0) {
+        r->err = err;
+        free(prc);
+        return;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const rc_spec *ps = &r->specs[i];
+        if (rc_reserve(r, 0) < 0) {
+            r->oom = 1;
+            break;
+        }
+        if (prc[i].err == JET_wrnColumnNull) {
+            if (!ps->multi)
+                r->items[r->citem++] = (rc_item){ (uint32_t)i, 1, 0, 0 };
+            continue;
+        }
+        if (prc[i].err == JET_wrnBufferTruncated) {
+            if (rc_one(r, i, 1) < 0)
+                break;
+        } else {
+            r->items[r->citem++] = (rc_item){ (uint32_t)i, 0, (size_t)i * RC_SLOT, prc[i].cbActual };
+        }
+        if (ps->multi) {
+            int got = 1;
+            for (uint32_t itag = 2; got > 0; itag++)
+                got = rc_one(r, i, itag);
+            if (got < 0)
+                break;
+        }
+    }
+    free(prc);
+}
+
+static PyObject *t_retrieve_columns(TableObject *self, PyObject *args)
+{
+    PyObject *spec;
+    if (!PyArg_ParseTuple(args, "O!:_retrieve_columns", &PyTuple_Type, &spec))
+        return NULL;
+    Py_ssize_t n = PyTuple_GET_SIZE(spec);
+    rc_spec *specs = PyMem_Calloc(n ? (size_t)n : 1, sizeof(rc_spec));
+    if (specs == NULL)
+        return PyErr_NoMemory();
+    for (Py_ssize_t i = 0; i < n; i++) {
+        unsigned int columnid, grbit;
+        int multi;
+        if (!PyArg_ParseTuple(PyTuple_GET_ITEM(spec, i), "IIp:_retrieve_columns spec", &columnid, &grbit, &multi)) {
+            PyMem_Free(specs);
+            return NULL;
+        }
+        specs[i] = (rc_spec){ columnid, grbit, multi };
+    }
+    JET_SESID sesid;
+    JET_TABLEID tableid;
+    if (table_handle(self, "JetRetrieveColumn", &sesid, &tableid) < 0) {
+        PyMem_Free(specs);
+        return NULL;
+    }
+    rc_run r = { sesid, (JET_TABLEID)tableid, specs, n, NULL, 0, 0, NULL, 0, 0, 0, 0 };
+    ESEPY_CALL(rc_retrieve(&r));
+    PyObject *out = NULL;
+    if (r.oom) {
+        PyErr_NoMemory();
+    } else if (check_jet(r.err, "JetRetrieveColumn") >= 0 && (out = PyList_New(n)) != NULL) {
+        for (Py_ssize_t i = 0; i < n; i++) {
+            PyObject *v = specs[i].multi ? PyList_New(0) : (Py_INCREF(Py_None), Py_None);
+            if (v == NULL) {
+                Py_CLEAR(out);
+                break;
+            }
+            PyList_SET_ITEM(out, i, v);
+        }
+        for (size_t k = 0; out && k < r.citem; k++) {
+            const rc_item *it = &r.items[k];
+            if (it->null)
+                continue;
+            PyObject *b = PyBytes_FromStringAndSize(r.buf + it->off, it->cb);
+            if (b == NULL) {
+                Py_CLEAR(out);
+                break;
+            }
+            if (specs[it->ispec].multi) {
+                int rc = PyList_Append(PyList_GET_ITEM(out, it->ispec), b);
+                Py_DECREF(b);
+                if (rc < 0)
+                    Py_CLEAR(out);
+            } else {
+                PyList_SetItem(out, it->ispec, b); /* steals b, drops the None */
+            }
+        }
+    }
+    free(r.buf);
+    free(r.items);
+    PyMem_Free(specs);
+    return out;
+}
+
+/* JetGetLock(tableid, grbit): JET_bitReadLock or JET_bitWriteLock on the current record. */
+static PyObject *t_get_lock(TableObject *self, PyObject *args)
+{
+    unsigned int grbit;
+    if (!PyArg_ParseTuple(args, "I:_get_lock", &grbit))
+        return NULL;
+    TABLE_CALL(self, "JetGetLock", sesid, tableid);
+    JET_ERR err;
+    ESEPY_CALL(err = JetGetLock(sesid, (JET_TABLEID)tableid, grbit));
+    return ok_or_raise(err, "JetGetLock");
+}
+
+/* JetDupCursor: a new cursor on the same table and index, not positioned. */
+static PyObject *t_dup_cursor(TableObject *self, PyObject *args)
+{
+    if (!PyArg_ParseTuple(args, ":_dup_cursor"))
+        return NULL;
+    TABLE_CALL(self, "JetDupCursor", sesid, tableid);
+    JET_TABLEID t = 0;
+    JET_ERR err;
+    ESEPY_CALL(err = JetDupCursor(sesid, (JET_TABLEID)tableid, &t, 0));
+    if (check_jet(err, "JetDupCursor") < 0)
+        return NULL;
+    return PyLong_FromUnsignedLongLong((unsigned long long)t);
+}
+
+/* A piece of a long value: (bytes from ib, at most cb; bytes from ib to the
+ * end), or None when NULL. */
+static PyObject *t_read_value(TableObject *self, PyObject *args)
+{
+    unsigned int columnid, ib, cbMax, grbit = 0, itag = 1;
+    if (!PyArg_ParseTuple(args, "III|II:_read_value", &columnid, &ib, &cbMax, &grbit, &itag))
+        return NULL;
+    TABLE_CALL(self, "JetRetrieveColumn", sesid, tableid);
+    PyObject *b = PyBytes_FromStringAndSize(NULL, cbMax);
+    if (b == NULL)
+        return NULL;
+    uint32_t cb = 0;
+    JET_RETINFO ri = { sizeof(ri), ib, itag, 0 };
+    JET_ERR err;
+    char *p = PyBytes_AS_STRING(b);
+    ESEPY_CALL(err = JetRetrieveColumn(sesid, (JET_TABLEID)tableid, columnid, p, cbMax, &cb, grbit, &ri));
+    if (err == JET_wrnColumnNull) {
+        Py_DECREF(b);
+        Py_RETURN_NONE;
+    }
+    if (err != JET_wrnBufferTruncated && check_jet(err, "JetRetrieveColumn") < 0) {
+        Py_DECREF(b);
+        return NULL;
+    }
+    if (cb < cbMax && _PyBytes_Resize(&b, cb) < 0)
+        return NULL;
+    PyObject *r = Py_BuildValue("(OI)", b, cb);
+    Py_DECREF(b);
+    return r;
+}
+
+/* JetEscrowUpdate(tableid, columnid, delta bytes[, grbit]) -> the value before. */
+static PyObject *t_escrow_update(TableObject *self, PyObject *args)
+{
+    unsigned int columnid;
+    unsigned int grbit = 0;
+    Py_buffer delta;
+    if (!PyArg_ParseTuple(args, "Iy*|I:_escrow_update", &columnid, &delta, &grbit))
+        return NULL;
+    JET_SESID sesid;
+    JET_TABLEID tableid;
+    if (table_handle(self, "JetEscrowUpdate", &sesid, &tableid) < 0) {
+        PyBuffer_Release(&delta);
+        return NULL;
+    }
+    unsigned char old[8];
+    uint32_t cb = 0;
+    JET_ERR err;
+    ESEPY_CALL(err = JetEscrowUpdate(sesid, (JET_TABLEID)tableid, columnid, delta.buf, (uint32_t)delta.len, old,
+                                     sizeof(old), &cb, (JET_GRBIT)grbit));
+    PyBuffer_Release(&delta);
+    if (check_jet(err, "JetEscrowUpdate") < 0)
+        return NULL;
+    return PyBytes_FromStringAndSize((const char *)old, cb < sizeof(old) ? cb : sizeof(old));
+}
+
+static PyObject *t_delete_column(TableObject *self, PyObject *args)
+{
+    const char *name;
+    if (!PyArg_ParseTuple(args, "s:_delete_column", &name))
+        return NULL;
+    TABLE_CALL(self, "JetDeleteColumn", sesid, tableid);
+    JET_ERR err;
+    ESEPY_CALL(err = JetDeleteColumn(sesid, (JET_TABLEID)tableid, name));
+    return ok_or_raise(err, "JetDeleteColumn");
+}
+
+static PyObject *t_rename_column(TableObject *self, PyObject *args)
+{
+    const char *name, *newname;
+    if (!PyArg_ParseTuple(args, "ss:_rename_column", &name, &newname))
+        return NULL;
+    TABLE_CALL(self, "JetRenameColumn", sesid, tableid);
+    JET_ERR err;
+    ESEPY_CALL(err = JetRenameColumn(sesid, (JET_TABLEID)tableid, name, newname, 0));
+    return ok_or_raise(err, "JetRenameColumn");
+}
+
+/* True when positioned, False when the move ran off either end. */
+static PyObject *t_move(TableObject *self, PyObject *args)
+{
+    int crow;
+    unsigned int grbit = 0;
+    if (!PyArg_ParseTuple(args, "i|I:_move", &crow, &grbit))
+        return NULL;
+    TABLE_CALL(self, "JetMove", sesid, tableid);
+    JET_ERR err;
+    ESEPY_CALL(err = JetMove(sesid, (JET_TABLEID)tableid, crow, grbit));
+    if (err == JET_errNoCurrentRecord)
+        Py_RETURN_FALSE;
+    if (check_jet(err, "JetMove") < 0)
+        return NULL;
+    Py_RETURN_TRUE;
+}
+
+static PyObject *t_make_key(TableObject *self, PyObject *args)
+{
+    Py_buffer val = { 0 };
+    unsigned int grbit;
+    if (!PyArg_ParseTuple(args, "z*I:_make_key", &val, &grbit))
+        return NULL;
+    JET_SESID sesid;
+    JET_TABLEID tableid;
+    if (table_handle(self, "JetMakeKey", &sesid, &tableid) < 0) {
+        PyBuffer_Release(&val);
+        return NULL;
+    }
+    if (val.buf != NULL && val.len == 0)
+        grbit |= JET_bitKeyDataZeroLength;
+    JET_ERR err;
+    ESEPY_CALL(err = JetMakeKey(sesid, (JET_TABLEID)tableid, val.buf, (uint32_t)val.len, grbit));
+    PyBuffer_Release(&val);
+    return ok_or_raise(err, "JetMakeKey");
+}
+
+/* 0 on an exact hit, JET_wrnSeekNotEqual on an inexact one; raises otherwise. */
+static PyObject *t_seek(TableObject *self, PyObject *args)
+{
+    unsigned int grbit;
+    if (!PyArg_ParseTuple(args, "I:_seek", &grbit))
+        return NULL;
+    TABLE_CALL(self, "JetSeek", sesid, tableid);
+    JET_ERR err;
+    ESEPY_CALL(err = JetSeek(sesid, (JET_TABLEID)tableid, grbit));
+    if (err < 0)
+        return raise_jet(err, "JetSeek");
+    return PyLong_FromLong(err);
+}
+
+static PyObject *t_get_bookmark(TableObject *self, PyObject *args)
+{
+    if (!PyArg_ParseTuple(args, ":_get_bookmark"))
+        return NULL;
+    TABLE_CALL(self, "JetGetBookmark", sesid, tableid);
+    unsigned char bm[JET_cbKeyMost + 16];
+    uint32_t cb = 0;
+    JET_ERR err;
+    ESEPY_CALL(err = JetGetBookmark(sesid, (JET_TABLEID)tableid, bm, sizeof(bm), &cb));
+    if (check_jet(err, "JetGetBookmark") < 0)
+        return NULL;
+    return PyBytes_FromStringAndSize((const char *)bm, cb);
+}
+
+static PyObject *t_goto_bookmark(TableObject *self, PyObject *args)
+{
+    Py_buffer bm;
+    if (!PyArg_ParseTuple(args, "y*:_goto_bookmark", &bm))
+        return NULL;
+    JET_SESID sesid;
+    JET_TABLEID tableid;
+    if (table_handle(self, "JetGotoBookmark", &sesid, &tableid) < 0) {
+        PyBuffer_Release(&bm);
+        return NULL;
+    }
+    JET_ERR err;
+    ESEPY_CALL(err = JetGotoBookmark(sesid, (JET_TABLEID)tableid, bm.buf, (uint32_t)bm.len));
+    PyBuffer_Release(&bm);
+    return ok_or_raise(err, "JetGotoBookmark");
+}
+
+/* JetCreateIndex2 with one JET_INDEXCREATE: key-most and case sensitivity. */
+static PyObject *t_create_index2(TableObject *self, PyObject *args)
+{
+    const char *name;
+    unsigned int grbit, cbKeyMost;
+    int caseSensitive;
+    Py_buffer key;
+    if (!PyArg_ParseTuple(args, "sIy*Ip:_create_index2", &name, &grbit, &key, &cbKeyMost, &caseSensitive))
+        return NULL;
+    JET_SESID sesid;
+    JET_TABLEID tableid;
+    if (table_handle(self, "JetCreateIndex2", &sesid, &tableid) < 0) {
+        PyBuffer_Release(&key);
+        return NULL;
+    }
+    JET_UNICODEINDEX ui = { 0x409, caseSensitive ? 0u : 1u /* NORM_IGNORECASE */ };
+    JET_INDEXCREATE ic;
+    memset(&ic, 0, sizeof(ic));
+    ic.cbStruct = sizeof(ic);
+    ic.szIndexName = (char *)name;
+    ic.szKey = key.buf;
+    ic.cbKey = (uint32_t)key.len;
+    ic.grbit = grbit | JET_bitIndexUnicode | (cbKeyMost ? JET_bitIndexKeyMost : 0);
+    ic.ulDensity = 100;
+    ic.pidxunicode = &ui;
+    ic.cbKeyMost = cbKeyMost;
+    JET_ERR err;
+    ESEPY_CALL(err = JetCreateIndex2(sesid, (JET_TABLEID)tableid, &ic, 1));
+    PyBuffer_Release(&key);
+    return ok_or_raise(err, "JetCreateIndex2");
+}
+
+static PyObject *t_delete_index(TableObject *self, PyObject *args)
+{
+    const char *name;
+    if (!PyArg_ParseTuple(args, "s:_delete_index", &name))
+        return NULL;
+    TABLE_CALL(self, "JetDeleteIndex", sesid, tableid);
+    JET_ERR err;
+    ESEPY_CALL(err = JetDeleteIndex(sesid, (JET_TABLEID)tableid, name));
+    return ok_or_raise(err, "JetDeleteIndex");
+}
+
+static PyObject *t_set_current_index(TableObject *self, PyObject *args)
+{
+    const char *name;
+    unsigned int grbit;
+    if (!PyArg_ParseTuple(args, "zI:_set_current_index", &name, &grbit))
+        return NULL;
+    TABLE_CALL(self, "JetSetCurrentIndex2", sesid, tableid);
+    JET_ERR err;
+    ESEPY_CALL(err = JetSetCurrentIndex2(sesid, (JET_TABLEID)tableid, name, grbit));
+    return ok_or_raise(err, "JetSetCurrentIndex2");
+}
+
+/* True when the current record is inside the new range. */
+static PyObject *t_set_index_range(TableObject *self, PyObject *args)
+{
+    unsigned int grbit;
+    if (!PyArg_ParseTuple(args, "I:_set_index_range", &grbit))
+        return NULL;
+    TABLE_CALL(self, "JetSetIndexRange", sesid, tableid);
+    JET_ERR err;
+    ESEPY_CALL(err = JetSetIndexRange(sesid, (JET_TABLEID)tableid, grbit));
+    if (err == JET_errNoCurrentRecord)
+        Py_RETURN_FALSE;
+    if (check_jet(err, "JetSetIndexRange") < 0)
+        return NULL;
+    Py_RETURN_TRUE;
+}
+
+static PyObject *t_index_record_count(TableObject *self, PyObject *args)
+{
+    unsigned int cmax;
+    if (!PyArg_ParseTuple(args, "I:_index_record_count", &cmax))
+        return NULL;
+    TABLE_CALL(self, "JetIndexRecordCount", sesid, tableid);
+    uint32_t n = 0;
+    JET_ERR err;
+    ESEPY_CALL(err = JetIndexRecordCount(sesid, (JET_TABLEID)tableid, &n, cmax));
+    if (check_jet(err, "JetIndexRecordCount") < 0)
+        return NULL;
+    return PyLong_FromUnsignedLong(n);
+}
+
+static PyObject *t_record_position(TableObject *self, PyObject *args)
+{
+    if (!PyArg_ParseTuple(args, ":_record_position"))
+        return NULL;
+    TABLE_CALL(self, "JetGetRecordPosition", sesid, tableid);
+    JET_RECPOS pos = { sizeof(JET_RECPOS), 0, 0, 0 };
+    JET_ERR err;
+    ESEPY_CALL(err = JetGetRecordPosition(sesid, (JET_TABLEID)tableid, &pos, sizeof(pos)));
+    if (check_jet(err, "JetGetRecordPosition") < 0)
+        return NULL;
+    return Py_BuildValue("(kk)", (unsigned long)pos.centriesLT, (unsigned long)pos.centriesTotal);
+}
+
+static PyObject *t_goto_position(TableObject *self, PyObject *args)
+{
+    unsigned int lt, total;
+    if (!PyArg_ParseTuple(args, "II:_goto_position", &lt, &total))
+        return NULL;
+    TABLE_CALL(self, "JetGotoPosition", sesid, tableid);
+    JET_RECPOS pos = { sizeof(JET_RECPOS), lt, 1, total };
+    JET_ERR err;
+    ESEPY_CALL(err = JetGotoPosition(sesid, (JET_TABLEID)tableid, &pos));
+    if (check_jet(err, "JetGotoPosition") < 0)
+        return NULL;
+    Py_RETURN_NONE;
+}
+
+static PyObject *t_retrieve_key(TableObject *self, PyObject *args)
+{
+    unsigned int grbit;
+    if (!PyArg_ParseTuple(args, "I:_retrieve_key", &grbit))
+        return NULL;
+    TABLE_CALL(self, "JetRetrieveKey", sesid, tableid);
+    unsigned char key[2 * JET_cbKeyMost8KBytePage + 16];
+    uint32_t cb = 0;
+    JET_ERR err;
+    ESEPY_CALL(err = JetRetrieveKey(sesid, (JET_TABLEID)tableid, key, sizeof(key), &cb, grbit));
+    if (check_jet(err, "JetRetrieveKey") < 0)
+        return NULL;
+    return PyBytes_FromStringAndSize((const char *)key, cb < sizeof(key) ? cb : sizeof(key));
+}
+
+/* [(name, grbit, ["+col", "-col", ...]), ...] */
+static PyObject *t_indexes(TableObject *self, PyObject *args)
+{
+    if (!PyArg_ParseTuple(args, ":_indexes"))
+        return NULL;
+    TABLE_CALL(self, "EsepyGetIndexes", sesid, tableid);
+    uint32_t cb = 0;
+    JET_ERR err;
+    ESEPY_CALL(err = EsepyGetIndexes(sesid, (JET_TABLEID)tableid, NULL, 0, &cb));
+    if (check_jet(err, "EsepyGetIndexes") < 0)
+        return NULL;
+    char *buf = PyMem_Malloc(cb ? cb : 1);
+    if (buf == NULL)
+        return PyErr_NoMemory();
+    ESEPY_CALL(err = EsepyGetIndexes(sesid, (JET_TABLEID)tableid, buf, cb, &cb));
+    if (check_jet(err, "EsepyGetIndexes") < 0) {
+        PyMem_Free(buf);
+        return NULL;
+    }
+    PyObject *list = split_szz(buf);
+    PyMem_Free(buf);
+    return list;
+}
+
+/* (column names, primary key definition as [(name, descending)]) */
+static PyObject *t_describe_table(TableObject *self, PyObject *args)
+{
+    if (!PyArg_ParseTuple(args, ":_describe_table"))
+        return NULL;
+    TABLE_CALL(self, "EsepyDescribeTable", sesid, tableid);
+    uint32_t cbCols = 0, cbKey = 0;
+    JET_ERR err;
+    ESEPY_CALL(err = EsepyDescribeTable(sesid, (JET_TABLEID)tableid, NULL, 0, &cbCols, NULL, 0, &cbKey));
+    if (check_jet(err, "EsepyDescribeTable") < 0)
+        return NULL;
+    char *cols = PyMem_Malloc(cbCols), *key = PyMem_Malloc(cbKey);
+    PyObject *result = NULL;
+    if (cols == NULL || key == NULL) {
+        PyErr_NoMemory();
+    } else {
+        ESEPY_CALL(err = EsepyDescribeTable(sesid, (JET_TABLEID)tableid, cols, cbCols, &cbCols, key, cbKey, &cbKey));
+        if (check_jet(err, "EsepyDescribeTable") >= 0) {
+            PyObject *names = split_szz(cols);
+            PyObject *segs = names ? PyList_New(0) : NULL;
+            for (const char *p = key; segs && *p; p += strlen(p) + 1) {
+                PyObject *t = Py_BuildValue("(sO)", p + 1, *p == '-' ? Py_True : Py_False);
+                if (t == NULL || PyList_Append(segs, t) < 0)
+                    Py_CLEAR(segs);
+                Py_XDECREF(t);
+            }
+            if (names && segs)
+                result = Py_BuildValue("(OO)", names, segs);
+            Py_XDECREF(names);
+            Py_XDECREF(segs);
+        }
+    }
+    PyMem_Free(cols);
+    PyMem_Free(key);
+    return result;
+}
+
+static PyMethodDef table_methods[] = {
+    {"_describe_table", (PyCFunction)t_describe_table, METH_VARARGS,
+     "EsepyDescribeTable() -> ([column names], [(key column, descending)])"},
+    {"_add_column", (PyCFunction)t_add_column, METH_VARARGS,
+     "JetAddColumn(name, coltyp, cbMax, grbit, cp, default) -> columnid"},
+    {"_column_info", (PyCFunction)t_column_info, METH_VARARGS,
+     "JetGetTableColumnInfo(name) -> (columnid, coltyp, cbMax, grbit, cp)"},
+    {"_create_index", (PyCFunction)t_create_index, METH_VARARGS, "JetCreateIndex(name, grbit, key)"},
+    {"_prepare_update", (PyCFunction)t_prepare_update, METH_VARARGS, "JetPrepareUpdate(prep)"},
+    {"_set_column", (PyCFunction)t_set_column, METH_VARARGS,
+     "JetSetColumn(columnid, bytes|None, grbit=0, itag=1, ib=0)"},
+    {"_update", (PyCFunction)t_update, METH_VARARGS, "JetUpdate() -> bookmark"},
+    {"_insert", (PyCFunction)t_insert, METH_VARARGS,
+     "_insert(((columnid, bytes|None, grbit, itag), ...)) -> bookmark: a whole JET_prepInsert"},
+    {"_delete", (PyCFunction)t_delete, METH_VARARGS, "JetDelete()"},
+    {"_retrieve_column", (PyCFunction)t_retrieve_column, METH_VARARGS,
+     "JetRetrieveColumn(columnid, grbit=0, itag=1) -> bytes|None"},
+    {"_retrieve_columns", (PyCFunction)t_retrieve_columns, METH_VARARGS,
+     "_retrieve_columns(spec) -> [bytes|None|[bytes]]: (columnid, grbit, multi) per entry"},
+    {"_dup_cursor", (PyCFunction)t_dup_cursor, METH_VARARGS, "JetDupCursor() -> tableid"},
+    {"_get_lock", (PyCFunction)t_get_lock, METH_VARARGS, "JetGetLock(grbit)"},
+    {"_read_value", (PyCFunction)t_read_value, METH_VARARGS,
+     "JetRetrieveColumn(columnid, ib, cb, grbit=0, itag=1) -> (bytes, bytes to the end) | None"},
+    {"_escrow_update", (PyCFunction)t_escrow_update, METH_VARARGS,
+     "JetEscrowUpdate(columnid, delta[, grbit]) -> bytes before"},
+    {"_delete_column", (PyCFunction)t_delete_column, METH_VARARGS, "JetDeleteColumn(name)"},
+    {"_rename_column", (PyCFunction)t_rename_column, METH_VARARGS, "JetRenameColumn(name, new name)"},
+    {"_move", (PyCFunction)t_move, METH_VARARGS, "JetMove(crow, grbit=0) -> bool"},
+    {"_make_key", (PyCFunction)t_make_key, METH_VARARGS, "JetMakeKey(bytes|None, grbit)"},
+    {"_seek", (PyCFunction)t_seek, METH_VARARGS, "JetSeek(grbit) -> 0 or JET_wrnSeekNotEqual"},
+    {"_get_bookmark", (PyCFunction)t_get_bookmark, METH_VARARGS, "JetGetBookmark() -> bytes"},
+    {"_goto_bookmark", (PyCFunction)t_goto_bookmark, METH_VARARGS, "JetGotoBookmark(bookmark)"},
+    {"_create_index2", (PyCFunction)t_create_index2, METH_VARARGS,
+     "JetCreateIndex2(name, grbit, key, cbKeyMost, case_sensitive)"},
+    {"_delete_index", (PyCFunction)t_delete_index, METH_VARARGS, "JetDeleteIndex(name)"},
+    {"_set_current_index", (PyCFunction)t_set_current_index, METH_VARARGS,
+     "JetSetCurrentIndex2(name|None, grbit)"},
+    {"_set_index_range", (PyCFunction)t_set_index_range, METH_VARARGS, "JetSetIndexRange(grbit) -> in range"},
+    {"_index_record_count", (PyCFunction)t_index_record_count, METH_VARARGS, "JetIndexRecordCount(max) -> n"},
+    {"_record_position", (PyCFunction)t_record_position, METH_VARARGS,
+     "JetGetRecordPosition() -> (entries before, total)"},
+    {"_goto_position", (PyCFunction)t_goto_position, METH_VARARGS, "JetGotoPosition(entries before, total)"},
+    {"_retrieve_key", (PyCFunction)t_retrieve_key, METH_VARARGS, "JetRetrieveKey(grbit) -> bytes"},
+    {"_indexes", (PyCFunction)t_indexes, METH_VARARGS, "EsepyGetIndexes() -> [strings]"},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyGetSetDef table_getset[] = {
+    {"tableid", (getter)table_get_tableid, (setter)table_set_tableid,
+     "The JET_TABLEID of this cursor, or None once closed.", NULL},
+    {NULL, NULL, NULL, NULL, NULL},
+};
+
+static PyTypeObject TableType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "esepy._esepy.Table",
+    .tp_basicsize = sizeof(TableObject),
+    .tp_dealloc = (destructor)table_dealloc,
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_BASETYPE,
+    .tp_doc = "A cursor on a table of a Session: Table(session, tableid).",
+    .tp_traverse = (traverseproc)table_traverse,
+    .tp_clear = (inquiry)table_clear,
+    .tp_methods = table_methods,
+    .tp_getset = table_getset,
+    .tp_init = (initproc)table_init,
+    .tp_new = PyType_GenericNew,
+};
+
+/* Add the Table type to module m. */
+static int table_register(PyObject *m)
+{
+    if (PyType_Ready(&TableType) < 0)
+        return -1;
+    Py_INCREF(&TableType);
+    if (PyModule_AddObject(m, "Table", (PyObject *)&TableType) < 0) {
+        Py_DECREF(&TableType);
+        return -1;
+    }
+    return 0;
+}
