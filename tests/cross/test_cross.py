@@ -100,6 +100,8 @@ def test_s390x_database_recovers_on_this_host(s390x_files, tmp_path):
 def test_s390x_backup_restores_on_this_host(s390x_files, tmp_path):
     dest = tmp_path / "dest"
     inst = _instance("xrst", tmp_path / "rlogs", create_path_if_not_exist=True)
-    inst.restore_instance(str(s390x_files / "bk"), str(dest))
-    inst.term()
+    try:
+        inst.restore_instance(str(s390x_files / "bk"), str(dest))
+    finally:
+        inst.term()
     _check_rows(dest, ROWS)
