@@ -20,6 +20,7 @@ Environment knobs (for developers; the defaults are what users get):
 import glob
 import os
 import shutil
+import sys
 
 import setuptools
 from setuptools import Extension, setup
@@ -38,8 +39,27 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 CORE_DIRS = sorted(d for d in glob.glob("csrc/*") if os.path.isdir(d) and os.path.basename(d) not in ("include", "pyext"))
 INCLUDE = "csrc/include"
 SOVERSION = "0"
-LIBNAME = "libesent.so." + SOVERSION      # the ELF file (native_library())
-LINKNAME = "libesent.so"                  # linker script: INPUT(libesent.so.0)
+# ELF systems (Linux, FreeBSD: GNU ld, gold or lld) and macOS (ld64) name and
+# link shared libraries differently.  Linux is built and tested; the macOS
+# branch is written, not tested here (README, "Platforms").
+MACOS = sys.platform == "darwin"
+if MACOS:
+    LIBNAME = "libesent." + SOVERSION + ".dylib"  # native_library(); install name @rpath/LIBNAME
+    LINKNAME = None                               # ld64 reads no linker scripts: esepy.pc names LIBNAME
+    ORIGIN = "@loader_path"
+else:
+    LIBNAME = "libesent.so." + SOVERSION  # the ELF file (native_library())
+    LINKNAME = "libesent.so"              # linker script: INPUT(libesent.so.0)
+    ORIGIN = "$ORIGIN"
+
+
+def _library_link_flags():
+    """The engine's identity and an error for any unresolved symbol: SONAME and
+    --no-undefined for ELF linkers; install name for ld64 (which already
+    refuses undefined symbols by default)."""
+    if MACOS:
+        return ["-Wl,-install_name,@rpath/" + LIBNAME]
+    return ["-Wl,-soname," + LIBNAME, "-Wl,--no-undefined"]
 
 
 def _werror():
@@ -80,7 +100,7 @@ class BuildEsepy(build_ext):
     # the headers must travel with it.
     def _extra_files(self):
         out_dir = self._out_dir()
-        names = [LIBNAME, LINKNAME, os.path.join("pkgconfig", "esepy.pc")] + [
+        names = [LIBNAME] + ([LINKNAME] if LINKNAME else []) + [os.path.join("pkgconfig", "esepy.pc")] + [
             os.path.join("include", os.path.basename(h)) for h in glob.glob(os.path.join(INCLUDE, "*.h"))]
         return [(os.path.join(out_dir, n), os.path.join(HERE, "esepy", n)) for n in names]
 
@@ -118,12 +138,13 @@ class BuildEsepy(build_ext):
         cc.link_shared_object(
             objs,
             lib,
-            extra_preargs=san + ["-pthread", "-Wl,-soname," + LIBNAME, "-Wl,--no-undefined"],
+            extra_preargs=san + ["-pthread"] + _library_link_flags(),
         )
         # -lesent finds this script, which links libesent.so.0 (DT_NEEDED is
         # the SONAME); an old libesent.so file of an earlier build is replaced.
-        with open(os.path.join(out_dir, LINKNAME), "w") as f:
-            f.write("/* GNU ld script: link the esepy engine */\nINPUT(%s)\n" % LIBNAME)
+        if LINKNAME:
+            with open(os.path.join(out_dir, LINKNAME), "w") as f:
+                f.write("/* GNU ld script: link the esepy engine */\nINPUT(%s)\n" % LIBNAME)
         self._write_pkgconfig(out_dir)
         # Headers ship inside the package so that esepy.include_dir() works
         # for C programs and cffi after a plain (non-editable) install.
@@ -136,14 +157,15 @@ class BuildEsepy(build_ext):
             ext.libraries = []
             ext.extra_objects = [lib]  # DT_NEEDED libesent.so.0, found through RUNPATH $ORIGIN
             ext.extra_compile_args = WARN + opt + san + ["-Wno-missing-field-initializers", "-Wno-cast-function-type"]
-            ext.extra_link_args = san + ["-Wl,-rpath,$ORIGIN"]
+            ext.extra_link_args = san + ["-Wl,-rpath," + ORIGIN]
 
     def _write_pkgconfig(self, out_dir):
         """esepy.pc, relocatable: every path is relative to the .pc file's folder."""
         pc_dir = os.path.join(out_dir, "pkgconfig")
         os.makedirs(pc_dir, exist_ok=True)
         with open(os.path.join(pc_dir, "esepy.pc"), "w") as f:
-            f.write(PKGCONFIG.format(version=self.distribution.get_version()))
+            libs = "${libdir}/" + LIBNAME if MACOS else "-L${libdir} -lesent"
+            f.write(PKGCONFIG.format(version=self.distribution.get_version(), libs=libs))
 
 
 # ${pcfiledir} is the folder holding this file (pkg-config and pkgconf both
@@ -160,7 +182,7 @@ Description: Extensible Storage Engine (ESENT JET API) from the esepy Python pac
 URL: https://pypi.org/project/esepy/
 Version: {version}
 Cflags: -I${{includedir}}
-Libs: -L${{libdir}} -lesent -Wl,-rpath,${{libdir}}
+Libs: {libs} -Wl,-rpath,${{libdir}}
 """
 
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import atexit as _atexit
 import os as _os
+import sys as _sys
 import os
 from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Union, cast
 
@@ -88,7 +89,7 @@ def native_library() -> str:
     shares one engine between Python and C.  (``libesent.so`` beside it is a
     linker script for ``-lesent``, not a library to load.)
     """
-    return _os.path.join(_HERE, "libesent.so.0")
+    return _os.path.join(_HERE, "libesent.0.dylib" if _sys.platform == "darwin" else "libesent.so.0")
 
 
 def pkgconfig_dir() -> str:

@@ -77,17 +77,15 @@ void bk_trailer_encode(const bk_trailer *pt, uint8_t *pv, uint32_t cbPage)
     le_put32(pv + 8, BK_TRAILER_VERSION);
     le_put32(pv + 12, pt->cbPage);
     le_put32(pv + 16, pt->cpg);
-    memcpy(pv + 20, &pt->signDb, sizeof(JET_SIGNATURE));
-    memcpy(pv + 48, &pt->signLog, sizeof(JET_SIGNATURE));
+    le_put_signature(pv + 20, &pt->signDb);
+    le_put_signature(pv + 48, &pt->signLog);
     lsn_t lsn = lgpos_to_lsn(&pt->bk.lgposMark);
-    le_put32(pv + 76, (uint32_t)lsn);
-    le_put32(pv + 80, (uint32_t)(lsn >> 32));
-    memcpy(pv + 84, &pt->bk.logtimeMark, 8);
+    le_put64(pv + 76, lsn);
+    le_put_logtime(pv + 84, &pt->bk.logtimeMark);
     le_put32(pv + 92, pt->bk.genLow);
     le_put32(pv + 96, pt->bk.genHigh);
     size_t n = strnlen(pt->name, BK_NAME_MAX);
-    pv[100] = (uint8_t)n;
-    pv[101] = (uint8_t)(n >> 8);
+    le_put16(pv + 100, (uint16_t)n);
     memcpy(pv + 102, pt->name, n);
     le_put32(pv, os_crc32c(0, pv + 4, cbPage - 4));
 }
@@ -100,14 +98,13 @@ JET_ERR bk_trailer_decode(const uint8_t *pv, uint32_t cbPage, bk_trailer *pt)
         return JET_errDatabasePatchFileMismatch;
     pt->cbPage = cbPage;
     pt->cpg = le_get32(pv + 16);
-    memcpy(&pt->signDb, pv + 20, sizeof(JET_SIGNATURE));
-    memcpy(&pt->signLog, pv + 48, sizeof(JET_SIGNATURE));
-    lsn_t lsn = (lsn_t)le_get32(pv + 76) | ((lsn_t)le_get32(pv + 80) << 32);
-    pt->bk.lgposMark = lsn_to_lgpos(lsn);
-    memcpy(&pt->bk.logtimeMark, pv + 84, 8);
+    le_get_signature(pv + 20, &pt->signDb);
+    le_get_signature(pv + 48, &pt->signLog);
+    pt->bk.lgposMark = lsn_to_lgpos(le_get64(pv + 76));
+    le_get_logtime(pv + 84, &pt->bk.logtimeMark);
     pt->bk.genLow = le_get32(pv + 92);
     pt->bk.genHigh = le_get32(pv + 96);
-    size_t n = (size_t)pv[100] | ((size_t)pv[101] << 8);
+    size_t n = le_get16(pv + 100);
     if (n == 0 || n > BK_NAME_MAX)
         return JET_errDatabasePatchFileMismatch;
     memcpy(pt->name, pv + 102, n);

@@ -107,27 +107,22 @@ _Static_assert(HDR_CB_USED <= CACHE_CB_PAGE_MIN, "header fits the first 4096 byt
 
 static void put_logtime(uint8_t *p, const JET_LOGTIME *plt)
 {
-    memcpy(p, plt, HDR_CB_LOGTIME);
+    le_put_logtime(p, plt);
 }
 
 static void get_logtime(const uint8_t *p, JET_LOGTIME *plt)
 {
-    memcpy(plt, p, HDR_CB_LOGTIME);
+    le_get_logtime(p, plt);
 }
 
 static void put_signature(uint8_t *p, const JET_SIGNATURE *ps)
 {
-    le_put32(p, ps->ulRandom);
-    put_logtime(p + 4, &ps->logtimeCreate);
-    memcpy(p + 12, ps->szComputerName, 16);
+    le_put_signature(p, ps);
 }
 
 static void get_signature(const uint8_t *p, JET_SIGNATURE *ps)
 {
-    memset(ps, 0, sizeof(*ps));
-    ps->ulRandom = le_get32(p);
-    get_logtime(p + 4, &ps->logtimeCreate);
-    memcpy(ps->szComputerName, p + 12, 16);
+    le_get_signature(p, ps);
     ps->szComputerName[JET_MAX_COMPUTERNAME_LENGTH] = '\0';
 }
 

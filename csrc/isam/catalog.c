@@ -71,7 +71,18 @@ static void put(wbuf *w, const void *pv, uint32_t cb)
         memcpy(w->b + w->n, pv, cb);
     w->n += cb;
 }
-static void put32(wbuf *w, uint32_t v) { put(w, &v, 4); }
+static void put32(wbuf *w, uint32_t v)
+{
+    uint8_t b[4];
+    le_put32(b, v);
+    put(w, b, 4);
+}
+static void put16(wbuf *w, uint16_t v)
+{
+    uint8_t b[2];
+    le_put16(b, v);
+    put(w, b, 2);
+}
 static void put8(wbuf *w, uint8_t v) { put(w, &v, 1); }
 static void put_name(wbuf *w, const char *s)
 {
@@ -92,7 +103,18 @@ static void get(rbuf *r, void *pv, uint32_t cb)
     memcpy(pv, r->p + r->i, cb);
     r->i += cb;
 }
-static uint32_t get32(rbuf *r) { uint32_t v; get(r, &v, 4); return v; }
+static uint32_t get32(rbuf *r)
+{
+    uint8_t b[4];
+    get(r, b, 4);
+    return le_get32(b);
+}
+static uint16_t get16(rbuf *r)
+{
+    uint8_t b[2];
+    get(r, b, 2);
+    return le_get16(b);
+}
 static uint8_t get8(rbuf *r) { uint8_t v; get(r, &v, 1); return v; }
 static void get_name(rbuf *r, char *out)
 {
@@ -125,10 +147,8 @@ static uint32_t table_key_of(const char *szName, uint8_t *key)
 static uint32_t column_key(uint32_t objid, uint32_t columnid, uint8_t *key)
 {
     key[0] = 'C';
-    for (int i = 0; i < 4; i++) {
-        key[1 + i] = (uint8_t)(objid >> (24 - 8 * i));
-        key[5 + i] = (uint8_t)(columnid >> (24 - 8 * i));
-    }
+    be_put32(key + 1, objid);
+    be_put32(key + 5, columnid);
     return 9;
 }
 
@@ -274,12 +294,12 @@ static JET_ERR load_column(void *ctx, const uint8_t *k, uint32_t cbKey, const ui
         return JET_errCatalogCorrupted;
     col_info ci;
     memset(&ci, 0, sizeof(ci));
-    ci.rc.columnid = ((uint32_t)k[5] << 24) | ((uint32_t)k[6] << 16) | ((uint32_t)k[7] << 8) | k[8];
+    ci.rc.columnid = be_get32(k + 5);
     rbuf r = { pb, cb, 0, 0 };
     ci.rc.coltyp = get32(&r);
     ci.rc.cbMax = get32(&r);
     ci.rc.grbit = get32(&r);
-    get(&r, &ci.rc.cp, 2);
+    ci.rc.cp = get16(&r);
     get_name(&r, ci.name);
     ci.cbDefault = get32(&r);
     if (!r.bad && ci.cbDefault > 0) {
@@ -482,7 +502,7 @@ static JET_ERR put_column(isam_sess *psess, isam_db *pdb, const table_def *ptd, 
     put32(&w, pci->rc.coltyp);
     put32(&w, pci->rc.cbMax);
     put32(&w, pci->rc.grbit);
-    put(&w, &pci->rc.cp, 2);
+    put16(&w, pci->rc.cp);
     put_name(&w, pci->name);
     put32(&w, pci->cbDefault);
     put(&w, pci->pbDefault, pci->cbDefault);
@@ -625,9 +645,8 @@ JET_ERR cat_next_objid(isam_sess *psess, isam_db *pdb, uint32_t *pobjid)
                 break;
             if (((const uint8_t *)pk)[0] != 'T' && ((const uint8_t *)pk)[0] != 'I')
                 continue;
-            uint32_t objid;
             if (cbd >= 4) {
-                memcpy(&objid, pd, 4);
+                uint32_t objid = le_get32(pd);
                 if (objid > last)
                     last = objid;
             }

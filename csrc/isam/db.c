@@ -332,12 +332,12 @@ static JET_ERR db_mark_attached(isam_inst *pinst, isam_db *pdb, lsn_t lsnAttach)
 static JET_ERR log_db_record(isam_inst *pinst, uint8_t type, uint32_t dbid, const JET_SIGNATURE *psign,
                              const char *path, lsn_t *plsn)
 {
-    uint8_t hdr[4 + 4 + sizeof(JET_SIGNATURE) + 2];
+    uint8_t hdr[4 + 4 + LE_SIGNATURE_SIZE + 2];
     uint16_t cbPath = (uint16_t)strlen(path);
-    memcpy(hdr, &dbid, 4);
-    memcpy(hdr + 4, &pinst->cfg.cbPage, 4);
-    memcpy(hdr + 8, psign, sizeof(JET_SIGNATURE));
-    memcpy(hdr + 8 + sizeof(JET_SIGNATURE), &cbPath, 2);
+    le_put32(hdr, dbid);
+    le_put32(hdr + 4, pinst->cfg.cbPage);
+    le_put_signature(hdr + 8, psign);
+    le_put16(hdr + 8 + LE_SIGNATURE_SIZE, cbPath);
     log_part parts[2] = { { hdr, sizeof(hdr) }, { path, cbPath } };
     JET_ERR err = isam_log(pinst, type, parts, 2, plsn);
     if (err >= 0 && pinst->lw)
@@ -418,7 +418,10 @@ JET_ERR isam_create_database(isam_sess *psess, const char *szFile, uint32_t cpgM
         err = cat_init(psess, pdb);
     CKPT_LEAVE(pinst);
     if (err >= 0 && pdb->logged) {
-        uint32_t roots[3] = { pdb->dbid, pdb->hdr.pgnoSpace, pdb->hdr.pgnoCatalog };
+        uint8_t roots[12];
+        le_put32(roots, pdb->dbid);
+        le_put32(roots + 4, pdb->hdr.pgnoSpace);
+        le_put32(roots + 8, pdb->hdr.pgnoCatalog);
         log_part part = { roots, sizeof(roots) };
         lsn_t lsnRoots = LSN_NIL;
         err = isam_log(pinst, LOG_REC_ISAM_DBROOTS, &part, 1, &lsnRoots);
@@ -542,8 +545,9 @@ static JET_ERR detach_one(isam_sess *psess, isam_db *pdb)
         return JET_errBackupInProgress; /* the backup reads its pages */
     JET_ERR err = JET_errSuccess;
     if (pdb->logged && !pdb->readonly) {
-        uint32_t dbid = pdb->dbid;
-        log_part part = { &dbid, sizeof(dbid) };
+        uint8_t dbid[4];
+        le_put32(dbid, pdb->dbid);
+        log_part part = { dbid, sizeof(dbid) };
         lsn_t lsn;
         err = isam_log(pinst, LOG_REC_ISAM_DBDETACH, &part, 1, &lsn);
     }

@@ -337,8 +337,9 @@ JET_ERR isam_term(isam_inst *pinst, int clean)
             continue;
         JET_ERR e = JET_errSuccess;
         if (clean && err >= 0 && pdb->logged && !pdb->readonly && pinst->lw) {
-            uint32_t dbid = pdb->dbid;
-            log_part part = { &dbid, sizeof(dbid) };
+            uint8_t dbid[4];
+            le_put32(dbid, pdb->dbid);
+            log_part part = { dbid, sizeof(dbid) };
             lsn_t lsn;
             /* a full log disk still has its reserve logs for this */
             e = log_append_reserve(pinst->lw, LOG_REC_ISAM_DBDETACH, &part, 1, &lsn);

@@ -118,6 +118,7 @@
 #include "isam.h"
 #include "btree.h"
 #include "cache.h"
+#include "le.h"
 #include "log.h"
 #include "os.h"
 #include "os_testcase.h"

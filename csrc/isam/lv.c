@@ -124,9 +124,9 @@ static JET_ERR root_read(isam_sess *psess, isam_db *pdb, table_def *ptd, uint64_
     if (err >= 0 && b.cb != LV_ROOT_SIZE)
         err = JET_errLVCorrupted;
     if (err >= 0) {
-        memcpy(&pr->cref, b.pb, 4);
-        memcpy(&pr->cbChunk, b.pb + 4, 4);
-        memcpy(&pr->cb, b.pb + 8, 8);
+        pr->cref = le_get32(b.pb);
+        pr->cbChunk = le_get32(b.pb + 4);
+        pr->cb = le_get64(b.pb + 8);
         if (pr->cbChunk == 0 || pr->cb > LV_MAX_SIZE)
             err = JET_errLVCorrupted;
     }
@@ -139,9 +139,9 @@ static JET_ERR root_write(isam_sess *psess, isam_db *pdb, table_def *ptd, uint64
 {
     uint8_t key[12], d[LV_ROOT_SIZE];
     uint32_t cbKey = lv_key(lid, 0, 0, key);
-    memcpy(d, &pr->cref, 4);
-    memcpy(d + 4, &pr->cbChunk, 4);
-    memcpy(d + 8, &pr->cb, 8);
+    le_put32(d, pr->cref);
+    le_put32(d + 4, pr->cbChunk);
+    le_put64(d + 8, pr->cb);
     return fInsert ? rec_op_insert(psess, pdb, ptd->pgnoLV, key, cbKey, d, sizeof(d))
                    : rec_op_replace(psess, pdb, ptd->pgnoLV, key, cbKey, d, sizeof(d));
 }

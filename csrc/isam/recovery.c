@@ -250,16 +250,13 @@ static JET_ERR redo_attach(redo_state *rs, uint8_t type, uint32_t dbid, const JE
 
 static JET_ERR redo_db_open(redo_state *rs, uint8_t type, const uint8_t *pv, uint32_t cb, lsn_t lsn)
 {
-    const uint32_t fixed = 4 + 4 + sizeof(JET_SIGNATURE) + 2;
+    const uint32_t fixed = 4 + 4 + LE_SIGNATURE_SIZE + 2;
     if (cb < fixed)
         return JET_errLogFileCorrupt;
-    uint32_t dbid, cbPage;
     JET_SIGNATURE sign;
-    uint16_t cbPath;
-    memcpy(&dbid, pv, 4);
-    memcpy(&cbPage, pv + 4, 4);
-    memcpy(&sign, pv + 8, sizeof(sign));
-    memcpy(&cbPath, pv + 8 + sizeof(sign), 2);
+    uint32_t dbid = le_get32(pv), cbPage = le_get32(pv + 4);
+    le_get_signature(pv + 8, &sign);
+    uint16_t cbPath = le_get16(pv + 8 + LE_SIGNATURE_SIZE);
     if (dbid == 0 || dbid > ISAM_MAX_DBID || cbPath == 0 || cbPath >= OS_PATH_MAX || fixed + cbPath > cb)
         return JET_errLogFileCorrupt;
     if (cbPage != rs->pinst->cfg.cbPage)
@@ -345,10 +342,9 @@ static JET_ERR redo_one(redo_state *rs, const log_record *rec)
     case LOG_REC_ISAM_DBATTACH:
         return redo_db_open(rs, rec->type, pv, cb, rec->lsn);
     case LOG_REC_ISAM_DBROOTS: {
-        uint32_t r[3];
-        if (cb < sizeof(r))
+        if (cb < 12)
             return JET_errLogFileCorrupt;
-        memcpy(r, pv, sizeof(r));
+        uint32_t r[3] = { le_get32(pv), le_get32(pv + 4), le_get32(pv + 8) };
         isam_db *pdb = db_get(pinst, r[0]);
         if (pdb) {
             pdb->hdr.pgnoSpace = r[1];
@@ -359,10 +355,9 @@ static JET_ERR redo_one(redo_state *rs, const log_record *rec)
         return JET_errSuccess;
     }
     case LOG_REC_ISAM_DBDETACH: {
-        uint32_t dbid;
         if (cb < 4)
             return JET_errLogFileCorrupt;
-        memcpy(&dbid, pv, 4);
+        uint32_t dbid = le_get32(pv);
         isam_db *pdb = db_get(pinst, dbid);
         if (dbid <= ISAM_MAX_DBID) {
             rs->missing[dbid][0] = '\0';
@@ -375,10 +370,9 @@ static JET_ERR redo_one(redo_state *rs, const log_record *rec)
         return JET_errSuccess;
     }
     case LOG_REC_ISAM_UNDO: {
-        uint64_t trxid;
         if (cb < 24)
             return JET_errLogFileCorrupt;
-        memcpy(&trxid, pv, 8);
+        uint64_t trxid = le_get64(pv);
         rtrx *t = trx_find(rs, trxid, 1);
         undo_ent *e = os_calloc(1, sizeof(*e));
         uint8_t *copy = os_malloc(cb);
@@ -394,9 +388,8 @@ static JET_ERR redo_one(redo_state *rs, const log_record *rec)
         e->prev = t->newest;
         t->newest = e;
         if (pv[16] == UNDO_DELTA) {
-            uint16_t cbKey;
+            uint16_t cbKey = le_get16(pv + 18);
             ver_delta d;
-            memcpy(&cbKey, pv + 18, 2);
             JET_ERR err = 24u + cbKey <= cb ? ver_delta_decode(pv + 24 + cbKey, cb - 24 - cbKey, &d)
                                             : JET_errLogFileCorrupt;
             if (err < 0)
@@ -407,14 +400,11 @@ static JET_ERR redo_one(redo_state *rs, const log_record *rec)
         return JET_errSuccess;
     }
     case LOG_REC_ISAM_DELTADONE: {
-        uint64_t trxid;
-        lsn_t lsn;
-        uint32_t ok;
         if (cb < 20)
             return JET_errLogFileCorrupt;
-        memcpy(&trxid, pv, 8);
-        memcpy(&lsn, pv + 8, 8);
-        memcpy(&ok, pv + 16, 4);
+        uint64_t trxid = le_get64(pv);
+        lsn_t lsn = le_get64(pv + 8);
+        uint32_t ok = le_get32(pv + 16);
         rtrx *t = trx_find(rs, trxid, 0);
         for (undo_ent **pp = t ? &t->newest : NULL; pp && *pp; pp = &(*pp)->prev) {
             undo_ent *e = *pp;
@@ -438,12 +428,10 @@ static JET_ERR redo_one(redo_state *rs, const log_record *rec)
         return JET_errSuccess;
     }
     case LOG_REC_ISAM_CLR: {
-        uint64_t trxid;
-        lsn_t undone;
         if (cb < 16)
             return JET_errLogFileCorrupt;
-        memcpy(&trxid, pv, 8);
-        memcpy(&undone, pv + 8, 8);
+        uint64_t trxid = le_get64(pv);
+        lsn_t undone = le_get64(pv + 8);
         rtrx *t = trx_find(rs, trxid, 0);
         if (t) {
             for (undo_ent **pp = &t->newest; *pp; pp = &(*pp)->prev) {
@@ -453,7 +441,7 @@ static JET_ERR redo_one(redo_state *rs, const log_record *rec)
                         /* a delta CLR: compensating until its DELTADONE (R4) */
                         e->state = DELTA_COMPENSATING;
                         e->lsnClr = rec->lsn;
-                        memcpy(&e->expect, pv + 16, 8);
+                        e->expect = le_get64(pv + 16);
                         break;
                     }
                     *pp = e->prev;
@@ -467,10 +455,9 @@ static JET_ERR redo_one(redo_state *rs, const log_record *rec)
     }
     case LOG_REC_ISAM_COMMIT:
     case LOG_REC_ISAM_ROLLBACK: {
-        uint64_t trxid;
         if (cb < 8)
             return JET_errLogFileCorrupt;
-        memcpy(&trxid, pv, 8);
+        uint64_t trxid = le_get64(pv);
         trx_drop(rs, trxid);
         if (trxid > pinst->trxidNext)
             pinst->trxidNext = trxid;
@@ -493,11 +480,10 @@ static JET_ERR delta_ent(const undo_ent *e, uint32_t *pdbid, uint32_t *ppgnoRoot
                          uint16_t *pcbKey, ver_delta *pd)
 {
     const uint8_t *p = e->pb;
-    uint32_t cbBefore;
-    memcpy(pdbid, p + 8, 4);
-    memcpy(ppgnoRoot, p + 12, 4);
-    memcpy(pcbKey, p + 18, 2);
-    memcpy(&cbBefore, p + 20, 4);
+    *pdbid = le_get32(p + 8);
+    *ppgnoRoot = le_get32(p + 12);
+    *pcbKey = le_get16(p + 18);
+    uint32_t cbBefore = le_get32(p + 20);
     if (24u + *pcbKey + cbBefore > e->cb)
         return JET_errLogFileCorrupt;
     *pkey = p + 24;
@@ -579,26 +565,30 @@ static JET_ERR undo_delta_one(isam_inst *pinst, isam_db *pdb, uint64_t trxid, co
     if (err == JET_errRecordNotFound) {
         /* nothing left to subtract from (cannot happen while the delta is
          * active): compensate it as done */
-        struct { uint64_t trxid; uint64_t lsn; } clr = { trxid, e->lsn };
-        log_part part = { &clr, sizeof(clr) };
+        uint8_t clr[16];
+        le_put64(clr, trxid);
+        le_put64(clr + 8, e->lsn);
+        log_part part = { clr, sizeof(clr) };
         return isam_log(pinst, LOG_REC_ISAM_CLR, &part, 1, NULL);
     }
     if (err >= 0)
         err = rec_delta_apply(&rec, &d, 1, NULL, &after);
     lsn_t lsnClr = LSN_NIL;
     if (err >= 0) {
-        struct { uint64_t trxid; uint64_t lsn; uint64_t after; } clr = { trxid, e->lsn, after };
-        log_part part = { &clr, sizeof(clr) };
+        uint8_t clr[24];
+        le_put64(clr, trxid);
+        le_put64(clr + 8, e->lsn);
+        le_put64(clr + 16, after);
+        log_part part = { clr, sizeof(clr) };
         err = isam_log(pinst, LOG_REC_ISAM_CLR, &part, 1, &lsnClr);
     }
     if (err >= 0) {
         err = bt_replace(&pdb->env, pdb->hdr.pgnoSpace, pgnoRoot, key, cbKey, rec.pb, rec.cb);
-        struct { uint64_t trxid; uint64_t lsn; uint32_t ok; } done;
-        memset(&done, 0, sizeof(done));
-        done.trxid = trxid;
-        done.lsn = lsnClr;
-        done.ok = err >= 0;
-        log_part part = { &done, 20 };
+        uint8_t done[20];
+        le_put64(done, trxid);
+        le_put64(done + 8, lsnClr);
+        le_put32(done + 16, err >= 0 ? 1u : 0u);
+        log_part part = { done, sizeof(done) };
         JET_ERR e2 = isam_log(pinst, LOG_REC_ISAM_DELTADONE, &part, 1, NULL);
         if (err >= 0)
             err = e2;
@@ -612,13 +602,9 @@ static JET_ERR undo_delta_one(isam_inst *pinst, isam_db *pdb, uint64_t trxid, co
 static JET_ERR undo_one(isam_inst *pinst, uint64_t trxid, const undo_ent *e)
 {
     const uint8_t *p = e->pb;
-    uint32_t dbid, pgnoRoot, cbBefore;
-    uint16_t cbKey;
-    memcpy(&dbid, p + 8, 4);
-    memcpy(&pgnoRoot, p + 12, 4);
+    uint32_t dbid = le_get32(p + 8), pgnoRoot = le_get32(p + 12), cbBefore = le_get32(p + 20);
+    uint16_t cbKey = le_get16(p + 18);
     uint8_t op = p[16], flagsBefore = p[17];
-    memcpy(&cbKey, p + 18, 2);
-    memcpy(&cbBefore, p + 20, 4);
     if (24u + cbKey + cbBefore > e->cb)
         return JET_errLogFileCorrupt;
     const uint8_t *key = p + 24, *before = p + 24 + cbKey;
@@ -641,8 +627,10 @@ static JET_ERR undo_one(isam_inst *pinst, uint64_t trxid, const undo_ent *e)
     }
     if (err < 0)
         return err;
-    struct { uint64_t trxid; uint64_t lsn; } clr = { trxid, e->lsn };
-    log_part part = { &clr, sizeof(clr) };
+    uint8_t clr[16];
+    le_put64(clr, trxid);
+    le_put64(clr + 8, e->lsn);
+    log_part part = { clr, sizeof(clr) };
     return isam_log(pinst, LOG_REC_ISAM_CLR, &part, 1, NULL);
 }
 
@@ -788,8 +776,7 @@ JET_ERR recovery_run(isam_inst *pinst, int *pfRan)
             break;
         }
         if (rst && rst->tmStop && rec.type == LOG_REC_ISAM_COMMIT && rec.cb >= 16) {
-            int64_t tm;
-            memcpy(&tm, rec.pv + 8, 8);
+            int64_t tm = (int64_t)le_get64(rec.pv + 8);
             if (tm > rst->tmStop) {
                 stopped = 1; /* point in time: this commit and everything after it never happened */
                 break;
@@ -877,8 +864,9 @@ JET_ERR recovery_run(isam_inst *pinst, int *pfRan)
         for (undo_ent *e = t->newest; err >= 0 && e; e = e->prev)
             err = undo_one(pinst, t->trxid, e);
         if (err >= 0) {
-            uint64_t trxid = t->trxid;
-            log_part part = { &trxid, sizeof(trxid) };
+            uint8_t trxid[8];
+            le_put64(trxid, t->trxid);
+            log_part part = { trxid, sizeof(trxid) };
             err = isam_log(pinst, LOG_REC_ISAM_ROLLBACK, &part, 1, NULL);
         }
         trx_drop(rs, t->trxid);
@@ -888,8 +876,9 @@ JET_ERR recovery_run(isam_inst *pinst, int *pfRan)
         isam_db *pdb = pinst->dbs[i];
         if (pdb == NULL)
             continue;
-        uint32_t dbid = pdb->dbid;
-        log_part part = { &dbid, sizeof(dbid) };
+        uint8_t dbid[4];
+        le_put32(dbid, pdb->dbid);
+        log_part part = { dbid, sizeof(dbid) };
         err = isam_log(pinst, LOG_REC_ISAM_DBDETACH, &part, 1, NULL);
         /* Replayed to consistency: no longer a backup copy. */
         memset(&pdb->hdr.bkinfoFullCur, 0, sizeof(pdb->hdr.bkinfoFullCur));

@@ -298,8 +298,10 @@ void ver_free_all(isam_inst *pinst)
 static JET_ERR log_trx_record(isam_inst *pinst, uint8_t type, uint64_t trxid, lsn_t *plsn)
 {
     /* A COMMIT carries its wall-clock time (point-in-time restore). */
-    struct { uint64_t trxid; int64_t tm; } rec = { trxid, type == LOG_REC_ISAM_COMMIT ? os_time_us() : 0 };
-    log_part part = { &rec, type == LOG_REC_ISAM_COMMIT ? sizeof(rec) : sizeof(trxid) };
+    uint8_t rec[16];
+    le_put64(rec, trxid);
+    le_put64(rec + 8, type == LOG_REC_ISAM_COMMIT ? (uint64_t)os_time_us() : 0);
+    log_part part = { rec, type == LOG_REC_ISAM_COMMIT ? 16u : 8u };
     return isam_log(pinst, type, &part, 1, plsn);
 }
 
@@ -430,24 +432,13 @@ static JET_ERR undo_version(isam_sess *psess, ver *v)
         os_mutex_unlock(&pinst->lock);
     }
     if (err >= 0 && v->lsnUndo != LSN_NIL) {
-        struct { uint64_t trxid; uint64_t lsn; } clr = { v->trxid, v->lsnUndo };
-        log_part part = { &clr, sizeof(clr) };
+        uint8_t clr[16];
+        le_put64(clr, v->trxid);
+        le_put64(clr + 8, v->lsnUndo);
+        log_part part = { clr, sizeof(clr) };
         err = isam_log(pinst, LOG_REC_ISAM_CLR, &part, 1, NULL);
     }
     return err;
-}
-
-static uint32_t be32_get(const uint8_t *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static void be32_put(uint8_t *p, uint32_t n)
-{
-    p[0] = (uint8_t)(n >> 24);
-    p[1] = (uint8_t)(n >> 16);
-    p[2] = (uint8_t)(n >> 8);
-    p[3] = (uint8_t)n;
 }
 
 /* Undo a run of private inserts (V3), newest first, a CLR after each (I3);
@@ -462,19 +453,21 @@ static JET_ERR undo_run(isam_sess *psess, isam_trx *t, ver *v)
     if (key == NULL)
         return JET_errOutOfMemory;
     memcpy(key, v->pbKey, v->cbKey);
-    uint32_t first = be32_get(v->pbKey + v->cbKey - 4);
+    uint32_t first = be_get32(v->pbKey + v->cbKey - 4);
     JET_ERR err = JET_errSuccess;
     while (err >= 0 && v->crun > 0) {
         uint32_t i = v->crun - 1;
-        be32_put(key + v->cbKey - 4, first + i);
+        be_put32(key + v->cbKey - 4, first + i);
         CKPT_ENTER(pinst);
         err = bt_delete(&pdb->env, pdb->hdr.pgnoSpace, v->pgnoRoot, key, v->cbKey);
         if (err == JET_errRecordNotFound)
             err = JET_errSuccess;
         CKPT_LEAVE(pinst);
         if (err >= 0 && v->plsnRun[i] != LSN_NIL) {
-            struct { uint64_t trxid; uint64_t lsn; } clr = { v->trxid, v->plsnRun[i] };
-            log_part part = { &clr, sizeof(clr) };
+            uint8_t clr[16];
+            le_put64(clr, v->trxid);
+            le_put64(clr + 8, v->plsnRun[i]);
+            log_part part = { clr, sizeof(clr) };
             err = isam_log(pinst, LOG_REC_ISAM_CLR, &part, 1, NULL);
         }
         if (err >= 0)
@@ -513,12 +506,11 @@ static JET_ERR read_node(isam_db *pdb, uint32_t pgnoRoot, const void *key, uint3
 
 static JET_ERR log_delta_done(isam_inst *pinst, uint64_t trxid, lsn_t lsn, int ok)
 {
-    struct { uint64_t trxid; uint64_t lsn; uint32_t ok; } rec;
-    memset(&rec, 0, sizeof(rec));
-    rec.trxid = trxid;
-    rec.lsn = lsn;
-    rec.ok = ok ? 1u : 0u;
-    log_part part = { &rec, 20 };
+    uint8_t rec[20];
+    le_put64(rec, trxid);
+    le_put64(rec + 8, lsn);
+    le_put32(rec + 16, ok ? 1u : 0u);
+    log_part part = { rec, sizeof(rec) };
     return isam_log(pinst, LOG_REC_ISAM_DELTADONE, &part, 1, NULL);
 }
 
@@ -544,8 +536,11 @@ static JET_ERR undo_delta(isam_sess *psess, isam_trx *t, ver *v)
     if (err >= 0)
         err = rec_delta_apply(&rec, &v->d, 1, NULL, &after);
     if (err >= 0 && v->lsnUndo != LSN_NIL) {
-        struct { uint64_t trxid; uint64_t lsn; uint64_t after; } clr = { v->trxid, v->lsnUndo, after };
-        log_part part = { &clr, sizeof(clr) };
+        uint8_t clr[24];
+        le_put64(clr, v->trxid);
+        le_put64(clr + 8, v->lsnUndo);
+        le_put64(clr + 16, after);
+        log_part part = { clr, sizeof(clr) };
         err = isam_log(pinst, LOG_REC_ISAM_CLR, &part, 1, &lsnClr);
     }
     if (err >= 0) {
@@ -893,13 +888,13 @@ static JET_ERR log_undo_rec(isam_sess *psess, isam_db *pdb, uint32_t pgnoRoot, u
     uint8_t hdr[8 + 4 + 4 + 1 + 1 + 2 + 4];
     uint64_t trxid = psess->trx->trxid;
     uint16_t cbKey = (uint16_t)cbKeyNode;
-    memcpy(hdr, &trxid, 8);
-    memcpy(hdr + 8, &pdb->dbid, 4);
-    memcpy(hdr + 12, &pgnoRoot, 4);
+    le_put64(hdr, trxid);
+    le_put32(hdr + 8, pdb->dbid);
+    le_put32(hdr + 12, pgnoRoot);
     hdr[16] = op;
     hdr[17] = flagsBefore;
-    memcpy(hdr + 18, &cbKey, 2);
-    memcpy(hdr + 20, &cbBefore, 4);
+    le_put16(hdr + 18, cbKey);
+    le_put32(hdr + 20, cbBefore);
     log_part parts[3] = { { hdr, sizeof(hdr) }, { key, cbKeyNode }, { pbBefore, cbBefore } };
     JET_ERR err = isam_log(psess->inst, LOG_REC_ISAM_UNDO, parts, cbBefore ? 3 : 2, plsn);
     if (err >= 0 && psess->trx->lsnFirst == LSN_NIL) {
@@ -925,8 +920,10 @@ static void log_failed_change(isam_sess *psess, ver *v)
 {
     if (v->lsnUndo == LSN_NIL)
         return;
-    struct { uint64_t trxid; uint64_t lsn; } clr = { v->trxid, v->lsnUndo };
-    log_part part = { &clr, sizeof(clr) };
+    uint8_t clr[16];
+    le_put64(clr, v->trxid);
+    le_put64(clr + 8, v->lsnUndo);
+    log_part part = { clr, sizeof(clr) };
     (void)isam_log(psess->inst, LOG_REC_ISAM_CLR, &part, 1, NULL);
 }
 
@@ -1087,12 +1084,12 @@ JET_ERR rec_op_insert_private(isam_sess *psess, isam_db *pdb, uint32_t pgnoRoot,
     isam_inst *pinst = psess->inst;
     isam_trx *t = psess->trx;
     const uint8_t *pk = key;
-    uint32_t n = be32_get(pk + cbKey - 4);
+    uint32_t n = be_get32(pk + cbKey - 4);
     /* the run this insert extends: t's newest entry, same level, tree, prefix, next n */
     ver *run = t->newest;
     if (!(run && run->fRun && run->level == t->level && run->dbid == pdb->dbid && run->pgnoRoot == pgnoRoot &&
           run->cbKey == cbKey && memcmp(run->pbKey, pk, cbKey - 4) == 0 &&
-          be32_get(run->pbKey + cbKey - 4) + run->crun == n))
+          be_get32(run->pbKey + cbKey - 4) + run->crun == n))
         run = NULL;
     ver *vNew = NULL;
     /* grow by doubling up to 8192 entries, then by 8192: little unused room is counted */
@@ -1151,8 +1148,10 @@ JET_ERR rec_op_insert_private(isam_sess *psess, isam_db *pdb, uint32_t pgnoRoot,
     if (err >= 0) {
         err = bt_insert(&pdb->env, pdb->hdr.pgnoSpace, pgnoRoot, key, cbKey, data, cbData, 0);
         if (err < 0 && lsn != LSN_NIL) { /* neutralise the UNDO (as log_failed_change) */
-            struct { uint64_t trxid; uint64_t lsn; } clr = { t->trxid, lsn };
-            log_part part = { &clr, sizeof(clr) };
+            uint8_t clr[16];
+            le_put64(clr, t->trxid);
+            le_put64(clr + 8, lsn);
+            log_part part = { clr, sizeof(clr) };
             (void)isam_log(pinst, LOG_REC_ISAM_CLR, &part, 1, NULL);
         }
     }
@@ -1181,32 +1180,30 @@ static uint64_t delta_mask(uint32_t cb)
 
 void ver_delta_encode(const ver_delta *pd, uint8_t out[VER_DELTA_SIZE])
 {
-    uint32_t u[4] = { pd->rc.columnid, pd->rc.coltyp, pd->rc.cbMax, pd->rc.grbit };
-    uint16_t cp[2] = { pd->rc.cp, 0 };
-    memcpy(out, u, 16);
-    memcpy(out + 16, cp, 4);
-    memcpy(out + 20, &pd->delta, 8);
-    memcpy(out + 28, &pd->dflt, 8);
-    memcpy(out + 36, &pd->after, 8);
+    le_put32(out, pd->rc.columnid);
+    le_put32(out + 4, pd->rc.coltyp);
+    le_put32(out + 8, pd->rc.cbMax);
+    le_put32(out + 12, pd->rc.grbit);
+    le_put16(out + 16, pd->rc.cp);
+    le_put16(out + 18, 0);
+    le_put64(out + 20, (uint64_t)pd->delta);
+    le_put64(out + 28, pd->dflt);
+    le_put64(out + 36, pd->after);
 }
 
 JET_ERR ver_delta_decode(const uint8_t *pb, uint32_t cb, ver_delta *pd)
 {
     if (cb < VER_DELTA_SIZE)
         return JET_errLogFileCorrupt;
-    uint32_t u[4];
-    uint16_t cp[2];
-    memcpy(u, pb, 16);
-    memcpy(cp, pb + 16, 4);
     memset(pd, 0, sizeof(*pd));
-    pd->rc.columnid = u[0];
-    pd->rc.coltyp = u[1];
-    pd->rc.cbMax = u[2];
-    pd->rc.grbit = u[3];
-    pd->rc.cp = cp[0];
-    memcpy(&pd->delta, pb + 20, 8);
-    memcpy(&pd->dflt, pb + 28, 8);
-    memcpy(&pd->after, pb + 36, 8);
+    pd->rc.columnid = le_get32(pb);
+    pd->rc.coltyp = le_get32(pb + 4);
+    pd->rc.cbMax = le_get32(pb + 8);
+    pd->rc.grbit = le_get32(pb + 12);
+    pd->rc.cp = le_get16(pb + 16);
+    pd->delta = (int64_t)le_get64(pb + 20);
+    pd->dflt = le_get64(pb + 28);
+    pd->after = le_get64(pb + 36);
     /* escrow columns are fixed Long / LongLong */
     if (!((pd->rc.coltyp == JET_coltypLong && pd->rc.cbMax == 4) ||
           (pd->rc.coltyp == JET_coltypLongLong && pd->rc.cbMax == 8)) ||
@@ -1291,13 +1288,13 @@ static JET_ERR log_undo_delta_locked(isam_sess *psess, ver *v)
     uint64_t trxid = v->trxid;
     uint16_t cbKey = (uint16_t)v->cbKey;
     uint32_t cbBefore = VER_DELTA_SIZE;
-    memcpy(hdr, &trxid, 8);
-    memcpy(hdr + 8, &v->dbid, 4);
-    memcpy(hdr + 12, &v->pgnoRoot, 4);
+    le_put64(hdr, trxid);
+    le_put32(hdr + 8, v->dbid);
+    le_put32(hdr + 12, v->pgnoRoot);
     hdr[16] = UNDO_DELTA;
     hdr[17] = 0;
-    memcpy(hdr + 18, &cbKey, 2);
-    memcpy(hdr + 20, &cbBefore, 4);
+    le_put16(hdr + 18, cbKey);
+    le_put32(hdr + 20, cbBefore);
     ver_delta_encode(&v->d, payload);
     log_part parts[3] = { { hdr, sizeof(hdr) }, { v->pbKey, v->cbKey }, { payload, sizeof(payload) } };
     JET_ERR err = isam_log(psess->inst, LOG_REC_ISAM_UNDO, parts, 3, &v->lsnUndo);

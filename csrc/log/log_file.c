@@ -16,12 +16,12 @@
 
 void log_put_time(uint8_t *p, const JET_LOGTIME *t)
 {
-    memcpy(p, t, LOG_TIME_SIZE);
+    le_put_logtime(p, t);
 }
 
 void log_get_time(const uint8_t *p, JET_LOGTIME *t)
 {
-    memcpy(t, p, LOG_TIME_SIZE);
+    le_get_logtime(p, t);
 }
 
 int log_time_equal(const JET_LOGTIME *a, const JET_LOGTIME *b)
@@ -34,17 +34,12 @@ int log_time_equal(const JET_LOGTIME *a, const JET_LOGTIME *b)
 
 void log_put_sign(uint8_t *p, const JET_SIGNATURE *s)
 {
-    le_put32(p, s->ulRandom);
-    log_put_time(p + 4, &s->logtimeCreate);
-    memcpy(p + 12, s->szComputerName, 16);
+    le_put_signature(p, s);
 }
 
 void log_get_sign(const uint8_t *p, JET_SIGNATURE *s)
 {
-    memset(s, 0, sizeof(*s));
-    s->ulRandom = le_get32(p);
-    log_get_time(p + 4, &s->logtimeCreate);
-    memcpy(s->szComputerName, p + 12, 16);
+    le_get_signature(p, s);
 }
 
 int log_sign_equal(const JET_SIGNATURE *a, const JET_SIGNATURE *b)

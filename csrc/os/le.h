@@ -6,8 +6,9 @@
  * page and node headers, records, log records, checkpoint, database header,
  * backup trailer, crash journal -- and every integer of Windows ESE files) and
  * be_get/be_put (big-endian: normalized keys and the few ESE fields that sort
- * as bytes), 16, 32 and 64 bits; and the 8-byte LOGTIME encoding, whose two
- * bit-field bytes a struct copy would lay out by the compiler's rules.
+ * as bytes), 16, 32 and 64 bits; and the encodings of LOGTIME (8 bytes, whose
+ * two bit-field bytes a struct copy would lay out by the compiler's rules) and
+ * SIGNATURE (28 bytes), which every file header and several records embed.
  * Must not touch: anything but the bytes it is given.  Header-only, no state,
  * so every layer (os is the lowest) and the tests include it.
  *
@@ -20,6 +21,7 @@
 #define ESEPY_LE_H
 
 #include <stdint.h>
+#include <string.h>
 #include "esent.h"
 
 /* ---- little-endian --------------------------------------------------------- */
@@ -130,6 +132,25 @@ static inline void le_get_logtime(const uint8_t *p, JET_LOGTIME *plt)
     plt->fReserved = p[7] & 1u;
     plt->bMillisecondsHigh = (unsigned char)((p[7] >> 1) & 0x7u);
     plt->fUnused = (unsigned char)(p[7] >> 4);
+}
+
+/* ---- SIGNATURE (28 bytes) ----------------------------------------------------
+ * ulRandom u32, logtimeCreate LOGTIME, szComputerName 16 bytes as stored. */
+#define LE_SIGNATURE_SIZE 28
+
+static inline void le_put_signature(uint8_t *p, const JET_SIGNATURE *ps)
+{
+    le_put32(p, ps->ulRandom);
+    le_put_logtime(p + 4, &ps->logtimeCreate);
+    memcpy(p + 12, ps->szComputerName, 16);
+}
+
+static inline void le_get_signature(const uint8_t *p, JET_SIGNATURE *ps)
+{
+    memset(ps, 0, sizeof(*ps));
+    ps->ulRandom = le_get32(p);
+    le_get_logtime(p + 4, &ps->logtimeCreate);
+    memcpy(ps->szComputerName, p + 12, 16);
 }
 
 #endif /* ESEPY_LE_H */

@@ -70,7 +70,7 @@ typedef struct os_file os_file;
 #define OS_FILE_LOCK     0x0010 /* take an exclusive advisory lock (flock, non-blocking);
                                  * held elsewhere -> JET_errFileAccessDenied */
 #define OS_FILE_DIRECT   0x0020 /* bypass the OS page cache where the file system allows
-                                 * (O_DIRECT); every read/write must then use buffers from
+                                 * (O_DIRECT; F_NOCACHE on macOS); every read/write must then use buffers from
                                  * os_malloc_aligned(4096, ...), offsets and sizes that are
                                  * multiples of 4096 */
 #define OS_FILE_NOFOLLOW 0x0040 /* never through a symbolic link: when the last component

@@ -10,10 +10,16 @@
  * state-changing call is bracketed by os_crash_begin / os_crash_end so the
  * crash-simulation journal (os_crash.c) sees it when a test records.
  * Must not touch: engine structures; it reports failures as JET_ERR only.
+ *
+ * Portability: written for Linux, macOS and FreeBSD; every call that is not
+ * POSIX on all three sits in one helper below with an #if per system
+ * (sync_data, sync_full, allocate, open_direct).  Linux is tested; the macOS
+ * and FreeBSD branches are written, not tested here (README, "Platforms").
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
+#include "le.h"
 #include "os.h"
 
 #include <dirent.h>
@@ -465,18 +471,94 @@ JET_ERR os_file_open(const char *path, uint32_t flags, os_file **ppf)
     return err;
 }
 
+/* ---- system-specific calls ------------------------------------------------ */
+
+/* Open bypassing the page cache (OS_FILE_DIRECT): O_DIRECT on Linux and
+ * FreeBSD, F_NOCACHE on macOS; -1 with errno EINVAL where the file system
+ * refuses it (the caller then opens normally). */
+static int open_direct(const char *path, int oflags)
+{
+#if defined(O_DIRECT)
+    return open(path, oflags | O_DIRECT, 0666);
+#elif defined(__APPLE__)
+    int fd = open(path, oflags, 0666);
+    if (fd >= 0 && fcntl(fd, F_NOCACHE, 1) != 0) {
+        close(fd);
+        errno = EINVAL;
+        return -1;
+    }
+    return fd;
+#else
+    (void)path;
+    (void)oflags;
+    errno = EINVAL;
+    return -1;
+#endif
+}
+
+/* Make a file's data (and the metadata needed to read it back) durable.
+ * macOS: fsync leaves the data in the drive's cache, F_FULLFSYNC flushes it
+ * (fsync where the file system refuses F_FULLFSYNC); Linux and FreeBSD:
+ * fdatasync; elsewhere fsync.  0 or -1 with errno. */
+static int sync_data(int fd)
+{
+#if defined(__APPLE__)
+    if (fcntl(fd, F_FULLFSYNC) == 0)
+        return 0;
+    if (errno == EINTR || errno == EIO)
+        return -1;
+    return fsync(fd);
+#elif defined(__linux__) || defined(__FreeBSD__)
+    return fdatasync(fd);
+#else
+    return fsync(fd);
+#endif
+}
+
+/* Make a folder's entries durable (fd open on the folder). */
+static int sync_full(int fd)
+{
+#if defined(__APPLE__)
+    if (fcntl(fd, F_FULLFSYNC) == 0)
+        return 0;
+#endif
+    return fsync(fd);
+}
+
+/* Reserve [off, off + len) of a file; 0 or an errno value (EOPNOTSUPP /
+ * EINVAL: this file system cannot, the caller writes zeros instead).
+ * posix_fallocate on Linux and FreeBSD (FreeBSD's ZFS answers EINVAL); macOS
+ * has none: F_PREALLOCATE reserves the blocks, ftruncate makes them the file's. */
+static int allocate(int fd, uint64_t off, uint64_t len)
+{
+#if defined(__APPLE__)
+    fstore_t fs = { F_ALLOCATECONTIG | F_ALLOCATEALL, F_PEOFPOSMODE, 0, (off_t)len, 0 };
+    if (fcntl(fd, F_PREALLOCATE, &fs) != 0) {
+        fs.fst_flags = F_ALLOCATEALL;
+        if (fcntl(fd, F_PREALLOCATE, &fs) != 0)
+            return errno == EINTR ? EINTR : EOPNOTSUPP;
+    }
+    return ftruncate(fd, (off_t)(off + len)) == 0 ? 0 : errno;
+#elif defined(__linux__) || defined(__FreeBSD__)
+    return posix_fallocate(fd, (off_t)off, (off_t)len);
+#else
+    (void)fd;
+    (void)off;
+    (void)len;
+    return EOPNOTSUPP;
+#endif
+}
+
 static JET_ERR file_open_fd(const char *path, uint32_t flags, int oflags, os_file **ppf)
 {
     int fd = -1;
-#ifdef O_DIRECT
     if (flags & OS_FILE_DIRECT) {
-        fd = open(path, oflags | O_DIRECT, 0666);
+        fd = open_direct(path, oflags);
         if (fd < 0 && errno != EINVAL)
             return open_err(path, flags, errno);
     }
-#endif
     if (fd < 0)
-        fd = open(path, oflags, 0666); /* no O_DIRECT here (or on this file system) */
+        fd = open(path, oflags, 0666); /* no direct I/O here (or on this file system) */
     if (fd < 0)
         return open_err(path, flags, errno);
     if ((flags & OS_FILE_LOCK) && flock(fd, LOCK_EX | LOCK_NB) != 0) {
@@ -567,7 +649,7 @@ JET_ERR os_file_sync(os_file *pf)
 {
     JET_ERR err = io_faults(OS_FAULT_SYNC, OS_FAULT_FSYNC, OS_FAULT_MUTATE);
     int journal = os_crash_begin();
-    while (err >= 0 && fdatasync(pf->fd) != 0) {
+    while (err >= 0 && sync_data(pf->fd) != 0) {
         if (errno != EINTR) {
             err = errno == EIO ? JET_errDiskIO : os_err_from_errno(errno);
             break;
@@ -614,7 +696,7 @@ JET_ERR os_file_allocate(os_file *pf, uint64_t cb)
     if (err < 0)
         return err;
     int journal = os_crash_begin();
-    int rc = posix_fallocate(pf->fd, (off_t)cur, (off_t)(cb - cur));
+    int rc = allocate(pf->fd, cur, cb - cur);
     os_crash_end(journal, rc == 0, OS_CJ_ALLOCATE, pf->id, NULL, NULL, cb, NULL, 0);
     if (rc == 0)
         return JET_errSuccess;
@@ -680,7 +762,7 @@ JET_ERR os_dir_sync(const char *dir)
     if (fd < 0)
         return os_err_from_errno(errno);
     int journal = os_crash_begin();
-    int rc = fsync(fd);
+    int rc = sync_full(fd);
     int e = errno;
     os_crash_end(journal, rc == 0, OS_CJ_DIRSYNC, 0, dir, NULL, 0, NULL, 0);
     close(fd);
@@ -750,9 +832,7 @@ __attribute__((target("sse4.2"))) static uint32_t crc32c_hw(uint32_t crc, const 
         cb--;
     }
     while (cb >= 8) {
-        uint64_t v;
-        memcpy(&v, p, 8);
-        c = __builtin_ia32_crc32di(c, v);
+        c = __builtin_ia32_crc32di(c, le_get64(p));
         p += 8;
         cb -= 8;
     }
@@ -776,9 +856,8 @@ uint32_t os_crc32c(uint32_t crc, const void *buf, size_t cb)
         cb--;
     }
     while (cb >= 8) {
-        uint64_t v;
-        memcpy(&v, p, 8);
-        v ^= crc;
+        /* slicing-by-8 consumes the bytes in file order: little-endian */
+        uint64_t v = le_get64(p) ^ crc;
         crc = crc_table[7][v & 0xFF] ^ crc_table[6][(v >> 8) & 0xFF] ^ crc_table[5][(v >> 16) & 0xFF] ^
               crc_table[4][(v >> 24) & 0xFF] ^ crc_table[3][(v >> 32) & 0xFF] ^ crc_table[2][(v >> 40) & 0xFF] ^
               crc_table[1][(v >> 48) & 0xFF] ^ crc_table[0][v >> 56];

@@ -1028,9 +1028,7 @@ static int snap_load(tdb *t, const snapshot *ps)
         const uint8_t *src = ps->pages + (size_t)pgno * ps->cbPage;
         REQUIRE_ERR(cache_new(t->pc, TDB_DBID, pgno, &pbf), JET_errSuccess);
         memcpy(bf_data(pbf) + 16, src + 16, ps->cbPage - 16);
-        lsn_t lsn;
-        memcpy(&lsn, src + PAGE_OFF_LSN, sizeof lsn);
-        cache_dirty(pbf, lsn);
+        cache_dirty(pbf, le_get64(src + PAGE_OFF_LSN));
         cache_release(pbf);
     }
     return 0;

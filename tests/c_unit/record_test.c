@@ -3,6 +3,7 @@
 #include <stdint.h>
 
 #include "unit.h"
+#include "le.h"
 #include "os.h"
 #include "record.h"
 
@@ -1065,6 +1066,39 @@ static int text_cmp(const rec_column *c, uint32_t flags, const tval *a, const tv
 }
 
 /* The natural order of two values of one segment (NULLs and descending included). */
+/* Column values of numeric types are little-endian bytes on every host
+ * (docs/c-api.md): floats go through their bit patterns. */
+static float float_le(const uint8_t *p)
+{
+    uint32_t u = le_get32(p);
+    float f;
+    memcpy(&f, &u, 4);
+    return f;
+}
+static double double_le(const uint8_t *p)
+{
+    uint64_t u = le_get64(p);
+    double d;
+    memcpy(&d, &u, 8);
+    return d;
+}
+static const uint8_t *le_float(float f, uint8_t *b)
+{
+    uint32_t u;
+    memcpy(&u, &f, 4);
+    le_put32(b, u);
+    return b;
+}
+static const uint8_t *le_double(double d, uint8_t *b)
+{
+    uint64_t u;
+    memcpy(&u, &d, 8);
+    le_put64(b, u);
+    return b;
+}
+#define LEF(x) le_float((x), (uint8_t[4]){ 0 })
+#define LED(x) le_double((x), (uint8_t[8]){ 0 })
+
 static int seg_cmp(const segspec *s, const tval *a, const tval *b)
 {
     int r;
@@ -1099,14 +1133,11 @@ static int seg_cmp(const segspec *s, const tval *a, const tval *b)
         case JET_coltypDateTime: {
             double x, y;
             if (a->cb == 4) {
-                float fx, fy;
-                memcpy(&fx, a->b, 4);
-                memcpy(&fy, b->b, 4);
-                x = fx;
-                y = fy;
+                x = float_le(a->b);
+                y = float_le(b->b);
             } else {
-                memcpy(&x, a->b, 8);
-                memcpy(&y, b->b, 8);
+                x = double_le(a->b);
+                y = double_le(b->b);
             }
             int nx = isnan(x), ny = isnan(y);
             if (nx || ny)
@@ -1208,7 +1239,7 @@ static void gen_float(tval *v, uint32_t cb)
         uint32_t bits;
         if (k < 4) {
             f = (float)specials[rndn(12)];
-            memcpy(&bits, &f, 4);
+            memcpy(&bits, &f, 4); /* the float's bits as a number */
         } else if (k == 4) {
             bits = rndn(2) ? 0x7F800000u : 0xFF800000u; /* infinities */
         } else if (k == 5) {
@@ -1218,11 +1249,11 @@ static void gen_float(tval *v, uint32_t cb)
         } else {
             bits = (uint32_t)rnd();
         }
-        memcpy(v->b, &bits, 4);
+        le_put32(v->b, bits); /* column values are little-endian bytes (docs/c-api.md) */
     } else {
         uint64_t bits;
         if (k < 4) {
-            memcpy(&bits, &specials[rndn(12)], 8);
+            memcpy(&bits, &specials[rndn(12)], 8); /* the double's bits as a number */
         } else if (k == 4) {
             bits = rndn(2) ? 0x7FF0000000000000ull : 0xFFF0000000000000ull;
         } else if (k == 5) {
@@ -1232,7 +1263,7 @@ static void gen_float(tval *v, uint32_t cb)
         } else {
             bits = rnd();
         }
-        memcpy(v->b, &bits, 8);
+        le_put64(v->b, bits);
     }
 }
 
@@ -1389,29 +1420,29 @@ TEST(key_floats_special)
     rec_column f = mkcol(301, JET_coltypIEEESingle, 0, 0, 0);
     double pz = 0.0, nz = -0.0, pinf = INFINITY, ninf = -INFINITY, nan1 = NAN, nan2 = -NAN, one = 1.0, m1 = -1.0;
     double tiny = 4.9e-324, ntiny = -4.9e-324, big = 1.7e308;
-    CHECK(same_key(&d, &pz, 8, &nz, 8, 0));
-    CHECK(same_key(&d, &nan1, 8, &nan2, 8, 0));
+    CHECK(same_key(&d, LED(pz), 8, LED(nz), 8, 0));
+    CHECK(same_key(&d, LED(nan1), 8, LED(nan2), 8, 0));
     const double order[] = { ninf, -big, m1, ntiny, pz, tiny, one, big, pinf, nan1 };
     for (size_t i = 0; i + 1 < sizeof(order) / sizeof(order[0]); i++) {
-        CHECK(less_key(&d, &order[i], 8, &order[i + 1], 8, 0));
-        CHECK(less_key(&d, &order[i + 1], 8, &order[i], 8, KEY_SEG_DESCENDING));
+        CHECK(less_key(&d, LED(order[i]), 8, LED(order[i + 1]), 8, 0));
+        CHECK(less_key(&d, LED(order[i + 1]), 8, LED(order[i]), 8, KEY_SEG_DESCENDING));
     }
     float fpz = 0.0f, fnz = -0.0f, fnan = NAN, finf = INFINITY, fninf = -INFINITY, fm = -3.5f, fp = 2.25f;
-    CHECK(same_key(&f, &fpz, 4, &fnz, 4, 0));
-    CHECK(less_key(&f, &fninf, 4, &fm, 4, 0));
-    CHECK(less_key(&f, &fm, 4, &fnz, 4, 0));
-    CHECK(less_key(&f, &fpz, 4, &fp, 4, 0));
-    CHECK(less_key(&f, &fp, 4, &finf, 4, 0));
-    CHECK(less_key(&f, &finf, 4, &fnan, 4, 0));
+    CHECK(same_key(&f, LEF(fpz), 4, LEF(fnz), 4, 0));
+    CHECK(less_key(&f, LEF(fninf), 4, LEF(fm), 4, 0));
+    CHECK(less_key(&f, LEF(fm), 4, LEF(fnz), 4, 0));
+    CHECK(less_key(&f, LEF(fpz), 4, LEF(fp), 4, 0));
+    CHECK(less_key(&f, LEF(fp), 4, LEF(finf), 4, 0));
+    CHECK(less_key(&f, LEF(finf), 4, LEF(fnan), 4, 0));
     /* DateTime orders as a double */
     rec_column dt = mkcol(302, JET_coltypDateTime, 0, 0, 0);
     double d1 = 36526.5, d2 = 36526.75, d0 = -1.25;
-    CHECK(less_key(&dt, &d0, 8, &d1, 8, 0) && less_key(&dt, &d1, 8, &d2, 8, 0));
+    CHECK(less_key(&dt, LED(d0), 8, LED(d1), 8, 0) && less_key(&dt, LED(d1), 8, LED(d2), 8, 0));
     /* NULL before everything, after with SORTNULLSHIGH, inverted by DESCENDING */
-    CHECK(less_key(&d, NULL, 0, &ninf, 8, 0));
-    CHECK(less_key(&d, &nan1, 8, NULL, 0, KEY_SEG_SORTNULLSHIGH));
-    CHECK(less_key(&d, &ninf, 8, NULL, 0, KEY_SEG_DESCENDING));
-    CHECK(less_key(&d, NULL, 0, &nan1, 8, KEY_SEG_DESCENDING | KEY_SEG_SORTNULLSHIGH));
+    CHECK(less_key(&d, NULL, 0, LED(ninf), 8, 0));
+    CHECK(less_key(&d, LED(nan1), 8, NULL, 0, KEY_SEG_SORTNULLSHIGH));
+    CHECK(less_key(&d, LED(ninf), 8, NULL, 0, KEY_SEG_DESCENDING));
+    CHECK(less_key(&d, NULL, 0, LED(nan1), 8, KEY_SEG_DESCENDING | KEY_SEG_SORTNULLSHIGH));
     /* Bit: any non-zero byte is 1 */
     rec_column b = mkcol(303, JET_coltypBit, 0, 0, 0);
     CHECK(same_key(&b, "\x01", 1, "\xFF", 1, 0));
