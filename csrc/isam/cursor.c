@@ -62,22 +62,22 @@ static JET_ERR cursor_count_open(isam_inst *pinst)
 {
     uint32_t cmax = pinst->cfg.cCursorsMax ? pinst->cfg.cCursorsMax : 1024;
     JET_ERR err = JET_errSuccess;
-    pthread_mutex_lock(&pinst->lock);
+    os_mutex_lock(&pinst->lock);
     testcase(pinst->ccursorsOpen + 1 == cmax); /* the last cursor the limit allows */
     testcase(pinst->ccursorsOpen >= cmax);     /* one too many */
     if (pinst->ccursorsOpen >= cmax)
         err = JET_errOutOfCursors;
     else
         pinst->ccursorsOpen++;
-    pthread_mutex_unlock(&pinst->lock);
+    os_mutex_unlock(&pinst->lock);
     return err;
 }
 
 static void cursor_count_closed(isam_inst *pinst)
 {
-    pthread_mutex_lock(&pinst->lock);
+    os_mutex_lock(&pinst->lock);
     pinst->ccursorsOpen--;
-    pthread_mutex_unlock(&pinst->lock);
+    os_mutex_unlock(&pinst->lock);
 }
 
 /* A free cursor slot of the session: a closed one, else a new one (the slot
