@@ -57,6 +57,8 @@ __all__ = [
     "BucketNotFound", "ObjectMissing", "ChecksumMismatch", "ManifestInvalid", "NoBackupSet",
     "GenerationGap", "LogStreamMismatch", "S3Options", "ArchiveURL", "BackupSetInfo",
     "is_url", "parse_url", "make_client", "backup", "list_sets", "select_sets", "download", "restore", "prune",
+    "CircularLogging", "ArchiverStopped", "LogArchiver", "ArchiverStatus", "Standby", "StandbyStatus",
+    "ArchivedGeneration", "list_generations", "stream_id",
 ]
 
 _log = logging.getLogger("esepy")
@@ -962,3 +964,8 @@ def restore(instance: Any, url: str, dest: Optional[Union[str, "os.PathLike[str]
         return chain
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+# Continuous log archiving and warm standby (esepy/_logship.py).
+from ._logship import (ArchivedGeneration, ArchiverStatus, ArchiverStopped, CircularLogging,  # noqa: E402
+                       LogArchiver, Standby, StandbyStatus, list_generations, stream_id)
