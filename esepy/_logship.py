@@ -142,6 +142,7 @@ class LogArchiver:
         self._err_at: Optional[_dt.datetime] = None
         self._failures = 0
         self._dirty_since: Optional[float] = None   # when the current generation was first seen with records
+        self._gap_reported: Optional[str] = None
 
     # ---- public ------------------------------------------------------------
 
@@ -276,6 +277,16 @@ class LogArchiver:
             gen = pos[0]
         local = self._local_generations()
         todo = sorted(g for g in local if g < gen and g not in self._archived)
+        if todo and self._last_gen and todo[0] > self._last_gen + 1:
+            # deleted before they were shipped (a backup to a folder truncated them)
+            lost = f"{self._last_gen + 1}..{todo[0] - 1}"
+            if self._gap_reported != lost:
+                self._gap_reported = lost
+                with self._lock:
+                    self._err = (f"generations {lost} were deleted locally before they were archived (a backup "
+                                 f"truncated them): the archive has a gap; take a new full backup to {self.url}")
+                    self._err_at = _dt.datetime.now(_dt.timezone.utc)
+                _log.error("esepy archive: %s", self._err)
         with self._lock:
             self._cur = pos
             self._pending = todo

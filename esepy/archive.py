@@ -588,7 +588,10 @@ def backup(instance: Any, url: str, *, incremental: bool = False,
     _log.info("esepy archive: %s backup to %s started (set %s)", "incremental" if incremental else "full", url, set_id)
     up.report("begin")
     try:
-        with instance.external_backup(incremental=incremental) as b:
+        # With a LogArchiver running, the archiver deletes what it shipped: the backup
+        # must not truncate a generation the archive may not hold yet.
+        archiving = bool(getattr(instance, "_archivers", None))
+        with instance.external_backup(incremental=incremental, truncate=not archiving) as b:
             db_paths = {os.path.basename(p): p for p in b.databases()}
             for f in b:
                 kind = _kind_of(f.name)

@@ -231,3 +231,46 @@ def test_archived_generations_below_the_checkpoint_are_deleted_locally(paths, s3
                 break
             gone.wait(0.05)
         assert gone.is_set()
+
+
+def test_cli_standby_once_and_promote(live, s3_server, bucket, tmp_path, monkeypatch):
+    import io
+    import json
+    from esepy.cli import main
+    url = f"s3://{bucket}/cli"
+    opts = s3_server.options()
+    live.backup(url, s3=opts)
+    arch = archive.LogArchiver(live, url, options=opts, sync_interval=0.1, poll_interval=0.05).start()
+    fill(live, live.db, range(100, 130))
+    last = arch.sync(timeout=60)
+    live.term()  # stops the archiver
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "esepytestaccess")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "esepytestsecret")
+    folder = str(tmp_path / "cli-standby")
+    common = ["--endpoint-url", s3_server.endpoint, "--region", "us-east-1", "--json"]
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["standby", url, folder, "--once", *common], stdout=out, stderr=err) == 0, err.getvalue()
+    assert json.loads(out.getvalue())["generation"] >= last
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["standby", url, folder, "--promote", *common], stdout=out, stderr=err) == 0, err.getvalue()
+    doc = json.loads(out.getvalue())
+    assert doc["promoted"] and len(doc["databases"]) == 1
+    with esepy.Instance("after-cli", system_path=os.path.join(folder, "sys") + "/",
+                        log_path=os.path.join(folder, "logs") + "/", temp_path=os.path.join(folder, "tmp") + "/") as inst:
+        assert open_keys(inst, doc["databases"][0]) == list(range(130))
+
+
+def test_backup_to_the_archive_does_not_truncate_while_archiving(paths, s3_server, bucket, tmp_path):
+    url = f"s3://{bucket}/bt"
+    opts = s3_server.options()
+    with esepy.Instance("bt", checkpoint_depth_max=64 * 1024, log_file_size_kb=128, **paths("bt")) as inst:
+        db = str(tmp_path / "bt.edb")
+        fill(inst, db, range(10))
+        arch = archive.LogArchiver(inst, url, options=opts, sync_interval=3600, poll_interval=3600).start()
+        try:
+            fill(inst, db, range(10, 3000))  # several generations, the checkpoint moves on
+            before = local_gens(inst)
+            inst.backup(url, s3=opts)  # must leave the generations to the archiver
+            assert len(before) > 2 and set(before) <= set(local_gens(inst))
+        finally:
+            arch.stop(final_sync=False)
