@@ -194,13 +194,18 @@ class LogArchiver:
         deadline = time.monotonic() + timeout
         with self._cv:
             self._cv.notify_all()
-            while self._last_gen < target:
+            while not self._holds_through(target):
                 left = deadline - time.monotonic()
                 if left <= 0 or not self._thread.is_alive():
                     raise TimeoutError(f"generation {target} not archived to {self.url} after {timeout} s "
                                        f"(last error: {self._err})")
                 self._cv.wait(min(left, self.poll_interval))
         return self._last_gen
+
+    def _holds_through(self, target: int) -> bool:
+        """Whether every local generation up to ``target`` is archived (generations deleted
+        before the archiver started, e.g. truncated by a backup, are not waited for)."""
+        return self._last_gen >= target or all(g in self._archived for g in self._local_generations() if g <= target)
 
     def status(self) -> ArchiverStatus:
         """A snapshot of the archiver's progress (thread-safe)."""

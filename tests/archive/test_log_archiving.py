@@ -274,3 +274,16 @@ def test_backup_to_the_archive_does_not_truncate_while_archiving(paths, s3_serve
             assert len(before) > 2 and set(before) <= set(local_gens(inst))
         finally:
             arch.stop(final_sync=False)
+
+
+def test_sync_right_after_a_backup_has_nothing_to_wait_for(live, s3_server, bucket):
+    url = f"s3://{bucket}/idle"
+    opts = s3_server.options()
+    live.backup(url, s3=opts)  # truncates: no closed generation left locally
+    arch = archive.LogArchiver(live, url, options=opts, sync_interval=3600).start()
+    try:
+        arch.sync(timeout=30)  # nothing durable unshipped, nothing to roll
+        st = arch.status()
+        assert st.lag_bytes == 0 and st.pending_generations == [] and st.last_error is None
+    finally:
+        arch.stop()
