@@ -287,3 +287,14 @@ def test_sync_right_after_a_backup_has_nothing_to_wait_for(live, s3_server, buck
         assert st.lag_bytes == 0 and st.pending_generations == [] and st.last_error is None
     finally:
         arch.stop()
+
+
+def test_wrong_credentials_are_named(live, s3_server, bucket, tmp_path):
+    url = f"s3://{bucket}/creds"
+    bad = s3_server.options(secret_access_key="wrong")
+    with pytest.raises(archive.AccessDenied):
+        archive.LogArchiver(live, url, options=bad).start()
+    live.backup(url, s3=s3_server.options())
+    with pytest.raises(archive.AccessDenied):
+        archive.Standby(url, tmp_path / "sb-creds", options=bad, name="sb6").catch_up()
+    assert not os.path.exists(tmp_path / "sb-creds" / "db")  # nothing seeded
