@@ -322,7 +322,7 @@ ESEPY_EXPORT JET_ERR EsepyGetLogPosition(JET_INSTANCE h, JET_LGPOS *plgposDurabl
         *plgposDurable = lsn_to_lgpos(log_durable_lsn(plw));
     proc_lock();
     pinst->refs--;
-    pthread_cond_broadcast(&proc.cond);
+    os_cond_broadcast(&proc.cond);
     proc_unlock();
     return err;
 }
