@@ -397,6 +397,8 @@ def _read(p: str) -> bytes:
 
 @dataclasses.dataclass(frozen=True)
 class ArchivedGeneration:
+    """One generation in ``prefix/logs/<stream>/`` (``key`` is the full object key)."""
+
     generation: int
     name: str
     key: str
@@ -538,7 +540,7 @@ class Standby:
                 os.makedirs(d, exist_ok=True)
             setdir = os.path.join(self.folder, "base")
             shutil.rmtree(setdir, ignore_errors=True)
-            _ar.download(self.url, setdir, set_id=base.id, options=self.options)
+            _ar.download(self.url, setdir, set_id=base.id, options=self.options, archived=False)
             # the generations archived after the set, as far as the lag allows, roll forward too
             after = self._fetch_new(stream, base.last_generation)
             from . import _esepy

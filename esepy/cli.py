@@ -893,7 +893,8 @@ def _restore_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("backup", help="backup folder, or an s3://bucket/prefix URL (its newest set, or the "
                                   "sets --stop-at needs)")
     p.add_argument("--dest", help="folder to restore into (default: the original locations)")
-    p.add_argument("--stop-at", help="stop replay at this time (ISO 8601)")
+    p.add_argument("--stop-at", "--at", dest="stop_at", help="stop replay at this time (ISO 8601, e.g. "
+                                                               "'2026-12-01 10:00', local time unless it names a zone)")
     p.add_argument("--logs", help="log folder of the restored instance: the logs there that continue the "
                                   "backup are replayed, and restore writes its new generation there "
                                   "(default: --dest)")
