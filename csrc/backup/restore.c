@@ -2,7 +2,8 @@
  * restore.c -- JetRestoreInstance: validate a backup set (untrusted input),
  * decide how far the logs roll forward, copy each database of the set to its
  * destination when replay first meets it, drive replay + undo through the
- * isam layer in restore mode, and report progress.
+ * isam layer in restore mode (or replay alone: fWithoutUndo, recovery.c R8),
+ * and report progress.
  *
  * Owns: the reading of backup folders (which folder of an atomic backup,
  * which files are databases, their header/trailer checks), the destination
