@@ -376,6 +376,17 @@ class Instance(_esepy.Instance):
             raise _paths.explain(e, [("backup folder", backup_dir, "source"),
                                      ("restore destination", dest, "folder")] + self._folders()) from None
 
+    def term(self, *args: Any, **kwargs: Any) -> None:
+        """Shut the instance down and free it (JetTerm2).  Its sessions are closed; the
+        log archivers of :mod:`esepy.archive` running on it are stopped first (after a
+        last sync, bounded by their ``stop_timeout``).  Calling term() again does nothing."""
+        for a in list(getattr(self, "_archivers", ())):
+            try:
+                a.stop()
+            except Exception:  # stopping never prevents the term
+                pass
+        super().term(*args, **kwargs)
+
     def __enter__(self) -> "Instance":
         """Initialize the instance (if needed) and return it; a failed init terminates it."""
         if not self.initialized:

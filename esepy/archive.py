@@ -57,6 +57,8 @@ __all__ = [
     "BucketNotFound", "ObjectMissing", "ChecksumMismatch", "ManifestInvalid", "NoBackupSet",
     "GenerationGap", "LogStreamMismatch", "S3Options", "ArchiveURL", "BackupSetInfo",
     "is_url", "parse_url", "make_client", "backup", "list_sets", "select_sets", "download", "restore", "prune",
+    "CircularLogging", "ArchiverStopped", "LogArchiver", "ArchiverStatus", "Standby", "StandbyStatus",
+    "ArchivedGeneration", "list_generations", "stream_id",
 ]
 
 _log = logging.getLogger("esepy")
@@ -586,7 +588,10 @@ def backup(instance: Any, url: str, *, incremental: bool = False,
     _log.info("esepy archive: %s backup to %s started (set %s)", "incremental" if incremental else "full", url, set_id)
     up.report("begin")
     try:
-        with instance.external_backup(incremental=incremental) as b:
+        # With a LogArchiver running, the archiver deletes what it shipped: the backup
+        # must not truncate a generation the archive may not hold yet.
+        archiving = bool(getattr(instance, "_archivers", None))
+        with instance.external_backup(incremental=incremental, truncate=not archiving) as b:
             db_paths = {os.path.basename(p): p for p in b.databases()}
             for f in b:
                 kind = _kind_of(f.name)
@@ -816,8 +821,15 @@ def _check_continuity(chain: List[BackupSetInfo], url: str) -> None:
 
 def download(url: str, folder: Union[str, "os.PathLike[str]"], *, stop_at: Optional[StopAt] = None,
              set_id: Optional[str] = None, options: Optional[S3Options] = None,
-             log_folder: Optional[Union[str, "os.PathLike[str]"]] = None) -> List[BackupSetInfo]:
+             log_folder: Optional[Union[str, "os.PathLike[str]"]] = None,
+             archived: bool = True) -> List[BackupSetInfo]:
     """Download into ``folder`` (created, must be empty) the sets a restore to ``stop_at`` needs.
+
+    With ``archived`` (the default), the generations continuous archiving
+    (:class:`LogArchiver`) stored after the chosen sets follow them, as far as
+    ``stop_at`` needs (all without one; a generation whose creation time is after
+    a time stop is not needed), each checked against the size and SHA-256 it was
+    archived with; a generation missing there ends them (a warning names it).
 
     The full set goes to ``folder``; the generations of the incremental sets go
     there too, or to ``log_folder`` when given (the restoring instance's log
@@ -830,18 +842,52 @@ def download(url: str, folder: Union[str, "os.PathLike[str]"], *, stop_at: Optio
     :class:`ChecksumMismatch`, an object gone :class:`ObjectMissing`.  Returns the
     chain of sets used, full set first.
     """
-    return _download(url, folder, stop_at, set_id, options, log_folder)[0]
+    return _download(url, folder, stop_at, set_id, options, log_folder, archived)[0]
+
+
+def _archived_after(url: str, chain: List[BackupSetInfo], stop_at: Optional[StopAt], client: Any
+                    ) -> List[Dict[str, Any]]:
+    """The generations continuous archiving (:class:`LogArchiver`) stored after the chain's
+    last one, as far as ``stop_at`` needs (all without one), as manifest-like file entries;
+    a missing generation ends them (with a warning naming it)."""
+    from ._logship import list_generations, stream_id
+    sig = chain[0].log_signature
+    if not sig or (stop_at is not None and _stop_inside(chain, stop_at)):
+        return []
+    au = parse_url(url)
+    last = max(g for s in chain for g in s.generations)
+    root_len = len(au.key()) + 1 if au.prefix else 0
+    out: List[Dict[str, Any]] = []
+    for a in list_generations(url, stream_id(sig), client=client):
+        if a.generation <= last:
+            continue
+        if a.generation != last + 1:
+            _log.warning("esepy archive: generation %d is missing from the archived logs of %s: the restore "
+                         "stops at generation %d", last + 1, url, last)
+            break
+        where = f"reading s3://{au.bucket}/{a.key}"
+        meta = _call(where, url, client.head_object, Bucket=au.bucket, Key=a.key).get("Metadata", {})
+        if isinstance(stop_at, _dt.datetime) and meta.get("esepy-created"):
+            if _dt.datetime.fromisoformat(meta["esepy-created"]) > _utc(stop_at):
+                break  # created after the stop: every commit it holds is later
+        if isinstance(stop_at, tuple) and a.generation > int(stop_at[0]):
+            break
+        out.append({"name": a.name, "key": a.key[root_len:], "size": a.size,
+                    "sha256": str(meta.get("esepy-sha256", "")), "kind": "log", "generation": a.generation})
+        last = a.generation
+    return out
 
 
 def _download(url: str, folder: Union[str, "os.PathLike[str]"], stop_at: Optional[StopAt], set_id: Optional[str],
-              options: Optional[S3Options], log_folder: Optional[Union[str, "os.PathLike[str]"]]
-              ) -> Tuple[List[BackupSetInfo], List[str]]:
+              options: Optional[S3Options], log_folder: Optional[Union[str, "os.PathLike[str]"]],
+              archived: bool = True) -> Tuple[List[BackupSetInfo], List[str]]:
     """download(); also returns the paths it wrote into ``log_folder``."""
     opts = options or S3Options()
     au = parse_url(url)
     c = make_client(opts)
     chain = select_sets(list_sets(url, client=c), stop_at, set_id)
     _check_continuity(chain, url)
+    extra = _archived_after(url, chain, stop_at, c) if archived else []
     folder = os.fspath(folder)
     logs = folder if log_folder is None else os.fspath(log_folder)
     wanted: Dict[str, Tuple[Dict[str, Any], str]] = {}
@@ -849,6 +895,8 @@ def _download(url: str, folder: Union[str, "os.PathLike[str]"], stop_at: Optiona
         for e in s.manifest["files"]:
             target = folder if s.kind == "full" else logs
             wanted[str(e["name"])] = (e, target)  # a later set's copy of a name wins (never differs for logs)
+    for e in extra:  # continuous archiving: the generations after the chain
+        wanted[str(e["name"])] = (e, logs)
     os.makedirs(folder, exist_ok=True)
     if any(target == logs for _, target in wanted.values()):
         os.makedirs(logs, exist_ok=True)
@@ -939,8 +987,11 @@ def restore(instance: Any, url: str, dest: Optional[Union[str, "os.PathLike[str]
         folder = os.path.join(tmp, "set")
         # Without a stop the whole chain is one backup folder; with one, the incremental
         # generations go to the log folder (the engine refuses a stop inside the set).
-        inside = stop_at is not None and _stop_inside(
-            select_sets(list_sets(url, options), stop_at, set_id), stop_at)
+        inside = False
+        if stop_at is not None:
+            chain0 = select_sets(list_sets(url, options), stop_at, set_id)
+            inside = _stop_inside(chain0, stop_at) or bool(_archived_after(url, chain0, stop_at,
+                                                                           make_client(options)))
         log_folder = (instance.get_param("log_path") or ".") if inside else None
         chain, placed = _download(url, folder, stop_at, set_id, options, log_folder)
         try:
@@ -962,3 +1013,8 @@ def restore(instance: Any, url: str, dest: Optional[Union[str, "os.PathLike[str]
         return chain
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+# Continuous log archiving and warm standby (esepy/_logship.py).
+from ._logship import (ArchivedGeneration, ArchiverStatus, ArchiverStopped, CircularLogging,  # noqa: E402
+                       LogArchiver, Standby, StandbyStatus, list_generations, stream_id)

@@ -1079,7 +1079,8 @@ def _restore_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("backup", help="backup folder, or an s3://bucket/prefix URL (its newest set, or the "
                                   "sets --stop-at needs)")
     p.add_argument("--dest", help="folder to restore into (default: the original locations)")
-    p.add_argument("--stop-at", help="stop replay at this time (ISO 8601)")
+    p.add_argument("--stop-at", "--at", dest="stop_at", help="stop replay at this time (ISO 8601, e.g. "
+                                                               "'2026-12-01 10:00', local time unless it names a zone)")
     p.add_argument("--logs", help="log folder of the restored instance: the logs there that continue the "
                                   "backup are replayed, and restore writes its new generation there "
                                   "(default: --dest)")
@@ -1115,6 +1116,52 @@ def _restore(ns: argparse.Namespace, out: Output) -> Any:
             inst.term()
     out.text(f"Restore of {ns.backup} completed.")
     return {"backup": ns.backup, "dest": ns.dest, "stop_at": ns.stop_at}
+
+
+def _standby_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("url", help="the archive: s3://bucket/prefix (full backup sets and archived generations)")
+    p.add_argument("folder", help="the standby's folder (db/, logs/, sys/ and standby.json)")
+    p.add_argument("--lag", type=float, default=0.0, help="replay lag in seconds (a lagged copy)")
+    p.add_argument("--interval", type=float, default=5.0, help="seconds between two looks at the archive")
+    p.add_argument("--set", dest="set_id", help="the full set to seed from (default: the newest)")
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--once", action="store_true", help="catch up once and exit")
+    g.add_argument("--promote", action="store_true", help="catch up, finish recovery and open the databases "
+                                                          "for writes (only once the primary is gone)")
+    _s3_args(p)
+
+
+@command("standby", "Follow an archive as a warm standby; --promote opens it for writes", _standby_args)
+def _standby(ns: argparse.Namespace, out: Output) -> Any:
+    if not _is_url(ns.url):
+        raise CliError(f"{ns.url!r} is not an s3://bucket/prefix URL")
+    sb = archive.Standby(ns.url, ns.folder, options=_s3_options(ns), replay_lag=ns.lag, poll_interval=ns.interval,
+                         set_id=ns.set_id, name="esepy-standby")
+    if ns.promote:
+        inst = sb.promote()
+        try:
+            paths = sb.database_paths()
+        finally:
+            inst.term()
+        out.text(f"Promoted {ns.folder} at generation {sb.status().replayed_generation}: " + ", ".join(paths))
+        return {"promoted": True, "generation": sb.status().replayed_generation, "databases": paths}
+    if ns.once:
+        gen = sb.catch_up()
+        out.text(f"{ns.folder} replayed through generation {gen} of {ns.url}.")
+        return {"generation": gen, "archived_generation": sb.status().archived_generation}
+    last = -1
+    try:
+        while True:  # until interrupted: errors are reported and retried
+            try:
+                gen = sb.catch_up()
+                if gen != last:
+                    out.text(f"{ns.folder} replayed through generation {gen} of {ns.url}.")
+                    last = gen
+            except archive.ArchiveError as e:
+                out.text(f"warning: {e} (retrying)")
+            time.sleep(ns.interval)
+    except KeyboardInterrupt:
+        return {"generation": sb.status().replayed_generation}
 
 
 # ---------------------------------------------------------------------------

@@ -131,6 +131,7 @@ typedef struct restore_req {
     int64_t       tmStop;
     JET_PFNSTATUS pfn;
     int           legacy;   /* JetRestore / JetRestore2 */
+    JET_GRBIT     grbit;    /* 0 or JET_bitRecoveryWithoutUndo (EsepyRestoreInstance2) */
 } restore_req;
 
 #define PROC_MAX_INSTANCES 1024

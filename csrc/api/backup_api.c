@@ -1,7 +1,8 @@
 /*
  * backup_api.c -- the Jet* entry points of backup: JetBackupInstance /
  * JetBackup, the external backup API (...Instance and legacy one-instance
- * variants) and JetStopBackupInstance / JetStopBackup.
+ * variants), JetStopBackupInstance / JetStopBackup, and EsepyGetLogPosition
+ * (how far the log is durable, for log shipping).
  *
  * Owns: which instance a backup call means (handles, one-instance mode),
  * publishing the running backup in instance.bk so that one backup runs at a
@@ -295,6 +296,35 @@ ESEPY_EXPORT JET_ERR JetTruncateLogInstance(JET_INSTANCE instance)
 ESEPY_EXPORT JET_ERR JetTruncateLog(void)
 {
     BK_CALL(0, 1, bk_truncate_log(pbk));
+}
+
+/* EsepyGetLogPosition: where the instance's log is durable up to (log
+ * shipping: a generation at isec 1, ib 0 holds no record yet).  Takes a
+ * reference on the instance like every backup call, so JetTerm waits for it. */
+ESEPY_EXPORT JET_ERR EsepyGetLogPosition(JET_INSTANCE h, JET_LGPOS *plgposDurable)
+{
+    if (plgposDurable == NULL)
+        return JET_errInvalidParameter;
+    JET_ERR err = proc_lock();
+    if (err < 0)
+        return err;
+    instance *pinst = NULL;
+    err = find_locked(h, 0, &pinst);
+    if (err >= 0)
+        pinst->refs++;
+    proc_unlock();
+    if (err < 0)
+        return err;
+    log_writer *plw = isam_log_writer(pinst->isam);
+    if (plw == NULL)
+        err = JET_errFeatureNotAvailable; /* JET_paramRecovery "off": no log */
+    else
+        *plgposDurable = lsn_to_lgpos(log_durable_lsn(plw));
+    proc_lock();
+    pinst->refs--;
+    os_cond_broadcast(&proc.cond);
+    proc_unlock();
+    return err;
 }
 
 static JET_ERR end_impl(JET_INSTANCE h, int legacy, JET_GRBIT grbit)

@@ -475,6 +475,7 @@ static JET_ERR start_engine(instance *pinst, const JET_RSTINFO *prst, JET_GRBIT 
     a.lsnStop = rr->lsnStop;
     a.tmStop = rr->tmStop;
     a.pfn = rr->pfn;
+    a.fWithoutUndo = (rr->grbit & JET_bitRecoveryWithoutUndo) != 0;
     cfg.rgrstmap = NULL;
     cfg.crstmap = 0;
     cfg.pfnStatus = NULL;
@@ -761,10 +762,14 @@ ESEPY_EXPORT JET_ERR JetInit(JET_INSTANCE *pinstance)
 /* ------------------------------------------------------------------------ */
 
 static JET_ERR restore_impl(JET_INSTANCE instance, const char *sz, const char *szDest, const JET_LGPOS *plgposStop,
-                            const JET_LOGTIME *ptmStop, JET_PFNSTATUS pfn, int legacy, const char *op)
+                            const JET_LOGTIME *ptmStop, JET_PFNSTATUS pfn, int legacy, const char *op,
+                            JET_GRBIT grbit)
 {
+    if (grbit & ~(JET_GRBIT)JET_bitRecoveryWithoutUndo)
+        return JET_errInvalidGrbit;
     restore_req rr;
     memset(&rr, 0, sizeof(rr));
+    rr.grbit = grbit;
     rr.backup = sz;
     rr.dest = szDest;
     rr.pfn = pfn;
@@ -786,17 +791,24 @@ ESEPY_EXPORT JET_ERR EsepyRestoreInstance(JET_INSTANCE instance, const char *sz,
                                           const JET_LGPOS *plgposStop, const JET_LOGTIME *ptmStop,
                                           JET_PFNSTATUS pfn)
 {
-    return restore_impl(instance, sz, szDest, plgposStop, ptmStop, pfn, 0, "JetRestoreInstance");
+    return restore_impl(instance, sz, szDest, plgposStop, ptmStop, pfn, 0, "JetRestoreInstance", 0);
+}
+
+ESEPY_EXPORT JET_ERR EsepyRestoreInstance2(JET_INSTANCE instance, const char *sz, const char *szDest,
+                                           const JET_LGPOS *plgposStop, const JET_LOGTIME *ptmStop,
+                                           JET_PFNSTATUS pfn, JET_GRBIT grbit)
+{
+    return restore_impl(instance, sz, szDest, plgposStop, ptmStop, pfn, 0, "JetRestoreInstance", grbit);
 }
 
 ESEPY_EXPORT JET_ERR JetRestoreInstance(JET_INSTANCE instance, const char *sz, const char *szDest, JET_PFNSTATUS pfn)
 {
-    return restore_impl(instance, sz, szDest, NULL, NULL, pfn, 0, "JetRestoreInstance");
+    return restore_impl(instance, sz, szDest, NULL, NULL, pfn, 0, "JetRestoreInstance", 0);
 }
 
 ESEPY_EXPORT JET_ERR JetRestore2(const char *sz, const char *szDest, JET_PFNSTATUS pfn)
 {
-    return restore_impl(0, sz, szDest, NULL, NULL, pfn, 1, "JetRestore2");
+    return restore_impl(0, sz, szDest, NULL, NULL, pfn, 1, "JetRestore2", 0);
 }
 
 ESEPY_EXPORT JET_ERR JetRestore(const char *sz, JET_PFNSTATUS pfn)

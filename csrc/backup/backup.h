@@ -102,11 +102,16 @@ typedef struct rst_args {
     lsn_t          lsnStop;     /* LSN_NIL = roll forward to the end */
     int64_t        tmStop;      /* microseconds since 1970 (UTC); 0 = none */
     JET_PFNSTATUS  pfn;
+    int            fWithoutUndo; /* stop before undo: databases left dirty, replayable further */
 } rst_args;
 
 /* Restore: validate the set, copy its databases, replay its logs and those of
  * the instance's log folder that continue them, undo, leave everything clean
- * and the engine stopped.  `cfg` is what JetInit would use. */
+ * and the engine stopped.  `cfg` is what JetInit would use.  With
+ * fWithoutUndo the replay stops before undo and JET_errRecoveredWithoutUndo
+ * is returned: the databases are in place, dirty, no longer backup copies,
+ * and crash recovery (JetInit3 + JET_bitRecoveryWithoutUndo to go on
+ * replaying, plain JetInit to finish) continues them from the log folder. */
 JET_ERR rst_restore(const isam_config *cfg, const rst_args *pargs);
 
 #endif /* ESEPY_BACKUP_H */

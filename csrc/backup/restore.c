@@ -2,7 +2,8 @@
  * restore.c -- JetRestoreInstance: validate a backup set (untrusted input),
  * decide how far the logs roll forward, copy each database of the set to its
  * destination when replay first meets it, drive replay + undo through the
- * isam layer in restore mode, and report progress.
+ * isam layer in restore mode (or replay alone: fWithoutUndo, recovery.c R8),
+ * and report progress.
  *
  * Owns: the reading of backup folders (which folder of an atomic backup,
  * which files are databases, their header/trailer checks), the destination
@@ -545,7 +546,9 @@ JET_ERR rst_restore(const isam_config *cfg, const rst_args *a)
         isr.ctx = rs;
         isam_config c = *cfg;
         c.restore = &isr;
-        c.grbitInit = 0;
+        /* Without undo (a standby seeded from shipped logs), the log folder
+         * holds archived generations only: its end is where replay stops. */
+        c.grbitInit = a->fWithoutUndo ? JET_bitRecoveryWithoutUndo | JET_bitReplayIgnoreLostLogs : 0;
         c.rgrstmap = NULL;
         c.crstmap = 0;
         c.altDbPath = NULL;
@@ -556,6 +559,13 @@ JET_ERR rst_restore(const isam_config *cfg, const rst_args *a)
         err = isam_init(&c, &pi);
         if (err >= 0)
             err = isam_term(pi, 1); /* the instance is left stopped, everything clean */
+    }
+    /* Without undo, replay ends with JET_errRecoveredWithoutUndo: the restore
+     * did what was asked (databases in place, dirty); it is returned at the end. */
+    JET_ERR errDone = JET_errSuccess;
+    if (a->fWithoutUndo && err == JET_errRecoveredWithoutUndo) {
+        errDone = err;
+        err = JET_errSuccess;
     }
     for (uint32_t i = 0; err >= 0 && i < rs->cdb; i++)
         if (!rs->dbs[i].fCopied)
@@ -588,5 +598,5 @@ JET_ERR rst_restore(const isam_config *cfg, const rst_args *a)
         os_free(rs->dbs[i].zero);
     os_free(rs->kbBefore);
     os_free(rs);
-    return err;
+    return err < 0 ? err : errDone;
 }

@@ -237,6 +237,28 @@ JET_ERR EsepyTestHoldSession(JET_SESID sesid, uint32_t cmsec);
  * ESENT reserves JET_RSTINFO.logtimeStop; esepy implements it here. */
 JET_ERR EsepyRestoreInstance(JET_INSTANCE instance, const char *sz, const char *szDest,
                              const JET_LGPOS *plgposStop, const JET_LOGTIME *ptmStop, JET_PFNSTATUS pfn);
+/* EsepyRestoreInstance with grbit JET_bitRecoveryWithoutUndo (or 0): the
+ * replay stops before undo, as JetInit3 does with that bit (ESE's recovery
+ * without undo), and JET_errRecoveredWithoutUndo is returned on success.
+ * The databases are in place, dirty and no longer backup copies; no log
+ * generation is written.  Crash recovery continues them from the log
+ * folder: JetInit3 with JET_bitRecoveryWithoutUndo (and
+ * JET_bitReplayIgnoreLostLogs when the folder holds archived generations
+ * only) replays what was added since, plain JetInit finishes (undo) and
+ * opens them for writes.  The log folder must then hold every generation
+ * from the set's first (log shipping to a warm standby).  Other grbits:
+ * JET_errInvalidGrbit. */
+JET_ERR EsepyRestoreInstance2(JET_INSTANCE instance, const char *sz, const char *szDest,
+                              const JET_LGPOS *plgposStop, const JET_LOGTIME *ptmStop, JET_PFNSTATUS pfn,
+                              JET_GRBIT grbit);
+
+/* Log shipping: *plgposDurable receives the position just past the last
+ * durable record of the instance's log.  A position with isec 1 and ib 0 is
+ * the start of a generation that holds no record yet (nothing to ship: a
+ * JetCommitTransaction with JET_bitForceNewLog would roll an empty
+ * generation).  JET_errFeatureNotAvailable when the instance keeps no log
+ * (JET_paramRecovery "off"); JET_errNotInitialized before JetInit. */
+JET_ERR EsepyGetLogPosition(JET_INSTANCE instance, JET_LGPOS *plgposDurable);
 
 #ifdef __cplusplus
 }

@@ -43,6 +43,11 @@
  *   R7. A database whose DBCREATE was replayed but whose DBROOTS was not (the
  *       JetCreateDatabase never returned success) is removed after redo, or
  *       when its dbid is attached again: it never existed for the caller.
+ *   R8. A restore without undo (EsepyRestoreInstance2) ends like crash
+ *       recovery without undo: pages flushed, headers written dirty, no new
+ *       generation, the checkpoint untouched; its copies are no longer
+ *       backup copies (they hold every change of the set), so crash
+ *       recovery may continue them later from the same log folder.
  */
 #include "isam_int.h"
 
@@ -835,9 +840,13 @@ JET_ERR recovery_run(isam_inst *pinst, int *pfRan)
         if (rs->missing[i][0] && !(pinst->cfg.grbitInit & JET_bitReplayIgnoreMissingDB))
             err = JET_errAttachedDatabaseMismatch;
     if (err >= 0 && ((stopped && !rst) || (pinst->cfg.grbitInit & JET_bitRecoveryWithoutUndo))) {
-        /* Stop without undo: write what was redone, leave databases dirty. */
+        /* Stop without undo: write what was redone, leave databases dirty.
+         * A restore got here past the set's last generation (checked above):
+         * its copies are repaired, so no longer backup copies (R8). */
         for (uint32_t i = 1; i <= ISAM_MAX_DBID; i++)
             if (pinst->dbs[i]) {
+                if (rst)
+                    memset(&pinst->dbs[i]->hdr.bkinfoFullCur, 0, sizeof(pinst->dbs[i]->hdr.bkinfoFullCur));
                 JET_ERR e = cache_flush(pinst->pc, i);
                 (void)db_header_write(cache_file(pinst->pc, i), &pinst->dbs[i]->hdr);
                 (void)cache_close_file(pinst->pc, i, 1);

@@ -1,8 +1,9 @@
 /*
  * py_backup.c -- backup and restore for Python: JetBackupInstance,
- * JetRestoreInstance / EsepyRestoreInstance / JetRestore2, and the external
- * backup API, as module functions taking an instance handle (esepy/_backup.py
- * builds the public methods on them).  Included by module.c.
+ * JetRestoreInstance / EsepyRestoreInstance2 / JetRestore2, the external
+ * backup API and EsepyGetLogPosition, as module functions taking an instance
+ * handle (esepy/_backup.py builds the public methods on them).  Included by
+ * module.c.
  *
  * Progress: JET_PFNSTATUS has no user context, so the trampoline finds the
  * Python callable in a thread-local slot set for the duration of the call
@@ -116,7 +117,9 @@ static PyObject *py_restore(PyObject *self, PyObject *args)
     (void)self;
     PyObject *hobj, *srcobj, *destobj, *lgposobj, *timeobj, *cb;
     int legacy;
-    if (!PyArg_ParseTuple(args, "OOOOOOp:_restore", &hobj, &srcobj, &destobj, &lgposobj, &timeobj, &cb, &legacy))
+    unsigned int grbit = 0;
+    if (!PyArg_ParseTuple(args, "OOOOOOp|I:_restore", &hobj, &srcobj, &destobj, &lgposobj, &timeobj, &cb, &legacy,
+                          &grbit))
         return NULL;
     int bad = 0;
     JET_INSTANCE h = hobj == Py_None ? 0 : handle_arg(hobj, &bad);
@@ -153,7 +156,7 @@ static PyObject *py_restore(PyObject *self, PyObject *args)
     if (legacy)
         ESEPY_CALL(err = JetRestore2(PyBytes_AS_STRING(src), szDest, pfn));
     else
-        ESEPY_CALL(err = EsepyRestoreInstance(h, PyBytes_AS_STRING(src), szDest, plgpos, plt, pfn));
+        ESEPY_CALL(err = EsepyRestoreInstance2(h, PyBytes_AS_STRING(src), szDest, plgpos, plt, pfn, grbit));
     Py_DECREF(src);
     Py_XDECREF(dest);
     return progress_finish(&slot, err, legacy ? "JetRestore2" : "JetRestoreInstance");
@@ -348,13 +351,33 @@ static PyObject *py_bk_stop(PyObject *self, PyObject *args)
     return bk_simple(args, BK_STOP);
 }
 
+static PyObject *py_log_position(PyObject *self, PyObject *args)
+{
+    (void)self;
+    PyObject *hobj;
+    if (!PyArg_ParseTuple(args, "O:_log_position", &hobj))
+        return NULL;
+    int bad = 0;
+    JET_INSTANCE h = handle_arg(hobj, &bad);
+    if (bad)
+        return NULL;
+    JET_LGPOS pos;
+    JET_ERR err;
+    ESEPY_CALL(err = EsepyGetLogPosition(h, &pos));
+    if (err < 0)
+        return raise_jet(err, "EsepyGetLogPosition");
+    return Py_BuildValue("(iii)", (int)pos.lGeneration, (int)pos.isec, (int)pos.ib);
+}
+
 #define BACKUP_METHODS                                                                                          \
     {"_backup", py_backup, METH_VARARGS,                                                                        \
      "_backup(handle, path, grbit, callback, /)\n--\n\nJetBackupInstance; callback(snp, snt, done, " \
      "total)."},                                                                                                \
     {"_restore", py_restore, METH_VARARGS,                                                                      \
-     "_restore(handle, backup, dest, lgpos, when, callback, legacy, /)\n--\n" \
-     "\nEsepyRestoreInstance (or JetRestore2 when legacy)."},                                                   \
+     "_restore(handle, backup, dest, lgpos, when, callback, legacy, grbit=0, /)\n--\n" \
+     "\nEsepyRestoreInstance2 (or JetRestore2 when legacy)."},                                                  \
+    {"_log_position", py_log_position, METH_VARARGS,                                                            \
+     "_log_position(handle, /)\n--\n\nEsepyGetLogPosition: (generation, sector, offset)."},                  \
     {"_bk_begin", py_bk_begin, METH_VARARGS, "_bk_begin(handle, grbit, /)\n--\n\nJetBeginExternalBackupInstance."}, \
     {"_bk_attach_info", py_bk_attach_info, METH_VARARGS,                                                        \
      "_bk_attach_info(handle, /)\n--\n\nJetGetAttachInfoInstance as a list of paths."},                            \
