@@ -45,6 +45,7 @@ static module_state g_state; /* the one module instance's state (single-phase in
 #include "py_session.c"
 #include "py_functions.c"
 #include "py_ese.c"
+#include "py_inspect.c"
 
 static struct PyModuleDef esepy_module = {
     PyModuleDef_HEAD_INIT,
@@ -74,7 +75,7 @@ PyMODINIT_FUNC PyInit__esepy(void)
         Py_DECREF(m);
         return NULL;
     }
-    if (ese_register(m) < 0) {
+    if (ese_register(m) < 0 || inspect_register(m) < 0) {
         Py_DECREF(m);
         return NULL;
     }
