@@ -64,18 +64,15 @@ class BackupSet:
         return d
 
     def _repr_html_(self) -> str:
+        from .._display import html_table
         gens = f"{self.generations[0]}..{self.generations[-1]}" if self.generations else "none"
         rows = [("folder", self.folder), ("log generations", gens), ("missing generations", self.missing or "none"),
                 ("complete", "yes" if self.complete else "no: " + "; ".join(self.problems))]
         head = _html_table("Backup set", rows)
-        body = "".join(
-            f"<tr><td>{_html.escape(d.name)}</td><td>{d.pages}</td><td>{d.page_size}</td>"
-            f"<td>{d.gen_low}..{d.gen_high}</td><td>{_html.escape(str(d.mark))}</td>"
-            f"<td>{'yes' if d.has_marker else 'no'}</td><td>{_html.escape(d.problem or '')}</td></tr>"
-            for d in self.databases)
-        dbs = ("<table><caption>Database copies</caption><tr><th>file</th><th>pages</th><th>page size</th>"
-               "<th>generations needed</th><th>backup mark</th><th>.pat</th><th>problem</th></tr>"
-               f"{body}</table>")
+        dbs = html_table("Database copies", ["file", "pages", "page size", "generations needed", "backup mark",
+                                             ".pat", "problem"],
+                         [(d.name, d.pages, d.page_size, f"{d.gen_low}..{d.gen_high}", d.mark,
+                           "yes" if d.has_marker else "no", d.problem or "") for d in self.databases])
         return head + dbs
 
 

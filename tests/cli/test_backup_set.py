@@ -39,7 +39,7 @@ def test_complete_set(backup_set):
     assert d.has_marker and d.gen_low == bs.generations[0] and d.gen_high <= bs.generations[-1]
     assert d.pages > 0 and d.page_size == 4096 and d.mark.generation >= d.gen_low
     html = bs._repr_html_()
-    assert "<table>" in html and "a.edb" in html and "complete" in html
+    assert html.startswith("<table") and "<td>a.edb</td>" in html and "<td>complete</td>" in html
     assert bs.to_dict()["complete"] is True
 
 
