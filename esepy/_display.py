@@ -19,11 +19,12 @@ def _cell(v: Any) -> str:
     return "" if v is None else str(v)
 
 
-def _rich_table(caption: Optional[str], header: Optional[Sequence[str]], rows: Sequence[Sequence[Any]]) -> Any:
+def _rich_table(caption: Optional[str], header: Optional[Sequence[str]], rows: Sequence[Sequence[Any]],
+                html: bool = False) -> Any:
     from rich import box
     from rich.table import Table
-    t = Table(title=caption, show_header=header is not None, box=box.SIMPLE_HEAD if header else None,
-              pad_edge=False, title_justify="left")
+    t = Table(title=caption, show_header=header is not None, box=box.ASCII2 if html else None,
+              pad_edge=False, title_justify="left", header_style="bold" if html else "")
     for h in header or [""] * (len(rows[0]) if rows else 0):
         t.add_column(str(h), overflow="fold")
     for r in rows:
@@ -58,7 +59,7 @@ def html_table(caption: str, header: Sequence[str], rows: Sequence[Sequence[Any]
         return out.replace(">", f"><caption>{_h.escape(caption)}</caption>", 1)
     from rich.console import Console
     con = Console(record=True, width=160, file=__import__("io").StringIO(), color_system=None)
-    con.print(_rich_table(caption, header, rows))
+    con.print(_rich_table(caption, header, rows, html=True))
     return "<table><tr><td>" + con.export_html(inline_styles=True, code_format="<pre>{code}</pre>") \
         + "</td></tr></table>"
 

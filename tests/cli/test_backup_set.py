@@ -4,6 +4,7 @@ import hashlib
 import os
 
 import pytest
+from conftest import text_fields
 
 import esepy
 from esepy import errors, inspection
@@ -58,7 +59,7 @@ def test_cli_dump_backup(backup_set, esepy_cli):
     r = esepy_cli("dump", "backup", backup_set, "--json")
     assert r.code == 0 and r.json["complete"] is True and r.json["databases"][0]["name"] == "a.edb", r
     r = esepy_cli("dump", "backup", backup_set)
-    assert r.code == 0 and "Complete: yes" in r.out
+    assert r.code == 0 and text_fields(r.out)["Complete"] == "yes", r
     os.unlink(os.path.join(backup_set, "a.pat"))
     r = esepy_cli("dump", "backup", backup_set)
     assert r.code == 1 and "JET_errPatchFileMissing" in r.err and "problem:" in r.out, r
