@@ -5,4 +5,6 @@ from __future__ import annotations
 
 from .inspect import *  # noqa: F401,F403
 from .inspect import __all__  # noqa: F401
-from .inspect import _decode_header, _decode_log_header, _jsonable  # noqa: F401
+from .inspect import _decode_header as _decode_header
+from .inspect import _decode_log_header as _decode_log_header
+from .inspect import _jsonable as _jsonable

@@ -34,13 +34,15 @@ The package's modules: ``_common`` (positions, signatures, JSON),
 """
 from __future__ import annotations
 
-from ._common import (DB_STATES, RECORD_TYPES, LGPOS, BackupInfo, LogAttach, Signature, _jsonable, crc32c,
-                      file_kind)
+from ._common import DB_STATES, LGPOS, RECORD_TYPES, BackupInfo, LogAttach, Signature, crc32c, file_kind
+from ._common import _jsonable as _jsonable
 from .backup import BackupDatabase, BackupSet, read_backup_set
 from .checkpoint import Checkpoint, RecoveryRequirements, read_checkpoint, recovery_requirements
 from .database import (ChecksumReport, DatabaseFile, DatabaseHeader, IntegrityProblem, IntegrityReport, PageProblem,
-                       TreeSpace, _decode_header, read_database_header)
-from .log import LogCheckReport, LogFile, LogFolder, LogHeader, LogRecord, _decode_log_header
+                       TreeSpace, read_database_header)
+from .database import _decode_header as _decode_header
+from .log import LogCheckReport, LogFile, LogFolder, LogHeader, LogRecord
+from .log import _decode_log_header as _decode_log_header
 from .readonly import ReadOnlyDatabase, open_database
 
 __all__ = [
@@ -50,6 +52,4 @@ __all__ = [
     "read_checkpoint", "RecoveryRequirements", "recovery_requirements", "BackupDatabase", "BackupSet",
     "read_backup_set", "ReadOnlyDatabase", "open_database", "file_kind", "RECORD_TYPES", "DB_STATES",
 ]
-
-# Private names other modules of esepy use (esepy.cli, esepy.archive).
-_PRIVATE = (_jsonable, _decode_header, _decode_log_header)
+# (_jsonable, _decode_header and _decode_log_header are re-exported for esepy.cli and esepy.archive.)

@@ -96,7 +96,8 @@ class DatabaseHeader:
 def _header_from(path: str, d: Dict[str, Any]) -> DatabaseHeader:
     """A DatabaseHeader from the engine's dict (esepy_inspect.h ESEPY_INSPECT_DBHEADER)."""
     return DatabaseHeader(
-        path=path, copy=d["copy"], copies_valid=tuple(d["copies_valid"]), checksum=d["checksum"],  # type: ignore[arg-type]
+        path=path, copy=d["copy"], copies_valid=(bool(d["copies_valid"][0]), bool(d["copies_valid"][1])),
+        checksum=d["checksum"],
         version=d["version"], page_size=d["page_size"], filetype=d["filetype"],
         db_signature=Signature.of(d["db_signature"]), dbstate=d["dbstate"],
         log_signature=Signature.of(d["log_signature"]),
