@@ -6,7 +6,8 @@
  * layers' own types: db_header and db_header_read_copies (cache), page
  * verification (cache_page_verify) and the tree page view (btree view.c), the
  * one-file log reader and log_header_decode (log), the checkpoint reader
- * (log), the backup trailer decoder (backup), os_crc32c (os).
+ * (log), catalog rows (isam: cat_row_decode), the backup trailer decoder
+ * (backup), os_crc32c (os).
  * Must not touch: any file for writing, any instance or the process table;
  * every file is opened OS_FILE_READ through csrc/os, no lock is taken.  No
  * layout knowledge of its own beyond the magic numbers it tests to tell
@@ -252,7 +253,32 @@ ESEPY_EXPORT JET_ERR EsepyInspectPageNode(const void *pv, uint32_t cbPage, uint3
     JET_ERR err = bt_page_view_node(pv, cbPage, i, &n.pbKey, &n.cbKey, &n.pbData, &n.cbData, &n.flags);
     if (err < 0)
         return err;
+    bt_page_view v;
+    bt_page_view_of(pv, cbPage, &v);
+    n.pgnoChild = v.fInternal ? le32_get(n.pbData) : 0; /* P2: internal data is the 4-byte child */
     *pnode = n;
+    return JET_errSuccess;
+}
+
+ESEPY_EXPORT JET_ERR EsepyInspectCatalogRow(const void *pvKey, uint32_t cbKey, const void *pvData, uint32_t cbData,
+                                            ESEPY_INSPECT_CATALOG_ROW *prow)
+{
+    cat_row_view v;
+    _Static_assert(sizeof(prow->szName) == sizeof(v.name), "catalog names fit");
+    if (pvKey == NULL || pvData == NULL || prow == NULL || prow->cbStruct != sizeof(*prow))
+        return JET_errInvalidParameter;
+    JET_ERR err = cat_row_decode(pvKey, cbKey, pvData, cbData, &v);
+    if (err < 0)
+        return err;
+    memset(prow, 0, sizeof(*prow));
+    prow->cbStruct = sizeof(*prow);
+    prow->kind = v.kind;
+    prow->objidTable = v.objidTable;
+    prow->objid = v.objid;
+    prow->pgnoRoot = v.pgnoRoot;
+    prow->objidLV = v.objidLV;
+    prow->pgnoLV = v.pgnoLV;
+    memcpy(prow->szName, v.name, sizeof(prow->szName));
     return JET_errSuccess;
 }
 

@@ -94,11 +94,26 @@ typedef struct {
     const uint8_t *pbKey;  uint32_t cbKey;
     const uint8_t *pbData; uint32_t cbData;
     uint32_t       flags;  /* 0x1 = flag-deleted */
+    uint32_t       pgnoChild; /* internal pages: the child page the node points to; 0 on leaves */
 } ESEPY_INSPECT_NODE;
 
 /* Node i of a tree page (pointers into pv).  JET_errDatabaseCorrupted when
  * the page's layout is broken (fLayoutOk 0). */
 JET_ERR EsepyInspectPageNode(const void *pv, uint32_t cbPage, uint32_t i, ESEPY_INSPECT_NODE *pnode);
+
+/* One node of the catalog tree (the tree at the header's pgnoCatalog) decoded
+ * as the catalog reads it: kind 'T' (a table: its tree, its long-value tree),
+ * 'I' (a secondary index of table objidTable: its tree), 'C' (a column:
+ * objid is the columnid), 0 (another row).  JET_errCatalogCorrupted when the
+ * row does not parse. */
+typedef struct {
+    uint32_t cbStruct;        /* sizeof(ESEPY_INSPECT_CATALOG_ROW), set by the caller */
+    char     kind;
+    uint32_t objidTable, objid, pgnoRoot, objidLV, pgnoLV;
+    char     szName[65];
+} ESEPY_INSPECT_CATALOG_ROW;
+JET_ERR EsepyInspectCatalogRow(const void *pvKey, uint32_t cbKey, const void *pvData, uint32_t cbData,
+                               ESEPY_INSPECT_CATALOG_ROW *prow);
 
 typedef struct EsepyInspectDb ESEPY_INSPECT_DB;
 

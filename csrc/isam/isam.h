@@ -248,4 +248,19 @@ log_writer       *isam_log_writer(isam_inst *pinst);   /* NULL when logging is o
 const log_config *isam_log_config(isam_inst *pinst);
 uint32_t          isam_page_size(isam_inst *pinst);
 
+/* ---- inspection: one catalog row decoded (catalog.c; pure, no instance) ------- */
+
+typedef struct cat_row_view {
+    char     kind;          /* 'T' table, 'I' secondary index, 'C' column, 0 other */
+    uint32_t objidTable;    /* 'I', 'C': the table's objid (from the key); 'T': objid */
+    uint32_t objid;         /* 'T': the table's tree; 'I': the index's tree; 'C': columnid */
+    uint32_t pgnoRoot;      /* 'T', 'I' */
+    uint32_t objidLV, pgnoLV;  /* 'T': its long-value tree, 0 when none */
+    char     name[JET_cbNameMost + 1]; /* 'T': as created; 'I': folded (the key's) */
+} cat_row_view;
+/* Decode the catalog node (key, data) as the catalog reads it.
+ * JET_errCatalogCorrupted when it does not parse. */
+JET_ERR cat_row_decode(const uint8_t *pbKey, uint32_t cbKey, const uint8_t *pbData, uint32_t cbData,
+                       cat_row_view *prow);
+
 #endif /* ESEPY_ISAM_H */

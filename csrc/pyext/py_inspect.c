@@ -171,7 +171,7 @@ static PyObject *insp_page(PyObject *self, PyObject *args)
     return insp_page_dict(&p);
 }
 
-/* [(key, data, flags)] of a tree page; DatabaseCorrupted when its layout is broken. */
+/* [(key, data, flags, child pgno)] of a tree page; DatabaseCorrupted when its layout is broken. */
 static PyObject *insp_page_nodes(PyObject *self, PyObject *arg)
 {
     (void)self;
@@ -190,8 +190,8 @@ static PyObject *insp_page_nodes(PyObject *self, PyObject *arg)
             Py_CLEAR(l);
             break;
         }
-        PyObject *t = Py_BuildValue("(y#y#k)", (const char *)n.pbKey, (Py_ssize_t)n.cbKey, (const char *)n.pbData,
-                                    (Py_ssize_t)n.cbData, (unsigned long)n.flags);
+        PyObject *t = Py_BuildValue("(y#y#kk)", (const char *)n.pbKey, (Py_ssize_t)n.cbKey, (const char *)n.pbData,
+                                    (Py_ssize_t)n.cbData, (unsigned long)n.flags, (unsigned long)n.pgnoChild);
         if (t == NULL || PyList_Append(l, t) < 0)
             Py_CLEAR(l);
         Py_XDECREF(t);
@@ -200,6 +200,25 @@ static PyObject *insp_page_nodes(PyObject *self, PyObject *arg)
     if (err < 0)
         return raise_jet(err, "EsepyInspectPageNode");
     return l;
+}
+
+/* _inspect_catalog_row(key, data) -> (kind, table objid, objid, root, lv objid, lv root, name) */
+static PyObject *insp_catalog_row(PyObject *self, PyObject *args)
+{
+    (void)self;
+    Py_buffer k, d;
+    if (!PyArg_ParseTuple(args, "y*y*:_inspect_catalog_row", &k, &d))
+        return NULL;
+    ESEPY_INSPECT_CATALOG_ROW r = { .cbStruct = sizeof(r) };
+    JET_ERR err = EsepyInspectCatalogRow(k.buf, (uint32_t)k.len, d.buf, (uint32_t)d.len, &r);
+    PyBuffer_Release(&k);
+    PyBuffer_Release(&d);
+    if (err < 0)
+        return raise_jet(err, "EsepyInspectCatalogRow");
+    char kind[2] = { r.kind, '\0' };
+    return Py_BuildValue("(skkkkkN)", kind, (unsigned long)r.objidTable, (unsigned long)r.objid,
+                         (unsigned long)r.pgnoRoot, (unsigned long)r.objidLV, (unsigned long)r.pgnoLV,
+                         insp_str(r.szName));
 }
 
 static PyObject *insp_log_header(PyObject *self, PyObject *arg)
@@ -492,7 +511,9 @@ static PyMethodDef inspect_functions[] = {
     {"_inspect_db_header", insp_db_header, METH_O, "Header of an esepy database file (dict)."},
     {"_inspect_decode_db_header", insp_decode_db_header, METH_O, "Decode one database header copy (bytes)."},
     {"_inspect_page", insp_page, METH_VARARGS, "_inspect_page(bytes, pgno): a page image decoded (dict)."},
-    {"_inspect_page_nodes", insp_page_nodes, METH_O, "Nodes (key, data, flags) of a tree page image."},
+    {"_inspect_page_nodes", insp_page_nodes, METH_O, "Nodes (key, data, flags, child pgno) of a tree page image."},
+    {"_inspect_catalog_row", insp_catalog_row, METH_VARARGS,
+     "_inspect_catalog_row(key, data): (kind, table objid, objid, root, lv objid, lv root, name)."},
     {"_inspect_log_header", insp_log_header, METH_O, "Header of an esepy log file (dict)."},
     {"_inspect_decode_log_header", insp_decode_log_header, METH_O, "Decode a log header (bytes)."},
     {"_inspect_log_read", insp_log_read, METH_O, "(header, records, tail) of one log generation file."},

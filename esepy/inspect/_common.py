@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as _dt
 import os
 from dataclasses import dataclass
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Optional, Sequence, Tuple
 
 from .. import _esepy, errors
 
@@ -201,10 +201,3 @@ def _pyplot() -> Any:
         raise ImportError("this needs matplotlib: pip install 'esepy[pandas]'") from None
     return plt
 
-
-def _u32(b: bytes, o: int) -> int:
-    return int.from_bytes(b[o:o + 4], "little")
-
-
-__all__: List[str] = []
-_ = Dict

@@ -11,7 +11,7 @@ from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
 
 from .. import _esepy, errors
 from ._common import (DB_STATES, LGPOS, BackupInfo, Signature, _html_table, _jsonable, _logtime,
-                      _not_kind, _open_checked, _pandas, _pyplot, _u32)
+                      _not_kind, _open_checked, _pandas, _pyplot)
 
 _CATALOG_OBJID = 1
 _BT_NODE_DELETED = 0x1
@@ -365,56 +365,49 @@ class DatabaseFile:
 
     # -- trees ---------------------------------------------------------------
     @staticmethod
-    def _nodes(page: bytes) -> List[Tuple[bytes, bytes, int]]:
-        """(key, data, flags) of every node in slot order, as the engine's layout check
-        accepts them; ValueError when it does not."""
+    def _nodes(page: bytes) -> List[Tuple[bytes, bytes, int, int]]:
+        """(key, data, flags, child pgno) of every node in slot order, as the engine's layout
+        check accepts them; ValueError when it does not."""
         try:
-            return [(bytes(k), bytes(d), int(f)) for k, d, f in _esepy._inspect_page_nodes(page)]
+            return [(bytes(k), bytes(d), int(f), int(c)) for k, d, f, c in _esepy._inspect_page_nodes(page)]
         except errors.JetError:
             raise ValueError("node layout broken (the engine's page check fails)") from None
 
+    def _catalog_rows(self) -> Iterator[Tuple[str, int, int, int, int, int, str]]:
+        """Live catalog rows decoded by the engine's catalog parser:
+        (kind, table objid, objid, root, lv objid, lv root, name)."""
+        for key, data, flags in self._leaf_nodes(self.header.pgno_catalog):
+            if flags & _BT_NODE_DELETED:
+                continue
+            kind, table, objid, root, lv_objid, lv_root, name = _esepy._inspect_catalog_row(key, data)
+            yield str(kind), int(table), int(objid), int(root), int(lv_objid), int(lv_root), str(name)
+
     def catalog(self) -> Dict[int, Tuple[str, int]]:
         """Tables named in the catalog: ``{objid: (name, root pgno)}`` (flag-deleted rows skipped)."""
-        out: Dict[int, Tuple[str, int]] = {}
-        for key, data, flags in self._leaf_nodes(self.header.pgno_catalog):
-            if flags & _BT_NODE_DELETED or not key.startswith(b"T") or len(data) < 13:
-                continue
-            objid, root, cbname = _u32(data, 0), _u32(data, 4), data[12]
-            name = data[13:13 + cbname].decode("utf-8", "replace")
-            out[objid] = (name, root)
-        return out
+        return {objid: (name, root) for kind, _t, objid, root, _lo, _lr, name in self._catalog_rows()
+                if kind == "T"}
 
     def catalog_trees(self) -> List[Tuple[int, str, int]]:
         """Every tree the catalog names besides the catalog itself: ``(objid, name, root pgno)``
         of each table, each table's long-value tree (``table/lv``) and each secondary index
-        (``table/index``), in objid order (flag-deleted rows skipped).  Rows are laid out as
-        ``csrc/isam/catalog.c`` says."""
+        (``table/index``), in objid order (flag-deleted rows skipped)."""
         tables: Dict[int, str] = {}
         out: List[Tuple[int, str, int]] = []
         index_rows: List[Tuple[int, str, int, int]] = []
-        for key, data, flags in self._leaf_nodes(self.header.pgno_catalog):
-            if flags & _BT_NODE_DELETED:
-                continue
-            if key.startswith(b"I") and len(key) > 5 and len(data) >= 8:
-                # 'I' table objid (u32 BE) name -> u32 index objid, u32 root, ...
-                index_rows.append((int.from_bytes(key[1:5], "big"), key[5:].decode("utf-8", "replace"),
-                                   _u32(data, 0), _u32(data, 4)))
-            elif key.startswith(b"T") and len(data) >= 13:
-                objid, root, tflags, cbname = _u32(data, 0), _u32(data, 4), _u32(data, 8), data[12]
-                name = data[13:13 + cbname].decode("utf-8", "replace")
+        for kind, table, objid, root, lv_objid, lv_root, name in self._catalog_rows():
+            if kind == "T":
                 tables[objid] = name
                 out.append((objid, name, root))
-                if tflags & 0x1:  # CAT_TF_LV: u32 objidLV, u32 pgnoLV after the primary index name
-                    i = 13 + cbname + 4
-                    i += 1 + 8 * data[i]
-                    i += 1 + data[i]
-                    if i + 8 <= len(data):
-                        out.append((_u32(data, i), f"{name}/lv", _u32(data, i + 4)))
+                if lv_root:
+                    out.append((lv_objid, f"{name}/lv", lv_root))
+            elif kind == "I":
+                index_rows.append((table, name, objid, root))
         for table, name, objid, root in index_rows:
             out.append((objid, f"{tables.get(table, '?')}/{name}", root))
         return sorted(out)
 
     def _leaf_nodes(self, root: int) -> Iterator[Tuple[bytes, bytes, int]]:
+        """(key, data, flags) of every leaf node of the tree at root, in key order."""
         pgno, depth = root, 0
         while True:  # leftmost leaf
             page, info = self._page(pgno)
@@ -423,12 +416,12 @@ class DatabaseFile:
             nodes = self._nodes(page)
             if not nodes or depth > 32:
                 return
-            pgno, depth = _u32(nodes[0][1], 0), depth + 1
+            pgno, depth = nodes[0][3], depth + 1
         seen = set()
         while pgno and pgno not in seen:
             seen.add(pgno)
             page, info = self._page(pgno)
-            yield from self._nodes(page)
+            yield from ((k, d, f) for k, d, f, _c in self._nodes(page))
             pgno = info["next"]
 
     def check_integrity(self, progress: _ProgressFn = None, checksums: bool = True) -> IntegrityReport:
@@ -563,7 +556,7 @@ class DatabaseFile:
             if not nodes and not is_root:
                 problem(pgno, objid, "empty non-root page")
             prev: Optional[bytes] = None
-            for i, (key, _data, _nflags) in enumerate(nodes):
+            for i, (key, _data, _nflags, _child) in enumerate(nodes):
                 if not leaf and i == 0:
                     continue
                 if prev is not None and not prev < key:
@@ -580,10 +573,10 @@ class DatabaseFile:
                 leaves.append((pgno, info))
                 return
             ts.internal_pages += 1
-            for i, (key, data, _f) in enumerate(nodes):
+            for i, (key, _data, _f, child) in enumerate(nodes):
                 child_lo = lo if i == 0 else key
                 child_hi = nodes[i + 1][0] if i + 1 < len(nodes) else hi
-                walk(_u32(data, 0), plevel - 1, child_lo, child_hi, False, depth + 1)
+                walk(child, plevel - 1, child_lo, child_hi, False, depth + 1)
 
         walk(ts.root, None, None, None, True, 0)
         # T1: the leaves, in key order, are linked both ways with 0 at the ends

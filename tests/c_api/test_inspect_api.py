@@ -372,3 +372,64 @@ def test_checkpoint_and_backup_trailer(jet, tmp_path):
     with open(copy, "r+b") as f:
         f.truncate(copy.stat().st_size - h.cbPage)
     assert lib.EsepyInspectBackupTrailer(str(copy).encode(), h.cbPage, tr) == C.JET_errDatabasePatchFileMismatch
+
+
+def test_catalog_rows_as_the_catalog_reads_them(jet, tmp_path):
+    """The catalog tree's rows decode (EsepyInspectCatalogRow) to the tables, columns and
+    indexes made through the API; a row that does not parse is JET_errCatalogCorrupted."""
+    ffi, lib, C = jet.ffi, jet.lib, jet.C
+    env = Env(jet, tmp_path, LogFileSize=64)
+    try:
+        _dbid, t, ck, cv = make_kv(env)
+        err, cb = env.add_column(t, "blob", C.JET_coltypLongBinary)
+        assert err == 0
+        assert lib.JetCreateIndex(env.ses, t, b"ByValue", 0, b"+v\0\0", 4, 100) == 0
+        assert env.insert(t, [(ck, struct.pack("<i", 1)), (cv, b"x"), (cb, b"y" * 9000)]) == 0  # a long value
+    finally:
+        assert env.term() == 0
+    db = tmp_path / "a.edb"
+    _err, h = _header(jet, db)
+    pp = ffi.new("ESEPY_INSPECT_DB **")
+    assert lib.EsepyInspectDbOpen(str(db).encode(), pp) == 0
+    rows = []
+    try:
+        buf = ffi.new("char[]", h.cbPage)
+        info = ffi.new("ESEPY_INSPECT_PAGE *")
+        info.cbStruct = ffi.sizeof(info[0])
+        pgno = h.pgnoCatalog
+        assert lib.EsepyInspectDbReadPage(pp[0], pgno, buf, h.cbPage, info) == 0
+        node = ffi.new("ESEPY_INSPECT_NODE *")
+        while not info.fLeaf:                        # down the leftmost path
+            assert lib.EsepyInspectPageNode(buf, h.cbPage, 0, node) == 0 and node.pgnoChild
+            assert lib.EsepyInspectDbReadPage(pp[0], node.pgnoChild, buf, h.cbPage, info) == 0
+        row = ffi.new("ESEPY_INSPECT_CATALOG_ROW *")
+        row.cbStruct = ffi.sizeof(row[0])
+        while True:
+            for i in range(info.cslot):
+                assert lib.EsepyInspectPageNode(buf, h.cbPage, i, node) == 0 and node.pgnoChild == 0
+                assert lib.EsepyInspectCatalogRow(node.pbKey, node.cbKey, node.pbData, node.cbData, row) == 0
+                rows.append((row.kind, row.objidTable, row.objid, row.pgnoRoot, row.objidLV, row.pgnoLV,
+                             ffi.string(row.szName).decode()))
+                if row.kind == b"T":
+                    # a table row cut short does not parse
+                    assert lib.EsepyInspectCatalogRow(node.pbKey, node.cbKey, node.pbData, 6, row) == \
+                        C.JET_errCatalogCorrupted
+            if not info.pgnoNext:
+                break
+            assert lib.EsepyInspectDbReadPage(pp[0], info.pgnoNext, buf, h.cbPage, info) == 0
+    finally:
+        lib.EsepyInspectDbClose(pp[0])
+    (table,) = [r for r in rows if r[0] == b"T"]
+    assert table[6] == "kv" and table[3] > 0 and table[5] > 0 and table[4] > 0      # tree and long-value tree
+    assert sorted(r[2] for r in rows if r[0] == b"C" and r[1] == table[2]) == sorted([ck, cv, cb])
+    (index,) = [r for r in rows if r[0] == b"I"]
+    assert index[1] == table[2] and index[6] == "byvalue" and index[3] > 0
+    # the roots it names are tree roots of those objids
+    for objid, root in ((table[2], table[3]), (table[4], table[5]), (index[2], index[3])):
+        pp = ffi.new("ESEPY_INSPECT_DB **")
+        assert lib.EsepyInspectDbOpen(str(db).encode(), pp) == 0
+        try:
+            assert lib.EsepyInspectDbReadPage(pp[0], root, buf, h.cbPage, info) == 0
+            assert info.status == C.ESEPY_INSPECT_PAGE_OK and info.fRoot and info.objid == objid
+        finally:
+            lib.EsepyInspectDbClose(pp[0])
