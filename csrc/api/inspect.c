@@ -6,7 +6,8 @@
  * layers' own types: db_header and db_header_read_copies (cache), page
  * verification (cache_page_verify) and the tree page view (btree view.c), the
  * one-file log reader and log_header_decode (log), the checkpoint reader
- * (log), catalog rows (isam: cat_row_decode), the backup trailer decoder
+ * (log), catalog rows and what a log record is about (isam: cat_row_decode,
+ * isam_log_describe), the backup trailer decoder
  * (backup), os_crc32c (os).
  * Must not touch: any file for writing, any instance or the process table;
  * every file is opened OS_FILE_READ through csrc/os, no lock is taken.  No
@@ -450,6 +451,15 @@ ESEPY_EXPORT JET_ERR EsepyInspectLogNext(ESEPY_INSPECT_LOG *plog, ESEPY_INSPECT_
         prec->cb = r.cb + LOG_REC_HEADER;
         prec->pvPayload = r.pv;
         prec->cbPayload = r.cb;
+        isam_log_view v;
+        isam_log_describe(r.type, r.pv, r.cb, &v);
+        prec->fTrx = v.fTrx;
+        prec->fDbid = v.fDbid;
+        prec->fPgno = v.fPgno;
+        prec->trx = v.trx;
+        prec->dbid = v.dbid;
+        prec->pgno = v.pgno;
+        memcpy(prec->szDbPath, v.path, sizeof(prec->szDbPath));
         return JET_errSuccess;
     }
     /* The chain ended: a clean end, or damage the tail reports. */

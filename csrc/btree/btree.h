@@ -117,6 +117,11 @@ void    bt_page_view_of(const uint8_t *pg, uint32_t cbPage, bt_page_view *pview)
 JET_ERR bt_page_view_node(const uint8_t *pg, uint32_t cbPage, uint32_t i, const uint8_t **ppbKey,
                           uint32_t *pcbKey, const uint8_t **ppbData, uint32_t *pcbData, uint32_t *pflags);
 
+/* What a log record of this layer (LOG_REC_BT_*) is about: 1 with *pdbid and
+ * *ppgno (0 for SMOEND, which names no page) filled, 0 when type is not this
+ * layer's or the payload is too short for it. */
+int     bt_log_describe(uint8_t type, const uint8_t *pv, uint32_t cb, uint32_t *pdbid, uint32_t *ppgno);
+
 /* ---- trees ---------------------------------------------------------------- */
 
 /* Create an empty tree; its root page never changes (root splits push the

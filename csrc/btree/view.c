@@ -1,6 +1,7 @@
 /*
  * view.c -- bt_page_view_of / bt_page_view_node: a data page image decoded as
- * this layer reads it, for read-only inspection (csrc/api/inspect.c).
+ * this layer reads it, and bt_log_describe: what one of this layer's log
+ * records is about, for read-only inspection (csrc/api/inspect.c).
  *
  * Owns: nothing on disk; pure functions over bytes it is given.  They use the
  * same layout code as the tree (page.c's bt_pg_check and bt_pg_node), so an
@@ -58,4 +59,22 @@ JET_ERR bt_page_view_node(const uint8_t *pg, uint32_t cbPage, uint32_t i, const 
     *pcbData = n.cbData;
     *pflags = n.flags;
     return JET_errSuccess;
+}
+
+int bt_log_describe(uint8_t type, const uint8_t *pv, uint32_t cb, uint32_t *pdbid, uint32_t *ppgno)
+{
+    if (type < LOG_REC_BT_FIRST || type > LOG_REC_BT_LAST || pv == NULL)
+        return 0;
+    if (type == LOG_REC_BT_SMOEND) {
+        if (cb < 4)
+            return 0;
+        *pdbid = bt_get32(pv);
+        *ppgno = 0;
+        return 1;
+    }
+    if (cb < 8)
+        return 0;
+    *pdbid = bt_get32(pv);     /* every page record: u32 dbid, u32 pgno first (btree_int.h) */
+    *ppgno = bt_get32(pv + 4);
+    return 1;
 }

@@ -167,6 +167,11 @@ typedef struct {
     uint32_t       cb;         /* whole record, its 16-byte header included */
     const uint8_t *pvPayload;  /* valid until the next call */
     uint32_t       cbPayload;
+    /* what the record is about, as the layer that wrote it reads it */
+    int32_t        fTrx, fDbid, fPgno;   /* which of the three below the record carries */
+    uint64_t       trx;                  /* Commit, Rollback, Undo, Clr, DeltaDone */
+    uint32_t       dbid, pgno;           /* database records; page records (Undo: the tree's root) */
+    char           szDbPath[256];        /* DbCreate / DbAttach: the database's path */
 } ESEPY_INSPECT_LOGRECORD;
 
 typedef struct {

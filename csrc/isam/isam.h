@@ -263,4 +263,16 @@ typedef struct cat_row_view {
 JET_ERR cat_row_decode(const uint8_t *pbKey, uint32_t cbKey, const uint8_t *pbData, uint32_t cbData,
                        cat_row_view *prow);
 
+/* ---- inspection: what a log record is about (logview.c; pure) -------------- */
+
+typedef struct isam_log_view {
+    int      fTrx, fDbid, fPgno;
+    uint64_t trx;           /* transaction of COMMIT, ROLLBACK, UNDO, CLR, DELTADONE */
+    uint32_t dbid, pgno;    /* database, and page (UNDO: the tree's root) */
+    char     path[256];     /* DBCREATE / DBATTACH: the database's path ("" otherwise) */
+} isam_log_view;
+/* Describe a record of this layer or of the btree layer below; a record of
+ * another type (or too short) leaves every flag 0. */
+void isam_log_describe(uint8_t type, const uint8_t *pv, uint32_t cb, isam_log_view *pview);
+
 #endif /* ESEPY_ISAM_H */

@@ -250,7 +250,8 @@ static PyObject *insp_decode_log_header(PyObject *self, PyObject *arg)
     return insp_logheader_dict(&h);
 }
 
-/* (header dict, [(lgpos, type, length, payload)], tail dict) of one generation file. */
+/* (header dict, [(lgpos, type, length, payload, trx, dbid, pgno, db path)], tail dict) of one
+ * generation file (trx / dbid / pgno None where the record has none). */
 static PyObject *insp_log_read(PyObject *self, PyObject *arg)
 {
     (void)self;
@@ -274,8 +275,12 @@ static PyObject *insp_log_read(PyObject *self, PyObject *arg)
         ESEPY_CALL(err = EsepyInspectLogNext(plog, &r));
         if (err != JET_errSuccess)
             break;
-        PyObject *t = Py_BuildValue("(NkkN)", insp_lgpos(r.lgpos), (unsigned long)r.type, (unsigned long)r.cb,
-                                    PyBytes_FromStringAndSize((const char *)r.pvPayload, (Py_ssize_t)r.cbPayload));
+        PyObject *trx = r.fTrx ? PyLong_FromUnsignedLongLong(r.trx) : Py_NewRef(Py_None);
+        PyObject *dbid = r.fDbid ? PyLong_FromUnsignedLong(r.dbid) : Py_NewRef(Py_None);
+        PyObject *pgno = r.fPgno ? PyLong_FromUnsignedLong(r.pgno) : Py_NewRef(Py_None);
+        PyObject *t = Py_BuildValue("(NkkNNNNN)", insp_lgpos(r.lgpos), (unsigned long)r.type, (unsigned long)r.cb,
+                                    PyBytes_FromStringAndSize((const char *)r.pvPayload, (Py_ssize_t)r.cbPayload),
+                                    trx, dbid, pgno, insp_str(r.szDbPath));
         if (t == NULL || PyList_Append(recs, t) < 0)
             Py_CLEAR(recs);
         Py_XDECREF(t);

@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime as _dt
 import os
 import re
-import struct
 from dataclasses import dataclass, field
 from typing import Any, Dict, Iterator, List, Optional, Tuple
 
@@ -17,18 +16,6 @@ from ._common import (LGPOS, LOG_HEADER_SIZE, LOG_SECTOR, RECORD_TYPES, LogAttac
                       _jsonable, _logtime, _not_kind, _open_checked, _pandas, _pyplot)
 
 _ProgressFn = Optional[Any]
-
-
-def _u16(b: bytes, o: int) -> int:
-    return int(struct.unpack_from("<H", b, o)[0])
-
-
-def _u32(b: bytes, o: int) -> int:
-    return int(struct.unpack_from("<I", b, o)[0])
-
-
-def _u64(b: bytes, o: int) -> int:
-    return int(struct.unpack_from("<Q", b, o)[0])
 
 
 @dataclass
@@ -62,7 +49,8 @@ class LogRecord:
 
     ``transaction`` is the transaction id of Commit / Rollback / Undo / Clr /
     DeltaDone records; ``dbid`` and ``pgno`` the database and page of page and
-    database records (None when the type has none).
+    database records (None when the type has none), as the engine's layers
+    that wrote the record read it (``isam_log_describe``).
     """
 
     lgpos: LGPOS
@@ -72,6 +60,7 @@ class LogRecord:
     dbid: Optional[int] = None
     pgno: Optional[int] = None
     payload: bytes = b""
+    db_path: str = ""      #: DbCreate / DbAttach: the database's path
 
     @property
     def type_name(self) -> str:
@@ -103,27 +92,6 @@ def _decode_log_header(path: str, buf: bytes) -> LogHeader:
         return _log_header_from(path, _esepy._inspect_decode_log_header(bytes(buf)))
     except errors.JetError as e:
         raise _not_kind(e, path, "esepy.inspect.LogFile", "log", "esepy log file") from None
-
-
-def _describe_record(lgpos: LGPOS, rtype: int, length: int, p: bytes) -> LogRecord:
-    """What a record is about, from the payload layouts of the layers that write them
-    (isam_int.h, btree_int.h)."""
-    trx = dbid = pgno = None
-    try:
-        if rtype in (16, 17, 19, 24):
-            trx = _u64(p, 0)
-        elif rtype == 18:
-            trx, dbid, pgno = _u64(p, 0), _u32(p, 8), _u32(p, 12)
-        elif rtype in (20, 21, 22, 23):
-            dbid = _u32(p, 0)
-        elif rtype == 37:
-            dbid = _u32(p, 0)
-        elif 32 <= rtype <= 47:
-            dbid, pgno = _u32(p, 0), _u32(p, 4)
-    except struct.error:
-        pass
-    return LogRecord(lgpos, rtype, length, trx, dbid, pgno, bytes(p))
-
 
 
 class LogFile:
@@ -179,9 +147,10 @@ class LogFile:
         self.corrected_at = LGPOS.of(tail["corrected_at"]) if self.corrected else None
         self.damaged = bool(tail["damaged"]) or self.corrected > 0
         self.torn = bool(tail["torn"]) or bool(tail["damaged"])
-        for lgpos, rtype, length, payload in recs:
+        for lgpos, rtype, length, payload, trx, dbid, pgno, db_path in recs:
             if rtype not in (0, 4) or include_padding:
-                yield _describe_record(LGPOS.of(lgpos), int(rtype), int(length), bytes(payload))
+                yield LogRecord(LGPOS.of(lgpos), int(rtype), int(length), trx, dbid, pgno, bytes(payload),
+                                str(db_path))
 
     def to_dict(self, records: bool = False) -> Dict[str, Any]:
         """Header (and, with ``records``, every record) as JSON-ready values."""
@@ -309,9 +278,8 @@ class LogFolder:
             for a in lf.header.attached:
                 seen.setdefault(a.path, None)
             for r in lf.records():
-                if r.type in (20, 21) and len(r.payload) >= 38:
-                    cb = _u16(r.payload, 36)
-                    seen.setdefault(r.payload[38:38 + cb].split(b"\0", 1)[0].decode("utf-8", "replace"), None)
+                if r.type in (20, 21) and r.db_path:
+                    seen.setdefault(r.db_path, None)
         return list(seen)
 
     def check(self, progress: _ProgressFn = None) -> LogCheckReport:

@@ -433,3 +433,29 @@ def test_catalog_rows_as_the_catalog_reads_them(jet, tmp_path):
             assert info.status == C.ESEPY_INSPECT_PAGE_OK and info.fRoot and info.objid == objid
         finally:
             lib.EsepyInspectDbClose(pp[0])
+
+
+def test_log_records_say_what_they_are_about(jet, dirty):
+    """Each record is described by the layer that wrote it (isam_log_describe): commits
+    carry distinct transactions, page records the database and a page it owns, the
+    DbCreate record the database's path."""
+    ffi, lib = jet.ffi, jet.lib
+    archived = sorted(p for p in os.listdir(dirty) if p.startswith("edb0"))
+    pp = ffi.new("ESEPY_INSPECT_LOG **")
+    assert lib.EsepyInspectLogOpen(str(dirty / archived[0]).encode(), pp) == 0
+    rec = ffi.new("ESEPY_INSPECT_LOGRECORD *")
+    seen = []
+    try:
+        while lib.EsepyInspectLogNext(pp[0], rec) == 0:
+            seen.append((rec.type, rec.fTrx, rec.trx, rec.fDbid, rec.dbid, rec.fPgno, rec.pgno,
+                         ffi.string(rec.szDbPath).decode()))
+    finally:
+        lib.EsepyInspectLogClose(pp[0])
+    commits = [s for s in seen if s[0] == 16]
+    assert commits and all(s[1] for s in commits) and len({s[2] for s in commits}) == len(commits)
+    inserts = [s for s in seen if s[0] == 33]
+    pages = len(_page_statuses(jet, dirty / "a.edb"))
+    assert inserts and all(s[3] and s[4] == 1 and s[5] and 1 <= s[6] <= pages for s in inserts)
+    (create,) = [s for s in seen if s[0] == 20]
+    assert create[3] and create[4] == 1 and create[7] == str(dirty / "a.edb") and not create[5]
+    assert all(not s[1] and not s[3] for s in seen if s[0] in (0, 1, 2, 4))   # the log layer's own records

@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 import json
 import os
-import re
 import shutil
 import sys
 
@@ -17,17 +16,6 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import people_workloads as wl  # noqa: E402
 from esepy import cli  # noqa: E402
 from esepy.testing import run_and_kill  # noqa: E402
-
-
-def text_fields(text: str) -> dict:
-    """The ``Label: value`` lines of a mode's text output as {label: value}: tests
-    assert what a field says, not how the columns are padded."""
-    out = {}
-    for line in text.splitlines():
-        m = re.match(r"\s*([^:]+?):\s+(\S.*?)\s*$", line)
-        if m:
-            out.setdefault(m.group(1).strip(), m.group(2))
-    return out
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,7 @@ import hashlib
 import os
 
 import pytest
-from conftest import text_fields
+from textfields import text_fields
 
 import esepy
 from esepy import errors, inspection

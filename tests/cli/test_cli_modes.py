@@ -15,7 +15,7 @@ import pytest
 import esepy
 import people_workloads as wl
 from esepy import inspection
-from conftest import text_fields
+from textfields import text_fields
 
 
 def _corrupt(path, offset, data=b"\xde\xad\xbe\xef"):
