@@ -29,18 +29,7 @@
 #include "btree.h"
 #include "backup.h"
 #include "lsn.h"
-
-/* Little-endian reads of the few words this file tests (magics, page words
- * the cache owns: pgno, lsn). */
-static inline uint32_t le32_get(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static inline uint64_t le64_get(const uint8_t *p)
-{
-    return (uint64_t)le32_get(p) | (uint64_t)le32_get(p + 4) << 32;
-}
+#include "le.h"
 
 #define INSPECT_CHUNK_PAGES  64u
 #define INSPECT_CHK_MAGIC    0x43504553u /* "SEPC" (log_checkpoint.c) */
@@ -200,7 +189,7 @@ static uint32_t page_status(const uint8_t *pv, uint32_t cbPage, uint32_t pgno)
         return ESEPY_INSPECT_PAGE_OK;
     if (err == JET_errPageNotInitialized)
         return ESEPY_INSPECT_PAGE_UNINITIALIZED;
-    uint32_t stored = le32_get(pv + PAGE_OFF_PGNO);
+    uint32_t stored = le_get32(pv + PAGE_OFF_PGNO);
     if (stored != pgno && cache_page_verify(pv, cbPage, stored) == JET_errSuccess)
         return ESEPY_INSPECT_PAGE_WRONG_PGNO;
     return ESEPY_INSPECT_PAGE_CHECKSUM;
@@ -221,8 +210,8 @@ ESEPY_EXPORT JET_ERR EsepyInspectPage(const void *pvIn, uint32_t cbPage, uint32_
     memset(p, 0, sizeof(*p));
     p->cbStruct = sizeof(*p);
     p->status = page_status(pv, cbPage, pgno);
-    p->pgnoStored = le32_get(pv + PAGE_OFF_PGNO);
-    p->lsn = le64_get(pv + PAGE_OFF_LSN);
+    p->pgnoStored = le_get32(pv + PAGE_OFF_PGNO);
+    p->lsn = le_get64(pv + PAGE_OFF_LSN);
     p->objid = v.objid;
     p->flags = v.flags;
     p->pgnoPrev = v.prev;
@@ -256,7 +245,7 @@ ESEPY_EXPORT JET_ERR EsepyInspectPageNode(const void *pv, uint32_t cbPage, uint3
         return err;
     bt_page_view v;
     bt_page_view_of(pv, cbPage, &v);
-    n.pgnoChild = v.fInternal ? le32_get(n.pbData) : 0; /* P2: internal data is the 4-byte child */
+    n.pgnoChild = v.fInternal ? le_get32(n.pbData) : 0; /* P2: internal data is the 4-byte child */
     *pnode = n;
     return JET_errSuccess;
 }
@@ -371,7 +360,7 @@ static JET_ERR check_magic(os_file *pf, uint32_t magic, JET_ERR errShort)
         return err;
     if (got < sizeof(b))
         return got == 0 ? JET_errFileInvalidType : errShort;
-    return le32_get(b + 4) == magic ? JET_errSuccess : JET_errFileInvalidType;
+    return le_get32(b + 4) == magic ? JET_errSuccess : JET_errFileInvalidType;
 }
 
 static JET_ERR check_magic_path(const char *szPath, uint32_t magic, JET_ERR errShort)
@@ -403,7 +392,7 @@ ESEPY_EXPORT JET_ERR EsepyInspectDecodeLogHeader(const void *pv, size_t cb, ESEP
     log_header h;
     if (pv == NULL || phdr == NULL || phdr->cbStruct != sizeof(*phdr))
         return JET_errInvalidParameter;
-    if (cb < 8 || le32_get((const uint8_t *)pv + 4) != LOG_MAGIC)
+    if (cb < 8 || le_get32((const uint8_t *)pv + 4) != LOG_MAGIC)
         return JET_errFileInvalidType;
     if (cb < LOG_HEADER_SIZE)
         return JET_errLogFileCorrupt;

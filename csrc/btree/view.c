@@ -31,11 +31,11 @@ void bt_page_view_of(const uint8_t *pg, uint32_t cbPage, bt_page_view *pview)
     pview->cbFrag = pg_cbfrag(pg);
     pview->level = pg_level(pg);
     if (pview->fSpace && cbPage >= BTS_END) {
-        pview->cpgOwned = bt_get32(pg + BTS_OFF_OWNED);
-        pview->pgnoHwm = bt_get32(pg + BTS_OFF_HWM);
-        pview->pgnoFree = bt_get32(pg + BTS_OFF_FREE);
-        pview->cpgFree = bt_get32(pg + BTS_OFF_CFREE);
-        pview->fSpaceMagic = bt_get32(pg + BTS_OFF_MAGIC) == BT_SPACE_MAGIC;
+        pview->cpgOwned = le_get32(pg + BTS_OFF_OWNED);
+        pview->pgnoHwm = le_get32(pg + BTS_OFF_HWM);
+        pview->pgnoFree = le_get32(pg + BTS_OFF_FREE);
+        pview->cpgFree = le_get32(pg + BTS_OFF_CFREE);
+        pview->fSpaceMagic = le_get32(pg + BTS_OFF_MAGIC) == BT_SPACE_MAGIC;
     }
     if ((pview->fLeaf || pview->fInternal) && bt_pg_check(pg, cbPage) == 0) {
         pview->fLayoutOk = 1;
@@ -68,13 +68,13 @@ int bt_log_describe(uint8_t type, const uint8_t *pv, uint32_t cb, uint32_t *pdbi
     if (type == LOG_REC_BT_SMOEND) {
         if (cb < 4)
             return 0;
-        *pdbid = bt_get32(pv);
+        *pdbid = le_get32(pv);
         *ppgno = 0;
         return 1;
     }
     if (cb < 8)
         return 0;
-    *pdbid = bt_get32(pv);     /* every page record: u32 dbid, u32 pgno first (btree_int.h) */
-    *ppgno = bt_get32(pv + 4);
+    *pdbid = le_get32(pv);     /* every page record: u32 dbid, u32 pgno first (btree_int.h) */
+    *ppgno = le_get32(pv + 4);
     return 1;
 }

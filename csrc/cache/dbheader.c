@@ -290,7 +290,7 @@ static JET_ERR hdr_read(os_file *pf, uint32_t cbPageExpected, db_header *phdr, d
     /* Copy B sits at offset cbPage; copy A's page size field may be the
      * damaged part, so try every page size (H2: B must say its offset). */
     for (size_t i = 0; !fValidB && (!fValid || pcopies) && i < sizeof(rgcb) / sizeof(rgcb[0]); i++) {
-        if (fValid && le32_get(pv + HDR_OFF_CBPAGE) != rgcb[i])
+        if (fValid && le_get32(pv + HDR_OFF_CBPAGE) != rgcb[i])
             continue; /* A is good: B must be at A's page size */
         err = hdr_read_copy(pf, rgcb[i], rgcb[i], pcopies ? pvB : pv, &fValidB, &fMagic);
         if (err < 0)
@@ -301,7 +301,7 @@ static JET_ERR hdr_read(os_file *pf, uint32_t cbPageExpected, db_header *phdr, d
         pcopies->fValidB = fValidB;
         pcopies->iUsed = fValid ? 0 : 1;
         if (!fValid && fValidB)
-            memcpy(pv, pvB, le32_get(pvB + HDR_OFF_CBPAGE));
+            memcpy(pv, pvB, le_get32(pvB + HDR_OFF_CBPAGE));
     }
     fValid = fValid || fValidB;
     if (!fValid) {
@@ -317,7 +317,7 @@ static JET_ERR hdr_read(os_file *pf, uint32_t cbPageExpected, db_header *phdr, d
         goto done;
     }
     if (pcopies)
-        pcopies->crc = le32_get(pv + HDR_OFF_CRC);
+        pcopies->crc = le_get32(pv + HDR_OFF_CRC);
     *phdr = hdr;
     err = JET_errSuccess;
 
@@ -345,18 +345,18 @@ JET_ERR db_header_decode_block(const void *pvIn, size_t cb, db_header *phdr, uin
     db_header hdr;
     if (pv == NULL || phdr == NULL)
         return JET_errInvalidParameter;
-    if (cb < HDR_OFF_MAGIC + 4 || le32_get(pv + HDR_OFF_MAGIC) != DB_MAGIC)
+    if (cb < HDR_OFF_MAGIC + 4 || le_get32(pv + HDR_OFF_MAGIC) != DB_MAGIC)
         return JET_errFileInvalidType;
-    uint32_t cbPage = cb >= HDR_OFF_CBPAGE + 4 ? le32_get(pv + HDR_OFF_CBPAGE) : 0;
+    uint32_t cbPage = cb >= HDR_OFF_CBPAGE + 4 ? le_get32(pv + HDR_OFF_CBPAGE) : 0;
     /* H2 */
-    if (!cache_page_size_valid(cbPage) || cb < cbPage || le32_get(pv + HDR_OFF_CRC) != cache_block_crc(pv, cbPage, 0))
+    if (!cache_page_size_valid(cbPage) || cb < cbPage || le_get32(pv + HDR_OFF_CRC) != cache_block_crc(pv, cbPage, 0))
         return JET_errDatabaseCorrupted;
     hdr_decode(pv, &hdr);
     JET_ERR err = hdr_check_decoded(&hdr);
     if (err < 0)
         return err;
     if (pcrc)
-        *pcrc = le32_get(pv + HDR_OFF_CRC);
+        *pcrc = le_get32(pv + HDR_OFF_CRC);
     *phdr = hdr;
     return JET_errSuccess;
 }

@@ -9,16 +9,7 @@
 #include <string.h>
 
 #include "isam_int.h"
-
-static uint32_t lv_get32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static uint64_t lv_get64(const uint8_t *p)
-{
-    return (uint64_t)lv_get32(p) | (uint64_t)lv_get32(p + 4) << 32;
-}
+#include "le.h"
 
 /* DBCREATE / DBATTACH: u32 dbid, u32 cbPage, SIGNATURE (28), u16 cbPath, path */
 #define LV_DB_OFF_CBPATH 36
@@ -36,21 +27,21 @@ void isam_log_describe(uint8_t type, const uint8_t *pv, uint32_t cb, isam_log_vi
     case LOG_REC_ISAM_DELTADONE:
         if (cb >= 8) {
             pview->fTrx = 1;
-            pview->trx = lv_get64(pv);
+            pview->trx = le_get64(pv);
         }
         return;
     case LOG_REC_ISAM_UNDO:
         if (cb >= 16) {
             pview->fTrx = pview->fDbid = pview->fPgno = 1;
-            pview->trx = lv_get64(pv);
-            pview->dbid = lv_get32(pv + 8);
-            pview->pgno = lv_get32(pv + 12);
+            pview->trx = le_get64(pv);
+            pview->dbid = le_get32(pv + 8);
+            pview->pgno = le_get32(pv + 12);
         }
         return;
     case LOG_REC_ISAM_DBCREATE:
     case LOG_REC_ISAM_DBATTACH:
         if (cb >= LV_DB_OFF_PATH) {
-            uint32_t cbPath = (uint32_t)pv[LV_DB_OFF_CBPATH] | (uint32_t)pv[LV_DB_OFF_CBPATH + 1] << 8;
+            uint32_t cbPath = le_get16(pv + LV_DB_OFF_CBPATH);
             if (cbPath > cb - LV_DB_OFF_PATH)
                 cbPath = cb - LV_DB_OFF_PATH;
             if (cbPath > sizeof(pview->path) - 1)
@@ -60,14 +51,14 @@ void isam_log_describe(uint8_t type, const uint8_t *pv, uint32_t cb, isam_log_vi
         }
         if (cb >= 4) {
             pview->fDbid = 1;
-            pview->dbid = lv_get32(pv);
+            pview->dbid = le_get32(pv);
         }
         return;
     case LOG_REC_ISAM_DBDETACH:
     case LOG_REC_ISAM_DBROOTS:
         if (cb >= 4) {
             pview->fDbid = 1;
-            pview->dbid = lv_get32(pv);
+            pview->dbid = le_get32(pv);
         }
         return;
     default:

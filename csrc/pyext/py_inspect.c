@@ -23,9 +23,15 @@ static PyObject *insp_lgpos(JET_LGPOS l)
     return Py_BuildValue("(iII)", (int)l.lGeneration, (unsigned)l.isec, (unsigned)l.ib);
 }
 
+/* The 8 bytes of a LOGTIME in their on-disk encoding (byte 6: UTC flag and the low 7 bits of
+ * the milliseconds, byte 7: the high 3 bits after a reserved bit), built from the fields so
+ * that the compiler's bit-field layout does not matter. */
 static PyObject *insp_time(const JET_LOGTIME *t)
 {
-    return PyBytes_FromStringAndSize((const char *)t, sizeof(*t));
+    char b[8] = { t->bSeconds, t->bMinutes, t->bHours, t->bDay, t->bMonth, t->bYear,
+                  (char)(t->fTimeIsUTC | t->bMillisecondsLow << 1),
+                  (char)(t->fReserved | t->bMillisecondsHigh << 1 | t->fUnused << 4) };
+    return PyBytes_FromStringAndSize(b, sizeof(b));
 }
 
 static PyObject *insp_sign(const JET_SIGNATURE *s)
