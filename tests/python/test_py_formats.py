@@ -43,7 +43,7 @@ def test_identify(own_files, windows_files):
     assert esepy.identify(windows_files["reserve"]).format == "unknown"  # all zero
     assert esepy.identify(own_files["folder"]).kind == "folder"
     assert str(esepy.identify(windows_files["database"])).endswith("is a database written by Windows' ESE")
-    assert esepy.identify(own_files["database"]).reader.startswith("esepy.inspection.DatabaseFile(path)")
+    assert esepy.identify(own_files["database"]).reader.startswith("esepy.inspect.DatabaseFile(path)")
     with pytest.raises(E.FileNotFound):
         esepy.identify(os.path.join(own_files["folder"], "missing.edb"))
 
