@@ -53,7 +53,9 @@ def html_table(caption: str, header: Sequence[str], rows: Sequence[Sequence[Any]
     except ImportError:
         pd = None
     if pd is not None:
-        df = pd.DataFrame([[_cell(v) for v in r] for r in rows], columns=[str(h) for h in header])
+        # object columns: plain Python strings, so a path that is not UTF-8 (surrogate
+        # escapes, os.fsdecode) is shown as it is instead of failing an Arrow string column
+        df = pd.DataFrame([[_cell(v) for v in r] for r in rows], columns=[str(h) for h in header], dtype=object)
         out = str(df.to_html(index=False, escape=True, border=0))
         import html as _h
         return out.replace(">", f"><caption>{_h.escape(caption)}</caption>", 1)
