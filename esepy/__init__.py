@@ -406,16 +406,14 @@ class Instance(_esepy.Instance):
         return f"<esepy.Instance name={self.name!r} {state}>"
 
     def _repr_html_(self) -> str:
-        import html
+        from ._display import html_fields
         rows = [("name", self.name), ("state", "terminated" if self.handle is None
                                       else "initialized" if self.initialized else "created")]
         if self.handle is not None:
             for key in ("system_path", "log_path", "temp_path", "base_name", "circular_log",
                         "log_file_size_kb"):
                 rows.append((key, self.get_param(key)))
-        body = "".join(f"<tr><th style='text-align:left'>{html.escape(str(k))}</th>"
-                       f"<td>{html.escape(str(v))}</td></tr>" for k, v in rows)
-        return f"<table><caption>esepy.Instance</caption>{body}</table>"
+        return html_fields("esepy.Instance", rows)
 
 
 _install_events()

@@ -1,21 +1,78 @@
-"""Jupyter displays (``_repr_html_``) and pandas conversion for Database and Table.
+"""Tables for people: Jupyter displays (``_repr_html_``), CLI tables, and pandas
+conversion for Database and Table.
 
-Kept apart from :mod:`esepy._isam` so the ISAM stays free of presentation code;
-pandas is imported only when asked for.
+Kept apart from :mod:`esepy._isam` so the ISAM stays free of presentation code.
+Every table is built once, as rows, and drawn by a library: rich for the
+terminal (:func:`text_table`, a dependency of the CLI) and for HTML without
+pandas; pandas' ``DataFrame.to_html`` for HTML when pandas is installed
+(``esepy[pandas]``), so notebooks get real, escaped HTML tables.
 """
 from __future__ import annotations
 
-import html
 import itertools
 from typing import Any, List, Optional, Sequence, Tuple
 
 _PREVIEW = 10
 
 
+def _cell(v: Any) -> str:
+    return "" if v is None else str(v)
+
+
+def _rich_table(caption: Optional[str], header: Optional[Sequence[str]], rows: Sequence[Sequence[Any]],
+                html: bool = False) -> Any:
+    from rich import box
+    from rich.table import Table
+    t = Table(title=caption, show_header=header is not None, box=box.ASCII2 if html else None,
+              pad_edge=False, title_justify="left", header_style="bold" if html else "")
+    for h in header or [""] * (len(rows[0]) if rows else 0):
+        t.add_column(str(h), overflow="fold")
+    for r in rows:
+        t.add_row(*(_cell(v) for v in r))
+    return t
+
+
+def text_table(header: Optional[Sequence[str]], rows: Sequence[Sequence[Any]], indent: int = 2,
+               width: int = 200) -> List[str]:
+    """Rows as aligned text lines (rich), for the CLI; no colour, no frame.
+    ``header`` None draws no header line."""
+    import io
+
+    from rich.console import Console
+    from rich.padding import Padding
+    buf = io.StringIO()
+    Console(file=buf, width=width, color_system=None, highlight=False, soft_wrap=False).print(
+        Padding(_rich_table(None, header, rows), (0, 0, 0, indent)))
+    return [line.rstrip() for line in buf.getvalue().splitlines() if line.strip()]
+
+
+def html_table(caption: str, header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    """An HTML table (pandas' ``to_html`` when pandas is installed, else rich's HTML export)."""
+    try:
+        import pandas as pd  # type: ignore[import-untyped,unused-ignore]
+    except ImportError:
+        pd = None
+    if pd is not None:
+        # object columns: plain Python strings, so a path that is not UTF-8 (surrogate
+        # escapes, os.fsdecode) is shown as it is instead of failing an Arrow string column
+        df = pd.DataFrame([[_cell(v) for v in r] for r in rows], columns=[str(h) for h in header], dtype=object)
+        out = str(df.to_html(index=False, escape=True, border=0))
+        import html as _h
+        return out.replace(">", f"><caption>{_h.escape(caption)}</caption>", 1)
+    from rich.console import Console
+    con = Console(record=True, width=160, file=__import__("io").StringIO(), color_system=None)
+    con.print(_rich_table(caption, header, rows, html=True))
+    return "<table><tr><td>" + con.export_html(inline_styles=True, code_format="<pre>{code}</pre>") \
+        + "</td></tr></table>"
+
+
+def html_fields(caption: str, rows: Sequence[Tuple[str, Any]]) -> str:
+    """A two-column (field, value) HTML table."""
+    return html_table(caption, ["field", "value"], rows)
+
+
 def _table(caption: str, header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
-    head = "".join(f"<th>{html.escape(str(h))}</th>" for h in header)
-    body = "".join("<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in r) + "</tr>" for r in rows)
-    return f"<table><caption>{html.escape(caption)}</caption><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    return html_table(caption, header, rows)
 
 
 def database_html(db: Any) -> str:
@@ -36,7 +93,7 @@ def database_html(db: Any) -> str:
             rows.append((name, cols, ", ".join(t.primary_key) or "(sequential)", len(t)))
         finally:
             t.close()
-    from .inspection import DB_STATES
+    from .inspect import DB_STATES
     state = DB_STATES.get(info.get("dbstate", 0), "") if isinstance(info, dict) else ""
     return _table(f"esepy.Database {db.path} {state}".strip(), ["table", "columns", "primary key", "records"], rows)
 

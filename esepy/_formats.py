@@ -1,7 +1,7 @@
 """Which file is which: esepy's own files against those written by Windows' ESE.
 
 esepy writes its own on-disk format (databases, logs, checkpoints with the
-magics "SEPD", "SEPL", "SEPC" at offset 4; read by :mod:`esepy.inspection`
+magics "SEPD", "SEPL", "SEPC" at offset 4; read by :mod:`esepy.inspect`
 and an :class:`esepy.Instance`).  Windows' ESE (ESENT) writes another one
 (SRUDB.dat, qmgr.db, Windows.edb, *.log, *.chk; read-only through
 :mod:`esepy.ese`).  :func:`identify` tells them apart from their first bytes,
@@ -33,10 +33,10 @@ _WINDOWS_FILETYPES = {1: "database", 3: "log", 4: "checkpoint", 7: "flush map"}
 # (format, kind) -> (what it is, the call that reads it)
 _READERS = {
     (ESEPY, "database"): ("an esepy database",
-                          "esepy.inspection.DatabaseFile(path) (header, pages, integrity), "
-                          "esepy.inspection.open_database(path) (tables and records) or an esepy.Instance"),
-    (ESEPY, "log"): ("an esepy transaction log", "esepy.inspection.LogFile(path) or LogFolder(folder)"),
-    (ESEPY, "checkpoint"): ("an esepy checkpoint", "esepy.inspection.read_checkpoint(path)"),
+                          "esepy.inspect.DatabaseFile(path) (header, pages, integrity), "
+                          "esepy.inspect.open_database(path) (tables and records) or an esepy.Instance"),
+    (ESEPY, "log"): ("an esepy transaction log", "esepy.inspect.LogFile(path) or LogFolder(folder)"),
+    (ESEPY, "checkpoint"): ("an esepy checkpoint", "esepy.inspect.read_checkpoint(path)"),
     (WINDOWS, "database"): ("a database written by Windows' ESE", "esepy.open_ese(path)"),
     (WINDOWS, "log"): ("a transaction log written by Windows' ESE",
                        "esepy.ese.read_log_header(path) or esepy.ese.scan_log_folder(folder)"),
@@ -119,9 +119,9 @@ def wrong_reader(path: "os.PathLike[str] | str", reader: str, format: str, kind:
 def open(path: "os.PathLike[str] | str", **kwargs: Any) -> Any:  # noqa: A001 (esepy.open)
     """Open any file esepy reads with the reader that fits it, found from its header.
 
-    * an esepy database: :class:`esepy.inspection.DatabaseFile`;
-    * an esepy log or checkpoint: :class:`esepy.inspection.LogFile` or
-      :class:`esepy.inspection.Checkpoint`;
+    * an esepy database: :class:`esepy.inspect.DatabaseFile`;
+    * an esepy log or checkpoint: :class:`esepy.inspect.LogFile` or
+      :class:`esepy.inspect.Checkpoint`;
     * a database written by Windows' ESE: :class:`esepy.ese.EseDatabase`
       (as :func:`esepy.open_ese`);
     * a log or checkpoint written by Windows' ESE: its header as a dict
@@ -150,6 +150,6 @@ def open(path: "os.PathLike[str] | str", **kwargs: Any) -> Any:  # noqa: A001 (e
         return chk
     hint = ""
     if found.kind == "folder":
-        hint = (": for a folder of logs use esepy.inspection.LogFolder(folder) (esepy) or "
+        hint = (": for a folder of logs use esepy.inspect.LogFolder(folder) (esepy) or "
                 "esepy.ese.scan_log_folder(folder) (Windows' ESE)")
     raise errors.FileInvalidType(operation="esepy.open", message=f"{found}{hint}")

@@ -123,42 +123,39 @@ def _fail(result: Any, cls: type, what: str) -> None:
 # ---------------------------------------------------------------------------
 # Files written by Windows' ESE (esepy.ese reads them; format found from the header)
 
-_ESE_MAGIC = 0x89ABCDEF
-
-
-def _windows_ese(path: str) -> bool:
-    """True for a database or checkpoint written by Windows' ESE (magic 0x89ABCDEF), not by esepy."""
-    if not os.path.isfile(path):
-        return False
-    if inspection.file_kind(path) != "unknown":
-        return False
-    with open(path, "rb") as f:
-        head = f.read(8)
-    return len(head) == 8 and int.from_bytes(head[4:8], "little") == _ESE_MAGIC
-
-
-def _windows_log(path: str) -> bool:
-    """True for a log file (or a folder of them) that is not esepy's but Windows' ESE's."""
+def _format_of(path: str) -> str:
+    """Which reader a path needs, found once per path from its first bytes:
+    ``"esepy"`` (esepy's own files, esepy.inspect) or ``"windows-ese"``
+    (files written by Windows' ESE, esepy.ese); ``"unknown"`` otherwise.  A
+    folder is judged by the log files it holds."""
     from . import ese
+    from ._formats import ESEPY, WINDOWS, identify
+    if not os.path.exists(path):
+        return "unknown"        # the mode's reader raises FileNotFound naming the path
     if os.path.isdir(path):
         try:
             lf = inspection.LogFolder(path)
-            names = [lf.generation(g).path for g in lf.generation_numbers()[:1]]
-            if names and inspection.file_kind(names[0]) != "unknown":
-                return False  # esepy's own logs
+            first = [lf.generation(g).path for g in lf.generation_numbers()[:1]]
+            if first and inspection.file_kind(first[0]) != "unknown":
+                return ESEPY  # esepy's own logs
         except errors.JetError:
             pass
         try:
-            return bool(ese.scan_log_folder(path)["files"])
+            return WINDOWS if ese.scan_log_folder(path)["files"] else "unknown"
         except errors.JetError:
-            return False
-    if not os.path.isfile(path) or inspection.file_kind(path) != "unknown":
-        return False
-    try:
-        ese.read_log_header(path)
-        return True
-    except errors.JetError:
-        return False
+            return "unknown"
+    found = identify(path)
+    return found.format if found.format in (ESEPY, WINDOWS) else "unknown"
+
+
+def _windows(path: str) -> bool:
+    return _format_of(path) == "windows-ese"
+
+
+def _fields(out: "Output", title: str, rows: Sequence[Tuple[str, Any]]) -> None:
+    """A title line and aligned ``field  value`` lines (rich), the text form of every dump."""
+    from ._display import text_table
+    out.text(title, *text_table(None, [(k, v) for k, v in rows]))
 
 
 def _ese_plain(v: Any) -> Any:
@@ -188,9 +185,8 @@ def _ese_dump_header(path: str, out: Output, logs: Optional[str] = None) -> Any:
     with _ese_open(path, logs) as db:
         h = db.header
         source, recovery = _ese_source(db), db.recovery
-    out.text(f"Database (Windows ESE): {path}" + (f" -- read from {source}" if logs else ""))
-    for k in sorted(h):
-        out.text(f"  {k:>22}: {h[k]}")
+    _fields(out, f"Database (Windows ESE): {path}" + (f" -- read from {source}" if logs else ""),
+            [(k, h[k]) for k in sorted(h)])
     result = {"database": path, "format": "windows-ese", "header": inspection._jsonable(h)}
     if logs is not None:
         result["source"] = source
@@ -218,9 +214,7 @@ def _ese_dump_log(path: str, out: Output, records: bool = False, limit: Optional
                   f"log folder {path}: {problems}")
         return result
     h = ese.read_log_header(path)
-    out.text(f"Log file (Windows ESE): {path}")
-    for k in sorted(h):
-        out.text(f"  {k:>26}: {h[k]}")
+    _fields(out, f"Log file (Windows ESE): {path}", [(k, h[k]) for k in sorted(h)])
     return {"format": "windows-ese", "files": [inspection._jsonable(h)]}
 
 
@@ -330,7 +324,8 @@ def _ranges_text(ranges: List[List[int]]) -> str:
     return ", ".join(f"{a}..{b}" if a != b else str(a) for a, b in ranges)
 
 
-def _ese_tables(path: str, out: Output, logs: Optional[str] = None) -> Any:
+def _ese_tables(path: str, logs: Optional[str] = None) -> Tuple[str, str, List[Dict[str, Any]]]:
+    """(state, source, tables) of a database written by Windows' ESE, recovered first when logs are given."""
     tables: List[Dict[str, Any]] = []
     with _ese_open(path, logs) as db:
         h = db.header
@@ -338,11 +333,7 @@ def _ese_tables(path: str, out: Output, logs: Optional[str] = None) -> Any:
         for et in db.tables:
             cols = [{"name": c.name, "type": c.kind, "multivalued": c.multivalued} for c in et.columns]
             tables.append({"name": et.name, "records": et.count(), "columns": cols})
-    out.text(f"Database (Windows ESE): {path} ({h['state']}; read from {source})")
-    for t in tables:
-        out.text(f"  {t['name']}: {t['records']} records",
-                 "    columns: " + ", ".join(f"{c['name']} {c['type']}" for c in t["columns"]))
-    return {"database": path, "format": "windows-ese", "state": h["state"], "source": source, "tables": tables}
+    return str(h["state"]), source, tables
 
 
 def _ese_rows(path: str, table: str, logs: Optional[str] = None) -> Tuple[List[str], List[Dict[str, Any]]]:
@@ -370,44 +361,36 @@ def _dump_header_args(p: argparse.ArgumentParser) -> None:
 
 @command("dump header", "Dump a database file's header (esentutl /mh)", _dump_header_args)
 def _dump_header(ns: argparse.Namespace, out: Output) -> Any:
-    if _windows_ese(ns.db):
+    if _windows(ns.db):
         return _ese_dump_header(ns.db, out, ns.logs)
     h = inspection.read_database_header(ns.db)
     req = inspection.recovery_requirements(ns.db, ns.logs) if ns.logs else None
-    out.text(
-        f"Database: {h.path}",
-        f"        File Type: {'Database' if h.filetype == 1 else 'Temp Database' if h.filetype == 5 else h.filetype}",
-        f"         Checksum: 0x{h.checksum:08x} (copy {h.copy}; A valid: {h.copies_valid[0]}, "
-        f"B valid: {h.copies_valid[1]})",
-        f"   Format Version: {h.version}",
-        f"     DB Signature: {h.db_signature}",
-        f"          cbDbPage: {h.page_size}",
-        f"            State: {h.state}",
-        f"     Log Required: {h.gen_min_required}-{h.gen_max_required} "
-        f"(0x{h.gen_min_required:x}-0x{h.gen_max_required:x})",
-        f"    Log Committed: {h.gen_max_committed}",
-        f"  Last Consistent: {h.lgpos_consistent} {_fmt_time(h.time_consistent)}",
-        f"      Last Attach: {h.lgpos_attach} {_fmt_time(h.time_attach)}",
-        f"      Last Detach: {h.lgpos_detach} {_fmt_time(h.time_detach)}",
-        f"             Dbid: {h.dbid}",
-        f"    Log Signature: {h.log_signature}",
-        f"       Last Objid: {h.objid_last}",
-        f"      Pages Owned: {h.pages_owned}",
-        f"  Space / Catalog: page {h.pgno_space} / page {h.pgno_catalog}",
-        f"     Recovery Off: {h.recovery_off}")
+    rows: List[Tuple[str, Any]] = [
+        ("File Type:", "Database" if h.filetype == 1 else "Temp Database" if h.filetype == 5 else h.filetype),
+        ("Checksum:", f"0x{h.checksum:08x} (copy {h.copy}; A valid: {h.copies_valid[0]}, "
+                      f"B valid: {h.copies_valid[1]})"),
+        ("Format Version:", h.version), ("DB Signature:", h.db_signature), ("cbDbPage:", h.page_size),
+        ("State:", h.state),
+        ("Log Required:", f"{h.gen_min_required}-{h.gen_max_required} "
+                          f"(0x{h.gen_min_required:x}-0x{h.gen_max_required:x})"),
+        ("Log Committed:", h.gen_max_committed),
+        ("Last Consistent:", f"{h.lgpos_consistent} {_fmt_time(h.time_consistent)}"),
+        ("Last Attach:", f"{h.lgpos_attach} {_fmt_time(h.time_attach)}"),
+        ("Last Detach:", f"{h.lgpos_detach} {_fmt_time(h.time_detach)}"),
+        ("Dbid:", h.dbid), ("Log Signature:", h.log_signature), ("Last Objid:", h.objid_last),
+        ("Pages Owned:", h.pages_owned), ("Space / Catalog:", f"page {h.pgno_space} / page {h.pgno_catalog}"),
+        ("Recovery Off:", h.recovery_off)]
     for label, bk in (("Previous Full Backup", h.backup_full_prev), ("Previous Incremental Backup",
                       h.backup_inc_prev), ("Current Full Backup", h.backup_full_cur)):
-        out.text(f"{label}:", f"        Log Gen: {bk.gen_low}-{bk.gen_high} "
-                 f"(0x{bk.gen_low:x}-0x{bk.gen_high:x})", f"           Mark: {bk.mark}",
-                 f"           Time: {_fmt_time(bk.time)}")
+        rows.append((f"{label}:", f"Log Gen {bk.gen_low}-{bk.gen_high} (0x{bk.gen_low:x}-0x{bk.gen_high:x}), "
+                                  f"Mark {bk.mark}, Time {_fmt_time(bk.time)}"))
     d = h.to_dict()
     if req is not None:
         d["recovery"] = req.to_dict()
-        out.text("Recovery:", f"   Needs recovery: {req.needs_recovery}",
-                 f"    Log generations present: {_span(req.present)}",
-                 f"    Missing generations: {', '.join(map(str, req.missing)) or 'none'}",
-                 f"    Log signature matches: {req.signature_matches}",
-                 f"    Recoverable: {req.recoverable}")
+        rows += [("Needs recovery:", req.needs_recovery), ("Log generations present:", _span(req.present)),
+                 ("Missing generations:", ", ".join(map(str, req.missing)) or "none"),
+                 ("Log signature matches:", req.signature_matches), ("Recoverable:", req.recoverable)]
+    _fields(out, f"Database: {h.path}", rows)
     return d
 
 
@@ -422,20 +405,19 @@ def _dump_log_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--limit", type=int, default=0, help="list at most N records")
 
 
-def _record_line(r: inspection.LogRecord) -> str:
-    extra = []
-    if r.transaction is not None:
-        extra.append(f"trx={r.transaction}")
-    if r.dbid is not None:
-        extra.append(f"dbid={r.dbid}")
-    if r.pgno is not None:
-        extra.append(f"pgno={r.pgno}")
-    return f"  {str(r.lgpos):<18} {r.type_name:<10} len={r.length:<6} {' '.join(extra)}"
+def _record_lines(records: List[Dict[str, Any]]) -> List[str]:
+    """Log records (LogRecord.to_dict()) as aligned lines: position, type, length, what it is about."""
+    from ._display import text_table
+    rows = [(r["lgpos"], r["type"], r["length"],
+             " ".join(f"{k}={r[k]}" for k, name in (("transaction", "trx"), ("dbid", "dbid"), ("pgno", "pgno"))
+                      if r[k] is not None).replace("transaction=", "trx="))
+            for r in records]
+    return text_table(["lgpos", "type", "length", "about"], rows)
 
 
 @command("dump log", "Dump log file headers and records (esentutl /ml)", _dump_log_args)
 def _dump_log(ns: argparse.Namespace, out: Output) -> Any:
-    if _windows_log(ns.log):
+    if _windows(ns.log):
         return _ese_dump_log(ns.log, out, ns.records, ns.limit or None)
     limit = ns.limit or None
     if os.path.isdir(ns.log):
@@ -449,22 +431,20 @@ def _dump_log(ns: argparse.Namespace, out: Output) -> Any:
     with out.progress("reading logs", len(files), "file") as bar:
         for i, lf in enumerate(files):
             h = lf.header
-            out.text(f"Log file: {lf.path}",
-                     f"      lGeneration: {h.generation} (0x{h.generation:X})",
-                     f"       Checkpoint: {h.checkpoint}",
-                     f"    creation time: {_fmt_time(h.created)}",
-                     f"    prev gen time: {_fmt_time(h.prev_generation_created)}",
-                     f"        Signature: {h.signature}",
-                     f"  Log file size: {h.file_size} bytes, page size {h.page_size}, circular: {h.circular}")
-            for a in h.attached:
-                out.text(f"     {a.dbid} {a.path}", f"            Signature: {a.db_signature}",
-                         f"            Last Attach: {a.lgpos_attach}")
+            _fields(out, f"Log file: {lf.path}", [
+                ("lGeneration:", f"{h.generation} (0x{h.generation:X})"), ("Checkpoint:", h.checkpoint),
+                ("creation time:", _fmt_time(h.created)), ("prev gen time:", _fmt_time(h.prev_generation_created)),
+                ("Signature:", h.signature),
+                ("Log file size:", f"{h.file_size} bytes, page size {h.page_size}, circular: {h.circular}")]
+                + [(f"Attached {a.dbid}:", f"{a.path}; signature {a.db_signature}; last attach {a.lgpos_attach}")
+                   for a in h.attached])
             records = []
             for r in lf.records():
                 if ns.records and (limit is None or shown < limit):
-                    out.text(_record_line(r))
                     records.append(r.to_dict())
                     shown += 1
+            if records:
+                out.text(*_record_lines(records))
             d = lf.to_dict(records=False)
             if ns.records:
                 d["records"] = records
@@ -501,14 +481,12 @@ def _find_checkpoint(path: str) -> str:
          lambda p: p.add_argument("chk", help="checkpoint file (edb.chk) or the system folder holding it"))
 def _dump_checkpoint(ns: argparse.Namespace, out: Output) -> Any:
     c = inspection.read_checkpoint(_find_checkpoint(ns.chk))
-    out.text(f"Checkpoint file: {c.path}",
-             f"      Checkpoint: {c.checkpoint}",
-             f"      FullBackup: {c.full_backup} {_fmt_time(c.full_backup_time)}",
-             f"       IncBackup: {c.incremental_backup} {_fmt_time(c.incremental_backup_time)}",
-             f"       Signature: {c.signature}",
-             f"   Valid copies: A={c.copies_valid[0]} B={c.copies_valid[1]} (read {c.copy})")
-    for a in c.attached:
-        out.text(f"     {a.dbid} {a.path}", f"            Last Attach: {a.lgpos_attach}")
+    _fields(out, f"Checkpoint file: {c.path}", [
+        ("Checkpoint:", c.checkpoint), ("FullBackup:", f"{c.full_backup} {_fmt_time(c.full_backup_time)}"),
+        ("IncBackup:", f"{c.incremental_backup} {_fmt_time(c.incremental_backup_time)}"),
+        ("Signature:", c.signature),
+        ("Valid copies:", f"A={c.copies_valid[0]} B={c.copies_valid[1]} (read {c.copy})")]
+        + [(f"Attached {a.dbid}:", f"{a.path}; last attach {a.lgpos_attach}") for a in c.attached])
     return c.to_dict()
 
 
@@ -517,11 +495,12 @@ def _dump_checkpoint(ns: argparse.Namespace, out: Output) -> Any:
 def _dump_backup(ns: argparse.Namespace, out: Output) -> Any:
     b = inspection.read_backup_set(ns.folder)
     gens = f"{b.generations[0]}..{b.generations[-1]}" if b.generations else "none"
-    out.text(f"Backup set: {b.folder}", f"  Log generations: {gens} (base {b.base})",
-             f"  Complete: {'yes' if b.complete else 'no'}")
-    for d in b.databases:
-        out.text(f"  {d.name}: {d.pages} pages of {d.page_size}, needs generations {d.gen_low}..{d.gen_high}, "
-                 f"mark {d.mark}, marker {'yes' if d.has_marker else 'no'}")
+    from ._display import text_table
+    _fields(out, f"Backup set: {b.folder}", [("Log generations:", f"{gens} (base {b.base})"),
+                                            ("Complete:", "yes" if b.complete else "no")])
+    out.text(*text_table(["copy", "pages", "page size", "generations needed", "backup mark", ".pat"],
+                         [(d.name, d.pages, d.page_size, f"{d.gen_low}..{d.gen_high}", d.mark,
+                           "yes" if d.has_marker else "no") for d in b.databases]))
     for p in b.problems:
         out.text(f"  problem: {p}")
     result = b.to_dict()
@@ -534,7 +513,10 @@ def _dump_backup(ns: argparse.Namespace, out: Output) -> Any:
 # checksum / integrity
 
 def _checksum_one(path: str, out: Output) -> Dict[str, Any]:
-    if _windows_ese(path):
+    from ._formats import ESEPY, WINDOWS, identify
+    found = identify(path)           # the format, found once (FileNotFound names the path)
+    kind = found.kind if found.format == ESEPY else None
+    if found.format == WINDOWS and found.kind == "database":
         r = _ese_checksum(path)
         out.text(f"{path}: Windows ESE database, {r['pages']} pages, {len(r['bad'])} bad, {r['blank']} blank"
                  + (f", {r['missing_pages']} missing" if r["missing_pages"] else ""))
@@ -556,7 +538,6 @@ def _checksum_one(path: str, out: Output) -> Dict[str, Any]:
         for g in lrep.missing:
             print(f"ERROR: generation {g} is missing", file=out.stderr)
         return {"path": path, "kind": "log folder", **lrep.to_dict()}
-    kind = inspection.file_kind(path)
     if kind == "database":
         df = inspection.DatabaseFile(path)
         with out.progress(f"checksum {os.path.basename(path)}", df.page_count, "page") as bar:
@@ -649,9 +630,10 @@ def _integrity(ns: argparse.Namespace, out: Output) -> Any:
                 logical = _verify_records(ns.db, trees, bar, problems)
     result["records"] = logical
     out.text(f"Database: {df.path} ({df.header.state}, {df.page_count} pages)")
-    for t in rep.trees:
-        out.text(f"  {t.name:<20} objid {t.objid:<4} root {t.root:<6} depth {t.depth}  pages {t.pages:<6} "
-                 f"(leaf {t.leaf_pages}, internal {t.internal_pages})  nodes {t.nodes}")
+    from ._display import text_table
+    out.text(*text_table(["tree", "objid", "root", "depth", "pages", "leaf", "internal", "nodes"],
+                         [(t.name, t.objid, t.root, t.depth, t.pages, t.leaf_pages, t.internal_pages, t.nodes)
+                          for t in rep.trees]))
     out.text(f"  free pages {rep.free_pages}, never used {rep.never_used_pages}")
     if logical.get("checked"):
         out.text(f"  records verified through the engine: {logical['records']} in {logical['tables']} tables")
@@ -816,7 +798,7 @@ def _recover(ns: argparse.Namespace, out: Output) -> Any:
     import esepy
 
     if ns.db is not None:
-        if _windows_ese(ns.db):
+        if _windows(ns.db):
             return _recover_windows(ns, out)
         if not os.path.isfile(ns.db):
             raise errors.FileNotFound(operation=f"{ns.db}: no such database file")
@@ -825,7 +807,7 @@ def _recover(ns: argparse.Namespace, out: Output) -> Any:
     _refuse_options(ns, (("output", "--output"), ("in_place", "--in-place")),
                     "they name the Windows ESE database to recover (esepy recover DB --logs DIR --output FILE)")
     if ns.system is None:
-        if _windows_log(ns.logs):
+        if _windows(ns.logs):
             raise CliError(f"{ns.logs} holds Windows ESE logs: name the database to recover: "
                            f"esepy recover DB --logs {ns.logs} --output FILE")
         raise CliError("--system is required (the folder of the checkpoint)\n"
@@ -918,23 +900,28 @@ def _windows_logs_option(ns: argparse.Namespace) -> Optional[str]:
 
 @command("tables", "List tables, columns, indexes, record counts and pages (read-only)", _db_args)
 def _tables(ns: argparse.Namespace, out: Output) -> Any:
-    if _windows_ese(ns.db):
-        return _ese_tables(ns.db, out, _windows_logs_option(ns))
-    df = inspection.DatabaseFile(ns.db)
-    with inspection.open_database(ns.db, logs=ns.logs, system=ns.system) as ro:
-        tables = ro.describe()
-        source = ro.source
-        space = {t.name: t for t in inspection.DatabaseFile(ro.opened_path).space_usage()}
-    for t in tables:
-        ts = space.get(t["name"])
-        t["pages"] = ts.pages if ts else None
-    out.text(f"Database: {df.path} ({df.header.state}; read from {source})")
-    for t in tables:
-        cols = ", ".join(f"{c['name']} {c['type']}" for c in t["columns"])
-        out.text(f"  {t['name']}: {t['records']} records, {t['pages']} pages",
-                 f"    columns: {cols}",
-                 f"    primary key: {', '.join(t['primary_key']) or '(sequential)'}")
-    return {"database": df.path, "state": df.header.state, "source": source, "tables": tables}
+    from ._display import text_table
+    result: Dict[str, Any]
+    if _windows(ns.db):
+        state, source, tables = _ese_tables(ns.db, _windows_logs_option(ns))
+        title = f"Database (Windows ESE): {ns.db} ({state}; read from {source})"
+        result = {"database": ns.db, "format": "windows-ese", "state": state, "source": source, "tables": tables}
+    else:
+        df = inspection.DatabaseFile(ns.db)
+        with inspection.open_database(ns.db, logs=ns.logs, system=ns.system) as ro:
+            tables = ro.describe()
+            source = ro.source
+            space = {t.name: t for t in inspection.DatabaseFile(ro.opened_path).space_usage()}
+        for t in tables:
+            ts = space.get(t["name"])
+            t["pages"] = ts.pages if ts else None
+        title = f"Database: {df.path} ({df.header.state}; read from {source})"
+        result = {"database": df.path, "state": df.header.state, "source": source, "tables": tables}
+    rows = [(t["name"], t["records"], "-" if t.get("pages") is None else t["pages"],
+             ", ".join(t.get("primary_key") or []) or ("(sequential)" if "primary_key" in t else "-"),
+             ", ".join(f"{c['name']} {c['type']}" for c in t["columns"])) for t in tables]
+    out.text(title, *text_table(["table", "records", "pages", "primary key", "columns"], rows))
+    return result
 
 
 def _export_args(p: argparse.ArgumentParser) -> None:
@@ -965,7 +952,7 @@ def _export(ns: argparse.Namespace, out: Output) -> Any:
                 operation="parquet export needs pyarrow: pip install 'esepy[parquet]'") from None
         if not ns.output:
             raise CliError("--format parquet needs -o FILE")
-    if _windows_ese(ns.db):
+    if _windows(ns.db):
         columns, rows = _ese_rows(ns.db, ns.table, _windows_logs_option(ns))
     else:
         with inspection.open_database(ns.db, logs=ns.logs, system=ns.system) as ro:

@@ -40,7 +40,6 @@ database and the logs are never written (see docs/forensics-windows-ese.md).
 from __future__ import annotations
 
 import datetime as _dt
-import html as _html
 import os as _os
 import shutil as _shutil
 import tempfile as _tempfile
@@ -332,15 +331,15 @@ class EseTable:
         return f"<EseTable {self.name!r} {len(self.columns)} columns>"
 
     def _repr_html_(self) -> str:
-        head = "".join(f"<th>{_html.escape(c.name)}<br><small>{c.type}</small></th>" for c in self.columns[:50])
+        from ._display import html_table
+        head = [f"{c.name} ({c.type})" for c in self.columns[:50]]
         body = []
         for i, values in enumerate(self.rows()):
             if i >= 10:
                 break
-            body.append("<tr>" + "".join(f"<td>{_html.escape(_short(v))}</td>" for v in values[:50]) + "</tr>")
+            body.append([_short(v) for v in values[:50]])
         more = " (first 50 columns)" if len(self.columns) > 50 else ""
-        return (f"<table><caption>ESE table {_html.escape(self.name)}{more}, first rows</caption>"
-                f"<tr>{head}</tr>{''.join(body)}</table>")
+        return html_table(f"ESE table {self.name}{more}, first rows", head, body)
 
 
 def _short(v: Any) -> str:
@@ -509,11 +508,9 @@ class EseDatabase:
                 ("pages", h["page_count"]),
                 ("logs needed", f"{h['gen_min_required']}..{h['gen_max_required']}" if h["dirty"] else "none"),
                 ("damage found", len(self.damage))]
-        body = "".join(f"<tr><th style='text-align:left'>{_html.escape(str(k))}</th>"
-                       f"<td>{_html.escape(str(v))}</td></tr>" for k, v in rows)
-        tables = "".join(f"<tr><td>{_html.escape(t.name)}</td><td>{len(t.columns)}</td></tr>" for t in self.tables)
-        return (f"<table><caption>ESE database</caption>{body}</table>"
-                f"<table><tr><th>table</th><th>columns</th></tr>{tables}</table>")
+        from ._display import html_fields, html_table
+        return (html_fields("ESE database", rows)
+                + html_table("tables", ["table", "columns"], [(t.name, len(t.columns)) for t in self.tables]))
 
 
 def open_ese(path: "_os.PathLike[str] | str", *, logs: "Optional[_os.PathLike[str] | str]" = None,

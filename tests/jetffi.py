@@ -2,7 +2,8 @@
 
 ``load()`` returns a :class:`Jet` with
 
-* ``ffi`` / ``lib``: the declarations of ``esent.h`` + ``esepy_ext.h`` (run
+* ``ffi`` / ``lib``: the declarations of ``esent.h`` + ``esepy_ext.h`` +
+  ``esepy_inspect.h`` (run
   through the C preprocessor, so the header itself is what is tested) and the
   installed ``libesent.so`` (``esepy.native_library()``), the same library the
   Python extension uses;
@@ -25,7 +26,8 @@ import cffi
 
 import esepy
 
-HEADER = "esepy_ext.h"
+HEADERS = ("esepy_ext.h", "esepy_inspect.h")
+_INCLUDES = "".join(f'#include "{h}"\n' for h in HEADERS)
 
 
 def _cc() -> str:
@@ -42,7 +44,7 @@ def _read_headers(incdir: str) -> bytes:
 
 
 def _cache_dir(incdir: str) -> str:
-    digest = hashlib.sha256(_read_headers(incdir)).hexdigest()[:16]
+    digest = hashlib.sha256(_INCLUDES.encode() + _read_headers(incdir)).hexdigest()[:16]
     d = os.path.join(tempfile.gettempdir(), f"esepy-jetffi-{os.getuid()}-{digest}")
     os.makedirs(d, exist_ok=True)
     return d
@@ -51,13 +53,13 @@ def _cache_dir(incdir: str) -> str:
 def _declarations(incdir: str) -> str:
     out = subprocess.run(
         [_cc(), "-E", "-P", "-DJET_NO_STDINT_INCLUDE", "-I", incdir, "-x", "c", "-"],
-        input=f'#include "{HEADER}"\n', capture_output=True, text=True, check=True).stdout
+        input=_INCLUDES, capture_output=True, text=True, check=True).stdout
     return "\n".join(l for l in out.splitlines() if not l.lstrip().startswith("#"))
 
 
 def _macro_names(incdir: str) -> list:
     out = subprocess.run([_cc(), "-dM", "-E", "-I", incdir, "-x", "c", "-"],
-                         input=f'#include "{HEADER}"\n', capture_output=True, text=True,
+                         input=_INCLUDES, capture_output=True, text=True,
                          check=True).stdout
     names = []
     for line in out.splitlines():
@@ -74,7 +76,7 @@ def _constants(incdir: str) -> dict:
         body = "\n".join(
             f'  if (({n}) < 0) printf("{n} %lld\\n", (long long)({n}));'
             f' else printf("{n} %llu\\n", (unsigned long long)({n}));' for n in names)
-        src = f'#include <stdio.h>\n#include "{HEADER}"\nint main(void) {{\n{body}\n  return 0;\n}}\n'
+        src = f'#include <stdio.h>\n{_INCLUDES}int main(void) {{\n{body}\n  return 0;\n}}\n'
         d = _cache_dir(incdir)
         with open(os.path.join(d, "consts.c"), "w") as f:
             f.write(src)

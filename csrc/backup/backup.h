@@ -114,4 +114,17 @@ typedef struct rst_args {
  * replaying, plain JetInit to finish) continues them from the log folder. */
 JET_ERR rst_restore(const isam_config *cfg, const rst_args *pargs);
 
+/* ---- the trailer page of a database copy (layout: bk_int.h) ---------------- */
+
+#define BK_NAME_MAX        255
+typedef struct bk_trailer {
+    uint32_t      cbPage, cpg;
+    JET_SIGNATURE signDb, signLog;
+    JET_BKINFO    bk;
+    char          name[BK_NAME_MAX + 1];
+} bk_trailer;
+/* Decode a trailer page (restore; read-only inspection).
+ * JET_errDatabasePatchFileMismatch when the block is not a valid trailer. */
+JET_ERR bk_trailer_decode(const uint8_t *pv, uint32_t cbPage, bk_trailer *pt);
+
 #endif /* ESEPY_BACKUP_H */

@@ -28,18 +28,9 @@
 
 #define BK_TRAILER_MAGIC   0x54504553u /* "SEPT" */
 #define BK_TRAILER_VERSION 1
-#define BK_NAME_MAX        255
 
-typedef struct bk_trailer {
-    uint32_t      cbPage, cpg;
-    JET_SIGNATURE signDb, signLog;
-    JET_BKINFO    bk;
-    char          name[BK_NAME_MAX + 1];
-} bk_trailer;
-
+/* bk_trailer and bk_trailer_decode are in backup.h (inspection reads trailers). */
 void    bk_trailer_encode(const bk_trailer *pt, uint8_t *pv, uint32_t cbPage);
-/* JET_errDatabasePatchFileMismatch when the block is not a valid trailer. */
-JET_ERR bk_trailer_decode(const uint8_t *pv, uint32_t cbPage, bk_trailer *pt);
 
 /* Last component of a path. */
 const char *bk_basename(const char *path);

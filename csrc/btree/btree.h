@@ -103,6 +103,32 @@ JET_ERR bt_space_stats(bt_env *env, uint32_t pgnoSpace, uint32_t *pcpgFree, uint
  * (allocated, formatted); pages above it were never used. */
 JET_ERR bt_space_hwm(const bt_env *env, uint32_t pgnoSpace, uint32_t *phwm);
 
+/* ---- inspection: a page image as this layer reads it (view.c) ------------- */
+
+/* What a data page's bytes say, decoded without a cache or an environment,
+ * for read-only inspection of files (esepy_inspect.h).  Pure: no I/O. */
+typedef struct bt_page_view {
+    uint32_t objid, flags, prev, next;
+    int      fLeaf, fInternal, fRoot, fSpace, fFree;
+    uint32_t cslot, ibHeap, cbFrag, level;
+    int      fLayoutOk;   /* tree pages: bt_pg_check holds (P2, P3, flags agree with the level) */
+    uint32_t cbUsed;      /* tree pages: heap bytes in live nodes plus the slot array */
+    /* space page (fSpace): */
+    uint32_t cpgOwned, pgnoHwm, pgnoFree, cpgFree;
+    int      fSpaceMagic;
+} bt_page_view;
+void    bt_page_view_of(const uint8_t *pg, uint32_t cbPage, bt_page_view *pview);
+/* Node i of a tree page whose view has fLayoutOk: pointers into pg.
+ * JET_errDatabaseCorrupted when the layout is broken, JET_errInvalidParameter
+ * when i >= cslot. */
+JET_ERR bt_page_view_node(const uint8_t *pg, uint32_t cbPage, uint32_t i, const uint8_t **ppbKey,
+                          uint32_t *pcbKey, const uint8_t **ppbData, uint32_t *pcbData, uint32_t *pflags);
+
+/* What a log record of this layer (LOG_REC_BT_*) is about: 1 with *pdbid and
+ * *ppgno (0 for SMOEND, which names no page) filled, 0 when type is not this
+ * layer's or the payload is too short for it. */
+int     bt_log_describe(uint8_t type, const uint8_t *pv, uint32_t cb, uint32_t *pdbid, uint32_t *ppgno);
+
 /* ---- trees ---------------------------------------------------------------- */
 
 /* Create an empty tree; its root page never changes (root splits push the

@@ -168,6 +168,19 @@ typedef struct db_header {
 JET_ERR db_header_read(os_file *pf, uint32_t cbPageExpected, db_header *phdr);
 /* Same, by path (JetGetDatabaseFileInfo on a detached file). */
 JET_ERR db_header_read_path(const char *path, db_header *phdr);
+/* What db_header_read found in each copy (inspection): both copies are read
+ * whatever A holds; iUsed is the copy db_header_read returns (0 = A, 1 = B),
+ * crc its stored checksum. */
+typedef struct db_header_copies {
+    int      fValidA, fValidB;
+    int      iUsed;
+    uint32_t crc;
+} db_header_copies;
+/* db_header_read (cbPageExpected 0) that also fills *pcopies. */
+JET_ERR db_header_read_copies(os_file *pf, db_header *phdr, db_header_copies *pcopies);
+/* Decode one header copy held in memory (cb bytes, e.g. streamed from a
+ * backup): H2 and the checks of db_header_read.  *pcrc: its stored crc. */
+JET_ERR db_header_decode_block(const void *pv, size_t cb, db_header *phdr, uint32_t *pcrc);
 /* Write copy A, fdatasync, copy B, fdatasync: a crash leaves one valid copy. */
 JET_ERR db_header_write(os_file *pf, const db_header *phdr);
 /* Serialise into a block of phdr->cbPage bytes (crc included), as written. */

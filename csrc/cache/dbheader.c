@@ -249,19 +249,34 @@ static JET_ERR hdr_read_copy(os_file *pf, uint64_t off, uint32_t cbKnown, uint8_
     return JET_errSuccess;
 }
 
-JET_ERR db_header_read(os_file *pf, uint32_t cbPageExpected, db_header *phdr)
+/* The checks after H2: format version and file type. */
+static JET_ERR hdr_check_decoded(const db_header *phdr)
+{
+    if (phdr->version != DB_FORMAT_VERSION)
+        return JET_errInvalidDatabaseVersion;
+    if (phdr->filetype != JET_filetypeDatabase && phdr->filetype != JET_filetypeTempDatabase)
+        return JET_errFileInvalidType;
+    return JET_errSuccess;
+}
+
+/* db_header_read's body.  pcopies != NULL: copy B is read even when copy A
+ * is valid, and what each copy held is reported. */
+static JET_ERR hdr_read(os_file *pf, uint32_t cbPageExpected, db_header *phdr, db_header_copies *pcopies)
 {
     static const uint32_t rgcb[] = { 4096, 8192, 16384, 32768 };
     JET_ERR err = JET_errSuccess;
-    uint8_t *pv = NULL;
-    int fValid = 0, fMagic = 0;
+    uint8_t *pv = NULL, *pvB = NULL;
+    int fValid = 0, fValidB = 0, fMagic = 0;
     db_header hdr;
 
     if (pf == NULL || phdr == NULL || (cbPageExpected != 0 && !cache_page_size_valid(cbPageExpected)))
         return JET_errInvalidParameter;
     pv = os_malloc(CACHE_CB_PAGE_MAX);
-    if (pv == NULL)
-        return JET_errOutOfMemory;
+    pvB = pcopies ? os_malloc(CACHE_CB_PAGE_MAX) : NULL;
+    if (pv == NULL || (pcopies && pvB == NULL)) {
+        err = JET_errOutOfMemory;
+        goto done;
+    }
 
     /* Copy A, preferred. */
     err = hdr_read_copy(pf, 0, 0, pv, &fValid, &fMagic);
@@ -269,34 +284,76 @@ JET_ERR db_header_read(os_file *pf, uint32_t cbPageExpected, db_header *phdr)
         goto done;
     /* Copy B sits at offset cbPage; copy A's page size field may be the
      * damaged part, so try every page size (H2: B must say its offset). */
-    for (size_t i = 0; !fValid && i < sizeof(rgcb) / sizeof(rgcb[0]); i++) {
-        err = hdr_read_copy(pf, rgcb[i], rgcb[i], pv, &fValid, &fMagic);
+    for (size_t i = 0; !fValidB && (!fValid || pcopies) && i < sizeof(rgcb) / sizeof(rgcb[0]); i++) {
+        if (fValid && le_get32(pv + HDR_OFF_CBPAGE) != rgcb[i])
+            continue; /* A is good: B must be at A's page size */
+        err = hdr_read_copy(pf, rgcb[i], rgcb[i], pcopies ? pvB : pv, &fValidB, &fMagic);
         if (err < 0)
             goto done;
     }
+    if (pcopies) {
+        pcopies->fValidA = fValid;
+        pcopies->fValidB = fValidB;
+        pcopies->iUsed = fValid ? 0 : 1;
+        if (!fValid && fValidB)
+            memcpy(pv, pvB, le_get32(pvB + HDR_OFF_CBPAGE));
+    }
+    fValid = fValid || fValidB;
     if (!fValid) {
         err = fMagic ? JET_errDatabaseCorrupted : JET_errFileInvalidType;
         goto done;
     }
     hdr_decode(pv, &hdr);
-    if (hdr.version != DB_FORMAT_VERSION) {
-        err = JET_errInvalidDatabaseVersion;
+    err = hdr_check_decoded(&hdr);
+    if (err < 0)
         goto done;
-    }
-    if (hdr.filetype != JET_filetypeDatabase && hdr.filetype != JET_filetypeTempDatabase) {
-        err = JET_errFileInvalidType;
-        goto done;
-    }
     if (cbPageExpected != 0 && hdr.cbPage != cbPageExpected) {
         err = JET_errPageSizeMismatch;
         goto done;
     }
+    if (pcopies)
+        pcopies->crc = le_get32(pv + HDR_OFF_CRC);
     *phdr = hdr;
     err = JET_errSuccess;
 
 done:
+    os_free(pvB);
     os_free(pv);
     return err;
+}
+
+JET_ERR db_header_read(os_file *pf, uint32_t cbPageExpected, db_header *phdr)
+{
+    return hdr_read(pf, cbPageExpected, phdr, NULL);
+}
+
+JET_ERR db_header_read_copies(os_file *pf, db_header *phdr, db_header_copies *pcopies)
+{
+    if (pcopies == NULL)
+        return JET_errInvalidParameter;
+    return hdr_read(pf, 0, phdr, pcopies);
+}
+
+JET_ERR db_header_decode_block(const void *pvIn, size_t cb, db_header *phdr, uint32_t *pcrc)
+{
+    const uint8_t *pv = pvIn;
+    db_header hdr;
+    if (pv == NULL || phdr == NULL)
+        return JET_errInvalidParameter;
+    if (cb < HDR_OFF_MAGIC + 4 || le_get32(pv + HDR_OFF_MAGIC) != DB_MAGIC)
+        return JET_errFileInvalidType;
+    uint32_t cbPage = cb >= HDR_OFF_CBPAGE + 4 ? le_get32(pv + HDR_OFF_CBPAGE) : 0;
+    /* H2 */
+    if (!cache_page_size_valid(cbPage) || cb < cbPage || le_get32(pv + HDR_OFF_CRC) != cache_block_crc(pv, cbPage, 0))
+        return JET_errDatabaseCorrupted;
+    hdr_decode(pv, &hdr);
+    JET_ERR err = hdr_check_decoded(&hdr);
+    if (err < 0)
+        return err;
+    if (pcrc)
+        *pcrc = le_get32(pv + HDR_OFF_CRC);
+    *phdr = hdr;
+    return JET_errSuccess;
 }
 
 JET_ERR db_header_read_path(const char *path, db_header *phdr)

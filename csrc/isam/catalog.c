@@ -197,6 +197,54 @@ static JET_ERR parse_table_row(const uint8_t *pb, uint32_t cb, table_def *ptd)
     return r.bad ? JET_errCatalogCorrupted : JET_errSuccess;
 }
 
+/* Inspection (isam.h): one row, decoded by the parsers above. */
+JET_ERR cat_row_decode(const uint8_t *pbKey, uint32_t cbKey, const uint8_t *pbData, uint32_t cbData,
+                       cat_row_view *prow)
+{
+    if (pbKey == NULL || pbData == NULL || prow == NULL)
+        return JET_errInvalidParameter;
+    memset(prow, 0, sizeof(*prow));
+    if (cbKey < 1)
+        return JET_errCatalogCorrupted;
+    if (pbKey[0] == 'T') {
+        table_def *ptd = os_calloc(1, sizeof(*ptd));
+        if (ptd == NULL)
+            return JET_errOutOfMemory;
+        JET_ERR err = parse_table_row(pbData, cbData, ptd);
+        if (err >= 0) {
+            prow->kind = 'T';
+            prow->objid = prow->objidTable = ptd->objid;
+            prow->pgnoRoot = ptd->pgnoRoot;
+            prow->objidLV = ptd->objidLV;
+            prow->pgnoLV = ptd->pgnoLV;
+            memcpy(prow->name, ptd->name, sizeof(prow->name));
+        }
+        os_free(ptd);
+        return err;
+    }
+    if (pbKey[0] != 'I' && pbKey[0] != 'C')
+        return JET_errSuccess; /* kind 0: another row (e.g. the objid counter) */
+    if (cbKey < 5)
+        return JET_errCatalogCorrupted;
+    prow->objidTable = (uint32_t)pbKey[1] << 24 | (uint32_t)pbKey[2] << 16 | (uint32_t)pbKey[3] << 8 | pbKey[4];
+    if (pbKey[0] == 'C') {
+        if (cbKey != 9)
+            return JET_errCatalogCorrupted;
+        prow->kind = 'C';
+        prow->objid = (uint32_t)pbKey[5] << 24 | (uint32_t)pbKey[6] << 16 | (uint32_t)pbKey[7] << 8 | pbKey[8];
+        return JET_errSuccess;
+    }
+    rbuf r = { pbData, cbData, 0, 0 };
+    prow->objid = get32(&r);
+    prow->pgnoRoot = get32(&r);
+    if (r.bad || cbKey - 5 > JET_cbNameMost)
+        return JET_errCatalogCorrupted;
+    prow->kind = 'I';
+    memcpy(prow->name, pbKey + 5, cbKey - 5);
+    prow->name[cbKey - 5] = '\0';
+    return JET_errSuccess;
+}
+
 /* ---- reads ---------------------------------------------------------------- */
 
 /* The visible catalog row for `key` into *pbuf. */

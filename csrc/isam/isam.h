@@ -249,4 +249,31 @@ log_writer       *isam_log_writer(isam_inst *pinst);   /* NULL when logging is o
 const log_config *isam_log_config(isam_inst *pinst);
 uint32_t          isam_page_size(isam_inst *pinst);
 
+/* ---- inspection: one catalog row decoded (catalog.c; pure, no instance) ------- */
+
+typedef struct cat_row_view {
+    char     kind;          /* 'T' table, 'I' secondary index, 'C' column, 0 other */
+    uint32_t objidTable;    /* 'I', 'C': the table's objid (from the key); 'T': objid */
+    uint32_t objid;         /* 'T': the table's tree; 'I': the index's tree; 'C': columnid */
+    uint32_t pgnoRoot;      /* 'T', 'I' */
+    uint32_t objidLV, pgnoLV;  /* 'T': its long-value tree, 0 when none */
+    char     name[JET_cbNameMost + 1]; /* 'T': as created; 'I': folded (the key's) */
+} cat_row_view;
+/* Decode the catalog node (key, data) as the catalog reads it.
+ * JET_errCatalogCorrupted when it does not parse. */
+JET_ERR cat_row_decode(const uint8_t *pbKey, uint32_t cbKey, const uint8_t *pbData, uint32_t cbData,
+                       cat_row_view *prow);
+
+/* ---- inspection: what a log record is about (logview.c; pure) -------------- */
+
+typedef struct isam_log_view {
+    int      fTrx, fDbid, fPgno;
+    uint64_t trx;           /* transaction of COMMIT, ROLLBACK, UNDO, CLR, DELTADONE */
+    uint32_t dbid, pgno;    /* database, and page (UNDO: the tree's root) */
+    char     path[256];     /* DBCREATE / DBATTACH: the database's path ("" otherwise) */
+} isam_log_view;
+/* Describe a record of this layer or of the btree layer below; a record of
+ * another type (or too short) leaves every flag 0. */
+void isam_log_describe(uint8_t type, const uint8_t *pv, uint32_t cb, isam_log_view *pview);
+
 #endif /* ESEPY_ISAM_H */

@@ -196,6 +196,9 @@ typedef struct log_header {
  * JET_errFileNotFound, JET_errLogFileCorrupt (bad checksum / magic / sizes),
  * JET_errBadLogVersion. */
 JET_ERR log_read_header(const char *path, log_header *phdr);
+/* Decode and verify a header held in memory (LOG_HEADER_SIZE bytes at buf),
+ * with the same errors. */
+JET_ERR log_header_decode(const uint8_t *buf, log_header *h);
 
 typedef struct log_stream_info {
     int      exists;          /* any log file of this base name is present */
@@ -229,6 +232,10 @@ JET_ERR log_checkpoint_write(const log_config *cfg, const log_checkpoint *pchk);
 /* Read whichever copy is valid.  JET_errCheckpointFileNotFound,
  * JET_errCheckpointCorrupt (no valid copy). */
 JET_ERR log_checkpoint_read(const log_config *cfg, log_checkpoint *pchk);
+/* Read checkpoint file `path` (inspection): whichever copy is valid, A first;
+ * *pfValidA / *pfValidB tell which copies verify.  JET_errFileNotFound,
+ * JET_errCheckpointCorrupt (no valid copy). */
+JET_ERR log_checkpoint_read_file(const char *path, log_checkpoint *pchk, int *pfValidA, int *pfValidB);
 
 /* ---- reader (replay) -------------------------------------------------------- */
 
@@ -254,6 +261,18 @@ JET_ERR log_reader_open(const log_config *cfg, const char *dir, lsn_t lsnStart, 
  * continue it).  The header chain (L3) is checked across the switch. */
 JET_ERR log_reader_open_split(const log_config *cfg, const char *dirFirst, int32_t genSplit, lsn_t lsnStart,
                               int32_t genStop, log_reader **pprd);
+/* Read the one generation file `path`, whatever its name (inspection): every
+ * record in file order, PAD, FLUSH and GENEND included, until the chain
+ * ends.  A break is classified as in the current generation (L9:
+ * JET_wrnNoMoreRecords when it is a torn tail, JET_errLogFileCorrupt when it
+ * is damage); a GENEND record is returned and ends the file.  No header chain
+ * (L3) check: there is no previous generation. */
+JET_ERR log_reader_open_file(const char *path, log_reader **pprd);
+/* Where the chain of the file being read stopped (log_reader_open_file):
+ * offset just past the last good record, whether that record was a GENEND,
+ * the size the reader may read (min of header and real size).
+ * Meaningful once log_reader_next returned something other than success. */
+void    log_reader_file_tail(const log_reader *prd, uint64_t *poff, int *pfGenEnd, uint64_t *pcbLimit);
 /* Header of the generation being read. */
 void    log_reader_header(const log_reader *prd, log_header *phdr);
 /* Next record.  JET_wrnNoMoreRecords (positive) at the end of the log;

@@ -137,8 +137,7 @@ int  log_get_attach(const uint8_t *p, log_attach *a);
 
 /* Encode a full LOG_HEADER_SIZE-byte header (checksum included). */
 void    log_header_encode(const log_header *h, uint8_t *buf);
-/* Decode and verify (JET_errLogFileCorrupt, JET_errBadLogVersion). */
-JET_ERR log_header_decode(const uint8_t *buf, log_header *h);
+/* log_header_decode (decode and verify) is in log.h. */
 
 /* Seed of the crc chain of a generation: crc32c(signLog || generation). */
 uint32_t log_chain_seed(const JET_SIGNATURE *sign, int32_t gen);

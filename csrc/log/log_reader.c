@@ -51,6 +51,7 @@ struct log_reader {
     int32_t    genHighArchived; /* highest archived generation in dir (0 if none) */
     int        fCurrentExists;  /* dir/B.log exists */
     int        fLogFolder;      /* dir is the stream's log folder (R4 applies) */
+    int        fOneFile;        /* log_reader_open_file: every record, one file */
 
     /* the generation being read */
     os_file   *pf;
@@ -291,6 +292,37 @@ fail:
     return err < 0 ? err : JET_errMissingLogFile;
 }
 
+JET_ERR log_reader_open_file(const char *path, log_reader **pprd)
+{
+    JET_ERR err;
+    log_header hdr;
+    if (path == NULL || pprd == NULL)
+        return JET_errInvalidParameter;
+    err = log_read_header(path, &hdr);
+    if (err < 0)
+        return err;
+    log_reader *prd = os_calloc(1, sizeof(*prd));
+    if (prd == NULL)
+        return JET_errOutOfMemory;
+    prd->fOneFile = 1;
+    prd->genStop = hdr.generation;
+    prd->lsnStart = LSN_MAKE(hdr.generation, 1, 0);
+    err = rd_open_file(prd, path, hdr.generation, 0, 1);
+    if (err < 0) {
+        log_reader_close(prd);
+        return err == JET_errMissingLogFile ? JET_errFileNotFound : err;
+    }
+    *pprd = prd;
+    return JET_errSuccess;
+}
+
+void log_reader_file_tail(const log_reader *prd, uint64_t *poff, int *pfGenEnd, uint64_t *pcbLimit)
+{
+    *poff = prd->off;
+    *pfGenEnd = prd->fGenEnd;
+    *pcbLimit = prd->cbLimit;
+}
+
 /* Whether the chain break at offset o of the current generation is the end
  * of the log (a torn write never acknowledged): invariant L9.  Scans the rest
  * of the file once.  Returns JET_wrnNoMoreRecords, JET_errLogFileCorrupt or
@@ -477,9 +509,12 @@ JET_ERR log_reader_next(log_reader *prd, log_record *prec)
         prd->crc = crc;
         prd->off = o + len;
         prd->fGenEnd = type == LOG_REC_GENEND;
-        if (type == LOG_REC_PAD || type == LOG_REC_FLUSH)
+        if (prd->fOneFile) {
+            if (type == LOG_REC_GENEND)
+                prd->state = JET_wrnNoMoreRecords; /* after this record */
+        } else if (type == LOG_REC_PAD || type == LOG_REC_FLUSH) {
             continue;
-        if (type == LOG_REC_GENEND) {
+        } else if (type == LOG_REC_GENEND) {
             /* The roll had not finished when B.log ends with GENEND: the end. */
             if (!prd->fArchived || (prd->genStop > 0 && gen >= prd->genStop))
                 return prd->state = JET_wrnNoMoreRecords;

@@ -4,6 +4,7 @@ import hashlib
 import os
 
 import pytest
+from textfields import text_fields
 
 import esepy
 from esepy import errors, inspection
@@ -39,7 +40,7 @@ def test_complete_set(backup_set):
     assert d.has_marker and d.gen_low == bs.generations[0] and d.gen_high <= bs.generations[-1]
     assert d.pages > 0 and d.page_size == 4096 and d.mark.generation >= d.gen_low
     html = bs._repr_html_()
-    assert "<table>" in html and "a.edb" in html and "complete" in html
+    assert html.startswith("<table") and "<td>a.edb</td>" in html and "<td>complete</td>" in html
     assert bs.to_dict()["complete"] is True
 
 
@@ -58,7 +59,7 @@ def test_cli_dump_backup(backup_set, esepy_cli):
     r = esepy_cli("dump", "backup", backup_set, "--json")
     assert r.code == 0 and r.json["complete"] is True and r.json["databases"][0]["name"] == "a.edb", r
     r = esepy_cli("dump", "backup", backup_set)
-    assert r.code == 0 and "Complete: yes" in r.out
+    assert r.code == 0 and text_fields(r.out)["Complete"] == "yes", r
     os.unlink(os.path.join(backup_set, "a.pat"))
     r = esepy_cli("dump", "backup", backup_set)
     assert r.code == 1 and "JET_errPatchFileMissing" in r.err and "problem:" in r.out, r

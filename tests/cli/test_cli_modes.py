@@ -15,6 +15,7 @@ import pytest
 import esepy
 import people_workloads as wl
 from esepy import inspection
+from textfields import text_fields
 
 
 def _corrupt(path, offset, data=b"\xde\xad\xbe\xef"):
@@ -29,7 +30,8 @@ def test_dump_header_text_and_json_agree_with_the_engine(clean_folder, esepy_cli
     db = os.path.join(clean_folder, "w.edb")
     r = esepy_cli("dump", "header", db)
     assert r.code == 0, r
-    assert "State: CleanShutdown" in r.out and "cbDbPage: 4096" in r.out
+    f = text_fields(r.out)
+    assert f["State"] == "CleanShutdown" and f["cbDbPage"] == "4096", r
     j = esepy_cli("dump", "header", db, "--json")
     assert j.code == 0, j
     doc = j.json
@@ -74,7 +76,10 @@ def test_dump_log_folder(clean_folder, esepy_cli):
     total = sum(f["record_count"] for f in doc["files"])
     assert total == doc["check"]["records"]
     text = esepy_cli("dump", "log", os.path.join(clean_folder, "logs")).out
-    assert "no damaged log files were found" in text and "lGeneration: 1 (0x1)" in text
+    assert "no damaged log files were found" in text and text_fields(text)["lGeneration"] == "1 (0x1)"
+    text = esepy_cli("dump", "log", os.path.join(clean_folder, "logs", "edb00001.log"), "--records").out
+    first = [line.split() for line in text.splitlines() if line.strip().startswith("(0x1,1,0)")]
+    assert first and first[0][:2] == ["(0x1,1,0)", "Init"], text
 
 
 def test_dump_log_records_match_what_was_written(clean_folder, esepy_cli):
@@ -102,7 +107,8 @@ def test_dump_checkpoint(clean_folder, esepy_cli):
     current = inspection.LogFile(os.path.join(clean_folder, "logs", "edb.log"))
     assert doc["checkpoint"]["generation"] == current.generation
     assert doc["signature"]["random"] == current.header.signature.random
-    assert "Checkpoint: (0x" in esepy_cli("dump", "checkpoint", os.path.join(system, "edb.chk")).out
+    text = esepy_cli("dump", "checkpoint", os.path.join(system, "edb.chk")).out
+    assert text_fields(text)["Checkpoint"] == doc["checkpoint"]["text"], text
 
 
 # -- checksum ---------------------------------------------------------------------

@@ -310,8 +310,9 @@ def test_never_writes(samples, tmp_path):
 
 def test_repr_html_and_repr(samples):
     with esepy.open_ese(samples("dissect_multi_4k.edb")) as db:
-        assert "CleanShutdown" in db._repr_html_() and "multi" in db._repr_html_()
-        assert "<table>" in db.tables["multi"]._repr_html_()
+        assert "<td>CleanShutdown</td>" in db._repr_html_() and "<td>multi</td>" in db._repr_html_()
+        th = db.tables["multi"]._repr_html_()
+        assert th.startswith("<table") and "<caption>ESE table multi, first rows</caption>" in th
         assert "multi" in repr(db.tables)
         assert db.tables.names()[:1] == ["MSysObjects"]
         with pytest.raises(KeyError):

@@ -43,7 +43,7 @@ def test_identify(own_files, windows_files):
     assert esepy.identify(windows_files["reserve"]).format == "unknown"  # all zero
     assert esepy.identify(own_files["folder"]).kind == "folder"
     assert str(esepy.identify(windows_files["database"])).endswith("is a database written by Windows' ESE")
-    assert esepy.identify(own_files["database"]).reader.startswith("esepy.inspection.DatabaseFile(path)")
+    assert esepy.identify(own_files["database"]).reader.startswith("esepy.inspect.DatabaseFile(path)")
     with pytest.raises(E.FileNotFound):
         esepy.identify(os.path.join(own_files["folder"], "missing.edb"))
 
@@ -68,17 +68,17 @@ def test_open_returns_the_reader_that_fits(own_files, windows_files):
 # (reader, kind of file given, what the message must name)
 WRONG = [
     (esepy.open_ese, ("own", "database"), r"is an esepy database, not a database written by Windows' ESE: "
-                                          r"read it with esepy\.inspection\.DatabaseFile"),
+                                          r"read it with esepy\.inspect\.DatabaseFile"),
     (esepy.open_ese, ("windows", "log"), r"is a transaction log written by Windows' ESE.*esepy\.ese\.read_log_header"),
     (inspection.DatabaseFile, ("windows", "database"), r"is a database written by Windows' ESE, not an esepy "
                                                        r"database: read it with esepy\.open_ese\(path\)"),
     (inspection.read_database_header, ("windows", "database"), r"esepy\.open_ese\(path\)"),
     (esepy.database_file_info, ("windows", "database"), r"esepy\.open_ese\(path\)"),
-    (esepy.database_file_info, ("own", "log"), r"is an esepy transaction log.*esepy\.inspection\.LogFile"),
+    (esepy.database_file_info, ("own", "log"), r"is an esepy transaction log.*esepy\.inspect\.LogFile"),
     (inspection.LogFile, ("windows", "log"), r"esepy\.ese\.read_log_header\(path\)"),
-    (ese.read_log_header, ("own", "log"), r"is an esepy transaction log.*esepy\.inspection\.LogFile\(path\)"),
+    (ese.read_log_header, ("own", "log"), r"is an esepy transaction log.*esepy\.inspect\.LogFile\(path\)"),
     (inspection.read_checkpoint, ("windows", "checkpoint"), r"esepy\.ese\.read_checkpoint\(path\)"),
-    (ese.read_checkpoint, ("own", "checkpoint"), r"esepy\.inspection\.read_checkpoint\(path\)"),
+    (ese.read_checkpoint, ("own", "checkpoint"), r"esepy\.inspect\.read_checkpoint\(path\)"),
 ]
 
 
