@@ -13,7 +13,11 @@ installed.
 
 Environment knobs (for developers; the defaults are what users get):
   ESEPY_SANITIZE=1   build with -fsanitize=address,undefined
-  ESEPY_DEBUG=1      build with -O0 and assertions
+  ESEPY_DEBUG=1      build with -O0, assertions and the lock checker (every
+                     lock taken in the order of csrc/os/lockorder.h, every
+                     *_locked function called with its lock held; a violation
+                     aborts naming the locks).  Any build without -DNDEBUG
+                     checks locks; -DESEPY_LOCK_CHECK=0 turns it off.
   ESEPY_WERROR=1     turn warnings into errors (-Werror); also on when CI=true.
                      Users' builds never fail on a new compiler's new warning.
 """
@@ -52,7 +56,8 @@ WARN = ["-std=c11", "-Wall", "-Wextra"] + _werror()
 
 
 def _flags():
-    opt = ["-O0", "-g3"] if os.environ.get("ESEPY_DEBUG") else ["-O2", "-g", "-DNDEBUG"]
+    # Python's own CFLAGS carry -DNDEBUG: a debug build must undo it (our flags come after).
+    opt = ["-O0", "-g3", "-UNDEBUG", "-DESEPY_DEBUG=1"] if os.environ.get("ESEPY_DEBUG") else ["-O2", "-g", "-DNDEBUG"]
     san = ["-fsanitize=address,undefined", "-fno-omit-frame-pointer"] if os.environ.get("ESEPY_SANITIZE") else []
     return opt, san
 
