@@ -13,7 +13,11 @@ installed.
 
 Environment knobs (for developers; the defaults are what users get):
   ESEPY_SANITIZE=1   build with -fsanitize=address,undefined
-  ESEPY_DEBUG=1      build with -O0 and assertions
+  ESEPY_DEBUG=1      build with -O0, assertions and the lock checker (every
+                     lock taken in the order of csrc/os/lockorder.h, every
+                     *_locked function called with its lock held; a violation
+                     aborts naming the locks).  Any build without -DNDEBUG
+                     checks locks; -DESEPY_LOCK_CHECK=0 turns it off.
   ESEPY_WERROR=1     turn warnings into errors (-Werror); also on when CI=true.
                      Users' builds never fail on a new compiler's new warning.
 """
@@ -34,10 +38,32 @@ if int(setuptools.__version__.split(".")[0]) < 77:
                      "pip install -U 'setuptools>=77', or pip install -e '.[test]'")
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-# Every engine layer: each folder of csrc/ except the public headers and the
-# Python extension (docs/architecture.md has the map).
-CORE_DIRS = sorted(d for d in glob.glob("csrc/*") if os.path.isdir(d) and os.path.basename(d) not in ("include", "pyext"))
 INCLUDE = "csrc/include"
+
+
+def read_layers(path=os.path.join("csrc", "layers.tbl")):
+    """csrc/layers.tbl: [(layer, [layers it may call])], lowest first."""
+    layers = []
+    with open(path) as f:
+        for line in f:
+            words = line.split("#", 1)[0].split()
+            if words:
+                layers.append((words[0], words[1:]))
+    return layers
+
+
+# Every engine layer: a folder of csrc/ (docs/architecture.md has the map).
+# Each is compiled with only its own folder, the folders of the layers it may
+# call and the public headers on its include path.
+LAYERS = read_layers()
+CORE_DIRS = [os.path.join("csrc", name) for name, _ in LAYERS]
+_unlisted = sorted(set(d for d in glob.glob("csrc/*") if os.path.isdir(d)) - set(CORE_DIRS) - {INCLUDE, "csrc/pyext"})
+if _unlisted:
+    raise SystemExit("csrc/layers.tbl does not list " + ", ".join(_unlisted))
+
+
+def layer_include_dirs(name, below):
+    return [INCLUDE, os.path.join("csrc", name)] + [os.path.join("csrc", b) for b in below]
 SOVERSION = "0"
 # ELF systems (Linux, FreeBSD: GNU ld, gold or lld) and macOS (ld64) name and
 # link shared libraries differently.  Linux is built and tested; the macOS
@@ -72,7 +98,8 @@ WARN = ["-std=c11", "-Wall", "-Wextra"] + _werror()
 
 
 def _flags():
-    opt = ["-O0", "-g3"] if os.environ.get("ESEPY_DEBUG") else ["-O2", "-g", "-DNDEBUG"]
+    # Python's own CFLAGS carry -DNDEBUG: a debug build must undo it (our flags come after).
+    opt = ["-O0", "-g3", "-UNDEBUG", "-DESEPY_DEBUG=1"] if os.environ.get("ESEPY_DEBUG") else ["-O2", "-g", "-DNDEBUG"]
     san = ["-fsanitize=address,undefined", "-fno-omit-frame-pointer"] if os.environ.get("ESEPY_SANITIZE") else []
     return opt, san
 
@@ -125,15 +152,16 @@ class BuildEsepy(build_ext):
         os.makedirs(out_dir, exist_ok=True)
         cc = self.compiler  # configured by build_ext.run() for this interpreter
         opt, san = _flags()
-        sources = sorted(s for d in CORE_DIRS for s in glob.glob(os.path.join(d, "*.c")))
-        objs = cc.compile(
-            sources,
-            output_dir=os.path.join(self.build_temp, "core"),
-            include_dirs=[INCLUDE] + CORE_DIRS,
-            macros=[("ESEPY_BUILDING_LIBRARY", "1"), ("_GNU_SOURCE", "1")],
-            extra_preargs=WARN + opt + san + ["-fPIC", "-fvisibility=hidden", "-pthread"],
-            depends=glob.glob("csrc/**/*.h", recursive=True) + glob.glob("csrc/**/*.inc", recursive=True),
-        )
+        objs = []
+        for name, below in LAYERS:  # one layer at a time: each sees only its own and lower headers
+            objs += cc.compile(
+                sorted(glob.glob(os.path.join("csrc", name, "*.c"))),
+                output_dir=os.path.join(self.build_temp, "core"),
+                include_dirs=layer_include_dirs(name, below),
+                macros=[("ESEPY_BUILDING_LIBRARY", "1"), ("_GNU_SOURCE", "1")],
+                extra_preargs=WARN + opt + san + ["-fPIC", "-fvisibility=hidden", "-pthread"],
+                depends=glob.glob("csrc/**/*.h", recursive=True) + glob.glob("csrc/**/*.inc", recursive=True),
+            )
         lib = os.path.join(out_dir, LIBNAME)
         cc.link_shared_object(
             objs,

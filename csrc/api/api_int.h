@@ -146,6 +146,11 @@ struct proc_table {
     uint32_t        cinsts;
     param_value     defaults[128]; /* process-wide values and per-instance defaults */
     uint32_t        sess_next_gen; /* last session generation handed out (session.c) */
+    /* The event sink, under event_lock (not lock): the engine's event callback
+     * runs with engine locks held, and the api holds lock while it calls into
+     * the engine (JetTerm), so reading the sink under lock would invert the
+     * order (lockorder.h: event_lock is a leaf). */
+    os_mutex_t      event_lock;
     ESEPY_PFNEVENT  event_pfn;
     void           *event_ctx;
 };

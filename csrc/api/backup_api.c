@@ -21,6 +21,7 @@
 /* The instance a backup call names: legacy calls need one-instance mode. */
 static JET_ERR find_locked(JET_INSTANCE h, int legacy, instance **ppinst)
 {
+    os_mutex_assert_held(&proc.lock);
     instance *pinst;
     if (legacy) {
         if (proc.mode == MODE_MULTIINST)
@@ -43,6 +44,7 @@ static JET_ERR find_locked(JET_INSTANCE h, int legacy, instance **ppinst)
 /* The instance a call names, which must have a published running backup. */
 static JET_ERR find_backup_locked(JET_INSTANCE h, int legacy, instance **ppinst)
 {
+    os_mutex_assert_held(&proc.lock);
     JET_ERR err = find_locked(h, legacy, ppinst);
     if (err >= 0 && ((*ppinst)->bk == NULL || (*ppinst)->bk == BK_RESERVED))
         err = JET_errNoBackup;
@@ -108,6 +110,7 @@ static void bk_publish(instance *pinst, bk_ctx *pbk)
 /* Take the context away from new calls and wait for those in flight. */
 static bk_ctx *bk_take_locked(instance *pinst)
 {
+    os_mutex_assert_held(&proc.lock);
     bk_ctx *pbk = pinst->bk;
     pinst->bk = BK_RESERVED;
     while (pinst->bk_calls > 0)

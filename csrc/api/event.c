@@ -4,20 +4,20 @@
  * callback installed with EsepySetEventCallback.
  *
  * Owns: delivering an ESEPY_EVENT to the sink.  The sink pointer lives in the
- * process table (proc.event_pfn) and is read under proc.lock; the call itself
- * happens with no lock held.
+ * process table (proc.event_pfn) and is read under proc.event_lock, a leaf
+ * lock (the engine emits events with its own locks held); the call itself
+ * happens with no api lock held, but possibly with engine locks held: a sink
+ * must not call back into the engine.
  * Must not touch: instance state (callers pass what the event says).
  */
 #include "api_int.h"
 
 ESEPY_EXPORT JET_ERR EsepySetEventCallback(ESEPY_PFNEVENT pfn, void *pvContext)
 {
-    JET_ERR err = proc_lock();
-    if (err < 0)
-        return err;
+    os_mutex_lock(&proc.event_lock);
     proc.event_pfn = pfn;
     proc.event_ctx = pvContext;
-    proc_unlock();
+    os_mutex_unlock(&proc.event_lock);
     return JET_errSuccess;
 }
 
@@ -25,11 +25,10 @@ void event_emit(uint32_t eventid, int32_t level, JET_ERR err, JET_INSTANCE inst,
                 const char *instname, const char *operation, const char *message,
                 uint32_t cfields, const ESEPY_EVENTFIELD *fields)
 {
-    if (proc_lock() < 0)
-        return;
+    os_mutex_lock(&proc.event_lock);
     ESEPY_PFNEVENT pfn = proc.event_pfn;
     void *ctx = proc.event_ctx;
-    proc_unlock();
+    os_mutex_unlock(&proc.event_lock);
     if (pfn == NULL)
         return;
     ESEPY_EVENT ev = {

@@ -44,6 +44,7 @@ _Static_assert(sizeof(JET_RETINFO) == 16, "JET_RETINFO layout");
 struct proc_table proc = {
     .lock = OS_MUTEX_INIT("api.proc.lock", LOCK_RANK_PROC),
     .cond = OS_COND_INIT,
+    .event_lock = OS_MUTEX_INIT("api.proc.event_lock", LOCK_RANK_EVENT),
 };
 
 /* ------------------------------------------------------------------------ */
@@ -107,6 +108,7 @@ JET_INSTANCE inst_handle(const instance *pinst)
 
 instance *inst_global_locked(void)
 {
+    os_mutex_assert_held(&proc.lock);
     if (proc.mode != MODE_ONEINST)
         return NULL;
     for (uint32_t i = 0; i < PROC_MAX_INSTANCES; i++)
@@ -117,6 +119,7 @@ instance *inst_global_locked(void)
 
 instance *inst_find_locked(JET_INSTANCE h, int allow_global)
 {
+    os_mutex_assert_held(&proc.lock);
     if (h == 0 || h == JET_instanceNil)
         return allow_global ? inst_global_locked() : NULL;
     uint64_t v = (uint64_t)h;
@@ -150,6 +153,7 @@ void inst_free(instance *pinst)
  * was the last instance (invariant 2). */
 static void inst_remove_locked(instance *pinst)
 {
+    os_mutex_assert_held(&proc.lock);
     proc.insts[pinst->slot] = NULL;
     proc.cinsts--;
     if (proc.cinsts == 0)
@@ -167,6 +171,7 @@ static int same_name(const char *a, const char *b)
 static JET_ERR inst_create_locked(const char *name, const char *display, int implicit,
                                   instance **ppinst)
 {
+    os_mutex_assert_held(&proc.lock);
     if (name && name[0] == '\0')
         name = NULL;
     if ((name && strlen(name) > JET_cbFullNameMost) || (display && strlen(display) > JET_cbFullNameMost))
@@ -369,6 +374,7 @@ static JET_ERR resolve_paths(const param_value *params, init_paths *paths)
 /* Invariant 4: refuse folders another live instance of this process uses. */
 static JET_ERR check_paths_in_use_locked(const instance *self, const init_paths *paths)
 {
+    os_mutex_assert_held(&proc.lock);
     for (uint32_t i = 0; i < PROC_MAX_INSTANCES; i++) {
         const instance *o = proc.insts[i];
         if (o == NULL || o == self || o->abs_system == NULL)
@@ -485,6 +491,7 @@ static JET_ERR start_engine(instance *pinst, const JET_RSTINFO *prst, JET_GRBIT 
 /* Pick (or create) the instance JetInit works on.  Under proc.lock. */
 static JET_ERR init_resolve_locked(JET_INSTANCE *pinstance, instance **ppinst)
 {
+    os_mutex_assert_held(&proc.lock);
     JET_INSTANCE h = pinstance ? *pinstance : 0;
     int nil = pinstance == NULL || h == 0 || h == JET_instanceNil;
     instance *pinst = NULL;
@@ -546,6 +553,7 @@ static JET_ERR init_resolve_locked(JET_INSTANCE *pinstance, instance **ppinst)
  * temporary instance otherwise. */
 static JET_ERR restore_resolve_locked(JET_INSTANCE *pinstance, int legacy, instance **ppinst)
 {
+    os_mutex_assert_held(&proc.lock);
     JET_INSTANCE h = pinstance ? *pinstance : 0;
     int nil = h == 0 || h == JET_instanceNil;
     instance *pinst = NULL;
@@ -910,6 +918,7 @@ ESEPY_EXPORT JET_ERR JetTerm(JET_INSTANCE instance)
  * *ppinst is NULL when the process defaults are meant. */
 static JET_ERR param_target_locked(const param_def *d, JET_INSTANCE h, instance **ppinst)
 {
+    os_mutex_assert_held(&proc.lock);
     *ppinst = NULL;
     if (d->flags & ESEPY_PARAMFLAG_GLOBAL)
         return JET_errSuccess;
@@ -925,6 +934,7 @@ static JET_ERR param_target_locked(const param_def *d, JET_INSTANCE h, instance 
 static JET_ERR set_param_locked(JET_INSTANCE h, uint32_t paramid, JET_API_PTR l, const char *sz,
                                 param_value *defaults)
 {
+    os_mutex_assert_held(&proc.lock);
     int idx = param_index(paramid);
     if (idx < 0)
         return JET_errInvalidParameter;

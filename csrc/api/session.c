@@ -30,6 +30,7 @@ static JET_SESID sess_handle(const instance *pinst, uint32_t idx)
 /* Resolve a session handle under proc.lock; NULL if stale or forged. */
 static session *sess_find_locked(JET_SESID sesid, instance **ppinst)
 {
+    os_mutex_assert_held(&proc.lock);
     uint64_t v = (uint64_t)sesid;
     if ((v >> 56) != SESS_TAG)
         return NULL;
@@ -126,6 +127,7 @@ void sess_leave(instance *pinst, session *psess)
 /* Called by JetTerm once no call is in flight (refs == 0). */
 uint32_t sess_end_all_locked(instance *pinst, isam_sess **rgisess)
 {
+    os_mutex_assert_held(&proc.lock);
     uint32_t n = 0;
     for (uint32_t i = 0; i < pinst->max_sessions; i++) {
         session *s = &pinst->sessions[i];

@@ -119,6 +119,7 @@ static inline void cache_unlock(cache *pc)
 /* Wake threads waiting for a frame to become usable (mutex held). */
 static void cache_wake(cache *pc)
 {
+    os_mutex_assert_held(&pc->mtx);
     if (pc->cWaitFrame)
         os_cond_broadcast(&pc->cvFrame);
 }
@@ -134,6 +135,7 @@ static void cache_wait_frame(cache *pc)
  * the frame's identity while we sleep; callers re-look the page up after. */
 static void bf_wait(cache *pc, bf *pbf)
 {
+    os_mutex_assert_held(&pc->mtx);
     pbf->cPin++;
     os_cond_wait(&pbf->cv, &pc->mtx);
     pbf->cPin--;
@@ -220,6 +222,7 @@ static void hash_remove(cache *pc, bf *pbf)
 /* Give up a frame's identity (mutex held; no latch, pin or I/O on it). */
 static void bf_forget(cache *pc, bf *pbf)
 {
+    os_mutex_assert_held(&pc->mtx);
     if (pbf->state != BF_FREE)
         hash_remove(pc, pbf);
     pbf->state = BF_FREE;
@@ -333,6 +336,7 @@ static void page_seal(uint8_t *pv, uint32_t cb, uint32_t pgno)
  * On failure the frame stays dirty with its recovery lsn. */
 static JET_ERR bf_write(cache *pc, bf *pbf, uint8_t *pvBuf)
 {
+    os_mutex_assert_held(&pc->mtx);
     JET_ERR err = JET_errSuccess;
     cfile *pcf = &pc->rgfile[pbf->dbid];
     cache_wal_fn wal = pc->wal;

@@ -46,6 +46,7 @@ void isam_backup_hold(isam_inst *pinst, int fHold)
 /* The database at dbid if it is still the one with signature *psign. */
 static isam_db *db_same_locked(isam_inst *pinst, uint32_t dbid, const JET_SIGNATURE *psign)
 {
+    os_mutex_assert_held(&pinst->lock);
     isam_db *pdb = (dbid >= 1 && dbid <= ISAM_MAX_DBID) ? pinst->dbs[dbid] : NULL;
     if (pdb && memcmp(&pdb->hdr.signDb, psign, sizeof(*psign)) != 0)
         pdb = NULL;

@@ -36,6 +36,7 @@ isam_db *db_get(isam_inst *pinst, JET_DBID dbid)
 
 static isam_db *db_by_path_locked(isam_inst *pinst, const char *abs)
 {
+    os_mutex_assert_held(&pinst->lock);
     for (uint32_t i = 1; i <= ISAM_MAX_DBID; i++)
         if (pinst->dbs[i] && strcmp(pinst->dbs[i]->path, abs) == 0)
             return pinst->dbs[i];
@@ -348,6 +349,7 @@ static JET_ERR log_db_record(isam_inst *pinst, uint8_t type, uint32_t dbid, cons
 /* Shared checks and dbid choice for create / attach.  Under inst.lock. */
 static JET_ERR db_slot_locked(isam_inst *pinst, const char *abs, uint32_t *pdbid)
 {
+    os_mutex_assert_held(&pinst->lock);
     if (db_by_path_locked(pinst, abs))
         return JET_errDatabaseDuplicate;
     uint32_t count = 0, free = 0;

@@ -118,6 +118,7 @@ static JET_ERR ckpt_headers(isam_inst *pinst, int32_t gen)
 /* ckptMu held. */
 static JET_ERR ckpt_set_locked(isam_inst *pinst, lsn_t lsn)
 {
+    os_mutex_assert_held(&pinst->ckptMu);
     if (atomic_load(&pinst->errFatal) < 0)
         return JET_errInstanceUnavailable; /* CP4 */
     if (pinst->lsnCheckpoint != LSN_NIL && lsn < pinst->lsnCheckpoint)

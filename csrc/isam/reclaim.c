@@ -71,6 +71,7 @@ JET_ERR reclaim_register(isam_sess *psess, isam_db *pdb, uint32_t objidTable, in
 
 void reclaim_level_end_locked(isam_inst *pinst, isam_trx *t, int level, int fCommit, uint64_t tsCommit)
 {
+    os_mutex_assert_held(&pinst->lock);
     for (reclaim_ent **pp = &pinst->reclaim; *pp;) {
         reclaim_ent *e = *pp;
         if (e->trx != t || e->level < level) {
@@ -96,6 +97,7 @@ void reclaim_level_end_locked(isam_inst *pinst, isam_trx *t, int level, int fCom
 
 static struct reclaim_open *open_find_locked(isam_inst *pinst, uint32_t dbid, uint32_t objid)
 {
+    os_mutex_assert_held(&pinst->lock);
     for (uint32_t i = 0; i < pinst->creclaimOpen; i++)
         if (pinst->reclaimOpen[i].dbid == dbid && pinst->reclaimOpen[i].objid == objid)
             return &pinst->reclaimOpen[i];
@@ -144,6 +146,7 @@ void reclaim_opening(isam_inst *pinst, int delta)
 /* R1..R4 for e.  Under inst.lock. */
 static int ready_locked(isam_inst *pinst, const reclaim_ent *e)
 {
+    os_mutex_assert_held(&pinst->lock);
     if (e->trx != NULL || pinst->copening || pinst->dbs[e->dbid] == NULL)
         return 0;
     if (ver_oldest_snapshot_locked(pinst) < e->tsVisible)
@@ -194,6 +197,7 @@ void reclaim_run(isam_inst *pinst)
 
 void reclaim_forget_db_locked(isam_inst *pinst, uint32_t dbid)
 {
+    os_mutex_assert_held(&pinst->lock);
     for (reclaim_ent **pp = &pinst->reclaim; *pp;) {
         reclaim_ent *e = *pp;
         if (e->dbid == dbid && e->trx == NULL) {

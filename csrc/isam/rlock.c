@@ -40,6 +40,7 @@ static int rlock_is(const rlock *l, uint32_t dbid, uint32_t pgnoRoot, const void
 int rlock_conflict_locked(isam_inst *pinst, const isam_trx *t, uint32_t dbid, uint32_t pgnoRoot, const void *key,
                           uint32_t cbKey)
 {
+    os_mutex_assert_held(&pinst->lock);
     for (rlock *l = pinst->rlocks; l; l = l->instNext)
         if (l->trx != t && rlock_is(l, dbid, pgnoRoot, key, cbKey))
             return 1;
@@ -86,6 +87,7 @@ held:
 
 void rlock_end_level_locked(isam_inst *pinst, isam_trx *t, int level, int fCommit)
 {
+    os_mutex_assert_held(&pinst->lock);
     rlock **pp = &t->rlocks;
     while (*pp) {
         rlock *l = *pp;

@@ -89,6 +89,7 @@ static int ver_same_node(const ver *v, uint32_t dbid, uint32_t pgnoRoot, const v
 /* Chain head (newest version) for a node, or NULL.  Under inst.lock. */
 static ver **ver_slot_locked(isam_inst *pinst, uint32_t dbid, uint32_t pgnoRoot, const void *key, uint32_t cbKey)
 {
+    os_mutex_assert_held(&pinst->lock);
     if (pinst->hash == NULL)
         return NULL;
     ver **pp = &pinst->hash[ver_hash(dbid, pgnoRoot, key, cbKey) % pinst->chash];
@@ -100,6 +101,7 @@ static ver **ver_slot_locked(isam_inst *pinst, uint32_t dbid, uint32_t pgnoRoot,
 
 static JET_ERR ver_hash_init_locked(isam_inst *pinst)
 {
+    os_mutex_assert_held(&pinst->lock);
     if (pinst->hash)
         return JET_errSuccess;
     pinst->chash = 4093;
@@ -112,6 +114,7 @@ static JET_ERR chain_conflict_locked(ver *head, const isam_trx *t, int fDelta);
 int ver_changed_by_other_locked(isam_inst *pinst, const isam_trx *t, uint32_t dbid, uint32_t pgnoRoot,
                                 const void *key, uint32_t cbKey)
 {
+    os_mutex_assert_held(&pinst->lock);
     ver **pslot = ver_slot_locked(pinst, dbid, pgnoRoot, key, cbKey);
     return pslot && *pslot && chain_conflict_locked(*pslot, t, 0) < 0; /* as a full change would */
 }
@@ -127,6 +130,7 @@ static void ver_free(isam_inst *pinst, ver *v)
 /* Remove version v from its node chain (it may be anywhere in it).  Under lock. */
 static void ver_unchain_locked(isam_inst *pinst, ver *v)
 {
+    os_mutex_assert_held(&pinst->lock);
     if (v->fRun)
         return; /* V3: never in a chain */
     ver **pslot = ver_slot_locked(pinst, v->dbid, v->pgnoRoot, v->pbKey, v->cbKey);
@@ -185,6 +189,7 @@ JET_ERR isam_begin_transaction(isam_sess *psess, JET_GRBIT grbit)
 
 static void trx_unlink_locked(isam_inst *pinst, isam_trx *t)
 {
+    os_mutex_assert_held(&pinst->lock);
     if (t->prev)
         t->prev->next = t->next;
     else
@@ -197,6 +202,7 @@ static void trx_unlink_locked(isam_inst *pinst, isam_trx *t)
 /* Oldest snapshot any active transaction reads at.  Under lock. */
 static uint64_t oldest_snapshot_locked(isam_inst *pinst)
 {
+    os_mutex_assert_held(&pinst->lock);
     uint64_t s = pinst->ts;
     for (isam_trx *t = pinst->active; t; t = t->next)
         if (t->snapshot < s)
@@ -236,6 +242,7 @@ static void delete_owned(isam_db *pdb, uint32_t pgnoRoot, const uint8_t *key, ui
  * by committed deletes (invariant I4).  Under ckpt shared, then inst.lock. */
 static void ver_cleanup_locked(isam_inst *pinst)
 {
+    os_mutex_assert_held(&pinst->lock);
     uint64_t oldest = oldest_snapshot_locked(pinst);
     while (pinst->committedOld && pinst->committedOld->commitTs <= oldest) {
         ver *v = pinst->committedOld;
@@ -795,6 +802,7 @@ static JET_ERR chain_conflict_locked(ver *head, const isam_trx *t, int fDelta)
 static JET_ERR write_conflict_locked(isam_inst *pinst, const isam_trx *t, const isam_db *pdb, uint32_t pgnoRoot,
                                      const void *key, uint32_t cbKey, ver *head, int fDelta)
 {
+    os_mutex_assert_held(&pinst->lock);
     JET_ERR err = chain_conflict_locked(head, t, fDelta);
     if (err >= 0 && pinst->rlocks && rlock_conflict_locked(pinst, t, pdb->dbid, pgnoRoot, key, cbKey))
         err = JET_errWriteConflict; /* another transaction read-locked it */
@@ -805,6 +813,7 @@ static JET_ERR write_conflict_locked(isam_inst *pinst, const isam_trx *t, const 
  * counting cb bytes in the version store.  Under inst.lock. */
 static void ver_link_locked(isam_inst *pinst, ver **pslot, ver *v, isam_trx *t, size_t cb)
 {
+    os_mutex_assert_held(&pinst->lock);
     ver *head = *pslot;
     if (head) {
         v->hashNext = head->hashNext;
@@ -1257,6 +1266,7 @@ JET_ERR rec_delta_apply(rec_buf *prec, const ver_delta *pd, int fUndo, uint64_t 
  * readers re-read nodes under inst.lock).  Under inst.lock. */
 static void delta_tree_add_locked(isam_inst *pinst, uint32_t dbid, uint32_t pgnoRoot)
 {
+    os_mutex_assert_held(&pinst->lock);
     for (uint32_t i = 0; i < pinst->cdeltaTrees; i++)
         if (pinst->deltaTrees[i].dbid == dbid && pinst->deltaTrees[i].pgnoRoot == pgnoRoot)
             return;
@@ -1272,6 +1282,7 @@ static void delta_tree_add_locked(isam_inst *pinst, uint32_t dbid, uint32_t pgno
 
 static int delta_tree_locked(const isam_inst *pinst, uint32_t dbid, uint32_t pgnoRoot)
 {
+    os_mutex_assert_held(&pinst->lock);
     if (pinst->fDeltaAll)
         return 1;
     for (uint32_t i = 0; i < pinst->cdeltaTrees; i++)
@@ -1283,6 +1294,7 @@ static int delta_tree_locked(const isam_inst *pinst, uint32_t dbid, uint32_t pgn
 /* Log the UNDO_DELTA record of v.  Under inst.lock and ckpt shared (I5, I6). */
 static JET_ERR log_undo_delta_locked(isam_sess *psess, ver *v)
 {
+    os_mutex_assert_held(&psess->inst->lock);
     uint8_t hdr[8 + 4 + 4 + 1 + 1 + 2 + 4];
     uint8_t payload[VER_DELTA_SIZE];
     uint64_t trxid = v->trxid;
@@ -1508,6 +1520,7 @@ JET_ERR rec_latest(isam_sess *psess, isam_db *pdb, uint32_t pgnoRoot, const void
 
 int ver_tree_changed_by_others_locked(isam_inst *pinst, const isam_trx *t, uint32_t dbid, uint32_t pgnoRoot)
 {
+    os_mutex_assert_held(&pinst->lock);
     for (const isam_trx *o = pinst->active; o; o = o->next) {
         if (o == t)
             continue;
@@ -1523,11 +1536,13 @@ int ver_tree_changed_by_others_locked(isam_inst *pinst, const isam_trx *t, uint3
 
 uint64_t ver_oldest_snapshot_locked(isam_inst *pinst)
 {
+    os_mutex_assert_held(&pinst->lock);
     return oldest_snapshot_locked(pinst);
 }
 
 int ver_tree_has_versions_locked(isam_inst *pinst, uint32_t dbid, uint32_t pgnoRoot)
 {
+    os_mutex_assert_held(&pinst->lock);
     for (const isam_trx *o = pinst->active; o; o = o->next)
         for (const ver *v = o->newest; v; v = v->trxNext)
             if (v->dbid == dbid && v->pgnoRoot == pgnoRoot)

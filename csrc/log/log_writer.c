@@ -168,6 +168,7 @@ static JET_ERR lw_create_file(log_writer *plw, const char *path, int fSync, os_f
  * checkpoint's or >= the current one. */
 static JET_ERR lw_trim(log_writer *plw, int32_t gen, int32_t chkGen, int fRecycle)
 {
+    os_mutex_assert_held(&plw->files_mu);
     JET_ERR err = JET_errSuccess;
     char path[OS_PATH_MAX], tmp[OS_PATH_MAX];
     int32_t limit = chkGen < gen ? chkGen : gen;
@@ -220,6 +221,7 @@ static JET_ERR lw_trim(log_writer *plw, int32_t gen, int32_t chkGen, int fRecycl
  * left.  files_mu held. */
 static JET_ERR lw_tmp_obtain(log_writer *plw, os_file **ppf, int *pfReserve)
 {
+    os_mutex_assert_held(&plw->files_mu);
     JET_ERR err;
     char tmp[OS_PATH_MAX], res[OS_PATH_MAX];
     os_file *pf = NULL;
@@ -279,6 +281,7 @@ static JET_ERR lw_tmp_obtain(log_writer *plw, os_file **ppf, int *pfReserve)
  * are not errors: the next roll tries again.  files_mu held. */
 static void lw_tmp_prepare(log_writer *plw)
 {
+    os_mutex_assert_held(&plw->files_mu);
     char tmp[OS_PATH_MAX];
     if (lw_path(plw, LOG_GEN_TMP, tmp) < 0 || os_exists(tmp))
         return;
@@ -430,6 +433,7 @@ static void lw_seal(log_writer *plw)
  * the I/O while appends continue into the other buffer. */
 static JET_ERR lw_io(log_writer *plw, int fSync, int fUnlock)
 {
+    os_mutex_assert_held(&plw->mu);
     JET_ERR err = JET_errSuccess;
     if (fSync)
         lw_seal(plw);
@@ -493,6 +497,7 @@ static JET_ERR lw_grow(log_writer *plw, uint64_t need)
  * reported as JET_errLogDiskFull and the current generation stays open). */
 static JET_ERR lw_roll(log_writer *plw)
 {
+    os_mutex_assert_held(&plw->mu);
     JET_ERR err;
     os_file *pfTmp = NULL;
     int fReserve = 0;
@@ -566,6 +571,7 @@ done:
 static JET_ERR lw_append(log_writer *plw, uint8_t type, const log_part *parts, uint32_t cpart, uint32_t total,
                          int fBypassFull, lsn_t *plsn)
 {
+    os_mutex_assert_held(&plw->mu);
     JET_ERR err;
     for (;;) {
         if (plw->errPoison)

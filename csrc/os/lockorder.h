@@ -25,7 +25,9 @@
 
 enum {
     /* api (csrc/api) */
-    LOCK_RANK_PROC = 10,          /* proc.lock: the process table (instances, sessions, backups) */
+    LOCK_RANK_PROC = 10,          /* proc.lock: the process table (instances, sessions, backups);
+                                   * the api calls into the engine under it only briefly
+                                   * (JetTerm asks isam_active_transactions) */
     /* backup (csrc/backup) */
     LOCK_RANK_BACKUP = 20,        /* bk_ctx.mu: one backup call at a time, held across the call */
     /* isam (csrc/isam) */
@@ -42,6 +44,9 @@ enum {
     /* page cache (csrc/cache) */
     LOCK_RANK_CACHE_EXTEND = 70,  /* cfile.rwExtend: page writes vs file extension (L3) */
     LOCK_RANK_CACHE = 72,         /* cache.mtx: frames, hash, latches, dirty pages (L1: a leaf above os) */
+    /* api (csrc/api): the event sink has its own leaf lock, because the engine's
+     * event callback (isam_event -> event_emit) runs with engine locks held. */
+    LOCK_RANK_EVENT = 80,         /* proc.event_lock: the event sink pointer */
     /* os (csrc/os) */
     LOCK_RANK_OS_CRASH = 90,      /* the crash-simulation journal (a test hook) */
     /* tests (os_thread.c's own checks and tests/c_unit) */

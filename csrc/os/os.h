@@ -154,7 +154,11 @@ void os_host_name(char *out, size_t cbOut);
  * again).  Lock and unlock cannot fail on a valid lock (the engine never locks
  * recursively); init fails only for lack of memory. */
 #ifndef ESEPY_LOCK_CHECK
+#ifdef NDEBUG
 #define ESEPY_LOCK_CHECK 0
+#else
+#define ESEPY_LOCK_CHECK 1
+#endif
 #endif
 
 typedef struct os_mutex {

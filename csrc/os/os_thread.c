@@ -21,6 +21,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,11 +43,15 @@ typedef struct held_lock {
 static _Thread_local held_lock held[HELD_MAX]; /* T1 */
 static _Thread_local int       cheld;
 
-static void __attribute__((unused)) lock_abort(const char *fmt, const char *a, int ra, const char *b, int rb)
+/* Print "esepy: lock check: <message>" and abort (debug builds). */
+static void __attribute__((unused, format(printf, 1, 2))) lock_abort(const char *fmt, ...)
 {
+    va_list ap;
+    va_start(ap, fmt);
     fprintf(stderr, "esepy: lock check: ");
-    fprintf(stderr, fmt, a ? a : "?", ra, b ? b : "?", rb);
+    vfprintf(stderr, fmt, ap);
     fprintf(stderr, "\n");
+    va_end(ap);
     fflush(stderr);
     abort();
 }
@@ -57,7 +62,7 @@ static void check_order(const void *plock, const char *name, int rank)
 {
     for (int i = 0; i < cheld; i++) {
         if (held[i].plock == plock)
-            lock_abort("taking %s (rank %d) again while holding it%s%d", name, rank, "", rank);
+            lock_abort("taking %s (rank %d) again while holding it", name, rank);
         if (held[i].rank >= rank)
             lock_abort("lock order violated: taking %s (rank %d) while holding %s (rank %d)", name, rank,
                        held[i].name, held[i].rank);
@@ -67,7 +72,7 @@ static void check_order(const void *plock, const char *name, int rank)
 static void held_push(const void *plock, const char *name, int rank)
 {
     if (cheld == HELD_MAX)
-        lock_abort("more than 32 locks held by one thread, taking %s (rank %d)%s%d", name, rank, "", 0);
+        lock_abort("more than %d locks held by one thread, taking %s (rank %d)", HELD_MAX, name, rank);
     held[cheld].plock = plock;
     held[cheld].name = name;
     held[cheld].rank = rank;
@@ -83,18 +88,18 @@ static void held_pop(const void *plock, const char *name)
             return;
         }
     }
-    lock_abort("releasing %s (rank %d), which this thread does not hold%s%d", name, 0, "", 0);
+    lock_abort("releasing %s, which this thread does not hold", name);
 }
 #endif
 
 void os_lock_check_held(const void *plock, const char *name, const char *what)
 {
+    if (!ESEPY_LOCK_CHECK)
+        return; /* this file was built without the list (a caller built with it) */
     for (int i = 0; i < cheld; i++)
         if (held[i].plock == plock)
             return;
-    fprintf(stderr, "esepy: lock check: %s %s is not held by this thread\n", what, name ? name : "?");
-    fflush(stderr);
-    abort();
+    lock_abort("%s %s is not held by this thread", what, name ? name : "?");
 }
 
 int os_lock_held_count(void)
