@@ -113,6 +113,24 @@ JET_ERR bt_create(bt_env *env, uint32_t pgnoSpace, uint32_t objid, uint32_t *ppg
  * the tree unreachable first. */
 JET_ERR bt_drop(bt_env *env, uint32_t pgnoSpace, uint32_t pgnoRoot);
 
+/* Creating a tree on behalf of something that may be undone (a transaction):
+ *   C1. `announce(ctx, pgnoRoot)` runs after the root page is chosen and
+ *       before the structure change is logged; it logs whatever names the
+ *       tree for undo.  The log is sequential, so every creation that reached
+ *       the log (and so the file) was announced before it: undo can give the
+ *       pages back even when the log ends before the tree was linked anywhere.
+ *       A failing announce fails the creation (nothing changes).
+ *   C2. bt_drop_created(pgnoRoot, objid) undoes such a creation: it frees the
+ *       tree rooted at pgnoRoot if that page is still the root of objid, and
+ *       does nothing when the creation never reached the file or was dropped
+ *       already.  It may run again after a crash cut it: children already
+ *       freed (or reused by another tree, whose objid differs) are skipped,
+ *       and the root is freed last. */
+typedef JET_ERR (*bt_announce_fn)(void *ctx, uint32_t pgnoRoot);
+JET_ERR bt_create_announced(bt_env *env, uint32_t pgnoSpace, uint32_t objid, bt_announce_fn announce, void *ctx,
+                            uint32_t *ppgnoRoot);
+JET_ERR bt_drop_created(bt_env *env, uint32_t pgnoSpace, uint32_t pgnoRoot, uint32_t objid);
+
 /* Single-node operations by key (each latches, logs and releases).
  * bt_insert: JET_errKeyDuplicate if the key exists (flag-deleted or not);
  *   JET_errRecordTooBig if the node exceeds bt_node_max.

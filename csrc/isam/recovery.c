@@ -598,7 +598,7 @@ static JET_ERR undo_delta_one(isam_inst *pinst, isam_db *pdb, uint64_t trxid, co
 }
 
 /* Undo one UNDO payload (UNDO_INSERTED -> delete; UNDO_CHANGED -> restore;
- * UNDO_DELTA -> subtract). */
+ * UNDO_DELTA -> subtract; UNDO_TREE -> free the tree). */
 static JET_ERR undo_one(isam_inst *pinst, uint64_t trxid, const undo_ent *e)
 {
     const uint8_t *p = e->pb;
@@ -614,7 +614,12 @@ static JET_ERR undo_one(isam_inst *pinst, uint64_t trxid, const undo_ent *e)
     if (op == UNDO_DELTA)
         return undo_delta_one(pinst, pdb, trxid, e, pgnoRoot, key, cbKey, before, cbBefore);
     JET_ERR err;
-    if (op == UNDO_INSERTED) {
+    if (op == UNDO_TREE) {
+        /* I8: a tree the transaction created; free it if it is still there */
+        if (cbKey != 4)
+            return JET_errLogFileCorrupt;
+        err = bt_drop_created(&pdb->env, pdb->hdr.pgnoSpace, pgnoRoot, le_get32(key));
+    } else if (op == UNDO_INSERTED) {
         err = bt_delete(&pdb->env, pdb->hdr.pgnoSpace, pgnoRoot, key, cbKey);
         if (err == JET_errRecordNotFound)
             err = JET_errSuccess;
