@@ -171,6 +171,50 @@ static JET_ERR leaf_for_write(const bt_env *env, uint32_t pgnoRoot, const void *
     }
 }
 
+static void leaf_change(uint8_t *pg, uint32_t cbPage, uint8_t type, uint32_t i, const void *key, uint32_t cbKey,
+                        const void *data, uint32_t cbData, uint32_t flags, uint8_t *scratch)
+{
+    switch (type) {
+    case LOG_REC_BT_INSERT: bt_pg_insert(pg, cbPage, i, key, cbKey, data, cbData, flags, scratch); break;
+    case LOG_REC_BT_DELETE: bt_pg_delete(pg, cbPage, i); break;
+    case LOG_REC_BT_REPLACE: bt_pg_replace(pg, cbPage, i, data, cbData, scratch); break;
+    default: bt_pg_setflags(pg, cbPage, i, flags); break;
+    }
+}
+
+/* T3 (torn pages): the first change of a page since the cache last wrote it
+ * (or read it) is logged as the page's whole image, a structure change of one
+ * page, not as a record operation.  A page write that a crash tears is a
+ * write of a page changed since it was clean, so the log holds an image of it
+ * from that change on, and the checkpoint cannot pass that image while the
+ * page is dirty (cache C4; the image's lsn is the page's recovery lsn):
+ * replay puts the image in place of the torn page (bt_redo) and applies what
+ * follows.  The change is made first and undone in memory if logging fails
+ * (A4).  Takes scratch. */
+static JET_ERR leaf_op_image(const bt_env *env, bf *pbf, uint8_t type, uint32_t i, const void *key, uint32_t cbKey,
+                             const void *data, uint32_t cbData, uint32_t flags, uint8_t *scratch)
+{
+    uint32_t cbPage = cache_page_size(env->pc);
+    uint8_t *pg = bf_data(pbf), *before = os_malloc(cbPage);
+    lsn_t smoid = LSN_NIL, lsnEnd = LSN_NIL;
+    if (before == NULL) {
+        os_free(scratch);
+        return JET_errOutOfMemory;
+    }
+    memcpy(before, pg, cbPage);
+    leaf_change(pg, cbPage, type, i, key, cbKey, data, cbData, flags, scratch);
+    JET_ERR err = bt_log_image(env, pbf, LSN_NIL, &smoid);
+    if (err >= 0)
+        err = bt_log_smoend(env, smoid, 1, &lsnEnd);
+    if (err >= 0)
+        bt_stamp(env, pbf, lsnEnd);   /* A2 */
+    else   /* A4: crc, pgno and lsn are the cache's (see bt_grp_end) */
+        memcpy(pg + PAGE_OFF_OBJID, before + PAGE_OFF_OBJID, cbPage - PAGE_OFF_OBJID);
+    os_free(before);
+    os_free(scratch);
+    return err;
+}
+
 JET_ERR bt_leaf_op(const bt_env *env, bf *pbf, uint8_t type, uint32_t i, const void *key, uint32_t cbKey,
                    const void *data, uint32_t cbData, uint32_t flags)
 {
@@ -189,6 +233,8 @@ JET_ERR bt_leaf_op(const bt_env *env, bf *pbf, uint8_t type, uint32_t i, const v
     }
     if (cbNeed && bt_pg_needs_compact(pg, cbPage, cbNeed) && (scratch = os_malloc(cbPage)) == NULL)
         return JET_errOutOfMemory;
+    if (env->log != NULL && cache_clean_since_written(pbf))
+        return leaf_op_image(env, pbf, type, i, key, cbKey, data, cbData, flags, scratch);
     /* Log first (the page is latched exclusively): a failed append leaves
      * the page untouched. */
     switch (type) {
@@ -198,12 +244,7 @@ JET_ERR bt_leaf_op(const bt_env *env, bf *pbf, uint8_t type, uint32_t i, const v
     default: err = bt_log_setflags(env, pgno, key, cbKey, flags, &lsn); break;
     }
     if (err >= 0) {
-        switch (type) {
-        case LOG_REC_BT_INSERT: bt_pg_insert(pg, cbPage, i, key, cbKey, data, cbData, flags, scratch); break;
-        case LOG_REC_BT_DELETE: bt_pg_delete(pg, cbPage, i); break;
-        case LOG_REC_BT_REPLACE: bt_pg_replace(pg, cbPage, i, data, cbData, scratch); break;
-        default: bt_pg_setflags(pg, cbPage, i, flags); break;
-        }
+        leaf_change(pg, cbPage, type, i, key, cbKey, data, cbData, flags, scratch);
         bt_stamp(env, pbf, lsn);
     }
     os_free(scratch);

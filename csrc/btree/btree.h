@@ -201,6 +201,12 @@ JET_ERR bt_redo_begin(bt_redo_ctx **ppctx);
  * caller skips is the caller's business (check bt_redo_dbid first); skip every
  * record of that dbid, so that a change is skipped entirely. */
 JET_ERR bt_redo(bt_redo_ctx *ctx, cache *pc, uint8_t type, const uint8_t *pv, uint32_t cb, lsn_t lsn);
+/* Torn pages (T3 in btree.c): a record operation whose page fails its
+ * checksum is not an error at once: the page waits for an image of it later
+ * in the log, which replaces it whole.  bt_redo_torn: how many pages of dbid
+ * still wait (*ppgno: one of them); after the last record they are damage
+ * the log cannot repair (JET_errReadVerifyFailure). */
+uint32_t bt_redo_torn(const bt_redo_ctx *ctx, uint32_t dbid, uint32_t *ppgno);
 /* Structure changes read but not complete (their images are not applied). */
 uint32_t bt_redo_pending(const bt_redo_ctx *ctx);
 /* End of replay: drop the incomplete changes (the log ends inside them) and

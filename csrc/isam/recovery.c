@@ -40,6 +40,10 @@
  *       of every dirty database (start_from_headers); a required generation
  *       that is gone is JET_errRequiredLogFilesMissing (unless
  *       JET_bitReplayIgnoreLostLogs).
+ *   R8. A page that fails its checksum during redo is repaired by the image
+ *       of it that the log holds from its first change after it was last
+ *       written (a write torn by a crash, btree.c T3); one that no image
+ *       repairs fails recovery with JET_errReadVerifyFailure (never silent).
  *   R7. A database whose DBCREATE was replayed but whose DBROOTS was not (the
  *       JetCreateDatabase never returned success) is removed after redo, or
  *       when its dbid is attached again: it never existed for the caller.
@@ -815,6 +819,18 @@ JET_ERR recovery_run(isam_inst *pinst, int *pfRan)
     if (err >= 0 && rst && stopped && rs->genCur <= rst->genHigh)
         err = JET_errEndingRestoreLogTooLow;
     log_reader_close(prd);
+    /* R8: a page torn by the crash that no later image replaced is damage
+     * replay cannot repair (btree.c T3); a database R7 removes does not count. */
+    for (uint32_t i = 1; err >= 0 && i <= ISAM_MAX_DBID; i++) {
+        uint32_t pgno = 0;
+        if (pinst->dbs[i] && !rs->creating[i] && bt_redo_torn(rs->brc, i, &pgno) > 0) {
+            char msg[96];
+            snprintf(msg, sizeof(msg), "database %u: page %u failed its checksum and the log holds no image of it",
+                     (unsigned)i, (unsigned)pgno);
+            event(pinst, ESEPY_EVENT_RECOVERY_FAILED, ESEPY_LEVEL_ERROR, JET_errReadVerifyFailure, msg, rs->genCur);
+            err = JET_errReadVerifyFailure;
+        }
+    }
     /* Structure changes the log ends inside never happened (their pages
      * never reached the files): drop their images before anything else. */
     bt_redo_end(rs->brc);

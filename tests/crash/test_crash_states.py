@@ -420,13 +420,13 @@ class Problem:
 KNOWN_BUGS = {
     "undo-leak": "issue 14 bug crashfs-2 (fixed: UNDO_TREE, isam_int.h I8): pages allocated by a transaction that "
                  "the crash left unfinished were left in no tree and not free after recovery undid it",
-    "torn-page": "issue 14 bug crashfs-3 (new): a database page torn at 512 B (write not atomic at the page size) "
-                 "fails its checksum and recovery stops with JET_errReadVerifyFailure: the log has no "
-                 "page images to repair it (detected, never silent)",
+    "torn-page": "issue 14 bug crashfs-3 (fixed: page images, btree.c T3): a database page torn at 512 B (write "
+                 "not atomic at the page size) failed its checksum and recovery stopped with "
+                 "JET_errReadVerifyFailure: the log had no page image to repair it",
 }
 
 
-FIXED = {"undo-leak"}
+FIXED = {"undo-leak", "torn-page"}
 
 
 def known_bug(name, p):
