@@ -171,6 +171,50 @@ static JET_ERR leaf_for_write(const bt_env *env, uint32_t pgnoRoot, const void *
     }
 }
 
+static void leaf_change(uint8_t *pg, uint32_t cbPage, uint8_t type, uint32_t i, const void *key, uint32_t cbKey,
+                        const void *data, uint32_t cbData, uint32_t flags, uint8_t *scratch)
+{
+    switch (type) {
+    case LOG_REC_BT_INSERT: bt_pg_insert(pg, cbPage, i, key, cbKey, data, cbData, flags, scratch); break;
+    case LOG_REC_BT_DELETE: bt_pg_delete(pg, cbPage, i); break;
+    case LOG_REC_BT_REPLACE: bt_pg_replace(pg, cbPage, i, data, cbData, scratch); break;
+    default: bt_pg_setflags(pg, cbPage, i, flags); break;
+    }
+}
+
+/* T3 (torn pages): the first change of a page since the cache last wrote it
+ * (or read it) is logged as the page's whole image, a structure change of one
+ * page, not as a record operation.  A page write that a crash tears is a
+ * write of a page changed since it was clean, so the log holds an image of it
+ * from that change on, and the checkpoint cannot pass that image while the
+ * page is dirty (cache C4; the image's lsn is the page's recovery lsn):
+ * replay puts the image in place of the torn page (bt_redo) and applies what
+ * follows.  The change is made first and undone in memory if logging fails
+ * (A4).  Takes scratch. */
+static JET_ERR leaf_op_image(const bt_env *env, bf *pbf, uint8_t type, uint32_t i, const void *key, uint32_t cbKey,
+                             const void *data, uint32_t cbData, uint32_t flags, uint8_t *scratch)
+{
+    uint32_t cbPage = cache_page_size(env->pc);
+    uint8_t *pg = bf_data(pbf), *before = os_malloc(cbPage);
+    lsn_t smoid = LSN_NIL, lsnEnd = LSN_NIL;
+    if (before == NULL) {
+        os_free(scratch);
+        return JET_errOutOfMemory;
+    }
+    memcpy(before, pg, cbPage);
+    leaf_change(pg, cbPage, type, i, key, cbKey, data, cbData, flags, scratch);
+    JET_ERR err = bt_log_image(env, pbf, LSN_NIL, &smoid);
+    if (err >= 0)
+        err = bt_log_smoend(env, smoid, 1, &lsnEnd);
+    if (err >= 0)
+        bt_stamp(env, pbf, lsnEnd);   /* A2 */
+    else   /* A4: crc, pgno and lsn are the cache's (see bt_grp_end) */
+        memcpy(pg + PAGE_OFF_OBJID, before + PAGE_OFF_OBJID, cbPage - PAGE_OFF_OBJID);
+    os_free(before);
+    os_free(scratch);
+    return err;
+}
+
 JET_ERR bt_leaf_op(const bt_env *env, bf *pbf, uint8_t type, uint32_t i, const void *key, uint32_t cbKey,
                    const void *data, uint32_t cbData, uint32_t flags)
 {
@@ -189,6 +233,8 @@ JET_ERR bt_leaf_op(const bt_env *env, bf *pbf, uint8_t type, uint32_t i, const v
     }
     if (cbNeed && bt_pg_needs_compact(pg, cbPage, cbNeed) && (scratch = os_malloc(cbPage)) == NULL)
         return JET_errOutOfMemory;
+    if (env->log != NULL && cache_clean_since_written(pbf))
+        return leaf_op_image(env, pbf, type, i, key, cbKey, data, cbData, flags, scratch);
     /* Log first (the page is latched exclusively): a failed append leaves
      * the page untouched. */
     switch (type) {
@@ -198,12 +244,7 @@ JET_ERR bt_leaf_op(const bt_env *env, bf *pbf, uint8_t type, uint32_t i, const v
     default: err = bt_log_setflags(env, pgno, key, cbKey, flags, &lsn); break;
     }
     if (err >= 0) {
-        switch (type) {
-        case LOG_REC_BT_INSERT: bt_pg_insert(pg, cbPage, i, key, cbKey, data, cbData, flags, scratch); break;
-        case LOG_REC_BT_DELETE: bt_pg_delete(pg, cbPage, i); break;
-        case LOG_REC_BT_REPLACE: bt_pg_replace(pg, cbPage, i, data, cbData, scratch); break;
-        default: bt_pg_setflags(pg, cbPage, i, flags); break;
-        }
+        leaf_change(pg, cbPage, type, i, key, cbKey, data, cbData, flags, scratch);
         bt_stamp(env, pbf, lsn);
     }
     os_free(scratch);
@@ -353,6 +394,12 @@ JET_ERR bt_lookup(bt_env *env, uint32_t pgnoRoot, const void *key, uint32_t cbKe
 
 JET_ERR bt_create(bt_env *env, uint32_t pgnoSpace, uint32_t objid, uint32_t *ppgnoRoot)
 {
+    return bt_create_announced(env, pgnoSpace, objid, NULL, NULL, ppgnoRoot);
+}
+
+JET_ERR bt_create_announced(bt_env *env, uint32_t pgnoSpace, uint32_t objid, bt_announce_fn announce, void *ctx,
+                            uint32_t *ppgnoRoot)
+{
     bf *pbf = NULL;
     bt_grp g;
     if (objid == 0)
@@ -365,6 +412,10 @@ JET_ERR bt_create(bt_env *env, uint32_t pgnoSpace, uint32_t objid, uint32_t *ppg
         bt_pg_init(bf_data(pbf), cache_page_size(env->pc), objid, BTP_LEAF | BTP_ROOT, 0);
         pgno = bf_pgno(pbf);
     }
+    /* The caller's record naming the root precedes the change in the log
+     * (C2 in btree.h): a change that reached the log has been announced. */
+    if (err >= 0 && announce != NULL)
+        err = announce(ctx, pgno);
     err = bt_grp_end(&g, err);
     if (err >= 0)
         *ppgnoRoot = pgno;
@@ -386,8 +437,27 @@ static JET_ERR free_page(const bt_env *env, uint32_t pgnoSpace, bf *pbf)
     return bt_grp_end(&g, err);
 }
 
-/* Free every page below a latched page (depth first, top-down latching). */
-static JET_ERR drop_below(const bt_env *env, uint32_t pgnoSpace, bf *pbf, int depth)
+/* Is page pgno (still) a page of tree objid?  No for a free page, a page of
+ * another tree, and a page never written. */
+static JET_ERR page_of_tree(const bt_env *env, uint32_t pgno, uint32_t objid, int *pfMine)
+{
+    bf *pbf = NULL;
+    *pfMine = 0;
+    JET_ERR err = cache_read(env->pc, env->dbid, pgno, LATCH_SHARED, &pbf);
+    if (err == JET_errPageNotInitialized || err == JET_errFileIOBeyondEOF)
+        return JET_errSuccess;
+    if (err < 0)
+        return err;
+    const uint8_t *pg = bf_data(pbf);
+    *pfMine = pg_objid(pg) == objid && !(pg_flags(pg) & (BTP_FREE | BTP_SPACE));
+    cache_release(pbf);
+    return JET_errSuccess;
+}
+
+/* Free every page below a latched page (depth first, top-down latching).
+ * fPartial: the tree may be half freed already (a drop cut by a crash, C2):
+ * children that are no longer pages of the tree are skipped. */
+static JET_ERR drop_below(const bt_env *env, uint32_t pgnoSpace, bf *pbf, int depth, int fPartial)
 {
     const uint8_t *pg = bf_data(pbf);
     JET_ERR err = JET_errSuccess;
@@ -397,10 +467,18 @@ static JET_ERR drop_below(const bt_env *env, uint32_t pgnoSpace, bf *pbf, int de
         return JET_errDatabaseCorrupted;
     for (uint32_t i = 0; i < pg_cslot(pg) && err >= 0; i++) {
         bf *pbfChild = NULL;
+        if (fPartial) {
+            int fMine = 0;
+            err = page_of_tree(env, bt_pg_child(pg, cache_page_size(env->pc), i), pg_objid(pg), &fMine);
+            if (err < 0)
+                break;
+            if (!fMine)
+                continue;   /* freed by the drop the crash cut (and maybe reused since) */
+        }
         err = bt_read_child(env, pg, i, LATCH_EXCLUSIVE, &pbfChild);
         if (err < 0)
             break;
-        err = drop_below(env, pgnoSpace, pbfChild, depth + 1);
+        err = drop_below(env, pgnoSpace, pbfChild, depth + 1, fPartial);
         if (err >= 0)
             err = free_page(env, pgnoSpace, pbfChild);
         else
@@ -419,7 +497,26 @@ JET_ERR bt_drop(bt_env *env, uint32_t pgnoSpace, uint32_t pgnoRoot)
     JET_ERR err = bt_read_root(env, pgnoRoot, LATCH_EXCLUSIVE, &pbf);   /* L4 */
     if (err < 0)
         return err;
-    err = drop_below(env, pgnoSpace, pbf, 0);
+    err = drop_below(env, pgnoSpace, pbf, 0, 0);
+    if (err >= 0)
+        return free_page(env, pgnoSpace, pbf);
+    cache_release(pbf);
+    return err;
+}
+
+JET_ERR bt_drop_created(bt_env *env, uint32_t pgnoSpace, uint32_t pgnoRoot, uint32_t objid)
+{
+    int fMine = 0;
+    if (objid == 0)
+        return JET_errInvalidParameter;
+    JET_ERR err = page_of_tree(env, pgnoRoot, objid, &fMine);
+    if (err < 0 || !fMine)
+        return err;   /* never created, or dropped already (its root freed last) */
+    bf *pbf = NULL;
+    err = bt_read_root(env, pgnoRoot, LATCH_EXCLUSIVE, &pbf);   /* L4 */
+    if (err < 0)
+        return err;
+    err = drop_below(env, pgnoSpace, pbf, 0, 1);
     if (err >= 0)
         return free_page(env, pgnoSpace, pbf);
     cache_release(pbf);

@@ -139,6 +139,24 @@ JET_ERR bt_create(bt_env *env, uint32_t pgnoSpace, uint32_t objid, uint32_t *ppg
  * the tree unreachable first. */
 JET_ERR bt_drop(bt_env *env, uint32_t pgnoSpace, uint32_t pgnoRoot);
 
+/* Creating a tree on behalf of something that may be undone (a transaction):
+ *   C1. `announce(ctx, pgnoRoot)` runs after the root page is chosen and
+ *       before the structure change is logged; it logs whatever names the
+ *       tree for undo.  The log is sequential, so every creation that reached
+ *       the log (and so the file) was announced before it: undo can give the
+ *       pages back even when the log ends before the tree was linked anywhere.
+ *       A failing announce fails the creation (nothing changes).
+ *   C2. bt_drop_created(pgnoRoot, objid) undoes such a creation: it frees the
+ *       tree rooted at pgnoRoot if that page is still the root of objid, and
+ *       does nothing when the creation never reached the file or was dropped
+ *       already.  It may run again after a crash cut it: children already
+ *       freed (or reused by another tree, whose objid differs) are skipped,
+ *       and the root is freed last. */
+typedef JET_ERR (*bt_announce_fn)(void *ctx, uint32_t pgnoRoot);
+JET_ERR bt_create_announced(bt_env *env, uint32_t pgnoSpace, uint32_t objid, bt_announce_fn announce, void *ctx,
+                            uint32_t *ppgnoRoot);
+JET_ERR bt_drop_created(bt_env *env, uint32_t pgnoSpace, uint32_t pgnoRoot, uint32_t objid);
+
 /* Single-node operations by key (each latches, logs and releases).
  * bt_insert: JET_errKeyDuplicate if the key exists (flag-deleted or not);
  *   JET_errRecordTooBig if the node exceeds bt_node_max.
@@ -209,6 +227,12 @@ JET_ERR bt_redo_begin(bt_redo_ctx **ppctx);
  * caller skips is the caller's business (check bt_redo_dbid first); skip every
  * record of that dbid, so that a change is skipped entirely. */
 JET_ERR bt_redo(bt_redo_ctx *ctx, cache *pc, uint8_t type, const uint8_t *pv, uint32_t cb, lsn_t lsn);
+/* Torn pages (T3 in btree.c): a record operation whose page fails its
+ * checksum is not an error at once: the page waits for an image of it later
+ * in the log, which replaces it whole.  bt_redo_torn: how many pages of dbid
+ * still wait (*ppgno: one of them); after the last record they are damage
+ * the log cannot repair (JET_errReadVerifyFailure). */
+uint32_t bt_redo_torn(const bt_redo_ctx *ctx, uint32_t dbid, uint32_t *ppgno);
 /* Structure changes read but not complete (their images are not applied). */
 uint32_t bt_redo_pending(const bt_redo_ctx *ctx);
 /* End of replay: drop the incomplete changes (the log ends inside them) and

@@ -221,9 +221,11 @@ static JET_ERR check_image(const uint8_t *pv, uint32_t cb, uint32_t cbPage)
     return JET_errSuccess;
 }
 
+static void torn_forget(bt_redo_ctx *ctx, uint32_t dbid, uint32_t pgno);
+
 /* Apply a checked PAGEIMAGE payload to its page if the page is older than
  * lsn (the SMOEND's), and stamp it with lsn. */
-static JET_ERR apply_image(cache *pc, const uint8_t *pv, lsn_t lsn)
+static JET_ERR apply_image(bt_redo_ctx *ctx, cache *pc, const uint8_t *pv, lsn_t lsn)
 {
     uint32_t cbPage = cache_page_size(pc);
     uint32_t dbid = le_get32(pv), pgno = le_get32(pv + 4);
@@ -234,6 +236,7 @@ static JET_ERR apply_image(cache *pc, const uint8_t *pv, lsn_t lsn)
         err = cache_new(pc, dbid, pgno, &pbf);   /* the image defines the whole page */
     if (err < 0)
         return err;
+    torn_forget(ctx, dbid, pgno);   /* T3: a torn page is whole again */
     if (bf_lsn(pbf) < lsn) {
         uint8_t *pg = bf_data(pbf);
         const uint8_t *head = pv + BTL_IMAGE_HDR;
@@ -279,12 +282,66 @@ typedef struct redo_smo {
     redo_img img[BT_GRP_MAX];
 } redo_smo;
 
+/* T3 (btree.c): a page whose file copy failed its checksum when a record
+ * operation wanted it (a write torn by the crash) waits for an image of it
+ * later in the log: every record for it before that image is contained in
+ * the image.  Pages still waiting at the end are damage (bt_redo_torn). */
+typedef struct redo_torn {
+    uint32_t dbid, pgno;
+} redo_torn;
+
 struct bt_redo_ctx {
     lsn_t     lsnFirst;   /* first record replayed: changes named after an
                            * older lsn may have begun before the replay */
     uint32_t  cpending;
     redo_smo *pending[BT_REDO_MAX_PENDING];
+    uint32_t  ctorn, ctornMax;
+    redo_torn *torn;      /* pages waiting for an image (T3) */
 };
+
+static int torn_find(const bt_redo_ctx *ctx, uint32_t dbid, uint32_t pgno)
+{
+    for (uint32_t i = 0; i < ctx->ctorn; i++)
+        if (ctx->torn[i].dbid == dbid && ctx->torn[i].pgno == pgno)
+            return (int)i;
+    return -1;
+}
+
+static JET_ERR torn_add(bt_redo_ctx *ctx, uint32_t dbid, uint32_t pgno)
+{
+    if (torn_find(ctx, dbid, pgno) >= 0)
+        return JET_errSuccess;
+    if (ctx->ctorn == ctx->ctornMax) {
+        uint32_t cNew = ctx->ctornMax ? 2 * ctx->ctornMax : 8;
+        redo_torn *p = os_malloc(cNew * sizeof *p);
+        if (p == NULL)
+            return JET_errOutOfMemory;
+        if (ctx->ctorn)
+            memcpy(p, ctx->torn, ctx->ctorn * sizeof *p);
+        os_free(ctx->torn);
+        ctx->torn = p;
+        ctx->ctornMax = cNew;
+    }
+    ctx->torn[ctx->ctorn].dbid = dbid;
+    ctx->torn[ctx->ctorn++].pgno = pgno;
+    return JET_errSuccess;
+}
+
+static void torn_forget(bt_redo_ctx *ctx, uint32_t dbid, uint32_t pgno)
+{
+    int i = torn_find(ctx, dbid, pgno);
+    if (i >= 0)
+        ctx->torn[i] = ctx->torn[--ctx->ctorn];
+}
+
+uint32_t bt_redo_torn(const bt_redo_ctx *ctx, uint32_t dbid, uint32_t *ppgno)
+{
+    uint32_t c = 0;
+    for (uint32_t i = 0; ctx && i < ctx->ctorn; i++)
+        if (ctx->torn[i].dbid == dbid && c++ == 0 && ppgno)
+            *ppgno = ctx->torn[i].pgno;
+    return c;
+}
 
 JET_ERR bt_redo_begin(bt_redo_ctx **ppctx)
 {
@@ -315,6 +372,7 @@ void bt_redo_end(bt_redo_ctx *ctx)
         return;
     while (ctx->cpending > 0)
         drop_smo(ctx, ctx->cpending - 1);
+    os_free(ctx->torn);
     os_free(ctx);
 }
 
@@ -414,7 +472,7 @@ static JET_ERR redo_smoend(bt_redo_ctx *ctx, cache *pc, const uint8_t *pv, uint3
         if (m->img[j].dbid != dbid)
             err = JET_errLogFileCorrupt;
     for (uint32_t j = 0; j < m->cimg && err >= 0; j++)
-        err = apply_image(pc, m->img[j].pv, lsn);
+        err = apply_image(ctx, pc, m->img[j].pv, lsn);
     drop_smo(ctx, (uint32_t)i);
     return err;
 }
@@ -439,6 +497,8 @@ JET_ERR bt_redo(bt_redo_ctx *ctx, cache *pc, uint8_t type, const uint8_t *pv, ui
     drop_holders(ctx, dbid, pgno, NULL);   /* A3: a pending change on this page is dead */
     bf *pbf = NULL;
     err = cache_read(pc, dbid, pgno, LATCH_EXCLUSIVE, &pbf);
+    if (err == JET_errReadVerifyFailure)
+        return torn_add(ctx, dbid, pgno);   /* T3: wait for the page's image */
     if (err < 0)
         return err;
     if (bf_lsn(pbf) < lsn) {

@@ -572,6 +572,15 @@ void cache_dirty(bf *pbf, lsn_t lsn)
     cache_unlock(pc);
 }
 
+int cache_clean_since_written(bf *pbf)
+{
+    cache *pc = pbf->pc;
+    cache_lock(pc);
+    int fClean = pbf->lsnRec == LSN_NIL;
+    cache_unlock(pc);
+    return fClean;
+}
+
 void cache_dirty_unlogged(bf *pbf)
 {
     cache *pc = pbf->pc;

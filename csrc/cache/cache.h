@@ -106,6 +106,11 @@ void     cache_dirty(bf *pbf, lsn_t lsn);
 /* Change a page without logging (database created with recovery off, or a
  * temporary database): dirty, lsn unchanged. */
 void     cache_dirty_unlogged(bf *pbf);
+/* The latched page has had no logged change since the cache last wrote it
+ * to its file or read it from there (the file holds what the frame holds,
+ * or the frame is new).  Stable while the caller holds the exclusive latch
+ * (no write-back while it is held, L2 in cache.c). */
+int      cache_clean_since_written(bf *pbf);
 void     cache_release(bf *pbf);
 
 /* ---- write-back ------------------------------------------------------------ */

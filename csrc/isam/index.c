@@ -559,7 +559,7 @@ static JET_ERR create_index(isam_sess *psess, isam_cursor *pcur, const char *szN
         err = cat_next_objid(psess, pdb, &id.objid);
     if (err >= 0) {
         CKPT_ENTER(psess->inst);
-        err = bt_create(&pdb->env, pdb->hdr.pgnoSpace, id.objid, &id.pgnoRoot);
+        err = ver_create_tree(psess, pdb, id.objid, &id.pgnoRoot);
         CKPT_LEAVE(psess->inst);
     }
     if (err >= 0)

@@ -16,6 +16,9 @@
  *       delta, the column's default and its value after the change; undo =
  *       subtract the delta from the node's value at undo time (logical undo,
  *       leaving other transactions' deltas in place).
+ *       op UNDO_TREE: the transaction created the tree rooted at pgnoRoot,
+ *       key = its u32 objid, no before-image; undo = free the tree's pages
+ *       (I8).
  *   LOG_REC_ISAM_CLR       u64 trxid, u64 lsnUndone       (that UNDO was compensated)
  *                          [u64 value]  only for an UNDO_DELTA: written BEFORE
  *       the compensating btree change, with the column's value after it; the
@@ -67,6 +70,15 @@
  *       DELTADONE is missing was cut by the crash in that window and the
  *       node's value says whether the change is in the tree (value ==
  *       the announced value) or not: logical undo is applied exactly once.
+ *   I8. A tree a transaction creates (table, long-value tree, index) is
+ *       announced by an UNDO_TREE record logged before the structure change
+ *       that allocates its root (ver_create_tree, btree.h C1), so recovery
+ *       can free the pages of a creation whose transaction never finished
+ *       even when the log ends before the catalog row that names the tree
+ *       (crashfs-2).  Runtime keeps no version for it: a rollback's drop is
+ *       reclaim.c's business, and its ROLLBACK record retires the UNDO.  Its
+ *       undo (bt_drop_created, btree.h C2) needs no CLR to be repeatable: it
+ *       frees the tree only while pgnoRoot is still that objid's root.
  *   I7. A version is "pending" from claim() until its op and before-image
  *       are filled; readers skip pending versions (the tree is not changed
  *       before the version is published, under inst.lock).  Delta versions
@@ -137,6 +149,7 @@
 #define UNDO_INSERTED 1
 #define UNDO_CHANGED  2
 #define UNDO_DELTA    3   /* escrow update: logical undo (subtract the delta) */
+#define UNDO_TREE     4   /* a tree created (I8): pgnoRoot its root, key its u32 objid */
 
 /* Database ids: user databases 1..6; ISAM_TEMP_DBID (7) is reserved for the
  * instance's temporary database (temp.c): unlogged (bt_env.log == NULL,
@@ -649,6 +662,9 @@ void     temp_trx_rolled_back(isam_sess *psess, uint64_t trxid, int target);
 /* Forget every version of nodes in trees roots[0..c) of dbid (their trees
  * are about to be dropped; only psess can have changed them). */
 void     ver_forget_trees(isam_sess *psess, uint32_t dbid, const uint32_t *roots, uint32_t c);
+/* Create a tree with objid in pdb for psess's transaction, announced by an
+ * UNDO_TREE record (I8; the caller holds ckpt shared). */
+JET_ERR  ver_create_tree(isam_sess *psess, isam_db *pdb, uint32_t objid, uint32_t *ppgnoRoot);
 /* Where the session's transaction stands (its newest version, opaque), and
  * forgetting every version it made since that mark: the changes stay, a
  * rollback no longer undoes them (unversioned temporary tables). */

@@ -40,6 +40,10 @@
  *       of every dirty database (start_from_headers); a required generation
  *       that is gone is JET_errRequiredLogFilesMissing (unless
  *       JET_bitReplayIgnoreLostLogs).
+ *   R8. A page that fails its checksum during redo is repaired by the image
+ *       of it that the log holds from its first change after it was last
+ *       written (a write torn by a crash, btree.c T3); one that no image
+ *       repairs fails recovery with JET_errReadVerifyFailure (never silent).
  *   R7. A database whose DBCREATE was replayed but whose DBROOTS was not (the
  *       JetCreateDatabase never returned success) is removed after redo, or
  *       when its dbid is attached again: it never existed for the caller.
@@ -603,7 +607,7 @@ static JET_ERR undo_delta_one(isam_inst *pinst, isam_db *pdb, uint64_t trxid, co
 }
 
 /* Undo one UNDO payload (UNDO_INSERTED -> delete; UNDO_CHANGED -> restore;
- * UNDO_DELTA -> subtract). */
+ * UNDO_DELTA -> subtract; UNDO_TREE -> free the tree). */
 static JET_ERR undo_one(isam_inst *pinst, uint64_t trxid, const undo_ent *e)
 {
     const uint8_t *p = e->pb;
@@ -619,7 +623,12 @@ static JET_ERR undo_one(isam_inst *pinst, uint64_t trxid, const undo_ent *e)
     if (op == UNDO_DELTA)
         return undo_delta_one(pinst, pdb, trxid, e, pgnoRoot, key, cbKey, before, cbBefore);
     JET_ERR err;
-    if (op == UNDO_INSERTED) {
+    if (op == UNDO_TREE) {
+        /* I8: a tree the transaction created; free it if it is still there */
+        if (cbKey != 4)
+            return JET_errLogFileCorrupt;
+        err = bt_drop_created(&pdb->env, pdb->hdr.pgnoSpace, pgnoRoot, le_get32(key));
+    } else if (op == UNDO_INSERTED) {
         err = bt_delete(&pdb->env, pdb->hdr.pgnoSpace, pgnoRoot, key, cbKey);
         if (err == JET_errRecordNotFound)
             err = JET_errSuccess;
@@ -815,6 +824,18 @@ JET_ERR recovery_run(isam_inst *pinst, int *pfRan)
     if (err >= 0 && rst && stopped && rs->genCur <= rst->genHigh)
         err = JET_errEndingRestoreLogTooLow;
     log_reader_close(prd);
+    /* R8: a page torn by the crash that no later image replaced is damage
+     * replay cannot repair (btree.c T3); a database R7 removes does not count. */
+    for (uint32_t i = 1; err >= 0 && i <= ISAM_MAX_DBID; i++) {
+        uint32_t pgno = 0;
+        if (pinst->dbs[i] && !rs->creating[i] && bt_redo_torn(rs->brc, i, &pgno) > 0) {
+            char msg[96];
+            snprintf(msg, sizeof(msg), "database %u: page %u failed its checksum and the log holds no image of it",
+                     (unsigned)i, (unsigned)pgno);
+            event(pinst, ESEPY_EVENT_RECOVERY_FAILED, ESEPY_LEVEL_ERROR, JET_errReadVerifyFailure, msg, rs->genCur);
+            err = JET_errReadVerifyFailure;
+        }
+    }
     /* Structure changes the log ends inside never happened (their pages
      * never reached the files): drop their images before anything else. */
     bt_redo_end(rs->brc);

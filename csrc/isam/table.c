@@ -48,14 +48,14 @@ JET_ERR isam_create_table(isam_sess *psess, JET_DBID dbid, const char *szName, u
     err = cat_next_objid(psess, pdb, &ptd->objid);
     if (err >= 0) {
         CKPT_ENTER(psess->inst);
-        err = bt_create(&pdb->env, pdb->hdr.pgnoSpace, ptd->objid, &ptd->pgnoRoot);
+        err = ver_create_tree(psess, pdb, ptd->objid, &ptd->pgnoRoot);
         CKPT_LEAVE(psess->inst);
     }
     if (err >= 0)
         err = cat_next_objid(psess, pdb, &ptd->objidLV);
     if (err >= 0) {
         CKPT_ENTER(psess->inst);
-        err = bt_create(&pdb->env, pdb->hdr.pgnoSpace, ptd->objidLV, &ptd->pgnoLV);
+        err = ver_create_tree(psess, pdb, ptd->objidLV, &ptd->pgnoLV);
         CKPT_LEAVE(psess->inst);
     }
     if (err >= 0) {

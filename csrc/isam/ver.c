@@ -341,7 +341,7 @@ JET_ERR isam_commit_transaction(isam_sess *psess, JET_GRBIT grbit)
      * then not known to be durable, and may still become so (docs/concepts.md).
      * Only a COMMIT that never reached the log leaves the transaction open. */
     JET_ERR errFlush = JET_errSuccess;
-    int logged = 0;
+    int logged = t->lsnFirst != LSN_NIL; /* an UNDO of this transaction is in the log (I8: maybe no version) */
     for (ver *v = t->newest; v; v = v->trxNext)
         if (v->lsnUndo != LSN_NIL)
             logged = 1;
@@ -913,6 +913,29 @@ static JET_ERR log_undo_rec(isam_sess *psess, isam_db *pdb, uint32_t pgnoRoot, u
         os_mutex_unlock(&psess->inst->lock);
     }
     return err;
+}
+
+typedef struct announce_ctx {
+    isam_sess *psess;
+    isam_db   *pdb;
+    uint32_t   objid;
+} announce_ctx;
+
+static JET_ERR announce_tree(void *ctx, uint32_t pgnoRoot)
+{
+    announce_ctx *a = ctx;
+    uint8_t key[4];
+    lsn_t lsn;
+    le_put32(key, a->objid);
+    return log_undo_rec(a->psess, a->pdb, pgnoRoot, UNDO_TREE, 0, key, sizeof(key), NULL, 0, &lsn);
+}
+
+JET_ERR ver_create_tree(isam_sess *psess, isam_db *pdb, uint32_t objid, uint32_t *ppgnoRoot)
+{
+    announce_ctx a = { psess, pdb, objid };
+    int fAnnounce = pdb->logged && psess->trx != NULL;
+    return bt_create_announced(&pdb->env, pdb->hdr.pgnoSpace, objid, fAnnounce ? announce_tree : NULL, &a,
+                               ppgnoRoot);
 }
 
 /* Log the UNDO record of v (filled in: op, before-image). */

@@ -413,20 +413,29 @@ class Problem:
         return f"crash after entry {self.k} {self.op} [{self.variant}] ({self.phase or '-'}): {self.text}"
 
 
-# The issue-14 bugs the enumeration found and that are not fixed on this
-# branch: each class of failing states is kept out of test_crash_states and
-# asserted in test_known_bug (strict xfail), so a fix shows up as XPASS.
+# The issue-14 bug classes the enumeration found.  test_known_bug asserts
+# that no state of a class fails; a class not fixed yet (not in FIXED) is kept
+# out of test_crash_states and its test_known_bug is a strict xfail, so a fix
+# shows up as XPASS.
 KNOWN_BUGS = {
-    "undo-leak": "issue 14 bug crashfs-2 (new): pages allocated by a transaction that the crash left unfinished are "
-                 "left in no tree and not free after recovery undoes it (leaked space, never data)",
-    "torn-page": "issue 14 bug crashfs-3 (new): a database page torn at 512 B (write not atomic at the page size) "
-                 "fails its checksum and recovery stops with JET_errReadVerifyFailure: the log has no "
-                 "page images to repair it (detected, never silent)",
+    "undo-leak": "issue 14 bug crashfs-2 (fixed: UNDO_TREE, isam_int.h I8): pages allocated by a transaction that "
+                 "the crash left unfinished were left in no tree and not free after recovery undid it",
+    "torn-page": "issue 14 bug crashfs-3 (fixed: page images, btree.c T3): a database page torn at 512 B (write "
+                 "not atomic at the page size) failed its checksum and recovery stopped with "
+                 "JET_errReadVerifyFailure: the log had no page image to repair it",
 }
 
 
+FIXED = {"undo-leak", "torn-page"}
+
+
 def known_bug(name, p):
-    """The KNOWN_BUGS class of a failing state, or None."""
+    """The KNOWN_BUGS class of a failing state, or None (fixed classes count as unknown)."""
+    bug = _bug_class(p)
+    return None if bug in FIXED else bug
+
+
+def _bug_class(p):
     if p.variant in ("torn512", "synced_torn") and ".edb" in p.op and "ReadVerifyFailure" in p.text:
         return "torn-page"
     if "leaked" in p.text:  # seen with every variant in soaks (torn4k and all too)
@@ -460,14 +469,14 @@ def test_crash_states(jet, crash_dir, name):
     assert not unknown, "\n".join(map(repr, unknown[:12]))
 
 
-@pytest.mark.parametrize("bug", [pytest.param(b, marks=pytest.mark.xfail(strict=True, reason=r))
+@pytest.mark.parametrize("bug", [pytest.param(b, marks=() if b in FIXED else pytest.mark.xfail(strict=True, reason=r))
                                  for b, r in KNOWN_BUGS.items()])
 def test_known_bug(jet, crash_dir, bug):
     """The states of one known bug class recover correctly (fails until fixed)."""
     failing = []
     for name in sorted(WORKLOADS):
         _ops, _wal, _tried, problems = _results(jet, crash_dir, name)
-        failing += [(name, p) for p in problems if known_bug(name, p) == bug]
+        failing += [(name, p) for p in problems if _bug_class(p) == bug]
     assert not failing, "\n".join(f"{n}: {p!r}" for n, p in failing[:20])
 
 
