@@ -331,8 +331,12 @@ def _ese_tables(path: str, logs: Optional[str] = None) -> Tuple[str, str, List[D
         h = db.header
         source = _ese_source(db)
         for et in db.tables:
-            cols = [{"name": c.name, "type": c.kind, "multivalued": c.multivalued} for c in et.columns]
-            tables.append({"name": et.name, "records": et.count(), "columns": cols})
+            cols = [{"name": c.name, "type": c.type, "kind": c.kind, "columnid": c.columnid,
+                     "multivalued": c.multivalued} for c in et.columns]
+            idxs = [{"name": x["name"], "key": x["key"], "primary": x["primary"], "unique": x["unique"]}
+                    for x in et.indexes]
+            tables.append({"name": et.name, "records": et.count(), "columns": cols,
+                           "primary_key": et.primary_key, "indexes": idxs})
     return str(h["state"]), source, tables
 
 

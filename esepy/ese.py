@@ -70,6 +70,8 @@ _SCHEMES = {1: "7-bit ASCII", 2: "7-bit Unicode", 3: "XPRESS", 4: "scrubbed", 5:
 _OLE_EPOCH = _dt.datetime(1899, 12, 30)
 _COLTYP_DATETIME = 8
 _COLTYP_GUID = 16
+_IDB_UNIQUE = 0x0001    # catalog index Flags (low 16 bits: index flags)
+_IDB_PRIMARY = 0x0020
 
 
 class UnsupportedValue:
@@ -229,7 +231,8 @@ class EseRecord(Dict[str, Any]):
 class EseTable:
     """A table of an :class:`EseDatabase`: iterate it for dict rows.
 
-    ``columns`` (list of :class:`EseColumn`), ``indexes`` (list of dicts),
+    ``columns`` (list of :class:`EseColumn`), ``indexes`` (list of dicts, see
+    :meth:`index`), ``primary_key``,
     ``objid``, ``pgno_fdp`` (root page), ``pgno_fdp_lv`` (long-value tree, 0 if none).
     """
 
@@ -244,10 +247,41 @@ class EseTable:
         self.flags: int = info["flags"]
         self.template_table: str = info["template_table"]
         self.columns: List[EseColumn] = [EseColumn(c) for c in info["columns"]]
-        self.indexes: List[Dict[str, Any]] = info["indexes"]
         self._names = [c.name for c in self.columns]
+        self.indexes: List[Dict[str, Any]] = [self._index_info(x) for x in info["indexes"]]
         self._fixups = [(i, _ole_date if c.coltyp == _COLTYP_DATETIME else _guid)
                         for i, c in enumerate(self.columns) if c.coltyp in (_COLTYP_DATETIME, _COLTYP_GUID)]
+
+    def _index_info(self, x: Dict[str, Any]) -> Dict[str, Any]:
+        by_id = {c.columnid: c.name for c in self.columns}
+        keycols = []
+        for columnid, descending, template in x["key_columns"]:
+            keycols.append({"name": by_id.get(columnid), "columnid": columnid,
+                            "order": "descending" if descending else "ascending", "template": template})
+        d = dict(x)
+        d["key_columns"] = keycols
+        d["key"] = [("-" if k["order"] == "descending" else "+") + str(k["name"] or f"#{k['columnid']}")
+                    for k in keycols]
+        d["primary"] = bool(x["flags"] & _IDB_PRIMARY)
+        d["unique"] = bool(x["flags"] & (_IDB_PRIMARY | _IDB_UNIQUE))
+        return d
+
+    def index(self, name: str) -> Dict[str, Any]:
+        """The index called ``name`` (KeyError if none): ``key`` as ``["+a", "-b"]``,
+        ``key_columns`` (name, columnid, order "ascending"/"descending", template),
+        ``primary``, ``unique``, ``flags``, ``objid``, ``pgno_fdp``, ``lcid``."""
+        for x in self.indexes:
+            if x["name"] == name:
+                return x
+        raise KeyError(name)
+
+    @property
+    def primary_key(self) -> List[str]:
+        """Key of the primary index as ``["+a", "-b"]`` ([] when the table has none)."""
+        for x in self.indexes:
+            if x["primary"]:
+                return list(x["key"])
+        return []
 
     @property
     def column_names(self) -> List[str]:

@@ -70,3 +70,17 @@ def test_dump_log_reports_a_missing_windows_generation(tmp_path, esepy_cli, srum
         shutil.copyfile(os.path.join(srum, n), folder / n)
     r = esepy_cli("dump", "log", folder, "--json")
     assert r.code == 1 and "JET_errMissingLogFile" in r.err and 90 in r.json["missing"], r
+
+
+def test_tables_shows_column_types_and_index_keys(esepy_cli, srum):
+    r = esepy_cli("tables", os.path.join(srum, "SRUDB.dat"), "--json")
+    assert r.code == 0, r
+    t = {t["name"]: t for t in r.json["tables"]}["SruDbIdMapTable"]
+    types = {c["name"]: (c["type"], c["kind"]) for c in t["columns"]}
+    assert types == {"IdType": ("UnsignedByte", "fixed"), "IdIndex": ("Long", "fixed"),
+                     "IdBlob": ("LongBinary", "tagged")}, types
+    assert t["primary_key"] == ["+IdIndex"]
+    assert {x["name"]: x["key"] for x in t["indexes"]} == {"IdIndex": ["+IdIndex"],
+                                                          "IdTypeIdBlob": ["+IdType", "+IdBlob"]}
+    r = esepy_cli("tables", os.path.join(srum, "SRUDB.dat"))
+    assert r.code == 0 and "IdIndex Long" in r.out and "+IdIndex" in r.out, r
