@@ -1254,11 +1254,31 @@ def _print_error(e: BaseException, stderr: TextIO) -> None:
         print(f"error: {e}", file=stderr)
 
 
+#: exit code when the reader of our output went away (``esepy ... | head``): 128 + SIGPIPE, as a shell reports it
+EXIT_BROKEN_PIPE = 141
+
+
 def main(argv: Optional[Sequence[str]] = None, stdout: Optional[TextIO] = None,
          stderr: Optional[TextIO] = None) -> int:
-    """Run the command line; returns the exit code (0 ok, 1 JET error, 2 usage error)."""
+    """Run the command line; returns the exit code (0 ok, 1 JET error, 2 usage error,
+    141 when the output pipe was closed by its reader, e.g. ``| head``: quietly, no traceback)."""
     out_f = stdout or sys.stdout
-    err_f = stderr or sys.stderr
+    try:
+        return _main(argv, out_f, stderr or sys.stderr)
+    except BrokenPipeError:
+        # The reader is gone: say nothing more.  Point the stream's descriptor at
+        # /dev/null so the interpreter's final flush of what is still buffered
+        # does not raise (and print) the same error again at exit.
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, out_f.fileno())
+            os.close(devnull)
+        except (OSError, ValueError, AttributeError, io.UnsupportedOperation):
+            pass
+        return EXIT_BROKEN_PIPE
+
+
+def _main(argv: Optional[Sequence[str]], out_f: TextIO, err_f: TextIO) -> int:
     parser = build_parser()
     try:
         old_out, old_err = sys.stdout, sys.stderr
@@ -1273,6 +1293,8 @@ def main(argv: Optional[Sequence[str]] = None, stdout: Optional[TextIO] = None,
     cmd = COMMANDS[ns._command]
     try:
         result = cmd.run(ns, out)
+    except BrokenPipeError:
+        raise
     except CliError as e:
         print(f"esepy {' '.join(cmd.words)}: error: {e}", file=err_f)
         if out.json:

@@ -84,3 +84,31 @@ def test_tables_shows_column_types_and_index_keys(esepy_cli, srum):
                                                           "IdTypeIdBlob": ["+IdType", "+IdBlob"]}
     r = esepy_cli("tables", os.path.join(srum, "SRUDB.dat"))
     assert r.code == 0 and "IdIndex Long" in r.out and "+IdIndex" in r.out, r
+
+
+@pytest.mark.parametrize("args", [["export", "SRUDB.dat", "SruDbIdMapTable"],
+                                  ["export", "SRUDB.dat", "SruDbIdMapTable", "--json"],
+                                  ["tables", "SRUDB.dat"], ["dump", "header", "SRUDB.dat"]])
+def test_output_into_a_closed_pipe_stops_quietly(srum, args):
+    """`esepy ... | head`: the reader is gone (here before esepy writes anything,
+    so every write fails); esepy stops with exit code 141 and no traceback nor
+    error message (issue 17 item 6)."""
+    import subprocess
+    import sys
+    argv = [a if a != "SRUDB.dat" else os.path.join(srum, a) for a in args]
+    p = subprocess.Popen([sys.executable, "-m", "esepy", *argv], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE)
+    p.stdout.close()  # what head does once it has its lines
+    err = p.stderr.read().decode()
+    p.stderr.close()
+    assert (p.wait(), err) == (141, "")
+
+
+def test_output_piped_into_head(srum):
+    """The shell pipeline itself: the first line arrives, nothing on stderr."""
+    import subprocess
+    import sys
+    db = os.path.join(srum, "SRUDB.dat")
+    cmd = f"'{sys.executable}' -m esepy tables '{db}' | head -n 1"
+    r = subprocess.run(["sh", "-c", cmd], capture_output=True, text=True)
+    assert r.returncode == 0 and r.stdout.startswith("Database (Windows ESE)") and r.stderr == "", r
