@@ -53,6 +53,7 @@ from . import errors
 __all__ = [
     "open_ese", "recover_ese", "EseDatabase", "EseTable", "EseColumn", "EseRecord", "UnsupportedValue", "DamagedValue",
     "read_log_header", "read_checkpoint", "scan_log_folder", "decompress", "COLTYP_NAMES", "DBSTATE_NAMES",
+    "LOCAL_AS_UTC",
 ]
 
 #: JET_coltyp values to names.
@@ -67,7 +68,10 @@ DBSTATE_NAMES = {
     6: "IncrementalReseedInProgress", 7: "DirtyAndPatchedShutdown", 8: "RevertInProgress",
 }
 _SCHEMES = {1: "7-bit ASCII", 2: "7-bit Unicode", 3: "XPRESS", 4: "scrubbed", 5: "XPRESS9", 6: "XPRESS10", 7: "LZ4"}
-_OLE_EPOCH = _dt.datetime(1899, 12, 30)
+_OLE_EPOCH = _dt.datetime(1899, 12, 30, tzinfo=_dt.timezone.utc)
+#: zone of a LOGTIME stored without ESE's "time is UTC" flag (the writer's local time, offset unknown):
+#: offset 0 like UTC, named so that it can be told apart
+LOCAL_AS_UTC = _dt.timezone(_dt.timedelta(0), "UTC (writer's local time, offset unknown)")
 _COLTYP_DATETIME = 8
 _COLTYP_GUID = 16
 _IDB_UNIQUE = 0x0001    # catalog index Flags (low 16 bits: index flags)
@@ -130,8 +134,9 @@ def _special(kind: str, err: int, scheme: int, raw: Optional[bytes]) -> Any:
 
 def _ole_date(value: Any) -> Any:
     """An OLE Automation date (days since 1899-12-30, linear, rounded to the millisecond, the
-    resolution the double carries for modern dates) as a naive datetime; floats that fall
-    outside datetime's range (or NaN) stay floats."""
+    resolution the double carries for modern dates) as a datetime in UTC (the stored value has
+    no zone; Windows' own artefacts such as SRUM store UTC, so every DateTime is labelled UTC);
+    floats that fall outside datetime's range (or NaN) stay floats."""
     if not isinstance(value, float):
         return value
     try:
@@ -147,13 +152,16 @@ def _guid(value: Any) -> Any:
 
 
 def _time(t: Optional[Tuple[int, ...]]) -> Optional[_dt.datetime]:
-    """LOGTIME tuple (year, month, day, hour, minute, second, ms, utc) -> datetime (None if unset/invalid)."""
+    """LOGTIME tuple (year, month, day, hour, minute, second, ms, utc) -> datetime in UTC (None if
+    unset/invalid).  A LOGTIME without the UTC bit (written by old ESE versions in the writer's local
+    time, whose offset the file does not record) is labelled with :data:`LOCAL_AS_UTC`, offset 0
+    too: every datetime is aware and compares as UTC, and the flag survives a round trip."""
     if t is None:
         return None
     year, month, day, hour, minute, second, ms, utc = t
     try:
         return _dt.datetime(year, month, day, hour, minute, second, ms * 1000,
-                            tzinfo=_dt.timezone.utc if utc else None)
+                            tzinfo=_dt.timezone.utc if utc else LOCAL_AS_UTC)
     except ValueError:
         return None
 
