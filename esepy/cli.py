@@ -590,7 +590,8 @@ def _ese_log_folder_checksum(path: str) -> Dict[str, Any]:
         if g.get("sign_matches") is False:
             problems.append(f"{g['file']}: log signature differs from the folder's (JET_errBadLogSignature)")
         if g.get("checksum_linked") is False or g.get("prev_gen_linked") is False:
-            problems.append(f"{g['file']}: does not follow the previous generation (JET_errLogSequenceChecksumMismatch)")
+            problems.append(f"{g['file']}: does not follow the previous generation "
+                            "(JET_errLogSequenceChecksumMismatch)")
     missing = [info["missing_generation"]] if info.get("missing_generation") else []
     if info.get("error") and not any(info["error"] in p for p in problems):
         problems.append(info["error"])
