@@ -256,15 +256,29 @@ class EseTable:
         self.template_table: str = info["template_table"]
         self.columns: List[EseColumn] = [EseColumn(c) for c in info["columns"]]
         self._names = [c.name for c in self.columns]
-        self.indexes: List[Dict[str, Any]] = [self._index_info(x) for x in info["indexes"]]
+        self._raw_indexes: List[Dict[str, Any]] = info["indexes"]
+        self._indexes: Optional[List[Dict[str, Any]]] = None
         self._fixups = [(i, _ole_date if c.coltyp == _COLTYP_DATETIME else _guid)
                         for i, c in enumerate(self.columns) if c.coltyp in (_COLTYP_DATETIME, _COLTYP_GUID)]
 
+    @property
+    def indexes(self) -> List[Dict[str, Any]]:
+        """Every index of the table (catalog order), as :meth:`index` describes them."""
+        if self._indexes is None:
+            self._indexes = [self._index_info(x) for x in self._raw_indexes]
+        return self._indexes
+
     def _index_info(self, x: Dict[str, Any]) -> Dict[str, Any]:
         by_id = {c.columnid: c.name for c in self.columns}
+        template_ids: Dict[int, str] = {}
+        if self.template_table and self.template_table in self._db.tables.names():
+            template_ids = {c.columnid: c.name for c in self._db.tables[self.template_table].columns}
         keycols = []
         for columnid, descending, template in x["key_columns"]:
-            keycols.append({"name": by_id.get(columnid), "columnid": columnid,
+            # in a derived table, a key column flagged "template" is a column of its template
+            # table (a template table's own key columns carry the flag too)
+            name = (template_ids if template and self.template_table else by_id).get(columnid)
+            keycols.append({"name": name, "columnid": columnid,
                             "order": "descending" if descending else "ascending", "template": template})
         d = dict(x)
         d["key_columns"] = keycols

@@ -12,6 +12,7 @@ import struct
 import pytest
 
 import esepy
+from esepy import ese
 
 from test_ese_recover import ecc_checksum
 
@@ -83,3 +84,31 @@ def test_descending_key_column(samples, tmp_path):
         assert x["key"] == ["+RootFlag", "-Name"]
         assert [k["order"] for k in x["key_columns"]] == ["ascending", "descending"]
         assert [k["columnid"] for k in x["key_columns"]] == [8, 128]
+
+
+def test_template_key_columns_are_named_from_the_template_table():
+    """A derived table's key column flagged "template" (0x80) is a column of its
+    template table; a template table's own key columns carry the flag too."""
+    def col(name, columnid):
+        return {"name": name, "columnid": columnid, "coltyp": 4, "codepage": 0, "flags": 0,
+                "cb_max": 4, "default": None, "record_offset": 4}
+
+    def info(name, template, columns, key):
+        return {"name": name, "objid": 1, "pgno_fdp": 1, "objid_lv": 0, "pgno_fdp_lv": 0, "flags": 0,
+                "template_table": template, "columns": columns,
+                "indexes": [{"name": "ix", "objid": 2, "pgno_fdp": 2, "flags": 0x10020, "lcid": 0,
+                             "key_columns": key}]}
+
+    class Tables(dict):
+        def names(self):
+            return list(self)
+
+    db = type("Db", (), {})()
+    db.tables = Tables()
+    tmpl = ese.EseTable(db, 0, info("Tmpl", "", [col("A", 1)], [(1, False, True)]))
+    db.tables["Tmpl"] = tmpl
+    derived = ese.EseTable(db, 1, info("Derived", "Tmpl", [col("B", 2)], [(1, True, True), (2, False, False)]))
+    db.tables["Derived"] = derived
+    assert tmpl.primary_key == ["+A"]
+    assert derived.primary_key == ["-A", "+B"]
+    assert [k["template"] for k in derived.index("ix")["key_columns"]] == [True, False]
