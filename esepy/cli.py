@@ -331,8 +331,12 @@ def _ese_tables(path: str, logs: Optional[str] = None) -> Tuple[str, str, List[D
         h = db.header
         source = _ese_source(db)
         for et in db.tables:
-            cols = [{"name": c.name, "type": c.kind, "multivalued": c.multivalued} for c in et.columns]
-            tables.append({"name": et.name, "records": et.count(), "columns": cols})
+            cols = [{"name": c.name, "type": c.type, "kind": c.kind, "columnid": c.columnid,
+                     "multivalued": c.multivalued} for c in et.columns]
+            idxs = [{"name": x["name"], "key": x["key"], "primary": x["primary"], "unique": x["unique"]}
+                    for x in et.indexes]
+            tables.append({"name": et.name, "records": et.count(), "columns": cols,
+                           "primary_key": et.primary_key, "indexes": idxs})
     return str(h["state"]), source, tables
 
 
@@ -477,10 +481,29 @@ def _find_checkpoint(path: str) -> str:
     return path
 
 
+def _ese_dump_checkpoint(path: str, out: Output) -> Dict[str, Any]:
+    """A checkpoint written by Windows' ESE (esepy.ese.read_checkpoint: both copies checked)."""
+    from . import ese
+    c = ese.read_checkpoint(path)
+    sign = c.get("sign_log") or {}
+    valid = c["copies_valid"]
+    _fields(out, f"Checkpoint file (Windows ESE): {path}", [
+        ("Checkpoint:", str(tuple(c["lgpos_checkpoint"]))),
+        ("DbConsistency:", str(tuple(c["lgpos_db_consistency"]))),
+        ("FullBackup checkpoint:", str(tuple(c["lgpos_last_full_backup_checkpoint"]))),
+        ("Log signature:", f"random {sign.get('random')}, created {_fmt_time(sign.get('created'))}"),
+        ("Valid copies:", f"A={valid[0]} B={valid[1]} (read {c['copy_used']})")]
+        + [(f"Attached {a.get('dbid')}:", f"{a.get('name', a.get('path', ''))}") for a in c.get("attached", [])])
+    return {"path": path, "format": "windows-ese", "checkpoint": c}
+
+
 @command("dump checkpoint", "Dump a checkpoint file (esentutl /mk)",
          lambda p: p.add_argument("chk", help="checkpoint file (edb.chk) or the system folder holding it"))
 def _dump_checkpoint(ns: argparse.Namespace, out: Output) -> Any:
-    c = inspection.read_checkpoint(_find_checkpoint(ns.chk))
+    path = _find_checkpoint(ns.chk)
+    if _windows(path):
+        return _ese_dump_checkpoint(path, out)
+    c = inspection.read_checkpoint(path)
     _fields(out, f"Checkpoint file: {c.path}", [
         ("Checkpoint:", c.checkpoint), ("FullBackup:", f"{c.full_backup} {_fmt_time(c.full_backup_time)}"),
         ("IncBackup:", f"{c.incremental_backup} {_fmt_time(c.incremental_backup_time)}"),
@@ -512,6 +535,87 @@ def _dump_backup(ns: argparse.Namespace, out: Output) -> Any:
 # ---------------------------------------------------------------------------
 # checksum / integrity
 
+def _ese_log_file_problems(name: str, info: Dict[str, Any], segments: List[Dict[str, Any]]) -> List[str]:
+    """What is wrong with one Windows ESE log file, from the esepy.eselog reader's summary."""
+    problems = [f"{name}: sector {s['isec']} fails its checksum (JET_errLogFileCorrupt)"
+                for s in segments if s["status"] == "damaged"]
+    if info.get("error"):
+        problems.append(f"{name}: {info['error']}")
+    elif info.get("integrity_error"):
+        problems.append(f"{name}: JET error {info['integrity_error']}")
+    if info.get("end_kind") == "damaged" and not problems:
+        problems.append(f"{name}: the data ends in a damaged sector at {eselog_lgpos(info['end'])}")
+    return problems
+
+
+def eselog_lgpos(p: Any) -> str:
+    from . import eselog
+    return eselog._lgpos_text(tuple(p))
+
+
+def _ese_log_checksum(path: str) -> Dict[str, Any]:
+    """Segment checksums of one Windows ESE log file (esepy.eselog; single-bit errors ESE would
+    correct count as corrected, not damaged)."""
+    from . import eselog
+    with eselog.open_log(path) as lf:
+        info = lf.info
+        segments = lf.segments()
+    problems = _ese_log_file_problems(os.path.basename(path), info, segments)
+    return {"path": path, "kind": "log", "format": "windows-ese", "generation": info["generation"],
+            "good_segments": info["good_segments"], "corrected_segments": info["corrected_segments"],
+            "end": list(info["end"]), "end_kind": info["end_kind"], "problems": problems, "ok": not problems}
+
+
+def _ese_log_checksum_text(out: Output, path: str, r: Dict[str, Any], what: str) -> None:
+    out.text(f"{path}: {what}, {r['good_segments']} good sectors"
+             + (f", {r['corrected_segments']} corrected" if r["corrected_segments"] else "")
+             + f", end {eselog_lgpos(r['end'])} ({r['end_kind']}): " + ("OK" if r["ok"] else "DAMAGED"))
+    for text in r["problems"]:
+        print(f"ERROR: {text}", file=out.stderr)
+
+
+def _ese_log_folder_checksum(path: str) -> Dict[str, Any]:
+    """Every generation of a Windows ESE log folder: segment checksums, the links between
+    generations (previous-generation checksum and time), the log signature, missing files."""
+    from . import eselog
+    chain = eselog.open_log_chain(path, inspect=True)
+    info = chain.info
+    gens = chain.generations()
+    problems: List[str] = []
+    for g in gens:
+        segments: List[Dict[str, Any]] = []
+        with eselog.open_log(os.path.join(path, g["file"])) as lf:
+            segments = lf.segments()
+        problems += _ese_log_file_problems(g["file"], g["info"], segments)
+        if g.get("sign_matches") is False:
+            problems.append(f"{g['file']}: log signature differs from the folder's (JET_errBadLogSignature)")
+        if g.get("checksum_linked") is False or g.get("prev_gen_linked") is False:
+            problems.append(f"{g['file']}: does not follow the previous generation "
+                            "(JET_errLogSequenceChecksumMismatch)")
+    missing = [info["missing_generation"]] if info.get("missing_generation") else []
+    if info.get("error") and not any(info["error"] in p for p in problems):
+        problems.append(info["error"])
+    return {"path": path, "kind": "log folder", "format": "windows-ese", "base": info.get("base"),
+            "generations": [g["generation"] for g in gens], "missing": missing,
+            "transitions": info.get("transitions", 0), "transitions_ok": info.get("transitions_ok", 0),
+            "files": [{"file": g["file"], "generation": g["generation"], "end_kind": g["info"]["end_kind"]}
+                      for g in gens],
+            "problems": problems, "ok": not problems}
+
+
+def _ese_checkpoint_checksum(path: str) -> Dict[str, Any]:
+    """Both copies of a Windows ESE checkpoint file (esepy.ese.read_checkpoint)."""
+    from . import ese
+    try:
+        c = ese.read_checkpoint(path)
+    except errors.JetError as e:
+        return {"path": path, "kind": "checkpoint", "format": "windows-ese", "copies_valid": [False, False],
+                "error": str(e), "ok": False}
+    valid = list(c["copies_valid"])
+    return {"path": path, "kind": "checkpoint", "format": "windows-ese", "copies_valid": valid,
+            "checkpoint": list(c["lgpos_checkpoint"]), "ok": all(valid)}
+
+
 def _checksum_one(path: str, out: Output) -> Dict[str, Any]:
     from ._formats import ESEPY, WINDOWS, identify
     found = identify(path)           # the format, found once (FileNotFound names the path)
@@ -525,6 +629,26 @@ def _checksum_one(path: str, out: Output) -> Dict[str, Any]:
         if r["missing"]:
             print(f"ERROR: {path} is truncated: pages {_ranges_text(r['missing'])} of the "
                   f"{r['pages_owned']} the database owns are missing (JET_errDatabaseCorrupted)", file=out.stderr)
+        return r
+    if found.format == WINDOWS and found.kind == "log":
+        r = _ese_log_checksum(path)
+        _ese_log_checksum_text(out, path, r, f"Windows ESE log generation {r['generation']}")
+        return r
+    if found.format == WINDOWS and found.kind == "checkpoint":
+        r = _ese_checkpoint_checksum(path)
+        a, b = r["copies_valid"]
+        out.text(f"{path}: Windows ESE checkpoint, copies valid A={a} B={b}: " + ("OK" if r["ok"] else "DAMAGED"))
+        if not r["ok"]:
+            print(f"ERROR: {path}: {r.get('error') or 'a checkpoint copy fails its checksum'}", file=out.stderr)
+        return r
+    if os.path.isdir(path) and _format_of(path) == WINDOWS:
+        r = _ese_log_folder_checksum(path)
+        span = f"{r['generations'][0]}..{r['generations'][-1]}" if r["generations"] else "none"
+        out.text(f"{path}: Windows ESE log folder, generations {span}, "
+                 f"{r['transitions_ok']}/{r['transitions']} links between generations verified: "
+                 + ("OK" if r["ok"] else "DAMAGED"))
+        for text in r["problems"]:
+            print(f"ERROR: {text}", file=out.stderr)
         return r
     if os.path.isdir(path):
         folder = inspection.LogFolder(path)
@@ -594,7 +718,8 @@ def _checksum(ns: argparse.Namespace, out: Output) -> Any:
         cls = {"database": errors.ReadVerifyFailure, "checkpoint": errors.CheckpointCorrupt}.get(
             str(kind), errors.LogFileCorrupt)
         if bad[0].get("missing"):
-            cls = errors.DatabaseCorrupted  # a truncated file: pages are missing, not failing
+            # a log folder without a generation; a truncated database: pages are missing, not failing
+            cls = errors.MissingLogFile if kind == "log folder" else errors.DatabaseCorrupted
         _fail(summary, cls, f"{len(bad)} damaged file(s): {', '.join(r['path'] for r in bad)}")
     return summary
 
@@ -609,6 +734,10 @@ def _integrity_args(p: argparse.ArgumentParser) -> None:
 
 @command("integrity", "Verify B+trees, space, records and keys (esentutl /g); never writes", _integrity_args)
 def _integrity(ns: argparse.Namespace, out: Output) -> Any:
+    if _windows(ns.db):
+        raise CliError(f"{ns.db} is a database written by Windows' ESE: 'integrity' checks esepy databases "
+                       "only (its B+tree and space check of Windows files is not written yet); "
+                       "'esepy checksum' verifies every page checksum of it and 'esepy tables' reads every record")
     df = inspection.DatabaseFile(ns.db)
     if not df.header.is_clean and not ns.force:
         raise errors.DatabaseDirtyShutdown(
@@ -1250,11 +1379,31 @@ def _print_error(e: BaseException, stderr: TextIO) -> None:
         print(f"error: {e}", file=stderr)
 
 
+#: exit code when the reader of our output went away (``esepy ... | head``): 128 + SIGPIPE, as a shell reports it
+EXIT_BROKEN_PIPE = 141
+
+
 def main(argv: Optional[Sequence[str]] = None, stdout: Optional[TextIO] = None,
          stderr: Optional[TextIO] = None) -> int:
-    """Run the command line; returns the exit code (0 ok, 1 JET error, 2 usage error)."""
+    """Run the command line; returns the exit code (0 ok, 1 JET error, 2 usage error,
+    141 when the output pipe was closed by its reader, e.g. ``| head``: quietly, no traceback)."""
     out_f = stdout or sys.stdout
-    err_f = stderr or sys.stderr
+    try:
+        return _main(argv, out_f, stderr or sys.stderr)
+    except BrokenPipeError:
+        # The reader is gone: say nothing more.  Point the stream's descriptor at
+        # /dev/null so the interpreter's final flush of what is still buffered
+        # does not raise (and print) the same error again at exit.
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, out_f.fileno())
+            os.close(devnull)
+        except (OSError, ValueError, AttributeError, io.UnsupportedOperation):
+            pass
+        return EXIT_BROKEN_PIPE
+
+
+def _main(argv: Optional[Sequence[str]], out_f: TextIO, err_f: TextIO) -> int:
     parser = build_parser()
     try:
         old_out, old_err = sys.stdout, sys.stderr
@@ -1269,6 +1418,8 @@ def main(argv: Optional[Sequence[str]] = None, stdout: Optional[TextIO] = None,
     cmd = COMMANDS[ns._command]
     try:
         result = cmd.run(ns, out)
+    except BrokenPipeError:
+        raise
     except CliError as e:
         print(f"esepy {' '.join(cmd.words)}: error: {e}", file=err_f)
         if out.json:

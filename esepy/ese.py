@@ -53,6 +53,7 @@ from . import errors
 __all__ = [
     "open_ese", "recover_ese", "EseDatabase", "EseTable", "EseColumn", "EseRecord", "UnsupportedValue", "DamagedValue",
     "read_log_header", "read_checkpoint", "scan_log_folder", "decompress", "COLTYP_NAMES", "DBSTATE_NAMES",
+    "LOCAL_AS_UTC",
 ]
 
 #: JET_coltyp values to names.
@@ -67,9 +68,14 @@ DBSTATE_NAMES = {
     6: "IncrementalReseedInProgress", 7: "DirtyAndPatchedShutdown", 8: "RevertInProgress",
 }
 _SCHEMES = {1: "7-bit ASCII", 2: "7-bit Unicode", 3: "XPRESS", 4: "scrubbed", 5: "XPRESS9", 6: "XPRESS10", 7: "LZ4"}
-_OLE_EPOCH = _dt.datetime(1899, 12, 30)
+_OLE_EPOCH = _dt.datetime(1899, 12, 30, tzinfo=_dt.timezone.utc)
+#: zone of a LOGTIME stored without ESE's "time is UTC" flag (the writer's local time, offset unknown):
+#: offset 0 like UTC, named so that it can be told apart
+LOCAL_AS_UTC = _dt.timezone(_dt.timedelta(0), "UTC (writer's local time, offset unknown)")
 _COLTYP_DATETIME = 8
 _COLTYP_GUID = 16
+_IDB_UNIQUE = 0x0001    # catalog index Flags (low 16 bits: index flags)
+_IDB_PRIMARY = 0x0020
 
 
 class UnsupportedValue:
@@ -128,8 +134,9 @@ def _special(kind: str, err: int, scheme: int, raw: Optional[bytes]) -> Any:
 
 def _ole_date(value: Any) -> Any:
     """An OLE Automation date (days since 1899-12-30, linear, rounded to the millisecond, the
-    resolution the double carries for modern dates) as a naive datetime; floats that fall
-    outside datetime's range (or NaN) stay floats."""
+    resolution the double carries for modern dates) as a datetime in UTC (the stored value has
+    no zone; Windows' own artefacts such as SRUM store UTC, so every DateTime is labelled UTC);
+    floats that fall outside datetime's range (or NaN) stay floats."""
     if not isinstance(value, float):
         return value
     try:
@@ -145,13 +152,16 @@ def _guid(value: Any) -> Any:
 
 
 def _time(t: Optional[Tuple[int, ...]]) -> Optional[_dt.datetime]:
-    """LOGTIME tuple (year, month, day, hour, minute, second, ms, utc) -> datetime (None if unset/invalid)."""
+    """LOGTIME tuple (year, month, day, hour, minute, second, ms, utc) -> datetime in UTC (None if
+    unset/invalid).  A LOGTIME without the UTC bit (written by old ESE versions in the writer's local
+    time, whose offset the file does not record) is labelled with :data:`LOCAL_AS_UTC`, offset 0
+    too: every datetime is aware and compares as UTC, and the flag survives a round trip."""
     if t is None:
         return None
     year, month, day, hour, minute, second, ms, utc = t
     try:
         return _dt.datetime(year, month, day, hour, minute, second, ms * 1000,
-                            tzinfo=_dt.timezone.utc if utc else None)
+                            tzinfo=_dt.timezone.utc if utc else LOCAL_AS_UTC)
     except ValueError:
         return None
 
@@ -229,7 +239,8 @@ class EseRecord(Dict[str, Any]):
 class EseTable:
     """A table of an :class:`EseDatabase`: iterate it for dict rows.
 
-    ``columns`` (list of :class:`EseColumn`), ``indexes`` (list of dicts),
+    ``columns`` (list of :class:`EseColumn`), ``indexes`` (list of dicts, see
+    :meth:`index`), ``primary_key``,
     ``objid``, ``pgno_fdp`` (root page), ``pgno_fdp_lv`` (long-value tree, 0 if none).
     """
 
@@ -244,10 +255,55 @@ class EseTable:
         self.flags: int = info["flags"]
         self.template_table: str = info["template_table"]
         self.columns: List[EseColumn] = [EseColumn(c) for c in info["columns"]]
-        self.indexes: List[Dict[str, Any]] = info["indexes"]
         self._names = [c.name for c in self.columns]
+        self._raw_indexes: List[Dict[str, Any]] = info["indexes"]
+        self._indexes: Optional[List[Dict[str, Any]]] = None
         self._fixups = [(i, _ole_date if c.coltyp == _COLTYP_DATETIME else _guid)
                         for i, c in enumerate(self.columns) if c.coltyp in (_COLTYP_DATETIME, _COLTYP_GUID)]
+
+    @property
+    def indexes(self) -> List[Dict[str, Any]]:
+        """Every index of the table (catalog order), as :meth:`index` describes them."""
+        if self._indexes is None:
+            self._indexes = [self._index_info(x) for x in self._raw_indexes]
+        return self._indexes
+
+    def _index_info(self, x: Dict[str, Any]) -> Dict[str, Any]:
+        by_id = {c.columnid: c.name for c in self.columns}
+        template_ids: Dict[int, str] = {}
+        if self.template_table and self.template_table in self._db.tables.names():
+            template_ids = {c.columnid: c.name for c in self._db.tables[self.template_table].columns}
+        keycols = []
+        for columnid, descending, template in x["key_columns"]:
+            # in a derived table, a key column flagged "template" is a column of its template
+            # table (a template table's own key columns carry the flag too)
+            name = (template_ids if template and self.template_table else by_id).get(columnid)
+            keycols.append({"name": name, "columnid": columnid,
+                            "order": "descending" if descending else "ascending", "template": template})
+        d = dict(x)
+        d["key_columns"] = keycols
+        d["key"] = [("-" if k["order"] == "descending" else "+") + str(k["name"] or f"#{k['columnid']}")
+                    for k in keycols]
+        d["primary"] = bool(x["flags"] & _IDB_PRIMARY)
+        d["unique"] = bool(x["flags"] & (_IDB_PRIMARY | _IDB_UNIQUE))
+        return d
+
+    def index(self, name: str) -> Dict[str, Any]:
+        """The index called ``name`` (KeyError if none): ``key`` as ``["+a", "-b"]``,
+        ``key_columns`` (name, columnid, order "ascending"/"descending", template),
+        ``primary``, ``unique``, ``flags``, ``objid``, ``pgno_fdp``, ``lcid``."""
+        for x in self.indexes:
+            if x["name"] == name:
+                return x
+        raise KeyError(name)
+
+    @property
+    def primary_key(self) -> List[str]:
+        """Key of the primary index as ``["+a", "-b"]`` ([] when the table has none)."""
+        for x in self.indexes:
+            if x["primary"]:
+                return list(x["key"])
+        return []
 
     @property
     def column_names(self) -> List[str]:

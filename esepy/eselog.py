@@ -28,7 +28,7 @@ import os as _os
 from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 from . import _esepy
-from .ese import _convert_times, _time
+from .ese import LOCAL_AS_UTC, _convert_times, _time
 
 __all__ = ["EseLogFile", "EseLogChain", "open_log", "open_log_chain", "lrtyp_name", "count_by_type",
            "format_record", "record_json"]
@@ -101,7 +101,8 @@ def _sign_tuple(sign: Dict[str, Any]) -> Dict[str, Any]:
     created = sign.get("created")
     if isinstance(created, _dt.datetime):
         created = (created.year, created.month, created.day, created.hour, created.minute, created.second,
-                   created.microsecond // 1000, 1 if created.tzinfo is not None else 0)
+                   created.microsecond // 1000,
+                   1 if created.tzinfo is not None and created.tzinfo is not LOCAL_AS_UTC else 0)
     return {"random": sign["random"], "created": created, "computer_name": sign.get("computer_name", "")}
 
 

@@ -193,15 +193,27 @@ static JET_ERR cat_row(ESEPY_ESE_FILE *pfile, const esefmt_rec *prec)
         pi->pgnoFDP = coltypOrPgno;
         pi->grbit = flags;
         pi->lcid = pages;
-        /* key columns: 4-byte entries (columnid, descending in the sign)
-         * in newer formats, 2-byte signed fids in old ones */
+        /* Key columns (catalog KeyFldIDs).  The index row's Flags hold the
+         * index flags in the low 16 bits and the extended index flags in the
+         * high 16 bits.  With the extended flag "extended columns" (0x00010000)
+         * every entry is 4 bytes: a flag byte (0x80 column of the template
+         * table, 0x40 descending, 0x20 must be null), a reserved byte and a
+         * 2-byte column id.  Without it (older catalogs) every entry is a
+         * 2-byte signed column id, negative for a descending column. */
         if (esefmt_rec_var(prec, CAT_KEYFLDIDS, &pb, &cb) == JET_errSuccess && cb > 0) {
-            int fWide = cb % 4 == 0 && cb >= 4 && (le_get16(pb + 2) == 0 || le_get16(pb + 2) == 0xFFFF);
-            uint32_t cbEntry = fWide ? 4 : 2;
+            int fExtended = (flags & ESEFMT_IDXFLAG_EXTENDED_COLUMNS) != 0;
+            uint32_t cbEntry = fExtended ? 4 : 2;
             for (uint32_t ib = 0; ib + cbEntry <= cb && pi->ccolumn < 16; ib += cbEntry) {
-                int32_t v = fWide ? (int32_t)le_get32(pb + ib) : (int16_t)le_get16(pb + ib);
-                pi->rgfDescending[pi->ccolumn] = v < 0;
-                pi->rgcolumnid[pi->ccolumn++] = (uint32_t)(v < 0 ? -v : v);
+                if (fExtended) {
+                    uint8_t bFlags = pb[ib];
+                    pi->rgfDescending[pi->ccolumn] = (bFlags & ESEFMT_IDXSEG_DESCENDING) != 0;
+                    pi->rgfTemplate[pi->ccolumn] = (bFlags & ESEFMT_IDXSEG_TEMPLATE) != 0;
+                    pi->rgcolumnid[pi->ccolumn++] = le_get16(pb + ib + 2);
+                } else {
+                    int32_t v = (int16_t)le_get16(pb + ib);
+                    pi->rgfDescending[pi->ccolumn] = v < 0;
+                    pi->rgcolumnid[pi->ccolumn++] = (uint32_t)(v < 0 ? -v : v);
+                }
             }
         }
         return JET_errSuccess;
@@ -397,5 +409,6 @@ JET_ERR EsepyEseGetIndexInfo(ESEPY_ESE_FILE *pfile, uint32_t itable, uint32_t ii
     pinfo->ccolumn = pi->ccolumn;
     memcpy(pinfo->rgcolumnid, pi->rgcolumnid, sizeof(pi->rgcolumnid));
     memcpy(pinfo->rgfDescending, pi->rgfDescending, sizeof(pi->rgfDescending));
+    memcpy(pinfo->rgfTemplate, pi->rgfTemplate, sizeof(pi->rgfTemplate));
     return JET_errSuccess;
 }

@@ -68,7 +68,15 @@ typedef struct esefmt_index {
     uint32_t  ccolumn;
     uint32_t  rgcolumnid[16];
     int32_t   rgfDescending[16];
+    int32_t   rgfTemplate[16];   /* key column belongs to the template table */
 } esefmt_index;
+
+/* catalog index rows: Flags bit of the extended index flags (high 16 bits)
+ * saying key entries are 4 bytes, and the flag byte of such an entry */
+#define ESEFMT_IDXFLAG_EXTENDED_COLUMNS 0x00010000u
+#define ESEFMT_IDXSEG_TEMPLATE          0x80u
+#define ESEFMT_IDXSEG_DESCENDING        0x40u
+#define ESEFMT_IDXSEG_MUST_BE_NULL      0x20u
 
 typedef struct esefmt_table {
     char          *szName;

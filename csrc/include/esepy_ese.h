@@ -149,6 +149,7 @@ typedef struct {
     uint32_t ccolumn;
     uint32_t rgcolumnid[16];
     int32_t  rgfDescending[16];
+    int32_t  rgfTemplate[16];  /* key column is a column of the template table */
 } ESEPY_ESE_INDEXINFO;
 
 /* Tables are numbered 0..count-1 in catalog order (by objid). */

@@ -152,8 +152,9 @@ static PyObject *esefile_tables_locked(EseFileObject *self)
             }
             PyObject *keycols = PyList_New(0);
             for (uint32_t k = 0; keycols && k < xi.ccolumn; k++) {
-                PyObject *t = Py_BuildValue("(kO)", (unsigned long)xi.rgcolumnid[k],
-                                            xi.rgfDescending[k] ? Py_True : Py_False);
+                PyObject *t = Py_BuildValue("(kOO)", (unsigned long)xi.rgcolumnid[k],
+                                            xi.rgfDescending[k] ? Py_True : Py_False,
+                                            xi.rgfTemplate[k] ? Py_True : Py_False);
                 if (t == NULL || PyList_Append(keycols, t) < 0)
                     Py_CLEAR(keycols);
                 Py_XDECREF(t);

@@ -210,8 +210,10 @@ def test_dissect_multi(samples):
     assert r0["Long"] == [0, -2147483647, 2147483647]
     assert r0["Currency"] == [0, -(2 ** 63 - 1), 2 ** 63 - 1]
     assert r0["IEEESingle"] == [0.0, -1.0, 1.0] and r0["IEEEDouble"] == [0.0, -1.0, 1.0]
-    assert r0["DateTime"] == [datetime.datetime(1661, 4, 17, 11, 30), datetime.datetime(2077, 4, 1),
-                              datetime.datetime(2517, 9, 24, 5, 30)]
+    utc = datetime.timezone.utc
+    assert r0["DateTime"] == [datetime.datetime(1661, 4, 17, 11, 30, tzinfo=utc),
+                              datetime.datetime(2077, 4, 1, tzinfo=utc),
+                              datetime.datetime(2517, 9, 24, 5, 30, tzinfo=utc)]
     assert r0["Binary"] == [f"Some binary data that has multiple values, this is value {i}".encode() for i in (1, 2, 3)]
     assert r0["LongBinary"] == [
         f"Some very long binary data that has multiple values, this is value {i} ".encode() + b"a" * 1024
