@@ -72,7 +72,9 @@ WARN = ["-std=c11", "-Wall", "-Wextra"] + _werror()
 
 
 def _flags():
-    opt = ["-O0", "-g3"] if os.environ.get("ESEPY_DEBUG") else ["-O2", "-g", "-DNDEBUG"]
+    # -UNDEBUG: Python's own CFLAGS (sysconfig) define NDEBUG, which would
+    # silently turn assert() and testcase() off in a debug build.
+    opt = ["-O0", "-g3", "-UNDEBUG"] if os.environ.get("ESEPY_DEBUG") else ["-O2", "-g", "-DNDEBUG"]
     san = ["-fsanitize=address,undefined", "-fno-omit-frame-pointer"] if os.environ.get("ESEPY_SANITIZE") else []
     return opt, san
 
