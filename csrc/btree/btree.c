@@ -15,7 +15,10 @@
  */
 #include "btree_int.h"
 
+#include <assert.h>
 #include <stdio.h>
+
+#include "os_testcase.h"
 
 uint32_t bt_node_max(uint32_t cbPage)
 {
@@ -36,6 +39,44 @@ void bt_report_corrupt(const bt_env *env, uint32_t pgno, int32_t iNode, JET_ERR 
         env->corrupt(env->corruptctx, env->dbid, pgno, iNode, err, reason);
 }
 
+/*
+ * Checked once (issue 20): the full layout pass (bt_pg_problem, O(slots))
+ * used to run on every visit of a page, 45% of a warm scan.  It now runs
+ * when the page's bytes are new to the cache and after each change:
+ *
+ *   V1. A latched tree page whose frame carries the cache's checked mark
+ *       (cache.h C5) passes bt_pg_problem.
+ *
+ * Kept because the mark is set only here, right after bt_pg_problem
+ * returned NULL for the bytes we hold latched, and the cache clears it
+ * whenever those bytes can change (C5): a page read from disk (crc-checked
+ * by the cache, layout-checked here on its first visit), a page made by
+ * cache_new (a new page, a split/merge half, a page image restored by redo)
+ * and a page changed in place (do path, redo, undo) are all released from
+ * an exclusive latch before anyone else sees them, which clears the mark,
+ * so their first visit after that checks them again.  A page damaged on
+ * disk is therefore still reported when it is read, with its pgno, node and
+ * reason, exactly as before.  Debug builds (no NDEBUG) skip nothing: they
+ * check on every visit and assert V1, so a path that broke C5 fails the
+ * tests instead of hiding corruption.
+ */
+const char *bt_latched_problem(bf *pbf, uint32_t cbPage, int32_t *piNode)
+{
+    int fChecked = bf_checked(pbf);
+    testcase(fChecked); /* a visit served by an earlier check */
+#ifdef NDEBUG
+    if (fChecked) {
+        *piNode = -1;
+        return NULL;
+    }
+#endif
+    const char *problem = bt_pg_problem(bf_data(pbf), cbPage, piNode);
+    assert(problem == NULL || !fChecked); /* V1 */
+    if (problem == NULL)
+        bf_set_checked(pbf);
+    return problem;
+}
+
 JET_ERR bt_read_tree_page(const bt_env *env, uint32_t pgno, uint32_t objid, int latch, bf **ppbf)
 {
     bf *pbf = NULL;
@@ -51,7 +92,7 @@ JET_ERR bt_read_tree_page(const bt_env *env, uint32_t pgno, uint32_t objid, int 
         return err;
     const uint8_t *pg = bf_data(pbf);
     int32_t iNode = -1;
-    const char *problem = bt_pg_problem(pg, cache_page_size(env->pc), &iNode);
+    const char *problem = bt_latched_problem(pbf, cache_page_size(env->pc), &iNode);
     char why[80];
     if (problem == NULL && objid != 0 && pg_objid(pg) != objid) {
         snprintf(why, sizeof(why), "page of object %u where object %u was expected", pg_objid(pg), objid);

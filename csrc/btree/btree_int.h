@@ -39,7 +39,8 @@
  *        6    cbKey  key
  *   6+cbKey  cbData  data (internal pages: u32 child pgno, cbData = 4)
  *
- * Page invariants (kept by page.c; checked by bt_pg_check on every read):
+ * Page invariants (kept by page.c; checked by bt_pg_check when a page is
+ * first latched after it entered the cache or changed: bt_latched_problem):
  *   P1. Keys strictly increase with the slot index (memcmp, then length).
  *   P2. Every node lies inside [40, ibHeap); nodes do not overlap;
  *       sum(node sizes) + cbFrag == ibHeap - 40.
@@ -266,6 +267,10 @@ int      bt_pg_check(const uint8_t *pg, uint32_t cbPage);
 /* The same check, saying what is wrong: NULL when sane, else a constant
  * description, with *piNode the slot of the offending node (-1: the page). */
 const char *bt_pg_problem(const uint8_t *pg, uint32_t cbPage, int32_t *piNode);
+/* bt_pg_problem of a latched tree page, run only when the page's bytes may
+ * not have been checked yet (see the invariant at the definition, btree.c);
+ * debug builds check on every call. */
+const char *bt_latched_problem(bf *pbf, uint32_t cbPage, int32_t *piNode);
 /* Tell the environment's owner where corruption was found (bt_env.corrupt;
  * nothing when it has none).  reason: what is wrong (copied). */
 void     bt_report_corrupt(const bt_env *env, uint32_t pgno, int32_t iNode, JET_ERR err, const char *reason);

@@ -96,7 +96,9 @@ static JET_ERR read_leaf(bt_cursor *cur, uint32_t pgno, bf **ppbf, int *pfStale)
     if (err < 0)
         return err;
     const uint8_t *pg = bf_data(pbf);
-    if (!(pg_flags(pg) & BTP_LEAF) || pg_objid(pg) != cur->objid || bt_pg_check(pg, cur->cbPage) != 0) {
+    int32_t iNode;
+    if (!(pg_flags(pg) & BTP_LEAF) || pg_objid(pg) != cur->objid ||
+        bt_latched_problem(pbf, cur->cbPage, &iNode) != NULL) {
         cache_release(pbf);
         *pfStale = 1;
         return JET_errSuccess;

@@ -52,6 +52,7 @@
 #define _GNU_SOURCE
 #endif
 #include <assert.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -76,6 +77,10 @@ struct bf {
     int            fRef;        /* clock reference bit */
     uint32_t       cPin;        /* threads waiting on cv (frame must not change identity) */
     lsn_t          lsnRec;      /* recovery lsn: first logged change since clean; LSN_NIL if none */
+    /* C5: the contents owner's "checked" mark (bf_checked).  Set without
+     * pc->mtx by any latch holder (several shared holders may set it at
+     * once, hence atomic); cleared under pc->mtx with no latch left. */
+    atomic_int     fChecked;
     os_cond_t cv;          /* latch / I/O state changed */
 };
 
@@ -229,6 +234,7 @@ static void bf_forget(cache *pc, bf *pbf)
     pbf->fDirty = 0;
     pbf->lsnRec = LSN_NIL;
     pbf->fRef = 0;
+    atomic_store_explicit(&pbf->fChecked, 0, memory_order_relaxed);   /* C5 */
 }
 
 /* ---- frame allocation (mutex held) ----------------------------------------- */
@@ -485,6 +491,7 @@ static JET_ERR cache_get(cache *pc, uint32_t dbid, uint32_t pgno, int latch, int
         pbf->pgno = pgno;
         pbf->fDirty = 0;
         pbf->lsnRec = LSN_NIL;
+        atomic_store_explicit(&pbf->fChecked, 0, memory_order_relaxed);   /* C5: new identity */
         hash_insert(pc, pbf);
         if (fNew) {
             pbf->state = BF_VALID;
@@ -544,6 +551,17 @@ uint8_t *bf_data(bf *pbf)
     return pbf->pv;
 }
 
+int bf_checked(bf *pbf)
+{
+    return atomic_load_explicit(&pbf->fChecked, memory_order_relaxed);
+}
+
+void bf_set_checked(bf *pbf)
+{
+    assert(pbf->fExcl || pbf->cShared > 0);
+    atomic_store_explicit(&pbf->fChecked, 1, memory_order_relaxed);
+}
+
 uint32_t bf_pgno(const bf *pbf)
 {
     return pbf->pgno;
@@ -598,6 +616,8 @@ void cache_release(bf *pbf)
     pc = pbf->pc;
     cache_lock(pc);
     if (pbf->fExcl) {
+        /* C5: the holder may have changed the bytes, whatever it marked. */
+        atomic_store_explicit(&pbf->fChecked, 0, memory_order_relaxed);
         pbf->fExcl = 0;
     } else {
         assert(pbf->cShared > 0);

@@ -38,6 +38,14 @@
  *      latched, cache_read / cache_new fail with JET_errOutOfBuffers.
  *   C4. cache_oldest_rec_lsn() is <= the lsn of the first change of every
  *      dirty page (its "recovery lsn"), so a checkpoint there is safe.
+ *   C5. A frame's "checked" mark (bf_checked) is set only by the layer
+ *      that owns the page contents (bf_set_checked, latch held), after it
+ *      has validated the bytes, and the cache clears it whenever the bytes
+ *      may change: when the frame takes a page identity (read from disk,
+ *      cache_new) or loses it (eviction, close), and when an exclusive
+ *      latch is released (L2: only its holder writes the bytes).  Hence a
+ *      set mark always describes the bytes a latch holder now sees.  The
+ *      cache never looks at what the mark means.
  */
 #ifndef ESEPY_CACHE_H
 #define ESEPY_CACHE_H
@@ -98,6 +106,10 @@ JET_ERR cache_read(cache *pc, uint32_t dbid, uint32_t pgno, int latch, bf **ppbf
  * pgno.  Used for freshly allocated pages and by redo of page images. */
 JET_ERR cache_new(cache *pc, uint32_t dbid, uint32_t pgno, bf **ppbf);
 uint8_t *bf_data(bf *pbf);
+/* C5: has the contents owner checked these bytes since they last changed?
+ * bf_set_checked records that it has (shared or exclusive latch held). */
+int      bf_checked(bf *pbf);
+void     bf_set_checked(bf *pbf);
 uint32_t bf_pgno(const bf *pbf);
 lsn_t    bf_lsn(const bf *pbf);
 /* Record a change logged at `lsn` (exclusive latch required): sets the page

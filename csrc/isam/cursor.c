@@ -318,7 +318,21 @@ static JET_ERR move_one(isam_sess *psess, isam_cursor *pcur, int dir)
     JET_ERR err;
     int pos = pcur->positioned;
     if (pos == POS_ON || (pos == POS_PAST_AFTER && dir < 0) || (pos == POS_PAST_BEFORE && dir > 0)) {
-        err = bt_seek(pcur->bc, pcur->pbKeyCur, pcur->cbKeyCur, dir > 0 ? BT_SEEK_GT : BT_SEEK_LT);
+        /* The neighbour of pbKeyCur: a GT / LT seek from the root, or, when
+         * the btree cursor still stands on pbKeyCur (it does after every
+         * move; other calls may have moved it), a step from its leaf.  Same
+         * node either way: bt_next / bt_prev revalidate the remembered leaf
+         * by key (btree L7: leaf of this tree, layout sound, the key still
+         * bracketed by its nodes, else they seek from the root themselves),
+         * and the first node after a key bracketed by one leaf is on that
+         * leaf.  Issue 20: the seek was most of a scan's cost. */
+        const void *pk = NULL;
+        uint32_t cbk = 0;
+        if (bt_current(pcur->bc, &pk, &cbk, NULL, NULL, NULL) >= 0 && cbk == pcur->cbKeyCur &&
+            (cbk == 0 || memcmp(pk, pcur->pbKeyCur, cbk) == 0))
+            err = dir > 0 ? bt_next(pcur->bc) : bt_prev(pcur->bc);
+        else
+            err = bt_seek(pcur->bc, pcur->pbKeyCur, pcur->cbKeyCur, dir > 0 ? BT_SEEK_GT : BT_SEEK_LT);
     } else if (pos == POS_PAST_AFTER || pos == POS_PAST_BEFORE) {
         return JET_errNoCurrentRecord;
     } else if (pos == POS_BEFORE) {

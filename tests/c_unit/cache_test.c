@@ -212,6 +212,81 @@ TEST(new_zeroes_cached_page)
     cache_destroy(pc);
 }
 
+/* C5: the checked mark survives shared latches only; an exclusive release,
+ * eviction and closing the file clear it, so a mark always describes the
+ * bytes now in the frame. */
+TEST(checked_mark_cleared_when_bytes_may_change)
+{
+    const char *path = test_path("checked_mark_cleared_when_bytes_may_change", "db.edb");
+    cache *pc = NULL;
+    bf *pbf = NULL, *pbf2 = NULL;
+    CHECK_ERR(cache_create(4096, 4, &pc), JET_errSuccess);
+    CHECK_ERR(open_db(pc, 1, path, 1), JET_errSuccess);
+    for (uint32_t pgno = 1; pgno <= 8; pgno++)
+        CHECK_ERR(put_page(pc, 1, pgno, 0, LSN_NIL), JET_errSuccess);
+    CHECK_ERR(cache_flush(pc, 1), JET_errSuccess);
+
+    /* A page made by cache_new starts unmarked; marking it under the
+     * exclusive latch does not outlive the latch. */
+    CHECK_ERR(cache_new(pc, 1, 9, &pbf), JET_errSuccess);
+    CHECK(!bf_checked(pbf));
+    bf_set_checked(pbf);
+    CHECK(bf_checked(pbf));
+    cache_release(pbf);
+    CHECK_ERR(cache_read(pc, 1, 9, LATCH_SHARED, &pbf), JET_errSuccess);
+    CHECK(!bf_checked(pbf));
+    cache_release(pbf);
+
+    /* Read from disk: unmarked.  Marked under a shared latch: seen by the
+     * next shared holders, kept across shared releases. */
+    CHECK_ERR(cache_read(pc, 1, 1, LATCH_SHARED, &pbf), JET_errSuccess);
+    CHECK(!bf_checked(pbf));
+    CHECK_ERR(cache_read(pc, 1, 1, LATCH_SHARED, &pbf2), JET_errSuccess);
+    bf_set_checked(pbf);
+    CHECK(bf_checked(pbf2));
+    cache_release(pbf);
+    cache_release(pbf2);
+    CHECK_ERR(cache_read(pc, 1, 1, LATCH_SHARED, &pbf), JET_errSuccess);
+    CHECK(bf_checked(pbf));
+    cache_release(pbf);
+
+    /* An exclusive holder sees the mark, but releasing clears it: it may
+     * have changed the bytes. */
+    CHECK_ERR(cache_read(pc, 1, 1, LATCH_EXCLUSIVE, &pbf), JET_errSuccess);
+    CHECK(bf_checked(pbf));
+    fill(bf_data(pbf), 4096, 1, 3);
+    cache_dirty_unlogged(pbf);
+    cache_release(pbf);
+    CHECK_ERR(cache_read(pc, 1, 1, LATCH_SHARED, &pbf), JET_errSuccess);
+    CHECK(!bf_checked(pbf));
+    bf_set_checked(pbf);
+    cache_release(pbf);
+
+    /* Evicted (4 frames, 8 other pages read) and read again: unmarked. */
+    CHECK_ERR(cache_read(pc, 1, 2, LATCH_SHARED, &pbf), JET_errSuccess);
+    bf_set_checked(pbf);
+    cache_release(pbf);
+    for (int round = 0; round < 2; round++) {
+        for (uint32_t pgno = 3; pgno <= 8; pgno++) {
+            CHECK_ERR(cache_read(pc, 1, pgno, LATCH_SHARED, &pbf), JET_errSuccess);
+            cache_release(pbf);
+        }
+    }
+    CHECK_ERR(cache_read(pc, 1, 2, LATCH_SHARED, &pbf), JET_errSuccess);
+    CHECK(!bf_checked(pbf));
+    bf_set_checked(pbf);
+    cache_release(pbf);
+
+    /* Closed and reopened: unmarked. */
+    CHECK_ERR(cache_close_file(pc, 1, 1), JET_errSuccess);
+    CHECK_ERR(open_db(pc, 1, path, 0), JET_errSuccess);
+    CHECK_ERR(cache_read(pc, 1, 2, LATCH_SHARED, &pbf), JET_errSuccess);
+    CHECK(!bf_checked(pbf));
+    cache_release(pbf);
+    CHECK_ERR(cache_close_file(pc, 1, 0), JET_errSuccess);
+    cache_destroy(pc);
+}
+
 /* ---- checksums and page states -------------------------------------------------- */
 
 TEST(checksum_detects_flipped_byte)

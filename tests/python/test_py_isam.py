@@ -276,3 +276,42 @@ def test_table_is_the_extensions_table_type(tmp_path):
         s.end()
         with pytest.raises(errors.InvalidSesid):
             other._move(1)
+
+
+def test_scan_steps_correctly_while_another_session_splits_and_merges_its_leaf(tmp_path):
+    """JetMove steps from the cursor's leaf (issue 20) instead of seeking from
+    the root: between two moves another session splits, merges and empties
+    that leaf; every move must still land on the first committed key after
+    the current one."""
+    import random
+    rnd = random.Random(20)
+    path = str(tmp_path / "a.edb")
+    with make_instance(tmp_path) as inst, inst.begin_session() as s1, inst.begin_session() as s2:
+        db = s1.create_database(path)
+        t1 = db.create_table("kv", {"k": "long", "v": "binary"}, primary_key=["k"])
+        live = set(range(0, 40000, 10))
+        with s1.transaction():
+            for k in sorted(live):
+                t1.insert({"k": k, "v": b"x" * 150})
+        t2 = s2.open_database(path).open_table("kv")
+        expect, moves = min(live), 0
+        for row in t1:
+            k = row["k"]
+            assert k == expect   # the first committed key after the previous one
+            moves += 1
+            op = rnd.randrange(4)
+            with s2.transaction():
+                if op == 0:   # split the leaf: many rows right after k
+                    for j in range(k + 1, k + 1 + rnd.randrange(1, 9)):
+                        if j not in live and j % 10:
+                            t2.insert({"k": j, "v": b"y" * 150})
+                            live.add(j)
+                elif op == 1:   # empty the neighbourhood after k: merges
+                    for j in sorted(x for x in live if k < x <= k + 400)[:rnd.randrange(1, 40)]:
+                        t2.delete(j)
+                        live.discard(j)
+                elif op == 2:   # delete k itself under the cursor
+                    t2.delete(k)
+                    live.discard(k)
+            expect = min((x for x in live if x > k), default=None)
+        assert expect is None and moves > 500
