@@ -696,9 +696,14 @@ def prune(url: str, keep_full: int, options: Optional[S3Options] = None, *,
           dry_run: bool = False) -> List[str]:
     """Keep the newest ``keep_full`` full sets and every incremental set that continues
     them; delete the other sets, and the incomplete ones (no manifest) older than the
-    oldest kept full set.  Returns the ids of the sets deleted (or that would be, with
+    oldest kept full set.  Continuously archived generations (``prefix/logs/<stream>/``,
+    :class:`LogArchiver`) older than the first generation of the oldest kept full set of
+    their log stream are deleted too: no restore from a kept set can need them.  Streams
+    without a kept full set are left alone.  Returns the ids of the sets deleted and the
+    ``logs/<stream>/<file>`` names of the generations deleted (or that would be, with
     ``dry_run``).  A set's manifest is deleted first, so an interrupted prune leaves
-    incomplete sets, never a set that looks complete without its objects.
+    incomplete sets, never a set that looks complete without its objects; generations go
+    oldest first, so an interrupted prune never leaves a gap.
     """
     if keep_full < 1:
         raise ValueError("keep_full must be at least 1")
@@ -728,14 +733,35 @@ def prune(url: str, keep_full: int, options: Optional[S3Options] = None, *,
             break
         token = page.get("NextContinuationToken")
     doomed += [sid for sid in keys_by_set if sid not in complete and sid < oldest_kept]
+    old_logs = _unneeded_generations(url, c, fulls[-keep_full:])
     if dry_run:
-        return sorted(doomed)
+        return sorted(doomed) + [f"logs/{st}/{a.name}" for st, a in old_logs]
     for sid in sorted(doomed):
         keys = sorted(keys_by_set.get(sid, []), key=lambda k: not k.endswith("/" + MANIFEST))
         for key in keys:
             _call(f"deleting s3://{au.bucket}/{key}", url, c.delete_object, Bucket=au.bucket, Key=key)
         _log.info("esepy archive: deleted set %s of %s (retention: %d full sets)", sid, url, keep_full)
-    return sorted(doomed)
+    for st, a in old_logs:
+        _call(f"deleting s3://{au.bucket}/{a.key}", url, c.delete_object, Bucket=au.bucket, Key=a.key)
+    if old_logs:
+        _log.info("esepy archive: deleted %d archived generations of %s (retention: %d full sets)",
+                  len(old_logs), url, keep_full)
+    return sorted(doomed) + [f"logs/{st}/{a.name}" for st, a in old_logs]
+
+
+def _unneeded_generations(url: str, c: Any, kept_fulls: List["BackupSetInfo"]) -> List[Tuple[str, Any]]:
+    """(stream, ArchivedGeneration) of every archived generation older than the first
+    generation of the oldest kept full set of its stream, oldest first."""
+    from ._logship import list_generations, stream_id
+    first: Dict[str, int] = {}
+    for s in kept_fulls:
+        if s.log_signature and s.generations:
+            st = stream_id(s.log_signature)
+            first[st] = min(first.get(st, min(s.generations)), min(s.generations))
+    out: List[Tuple[str, Any]] = []
+    for st, g0 in sorted(first.items()):
+        out += [(st, a) for a in list_generations(url, st, client=c) if a.generation < g0]
+    return out
 
 
 # ---------------------------------------------------------------------------

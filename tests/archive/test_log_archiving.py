@@ -341,3 +341,47 @@ def test_restore_from_the_archive_replays_archived_generations(live, s3_server, 
     gens = archive.list_generations(url, arch.status().stream, opts)
     s3_server.client().delete_object(Bucket=bucket, Key=gens[-1].key)
     assert restored("gap") == list(range(200))
+
+
+def test_prune_deletes_archived_generations_no_kept_set_needs(paths, s3_server, bucket, tmp_path):
+    from archive_helpers import keys_in
+    url = f"s3://{bucket}/retain"
+    opts = s3_server.options()
+    db = str(tmp_path / "ret.edb")
+    with esepy.Instance("ret", checkpoint_depth_max=64 * 1024, log_file_size_kb=128, **paths("ret")) as inst:
+        fill(inst, db, range(100))
+        inst.backup(url, s3=opts)                        # full set 1
+        arch = archive.LogArchiver(inst, url, options=opts, sync_interval=0.1, poll_interval=0.05).start()
+        fill(inst, db, range(100, 3000))
+        arch.sync(timeout=60)
+        deleted = threading.Event()                      # the archiver drops shipped generations locally
+        for _ in range(400):
+            if all(int(n[3:8], 16) > 2 for n in local_gens(inst)):
+                deleted.set()
+                break
+            deleted.wait(0.05)
+        assert deleted.is_set()
+        inst.backup(url, s3=opts)                        # full set 2 starts at a later generation
+        fill(inst, db, range(3000, 3100))
+        arch.sync(timeout=60)
+        stream = arch.status().stream
+        arch.stop()
+    sets = archive.list_sets(url, opts)
+    first_kept = min(sets[-1].generations)
+    before = [g.generation for g in archive.list_generations(url, stream, opts)]
+    assert min(before) < first_kept                      # something for retention to take
+    would = archive.prune(url, 1, opts, dry_run=True)
+    assert sets[0].id in would
+    old = [f"logs/{stream}/{g.name}" for g in archive.list_generations(url, stream, opts)
+           if g.generation < first_kept]
+    assert old and [w for w in would if w.startswith("logs/")] == old
+    assert archive.prune(url, 1, opts) == would
+    after = [g.generation for g in archive.list_generations(url, stream, opts)]
+    assert after == [g for g in before if g >= first_kept]   # no gap among what is kept
+    assert archive.prune(url, 1, opts) == []
+    inst = esepy.Instance("retained", **paths("retained"))
+    try:                                                 # the kept set still restores to the end
+        inst.restore_instance(url, tmp_path / "dest", s3=opts)
+    finally:
+        inst.term()
+    assert keys_in(paths, "chk-retained", str(tmp_path / "dest" / "ret.edb")) == list(range(3100))
