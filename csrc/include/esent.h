@@ -1702,8 +1702,11 @@ JET_ERR JET_API JetGetDatabaseFileInfo(const char *szDatabaseName, void *pvResul
 JET_ERR JET_API JetBeginTransaction(JET_SESID sesid);
 JET_ERR JET_API JetBeginTransaction2(JET_SESID sesid, JET_GRBIT grbit);
 /* Commit the innermost level; level 0 commits are durable when this returns
- * unless JET_bitCommitLazyFlush.  JET_bitWaitLastLevel0Commit flushes earlier
- * lazy commits.  JET_errNotInTransaction outside a transaction. */
+ * unless JET_bitCommitLazyFlush.  JET_errNotInTransaction outside a
+ * transaction.  JET_bitWaitLastLevel0Commit / JET_bitWaitAllLevel0Commit
+ * (flush earlier lazy commits) and JET_bitForceNewLog (start a new log
+ * generation) are requests of their own, inside a transaction or not: they
+ * commit nothing and must come alone (else JET_errInvalidGrbit). */
 JET_ERR JET_API JetCommitTransaction(JET_SESID sesid, JET_GRBIT grbit);
 JET_ERR JET_API JetCommitTransaction2(JET_SESID sesid, JET_GRBIT grbit, uint32_t cmsecDurableCommit,
                                       JET_COMMIT_ID *pCommitId);
