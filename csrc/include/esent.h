@@ -1688,7 +1688,10 @@ JET_ERR JET_API JetOpenDatabase(JET_SESID sesid, const char *szFilename, const c
                                 JET_GRBIT grbit);
 JET_ERR JET_API JetCloseDatabase(JET_SESID sesid, JET_DBID dbid, JET_GRBIT grbit);
 /* JET_DbInfoMisc (JET_DBINFOMISC), JET_DbInfoPageSize, JET_DbInfoFilesize (pages),
- * JET_DbInfoSpaceOwned, JET_DbInfoFilename, JET_DbInfoFileType. */
+ * JET_DbInfoSpaceOwned, JET_DbInfoFilename, JET_DbInfoFileType; and, on an open
+ * database only, JET_DbInfoLCID, Options, Transactions (deepest nesting),
+ * Version and SpaceAvailable (free pages), each 4 bytes (else
+ * JET_errInvalidBufferSize). */
 JET_ERR JET_API JetGetDatabaseInfo(JET_SESID sesid, JET_DBID dbid, void *pvResult, uint32_t cbMax,
                                    uint32_t InfoLevel);
 /* The same levels, read from a (detached) file's header without an instance. */

@@ -206,3 +206,36 @@ def test_retrieve_columns_itag_sequence_zero_counts_the_values(env):
     assert (rc[0].err, rc[0].itagSequence, rc[0].cbActual) == (0, 3, 0)
     assert (rc[1].err, rc[1].itagSequence, rc[1].cbActual) == (0, 1, 0)
     assert (rc[2].err, rc[2].cbActual) == (0, 4) and bytes(ffi.buffer(buf, 4)) == I(6)
+
+
+# --- database information -----------------------------------------------------
+
+def test_get_database_info_levels(env):
+    # ESENT: JetGetDatabaseInfo answers LCID, Options, Transactions, Version and
+    # SpaceAvailable, each a 4-byte value (another buffer size:
+    # JET_errInvalidBufferSize); Transactions is the deepest nesting (7).
+    lib, C, ses, ffi = env.lib, env.C, env.ses, env.ffi
+    dbid, t, ck, cv = make_kv(env)
+    v = ffi.new("uint32_t[2]")
+
+    def info(level, cb=4):
+        v[0] = 0xFFFFFFFF
+        return lib.JetGetDatabaseInfo(ses, dbid, v, cb, level), v[0]
+
+    assert info(C.JET_DbInfoLCID) == (0, 0x409)
+    assert info(C.JET_DbInfoOptions) == (0, 0)
+    assert info(C.JET_DbInfoTransactions) == (0, 7)
+    err, version = info(C.JET_DbInfoVersion)
+    assert err == 0 and version != 0xFFFFFFFF
+    err, free0 = info(C.JET_DbInfoSpaceAvailable)
+    err2, owned = info(C.JET_DbInfoSpaceOwned)
+    assert err == 0 and err2 == 0 and free0 < owned
+    for level in (C.JET_DbInfoLCID, C.JET_DbInfoOptions, C.JET_DbInfoTransactions, C.JET_DbInfoVersion,
+                  C.JET_DbInfoSpaceAvailable):
+        assert info(level, 8)[0] == C.JET_errInvalidBufferSize
+        assert info(level, 2)[0] == C.JET_errInvalidBufferSize
+    # the transaction depth it reports is the one JetBeginTransaction allows
+    for _ in range(7):
+        assert lib.JetBeginTransaction(ses) == 0
+    assert lib.JetBeginTransaction(ses) == C.JET_errTransTooDeep
+    assert lib.JetRollback(ses, C.JET_bitRollbackAll) == 0
