@@ -16,8 +16,8 @@
  *
  * Cursor positions: ON a record (pbKeyCur = its node key in the current
  * index's tree, pbBm = its primary bookmark), BEFORE the first or AFTER the
- * last record, or PAST either end of an index range (pbKeyCur = the entry that
- * ended the range, so moving back re-enters it).  Seeks treat an entry whose
+ * last record.  A move that leaves the index range removes it and ends AFTER
+ * (BEFORE, moving backwards), as in ESENT.  Seeks treat an entry whose
  * key starts with the search key as equal to it (partial keys match every
  * entry with those leading columns).  Secondary-index definitions are shared
  * through the catalog: a cursor reloads them when isam_db.schemaGen moved.  Every move starts by re-seeking the btree cursor to
