@@ -163,6 +163,31 @@ def multi_valued(env):
     return t, ck, cm
 
 
+def test_long_multi_valued_columns_need_no_tagged_bit(env):
+    # ESENT: long-value columns are tagged anyway, so LongText / LongBinary
+    # with JET_bitColumnMultiValued alone are accepted; other types still
+    # need JET_bitColumnTagged (JET_errMultiValuedColumnMustBeTagged).
+    lib, C, ses, ffi = env.lib, env.C, env.ses, env.ffi
+    dbid, t, ck, cv = make_kv(env)
+    err, lt = env.add_column(t, "lt", C.JET_coltypLongText, C.JET_bitColumnMultiValued, cp=1252)
+    assert err == 0, env.jet.err_name(err)
+    err, lb = env.add_column(t, "lb", C.JET_coltypLongBinary, C.JET_bitColumnMultiValued)
+    assert err == 0, env.jet.err_name(err)
+    assert env.add_column(t, "l", C.JET_coltypLong, C.JET_bitColumnMultiValued)[0] == \
+        C.JET_errMultiValuedColumnMustBeTagged
+    add = ffi.new("JET_SETINFO *", {"cbStruct": ffi.sizeof("JET_SETINFO"), "itagSequence": 0})
+    assert lib.JetPrepareUpdate(ses, t, C.JET_prepInsert) == 0
+    assert lib.JetSetColumn(ses, t, ck, I(1), 4, 0, ffi.NULL) == 0
+    for v in (b"one", b"two"):
+        assert lib.JetSetColumn(ses, t, lt, v, len(v), 0, add) == 0
+    assert lib.JetUpdate(ses, t, ffi.NULL, 0, ffi.NULL) == 0
+    assert lib.JetMove(ses, t, C.JET_MoveFirst, 0) == 0
+    buf = ffi.new("char[16]")
+    n = ffi.new("uint32_t *")
+    ri = ffi.new("JET_RETINFO *", {"cbStruct": ffi.sizeof("JET_RETINFO"), "itagSequence": 2})
+    assert lib.JetRetrieveColumn(ses, t, lt, buf, 16, n, 0, ri) == 0 and ffi.buffer(buf, n[0])[:] == b"two"
+
+
 def test_set_unique_multi_values_refuses_duplicates(env):
     # ESENT: JET_bitSetUniqueMultiValues refuses a value the column already
     # holds with JET_errMultiValuedDuplicate.
