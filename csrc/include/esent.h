@@ -1812,7 +1812,8 @@ JET_ERR JET_API JetGotoBookmark(JET_SESID sesid, JET_TABLEID tableid, const void
 
 /* Several columns in one call: each entry's err receives its result
  * (warnings included); the call stops at, and returns, the first error, else
- * JET_errSuccess.  JetRetrieveColumns reads the record once for all entries;
+ * JET_errSuccess -- JetRetrieveColumns, as ESENT, JET_wrnBufferTruncated when
+ * an entry was truncated.  JetRetrieveColumns reads the record once for all entries;
  * an entry with itagSequence 0 receives the column's number of values in
  * itagSequence (cbActual 0), as in ESENT. */
 JET_ERR JET_API JetSetColumns(JET_SESID sesid, JET_TABLEID tableid, JET_SETCOLUMN *psetcolumn, uint32_t csetcolumn);

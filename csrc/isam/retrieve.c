@@ -293,9 +293,11 @@ JET_ERR isam_retrieve_columns(isam_sess *psess, JET_TABLEID tableid, JET_RETRIEV
             err = p->err; /* the entries after it are left as they were */
             break;
         }
+        if (p->err == JET_wrnBufferTruncated)
+            err = JET_wrnBufferTruncated; /* as ESENT: the one warning the call itself returns */
     }
     rec_free(&rec);
-    return err < 0 ? err : JET_errSuccess;
+    return err;
 }
 
 /* ---- JetEnumerateColumns ----------------------------------------------------- */

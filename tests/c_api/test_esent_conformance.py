@@ -264,3 +264,23 @@ def test_get_database_info_levels(env):
         assert lib.JetBeginTransaction(ses) == 0
     assert lib.JetBeginTransaction(ses) == C.JET_errTransTooDeep
     assert lib.JetRollback(ses, C.JET_bitRollbackAll) == 0
+
+
+def test_retrieve_columns_returns_the_truncation_warning(env):
+    # ESENT: JetRetrieveColumns returns JET_wrnBufferTruncated when one of its
+    # entries was truncated (other warnings, e.g. JET_wrnColumnNull, stay in
+    # the entries and the call returns JET_errSuccess).
+    lib, C, ses, ffi = env.lib, env.C, env.ses, env.ffi
+    dbid, t, ck, cv = filled(env, [1])
+    err, cn = env.add_column(t, "n", C.JET_coltypLong)
+    assert err == 0
+    assert lib.JetMove(ses, t, C.JET_MoveFirst, 0) == 0
+    rc = ffi.new("JET_RETRIEVECOLUMN[2]")
+    small, big = ffi.new("char[1]"), ffi.new("char[8]")
+    rc[0].columnid, rc[0].itagSequence, rc[0].pvData, rc[0].cbData = cn, 1, big, 8
+    rc[1].columnid, rc[1].itagSequence, rc[1].pvData, rc[1].cbData = cv, 1, big, 8
+    assert lib.JetRetrieveColumns(ses, t, rc, 2) == 0
+    assert (rc[0].err, rc[1].err) == (C.JET_wrnColumnNull, 0)
+    rc[1].pvData, rc[1].cbData = small, 1
+    assert lib.JetRetrieveColumns(ses, t, rc, 2) == C.JET_wrnBufferTruncated
+    assert (rc[0].err, rc[1].err, rc[1].cbActual) == (C.JET_wrnColumnNull, C.JET_wrnBufferTruncated, 2)
