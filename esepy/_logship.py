@@ -232,8 +232,7 @@ class LogArchiver:
         gen, isec, ib = self._position()
         if (isec, ib) == (1, 0):
             return gen - 1
-        with self.instance.begin_session() as s:  # an empty transaction: the roll alone
-            s.begin_transaction()
+        with self.instance.begin_session() as s:  # ForceNewLog alone, outside a transaction (as ESENT)
             s._commit(JET_bitForceNewLog)
         return gen
 

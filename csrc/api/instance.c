@@ -498,8 +498,9 @@ static JET_ERR init_resolve_locked(JET_INSTANCE *pinstance, instance **ppinst)
 
     switch (proc.mode) {
     case MODE_NOSET:
-        if (!nil)
-            return JET_errInvalidParameter;
+        /* As ESENT: with no instance in the process the handle is ignored (it
+         * may be stale, e.g. init, term, init again on the same variable) and
+         * one-instance mode begins; JetInit writes the new handle back. */
         proc.mode = MODE_ONEINST;
         {
             JET_ERR err = inst_create_locked(NULL, NULL, 1, &pinst);
@@ -1067,6 +1068,10 @@ ESEPY_EXPORT JET_ERR JetEnableMultiInstance(JET_SETSYSPARAM *psetsysparam, uint3
                 err = JET_errSystemParameterConflict;
             psetsysparam[i].err = err == JET_errSystemParameterConflict ? err : JET_errSuccess;
         }
+        /* As ESENT: the count of entries that matched the values in force
+         * (all of them when the answer is SystemParamsAlreadySet). */
+        if (pcsetsucceed && err == JET_errSystemParamsAlreadySet)
+            *pcsetsucceed = csetsysparam;
         proc_unlock();
         return err;
     }

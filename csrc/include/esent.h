@@ -1688,7 +1688,10 @@ JET_ERR JET_API JetOpenDatabase(JET_SESID sesid, const char *szFilename, const c
                                 JET_GRBIT grbit);
 JET_ERR JET_API JetCloseDatabase(JET_SESID sesid, JET_DBID dbid, JET_GRBIT grbit);
 /* JET_DbInfoMisc (JET_DBINFOMISC), JET_DbInfoPageSize, JET_DbInfoFilesize (pages),
- * JET_DbInfoSpaceOwned, JET_DbInfoFilename, JET_DbInfoFileType. */
+ * JET_DbInfoSpaceOwned, JET_DbInfoFilename, JET_DbInfoFileType; and, on an open
+ * database only, JET_DbInfoLCID, Options, Transactions (deepest nesting),
+ * Version and SpaceAvailable (free pages), each 4 bytes (else
+ * JET_errInvalidBufferSize). */
 JET_ERR JET_API JetGetDatabaseInfo(JET_SESID sesid, JET_DBID dbid, void *pvResult, uint32_t cbMax,
                                    uint32_t InfoLevel);
 /* The same levels, read from a (detached) file's header without an instance. */
@@ -1702,8 +1705,11 @@ JET_ERR JET_API JetGetDatabaseFileInfo(const char *szDatabaseName, void *pvResul
 JET_ERR JET_API JetBeginTransaction(JET_SESID sesid);
 JET_ERR JET_API JetBeginTransaction2(JET_SESID sesid, JET_GRBIT grbit);
 /* Commit the innermost level; level 0 commits are durable when this returns
- * unless JET_bitCommitLazyFlush.  JET_bitWaitLastLevel0Commit flushes earlier
- * lazy commits.  JET_errNotInTransaction outside a transaction. */
+ * unless JET_bitCommitLazyFlush.  JET_errNotInTransaction outside a
+ * transaction.  JET_bitWaitLastLevel0Commit / JET_bitWaitAllLevel0Commit
+ * (flush earlier lazy commits) and JET_bitForceNewLog (start a new log
+ * generation) are requests of their own, inside a transaction or not: they
+ * commit nothing and must come alone (else JET_errInvalidGrbit). */
 JET_ERR JET_API JetCommitTransaction(JET_SESID sesid, JET_GRBIT grbit);
 JET_ERR JET_API JetCommitTransaction2(JET_SESID sesid, JET_GRBIT grbit, uint32_t cmsecDurableCommit,
                                       JET_COMMIT_ID *pCommitId);
@@ -1797,6 +1803,8 @@ JET_ERR JET_API JetDupCursor(JET_SESID sesid, JET_TABLEID tableid, JET_TABLEID *
 JET_ERR JET_API JetGetLock(JET_SESID sesid, JET_TABLEID tableid, JET_GRBIT grbit);
 JET_ERR JET_API JetMakeKey(JET_SESID sesid, JET_TABLEID tableid, const void *pvData, uint32_t cbData,
                            JET_GRBIT grbit);
+/* An inexact SeekGE / SeekLE hit gives JET_wrnSeekNotEqual; a SeekGT / SeekLT
+ * hit gives JET_errSuccess (as ESENT). */
 JET_ERR JET_API JetSeek(JET_SESID sesid, JET_TABLEID tableid, JET_GRBIT grbit);
 JET_ERR JET_API JetGetBookmark(JET_SESID sesid, JET_TABLEID tableid, void *pvBookmark, uint32_t cbMax,
                                uint32_t *pcbActual);
@@ -1804,7 +1812,10 @@ JET_ERR JET_API JetGotoBookmark(JET_SESID sesid, JET_TABLEID tableid, const void
 
 /* Several columns in one call: each entry's err receives its result
  * (warnings included); the call stops at, and returns, the first error, else
- * JET_errSuccess.  JetRetrieveColumns reads the record once for all entries. */
+ * JET_errSuccess -- JetRetrieveColumns, as ESENT, JET_wrnBufferTruncated when
+ * an entry was truncated.  JetRetrieveColumns reads the record once for all entries;
+ * an entry with itagSequence 0 receives the column's number of values in
+ * itagSequence (cbActual 0), as in ESENT. */
 JET_ERR JET_API JetSetColumns(JET_SESID sesid, JET_TABLEID tableid, JET_SETCOLUMN *psetcolumn, uint32_t csetcolumn);
 JET_ERR JET_API JetRetrieveColumns(JET_SESID sesid, JET_TABLEID tableid, JET_RETRIEVECOLUMN *pretrievecolumn,
                                    uint32_t cretrievecolumn);
@@ -1826,6 +1837,9 @@ JET_ERR JET_API JetSetCurrentIndex2(JET_SESID sesid, JET_TABLEID tableid, const 
 JET_ERR JET_API JetSetCurrentIndex3(JET_SESID sesid, JET_TABLEID tableid, const char *szIndexName,
                                     JET_GRBIT grbit, uint32_t itagSequence);
 JET_ERR JET_API JetGetCurrentIndex(JET_SESID sesid, JET_TABLEID tableid, char *szIndexName, uint32_t cbIndexName);
+/* A move past the range's limit gives JET_errNoCurrentRecord, removes the
+ * range and leaves the cursor after the end of the index (before its start,
+ * moving backwards), as ESENT does. */
 JET_ERR JET_API JetSetIndexRange(JET_SESID sesid, JET_TABLEID tableid, JET_GRBIT grbit);
 JET_ERR JET_API JetIndexRecordCount(JET_SESID sesid, JET_TABLEID tableid, uint32_t *pcrec, uint32_t crecMax);
 JET_ERR JET_API JetRetrieveKey(JET_SESID sesid, JET_TABLEID tableid, void *pvKey, uint32_t cbMax,

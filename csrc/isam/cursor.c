@@ -16,8 +16,8 @@
  *
  * Cursor positions: ON a record (pbKeyCur = its node key in the current
  * index's tree, pbBm = its primary bookmark), BEFORE the first or AFTER the
- * last record, or PAST either end of an index range (pbKeyCur = the entry that
- * ended the range, so moving back re-enters it).  Seeks treat an entry whose
+ * last record.  A move that leaves the index range removes it and ends AFTER
+ * (BEFORE, moving backwards), as in ESENT.  Seeks treat an entry whose
  * key starts with the search key as equal to it (partial keys match every
  * entry with those leading columns).  Secondary-index definitions are shared
  * through the catalog: a cursor reloads them when isam_db.schemaGen moved.  Every move starts by re-seeking the btree cursor to
@@ -276,8 +276,8 @@ static int in_range(isam_cursor *pcur)
 
 /* Skip from the btree cursor's node in `dir` (+1 forward, -1 backward) to the
  * first node visible to the session and position on it; stop at the index
- * range (the cursor is then past the range, remembering the entry that ended
- * it, so moving back returns into the range). */
+ * range (the range is then removed and the cursor is after the end of the
+ * index, or before its start, as in ESENT). */
 static JET_ERR step_visible(isam_sess *psess, isam_cursor *pcur, int dir, JET_ERR err)
 {
     rec_buf tmp = { 0 };
@@ -298,7 +298,11 @@ static JET_ERR step_visible(isam_sess *psess, isam_cursor *pcur, int dir, JET_ER
             if (err >= 0)
                 err = isam_set_pos(pcur, pk, cbk, bm, cbBm);
             if (err >= 0 && !in_range(pcur)) {
-                pcur->positioned = dir > 0 ? POS_PAST_AFTER : POS_PAST_BEFORE;
+                /* As ESENT: leaving the range removes it and leaves the
+                 * cursor after the last entry of the index (before the
+                 * first, moving backwards). */
+                pcur->fRange = 0;
+                pcur->positioned = dir > 0 ? POS_AFTER : POS_BEFORE;
                 err = JET_errNoCurrentRecord;
             }
             break;
@@ -317,7 +321,7 @@ static JET_ERR move_one(isam_sess *psess, isam_cursor *pcur, int dir)
 {
     JET_ERR err;
     int pos = pcur->positioned;
-    if (pos == POS_ON || (pos == POS_PAST_AFTER && dir < 0) || (pos == POS_PAST_BEFORE && dir > 0)) {
+    if (pos == POS_ON) {
         /* The neighbour of pbKeyCur: a GT / LT seek from the root, or, when
          * the btree cursor still stands on pbKeyCur (it does after every
          * move; other calls may have moved it), a step from its leaf.  Same
@@ -333,8 +337,6 @@ static JET_ERR move_one(isam_sess *psess, isam_cursor *pcur, int dir)
             err = dir > 0 ? bt_next(pcur->bc) : bt_prev(pcur->bc);
         else
             err = bt_seek(pcur->bc, pcur->pbKeyCur, pcur->cbKeyCur, dir > 0 ? BT_SEEK_GT : BT_SEEK_LT);
-    } else if (pos == POS_PAST_AFTER || pos == POS_PAST_BEFORE) {
-        return JET_errNoCurrentRecord;
     } else if (pos == POS_BEFORE) {
         if (dir < 0)
             return JET_errNoCurrentRecord;
@@ -349,7 +351,7 @@ static JET_ERR move_one(isam_sess *psess, isam_cursor *pcur, int dir)
     if (err == JET_errRecordNotFound)
         err = JET_errNoCurrentRecord;
     err = step_visible(psess, pcur, dir, err);
-    if (err == JET_errNoCurrentRecord && pcur->positioned != POS_PAST_AFTER && pcur->positioned != POS_PAST_BEFORE)
+    if (err == JET_errNoCurrentRecord)
         pcur->positioned = dir > 0 ? POS_AFTER : POS_BEFORE;
     return err;
 }
@@ -357,6 +359,7 @@ static JET_ERR move_one(isam_sess *psess, isam_cursor *pcur, int dir)
 /* A copy of the cursor's position, to look ahead and come back. */
 typedef struct saved_pos {
     int      positioned;
+    int      fRange; /* a look-ahead that leaves the range removes it (step_visible) */
     uint8_t *pb;
     uint32_t cbKey, cbBm;
 } saved_pos;
@@ -364,6 +367,7 @@ typedef struct saved_pos {
 static JET_ERR pos_save(isam_cursor *pcur, saved_pos *sp)
 {
     sp->positioned = pcur->positioned;
+    sp->fRange = pcur->fRange;
     sp->cbKey = pcur->cbKeyCur;
     sp->cbBm = pcur->cbBm;
     sp->pb = os_malloc(sp->cbKey + sp->cbBm + 1);
@@ -382,6 +386,7 @@ static void pos_restore(isam_cursor *pcur, saved_pos *sp)
     if (sp->cbKey || sp->cbBm)
         (void)isam_set_pos(pcur, sp->pb, sp->cbKey, sp->pb + sp->cbKey, sp->cbBm);
     pcur->positioned = sp->positioned;
+    pcur->fRange = sp->fRange;
     os_free(sp->pb);
     sp->pb = NULL;
 }
@@ -703,7 +708,9 @@ JET_ERR isam_seek(isam_sess *psess, JET_TABLEID tableid, JET_GRBIT grbit)
                         err = JET_wrnUniqueKey;
                 }
             }
-        } else if (!exact) {
+        } else if (!exact && (mode == JET_bitSeekGE || mode == JET_bitSeekLE)) {
+            /* As ESENT: only GE / LE warn; a GT / LT hit is never equal
+             * by definition and returns JET_errSuccess. */
             err = JET_wrnSeekNotEqual;
         }
     }

@@ -698,6 +698,38 @@ JET_ERR isam_get_database_info(isam_sess *psess, JET_DBID dbid, void *pv, uint32
     isam_db *pdb = db_get(psess->inst, dbid);
     if (pdb == NULL || psess->dbopen[dbid] == 0)
         return JET_errInvalidDatabaseId;
+    switch (infolevel) {
+    case JET_DbInfoLCID:
+    case JET_DbInfoOptions:
+    case JET_DbInfoTransactions:
+    case JET_DbInfoVersion:
+    case JET_DbInfoSpaceAvailable: {
+        /* As ESENT: each a 4-byte value, any other size refused. */
+        if (pv == NULL)
+            return JET_errInvalidParameter;
+        if (cbMax != sizeof(uint32_t))
+            return JET_errInvalidBufferSize;
+        uint32_t v = 0;
+        if (infolevel == JET_DbInfoLCID)
+            v = 0x409; /* the locale of esepy's Unicode index defaults (en-US) */
+        else if (infolevel == JET_DbInfoOptions)
+            v = 0; /* open options: JET_bitDbExclusive is accepted but not kept (esent-differences.md) */
+        else if (infolevel == JET_DbInfoTransactions)
+            v = ISAM_TRX_LEVELS; /* the deepest transaction nesting */
+        else if (infolevel == JET_DbInfoVersion)
+            v = pdb->hdr.version; /* esepy's database format version */
+        else {
+            uint32_t cpgOwned = 0;
+            JET_ERR err = bt_space_stats(&pdb->env, pdb->hdr.pgnoSpace, &v, &cpgOwned);
+            if (err < 0)
+                return err;
+        }
+        memcpy(pv, &v, sizeof(v));
+        return JET_errSuccess;
+    }
+    default:
+        break;
+    }
     return header_info(&pdb->hdr, pdb->path, cache_file(psess->inst->pc, dbid), pv, cbMax, infolevel);
 }
 

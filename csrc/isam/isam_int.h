@@ -749,8 +749,6 @@ JET_ERR  lv_for_each_ref(const rec_buf *prec, JET_ERR (*fn)(void *ctx, uint64_t 
 #define POS_ON     1
 #define POS_BEFORE 2
 #define POS_AFTER  3
-#define POS_PAST_AFTER  4 /* past the end of the index range; pbKeyCur = the entry that ended it */
-#define POS_PAST_BEFORE 5 /* before the start of the index range, likewise */
 
 /* The current secondary index (NULL: the primary index). */
 static inline idx_def *cur_idx(isam_cursor *pcur)

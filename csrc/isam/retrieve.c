@@ -256,6 +256,32 @@ JET_ERR isam_retrieve_columns(isam_sess *psess, JET_TABLEID tableid, JET_RETRIEV
             }
             fLoaded = 1;
         }
+        if (p->itagSequence == 0 && !(p->grbit & (JET_bitRetrieveFromIndex | JET_bitRetrieveFromPrimaryBookmark))) {
+            /* As ESENT: itagSequence 0 asks for the number of values, stored
+             * back in itagSequence (cbActual 0, no data copied). */
+            p->cbActual = 0;
+            p->columnidNextTagged = p->columnid;
+            col_info *pci = col_by_id(pcur->td, p->columnid);
+            const rec_buf *prec = (p->grbit & JET_bitRetrieveCopy) && pcur->prep != JET_prepCancel ? &pcur->rec
+                                  : fLoaded                                                      ? &rec
+                                                                                                 : NULL;
+            if (pci == NULL)
+                p->err = JET_errColumnNotFound;
+            else if (prec == NULL)
+                p->err = JET_errNoCurrentRecord;
+            else {
+                uint32_t c = rec_count(prec->pb, prec->cb, &pci->rc);
+                if (c == 0 && pci->pbDefault && !(p->grbit & JET_bitRetrieveIgnoreDefault))
+                    c = 1; /* the default is the first value */
+                p->itagSequence = c;
+                p->err = JET_errSuccess;
+            }
+            if (p->err < 0) {
+                err = p->err;
+                break;
+            }
+            continue;
+        }
         JET_RETINFO ri = { sizeof(ri), p->ibLongValue, p->itagSequence, 0 };
         p->cbActual = 0;
         p->err = retrieve_one(psess, pcur, p->columnid, p->pvData, p->cbData, &p->cbActual, p->grbit, &ri,
@@ -267,9 +293,11 @@ JET_ERR isam_retrieve_columns(isam_sess *psess, JET_TABLEID tableid, JET_RETRIEV
             err = p->err; /* the entries after it are left as they were */
             break;
         }
+        if (p->err == JET_wrnBufferTruncated)
+            err = JET_wrnBufferTruncated; /* as ESENT: the one warning the call itself returns */
     }
     rec_free(&rec);
-    return err < 0 ? err : JET_errSuccess;
+    return err;
 }
 
 /* ---- JetEnumerateColumns ----------------------------------------------------- */

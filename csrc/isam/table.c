@@ -206,7 +206,10 @@ JET_ERR col_build(table_def *ptd, const char *szName, const JET_COLUMNDEF *pdef,
     JET_GRBIT g = pdef->grbit;
     if (t == JET_coltypNil || t == JET_coltypSLV || t >= JET_coltypMax)
         return JET_errInvalidColumnType;
-    if ((g & JET_bitColumnMultiValued) && !(g & JET_bitColumnTagged))
+    /* Long values are tagged whatever the grbit says, so, as in ESENT, they
+     * may be multi-valued without JET_bitColumnTagged. */
+    if ((g & JET_bitColumnMultiValued) && !(g & JET_bitColumnTagged) && t != JET_coltypLongText &&
+        t != JET_coltypLongBinary)
         return JET_errMultiValuedColumnMustBeTagged;
     if ((g & JET_bitColumnTagged) && (g & JET_bitColumnNotNULL))
         return JET_errTaggedNotNULL;

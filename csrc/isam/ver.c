@@ -319,6 +319,24 @@ JET_ERR isam_commit_transaction(isam_sess *psess, JET_GRBIT grbit)
         return JET_errInvalidGrbit;
     isam_trx *t = psess->trx;
     isam_inst *pinst = psess->inst;
+    /* As in ESENT, ForceNewLog, WaitAllLevel0Commit and WaitLastLevel0Commit
+     * are requests of their own, inside a transaction or not: each must come
+     * alone (else JET_errInvalidGrbit), commits nothing, and makes the log
+     * written so far durable (ForceNewLog first starts a new generation). */
+    if (grbit & (JET_bitForceNewLog | JET_bitWaitAllLevel0Commit | JET_bitWaitLastLevel0Commit)) {
+        if (grbit != JET_bitForceNewLog && grbit != JET_bitWaitAllLevel0Commit &&
+            grbit != JET_bitWaitLastLevel0Commit)
+            return JET_errInvalidGrbit;
+        if (pinst->lw == NULL)
+            return JET_errSuccess; /* logging off: nothing to make durable */
+        if (grbit == JET_bitForceNewLog) {
+            int32_t gen;
+            JET_ERR err = log_roll(pinst->lw, &gen);
+            if (err < 0)
+                return err;
+        }
+        return log_flush(pinst->lw, LSN_NIL);
+    }
     if (t == NULL)
         return JET_errNotInTransaction;
     if (t->level > 1) {
@@ -353,12 +371,6 @@ JET_ERR isam_commit_transaction(isam_sess *psess, JET_GRBIT grbit)
         JET_GRBIT g = grbit ? grbit : pinst->cfg.grbitCommitDefault;
         if (!(g & JET_bitCommitLazyFlush) && pinst->lw)
             errFlush = log_flush(pinst->lw, lsn); /* invariant I2 */
-    }
-    if (errFlush >= 0 && (grbit & (JET_bitWaitLastLevel0Commit | JET_bitWaitAllLevel0Commit)) && pinst->lw)
-        errFlush = log_flush(pinst->lw, LSN_NIL);
-    if (errFlush >= 0 && (grbit & JET_bitForceNewLog) && pinst->lw) {
-        int32_t gen;
-        (void)log_roll(pinst->lw, &gen);
     }
     CKPT_ENTER(pinst); /* cleanup below may delete nodes */
     os_mutex_lock(&pinst->lock);

@@ -29,7 +29,7 @@ def test_set_and_retrieve_columns(env):
     rc = ffi.new("JET_RETRIEVECOLUMN[3]")
     for i, (col, cb) in enumerate(((ck, 16), (cv, 2), (cv, 16))):
         rc[i].columnid, rc[i].pvData, rc[i].cbData, rc[i].itagSequence = col, bufs[i], cb, 1
-    assert lib.JetRetrieveColumns(ses, t, rc, 3) == 0
+    assert lib.JetRetrieveColumns(ses, t, rc, 3) == C.JET_wrnBufferTruncated  # as ESENT
     assert rc[0].err == 0 and rc[0].cbActual == 4 and bytes(ffi.buffer(bufs[0], 4)) == struct.pack("<i", 7)
     assert rc[1].err == C.JET_wrnBufferTruncated and rc[1].cbActual == 5
     assert rc[2].err == 0 and bytes(ffi.buffer(bufs[2], 5)) == b"seven"

@@ -322,8 +322,12 @@ def test_multi_instance_mode(subproc, tmp_path):
         assert lib.JetInit(ffi.new("JET_INSTANCE *", 12345)) == C.JET_errInvalidParameter
         assert lib.JetTerm(inst) == 0
         assert jet.process_state() == (0, 0)
-        # with no mode chosen a garbage handle is refused too
-        assert lib.JetInit(ffi.new("JET_INSTANCE *", 12345)) == C.JET_errInvalidParameter
+        # with no mode chosen the handle is ignored, as ESENT does: one-instance
+        # mode, and the new handle is written back
+        p = ffi.new("JET_INSTANCE *", 12345)
+        assert lib.JetInit(p) == 0 and p[0] != 12345
+        assert jet.process_state() == (1, 1)
+        assert lib.JetTerm(p[0]) == 0
         assert jet.process_state() == (0, 0)
     """)
 
