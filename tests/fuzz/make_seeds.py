@@ -57,6 +57,14 @@ def windows_seeds(samples: str) -> None:
         _put("esefmt_log", "SRU.chk", f.read())
     with open(os.path.join(srum, "SRUres00001.jrs"), "rb") as f:
         _put("esefmt_log", "SRUres00001.jrs", f.read(4096))
+    # ese_log_records: the first byte is the harness's mode (bit 0: re-stamp the
+    # segment checksums and csecLGFile of a cut file; bit 1: no ECC correction)
+    with open(os.path.join(srum, "SRU.log"), "rb") as f:
+        _put("ese_log_records", "SRU.log", b"\x00" + f.read())                 # whole (64 KiB): valid as is
+    for name, cb, mode in [("SRU.log", 40960, 1), ("SRU00059.log", 32768, 1), ("SRU0005A.log", 16384, 3),
+                           ("SRUtmp.log", 20480, 1)]:
+        with open(os.path.join(srum, name), "rb") as f:
+            _put("ese_log_records", f"{name}-{cb // 1024}k-mode{mode}", bytes([mode]) + f.read(cb))
 
 
 def engine_seeds() -> None:
@@ -88,15 +96,23 @@ def engine_seeds() -> None:
             if any(page) and pgno <= 12:
                 _put("btree_page", f"esepy-page{pgno}", page)
         _put("btree_page", "esepy-blank", bytes(4096))
+        _put("inspect", "esepy-app.edb-8pages", b[:8 * cb])
+        for pgno in (1, 2, 3, 4):
+            _put("inspect", f"esepy-page{pgno}", b[(pgno + 1) * cb:(pgno + 2) * cb])
         for name in sorted(os.listdir(logdir)):
             if name.endswith(".log") and not name.endswith("tmp.log"):
                 with open(os.path.join(logdir, name), "rb") as f:
-                    _put("log_reader", "esepy-" + name, _trim_zero_tail(f.read(), 512))
+                    data = _trim_zero_tail(f.read(), 512)
+                    _put("log_reader", "esepy-" + name, data)
+                    if len(data) <= 32768:  # keep the corpus small
+                        _put("inspect", "esepy-" + name, data)
         for folder in (sysdir, logdir):
             for name in os.listdir(folder):
                 if name.endswith(".chk"):
                     with open(os.path.join(folder, name), "rb") as f:
-                        _put("log_checkpoint", "esepy-" + name, f.read())
+                        data = f.read()
+                        _put("log_checkpoint", "esepy-" + name, data)
+                        _put("inspect", "esepy-" + name, data)
         bk = os.path.join(tmp, "backup")
         for dp, _, files in os.walk(bk):
             for name in files:
