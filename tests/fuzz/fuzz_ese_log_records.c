@@ -19,11 +19,9 @@
  */
 #include "fuzz_util.h"
 
-#include "esefmt.h"
-#include "le.h"
 #include "esepy_ese.h"
+#include "fuzz_eselog.h"
 
-#define CBSEC 4096u
 #define MAX_RECORDS 200000
 
 static void walk(ESEPY_ESE_LOG *plog)
@@ -92,36 +90,6 @@ static void read_chain(const char *dir)
     EsepyEseLogChainClose(pchain);
 }
 
-/* Pad to whole sectors, make csecLGFile match and re-stamp the checksums. */
-static uint8_t *restamp(const uint8_t *data, size_t size, size_t *pcb)
-{
-    size_t csec = (size + CBSEC - 1) / CBSEC;
-    if (csec < 1)
-        csec = 1;
-    if (csec > 0xFFFF)
-        csec = 0xFFFF;
-    size_t cb = csec * CBSEC;
-    uint8_t *pb = calloc(1, cb);
-    if (pb == NULL)
-        return NULL;
-    memcpy(pb, data, size < cb ? size : cb);
-    le_put16(pb + 12, (uint16_t)csec);
-    uint32_t csecHeader = le_get16(pb + 10);
-    if (csecHeader < 1)
-        csecHeader = 1;
-    for (size_t isec = csecHeader; isec < csec; isec++) {
-        uint8_t *seg = pb + isec * CBSEC;
-        int fZero = 1;
-        for (uint32_t i = 0; i < CBSEC && fZero; i++)
-            fZero = seg[i] == 0;
-        if (!fZero)
-            le_put64(seg, esefmt_checksum_ecc(seg, CBSEC, (uint32_t)isec, 1));
-    }
-    le_put32(pb, esefmt_checksum_xor(pb, CBSEC));
-    *pcb = cb;
-    return pb;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 1)
@@ -133,7 +101,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     uint8_t *pbFixed = NULL;
     if (mode & 1) {
         size_t cb = 0;
-        pbFixed = restamp(data, size, &cb);
+        pbFixed = fuzz_ese_log_restamp(data, size, &cb);
         if (pbFixed == NULL)
             return 0;
         data = pbFixed, size = cb;

@@ -65,6 +65,15 @@ def windows_seeds(samples: str) -> None:
                            ("SRUtmp.log", 20480, 1)]:
         with open(os.path.join(srum, name), "rb") as f:
             _put("ese_log_records", f"{name}-{cb // 1024}k-mode{mode}", bytes([mode]) + f.read(cb))
+    # ese_recover: mode byte, le32 size + database, [le32 size + checkpoint], log (fuzz_ese_recover.c)
+    db = _sample(samples, os.path.join("srum_win11_dirty", "SRUDB.dat"))[:8 * 4096]
+    with open(os.path.join(srum, "SRU.chk"), "rb") as f:
+        chk = f.read()
+    with open(os.path.join(srum, "SRU.log"), "rb") as f:
+        log = f.read()
+    size = len(db).to_bytes(4, "little")
+    _put("ese_recover", "SRUDB-8pages-SRU.chk-SRU.log", b"\x02" + size + db + len(chk).to_bytes(4, "little") + chk + log)
+    _put("ese_recover", "SRUDB-8pages-SRU.log-40k-restamped", b"\x01" + size + db + log[:40960])
 
 
 def engine_seeds() -> None:
