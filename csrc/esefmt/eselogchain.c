@@ -8,7 +8,9 @@
  * Must not touch: any file's contents (read-only opens through eselog.c,
  * logfile.c and csrc/os), the decoding of records (eselog.c).
  * Invariants: rggen[0..cgen) is sorted by generation, one file per
- * generation; the walk holds at most one open log (plogWalk) and reads the
+ * generation, cgen <= the files found (rggen is sized by them, never by the
+ * range of generations a header claims); the walk holds at most one open log
+ * (plogWalk) and reads the
  * generations in that order, refusing to step over a gap.
  */
 #include <stdarg.h>
@@ -185,9 +187,12 @@ JET_ERR EsepyEseLogChainOpen(const char *szDir, const char *szBase, int32_t lGen
         err = JET_errOutOfMemory;
         goto done;
     }
-    err = EsepyEseScanLogFolder(szDir, szBase, rgfile, cfile, &cfile);
+    uint32_t cfileMax = cfile;
+    err = EsepyEseScanLogFolder(szDir, szBase, rgfile, cfileMax, &cfile);
     if (err < 0)
         goto done;
+    if (cfile > cfileMax) /* a file appeared between the two scans: rgfile holds cfileMax */
+        cfile = cfileMax;
     /* the base name, and the generations the folder holds */
     if (szBase != NULL && szBase[0] != '\0')
         snprintf(pi->szBase, sizeof(pi->szBase), "%s", szBase);
@@ -260,13 +265,15 @@ JET_ERR EsepyEseLogChainOpen(const char *szDir, const char *szBase, int32_t lGen
     pi->lGenFirst = lGenFirst;
     pi->lGenLast = lGenLast;
     /* one file per generation: archived names first, as ESE looks them up */
-    pc->rggen = os_calloc((size_t)(lGenLast - lGenFirst) + 1, sizeof(*pc->rggen));
+    /* sized by the files present, not by the range of generations: a header
+     * may claim any generation (0x7FFFFFFF), the range then being mostly gaps */
+    pc->rggen = os_calloc((size_t)cfile + 1, sizeof(*pc->rggen));
     if (pc->rggen == NULL) {
         err = JET_errOutOfMemory;
         goto done;
     }
     const ESEPY_ESE_LOGGEN *pgPrev = NULL;
-    for (int32_t g = lGenFirst; g <= lGenLast; g++) {
+    for (int64_t g = lGenFirst; g <= lGenLast; g++) { /* 64-bit: no overflow after 0x7FFFFFFF */
         const ESEPY_ESE_LOGFILEINFO *pf = NULL;
         for (uint32_t i = 0; i < cfile; i++) {
             const ESEPY_ESE_LOGFILEINFO *p = &rgfile[i];
@@ -279,6 +286,16 @@ JET_ERR EsepyEseLogChainOpen(const char *szDir, const char *szBase, int32_t lGen
                 pi->lGenMissing = g;
             chain_error(pc, JET_errMissingLogFile, "log generation %d (%s%0*X.log) is missing", (int)g, pi->szBase,
                         g > 0xFFFFF ? 8 : 5, (unsigned)g);
+            /* skip the rest of the gap: go on at the next generation present
+             * (one step per file, never one per generation of the gap) */
+            int64_t gNext = (int64_t)lGenLast + 1;
+            for (uint32_t i = 0; i < cfile; i++) {
+                const ESEPY_ESE_LOGFILEINFO *p = &rgfile[i];
+                if ((p->role == ESEPY_ESE_LOGROLE_ARCHIVED || p->role == ESEPY_ESE_LOGROLE_CURRENT) && p->errHeader >= 0 &&
+                    p->fNameMatches && p->lGeneration > g && p->lGeneration < gNext)
+                    gNext = p->lGeneration;
+            }
+            g = gNext - 1;
             pgPrev = NULL;
             continue;
         }
@@ -286,7 +303,7 @@ JET_ERR EsepyEseLogChainOpen(const char *szDir, const char *szBase, int32_t lGen
         memset(pg, 0, sizeof(*pg));
         pg->cbStruct = sizeof(*pg);
         snprintf(pg->szFile, sizeof(pg->szFile), "%s", pf->szFile);
-        pg->lGeneration = g;
+        pg->lGeneration = (int32_t)g;
         pg->fCurrent = pf->role == ESEPY_ESE_LOGROLE_CURRENT;
         ESEPY_ESE_LOG *plog = NULL;
         err = join(szPath, szDir, pf->szFile);
@@ -406,7 +423,7 @@ JET_ERR EsepyEseLogChainNextRecord(ESEPY_ESE_LOGCHAIN *pc, ESEPY_ESE_LOGRECORD *
             if (pc->igenWalk >= pc->cgen)
                 return JET_errNoCurrentRecord;
             const ESEPY_ESE_LOGGEN *pg = &pc->rggen[pc->igenWalk];
-            if (pc->igenWalk > 0 && pg->lGeneration != pc->rggen[pc->igenWalk - 1].lGeneration + 1) {
+            if (pc->igenWalk > 0 && (int64_t)pg->lGeneration != (int64_t)pc->rggen[pc->igenWalk - 1].lGeneration + 1) {
                 snprintf(pc->info.szError, sizeof(pc->info.szError), "log generation %d is missing",
                          (int)pc->rggen[pc->igenWalk - 1].lGeneration + 1);
                 return pc->errWalk = JET_errMissingLogFile;

@@ -379,7 +379,7 @@ JET_ERR EsepyEseScanLogFolder(const char *szDir, const char *szBase, ESEPY_ESE_L
         if (pi->role > ESEPY_ESE_LOGROLE_CURRENT || pi->errHeader < 0)
             continue;
         for (uint32_t j = 0; j < c; j++)
-            if (rg[j].role <= ESEPY_ESE_LOGROLE_CURRENT && rg[j].errHeader >= 0 && rg[j].lGeneration == pi->lGeneration - 1)
+            if (rg[j].role <= ESEPY_ESE_LOGROLE_CURRENT && rg[j].errHeader >= 0 && (int64_t)rg[j].lGeneration + 1 == (int64_t)pi->lGeneration)
                 pi->fPrevGenLinked = same_time(&pi->tmPrevGen, &rg[j].tmCreate);
     }
     for (uint32_t i = 0; i < c && i < cfileMax; i++)

@@ -400,6 +400,57 @@ TEST(log_records_of_srum)
     EsepyEseLogChainClose(pc);
 }
 
+static void write_file(const char *path, const uint8_t *pb, size_t cb)
+{
+    FILE *f = fopen(path, "wb");
+    CHECK(f != NULL);
+    if (f == NULL)
+        return;
+    CHECK(fwrite(pb, 1, cb, f) == cb);
+    fclose(f);
+}
+
+/* A current log whose header claims generation 0x7FFFFFFF, after a checkpoint
+ * at 92: the chain is one file and one gap (92..0x7FFFFFFE missing), read
+ * without sizing anything by the range (found by fuzzing: ese_recover's
+ * crash-chain-gen-7fffffff-oom asked for 10 GB). */
+TEST(log_chain_generation_far_beyond_checkpoint)
+{
+    size_t cbLog = 0, cbChk = 0;
+    uint8_t *pbLog = read_sample("srum_win11_dirty/SRU.log", &cbLog);
+    uint8_t *pbChk = read_sample("srum_win11_dirty/SRU.chk", &cbChk);
+    CHECK(pbLog != NULL && pbChk != NULL && cbLog == 16 * 4096);
+    const char *dir = unit_dir("esefmt_chain_gen_max");
+    char path[1200];
+    if (pbLog != NULL && pbChk != NULL) {
+        le_put32(pbLog + 4, 0x7FFFFFFFu);
+        le_put32(pbLog, esefmt_checksum_xor(pbLog, 4096));
+        snprintf(path, sizeof(path), "%s/SRU.log", dir);
+        write_file(path, pbLog, cbLog);
+        snprintf(path, sizeof(path), "%s/SRU.chk", dir);
+        write_file(path, pbChk, cbChk);
+        ESEPY_ESE_LOGCHAIN *pc = NULL;
+        CHECK_ERR(EsepyEseLogChainOpen(dir, NULL, ESEPY_ESE_LOGCHAIN_GEN_CHECKPOINT, NULL, ESEPY_ESE_LOGCHAIN_INSPECT, &pc),
+                  JET_errSuccess);
+        ESEPY_ESE_LOGCHAININFO *pi = os_malloc(sizeof(*pi));
+        CHECK(pi != NULL);
+        if (pc != NULL && pi != NULL) {
+            EsepyEseLogChainGetInfo(pc, pi);
+            CHECK_ERR(pi->err, JET_errMissingLogFile);
+            CHECK(pi->errCheckpoint >= 0 && pi->checkpoint.lgposCheckpoint.lGeneration > 0);
+            CHECK(pi->lGenMissing == pi->checkpoint.lgposCheckpoint.lGeneration);
+            CHECK(pi->lGenLast == 0x7FFFFFFF && pi->cgen == 1);
+            ESEPY_ESE_LOGGEN gen;
+            CHECK_ERR(EsepyEseLogChainGetGen(pc, 0, &gen), JET_errSuccess);
+            CHECK(gen.lGeneration == 0x7FFFFFFF);
+        }
+        os_free(pi);
+        EsepyEseLogChainClose(pc);
+    }
+    free(pbLog);
+    free(pbChk);
+}
+
 static void stamp_segment(uint8_t *pb, size_t isec)
 {
     uint64_t c = esefmt_checksum_ecc(pb + isec * 4096, 4096, (uint32_t)isec, 1);

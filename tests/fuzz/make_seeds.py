@@ -57,6 +57,23 @@ def windows_seeds(samples: str) -> None:
         _put("esefmt_log", "SRU.chk", f.read())
     with open(os.path.join(srum, "SRUres00001.jrs"), "rb") as f:
         _put("esefmt_log", "SRUres00001.jrs", f.read(4096))
+    # ese_log_records: the first byte is the harness's mode (bit 0: re-stamp the
+    # segment checksums and csecLGFile of a cut file; bit 1: no ECC correction)
+    with open(os.path.join(srum, "SRU.log"), "rb") as f:
+        _put("ese_log_records", "SRU.log", b"\x00" + f.read())                 # whole (64 KiB): valid as is
+    for name, cb, mode in [("SRU.log", 40960, 1), ("SRU00059.log", 32768, 1), ("SRU0005A.log", 16384, 3),
+                           ("SRUtmp.log", 20480, 1)]:
+        with open(os.path.join(srum, name), "rb") as f:
+            _put("ese_log_records", f"{name}-{cb // 1024}k-mode{mode}", bytes([mode]) + f.read(cb))
+    # ese_recover: mode byte, le32 size + database, [le32 size + checkpoint], log (fuzz_ese_recover.c)
+    db = _sample(samples, os.path.join("srum_win11_dirty", "SRUDB.dat"))[:8 * 4096]
+    with open(os.path.join(srum, "SRU.chk"), "rb") as f:
+        chk = f.read()
+    with open(os.path.join(srum, "SRU.log"), "rb") as f:
+        log = f.read()
+    size = len(db).to_bytes(4, "little")
+    _put("ese_recover", "SRUDB-8pages-SRU.chk-SRU.log", b"\x02" + size + db + len(chk).to_bytes(4, "little") + chk + log)
+    _put("ese_recover", "SRUDB-8pages-SRU.log-40k-restamped", b"\x01" + size + db + log[:40960])
 
 
 def engine_seeds() -> None:
@@ -88,15 +105,23 @@ def engine_seeds() -> None:
             if any(page) and pgno <= 12:
                 _put("btree_page", f"esepy-page{pgno}", page)
         _put("btree_page", "esepy-blank", bytes(4096))
+        _put("inspect", "esepy-app.edb-8pages", b[:8 * cb])
+        for pgno in (1, 2, 3, 4):
+            _put("inspect", f"esepy-page{pgno}", b[(pgno + 1) * cb:(pgno + 2) * cb])
         for name in sorted(os.listdir(logdir)):
             if name.endswith(".log") and not name.endswith("tmp.log"):
                 with open(os.path.join(logdir, name), "rb") as f:
-                    _put("log_reader", "esepy-" + name, _trim_zero_tail(f.read(), 512))
+                    data = _trim_zero_tail(f.read(), 512)
+                    _put("log_reader", "esepy-" + name, data)
+                    if len(data) <= 32768:  # keep the corpus small
+                        _put("inspect", "esepy-" + name, data)
         for folder in (sysdir, logdir):
             for name in os.listdir(folder):
                 if name.endswith(".chk"):
                     with open(os.path.join(folder, name), "rb") as f:
-                        _put("log_checkpoint", "esepy-" + name, f.read())
+                        data = f.read()
+                        _put("log_checkpoint", "esepy-" + name, data)
+                        _put("inspect", "esepy-" + name, data)
         bk = os.path.join(tmp, "backup")
         for dp, _, files in os.walk(bk):
             for name in files:

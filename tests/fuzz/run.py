@@ -19,7 +19,8 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import fuzzbuild  # noqa: E402
 
-MAX_LEN = {"esefmt_db": 300_000, "backup_set": 131_072, "log_reader": 200_000, "btree_page": 32_768 + 256}
+MAX_LEN = {"esefmt_db": 300_000, "backup_set": 131_072, "log_reader": 200_000, "btree_page": 32_768 + 256,
+           "ese_log_records": 65_536 + 1}
 
 
 def main() -> int:
