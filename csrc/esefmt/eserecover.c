@@ -889,7 +889,7 @@ static JET_ERR run(rec_state *r, const char *szLogFolder, ESEPY_ESE_PFNRECOVER p
                 /* not a gap inside the chain: the first generation needed, or the one after the newest */
                 if (lGenFirst > 0 && (pci->lGenLast == 0 || lGenFirst > pci->lGenLast || lGenFirst < pci->lGenFirst))
                     pi->lGenMissing = lGenFirst;
-                else if (pci->lGenLast > 0)
+                else if (pci->lGenLast > 0 && pci->lGenLast < INT32_MAX) /* a header's number: no overflow */
                     pi->lGenMissing = pci->lGenLast + 1;
             }
         }
