@@ -942,10 +942,27 @@ static JET_ERR announce_tree(void *ctx, uint32_t pgnoRoot)
     return log_undo_rec(a->psess, a->pdb, pgnoRoot, UNDO_TREE, 0, key, sizeof(key), NULL, 0, &lsn);
 }
 
+/* The announcement runs with the space page and the new root latched
+ * exclusively, so it must not take inst.lock: ver_cleanup_locked waits for
+ * page latches while holding inst.lock (a DDL thread announcing a tree and a
+ * committing thread cleaning up deadlocked on exactly that).  log_undo_rec
+ * takes inst.lock only to record the transaction's first lsn, so that is set
+ * here first, before any latch, to the end of the log: a lower bound of the
+ * announcement's lsn, which keeps I5 (the caller holds ckpt shared, so the
+ * checkpoint cannot pass it meanwhile).  If the creation fails before its
+ * announcement, the transaction merely counts as logged (a COMMIT or ROLLBACK
+ * record with no UNDO before it, which recovery ignores). */
 JET_ERR ver_create_tree(isam_sess *psess, isam_db *pdb, uint32_t objid, uint32_t *ppgnoRoot)
 {
     announce_ctx a = { psess, pdb, objid };
     int fAnnounce = pdb->logged && psess->trx != NULL;
+    if (fAnnounce) {
+        isam_inst *pinst = psess->inst;
+        os_mutex_lock(&pinst->lock);
+        if (psess->trx->lsnFirst == LSN_NIL)
+            psess->trx->lsnFirst = log_end_lsn(pinst->lw);
+        os_mutex_unlock(&pinst->lock);
+    }
     return bt_create_announced(&pdb->env, pdb->hdr.pgnoSpace, objid, fAnnounce ? announce_tree : NULL, &a,
                                ppgnoRoot);
 }
