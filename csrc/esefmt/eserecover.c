@@ -51,40 +51,11 @@
 
 /* ---- small helpers ------------------------------------------------------------ */
 
-static void put16(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-    for (int i = 0; i < 4; i++)
-        p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static void put64(uint8_t *p, uint64_t v)
-{
-    for (int i = 0; i < 8; i++)
-        p[i] = (uint8_t)(v >> (8 * i));
-}
-
 static void put_lgpos(uint8_t *p, const ESEPY_ESE_LGPOS *pl)
 {
-    put16(p, pl->ib);
-    put16(p + 2, pl->isec);
-    put32(p + 4, (uint32_t)pl->lGeneration);
-}
-
-static int cmp_lgpos(const ESEPY_ESE_LGPOS *a, const ESEPY_ESE_LGPOS *b)
-{
-    if (a->lGeneration != b->lGeneration)
-        return a->lGeneration < b->lGeneration ? -1 : 1;
-    if (a->isec != b->isec)
-        return a->isec < b->isec ? -1 : 1;
-    if (a->ib != b->ib)
-        return a->ib < b->ib ? -1 : 1;
-    return 0;
+    le_put16(p, pl->ib);
+    le_put16(p + 2, pl->isec);
+    le_put32(p + 4, (uint32_t)pl->lGeneration);
 }
 
 static int lgpos_zero(const ESEPY_ESE_LGPOS *p)
@@ -372,7 +343,7 @@ static JET_ERR page_record(rec_state *r, const ESEPY_ESE_LOGRECORD *prec)
         err = JET_errOutOfMemory;
         goto done;
     }
-    int fInWindow = r->state == DB_ATTACHED && cmp_lgpos(&prec->lgpos, &r->lgposAttach) > 0 && ps->fAfterBegin0;
+    int fInWindow = r->state == DB_ATTACHED && EsepyEseCmpLgpos(&prec->lgpos, &r->lgposAttach) > 0 && ps->fAfterBegin0;
     if (!fInWindow) {
         pi->cpageOutside += (uint64_t)c;
         goto done;
@@ -445,7 +416,7 @@ static JET_ERR end_sessions(rec_state *r, const ESEPY_ESE_LOGRECORD *prec, const
  * ESE writes its header consistent at the last ShutDownMark. */
 static JET_ERR detach(rec_state *r, const ESEPY_ESE_LOGRECORD *prec)
 {
-    if (!r->fHaveSDM || cmp_lgpos(&r->lgposSDM, &r->lgposAttach) < 0)
+    if (!r->fHaveSDM || EsepyEseCmpLgpos(&r->lgposSDM, &r->lgposAttach) < 0)
         return refuse(r, JET_errFeatureNotAvailable, prec, 0,
                       "%s at (%d,%u,%u) detaches the database with no ShutDownMark since it was attached at "
                       "(%d,%u,%u): stage-1 recovery cannot tell its consistent position",
@@ -466,9 +437,9 @@ static JET_ERR attach_decision(rec_state *r, const ESEPY_ESE_LOGRECORD *prec, in
 {
     r->dbid = dbid;
     r->pinfo->dbid = dbid;
-    int c = lgpos_zero(&r->lgposConsistent) ? 0 : cmp_lgpos(&r->lgposConsistent, plgposConsistentLogged);
+    int c = lgpos_zero(&r->lgposConsistent) ? 0 : EsepyEseCmpLgpos(&r->lgposConsistent, plgposConsistentLogged);
     if (c == 0) {
-        int a = cmp_lgpos(&r->lgposAttach, plgposAttachLogged);
+        int a = EsepyEseCmpLgpos(&r->lgposAttach, plgposAttachLogged);
         if (a == 0 || (a < 0 && fRecord)) {
             r->state = DB_ATTACHED;
             r->lgposAttach = *plgposAttachLogged;
@@ -484,7 +455,7 @@ static JET_ERR attach_decision(rec_state *r, const ESEPY_ESE_LOGRECORD *prec, in
                       "start (%d,%u,%u)", r->lgposAttach.lGeneration, r->lgposAttach.isec, r->lgposAttach.ib,
                       plgposAttachLogged->lGeneration, plgposAttachLogged->isec, plgposAttachLogged->ib);
     }
-    if (c > 0 && (!fRecord || cmp_lgpos(&r->lgposConsistent, &r->lgposCur) > 0)) {
+    if (c > 0 && (!fRecord || EsepyEseCmpLgpos(&r->lgposConsistent, &r->lgposCur) > 0)) {
         r->state = DB_DEFERRED; /* consistent in the future */
         return JET_errSuccess;
     }
@@ -653,7 +624,7 @@ static JET_ERR one_record(rec_state *r, const ESEPY_ESE_LOGRECORD *prec)
         }
         return JET_errSuccess;
     case ESEPY_ESE_LRTYP_EXTENDDB:
-        if (fOurs && r->state == DB_ATTACHED && cmp_lgpos(&prec->lgpos, &r->lgposAttach) > 0 &&
+        if (fOurs && r->state == DB_ATTACHED && EsepyEseCmpLgpos(&prec->lgpos, &r->lgposAttach) > 0 &&
             prec->pgnoLast > r->hdr.cpgData)
             return refuse(r, JET_errFeatureNotAvailable, prec, prec->pgnoLast,
                           "ExtendDB at (%d,%u,%u) needs redo: it grows the database to %u pages, the file has %u",
@@ -668,14 +639,14 @@ static JET_ERR one_record(rec_state *r, const ESEPY_ESE_LOGRECORD *prec)
     case ESEPY_ESE_LRTYP_REATTACH:
     case ESEPY_ESE_LRTYP_ROOTPAGEMOVE:
     case ESEPY_ESE_LRTYP_CREATEDBFINISH:
-        if (fOurs && r->state == DB_ATTACHED && cmp_lgpos(&prec->lgpos, &r->lgposAttach) > 0)
+        if (fOurs && r->state == DB_ATTACHED && EsepyEseCmpLgpos(&prec->lgpos, &r->lgposAttach) > 0)
             return refuse(r, JET_errFeatureNotAvailable, prec, prec->pgno,
                           "%s at (%d,%u,%u) changes the attached database in a way stage-1 recovery does not "
                           "replay", EsepyEseLrtypName(t), prec->lgpos.lGeneration, prec->lgpos.isec, prec->lgpos.ib);
         return JET_errSuccess;
     case ESEPY_ESE_LRTYP_UNDOINFO:
         /* never redone; it stands for an uncommitted change of its session */
-        if (fOurs && r->state == DB_ATTACHED && cmp_lgpos(&prec->lgpos, &r->lgposAttach) > 0) {
+        if (fOurs && r->state == DB_ATTACHED && EsepyEseCmpLgpos(&prec->lgpos, &r->lgposAttach) > 0) {
             rec_session *ps = session(r, prec->procid);
             if (ps == NULL)
                 return JET_errOutOfMemory;
@@ -698,19 +669,19 @@ static JET_ERR one_record(rec_state *r, const ESEPY_ESE_LOGRECORD *prec)
 static void clean_header(rec_state *r, uint8_t *pb)
 {
     ESEPY_ESE_RECOVERINFO *pi = r->pinfo;
-    put64(pb + 16, r->dbtimeMax);                 /* dbtimeDirtied */
-    put32(pb + 212, r->objidMax);                 /* objidLast */
-    put32(pb + 52, JET_dbstateCleanShutdown);    /* only DirtyShutdown (2) gets here */
+    le_put64(pb + 16, r->dbtimeMax);                 /* dbtimeDirtied */
+    le_put32(pb + 212, r->objidMax);                 /* objidLast */
+    le_put32(pb + 52, JET_dbstateCleanShutdown);    /* only DirtyShutdown (2) gets here */
     /* clean: no generation required */
-    put32(pb + 296, 0);                           /* lGenMinRequired */
-    put32(pb + 300, 0);                           /* lGenMaxRequired */
-    put32(pb + 416, 0);                           /* lGenMaxCommitted */
-    put32(pb + 640, 0);                           /* lGenMinConsistent */
-    put32(pb + 680, 0);                           /* lGenPreRedoMinConsistent */
-    put32(pb + 684, 0);                           /* lGenPreRedoMinRequired */
+    le_put32(pb + 296, 0);                           /* lGenMinRequired */
+    le_put32(pb + 300, 0);                           /* lGenMaxRequired */
+    le_put32(pb + 416, 0);                           /* lGenMaxCommitted */
+    le_put32(pb + 640, 0);                           /* lGenMinConsistent */
+    le_put32(pb + 680, 0);                           /* lGenPreRedoMinConsistent */
+    le_put32(pb + 684, 0);                           /* lGenPreRedoMinRequired */
     memset(pb + 348, 0, 8);                       /* logtimeGenMaxCreate */
     memset(pb + 672, 0, 8);                       /* logtimeGenMaxRequired */
-    put32(pb + 536, 0);                           /* lGenRecovering */
+    le_put32(pb + 536, 0);                           /* lGenRecovering */
     /* current backup: cleared when one was in progress */
     if (le_get32(pb + 184 + 16) != 0) {
         memset(pb + 184, 0, 24);                  /* bkinfoFullCur */
@@ -724,13 +695,13 @@ static void clean_header(rec_state *r, uint8_t *pb)
     uint32_t ver = le_get32(pb + 8), maj = r->rgulVersion[1], min = r->rgulVersion[2];
     if (ver > 0x620 || (ver == 0x620 && (maj > 110 || (maj == 110 && min >= 240))))
         put_lgpos(pb + 656, &pi->lgposConsistent);
-    put32(pb + 232, r->rgulVersion[1]);
-    put32(pb + 644, r->rgulVersion[2]);
+    le_put32(pb + 232, r->rgulVersion[1]);
+    le_put32(pb + 644, r->rgulVersion[2]);
     if (r->rgulVersion[0] != le_get32(pb + 8))
-        put32(pb + 8, r->rgulVersion[0]);
+        le_put32(pb + 8, r->rgulVersion[0]);
     logtime_now(pb + 64);                         /* logtimeConsistent */
     memcpy(pb + 88, pb + 64, 8);                  /* logtimeDetach */
-    put32(pb, esefmt_checksum_xor(pb, HDR_CB));
+    le_put32(pb, esefmt_checksum_xor(pb, HDR_CB));
 }
 
 /* ---- writing ------------------------------------------------------------------------------ */

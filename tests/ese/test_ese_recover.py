@@ -20,6 +20,8 @@ import esepy
 from esepy import errors
 from esepy.cli import main
 
+from ese_checksums import segment_checksum
+
 PAGE = 4096
 SRUM_ROWS = {  # reference §5.1 (the esentutl /p copy reads the same)
     "SruDbIdMapTable": 1044,
@@ -88,35 +90,7 @@ def xor_checksum(b):
 
 def ecc_checksum(page, pgno):
     """ESE's 64-bit ECC page checksum of a 4 KiB page (reference §1.3)."""
-    words = list(struct.unpack("<1024I", page))
-    words[0] = words[1] = 0
-    p = c0 = c1 = c2 = c3 = 0
-    idx = 0xFF800000
-    for i in range(0, 1024, 4):
-        w0, w1, w2, w3 = words[i:i + 4]
-        c0 ^= w0
-        c1 ^= w1
-        c2 ^= w2
-        c3 ^= w3
-        if bin(w0 ^ w1 ^ w2 ^ w3).count("1") & 1:
-            p ^= idx
-        idx = (idx + 0xFF800080) & 0xFFFFFFFF
-    par = lambda v: bin(v).count("1") & 1  # noqa: E731
-    if par(c0 ^ c1):
-        p |= 0x00400000
-    if par(c2 ^ c3):
-        p |= 0x40
-    if par(c0 ^ c2):
-        p |= 0x00200000
-    if par(c1 ^ c3):
-        p |= 0x20
-    x = c0 ^ c1 ^ c2 ^ c3
-    r = 0
-    for i in range(32):
-        if x >> i & 1:
-            r ^= (0xFFFF0000 + i * 0xFFFF0001) & 0xFFFFFFFF
-    ecc = (p & 0xFFE0FFE0 & ((PAGE << 19) - 1 & 0xFFFFFFFF)) | (r & 0x001F001F)
-    return (ecc << 32) | (x ^ pgno)
+    return segment_checksum(page, pgno)
 
 
 def lgpos_at(b, off):

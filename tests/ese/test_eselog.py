@@ -22,40 +22,8 @@ GENS = {89: "SRU00059.log", 90: "SRU0005A.log", 91: "SRU0005B.log", 92: "SRU.log
 
 # ---- helpers: the checksums of the format (reference §1.2, §1.3), to build damaged copies ----
 
-def _parity(x):
-    return bin(x).count("1") & 1
+from ese_checksums import segment_checksum  # noqa: E402
 
-
-def segment_checksum(block, pgno):
-    """The 64-bit ECC checksum of a 4 KiB segment checksummed as page `pgno`."""
-    words = list(struct.unpack("<1024I", block))
-    words[0] = words[1] = 0
-    p = c0 = c1 = c2 = c3 = 0
-    idx = 0xFF800000
-    for r in range(256):
-        w0, w1, w2, w3 = words[4 * r: 4 * r + 4]
-        c0 ^= w0
-        c1 ^= w1
-        c2 ^= w2
-        c3 ^= w3
-        if _parity(w0 ^ w1 ^ w2 ^ w3):
-            p ^= idx
-        idx = (idx + 0xFF800080) & 0xFFFFFFFF
-    if _parity(c0 ^ c1):
-        p |= 0x00400000
-    if _parity(c2 ^ c3):
-        p |= 0x40
-    if _parity(c0 ^ c2):
-        p |= 0x00200000
-    if _parity(c1 ^ c3):
-        p |= 0x20
-    x = c0 ^ c1 ^ c2 ^ c3
-    r = 0
-    for i in range(32):
-        if x >> i & 1:
-            r ^= (0xFFFF0000 + i * 0xFFFF0001) & 0xFFFFFFFF
-    ecc = (p & 0xFFE0FFE0 & ((SEC << 19) - 1)) | (r & 0x001F001F)
-    return (ecc << 32) | (x ^ pgno)
 
 
 def fix_segment(data, isec):
