@@ -558,7 +558,9 @@ int bf_checked(bf *pbf)
 
 void bf_set_checked(bf *pbf)
 {
-    assert(pbf->fExcl || pbf->cShared > 0);
+    /* The caller holds a latch on pbf (C5).  Not asserted: the latch counts
+     * change under the cache's mutex, so reading them here would race with
+     * other readers' latches (ThreadSanitizer). */
     atomic_store_explicit(&pbf->fChecked, 1, memory_order_relaxed);
 }
 

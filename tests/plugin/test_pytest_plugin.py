@@ -107,7 +107,7 @@ def test_a_child_that_finishes_first(crash):
 
 def test_a_failing_child_raises(crash):
     try:
-        crash(_failer)
+        crash(_failer, at="never")   # a failure, not a kill: never killed before it raises
     except CrashError as e:
         assert "ValueError: boom" in str(e)
     else:
