@@ -42,11 +42,12 @@ def opened(source: Any, logs: Optional[str]) -> Iterator[ese.EseDatabase]:
 
 def sid_string(blob: Any) -> Any:
     """A binary SID (revision, sub-authority count, 48-bit big-endian identifier authority,
-    32-bit little-endian sub-authorities) as ``S-1-5-21-...``; anything else unchanged."""
+    32-bit little-endian sub-authorities) as ``S-1-5-21-...`` (an all-zero 8-byte blob, which SRUM
+    holds for some ids, is ``S-0-0``); bytes of another length than the count says stay bytes."""
     if not isinstance(blob, (bytes, bytearray)) or len(blob) < 8:
         return blob
     revision, count = blob[0], blob[1]
-    if revision != 1 or len(blob) != 8 + 4 * count:
+    if len(blob) != 8 + 4 * count:
         return blob
     authority = int.from_bytes(blob[2:8], "big")
     subs = struct.unpack_from(f"<{count}I", blob, 8)
