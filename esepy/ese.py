@@ -18,7 +18,9 @@ Typical use::
 
 Values are typed by column type: int, float, bool, str, bytes,
 ``datetime.datetime`` for DateTime columns, ``uuid.UUID`` for GUID columns
-and lists for multi-valued columns.  A value that cannot be decoded is an
+and lists for multi-valued columns; ``open_ese(path, filetime_columns="known")``
+also turns the FILETIME columns of the artefact schemas (SRUM, UAL) into
+datetimes (:mod:`esepy.artifacts` decodes those artefacts as DataFrames).  A value that cannot be decoded is an
 :class:`UnsupportedValue` (XPRESS9/XPRESS10/LZ4 compression, encryption) or a
 :class:`DamagedValue` (damaged record or long value) carrying the stored bytes;
 never garbage.
@@ -268,7 +270,8 @@ class EseTable:
     """A table of an :class:`EseDatabase`: iterate it for dict rows.
 
     ``columns`` (list of :class:`EseColumn`), ``indexes`` (list of dicts, see
-    :meth:`index`), ``primary_key``,
+    :meth:`index`), ``primary_key``, ``dropped`` (a newer table of the same name supersedes
+    it), ``filetime_columns`` (columns read as FILETIMEs, see :func:`open_ese`),
     ``objid``, ``pgno_fdp`` (root page), ``pgno_fdp_lv`` (long-value tree, 0 if none).
     """
 
@@ -540,7 +543,9 @@ class EseDatabase:
 
     @property
     def tables(self) -> _TableList:
-        """The tables of the catalog (MSysObjects included), in catalog order."""
+        """The tables of the catalog (MSysObjects included), in catalog order; ``tables[name]`` is
+        the live table of that name, ``tables.dropped(name)`` the entries a newer table of the same
+        name supersedes (marked ``dropped``; see :class:`_TableList`)."""
         if self._tables is None:
             infos = self._file.tables()
             filetime = _resolve_filetime(self._filetime_spec, infos)
