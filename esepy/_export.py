@@ -13,7 +13,7 @@ import datetime as _dt
 import json
 import os
 import uuid
-from typing import IO, Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
+from typing import IO, Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
 #: values per Parquet batch when no batch size is given
 BATCH_VALUES = 1 << 20
@@ -224,7 +224,3 @@ def write_parquet(columns: Sequence[str], coltyps: Optional[Sequence[int]], mult
         raise
     return stats
 
-
-def windows_rows(table: Any) -> Iterator[List[Any]]:
-    """The rows of an :class:`esepy.ese.EseTable`, streamed from its cursor."""
-    return table.rows()

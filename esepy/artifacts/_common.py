@@ -4,7 +4,7 @@ from __future__ import annotations
 import contextlib
 import os
 import struct
-from typing import Any, Iterator, List, Optional, Sequence
+from typing import Any, Iterator, Optional, Sequence
 
 from .. import ese
 
@@ -63,7 +63,3 @@ def utf16(blob: Any) -> Any:
     except UnicodeDecodeError:
         return blob
 
-
-def rows_of(db: ese.EseDatabase, table: str) -> List[List[Any]]:
-    """Every row of ``table`` as value lists (column order of ``db.tables[table].column_names``)."""
-    return list(db.tables[table].rows())
