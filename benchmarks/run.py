@@ -144,7 +144,7 @@ class Esepy:
         return self.t.get(k)["v"]
 
     def scan(self):
-        return sum(1 for _ in self.t)
+        return sum(1 for _ in self.t.scan())
 
     def seek_range(self, k, n):
         c = 0
