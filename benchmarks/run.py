@@ -148,7 +148,7 @@ class Esepy:
 
     def seek_range(self, k, n):
         c = 0
-        for _ in self.t.range(k):
+        for _ in self.t.scan(start=k, batch=n):
             c += 1
             if c == n:
                 break

@@ -167,6 +167,9 @@ def test_scan_reads_what_iteration_reads(tab):
     t.create_index("by_n", ["n", "id"])
     by_n = [r["id"] for r in t.range(index="by_n", columns=["id"])]
     assert [r["id"] for r in t.scan(["id"], index="by_n", batch=5)] == by_n
+    assert [r["id"] for r in t.scan(["id"], start=140, batch=4)] == list(range(140, 150))
+    assert [r["id"] for r in t.scan(["id"], start=150)] == []
+    assert [r["id"] for r in t.scan(["id"], start=(-5,))][:2] == [0, 1]
     assert t.seek(42)["id"] == 42
     assert sum(1 for _ in t.scan()) == 150
     assert t.current(["id"]) == {"id": 42}  # the table's cursor did not move
