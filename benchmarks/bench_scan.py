@@ -9,7 +9,8 @@ Python part below.
 
 Loads N rows (16-byte keys, 100-byte values) into each engine, then times,
 interleaved and repeated (median reported):
-  full scan     every row in key order (keys and values fetched)
+  full scan     every row in key order (keys and values fetched): `for r in table`
+  scan()        the same through Table.scan() (rows read in batches in C)
   point reads   N random lookups by key, warm cache
 Both engines are driven from Python (esepy's Table API, sqlite3's cursor), so
 the numbers include each binding's per-call cost.  Prints seconds and the
@@ -75,8 +76,8 @@ def main():
     val = b"v" * 100
     rnd = random.Random(1)
     probe = [ks[rnd.randrange(a.rows)] for _ in range(a.lookups)]
-    res = {("esepy", "full scan"): [], ("esepy", "point reads"): [],
-           ("sqlite", "full scan"): [], ("sqlite", "point reads"): []}
+    res = {("esepy", "full scan"): [], ("esepy", "point reads"): [], ("esepy", "scan()"): [],
+           ("sqlite", "full scan"): [], ("sqlite", "point reads"): [], ("sqlite", "scan()"): []}
     try:
         con = sqlite3.connect(os.path.join(folder, "bench.sqlite"), isolation_level=None)
         con.execute("PRAGMA journal_mode=WAL")
@@ -101,6 +102,9 @@ def main():
             def e_scan():
                 assert sum(1 for _ in tab) == a.rows
 
+            def e_scan_batched():
+                assert sum(1 for _ in tab.scan()) == a.rows
+
             def e_get():
                 for k in probe:
                     tab.get(k)
@@ -116,6 +120,8 @@ def main():
             for _ in range(a.repeat):
                 res[("esepy", "full scan")].append(timed(e_scan))
                 res[("sqlite", "full scan")].append(timed(s_scan))
+                res[("esepy", "scan()")].append(timed(e_scan_batched))
+                res[("sqlite", "scan()")].append(timed(s_scan))
                 res[("esepy", "point reads")].append(timed(e_get))
                 res[("sqlite", "point reads")].append(timed(s_get))
             tab.close()
@@ -126,7 +132,7 @@ def main():
             shutil.rmtree(folder, ignore_errors=True)
     print(f"Python: rows={a.rows} lookups={a.lookups} repeat={a.repeat} (medians)")
     print(f"{'workload':14}{'esepy':>10}{'sqlite':>10}{'esepy/sqlite':>14}")
-    for w in ("full scan", "point reads"):
+    for w in ("full scan", "scan()", "point reads"):
         e, q = statistics.median(res[("esepy", w)]), statistics.median(res[("sqlite", w)])
         print(f"{w:14}{e:9.3f}s{q:9.3f}s{e / q:14.2f}")
 

@@ -12,6 +12,8 @@
  * Driven by benchmarks/bench_scan.py, which builds it; by hand:
  *   cc -O2 -std=c11 -I"$INC" bench_scan_c.c -L"$LIB" -lesent -lsqlite3 -Wl,-rpath,"$LIB"
  *   ./a.out FOLDER [ROWS] [REPEAT]
+ * With BENCH_SCAN_PROFILE set in the environment it runs only esepy's scan,
+ * 20 x REPEAT times after the load (something for `perf record` to look at).
  * Not a test: nothing asserts speed.
  */
 #define _POSIX_C_SOURCE 200809L
@@ -228,6 +230,12 @@ int main(int argc, char **argv)
     SQ(sqlite3_prepare_v2(sq, "SELECT k, v FROM kv ORDER BY k", -1, &stScan, NULL));
     SQ(sqlite3_prepare_v2(sq, "SELECT v FROM kv WHERE k = ?", -1, &stGet, NULL));
 
+    if (getenv("BENCH_SCAN_PROFILE")) {
+        /* for a profiler: only esepy's scan, many times (perf record ./a.out ...) */
+        for (int i = 0; i < 20 * repeat; i++)
+            e_scan();
+        return 0;
+    }
     e_scan(), s_scan();   /* warm both caches */
     double es[99], ss[99], eg[99], sg[99];
     for (int r = 0; r < repeat; r++) {

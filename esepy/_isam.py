@@ -971,6 +971,52 @@ class Table(_esepy.Table):
             yield self.current()
             ok = self._move(1)
 
+    def scan(self, columns: Optional[Sequence[str]] = None, *, index: Optional[str] = None, start: Any = None,
+             batch: int = 256) -> Iterator[Record]:
+        """Every record in the order of ``index`` (None: the primary key), as dicts, from the
+        first one whose key is at or after ``start`` (a value or a tuple of values for the
+        first key columns; None: from the first record) -- the
+        fast way to read a whole table: records are read ``batch`` at a time in one engine
+        call each (JetMove + JetRetrieveColumns in C, without the GIL), on a second cursor
+        (JetDupCursor), so this table's own position is not used and not changed.
+
+        Unlike ``for record in table``, the table's cursor is not on the record just
+        yielded (use iteration, or ``range``, to change records while walking them).  The
+        records come from the engine's snapshot of each batch's calls: inside a
+        transaction, the transaction's snapshot."""
+        cur = self.dup()
+        try:
+            cur._use_index(index)
+            cols, spec = cur._read_spec(columns)
+            first = _MOVE_FIRST
+            if start is not None:
+                cur._make_search_key(start if isinstance(start, tuple) else (start,))
+                try:
+                    cur._seek(SEEK_GE)
+                except errors.RecordNotFound:
+                    return
+                first = 0  # already on the first record
+            names = [c.name for c in cols]
+            raw_ok = (ColumnType.BINARY, ColumnType.LONG_BINARY)
+            decoders = [None if (c.coltyp in raw_ok and not c.grbit & _COL_MULTIVALUED) else
+                        ((lambda v, d=c.decode: [d(x) for x in v]) if c.grbit & _COL_MULTIVALUED else c.decode)
+                        for c in cols]
+            plain = all(d is None for d in decoders)
+            n = 16
+            while True:
+                rows, ended = cur._read_rows(spec, n, first)
+                if plain:
+                    for raw in rows:
+                        yield dict(zip(names, raw))
+                else:
+                    for raw in rows:
+                        yield {nm: (v if d is None else d(v)) for nm, d, v in zip(names, decoders, raw)}
+                if ended or not rows:
+                    return
+                first, n = 1, min(max(1, batch), n * 4)
+        finally:
+            cur.close()
+
     def __len__(self) -> int:
         self._use_index(None)
         n = 0

@@ -8,7 +8,8 @@
  *
  * Owns: isam_cursor (a JET_TABLEID) and its position (POS_* in isam_int.h),
  * navigation over versioned nodes (a node invisible to the session's
- * snapshot is skipped).
+ * snapshot is skipped), the kept image of the current record (recCur, valid
+ * under V5 in isam_int.h: isam_cur_record).
  * Must not touch: the record format (record.c), version chains (ver.c),
  * catalog rows (catalog.c), the long-value tree (lv.c), pages; table and
  * column definitions (table.c), record changes (update.c), column values
@@ -146,6 +147,7 @@ static void cursor_free(isam_inst *pinst, isam_cursor *pcur)
     bt_cursor_close(pcur->bc);
     cat_free_table(pcur->td);
     rec_free(&pcur->rec);
+    rec_free(&pcur->recCur);
     os_free(pcur->plidNew);
     os_free(pcur->pbKeyCur);
     os_free(pcur->pbBm);
@@ -194,16 +196,54 @@ static JET_ERR buf_put(uint8_t **ppb, uint32_t *pcb, uint32_t *pcbAlloc, const v
     return JET_errSuccess;
 }
 
+/* V5 stamp: what the session's visible images depend on besides the
+ * instance's generation. */
+static uint64_t cur_trx_stamp(const isam_sess *psess)
+{
+    return psess->trx ? psess->trx->trxid : 0;
+}
+
+static uint64_t vis_gen(const isam_sess *psess)
+{
+    return atomic_load(&psess->inst->visGen);
+}
+
 /* Position ON the node `key` of the current index's tree, whose record has
  * primary bookmark bm (== key on the primary index). */
 JET_ERR isam_set_pos(isam_cursor *pcur, const void *key, uint32_t cbKey, const void *bm, uint32_t cbBm)
 {
+    pcur->fRecCur = 0; /* V5: the kept image was the previous record's */
     JET_ERR err = buf_put(&pcur->pbKeyCur, &pcur->cbKeyCur, &pcur->cbKeyCurAlloc, key, cbKey);
     if (err >= 0)
         err = buf_put(&pcur->pbBm, &pcur->cbBm, &pcur->cbBmAlloc, bm, cbBm);
     if (err >= 0)
         pcur->positioned = POS_ON;
     return err;
+}
+
+JET_ERR isam_cur_record(isam_sess *psess, isam_cursor *pcur, const rec_buf **pprec)
+{
+    *pprec = NULL;
+    if (pcur->positioned != POS_ON)
+        return JET_errNoCurrentRecord;
+    /* V5: kept from the move or an earlier read, and nothing any reader
+     * could see changed since, in the same transaction. */
+    if (pcur->fRecCur && pcur->recGen == vis_gen(psess) && pcur->recTrx == cur_trx_stamp(psess)) {
+        *pprec = &pcur->recCur;
+        return JET_errSuccess;
+    }
+    pcur->fRecCur = 0;
+    uint64_t gen = vis_gen(psess); /* before rec_read_visible copies the node */
+    JET_ERR err = rec_read_visible(psess, pcur->db, pcur->td->pgnoRoot, pcur->pbBm, pcur->cbBm, &pcur->recCur);
+    if (err == JET_errRecordNotFound)
+        return JET_errRecordDeleted;
+    if (err < 0)
+        return err;
+    pcur->fRecCur = 1;
+    pcur->recGen = gen;
+    pcur->recTrx = cur_trx_stamp(psess);
+    *pprec = &pcur->recCur;
+    return JET_errSuccess;
 }
 
 /* Root of the current index's tree. */
@@ -277,19 +317,24 @@ static int in_range(isam_cursor *pcur)
 /* Skip from the btree cursor's node in `dir` (+1 forward, -1 backward) to the
  * first node visible to the session and position on it; stop at the index
  * range (the range is then removed and the cursor is after the end of the
- * index, or before its start, as in ESENT). */
-static JET_ERR step_visible(isam_sess *psess, isam_cursor *pcur, int dir, JET_ERR err)
+ * index, or before its start, as in ESENT).  gen: inst.visGen loaded before
+ * the btree cursor copied its node; on the primary index the record's
+ * visible image is kept in pcur->recCur with it (V5), so that retrieving
+ * columns does not look the record up again. */
+static JET_ERR step_visible(isam_sess *psess, isam_cursor *pcur, int dir, uint64_t gen, JET_ERR err)
 {
     rec_buf tmp = { 0 };
     idx_def *pidx = cur_idx(pcur);
+    rec_buf *pimg = pidx ? &tmp : &pcur->recCur; /* an index entry's data, or the record */
     uint32_t root = cur_root(pcur);
+    pcur->fRecCur = 0;
     while (err >= 0) {
         const void *pk, *pd;
         uint32_t cbk, cbd, fl;
         err = bt_current(pcur->bc, &pk, &cbk, &pd, &cbd, &fl);
         if (err < 0)
             break;
-        err = rec_visible(psess, pcur->db, root, pk, cbk, pd, cbd, fl, &tmp);
+        err = rec_visible(psess, pcur->db, root, pk, cbk, pd, cbd, fl, pimg);
         if (err >= 0) {
             const void *bm = pk;
             uint32_t cbBm = cbk;
@@ -297,6 +342,11 @@ static JET_ERR step_visible(isam_sess *psess, isam_cursor *pcur, int dir, JET_ER
                 err = idx_entry_bookmark(pidx, pk, cbk, tmp.pb, tmp.cb, &bm, &cbBm);
             if (err >= 0)
                 err = isam_set_pos(pcur, pk, cbk, bm, cbBm);
+            if (err >= 0 && !pidx) {
+                pcur->fRecCur = 1;
+                pcur->recGen = gen;
+                pcur->recTrx = cur_trx_stamp(psess);
+            }
             if (err >= 0 && !in_range(pcur)) {
                 /* As ESENT: leaving the range removes it and leaves the
                  * cursor after the last entry of the index (before the
@@ -321,6 +371,7 @@ static JET_ERR move_one(isam_sess *psess, isam_cursor *pcur, int dir)
 {
     JET_ERR err;
     int pos = pcur->positioned;
+    uint64_t gen = vis_gen(psess); /* V5: before the btree copies the node */
     if (pos == POS_ON) {
         /* The neighbour of pbKeyCur: a GT / LT seek from the root, or, when
          * the btree cursor still stands on pbKeyCur (it does after every
@@ -350,7 +401,7 @@ static JET_ERR move_one(isam_sess *psess, isam_cursor *pcur, int dir)
     }
     if (err == JET_errRecordNotFound)
         err = JET_errNoCurrentRecord;
-    err = step_visible(psess, pcur, dir, err);
+    err = step_visible(psess, pcur, dir, gen, err);
     if (err == JET_errNoCurrentRecord)
         pcur->positioned = dir > 0 ? POS_AFTER : POS_BEFORE;
     return err;
@@ -679,10 +730,11 @@ JET_ERR isam_seek(isam_sess *psess, JET_TABLEID tableid, JET_GRBIT grbit)
     }
     if (btmode == BT_SEEK_LE || btmode == BT_SEEK_LT)
         dir = -1;
+    uint64_t gen = vis_gen(psess); /* V5: before the btree copies the node */
     err = bt_seek(pcur->bc, k, cbk, btmode);
     if (err == JET_errRecordNotFound)
         err = JET_errNoCurrentRecord;
-    err = step_visible(psess, pcur, dir, err);
+    err = step_visible(psess, pcur, dir, gen, err);
     if (err == JET_errNoCurrentRecord) {
         pcur->positioned = POS_NONE;
         err = JET_errRecordNotFound;
@@ -842,6 +894,7 @@ JET_ERR isam_goto_bookmark(isam_sess *psess, JET_TABLEID tableid, const void *pv
     err = pos_save(pcur, &sp);
     if (err < 0)
         return err;
+    pcur->fRecCur = 0; /* V5: another record */
     err = buf_put(&pcur->pbBm, &pcur->cbBm, &pcur->cbBmAlloc, pv, cb);
     pcur->positioned = POS_ON;
     rec_buf tmp = { 0 };

@@ -113,6 +113,18 @@
  *       between the copy and the lock): one compare on the read path, one
  *       extra lookup per session after a rollback.  rec_latest (DDL) always
  *       re-reads.
+ *   V5. inst.visGen (atomic) is incremented after every tree change ver.c
+ *       makes (record operations, escrow deltas, their undo, cleanup's
+ *       removals), after every commit has moved inst.ts, and when versions
+ *       are forgotten (ver_forget_since).  Everything rec_visible's answer
+ *       depends on -- the node's bytes and flags, its version chain, the
+ *       commit timestamps, inst.ts -- changes only in those places, so for
+ *       one session (the same transaction, trxid, or none) the visible image
+ *       of a record computed from a node copied after visGen was loaded as g
+ *       is still the visible image as long as visGen == g.  A cursor keeps the
+ *       current record's image under that rule (cursor.c, isam_cur_record):
+ *       JetRetrieveColumn(s) read it instead of looking the record up again
+ *       by its bookmark.
  *
  * Lock order: ckpt (CKPT_ENTER, shared) -> inst.lock -> page latches.  No
  * code takes inst.lock or ckpt while holding a page latch (the btree and
@@ -366,6 +378,13 @@ typedef struct isam_cursor {
     JET_GRBIT   grbitTT;        /* JET_bitTT* it was opened with */
     uint64_t    trxidTemp;      /* transaction that opened it (0: none or committed) */
     int         levelTemp;      /* its level then: rolling it back closes the table */
+    /* The current record's visible image (V5; cursor.c, isam_cur_record):
+     * valid while fRecCur, positioned == POS_ON, inst.visGen == recGen and
+     * the session's transaction is recTrx (0: none).  Every position change
+     * (isam_set_pos, isam_goto_bookmark) clears fRecCur first. */
+    rec_buf     recCur;
+    uint64_t    recGen, recTrx;
+    int         fRecCur;
 } isam_cursor;
 
 struct isam_sess {
@@ -403,6 +422,7 @@ struct isam_inst {
     uint64_t         cbVer;     /* bytes held */
     ver             *committedOld, *committedNew; /* committed versions awaiting cleanup, by commitTs */
     uint64_t         undoEpoch; /* +1 whenever a rollback takes a version away (V4, ver.c), under lock */
+    _Atomic uint64_t visGen;    /* +1 after every change of what a reader may see (V5) */
     rlock           *rlocks;    /* read locks held by active transactions (rlock.c) */
     /* space reclamation (reclaim.c) */
     struct reclaim_ent  *reclaim;      /* trees to drop, pending or decided */
@@ -634,6 +654,18 @@ JET_ERR  isam_sync_indexes(isam_sess *psess, isam_cursor *pcur);
 void     isam_cancel_update(isam_sess *psess, isam_cursor *pcur);
 /* update.c: load the visible record at the bookmark into *pbuf. */
 JET_ERR  isam_load_current(isam_sess *psess, isam_cursor *pcur, rec_buf *pbuf);
+/* cursor.c: the visible record at the bookmark, read-only, valid until the
+ * cursor moves or this is called again: the cursor's kept image when V5
+ * says it is current, else read by the bookmark (and kept).
+ * JET_errNoCurrentRecord when not on a record, JET_errRecordDeleted when it
+ * is no longer visible. */
+JET_ERR  isam_cur_record(isam_sess *psess, isam_cursor *pcur, const rec_buf **pprec);
+/* ver.c: V5, a change of what readers may see (after the change).  A reader
+ * loads inst.visGen before it copies the node it will keep an image of. */
+static inline void isam_vis_changed(isam_inst *pinst)
+{
+    atomic_fetch_add(&pinst->visGen, 1);
+}
 /* update.c: on a secondary index, put the cursor on the (first) entry of the
  * record at pcur->pbBm, whose contents are *prec.  JET_errNoCurrentRecord if
  * the record has no entry in the index (null key ignored by the index). */

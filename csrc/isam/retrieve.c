@@ -102,7 +102,12 @@ static JET_ERR value_from_key(isam_sess *psess, isam_cursor *pcur, const col_inf
 }
 
 /* One JetRetrieveColumn on pcur; *precLoaded, when not NULL, is the current
- * record already read by this call's caller (JetRetrieveColumns reads it once). */
+ * record already read by this call's caller (JetRetrieveColumns reads it once).
+ * The record is the cursor's kept image (isam_cur_record, V5 in isam_int.h):
+ * after a move or seek on the primary index it is read from the node the move
+ * stopped on, otherwise looked up by the bookmark once and kept; it is used as
+ * long as no change anywhere in the instance and no transaction boundary of
+ * the session came between, and read again by the bookmark when one did. */
 static JET_ERR retrieve_one(isam_sess *psess, isam_cursor *pcur, JET_COLUMNID columnid, void *pv, uint32_t cbMax,
                             uint32_t *pcbActual, JET_GRBIT grbit, JET_RETINFO *pretinfo, const rec_buf *precLoaded)
 {
@@ -121,8 +126,7 @@ static JET_ERR retrieve_one(isam_sess *psess, isam_cursor *pcur, JET_COLUMNID co
         return JET_errInvalidParameter;
     uint64_t ib = pretinfo ? pretinfo->ibLongValue : 0;
     uint32_t itag = pretinfo && pretinfo->itagSequence ? pretinfo->itagSequence : 1;
-    rec_buf tmp = { 0 };
-    const rec_buf *prec;
+    const rec_buf *prec = NULL;
     int fCopy = (grbit & JET_bitRetrieveCopy) && pcur->prep != JET_prepCancel;
     if ((grbit & fromKey) && !fCopy) {
         if (pcur->positioned != POS_ON)
@@ -167,8 +171,7 @@ static JET_ERR retrieve_one(isam_sess *psess, isam_cursor *pcur, JET_COLUMNID co
     } else if (precLoaded) {
         prec = precLoaded;
     } else {
-        err = isam_load_current(psess, pcur, &tmp);
-        prec = &tmp;
+        err = isam_cur_record(psess, pcur, &prec); /* the cursor's image (V5), no copy */
     }
     const void *pvCol = NULL;
     uint32_t cbCol = 0, flags = 0;
@@ -220,7 +223,6 @@ static JET_ERR retrieve_one(isam_sess *psess, isam_cursor *pcur, JET_COLUMNID co
         if (pretinfo)
             pretinfo->columnidNextTagged = 0;
     }
-    rec_free(&tmp);
     return err;
 }
 
@@ -239,7 +241,7 @@ JET_ERR isam_retrieve_columns(isam_sess *psess, JET_TABLEID tableid, JET_RETRIEV
     if (pcur == NULL)
         return JET_errInvalidTableId;
     /* the record is read once, for every entry that reads the record */
-    rec_buf rec = { 0 };
+    const rec_buf *prec1 = NULL;
     int fLoaded = 0;
     JET_ERR err = JET_errSuccess;
     for (uint32_t i = 0; i < crc; i++) {
@@ -247,9 +249,8 @@ JET_ERR isam_retrieve_columns(isam_sess *psess, JET_TABLEID tableid, JET_RETRIEV
         if (!fLoaded && pcur->positioned == POS_ON &&
             !(p->grbit & (JET_bitRetrieveFromIndex | JET_bitRetrieveFromPrimaryBookmark)) &&
             !((p->grbit & JET_bitRetrieveCopy) && pcur->prep != JET_prepCancel)) {
-            JET_ERR e = isam_load_current(psess, pcur, &rec);
+            JET_ERR e = isam_cur_record(psess, pcur, &prec1);
             if (e < 0) {
-                rec_free(&rec);
                 for (uint32_t j = i; j < crc; j++)
                     prc[j].err = e;
                 return e;
@@ -263,7 +264,7 @@ JET_ERR isam_retrieve_columns(isam_sess *psess, JET_TABLEID tableid, JET_RETRIEV
             p->columnidNextTagged = p->columnid;
             col_info *pci = col_by_id(pcur->td, p->columnid);
             const rec_buf *prec = (p->grbit & JET_bitRetrieveCopy) && pcur->prep != JET_prepCancel ? &pcur->rec
-                                  : fLoaded                                                      ? &rec
+                                  : fLoaded                                                      ? prec1
                                                                                                  : NULL;
             if (pci == NULL)
                 p->err = JET_errColumnNotFound;
@@ -285,7 +286,7 @@ JET_ERR isam_retrieve_columns(isam_sess *psess, JET_TABLEID tableid, JET_RETRIEV
         JET_RETINFO ri = { sizeof(ri), p->ibLongValue, p->itagSequence, 0 };
         p->cbActual = 0;
         p->err = retrieve_one(psess, pcur, p->columnid, p->pvData, p->cbData, &p->cbActual, p->grbit, &ri,
-                              fLoaded ? &rec : NULL);
+                              fLoaded ? prec1 : NULL);
         p->columnidNextTagged = ri.columnidNextTagged;
         if (p->grbit & JET_bitRetrieveTag)
             p->itagSequence = ri.itagSequence;
@@ -296,7 +297,6 @@ JET_ERR isam_retrieve_columns(isam_sess *psess, JET_TABLEID tableid, JET_RETRIEV
         if (p->err == JET_wrnBufferTruncated)
             err = JET_wrnBufferTruncated; /* as ESENT: the one warning the call itself returns */
     }
-    rec_free(&rec);
     return err;
 }
 
@@ -439,12 +439,12 @@ JET_ERR isam_enumerate_columns(isam_sess *psess, JET_TABLEID tableid, uint32_t c
     JET_ERR err = isam_sync_indexes(psess, pcur);
     if (err < 0)
         return err;
-    rec_buf tmp = { 0 };
-    enum_ctx e = { psess, pcur, &tmp, pfnRealloc, pvReallocContext, cbDataMost, grbit };
+    static const rec_buf empty = { 0 };
+    enum_ctx e = { psess, pcur, &empty, pfnRealloc, pvReallocContext, cbDataMost, grbit };
     if ((grbit & JET_bitEnumerateCopy) && pcur->prep != JET_prepCancel)
         e.prec = &pcur->rec;
     else
-        err = isam_load_current(psess, pcur, &tmp);
+        err = isam_cur_record(psess, pcur, &e.prec); /* the cursor's image (V5) */
     /* the columns: as listed, or every one with a value in column id order */
     table_def *ptd = pcur->td;
     uint32_t ccol = cEnumColumnId;
@@ -498,6 +498,5 @@ JET_ERR isam_enumerate_columns(isam_sess *psess, JET_TABLEID tableid, uint32_t c
         *prgEnumColumn = rg;
     }
     os_free(ids);
-    rec_free(&tmp);
     return err;
 }

@@ -100,10 +100,21 @@ static JET_ERR record_key(isam_cursor *pcur, const rec_buf *prec, uint8_t *key, 
 /* Load the visible record at the bookmark into *pbuf. */
 JET_ERR isam_load_current(isam_sess *psess, isam_cursor *pcur, rec_buf *pbuf)
 {
-    if (pcur->positioned != POS_ON)
-        return JET_errNoCurrentRecord;
-    JET_ERR err = rec_read_visible(psess, pcur->db, pcur->td->pgnoRoot, pcur->pbBm, pcur->cbBm, pbuf);
-    return err == JET_errRecordNotFound ? JET_errRecordDeleted : err;
+    const rec_buf *prec = NULL;
+    JET_ERR err = isam_cur_record(psess, pcur, &prec); /* the cursor's kept image when current (V5) */
+    if (err < 0)
+        return err;
+    if (prec->cb > pbuf->cbAlloc || pbuf->pb == NULL) {
+        uint8_t *p = os_realloc(pbuf->pb, prec->cb ? prec->cb : 1);
+        if (p == NULL)
+            return JET_errOutOfMemory;
+        pbuf->pb = p;
+        pbuf->cbAlloc = prec->cb ? prec->cb : 1;
+    }
+    if (prec->cb)
+        memcpy(pbuf->pb, prec->pb, prec->cb);
+    pbuf->cb = prec->cb;
+    return JET_errSuccess;
 }
 
 /* On a secondary index, put the cursor on the (first) entry of the record at

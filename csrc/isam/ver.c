@@ -265,6 +265,7 @@ static void ver_cleanup_locked(isam_inst *pinst)
                     if (v->fCascade)
                         delete_owned(pdb, v->pgnoRoot, v->pbKey, v->cbKey); /* V2: before the owner */
                     (void)bt_delete(&pdb->env, pdb->hdr.pgnoSpace, v->pgnoRoot, v->pbKey, v->cbKey);
+                    isam_vis_changed(pinst); /* V5 */
                 }
             }
         }
@@ -408,6 +409,7 @@ JET_ERR isam_commit_transaction(isam_sess *psess, JET_GRBIT grbit)
     reclaim_level_end_locked(pinst, t, 1, 1, ts);
     trx_unlink_locked(pinst, t);
     ver_cleanup_locked(pinst);
+    isam_vis_changed(pinst); /* V5: inst.ts and the commit timestamps moved */
     os_mutex_unlock(&pinst->lock);
     CKPT_LEAVE(pinst);
     temp_trx_committed(psess, t->trxid, 0);
@@ -443,6 +445,7 @@ static JET_ERR undo_version(isam_sess *psess, ver *v)
         if (err >= 0)
             err = bt_set_flags(&pdb->env, v->pgnoRoot, v->pbKey, v->cbKey, v->flagsBefore);
     }
+    isam_vis_changed(pinst); /* V5 */
     CKPT_LEAVE(pinst);
     if (v->pgnoRoot == pdb->hdr.pgnoCatalog) {
         /* DDL undone: cursors reload their index definitions */
@@ -481,6 +484,7 @@ static JET_ERR undo_run(isam_sess *psess, isam_trx *t, ver *v)
         err = bt_delete(&pdb->env, pdb->hdr.pgnoSpace, v->pgnoRoot, key, v->cbKey);
         if (err == JET_errRecordNotFound)
             err = JET_errSuccess;
+        isam_vis_changed(pinst); /* V5 */
         CKPT_LEAVE(pinst);
         if (err >= 0 && v->plsnRun[i] != LSN_NIL) {
             uint8_t clr[16];
@@ -576,6 +580,7 @@ static JET_ERR undo_delta(isam_sess *psess, isam_trx *t, ver *v)
         ver_free(pinst, v);
         pinst->undoEpoch++; /* V4 */
     }
+    isam_vis_changed(pinst); /* V5: the node was replaced, the chain changed */
     os_mutex_unlock(&pinst->lock);
     CKPT_LEAVE(pinst);
     rec_free(&rec);
@@ -617,6 +622,7 @@ JET_ERR isam_rollback(isam_sess *psess, JET_GRBIT grbit)
         ver_unchain_locked(pinst, v);
         ver_free(pinst, v);
         pinst->undoEpoch++; /* V4: a reader may hold a copy of the node from before the undo */
+        isam_vis_changed(pinst); /* V5 */
         os_mutex_unlock(&pinst->lock);
     }
     os_mutex_lock(&pinst->lock);
@@ -711,6 +717,7 @@ void ver_forget_since(isam_sess *psess, const void *mark)
         ver_unchain_locked(pinst, v);
         ver_free(pinst, v);
     }
+    isam_vis_changed(pinst); /* V5 */
     os_mutex_unlock(&pinst->lock);
 }
 
@@ -1068,6 +1075,7 @@ JET_ERR rec_op_insert(isam_sess *psess, isam_db *pdb, uint32_t pgnoRoot, const v
         } else {
             err = bt_insert(&pdb->env, pdb->hdr.pgnoSpace, pgnoRoot, key, cbKey, data, cbData, 0);
         }
+        isam_vis_changed(psess->inst); /* V5 */
         if (err < 0)
             log_failed_change(psess, v);
     }
@@ -1106,6 +1114,7 @@ static JET_ERR change_existing(isam_sess *psess, isam_db *pdb, uint32_t pgnoRoot
             err = bt_set_flags(&pdb->env, pgnoRoot, key, cbKey, v->flagsBefore | BT_NODE_DELETED);
         else
             err = bt_replace(&pdb->env, pdb->hdr.pgnoSpace, pgnoRoot, key, cbKey, data, cbData);
+        isam_vis_changed(psess->inst); /* V5 */
         if (err < 0)
             log_failed_change(psess, v);
     }
@@ -1208,6 +1217,7 @@ JET_ERR rec_op_insert_private(isam_sess *psess, isam_db *pdb, uint32_t pgnoRoot,
         err = log_undo_rec(psess, pdb, pgnoRoot, UNDO_INSERTED, 0, key, cbKey, NULL, 0, &lsn);
     if (err >= 0) {
         err = bt_insert(&pdb->env, pdb->hdr.pgnoSpace, pgnoRoot, key, cbKey, data, cbData, 0);
+        isam_vis_changed(pinst); /* V5 */
         if (err < 0 && lsn != LSN_NIL) { /* neutralise the UNDO (as log_failed_change) */
             uint8_t clr[16];
             le_put64(clr, t->trxid);
@@ -1344,6 +1354,7 @@ JET_ERR rec_op_escrow(isam_sess *psess, isam_db *pdb, uint32_t pgnoRoot, const v
             ver_link_locked(pinst, pslot, v, t, cbVer);
             linked = 1;
         }
+        isam_vis_changed(pinst); /* V5: the tree and the chain changed together */
     }
     os_mutex_unlock(&pinst->lock);
     CKPT_LEAVE(pinst);

@@ -321,6 +321,7 @@ static PyObject *t_retrieve_column(TableObject *self, PyObject *args)
 
 typedef struct rc_item {
     uint32_t ispec;
+    uint32_t irow;   /* _read_rows: the row it belongs to */
     int      null;
     size_t   off;
     uint32_t cb;
@@ -337,6 +338,7 @@ typedef struct rc_run {
     size_t      citem, citemAlloc;
     JET_ERR     err;
     int         oom;
+    uint32_t    irow;     /* the row being read (items are tagged with it) */
 } rc_run;
 
 static int rc_reserve(rc_run *r, size_t cbMore)
@@ -389,7 +391,7 @@ static int rc_one(rc_run *r, Py_ssize_t i, uint32_t itag)
         }
         if (err == JET_wrnColumnNull)
             return 0;
-        r->items[r->citem++] = (rc_item){ (uint32_t)i, 0, r->cbUsed, cb };
+        r->items[r->citem++] = (rc_item){ (uint32_t)i, r->irow, 0, r->cbUsed, cb };
         r->cbUsed += cb;
         return 1;
     }
@@ -408,10 +410,11 @@ static void rc_retrieve(rc_run *r)
         r->oom = 1;
         return;
     }
-    r->cbUsed = (size_t)n * RC_SLOT; /* the slots; values found there are referenced in place */
+    size_t base = r->cbUsed; /* this row's slots start here (rows follow each other in the arena) */
+    r->cbUsed = base + (size_t)n * RC_SLOT; /* the slots; values found there are referenced in place */
     for (Py_ssize_t i = 0; i < n; i++) {
         prc[i].columnid = r->specs[i].columnid;
-        prc[i].pvData = r->buf + (size_t)i * RC_SLOT;
+        prc[i].pvData = r->buf + base + (size_t)i * RC_SLOT;
         prc[i].cbData = RC_SLOT;
         prc[i].grbit = r->specs[i].grbit;
         prc[i].itagSequence = 1;
@@ -430,14 +433,14 @@ static void rc_retrieve(rc_run *r)
         }
         if (prc[i].err == JET_wrnColumnNull) {
             if (!ps->multi)
-                r->items[r->citem++] = (rc_item){ (uint32_t)i, 1, 0, 0 };
+                r->items[r->citem++] = (rc_item){ (uint32_t)i, r->irow, 1, 0, 0 };
             continue;
         }
         if (prc[i].err == JET_wrnBufferTruncated) {
             if (rc_one(r, i, 1) < 0)
                 break;
         } else {
-            r->items[r->citem++] = (rc_item){ (uint32_t)i, 0, (size_t)i * RC_SLOT, prc[i].cbActual };
+            r->items[r->citem++] = (rc_item){ (uint32_t)i, r->irow, 0, base + (size_t)i * RC_SLOT, prc[i].cbActual };
         }
         if (ps->multi) {
             int got = 1;
@@ -474,7 +477,7 @@ static PyObject *t_retrieve_columns(TableObject *self, PyObject *args)
         PyMem_Free(specs);
         return NULL;
     }
-    rc_run r = { sesid, (JET_TABLEID)tableid, specs, n, NULL, 0, 0, NULL, 0, 0, 0, 0 };
+    rc_run r = { sesid, (JET_TABLEID)tableid, specs, n, NULL, 0, 0, NULL, 0, 0, 0, 0, 0 };
     ESEPY_CALL(rc_retrieve(&r));
     PyObject *out = NULL;
     if (r.oom) {
@@ -510,6 +513,118 @@ static PyObject *t_retrieve_columns(TableObject *self, PyObject *args)
     free(r.buf);
     free(r.items);
     PyMem_Free(specs);
+    return out;
+}
+
+/* Runs without the GIL: up to crow rows, each a JetMove (the first by
+ * `first`, JET_MoveFirst or 1; 0: stay on the current record) and
+ * rc_retrieve.  *pcrow: rows read; *pfEnd: the index ended (JetMove found no
+ * record). */
+static void rr_read(rc_run *r, uint32_t crow, int32_t first, uint32_t *pcrow, int *pfEnd)
+{
+    *pcrow = 0;
+    *pfEnd = 0;
+    for (uint32_t i = 0; i < crow; i++) {
+        int32_t c = i == 0 ? first : 1;
+        if (c != 0) {
+            JET_ERR err = JetMove(r->sesid, r->tableid, c, 0);
+            if (err == JET_errNoCurrentRecord) {
+                *pfEnd = 1;
+                return;
+            }
+            if (err < 0) {
+                r->err = err;
+                return;
+            }
+        }
+        r->irow = i;
+        rc_retrieve(r);
+        if (r->err < 0 || r->oom)
+            return;
+        *pcrow = i + 1;
+    }
+}
+
+/* _read_rows(spec, crow, first) -> (rows, ended): up to crow records read in
+ * one call, each a list of bytes / None (lists for multi-valued columns) in
+ * spec order, moving forward as JetMove does (the first move: `first`).  The
+ * cursor is left on the last record read (after the end when `ended`). */
+static PyObject *t_read_rows(TableObject *self, PyObject *args)
+{
+    PyObject *spec;
+    unsigned int crow;
+    int first;
+    if (!PyArg_ParseTuple(args, "O!Ii:_read_rows", &PyTuple_Type, &spec, &crow, &first))
+        return NULL;
+    Py_ssize_t n = PyTuple_GET_SIZE(spec);
+    rc_spec *specs = PyMem_Calloc(n ? (size_t)n : 1, sizeof(rc_spec));
+    if (specs == NULL)
+        return PyErr_NoMemory();
+    for (Py_ssize_t i = 0; i < n; i++) {
+        unsigned int columnid, grbit;
+        int multi;
+        if (!PyArg_ParseTuple(PyTuple_GET_ITEM(spec, i), "IIp:_read_rows spec", &columnid, &grbit, &multi)) {
+            PyMem_Free(specs);
+            return NULL;
+        }
+        specs[i] = (rc_spec){ columnid, grbit, multi };
+    }
+    JET_SESID sesid;
+    JET_TABLEID tableid;
+    if (table_handle(self, "JetMove", &sesid, &tableid) < 0) {
+        PyMem_Free(specs);
+        return NULL;
+    }
+    rc_run r = { sesid, (JET_TABLEID)tableid, specs, n, NULL, 0, 0, NULL, 0, 0, 0, 0, 0 };
+    uint32_t got = 0;
+    int fEnd = 0;
+    ESEPY_CALL(rr_read(&r, crow, (int32_t)first, &got, &fEnd));
+    PyObject *rows = NULL;
+    if (r.oom) {
+        PyErr_NoMemory();
+    } else if (check_jet(r.err, "JetMove") >= 0 && (rows = PyList_New(got)) != NULL) {
+        for (uint32_t j = 0; rows && j < got; j++) {
+            PyObject *row = PyList_New(n);
+            if (row == NULL) {
+                Py_CLEAR(rows);
+                break;
+            }
+            PyList_SET_ITEM(rows, j, row);
+            for (Py_ssize_t i = 0; i < n; i++) {
+                PyObject *v = specs[i].multi ? PyList_New(0) : (Py_INCREF(Py_None), Py_None);
+                if (v == NULL) {
+                    Py_CLEAR(rows);
+                    break;
+                }
+                PyList_SET_ITEM(row, i, v);
+            }
+        }
+        for (size_t k = 0; rows && k < r.citem; k++) {
+            const rc_item *it = &r.items[k];
+            if (it->null || it->irow >= got)
+                continue;
+            PyObject *row = PyList_GET_ITEM(rows, it->irow);
+            PyObject *b = PyBytes_FromStringAndSize(r.buf + it->off, it->cb);
+            if (b == NULL) {
+                Py_CLEAR(rows);
+                break;
+            }
+            if (specs[it->ispec].multi) {
+                int rc = PyList_Append(PyList_GET_ITEM(row, it->ispec), b);
+                Py_DECREF(b);
+                if (rc < 0)
+                    Py_CLEAR(rows);
+            } else {
+                PyList_SetItem(row, it->ispec, b); /* steals b, drops the None */
+            }
+        }
+    }
+    free(r.buf);
+    free(r.items);
+    PyMem_Free(specs);
+    if (rows == NULL)
+        return NULL;
+    PyObject *out = Py_BuildValue("(NO)", rows, fEnd ? Py_True : Py_False);
     return out;
 }
 
@@ -906,6 +1021,8 @@ static PyMethodDef table_methods[] = {
      "JetRetrieveColumn(columnid, grbit=0, itag=1) -> bytes|None"},
     {"_retrieve_columns", (PyCFunction)t_retrieve_columns, METH_VARARGS,
      "_retrieve_columns(spec) -> [bytes|None|[bytes]]: (columnid, grbit, multi) per entry"},
+    {"_read_rows", (PyCFunction)t_read_rows, METH_VARARGS,
+     "_read_rows(spec, crow, first) -> (rows, ended): JetMove + JetRetrieveColumns for up to crow rows"},
     {"_dup_cursor", (PyCFunction)t_dup_cursor, METH_VARARGS, "JetDupCursor() -> tableid"},
     {"_get_lock", (PyCFunction)t_get_lock, METH_VARARGS, "JetGetLock(grbit)"},
     {"_read_value", (PyCFunction)t_read_value, METH_VARARGS,

@@ -145,3 +145,43 @@ def test_insert_in_one_visit_keeps_empty_values_apart_from_null(tab):
         t.insert({"id": 1})
     t.insert({"id": 3})  # the failed insert left no update prepared
     assert len(t) == 3
+
+
+def test_scan_reads_what_iteration_reads(tab):
+    """Table.scan (records read in batches in C, on a second cursor) gives
+    the records iteration gives, for every batch size, column subset and
+    index, and leaves the table's own cursor where it was."""
+    s, t = tab
+    assert list(t.scan()) == []  # an empty table
+    want = fill(t, n=150)
+    iterated = list(t)
+    for batch in (1, 3, 7, 256, 1000):
+        got = list(t.scan(batch=batch))
+        assert len(got) == len(iterated)
+        for a, b in zip(got, iterated):
+            assert list(a) == list(b)
+            for k in a:
+                assert same(a[k], b[k]), (a["id"], k, batch)
+    assert [r for r in t.scan(["tags", "id"], batch=4)] == [{"tags": r["tags"], "id": r["id"]} for r in iterated]
+    assert [r["blob"] for r in t.scan(["blob"])] == [want[i]["blob"] for i in range(150)]  # past the 256-byte slot
+    t.create_index("by_n", ["n", "id"])
+    by_n = [r["id"] for r in t.range(index="by_n", columns=["id"])]
+    assert [r["id"] for r in t.scan(["id"], index="by_n", batch=5)] == by_n
+    assert [r["id"] for r in t.scan(["id"], start=140, batch=4)] == list(range(140, 150))
+    assert [r["id"] for r in t.scan(["id"], start=150)] == []
+    assert [r["id"] for r in t.scan(["id"], start=(-5,))][:2] == [0, 1]
+    assert t.seek(42)["id"] == 42
+    assert sum(1 for _ in t.scan()) == 150
+    assert t.current(["id"]) == {"id": 42}  # the table's cursor did not move
+
+
+def test_scan_in_a_transaction_sees_its_snapshot(tab):
+    s, t = tab
+    fill(t, n=10)
+    s.begin_transaction()
+    t.insert({"id": 100, "name": "mine"})
+    t.delete(3)
+    ids = [r["id"] for r in t.scan(["id"], batch=2)]
+    assert ids == [0, 1, 2, 4, 5, 6, 7, 8, 9, 100]
+    s.rollback()
+    assert [r["id"] for r in t.scan(["id"])] == list(range(10))
