@@ -666,9 +666,7 @@ static JET_ERR write_in_place(const char *szDb, const uint8_t *pbHdr, uint32_t c
  * replaces szTarget (the output, or the database itself in place). */
 static JET_ERR write_redone(rec_state *r, const char *szTarget, int fInPlace)
 {
-    JET_ERR err = eseredo_flush(r->predo);
-    if (err >= 0)
-        err = eseredo_finish(r->predo, r->pbHdr);
+    JET_ERR err = eseredo_finish(r->predo, r->pbHdr); /* after eseredo_flush */
     if (err < 0)
         return err;
     if (fInPlace) {
@@ -963,7 +961,9 @@ JET_ERR EsepyEseRecover(const char *szDatabase, const char *szLogFolder, const c
     pinfo->dbtimeAfter = r->dbtimeMax;
     pinfo->objidAfter = r->objidMax;
     pinfo->cpgDatabaseAfter = r->predo != NULL ? eseredo_cpg(r->predo) : r->hdr.cpgData;
-    if (r->predo != NULL && eseredo_has_output(r->predo)) {
+    if (r->predo != NULL && (err = eseredo_flush(r->predo)) < 0) {
+        /* the temporary copy is deleted below (R1) */
+    } else if (r->predo != NULL && eseredo_has_output(r->predo)) {
         err = write_redone(r, fInPlace ? szDatabase : szOutput, fInPlace);
     } else if (fInPlace) {
         EsepyEseClose(r->pdb); /* release the read handle before writing */

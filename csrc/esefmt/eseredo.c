@@ -24,7 +24,7 @@
 
 #include "eseredo.h"
 
-#define REDO_FRAMES  256u         /* decoded pages kept in memory */
+#define REDO_FRAMES  32u          /* decoded pages kept in memory (P1) */
 #define COPY_CB      (1u << 20)
 
 typedef struct {
