@@ -451,6 +451,10 @@ TEST(redo_node_records)
     r.cbKeyPrefix = 3;
     r.fPageFlags = 0;
     CHECK_ERR(eseredo_apply(pr, &r), JET_errSuccess);
+    /* a page past the end of the file (ExtendDB included) is never written */
+    r = node_rec(ESEPY_ESE_LRTYP_NEWPAGE, 0x7FFFFFF0u, 500003, ESEREDO_DBTIME_NIL, 0, 2);
+    CHECK_ERR(eseredo_apply(pr, &r), JET_errFileIOBeyondEOF);
+    CHECK(info.pgno == 0x7FFFFFF0u && strstr(info.szReason, "past the end") != NULL);
     /* CreateSingleExtentFDP and CreateMultipleExtentFDP on blank pages past the old end */
     uint8_t raw[64];
     memset(raw, 0, sizeof(raw));
