@@ -265,6 +265,11 @@ JET_ERR EsepyEseReadPage(ESEPY_ESE_FILE *pfile, uint32_t pgno, void *pv, uint32_
  * large-page flag bits are masked).  JET_wrnBufferTruncated if cbMax is small. */
 JET_ERR EsepyEseGetPageTag(ESEPY_ESE_FILE *pfile, uint32_t pgno, uint32_t itag, uint32_t *pfFlags,
                            void *pv, uint32_t cbMax, uint32_t *pcbActual);
+/* Data page pgno as recovery's page model writes it: decoded (tags, prefix,
+ * keys, data, flags, links) and encoded again with its checksum, nodes packed
+ * (a test of the model on real pages; blank pages come back as zeros).
+ * JET_errDatabaseCorrupted when the page does not decode. */
+JET_ERR EsepyEseRewritePage(ESEPY_ESE_FILE *pfile, uint32_t pgno, void *pv, uint32_t cbMax);
 
 typedef struct {
     uint32_t cbStruct;
@@ -691,7 +696,7 @@ JET_ERR EsepyEseLogChainNextRecord(ESEPY_ESE_LOGCHAIN *pchain, ESEPY_ESE_LOGRECO
 
 /* Compare two LGPOS: < 0, 0, > 0 (generation, then sector, then byte). */
 int     EsepyEseCmpLgpos(const ESEPY_ESE_LGPOS *a, const ESEPY_ESE_LGPOS *b);
-/* ---- soft recovery onto a copy (stage 1: no page redo, no undo) -------------- */
+/* ---- soft recovery onto a copy (page redo of node records; no undo yet) ------- */
 
 /* EsepyEseRecover grbits */
 #define ESEPY_ESE_RECOVER_IN_PLACE 0x0001 /* write szDatabase itself (the caller says it is a copy);
@@ -732,22 +737,32 @@ typedef struct {
     uint64_t        dbtimeRecord, dbtimeBeforeRecord, dbtimePage;
     int32_t         lGenMissing;        /* a needed generation that is missing (0 if none) */
     char            szReason[480];      /* one paragraph of English naming the record, page, position or file */
+    /* stage 2: page redo */
+    uint64_t        crecordRedo;        /* page records of the window handed to redo (macros counted per record) */
+    uint64_t        cpageRedone;        /* page changes made by redo (records whose page lacked them) */
+    uint32_t        cpgDatabaseAfter;   /* data pages of the output (ExtendDB grows the file) */
 } ESEPY_ESE_RECOVERINFO;
 
-/* Soft recovery of a database written by Windows' ESE, stage 1: read the logs
- * of szLogFolder (checkpoint in szCheckpointFolder, NULL = the log folder) from
+/* Soft recovery of a database written by Windows' ESE: read the logs of
+ * szLogFolder (checkpoint in szCheckpointFolder, NULL = the log folder) from
  * the checkpoint on, decide when the database takes part (the attach state
- * machine), prove that every page record for it is either outside the
- * attached window or already on its page and that no transaction is left
- * open, and write the database with a clean header (both copies) to szOutput
- * -- through a temporary file, fsynced and renamed; szOutput must not exist --
- * or, with ESEPY_ESE_RECOVER_IN_PLACE, into szDatabase itself.  The input
+ * machine), redo every page record inside the attached window whose change a
+ * page lacks (dbtime rule; Insert, FlagInsert*, FlagDelete, Replace, ReplaceD,
+ * Delete, Delta, Delta64, SetExternalHeader, NewPage, Create*ExtentFDP,
+ * EmptyTree, ExtendDB, macros), prove
+ * the others already applied and that no transaction is left open, and write
+ * the database with the redone pages and a clean header (both copies) to
+ * szOutput -- through a temporary file, fsynced and renamed; szOutput must
+ * not exist -- or, with ESEPY_ESE_RECOVER_IN_PLACE, into szDatabase itself
+ * (its header pages, or the file replaced by the redone copy).  The input
  * database and the logs are never written.  No flush map (.jfm) is created.
- * A record that needs redo or undo stops recovery before anything is written:
- * JET_errFeatureNotAvailable (redo/undo needed: stage 1 does not replay),
- * JET_errDbTimeTooOld / JET_errDbTimeTooNew / JET_errDbTimeBeyondMaxRequired
- * (page and record disagree), with pinfo naming the record, page and log
- * position.  Other refusals: JET_errDatabaseLogSetMismatch (logs of another
+ * A refusal happens before anything is renamed into place and leaves no file:
+ * JET_errFeatureNotAvailable (a page lacks the change of a record not
+ * replayed yet -- Split2, Merge2, PageMove, ConvertFDP2,
+ * Undo -- or undo is needed), JET_errDbTimeTooOld / JET_errDbTimeTooNew /
+ * JET_errDbTimeBeyondMaxRequired (page and record disagree), with pinfo naming
+ * the record, page and log position.  Other refusals:
+ * JET_errDatabaseLogSetMismatch (logs of another
  * stream), JET_errAttachedDatabaseMismatch (the logs never attach this
  * database), JET_errMissingLogFile / JET_errRequiredLogFilesMissing (a needed
  * generation is absent: pinfo->lGenMissing), JET_errConsistentTimeMismatch,
