@@ -934,53 +934,90 @@ static JET_ERR rs_fail(redo_set *ps, JET_ERR err, const ESEPY_ESE_LOGRECORD *pre
                         prec->lgpos.lGeneration, prec->lgpos.isec, prec->lgpos.ib, szWhy);
 }
 
-static JET_ERR redo_split(redo_set *ps, const eseredo_buf *pbuf)
+JET_ERR esesplit_collect(const eseredo_buf *pbuf, esesplit_macro *pm, char *szWhy, size_t cbWhy)
 {
-    esesplit_split rglevel[ESESPLIT_LEVELS_MAX];
-    esesplit_split_pages rgpages[ESESPLIT_LEVELS_MAX];
-    esesplit_oper oper;
-    const ESEPY_ESE_LOGRECORD *precOper = NULL;
-    uint32_t clevel = 0;
-    char szWhy[256];
+    memset(pm, 0, sizeof(*pm));
+    szWhy[0] = '\0';
+    uint32_t csplit = 0, cmerge = 0;
     JET_ERR err;
-    memset(&oper, 0, sizeof(oper));
-    memset(rgpages, 0, sizeof(rgpages));
     for (uint32_t i = 0; i < pbuf->crec; i++) {
         const ESEPY_ESE_LOGRECORD *prec = &pbuf->rgrec[i].rec;
+        pm->precBad = prec;
         switch (prec->lrtyp) {
         case ESEPY_ESE_LRTYP_SPLIT2:
-            if (clevel == ESESPLIT_LEVELS_MAX)
-                return eseredo_fail(ps->pr, JET_errLogCorrupted, prec, prec->pgno, "a split of more than %u levels",
-                                    ESESPLIT_LEVELS_MAX);
-            if ((err = esesplit_parse_split(prec, &rglevel[clevel])) < 0)
-                return eseredo_fail(ps->pr, err, prec, prec->pgno, "Split2 at (%d,%u,%u) does not decode",
-                                    prec->lgpos.lGeneration, prec->lgpos.isec, prec->lgpos.ib);
-            clevel++;
+        case ESEPY_ESE_LRTYP_MERGE2:
+            if (pm->clevel == ESESPLIT_LEVELS_MAX) {
+                WHY("a structure macro of more than %u levels", ESESPLIT_LEVELS_MAX);
+                return JET_errLogCorrupted;
+            }
+            if (prec->lrtyp == ESEPY_ESE_LRTYP_SPLIT2) {
+                csplit++;
+                err = esesplit_parse_split(prec, &pm->rgsplit[pm->clevel]);
+            } else {
+                cmerge++;
+                err = esesplit_parse_merge(prec, &pm->rgmerge[pm->clevel]);
+            }
+            if (err < 0) {
+                WHY("the record does not decode");
+                return err;
+            }
+            pm->clevel++;
             break;
         case ESEPY_ESE_LRTYP_INSERT:
         case ESEPY_ESE_LRTYP_REPLACE:
         case ESEPY_ESE_LRTYP_FLAGINSERTANDREPLACEDATA:
-            if (precOper != NULL)
-                return eseredo_fail(ps->pr, JET_errLogCorrupted, prec, prec->pgno,
-                                    "a split macro with two operations (%s, %s)", EsepyEseLrtypName(precOper->lrtyp),
-                                    EsepyEseLrtypName(prec->lrtyp));
-            precOper = prec;
+            if (pm->precOper != NULL) {
+                WHY("a split macro with two operations (%s, %s)", EsepyEseLrtypName(pm->precOper->lrtyp),
+                    EsepyEseLrtypName(prec->lrtyp));
+                return JET_errLogCorrupted;
+            }
+            pm->precOper = prec;
             break;
+        case ESEPY_ESE_LRTYP_PAGEMOVE:
+        case ESEPY_ESE_LRTYP_ROOTPAGEMOVE:
+            WHY("%s on page %u is not replayed (page moves are refused)", EsepyEseLrtypName(prec->lrtyp), prec->pgno);
+            return JET_errFeatureNotAvailable;
         default:
-            return eseredo_fail(ps->pr, JET_errFeatureNotAvailable, prec, prec->pgno,
-                                "%s at (%d,%u,%u) inside a split macro is not replayed",
-                                EsepyEseLrtypName(prec->lrtyp), prec->lgpos.lGeneration, prec->lgpos.isec,
-                                prec->lgpos.ib);
+            WHY("%s inside a structure macro is not replayed", EsepyEseLrtypName(prec->lrtyp));
+            return JET_errFeatureNotAvailable;
         }
     }
-    if (precOper != NULL) {
-        oper.lrtyp = precOper->lrtyp;
-        oper.pbKey = precOper->pbKey;
-        oper.cbKey = precOper->cbKey;
-        oper.pbData = precOper->pbData;
-        oper.cbData = precOper->cbData;
-        oper.fVersioned = (precOper->fPageFlags & 0x01u) != 0;
+    if ((csplit == 0) == (cmerge == 0) || (cmerge != 0 && pm->precOper != NULL)) {
+        WHY("a structure macro holds %u Split2, %u Merge2 and %u other records", csplit, cmerge,
+            pm->precOper != NULL ? 1u : 0u);
+        return JET_errLogCorrupted;
     }
+    pm->fMerge = cmerge != 0;
+    if (pm->fMerge) {
+        const esesplit_merge *pleaf = &pm->rgmerge[pm->clevel - 1];
+        pm->precBad = pleaf->prec;
+        if (pleaf->mergetype == ESESPLIT_MERGE_EMPTYTREE || pleaf->mergetype == ESESPLIT_MERGE_PAGEMOVE) {
+            WHY("Merge2 of type %s (%u) on page %u is not replayed",
+                pleaf->mergetype == ESESPLIT_MERGE_EMPTYTREE ? "EmptyTree" : "PageMove", pleaf->mergetype,
+                pleaf->pgno);
+            return JET_errFeatureNotAvailable;
+        }
+    } else if (pm->precOper != NULL) {
+        const ESEPY_ESE_LOGRECORD *p = pm->precOper;
+        pm->oper.lrtyp = p->lrtyp;
+        pm->oper.pbKey = p->pbKey;
+        pm->oper.cbKey = p->cbKey;
+        pm->oper.pbData = p->pbData;
+        pm->oper.cbData = p->cbData;
+        pm->oper.fVersioned = (p->fPageFlags & 0x01u) != 0;
+    }
+    pm->precBad = NULL;
+    return JET_errSuccess;
+}
+
+static JET_ERR redo_split(redo_set *ps, const esesplit_macro *pmac)
+{
+    const esesplit_split *rglevel = pmac->rgsplit;
+    const uint32_t clevel = pmac->clevel;
+    esesplit_split_pages rgpages[ESESPLIT_LEVELS_MAX];
+    char szWhy[256];
+    JET_ERR err;
+    memset(rgpages, 0, sizeof(rgpages));
     const esesplit_split *pleaf = &rglevel[clevel - 1];
     int fOperRedone = 0;
     uint8_t *pbBefore = NULL;
@@ -1041,12 +1078,13 @@ static JET_ERR redo_split(redo_set *ps, const eseredo_buf *pbuf)
             }
         }
     }
-    if ((err = esesplit_split_apply(rglevel, clevel, rgpages, precOper ? &oper : NULL, szWhy, sizeof(szWhy))) < 0) {
+    if ((err = esesplit_split_apply(rglevel, clevel, rgpages, pmac->precOper ? &pmac->oper : NULL, szWhy,
+                                    sizeof(szWhy))) < 0) {
         rs_fail(ps, err, pleaf->prec, szWhy);
         goto fail;
     }
-    if (precOper != NULL && oper.fVersioned &&
-        (err = eseredo_report_version(ps->pr, precOper, fOperRedone, pbBefore, cbBefore)) < 0)
+    if (pmac->precOper != NULL && pmac->oper.fVersioned &&
+        (err = eseredo_report_version(ps->pr, pmac->precOper, fOperRedone, pbBefore, cbBefore)) < 0)
         goto fail;
     os_free(pbBefore);
     rs_finish(ps, 1);
@@ -1057,29 +1095,14 @@ fail:
     return err;
 }
 
-static JET_ERR redo_merge(redo_set *ps, const eseredo_buf *pbuf)
+static JET_ERR redo_merge(redo_set *ps, const esesplit_macro *pmac)
 {
-    esesplit_merge rglevel[ESESPLIT_LEVELS_MAX];
+    const esesplit_merge *rglevel = pmac->rgmerge;
+    const uint32_t clevel = pmac->clevel;
     esesplit_merge_pages rgpages[ESESPLIT_LEVELS_MAX];
-    uint32_t clevel = 0;
     char szWhy[256];
     JET_ERR err;
     memset(rgpages, 0, sizeof(rgpages));
-    for (uint32_t i = 0; i < pbuf->crec; i++) {
-        const ESEPY_ESE_LOGRECORD *prec = &pbuf->rgrec[i].rec;
-        if (prec->lrtyp != ESEPY_ESE_LRTYP_MERGE2)
-            return eseredo_fail(ps->pr, JET_errFeatureNotAvailable, prec, prec->pgno,
-                                "%s at (%d,%u,%u) inside a merge macro is not replayed",
-                                EsepyEseLrtypName(prec->lrtyp), prec->lgpos.lGeneration, prec->lgpos.isec,
-                                prec->lgpos.ib);
-        if (clevel == ESESPLIT_LEVELS_MAX)
-            return eseredo_fail(ps->pr, JET_errLogCorrupted, prec, prec->pgno, "a merge of more than %u levels",
-                                ESESPLIT_LEVELS_MAX);
-        if ((err = esesplit_parse_merge(prec, &rglevel[clevel])) < 0)
-            return eseredo_fail(ps->pr, err, prec, prec->pgno, "Merge2 at (%d,%u,%u) does not decode",
-                                prec->lgpos.lGeneration, prec->lgpos.isec, prec->lgpos.ib);
-        clevel++;
-    }
     const esesplit_merge *pleaf = &rglevel[clevel - 1];
     for (uint32_t i = 0; i < clevel; i++) {
         const esesplit_merge *pl = &rglevel[i];
@@ -1124,30 +1147,27 @@ fail:
 
 JET_ERR esesplit_redo_macro(eseredo *pr, const eseredo_buf *pbuf, uint64_t dbtimeMacro)
 {
-    uint32_t csplit = 0, cmerge = 0;
-    const ESEPY_ESE_LOGRECORD *precFirst = NULL;
-    for (uint32_t i = 0; i < pbuf->crec; i++) {
-        const ESEPY_ESE_LOGRECORD *prec = &pbuf->rgrec[i].rec;
-        if (precFirst == NULL)
-            precFirst = prec;
-        if (prec->lrtyp == ESEPY_ESE_LRTYP_PAGEMOVE || prec->lrtyp == ESEPY_ESE_LRTYP_ROOTPAGEMOVE)
-            return eseredo_fail(pr, JET_errFeatureNotAvailable, prec, prec->pgno,
-                                "%s at (%d,%u,%u) on page %u is not replayed (page moves are refused)",
-                                EsepyEseLrtypName(prec->lrtyp), prec->lgpos.lGeneration, prec->lgpos.isec,
-                                prec->lgpos.ib, prec->pgno);
-        csplit += prec->lrtyp == ESEPY_ESE_LRTYP_SPLIT2;
-        cmerge += prec->lrtyp == ESEPY_ESE_LRTYP_MERGE2;
-    }
-    if (precFirst == NULL || (csplit == 0) == (cmerge == 0))
-        return eseredo_fail(pr, JET_errLogCorrupted, precFirst, precFirst ? precFirst->pgno : 0,
-                            "a structure macro holds %u Split2 and %u Merge2 records", csplit, cmerge);
     redo_set *ps = os_calloc(1, sizeof(*ps));
-    if (ps == NULL)
-        return JET_errOutOfMemory;
+    esesplit_macro *pmac = os_calloc(1, sizeof(*pmac));
+    char szWhy[256];
+    JET_ERR err = JET_errOutOfMemory;
+    if (ps == NULL || pmac == NULL)
+        goto done;
+    if ((err = esesplit_collect(pbuf, pmac, szWhy, sizeof(szWhy))) < 0) {
+        const ESEPY_ESE_LOGRECORD *prec = pmac->precBad ? pmac->precBad : (pbuf->crec ? &pbuf->rgrec[0].rec : NULL);
+        if (prec != NULL)
+            eseredo_fail(pr, err, prec, prec->pgno, "%s at (%d,%u,%u): %s", EsepyEseLrtypName(prec->lrtyp),
+                         prec->lgpos.lGeneration, prec->lgpos.isec, prec->lgpos.ib, szWhy);
+        else
+            eseredo_fail(pr, err, NULL, 0, "%s", szWhy);
+        goto done;
+    }
     ps->pr = pr;
     eseredo_macro_begin(pr, dbtimeMacro);
-    JET_ERR err = csplit ? redo_split(ps, pbuf) : redo_merge(ps, pbuf);
+    err = pmac->fMerge ? redo_merge(ps, pmac) : redo_split(ps, pmac);
     eseredo_macro_end(pr);
+done:
+    os_free(pmac);
     os_free(ps);
     return err;
 }

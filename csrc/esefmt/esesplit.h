@@ -24,8 +24,7 @@
 #ifndef ESEPY_ESESPLIT_H
 #define ESEPY_ESESPLIT_H
 
-#include "esepage.h"
-#include "esefmt_int.h"
+#include "eseredo.h"
 
 #define ESESPLIT_TYPE_VERTICAL 0
 #define ESESPLIT_TYPE_RIGHT    1
@@ -138,5 +137,24 @@ JET_ERR esesplit_split_apply(const esesplit_split *rglevel, uint32_t clevel, ese
 /* Run the merge of rglevel[0..clevel) (top-down; the leaf level last). */
 JET_ERR esesplit_merge_apply(const esesplit_merge *rglevel, uint32_t clevel, esesplit_merge_pages *rgpages,
                              char *szWhy, size_t cbWhy);
+
+/* A committed structure macro, sorted: the Split2 levels and the operation,
+ * or the Merge2 levels (each in log order, top-down). */
+typedef struct {
+    int            fMerge;
+    uint32_t       clevel;
+    esesplit_split rgsplit[ESESPLIT_LEVELS_MAX];
+    esesplit_merge rgmerge[ESESPLIT_LEVELS_MAX];
+    esesplit_oper  oper;
+    const ESEPY_ESE_LOGRECORD *precOper;   /* NULL: the split has no operation record */
+    const ESEPY_ESE_LOGRECORD *precBad;    /* the record a refusal is about */
+} esesplit_macro;
+
+/* Sort the records of a macro (an eseredo_buf, eseredo.h).  Refusals:
+ * JET_errFeatureNotAvailable for PageMove, RootPageMove, a Merge2 of a type
+ * not replayed, or another record inside the macro; JET_errLogCorrupted for
+ * a record that does not decode or a macro mixing splits and merges.  szWhy
+ * receives the sentence, precBad the record. */
+JET_ERR esesplit_collect(const eseredo_buf *pbuf, esesplit_macro *pm, char *szWhy, size_t cbWhy);
 
 #endif /* ESEPY_ESESPLIT_H */
