@@ -566,6 +566,12 @@ static JET_ERR after_image(const uint8_t *pbDiff, uint32_t cbDiff, int fDiff2, c
     return JET_errSuccess;
 }
 
+JET_ERR eseredo_diff_apply(const uint8_t *pbDiff, uint32_t cbDiff, int fDiff2, const uint8_t *pbOld, uint32_t cbOld,
+                           uint8_t *pbNew, uint32_t cbNewMax, uint32_t *pcbNew)
+{
+    return after_image(pbDiff, cbDiff, fDiff2, pbOld, cbOld, pbNew, cbNewMax, pcbNew);
+}
+
 static int r_pinfo_unset(const eseredo *pr)
 {
     return pr->pinfo->szReason[0] == '\0';
