@@ -175,9 +175,13 @@ JET_ERR esesplit_image(const uint8_t *pbImage, uint32_t cbImage, uint32_t fImage
     return JET_errSuccess;
 }
 
-JET_ERR esesplit_format_new(const esesplit_split *ps, uint32_t cbPage, uint64_t dbtime, esepage *pp)
+JET_ERR esesplit_format_new(const esesplit_split *ps, uint32_t cbPage, uint64_t dbtime, uint32_t ctagReservedStored,
+                            esepage *pp)
 {
-    return esepage_format(pp, cbPage, ps->pgnoNew, ps->objidFDP, dbtime, ps->fNewPageFlags & ~ESEPAGE_PG_PREINIT);
+    JET_ERR err = esepage_format(pp, cbPage, ps->pgnoNew, ps->objidFDP, dbtime, ps->fNewPageFlags & ~ESEPAGE_PG_PREINIT);
+    if (err >= 0)
+        pp->ctagReservedStored = ctagReservedStored;
+    return err;
 }
 
 /* ---- lines as the algorithms see them (S2) ---------------------------------------------- */
@@ -1036,7 +1040,16 @@ static JET_ERR redo_split(redo_set *ps, const esesplit_macro *pmac)
                 goto fail;
             if (fRedoNew) {
                 uint32_t cbPage = ppNew->cbPage ? ppNew->cbPage : ps->cbPage;
-                if ((err = esesplit_format_new(pl, cbPage, pl->dbtime, ppNew)) < 0) {
+                /* the reserved-tag count is stored as the split page stores it (the database's format) */
+                uint32_t ctagStored = 1;
+                esepage *ppPeek = NULL;
+                if (pp != NULL)
+                    ctagStored = pp->ctagReservedStored;
+                else if (eseredo_page_get(ps->pr, pl->pgno, &ppPeek, NULL) >= 0) {
+                    ctagStored = ppPeek->ctagReservedStored;
+                    eseredo_page_release(ps->pr, ppPeek, 0);
+                }
+                if ((err = esesplit_format_new(pl, cbPage, pl->dbtime, ctagStored, ppNew)) < 0) {
                     rs_fail(ps, err, pl->prec, "formatting the new page failed");
                     goto fail;
                 }
