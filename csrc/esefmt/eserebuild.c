@@ -217,7 +217,7 @@ static void rb_node(rb_state *rb, const ESEPY_ESE_LOGRECORD *prec)
             const uint8_t *pbOld;
             uint32_t cbOld;
             (void)esepage_data(pp, iline, &pbOld, &cbOld);
-            err = eseredo_diff_apply(prec->pbData, prec->cbData, prec->fDiff2 != 0, pbOld, cbOld, rb->pbScratch,
+            err = eseredo_after_image(prec->pbData, prec->cbData, prec->fDiff2 != 0, pbOld, cbOld, rb->pbScratch,
                                      2 * rb->cbPage, &cbNew);
             pbNew = rb->pbScratch;
         }
