@@ -856,7 +856,16 @@ static JET_ERR rs_check(redo_set *ps, const ESEPY_ESE_LOGRECORD *prec, uint32_t 
     for (uint32_t i = 0; i < ps->c; i++)
         if (ps->rg[i].pgno == pgno) {
             *ppp = ps->rg[i].pp;
-            return *ppp != NULL;
+            if (*ppp != NULL)
+                return 1;
+            /* counted again as a reference proved applied (the macro keeps the decision) */
+            esepage *pp = NULL;
+            JET_ERR err = eseredo_check(ps->pr, prec, pgno, ESEREDO_DBTIME_NIL, grbit, &pp);
+            if (err > 0) { /* cannot happen: the decision was "no redo" */
+                eseredo_page_release(ps->pr, pp, 0);
+                return eseredo_fail(ps->pr, JET_errInternalError, prec, pgno, "a macro changed its decision");
+            }
+            return err < 0 ? err : 0;
         }
     if (ps->c == sizeof(ps->rg) / sizeof(ps->rg[0]))
         return eseredo_fail(ps->pr, JET_errLogCorrupted, prec, pgno, "a structure macro names too many pages");
@@ -1075,6 +1084,16 @@ static JET_ERR redo_split(redo_set *ps, const esesplit_macro *pmac)
         rgpages[i].pPage = pp;
         rgpages[i].pNew = ppNew;
         rgpages[i].pRight = ppRight;
+        if (pl->pgnoParent != 0) {
+            esepage *ppParent = NULL;
+            if ((err = rs_check(ps, pl->prec, pl->pgnoParent, pl->dbtimeParentBefore, 0, &ppParent)) < 0)
+                goto fail;
+        }
+    }
+    if (pmac->precOper != NULL) { /* the operation names the split page: checked like any reference */
+        esepage *ppOper = NULL;
+        if ((err = rs_check(ps, pmac->precOper, pmac->precOper->pgno, ESEREDO_DBTIME_NIL, 0, &ppOper)) < 0)
+            goto fail;
     }
     /* the operation's node changes where its line lands */
     if (pleaf->splitoper != ESESPLIT_OPER_NONE) {
