@@ -8,7 +8,7 @@ Modes::
     esepy checksum FILE...             page / log / checkpoint checksums (/k)
     esepy integrity DB                 B+tree, space, record and key verification (/g)
     esepy recover --logs DIR --system DIR [--db-dir DIR]   soft recovery (/r)
-    esepy recover DB --logs DIR --output FILE   Windows ESE database onto a copy (stage 1)
+    esepy recover DB --logs DIR --output FILE   Windows ESE database onto a copy (page redo)
     esepy tables DB                    tables, columns, indexes, records, pages
     esepy export DB TABLE --format csv|json|parquet [-o FILE]
     esepy backup ... / esepy restore BACKUP ...            (when the engine has them)
@@ -869,7 +869,7 @@ def _recover_windows(ns: argparse.Namespace, out: Output) -> Any:
         raise errors.InvalidPath(operation=f"--logs {ns.logs}: no such folder")
     target = ns.db if ns.in_place else ns.output
     out.text(f"Database (Windows ESE): {ns.db}", f"Logs: {ns.logs}",
-             f"Output: {target}" + (" (in place)" if ns.in_place else ""), "Performing soft recovery (stage 1)...")
+             f"Output: {target}" + (" (in place)" if ns.in_place else ""), "Performing soft recovery...")
     t0 = time.monotonic()
     with out.progress("recovery", None, "gen") as bar:
         try:
@@ -1013,7 +1013,7 @@ def _state_of(path: str, db_dir: Optional[str]) -> str:
 def _db_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("db", help="database file (never written)")
     p.add_argument("--logs", help="log folder: a dirty database is read from a copy recovered with copies of "
-                   "these logs (Windows ESE databases too: stage-1 recovery into a temporary copy)")
+                   "these logs (Windows ESE databases too: recovery into a temporary copy)")
     p.add_argument("--system", help="folder of the checkpoint (with --logs; esepy databases only)")
 
 
