@@ -620,8 +620,8 @@ def recover_ese(db: "_os.PathLike[str] | str", logs: "_os.PathLike[str] | str",
     change the logs hold for ``db`` inside its attached window is replayed by ESE's dbtime rule
     when the page lacks it -- Insert (prefix-compressed keys), FlagInsert,
     FlagInsertAndReplaceData, FlagDelete, Replace, ReplaceD, Delete, Delta, Delta64,
-    SetExternalHeader, NewPage, CreateSingleExtentFDP, CreateMultipleExtentFDP, ExtendDB, and
-    macros (buffered, replayed at MacroCommit) -- and
+    SetExternalHeader, NewPage, CreateSingleExtentFDP, CreateMultipleExtentFDP, EmptyTree,
+    ExtendDB, and macros (buffered, replayed at MacroCommit) -- and
     must otherwise already be on its page.  No transaction may be left open (undo is not done
     yet).  Then writes ``output``: a copy of ``db`` with the redone pages (checksums
     recomputed) whose two header copies say CleanShutdown (consistent position, detach time,
@@ -643,7 +643,7 @@ def recover_ese(db: "_os.PathLike[str] | str", logs: "_os.PathLike[str] | str",
     exception's ``recovery`` attribute (``record_type``, ``lgpos``, ``pgno``,
     ``generation_missing``, ``reason``), and leave no file behind:
     :class:`esepy.errors.FeatureNotAvailable` when a page lacks a change of a record not
-    replayed yet (Split2, Merge2, PageMove, ConvertFDP2, EmptyTree, Undo) or a
+    replayed yet (Split2, Merge2, PageMove, ConvertFDP2, Undo) or a
     transaction needs undo; ``DbTimeTooOld`` / ``DbTimeTooNew`` (the page is older than the
     record's before-dbtime / between before and after: a lost flush the logs cannot bridge),
     ``DbTimeBeyondMaxRequired``, ``DatabaseLogSetMismatch`` (logs of another database),

@@ -924,6 +924,46 @@ static JET_ERR create_fdp(eseredo *pr, const ESEPY_ESE_LOGRECORD *prec)
     return space_root(pr, prec, prec->pgnoRight, fPageFlags, pgnoLast, cpgPrimary >= 3 ? cpgPrimary - 3 : 0);
 }
 
+/* ---- EmptyTree ---------------------------------------------------------------------------------- */
+
+/* EmptyTree: every listed page (after the 46-byte fixed part: {dbtimeBefore
+ * u64, pgno u32, flags u32}) that lacks the change loses its prefix and all
+ * its lines; the root then loses its line 0 (the pointer to the freed level)
+ * and becomes a leaf.  Each page has its own dbtime check (§2.4). */
+static JET_ERR empty_tree(eseredo *pr, const ESEPY_ESE_LOGRECORD *prec)
+{
+    esepage *ppRoot = NULL;
+    JET_ERR err = eseredo_check(pr, prec, prec->pgno, prec->dbtimeBefore, 0, &ppRoot);
+    if (err < 0)
+        return err;
+    for (uint32_t ib = 46; ib + 16 <= prec->cb && err >= 0; ib += 16) {
+        uint32_t pgno = le_get32(prec->pb + ib + 8);
+        esepage *pp = NULL;
+        err = eseredo_check(pr, prec, pgno, le_get64(prec->pb + ib), 0, &pp);
+        if (err <= 0)
+            continue;
+        err = esepage_set_external_header(pp, NULL, 0);
+        while (err >= 0 && pp->cline > 0)
+            err = esepage_delete(pp, pp->cline - 1);
+        if (err < 0) {
+            eseredo_page_release(pr, pp, 0);
+            break;
+        }
+        eseredo_page_done(pr, prec, pp);
+    }
+    if (err < 0 || ppRoot == NULL) {
+        eseredo_page_release(pr, ppRoot, 0);
+        return err < 0 ? err : JET_errSuccess;
+    }
+    if (ppRoot->cline > 0 && (err = esepage_delete(ppRoot, 0)) < 0) {
+        eseredo_page_release(pr, ppRoot, 0);
+        return err;
+    }
+    ppRoot->fFlags = (ppRoot->fFlags & ~ESEPAGE_PG_PARENT) | ESEPAGE_PG_LEAF;
+    eseredo_page_done(pr, prec, ppRoot);
+    return JET_errSuccess;
+}
+
 JET_ERR eseredo_extend(eseredo *pr, const ESEPY_ESE_LOGRECORD *prec, uint32_t pgnoLast)
 {
     (void)prec;
@@ -1079,6 +1119,8 @@ JET_ERR eseredo_apply(eseredo *pr, const ESEPY_ESE_LOGRECORD *prec)
     case ESEPY_ESE_LRTYP_CREATESEFDP:
     case ESEPY_ESE_LRTYP_CREATEMEFDP:
         return create_fdp(pr, prec);
+    case ESEPY_ESE_LRTYP_EMPTYTREE:
+        return empty_tree(pr, prec);
     default:
         return not_replayed(pr, prec);
     }

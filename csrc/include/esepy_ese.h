@@ -744,7 +744,7 @@ typedef struct {
  * machine), redo every page record inside the attached window whose change a
  * page lacks (dbtime rule; Insert, FlagInsert*, FlagDelete, Replace, ReplaceD,
  * Delete, Delta, Delta64, SetExternalHeader, NewPage, Create*ExtentFDP,
- * ExtendDB, macros), prove
+ * EmptyTree, ExtendDB, macros), prove
  * the others already applied and that no transaction is left open, and write
  * the database with the redone pages and a clean header (both copies) to
  * szOutput -- through a temporary file, fsynced and renamed; szOutput must
@@ -753,7 +753,7 @@ typedef struct {
  * database and the logs are never written.  No flush map (.jfm) is created.
  * A refusal happens before anything is renamed into place and leaves no file:
  * JET_errFeatureNotAvailable (a page lacks the change of a record not
- * replayed yet -- Split2, Merge2, PageMove, ConvertFDP2, EmptyTree,
+ * replayed yet -- Split2, Merge2, PageMove, ConvertFDP2,
  * Undo -- or undo is needed), JET_errDbTimeTooOld / JET_errDbTimeTooNew /
  * JET_errDbTimeBeyondMaxRequired (page and record disagree), with pinfo naming
  * the record, page and log position.  Other refusals:

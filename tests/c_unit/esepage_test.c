@@ -475,6 +475,50 @@ TEST(redo_node_records)
     r.fPageFlags = 0;
     CHECK_ERR(eseredo_apply(pr, &r), JET_errSuccess);
 
+    /* EmptyTree: root P2 (a parent page) loses line 0, listed page P3 is emptied */
+    {
+        uint32_t P2 = 0, P3 = 0;
+        for (uint32_t pgno = 2; pgno < cpg0 && (P2 == 0 || P3 == 0); pgno++) {
+            int fBlank = 0;
+            if (pgno == P || eseredo_page_get(pr, pgno, &pp, &fBlank) < 0)
+                continue;
+            if (!fBlank && pp->cline >= 2 && pp->ctagReserved == 1 && pp->rgreserved[0].cbData > 0) {
+                if (P2 == 0 && (pp->fFlags & ESEPAGE_PG_PARENT))
+                    P2 = pgno;
+                else if (P3 == 0 && (pp->fFlags & ESEPAGE_PG_LEAF) && !(pp->fFlags & ESEPAGE_PG_ROOT))
+                    P3 = pgno;
+            }
+            eseredo_page_release(pr, pp, 0);
+        }
+        CHECK(P2 != 0 && P3 != 0);
+        uint64_t d2, d3;
+        uint32_t c2;
+        CHECK_ERR(eseredo_page_get(pr, P2, &pp, NULL), JET_errSuccess);
+        d2 = pp->dbtime;
+        c2 = pp->cline;
+        eseredo_page_release(pr, pp, 0);
+        CHECK_ERR(eseredo_page_get(pr, P3, &pp, NULL), JET_errSuccess);
+        d3 = pp->dbtime;
+        eseredo_page_release(pr, pp, 0);
+        uint8_t et[46 + 16];
+        memset(et, 0, sizeof(et));
+        le_put64(et + 46, d3);
+        le_put32(et + 46 + 8, P3);
+        r = node_rec(ESEPY_ESE_LRTYP_EMPTYTREE, P2, 600000, d2, 0, 2);
+        r.pb = et;
+        r.cb = sizeof(et);
+        CHECK_ERR(eseredo_apply(pr, &r), JET_errSuccess);
+        CHECK_ERR(eseredo_page_get(pr, P2, &pp, NULL), JET_errSuccess);
+        CHECK(pp->cline == c2 - 1 && pp->dbtime == 600000 && (pp->fFlags & ESEPAGE_PG_LEAF) &&
+              !(pp->fFlags & ESEPAGE_PG_PARENT));
+        eseredo_page_release(pr, pp, 0);
+        CHECK_ERR(eseredo_page_get(pr, P3, &pp, NULL), JET_errSuccess);
+        CHECK(pp->cline == 0 && pp->rgreserved[0].cbData == 0 && pp->dbtime == 600000);
+        eseredo_page_release(pr, pp, 0);
+        /* again: both pages already have it */
+        CHECK_ERR(eseredo_apply(pr, &r), JET_errSuccess);
+    }
+
     /* more pages than the cache holds: changed frames go to the copy and come back from it */
     for (uint32_t pg = 1; pg <= 80; pg++) {
         int fBlank = 0;
