@@ -12,7 +12,8 @@ tests/data/ese/srum_win11_dirty (generations 89-92).
 * Lost flushes: a fully logged page put back to its never-written state in a copy
   (header dirty, required range from generation 89) is restored by recovery:
   through the append split that created it, and through the before-image of a
-  split page that is newer on disk than the new page.
+  split page that is newer on disk than the new page; the output recovered again redoes
+  nothing (idempotence).
 """
 import os
 import struct
@@ -246,3 +247,23 @@ def test_lost_new_page_is_rebuilt_from_the_before_image_of_its_newer_split_page(
     out = str(tmp_path / "out.dat")
     esepy.recover_ese(db, work, out)
     recovered_pages_equal(out, orig, [111, 254])   # 76 and 242 among the pages left as the input's
+
+
+def test_split_redo_is_idempotent(evidence, tmp_path):
+    """The output of a split redo, recovered again with its header made dirty as before:
+    nothing is redone, every split is proved already on its pages, the pages stay."""
+    work = from_generation_89(evidence, str(tmp_path / "work"))
+    db = os.path.join(work, "SRUDB.dat")
+    lose_pages(db, [111, 254, 391])
+    dirty_header = read(db)[:PAGE]
+    out = str(tmp_path / "out.dat")
+    rep = esepy.recover_ese(db, work, out)
+    assert rep["pages_redone"] > 0
+    first = read(out)
+    again = str(tmp_path / "again-in.dat")
+    with open(again, "wb") as f:
+        f.write(dirty_header + dirty_header + first[2 * PAGE:])
+    out2 = str(tmp_path / "again.dat")
+    rep2 = esepy.recover_ese(again, work, out2)
+    assert rep2["pages_redone"] == 0, rep2
+    assert read(out2)[2 * PAGE:] == first[2 * PAGE:]
