@@ -178,7 +178,9 @@ JET_ERR esesplit_image(const uint8_t *pbImage, uint32_t cbImage, uint32_t fImage
 JET_ERR esesplit_format_new(const esesplit_split *ps, uint32_t cbPage, uint64_t dbtime, uint32_t ctagReservedStored,
                             esepage *pp)
 {
-    JET_ERR err = esepage_format(pp, cbPage, ps->pgnoNew, ps->objidFDP, dbtime, ps->fNewPageFlags & ~ESEPAGE_PG_PREINIT);
+    /* as ESE takes a pre-initialised page into use: the logged flags, new record format, not pre-init */
+    JET_ERR err = esepage_format(pp, cbPage, ps->pgnoNew, ps->objidFDP, dbtime,
+                                 (ps->fNewPageFlags | ESEPAGE_PG_NEWRECORD) & ~ESEPAGE_PG_PREINIT);
     if (err >= 0)
         pp->ctagReservedStored = ctagReservedStored;
     return err;
