@@ -3,8 +3,9 @@
  * bytes (small and large layouts) into header fields, reserved tags and
  * lines; the edits redo and undo make; encoding back with the checksum of
  * the page's own scheme (ECC blocks, or XOR + pgno on legacy small pages).
- * Must not touch: files, caches, logs -- memory it owns only.  Invariants
- * E1-E3 are stated in esepage.h.
+ * Must not touch: files, caches, logs -- memory it owns only (the public
+ * EsepyEseRewritePage reads its page through the reader's EsepyEseReadPage).
+ * Invariants E1-E3 are stated in esepage.h.
  */
 #include "esefmt_int.h"
 #include "esepage.h"
@@ -488,4 +489,27 @@ int esepage_compare(const esepage *a, const esepage *b, uint32_t *piline)
         }
     }
     return 0;
+}
+
+/* ---- public: the model on a real page ----------------------------------------------------- */
+
+JET_ERR EsepyEseRewritePage(ESEPY_ESE_FILE *pfile, uint32_t pgno, void *pv, uint32_t cbMax)
+{
+    if (pfile == NULL || pv == NULL || cbMax < pfile->cbPage)
+        return JET_errInvalidParameter;
+    uint8_t *pb = os_malloc(pfile->cbPage);
+    if (pb == NULL)
+        return JET_errOutOfMemory;
+    JET_ERR err = EsepyEseReadPage(pfile, pgno, pb, pfile->cbPage);
+    if (err >= 0 && all_zero(pb, pfile->cbPage)) {
+        memset(pv, 0, pfile->cbPage);
+    } else if (err >= 0) {
+        esepage pg;
+        if ((err = esepage_decode(pb, pfile->cbPage, pgno, &pg)) >= 0) {
+            err = esepage_encode(&pg, pv);
+            esepage_free(&pg);
+        }
+    }
+    os_free(pb);
+    return err;
 }

@@ -444,6 +444,10 @@ JET_ERR eseredo_check(eseredo *pr, const ESEPY_ESE_LOGRECORD *prec, uint32_t pgn
     if (pgno == 0)
         return eseredo_fail(pr, JET_errLogCorrupted, prec, 0, "%s at " LGPOS_FMT " names page 0", szType,
                             LGPOS_ARGS(prec));
+    if (pgno > pr->cpgFile)
+        return eseredo_fail(pr, JET_errFileIOBeyondEOF, prec, pgno,
+                            "%s at " LGPOS_FMT " names page %u, past the end of the database (%u pages, ExtendDB "
+                            "included)", szType, LGPOS_ARGS(prec), pgno, pr->cpgFile);
     if (pr->fMacro) {
         for (uint32_t i = 0; i < pr->cdecision; i++) {
             if (pr->rgdecision[i].pgno != pgno)
@@ -815,12 +819,6 @@ static JET_ERR new_page(eseredo *pr, const ESEPY_ESE_LOGRECORD *prec)
     JET_ERR err = eseredo_check(pr, prec, prec->pgno, ESEREDO_DBTIME_NIL, ESEREDO_CHECK_NEW, &pp);
     if (err <= 0)
         return err;
-    if (prec->pgno > pr->cpgFile) {
-        eseredo_page_release(pr, pp, 0);
-        return eseredo_fail(pr, JET_errFileIOBeyondEOF, prec, prec->pgno,
-                            "NewPage at " LGPOS_FMT ": page %u lies past the end of the database (%u pages)",
-                            LGPOS_ARGS(prec), prec->pgno, pr->cpgFile);
-    }
     err = esepage_format(pp, pr->cbPage, prec->pgno, prec->objidFDP, prec->dbtime, ESEPAGE_PG_PREINIT);
     if (err < 0) {
         eseredo_page_release(pr, pp, 0);

@@ -265,6 +265,11 @@ JET_ERR EsepyEseReadPage(ESEPY_ESE_FILE *pfile, uint32_t pgno, void *pv, uint32_
  * large-page flag bits are masked).  JET_wrnBufferTruncated if cbMax is small. */
 JET_ERR EsepyEseGetPageTag(ESEPY_ESE_FILE *pfile, uint32_t pgno, uint32_t itag, uint32_t *pfFlags,
                            void *pv, uint32_t cbMax, uint32_t *pcbActual);
+/* Data page pgno as recovery's page model writes it: decoded (tags, prefix,
+ * keys, data, flags, links) and encoded again with its checksum, nodes packed
+ * (a test of the model on real pages; blank pages come back as zeros).
+ * JET_errDatabaseCorrupted when the page does not decode. */
+JET_ERR EsepyEseRewritePage(ESEPY_ESE_FILE *pfile, uint32_t pgno, void *pv, uint32_t cbMax);
 
 typedef struct {
     uint32_t cbStruct;

@@ -280,6 +280,27 @@ static PyObject *esefile_read_page(EseFileObject *self, PyObject *arg)
     return b;
 }
 
+static PyObject *esefile_rewrite_page(EseFileObject *self, PyObject *arg)
+{
+    unsigned long pgno = PyLong_AsUnsignedLong(arg);
+    if (PyErr_Occurred() || ese_check_open(self) < 0)
+        return NULL;
+    ESEPY_ESE_HEADER h;
+    EsepyEseGetHeader(self->pfile, &h);
+    PyObject *b = PyBytes_FromStringAndSize(NULL, h.cbPage);
+    if (b == NULL)
+        return NULL;
+    JET_ERR err;
+    ese_lock(self);
+    ESEPY_CALL(err = EsepyEseRewritePage(self->pfile, (uint32_t)pgno, PyBytes_AS_STRING(b), h.cbPage));
+    ese_unlock(self);
+    if (err < 0) {
+        Py_DECREF(b);
+        return raise_jet(err, "EsepyEseRewritePage");
+    }
+    return b;
+}
+
 static PyObject *esefile_page_tag(EseFileObject *self, PyObject *args)
 {
     unsigned long pgno, itag;
@@ -394,6 +415,8 @@ static PyMethodDef esefile_methods[] = {
     {"page_info", (PyCFunction)esefile_page_info, METH_O, "page_info(pgno) -> dict with checksum status."},
     {"read_page", (PyCFunction)esefile_read_page, METH_O, "read_page(pgno) -> raw page bytes."},
     {"page_tag", (PyCFunction)esefile_page_tag, METH_VARARGS, "page_tag(pgno, itag) -> (flags, bytes)."},
+    {"rewrite_page", (PyCFunction)esefile_rewrite_page, METH_O,
+     "rewrite_page(pgno) -> the page decoded and encoded again by recovery's page model."},
     {"damage", (PyCFunction)esefile_damage, METH_NOARGS, "Damage met so far: list of dicts."},
     {"cursor", (PyCFunction)esefile_cursor, METH_VARARGS,
      "cursor(itable, factory=None, deleted=False) -> EseCursor over the records of table itable\n"

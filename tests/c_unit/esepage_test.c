@@ -289,7 +289,8 @@ static JET_ERR hook(void *pv, const ESEREDO_VERSION *pver)
         pl->fRedone[pl->c] = pver->fRedone;
         pl->cbKey[pl->c] = pver->pbKey ? pver->cbKey : 0;
         pl->cbBefore[pl->c] = pver->cbBefore;
-        memcpy(pl->before[pl->c], pver->pbBefore ? pver->pbBefore : (const uint8_t *)"", pver->cbBefore < 8 ? pver->cbBefore : 0);
+        if (pver->pbBefore != NULL && pver->cbBefore <= 8)
+            memcpy(pl->before[pl->c], pver->pbBefore, pver->cbBefore);
     }
     pl->c++;
     return JET_errSuccess;
@@ -451,6 +452,10 @@ TEST(redo_node_records)
     r.cbKeyPrefix = 3;
     r.fPageFlags = 0;
     CHECK_ERR(eseredo_apply(pr, &r), JET_errSuccess);
+    /* a page past the end of the file (ExtendDB included) is never written */
+    r = node_rec(ESEPY_ESE_LRTYP_NEWPAGE, 0x7FFFFFF0u, 500003, ESEREDO_DBTIME_NIL, 0, 2);
+    CHECK_ERR(eseredo_apply(pr, &r), JET_errFileIOBeyondEOF);
+    CHECK(info.pgno == 0x7FFFFFF0u && strstr(info.szReason, "past the end") != NULL);
     /* CreateSingleExtentFDP and CreateMultipleExtentFDP on blank pages past the old end */
     uint8_t raw[64];
     memset(raw, 0, sizeof(raw));
@@ -562,17 +567,20 @@ TEST(redo_node_records)
         if (pgno == N) {
             CHECK(page.ctag == 2 && page.objidFDP == 42 && le_get64(pg + 8) == 500002);
             CHECK_ERR(esefmt_page_node(&page, 1, &n), JET_errSuccess);
-            CHECK(n.cbPrefix == 3 && n.cbSuffix == 3 && memcmp(n.pbSuffix, "fix", 3) == 0 && n.fFlags == ESEFMT_ND_COMPRESSED);
+            CHECK(n.cbPrefix == 3 && n.cbSuffix == 3 && memcmp(n.pbSuffix, "fix", 3) == 0 &&
+                  n.fFlags == ESEFMT_ND_COMPRESSED);
         } else if (pgno == cpg0 + 4) {
             CHECK(page.ctag == 1 && page.objidFDP == 43 &&
-                  (page.fFlags & 0xFFFFu) == (ESEPAGE_PG_ROOT | ESEPAGE_PG_LEAF | ESEPAGE_PG_INDEX | ESEPAGE_PG_NEWRECORD | ESEPAGE_PG_NEWCHK));
+                  (page.fFlags & 0xFFFFu) == (ESEPAGE_PG_ROOT | ESEPAGE_PG_LEAF | ESEPAGE_PG_INDEX |
+                                              ESEPAGE_PG_NEWRECORD | ESEPAGE_PG_NEWCHK));
             CHECK_ERR(esefmt_page_line(&page, 0, &l), JET_errSuccess);
-            CHECK(l.cb == 16 && le_get32(l.pb) == 3 && le_get32(l.pb + 4) == 2 && l.pb[8] == 0 && le_get32(l.pb + 12) == 3);
+            CHECK(l.cb == 16 && le_get32(l.pb) == 3 && le_get32(l.pb + 4) == 2 && l.pb[8] == 0 &&
+                  le_get32(l.pb + 12) == 3); /* unique, single extent; rgbitAvail: 2 pages after the root */
         } else if (pgno == cpg0 + 5) {
             CHECK_ERR(esefmt_page_line(&page, 0, &l), JET_errSuccess);
             CHECK(l.cb == 16 && l.pb[8] == 0x03 && le_get32(l.pb + 12) == cpg0 + 6); /* multiple, non-unique */
         } else if (pgno == cpg0 + 6 || pgno == cpg0 + 7) {
-            CHECK((page.fFlags & ESEPAGE_PG_SPACE) && page.ctag == (pgno == cpg0 + 6 ? 2u : 2u));
+            CHECK((page.fFlags & ESEPAGE_PG_SPACE) && page.ctag == 2); /* split buffer + one extent */
             CHECK_ERR(esefmt_page_node(&page, 1, &n), JET_errSuccess);
             CHECK(n.cbSuffix == 4 && n.pbSuffix[3] == (uint8_t)(cpg0 + 5 + 3) && n.cbData == 4 &&
                   le_get32(n.pbData) == (pgno == cpg0 + 6 ? 4u : 1u));
