@@ -648,6 +648,39 @@ static JET_ERR version_hook(eseredo *pr, const ESEPY_ESE_LOGRECORD *prec, const 
     return JET_errSuccess;
 }
 
+JET_ERR eseredo_report_version(eseredo *pr, const ESEPY_ESE_LOGRECORD *prec, int fRedone, const uint8_t *pbBefore,
+                               uint32_t cbBefore)
+{
+    uint32_t op;
+    if (pr->pfnVersion == NULL || !(prec->fPageFlags & 0x01u) || !versioned_op(prec->lrtyp, &op))
+        return JET_errSuccess;
+    ESEREDO_VERSION v;
+    memset(&v, 0, sizeof(v));
+    v.op = op;
+    v.prec = prec;
+    v.procid = prec->procid;
+    v.rceid = prec->rceid;
+    v.rceidReplace = prec->rceidReplace;
+    v.level = prec->level;
+    v.trxBegin0 = prec->trxBegin0;
+    v.dbid = prec->dbid;
+    v.pgno = prec->pgno;
+    v.iline = prec->iline;
+    v.pgnoFDP = prec->pgnoFDP;
+    v.objidFDP = prec->objidFDP;
+    v.dbtime = prec->dbtime;
+    v.fRedone = fRedone;
+    v.pbKey = prec->cbKey ? prec->pbKey : NULL;
+    v.cbKey = prec->cbKey;
+    v.pbBefore = fRedone ? pbBefore : NULL;
+    v.cbBefore = fRedone ? cbBefore : 0;
+    JET_ERR err = pr->pfnVersion(pr->pvVersion, &v);
+    if (err < 0)
+        return eseredo_fail(pr, err, prec, prec->pgno, "%s at " LGPOS_FMT ": the version store refused it (error %d)",
+                            rec_name(prec), LGPOS_ARGS(prec), err);
+    return JET_errSuccess;
+}
+
 static JET_ERR node_record(eseredo *pr, const ESEPY_ESE_LOGRECORD *prec)
 {
     const char *szType = rec_name(prec);

@@ -175,6 +175,13 @@ JET_ERR eseredo_extend(eseredo *pr, const ESEPY_ESE_LOGRECORD *prec, uint32_t pg
 void    eseredo_macro_begin(eseredo *pr, uint64_t dbtimeMacro);
 void    eseredo_macro_end(eseredo *pr);
 
+/* Report a versioned record replayed outside eseredo_apply (the operation
+ * inside a split macro, esesplit.c) to the version hook, if any: fRedone as
+ * in ESEREDO_VERSION, the key from the record, pbBefore the node's data
+ * before a Replace / FlagInsertAndReplaceData (NULL if unknown). */
+JET_ERR eseredo_report_version(eseredo *pr, const ESEPY_ESE_LOGRECORD *prec, int fRedone, const uint8_t *pbBefore,
+                               uint32_t cbBefore);
+
 /* The after-image of a ReplaceD diff (DIFFHDR entries, or DIFFHDR2 when
  * fDiff2) applied to cbOld bytes of old data, into pbNew (cbNewMax bytes).
  * JET_errLogCorrupted when the diff does not fit the old data or the buffer. */

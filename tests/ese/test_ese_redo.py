@@ -9,8 +9,8 @@ removed again, the last Replace given the data of the Replace before it), with t
 dbtime set to the first rolled-back record's before-dbtime.  Recovery must restore every such
 page: the same tags, keys, data and flags (logically; the node placement is esepy's own), a
 valid ECC checksum, and nothing else changed.  Also: idempotence (the output recovered again
-with its header made dirty redoes nothing), the dbtime errors by name, records still not
-replayed (Split2) stopping recovery by name, and a refusal leaving no file behind (R1).
+with its header made dirty redoes nothing), the dbtime errors by name, a page a split
+created restored through the split, and a refusal leaving no file behind (R1).
 Facts: ese-log-format.md §2.3, §3.3, §5.4.
 """
 import collections
@@ -376,23 +376,24 @@ def test_refusal_after_redo_leaves_nothing_behind(evidence, tmp_path):
     assert sorted(os.listdir(tmp_path)) == ["evidence", "work"]
 
 
-def test_split_needing_redo_stops_recovery_by_name(evidence, tmp_path):
-    """A page a split creates (NewPage, then Split2 in a macro), lost: NewPage is replayed,
-    the Split2 is not (yet) -- recovery stops naming it."""
+def test_split_needing_redo_is_replayed(evidence, tmp_path):
+    """A page a split creates (NewPage, then Split2 in a macro), lost: NewPage and the split
+    (esesplit.c) are replayed and the page is restored as it was."""
+    from test_ese_split_redo import logical
     work = from_generation_89(evidence, str(tmp_path / "work"))
     db = os.path.join(work, "SRUDB.dat")
     recs = window_records(work)
     split = next(r for r in recs if r["type"] == "Split2" and r.get("pgno_new") and r["in_window"])
+    pgno = split["pgno_new"]
+    before = read(db)[(pgno + 1) * PAGE:(pgno + 2) * PAGE]
     with open(db, "r+b") as f:
-        f.seek((split["pgno_new"] + 1) * PAGE)
+        f.seek((pgno + 1) * PAGE)
         f.write(bytes(PAGE))
     out = str(tmp_path / "clean.dat")
-    with unchanged(work), pytest.raises(errors.FeatureNotAvailable) as ei:
-        esepy.recover_ese(db, work, out)
-    rec = ei.value.recovery
-    assert rec["record_type"] == "Split2" and rec["lgpos"] == split["lgpos"]
-    assert "Split2" in rec["reason"] and "does not replay" in rec["reason"]
-    assert not os.path.exists(out) and not os.path.exists(out + ".esepy-recover.tmp")
+    with unchanged(work):
+        rep = esepy.recover_ese(db, work, out)
+    assert rep["pages_redone"] > 0
+    assert logical(read(out)[(pgno + 1) * PAGE:(pgno + 2) * PAGE]) == logical(before)
 
 
 # ---- the page model on every page of every sample -------------------------------------------
