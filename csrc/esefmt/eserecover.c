@@ -31,9 +31,13 @@
  *     begun a level-0 transaction since the redo start and (inside a macro)
  *     the macro committed.  Every page it names must then carry a dbtime at
  *     or past the record's; otherwise recovery stops naming it.
- *  R4 A session whose transaction is open when the sessions end (Init, Term,
- *     RecoveryQuit or the end of the logs) with versioned changes to the
- *     attached database stops recovery: that would need undo.
+ *  R4 Every versioned change inside the window builds a version in eseundo
+ *     (through eseredo's version hook), Commit/Rollback/UndoInfo/Undo move
+ *     them; at the end of the logs every session still in a transaction is
+ *     rolled back through eseundo (its pages changed in the temporary output
+ *     copy of eseredo, renamed into place only after every check: R1).  Sessions
+ *     ending inside the logs (Init, Term, RecoveryQuit) drop their versions:
+ *     the recovery that ran then logged its compensations as Undo records.
  *  R5 The header written is the input's valid header copy with only the
  *     fields of reference section 3.6 changed, and the same page goes to both
  *     copies with its XOR checksum recomputed.
@@ -43,6 +47,7 @@
 #include <stdlib.h>
 
 #include "esefmt_int.h"
+#include "eseundo.h"
 
 #define HDR_CB        4096u
 #define DBTIME_NIL    0xFFFFFFFFFFFFFFFFull
@@ -118,6 +123,7 @@ typedef struct {
     uint64_t        dbtimeMacro;
     rec_pageref    *rgpend;         /* page references buffered in the open macro */
     uint32_t        cpend, cpendMax;
+    eseredo_buf     verbuf;         /* versioned records buffered in the open macro (for eseundo) */
 } rec_session;
 
 typedef struct {
@@ -141,6 +147,10 @@ typedef struct {
 
     rec_session     *rgsess;
     uint32_t         csess, csessMax;
+
+    eseredo         *pr;            /* page cache of the output copy (undo changes pages through it) */
+    eseundo         *pu;            /* the version store (R4) */
+    char            *szTmp;         /* the output copy while it is written */
 } rec_state;
 
 static JET_ERR refuse(rec_state *r, JET_ERR err, const ESEPY_ESE_LOGRECORD *prec, uint32_t pgno, const char *fmt, ...)
@@ -315,6 +325,26 @@ static int page_refs(const ESEPY_ESE_LOGRECORD *prec, rec_pageref *rg, int crgMa
 
 #define REFS_MAX 1024 /* EmptyTree lists beyond this are refused */
 
+/* A record whose change the version store must know (R4). */
+static int versioned_record(const ESEPY_ESE_LOGRECORD *prec)
+{
+    if (!(prec->fPageFlags & 0x01u))
+        return 0;
+    switch (prec->lrtyp) {
+    case ESEPY_ESE_LRTYP_INSERT:
+    case ESEPY_ESE_LRTYP_FLAGINSERT:
+    case ESEPY_ESE_LRTYP_FLAGINSERTANDREPLACEDATA:
+    case ESEPY_ESE_LRTYP_FLAGDELETE:
+    case ESEPY_ESE_LRTYP_REPLACE:
+    case ESEPY_ESE_LRTYP_REPLACED:
+    case ESEPY_ESE_LRTYP_DELTA:
+    case ESEPY_ESE_LRTYP_DELTA64:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
 /* A page-oriented record of our database (dbid matched). */
 static JET_ERR page_record(rec_state *r, const ESEPY_ESE_LOGRECORD *prec)
 {
@@ -374,10 +404,19 @@ static JET_ERR page_record(rec_state *r, const ESEPY_ESE_LOGRECORD *prec)
         }
         memcpy(ps->rgpend + ps->cpend, prg, (size_t)c * sizeof(*prg));
         ps->cpend += (uint32_t)c;
+        if (versioned_record(prec))
+            err = eseredo_buf_add(&ps->verbuf, prec);
+        goto done;
+    }
+    if (prec->lrtyp == ESEPY_ESE_LRTYP_UNDO) {
+        /* a compensation logged during a rollback: redone by the dbtime rule (R4) */
+        err = eseundo_redo_undo(r->pu, prec);
         goto done;
     }
     for (int i = 0; i < c && err >= 0; i++)
         err = check_page(r, prec, &prg[i]);
+    if (err >= 0 && versioned_record(prec))
+        err = eseredo_apply(r->pr, prec); /* the page has the change: redo only builds its version */
 done:
     if (prg != rg)
         os_free(prg);
@@ -386,30 +425,48 @@ done:
 
 /* ---- sessions ending (R4) --------------------------------------------------------- */
 
-static JET_ERR end_sessions(rec_state *r, const ESEPY_ESE_LOGRECORD *prec, const char *szWhen)
+static void sessions_free(rec_state *r)
 {
     for (uint32_t i = 0; i < r->csess; i++) {
+        os_free(r->rgsess[i].rgpend);
+        eseredo_buf_free(&r->rgsess[i].verbuf);
+    }
+    r->csess = 0;
+}
+
+/* Sessions end.  fEndOfLogs: the end of the logs -- every version still held
+ * is rolled back (eseundo_end_all).  Otherwise (Init, Term, RecoveryQuit in
+ * the middle of the logs) ESE's redo drops the versions without touching the
+ * pages: the recovery that ran then logged the compensations as Undo
+ * records, which were replayed already. */
+static JET_ERR end_sessions(rec_state *r, int fEndOfLogs)
+{
+    ESEPY_ESE_RECOVERINFO *pi = r->pinfo;
+    for (uint32_t i = 0; i < r->csess && fEndOfLogs; i++) {
         rec_session *ps = &r->rgsess[i];
-        if (ps->level > 0 && ps->fAfterBegin0 && ps->cuncommitted > 0) {
-            const char *szFirst = EsepyEseLrtypName(ps->lrtypFirst);
-            JET_ERR err = refuse(r, JET_errFeatureNotAvailable, prec, ps->pgnoFirst,
-                                 "%s: session %u is still in a transaction (level %u, Begin0 at (%d,%u,%u), trx %u) "
-                                 "with %llu uncommitted change(s) to the database, the first %s on page %u at "
-                                 "(%d,%u,%u): it needs undo, which stage-1 recovery does not do", szWhen,
-                                 ps->procid, ps->level, ps->lgposBegin0.lGeneration, ps->lgposBegin0.isec,
-                                 ps->lgposBegin0.ib, ps->trxBegin0, (unsigned long long)ps->cuncommitted,
-                                 szFirst ? szFirst : "?", ps->pgnoFirst, ps->lgposFirst.lGeneration,
-                                 ps->lgposFirst.isec, ps->lgposFirst.ib);
-            r->pinfo->lrtyp = ps->lrtypFirst;
-            snprintf(r->pinfo->szRecordType, sizeof(r->pinfo->szRecordType), "%s", szFirst ? szFirst : "?");
-            r->pinfo->lgpos = ps->lgposFirst;
-            return err;
+        /* name the open transaction of the lowest procid in the report */
+        if (ps->level > 0 && ps->fAfterBegin0 && ps->cuncommitted > 0 &&
+            (pi->trxBegin0Undone == 0 || ps->procid < pi->procidUndone)) {
+            pi->procidUndone = ps->procid;
+            pi->lgposBegin0Undone = ps->lgposBegin0;
+            pi->trxBegin0Undone = ps->trxBegin0;
         }
     }
-    for (uint32_t i = 0; i < r->csess; i++)
-        os_free(r->rgsess[i].rgpend);
-    r->csess = 0;
-    return JET_errSuccess;
+    JET_ERR err = JET_errSuccess;
+    if (r->pu != NULL) {
+        if (fEndOfLogs)
+            err = eseundo_end_all(r->pu, &r->dbtimeMax);
+        else
+            eseundo_discard_all(r->pu);
+        ESEUNDO_STATS st;
+        eseundo_stats(r->pu, &st);
+        pi->cversion = st.cversion;
+        pi->csessionUndone = st.csessionUndone;
+        pi->cversionUndone = st.cundone;
+        pi->cundoRecord = st.cundoRecord;
+    }
+    sessions_free(r);
+    return err;
 }
 
 /* The database leaves the attached state cleanly (Term, RecoveryQuit, DetachDB):
@@ -535,6 +592,7 @@ static JET_ERR one_record(rec_state *r, const ESEPY_ESE_LOGRECORD *prec)
         ps->level = t == ESEPY_ESE_LRTYP_COMMIT0 ? 0 : prec->level;
         if (ps->level == 0)
             ps->cuncommitted = 0;
+        eseundo_commit(r->pu, prec->procid, ps->level); /* Commit0 discards the session's versions */
         return JET_errSuccess;
     }
     case ESEPY_ESE_LRTYP_ROLLBACK: {
@@ -543,7 +601,11 @@ static JET_ERR one_record(rec_state *r, const ESEPY_ESE_LOGRECORD *prec)
             return JET_errOutOfMemory;
         ps->level = prec->level >= ps->level ? 0 : ps->level - prec->level;
         if (ps->level == 0)
-            ps->cuncommitted = 0; /* the compensations (Undo records) were checked as page records */
+            ps->cuncommitted = 0;
+        /* the compensations were logged (Undo records, replayed already): the
+         * versions of the levels rolled back are dropped, as ESE's redo does */
+        if (ps->fAfterBegin0)
+            eseundo_rollback(r->pu, prec->procid, ps->level);
         return JET_errSuccess;
     }
     case ESEPY_ESE_LRTYP_MACROBEGIN: {
@@ -553,6 +615,7 @@ static JET_ERR one_record(rec_state *r, const ESEPY_ESE_LOGRECORD *prec)
         ps->fMacro = 1;
         ps->dbtimeMacro = prec->dbtime;
         ps->cpend = 0;
+        eseredo_buf_clear(&ps->verbuf);
         return JET_errSuccess;
     }
     case ESEPY_ESE_LRTYP_MACROCOMMIT:
@@ -576,21 +639,25 @@ static JET_ERR one_record(rec_state *r, const ESEPY_ESE_LOGRECORD *prec)
                     break;
                 }
         }
+        /* the macro's versioned records: their pages hold them, redo builds their versions */
+        if (t == ESEPY_ESE_LRTYP_MACROCOMMIT && ps->fAfterBegin0)
+            for (uint32_t i = 0; i < ps->verbuf.crec && err >= 0; i++)
+                err = eseredo_apply(r->pr, &ps->verbuf.rgrec[i].rec);
         ps->fMacro = 0;
         ps->cpend = 0;
+        eseredo_buf_clear(&ps->verbuf);
         return err;
     }
     case ESEPY_ESE_LRTYP_INIT:
     case ESEPY_ESE_LRTYP_INIT2:
-        /* a new instance: sessions end (open transactions would be undone);
-         * an attached database stays attached */
-        return end_sessions(r, prec, "Init");
+        /* a new instance: sessions end; an attached database stays attached */
+        return end_sessions(r, 0);
     case ESEPY_ESE_LRTYP_TERM:
     case ESEPY_ESE_LRTYP_TERM2:
     case ESEPY_ESE_LRTYP_RECOVERYQUIT:
     case ESEPY_ESE_LRTYP_RECOVERYQUIT2:
     case ESEPY_ESE_LRTYP_RECOVERYQUITKEEPATTACHMENTS:
-        err = end_sessions(r, prec, EsepyEseLrtypName(t));
+        err = end_sessions(r, 0);
         if (err >= 0 && r->state == DB_ATTACHED && t != ESEPY_ESE_LRTYP_RECOVERYQUITKEEPATTACHMENTS)
             err = detach(r, prec);
         return err;
@@ -645,16 +712,14 @@ static JET_ERR one_record(rec_state *r, const ESEPY_ESE_LOGRECORD *prec)
                           "replay", EsepyEseLrtypName(t), prec->lgpos.lGeneration, prec->lgpos.isec, prec->lgpos.ib);
         return JET_errSuccess;
     case ESEPY_ESE_LRTYP_UNDOINFO:
-        /* never redone; it stands for an uncommitted change of its session */
+        /* never redone: it gives the version store the before-image of an
+         * uncommitted change whose page was flushed (R4) */
         if (fOurs && r->state == DB_ATTACHED && EsepyEseCmpLgpos(&prec->lgpos, &r->lgposAttach) > 0) {
             rec_session *ps = session(r, prec->procid);
             if (ps == NULL)
                 return JET_errOutOfMemory;
-            if (ps->fAfterBegin0 && ps->level > 0 && ps->cuncommitted++ == 0) {
-                ps->lrtypFirst = t;
-                ps->lgposFirst = prec->lgpos;
-                ps->pgnoFirst = prec->pgno;
-            }
+            if (ps->fAfterBegin0)
+                return eseundo_undoinfo(r->pu, prec, ps->level);
         }
         return JET_errSuccess;
     default:
@@ -774,6 +839,40 @@ done:
     os_free(pb);
     os_free(szDir);
     os_free(szTmp);
+    return err;
+}
+
+/* Write the header page to both copies of szPath (shadow first), fsynced. */
+static JET_ERR write_header_pair(const char *szPath, const uint8_t *pbHdr, uint32_t cbPage)
+{
+    os_file *pf = NULL;
+    JET_ERR err = os_file_open(szPath, OS_FILE_WRITE | OS_FILE_NOFOLLOW, &pf);
+    if (err < 0)
+        return err;
+    if ((err = os_file_write(pf, cbPage, pbHdr, cbPage)) >= 0 && (err = os_file_sync(pf)) >= 0 &&
+        (err = os_file_write(pf, 0, pbHdr, cbPage)) >= 0)
+        err = os_file_sync(pf);
+    os_file_close(pf);
+    return err;
+}
+
+/* The pages undo (or redo) changed are in the temporary copy r->szTmp: it
+ * gets the clean header and replaces szTarget (R1: renamed into place only
+ * now). */
+static JET_ERR install_output(rec_state *r, const char *szTarget)
+{
+    JET_ERR err = eseredo_flush(r->pr);
+    if (err < 0)
+        return err;
+    if ((err = write_header_pair(r->szTmp, r->pbHdr, r->cbPage)) < 0)
+        return err;
+    size_t cch = strlen(szTarget);
+    char *szDir = os_malloc(cch + 2);
+    if (szDir == NULL)
+        return JET_errOutOfMemory;
+    if ((err = dir_of(szTarget, szDir, cch + 2)) >= 0 && (err = os_rename(r->szTmp, szTarget)) >= 0)
+        err = os_dir_sync(szDir);
+    os_free(szDir);
     return err;
 }
 
@@ -971,11 +1070,8 @@ static JET_ERR run(rec_state *r, const char *szLogFolder, ESEPY_ESE_PFNRECOVER p
         }
     }
     if (r->state == DB_ATTACHED) {
-        if ((err = end_sessions(r, NULL, "at the end of the logs")) < 0)
+        if ((err = end_sessions(r, 1)) < 0)
             goto done;
-        for (uint32_t i = 0; i < r->csess; i++)
-            os_free(r->rgsess[i].rgpend);
-        r->csess = 0;
         /* the consistent point: the ShutDownMark just replayed, else the end of
          * the log data (no log is written: see docs/forensics-windows-ese.md) */
         pi->lgposConsistent = r->fLastIsSDM ? r->lgposSDM : pci->lgposEnd;
@@ -1074,6 +1170,25 @@ JET_ERR EsepyEseRecover(const char *szDatabase, const char *szLogFolder, const c
                      "only a database that crashed", r->hdr.dbstate);
         goto done;
     }
+    /* the output copy is written through eseredo's page cache when pages change
+     * (undo); its temporary name sits beside the output */
+    {
+        const char *szBase = fInPlace ? szDatabase : szOutput;
+        size_t cch = strlen(szBase);
+        r->szTmp = os_malloc(cch + sizeof(TMP_SUFFIX));
+        if (r->szTmp == NULL) {
+            err = JET_errOutOfMemory;
+            goto done;
+        }
+        memcpy(r->szTmp, szBase, cch);
+        memcpy(r->szTmp + cch, TMP_SUFFIX, sizeof(TMP_SUFFIX));
+        if (os_exists(r->szTmp) && (err = os_unlink(r->szTmp)) < 0)
+            goto done; /* left by an interrupted run */
+        if ((err = eseredo_open(r->pdb, szDatabase, r->szTmp, r->hdr.lGenMaxRequired, pinfo, &r->pr)) < 0 ||
+            (err = eseundo_open(r->pr, pinfo, &r->pu)) < 0)
+            goto done;
+        eseredo_set_version_hook(r->pr, eseundo_version, r->pu);
+    }
     /* a damaged header copy: the valid one is used and both are rewritten */
     if ((err = run(r, szLogFolder, pfnProgress, pvContext)) < 0)
         goto done;
@@ -1082,7 +1197,16 @@ JET_ERR EsepyEseRecover(const char *szDatabase, const char *szLogFolder, const c
     clean_header(r, r->pbHdr);
     pinfo->dbtimeAfter = r->dbtimeMax;
     pinfo->objidAfter = r->objidMax;
-    if (fInPlace) {
+    if ((err = eseredo_flush(r->pr)) < 0)
+        goto done;
+    if (eseredo_has_output(r->pr)) {
+        /* pages changed: the temporary copy becomes the output (in place: the database) */
+        EsepyEseClose(r->pdb);
+        r->pdb = NULL;
+        err = install_output(r, fInPlace ? szDatabase : szOutput);
+        if (err >= 0 && fInPlace)
+            err = write_in_place(szDatabase, r->pbHdr, r->cbPage, &pinfo->fJfmRemoved);
+    } else if (fInPlace) {
         EsepyEseClose(r->pdb); /* release the read handle before writing */
         r->pdb = NULL;
         err = write_in_place(szDatabase, r->pbHdr, r->cbPage, &pinfo->fJfmRemoved);
@@ -1093,10 +1217,17 @@ JET_ERR EsepyEseRecover(const char *szDatabase, const char *szLogFolder, const c
         snprintf(pinfo->szReason, sizeof(pinfo->szReason), "writing the recovered database %s failed",
                  fInPlace ? szDatabase : szOutput);
 done:
-    for (uint32_t i = 0; i < r->csess; i++)
-        os_free(r->rgsess[i].rgpend);
+    sessions_free(r);
     os_free(r->rgsess);
     os_free(r->pbHdr);
+    eseundo_close(r->pu);
+    if (r->pr != NULL) {
+        int fTmp = eseredo_has_output(r->pr);
+        eseredo_close(r->pr);
+        if (fTmp && err < 0)
+            (void)os_unlink(r->szTmp); /* R1: a refusal leaves no file behind */
+    }
+    os_free(r->szTmp);
     EsepyEseClose(r->pdb);
     if (err < 0 && pinfo->err == 0)
         pinfo->err = err;

@@ -723,6 +723,14 @@ typedef struct {
     uint64_t        dbtimeBefore, dbtimeAfter;
     uint32_t        objidBefore, objidAfter;
     int32_t         fJfmRemoved;        /* in place: the flush map (.jfm) beside the database was deleted */
+    /* undo (the transactions the logs leave open; no log record is written) */
+    uint64_t        cversion;           /* versions built during redo (versioned changes in the window) */
+    uint64_t        cundoRecord;        /* Undo records (compensations logged by a rollback) applied to pages */
+    uint32_t        csessionUndone;     /* sessions rolled back at the end of the logs */
+    uint64_t        cversionUndone;     /* their changes rolled back (inserts flag-deleted, ...) */
+    uint32_t        procidUndone;       /* the first of them (lowest procid): session, */
+    uint32_t        trxBegin0Undone;    /* its transaction */
+    ESEPY_ESE_LGPOS lgposBegin0Undone;  /* and where it began */
     /* why recovery stopped (err < 0) */
     JET_ERR         err;
     uint32_t        lrtyp;              /* record that needs redo or undo (0 if not about one) */
@@ -743,6 +751,10 @@ typedef struct {
  * -- through a temporary file, fsynced and renamed; szOutput must not exist --
  * or, with ESEPY_ESE_RECOVER_IN_PLACE, into szDatabase itself.  The input
  * database and the logs are never written.  No flush map (.jfm) is created.
+ * Transactions the logs leave open are rolled back (the version store of
+ * eseundo.c: inserts flag-deleted, before-images restored, flag-deletes
+ * cleared, deltas subtracted; no log record is written, the pages changed get
+ * dbtimes above every logged one: pinfo->csessionUndone, cversionUndone).
  * A record that needs redo or undo stops recovery before anything is written:
  * JET_errFeatureNotAvailable (redo/undo needed: stage 1 does not replay),
  * JET_errDbTimeTooOld / JET_errDbTimeTooNew / JET_errDbTimeBeyondMaxRequired
