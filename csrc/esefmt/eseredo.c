@@ -507,7 +507,7 @@ JET_ERR eseredo_check(eseredo *pr, const ESEPY_ESE_LOGRECORD *prec, uint32_t pgn
 /* Apply a ReplaceD diff (DIFFHDR or DIFFHDR2 entries) to the old data:
  * unchanged old bytes up to each entry's offset, then its new bytes
  * (inserted, or replacing old bytes); the old tail after the last entry. */
-static JET_ERR after_image(const uint8_t *pbDiff, uint32_t cbDiff, int fDiff2, const uint8_t *pbOld, uint32_t cbOld,
+JET_ERR eseredo_after_image(const uint8_t *pbDiff, uint32_t cbDiff, int fDiff2, const uint8_t *pbOld, uint32_t cbOld,
                            uint8_t *pbNew, uint32_t cbNewMax, uint32_t *pcbNew)
 {
     uint32_t iDiff = 0, iOld = 0, iNew = 0;
@@ -691,7 +691,7 @@ static JET_ERR node_record(eseredo *pr, const ESEPY_ESE_LOGRECORD *prec)
             const uint8_t *pbOld;
             uint32_t cbOld;
             (void)esepage_data(pp, iline, &pbOld, &cbOld);
-            err = after_image(prec->pbData, prec->cbData, prec->fDiff2 != 0, pbOld, cbOld, pr->pbData,
+            err = eseredo_after_image(prec->pbData, prec->cbData, prec->fDiff2 != 0, pbOld, cbOld, pr->pbData,
                               2 * pr->cbPage, &cbNew);
             if (err < 0) {
                 err = eseredo_fail(pr, err, prec, pgno,

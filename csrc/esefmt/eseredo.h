@@ -148,6 +148,12 @@ JET_ERR eseredo_extend(eseredo *pr, const ESEPY_ESE_LOGRECORD *prec, uint32_t pg
 void    eseredo_macro_begin(eseredo *pr, uint64_t dbtimeMacro);
 void    eseredo_macro_end(eseredo *pr);
 
+/* The after-image of a ReplaceD diff (DIFFHDR entries, or DIFFHDR2 when
+ * fDiff2) applied to cbOld bytes of old data, into pbNew (cbNewMax bytes).
+ * JET_errLogCorrupted when the diff does not fit the old data or the buffer. */
+JET_ERR eseredo_after_image(const uint8_t *pbDiff, uint32_t cbDiff, int fDiff2, const uint8_t *pbOld, uint32_t cbOld,
+                            uint8_t *pbNew, uint32_t cbNewMax, uint32_t *pcbNew);
+
 /* ---- esesplit.c (Split2, Merge2, PageMove: implemented by esesplit) ---------------- */
 
 /* Replay one committed macro holding structure changes. */
