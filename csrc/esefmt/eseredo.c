@@ -566,6 +566,12 @@ JET_ERR eseredo_after_image(const uint8_t *pbDiff, uint32_t cbDiff, int fDiff2, 
     return JET_errSuccess;
 }
 
+JET_ERR eseredo_diff_apply(const uint8_t *pbDiff, uint32_t cbDiff, int fDiff2, const uint8_t *pbOld, uint32_t cbOld,
+                           uint8_t *pbNew, uint32_t cbNewMax, uint32_t *pcbNew)
+{
+    return eseredo_after_image(pbDiff, cbDiff, fDiff2, pbOld, cbOld, pbNew, cbNewMax, pcbNew);
+}
+
 static int r_pinfo_unset(const eseredo *pr)
 {
     return pr->pinfo->szReason[0] == '\0';
@@ -624,6 +630,39 @@ static JET_ERR version_hook(eseredo *pr, const ESEPY_ESE_LOGRECORD *prec, const 
     if (pp != NULL && prec->iline < pp->cline &&
         (op == ESEREDO_VER_REPLACE || op == ESEREDO_VER_FLAGINSERTREPLACE))
         (void)esepage_data(pp, prec->iline, &v.pbBefore, &v.cbBefore);
+    JET_ERR err = pr->pfnVersion(pr->pvVersion, &v);
+    if (err < 0)
+        return eseredo_fail(pr, err, prec, prec->pgno, "%s at " LGPOS_FMT ": the version store refused it (error %d)",
+                            rec_name(prec), LGPOS_ARGS(prec), err);
+    return JET_errSuccess;
+}
+
+JET_ERR eseredo_report_version(eseredo *pr, const ESEPY_ESE_LOGRECORD *prec, int fRedone, const uint8_t *pbBefore,
+                               uint32_t cbBefore)
+{
+    uint32_t op;
+    if (pr->pfnVersion == NULL || !(prec->fPageFlags & 0x01u) || !versioned_op(prec->lrtyp, &op))
+        return JET_errSuccess;
+    ESEREDO_VERSION v;
+    memset(&v, 0, sizeof(v));
+    v.op = op;
+    v.prec = prec;
+    v.procid = prec->procid;
+    v.rceid = prec->rceid;
+    v.rceidReplace = prec->rceidReplace;
+    v.level = prec->level;
+    v.trxBegin0 = prec->trxBegin0;
+    v.dbid = prec->dbid;
+    v.pgno = prec->pgno;
+    v.iline = prec->iline;
+    v.pgnoFDP = prec->pgnoFDP;
+    v.objidFDP = prec->objidFDP;
+    v.dbtime = prec->dbtime;
+    v.fRedone = fRedone;
+    v.pbKey = prec->cbKey ? prec->pbKey : NULL;
+    v.cbKey = prec->cbKey;
+    v.pbBefore = fRedone ? pbBefore : NULL;
+    v.cbBefore = fRedone ? cbBefore : 0;
     JET_ERR err = pr->pfnVersion(pr->pvVersion, &v);
     if (err < 0)
         return eseredo_fail(pr, err, prec, prec->pgno, "%s at " LGPOS_FMT ": the version store refused it (error %d)",

@@ -154,6 +154,19 @@ void    eseredo_macro_end(eseredo *pr);
 JET_ERR eseredo_after_image(const uint8_t *pbDiff, uint32_t cbDiff, int fDiff2, const uint8_t *pbOld, uint32_t cbOld,
                             uint8_t *pbNew, uint32_t cbNewMax, uint32_t *pcbNew);
 
+/* Report a versioned record replayed outside eseredo_apply (the operation
+ * inside a split macro, esesplit.c) to the version hook, if any: fRedone as
+ * in ESEREDO_VERSION, the key from the record, pbBefore the node's data
+ * before a Replace / FlagInsertAndReplaceData (NULL if unknown). */
+JET_ERR eseredo_report_version(eseredo *pr, const ESEPY_ESE_LOGRECORD *prec, int fRedone, const uint8_t *pbBefore,
+                               uint32_t cbBefore);
+
+/* The after-image of a ReplaceD diff (DIFFHDR, or DIFFHDR2 when fDiff2)
+ * applied to the old data, into pbNew (cbNewMax bytes).  JET_errLogCorrupted
+ * when the diff does not fit the old data.  Pure (used by eserebuild.c). */
+JET_ERR eseredo_diff_apply(const uint8_t *pbDiff, uint32_t cbDiff, int fDiff2, const uint8_t *pbOld, uint32_t cbOld,
+                           uint8_t *pbNew, uint32_t cbNewMax, uint32_t *pcbNew);
+
 /* ---- esesplit.c (Split2, Merge2, PageMove: implemented by esesplit) ---------------- */
 
 /* Replay one committed macro holding structure changes. */

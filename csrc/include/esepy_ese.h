@@ -770,6 +770,57 @@ JET_ERR EsepyEseRecover(const char *szDatabase, const char *szLogFolder, const c
                         const char *szOutput, uint32_t grbit, ESEPY_ESE_PFNRECOVER pfnProgress, void *pvContext,
                         ESEPY_ESE_RECOVERINFO *pinfo);
 
+/* ---- pages rebuilt from the logs alone (audit, issue 22) ------------------------ */
+
+/* ESEPY_ESE_REBUILDPAGE.status */
+#define ESEPY_ESE_REBUILD_MATCH      0 /* logically equal to the page on disk */
+#define ESEPY_ESE_REBUILD_DIFFERS    1 /* the page on disk differs (same dbtime, other content; or newer) */
+#define ESEPY_ESE_REBUILD_DISK_OLDER 2 /* the page on disk is older than the logs: it needs redo */
+#define ESEPY_ESE_REBUILD_LOST       3 /* its history began in the logs but cannot be followed to the end
+                                        * (a record not replayed here, a broken dbtime chain): not checked */
+
+typedef struct {
+    uint32_t        cbStruct;          /* sizeof(ESEPY_ESE_REBUILDPAGE) */
+    uint32_t        pgno;
+    int32_t         status;            /* ESEPY_ESE_REBUILD_* */
+    uint32_t        cevents;           /* logged page events replayed on it, its creation included */
+    uint32_t        lrtypOrigin;       /* the record its history starts with: NewPage, Split2 (the new page
+                                        * of a split) or Split2/Merge2 (a before-image) */
+    int32_t         fFromImage;        /* started from a decompressed before-image */
+    ESEPY_ESE_LGPOS lgposOrigin;       /* that record */
+    ESEPY_ESE_LGPOS lgposLast;         /* the last record replayed on it */
+    uint32_t        lrtypLast;
+    uint64_t        dbtimeRebuilt, dbtimeDisk;
+    int32_t         iDiff;             /* 0 equal; 1 header fields (dbtime, links, objid, flags without
+                                        * the flush-type bits); 2 tag 0 (prefix / external header);
+                                        * 3 number of lines; 100 + i: line i (flags, key or data) */
+    uint32_t        ilineDiff;
+    uint32_t        clinesRebuilt, clinesDisk;
+    int32_t         fBytesEqual;       /* byte-wise equal except bytes 0-7 (checksum; 40-63 on large pages),
+                                        * the flush-type bits 0x18000 of the flags and cbUncommittedFree */
+    uint32_t        ibDiff;            /* first differing byte when not */
+    char            szNote[160];       /* why a page is LOST or differs, in English */
+} ESEPY_ESE_REBUILDPAGE;
+
+/* Rebuild, from the logs of szLogFolder alone (every generation present,
+ * oldest first, read as EsepyEseLogChainOpen reads them), every page of
+ * szDatabase whose whole history lies in those logs: pages formatted by a
+ * NewPage record or created as the new page of a split, and pages whose
+ * before-image a Split2 / Merge2 record carries (started from the image with
+ * its dbtime reset to the record's dbtimeBefore).  Every later record naming
+ * the page is replayed on it (node records, splits and merges, macros as
+ * committed), then the result is compared with the page in the file.
+ * rgpage receives up to cpageMax results in page order; *pcpage the number
+ * of pages found (JET_wrnBufferTruncated when more than cpageMax).  Records
+ * of other databases (dbid of the attachments naming szDatabase's signDb)
+ * are ignored.  Nothing is written.  pgnoImage / pvImage (cbImage = the page
+ * size, or pvImage NULL): also the rebuilt bytes of page pgnoImage, with its
+ * checksum (JET_errRecordNotFound when that page was not rebuilt).
+ * Errors: those of EsepyEseOpen and EsepyEseLogChainOpen; JET_errOutOfMemory. */
+JET_ERR EsepyEseRebuildPages(const char *szDatabase, const char *szLogFolder, ESEPY_ESE_REBUILDPAGE *rgpage,
+                             uint32_t cpageMax, uint32_t *pcpage, uint32_t pgnoImage, void *pvImage,
+                             uint32_t cbImage);
+
 /* ---- helpers exposed for tests and tools ---------------------------------------- */
 
 /* Decompress an ESE compressed value (header byte, then data): 7-bit ASCII,
