@@ -55,6 +55,7 @@ typedef struct {
     rb_session *rgsess;
     uint32_t    csess, csessMax;
     uint8_t    *pbScratch;       /* 2 * cbPage */
+    ESEPY_ESE_FILE *pdb;         /* the database, read-only */
     esesplit_macro *pmac;
 } rb_state;
 
@@ -216,7 +217,7 @@ static void rb_node(rb_state *rb, const ESEPY_ESE_LOGRECORD *prec)
             const uint8_t *pbOld;
             uint32_t cbOld;
             (void)esepage_data(pp, iline, &pbOld, &cbOld);
-            err = eseredo_diff_apply(prec->pbData, prec->cbData, prec->fDiff2 != 0, pbOld, cbOld, rb->pbScratch,
+            err = eseredo_after_image(prec->pbData, prec->cbData, prec->fDiff2 != 0, pbOld, cbOld, rb->pbScratch,
                                      2 * rb->cbPage, &cbNew);
             pbNew = rb->pbScratch;
         }
@@ -296,6 +297,24 @@ static JET_ERR rb_image(rb_state *rb, uint32_t pgno, const ESEPY_ESE_LOGRECORD *
     return JET_errSuccess;
 }
 
+/* The reserved-tag count as the database stores it: from the split page's
+ * model when known, else from the split page in the file. */
+static uint32_t rb_ctag_stored(rb_state *rb, uint32_t pgno, const esepage *pp)
+{
+    if (pp != NULL)
+        return pp->ctagReservedStored;
+    uint32_t ctag = 1;
+    uint8_t *pb = os_malloc(rb->cbPage);
+    esepage disk;
+    memset(&disk, 0, sizeof(disk));
+    if (pb != NULL && EsepyEseReadPage(rb->pdb, pgno, pb, rb->cbPage) >= 0 &&
+        esepage_decode(pb, rb->cbPage, pgno, &disk) >= 0 && disk.ctagReserved > 0)
+        ctag = disk.ctagReservedStored;
+    esepage_free(&disk);
+    os_free(pb);
+    return ctag;
+}
+
 static JET_ERR rb_split(rb_state *rb, const eseredo_buf *pbuf)
 {
     const esesplit_macro *pmac = rb->pmac;
@@ -322,7 +341,7 @@ static JET_ERR rb_split(rb_state *rb, const eseredo_buf *pbuf)
                     if ((err = rb_origin(rb, pl->pgnoNew, pl->prec, ppNew, 0)) < 0)
                         return err;
                 }
-                if ((err = esesplit_format_new(pl, rb->cbPage, pl->dbtime, ppNew)) < 0)
+                if ((err = esesplit_format_new(pl, rb->cbPage, pl->dbtime, rb_ctag_stored(rb, pl->pgno, pp), ppNew)) < 0)
                     return err;
             } else {
                 rb_lose(rb, pl->pgnoNew, pl->prec, "its lines come from page %u, which is not known", pl->pgno);
@@ -680,6 +699,7 @@ JET_ERR EsepyEseRebuildPages(const char *szDatabase, const char *szLogFolder, ES
     if ((err = EsepyEseGetHeader(pdb, phdr)) < 0)
         goto done;
     rb.signDb = phdr->signDb;
+    rb.pdb = pdb;
     rb.cbPage = phdr->cbPage;
     if (pvImage != NULL && cbImage != rb.cbPage) {
         err = JET_errInvalidBufferSize;

@@ -34,8 +34,8 @@
  *  R4 Every versioned change inside the window builds a version in eseundo
  *     (through eseredo's version hook), Commit/Rollback/UndoInfo/Undo move
  *     them; at the end of the logs every session still in a transaction is
- *     rolled back through eseundo (its pages changed in the temporary output
- *     copy of eseredo, renamed into place only after every check: R1).  Sessions
+ *     rolled back through eseundo (its pages changed in eseredo's temporary
+ *     output copy, renamed into place only after every check: R1).  Sessions
  *     ending inside the logs (Init, Term, RecoveryQuit) drop their versions:
  *     the recovery that ran then logged its compensations as Undo records.
  *  R5 The header written is the input's valid header copy with only the
@@ -47,6 +47,7 @@
 #include <stdlib.h>
 
 #include "esefmt_int.h"
+#include "eseredo.h"
 #include "eseundo.h"
 
 #define HDR_CB        4096u
@@ -101,15 +102,6 @@ static void logtime_now(uint8_t *p)
 enum { DB_UNKNOWN, DB_DEFERRED, DB_ATTACHED, DB_DETACHED };
 
 typedef struct {
-    uint32_t        pgno;
-    uint64_t        dbtimeBefore;   /* DBTIME_NIL when not checked against the page */
-    int             fNew;           /* a new page: only the "after" dbtime matters */
-    uint32_t        lrtyp;
-    ESEPY_ESE_LGPOS lgpos;
-    uint64_t        dbtime;
-} rec_pageref;
-
-typedef struct {
     uint32_t        procid;
     uint32_t        level;
     int             fAfterBegin0;   /* a level-0 Begin was seen since the redo start (or the last reset) */
@@ -121,9 +113,7 @@ typedef struct {
     uint32_t        pgnoFirst;
     int             fMacro;
     uint64_t        dbtimeMacro;
-    rec_pageref    *rgpend;         /* page references buffered in the open macro */
-    uint32_t        cpend, cpendMax;
-    eseredo_buf     verbuf;         /* versioned records buffered in the open macro (for eseundo) */
+    eseredo_buf     buf;            /* records buffered in the open macro (copies) */
 } rec_session;
 
 typedef struct {
@@ -148,9 +138,10 @@ typedef struct {
     rec_session     *rgsess;
     uint32_t         csess, csessMax;
 
-    eseredo         *pr;            /* page cache of the output copy (undo changes pages through it) */
-    eseundo         *pu;            /* the version store (R4) */
-    char            *szTmp;         /* the output copy while it is written */
+    const char      *szDatabase;
+    char            *szTmp;         /* the temporary output copy redo writes (created on its first write) */
+    eseredo         *predo;         /* opened on the first record that needs the page rule */
+    eseundo         *pu;            /* the version store, opened with predo (R4) */
 } rec_state;
 
 static JET_ERR refuse(rec_state *r, JET_ERR err, const ESEPY_ESE_LOGRECORD *prec, uint32_t pgno, const char *fmt, ...)
@@ -176,6 +167,19 @@ static JET_ERR refuse(rec_state *r, JET_ERR err, const ESEPY_ESE_LOGRECORD *prec
     return err;
 }
 
+/* The redo context, opened on first use: its pages come from the input until
+ * the first change creates the temporary copy (R1: renamed into place only
+ * at the end). */
+static JET_ERR redo_ready(rec_state *r)
+{
+    if (r->predo != NULL)
+        return JET_errSuccess;
+    JET_ERR err = eseredo_open(r->pdb, r->szDatabase, r->szTmp, r->lGenMaxRequiredInitial, r->pinfo, &r->predo);
+    if (err >= 0 && (err = eseundo_open(r->predo, r->pinfo, &r->pu)) >= 0)
+        eseredo_set_version_hook(r->predo, eseundo_version, r->pu); /* every versioned record builds a version */
+    return err;
+}
+
 static rec_session *session(rec_state *r, uint32_t procid)
 {
     for (uint32_t i = 0; i < r->csess; i++)
@@ -195,188 +199,25 @@ static rec_session *session(rec_state *r, uint32_t procid)
     return ps;
 }
 
-/* ---- the page proof (R3) -------------------------------------------------------- */
-
-static JET_ERR check_page(rec_state *r, const ESEPY_ESE_LOGRECORD *prec, const rec_pageref *pref)
-{
-    ESEPY_ESE_RECOVERINFO *pi = r->pinfo;
-    const char *szType = EsepyEseLrtypName(pref->lrtyp);
-    char szPos[48];
-    snprintf(szPos, sizeof(szPos), "(%d,%u,%u)", pref->lgpos.lGeneration, pref->lgpos.isec, pref->lgpos.ib);
-    ESEPY_ESE_PAGEINFO page;
-    JET_ERR err = EsepyEseGetPageInfo(r->pdb, pref->pgno, &page);
-    if (err == JET_errFileIOBeyondEOF)
-        return refuse(r, JET_errFeatureNotAvailable, prec, pref->pgno,
-                      "%s at %s needs redo: page %u lies past the end of the database file (%u pages); "
-                      "stage-1 recovery does not replay page changes", szType, szPos, pref->pgno, r->hdr.cpgData);
-    if (err < 0)
-        return refuse(r, err, prec, pref->pgno, "%s at %s: page %u cannot be read", szType, szPos, pref->pgno);
-    if (page.status != ESEPY_ESE_PAGE_OK && page.status != ESEPY_ESE_PAGE_BLANK)
-        return refuse(r, JET_errReadVerifyFailure, prec, pref->pgno,
-                      "%s at %s names page %u, whose checksum fails: recovery cannot prove the change is on it",
-                      szType, szPos, pref->pgno);
-    uint64_t dbtimePage = page.status == ESEPY_ESE_PAGE_BLANK ? 0 : page.dbtimeDirtied;
-    pi->dbtimePage = dbtimePage;
-    if (pref->dbtime > dbtimePage) {
-        if (!pref->fNew && pref->dbtimeBefore != DBTIME_NIL && dbtimePage < pref->dbtimeBefore)
-            return refuse(r, JET_errDbTimeTooOld, prec, pref->pgno,
-                          "%s at %s: page %u has dbtime %llu, older than the record's before-dbtime %llu "
-                          "(a lost flush): the page is missing earlier changes", szType, szPos, pref->pgno,
-                          (unsigned long long)dbtimePage, (unsigned long long)pref->dbtimeBefore);
-        if (!pref->fNew && pref->dbtimeBefore != DBTIME_NIL && dbtimePage > pref->dbtimeBefore)
-            return refuse(r, JET_errDbTimeTooNew, prec, pref->pgno,
-                          "%s at %s: page %u has dbtime %llu, between the record's before-dbtime %llu and "
-                          "its dbtime %llu", szType, szPos, pref->pgno, (unsigned long long)dbtimePage,
-                          (unsigned long long)pref->dbtimeBefore, (unsigned long long)pref->dbtime);
-        return refuse(r, JET_errFeatureNotAvailable, prec, pref->pgno,
-                      "%s at %s needs redo: page %u has dbtime %llu, the record %llu; stage-1 recovery does "
-                      "not replay page changes (the database is left as it is)", szType, szPos, pref->pgno,
-                      (unsigned long long)dbtimePage, (unsigned long long)pref->dbtime);
-    }
-    if (pref->lgpos.lGeneration > r->lGenMaxRequiredInitial)
-        return refuse(r, JET_errDbTimeBeyondMaxRequired, prec, pref->pgno,
-                      "%s at %s: page %u already carries the change (dbtime %llu >= %llu) although the record "
-                      "lies in generation %d, beyond the header's required range (up to %d)", szType, szPos,
-                      pref->pgno, (unsigned long long)dbtimePage, (unsigned long long)pref->dbtime,
-                      pref->lgpos.lGeneration, r->lGenMaxRequiredInitial);
-    pi->cpageApplied++;
-    return JET_errSuccess;
-}
-
-/* Page references of a page-changing record (dbid already known to be ours).
- * Returns the count written to rg (at most crgMax) or -1 if the record is
- * not page-oriented; EmptyTree lists are expanded. */
-static int page_refs(const ESEPY_ESE_LOGRECORD *prec, rec_pageref *rg, int crgMax)
-{
-    int c = 0;
-#define ADD(pg, before, fnew)                                                            \
-    do {                                                                                 \
-        if ((pg) != 0 && c < crgMax) {                                                   \
-            rg[c].pgno = (pg);                                                           \
-            rg[c].dbtimeBefore = (before);                                               \
-            rg[c].fNew = (fnew);                                                         \
-            rg[c].lrtyp = prec->lrtyp;                                                   \
-            rg[c].lgpos = prec->lgpos;                                                   \
-            rg[c].dbtime = prec->dbtime;                                                 \
-            c++;                                                                         \
-        }                                                                                \
-    } while (0)
-    switch (prec->lrtyp) {
-    case ESEPY_ESE_LRTYP_INSERT:
-    case ESEPY_ESE_LRTYP_FLAGINSERT:
-    case ESEPY_ESE_LRTYP_FLAGINSERTANDREPLACEDATA:
-    case ESEPY_ESE_LRTYP_FLAGDELETE:
-    case ESEPY_ESE_LRTYP_REPLACE:
-    case ESEPY_ESE_LRTYP_REPLACED:
-    case ESEPY_ESE_LRTYP_DELETE:
-    case ESEPY_ESE_LRTYP_DELTA:
-    case ESEPY_ESE_LRTYP_DELTA64:
-    case ESEPY_ESE_LRTYP_SETEXTERNALHEADER:
-    case ESEPY_ESE_LRTYP_UNDO:
-    case ESEPY_ESE_LRTYP_SCRUB:
-        ADD(prec->pgno, prec->dbtimeBefore, 0);
-        return c;
-    case ESEPY_ESE_LRTYP_NEWPAGE:
-    case ESEPY_ESE_LRTYP_CREATESEFDP:
-        ADD(prec->pgno, DBTIME_NIL, 1);
-        return c;
-    case ESEPY_ESE_LRTYP_CREATEMEFDP:
-        ADD(prec->pgno, DBTIME_NIL, 1);
-        ADD(prec->pgnoNew, DBTIME_NIL, 1);   /* OE */
-        ADD(prec->pgnoRight, DBTIME_NIL, 1); /* AE */
-        return c;
-    case ESEPY_ESE_LRTYP_CONVERTFDP2:
-        ADD(prec->pgno, prec->dbtimeBefore, 0);
-        ADD(prec->pgnoNew, DBTIME_NIL, 1);
-        ADD(prec->pgnoRight, DBTIME_NIL, 1);
-        return c;
-    case ESEPY_ESE_LRTYP_SPLIT2:
-        ADD(prec->pgno, prec->dbtimeBefore, 0);
-        ADD(prec->pgnoNew, DBTIME_NIL, 1);
-        ADD(prec->pgnoRight, prec->dbtimeRightBefore, 0);
-        ADD(prec->pgnoParent, prec->dbtimeParentBefore, 0);
-        return c;
-    case ESEPY_ESE_LRTYP_MERGE2:
-        ADD(prec->pgno, prec->dbtimeBefore, 0);
-        ADD(prec->pgnoRight, prec->dbtimeRightBefore, 0);
-        ADD(prec->pgnoLeft, prec->dbtimeLeftBefore, 0);
-        ADD(prec->pgnoParent, prec->dbtimeParentBefore, 0);
-        return c;
-    case ESEPY_ESE_LRTYP_PAGEMOVE:
-        ADD(prec->pgno, prec->dbtimeBefore, 0);
-        ADD(prec->pgnoNew, DBTIME_NIL, 1);
-        ADD(prec->pgnoLeft, prec->dbtimeLeftBefore, 0);
-        ADD(prec->pgnoRight, prec->dbtimeRightBefore, 0);
-        ADD(prec->pgnoParent, prec->dbtimeParentBefore, 0);
-        return c;
-    case ESEPY_ESE_LRTYP_EMPTYTREE: {
-        ADD(prec->pgno, prec->dbtimeBefore, 0);
-        /* the list: {dbtimeBefore u64, pgno u32, flags u32} after the 46-byte fixed part */
-        uint32_t cb = prec->cb;
-        for (uint32_t ib = 46; ib + 16 <= cb; ib += 16)
-            ADD(le_get32(prec->pb + ib + 8), le_get64(prec->pb + ib), 0);
-        return c;
-    }
-    default:
-        return -1;
-    }
-#undef ADD
-}
-
-#define REFS_MAX 1024 /* EmptyTree lists beyond this are refused */
-
-/* A record whose change the version store must know (R4). */
-static int versioned_record(const ESEPY_ESE_LOGRECORD *prec)
-{
-    if (!(prec->fPageFlags & 0x01u))
-        return 0;
-    switch (prec->lrtyp) {
-    case ESEPY_ESE_LRTYP_INSERT:
-    case ESEPY_ESE_LRTYP_FLAGINSERT:
-    case ESEPY_ESE_LRTYP_FLAGINSERTANDREPLACEDATA:
-    case ESEPY_ESE_LRTYP_FLAGDELETE:
-    case ESEPY_ESE_LRTYP_REPLACE:
-    case ESEPY_ESE_LRTYP_REPLACED:
-    case ESEPY_ESE_LRTYP_DELTA:
-    case ESEPY_ESE_LRTYP_DELTA64:
-        return 1;
-    default:
-        return 0;
-    }
-}
+/* ---- page records (R3) ------------------------------------------------------------ */
 
 /* A page-oriented record of our database (dbid matched). */
 static JET_ERR page_record(rec_state *r, const ESEPY_ESE_LOGRECORD *prec)
 {
     ESEPY_ESE_RECOVERINFO *pi = r->pinfo;
-    rec_pageref rg[16];
-    rec_pageref *prg = rg;
-    int crgMax = 16;
-    if (prec->lrtyp == ESEPY_ESE_LRTYP_EMPTYTREE && prec->cb > 46 + 16 * 15) {
-        crgMax = REFS_MAX;
-        if ((prec->cb - 46) / 16 + 1 > REFS_MAX)
-            return refuse(r, JET_errFeatureNotAvailable, prec, prec->pgno,
-                          "EmptyTree at (%d,%u,%u) lists more than %d pages", prec->lgpos.lGeneration,
-                          prec->lgpos.isec, prec->lgpos.ib, REFS_MAX);
-        prg = os_malloc(sizeof(*prg) * REFS_MAX);
-        if (prg == NULL)
-            return JET_errOutOfMemory;
-    }
-    int c = page_refs(prec, prg, crgMax);
-    JET_ERR err = JET_errSuccess;
+    eseredo_pageref rg[4];
+    int c = eseredo_page_refs(prec, rg, 4);
     if (c < 0)
-        goto done;
+        return JET_errSuccess;
     pi->cpageRecord += (uint64_t)c;
 
     rec_session *ps = session(r, prec->procid);
-    if (ps == NULL) {
-        err = JET_errOutOfMemory;
-        goto done;
-    }
+    if (ps == NULL)
+        return JET_errOutOfMemory;
     int fInWindow = r->state == DB_ATTACHED && EsepyEseCmpLgpos(&prec->lgpos, &r->lgposAttach) > 0 && ps->fAfterBegin0;
     if (!fInWindow) {
         pi->cpageOutside += (uint64_t)c;
-        goto done;
+        return JET_errSuccess;
     }
     /* versioned changes must be committed (R4) */
     if ((prec->fPageFlags & 0x01u) || prec->lrtyp == ESEPY_ESE_LRTYP_DELTA || prec->lrtyp == ESEPY_ESE_LRTYP_DELTA64) {
@@ -388,49 +229,23 @@ static JET_ERR page_record(rec_state *r, const ESEPY_ESE_LOGRECORD *prec)
             }
         }
     }
-    if (ps->fMacro && prec->dbtime == ps->dbtimeMacro) {
-        /* buffered until MacroCommit (MacroAbort drops them) */
-        if (ps->cpend + (uint32_t)c > ps->cpendMax) {
-            uint32_t cNew = ps->cpendMax ? ps->cpendMax : 16;
-            while (cNew < ps->cpend + (uint32_t)c)
-                cNew *= 2;
-            rec_pageref *rgNew = os_realloc(ps->rgpend, (size_t)cNew * sizeof(*rgNew));
-            if (rgNew == NULL) {
-                err = JET_errOutOfMemory;
-                goto done;
-            }
-            ps->rgpend = rgNew;
-            ps->cpendMax = cNew;
-        }
-        memcpy(ps->rgpend + ps->cpend, prg, (size_t)c * sizeof(*prg));
-        ps->cpend += (uint32_t)c;
-        if (versioned_record(prec))
-            err = eseredo_buf_add(&ps->verbuf, prec);
-        goto done;
-    }
-    if (prec->lrtyp == ESEPY_ESE_LRTYP_UNDO) {
-        /* a compensation logged during a rollback: redone by the dbtime rule (R4) */
-        err = eseundo_redo_undo(r->pu, prec);
-        goto done;
-    }
-    for (int i = 0; i < c && err >= 0; i++)
-        err = check_page(r, prec, &prg[i]);
-    if (err >= 0 && versioned_record(prec))
-        err = eseredo_apply(r->pr, prec); /* the page has the change: redo only builds its version */
-done:
-    if (prg != rg)
-        os_free(prg);
-    return err;
+    if (ps->fMacro && prec->dbtime == ps->dbtimeMacro)
+        return eseredo_buf_add(&ps->buf, prec); /* replayed at MacroCommit (MacroAbort drops it) */
+    JET_ERR err = redo_ready(r);
+    if (err < 0)
+        return err;
+    if (prec->lrtyp == ESEPY_ESE_LRTYP_UNDO)
+        return eseundo_redo_undo(r->pu, prec); /* a compensation logged by a rollback (R4) */
+    pi->crecordRedo++;
+    return eseredo_apply(r->predo, prec);
 }
 
 /* ---- sessions ending (R4) --------------------------------------------------------- */
 
 static void sessions_free(rec_state *r)
 {
-    for (uint32_t i = 0; i < r->csess; i++) {
-        os_free(r->rgsess[i].rgpend);
-        eseredo_buf_free(&r->rgsess[i].verbuf);
-    }
+    for (uint32_t i = 0; i < r->csess; i++)
+        eseredo_buf_free(&r->rgsess[i].buf);
     r->csess = 0;
 }
 
@@ -592,7 +407,8 @@ static JET_ERR one_record(rec_state *r, const ESEPY_ESE_LOGRECORD *prec)
         ps->level = t == ESEPY_ESE_LRTYP_COMMIT0 ? 0 : prec->level;
         if (ps->level == 0)
             ps->cuncommitted = 0;
-        eseundo_commit(r->pu, prec->procid, ps->level); /* Commit0 discards the session's versions */
+        if (r->pu != NULL)
+            eseundo_commit(r->pu, prec->procid, ps->level); /* Commit0 discards the session's versions */
         return JET_errSuccess;
     }
     case ESEPY_ESE_LRTYP_ROLLBACK: {
@@ -604,7 +420,7 @@ static JET_ERR one_record(rec_state *r, const ESEPY_ESE_LOGRECORD *prec)
             ps->cuncommitted = 0;
         /* the compensations were logged (Undo records, replayed already): the
          * versions of the levels rolled back are dropped, as ESE's redo does */
-        if (ps->fAfterBegin0)
+        if (r->pu != NULL && ps->fAfterBegin0)
             eseundo_rollback(r->pu, prec->procid, ps->level);
         return JET_errSuccess;
     }
@@ -614,8 +430,7 @@ static JET_ERR one_record(rec_state *r, const ESEPY_ESE_LOGRECORD *prec)
             return JET_errOutOfMemory;
         ps->fMacro = 1;
         ps->dbtimeMacro = prec->dbtime;
-        ps->cpend = 0;
-        eseredo_buf_clear(&ps->verbuf);
+        eseredo_buf_clear(&ps->buf);
         return JET_errSuccess;
     }
     case ESEPY_ESE_LRTYP_MACROCOMMIT:
@@ -623,29 +438,15 @@ static JET_ERR one_record(rec_state *r, const ESEPY_ESE_LOGRECORD *prec)
         rec_session *ps = session(r, prec->procid);
         if (ps == NULL)
             return JET_errOutOfMemory;
-        if (t == ESEPY_ESE_LRTYP_MACROCOMMIT && ps->fAfterBegin0)
-            for (uint32_t i = 0; i < ps->cpend && err >= 0; i++)
-                err = check_page(r, prec, &ps->rgpend[i]);
-        if (err < 0 && r->pinfo->pgno != 0) {
-            /* name the buffered record, not the MacroCommit */
-            for (uint32_t i = 0; i < ps->cpend; i++)
-                if (ps->rgpend[i].pgno == r->pinfo->pgno) {
-                    const char *sz = EsepyEseLrtypName(ps->rgpend[i].lrtyp);
-                    r->pinfo->lrtyp = ps->rgpend[i].lrtyp;
-                    snprintf(r->pinfo->szRecordType, sizeof(r->pinfo->szRecordType), "%s", sz ? sz : "?");
-                    r->pinfo->lgpos = ps->rgpend[i].lgpos;
-                    r->pinfo->dbtimeRecord = ps->rgpend[i].dbtime;
-                    r->pinfo->dbtimeBeforeRecord = ps->rgpend[i].dbtimeBefore;
-                    break;
-                }
+        /* only records in the window were buffered (page_record) */
+        if (t == ESEPY_ESE_LRTYP_MACROCOMMIT && ps->buf.crec > 0) {
+            if ((err = redo_ready(r)) >= 0) {
+                r->pinfo->crecordRedo += ps->buf.crec;
+                err = eseredo_apply_macro(r->predo, &ps->buf, ps->dbtimeMacro);
+            }
         }
-        /* the macro's versioned records: their pages hold them, redo builds their versions */
-        if (t == ESEPY_ESE_LRTYP_MACROCOMMIT && ps->fAfterBegin0)
-            for (uint32_t i = 0; i < ps->verbuf.crec && err >= 0; i++)
-                err = eseredo_apply(r->pr, &ps->verbuf.rgrec[i].rec);
         ps->fMacro = 0;
-        ps->cpend = 0;
-        eseredo_buf_clear(&ps->verbuf);
+        eseredo_buf_clear(&ps->buf);
         return err;
     }
     case ESEPY_ESE_LRTYP_INIT:
@@ -691,11 +492,13 @@ static JET_ERR one_record(rec_state *r, const ESEPY_ESE_LOGRECORD *prec)
         }
         return JET_errSuccess;
     case ESEPY_ESE_LRTYP_EXTENDDB:
+        /* the file grows to what the log says (pgnoLast data pages + the header pair) */
         if (fOurs && r->state == DB_ATTACHED && EsepyEseCmpLgpos(&prec->lgpos, &r->lgposAttach) > 0 &&
-            prec->pgnoLast > r->hdr.cpgData)
-            return refuse(r, JET_errFeatureNotAvailable, prec, prec->pgnoLast,
-                          "ExtendDB at (%d,%u,%u) needs redo: it grows the database to %u pages, the file has %u",
-                          prec->lgpos.lGeneration, prec->lgpos.isec, prec->lgpos.ib, prec->pgnoLast, r->hdr.cpgData);
+            prec->pgnoLast > r->hdr.cpgData) {
+            if ((err = redo_ready(r)) < 0)
+                return err;
+            return eseredo_extend(r->predo, prec, prec->pgnoLast);
+        }
         return JET_errSuccess;
     case ESEPY_ESE_LRTYP_SHRINKDB:
     case ESEPY_ESE_LRTYP_SHRINKDB2:
@@ -718,8 +521,11 @@ static JET_ERR one_record(rec_state *r, const ESEPY_ESE_LOGRECORD *prec)
             rec_session *ps = session(r, prec->procid);
             if (ps == NULL)
                 return JET_errOutOfMemory;
-            if (ps->fAfterBegin0)
+            if (ps->fAfterBegin0) {
+                if ((err = redo_ready(r)) < 0)
+                    return err;
                 return eseundo_undoinfo(r->pu, prec, ps->level);
+            }
         }
         return JET_errSuccess;
     default:
@@ -842,54 +648,10 @@ done:
     return err;
 }
 
-/* Write the header page to both copies of szPath (shadow first), fsynced. */
-static JET_ERR write_header_pair(const char *szPath, const uint8_t *pbHdr, uint32_t cbPage)
+/* Delete the flush map beside szDb (its flush-type bits no longer match). */
+static JET_ERR remove_jfm(const char *szDb, int *pfJfmRemoved)
 {
-    os_file *pf = NULL;
-    JET_ERR err = os_file_open(szPath, OS_FILE_WRITE | OS_FILE_NOFOLLOW, &pf);
-    if (err < 0)
-        return err;
-    if ((err = os_file_write(pf, cbPage, pbHdr, cbPage)) >= 0 && (err = os_file_sync(pf)) >= 0 &&
-        (err = os_file_write(pf, 0, pbHdr, cbPage)) >= 0)
-        err = os_file_sync(pf);
-    os_file_close(pf);
-    return err;
-}
-
-/* The pages undo (or redo) changed are in the temporary copy r->szTmp: it
- * gets the clean header and replaces szTarget (R1: renamed into place only
- * now). */
-static JET_ERR install_output(rec_state *r, const char *szTarget)
-{
-    JET_ERR err = eseredo_flush(r->pr);
-    if (err < 0)
-        return err;
-    if ((err = write_header_pair(r->szTmp, r->pbHdr, r->cbPage)) < 0)
-        return err;
-    size_t cch = strlen(szTarget);
-    char *szDir = os_malloc(cch + 2);
-    if (szDir == NULL)
-        return JET_errOutOfMemory;
-    if ((err = dir_of(szTarget, szDir, cch + 2)) >= 0 && (err = os_rename(r->szTmp, szTarget)) >= 0)
-        err = os_dir_sync(szDir);
-    os_free(szDir);
-    return err;
-}
-
-/* Write the header page to both copies of szDb (shadow first), then delete
- * the flush map beside it. */
-static JET_ERR write_in_place(const char *szDb, const uint8_t *pbHdr, uint32_t cbPage, int *pfJfmRemoved)
-{
-    os_file *pf = NULL;
-    JET_ERR err = os_file_open(szDb, OS_FILE_WRITE | OS_FILE_LOCK | OS_FILE_NOFOLLOW, &pf);
-    if (err < 0)
-        return err;
-    if ((err = os_file_write(pf, cbPage, pbHdr, cbPage)) >= 0 && (err = os_file_sync(pf)) >= 0 &&
-        (err = os_file_write(pf, 0, pbHdr, cbPage)) >= 0)
-        err = os_file_sync(pf);
-    os_file_close(pf);
-    if (err < 0)
-        return err;
+    JET_ERR err = JET_errSuccess;
     size_t cch = strlen(szDb);
     char *szJfm = os_malloc(cch + 5);
     if (szJfm == NULL)
@@ -913,6 +675,48 @@ static JET_ERR write_in_place(const char *szDb, const uint8_t *pbHdr, uint32_t c
         }
     }
     os_free(szJfm);
+    return err;
+}
+
+/* Write the header page to both copies of szDb (shadow first), then delete
+ * the flush map beside it. */
+static JET_ERR write_in_place(const char *szDb, const uint8_t *pbHdr, uint32_t cbPage, int *pfJfmRemoved)
+{
+    os_file *pf = NULL;
+    JET_ERR err = os_file_open(szDb, OS_FILE_WRITE | OS_FILE_LOCK | OS_FILE_NOFOLLOW, &pf);
+    if (err < 0)
+        return err;
+    if ((err = os_file_write(pf, cbPage, pbHdr, cbPage)) >= 0 && (err = os_file_sync(pf)) >= 0 &&
+        (err = os_file_write(pf, 0, pbHdr, cbPage)) >= 0)
+        err = os_file_sync(pf);
+    os_file_close(pf);
+    if (err < 0)
+        return err;
+    return remove_jfm(szDb, pfJfmRemoved);
+}
+
+/* Redo changed pages: the temporary copy gets the clean header, then
+ * replaces szTarget (the output, or the database itself in place). */
+static JET_ERR write_redone(rec_state *r, const char *szTarget, int fInPlace)
+{
+    JET_ERR err = eseredo_flush(r->predo);
+    if (err >= 0)
+        err = eseredo_finish(r->predo, r->pbHdr);
+    if (err < 0)
+        return err;
+    if (fInPlace) {
+        EsepyEseClose(r->pdb); /* release the read handle before replacing the file */
+        r->pdb = NULL;
+    }
+    size_t cch = strlen(szTarget);
+    char *szDir = os_malloc(cch + 2);
+    if (szDir == NULL)
+        return JET_errOutOfMemory;
+    if ((err = dir_of(szTarget, szDir, cch + 2)) >= 0 && (err = os_rename(r->szTmp, szTarget)) >= 0)
+        err = os_dir_sync(szDir);
+    os_free(szDir);
+    if (err >= 0 && fInPlace)
+        err = remove_jfm(szTarget, &r->pinfo->fJfmRemoved);
     return err;
 }
 
@@ -1132,7 +936,17 @@ JET_ERR EsepyEseRecover(const char *szDatabase, const char *szLogFolder, const c
         goto done;
     r->cbPage = r->hdr.cbPage;
     r->pbHdr = os_malloc(r->cbPage);
-    if (r->pbHdr == NULL) {
+    r->szDatabase = szDatabase;
+    {
+        const char *szBase = fInPlace ? szDatabase : szOutput;
+        size_t cch = strlen(szBase);
+        r->szTmp = os_malloc(cch + sizeof(TMP_SUFFIX));
+        if (r->szTmp != NULL) {
+            memcpy(r->szTmp, szBase, cch);
+            memcpy(r->szTmp + cch, TMP_SUFFIX, sizeof(TMP_SUFFIX));
+        }
+    }
+    if (r->pbHdr == NULL || r->szTmp == NULL) {
         err = JET_errOutOfMemory;
         goto done;
     }
@@ -1170,25 +984,6 @@ JET_ERR EsepyEseRecover(const char *szDatabase, const char *szLogFolder, const c
                      "only a database that crashed", r->hdr.dbstate);
         goto done;
     }
-    /* the output copy is written through eseredo's page cache when pages change
-     * (undo); its temporary name sits beside the output */
-    {
-        const char *szBase = fInPlace ? szDatabase : szOutput;
-        size_t cch = strlen(szBase);
-        r->szTmp = os_malloc(cch + sizeof(TMP_SUFFIX));
-        if (r->szTmp == NULL) {
-            err = JET_errOutOfMemory;
-            goto done;
-        }
-        memcpy(r->szTmp, szBase, cch);
-        memcpy(r->szTmp + cch, TMP_SUFFIX, sizeof(TMP_SUFFIX));
-        if (os_exists(r->szTmp) && (err = os_unlink(r->szTmp)) < 0)
-            goto done; /* left by an interrupted run */
-        if ((err = eseredo_open(r->pdb, szDatabase, r->szTmp, r->hdr.lGenMaxRequired, pinfo, &r->pr)) < 0 ||
-            (err = eseundo_open(r->pr, pinfo, &r->pu)) < 0)
-            goto done;
-        eseredo_set_version_hook(r->pr, eseundo_version, r->pu);
-    }
     /* a damaged header copy: the valid one is used and both are rewritten */
     if ((err = run(r, szLogFolder, pfnProgress, pvContext)) < 0)
         goto done;
@@ -1197,15 +992,12 @@ JET_ERR EsepyEseRecover(const char *szDatabase, const char *szLogFolder, const c
     clean_header(r, r->pbHdr);
     pinfo->dbtimeAfter = r->dbtimeMax;
     pinfo->objidAfter = r->objidMax;
-    if ((err = eseredo_flush(r->pr)) < 0)
+    pinfo->cpgDatabaseAfter = r->predo != NULL ? eseredo_cpg(r->predo) : r->hdr.cpgData;
+    /* dirty pages still in the cache create the temporary copy only when flushed */
+    if (r->predo != NULL && (err = eseredo_flush(r->predo)) < 0)
         goto done;
-    if (eseredo_has_output(r->pr)) {
-        /* pages changed: the temporary copy becomes the output (in place: the database) */
-        EsepyEseClose(r->pdb);
-        r->pdb = NULL;
-        err = install_output(r, fInPlace ? szDatabase : szOutput);
-        if (err >= 0 && fInPlace)
-            err = write_in_place(szDatabase, r->pbHdr, r->cbPage, &pinfo->fJfmRemoved);
+    if (r->predo != NULL && eseredo_has_output(r->predo)) {
+        err = write_redone(r, fInPlace ? szDatabase : szOutput, fInPlace);
     } else if (fInPlace) {
         EsepyEseClose(r->pdb); /* release the read handle before writing */
         r->pdb = NULL;
@@ -1217,17 +1009,18 @@ JET_ERR EsepyEseRecover(const char *szDatabase, const char *szLogFolder, const c
         snprintf(pinfo->szReason, sizeof(pinfo->szReason), "writing the recovered database %s failed",
                  fInPlace ? szDatabase : szOutput);
 done:
-    sessions_free(r);
+    for (uint32_t i = 0; i < r->csess; i++)
+        eseredo_buf_free(&r->rgsess[i].buf);
     os_free(r->rgsess);
-    os_free(r->pbHdr);
     eseundo_close(r->pu);
-    if (r->pr != NULL) {
-        int fTmp = eseredo_has_output(r->pr);
-        eseredo_close(r->pr);
-        if (fTmp && err < 0)
-            (void)os_unlink(r->szTmp); /* R1: a refusal leaves no file behind */
+    if (r->predo != NULL) {
+        int fTmp = eseredo_has_output(r->predo);
+        eseredo_close(r->predo);
+        if (fTmp && os_exists(r->szTmp))
+            (void)os_unlink(r->szTmp); /* R1: a refusal (or a failed write) leaves no file behind */
     }
     os_free(r->szTmp);
+    os_free(r->pbHdr);
     EsepyEseClose(r->pdb);
     if (err < 0 && pinfo->err == 0)
         pinfo->err = err;

@@ -45,7 +45,8 @@ struct eseredo {
     ESEPY_ESE_RECOVERINFO *pinfo;
     const char            *szDatabase;
     char                  *szTmp;
-    os_file               *pfOut;       /* NULL until the first write (P2) */
+    os_file               *pfOut;       /* NULL until the first write (P2), and after eseredo_finish */
+    int                    fOutput;     /* the temporary copy was created */
     uint32_t               cbPage;
     uint32_t               cpgInput;    /* data pages of the input */
     uint32_t               cpgFile;     /* data pages of the output (ExtendDB grows it) */
@@ -198,7 +199,7 @@ void eseredo_set_version_hook(eseredo *pr, ESEREDO_PFNVERSION pfn, void *pvConte
 
 int eseredo_has_output(const eseredo *pr)
 {
-    return pr->pfOut != NULL;
+    return pr->fOutput;
 }
 
 uint64_t eseredo_pages_redone(const eseredo *pr)
@@ -211,6 +212,8 @@ static JET_ERR ensure_output(eseredo *pr)
 {
     if (pr->pfOut != NULL)
         return JET_errSuccess;
+    if (pr->fOutput)
+        return JET_errInvalidParameter; /* finished: no more writes */
     os_file *pfIn = NULL, *pfOut = NULL;
     uint8_t *pb = os_malloc(COPY_CB);
     int fCreated = 0;
@@ -232,6 +235,7 @@ static JET_ERR ensure_output(eseredo *pr)
         off += cb;
     }
     pr->pfOut = pfOut;
+    pr->fOutput = 1;
     pfOut = NULL;
     fCreated = 0;
 done:
@@ -390,6 +394,7 @@ void eseredo_page_done(eseredo *pr, const ESEPY_ESE_LOGRECORD *prec, esepage *pp
 {
     pp->dbtime = prec->dbtime; /* P3 */
     pr->cpageRedone++;
+    pr->pinfo->cpageRedone++;
     eseredo_page_release(pr, pp, 1);
 }
 
@@ -438,8 +443,10 @@ JET_ERR eseredo_check(eseredo *pr, const ESEPY_ESE_LOGRECORD *prec, uint32_t pgn
         for (uint32_t i = 0; i < pr->cdecision; i++) {
             if (pr->rgdecision[i].pgno != pgno)
                 continue;
-            if (!pr->rgdecision[i].fRedo)
+            if (!pr->rgdecision[i].fRedo) {
+                pr->pinfo->cpageApplied++;
                 return 0;
+            }
             JET_ERR err = eseredo_page_get(pr, pgno, ppp, NULL);
             if (err < 0)
                 return eseredo_fail(pr, err, prec, pgno, "%s at " LGPOS_FMT ": page %u cannot be read", szType,
@@ -495,6 +502,7 @@ JET_ERR eseredo_check(eseredo *pr, const ESEPY_ESE_LOGRECORD *prec, uint32_t pgn
         return err;
     }
     if (!fRedo) {
+        pr->pinfo->cpageApplied++;
         eseredo_page_release(pr, pp, 0);
         return 0;
     }
@@ -564,12 +572,6 @@ JET_ERR eseredo_after_image(const uint8_t *pbDiff, uint32_t cbDiff, int fDiff2, 
     memcpy(pbNew + iNew, pbOld + iOld, cbOld - iOld);
     *pcbNew = iNew + cbOld - iOld;
     return JET_errSuccess;
-}
-
-JET_ERR eseredo_diff_apply(const uint8_t *pbDiff, uint32_t cbDiff, int fDiff2, const uint8_t *pbOld, uint32_t cbOld,
-                           uint8_t *pbNew, uint32_t cbNewMax, uint32_t *pcbNew)
-{
-    return eseredo_after_image(pbDiff, cbDiff, fDiff2, pbOld, cbOld, pbNew, cbNewMax, pcbNew);
 }
 
 static int r_pinfo_unset(const eseredo *pr)
@@ -833,11 +835,130 @@ JET_ERR eseredo_extend(eseredo *pr, const ESEPY_ESE_LOGRECORD *prec, uint32_t pg
     return ensure_output(pr);
 }
 
+int eseredo_page_refs(const ESEPY_ESE_LOGRECORD *prec, eseredo_pageref *rg, int crgMax)
+{
+    int c = 0;
+#define ADD(pg, before, fnew)                                                            \
+    do {                                                                                 \
+        if ((pg) != 0) {                                                                 \
+            if (c < crgMax) {                                                            \
+                rg[c].pgno = (pg);                                                       \
+                rg[c].dbtimeBefore = (before);                                           \
+                rg[c].fNew = (fnew);                                                     \
+            }                                                                            \
+            c++;                                                                         \
+        }                                                                                \
+    } while (0)
+    switch (prec->lrtyp) {
+    case ESEPY_ESE_LRTYP_INSERT:
+    case ESEPY_ESE_LRTYP_FLAGINSERT:
+    case ESEPY_ESE_LRTYP_FLAGINSERTANDREPLACEDATA:
+    case ESEPY_ESE_LRTYP_FLAGDELETE:
+    case ESEPY_ESE_LRTYP_REPLACE:
+    case ESEPY_ESE_LRTYP_REPLACED:
+    case ESEPY_ESE_LRTYP_DELETE:
+    case ESEPY_ESE_LRTYP_DELTA:
+    case ESEPY_ESE_LRTYP_DELTA64:
+    case ESEPY_ESE_LRTYP_SETEXTERNALHEADER:
+    case ESEPY_ESE_LRTYP_UNDO:
+    case ESEPY_ESE_LRTYP_SCRUB:
+        ADD(prec->pgno, prec->dbtimeBefore, 0);
+        return c;
+    case ESEPY_ESE_LRTYP_NEWPAGE:
+    case ESEPY_ESE_LRTYP_CREATESEFDP:
+        ADD(prec->pgno, ESEREDO_DBTIME_NIL, 1);
+        return c;
+    case ESEPY_ESE_LRTYP_CREATEMEFDP:
+        ADD(prec->pgno, ESEREDO_DBTIME_NIL, 1);
+        ADD(prec->pgnoNew, ESEREDO_DBTIME_NIL, 1);   /* OE */
+        ADD(prec->pgnoRight, ESEREDO_DBTIME_NIL, 1); /* AE */
+        return c;
+    case ESEPY_ESE_LRTYP_CONVERTFDP2:
+        ADD(prec->pgno, prec->dbtimeBefore, 0);
+        ADD(prec->pgnoNew, ESEREDO_DBTIME_NIL, 1);
+        ADD(prec->pgnoRight, ESEREDO_DBTIME_NIL, 1);
+        return c;
+    case ESEPY_ESE_LRTYP_SPLIT2:
+        ADD(prec->pgno, prec->dbtimeBefore, 0);
+        ADD(prec->pgnoNew, ESEREDO_DBTIME_NIL, 1);
+        ADD(prec->pgnoRight, prec->dbtimeRightBefore, 0);
+        ADD(prec->pgnoParent, prec->dbtimeParentBefore, 0);
+        return c;
+    case ESEPY_ESE_LRTYP_MERGE2:
+        ADD(prec->pgno, prec->dbtimeBefore, 0);
+        ADD(prec->pgnoRight, prec->dbtimeRightBefore, 0);
+        ADD(prec->pgnoLeft, prec->dbtimeLeftBefore, 0);
+        ADD(prec->pgnoParent, prec->dbtimeParentBefore, 0);
+        return c;
+    case ESEPY_ESE_LRTYP_PAGEMOVE:
+        ADD(prec->pgno, prec->dbtimeBefore, 0);
+        ADD(prec->pgnoNew, ESEREDO_DBTIME_NIL, 1);
+        ADD(prec->pgnoLeft, prec->dbtimeLeftBefore, 0);
+        ADD(prec->pgnoRight, prec->dbtimeRightBefore, 0);
+        ADD(prec->pgnoParent, prec->dbtimeParentBefore, 0);
+        return c;
+    case ESEPY_ESE_LRTYP_EMPTYTREE: {
+        ADD(prec->pgno, prec->dbtimeBefore, 0);
+        /* the list: {dbtimeBefore u64, pgno u32, flags u32} after the 46-byte fixed part */
+        for (uint32_t ib = 46; ib + 16 <= prec->cb; ib += 16)
+            ADD(le_get32(prec->pb + ib + 8), le_get64(prec->pb + ib), 0);
+        return c;
+    }
+    default:
+        return -1;
+    }
+#undef ADD
+}
+
+JET_ERR eseredo_verify_only(eseredo *pr, const ESEPY_ESE_LOGRECORD *prec)
+{
+    int c = eseredo_page_refs(prec, NULL, 0);
+    if (c <= 0)
+        return eseredo_fail(pr, JET_errFeatureNotAvailable, prec, prec->pgno,
+                            "%s at " LGPOS_FMT " changes the database in a way recovery does not replay",
+                            rec_name(prec), LGPOS_ARGS(prec));
+    eseredo_pageref *rg = os_malloc((size_t)c * sizeof(*rg));
+    if (rg == NULL)
+        return JET_errOutOfMemory;
+    (void)eseredo_page_refs(prec, rg, c);
+    JET_ERR err = JET_errSuccess;
+    for (int i = 0; i < c && err >= 0; i++) {
+        esepage *pp = NULL;
+        err = eseredo_check(pr, prec, rg[i].pgno, rg[i].dbtimeBefore, rg[i].fNew ? ESEREDO_CHECK_NEW : 0, &pp);
+        if (err > 0) {
+            eseredo_page_release(pr, pp, 0);
+            err = eseredo_fail(pr, JET_errFeatureNotAvailable, prec, rg[i].pgno,
+                               "%s at " LGPOS_FMT " needs redo on page %u (page dbtime %llu, the record %llu), "
+                               "which recovery does not replay yet (the database is left as it is)",
+                               rec_name(prec), LGPOS_ARGS(prec), rg[i].pgno,
+                               (unsigned long long)pr->pinfo->dbtimePage, (unsigned long long)prec->dbtime);
+        }
+    }
+    os_free(rg);
+    return err < 0 ? err : JET_errSuccess;
+}
+
 static JET_ERR not_replayed(eseredo *pr, const ESEPY_ESE_LOGRECORD *prec)
 {
-    return eseredo_fail(pr, JET_errFeatureNotAvailable, prec, prec->pgno,
-                        "%s at " LGPOS_FMT " on page %u needs redo, which recovery does not replay yet (the "
-                        "database is left as it is)", rec_name(prec), LGPOS_ARGS(prec), prec->pgno);
+    return eseredo_verify_only(pr, prec);
+}
+
+JET_ERR eseredo_finish(eseredo *pr, const uint8_t *pbHdr)
+{
+    if (pr->pfOut == NULL)
+        return JET_errInvalidParameter;
+    JET_ERR err;
+    if ((err = os_file_write(pr->pfOut, pr->cbPage, pbHdr, pr->cbPage)) < 0 ||
+        (err = os_file_write(pr->pfOut, 0, pbHdr, pr->cbPage)) < 0 || (err = os_file_sync(pr->pfOut)) < 0)
+        return eseredo_fail(pr, err, NULL, 0, "writing the header of the recovered copy %s failed", pr->szTmp);
+    os_file_close(pr->pfOut);
+    pr->pfOut = NULL;
+    return JET_errSuccess;
+}
+
+uint32_t eseredo_cpg(const eseredo *pr)
+{
+    return pr->cpgFile;
 }
 
 JET_ERR eseredo_apply(eseredo *pr, const ESEPY_ESE_LOGRECORD *prec)

@@ -129,6 +129,33 @@ void    eseredo_page_done(eseredo *pr, const ESEPY_ESE_LOGRECORD *prec, esepage 
 JET_ERR eseredo_fail(eseredo *pr, JET_ERR err, const ESEPY_ESE_LOGRECORD *prec, uint32_t pgno, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
 
+/* ---- page references ---------------------------------------------------------------- */
+
+/* One page a record names, with the dbtime it must carry before the change
+ * (ESEREDO_DBTIME_NIL: not checked) or fNew for a page the record formats. */
+typedef struct {
+    uint32_t pgno;
+    uint64_t dbtimeBefore;
+    int      fNew;
+} eseredo_pageref;
+
+/* The pages a page-oriented record names (reference §2.4); fills at most
+ * crgMax entries of rg and returns how many there are (EmptyTree lists
+ * included), or -1 when the record is not page-oriented. */
+int     eseredo_page_refs(const ESEPY_ESE_LOGRECORD *prec, eseredo_pageref *rg, int crgMax);
+
+/* The stage-1 proof for a record whose redo is not implemented: every page
+ * it names must already carry it (dbtime rule); otherwise recovery stops
+ * naming the record (JET_errFeatureNotAvailable) or the dbtime error. */
+JET_ERR eseredo_verify_only(eseredo *pr, const ESEPY_ESE_LOGRECORD *prec);
+
+/* The output's header pages: write pbHdr (cbPage bytes) to both header
+ * positions of the temporary copy, fsync and close it.  Only after
+ * eseredo_flush, when eseredo_has_output. */
+JET_ERR eseredo_finish(eseredo *pr, const uint8_t *pbHdr);
+/* Data pages of the output (the input's, or what ExtendDB made it). */
+uint32_t eseredo_cpg(const eseredo *pr);
+
 /* ---- the dispatcher ------------------------------------------------------------------ */
 
 /* Redo one page record of the attached database, inside the window
@@ -148,12 +175,6 @@ JET_ERR eseredo_extend(eseredo *pr, const ESEPY_ESE_LOGRECORD *prec, uint32_t pg
 void    eseredo_macro_begin(eseredo *pr, uint64_t dbtimeMacro);
 void    eseredo_macro_end(eseredo *pr);
 
-/* The after-image of a ReplaceD diff (DIFFHDR entries, or DIFFHDR2 when
- * fDiff2) applied to cbOld bytes of old data, into pbNew (cbNewMax bytes).
- * JET_errLogCorrupted when the diff does not fit the old data or the buffer. */
-JET_ERR eseredo_after_image(const uint8_t *pbDiff, uint32_t cbDiff, int fDiff2, const uint8_t *pbOld, uint32_t cbOld,
-                            uint8_t *pbNew, uint32_t cbNewMax, uint32_t *pcbNew);
-
 /* Report a versioned record replayed outside eseredo_apply (the operation
  * inside a split macro, esesplit.c) to the version hook, if any: fRedone as
  * in ESEREDO_VERSION, the key from the record, pbBefore the node's data
@@ -161,11 +182,11 @@ JET_ERR eseredo_after_image(const uint8_t *pbDiff, uint32_t cbDiff, int fDiff2, 
 JET_ERR eseredo_report_version(eseredo *pr, const ESEPY_ESE_LOGRECORD *prec, int fRedone, const uint8_t *pbBefore,
                                uint32_t cbBefore);
 
-/* The after-image of a ReplaceD diff (DIFFHDR, or DIFFHDR2 when fDiff2)
- * applied to the old data, into pbNew (cbNewMax bytes).  JET_errLogCorrupted
- * when the diff does not fit the old data.  Pure (used by eserebuild.c). */
-JET_ERR eseredo_diff_apply(const uint8_t *pbDiff, uint32_t cbDiff, int fDiff2, const uint8_t *pbOld, uint32_t cbOld,
-                           uint8_t *pbNew, uint32_t cbNewMax, uint32_t *pcbNew);
+/* The after-image of a ReplaceD diff (DIFFHDR entries, or DIFFHDR2 when
+ * fDiff2) applied to cbOld bytes of old data, into pbNew (cbNewMax bytes).
+ * JET_errLogCorrupted when the diff does not fit the old data or the buffer. */
+JET_ERR eseredo_after_image(const uint8_t *pbDiff, uint32_t cbDiff, int fDiff2, const uint8_t *pbOld, uint32_t cbOld,
+                            uint8_t *pbNew, uint32_t cbNewMax, uint32_t *pcbNew);
 
 /* ---- esesplit.c (Split2, Merge2, PageMove: implemented by esesplit) ---------------- */
 

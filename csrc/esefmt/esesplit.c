@@ -175,9 +175,13 @@ JET_ERR esesplit_image(const uint8_t *pbImage, uint32_t cbImage, uint32_t fImage
     return JET_errSuccess;
 }
 
-JET_ERR esesplit_format_new(const esesplit_split *ps, uint32_t cbPage, uint64_t dbtime, esepage *pp)
+JET_ERR esesplit_format_new(const esesplit_split *ps, uint32_t cbPage, uint64_t dbtime, uint32_t ctagReservedStored,
+                            esepage *pp)
 {
-    return esepage_format(pp, cbPage, ps->pgnoNew, ps->objidFDP, dbtime, ps->fNewPageFlags & ~ESEPAGE_PG_PREINIT);
+    JET_ERR err = esepage_format(pp, cbPage, ps->pgnoNew, ps->objidFDP, dbtime, ps->fNewPageFlags & ~ESEPAGE_PG_PREINIT);
+    if (err >= 0)
+        pp->ctagReservedStored = ctagReservedStored;
+    return err;
 }
 
 /* ---- lines as the algorithms see them (S2) ---------------------------------------------- */
@@ -852,7 +856,16 @@ static JET_ERR rs_check(redo_set *ps, const ESEPY_ESE_LOGRECORD *prec, uint32_t 
     for (uint32_t i = 0; i < ps->c; i++)
         if (ps->rg[i].pgno == pgno) {
             *ppp = ps->rg[i].pp;
-            return *ppp != NULL;
+            if (*ppp != NULL)
+                return 1;
+            /* counted again as a reference proved applied (the macro keeps the decision) */
+            esepage *pp = NULL;
+            JET_ERR err = eseredo_check(ps->pr, prec, pgno, ESEREDO_DBTIME_NIL, grbit, &pp);
+            if (err > 0) { /* cannot happen: the decision was "no redo" */
+                eseredo_page_release(ps->pr, pp, 0);
+                return eseredo_fail(ps->pr, JET_errInternalError, prec, pgno, "a macro changed its decision");
+            }
+            return err < 0 ? err : 0;
         }
     if (ps->c == sizeof(ps->rg) / sizeof(ps->rg[0]))
         return eseredo_fail(ps->pr, JET_errLogCorrupted, prec, pgno, "a structure macro names too many pages");
@@ -1036,7 +1049,16 @@ static JET_ERR redo_split(redo_set *ps, const esesplit_macro *pmac)
                 goto fail;
             if (fRedoNew) {
                 uint32_t cbPage = ppNew->cbPage ? ppNew->cbPage : ps->cbPage;
-                if ((err = esesplit_format_new(pl, cbPage, pl->dbtime, ppNew)) < 0) {
+                /* the reserved-tag count is stored as the split page stores it (the database's format) */
+                uint32_t ctagStored = 1;
+                esepage *ppPeek = NULL;
+                if (pp != NULL)
+                    ctagStored = pp->ctagReservedStored;
+                else if (eseredo_page_get(ps->pr, pl->pgno, &ppPeek, NULL) >= 0) {
+                    ctagStored = ppPeek->ctagReservedStored;
+                    eseredo_page_release(ps->pr, ppPeek, 0);
+                }
+                if ((err = esesplit_format_new(pl, cbPage, pl->dbtime, ctagStored, ppNew)) < 0) {
                     rs_fail(ps, err, pl->prec, "formatting the new page failed");
                     goto fail;
                 }
@@ -1062,6 +1084,16 @@ static JET_ERR redo_split(redo_set *ps, const esesplit_macro *pmac)
         rgpages[i].pPage = pp;
         rgpages[i].pNew = ppNew;
         rgpages[i].pRight = ppRight;
+        if (pl->pgnoParent != 0) {
+            esepage *ppParent = NULL;
+            if ((err = rs_check(ps, pl->prec, pl->pgnoParent, pl->dbtimeParentBefore, 0, &ppParent)) < 0)
+                goto fail;
+        }
+    }
+    if (pmac->precOper != NULL) { /* the operation names the split page: checked like any reference */
+        esepage *ppOper = NULL;
+        if ((err = rs_check(ps, pmac->precOper, pmac->precOper->pgno, ESEREDO_DBTIME_NIL, 0, &ppOper)) < 0)
+            goto fail;
     }
     /* the operation's node changes where its line lands */
     if (pleaf->splitoper != ESESPLIT_OPER_NONE) {

@@ -124,8 +124,11 @@ int     esesplit_merge_needs_image(const esesplit_merge *pm);
 JET_ERR esesplit_image(const uint8_t *pbImage, uint32_t cbImage, uint32_t fImage, uint32_t cbPage, uint8_t *pbOut);
 
 /* Format the new page of a split level: an empty page of the level's objid,
- * the given dbtime and the logged new-page flags. */
-JET_ERR esesplit_format_new(const esesplit_split *ps, uint32_t cbPage, uint64_t dbtime, esepage *pp);
+ * the given dbtime and the logged new-page flags; ctagReservedStored is the
+ * 3-bit reserved-tag count as the database's format stores it (0 before the
+ * formats that count reserved tags; take it from the split page). */
+JET_ERR esesplit_format_new(const esesplit_split *ps, uint32_t cbPage, uint64_t dbtime, uint32_t ctagReservedStored,
+                            esepage *pp);
 
 /* Run the split of rglevel[0..clevel) (top-down, as logged) on the pages
  * given.  szWhy receives a sentence on failure (JET_errDatabaseCorrupted when

@@ -740,6 +740,10 @@ typedef struct {
     uint64_t        dbtimeRecord, dbtimeBeforeRecord, dbtimePage;
     int32_t         lGenMissing;        /* a needed generation that is missing (0 if none) */
     char            szReason[480];      /* one paragraph of English naming the record, page, position or file */
+    /* stage 2: page redo */
+    uint64_t        crecordRedo;        /* page records of the window handed to redo (macros counted per record) */
+    uint64_t        cpageRedone;        /* page changes made by redo (records whose page lacked them) */
+    uint32_t        cpgDatabaseAfter;   /* data pages of the output (ExtendDB grows the file) */
 } ESEPY_ESE_RECOVERINFO;
 
 /* Soft recovery of a database written by Windows' ESE, stage 1: read the logs
