@@ -631,7 +631,10 @@ def recover_ese(db: "_os.PathLike[str] | str", logs: "_os.PathLike[str] | str",
     ``done``/``total`` counting log generations).  Returns the report: ``lgpos_consistent``
     written, ``generations`` read, ``lgpos_redo_start``, ``lgpos_attached``, ``records``,
     ``page_references_applied`` / ``_outside``, ``segments_corrected``, ``dbtime_after``,
-    ``objid_after``, ``was_clean``, ...
+    ``objid_after``, ``was_clean``, ...  Transactions the logs leave open are rolled back
+    (their inserts left flag-deleted, before-images restored; no log is written):
+    ``sessions_undone``, ``versions_undone``, ``undone_session`` (procid, trx, where it
+    began), ``versions``, ``undo_records``.
 
     Refusals raise the JET error with the reason as its text and the report as the
     exception's ``recovery`` attribute (``record_type``, ``lgpos``, ``pgno``,
