@@ -206,3 +206,39 @@ def test_undo_is_idempotent(uncommitted, tmp_path):
     second = read(out2)
     assert second[2 * PAGE:] == first[2 * PAGE:]
     assert second[16:24] == first[16:24]   # no new dbtime: nothing changed
+
+
+def test_no_allocation_outlives_undo(uncommitted, tmp_path):
+    """The rollback frees its versions on success and when it refuses (C allocations through
+    csrc/os).  The refusal: in a copy, the key of one node the transaction inserted is changed
+    on its page (checksum re-stamped), so the rollback cannot find that node again -- it stops
+    naming the session and the record, and writes nothing."""
+    import shutil
+    from test_ese_recover import live_allocations
+    work, inserts, _commit = uncommitted
+    before = live_allocations()
+    esepy.recover_ese(os.path.join(work, "SRUDB.dat"), work, str(tmp_path / "a.dat"))
+    assert live_allocations() == before
+
+    broken = str(tmp_path / "broken")
+    shutil.copytree(work, broken)
+    path = os.path.join(broken, "SRUDB.dat")
+    raw = bytearray(read(path))
+    victim = next(r for r in reversed(inserts) if r["page_flags"] & 4 and len(r["data"]) > 100
+                  and raw.count(r["data"]) == 1)
+    at = raw.find(victim["data"])
+    raw[at - 1] ^= 0xFF                         # the last byte of the node's key suffix
+    pgno = at // PAGE - 1
+    page = bytes(raw[(pgno + 1) * PAGE:(pgno + 2) * PAGE])
+    struct.pack_into("<Q", raw, (pgno + 1) * PAGE, segment_checksum(page, pgno))
+    with open(path, "wb") as f:
+        f.write(raw)
+    out = str(tmp_path / "b.dat")
+    before = live_allocations()
+    with unchanged(broken), pytest.raises(errors.RecordNotFound) as ei:
+        esepy.recover_ese(path, broken, out)
+    assert live_allocations() == before
+    rec = ei.value.recovery
+    assert "session 9" in rec["reason"] and "(%d,%d,%d)" % tuple(victim["lgpos"]) in rec["reason"], rec
+    assert rec["record_type"] == "Insert" and not os.path.exists(out)
+    assert not [n for n in os.listdir(str(tmp_path)) if n.startswith("b.dat")]  # no temporary copy left

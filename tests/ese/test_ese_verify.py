@@ -145,3 +145,19 @@ def test_c_entry_point(evidence, tmp_path):
     missing = str(tmp_path / "empty").encode()
     os.makedirs(missing)
     assert lib.EsepyEseVerifyLogs(db, missing, info, rg, 100, n) < 0
+
+
+def test_no_allocation_outlives_verify(evidence, tmp_path):
+    """verify_logs frees everything, on success (with a differing page: its detail rebuild)
+    and when the log folder cannot be read."""
+    from test_ese_recover import live_allocations
+    work = str(tmp_path / "work")
+    shutil.copytree(evidence, work)
+    tamper(work, esepy.verify_logs(os.path.join(work, "SRUDB.dat"), work))
+    empty = str(tmp_path / "empty")
+    os.makedirs(empty)
+    before = live_allocations()
+    assert not esepy.verify_logs(os.path.join(work, "SRUDB.dat"), work).ok
+    with pytest.raises(esepy.errors.JetError):
+        esepy.verify_logs(os.path.join(work, "SRUDB.dat"), empty)
+    assert live_allocations() == before
