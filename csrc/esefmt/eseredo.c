@@ -199,7 +199,13 @@ void eseredo_set_version_hook(eseredo *pr, ESEREDO_PFNVERSION pfn, void *pvConte
 
 int eseredo_has_output(const eseredo *pr)
 {
-    return pr->fOutput;
+    if (pr->fOutput || pr->fSizeChanged)
+        return 1;
+    /* pages changed but still in the cache: the copy is made at eseredo_flush */
+    for (uint32_t i = 0; i < REDO_FRAMES; i++)
+        if (pr->rgframe[i].pgno != 0 && pr->rgframe[i].fDirty)
+            return 1;
+    return 0;
 }
 
 uint64_t eseredo_pages_redone(const eseredo *pr)
