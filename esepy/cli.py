@@ -870,7 +870,7 @@ def _recover_windows(ns: argparse.Namespace, out: Output) -> Any:
         raise errors.InvalidPath(operation=f"--logs {ns.logs}: no such folder")
     target = ns.db if ns.in_place else ns.output
     out.text(f"Database (Windows ESE): {ns.db}", f"Logs: {ns.logs}",
-             f"Output: {target}" + (" (in place)" if ns.in_place else ""), "Performing soft recovery (stage 1)...")
+             f"Output: {target}" + (" (in place)" if ns.in_place else ""), "Performing soft recovery...")
     t0 = time.monotonic()
     with out.progress("recovery", None, "gen") as bar:
         try:
@@ -1043,7 +1043,7 @@ def _verify_logs(ns: argparse.Namespace, out: Output) -> Any:
 def _db_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("db", help="database file (never written)")
     p.add_argument("--logs", help="log folder: a dirty database is read from a copy recovered with copies of "
-                   "these logs (Windows ESE databases too: stage-1 recovery into a temporary copy)")
+                   "these logs (Windows ESE databases too: recovery into a temporary copy)")
     p.add_argument("--system", help="folder of the checkpoint (with --logs; esepy databases only)")
 
 

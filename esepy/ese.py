@@ -30,11 +30,11 @@ log folder for missing or out-of-sequence generations;
 :meth:`EseDatabase.recovery_info` says which generations a dirty database
 needs and whether a folder has them.
 
-Recovery (stage 1): :func:`recover_ese` brings a dirty database to a clean
-state on a copy when its logs prove that nothing needs replaying (no page
-redo, no undo) -- the common case of a copy taken after Windows flushed its
-cache -- and refuses by name everything else; ``open_ese(path, logs=folder)``
-reads a dirty database through such a recovered temporary copy.  The input
+Recovery: :func:`recover_ese` brings a dirty database to a clean state on a
+copy, redoing the page changes (node records, new pages, file growth) its
+pages lack, and refuses by name what it cannot replay yet (splits, merges,
+undo); ``open_ese(path, logs=folder)`` reads a dirty database through such a
+recovered temporary copy.  The input
 database and the logs are never written (see docs/forensics-windows-ese.md).
 """
 from __future__ import annotations
@@ -613,24 +613,30 @@ def open_ese(path: "_os.PathLike[str] | str", *, logs: "Optional[_os.PathLike[st
 def recover_ese(db: "_os.PathLike[str] | str", logs: "_os.PathLike[str] | str",
                 output: "Optional[_os.PathLike[str] | str]" = None, *,
                 progress: Optional[Callable[[Any], Any]] = None, in_place: bool = False) -> Dict[str, Any]:
-    """Soft recovery of a Windows ESE database, stage 1 (``esentutl /r`` without Windows, when
-    no page needs replaying).
+    """Soft recovery of a Windows ESE database (``esentutl /r`` without Windows), with page redo.
 
     Reads every log generation of ``logs`` from the checkpoint on (``SRU.chk``, ``SRU*.log``:
-    segment checksums, the generation chain, the attach state machine, sessions) and proves
-    that each page change the logs hold for ``db`` is outside its attached window or already
-    on its page and that no transaction is left open.  Then writes ``output``: a copy of
-    ``db`` whose two header copies say CleanShutdown (consistent position, detach time,
+    segment checksums, the generation chain, the attach state machine, sessions).  Every page
+    change the logs hold for ``db`` inside its attached window is replayed by ESE's dbtime rule
+    when the page lacks it -- Insert (prefix-compressed keys), FlagInsert,
+    FlagInsertAndReplaceData, FlagDelete, Replace, ReplaceD, Delete, Delta, Delta64,
+    SetExternalHeader, NewPage, CreateSingleExtentFDP, CreateMultipleExtentFDP, ExtendDB, and
+    macros (buffered, replayed at MacroCommit) -- and
+    must otherwise already be on its page.  No transaction may be left open (undo is not done
+    yet).  Then writes ``output``: a copy of ``db`` with the redone pages (checksums
+    recomputed) whose two header copies say CleanShutdown (consistent position, detach time,
     required generations cleared, dbtime and objid at the maxima seen; no ``.jfm``).  The
     output is written through a temporary file, fsynced and renamed; it must not exist.
     ``db`` and the logs are never written -- except with ``in_place=True`` (no ``output``),
-    which rewrites ``db``'s header pages and deletes its ``.jfm``: only for a file you
-    say is a copy.
+    which rewrites ``db``'s header pages (or replaces ``db`` with the redone copy) and deletes
+    its ``.jfm``: only for a file you say is a copy.
 
     ``progress`` is called with an :class:`esepy.Progress` (operation ``"recover"``,
     ``done``/``total`` counting log generations).  Returns the report: ``lgpos_consistent``
     written, ``generations`` read, ``lgpos_redo_start``, ``lgpos_attached``, ``records``,
-    ``page_references_applied`` / ``_outside``, ``segments_corrected``, ``dbtime_after``,
+    ``records_redone`` (page records of the window handed to redo), ``pages_redone`` (changes
+    a page lacked and got), ``page_references_applied`` (changes already on their pages) /
+    ``_outside``, ``database_pages``, ``segments_corrected``, ``dbtime_after``,
     ``objid_after``, ``was_clean``, ...  Transactions the logs leave open are rolled back
     (their inserts left flag-deleted, before-images restored; no log is written):
     ``sessions_undone``, ``versions_undone``, ``undone_session`` (procid, trx, where it
@@ -638,10 +644,14 @@ def recover_ese(db: "_os.PathLike[str] | str", logs: "_os.PathLike[str] | str",
 
     Refusals raise the JET error with the reason as its text and the report as the
     exception's ``recovery`` attribute (``record_type``, ``lgpos``, ``pgno``,
-    ``generation_missing``, ``reason``): :class:`esepy.errors.FeatureNotAvailable` when a
-    record needs redo or undo (stage 1 does not replay), ``DbTimeTooOld`` / ``DbTimeTooNew``,
-    ``DatabaseLogSetMismatch`` (logs of another database), ``AttachedDatabaseMismatch``,
-    ``MissingLogFile`` / ``RequiredLogFilesMissing``, ``LogFileCorrupt``, ``FileAlreadyExists``.
+    ``generation_missing``, ``reason``), and leave no file behind:
+    :class:`esepy.errors.FeatureNotAvailable` when a page lacks a change of a record not
+    replayed yet (Split2 and Merge2 are; PageMove, ConvertFDP2, EmptyTree are not) or a
+    rollback that cannot be done (a deferred replace without its UndoInfo); ``RecordNotFound`` (a node to roll back is gone); ``DbTimeTooOld`` / ``DbTimeTooNew`` (the page is older than the
+    record's before-dbtime / between before and after: a lost flush the logs cannot bridge),
+    ``DbTimeBeyondMaxRequired``, ``DatabaseLogSetMismatch`` (logs of another database),
+    ``AttachedDatabaseMismatch``, ``MissingLogFile`` / ``RequiredLogFilesMissing``,
+    ``LogFileCorrupt``, ``FileAlreadyExists``.
     """
     from ._backup import Progress
     dbp = _os.fspath(db)

@@ -1,36 +1,43 @@
 /*
  * eserecover.c -- soft recovery of a database written by Windows' ESE onto a
- * copy, stage 1: the logs are read completely and the database is declared
- * clean only when nothing needs replaying (no page redo, no undo).
+ * copy: the logs are read completely, the page changes a page lacks are
+ * redone (eseredo.c, over the page model of esepage.c), and the database is
+ * declared clean when no undo is needed.
  *
  * Owns: the recovery decisions of docs/forensics-windows-ese.md ("Recovery"):
  * the attach state machine (attachment list at the redo start, AttachDB,
  * DetachDB, Init/Init2, Term/Term2, RecoveryQuit*, ShutDownMark,
  * SetDbVersion), session tracking (procid -> transaction level, Begin0 seen,
- * macros) that proves no transaction is left open, the proof that every page
- * record of the database is outside the attached window or already on its
- * page (page dbtime >= record dbtime), the dbtime / objid counters, and the
- * clean header written to both header copies of the output.
+ * macros and their buffered records) that decides which page records lie in
+ * the attached window and proves no transaction is left open, the dbtime /
+ * objid counters, and the clean header written to both header copies of the
+ * output.
  * Reads through: the esefmt reader (EsepyEseOpen for header and pages, the
- * log chain reader EsepyEseLogChain* for records).  Writes through csrc/os,
- * and only: a new output file (temporary name, fsync, rename, folder fsync)
- * or, when the caller says the database is a copy (IN_PLACE), that file's two
- * header pages and the flush map beside it (deleted).
+ * log chain reader EsepyEseLogChain* for records).  Page records of the
+ * window go to eseredo (eseredo_apply, eseredo_apply_macro at MacroCommit,
+ * eseredo_extend), which applies the dbtime rule and writes changed pages to
+ * a temporary copy.  Writes through csrc/os, and only: a new output file
+ * (temporary name, fsync, rename, folder fsync) or, when the caller says the
+ * database is a copy (IN_PLACE), that file's two header pages or the whole
+ * file (a redone temporary copy renamed over it), and the flush map beside it
+ * (deleted).
  * Must not touch: the input database and the log files and checkpoint (they
  * are opened read-only); any engine layer; global state.
  *
  * Invariants:
- *  R1 Nothing is written before every record up to the end of the logs has
- *     been read and every check has passed: a refusal leaves no file behind
- *     (the temporary copy is deleted on every error path).
+ *  R1 Nothing is renamed into place (nor, in place, written into the
+ *     database) before every record up to the end of the logs has been read
+ *     and every check has passed: a refusal leaves no file behind (redo's
+ *     temporary copy is deleted on every error path).
  *  R2 A record changes the decision only for the database whose signDb the
  *     attachments carry (its dbid is taken from the latest attachment naming
  *     it); records of other databases only move session state.
  *  R3 A page record of the database is "in the window" iff the database is
  *     attached, the record lies after the attach position, its session has
  *     begun a level-0 transaction since the redo start and (inside a macro)
- *     the macro committed.  Every page it names must then carry a dbtime at
- *     or past the record's; otherwise recovery stops naming it.
+ *     the macro committed.  Only records in the window reach eseredo, which
+ *     redoes the change on every page lacking it (or stops recovery naming a
+ *     record it cannot replay, or a dbtime that does not fit).
  *  R4 Every versioned change inside the window builds a version in eseundo
  *     (through eseredo's version hook), Commit/Rollback/UndoInfo/Undo move
  *     them; at the end of the logs every session still in a transaction is
@@ -40,7 +47,8 @@
  *     the recovery that ran then logged its compensations as Undo records.
  *  R5 The header written is the input's valid header copy with only the
  *     fields of reference section 3.6 changed, and the same page goes to both
- *     copies with its XOR checksum recomputed.
+ *     copies with its XOR checksum recomputed; data pages are the input's
+ *     except those redo changed.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -699,9 +707,7 @@ static JET_ERR write_in_place(const char *szDb, const uint8_t *pbHdr, uint32_t c
  * replaces szTarget (the output, or the database itself in place). */
 static JET_ERR write_redone(rec_state *r, const char *szTarget, int fInPlace)
 {
-    JET_ERR err = eseredo_flush(r->predo);
-    if (err >= 0)
-        err = eseredo_finish(r->predo, r->pbHdr);
+    JET_ERR err = eseredo_finish(r->predo, r->pbHdr); /* after eseredo_flush */
     if (err < 0)
         return err;
     if (fInPlace) {
@@ -993,10 +999,9 @@ JET_ERR EsepyEseRecover(const char *szDatabase, const char *szLogFolder, const c
     pinfo->dbtimeAfter = r->dbtimeMax;
     pinfo->objidAfter = r->objidMax;
     pinfo->cpgDatabaseAfter = r->predo != NULL ? eseredo_cpg(r->predo) : r->hdr.cpgData;
-    /* dirty pages still in the cache create the temporary copy only when flushed */
-    if (r->predo != NULL && (err = eseredo_flush(r->predo)) < 0)
-        goto done;
-    if (r->predo != NULL && eseredo_has_output(r->predo)) {
+    if (r->predo != NULL && (err = eseredo_flush(r->predo)) < 0) {
+        /* the temporary copy is deleted below (R1) */
+    } else if (r->predo != NULL && eseredo_has_output(r->predo)) {
         err = write_redone(r, fInPlace ? szDatabase : szOutput, fInPlace);
     } else if (fInPlace) {
         EsepyEseClose(r->pdb); /* release the read handle before writing */

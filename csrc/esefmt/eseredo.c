@@ -24,7 +24,7 @@
 
 #include "eseredo.h"
 
-#define REDO_FRAMES  256u         /* decoded pages kept in memory */
+#define REDO_FRAMES  32u          /* decoded pages kept in memory (P1) */
 #define COPY_CB      (1u << 20)
 
 typedef struct {
@@ -100,11 +100,16 @@ static const char *rec_name(const ESEPY_ESE_LOGRECORD *prec)
 
 /* ---- buffered records ---------------------------------------------------------------- */
 
-static const uint8_t *rebase(const uint8_t *p, const ESEPY_ESE_LOGRECORD *prec, const uint8_t *pbNew)
+/* Copy cb bytes of p (if any) to *ppb, advancing it; the copy's address. */
+static const uint8_t *copy_out(uint8_t **ppb, const uint8_t *p, uint32_t cb)
 {
-    if (p == NULL || prec->pb == NULL || p < prec->pb || p > prec->pb + prec->cb)
+    if (p == NULL)
         return NULL;
-    return pbNew + (p - prec->pb);
+    uint8_t *pDst = *ppb;
+    if (cb)
+        memcpy(pDst, p, cb);
+    *ppb += cb;
+    return pDst;
 }
 
 JET_ERR eseredo_buf_add(eseredo_buf *pbuf, const ESEPY_ESE_LOGRECORD *prec)
@@ -117,20 +122,20 @@ JET_ERR eseredo_buf_add(eseredo_buf *pbuf, const ESEPY_ESE_LOGRECORD *prec)
         pbuf->rgrec = rg;
         pbuf->crecMax = c;
     }
-    uint8_t *pb = os_malloc(prec->cb ? prec->cb : 1);
-    if (pb == NULL)
+    /* the record's bytes, then its key, data and image (wherever the reader kept them) */
+    size_t cb = (size_t)prec->cb + prec->cbKey + prec->cbData + prec->cbImage;
+    uint8_t *pbOwned = os_malloc(cb ? cb : 1);
+    if (pbOwned == NULL)
         return JET_errOutOfMemory;
-    if (prec->cb)
-        memcpy(pb, prec->pb, prec->cb);
+    uint8_t *pb = pbOwned;
     eseredo_rec *pr = &pbuf->rgrec[pbuf->crec++];
     pr->rec = *prec;
-    pr->pbOwned = pb;
-    pr->rec.pb = pb;
-    pr->rec.pbKey = rebase(prec->pbKey, prec, pb);
-    pr->rec.pbData = rebase(prec->pbData, prec, pb);
-    pr->rec.pbImage = rebase(prec->pbImage, prec, pb);
+    pr->pbOwned = pbOwned;
+    pr->rec.pb = copy_out(&pb, prec->pb, prec->cb);
+    pr->rec.pbKey = copy_out(&pb, prec->pbKey, prec->cbKey);
+    pr->rec.pbData = copy_out(&pb, prec->pbData, prec->cbData);
+    pr->rec.pbImage = copy_out(&pb, prec->pbImage, prec->cbImage);
     pr->rec.szPath = NULL;
-    pr->rec.szName = prec->szName;
     return JET_errSuccess;
 }
 
@@ -831,6 +836,100 @@ static JET_ERR new_page(eseredo *pr, const ESEPY_ESE_LOGRECORD *prec)
     return JET_errSuccess;
 }
 
+/* ---- FDP creation (reference §2.3) --------------------------------------------------------- */
+
+#define SPH_CB             16u    /* SPACE_HEADER: cpgPrimary, pgnoParent, flags, rgbitAvail | pgnoOE */
+#define SPH_MULTIPLEEXTENT 0x01u
+#define SPH_NONUNIQUE      0x02u
+#define CPG_SMALL_SPACE    32u    /* single-extent trees track at most this many pages in rgbitAvail */
+#define SPLIT_BUFFER_CB    16u    /* tag 0 of a space-tree root: two empty extents */
+
+/* Format page pgno named by prec as a new page (§3.3 rule 6) taken into use
+ * with fPageFlags, its tag 0 = pbExt.  Returns 1 with the page pinned, 0 when
+ * the page already has it, or an error. */
+static JET_ERR fdp_page(eseredo *pr, const ESEPY_ESE_LOGRECORD *prec, uint32_t pgno, uint32_t fPageFlags,
+                        const uint8_t *pbExt, uint32_t cbExt, esepage **ppp)
+{
+    JET_ERR err = eseredo_check(pr, prec, pgno, ESEREDO_DBTIME_NIL, ESEREDO_CHECK_NEW, ppp);
+    if (err <= 0)
+        return err;
+    esepage *pp = *ppp;
+    if ((err = esepage_format(pp, pr->cbPage, pgno, prec->objidFDP, prec->dbtime,
+                              (fPageFlags | ESEPAGE_PG_NEWRECORD) & ~ESEPAGE_PG_PREINIT)) < 0 ||
+        (err = esepage_set_external_header(pp, pbExt, cbExt)) < 0) {
+        eseredo_page_release(pr, pp, 0);
+        *ppp = NULL;
+        return err;
+    }
+    return 1;
+}
+
+/* A space-tree root (owned or available extents) with one extent node:
+ * key = pgnoLast big-endian, data = page count (none when cpg is 0). */
+static JET_ERR space_root(eseredo *pr, const ESEPY_ESE_LOGRECORD *prec, uint32_t pgno, uint32_t fPageFlags,
+                          uint32_t pgnoLast, uint32_t cpg)
+{
+    static const uint8_t rgbSplitBuffer[SPLIT_BUFFER_CB];
+    esepage *pp = NULL;
+    JET_ERR err = fdp_page(pr, prec, pgno, fPageFlags | ESEPAGE_PG_ROOT | ESEPAGE_PG_LEAF | ESEPAGE_PG_SPACE,
+                           rgbSplitBuffer, SPLIT_BUFFER_CB, &pp);
+    if (err <= 0)
+        return err;
+    if (cpg != 0) {
+        uint8_t key[4], data[4];
+        key[0] = (uint8_t)(pgnoLast >> 24);
+        key[1] = (uint8_t)(pgnoLast >> 16);
+        key[2] = (uint8_t)(pgnoLast >> 8);
+        key[3] = (uint8_t)pgnoLast;
+        le_put32(data, cpg);
+        if ((err = esepage_insert(pp, 0, key, 4, 0, data, 4, 0)) < 0) {
+            eseredo_page_release(pr, pp, 0);
+            return err;
+        }
+    }
+    eseredo_page_done(pr, prec, pp);
+    return JET_errSuccess;
+}
+
+/* CreateSingleExtentFDP / CreateMultipleExtentFDP: the tree's root with its
+ * space header (and, multiple-extent, the roots of its owned- and
+ * available-extent trees, each holding the primary extent). */
+static JET_ERR create_fdp(eseredo *pr, const ESEPY_ESE_LOGRECORD *prec)
+{
+    const int fMulti = prec->lrtyp == ESEPY_ESE_LRTYP_CREATEMEFDP;
+    const uint32_t ibFlags = fMulti ? 52u : 44u;
+    if (prec->cb < ibFlags + 4 || prec->cpg == 0 || prec->pgno == 0)
+        return eseredo_fail(pr, JET_errLogCorrupted, prec, prec->pgno, "%s at " LGPOS_FMT " is too short or empty",
+                            rec_name(prec), LGPOS_ARGS(prec));
+    const uint32_t fPageFlags = le_get32(prec->pb + ibFlags);
+    const uint32_t cpgPrimary = prec->cpg;
+    uint8_t sph[SPH_CB];
+    memset(sph, 0, sizeof(sph));
+    le_put32(sph, cpgPrimary);
+    le_put32(sph + 4, prec->pgnoParent);
+    sph[8] = (uint8_t)((fMulti ? SPH_MULTIPLEEXTENT : 0) | ((prec->fPageFlags & 0x04u) ? 0 : SPH_NONUNIQUE));
+    if (fMulti) {
+        le_put32(sph + 12, prec->pgnoNew); /* pgnoOE; the AE root is the next page */
+    } else {
+        uint32_t rgbit = 0xFFFFFFFFu;
+        if (cpgPrimary <= CPG_SMALL_SPACE)
+            rgbit = cpgPrimary >= 2 ? (uint32_t)((1ull << (cpgPrimary - 1)) - 1) : 0;
+        le_put32(sph + 12, rgbit);
+    }
+    esepage *pp = NULL;
+    JET_ERR err = fdp_page(pr, prec, prec->pgno, fPageFlags | ESEPAGE_PG_ROOT | ESEPAGE_PG_LEAF, sph, SPH_CB, &pp);
+    if (err < 0)
+        return err;
+    if (err > 0)
+        eseredo_page_done(pr, prec, pp);
+    if (!fMulti)
+        return JET_errSuccess;
+    const uint32_t pgnoLast = prec->pgno + cpgPrimary - 1;
+    if ((err = space_root(pr, prec, prec->pgnoNew, fPageFlags, pgnoLast, cpgPrimary)) < 0)
+        return err;
+    return space_root(pr, prec, prec->pgnoRight, fPageFlags, pgnoLast, cpgPrimary >= 3 ? cpgPrimary - 3 : 0);
+}
+
 JET_ERR eseredo_extend(eseredo *pr, const ESEPY_ESE_LOGRECORD *prec, uint32_t pgnoLast)
 {
     (void)prec;
@@ -983,6 +1082,9 @@ JET_ERR eseredo_apply(eseredo *pr, const ESEPY_ESE_LOGRECORD *prec)
         return node_record(pr, prec);
     case ESEPY_ESE_LRTYP_NEWPAGE:
         return new_page(pr, prec);
+    case ESEPY_ESE_LRTYP_CREATESEFDP:
+    case ESEPY_ESE_LRTYP_CREATEMEFDP:
+        return create_fdp(pr, prec);
     default:
         return not_replayed(pr, prec);
     }

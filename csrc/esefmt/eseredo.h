@@ -64,7 +64,7 @@ typedef JET_ERR (*ESEREDO_PFNVERSION)(void *pvContext, const ESEREDO_VERSION *pv
 /* ---- a buffered record (macros) --------------------------------------------- */
 
 /* A record copied out of the log reader's memory: rec's pointers (pb, pbKey,
- * pbData, pbImage) point into pbOwned. */
+ * pbData, pbImage) point into pbOwned (szPath is dropped). */
 typedef struct {
     ESEPY_ESE_LOGRECORD rec;
     uint8_t            *pbOwned;

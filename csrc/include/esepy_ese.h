@@ -691,7 +691,7 @@ JET_ERR EsepyEseLogChainNextRecord(ESEPY_ESE_LOGCHAIN *pchain, ESEPY_ESE_LOGRECO
 
 /* Compare two LGPOS: < 0, 0, > 0 (generation, then sector, then byte). */
 int     EsepyEseCmpLgpos(const ESEPY_ESE_LGPOS *a, const ESEPY_ESE_LGPOS *b);
-/* ---- soft recovery onto a copy (stage 1: no page redo, no undo) -------------- */
+/* ---- soft recovery onto a copy (page redo of node records; no undo yet) ------- */
 
 /* EsepyEseRecover grbits */
 #define ESEPY_ESE_RECOVER_IN_PLACE 0x0001 /* write szDatabase itself (the caller says it is a copy);
@@ -746,24 +746,32 @@ typedef struct {
     uint32_t        cpgDatabaseAfter;   /* data pages of the output (ExtendDB grows the file) */
 } ESEPY_ESE_RECOVERINFO;
 
-/* Soft recovery of a database written by Windows' ESE, stage 1: read the logs
- * of szLogFolder (checkpoint in szCheckpointFolder, NULL = the log folder) from
+/* Soft recovery of a database written by Windows' ESE: read the logs of
+ * szLogFolder (checkpoint in szCheckpointFolder, NULL = the log folder) from
  * the checkpoint on, decide when the database takes part (the attach state
- * machine), prove that every page record for it is either outside the
- * attached window or already on its page and that no transaction is left
- * open, and write the database with a clean header (both copies) to szOutput
- * -- through a temporary file, fsynced and renamed; szOutput must not exist --
- * or, with ESEPY_ESE_RECOVER_IN_PLACE, into szDatabase itself.  The input
+ * machine), redo every page record inside the attached window whose change a
+ * page lacks (dbtime rule; Insert, FlagInsert*, FlagDelete, Replace, ReplaceD,
+ * Delete, Delta, Delta64, SetExternalHeader, NewPage, Create*ExtentFDP,
+ * ExtendDB, macros), prove
+ * the others already applied, roll back what the logs leave open, and write
+ * the database with the redone pages and a clean header (both copies) to
+ * szOutput -- through a temporary file, fsynced and renamed; szOutput must
+ * not exist -- or, with ESEPY_ESE_RECOVER_IN_PLACE, into szDatabase itself
+ * (its header pages, or the file replaced by the redone copy).  The input
  * database and the logs are never written.  No flush map (.jfm) is created.
  * Transactions the logs leave open are rolled back (the version store of
  * eseundo.c: inserts flag-deleted, before-images restored, flag-deletes
  * cleared, deltas subtracted; no log record is written, the pages changed get
  * dbtimes above every logged one: pinfo->csessionUndone, cversionUndone).
- * A record that needs redo or undo stops recovery before anything is written:
- * JET_errFeatureNotAvailable (redo/undo needed: stage 1 does not replay),
- * JET_errDbTimeTooOld / JET_errDbTimeTooNew / JET_errDbTimeBeyondMaxRequired
- * (page and record disagree), with pinfo naming the record, page and log
- * position.  Other refusals: JET_errDatabaseLogSetMismatch (logs of another
+ * A refusal happens before anything is renamed into place and leaves no file:
+ * JET_errFeatureNotAvailable (a page lacks the change of a record not
+ * replayed yet -- PageMove, ConvertFDP2, EmptyTree, ...
+ * -- or a rollback that cannot be done: a deferred replace without its
+ * UndoInfo), JET_errRecordNotFound (a node to roll back is gone),
+ * JET_errVersionStoreOutOfMemory, JET_errDbTimeTooOld / JET_errDbTimeTooNew /
+ * JET_errDbTimeBeyondMaxRequired (page and record disagree), with pinfo naming
+ * the record, page and log position.  Other refusals:
+ * JET_errDatabaseLogSetMismatch (logs of another
  * stream), JET_errAttachedDatabaseMismatch (the logs never attach this
  * database), JET_errMissingLogFile / JET_errRequiredLogFilesMissing (a needed
  * generation is absent: pinfo->lGenMissing), JET_errConsistentTimeMismatch,

@@ -67,6 +67,9 @@ static PyObject *rcv_info_dict(const ESEPY_ESE_RECOVERINFO *p)
     r |= rcv_set(d, "page_references", RU(p->cpageRecord));
     r |= rcv_set(d, "page_references_applied", RU(p->cpageApplied));
     r |= rcv_set(d, "page_references_outside", RU(p->cpageOutside));
+    r |= rcv_set(d, "records_redone", RU(p->crecordRedo));
+    r |= rcv_set(d, "pages_redone", RU(p->cpageRedone));
+    r |= rcv_set(d, "database_pages", RU(p->cpgDatabaseAfter));
     r |= rcv_set(d, "segments_corrected", RU(p->csegmentCorrected));
     r |= rcv_set(d, "detaches", RU(p->cdetach));
     r |= rcv_set(d, "lgpos_consistent", rcv_lgpos(&p->lgposConsistent));

@@ -271,4 +271,271 @@ TEST(replaced_diffs)
     CHECK_ERR(eseredo_after_image(d1, sizeof(d1), 0, old, 10, out, 8, &cb), JET_errLogCorrupted);
 }
 
+/* ---- eseredo: synthetic records over a real page ----------------------------------------- */
+
+typedef struct {
+    int      c;
+    uint32_t op[16];
+    int      fRedone[16];
+    uint32_t cbKey[16], cbBefore[16];
+    uint8_t  before[16][8];
+} hook_log;
+
+static JET_ERR hook(void *pv, const ESEREDO_VERSION *pver)
+{
+    hook_log *pl = pv;
+    if (pl->c < 16) {
+        pl->op[pl->c] = pver->op;
+        pl->fRedone[pl->c] = pver->fRedone;
+        pl->cbKey[pl->c] = pver->pbKey ? pver->cbKey : 0;
+        pl->cbBefore[pl->c] = pver->cbBefore;
+        memcpy(pl->before[pl->c], pver->pbBefore ? pver->pbBefore : (const uint8_t *)"", pver->cbBefore < 8 ? pver->cbBefore : 0);
+    }
+    pl->c++;
+    return JET_errSuccess;
+}
+
+static ESEPY_ESE_LOGRECORD node_rec(uint32_t lrtyp, uint32_t pgno, uint64_t dbtime, uint64_t before, uint32_t iline,
+                                    int32_t gen)
+{
+    ESEPY_ESE_LOGRECORD r;
+    memset(&r, 0, sizeof(r));
+    r.cbStruct = sizeof(r);
+    r.lrtyp = lrtyp;
+    r.pgno = pgno;
+    r.dbtime = dbtime;
+    r.dbtimeBefore = before;
+    r.iline = iline;
+    r.fPageFlags = 0x01; /* versioned */
+    r.lgpos.lGeneration = gen;
+    r.lgpos.isec = 1;
+    r.dbid = 1;
+    return r;
+}
+
+static int line_is(esepage *pp, uint32_t iline, uint32_t fFlags, const char *data)
+{
+    const uint8_t *pb;
+    uint32_t cb;
+    if (esepage_data(pp, iline, &pb, &cb) < 0)
+        return 0;
+    return pp->rgline[iline].fFlags == fFlags && cb == strlen(data) && memcmp(pb, data, cb) == 0;
+}
+
+TEST(redo_node_records)
+{
+    char path[1024], tmp[1024];
+    const char *dir = sample_dir();
+    CHECK(dir != NULL);
+    snprintf(path, sizeof(path), "%s/srum_win11_dirty/SRUDB.dat", dir);
+    snprintf(tmp, sizeof(tmp), "%s/redo.tmp", unit_dir("esepage_redo"));
+    ESEPY_ESE_FILE *pf = NULL;
+    CHECK_ERR(EsepyEseOpen(path, 0, &pf), JET_errSuccess);
+    ESEPY_ESE_RECOVERINFO info;
+    memset(&info, 0, sizeof(info));
+    eseredo *pr = NULL;
+    CHECK_ERR(eseredo_open(pf, path, tmp, 3, &info, &pr), JET_errSuccess);
+    hook_log hl;
+    memset(&hl, 0, sizeof(hl));
+    eseredo_set_version_hook(pr, hook, &hl);
+    const uint32_t P = 377; /* a leaf of a SRUM table */
+    esepage *pp = NULL;
+    CHECK_ERR(eseredo_page_get(pr, P, &pp, NULL), JET_errSuccess);
+    const uint64_t D = pp->dbtime;
+    const uint32_t cline0 = pp->cline;
+    esepage orig;
+    CHECK_ERR(esepage_copy(&orig, pp), JET_errSuccess);
+    eseredo_page_release(pr, pp, 0);
+
+    ESEPY_ESE_LOGRECORD r = node_rec(ESEPY_ESE_LRTYP_INSERT, P, D + 1, D, 0, 2);
+    static const uint8_t key[] = { 0x01, 0x02, 0x03 };
+    r.pbKey = key;
+    r.cbKey = 3;
+    r.pbData = (const uint8_t *)"hello!";
+    r.cbData = 6;
+    CHECK_ERR(eseredo_apply(pr, &r), JET_errSuccess);
+    r = node_rec(ESEPY_ESE_LRTYP_FLAGDELETE, P, D + 2, D + 1, 0, 2);
+    CHECK_ERR(eseredo_apply(pr, &r), JET_errSuccess);
+    r = node_rec(ESEPY_ESE_LRTYP_REPLACE, P, D + 3, D + 2, 0, 2);
+    r.pbData = (const uint8_t *)"HELLO!";
+    r.cbData = r.cbNewData = 6;
+    CHECK_ERR(eseredo_apply(pr, &r), JET_errSuccess);
+    static const uint8_t diff[] = { 0x00, 0x20, 1, 'J' };
+    r = node_rec(ESEPY_ESE_LRTYP_REPLACED, P, D + 4, D + 3, 0, 2);
+    r.pbData = diff;
+    r.cbData = sizeof(diff);
+    r.cbNewData = 6;
+    CHECK_ERR(eseredo_apply(pr, &r), JET_errSuccess);
+    r = node_rec(ESEPY_ESE_LRTYP_DELTA, P, D + 5, D + 4, 0, 2);
+    r.delta = 1;
+    r.ibOffset = 2;
+    CHECK_ERR(eseredo_apply(pr, &r), JET_errSuccess);
+    CHECK_ERR(eseredo_page_get(pr, P, &pp, NULL), JET_errSuccess);
+    CHECK(pp->cline == cline0 + 1 && pp->dbtime == D + 5);
+    CHECK(line_is(pp, 0, ESEPAGE_ND_VERSION | ESEPAGE_ND_DELETED, "JEMLO!")); /* "LLO!" + 1 */
+    eseredo_page_release(pr, pp, 0);
+    r = node_rec(ESEPY_ESE_LRTYP_FLAGINSERTANDREPLACEDATA, P, D + 6, D + 5, 0, 2);
+    r.pbData = (const uint8_t *)"xyz";
+    r.cbData = 3;
+    CHECK_ERR(eseredo_apply(pr, &r), JET_errSuccess);
+    CHECK_ERR(eseredo_page_get(pr, P, &pp, NULL), JET_errSuccess);
+    CHECK(line_is(pp, 0, ESEPAGE_ND_VERSION, "xyz"));
+    eseredo_page_release(pr, pp, 0);
+    /* the version store saw every versioned record, with keys and before-images */
+    CHECK(hl.c == 6);
+    CHECK(hl.op[0] == ESEREDO_VER_INSERT && hl.fRedone[0] && hl.cbKey[0] == 3);
+    CHECK(hl.op[1] == ESEREDO_VER_FLAGDELETE && hl.cbKey[1] == 3);
+    CHECK(hl.op[2] == ESEREDO_VER_REPLACE && hl.cbBefore[2] == 6 && memcmp(hl.before[2], "hello!", 6) == 0);
+    CHECK(hl.op[4] == ESEREDO_VER_DELTA && hl.op[5] == ESEREDO_VER_FLAGINSERTREPLACE);
+
+    /* the dbtime rule: already applied (in range), beyond the range, too old, too new */
+    r = node_rec(ESEPY_ESE_LRTYP_FLAGINSERT, P, D + 2, D + 1, 0, 3);
+    CHECK_ERR(eseredo_apply(pr, &r), JET_errSuccess);
+    CHECK(hl.c == 7 && hl.fRedone[6] == 0);
+    r.lgpos.lGeneration = 4;
+    CHECK_ERR(eseredo_apply(pr, &r), JET_errDbTimeBeyondMaxRequired);
+    CHECK(info.pgno == P && strstr(info.szReason, "required range") != NULL);
+    r = node_rec(ESEPY_ESE_LRTYP_DELETE, P, D + 101, D + 100, 0, 2);
+    CHECK_ERR(eseredo_apply(pr, &r), JET_errDbTimeTooOld);
+    CHECK(info.dbtimePage == D + 6 && strcmp(info.szRecordType, "Delete") == 0);
+    r = node_rec(ESEPY_ESE_LRTYP_DELETE, P, D + 50, D + 5, 0, 2);
+    CHECK_ERR(eseredo_apply(pr, &r), JET_errDbTimeTooNew);
+    /* a line that is not there */
+    r = node_rec(ESEPY_ESE_LRTYP_FLAGDELETE, P, D + 7, D + 6, cline0 + 5, 2);
+    CHECK_ERR(eseredo_apply(pr, &r), JET_errDatabaseCorrupted);
+    r = node_rec(ESEPY_ESE_LRTYP_DELETE, P, D + 7, D + 6, 0, 2);
+    CHECK_ERR(eseredo_apply(pr, &r), JET_errSuccess);
+    CHECK_ERR(eseredo_page_get(pr, P, &pp, NULL), JET_errSuccess);
+    orig.dbtime = D + 7;
+    CHECK(esepage_compare(pp, &orig, NULL) == 0); /* back to the original content */
+    eseredo_page_release(pr, pp, 0);
+
+    /* macros: two Inserts on one page with the macro's dbtime, the page decided once */
+    eseredo_buf buf;
+    memset(&buf, 0, sizeof(buf));
+    for (int i = 0; i < 2; i++) {
+        r = node_rec(ESEPY_ESE_LRTYP_INSERT, P, D + 9, ESEREDO_DBTIME_NIL, 0, 2);
+        r.pbKey = key;
+        r.cbKey = 3;
+        r.pbData = (const uint8_t *)(i ? "two" : "one");
+        r.cbData = 3;
+        r.pb = (const uint8_t *)"raw-record-bytes";
+        r.cb = 16;
+        CHECK_ERR(eseredo_buf_add(&buf, &r), JET_errSuccess);
+    }
+    CHECK(buf.crec == 2 && buf.rgrec[0].rec.pb != r.pb && buf.rgrec[0].rec.pbKey != key && /* copies */
+          memcmp(buf.rgrec[1].rec.pb, "raw-record-bytes", 16) == 0 && memcmp(buf.rgrec[1].rec.pbData, "two", 3) == 0);
+    CHECK_ERR(eseredo_apply_macro(pr, &buf, D + 9), JET_errSuccess);
+    eseredo_buf_free(&buf);
+    CHECK_ERR(eseredo_page_get(pr, P, &pp, NULL), JET_errSuccess);
+    CHECK(pp->cline == cline0 + 2 && pp->dbtime == D + 9 && line_is(pp, 0, ESEPAGE_ND_VERSION, "two") &&
+          line_is(pp, 1, ESEPAGE_ND_VERSION, "one"));
+    eseredo_page_release(pr, pp, 0);
+
+    /* ExtendDB, NewPage past the old end, then its external header and a compressed insert */
+    const uint32_t cpg0 = pf->cpg;
+    r = node_rec(ESEPY_ESE_LRTYP_EXTENDDB, 0, 0, 0, 0, 2);
+    CHECK_ERR(eseredo_extend(pr, &r, cpg0 + 8), JET_errSuccess);
+    CHECK(eseredo_has_output(pr) && eseredo_cpg(pr) == cpg0 + 8);
+    const uint32_t N = cpg0 + 3;
+    r = node_rec(ESEPY_ESE_LRTYP_NEWPAGE, N, 500000, ESEREDO_DBTIME_NIL, 0, 2);
+    r.objidFDP = 42;
+    CHECK_ERR(eseredo_apply(pr, &r), JET_errSuccess);
+    r = node_rec(ESEPY_ESE_LRTYP_SETEXTERNALHEADER, N, 500001, 500000, 0, 2);
+    r.pbData = (const uint8_t *)"pre";
+    r.cbData = 3;
+    CHECK_ERR(eseredo_apply(pr, &r), JET_errSuccess);
+    r = node_rec(ESEPY_ESE_LRTYP_INSERT, N, 500002, 500001, 0, 2);
+    r.pbKey = (const uint8_t *)"prefix";
+    r.cbKey = 6;
+    r.cbKeyPrefix = 3;
+    r.fPageFlags = 0;
+    CHECK_ERR(eseredo_apply(pr, &r), JET_errSuccess);
+    /* CreateSingleExtentFDP and CreateMultipleExtentFDP on blank pages past the old end */
+    uint8_t raw[64];
+    memset(raw, 0, sizeof(raw));
+    le_put32(raw + 44, ESEPAGE_PG_INDEX);
+    r = node_rec(ESEPY_ESE_LRTYP_CREATESEFDP, cpg0 + 4, 500010, ESEREDO_DBTIME_NIL, 0, 2);
+    r.pb = raw;
+    r.cb = 48;
+    r.objidFDP = 43;
+    r.pgnoParent = 2;
+    r.cpg = 3;
+    r.fPageFlags = 0x04; /* unique */
+    CHECK_ERR(eseredo_apply(pr, &r), JET_errSuccess);
+    memset(raw, 0, sizeof(raw));
+    r = node_rec(ESEPY_ESE_LRTYP_CREATEMEFDP, cpg0 + 5, 500011, ESEREDO_DBTIME_NIL, 0, 2);
+    r.pb = raw;
+    r.cb = 56;
+    r.objidFDP = 44;
+    r.pgnoNew = cpg0 + 6;
+    r.pgnoRight = cpg0 + 7;
+    r.pgnoParent = 2;
+    r.cpg = 4;
+    r.fPageFlags = 0;
+    CHECK_ERR(eseredo_apply(pr, &r), JET_errSuccess);
+
+    /* more pages than the cache holds: changed frames go to the copy and come back from it */
+    for (uint32_t pg = 1; pg <= 80; pg++) {
+        int fBlank = 0;
+        if (eseredo_page_get(pr, pg, &pp, &fBlank) >= 0)
+            eseredo_page_release(pr, pp, 0);
+    }
+    CHECK_ERR(eseredo_page_get(pr, P, &pp, NULL), JET_errSuccess);
+    CHECK(pp->cline == cline0 + 2 && pp->dbtime == D + 9);
+    eseredo_page_release(pr, pp, 0);
+    CHECK_ERR(eseredo_flush(pr), JET_errSuccess);
+    uint8_t *hdr = malloc(4096);
+    CHECK_ERR(EsepyEseReadPage(pf, 1, hdr, 4096), JET_errSuccess); /* any page will do as the header here */
+    CHECK_ERR(eseredo_finish(pr, hdr), JET_errSuccess);
+    free(hdr);
+    eseredo_close(pr);
+    esepage_free(&orig);
+    EsepyEseClose(pf);
+
+    /* the copy as the reader sees it */
+    FILE *f = fopen(tmp, "rb");
+    CHECK(f != NULL);
+    fseek(f, 0, SEEK_END);
+    CHECK((uint32_t)ftell(f) == (cpg0 + 8 + 2) * 4096u);
+    uint8_t *pg = malloc(4096);
+    ESEPY_ESE_FILE file;
+    memset(&file, 0, sizeof(file));
+    file.cbPage = 4096;
+    file.fSmall = 1;
+    file.cbPageHeader = 40;
+    for (uint32_t pgno = 1; pgno < cpg0 + 8; pgno++) {
+        fseek(f, (long)(pgno + 1) * 4096, SEEK_SET);
+        CHECK(fread(pg, 1, 4096, f) == 4096);
+        ESEPY_ESE_PAGEINFO pi;
+        memset(&pi, 0, sizeof(pi));
+        esefmt_page_verify(&file, pg, pgno, &pi);
+        CHECK(pi.status == ESEPY_ESE_PAGE_OK || pi.status == ESEPY_ESE_PAGE_BLANK);
+        esefmt_page page;
+        esefmt_page_init(&file, pg, pgno, &page);
+        esefmt_node n;
+        esefmt_line l;
+        if (pgno == N) {
+            CHECK(page.ctag == 2 && page.objidFDP == 42 && le_get64(pg + 8) == 500002);
+            CHECK_ERR(esefmt_page_node(&page, 1, &n), JET_errSuccess);
+            CHECK(n.cbPrefix == 3 && n.cbSuffix == 3 && memcmp(n.pbSuffix, "fix", 3) == 0 && n.fFlags == ESEFMT_ND_COMPRESSED);
+        } else if (pgno == cpg0 + 4) {
+            CHECK(page.ctag == 1 && page.objidFDP == 43 &&
+                  (page.fFlags & 0xFFFFu) == (ESEPAGE_PG_ROOT | ESEPAGE_PG_LEAF | ESEPAGE_PG_INDEX | ESEPAGE_PG_NEWRECORD | ESEPAGE_PG_NEWCHK));
+            CHECK_ERR(esefmt_page_line(&page, 0, &l), JET_errSuccess);
+            CHECK(l.cb == 16 && le_get32(l.pb) == 3 && le_get32(l.pb + 4) == 2 && l.pb[8] == 0 && le_get32(l.pb + 12) == 3);
+        } else if (pgno == cpg0 + 5) {
+            CHECK_ERR(esefmt_page_line(&page, 0, &l), JET_errSuccess);
+            CHECK(l.cb == 16 && l.pb[8] == 0x03 && le_get32(l.pb + 12) == cpg0 + 6); /* multiple, non-unique */
+        } else if (pgno == cpg0 + 6 || pgno == cpg0 + 7) {
+            CHECK((page.fFlags & ESEPAGE_PG_SPACE) && page.ctag == (pgno == cpg0 + 6 ? 2u : 2u));
+            CHECK_ERR(esefmt_page_node(&page, 1, &n), JET_errSuccess);
+            CHECK(n.cbSuffix == 4 && n.pbSuffix[3] == (uint8_t)(cpg0 + 5 + 3) && n.cbData == 4 &&
+                  le_get32(n.pbData) == (pgno == cpg0 + 6 ? 4u : 1u));
+        }
+    }
+    free(pg);
+    fclose(f);
+}
+
 UNIT_MAIN()
