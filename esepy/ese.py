@@ -647,7 +647,8 @@ def recover_ese(db: "_os.PathLike[str] | str", logs: "_os.PathLike[str] | str",
     ``generation_missing``, ``reason``), and leave no file behind:
     :class:`esepy.errors.FeatureNotAvailable` when a page lacks a change of a record not
     replayed yet (Split2 and Merge2 are; PageMove, ConvertFDP2, EmptyTree are not) or a
-    rollback that cannot be done (a deferred replace without its UndoInfo); ``RecordNotFound`` (a node to roll back is gone); ``DbTimeTooOld`` / ``DbTimeTooNew`` (the page is older than the
+    rollback that cannot be done (a deferred replace without its UndoInfo); ``RecordNotFound``
+    (a node to roll back is gone); ``DbTimeTooOld`` / ``DbTimeTooNew`` (the page is older than the
     record's before-dbtime / between before and after: a lost flush the logs cannot bridge),
     ``DbTimeBeyondMaxRequired``, ``DatabaseLogSetMismatch`` (logs of another database),
     ``AttachedDatabaseMismatch``, ``MissingLogFile`` / ``RequiredLogFilesMissing``,
