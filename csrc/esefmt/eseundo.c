@@ -31,8 +31,9 @@
  *     first); rollback walks them backwards.  Every version's level is >= 1
  *     and <= the level its session is at.
  *  U2 A version holds copies only: bookmark key, bookmark data (non-unique
- *     trees), before-image; the bytes held by all versions are counted in
- *     cbHeld and never exceed ESEUNDO_BYTES_MAX.
+ *     trees), before-image; the bytes held by all versions (cbHeld) plus
+ *     their descriptors (cver * sizeof(undo_ver)) never exceed
+ *     ESEUNDO_BYTES_MAX.
  *  U3 A deferred version (a replace or flag-delete whose page had the change
  *     already) has no bookmark and no before-image until its UndoInfo record
  *     supplies them; rolling back a deferred version that never got one
@@ -75,6 +76,7 @@ struct eseundo {
     undo_sess             *rgsess;
     uint32_t               csess, csessMax;
     uint64_t               cbHeld;
+    uint64_t               cver;    /* versions held by all sessions (U2) */
     uint8_t               *pbKey;   /* ESEFMT_KEY_MAX + cbPage: scratch for node keys / bookmarks */
     uint8_t               *pbData;  /* 2 * cbPage: scratch for data */
     uint32_t               cbPage;
@@ -130,6 +132,7 @@ static void sess_clear(eseundo *pu, undo_sess *ps)
 {
     for (uint32_t i = 0; i < ps->cver; i++)
         ver_free(pu, &ps->rgver[i]);
+    pu->cver -= ps->cver;
     ps->cver = 0;
 }
 
@@ -187,6 +190,7 @@ static void ver_remove(eseundo *pu, undo_sess *ps, uint32_t i)
     ver_free(pu, &ps->rgver[i]);
     memmove(&ps->rgver[i], &ps->rgver[i + 1], (size_t)(ps->cver - i - 1) * sizeof(*ps->rgver));
     ps->cver--;
+    pu->cver--;
 }
 
 /* Set the bytes a version holds (U2). */
@@ -194,7 +198,8 @@ static JET_ERR ver_set_bytes(eseundo *pu, undo_ver *pv, const uint8_t *pbKey, ui
                              uint32_t cbBm, const uint8_t *pbBefore, uint32_t cbBefore)
 {
     uint64_t cb = (uint64_t)cbKey + cbBm + cbBefore;
-    if (pu->cbHeld - ((uint64_t)pv->cbKey + pv->cbBmData + pv->cbBefore) + cb > ESEUNDO_BYTES_MAX)
+    if (pu->cbHeld - ((uint64_t)pv->cbKey + pv->cbBmData + pv->cbBefore) + cb + pu->cver * sizeof(undo_ver) >
+        ESEUNDO_BYTES_MAX)
         return JET_errVersionStoreOutOfMemory;
     uint8_t *pb = NULL;
     if (cb > 0) {
@@ -230,6 +235,8 @@ static JET_ERR too_big(eseundo *pu, const ESEPY_ESE_LOGRECORD *prec)
 static JET_ERR ver_add(eseundo *pu, undo_sess *ps, const ESEPY_ESE_LOGRECORD *prec, uint32_t rceid, uint32_t level,
                        uint32_t op, undo_ver **ppv)
 {
+    if (pu->cbHeld + (pu->cver + 1) * sizeof(undo_ver) > ESEUNDO_BYTES_MAX)
+        return too_big(pu, prec);
     if (ps->cver == ps->cverMax) {
         uint32_t c = ps->cverMax ? 2 * ps->cverMax : 64;
         undo_ver *rg = os_realloc(ps->rgver, (size_t)c * sizeof(*rg));
@@ -239,6 +246,7 @@ static JET_ERR ver_add(eseundo *pu, undo_sess *ps, const ESEPY_ESE_LOGRECORD *pr
         ps->cverMax = c;
     }
     undo_ver *pv = &ps->rgver[ps->cver++];
+    pu->cver++;
     memset(pv, 0, sizeof(*pv));
     pv->rceid = rceid;
     pv->level = level ? level : 1;
