@@ -53,21 +53,26 @@ class VerifyReport:
 
     @property
     def matching(self) -> List[Dict[str, Any]]:
+        """Pages rebuilt from the logs and logically equal to the file."""
         return [p for p in self.pages if p["verdict"] == "match"]
 
     @property
     def differing(self) -> List[Dict[str, Any]]:
+        """Pages rebuilt from the logs that differ from the file (tampering, or a replay bug)."""
         return [p for p in self.pages if p["verdict"] == "differs"]
 
     @property
     def unchecked(self) -> List[Dict[str, Any]]:
+        """Pages the logs name that could not be checked (each with its ``reason``)."""
         return [p for p in self.pages if p["verdict"] == "unchecked"]
 
     @property
     def ok(self) -> bool:
+        """True when no page checked differs."""
         return not self.differing
 
     def page(self, pgno: int) -> Dict[str, Any]:
+        """The entry of page ``pgno`` (KeyError when the logs do not name it)."""
         for p in self.pages:
             if p["pgno"] == pgno:
                 return p
@@ -89,9 +94,11 @@ class VerifyReport:
                 "bytes_equal": self.bytes_equal, "ok": self.ok, "pages": conv(self.pages)}
 
     def to_json(self, **kw: Any) -> str:
+        """:meth:`to_dict` as a JSON string (``kw`` as for :func:`json.dumps`)."""
         return _json.dumps(self.to_dict(), **kw)
 
     def summary(self) -> str:
+        """One line: pages named, matching (byte-equal), differing, unchecked."""
         return ("%d page(s) named by %d log records (generations %d-%d): %d match (%d byte-equal), "
                 "%d differ, %d cannot be checked" % (len(self.pages), self.records, self.generations[0],
                                                      self.generations[1], len(self.matching), self.bytes_equal,
