@@ -422,6 +422,8 @@ _atexit.register(_uninstall_events)
 # The forensic reader of ESE files written by Windows (docs/forensics-windows-ese.md).
 from .ese import open_ese, recover_ese  # noqa: E402
 __all__ += ["open_ese", "recover_ese"]
+from ._verify import VerifyReport, verify_logs  # noqa: E402
+__all__ += ["VerifyReport", "verify_logs"]
 
 # esepy.open(path): any file esepy reads, esepy's own or Windows' ESE's, with the
 # reader that fits (esepy/_formats.py).  It shadows the builtin open() in this

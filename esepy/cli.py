@@ -8,7 +8,8 @@ Modes::
     esepy checksum FILE...             page / log / checkpoint checksums (/k)
     esepy integrity DB                 B+tree, space, record and key verification (/g)
     esepy recover --logs DIR --system DIR [--db-dir DIR]   soft recovery (/r)
-    esepy recover DB --logs DIR --output FILE   Windows ESE database onto a copy (page redo)
+    esepy recover DB --logs DIR --output FILE   Windows ESE database onto a copy (redo and undo)
+    esepy verify-logs DB --logs DIR    audit a Windows ESE database against its logs
     esepy tables DB                    tables, columns, indexes, records, pages
     esepy export DB TABLE --format csv|json|parquet [-o FILE]
     esepy backup ... / esepy restore BACKUP ...            (when the engine has them)
@@ -988,6 +989,35 @@ def _state_of(path: str, db_dir: Optional[str]) -> str:
         return inspection.read_database_header(p).state
     except errors.JetError as e:
         return e.name
+
+
+# ---------------------------------------------------------------------------
+# verify-logs (Windows ESE): are the logs and the database consistent?
+
+def _verify_logs_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("db", help="a database written by Windows' ESE (never written)")
+    p.add_argument("--logs", required=True, help="its log folder (every generation there is read, oldest first)")
+
+
+@command("verify-logs", "Audit a Windows ESE database against its logs: pages rebuilt from the logs alone "
+         "compared with the file (read-only)", _verify_logs_args)
+def _verify_logs(ns: argparse.Namespace, out: Output) -> Any:
+    from ._verify import verify_logs
+    if not os.path.exists(ns.db):
+        raise errors.FileNotFound(operation=f"{ns.db}: no such file")
+    if not os.path.isdir(ns.logs):
+        raise CliError(f"--logs {ns.logs}: no such folder")
+    if not _windows(ns.db):
+        raise CliError(f"{ns.db} is not a database written by Windows' ESE: verify-logs audits those "
+                       "(esepy's own databases: esepy integrity)")
+    rep = verify_logs(ns.db, ns.logs)
+    out.text(*str(rep).split("\n"))
+    doc = rep.to_dict()
+    if not rep.ok:
+        _fail(doc, errors.DatabaseCorrupted,
+              "%d page(s) differ from what the logs rebuild: %s" % (
+                  len(rep.differing), ", ".join(str(p["pgno"]) for p in rep.differing[:20])))
+    return doc
 
 
 # ---------------------------------------------------------------------------

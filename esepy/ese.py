@@ -768,14 +768,18 @@ def recover_ese(db: "_os.PathLike[str] | str", logs: "_os.PathLike[str] | str",
     ``records_redone`` (page records of the window handed to redo), ``pages_redone`` (changes
     a page lacked and got), ``page_references_applied`` (changes already on their pages) /
     ``_outside``, ``database_pages``, ``segments_corrected``, ``dbtime_after``,
-    ``objid_after``, ``was_clean``, ...
+    ``objid_after``, ``was_clean``, ...  Transactions the logs leave open are rolled back
+    (their inserts left flag-deleted, before-images restored; no log is written):
+    ``sessions_undone``, ``versions_undone``, ``undone_session`` (procid, trx, where it
+    began), ``versions``, ``undo_records``.
 
     Refusals raise the JET error with the reason as its text and the report as the
     exception's ``recovery`` attribute (``record_type``, ``lgpos``, ``pgno``,
     ``generation_missing``, ``reason``), and leave no file behind:
     :class:`esepy.errors.FeatureNotAvailable` when a page lacks a change of a record not
-    replayed yet (Split2, Merge2, PageMove, ConvertFDP2, Undo) or a
-    transaction needs undo; ``DbTimeTooOld`` / ``DbTimeTooNew`` (the page is older than the
+    replayed yet (Split2, Merge2 and EmptyTree are; PageMove, ConvertFDP2 and Scrub are not) or a
+    rollback that cannot be done (a deferred replace without its UndoInfo); ``RecordNotFound``
+    (a node to roll back is gone); ``DbTimeTooOld`` / ``DbTimeTooNew`` (the page is older than the
     record's before-dbtime / between before and after: a lost flush the logs cannot bridge),
     ``DbTimeBeyondMaxRequired``, ``DatabaseLogSetMismatch`` (logs of another database),
     ``AttachedDatabaseMismatch``, ``MissingLogFile`` / ``RequiredLogFilesMissing``,

@@ -26,7 +26,7 @@ import cffi
 
 import esepy
 
-HEADERS = ("esepy_ext.h", "esepy_inspect.h")
+HEADERS = ("esepy_ext.h", "esepy_inspect.h", "esepy_ese.h")
 _INCLUDES = "".join(f'#include "{h}"\n' for h in HEADERS)
 
 

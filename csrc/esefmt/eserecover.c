@@ -38,9 +38,13 @@
  *     the macro committed.  Only records in the window reach eseredo, which
  *     redoes the change on every page lacking it (or stops recovery naming a
  *     record it cannot replay, or a dbtime that does not fit).
- *  R4 A session whose transaction is open when the sessions end (Init, Term,
- *     RecoveryQuit or the end of the logs) with versioned changes to the
- *     attached database stops recovery: that would need undo.
+ *  R4 Every versioned change inside the window builds a version in eseundo
+ *     (through eseredo's version hook), Commit/Rollback/UndoInfo/Undo move
+ *     them; at the end of the logs every session still in a transaction is
+ *     rolled back through eseundo (its pages changed in eseredo's temporary
+ *     output copy, renamed into place only after every check: R1).  Sessions
+ *     ending inside the logs (Init, Term, RecoveryQuit) drop their versions:
+ *     the recovery that ran then logged its compensations as Undo records.
  *  R5 The header written is the input's valid header copy with only the
  *     fields of reference section 3.6 changed, and the same page goes to both
  *     copies with its XOR checksum recomputed; data pages are the input's
@@ -52,6 +56,7 @@
 
 #include "esefmt_int.h"
 #include "eseredo.h"
+#include "eseundo.h"
 
 #define HDR_CB        4096u
 #define DBTIME_NIL    0xFFFFFFFFFFFFFFFFull
@@ -144,6 +149,7 @@ typedef struct {
     const char      *szDatabase;
     char            *szTmp;         /* the temporary output copy redo writes (created on its first write) */
     eseredo         *predo;         /* opened on the first record that needs the page rule */
+    eseundo         *pu;            /* the version store, opened with predo (R4) */
 } rec_state;
 
 static JET_ERR refuse(rec_state *r, JET_ERR err, const ESEPY_ESE_LOGRECORD *prec, uint32_t pgno, const char *fmt, ...)
@@ -176,7 +182,10 @@ static JET_ERR redo_ready(rec_state *r)
 {
     if (r->predo != NULL)
         return JET_errSuccess;
-    return eseredo_open(r->pdb, r->szDatabase, r->szTmp, r->lGenMaxRequiredInitial, r->pinfo, &r->predo);
+    JET_ERR err = eseredo_open(r->pdb, r->szDatabase, r->szTmp, r->lGenMaxRequiredInitial, r->pinfo, &r->predo);
+    if (err >= 0 && (err = eseundo_open(r->predo, r->pinfo, &r->pu)) >= 0)
+        eseredo_set_version_hook(r->predo, eseundo_version, r->pu); /* every versioned record builds a version */
+    return err;
 }
 
 static rec_session *session(rec_state *r, uint32_t procid)
@@ -233,36 +242,54 @@ static JET_ERR page_record(rec_state *r, const ESEPY_ESE_LOGRECORD *prec)
     JET_ERR err = redo_ready(r);
     if (err < 0)
         return err;
+    if (prec->lrtyp == ESEPY_ESE_LRTYP_UNDO)
+        return eseundo_redo_undo(r->pu, prec); /* a compensation logged by a rollback (R4) */
     pi->crecordRedo++;
     return eseredo_apply(r->predo, prec);
 }
 
 /* ---- sessions ending (R4) --------------------------------------------------------- */
 
-static JET_ERR end_sessions(rec_state *r, const ESEPY_ESE_LOGRECORD *prec, const char *szWhen)
+static void sessions_free(rec_state *r)
 {
-    for (uint32_t i = 0; i < r->csess; i++) {
-        rec_session *ps = &r->rgsess[i];
-        if (ps->level > 0 && ps->fAfterBegin0 && ps->cuncommitted > 0) {
-            const char *szFirst = EsepyEseLrtypName(ps->lrtypFirst);
-            JET_ERR err = refuse(r, JET_errFeatureNotAvailable, prec, ps->pgnoFirst,
-                                 "%s: session %u is still in a transaction (level %u, Begin0 at (%d,%u,%u), trx %u) "
-                                 "with %llu uncommitted change(s) to the database, the first %s on page %u at "
-                                 "(%d,%u,%u): it needs undo, which stage-1 recovery does not do", szWhen,
-                                 ps->procid, ps->level, ps->lgposBegin0.lGeneration, ps->lgposBegin0.isec,
-                                 ps->lgposBegin0.ib, ps->trxBegin0, (unsigned long long)ps->cuncommitted,
-                                 szFirst ? szFirst : "?", ps->pgnoFirst, ps->lgposFirst.lGeneration,
-                                 ps->lgposFirst.isec, ps->lgposFirst.ib);
-            r->pinfo->lrtyp = ps->lrtypFirst;
-            snprintf(r->pinfo->szRecordType, sizeof(r->pinfo->szRecordType), "%s", szFirst ? szFirst : "?");
-            r->pinfo->lgpos = ps->lgposFirst;
-            return err;
-        }
-    }
     for (uint32_t i = 0; i < r->csess; i++)
         eseredo_buf_free(&r->rgsess[i].buf);
     r->csess = 0;
-    return JET_errSuccess;
+}
+
+/* Sessions end.  fEndOfLogs: the end of the logs -- every version still held
+ * is rolled back (eseundo_end_all).  Otherwise (Init, Term, RecoveryQuit in
+ * the middle of the logs) ESE's redo drops the versions without touching the
+ * pages: the recovery that ran then logged the compensations as Undo
+ * records, which were replayed already. */
+static JET_ERR end_sessions(rec_state *r, int fEndOfLogs)
+{
+    ESEPY_ESE_RECOVERINFO *pi = r->pinfo;
+    for (uint32_t i = 0; i < r->csess && fEndOfLogs; i++) {
+        rec_session *ps = &r->rgsess[i];
+        /* name the open transaction of the lowest procid in the report */
+        if (ps->level > 0 && ps->fAfterBegin0 && ps->cuncommitted > 0 &&
+            (pi->trxBegin0Undone == 0 || ps->procid < pi->procidUndone)) {
+            pi->procidUndone = ps->procid;
+            pi->lgposBegin0Undone = ps->lgposBegin0;
+            pi->trxBegin0Undone = ps->trxBegin0;
+        }
+    }
+    JET_ERR err = JET_errSuccess;
+    if (r->pu != NULL) {
+        if (fEndOfLogs)
+            err = eseundo_end_all(r->pu, &r->dbtimeMax);
+        else
+            eseundo_discard_all(r->pu);
+        ESEUNDO_STATS st;
+        eseundo_stats(r->pu, &st);
+        pi->cversion = st.cversion;
+        pi->csessionUndone = st.csessionUndone;
+        pi->cversionUndone = st.cundone;
+        pi->cundoRecord = st.cundoRecord;
+    }
+    sessions_free(r);
+    return err;
 }
 
 /* The database leaves the attached state cleanly (Term, RecoveryQuit, DetachDB):
@@ -388,6 +415,8 @@ static JET_ERR one_record(rec_state *r, const ESEPY_ESE_LOGRECORD *prec)
         ps->level = t == ESEPY_ESE_LRTYP_COMMIT0 ? 0 : prec->level;
         if (ps->level == 0)
             ps->cuncommitted = 0;
+        if (r->pu != NULL)
+            eseundo_commit(r->pu, prec->procid, ps->level); /* Commit0 discards the session's versions */
         return JET_errSuccess;
     }
     case ESEPY_ESE_LRTYP_ROLLBACK: {
@@ -396,7 +425,11 @@ static JET_ERR one_record(rec_state *r, const ESEPY_ESE_LOGRECORD *prec)
             return JET_errOutOfMemory;
         ps->level = prec->level >= ps->level ? 0 : ps->level - prec->level;
         if (ps->level == 0)
-            ps->cuncommitted = 0; /* the compensations (Undo records) were checked as page records */
+            ps->cuncommitted = 0;
+        /* the compensations were logged (Undo records, replayed already): the
+         * versions of the levels rolled back are dropped, as ESE's redo does */
+        if (r->pu != NULL && ps->fAfterBegin0)
+            eseundo_rollback(r->pu, prec->procid, ps->level);
         return JET_errSuccess;
     }
     case ESEPY_ESE_LRTYP_MACROBEGIN: {
@@ -426,15 +459,14 @@ static JET_ERR one_record(rec_state *r, const ESEPY_ESE_LOGRECORD *prec)
     }
     case ESEPY_ESE_LRTYP_INIT:
     case ESEPY_ESE_LRTYP_INIT2:
-        /* a new instance: sessions end (open transactions would be undone);
-         * an attached database stays attached */
-        return end_sessions(r, prec, "Init");
+        /* a new instance: sessions end; an attached database stays attached */
+        return end_sessions(r, 0);
     case ESEPY_ESE_LRTYP_TERM:
     case ESEPY_ESE_LRTYP_TERM2:
     case ESEPY_ESE_LRTYP_RECOVERYQUIT:
     case ESEPY_ESE_LRTYP_RECOVERYQUIT2:
     case ESEPY_ESE_LRTYP_RECOVERYQUITKEEPATTACHMENTS:
-        err = end_sessions(r, prec, EsepyEseLrtypName(t));
+        err = end_sessions(r, 0);
         if (err >= 0 && r->state == DB_ATTACHED && t != ESEPY_ESE_LRTYP_RECOVERYQUITKEEPATTACHMENTS)
             err = detach(r, prec);
         return err;
@@ -491,15 +523,16 @@ static JET_ERR one_record(rec_state *r, const ESEPY_ESE_LOGRECORD *prec)
                           "replay", EsepyEseLrtypName(t), prec->lgpos.lGeneration, prec->lgpos.isec, prec->lgpos.ib);
         return JET_errSuccess;
     case ESEPY_ESE_LRTYP_UNDOINFO:
-        /* never redone; it stands for an uncommitted change of its session */
+        /* never redone: it gives the version store the before-image of an
+         * uncommitted change whose page was flushed (R4) */
         if (fOurs && r->state == DB_ATTACHED && EsepyEseCmpLgpos(&prec->lgpos, &r->lgposAttach) > 0) {
             rec_session *ps = session(r, prec->procid);
             if (ps == NULL)
                 return JET_errOutOfMemory;
-            if (ps->fAfterBegin0 && ps->level > 0 && ps->cuncommitted++ == 0) {
-                ps->lrtypFirst = t;
-                ps->lgposFirst = prec->lgpos;
-                ps->pgnoFirst = prec->pgno;
+            if (ps->fAfterBegin0) {
+                if ((err = redo_ready(r)) < 0)
+                    return err;
+                return eseundo_undoinfo(r->pu, prec, ps->level);
             }
         }
         return JET_errSuccess;
@@ -847,11 +880,8 @@ static JET_ERR run(rec_state *r, const char *szLogFolder, ESEPY_ESE_PFNRECOVER p
         }
     }
     if (r->state == DB_ATTACHED) {
-        if ((err = end_sessions(r, NULL, "at the end of the logs")) < 0)
+        if ((err = end_sessions(r, 1)) < 0)
             goto done;
-        for (uint32_t i = 0; i < r->csess; i++)
-            eseredo_buf_free(&r->rgsess[i].buf);
-        r->csess = 0;
         /* the consistent point: the ShutDownMark just replayed, else the end of
          * the log data (no log is written: see docs/forensics-windows-ese.md) */
         pi->lgposConsistent = r->fLastIsSDM ? r->lgposSDM : pci->lgposEnd;
@@ -987,6 +1017,7 @@ done:
     for (uint32_t i = 0; i < r->csess; i++)
         eseredo_buf_free(&r->rgsess[i].buf);
     os_free(r->rgsess);
+    eseundo_close(r->pu);
     if (r->predo != NULL) {
         int fTmp = eseredo_has_output(r->predo);
         eseredo_close(r->predo);

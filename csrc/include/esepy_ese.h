@@ -728,6 +728,14 @@ typedef struct {
     uint64_t        dbtimeBefore, dbtimeAfter;
     uint32_t        objidBefore, objidAfter;
     int32_t         fJfmRemoved;        /* in place: the flush map (.jfm) beside the database was deleted */
+    /* undo (the transactions the logs leave open; no log record is written) */
+    uint64_t        cversion;           /* versions built during redo (versioned changes in the window) */
+    uint64_t        cundoRecord;        /* Undo records (compensations logged by a rollback) applied to pages */
+    uint32_t        csessionUndone;     /* sessions rolled back at the end of the logs */
+    uint64_t        cversionUndone;     /* their changes rolled back (inserts flag-deleted, ...) */
+    uint32_t        procidUndone;       /* the first of them (lowest procid): session, */
+    uint32_t        trxBegin0Undone;    /* its transaction */
+    ESEPY_ESE_LGPOS lgposBegin0Undone;  /* and where it began */
     /* why recovery stopped (err < 0) */
     JET_ERR         err;
     uint32_t        lrtyp;              /* record that needs redo or undo (0 if not about one) */
@@ -749,17 +757,25 @@ typedef struct {
  * machine), redo every page record inside the attached window whose change a
  * page lacks (dbtime rule; Insert, FlagInsert*, FlagDelete, Replace, ReplaceD,
  * Delete, Delta, Delta64, SetExternalHeader, NewPage, Create*ExtentFDP,
- * EmptyTree, ExtendDB, macros), prove
- * the others already applied and that no transaction is left open, and write
+ * EmptyTree, ExtendDB, macros; Split2 and Merge2 through esesplit.c), prove
+ * the others already applied, roll back what the logs leave open, and write
  * the database with the redone pages and a clean header (both copies) to
  * szOutput -- through a temporary file, fsynced and renamed; szOutput must
  * not exist -- or, with ESEPY_ESE_RECOVER_IN_PLACE, into szDatabase itself
  * (its header pages, or the file replaced by the redone copy).  The input
  * database and the logs are never written.  No flush map (.jfm) is created.
+ * Transactions the logs leave open are rolled back (the version store of
+ * eseundo.c: inserts flag-deleted, before-images restored, flag-deletes
+ * cleared, deltas subtracted; no log record is written, the pages changed get
+ * dbtimes above every logged one: pinfo->csessionUndone, cversionUndone).
  * A refusal happens before anything is renamed into place and leaves no file:
  * JET_errFeatureNotAvailable (a page lacks the change of a record not
- * replayed yet -- Split2, Merge2, PageMove, ConvertFDP2,
- * Undo -- or undo is needed), JET_errDbTimeTooOld / JET_errDbTimeTooNew /
+ * replayed yet -- PageMove, RootPageMove, ConvertFDP2, Scrub, Merge2 of the
+ * empty-tree and page-move kinds -- or a rollback that cannot be done: a
+ * deferred replace without its UndoInfo), JET_errRecordNotFound (a node to
+ * roll back is gone), JET_errDatabaseBufferDependenciesCorrupted (a split or
+ * merge needs a before-image the log lacks),
+ * JET_errVersionStoreOutOfMemory, JET_errDbTimeTooOld / JET_errDbTimeTooNew /
  * JET_errDbTimeBeyondMaxRequired (page and record disagree), with pinfo naming
  * the record, page and log position.  Other refusals:
  * JET_errDatabaseLogSetMismatch (logs of another
@@ -823,6 +839,76 @@ typedef struct {
 JET_ERR EsepyEseRebuildPages(const char *szDatabase, const char *szLogFolder, ESEPY_ESE_REBUILDPAGE *rgpage,
                              uint32_t cpageMax, uint32_t *pcpage, uint32_t pgnoImage, void *pvImage,
                              uint32_t cbImage);
+
+/* ---- audit: are the logs and the database consistent? (esepy verify-logs) ------ */
+
+/* ESEPY_ESE_VERIFYPAGE.verdict */
+#define ESEPY_ESE_VERIFY_MATCH     0 /* rebuilt from the logs alone: logically equal to the page on disk */
+#define ESEPY_ESE_VERIFY_DIFFERS   1 /* rebuilt, and the page on disk differs (tampering, or a replay bug) */
+#define ESEPY_ESE_VERIFY_UNCHECKED 2 /* named by the logs but not checkable (szReason says why) */
+
+#define ESEPY_ESE_VERIFY_RECORDS   16  /* records kept per page: the last ones naming it */
+#define ESEPY_ESE_VERIFY_NODE_CB   256 /* bytes of a node's key and data kept */
+
+typedef struct {
+    uint32_t        lrtyp;
+    ESEPY_ESE_LGPOS lgpos;
+    uint64_t        dbtime, dbtimeBefore;   /* dbtimeBefore 0xFFFF...FF: not checked (new page, macro) */
+    uint32_t        iline;
+    int32_t         fNew;                   /* the record creates the page (NewPage, new page of a split, ...) */
+} ESEPY_ESE_VERIFYRECORD;
+
+typedef struct {
+    int32_t         fPresent;               /* the side has this line */
+    uint32_t        fFlags;                 /* node flags: 0x1 versioned, 0x2 deleted, 0x4 compressed */
+    uint32_t        cbKey, cbData;          /* full sizes (the arrays keep the first ESEPY_ESE_VERIFY_NODE_CB) */
+    uint8_t         rgbKey[ESEPY_ESE_VERIFY_NODE_CB];
+    uint8_t         rgbData[ESEPY_ESE_VERIFY_NODE_CB];
+} ESEPY_ESE_VERIFYNODE;
+
+typedef struct {
+    uint32_t        cbStruct;               /* sizeof(ESEPY_ESE_VERIFYPAGE) */
+    uint32_t        pgno;
+    int32_t         verdict;                /* ESEPY_ESE_VERIFY_* */
+    int32_t         fRebuilt;               /* rebuild holds EsepyEseRebuildPages' result for the page */
+    ESEPY_ESE_REBUILDPAGE rebuild;
+    uint64_t        crecord;                /* page records of the logs naming the page */
+    ESEPY_ESE_LGPOS lgposFirst;             /* the first of them */
+    uint32_t        lrtypFirst;
+    uint32_t        crecordListed;          /* rgrecord: the last min(crecord, ESEPY_ESE_VERIFY_RECORDS), oldest first */
+    ESEPY_ESE_VERIFYRECORD rgrecord[ESEPY_ESE_VERIFY_RECORDS];
+    int32_t         fNodes;                 /* DIFFERS: the first differing line of each side below */
+    int32_t         iline;                  /* that line (-1: tag 0, the key prefix / external header) */
+    ESEPY_ESE_VERIFYNODE nodeLogs, nodeDisk;/* as rebuilt from the logs / as on disk */
+    char            szReason[240];          /* UNCHECKED: why; DIFFERS: what differs, in English */
+} ESEPY_ESE_VERIFYPAGE;
+
+typedef struct {
+    uint32_t        cbStruct;               /* sizeof(ESEPY_ESE_VERIFYINFO) */
+    int32_t         lGenFirst, lGenLast;    /* the generations read (all present, oldest first) */
+    uint64_t        crecord;                /* records read */
+    uint32_t        dbid;                   /* the database's dbid in the logs (0: never attached) */
+    uint32_t        cpage;                  /* pages the logs name (all listed in rgpage, by pgno) */
+    uint32_t        cpageMatch, cpageDiffer, cpageUnchecked;
+    uint32_t        cpageBytesEqual;        /* matching pages also byte-equal (checksum, flush-type bits and
+                                             * cbUncommittedFree masked) */
+} ESEPY_ESE_VERIFYINFO;
+
+/* Audit szDatabase against the logs of szLogFolder (every generation there,
+ * oldest first): every page whose whole history is in those logs (created by
+ * NewPage or a split within them, or started from a logged before-image) is
+ * rebuilt from the logs alone (EsepyEseRebuildPages) and compared with the
+ * page on disk, logically (tags, keys, data, flags, links) and byte-wise
+ * (checksum and flush-type bits masked).  Every page the logs name gets an
+ * entry in rgpage (pgno order): MATCH, DIFFERS (with the first differing
+ * line of both sides and the last records naming the page) or UNCHECKED
+ * (why: its history began before the oldest generation, a record that cannot
+ * be replayed exactly, the page on disk older than the logs, ...).  Nothing is
+ * written.  JET_wrnBufferTruncated when more than cpageMax pages (*pcpage
+ * says how many).  Errors: those of EsepyEseOpen and EsepyEseLogChainOpen,
+ * JET_errOutOfMemory. */
+JET_ERR EsepyEseVerifyLogs(const char *szDatabase, const char *szLogFolder, ESEPY_ESE_VERIFYINFO *pinfo,
+                           ESEPY_ESE_VERIFYPAGE *rgpage, uint32_t cpageMax, uint32_t *pcpage);
 
 /* ---- helpers exposed for tests and tools ---------------------------------------- */
 

@@ -78,6 +78,13 @@ static PyObject *rcv_info_dict(const ESEPY_ESE_RECOVERINFO *p)
     r |= rcv_set(d, "objid_before", RU(p->objidBefore));
     r |= rcv_set(d, "objid_after", RU(p->objidAfter));
     r |= rcv_set(d, "jfm_removed", PyBool_FromLong(p->fJfmRemoved));
+    r |= rcv_set(d, "versions", RU(p->cversion));
+    r |= rcv_set(d, "undo_records", RU(p->cundoRecord));
+    r |= rcv_set(d, "sessions_undone", RU(p->csessionUndone));
+    r |= rcv_set(d, "versions_undone", RU(p->cversionUndone));
+    r |= rcv_set(d, "undone_session", p->csessionUndone ? Py_BuildValue("{s:I,s:I,s:N}", "procid",
+                 (unsigned)p->procidUndone, "trx_begin0", (unsigned)p->trxBegin0Undone, "lgpos_begin0",
+                 rcv_lgpos(&p->lgposBegin0Undone)) : (Py_INCREF(Py_None), Py_None));
     r |= rcv_set(d, "error", RI(p->err));
     r |= rcv_set(d, "record_type", p->lrtyp || p->szRecordType[0] ? PyUnicode_FromString(p->szRecordType)
                                                                    : Py_NewRef(Py_None));

@@ -400,11 +400,11 @@ def test_a_page_missing_its_last_change_is_refused_by_name(evidence, tmp_path):
     assert not os.path.exists(out)
 
 
-def test_an_open_transaction_is_refused_by_name(evidence, tmp_path):
-    """Cut generation 91 well before its Commit0 at (91,12,2830) (segments 4 on zeroed: every
-    later cut leaves a fragmented record torn, which the log reader refuses) and drop
-    generation 92: session 9's level-0 transaction begun at (89,5,1990) stays open, so
-    recovery would need undo."""
+def test_an_open_transaction_is_rolled_back(evidence, tmp_path):
+    """Cut generation 91 well before its Commit0 at (91,12,2830) (segments 4 on zeroed) and
+    drop generation 92: session 9's level-0 transaction begun at (89,5,1990) stays open.
+    Stage 1 refused this ("needs undo"); recovery now rolls it back (tests/ese/test_ese_undo.py
+    checks the rows of the exact cut before that Commit0)."""
     work = from_generation_89(evidence, str(tmp_path / "work"))
     os.remove(os.path.join(work, "SRU.log"))
     with open(os.path.join(work, "SRU0005B.log"), "r+b") as f:
@@ -413,13 +413,14 @@ def test_an_open_transaction_is_refused_by_name(evidence, tmp_path):
     rewrite_header(os.path.join(work, "SRUDB.dat"),
                    lambda h: [struct.pack_into("<i", h, off, 91) for off in (300, 416)])
     out = str(tmp_path / "clean.dat")
-    with unchanged(work), pytest.raises(errors.FeatureNotAvailable) as ei:
-        esepy.recover_ese(os.path.join(work, "SRUDB.dat"), work, out)
-    rec = ei.value.recovery
-    assert "needs undo" in rec["reason"] and "session 9" in rec["reason"], rec
-    assert "(89,5,1990)" in rec["reason"]
-    assert rec["record_type"] == "Insert"
-    assert not os.path.exists(out)
+    with unchanged(work):
+        rep = esepy.recover_ese(os.path.join(work, "SRUDB.dat"), work, out)
+    assert rep["sessions_undone"] == 1 and rep["versions_undone"] > 0, rep
+    assert rep["undone_session"] == {"procid": 9, "trx_begin0": 37188, "lgpos_begin0": (89, 5, 1990)}
+    assert rep["lgpos_consistent"] == (91, 4, 0)
+    with esepy.open_ese(out) as db:
+        counts = {t.name: t.count() for t in db.tables if t.name in SRUM_ROWS}
+    assert counts != SRUM_ROWS and all(counts[n] <= SRUM_ROWS[n] for n in SRUM_ROWS)
 
 
 # ---- the command line ----------------------------------------------------------------------
