@@ -95,6 +95,15 @@ typedef struct session {
     int      active;  /* [P] slot holds a live session */
     int      busy;    /* [P] a thread is inside a call on this session */
     isam_sess *isess; /* the engine session; used only by the thread that has it busy */
+    /* JetSetSessionContext: while has_ctx, only ctx_thread may use the session
+     * (others get JET_errSessionSharingViolation) and only it may reset it. */
+    int         has_ctx;        /* [P] */
+    JET_API_PTR ctx;            /* [P] */
+    os_thread_t ctx_thread;     /* [P] */
+    /* Session parameters (JetSetSessionParameter), used by the busy thread. */
+    JET_GRBIT   commit_default; /* OR-ed into every JetCommitTransaction grbit */
+    uint8_t     opctx[8];       /* JET_sesparamOperationContext */
+    uint64_t    correlation;    /* JET_sesparamCorrelationID */
 } session;
 
 typedef struct instance {
@@ -120,6 +129,10 @@ typedef struct instance {
     bk_ctx      *bk;            /* [P] the running backup, BK_RESERVED while it starts/ends, or NULL */
     uint32_t     bk_calls;      /* [P] backup calls in flight on bk */
     atomic_int   bk_stop;       /* JetStopBackup / JetTerm asked the backup to stop */
+    /* JetStopServiceInstance2: grbits in force.  stop_all: every later
+     * session call gets JET_errClientRequestToStopJetService (sticky). */
+    JET_GRBIT    stopped;       /* [P] */
+    int          stop_all;      /* [P] */
 } instance;
 
 #define BK_RESERVED ((bk_ctx *)1)
@@ -179,6 +192,8 @@ void inst_free(instance *pinst);
  *   sess_leave: undo sess_enter. */
 JET_ERR sess_enter(JET_SESID sesid, instance **ppinst, session **ppsess);
 void    sess_leave(instance *pinst, session *psess);
+/* JET_sesparamCommitDefault of a session the caller has busy. */
+JET_GRBIT sess_commit_default(const session *psess);
 /* Detach every session of an instance being terminated (under proc.lock);
  * their engine sessions are stored in rgisess (max_sessions entries) for the
  * caller to end once the lock is released.  Returns how many. */

@@ -135,6 +135,10 @@ ESEPY_EXPORT JET_ERR JetCommitTransaction(JET_SESID sesid, JET_GRBIT grbit)
     JET_ERR err = begin_call(sesid, &c);
     if (err < 0)
         return err;
+    /* JET_sesparamCommitDefault (lazy flush) applies to ordinary commits, not
+     * to the wait / new-log requests that must come alone. */
+    if ((grbit & (JET_bitWaitLastLevel0Commit | JET_bitWaitAllLevel0Commit | JET_bitForceNewLog)) == 0)
+        grbit |= sess_commit_default(c.psess);
     return end_call(&c, isam_commit_transaction(S(c), grbit));
 }
 
@@ -678,6 +682,20 @@ ESEPY_EXPORT JET_ERR JetCreateTableColumnIndex3(JET_SESID sesid, JET_DBID dbid, 
     TC_IN(tc, ptablecreate);
     tc.szCallback = ptablecreate->szCallback;
     tc.cbIndex = sizeof(JET_INDEXCREATE2_A), tc.levelIndex = 2;
+    JET_ERR err = create_table_column_index(sesid, dbid, &tc);
+    ptablecreate->tableid = tc.tableid;
+    ptablecreate->cCreated = tc.cCreated;
+    return err;
+}
+
+ESEPY_EXPORT JET_ERR JetCreateTableColumnIndex4(JET_SESID sesid, JET_DBID dbid, JET_TABLECREATE4_A *ptablecreate)
+{
+    if (ptablecreate == NULL || ptablecreate->cbStruct != sizeof(*ptablecreate))
+        return JET_errInvalidParameter;
+    table_create tc = { 0 };
+    TC_IN(tc, ptablecreate);
+    tc.szCallback = ptablecreate->szCallback;
+    tc.cbIndex = sizeof(JET_INDEXCREATE3_A), tc.levelIndex = 3;
     JET_ERR err = create_table_column_index(sesid, dbid, &tc);
     ptablecreate->tableid = tc.tableid;
     ptablecreate->cCreated = tc.cCreated;

@@ -1990,6 +1990,213 @@ JET_ERR JET_API JetRestore2(const char *sz, const char *szDest, JET_PFNSTATUS pf
 #define JetRestoreA                    JetRestore
 #define JetRestore2A                   JetRestore2
 
+/* ---- Session, service, cursor and diagnostic functions (issue 18) ----------
+ * Each behaves as ESENT documents; where esepy differs, docs/esent-differences.md
+ * says how and why. */
+
+/* UTF-16 code unit of the W functions (ESENT's WCHAR). */
+typedef uint16_t JET_WCHAR;
+#if !defined(_WCHAR_DEFINED) && !defined(ESEPY_NO_WCHAR_TYPEDEF)
+#define _WCHAR_DEFINED
+typedef uint16_t WCHAR;
+#endif
+
+typedef JET_API_PTR JET_OSSNAPID;
+
+/* JetStopServiceInstance2 */
+#define JET_bitStopServiceAll                  0x00000000
+#define JET_bitStopServiceBackgroundUserTasks  0x00000002
+#define JET_bitStopServiceQuiesceCaches        0x00000004
+#define JET_bitStopServiceStopAndEmitLog       0x00000008
+#define JET_bitStopServiceResume               0x80000000
+
+/* JetIdle */
+#define JET_bitIdleFlushBuffers          0x00000001
+#define JET_bitIdleCompact               0x00000002
+#define JET_bitIdleStatus                0x00000004
+#define JET_bitIdleCompactAsync          0x00000010
+#define JET_bitIdleAvailBuffersStatus    0x00000020
+#define JET_bitIdleWaitForAsyncActivity  0x00000040
+
+/* JetSetTableSequential, JetPrereadKeys, JetPrereadIndexRanges */
+#define JET_bitPrereadForward        0x00000001
+#define JET_bitPrereadBackward       0x00000002
+#define JET_bitPrereadFirstPage      0x00000004
+#define JET_bitPrereadNormalizedKey  0x00000008
+
+/* JetGetRecordSize */
+#define JET_bitRecordSizeInCopyBuffer  0x00000001
+#define JET_bitRecordSizeRunningTotal  0x00000002
+#define JET_bitRecordSizeLocal         0x00000004
+
+/* JetGetInstanceMiscInfo levels */
+#define JET_InstanceMiscInfoLogSignature  0U
+#define JET_InstanceMiscInfoCheckpoint    1U
+#define JET_InstanceMiscInfoRBS           2U
+
+/* JetGetErrorInfoW level */
+#define JET_ErrorInfoSpecificErr  1U
+
+/* Session parameters beyond CommitDefault / TransactionLevel */
+#define JET_sesparamOperationContext  4100
+#define JET_sesparamCorrelationID     4101
+
+typedef struct {
+    uint32_t cbStruct;
+    uint32_t cPageReferenced, cPageRead, cPagePreread, cPageDirtied, cPageRedirtied;
+    uint32_t cLogRecord, cbLogRecord;
+} JET_THREADSTATS;
+
+typedef struct {
+    uint32_t cbStruct;
+    uint32_t cPageReferenced, cPageRead, cPagePreread, cPageDirtied, cPageRedirtied;
+    uint32_t cLogRecord, cbLogRecord;
+    uint64_t cusecPageCacheMiss;
+    uint32_t cPageCacheMiss;
+} JET_THREADSTATS2;
+
+typedef struct {
+    uint32_t   cbStruct;
+    JET_ERR    errValue;
+    JET_ERRCAT errcatMostSpecific;
+    uint8_t    rgCategoricalHierarchy[8]; /* [0] the most general (JET_errcatError) */
+    uint32_t   lSourceLine;               /* 0: esepy gives no source location */
+    JET_WCHAR  rgszSourceFile[64];
+} JET_ERRINFOBASIC_W;
+
+typedef struct {
+    uint32_t ulUserID;
+    uint8_t  nOperationID, nOperationType, nClientType, fFlags;
+} JET_OPERATIONCONTEXT;
+
+/* ESENT's size: a pointer and two 32-bit values. */
+#if defined(__SIZEOF_POINTER__) && __SIZEOF_POINTER__ == 4
+#define JET_cbIndexIdData 12
+#else
+#define JET_cbIndexIdData 16
+#endif
+typedef struct {
+    uint32_t cbStruct;
+    uint8_t  rgbIndexId[JET_cbIndexIdData];
+} JET_INDEXID;
+
+typedef enum {
+    JET_relopEquals = 0,
+    JET_relopPrefixEquals,
+    JET_relopNotEquals,
+    JET_relopLessThanOrEqual,
+    JET_relopLessThan,
+    JET_relopGreaterThanOrEqual,
+    JET_relopGreaterThan,
+    JET_relopBitmaskEqualsZero,
+    JET_relopBitmaskNotEqualsZero
+} JET_RELOP;
+
+typedef struct {
+    JET_COLUMNID columnid;
+    JET_RELOP    relop;
+    void        *pv;
+    uint32_t     cb;
+    JET_GRBIT    grbit;
+} JET_INDEX_COLUMN;
+
+typedef struct {
+    JET_INDEX_COLUMN *rgStartColumns;
+    uint32_t          cStartColumns;
+    JET_INDEX_COLUMN *rgEndColumns;
+    uint32_t          cEndColumns;
+} JET_INDEX_RANGE;
+
+typedef struct {
+    uint64_t cbData, cbLongValueData, cbOverhead, cbLongValueOverhead;
+    uint64_t cNonTaggedColumns, cTaggedColumns, cLongValues, cMultiValues;
+} JET_RECSIZE;
+
+typedef struct {
+    uint64_t cbData, cbLongValueData, cbOverhead, cbLongValueOverhead;
+    uint64_t cNonTaggedColumns, cTaggedColumns, cLongValues, cMultiValues;
+    uint64_t cCompressedColumns, cbDataCompressed, cbLongValueDataCompressed;
+} JET_RECSIZE2;
+
+typedef struct {
+    uint32_t            cbStruct;
+    char               *szTableName;
+    char               *szTemplateTableName;
+    uint32_t            ulPages;
+    uint32_t            ulDensity;
+    JET_COLUMNCREATE_A *rgcolumncreate;
+    uint32_t            cColumns;
+    JET_INDEXCREATE3_A *rgindexcreate;
+    uint32_t            cIndexes;
+    char               *szCallback;      /* must be NULL: no callbacks */
+    JET_CBTYP           cbtyp;
+    JET_GRBIT           grbit;
+    JET_SPACEHINTS     *pSeqSpacehints;  /* accepted, ignored */
+    JET_SPACEHINTS     *pLVSpacehints;   /* accepted, ignored */
+    uint32_t            cbSeparateLV;    /* accepted, ignored */
+    JET_TABLEID         tableid;
+    uint32_t            cCreated;
+} JET_TABLECREATE4_A;
+typedef JET_TABLECREATE4_A JET_TABLECREATE4;
+
+/* JetStopService / JetStopServiceInstance(2): JET_bitStopServiceAll makes every
+ * later session call (and JetBeginSession) on the instance return
+ * JET_errClientRequestToStopJetService until JetTerm; it cannot be resumed. */
+JET_ERR JET_API JetStopService(void);
+JET_ERR JET_API JetStopServiceInstance(JET_INSTANCE instance);
+JET_ERR JET_API JetStopServiceInstance2(JET_INSTANCE instance, const JET_GRBIT grbit);
+/* A new session on the same instance as sesid. */
+JET_ERR JET_API JetDupSession(JET_SESID sesid, JET_SESID *psesid);
+/* Bind a session to the calling thread under a context: other threads get
+ * JET_errSessionSharingViolation until this thread resets it. */
+JET_ERR JET_API JetSetSessionContext(JET_SESID sesid, JET_API_PTR ulContext);
+JET_ERR JET_API JetResetSessionContext(JET_SESID sesid);
+JET_ERR JET_API JetSetSessionParameter(JET_SESID sesid, uint32_t sesparamid, void *pvParam, uint32_t cbParam);
+JET_ERR JET_API JetGetSessionParameter(JET_SESID sesid, uint32_t sesparamid, void *pvParam, uint32_t cbParamMax,
+                                       uint32_t *pcbParamActual);
+JET_ERR JET_API JetBeginTransaction3(JET_SESID sesid, int64_t trxid, JET_GRBIT grbit);
+JET_ERR JET_API JetGetVersion(JET_SESID sesid, uint32_t *pwVersion);
+JET_ERR JET_API JetIdle(JET_SESID sesid, JET_GRBIT grbit);
+JET_ERR JET_API JetGetThreadStats(void *pvResult, uint32_t cbMax);
+JET_ERR JET_API JetGetErrorInfoW(void *pvContext, void *pvResult, uint32_t cbMax, uint32_t InfoLevel,
+                                 JET_GRBIT grbit);
+#define JetGetErrorInfo JetGetErrorInfoW
+JET_ERR JET_API JetGetInstanceMiscInfo(JET_INSTANCE instance, void *pvResult, uint32_t cbMax, uint32_t InfoLevel);
+JET_ERR JET_API JetGetCursorInfo(JET_SESID sesid, JET_TABLEID tableid, void *pvResult, uint32_t cbMax,
+                                 uint32_t InfoLevel);
+JET_ERR JET_API JetSetTableSequential(JET_SESID sesid, JET_TABLEID tableid, JET_GRBIT grbit);
+JET_ERR JET_API JetResetTableSequential(JET_SESID sesid, JET_TABLEID tableid, JET_GRBIT grbit);
+JET_ERR JET_API JetSetCurrentIndex4(JET_SESID sesid, JET_TABLEID tableid, const char *szIndexName,
+                                    JET_INDEXID *pindexid, JET_GRBIT grbit, uint32_t itagSequence);
+JET_ERR JET_API JetPrereadKeys(JET_SESID sesid, JET_TABLEID tableid, const void **rgpvKeys, const uint32_t *rgcbKeys,
+                               int32_t ckeys, int32_t *pckeysPreread, JET_GRBIT grbit);
+JET_ERR JET_API JetPrereadIndexRanges(JET_SESID sesid, JET_TABLEID tableid, const JET_INDEX_RANGE *const rgIndexRanges,
+                                      const uint32_t cIndexRanges, uint32_t *const pcRangesPreread,
+                                      const JET_COLUMNID *const rgcolumnidPreread, const uint32_t ccolumnidPreread,
+                                      JET_GRBIT grbit);
+JET_ERR JET_API JetComputeStats(JET_SESID sesid, JET_TABLEID tableid);
+JET_ERR JET_API JetGetRecordSize(JET_SESID sesid, JET_TABLEID tableid, JET_RECSIZE *precsize, const JET_GRBIT grbit);
+JET_ERR JET_API JetGetRecordSize2(JET_SESID sesid, JET_TABLEID tableid, JET_RECSIZE2 *precsize,
+                                  const JET_GRBIT grbit);
+JET_ERR JET_API JetCreateTableColumnIndex4(JET_SESID sesid, JET_DBID dbid, JET_TABLECREATE4_A *ptablecreate);
+#define JetSetCurrentIndex4A        JetSetCurrentIndex4
+#define JetCreateTableColumnIndex4A JetCreateTableColumnIndex4
+/* Windows Volume Shadow Copy coordination: JET_errDisabledFunctionality. */
+JET_ERR JET_API JetOSSnapshotPrepare(JET_OSSNAPID *psnapId, const JET_GRBIT grbit);
+JET_ERR JET_API JetOSSnapshotPrepareInstance(JET_OSSNAPID snapId, JET_INSTANCE instance, const JET_GRBIT grbit);
+JET_ERR JET_API JetOSSnapshotFreeze(const JET_OSSNAPID snapId, uint32_t *pcInstanceInfo,
+                                    JET_INSTANCE_INFO **paInstanceInfo, const JET_GRBIT grbit);
+JET_ERR JET_API JetOSSnapshotGetFreezeInfo(const JET_OSSNAPID snapId, uint32_t *pcInstanceInfo,
+                                           JET_INSTANCE_INFO **paInstanceInfo, const JET_GRBIT grbit);
+JET_ERR JET_API JetOSSnapshotThaw(const JET_OSSNAPID snapId, const JET_GRBIT grbit);
+JET_ERR JET_API JetOSSnapshotAbort(const JET_OSSNAPID snapId, const JET_GRBIT grbit);
+JET_ERR JET_API JetOSSnapshotEnd(const JET_OSSNAPID snapId, const JET_GRBIT grbit);
+JET_ERR JET_API JetOSSnapshotTruncateLog(const JET_OSSNAPID snapId, const JET_GRBIT grbit);
+JET_ERR JET_API JetOSSnapshotTruncateLogInstance(const JET_OSSNAPID snapId, JET_INSTANCE instance,
+                                                 const JET_GRBIT grbit);
+#define JetOSSnapshotFreezeA        JetOSSnapshotFreeze
+#define JetOSSnapshotGetFreezeInfoA JetOSSnapshotGetFreezeInfo
+
 #ifdef __cplusplus
 }
 #endif
