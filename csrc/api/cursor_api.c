@@ -211,3 +211,17 @@ ESEPY_EXPORT JET_ERR JetGetRecordSize(JET_SESID sesid, JET_TABLEID tableid, JET_
         memcpy(precsize, &rs, sizeof(*precsize));
     return err;
 }
+
+/* The 64-bit count of JetIndexRecordCount.  esepy counts up to 2^32 - 1
+ * records per call (crecMax above that, or 0, means all it can count). */
+ESEPY_EXPORT JET_ERR JetIndexRecordCount2(JET_SESID sesid, JET_TABLEID tableid, uint64_t *pcrec, uint64_t crecMax)
+{
+    if (pcrec == NULL)
+        return JET_errInvalidParameter;
+    ENTER(sesid);
+    uint32_t c = 0;
+    err = isam_index_record_count(S, tableid, &c, crecMax > 0xFFFFFFFFu ? 0 : (uint32_t)crecMax);
+    if (err >= 0)
+        *pcrec = c;
+    return LEAVE(err);
+}

@@ -302,3 +302,10 @@ ESEPY_EXPORT JET_ERR JetOSSnapshotTruncateLogInstance(const JET_OSSNAPID snapId,
     (void)snapId, (void)instance, (void)grbit;
     return JET_errDisabledFunctionality;
 }
+
+/* Windows crash-dump configuration: nothing to configure off Windows. */
+ESEPY_EXPORT JET_ERR JetConfigureProcessForCrashDump(const JET_GRBIT grbit)
+{
+    (void)grbit;
+    return JET_errDisabledFunctionality;
+}

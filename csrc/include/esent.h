@@ -6,7 +6,8 @@
  * of ESENT's esent.h, so that an ESENT program ports to esepy with a recompile.
  * Windows `long` / `unsigned long` are 32-bit, so they appear here as int32_t /
  * uint32_t; handles are pointer-sized (uintptr_t).  Strings are UTF-8 (ESENT's
- * "A" variants; JetFooA names are provided as macros for the unsuffixed ones).
+ * "A" variants; JetFooA names are provided as macros for the unsuffixed ones);
+ * the JetFooW variants take UTF-16 JET_WCHAR strings (csrc/api/wchar.c).
  *
  * Only functions that really work are declared.  esepy's own extensions (event
  * sink, parameter and error introspection, test hooks) live in esepy_ext.h and
@@ -2179,6 +2180,9 @@ JET_ERR JET_API JetGetRecordSize(JET_SESID sesid, JET_TABLEID tableid, JET_RECSI
 JET_ERR JET_API JetGetRecordSize2(JET_SESID sesid, JET_TABLEID tableid, JET_RECSIZE2 *precsize,
                                   const JET_GRBIT grbit);
 JET_ERR JET_API JetCreateTableColumnIndex4(JET_SESID sesid, JET_DBID dbid, JET_TABLECREATE4_A *ptablecreate);
+JET_ERR JET_API JetIndexRecordCount2(JET_SESID sesid, JET_TABLEID tableid, uint64_t *pcrec, uint64_t crecMax);
+/* Windows crash-dump configuration: JET_errDisabledFunctionality. */
+JET_ERR JET_API JetConfigureProcessForCrashDump(const JET_GRBIT grbit);
 #define JetSetCurrentIndex4A        JetSetCurrentIndex4
 #define JetCreateTableColumnIndex4A JetCreateTableColumnIndex4
 /* Windows Volume Shadow Copy coordination: JET_errDisabledFunctionality. */
@@ -2196,6 +2200,88 @@ JET_ERR JET_API JetOSSnapshotTruncateLogInstance(const JET_OSSNAPID snapId, JET_
                                                  const JET_GRBIT grbit);
 #define JetOSSnapshotFreezeA        JetOSSnapshotFreeze
 #define JetOSSnapshotGetFreezeInfoA JetOSSnapshotGetFreezeInfo
+
+/* ---- W (UTF-16) variants --------------------------------------------------
+ * Each takes JET_WCHAR (UTF-16LE) strings, converts them to UTF-8 and calls
+ * its A function; a string with an unpaired surrogate gives
+ * JET_errInvalidParameter.  String results are returned as UTF-16; their
+ * buffer sizes (cbMax, cbIndexName, ...) count bytes, as in ESENT. */
+typedef JET_WCHAR *JET_PWSTR;
+typedef const JET_WCHAR *JET_PCWSTR;
+JET_ERR JET_API JetCreateInstanceW(JET_INSTANCE *pinstance, const JET_WCHAR *szInstanceName);
+JET_ERR JET_API JetCreateInstance2W(JET_INSTANCE *pinstance, const JET_WCHAR *szInstanceName,
+                                    const JET_WCHAR *szDisplayName, JET_GRBIT grbit);
+JET_ERR JET_API JetSetSystemParameterW(JET_INSTANCE *pinstance, JET_SESID sesid, uint32_t paramid,
+                                       JET_API_PTR lParam, const JET_WCHAR *szParam);
+JET_ERR JET_API JetGetSystemParameterW(JET_INSTANCE instance, JET_SESID sesid, uint32_t paramid,
+                                       JET_API_PTR *plParam, JET_WCHAR *szParam, uint32_t cbMax);
+JET_ERR JET_API JetBeginSessionW(JET_INSTANCE instance, JET_SESID *psesid, const JET_WCHAR *szUserName,
+                                 const JET_WCHAR *szPassword);
+JET_ERR JET_API JetCreateDatabaseW(JET_SESID sesid, const JET_WCHAR *szFilename, const JET_WCHAR *szConnect,
+                                   JET_DBID *pdbid, JET_GRBIT grbit);
+JET_ERR JET_API JetCreateDatabase2W(JET_SESID sesid, const JET_WCHAR *szFilename, uint32_t cpgDatabaseSizeMax,
+                                    JET_DBID *pdbid, JET_GRBIT grbit);
+JET_ERR JET_API JetAttachDatabaseW(JET_SESID sesid, const JET_WCHAR *szFilename, JET_GRBIT grbit);
+JET_ERR JET_API JetAttachDatabase2W(JET_SESID sesid, const JET_WCHAR *szFilename, uint32_t cpgDatabaseSizeMax,
+                                    JET_GRBIT grbit);
+JET_ERR JET_API JetDetachDatabaseW(JET_SESID sesid, const JET_WCHAR *szFilename);
+JET_ERR JET_API JetDetachDatabase2W(JET_SESID sesid, const JET_WCHAR *szFilename, JET_GRBIT grbit);
+JET_ERR JET_API JetOpenDatabaseW(JET_SESID sesid, const JET_WCHAR *szFilename, const JET_WCHAR *szConnect,
+                                 JET_DBID *pdbid, JET_GRBIT grbit);
+JET_ERR JET_API JetGetDatabaseFileInfoW(const JET_WCHAR *szDatabaseName, void *pvResult, uint32_t cbMax,
+                                        uint32_t InfoLevel);
+JET_ERR JET_API JetCreateTableW(JET_SESID sesid, JET_DBID dbid, const JET_WCHAR *szTableName, int32_t lPages,
+                                int32_t lDensity, JET_TABLEID *ptableid);
+JET_ERR JET_API JetOpenTableW(JET_SESID sesid, JET_DBID dbid, const JET_WCHAR *szTableName,
+                              const void *pvParameters, uint32_t cbParameters, JET_GRBIT grbit,
+                              JET_TABLEID *ptableid);
+JET_ERR JET_API JetDeleteTableW(JET_SESID sesid, JET_DBID dbid, const JET_WCHAR *szTableName);
+JET_ERR JET_API JetRenameTableW(JET_SESID sesid, JET_DBID dbid, const JET_WCHAR *szName, const JET_WCHAR *szNameNew);
+JET_ERR JET_API JetAddColumnW(JET_SESID sesid, JET_TABLEID tableid, const JET_WCHAR *szColumnName,
+                              const JET_COLUMNDEF *pcolumndef, const void *pvDefault, uint32_t cbDefault,
+                              JET_COLUMNID *pcolumnid);
+JET_ERR JET_API JetDeleteColumnW(JET_SESID sesid, JET_TABLEID tableid, const JET_WCHAR *szColumnName);
+JET_ERR JET_API JetDeleteColumn2W(JET_SESID sesid, JET_TABLEID tableid, const JET_WCHAR *szColumnName,
+                                  JET_GRBIT grbit);
+JET_ERR JET_API JetRenameColumnW(JET_SESID sesid, JET_TABLEID tableid, const JET_WCHAR *szName,
+                                 const JET_WCHAR *szNameNew, JET_GRBIT grbit);
+/* cbKey: the size of the WCHAR key description in bytes. */
+JET_ERR JET_API JetCreateIndexW(JET_SESID sesid, JET_TABLEID tableid, const JET_WCHAR *szIndexName, JET_GRBIT grbit,
+                                const JET_WCHAR *szKey, uint32_t cbKey, uint32_t lDensity);
+JET_ERR JET_API JetDeleteIndexW(JET_SESID sesid, JET_TABLEID tableid, const JET_WCHAR *szIndexName);
+JET_ERR JET_API JetSetCurrentIndexW(JET_SESID sesid, JET_TABLEID tableid, const JET_WCHAR *szIndexName);
+JET_ERR JET_API JetSetCurrentIndex2W(JET_SESID sesid, JET_TABLEID tableid, const JET_WCHAR *szIndexName,
+                                     JET_GRBIT grbit);
+JET_ERR JET_API JetSetCurrentIndex3W(JET_SESID sesid, JET_TABLEID tableid, const JET_WCHAR *szIndexName,
+                                     JET_GRBIT grbit, uint32_t itagSequence);
+JET_ERR JET_API JetSetCurrentIndex4W(JET_SESID sesid, JET_TABLEID tableid, const JET_WCHAR *szIndexName,
+                                     JET_INDEXID *pindexid, JET_GRBIT grbit, uint32_t itagSequence);
+JET_ERR JET_API JetGetCurrentIndexW(JET_SESID sesid, JET_TABLEID tableid, JET_WCHAR *szIndexName,
+                                    uint32_t cbIndexName);
+JET_ERR JET_API JetBackupInstanceW(JET_INSTANCE instance, const JET_WCHAR *szBackupPath, JET_GRBIT grbit,
+                                   JET_PFNSTATUS pfnStatus);
+JET_ERR JET_API JetBackupW(const JET_WCHAR *szBackupPath, JET_GRBIT grbit, JET_PFNSTATUS pfnStatus);
+JET_ERR JET_API JetRestoreInstanceW(JET_INSTANCE instance, const JET_WCHAR *sz, const JET_WCHAR *szDest,
+                                    JET_PFNSTATUS pfn);
+JET_ERR JET_API JetRestoreW(const JET_WCHAR *szSource, JET_PFNSTATUS pfn);
+JET_ERR JET_API JetRestore2W(const JET_WCHAR *sz, const JET_WCHAR *szDest, JET_PFNSTATUS pfn);
+JET_ERR JET_API JetOpenFileInstanceW(JET_INSTANCE instance, const JET_WCHAR *szFileName, JET_HANDLE *phfFile,
+                                     uint32_t *pulFileSizeLow, uint32_t *pulFileSizeHigh);
+JET_ERR JET_API JetOpenFileW(const JET_WCHAR *szFileName, JET_HANDLE *phfFile, uint32_t *pulFileSizeLow,
+                             uint32_t *pulFileSizeHigh);
+JET_ERR JET_API JetGetAttachInfoInstanceW(JET_INSTANCE instance, JET_WCHAR *szzDatabases, uint32_t cbMax,
+                                          uint32_t *pcbActual);
+JET_ERR JET_API JetGetAttachInfoW(JET_WCHAR *szzDatabases, uint32_t cbMax, uint32_t *pcbActual);
+JET_ERR JET_API JetGetLogInfoInstanceW(JET_INSTANCE instance, JET_WCHAR *szzLogs, uint32_t cbMax,
+                                       uint32_t *pcbActual);
+JET_ERR JET_API JetGetLogInfoW(JET_WCHAR *szzLogs, uint32_t cbMax, uint32_t *pcbActual);
+JET_ERR JET_API JetGetTruncateLogInfoInstanceW(JET_INSTANCE instance, JET_WCHAR *szzLogs, uint32_t cbMax,
+                                               uint32_t *pcbActual);
+/* paInstanceInfo would be JET_INSTANCE_INFO_W; never filled (disabled). */
+JET_ERR JET_API JetOSSnapshotFreezeW(const JET_OSSNAPID snapId, uint32_t *pcInstanceInfo, void **paInstanceInfo,
+                                     const JET_GRBIT grbit);
+JET_ERR JET_API JetOSSnapshotGetFreezeInfoW(const JET_OSSNAPID snapId, uint32_t *pcInstanceInfo,
+                                            void **paInstanceInfo, const JET_GRBIT grbit);
 
 #ifdef __cplusplus
 }
