@@ -90,6 +90,8 @@ typedef enum { MODE_NOSET = 0, MODE_ONEINST = 1, MODE_MULTIINST = 2 } run_mode;
  */
 typedef enum { INST_CREATED, INST_INITIALIZING, INST_RUNNING, INST_TERMINATING } inst_state;
 
+typedef struct cursor_filter cursor_filter; /* filter_api.c */
+
 typedef struct session {
     uint32_t gen;     /* [P] bumped when the slot is reused; part of the handle */
     int      active;  /* [P] slot holds a live session */
@@ -104,6 +106,7 @@ typedef struct session {
     JET_GRBIT   commit_default; /* OR-ed into every JetCommitTransaction grbit */
     uint8_t     opctx[8];       /* JET_sesparamOperationContext */
     uint64_t    correlation;    /* JET_sesparamCorrelationID */
+    cursor_filter *filters;     /* JetSetCursorFilter, by tableid (busy thread / proc.lock at end) */
 } session;
 
 typedef struct instance {
@@ -192,6 +195,10 @@ void inst_free(instance *pinst);
  *   sess_leave: undo sess_enter. */
 JET_ERR sess_enter(JET_SESID sesid, instance **ppinst, session **ppsess);
 void    sess_leave(instance *pinst, session *psess);
+/* Cursor filters (filter_api.c), on a session the caller has busy. */
+void    filter_drop(session *ps, JET_TABLEID tableid);
+void    filter_free_all(session *ps);
+JET_ERR filter_move(session *ps, JET_TABLEID tableid, int32_t cRow, JET_GRBIT grbit, int *pfHandled);
 /* JET_sesparamCommitDefault of a session the caller has busy. */
 JET_GRBIT sess_commit_default(const session *psess);
 /* Detach every session of an instance being terminated (under proc.lock);

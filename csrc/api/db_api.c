@@ -192,7 +192,10 @@ ESEPY_EXPORT JET_ERR JetCloseTable(JET_SESID sesid, JET_TABLEID tableid)
     JET_ERR err = begin_call(sesid, &c);
     if (err < 0)
         return err;
-    return end_call(&c, isam_close_table(S(c), tableid));
+    err = isam_close_table(S(c), tableid);
+    if (err >= 0)
+        filter_drop(c.psess, tableid);
+    return end_call(&c, err);
 }
 
 ESEPY_EXPORT JET_ERR JetDeleteTable(JET_SESID sesid, JET_DBID dbid, const char *szTableName)
@@ -400,7 +403,11 @@ ESEPY_EXPORT JET_ERR JetMove(JET_SESID sesid, JET_TABLEID tableid, int32_t cRow,
     JET_ERR err = begin_call(sesid, &c);
     if (err < 0)
         return err;
-    return end_call(&c, isam_move(S(c), tableid, cRow, grbit));
+    int fFiltered;
+    err = filter_move(c.psess, tableid, cRow, grbit, &fFiltered);
+    if (!fFiltered)
+        err = isam_move(S(c), tableid, cRow, grbit);
+    return end_call(&c, err);
 }
 
 ESEPY_EXPORT JET_ERR JetEnumerateColumns(JET_SESID sesid, JET_TABLEID tableid, uint32_t cEnumColumnId,

@@ -143,6 +143,7 @@ uint32_t sess_end_all_locked(instance *pinst, isam_sess **rgisess)
     for (uint32_t i = 0; i < pinst->max_sessions; i++) {
         session *s = &pinst->sessions[i];
         if (s->active) {
+            filter_free_all(s);
             rgisess[n++] = s->isess;
             s->isess = NULL;
             s->active = 0;
@@ -178,6 +179,7 @@ ESEPY_EXPORT JET_ERR JetEndSession(JET_SESID sesid, JET_GRBIT grbit)
         s->isess = NULL;
         proc_unlock();
         isam_end_session(isess);
+        filter_free_all(s);
         proc_lock();
         s->busy = 0;
         s->active = 0;

@@ -2176,6 +2176,12 @@ JET_ERR JET_API JetPrereadIndexRanges(JET_SESID sesid, JET_TABLEID tableid, cons
                                       const JET_COLUMNID *const rgcolumnidPreread, const uint32_t ccolumnidPreread,
                                       JET_GRBIT grbit);
 JET_ERR JET_API JetComputeStats(JET_SESID sesid, JET_TABLEID tableid);
+/* Filtered moves: JetMove on this cursor (a table cursor on its primary index)
+ * skips records that fail any of the conditions; 0 conditions removes the
+ * filter.  Long-value and text columns: JET_errFilteredMoveNotSupported. */
+#define JET_bitZeroLength 0x00000001 /* JET_INDEX_COLUMN.grbit: the zero-length value, not NULL */
+JET_ERR JET_API JetSetCursorFilter(JET_SESID sesid, JET_TABLEID tableid, JET_INDEX_COLUMN *rgColumnFilters,
+                                   uint32_t cColumnFilters, JET_GRBIT grbit);
 JET_ERR JET_API JetGetRecordSize(JET_SESID sesid, JET_TABLEID tableid, JET_RECSIZE *precsize, const JET_GRBIT grbit);
 JET_ERR JET_API JetGetRecordSize2(JET_SESID sesid, JET_TABLEID tableid, JET_RECSIZE2 *precsize,
                                   const JET_GRBIT grbit);

@@ -309,3 +309,87 @@ def test_create_table_column_index4(env):
     assert tc.cCreated == 3 and tc.tableid != C.JET_tableidNil
     assert env.insert(tc.tableid, [(cols[0].columnid, I(7))]) == 0
     assert lib.JetCloseTable(env.ses, tc.tableid) == 0
+
+
+# --- JetSetCursorFilter ------------------------------------------------------------
+
+def flt(ffi, entries):
+    """JET_INDEX_COLUMN[] from (columnid, relop, bytes or None, grbit)."""
+    arr = ffi.new("JET_INDEX_COLUMN[]", len(entries))
+    keep = []
+    for i, (col, relop, val, grbit) in enumerate(entries):
+        arr[i].columnid, arr[i].relop, arr[i].grbit = col, relop, grbit
+        if val:
+            b = ffi.new("char[]", val)
+            keep.append(b)
+            arr[i].pv, arr[i].cb = b, len(val)
+    return arr, keep
+
+
+def walk(env, t, ck, start, step):
+    keys = []
+    err = env.lib.JetMove(env.ses, t, start, 0)
+    while err == 0:
+        keys.append(struct.unpack("<i", env.retrieve(t, ck)[1])[0])
+        err = env.lib.JetMove(env.ses, t, step, 0)
+    assert err == env.C.JET_errNoCurrentRecord
+    return keys
+
+
+def test_cursor_filter_skips_records_in_moves(env):
+    # ESENT: moves on a filtered table cursor only land on records that meet
+    # every condition; signed columns compare by value; NULL sorts first.
+    lib, C, ffi = env.lib, env.C, env.ffi
+    dbid, t, ck, cv = filled(env, [-3, -1, 0, 2, 5, 8])
+    err, cn = env.add_column(t, "n", C.JET_coltypLong)
+    assert err == 0
+    assert lib.JetMove(env.ses, t, C.JET_MoveFirst, 0) == 0
+    for i in range(6):      # n = key * 10 except for key 2 (NULL)
+        k = struct.unpack("<i", env.retrieve(t, ck)[1])[0]
+        if k != 2:
+            assert lib.JetPrepareUpdate(env.ses, t, C.JET_prepReplace) == 0
+            assert lib.JetSetColumn(env.ses, t, cn, I(k * 10), 4, 0, ffi.NULL) == 0
+            assert lib.JetUpdate(env.ses, t, ffi.NULL, 0, ffi.NULL) == 0
+        lib.JetMove(env.ses, t, C.JET_MoveNext, 0)
+    arr, keep = flt(ffi, [(ck, lib.JET_relopGreaterThanOrEqual, I(-1), 0), (cn, lib.JET_relopLessThan, I(60), 0)])
+    assert lib.JetSetCursorFilter(env.ses, t, arr, 2, 0) == 0
+    # -1 (n -10), 0 (n 0), 2 (n NULL < 60), 5 (n 50); 8 has n 80
+    assert walk(env, t, ck, C.JET_MoveFirst, C.JET_MoveNext) == [-1, 0, 2, 5]
+    assert walk(env, t, ck, C.JET_MoveLast, C.JET_MovePrevious) == [5, 2, 0, -1]
+    assert lib.JetMove(env.ses, t, C.JET_MoveFirst, 0) == 0
+    assert lib.JetMove(env.ses, t, 2, 0) == 0            # counts matching records only
+    assert struct.unpack("<i", env.retrieve(t, ck)[1])[0] == 2
+    # NULL filter value: Equals matches only NULL columns
+    arr, keep = flt(ffi, [(cn, lib.JET_relopEquals, None, 0)])
+    assert lib.JetSetCursorFilter(env.ses, t, arr, 1, 0) == 0
+    assert walk(env, t, ck, C.JET_MoveFirst, C.JET_MoveNext) == [2]
+    arr, keep = flt(ffi, [(cn, lib.JET_relopBitmaskNotEqualsZero, I(16), 0)])
+    assert lib.JetSetCursorFilter(env.ses, t, arr, 1, 0) == 0
+    assert walk(env, t, ck, C.JET_MoveFirst, C.JET_MoveNext) == [-1, 5, 8]   # -10, 50, 80 have bit 4
+    # zero filters remove it
+    assert lib.JetSetCursorFilter(env.ses, t, ffi.NULL, 0, 0) == 0
+    assert walk(env, t, ck, C.JET_MoveFirst, C.JET_MoveNext) == [-3, -1, 0, 2, 5, 8]
+
+
+def test_cursor_filter_refusals(env):
+    lib, C, ffi = env.lib, env.C, env.ffi
+    dbid, t, ck, cv = filled(env, [1, 2])
+    arr, keep = flt(ffi, [(ck, lib.JET_relopEquals, I(1), 0)])
+    assert lib.JetSetCursorFilter(env.ses, t, arr, 1, 1) == C.JET_errInvalidGrbit
+    bad, keep2 = flt(ffi, [(ck, lib.JET_relopEquals, b"\x01\x00", 0)])      # wrong size for a Long
+    assert lib.JetSetCursorFilter(env.ses, t, bad, 1, 0) == C.JET_errInvalidParameter
+    txt, keep3 = flt(ffi, [(cv, lib.JET_relopEquals, b"v1", 0)])
+    assert lib.JetSetCursorFilter(env.ses, t, txt, 1, 0) == C.JET_errFilteredMoveNotSupported
+    pre, keep4 = flt(ffi, [(ck, lib.JET_relopPrefixEquals, I(1), 0)])       # prefix: binary only
+    assert lib.JetSetCursorFilter(env.ses, t, pre, 1, 0) == C.JET_errInvalidParameter
+    nocol, keep5 = flt(ffi, [(999, lib.JET_relopEquals, I(1), 0)])
+    assert lib.JetSetCursorFilter(env.ses, t, nocol, 1, 0) == C.JET_errColumnNotFound
+    assert lib.JetCreateIndex(env.ses, t, b"byv", 0, b"+v\0\0", 4, 100) == 0
+    assert lib.JetSetCurrentIndex(env.ses, t, b"byv") == 0
+    assert lib.JetSetCursorFilter(env.ses, t, arr, 1, 0) == C.JET_errFilteredMoveNotSupported
+    # a filter set on the primary index does not apply on a secondary one
+    assert lib.JetSetCurrentIndex(env.ses, t, ffi.NULL) == 0
+    assert lib.JetSetCursorFilter(env.ses, t, arr, 1, 0) == 0
+    assert walk(env, t, ck, C.JET_MoveFirst, C.JET_MoveNext) == [1]
+    assert lib.JetSetCurrentIndex(env.ses, t, b"byv") == 0
+    assert len(walk(env, t, ck, C.JET_MoveFirst, C.JET_MoveNext)) == 2
