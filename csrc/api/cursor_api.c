@@ -76,20 +76,29 @@ ESEPY_EXPORT JET_ERR JetSetCurrentIndex4(JET_SESID sesid, JET_TABLEID tableid, c
     return LEAVE(isam_set_current_index(S, tableid, szIndexName, grbit, itagSequence));
 }
 
-/* ESENT: keys must be in the order of the direction bit (exactly one of
- * JET_bitPrereadForward / JET_bitPrereadBackward); *pckeysPreread tells how
- * many were read ahead.  esepy's cache reads pages on demand, so every key
- * counts as done once the order is checked. */
+/* ESENT: at least one key, each non-NULL and non-empty (JET_errInvalidBufferSize),
+ * in the order of the direction bit (exactly one of JET_bitPrereadForward /
+ * JET_bitPrereadBackward; equal keys allowed); *pckeysPreread tells how many
+ * were read ahead.  esepy's cache reads pages on demand, so every key counts
+ * as done once the arguments are checked. */
 ESEPY_EXPORT JET_ERR JetPrereadKeys(JET_SESID sesid, JET_TABLEID tableid, const void **rgpvKeys,
                                     const uint32_t *rgcbKeys, int32_t ckeys, int32_t *pckeysPreread, JET_GRBIT grbit)
 {
+    if (pckeysPreread)
+        *pckeysPreread = 0;
+    if (rgpvKeys == NULL || rgcbKeys == NULL || ckeys <= 0)
+        return JET_errInvalidParameter;
     if (grbit != JET_bitPrereadForward && grbit != JET_bitPrereadBackward)
         return JET_errInvalidGrbit;
-    if (ckeys < 0 || (ckeys > 0 && (rgpvKeys == NULL || rgcbKeys == NULL)))
-        return JET_errInvalidParameter;
     ENTER(sesid);
     err = check_cursor(S, tableid);
-    for (int32_t i = 1; err >= 0 && i < ckeys; i++) {
+    for (int32_t i = 0; err >= 0 && i < ckeys; i++) {
+        if (rgpvKeys[i] == NULL)
+            err = JET_errInvalidParameter;
+        else if (rgcbKeys[i] == 0 || rgcbKeys[i] > JET_cbKeyMost8KBytePage)
+            err = JET_errInvalidBufferSize;
+        if (err < 0 || i == 0)
+            continue;
         uint32_t ca = rgcbKeys[i - 1], cb = rgcbKeys[i];
         int c = memcmp(rgpvKeys[i - 1], rgpvKeys[i], ca < cb ? ca : cb);
         if (c == 0)

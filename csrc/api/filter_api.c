@@ -3,6 +3,8 @@
  * conditions that JetMove applies to the records of a table cursor on its
  * primary index, skipping those that fail (ESENT's filtered moves).
  *
+ * Also JetIntersectIndexes, which shares the secondary-index check.
+ *
  * Owns: the filters of each session (session.filters, used only by the
  * thread that has the session busy) and the comparison of a column value
  * with a filter value.
@@ -18,6 +20,7 @@
  */
 #include "api_int.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 typedef struct filt {
@@ -337,4 +340,190 @@ JET_ERR filter_move(session *ps, JET_TABLEID tableid, int32_t cRow, JET_GRBIT gr
             count--;
         err = isam_move(S, tableid, step, grbit);
     }
+}
+
+/* ---- JetIntersectIndexes ---------------------------------------------------------
+ *
+ * ESENT's rules: 1..64 ranges, each a cursor (cbStruct == sizeof(JET_INDEXRANGE))
+ * on a secondary index of one same table, all indexes different, grbit
+ * JET_bitRecordInIndex (JET_errInvalidGrbit otherwise); precordlist->cbStruct
+ * == sizeof(JET_RECORDLIST).  Each cursor is walked from its current entry to
+ * the end of its index range; the primary bookmarks found by every cursor go
+ * into a new temporary table of one key column (JET_RECORDLIST: tableid,
+ * cRecord, columnidBookmark), in bookmark order. */
+
+typedef struct bment {
+    uint32_t cb;
+    uint8_t  b[JET_cbBookmarkMost];
+} bment;
+
+typedef struct bmset {
+    bment   *rg;
+    uint32_t c, cmax;
+} bmset;
+
+static int bm_cmp(const void *pa, const void *pb)
+{
+    const bment *a = pa, *b = pb;
+    int c = memcmp(a->b, b->b, a->cb < b->cb ? a->cb : b->cb);
+    return c ? c : (a->cb < b->cb ? -1 : a->cb > b->cb);
+}
+
+static JET_ERR bm_add(bmset *ps, const uint8_t *pv, uint32_t cb)
+{
+    if (ps->c == ps->cmax) {
+        uint32_t n = ps->cmax ? ps->cmax * 2 : 64;
+        bment *rg = os_realloc(ps->rg, (size_t)n * sizeof(bment));
+        if (rg == NULL)
+            return JET_errOutOfMemory;
+        ps->rg = rg;
+        ps->cmax = n;
+    }
+    ps->rg[ps->c].cb = cb;
+    memcpy(ps->rg[ps->c].b, pv, cb);
+    ps->c++;
+    return JET_errSuccess;
+}
+
+/* Sort and drop duplicates (a multi-valued key lists a record more than once). */
+static void bm_sort(bmset *ps)
+{
+    if (ps->c == 0)
+        return;
+    qsort(ps->rg, ps->c, sizeof(bment), bm_cmp);
+    uint32_t o = 1;
+    for (uint32_t i = 1; i < ps->c; i++)
+        if (bm_cmp(&ps->rg[i], &ps->rg[o - 1]) != 0)
+            ps->rg[o++] = ps->rg[i];
+    ps->c = o;
+}
+
+static int bm_contains(const bmset *ps, const bment *pe)
+{
+    return ps->c && bsearch(pe, ps->rg, ps->c, sizeof(bment), bm_cmp) != NULL;
+}
+
+static void bm_free(bmset *ps)
+{
+    os_free(ps->rg);
+}
+
+#define INTERSECT_MAX 64
+
+ESEPY_EXPORT JET_ERR JetIntersectIndexes(JET_SESID sesid, JET_INDEXRANGE *rgindexrange, uint32_t cindexrange,
+                                         JET_RECORDLIST *precordlist, JET_GRBIT grbit)
+{
+    (void)grbit;
+    if (precordlist == NULL || precordlist->cbStruct != sizeof(JET_RECORDLIST) || cindexrange == 0 ||
+        cindexrange > INTERSECT_MAX || rgindexrange == NULL)
+        return JET_errInvalidParameter;
+    instance *pinst;
+    session *ps;
+    JET_ERR err = sess_enter(sesid, &pinst, &ps);
+    if (err < 0)
+        return err;
+    isam_sess *S = ps->isess;
+    bmset sets[INTERSECT_MAX];
+    memset(sets, 0, sizeof(sets));
+    char szTable0[JET_cbNameMost + 1] = "";
+    char szIdx[INTERSECT_MAX][JET_cbNameMost + 1];
+    JET_TABLEID tt = JET_tableidNil;
+    precordlist->tableid = JET_tableidNil;
+    precordlist->cRecord = 0;
+    precordlist->columnidBookmark = 0;
+    /* Check every range first: same table, secondary, distinct indexes. */
+    for (uint32_t i = 0; i < cindexrange && err >= 0; i++) {
+        const JET_INDEXRANGE *pr = &rgindexrange[i];
+        char szTable[JET_cbNameMost + 1];
+        if (pr->cbStruct != sizeof(JET_INDEXRANGE)) {
+            err = JET_errInvalidParameter;
+            break;
+        }
+        err = isam_get_table_info(S, pr->tableid, szTable, sizeof(szTable), JET_TblInfoName);
+        if (err >= 0)
+            err = isam_get_current_index(S, pr->tableid, szIdx[i], sizeof(szIdx[i]));
+        if (err < 0)
+            break;
+        JET_ERR sec = on_secondary(S, pr->tableid, szIdx[i]);
+        if (sec < 0) {
+            err = sec;
+            break;
+        }
+        if (!sec || (i > 0 && strcmp(szTable, szTable0) != 0)) {
+            err = JET_errInvalidParameter;
+            break;
+        }
+        if (pr->grbit != JET_bitRecordInIndex) {
+            err = JET_errInvalidGrbit;
+            break;
+        }
+        for (uint32_t j = 0; j < i; j++)
+            if (strcmp(szIdx[i], szIdx[j]) == 0)
+                err = JET_errInvalidParameter;
+        if (i == 0)
+            memcpy(szTable0, szTable, sizeof(szTable));
+    }
+    /* Collect each range's primary bookmarks. */
+    for (uint32_t i = 0; i < cindexrange && err >= 0; i++) {
+        JET_TABLEID t = rgindexrange[i].tableid;
+        for (;;) {
+            uint8_t bm[JET_cbBookmarkMost];
+            uint32_t cb = 0;
+            err = isam_get_bookmark(S, t, bm, sizeof(bm), &cb);
+            if (err >= 0)
+                err = bm_add(&sets[i], bm, cb);
+            if (err >= 0)
+                err = isam_move(S, t, JET_MoveNext, 0);
+            if (err == JET_errNoCurrentRecord) {
+                err = JET_errSuccess;
+                break;
+            }
+            if (err < 0)
+                break;
+        }
+        bm_sort(&sets[i]);
+    }
+    if (err >= 0) {
+        JET_COLUMNDEF cd;
+        memset(&cd, 0, sizeof(cd));
+        cd.cbStruct = sizeof(cd);
+        cd.coltyp = JET_coltypBinary;
+        cd.cbMax = JET_cbKeyMost; /* a primary bookmark is a primary key */
+        cd.grbit = JET_bitColumnTTKey;
+        isam_temp_spec spec = { &cd, NULL, 1, 0, 0, 0 };
+        JET_COLUMNID colid = 0;
+        err = isam_open_temp_table(S, &spec, &tt, &colid);
+        precordlist->columnidBookmark = colid;
+    }
+    for (uint32_t k = 0; err >= 0 && k < sets[0].c; k++) {
+        const bment *pe = &sets[0].rg[k];
+        int fAll = 1;
+        for (uint32_t i = 1; i < cindexrange && fAll; i++)
+            fAll = bm_contains(&sets[i], pe);
+        if (!fAll)
+            continue;
+        err = isam_prepare_update(S, tt, JET_prepInsert);
+        if (err >= 0)
+            err = isam_set_column(S, tt, precordlist->columnidBookmark, pe->b, pe->cb, 0, NULL);
+        if (err >= 0)
+            err = isam_update(S, tt, NULL, 0, NULL);
+        if (err >= 0)
+            precordlist->cRecord++;
+    }
+    if (err >= 0 && tt != JET_tableidNil) {
+        /* The list cursor is left on its first record. */
+        JET_ERR e = isam_move(S, tt, JET_MoveFirst, 0);
+        if (e < 0 && e != JET_errNoCurrentRecord)
+            err = e;
+    }
+    if (err < 0 && tt != JET_tableidNil) {
+        (void)isam_close_table(S, tt);
+        tt = JET_tableidNil;
+        precordlist->cRecord = 0;
+    }
+    precordlist->tableid = tt;
+    for (uint32_t i = 0; i < cindexrange; i++)
+        bm_free(&sets[i]);
+    sess_leave(pinst, ps);
+    return err;
 }

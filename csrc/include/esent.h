@@ -2180,6 +2180,24 @@ JET_ERR JET_API JetComputeStats(JET_SESID sesid, JET_TABLEID tableid);
  * skips records that fail any of the conditions; 0 conditions removes the
  * filter.  Long-value and text columns: JET_errFilteredMoveNotSupported. */
 #define JET_bitZeroLength 0x00000001 /* JET_INDEX_COLUMN.grbit: the zero-length value, not NULL */
+typedef struct {
+    uint32_t    cbStruct;
+    JET_TABLEID tableid;
+    JET_GRBIT   grbit;     /* JET_bitRecordInIndex */
+} JET_INDEXRANGE;
+typedef struct {
+    uint32_t     cbStruct;
+    JET_TABLEID  tableid;  /* a temporary table of primary bookmarks */
+    uint32_t     cRecord;
+    JET_COLUMNID columnidBookmark;
+} JET_RECORDLIST;
+#define JET_bitRecordInIndex    0x00000001
+#define JET_bitRecordNotInIndex 0x00000002
+/* The records in every range: each cursor is on a secondary index of the same
+ * table with an index range set; each is walked from its current entry to the
+ * end of its range.  Close precordlist->tableid when done. */
+JET_ERR JET_API JetIntersectIndexes(JET_SESID sesid, JET_INDEXRANGE *rgindexrange, uint32_t cindexrange,
+                                    JET_RECORDLIST *precordlist, JET_GRBIT grbit);
 JET_ERR JET_API JetSetCursorFilter(JET_SESID sesid, JET_TABLEID tableid, JET_INDEX_COLUMN *rgColumnFilters,
                                    uint32_t cColumnFilters, JET_GRBIT grbit);
 JET_ERR JET_API JetGetRecordSize(JET_SESID sesid, JET_TABLEID tableid, JET_RECSIZE *precsize, const JET_GRBIT grbit);

@@ -393,3 +393,82 @@ def test_cursor_filter_refusals(env):
     assert walk(env, t, ck, C.JET_MoveFirst, C.JET_MoveNext) == [1]
     assert lib.JetSetCurrentIndex(env.ses, t, b"byv") == 0
     assert len(walk(env, t, ck, C.JET_MoveFirst, C.JET_MoveNext)) == 2
+
+
+# --- JetIntersectIndexes ---------------------------------------------------------
+
+def test_intersect_indexes_returns_the_records_in_every_range(env):
+    # ESENT: each cursor (secondary index, index range set) is walked to the
+    # end of its range; the primary bookmarks found by all of them are put in
+    # a temporary table (JET_RECORDLIST).
+    lib, C, ffi, ses = env.lib, env.C, env.ffi, env.ses
+    err, dbid = env.create_db()
+    err, t = env.create_table(dbid, "t")
+    cols = {}
+    for name in ("k", "a", "b"):
+        err, cols[name] = env.add_column(t, name, C.JET_coltypLong)
+        assert err == 0
+    assert lib.JetCreateIndex(ses, t, b"pk", C.JET_bitIndexPrimary, b"+k\0\0", 4, 100) == 0
+    assert lib.JetCreateIndex(ses, t, b"ia", 0, b"+a\0\0", 4, 100) == 0
+    assert lib.JetCreateIndex(ses, t, b"ib", 0, b"+b\0\0", 4, 100) == 0
+    for k in range(20):
+        assert env.insert(t, [(cols["k"], I(k)), (cols["a"], I(k % 5)), (cols["b"], I(k // 5))]) == 0
+
+    def ranged(index, lo, hi):
+        p = ffi.new("JET_TABLEID *")
+        assert lib.JetDupCursor(ses, t, p, 0) == 0
+        c = p[0]
+        assert lib.JetSetCurrentIndex(ses, c, index) == 0
+        assert lib.JetMakeKey(ses, c, I(lo), 4, C.JET_bitNewKey) == 0
+        assert lib.JetSeek(ses, c, C.JET_bitSeekGE) in (0, C.JET_wrnSeekNotEqual)
+        assert lib.JetMakeKey(ses, c, I(hi), 4, C.JET_bitNewKey) == 0
+        assert lib.JetSetIndexRange(ses, c, C.JET_bitRangeUpperLimit | C.JET_bitRangeInclusive) == 0
+        return c
+
+    ca, cb = ranged(b"ia", 1, 2), ranged(b"ib", 2, 3)     # a in {1,2}, b in {2,3}
+    rg = ffi.new("JET_INDEXRANGE[2]")
+    for i, c in enumerate((ca, cb)):
+        rg[i].cbStruct, rg[i].tableid, rg[i].grbit = ffi.sizeof("JET_INDEXRANGE"), c, C.JET_bitRecordInIndex
+    rl = ffi.new("JET_RECORDLIST *", {"cbStruct": ffi.sizeof("JET_RECORDLIST")})
+    assert lib.JetIntersectIndexes(ses, rg, 2, rl, 0) == 0
+    want = sorted(k for k in range(20) if k % 5 in (1, 2) and k // 5 in (2, 3))
+    assert rl.cRecord == len(want) == 4
+    got = []
+    err = lib.JetMove(ses, rl.tableid, C.JET_MoveFirst, 0)
+    while err == 0:
+        buf, pcb = ffi.new("char[256]"), ffi.new("uint32_t *")
+        assert lib.JetRetrieveColumn(ses, rl.tableid, rl.columnidBookmark, buf, 256, pcb, 0, ffi.NULL) == 0
+        assert lib.JetGotoBookmark(ses, t, buf, pcb[0]) == 0
+        got.append(struct.unpack("<i", env.retrieve(t, cols["k"])[1])[0])
+        err = lib.JetMove(ses, rl.tableid, C.JET_MoveNext, 0)
+    assert sorted(got) == want
+    assert lib.JetCloseTable(ses, rl.tableid) == 0
+    # refusals: primary index, the same index twice, a bad grbit or struct size
+    rg[1].tableid = ca
+    assert lib.JetIntersectIndexes(ses, rg, 2, rl, 0) == C.JET_errInvalidParameter
+    rg[1].tableid = t
+    assert lib.JetIntersectIndexes(ses, rg, 2, rl, 0) == C.JET_errInvalidParameter
+    rg[1].tableid, rg[1].grbit = cb, C.JET_bitRecordNotInIndex
+    assert lib.JetIntersectIndexes(ses, rg, 2, rl, 0) == C.JET_errInvalidGrbit
+    rl.cbStruct = 4
+    assert lib.JetIntersectIndexes(ses, rg, 1, rl, 0) == C.JET_errInvalidParameter
+    assert lib.JetIntersectIndexes(ses, rg, 0, rl, 0) == C.JET_errInvalidParameter
+
+
+def test_preread_keys_argument_rules(env):
+    # ESENT: no keys, a NULL key: JET_errInvalidParameter; an empty key:
+    # JET_errInvalidBufferSize; equal neighbours are in order.
+    lib, C, ffi = env.lib, env.C, env.ffi
+    dbid, t, ck, cv = filled(env, [1])
+    b = ffi.new("char[]", b"\x05")
+    pv = ffi.new("void *[]", [b, b])
+    n = ffi.new("int32_t *", 7)
+    assert lib.JetPrereadKeys(env.ses, t, pv, ffi.new("uint32_t[]", [1, 1]), 0, n, C.JET_bitPrereadForward) == \
+        C.JET_errInvalidParameter
+    assert n[0] == 0
+    assert lib.JetPrereadKeys(env.ses, t, pv, ffi.new("uint32_t[]", [1, 1]), 2, n, C.JET_bitPrereadBackward) == 0
+    assert n[0] == 2
+    assert lib.JetPrereadKeys(env.ses, t, pv, ffi.new("uint32_t[]", [1, 0]), 2, n, C.JET_bitPrereadForward) == \
+        C.JET_errInvalidBufferSize
+    assert lib.JetPrereadKeys(env.ses, t, ffi.new("void *[]", [b, ffi.NULL]), ffi.new("uint32_t[]", [1, 1]), 2, n,
+                              C.JET_bitPrereadForward) == C.JET_errInvalidParameter
