@@ -84,7 +84,8 @@ typedef enum { MODE_NOSET = 0, MODE_ONEINST = 1, MODE_MULTIINST = 2 } run_mode;
  *
  *    (none) --JetCreateInstance / implicit JetInit--> CREATED
  *    CREATED --JetInit--> INITIALIZING --success--> RUNNING
- *                              |--failure--> CREATED (freed if JetInit created it)
+ *                              |--failure--> (freed; the caller's handle set to 0, as ESENT)
+ *    CREATED --JetRestoreInstance--> INITIALIZING --> CREATED (freed if made for it)
  *    RUNNING --JetTerm--> TERMINATING --> (freed)
  *    CREATED --JetTerm--> (freed)
  */

@@ -725,10 +725,14 @@ static JET_ERR init_impl(JET_INSTANCE *pinstance, JET_RSTINFO *prstInfo, JET_GRB
         pinst->abs_system = pinst->abs_log = pinst->abs_temp = NULL;
         pinst->sessions = NULL;
         pinst->state = INST_CREATED;
-        if (pinst->implicit) {
-            inst_remove_locked(pinst);
-            freed = 1;
-        }
+        /* As ESENT: a failed init frees the instance, whether JetInit or
+         * JetCreateInstance made it, and sets the caller's handle to 0. */
+        while (pinst->refs > 0)
+            os_cond_wait(&proc.cond, &proc.lock);
+        inst_remove_locked(pinst);
+        freed = 1;
+        if (pinstance)
+            *pinstance = 0;
     }
     os_cond_broadcast(&proc.cond);
     proc_unlock();

@@ -1611,7 +1611,10 @@ JET_ERR JET_API JetCreateInstance2(JET_INSTANCE *pinstance, const char *szInstan
  * and creates the global instance (its handle is written back to *pinstance).
  * Errors: JET_errRunningInMultiInstanceMode, JET_errAlreadyInitialized,
  * JET_errInvalidParameter, JET_errInvalidPath, JET_errSystemPathInUse,
- * JET_errLogFilePathInUse, JET_errTempPathInUse, JET_errInvalidGrbit. */
+ * JET_errLogFilePathInUse, JET_errTempPathInUse, JET_errInvalidGrbit.
+ * As ESENT, once the instance is found a failure (a path in use, recovery
+ * failing, even JET_errRecoveredWithoutUndo) frees it -- also one made by
+ * JetCreateInstance -- and sets *pinstance to 0: create it again to retry. */
 JET_ERR JET_API JetInit(JET_INSTANCE *pinstance);
 JET_ERR JET_API JetInit2(JET_INSTANCE *pinstance, JET_GRBIT grbit);
 /* JetInit2 with recovery options; prstInfo may be NULL, else its cbStruct must be
