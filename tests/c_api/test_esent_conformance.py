@@ -284,3 +284,24 @@ def test_retrieve_columns_returns_the_truncation_warning(env):
     rc[1].pvData, rc[1].cbData = small, 1
     assert lib.JetRetrieveColumns(ses, t, rc, 2) == C.JET_wrnBufferTruncated
     assert (rc[0].err, rc[1].err, rc[1].cbActual) == (C.JET_wrnColumnNull, C.JET_wrnBufferTruncated, 2)
+
+
+def test_database_file_info_db_in_use(env, tmp_path):
+    # ESENT: JET_DbInfoDBInUse is a 4-byte BOOL telling whether an instance of
+    # the process has the file attached; the file is not read; another buffer
+    # size gives JET_errInvalidBufferSize.
+    lib, C, ffi = env.lib, env.C, env.ffi
+    err, dbid = env.create_db("inuse.edb")
+    assert err == 0
+    path = str(tmp_path / "inuse.edb").encode()
+    v = ffi.new("int32_t *", 7)
+    assert lib.JetGetDatabaseFileInfo(path, v, 4, C.JET_DbInfoDBInUse) == 0
+    assert v[0] == 1
+    assert lib.JetGetDatabaseFileInfo(path, v, 8, C.JET_DbInfoDBInUse) == C.JET_errInvalidBufferSize
+    assert lib.JetCloseDatabase(env.ses, dbid, 0) == 0
+    assert lib.JetDetachDatabase(env.ses, path) == 0
+    assert lib.JetGetDatabaseFileInfo(path, v, 4, C.JET_DbInfoDBInUse) == 0
+    assert v[0] == 0
+    # a file that does not exist is simply not in use
+    assert lib.JetGetDatabaseFileInfo(str(tmp_path / "none.edb").encode(), v, 4, C.JET_DbInfoDBInUse) == 0
+    assert v[0] == 0
