@@ -123,6 +123,8 @@ typedef struct instance {
     char        *abs_system;    /* normalised SystemPath folder */
     char        *abs_log;       /* normalised LogFilePath folder */
     char        *abs_temp;      /* normalised temporary database path */
+    int          uses_log;      /* [P] logging on: its system and log folders are its own */
+    int          uses_temp;     /* [P] JET_paramMaxTemporaryTables > 0: its temp database is its own */
     os_lock     *lock_system;
     os_lock     *lock_log;      /* NULL when the log folder is the system folder */
     session     *sessions;      /* [P] max_sessions slots */

@@ -305,3 +305,43 @@ def test_database_file_info_db_in_use(env, tmp_path):
     # a file that does not exist is simply not in use
     assert lib.JetGetDatabaseFileInfo(str(tmp_path / "none.edb").encode(), v, 4, C.JET_DbInfoDBInUse) == 0
     assert v[0] == 0
+
+
+def test_instances_without_logging_or_temp_tables_share_folders(jet, tmp_path):
+    # ESENT checks the system and log folders only between instances that both
+    # log, and the temporary database only between instances that both may
+    # create one: two instances with logging off and no temporary tables may
+    # use the same folders.
+    lib, C, ffi = jet.lib, jet.C, jet.ffi
+    a = jet.instance_in(tmp_path, "nolog-a", Recovery="off", MaxTemporaryTables=0)
+    b = jet.instance_in(tmp_path, "nolog-b", Recovery="off", MaxTemporaryTables=0)
+    try:
+        assert lib.JetInit(ffi.new("JET_INSTANCE *", a)) == 0
+        assert lib.JetInit(ffi.new("JET_INSTANCE *", b)) == 0
+        # each can work: its own database in the shared folder
+        for inst, name in ((a, b"a.edb"), (b, b"b.edb")):
+            s, d = ffi.new("JET_SESID *"), ffi.new("JET_DBID *")
+            assert lib.JetBeginSession(inst, s, ffi.NULL, ffi.NULL) == 0
+            assert lib.JetCreateDatabase(s[0], str(tmp_path).encode() + b"/" + name, ffi.NULL, d, 0) == 0
+            assert lib.JetEndSession(s[0], 0) == 0
+        # a logging instance may join (the others keep nothing there) ...
+        c = jet.instance_in(tmp_path, "log-c", MaxTemporaryTables=0)
+        assert lib.JetInit(ffi.new("JET_INSTANCE *", c)) == 0
+        # ... but a second logging one is refused
+        d = jet.instance_in(tmp_path, "log-d", MaxTemporaryTables=0)
+        assert lib.JetInit(ffi.new("JET_INSTANCE *", d)) == C.JET_errSystemPathInUse
+        assert lib.JetTerm(c) == 0
+    finally:
+        assert lib.JetTerm(b) == 0
+        assert lib.JetTerm(a) == 0
+
+
+def test_instances_with_temp_tables_keep_their_temp_database(jet, tmp_path):
+    lib, C, ffi = jet.lib, jet.C, jet.ffi
+    a = jet.instance_in(tmp_path, "tmp-a", Recovery="off")
+    b = jet.instance_in(tmp_path, "tmp-b", Recovery="off")
+    try:
+        assert lib.JetInit(ffi.new("JET_INSTANCE *", a)) == 0
+        assert lib.JetInit(ffi.new("JET_INSTANCE *", b)) == C.JET_errTempPathInUse
+    finally:
+        assert lib.JetTerm(a) == 0
