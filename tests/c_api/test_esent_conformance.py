@@ -248,7 +248,7 @@ def test_get_database_info_levels(env):
         return lib.JetGetDatabaseInfo(ses, dbid, v, cb, level), v[0]
 
     assert info(C.JET_DbInfoLCID) == (0, 0x409)
-    assert info(C.JET_DbInfoOptions) == (0, 0)
+    assert info(C.JET_DbInfoOptions) == (0, 0)  # not opened with JET_bitDbExclusive
     assert info(C.JET_DbInfoTransactions) == (0, 7)
     err, version = info(C.JET_DbInfoVersion)
     assert err == 0 and version != 0xFFFFFFFF
@@ -345,3 +345,38 @@ def test_instances_with_temp_tables_keep_their_temp_database(jet, tmp_path):
         assert lib.JetInit(ffi.new("JET_INSTANCE *", b)) == C.JET_errTempPathInUse
     finally:
         assert lib.JetTerm(a) == 0
+
+
+def test_exclusive_open_database(env, tmp_path):
+    # ESENT: JetOpenDatabase(JET_bitDbExclusive) needs the database open by no
+    # session (JET_errDatabaseInUse otherwise, even this session's own open);
+    # while it is held another session's JetOpenDatabase gets
+    # JET_errDatabaseLocked; JetGetDatabaseInfo(JET_DbInfoOptions) shows
+    # JET_bitDbExclusive to the holder; closing its last open releases it.
+    lib, C, ffi, ses = env.lib, env.C, env.ffi, env.ses
+    err, dbid = env.create_db("x.edb")
+    assert err == 0
+    path = str(tmp_path / "x.edb").encode()
+    p, v = ffi.new("JET_DBID *"), ffi.new("uint32_t *")
+    assert lib.JetOpenDatabase(ses, path, ffi.NULL, p, C.JET_bitDbExclusive) == C.JET_errDatabaseInUse
+    assert lib.JetCloseDatabase(ses, dbid, 0) == 0
+    s2 = ffi.new("JET_SESID *")
+    assert lib.JetBeginSession(env.inst, s2, ffi.NULL, ffi.NULL) == 0
+    assert lib.JetOpenDatabase(s2[0], path, ffi.NULL, p, 0) == 0
+    assert lib.JetOpenDatabase(ses, path, ffi.NULL, p, C.JET_bitDbExclusive) == C.JET_errDatabaseInUse
+    assert lib.JetCloseDatabase(s2[0], p[0], 0) == 0
+    assert lib.JetOpenDatabase(ses, path, ffi.NULL, p, C.JET_bitDbExclusive) == 0
+    assert lib.JetGetDatabaseInfo(ses, p[0], v, 4, C.JET_DbInfoOptions) == 0
+    assert v[0] == C.JET_bitDbExclusive
+    p2 = ffi.new("JET_DBID *")
+    assert lib.JetOpenDatabase(s2[0], path, ffi.NULL, p2, 0) == C.JET_errDatabaseLocked
+    assert lib.JetCloseDatabase(ses, p[0], 0) == 0
+    assert lib.JetOpenDatabase(s2[0], path, ffi.NULL, p2, 0) == 0
+    assert lib.JetGetDatabaseInfo(s2[0], p2[0], v, 4, C.JET_DbInfoOptions) == 0
+    assert v[0] == 0
+    assert lib.JetEndSession(s2[0], 0) == 0
+    # ending the holder's session releases it too
+    assert lib.JetBeginSession(env.inst, s2, ffi.NULL, ffi.NULL) == 0
+    assert lib.JetOpenDatabase(s2[0], path, ffi.NULL, p2, C.JET_bitDbExclusive) == 0
+    assert lib.JetEndSession(s2[0], 0) == 0
+    assert lib.JetOpenDatabase(ses, path, ffi.NULL, p, 0) == 0
