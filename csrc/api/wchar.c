@@ -511,3 +511,67 @@ ESEPY_EXPORT JET_ERR JetOSSnapshotGetFreezeInfoW(const JET_OSSNAPID snapId, uint
     (void)snapId, (void)pcInstanceInfo, (void)paInstanceInfo, (void)grbit;
     return JET_errDisabledFunctionality;
 }
+
+/* ---- structures with strings ---------------------------------------------------------------- */
+
+/* The W entries are converted into an A array; each entry's err is copied back. */
+ESEPY_EXPORT JET_ERR JetEnableMultiInstanceW(JET_SETSYSPARAM_W *psetsysparam, uint32_t csetsysparam,
+                                             uint32_t *pcsetsucceed)
+{
+    if (csetsysparam && psetsysparam == NULL)
+        return JetEnableMultiInstance(NULL, csetsysparam, pcsetsucceed); /* its own answer */
+    JET_SETSYSPARAM *rg = csetsysparam ? os_calloc(csetsysparam, sizeof(*rg)) : NULL;
+    char **rgsz = csetsysparam ? os_calloc(csetsysparam, sizeof(char *)) : NULL;
+    JET_ERR err = (csetsysparam && (rg == NULL || rgsz == NULL)) ? JET_errOutOfMemory : JET_errSuccess;
+    for (uint32_t i = 0; err >= 0 && i < csetsysparam; i++) {
+        err = w_to_utf8(psetsysparam[i].sz, &rgsz[i]);
+        rg[i].paramid = psetsysparam[i].paramid;
+        rg[i].lParam = psetsysparam[i].lParam;
+        rg[i].sz = rgsz[i];
+    }
+    if (err >= 0) {
+        err = JetEnableMultiInstance(rg, csetsysparam, pcsetsucceed);
+        for (uint32_t i = 0; i < csetsysparam; i++)
+            psetsysparam[i].err = rg[i].err;
+    }
+    for (uint32_t i = 0; rgsz && i < csetsysparam; i++)
+        os_free(rgsz[i]);
+    os_free(rgsz);
+    os_free(rg);
+    return err;
+}
+
+/* JET_RSTINFO_W: the same recovery options with UTF-16 restore-map names. */
+ESEPY_EXPORT JET_ERR JetInit3W(JET_INSTANCE *pinstance, JET_RSTINFO_W *prstInfo, JET_GRBIT grbit)
+{
+    if (prstInfo == NULL)
+        return JetInit3(pinstance, NULL, grbit);
+    if (prstInfo->cbStruct != sizeof(JET_RSTINFO_W) || prstInfo->crstmap < 0 ||
+        (prstInfo->crstmap > 0 && prstInfo->rgrstmap == NULL))
+        return JET_errInvalidParameter;
+    uint32_t c = (uint32_t)prstInfo->crstmap;
+    JET_RSTMAP *rgmap = c ? os_calloc(c, sizeof(*rgmap)) : NULL;
+    JET_ERR err = (c && rgmap == NULL) ? JET_errOutOfMemory : JET_errSuccess;
+    for (uint32_t i = 0; err >= 0 && i < c; i++) {
+        err = w_to_utf8(prstInfo->rgrstmap[i].szDatabaseName, &rgmap[i].szDatabaseName);
+        if (err >= 0)
+            err = w_to_utf8(prstInfo->rgrstmap[i].szNewDatabaseName, &rgmap[i].szNewDatabaseName);
+    }
+    if (err >= 0) {
+        JET_RSTINFO a;
+        memset(&a, 0, sizeof(a));
+        a.cbStruct = sizeof(a);
+        a.rgrstmap = rgmap;
+        a.crstmap = prstInfo->crstmap;
+        a.lgposStop = prstInfo->lgposStop;
+        a.logtimeStop = prstInfo->logtimeStop;
+        a.pfnStatus = prstInfo->pfnStatus;
+        err = JetInit3(pinstance, &a, grbit);
+    }
+    for (uint32_t i = 0; rgmap && i < c; i++) {
+        os_free(rgmap[i].szDatabaseName);
+        os_free(rgmap[i].szNewDatabaseName);
+    }
+    os_free(rgmap);
+    return err;
+}

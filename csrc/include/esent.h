@@ -2304,6 +2304,27 @@ JET_ERR JET_API JetGetLogInfoInstanceW(JET_INSTANCE instance, JET_WCHAR *szzLogs
 JET_ERR JET_API JetGetLogInfoW(JET_WCHAR *szzLogs, uint32_t cbMax, uint32_t *pcbActual);
 JET_ERR JET_API JetGetTruncateLogInfoInstanceW(JET_INSTANCE instance, JET_WCHAR *szzLogs, uint32_t cbMax,
                                                uint32_t *pcbActual);
+typedef struct {
+    uint32_t         paramid;
+    JET_API_PTR      lParam;
+    const JET_WCHAR *sz;
+    JET_ERR          err;
+} JET_SETSYSPARAM_W;
+typedef struct {
+    JET_WCHAR *szDatabaseName;
+    JET_WCHAR *szNewDatabaseName;
+} JET_RSTMAP_W;
+typedef struct {
+    uint32_t      cbStruct;      /* sizeof(JET_RSTINFO_W) */
+    JET_RSTMAP_W *rgrstmap;
+    int32_t       crstmap;
+    JET_LGPOS     lgposStop;
+    JET_LOGTIME   logtimeStop;
+    JET_PFNSTATUS pfnStatus;
+} JET_RSTINFO_W;
+JET_ERR JET_API JetEnableMultiInstanceW(JET_SETSYSPARAM_W *psetsysparam, uint32_t csetsysparam,
+                                        uint32_t *pcsetsucceed);
+JET_ERR JET_API JetInit3W(JET_INSTANCE *pinstance, JET_RSTINFO_W *prstInfo, JET_GRBIT grbit);
 /* paInstanceInfo would be JET_INSTANCE_INFO_W; never filled (disabled). */
 JET_ERR JET_API JetOSSnapshotFreezeW(const JET_OSSNAPID snapId, uint32_t *pcInstanceInfo, void **paInstanceInfo,
                                      const JET_GRBIT grbit);

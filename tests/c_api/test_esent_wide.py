@@ -118,3 +118,57 @@ def test_backup_and_attach_info_w(env, tmp_path):
         assert lib.JetGetAttachInfoInstanceW(env.inst, buf, 2, cb) == C.JET_errBufferTooSmall
     finally:
         assert lib.JetEndExternalBackupInstance(env.inst) == 0
+
+
+def test_enable_multi_instance_w(subproc):
+    # JetEnableMultiInstanceW: the JET_SETSYSPARAM_W entries as their A twins;
+    # each entry's err is reported back.
+    subproc("""
+        import struct
+        def W(s):
+            b = s.encode("utf-16-le")
+            return ffi.new("JET_WCHAR[]", list(struct.unpack("<%dH" % (len(b) // 2), b)) + [0])
+        name = W("edb")
+        rg = ffi.new("JET_SETSYSPARAM_W[2]")
+        rg[0].paramid, rg[0].lParam = C.JET_paramMaxInstances, 3
+        rg[1].paramid, rg[1].sz = C.JET_paramBaseName, name
+        c = ffi.new("uint32_t *")
+        assert lib.JetEnableMultiInstanceW(rg, 2, c) == 0
+        assert c[0] == 2 and rg[0].err == 0 and rg[1].err == 0
+        err, v = jet.get_param_int(0, C.JET_paramMaxInstances)
+        assert err == 0 and v == 3
+        bad = ffi.new("JET_SETSYSPARAM_W[1]")
+        bad[0].paramid, bad[0].sz = C.JET_paramBaseName, ffi.new("JET_WCHAR[]", [0xD800, 0])
+        assert lib.JetEnableMultiInstanceW(bad, 1, c) == C.JET_errInvalidParameter
+    """)
+
+
+def test_init3_w_maps_a_moved_database(jet, tmp_path):
+    # JET_RSTINFO_W: the restore map in UTF-16 names the new place of a
+    # database that recovery needs.
+    import os
+    from test_database import Env, make_kv, open_kv
+    env = Env(jet, tmp_path)
+    C, lib, ffi = env.C, env.lib, env.ffi
+    make_kv(env)
+    assert env.term() == 0
+    env = Env(jet, tmp_path, "second")
+    path = str(tmp_path / "a.edb")
+    assert lib.JetAttachDatabase(env.ses, path.encode(), 0) == 0
+    t, ck = open_kv(env, path.encode())
+    assert env.insert(t, [(ck, struct.pack("<i", 1))]) == 0
+    assert env.term(C.JET_bitTermDirty) == C.JET_errDirtyShutdown
+    moved = str(tmp_path / "m\u00f6ved.edb")
+    os.rename(path, moved)
+    rst = ffi.new("JET_RSTINFO_W *", {"cbStruct": 4})
+    p = ffi.new("JET_INSTANCE *", jet.instance_in(tmp_path, "rec"))
+    assert lib.JetInit3W(p, rst, 0) == C.JET_errInvalidParameter      # cbStruct checked first
+    old_w, new_w = W(ffi, path), W(ffi, moved)
+    rstmap = ffi.new("JET_RSTMAP_W[1]")
+    rstmap[0].szDatabaseName, rstmap[0].szNewDatabaseName = old_w, new_w
+    rst = ffi.new("JET_RSTINFO_W *", {"cbStruct": ffi.sizeof("JET_RSTINFO_W"), "rgrstmap": rstmap, "crstmap": 1})
+    inst = p[0]
+    try:
+        assert lib.JetInit3W(p, rst, 0) == 0
+    finally:
+        assert lib.JetTerm(inst) == 0
