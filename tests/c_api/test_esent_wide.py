@@ -138,7 +138,8 @@ def test_enable_multi_instance_w(subproc):
         err, v = jet.get_param_int(0, C.JET_paramMaxInstances)
         assert err == 0 and v == 3
         bad = ffi.new("JET_SETSYSPARAM_W[1]")
-        bad[0].paramid, bad[0].sz = C.JET_paramBaseName, ffi.new("JET_WCHAR[]", [0xD800, 0])
+        lone = ffi.new("JET_WCHAR[]", [0xD800, 0])  # kept alive while the call reads it
+        bad[0].paramid, bad[0].sz = C.JET_paramBaseName, lone
         assert lib.JetEnableMultiInstanceW(bad, 1, c) == C.JET_errInvalidParameter
     """)
 
