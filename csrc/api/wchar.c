@@ -575,3 +575,68 @@ ESEPY_EXPORT JET_ERR JetInit3W(JET_INSTANCE *pinstance, JET_RSTINFO_W *prstInfo,
     os_free(rgmap);
     return err;
 }
+
+/* JET_LOGINFO_W: the log range of JetGetLogInfoInstance2 with a UTF-16 base name. */
+ESEPY_EXPORT JET_ERR JetGetLogInfoInstance2W(JET_INSTANCE instance, JET_WCHAR *wszzLogs, uint32_t cbMax,
+                                             uint32_t *pcbActual, JET_LOGINFO_W *pLogInfo)
+{
+    if (pLogInfo && pLogInfo->cbSize != sizeof(JET_LOGINFO_W))
+        return JET_errInvalidParameter;
+    uint32_t cb = 0;
+    JET_ERR err = JetGetLogInfoInstance(instance, NULL, 0, &cb); /* rolls the log once, as the A call */
+    if (err < 0)
+        return err;
+    char *tmp = os_malloc(cb ? cb : 1);
+    if (tmp == NULL)
+        return JET_errOutOfMemory;
+    JET_LOGINFO li;
+    memset(&li, 0, sizeof(li));
+    li.cbSize = sizeof(li);
+    uint32_t cbGot = 0;
+    err = JetGetLogInfoInstance2(instance, tmp, cb, &cbGot, pLogInfo ? &li : NULL);
+    if (err >= 0) {
+        JET_ERR e = w_out(tmp, cbGot < cb ? cbGot : cb, wszzLogs, cbMax, pcbActual);
+        if (e < 0)
+            err = e;
+    }
+    if (err >= 0 && pLogInfo) {
+        pLogInfo->ulGenLow = li.ulGenLow;
+        pLogInfo->ulGenHigh = li.ulGenHigh;
+        for (size_t i = 0; i < sizeof(li.szBaseName); i++) /* an ASCII base name */
+            pLogInfo->szBaseName[i] = (JET_WCHAR)(uint8_t)li.szBaseName[i];
+    }
+    os_free(tmp);
+    return err;
+}
+
+/* Info levels whose result is a string come back in UTF-16 (cbMax in bytes);
+ * the others are those of the A function. */
+ESEPY_EXPORT JET_ERR JetGetDatabaseInfoW(JET_SESID sesid, JET_DBID dbid, void *pvResult, uint32_t cbMax,
+                                         uint32_t InfoLevel)
+{
+    if (InfoLevel != JET_DbInfoFilename)
+        return JetGetDatabaseInfo(sesid, dbid, pvResult, cbMax, InfoLevel);
+    char tmp[OS_PATH_MAX];
+    JET_ERR err = JetGetDatabaseInfo(sesid, dbid, tmp, sizeof(tmp), InfoLevel);
+    if (err < 0)
+        return err;
+    if (pvResult == NULL)
+        return JET_errInvalidParameter;
+    JET_ERR e = w_out(tmp, strlen(tmp) + 1, pvResult, cbMax, NULL);
+    return e < 0 ? e : err;
+}
+
+ESEPY_EXPORT JET_ERR JetGetTableInfoW(JET_SESID sesid, JET_TABLEID tableid, void *pvResult, uint32_t cbMax,
+                                      uint32_t InfoLevel)
+{
+    if (InfoLevel != JET_TblInfoName && InfoLevel != JET_TblInfoTemplateTableName)
+        return JetGetTableInfo(sesid, tableid, pvResult, cbMax, InfoLevel);
+    char tmp[JET_cbNameMost * 3 + 1];
+    JET_ERR err = JetGetTableInfo(sesid, tableid, tmp, sizeof(tmp), InfoLevel);
+    if (err < 0)
+        return err;
+    if (pvResult == NULL)
+        return JET_errInvalidParameter;
+    JET_ERR e = w_out(tmp, strlen(tmp) + 1, pvResult, cbMax, NULL);
+    return e < 0 ? e : err;
+}

@@ -2325,6 +2325,20 @@ typedef struct {
 JET_ERR JET_API JetEnableMultiInstanceW(JET_SETSYSPARAM_W *psetsysparam, uint32_t csetsysparam,
                                         uint32_t *pcsetsucceed);
 JET_ERR JET_API JetInit3W(JET_INSTANCE *pinstance, JET_RSTINFO_W *prstInfo, JET_GRBIT grbit);
+typedef struct {
+    uint32_t  cbSize;        /* sizeof(JET_LOGINFO_W) */
+    uint32_t  ulGenLow;
+    uint32_t  ulGenHigh;
+    JET_WCHAR szBaseName[4];
+} JET_LOGINFO_W;
+JET_ERR JET_API JetGetLogInfoInstance2W(JET_INSTANCE instance, JET_WCHAR *szzLogs, uint32_t cbMax,
+                                        uint32_t *pcbActual, JET_LOGINFO_W *pLogInfo);
+/* String levels (JET_DbInfoFilename; JET_TblInfoName, JET_TblInfoTemplateTableName)
+ * in UTF-16, cbMax in bytes; the other levels as the A functions. */
+JET_ERR JET_API JetGetDatabaseInfoW(JET_SESID sesid, JET_DBID dbid, void *pvResult, uint32_t cbMax,
+                                    uint32_t InfoLevel);
+JET_ERR JET_API JetGetTableInfoW(JET_SESID sesid, JET_TABLEID tableid, void *pvResult, uint32_t cbMax,
+                                 uint32_t InfoLevel);
 /* paInstanceInfo would be JET_INSTANCE_INFO_W; never filled (disabled). */
 JET_ERR JET_API JetOSSnapshotFreezeW(const JET_OSSNAPID snapId, uint32_t *pcInstanceInfo, void **paInstanceInfo,
                                      const JET_GRBIT grbit);

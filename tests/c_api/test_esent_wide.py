@@ -173,3 +173,48 @@ def test_init3_w_maps_a_moved_database(jet, tmp_path):
         assert lib.JetInit3W(p, rst, 0) == 0
     finally:
         assert lib.JetTerm(inst) == 0
+
+
+def test_info_levels_with_strings_w(env):
+    # JetGetDatabaseInfoW(JET_DbInfoFilename) and JetGetTableInfoW(JET_TblInfoName)
+    # give UTF-16 strings; numeric levels are those of the A functions.
+    ffi, lib, C, ses = env.ffi, env.lib, env.C, env.ses
+    dbpath = str(env.folder / "i\u00e9.edb")
+    pdb = ffi.new("JET_DBID *")
+    assert lib.JetCreateDatabaseW(ses, W(ffi, dbpath), ffi.NULL, pdb, 0) == 0
+    buf = ffi.new("JET_WCHAR[]", 600)
+    assert lib.JetGetDatabaseInfoW(ses, pdb[0], buf, 1200, C.JET_DbInfoFilename) == 0
+    assert from_w(ffi, buf).split("\0")[0] == dbpath
+    assert lib.JetGetDatabaseInfoW(ses, pdb[0], buf, 4, C.JET_DbInfoFilename) == C.JET_errBufferTooSmall
+    v = ffi.new("uint32_t *")
+    assert lib.JetGetDatabaseInfoW(ses, pdb[0], v, 4, C.JET_DbInfoTransactions) == 0
+    assert v[0] == 7
+    pt = ffi.new("JET_TABLEID *")
+    assert lib.JetCreateTableW(ses, pdb[0], W(ffi, NAME), 0, 0, pt) == 0
+    assert lib.JetGetTableInfoW(ses, pt[0], buf, 1200, C.JET_TblInfoName) == 0
+    assert from_w(ffi, buf).split("\0")[0] == NAME
+
+
+def test_log_info_instance2_w(env):
+    ffi, lib, C = env.ffi, env.lib, env.C
+    pdb = ffi.new("JET_DBID *")
+    assert lib.JetCreateDatabase(env.ses, str(env.folder / "l.edb").encode(), ffi.NULL, pdb, 0) == 0
+    assert lib.JetBeginExternalBackupInstance(env.inst, 0) == 0
+    try:
+        cb = ffi.new("uint32_t *")
+        li = ffi.new("JET_LOGINFO_W *", {"cbSize": ffi.sizeof("JET_LOGINFO_W")})
+        assert lib.JetGetLogInfoInstance2W(env.inst, ffi.NULL, 0, cb, li) == 0
+        buf = ffi.new("JET_WCHAR[]", cb[0] // 2)
+        assert lib.JetGetLogInfoInstance2W(env.inst, buf, cb[0], cb, li) == 0
+        logs = [s for s in from_w(ffi, buf, cb[0]).split("\0") if s]
+        assert logs and all(s.endswith(".log") for s in logs)
+        assert 0 < li.ulGenLow <= li.ulGenHigh
+        assert from_w(ffi, li.szBaseName).split("\0")[0] == "edb"
+        # the A call agrees
+        la = ffi.new("JET_LOGINFO *", {"cbSize": ffi.sizeof("JET_LOGINFO")})
+        assert lib.JetGetLogInfoInstance2(env.inst, ffi.NULL, 0, cb, la) == 0
+        assert (la.ulGenLow, la.ulGenHigh) == (li.ulGenLow, li.ulGenHigh)
+        li.cbSize = 3
+        assert lib.JetGetLogInfoInstance2W(env.inst, buf, cb[0], cb, li) == C.JET_errInvalidParameter
+    finally:
+        assert lib.JetEndExternalBackupInstance(env.inst) == 0
