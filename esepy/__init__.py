@@ -276,11 +276,15 @@ class Instance(_esepy.Instance):
 
     def init(self, grbit: int = 0) -> None:
         """Initialize the instance (JetInit2): check and lock its folders, run
-        crash recovery.  A path error names the folder and its role."""
+        crash recovery.  A path error names the folder and its role.
+
+        As in ESENT, a failed init frees the instance: it is then terminated
+        (``handle`` is None) and a new :class:`Instance` is needed to retry."""
+        folders = self._folders()  # read first: a failed init frees the instance
         try:
             super().init(grbit)
         except errors.JetError as e:
-            raise _paths.explain(e, self._folders()) from None
+            raise _paths.explain(e, folders) from None
 
     def _folders(self) -> List[_paths.Candidate]:
         h = self.handle

@@ -84,17 +84,30 @@ typedef enum { MODE_NOSET = 0, MODE_ONEINST = 1, MODE_MULTIINST = 2 } run_mode;
  *
  *    (none) --JetCreateInstance / implicit JetInit--> CREATED
  *    CREATED --JetInit--> INITIALIZING --success--> RUNNING
- *                              |--failure--> CREATED (freed if JetInit created it)
+ *                              |--failure--> (freed; the caller's handle set to 0, as ESENT)
+ *    CREATED --JetRestoreInstance--> INITIALIZING --> CREATED (freed if made for it)
  *    RUNNING --JetTerm--> TERMINATING --> (freed)
  *    CREATED --JetTerm--> (freed)
  */
 typedef enum { INST_CREATED, INST_INITIALIZING, INST_RUNNING, INST_TERMINATING } inst_state;
+
+typedef struct cursor_filter cursor_filter; /* filter_api.c */
 
 typedef struct session {
     uint32_t gen;     /* [P] bumped when the slot is reused; part of the handle */
     int      active;  /* [P] slot holds a live session */
     int      busy;    /* [P] a thread is inside a call on this session */
     isam_sess *isess; /* the engine session; used only by the thread that has it busy */
+    /* JetSetSessionContext: while has_ctx, only ctx_thread may use the session
+     * (others get JET_errSessionSharingViolation) and only it may reset it. */
+    int         has_ctx;        /* [P] */
+    JET_API_PTR ctx;            /* [P] */
+    os_thread_t ctx_thread;     /* [P] */
+    /* Session parameters (JetSetSessionParameter), used by the busy thread. */
+    JET_GRBIT   commit_default; /* OR-ed into every JetCommitTransaction grbit */
+    uint8_t     opctx[8];       /* JET_sesparamOperationContext */
+    uint64_t    correlation;    /* JET_sesparamCorrelationID */
+    cursor_filter *filters;     /* JetSetCursorFilter, by tableid (busy thread / proc.lock at end) */
 } session;
 
 typedef struct instance {
@@ -110,6 +123,8 @@ typedef struct instance {
     char        *abs_system;    /* normalised SystemPath folder */
     char        *abs_log;       /* normalised LogFilePath folder */
     char        *abs_temp;      /* normalised temporary database path */
+    int          uses_log;      /* [P] logging on: its system and log folders are its own */
+    int          uses_temp;     /* [P] JET_paramMaxTemporaryTables > 0: its temp database is its own */
     os_lock     *lock_system;
     os_lock     *lock_log;      /* NULL when the log folder is the system folder */
     session     *sessions;      /* [P] max_sessions slots */
@@ -120,6 +135,10 @@ typedef struct instance {
     bk_ctx      *bk;            /* [P] the running backup, BK_RESERVED while it starts/ends, or NULL */
     uint32_t     bk_calls;      /* [P] backup calls in flight on bk */
     atomic_int   bk_stop;       /* JetStopBackup / JetTerm asked the backup to stop */
+    /* JetStopServiceInstance2: grbits in force.  stop_all: every later
+     * session call gets JET_errClientRequestToStopJetService (sticky). */
+    JET_GRBIT    stopped;       /* [P] */
+    int          stop_all;      /* [P] */
 } instance;
 
 #define BK_RESERVED ((bk_ctx *)1)
@@ -179,6 +198,12 @@ void inst_free(instance *pinst);
  *   sess_leave: undo sess_enter. */
 JET_ERR sess_enter(JET_SESID sesid, instance **ppinst, session **ppsess);
 void    sess_leave(instance *pinst, session *psess);
+/* Cursor filters (filter_api.c), on a session the caller has busy. */
+void    filter_drop(session *ps, JET_TABLEID tableid);
+void    filter_free_all(session *ps);
+JET_ERR filter_move(session *ps, JET_TABLEID tableid, int32_t cRow, JET_GRBIT grbit, int *pfHandled);
+/* JET_sesparamCommitDefault of a session the caller has busy. */
+JET_GRBIT sess_commit_default(const session *psess);
 /* Detach every session of an instance being terminated (under proc.lock);
  * their engine sessions are stored in rgisess (max_sessions entries) for the
  * caller to end once the lock is released.  Returns how many. */

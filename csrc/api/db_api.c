@@ -107,9 +107,62 @@ ESEPY_EXPORT JET_ERR JetGetDatabaseInfo(JET_SESID sesid, JET_DBID dbid, void *pv
     return end_call(&c, isam_get_database_info(S(c), dbid, pvResult, cbMax, InfoLevel));
 }
 
+/* JET_DbInfoDBInUse (ESENT): a 4-byte boolean, whether an instance of this
+ * process has the file attached; the file itself is not read. */
+#define DBINUSE_MAX 16 /* more than an instance may attach */
+
+static JET_ERR db_in_use(const char *szDatabaseName, void *pvResult, uint32_t cbMax)
+{
+    if (cbMax != sizeof(int32_t))
+        return JET_errInvalidBufferSize;
+    if (szDatabaseName == NULL || pvResult == NULL)
+        return JET_errInvalidParameter;
+    char full[OS_PATH_MAX];
+    JET_ERR err = os_path_absolute(szDatabaseName, full, sizeof(full));
+    if (err < 0)
+        return err;
+    instance *running[PROC_MAX_INSTANCES];
+    uint32_t c = 0;
+    err = proc_lock();
+    if (err < 0)
+        return err;
+    for (uint32_t i = 0; i < PROC_MAX_INSTANCES; i++) {
+        instance *pinst = proc.insts[i];
+        if (pinst && pinst->state == INST_RUNNING) {
+            pinst->refs++; /* keeps its engine up while we read it unlocked */
+            running[c++] = pinst;
+        }
+    }
+    proc_unlock();
+    int32_t fInUse = 0;
+    for (uint32_t i = 0; i < c; i++) {
+        char (*attached)[OS_PATH_MAX] = os_malloc(sizeof(char[DBINUSE_MAX][OS_PATH_MAX]));
+        if (attached == NULL) {
+            err = JET_errOutOfMemory;
+        } else {
+            uint32_t n = isam_attached_paths(running[i]->isam, attached, DBINUSE_MAX);
+            for (uint32_t k = 0; k < n; k++)
+                if (strcmp(attached[k], full) == 0)
+                    fInUse = 1;
+            os_free(attached);
+        }
+    }
+    os_mutex_lock(&proc.lock);
+    for (uint32_t i = 0; i < c; i++)
+        running[i]->refs--;
+    os_cond_broadcast(&proc.cond);
+    os_mutex_unlock(&proc.lock);
+    if (err < 0)
+        return err;
+    memcpy(pvResult, &fInUse, sizeof(fInUse));
+    return JET_errSuccess;
+}
+
 ESEPY_EXPORT JET_ERR JetGetDatabaseFileInfo(const char *szDatabaseName, void *pvResult, uint32_t cbMax,
                                             uint32_t InfoLevel)
 {
+    if (InfoLevel == JET_DbInfoDBInUse)
+        return db_in_use(szDatabaseName, pvResult, cbMax);
     return isam_get_database_file_info(szDatabaseName, pvResult, cbMax, InfoLevel);
 }
 
@@ -135,6 +188,10 @@ ESEPY_EXPORT JET_ERR JetCommitTransaction(JET_SESID sesid, JET_GRBIT grbit)
     JET_ERR err = begin_call(sesid, &c);
     if (err < 0)
         return err;
+    /* JET_sesparamCommitDefault (lazy flush) applies to ordinary commits, not
+     * to the wait / new-log requests that must come alone. */
+    if ((grbit & (JET_bitWaitLastLevel0Commit | JET_bitWaitAllLevel0Commit | JET_bitForceNewLog)) == 0)
+        grbit |= sess_commit_default(c.psess);
     return end_call(&c, isam_commit_transaction(S(c), grbit));
 }
 
@@ -188,7 +245,10 @@ ESEPY_EXPORT JET_ERR JetCloseTable(JET_SESID sesid, JET_TABLEID tableid)
     JET_ERR err = begin_call(sesid, &c);
     if (err < 0)
         return err;
-    return end_call(&c, isam_close_table(S(c), tableid));
+    err = isam_close_table(S(c), tableid);
+    if (err >= 0)
+        filter_drop(c.psess, tableid);
+    return end_call(&c, err);
 }
 
 ESEPY_EXPORT JET_ERR JetDeleteTable(JET_SESID sesid, JET_DBID dbid, const char *szTableName)
@@ -396,7 +456,11 @@ ESEPY_EXPORT JET_ERR JetMove(JET_SESID sesid, JET_TABLEID tableid, int32_t cRow,
     JET_ERR err = begin_call(sesid, &c);
     if (err < 0)
         return err;
-    return end_call(&c, isam_move(S(c), tableid, cRow, grbit));
+    int fFiltered;
+    err = filter_move(c.psess, tableid, cRow, grbit, &fFiltered);
+    if (!fFiltered)
+        err = isam_move(S(c), tableid, cRow, grbit);
+    return end_call(&c, err);
 }
 
 ESEPY_EXPORT JET_ERR JetEnumerateColumns(JET_SESID sesid, JET_TABLEID tableid, uint32_t cEnumColumnId,
@@ -678,6 +742,20 @@ ESEPY_EXPORT JET_ERR JetCreateTableColumnIndex3(JET_SESID sesid, JET_DBID dbid, 
     TC_IN(tc, ptablecreate);
     tc.szCallback = ptablecreate->szCallback;
     tc.cbIndex = sizeof(JET_INDEXCREATE2_A), tc.levelIndex = 2;
+    JET_ERR err = create_table_column_index(sesid, dbid, &tc);
+    ptablecreate->tableid = tc.tableid;
+    ptablecreate->cCreated = tc.cCreated;
+    return err;
+}
+
+ESEPY_EXPORT JET_ERR JetCreateTableColumnIndex4(JET_SESID sesid, JET_DBID dbid, JET_TABLECREATE4_A *ptablecreate)
+{
+    if (ptablecreate == NULL || ptablecreate->cbStruct != sizeof(*ptablecreate))
+        return JET_errInvalidParameter;
+    table_create tc = { 0 };
+    TC_IN(tc, ptablecreate);
+    tc.szCallback = ptablecreate->szCallback;
+    tc.cbIndex = sizeof(JET_INDEXCREATE3_A), tc.levelIndex = 3;
     JET_ERR err = create_table_column_index(sesid, dbid, &tc);
     ptablecreate->tableid = tc.tableid;
     ptablecreate->cCreated = tc.cCreated;

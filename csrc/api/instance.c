@@ -371,7 +371,11 @@ static JET_ERR resolve_paths(const param_value *params, init_paths *paths)
     return JET_errSuccess;
 }
 
-/* Invariant 4: refuse folders another live instance of this process uses. */
+/* Invariant 4: refuse folders another live instance of this process uses.
+ * As ESENT: the system and log folders clash only when both instances log
+ * (the other has logging on, this one runs with recovery on), the temporary
+ * database only when both may create one (JET_paramMaxTemporaryTables > 0);
+ * so instances with logging off and no temporary tables may share folders. */
 static JET_ERR check_paths_in_use_locked(const instance *self, const init_paths *paths)
 {
     os_mutex_assert_held(&proc.lock);
@@ -379,19 +383,25 @@ static JET_ERR check_paths_in_use_locked(const instance *self, const init_paths 
         const instance *o = proc.insts[i];
         if (o == NULL || o == self || o->abs_system == NULL)
             continue;
-        if (!strcmp(o->abs_system, paths->system) || !strcmp(o->abs_log, paths->system))
-            return JET_errSystemPathInUse;
-        if (!strcmp(o->abs_log, paths->log) || !strcmp(o->abs_system, paths->log))
-            return JET_errLogFilePathInUse;
-        if (!strcmp(o->abs_temp, paths->temp))
+        if (o->uses_log && self->uses_log) {
+            if (!strcmp(o->abs_system, paths->system) || !strcmp(o->abs_log, paths->system))
+                return JET_errSystemPathInUse;
+            if (!strcmp(o->abs_log, paths->log) || !strcmp(o->abs_system, paths->log))
+                return JET_errLogFilePathInUse;
+        }
+        if (o->uses_temp && self->uses_temp && !strcmp(o->abs_temp, paths->temp))
             return JET_errTempPathInUse;
     }
     return JET_errSuccess;
 }
 
-/* Keep other processes off this instance's folders (advisory locks). */
+/* Keep other processes off this instance's folders (advisory locks).  An
+ * instance with logging off keeps nothing there (no checkpoint, no logs) and
+ * takes no lock, so it may share them. */
 static JET_ERR lock_paths(instance *pinst)
 {
+    if (!pinst->uses_log)
+        return JET_errSuccess;
     JET_ERR err = os_lock_dir(pinst->abs_system, &pinst->lock_system);
     if (err < 0)
         return err == JET_errFileAccessDenied ? JET_errSystemPathInUse : err;
@@ -649,6 +659,8 @@ static JET_ERR init_impl(JET_INSTANCE *pinstance, JET_RSTINFO *prstInfo, JET_GRB
     }
     if (err >= 0) {
         proc_lock(); /* cannot fail: defaults exist */
+        pinst->uses_log = strcasecmp(inst_param_str(pinst, JET_paramRecovery), "off") != 0;
+        pinst->uses_temp = inst_param(pinst, JET_paramMaxTemporaryTables) > 0;
         err = check_paths_in_use_locked(pinst, paths);
         if (err >= 0) {
             pinst->abs_system = os_strdup(paths->system);
@@ -725,10 +737,14 @@ static JET_ERR init_impl(JET_INSTANCE *pinstance, JET_RSTINFO *prstInfo, JET_GRB
         pinst->abs_system = pinst->abs_log = pinst->abs_temp = NULL;
         pinst->sessions = NULL;
         pinst->state = INST_CREATED;
-        if (pinst->implicit) {
-            inst_remove_locked(pinst);
-            freed = 1;
-        }
+        /* As ESENT: a failed init frees the instance, whether JetInit or
+         * JetCreateInstance made it, and sets the caller's handle to 0. */
+        while (pinst->refs > 0)
+            os_cond_wait(&proc.cond, &proc.lock);
+        inst_remove_locked(pinst);
+        freed = 1;
+        if (pinstance)
+            *pinstance = 0;
     }
     os_cond_broadcast(&proc.cond);
     proc_unlock();

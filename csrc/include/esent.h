@@ -6,7 +6,8 @@
  * of ESENT's esent.h, so that an ESENT program ports to esepy with a recompile.
  * Windows `long` / `unsigned long` are 32-bit, so they appear here as int32_t /
  * uint32_t; handles are pointer-sized (uintptr_t).  Strings are UTF-8 (ESENT's
- * "A" variants; JetFooA names are provided as macros for the unsuffixed ones).
+ * "A" variants; JetFooA names are provided as macros for the unsuffixed ones);
+ * the JetFooW variants take UTF-16 JET_WCHAR strings (csrc/api/wchar.c).
  *
  * Only functions that really work are declared.  esepy's own extensions (event
  * sink, parameter and error introspection, test hooks) live in esepy_ext.h and
@@ -1610,7 +1611,10 @@ JET_ERR JET_API JetCreateInstance2(JET_INSTANCE *pinstance, const char *szInstan
  * and creates the global instance (its handle is written back to *pinstance).
  * Errors: JET_errRunningInMultiInstanceMode, JET_errAlreadyInitialized,
  * JET_errInvalidParameter, JET_errInvalidPath, JET_errSystemPathInUse,
- * JET_errLogFilePathInUse, JET_errTempPathInUse, JET_errInvalidGrbit. */
+ * JET_errLogFilePathInUse, JET_errTempPathInUse, JET_errInvalidGrbit.
+ * As ESENT, once the instance is found a failure (a path in use, recovery
+ * failing, even JET_errRecoveredWithoutUndo) frees it -- also one made by
+ * JetCreateInstance -- and sets *pinstance to 0: create it again to retry. */
 JET_ERR JET_API JetInit(JET_INSTANCE *pinstance);
 JET_ERR JET_API JetInit2(JET_INSTANCE *pinstance, JET_GRBIT grbit);
 /* JetInit2 with recovery options; prstInfo may be NULL, else its cbStruct must be
@@ -1989,6 +1993,357 @@ JET_ERR JET_API JetRestore2(const char *sz, const char *szDest, JET_PFNSTATUS pf
 #define JetRestoreInstanceA            JetRestoreInstance
 #define JetRestoreA                    JetRestore
 #define JetRestore2A                   JetRestore2
+
+/* ---- Session, service, cursor and diagnostic functions (issue 18) ----------
+ * Each behaves as ESENT documents; where esepy differs, docs/esent-differences.md
+ * says how and why. */
+
+/* UTF-16 code unit of the W functions (ESENT's WCHAR). */
+typedef uint16_t JET_WCHAR;
+#if !defined(_WCHAR_DEFINED) && !defined(ESEPY_NO_WCHAR_TYPEDEF)
+#define _WCHAR_DEFINED
+typedef uint16_t WCHAR;
+#endif
+
+typedef JET_API_PTR JET_OSSNAPID;
+
+/* JetStopServiceInstance2 */
+#define JET_bitStopServiceAll                  0x00000000
+#define JET_bitStopServiceBackgroundUserTasks  0x00000002
+#define JET_bitStopServiceQuiesceCaches        0x00000004
+#define JET_bitStopServiceStopAndEmitLog       0x00000008
+#define JET_bitStopServiceResume               0x80000000
+
+/* JetIdle */
+#define JET_bitIdleFlushBuffers          0x00000001
+#define JET_bitIdleCompact               0x00000002
+#define JET_bitIdleStatus                0x00000004
+#define JET_bitIdleCompactAsync          0x00000010
+#define JET_bitIdleAvailBuffersStatus    0x00000020
+#define JET_bitIdleWaitForAsyncActivity  0x00000040
+
+/* JetSetTableSequential, JetPrereadKeys, JetPrereadIndexRanges */
+#define JET_bitPrereadForward        0x00000001
+#define JET_bitPrereadBackward       0x00000002
+#define JET_bitPrereadFirstPage      0x00000004
+#define JET_bitPrereadNormalizedKey  0x00000008
+
+/* JetGetRecordSize */
+#define JET_bitRecordSizeInCopyBuffer  0x00000001
+#define JET_bitRecordSizeRunningTotal  0x00000002
+#define JET_bitRecordSizeLocal         0x00000004
+
+/* JetGetInstanceMiscInfo levels */
+#define JET_InstanceMiscInfoLogSignature  0U
+#define JET_InstanceMiscInfoCheckpoint    1U
+#define JET_InstanceMiscInfoRBS           2U
+
+/* JetGetErrorInfoW level */
+#define JET_ErrorInfoSpecificErr  1U
+
+/* Session parameters beyond CommitDefault / TransactionLevel */
+#define JET_sesparamOperationContext  4100
+#define JET_sesparamCorrelationID     4101
+
+typedef struct {
+    uint32_t cbStruct;
+    uint32_t cPageReferenced, cPageRead, cPagePreread, cPageDirtied, cPageRedirtied;
+    uint32_t cLogRecord, cbLogRecord;
+} JET_THREADSTATS;
+
+typedef struct {
+    uint32_t cbStruct;
+    uint32_t cPageReferenced, cPageRead, cPagePreread, cPageDirtied, cPageRedirtied;
+    uint32_t cLogRecord, cbLogRecord;
+    uint64_t cusecPageCacheMiss;
+    uint32_t cPageCacheMiss;
+} JET_THREADSTATS2;
+
+typedef struct {
+    uint32_t   cbStruct;
+    JET_ERR    errValue;
+    JET_ERRCAT errcatMostSpecific;
+    uint8_t    rgCategoricalHierarchy[8]; /* [0] the most general (JET_errcatError) */
+    uint32_t   lSourceLine;               /* 0: esepy gives no source location */
+    JET_WCHAR  rgszSourceFile[64];
+} JET_ERRINFOBASIC_W;
+
+typedef struct {
+    uint32_t ulUserID;
+    uint8_t  nOperationID, nOperationType, nClientType, fFlags;
+} JET_OPERATIONCONTEXT;
+
+/* ESENT's size: a pointer and two 32-bit values. */
+#if defined(__SIZEOF_POINTER__) && __SIZEOF_POINTER__ == 4
+#define JET_cbIndexIdData 12
+#else
+#define JET_cbIndexIdData 16
+#endif
+typedef struct {
+    uint32_t cbStruct;
+    uint8_t  rgbIndexId[JET_cbIndexIdData];
+} JET_INDEXID;
+
+typedef enum {
+    JET_relopEquals = 0,
+    JET_relopPrefixEquals,
+    JET_relopNotEquals,
+    JET_relopLessThanOrEqual,
+    JET_relopLessThan,
+    JET_relopGreaterThanOrEqual,
+    JET_relopGreaterThan,
+    JET_relopBitmaskEqualsZero,
+    JET_relopBitmaskNotEqualsZero
+} JET_RELOP;
+
+typedef struct {
+    JET_COLUMNID columnid;
+    JET_RELOP    relop;
+    void        *pv;
+    uint32_t     cb;
+    JET_GRBIT    grbit;
+} JET_INDEX_COLUMN;
+
+typedef struct {
+    JET_INDEX_COLUMN *rgStartColumns;
+    uint32_t          cStartColumns;
+    JET_INDEX_COLUMN *rgEndColumns;
+    uint32_t          cEndColumns;
+} JET_INDEX_RANGE;
+
+typedef struct {
+    uint64_t cbData, cbLongValueData, cbOverhead, cbLongValueOverhead;
+    uint64_t cNonTaggedColumns, cTaggedColumns, cLongValues, cMultiValues;
+} JET_RECSIZE;
+
+typedef struct {
+    uint64_t cbData, cbLongValueData, cbOverhead, cbLongValueOverhead;
+    uint64_t cNonTaggedColumns, cTaggedColumns, cLongValues, cMultiValues;
+    uint64_t cCompressedColumns, cbDataCompressed, cbLongValueDataCompressed;
+} JET_RECSIZE2;
+
+typedef struct {
+    uint32_t            cbStruct;
+    char               *szTableName;
+    char               *szTemplateTableName;
+    uint32_t            ulPages;
+    uint32_t            ulDensity;
+    JET_COLUMNCREATE_A *rgcolumncreate;
+    uint32_t            cColumns;
+    JET_INDEXCREATE3_A *rgindexcreate;
+    uint32_t            cIndexes;
+    char               *szCallback;      /* must be NULL: no callbacks */
+    JET_CBTYP           cbtyp;
+    JET_GRBIT           grbit;
+    JET_SPACEHINTS     *pSeqSpacehints;  /* accepted, ignored */
+    JET_SPACEHINTS     *pLVSpacehints;   /* accepted, ignored */
+    uint32_t            cbSeparateLV;    /* accepted, ignored */
+    JET_TABLEID         tableid;
+    uint32_t            cCreated;
+} JET_TABLECREATE4_A;
+typedef JET_TABLECREATE4_A JET_TABLECREATE4;
+
+/* JetStopService / JetStopServiceInstance(2): JET_bitStopServiceAll makes every
+ * later session call (and JetBeginSession) on the instance return
+ * JET_errClientRequestToStopJetService until JetTerm; it cannot be resumed. */
+JET_ERR JET_API JetStopService(void);
+JET_ERR JET_API JetStopServiceInstance(JET_INSTANCE instance);
+JET_ERR JET_API JetStopServiceInstance2(JET_INSTANCE instance, const JET_GRBIT grbit);
+/* A new session on the same instance as sesid. */
+JET_ERR JET_API JetDupSession(JET_SESID sesid, JET_SESID *psesid);
+/* Bind a session to the calling thread under a context: other threads get
+ * JET_errSessionSharingViolation until this thread resets it. */
+JET_ERR JET_API JetSetSessionContext(JET_SESID sesid, JET_API_PTR ulContext);
+JET_ERR JET_API JetResetSessionContext(JET_SESID sesid);
+JET_ERR JET_API JetSetSessionParameter(JET_SESID sesid, uint32_t sesparamid, void *pvParam, uint32_t cbParam);
+JET_ERR JET_API JetGetSessionParameter(JET_SESID sesid, uint32_t sesparamid, void *pvParam, uint32_t cbParamMax,
+                                       uint32_t *pcbParamActual);
+JET_ERR JET_API JetBeginTransaction3(JET_SESID sesid, int64_t trxid, JET_GRBIT grbit);
+JET_ERR JET_API JetGetVersion(JET_SESID sesid, uint32_t *pwVersion);
+JET_ERR JET_API JetIdle(JET_SESID sesid, JET_GRBIT grbit);
+JET_ERR JET_API JetGetThreadStats(void *pvResult, uint32_t cbMax);
+JET_ERR JET_API JetGetErrorInfoW(void *pvContext, void *pvResult, uint32_t cbMax, uint32_t InfoLevel,
+                                 JET_GRBIT grbit);
+#define JetGetErrorInfo JetGetErrorInfoW
+JET_ERR JET_API JetGetInstanceMiscInfo(JET_INSTANCE instance, void *pvResult, uint32_t cbMax, uint32_t InfoLevel);
+JET_ERR JET_API JetGetCursorInfo(JET_SESID sesid, JET_TABLEID tableid, void *pvResult, uint32_t cbMax,
+                                 uint32_t InfoLevel);
+JET_ERR JET_API JetSetTableSequential(JET_SESID sesid, JET_TABLEID tableid, JET_GRBIT grbit);
+JET_ERR JET_API JetResetTableSequential(JET_SESID sesid, JET_TABLEID tableid, JET_GRBIT grbit);
+JET_ERR JET_API JetSetCurrentIndex4(JET_SESID sesid, JET_TABLEID tableid, const char *szIndexName,
+                                    JET_INDEXID *pindexid, JET_GRBIT grbit, uint32_t itagSequence);
+JET_ERR JET_API JetPrereadKeys(JET_SESID sesid, JET_TABLEID tableid, const void **rgpvKeys, const uint32_t *rgcbKeys,
+                               int32_t ckeys, int32_t *pckeysPreread, JET_GRBIT grbit);
+JET_ERR JET_API JetPrereadIndexRanges(JET_SESID sesid, JET_TABLEID tableid, const JET_INDEX_RANGE *const rgIndexRanges,
+                                      const uint32_t cIndexRanges, uint32_t *const pcRangesPreread,
+                                      const JET_COLUMNID *const rgcolumnidPreread, const uint32_t ccolumnidPreread,
+                                      JET_GRBIT grbit);
+JET_ERR JET_API JetComputeStats(JET_SESID sesid, JET_TABLEID tableid);
+/* Filtered moves: JetMove on this cursor (a table cursor on its primary index)
+ * skips records that fail any of the conditions; 0 conditions removes the
+ * filter.  Long-value and text columns: JET_errFilteredMoveNotSupported. */
+#define JET_bitZeroLength 0x00000001 /* JET_INDEX_COLUMN.grbit: the zero-length value, not NULL */
+typedef struct {
+    uint32_t    cbStruct;
+    JET_TABLEID tableid;
+    JET_GRBIT   grbit;     /* JET_bitRecordInIndex */
+} JET_INDEXRANGE;
+typedef struct {
+    uint32_t     cbStruct;
+    JET_TABLEID  tableid;  /* a temporary table of primary bookmarks */
+    uint32_t     cRecord;
+    JET_COLUMNID columnidBookmark;
+} JET_RECORDLIST;
+#define JET_bitRecordInIndex    0x00000001
+#define JET_bitRecordNotInIndex 0x00000002
+/* The records in every range: each cursor is on a secondary index of the same
+ * table with an index range set; each is walked from its current entry to the
+ * end of its range.  Close precordlist->tableid when done. */
+JET_ERR JET_API JetIntersectIndexes(JET_SESID sesid, JET_INDEXRANGE *rgindexrange, uint32_t cindexrange,
+                                    JET_RECORDLIST *precordlist, JET_GRBIT grbit);
+JET_ERR JET_API JetSetCursorFilter(JET_SESID sesid, JET_TABLEID tableid, JET_INDEX_COLUMN *rgColumnFilters,
+                                   uint32_t cColumnFilters, JET_GRBIT grbit);
+JET_ERR JET_API JetGetRecordSize(JET_SESID sesid, JET_TABLEID tableid, JET_RECSIZE *precsize, const JET_GRBIT grbit);
+JET_ERR JET_API JetGetRecordSize2(JET_SESID sesid, JET_TABLEID tableid, JET_RECSIZE2 *precsize,
+                                  const JET_GRBIT grbit);
+JET_ERR JET_API JetCreateTableColumnIndex4(JET_SESID sesid, JET_DBID dbid, JET_TABLECREATE4_A *ptablecreate);
+JET_ERR JET_API JetIndexRecordCount2(JET_SESID sesid, JET_TABLEID tableid, uint64_t *pcrec, uint64_t crecMax);
+/* Windows crash-dump configuration: JET_errDisabledFunctionality. */
+JET_ERR JET_API JetConfigureProcessForCrashDump(const JET_GRBIT grbit);
+#define JetSetCurrentIndex4A        JetSetCurrentIndex4
+#define JetCreateTableColumnIndex4A JetCreateTableColumnIndex4
+/* Windows Volume Shadow Copy coordination: JET_errDisabledFunctionality. */
+JET_ERR JET_API JetOSSnapshotPrepare(JET_OSSNAPID *psnapId, const JET_GRBIT grbit);
+JET_ERR JET_API JetOSSnapshotPrepareInstance(JET_OSSNAPID snapId, JET_INSTANCE instance, const JET_GRBIT grbit);
+JET_ERR JET_API JetOSSnapshotFreeze(const JET_OSSNAPID snapId, uint32_t *pcInstanceInfo,
+                                    JET_INSTANCE_INFO **paInstanceInfo, const JET_GRBIT grbit);
+JET_ERR JET_API JetOSSnapshotGetFreezeInfo(const JET_OSSNAPID snapId, uint32_t *pcInstanceInfo,
+                                           JET_INSTANCE_INFO **paInstanceInfo, const JET_GRBIT grbit);
+JET_ERR JET_API JetOSSnapshotThaw(const JET_OSSNAPID snapId, const JET_GRBIT grbit);
+JET_ERR JET_API JetOSSnapshotAbort(const JET_OSSNAPID snapId, const JET_GRBIT grbit);
+JET_ERR JET_API JetOSSnapshotEnd(const JET_OSSNAPID snapId, const JET_GRBIT grbit);
+JET_ERR JET_API JetOSSnapshotTruncateLog(const JET_OSSNAPID snapId, const JET_GRBIT grbit);
+JET_ERR JET_API JetOSSnapshotTruncateLogInstance(const JET_OSSNAPID snapId, JET_INSTANCE instance,
+                                                 const JET_GRBIT grbit);
+#define JetOSSnapshotFreezeA        JetOSSnapshotFreeze
+#define JetOSSnapshotGetFreezeInfoA JetOSSnapshotGetFreezeInfo
+
+/* ---- W (UTF-16) variants --------------------------------------------------
+ * Each takes JET_WCHAR (UTF-16LE) strings, converts them to UTF-8 and calls
+ * its A function; a string with an unpaired surrogate gives
+ * JET_errInvalidParameter.  String results are returned as UTF-16; their
+ * buffer sizes (cbMax, cbIndexName, ...) count bytes, as in ESENT. */
+typedef JET_WCHAR *JET_PWSTR;
+typedef const JET_WCHAR *JET_PCWSTR;
+JET_ERR JET_API JetCreateInstanceW(JET_INSTANCE *pinstance, const JET_WCHAR *szInstanceName);
+JET_ERR JET_API JetCreateInstance2W(JET_INSTANCE *pinstance, const JET_WCHAR *szInstanceName,
+                                    const JET_WCHAR *szDisplayName, JET_GRBIT grbit);
+JET_ERR JET_API JetSetSystemParameterW(JET_INSTANCE *pinstance, JET_SESID sesid, uint32_t paramid,
+                                       JET_API_PTR lParam, const JET_WCHAR *szParam);
+JET_ERR JET_API JetGetSystemParameterW(JET_INSTANCE instance, JET_SESID sesid, uint32_t paramid,
+                                       JET_API_PTR *plParam, JET_WCHAR *szParam, uint32_t cbMax);
+JET_ERR JET_API JetBeginSessionW(JET_INSTANCE instance, JET_SESID *psesid, const JET_WCHAR *szUserName,
+                                 const JET_WCHAR *szPassword);
+JET_ERR JET_API JetCreateDatabaseW(JET_SESID sesid, const JET_WCHAR *szFilename, const JET_WCHAR *szConnect,
+                                   JET_DBID *pdbid, JET_GRBIT grbit);
+JET_ERR JET_API JetCreateDatabase2W(JET_SESID sesid, const JET_WCHAR *szFilename, uint32_t cpgDatabaseSizeMax,
+                                    JET_DBID *pdbid, JET_GRBIT grbit);
+JET_ERR JET_API JetAttachDatabaseW(JET_SESID sesid, const JET_WCHAR *szFilename, JET_GRBIT grbit);
+JET_ERR JET_API JetAttachDatabase2W(JET_SESID sesid, const JET_WCHAR *szFilename, uint32_t cpgDatabaseSizeMax,
+                                    JET_GRBIT grbit);
+JET_ERR JET_API JetDetachDatabaseW(JET_SESID sesid, const JET_WCHAR *szFilename);
+JET_ERR JET_API JetDetachDatabase2W(JET_SESID sesid, const JET_WCHAR *szFilename, JET_GRBIT grbit);
+JET_ERR JET_API JetOpenDatabaseW(JET_SESID sesid, const JET_WCHAR *szFilename, const JET_WCHAR *szConnect,
+                                 JET_DBID *pdbid, JET_GRBIT grbit);
+JET_ERR JET_API JetGetDatabaseFileInfoW(const JET_WCHAR *szDatabaseName, void *pvResult, uint32_t cbMax,
+                                        uint32_t InfoLevel);
+JET_ERR JET_API JetCreateTableW(JET_SESID sesid, JET_DBID dbid, const JET_WCHAR *szTableName, int32_t lPages,
+                                int32_t lDensity, JET_TABLEID *ptableid);
+JET_ERR JET_API JetOpenTableW(JET_SESID sesid, JET_DBID dbid, const JET_WCHAR *szTableName,
+                              const void *pvParameters, uint32_t cbParameters, JET_GRBIT grbit,
+                              JET_TABLEID *ptableid);
+JET_ERR JET_API JetDeleteTableW(JET_SESID sesid, JET_DBID dbid, const JET_WCHAR *szTableName);
+JET_ERR JET_API JetRenameTableW(JET_SESID sesid, JET_DBID dbid, const JET_WCHAR *szName, const JET_WCHAR *szNameNew);
+JET_ERR JET_API JetAddColumnW(JET_SESID sesid, JET_TABLEID tableid, const JET_WCHAR *szColumnName,
+                              const JET_COLUMNDEF *pcolumndef, const void *pvDefault, uint32_t cbDefault,
+                              JET_COLUMNID *pcolumnid);
+JET_ERR JET_API JetDeleteColumnW(JET_SESID sesid, JET_TABLEID tableid, const JET_WCHAR *szColumnName);
+JET_ERR JET_API JetDeleteColumn2W(JET_SESID sesid, JET_TABLEID tableid, const JET_WCHAR *szColumnName,
+                                  JET_GRBIT grbit);
+JET_ERR JET_API JetRenameColumnW(JET_SESID sesid, JET_TABLEID tableid, const JET_WCHAR *szName,
+                                 const JET_WCHAR *szNameNew, JET_GRBIT grbit);
+/* cbKey: the size of the WCHAR key description in bytes. */
+JET_ERR JET_API JetCreateIndexW(JET_SESID sesid, JET_TABLEID tableid, const JET_WCHAR *szIndexName, JET_GRBIT grbit,
+                                const JET_WCHAR *szKey, uint32_t cbKey, uint32_t lDensity);
+JET_ERR JET_API JetDeleteIndexW(JET_SESID sesid, JET_TABLEID tableid, const JET_WCHAR *szIndexName);
+JET_ERR JET_API JetSetCurrentIndexW(JET_SESID sesid, JET_TABLEID tableid, const JET_WCHAR *szIndexName);
+JET_ERR JET_API JetSetCurrentIndex2W(JET_SESID sesid, JET_TABLEID tableid, const JET_WCHAR *szIndexName,
+                                     JET_GRBIT grbit);
+JET_ERR JET_API JetSetCurrentIndex3W(JET_SESID sesid, JET_TABLEID tableid, const JET_WCHAR *szIndexName,
+                                     JET_GRBIT grbit, uint32_t itagSequence);
+JET_ERR JET_API JetSetCurrentIndex4W(JET_SESID sesid, JET_TABLEID tableid, const JET_WCHAR *szIndexName,
+                                     JET_INDEXID *pindexid, JET_GRBIT grbit, uint32_t itagSequence);
+JET_ERR JET_API JetGetCurrentIndexW(JET_SESID sesid, JET_TABLEID tableid, JET_WCHAR *szIndexName,
+                                    uint32_t cbIndexName);
+JET_ERR JET_API JetBackupInstanceW(JET_INSTANCE instance, const JET_WCHAR *szBackupPath, JET_GRBIT grbit,
+                                   JET_PFNSTATUS pfnStatus);
+JET_ERR JET_API JetBackupW(const JET_WCHAR *szBackupPath, JET_GRBIT grbit, JET_PFNSTATUS pfnStatus);
+JET_ERR JET_API JetRestoreInstanceW(JET_INSTANCE instance, const JET_WCHAR *sz, const JET_WCHAR *szDest,
+                                    JET_PFNSTATUS pfn);
+JET_ERR JET_API JetRestoreW(const JET_WCHAR *szSource, JET_PFNSTATUS pfn);
+JET_ERR JET_API JetRestore2W(const JET_WCHAR *sz, const JET_WCHAR *szDest, JET_PFNSTATUS pfn);
+JET_ERR JET_API JetOpenFileInstanceW(JET_INSTANCE instance, const JET_WCHAR *szFileName, JET_HANDLE *phfFile,
+                                     uint32_t *pulFileSizeLow, uint32_t *pulFileSizeHigh);
+JET_ERR JET_API JetOpenFileW(const JET_WCHAR *szFileName, JET_HANDLE *phfFile, uint32_t *pulFileSizeLow,
+                             uint32_t *pulFileSizeHigh);
+JET_ERR JET_API JetGetAttachInfoInstanceW(JET_INSTANCE instance, JET_WCHAR *szzDatabases, uint32_t cbMax,
+                                          uint32_t *pcbActual);
+JET_ERR JET_API JetGetAttachInfoW(JET_WCHAR *szzDatabases, uint32_t cbMax, uint32_t *pcbActual);
+JET_ERR JET_API JetGetLogInfoInstanceW(JET_INSTANCE instance, JET_WCHAR *szzLogs, uint32_t cbMax,
+                                       uint32_t *pcbActual);
+JET_ERR JET_API JetGetLogInfoW(JET_WCHAR *szzLogs, uint32_t cbMax, uint32_t *pcbActual);
+JET_ERR JET_API JetGetTruncateLogInfoInstanceW(JET_INSTANCE instance, JET_WCHAR *szzLogs, uint32_t cbMax,
+                                               uint32_t *pcbActual);
+typedef struct {
+    uint32_t         paramid;
+    JET_API_PTR      lParam;
+    const JET_WCHAR *sz;
+    JET_ERR          err;
+} JET_SETSYSPARAM_W;
+typedef struct {
+    JET_WCHAR *szDatabaseName;
+    JET_WCHAR *szNewDatabaseName;
+} JET_RSTMAP_W;
+typedef struct {
+    uint32_t      cbStruct;      /* sizeof(JET_RSTINFO_W) */
+    JET_RSTMAP_W *rgrstmap;
+    int32_t       crstmap;
+    JET_LGPOS     lgposStop;
+    JET_LOGTIME   logtimeStop;
+    JET_PFNSTATUS pfnStatus;
+} JET_RSTINFO_W;
+JET_ERR JET_API JetEnableMultiInstanceW(JET_SETSYSPARAM_W *psetsysparam, uint32_t csetsysparam,
+                                        uint32_t *pcsetsucceed);
+JET_ERR JET_API JetInit3W(JET_INSTANCE *pinstance, JET_RSTINFO_W *prstInfo, JET_GRBIT grbit);
+typedef struct {
+    uint32_t  cbSize;        /* sizeof(JET_LOGINFO_W) */
+    uint32_t  ulGenLow;
+    uint32_t  ulGenHigh;
+    JET_WCHAR szBaseName[4];
+} JET_LOGINFO_W;
+JET_ERR JET_API JetGetLogInfoInstance2W(JET_INSTANCE instance, JET_WCHAR *szzLogs, uint32_t cbMax,
+                                        uint32_t *pcbActual, JET_LOGINFO_W *pLogInfo);
+/* String levels (JET_DbInfoFilename; JET_TblInfoName, JET_TblInfoTemplateTableName)
+ * in UTF-16, cbMax in bytes; the other levels as the A functions. */
+JET_ERR JET_API JetGetDatabaseInfoW(JET_SESID sesid, JET_DBID dbid, void *pvResult, uint32_t cbMax,
+                                    uint32_t InfoLevel);
+JET_ERR JET_API JetGetTableInfoW(JET_SESID sesid, JET_TABLEID tableid, void *pvResult, uint32_t cbMax,
+                                 uint32_t InfoLevel);
+/* paInstanceInfo would be JET_INSTANCE_INFO_W; never filled (disabled). */
+JET_ERR JET_API JetOSSnapshotFreezeW(const JET_OSSNAPID snapId, uint32_t *pcInstanceInfo, void **paInstanceInfo,
+                                     const JET_GRBIT grbit);
+JET_ERR JET_API JetOSSnapshotGetFreezeInfoW(const JET_OSSNAPID snapId, uint32_t *pcInstanceInfo,
+                                            void **paInstanceInfo, const JET_GRBIT grbit);
 
 #ifdef __cplusplus
 }

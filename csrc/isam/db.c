@@ -447,6 +447,9 @@ JET_ERR isam_create_database(isam_sess *psess, const char *szFile, uint32_t cpgM
     }
     psess->dbopen[dbid]++;
     pdb->copen++;
+    os_mutex_lock(&pinst->lock);
+    pdb->csessopen++;
+    os_mutex_unlock(&pinst->lock);
     *pdbid = dbid;
     isam_update_attach(pinst);
     return JET_errSuccess;
@@ -608,13 +611,23 @@ JET_ERR isam_open_database(isam_sess *psess, const char *szFile, JET_GRBIT grbit
         return err;
     os_mutex_lock(&pinst->lock);
     isam_db *pdb = db_by_path_locked(pinst, abs);
-    if (pdb) {
+    err = pdb ? JET_errSuccess : JET_errDatabaseNotFound;
+    /* As ESENT: a database another session opened exclusively is locked; an
+     * exclusive open needs it open by no session (this one included). */
+    if (pdb && pdb->excl && pdb->excl != psess)
+        err = JET_errDatabaseLocked;
+    else if (pdb && (grbit & JET_bitDbExclusive) && pdb->csessopen > 0 && pdb->excl != psess)
+        err = JET_errDatabaseInUse;
+    if (err >= 0) {
+        if (grbit & JET_bitDbExclusive)
+            pdb->excl = psess;
         pdb->copen++;
+        pdb->csessopen++;
         psess->dbopen[pdb->dbid]++;
         *pdbid = pdb->dbid;
     }
     os_mutex_unlock(&pinst->lock);
-    return pdb ? JET_errSuccess : JET_errDatabaseNotFound;
+    return err;
 }
 
 JET_ERR isam_close_database(isam_sess *psess, JET_DBID dbid, JET_GRBIT grbit)
@@ -629,8 +642,13 @@ JET_ERR isam_close_database(isam_sess *psess, JET_DBID dbid, JET_GRBIT grbit)
             return JET_errTooManyOpenTables;
     os_mutex_lock(&pinst->lock);
     psess->dbopen[dbid]--;
-    if (pinst->dbs[dbid])
-        pinst->dbs[dbid]->copen--;
+    isam_db *pdb = pinst->dbs[dbid];
+    if (pdb) {
+        pdb->copen--;
+        pdb->csessopen--;
+        if (psess->dbopen[dbid] == 0 && pdb->excl == psess)
+            pdb->excl = NULL;
+    }
     os_mutex_unlock(&pinst->lock);
     return JET_errSuccess;
 }
@@ -713,7 +731,7 @@ JET_ERR isam_get_database_info(isam_sess *psess, JET_DBID dbid, void *pv, uint32
         if (infolevel == JET_DbInfoLCID)
             v = 0x409; /* the locale of esepy's Unicode index defaults (en-US) */
         else if (infolevel == JET_DbInfoOptions)
-            v = 0; /* open options: JET_bitDbExclusive is accepted but not kept (esent-differences.md) */
+            v = pdb->excl == psess ? JET_bitDbExclusive : 0; /* this session's open options */
         else if (infolevel == JET_DbInfoTransactions)
             v = ISAM_TRX_LEVELS; /* the deepest transaction nesting */
         else if (infolevel == JET_DbInfoVersion)

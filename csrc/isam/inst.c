@@ -409,8 +409,13 @@ void isam_end_session(isam_sess *psess)
     isam_inst *pinst = psess->inst;
     os_mutex_lock(&pinst->lock);
     for (uint32_t i = 1; i <= ISAM_MAX_DBID; i++) {
-        if (psess->dbopen[i] && pinst->dbs[i])
-            pinst->dbs[i]->copen -= psess->dbopen[i] <= pinst->dbs[i]->copen ? psess->dbopen[i] : pinst->dbs[i]->copen;
+        if (psess->dbopen[i] && pinst->dbs[i]) {
+            isam_db *pdb = pinst->dbs[i];
+            pdb->copen -= psess->dbopen[i] <= pdb->copen ? psess->dbopen[i] : pdb->copen;
+            pdb->csessopen -= psess->dbopen[i] <= pdb->csessopen ? psess->dbopen[i] : pdb->csessopen;
+        }
+        if (pinst->dbs[i] && pinst->dbs[i]->excl == psess)
+            pinst->dbs[i]->excl = NULL;
         psess->dbopen[i] = 0;
     }
     os_mutex_unlock(&pinst->lock);

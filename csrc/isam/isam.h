@@ -91,6 +91,8 @@ JET_ERR isam_init(const isam_config *pcfg, isam_inst **ppinst);
  * `fRequireNoTrx` while transactions are open. */
 JET_ERR isam_term(isam_inst *pinst, int clean);
 int     isam_active_transactions(isam_inst *pinst);
+/* Transaction nesting level of a session (0 = none). */
+int     isam_transaction_level(isam_sess *psess);
 
 /* ---- sessions --------------------------------------------------------------- */
 JET_ERR isam_begin_session(isam_inst *pinst, isam_sess **ppsess);

@@ -245,6 +245,12 @@ typedef struct isam_db {
     int        readonly;
     int        logged;          /* 0 with JET_bitDbRecoveryOff or recovery off */
     uint32_t   copen;           /* JetOpenDatabase references across sessions */
+    /* [inst.lock] Sessions' own opens (create/open minus close), and the
+     * session that opened it with JET_bitDbExclusive (NULL: none).  Invariant:
+     * excl != NULL implies every session open is excl's (ESENT: another
+     * session's open gets JET_errDatabaseLocked). */
+    uint32_t   csessopen;
+    struct isam_sess *excl;
     uint64_t   seqNext;         /* sequential-key counter: objid << 40 | last key */
     uint32_t   objidLast;       /* highest object id in use (0 = not yet read from the catalog) */
     uint32_t   schemaGen;       /* bumped (under inst.lock) by every index create/delete */

@@ -729,6 +729,13 @@ int isam_active_transactions(isam_inst *pinst)
     return n;
 }
 
+/* The session's transaction nesting level (0 outside a transaction).  Read by
+ * the thread that has the session busy, the only one that changes it. */
+int isam_transaction_level(isam_sess *psess)
+{
+    return psess->trx ? psess->trx->level : 0;
+}
+
 /* Operations outside a transaction run in an implicit one. */
 JET_ERR trx_auto_begin(isam_sess *psess, int *pfAuto)
 {

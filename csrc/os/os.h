@@ -210,6 +210,9 @@ void    os_cond_broadcast(os_cond_t *pc);
 JET_ERR os_thread_create(os_thread_t *pt, void *(*fn)(void *), void *arg);
 /* Wait for the thread to end; its fn's return value in *ppvRet if not NULL. */
 void    os_thread_join(os_thread_t t, void **ppvRet);
+/* The calling thread (compare with os_thread_is_self). */
+os_thread_t os_thread_self(void);
+int     os_thread_is_self(os_thread_t t);
 
 /* Debug checks (abort with the lock's name; nothing in release builds). */
 void    os_lock_check_held(const void *plock, const char *name, const char *what);

@@ -231,6 +231,18 @@ void os_thread_join(os_thread_t t, void **ppvRet)
         *ppvRet = pv;
 }
 
+os_thread_t os_thread_self(void)
+{
+    os_thread_t t;
+    t.t = pthread_self();
+    return t;
+}
+
+int os_thread_is_self(os_thread_t t)
+{
+    return pthread_equal(t.t, pthread_self()) != 0;
+}
+
 /* ------------------------------------------------------------------------ */
 /* Time, sleep, randomness, host name                                       */
 /* ------------------------------------------------------------------------ */

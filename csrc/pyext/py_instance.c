@@ -107,6 +107,11 @@ static PyObject *instance_py_init(InstanceObject *self, PyObject *args, PyObject
     ESEPY_CALL(err = JetInit2(&h, grbit));
     if (err >= 0)
         self->initialized = 1;
+    else if (h == 0) {
+        /* The engine freed the instance, as ESENT does after a failed init. */
+        self->handle = JET_instanceNil;
+        instance_close_sessions(self);
+    }
     if (check_jet(err, "JetInit2") < 0)
         return NULL;
     Py_RETURN_NONE;
@@ -155,7 +160,8 @@ static PyMethodDef instance_methods[] = {
     {"init", (PyCFunction)(void (*)(void))instance_py_init, METH_VARARGS | METH_KEYWORDS,
      "init(grbit=0)\n--\n\nInitialize the instance (JetInit2): check and lock its folders, run\n"
      "crash recovery, make it ready for sessions.  Raises esepy.errors.AlreadyInitialized,\n"
-     "InvalidPath, SystemPathInUse, LogFilePathInUse, TempPathInUse, ..."},
+     "InvalidPath, SystemPathInUse, LogFilePathInUse, TempPathInUse, ...; as in ESENT a failed\n"
+     "init frees the instance (it is terminated afterwards)."},
     {"term", (PyCFunction)(void (*)(void))instance_term, METH_VARARGS | METH_KEYWORDS,
      "term(grbit=JET_bitTermAbrupt)\n--\n\nShut the instance down and free it (JetTerm2).  Its sessions are\n"
      "closed.  Calling term() again does nothing."},

@@ -248,7 +248,7 @@ def test_get_database_info_levels(env):
         return lib.JetGetDatabaseInfo(ses, dbid, v, cb, level), v[0]
 
     assert info(C.JET_DbInfoLCID) == (0, 0x409)
-    assert info(C.JET_DbInfoOptions) == (0, 0)
+    assert info(C.JET_DbInfoOptions) == (0, 0)  # not opened with JET_bitDbExclusive
     assert info(C.JET_DbInfoTransactions) == (0, 7)
     err, version = info(C.JET_DbInfoVersion)
     assert err == 0 and version != 0xFFFFFFFF
@@ -284,3 +284,99 @@ def test_retrieve_columns_returns_the_truncation_warning(env):
     rc[1].pvData, rc[1].cbData = small, 1
     assert lib.JetRetrieveColumns(ses, t, rc, 2) == C.JET_wrnBufferTruncated
     assert (rc[0].err, rc[1].err, rc[1].cbActual) == (C.JET_wrnColumnNull, C.JET_wrnBufferTruncated, 2)
+
+
+def test_database_file_info_db_in_use(env, tmp_path):
+    # ESENT: JET_DbInfoDBInUse is a 4-byte BOOL telling whether an instance of
+    # the process has the file attached; the file is not read; another buffer
+    # size gives JET_errInvalidBufferSize.
+    lib, C, ffi = env.lib, env.C, env.ffi
+    err, dbid = env.create_db("inuse.edb")
+    assert err == 0
+    path = str(tmp_path / "inuse.edb").encode()
+    v = ffi.new("int32_t *", 7)
+    assert lib.JetGetDatabaseFileInfo(path, v, 4, C.JET_DbInfoDBInUse) == 0
+    assert v[0] == 1
+    assert lib.JetGetDatabaseFileInfo(path, v, 8, C.JET_DbInfoDBInUse) == C.JET_errInvalidBufferSize
+    assert lib.JetCloseDatabase(env.ses, dbid, 0) == 0
+    assert lib.JetDetachDatabase(env.ses, path) == 0
+    assert lib.JetGetDatabaseFileInfo(path, v, 4, C.JET_DbInfoDBInUse) == 0
+    assert v[0] == 0
+    # a file that does not exist is simply not in use
+    assert lib.JetGetDatabaseFileInfo(str(tmp_path / "none.edb").encode(), v, 4, C.JET_DbInfoDBInUse) == 0
+    assert v[0] == 0
+
+
+def test_instances_without_logging_or_temp_tables_share_folders(jet, tmp_path):
+    # ESENT checks the system and log folders only between instances that both
+    # log, and the temporary database only between instances that both may
+    # create one: two instances with logging off and no temporary tables may
+    # use the same folders.
+    lib, C, ffi = jet.lib, jet.C, jet.ffi
+    a = jet.instance_in(tmp_path, "nolog-a", Recovery="off", MaxTemporaryTables=0)
+    b = jet.instance_in(tmp_path, "nolog-b", Recovery="off", MaxTemporaryTables=0)
+    try:
+        assert lib.JetInit(ffi.new("JET_INSTANCE *", a)) == 0
+        assert lib.JetInit(ffi.new("JET_INSTANCE *", b)) == 0
+        # each can work: its own database in the shared folder
+        for inst, name in ((a, b"a.edb"), (b, b"b.edb")):
+            s, d = ffi.new("JET_SESID *"), ffi.new("JET_DBID *")
+            assert lib.JetBeginSession(inst, s, ffi.NULL, ffi.NULL) == 0
+            assert lib.JetCreateDatabase(s[0], str(tmp_path).encode() + b"/" + name, ffi.NULL, d, 0) == 0
+            assert lib.JetEndSession(s[0], 0) == 0
+        # a logging instance may join (the others keep nothing there) ...
+        c = jet.instance_in(tmp_path, "log-c", MaxTemporaryTables=0)
+        assert lib.JetInit(ffi.new("JET_INSTANCE *", c)) == 0
+        # ... but a second logging one is refused
+        d = jet.instance_in(tmp_path, "log-d", MaxTemporaryTables=0)
+        assert lib.JetInit(ffi.new("JET_INSTANCE *", d)) == C.JET_errSystemPathInUse
+        assert lib.JetTerm(c) == 0
+    finally:
+        assert lib.JetTerm(b) == 0
+        assert lib.JetTerm(a) == 0
+
+
+def test_instances_with_temp_tables_keep_their_temp_database(jet, tmp_path):
+    lib, C, ffi = jet.lib, jet.C, jet.ffi
+    a = jet.instance_in(tmp_path, "tmp-a", Recovery="off")
+    b = jet.instance_in(tmp_path, "tmp-b", Recovery="off")
+    try:
+        assert lib.JetInit(ffi.new("JET_INSTANCE *", a)) == 0
+        assert lib.JetInit(ffi.new("JET_INSTANCE *", b)) == C.JET_errTempPathInUse
+    finally:
+        assert lib.JetTerm(a) == 0
+
+
+def test_exclusive_open_database(env, tmp_path):
+    # ESENT: JetOpenDatabase(JET_bitDbExclusive) needs the database open by no
+    # session (JET_errDatabaseInUse otherwise, even this session's own open);
+    # while it is held another session's JetOpenDatabase gets
+    # JET_errDatabaseLocked; JetGetDatabaseInfo(JET_DbInfoOptions) shows
+    # JET_bitDbExclusive to the holder; closing its last open releases it.
+    lib, C, ffi, ses = env.lib, env.C, env.ffi, env.ses
+    err, dbid = env.create_db("x.edb")
+    assert err == 0
+    path = str(tmp_path / "x.edb").encode()
+    p, v = ffi.new("JET_DBID *"), ffi.new("uint32_t *")
+    assert lib.JetOpenDatabase(ses, path, ffi.NULL, p, C.JET_bitDbExclusive) == C.JET_errDatabaseInUse
+    assert lib.JetCloseDatabase(ses, dbid, 0) == 0
+    s2 = ffi.new("JET_SESID *")
+    assert lib.JetBeginSession(env.inst, s2, ffi.NULL, ffi.NULL) == 0
+    assert lib.JetOpenDatabase(s2[0], path, ffi.NULL, p, 0) == 0
+    assert lib.JetOpenDatabase(ses, path, ffi.NULL, p, C.JET_bitDbExclusive) == C.JET_errDatabaseInUse
+    assert lib.JetCloseDatabase(s2[0], p[0], 0) == 0
+    assert lib.JetOpenDatabase(ses, path, ffi.NULL, p, C.JET_bitDbExclusive) == 0
+    assert lib.JetGetDatabaseInfo(ses, p[0], v, 4, C.JET_DbInfoOptions) == 0
+    assert v[0] == C.JET_bitDbExclusive
+    p2 = ffi.new("JET_DBID *")
+    assert lib.JetOpenDatabase(s2[0], path, ffi.NULL, p2, 0) == C.JET_errDatabaseLocked
+    assert lib.JetCloseDatabase(ses, p[0], 0) == 0
+    assert lib.JetOpenDatabase(s2[0], path, ffi.NULL, p2, 0) == 0
+    assert lib.JetGetDatabaseInfo(s2[0], p2[0], v, 4, C.JET_DbInfoOptions) == 0
+    assert v[0] == 0
+    assert lib.JetEndSession(s2[0], 0) == 0
+    # ending the holder's session releases it too
+    assert lib.JetBeginSession(env.inst, s2, ffi.NULL, ffi.NULL) == 0
+    assert lib.JetOpenDatabase(s2[0], path, ffi.NULL, p2, C.JET_bitDbExclusive) == 0
+    assert lib.JetEndSession(s2[0], 0) == 0
+    assert lib.JetOpenDatabase(ses, path, ffi.NULL, p, 0) == 0

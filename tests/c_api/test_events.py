@@ -40,10 +40,8 @@ def test_init_and_term_events(jet, events, tmp_path):
 def test_failed_init_event_carries_the_error(jet, events, tmp_path):
     C, lib = jet.C, jet.lib
     inst = jet.instance_in(tmp_path, "bad", LogFilePath=str(tmp_path / "nope"))
-    try:
-        assert lib.JetInit(jet.ffi.new("JET_INSTANCE *", inst)) == C.JET_errInvalidPath
-    finally:
-        lib.JetTerm(inst)
+    assert lib.JetInit(jet.ffi.new("JET_INSTANCE *", inst)) == C.JET_errInvalidPath
+    assert lib.JetTerm(inst) == C.JET_errInvalidParameter  # freed by the failed init
     failed = [e for e in events if e["id"] == C.ESEPY_EVENT_INIT_FAILED]
     assert len(failed) == 1
     assert failed[0]["err"] == C.JET_errInvalidPath and failed[0]["level"] == C.ESEPY_LEVEL_ERROR
@@ -66,10 +64,10 @@ def test_event_levels_follow_parameters(jet, events, tmp_path):
     assert events == []
     inst = jet.instance_in(tmp_path, "quiet2", NoInformationEvent=1, LogFilePath=str(tmp_path / "missing"))
     assert lib.JetInit(jet.ffi.new("JET_INSTANCE *", inst)) == C.JET_errInvalidPath
-    assert lib.JetTerm(inst) == 0
+    assert lib.JetTerm(inst) == C.JET_errInvalidParameter  # freed by the failed init
     assert [e["id"] for e in events] == [C.ESEPY_EVENT_INIT_FAILED]  # errors still reported
     events.clear()
     inst = jet.instance_in(tmp_path, "silent", EventLoggingLevel=0, LogFilePath=str(tmp_path / "missing"))
     assert lib.JetInit(jet.ffi.new("JET_INSTANCE *", inst)) == C.JET_errInvalidPath
-    assert lib.JetTerm(inst) == 0
+    assert lib.JetTerm(inst) == C.JET_errInvalidParameter  # freed by the failed init
     assert events == []

@@ -111,10 +111,8 @@ def test_invalid_paths(jet, tmp_path):
     ]
     for case in cases:
         inst = jet.instance_in(tmp_path, "p", **case)
-        try:
-            assert lib.JetInit(ffi.new("JET_INSTANCE *", inst)) == C.JET_errInvalidPath, case
-        finally:
-            assert lib.JetTerm(inst) == 0
+        assert lib.JetInit(ffi.new("JET_INSTANCE *", inst)) == C.JET_errInvalidPath, case
+        assert lib.JetTerm(inst) == C.JET_errInvalidParameter  # the failed init freed it (ESENT)
     assert not (tmp_path / "missing").exists()
 
 
@@ -131,14 +129,38 @@ def test_create_path_if_not_exist(jet, tmp_path):
         assert lib.JetTerm(inst) == 0
 
 
-def test_failed_init_leaves_instance_usable(jet, tmp_path):
-    lib, ffi = jet.lib, jet.ffi
+def test_failed_init_frees_the_instance(jet, tmp_path):
+    # ESENT: a failed JetInit frees the instance, even one JetCreateInstance
+    # made, and sets the handle to 0; the caller creates it again to retry.
+    lib, ffi, C = jet.lib, jet.ffi, jet.C
     inst = jet.instance_in(tmp_path, "retry", SystemPath=str(tmp_path / "later") + "/")
     p = ffi.new("JET_INSTANCE *", inst)
+    assert lib.JetInit(p) == C.JET_errInvalidPath
+    assert p[0] == 0
+    assert jet.process_state() == (0, 0)
+    assert lib.JetTerm(inst) == C.JET_errInvalidParameter
+    (tmp_path / "later").mkdir()
+    inst = jet.instance_in(tmp_path, "retry", SystemPath=str(tmp_path / "later") + "/")
+    p[0] = inst
     try:
-        assert lib.JetInit(p) == jet.C.JET_errInvalidPath
-        (tmp_path / "later").mkdir()
         assert lib.JetInit(p) == 0
+        assert p[0] == inst
+    finally:
+        assert lib.JetTerm(inst) == 0
+
+
+def test_failed_init_keeps_the_instance_when_it_was_not_started(jet, tmp_path):
+    # Errors found before the instance is looked at (a bad grbit) or because
+    # it already runs leave it alone.
+    lib, ffi, C = jet.lib, jet.ffi, jet.C
+    inst = jet.instance_in(tmp_path, "keep")
+    p = ffi.new("JET_INSTANCE *", inst)
+    try:
+        assert lib.JetInit2(p, 0x80000000) == C.JET_errInvalidGrbit
+        assert p[0] == inst
+        assert lib.JetInit(p) == 0
+        assert lib.JetInit(p) == C.JET_errAlreadyInitialized
+        assert p[0] == inst
     finally:
         assert lib.JetTerm(inst) == 0
 
@@ -158,8 +180,8 @@ def test_paths_in_use_in_process(jet, tmp_path, role):
     b = jet.instance_in(tmp_path / "b", "b", **shared)
     try:
         assert lib.JetInit(ffi.new("JET_INSTANCE *", b)) == expected
+        assert lib.JetTerm(b) == C.JET_errInvalidParameter  # freed by the failed init
     finally:
-        assert lib.JetTerm(b) == 0
         assert lib.JetTerm(a) == 0
 
 
@@ -189,17 +211,13 @@ def test_paths_in_use_by_another_process(jet, tmp_path, subproc):
             time.sleep(0.01)
         assert ready.exists()
         inst = jet.instance_in(tmp_path, "intruder")
-        try:
-            assert lib.JetInit(ffi.new("JET_INSTANCE *", inst)) == C.JET_errSystemPathInUse
-        finally:
-            assert lib.JetTerm(inst) == 0
+        assert lib.JetInit(ffi.new("JET_INSTANCE *", inst)) == C.JET_errSystemPathInUse
+        assert lib.JetTerm(inst) == C.JET_errInvalidParameter  # freed by the failed init
         other = tmp_path / "sys2"
         other.mkdir()
         inst = jet.instance_in(other, "intruder2", LogFilePath=str(tmp_path))
-        try:
-            assert lib.JetInit(ffi.new("JET_INSTANCE *", inst)) == C.JET_errLogFilePathInUse
-        finally:
-            assert lib.JetTerm(inst) == 0
+        assert lib.JetInit(ffi.new("JET_INSTANCE *", inst)) == C.JET_errLogFilePathInUse
+        assert lib.JetTerm(inst) == C.JET_errInvalidParameter
     finally:
         stop.touch()
         assert holder.wait(60) == 0
@@ -246,7 +264,9 @@ def test_out_of_memory_is_reported_and_harmless(jet, tmp_path):
             lib.JetSetSystemParameter(p, 0, C.JET_paramLogFileSize, 64, ffi.NULL)
             err = lib.JetInit(p)
             lib.EsepyTestFailAllocation(0, 0, hits)
-            term = lib.JetTerm(p[0])
+            # a failed init frees the instance and zeroes the handle (ESENT),
+            # unless it failed before starting it
+            term = lib.JetTerm(p[0]) if p[0] else 0
             assert err in (0, C.JET_errOutOfMemory), jet.err_name(err)
             assert term == 0
             if err == 0:

@@ -110,7 +110,11 @@ class Run:
         for pid in (C.JET_paramSystemPath, C.JET_paramLogFilePath, C.JET_paramTempPath):
             self.call("JetSetSystemParameter", p, 0, pid, 0, folder.encode())
         self.call("JetSetSystemParameter", p, 0, C.JET_paramLogFileSize, 128, ffi.NULL)
-        self.call("JetInit", p)
+        try:
+            self.call("JetInit", p)
+        finally:
+            if p[0] == 0:  # a failed init freed the instance (as ESENT does)
+                self.inst = None
         ps = ffi.new("JET_SESID *")
         self.call("JetBeginSession", self.inst, ps, ffi.NULL, ffi.NULL)
         self.ses = ps[0]

@@ -559,9 +559,9 @@ def test_shared_system_folder_is_system_path_in_use(paths, tmp_path):
         with pytest.raises(E.SystemPathInUse) as ei:
             b.init()
         assert ei.value.operation == "JetInit2"
-        assert not b.initialized and b.handle is not None
-        # b is still a created instance: it can be fixed and initialized
-        b.set_param("system_path", paths("b")["system_path"])
+        # as in ESENT the failed init freed b: a new instance is needed to retry
+        assert not b.initialized and b.handle is None
+        b = esepy.Instance("b", **paths("b"))
         b.init()
         assert b.initialized
     finally:
@@ -632,11 +632,11 @@ def test_missing_folder_is_invalid_path(tmp_path):
         with pytest.raises(E.InvalidPath) as ei:
             inst.init()
         assert ei.value.code == -1023
-        assert not inst.initialized
+        assert not inst.initialized and inst.handle is None  # freed, as ESENT does
         assert esepy.instances() == []
         assert not os.path.exists(kw["system_path"])
-        # allowed to create the folders, the same instance now starts
-        inst.set_param("create_path_if_not_exist", True)
+        # allowed to create the folders, a new instance starts
+        inst = esepy.Instance("missing", create_path_if_not_exist=True, **kw)
         inst.init()
         assert inst.initialized
     finally:

@@ -172,13 +172,15 @@ def test_begin_session_on_created_instance_is_not_initialized():
         inst.term()
 
 
-def test_begin_session_after_failed_init_is_not_initialized(tmp_path):
+def test_begin_session_after_failed_init_is_invalid_parameter(tmp_path):
+    # ESENT frees an instance whose init failed: it is terminated.
     missing = str(tmp_path / "missing") + "/"
     inst = esepy.Instance("failinit", system_path=missing, log_path=missing, temp_path=missing)
     try:
         with pytest.raises(E.InvalidPath):
             inst.init()
-        with pytest.raises(E.NotInitialized):
+        assert inst.handle is None
+        with pytest.raises(E.InvalidParameter):
             inst.begin_session()
     finally:
         inst.term()
