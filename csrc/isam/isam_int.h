@@ -12,8 +12,8 @@
  *       the trees this end of the transaction makes unreachable (a committed
  *       table or index delete, a rolled-back creation), to be dropped.
  *   LOG_REC_ISAM_TREEFREED u32 dbid, u32 pgnoRoot, u32 objid
- *       A tree named in a free list was dropped (or its drop given up when
- *       its database went away): recovery need not drop it (I9).
+ *       A tree named in a free list was dropped: recovery need not drop it
+ *       (I9).
  *   LOG_REC_ISAM_UNDO      u64 trxid, u32 dbid, u32 pgnoRoot, u8 op, u8 flagsBefore,
  *                          u16 cbKey, u32 cbBefore, key, before-image
  *       Written BEFORE the btree change it describes.  op UNDO_INSERTED: the
@@ -97,7 +97,8 @@
  *       every tree named in a replayed free list and not TREEFREED since,
  *       with bt_drop_created (btree.h C2: only while pgnoRoot is still the
  *       root of that objid, and repeatable after a drop a crash cut), then
- *       logs its TREEFREED.  A creation rolled back in a nested level is not
+ *       logs its TREEFREED.  A DBDETACH cancels the database's pending
+ *       drops (reclaim.c R5).  A creation rolled back in a nested level is not
  *       named anywhere (its drop is decided before the transaction ends):
  *       a crash before that drop still leaves its pages allocated.
  *   I7. A version is "pending" from claim() until its op and before-image
@@ -138,7 +139,9 @@
  * Lock order: ckpt (CKPT_ENTER, shared) -> inst.lock -> page latches.  No
  * code takes inst.lock or ckpt while holding a page latch (the btree and
  * cache layers never call back into this layer except to append or flush
- * the log, which takes neither).
+ * the log, which takes neither); debug builds check it (lockorder.h
+ * LOCK_RANK_LATCH, cache.c L5), so a callback run under latches (such as
+ * ver_create_tree's announcement) must not take inst.lock either.
  */
 #ifndef ESEPY_ISAM_INT_H
 #define ESEPY_ISAM_INT_H
