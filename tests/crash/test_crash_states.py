@@ -544,7 +544,7 @@ def test_known_bug(jet, crash_dir, bug):
 
 def test_crash_soak(jet, crash_dir):
     """The soak: ``ESEPY_CRASH_SOAK=N`` runs random workloads (basic, circular,
-    backup with random seeds and lengths) and all their crash states until N
+    backup, deletes with random seeds and lengths) and all their crash states until N
     states were tried (``ESEPY_CRASH_SOAK_SEED`` picks the sequence).  Without
     it, one short round runs.  Known bugs are counted, anything else fails."""
     import collections
@@ -553,7 +553,7 @@ def test_crash_soak(jet, crash_dir):
     rnd = random.Random(int(os.environ.get("ESEPY_CRASH_SOAK_SEED", "14")))
     total, rounds, unknown, wal, known = 0, 0, [], [], collections.Counter()
     while True:
-        name = ("basic", "circular", "backup")[rounds % 3]
+        name = ("basic", "circular", "backup", "deletes")[rounds % 4]
         seed = rnd.randrange(1 << 30)
         ntx = rnd.randint(4, 24) if target else 5
         sub = crash_dir / f"soak{rounds}"
