@@ -8,6 +8,7 @@
  *
  * Owns: the redo dispatch (isam records here, btree records to bt_redo), the
  * table of unfinished transactions built during redo, the undo pass, the
+ * drops of trees named by replayed free lists (R9), the
  * JET_PFNSTATUS progress and the recovery events.
  * Must not touch: record formats or page layouts (it only dispatches).
  *
