@@ -37,6 +37,15 @@
  *       latch (they would wait for themselves), and the log must not wait for
  *       a page latch inside wal() nor hold a lock that wal() needs while
  *       calling cache_flush_older.
+ *   L5. Latches are leaf-level below the isam locks (lockorder.h,
+ *       LOCK_RANK_LATCH): a thread holding a latch (or an fWriting mark)
+ *       never takes inst.lock, ckpt or any lock ranked at or below it -- the
+ *       engine waits for latches while holding inst.lock (version cleanup) --
+ *       and never waits for a latch holding a lock ranked above it (hdrLock
+ *       and the log locks, which wal() takes under a latch).  Debug builds
+ *       check it: every grant calls OS_LATCH_TAKEN, every release
+ *       OS_LATCH_RELEASED, every request that may wait OS_LATCH_BEFORE_WAIT
+ *       (os_thread.c T2).
  *
  * ---- Eviction ----------------------------------------------------------------
  *
@@ -354,6 +363,7 @@ static JET_ERR bf_write(cache *pc, bf *pbf, uint8_t *pvBuf)
     pbf->fWriting = 1; /* L2: no exclusive latch until we are done */
     pcf->cIO++;
     cache_unlock(pc);
+    OS_LATCH_TAKEN(); /* L5: the fWriting mark is a latch held across wal() */
 
     /* C1 (write-ahead): the log is durable up to the page lsn before the
      * page reaches the file.  A page changed only by cache_dirty_unlogged
@@ -371,6 +381,7 @@ static JET_ERR bf_write(cache *pc, bf *pbf, uint8_t *pvBuf)
         err = os_file_write(pcf->pf, page_offset(pc, pbf->pgno), pvBuf, pc->cbPage);
         os_rwlock_unlock(&pcf->rwExtend);
     }
+    OS_LATCH_RELEASED();
 
     cache_lock(pc);
     pbf->fWriting = 0;
@@ -464,6 +475,7 @@ static JET_ERR cache_get(cache *pc, uint32_t dbid, uint32_t pgno, int latch, int
         (latch != LATCH_SHARED && latch != LATCH_EXCLUSIVE))
         return JET_errInvalidParameter;
 
+    OS_LATCH_BEFORE_WAIT(); /* L5 */
     cache_lock(pc);
     for (;;) {
         cfile *pcf = &pc->rgfile[dbid];
@@ -526,6 +538,7 @@ static JET_ERR cache_get(cache *pc, uint32_t dbid, uint32_t pgno, int latch, int
     os_free(pvBuf);
     if (err < 0)
         return err;
+    OS_LATCH_TAKEN(); /* L5 */
 
     if (fNew) {
         /* We hold the exclusive latch: the bytes are ours (L2). */
@@ -627,6 +640,7 @@ void cache_release(bf *pbf)
     }
     bf_wake(pc, pbf);
     cache_unlock(pc);
+    OS_LATCH_RELEASED(); /* L5 */
 }
 
 /* ---- files ------------------------------------------------------------------- */
@@ -730,6 +744,7 @@ JET_ERR cache_extend_file(cache *pc, uint32_t dbid, uint32_t cpg)
 /* Copy a resident page under a shared latch: 1 copied, 0 not resident. */
 static int backup_copy_resident(cache *pc, uint32_t dbid, uint32_t pgno, uint8_t *out)
 {
+    OS_LATCH_BEFORE_WAIT(); /* L5 */
     cache_lock(pc);
     for (;;) {
         bf *pbf = hash_find(pc, dbid, pgno);
@@ -743,6 +758,7 @@ static int backup_copy_resident(cache *pc, uint32_t dbid, uint32_t pgno, uint8_t
         }
         bf_latch_grant(pbf, LATCH_SHARED);
         cache_unlock(pc);
+        OS_LATCH_TAKEN(); /* L5 (cache_release gives it back) */
         memcpy(out, pbf->pv, pc->cbPage);
         cache_release(pbf);
         if (page_all_zero(out, pc->cbPage))
@@ -810,6 +826,9 @@ static JET_ERR flush_frames(cache *pc, uint32_t dbid, int fOlder, lsn_t lsnBefor
     uint8_t *pvBuf = NULL;
     uint32_t mask = 0;
 
+    /* L4: a caller holding a latch would wait for itself; L5: may wait. */
+    assert(os_latch_held_count() == 0);
+    OS_LATCH_BEFORE_WAIT();
     cache_lock(pc);
     for (uint32_t i = 0; i < pc->nframes;) {
         bf *pbf = pc->rgpbf[i];

@@ -563,7 +563,7 @@ static JET_ERR create_index(isam_sess *psess, isam_cursor *pcur, const char *szN
         CKPT_LEAVE(psess->inst);
     }
     if (err >= 0)
-        err = reclaim_register(psess, pdb, ptd->objid, 0, &id.pgnoRoot, 1); /* dropped if the creation rolls back */
+        err = reclaim_register(psess, pdb, ptd->objid, 0, &id.pgnoRoot, &id.objid, 1); /* dropped if the creation rolls back */
     if (err >= 0)
         err = cat_insert_index(psess, pdb, ptd, &id);
     if (err >= 0)
@@ -628,7 +628,7 @@ JET_ERR isam_delete_index(isam_sess *psess, JET_TABLEID tableid, const char *szI
     int fAuto;
     err = trx_save_begin(psess, &fAuto);
     if (err >= 0)
-        err = reclaim_register(psess, pcur->db, ptd->objid, 1, &pidx->pgnoRoot, 1);
+        err = reclaim_register(psess, pcur->db, ptd->objid, 1, &pidx->pgnoRoot, &pidx->objid, 1);
     if (err >= 0)
         err = cat_delete_index(psess, pcur->db, ptd, pidx);
     err = trx_save_end(psess, fAuto, err);

@@ -100,6 +100,9 @@ lsn_t isam_oldest_trx_lsn(isam_inst *pinst)
     for (isam_trx *t = pinst->active; t; t = t->next)
         if (t->lsnFirst != LSN_NIL && (lsn == LSN_NIL || t->lsnFirst < lsn))
             lsn = t->lsnFirst;
+    lsn_t drop = reclaim_oldest_intent_locked(pinst); /* I9: a free list whose drop is pending */
+    if (drop != LSN_NIL && (lsn == LSN_NIL || drop < lsn))
+        lsn = drop;
     os_mutex_unlock(&pinst->lock);
     return lsn;
 }

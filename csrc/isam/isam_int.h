@@ -5,7 +5,15 @@
  * layer's 16-byte record header):
  *
  *   LOG_REC_ISAM_COMMIT    u64 trxid, i64 commit time (us since 1970, UTC)
+ *                          [free list]  (I9)
  *   LOG_REC_ISAM_ROLLBACK  u64 trxid                      (rollback finished)
+ *                          [u64 0, free list]  (I9)
+ *       free list: u32 count, count x {u32 dbid, u32 pgnoRoot, u32 objid}:
+ *       the trees this end of the transaction makes unreachable (a committed
+ *       table or index delete, a rolled-back creation), to be dropped.
+ *   LOG_REC_ISAM_TREEFREED u32 dbid, u32 pgnoRoot, u32 objid
+ *       A tree named in a free list was dropped: recovery need not drop it
+ *       (I9).
  *   LOG_REC_ISAM_UNDO      u64 trxid, u32 dbid, u32 pgnoRoot, u8 op, u8 flagsBefore,
  *                          u16 cbKey, u32 cbBefore, key, before-image
  *       Written BEFORE the btree change it describes.  op UNDO_INSERTED: the
@@ -79,6 +87,20 @@
  *       reclaim.c's business, and its ROLLBACK record retires the UNDO.  Its
  *       undo (bt_drop_created, btree.h C2) needs no CLR to be repeatable: it
  *       frees the tree only while pgnoRoot is still that objid's root.
+ *   I9. A tree that a committed delete (or a rolled-back creation) made
+ *       unreachable is named in the free list of the COMMIT (ROLLBACK)
+ *       record that ends its transaction, and reclaim.c drops it only after
+ *       that record is in the log; once dropped, a TREEFREED record says so.
+ *       Until then the pending drop keeps the checkpoint at or before that
+ *       record (isam_oldest_trx_lsn), so a crash between the commit and the
+ *       end of the drop leaves the free list in the replay: recovery drops
+ *       every tree named in a replayed free list and not TREEFREED since,
+ *       with bt_drop_created (btree.h C2: only while pgnoRoot is still the
+ *       root of that objid, and repeatable after a drop a crash cut), then
+ *       logs its TREEFREED.  A DBDETACH cancels the database's pending
+ *       drops (reclaim.c R5).  A creation rolled back in a nested level is not
+ *       named anywhere (its drop is decided before the transaction ends):
+ *       a crash before that drop still leaves its pages allocated.
  *   I7. A version is "pending" from claim() until its op and before-image
  *       are filled; readers skip pending versions (the tree is not changed
  *       before the version is published, under inst.lock).  Delta versions
@@ -129,7 +151,9 @@
  * Lock order: ckpt (CKPT_ENTER, shared) -> inst.lock -> page latches.  No
  * code takes inst.lock or ckpt while holding a page latch (the btree and
  * cache layers never call back into this layer except to append or flush
- * the log, which takes neither).
+ * the log, which takes neither); debug builds check it (lockorder.h
+ * LOCK_RANK_LATCH, cache.c L5), so a callback run under latches (such as
+ * ver_create_tree's announcement) must not take inst.lock either.
  */
 #ifndef ESEPY_ISAM_INT_H
 #define ESEPY_ISAM_INT_H
@@ -157,6 +181,7 @@
 #define LOG_REC_ISAM_DBDETACH 22
 #define LOG_REC_ISAM_DBROOTS  23
 #define LOG_REC_ISAM_DELTADONE 24
+#define LOG_REC_ISAM_TREEFREED 25
 
 #define UNDO_INSERTED 1
 #define UNDO_CHANGED  2
@@ -480,18 +505,27 @@ struct isam_inst {
 JET_ERR isam_log(isam_inst *pinst, uint8_t type, const log_part *parts, uint32_t cpart, lsn_t *plsn);
 JET_ERR isam_bt_log(void *ctx, uint8_t type, const log_part *parts, uint32_t cpart, lsn_t *plsn);
 JET_ERR isam_maybe_checkpoint(isam_inst *pinst);
-/* Smallest lsnFirst among active transactions (LSN_NIL if none logged). */
+/* Smallest lsnFirst among active transactions and lsn of the free list of
+ * a pending drop (I9) (LSN_NIL if none). */
 lsn_t   isam_oldest_trx_lsn(isam_inst *pinst);
 
 /* reclaim.c (dropping unreachable trees; see its header) */
 typedef struct reclaim_ent reclaim_ent;
-/* The trees `roots` of table objidTable become unreachable if the session's
- * transaction commits (fOnCommit: a delete) or rolls back (a creation). */
+/* The trees `roots` (object ids `objids`) of table objidTable become
+ * unreachable if the session's transaction commits (fOnCommit: a delete) or
+ * rolls back (a creation). */
 JET_ERR  reclaim_register(isam_sess *psess, isam_db *pdb, uint32_t objidTable, int fOnCommit, const uint32_t *roots,
-                          uint32_t croots);
+                          const uint32_t *objids, uint32_t croots);
+/* The free list (I9) for the COMMIT (fCommit) or ROLLBACK record that ends t:
+ * os_malloc'ed into *ppb (NULL, *pcb = 0 when t drops no logged tree). */
+JET_ERR  reclaim_free_list(isam_inst *pinst, isam_trx *t, int fCommit, uint8_t **ppb, uint32_t *pcb);
 /* Under inst.lock: level `level` of t commits or rolls back (tsCommit: the
- * commit timestamp of a level-1 commit). */
-void     reclaim_level_end_locked(isam_inst *pinst, isam_trx *t, int level, int fCommit, uint64_t tsCommit);
+ * commit timestamp of a level-1 commit; lsnEnd: the COMMIT or ROLLBACK
+ * record that carried the free list of a level-1 end, else LSN_NIL). */
+void     reclaim_level_end_locked(isam_inst *pinst, isam_trx *t, int level, int fCommit, uint64_t tsCommit,
+                                  lsn_t lsnEnd);
+/* The TREEFREED record (I9). */
+JET_ERR  reclaim_log_freed(isam_inst *pinst, uint32_t dbid, uint32_t pgnoRoot, uint32_t objid);
 /* Cursor bookkeeping (R3). */
 JET_ERR  reclaim_open_table(isam_inst *pinst, uint32_t dbid, uint32_t objid);
 void     reclaim_close_table(isam_inst *pinst, uint32_t dbid, uint32_t objid);
@@ -500,6 +534,8 @@ void     reclaim_opening(isam_inst *pinst, int delta);
 void     reclaim_run(isam_inst *pinst);
 /* Under inst.lock: database dbid goes away; its decided drops are forgotten. */
 void     reclaim_forget_db_locked(isam_inst *pinst, uint32_t dbid);
+/* Under inst.lock: the oldest lsnIntent of a pending drop (R5), or LSN_NIL. */
+lsn_t    reclaim_oldest_intent_locked(isam_inst *pinst);
 void     reclaim_free_all(isam_inst *pinst);
 /* ver.c, under inst.lock: the oldest snapshot an active transaction reads at
  * (the last commit timestamp when none is active). */

@@ -54,6 +54,13 @@ void isam_log_describe(uint8_t type, const uint8_t *pv, uint32_t cb, isam_log_vi
             pview->dbid = le_get32(pv);
         }
         return;
+    case LOG_REC_ISAM_TREEFREED:
+        if (cb >= 8) {
+            pview->fDbid = pview->fPgno = 1;
+            pview->dbid = le_get32(pv);
+            pview->pgno = le_get32(pv + 4);
+        }
+        return;
     case LOG_REC_ISAM_DBDETACH:
     case LOG_REC_ISAM_DBROOTS:
         if (cb >= 4) {

@@ -8,6 +8,7 @@
  *
  * Owns: the redo dispatch (isam records here, btree records to bt_redo), the
  * table of unfinished transactions built during redo, the undo pass, the
+ * drops of trees named by replayed free lists (R9), the
  * JET_PFNSTATUS progress and the recovery events.
  * Must not touch: record formats or page layouts (it only dispatches).
  *
@@ -47,6 +48,13 @@
  *   R7. A database whose DBCREATE was replayed but whose DBROOTS was not (the
  *       JetCreateDatabase never returned success) is removed after redo, or
  *       when its dbid is attached again: it never existed for the caller.
+ *   R9. (isam_int.h I9) The trees named in the free list of a replayed
+ *       COMMIT or ROLLBACK record are dropped after the undo pass, unless a
+ *       TREEFREED record (the run-time drop finished) or the database's
+ *       DBDETACH (a drop given up) came after it: bt_drop_created frees only
+ *       a tree whose root still belongs to that objid and skips pages a cut
+ *       drop freed already, and each drop ends with its own TREEFREED, so a
+ *       crash during these drops is simply recovered again.
  *   R8. A restore without undo (EsepyRestoreInstance2) ends like crash
  *       recovery without undo: pages flushed, headers written dirty, no new
  *       generation, the checkpoint untouched; its copies are no longer
@@ -79,9 +87,15 @@ typedef struct rtrx {
     struct rtrx *next;
 } rtrx;
 
+typedef struct pending_drop {
+    uint32_t dbid, pgnoRoot, objid;
+} pending_drop;
+
 typedef struct redo_state {
     isam_inst *pinst;
     rtrx      *trxs;
+    pending_drop *drops;                                /* R9 */
+    uint32_t   cdrops, cdropsAlloc;
     bt_redo_ctx *brc;                                   /* btree replay state (pending structure changes) */
     char       missing[ISAM_MAX_DBID + 1][OS_PATH_MAX]; /* attached in the log, file absent */
     int        skipped[ISAM_MAX_DBID + 1];              /* belongs to another stream now */
@@ -341,6 +355,63 @@ static JET_ERR start_from_headers(redo_state *rs, lsn_t *pstart)
     return JET_errSuccess;
 }
 
+/* R9: a free list (u32 count, count x {dbid, pgnoRoot, objid}) at pv. */
+static JET_ERR drops_add(redo_state *rs, const uint8_t *pv, uint32_t cb)
+{
+    if (cb < 4)
+        return JET_errLogFileCorrupt;
+    uint32_t c = le_get32(pv);
+    if (c > (cb - 4) / 12 || cb != 4 + 12 * c)
+        return JET_errLogFileCorrupt;
+    if (rs->cdrops + c > rs->cdropsAlloc) {
+        uint32_t n = rs->cdropsAlloc ? rs->cdropsAlloc : 16;
+        while (n < rs->cdrops + c)
+            n *= 2;
+        pending_drop *p = os_realloc(rs->drops, n * sizeof(*p));
+        if (p == NULL)
+            return JET_errOutOfMemory;
+        rs->drops = p;
+        rs->cdropsAlloc = n;
+    }
+    for (uint32_t i = 0; i < c; i++) {
+        pending_drop *d = &rs->drops[rs->cdrops++];
+        d->dbid = le_get32(pv + 4 + 12 * i);
+        d->pgnoRoot = le_get32(pv + 8 + 12 * i);
+        d->objid = le_get32(pv + 12 + 12 * i);
+    }
+    return JET_errSuccess;
+}
+
+/* R9: forget pending drops of dbid (all trees when pgnoRoot is 0). */
+static void drops_forget(redo_state *rs, uint32_t dbid, uint32_t pgnoRoot, uint32_t objid)
+{
+    for (uint32_t i = 0; i < rs->cdrops;) {
+        const pending_drop *d = &rs->drops[i];
+        if (d->dbid == dbid && (pgnoRoot == 0 || (d->pgnoRoot == pgnoRoot && d->objid == objid)))
+            rs->drops[i] = rs->drops[--rs->cdrops];
+        else
+            i++;
+    }
+}
+
+/* R9: drop what the replayed free lists name, each followed by TREEFREED. */
+static JET_ERR drops_run(redo_state *rs)
+{
+    isam_inst *pinst = rs->pinst;
+    JET_ERR err = JET_errSuccess;
+    for (uint32_t i = 0; err >= 0 && i < rs->cdrops; i++) {
+        const pending_drop *d = &rs->drops[i];
+        isam_db *pdb = db_get(pinst, d->dbid);
+        if (pdb == NULL || pdb->readonly || d->objid == 0)
+            continue;
+        err = bt_drop_created(&pdb->env, pdb->hdr.pgnoSpace, d->pgnoRoot, d->objid);
+        if (err >= 0)
+            err = reclaim_log_freed(pinst, d->dbid, d->pgnoRoot, d->objid);
+    }
+    rs->cdrops = 0;
+    return err;
+}
+
 static JET_ERR redo_one(redo_state *rs, const log_record *rec)
 {
     isam_inst *pinst = rs->pinst;
@@ -372,6 +443,7 @@ static JET_ERR redo_one(redo_state *rs, const log_record *rec)
             rs->missing[dbid][0] = '\0';
             rs->creating[dbid] = 0;
         }
+        drops_forget(rs, dbid, 0, 0); /* R9: drops still pending were given up */
         if (pdb && pinst->cfg.restore)
             memset(&pdb->hdr.bkinfoFullCur, 0, sizeof(pdb->hdr.bkinfoFullCur)); /* consistent from here */
         if (pdb)
@@ -470,6 +542,14 @@ static JET_ERR redo_one(redo_state *rs, const log_record *rec)
         trx_drop(rs, trxid);
         if (trxid > pinst->trxidNext)
             pinst->trxidNext = trxid;
+        if (cb > 16)
+            return drops_add(rs, pv + 16, cb - 16); /* R9: the free list */
+        return JET_errSuccess;
+    }
+    case LOG_REC_ISAM_TREEFREED: {
+        if (cb < 12)
+            return JET_errLogFileCorrupt;
+        drops_forget(rs, le_get32(pv), le_get32(pv + 4), le_get32(pv + 8)); /* R9 */
         return JET_errSuccess;
     }
     default:
@@ -671,6 +751,9 @@ static void redo_state_free(redo_state *rs)
 {
     while (rs->trxs)
         trx_drop(rs, rs->trxs->trxid);
+    os_free(rs->drops);
+    rs->drops = NULL;
+    rs->cdrops = rs->cdropsAlloc = 0;
 }
 
 /* Restore: a page that was all zero in a database copy and that replay did
@@ -901,6 +984,9 @@ JET_ERR recovery_run(isam_inst *pinst, int *pfRan)
         }
         trx_drop(rs, t->trxid);
     }
+    /* R9: finish the drops that committed deletes (rolled-back creations) announced. */
+    if (err >= 0)
+        err = drops_run(rs);
     /* Clean shutdown of every database, then detach it (as ESENT since XP). */
     for (uint32_t i = 1; err >= 0 && i <= ISAM_MAX_DBID; i++) {
         isam_db *pdb = pinst->dbs[i];

@@ -60,7 +60,8 @@ JET_ERR isam_create_table(isam_sess *psess, JET_DBID dbid, const char *szName, u
     }
     if (err >= 0) {
         uint32_t roots[2] = { ptd->pgnoRoot, ptd->pgnoLV };
-        err = reclaim_register(psess, pdb, ptd->objid, 0, roots, 2); /* dropped if the creation rolls back */
+        uint32_t objids[2] = { ptd->objid, ptd->objidLV };
+        err = reclaim_register(psess, pdb, ptd->objid, 0, roots, objids, 2); /* dropped if the creation rolls back */
     }
     if (err >= 0)
         err = cat_insert_table(psess, pdb, ptd);
@@ -135,18 +136,24 @@ JET_ERR isam_delete_table(isam_sess *psess, JET_DBID dbid, const char *szName)
         return err;
     int fAuto;
     err = trx_auto_begin(psess, &fAuto);
-    uint32_t *roots = err >= 0 ? os_malloc((2 + ptd->cidx) * sizeof(uint32_t)) : NULL;
+    uint32_t *roots = err >= 0 ? os_malloc(2 * (2 + ptd->cidx) * sizeof(uint32_t)) : NULL;
     if (err >= 0 && roots == NULL)
         err = JET_errOutOfMemory;
     if (err >= 0) {
         /* its trees go back to the free list once the delete commits and nobody sees them */
+        uint32_t *objids = roots + 2 + ptd->cidx;
         uint32_t n = 0;
+        objids[n] = ptd->objid;
         roots[n++] = ptd->pgnoRoot;
-        if (ptd->pgnoLV)
+        if (ptd->pgnoLV) {
+            objids[n] = ptd->objidLV;
             roots[n++] = ptd->pgnoLV;
-        for (uint32_t i = 0; i < ptd->cidx; i++)
+        }
+        for (uint32_t i = 0; i < ptd->cidx; i++) {
+            objids[n] = ptd->idxs[i].objid;
             roots[n++] = ptd->idxs[i].pgnoRoot;
-        err = reclaim_register(psess, pdb, ptd->objid, 1, roots, n);
+        }
+        err = reclaim_register(psess, pdb, ptd->objid, 1, roots, objids, n);
     }
     os_free(roots);
     if (err >= 0)

@@ -303,14 +303,17 @@ void ver_free_all(isam_inst *pinst)
     pinst->committedOld = pinst->committedNew = NULL;
 }
 
-static JET_ERR log_trx_record(isam_inst *pinst, uint8_t type, uint64_t trxid, lsn_t *plsn)
+/* A COMMIT or ROLLBACK record; pbFree/cbFree: the free list (I9), if any. */
+static JET_ERR log_trx_record(isam_inst *pinst, uint8_t type, uint64_t trxid, const uint8_t *pbFree,
+                              uint32_t cbFree, lsn_t *plsn)
 {
-    /* A COMMIT carries its wall-clock time (point-in-time restore). */
+    /* A COMMIT carries its wall-clock time (point-in-time restore); a
+     * ROLLBACK with a free list a zero in its place. */
     uint8_t rec[16];
     le_put64(rec, trxid);
     le_put64(rec + 8, type == LOG_REC_ISAM_COMMIT ? (uint64_t)os_time_us() : 0);
-    log_part part = { rec, type == LOG_REC_ISAM_COMMIT ? 16u : 8u };
-    return isam_log(pinst, type, &part, 1, plsn);
+    log_part parts[2] = { { rec, (type == LOG_REC_ISAM_COMMIT || cbFree) ? 16u : 8u }, { pbFree, cbFree } };
+    return isam_log(pinst, type, parts, cbFree ? 2 : 1, plsn);
 }
 
 JET_ERR isam_commit_transaction(isam_sess *psess, JET_GRBIT grbit)
@@ -346,7 +349,7 @@ JET_ERR isam_commit_transaction(isam_sess *psess, JET_GRBIT grbit)
             v->level--;
         os_mutex_lock(&pinst->lock);
         rlock_end_level_locked(pinst, t, t->level, 1);
-        reclaim_level_end_locked(pinst, t, t->level, 1, 0);
+        reclaim_level_end_locked(pinst, t, t->level, 1, 0, LSN_NIL);
         os_mutex_unlock(&pinst->lock);
         cursor_trx_level_end(psess, t->level, 1); /* U1 */
         t->level--;
@@ -364,11 +367,18 @@ JET_ERR isam_commit_transaction(isam_sess *psess, JET_GRBIT grbit)
     for (ver *v = t->newest; v; v = v->trxNext)
         if (v->lsnUndo != LSN_NIL)
             logged = 1;
+    lsn_t lsnCommit = LSN_NIL;
     if (logged) {
         lsn_t lsn;
-        err = log_trx_record(pinst, LOG_REC_ISAM_COMMIT, t->trxid, &lsn);
+        uint8_t *pbFree = NULL;
+        uint32_t cbFree = 0;
+        err = reclaim_free_list(pinst, t, 1, &pbFree, &cbFree); /* I9 */
+        if (err >= 0)
+            err = log_trx_record(pinst, LOG_REC_ISAM_COMMIT, t->trxid, pbFree, cbFree, &lsn);
+        os_free(pbFree);
         if (err < 0)
             return err; /* still in the transaction: the caller may roll back */
+        lsnCommit = lsn;
         JET_GRBIT g = grbit ? grbit : pinst->cfg.grbitCommitDefault;
         if (!(g & JET_bitCommitLazyFlush) && pinst->lw)
             errFlush = log_flush(pinst->lw, lsn); /* invariant I2 */
@@ -406,7 +416,7 @@ JET_ERR isam_commit_transaction(isam_sess *psess, JET_GRBIT grbit)
     }
     t->newest = NULL;
     rlock_end_level_locked(pinst, t, 1, 1);
-    reclaim_level_end_locked(pinst, t, 1, 1, ts);
+    reclaim_level_end_locked(pinst, t, 1, 1, ts, lsnCommit);
     trx_unlink_locked(pinst, t);
     ver_cleanup_locked(pinst);
     isam_vis_changed(pinst); /* V5: inst.ts and the commit timestamps moved */
@@ -625,9 +635,26 @@ JET_ERR isam_rollback(isam_sess *psess, JET_GRBIT grbit)
         isam_vis_changed(pinst); /* V5 */
         os_mutex_unlock(&pinst->lock);
     }
+    /* I9: a whole rollback logs its ROLLBACK record (with the free list of
+     * the creations it undoes) before those drops are decided. */
+    lsn_t lsnEnd = LSN_NIL;
+    if (target == 0) {
+        for (ver *v = t->newest; v; v = v->trxNext)
+            logged |= v->lsnUndo != LSN_NIL;
+        if (logged || pinst->lw) {
+            uint8_t *pbFree = NULL;
+            uint32_t cbFree = 0;
+            if (reclaim_free_list(pinst, t, 0, &pbFree, &cbFree) < 0)
+                cbFree = 0; /* out of memory: the drops are not named (their pages may leak on a crash) */
+            err = log_trx_record(pinst, LOG_REC_ISAM_ROLLBACK, t->trxid, pbFree, cbFree, &lsnEnd);
+            os_free(pbFree);
+            if (err < 0 || !cbFree)
+                lsnEnd = LSN_NIL;
+        }
+    }
     os_mutex_lock(&pinst->lock);
     rlock_end_level_locked(pinst, t, target + 1, 0);
-    reclaim_level_end_locked(pinst, t, target + 1, 0, 0);
+    reclaim_level_end_locked(pinst, t, target + 1, 0, 0, lsnEnd);
     os_mutex_unlock(&pinst->lock);
     cursor_trx_level_end(psess, target + 1, 0); /* U1 */
     if (target > 0) {
@@ -636,10 +663,6 @@ JET_ERR isam_rollback(isam_sess *psess, JET_GRBIT grbit)
         reclaim_run(pinst);
         return JET_errSuccess;
     }
-    for (ver *v = t->newest; v; v = v->trxNext)
-        logged |= v->lsnUndo != LSN_NIL;
-    if (logged || pinst->lw)
-        err = log_trx_record(pinst, LOG_REC_ISAM_ROLLBACK, t->trxid, NULL);
     CKPT_ENTER(pinst);
     os_mutex_lock(&pinst->lock);
     trx_unlink_locked(pinst, t);

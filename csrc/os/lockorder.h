@@ -9,9 +9,19 @@
  * lower than or equal to that of a lock it already holds is a bug (two locks
  * of one rank are never held together).  Debug builds check the rule on every
  * acquire (os_thread.c) and abort naming both locks.  trylock is exempt (it
- * cannot wait), as are the page latches of the cache (counters under cache.mtx,
- * not locks: a latch is never waited for while a lock below cache.mtx is
- * needed by its holder, cache.c L1-L4).
+ * cannot wait).
+ *
+ * Page latches (the cache's shared / exclusive latches on buffer frames, and
+ * the write-back's fWriting mark) are counters under cache.mtx, not locks,
+ * but they have a place in the order: LOCK_RANK_LATCH.  Latches are
+ * leaf-level below the isam locks (ESE's rule): a thread holding a page latch
+ * never takes a lock ranked at or below LOCK_RANK_LATCH (inst.lock, ckpt,
+ * schemaLock, ...; ver_cleanup_locked waits for latches holding inst.lock, so
+ * the reverse is a deadlock), and never waits for a latch while holding a
+ * lock ranked above it (hdrLock and the log locks are taken under a latch by
+ * the write-ahead callback).  Among themselves latches follow the btree's
+ * order (btree_int.h L1, L4-L6).  Debug builds count each thread's latches
+ * (os_thread.c T2) and check both directions.
  *
  * Higher layers rank lower: a call goes down the layers, so the locks of the
  * layer that calls are taken before those of the layer it calls.  The one
@@ -36,6 +46,8 @@ enum {
     LOCK_RANK_CKPT_MU = 38,       /* isam_inst.ckptMu: one checkpoint advance at a time (CP1-CP4) */
     LOCK_RANK_CKPT = 42,          /* isam_inst.ckpt: shared by page changes, exclusive to read the checkpoint */
     LOCK_RANK_INST = 46,          /* isam_inst.lock: transactions, versions, database slots, ... */
+    LOCK_RANK_LATCH = 48,         /* page latches (csrc/cache): nothing ranked at or below this is
+                                   * taken while a latch is held (see above) */
     LOCK_RANK_HDR = 50,           /* isam_db.hdrLock: the database header (H1-H3) */
     /* log (csrc/log) */
     LOCK_RANK_LOG_CHK = 60,       /* log_writer.chk_mu: one checkpoint file write at a time (W7) */

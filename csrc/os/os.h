@@ -226,6 +226,29 @@ void    os_lock_check_held(const void *plock, const char *name, const char *what
 /* Locks the calling thread holds (always 0 without ESEPY_LOCK_CHECK). */
 int     os_lock_held_count(void);
 
+/* Page latches in the lock order (lockorder.h, LOCK_RANK_LATCH).  The cache
+ * calls OS_LATCH_TAKEN when it grants the calling thread a page latch (or
+ * marks a frame fWriting for it), OS_LATCH_RELEASED when the thread gives it
+ * up, and OS_LATCH_BEFORE_WAIT before it may wait for one.  Debug builds
+ * count the thread's latches: taking a lock ranked at or below
+ * LOCK_RANK_LATCH with a latch held, waiting for a latch with a lock ranked
+ * above it held, or releasing a latch the thread does not hold aborts.
+ * Release builds do nothing. */
+void    os_latch_taken(void);
+void    os_latch_released(void);
+void    os_latch_before_wait(void);
+/* Page latches the calling thread holds (always 0 without ESEPY_LOCK_CHECK). */
+int     os_latch_held_count(void);
+#if ESEPY_LOCK_CHECK
+#define OS_LATCH_TAKEN()       os_latch_taken()
+#define OS_LATCH_RELEASED()    os_latch_released()
+#define OS_LATCH_BEFORE_WAIT() os_latch_before_wait()
+#else
+#define OS_LATCH_TAKEN()       ((void)0)
+#define OS_LATCH_RELEASED()    ((void)0)
+#define OS_LATCH_BEFORE_WAIT() ((void)0)
+#endif
+
 /* ---- errno translation --------------------------------------------------- */
 JET_ERR os_err_from_errno(int e);
 

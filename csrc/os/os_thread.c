@@ -13,6 +13,13 @@
  * rwlocks (shared or exclusive) this thread holds, in the order it took them;
  * every successful lock adds its entry, every unlock removes it, a condition
  * wait removes and re-adds it around the sleep.
+ *
+ * Invariant T2 (ESEPY_LOCK_CHECK): clatch is the number of page latches
+ * (and write-back fWriting marks) the cache has granted this thread and it has
+ * not released (os_latch_taken / os_latch_released).  While it is not zero no
+ * lock of rank <= LOCK_RANK_LATCH may be taken (check_order), and no latch
+ * may be waited for while a lock ranked above LOCK_RANK_LATCH is held
+ * (os_latch_before_wait): latches are leaf-level below the isam locks.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -42,6 +49,7 @@ typedef struct held_lock {
 
 static _Thread_local held_lock held[HELD_MAX]; /* T1 */
 static _Thread_local int       cheld;
+static _Thread_local int       clatch; /* T2 */
 
 /* Print "esepy: lock check: <message>" and abort (debug builds). */
 static void __attribute__((unused, format(printf, 1, 2))) lock_abort(const char *fmt, ...)
@@ -60,6 +68,10 @@ static void __attribute__((unused, format(printf, 1, 2))) lock_abort(const char 
 /* Before waiting for plock: no held lock may rank at or above it. */
 static void check_order(const void *plock, const char *name, int rank)
 {
+    if (clatch > 0 && rank <= LOCK_RANK_LATCH)
+        lock_abort("lock order violated: taking %s (rank %d) while holding %d page latch(es) (rank %d): "
+                   "latches are leaf-level, release them first",
+                   name, rank, clatch, LOCK_RANK_LATCH);
     for (int i = 0; i < cheld; i++) {
         if (held[i].plock == plock)
             lock_abort("taking %s (rank %d) again while holding it", name, rank);
@@ -105,6 +117,37 @@ void os_lock_check_held(const void *plock, const char *name, const char *what)
 int os_lock_held_count(void)
 {
     return cheld;
+}
+
+void os_latch_taken(void)
+{
+#if ESEPY_LOCK_CHECK
+    clatch++;
+#endif
+}
+
+void os_latch_released(void)
+{
+#if ESEPY_LOCK_CHECK
+    if (clatch == 0)
+        lock_abort("releasing a page latch, but this thread holds none");
+    clatch--;
+#endif
+}
+
+void os_latch_before_wait(void)
+{
+#if ESEPY_LOCK_CHECK
+    for (int i = 0; i < cheld; i++)
+        if (held[i].rank > LOCK_RANK_LATCH)
+            lock_abort("lock order violated: waiting for a page latch (rank %d) while holding %s (rank %d)",
+                       LOCK_RANK_LATCH, held[i].name, held[i].rank);
+#endif
+}
+
+int os_latch_held_count(void)
+{
+    return clatch;
 }
 
 #if ESEPY_LOCK_CHECK

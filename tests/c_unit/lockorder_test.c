@@ -8,11 +8,15 @@
  *
  * The unit harness compiles the engine without NDEBUG, so ESEPY_LOCK_CHECK
  * is on here (checked first).  The last tests invert two real locks of a
- * running instance (inst.lock, then tempLock) the same way.
+ * running instance (inst.lock, then tempLock) the same way, and check the
+ * page latches' place in the order (LOCK_RANK_LATCH, os_thread.c T2, cache.c
+ * L5): a lock ranked at or below latches taken under a latch aborts, as does
+ * waiting for a latch under a lock ranked above them.
  */
 #include "unit.h"
 
 #include "api_int.h"
+#include "cache.h"
 #include "isam_int.h"
 #include "os.h"
 
@@ -286,6 +290,173 @@ TEST(engine_event_under_engine_locks_keeps_the_order)
     int st = run_child(event_under_engine_locks, pi, out, sizeof(out));
     CHECK_ERR(EsepySetEventCallback(NULL, NULL), JET_errSuccess);
     CHECK_ERR(JetTerm(inst), JET_errSuccess);
+    if (!(WIFEXITED(st) && WEXITSTATUS(st) == 0))
+        fprintf(stderr, "child (status %d): %s\n", st, out);
+    CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+}
+
+/* ---- page latches (lockorder.h LOCK_RANK_LATCH, cache.c L5) ------------------ */
+
+/* A running instance with one database attached (its dbid in *pdbid). */
+static JET_INSTANCE start_with_db(const char *name, JET_SESID *psid, JET_DBID *pdbid)
+{
+    const char *dir = unit_dir(name);
+    JET_INSTANCE inst = start_instance(dir);
+    char db[1200];
+    snprintf(db, sizeof(db), "%s/latch.edb", dir);
+    if (inst == 0 || JetBeginSession(inst, psid, NULL, NULL) < 0 || JetCreateDatabase(*psid, db, NULL, pdbid, 0) < 0)
+        return 0;
+    return inst;
+}
+
+static isam_db *first_db(isam_inst *pi)
+{
+    for (uint32_t i = 1; i <= ISAM_MAX_DBID; i++)
+        if (pi->dbs[i])
+            return pi->dbs[i];
+    return NULL;
+}
+
+/* The old ver_create_tree (before 5067261): inst.lock taken under a latch. */
+static void latch_then_inst_lock(void *ctx)
+{
+    isam_inst *pi = ctx;
+    isam_db *pdb = first_db(pi);
+    bf *pbf = NULL;
+    if (pdb == NULL || cache_read(pi->pc, pdb->dbid, pdb->hdr.pgnoSpace, LATCH_EXCLUSIVE, &pbf) < 0)
+        _exit(7);
+    if (os_latch_held_count() != 1)
+        _exit(8);
+    os_mutex_lock(&pi->lock); /* aborts */
+    _exit(0);
+}
+
+static void latch_then_ckpt(void *ctx)
+{
+    isam_inst *pi = ctx;
+    isam_db *pdb = first_db(pi);
+    bf *pbf = NULL;
+    if (pdb == NULL || cache_read(pi->pc, pdb->dbid, pdb->hdr.pgnoSpace, LATCH_SHARED, &pbf) < 0)
+        _exit(7);
+    os_rwlock_rdlock(&pi->ckpt); /* aborts */
+    _exit(0);
+}
+
+/* The allowed order: inst.lock, then a latch (version cleanup waits for
+ * latches under inst.lock); a latch, then hdrLock (the write-ahead callback);
+ * and inst.lock once the latch is released. */
+static void latch_in_order(void *ctx)
+{
+    isam_inst *pi = ctx;
+    isam_db *pdb = first_db(pi);
+    bf *pbf = NULL;
+    if (pdb == NULL)
+        _exit(7);
+    os_mutex_lock(&pi->lock);
+    if (cache_read(pi->pc, pdb->dbid, pdb->hdr.pgnoSpace, LATCH_SHARED, &pbf) < 0)
+        _exit(7);
+    cache_release(pbf);
+    os_mutex_unlock(&pi->lock);
+    if (cache_read(pi->pc, pdb->dbid, pdb->hdr.pgnoSpace, LATCH_SHARED, &pbf) < 0)
+        _exit(7);
+    os_mutex_lock(&pdb->hdrLock);
+    os_mutex_unlock(&pdb->hdrLock);
+    cache_release(pbf);
+    if (os_latch_held_count() != 0)
+        _exit(8);
+    os_mutex_lock(&pi->lock);
+    os_mutex_unlock(&pi->lock);
+    _exit(0);
+}
+
+static void hdr_lock_then_latch(void *ctx)
+{
+    isam_inst *pi = ctx;
+    isam_db *pdb = first_db(pi);
+    bf *pbf = NULL;
+    if (pdb == NULL)
+        _exit(7);
+    os_mutex_lock(&pdb->hdrLock);
+    (void)cache_read(pi->pc, pdb->dbid, pdb->hdr.pgnoSpace, LATCH_SHARED, &pbf); /* aborts */
+    _exit(0);
+}
+
+static void release_unheld_latch(void *ctx)
+{
+    (void)ctx;
+    os_latch_released(); /* aborts */
+    _exit(0);
+}
+
+TEST(latches_are_leaf_level_below_the_instance_lock)
+{
+    JET_SESID sid = 0;
+    JET_DBID dbid = 0;
+    JET_INSTANCE inst = start_with_db("latch_order", &sid, &dbid);
+    CHECK(inst != 0);
+    isam_inst *pi = engine_of(inst);
+    CHECK(pi != NULL && first_db(pi) != NULL);
+    char out[4096];
+    int st = run_child(latch_in_order, pi, out, sizeof(out));
+    if (!(WIFEXITED(st) && WEXITSTATUS(st) == 0))
+        fprintf(stderr, "child (status %d): %s\n", st, out);
+    CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+
+    st = run_child(latch_then_inst_lock, pi, out, sizeof(out));
+    CHECK(aborted(st));
+    CHECK(strstr(out, "taking isam.inst.lock") != NULL);
+    CHECK(strstr(out, "holding 1 page latch") != NULL);
+
+    st = run_child(latch_then_ckpt, pi, out, sizeof(out));
+    CHECK(aborted(st));
+    CHECK(strstr(out, "taking isam.inst.ckpt") != NULL);
+
+    st = run_child(hdr_lock_then_latch, pi, out, sizeof(out));
+    CHECK(aborted(st));
+    CHECK(strstr(out, "waiting for a page latch") != NULL);
+    CHECK(strstr(out, "holding isam.db.hdrLock") != NULL);
+
+    st = run_child(release_unheld_latch, NULL, out, sizeof(out));
+    CHECK(aborted(st));
+    CHECK(strstr(out, "holds none") != NULL);
+
+    CHECK_ERR(JetEndSession(sid, 0), JET_errSuccess);
+    CHECK_ERR(JetTerm(inst), JET_errSuccess);
+}
+
+/* Regression (commit 5067261, found only under load in test_py_stress): a
+ * table created as the first logged change of its transaction announced its
+ * tree (UNDO_TREE, ver_create_tree) with the space page and the new root
+ * latched, and log_undo_rec took inst.lock there to record the transaction's
+ * first lsn, while ver_cleanup_locked waits for latches holding inst.lock: a
+ * deadlock of DDL against commit cleanup.  With latches in the checker this
+ * single-threaded run aborts on the old code ("taking isam.inst.lock ...
+ * while holding 2 page latch(es)"). */
+static void create_table_first_in_transaction(void *ctx)
+{
+    (void)ctx;
+    JET_SESID sid = 0;
+    JET_DBID dbid = 0;
+    JET_TABLEID tid = 0;
+    JET_INSTANCE inst = start_with_db("latch_ddl", &sid, &dbid);
+    if (inst == 0)
+        _exit(7);
+    for (int i = 0; i < 3; i++) {
+        char name[16];
+        snprintf(name, sizeof(name), "t%d", i);
+        if (JetBeginTransaction(sid) < 0 || JetCreateTable(sid, dbid, name, 0, 100, &tid) < 0 ||
+            JetCloseTable(sid, tid) < 0 || JetCommitTransaction(sid, 0) < 0)
+            _exit(6);
+    }
+    if (JetEndSession(sid, 0) < 0 || JetTerm(inst) < 0)
+        _exit(5);
+    _exit(os_latch_held_count() == 0 && os_lock_held_count() == 0 ? 0 : 4);
+}
+
+TEST(create_table_takes_no_instance_lock_under_latches)
+{
+    char out[4096];
+    int st = run_child(create_table_first_in_transaction, NULL, out, sizeof(out));
     if (!(WIFEXITED(st) && WEXITSTATUS(st) == 0))
         fprintf(stderr, "child (status %d): %s\n", st, out);
     CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
