@@ -51,7 +51,7 @@ from . import _esepy
 from . import errors
 
 __all__ = [
-    "open_ese", "recover_ese", "EseDatabase", "EseTable", "EseColumn", "EseRecord", "UnsupportedValue", "DamagedValue",
+    "open_ese", "recover_ese", "EseDatabase", "EseTable", "EseIndex", "EseColumn", "EseRecord", "UnsupportedValue", "DamagedValue",
     "read_log_header", "read_checkpoint", "scan_log_folder", "decompress", "COLTYP_NAMES", "DBSTATE_NAMES",
     "LOCAL_AS_UTC",
 ]
@@ -234,6 +234,7 @@ class EseRecord(Dict[str, Any]):
     tagged: List[Tuple[int, int, bytes]]
     node_flags: int
     deleted: bool
+    index_key: bytes
 
 
 class EseTable:
@@ -286,16 +287,54 @@ class EseTable:
                     for k in keycols]
         d["primary"] = bool(x["flags"] & _IDB_PRIMARY)
         d["unique"] = bool(x["flags"] & (_IDB_PRIMARY | _IDB_UNIQUE))
-        return d
+        return EseIndex(self, self._raw_indexes.index(x), d)
 
-    def index(self, name: str) -> Dict[str, Any]:
-        """The index called ``name`` (KeyError if none): ``key`` as ``["+a", "-b"]``,
-        ``key_columns`` (name, columnid, order "ascending"/"descending", template),
-        ``primary``, ``unique``, ``flags``, ``objid``, ``pgno_fdp``, ``lcid``."""
+    def index(self, name: str) -> "EseIndex":
+        """The index called ``name`` (KeyError if none), an :class:`EseIndex`: a dict with
+        ``key`` as ``["+a", "-b"]``, ``key_columns`` (name, columnid, order
+        "ascending"/"descending", template), ``primary``, ``unique``, ``flags``, ``objid``,
+        ``pgno_fdp``, ``lcid``, ``key_most`` (longer keys are cut); and :meth:`EseIndex.search` / :meth:`EseIndex.range` /
+        :meth:`EseIndex.records` to read the table in the index's key order."""
         for x in self.indexes:
             if x["name"] == name:
-                return x
+                return x  # type: ignore[return-value]
         raise KeyError(name)
+
+    def find(self, index: str, key: Any, include_deleted: bool = False) -> Optional[EseRecord]:
+        """The first record (in the order of index ``index``) whose key equals ``key``, or None.
+
+        ``key`` is a value, or a tuple of values for a multi-column index (a shorter
+        tuple matches on the leading key columns); see :meth:`EseIndex.search`."""
+        return next(iter(self.index(index).search(key, include_deleted=include_deleted)), None)
+
+    def find_all(self, index: str, key: Any, include_deleted: bool = False) -> List[EseRecord]:
+        """Every record whose key in index ``index`` equals ``key``, in the index's order
+        (see :meth:`EseIndex.search`)."""
+        return list(self.index(index).search(key, include_deleted=include_deleted))
+
+    def _iter_records(self, cursor: Any, keep: Optional[Callable[[bytes], int]] = None) -> Iterator[EseRecord]:
+        """Records of an open low-level cursor as :class:`EseRecord` (closes it).  ``keep``
+        maps the entry's key (index key on an index cursor) to 0 keep, 1 skip, -1 stop."""
+        try:
+            names = self._names
+            while cursor.next():
+                ikey, iflags = cursor.index_key()
+                verdict = keep(ikey) if keep is not None else 0
+                if verdict < 0:
+                    return
+                if verdict > 0:
+                    continue
+                row = tuple(cursor.column(i) for i in range(len(names)))
+                rec = EseRecord(zip(names, self._fix(row)))
+                info = cursor.record_info()
+                rec.pgno, rec.itag, rec.key, rec.raw = info["pgno"], info["itag"], info["key"], info["record"]
+                rec.node_flags = info["node_flags"]
+                rec.deleted = bool(info["node_flags"] & 0x2) or bool(iflags & 0x2)
+                rec.tagged = cursor.tagged()
+                rec.index_key = ikey
+                yield rec
+        finally:
+            cursor.close()
 
     @property
     def primary_key(self) -> List[str]:
@@ -396,6 +435,138 @@ class EseTable:
             body.append([_short(v) for v in values[:50]])
         more = " (first 50 columns)" if len(self.columns) > 50 else ""
         return html_table(f"ESE table {self.name}{more}, first rows", head, body)
+
+
+class EseIndex(Dict[str, Any]):
+    """An index of an :class:`EseTable` (what :meth:`EseTable.index` returns): the index's
+    catalog description as a dict, and reads of the table in the index's key order.
+
+    * :meth:`records` -- every record, in key order;
+    * :meth:`search` -- the records whose key equals a value (or tuple of values);
+    * :meth:`range` -- the records with ``start <= key < stop``;
+    * :meth:`key` -- the normalised key bytes ESE stores for some values.
+
+    A secondary index is read from its own B+tree (each entry holds the primary key of
+    its record, which is then read from the table), so the order is exactly ESE's,
+    duplicates and multi-valued entries included.  Every record carries
+    ``rec.index_key`` (the entry's normalised key bytes).  Keys of Unicode text columns
+    are Windows LCMapString sort keys, which esepy does not compute: a search on such a
+    column compares decoded values instead (exact, case-sensitive match; ESE's own
+    equality also ignores case and some symbols), and :meth:`range` needs raw key bytes
+    for it (``raw=True``, e.g. the ``index_key`` of a record).
+    """
+
+    def __init__(self, table: "EseTable", position: int, d: Dict[str, Any]) -> None:
+        super().__init__(d)
+        self._table = table
+        self._position = position
+
+    @property
+    def table(self) -> "EseTable":
+        """The table the index belongs to."""
+        return self._table
+
+    def _columns(self) -> List[Tuple[int, int, bool, bool, str]]:
+        t = self._table
+        template = None
+        if t.template_table and t.template_table in t._db.tables.names():
+            template = t._db.tables[t.template_table]
+        out = []
+        for k in self["key_columns"]:
+            src = template if (k["template"] and template is not None) else t
+            col = next((c for c in src.columns if c.columnid == k["columnid"]), None)
+            if col is None:
+                raise KeyError(f"index {self['name']!r}: key column #{k['columnid']} is not in the catalog")
+            out.append((col.coltyp, col.codepage, col.columnid < 128, k["order"] == "descending", col.name))
+        return out
+
+    def key(self, values: Any) -> bytes:
+        """The normalised key of ``values`` (one value, or a tuple for the leading key
+        columns).  Raises :class:`esepy._esekey.KeyNotNormalisable` for Unicode text."""
+        from . import _esekey
+        vals = values if isinstance(values, tuple) else (values,)
+        return _esekey.make_key([c[:4] for c in self._columns()], vals)[:self["key_most"]]
+
+    def _cursor(self, include_deleted: bool) -> Any:
+        t = self._table
+        return t._db._file.cursor(t._index, _special, include_deleted, self._position)
+
+    def records(self, include_deleted: bool = False) -> Iterator[EseRecord]:
+        """Every record in the index's key order (with ``include_deleted``, entries and
+        records flagged deleted too: ``rec.deleted``)."""
+        return self._table._iter_records(self._cursor(include_deleted))
+
+    def search(self, key: Any, include_deleted: bool = False) -> Iterator[EseRecord]:
+        """The records whose key equals ``key``, in the index's order.
+
+        ``key`` is one value (single-column index) or a tuple of values for the leading
+        key columns (a shorter tuple matches every record that starts with them).  Values
+        are Python values of the column's type (int, float, bool, str, bytes,
+        ``datetime``, ``uuid.UUID``; None for NULL).  The key is normalised as ESE does and
+        looked up in the index's B+tree.  A Unicode text key column cannot be normalised
+        off Windows: from that column on, the entries (sought by the columns before it)
+        are compared by their decoded values, exactly and case-sensitively, and a record
+        of a multi-valued column matches once."""
+        from . import _esekey
+        vals = key if isinstance(key, tuple) else (key,)
+        cols = self._columns()
+        if len(vals) > len(cols):
+            raise ValueError(f"index {self['name']!r} has {len(cols)} key columns, {len(vals)} values given")
+        prefix_parts: List[bytes] = []
+        rest: List[Tuple[str, Any]] = []
+        for c, v in zip(cols, vals):
+            if rest:
+                rest.append((c[4], v))
+                continue
+            try:
+                prefix_parts.append(_esekey.segment(c[0], c[1], c[2], v, c[3]))
+            except _esekey.KeyNotNormalisable:
+                rest.append((c[4], v))
+        prefix = b"".join(prefix_parts)[:self["key_most"]]
+        cursor = self._cursor(include_deleted)
+        cursor.seek(prefix)
+
+        def keep(ikey: bytes) -> int:
+            return 0 if ikey.startswith(prefix) else -1
+
+        records = self._table._iter_records(cursor, keep)
+        if not rest:
+            return records
+        return self._filter_decoded(records, rest)
+
+    @staticmethod
+    def _filter_decoded(records: Iterator[EseRecord], rest: List[Tuple[str, Any]]) -> Iterator[EseRecord]:
+        seen = set()
+        for rec in records:
+            ok = all((v in rec[name]) if isinstance(rec[name], list) else rec[name] == v for name, v in rest)
+            if ok and (rec.pgno, rec.itag) not in seen:
+                seen.add((rec.pgno, rec.itag))
+                yield rec
+
+    def range(self, start: Any = None, stop: Any = None, include_deleted: bool = False,
+              raw: bool = False) -> Iterator[EseRecord]:
+        """The records with ``start <= key < stop`` in the index's order (None: unbounded).
+
+        ``start`` and ``stop`` are values or tuples of values for the leading key columns,
+        compared as ESE compares keys: ``range((5,), (7,))`` on an index over (a, b) gives
+        every record with a = 5 or a = 6.  On a descending column larger values come first,
+        so ``start`` is the larger bound.  With ``raw`` they are normalised key bytes (e.g.
+        ``rec.index_key`` of a record), which also works for Unicode text columns, whose
+        values esepy cannot normalise (KeyNotNormalisable otherwise)."""
+        lo = b"" if start is None else (bytes(start) if raw else self.key(start))
+        hi = None if stop is None else (bytes(stop) if raw else self.key(stop))
+        cursor = self._cursor(include_deleted)
+        cursor.seek(lo)
+
+        def keep(ikey: bytes) -> int:
+            return -1 if hi is not None and ikey >= hi else 0
+
+        return self._table._iter_records(cursor, keep)
+
+    def __repr__(self) -> str:
+        return f"<EseIndex {self['name']!r} of {self._table.name!r} key={self['key']!r}>"
+
+    __hash__ = None  # type: ignore[assignment]
 
 
 def _short(v: Any) -> str:

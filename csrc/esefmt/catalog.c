@@ -193,6 +193,9 @@ static JET_ERR cat_row(ESEPY_ESE_FILE *pfile, const esefmt_rec *prec)
         pi->pgnoFDP = coltypOrPgno;
         pi->grbit = flags;
         pi->lcid = pages;
+        pi->cbKeyMost = cat_fixed(prec, CAT_KEYMOST, 0);
+        if (pi->cbKeyMost == 0)
+            pi->cbKeyMost = 255; /* JET_cbKeyMost of catalogs that predate the column */
         /* Key columns (catalog KeyFldIDs).  The index row's Flags hold the
          * index flags in the low 16 bits and the extended index flags in the
          * high 16 bits.  With the extended flag "extended columns" (0x00010000)
@@ -410,5 +413,6 @@ JET_ERR EsepyEseGetIndexInfo(ESEPY_ESE_FILE *pfile, uint32_t itable, uint32_t ii
     memcpy(pinfo->rgcolumnid, pi->rgcolumnid, sizeof(pi->rgcolumnid));
     memcpy(pinfo->rgfDescending, pi->rgfDescending, sizeof(pi->rgfDescending));
     memcpy(pinfo->rgfTemplate, pi->rgfTemplate, sizeof(pi->rgfTemplate));
+    pinfo->cbKeyMost = pi->cbKeyMost;
     return JET_errSuccess;
 }

@@ -69,6 +69,7 @@ typedef struct esefmt_index {
     uint32_t  rgcolumnid[16];
     int32_t   rgfDescending[16];
     int32_t   rgfTemplate[16];   /* key column belongs to the template table */
+    uint32_t  cbKeyMost;         /* catalog KeyMost, 255 when not stored */
 } esefmt_index;
 
 /* catalog index rows: Flags bit of the extended index flags (high 16 bits)

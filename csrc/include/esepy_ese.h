@@ -150,6 +150,7 @@ typedef struct {
     uint32_t rgcolumnid[16];
     int32_t  rgfDescending[16];
     int32_t  rgfTemplate[16];  /* key column is a column of the template table */
+    uint32_t cbKeyMost;        /* longest key (catalog KeyMost; 255 when not stored): longer keys are cut */
 } ESEPY_ESE_INDEXINFO;
 
 /* Tables are numbered 0..count-1 in catalog order (by objid). */
@@ -168,6 +169,24 @@ JET_ERR EsepyEseGetIndexInfo(ESEPY_ESE_FILE *pfile, uint32_t itable, uint32_t ii
  * Records whose node is flagged deleted are skipped unless grbit has
  * ESEPY_ESE_CURSOR_DELETED (EsepyEseCursorGetRecordInfo tells them apart). */
 JET_ERR EsepyEseCursorOpen(ESEPY_ESE_FILE *pfile, uint32_t itable, uint32_t grbit, ESEPY_ESE_CURSOR **ppcursor);
+/* Open a cursor over table itable in the order of its index iindex (position
+ * as in EsepyEseGetIndexInfo; JET_errIndexNotFound if none).  A secondary
+ * index is read from its own tree: each entry's key is the index key, its
+ * data the primary key of the record, which is then read from the table's
+ * tree (an entry whose record is missing is reported as damage,
+ * JET_errRecordNotFound, and skipped).  The primary index gives the order of
+ * EsepyEseCursorOpen.  Entries flagged deleted are skipped unless grbit has
+ * ESEPY_ESE_CURSOR_DELETED. */
+JET_ERR EsepyEseCursorOpenIndex(ESEPY_ESE_FILE *pfile, uint32_t itable, uint32_t iindex, uint32_t grbit,
+                                ESEPY_ESE_CURSOR **ppcursor);
+/* Position the cursor so that EsepyEseCursorNext returns the first entry whose
+ * key (index key, or primary key on a table cursor) is >= the normalised key
+ * pvKey (bytewise order, a shorter key sorting first).  Keys stay >= it after. */
+JET_ERR EsepyEseCursorSeek(ESEPY_ESE_CURSOR *pcursor, const void *pvKey, uint32_t cbKey);
+/* Key of the current entry in the cursor's order (index key on an index
+ * cursor, primary key otherwise; valid until the cursor moves) and the node
+ * flags of that entry (pfFlags may be NULL). */
+JET_ERR EsepyEseCursorGetIndexKey(ESEPY_ESE_CURSOR *pcursor, const uint8_t **ppb, uint32_t *pcb, uint32_t *pfFlags);
 void    EsepyEseCursorClose(ESEPY_ESE_CURSOR *pcursor);
 /* Move to the next record; JET_errNoCurrentRecord after the last.  Damaged
  * pages are reported (EsepyEseGetDamage) and skipped. */

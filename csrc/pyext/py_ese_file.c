@@ -164,6 +164,7 @@ static PyObject *esefile_tables_locked(EseFileObject *self)
                 ese_dset(xd, "name", PyUnicode_DecodeLatin1(xi.szName, (Py_ssize_t)strlen(xi.szName), NULL)) < 0 ||
                 ese_dset(xd, "objid", U(xi.objid)) < 0 || ese_dset(xd, "pgno_fdp", U(xi.pgnoFDP)) < 0 ||
                 ese_dset(xd, "flags", U(xi.grbit)) < 0 || ese_dset(xd, "lcid", U(xi.lcid)) < 0 ||
+                ese_dset(xd, "key_most", U(xi.cbKeyMost)) < 0 ||
                 ese_dset(xd, "key_columns", Py_NewRef(keycols)) < 0 || PyList_Append(idxs, xd) < 0)
                 r = -1;
             Py_XDECREF(keycols);
@@ -326,7 +327,8 @@ static PyObject *esefile_cursor(EseFileObject *self, PyObject *args)
     unsigned long itable;
     PyObject *factory = Py_None;
     int fDeleted = 0;
-    if (!PyArg_ParseTuple(args, "k|Op:cursor", &itable, &factory, &fDeleted) || ese_check_open(self) < 0)
+    long iindex = -1;
+    if (!PyArg_ParseTuple(args, "k|Opl:cursor", &itable, &factory, &fDeleted, &iindex) || ese_check_open(self) < 0)
         return NULL;
     EseCursorObject *c = PyObject_New(EseCursorObject, &EseCursorType);
     if (c == NULL)
@@ -360,9 +362,12 @@ static PyObject *esefile_cursor(EseFileObject *self, PyObject *args)
         }
         c->ccolumn = ti.ccolumn;
     }
-    if (err >= 0)
+    if (err >= 0 && iindex < 0)
         ESEPY_CALL(err = EsepyEseCursorOpen(self->pfile, (uint32_t)itable,
                                                 fDeleted ? ESEPY_ESE_CURSOR_DELETED : 0, &c->pcursor));
+    else if (err >= 0)
+        ESEPY_CALL(err = EsepyEseCursorOpenIndex(self->pfile, (uint32_t)itable, (uint32_t)iindex,
+                                                 fDeleted ? ESEPY_ESE_CURSOR_DELETED : 0, &c->pcursor));
     ese_unlock(self);
     if (err < 0) {
         Py_DECREF(c);
@@ -396,8 +401,8 @@ static PyMethodDef esefile_methods[] = {
     {"page_tag", (PyCFunction)esefile_page_tag, METH_VARARGS, "page_tag(pgno, itag) -> (flags, bytes)."},
     {"damage", (PyCFunction)esefile_damage, METH_NOARGS, "Damage met so far: list of dicts."},
     {"cursor", (PyCFunction)esefile_cursor, METH_VARARGS,
-     "cursor(itable, factory=None, deleted=False) -> EseCursor over the records of table itable\n"
-     "(deleted=True also returns nodes flagged deleted)."},
+     "cursor(itable, factory=None, deleted=False, index=-1) -> EseCursor over the records of table itable\n"
+     "(deleted=True also returns nodes flagged deleted; index >= 0: in the order of that index)."},
     {"__enter__", (PyCFunction)esefile_enter, METH_NOARGS, "Return self."},
     {"__exit__", (PyCFunction)esefile_exit, METH_VARARGS, "Close the file."},
     {NULL, NULL, 0, NULL},
