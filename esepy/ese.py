@@ -222,9 +222,12 @@ class EseRecord(Dict[str, Any]):
     ``raw``: the stored record bytes; ``tagged``: the raw tagged fields as
     (columnid, flags, bytes) tuples (flags: 0x01 long value, 0x02 compressed,
     0x04 separated, 0x08 multi-valued, 0x10 two-values, 0x20 null, 0x100 had a
-    header byte); ``node_flags``: 0x1 versioned (uncommitted when the database
-    is dirty), 0x2 deleted; ``deleted``: flagged deleted (only with
-    ``records(include_deleted=True)``).
+    header byte); ``node_flags``: the node's flags as stored (0x1 ESE's "possibly
+    versioned" hint, which says nothing about whether the change committed -- see
+    docs/forensics-windows-ese.md, "Node flags" -- 0x2 deleted, 0x4 key-prefix
+    compressed); ``deleted``: flagged deleted (only with ``records(include_deleted=True)``);
+    ``index_key``: the entry's key in the order it was read (the primary key, or the
+    normalised index key for :class:`EseIndex` reads).
     """
 
     pgno: int
@@ -665,7 +668,8 @@ class EseDatabase:
         return info
 
     def page_tag(self, pgno: int, itag: int) -> Tuple[int, bytes]:
-        """(flags, bytes) of tag ``itag`` of page ``pgno`` (flags: 0x1 versioned, 0x2 deleted, 0x4 compressed key)."""
+        """(flags, bytes) of tag ``itag`` of page ``pgno`` (flags: 0x1 possibly versioned -- a hint, not a
+        commit state --, 0x2 deleted, 0x4 compressed key)."""
         return self._file.page_tag(pgno, itag)
 
     def verify_pages(self) -> Dict[str, Any]:

@@ -196,7 +196,8 @@ typedef struct {
     uint32_t       cbStruct;
     uint32_t       pgno;               /* leaf page of the record */
     uint32_t       itag;               /* its tag on the page */
-    uint32_t       fNodeFlags;         /* 0x1 versioned, 0x2 deleted, 0x4 key-prefix compressed */
+    uint32_t       fNodeFlags;         /* 0x1 "possibly versioned" (a hint left on disk: not a commit
+                                        * state), 0x2 deleted, 0x4 key-prefix compressed */
     const uint8_t *pbKey;              /* primary key (valid until the cursor moves) */
     uint32_t       cbKey;
     const uint8_t *pbRecord;           /* raw record bytes (valid until the cursor moves) */
