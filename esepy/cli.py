@@ -340,13 +340,28 @@ def _ese_tables(path: str, logs: Optional[str] = None) -> Tuple[str, str, List[D
     return str(h["state"]), source, tables
 
 
-def _ese_rows(path: str, table: str, logs: Optional[str] = None) -> Tuple[List[str], List[Dict[str, Any]]]:
+def _ese_no_table(db: Any, table: str) -> Exception:
+    """The error for a table name a Windows database lacks (saying why when it stores no catalog)."""
+    if db.no_catalog:
+        return errors.ObjectNotFound(operation=f"table {table!r}: {db.tables.note}")
+    return errors.ObjectNotFound(operation=f"table {table!r} (tables: {', '.join(db.tables.names())})")
+
+
+def _ese_rows(path: str, table: str, logs: Optional[str] = None,
+              include_deleted: bool = False) -> Tuple[List[str], List[Dict[str, Any]]]:
+    """Column names and plain rows of a Windows table; ``include_deleted`` adds the records
+    flagged deleted (still on their page) and a ``_deleted`` column saying which they are."""
     with _ese_open(path, logs) as db:
         if table not in db.tables.names():
-            raise errors.ObjectNotFound(operation=f"table {table!r} (tables: {', '.join(db.tables.names())})")
+            raise _ese_no_table(db, table)
         t = db.table(table)
         columns = t.column_names
-        rows = [{k: _ese_plain(v) for k, v in r.items()} for r in t]
+        if include_deleted:
+            columns = columns + ["_deleted"]
+            rows = [dict({k: _ese_plain(v) for k, v in r.items()}, _deleted=r.deleted)
+                    for r in t.records(include_deleted=True)]
+        else:
+            rows = [{k: _ese_plain(v) for k, v in r.items()} for r in t]
     return columns, rows
 
 
@@ -1046,6 +1061,12 @@ def _tables(ns: argparse.Namespace, out: Output) -> Any:
             t["pages"] = ts.pages if ts else None
         title = f"Database: {df.path} ({df.header.state}; read from {source})"
         result = {"database": df.path, "state": df.header.state, "source": source, "tables": tables}
+    if not tables and result.get("format") == "windows-ese":
+        with _ese_open(ns.db, None) as edb:
+            if edb.no_catalog:
+                result["note"] = edb.tables.note
+                out.text(title, f"No tables: {edb.tables.note}.")
+                return result
     rows = [(t["name"], t["records"], "-" if t.get("pages") is None else t["pages"],
              ", ".join(t.get("primary_key") or []) or ("(sequential)" if "primary_key" in t else "-"),
              ", ".join(f"{c['name']} {c['type']}" for c in t["columns"])) for t in tables]
@@ -1058,6 +1079,9 @@ def _export_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("table", help="table name")
     p.add_argument("--format", choices=["csv", "json", "parquet"], default="csv", help="output format")
     p.add_argument("-o", "--output", help="output file (default: stdout; required for parquet)")
+    p.add_argument("--include-deleted", action="store_true",
+                   help="a Windows ESE database: also the records flagged deleted but still on their page, "
+                   "marked in an added _deleted column")
 
 
 def _plain(v: Any) -> Any:
@@ -1082,8 +1106,11 @@ def _export(ns: argparse.Namespace, out: Output) -> Any:
         if not ns.output:
             raise CliError("--format parquet needs -o FILE")
     if _windows(ns.db):
-        columns, rows = _ese_rows(ns.db, ns.table, _windows_logs_option(ns))
+        columns, rows = _ese_rows(ns.db, ns.table, _windows_logs_option(ns), ns.include_deleted)
     else:
+        if ns.include_deleted:
+            raise CliError("--include-deleted applies to databases written by Windows' ESE only "
+                           "(esepy's own databases keep no flag-deleted records readable)")
         with inspection.open_database(ns.db, logs=ns.logs, system=ns.system) as ro:
             if ns.table not in ro.tables:
                 raise errors.ObjectNotFound(operation=f"table {ns.table!r} (tables: {', '.join(ro.tables)})")
@@ -1114,6 +1141,60 @@ def _export(ns: argparse.Namespace, out: Output) -> Any:
         result["rows"] = rows
     if ns.output:
         out.text(f"{len(rows)} records of {ns.table} written to {ns.output} ({ns.format})")
+    return result
+
+
+def _carve_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("db", help="a database written by Windows' ESE")
+    p.add_argument("table", help="table name")
+    p.add_argument("--format", choices=["csv", "json"], default="csv", help="output format")
+    p.add_argument("-o", "--output", help="output file (default: stdout)")
+    p.add_argument("--include-deleted", action="store_true",
+                   help="also the live table's records flagged deleted (still on their page)")
+
+
+@command("carve", "Recover records of a Windows ESE table from pages its tree no longer reaches (read-only)",
+         _carve_args)
+def _carve(ns: argparse.Namespace, out: Output) -> Any:
+    """Carved records (EseTable.carve), marked: _source "carved" with _page / _tag where they were found
+    and _deleted their node flag; with --include-deleted also the flag-deleted records of the live tree
+    (_source "deleted")."""
+    if not _windows(ns.db):
+        raise CliError("carve reads databases written by Windows' ESE only")
+    with _ese_open(ns.db, None) as db:
+        if ns.table not in db.tables.names():
+            raise _ese_no_table(db, ns.table)
+        t = db.table(ns.table)
+        columns = ["_source", "_page", "_tag", "_deleted"] + t.column_names
+        rows: List[Dict[str, Any]] = []
+        if ns.include_deleted:
+            for r in t.records(include_deleted=True):
+                if r.deleted:
+                    rows.append(dict({"_source": "deleted", "_page": r.pgno, "_tag": r.itag, "_deleted": True},
+                                     **{k: _ese_plain(v) for k, v in r.items()}))
+        for r in t.carve():
+            rows.append(dict({"_source": "carved", "_page": r.pgno, "_tag": r.itag, "_deleted": r.deleted},
+                             **{k: _ese_plain(v) for k, v in r.items()}))
+    buf = io.StringIO()
+    if ns.format == "csv":
+        w = csv.DictWriter(buf, fieldnames=columns, lineterminator="\n")
+        w.writeheader()
+        w.writerows(rows)
+    else:
+        json.dump(rows, buf, indent=1)
+        buf.write("\n")
+    if ns.output:
+        with open(ns.output, "w", encoding="utf-8", newline="") as f:
+            f.write(buf.getvalue())
+        out.text(f"{len(rows)} records of {ns.table} carved to {ns.output} ({ns.format}; best effort: "
+                 "see docs/forensics-windows-ese.md)")
+    elif not out.json:
+        out.stdout.write(buf.getvalue())
+    result: Dict[str, Any] = {"table": ns.table, "records": len(rows), "columns": columns, "output": ns.output,
+                              "carved": sum(1 for r in rows if r["_source"] == "carved"),
+                              "deleted": sum(1 for r in rows if r["_source"] == "deleted")}
+    if out.json and not ns.output:
+        result["rows"] = rows
     return result
 
 

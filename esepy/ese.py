@@ -78,6 +78,12 @@ _IDB_UNIQUE = 0x0001    # catalog index Flags (low 16 bits: index flags)
 _IDB_PRIMARY = 0x0020
 
 
+#: what a database without a stored catalog is (EseDatabase.no_catalog)
+NO_CATALOG_NOTE = ("the database stores no catalog (its catalog page, 4, is blank or an empty root leaf), so it "
+                   "has no tables to read: a temporary database such as NTDS temp.edb, whose tables exist only "
+                   "while ESE runs -- not a damaged catalog")
+
+
 class UnsupportedValue:
     """A stored value esepy recognises but does not decode (XPRESS9, XPRESS10, LZ4, encrypted).
 
@@ -227,7 +233,8 @@ class EseRecord(Dict[str, Any]):
     docs/forensics-windows-ese.md, "Node flags" -- 0x2 deleted, 0x4 key-prefix
     compressed); ``deleted``: flagged deleted (only with ``records(include_deleted=True)``);
     ``index_key``: the entry's key in the order it was read (the primary key, or the
-    normalised index key for :class:`EseIndex` reads).
+    normalised index key for :class:`EseIndex` reads); ``carved``: found by
+    :meth:`EseTable.carve` on a page the table's tree no longer reaches.
     """
 
     pgno: int
@@ -238,6 +245,7 @@ class EseRecord(Dict[str, Any]):
     node_flags: int
     deleted: bool
     index_key: bytes
+    carved: bool
 
 
 class EseTable:
@@ -315,6 +323,23 @@ class EseTable:
         (see :meth:`EseIndex.search`)."""
         return list(self.index(index).search(key, include_deleted=include_deleted))
 
+    def carve(self) -> Iterator[EseRecord]:
+        """Records carved from pages the table's tree no longer reaches (best effort).
+
+        Every leaf page of the file that carries this table's objid but is not reached by
+        walking the table's B+tree -- a page freed by a merge or a deleted range, or
+        orphaned by damage, whose bytes still hold nodes -- gives each node whose record
+        header parses, deleted ones too, in page order.  Each record has ``rec.carved``
+        True, ``rec.pgno`` / ``rec.itag`` where it was found and ``rec.deleted`` its flag.
+        A carved record may be stale (an older version of a live row, or a row since
+        deleted) or partly overwritten: it is evidence to weigh, not table content.
+        Records of live pages that are flagged deleted are read with
+        ``records(include_deleted=True)`` instead."""
+        cursor = self._db._file.cursor(self._index, _special, False, -1, True)
+        for rec in self._iter_records(cursor):
+            rec.carved = True
+            yield rec
+
     def _iter_records(self, cursor: Any, keep: Optional[Callable[[bytes], int]] = None) -> Iterator[EseRecord]:
         """Records of an open low-level cursor as :class:`EseRecord` (closes it).  ``keep``
         maps the entry's key (index key on an index cursor) to 0 keep, 1 skip, -1 stop."""
@@ -335,6 +360,7 @@ class EseTable:
                 rec.deleted = bool(info["node_flags"] & 0x2) or bool(iflags & 0x2)
                 rec.tagged = cursor.tagged()
                 rec.index_key = ikey
+                rec.carved = False
                 yield rec
         finally:
             cursor.close()
@@ -580,16 +606,19 @@ def _short(v: Any) -> str:
 class _TableList(Sequence["EseTable"]):
     """The tables of a database: a sequence that can also be indexed by name."""
 
-    def __init__(self, tables: List[EseTable]) -> None:
+    def __init__(self, tables: List[EseTable], note: Optional[str] = None) -> None:
         self._tables = tables
         self._by_name = {t.name: t for t in tables}
+        #: why there are no tables (a database without a stored catalog), else None
+        self.note = note
 
     def __getitem__(self, key: Any) -> Any:
         if isinstance(key, str):
             try:
                 return self._by_name[key]
             except KeyError:
-                raise KeyError(f"no table named {key!r}") from None
+                why = f": {self.note}" if self.note else ""
+                raise KeyError(f"no table named {key!r}{why}") from None
         return self._tables[key]
 
     def __len__(self) -> int:
@@ -647,8 +676,17 @@ class EseDatabase:
     def tables(self) -> _TableList:
         """The tables of the catalog (MSysObjects included), in catalog order."""
         if self._tables is None:
-            self._tables = _TableList([EseTable(self, i, t) for i, t in enumerate(self._file.tables())])
+            tables = [EseTable(self, i, t) for i, t in enumerate(self._file.tables())]
+            note = NO_CATALOG_NOTE if not tables and self._file.header().get("no_catalog") else None
+            self._tables = _TableList(tables, note)
         return self._tables
+
+    @property
+    def no_catalog(self) -> bool:
+        """True when the file stores no catalog (its catalog page is blank or an empty root
+        leaf): a temporary database such as NTDS ``temp.edb``, whose tables exist only while
+        ESE runs.  :attr:`tables` is then empty and asking for a table says why."""
+        return self.tables.note is not None
 
     def table(self, name: str) -> EseTable:
         """The table called ``name`` (KeyError if there is none)."""

@@ -268,6 +268,17 @@ JET_ERR esefmt_catalog_load(ESEPY_ESE_FILE *pfile)
     if (pfile->fCatalogLoaded)
         return pfile->errCatalog;
     pfile->fCatalogLoaded = 1;
+    /* A database with no stored catalog -- its catalog page never written
+     * (blank or beyond the end of the file), or an empty root leaf: a
+     * temporary database such as NTDS temp.edb, whose tables exist only while
+     * ESE runs -- has no tables.  That is what the file is, not damage. */
+    esefmt_page root;
+    JET_ERR errRoot = esefmt_page_get(pfile, PGNO_CATALOG, &root);
+    if (errRoot == JET_errPageNotInitialized || errRoot == JET_errFileIOBeyondEOF ||
+        (errRoot >= 0 && root.objidFDP == OBJID_CATALOG && (root.fFlags & ESEFMT_PG_LEAF) && root.ctag <= 1)) {
+        pfile->fCatalogEmpty = 1;
+        return pfile->errCatalog = JET_errSuccess;
+    }
     esefmt_walk walk;
     JET_ERR err = esefmt_walk_init(pfile, PGNO_CATALOG, OBJID_CATALOG, &walk);
     if (err < 0)

@@ -146,6 +146,7 @@ struct EsepyEseFile {
     esefmt_table    *rgtable;
     uint32_t         ctable, ctableMax;
     int              fCatalogLoaded;
+    int              fCatalogEmpty; /* no stored catalog (temporary database): no tables, not damage */
     JET_ERR          errCatalog;
     uint32_t         ccursor;
 };

@@ -159,11 +159,77 @@ struct EsepyEseCursor {
     uint32_t            fIdxFlags; /* node flags of the current index entry */
     uint8_t            *pbSeek;    /* owned; key the last seek asked for */
     uint32_t            cbSeek;
+    uint8_t            *rgfReached; /* carving: owned, per pgno, 1 = a leaf the table's tree reaches */
+    uint32_t            pgnoCarve;  /* carving: page being carved (0 before the first) */
+    uint32_t            itagCarve;  /* carving: next tag of that page */
 };
+
+/* Carving set-up: mark every leaf the table's tree reaches. */
+static JET_ERR carve_init(ESEPY_ESE_CURSOR *pc)
+{
+    ESEPY_ESE_FILE *pfile = pc->pfile;
+    pc->rgfReached = os_calloc((size_t)pfile->cpg + 1, 1);
+    if (pc->rgfReached == NULL)
+        return JET_errOutOfMemory;
+    esefmt_walk walk;
+    JET_ERR err = esefmt_walk_init(pfile, pc->ptable->pgnoFDP, pc->ptable->objid, &walk);
+    if (err < 0)
+        return err;
+    esefmt_node node;
+    while (esefmt_walk_next(&walk, &node) >= 0)
+        if (walk.leaf.pgno <= pfile->cpg)
+            pc->rgfReached[walk.leaf.pgno] = 1;
+    esefmt_walk_term(&walk);
+    return JET_errSuccess;
+}
+
+/* Next carved node: the walk's leaf buffer holds the page being carved. */
+static JET_ERR carve_next(ESEPY_ESE_CURSOR *pc)
+{
+    ESEPY_ESE_FILE *pfile = pc->pfile;
+    esefmt_walk *pw = &pc->walk;
+    for (;;) {
+        if (pc->pgnoCarve == 0 || pc->itagCarve >= pw->leaf.ctag) {
+            esefmt_page page;
+            for (;;) {
+                if (pc->pgnoCarve >= pfile->cpg)
+                    return JET_errNoCurrentRecord;
+                pc->pgnoCarve++;
+                if (pc->rgfReached[pc->pgnoCarve])
+                    continue;
+                if (esefmt_page_get(pfile, pc->pgnoCarve, &page) < 0 || page.objidFDP != pc->ptable->objid)
+                    continue;
+                if (!(page.fFlags & ESEFMT_PG_LEAF) ||
+                    (page.fFlags & (ESEFMT_PG_SPACE | ESEFMT_PG_INDEX | ESEFMT_PG_LV)))
+                    continue;
+                if (page.ctag < 2 || page.cbHeader + 4 * page.ctag > page.cbPage)
+                    continue;
+                break;
+            }
+            memcpy(pw->pbLeaf, page.pb, pfile->cbPage);
+            esefmt_page_init(pfile, pw->pbLeaf, page.pgno, &pw->leaf);
+            pc->itagCarve = 1;
+        }
+        uint32_t itag = pc->itagCarve++;
+        if (esefmt_page_node(&pw->leaf, itag, &pc->node) < 0 ||
+            pc->node.cbPrefix + pc->node.cbSuffix > sizeof(pw->rgbKey))
+            continue;
+        if (pc->node.cbPrefix)
+            memcpy(pw->rgbKey, pc->node.pbPrefix, pc->node.cbPrefix);
+        if (pc->node.cbSuffix)
+            memcpy(pw->rgbKey + pc->node.cbPrefix, pc->node.pbSuffix, pc->node.cbSuffix);
+        pw->cbKey = pc->node.cbPrefix + pc->node.cbSuffix;
+        pw->itagCur = itag;
+        if (esefmt_rec_parse(pc->node.pbData, pc->node.cbData, pfile->fSmall, &pc->rec) < 0)
+            continue;
+        return JET_errSuccess;
+    }
+}
 
 JET_ERR EsepyEseCursorOpen(ESEPY_ESE_FILE *pfile, uint32_t itable, uint32_t grbit, ESEPY_ESE_CURSOR **ppcursor)
 {
-    if (pfile == NULL || ppcursor == NULL || (grbit & ~(uint32_t)ESEPY_ESE_CURSOR_DELETED))
+    if (pfile == NULL || ppcursor == NULL ||
+        (grbit & ~(uint32_t)(ESEPY_ESE_CURSOR_DELETED | ESEPY_ESE_CURSOR_CARVE)))
         return JET_errInvalidParameter;
     *ppcursor = NULL;
     JET_ERR err = esefmt_catalog_load(pfile);
@@ -184,13 +250,21 @@ JET_ERR EsepyEseCursorOpen(ESEPY_ESE_FILE *pfile, uint32_t itable, uint32_t grbi
     }
     pfile->ccursor++;
     *ppcursor = pc;
+    if (grbit & ESEPY_ESE_CURSOR_CARVE) {
+        err = carve_init(pc);
+        if (err < 0) {
+            EsepyEseCursorClose(pc);
+            *ppcursor = NULL;
+            return err;
+        }
+    }
     return JET_errSuccess;
 }
 
 JET_ERR EsepyEseCursorOpenIndex(ESEPY_ESE_FILE *pfile, uint32_t itable, uint32_t iindex, uint32_t grbit,
                                 ESEPY_ESE_CURSOR **ppcursor)
 {
-    if (pfile == NULL || ppcursor == NULL)
+    if (pfile == NULL || ppcursor == NULL || (grbit & ESEPY_ESE_CURSOR_CARVE))
         return JET_errInvalidParameter;
     *ppcursor = NULL;
     JET_ERR err = esefmt_catalog_load(pfile);
@@ -238,6 +312,7 @@ void EsepyEseCursorClose(ESEPY_ESE_CURSOR *pc)
         os_free(pc->pwalkIdx);
     }
     os_free(pc->pbSeek);
+    os_free(pc->rgfReached);
     pc->pfile->ccursor--;
     os_free(pc);
 }
@@ -349,6 +424,11 @@ JET_ERR EsepyEseCursorNext(ESEPY_ESE_CURSOR *pc)
     if (pc == NULL)
         return JET_errInvalidParameter;
     pc->fOnRecord = 0;
+    if (pc->rgfReached != NULL) {
+        JET_ERR err = carve_next(pc);
+        pc->fOnRecord = err >= 0;
+        return err;
+    }
     for (;;) {
         JET_ERR err = pc->pwalkIdx ? next_index_entry(pc) : esefmt_walk_next(&pc->walk, &pc->node);
         if (err < 0)

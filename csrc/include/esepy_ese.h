@@ -109,6 +109,10 @@ typedef struct {
                                         * owned extents (0 if unknown).  cpgOwned > cpgData: the file was
                                         * truncated, pages cpgData+1..cpgOwned are missing (reported as
                                         * damage: JET_errDatabaseCorrupted on page cpgData+1) */
+    int32_t  fNoCatalog;               /* -1 not known yet (the catalog is read on first use); 1 the file
+                                        * stores no catalog (its catalog page is blank, beyond the end, or an
+                                        * empty root leaf): a temporary database such as NTDS temp.edb, whose
+                                        * tables exist only while ESE runs -- no tables, not damage; 0 otherwise */
 } ESEPY_ESE_HEADER;
 
 JET_ERR EsepyEseGetHeader(ESEPY_ESE_FILE *pfile, ESEPY_ESE_HEADER *phdr);
@@ -164,6 +168,11 @@ JET_ERR EsepyEseGetIndexInfo(ESEPY_ESE_FILE *pfile, uint32_t itable, uint32_t ii
 
 /* EsepyEseCursorOpen grbits */
 #define ESEPY_ESE_CURSOR_DELETED 0x0001 /* also return nodes flagged deleted (not yet cleaned up) */
+#define ESEPY_ESE_CURSOR_CARVE   0x0002 /* carving: instead of the tree, every node (deleted ones too) of
+                                         * the leaf pages that carry the table's objid but that its tree
+                                         * does not reach (freed or orphaned pages still holding records),
+                                         * in page order; best effort: nodes whose record header does not
+                                         * parse are skipped without a damage report */
 
 /* Open a cursor before the first record of table `itable` (in key order).
  * Records whose node is flagged deleted are skipped unless grbit has

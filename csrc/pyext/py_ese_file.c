@@ -328,7 +328,9 @@ static PyObject *esefile_cursor(EseFileObject *self, PyObject *args)
     PyObject *factory = Py_None;
     int fDeleted = 0;
     long iindex = -1;
-    if (!PyArg_ParseTuple(args, "k|Opl:cursor", &itable, &factory, &fDeleted, &iindex) || ese_check_open(self) < 0)
+    int fCarve = 0;
+    if (!PyArg_ParseTuple(args, "k|Oplp:cursor", &itable, &factory, &fDeleted, &iindex, &fCarve) ||
+        ese_check_open(self) < 0)
         return NULL;
     EseCursorObject *c = PyObject_New(EseCursorObject, &EseCursorType);
     if (c == NULL)
@@ -364,7 +366,8 @@ static PyObject *esefile_cursor(EseFileObject *self, PyObject *args)
     }
     if (err >= 0 && iindex < 0)
         ESEPY_CALL(err = EsepyEseCursorOpen(self->pfile, (uint32_t)itable,
-                                                fDeleted ? ESEPY_ESE_CURSOR_DELETED : 0, &c->pcursor));
+                                                (fDeleted ? ESEPY_ESE_CURSOR_DELETED : 0) |
+                                                (fCarve ? ESEPY_ESE_CURSOR_CARVE : 0), &c->pcursor));
     else if (err >= 0)
         ESEPY_CALL(err = EsepyEseCursorOpenIndex(self->pfile, (uint32_t)itable, (uint32_t)iindex,
                                                  fDeleted ? ESEPY_ESE_CURSOR_DELETED : 0, &c->pcursor));
@@ -401,8 +404,9 @@ static PyMethodDef esefile_methods[] = {
     {"page_tag", (PyCFunction)esefile_page_tag, METH_VARARGS, "page_tag(pgno, itag) -> (flags, bytes)."},
     {"damage", (PyCFunction)esefile_damage, METH_NOARGS, "Damage met so far: list of dicts."},
     {"cursor", (PyCFunction)esefile_cursor, METH_VARARGS,
-     "cursor(itable, factory=None, deleted=False, index=-1) -> EseCursor over the records of table itable\n"
-     "(deleted=True also returns nodes flagged deleted; index >= 0: in the order of that index)."},
+     "cursor(itable, factory=None, deleted=False, index=-1, carve=False) -> EseCursor over the records of\n"
+     "table itable (deleted=True also returns nodes flagged deleted; index >= 0: in the order of that index;\n"
+     "carve=True: the nodes of the table's leaf pages its tree does not reach)."},
     {"__enter__", (PyCFunction)esefile_enter, METH_NOARGS, "Return self."},
     {"__exit__", (PyCFunction)esefile_exit, METH_VARARGS, "Close the file."},
     {NULL, NULL, 0, NULL},
