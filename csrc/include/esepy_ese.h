@@ -303,6 +303,35 @@ typedef struct {
     char     szWhat[120];            /* one line of English */
 } ESEPY_ESE_DAMAGE;
 
+/* ---- integrity (B+tree and space check) ------------------------------------- */
+
+typedef struct {
+    uint32_t cbStruct;
+    uint32_t ctable;        /* tables of the catalog */
+    uint32_t ctree;         /* trees walked: each table, long-value tree and index, and their space trees */
+    uint32_t cpageChecked;  /* pages entered by those walks */
+    uint32_t cpageOwned;    /* pages the space trees give to some tree */
+    uint32_t cfinding;      /* findings (each one a damage entry) */
+    uint32_t idamageFirst;  /* first damage entry added by this check */
+    uint32_t cdamageTotal;  /* damage entries of the file after the check (stored or counted) */
+} ESEPY_ESE_INTEGRITY;
+
+/* Check every B+tree reachable from the catalog (the database root, each
+ * table, its long-value tree and secondary indexes, and each one's owned- and
+ * available-extent trees): page checksums, one objidFDP per tree, the root
+ * flag on roots only, keys ascending within a page (equal keys by ascending
+ * data), every key inside the bounds its parent's separators give (above the
+ * separator before, at most its own), leaves at one depth, sibling links
+ * matching the order of the walk, no page reached twice; then the space: no
+ * page owned by two trees (other than a tree and its parent), every page in
+ * use owned by its tree and not listed free, free pages owned by their tree.
+ * Every finding is added to the damage list (EsepyEseGetDamage from
+ * pinfo->idamageFirst on) with the page, the tree's objid and one line of
+ * English; pinfo->cfinding counts them (0: the database is sound).  Returns
+ * JET_errObjectNotFound for a database that stores no catalog (nothing to
+ * check), the catalog's error when it cannot be read. */
+JET_ERR EsepyEseCheckIntegrity(ESEPY_ESE_FILE *pfile, ESEPY_ESE_INTEGRITY *pinfo);
+
 /* Damage met so far (reads add to it; each page is reported once). */
 JET_ERR EsepyEseGetDamageCount(ESEPY_ESE_FILE *pfile, uint32_t *pcdamage);
 JET_ERR EsepyEseGetDamage(ESEPY_ESE_FILE *pfile, uint32_t idamage, ESEPY_ESE_DAMAGE *pdamage);

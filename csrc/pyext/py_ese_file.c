@@ -322,6 +322,26 @@ static PyObject *esefile_damage(EseFileObject *self, PyObject *unused)
     return l;
 }
 
+static PyObject *esefile_check_integrity(EseFileObject *self, PyObject *unused)
+{
+    (void)unused;
+    if (ese_check_open(self) < 0)
+        return NULL;
+    ese_lock(self);
+    ESEPY_ESE_INTEGRITY ii;
+    JET_ERR err;
+    ESEPY_CALL(err = EsepyEseCheckIntegrity(self->pfile, &ii));
+    ese_unlock(self);
+    if (err < 0)
+        return raise_jet(err, "EsepyEseCheckIntegrity");
+    PyObject *d = PyDict_New();
+    if (d == NULL || ese_dset(d, "tables", U(ii.ctable)) < 0 || ese_dset(d, "trees", U(ii.ctree)) < 0 ||
+        ese_dset(d, "pages_checked", U(ii.cpageChecked)) < 0 || ese_dset(d, "pages_owned", U(ii.cpageOwned)) < 0 ||
+        ese_dset(d, "findings", U(ii.cfinding)) < 0 || ese_dset(d, "first_damage", U(ii.idamageFirst)) < 0)
+        Py_CLEAR(d);
+    return d;
+}
+
 static PyObject *esefile_cursor(EseFileObject *self, PyObject *args)
 {
     unsigned long itable;
@@ -403,6 +423,8 @@ static PyMethodDef esefile_methods[] = {
     {"read_page", (PyCFunction)esefile_read_page, METH_O, "read_page(pgno) -> raw page bytes."},
     {"page_tag", (PyCFunction)esefile_page_tag, METH_VARARGS, "page_tag(pgno, itag) -> (flags, bytes)."},
     {"damage", (PyCFunction)esefile_damage, METH_NOARGS, "Damage met so far: list of dicts."},
+    {"check_integrity", (PyCFunction)esefile_check_integrity, METH_NOARGS,
+     "B+tree and space check (EsepyEseCheckIntegrity): dict of counts; findings are added to damage()."},
     {"cursor", (PyCFunction)esefile_cursor, METH_VARARGS,
      "cursor(itable, factory=None, deleted=False, index=-1, carve=False) -> EseCursor over the records of\n"
      "table itable (deleted=True also returns nodes flagged deleted; index >= 0: in the order of that index;\n"
