@@ -342,9 +342,12 @@ def _ese_tables(path: str, logs: Optional[str] = None) -> Tuple[str, str, List[D
 
 def _ese_no_table(db: Any, table: str) -> Exception:
     """The error for a table name a Windows database lacks (saying why when it stores no catalog)."""
+    err: Exception
     if db.no_catalog:
-        return errors.ObjectNotFound(operation=f"table {table!r}: {db.tables.note}")
-    return errors.ObjectNotFound(operation=f"table {table!r} (tables: {', '.join(db.tables.names())})")
+        err = errors.ObjectNotFound(operation=f"table {table!r}: {db.tables.note}")
+    else:
+        err = errors.ObjectNotFound(operation=f"table {table!r} (tables: {', '.join(db.tables.names())})")
+    return err
 
 
 def _ese_rows(path: str, table: str, logs: Optional[str] = None,
