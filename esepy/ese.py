@@ -51,7 +51,8 @@ from . import _esepy
 from . import errors
 
 __all__ = [
-    "open_ese", "recover_ese", "EseDatabase", "EseTable", "EseIndex", "EseColumn", "EseRecord", "UnsupportedValue", "DamagedValue",
+    "open_ese", "recover_ese", "EseDatabase", "EseTable", "EseIndex", "EseColumn", "EseRecord", "UnsupportedValue",
+    "DamagedValue",
     "read_log_header", "read_checkpoint", "scan_log_folder", "decompress", "COLTYP_NAMES", "DBSTATE_NAMES",
     "LOCAL_AS_UTC",
 ]
@@ -304,8 +305,8 @@ class EseTable:
         """The index called ``name`` (KeyError if none), an :class:`EseIndex`: a dict with
         ``key`` as ``["+a", "-b"]``, ``key_columns`` (name, columnid, order
         "ascending"/"descending", template), ``primary``, ``unique``, ``flags``, ``objid``,
-        ``pgno_fdp``, ``lcid``, ``key_most`` (longer keys are cut); and :meth:`EseIndex.search` / :meth:`EseIndex.range` /
-        :meth:`EseIndex.records` to read the table in the index's key order."""
+        ``pgno_fdp``, ``lcid``, ``key_most`` (longer keys are cut); and :meth:`EseIndex.search` /
+        :meth:`EseIndex.range` / :meth:`EseIndex.records` to read the table in the index's key order."""
         for x in self.indexes:
             if x["name"] == name:
                 return x  # type: ignore[return-value]

@@ -41,7 +41,6 @@ typedef struct {
     uint32_t       *rgobjidUsed;  /* tree whose walk entered the page */
     uint32_t       *rgobjidOwner; /* most specific tree owning the page (space trees) */
     uint32_t       *rgobjidFree;  /* tree whose available-extent tree lists the page */
-    uint8_t        *pbPage;       /* copy of the page being checked (recursion keeps its own via stack keys) */
     chk_level       rglevel[ESEFMT_DEPTH_MAX];
     uint32_t        clevelLeaf;   /* depth of the first leaf (0: none yet) */
     ESEPY_ESE_INTEGRITY *pinfo;
@@ -385,8 +384,9 @@ JET_ERR EsepyEseCheckIntegrity(ESEPY_ESE_FILE *pfile, ESEPY_ESE_INTEGRITY *pinfo
         if (used == 0)
             continue;
         if (owner != used)
-            finding(&st, p, JET_errSPOwnExtCorrupted, owner ? "page %u in use by objid %u is owned by another tree"
-                                                            : "page %u in use by objid %u is owned by no tree", p, used);
+            finding(&st, p, JET_errSPOwnExtCorrupted,
+                    owner ? "page %u in use by objid %u is owned by another tree"
+                          : "page %u in use by objid %u is owned by no tree", p, used);
         else if (st.rgobjidFree[p] == used)
             finding(&st, p, JET_errSPAvailExtCorrupted, "page %u in use by objid %u is listed free in its space", p,
                     used);

@@ -93,8 +93,8 @@ def test_export_include_deleted_refused_on_esepy_database(esepy_cli, tmp_path):
     db = str(tmp_path / "own.edb")
     (tmp_path / "sys").mkdir()
     (tmp_path / "logs").mkdir()
-    with esepy.Instance("own", system_path=str(tmp_path / "sys") + "/", log_path=str(tmp_path / "logs") + "/") as inst, \
-            inst.begin_session() as s:
+    paths = {"system_path": str(tmp_path / "sys") + "/", "log_path": str(tmp_path / "logs") + "/"}
+    with esepy.Instance("own", **paths) as inst, inst.begin_session() as s:
         s.create_database(db).close()
     r = esepy_cli("export", db, "t", "--include-deleted")
     assert r.code == 2 and "Windows" in r.err

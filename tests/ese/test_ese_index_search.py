@@ -15,7 +15,8 @@ from esepy import _esekey
 dissect_esedb = pytest.importorskip("dissect.esedb", reason="dissect.esedb is part of the test extra")
 
 SAMPLES = [
-    "dissect_index_4k.edb", "dissect_text_4k.edb", "dissect_binary_4k.edb", "dissect_multi_4k.edb", "dissect_large_32k.edb",
+    "dissect_index_4k.edb", "dissect_text_4k.edb", "dissect_binary_4k.edb", "dissect_multi_4k.edb",
+    "dissect_large_32k.edb",
     "stroz_decompress_7bit_8k.edb", "stroz_decompress_lzxpress_8k.edb", "qmgr_win11_24h2_16k.db",
     "srum_win11_dirty/SRUDB.dat",
 ]
@@ -148,7 +149,8 @@ def test_descending_and_signed_keys():
     assert seg(9, 0, True, b"\x01\x02") == b"\x7f\x01\x02"  # fixed binary as stored
     assert seg(4, 0, True, None) == b"\x00"
     g = uuid.UUID("00112233-4455-6677-8899-aabbccddeeff")
-    assert seg(16, 0, True, g) == b"\x7f" + bytes.fromhex("aabbccddeeff88997766554433221100")  # ESE's GUID key byte order
+    # ESE's GUID key byte order
+    assert seg(16, 0, True, g) == b"\x7f" + bytes.fromhex("aabbccddeeff88997766554433221100")
     with pytest.raises(_esekey.KeyNotNormalisable, match="LCMapString"):
         seg(10, 1200, False, "abc")
 

@@ -19,7 +19,8 @@ from esepy import cli
 from ese_checksums import segment_checksum
 
 SAMPLES = [
-    "dissect_index_4k.edb", "dissect_text_4k.edb", "dissect_binary_4k.edb", "dissect_multi_4k.edb", "dissect_large_32k.edb",
+    "dissect_index_4k.edb", "dissect_text_4k.edb", "dissect_binary_4k.edb", "dissect_multi_4k.edb",
+    "dissect_large_32k.edb",
     "stroz_decompress_7bit_8k.edb", "stroz_decompress_lzxpress_8k.edb", "qmgr_win11_24h2_16k.db",
     "srum_win11_dirty/SRUDB.dat",
 ]
