@@ -51,7 +51,7 @@ static void finding(chk_state *ps, uint32_t pgno, JET_ERR err, const char *szFmt
 {
     char szWhat[100], sz[120];
     snprintf(szWhat, sizeof(szWhat), szFmt, a, b);
-    snprintf(sz, sizeof(sz), "%.30s: %s", ps->ptree ? ps->ptree->szName : "space", szWhat);
+    snprintf(sz, sizeof(sz), "%.30s: %.86s", ps->ptree ? ps->ptree->szName : "space", szWhat);
     esefmt_damage(ps->pfile, pgno, err, ps->ptree ? ps->ptree->objid : 0, sz);
     ps->pinfo->cfinding++;
 }

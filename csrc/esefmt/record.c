@@ -320,7 +320,7 @@ void EsepyEseCursorClose(ESEPY_ESE_CURSOR *pc)
 static void walk_damage_index(ESEPY_ESE_CURSOR *pc, uint32_t pgno)
 {
     char sz[120];
-    snprintf(sz, sizeof(sz), "index %.40s of table %.40s: entry without a record bookmark skipped",
+    snprintf(sz, sizeof(sz), "index %.24s of table %.24s: entry without a record bookmark skipped",
              pc->pindex->szName, pc->ptable->szName);
     esefmt_damage(pc->pfile, pgno, JET_errDatabaseCorrupted, pc->pindex->objid, sz);
 }
@@ -386,7 +386,7 @@ static JET_ERR lookup_primary(ESEPY_ESE_CURSOR *pc, const uint8_t *pbBm, uint32_
             break;
     }
     char sz[120];
-    snprintf(sz, sizeof(sz), "index %.40s of table %.40s: entry whose record is missing skipped", pc->pindex->szName,
+    snprintf(sz, sizeof(sz), "index %.24s of table %.24s: entry whose record is missing skipped", pc->pindex->szName,
              pc->ptable->szName);
     esefmt_damage(pc->pfile, pgnoIdx, JET_errRecordNotFound, pc->pindex->objid, sz);
     return JET_errRecordNotFound;
