@@ -6,11 +6,12 @@ Modes::
     esepy dump log LOG|FOLDER          log generations and records (/ml)
     esepy dump checkpoint CHK|FOLDER   checkpoint file (/mk)
     esepy checksum FILE...             page / log / checkpoint checksums (/k)
-    esepy integrity DB                 B+tree, space, record and key verification (/g)
+    esepy integrity DB                 B+tree, space, record and key verification (/g; Windows ESE too)
     esepy recover --logs DIR --system DIR [--db-dir DIR]   soft recovery (/r)
     esepy recover DB --logs DIR --output FILE   Windows ESE database onto a copy (stage 1)
     esepy tables DB                    tables, columns, indexes, records, pages
-    esepy export DB TABLE --format csv|json|parquet [-o FILE]
+    esepy export DB TABLE --format csv|json|parquet [-o FILE] [--include-deleted]
+    esepy carve DB TABLE [--format csv|json] [-o FILE]   records from unreached pages (Windows ESE)
     esepy backup ... / esepy restore BACKUP ...            (when the engine has them)
     esepy demo [FOLDER]                the README's demo
 
