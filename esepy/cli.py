@@ -159,13 +159,6 @@ def _fields(out: "Output", title: str, rows: Sequence[Tuple[str, Any]]) -> None:
     out.text(title, *text_table(None, [(k, v) for k, v in rows]))
 
 
-def _ese_plain(v: Any) -> Any:
-    if isinstance(v, list):
-        return [_plain(x) for x in v]
-    return _plain(v) if isinstance(v, (bytes, _dt.datetime, uuid.UUID, int, float, str, bool, type(None))) \
-        else str(v)
-
-
 def _ese_open(path: str, logs: Optional[str]) -> Any:
     """open_ese, recovering into a temporary copy first when logs are given."""
     from . import ese
@@ -336,8 +329,8 @@ def _ese_tables(path: str, logs: Optional[str] = None) -> Tuple[str, str, List[D
                      "multivalued": c.multivalued} for c in et.columns]
             idxs = [{"name": x["name"], "key": x["key"], "primary": x["primary"], "unique": x["unique"]}
                     for x in et.indexes]
-            tables.append({"name": et.name, "records": et.count(), "columns": cols,
-                           "primary_key": et.primary_key, "indexes": idxs})
+            tables.append({"name": et.name, "objid": et.objid, "dropped": et.dropped, "records": et.count(),
+                           "columns": cols, "primary_key": et.primary_key, "indexes": idxs})
     return str(h["state"]), source, tables
 
 
@@ -349,24 +342,6 @@ def _ese_no_table(db: Any, table: str) -> Exception:
     else:
         err = errors.ObjectNotFound(operation=f"table {table!r} (tables: {', '.join(db.tables.names())})")
     return err
-
-
-def _ese_rows(path: str, table: str, logs: Optional[str] = None,
-              include_deleted: bool = False) -> Tuple[List[str], List[Dict[str, Any]]]:
-    """Column names and plain rows of a Windows table; ``include_deleted`` adds the records
-    flagged deleted (still on their page) and a ``_deleted`` column saying which they are."""
-    with _ese_open(path, logs) as db:
-        if table not in db.tables.names():
-            raise _ese_no_table(db, table)
-        t = db.table(table)
-        columns = t.column_names
-        if include_deleted:
-            columns = columns + ["_deleted"]
-            rows = [dict({k: _ese_plain(v) for k, v in r.items()}, _deleted=r.deleted)
-                    for r in t.records(include_deleted=True)]
-        else:
-            rows = [{k: _ese_plain(v) for k, v in r.items()} for r in t]
-    return columns, rows
 
 
 # ---------------------------------------------------------------------------
@@ -1100,7 +1075,7 @@ def _tables(ns: argparse.Namespace, out: Output) -> Any:
                 result["note"] = edb.tables.note
                 out.text(title, f"No tables: {edb.tables.note}.")
                 return result
-    rows = [(t["name"], t["records"], "-" if t.get("pages") is None else t["pages"],
+    rows = [(t["name"] + (f" (dropped, objid {t['objid']})" if t.get("dropped") else ""), t["records"], "-" if t.get("pages") is None else t["pages"],
              ", ".join(t.get("primary_key") or []) or ("(sequential)" if "primary_key" in t else "-"),
              ", ".join(f"{c['name']} {c['type']}" for c in t["columns"])) for t in tables]
     out.text(title, *text_table(["table", "records", "pages", "primary key", "columns"], rows))
@@ -1110,25 +1085,41 @@ def _tables(ns: argparse.Namespace, out: Output) -> Any:
 def _export_args(p: argparse.ArgumentParser) -> None:
     _db_args(p)
     p.add_argument("table", help="table name")
-    p.add_argument("--format", choices=["csv", "json", "parquet"], default="csv", help="output format")
+    p.add_argument("--format", choices=["csv", "json", "jsonl", "parquet"], default="csv",
+                   help="output format (jsonl: one JSON object a line)")
     p.add_argument("-o", "--output", help="output file (default: stdout; required for parquet)")
+    p.add_argument("--filetime-columns", metavar="known|COL[,COL...]",
+                   help="Windows ESE: 64-bit columns holding FILETIMEs, written as UTC times: 'known' (the "
+                   "artefact schemas of esepy.artifacts) or column names of TABLE")
+    p.add_argument("--objid", type=int, help="Windows ESE: the table with this objid (e.g. a dropped table "
+                   "that shares its name with the live one)")
+    p.add_argument("--batch-rows", type=int, help="parquet: rows per batch / row group (default: about "
+                   "a million values)")
     p.add_argument("--include-deleted", action="store_true",
                    help="a Windows ESE database: also the records flagged deleted but still on their page, "
                    "marked in an added _deleted column")
 
 
 def _plain(v: Any) -> Any:
-    if isinstance(v, _dt.datetime):
-        return v.isoformat()
-    if isinstance(v, bytes):
-        return v.hex()
-    if isinstance(v, uuid.UUID):
-        return str(v)
-    return v
+    from ._export import plain
+    return plain(v) if not isinstance(v, list) else v
 
 
-@command("export", "Export a table as CSV, JSON or Parquet (read-only)", _export_args)
+def _export_windows_table(db: Any, ns: argparse.Namespace) -> Any:
+    if ns.objid is not None:
+        for t in db.tables:
+            if t.objid == ns.objid and t.name == ns.table:
+                return t
+        raise errors.ObjectNotFound(operation=f"table {ns.table!r} with objid {ns.objid}")
+    if ns.table not in db.tables.names():
+        raise _ese_no_table(db, ns.table)
+    return db.tables[ns.table]
+
+
+@command("export", "Export a table as CSV, JSON, JSON lines or Parquet, streamed (read-only)", _export_args)
 def _export(ns: argparse.Namespace, out: Output) -> Any:
+    import contextlib
+    from . import _export as ex
     if ns.format == "parquet":
         try:
             import pyarrow  # noqa: F401
@@ -1138,42 +1129,66 @@ def _export(ns: argparse.Namespace, out: Output) -> Any:
                 operation="parquet export needs pyarrow: pip install 'esepy[parquet]'") from None
         if not ns.output:
             raise CliError("--format parquet needs -o FILE")
-    if _windows(ns.db):
-        columns, rows = _ese_rows(ns.db, ns.table, _windows_logs_option(ns), ns.include_deleted)
-    else:
-        if ns.include_deleted:
-            raise CliError("--include-deleted applies to databases written by Windows' ESE only "
-                           "(esepy's own databases keep no flag-deleted records readable)")
-        with inspection.open_database(ns.db, logs=ns.logs, system=ns.system) as ro:
+    if ns.batch_rows is not None and (ns.format != "parquet" or ns.batch_rows < 1):
+        raise CliError("--batch-rows applies to --format parquet and must be at least 1")
+    windows = _windows(ns.db)
+    if not windows and (ns.filetime_columns is not None or ns.objid is not None):
+        raise CliError(f"--filetime-columns and --objid apply to Windows ESE databases; {ns.db} is esepy's own")
+    if not windows and ns.include_deleted:
+        raise CliError("--include-deleted applies to databases written by Windows' ESE only "
+                       "(esepy's own databases keep no flag-deleted records readable)")
+    coltyps: Optional[List[int]] = None
+    multivalued: List[bool] = []
+    with contextlib.ExitStack() as stack:
+        if windows:
+            from . import ese
+            logs = _windows_logs_option(ns)
+            if logs is not None and not os.path.isdir(logs):
+                raise errors.InvalidPath(operation=f"--logs {logs}: no such folder")
+            ft: Any = None
+            if ns.filetime_columns == "known":
+                ft = "known"
+            elif ns.filetime_columns:
+                ft = {ns.table: [c.strip() for c in ns.filetime_columns.split(",") if c.strip()]}
+            try:
+                db = stack.enter_context(ese.open_ese(ns.db, logs=logs, filetime_columns=ft))
+                db.tables       # a column named by --filetime-columns is checked against the catalog here
+            except ValueError as e:
+                raise CliError(str(e)) from None
+            t = _export_windows_table(db, ns)
+            columns = t.column_names
+            # FILETIME columns are written as times (JET_coltypDateTime, 8)
+            coltyps = [8 if c.name in t.filetime_columns else c.coltyp for c in t.columns]
+            multivalued = [c.multivalued for c in t.columns]
+            rows: Any = t.rows()
+            if ns.include_deleted:
+                # flag-deleted records too, marked in an added _deleted column (Bit)
+                columns = columns + ["_deleted"]
+                coltyps.append(1)
+                multivalued.append(False)
+                rows = ([*r.values(), r.deleted] for r in t.records(include_deleted=True))
+        else:
+            ro = stack.enter_context(inspection.open_database(ns.db, logs=ns.logs, system=ns.system))
             if ns.table not in ro.tables:
                 raise errors.ObjectNotFound(operation=f"table {ns.table!r} (tables: {', '.join(ro.tables)})")
-            with ro.table(ns.table) as t:
-                columns = list(t.columns)
-                rows = [{k: _plain(v) for k, v in r.items()} for r in t]
-    if ns.format == "parquet":
-        import pyarrow as pa
-        import pyarrow.parquet as pq
-        pq.write_table(pa.Table.from_pylist(rows), ns.output)
-    else:
-        buf = io.StringIO()
-        if ns.format == "csv":
-            w = csv.DictWriter(buf, fieldnames=columns, lineterminator="\n")
-            w.writeheader()
-            w.writerows(rows)
+            et = stack.enter_context(ro.table(ns.table))
+            columns = list(et.columns)
+            multivalued = [False] * len(columns)
+            rows = ([str(v) if isinstance(v, uuid.UUID) else v for v in (r.get(c) for c in columns)] for r in et)
+        result: Dict[str, Any] = {"table": ns.table, "format": ns.format, "columns": columns, "output": ns.output}
+        if out.json and not ns.output:
+            # one JSON document on stdout carries the rows: that document is built in memory
+            kept = [dict(zip(columns, (ex.plain(v) for v in r))) for r in rows]
+            result.update(records=len(kept), rows=kept)
+            return result
+        if ns.format == "parquet":
+            stats = ex.write_parquet(columns, coltyps, multivalued, rows, ns.output, ns.batch_rows)
+            result.update(stats)
         else:
-            json.dump(rows, buf, indent=1)
-            buf.write("\n")
-        if ns.output:
-            with open(ns.output, "w", encoding="utf-8", newline="") as f:
-                f.write(buf.getvalue())
-        elif not out.json:
-            out.stdout.write(buf.getvalue())
-    result: Dict[str, Any] = {"table": ns.table, "format": ns.format, "records": len(rows), "columns": columns,
-                              "output": ns.output}
-    if out.json and not ns.output:
-        result["rows"] = rows
+            result["records"] = ex.write_text(ns.format, columns, rows, ns.output,
+                                              None if ns.output else out.stdout)
     if ns.output:
-        out.text(f"{len(rows)} records of {ns.table} written to {ns.output} ({ns.format})")
+        out.text(f"{result['records']} records of {ns.table} written to {ns.output} ({ns.format})")
     return result
 
 
@@ -1192,6 +1207,7 @@ def _carve(ns: argparse.Namespace, out: Output) -> Any:
     """Carved records (EseTable.carve), marked: _source "carved" with _page / _tag where they were found
     and _deleted their node flag; with --include-deleted also the flag-deleted records of the live tree
     (_source "deleted")."""
+    from ._export import plain
     if not _windows(ns.db):
         raise CliError("carve reads databases written by Windows' ESE only")
     with _ese_open(ns.db, None) as db:
@@ -1204,10 +1220,10 @@ def _carve(ns: argparse.Namespace, out: Output) -> Any:
             for r in t.records(include_deleted=True):
                 if r.deleted:
                     rows.append(dict({"_source": "deleted", "_page": r.pgno, "_tag": r.itag, "_deleted": True},
-                                     **{k: _ese_plain(v) for k, v in r.items()}))
+                                     **{k: plain(v) for k, v in r.items()}))
         for r in t.carve():
             rows.append(dict({"_source": "carved", "_page": r.pgno, "_tag": r.itag, "_deleted": r.deleted},
-                             **{k: _ese_plain(v) for k, v in r.items()}))
+                             **{k: plain(v) for k, v in r.items()}))
     buf = io.StringIO()
     if ns.format == "csv":
         w = csv.DictWriter(buf, fieldnames=columns, lineterminator="\n")

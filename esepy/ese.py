@@ -18,7 +18,9 @@ Typical use::
 
 Values are typed by column type: int, float, bool, str, bytes,
 ``datetime.datetime`` for DateTime columns, ``uuid.UUID`` for GUID columns
-and lists for multi-valued columns.  A value that cannot be decoded is an
+and lists for multi-valued columns; ``open_ese(path, filetime_columns="known")``
+also turns the FILETIME columns of the artefact schemas (SRUM, UAL) into
+datetimes (:mod:`esepy.artifacts` decodes those artefacts as DataFrames).  A value that cannot be decoded is an
 :class:`UnsupportedValue` (XPRESS9/XPRESS10/LZ4 compression, encryption) or a
 :class:`DamagedValue` (damaged record or long value) carrying the stored bytes;
 never garbage.
@@ -54,7 +56,7 @@ __all__ = [
     "open_ese", "recover_ese", "EseDatabase", "EseTable", "EseIndex", "EseColumn", "EseRecord", "UnsupportedValue",
     "DamagedValue",
     "read_log_header", "read_checkpoint", "scan_log_folder", "decompress", "COLTYP_NAMES", "DBSTATE_NAMES",
-    "LOCAL_AS_UTC",
+    "LOCAL_AS_UTC", "filetime_to_datetime",
 ]
 
 #: JET_coltyp values to names.
@@ -150,6 +152,34 @@ def _ole_date(value: Any) -> Any:
         return _OLE_EPOCH + _dt.timedelta(milliseconds=round(value * 86400000.0))
     except (OverflowError, ValueError):
         return value
+
+
+_FILETIME_EPOCH = _dt.datetime(1601, 1, 1, tzinfo=_dt.timezone.utc)
+_COLTYP_FILETIME_INTS = (5, 15, 18)     # Currency, LongLong, UnsignedLongLong: 64-bit integers
+
+
+def filetime_to_datetime(value: Any) -> Any:
+    """A Windows FILETIME (100-nanosecond intervals since 1601-01-01 UTC) as a timezone-aware
+    datetime in UTC, truncated to the microsecond.  0 (Windows' "never") becomes None; a value
+    outside datetime's range (negative, or after the year 9999) and anything that is not an
+    int is returned unchanged, never guessed."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        return value
+    if value == 0:
+        return None
+    if value < 0:
+        return value
+    try:
+        return _FILETIME_EPOCH + _dt.timedelta(microseconds=value // 10)
+    except OverflowError:
+        return value
+
+
+def _filetime_of_double(value: Any) -> Any:
+    """A FILETIME stored in a DateTime column (UAL does this): the 64 bits of the double."""
+    if not isinstance(value, float):
+        return value
+    return filetime_to_datetime(_ole_bits(value))
 
 
 def _guid(value: Any) -> Any:
@@ -253,11 +283,13 @@ class EseTable:
     """A table of an :class:`EseDatabase`: iterate it for dict rows.
 
     ``columns`` (list of :class:`EseColumn`), ``indexes`` (list of dicts, see
-    :meth:`index`), ``primary_key``,
+    :meth:`index`), ``primary_key``, ``dropped`` (a newer table of the same name supersedes
+    it), ``filetime_columns`` (columns read as FILETIMEs, see :func:`open_ese`),
     ``objid``, ``pgno_fdp`` (root page), ``pgno_fdp_lv`` (long-value tree, 0 if none).
     """
 
-    def __init__(self, db: "EseDatabase", index: int, info: Dict[str, Any]) -> None:
+    def __init__(self, db: "EseDatabase", index: int, info: Dict[str, Any],
+                 filetime: Sequence[str] = ()) -> None:
         self._db = db
         self._index = index
         self.name: str = info["name"]
@@ -271,8 +303,25 @@ class EseTable:
         self._names = [c.name for c in self.columns]
         self._raw_indexes: List[Dict[str, Any]] = info["indexes"]
         self._indexes: Optional[List[Dict[str, Any]]] = None
-        self._fixups = [(i, _ole_date if c.coltyp == _COLTYP_DATETIME else _guid)
-                        for i, c in enumerate(self.columns) if c.coltyp in (_COLTYP_DATETIME, _COLTYP_GUID)]
+        #: True when another table of the same name supersedes this one (see :attr:`EseDatabase.tables`)
+        self.dropped: bool = False
+        #: names of the columns read as FILETIMEs (``open_ese(filetime_columns=...)``)
+        self.filetime_columns: List[str] = [c.name for c in self.columns if c.name in set(filetime)]
+        fixups: List[Tuple[int, Callable[[Any], Any]]] = []
+        for i, c in enumerate(self.columns):
+            if c.name in self.filetime_columns:
+                if c.coltyp == _COLTYP_DATETIME:
+                    fixups.append((i, _filetime_of_double))
+                elif c.coltyp in _COLTYP_FILETIME_INTS:
+                    fixups.append((i, filetime_to_datetime))
+                else:
+                    raise ValueError(f"column {c.name!r} of table {self.name!r} is {c.type}: only 64-bit "
+                                     "columns (LongLong, UnsignedLongLong, Currency, DateTime) hold FILETIMEs")
+            elif c.coltyp == _COLTYP_DATETIME:
+                fixups.append((i, _ole_date))
+            elif c.coltyp == _COLTYP_GUID:
+                fixups.append((i, _guid))
+        self._fixups = fixups
 
     @property
     def indexes(self) -> List[Dict[str, Any]]:
@@ -453,7 +502,8 @@ class EseTable:
         return pd.DataFrame(list(self.rows()), columns=self._names)
 
     def __repr__(self) -> str:
-        return f"<EseTable {self.name!r} {len(self.columns)} columns>"
+        dropped = " dropped" if self.dropped else ""
+        return f"<EseTable {self.name!r} {len(self.columns)} columns objid={self.objid}{dropped}>"
 
     def _repr_html_(self) -> str:
         from ._display import html_table
@@ -605,11 +655,26 @@ def _short(v: Any) -> str:
 
 
 class _TableList(Sequence["EseTable"]):
-    """The tables of a database: a sequence that can also be indexed by name."""
+    """The tables of a database: a sequence (catalog order, every table) that can also be
+    indexed by name.
+
+    Two catalog entries can carry the same table name (a table dropped and created again,
+    read from a file whose catalog still holds both).  Then the one with the highest objid --
+    objids only grow, so it is the newest -- is the live table that ``tables[name]`` returns;
+    the others have ``dropped`` True and are reached with :meth:`dropped` (or by position).
+    A name is never resolved silently to whichever entry came first."""
 
     def __init__(self, tables: List[EseTable], note: Optional[str] = None) -> None:
         self._tables = tables
-        self._by_name = {t.name: t for t in tables}
+        self._by_name: Dict[str, EseTable] = {}
+        for t in tables:
+            live = self._by_name.get(t.name)
+            if live is None or t.objid > live.objid:
+                if live is not None:
+                    live.dropped = True
+                self._by_name[t.name] = t
+            else:
+                t.dropped = True
         #: why there are no tables (a database without a stored catalog), else None
         self.note = note
 
@@ -629,8 +694,13 @@ class _TableList(Sequence["EseTable"]):
         return key in self._by_name if isinstance(key, str) else key in self._tables
 
     def names(self) -> List[str]:
-        """Table names in catalog order."""
-        return [t.name for t in self._tables]
+        """Table names in catalog order, each once (a dropped duplicate's name is its live table's)."""
+        return [t.name for t in self._tables if not t.dropped]
+
+    def dropped(self, name: Optional[str] = None) -> List[EseTable]:
+        """The tables marked dropped (superseded by a live table of the same name), all of
+        them or those called ``name``, in catalog order."""
+        return [t for t in self._tables if t.dropped and (name is None or t.name == name)]
 
     def __repr__(self) -> str:
         return f"<tables {self.names()!r}>"
@@ -644,8 +714,10 @@ class EseDatabase:
     ``recovery_info(log_folder)``.  Use as a context manager or call :meth:`close`.
     """
 
-    def __init__(self, path: "_os.PathLike[str] | str", verify_checksums: bool = True) -> None:
+    def __init__(self, path: "_os.PathLike[str] | str", verify_checksums: bool = True,
+                 filetime_columns: "FiletimeColumns" = None) -> None:
         self.path = _os.fspath(path)
+        self._filetime_spec = filetime_columns
         #: the file as the caller named it (``path`` is the recovered copy when opened with ``logs=``)
         self.source_path = self.path
         #: what :func:`recover_ese` reported when opened with ``logs=`` (None otherwise)
@@ -675,9 +747,13 @@ class EseDatabase:
 
     @property
     def tables(self) -> _TableList:
-        """The tables of the catalog (MSysObjects included), in catalog order."""
+        """The tables of the catalog (MSysObjects included), in catalog order; ``tables[name]`` is
+        the live table of that name, ``tables.dropped(name)`` the entries a newer table of the same
+        name supersedes (marked ``dropped``; see :class:`_TableList`)."""
         if self._tables is None:
-            tables = [EseTable(self, i, t) for i, t in enumerate(self._file.tables())]
+            infos = self._file.tables()
+            filetime = _resolve_filetime(self._filetime_spec, infos)
+            tables = [EseTable(self, i, t, filetime.get(t["name"], ())) for i, t in enumerate(infos)]
             note = NO_CATALOG_NOTE if not tables and self._file.header().get("no_catalog") else None
             self._tables = _TableList(tables, note)
         return self._tables
@@ -816,8 +892,48 @@ class EseDatabase:
                 + html_table("tables", ["table", "columns"], [(t.name, len(t.columns)) for t in self.tables]))
 
 
+#: what ``open_ese(filetime_columns=...)`` accepts: None, "known", or table name ("*": every
+#: table) -> column names
+FiletimeColumns = Optional[Any]
+
+
+def _resolve_filetime(spec: FiletimeColumns, infos: List[Dict[str, Any]]) -> Dict[str, List[str]]:
+    """table name -> columns to read as FILETIMEs, from open_ese's ``filetime_columns``."""
+    if spec is None:
+        return {}
+    coltypes = {t["name"]: {c["name"]: c["coltyp"] for c in t["columns"]} for t in infos}
+    if isinstance(spec, str):
+        if spec != "known":
+            raise ValueError(f"filetime_columns={spec!r}: use None, 'known' or a mapping of table "
+                             "name to column names")
+        from .artifacts import _schemas
+        out: Dict[str, List[str]] = {}
+        for table, columns in _schemas.known_filetime_columns(list(coltypes)).items():
+            # built-in knowledge: only columns that exist here and are 64 bits wide
+            ok = [c for c in columns if coltypes[table].get(c) in _COLTYP_FILETIME_INTS + (_COLTYP_DATETIME,)]
+            if ok:
+                out[table] = ok
+        return out
+    if not hasattr(spec, "items"):
+        raise TypeError("filetime_columns must be None, 'known' or a mapping of table name to column names")
+    out = {}
+    for table, columns in spec.items():
+        columns = [columns] if isinstance(columns, str) else list(columns)
+        targets = list(coltypes) if table == "*" else [table]
+        for t in targets:
+            if t not in coltypes:
+                raise ValueError(f"filetime_columns: no table named {t!r}")
+            missing = [c for c in columns if c not in coltypes[t]]
+            if missing and table != "*":
+                raise ValueError(f"filetime_columns: table {t!r} has no column {missing[0]!r}")
+            have = [c for c in columns if c in coltypes[t]]
+            if have:
+                out.setdefault(t, []).extend(c for c in have if c not in out.get(t, []))
+    return out
+
+
 def open_ese(path: "_os.PathLike[str] | str", *, logs: "Optional[_os.PathLike[str] | str]" = None,
-             verify_checksums: bool = True) -> EseDatabase:
+             verify_checksums: bool = True, filetime_columns: FiletimeColumns = None) -> EseDatabase:
     """Open a real ESE database file read-only (SRUDB.dat, qmgr.db, WebCacheV01.dat, ntds.dit, ...).
 
     The file is never written; dirty databases open as they are.  With
@@ -831,12 +947,26 @@ def open_ese(path: "_os.PathLike[str] | str", *, logs: "Optional[_os.PathLike[st
     :attr:`EseDatabase.damage`.  Raises :class:`esepy.errors.FileNotFound`,
     :class:`esepy.errors.FileInvalidType` (not an ESE database),
     :class:`esepy.errors.ReadVerifyFailure` (neither header copy is valid), ...
+
+    ``filetime_columns`` says which 64-bit columns hold Windows FILETIMEs (100 ns since
+    1601, UTC), returned as timezone-aware UTC datetimes (0 as None) instead of integers:
+    None (default: values as stored), ``"known"`` (the columns the artefact schemas of
+    :mod:`esepy.artifacts` name: SRUM's ConnectStartTime, EventTimestamp, StartTime/EndTime;
+    UAL's DateTime columns, which hold FILETIMEs), or a mapping of table name (``"*"``: every
+    table that has the column) to column names.  Only LongLong, UnsignedLongLong, Currency and
+    DateTime columns qualify; no other column is ever guessed to be a time.
     """
     try:
-        db = EseDatabase(path, verify_checksums=verify_checksums)
+        db = EseDatabase(path, verify_checksums=verify_checksums, filetime_columns=filetime_columns)
     except errors.FileInvalidType:
         _wrong_reader(path, "esepy.open_ese", "database")
         raise
+    if filetime_columns is not None and logs is None:
+        try:
+            db.tables           # a wrong table or column name fails here, not at first read
+        except BaseException:
+            db.close()
+            raise
     if logs is None:
         return db
     if not db.header["dirty"]:
@@ -847,7 +977,7 @@ def open_ese(path: "_os.PathLike[str] | str", *, logs: "Optional[_os.PathLike[st
     try:
         out = _os.path.join(scratch, _os.path.basename(_os.fspath(path)))
         report = recover_ese(path, logs, out)
-        rdb = EseDatabase(out, verify_checksums=verify_checksums)
+        rdb = EseDatabase(out, verify_checksums=verify_checksums, filetime_columns=filetime_columns)
     except BaseException:
         _shutil.rmtree(scratch, ignore_errors=True)
         raise

@@ -40,6 +40,8 @@ FILES = {
         "111232ac201e46f912c8c1f5c4e0eb9bfde58cdc199b22ef8350931d383a22b4",
     "dissect_text_4k.edb.header.txt":
         "9b5003a95e720143588b9609919ee6ce5ea97b6bd06bbb8ed1358a24be004e04",
+    "dissect_ual_current_4k.mdb":
+        "e3873ec077c0cd9018f1f1c996b12216c1e63ee19ed710039a01fce0ce69d531",
     "qmgr_win11_24h2_16k.db.go-ese-golden.jsonl":
         "de98b8248f52b668e8067d15012d115e5c18e784ccc0d9c6292cf2040ea4b003",
     "qmgr_win11_24h2_16k.db":
