@@ -6,12 +6,13 @@ Modes::
     esepy dump log LOG|FOLDER          log generations and records (/ml)
     esepy dump checkpoint CHK|FOLDER   checkpoint file (/mk)
     esepy checksum FILE...             page / log / checkpoint checksums (/k)
-    esepy integrity DB                 B+tree, space, record and key verification (/g)
+    esepy integrity DB                 B+tree, space, record and key verification (/g; Windows ESE too)
     esepy recover --logs DIR --system DIR [--db-dir DIR]   soft recovery (/r)
     esepy recover DB --logs DIR --output FILE   Windows ESE database onto a copy (redo and undo)
     esepy verify-logs DB --logs DIR    audit a Windows ESE database against its logs
     esepy tables DB                    tables, columns, indexes, records, pages
-    esepy export DB TABLE --format csv|json|parquet [-o FILE]
+    esepy export DB TABLE --format csv|json|parquet [-o FILE] [--include-deleted]
+    esepy carve DB TABLE [--format csv|json] [-o FILE]   records from unreached pages (Windows ESE)
     esepy backup ... / esepy restore BACKUP ...            (when the engine has them)
     esepy demo [FOLDER]                the README's demo
 
@@ -332,6 +333,16 @@ def _ese_tables(path: str, logs: Optional[str] = None) -> Tuple[str, str, List[D
             tables.append({"name": et.name, "objid": et.objid, "dropped": et.dropped, "records": et.count(),
                            "columns": cols, "primary_key": et.primary_key, "indexes": idxs})
     return str(h["state"]), source, tables
+
+
+def _ese_no_table(db: Any, table: str) -> Exception:
+    """The error for a table name a Windows database lacks (saying why when it stores no catalog)."""
+    err: Exception
+    if db.no_catalog:
+        err = errors.ObjectNotFound(operation=f"table {table!r}: {db.tables.note}")
+    else:
+        err = errors.ObjectNotFound(operation=f"table {table!r} (tables: {', '.join(db.tables.names())})")
+    return err
 
 
 # ---------------------------------------------------------------------------
@@ -719,9 +730,7 @@ def _integrity_args(p: argparse.ArgumentParser) -> None:
 @command("integrity", "Verify B+trees, space, records and keys (esentutl /g); never writes", _integrity_args)
 def _integrity(ns: argparse.Namespace, out: Output) -> Any:
     if _windows(ns.db):
-        raise CliError(f"{ns.db} is a database written by Windows' ESE: 'integrity' checks esepy databases "
-                       "only (its B+tree and space check of Windows files is not written yet); "
-                       "'esepy checksum' verifies every page checksum of it and 'esepy tables' reads every record")
+        return _ese_integrity(ns, out)
     df = inspection.DatabaseFile(ns.db)
     if not df.header.is_clean and not ns.force:
         raise errors.DatabaseDirtyShutdown(
@@ -756,6 +765,37 @@ def _integrity(ns: argparse.Namespace, out: Output) -> Any:
         print(f"ERROR: {p}", file=out.stderr)
     result["problems_text"] = problems
     result["ok"] = not problems
+    if problems:
+        _fail(result, errors.DatabaseCorrupted, f"{len(problems)} problem(s) in {ns.db}")
+    out.text("Integrity check successful.")
+    return result
+
+
+def _ese_integrity(ns: argparse.Namespace, out: Output) -> Any:
+    """integrity of a database written by Windows' ESE: EseDatabase.check_integrity (B+trees and space in C,
+    then every record read unless --no-records); findings on stderr, exit 1 when there are any."""
+    with _ese_open(ns.db, None) as db:
+        h = db.header
+        if h["dirty"] and not ns.force:
+            raise errors.DatabaseDirtyShutdown(
+                operation=f"{ns.db} is {h['state']}: pages still in its logs may look damaged; recover a copy with "
+                "'esepy recover DB --logs DIR --output COPY' first (or --force to check the file as it is)")
+        if db.no_catalog:
+            raise CliError(f"{ns.db}: nothing to check: {db.tables.note}")
+        with out.progress("integrity (pages)", h["page_count"], "page"):
+            rep = db.check_integrity(records=not ns.no_records)
+    from . import _esepy
+    problems = [f"page {f['pgno']} (objid {f['objid']}): {f['what']} "
+                f"({_esepy.error_string(f['error']).split(',')[0]})" for f in rep["findings"]]
+    result: Dict[str, Any] = dict(rep, database=ns.db, format="windows-ese", state=h["state"],
+                                  problems_text=problems)
+    out.text(f"Database (Windows ESE): {ns.db} ({h['state']}, {h['page_count']} pages)",
+             f"  {rep['tables']} tables, {rep['trees']} trees walked (space trees included), "
+             f"{rep['pages_checked']} pages checked, {rep['pages_owned']} pages owned by the space trees")
+    if rep["records"] is not None:
+        out.text(f"  records read and decoded: {rep['records']}")
+    for p in problems:
+        print(f"ERROR: {p}", file=out.stderr)
     if problems:
         _fail(result, errors.DatabaseCorrupted, f"{len(problems)} problem(s) in {ns.db}")
     out.text("Integrity check successful.")
@@ -1059,6 +1099,12 @@ def _tables(ns: argparse.Namespace, out: Output) -> Any:
             t["pages"] = ts.pages if ts else None
         title = f"Database: {df.path} ({df.header.state}; read from {source})"
         result = {"database": df.path, "state": df.header.state, "source": source, "tables": tables}
+    if not tables and result.get("format") == "windows-ese":
+        with _ese_open(ns.db, None) as edb:
+            if edb.no_catalog:
+                result["note"] = edb.tables.note
+                out.text(title, f"No tables: {edb.tables.note}.")
+                return result
     rows = [(t["name"] + (f" (dropped, objid {t['objid']})" if t.get("dropped") else ""), t["records"], "-" if t.get("pages") is None else t["pages"],
              ", ".join(t.get("primary_key") or []) or ("(sequential)" if "primary_key" in t else "-"),
              ", ".join(f"{c['name']} {c['type']}" for c in t["columns"])) for t in tables]
@@ -1079,6 +1125,9 @@ def _export_args(p: argparse.ArgumentParser) -> None:
                    "that shares its name with the live one)")
     p.add_argument("--batch-rows", type=int, help="parquet: rows per batch / row group (default: about "
                    "a million values)")
+    p.add_argument("--include-deleted", action="store_true",
+                   help="a Windows ESE database: also the records flagged deleted but still on their page, "
+                   "marked in an added _deleted column")
 
 
 def _plain(v: Any) -> Any:
@@ -1093,7 +1142,7 @@ def _export_windows_table(db: Any, ns: argparse.Namespace) -> Any:
                 return t
         raise errors.ObjectNotFound(operation=f"table {ns.table!r} with objid {ns.objid}")
     if ns.table not in db.tables.names():
-        raise errors.ObjectNotFound(operation=f"table {ns.table!r} (tables: {', '.join(db.tables.names())})")
+        raise _ese_no_table(db, ns.table)
     return db.tables[ns.table]
 
 
@@ -1115,6 +1164,9 @@ def _export(ns: argparse.Namespace, out: Output) -> Any:
     windows = _windows(ns.db)
     if not windows and (ns.filetime_columns is not None or ns.objid is not None):
         raise CliError(f"--filetime-columns and --objid apply to Windows ESE databases; {ns.db} is esepy's own")
+    if not windows and ns.include_deleted:
+        raise CliError("--include-deleted applies to databases written by Windows' ESE only "
+                       "(esepy's own databases keep no flag-deleted records readable)")
     coltyps: Optional[List[int]] = None
     multivalued: List[bool] = []
     with contextlib.ExitStack() as stack:
@@ -1139,6 +1191,12 @@ def _export(ns: argparse.Namespace, out: Output) -> Any:
             coltyps = [8 if c.name in t.filetime_columns else c.coltyp for c in t.columns]
             multivalued = [c.multivalued for c in t.columns]
             rows: Any = t.rows()
+            if ns.include_deleted:
+                # flag-deleted records too, marked in an added _deleted column (Bit)
+                columns = columns + ["_deleted"]
+                coltyps.append(1)
+                multivalued.append(False)
+                rows = ([*r.values(), r.deleted] for r in t.records(include_deleted=True))
         else:
             ro = stack.enter_context(inspection.open_database(ns.db, logs=ns.logs, system=ns.system))
             if ns.table not in ro.tables:
@@ -1161,6 +1219,61 @@ def _export(ns: argparse.Namespace, out: Output) -> Any:
                                               None if ns.output else out.stdout)
     if ns.output:
         out.text(f"{result['records']} records of {ns.table} written to {ns.output} ({ns.format})")
+    return result
+
+
+def _carve_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("db", help="a database written by Windows' ESE")
+    p.add_argument("table", help="table name")
+    p.add_argument("--format", choices=["csv", "json"], default="csv", help="output format")
+    p.add_argument("-o", "--output", help="output file (default: stdout)")
+    p.add_argument("--include-deleted", action="store_true",
+                   help="also the live table's records flagged deleted (still on their page)")
+
+
+@command("carve", "Recover records of a Windows ESE table from pages its tree no longer reaches (read-only)",
+         _carve_args)
+def _carve(ns: argparse.Namespace, out: Output) -> Any:
+    """Carved records (EseTable.carve), marked: _source "carved" with _page / _tag where they were found
+    and _deleted their node flag; with --include-deleted also the flag-deleted records of the live tree
+    (_source "deleted")."""
+    from ._export import plain
+    if not _windows(ns.db):
+        raise CliError("carve reads databases written by Windows' ESE only")
+    with _ese_open(ns.db, None) as db:
+        if ns.table not in db.tables.names():
+            raise _ese_no_table(db, ns.table)
+        t = db.table(ns.table)
+        columns = ["_source", "_page", "_tag", "_deleted"] + t.column_names
+        rows: List[Dict[str, Any]] = []
+        if ns.include_deleted:
+            for r in t.records(include_deleted=True):
+                if r.deleted:
+                    rows.append(dict({"_source": "deleted", "_page": r.pgno, "_tag": r.itag, "_deleted": True},
+                                     **{k: plain(v) for k, v in r.items()}))
+        for r in t.carve():
+            rows.append(dict({"_source": "carved", "_page": r.pgno, "_tag": r.itag, "_deleted": r.deleted},
+                             **{k: plain(v) for k, v in r.items()}))
+    buf = io.StringIO()
+    if ns.format == "csv":
+        w = csv.DictWriter(buf, fieldnames=columns, lineterminator="\n")
+        w.writeheader()
+        w.writerows(rows)
+    else:
+        json.dump(rows, buf, indent=1)
+        buf.write("\n")
+    if ns.output:
+        with open(ns.output, "w", encoding="utf-8", newline="") as f:
+            f.write(buf.getvalue())
+        out.text(f"{len(rows)} records of {ns.table} carved to {ns.output} ({ns.format}; best effort: "
+                 "see docs/forensics-windows-ese.md)")
+    elif not out.json:
+        out.stdout.write(buf.getvalue())
+    result: Dict[str, Any] = {"table": ns.table, "records": len(rows), "columns": columns, "output": ns.output,
+                              "carved": sum(1 for r in rows if r["_source"] == "carved"),
+                              "deleted": sum(1 for r in rows if r["_source"] == "deleted")}
+    if out.json and not ns.output:
+        result["rows"] = rows
     return result
 
 

@@ -53,7 +53,8 @@ from . import _esepy
 from . import errors
 
 __all__ = [
-    "open_ese", "recover_ese", "EseDatabase", "EseTable", "EseColumn", "EseRecord", "UnsupportedValue", "DamagedValue",
+    "open_ese", "recover_ese", "EseDatabase", "EseTable", "EseIndex", "EseColumn", "EseRecord", "UnsupportedValue",
+    "DamagedValue",
     "read_log_header", "read_checkpoint", "scan_log_folder", "decompress", "COLTYP_NAMES", "DBSTATE_NAMES",
     "LOCAL_AS_UTC", "filetime_to_datetime",
 ]
@@ -78,6 +79,12 @@ _COLTYP_DATETIME = 8
 _COLTYP_GUID = 16
 _IDB_UNIQUE = 0x0001    # catalog index Flags (low 16 bits: index flags)
 _IDB_PRIMARY = 0x0020
+
+
+#: what a database without a stored catalog is (EseDatabase.no_catalog)
+NO_CATALOG_NOTE = ("the database stores no catalog (its catalog page, 4, is blank or an empty root leaf), so it "
+                   "has no tables to read: a temporary database such as NTDS temp.edb, whose tables exist only "
+                   "while ESE runs -- not a damaged catalog")
 
 
 class UnsupportedValue:
@@ -252,9 +259,13 @@ class EseRecord(Dict[str, Any]):
     ``raw``: the stored record bytes; ``tagged``: the raw tagged fields as
     (columnid, flags, bytes) tuples (flags: 0x01 long value, 0x02 compressed,
     0x04 separated, 0x08 multi-valued, 0x10 two-values, 0x20 null, 0x100 had a
-    header byte); ``node_flags``: 0x1 versioned (uncommitted when the database
-    is dirty), 0x2 deleted; ``deleted``: flagged deleted (only with
-    ``records(include_deleted=True)``).
+    header byte); ``node_flags``: the node's flags as stored (0x1 ESE's "possibly
+    versioned" hint, which says nothing about whether the change committed -- see
+    docs/forensics-windows-ese.md, "Node flags" -- 0x2 deleted, 0x4 key-prefix
+    compressed); ``deleted``: flagged deleted (only with ``records(include_deleted=True)``);
+    ``index_key``: the entry's key in the order it was read (the primary key, or the
+    normalised index key for :class:`EseIndex` reads); ``carved``: found by
+    :meth:`EseTable.carve` on a page the table's tree no longer reaches.
     """
 
     pgno: int
@@ -264,6 +275,8 @@ class EseRecord(Dict[str, Any]):
     tagged: List[Tuple[int, int, bytes]]
     node_flags: int
     deleted: bool
+    index_key: bytes
+    carved: bool
 
 
 class EseTable:
@@ -335,16 +348,72 @@ class EseTable:
                     for k in keycols]
         d["primary"] = bool(x["flags"] & _IDB_PRIMARY)
         d["unique"] = bool(x["flags"] & (_IDB_PRIMARY | _IDB_UNIQUE))
-        return d
+        return EseIndex(self, self._raw_indexes.index(x), d)
 
-    def index(self, name: str) -> Dict[str, Any]:
-        """The index called ``name`` (KeyError if none): ``key`` as ``["+a", "-b"]``,
-        ``key_columns`` (name, columnid, order "ascending"/"descending", template),
-        ``primary``, ``unique``, ``flags``, ``objid``, ``pgno_fdp``, ``lcid``."""
+    def index(self, name: str) -> "EseIndex":
+        """The index called ``name`` (KeyError if none), an :class:`EseIndex`: a dict with
+        ``key`` as ``["+a", "-b"]``, ``key_columns`` (name, columnid, order
+        "ascending"/"descending", template), ``primary``, ``unique``, ``flags``, ``objid``,
+        ``pgno_fdp``, ``lcid``, ``key_most`` (longer keys are cut); and :meth:`EseIndex.search` /
+        :meth:`EseIndex.range` / :meth:`EseIndex.records` to read the table in the index's key order."""
         for x in self.indexes:
             if x["name"] == name:
-                return x
+                return x  # type: ignore[return-value]
         raise KeyError(name)
+
+    def find(self, index: str, key: Any, include_deleted: bool = False) -> Optional[EseRecord]:
+        """The first record (in the order of index ``index``) whose key equals ``key``, or None.
+
+        ``key`` is a value, or a tuple of values for a multi-column index (a shorter
+        tuple matches on the leading key columns); see :meth:`EseIndex.search`."""
+        return next(iter(self.index(index).search(key, include_deleted=include_deleted)), None)
+
+    def find_all(self, index: str, key: Any, include_deleted: bool = False) -> List[EseRecord]:
+        """Every record whose key in index ``index`` equals ``key``, in the index's order
+        (see :meth:`EseIndex.search`)."""
+        return list(self.index(index).search(key, include_deleted=include_deleted))
+
+    def carve(self) -> Iterator[EseRecord]:
+        """Records carved from pages the table's tree no longer reaches (best effort).
+
+        Every leaf page of the file that carries this table's objid but is not reached by
+        walking the table's B+tree -- a page freed by a merge or a deleted range, or
+        orphaned by damage, whose bytes still hold nodes -- gives each node whose record
+        header parses, deleted ones too, in page order.  Each record has ``rec.carved``
+        True, ``rec.pgno`` / ``rec.itag`` where it was found and ``rec.deleted`` its flag.
+        A carved record may be stale (an older version of a live row, or a row since
+        deleted) or partly overwritten: it is evidence to weigh, not table content.
+        Records of live pages that are flagged deleted are read with
+        ``records(include_deleted=True)`` instead."""
+        cursor = self._db._file.cursor(self._index, _special, False, -1, True)
+        for rec in self._iter_records(cursor):
+            rec.carved = True
+            yield rec
+
+    def _iter_records(self, cursor: Any, keep: Optional[Callable[[bytes], int]] = None) -> Iterator[EseRecord]:
+        """Records of an open low-level cursor as :class:`EseRecord` (closes it).  ``keep``
+        maps the entry's key (index key on an index cursor) to 0 keep, 1 skip, -1 stop."""
+        try:
+            names = self._names
+            while cursor.next():
+                ikey, iflags = cursor.index_key()
+                verdict = keep(ikey) if keep is not None else 0
+                if verdict < 0:
+                    return
+                if verdict > 0:
+                    continue
+                row = tuple(cursor.column(i) for i in range(len(names)))
+                rec = EseRecord(zip(names, self._fix(row)))
+                info = cursor.record_info()
+                rec.pgno, rec.itag, rec.key, rec.raw = info["pgno"], info["itag"], info["key"], info["record"]
+                rec.node_flags = info["node_flags"]
+                rec.deleted = bool(info["node_flags"] & 0x2) or bool(iflags & 0x2)
+                rec.tagged = cursor.tagged()
+                rec.index_key = ikey
+                rec.carved = False
+                yield rec
+        finally:
+            cursor.close()
 
     @property
     def primary_key(self) -> List[str]:
@@ -448,6 +517,138 @@ class EseTable:
         return html_table(f"ESE table {self.name}{more}, first rows", head, body)
 
 
+class EseIndex(Dict[str, Any]):
+    """An index of an :class:`EseTable` (what :meth:`EseTable.index` returns): the index's
+    catalog description as a dict, and reads of the table in the index's key order.
+
+    * :meth:`records` -- every record, in key order;
+    * :meth:`search` -- the records whose key equals a value (or tuple of values);
+    * :meth:`range` -- the records with ``start <= key < stop``;
+    * :meth:`key` -- the normalised key bytes ESE stores for some values.
+
+    A secondary index is read from its own B+tree (each entry holds the primary key of
+    its record, which is then read from the table), so the order is exactly ESE's,
+    duplicates and multi-valued entries included.  Every record carries
+    ``rec.index_key`` (the entry's normalised key bytes).  Keys of Unicode text columns
+    are Windows LCMapString sort keys, which esepy does not compute: a search on such a
+    column compares decoded values instead (exact, case-sensitive match; ESE's own
+    equality also ignores case and some symbols), and :meth:`range` needs raw key bytes
+    for it (``raw=True``, e.g. the ``index_key`` of a record).
+    """
+
+    def __init__(self, table: "EseTable", position: int, d: Dict[str, Any]) -> None:
+        super().__init__(d)
+        self._table = table
+        self._position = position
+
+    @property
+    def table(self) -> "EseTable":
+        """The table the index belongs to."""
+        return self._table
+
+    def _columns(self) -> List[Tuple[int, int, bool, bool, str]]:
+        t = self._table
+        template = None
+        if t.template_table and t.template_table in t._db.tables.names():
+            template = t._db.tables[t.template_table]
+        out = []
+        for k in self["key_columns"]:
+            src = template if (k["template"] and template is not None) else t
+            col = next((c for c in src.columns if c.columnid == k["columnid"]), None)
+            if col is None:
+                raise KeyError(f"index {self['name']!r}: key column #{k['columnid']} is not in the catalog")
+            out.append((col.coltyp, col.codepage, col.columnid < 128, k["order"] == "descending", col.name))
+        return out
+
+    def key(self, values: Any) -> bytes:
+        """The normalised key of ``values`` (one value, or a tuple for the leading key
+        columns).  Raises :class:`esepy._esekey.KeyNotNormalisable` for Unicode text."""
+        from . import _esekey
+        vals = values if isinstance(values, tuple) else (values,)
+        return _esekey.make_key([c[:4] for c in self._columns()], vals)[:self["key_most"]]
+
+    def _cursor(self, include_deleted: bool) -> Any:
+        t = self._table
+        return t._db._file.cursor(t._index, _special, include_deleted, self._position)
+
+    def records(self, include_deleted: bool = False) -> Iterator[EseRecord]:
+        """Every record in the index's key order (with ``include_deleted``, entries and
+        records flagged deleted too: ``rec.deleted``)."""
+        return self._table._iter_records(self._cursor(include_deleted))
+
+    def search(self, key: Any, include_deleted: bool = False) -> Iterator[EseRecord]:
+        """The records whose key equals ``key``, in the index's order.
+
+        ``key`` is one value (single-column index) or a tuple of values for the leading
+        key columns (a shorter tuple matches every record that starts with them).  Values
+        are Python values of the column's type (int, float, bool, str, bytes,
+        ``datetime``, ``uuid.UUID``; None for NULL).  The key is normalised as ESE does and
+        looked up in the index's B+tree.  A Unicode text key column cannot be normalised
+        off Windows: from that column on, the entries (sought by the columns before it)
+        are compared by their decoded values, exactly and case-sensitively, and a record
+        of a multi-valued column matches once."""
+        from . import _esekey
+        vals = key if isinstance(key, tuple) else (key,)
+        cols = self._columns()
+        if len(vals) > len(cols):
+            raise ValueError(f"index {self['name']!r} has {len(cols)} key columns, {len(vals)} values given")
+        prefix_parts: List[bytes] = []
+        rest: List[Tuple[str, Any]] = []
+        for c, v in zip(cols, vals):
+            if rest:
+                rest.append((c[4], v))
+                continue
+            try:
+                prefix_parts.append(_esekey.segment(c[0], c[1], c[2], v, c[3]))
+            except _esekey.KeyNotNormalisable:
+                rest.append((c[4], v))
+        prefix = b"".join(prefix_parts)[:self["key_most"]]
+        cursor = self._cursor(include_deleted)
+        cursor.seek(prefix)
+
+        def keep(ikey: bytes) -> int:
+            return 0 if ikey.startswith(prefix) else -1
+
+        records = self._table._iter_records(cursor, keep)
+        if not rest:
+            return records
+        return self._filter_decoded(records, rest)
+
+    @staticmethod
+    def _filter_decoded(records: Iterator[EseRecord], rest: List[Tuple[str, Any]]) -> Iterator[EseRecord]:
+        seen = set()
+        for rec in records:
+            ok = all((v in rec[name]) if isinstance(rec[name], list) else rec[name] == v for name, v in rest)
+            if ok and (rec.pgno, rec.itag) not in seen:
+                seen.add((rec.pgno, rec.itag))
+                yield rec
+
+    def range(self, start: Any = None, stop: Any = None, include_deleted: bool = False,
+              raw: bool = False) -> Iterator[EseRecord]:
+        """The records with ``start <= key < stop`` in the index's order (None: unbounded).
+
+        ``start`` and ``stop`` are values or tuples of values for the leading key columns,
+        compared as ESE compares keys: ``range((5,), (7,))`` on an index over (a, b) gives
+        every record with a = 5 or a = 6.  On a descending column larger values come first,
+        so ``start`` is the larger bound.  With ``raw`` they are normalised key bytes (e.g.
+        ``rec.index_key`` of a record), which also works for Unicode text columns, whose
+        values esepy cannot normalise (KeyNotNormalisable otherwise)."""
+        lo = b"" if start is None else (bytes(start) if raw else self.key(start))
+        hi = None if stop is None else (bytes(stop) if raw else self.key(stop))
+        cursor = self._cursor(include_deleted)
+        cursor.seek(lo)
+
+        def keep(ikey: bytes) -> int:
+            return -1 if hi is not None and ikey >= hi else 0
+
+        return self._table._iter_records(cursor, keep)
+
+    def __repr__(self) -> str:
+        return f"<EseIndex {self['name']!r} of {self._table.name!r} key={self['key']!r}>"
+
+    __hash__ = None  # type: ignore[assignment]
+
+
 def _short(v: Any) -> str:
     s = repr(v) if isinstance(v, (bytes, list)) else str(v)
     return s if len(s) <= 80 else s[:77] + "..."
@@ -463,7 +664,7 @@ class _TableList(Sequence["EseTable"]):
     the others have ``dropped`` True and are reached with :meth:`dropped` (or by position).
     A name is never resolved silently to whichever entry came first."""
 
-    def __init__(self, tables: List[EseTable]) -> None:
+    def __init__(self, tables: List[EseTable], note: Optional[str] = None) -> None:
         self._tables = tables
         self._by_name: Dict[str, EseTable] = {}
         for t in tables:
@@ -474,13 +675,16 @@ class _TableList(Sequence["EseTable"]):
                 self._by_name[t.name] = t
             else:
                 t.dropped = True
+        #: why there are no tables (a database without a stored catalog), else None
+        self.note = note
 
     def __getitem__(self, key: Any) -> Any:
         if isinstance(key, str):
             try:
                 return self._by_name[key]
             except KeyError:
-                raise KeyError(f"no table named {key!r}") from None
+                why = f": {self.note}" if self.note else ""
+                raise KeyError(f"no table named {key!r}{why}") from None
         return self._tables[key]
 
     def __len__(self) -> int:
@@ -549,9 +753,17 @@ class EseDatabase:
         if self._tables is None:
             infos = self._file.tables()
             filetime = _resolve_filetime(self._filetime_spec, infos)
-            self._tables = _TableList([EseTable(self, i, t, filetime.get(t["name"], ()))
-                                       for i, t in enumerate(infos)])
+            tables = [EseTable(self, i, t, filetime.get(t["name"], ())) for i, t in enumerate(infos)]
+            note = NO_CATALOG_NOTE if not tables and self._file.header().get("no_catalog") else None
+            self._tables = _TableList(tables, note)
         return self._tables
+
+    @property
+    def no_catalog(self) -> bool:
+        """True when the file stores no catalog (its catalog page is blank or an empty root
+        leaf): a temporary database such as NTDS ``temp.edb``, whose tables exist only while
+        ESE runs.  :attr:`tables` is then empty and asking for a table says why."""
+        return self.tables.note is not None
 
     def table(self, name: str) -> EseTable:
         """The table called ``name`` (KeyError if there is none)."""
@@ -563,6 +775,39 @@ class EseDatabase:
         """Damage met so far: dicts with ``pgno``, ``error`` (JET_ERR), ``objid`` and ``what``."""
         return self._file.damage()
 
+    def check_integrity(self, records: bool = True) -> Dict[str, Any]:
+        """B+tree and space check of the database (``esepy integrity`` on a Windows file).
+
+        Walks every tree reachable from the catalog -- the database root, each table, its
+        long-value tree and secondary indexes, and each one's owned- and available-extent
+        (space) trees -- checking page checksums, one objidFDP per tree, keys ascending
+        within pages and across siblings, every key within the bounds of its parent's
+        separators, leaves at one depth, sibling links matching the walk and no page
+        reached twice; then the space: no page owned by two trees (other than a tree and
+        its parent), every page in use owned by its tree and not listed free.  With
+        ``records`` every record of every table is then read and decoded (long values
+        included), which adds any record damage met.
+
+        Returns ``{"ok", "tables", "trees", "pages_checked", "pages_owned", "findings",
+        "records"}``: ``findings`` lists every problem (dicts with ``pgno``, ``error``,
+        ``objid``, ``what``), including damage met earlier on this handle; ``records`` the
+        number read (None when skipped).  A database without a stored catalog raises
+        :class:`esepy.errors.ObjectNotFound` saying so."""
+        if self.tables.note is not None:
+            raise errors.ObjectNotFound(operation=f"integrity of {self.path}: {self.tables.note}")
+        counts: Dict[str, Any] = self._file.check_integrity()
+        nrec: Optional[int] = None
+        if records:
+            nrec = 0
+            for t in self.tables:
+                for _ in t.rows():
+                    nrec += 1
+        findings = self.damage
+        out: Dict[str, Any] = {"ok": not findings, "tables": counts["tables"], "trees": counts["trees"],
+                               "pages_checked": counts["pages_checked"], "pages_owned": counts["pages_owned"],
+                               "findings": findings, "records": nrec}
+        return out
+
     def page(self, pgno: int) -> Dict[str, Any]:
         """Describe data page ``pgno`` (1-based): checksum status (``status``: "ok", "blank",
         "bad_checksum", "bad_pgno"; ``checksum_ok``), header fields and ``data`` (raw bytes)."""
@@ -571,7 +816,8 @@ class EseDatabase:
         return info
 
     def page_tag(self, pgno: int, itag: int) -> Tuple[int, bytes]:
-        """(flags, bytes) of tag ``itag`` of page ``pgno`` (flags: 0x1 versioned, 0x2 deleted, 0x4 compressed key)."""
+        """(flags, bytes) of tag ``itag`` of page ``pgno`` (flags: 0x1 possibly versioned -- a hint, not a
+        commit state --, 0x2 deleted, 0x4 compressed key)."""
         return self._file.page_tag(pgno, itag)
 
     def verify_pages(self) -> Dict[str, Any]:

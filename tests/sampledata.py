@@ -26,6 +26,8 @@ FILES = {
         "98a8a0e13c7bfd1e48346c9d8b2f5b4c7fa671ae658ab16e6625f31e695413ab",
     "dissect_binary_4k.edb.header.txt":
         "4896a4e41fcb70dc92224438fc44f4caea0d42e68e9514a085b489302f97e125",
+    "dissect_index_4k.edb":
+        "370b4ae5d65766a3592e136e52783727e8f1a13d5e5a811b67213301c9471840",
     "dissect_large_32k.edb":
         "438e4a3f50dcdfb9714ea0943346264c10ea87e6ea0f320ed3895e131fc8795e",
     "dissect_large_32k.edb.header.txt":

@@ -193,6 +193,9 @@ static JET_ERR cat_row(ESEPY_ESE_FILE *pfile, const esefmt_rec *prec)
         pi->pgnoFDP = coltypOrPgno;
         pi->grbit = flags;
         pi->lcid = pages;
+        pi->cbKeyMost = cat_fixed(prec, CAT_KEYMOST, 0);
+        if (pi->cbKeyMost == 0)
+            pi->cbKeyMost = 255; /* JET_cbKeyMost of catalogs that predate the column */
         /* Key columns (catalog KeyFldIDs).  The index row's Flags hold the
          * index flags in the low 16 bits and the extended index flags in the
          * high 16 bits.  With the extended flag "extended columns" (0x00010000)
@@ -265,6 +268,17 @@ JET_ERR esefmt_catalog_load(ESEPY_ESE_FILE *pfile)
     if (pfile->fCatalogLoaded)
         return pfile->errCatalog;
     pfile->fCatalogLoaded = 1;
+    /* A database with no stored catalog -- its catalog page never written
+     * (blank or beyond the end of the file), or an empty root leaf: a
+     * temporary database such as NTDS temp.edb, whose tables exist only while
+     * ESE runs -- has no tables.  That is what the file is, not damage. */
+    esefmt_page root;
+    JET_ERR errRoot = esefmt_page_get(pfile, PGNO_CATALOG, &root);
+    if (errRoot == JET_errPageNotInitialized || errRoot == JET_errFileIOBeyondEOF ||
+        (errRoot >= 0 && root.objidFDP == OBJID_CATALOG && (root.fFlags & ESEFMT_PG_LEAF) && root.ctag <= 1)) {
+        pfile->fCatalogEmpty = 1;
+        return pfile->errCatalog = JET_errSuccess;
+    }
     esefmt_walk walk;
     JET_ERR err = esefmt_walk_init(pfile, PGNO_CATALOG, OBJID_CATALOG, &walk);
     if (err < 0)
@@ -410,5 +424,6 @@ JET_ERR EsepyEseGetIndexInfo(ESEPY_ESE_FILE *pfile, uint32_t itable, uint32_t ii
     memcpy(pinfo->rgcolumnid, pi->rgcolumnid, sizeof(pi->rgcolumnid));
     memcpy(pinfo->rgfDescending, pi->rgfDescending, sizeof(pi->rgfDescending));
     memcpy(pinfo->rgfTemplate, pi->rgfTemplate, sizeof(pi->rgfTemplate));
+    pinfo->cbKeyMost = pi->cbKeyMost;
     return JET_errSuccess;
 }

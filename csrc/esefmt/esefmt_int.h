@@ -69,6 +69,7 @@ typedef struct esefmt_index {
     uint32_t  rgcolumnid[16];
     int32_t   rgfDescending[16];
     int32_t   rgfTemplate[16];   /* key column belongs to the template table */
+    uint32_t  cbKeyMost;         /* catalog KeyMost, 255 when not stored */
 } esefmt_index;
 
 /* catalog index rows: Flags bit of the extended index flags (high 16 bits)
@@ -145,6 +146,7 @@ struct EsepyEseFile {
     esefmt_table    *rgtable;
     uint32_t         ctable, ctableMax;
     int              fCatalogLoaded;
+    int              fCatalogEmpty; /* no stored catalog (temporary database): no tables, not damage */
     JET_ERR          errCatalog;
     uint32_t         ccursor;
 };

@@ -232,6 +232,7 @@ JET_ERR EsepyEseGetHeader(ESEPY_ESE_FILE *pfile, ESEPY_ESE_HEADER *phdr)
     if (pfile == NULL || phdr == NULL)
         return JET_errInvalidParameter;
     *phdr = pfile->hdr;
+    phdr->fNoCatalog = pfile->fCatalogLoaded ? pfile->fCatalogEmpty : -1;
     return JET_errSuccess;
 }
 

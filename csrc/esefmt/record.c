@@ -1,7 +1,9 @@
 /*
  * record.c -- decoding one record (fixed, variable and tagged columns,
  * multi-valued and two-value forms, intrinsic compressed values, defaults)
- * and the record cursor of the public API.
+ * and the record cursor of the public API: in primary-key order, or in the
+ * order of a secondary index (its entries hold the primary key of their
+ * record, which the cursor then looks up in the table's tree).
  * Must not touch: pages other than through tree.c / lv.c, the file.
  * Invariant: every offset read from a record is checked against the record's
  * length before use; a damaged record yields JET_errDatabaseCorrupted for the
@@ -138,19 +140,96 @@ int32_t esefmt_rec_find_tagged(const esefmt_rec *prec, uint32_t fid)
 
 /* ---- cursor ------------------------------------------------------------------- */
 
+/* Invariants: walk is always on the table's own tree, so record info (pgno,
+ * itag, primary key) describes the record whichever order the cursor follows.
+ * On an index cursor, pwalkIdx walks the index tree and walk is re-seeked for
+ * every entry (its visit budget restarts per lookup: one lookup is bounded by
+ * the depth limit plus the budget).  After a seek, entries below rgbSeek are
+ * skipped (a seek may land shortly before the key). */
 struct EsepyEseCursor {
     ESEPY_ESE_FILE     *pfile;
     const esefmt_table *ptable;
+    const esefmt_index *pindex;   /* NULL: primary-key order */
     esefmt_walk         walk;
+    esefmt_walk        *pwalkIdx; /* owned; NULL unless pindex */
     esefmt_node         node;
     esefmt_rec          rec;
     int                 fOnRecord;
     uint32_t            grbit;
+    uint32_t            fIdxFlags; /* node flags of the current index entry */
+    uint8_t            *pbSeek;    /* owned; key the last seek asked for */
+    uint32_t            cbSeek;
+    uint8_t            *rgfReached; /* carving: owned, per pgno, 1 = a leaf the table's tree reaches */
+    uint32_t            pgnoCarve;  /* carving: page being carved (0 before the first) */
+    uint32_t            itagCarve;  /* carving: next tag of that page */
 };
+
+/* Carving set-up: mark every leaf the table's tree reaches. */
+static JET_ERR carve_init(ESEPY_ESE_CURSOR *pc)
+{
+    ESEPY_ESE_FILE *pfile = pc->pfile;
+    pc->rgfReached = os_calloc((size_t)pfile->cpg + 1, 1);
+    if (pc->rgfReached == NULL)
+        return JET_errOutOfMemory;
+    esefmt_walk walk;
+    JET_ERR err = esefmt_walk_init(pfile, pc->ptable->pgnoFDP, pc->ptable->objid, &walk);
+    if (err < 0)
+        return err;
+    esefmt_node node;
+    while (esefmt_walk_next(&walk, &node) >= 0)
+        if (walk.leaf.pgno <= pfile->cpg)
+            pc->rgfReached[walk.leaf.pgno] = 1;
+    esefmt_walk_term(&walk);
+    return JET_errSuccess;
+}
+
+/* Next carved node: the walk's leaf buffer holds the page being carved. */
+static JET_ERR carve_next(ESEPY_ESE_CURSOR *pc)
+{
+    ESEPY_ESE_FILE *pfile = pc->pfile;
+    esefmt_walk *pw = &pc->walk;
+    for (;;) {
+        if (pc->pgnoCarve == 0 || pc->itagCarve >= pw->leaf.ctag) {
+            esefmt_page page;
+            for (;;) {
+                if (pc->pgnoCarve >= pfile->cpg)
+                    return JET_errNoCurrentRecord;
+                pc->pgnoCarve++;
+                if (pc->rgfReached[pc->pgnoCarve])
+                    continue;
+                if (esefmt_page_get(pfile, pc->pgnoCarve, &page) < 0 || page.objidFDP != pc->ptable->objid)
+                    continue;
+                if (!(page.fFlags & ESEFMT_PG_LEAF) ||
+                    (page.fFlags & (ESEFMT_PG_SPACE | ESEFMT_PG_INDEX | ESEFMT_PG_LV)))
+                    continue;
+                if (page.ctag < 2 || page.cbHeader + 4 * page.ctag > page.cbPage)
+                    continue;
+                break;
+            }
+            memcpy(pw->pbLeaf, page.pb, pfile->cbPage);
+            esefmt_page_init(pfile, pw->pbLeaf, page.pgno, &pw->leaf);
+            pc->itagCarve = 1;
+        }
+        uint32_t itag = pc->itagCarve++;
+        if (esefmt_page_node(&pw->leaf, itag, &pc->node) < 0 ||
+            pc->node.cbPrefix + pc->node.cbSuffix > sizeof(pw->rgbKey))
+            continue;
+        if (pc->node.cbPrefix)
+            memcpy(pw->rgbKey, pc->node.pbPrefix, pc->node.cbPrefix);
+        if (pc->node.cbSuffix)
+            memcpy(pw->rgbKey + pc->node.cbPrefix, pc->node.pbSuffix, pc->node.cbSuffix);
+        pw->cbKey = pc->node.cbPrefix + pc->node.cbSuffix;
+        pw->itagCur = itag;
+        if (esefmt_rec_parse(pc->node.pbData, pc->node.cbData, pfile->fSmall, &pc->rec) < 0)
+            continue;
+        return JET_errSuccess;
+    }
+}
 
 JET_ERR EsepyEseCursorOpen(ESEPY_ESE_FILE *pfile, uint32_t itable, uint32_t grbit, ESEPY_ESE_CURSOR **ppcursor)
 {
-    if (pfile == NULL || ppcursor == NULL || (grbit & ~(uint32_t)ESEPY_ESE_CURSOR_DELETED))
+    if (pfile == NULL || ppcursor == NULL ||
+        (grbit & ~(uint32_t)(ESEPY_ESE_CURSOR_DELETED | ESEPY_ESE_CURSOR_CARVE)))
         return JET_errInvalidParameter;
     *ppcursor = NULL;
     JET_ERR err = esefmt_catalog_load(pfile);
@@ -171,6 +250,55 @@ JET_ERR EsepyEseCursorOpen(ESEPY_ESE_FILE *pfile, uint32_t itable, uint32_t grbi
     }
     pfile->ccursor++;
     *ppcursor = pc;
+    if (grbit & ESEPY_ESE_CURSOR_CARVE) {
+        err = carve_init(pc);
+        if (err < 0) {
+            EsepyEseCursorClose(pc);
+            *ppcursor = NULL;
+            return err;
+        }
+    }
+    return JET_errSuccess;
+}
+
+JET_ERR EsepyEseCursorOpenIndex(ESEPY_ESE_FILE *pfile, uint32_t itable, uint32_t iindex, uint32_t grbit,
+                                ESEPY_ESE_CURSOR **ppcursor)
+{
+    if (pfile == NULL || ppcursor == NULL || (grbit & ESEPY_ESE_CURSOR_CARVE))
+        return JET_errInvalidParameter;
+    *ppcursor = NULL;
+    JET_ERR err = esefmt_catalog_load(pfile);
+    if (err < 0)
+        return err;
+    if (itable >= pfile->ctable)
+        return JET_errInvalidParameter;
+    const esefmt_table *pt = &pfile->rgtable[itable];
+    if (iindex >= pt->cidx)
+        return JET_errIndexNotFound;
+    const esefmt_index *pi = &pt->rgidx[iindex];
+    ESEPY_ESE_CURSOR *pc;
+    err = EsepyEseCursorOpen(pfile, itable, grbit, &pc);
+    if (err < 0)
+        return err;
+    /* the primary index is the table's own tree: same objid and root */
+    if (pi->pgnoFDP == pt->pgnoFDP || pi->objid == pt->objid) {
+        *ppcursor = pc;
+        return JET_errSuccess;
+    }
+    pc->pwalkIdx = os_malloc(sizeof(esefmt_walk));
+    if (pc->pwalkIdx == NULL) {
+        EsepyEseCursorClose(pc);
+        return JET_errOutOfMemory;
+    }
+    err = esefmt_walk_init(pfile, pi->pgnoFDP, pi->objid, pc->pwalkIdx);
+    if (err < 0) {
+        os_free(pc->pwalkIdx);
+        pc->pwalkIdx = NULL;
+        EsepyEseCursorClose(pc);
+        return err;
+    }
+    pc->pindex = pi;
+    *ppcursor = pc;
     return JET_errSuccess;
 }
 
@@ -179,8 +307,116 @@ void EsepyEseCursorClose(ESEPY_ESE_CURSOR *pc)
     if (pc == NULL)
         return;
     esefmt_walk_term(&pc->walk);
+    if (pc->pwalkIdx != NULL) {
+        esefmt_walk_term(pc->pwalkIdx);
+        os_free(pc->pwalkIdx);
+    }
+    os_free(pc->pbSeek);
+    os_free(pc->rgfReached);
     pc->pfile->ccursor--;
     os_free(pc);
+}
+
+static void walk_damage_index(ESEPY_ESE_CURSOR *pc, uint32_t pgno)
+{
+    char sz[120];
+    snprintf(sz, sizeof(sz), "index %.24s of table %.24s: entry without a record bookmark skipped",
+             pc->pindex->szName, pc->ptable->szName);
+    esefmt_damage(pc->pfile, pgno, JET_errDatabaseCorrupted, pc->pindex->objid, sz);
+}
+
+static int cmp_bytes(const uint8_t *pa, uint32_t ca, const uint8_t *pb, uint32_t cb)
+{
+    uint32_t c = ca < cb ? ca : cb;
+    int r = c ? memcmp(pa, pb, c) : 0;
+    if (r != 0)
+        return r < 0 ? -1 : 1;
+    return ca < cb ? -1 : ca > cb ? 1 : 0;
+}
+
+JET_ERR EsepyEseCursorSeek(ESEPY_ESE_CURSOR *pc, const void *pvKey, uint32_t cbKey)
+{
+    if (pc == NULL || (pvKey == NULL && cbKey > 0) || cbKey > ESEFMT_KEY_MAX)
+        return JET_errInvalidParameter;
+    pc->fOnRecord = 0;
+    uint8_t *pb = os_malloc(cbKey ? cbKey : 1);
+    if (pb == NULL)
+        return JET_errOutOfMemory;
+    if (cbKey)
+        memcpy(pb, pvKey, cbKey);
+    os_free(pc->pbSeek);
+    pc->pbSeek = pb;
+    pc->cbSeek = cbKey;
+    esefmt_walk *pw = pc->pwalkIdx ? pc->pwalkIdx : &pc->walk;
+    pw->cvisit = 0;
+    JET_ERR err = esefmt_walk_seek(pw, pb, cbKey);
+    if (err < 0 && !pw->fDone)
+        return err;
+    return JET_errSuccess;
+}
+
+JET_ERR EsepyEseCursorGetIndexKey(ESEPY_ESE_CURSOR *pc, const uint8_t **ppb, uint32_t *pcb, uint32_t *pfFlags)
+{
+    if (pc == NULL || ppb == NULL || pcb == NULL)
+        return JET_errInvalidParameter;
+    if (!pc->fOnRecord)
+        return JET_errNoCurrentRecord;
+    const esefmt_walk *pw = pc->pwalkIdx ? pc->pwalkIdx : &pc->walk;
+    *ppb = pw->rgbKey;
+    *pcb = pw->cbKey;
+    if (pfFlags)
+        *pfFlags = pc->pwalkIdx ? pc->fIdxFlags : pc->node.fFlags;
+    return JET_errSuccess;
+}
+
+/* Position pc->walk / pc->node on the table's node whose key is the primary
+ * bookmark pbBm.  JET_errRecordNotFound (damage recorded) when it is missing. */
+static JET_ERR lookup_primary(ESEPY_ESE_CURSOR *pc, const uint8_t *pbBm, uint32_t cbBm, uint32_t pgnoIdx)
+{
+    pc->walk.cvisit = 0;
+    JET_ERR err = esefmt_walk_seek(&pc->walk, pbBm, cbBm);
+    while (err >= 0) {
+        err = esefmt_walk_next(&pc->walk, &pc->node);
+        if (err < 0)
+            break;
+        int c = cmp_bytes(pc->walk.rgbKey, pc->walk.cbKey, pbBm, cbBm);
+        if (c == 0)
+            return JET_errSuccess;
+        if (c > 0)
+            break;
+    }
+    char sz[120];
+    snprintf(sz, sizeof(sz), "index %.24s of table %.24s: entry whose record is missing skipped", pc->pindex->szName,
+             pc->ptable->szName);
+    esefmt_damage(pc->pfile, pgnoIdx, JET_errRecordNotFound, pc->pindex->objid, sz);
+    return JET_errRecordNotFound;
+}
+
+/* Next entry of an index cursor: the index node, then its record. */
+static JET_ERR next_index_entry(ESEPY_ESE_CURSOR *pc)
+{
+    esefmt_walk *pw = pc->pwalkIdx;
+    for (;;) {
+        esefmt_node inode;
+        JET_ERR err = esefmt_walk_next(pw, &inode);
+        if (err < 0)
+            return err;
+        if (pc->pbSeek != NULL && cmp_bytes(pw->rgbKey, pw->cbKey, pc->pbSeek, pc->cbSeek) < 0)
+            continue;
+        if ((inode.fFlags & ESEFMT_ND_DELETED) && !(pc->grbit & ESEPY_ESE_CURSOR_DELETED))
+            continue;
+        /* the entry's data is the primary key (bookmark) of its record */
+        uint8_t rgbBm[ESEFMT_KEY_MAX];
+        if (inode.cbData == 0 || inode.cbData > sizeof(rgbBm)) {
+            walk_damage_index(pc, pw->leaf.pgno);
+            continue;
+        }
+        memcpy(rgbBm, inode.pbData, inode.cbData);
+        pc->fIdxFlags = inode.fFlags;
+        if (lookup_primary(pc, rgbBm, inode.cbData, pw->leaf.pgno) < 0)
+            continue;
+        return JET_errSuccess;
+    }
 }
 
 JET_ERR EsepyEseCursorNext(ESEPY_ESE_CURSOR *pc)
@@ -188,10 +424,18 @@ JET_ERR EsepyEseCursorNext(ESEPY_ESE_CURSOR *pc)
     if (pc == NULL)
         return JET_errInvalidParameter;
     pc->fOnRecord = 0;
+    if (pc->rgfReached != NULL) {
+        JET_ERR err = carve_next(pc);
+        pc->fOnRecord = err >= 0;
+        return err;
+    }
     for (;;) {
-        JET_ERR err = esefmt_walk_next(&pc->walk, &pc->node);
+        JET_ERR err = pc->pwalkIdx ? next_index_entry(pc) : esefmt_walk_next(&pc->walk, &pc->node);
         if (err < 0)
             return err;
+        if (!pc->pwalkIdx && pc->pbSeek != NULL &&
+            cmp_bytes(pc->walk.rgbKey, pc->walk.cbKey, pc->pbSeek, pc->cbSeek) < 0)
+            continue;
         if ((pc->node.fFlags & ESEFMT_ND_DELETED) && !(pc->grbit & ESEPY_ESE_CURSOR_DELETED))
             continue; /* deleted, not yet cleaned up */
         if (esefmt_rec_parse(pc->node.pbData, pc->node.cbData, pc->pfile->fSmall, &pc->rec) < 0) {

@@ -109,6 +109,10 @@ typedef struct {
                                         * owned extents (0 if unknown).  cpgOwned > cpgData: the file was
                                         * truncated, pages cpgData+1..cpgOwned are missing (reported as
                                         * damage: JET_errDatabaseCorrupted on page cpgData+1) */
+    int32_t  fNoCatalog;               /* -1 not known yet (the catalog is read on first use); 1 the file
+                                        * stores no catalog (its catalog page is blank, beyond the end, or an
+                                        * empty root leaf): a temporary database such as NTDS temp.edb, whose
+                                        * tables exist only while ESE runs -- no tables, not damage; 0 otherwise */
 } ESEPY_ESE_HEADER;
 
 JET_ERR EsepyEseGetHeader(ESEPY_ESE_FILE *pfile, ESEPY_ESE_HEADER *phdr);
@@ -150,6 +154,7 @@ typedef struct {
     uint32_t rgcolumnid[16];
     int32_t  rgfDescending[16];
     int32_t  rgfTemplate[16];  /* key column is a column of the template table */
+    uint32_t cbKeyMost;        /* longest key (catalog KeyMost; 255 when not stored): longer keys are cut */
 } ESEPY_ESE_INDEXINFO;
 
 /* Tables are numbered 0..count-1 in catalog order (by objid). */
@@ -163,11 +168,34 @@ JET_ERR EsepyEseGetIndexInfo(ESEPY_ESE_FILE *pfile, uint32_t itable, uint32_t ii
 
 /* EsepyEseCursorOpen grbits */
 #define ESEPY_ESE_CURSOR_DELETED 0x0001 /* also return nodes flagged deleted (not yet cleaned up) */
+#define ESEPY_ESE_CURSOR_CARVE   0x0002 /* carving: instead of the tree, every node (deleted ones too) of
+                                         * the leaf pages that carry the table's objid but that its tree
+                                         * does not reach (freed or orphaned pages still holding records),
+                                         * in page order; best effort: nodes whose record header does not
+                                         * parse are skipped without a damage report */
 
 /* Open a cursor before the first record of table `itable` (in key order).
  * Records whose node is flagged deleted are skipped unless grbit has
  * ESEPY_ESE_CURSOR_DELETED (EsepyEseCursorGetRecordInfo tells them apart). */
 JET_ERR EsepyEseCursorOpen(ESEPY_ESE_FILE *pfile, uint32_t itable, uint32_t grbit, ESEPY_ESE_CURSOR **ppcursor);
+/* Open a cursor over table itable in the order of its index iindex (position
+ * as in EsepyEseGetIndexInfo; JET_errIndexNotFound if none).  A secondary
+ * index is read from its own tree: each entry's key is the index key, its
+ * data the primary key of the record, which is then read from the table's
+ * tree (an entry whose record is missing is reported as damage,
+ * JET_errRecordNotFound, and skipped).  The primary index gives the order of
+ * EsepyEseCursorOpen.  Entries flagged deleted are skipped unless grbit has
+ * ESEPY_ESE_CURSOR_DELETED. */
+JET_ERR EsepyEseCursorOpenIndex(ESEPY_ESE_FILE *pfile, uint32_t itable, uint32_t iindex, uint32_t grbit,
+                                ESEPY_ESE_CURSOR **ppcursor);
+/* Position the cursor so that EsepyEseCursorNext returns the first entry whose
+ * key (index key, or primary key on a table cursor) is >= the normalised key
+ * pvKey (bytewise order, a shorter key sorting first).  Keys stay >= it after. */
+JET_ERR EsepyEseCursorSeek(ESEPY_ESE_CURSOR *pcursor, const void *pvKey, uint32_t cbKey);
+/* Key of the current entry in the cursor's order (index key on an index
+ * cursor, primary key otherwise; valid until the cursor moves) and the node
+ * flags of that entry (pfFlags may be NULL). */
+JET_ERR EsepyEseCursorGetIndexKey(ESEPY_ESE_CURSOR *pcursor, const uint8_t **ppb, uint32_t *pcb, uint32_t *pfFlags);
 void    EsepyEseCursorClose(ESEPY_ESE_CURSOR *pcursor);
 /* Move to the next record; JET_errNoCurrentRecord after the last.  Damaged
  * pages are reported (EsepyEseGetDamage) and skipped. */
@@ -177,7 +205,8 @@ typedef struct {
     uint32_t       cbStruct;
     uint32_t       pgno;               /* leaf page of the record */
     uint32_t       itag;               /* its tag on the page */
-    uint32_t       fNodeFlags;         /* 0x1 versioned, 0x2 deleted, 0x4 key-prefix compressed */
+    uint32_t       fNodeFlags;         /* 0x1 "possibly versioned" (a hint left on disk: not a commit
+                                        * state), 0x2 deleted, 0x4 key-prefix compressed */
     const uint8_t *pbKey;              /* primary key (valid until the cursor moves) */
     uint32_t       cbKey;
     const uint8_t *pbRecord;           /* raw record bytes (valid until the cursor moves) */
@@ -278,6 +307,35 @@ typedef struct {
     uint32_t objidFDP;               /* tree being read, 0 if unknown */
     char     szWhat[120];            /* one line of English */
 } ESEPY_ESE_DAMAGE;
+
+/* ---- integrity (B+tree and space check) ------------------------------------- */
+
+typedef struct {
+    uint32_t cbStruct;
+    uint32_t ctable;        /* tables of the catalog */
+    uint32_t ctree;         /* trees walked: each table, long-value tree and index, and their space trees */
+    uint32_t cpageChecked;  /* pages entered by those walks */
+    uint32_t cpageOwned;    /* pages the space trees give to some tree */
+    uint32_t cfinding;      /* findings (each one a damage entry) */
+    uint32_t idamageFirst;  /* first damage entry added by this check */
+    uint32_t cdamageTotal;  /* damage entries of the file after the check (stored or counted) */
+} ESEPY_ESE_INTEGRITY;
+
+/* Check every B+tree reachable from the catalog (the database root, each
+ * table, its long-value tree and secondary indexes, and each one's owned- and
+ * available-extent trees): page checksums, one objidFDP per tree, the root
+ * flag on roots only, keys ascending within a page (equal keys by ascending
+ * data), every key inside the bounds its parent's separators give (above the
+ * separator before, at most its own), leaves at one depth, sibling links
+ * matching the order of the walk, no page reached twice; then the space: no
+ * page owned by two trees (other than a tree and its parent), every page in
+ * use owned by its tree and not listed free, free pages owned by their tree.
+ * Every finding is added to the damage list (EsepyEseGetDamage from
+ * pinfo->idamageFirst on) with the page, the tree's objid and one line of
+ * English; pinfo->cfinding counts them (0: the database is sound).  Returns
+ * JET_errObjectNotFound for a database that stores no catalog (nothing to
+ * check), the catalog's error when it cannot be read. */
+JET_ERR EsepyEseCheckIntegrity(ESEPY_ESE_FILE *pfile, ESEPY_ESE_INTEGRITY *pinfo);
 
 /* Damage met so far (reads add to it; each page is reported once). */
 JET_ERR EsepyEseGetDamageCount(ESEPY_ESE_FILE *pfile, uint32_t *pcdamage);

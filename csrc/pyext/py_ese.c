@@ -197,6 +197,7 @@ static PyObject *ese_header_dict(const ESEPY_ESE_HEADER *h)
     r |= ese_dset(d, "file_size", ULL(h->cbFile));
     r |= ese_dset(d, "page_count", U(h->cpgData));
     r |= ese_dset(d, "pages_owned", U(h->cpgOwned));
+    r |= ese_dset(d, "no_catalog", h->fNoCatalog < 0 ? Py_NewRef(Py_None) : PyBool_FromLong(h->fNoCatalog));
     if (r) {
         Py_DECREF(d);
         return NULL;

@@ -182,7 +182,47 @@ static PyObject *esecursor_tagged(EseCursorObject *c, PyObject *unused)
     return l;
 }
 
+static PyObject *esecursor_seek(EseCursorObject *c, PyObject *arg)
+{
+    Py_buffer key;
+    if (PyObject_GetBuffer(arg, &key, PyBUF_SIMPLE) < 0)
+        return NULL;
+    if (esecursor_check(c) < 0 || key.len > 0x10000) {
+        if (!PyErr_Occurred())
+            PyErr_SetString(PyExc_ValueError, "key too long");
+        PyBuffer_Release(&key);
+        return NULL;
+    }
+    ese_lock(c->file);
+    JET_ERR err;
+    ESEPY_CALL(err = EsepyEseCursorSeek(c->pcursor, key.buf, (uint32_t)key.len));
+    ese_unlock(c->file);
+    PyBuffer_Release(&key);
+    if (err < 0)
+        return raise_jet(err, "EsepyEseCursorSeek");
+    Py_RETURN_NONE;
+}
+
+static PyObject *esecursor_index_key(EseCursorObject *c, PyObject *unused)
+{
+    (void)unused;
+    if (esecursor_check(c) < 0)
+        return NULL;
+    ese_lock(c->file);
+    const uint8_t *pb = NULL;
+    uint32_t cb = 0, fFlags = 0;
+    JET_ERR err = EsepyEseCursorGetIndexKey(c->pcursor, &pb, &cb, &fFlags);
+    PyObject *r = err < 0 ? raise_jet(err, "EsepyEseCursorGetIndexKey")
+                          : Py_BuildValue("(y#k)", (const char *)pb, (Py_ssize_t)cb, (unsigned long)fFlags);
+    ese_unlock(c->file);
+    return r;
+}
+
 static PyMethodDef esecursor_methods[] = {
+    {"seek", (PyCFunction)esecursor_seek, METH_O,
+     "seek(key) -> None: the next record is the first whose (index) key is >= key (normalised bytes)."},
+    {"index_key", (PyCFunction)esecursor_index_key, METH_NOARGS,
+     "(key, node_flags) of the current entry in the cursor's order (index key on an index cursor)."},
     {"close", (PyCFunction)esecursor_close, METH_NOARGS, "Close the cursor."},
     {"next_row", (PyCFunction)esecursor_next_row, METH_NOARGS,
      "Move to the next record and return its values as a tuple (None after the last)."},

@@ -164,6 +164,7 @@ static PyObject *esefile_tables_locked(EseFileObject *self)
                 ese_dset(xd, "name", PyUnicode_DecodeLatin1(xi.szName, (Py_ssize_t)strlen(xi.szName), NULL)) < 0 ||
                 ese_dset(xd, "objid", U(xi.objid)) < 0 || ese_dset(xd, "pgno_fdp", U(xi.pgnoFDP)) < 0 ||
                 ese_dset(xd, "flags", U(xi.grbit)) < 0 || ese_dset(xd, "lcid", U(xi.lcid)) < 0 ||
+                ese_dset(xd, "key_most", U(xi.cbKeyMost)) < 0 ||
                 ese_dset(xd, "key_columns", Py_NewRef(keycols)) < 0 || PyList_Append(idxs, xd) < 0)
                 r = -1;
             Py_XDECREF(keycols);
@@ -342,12 +343,35 @@ static PyObject *esefile_damage(EseFileObject *self, PyObject *unused)
     return l;
 }
 
+static PyObject *esefile_check_integrity(EseFileObject *self, PyObject *unused)
+{
+    (void)unused;
+    if (ese_check_open(self) < 0)
+        return NULL;
+    ese_lock(self);
+    ESEPY_ESE_INTEGRITY ii;
+    JET_ERR err;
+    ESEPY_CALL(err = EsepyEseCheckIntegrity(self->pfile, &ii));
+    ese_unlock(self);
+    if (err < 0)
+        return raise_jet(err, "EsepyEseCheckIntegrity");
+    PyObject *d = PyDict_New();
+    if (d == NULL || ese_dset(d, "tables", U(ii.ctable)) < 0 || ese_dset(d, "trees", U(ii.ctree)) < 0 ||
+        ese_dset(d, "pages_checked", U(ii.cpageChecked)) < 0 || ese_dset(d, "pages_owned", U(ii.cpageOwned)) < 0 ||
+        ese_dset(d, "findings", U(ii.cfinding)) < 0 || ese_dset(d, "first_damage", U(ii.idamageFirst)) < 0)
+        Py_CLEAR(d);
+    return d;
+}
+
 static PyObject *esefile_cursor(EseFileObject *self, PyObject *args)
 {
     unsigned long itable;
     PyObject *factory = Py_None;
     int fDeleted = 0;
-    if (!PyArg_ParseTuple(args, "k|Op:cursor", &itable, &factory, &fDeleted) || ese_check_open(self) < 0)
+    long iindex = -1;
+    int fCarve = 0;
+    if (!PyArg_ParseTuple(args, "k|Oplp:cursor", &itable, &factory, &fDeleted, &iindex, &fCarve) ||
+        ese_check_open(self) < 0)
         return NULL;
     EseCursorObject *c = PyObject_New(EseCursorObject, &EseCursorType);
     if (c == NULL)
@@ -381,9 +405,13 @@ static PyObject *esefile_cursor(EseFileObject *self, PyObject *args)
         }
         c->ccolumn = ti.ccolumn;
     }
-    if (err >= 0)
+    if (err >= 0 && iindex < 0)
         ESEPY_CALL(err = EsepyEseCursorOpen(self->pfile, (uint32_t)itable,
-                                                fDeleted ? ESEPY_ESE_CURSOR_DELETED : 0, &c->pcursor));
+                                                (fDeleted ? ESEPY_ESE_CURSOR_DELETED : 0) |
+                                                (fCarve ? ESEPY_ESE_CURSOR_CARVE : 0), &c->pcursor));
+    else if (err >= 0)
+        ESEPY_CALL(err = EsepyEseCursorOpenIndex(self->pfile, (uint32_t)itable, (uint32_t)iindex,
+                                                 fDeleted ? ESEPY_ESE_CURSOR_DELETED : 0, &c->pcursor));
     ese_unlock(self);
     if (err < 0) {
         Py_DECREF(c);
@@ -418,9 +446,12 @@ static PyMethodDef esefile_methods[] = {
     {"rewrite_page", (PyCFunction)esefile_rewrite_page, METH_O,
      "rewrite_page(pgno) -> the page decoded and encoded again by recovery's page model."},
     {"damage", (PyCFunction)esefile_damage, METH_NOARGS, "Damage met so far: list of dicts."},
+    {"check_integrity", (PyCFunction)esefile_check_integrity, METH_NOARGS,
+     "B+tree and space check (EsepyEseCheckIntegrity): dict of counts; findings are added to damage()."},
     {"cursor", (PyCFunction)esefile_cursor, METH_VARARGS,
-     "cursor(itable, factory=None, deleted=False) -> EseCursor over the records of table itable\n"
-     "(deleted=True also returns nodes flagged deleted)."},
+     "cursor(itable, factory=None, deleted=False, index=-1, carve=False) -> EseCursor over the records of\n"
+     "table itable (deleted=True also returns nodes flagged deleted; index >= 0: in the order of that index;\n"
+     "carve=True: the nodes of the table's leaf pages its tree does not reach)."},
     {"__enter__", (PyCFunction)esefile_enter, METH_NOARGS, "Return self."},
     {"__exit__", (PyCFunction)esefile_exit, METH_VARARGS, "Close the file."},
     {NULL, NULL, 0, NULL},

@@ -183,7 +183,15 @@ def test_dump_checkpoint_of_a_windows_checkpoint(esepy_cli, srum):
     assert r.code == 0 and "(92, 8, 0)" in r.out and "A=True B=True" in r.out, r
 
 
-def test_integrity_refuses_a_windows_database_saying_why(esepy_cli, srum):
+def test_integrity_checks_a_windows_database(esepy_cli, srum, qmgr):
+    """integrity checks Windows databases (B+trees and space, tests/ese/test_ese_integrity.py); a dirty
+    one only with --force, and saying why, never as damage."""
     r = esepy_cli("integrity", os.path.join(srum, "SRUDB.dat"))
-    assert r.code == 2 and "written by Windows' ESE" in r.err and "esepy checksum" in r.err, r
+    assert r.code == 1 and "DirtyShutdown" in r.err and "--force" in r.err, r
     assert "DAMAGED" not in r.out and "Corrupt" not in r.err
+    r = esepy_cli("integrity", os.path.join(srum, "SRUDB.dat"), "--force", "--json")
+    assert r.code == 0 and r.json["ok"] and r.json["findings"] == [] and r.json["records"] > 4000, r
+    before = sha(qmgr)
+    r = esepy_cli("integrity", qmgr, "--force")
+    assert r.code == 0 and "Integrity check successful." in r.out, r
+    assert sha(qmgr) == before  # read-only

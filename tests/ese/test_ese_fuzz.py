@@ -27,6 +27,16 @@ READER = textwrap.dedent('''
             for t in db.tables:
                 for r in t.records(include_deleted=True):
                     n += 1
+                for x in t.indexes:                  # index reads, seeks and carving on damage too
+                    for r in x.records(include_deleted=True):
+                        n += 1
+                    try:
+                        list(x.range(bytes([0x7f]), bytes([0x80]), raw=True))
+                    except errors.JetError:
+                        pass
+                for r in t.carve():
+                    n += 1
+            db.check_integrity(records=False)
             db.verify_pages()
             out.append("damage" if db.damage else "clean")
         except errors.JetError:

@@ -29,8 +29,20 @@ static void read_table(ESEPY_ESE_FILE *pfile, uint32_t itable)
     for (uint32_t ii = 0; ii < ti.cindex; ii++) {
         ESEPY_ESE_INDEXINFO xi = { .cbStruct = sizeof(xi) };
         (void)EsepyEseGetIndexInfo(pfile, itable, ii, &xi);
+        ESEPY_ESE_CURSOR *pcur = NULL; /* an index cursor, a seek, the entries */
+        if (ii < 8 && EsepyEseCursorOpenIndex(pfile, itable, ii, ESEPY_ESE_CURSOR_DELETED, &pcur) >= 0) {
+            static const uint8_t rgbKey[] = { 0x7f, 0x80 };
+            (void)EsepyEseCursorSeek(pcur, rgbKey, sizeof(rgbKey));
+            for (uint32_t irec = 0; irec < REC_MAX && EsepyEseCursorNext(pcur) >= 0; irec++) {
+                const uint8_t *pb;
+                uint32_t cb, fFlags;
+                if (EsepyEseCursorGetIndexKey(pcur, &pb, &cb, &fFlags) >= 0 && cb)
+                    g_buf[0] ^= pb[cb - 1];
+            }
+            EsepyEseCursorClose(pcur);
+        }
     }
-    for (uint32_t grbit = 0; grbit <= ESEPY_ESE_CURSOR_DELETED; grbit++) {
+    for (uint32_t grbit = 0; grbit <= (ESEPY_ESE_CURSOR_DELETED | ESEPY_ESE_CURSOR_CARVE); grbit++) {
         ESEPY_ESE_CURSOR *pcur = NULL;
         if (EsepyEseCursorOpen(pfile, itable, grbit, &pcur) < 0)
             continue;
@@ -85,6 +97,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 (void)EsepyEseGetPageTag(pfile, pgno, itag, &fFlags, g_buf, sizeof(g_buf), &cb);
             }
         }
+        ESEPY_ESE_INTEGRITY ii = { .cbStruct = sizeof(ii) };
+        (void)EsepyEseCheckIntegrity(pfile, &ii);
         uint32_t cdamage = 0;
         (void)EsepyEseGetDamageCount(pfile, &cdamage);
         for (uint32_t i = 0; i < cdamage; i++) {
