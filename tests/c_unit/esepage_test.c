@@ -726,4 +726,54 @@ TEST(redo_convert_fdp)
     EsepyEseClose(pf);
 }
 
+/* A Merge2 of a type recovery does not replay (EmptyTree) inside a macro: accepted
+ * when its pages already have it, refused by name when one lacks it. */
+static void merge_macro(eseredo_buf *pbuf, uint8_t *raw, uint32_t P, uint64_t dbtime, uint64_t before)
+{
+    memset(raw, 0, 96);
+    raw[0] = ESEPY_ESE_LRTYP_MERGE2;
+    raw[3] = 1;
+    le_put32(raw + 4, P);
+    le_put64(raw + 8, dbtime);
+    le_put64(raw + 16, before);
+    raw[85] = 4; /* EmptyTree */
+    ESEPY_ESE_LOGRECORD r = node_rec(ESEPY_ESE_LRTYP_MERGE2, P, dbtime, before, 0, 2);
+    r.pb = raw;
+    r.cb = 96;
+    memset(pbuf, 0, sizeof(*pbuf));
+    CHECK_ERR(eseredo_buf_add(pbuf, &r), JET_errSuccess);
+}
+
+TEST(unreplayed_merge_type_accepted_when_its_page_has_it)
+{
+    char path[1024], tmp[1024];
+    const char *dir = sample_dir();
+    CHECK(dir != NULL);
+    snprintf(path, sizeof(path), "%s/srum_win11_dirty/SRUDB.dat", dir);
+    snprintf(tmp, sizeof(tmp), "%s/merge.tmp", unit_dir("esepage_merge"));
+    ESEPY_ESE_FILE *pf = NULL;
+    CHECK_ERR(EsepyEseOpen(path, 0, &pf), JET_errSuccess);
+    ESEPY_ESE_RECOVERINFO info;
+    memset(&info, 0, sizeof(info));
+    eseredo *pr = NULL;
+    CHECK_ERR(eseredo_open(pf, path, tmp, 3, &info, &pr), JET_errSuccess);
+    const uint32_t P = 377;
+    esepage *pp = NULL;
+    CHECK_ERR(eseredo_page_get(pr, P, &pp, NULL), JET_errSuccess);
+    const uint64_t D = pp->dbtime;
+    eseredo_page_release(pr, pp, 0);
+    uint8_t raw[96];
+    eseredo_buf buf;
+    merge_macro(&buf, raw, P, D, D - 1); /* the page carries it */
+    CHECK_ERR(eseredo_apply_macro(pr, &buf, D), JET_errSuccess);
+    eseredo_buf_free(&buf);
+    merge_macro(&buf, raw, P, D + 10, D); /* the page lacks it */
+    CHECK_ERR(eseredo_apply_macro(pr, &buf, D + 10), JET_errFeatureNotAvailable);
+    CHECK(strstr(info.szReason, "EmptyTree") != NULL && strstr(info.szReason, "lacks") != NULL &&
+          strcmp(info.szRecordType, "Merge2") == 0 && info.pgno == P);
+    eseredo_buf_free(&buf);
+    eseredo_close(pr);
+    EsepyEseClose(pf);
+}
+
 UNIT_MAIN()
