@@ -997,7 +997,7 @@ def recover_ese(db: "_os.PathLike[str] | str", logs: "_os.PathLike[str] | str",
     change the logs hold for ``db`` inside its attached window is replayed by ESE's dbtime rule
     when the page lacks it -- Insert (prefix-compressed keys), FlagInsert,
     FlagInsertAndReplaceData, FlagDelete, Replace, ReplaceD, Delete, Delta, Delta64,
-    SetExternalHeader, NewPage, CreateSingleExtentFDP, CreateMultipleExtentFDP, EmptyTree,
+    SetExternalHeader, NewPage, CreateSingleExtentFDP, CreateMultipleExtentFDP, ConvertFDP2, EmptyTree,
     ExtendDB, and macros (buffered, replayed at MacroCommit) -- and
     must otherwise already be on its page.  No transaction may be left open (undo is not done
     yet).  Then writes ``output``: a copy of ``db`` with the redone pages (checksums

@@ -922,6 +922,137 @@ static JET_ERR create_fdp(eseredo *pr, const ESEPY_ESE_LOGRECORD *prec)
     return space_root(pr, prec, prec->pgnoRight, fPageFlags, pgnoLast, cpgPrimary >= 3 ? cpgPrimary - 3 : 0);
 }
 
+/* ---- ConvertFDP2 (reference §2.3) ------------------------------------------------------- */
+
+#define CONVERT_CEXT_MAX ((int)(CPG_SMALL_SPACE / 2 + 2))
+
+typedef struct {
+    uint32_t pgnoLast, cpg;
+} convert_ext;
+
+/* Insert the extent node {pgnoLast, cpg} at its key position (keys are
+ * pgnoLast big-endian, so they order numerically). */
+static JET_ERR insert_extent(esepage *pp, uint32_t pgnoLast, uint32_t cpg)
+{
+    uint8_t key[4], data[4];
+    key[0] = (uint8_t)(pgnoLast >> 24);
+    key[1] = (uint8_t)(pgnoLast >> 16);
+    key[2] = (uint8_t)(pgnoLast >> 8);
+    key[3] = (uint8_t)pgnoLast;
+    le_put32(data, cpg);
+    uint32_t iline = 0;
+    for (; iline < pp->cline; iline++) {
+        uint8_t k[8];
+        uint32_t cb = 0;
+        JET_ERR err = esepage_key(pp, iline, k, sizeof(k), &cb);
+        if (err < 0)
+            return err;
+        if (cb != 4 || memcmp(k, key, 4) > 0)
+            break;
+    }
+    return esepage_insert(pp, iline, key, 4, 0, data, 4, 0);
+}
+
+/* The available extents of a single-extent tree of cpgPrimary pages at
+ * pgnoFDP: bit i of rgbitAvail is page pgnoFDP + 1 + i, pages past the
+ * bitmap are all available.  Highest extent first, adjacent pages merged,
+ * as the engine's conversion lists them. */
+static int convert_extents(uint32_t pgnoFDP, uint32_t cpgPrimary, uint32_t rgbitAvail, convert_ext *rg)
+{
+    int c = 0;
+    if (cpgPrimary - 1 > CPG_SMALL_SPACE) {
+        rg[c].pgnoLast = pgnoFDP + cpgPrimary - 1;
+        rg[c].cpg = cpgPrimary - CPG_SMALL_SPACE - 1;
+        c++;
+    }
+    uint32_t pgno = pgnoFDP + CPG_SMALL_SPACE;
+    for (uint32_t bit = 0x80000000u; bit != 0; bit >>= 1, pgno--) {
+        if (!(rgbitAvail & bit))
+            continue;
+        if (c > 0 && rg[c - 1].pgnoLast - rg[c - 1].cpg == pgno)
+            rg[c - 1].cpg++;
+        else if (c < CONVERT_CEXT_MAX) {
+            rg[c].pgnoLast = pgno;
+            rg[c].cpg = 1;
+            c++;
+        }
+    }
+    return c;
+}
+
+/* ConvertFDP2: a single-extent tree becomes multiple-extent.  The OE and AE
+ * roots (the first two pages of the secondary extent) are new pages: OE holds
+ * the secondary and the primary extent, AE the secondary extent less those
+ * two pages and the primary extent's free pages; the root's space header
+ * becomes a multiple-extent one naming the OE root.  Each of the three pages
+ * is decided on its own (root: dbtimeBefore; OE/AE: the new-page rule). */
+static JET_ERR convert_fdp(eseredo *pr, const ESEPY_ESE_LOGRECORD *prec)
+{
+    if (prec->cb < 68 || prec->cpg == 0 || prec->pgno == 0 || prec->pgnoNew == 0 || prec->pgnoRight == 0)
+        return eseredo_fail(pr, JET_errLogCorrupted, prec, prec->pgno, "%s at " LGPOS_FMT " is too short or empty",
+                            rec_name(prec), LGPOS_ARGS(prec));
+    const uint32_t pgnoSecondaryFirst = le_get32(prec->pb + 48);
+    const uint32_t cpgSecondary = le_get32(prec->pb + 56);
+    const uint32_t rgbitAvail = le_get32(prec->pb + 60);
+    const uint32_t fPageFlags = le_get32(prec->pb + 64);
+    const uint32_t cpgPrimary = prec->cpg;
+    if (cpgSecondary < 2 || pgnoSecondaryFirst != prec->pgnoNew || prec->pgnoRight != prec->pgnoNew + 1)
+        return eseredo_fail(pr, JET_errLogCorrupted, prec, prec->pgno,
+                            "%s at " LGPOS_FMT " names OE/AE roots %u/%u outside its secondary extent %u+%u",
+                            rec_name(prec), LGPOS_ARGS(prec), prec->pgnoNew, prec->pgnoRight, pgnoSecondaryFirst,
+                            cpgSecondary);
+    convert_ext rgext[CONVERT_CEXT_MAX];
+    const int cext = convert_extents(prec->pgno, cpgPrimary, rgbitAvail, rgext);
+    const uint32_t pgnoSecondaryLast = pgnoSecondaryFirst + cpgSecondary - 1;
+
+    static const uint8_t rgbSplitBuffer[SPLIT_BUFFER_CB];
+    esepage *ppRoot = NULL, *pp = NULL;
+    JET_ERR err = eseredo_check(pr, prec, prec->pgno, prec->dbtimeBefore, 0, &ppRoot);
+    if (err < 0)
+        return err;
+    err = fdp_page(pr, prec, prec->pgnoNew, fPageFlags | ESEPAGE_PG_ROOT | ESEPAGE_PG_LEAF | ESEPAGE_PG_SPACE,
+                   rgbSplitBuffer, SPLIT_BUFFER_CB, &pp);
+    if (err > 0) {
+        if ((err = insert_extent(pp, pgnoSecondaryLast, cpgSecondary)) >= 0)
+            err = insert_extent(pp, prec->pgno + cpgPrimary - 1, cpgPrimary);
+        if (err < 0)
+            eseredo_page_release(pr, pp, 0);
+        else
+            eseredo_page_done(pr, prec, pp);
+    }
+    pp = NULL;
+    if (err >= 0)
+        err = fdp_page(pr, prec, prec->pgnoRight, fPageFlags | ESEPAGE_PG_ROOT | ESEPAGE_PG_LEAF | ESEPAGE_PG_SPACE,
+                       rgbSplitBuffer, SPLIT_BUFFER_CB, &pp);
+    if (err > 0) {
+        err = JET_errSuccess;
+        if (cpgSecondary > 2)
+            err = insert_extent(pp, pgnoSecondaryLast, cpgSecondary - 2);
+        for (int i = cext - 1; i >= 0 && err >= 0; i--) /* lowest first, as the engine appends them */
+            err = insert_extent(pp, rgext[i].pgnoLast, rgext[i].cpg);
+        if (err < 0)
+            eseredo_page_release(pr, pp, 0);
+        else
+            eseredo_page_done(pr, prec, pp);
+    }
+    if (err >= 0 && ppRoot != NULL) {
+        uint8_t sph[SPH_CB];
+        memset(sph, 0, sizeof(sph));
+        le_put32(sph, cpgPrimary);
+        le_put32(sph + 4, prec->pgnoParent);
+        sph[8] = (uint8_t)(SPH_MULTIPLEEXTENT | ((prec->fPageFlags & 0x04u) ? 0 : SPH_NONUNIQUE));
+        le_put32(sph + 12, prec->pgnoNew);
+        err = esepage_set_external_header(ppRoot, sph, SPH_CB);
+    }
+    if (ppRoot != NULL) {
+        if (err < 0)
+            eseredo_page_release(pr, ppRoot, 0);
+        else
+            eseredo_page_done(pr, prec, ppRoot);
+    }
+    return err < 0 ? err : JET_errSuccess;
+}
+
 /* ---- EmptyTree ---------------------------------------------------------------------------------- */
 
 /* EmptyTree: every listed page (after the 46-byte fixed part: {dbtimeBefore
@@ -1117,6 +1248,8 @@ JET_ERR eseredo_apply(eseredo *pr, const ESEPY_ESE_LOGRECORD *prec)
     case ESEPY_ESE_LRTYP_CREATESEFDP:
     case ESEPY_ESE_LRTYP_CREATEMEFDP:
         return create_fdp(pr, prec);
+    case ESEPY_ESE_LRTYP_CONVERTFDP2:
+        return convert_fdp(pr, prec);
     case ESEPY_ESE_LRTYP_EMPTYTREE:
         return empty_tree(pr, prec);
     default:

@@ -590,4 +590,190 @@ TEST(redo_node_records)
     fclose(f);
 }
 
+/* The extent node at line iline of a space-tree page model: key pgnoLast
+ * big-endian, data the page count. */
+static int extent_is(esepage *pp, uint32_t iline, uint32_t pgnoLast, uint32_t cpg)
+{
+    uint8_t k[8];
+    uint32_t cb = 0;
+    const uint8_t *pb;
+    uint32_t cbData;
+    if (iline >= pp->cline || esepage_key(pp, iline, k, sizeof(k), &cb) < 0 ||
+        esepage_data(pp, iline, &pb, &cbData) < 0)
+        return 0;
+    return cb == 4 && k[0] == (uint8_t)(pgnoLast >> 24) && k[1] == (uint8_t)(pgnoLast >> 16) &&
+           k[2] == (uint8_t)(pgnoLast >> 8) && k[3] == (uint8_t)pgnoLast && cbData == 4 && le_get32(pb) == cpg;
+}
+
+static ESEPY_ESE_LOGRECORD convert_rec(uint8_t *raw, uint32_t R, uint64_t dbtime, uint64_t before, uint32_t cpgPrimary,
+                                       uint32_t cpgSecondary, uint32_t rgbitAvail)
+{
+    ESEPY_ESE_LOGRECORD r = node_rec(ESEPY_ESE_LRTYP_CONVERTFDP2, R, dbtime, before, 0, 2);
+    memset(raw, 0, 68);
+    le_put32(raw + 48, R + cpgPrimary); /* pgnoSecondaryFirst = pgnoOE */
+    le_put32(raw + 56, cpgSecondary);
+    le_put32(raw + 60, rgbitAvail);
+    le_put32(raw + 64, ESEPAGE_PG_INDEX);
+    r.pb = raw;
+    r.cb = 68;
+    r.objidFDP = 45;
+    r.pgnoNew = R + cpgPrimary;
+    r.pgnoRight = R + cpgPrimary + 1;
+    r.pgnoParent = 2;
+    r.cpg = cpgPrimary;
+    r.fPageFlags = 0x04; /* unique */
+    return r;
+}
+
+/* ConvertFDP2 over a single-extent root made by CreateSingleExtentFDP: the
+ * root's space header turns multiple-extent, OE/AE roots hold the extents. */
+TEST(redo_convert_fdp)
+{
+    char path[1024], tmp[1024];
+    const char *dir = sample_dir();
+    CHECK(dir != NULL);
+    snprintf(path, sizeof(path), "%s/srum_win11_dirty/SRUDB.dat", dir);
+    snprintf(tmp, sizeof(tmp), "%s/convert.tmp", unit_dir("esepage_convert"));
+    ESEPY_ESE_FILE *pf = NULL;
+    CHECK_ERR(EsepyEseOpen(path, 0, &pf), JET_errSuccess);
+    ESEPY_ESE_RECOVERINFO info;
+    memset(&info, 0, sizeof(info));
+    eseredo *pr = NULL;
+    CHECK_ERR(eseredo_open(pf, path, tmp, 3, &info, &pr), JET_errSuccess);
+    const uint32_t cpg0 = pf->cpg, R = cpg0 + 1;
+    ESEPY_ESE_LOGRECORD r = node_rec(ESEPY_ESE_LRTYP_EXTENDDB, 0, 0, 0, 0, 2);
+    CHECK_ERR(eseredo_extend(pr, &r, cpg0 + 100), JET_errSuccess);
+    uint8_t raw[68];
+    memset(raw, 0, sizeof(raw));
+    le_put32(raw + 44, ESEPAGE_PG_INDEX);
+    r = node_rec(ESEPY_ESE_LRTYP_CREATESEFDP, R, 700000, ESEREDO_DBTIME_NIL, 0, 2);
+    r.pb = raw;
+    r.cb = 48;
+    r.objidFDP = 45;
+    r.pgnoParent = 2;
+    r.cpg = 36;
+    r.fPageFlags = 0x04;
+    CHECK_ERR(eseredo_apply(pr, &r), JET_errSuccess);
+    /* a node on the root survives the conversion */
+    r = node_rec(ESEPY_ESE_LRTYP_INSERT, R, 700001, 700000, 0, 2);
+    r.pbKey = (const uint8_t *)"k";
+    r.cbKey = 1;
+    r.pbData = (const uint8_t *)"v";
+    r.cbData = 1;
+    r.fPageFlags = 0;
+    CHECK_ERR(eseredo_apply(pr, &r), JET_errSuccess);
+    /* pages R+1..R+3 free (bits 0-2), R+32 free (bit 31) next to R+33..R+35
+     * past the bitmap: AE gets {R+3: 3} and {R+35: 4}, plus the secondary
+     * extent R+36..R+43 less the OE and AE roots */
+    const uint32_t rgbit = 0x80000007u;
+    r = convert_rec(raw, R, 700002, 700001, 36, 8, rgbit);
+    CHECK_ERR(eseredo_apply(pr, &r), JET_errSuccess);
+    esepage *pp = NULL;
+    CHECK_ERR(eseredo_page_get(pr, R, &pp, NULL), JET_errSuccess);
+    CHECK(pp->dbtime == 700002 && pp->cline == 1 && line_is(pp, 0, 0, "v") && pp->rgreserved[0].cbData == 16);
+    const uint8_t *sph = pp->rgreserved[0].pb;
+    CHECK(le_get32(sph) == 36 && le_get32(sph + 4) == 2 && sph[8] == 0x01 && le_get32(sph + 12) == R + 36);
+    eseredo_page_release(pr, pp, 0);
+    CHECK_ERR(eseredo_page_get(pr, R + 36, &pp, NULL), JET_errSuccess); /* OE */
+    CHECK(pp->dbtime == 700002 && pp->objidFDP == 45 && (pp->fFlags & ESEPAGE_PG_SPACE) &&
+          (pp->fFlags & ESEPAGE_PG_ROOT) && (pp->fFlags & ESEPAGE_PG_INDEX) && pp->cline == 2 &&
+          pp->rgreserved[0].cbData == 16);
+    CHECK(extent_is(pp, 0, R + 35, 36) && extent_is(pp, 1, R + 43, 8));
+    eseredo_page_release(pr, pp, 0);
+    CHECK_ERR(eseredo_page_get(pr, R + 37, &pp, NULL), JET_errSuccess); /* AE */
+    CHECK(pp->dbtime == 700002 && (pp->fFlags & ESEPAGE_PG_SPACE) && pp->cline == 3);
+    CHECK(extent_is(pp, 0, R + 3, 3) && extent_is(pp, 1, R + 35, 4) && extent_is(pp, 2, R + 43, 6));
+    esepage ae;
+    memset(&ae, 0, sizeof(ae));
+    CHECK_ERR(esepage_copy(&ae, pp), JET_errSuccess);
+    eseredo_page_release(pr, pp, 0);
+    /* again: every page already has it, nothing changes */
+    CHECK_ERR(eseredo_apply(pr, &r), JET_errSuccess);
+    CHECK_ERR(eseredo_page_get(pr, R + 37, &pp, NULL), JET_errSuccess);
+    CHECK(esepage_compare(pp, &ae, NULL) == 0);
+    eseredo_page_release(pr, pp, 0);
+    esepage_free(&ae);
+    /* a small primary extent: only the bitmap's pages; a two-page secondary
+     * extent leaves the AE no secondary pages */
+    const uint32_t R2 = cpg0 + 50;
+    memset(raw, 0, sizeof(raw));
+    r = node_rec(ESEPY_ESE_LRTYP_CREATESEFDP, R2, 700010, ESEREDO_DBTIME_NIL, 0, 2);
+    r.pb = raw;
+    r.cb = 48;
+    r.objidFDP = 46;
+    r.pgnoParent = 2;
+    r.cpg = 8;
+    CHECK_ERR(eseredo_apply(pr, &r), JET_errSuccess);
+    r = convert_rec(raw, R2, 700011, 700010, 8, 2, 0x5Cu); /* R2+3..R2+5, R2+7 */
+    r.fPageFlags = 0; /* non-unique */
+    CHECK_ERR(eseredo_apply(pr, &r), JET_errSuccess);
+    CHECK_ERR(eseredo_page_get(pr, R2, &pp, NULL), JET_errSuccess);
+    CHECK(pp->rgreserved[0].pb[8] == 0x03 && le_get32(pp->rgreserved[0].pb + 12) == R2 + 8);
+    eseredo_page_release(pr, pp, 0);
+    CHECK_ERR(eseredo_page_get(pr, R2 + 9, &pp, NULL), JET_errSuccess);
+    CHECK(pp->cline == 2 && extent_is(pp, 0, R2 + 5, 3) && extent_is(pp, 1, R2 + 7, 1));
+    eseredo_page_release(pr, pp, 0);
+    /* the dbtime rule on the root: a root newer than the record's before-time
+     * but older than its time is refused; a damaged record is refused by name */
+    r = convert_rec(raw, R2, 700020, 700005, 8, 2, 0x5Cu);
+    CHECK_ERR(eseredo_apply(pr, &r), JET_errDbTimeTooNew);
+    r = convert_rec(raw, R2, 700020, 700011, 8, 1, 0x5Cu);
+    CHECK_ERR(eseredo_apply(pr, &r), JET_errLogCorrupted);
+    CHECK(strstr(info.szRecordType, "ConvertFDP2") != NULL);
+    r.cb = 60;
+    CHECK_ERR(eseredo_apply(pr, &r), JET_errLogCorrupted);
+    eseredo_close(pr);
+    EsepyEseClose(pf);
+}
+
+/* A Merge2 of a type recovery does not replay (EmptyTree) inside a macro: accepted
+ * when its pages already have it, refused by name when one lacks it. */
+static void merge_macro(eseredo_buf *pbuf, uint8_t *raw, uint32_t P, uint64_t dbtime, uint64_t before)
+{
+    memset(raw, 0, 96);
+    raw[0] = ESEPY_ESE_LRTYP_MERGE2;
+    raw[3] = 1;
+    le_put32(raw + 4, P);
+    le_put64(raw + 8, dbtime);
+    le_put64(raw + 16, before);
+    raw[85] = 4; /* EmptyTree */
+    ESEPY_ESE_LOGRECORD r = node_rec(ESEPY_ESE_LRTYP_MERGE2, P, dbtime, before, 0, 2);
+    r.pb = raw;
+    r.cb = 96;
+    memset(pbuf, 0, sizeof(*pbuf));
+    CHECK_ERR(eseredo_buf_add(pbuf, &r), JET_errSuccess);
+}
+
+TEST(unreplayed_merge_type_accepted_when_its_page_has_it)
+{
+    char path[1024], tmp[1024];
+    const char *dir = sample_dir();
+    CHECK(dir != NULL);
+    snprintf(path, sizeof(path), "%s/srum_win11_dirty/SRUDB.dat", dir);
+    snprintf(tmp, sizeof(tmp), "%s/merge.tmp", unit_dir("esepage_merge"));
+    ESEPY_ESE_FILE *pf = NULL;
+    CHECK_ERR(EsepyEseOpen(path, 0, &pf), JET_errSuccess);
+    ESEPY_ESE_RECOVERINFO info;
+    memset(&info, 0, sizeof(info));
+    eseredo *pr = NULL;
+    CHECK_ERR(eseredo_open(pf, path, tmp, 3, &info, &pr), JET_errSuccess);
+    const uint32_t P = 377;
+    esepage *pp = NULL;
+    CHECK_ERR(eseredo_page_get(pr, P, &pp, NULL), JET_errSuccess);
+    const uint64_t D = pp->dbtime;
+    eseredo_page_release(pr, pp, 0);
+    uint8_t raw[96];
+    eseredo_buf buf;
+    merge_macro(&buf, raw, P, D, D - 1); /* the page carries it */
+    CHECK_ERR(eseredo_apply_macro(pr, &buf, D), JET_errSuccess);
+    eseredo_buf_free(&buf);
+    merge_macro(&buf, raw, P, D + 10, D); /* the page lacks it */
+    CHECK_ERR(eseredo_apply_macro(pr, &buf, D + 10), JET_errFeatureNotAvailable);
+    CHECK(strstr(info.szReason, "EmptyTree") != NULL && strstr(info.szReason, "lacks") != NULL &&
+          strcmp(info.szRecordType, "Merge2") == 0 && info.pgno == P);
+    eseredo_buf_free(&buf);
+    eseredo_close(pr);
+    EsepyEseClose(pf);
+}
+
 UNIT_MAIN()

@@ -23,6 +23,7 @@ import esepy
 from esepy import errors
 from esepy import eselog
 
+from ese_structure import check_structure, structure_checked  # noqa: F401 (autouse fixture: every output checked)
 from ese_checksums import segment_checksum
 from test_ese_recover import (SRUM_ROWS, PAGE, evidence, from_generation_89, read,  # noqa: F401 (fixture)
                               rewrite_header, unchanged)
@@ -447,3 +448,38 @@ def test_page_model_round_trip_reads_identically(samples, tmp_path, name):
 def test_recover_docs_say_what_stage_2_does():
     doc = esepy.recover_ese.__doc__
     assert "redo" in doc and "Split2" in doc and "pages_redone" in doc
+
+
+def test_structure_check_runs_and_can_fail(evidence, tmp_path, structure_checked):
+    """The structural check run after every recovery here (tests/ese/ese_structure.py) saw the
+    output's trees, and refuses a page beyond the header's dbtime, keys out of order and a
+    bad checksum."""
+    work = from_generation_89(evidence, str(tmp_path / "work"))
+    out = str(tmp_path / "clean.dat")
+    esepy.recover_ese(os.path.join(work, "SRUDB.dat"), work, out)
+    assert len(structure_checked) == 1 and structure_checked[0]["pages"] > 300 and \
+        structure_checked[0]["siblings"] > 200, structure_checked
+    with esepy.open_ese(out) as db:
+        dbtime_max = db.header["dbtime_dirtied"]
+        leaf = next(p for p in range(3, 600) if db.page(p)["status"] == "ok" and db.page(p)["flags"] & 0x2
+                    and db.page(p)["tag_count"] > 4 and not db.page(p)["flags"] & 0x4)
+    orig = page_of(out, leaf)
+    page = bytearray(orig)
+    struct.pack_into("<Q", page, 8, dbtime_max + 1)
+    put_page(out, leaf, page)
+    with pytest.raises(AssertionError, match="beyond the header's dbtime_dirtied"):
+        check_structure(out)
+    # lines 1 and 2 swap their tags: keys out of order
+    page = bytearray(orig)
+    t1, t2 = page[PAGE - 8:PAGE - 4], page[PAGE - 12:PAGE - 8]
+    page[PAGE - 8:PAGE - 4], page[PAGE - 12:PAGE - 8] = t2, t1
+    put_page(out, leaf, page)
+    with pytest.raises(AssertionError, match="out of order"):
+        check_structure(out)
+    page = bytearray(orig)
+    page[PAGE // 2] ^= 0xFF
+    with open(out, "r+b") as f:
+        f.seek((leaf + 1) * PAGE)
+        f.write(page)
+    with pytest.raises(AssertionError, match="bad pages"):
+        check_structure(out)

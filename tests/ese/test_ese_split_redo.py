@@ -24,6 +24,7 @@ import pytest
 
 import esepy
 
+from ese_structure import check_structure, structure_checked  # noqa: F401 (autouse fixture: every output checked)
 from test_ese_recover import PAGE, copy_folder, ecc_checksum, evidence, from_generation_89, read  # noqa: F401 (fixture)
 
 MATCH, DIFFERS, DISK_OLDER, LOST = 0, 1, 2, 3

@@ -21,6 +21,7 @@ import esepy
 import esepy.eselog
 from esepy import errors
 
+from ese_structure import check_structure, structure_checked  # noqa: F401 (autouse fixture: every output checked)
 from ese_checksums import segment_checksum
 from test_ese_recover import (PAGE, SRUM_ROWS, evidence, from_generation_89, read, rewrite_header,  # noqa: F401
                               unchanged, xor_checksum)
