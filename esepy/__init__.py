@@ -426,6 +426,8 @@ _atexit.register(_uninstall_events)
 # The forensic reader of ESE files written by Windows (docs/forensics-windows-ese.md).
 from .ese import open_ese, recover_ese  # noqa: E402
 __all__ += ["open_ese", "recover_ese"]
+from ._import import ImportReport, import_ese  # noqa: E402
+__all__ += ["ImportReport", "import_ese"]
 from ._verify import VerifyReport, verify_logs  # noqa: E402
 __all__ += ["VerifyReport", "verify_logs"]
 
