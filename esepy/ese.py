@@ -240,8 +240,11 @@ class EseColumn:
 
     @property
     def multivalued(self) -> bool:
-        """True for JET_bitColumnMultiValued columns (their values are lists)."""
-        return bool(self.flags & 0x400)
+        """True for multi-valued columns (their values are lists).
+
+        ``flags`` are the catalog's own column flags (ESE's FIELDFLAG bits, where multi-valued is
+        0x8), not the JET_bitColumn* grbits of the API (where it is 0x400)."""
+        return bool(self.flags & 0x8)
 
     @property
     def kind(self) -> str:

@@ -344,3 +344,13 @@ def test_close_with_unfinished_iterator(samples):
     assert len(list(it)) == 96      # the open cursor finishes its walk
     with pytest.raises(ValueError):
         db.header_uncached = db._file.header()
+
+
+def test_multivalued_property_follows_the_catalog_flags(samples):
+    """EseColumn.multivalued reads the catalog's FIELDFLAG bit (0x8), not the API grbit (0x400)."""
+    with esepy.open_ese(samples("dissect_multi_4k.edb")) as db:
+        cols = {c.name: c for c in db.tables["multi"].columns}
+    assert not cols["Id"].multivalued
+    assert all(c.multivalued for n, c in cols.items() if n != "Id")
+    with esepy.open_ese(samples("dissect_text_4k.edb")) as db:
+        assert not any(c.multivalued for t in db.tables for c in t.columns)
