@@ -119,6 +119,8 @@ def _arrow_types(pa: Any, kinds: Sequence[Optional[str]], multi: Sequence[bool])
             t = None
         elif kind == "ts":
             t = pa.timestamp("us", tz="UTC")
+        elif kind == "bool":
+            t = pa.bool_()      # pyarrow spells the boolean type bool_()
         else:
             t = getattr(pa, kind)()
         out.append(pa.list_(t) if (mv and t is not None) else t)

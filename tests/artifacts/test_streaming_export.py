@@ -108,6 +108,18 @@ def test_parquet_types_follow_the_columns(samples, tmp_path, run_cli):
     assert t.column("Id")[0].as_py() == "3f4a8b1a-98e5-4aa8-a2e7-c0bf1bc6f48d"
 
 
+def test_parquet_bit_and_multi_valued_columns(samples, tmp_path, run_cli):
+    """Bit columns are arrow booleans and multi-valued columns arrow lists (both once raised)."""
+    pq = pytest.importorskip("pyarrow.parquet", reason="pyarrow is part of the test extra")
+    out = tmp_path / "multi.parquet"
+    r = run_cli("export", samples("dissect_multi_4k.edb"), "multi", "--format", "parquet", "-o", out)
+    assert r.code == 0, r
+    t = pq.read_table(out)
+    assert str(t.schema.field("Bit").type) == "list<element: bool>"
+    assert t.column("Bit")[0].as_py() == [False, True]
+    assert t.column("Short")[0].as_py() == [0, -32767, 32767]
+
+
 def test_a_failed_export_leaves_no_file(srum_recovered, tmp_path, monkeypatch, run_cli):
     real = ese.EseTable.rows
 
