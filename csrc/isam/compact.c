@@ -24,6 +24,9 @@
  *     restart at 1, as for any inserted record.
  *  C3 Secondary indexes are created after the records are in (one build
  *     each); the primary index before them.
+ *  C4 The copy is written unlogged (created with recovery off) but is handed
+ *     over as an ordinary database: clean, and without the recovery-off mark,
+ *     so an instance that logs logs its changes once it is attached.
  */
 #include <stdio.h>
 
@@ -299,13 +302,25 @@ static JET_ERR copy_database(cmp_ctx *pc, JET_DBID dbidSrc, JET_DBID dbidDst)
     return err;
 }
 
-static JET_ERR sync_file(const char *path)
+/* The finished copy made an ordinary database (C4): its header loses the
+ * recovery-off mark of its creation, so it is logged wherever it is attached
+ * next; then the file is made durable. */
+static JET_ERR finish_file(const char *path)
 {
     os_file *pf;
-    JET_ERR err = os_file_open(path, OS_FILE_WRITE, &pf);
+    JET_ERR err = os_file_open(path, OS_FILE_WRITE | OS_FILE_NOFOLLOW, &pf);
     if (err < 0)
         return err;
-    err = os_file_sync(pf);
+    db_header h;
+    err = db_header_read(pf, 0, &h);
+    if (err >= 0 && h.dbstate != JET_dbstateCleanShutdown)
+        err = JET_errDatabaseInconsistent;
+    if (err >= 0 && (h.flags & DB_FLAG_RECOVERY_OFF)) {
+        h.flags &= ~(uint32_t)DB_FLAG_RECOVERY_OFF;
+        err = db_header_write(pf, &h);
+    }
+    if (err >= 0)
+        err = os_file_sync(pf);
     os_file_close(pf);
     return err;
 }
@@ -375,7 +390,7 @@ JET_ERR isam_compact(isam_sess *psess, const char *szSrc, const char *szDest, is
     if (fAttached)
         (void)isam_detach_database(psess, absSrc, 0);
     if (err >= 0)
-        err = sync_file(tmp);
+        err = finish_file(tmp);
     if (err >= 0 && os_exists(absDst))
         err = JET_errDatabaseDuplicate; /* created meanwhile: never replaced */
     if (err >= 0)

@@ -339,3 +339,32 @@ def test_set_database_size(env):
     assert lib.JetSetDatabaseSizeW(env.ses, w, cur + 90, p) == 0 and p[0] == cur + 90
     assert lib.JetSetDatabaseSize(env.ses, str(env.folder / "none.edb").encode(), 10, p) == C.JET_errFileNotFound
     assert lib.JetSetDatabaseSize(env.ses, path, 10, ffi.NULL) == C.JET_errInvalidParameter
+
+
+def test_compacted_database_is_logged_once_attached(jet, tmp_path):
+    """The copy is written unlogged but handed over as an ordinary database:
+    attached to an instance that logs, its changes are logged, so a crash
+    after a commit is recovered."""
+    env = Env(jet, tmp_path)
+    C, lib, ffi = env.C, env.lib, env.ffi
+    src = Src(env, rows=10)
+    src.close()
+    dest = str(tmp_path / "b.edb").encode()
+    assert lib.JetCompact(env.ses, src.path, dest, ffi.NULL, ffi.NULL, 0) == 0
+    assert lib.JetAttachDatabase(env.ses, dest, 0) == 0
+    pdb, pt = ffi.new("JET_DBID *"), ffi.new("JET_TABLEID *")
+    assert lib.JetOpenDatabase(env.ses, dest, ffi.NULL, pdb, 0) == 0
+    assert lib.JetOpenTable(env.ses, pdb[0], b"t", ffi.NULL, 0, 0, pt) == 0
+    cd = ffi.new("JET_COLUMNDEF *")
+    assert lib.JetGetTableColumnInfo(env.ses, pt[0], b"name", cd, ffi.sizeof("JET_COLUMNDEF"), C.JET_ColInfo) == 0
+    for i in range(5):
+        assert env.insert(pt[0], [(cd.columnid, b"after%d" % i)]) == 0
+    assert env.term(C.JET_bitTermDirty) == C.JET_errDirtyShutdown
+    env2 = Env(jet, tmp_path, "again")  # recovers the log stream
+    try:
+        rows, _ = dump(env2, dest)
+        assert len(rows) == 15
+        assert sorted(r["name"][0] for r in rows.values() if r["name"][0].startswith(b"after")) == \
+            [b"after%d" % i for i in range(5)]
+    finally:
+        assert env2.term() == 0
