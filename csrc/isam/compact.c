@@ -362,10 +362,11 @@ JET_ERR isam_compact(isam_sess *psess, const char *szSrc, const char *szDest, is
     int fAttached = errAttach != JET_wrnDatabaseAttached;
     JET_DBID dbidSrc = 0, dbidDst = 0;
     err = isam_open_database(psess, absSrc, 0, &dbidSrc);
-    int fSrcOpen = err >= 0, fDstMade = 0;
+    int fSrcOpen = err >= 0, fDstMade = 0, fDstTried = 0;
     if (err >= 0) {
         if (os_exists(tmp))
             (void)os_unlink(tmp); /* C1: a leftover of an interrupted compaction */
+        fDstTried = 1; /* from here a file at tmp is ours */
         err = isam_create_database(psess, tmp, 0, JET_bitDbRecoveryOff, &dbidDst);
         fDstMade = err >= 0;
     }
@@ -401,8 +402,8 @@ JET_ERR isam_compact(isam_sess *psess, const char *szSrc, const char *szDest, is
         if (err < 0)
             (void)os_unlink(absDst);
     }
-    if (err < 0 && fDstMade)
-        (void)os_unlink(tmp);
+    if (err < 0 && fDstTried && os_exists(tmp))
+        (void)os_unlink(tmp); /* C1 (a failed creation may leave its file too) */
     if (err >= 0 && fn)
         (void)fn(ctx, ISAM_COMPACT_COMPLETE, c.total, c.total); /* done: nothing left to cancel */
     return err < 0 ? err : JET_errSuccess;

@@ -368,3 +368,47 @@ def test_compacted_database_is_logged_once_attached(jet, tmp_path):
             [b"after%d" % i for i in range(5)]
     finally:
         assert env2.term() == 0
+
+
+def test_compact_out_of_memory_releases_everything(jet, tmp_path):
+    """Fail the k-th engine allocation of a JetCompact for k = 1, 2, ...:
+    each run returns JET_errOutOfMemory and leaves no destination or
+    temporary file (or, where the engine does without that allocation,
+    succeeds with a whole copy), detaches the source again and leaks
+    nothing; the first run without a fault succeeds.  (A small page cache,
+    filled by the warm-up run: the cache keeps its frames, up to its size,
+    for the next file.)"""
+    env = Env(jet, tmp_path, CacheSizeMax=64)
+    C, lib, ffi = env.C, env.lib, env.ffi
+    src = Src(env, rows=6)
+    src.close()
+    want = dump(env, src.path)
+    dest = str(env.folder / "b.edb").encode()
+    # a warm-up run: the session keeps the cursor slots it grew until it ends
+    assert lib.JetCompact(env.ses, src.path, dest, ffi.NULL, ffi.NULL, 0) == 0
+    assert dump(env, dest) == want
+    os.unlink(dest)
+    live = ffi.new("int64_t *")
+    hits = ffi.new("uint32_t *")
+    for k in range(1, 20000):
+        assert lib.EsepyTestLiveAllocations(live) == 0
+        before = live[0]
+        lib.EsepyTestFailAllocation(k, 0, ffi.NULL)
+        err = lib.JetCompact(env.ses, src.path, dest, ffi.NULL, ffi.NULL, 0)
+        lib.EsepyTestFailAllocation(0, 0, hits)
+        if hits[0] == 0:
+            assert err == 0
+            break
+        assert err in (0, C.JET_errOutOfMemory), (k, err)
+        if err == 0:  # the engine got by without that allocation: the copy is whole
+            assert sorted(n for n in os.listdir(env.folder) if n.startswith("b.edb")) == ["b.edb"], k
+            assert dump(env, dest) == want, k
+            os.unlink(dest)
+        assert not any(n.startswith("b.edb") for n in os.listdir(env.folder)), k
+        assert lib.JetOpenDatabase(env.ses, src.path, ffi.NULL, ffi.new("JET_DBID *"), 0) != 0, k
+        assert lib.EsepyTestLiveAllocations(live) == 0
+        assert live[0] == before, k
+    else:
+        pytest.fail("JetCompact never ran without a fault")
+    assert k > 10
+    assert lib.JetTerm(env.inst) == 0
