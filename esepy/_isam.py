@@ -31,7 +31,7 @@ import struct
 import uuid
 import weakref
 from contextlib import contextmanager
-from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Set, Tuple, Union
+from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Sequence, Set, Tuple, Union
 
 from . import _esepy
 from . import errors
@@ -353,6 +353,21 @@ class Session(_esepy.Session):
         """Detach a database (all with None): flush, mark clean, close (JetDetachDatabase2)."""
         self._detach_database(None if path is None else os.fspath(path), 0)
 
+    def compact(self, source: PathArg, dest: PathArg,
+                progress: Optional[Callable[[int, int], Any]] = None) -> None:
+        """Copy the database ``source`` into the new file ``dest``, dense (JetCompact).
+
+        ``source`` may be attached or not (it is attached read-only for the copy);
+        ``dest`` must not exist (``esepy.errors.DatabaseDuplicate``) and appears only
+        once complete.  ``progress(done, total)`` is called with records copied so
+        far and in all; an exception it raises cancels the compaction (no ``dest``)
+        and reaches the caller.  The GIL is released while the engine works.
+        """
+        try:
+            self._compact(os.fspath(source), os.fspath(dest), progress, 0)
+        except errors.JetError as e:
+            raise _paths.explain(e, [("database", source, "file"), ("database", dest, "new-file")]) from None
+
     def begin_transaction(self, *, read_only: bool = False) -> None:
         """Begin (or nest) a transaction (JetBeginTransaction2)."""
         self._begin_transaction(_TRX_READONLY if read_only else 0)
@@ -431,6 +446,16 @@ class Database:
 
     def __exit__(self, *exc: Any) -> None:
         self.close()
+
+    def compact(self, dest: PathArg, progress: Optional[Callable[[int, int], Any]] = None) -> None:
+        """Copy this database into the new file ``dest``, dense (JetCompact); see
+        :meth:`Session.compact`.  This database stays attached and open."""
+        self.session.compact(self.path, dest, progress)
+
+    def grow(self, pages: int) -> int:
+        """Grow the file to at least ``pages`` pages (after its two header pages) and
+        return its size in pages (JetGrowDatabase); never shrinks."""
+        return self.session._grow_database(self.dbid, pages)
 
     @property
     def tables(self) -> List[str]:

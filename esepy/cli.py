@@ -1441,6 +1441,55 @@ def _standby(ns: argparse.Namespace, out: Output) -> Any:
 
 
 # ---------------------------------------------------------------------------
+# defrag
+
+def _defrag_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("db", help="esepy database file (cleanly shut down)")
+    p.add_argument("-o", "--output", help="write the compacted copy here (must not exist) and leave DB as it "
+                                          "is (default: replace DB with its compacted copy)")
+
+
+@command("defrag", "Compact a database offline into a dense copy (JetCompact; esentutl /d)", _defrag_args)
+def _defrag(ns: argparse.Namespace, out: Output) -> Any:
+    import tempfile
+
+    import esepy
+    src = os.path.abspath(ns.db)
+    if not os.path.isfile(src):
+        raise errors.FileNotFound(operation=f"no database file {ns.db}")
+    dest = os.path.abspath(ns.output) if ns.output else src + ".defrag-new"
+    if not ns.output and os.path.exists(dest):
+        os.unlink(dest)  # a leftover of an interrupted defrag (DB itself was never touched before the swap)
+    size_before = os.path.getsize(src)
+    with tempfile.TemporaryDirectory(prefix="esepy-defrag-") as tmp:
+        params: Dict[str, Any] = dict(system_path=os.path.join(tmp, ""), log_path=os.path.join(tmp, ""),
+                                      temp_path=os.path.join(tmp, "tmp.edb"), recovery="off")
+        with out.progress("defrag", None, "rec") as bar, esepy.Instance("esepy-defrag", **params) as inst:
+            with inst.begin_session() as s:
+                s.compact(src, dest, progress=bar.update)
+    if not ns.output:
+        # DB is replaced only now, by rename; its old copy keeps a backup name until the new one is in place
+        backup = src + ".defrag-old"
+        os.replace(src, backup)
+        try:
+            os.replace(dest, src)
+        except BaseException:
+            os.replace(backup, src)
+            raise
+        fd = os.open(os.path.dirname(src), os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.unlink(backup)
+        dest = src
+    size_after = os.path.getsize(dest)
+    out.text(f"Compacted {ns.db}: {size_before} -> {size_after} bytes" +
+             (f", written to {ns.output}." if ns.output else "."))
+    return {"database": src, "output": dest, "bytes_before": size_before, "bytes_after": size_after}
+
+
+# ---------------------------------------------------------------------------
 # demo
 
 def _demo_script() -> Optional[str]:

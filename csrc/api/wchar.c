@@ -640,3 +640,15 @@ ESEPY_EXPORT JET_ERR JetGetTableInfoW(JET_SESID sesid, JET_TABLEID tableid, void
     JET_ERR e = w_out(tmp, strlen(tmp) + 1, pvResult, cbMax, NULL);
     return e < 0 ? e : err;
 }
+
+/* compact_api.c */
+ESEPY_EXPORT JET_ERR JetCompactW(JET_SESID sesid, const JET_WCHAR *wsz, const JET_WCHAR *wsz2,
+                                 JET_PFNSTATUS pfnStatus, JET_CONVERT *pconvert, JET_GRBIT grbit)
+{
+    W2(JetCompact(sesid, a, b, pfnStatus, pconvert, grbit));
+}
+
+ESEPY_EXPORT JET_ERR JetSetDatabaseSizeW(JET_SESID sesid, const JET_WCHAR *wsz, uint32_t cpg, uint32_t *pcpgReal)
+{
+    W1(JetSetDatabaseSize(sesid, a, cpg, pcpgReal));
+}

@@ -2345,6 +2345,31 @@ JET_ERR JET_API JetOSSnapshotFreezeW(const JET_OSSNAPID snapId, uint32_t *pcInst
 JET_ERR JET_API JetOSSnapshotGetFreezeInfoW(const JET_OSSNAPID snapId, uint32_t *pcInstanceInfo,
                                             void **paInstanceInfo, const JET_GRBIT grbit);
 
+/* ---- compaction and file size (compact_api.c) ------------------------------ */
+typedef struct JET_CONVERT JET_CONVERT; /* ESENT's conversion DLL description: must be NULL */
+#define JET_bitCompactStats              0x00000020 /* accepted; no DFRGINFO.TXT is written */
+#define JET_bitCompactRepair             0x00000040 /* JET_errFeatureNotAvailable */
+#define JET_bitResizeDatabaseOnlyGrow    0x00000001
+#define JET_bitResizeDatabaseOnlyShrink  0x00000002
+/* Offline compaction of szDatabaseSrc (attached read-only for the call when
+ * it is not attached) into the new file szDatabaseDest (JET_errDatabaseDuplicate
+ * when it exists).  pfnStatus gets JET_snpCompact Begin / Progress / Complete
+ * with a JET_SNPROG counting records; a negative return cancels (the
+ * destination is not created) and is returned. */
+JET_ERR JET_API JetCompact(JET_SESID sesid, const char *szDatabaseSrc, const char *szDatabaseDest,
+                           JET_PFNSTATUS pfnStatus, JET_CONVERT *pconvert, JET_GRBIT grbit);
+JET_ERR JET_API JetCompactW(JET_SESID sesid, const JET_WCHAR *szDatabaseSrc, const JET_WCHAR *szDatabaseDest,
+                            JET_PFNSTATUS pfnStatus, JET_CONVERT *pconvert, JET_GRBIT grbit);
+/* Grow the file to at least cpg pages (pages after the two header pages, as
+ * JET_DbInfoSpaceOwned); *pcpgReal receives the size after the call.  Never shrinks. */
+JET_ERR JET_API JetGrowDatabase(JET_SESID sesid, JET_DBID dbid, uint32_t cpg, uint32_t *pcpgReal);
+JET_ERR JET_API JetSetDatabaseSize(JET_SESID sesid, const char *szDatabaseName, uint32_t cpg, uint32_t *pcpgReal);
+JET_ERR JET_API JetSetDatabaseSizeW(JET_SESID sesid, const JET_WCHAR *szDatabaseName, uint32_t cpg,
+                                    uint32_t *pcpgReal);
+/* Grow as JetGrowDatabase; a database is never shrunk (the current size is reported). */
+JET_ERR JET_API JetResizeDatabase(JET_SESID sesid, JET_DBID dbid, uint32_t cpg, uint32_t *pcpgActual,
+                                  JET_GRBIT grbit);
+
 #ifdef __cplusplus
 }
 #endif

@@ -221,6 +221,22 @@ JET_ERR isam_get_secondary_bookmark(isam_sess *psess, JET_TABLEID tableid, void 
 JET_ERR isam_goto_secondary_bookmark(isam_sess *psess, JET_TABLEID tableid, const void *pvKey, uint32_t cbKey,
                                      const void *pvBm, uint32_t cbBm, JET_GRBIT grbit);
 
+/* ---- compaction (compact.c) ------------------------------------------------- */
+/* Progress of isam_compact: phase ISAM_COMPACT_*, records copied so far and
+ * in all (counted at the start).  An error returned from BEGIN or PROGRESS
+ * cancels the compaction and is returned; COMPLETE's result is ignored. */
+#define ISAM_COMPACT_BEGIN    1
+#define ISAM_COMPACT_PROGRESS 2
+#define ISAM_COMPACT_COMPLETE 3
+typedef JET_ERR (*isam_compact_fn)(void *ctx, int phase, uint32_t done, uint32_t total);
+/* JetCompact: copy szSrc (attached read-only for the copy unless attached)
+ * into the new file szDest (JET_errDatabaseDuplicate when it exists), dense.
+ * szDest appears only complete (written under a temporary name, then renamed). */
+JET_ERR isam_compact(isam_sess *psess, const char *szSrc, const char *szDest, isam_compact_fn fn, void *ctx);
+/* JetGrowDatabase / JetSetDatabaseSize: extend the file of dbid / szFile to
+ * at least cpg pages; *pcpgReal receives its size in pages afterwards. */
+JET_ERR isam_grow_database(isam_sess *psess, JET_DBID dbid, uint32_t cpg, uint32_t *pcpgReal);
+
 /* ---- backup support (bksupport.c; the backup layer drives these) ------------- */
 
 typedef struct isam_bkdb {

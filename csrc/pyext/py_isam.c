@@ -59,6 +59,75 @@ static PyObject *s_detach_database(SessionObject *self, PyObject *args)
     return ok_or_raise(err, "JetDetachDatabase2");
 }
 
+/* JetCompact's progress for Python: JET_PFNSTATUS has no user context, so
+ * the callable sits in a thread-local slot for the call (the engine calls
+ * back on the calling thread).  The trampoline takes the GIL and calls
+ * progress(done, total); an exception is kept, stops the compaction
+ * (JET_errCallbackFailed) and is raised to the caller instead. */
+typedef struct compact_slot {
+    PyObject *callable; /* borrowed for the duration of the call */
+    PyObject *exc_type, *exc_value, *exc_tb;
+} compact_slot;
+
+static _Thread_local compact_slot *t_compact;
+
+static JET_ERR JET_API compact_trampoline(JET_SESID sesid, JET_SNP snp, JET_SNT snt, void *pv)
+{
+    (void)sesid;
+    (void)snp;
+    (void)snt;
+    compact_slot *slot = t_compact;
+    if (slot == NULL || slot->callable == NULL || pv == NULL)
+        return JET_errSuccess;
+    const JET_SNPROG *prog = pv;
+    PyGILState_STATE g = PyGILState_Ensure();
+    JET_ERR err = JET_errSuccess;
+    PyObject *r = PyObject_CallFunction(slot->callable, "kk", (unsigned long)prog->cunitDone,
+                                        (unsigned long)prog->cunitTotal);
+    if (r == NULL) {
+        PyErr_Fetch(&slot->exc_type, &slot->exc_value, &slot->exc_tb);
+        err = JET_errCallbackFailed;
+    } else {
+        Py_DECREF(r);
+    }
+    PyGILState_Release(g);
+    return err;
+}
+
+static PyObject *s_compact(SessionObject *self, PyObject *args)
+{
+    const char *src, *dest;
+    PyObject *cb = Py_None;
+    unsigned int grbit = 0;
+    if (!PyArg_ParseTuple(args, "ss|OI:_compact", &src, &dest, &cb, &grbit))
+        return NULL;
+    SESS_CALL(self, "JetCompact", sesid);
+    compact_slot slot = { cb == Py_None ? NULL : cb, NULL, NULL, NULL };
+    JET_ERR err;
+    t_compact = &slot;
+    ESEPY_CALL(err = JetCompact(sesid, src, dest, slot.callable ? compact_trampoline : NULL, NULL, grbit));
+    t_compact = NULL;
+    if (slot.exc_type != NULL) {
+        PyErr_Restore(slot.exc_type, slot.exc_value, slot.exc_tb);
+        return NULL;
+    }
+    return ok_or_raise(err, "JetCompact");
+}
+
+static PyObject *s_grow_database(SessionObject *self, PyObject *args)
+{
+    unsigned int dbid, cpg;
+    if (!PyArg_ParseTuple(args, "II:_grow_database", &dbid, &cpg))
+        return NULL;
+    SESS_CALL(self, "JetGrowDatabase", sesid);
+    uint32_t real = 0;
+    JET_ERR err;
+    ESEPY_CALL(err = JetGrowDatabase(sesid, dbid, cpg, &real));
+    if (check_jet(err, "JetGrowDatabase") < 0)
+        return NULL;
+    return PyLong_FromUnsignedLong(real);
+}
+
 static PyObject *s_open_database(SessionObject *self, PyObject *args)
 {
     const char *path;
@@ -298,6 +367,8 @@ done:
     {"_create_database", (PyCFunction)s_create_database, METH_VARARGS, "JetCreateDatabase2(path, grbit) -> dbid"}, \
     {"_attach_database", (PyCFunction)s_attach_database, METH_VARARGS, "JetAttachDatabase2(path, grbit)"},         \
     {"_detach_database", (PyCFunction)s_detach_database, METH_VARARGS, "JetDetachDatabase2(path|None, grbit)"},    \
+    {"_compact", (PyCFunction)s_compact, METH_VARARGS, "JetCompact(src, dest, progress|None, grbit)"},             \
+    {"_grow_database", (PyCFunction)s_grow_database, METH_VARARGS, "JetGrowDatabase(dbid, cpg) -> pages"},       \
     {"_open_database", (PyCFunction)s_open_database, METH_VARARGS, "JetOpenDatabase(path, grbit) -> dbid"},        \
     {"_close_database", (PyCFunction)s_close_database, METH_VARARGS, "JetCloseDatabase(dbid)"},                    \
     {"_db_info", (PyCFunction)s_db_info, METH_VARARGS, "JetGetDatabaseInfo: header fields as a dict"},             \
