@@ -341,6 +341,17 @@ ESEPY_EXPORT JET_ERR JetRenameTable(JET_SESID sesid, JET_DBID dbid, const char *
     return end_call(&c, isam_rename_table(S(c), dbid, szName, szNameNew));
 }
 
+ESEPY_EXPORT JET_ERR JetSetColumnDefaultValue(JET_SESID sesid, JET_DBID dbid, const char *szTableName,
+                                              const char *szColumnName, const void *pvData, uint32_t cbData,
+                                              JET_GRBIT grbit)
+{
+    call c;
+    JET_ERR err = begin_call(sesid, &c);
+    if (err < 0)
+        return err;
+    return end_call(&c, isam_set_column_default(S(c), dbid, szTableName, szColumnName, pvData, cbData, grbit));
+}
+
 ESEPY_EXPORT JET_ERR JetCreateIndex(JET_SESID sesid, JET_TABLEID tableid, const char *szIndexName, JET_GRBIT grbit,
                                     const char *szKey, uint32_t cbKey, uint32_t lDensity)
 {

@@ -304,6 +304,13 @@ ESEPY_EXPORT JET_ERR JetRenameTableW(JET_SESID sesid, JET_DBID dbid, const JET_W
     W2(JetRenameTable(sesid, dbid, a, b));
 }
 
+ESEPY_EXPORT JET_ERR JetSetColumnDefaultValueW(JET_SESID sesid, JET_DBID dbid, const JET_WCHAR *wsz,
+                                               const JET_WCHAR *wsz2, const void *pvData, uint32_t cbData,
+                                               JET_GRBIT grbit)
+{
+    W2(JetSetColumnDefaultValue(sesid, dbid, a, b, pvData, cbData, grbit));
+}
+
 ESEPY_EXPORT JET_ERR JetAddColumnW(JET_SESID sesid, JET_TABLEID tableid, const JET_WCHAR *wsz,
                                    const JET_COLUMNDEF *pcolumndef, const void *pvDefault, uint32_t cbDefault,
                                    JET_COLUMNID *pcolumnid)

@@ -1867,6 +1867,10 @@ JET_ERR JET_API JetDeleteColumn2(JET_SESID sesid, JET_TABLEID tableid, const cha
 JET_ERR JET_API JetRenameColumn(JET_SESID sesid, JET_TABLEID tableid, const char *szName, const char *szNameNew,
                                 JET_GRBIT grbit);
 JET_ERR JET_API JetRenameTable(JET_SESID sesid, JET_DBID dbid, const char *szName, const char *szNameNew);
+/* Replace a column's default (records without a value read the new one); grbit ignored. */
+JET_ERR JET_API JetSetColumnDefaultValue(JET_SESID sesid, JET_DBID dbid, const char *szTableName,
+                                         const char *szColumnName, const void *pvData, uint32_t cbData,
+                                         JET_GRBIT grbit);
 /* InfoLevel JET_TblInfo (JET_OBJECTINFO), JET_TblInfoName (the name), JET_TblInfoDbid (JET_DBID). */
 JET_ERR JET_API JetGetTableInfo(JET_SESID sesid, JET_TABLEID tableid, void *pvResult, uint32_t cbMax,
                                 uint32_t InfoLevel);
@@ -1930,6 +1934,7 @@ JET_ERR JET_API JetGetIndexInfo(JET_SESID sesid, JET_DBID dbid, const char *szTa
 #define JetDeleteColumn2A       JetDeleteColumn2
 #define JetRenameColumnA        JetRenameColumn
 #define JetRenameTableA         JetRenameTable
+#define JetSetColumnDefaultValueA JetSetColumnDefaultValue
 #define JetCreateTableColumnIndexA  JetCreateTableColumnIndex
 #define JetCreateTableColumnIndex2A JetCreateTableColumnIndex2
 #define JetCreateTableColumnIndex3A JetCreateTableColumnIndex3
@@ -2264,6 +2269,9 @@ JET_ERR JET_API JetOpenTableW(JET_SESID sesid, JET_DBID dbid, const JET_WCHAR *s
                               JET_TABLEID *ptableid);
 JET_ERR JET_API JetDeleteTableW(JET_SESID sesid, JET_DBID dbid, const JET_WCHAR *szTableName);
 JET_ERR JET_API JetRenameTableW(JET_SESID sesid, JET_DBID dbid, const JET_WCHAR *szName, const JET_WCHAR *szNameNew);
+JET_ERR JET_API JetSetColumnDefaultValueW(JET_SESID sesid, JET_DBID dbid, const JET_WCHAR *szTableName,
+                                          const JET_WCHAR *szColumnName, const void *pvData, uint32_t cbData,
+                                          JET_GRBIT grbit);
 JET_ERR JET_API JetAddColumnW(JET_SESID sesid, JET_TABLEID tableid, const JET_WCHAR *szColumnName,
                               const JET_COLUMNDEF *pcolumndef, const void *pvDefault, uint32_t cbDefault,
                               JET_COLUMNID *pcolumnid);
