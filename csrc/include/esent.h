@@ -552,6 +552,28 @@ typedef struct {
 
 typedef uint32_t JET_CBTYP;
 
+/* Callback types (a mask: one registration may cover several). */
+#define JET_cbtypNull                    0x00000000
+#define JET_cbtypFinalize                0x00000001
+#define JET_cbtypBeforeInsert            0x00000002
+#define JET_cbtypAfterInsert             0x00000004
+#define JET_cbtypBeforeReplace           0x00000008
+#define JET_cbtypAfterReplace            0x00000010
+#define JET_cbtypBeforeDelete            0x00000020
+#define JET_cbtypAfterDelete             0x00000040
+#define JET_cbtypUserDefinedDefaultValue 0x00000080
+#define JET_cbtypOnlineDefragCompleted   0x00000100
+#define JET_cbtypFreeCursorLS            0x00000200
+#define JET_cbtypFreeTableLS             0x00000400
+
+/* A table callback (JetRegisterCallback).  esepy calls the Before* / After*
+ * insert, replace and delete types with pvArg1 = pvArg2 = NULL, outside any
+ * engine lock and with the session free, so the callback may use the session
+ * and the cursor.  A Before* callback's error aborts the operation with that
+ * error; an After* callback's result is ignored (as ESENT). */
+typedef JET_ERR (JET_API *JET_CALLBACK)(JET_SESID sesid, JET_DBID dbid, JET_TABLEID tableid, JET_CBTYP cbtyp,
+                                        void *pvArg1, void *pvArg2, void *pvContext, JET_API_PTR ulUnused);
+
 /* One column of JetCreateTableColumnIndex*; columnid and err are results. */
 typedef struct {
     uint32_t      cbStruct;
@@ -2171,6 +2193,12 @@ JET_ERR JET_API JetGetErrorInfoW(void *pvContext, void *pvResult, uint32_t cbMax
                                  JET_GRBIT grbit);
 #define JetGetErrorInfo JetGetErrorInfoW
 JET_ERR JET_API JetGetInstanceMiscInfo(JET_INSTANCE instance, void *pvResult, uint32_t cbMax, uint32_t InfoLevel);
+/* Register pCallback for the cbtyp mask on the table of tableid, for the
+ * cursors of the calling session; kept until JetUnregisterCallback or the
+ * session ends.  Unknown hCallbackId: JET_errInvalidParameter. */
+JET_ERR JET_API JetRegisterCallback(JET_SESID sesid, JET_TABLEID tableid, JET_CBTYP cbtyp, JET_CALLBACK pCallback,
+                                    void *pvContext, JET_HANDLE *phCallbackId);
+JET_ERR JET_API JetUnregisterCallback(JET_SESID sesid, JET_TABLEID tableid, JET_CBTYP cbtyp, JET_HANDLE hCallbackId);
 JET_ERR JET_API JetGetCursorInfo(JET_SESID sesid, JET_TABLEID tableid, void *pvResult, uint32_t cbMax,
                                  uint32_t InfoLevel);
 JET_ERR JET_API JetSetTableSequential(JET_SESID sesid, JET_TABLEID tableid, JET_GRBIT grbit);

@@ -124,3 +124,117 @@ def test_set_column_default_value_w(env):
     assert seek(env, t, 1) == 0
     assert retrieve(env, t, cv) == (0, b"wide")
     assert lib.JetCloseTable(ses, t) == 0
+
+
+# --- JetRegisterCallback / JetUnregisterCallback -------------------------------
+
+def register(env, t, cbtyp, fn, ctx=None):
+    ffi = env.ffi
+    cb = ffi.callback("JET_CALLBACK", fn)
+    h = ffi.new("JET_HANDLE *")
+    err = env.lib.JetRegisterCallback(env.ses, t, cbtyp, cb, ctx if ctx is not None else ffi.NULL, h)
+    return err, h[0], cb          # keep cb alive while registered
+
+
+def test_callbacks_around_insert_replace_delete(env):
+    # ESENT: Before*/After* callbacks get the session, database, cursor, the
+    # type and the registration's context; pvArg1 / pvArg2 are NULL for them.
+    lib, C, ses, ffi = env.lib, env.C, env.ses, env.ffi
+    dbid, t, ck, cv = make_kv(env)
+    calls = []
+    ctx = ffi.new("int *", 77)
+
+    def fn(sesid, db, tableid, cbtyp, a1, a2, pctx, unused):
+        calls.append((sesid, db, tableid, cbtyp, a1 == ffi.NULL, a2 == ffi.NULL,
+                      ffi.cast("int *", pctx)[0]))
+        return 0
+    mask = 0x7E   # Before/After Insert, Replace, Delete
+    err, h, keep = register(env, t, mask, fn, ctx)
+    assert err == 0
+    assert env.insert(t, [(ck, I(1)), (cv, b"a")]) == 0
+    assert calls == [(ses, dbid, t, C.JET_cbtypBeforeInsert, True, True, 77),
+                     (ses, dbid, t, C.JET_cbtypAfterInsert, True, True, 77)]
+    del calls[:]
+    assert seek(env, t, 1) == 0
+    assert lib.JetPrepareUpdate(ses, t, C.JET_prepReplace) == 0
+    assert lib.JetSetColumn(ses, t, cv, b"b", 1, 0, ffi.NULL) == 0
+    assert lib.JetUpdate(ses, t, ffi.NULL, 0, ffi.NULL) == 0
+    assert [c[3] for c in calls] == [C.JET_cbtypBeforeReplace, C.JET_cbtypAfterReplace]
+    del calls[:]
+    assert lib.JetDelete(ses, t) == 0
+    assert [c[3] for c in calls] == [C.JET_cbtypBeforeDelete, C.JET_cbtypAfterDelete]
+    # the registration is on the table: another cursor of the session calls it
+    del calls[:]
+    err, t2 = open_table(env, dbid)
+    assert err == 0
+    assert env.insert(t2, [(ck, I(2))]) == 0
+    assert [(c[2], c[3]) for c in calls] == [(t2, C.JET_cbtypBeforeInsert), (t2, C.JET_cbtypAfterInsert)]
+    # unregistered: no more calls; the handle is gone
+    assert lib.JetUnregisterCallback(ses, t, mask, h) == 0
+    del calls[:]
+    assert env.insert(t, [(ck, I(3))]) == 0
+    assert calls == []
+    assert lib.JetUnregisterCallback(ses, t, mask, h) == C.JET_errInvalidParameter
+    assert lib.JetCloseTable(ses, t2) == 0
+
+
+def test_before_callback_error_aborts_the_operation(env):
+    # ESENT: an error from a Before* callback is the operation's result and
+    # nothing changes; After* results are ignored.
+    lib, C, ses, ffi = env.lib, env.C, env.ses, env.ffi
+    dbid, t, ck, cv = make_kv(env)
+    assert env.insert(t, [(ck, I(1))]) == 0
+    veto = [C.JET_errCallbackFailed]
+
+    def before(sesid, db, tableid, cbtyp, a1, a2, pctx, unused):
+        return veto[0]
+
+    def after(sesid, db, tableid, cbtyp, a1, a2, pctx, unused):
+        return C.JET_errOutOfMemory
+    err, h1, k1 = register(env, t, C.JET_cbtypBeforeInsert | C.JET_cbtypBeforeDelete, before)
+    assert err == 0
+    err, h2, k2 = register(env, t, C.JET_cbtypAfterInsert | C.JET_cbtypAfterDelete, after)
+    assert err == 0
+    assert lib.JetPrepareUpdate(ses, t, C.JET_prepInsert) == 0
+    assert lib.JetSetColumn(ses, t, ck, I(2), 4, 0, ffi.NULL) == 0
+    assert lib.JetUpdate(ses, t, ffi.NULL, 0, ffi.NULL) == C.JET_errCallbackFailed
+    assert seek(env, t, 2) == C.JET_errRecordNotFound          # not inserted
+    assert seek(env, t, 1) == 0
+    assert lib.JetDelete(ses, t) == C.JET_errCallbackFailed
+    assert retrieve(env, t, ck) == (0, I(1))                 # not deleted
+    veto[0] = 0
+    assert env.insert(t, [(ck, I(2))]) == 0                  # After* error ignored
+    assert seek(env, t, 2) == 0
+    assert lib.JetDelete(ses, t) == 0
+    assert seek(env, t, 2) == C.JET_errRecordNotFound
+
+
+def test_before_insert_callback_may_set_columns(env):
+    # ESENT: the callback runs with the update prepared and may use the
+    # session and the cursor (here: fill a column of the new record).
+    lib, C, ses, ffi = env.lib, env.C, env.ses, env.ffi
+    dbid, t, ck, cv = make_kv(env)
+
+    def fill(sesid, db, tableid, cbtyp, a1, a2, pctx, unused):
+        return lib.JetSetColumn(sesid, tableid, cv, b"by-callback", 11, 0, ffi.NULL)
+    err, h, keep = register(env, t, C.JET_cbtypBeforeInsert, fill)
+    assert err == 0
+    assert env.insert(t, [(ck, I(5))]) == 0
+    assert seek(env, t, 5) == 0
+    assert retrieve(env, t, cv) == (0, b"by-callback")
+
+
+def test_register_callback_refusals(env):
+    lib, C, ses, ffi = env.lib, env.C, env.ses, env.ffi
+    dbid, t, ck, cv = make_kv(env)
+    err, h, keep = register(env, t, C.JET_cbtypNull, lambda *a: 0)
+    assert err == C.JET_errInvalidParameter
+    hp = ffi.new("JET_HANDLE *")
+    assert lib.JetRegisterCallback(ses, t, C.JET_cbtypBeforeInsert, ffi.NULL, ffi.NULL, hp) == \
+        C.JET_errInvalidParameter
+    cb = ffi.callback("JET_CALLBACK", lambda *a: 0)
+    assert lib.JetRegisterCallback(ses, t, C.JET_cbtypBeforeInsert, cb, ffi.NULL, ffi.NULL) == \
+        C.JET_errInvalidParameter
+    assert lib.JetRegisterCallback(ses, t + 999, C.JET_cbtypBeforeInsert, cb, ffi.NULL, hp) == \
+        C.JET_errInvalidTableId
+    assert lib.JetUnregisterCallback(ses, t, C.JET_cbtypBeforeInsert, 12345) == C.JET_errInvalidParameter
