@@ -2006,6 +2006,18 @@ JET_ERR JET_API JetStopBackup(void);
 JET_ERR JET_API JetRestoreInstance(JET_INSTANCE instance, const char *sz, const char *szDest, JET_PFNSTATUS pfn);
 JET_ERR JET_API JetRestore(const char *szSource, JET_PFNSTATUS pfn);
 JET_ERR JET_API JetRestore2(const char *sz, const char *szDest, JET_PFNSTATUS pfn);
+/* Restore on a temporary instance whose checkpoint / log folders are the
+ * first two arguments.  esepy's subset: szBackupLogPath is a backup set (as
+ * JetBackupInstance writes it), every rgrstmap entry keeps its file name and
+ * all name one destination folder; no target instance.  Outside it:
+ * JET_errFeatureNotAvailable (docs/esent-differences.md). */
+JET_ERR JET_API JetExternalRestore(const char *szCheckpointFilePath, const char *szLogPath, JET_RSTMAP *rgrstmap,
+                                   int32_t crstfilemap, const char *szBackupLogPath, int32_t genLow, int32_t genHigh,
+                                   JET_PFNSTATUS pfn);
+JET_ERR JET_API JetExternalRestore2(const char *szCheckpointFilePath, const char *szLogPath, JET_RSTMAP *rgrstmap,
+                                    int32_t crstfilemap, const char *szBackupLogPath, JET_LOGINFO *pLogInfo,
+                                    const char *szTargetInstanceName, const char *szTargetInstanceLogPath,
+                                    const char *szTargetInstanceCheckpointPath, JET_PFNSTATUS pfn);
 
 #define JetBackupInstanceA             JetBackupInstance
 #define JetBackupA                     JetBackup
