@@ -104,9 +104,9 @@ static int64_t utf8_to_w(const char *s, size_t cb, JET_WCHAR *out, size_t cchMax
     return (int64_t)o;
 }
 
-/* Up to four converted arguments of one call, freed together. */
+/* Up to six converted arguments of one call, freed together. */
 typedef struct wargs {
-    char *s[4];
+    char *s[6];
     int   n;
 } wargs;
 
@@ -580,6 +580,97 @@ ESEPY_EXPORT JET_ERR JetInit3W(JET_INSTANCE *pinstance, JET_RSTINFO_W *prstInfo,
         os_free(rgmap[i].szNewDatabaseName);
     }
     os_free(rgmap);
+    return err;
+}
+
+/* JET_RSTMAP_W[c] -> a new JET_RSTMAP[c] (free with rstmap_free). */
+static JET_ERR rstmap_in(const JET_RSTMAP_W *rgw, int32_t c, JET_RSTMAP **prg)
+{
+    *prg = NULL;
+    if (c <= 0 || rgw == NULL)
+        return JET_errSuccess; /* the A function checks the count */
+    JET_RSTMAP *rg = os_calloc((size_t)c, sizeof(*rg));
+    if (rg == NULL)
+        return JET_errOutOfMemory;
+    *prg = rg;
+    JET_ERR err = JET_errSuccess;
+    for (int32_t i = 0; err >= 0 && i < c; i++) {
+        err = w_to_utf8(rgw[i].szDatabaseName, &rg[i].szDatabaseName);
+        if (err >= 0)
+            err = w_to_utf8(rgw[i].szNewDatabaseName, &rg[i].szNewDatabaseName);
+    }
+    return err;
+}
+
+static void rstmap_free(JET_RSTMAP *rg, int32_t c)
+{
+    for (int32_t i = 0; rg && i < c; i++) {
+        os_free(rg[i].szDatabaseName);
+        os_free(rg[i].szNewDatabaseName);
+    }
+    os_free(rg);
+}
+
+ESEPY_EXPORT JET_ERR JetExternalRestoreW(const JET_WCHAR *wszCheckpoint, const JET_WCHAR *wszLog,
+                                         JET_RSTMAP_W *rgrstmap, int32_t crstfilemap, const JET_WCHAR *wszBackupLog,
+                                         int32_t genLow, int32_t genHigh, JET_PFNSTATUS pfn)
+{
+    wargs w = { 0 };
+    const char *a, *b, *c;
+    JET_RSTMAP *rg = NULL;
+    JET_ERR err = wa_in(&w, wszCheckpoint, &a);
+    if (err >= 0)
+        err = wa_in(&w, wszLog, &b);
+    if (err >= 0)
+        err = wa_in(&w, wszBackupLog, &c);
+    if (err >= 0)
+        err = rstmap_in(rgrstmap, crstfilemap, &rg);
+    if (err >= 0)
+        err = JetExternalRestore(a, b, rg, crstfilemap, c,
+                                 genLow, genHigh, pfn);
+    rstmap_free(rg, crstfilemap);
+    wa_free(&w);
+    return err;
+}
+
+ESEPY_EXPORT JET_ERR JetExternalRestore2W(const JET_WCHAR *wszCheckpoint, const JET_WCHAR *wszLog,
+                                          JET_RSTMAP_W *rgrstmap, int32_t crstfilemap,
+                                          const JET_WCHAR *wszBackupLog, JET_LOGINFO_W *pLogInfo,
+                                          const JET_WCHAR *wszTarget, const JET_WCHAR *wszTargetLog,
+                                          const JET_WCHAR *wszTargetCheckpoint, JET_PFNSTATUS pfn)
+{
+    if (pLogInfo != NULL && pLogInfo->cbSize != sizeof(JET_LOGINFO_W))
+        return JET_errInvalidParameter;
+    JET_LOGINFO li;
+    memset(&li, 0, sizeof(li));
+    li.cbSize = sizeof(li);
+    if (pLogInfo) {
+        li.ulGenLow = pLogInfo->ulGenLow;
+        li.ulGenHigh = pLogInfo->ulGenHigh;
+        for (int i = 0; i < 3 && pLogInfo->szBaseName[i] && pLogInfo->szBaseName[i] < 0x80; i++)
+            li.szBaseName[i] = (char)pLogInfo->szBaseName[i];
+    }
+    wargs w = { 0 };
+    const char *a, *b, *c, *t, *tl, *tc;
+    JET_RSTMAP *rg = NULL;
+    JET_ERR err = wa_in(&w, wszCheckpoint, &a);
+    if (err >= 0)
+        err = wa_in(&w, wszLog, &b);
+    if (err >= 0)
+        err = wa_in(&w, wszBackupLog, &c);
+    if (err >= 0)
+        err = wa_in(&w, wszTarget, &t);
+    if (err >= 0)
+        err = wa_in(&w, wszTargetLog, &tl);
+    if (err >= 0)
+        err = wa_in(&w, wszTargetCheckpoint, &tc);
+    if (err >= 0)
+        err = rstmap_in(rgrstmap, crstfilemap, &rg);
+    if (err >= 0)
+        err = JetExternalRestore2(a, b, rg, crstfilemap, c,
+                                  pLogInfo ? &li : NULL, t, tl, tc, pfn);
+    rstmap_free(rg, crstfilemap);
+    wa_free(&w);
     return err;
 }
 

@@ -2373,12 +2373,20 @@ typedef struct {
 JET_ERR JET_API JetEnableMultiInstanceW(JET_SETSYSPARAM_W *psetsysparam, uint32_t csetsysparam,
                                         uint32_t *pcsetsucceed);
 JET_ERR JET_API JetInit3W(JET_INSTANCE *pinstance, JET_RSTINFO_W *prstInfo, JET_GRBIT grbit);
+JET_ERR JET_API JetExternalRestoreW(const JET_WCHAR *szCheckpointFilePath, const JET_WCHAR *szLogPath,
+                                    JET_RSTMAP_W *rgrstmap, int32_t crstfilemap, const JET_WCHAR *szBackupLogPath,
+                                    int32_t genLow, int32_t genHigh, JET_PFNSTATUS pfn);
 typedef struct {
     uint32_t  cbSize;        /* sizeof(JET_LOGINFO_W) */
     uint32_t  ulGenLow;
     uint32_t  ulGenHigh;
     JET_WCHAR szBaseName[4];
 } JET_LOGINFO_W;
+JET_ERR JET_API JetExternalRestore2W(const JET_WCHAR *szCheckpointFilePath, const JET_WCHAR *szLogPath,
+                                     JET_RSTMAP_W *rgrstmap, int32_t crstfilemap, const JET_WCHAR *szBackupLogPath,
+                                     JET_LOGINFO_W *pLogInfo, const JET_WCHAR *szTargetInstanceName,
+                                     const JET_WCHAR *szTargetInstanceLogPath,
+                                     const JET_WCHAR *szTargetInstanceCheckpointPath, JET_PFNSTATUS pfn);
 JET_ERR JET_API JetGetLogInfoInstance2W(JET_INSTANCE instance, JET_WCHAR *szzLogs, uint32_t cbMax,
                                         uint32_t *pcbActual, JET_LOGINFO_W *pLogInfo);
 /* String levels (JET_DbInfoFilename; JET_TblInfoName, JET_TblInfoTemplateTableName)

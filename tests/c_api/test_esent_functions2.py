@@ -287,3 +287,20 @@ def test_external_restore_argument_checks(jet, tmp_path):
     two, keep3 = rstmap(jet, [(tmp_path / "a.edb", tmp_path / "x" / "a.edb"),
                               (tmp_path / "b.edb", tmp_path / "y" / "b.edb")])
     assert lib.JetExternalRestore(bk, bk, two, 2, bk, 0, 0, ffi.NULL) == C.JET_errFeatureNotAvailable
+
+
+def test_external_restore_w(jet, tmp_path):
+    from test_restore import make_set
+    from test_backup import reopen_keys
+    ffi, lib, C = jet.ffi, jet.lib, jet.C
+    live, bk = make_set(jet, tmp_path, rows=50, more=10)
+    (live / "a.edb").unlink()
+    names = [W(ffi, str(live / "a.edb")), W(ffi, str(live / "a.edb"))]
+    m = ffi.new("JET_RSTMAP_W[]", 1)
+    m[0].szDatabaseName, m[0].szNewDatabaseName = names
+    li = ffi.new("JET_LOGINFO_W *", {"cbSize": ffi.sizeof("JET_LOGINFO_W")})
+    assert lib.JetExternalRestore2W(W(ffi, str(live)), W(ffi, str(live)), m, 1, W(ffi, str(bk)), li,
+                                    W(ffi, "target"), ffi.NULL, ffi.NULL, ffi.NULL) == C.JET_errFeatureNotAvailable
+    err = lib.JetExternalRestoreW(W(ffi, str(live)), W(ffi, str(live)), m, 1, W(ffi, str(bk)), 0, 0, ffi.NULL)
+    assert err == 0, jet.err_name(err)
+    assert reopen_keys(jet, live, live / "a.edb") == list(range(60))
