@@ -9,6 +9,7 @@
  */
 #include "api_int.h"
 
+#include <stddef.h>
 #include <string.h>
 
 /* ---- conversion ---------------------------------------------------------------- */
@@ -356,6 +357,105 @@ ESEPY_EXPORT JET_ERR JetCreateIndexW(JET_SESID sesid, JET_TABLEID tableid, const
     }
     os_free(key);
     return err;
+}
+
+/* ---- W index structures ----------------------------------------------------------------- */
+
+/* JET_INDEXCREATE{,2,3}_W share the A layouts (the same offsets for every
+ * field the conversion touches; only the size differs), so an element is
+ * copied whole and its strings replaced. */
+_Static_assert(sizeof(JET_INDEXCREATE_W) == sizeof(JET_INDEXCREATE_A), "layout");
+_Static_assert(sizeof(JET_INDEXCREATE2_W) == sizeof(JET_INDEXCREATE2_A), "layout");
+_Static_assert(sizeof(JET_INDEXCREATE3_W) == sizeof(JET_INDEXCREATE3_A), "layout");
+_Static_assert(offsetof(JET_INDEXCREATE3_W, rgconditionalcolumn) == offsetof(JET_INDEXCREATE_A, rgconditionalcolumn),
+               "layout");
+_Static_assert(offsetof(JET_INDEXCREATE3_W, err) == offsetof(JET_INDEXCREATE_A, err), "layout");
+
+/* Free the strings convert_index put in one A element. */
+static void free_index_a(JET_INDEXCREATE_A *pa)
+{
+    os_free(pa->szIndexName);
+    os_free(pa->szKey);
+    for (uint32_t j = 0; pa->rgconditionalcolumn && j < pa->cConditionalColumn; j++)
+        os_free(pa->rgconditionalcolumn[j].szColumnName);
+    os_free(pa->rgconditionalcolumn);
+}
+
+/* One W element (pw) into the A element pa, already a copy of it. */
+static JET_ERR convert_index(const JET_INDEXCREATE_W *pw, JET_INDEXCREATE_A *pa)
+{
+    pa->szIndexName = NULL, pa->szKey = NULL, pa->rgconditionalcolumn = NULL;
+    JET_ERR err = w_to_utf8(pw->szIndexName, &pa->szIndexName);
+    if (err >= 0 && pw->szKey != NULL) {
+        if (pw->cbKey % 2)
+            return JET_errInvalidParameter;
+        size_t cch = pw->cbKey / 2, cb = 0;
+        pa->szKey = os_malloc(cch * 3 + 1);
+        if (pa->szKey == NULL)
+            return JET_errOutOfMemory;
+        err = w_to_utf8_n(pw->szKey, cch, pa->szKey, &cb);
+        pa->cbKey = (uint32_t)cb;
+    }
+    if (err >= 0 && pw->rgconditionalcolumn != NULL && pw->cConditionalColumn > 0) {
+        pa->rgconditionalcolumn = os_calloc(pw->cConditionalColumn, sizeof(JET_CONDITIONALCOLUMN_A));
+        if (pa->rgconditionalcolumn == NULL)
+            return JET_errOutOfMemory;
+        for (uint32_t j = 0; err >= 0 && j < pw->cConditionalColumn; j++) {
+            pa->rgconditionalcolumn[j].cbStruct = pw->rgconditionalcolumn[j].cbStruct;
+            pa->rgconditionalcolumn[j].grbit = pw->rgconditionalcolumn[j].grbit;
+            err = w_to_utf8(pw->rgconditionalcolumn[j].szColumnName, &pa->rgconditionalcolumn[j].szColumnName);
+        }
+    }
+    return err;
+}
+
+/* Convert c W elements of `size` bytes, call level 1..3 of JetCreateIndexN,
+ * copy each element's err back. */
+static JET_ERR create_index_w(JET_SESID sesid, JET_TABLEID tableid, void *pw, uint32_t c, size_t size, int level)
+{
+    if (pw == NULL || c == 0) {
+        return level == 1 ? JetCreateIndex2(sesid, tableid, pw, c)
+             : level == 2 ? JetCreateIndex3(sesid, tableid, pw, c)
+                          : JetCreateIndex4(sesid, tableid, pw, c);
+    }
+    uint8_t *pa = os_calloc(c, size);
+    if (pa == NULL)
+        return JET_errOutOfMemory;
+    memcpy(pa, pw, (size_t)c * size);
+    uint32_t done = 0;
+    JET_ERR err = JET_errSuccess;
+    for (; err >= 0 && done < c; done++)
+        err = convert_index((const JET_INDEXCREATE_W *)((uint8_t *)pw + done * size),
+                            (JET_INDEXCREATE_A *)(pa + done * size));
+    if (err >= 0) {
+        err = level == 1 ? JetCreateIndex2(sesid, tableid, (JET_INDEXCREATE_A *)pa, c)
+            : level == 2 ? JetCreateIndex3(sesid, tableid, (JET_INDEXCREATE2_A *)pa, c)
+                         : JetCreateIndex4(sesid, tableid, (JET_INDEXCREATE3_A *)pa, c);
+        for (uint32_t i = 0; i < c; i++)
+            ((JET_INDEXCREATE_W *)((uint8_t *)pw + i * size))->err = ((JET_INDEXCREATE_A *)(pa + i * size))->err;
+    }
+    for (uint32_t i = 0; i < done; i++)
+        free_index_a((JET_INDEXCREATE_A *)(pa + i * size));
+    os_free(pa);
+    return err;
+}
+
+ESEPY_EXPORT JET_ERR JetCreateIndex2W(JET_SESID sesid, JET_TABLEID tableid, JET_INDEXCREATE_W *pindexcreate,
+                                      uint32_t cIndexCreate)
+{
+    return create_index_w(sesid, tableid, pindexcreate, cIndexCreate, sizeof(*pindexcreate), 1);
+}
+
+ESEPY_EXPORT JET_ERR JetCreateIndex3W(JET_SESID sesid, JET_TABLEID tableid, JET_INDEXCREATE2_W *pindexcreate,
+                                      uint32_t cIndexCreate)
+{
+    return create_index_w(sesid, tableid, pindexcreate, cIndexCreate, sizeof(*pindexcreate), 2);
+}
+
+ESEPY_EXPORT JET_ERR JetCreateIndex4W(JET_SESID sesid, JET_TABLEID tableid, JET_INDEXCREATE3_W *pindexcreate,
+                                      uint32_t cIndexCreate)
+{
+    return create_index_w(sesid, tableid, pindexcreate, cIndexCreate, sizeof(*pindexcreate), 3);
 }
 
 ESEPY_EXPORT JET_ERR JetDeleteIndexW(JET_SESID sesid, JET_TABLEID tableid, const JET_WCHAR *wsz)

@@ -2387,6 +2387,78 @@ JET_ERR JET_API JetExternalRestore2W(const JET_WCHAR *szCheckpointFilePath, cons
                                      JET_LOGINFO_W *pLogInfo, const JET_WCHAR *szTargetInstanceName,
                                      const JET_WCHAR *szTargetInstanceLogPath,
                                      const JET_WCHAR *szTargetInstanceCheckpointPath, JET_PFNSTATUS pfn);
+/* The W index structures: the A layouts with UTF-16 strings (szKey: cbKey
+ * bytes of WCHARs, "+col\0-col\0\0"). */
+typedef struct {
+    uint32_t   cbStruct;
+    JET_WCHAR *szColumnName;
+    JET_GRBIT  grbit;
+} JET_CONDITIONALCOLUMN_W;
+typedef struct {
+    uint32_t   cbStruct;
+    JET_WCHAR *szIndexName;
+    JET_WCHAR *szKey;
+    uint32_t   cbKey;
+    JET_GRBIT  grbit;
+    uint32_t   ulDensity;
+    union {
+        uint32_t          lcid;
+        JET_UNICODEINDEX *pidxunicode;
+    };
+    union {
+        uint32_t cbVarSegMac;
+        void    *ptuplelimits;
+    };
+    JET_CONDITIONALCOLUMN_W *rgconditionalcolumn;
+    uint32_t   cConditionalColumn;
+    JET_ERR    err;
+    uint32_t   cbKeyMost;
+} JET_INDEXCREATE_W;
+typedef struct {
+    uint32_t   cbStruct;
+    JET_WCHAR *szIndexName;
+    JET_WCHAR *szKey;
+    uint32_t   cbKey;
+    JET_GRBIT  grbit;
+    uint32_t   ulDensity;
+    union {
+        uint32_t          lcid;
+        JET_UNICODEINDEX *pidxunicode;
+    };
+    union {
+        uint32_t cbVarSegMac;
+        void    *ptuplelimits;
+    };
+    JET_CONDITIONALCOLUMN_W *rgconditionalcolumn;
+    uint32_t   cConditionalColumn;
+    JET_ERR    err;
+    uint32_t   cbKeyMost;
+    JET_SPACEHINTS *pSpacehints;
+} JET_INDEXCREATE2_W;
+typedef struct {
+    uint32_t   cbStruct;
+    JET_WCHAR *szIndexName;
+    JET_WCHAR *szKey;
+    uint32_t   cbKey;
+    JET_GRBIT  grbit;
+    uint32_t   ulDensity;
+    JET_UNICODEINDEX2 *pidxunicode;
+    union {
+        uint32_t cbVarSegMac;
+        void    *ptuplelimits;
+    };
+    JET_CONDITIONALCOLUMN_W *rgconditionalcolumn;
+    uint32_t   cConditionalColumn;
+    JET_ERR    err;
+    uint32_t   cbKeyMost;
+    JET_SPACEHINTS *pSpacehints;
+} JET_INDEXCREATE3_W;
+JET_ERR JET_API JetCreateIndex2W(JET_SESID sesid, JET_TABLEID tableid, JET_INDEXCREATE_W *pindexcreate,
+                                 uint32_t cIndexCreate);
+JET_ERR JET_API JetCreateIndex3W(JET_SESID sesid, JET_TABLEID tableid, JET_INDEXCREATE2_W *pindexcreate,
+                                 uint32_t cIndexCreate);
+JET_ERR JET_API JetCreateIndex4W(JET_SESID sesid, JET_TABLEID tableid, JET_INDEXCREATE3_W *pindexcreate,
+                                 uint32_t cIndexCreate);
 JET_ERR JET_API JetGetLogInfoInstance2W(JET_INSTANCE instance, JET_WCHAR *szzLogs, uint32_t cbMax,
                                         uint32_t *pcbActual, JET_LOGINFO_W *pLogInfo);
 /* String levels (JET_DbInfoFilename; JET_TblInfoName, JET_TblInfoTemplateTableName)

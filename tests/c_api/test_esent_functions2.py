@@ -304,3 +304,39 @@ def test_external_restore_w(jet, tmp_path):
     err = lib.JetExternalRestoreW(W(ffi, str(live)), W(ffi, str(live)), m, 1, W(ffi, str(bk)), 0, 0, ffi.NULL)
     assert err == 0, jet.err_name(err)
     assert reopen_keys(jet, live, live / "a.edb") == list(range(60))
+
+
+# --- W structures: JetCreateIndex2W..4W ------------------------------------------
+
+def index_w(ffi, ctype, name, key, grbit=0, keep=None):
+    units = list(struct.unpack("<%dH" % (len(key.encode("utf-16-le")) // 2), key.encode("utf-16-le")))
+    k = ffi.new("JET_WCHAR[]", units)
+    n = W(ffi, name)
+    keep.extend([k, n])
+    return {"cbStruct": ffi.sizeof(ctype), "szIndexName": n, "szKey": k, "cbKey": 2 * len(units),
+            "grbit": grbit, "ulDensity": 100}
+
+
+def test_create_index_w_structures(env):
+    # ESENT: the W structures carry UTF-16 names and key descriptions (cbKey
+    # in bytes); each element's err receives its result.
+    lib, C, ses, ffi = env.lib, env.C, env.ses, env.ffi
+    dbid, t, ck, cv = make_kv(env)
+    for n, (fn, ctype) in enumerate([(lib.JetCreateIndex2W, "JET_INDEXCREATE_W"),
+                                     (lib.JetCreateIndex3W, "JET_INDEXCREATE2_W"),
+                                     (lib.JetCreateIndex4W, "JET_INDEXCREATE3_W")]):
+        keep = []
+        name = "v\u00e9-%d" % n
+        arr = ffi.new(ctype + "[]", [index_w(ffi, ctype, name, "+v\0\0", keep=keep)])
+        assert fn(ses, t, arr, 1) == 0
+        assert arr[0].err == 0
+        assert lib.JetSetCurrentIndex(ses, t, name.encode()) == 0     # the same object as the A name
+    # a bad element: its err says why, the call fails with it
+    keep = []
+    arr = ffi.new("JET_INDEXCREATE_W[]", [index_w(ffi, "JET_INDEXCREATE_W", "bad", "+nope\0\0", keep=keep)])
+    assert lib.JetCreateIndex2W(ses, t, arr, 1) == C.JET_errColumnNotFound
+    assert arr[0].err == C.JET_errColumnNotFound
+    # an odd cbKey cannot be UTF-16
+    arr = ffi.new("JET_INDEXCREATE_W[]", [index_w(ffi, "JET_INDEXCREATE_W", "odd", "+v\0\0", keep=keep)])
+    arr[0].cbKey = 5
+    assert lib.JetCreateIndex2W(ses, t, arr, 1) == C.JET_errInvalidParameter
