@@ -409,34 +409,55 @@ static JET_ERR convert_index(const JET_INDEXCREATE_W *pw, JET_INDEXCREATE_A *pa)
     return err;
 }
 
-/* Convert c W elements of `size` bytes, call level 1..3 of JetCreateIndexN,
- * copy each element's err back. */
-static JET_ERR create_index_w(JET_SESID sesid, JET_TABLEID tableid, void *pw, uint32_t c, size_t size, int level)
+/* c W index elements of `size` bytes -> a new A array (*ppa; *pdone
+ * elements hold converted strings, free with indexes_free). */
+static JET_ERR indexes_in(const void *pw, uint32_t c, size_t size, uint8_t **ppa, uint32_t *pdone)
 {
-    if (pw == NULL || c == 0) {
-        return level == 1 ? JetCreateIndex2(sesid, tableid, pw, c)
-             : level == 2 ? JetCreateIndex3(sesid, tableid, pw, c)
-                          : JetCreateIndex4(sesid, tableid, pw, c);
-    }
+    *ppa = NULL, *pdone = 0;
+    if (pw == NULL || c == 0)
+        return JET_errSuccess;
     uint8_t *pa = os_calloc(c, size);
     if (pa == NULL)
         return JET_errOutOfMemory;
+    *ppa = pa;
     memcpy(pa, pw, (size_t)c * size);
-    uint32_t done = 0;
     JET_ERR err = JET_errSuccess;
-    for (; err >= 0 && done < c; done++)
-        err = convert_index((const JET_INDEXCREATE_W *)((uint8_t *)pw + done * size),
-                            (JET_INDEXCREATE_A *)(pa + done * size));
-    if (err >= 0) {
-        err = level == 1 ? JetCreateIndex2(sesid, tableid, (JET_INDEXCREATE_A *)pa, c)
-            : level == 2 ? JetCreateIndex3(sesid, tableid, (JET_INDEXCREATE2_A *)pa, c)
-                         : JetCreateIndex4(sesid, tableid, (JET_INDEXCREATE3_A *)pa, c);
-        for (uint32_t i = 0; i < c; i++)
-            ((JET_INDEXCREATE_W *)((uint8_t *)pw + i * size))->err = ((JET_INDEXCREATE_A *)(pa + i * size))->err;
+    while (err >= 0 && *pdone < c) {
+        uint32_t i = (*pdone)++;
+        err = convert_index((const JET_INDEXCREATE_W *)((const uint8_t *)pw + i * size),
+                            (JET_INDEXCREATE_A *)(pa + i * size));
     }
-    for (uint32_t i = 0; i < done; i++)
+    return err;
+}
+
+/* Each element's err back into the caller's W array. */
+static void indexes_out(void *pw, const uint8_t *pa, uint32_t c, size_t size)
+{
+    for (uint32_t i = 0; pa && i < c; i++)
+        ((JET_INDEXCREATE_W *)((uint8_t *)pw + i * size))->err = ((const JET_INDEXCREATE_A *)(pa + i * size))->err;
+}
+
+static void indexes_free(uint8_t *pa, uint32_t done, size_t size)
+{
+    for (uint32_t i = 0; pa && i < done; i++)
         free_index_a((JET_INDEXCREATE_A *)(pa + i * size));
     os_free(pa);
+}
+
+/* Convert, call level 1..3 of JetCreateIndexN, copy each element's err back. */
+static JET_ERR create_index_w(JET_SESID sesid, JET_TABLEID tableid, void *pw, uint32_t c, size_t size, int level)
+{
+    uint8_t *pa = NULL;
+    uint32_t done = 0;
+    JET_ERR err = indexes_in(pw, c, size, &pa, &done);
+    if (err >= 0) {
+        void *arg = pa ? (void *)pa : pw; /* NULL or no element: the A function judges */
+        err = level == 1 ? JetCreateIndex2(sesid, tableid, arg, c)
+            : level == 2 ? JetCreateIndex3(sesid, tableid, arg, c)
+                         : JetCreateIndex4(sesid, tableid, arg, c);
+        indexes_out(pw, pa, c, size);
+    }
+    indexes_free(pa, done, size);
     return err;
 }
 
@@ -456,6 +477,122 @@ ESEPY_EXPORT JET_ERR JetCreateIndex4W(JET_SESID sesid, JET_TABLEID tableid, JET_
                                       uint32_t cIndexCreate)
 {
     return create_index_w(sesid, tableid, pindexcreate, cIndexCreate, sizeof(*pindexcreate), 3);
+}
+
+/* ---- W table structures (JetCreateTableColumnIndex*W) ----------------------------------- */
+
+/* Every JET_TABLECREATE{,2,3,4} has the same offsets up to cIndexes, and 2..4
+ * the same szCallback; the results (tableid, cCreated) sit at per-level
+ * offsets. */
+_Static_assert(offsetof(JET_TABLECREATE4_A, cIndexes) == offsetof(JET_TABLECREATE_A, cIndexes), "layout");
+_Static_assert(offsetof(JET_TABLECREATE4_A, szCallback) == offsetof(JET_TABLECREATE2_A, szCallback), "layout");
+_Static_assert(sizeof(JET_COLUMNCREATE_W) == sizeof(JET_COLUMNCREATE_A), "layout");
+_Static_assert(sizeof(JET_TABLECREATE4_W) == sizeof(JET_TABLECREATE4_A), "layout");
+_Static_assert(offsetof(JET_TABLECREATE3_W, tableid) == offsetof(JET_TABLECREATE4_W, tableid), "layout");
+_Static_assert(offsetof(JET_TABLECREATE3_W, cCreated) == offsetof(JET_TABLECREATE4_W, cCreated), "layout");
+
+static JET_ERR create_table_w(JET_SESID sesid, JET_DBID dbid, void *pw, size_t size, int level)
+{
+    if (pw == NULL)
+        return level == 1 ? JetCreateTableColumnIndex(sesid, dbid, NULL)
+             : level == 2 ? JetCreateTableColumnIndex2(sesid, dbid, NULL)
+             : level == 3 ? JetCreateTableColumnIndex3(sesid, dbid, NULL)
+                          : JetCreateTableColumnIndex4(sesid, dbid, NULL);
+    const JET_TABLECREATE_W *tw = pw;
+    const size_t sizeIdx = level <= 2 ? sizeof(JET_INDEXCREATE_W)
+                         : level == 3 ? sizeof(JET_INDEXCREATE2_W) : sizeof(JET_INDEXCREATE3_W);
+    /* One member per level; t1 is the common initial sequence up to
+     * cIndexes, t2 up to grbit for levels 2..4 (C11 6.5.2.3). */
+    union {
+        JET_TABLECREATE_A  t1;
+        JET_TABLECREATE2_A t2;
+        JET_TABLECREATE3_A t3;
+        JET_TABLECREATE4_A t4;
+    } u;
+    memset(&u, 0, sizeof(u));
+    memcpy(&u, pw, size);
+    JET_TABLECREATE_A *pa = &u.t1;
+    pa->szTableName = pa->szTemplateTableName = NULL;
+    pa->rgcolumncreate = NULL, pa->rgindexcreate = NULL;
+    if (level >= 2)
+        u.t2.szCallback = NULL;
+    char *cb8 = NULL;
+    uint8_t *idx = NULL;
+    uint32_t cIdxDone = 0, cColDone = 0;
+    JET_COLUMNCREATE_A *cols = NULL;
+    JET_ERR err = w_to_utf8(tw->szTableName, &pa->szTableName);
+    if (err >= 0)
+        err = w_to_utf8(tw->szTemplateTableName, &pa->szTemplateTableName);
+    if (err >= 0 && level >= 2) {
+        err = w_to_utf8(((const JET_TABLECREATE2_W *)pw)->szCallback, &cb8);
+        u.t2.szCallback = cb8;
+    }
+    if (err >= 0 && tw->rgcolumncreate && tw->cColumns) {
+        cols = os_calloc(tw->cColumns, sizeof(*cols));
+        err = cols ? JET_errSuccess : JET_errOutOfMemory;
+        for (; err >= 0 && cColDone < tw->cColumns; cColDone++) {
+            memcpy(&cols[cColDone], &tw->rgcolumncreate[cColDone], sizeof(*cols));
+            cols[cColDone].szColumnName = NULL;
+            err = w_to_utf8(tw->rgcolumncreate[cColDone].szColumnName, &cols[cColDone].szColumnName);
+        }
+        pa->rgcolumncreate = cols;
+    } else {
+        pa->rgcolumncreate = (JET_COLUMNCREATE_A *)(void *)tw->rgcolumncreate; /* NULL or no element */
+    }
+    if (err >= 0) {
+        err = indexes_in(tw->rgindexcreate, tw->cIndexes, sizeIdx, &idx, &cIdxDone);
+        pa->rgindexcreate = idx ? (JET_INDEXCREATE_A *)idx : (JET_INDEXCREATE_A *)(void *)tw->rgindexcreate;
+    }
+    if (err >= 0) {
+        err = level == 1 ? JetCreateTableColumnIndex(sesid, dbid, &u.t1)
+            : level == 2 ? JetCreateTableColumnIndex2(sesid, dbid, &u.t2)
+            : level == 3 ? JetCreateTableColumnIndex3(sesid, dbid, &u.t3)
+                         : JetCreateTableColumnIndex4(sesid, dbid, &u.t4);
+        /* results: tableid, cCreated, each column's id and err, each index's err */
+        JET_TABLEID tid = level == 1 ? u.t1.tableid : level == 2 ? u.t2.tableid
+                        : level == 3 ? u.t3.tableid : u.t4.tableid;
+        uint32_t cCreated = level == 1 ? u.t1.cCreated : level == 2 ? u.t2.cCreated
+                          : level == 3 ? u.t3.cCreated : u.t4.cCreated;
+        size_t offTid = level == 1 ? offsetof(JET_TABLECREATE_W, tableid)
+                      : level == 2 ? offsetof(JET_TABLECREATE2_W, tableid) : offsetof(JET_TABLECREATE4_W, tableid);
+        size_t offCnt = level == 1 ? offsetof(JET_TABLECREATE_W, cCreated)
+                      : level == 2 ? offsetof(JET_TABLECREATE2_W, cCreated) : offsetof(JET_TABLECREATE4_W, cCreated);
+        memcpy((uint8_t *)pw + offTid, &tid, sizeof(tid));
+        memcpy((uint8_t *)pw + offCnt, &cCreated, sizeof(cCreated));
+        for (uint32_t i = 0; cols && i < tw->cColumns; i++) {
+            tw->rgcolumncreate[i].columnid = cols[i].columnid;
+            tw->rgcolumncreate[i].err = cols[i].err;
+        }
+        indexes_out(tw->rgindexcreate, idx, tw->cIndexes, sizeIdx);
+    }
+    for (uint32_t i = 0; cols && i < cColDone; i++)
+        os_free(cols[i].szColumnName);
+    os_free(cols);
+    indexes_free(idx, cIdxDone, sizeIdx);
+    os_free(cb8);
+    os_free(pa->szTableName);
+    os_free(pa->szTemplateTableName);
+    return err;
+}
+
+ESEPY_EXPORT JET_ERR JetCreateTableColumnIndexW(JET_SESID sesid, JET_DBID dbid, JET_TABLECREATE_W *ptablecreate)
+{
+    return create_table_w(sesid, dbid, ptablecreate, sizeof(*ptablecreate), 1);
+}
+
+ESEPY_EXPORT JET_ERR JetCreateTableColumnIndex2W(JET_SESID sesid, JET_DBID dbid, JET_TABLECREATE2_W *ptablecreate)
+{
+    return create_table_w(sesid, dbid, ptablecreate, sizeof(*ptablecreate), 2);
+}
+
+ESEPY_EXPORT JET_ERR JetCreateTableColumnIndex3W(JET_SESID sesid, JET_DBID dbid, JET_TABLECREATE3_W *ptablecreate)
+{
+    return create_table_w(sesid, dbid, ptablecreate, sizeof(*ptablecreate), 3);
+}
+
+ESEPY_EXPORT JET_ERR JetCreateTableColumnIndex4W(JET_SESID sesid, JET_DBID dbid, JET_TABLECREATE4_W *ptablecreate)
+{
+    return create_table_w(sesid, dbid, ptablecreate, sizeof(*ptablecreate), 4);
 }
 
 ESEPY_EXPORT JET_ERR JetDeleteIndexW(JET_SESID sesid, JET_TABLEID tableid, const JET_WCHAR *wsz)

@@ -2459,6 +2459,91 @@ JET_ERR JET_API JetCreateIndex3W(JET_SESID sesid, JET_TABLEID tableid, JET_INDEX
                                  uint32_t cIndexCreate);
 JET_ERR JET_API JetCreateIndex4W(JET_SESID sesid, JET_TABLEID tableid, JET_INDEXCREATE3_W *pindexcreate,
                                  uint32_t cIndexCreate);
+/* The W table structures: the A layouts with UTF-16 strings. */
+typedef struct {
+    uint32_t      cbStruct;
+    JET_WCHAR    *szColumnName;
+    JET_COLTYP    coltyp;
+    uint32_t      cbMax;
+    JET_GRBIT     grbit;
+    void         *pvDefault;
+    uint32_t      cbDefault;
+    uint32_t      cp;
+    JET_COLUMNID  columnid;
+    JET_ERR       err;
+} JET_COLUMNCREATE_W;
+typedef struct {
+    uint32_t            cbStruct;
+    JET_WCHAR          *szTableName;
+    JET_WCHAR          *szTemplateTableName;
+    uint32_t            ulPages;
+    uint32_t            ulDensity;
+    JET_COLUMNCREATE_W *rgcolumncreate;
+    uint32_t            cColumns;
+    JET_INDEXCREATE_W  *rgindexcreate;
+    uint32_t            cIndexes;
+    JET_GRBIT           grbit;
+    JET_TABLEID         tableid;
+    uint32_t            cCreated;
+} JET_TABLECREATE_W;
+typedef struct {
+    uint32_t            cbStruct;
+    JET_WCHAR          *szTableName;
+    JET_WCHAR          *szTemplateTableName;
+    uint32_t            ulPages;
+    uint32_t            ulDensity;
+    JET_COLUMNCREATE_W *rgcolumncreate;
+    uint32_t            cColumns;
+    JET_INDEXCREATE_W  *rgindexcreate;
+    uint32_t            cIndexes;
+    JET_WCHAR          *szCallback;      /* must be NULL: no callbacks */
+    JET_CBTYP           cbtyp;
+    JET_GRBIT           grbit;
+    JET_TABLEID         tableid;
+    uint32_t            cCreated;
+} JET_TABLECREATE2_W;
+typedef struct {
+    uint32_t            cbStruct;
+    JET_WCHAR          *szTableName;
+    JET_WCHAR          *szTemplateTableName;
+    uint32_t            ulPages;
+    uint32_t            ulDensity;
+    JET_COLUMNCREATE_W *rgcolumncreate;
+    uint32_t            cColumns;
+    JET_INDEXCREATE2_W *rgindexcreate;
+    uint32_t            cIndexes;
+    JET_WCHAR          *szCallback;      /* must be NULL: no callbacks */
+    JET_CBTYP           cbtyp;
+    JET_GRBIT           grbit;
+    JET_SPACEHINTS     *pSeqSpacehints;  /* accepted, ignored */
+    JET_SPACEHINTS     *pLVSpacehints;   /* accepted, ignored */
+    uint32_t            cbSeparateLV;    /* accepted, ignored */
+    JET_TABLEID         tableid;
+    uint32_t            cCreated;
+} JET_TABLECREATE3_W;
+typedef struct {
+    uint32_t            cbStruct;
+    JET_WCHAR          *szTableName;
+    JET_WCHAR          *szTemplateTableName;
+    uint32_t            ulPages;
+    uint32_t            ulDensity;
+    JET_COLUMNCREATE_W *rgcolumncreate;
+    uint32_t            cColumns;
+    JET_INDEXCREATE3_W *rgindexcreate;
+    uint32_t            cIndexes;
+    JET_WCHAR          *szCallback;      /* must be NULL: no callbacks */
+    JET_CBTYP           cbtyp;
+    JET_GRBIT           grbit;
+    JET_SPACEHINTS     *pSeqSpacehints;  /* accepted, ignored */
+    JET_SPACEHINTS     *pLVSpacehints;   /* accepted, ignored */
+    uint32_t            cbSeparateLV;    /* accepted, ignored */
+    JET_TABLEID         tableid;
+    uint32_t            cCreated;
+} JET_TABLECREATE4_W;
+JET_ERR JET_API JetCreateTableColumnIndexW(JET_SESID sesid, JET_DBID dbid, JET_TABLECREATE_W *ptablecreate);
+JET_ERR JET_API JetCreateTableColumnIndex2W(JET_SESID sesid, JET_DBID dbid, JET_TABLECREATE2_W *ptablecreate);
+JET_ERR JET_API JetCreateTableColumnIndex3W(JET_SESID sesid, JET_DBID dbid, JET_TABLECREATE3_W *ptablecreate);
+JET_ERR JET_API JetCreateTableColumnIndex4W(JET_SESID sesid, JET_DBID dbid, JET_TABLECREATE4_W *ptablecreate);
 JET_ERR JET_API JetGetLogInfoInstance2W(JET_INSTANCE instance, JET_WCHAR *szzLogs, uint32_t cbMax,
                                         uint32_t *pcbActual, JET_LOGINFO_W *pLogInfo);
 /* String levels (JET_DbInfoFilename; JET_TblInfoName, JET_TblInfoTemplateTableName)

@@ -340,3 +340,48 @@ def test_create_index_w_structures(env):
     arr = ffi.new("JET_INDEXCREATE_W[]", [index_w(ffi, "JET_INDEXCREATE_W", "odd", "+v\0\0", keep=keep)])
     arr[0].cbKey = 5
     assert lib.JetCreateIndex2W(ses, t, arr, 1) == C.JET_errInvalidParameter
+
+
+# --- W structures: JetCreateTableColumnIndex*W ------------------------------------
+
+def test_create_table_column_index_w_structures(env):
+    # ESENT: the W table, column and index structures carry UTF-16 names; the
+    # results (tableid, cCreated, each columnid and err) come back in them.
+    lib, C, ses, ffi = env.lib, env.C, env.ses, env.ffi
+    err, dbid = env.create_db()
+    assert err == 0
+    for level, (fn, tct, ict) in enumerate([(lib.JetCreateTableColumnIndexW, "JET_TABLECREATE_W", "JET_INDEXCREATE_W"),
+                                            (lib.JetCreateTableColumnIndex2W, "JET_TABLECREATE2_W", "JET_INDEXCREATE_W"),
+                                            (lib.JetCreateTableColumnIndex3W, "JET_TABLECREATE3_W", "JET_INDEXCREATE2_W"),
+                                            (lib.JetCreateTableColumnIndex4W, "JET_TABLECREATE4_W", "JET_INDEXCREATE3_W")],
+                                           start=1):
+        keep = []
+        cname = W(ffi, "k\u00f8")
+        cols = ffi.new("JET_COLUMNCREATE_W[1]")
+        cols[0].cbStruct = ffi.sizeof("JET_COLUMNCREATE_W")
+        cols[0].szColumnName = cname
+        cols[0].coltyp = C.JET_coltypLong
+        idx = ffi.new(ict + "[]", [index_w(ffi, ict, "pk", "+k\u00f8\0\0", C.JET_bitIndexPrimary, keep=keep)])
+        tname = W(ffi, "t\u00e4ble%d" % level)
+        tc = ffi.new(tct + " *", {"cbStruct": ffi.sizeof(tct), "szTableName": tname, "rgcolumncreate": cols,
+                                  "cColumns": 1, "rgindexcreate": idx, "cIndexes": 1})
+        assert fn(ses, dbid, tc) == 0
+        assert tc.cCreated == 3 and tc.tableid != C.JET_tableidNil
+        assert cols[0].err == 0 and idx[0].err == 0
+        assert env.insert(tc.tableid, [(cols[0].columnid, I(7))]) == 0
+        assert lib.JetCloseTable(ses, tc.tableid) == 0
+        err, t = open_table(env, dbid, ("t\u00e4ble%d" % level).encode())   # the same object by its A name
+        assert err == 0
+        assert lib.JetMove(ses, t, C.JET_MoveFirst, 0) == 0
+        assert retrieve(env, t, cols[0].columnid) == (0, I(7))
+        assert lib.JetCloseTable(ses, t) == 0
+    # the A checks still apply: a bad column name comes back in its err
+    cols = ffi.new("JET_COLUMNCREATE_W[1]")
+    cols[0].cbStruct = ffi.sizeof("JET_COLUMNCREATE_W")
+    empty, bad = W(ffi, ""), W(ffi, "bad")        # kept alive while used
+    cols[0].szColumnName = empty
+    cols[0].coltyp = C.JET_coltypLong
+    tc = ffi.new("JET_TABLECREATE_W *", {"cbStruct": ffi.sizeof("JET_TABLECREATE_W"), "szTableName": bad,
+                                         "rgcolumncreate": cols, "cColumns": 1})
+    err = lib.JetCreateTableColumnIndexW(ses, dbid, tc)
+    assert err < 0 and cols[0].err == err
