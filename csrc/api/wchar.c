@@ -595,6 +595,12 @@ ESEPY_EXPORT JET_ERR JetCreateTableColumnIndex4W(JET_SESID sesid, JET_DBID dbid,
     return create_table_w(sesid, dbid, ptablecreate, sizeof(*ptablecreate), 4);
 }
 
+ESEPY_EXPORT JET_ERR JetGetObjectInfoW(JET_SESID sesid, JET_DBID dbid, JET_OBJTYP objtyp, const JET_WCHAR *wsz,
+                                       const JET_WCHAR *wsz2, void *pvResult, uint32_t cbMax, uint32_t InfoLevel)
+{
+    W2(JetGetObjectInfo(sesid, dbid, objtyp, a, b, pvResult, cbMax, InfoLevel));
+}
+
 ESEPY_EXPORT JET_ERR JetDeleteIndexW(JET_SESID sesid, JET_TABLEID tableid, const JET_WCHAR *wsz)
 {
     W1(JetDeleteIndex(sesid, tableid, a));

@@ -2541,6 +2541,10 @@ typedef struct {
     uint32_t            cCreated;
 } JET_TABLECREATE4_W;
 JET_ERR JET_API JetCreateTableColumnIndexW(JET_SESID sesid, JET_DBID dbid, JET_TABLECREATE_W *ptablecreate);
+/* The names in UTF-16; the results as JetGetObjectInfo (the JET_OBJECTLIST
+ * table's text columns hold UTF-8, unlike ESENT's Unicode ones). */
+JET_ERR JET_API JetGetObjectInfoW(JET_SESID sesid, JET_DBID dbid, JET_OBJTYP objtyp, const JET_WCHAR *szContainerName,
+                                  const JET_WCHAR *szObjectName, void *pvResult, uint32_t cbMax, uint32_t InfoLevel);
 JET_ERR JET_API JetCreateTableColumnIndex2W(JET_SESID sesid, JET_DBID dbid, JET_TABLECREATE2_W *ptablecreate);
 JET_ERR JET_API JetCreateTableColumnIndex3W(JET_SESID sesid, JET_DBID dbid, JET_TABLECREATE3_W *ptablecreate);
 JET_ERR JET_API JetCreateTableColumnIndex4W(JET_SESID sesid, JET_DBID dbid, JET_TABLECREATE4_W *ptablecreate);

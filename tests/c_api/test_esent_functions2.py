@@ -385,3 +385,19 @@ def test_create_table_column_index_w_structures(env):
                                          "rgcolumncreate": cols, "cColumns": 1})
     err = lib.JetCreateTableColumnIndexW(ses, dbid, tc)
     assert err < 0 and cols[0].err == err
+
+
+def test_get_object_info_w(env):
+    # ESENT: the W variant takes the table name in UTF-16; JET_ObjInfo levels
+    # return the same JET_OBJECTINFO as the A function.
+    lib, C, ses, ffi = env.lib, env.C, env.ses, env.ffi
+    err, dbid = env.create_db()
+    assert err == 0
+    err, t = env.create_table(dbid, "t\u00e9")
+    assert err == 0
+    oi = ffi.new("JET_OBJECTINFO *")
+    assert lib.JetGetObjectInfoW(ses, dbid, C.JET_objtypTable, ffi.NULL, W(ffi, "t\u00e9"), oi,
+                                 ffi.sizeof("JET_OBJECTINFO"), C.JET_ObjInfo) == 0
+    assert oi.objtyp == C.JET_objtypTable
+    assert lib.JetGetObjectInfoW(ses, dbid, C.JET_objtypTable, ffi.NULL, W(ffi, "none"), oi,
+                                 ffi.sizeof("JET_OBJECTINFO"), C.JET_ObjInfo) == C.JET_errObjectNotFound
