@@ -595,6 +595,62 @@ ESEPY_EXPORT JET_ERR JetCreateTableColumnIndex4W(JET_SESID sesid, JET_DBID dbid,
     return create_table_w(sesid, dbid, ptablecreate, sizeof(*ptablecreate), 4);
 }
 
+/* JetGetColumnInfoW (fTable 0) / JetGetTableColumnInfoW (fTable 1). */
+static JET_ERR column_info_w(JET_SESID sesid, JET_DBID dbid, JET_TABLEID tableid, int fTable, const JET_WCHAR *wszTable,
+                             const JET_WCHAR *wszColumn, void *pv, uint32_t cbMax, uint32_t level)
+{
+    const int fByColid = level == JET_ColInfoByColid || level == JET_ColInfoBaseByColid;
+    const int fBase = level == JET_ColInfoBase || level == JET_ColInfoBaseByColid;
+    wargs w = { 0 };
+    const char *t = NULL, *c = NULL;
+    JET_ERR err = fTable ? JET_errSuccess : wa_in(&w, wszTable, &t);
+    if (err >= 0) {
+        if (fByColid)
+            c = (const char *)(const void *)wszColumn; /* a JET_COLUMNID, not a string */
+        else
+            err = wa_in(&w, wszColumn, &c);
+    }
+    JET_COLUMNBASE ab;
+    memset(&ab, 0, sizeof(ab));
+    void *pvA = fBase ? (pv ? (void *)&ab : NULL) : pv;
+    uint32_t cbA = fBase ? (cbMax < sizeof(JET_COLUMNBASE_W) ? 0 : (uint32_t)sizeof(ab)) : cbMax;
+    if (err >= 0)
+        err = fTable ? JetGetTableColumnInfo(sesid, tableid, c, pvA, cbA, level)
+                     : JetGetColumnInfo(sesid, dbid, t, c, pvA, cbA, level);
+    if (err >= 0 && fBase && pv != NULL) {
+        JET_COLUMNBASE_W *pw = pv;
+        pw->cbStruct = sizeof(*pw);
+        pw->columnid = ab.columnid;
+        pw->coltyp = ab.coltyp;
+        pw->wCountry = ab.wCountry, pw->langid = ab.langid, pw->cp = ab.cp, pw->wFiller = ab.wFiller;
+        pw->cbMax = ab.cbMax;
+        pw->grbit = ab.grbit;
+        ab.szBaseTableName[255] = ab.szBaseColumnName[255] = '\0';
+        JET_ERR e = w_out(ab.szBaseTableName, strlen(ab.szBaseTableName) + 1, pw->szBaseTableName,
+                          sizeof(pw->szBaseTableName), NULL);
+        if (e >= 0)
+            e = w_out(ab.szBaseColumnName, strlen(ab.szBaseColumnName) + 1, pw->szBaseColumnName,
+                      sizeof(pw->szBaseColumnName), NULL);
+        if (e < 0)
+            err = e;
+    }
+    wa_free(&w);
+    return err;
+}
+
+ESEPY_EXPORT JET_ERR JetGetColumnInfoW(JET_SESID sesid, JET_DBID dbid, const JET_WCHAR *szTableName,
+                                       const JET_WCHAR *szColumnName, void *pvResult, uint32_t cbMax,
+                                       uint32_t InfoLevel)
+{
+    return column_info_w(sesid, dbid, 0, 0, szTableName, szColumnName, pvResult, cbMax, InfoLevel);
+}
+
+ESEPY_EXPORT JET_ERR JetGetTableColumnInfoW(JET_SESID sesid, JET_TABLEID tableid, const JET_WCHAR *szColumnName,
+                                            void *pvResult, uint32_t cbMax, uint32_t InfoLevel)
+{
+    return column_info_w(sesid, 0, tableid, 1, NULL, szColumnName, pvResult, cbMax, InfoLevel);
+}
+
 ESEPY_EXPORT JET_ERR JetGetObjectInfoW(JET_SESID sesid, JET_DBID dbid, JET_OBJTYP objtyp, const JET_WCHAR *wsz,
                                        const JET_WCHAR *wsz2, void *pvResult, uint32_t cbMax, uint32_t InfoLevel)
 {

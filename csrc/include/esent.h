@@ -2543,6 +2543,27 @@ typedef struct {
 JET_ERR JET_API JetCreateTableColumnIndexW(JET_SESID sesid, JET_DBID dbid, JET_TABLECREATE_W *ptablecreate);
 /* The names in UTF-16; the results as JetGetObjectInfo (the JET_OBJECTLIST
  * table's text columns hold UTF-8, unlike ESENT's Unicode ones). */
+/* JET_ColInfoBase in UTF-16 (JetGetColumnInfoW / JetGetTableColumnInfoW). */
+typedef struct {
+    uint32_t       cbStruct;
+    JET_COLUMNID   columnid;
+    uint32_t       coltyp;
+    unsigned short wCountry;
+    unsigned short langid;
+    unsigned short cp;
+    unsigned short wFiller;
+    uint32_t       cbMax;
+    JET_GRBIT      grbit;
+    JET_WCHAR      szBaseTableName[256];
+    JET_WCHAR      szBaseColumnName[256];
+} JET_COLUMNBASE_W;
+/* Names in UTF-16 (..ByColid levels: szColumnName points at a JET_COLUMNID);
+ * JET_ColInfoBase(ByColid) fill a JET_COLUMNBASE_W; other levels as the A
+ * functions (JET_COLUMNLIST text columns hold UTF-8). */
+JET_ERR JET_API JetGetColumnInfoW(JET_SESID sesid, JET_DBID dbid, const JET_WCHAR *szTableName,
+                                  const JET_WCHAR *szColumnName, void *pvResult, uint32_t cbMax, uint32_t InfoLevel);
+JET_ERR JET_API JetGetTableColumnInfoW(JET_SESID sesid, JET_TABLEID tableid, const JET_WCHAR *szColumnName,
+                                       void *pvResult, uint32_t cbMax, uint32_t InfoLevel);
 JET_ERR JET_API JetGetObjectInfoW(JET_SESID sesid, JET_DBID dbid, JET_OBJTYP objtyp, const JET_WCHAR *szContainerName,
                                   const JET_WCHAR *szObjectName, void *pvResult, uint32_t cbMax, uint32_t InfoLevel);
 JET_ERR JET_API JetCreateTableColumnIndex2W(JET_SESID sesid, JET_DBID dbid, JET_TABLECREATE2_W *ptablecreate);

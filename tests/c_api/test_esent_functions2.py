@@ -7,7 +7,7 @@ docs/esent-differences.md lists where esepy differs."""
 import struct
 
 from test_database import env, make_kv  # noqa: F401  (fixture)
-from test_esent_wide import W
+from test_esent_wide import W, from_w
 
 
 def I(k):
@@ -401,3 +401,32 @@ def test_get_object_info_w(env):
     assert oi.objtyp == C.JET_objtypTable
     assert lib.JetGetObjectInfoW(ses, dbid, C.JET_objtypTable, ffi.NULL, W(ffi, "none"), oi,
                                  ffi.sizeof("JET_OBJECTINFO"), C.JET_ObjInfo) == C.JET_errObjectNotFound
+
+
+def test_get_column_info_w(env):
+    # ESENT: UTF-16 names in; JET_ColInfoBase fills JET_COLUMNBASE_W with the
+    # table and column names in UTF-16; ..ByColid takes a JET_COLUMNID.
+    lib, C, ses, ffi = env.lib, env.C, env.ses, env.ffi
+    err, dbid = env.create_db()
+    assert err == 0
+    err, t = env.create_table(dbid, "t\u00e9")
+    assert err == 0
+    err, cid = env.add_column(t, "c\u00f8l", C.JET_coltypLong)
+    assert err == 0
+    cd = ffi.new("JET_COLUMNDEF *")
+    assert lib.JetGetTableColumnInfoW(ses, t, W(ffi, "c\u00f8l"), cd, ffi.sizeof("JET_COLUMNDEF"),
+                                      C.JET_ColInfo) == 0
+    assert cd.columnid == cid and cd.coltyp == C.JET_coltypLong
+    cb = ffi.new("JET_COLUMNBASE_W *")
+    assert lib.JetGetColumnInfoW(ses, dbid, W(ffi, "t\u00e9"), W(ffi, "c\u00f8l"), cb,
+                                 ffi.sizeof("JET_COLUMNBASE_W"), C.JET_ColInfoBase) == 0
+    assert cb.columnid == cid and cb.cbStruct == ffi.sizeof("JET_COLUMNBASE_W")
+    assert from_w(ffi, cb.szBaseTableName).split("\0")[0] == "t\u00e9"
+    assert from_w(ffi, cb.szBaseColumnName).split("\0")[0] == "c\u00f8l"
+    pcid = ffi.new("JET_COLUMNID *", cid)
+    cb2 = ffi.new("JET_COLUMNBASE_W *")
+    assert lib.JetGetTableColumnInfoW(ses, t, ffi.cast("JET_WCHAR *", pcid), cb2, ffi.sizeof("JET_COLUMNBASE_W"),
+                                      C.JET_ColInfoBaseByColid) == 0
+    assert from_w(ffi, cb2.szBaseColumnName).split("\0")[0] == "c\u00f8l"
+    assert lib.JetGetTableColumnInfoW(ses, t, W(ffi, "nope"), cd, ffi.sizeof("JET_COLUMNDEF"),
+                                      C.JET_ColInfo) == C.JET_errColumnNotFound
