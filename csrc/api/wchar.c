@@ -651,6 +651,18 @@ ESEPY_EXPORT JET_ERR JetGetTableColumnInfoW(JET_SESID sesid, JET_TABLEID tableid
     return column_info_w(sesid, 0, tableid, 1, NULL, szColumnName, pvResult, cbMax, InfoLevel);
 }
 
+ESEPY_EXPORT JET_ERR JetGetIndexInfoW(JET_SESID sesid, JET_DBID dbid, const JET_WCHAR *wsz, const JET_WCHAR *wsz2,
+                                      void *pvResult, uint32_t cbResult, uint32_t InfoLevel)
+{
+    W2(JetGetIndexInfo(sesid, dbid, a, b, pvResult, cbResult, InfoLevel));
+}
+
+ESEPY_EXPORT JET_ERR JetGetTableIndexInfoW(JET_SESID sesid, JET_TABLEID tableid, const JET_WCHAR *wsz,
+                                           void *pvResult, uint32_t cbResult, uint32_t InfoLevel)
+{
+    W1(JetGetTableIndexInfo(sesid, tableid, a, pvResult, cbResult, InfoLevel));
+}
+
 ESEPY_EXPORT JET_ERR JetGetObjectInfoW(JET_SESID sesid, JET_DBID dbid, JET_OBJTYP objtyp, const JET_WCHAR *wsz,
                                        const JET_WCHAR *wsz2, void *pvResult, uint32_t cbMax, uint32_t InfoLevel)
 {

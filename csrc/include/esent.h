@@ -2564,6 +2564,12 @@ JET_ERR JET_API JetGetColumnInfoW(JET_SESID sesid, JET_DBID dbid, const JET_WCHA
                                   const JET_WCHAR *szColumnName, void *pvResult, uint32_t cbMax, uint32_t InfoLevel);
 JET_ERR JET_API JetGetTableColumnInfoW(JET_SESID sesid, JET_TABLEID tableid, const JET_WCHAR *szColumnName,
                                        void *pvResult, uint32_t cbMax, uint32_t InfoLevel);
+/* Names in UTF-16; results as the A functions (JET_INDEXLIST text columns
+ * hold UTF-8; esepy has no JET_IdxInfoCreateIndex* levels). */
+JET_ERR JET_API JetGetIndexInfoW(JET_SESID sesid, JET_DBID dbid, const JET_WCHAR *szTableName,
+                                 const JET_WCHAR *szIndexName, void *pvResult, uint32_t cbResult, uint32_t InfoLevel);
+JET_ERR JET_API JetGetTableIndexInfoW(JET_SESID sesid, JET_TABLEID tableid, const JET_WCHAR *szIndexName,
+                                      void *pvResult, uint32_t cbResult, uint32_t InfoLevel);
 JET_ERR JET_API JetGetObjectInfoW(JET_SESID sesid, JET_DBID dbid, JET_OBJTYP objtyp, const JET_WCHAR *szContainerName,
                                   const JET_WCHAR *szObjectName, void *pvResult, uint32_t cbMax, uint32_t InfoLevel);
 JET_ERR JET_API JetCreateTableColumnIndex2W(JET_SESID sesid, JET_DBID dbid, JET_TABLECREATE2_W *ptablecreate);

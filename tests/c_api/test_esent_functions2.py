@@ -430,3 +430,16 @@ def test_get_column_info_w(env):
     assert from_w(ffi, cb2.szBaseColumnName).split("\0")[0] == "c\u00f8l"
     assert lib.JetGetTableColumnInfoW(ses, t, W(ffi, "nope"), cd, ffi.sizeof("JET_COLUMNDEF"),
                                       C.JET_ColInfo) == C.JET_errColumnNotFound
+
+
+def test_get_index_info_w(env):
+    lib, C, ses, ffi = env.lib, env.C, env.ses, env.ffi
+    dbid, t, ck, cv = make_kv(env)
+    assert lib.JetCreateIndex(ses, t, "ix\u00e9".encode(), 0, b"+v\0\0", 4, 100) == 0
+    km = ffi.new("uint32_t *")
+    assert lib.JetGetTableIndexInfoW(ses, t, W(ffi, "ix\u00e9"), km, 4, C.JET_IdxInfoKeyMost) == 0
+    assert km[0] > 0
+    assert lib.JetGetTableIndexInfoW(ses, t, W(ffi, "nope"), km, 4, C.JET_IdxInfoKeyMost) == C.JET_errIndexNotFound
+    km[0] = 0
+    assert lib.JetGetIndexInfoW(ses, dbid, W(ffi, "kv"), W(ffi, "ix\u00e9"), km, 4, C.JET_IdxInfoKeyMost) == 0
+    assert km[0] > 0
