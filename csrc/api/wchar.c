@@ -663,6 +663,53 @@ ESEPY_EXPORT JET_ERR JetGetTableIndexInfoW(JET_SESID sesid, JET_TABLEID tableid,
     W1(JetGetTableIndexInfo(sesid, tableid, a, pvResult, cbResult, InfoLevel));
 }
 
+/* One allocation, as JetGetInstanceInfo's: the array, three NULL-terminated
+ * (empty) name arrays per instance, then the UTF-16 instance names. */
+ESEPY_EXPORT JET_ERR JetGetInstanceInfoW(uint32_t *pcInstanceInfo, JET_INSTANCE_INFO_W **paInstanceInfo)
+{
+    if (pcInstanceInfo == NULL || paInstanceInfo == NULL)
+        return JET_errInvalidParameter;
+    uint32_t n = 0;
+    JET_INSTANCE_INFO *rg = NULL;
+    JET_ERR err = JetGetInstanceInfo(&n, &rg);
+    if (err < 0)
+        return err;
+    size_t cch = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        int64_t c = utf8_to_w(rg[i].szInstanceName, strlen(rg[i].szInstanceName) + 1, NULL, 0);
+        if (c < 0) {
+            JetFreeBuffer((char *)rg);
+            return JET_errInvalidParameter;
+        }
+        cch += (size_t)c;
+    }
+    size_t cb = n * (sizeof(JET_INSTANCE_INFO_W) + 3 * sizeof(JET_WCHAR *)) + cch * sizeof(JET_WCHAR);
+    char *buf = os_calloc(1, cb ? cb : 1);
+    if (buf == NULL) {
+        JetFreeBuffer((char *)rg);
+        return JET_errOutOfMemory;
+    }
+    JET_INSTANCE_INFO_W *rw = (JET_INSTANCE_INFO_W *)(void *)buf;
+    JET_WCHAR **ptrs = (JET_WCHAR **)(void *)(rw + n);
+    JET_WCHAR *strs = (JET_WCHAR *)(void *)(ptrs + 3 * n);
+    for (uint32_t i = 0; i < n; i++) {
+        size_t len = strlen(rg[i].szInstanceName) + 1;
+        int64_t c = utf8_to_w(rg[i].szInstanceName, len, strs, cch);
+        rw[i].hInstanceId = rg[i].hInstanceId;
+        rw[i].szInstanceName = strs;
+        rw[i].cDatabases = 0; /* as the A function: no database listed */
+        rw[i].szDatabaseFileName = &ptrs[3 * i];
+        rw[i].szDatabaseDisplayName = &ptrs[3 * i + 1];
+        rw[i].szDatabaseSLVFileName_Obsolete = &ptrs[3 * i + 2];
+        strs += c;
+        cch -= (size_t)c;
+    }
+    JetFreeBuffer((char *)rg);
+    *pcInstanceInfo = n;
+    *paInstanceInfo = rw;
+    return JET_errSuccess;
+}
+
 ESEPY_EXPORT JET_ERR JetGetObjectInfoW(JET_SESID sesid, JET_DBID dbid, JET_OBJTYP objtyp, const JET_WCHAR *wsz,
                                        const JET_WCHAR *wsz2, void *pvResult, uint32_t cbMax, uint32_t InfoLevel)
 {

@@ -2570,6 +2570,16 @@ JET_ERR JET_API JetGetIndexInfoW(JET_SESID sesid, JET_DBID dbid, const JET_WCHAR
                                  const JET_WCHAR *szIndexName, void *pvResult, uint32_t cbResult, uint32_t InfoLevel);
 JET_ERR JET_API JetGetTableIndexInfoW(JET_SESID sesid, JET_TABLEID tableid, const JET_WCHAR *szIndexName,
                                       void *pvResult, uint32_t cbResult, uint32_t InfoLevel);
+/* JetGetInstanceInfo with UTF-16 names; one buffer, freed by JetFreeBuffer. */
+typedef struct {
+    JET_INSTANCE hInstanceId;
+    JET_WCHAR   *szInstanceName;
+    JET_API_PTR  cDatabases;
+    JET_WCHAR  **szDatabaseFileName;
+    JET_WCHAR  **szDatabaseDisplayName;
+    JET_WCHAR  **szDatabaseSLVFileName_Obsolete;
+} JET_INSTANCE_INFO_W;
+JET_ERR JET_API JetGetInstanceInfoW(uint32_t *pcInstanceInfo, JET_INSTANCE_INFO_W **paInstanceInfo);
 JET_ERR JET_API JetGetObjectInfoW(JET_SESID sesid, JET_DBID dbid, JET_OBJTYP objtyp, const JET_WCHAR *szContainerName,
                                   const JET_WCHAR *szObjectName, void *pvResult, uint32_t cbMax, uint32_t InfoLevel);
 JET_ERR JET_API JetCreateTableColumnIndex2W(JET_SESID sesid, JET_DBID dbid, JET_TABLECREATE2_W *ptablecreate);

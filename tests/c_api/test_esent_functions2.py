@@ -443,3 +443,25 @@ def test_get_index_info_w(env):
     km[0] = 0
     assert lib.JetGetIndexInfoW(ses, dbid, W(ffi, "kv"), W(ffi, "ix\u00e9"), km, 4, C.JET_IdxInfoKeyMost) == 0
     assert km[0] > 0
+
+
+def test_get_instance_info_w(jet, tmp_path):
+    from test_database import Env
+    ffi, lib, C = jet.ffi, jet.lib, jet.C
+    e = Env(jet, tmp_path, "inst-\u00e9")
+    try:
+        pc = ffi.new("uint32_t *")
+        prg = ffi.new("JET_INSTANCE_INFO_W **")
+        assert lib.JetGetInstanceInfoW(pc, prg) == 0
+        rows = {prg[0][i].hInstanceId: prg[0][i] for i in range(pc[0])}
+        assert e.inst in rows
+        name = rows[e.inst].szInstanceName
+        n = 0
+        while name[n]:
+            n += 1
+        assert from_w(ffi, name, 2 * n) == "inst-\u00e9"
+        assert rows[e.inst].szDatabaseFileName[0] == ffi.NULL
+        assert lib.JetFreeBuffer(ffi.cast("char *", prg[0])) == 0
+        assert lib.JetGetInstanceInfoW(ffi.NULL, prg) == C.JET_errInvalidParameter
+    finally:
+        assert e.term() == 0
