@@ -341,6 +341,17 @@ ESEPY_EXPORT JET_ERR JetRenameTable(JET_SESID sesid, JET_DBID dbid, const char *
     return end_call(&c, isam_rename_table(S(c), dbid, szName, szNameNew));
 }
 
+ESEPY_EXPORT JET_ERR JetSetColumnDefaultValue(JET_SESID sesid, JET_DBID dbid, const char *szTableName,
+                                              const char *szColumnName, const void *pvData, uint32_t cbData,
+                                              JET_GRBIT grbit)
+{
+    call c;
+    JET_ERR err = begin_call(sesid, &c);
+    if (err < 0)
+        return err;
+    return end_call(&c, isam_set_column_default(S(c), dbid, szTableName, szColumnName, pvData, cbData, grbit));
+}
+
 ESEPY_EXPORT JET_ERR JetCreateIndex(JET_SESID sesid, JET_TABLEID tableid, const char *szIndexName, JET_GRBIT grbit,
                                     const char *szKey, uint32_t cbKey, uint32_t lDensity)
 {
@@ -382,6 +393,22 @@ ESEPY_EXPORT JET_ERR EsepyGetTableNames(JET_SESID sesid, JET_DBID dbid, char *sz
 
 /* ---- records ------------------------------------------------------------------ */
 
+/* Call the callbacks of l registered for typ (l.before or l.after).  The
+ * caller holds no engine lock and has left the session (sess_leave), so a
+ * callback may call the API on it.  A Before* error stops the operation with
+ * that error; After* results are ignored (as ESENT). */
+static JET_ERR run_callbacks(JET_SESID sesid, JET_TABLEID tableid, const isam_cb_list *pl, JET_CBTYP typ)
+{
+    for (uint32_t i = 0; i < pl->c; i++) {
+        if (!(pl->regs[i].cbtyp & typ))
+            continue;
+        JET_ERR err = pl->regs[i].pfn(sesid, pl->dbid, tableid, typ, NULL, NULL, pl->regs[i].pvContext, 0);
+        if (err < 0 && typ == pl->before)
+            return err;
+    }
+    return JET_errSuccess;
+}
+
 ESEPY_EXPORT JET_ERR JetPrepareUpdate(JET_SESID sesid, JET_TABLEID tableid, uint32_t prep)
 {
     call c;
@@ -410,7 +437,21 @@ ESEPY_EXPORT JET_ERR JetUpdate2(JET_SESID sesid, JET_TABLEID tableid, void *pvBo
         return err;
     if (grbit & ~(JET_GRBIT)0x1) /* JET_bitIgnoreDeferredLVs-style hints are accepted */
         return end_call(&c, JET_errInvalidGrbit);
-    return end_call(&c, isam_update(S(c), tableid, pvBookmark, cbBookmark, pcbActual));
+    isam_cb_list l;
+    err = isam_callbacks(S(c), tableid, 0, &l);
+    if (err < 0 || l.c == 0)
+        return end_call(&c, err < 0 ? err : isam_update(S(c), tableid, pvBookmark, cbBookmark, pcbActual));
+    end_call(&c, JET_errSuccess);
+    err = run_callbacks(sesid, tableid, &l, l.before);
+    if (err >= 0)
+        err = begin_call(sesid, &c);
+    if (err >= 0) {
+        err = end_call(&c, isam_update(S(c), tableid, pvBookmark, cbBookmark, pcbActual));
+        if (err >= 0)
+            (void)run_callbacks(sesid, tableid, &l, l.after);
+    }
+    isam_callbacks_free(&l);
+    return err;
 }
 
 ESEPY_EXPORT JET_ERR JetUpdate(JET_SESID sesid, JET_TABLEID tableid, void *pvBookmark, uint32_t cbBookmark,
@@ -425,7 +466,43 @@ ESEPY_EXPORT JET_ERR JetDelete(JET_SESID sesid, JET_TABLEID tableid)
     JET_ERR err = begin_call(sesid, &c);
     if (err < 0)
         return err;
-    return end_call(&c, isam_delete(S(c), tableid));
+    isam_cb_list l;
+    err = isam_callbacks(S(c), tableid, 1, &l);
+    if (err < 0 || l.c == 0)
+        return end_call(&c, err < 0 ? err : isam_delete(S(c), tableid));
+    end_call(&c, JET_errSuccess);
+    err = run_callbacks(sesid, tableid, &l, l.before);
+    if (err >= 0)
+        err = begin_call(sesid, &c);
+    if (err >= 0) {
+        err = end_call(&c, isam_delete(S(c), tableid));
+        if (err >= 0)
+            (void)run_callbacks(sesid, tableid, &l, l.after);
+    }
+    isam_callbacks_free(&l);
+    return err;
+}
+
+/* ---- table callbacks ------------------------------------------------------------ */
+
+ESEPY_EXPORT JET_ERR JetRegisterCallback(JET_SESID sesid, JET_TABLEID tableid, JET_CBTYP cbtyp, JET_CALLBACK pCallback,
+                                         void *pvContext, JET_HANDLE *phCallbackId)
+{
+    call c;
+    JET_ERR err = begin_call(sesid, &c);
+    if (err < 0)
+        return err;
+    return end_call(&c, isam_register_callback(S(c), tableid, cbtyp, pCallback, pvContext, phCallbackId));
+}
+
+ESEPY_EXPORT JET_ERR JetUnregisterCallback(JET_SESID sesid, JET_TABLEID tableid, JET_CBTYP cbtyp,
+                                           JET_HANDLE hCallbackId)
+{
+    call c;
+    JET_ERR err = begin_call(sesid, &c);
+    if (err < 0)
+        return err;
+    return end_call(&c, isam_unregister_callback(S(c), tableid, cbtyp, hCallbackId));
 }
 
 ESEPY_EXPORT JET_ERR JetEscrowUpdate(JET_SESID sesid, JET_TABLEID tableid, JET_COLUMNID columnid, void *pv,

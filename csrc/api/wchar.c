@@ -9,6 +9,7 @@
  */
 #include "api_int.h"
 
+#include <stddef.h>
 #include <string.h>
 
 /* ---- conversion ---------------------------------------------------------------- */
@@ -104,9 +105,9 @@ static int64_t utf8_to_w(const char *s, size_t cb, JET_WCHAR *out, size_t cchMax
     return (int64_t)o;
 }
 
-/* Up to four converted arguments of one call, freed together. */
+/* Up to six converted arguments of one call, freed together. */
 typedef struct wargs {
-    char *s[4];
+    char *s[6];
     int   n;
 } wargs;
 
@@ -304,6 +305,13 @@ ESEPY_EXPORT JET_ERR JetRenameTableW(JET_SESID sesid, JET_DBID dbid, const JET_W
     W2(JetRenameTable(sesid, dbid, a, b));
 }
 
+ESEPY_EXPORT JET_ERR JetSetColumnDefaultValueW(JET_SESID sesid, JET_DBID dbid, const JET_WCHAR *wsz,
+                                               const JET_WCHAR *wsz2, const void *pvData, uint32_t cbData,
+                                               JET_GRBIT grbit)
+{
+    W2(JetSetColumnDefaultValue(sesid, dbid, a, b, pvData, cbData, grbit));
+}
+
 ESEPY_EXPORT JET_ERR JetAddColumnW(JET_SESID sesid, JET_TABLEID tableid, const JET_WCHAR *wsz,
                                    const JET_COLUMNDEF *pcolumndef, const void *pvDefault, uint32_t cbDefault,
                                    JET_COLUMNID *pcolumnid)
@@ -349,6 +357,363 @@ ESEPY_EXPORT JET_ERR JetCreateIndexW(JET_SESID sesid, JET_TABLEID tableid, const
     }
     os_free(key);
     return err;
+}
+
+/* ---- W index structures ----------------------------------------------------------------- */
+
+/* JET_INDEXCREATE{,2,3}_W share the A layouts (the same offsets for every
+ * field the conversion touches; only the size differs), so an element is
+ * copied whole and its strings replaced. */
+_Static_assert(sizeof(JET_INDEXCREATE_W) == sizeof(JET_INDEXCREATE_A), "layout");
+_Static_assert(sizeof(JET_INDEXCREATE2_W) == sizeof(JET_INDEXCREATE2_A), "layout");
+_Static_assert(sizeof(JET_INDEXCREATE3_W) == sizeof(JET_INDEXCREATE3_A), "layout");
+_Static_assert(offsetof(JET_INDEXCREATE3_W, rgconditionalcolumn) == offsetof(JET_INDEXCREATE_A, rgconditionalcolumn),
+               "layout");
+_Static_assert(offsetof(JET_INDEXCREATE3_W, err) == offsetof(JET_INDEXCREATE_A, err), "layout");
+
+/* Free the strings convert_index put in one A element. */
+static void free_index_a(JET_INDEXCREATE_A *pa)
+{
+    os_free(pa->szIndexName);
+    os_free(pa->szKey);
+    for (uint32_t j = 0; pa->rgconditionalcolumn && j < pa->cConditionalColumn; j++)
+        os_free(pa->rgconditionalcolumn[j].szColumnName);
+    os_free(pa->rgconditionalcolumn);
+}
+
+/* One W element (pw) into the A element pa, already a copy of it. */
+static JET_ERR convert_index(const JET_INDEXCREATE_W *pw, JET_INDEXCREATE_A *pa)
+{
+    pa->szIndexName = NULL, pa->szKey = NULL, pa->rgconditionalcolumn = NULL;
+    JET_ERR err = w_to_utf8(pw->szIndexName, &pa->szIndexName);
+    if (err >= 0 && pw->szKey != NULL) {
+        if (pw->cbKey % 2)
+            return JET_errInvalidParameter;
+        size_t cch = pw->cbKey / 2, cb = 0;
+        pa->szKey = os_malloc(cch * 3 + 1);
+        if (pa->szKey == NULL)
+            return JET_errOutOfMemory;
+        err = w_to_utf8_n(pw->szKey, cch, pa->szKey, &cb);
+        pa->cbKey = (uint32_t)cb;
+    }
+    if (err >= 0 && pw->rgconditionalcolumn != NULL && pw->cConditionalColumn > 0) {
+        pa->rgconditionalcolumn = os_calloc(pw->cConditionalColumn, sizeof(JET_CONDITIONALCOLUMN_A));
+        if (pa->rgconditionalcolumn == NULL)
+            return JET_errOutOfMemory;
+        for (uint32_t j = 0; err >= 0 && j < pw->cConditionalColumn; j++) {
+            pa->rgconditionalcolumn[j].cbStruct = pw->rgconditionalcolumn[j].cbStruct;
+            pa->rgconditionalcolumn[j].grbit = pw->rgconditionalcolumn[j].grbit;
+            err = w_to_utf8(pw->rgconditionalcolumn[j].szColumnName, &pa->rgconditionalcolumn[j].szColumnName);
+        }
+    }
+    return err;
+}
+
+/* c W index elements of `size` bytes -> a new A array (*ppa; *pdone
+ * elements hold converted strings, free with indexes_free). */
+static JET_ERR indexes_in(const void *pw, uint32_t c, size_t size, uint8_t **ppa, uint32_t *pdone)
+{
+    *ppa = NULL, *pdone = 0;
+    if (pw == NULL || c == 0)
+        return JET_errSuccess;
+    uint8_t *pa = os_calloc(c, size);
+    if (pa == NULL)
+        return JET_errOutOfMemory;
+    *ppa = pa;
+    memcpy(pa, pw, (size_t)c * size);
+    JET_ERR err = JET_errSuccess;
+    while (err >= 0 && *pdone < c) {
+        uint32_t i = (*pdone)++;
+        err = convert_index((const JET_INDEXCREATE_W *)((const uint8_t *)pw + i * size),
+                            (JET_INDEXCREATE_A *)(pa + i * size));
+    }
+    return err;
+}
+
+/* Each element's err back into the caller's W array. */
+static void indexes_out(void *pw, const uint8_t *pa, uint32_t c, size_t size)
+{
+    for (uint32_t i = 0; pa && i < c; i++)
+        ((JET_INDEXCREATE_W *)((uint8_t *)pw + i * size))->err = ((const JET_INDEXCREATE_A *)(pa + i * size))->err;
+}
+
+static void indexes_free(uint8_t *pa, uint32_t done, size_t size)
+{
+    for (uint32_t i = 0; pa && i < done; i++)
+        free_index_a((JET_INDEXCREATE_A *)(pa + i * size));
+    os_free(pa);
+}
+
+/* Convert, call level 1..3 of JetCreateIndexN, copy each element's err back. */
+static JET_ERR create_index_w(JET_SESID sesid, JET_TABLEID tableid, void *pw, uint32_t c, size_t size, int level)
+{
+    uint8_t *pa = NULL;
+    uint32_t done = 0;
+    JET_ERR err = indexes_in(pw, c, size, &pa, &done);
+    if (err >= 0) {
+        void *arg = pa ? (void *)pa : pw; /* NULL or no element: the A function judges */
+        err = level == 1 ? JetCreateIndex2(sesid, tableid, arg, c)
+            : level == 2 ? JetCreateIndex3(sesid, tableid, arg, c)
+                         : JetCreateIndex4(sesid, tableid, arg, c);
+        indexes_out(pw, pa, c, size);
+    }
+    indexes_free(pa, done, size);
+    return err;
+}
+
+ESEPY_EXPORT JET_ERR JetCreateIndex2W(JET_SESID sesid, JET_TABLEID tableid, JET_INDEXCREATE_W *pindexcreate,
+                                      uint32_t cIndexCreate)
+{
+    return create_index_w(sesid, tableid, pindexcreate, cIndexCreate, sizeof(*pindexcreate), 1);
+}
+
+ESEPY_EXPORT JET_ERR JetCreateIndex3W(JET_SESID sesid, JET_TABLEID tableid, JET_INDEXCREATE2_W *pindexcreate,
+                                      uint32_t cIndexCreate)
+{
+    return create_index_w(sesid, tableid, pindexcreate, cIndexCreate, sizeof(*pindexcreate), 2);
+}
+
+ESEPY_EXPORT JET_ERR JetCreateIndex4W(JET_SESID sesid, JET_TABLEID tableid, JET_INDEXCREATE3_W *pindexcreate,
+                                      uint32_t cIndexCreate)
+{
+    return create_index_w(sesid, tableid, pindexcreate, cIndexCreate, sizeof(*pindexcreate), 3);
+}
+
+/* ---- W table structures (JetCreateTableColumnIndex*W) ----------------------------------- */
+
+/* Every JET_TABLECREATE{,2,3,4} has the same offsets up to cIndexes, and 2..4
+ * the same szCallback; the results (tableid, cCreated) sit at per-level
+ * offsets. */
+_Static_assert(offsetof(JET_TABLECREATE4_A, cIndexes) == offsetof(JET_TABLECREATE_A, cIndexes), "layout");
+_Static_assert(offsetof(JET_TABLECREATE4_A, szCallback) == offsetof(JET_TABLECREATE2_A, szCallback), "layout");
+_Static_assert(sizeof(JET_COLUMNCREATE_W) == sizeof(JET_COLUMNCREATE_A), "layout");
+_Static_assert(sizeof(JET_TABLECREATE4_W) == sizeof(JET_TABLECREATE4_A), "layout");
+_Static_assert(offsetof(JET_TABLECREATE3_W, tableid) == offsetof(JET_TABLECREATE4_W, tableid), "layout");
+_Static_assert(offsetof(JET_TABLECREATE3_W, cCreated) == offsetof(JET_TABLECREATE4_W, cCreated), "layout");
+
+static JET_ERR create_table_w(JET_SESID sesid, JET_DBID dbid, void *pw, size_t size, int level)
+{
+    if (pw == NULL)
+        return level == 1 ? JetCreateTableColumnIndex(sesid, dbid, NULL)
+             : level == 2 ? JetCreateTableColumnIndex2(sesid, dbid, NULL)
+             : level == 3 ? JetCreateTableColumnIndex3(sesid, dbid, NULL)
+                          : JetCreateTableColumnIndex4(sesid, dbid, NULL);
+    const JET_TABLECREATE_W *tw = pw;
+    const size_t sizeIdx = level <= 2 ? sizeof(JET_INDEXCREATE_W)
+                         : level == 3 ? sizeof(JET_INDEXCREATE2_W) : sizeof(JET_INDEXCREATE3_W);
+    /* One member per level; t1 is the common initial sequence up to
+     * cIndexes, t2 up to grbit for levels 2..4 (C11 6.5.2.3). */
+    union {
+        JET_TABLECREATE_A  t1;
+        JET_TABLECREATE2_A t2;
+        JET_TABLECREATE3_A t3;
+        JET_TABLECREATE4_A t4;
+    } u;
+    memset(&u, 0, sizeof(u));
+    memcpy(&u, pw, size);
+    JET_TABLECREATE_A *pa = &u.t1;
+    pa->szTableName = pa->szTemplateTableName = NULL;
+    pa->rgcolumncreate = NULL, pa->rgindexcreate = NULL;
+    if (level >= 2)
+        u.t2.szCallback = NULL;
+    char *cb8 = NULL;
+    uint8_t *idx = NULL;
+    uint32_t cIdxDone = 0, cColDone = 0;
+    JET_COLUMNCREATE_A *cols = NULL;
+    JET_ERR err = w_to_utf8(tw->szTableName, &pa->szTableName);
+    if (err >= 0)
+        err = w_to_utf8(tw->szTemplateTableName, &pa->szTemplateTableName);
+    if (err >= 0 && level >= 2) {
+        err = w_to_utf8(((const JET_TABLECREATE2_W *)pw)->szCallback, &cb8);
+        u.t2.szCallback = cb8;
+    }
+    if (err >= 0 && tw->rgcolumncreate && tw->cColumns) {
+        cols = os_calloc(tw->cColumns, sizeof(*cols));
+        err = cols ? JET_errSuccess : JET_errOutOfMemory;
+        for (; err >= 0 && cColDone < tw->cColumns; cColDone++) {
+            memcpy(&cols[cColDone], &tw->rgcolumncreate[cColDone], sizeof(*cols));
+            cols[cColDone].szColumnName = NULL;
+            err = w_to_utf8(tw->rgcolumncreate[cColDone].szColumnName, &cols[cColDone].szColumnName);
+        }
+        pa->rgcolumncreate = cols;
+    } else {
+        pa->rgcolumncreate = (JET_COLUMNCREATE_A *)(void *)tw->rgcolumncreate; /* NULL or no element */
+    }
+    if (err >= 0) {
+        err = indexes_in(tw->rgindexcreate, tw->cIndexes, sizeIdx, &idx, &cIdxDone);
+        pa->rgindexcreate = idx ? (JET_INDEXCREATE_A *)idx : (JET_INDEXCREATE_A *)(void *)tw->rgindexcreate;
+    }
+    if (err >= 0) {
+        err = level == 1 ? JetCreateTableColumnIndex(sesid, dbid, &u.t1)
+            : level == 2 ? JetCreateTableColumnIndex2(sesid, dbid, &u.t2)
+            : level == 3 ? JetCreateTableColumnIndex3(sesid, dbid, &u.t3)
+                         : JetCreateTableColumnIndex4(sesid, dbid, &u.t4);
+        /* results: tableid, cCreated, each column's id and err, each index's err */
+        JET_TABLEID tid = level == 1 ? u.t1.tableid : level == 2 ? u.t2.tableid
+                        : level == 3 ? u.t3.tableid : u.t4.tableid;
+        uint32_t cCreated = level == 1 ? u.t1.cCreated : level == 2 ? u.t2.cCreated
+                          : level == 3 ? u.t3.cCreated : u.t4.cCreated;
+        size_t offTid = level == 1 ? offsetof(JET_TABLECREATE_W, tableid)
+                      : level == 2 ? offsetof(JET_TABLECREATE2_W, tableid) : offsetof(JET_TABLECREATE4_W, tableid);
+        size_t offCnt = level == 1 ? offsetof(JET_TABLECREATE_W, cCreated)
+                      : level == 2 ? offsetof(JET_TABLECREATE2_W, cCreated) : offsetof(JET_TABLECREATE4_W, cCreated);
+        memcpy((uint8_t *)pw + offTid, &tid, sizeof(tid));
+        memcpy((uint8_t *)pw + offCnt, &cCreated, sizeof(cCreated));
+        for (uint32_t i = 0; cols && i < tw->cColumns; i++) {
+            tw->rgcolumncreate[i].columnid = cols[i].columnid;
+            tw->rgcolumncreate[i].err = cols[i].err;
+        }
+        indexes_out(tw->rgindexcreate, idx, tw->cIndexes, sizeIdx);
+    }
+    for (uint32_t i = 0; cols && i < cColDone; i++)
+        os_free(cols[i].szColumnName);
+    os_free(cols);
+    indexes_free(idx, cIdxDone, sizeIdx);
+    os_free(cb8);
+    os_free(pa->szTableName);
+    os_free(pa->szTemplateTableName);
+    return err;
+}
+
+ESEPY_EXPORT JET_ERR JetCreateTableColumnIndexW(JET_SESID sesid, JET_DBID dbid, JET_TABLECREATE_W *ptablecreate)
+{
+    return create_table_w(sesid, dbid, ptablecreate, sizeof(*ptablecreate), 1);
+}
+
+ESEPY_EXPORT JET_ERR JetCreateTableColumnIndex2W(JET_SESID sesid, JET_DBID dbid, JET_TABLECREATE2_W *ptablecreate)
+{
+    return create_table_w(sesid, dbid, ptablecreate, sizeof(*ptablecreate), 2);
+}
+
+ESEPY_EXPORT JET_ERR JetCreateTableColumnIndex3W(JET_SESID sesid, JET_DBID dbid, JET_TABLECREATE3_W *ptablecreate)
+{
+    return create_table_w(sesid, dbid, ptablecreate, sizeof(*ptablecreate), 3);
+}
+
+ESEPY_EXPORT JET_ERR JetCreateTableColumnIndex4W(JET_SESID sesid, JET_DBID dbid, JET_TABLECREATE4_W *ptablecreate)
+{
+    return create_table_w(sesid, dbid, ptablecreate, sizeof(*ptablecreate), 4);
+}
+
+/* JetGetColumnInfoW (fTable 0) / JetGetTableColumnInfoW (fTable 1). */
+static JET_ERR column_info_w(JET_SESID sesid, JET_DBID dbid, JET_TABLEID tableid, int fTable, const JET_WCHAR *wszTable,
+                             const JET_WCHAR *wszColumn, void *pv, uint32_t cbMax, uint32_t level)
+{
+    const int fByColid = level == JET_ColInfoByColid || level == JET_ColInfoBaseByColid;
+    const int fBase = level == JET_ColInfoBase || level == JET_ColInfoBaseByColid;
+    wargs w = { 0 };
+    const char *t = NULL, *c = NULL;
+    JET_ERR err = fTable ? JET_errSuccess : wa_in(&w, wszTable, &t);
+    if (err >= 0) {
+        if (fByColid)
+            c = (const char *)(const void *)wszColumn; /* a JET_COLUMNID, not a string */
+        else
+            err = wa_in(&w, wszColumn, &c);
+    }
+    JET_COLUMNBASE ab;
+    memset(&ab, 0, sizeof(ab));
+    void *pvA = fBase ? (pv ? (void *)&ab : NULL) : pv;
+    uint32_t cbA = fBase ? (cbMax < sizeof(JET_COLUMNBASE_W) ? 0 : (uint32_t)sizeof(ab)) : cbMax;
+    if (err >= 0)
+        err = fTable ? JetGetTableColumnInfo(sesid, tableid, c, pvA, cbA, level)
+                     : JetGetColumnInfo(sesid, dbid, t, c, pvA, cbA, level);
+    if (err >= 0 && fBase && pv != NULL) {
+        JET_COLUMNBASE_W *pw = pv;
+        pw->cbStruct = sizeof(*pw);
+        pw->columnid = ab.columnid;
+        pw->coltyp = ab.coltyp;
+        pw->wCountry = ab.wCountry, pw->langid = ab.langid, pw->cp = ab.cp, pw->wFiller = ab.wFiller;
+        pw->cbMax = ab.cbMax;
+        pw->grbit = ab.grbit;
+        ab.szBaseTableName[255] = ab.szBaseColumnName[255] = '\0';
+        JET_ERR e = w_out(ab.szBaseTableName, strlen(ab.szBaseTableName) + 1, pw->szBaseTableName,
+                          sizeof(pw->szBaseTableName), NULL);
+        if (e >= 0)
+            e = w_out(ab.szBaseColumnName, strlen(ab.szBaseColumnName) + 1, pw->szBaseColumnName,
+                      sizeof(pw->szBaseColumnName), NULL);
+        if (e < 0)
+            err = e;
+    }
+    wa_free(&w);
+    return err;
+}
+
+ESEPY_EXPORT JET_ERR JetGetColumnInfoW(JET_SESID sesid, JET_DBID dbid, const JET_WCHAR *szTableName,
+                                       const JET_WCHAR *szColumnName, void *pvResult, uint32_t cbMax,
+                                       uint32_t InfoLevel)
+{
+    return column_info_w(sesid, dbid, 0, 0, szTableName, szColumnName, pvResult, cbMax, InfoLevel);
+}
+
+ESEPY_EXPORT JET_ERR JetGetTableColumnInfoW(JET_SESID sesid, JET_TABLEID tableid, const JET_WCHAR *szColumnName,
+                                            void *pvResult, uint32_t cbMax, uint32_t InfoLevel)
+{
+    return column_info_w(sesid, 0, tableid, 1, NULL, szColumnName, pvResult, cbMax, InfoLevel);
+}
+
+ESEPY_EXPORT JET_ERR JetGetIndexInfoW(JET_SESID sesid, JET_DBID dbid, const JET_WCHAR *wsz, const JET_WCHAR *wsz2,
+                                      void *pvResult, uint32_t cbResult, uint32_t InfoLevel)
+{
+    W2(JetGetIndexInfo(sesid, dbid, a, b, pvResult, cbResult, InfoLevel));
+}
+
+ESEPY_EXPORT JET_ERR JetGetTableIndexInfoW(JET_SESID sesid, JET_TABLEID tableid, const JET_WCHAR *wsz,
+                                           void *pvResult, uint32_t cbResult, uint32_t InfoLevel)
+{
+    W1(JetGetTableIndexInfo(sesid, tableid, a, pvResult, cbResult, InfoLevel));
+}
+
+/* One allocation, as JetGetInstanceInfo's: the array, three NULL-terminated
+ * (empty) name arrays per instance, then the UTF-16 instance names. */
+ESEPY_EXPORT JET_ERR JetGetInstanceInfoW(uint32_t *pcInstanceInfo, JET_INSTANCE_INFO_W **paInstanceInfo)
+{
+    if (pcInstanceInfo == NULL || paInstanceInfo == NULL)
+        return JET_errInvalidParameter;
+    uint32_t n = 0;
+    JET_INSTANCE_INFO *rg = NULL;
+    JET_ERR err = JetGetInstanceInfo(&n, &rg);
+    if (err < 0)
+        return err;
+    size_t cch = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        int64_t c = utf8_to_w(rg[i].szInstanceName, strlen(rg[i].szInstanceName) + 1, NULL, 0);
+        if (c < 0) {
+            JetFreeBuffer((char *)rg);
+            return JET_errInvalidParameter;
+        }
+        cch += (size_t)c;
+    }
+    size_t cb = n * (sizeof(JET_INSTANCE_INFO_W) + 3 * sizeof(JET_WCHAR *)) + cch * sizeof(JET_WCHAR);
+    char *buf = os_calloc(1, cb ? cb : 1);
+    if (buf == NULL) {
+        JetFreeBuffer((char *)rg);
+        return JET_errOutOfMemory;
+    }
+    JET_INSTANCE_INFO_W *rw = (JET_INSTANCE_INFO_W *)(void *)buf;
+    JET_WCHAR **ptrs = (JET_WCHAR **)(void *)(rw + n);
+    JET_WCHAR *strs = (JET_WCHAR *)(void *)(ptrs + 3 * n);
+    for (uint32_t i = 0; i < n; i++) {
+        size_t len = strlen(rg[i].szInstanceName) + 1;
+        int64_t c = utf8_to_w(rg[i].szInstanceName, len, strs, cch);
+        rw[i].hInstanceId = rg[i].hInstanceId;
+        rw[i].szInstanceName = strs;
+        rw[i].cDatabases = 0; /* as the A function: no database listed */
+        rw[i].szDatabaseFileName = &ptrs[3 * i];
+        rw[i].szDatabaseDisplayName = &ptrs[3 * i + 1];
+        rw[i].szDatabaseSLVFileName_Obsolete = &ptrs[3 * i + 2];
+        strs += c;
+        cch -= (size_t)c;
+    }
+    JetFreeBuffer((char *)rg);
+    *pcInstanceInfo = n;
+    *paInstanceInfo = rw;
+    return JET_errSuccess;
+}
+
+ESEPY_EXPORT JET_ERR JetGetObjectInfoW(JET_SESID sesid, JET_DBID dbid, JET_OBJTYP objtyp, const JET_WCHAR *wsz,
+                                       const JET_WCHAR *wsz2, void *pvResult, uint32_t cbMax, uint32_t InfoLevel)
+{
+    W2(JetGetObjectInfo(sesid, dbid, objtyp, a, b, pvResult, cbMax, InfoLevel));
 }
 
 ESEPY_EXPORT JET_ERR JetDeleteIndexW(JET_SESID sesid, JET_TABLEID tableid, const JET_WCHAR *wsz)
@@ -573,6 +938,97 @@ ESEPY_EXPORT JET_ERR JetInit3W(JET_INSTANCE *pinstance, JET_RSTINFO_W *prstInfo,
         os_free(rgmap[i].szNewDatabaseName);
     }
     os_free(rgmap);
+    return err;
+}
+
+/* JET_RSTMAP_W[c] -> a new JET_RSTMAP[c] (free with rstmap_free). */
+static JET_ERR rstmap_in(const JET_RSTMAP_W *rgw, int32_t c, JET_RSTMAP **prg)
+{
+    *prg = NULL;
+    if (c <= 0 || rgw == NULL)
+        return JET_errSuccess; /* the A function checks the count */
+    JET_RSTMAP *rg = os_calloc((size_t)c, sizeof(*rg));
+    if (rg == NULL)
+        return JET_errOutOfMemory;
+    *prg = rg;
+    JET_ERR err = JET_errSuccess;
+    for (int32_t i = 0; err >= 0 && i < c; i++) {
+        err = w_to_utf8(rgw[i].szDatabaseName, &rg[i].szDatabaseName);
+        if (err >= 0)
+            err = w_to_utf8(rgw[i].szNewDatabaseName, &rg[i].szNewDatabaseName);
+    }
+    return err;
+}
+
+static void rstmap_free(JET_RSTMAP *rg, int32_t c)
+{
+    for (int32_t i = 0; rg && i < c; i++) {
+        os_free(rg[i].szDatabaseName);
+        os_free(rg[i].szNewDatabaseName);
+    }
+    os_free(rg);
+}
+
+ESEPY_EXPORT JET_ERR JetExternalRestoreW(const JET_WCHAR *wszCheckpoint, const JET_WCHAR *wszLog,
+                                         JET_RSTMAP_W *rgrstmap, int32_t crstfilemap, const JET_WCHAR *wszBackupLog,
+                                         int32_t genLow, int32_t genHigh, JET_PFNSTATUS pfn)
+{
+    wargs w = { 0 };
+    const char *a, *b, *c;
+    JET_RSTMAP *rg = NULL;
+    JET_ERR err = wa_in(&w, wszCheckpoint, &a);
+    if (err >= 0)
+        err = wa_in(&w, wszLog, &b);
+    if (err >= 0)
+        err = wa_in(&w, wszBackupLog, &c);
+    if (err >= 0)
+        err = rstmap_in(rgrstmap, crstfilemap, &rg);
+    if (err >= 0)
+        err = JetExternalRestore(a, b, rg, crstfilemap, c,
+                                 genLow, genHigh, pfn);
+    rstmap_free(rg, crstfilemap);
+    wa_free(&w);
+    return err;
+}
+
+ESEPY_EXPORT JET_ERR JetExternalRestore2W(const JET_WCHAR *wszCheckpoint, const JET_WCHAR *wszLog,
+                                          JET_RSTMAP_W *rgrstmap, int32_t crstfilemap,
+                                          const JET_WCHAR *wszBackupLog, JET_LOGINFO_W *pLogInfo,
+                                          const JET_WCHAR *wszTarget, const JET_WCHAR *wszTargetLog,
+                                          const JET_WCHAR *wszTargetCheckpoint, JET_PFNSTATUS pfn)
+{
+    if (pLogInfo != NULL && pLogInfo->cbSize != sizeof(JET_LOGINFO_W))
+        return JET_errInvalidParameter;
+    JET_LOGINFO li;
+    memset(&li, 0, sizeof(li));
+    li.cbSize = sizeof(li);
+    if (pLogInfo) {
+        li.ulGenLow = pLogInfo->ulGenLow;
+        li.ulGenHigh = pLogInfo->ulGenHigh;
+        for (int i = 0; i < 3 && pLogInfo->szBaseName[i] && pLogInfo->szBaseName[i] < 0x80; i++)
+            li.szBaseName[i] = (char)pLogInfo->szBaseName[i];
+    }
+    wargs w = { 0 };
+    const char *a, *b, *c, *t, *tl, *tc;
+    JET_RSTMAP *rg = NULL;
+    JET_ERR err = wa_in(&w, wszCheckpoint, &a);
+    if (err >= 0)
+        err = wa_in(&w, wszLog, &b);
+    if (err >= 0)
+        err = wa_in(&w, wszBackupLog, &c);
+    if (err >= 0)
+        err = wa_in(&w, wszTarget, &t);
+    if (err >= 0)
+        err = wa_in(&w, wszTargetLog, &tl);
+    if (err >= 0)
+        err = wa_in(&w, wszTargetCheckpoint, &tc);
+    if (err >= 0)
+        err = rstmap_in(rgrstmap, crstfilemap, &rg);
+    if (err >= 0)
+        err = JetExternalRestore2(a, b, rg, crstfilemap, c,
+                                  pLogInfo ? &li : NULL, t, tl, tc, pfn);
+    rstmap_free(rg, crstfilemap);
+    wa_free(&w);
     return err;
 }
 

@@ -552,6 +552,28 @@ typedef struct {
 
 typedef uint32_t JET_CBTYP;
 
+/* Callback types (a mask: one registration may cover several). */
+#define JET_cbtypNull                    0x00000000
+#define JET_cbtypFinalize                0x00000001
+#define JET_cbtypBeforeInsert            0x00000002
+#define JET_cbtypAfterInsert             0x00000004
+#define JET_cbtypBeforeReplace           0x00000008
+#define JET_cbtypAfterReplace            0x00000010
+#define JET_cbtypBeforeDelete            0x00000020
+#define JET_cbtypAfterDelete             0x00000040
+#define JET_cbtypUserDefinedDefaultValue 0x00000080
+#define JET_cbtypOnlineDefragCompleted   0x00000100
+#define JET_cbtypFreeCursorLS            0x00000200
+#define JET_cbtypFreeTableLS             0x00000400
+
+/* A table callback (JetRegisterCallback).  esepy calls the Before* / After*
+ * insert, replace and delete types with pvArg1 = pvArg2 = NULL, outside any
+ * engine lock and with the session free, so the callback may use the session
+ * and the cursor.  A Before* callback's error aborts the operation with that
+ * error; an After* callback's result is ignored (as ESENT). */
+typedef JET_ERR (JET_API *JET_CALLBACK)(JET_SESID sesid, JET_DBID dbid, JET_TABLEID tableid, JET_CBTYP cbtyp,
+                                        void *pvArg1, void *pvArg2, void *pvContext, JET_API_PTR ulUnused);
+
 /* One column of JetCreateTableColumnIndex*; columnid and err are results. */
 typedef struct {
     uint32_t      cbStruct;
@@ -1867,6 +1889,10 @@ JET_ERR JET_API JetDeleteColumn2(JET_SESID sesid, JET_TABLEID tableid, const cha
 JET_ERR JET_API JetRenameColumn(JET_SESID sesid, JET_TABLEID tableid, const char *szName, const char *szNameNew,
                                 JET_GRBIT grbit);
 JET_ERR JET_API JetRenameTable(JET_SESID sesid, JET_DBID dbid, const char *szName, const char *szNameNew);
+/* Replace a column's default (records without a value read the new one); grbit ignored. */
+JET_ERR JET_API JetSetColumnDefaultValue(JET_SESID sesid, JET_DBID dbid, const char *szTableName,
+                                         const char *szColumnName, const void *pvData, uint32_t cbData,
+                                         JET_GRBIT grbit);
 /* InfoLevel JET_TblInfo (JET_OBJECTINFO), JET_TblInfoName (the name), JET_TblInfoDbid (JET_DBID). */
 JET_ERR JET_API JetGetTableInfo(JET_SESID sesid, JET_TABLEID tableid, void *pvResult, uint32_t cbMax,
                                 uint32_t InfoLevel);
@@ -1930,6 +1956,7 @@ JET_ERR JET_API JetGetIndexInfo(JET_SESID sesid, JET_DBID dbid, const char *szTa
 #define JetDeleteColumn2A       JetDeleteColumn2
 #define JetRenameColumnA        JetRenameColumn
 #define JetRenameTableA         JetRenameTable
+#define JetSetColumnDefaultValueA JetSetColumnDefaultValue
 #define JetCreateTableColumnIndexA  JetCreateTableColumnIndex
 #define JetCreateTableColumnIndex2A JetCreateTableColumnIndex2
 #define JetCreateTableColumnIndex3A JetCreateTableColumnIndex3
@@ -1979,6 +2006,18 @@ JET_ERR JET_API JetStopBackup(void);
 JET_ERR JET_API JetRestoreInstance(JET_INSTANCE instance, const char *sz, const char *szDest, JET_PFNSTATUS pfn);
 JET_ERR JET_API JetRestore(const char *szSource, JET_PFNSTATUS pfn);
 JET_ERR JET_API JetRestore2(const char *sz, const char *szDest, JET_PFNSTATUS pfn);
+/* Restore on a temporary instance whose checkpoint / log folders are the
+ * first two arguments.  esepy's subset: szBackupLogPath is a backup set (as
+ * JetBackupInstance writes it), every rgrstmap entry keeps its file name and
+ * all name one destination folder; no target instance.  Outside it:
+ * JET_errFeatureNotAvailable (docs/esent-differences.md). */
+JET_ERR JET_API JetExternalRestore(const char *szCheckpointFilePath, const char *szLogPath, JET_RSTMAP *rgrstmap,
+                                   int32_t crstfilemap, const char *szBackupLogPath, int32_t genLow, int32_t genHigh,
+                                   JET_PFNSTATUS pfn);
+JET_ERR JET_API JetExternalRestore2(const char *szCheckpointFilePath, const char *szLogPath, JET_RSTMAP *rgrstmap,
+                                    int32_t crstfilemap, const char *szBackupLogPath, JET_LOGINFO *pLogInfo,
+                                    const char *szTargetInstanceName, const char *szTargetInstanceLogPath,
+                                    const char *szTargetInstanceCheckpointPath, JET_PFNSTATUS pfn);
 
 #define JetBackupInstanceA             JetBackupInstance
 #define JetBackupA                     JetBackup
@@ -2166,6 +2205,12 @@ JET_ERR JET_API JetGetErrorInfoW(void *pvContext, void *pvResult, uint32_t cbMax
                                  JET_GRBIT grbit);
 #define JetGetErrorInfo JetGetErrorInfoW
 JET_ERR JET_API JetGetInstanceMiscInfo(JET_INSTANCE instance, void *pvResult, uint32_t cbMax, uint32_t InfoLevel);
+/* Register pCallback for the cbtyp mask on the table of tableid, for the
+ * cursors of the calling session; kept until JetUnregisterCallback or the
+ * session ends.  Unknown hCallbackId: JET_errInvalidParameter. */
+JET_ERR JET_API JetRegisterCallback(JET_SESID sesid, JET_TABLEID tableid, JET_CBTYP cbtyp, JET_CALLBACK pCallback,
+                                    void *pvContext, JET_HANDLE *phCallbackId);
+JET_ERR JET_API JetUnregisterCallback(JET_SESID sesid, JET_TABLEID tableid, JET_CBTYP cbtyp, JET_HANDLE hCallbackId);
 JET_ERR JET_API JetGetCursorInfo(JET_SESID sesid, JET_TABLEID tableid, void *pvResult, uint32_t cbMax,
                                  uint32_t InfoLevel);
 JET_ERR JET_API JetSetTableSequential(JET_SESID sesid, JET_TABLEID tableid, JET_GRBIT grbit);
@@ -2264,6 +2309,9 @@ JET_ERR JET_API JetOpenTableW(JET_SESID sesid, JET_DBID dbid, const JET_WCHAR *s
                               JET_TABLEID *ptableid);
 JET_ERR JET_API JetDeleteTableW(JET_SESID sesid, JET_DBID dbid, const JET_WCHAR *szTableName);
 JET_ERR JET_API JetRenameTableW(JET_SESID sesid, JET_DBID dbid, const JET_WCHAR *szName, const JET_WCHAR *szNameNew);
+JET_ERR JET_API JetSetColumnDefaultValueW(JET_SESID sesid, JET_DBID dbid, const JET_WCHAR *szTableName,
+                                          const JET_WCHAR *szColumnName, const void *pvData, uint32_t cbData,
+                                          JET_GRBIT grbit);
 JET_ERR JET_API JetAddColumnW(JET_SESID sesid, JET_TABLEID tableid, const JET_WCHAR *szColumnName,
                               const JET_COLUMNDEF *pcolumndef, const void *pvDefault, uint32_t cbDefault,
                               JET_COLUMNID *pcolumnid);
@@ -2325,12 +2373,218 @@ typedef struct {
 JET_ERR JET_API JetEnableMultiInstanceW(JET_SETSYSPARAM_W *psetsysparam, uint32_t csetsysparam,
                                         uint32_t *pcsetsucceed);
 JET_ERR JET_API JetInit3W(JET_INSTANCE *pinstance, JET_RSTINFO_W *prstInfo, JET_GRBIT grbit);
+JET_ERR JET_API JetExternalRestoreW(const JET_WCHAR *szCheckpointFilePath, const JET_WCHAR *szLogPath,
+                                    JET_RSTMAP_W *rgrstmap, int32_t crstfilemap, const JET_WCHAR *szBackupLogPath,
+                                    int32_t genLow, int32_t genHigh, JET_PFNSTATUS pfn);
 typedef struct {
     uint32_t  cbSize;        /* sizeof(JET_LOGINFO_W) */
     uint32_t  ulGenLow;
     uint32_t  ulGenHigh;
     JET_WCHAR szBaseName[4];
 } JET_LOGINFO_W;
+JET_ERR JET_API JetExternalRestore2W(const JET_WCHAR *szCheckpointFilePath, const JET_WCHAR *szLogPath,
+                                     JET_RSTMAP_W *rgrstmap, int32_t crstfilemap, const JET_WCHAR *szBackupLogPath,
+                                     JET_LOGINFO_W *pLogInfo, const JET_WCHAR *szTargetInstanceName,
+                                     const JET_WCHAR *szTargetInstanceLogPath,
+                                     const JET_WCHAR *szTargetInstanceCheckpointPath, JET_PFNSTATUS pfn);
+/* The W index structures: the A layouts with UTF-16 strings (szKey: cbKey
+ * bytes of WCHARs, "+col\0-col\0\0"). */
+typedef struct {
+    uint32_t   cbStruct;
+    JET_WCHAR *szColumnName;
+    JET_GRBIT  grbit;
+} JET_CONDITIONALCOLUMN_W;
+typedef struct {
+    uint32_t   cbStruct;
+    JET_WCHAR *szIndexName;
+    JET_WCHAR *szKey;
+    uint32_t   cbKey;
+    JET_GRBIT  grbit;
+    uint32_t   ulDensity;
+    union {
+        uint32_t          lcid;
+        JET_UNICODEINDEX *pidxunicode;
+    };
+    union {
+        uint32_t cbVarSegMac;
+        void    *ptuplelimits;
+    };
+    JET_CONDITIONALCOLUMN_W *rgconditionalcolumn;
+    uint32_t   cConditionalColumn;
+    JET_ERR    err;
+    uint32_t   cbKeyMost;
+} JET_INDEXCREATE_W;
+typedef struct {
+    uint32_t   cbStruct;
+    JET_WCHAR *szIndexName;
+    JET_WCHAR *szKey;
+    uint32_t   cbKey;
+    JET_GRBIT  grbit;
+    uint32_t   ulDensity;
+    union {
+        uint32_t          lcid;
+        JET_UNICODEINDEX *pidxunicode;
+    };
+    union {
+        uint32_t cbVarSegMac;
+        void    *ptuplelimits;
+    };
+    JET_CONDITIONALCOLUMN_W *rgconditionalcolumn;
+    uint32_t   cConditionalColumn;
+    JET_ERR    err;
+    uint32_t   cbKeyMost;
+    JET_SPACEHINTS *pSpacehints;
+} JET_INDEXCREATE2_W;
+typedef struct {
+    uint32_t   cbStruct;
+    JET_WCHAR *szIndexName;
+    JET_WCHAR *szKey;
+    uint32_t   cbKey;
+    JET_GRBIT  grbit;
+    uint32_t   ulDensity;
+    JET_UNICODEINDEX2 *pidxunicode;
+    union {
+        uint32_t cbVarSegMac;
+        void    *ptuplelimits;
+    };
+    JET_CONDITIONALCOLUMN_W *rgconditionalcolumn;
+    uint32_t   cConditionalColumn;
+    JET_ERR    err;
+    uint32_t   cbKeyMost;
+    JET_SPACEHINTS *pSpacehints;
+} JET_INDEXCREATE3_W;
+JET_ERR JET_API JetCreateIndex2W(JET_SESID sesid, JET_TABLEID tableid, JET_INDEXCREATE_W *pindexcreate,
+                                 uint32_t cIndexCreate);
+JET_ERR JET_API JetCreateIndex3W(JET_SESID sesid, JET_TABLEID tableid, JET_INDEXCREATE2_W *pindexcreate,
+                                 uint32_t cIndexCreate);
+JET_ERR JET_API JetCreateIndex4W(JET_SESID sesid, JET_TABLEID tableid, JET_INDEXCREATE3_W *pindexcreate,
+                                 uint32_t cIndexCreate);
+/* The W table structures: the A layouts with UTF-16 strings. */
+typedef struct {
+    uint32_t      cbStruct;
+    JET_WCHAR    *szColumnName;
+    JET_COLTYP    coltyp;
+    uint32_t      cbMax;
+    JET_GRBIT     grbit;
+    void         *pvDefault;
+    uint32_t      cbDefault;
+    uint32_t      cp;
+    JET_COLUMNID  columnid;
+    JET_ERR       err;
+} JET_COLUMNCREATE_W;
+typedef struct {
+    uint32_t            cbStruct;
+    JET_WCHAR          *szTableName;
+    JET_WCHAR          *szTemplateTableName;
+    uint32_t            ulPages;
+    uint32_t            ulDensity;
+    JET_COLUMNCREATE_W *rgcolumncreate;
+    uint32_t            cColumns;
+    JET_INDEXCREATE_W  *rgindexcreate;
+    uint32_t            cIndexes;
+    JET_GRBIT           grbit;
+    JET_TABLEID         tableid;
+    uint32_t            cCreated;
+} JET_TABLECREATE_W;
+typedef struct {
+    uint32_t            cbStruct;
+    JET_WCHAR          *szTableName;
+    JET_WCHAR          *szTemplateTableName;
+    uint32_t            ulPages;
+    uint32_t            ulDensity;
+    JET_COLUMNCREATE_W *rgcolumncreate;
+    uint32_t            cColumns;
+    JET_INDEXCREATE_W  *rgindexcreate;
+    uint32_t            cIndexes;
+    JET_WCHAR          *szCallback;      /* must be NULL: no callbacks */
+    JET_CBTYP           cbtyp;
+    JET_GRBIT           grbit;
+    JET_TABLEID         tableid;
+    uint32_t            cCreated;
+} JET_TABLECREATE2_W;
+typedef struct {
+    uint32_t            cbStruct;
+    JET_WCHAR          *szTableName;
+    JET_WCHAR          *szTemplateTableName;
+    uint32_t            ulPages;
+    uint32_t            ulDensity;
+    JET_COLUMNCREATE_W *rgcolumncreate;
+    uint32_t            cColumns;
+    JET_INDEXCREATE2_W *rgindexcreate;
+    uint32_t            cIndexes;
+    JET_WCHAR          *szCallback;      /* must be NULL: no callbacks */
+    JET_CBTYP           cbtyp;
+    JET_GRBIT           grbit;
+    JET_SPACEHINTS     *pSeqSpacehints;  /* accepted, ignored */
+    JET_SPACEHINTS     *pLVSpacehints;   /* accepted, ignored */
+    uint32_t            cbSeparateLV;    /* accepted, ignored */
+    JET_TABLEID         tableid;
+    uint32_t            cCreated;
+} JET_TABLECREATE3_W;
+typedef struct {
+    uint32_t            cbStruct;
+    JET_WCHAR          *szTableName;
+    JET_WCHAR          *szTemplateTableName;
+    uint32_t            ulPages;
+    uint32_t            ulDensity;
+    JET_COLUMNCREATE_W *rgcolumncreate;
+    uint32_t            cColumns;
+    JET_INDEXCREATE3_W *rgindexcreate;
+    uint32_t            cIndexes;
+    JET_WCHAR          *szCallback;      /* must be NULL: no callbacks */
+    JET_CBTYP           cbtyp;
+    JET_GRBIT           grbit;
+    JET_SPACEHINTS     *pSeqSpacehints;  /* accepted, ignored */
+    JET_SPACEHINTS     *pLVSpacehints;   /* accepted, ignored */
+    uint32_t            cbSeparateLV;    /* accepted, ignored */
+    JET_TABLEID         tableid;
+    uint32_t            cCreated;
+} JET_TABLECREATE4_W;
+JET_ERR JET_API JetCreateTableColumnIndexW(JET_SESID sesid, JET_DBID dbid, JET_TABLECREATE_W *ptablecreate);
+/* The names in UTF-16; the results as JetGetObjectInfo (the JET_OBJECTLIST
+ * table's text columns hold UTF-8, unlike ESENT's Unicode ones). */
+/* JET_ColInfoBase in UTF-16 (JetGetColumnInfoW / JetGetTableColumnInfoW). */
+typedef struct {
+    uint32_t       cbStruct;
+    JET_COLUMNID   columnid;
+    uint32_t       coltyp;
+    unsigned short wCountry;
+    unsigned short langid;
+    unsigned short cp;
+    unsigned short wFiller;
+    uint32_t       cbMax;
+    JET_GRBIT      grbit;
+    JET_WCHAR      szBaseTableName[256];
+    JET_WCHAR      szBaseColumnName[256];
+} JET_COLUMNBASE_W;
+/* Names in UTF-16 (..ByColid levels: szColumnName points at a JET_COLUMNID);
+ * JET_ColInfoBase(ByColid) fill a JET_COLUMNBASE_W; other levels as the A
+ * functions (JET_COLUMNLIST text columns hold UTF-8). */
+JET_ERR JET_API JetGetColumnInfoW(JET_SESID sesid, JET_DBID dbid, const JET_WCHAR *szTableName,
+                                  const JET_WCHAR *szColumnName, void *pvResult, uint32_t cbMax, uint32_t InfoLevel);
+JET_ERR JET_API JetGetTableColumnInfoW(JET_SESID sesid, JET_TABLEID tableid, const JET_WCHAR *szColumnName,
+                                       void *pvResult, uint32_t cbMax, uint32_t InfoLevel);
+/* Names in UTF-16; results as the A functions (JET_INDEXLIST text columns
+ * hold UTF-8; esepy has no JET_IdxInfoCreateIndex* levels). */
+JET_ERR JET_API JetGetIndexInfoW(JET_SESID sesid, JET_DBID dbid, const JET_WCHAR *szTableName,
+                                 const JET_WCHAR *szIndexName, void *pvResult, uint32_t cbResult, uint32_t InfoLevel);
+JET_ERR JET_API JetGetTableIndexInfoW(JET_SESID sesid, JET_TABLEID tableid, const JET_WCHAR *szIndexName,
+                                      void *pvResult, uint32_t cbResult, uint32_t InfoLevel);
+/* JetGetInstanceInfo with UTF-16 names; one buffer, freed by JetFreeBuffer. */
+typedef struct {
+    JET_INSTANCE hInstanceId;
+    JET_WCHAR   *szInstanceName;
+    JET_API_PTR  cDatabases;
+    JET_WCHAR  **szDatabaseFileName;
+    JET_WCHAR  **szDatabaseDisplayName;
+    JET_WCHAR  **szDatabaseSLVFileName_Obsolete;
+} JET_INSTANCE_INFO_W;
+JET_ERR JET_API JetGetInstanceInfoW(uint32_t *pcInstanceInfo, JET_INSTANCE_INFO_W **paInstanceInfo);
+JET_ERR JET_API JetGetObjectInfoW(JET_SESID sesid, JET_DBID dbid, JET_OBJTYP objtyp, const JET_WCHAR *szContainerName,
+                                  const JET_WCHAR *szObjectName, void *pvResult, uint32_t cbMax, uint32_t InfoLevel);
+JET_ERR JET_API JetCreateTableColumnIndex2W(JET_SESID sesid, JET_DBID dbid, JET_TABLECREATE2_W *ptablecreate);
+JET_ERR JET_API JetCreateTableColumnIndex3W(JET_SESID sesid, JET_DBID dbid, JET_TABLECREATE3_W *ptablecreate);
+JET_ERR JET_API JetCreateTableColumnIndex4W(JET_SESID sesid, JET_DBID dbid, JET_TABLECREATE4_W *ptablecreate);
 JET_ERR JET_API JetGetLogInfoInstance2W(JET_INSTANCE instance, JET_WCHAR *szzLogs, uint32_t cbMax,
                                         uint32_t *pcbActual, JET_LOGINFO_W *pLogInfo);
 /* String levels (JET_DbInfoFilename; JET_TblInfoName, JET_TblInfoTemplateTableName)

@@ -409,6 +409,7 @@ void isam_end_session(isam_sess *psess)
     if (psess->trx)
         (void)isam_rollback(psess, JET_bitRollbackAll);
     cursor_close_all(psess);
+    cb_free_session(psess);
     isam_inst *pinst = psess->inst;
     os_mutex_lock(&pinst->lock);
     for (uint32_t i = 1; i <= ISAM_MAX_DBID; i++) {
@@ -430,5 +431,6 @@ void isam_drop_session(isam_sess *psess)
     if (psess == NULL)
         return;
     cursor_close_all(psess);
+    cb_free_session(psess);
     os_free(psess); /* psess->trx stays on the active list; isam_term frees it */
 }

@@ -150,6 +150,33 @@ JET_ERR isam_delete_column(isam_sess *psess, JET_TABLEID tableid, const char *sz
 JET_ERR isam_rename_column(isam_sess *psess, JET_TABLEID tableid, const char *szName, const char *szNew,
                            JET_GRBIT grbit);
 JET_ERR isam_rename_table(isam_sess *psess, JET_DBID dbid, const char *szName, const char *szNew);
+/* Table callbacks (callback.c): registrations of the session, per table. */
+typedef struct isam_cb_reg {
+    struct isam_db *db;
+    uint32_t        objid;
+    JET_CBTYP       cbtyp;
+    JET_CALLBACK    pfn;
+    void           *pvContext;
+    JET_HANDLE      h;
+} isam_cb_reg;
+/* The registrations a JetUpdate / JetDelete on a cursor must call: before /
+ * after are the two cbtyp bits of the operation; regs[0..c) owned. */
+typedef struct isam_cb_list {
+    JET_CBTYP    before, after;
+    JET_DBID     dbid;
+    uint32_t     c;
+    isam_cb_reg *regs;
+} isam_cb_list;
+JET_ERR isam_register_callback(isam_sess *psess, JET_TABLEID tableid, JET_CBTYP cbtyp, JET_CALLBACK pfn,
+                               void *pvContext, JET_HANDLE *ph);
+JET_ERR isam_unregister_callback(isam_sess *psess, JET_TABLEID tableid, JET_CBTYP cbtyp, JET_HANDLE h);
+/* Copy out the callbacks of the operation about to run on tableid (fDelete:
+ * JetDelete, else JetUpdate of the prepared insert / replace); an empty list
+ * when none apply.  The caller calls them with no lock held, then frees. */
+JET_ERR isam_callbacks(isam_sess *psess, JET_TABLEID tableid, int fDelete, isam_cb_list *pl);
+void    isam_callbacks_free(isam_cb_list *pl);
+JET_ERR isam_set_column_default(isam_sess *psess, JET_DBID dbid, const char *szTable, const char *szColumn,
+                                const void *pv, uint32_t cb, JET_GRBIT grbit);
 JET_ERR isam_get_table_info(isam_sess *psess, JET_TABLEID tableid, void *pv, uint32_t cbMax, uint32_t infolevel);
 JET_ERR isam_create_index(isam_sess *psess, JET_TABLEID tableid, const char *szName, JET_GRBIT grbit,
                           const char *szKey, uint32_t cbKey, uint32_t lDensity);

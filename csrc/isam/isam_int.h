@@ -430,6 +430,10 @@ struct isam_sess {
     uint32_t     ccursors, ccursorsAlloc;
     int          fScratch;      /* the change being begun is to a temporary table (read-only transactions allow it) */
     uint64_t     undoSeen;      /* inst.undoEpoch when its last rec_visible ended (V4, ver.c) */
+    /* table callbacks (callback.c, CB1): only the session's thread uses them */
+    isam_cb_reg *cbregs;
+    uint32_t     ccbregs, ccbregsCap;
+    JET_HANDLE   cbLast;
     struct isam_sess *next;
 };
 
@@ -591,6 +595,9 @@ JET_ERR  db_header_raise_gen(isam_inst *pinst, isam_db *pdb, int fMin, int32_t g
  * On failure genFollowed stays put, so the next call tries again.
  * Takes inst.lock: call it holding no isam lock. */
 JET_ERR  db_follow_log(isam_inst *pinst);
+
+/* callback.c: free the session's callback registrations */
+void     cb_free_session(isam_sess *psess);
 
 /* catalog.c */
 JET_ERR  cat_insert_index(isam_sess *psess, isam_db *pdb, const table_def *ptd, const idx_def *pidx);

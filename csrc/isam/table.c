@@ -431,6 +431,61 @@ JET_ERR isam_rename_column(isam_sess *psess, JET_TABLEID tableid, const char *sz
     return JET_errSuccess;
 }
 
+/* JetSetColumnDefaultValue: replace a column's default in its catalog row.
+ * The default is not stored in records, so every record without a value of
+ * its own reads the new default at once (as ESENT).  Like ESENT: a NULL or
+ * empty default gives JET_errNullInvalid, a column in an index (its keys hold
+ * the old default) JET_errColumnInUse; the table must not be open in this
+ * session (JET_errTableInUse; ESENT opens it exclusively).  grbit is ignored,
+ * as ESENT does. */
+JET_ERR isam_set_column_default(isam_sess *psess, JET_DBID dbid, const char *szTable, const char *szColumn,
+                                const void *pv, uint32_t cb, JET_GRBIT grbit)
+{
+    (void)grbit;
+    isam_db *pdb = sess_db(psess, dbid);
+    if (pdb == NULL)
+        return JET_errInvalidDatabaseId;
+    char folded[JET_cbNameMost + 1];
+    if (szColumn == NULL || !cat_name_fold(szColumn, folded))
+        return JET_errInvalidName;
+    if (pv == NULL || cb == 0)
+        return JET_errNullInvalid;
+    if (cb > JET_cbLVDefaultValueMost)
+        return JET_errDefaultValueTooBig;
+    if (pdb->readonly)
+        return JET_errDatabaseFileReadOnly;
+    table_def *ptd = NULL;
+    JET_ERR err = load_unused_table(psess, pdb, szTable, &ptd);
+    if (err < 0)
+        return err;
+    col_info *pci = col_by_name(ptd, szColumn);
+    if (pci == NULL)
+        err = JET_errColumnNotFound;
+    else if (col_indexed(ptd, pci->rc.columnid))
+        err = JET_errColumnInUse;
+    else if (type_size(pci->rc.coltyp) && cb != type_size(pci->rc.coltyp))
+        err = JET_errInvalidBufferSize;
+    uint8_t *pbNew = NULL;
+    if (err >= 0 && (pbNew = os_malloc(cb)) == NULL)
+        err = JET_errOutOfMemory;
+    if (err >= 0) {
+        memcpy(pbNew, pv, cb);
+        col_info ci = *pci;
+        ci.pbDefault = pbNew;
+        ci.cbDefault = cb;
+        int fAuto;
+        err = trx_auto_begin(psess, &fAuto);
+        if (err >= 0)
+            err = cat_update_column(psess, pdb, ptd, &ci);
+        err = trx_auto_end(psess, fAuto, err);
+    }
+    os_free(pbNew);
+    cat_free_table(ptd);
+    if (err >= 0)
+        bump_schema(psess, pdb); /* other cursors reload the column (S2 reload path) */
+    return err;
+}
+
 JET_ERR isam_rename_table(isam_sess *psess, JET_DBID dbid, const char *szName, const char *szNew)
 {
     isam_db *pdb = sess_db(psess, dbid);

@@ -1,0 +1,114 @@
+/*
+ * callback.c -- table callbacks (JetRegisterCallback / JetUnregisterCallback):
+ * the registrations of one session, and the list of those a record change
+ * must call.
+ *
+ * Owns: isam_sess.cbregs (registrations: database, table objid, cbtyp mask,
+ * function, context, handle).  Only the session's own thread touches them
+ * (the API layer keeps one call per session), so no lock guards them.
+ * Must not touch: records, cursors' positions, the catalog.  It never calls
+ * a callback: isam_callbacks copies the matching ones out and the API layer
+ * calls them with no engine lock held and the session free (a callback may
+ * use the session; docs/architecture.md lock order).
+ *
+ * Invariant CB1: handles are unique in the session (1, 2, ... never reused),
+ * so a stale handle is JET_errInvalidParameter, never another registration.
+ */
+#include "isam_int.h"
+
+#include <string.h>
+
+JET_ERR isam_register_callback(isam_sess *psess, JET_TABLEID tableid, JET_CBTYP cbtyp, JET_CALLBACK pfn,
+                               void *pvContext, JET_HANDLE *ph)
+{
+    isam_cursor *pcur = cursor_get(psess, tableid);
+    if (pcur == NULL)
+        return JET_errInvalidTableId;
+    if (cbtyp == JET_cbtypNull || pfn == NULL || ph == NULL)
+        return JET_errInvalidParameter;
+    if (psess->ccbregs == psess->ccbregsCap) {
+        uint32_t cap = psess->ccbregsCap ? psess->ccbregsCap * 2 : 4;
+        isam_cb_reg *p = os_realloc(psess->cbregs, cap * sizeof(*p));
+        if (p == NULL)
+            return JET_errOutOfMemory;
+        psess->cbregs = p;
+        psess->ccbregsCap = cap;
+    }
+    isam_cb_reg *r = &psess->cbregs[psess->ccbregs++];
+    r->db = pcur->db;
+    r->objid = pcur->td->objid;
+    r->cbtyp = cbtyp;
+    r->pfn = pfn;
+    r->pvContext = pvContext;
+    r->h = ++psess->cbLast;
+    *ph = r->h;
+    return JET_errSuccess;
+}
+
+JET_ERR isam_unregister_callback(isam_sess *psess, JET_TABLEID tableid, JET_CBTYP cbtyp, JET_HANDLE h)
+{
+    (void)cbtyp; /* the registration knows its types (as ESENT) */
+    isam_cursor *pcur = cursor_get(psess, tableid);
+    if (pcur == NULL)
+        return JET_errInvalidTableId;
+    for (uint32_t i = 0; i < psess->ccbregs; i++) {
+        isam_cb_reg *r = &psess->cbregs[i];
+        if (r->h == h && r->db == pcur->db && r->objid == pcur->td->objid) {
+            memmove(r, r + 1, (psess->ccbregs - i - 1) * sizeof(*r));
+            psess->ccbregs--;
+            return JET_errSuccess;
+        }
+    }
+    return JET_errInvalidParameter;
+}
+
+JET_ERR isam_callbacks(isam_sess *psess, JET_TABLEID tableid, int fDelete, isam_cb_list *pl)
+{
+    memset(pl, 0, sizeof(*pl));
+    isam_cursor *pcur = cursor_get(psess, tableid);
+    if (pcur == NULL || psess->ccbregs == 0)
+        return JET_errSuccess; /* the operation itself reports a bad tableid */
+    if (fDelete) {
+        pl->before = JET_cbtypBeforeDelete;
+        pl->after = JET_cbtypAfterDelete;
+    } else if (pcur->prep == JET_prepReplace || pcur->prep == JET_prepReplaceNoLock) {
+        pl->before = JET_cbtypBeforeReplace;
+        pl->after = JET_cbtypAfterReplace;
+    } else if (pcur->prep != JET_prepCancel) {
+        pl->before = JET_cbtypBeforeInsert;
+        pl->after = JET_cbtypAfterInsert;
+    } else {
+        return JET_errSuccess; /* nothing prepared: JetUpdate fails before any change */
+    }
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < psess->ccbregs; i++) {
+        const isam_cb_reg *r = &psess->cbregs[i];
+        if (r->db == pcur->db && r->objid == pcur->td->objid && (r->cbtyp & (pl->before | pl->after)))
+            n++;
+    }
+    if (n == 0)
+        return JET_errSuccess;
+    pl->regs = os_malloc(n * sizeof(*pl->regs));
+    if (pl->regs == NULL)
+        return JET_errOutOfMemory;
+    for (uint32_t i = 0; i < psess->ccbregs; i++) {
+        const isam_cb_reg *r = &psess->cbregs[i];
+        if (r->db == pcur->db && r->objid == pcur->td->objid && (r->cbtyp & (pl->before | pl->after)))
+            pl->regs[pl->c++] = *r;
+    }
+    pl->dbid = pcur->db->dbid;
+    return JET_errSuccess;
+}
+
+void isam_callbacks_free(isam_cb_list *pl)
+{
+    os_free(pl->regs);
+    memset(pl, 0, sizeof(*pl));
+}
+
+void cb_free_session(isam_sess *psess)
+{
+    os_free(psess->cbregs);
+    psess->cbregs = NULL;
+    psess->ccbregs = psess->ccbregsCap = 0;
+}
