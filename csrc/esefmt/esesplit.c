@@ -1199,7 +1199,10 @@ JET_ERR esesplit_redo_macro(eseredo *pr, const eseredo_buf *pbuf, uint64_t dbtim
                 err = eseredo_verify_only(pr, &pbuf->rgrec[i].rec);
             if (err != JET_errFeatureNotAvailable)
                 goto done;
-            strncat(szWhy, ", and a page lacks the change", sizeof(szWhy) - strlen(szWhy) - 1);
+            {
+                size_t cch = strlen(szWhy);
+                snprintf(szWhy + cch, sizeof(szWhy) - cch, ", and a page lacks the change");
+            }
         }
         if (prec != NULL)
             eseredo_fail(pr, err, prec, prec->pgno, "%s at (%d,%u,%u): %s", EsepyEseLrtypName(prec->lrtyp),
