@@ -370,7 +370,18 @@ def test_compacted_database_is_logged_once_attached(jet, tmp_path):
         assert env2.term() == 0
 
 
-def test_compact_out_of_memory_releases_everything(jet, tmp_path):
+@pytest.fixture
+def small_cache(jet):
+    """A 64-page cache for one test.  JET_paramCacheSizeMax / Min are process-wide: put them
+    back afterwards (test_params.py checks the process defaults)."""
+    C = jet.C
+    saved = {p: jet.get_param_int(None, p)[1] for p in (C.JET_paramCacheSizeMax, C.JET_paramCacheSizeMin)}
+    yield dict(CacheSizeMax=64)
+    for p, v in saved.items():
+        assert jet.set_param(None, p, v) == 0
+
+
+def test_compact_out_of_memory_releases_everything(jet, tmp_path, small_cache):
     """Fail the k-th engine allocation of a JetCompact for k = 1, 2, ...:
     each run returns JET_errOutOfMemory and leaves no destination or
     temporary file (or, where the engine does without that allocation,
@@ -378,7 +389,7 @@ def test_compact_out_of_memory_releases_everything(jet, tmp_path):
     nothing; the first run without a fault succeeds.  (A small page cache,
     filled by the warm-up run: the cache keeps its frames, up to its size,
     for the next file.)"""
-    env = Env(jet, tmp_path, CacheSizeMax=64)
+    env = Env(jet, tmp_path, **small_cache)
     C, lib, ffi = env.C, env.lib, env.ffi
     src = Src(env, rows=6)
     src.close()
