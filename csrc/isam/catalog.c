@@ -261,6 +261,7 @@ void cat_free_table(table_def *ptd)
     for (uint32_t i = 0; i < ptd->ccol; i++)
         os_free(ptd->cols[i].pbDefault);
     os_free(ptd->cols);
+    os_free(ptd->colMap);
     os_free(ptd);
 }
 
@@ -585,6 +586,7 @@ JET_ERR cat_reload_columns(isam_sess *psess, isam_db *pdb, table_def *ptd)
     for (uint32_t i = 0; i < ptd->ccol; i++)
         os_free(ptd->cols[i].pbDefault);
     os_free(ptd->cols);
+    col_map_reset(ptd); /* C1: cols is replaced */
     ptd->cols = tmp.cols;
     ptd->ccol = tmp.ccol;
     return JET_errSuccess;

@@ -250,6 +250,19 @@ typedef struct table_def {
     /* long-value tree (lv.c); 0 for tables created before long values were separated */
     uint32_t   objidLV;
     uint32_t   pgnoLV;
+    /* Column lookup map (table.c, col_map_*): hash slots by folded name and by
+     * columnid over cols[0 .. ccolMapped), plus the highest columnid in each id
+     * range, so that adding or finding one of n columns is O(1), not O(n).
+     * Owned; NULL until a lookup on a table of COL_MAP_MIN columns or more.
+     * Invariant C1: every slot names an index < ccolMapped <= ccol, and
+     * cols[0 .. ccolMapped) have not changed name or id since they were
+     * mapped -- whoever renames, replaces or removes entries of cols calls
+     * col_map_reset (appending is fine: the map catches up).  A copy of a
+     * table_def must not keep the pointer (temp_td_clone clears it). */
+    uint32_t  *colMap;
+    uint32_t   cMapSlots;       /* power of two; colMap has 2 * cMapSlots entries */
+    uint32_t   ccolMapped;
+    JET_COLUMNID idMaxMapped[3]; /* highest fixed, variable, tagged id of the mapped columns (0: none) */
 } table_def;
 
 /* Invariant S2: a cursor's table_def lists every secondary index whose
@@ -759,6 +772,8 @@ JET_ERR  list_indexes(isam_sess *psess, isam_cursor *pcur, const idx_def *pidxOn
                       JET_INDEXLIST *pil);
 col_info *col_by_id(table_def *ptd, JET_COLUMNID columnid);
 col_info *col_by_name(table_def *ptd, const char *szName);
+/* Forget the column lookup map (C1): after cols was replaced, or an entry renamed. */
+void      col_map_reset(table_def *ptd);
 
 /* index.c */
 /* An index the cursor's snapshot sees (S2), by name; _any: also the ones it only maintains. */

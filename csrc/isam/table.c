@@ -5,7 +5,8 @@
  * JetGetColumnId and the table description (isam_describe_table).
  *
  * Owns: the validation of table and column definitions (names, types,
- * sizes, flags, defaults) before the catalog stores them.
+ * sizes, flags, defaults) before the catalog stores them, and the column
+ * lookup map of a table_def (colMap: by name and by id, invariant C1).
  * Must not touch: catalog rows (catalog.c writes them), cursor positions
  * (cursor.c), records (update.c, record.c), index definitions (index.c),
  * version chains (ver.c), pages.
@@ -180,8 +181,99 @@ static uint32_t type_size(JET_COLTYP t)
     }
 }
 
+/* ---- column lookup map (table_def.colMap, invariant C1) -------------------
+ * Tables of COL_MAP_MIN columns or more are looked up through two open-
+ * addressing hash tables of (index + 1), one by folded name, one by columnid,
+ * both with linear probing and at most half full; a hit is always checked
+ * against cols[] itself, so a slot left by a column that became a tombstone
+ * (JetDeleteColumn: name "", coltyp Nil) is harmless.  Columns appended to
+ * cols are mapped by the next lookup (amortized O(1) each); the tables are
+ * rebuilt twice as large when half full.  Without memory for the map the
+ * lookups scan cols as small tables do. */
+#define COL_MAP_MIN 32u
+
+static uint32_t col_name_hash(const char *folded)
+{
+    uint32_t h = 2166136261u; /* FNV-1a */
+    for (const unsigned char *p = (const unsigned char *)folded; *p; p++)
+        h = (h ^ *p) * 16777619u;
+    return h;
+}
+
+static uint32_t col_id_hash(JET_COLUMNID id)
+{
+    return (uint32_t)id * 2654435761u;
+}
+
+static int col_range(JET_COLUMNID id)
+{
+    return id <= 127 ? 0 : id <= 255 ? 1 : 2;
+}
+
+void col_map_reset(table_def *ptd)
+{
+    os_free(ptd->colMap);
+    ptd->colMap = NULL;
+    ptd->cMapSlots = 0;
+    ptd->ccolMapped = 0;
+    memset(ptd->idMaxMapped, 0, sizeof(ptd->idMaxMapped));
+}
+
+static void col_map_put(table_def *ptd, uint32_t i)
+{
+    uint32_t mask = ptd->cMapSlots - 1;
+    const col_info *pci = &ptd->cols[i];
+    char folded[JET_cbNameMost + 1];
+    uint32_t h;
+    if (cat_name_fold(pci->name, folded)) { /* a tombstone has no name */
+        for (h = col_name_hash(folded) & mask; ptd->colMap[h]; h = (h + 1) & mask)
+            ;
+        ptd->colMap[h] = i + 1;
+    }
+    uint32_t *ids = ptd->colMap + ptd->cMapSlots;
+    for (h = col_id_hash(pci->rc.columnid) & mask; ids[h]; h = (h + 1) & mask)
+        ;
+    ids[h] = i + 1;
+    int r = col_range(pci->rc.columnid);
+    if (pci->rc.columnid > ptd->idMaxMapped[r])
+        ptd->idMaxMapped[r] = pci->rc.columnid;
+}
+
+/* Bring the map up to cols[0 .. ccol); 0: no map (small table or no memory). */
+static int col_map_sync(table_def *ptd)
+{
+    if (ptd->ccolMapped > ptd->ccol)
+        col_map_reset(ptd); /* entries went away without a col_map_reset: start again */
+    if (ptd->ccol < COL_MAP_MIN)
+        return 0;
+    if (ptd->colMap == NULL || (uint64_t)ptd->ccol * 2 > ptd->cMapSlots) {
+        uint32_t slots = 64;
+        while (slots < ptd->ccol * 4u && slots < (1u << 30))
+            slots <<= 1;
+        uint32_t *p = os_calloc(2 * (size_t)slots, sizeof(uint32_t));
+        col_map_reset(ptd);
+        if (p == NULL)
+            return 0;
+        ptd->colMap = p;
+        ptd->cMapSlots = slots;
+    }
+    while (ptd->ccolMapped < ptd->ccol)
+        col_map_put(ptd, ptd->ccolMapped++);
+    return 1;
+}
+
 col_info *col_by_id(table_def *ptd, JET_COLUMNID columnid)
 {
+    if (col_map_sync(ptd)) {
+        uint32_t mask = ptd->cMapSlots - 1;
+        const uint32_t *ids = ptd->colMap + ptd->cMapSlots;
+        for (uint32_t h = col_id_hash(columnid) & mask; ids[h]; h = (h + 1) & mask) {
+            col_info *pci = &ptd->cols[ids[h] - 1];
+            if (pci->rc.columnid == columnid && pci->rc.coltyp != JET_coltypNil)
+                return pci;
+        }
+        return NULL;
+    }
     for (uint32_t i = 0; i < ptd->ccol; i++)
         if (ptd->cols[i].rc.columnid == columnid && ptd->cols[i].rc.coltyp != JET_coltypNil)
             return &ptd->cols[i];
@@ -193,10 +285,36 @@ col_info *col_by_name(table_def *ptd, const char *szName)
     char a[JET_cbNameMost + 1], b[JET_cbNameMost + 1];
     if (!cat_name_fold(szName, a))
         return NULL;
+    if (col_map_sync(ptd)) {
+        uint32_t mask = ptd->cMapSlots - 1;
+        for (uint32_t h = col_name_hash(a) & mask; ptd->colMap[h]; h = (h + 1) & mask) {
+            col_info *pci = &ptd->cols[ptd->colMap[h] - 1];
+            if (cat_name_fold(pci->name, b) && strcmp(a, b) == 0)
+                return pci;
+        }
+        return NULL;
+    }
     for (uint32_t i = 0; i < ptd->ccol; i++)
         if (cat_name_fold(ptd->cols[i].name, b) && strcmp(a, b) == 0)
             return &ptd->cols[i];
     return NULL;
+}
+
+/* The next free columnid in lo..hi: one above the highest used (deleted
+ * columns' ids included: ids are never reused); hi + 1 when none is left. */
+static JET_COLUMNID col_next_id(table_def *ptd, JET_COLUMNID lo, JET_COLUMNID hi)
+{
+    JET_COLUMNID id = lo;
+    if (col_map_sync(ptd)) {
+        JET_COLUMNID m = ptd->idMaxMapped[col_range(lo)];
+        return m >= lo ? m + 1 : lo;
+    }
+    for (uint32_t i = 0; i < ptd->ccol; i++) {
+        JET_COLUMNID c = ptd->cols[i].rc.columnid;
+        if (c >= lo && c <= hi && c >= id)
+            id = c + 1;
+    }
+    return id;
 }
 
 JET_ERR col_build(table_def *ptd, const char *szName, const JET_COLUMNDEF *pdef, const void *pvDefault,
@@ -261,12 +379,7 @@ JET_ERR col_build(table_def *ptd, const char *szName, const JET_COLUMNDEF *pdef,
         lo = 1, hi = 127;
         g |= JET_bitColumnFixed;
     }
-    JET_COLUMNID id = lo;
-    for (uint32_t i = 0; i < ptd->ccol; i++) {
-        JET_COLUMNID c = ptd->cols[i].rc.columnid;
-        if (c >= lo && c <= hi && c >= id)
-            id = c + 1;
-    }
+    JET_COLUMNID id = col_next_id(ptd, lo, hi);
     if (id > hi)
         return JET_errTooManyColumns;
     col_info ci;
@@ -426,6 +539,7 @@ JET_ERR isam_rename_column(isam_sess *psess, JET_TABLEID tableid, const char *sz
     if (err < 0)
         return err;
     snprintf(pci->name, sizeof(pci->name), "%s", szNew);
+    col_map_reset(pcur->td); /* C1: the renamed column's slot is under its old name */
     bump_schema(psess, pcur->db);
     pcur->td->schemaGen = pcur->db->schemaGen;
     return JET_errSuccess;

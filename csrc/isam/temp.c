@@ -361,6 +361,9 @@ static table_def *temp_td_clone(const table_def *ptd)
     if (pnew == NULL)
         return NULL;
     *pnew = *ptd;
+    pnew->colMap = NULL; /* C1: the clone maps its own cols */
+    pnew->cMapSlots = pnew->ccolMapped = 0;
+    memset(pnew->idMaxMapped, 0, sizeof(pnew->idMaxMapped));
     pnew->cols = NULL;
     pnew->ccol = 0;
     pnew->idxs = NULL;
