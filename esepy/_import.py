@@ -33,6 +33,7 @@ _IDB_NO_NULL_SEG, _IDB_PRIMARY, _IDB_SORT_NULLS_HIGH = 0x10, 0x20, 0x800
 _COL_FIXED, _COL_TAGGED, _COL_NOTNULL, _COL_VERSION = 0x1, 0x2, 0x4, 0x8
 _COL_AUTOINC, _COL_MULTIVALUED, _COL_ESCROW = 0x10, 0x400, 0x800
 _TEXT_TYPES = (10, 12)
+_TEXT_MOST = 255                # bytes of a Text / Binary column (JET_cbColumnMost)
 _LONG_TYPES = (11, 12)
 _COLUMNS_PER_TRANSACTION = 500
 _FIXED_TYPES = (1, 2, 3, 4, 5, 6, 7, 8, 14, 15, 16, 17, 18)
@@ -48,7 +49,8 @@ class ImportReport:
     first), ``tables`` (name -> rows copied), ``rows`` (total), ``bytes`` (size of the
     source file), ``seconds``, ``notes`` (list of str: every schema property that could not
     be kept exactly, e.g. an autoincrement column kept as a plain column so that its values
-    stay those of the source), ``skipped_values`` (values the reader could not decode --
+    stay those of the source), ``mapped`` ((table, column) -> (source coltyp, new coltyp,
+    why) for every column whose type had to change to hold its values exactly), ``skipped_values`` (values the reader could not decode --
     XPRESS9/LZ4/encrypted/damaged -- left NULL: list of (table, column, row number)) and
     ``page_size`` (the new database's page size, the source's: an instance
     attaching it needs ``database_page_size`` set to it), ``index_order`` (one dict per index with a text key column: ``table``, ``index``,
@@ -69,6 +71,7 @@ class ImportReport:
         self.skipped_values: List[Tuple[str, str, int]] = []
         self.index_order: List[Dict[str, Any]] = []
         self.page_size = 0
+        self.mapped: Dict[Tuple[str, str], Tuple[int, int, str]] = {}
         self._saved_page_size: Optional[int] = None
 
     @property
@@ -95,21 +98,155 @@ class ImportReport:
         return f"<ImportReport {len(self.tables)} tables {self.rows} rows, {len(self.order_differs)} index orders differ>"
 
 
-def _choose_page_size(source_page_size: int, report: ImportReport) -> int:
-    """The destination's page size: the source's (records and long values that fit a Windows
-    page fit the same esepy page).  The engine's page size is process-wide: it is set for
-    the import only when no instance runs, and put back afterwards (_restore_page_size)."""
+def _choose_page_size(wanted: int, source_page_size: int, report: ImportReport) -> int:
+    """Set the engine's page size to ``wanted`` for the import (see :func:`_plan`: the
+    source's, or the smallest larger one whose records hold the source's).  The engine's page
+    size is process-wide: it is set only when no instance runs, and put back afterwards
+    (_restore_page_size)."""
     from . import get_default_param, instances, set_default_param
     current = int(get_default_param("database_page_size"))
-    if current == source_page_size:
+    if wanted != source_page_size:
+        report.notes.append(f"{wanted}-byte pages, not the source's {source_page_size}: the largest "
+                            f"record is {_record_most(source_page_size)} bytes with {source_page_size}-byte "
+                            "pages in esepy (a quarter page), and some records of the source are larger")
+    if current == wanted:
         return current
     if instances():
         report.notes.append(f"other instances run: the database uses this process's page size {current}, "
-                            f"not the source's {source_page_size}")
+                            f"not {wanted}")
         return current
-    set_default_param("database_page_size", source_page_size)
+    set_default_param("database_page_size", wanted)
     report._saved_page_size = current
-    return source_page_size
+    return wanted
+
+
+# ---- record sizes: which page size holds every record --------------------------------------
+#
+# esepy's record format (csrc/isam/record.c): a 4-byte header; one size byte per fixed column
+# up to the highest present, then the fixed values; a 2-byte end offset per variable column up
+# to the highest present, then the values; when a tagged column has a value, a 2-byte count,
+# an 8-byte directory entry per tagged column present and a 5-byte header per value before the
+# values.  A separated long value is a 16-byte reference in the record.  A record is the data
+# of one B+tree node, which must fit, with its slot, the largest key and an internal node's
+# page number, a quarter of the page after the page header (csrc/btree: bt_node_max).
+
+_PAGE_SIZES = (4096, 8192, 16384, 32768)
+_LV_REF = 16
+
+
+def _record_most(page_size: int) -> int:
+    """The largest esepy record with ``page_size``-byte pages (bt_node_max - JET_cbKeyMost)."""
+    return (page_size - 40) // 4 - 6 - 2 - 4 - 255
+
+
+class _TablePlan:
+    """The new table of one source table: the JetAddColumn arguments of each column, the
+    column ids the engine will give them (fixed from 1, variable from 128, tagged from 256,
+    in the order added) and the largest record its rows need (0: not measured, the schema
+    bounds it below every page's maximum)."""
+
+    def __init__(self, t: Any, report: ImportReport) -> None:
+        from ._isam import Column
+        self.specs = [_column_spec(c, report, t.name) for c in t.columns]
+        nxt = {"fixed": 1, "var": 128, "tagged": 256}
+        self.cols = []
+        for c, (coltyp, cb_max, grbit, cp, _d) in zip(t.columns, self.specs):
+            cls = _col_class(coltyp, grbit)
+            self.cols.append(Column(c.name, nxt[cls], coltyp, cb_max, grbit, cp))
+            nxt[cls] += 1
+        self.fixed_cb = {c.columnid: c.cb_max for c in self.cols if c.columnid < 128 and int(c.coltyp) in (9, 10)}
+        self.need = 0
+        self.need_row = -1
+        self.need_tagged = 0
+
+    def bound(self) -> Optional[int]:
+        """The largest record the schema allows when every long value over 16 bytes is
+        separated; None when unbounded (a multi-valued column)."""
+        cb = 4
+        tagged = 0
+        for col in self.cols:
+            if col.grbit & _COL_MULTIVALUED:
+                return None
+            size = _TYPE_SIZE.get(int(col.coltyp))
+            if int(col.coltyp) in _LONG_TYPES:
+                size = min(col.cb_max or _LV_REF, _LV_REF)
+            elif size is None:
+                size = col.cb_max or _TEXT_MOST
+            if col.columnid < 128:
+                cb += 1 + size
+            elif col.columnid < 256:
+                cb += 2 + size
+            else:
+                cb += 8 + 5 + size
+                tagged = 2
+        return cb + tagged
+
+
+_TYPE_SIZE = {1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 6: 4, 7: 8, 8: 8, 14: 4, 15: 8, 16: 16, 17: 2, 18: 8}
+
+
+def _col_class(coltyp: int, grbit: int) -> str:
+    if grbit & _COL_TAGGED or coltyp in _LONG_TYPES:
+        return "tagged"
+    if coltyp in (9, 10) and not grbit & _COL_FIXED:
+        return "var"
+    return "fixed"
+
+
+def _record_size(items: List[Tuple[int, bytes, int, int]], page_size: int, long_ids: Any,
+                 separate_all: bool, fixed_cb: Optional[Dict[int, int]] = None) -> int:
+    """esepy's size of the record of ``items`` (Table._insert's tuples), long values separated
+    as the engine will: flagged, or above a quarter of the largest record; with
+    ``separate_all`` every long value above the 16 bytes of a reference.  ``fixed_cb``: the
+    size of fixed Binary columns (a shorter value is padded to it)."""
+    intrinsic = _record_most(page_size) // 4
+    fmax = vmax = 0
+    fixed = var = 0
+    tagcols = set()
+    tagged = 0
+    for cid, raw, grbit, _itag in items:
+        n = len(raw)
+        if cid < 128:
+            fmax, fixed = max(fmax, cid), fixed + max(n, fixed_cb.get(cid, 0) if fixed_cb else 0)
+        elif cid < 256:
+            vmax, var = max(vmax, cid - 127), var + n
+        else:
+            tagcols.add(cid)
+            if cid in long_ids and (grbit & _SET_SEPARATE_LV or n > intrinsic or (separate_all and n > _LV_REF)):
+                n = _LV_REF
+            tagged += 5 + n
+    return 4 + fmax + fixed + 2 * vmax + var + ((2 + 8 * len(tagcols) + tagged) if tagcols else 0)
+
+
+def _plan(tables: List[Any], source_page_size: int, report: ImportReport) -> Tuple[int, Dict[str, _TablePlan]]:
+    """The new tables' columns and the page size: the source's if esepy's records hold every
+    record of the source there (every long value separated if need be), else the smallest
+    larger page size that does.  Tables whose schema bounds their records below the
+    source page size's maximum are not read here; the others are read once, records sized.
+    No page size holds a record: :class:`errors.RecordTooBig`, before anything is written."""
+    plans = {t.name: _TablePlan(t, report) for t in tables}
+    sizes = [p for p in _PAGE_SIZES if p >= source_page_size] or [source_page_size]
+    for t in tables:
+        plan = plans[t.name]
+        bound = plan.bound()
+        if bound is not None and bound <= _record_most(sizes[0]):
+            continue
+        long_ids = {c.columnid for c in plan.cols if int(c.coltyp) in _LONG_TYPES}
+        for n, values in enumerate(_source_rows(t)):
+            items = _row_items(plan.cols, values, None, t.name, n)
+            cb = _record_size(items, sizes[-1], long_ids, True, plan.fixed_cb)
+            if cb > plan.need:
+                plan.need, plan.need_row = cb, n
+                plan.need_tagged = sum(1 for it in items if it[0] >= 256)
+    for page in sizes:
+        if all(p.need <= _record_most(page) for p in plans.values()):
+            return page, plans
+    worst_name, worst = max(plans.items(), key=lambda kv: kv[1].need)
+    raise errors.RecordTooBig(operation="import_ese", message=(
+        f"table {worst_name!r}, record {worst.need_row}: {worst.need} bytes in esepy's record format "
+        f"({worst.need_tagged} tagged values, 13 bytes of directory and header each, long values "
+        f"separated), more than the {_record_most(sizes[-1])} bytes of esepy's largest record "
+        f"({sizes[-1]}-byte pages); the source holds it in one {source_page_size}-byte page"))
 
 
 def _restore_page_size(report: ImportReport) -> None:
@@ -127,10 +264,24 @@ def _column_spec(col: Any, report: ImportReport, table: str) -> Tuple[int, int, 
     elif col.kind == "fixed" and col.coltyp == 9:
         grbit |= _COL_FIXED                     # fixed-length Binary
     elif col.kind == "fixed" and col.coltyp in _TEXT_TYPES:
-        # the reader returns fixed text decoded (an odd UTF-16 size loses its last byte):
-        # stored as variable text so that every value reads back as the reader gives it
-        report.notes.append(f"{table}.{col.name}: fixed-length text kept as variable-length text")
-        return col.coltyp, 0, grbit | _flag_bits(col, report, table, grbit), _codepage(col), \
+        # the reader returns fixed text decoded, so it is stored as variable text and every
+        # value reads back as the reader gives it.  A fixed UTF-16 column of odd size ends in
+        # half a character, which the reader decodes as a whole one: its values are up to
+        # size + 1 bytes, and past the 255 bytes of a Text column they need a LongText one
+        cp = _codepage(col)
+        cb_max = col.max_size + 1 if cp == 1200 and col.max_size % 2 else col.max_size
+        coltyp = col.coltyp
+        if coltyp == 10 and cb_max > _TEXT_MOST:
+            coltyp = 12                 # (tagged, as long values are; NOT NULL is kept)
+            report.mapped[(table, col.name)] = (col.coltyp, coltyp, (
+                f"fixed UTF-16 text of {col.max_size} bytes (odd: the last character is half stored) "
+                f"reads as up to {cb_max} bytes, more than a Text column's {_TEXT_MOST}"))
+            report.notes.append(f"{table}.{col.name}: fixed-length text of {col.max_size} bytes kept as "
+                                f"LongText of at most {cb_max} bytes (its decoded values exceed Text's "
+                                f"{_TEXT_MOST}-byte maximum)")
+        else:
+            report.notes.append(f"{table}.{col.name}: fixed-length text kept as variable-length text")
+        return coltyp, cb_max, grbit | _flag_bits(col, report, table, grbit), cp, \
             (bytes(col.default) if col.default else None)
     grbit |= _flag_bits(col, report, table, grbit)
     cb_max = col.max_size if col.coltyp not in _FIXED_TYPES else 0
@@ -235,7 +386,8 @@ def import_ese(src: "os.PathLike[str] | str", dest: "os.PathLike[str] | str", lo
             tables = [t for t in source.tables if not t.dropped and not t.name.startswith("MSys")]
             total = sum(t.count() for t in tables)
             tmp_db = os.path.join(work, os.path.basename(destp))
-            report.page_size = _choose_page_size(source.header["page_size"], report)
+            page, plans = _plan(tables, source.header["page_size"], report)
+            report.page_size = _choose_page_size(page, source.header["page_size"], report)
             inst = Instance("esepy-import", system_path=os.path.join(work, "sys") + os.sep,
                             log_path=os.path.join(work, "logs") + os.sep,
                             temp_path=os.path.join(work, "sys", "tmp.edb"), create_path_if_not_exist=True)
@@ -245,7 +397,8 @@ def import_ese(src: "os.PathLike[str] | str", dest: "os.PathLike[str] | str", lo
                     db = s.create_database(tmp_db)
                     done = 0
                     for t in tables:
-                        done = _copy_table(s, db, t, report, progress, done, total, batch_rows)
+                        done = _copy_table(s, db, t, plans[t.name], report, progress, done, total,
+                                           batch_rows)
                     if check_index_order:
                         for t in tables:
                             report.index_order.extend(_check_order(source, t, db))
@@ -262,8 +415,8 @@ def import_ese(src: "os.PathLike[str] | str", dest: "os.PathLike[str] | str", lo
     return report
 
 
-def _copy_table(s: Any, db: Any, t: Any, report: ImportReport, progress: Optional[ProgressCallback],
-                done: int, total: int, batch_rows: int) -> int:
+def _copy_table(s: Any, db: Any, t: Any, plan: _TablePlan, report: ImportReport,
+                progress: Optional[ProgressCallback], done: int, total: int, batch_rows: int) -> int:
     """Create table ``t`` in ``db`` with its columns and primary index, copy its rows in
     batches, then build its secondary indexes.  Returns the new ``done`` count."""
     from ._isam import Table
@@ -274,9 +427,8 @@ def _copy_table(s: Any, db: Any, t: Any, report: ImportReport, progress: Optiona
     for i in range(0, len(t.columns), _COLUMNS_PER_TRANSACTION):
         # a table may have tens of thousands of columns: a bounded version store per commit
         with s.transaction():
-            for c in t.columns[i:i + _COLUMNS_PER_TRANSACTION]:
-                coltyp, cb_max, grbit, cp, default = _column_spec(c, report, t.name)
-                dt._add_column(c.name, coltyp, cb_max, grbit, cp, default)
+            for c, spec in zip(t.columns[i:i + _COLUMNS_PER_TRANSACTION], plan.specs[i:i + _COLUMNS_PER_TRANSACTION]):
+                dt._add_column(c.name, *spec)
     dt._columns = None
     with s.transaction():
         primary = [x for x in t.indexes if x["primary"]]
@@ -284,28 +436,25 @@ def _copy_table(s: Any, db: Any, t: Any, report: ImportReport, progress: Optiona
             dt.create_primary_index(_key(primary[0]), name=primary[0]["name"])
     dcols = dt.columns
     cols = [dcols[name] for name in t.column_names]
+    if [c.columnid for c in cols] != [c.columnid for c in plan.cols]:
+        raise AssertionError(f"{t.name}: the engine numbered the columns unlike the plan")
+    long_ids = {c.columnid for c in cols if int(c.coltyp) in _LONG_TYPES}
+    most = _record_most(report.page_size)
     n = 0
     try:
-        rows = t.rows()
+        rows = _source_rows(t)
         while True:
             s.begin_transaction()
             try:
                 k = 0
                 for values in rows:
-                    items = []
-                    for col, v in zip(cols, values):
-                        if v is None:
-                            continue
-                        if isinstance(v, list):
-                            ok = [x for x in v if not _undecodable(x)]
-                            if len(ok) != len(v):
-                                report.skipped_values.append((t.name, col.name, n))
-                            for x in ok:
-                                items.append(_item(col, x, 0))
-                        elif _undecodable(v):
-                            report.skipped_values.append((t.name, col.name, n))
-                        else:
-                            items.append(_item(col, v, 1))
+                    items = _row_items(cols, values, report, t.name, n)
+                    if long_ids and _record_size(items, report.page_size, long_ids, False, plan.fixed_cb) > most:
+                        # as ESE does when a record does not fit: its long values go to the
+                        # long-value tree, a reference each in the record
+                        items = [(cid, raw, grbit | _SET_SEPARATE_LV, itag)
+                                 if cid in long_ids and len(raw) > _LV_REF else (cid, raw, grbit, itag)
+                                 for cid, raw, grbit, itag in items]
                     dt._insert(tuple(items))
                     n += 1
                     k += 1
@@ -331,6 +480,51 @@ def _copy_table(s: Any, db: Any, t: Any, report: ImportReport, progress: Optiona
     report.tables[t.name] = n
     report.rows += n
     return done + n
+
+
+def _source_rows(t: Any) -> Any:
+    """The rows of the source table ``t`` as the reader gives them (:meth:`EseTable.rows`), but
+    with DateTime values as the stored double (days since 1899-12-30), not the datetime the
+    reader makes of it (rounded to the millisecond): the new database holds the source's 8
+    bytes exactly."""
+    from .ese import _guid, _special
+    keep = [(i, fn) for i, fn in t._fixups if fn is _guid]
+    cursor = t._db._file.cursor(t._index, _special, False)
+    try:
+        while True:
+            row = cursor.next_row()
+            if row is None:
+                return
+            values = list(row)
+            for i, fn in keep:
+                v = values[i]
+                if v is not None:
+                    values[i] = [fn(x) for x in v] if isinstance(v, list) else fn(v)
+            yield values
+    finally:
+        cursor.close()
+
+
+def _row_items(cols: List[Any], values: List[Any], report: Optional[ImportReport], table: str,
+               n: int) -> List[Tuple[int, bytes, int, int]]:
+    """Table._insert's (columnid, bytes, grbit, itag) tuples of one source row; undecodable
+    values are left out (and listed in ``report.skipped_values`` when a report is given)."""
+    items = []
+    for col, v in zip(cols, values):
+        if v is None:
+            continue
+        if isinstance(v, list):
+            ok = [x for x in v if not _undecodable(x)]
+            if len(ok) != len(v) and report is not None:
+                report.skipped_values.append((table, col.name, n))
+            for x in ok:
+                items.append(_item(col, x, 0))
+        elif _undecodable(v):
+            if report is not None:
+                report.skipped_values.append((table, col.name, n))
+        else:
+            items.append(_item(col, v, 1))
+    return items
 
 
 _SET_ZERO_LENGTH, _SET_SEPARATE_LV = 0x20, 0x40
