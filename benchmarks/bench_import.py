@@ -1,16 +1,24 @@
-"""Import throughput: esepy.import_ese on the Windows ESE samples, in MB/s of source file.
+"""Import throughput: esepy.import_ese on Windows ESE files, in MB/s of source file.
 
-    python benchmarks/bench_import.py [--samples DIR] [--repeat N]
+    python benchmarks/bench_import.py [--samples DIR] [--only NAME]... [--repeat N]
+    python benchmarks/bench_import.py --source FILE [--logs DIR] [--repeat N]
+    python benchmarks/bench_import.py --generate-mb 1024 [--repeat 1]
+    ... [--json FILE]
 
-Imports each sample of the test-suite (tests/data/ese) into a new esepy database in a
-scratch folder, --repeat times, keeping the best time; SRUDB.dat is recovered from its logs
-first (that time is included).  A sample the import refuses is reported with its error,
-not timed; dissect_large_32k.edb (64,994 columns) is left out unless --large is given
-(adding its columns takes minutes).  Not a test: nothing here asserts speed.
+Without --source / --generate-mb: every Windows sample of the test-suite (tests/data/ese),
+SRUDB.dat recovered from its logs first (that time is included).  --source FILE: any Windows
+ESE file (--logs: its log folder).  --generate-mb N: a Windows-format source of about N MB is
+made here -- an esepy database of that size (one table: Long key, DateTime, UnsignedLong,
+Text, a 400-byte LongBinary, a secondary index on the Text column) written out in ESE's format
+with ``Database.export_ese`` -- then imported; without ``export_ese`` in this build (issue 21
+item 2) that line says so and has no figure.  Each import goes into a new database in a
+scratch folder, --repeat times, best time kept.  A source the import refuses is reported with
+its error, not timed.  Not a test: nothing here asserts speed.
 """
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import sys
@@ -23,43 +31,103 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "tests"))
 import sampledata  # noqa: E402
 
-FILES = [("srum_win11_dirty/SRUDB.dat", "srum_win11_dirty"), ("qmgr_win11_24h2_16k.db", None),
-         ("stroz_decompress_7bit_8k.edb", None), ("dissect_ual_current_4k.mdb", None),
-         ("dissect_multi_4k.edb", None), ("dissect_text_4k.edb", None)]
+SAMPLES = [("srum_win11_dirty/SRUDB.dat", "srum_win11_dirty"), ("qmgr_win11_24h2_16k.db", None),
+           ("stroz_decompress_7bit_8k.edb", None), ("stroz_decompress_lzxpress_8k.edb", None),
+           ("dissect_ual_current_4k.mdb", None), ("dissect_binary_4k.edb", None),
+           ("dissect_multi_4k.edb", None), ("dissect_text_4k.edb", None), ("dissect_large_32k.edb", None)]
+GENERATED_ROW_BYTES = 520        # about what one generated row takes in the source file
+
+
+def time_import(src: str, logs, scratch: str, repeat: int) -> dict:
+    """Import ``src`` ``repeat`` times; the figure of the best run, or the error."""
+    mb = os.path.getsize(src) / 1e6
+    best, rep = None, None
+    for i in range(repeat):
+        dest = os.path.join(scratch, f"out{i}.edb")
+        t0 = time.perf_counter()
+        try:
+            rep = esepy.import_ese(src, dest, logs=logs)
+        except esepy.JetError as e:
+            return {"mb": round(mb, 3), "error": type(e).__name__, "message": str(e),
+                    "seconds_to_refuse": round(time.perf_counter() - t0, 3)}
+        dt = time.perf_counter() - t0
+        best = dt if best is None else min(best, dt)
+        os.unlink(dest)
+    return {"mb": round(mb, 3), "rows": rep.rows, "tables": len(rep.tables), "page_size": rep.page_size,
+            "seconds": round(best, 4), "mb_per_s": round(mb / best, 2)}
+
+
+def generate(folder: str, size_mb: float) -> str:
+    """A Windows-format source of about ``size_mb`` MB (see the module doc); its path."""
+    import datetime as dt
+    if not hasattr(esepy.Database, "export_ese"):
+        raise NotImplementedError("needs Database.export_ese (issue 21 item 2, the ESE-format writer), "
+                                  "not in this build")
+    rows = max(1, int(size_mb * 1e6 / GENERATED_ROW_BYTES))
+    d = os.path.join(folder, "gen") + os.sep
+    with esepy.Instance("bench-import-gen", system_path=d, log_path=d, temp_path=d + "tmp.edb",
+                        create_path_if_not_exist=True, circular_log=True) as inst, inst.begin_session() as s:
+        db = s.create_database(d + "gen.edb")
+        t = db.create_table("events", {"Id": "long", "When": "datetime", "Count": "ulong",
+                                       "Name": {"type": "text", "codepage": 1200, "max_length": 80},
+                                       "Blob": "longbinary"}, primary_key=["Id"])
+        t0 = dt.datetime(2024, 1, 1)
+        blob = bytes(range(256)) + bytes(144)
+        for start in range(0, rows, 500):
+            with s.transaction(lazy=True):
+                for i in range(start, min(rows, start + 500)):
+                    t.insert({"Id": i, "When": t0 + dt.timedelta(seconds=i), "Count": i * 7 % 100003,
+                              "Name": f"event {i % 997} of batch {i // 997}", "Blob": blob[i % 256:] + blob[:i % 256]})
+        t.create_index("ByName", ["+Name"])
+        t.close()
+        out = os.path.join(folder, "generated_windows.edb")
+        db.export_ese(out)
+        db.close()
+    shutil.rmtree(d, ignore_errors=True)
+    return out
 
 
 def main(argv: list) -> int:
-    """Run the benchmark and print one line per sample."""
+    """Run the benchmark; one line per source."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--samples")
+    ap.add_argument("--samples", help="folder of the samples (default: tests/data, decompressed)")
+    ap.add_argument("--only", action="append", default=[], help="only this sample (repeatable)")
+    ap.add_argument("--source", action="append", default=[], help="a Windows ESE file (repeatable)")
+    ap.add_argument("--logs", help="log folder of --source")
+    ap.add_argument("--generate-mb", type=float, help="make a Windows-format source of about this size")
     ap.add_argument("--repeat", type=int, default=3)
-    ap.add_argument("--large", action="store_true")
+    ap.add_argument("--dir", help="scratch folder (default: a temporary one)")
+    ap.add_argument("--json", help="write the figures here")
     ns = ap.parse_args(argv)
-    scratch = tempfile.mkdtemp(prefix="esepy-bench-import-")
+    scratch = tempfile.mkdtemp(prefix="esepy-bench-import-", dir=ns.dir)
+    results = {}
     try:
-        samples = ns.samples or sampledata.materialize(os.path.join(scratch, "samples"))
-        files = FILES + ([("dissect_large_32k.edb", None)] if ns.large else [])
-        print(f"{'sample':34} {'MB':>7} {'rows':>6} {'best s':>8} {'MB/s':>7}")
-        for name, logs in files:
-            src = os.path.join(samples, name)
-            mb = os.path.getsize(src) / 1e6
-            best, rows, err = None, 0, None
-            for i in range(ns.repeat):
-                dest = os.path.join(scratch, f"out{i}.edb")
-                t0 = time.perf_counter()
-                try:
-                    rep = esepy.import_ese(src, dest, logs=os.path.join(samples, logs) if logs else None)
-                except esepy.JetError as e:
-                    err = type(e).__name__
-                    break
-                dt = time.perf_counter() - t0
-                rows = rep.rows
-                best = dt if best is None else min(best, dt)
-                os.unlink(dest)
-            if err:
-                print(f"{name:34} {mb:7.2f} {'':>6} {'fail':>8} {err}")
+        jobs = []
+        if ns.source:
+            jobs = [(os.path.basename(p), p, ns.logs) for p in ns.source]
+        elif ns.generate_mb is None:
+            samples = ns.samples or sampledata.materialize(os.path.join(scratch, "samples"))
+            jobs = [(name, os.path.join(samples, name), os.path.join(samples, logs) if logs else None)
+                    for name, logs in SAMPLES if not ns.only or name in ns.only]
+        print(f"{'source':36} {'MB':>8} {'rows':>8} {'page':>6} {'best s':>8} {'MB/s':>7}")
+        if ns.generate_mb is not None:
+            name = f"generated ~{ns.generate_mb:g} MB"
+            try:
+                jobs.append((name, generate(scratch, ns.generate_mb), None))
+            except NotImplementedError as e:
+                results[name] = {"error": "NotImplementedError", "message": str(e)}
+                print(f"{name:36} {'':>8} {'':>8} {'':>6} {'-':>8} {str(e)}")
+        for name, src, logs in jobs:
+            r = results[name] = time_import(src, logs, scratch, ns.repeat)
+            if "error" in r:
+                print(f"{name:36} {r['mb']:8.2f} {'':>8} {'':>6} {'refused':>8} {r['error']} "
+                      f"after {r['seconds_to_refuse']:.2f} s")
             else:
-                print(f"{name:34} {mb:7.2f} {rows:6d} {best:8.3f} {mb / best:7.2f}")
+                print(f"{name:36} {r['mb']:8.2f} {r['rows']:8d} {r['page_size']:6d} {r['seconds']:8.3f} "
+                      f"{r['mb_per_s']:7.2f}")
+        if ns.json:
+            with open(ns.json, "w") as f:
+                json.dump({"repeat": ns.repeat, "results": results}, f, indent=1)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     return 0

@@ -1,0 +1,40 @@
+"""benchmarks/bench_import.py runs end to end, tiny: a sample that imports gives a figure, the
+one the import refuses gives its error, the generated source gives a figure once
+Database.export_ese exists and says what it needs until then.  No timing is asserted."""
+import json
+import os
+import subprocess
+import sys
+
+import esepy
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BENCH = os.path.join(ROOT, "benchmarks", "bench_import.py")
+
+
+def _run(tmp_path, *args):
+    out = tmp_path / "figures.json"
+    p = subprocess.run([sys.executable, BENCH, "--repeat", "1", "--dir", str(tmp_path), "--json", str(out), *args],
+                       capture_output=True, text=True, timeout=600)
+    assert p.returncode == 0, p.stdout + p.stderr
+    return json.loads(out.read_text())["results"], p.stdout
+
+
+def test_samples_give_figures_or_the_refusal(tmp_path):
+    got, out = _run(tmp_path, "--only", "dissect_multi_4k.edb", "--only", "dissect_large_32k.edb")
+    assert sorted(got) == ["dissect_large_32k.edb", "dissect_multi_4k.edb"]
+    multi = got["dissect_multi_4k.edb"]
+    assert multi["rows"] == 2 and multi["page_size"] == 8192 and multi["mb_per_s"] > 0
+    large = got["dissect_large_32k.edb"]
+    assert large["error"] == "RecordTooBig" and "4096 tagged values" in large["message"]
+    assert "refused RecordTooBig" in out
+    assert [n for n in os.listdir(tmp_path) if n != "figures.json"] == []      # scratch removed
+
+
+def test_generated_source(tmp_path):
+    got, out = _run(tmp_path, "--generate-mb", "0.2")
+    (name, r), = got.items()
+    if hasattr(esepy.Database, "export_ese"):
+        assert r["rows"] > 300 and r["mb_per_s"] > 0
+    else:
+        assert r["error"] == "NotImplementedError" and "export_ese" in r["message"] and "export_ese" in out
