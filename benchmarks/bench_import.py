@@ -3,6 +3,7 @@
     python benchmarks/bench_import.py [--samples DIR] [--only NAME]... [--repeat N]
     python benchmarks/bench_import.py --source FILE [--logs DIR] [--repeat N]
     python benchmarks/bench_import.py --generate-mb 1024 [--repeat 1]
+    python benchmarks/bench_import.py --add-columns 64993
     ... [--json FILE]
 
 Without --source / --generate-mb: every Windows sample of the test-suite (tests/data/ese),
@@ -13,7 +14,9 @@ Text, a 400-byte LongBinary, a secondary index on the Text column) written out i
 with ``Database.export_ese`` -- then imported; without ``export_ese`` in this build (issue 21
 item 2) that line says so and has no figure.  Each import goes into a new database in a
 scratch folder, --repeat times, best time kept.  A source the import refuses is reported with
-its error, not timed.  Not a test: nothing here asserts speed.
+its error, not timed.  --add-columns N times only adding N tagged columns to one table, in
+transactions of 500, as the import does for a wide source (linear since table.c's column
+lookup map; it was quadratic).  Not a test: nothing here asserts speed.
 """
 from __future__ import annotations
 
@@ -87,6 +90,34 @@ def generate(folder: str, size_mb: float) -> str:
     return out
 
 
+def time_add_columns(n: int, scratch: str) -> dict:
+    """Seconds to add ``n`` tagged UnsignedShort columns to a new table (32 KiB pages)."""
+    from esepy._isam import Table
+    d = os.path.join(scratch, "cols") + os.sep
+    old = esepy.get_default_param("database_page_size")
+    try:
+        with esepy.Instance("bench-import-cols", system_path=d, log_path=d, temp_path=d + "tmp.edb",
+                            create_path_if_not_exist=True, database_page_size=32768) as inst, \
+                inst.begin_session() as s:
+            db = s.create_database(d + "cols.edb")
+            with s.transaction():
+                tableid = s._create_table(db.dbid, "wide")
+            t = Table(db, "wide", tableid)
+            t0 = time.perf_counter()
+            for i in range(0, n, 500):
+                with s.transaction():
+                    for j in range(i, min(n, i + 500)):
+                        t._add_column(f"Column{j}", 17, 0, 0x2, 0, None)
+            dt = time.perf_counter() - t0
+            got = len(t.columns)
+            t.close()
+            db.close()
+    finally:
+        esepy.set_default_param("database_page_size", old)
+    shutil.rmtree(d, ignore_errors=True)
+    return {"columns": got, "seconds": round(dt, 4)}
+
+
 def main(argv: list) -> int:
     """Run the benchmark; one line per source."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -95,6 +126,7 @@ def main(argv: list) -> int:
     ap.add_argument("--source", action="append", default=[], help="a Windows ESE file (repeatable)")
     ap.add_argument("--logs", help="log folder of --source")
     ap.add_argument("--generate-mb", type=float, help="make a Windows-format source of about this size")
+    ap.add_argument("--add-columns", type=int, help="only time adding this many columns to one table")
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--dir", help="scratch folder (default: a temporary one)")
     ap.add_argument("--json", help="write the figures here")
@@ -102,6 +134,13 @@ def main(argv: list) -> int:
     scratch = tempfile.mkdtemp(prefix="esepy-bench-import-", dir=ns.dir)
     results = {}
     try:
+        if ns.add_columns:
+            r = results[f"add {ns.add_columns} columns"] = time_add_columns(ns.add_columns, scratch)
+            print(f"added {r['columns']} tagged columns to one table in {r['seconds']:.3f} s")
+            if ns.json:
+                with open(ns.json, "w") as f:
+                    json.dump({"results": results}, f, indent=1)
+            return 0
         jobs = []
         if ns.source:
             jobs = [(os.path.basename(p), p, ns.logs) for p in ns.source]
