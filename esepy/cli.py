@@ -1678,4 +1678,6 @@ def _import(ns: argparse.Namespace, out: Output) -> Any:
     return {"source": report.source, "dest": report.dest, "recovered": report.recovered,
             "tables": report.tables, "rows": report.rows, "page_size": report.page_size,
             "notes": report.notes, "index_order": report.index_order,
+            "mapped": [{"table": t, "column": c, "from_coltyp": a, "to_coltyp": b, "why": why}
+                       for (t, c), (a, b, why) in report.mapped.items()],
             "skipped_values": [list(x) for x in report.skipped_values]}

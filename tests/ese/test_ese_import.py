@@ -203,3 +203,16 @@ def test_unfit_record_refused_before_anything_is_written(ese_samples, tmp_path):
     msg = str(ei.value)
     assert "table 'large', record 0" in msg and "4096 tagged values" in msg and "7915 bytes" in msg
     assert os.listdir(tmp_path) == []
+
+
+def test_cli_import_json_mapped_and_refusal(ese_samples, tmp_path, capsys):
+    import json
+    from esepy import cli
+    dest = str(tmp_path / "t.edb")
+    assert cli.main(["import", os.path.join(ese_samples, "dissect_text_4k.edb"), dest, "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["page_size"] == 8192
+    assert {(m["column"], m["from_coltyp"], m["to_coltyp"]) for m in doc["mapped"]} == {
+        ("FixedUnicode", 10, 12), ("NullableFixedUnicode", 10, 12)}
+    assert cli.main(["import", os.path.join(ese_samples, "dissect_large_32k.edb"), str(tmp_path / "l.edb")]) == 1
+    assert "record 0" in capsys.readouterr().err and not os.path.exists(tmp_path / "l.edb")
