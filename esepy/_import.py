@@ -7,7 +7,9 @@ database ``dest`` with the same tables, columns, indexes and records, so the
 full ISAM (seeks, index ranges, updates, backup) works on it.
 
 Owns: the mapping from the Windows catalog (column FIELDFLAGs, index IDB flags)
-to esepy's schema calls, the batched copy of the rows, the index-order check.
+to esepy's schema calls, the sizing of the source's records in esepy's record
+format (which page size holds them, which long values to separate), the batched
+copy of the rows, the index-order check.
 Must not: write the source, overwrite an existing destination, leave a partial
 destination behind (the database is built under a temporary name in the
 destination's folder and renamed when complete).
@@ -357,7 +359,14 @@ def import_ese(src: "os.PathLike[str] | str", dest: "os.PathLike[str] | str", lo
     ``progress(done, total)`` is called after every batch of ``batch_rows`` rows (one
     transaction each; memory stays bounded by a batch) with the rows copied and the
     source's row count; if it raises, the import stops, the partial destination is
-    removed and the exception propagates.  ``dest`` must not exist
+    removed and the exception propagates.
+
+    The new database has the source's page size when esepy's records (at most a quarter
+    page) hold every record of the source there, else the smallest larger page size that
+    does (:attr:`ImportReport.page_size`, with a note); a record that no page size holds is
+    refused before anything is written (:class:`esepy.errors.RecordTooBig`, naming the
+    table, the record and the sizes).  A column whose type had to change to hold its values
+    exactly is listed in :attr:`ImportReport.mapped`.  ``dest`` must not exist
     (:class:`FileExistsError`); the database is built under a temporary name in
     ``dest``'s folder and renamed when complete.
 

@@ -216,3 +216,33 @@ def test_cli_import_json_mapped_and_refusal(ese_samples, tmp_path, capsys):
         ("FixedUnicode", 10, 12), ("NullableFixedUnicode", 10, 12)}
     assert cli.main(["import", os.path.join(ese_samples, "dissect_large_32k.edb"), str(tmp_path / "l.edb")]) == 1
     assert "record 0" in capsys.readouterr().err and not os.path.exists(tmp_path / "l.edb")
+
+
+@pytest.mark.parametrize("page_size", [4096, 8192])
+def test_record_size_model_matches_the_engine(tmp_path, page_size):
+    """The import's model of esepy's record format and largest record (_record_size,
+    _record_most): a record of exactly the largest size is stored, one byte more is refused."""
+    from esepy._import import _record_most, _record_size
+    most = _record_most(page_size)
+    with _instance(tmp_path, "m", page_size) as inst, inst.begin_session() as s:
+        db = s.create_database(str(tmp_path / "m.edb"))
+        t = db.create_table("t", {"Id": "long", "B": {"type": "binary", "multi_valued": True}}, primary_key=["Id"])
+        cols = t.columns
+        for key, extra, fits in ((1, 0, True), (2, 1, False)):
+            items = [(cols["Id"].columnid, cols["Id"].encode(key), 0, 1)]
+            # bytes left for the values of B, 5 of header each
+            left = most + extra - _record_size(items + [(cols["B"].columnid, b"", 0, 0)], page_size, set(),
+                                               False) + 5
+            k = -(-left // 260)
+            sizes = [(left - 5 * k) // k + (1 if i < (left - 5 * k) % k else 0) for i in range(k)]
+            values = [bytes([i + 1]) * n for i, n in enumerate(sizes)]
+            items += [(cols["B"].columnid, v, 0, 0) for v in values]
+            assert _record_size(items, page_size, set(), False) == most + extra
+            if fits:
+                t.insert({"Id": key, "B": values})
+                assert t.get(key)["B"] == values
+            else:
+                with pytest.raises(esepy.errors.RecordTooBig):
+                    t.insert({"Id": key, "B": values})
+        t.close()
+        db.close()
