@@ -256,9 +256,13 @@ typedef struct table_def {
      * Owned; NULL until a lookup on a table of COL_MAP_MIN columns or more.
      * Invariant C1: every slot names an index < ccolMapped <= ccol, and
      * cols[0 .. ccolMapped) have not changed name or id since they were
-     * mapped -- whoever renames, replaces or removes entries of cols calls
+     * mapped, except by becoming a tombstone (JetDeleteColumn: no name,
+     * coltyp Nil; every hit is checked against cols, so its slots only miss)
+     * -- whoever renames, replaces or removes entries of cols calls
      * col_map_reset (appending is fine: the map catches up).  A copy of a
-     * table_def must not keep the pointer (temp_td_clone clears it). */
+     * table_def that is freed or looked up in must not keep the pointer
+     * (temp_td_clone clears it; create_primary_index's stack copy only goes
+     * to cat_update_table, which looks up no column). */
     uint32_t  *colMap;
     uint32_t   cMapSlots;       /* power of two; colMap has 2 * cMapSlots entries */
     uint32_t   ccolMapped;
