@@ -232,6 +232,7 @@ def _plan(tables: List[Any], source_page_size: int, report: ImportReport) -> Tup
         plan = plans[t.name]
         bound = plan.bound()
         if bound is not None and bound <= _record_most(sizes[0]):
+            plan.need = bound           # (an upper bound: the rows were not read)
             continue
         long_ids = {c.columnid for c in plan.cols if int(c.coltyp) in _LONG_TYPES}
         for n, values in enumerate(_source_rows(t)):
@@ -397,6 +398,13 @@ def import_ese(src: "os.PathLike[str] | str", dest: "os.PathLike[str] | str", lo
             tmp_db = os.path.join(work, os.path.basename(destp))
             page, plans = _plan(tables, source.header["page_size"], report)
             report.page_size = _choose_page_size(page, source.header["page_size"], report)
+            need = max((p.need for p in plans.values()), default=0)
+            if _record_most(report.page_size) < need:
+                _restore_page_size(report)
+                raise errors.RecordTooBig(operation="import_ese", message=(
+                    f"records of up to {need} bytes need {page}-byte pages, but other instances run in this "
+                    f"process with {report.page_size}-byte pages (at most {_record_most(report.page_size)} "
+                    "bytes a record): import with no instance running"))
             inst = Instance("esepy-import", system_path=os.path.join(work, "sys") + os.sep,
                             log_path=os.path.join(work, "logs") + os.sep,
                             temp_path=os.path.join(work, "sys", "tmp.edb"), create_path_if_not_exist=True)

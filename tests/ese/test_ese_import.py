@@ -246,3 +246,17 @@ def test_record_size_model_matches_the_engine(tmp_path, page_size):
                     t.insert({"Id": key, "B": values})
         t.close()
         db.close()
+
+
+def test_running_instance_with_too_small_pages_refuses_up_front(ese_samples, tmp_path):
+    """The page size is process-wide: with an instance running at 4 KiB pages, a source whose
+    records need 8 KiB is refused before anything is written; one that fits still imports."""
+    esepy.set_default_param("database_page_size", 4096)
+    with _instance(tmp_path / "other", "other", 4096):
+        with pytest.raises(esepy.errors.RecordTooBig, match="other instances run"):
+            esepy.import_ese(os.path.join(ese_samples, "dissect_multi_4k.edb"), str(tmp_path / "m.edb"))
+        assert not os.path.exists(tmp_path / "m.edb")
+        assert [n for n in os.listdir(tmp_path) if n.startswith(".esepy-import-")] == []
+        rep = esepy.import_ese(os.path.join(ese_samples, "dissect_binary_4k.edb"), str(tmp_path / "b.edb"))
+        assert rep.page_size == 4096
+    assert esepy.get_default_param("database_page_size") == 4096
