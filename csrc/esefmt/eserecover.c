@@ -515,7 +515,6 @@ static JET_ERR one_record(rec_state *r, const ESEPY_ESE_LOGRECORD *prec)
     case ESEPY_ESE_LRTYP_EXTENTFREED:
     case ESEPY_ESE_LRTYP_EXTENTFREED2:
     case ESEPY_ESE_LRTYP_REATTACH:
-    case ESEPY_ESE_LRTYP_ROOTPAGEMOVE:
     case ESEPY_ESE_LRTYP_CREATEDBFINISH:
         if (fOurs && r->state == DB_ATTACHED && EsepyEseCmpLgpos(&prec->lgpos, &r->lgposAttach) > 0)
             return refuse(r, JET_errFeatureNotAvailable, prec, prec->pgno,

@@ -23,6 +23,7 @@
 #include <stdio.h>
 
 #include "eseredo.h"
+#include "esesplit.h"
 
 #define REDO_FRAMES  32u          /* decoded pages kept in memory (P1) */
 #define COPY_CB      (1u << 20)
@@ -1093,6 +1094,29 @@ static JET_ERR empty_tree(eseredo *pr, const ESEPY_ESE_LOGRECORD *prec)
     return JET_errSuccess;
 }
 
+/* Scrub: deleted data overwritten on one page (esesplit_scrub_apply), under
+ * the page's own dbtime check. */
+static JET_ERR scrub(eseredo *pr, const ESEPY_ESE_LOGRECORD *prec)
+{
+    esesplit_scrub sc;
+    JET_ERR err = esesplit_parse_scrub(prec, &sc);
+    if (err < 0)
+        return eseredo_fail(pr, err, prec, prec->pgno,
+                            "Scrub at " LGPOS_FMT " does not decode (its operations do not fit the record)",
+                            LGPOS_ARGS(prec));
+    esepage *pp = NULL;
+    if ((err = eseredo_check(pr, prec, prec->pgno, prec->dbtimeBefore, 0, &pp)) <= 0)
+        return err;
+    char szWhy[160];
+    if ((err = esesplit_scrub_apply(&sc, pp, szWhy, sizeof(szWhy))) < 0) {
+        eseredo_page_release(pr, pp, 0);
+        return eseredo_fail(pr, err, prec, prec->pgno, "Scrub at " LGPOS_FMT ": %s", LGPOS_ARGS(prec),
+                            szWhy[0] ? szWhy : "the scrub failed");
+    }
+    eseredo_page_done(pr, prec, pp);
+    return JET_errSuccess;
+}
+
 JET_ERR eseredo_extend(eseredo *pr, const ESEPY_ESE_LOGRECORD *prec, uint32_t pgnoLast)
 {
     (void)prec;
@@ -1165,6 +1189,8 @@ int eseredo_page_refs(const ESEPY_ESE_LOGRECORD *prec, eseredo_pageref *rg, int 
         ADD(prec->pgnoRight, prec->dbtimeRightBefore, 0);
         ADD(prec->pgnoParent, prec->dbtimeParentBefore, 0);
         return c;
+    case ESEPY_ESE_LRTYP_ROOTPAGEMOVE:
+        return 0; /* a macro's head: its PageMove records name the pages */
     case ESEPY_ESE_LRTYP_EMPTYTREE: {
         ADD(prec->pgno, prec->dbtimeBefore, 0);
         /* the list: {dbtimeBefore u64, pgno u32, flags u32} after the 46-byte fixed part */
@@ -1252,6 +1278,10 @@ JET_ERR eseredo_apply(eseredo *pr, const ESEPY_ESE_LOGRECORD *prec)
         return convert_fdp(pr, prec);
     case ESEPY_ESE_LRTYP_EMPTYTREE:
         return empty_tree(pr, prec);
+    case ESEPY_ESE_LRTYP_SCRUB:
+        return scrub(pr, prec);
+    case ESEPY_ESE_LRTYP_PAGEMOVE:
+        return esesplit_redo_pagemove(pr, prec);
     default:
         return not_replayed(pr, prec);
     }
