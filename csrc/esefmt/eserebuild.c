@@ -187,76 +187,13 @@ static void rb_node(rb_state *rb, const ESEPY_ESE_LOGRECORD *prec)
     esepage *pp = rb_chained(rb, prec->pgno, prec, prec->dbtimeBefore);
     if (pp == NULL)
         return;
-    const uint32_t iline = prec->iline;
-    const uint32_t fVer = (prec->fPageFlags & 0x01u) ? ESEPAGE_ND_VERSION : 0;
-    JET_ERR err = JET_errSuccess;
     if (prec->lrtyp != ESEPY_ESE_LRTYP_INSERT && prec->lrtyp != ESEPY_ESE_LRTYP_SETEXTERNALHEADER &&
-        iline >= pp->cline) {
-        rb_lose(rb, prec->pgno, prec, "line %u named, the page has %u", iline, pp->cline);
+        prec->iline >= pp->cline) {
+        rb_lose(rb, prec->pgno, prec, "line %u named, the page has %u", prec->iline, pp->cline);
         return;
     }
-    switch (prec->lrtyp) {
-    case ESEPY_ESE_LRTYP_INSERT:
-        err = esepage_insert(pp, iline, prec->pbKey, prec->cbKey, prec->cbKeyPrefix, prec->pbData, prec->cbData, fVer);
-        break;
-    case ESEPY_ESE_LRTYP_FLAGINSERT:
-        err = esepage_set_flags(pp, iline, fVer, ESEPAGE_ND_DELETED);
-        break;
-    case ESEPY_ESE_LRTYP_FLAGINSERTANDREPLACEDATA:
-        if ((err = esepage_set_flags(pp, iline, fVer, ESEPAGE_ND_DELETED)) >= 0)
-            err = esepage_replace_data(pp, iline, prec->pbData, prec->cbData);
-        break;
-    case ESEPY_ESE_LRTYP_FLAGDELETE:
-        err = esepage_set_flags(pp, iline, ESEPAGE_ND_DELETED | fVer, 0);
-        break;
-    case ESEPY_ESE_LRTYP_REPLACE:
-    case ESEPY_ESE_LRTYP_REPLACED: {
-        const uint8_t *pbNew = prec->pbData;
-        uint32_t cbNew = prec->cbData;
-        if (prec->lrtyp == ESEPY_ESE_LRTYP_REPLACED) {
-            const uint8_t *pbOld;
-            uint32_t cbOld;
-            (void)esepage_data(pp, iline, &pbOld, &cbOld);
-            err = eseredo_after_image(prec->pbData, prec->cbData, prec->fDiff2 != 0, pbOld, cbOld, rb->pbScratch,
-                                     2 * rb->cbPage, &cbNew);
-            pbNew = rb->pbScratch;
-        }
-        if (err >= 0 && cbNew != prec->cbNewData)
-            err = JET_errLogCorrupted;
-        if (err >= 0 && (err = esepage_replace_data(pp, iline, pbNew, cbNew)) >= 0 && fVer)
-            err = esepage_set_flags(pp, iline, fVer, 0);
-        break;
-    }
-    case ESEPY_ESE_LRTYP_DELETE:
-        err = esepage_delete(pp, iline);
-        break;
-    case ESEPY_ESE_LRTYP_DELTA:
-    case ESEPY_ESE_LRTYP_DELTA64: {
-        const uint8_t *pbOld;
-        uint32_t cbOld;
-        (void)esepage_data(pp, iline, &pbOld, &cbOld);
-        uint32_t cbInt = prec->lrtyp == ESEPY_ESE_LRTYP_DELTA ? 4u : 8u;
-        if (prec->ibOffset > cbOld || cbOld - prec->ibOffset < cbInt || cbOld > 2 * rb->cbPage) {
-            err = JET_errDatabaseCorrupted;
-            break;
-        }
-        memcpy(rb->pbScratch, pbOld, cbOld);
-        if (cbInt == 4)
-            le_put32(rb->pbScratch + prec->ibOffset,
-                     (uint32_t)((int64_t)(int32_t)le_get32(pbOld + prec->ibOffset) + prec->delta));
-        else
-            le_put64(rb->pbScratch + prec->ibOffset, le_get64(pbOld + prec->ibOffset) + (uint64_t)prec->delta);
-        if ((err = esepage_replace_data(pp, iline, rb->pbScratch, cbOld)) >= 0 && fVer)
-            err = esepage_set_flags(pp, iline, fVer, 0);
-        break;
-    }
-    case ESEPY_ESE_LRTYP_SETEXTERNALHEADER:
-        err = esepage_set_external_header(pp, prec->pbData, prec->cbData);
-        break;
-    default:
-        err = JET_errFeatureNotAvailable;
-        break;
-    }
+    char szWhy[200];
+    JET_ERR err = eseredo_node_change(pp, prec, rb->pbScratch, 2 * rb->cbPage, szWhy, sizeof(szWhy));
     if (err < 0) {
         rb_lose(rb, prec->pgno, prec, "not replayed (error %d)", err);
         return;

@@ -157,20 +157,9 @@ static JET_ERR refuse(rec_state *r, JET_ERR err, const ESEPY_ESE_LOGRECORD *prec
 
 static JET_ERR refuse(rec_state *r, JET_ERR err, const ESEPY_ESE_LOGRECORD *prec, uint32_t pgno, const char *fmt, ...)
 {
-    ESEPY_ESE_RECOVERINFO *pi = r->pinfo;
-    pi->err = err;
-    if (prec != NULL) {
-        pi->lrtyp = prec->lrtyp;
-        const char *sz = EsepyEseLrtypName(prec->lrtyp);
-        snprintf(pi->szRecordType, sizeof(pi->szRecordType), "%s", sz ? sz : "?");
-        pi->lgpos = prec->lgpos;
-        pi->dbtimeRecord = prec->dbtime;
-        pi->dbtimeBeforeRecord = prec->dbtimeBefore;
-    }
-    pi->pgno = pgno;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(pi->szReason, sizeof(pi->szReason), fmt, ap);
+    err = eseredo_vrefuse(r->pinfo, err, prec, pgno, fmt, ap);
     va_end(ap);
     return err;
 }
