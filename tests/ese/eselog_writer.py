@@ -236,3 +236,31 @@ def split2(procid, pgno, dbtime, dbtime_before, trx, pgno_fdp, objid_fdp, *, pgn
                     split_flags, unc_free_src, unc_free_dest, iline_prefix_split, iline_prefix_new,
                     len(prefix_old), len(prefix_new), len(key_parent), 0, 0) + \
         bytes(key_parent) + bytes(prefix_old) + bytes(prefix_new)
+
+
+def convert_fdp2(procid, pgno, dbtime, dbtime_before, trx, objid, pgno_oe, pgno_ae, pgno_parent,
+                 pgno_secondary_first, cpg_primary, cpg_secondary, rgbit_avail, page_flags, flags=0x04):
+    """ConvertFDP2 (58): objidFDP @32, pgnoOE @36, pgnoAE @40, pgnoFDPParent @44,
+    pgnoSecondaryFirst @48, cpgPrimary @52, cpgSecondary @56, rgbitAvail @60, page flags @64."""
+    return lrpage(LRTYP_CONVERTFDP2, procid, pgno, dbtime, dbtime_before, trx, flags=flags) + \
+        struct.pack("<IIIIIIIII", objid, pgno_oe, pgno_ae, pgno_parent, pgno_secondary_first, cpg_primary,
+                    cpg_secondary, rgbit_avail, page_flags)
+
+
+def merge2(procid, pgno, dbtime, dbtime_before, trx, pgno_fdp, objid_fdp, *, merge_type, merge_flags, iline=0,
+           pgno_right=0, right_before=DBTIME_NIL, pgno_left=0, left_before=DBTIME_NIL, pgno_parent=0,
+           parent_before=DBTIME_NIL, size_total=0, size_max_total=0, unc_free_dest=0, iline_merge=0,
+           key_parent_sep=b"", level=1):
+    """Merge2 (63): reference §2.3 (LRMERGE_); no before-image."""
+    return lrpage(LRTYP_MERGE2, procid, pgno, dbtime, dbtime_before, trx, level, iline) + \
+        struct.pack("<IQIQIQIIHHHHBBHII", pgno_right, right_before, pgno_left, left_before, pgno_parent,
+                    parent_before, pgno_fdp, objid_fdp, size_total, size_max_total, unc_free_dest, iline_merge,
+                    merge_flags, merge_type, len(key_parent_sep), 0, 0) + bytes(key_parent_sep)
+
+
+def scrub(procid, pgno, dbtime, dbtime_before, trx, objid_fdp, ops, unused_page=False, padding=0):
+    """Scrub (64): LRNODE_, flags u32 @44 (0x1 unused page), operation count u32 @48, data
+    size u16 @52, then one operation byte per line and padding (ESE pads scrub records)."""
+    ops = bytes(ops)
+    return lrnode(64, procid, pgno, dbtime, dbtime_before, trx, 0, objid_fdp) + \
+        struct.pack("<IIH", 1 if unused_page else 0, len(ops), len(ops) + padding) + ops + bytes(padding)

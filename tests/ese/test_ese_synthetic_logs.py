@@ -24,7 +24,7 @@ import esepy
 import esepy.eselog as eselog
 
 import eselog_writer as W
-from ese_structure import structure_checked  # noqa: F401  (autouse: every recovered copy is checked)
+from ese_structure import _keys, structure_checked  # noqa: F401  (autouse: every recovered copy is checked)
 
 PAGE = 4096
 PG_ROOT, PG_LEAF, PG_PARENT, PG_EMPTY, PG_SPACE = 0x1, 0x2, 0x4, 0x8, 0x20
@@ -65,14 +65,16 @@ def table_rows(path):
         return {t.name: list(t.rows()) for t in db.tables}
 
 
-def third_party_rows(path):
+def third_party_rows(path, skip_dissect=()):
     """Every table's rows as dissect.esedb and as libesedb (pyesedb) read them: dissect's
-    records as dicts, libesedb's as lists of raw value bytes."""
+    records as dicts, libesedb's as lists of raw value bytes.  skip_dissect: tables dissect
+    is not asked for (it reads flag-deleted nodes as records, so it cannot parse the
+    records a Scrub overwrote, as on a scrubbed Windows file)."""
     import dissect.esedb as dissect_esedb   # test extras: missing means a broken install
     import pyesedb
     with open(path, "rb") as fh:
         theirs = dissect_esedb.EseDB(fh)
-        d = {t.name: [r.as_dict() for r in t.records()] for t in theirs.tables()}
+        d = {t.name: [r.as_dict() for r in t.records()] for t in theirs.tables() if t.name not in skip_dissect}
     f = pyesedb.file()
     f.open(path)
     try:
@@ -110,7 +112,7 @@ def ae_insert_line(db, ae, pgno):
     return sum(1 for x in keys if x < k)
 
 
-def recover_and_check(work, tmp_path, rows_before):
+def recover_and_check(work, tmp_path, rows_before, skip_dissect=()):
     out = str(tmp_path / "recovered.dat")
     rep = esepy.recover_ese(os.path.join(work, "SRUDB.dat"), work, out)
     with esepy.open_ese(out) as db:
@@ -118,8 +120,8 @@ def recover_and_check(work, tmp_path, rows_before):
         integ = db.check_integrity()
         assert integ["ok"] and integ["findings"] == [] and integ["pages_checked"] > 300, integ
     assert table_rows(out) == rows_before
-    d, lib = third_party_rows(out)
-    d0, lib0 = third_party_rows(os.path.join(work, "SRUDB.dat"))
+    d, lib = third_party_rows(out, skip_dissect)
+    d0, lib0 = third_party_rows(os.path.join(work, "SRUDB.dat"), skip_dissect)
     assert sum(len(v) for v in d.values()) > 3000 and d == d0            # dissect.esedb: same values
     assert sum(len(v) for v in lib.values()) > 3000 and lib == lib0      # libesedb: same values
     return out, rep
@@ -366,3 +368,217 @@ def test_vertical_split_end_to_end(work, tmp_path):
         assert ni["flags"] & PG_LEAF and not ni["flags"] & PG_ROOT and ni["objid"] == objid
         assert ni["dbtime"] == t3 and (ni["pgno_prev"], ni["pgno_next"]) == (0, 0)
         assert lines(db, new) == root_lines                           # node by node (no prefix logged)
+
+
+# ---- ConvertFDP2 --------------------------------------------------------------------------------
+
+def find_convert(db):
+    """A single-extent tree of one page whose parent has a free extent of 2 pages or more:
+    (root, parent, parent_ae, (ae_iline, pgno_last, cpg))."""
+    npages = db.verify_pages()["pages"]
+    for root in range(4, npages + 1):
+        ri = db.page(root)
+        if ri["status"] == "blank" or not ri["flags"] & PG_ROOT or ri["flags"] & PG_SPACE:
+            continue
+        _, sph = db.page_tag(root, 0)
+        if len(sph) < 16:
+            continue
+        cpg, parent, flags, bits = struct.unpack_from("<IIII", sph, 0)
+        if flags & 1 or cpg != 1 or bits != 0 or parent == 0:
+            continue
+        try:
+            _poe, pae = space_of(db, parent)
+        except AssertionError:
+            continue
+        if not db.page(pae)["flags"] & PG_LEAF:
+            continue
+        for i, (fl, tag) in enumerate(lines(db, pae)):
+            key, data = node_key_data(tag)
+            if not fl & 0x6 and len(key) == 4 and len(data) == 4 and struct.unpack("<I", data)[0] >= 2:
+                return root, parent, pae, (i, struct.unpack(">I", key)[0], struct.unpack("<I", data)[0])
+    return None
+
+
+def test_convert_fdp2_end_to_end(work, tmp_path):
+    """A single-extent tree becomes multiple-extent with a secondary extent of two pages taken
+    from its parent's free space: the owned- and available-extent roots are built on them and
+    the root's space header rewritten, as ESE logs it (the parent's extent shrinks first)."""
+    db_path = os.path.join(work, "SRUDB.dat")
+    rows_before = table_rows(db_path)
+    with esepy.open_ese(db_path) as db:
+        found = find_convert(db)
+        assert found, "the sample has no single-extent tree to convert"
+        root, parent, pae, (ae_iline, pgno_last, cpg) = found
+        ri = db.page(root)
+        objid, flags = ri["objid"], ri["flags"]
+        dbt = {p: db.page(p)["dbtime"] for p in (root, pae)}
+        pae_objid = db.page(pae)["objid"]
+        root_lines = lines(db, root)
+        dbtime0 = db.header["dbtime_dirtied"]
+    first = pgno_last - cpg + 1
+    oe, ae = first, first + 1
+    t1, t2 = dbtime0 + 10, dbtime0 + 11
+    recs = [
+        W.begin0(PROCID, TRX),
+        W.replace(PROCID, pae, t1, dbt[pae], TRX, pae, pae_objid, ae_iline, 4, struct.pack("<I", cpg - 2),
+                  flags=0x08) if cpg > 2 else
+        W.delete(PROCID, pae, t1, dbt[pae], TRX, pae, pae_objid, ae_iline, flags=0x08),
+        W.convert_fdp2(PROCID, root, t2, dbt[root], TRX, objid, oe, ae, parent, first, 1, 2, 0,
+                       flags & (0x2000 | 0x0800)),
+        W.commit0(PROCID, TRX),
+    ]
+    W.append_records(os.path.join(work, "SRU.log"), recs)
+    out, rep = recover_and_check(work, tmp_path, rows_before)
+    assert rep["dbtime_after"] == t2
+    with esepy.open_ese(out) as db:
+        _, sph = db.page_tag(root, 0)
+        assert struct.unpack_from("<IIII", sph, 0)[:2] == (1, parent)
+        assert sph[8] & 1 and struct.unpack_from("<I", sph, 12)[0] == oe     # multiple extents, pgnoOE
+        assert lines(db, root) == root_lines
+        for p in (oe, ae):
+            pi = db.page(p)
+            assert pi["flags"] & (PG_ROOT | PG_LEAF | PG_SPACE) == PG_ROOT | PG_LEAF | PG_SPACE
+            assert pi["objid"] == objid and pi["dbtime"] == t2
+        owned = sorted((struct.unpack(">I", node_key_data(t)[0])[0], struct.unpack("<I", node_key_data(t)[1])[0])
+                       for _f, t in lines(db, oe))
+        assert owned == [(root, 1), (ae, 2)]          # the primary extent and the secondary one
+        assert lines(db, ae) == []                     # nothing left free: the two pages are the roots
+
+
+# ---- Merge2 -------------------------------------------------------------------------------------
+
+def used_bytes(db, pgno):
+    """Bytes the page's tags take, each line counted uncompressed (its full key) and with its
+    tag: an upper bound of what its lines need on another page."""
+    info = db.page(pgno)
+    keys = _keys(db, pgno, info["tag_count"]) if info["tag_count"] > 1 else []
+    n = len(db.page_tag(pgno, 0)[1]) + 4
+    for i, k in enumerate(keys):
+        fl, tag = db.page_tag(pgno, i + 1)
+        off = 4 if fl & 0x4 else 2
+        (cb,) = struct.unpack_from("<H", tag, off - 2)
+        n += 4 + 4 + len(k) + len(tag) - off - (cb & 0x1FFF)
+    return n
+
+
+def find_merge(db):
+    """Two adjacent leaves L, R of one tree under the same parent (lines k, k+1), L with a
+    left sibling, whose lines fit on R together; the tree's AE is a leaf."""
+    npages = db.verify_pages()["pages"]
+    info = {p: db.page(p) for p in range(1, npages + 1)}
+    for parent, pi in info.items():
+        if pi["status"] == "blank" or not pi["flags"] & PG_PARENT or pi["flags"] & (PG_SPACE | PG_EMPTY):
+            continue
+        ptr = []
+        for fl, tag in lines(db, parent):
+            off = 4 if fl & 0x4 else 2
+            (cb,) = struct.unpack_from("<H", tag, off - 2)
+            d = tag[off + (cb & 0x1FFF):]
+            ptr.append(struct.unpack("<I", d)[0] if len(d) == 4 else 0)
+        for k in range(len(ptr) - 1):
+            L, R = ptr[k], ptr[k + 1]
+            li, ri = info.get(L), info.get(R)
+            if not li or not ri or not li["flags"] & PG_LEAF or li["pgno_next"] != R or not li["pgno_prev"]:
+                continue
+            if li["tag_count"] < 2 or used_bytes(db, L) + used_bytes(db, R) > 4096 - 40:
+                continue
+            # find the tree root (a root page of the same objid) and its AE
+            for root, rinfo in info.items():
+                if rinfo["status"] != "blank" and rinfo["flags"] & PG_ROOT and not rinfo["flags"] & PG_SPACE and \
+                        rinfo["objid"] == li["objid"]:
+                    try:
+                        _oe, ae = space_of(db, root)
+                    except AssertionError:
+                        break
+                    if info[ae]["flags"] & PG_LEAF and used_bytes(db, ae) < 3000:
+                        return root, ae, parent, k, L, R, li["pgno_prev"]
+                    break
+    return None
+
+
+def test_merge2_full_right_end_to_end(work, tmp_path):
+    """A leaf's lines move onto its right sibling (Merge2, full right): the parent loses its
+    pointer to the emptied page, the left sibling links to the right one, and the emptied
+    page goes back to the tree's available extents.  Every row stays."""
+    db_path = os.path.join(work, "SRUDB.dat")
+    rows_before = table_rows(db_path)
+    with esepy.open_ese(db_path) as db:
+        found = find_merge(db)
+        assert found, "the sample has no pair of leaves to merge"
+        root, ae, parent, k, L, R, left = found
+        objid = db.page(L)["objid"]
+        dbt = {p: db.page(p)["dbtime"] for p in (L, R, left, parent, ae)}
+        keys_l, keys_r = _keys(db, L, db.page(L)["tag_count"]), _keys(db, R, db.page(R)["tag_count"])
+        nl, nr = db.page(L)["tag_count"] - 1, db.page(R)["tag_count"] - 1
+        nparent = db.page(parent)["tag_count"] - 1
+        ae_keys = [node_key_data(t)[0] for _f, t in lines(db, ae)]
+        dbtime0 = db.header["dbtime_dirtied"]
+    t1, t2 = dbtime0 + 10, dbtime0 + 11
+    recs = [
+        W.begin0(PROCID, TRX),
+        W.macro_begin(PROCID, t1),
+        W.merge2(PROCID, parent, t1, W.DBTIME_NIL, TRX, root, objid, merge_type=2, merge_flags=0x2, iline=k),
+        W.merge2(PROCID, L, t1, dbt[L], TRX, root, objid, merge_type=2, merge_flags=0x4, pgno_right=R,
+                 right_before=dbt[R], pgno_left=left, left_before=dbt[left], pgno_parent=parent,
+                 parent_before=dbt[parent]),
+        W.macro_commit(PROCID, t1),
+        W.insert(PROCID, ae, t2, dbt[ae], TRX, ae, objid, sum(1 for x in ae_keys if x < struct.pack(">I", L)),
+                 struct.pack(">I", L), struct.pack("<I", 1), flags=0x08),
+        W.commit0(PROCID, TRX),
+    ]
+    W.append_records(os.path.join(work, "SRU.log"), recs)
+    out, rep = recover_and_check(work, tmp_path, rows_before)
+    assert rep["dbtime_after"] == t2
+    with esepy.open_ese(out) as db:
+        r2 = db.page(R)
+        assert r2["tag_count"] - 1 == nl + nr and r2["pgno_prev"] == left and r2["dbtime"] == t1
+        assert _keys(db, R, r2["tag_count"]) == keys_l + keys_r       # L's lines first, in order
+        assert db.page(left)["pgno_next"] == R
+        assert db.page(L)["flags"] & PG_EMPTY and db.page(L)["tag_count"] <= 1
+        assert db.page(parent)["tag_count"] - 1 == nparent - 1
+        assert L in [p for _i, p in free_single_pages(db, ae)]
+
+
+# ---- Scrub ---------------------------------------------------------------------------------------
+
+def test_scrub_end_to_end(work, tmp_path):
+    """A Scrub overwrites the data of the flag-deleted lines of a leaf ('D') and fills its
+    free space ('Z'); the rows every reader sees stay."""
+    db_path = os.path.join(work, "SRUDB.dat")
+    rows_before = table_rows(db_path)
+    with esepy.open_ese(db_path) as db:
+        npages = db.verify_pages()["pages"]
+        target = None
+        for p in range(1, npages + 1):
+            i = db.page(p)
+            if i["status"] == "blank" or not i["flags"] & PG_LEAF or i["flags"] & (PG_SPACE | PG_EMPTY) or \
+                    i["objid"] <= 5:   # not the catalog (dissect reads its deleted records as live ones)
+                continue
+            fl = [f for f, _t in lines(db, p)]
+            if any(f & 0x2 for f in fl) and not all(f & 0x2 for f in fl):
+                target = p
+                break
+        assert target, "the sample has no leaf with flag-deleted lines"
+        before = lines(db, target)
+        dbt, objid = db.page(target)["dbtime"], db.page(target)["objid"]
+        table = [t.name for t in db.tables if t.objid == objid]
+        dbtime0 = db.header["dbtime_dirtied"]
+    ops = [1 if f & 0x2 else 0 for f, _t in before]
+    recs = [W.begin0(PROCID, TRX), W.scrub(PROCID, target, dbtime0 + 10, dbt, TRX, objid, ops, padding=9),
+            W.commit0(PROCID, TRX)]
+    W.append_records(os.path.join(work, "SRU.log"), recs)
+    out, _rep = recover_and_check(work, tmp_path, rows_before, skip_dissect=table)
+    with esepy.open_ese(out) as db:
+        after = lines(db, target)
+        assert len(after) == len(before)
+        for (fb, tb), (fa, ta), op in zip(before, after, ops):
+            if not op:
+                assert (fa, ta) == (fb, tb)
+                continue
+            off = 4 if fb & 0x4 else 2
+            (cb,) = struct.unpack_from("<H", tb, off - 2)
+            head = off + (cb & 0x1FFF)
+            assert ta[:head] == tb[:head] and ta[head:] == b"D" * (len(tb) - head) and fa & 0x2
+        page = read_page(out, target)
+        ib_mic_free, cb_free = struct.unpack_from("<H", page, 32)[0], struct.unpack_from("<H", page, 28)[0]
+        assert page[40 + ib_mic_free:40 + ib_mic_free + cb_free] == b"Z" * cb_free
