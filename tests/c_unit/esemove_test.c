@@ -276,4 +276,201 @@ TEST(scrub_redo_on_a_real_leaf_and_its_replay)
     fx_close(&f);
 }
 
+/* The image of page pgno as a PageMove carries it (header part, trailer part). */
+static int mk_root_move(fixture *f, uint32_t pgno, uint32_t pgnoDest, uint32_t fMove, uint64_t dbtime, uint32_t cbPage,
+                        rec_buf *pl)
+{
+    uint8_t *pbPage = malloc(cbPage);
+    pl->pb = calloc(1, 96 + (size_t)cbPage);
+    if (pbPage == NULL || pl->pb == NULL || !page_bytes(f, pgno, pbPage)) {
+        free(pbPage);
+        return 0;
+    }
+    uint8_t *p = pl->pb;
+    p[0] = ESEPY_ESE_LRTYP_PAGEMOVE;
+    p[3] = 1;
+    le_put32(p + 4, pgno);
+    le_put64(p + 8, dbtime);
+    le_put64(p + 16, page_dbtime(f, pgno));
+    le_put32(p + 32, pgnoDest);
+    le_put32(p + 76, le_get32(pbPage + 24));
+    le_put32(p + 84, fMove);
+    uint32_t cbHeader = 40u + le_get16(pbPage + 32), cbTrailer = 4u * (le_get16(pbPage + 34) & 0xFFFu);
+    le_put32(p + 88, cbHeader);
+    le_put32(p + 92, cbTrailer);
+    memcpy(p + 96, pbPage, cbHeader);
+    memcpy(p + 96 + cbHeader, pbPage + cbPage - cbTrailer, cbTrailer);
+    free(pbPage);
+    memset(&pl->rec, 0, sizeof(pl->rec));
+    pl->rec.cbStruct = sizeof(pl->rec);
+    pl->rec.lrtyp = ESEPY_ESE_LRTYP_PAGEMOVE;
+    pl->rec.lgpos.lGeneration = 1;
+    pl->rec.pb = p;
+    pl->rec.cb = 96 + cbHeader + cbTrailer;
+    pl->rec.pgno = pgno;
+    pl->rec.dbid = 1;
+    pl->rec.dbtime = dbtime;
+    pl->rec.dbtimeBefore = le_get64(p + 16);
+    pl->rec.dbtimeLeftBefore = pl->rec.dbtimeRightBefore = pl->rec.dbtimeParentBefore = 0;
+    pl->rec.pgnoNew = pgnoDest;
+    return 1;
+}
+
+TEST(root_move_macro_moves_root_oe_ae_and_rewrites_the_catalog_row)
+{
+    fixture f;
+    CHECK(fx_open(&f, "rootmove"));
+    /* a multiple-extent tree root (not a space tree) with lines, its OE and AE roots */
+    uint32_t root = 0, oe = 0, ae = 0, objid = 0, cbPage = 0;
+    for (uint32_t pgno = 4; pgno < 600 && root == 0; pgno++) {
+        esepage *pp = NULL;
+        if (eseredo_page_get(f.pr, pgno, &pp, NULL) < 0)
+            continue;
+        if ((pp->fFlags & ESEPAGE_PG_ROOT) && !(pp->fFlags & ESEPAGE_PG_SPACE) && pp->cline >= 2 &&
+            pp->ctagReserved > 0 && pp->rgreserved[0].cbData >= 16 && (pp->rgreserved[0].pb[8] & 1)) {
+            root = pgno;
+            oe = le_get32(pp->rgreserved[0].pb + 12);
+            ae = oe + 1;
+            objid = pp->objidFDP;
+            cbPage = pp->cbPage;
+        }
+        eseredo_page_release(f.pr, pp, 0);
+    }
+    CHECK(root != 0);
+    /* the catalog row naming the root: data bytes 4..8 the objid, 14..18 the root page */
+    uint32_t pgnoCat = 0, ilineCat = 0, cbRow = 0;
+    uint8_t rgbRow[1024];
+    for (uint32_t pgno = 4; pgno < 600 && pgnoCat == 0; pgno++) {
+        esepage *pp = NULL;
+        if (eseredo_page_get(f.pr, pgno, &pp, NULL) < 0)
+            continue;
+        if (pp->objidFDP == 2 && (pp->fFlags & ESEPAGE_PG_LEAF))
+            for (uint32_t i = 0; i < pp->cline && pgnoCat == 0; i++) {
+                const uint8_t *pb;
+                uint32_t cb;
+                if (esepage_data(pp, i, &pb, &cb) >= 0 && cb >= 18 && cb <= sizeof(rgbRow) &&
+                    le_get32(pb + 4) == objid && le_get32(pb + 14) == root && !(pp->rgline[i].fFlags & 2)) {
+                    pgnoCat = pgno;
+                    ilineCat = i;
+                    cbRow = cb;
+                    memcpy(rgbRow, pb, cb);
+                }
+            }
+        eseredo_page_release(f.pr, pp, 0);
+    }
+    CHECK(pgnoCat != 0);
+    esepage rootBefore, oeBefore;
+    esepage *pp = NULL;
+    memset(&rootBefore, 0, sizeof(rootBefore));
+    memset(&oeBefore, 0, sizeof(oeBefore));
+    CHECK_ERR(eseredo_page_get(f.pr, root, &pp, NULL), 0);
+    CHECK_ERR(esepage_copy(&rootBefore, pp), 0);
+    eseredo_page_release(f.pr, pp, 0);
+    CHECK_ERR(eseredo_page_get(f.pr, oe, &pp, NULL), 0);
+    CHECK_ERR(esepage_copy(&oeBefore, pp), 0);
+    eseredo_page_release(f.pr, pp, 0);
+
+    const uint32_t pgnoNew = eseredo_cpg(f.pr) + 1;
+    CHECK_ERR(eseredo_extend(f.pr, NULL, pgnoNew + 3), 0);
+    const uint64_t dbtime = 0x7FFFFFFF00ull;
+    rec_buf rgmv[3];
+    CHECK(mk_root_move(&f, root, pgnoNew, ESESPLIT_MOVE_ROOTFDP, dbtime, cbPage, &rgmv[0]));
+    CHECK(mk_root_move(&f, oe, pgnoNew + 1, ESESPLIT_MOVE_ROOTOE, dbtime, cbPage, &rgmv[1]));
+    CHECK(mk_root_move(&f, ae, pgnoNew + 2, ESESPLIT_MOVE_ROOTAE, dbtime, cbPage, &rgmv[2]));
+    /* the macro: RootPageMove, the three moves, the catalog row's Replace */
+    uint8_t rgbRpm[16];
+    memset(rgbRpm, 0, sizeof(rgbRpm));
+    rgbRpm[0] = ESEPY_ESE_LRTYP_ROOTPAGEMOVE;
+    ESEPY_ESE_LOGRECORD rpm, rep;
+    memset(&rpm, 0, sizeof(rpm));
+    rpm.cbStruct = sizeof(rpm);
+    rpm.lrtyp = ESEPY_ESE_LRTYP_ROOTPAGEMOVE;
+    rpm.lgpos.lGeneration = 1;
+    rpm.pb = rgbRpm;
+    rpm.cb = 16;
+    rpm.dbtime = dbtime;
+    rpm.objidFDP = objid;
+    le_put32(rgbRow + 14, pgnoNew);
+    memset(&rep, 0, sizeof(rep));
+    rep.cbStruct = sizeof(rep);
+    rep.lrtyp = ESEPY_ESE_LRTYP_REPLACE;
+    rep.lgpos.lGeneration = 1;
+    rep.pgno = pgnoCat;
+    rep.iline = ilineCat;
+    rep.dbtime = dbtime;
+    rep.dbtimeBefore = page_dbtime(&f, pgnoCat);
+    rep.pbData = rgbRow;
+    rep.cbData = rep.cbNewData = rep.cbOldData = cbRow;
+    eseredo_buf buf;
+    memset(&buf, 0, sizeof(buf));
+    CHECK_ERR(eseredo_buf_add(&buf, &rpm), 0);
+    for (int i = 0; i < 3; i++)
+        CHECK_ERR(eseredo_buf_add(&buf, &rgmv[i].rec), 0);
+    CHECK_ERR(eseredo_buf_add(&buf, &rep), 0);
+    CHECK_ERR(eseredo_apply_macro(f.pr, &buf, dbtime), 0);
+
+    /* the new root: the old lines, its space header naming the new OE root */
+    CHECK_ERR(eseredo_page_get(f.pr, pgnoNew, &pp, NULL), 0);
+    uint32_t iline = 0;
+    int r = esepage_compare(pp, &rootBefore, &iline);
+    CHECK(r == 1 || r == 2); /* header (dbtime), and tag 0 (pgnoOE) differ */
+    CHECK(pp->cline == rootBefore.cline && pp->dbtime == dbtime && pp->pgno == pgnoNew);
+    for (uint32_t i = 0; i < pp->cline; i++)
+        CHECK(pp->rgline[i].cbData == rootBefore.rgline[i].cbData &&
+              memcmp(pp->rgline[i].pb, rootBefore.rgline[i].pb,
+                     rootBefore.rgline[i].cbSuffix + rootBefore.rgline[i].cbData) == 0);
+    CHECK(le_get32(pp->rgreserved[0].pb + 12) == pgnoNew + 1 &&
+          memcmp(pp->rgreserved[0].pb, rootBefore.rgreserved[0].pb, 12) == 0);
+    eseredo_page_release(f.pr, pp, 0);
+    CHECK_ERR(eseredo_page_get(f.pr, pgnoNew + 1, &pp, NULL), 0);
+    r = esepage_compare(pp, &oeBefore, NULL);
+    CHECK((r == 0 || r == 1) && pp->dbtime == dbtime);
+    eseredo_page_release(f.pr, pp, 0);
+    /* the old pages: empty, their tag 0 (the root's space header) cleared */
+    const uint32_t rgOld[3] = { root, oe, ae };
+    for (int i = 0; i < 3; i++) {
+        CHECK_ERR(eseredo_page_get(f.pr, rgOld[i], &pp, NULL), 0);
+        CHECK(pp->cline == 0 && (pp->fFlags & ESEPAGE_PG_EMPTY) && pp->dbtime == dbtime &&
+              (pp->ctagReserved == 0 || pp->rgreserved[0].cbData == 0));
+        eseredo_page_release(f.pr, pp, 0);
+    }
+    /* the catalog row names the new root */
+    CHECK_ERR(eseredo_page_get(f.pr, pgnoCat, &pp, NULL), 0);
+    const uint8_t *pb;
+    uint32_t cb;
+    CHECK(esepage_data(pp, ilineCat, &pb, &cb) >= 0 && cb == cbRow && le_get32(pb + 14) == pgnoNew);
+    CHECK(pp->dbtime == dbtime);
+    eseredo_page_release(f.pr, pp, 0);
+
+    /* replaying the macro changes nothing */
+    const uint32_t rgAll[7] = { root, oe, ae, pgnoNew, pgnoNew + 1, pgnoNew + 2, pgnoCat };
+    uint8_t *rgb1 = malloc(7u * cbPage), *rgb2 = malloc(7u * cbPage);
+    CHECK(rgb1 && rgb2);
+    for (int i = 0; i < 7; i++)
+        CHECK(page_bytes(&f, rgAll[i], rgb1 + (size_t)i * cbPage));
+    CHECK_ERR(eseredo_apply_macro(f.pr, &buf, dbtime), 0);
+    for (int i = 0; i < 7; i++)
+        CHECK(page_bytes(&f, rgAll[i], rgb2 + (size_t)i * cbPage));
+    CHECK(memcmp(rgb1, rgb2, 7u * cbPage) == 0);
+
+    /* a root move macro holding another record is refused by name */
+    eseredo_buf bad;
+    memset(&bad, 0, sizeof(bad));
+    ESEPY_ESE_LOGRECORD del = rep;
+    del.lrtyp = ESEPY_ESE_LRTYP_DELETE;
+    CHECK_ERR(eseredo_buf_add(&bad, &rpm), 0);
+    CHECK_ERR(eseredo_buf_add(&bad, &del), 0);
+    CHECK_ERR(eseredo_apply_macro(f.pr, &bad, dbtime), JET_errFeatureNotAvailable);
+    CHECK(strstr(f.info.szReason, "Delete") != NULL && strstr(f.info.szReason, "root move") != NULL);
+    eseredo_buf_free(&bad);
+    eseredo_buf_free(&buf);
+    free(rgb1);
+    free(rgb2);
+    for (int i = 0; i < 3; i++)
+        free(rgmv[i].pb);
+    esepage_free(&rootBefore);
+    esepage_free(&oeBefore);
+    fx_close(&f);
+}
+
 UNIT_MAIN()
