@@ -1,12 +1,15 @@
 /*
  * eseredo.c -- page redo for the recovery of Windows ESE databases
  * (eseredo.h): the bounded page cache over the output copy, the dbtime rule
- * of reference §3.3, the redo of node and page records (§2.3), macro
- * buffering and the version-store hook.
+ * of reference §3.3, the redo of node and page records (§2.3; the node
+ * change itself, eseredo_node_change, is shared with eserebuild.c), macro
+ * buffering, the version-store hook and the filling of refusals
+ * (eseredo_vrefuse, also eserecover.c's).
  * Must not touch: the input database and the logs (read-only: the input is
  * read through the esefmt reader), session and attach decisions
- * (eserecover.c), splits and merges (esesplit.c), the version store
- * (eseundo.c, through the hook).
+ * (eserecover.c), splits, merges, page moves and scrubs (esesplit.c: the
+ * dispatcher hands them over), the version store (eseundo.c, through the
+ * hook).
  *
  * Invariants:
  *  P1 at most REDO_FRAMES decoded pages are held; a frame is evicted only when

@@ -167,7 +167,8 @@ uint32_t eseredo_cpg(const eseredo *pr);
 
 /* Redo one page record of the attached database, inside the window
  * (eserecover.c R3 decided that).  Records it does not implement stop
- * recovery by name (JET_errFeatureNotAvailable). */
+ * recovery by name (JET_errFeatureNotAvailable).  PageMove and Scrub go to
+ * esesplit.c. */
 JET_ERR eseredo_apply(eseredo *pr, const ESEPY_ESE_LOGRECORD *prec);
 /* Replay the records buffered in one macro (MacroCommit), in order: when the
  * macro holds a Split2, Merge2, PageMove or RootPageMove the whole list goes to
@@ -207,9 +208,10 @@ JET_ERR eseredo_after_image(const uint8_t *pbDiff, uint32_t cbDiff, int fDiff2, 
 JET_ERR eseredo_node_change(esepage *pp, const ESEPY_ESE_LOGRECORD *prec, uint8_t *pbScratch, uint32_t cbScratch,
                             char *szWhy, size_t cbWhy);
 
-/* ---- esesplit.c (Split2, Merge2, PageMove: implemented by esesplit) ---------------- */
+/* ---- esesplit.c (Split2, Merge2, PageMove, root moves, Scrub) ---------------------- */
 
-/* Replay one committed macro holding structure changes. */
+/* Replay one committed macro holding structure changes (a split, a merge, or
+ * a root move: RootPageMove first). */
 JET_ERR esesplit_redo_macro(eseredo *pr, const eseredo_buf *pbuf, uint64_t dbtimeMacro);
 
 #endif /* ESEPY_ESEREDO_H */

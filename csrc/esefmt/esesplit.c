@@ -1,21 +1,26 @@
 /*
- * esesplit.c -- redo of B+tree structure changes (Split2, Merge2) of Windows
- * ESE databases: the records decoded, their before-images decompressed, the
- * split and merge algorithms run on page models from the logged decision,
- * and the recovery entry point that applies them under the dbtime rule.
+ * esesplit.c -- redo of B+tree structure changes (Split2, Merge2, PageMove,
+ * root-move macros) and of Scrub for Windows ESE databases: the records
+ * decoded, their before-images decompressed, the split, merge, move and
+ * scrub algorithms run on page models from the logged decision, and the
+ * recovery entry points that apply them under the dbtime rule.
  *
- * Owns: esesplit.h (the algorithms, pure computation over page models) and
- * esesplit_redo_macro (eseredo.h): which pages of a committed split or merge
- * macro need the change, before-image installation, dbtime stamping.
+ * Owns: esesplit.h (the algorithms, pure computation over page models),
+ * esesplit_redo_macro (eseredo.h) and esesplit_redo_pagemove: which pages of
+ * a committed split, merge or root-move macro or of a page move need the
+ * change, before-image installation, dbtime stamping.
  * Must not touch: files (pages come from and go back to eseredo's cache),
  * the version store (reached only through eseredo_report_version), the
- * session and attach decisions (eserecover.c).  PageMove and RootPageMove
- * stop recovery by name.
+ * session and attach decisions (eserecover.c).  Records ESE does not put in
+ * a structure macro stop recovery by name.
  *
  * Invariants:
  *  S1 A page changes only when its esepage is handed to the algorithm; a
  *     before-image installed for a split or merge is a private copy that is
  *     freed afterwards, never written (the source page on disk is newer).
+ *     The one exception is ESE's own: the source of a page move whose
+ *     destination needs the move is reverted to the logged image in the
+ *     cache, then emptied and stamped like any redone page.
  *  S2 The algorithms rebuild every changed page's lines from full keys: a
  *     line's prefix count is recomputed against the prefix its page has
  *     afterwards (common bytes, used only when more than the 2-byte prefix

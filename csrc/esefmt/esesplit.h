@@ -1,7 +1,8 @@
 /*
  * esesplit.h -- structure changes of Windows ESE B+trees replayed from the
- * log: Split2 and Merge2 (esesplit.c), and the rebuild of pages from the
- * logs alone (eserebuild.c, EsepyEseRebuildPages in esepy_ese.h).
+ * log: Split2, Merge2, PageMove, root moves and Scrub (esesplit.c), and the
+ * rebuild of pages from the logs alone (eserebuild.c, EsepyEseRebuildPages in
+ * esepy_ese.h).
  *
  * Owns: the decoding of the Split2 / Merge2 records (reference
  * ese-log-format.md §2.3), the before-images they carry (XPRESS, then
