@@ -16,7 +16,8 @@
  * Invariants:
  *  B1 A page is "known" from the record that creates its whole content
  *     (NewPage; the new page of a split whose moved lines are known; a
- *     before-image) until the end of the logs, unless a record naming it
+ *     before-image; the destination of a page move, whose image the record
+ *     carries) until the end of the logs, unless a record naming it
  *     cannot be replayed exactly -- then it is LOST (reported, never
  *     compared): a page is never compared after a guess.
  *  B2 Every record replayed on a known page must continue its dbtime chain
@@ -382,8 +383,62 @@ static int rb_node_type(uint32_t lrtyp)
     }
 }
 
+/* A page move: the destination's whole content is the logged image (a history
+ * begins, B1); the source, parent and siblings change where they are known
+ * and continue their dbtime chain (B2). */
+static JET_ERR rb_pagemove(rb_state *rb, const ESEPY_ESE_LOGRECORD *prec)
+{
+    esesplit_pagemove mv;
+    char szWhy[256];
+    if (esesplit_parse_pagemove(prec, &mv) < 0 || mv.fMoveFlags != 0) {
+        const uint32_t rgpgno[5] = { prec->pgno, prec->pgnoNew, prec->pgnoLeft, prec->pgnoRight, prec->pgnoParent };
+        for (uint32_t j = 0; j < 5; j++)
+            rb_lose(rb, rgpgno[j], prec, "the page move does not decode or moves a root");
+        return JET_errSuccess;
+    }
+    esesplit_move_pages pg;
+    memset(&pg, 0, sizeof(pg));
+    pg.pSrc = rb_chained(rb, mv.pgno, prec, mv.dbtimeBefore);
+    pg.pParent = rb_chained(rb, mv.pgnoParent, prec, mv.dbtimeParentBefore);
+    if (mv.pgnoLeft != 0)
+        pg.pLeft = rb_chained(rb, mv.pgnoLeft, prec, mv.dbtimeLeftBefore);
+    if (mv.pgnoRight != 0)
+        pg.pRight = rb_chained(rb, mv.pgnoRight, prec, mv.dbtimeRightBefore);
+    if (esesplit_pagemove_apply(&mv, &pg, szWhy, sizeof(szWhy)) < 0) {
+        rb_lose(rb, mv.pgnoParent, prec, "%s", szWhy);
+        pg.pParent = NULL;
+        /* the other pages' changes do not depend on the parent: applied again without it */
+        if (esesplit_pagemove_apply(&mv, &pg, szWhy, sizeof(szWhy)) < 0) {
+            rb_lose(rb, mv.pgno, prec, "%s", szWhy);
+            pg.pSrc = NULL;
+        }
+    }
+    const uint32_t rgpgno[4] = { mv.pgno, mv.pgnoParent, mv.pgnoLeft, mv.pgnoRight };
+    const esepage *rgpp[4] = { pg.pSrc, pg.pParent, pg.pLeft, pg.pRight };
+    for (uint32_t j = 0; j < 4; j++)
+        if (rgpp[j] != NULL)
+            rb_touch(rb, rgpgno[j], prec, mv.dbtime);
+    esepage *pp = rb_new_model();
+    if (pp == NULL)
+        return JET_errOutOfMemory;
+    JET_ERR err = esesplit_pagemove_dest(&mv, rb->cbPage, pp);
+    if (err < 0) {
+        os_free(pp);
+        if (err == JET_errOutOfMemory)
+            return err;
+        rb_lose(rb, mv.pgnoDest, prec, "the logged image does not decode");
+        return JET_errSuccess;
+    }
+    if ((err = rb_origin(rb, mv.pgnoDest, prec, pp, 1)) < 0)
+        return err;
+    rb_touch(rb, mv.pgnoDest, prec, mv.dbtime);
+    return JET_errSuccess;
+}
+
 static JET_ERR rb_macro(rb_state *rb, const eseredo_buf *pbuf)
 {
+    if (pbuf->crec == 1 && pbuf->rgrec[0].rec.lrtyp == ESEPY_ESE_LRTYP_PAGEMOVE)
+        return rb_pagemove(rb, &pbuf->rgrec[0].rec);
     int fStructure = 0;
     for (uint32_t i = 0; i < pbuf->crec; i++)
         fStructure |= rb_structure(pbuf->rgrec[i].rec.lrtyp);

@@ -330,9 +330,9 @@ static int find_pgno_line(const esepage *pp, uint32_t pgno, uint32_t *piline)
 
 /* ESE logs an emptied tree as an EmptyTree record and a moved page as a
  * PageMove record; its Merge2 writer never uses these two merge types and
- * its redo has no behaviour for them: such a record is not a log ESE wrote. */
+ * its redo has no behaviour for them: such a record is refused by name. */
 #define MERGE_TYPE_NEVER_LOGGED \
-    "Merge2 of type %s (%u) on page %u: ESE logs that operation as %s, never as a Merge2 (the record is not valid)"
+    "Merge2 of type %s (%u) on page %u is not replayed: ESE logs that operation as %s, never as a Merge2"
 
 /* ---- split ------------------------------------------------------------------------------------ */
 
@@ -834,7 +834,7 @@ JET_ERR esesplit_merge_apply(const esesplit_merge *rglevel, uint32_t clevel, ese
         WHY(MERGE_TYPE_NEVER_LOGGED, pleaf->mergetype == ESESPLIT_MERGE_EMPTYTREE ? "EmptyTree" : "PageMove",
             pleaf->mergetype, pleaf->pgno,
             pleaf->mergetype == ESESPLIT_MERGE_EMPTYTREE ? "an EmptyTree record" : "a PageMove record");
-        return JET_errLogCorrupted;
+        return JET_errFeatureNotAvailable;
     default:
         WHY("Merge2 on page %u has the unknown merge type %u", pleaf->pgno, pleaf->mergetype);
         return JET_errLogCorrupted;
@@ -1030,7 +1030,7 @@ JET_ERR esesplit_collect(const eseredo_buf *pbuf, esesplit_macro *pm, char *szWh
             WHY(MERGE_TYPE_NEVER_LOGGED, pleaf->mergetype == ESESPLIT_MERGE_EMPTYTREE ? "EmptyTree" : "PageMove",
                 pleaf->mergetype, pleaf->pgno,
                 pleaf->mergetype == ESESPLIT_MERGE_EMPTYTREE ? "an EmptyTree record" : "a PageMove record");
-            return JET_errLogCorrupted;
+            return JET_errFeatureNotAvailable;
         }
     } else if (pm->precOper != NULL) {
         const ESEPY_ESE_LOGRECORD *p = pm->precOper;

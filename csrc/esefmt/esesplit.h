@@ -156,9 +156,10 @@ typedef struct {
 
 /* Sort the records of a split or merge macro (an eseredo_buf, eseredo.h).
  * Refusals: JET_errFeatureNotAvailable for a PageMove or another record
- * inside the macro; JET_errLogCorrupted for a record that does not decode,
- * a Merge2 of a type ESE never logs (EmptyTree 4, PageMove 7) or a macro
- * mixing splits and merges.  szWhy receives the sentence, precBad the
+ * inside the macro, or a Merge2 of a type ESE never logs (EmptyTree 4,
+ * PageMove 7: it logs those operations as EmptyTree and PageMove records);
+ * JET_errLogCorrupted for a record that does not decode or a macro mixing
+ * splits and merges.  szWhy receives the sentence, precBad the
  * record.  Root-move macros (RootPageMove first) go to their own path in
  * esesplit_redo_macro. */
 JET_ERR esesplit_collect(const eseredo_buf *pbuf, esesplit_macro *pm, char *szWhy, size_t cbWhy);

@@ -511,7 +511,7 @@ TEST(empty_page_merge_of_the_last_page_nulls_the_new_last_key)
     esepage_free(&parent);
 }
 
-TEST(merge_types_ese_never_logs_are_log_corruption)
+TEST(merge_types_ese_never_logs_are_refused_by_name)
 {
     merge_args a = { .pgno = 50, .type = ESESPLIT_MERGE_EMPTYTREE };
     lrbuf l;
@@ -520,11 +520,11 @@ TEST(merge_types_ese_never_logs_are_log_corruption)
     CHECK_ERR(esesplit_parse_merge(&l.rec, &m), 0);
     esesplit_merge_pages pg = { NULL, NULL, NULL };
     char sz[256];
-    CHECK_ERR(esesplit_merge_apply(&m, 1, &pg, sz, sizeof(sz)), JET_errLogCorrupted);
+    CHECK_ERR(esesplit_merge_apply(&m, 1, &pg, sz, sizeof(sz)), JET_errFeatureNotAvailable);
     CHECK(strstr(sz, "EmptyTree") != NULL && strstr(sz, "never as a Merge2") != NULL);
     l.rgb[85] = ESESPLIT_MERGE_PAGEMOVE;
     CHECK_ERR(esesplit_parse_merge(&l.rec, &m), 0);
-    CHECK_ERR(esesplit_merge_apply(&m, 1, &pg, sz, sizeof(sz)), JET_errLogCorrupted);
+    CHECK_ERR(esesplit_merge_apply(&m, 1, &pg, sz, sizeof(sz)), JET_errFeatureNotAvailable);
     CHECK(strstr(sz, "PageMove") != NULL && strstr(sz, "never as a Merge2") != NULL);
     /* a truncated record does not decode */
     l.rec.cb = 50;
