@@ -289,6 +289,8 @@ JET_ERR esepage_encode(const esepage *pp, uint8_t *pb)
         le_put16(ptag + 2, (uint16_t)(ib | (pp->fSmall ? fFlags << 13 : 0)));
         ib += cb;
     }
+    if (pp->bFreeFill != 0) /* the free middle, as a Scrub left it */
+        memset(pbData + ib, pp->bFreeFill, cbPage - pp->cbHeader - ib - TAG_CB * ctag);
     le_put16(pb + 28, (uint16_t)(cbPage - pp->cbHeader - ib - TAG_CB * ctag)); /* cbFree */
     le_put16(pb + 32, (uint16_t)ib);                                           /* ibMicFree */
     le_put16(pb + 34, (uint16_t)(ctag | (pp->ctagReservedStored << 12)));     /* itagState */

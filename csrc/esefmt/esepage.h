@@ -93,6 +93,8 @@ typedef struct esepage {
     /* lines */
     esepage_line *rgline;
     uint32_t      cline, clineMax;
+    uint8_t       bFreeFill; /* the byte esepage_encode fills the free space with: 0, or what a Scrub
+                              * wrote there ('Z' / 'U'); decoding sets 0 */
 } esepage;
 
 /* Decode cbPage raw bytes of page pgno into *pp (which must be zeroed or

@@ -16,7 +16,8 @@
  * Invariants:
  *  B1 A page is "known" from the record that creates its whole content
  *     (NewPage; the new page of a split whose moved lines are known; a
- *     before-image) until the end of the logs, unless a record naming it
+ *     before-image; the destination of a page move, whose image the record
+ *     carries) until the end of the logs, unless a record naming it
  *     cannot be replayed exactly -- then it is LOST (reported, never
  *     compared): a page is never compared after a guess.
  *  B2 Every record replayed on a known page must continue its dbtime chain
@@ -187,76 +188,13 @@ static void rb_node(rb_state *rb, const ESEPY_ESE_LOGRECORD *prec)
     esepage *pp = rb_chained(rb, prec->pgno, prec, prec->dbtimeBefore);
     if (pp == NULL)
         return;
-    const uint32_t iline = prec->iline;
-    const uint32_t fVer = (prec->fPageFlags & 0x01u) ? ESEPAGE_ND_VERSION : 0;
-    JET_ERR err = JET_errSuccess;
     if (prec->lrtyp != ESEPY_ESE_LRTYP_INSERT && prec->lrtyp != ESEPY_ESE_LRTYP_SETEXTERNALHEADER &&
-        iline >= pp->cline) {
-        rb_lose(rb, prec->pgno, prec, "line %u named, the page has %u", iline, pp->cline);
+        prec->iline >= pp->cline) {
+        rb_lose(rb, prec->pgno, prec, "line %u named, the page has %u", prec->iline, pp->cline);
         return;
     }
-    switch (prec->lrtyp) {
-    case ESEPY_ESE_LRTYP_INSERT:
-        err = esepage_insert(pp, iline, prec->pbKey, prec->cbKey, prec->cbKeyPrefix, prec->pbData, prec->cbData, fVer);
-        break;
-    case ESEPY_ESE_LRTYP_FLAGINSERT:
-        err = esepage_set_flags(pp, iline, fVer, ESEPAGE_ND_DELETED);
-        break;
-    case ESEPY_ESE_LRTYP_FLAGINSERTANDREPLACEDATA:
-        if ((err = esepage_set_flags(pp, iline, fVer, ESEPAGE_ND_DELETED)) >= 0)
-            err = esepage_replace_data(pp, iline, prec->pbData, prec->cbData);
-        break;
-    case ESEPY_ESE_LRTYP_FLAGDELETE:
-        err = esepage_set_flags(pp, iline, ESEPAGE_ND_DELETED | fVer, 0);
-        break;
-    case ESEPY_ESE_LRTYP_REPLACE:
-    case ESEPY_ESE_LRTYP_REPLACED: {
-        const uint8_t *pbNew = prec->pbData;
-        uint32_t cbNew = prec->cbData;
-        if (prec->lrtyp == ESEPY_ESE_LRTYP_REPLACED) {
-            const uint8_t *pbOld;
-            uint32_t cbOld;
-            (void)esepage_data(pp, iline, &pbOld, &cbOld);
-            err = eseredo_after_image(prec->pbData, prec->cbData, prec->fDiff2 != 0, pbOld, cbOld, rb->pbScratch,
-                                     2 * rb->cbPage, &cbNew);
-            pbNew = rb->pbScratch;
-        }
-        if (err >= 0 && cbNew != prec->cbNewData)
-            err = JET_errLogCorrupted;
-        if (err >= 0 && (err = esepage_replace_data(pp, iline, pbNew, cbNew)) >= 0 && fVer)
-            err = esepage_set_flags(pp, iline, fVer, 0);
-        break;
-    }
-    case ESEPY_ESE_LRTYP_DELETE:
-        err = esepage_delete(pp, iline);
-        break;
-    case ESEPY_ESE_LRTYP_DELTA:
-    case ESEPY_ESE_LRTYP_DELTA64: {
-        const uint8_t *pbOld;
-        uint32_t cbOld;
-        (void)esepage_data(pp, iline, &pbOld, &cbOld);
-        uint32_t cbInt = prec->lrtyp == ESEPY_ESE_LRTYP_DELTA ? 4u : 8u;
-        if (prec->ibOffset > cbOld || cbOld - prec->ibOffset < cbInt || cbOld > 2 * rb->cbPage) {
-            err = JET_errDatabaseCorrupted;
-            break;
-        }
-        memcpy(rb->pbScratch, pbOld, cbOld);
-        if (cbInt == 4)
-            le_put32(rb->pbScratch + prec->ibOffset,
-                     (uint32_t)((int64_t)(int32_t)le_get32(pbOld + prec->ibOffset) + prec->delta));
-        else
-            le_put64(rb->pbScratch + prec->ibOffset, le_get64(pbOld + prec->ibOffset) + (uint64_t)prec->delta);
-        if ((err = esepage_replace_data(pp, iline, rb->pbScratch, cbOld)) >= 0 && fVer)
-            err = esepage_set_flags(pp, iline, fVer, 0);
-        break;
-    }
-    case ESEPY_ESE_LRTYP_SETEXTERNALHEADER:
-        err = esepage_set_external_header(pp, prec->pbData, prec->cbData);
-        break;
-    default:
-        err = JET_errFeatureNotAvailable;
-        break;
-    }
+    char szWhy[200];
+    JET_ERR err = eseredo_node_change(pp, prec, rb->pbScratch, 2 * rb->cbPage, szWhy, sizeof(szWhy));
     if (err < 0) {
         rb_lose(rb, prec->pgno, prec, "not replayed (error %d)", err);
         return;
@@ -445,8 +383,62 @@ static int rb_node_type(uint32_t lrtyp)
     }
 }
 
+/* A page move: the destination's whole content is the logged image (a history
+ * begins, B1); the source, parent and siblings change where they are known
+ * and continue their dbtime chain (B2). */
+static JET_ERR rb_pagemove(rb_state *rb, const ESEPY_ESE_LOGRECORD *prec)
+{
+    esesplit_pagemove mv;
+    char szWhy[256];
+    if (esesplit_parse_pagemove(prec, &mv) < 0 || mv.fMoveFlags != 0) {
+        const uint32_t rgpgno[5] = { prec->pgno, prec->pgnoNew, prec->pgnoLeft, prec->pgnoRight, prec->pgnoParent };
+        for (uint32_t j = 0; j < 5; j++)
+            rb_lose(rb, rgpgno[j], prec, "the page move does not decode or moves a root");
+        return JET_errSuccess;
+    }
+    esesplit_move_pages pg;
+    memset(&pg, 0, sizeof(pg));
+    pg.pSrc = rb_chained(rb, mv.pgno, prec, mv.dbtimeBefore);
+    pg.pParent = rb_chained(rb, mv.pgnoParent, prec, mv.dbtimeParentBefore);
+    if (mv.pgnoLeft != 0)
+        pg.pLeft = rb_chained(rb, mv.pgnoLeft, prec, mv.dbtimeLeftBefore);
+    if (mv.pgnoRight != 0)
+        pg.pRight = rb_chained(rb, mv.pgnoRight, prec, mv.dbtimeRightBefore);
+    if (esesplit_pagemove_apply(&mv, &pg, szWhy, sizeof(szWhy)) < 0) {
+        rb_lose(rb, mv.pgnoParent, prec, "%s", szWhy);
+        pg.pParent = NULL;
+        /* the other pages' changes do not depend on the parent: applied again without it */
+        if (esesplit_pagemove_apply(&mv, &pg, szWhy, sizeof(szWhy)) < 0) {
+            rb_lose(rb, mv.pgno, prec, "%s", szWhy);
+            pg.pSrc = NULL;
+        }
+    }
+    const uint32_t rgpgno[4] = { mv.pgno, mv.pgnoParent, mv.pgnoLeft, mv.pgnoRight };
+    const esepage *rgpp[4] = { pg.pSrc, pg.pParent, pg.pLeft, pg.pRight };
+    for (uint32_t j = 0; j < 4; j++)
+        if (rgpp[j] != NULL)
+            rb_touch(rb, rgpgno[j], prec, mv.dbtime);
+    esepage *pp = rb_new_model();
+    if (pp == NULL)
+        return JET_errOutOfMemory;
+    JET_ERR err = esesplit_pagemove_dest(&mv, rb->cbPage, pp);
+    if (err < 0) {
+        os_free(pp);
+        if (err == JET_errOutOfMemory)
+            return err;
+        rb_lose(rb, mv.pgnoDest, prec, "the logged image does not decode");
+        return JET_errSuccess;
+    }
+    if ((err = rb_origin(rb, mv.pgnoDest, prec, pp, 1)) < 0)
+        return err;
+    rb_touch(rb, mv.pgnoDest, prec, mv.dbtime);
+    return JET_errSuccess;
+}
+
 static JET_ERR rb_macro(rb_state *rb, const eseredo_buf *pbuf)
 {
+    if (pbuf->crec == 1 && pbuf->rgrec[0].rec.lrtyp == ESEPY_ESE_LRTYP_PAGEMOVE)
+        return rb_pagemove(rb, &pbuf->rgrec[0].rec);
     int fStructure = 0;
     for (uint32_t i = 0; i < pbuf->crec; i++)
         fStructure |= rb_structure(pbuf->rgrec[i].rec.lrtyp);

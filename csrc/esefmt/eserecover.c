@@ -157,20 +157,9 @@ static JET_ERR refuse(rec_state *r, JET_ERR err, const ESEPY_ESE_LOGRECORD *prec
 
 static JET_ERR refuse(rec_state *r, JET_ERR err, const ESEPY_ESE_LOGRECORD *prec, uint32_t pgno, const char *fmt, ...)
 {
-    ESEPY_ESE_RECOVERINFO *pi = r->pinfo;
-    pi->err = err;
-    if (prec != NULL) {
-        pi->lrtyp = prec->lrtyp;
-        const char *sz = EsepyEseLrtypName(prec->lrtyp);
-        snprintf(pi->szRecordType, sizeof(pi->szRecordType), "%s", sz ? sz : "?");
-        pi->lgpos = prec->lgpos;
-        pi->dbtimeRecord = prec->dbtime;
-        pi->dbtimeBeforeRecord = prec->dbtimeBefore;
-    }
-    pi->pgno = pgno;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(pi->szReason, sizeof(pi->szReason), fmt, ap);
+    err = eseredo_vrefuse(r->pinfo, err, prec, pgno, fmt, ap);
     va_end(ap);
     return err;
 }
@@ -515,7 +504,6 @@ static JET_ERR one_record(rec_state *r, const ESEPY_ESE_LOGRECORD *prec)
     case ESEPY_ESE_LRTYP_EXTENTFREED:
     case ESEPY_ESE_LRTYP_EXTENTFREED2:
     case ESEPY_ESE_LRTYP_REATTACH:
-    case ESEPY_ESE_LRTYP_ROOTPAGEMOVE:
     case ESEPY_ESE_LRTYP_CREATEDBFINISH:
         if (fOurs && r->state == DB_ATTACHED && EsepyEseCmpLgpos(&prec->lgpos, &r->lgposAttach) > 0)
             return refuse(r, JET_errFeatureNotAvailable, prec, prec->pgno,

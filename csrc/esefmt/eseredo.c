@@ -1,12 +1,15 @@
 /*
  * eseredo.c -- page redo for the recovery of Windows ESE databases
  * (eseredo.h): the bounded page cache over the output copy, the dbtime rule
- * of reference §3.3, the redo of node and page records (§2.3), macro
- * buffering and the version-store hook.
+ * of reference §3.3, the redo of node and page records (§2.3; the node
+ * change itself, eseredo_node_change, is shared with eserebuild.c), macro
+ * buffering, the version-store hook and the filling of refusals
+ * (eseredo_vrefuse, also eserecover.c's).
  * Must not touch: the input database and the logs (read-only: the input is
  * read through the esefmt reader), session and attach decisions
- * (eserecover.c), splits and merges (esesplit.c), the version store
- * (eseundo.c, through the hook).
+ * (eserecover.c), splits, merges, page moves and scrubs (esesplit.c: the
+ * dispatcher hands them over), the version store (eseundo.c, through the
+ * hook).
  *
  * Invariants:
  *  P1 at most REDO_FRAMES decoded pages are held; a frame is evicted only when
@@ -23,6 +26,7 @@
 #include <stdio.h>
 
 #include "eseredo.h"
+#include "esesplit.h"
 
 #define REDO_FRAMES  32u          /* decoded pages kept in memory (P1) */
 #define COPY_CB      (1u << 20)
@@ -69,9 +73,9 @@ struct eseredo {
 
 /* ---- refusals (P4) --------------------------------------------------------------- */
 
-JET_ERR eseredo_fail(eseredo *pr, JET_ERR err, const ESEPY_ESE_LOGRECORD *prec, uint32_t pgno, const char *fmt, ...)
+JET_ERR eseredo_vrefuse(ESEPY_ESE_RECOVERINFO *pi, JET_ERR err, const ESEPY_ESE_LOGRECORD *prec, uint32_t pgno,
+                        const char *fmt, va_list ap)
 {
-    ESEPY_ESE_RECOVERINFO *pi = pr->pinfo;
     pi->err = err;
     if (prec != NULL) {
         pi->lrtyp = prec->lrtyp;
@@ -82,9 +86,15 @@ JET_ERR eseredo_fail(eseredo *pr, JET_ERR err, const ESEPY_ESE_LOGRECORD *prec, 
         pi->dbtimeBeforeRecord = prec->dbtimeBefore;
     }
     pi->pgno = pgno;
+    vsnprintf(pi->szReason, sizeof(pi->szReason), fmt, ap);
+    return err;
+}
+
+JET_ERR eseredo_fail(eseredo *pr, JET_ERR err, const ESEPY_ESE_LOGRECORD *prec, uint32_t pgno, const char *fmt, ...)
+{
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(pi->szReason, sizeof(pi->szReason), fmt, ap);
+    err = eseredo_vrefuse(pr->pinfo, err, prec, pgno, fmt, ap);
     va_end(ap);
     return err;
 }
@@ -681,47 +691,31 @@ JET_ERR eseredo_report_version(eseredo *pr, const ESEPY_ESE_LOGRECORD *prec, int
     return JET_errSuccess;
 }
 
-static JET_ERR node_record(eseredo *pr, const ESEPY_ESE_LOGRECORD *prec)
+/* The change a node record makes to its page (shared by recovery and the
+ * rebuild, eserebuild.c). */
+JET_ERR eseredo_node_change(esepage *pp, const ESEPY_ESE_LOGRECORD *prec, uint8_t *pbScratch, uint32_t cbScratch,
+                            char *szWhy, size_t cbWhy)
 {
-    const char *szType = rec_name(prec);
     const uint32_t pgno = prec->pgno, iline = prec->iline;
     const uint32_t fVer = (prec->fPageFlags & 0x01u) ? ESEPAGE_ND_VERSION : 0;
-    esepage *pp = NULL;
-    JET_ERR err = eseredo_check(pr, prec, pgno, prec->dbtimeBefore, 0, &pp);
-    if (err < 0)
-        return err;
-    uint8_t *pbKey = NULL;
-    if (pr->pfnVersion != NULL && (prec->fPageFlags & 0x01u)) {
-        pbKey = os_malloc(ESEFMT_KEY_MAX);
-        if (pbKey == NULL) {
-            eseredo_page_release(pr, pp, 0);
-            return JET_errOutOfMemory;
-        }
-    }
-    err = version_hook(pr, prec, pp, pbKey); /* before the change: the before-image is the page's */
-    if (err < 0 || pp == NULL)
-        goto done;
+    JET_ERR err = JET_errSuccess;
+    szWhy[0] = '\0';
+#define WHY_NODE(...) snprintf(szWhy, cbWhy, __VA_ARGS__)
     if (prec->lrtyp != ESEPY_ESE_LRTYP_INSERT && prec->lrtyp != ESEPY_ESE_LRTYP_SETEXTERNALHEADER &&
         iline >= pp->cline) {
-        err = eseredo_fail(pr, JET_errDatabaseCorrupted, prec, pgno,
-                           "%s at " LGPOS_FMT " names line %u of page %u, which has %u lines", szType,
-                           LGPOS_ARGS(prec), iline, pgno, pp->cline);
-        goto done;
+        WHY_NODE(" names line %u of page %u, which has %u lines", iline, pgno, pp->cline);
+        return JET_errDatabaseCorrupted;
     }
     switch (prec->lrtyp) {
     case ESEPY_ESE_LRTYP_INSERT:
         if (iline > pp->cline) {
-            err = eseredo_fail(pr, JET_errDatabaseCorrupted, prec, pgno,
-                               "Insert at " LGPOS_FMT " inserts at line %u of page %u, which has %u lines",
-                               LGPOS_ARGS(prec), iline, pgno, pp->cline);
-            break;
+            WHY_NODE(" inserts at line %u of page %u, which has %u lines", iline, pgno, pp->cline);
+            return JET_errDatabaseCorrupted;
         }
         err = esepage_insert(pp, iline, prec->pbKey, prec->cbKey, prec->cbKeyPrefix, prec->pbData, prec->cbData, fVer);
         if (err == JET_errDatabaseCorrupted)
-            err = eseredo_fail(pr, err, prec, pgno,
-                               "Insert at " LGPOS_FMT ": its key shares %u bytes with the prefix of page %u, "
-                               "which has %u", LGPOS_ARGS(prec), prec->cbKeyPrefix, pgno,
-                               pp->ctagReserved ? pp->rgreserved[0].cbData : 0);
+            WHY_NODE(": its key shares %u bytes with the prefix of page %u, which has %u", prec->cbKeyPrefix, pgno,
+                     pp->ctagReserved ? pp->rgreserved[0].cbData : 0);
         break;
     case ESEPY_ESE_LRTYP_FLAGINSERT:
         err = esepage_set_flags(pp, iline, fVer, ESEPAGE_ND_DELETED);
@@ -741,20 +735,18 @@ static JET_ERR node_record(eseredo *pr, const ESEPY_ESE_LOGRECORD *prec)
             const uint8_t *pbOld;
             uint32_t cbOld;
             (void)esepage_data(pp, iline, &pbOld, &cbOld);
-            err = eseredo_after_image(prec->pbData, prec->cbData, prec->fDiff2 != 0, pbOld, cbOld, pr->pbData,
-                              2 * pr->cbPage, &cbNew);
+            err = eseredo_after_image(prec->pbData, prec->cbData, prec->fDiff2 != 0, pbOld, cbOld, pbScratch,
+                                      cbScratch, &cbNew);
             if (err < 0) {
-                err = eseredo_fail(pr, err, prec, pgno,
-                                   "ReplaceD at " LGPOS_FMT ": its diff does not apply to the %u bytes of line %u "
-                                   "of page %u", LGPOS_ARGS(prec), cbOld, iline, pgno);
+                WHY_NODE(": its diff does not apply to the %u bytes of line %u of page %u", cbOld, iline, pgno);
                 break;
             }
-            pbNew = pr->pbData;
+            pbNew = pbScratch;
         }
         if (cbNew != prec->cbNewData) {
-            err = eseredo_fail(pr, JET_errLogCorrupted, prec, pgno,
-                               "%s at " LGPOS_FMT ": the new data of line %u of page %u has %u bytes, the record "
-                               "says %u", szType, LGPOS_ARGS(prec), iline, pgno, cbNew, prec->cbNewData);
+            WHY_NODE(": the new data of line %u of page %u has %u bytes, the record says %u", iline, pgno, cbNew,
+                     prec->cbNewData);
+            err = JET_errLogCorrupted;
             break;
         }
         if ((err = esepage_replace_data(pp, iline, pbNew, cbNew)) >= 0 && fVer)
@@ -770,19 +762,19 @@ static JET_ERR node_record(eseredo *pr, const ESEPY_ESE_LOGRECORD *prec)
         uint32_t cbOld;
         (void)esepage_data(pp, iline, &pbOld, &cbOld);
         uint32_t cbInt = prec->lrtyp == ESEPY_ESE_LRTYP_DELTA ? 4u : 8u;
-        if (prec->ibOffset > cbOld || cbOld - prec->ibOffset < cbInt) {
-            err = eseredo_fail(pr, JET_errDatabaseCorrupted, prec, pgno,
-                               "%s at " LGPOS_FMT ": offset %u of line %u of page %u lies outside its %u bytes",
-                               szType, LGPOS_ARGS(prec), prec->ibOffset, iline, pgno, cbOld);
+        if (prec->ibOffset > cbOld || cbOld - prec->ibOffset < cbInt || cbOld > cbScratch) {
+            WHY_NODE(": offset %u of line %u of page %u lies outside its %u bytes", prec->ibOffset, iline, pgno,
+                     cbOld);
+            err = JET_errDatabaseCorrupted;
             break;
         }
-        memcpy(pr->pbData, pbOld, cbOld);
+        memcpy(pbScratch, pbOld, cbOld);
         if (cbInt == 4)
-            le_put32(pr->pbData + prec->ibOffset,
+            le_put32(pbScratch + prec->ibOffset,
                      (uint32_t)((int64_t)(int32_t)le_get32(pbOld + prec->ibOffset) + prec->delta));
         else
-            le_put64(pr->pbData + prec->ibOffset, le_get64(pbOld + prec->ibOffset) + (uint64_t)prec->delta);
-        if ((err = esepage_replace_data(pp, iline, pr->pbData, cbOld)) >= 0 && fVer)
+            le_put64(pbScratch + prec->ibOffset, le_get64(pbOld + prec->ibOffset) + (uint64_t)prec->delta);
+        if ((err = esepage_replace_data(pp, iline, pbScratch, cbOld)) >= 0 && fVer)
             err = esepage_set_flags(pp, iline, fVer, 0);
         break;
     }
@@ -790,9 +782,36 @@ static JET_ERR node_record(eseredo *pr, const ESEPY_ESE_LOGRECORD *prec)
         err = esepage_set_external_header(pp, prec->pbData, prec->cbData);
         break;
     default:
-        err = JET_errInternalError;
+        err = JET_errFeatureNotAvailable;
         break;
     }
+#undef WHY_NODE
+    return err;
+}
+
+static JET_ERR node_record(eseredo *pr, const ESEPY_ESE_LOGRECORD *prec)
+{
+    const char *szType = rec_name(prec);
+    const uint32_t pgno = prec->pgno;
+    esepage *pp = NULL;
+    JET_ERR err = eseredo_check(pr, prec, pgno, prec->dbtimeBefore, 0, &pp);
+    if (err < 0)
+        return err;
+    uint8_t *pbKey = NULL;
+    if (pr->pfnVersion != NULL && (prec->fPageFlags & 0x01u)) {
+        pbKey = os_malloc(ESEFMT_KEY_MAX);
+        if (pbKey == NULL) {
+            eseredo_page_release(pr, pp, 0);
+            return JET_errOutOfMemory;
+        }
+    }
+    err = version_hook(pr, prec, pp, pbKey); /* before the change: the before-image is the page's */
+    if (err < 0 || pp == NULL)
+        goto done;
+    char szWhy[200];
+    err = eseredo_node_change(pp, prec, pr->pbData, 2 * pr->cbPage, szWhy, sizeof(szWhy));
+    if (err < 0 && szWhy[0] != '\0')
+        err = eseredo_fail(pr, err, prec, pgno, "%s at " LGPOS_FMT "%s", szType, LGPOS_ARGS(prec), szWhy);
     if (err < 0) {
         if (r_pinfo_unset(pr))
             eseredo_fail(pr, err, prec, pgno, "%s at " LGPOS_FMT ": redo on page %u failed (error %d)", szType,
@@ -1093,6 +1112,29 @@ static JET_ERR empty_tree(eseredo *pr, const ESEPY_ESE_LOGRECORD *prec)
     return JET_errSuccess;
 }
 
+/* Scrub: deleted data overwritten on one page (esesplit_scrub_apply), under
+ * the page's own dbtime check. */
+static JET_ERR scrub(eseredo *pr, const ESEPY_ESE_LOGRECORD *prec)
+{
+    esesplit_scrub sc;
+    JET_ERR err = esesplit_parse_scrub(prec, &sc);
+    if (err < 0)
+        return eseredo_fail(pr, err, prec, prec->pgno,
+                            "Scrub at " LGPOS_FMT " does not decode (its operations do not fit the record)",
+                            LGPOS_ARGS(prec));
+    esepage *pp = NULL;
+    if ((err = eseredo_check(pr, prec, prec->pgno, prec->dbtimeBefore, 0, &pp)) <= 0)
+        return err;
+    char szWhy[160];
+    if ((err = esesplit_scrub_apply(&sc, pp, szWhy, sizeof(szWhy))) < 0) {
+        eseredo_page_release(pr, pp, 0);
+        return eseredo_fail(pr, err, prec, prec->pgno, "Scrub at " LGPOS_FMT ": %s", LGPOS_ARGS(prec),
+                            szWhy[0] ? szWhy : "the scrub failed");
+    }
+    eseredo_page_done(pr, prec, pp);
+    return JET_errSuccess;
+}
+
 JET_ERR eseredo_extend(eseredo *pr, const ESEPY_ESE_LOGRECORD *prec, uint32_t pgnoLast)
 {
     (void)prec;
@@ -1165,6 +1207,8 @@ int eseredo_page_refs(const ESEPY_ESE_LOGRECORD *prec, eseredo_pageref *rg, int 
         ADD(prec->pgnoRight, prec->dbtimeRightBefore, 0);
         ADD(prec->pgnoParent, prec->dbtimeParentBefore, 0);
         return c;
+    case ESEPY_ESE_LRTYP_ROOTPAGEMOVE:
+        return 0; /* a macro's head: its PageMove records name the pages */
     case ESEPY_ESE_LRTYP_EMPTYTREE: {
         ADD(prec->pgno, prec->dbtimeBefore, 0);
         /* the list: {dbtimeBefore u64, pgno u32, flags u32} after the 46-byte fixed part */
@@ -1252,6 +1296,10 @@ JET_ERR eseredo_apply(eseredo *pr, const ESEPY_ESE_LOGRECORD *prec)
         return convert_fdp(pr, prec);
     case ESEPY_ESE_LRTYP_EMPTYTREE:
         return empty_tree(pr, prec);
+    case ESEPY_ESE_LRTYP_SCRUB:
+        return scrub(pr, prec);
+    case ESEPY_ESE_LRTYP_PAGEMOVE:
+        return esesplit_redo_pagemove(pr, prec);
     default:
         return not_replayed(pr, prec);
     }

@@ -21,6 +21,8 @@
 #ifndef ESEPY_ESEREDO_H
 #define ESEPY_ESEREDO_H
 
+#include <stdarg.h>
+
 #include "esefmt_int.h"
 #include "esepage.h"
 
@@ -125,6 +127,11 @@ JET_ERR eseredo_check(eseredo *pr, const ESEPY_ESE_LOGRECORD *prec, uint32_t pgn
  * and unpin it. */
 void    eseredo_page_done(eseredo *pr, const ESEPY_ESE_LOGRECORD *prec, esepage *pp);
 
+/* Describe a refusal in pi (err, the record's type, position and dbtimes,
+ * the page, the reason formatted from fmt) and return err: the one way
+ * refusals are filled in (eseredo_fail, eserecover.c's refuse). */
+JET_ERR eseredo_vrefuse(ESEPY_ESE_RECOVERINFO *pi, JET_ERR err, const ESEPY_ESE_LOGRECORD *prec, uint32_t pgno,
+                        const char *fmt, va_list ap);
 /* Describe a refusal in pinfo (record, page, reason) and return err. */
 JET_ERR eseredo_fail(eseredo *pr, JET_ERR err, const ESEPY_ESE_LOGRECORD *prec, uint32_t pgno, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
@@ -160,7 +167,8 @@ uint32_t eseredo_cpg(const eseredo *pr);
 
 /* Redo one page record of the attached database, inside the window
  * (eserecover.c R3 decided that).  Records it does not implement stop
- * recovery by name (JET_errFeatureNotAvailable). */
+ * recovery by name (JET_errFeatureNotAvailable).  PageMove and Scrub go to
+ * esesplit.c. */
 JET_ERR eseredo_apply(eseredo *pr, const ESEPY_ESE_LOGRECORD *prec);
 /* Replay the records buffered in one macro (MacroCommit), in order: when the
  * macro holds a Split2, Merge2, PageMove or RootPageMove the whole list goes to
@@ -188,9 +196,22 @@ JET_ERR eseredo_report_version(eseredo *pr, const ESEPY_ESE_LOGRECORD *prec, int
 JET_ERR eseredo_after_image(const uint8_t *pbDiff, uint32_t cbDiff, int fDiff2, const uint8_t *pbOld, uint32_t cbOld,
                             uint8_t *pbNew, uint32_t cbNewMax, uint32_t *pcbNew);
 
-/* ---- esesplit.c (Split2, Merge2, PageMove: implemented by esesplit) ---------------- */
+/* The change one node record (Insert, FlagInsert, FlagInsertAndReplaceData,
+ * FlagDelete, Replace, ReplaceD, Delete, Delta, Delta64, SetExternalHeader)
+ * makes to its page, no dbtime rule and no stamping: recovery (node records
+ * under the dbtime rule) and the rebuild from the logs (eserebuild.c) both
+ * apply records through it.  pbScratch: cbScratch bytes (2 pages) for
+ * after-images.  On failure szWhy receives the end of a sentence that
+ * follows "<record> at <lgpos>" (empty when the page model refused the
+ * change), and the page may be half changed (the caller discards it).
+ * JET_errFeatureNotAvailable for another record type. */
+JET_ERR eseredo_node_change(esepage *pp, const ESEPY_ESE_LOGRECORD *prec, uint8_t *pbScratch, uint32_t cbScratch,
+                            char *szWhy, size_t cbWhy);
 
-/* Replay one committed macro holding structure changes. */
+/* ---- esesplit.c (Split2, Merge2, PageMove, root moves, Scrub) ---------------------- */
+
+/* Replay one committed macro holding structure changes (a split, a merge, or
+ * a root move: RootPageMove first). */
 JET_ERR esesplit_redo_macro(eseredo *pr, const eseredo_buf *pbuf, uint64_t dbtimeMacro);
 
 #endif /* ESEPY_ESEREDO_H */

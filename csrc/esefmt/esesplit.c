@@ -1,21 +1,26 @@
 /*
- * esesplit.c -- redo of B+tree structure changes (Split2, Merge2) of Windows
- * ESE databases: the records decoded, their before-images decompressed, the
- * split and merge algorithms run on page models from the logged decision,
- * and the recovery entry point that applies them under the dbtime rule.
+ * esesplit.c -- redo of B+tree structure changes (Split2, Merge2, PageMove,
+ * root-move macros) and of Scrub for Windows ESE databases: the records
+ * decoded, their before-images decompressed, the split, merge, move and
+ * scrub algorithms run on page models from the logged decision, and the
+ * recovery entry points that apply them under the dbtime rule.
  *
- * Owns: esesplit.h (the algorithms, pure computation over page models) and
- * esesplit_redo_macro (eseredo.h): which pages of a committed split or merge
- * macro need the change, before-image installation, dbtime stamping.
+ * Owns: esesplit.h (the algorithms, pure computation over page models),
+ * esesplit_redo_macro (eseredo.h) and esesplit_redo_pagemove: which pages of
+ * a committed split, merge or root-move macro or of a page move need the
+ * change, before-image installation, dbtime stamping.
  * Must not touch: files (pages come from and go back to eseredo's cache),
  * the version store (reached only through eseredo_report_version), the
- * session and attach decisions (eserecover.c).  PageMove and RootPageMove
- * stop recovery by name.
+ * session and attach decisions (eserecover.c).  Records ESE does not put in
+ * a structure macro stop recovery by name.
  *
  * Invariants:
  *  S1 A page changes only when its esepage is handed to the algorithm; a
  *     before-image installed for a split or merge is a private copy that is
  *     freed afterwards, never written (the source page on disk is newer).
+ *     The one exception is ESE's own: the source of a page move whose
+ *     destination needs the move is reverted to the logged image in the
+ *     cache, then emptied and stamped like any redone page.
  *  S2 The algorithms rebuild every changed page's lines from full keys: a
  *     line's prefix count is recomputed against the prefix its page has
  *     afterwards (common bytes, used only when more than the 2-byte prefix
@@ -301,6 +306,13 @@ static JET_ERR set_pgno_data(esepage *pp, uint32_t iline, uint32_t pgno)
     return esepage_replace_data(pp, iline, rgb, 4);
 }
 
+/* The child page number line iline points to (0 when its data is not 4 bytes). */
+static uint32_t pgno_at_line(const esepage *pp, uint32_t iline)
+{
+    const esepage_line *pl = &pp->rgline[iline];
+    return pl->cbData == 4 ? le_get32(pl->pb + pl->cbSuffix) : 0;
+}
+
 static int find_pgno_line(const esepage *pp, uint32_t pgno, uint32_t *piline)
 {
     int c = 0;
@@ -315,6 +327,12 @@ static int find_pgno_line(const esepage *pp, uint32_t pgno, uint32_t *piline)
 }
 
 #define WHY(...) (snprintf(szWhy, cbWhy, __VA_ARGS__))
+
+/* ESE logs an emptied tree as an EmptyTree record and a moved page as a
+ * PageMove record; its Merge2 writer never uses these two merge types and
+ * its redo has no behaviour for them: such a record is refused by name. */
+#define MERGE_TYPE_NEVER_LOGGED \
+    "Merge2 of type %s (%u) on page %u is not replayed: ESE logs that operation as %s, never as a Merge2"
 
 /* ---- split ------------------------------------------------------------------------------------ */
 
@@ -812,10 +830,10 @@ JET_ERR esesplit_merge_apply(const esesplit_merge *rglevel, uint32_t clevel, ese
     case ESESPLIT_MERGE_PARTIALLEFT:
         break;
     case ESESPLIT_MERGE_EMPTYTREE:
-        WHY("Merge2 of type EmptyTree (4) on page %u is not replayed", pleaf->pgno);
-        return JET_errFeatureNotAvailable;
     case ESESPLIT_MERGE_PAGEMOVE:
-        WHY("Merge2 of type PageMove (7) on page %u is not replayed", pleaf->pgno);
+        WHY(MERGE_TYPE_NEVER_LOGGED, pleaf->mergetype == ESESPLIT_MERGE_EMPTYTREE ? "EmptyTree" : "PageMove",
+            pleaf->mergetype, pleaf->pgno,
+            pleaf->mergetype == ESESPLIT_MERGE_EMPTYTREE ? "an EmptyTree record" : "a PageMove record");
         return JET_errFeatureNotAvailable;
     default:
         WHY("Merge2 on page %u has the unknown merge type %u", pleaf->pgno, pleaf->mergetype);
@@ -991,7 +1009,8 @@ JET_ERR esesplit_collect(const eseredo_buf *pbuf, esesplit_macro *pm, char *szWh
             break;
         case ESEPY_ESE_LRTYP_PAGEMOVE:
         case ESEPY_ESE_LRTYP_ROOTPAGEMOVE:
-            WHY("%s on page %u is not replayed (page moves are refused)", EsepyEseLrtypName(prec->lrtyp), prec->pgno);
+            WHY("%s on page %u inside a split or merge macro is not replayed (ESE logs a page move alone, a root "
+                "move as a macro that begins with RootPageMove)", EsepyEseLrtypName(prec->lrtyp), prec->pgno);
             return JET_errFeatureNotAvailable;
         default:
             WHY("%s inside a structure macro is not replayed", EsepyEseLrtypName(prec->lrtyp));
@@ -1008,9 +1027,9 @@ JET_ERR esesplit_collect(const eseredo_buf *pbuf, esesplit_macro *pm, char *szWh
         const esesplit_merge *pleaf = &pm->rgmerge[pm->clevel - 1];
         pm->precBad = pleaf->prec;
         if (pleaf->mergetype == ESESPLIT_MERGE_EMPTYTREE || pleaf->mergetype == ESESPLIT_MERGE_PAGEMOVE) {
-            WHY("Merge2 of type %s (%u) on page %u is not replayed",
-                pleaf->mergetype == ESESPLIT_MERGE_EMPTYTREE ? "EmptyTree" : "PageMove", pleaf->mergetype,
-                pleaf->pgno);
+            WHY(MERGE_TYPE_NEVER_LOGGED, pleaf->mergetype == ESESPLIT_MERGE_EMPTYTREE ? "EmptyTree" : "PageMove",
+                pleaf->mergetype, pleaf->pgno,
+                pleaf->mergetype == ESESPLIT_MERGE_EMPTYTREE ? "an EmptyTree record" : "a PageMove record");
             return JET_errFeatureNotAvailable;
         }
     } else if (pm->precOper != NULL) {
@@ -1180,8 +1199,12 @@ fail:
     return err;
 }
 
+static JET_ERR redo_root_move(eseredo *pr, const eseredo_buf *pbuf, uint64_t dbtimeMacro);
+
 JET_ERR esesplit_redo_macro(eseredo *pr, const eseredo_buf *pbuf, uint64_t dbtimeMacro)
 {
+    if (pbuf->crec > 0 && pbuf->rgrec[0].rec.lrtyp == ESEPY_ESE_LRTYP_ROOTPAGEMOVE)
+        return redo_root_move(pr, pbuf, dbtimeMacro);
     redo_set *ps = os_calloc(1, sizeof(*ps));
     esesplit_macro *pmac = os_calloc(1, sizeof(*pmac));
     char szWhy[256];
@@ -1217,6 +1240,335 @@ JET_ERR esesplit_redo_macro(eseredo *pr, const eseredo_buf *pbuf, uint64_t dbtim
     eseredo_macro_end(pr);
 done:
     os_free(pmac);
+    os_free(ps);
+    return err;
+}
+
+/* ---- page moves (PageMove, RootPageMove) and Scrub ------------------------------------------ */
+
+JET_ERR esesplit_parse_pagemove(const ESEPY_ESE_LOGRECORD *prec, esesplit_pagemove *pmv)
+{
+    memset(pmv, 0, sizeof(*pmv));
+    const uint8_t *p = prec->pb;
+    if (p == NULL || prec->cb < 96)
+        return JET_errLogCorrupted;
+    pmv->prec = prec;
+    pmv->pgno = le_get32(p + 4);
+    pmv->dbtime = le_get64(p + 8);
+    pmv->dbtimeBefore = le_get64(p + 16);
+    pmv->pgnoDest = le_get32(p + 32);
+    pmv->pgnoLeft = le_get32(p + 36);
+    pmv->pgnoRight = le_get32(p + 40);
+    pmv->pgnoParent = le_get32(p + 44);
+    pmv->dbtimeLeftBefore = le_get64(p + 48);
+    pmv->dbtimeRightBefore = le_get64(p + 56);
+    pmv->dbtimeParentBefore = le_get64(p + 64);
+    pmv->pgnoFDP = le_get32(p + 72);
+    pmv->objidFDP = le_get32(p + 76);
+    pmv->ilineParent = (int32_t)le_get32(p + 80);
+    pmv->fMoveFlags = le_get32(p + 84);
+    pmv->cbHeader = le_get32(p + 88);
+    pmv->cbTrailer = le_get32(p + 92);
+    if ((uint64_t)96 + pmv->cbHeader + pmv->cbTrailer != prec->cb)
+        return JET_errLogCorrupted;
+    pmv->pbHeader = p + 96;
+    pmv->pbTrailer = p + 96 + pmv->cbHeader;
+    const uint32_t fRoot = pmv->fMoveFlags;
+    if ((fRoot & ~(ESESPLIT_MOVE_ROOTFDP | ESESPLIT_MOVE_ROOTOE | ESESPLIT_MOVE_ROOTAE)) != 0 ||
+        (fRoot & (fRoot - 1)) != 0)
+        return JET_errLogCorrupted; /* unknown flag, or more than one root */
+    if (pmv->pgno == 0 || pmv->pgnoDest == 0 || pmv->pgno == pmv->pgnoDest)
+        return JET_errLogCorrupted;
+    if (fRoot == 0 && (pmv->pgnoParent == 0 || pmv->ilineParent < 0))
+        return JET_errLogCorrupted; /* a page of a tree is reached through its parent */
+    return JET_errSuccess;
+}
+
+/* The logged image as a page: header part, zeroed middle, trailer part. */
+static JET_ERR move_image(const esesplit_pagemove *pmv, uint32_t cbPage, uint32_t pgno, uint64_t dbtime, esepage *pp)
+{
+    memset(pp, 0, sizeof(*pp));
+    const uint32_t cbHeaderMin = cbPage <= 8192 ? 40u : 80u;
+    if (pmv->cbHeader < cbHeaderMin || (uint64_t)pmv->cbHeader + pmv->cbTrailer > cbPage)
+        return JET_errLogCorrupted;
+    uint8_t *pb = os_calloc(1, cbPage);
+    if (pb == NULL)
+        return JET_errOutOfMemory;
+    memcpy(pb, pmv->pbHeader, pmv->cbHeader);
+    if (pmv->cbTrailer)
+        memcpy(pb + cbPage - pmv->cbTrailer, pmv->pbTrailer, pmv->cbTrailer);
+    JET_ERR err = esepage_decode(pb, cbPage, pgno, pp);
+    os_free(pb);
+    if (err < 0)
+        return err == JET_errOutOfMemory ? err : JET_errLogCorrupted;
+    pp->dbtime = dbtime;
+    return JET_errSuccess;
+}
+
+JET_ERR esesplit_pagemove_dest(const esesplit_pagemove *pmv, uint32_t cbPage, esepage *pp)
+{
+    JET_ERR err = move_image(pmv, cbPage, pmv->pgnoDest, pmv->dbtime, pp);
+    if (err >= 0)
+        pp->fFlags &= ~ESEPAGE_PG_PREINIT; /* a pre-initialised page taken into use */
+    return err;
+}
+
+JET_ERR esesplit_pagemove_source(const esesplit_pagemove *pmv, uint32_t cbPage, esepage *pp)
+{
+    return move_image(pmv, cbPage, pmv->pgno, pmv->dbtimeBefore, pp);
+}
+
+JET_ERR esesplit_pagemove_apply(const esesplit_pagemove *pmv, esesplit_move_pages *pg, char *szWhy, size_t cbWhy)
+{
+    JET_ERR err = JET_errSuccess;
+    szWhy[0] = '\0';
+    if (pg->pParent != NULL) {
+        const uint32_t il = (uint32_t)pmv->ilineParent;
+        if (pmv->ilineParent < 0 || il >= pg->pParent->cline || pgno_at_line(pg->pParent, il) != pmv->pgno) {
+            WHY("line %d of parent page %u does not point to the moved page %u", pmv->ilineParent, pmv->pgnoParent,
+                pmv->pgno);
+            return JET_errDatabaseCorrupted;
+        }
+        if ((err = set_pgno_data(pg->pParent, il, pmv->pgnoDest)) < 0)
+            return err;
+    }
+    if (pg->pLeft != NULL)
+        pg->pLeft->pgnoNext = pmv->pgnoDest;
+    if (pg->pRight != NULL)
+        pg->pRight->pgnoPrev = pmv->pgnoDest;
+    if (pg->pSrc != NULL) {
+        /* emptied as ESE empties it: no prefix (tag 0 cleared, roots too), no lines */
+        if (pg->pSrc->ctagReserved > 0 && pg->pSrc->rgreserved[0].cbData > 0)
+            err = esepage_set_external_header(pg->pSrc, NULL, 0);
+        if (err >= 0)
+            err = delete_all(pg->pSrc);
+        if (err < 0)
+            return err;
+        pg->pSrc->fFlags |= ESEPAGE_PG_EMPTY;
+    }
+    return JET_errSuccess;
+}
+
+JET_ERR esesplit_parse_scrub(const ESEPY_ESE_LOGRECORD *prec, esesplit_scrub *ps)
+{
+    memset(ps, 0, sizeof(*ps));
+    const uint8_t *p = prec->pb;
+    if (p == NULL || prec->cb < 54)
+        return JET_errLogCorrupted;
+    ps->prec = prec;
+    ps->fScrub = le_get32(p + 44);
+    ps->cop = le_get32(p + 48);
+    const uint32_t cbData = le_get16(p + 52);
+    if (54u + cbData > prec->cb || ps->cop > cbData || (ps->fScrub & ~ESESPLIT_SCRUB_UNUSEDPAGE) != 0)
+        return JET_errLogCorrupted;
+    ps->rgop = p + 54;
+    return JET_errSuccess;
+}
+
+JET_ERR esesplit_scrub_apply(const esesplit_scrub *ps, esepage *pp, char *szWhy, size_t cbWhy)
+{
+    JET_ERR err = JET_errSuccess;
+    szWhy[0] = '\0';
+    if (ps->fScrub & ESESPLIT_SCRUB_UNUSEDPAGE) {
+        if ((err = delete_all(pp)) < 0)
+            return err;
+        pp->bFreeFill = ESESPLIT_SCRUB_FILL_UNUSED;
+        return JET_errSuccess;
+    }
+    if (ps->cop != pp->cline) {
+        WHY("Scrub of page %u names %u lines; the page has %u", pp->pgno, ps->cop, pp->cline);
+        return JET_errDatabaseCorrupted;
+    }
+    for (uint32_t i = 0; i < ps->cop; i++)
+        if (ps->rgop[i] > ESESPLIT_SCRUBOP_LVDATA) {
+            WHY("Scrub of page %u has the unknown operation %u for line %u", pp->pgno, ps->rgop[i], i);
+            return JET_errLogCorrupted;
+        }
+    for (uint32_t i = 0; i < ps->cop && err >= 0; i++) {
+        if (ps->rgop[i] == ESESPLIT_SCRUBOP_NONE)
+            continue;
+        const uint8_t *pbOld;
+        uint32_t cb;
+        if ((err = esepage_data(pp, i, &pbOld, &cb)) < 0)
+            break;
+        uint8_t *pb = os_malloc(cb + 1u);
+        if (pb == NULL)
+            return JET_errOutOfMemory;
+        if (ps->rgop[i] == ESESPLIT_SCRUBOP_DATA) {
+            memset(pb, 'D', cb);
+        } else if (cb > 0) {
+            pb[0] = 0x20; /* compression scheme 4 ("scrubbed") << 3 */
+            memset(pb + 1, 'L', cb - 1);
+        }
+        err = esepage_replace_data(pp, i, pb, cb);
+        os_free(pb);
+        if (err >= 0)
+            err = esepage_set_flags(pp, i, 0, ESEPAGE_ND_VERSION);
+    }
+    if (err >= 0)
+        pp->bFreeFill = ESESPLIT_SCRUB_FILL_USED;
+    return err;
+}
+
+/* ---- recovery of page moves and scrubs (eseredo.h) --------------------------------------- */
+
+/* Pin a page the dbtime rule left alone (the source of a move whose
+ * destination needs it: ESE reverts the source to the logged image and
+ * redoes it). */
+static JET_ERR rs_take(redo_set *ps, const ESEPY_ESE_LOGRECORD *prec, uint32_t pgno, esepage **ppp)
+{
+    *ppp = NULL;
+    for (uint32_t i = 0; i < ps->c; i++)
+        if (ps->rg[i].pgno == pgno) {
+            if (ps->rg[i].pp == NULL) {
+                JET_ERR err = eseredo_page_get(ps->pr, pgno, &ps->rg[i].pp, NULL);
+                if (err < 0)
+                    return err;
+                ps->rg[i].prec = prec;
+            }
+            *ppp = ps->rg[i].pp;
+            return JET_errSuccess;
+        }
+    return eseredo_fail(ps->pr, JET_errInternalError, prec, pgno, "a page moved was not checked");
+}
+
+/* Replace the content of a pinned cache page by a page model built by fn. */
+static JET_ERR rs_replace(redo_set *ps, esepage *pp, const esesplit_pagemove *pmv, int fDest)
+{
+    uint32_t cbPage = pp->cbPage ? pp->cbPage : ps->cbPage;
+    esepage t;
+    JET_ERR err = fDest ? esesplit_pagemove_dest(pmv, cbPage, &t) : esesplit_pagemove_source(pmv, cbPage, &t);
+    if (err < 0)
+        return eseredo_fail(ps->pr, err, pmv->prec, fDest ? pmv->pgnoDest : pmv->pgno,
+                            "PageMove at (%d,%u,%u): the logged image of page %u (%u + %u bytes) does not make a "
+                            "page of %u bytes", pmv->prec->lgpos.lGeneration, pmv->prec->lgpos.isec,
+                            pmv->prec->lgpos.ib, pmv->pgno, pmv->cbHeader, pmv->cbTrailer, cbPage);
+    esepage_free(pp);
+    *pp = t;
+    return JET_errSuccess;
+}
+
+/* One move under the dbtime rule, every page checked as ESE checks it:
+ * parent, source, left, right (dbtime before), destination (new page). */
+static JET_ERR redo_one_move(redo_set *ps, const esesplit_pagemove *pmv, uint32_t pgnoNewOE)
+{
+    const ESEPY_ESE_LOGRECORD *prec = pmv->prec;
+    esesplit_move_pages pg;
+    char szWhy[256];
+    memset(&pg, 0, sizeof(pg));
+    JET_ERR err = JET_errSuccess;
+    int fRedoSrc = 0, fRedoDest = 0;
+    if (pmv->pgnoParent != 0 && (err = rs_check(ps, prec, pmv->pgnoParent, pmv->dbtimeParentBefore, 0, &pg.pParent)) < 0)
+        return err;
+    if ((err = fRedoSrc = rs_check(ps, prec, pmv->pgno, pmv->dbtimeBefore, 0, &pg.pSrc)) < 0)
+        return err;
+    if (pmv->pgnoLeft != 0 && (err = rs_check(ps, prec, pmv->pgnoLeft, pmv->dbtimeLeftBefore, 0, &pg.pLeft)) < 0)
+        return err;
+    if (pmv->pgnoRight != 0 && (err = rs_check(ps, prec, pmv->pgnoRight, pmv->dbtimeRightBefore, 0, &pg.pRight)) < 0)
+        return err;
+    if ((err = fRedoDest = rs_check(ps, prec, pmv->pgnoDest, ESEREDO_DBTIME_NIL, ESEREDO_CHECK_NEW, &pg.pDest)) < 0)
+        return err;
+    if (fRedoDest) {
+        if ((err = rs_replace(ps, pg.pDest, pmv, 1)) < 0)
+            return err;
+        if ((pmv->fMoveFlags & ESESPLIT_MOVE_ROOTFDP) && pgnoNewOE != 0) {
+            /* the moved root's space header names the moved owned-extent root (pgnoOE @12) */
+            esepage *pd = pg.pDest;
+            if (pd->ctagReserved == 0 || pd->rgreserved[0].cbData < 16)
+                return eseredo_fail(ps->pr, JET_errDatabaseCorrupted, prec, pmv->pgnoDest,
+                                    "PageMove at (%d,%u,%u): the moved root %u has no space header",
+                                    prec->lgpos.lGeneration, prec->lgpos.isec, prec->lgpos.ib, pmv->pgno);
+            le_put32(pd->rgreserved[0].pb + 12, pgnoNewOE);
+        }
+        if (!fRedoSrc && pmv->fMoveFlags == 0) {
+            if ((err = rs_take(ps, prec, pmv->pgno, &pg.pSrc)) < 0 || (err = rs_replace(ps, pg.pSrc, pmv, 0)) < 0)
+                return err;
+        }
+    }
+    if ((err = esesplit_pagemove_apply(pmv, &pg, szWhy, sizeof(szWhy))) < 0)
+        return rs_fail(ps, err, prec, szWhy[0] ? szWhy : "the page move failed");
+    return JET_errSuccess;
+}
+
+static JET_ERR move_parse_fail(eseredo *pr, JET_ERR err, const ESEPY_ESE_LOGRECORD *prec)
+{
+    return eseredo_fail(pr, err, prec, prec->pgno,
+                        "PageMove at (%d,%u,%u) does not decode (sizes, move flags or pages do not fit)",
+                        prec->lgpos.lGeneration, prec->lgpos.isec, prec->lgpos.ib);
+}
+
+JET_ERR esesplit_redo_pagemove(eseredo *pr, const ESEPY_ESE_LOGRECORD *prec)
+{
+    esesplit_pagemove mv;
+    JET_ERR err = esesplit_parse_pagemove(prec, &mv);
+    if (err < 0)
+        return move_parse_fail(pr, err, prec);
+    if (mv.fMoveFlags != 0)
+        return eseredo_fail(pr, JET_errLogCorrupted, prec, prec->pgno,
+                            "PageMove at (%d,%u,%u) moves a tree root (flags %#x) outside a RootPageMove macro",
+                            prec->lgpos.lGeneration, prec->lgpos.isec, prec->lgpos.ib, mv.fMoveFlags);
+    redo_set *ps = os_calloc(1, sizeof(*ps));
+    if (ps == NULL)
+        return JET_errOutOfMemory;
+    ps->pr = pr;
+    err = redo_one_move(ps, &mv, 0);
+    rs_finish(ps, err >= 0);
+    os_free(ps);
+    return err;
+}
+
+/* A root move macro (ESE's shrink): RootPageMove, the PageMove of the root,
+ * of its owned-extent root and of its available-extent root, SetExternalHeader
+ * of every child tree (their space headers name the new root) and Replace of
+ * the catalog rows.  Every page has the macro's dbtime afterwards. */
+static JET_ERR redo_root_move(eseredo *pr, const eseredo_buf *pbuf, uint64_t dbtimeMacro)
+{
+    esesplit_pagemove rgmv[3];
+    uint32_t cmv = 0, pgnoNewOE = 0, fSeen = 0;
+    JET_ERR err = JET_errSuccess;
+    for (uint32_t i = 0; i < pbuf->crec; i++) {
+        const ESEPY_ESE_LOGRECORD *prec = &pbuf->rgrec[i].rec;
+        switch (prec->lrtyp) {
+        case ESEPY_ESE_LRTYP_ROOTPAGEMOVE:
+        case ESEPY_ESE_LRTYP_SETEXTERNALHEADER:
+        case ESEPY_ESE_LRTYP_REPLACE:
+            break;
+        case ESEPY_ESE_LRTYP_PAGEMOVE:
+            if ((err = esesplit_parse_pagemove(prec, &rgmv[cmv < 3 ? cmv : 2])) < 0)
+                return move_parse_fail(pr, err, prec);
+            if (cmv == 3 || rgmv[cmv].fMoveFlags == 0 || (fSeen & rgmv[cmv].fMoveFlags))
+                return eseredo_fail(pr, JET_errLogCorrupted, prec, prec->pgno,
+                                    "PageMove at (%d,%u,%u): a root move macro moves the root, the owned-extent "
+                                    "root and the available-extent root once each (flags %#x)",
+                                    prec->lgpos.lGeneration, prec->lgpos.isec, prec->lgpos.ib,
+                                    rgmv[cmv < 3 ? cmv : 2].fMoveFlags);
+            fSeen |= rgmv[cmv].fMoveFlags;
+            if (rgmv[cmv].fMoveFlags & ESESPLIT_MOVE_ROOTOE)
+                pgnoNewOE = rgmv[cmv].pgnoDest;
+            cmv++;
+            break;
+        default:
+            return eseredo_fail(pr, JET_errFeatureNotAvailable, prec, prec->pgno,
+                                "%s at (%d,%u,%u) inside a root move macro is not replayed",
+                                EsepyEseLrtypName(prec->lrtyp), prec->lgpos.lGeneration, prec->lgpos.isec,
+                                prec->lgpos.ib);
+        }
+    }
+    redo_set *ps = os_calloc(1, sizeof(*ps));
+    if (ps == NULL)
+        return JET_errOutOfMemory;
+    ps->pr = pr;
+    eseredo_macro_begin(pr, dbtimeMacro);
+    for (uint32_t i = 0; i < cmv && err >= 0; i++)
+        err = redo_one_move(ps, &rgmv[i], pgnoNewOE);
+    rs_finish(ps, err >= 0);
+    /* the child space headers and the catalog rows: node records under the macro's decisions */
+    for (uint32_t i = 0; i < pbuf->crec && err >= 0; i++) {
+        const ESEPY_ESE_LOGRECORD *prec = &pbuf->rgrec[i].rec;
+        if (prec->lrtyp == ESEPY_ESE_LRTYP_SETEXTERNALHEADER || prec->lrtyp == ESEPY_ESE_LRTYP_REPLACE)
+            err = eseredo_apply(pr, prec);
+    }
+    eseredo_macro_end(pr);
     os_free(ps);
     return err;
 }

@@ -1,7 +1,8 @@
 /*
  * esesplit.h -- structure changes of Windows ESE B+trees replayed from the
- * log: Split2 and Merge2 (esesplit.c), and the rebuild of pages from the
- * logs alone (eserebuild.c, EsepyEseRebuildPages in esepy_ese.h).
+ * log: Split2, Merge2, PageMove, root moves and Scrub (esesplit.c), and the
+ * rebuild of pages from the logs alone (eserebuild.c, EsepyEseRebuildPages in
+ * esepy_ese.h).
  *
  * Owns: the decoding of the Split2 / Merge2 records (reference
  * ese-log-format.md §2.3), the before-images they carry (XPRESS, then
@@ -153,11 +154,91 @@ typedef struct {
     const ESEPY_ESE_LOGRECORD *precBad;    /* the record a refusal is about */
 } esesplit_macro;
 
-/* Sort the records of a macro (an eseredo_buf, eseredo.h).  Refusals:
- * JET_errFeatureNotAvailable for PageMove, RootPageMove, a Merge2 of a type
- * not replayed, or another record inside the macro; JET_errLogCorrupted for
- * a record that does not decode or a macro mixing splits and merges.  szWhy
- * receives the sentence, precBad the record. */
+/* Sort the records of a split or merge macro (an eseredo_buf, eseredo.h).
+ * Refusals: JET_errFeatureNotAvailable for a PageMove or another record
+ * inside the macro, or a Merge2 of a type ESE never logs (EmptyTree 4,
+ * PageMove 7: it logs those operations as EmptyTree and PageMove records);
+ * JET_errLogCorrupted for a record that does not decode or a macro mixing
+ * splits and merges.  szWhy receives the sentence, precBad the
+ * record.  Root-move macros (RootPageMove first) go to their own path in
+ * esesplit_redo_macro. */
 JET_ERR esesplit_collect(const eseredo_buf *pbuf, esesplit_macro *pm, char *szWhy, size_t cbWhy);
+
+/* ---- page moves (PageMove 65, RootPageMove 96) and Scrub (64) ------------------------ */
+
+#define ESESPLIT_MOVE_ROOTFDP 0x1u   /* the tree's root (FDP) page */
+#define ESESPLIT_MOVE_ROOTOE  0x2u   /* the root of its owned-extent tree */
+#define ESESPLIT_MOVE_ROOTAE  0x4u   /* the root of its available-extent tree */
+
+/* A PageMove record (reference §2.3, ESE LRPAGEMOVE): the source page moves
+ * to pgnoDest; the image is the source page as ESE logged it, the header
+ * part (page header and lines, packed) then the trailer part (the tag
+ * array), the free middle left out. */
+typedef struct {
+    const ESEPY_ESE_LOGRECORD *prec;
+    uint32_t pgno, pgnoDest, pgnoLeft, pgnoRight, pgnoParent, pgnoFDP, objidFDP;
+    uint64_t dbtime, dbtimeBefore, dbtimeLeftBefore, dbtimeRightBefore, dbtimeParentBefore;
+    int32_t  ilineParent;
+    uint32_t fMoveFlags;                           /* ESESPLIT_MOVE_ROOT*: 0 for a page of a tree */
+    const uint8_t *pbHeader; uint32_t cbHeader;
+    const uint8_t *pbTrailer; uint32_t cbTrailer;
+} esesplit_pagemove;
+
+/* The pages a page move changes (NULL: it does not change). */
+typedef struct {
+    esepage *pSrc;      /* emptied */
+    esepage *pDest;     /* must hold the source's content already (esesplit_pagemove_dest) */
+    esepage *pParent;   /* its pointer at ilineParent goes from the source to the destination */
+    esepage *pLeft;     /* pgnoNext := destination */
+    esepage *pRight;    /* pgnoPrev := destination */
+} esesplit_move_pages;
+
+/* Decode a PageMove record: JET_errLogCorrupted when sizes do not add up,
+ * a move flag is unknown or more than one root flag is set, a page of a
+ * tree (no root flag) has no parent, or source and destination coincide. */
+JET_ERR esesplit_parse_pagemove(const ESEPY_ESE_LOGRECORD *prec, esesplit_pagemove *pmv);
+
+/* The destination page of a move: the logged image rebuilt (header part,
+ * zeroed middle, trailer part: cbPage bytes), decoded as page pgnoDest,
+ * dbtime dbtimeAfter, the pre-init flag cleared (ESE takes a pre-initialised
+ * page into use).  JET_errLogCorrupted when the image is not cbPage bytes
+ * or does not decode. */
+JET_ERR esesplit_pagemove_dest(const esesplit_pagemove *pmv, uint32_t cbPage, esepage *pp);
+
+/* The source as it was before the move (the logged image, page pgno, dbtime
+ * dbtimeBefore): ESE reverts the source to it when the destination needs the
+ * move and the source already has it. */
+JET_ERR esesplit_pagemove_source(const esesplit_pagemove *pmv, uint32_t cbPage, esepage *pp);
+
+/* Apply a move to the pages given: the source emptied (its tag 0 cleared,
+ * no lines, the empty flag), the parent's pointer, the siblings' links.
+ * JET_errDatabaseCorrupted (szWhy) when the parent's line ilineParent does
+ * not point to the source. */
+JET_ERR esesplit_pagemove_apply(const esesplit_pagemove *pmv, esesplit_move_pages *pg, char *szWhy, size_t cbWhy);
+
+/* Scrub (ESE LRSCRUB: flags u32 @44, scrub operations u32 @48, data size u16
+ * @52, then one operation byte per line and padding). */
+#define ESESPLIT_SCRUB_UNUSEDPAGE 0x1u
+#define ESESPLIT_SCRUBOP_NONE     0
+#define ESESPLIT_SCRUBOP_DATA     1   /* the line's data filled with 'D', its version flag cleared */
+#define ESESPLIT_SCRUBOP_LVDATA   2   /* a long-value chunk: byte 0x20 (scheme "scrubbed"), then 'L' */
+#define ESESPLIT_SCRUB_FILL_USED   'Z' /* the free space of a scrubbed page in use */
+#define ESESPLIT_SCRUB_FILL_UNUSED 'U' /* the free space of a scrubbed unused page */
+
+typedef struct {
+    const ESEPY_ESE_LOGRECORD *prec;
+    uint32_t fScrub, cop;
+    const uint8_t *rgop;
+} esesplit_scrub;
+
+JET_ERR esesplit_parse_scrub(const ESEPY_ESE_LOGRECORD *prec, esesplit_scrub *ps);
+/* Scrub one page: an unused page loses every line; a page in use gets its
+ * operations line by line (their count must equal the page's lines:
+ * JET_errDatabaseCorrupted); the free space is then filled as ESE fills it.
+ * JET_errLogCorrupted for an unknown operation. */
+JET_ERR esesplit_scrub_apply(const esesplit_scrub *ps, esepage *pp, char *szWhy, size_t cbWhy);
+
+/* Replay one PageMove record outside a macro (eseredo_apply hands it over). */
+JET_ERR esesplit_redo_pagemove(eseredo *pr, const ESEPY_ESE_LOGRECORD *prec);
 
 #endif /* ESEPY_ESESPLIT_H */

@@ -511,7 +511,7 @@ TEST(empty_page_merge_of_the_last_page_nulls_the_new_last_key)
     esepage_free(&parent);
 }
 
-TEST(unreplayed_merge_types_are_refused_by_name)
+TEST(merge_types_ese_never_logs_are_refused_by_name)
 {
     merge_args a = { .pgno = 50, .type = ESESPLIT_MERGE_EMPTYTREE };
     lrbuf l;
@@ -521,11 +521,11 @@ TEST(unreplayed_merge_types_are_refused_by_name)
     esesplit_merge_pages pg = { NULL, NULL, NULL };
     char sz[256];
     CHECK_ERR(esesplit_merge_apply(&m, 1, &pg, sz, sizeof(sz)), JET_errFeatureNotAvailable);
-    CHECK(strstr(sz, "EmptyTree") != NULL);
+    CHECK(strstr(sz, "EmptyTree") != NULL && strstr(sz, "never as a Merge2") != NULL);
     l.rgb[85] = ESESPLIT_MERGE_PAGEMOVE;
     CHECK_ERR(esesplit_parse_merge(&l.rec, &m), 0);
     CHECK_ERR(esesplit_merge_apply(&m, 1, &pg, sz, sizeof(sz)), JET_errFeatureNotAvailable);
-    CHECK(strstr(sz, "PageMove") != NULL);
+    CHECK(strstr(sz, "PageMove") != NULL && strstr(sz, "never as a Merge2") != NULL);
     /* a truncated record does not decode */
     l.rec.cb = 50;
     CHECK_ERR(esesplit_parse_merge(&l.rec, &m), JET_errLogCorrupted);
@@ -557,6 +557,253 @@ TEST(dehydrated_image_rehydrates_to_the_page)
     free(pb);
     free(pbDry);
     free(pbOut);
+    esepage_free(&p);
+}
+
+/* ---- page moves ------------------------------------------------------------------------- */
+
+/* A PageMove record moving src (its image as ESE logs it: header part up to
+ * the end of the data, trailer part = the tag array) to pgnoDest. */
+typedef struct {
+    uint8_t rgb[96 + CB];
+    ESEPY_ESE_LOGRECORD rec;
+} mvbuf;
+
+static void mk_move(mvbuf *pl, const esepage *src, uint32_t pgnoDest, uint32_t pgnoLeft, uint32_t pgnoRight,
+                    uint32_t pgnoParent, int32_t ilineParent, uint32_t fMove)
+{
+    memset(pl, 0, sizeof(*pl));
+    uint8_t *p = pl->rgb, pb[CB];
+    p[0] = ESEPY_ESE_LRTYP_PAGEMOVE;
+    p[3] = 1;
+    le_put32(p + 4, src->pgno);
+    le_put64(p + 8, 300);
+    le_put64(p + 16, src->dbtime);
+    le_put32(p + 32, pgnoDest);
+    le_put32(p + 36, pgnoLeft);
+    le_put32(p + 40, pgnoRight);
+    le_put32(p + 44, pgnoParent);
+    le_put64(p + 48, 100);
+    le_put64(p + 56, 100);
+    le_put64(p + 64, 100);
+    le_put32(p + 72, 3);
+    le_put32(p + 76, src->objidFDP);
+    le_put32(p + 80, (uint32_t)ilineParent);
+    le_put32(p + 84, fMove);
+    if (esepage_encode(src, pb) < 0)
+        return;
+    uint32_t cbHeader = 40u + le_get16(pb + 32), cbTrailer = 4u * (le_get16(pb + 34) & 0xFFFu);
+    le_put32(p + 88, cbHeader);
+    le_put32(p + 92, cbTrailer);
+    memcpy(p + 96, pb, cbHeader);
+    memcpy(p + 96 + cbHeader, pb + CB - cbTrailer, cbTrailer);
+    pl->rec.cbStruct = sizeof(pl->rec);
+    pl->rec.lrtyp = ESEPY_ESE_LRTYP_PAGEMOVE;
+    pl->rec.pb = p;
+    pl->rec.cb = 96 + cbHeader + cbTrailer;
+    pl->rec.pgno = src->pgno;
+}
+
+/* Every line of a and b equal: flags, full key, data. */
+static int same_lines(const esepage *a, const esepage *b)
+{
+    uint32_t iline = 0;
+    int r = esepage_compare(a, b, &iline);
+    return r == 0 || r == 1; /* 1: a header field differs (pgno, dbtime, flags), checked apart */
+}
+
+TEST(page_move_copies_the_page_and_fixes_parent_and_siblings)
+{
+    static const char *rgsz[] = { "key010", "key011", "key012" };
+    static const char *rgszParent[] = { "key005", "key010", "" };
+    static const uint32_t rgpgno[] = { 40, 41, 42 };
+    esepage src, left, right, parent, dest;
+    memset(&src, 0, sizeof(src)); memset(&left, 0, sizeof(left)); memset(&right, 0, sizeof(right));
+    memset(&parent, 0, sizeof(parent)); memset(&dest, 0, sizeof(dest));
+    CHECK_ERR(mk_page(&src, 41, LEAF, rgsz, 3), 0);
+    CHECK_ERR(esepage_set_external_header(&src, (const uint8_t *)"key01", 5), 0);
+    CHECK_ERR(esepage_set_flags(&src, 1, ESEPAGE_ND_DELETED, 0), 0);
+    src.pgnoPrev = 40;
+    src.pgnoNext = 42;
+    CHECK_ERR(mk_page(&left, 40, LEAF, rgsz, 1), 0);
+    left.pgnoNext = 41;
+    CHECK_ERR(mk_page(&right, 42, LEAF, rgsz + 2, 1), 0);
+    right.pgnoPrev = 41;
+    CHECK_ERR(mk_internal(&parent, 30, PARENT, rgszParent, rgpgno, 3), 0);
+    mvbuf mb;
+    mk_move(&mb, &src, 77, 40, 42, 30, 1, 0);
+    esesplit_pagemove mv;
+    CHECK_ERR(esesplit_parse_pagemove(&mb.rec, &mv), 0);
+    CHECK(mv.pgno == 41 && mv.pgnoDest == 77 && mv.pgnoParent == 30 && mv.ilineParent == 1 && mv.dbtime == 300);
+    /* the destination: the source's content, node by node, as page 77 at the record's dbtime */
+    CHECK_ERR(esesplit_pagemove_dest(&mv, CB, &dest), 0);
+    CHECK(dest.pgno == 77 && dest.dbtime == 300 && !(dest.fFlags & ESEPAGE_PG_PREINIT));
+    CHECK(dest.pgnoPrev == 40 && dest.pgnoNext == 42 && dest.objidFDP == 7);
+    CHECK(same_lines(&dest, &src) && dest.cline == 3);
+    for (uint32_t i = 0; i < 3; i++)
+        CHECK(key_is(&dest, i, rgsz[i]) && dest.rgline[i].fFlags == src.rgline[i].fFlags);
+    CHECK(dest.rgreserved[0].cbData == 5 && memcmp(dest.rgreserved[0].pb, "key01", 5) == 0);
+    /* the move: source emptied, parent and siblings point to 77 */
+    esesplit_move_pages pg = { &src, &dest, &parent, &left, &right };
+    char sz[256];
+    CHECK_ERR(esesplit_pagemove_apply(&mv, &pg, sz, sizeof(sz)), 0);
+    CHECK(src.cline == 0 && (src.fFlags & ESEPAGE_PG_EMPTY) && src.rgreserved[0].cbData == 0);
+    CHECK(parent.cline == 3 && pgno_at(&parent, 0) == 40 && pgno_at(&parent, 1) == 77 && pgno_at(&parent, 2) == 42);
+    CHECK(key_is(&parent, 1, "key010"));
+    CHECK(left.pgnoNext == 77 && right.pgnoPrev == 77 && dest.pgnoPrev == 40 && dest.pgnoNext == 42);
+    /* the encoded destination carries its own page number in its checksum */
+    uint8_t pb[CB];
+    CHECK_ERR(esepage_encode(&dest, pb), 0);
+    CHECK(esefmt_checksum_ecc(pb, CB, 77, 1) == le_get64(pb));
+    /* applying again finds the parent no longer pointing to the source: the dbtime rule
+     * (eseredo) is what keeps a replay from doing it twice */
+    CHECK_ERR(esesplit_pagemove_apply(&mv, &pg, sz, sizeof(sz)), JET_errDatabaseCorrupted);
+    CHECK(strstr(sz, "does not point to the moved page 41") != NULL);
+    esepage_free(&src); esepage_free(&left); esepage_free(&right); esepage_free(&parent); esepage_free(&dest);
+}
+
+TEST(page_move_source_reverts_to_the_logged_image)
+{
+    static const char *rgsz[] = { "a1", "a2" };
+    esepage src, back;
+    memset(&src, 0, sizeof(src));
+    memset(&back, 0, sizeof(back));
+    CHECK_ERR(mk_page(&src, 41, LEAF, rgsz, 2), 0);
+    mvbuf mb;
+    mk_move(&mb, &src, 77, 0, 0, 30, 0, 0);
+    esesplit_pagemove mv;
+    CHECK_ERR(esesplit_parse_pagemove(&mb.rec, &mv), 0);
+    CHECK_ERR(esesplit_pagemove_source(&mv, CB, &back), 0);
+    CHECK(back.pgno == 41 && back.dbtime == 100 && esepage_compare(&back, &src, NULL) == 0);
+    esepage_free(&src);
+    esepage_free(&back);
+}
+
+TEST(page_move_records_that_do_not_decode)
+{
+    static const char *rgsz[] = { "a1" };
+    esepage src;
+    memset(&src, 0, sizeof(src));
+    CHECK_ERR(mk_page(&src, 41, LEAF, rgsz, 1), 0);
+    mvbuf mb;
+    esesplit_pagemove mv;
+    mk_move(&mb, &src, 77, 0, 0, 30, 0, 0);
+    mb.rec.cb -= 1; /* sizes do not add up */
+    CHECK_ERR(esesplit_parse_pagemove(&mb.rec, &mv), JET_errLogCorrupted);
+    mk_move(&mb, &src, 77, 0, 0, 30, 0, 0x8);   /* unknown move flag */
+    CHECK_ERR(esesplit_parse_pagemove(&mb.rec, &mv), JET_errLogCorrupted);
+    mk_move(&mb, &src, 77, 0, 0, 0, 0, 0x3);    /* two roots at once */
+    CHECK_ERR(esesplit_parse_pagemove(&mb.rec, &mv), JET_errLogCorrupted);
+    mk_move(&mb, &src, 77, 0, 0, 0, 0, 0);      /* a page of a tree without a parent */
+    CHECK_ERR(esesplit_parse_pagemove(&mb.rec, &mv), JET_errLogCorrupted);
+    mk_move(&mb, &src, 41, 0, 0, 30, 0, 0);     /* onto itself */
+    CHECK_ERR(esesplit_parse_pagemove(&mb.rec, &mv), JET_errLogCorrupted);
+    mk_move(&mb, &src, 77, 0, 0, 0, 0, ESESPLIT_MOVE_ROOTOE); /* a root needs no parent */
+    CHECK_ERR(esesplit_parse_pagemove(&mb.rec, &mv), 0);
+    le_put32(mb.rgb + 88, 10); /* a header part shorter than a page header */
+    le_put32(mb.rgb + 92, mb.rec.cb - 96 - 10);
+    esepage d;
+    memset(&d, 0, sizeof(d));
+    CHECK_ERR(esesplit_parse_pagemove(&mb.rec, &mv), 0);
+    CHECK_ERR(esesplit_pagemove_dest(&mv, CB, &d), JET_errLogCorrupted);
+    esepage_free(&src);
+}
+
+/* ---- scrub ------------------------------------------------------------------------------- */
+
+typedef struct {
+    uint8_t rgb[128];
+    ESEPY_ESE_LOGRECORD rec;
+} scbuf;
+
+static void mk_scrub(scbuf *pl, uint32_t pgno, uint32_t fScrub, const uint8_t *rgop, uint32_t cop, uint32_t cbPad)
+{
+    memset(pl, 0, sizeof(*pl));
+    uint8_t *p = pl->rgb;
+    p[0] = ESEPY_ESE_LRTYP_SCRUB;
+    le_put32(p + 4, pgno);
+    le_put64(p + 8, 300);
+    le_put64(p + 16, 100);
+    le_put32(p + 44, fScrub);
+    le_put32(p + 48, cop);
+    le_put16(p + 52, (uint16_t)(cop + cbPad));
+    if (cop)
+        memcpy(p + 54, rgop, cop);
+    pl->rec.cbStruct = sizeof(pl->rec);
+    pl->rec.lrtyp = ESEPY_ESE_LRTYP_SCRUB;
+    pl->rec.pb = p;
+    pl->rec.cb = 54 + cop + cbPad;
+    pl->rec.pgno = pgno;
+}
+
+TEST(scrub_of_a_used_page_overwrites_data_line_by_line)
+{
+    static const char *rgsz[] = { "k1", "k2", "k3" };
+    esepage p;
+    memset(&p, 0, sizeof(p));
+    CHECK_ERR(mk_page(&p, 20, LEAF, rgsz, 3), 0);
+    CHECK_ERR(esepage_set_flags(&p, 0, ESEPAGE_ND_DELETED | ESEPAGE_ND_VERSION, 0), 0);
+    CHECK_ERR(esepage_set_flags(&p, 2, ESEPAGE_ND_DELETED, 0), 0);
+    static const uint8_t rgop[3] = { ESESPLIT_SCRUBOP_DATA, ESESPLIT_SCRUBOP_NONE, ESESPLIT_SCRUBOP_LVDATA };
+    scbuf sb;
+    mk_scrub(&sb, 20, 0, rgop, 3, 7); /* with padding, as ESE pads scrub records */
+    esesplit_scrub sc;
+    CHECK_ERR(esesplit_parse_scrub(&sb.rec, &sc), 0);
+    char sz[160];
+    CHECK_ERR(esesplit_scrub_apply(&sc, &p, sz, sizeof(sz)), 0);
+    const uint8_t *pb;
+    uint32_t cb;
+    CHECK(p.cline == 3 && key_is(&p, 0, "k1") && key_is(&p, 1, "k2") && key_is(&p, 2, "k3"));
+    CHECK_ERR(esepage_data(&p, 0, &pb, &cb), 0);
+    CHECK(cb == 3 && memcmp(pb, "DDD", 3) == 0 && p.rgline[0].fFlags == ESEPAGE_ND_DELETED);
+    CHECK_ERR(esepage_data(&p, 1, &pb, &cb), 0);
+    CHECK(cb == 3 && memcmp(pb, "dk2", 3) == 0);
+    CHECK_ERR(esepage_data(&p, 2, &pb, &cb), 0);
+    CHECK(cb == 3 && pb[0] == 0x20 && pb[1] == 'L' && pb[2] == 'L');
+    /* the free space is filled with 'Z' */
+    uint8_t rgb[CB];
+    CHECK_ERR(esepage_encode(&p, rgb), 0);
+    uint32_t ibMicFree = le_get16(rgb + 32), cbFree = le_get16(rgb + 28);
+    CHECK(cbFree > 0 && rgb[40 + ibMicFree] == 'Z' && rgb[40 + ibMicFree + cbFree - 1] == 'Z');
+    /* scrubbing twice gives the same page */
+    uint8_t rgb2[CB];
+    CHECK_ERR(esesplit_scrub_apply(&sc, &p, sz, sizeof(sz)), 0);
+    CHECK_ERR(esepage_encode(&p, rgb2), 0);
+    CHECK(memcmp(rgb, rgb2, CB) == 0);
+    /* the operations must match the page's lines */
+    mk_scrub(&sb, 20, 0, rgop, 2, 0);
+    CHECK_ERR(esesplit_parse_scrub(&sb.rec, &sc), 0);
+    CHECK_ERR(esesplit_scrub_apply(&sc, &p, sz, sizeof(sz)), JET_errDatabaseCorrupted);
+    static const uint8_t rgopBad[3] = { 0, 9, 0 };
+    mk_scrub(&sb, 20, 0, rgopBad, 3, 0);
+    CHECK_ERR(esesplit_parse_scrub(&sb.rec, &sc), 0);
+    CHECK_ERR(esesplit_scrub_apply(&sc, &p, sz, sizeof(sz)), JET_errLogCorrupted);
+    CHECK(strstr(sz, "unknown operation 9") != NULL);
+    esepage_free(&p);
+}
+
+TEST(scrub_of_an_unused_page_removes_every_line)
+{
+    static const char *rgsz[] = { "k1", "k2" };
+    esepage p;
+    memset(&p, 0, sizeof(p));
+    CHECK_ERR(mk_page(&p, 20, LEAF, rgsz, 2), 0);
+    CHECK_ERR(esepage_set_external_header(&p, (const uint8_t *)"k", 1), 0);
+    scbuf sb;
+    mk_scrub(&sb, 20, ESESPLIT_SCRUB_UNUSEDPAGE, NULL, 0, 4);
+    esesplit_scrub sc;
+    CHECK_ERR(esesplit_parse_scrub(&sb.rec, &sc), 0);
+    char sz[160];
+    CHECK_ERR(esesplit_scrub_apply(&sc, &p, sz, sizeof(sz)), 0);
+    CHECK(p.cline == 0 && p.rgreserved[0].cbData == 1);
+    uint8_t rgb[CB];
+    CHECK_ERR(esepage_encode(&p, rgb), 0);
+    CHECK(rgb[CB - 4 - 1] == 'U' && rgb[40 + 1] == 'U');
+    /* records that do not decode */
+    sb.rec.cb = 50;
+    CHECK_ERR(esesplit_parse_scrub(&sb.rec, &sc), JET_errLogCorrupted);
+    mk_scrub(&sb, 20, 0x2, NULL, 0, 0);
+    CHECK_ERR(esesplit_parse_scrub(&sb.rec, &sc), JET_errLogCorrupted);
     esepage_free(&p);
 }
 
