@@ -538,6 +538,13 @@ def _table_rows(t: TableSpec, chunk: int) -> List[Tuple[Tuple[int, int, int], Di
 
 # ---- the writer's driver ---------------------------------------------------------------------
 
+def lv_chunk(page_size: int) -> int:
+    """Bytes per long-value chunk: ESE's default for the page size (small pages: the page
+    less 42 bytes and the page header; 16 KiB: 4050; 32 KiB: 8150).  Readers such as
+    libesedb take a chunk of another length for a compressed one."""
+    return {16384: 4050, 32768: 8150}.get(page_size, page_size - 42 - 40)
+
+
 def encode_database(path: str, tables: Sequence[TableSpec], page_size: int = 8192,
                     progress: Optional[ProgressCallback] = None, report: Optional[ExportReport] = None) -> ExportReport:
     """Write ``tables`` as a new ESE database ``path`` (which must not exist).  The low
@@ -548,7 +555,7 @@ def encode_database(path: str, tables: Sequence[TableSpec], page_size: int = 819
         raise ValueError(f"page_size must be one of {', '.join(map(str, PAGE_SIZES))}, not {page_size}")
     report = report or ExportReport(path, page_size)
     large = page_size > 8192
-    chunk = page_size - (80 if large else 40) - 64
+    chunk = lv_chunk(page_size)
     names = set()
     for t in tables:
         if not t.name or len(t.name.encode("cp1252", "replace")) > 64 or t.name.upper() in names:
@@ -790,7 +797,7 @@ def export_ese_file(src: "os.PathLike[str] | str", dest: "os.PathLike[str] | str
         raise FileNotFoundError(f"{srcp}: no such database")
     from . import inspection
     from ._import import ImportReport, _choose_page_size, _restore_page_size
-    src_page = int(inspection.read_database_header(srcp)["page_size"])
+    src_page = int(inspection.read_database_header(srcp).page_size)
     saved = ImportReport(srcp, os.fspath(dest))     # carries the page size to put back
     work = tempfile.mkdtemp(prefix=".esepy-export-ese-")
     try:

@@ -223,7 +223,7 @@ def make_ese(path: "Union[str, os.PathLike[str]]", schema: Dict[str, Dict[str, A
             cp = int(d.get("codepage", 1200 if coltyp in (10, 12) else 0))
             cols.append(X.ColumnSpec(cname, coltyp, int(d.get("max_length", 255 if coltyp in (9, 10) else 0)),
                                      codepage=cp, fixed=bool(d.get("fixed")), tagged=bool(d.get("tagged")),
-                                     multivalued=bool(d.get("multivalued")), not_null=bool(d.get("not_null")),
+                                     multivalued=bool(d.get("multivalued", d.get("multi_valued"))), not_null=bool(d.get("not_null")),
                                      default=d.get("default")))
         idx = []
         pk = ts.get("primary_key") or []

@@ -315,8 +315,10 @@ static JET_ERR level_write(ESEPY_ESE_WTREE *pt, uint32_t lv, uint32_t pgno, uint
         err = esepage_insert(&page, i, pln->pb, pln->cbKey, cbPrefix, pln->pb + pln->cbKey, pln->cbData, 0);
     }
     if (err >= 0) {
-        page.pgnoPrev = fRoot ? 0 : pl->pgnoPrev;
-        page.pgnoNext = fRoot ? 0 : pgnoNext;
+        /* only leaves are linked to their siblings (internal pages keep 0, as
+         * ESE's own files have them and libesedb requires) */
+        page.pgnoPrev = fRoot || lv > 0 ? 0 : pl->pgnoPrev;
+        page.pgnoNext = fRoot || lv > 0 ? 0 : pgnoNext;
         err = write_page(pw, pgno, &page);
     }
     esepage_free(&page);
