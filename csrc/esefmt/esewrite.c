@@ -48,7 +48,6 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 
 #include "esefmt_int.h"
 #include "esepage.h"
@@ -633,21 +632,11 @@ void EsepyEseWriterFreeTree(ESEPY_ESE_WTREE *pt)
     os_free(pt);
 }
 
-static void put_logtime(uint8_t *pb, int64_t us)
+/* A LOGTIME as stored: JET_LOGTIME has the on-disk layout (8 bytes). */
+_Static_assert(sizeof(JET_LOGTIME) == 8, "JET_LOGTIME is the 8-byte on-disk LOGTIME");
+static void put_logtime(uint8_t *pb, const JET_LOGTIME *plt)
 {
-    time_t t = (time_t)(us / 1000000);
-    struct tm tm;
-    memset(&tm, 0, sizeof(tm));
-    gmtime_r(&t, &tm);
-    uint32_t ms = (uint32_t)((us / 1000) % 1000);
-    pb[0] = (uint8_t)tm.tm_sec;
-    pb[1] = (uint8_t)tm.tm_min;
-    pb[2] = (uint8_t)tm.tm_hour;
-    pb[3] = (uint8_t)tm.tm_mday;
-    pb[4] = (uint8_t)(tm.tm_mon + 1);
-    pb[5] = (uint8_t)(tm.tm_year);
-    pb[6] = (uint8_t)(0x01u | ((ms & 0x7Fu) << 1)); /* UTC, milliseconds low bits */
-    pb[7] = (uint8_t)(ms >> 7);
+    memcpy(pb, plt, 8);
 }
 
 JET_ERR EsepyEseWriterFinish(ESEPY_ESE_WRITER *pw, uint32_t objidLast)
@@ -686,21 +675,22 @@ JET_ERR EsepyEseWriterFinish(ESEPY_ESE_WRITER *pw, uint32_t objidLast)
     if (err >= 0 && pbHdr == NULL)
         err = JET_errOutOfMemory;
     if (err >= 0) {
-        int64_t us = os_time_us();
+        JET_LOGTIME now;
+        os_logtime_now(&now);
         uint8_t rgbSign[28];
         memset(rgbSign, 0, sizeof(rgbSign));
         uint32_t ulRandom;
         os_random_bytes(&ulRandom, sizeof(ulRandom));
         le_put32(rgbSign, ulRandom);
-        put_logtime(rgbSign + 4, us);
+        put_logtime(rgbSign + 4, &now);
         le_put32(pbHdr + 4, W_DB_MAGIC);
         le_put32(pbHdr + 8, 0x620);                /* format version */
         le_put64(pbHdr + 16, pw->dbtime);          /* dbtimeDirtied */
         memcpy(pbHdr + 24, rgbSign, 28);           /* signDb */
         le_put32(pbHdr + 52, 3);                   /* JET_dbstateCleanShutdown */
-        put_logtime(pbHdr + 64, us);               /* logtimeConsistent */
-        put_logtime(pbHdr + 72, us);               /* logtimeAttach */
-        put_logtime(pbHdr + 88, us);               /* logtimeDetach */
+        put_logtime(pbHdr + 64, &now);               /* logtimeConsistent */
+        put_logtime(pbHdr + 72, &now);               /* logtimeAttach */
+        put_logtime(pbHdr + 88, &now);               /* logtimeDetach */
         le_put32(pbHdr + 104, 1);                  /* dbid */
         le_put32(pbHdr + 212, objidLast);
         le_put32(pbHdr + 216, 10);                 /* OS version of the writer: as Windows 10 */
