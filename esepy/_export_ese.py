@@ -563,22 +563,91 @@ def encode_database(path: str, tables: Sequence[TableSpec], page_size: int = 819
         names.add(t.name.upper())
         _layout(t, report)
     total = sum(t.count for t in tables)
-    done = 0
-    w = _esepy._EseWriter(path, page_size)
-    try:
-        objid = _OBJID_FIRST_USER
-        for t in tables:
-            done = _write_table(w, t, objid, large, chunk, report, progress, done, total)
-            objid = max(objid + 1, t.objid + 1, max([ix.objid + 1 for ix in t.indexes] + [t.objid_lv + 1]))
-        _write_catalog(w, tables, large, chunk)
-        report.pages = w.finish(objid - 1)
-    finally:
-        w.close()
-    return report
+    to_sort: set = set()
+    while True:
+        # tables come in esepy's primary-key order, which is ESE's key order unless a key
+        # column collates differently (text, GUID); such a table is met out of order, and the
+        # file is then written again with that table sorted (external merge sort)
+        done = 0
+        report.tables, report.rows, report.unicode_indexes = {}, 0, []
+        w = _esepy._EseWriter(path, page_size)
+        try:
+            objid = _OBJID_FIRST_USER
+            for t in tables:
+                done = _write_table(w, t, objid, large, chunk, report, progress, done, total,
+                                    sort=t.name in to_sort, tmpdir=os.path.dirname(os.path.abspath(path)))
+                objid = max(objid + 1, t.objid + 1, max([ix.objid + 1 for ix in t.indexes] + [t.objid_lv + 1]))
+            _write_catalog(w, tables, large, chunk)
+            report.pages = w.finish(objid - 1)
+            return report
+        except _Unsorted as u:
+            to_sort.add(u.table)
+        finally:
+            w.close()
+        os.unlink(path)
+
+
+class _Unsorted(Exception):
+    """A table's records do not come in ESE's key order (internal: the export restarts)."""
+
+    def __init__(self, table: str) -> None:
+        super().__init__(table)
+        self.table = table
+
+
+class _RunSorter:
+    """(key, record) pairs sorted with bounded memory: sorted runs of at most ``limit`` bytes
+    spilled to a temporary file next to the output, merged at the end."""
+
+    def __init__(self, tmpdir: str, limit: int = 32 << 20) -> None:
+        self.tmpdir, self.limit = tmpdir, limit
+        self.buf: List[Tuple[bytes, bytes]] = []
+        self.size = 0
+        self.runs: List[Tuple[int, int]] = []     # (offset, count) in self.f
+        self.f: Any = None
+
+    def add(self, key: bytes, rec: bytes) -> None:
+        self.buf.append((key, rec))
+        self.size += len(key) + len(rec) + 64
+        if self.size >= self.limit:
+            self._spill()
+
+    def _spill(self) -> None:
+        if self.f is None:
+            self.f = tempfile.TemporaryFile(dir=self.tmpdir, prefix=".esepy-export-sort-")
+        self.buf.sort()
+        off = self.f.seek(0, os.SEEK_END)
+        for k, r in self.buf:
+            self.f.write(struct.pack("<II", len(k), len(r)) + k + r)
+        self.runs.append((off, len(self.buf)))
+        self.buf, self.size = [], 0
+
+    def _run(self, off: int, n: int) -> Iterator[Tuple[bytes, bytes]]:
+        pos = off
+        for _ in range(n):
+            self.f.seek(pos)
+            kl, rl = struct.unpack("<II", self.f.read(8))
+            kr = self.f.read(kl + rl)
+            pos += 8 + kl + rl
+            yield kr[:kl], kr[kl:]
+
+    def sorted(self) -> Iterator[Tuple[bytes, bytes]]:
+        import heapq
+        self.buf.sort()
+        if not self.runs:
+            yield from self.buf
+            return
+        yield from heapq.merge(self.buf, *[self._run(o, n) for o, n in self.runs])
+
+    def close(self) -> None:
+        if self.f is not None:
+            self.f.close()
+            self.f = None
 
 
 def _write_table(w: Any, t: TableSpec, objid: int, large: bool, chunk: int, report: ExportReport,
-                 progress: Optional[ProgressCallback], done: int, total: int) -> int:
+                 progress: Optional[ProgressCallback], done: int, total: int, *, sort: bool = False,
+                 tmpdir: str = ".") -> int:
     cols = {c.name: c for c in t.columns}
     fixed = [c for c in t.columns if c.kind == "fixed"]
     var = [c for c in t.columns if c.kind == "variable"]
@@ -590,6 +659,9 @@ def _write_table(w: Any, t: TableSpec, objid: int, large: bool, chunk: int, repo
     primary = t.indexes[0] if t.indexes and t.indexes[0].primary else None
     secondary = [ix for ix in t.indexes if ix is not primary]
     t.objid = objid
+    t.objid_lv = t.pgno_lv = 0
+    for ix in t.indexes:
+        ix.unicode = False
     tree, t.pgno = w.begin_tree(objid, -1, 0, 0, 0)
     if primary is not None:
         primary.objid, primary.pgno = objid, t.pgno
@@ -606,6 +678,8 @@ def _write_table(w: Any, t: TableSpec, objid: int, large: bool, chunk: int, repo
 
     entries: Dict[int, List[Tuple[bytes, bytes]]] = {i: [] for i in range(len(secondary))}
     pending: List[Tuple[bytes, bytes]] = []
+    sorter = _RunSorter(tmpdir) if sort else None
+    last = b""
     n = 0
     dbk = 0
     for row in t.rows():
@@ -618,7 +692,16 @@ def _write_table(w: Any, t: TableSpec, objid: int, large: bool, chunk: int, repo
             dbk += 1
             pk = struct.pack(">I", dbk)
         rec = _encode_record(t, row, large, lv, fixed, var, tagged)
-        pending.append((pk, rec))
+        if sorter is not None:
+            sorter.add(pk, rec)
+        elif n and pk <= last:
+            if pk == last:
+                raise ExportError(f"{t.name}: two records have the same primary key in ESE's key form "
+                                  f"(keys are cut at {_KEY_MOST} bytes)")
+            raise _Unsorted(t.name)
+        else:
+            pending.append((pk, rec))
+            last = pk
         for i, ix in enumerate(secondary):
             for k in _index_keys(t, ix, cols, row):
                 entries[i].append((k, pk))
@@ -630,6 +713,18 @@ def _write_table(w: Any, t: TableSpec, objid: int, large: bool, chunk: int, repo
                 progress(done + n, total)
     if pending:
         _append_sorted(w, tree, pending, t, primary)
+    if sorter is not None:
+        try:
+            batch: List[Tuple[bytes, bytes]] = []
+            for kr in sorter.sorted():
+                batch.append(kr)
+                if len(batch) >= 256:
+                    _append_sorted(w, tree, batch, t, primary)
+                    batch = []
+            if batch:
+                _append_sorted(w, tree, batch, t, primary)
+        finally:
+            sorter.close()
     if lvsink:
         w.end_tree(lvsink[0].tree)
     for i, ix in enumerate(secondary):
