@@ -198,9 +198,23 @@ def _layout(t: TableSpec, report: Optional[ExportReport]) -> None:
 
 # ---- records -----------------------------------------------------------------------------
 
+class _Stored(bytes):
+    """A value already in its stored form (a column's default value)."""
+
+
+def _get(row: Dict[str, Any], c: ColumnSpec) -> Any:
+    """The row's value of c; a column the row does not name takes its default value, stored
+    in the record as ESE does when it creates one."""
+    if c.name in row or c.default is None:
+        return row.get(c.name)
+    return _Stored(c.default)
+
+
 def _encode_value(c: ColumnSpec, v: Any) -> bytes:
     t = c.coltyp
-    if isinstance(v, (bytes, bytearray, memoryview)) and t not in (10, 12):
+    if isinstance(v, _Stored):
+        b = bytes(v)
+    elif isinstance(v, (bytes, bytearray, memoryview)) and t not in (10, 12):
         b = bytes(v)
     elif t == 1:
         b = b"\xff" if v else b"\x00"
@@ -240,10 +254,12 @@ class _LVSink:
 def _encode_record(t: TableSpec, row: Dict[str, Any], large: bool, lv: Callable[[], _LVSink],
                    fixed: List[ColumnSpec], var: List[ColumnSpec], tagged: List[ColumnSpec]) -> bytes:
     # fixed columns up to the last one with a value
-    vals = [(c, row.get(c.name)) for c in fixed]
+    # a column set to NULL explicitly must be stored as NULL when it has a default value
+    # (left out of the record, it would read as the default)
+    vals = [(c, _get(row, c)) for c in fixed]
     last = 0
     for i, (c, v) in enumerate(vals):
-        if v is not None:
+        if v is not None or c.default is not None:
             last = i + 1
     out = bytearray(4)
     nullbits = bytearray((last + 7) // 8)
@@ -257,10 +273,10 @@ def _encode_record(t: TableSpec, row: Dict[str, Any], large: bool, lv: Callable[
     out += nullbits
     ib_var_offsets = len(out)
     # variable columns up to the last one with a value
-    vv = [(c, row.get(c.name)) for c in var]
+    vv = [(c, _get(row, c)) for c in var]
     lastv = 0
     for i, (c, v) in enumerate(vv):
-        if v is not None:
+        if v is not None or c.default is not None:
             lastv = i + 1
     offsets = bytearray()
     data = bytearray()
@@ -282,7 +298,7 @@ def _encode_record(t: TableSpec, row: Dict[str, Any], large: bool, lv: Callable[
     # tagged columns, in column id order
     fields: List[Tuple[int, int, bytes]] = []   # (fid, header flags or -1 for none, bytes)
     for c in tagged:
-        v = row.get(c.name)
+        v = _get(row, c)
         if v is None:
             continue
         values = v if isinstance(v, list) else [v]

@@ -342,12 +342,13 @@ def test_make_ese_known_contents(tmp_path):
         "Events": {"columns": {"Id": "long", "When": "datetime", "Who": {"type": "text", "codepage": 1252},
                                "Blob": "longbinary", "Tags": {"type": "longtext", "multivalued": True}},
                    "primary_key": ["Id"], "indexes": {"ByWho": {"key": ["+Who", "-Id"]}}},
-        "Plain": {"columns": {"x": "double"}},
+        "Plain": {"columns": {"x": "double", "kind": {"type": "long", "default": struct.pack("<i", 42)},
+                              "label": {"type": "text", "codepage": 1252, "default": b"none"}}},
     }
     when = dt.datetime(2024, 5, 6, 7, 8, 9)
     rows = {"Events": [{"Id": i, "When": when, "Who": f"user{i % 4}", "Blob": bytes([i]) * (i * 100),
                         "Tags": [f"t{i}", f"u{i}"]} for i in (5, 3, 9, 1)],
-            "Plain": [{"x": 0.5}, {"x": None}]}
+            "Plain": [{"x": 0.5}, {"x": None, "kind": 7, "label": None}]}
     path = str(tmp_path / "synthetic.edb")
     report = esepy.testing.make_ese(path, schema, rows, page_size=4096)
     assert report.tables == {"Events": 4, "Plain": 2}
@@ -357,7 +358,12 @@ def test_make_ese_known_contents(tmp_path):
         assert [r["Tags"] for r in ev.records()][0] == ["t1", "u1"]
         assert [r["Blob"] for r in ev.records()][3] == bytes([9]) * 900
         assert [r["Id"] for r in ev.index("ByWho").records()] == [9, 5, 1, 3]
-        assert [r["x"] for r in db.tables["Plain"].records()] == [0.5, None]
+        plain = db.tables["Plain"]
+        assert [r["x"] for r in plain.records()] == [0.5, None]
+        # default values: in the catalog, and stored in a record that does not set the column
+        assert [r["kind"] for r in plain.records()] == [42, 7]
+        assert [r["label"] for r in plain.records()] == ["none", None]
+        assert {c.name: c.default for c in plain.columns}["kind"] == struct.pack("<i", 42)
     with open(path, "rb") as f:
         recs = [r.as_dict() for r in dissect_esedb.EseDB(f).table("Events").records()]
         assert [r["Who"] for r in recs] == ["user1", "user3", "user1", "user1"]
