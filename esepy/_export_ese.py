@@ -210,8 +210,20 @@ def _get(row: Dict[str, Any], c: ColumnSpec) -> Any:
     return _Stored(c.default)
 
 
+_PACK = {2: struct.Struct("<B").pack, 3: struct.Struct("<h").pack, 4: struct.Struct("<i").pack,
+         5: struct.Struct("<q").pack, 6: struct.Struct("<f").pack, 7: struct.Struct("<d").pack,
+         14: struct.Struct("<I").pack, 15: struct.Struct("<q").pack, 17: struct.Struct("<H").pack,
+         18: struct.Struct("<Q").pack}
+
+
 def _encode_value(c: ColumnSpec, v: Any) -> bytes:
     t = c.coltyp
+    pack = _PACK.get(t)
+    if pack is not None and type(v) in (int, float):
+        try:
+            return pack(v)
+        except struct.error as e:
+            raise ExportError(f"column {c.name}: value {v!r} does not fit its type: {e}") from None
     if isinstance(v, _Stored):
         b = bytes(v)
     elif isinstance(v, (bytes, bytearray, memoryview)) and t not in (10, 12):
