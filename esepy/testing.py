@@ -26,6 +26,7 @@ importable module (a test module is fine), called as ``fn(folder, *args,
 """
 from __future__ import annotations
 
+import functools
 import os
 import pickle
 import random
@@ -233,8 +234,8 @@ def make_ese(path: "Union[str, os.PathLike[str]]", schema: Dict[str, Dict[str, A
             idx.append(X.IndexSpec(iname, [(k.lstrip("+-"), k.startswith("-")) for k in ispec["key"]],
                                    unique=bool(ispec.get("unique")), ignore_null=bool(ispec.get("ignore_null")),
                                    ignore_any_null=bool(ispec.get("ignore_any_null"))))
-        data = list(rows.get(tname, ()))
-        spec = X.TableSpec(tname, cols, idx, lambda data=data: data, len(data))
+        data: List[Dict[str, Any]] = list(rows.get(tname, ()))
+        spec = X.TableSpec(tname, cols, idx, functools.partial(list, data), len(data))
         specs.append((spec, data))
 
     def write(tmp: str) -> Any:
