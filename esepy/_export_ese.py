@@ -31,8 +31,9 @@ written with no sort-version stamp, the state ESE treats as built under another
 NLS version (see docs/export-ese.md).
 
 Memory: one table is read at a time, in primary-key order; records and long
-values are streamed into the writer.  Secondary-index entries of one table are
-collected and sorted in memory (their keys and primary keys only).
+values are streamed into the writer.  Secondary-index entries of one table (their keys and
+primary keys) are sorted with bounded memory: sorted runs spilled to a temporary file next to
+the output, merged.
 """
 from __future__ import annotations
 
@@ -704,7 +705,8 @@ def _write_table(w: Any, t: TableSpec, objid: int, large: bool, chunk: int, repo
             lvsink.append(_LVSink(w, lt, chunk))
         return lvsink[0]
 
-    entries: Dict[int, List[Tuple[bytes, bytes]]] = {i: [] for i in range(len(secondary))}
+    # secondary-index entries, sorted with bounded memory (spilled in sorted runs)
+    entries = [_RunSorter(tmpdir, 16 << 20) for _ in secondary]
     pending: List[Tuple[bytes, bytes]] = []
     sorter = _RunSorter(tmpdir) if sort else None
     last = b""
@@ -732,7 +734,7 @@ def _write_table(w: Any, t: TableSpec, objid: int, large: bool, chunk: int, repo
             last = pk
         for i, ix in enumerate(secondary):
             for k in _index_keys(t, ix, cols, row):
-                entries[i].append((k, pk))
+                entries[i].add(k, pk)
         n += 1
         if len(pending) >= 256:
             _append_sorted(w, tree, pending, t, primary)
@@ -743,14 +745,14 @@ def _write_table(w: Any, t: TableSpec, objid: int, large: bool, chunk: int, repo
         _append_sorted(w, tree, pending, t, primary)
     if sorter is not None:
         try:
-            batch: List[Tuple[bytes, bytes]] = []
+            rb: List[Tuple[bytes, bytes]] = []
             for kr in sorter.sorted():
-                batch.append(kr)
-                if len(batch) >= 256:
-                    _append_sorted(w, tree, batch, t, primary)
-                    batch = []
-            if batch:
-                _append_sorted(w, tree, batch, t, primary)
+                rb.append(kr)
+                if len(rb) >= 256:
+                    _append_sorted(w, tree, rb, t, primary)
+                    rb = []
+            if rb:
+                _append_sorted(w, tree, rb, t, primary)
         finally:
             sorter.close()
     if lvsink:
@@ -759,14 +761,24 @@ def _write_table(w: Any, t: TableSpec, objid: int, large: bool, chunk: int, repo
         ix.objid = nxt[0]
         nxt[0] += 1
         it, ix.pgno = w.begin_tree(ix.objid, tree, _WT_INDEX | (0 if ix.unique else _WT_NONUNIQUE), 0, 0)
-        es = sorted(set(entries[i]))
-        if ix.unique:
-            for a, b in zip(es, es[1:]):
-                if a[0] == b[0]:
+        try:
+            batch: List[Tuple[bytes, bytes]] = []
+            prev: Optional[Tuple[bytes, bytes]] = None
+            for e in entries[i].sorted():
+                if e == prev:
+                    continue        # the same value twice in a multi-valued key column
+                if ix.unique and prev is not None and prev[0] == e[0]:
                     raise ExportError(f"{t.name}.{ix.name}: two records have the same key in a unique index "
                                       f"(after cutting keys at {_KEY_MOST} bytes)")
-        w.append_many(it, es)
-        entries[i] = []
+                batch.append(e)
+                prev = e
+                if len(batch) >= 1024:
+                    w.append_many(it, batch)
+                    batch = []
+            if batch:
+                w.append_many(it, batch)
+        finally:
+            entries[i].close()
         w.end_tree(it)
         if ix.unicode:
             report.unicode_indexes.append((t.name, ix.name))
