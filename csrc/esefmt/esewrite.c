@@ -213,14 +213,13 @@ static JET_ERR tree_alloc(ESEPY_ESE_WTREE *pt, uint32_t *ppgno)
 
 /* ---- pages of a tree ------------------------------------------------------------------ */
 
-/* Bytes the page of level lv would take with its lines plus one more line of
- * (cbKey, cbData) sharing cbPrefix bytes with the others. */
-static uint64_t level_size(const w_level *pl, uint32_t cline, uint64_t cbKeys, uint64_t cbData, uint32_t cbPrefix,
-                           uint32_t cbTag0)
+/* Bytes a page of cline lines (cbKeys key bytes, cbData data bytes in all)
+ * takes when every key shares cbPrefix bytes kept in tag 0 (cbTag0: the
+ * 16-byte space header of a root). */
+static uint64_t level_size(uint32_t cline, uint64_t cbKeys, uint64_t cbData, uint32_t cbPrefix, uint32_t cbTag0)
 {
     /* tag 0: the prefix (non-root pages) or the space header (root); each line:
      * a tag (4), cbSuffix (2), cbPrefix (2, when compressed), suffix, data */
-    (void)pl;
     uint64_t cb = (uint64_t)(cbTag0 > cbPrefix ? cbTag0 : cbPrefix) + 4;
     cb += (uint64_t)cline * (4 + 2 + (cbPrefix ? 2 : 0)) + cbKeys - (uint64_t)cline * cbPrefix + cbData;
     return cb;
@@ -243,12 +242,13 @@ static JET_ERR level_push_line(w_level *pl, const uint8_t *pbKey, uint32_t cbKey
         memcpy(pb, pbKey, cbKey);
     if (cbData)
         memcpy(pb + cbKey, pbData, cbData);
-    if (pl->cline == 0)
+    if (pl->cline == 0) {
         pl->cbPrefix = cbKey;
-    else
-        pl->cbPrefix = common_prefix(pl->rgline[0].pb, pl->rgline[0].cbKey, pbKey, cbKey) < pl->cbPrefix
-                           ? common_prefix(pl->rgline[0].pb, pl->rgline[0].cbKey, pbKey, cbKey)
-                           : pl->cbPrefix;
+    } else {
+        uint32_t c = common_prefix(pl->rgline[0].pb, pl->rgline[0].cbKey, pbKey, cbKey);
+        if (c < pl->cbPrefix)
+            pl->cbPrefix = c;
+    }
     pl->rgline[pl->cline].pb = pb;
     pl->rgline[pl->cline].cbKey = cbKey;
     pl->rgline[pl->cline++].cbData = cbData;
@@ -325,7 +325,7 @@ static JET_ERR level_write(ESEPY_ESE_WTREE *pt, uint32_t lv, uint32_t pgno, uint
 }
 
 static JET_ERR level_add(ESEPY_ESE_WTREE *pt, uint32_t lv, const uint8_t *pbKey, uint32_t cbKey, const uint8_t *pbData,
-                         uint32_t cbData, const uint8_t *pbSepData, uint32_t cbSepData);
+                         uint32_t cbData);
 
 /* Finish the full page of level lv (not the root: another page follows) and
  * push its separator into the level above. */
@@ -380,17 +380,15 @@ static JET_ERR level_flush(ESEPY_ESE_WTREE *pt, uint32_t lv, const uint8_t *pbNe
     level_clear(pl);
     pl->pgnoPrev = pgnoDone;
     pl->pgno = pgnoNext;
-    err = level_add(pt, lv + 1, pbSep, cbSep, rgbPgno, 4, NULL, 0);
+    err = level_add(pt, lv + 1, pbSep, cbSep, rgbPgno, 4);
     os_free(pbSep);
     return err;
 }
 
 /* Add a node to level lv, flushing the level's page first when it is full. */
 static JET_ERR level_add(ESEPY_ESE_WTREE *pt, uint32_t lv, const uint8_t *pbKey, uint32_t cbKey, const uint8_t *pbData,
-                         uint32_t cbData, const uint8_t *pbSepData, uint32_t cbSepData)
+                         uint32_t cbData)
 {
-    (void)pbSepData;
-    (void)cbSepData;
     ESEPY_ESE_WRITER *pw = pt->pw;
     if (lv >= ESEFMT_DEPTH_MAX)
         return JET_errOutOfDatabaseSpace; /* deeper than any reader accepts */
@@ -412,8 +410,8 @@ static JET_ERR level_add(ESEPY_ESE_WTREE *pt, uint32_t lv, const uint8_t *pbKey,
         uint32_t cbP = (pl->cline + 1 < 2 || cbPrefix < 4) ? 0 : cbPrefix;
         /* the page might become the root: its tag 0 then holds 16 bytes; the
          * root has no prefix, so the size is also checked without one */
-        uint64_t cb = level_size(pl, pl->cline + 1, pl->cbKeys + cbKey, pl->cbData + cbData, cbP, 0);
-        uint64_t cbRoot = level_size(pl, pl->cline + 1, pl->cbKeys + cbKey, pl->cbData + cbData, 0, 16);
+        uint64_t cb = level_size(pl->cline + 1, pl->cbKeys + cbKey, pl->cbData + cbData, cbP, 0);
+        uint64_t cbRoot = level_size(pl->cline + 1, pl->cbKeys + cbKey, pl->cbData + cbData, 0, 16);
         if (cb > cbAvail || cbRoot > cbAvail) {
             JET_ERR err = level_flush(pt, lv, pbKey, cbKey, pbData, cbData);
             if (err < 0)
@@ -518,7 +516,7 @@ JET_ERR EsepyEseWriterAppend(ESEPY_ESE_WTREE *pt, const void *pvKey, uint32_t cb
         if (c >= 0)
             return JET_errInvalidParameter;
     }
-    JET_ERR err = level_add(pt, 0, pbKey, cbKey, pbData, cbData, NULL, 0);
+    JET_ERR err = level_add(pt, 0, pbKey, cbKey, pbData, cbData);
     if (err < 0)
         return err;
     if ((uint64_t)cbKey + cbData > pt->cbLastMax) {
@@ -595,7 +593,7 @@ JET_ERR EsepyEseWriterEndTree(ESEPY_ESE_WTREE *pt, ESEPY_ESE_WTREEINFO *pinfo)
             break;
         uint8_t rgbPgno[4];
         le_put32(rgbPgno, pl->pgno);
-        err = level_add(pt, lv + 1, NULL, 0, rgbPgno, 4, NULL, 0);
+        err = level_add(pt, lv + 1, NULL, 0, rgbPgno, 4);
     }
     /* space: owned extents (sorted), available = the rest of the current chunk */
     if (err >= 0 && pt->cext > 1)
