@@ -466,3 +466,24 @@ def test_run_sorter_spills_and_merges(tmp_path):
     assert list(s.sorted()) == sorted(pairs)
     s.close()
     assert os.listdir(tmp_path) == []
+
+
+def test_database_method_on_an_open_database(tmp_path):
+    """Database.export_ese on a database attached in the caller's own session (read while open)."""
+    d = str(tmp_path / "inst") + os.sep
+    out = str(tmp_path / "m.edb")
+    with esepy.Instance("method", system_path=d, log_path=d, temp_path=d + "t.edb",
+                        create_path_if_not_exist=True) as inst, inst.begin_session() as s:
+        db = s.create_database(str(tmp_path / "src.edb"))
+        t = db.create_table("t", {"a": "long", "b": "longtext"}, primary_key=["a"])
+        with s.transaction():
+            for i in range(300):
+                t.insert({"a": i, "b": "x" * i})
+        t.close()
+        seen = []
+        report = db.export_ese(out, page_size=4096, progress=lambda done, total: seen.append((done, total)))
+        assert report.rows == 300 and seen[-1] == (300, 300)
+        assert db.tables == ["t"]          # still open and usable
+        db.close()
+    with esepy.open_ese(out) as w:
+        assert [r["b"] for r in w.tables["t"].records()] == ["x" * i if i else "" for i in range(300)]
