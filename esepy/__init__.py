@@ -428,6 +428,8 @@ from .ese import open_ese, recover_ese  # noqa: E402
 __all__ += ["open_ese", "recover_ese"]
 from ._import import ImportReport, import_ese  # noqa: E402
 __all__ += ["ImportReport", "import_ese"]
+from ._export_ese import ExportReport, export_ese_file as export_ese  # noqa: E402
+__all__ += ["ExportReport", "export_ese"]
 from ._verify import VerifyReport, verify_logs  # noqa: E402
 __all__ += ["VerifyReport", "verify_logs"]
 

@@ -452,6 +452,18 @@ class Database:
         :meth:`Session.compact`.  This database stays attached and open."""
         self.session.compact(self.path, dest, progress)
 
+    def export_ese(self, path: PathArg, page_size: int = 8192, progress: Optional[Callable[[int, int], Any]] = None,
+                   *, force: bool = False) -> Any:
+        """Write this database as a new Windows ESE database file ``path`` (ESE's on-disk
+        format: clean shutdown, no logs needed; ``page_size`` 4096, 8192, 16384 or 32768)
+        that Windows, dissect.esedb, libesedb and :func:`esepy.open_ese` read.  Tables are
+        read in primary-key order and streamed to the file; ``progress(done, total)`` is
+        called with the records written.  ``path`` must not exist unless ``force``; the
+        file is written under a temporary name and renamed when complete.  Returns an
+        :class:`esepy._export_ese.ExportReport`; see docs/export-ese.md."""
+        from ._export_ese import export_ese
+        return export_ese(self, path, page_size, progress, force=force)
+
     def grow(self, pages: int) -> int:
         """Grow the file to at least ``pages`` pages (after its two header pages) and
         return its size in pages (JetGrowDatabase); never shrinks."""

@@ -26,6 +26,7 @@ importable module (a test module is fine), called as ``fn(folder, *args,
 """
 from __future__ import annotations
 
+import functools
 import os
 import pickle
 import random
@@ -36,9 +37,9 @@ import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable, List, Optional, Union
+from typing import Any, Callable, Dict, Iterable, List, Optional, Union
 
-__all__ = ["crash_point", "run_and_kill", "CrashResult", "CrashError"]
+__all__ = ["crash_point", "run_and_kill", "CrashResult", "CrashError", "make_ese"]
 
 _ENV_FD = "ESEPY_CRASH_FD"
 _ENV_TARGET = "ESEPY_CRASH_AT"
@@ -186,3 +187,69 @@ def run_and_kill(fn: Union[Callable[..., Any], str], folder: Optional[str] = Non
     if check and not killed and child.returncode != 0:
         raise CrashError(f"child {target} failed on its own (exit {child.returncode}):\n{err}")
     return res
+
+
+# ---- synthetic Windows ESE files ------------------------------------------------------
+
+def make_ese(path: "Union[str, os.PathLike[str]]", schema: Dict[str, Dict[str, Any]],
+             rows: Dict[str, Iterable[Dict[str, Any]]], *, page_size: int = 8192, force: bool = False) -> Any:
+    """Write a synthetic Windows ESE database file with known contents, for the test suites
+    of tools that read ESE files (forensic parsers, converters).  No esepy database is
+    involved: the tables are described directly.
+
+    ``schema``: table name -> ``{"columns": {name: spec}, "primary_key": [names],
+    "indexes": {name: {"key": ["+col", "-col"], "unique": bool, "ignore_null": bool}}}``.
+    A column spec is a type name (``"long"``, ``"text"``, ``"binary"``, ``"longtext"``,
+    ``"longbinary"``, ``"datetime"``, ``"guid"``, ``"double"``, ... as
+    :meth:`esepy.Table.add_column` takes them) or a dict with ``type`` and optionally
+    ``max_length``, ``codepage`` (1200 Unicode, the default for text, or 1252),
+    ``tagged``, ``multivalued``, ``fixed`` (fixed-length binary), ``not_null`` and
+    ``default`` (bytes, the stored default value).
+    ``rows``: table name -> rows (dicts column name -> value; a list for the values of a
+    multi-valued column; missing or None is NULL).  Rows may come in any order: they are
+    sorted by primary key (held in memory: this is a test-data generator).
+
+    The file is what :func:`esepy.Database.export_ese` writes (clean shutdown, no logs
+    needed; ``page_size`` 4096, 8192, 16384 or 32768) and is read by Windows' ESE,
+    dissect.esedb, libesedb and :func:`esepy.open_ese`.  Returns the
+    :class:`esepy._export_ese.ExportReport`."""
+    from . import _export_ese as X
+    from ._isam import _coltype
+    specs = []
+    for tname, ts in schema.items():
+        cols = []
+        for cname, cs in ts.get("columns", {}).items():
+            d = {"type": cs} if not isinstance(cs, dict) else dict(cs)
+            coltyp = int(_coltype(d["type"]))
+            cp = int(d.get("codepage", 1200 if coltyp in (10, 12) else 0))
+            cols.append(X.ColumnSpec(cname, coltyp, int(d.get("max_length", 255 if coltyp in (9, 10) else 0)),
+                                     codepage=cp, fixed=bool(d.get("fixed")), tagged=bool(d.get("tagged")),
+                                     multivalued=bool(d.get("multivalued", d.get("multi_valued"))), not_null=bool(d.get("not_null")),
+                                     default=d.get("default")))
+        idx = []
+        pk = ts.get("primary_key") or []
+        if pk:
+            idx.append(X.IndexSpec("primary", [(k.lstrip("+-"), k.startswith("-")) for k in pk], primary=True))
+        for iname, ispec in ts.get("indexes", {}).items():
+            idx.append(X.IndexSpec(iname, [(k.lstrip("+-"), k.startswith("-")) for k in ispec["key"]],
+                                   unique=bool(ispec.get("unique")), ignore_null=bool(ispec.get("ignore_null")),
+                                   ignore_any_null=bool(ispec.get("ignore_any_null"))))
+        data: List[Dict[str, Any]] = list(rows.get(tname, ()))
+        spec = X.TableSpec(tname, cols, idx, functools.partial(list, data), len(data))
+        specs.append((spec, data))
+
+    def write(tmp: str) -> Any:
+        # sort each table's rows by the ESE key of its primary index
+        for spec, data in specs:
+            X._layout(spec, None)
+            if spec.indexes and spec.indexes[0].primary:
+                cmap = {c.name: c for c in spec.columns}
+                pk = spec.indexes[0]
+                data.sort(key=lambda r: X._index_keys(spec, pk, cmap, r)[0])
+        return X.encode_database(tmp, [s for s, _ in specs], page_size)
+
+    destp = os.path.abspath(os.fspath(path))
+    report = X._atomic_write(destp, force, write)
+    report.dest = destp
+    report.bytes = os.path.getsize(destp)
+    return report

@@ -10,9 +10,10 @@
  * layer's files share with each other and with unit tests.
  * Must not touch: any other engine layer.  It depends only on csrc/os (files,
  * memory) and on JET types and error codes from esent.h.  It keeps no global
- * mutable state and never writes to a file it reads; the one writer is
+ * mutable state and never writes to a file it reads; the writers are
  * eserecover.c, which writes only a new output copy (or, when the caller says
- * the database is a copy, that file's header pages).
+ * the database is a copy, that file's header pages), and esewrite.c, which
+ * writes only a new file it creates (esepy export-ese).
  */
 #ifndef ESEPY_ESEFMT_H
 #define ESEPY_ESEFMT_H

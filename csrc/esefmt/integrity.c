@@ -122,9 +122,11 @@ static void check_page(chk_state *ps, uint32_t pgno, uint32_t level, const uint8
     if ((level == 0) != ((page.fFlags & ESEFMT_PG_ROOT) != 0))
         finding(ps, pgno, JET_errDatabaseCorrupted, level == 0 ? "root page %u lacks the root flag"
                                                                : "page %u is flagged root below the root", pgno, 0);
-    /* sibling links: the previous page at this level names this one, and back */
+    /* sibling links: the previous leaf names this one, and back.  ESE links
+     * leaves only (a split fixes siblings on leaf pages; internal pages keep
+     * 0 links, as libesedb also expects) */
     chk_level *pl = &ps->rglevel[level];
-    if (level > 0) {
+    if (level > 0 && fLeaf) {
         if (page.pgnoPrev != pl->pgnoLast)
             finding(ps, pgno, JET_errBadPageLink, "page %u: previous-page link %u", pgno, page.pgnoPrev);
         if (pl->pgnoLast != 0 && pl->pgnoNextOfLast != pgno)

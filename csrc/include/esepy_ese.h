@@ -968,6 +968,55 @@ typedef struct {
 JET_ERR EsepyEseVerifyLogs(const char *szDatabase, const char *szLogFolder, ESEPY_ESE_VERIFYINFO *pinfo,
                            ESEPY_ESE_VERIFYPAGE *rgpage, uint32_t cpageMax, uint32_t *pcpage);
 
+/* ---- writing a database in ESE's format (esewrite.c) ------------------------------ */
+
+/* A new Windows-format database file under construction.  The writer knows
+ * pages, B+trees, space and the header; the caller (esepy/_export_ese.py)
+ * encodes records, catalog rows and long values and hands every tree its
+ * nodes in ascending (key, data) order.  Page 4.. holds the catalog
+ * (MSysObjects), page 24.. the shadow catalog: those trees are begun with
+ * their fixed place (pgnoFixed, cpgFixed); every other tree gets its pages
+ * from the end of the file.  Memory per open tree is bounded by its depth
+ * times the page size. */
+typedef struct EsepyEseWriter ESEPY_ESE_WRITER;
+typedef struct EsepyEseWTree ESEPY_ESE_WTREE;
+
+#define ESEPY_ESE_WTREE_INDEX     0x1u  /* a secondary index (page flag 0x40) */
+#define ESEPY_ESE_WTREE_LV        0x2u  /* a long-value tree (page flag 0x80) */
+#define ESEPY_ESE_WTREE_NONUNIQUE 0x4u  /* equal keys allowed, ordered by data */
+
+typedef struct {
+    uint32_t pgnoFDP;
+    uint32_t clevel;        /* depth */
+    uint64_t cnode;         /* leaf nodes */
+    uint32_t cpgOwned;      /* pages of its extents (its children's included) */
+} ESEPY_ESE_WTREEINFO;
+
+/* Create szPath (must not exist: JET_errFileAlreadyExists) with cbPage
+ * 4096/8192/16384/32768-byte pages. */
+JET_ERR EsepyEseWriterCreate(const char *szPath, uint32_t cbPage, ESEPY_ESE_WRITER **ppw);
+/* Begin a tree of object objid; pParent: the table of an index or long-value
+ * tree (NULL for tables and the catalogs: their parent is the database).
+ * pgnoFixed/cpgFixed: a system tree's fixed primary extent (0: allocated).
+ * *ppgnoFDP receives the root's page number at once (before any node). */
+JET_ERR EsepyEseWriterBeginTree(ESEPY_ESE_WRITER *pw, ESEPY_ESE_WTREE *pParent, uint32_t objid, uint32_t grbit,
+                                uint32_t pgnoFixed, uint32_t cpgFixed, ESEPY_ESE_WTREE **ppt, uint32_t *ppgnoFDP);
+/* Append a node: (key, data) strictly above the previous one
+ * (JET_errKeyDuplicate for an equal key in a unique tree,
+ * JET_errInvalidParameter out of order); JET_errRecordTooBig /
+ * JET_errKeyTooBig when it cannot fit a page. */
+JET_ERR EsepyEseWriterAppend(ESEPY_ESE_WTREE *pt, const void *pvKey, uint32_t cbKey, const void *pvData, uint32_t cbData);
+/* Write the tree's last pages, root and space trees.  A table's children must
+ * be ended before it. */
+JET_ERR EsepyEseWriterEndTree(ESEPY_ESE_WTREE *pt, ESEPY_ESE_WTREEINFO *pinfo);
+void    EsepyEseWriterFreeTree(ESEPY_ESE_WTREE *pt);
+/* Write the database's root and space trees, then both header copies of a
+ * clean-shutdown database (format 0x620, revision 20), and sync. */
+JET_ERR EsepyEseWriterFinish(ESEPY_ESE_WRITER *pw, uint32_t objidLast);
+/* Close the file (does not delete it: the caller removes an unfinished file). */
+void    EsepyEseWriterClose(ESEPY_ESE_WRITER *pw);
+uint32_t EsepyEseWriterPageCount(const ESEPY_ESE_WRITER *pw);
+
 /* ---- helpers exposed for tests and tools ---------------------------------------- */
 
 /* Decompress an ESE compressed value (header byte, then data): 7-bit ASCII,

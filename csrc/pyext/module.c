@@ -49,6 +49,7 @@ static module_state g_state; /* the one module instance's state (single-phase in
 #include "py_eselog.c"
 #include "py_eserecover.c"
 #include "py_eseverify.c"
+#include "py_esewrite.c"
 #include "py_inspect.c"
 
 static struct PyModuleDef esepy_module = {
@@ -79,7 +80,7 @@ PyMODINIT_FUNC PyInit__esepy(void)
         Py_DECREF(m);
         return NULL;
     }
-    if (table_register(m) < 0 || ese_register(m) < 0 || eselog_register(m) < 0 || eserecover_register(m) < 0 || eseverify_register(m) < 0 ||
+    if (table_register(m) < 0 || ese_register(m) < 0 || eselog_register(m) < 0 || eserecover_register(m) < 0 || eseverify_register(m) < 0 || esewrite_register(m) < 0 ||
         inspect_register(m) < 0) {
         Py_DECREF(m);
         return NULL;
