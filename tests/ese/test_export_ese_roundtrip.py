@@ -36,7 +36,10 @@ def _tables(db):
     for t in db.tables:
         if t.dropped or t.name.startswith("MSys"):
             continue
-        out[t.name] = sorted(repr({n: _norm(v) for n, v in zip(t.column_names, row)}) for row in t.rows())
+        # keys sorted: an import may give a column another id (a fixed column mapped to a tagged
+        # LongText one), which changes the column order but not the values
+        out[t.name] = sorted(repr(sorted({n: _norm(v) for n, v in zip(t.column_names, row)}.items()))
+                             for row in t.rows())
     return out
 
 
