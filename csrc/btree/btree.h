@@ -173,6 +173,18 @@ JET_ERR bt_set_flags(bt_env *env, uint32_t pgnoRoot, const void *key, uint32_t c
 JET_ERR bt_lookup(bt_env *env, uint32_t pgnoRoot, const void *key, uint32_t cbKey, void *data,
                   uint32_t cbDataMax, uint32_t *pcbData, uint32_t *pnodeflags);
 
+/* Online defragmentation, one step (defrag.c): merge the leaf that holds
+ * `key` (the first leaf for cbKey 0) with its right sibling under the same
+ * parent when both fit in seven eighths of a page -- one structure change,
+ * logged as splits are, the emptied sibling freed to the free list in it;
+ * the nodes' keys, data and flags are unchanged, so versions (kept by key)
+ * and cursors (re-seek by key) are unaffected.  *pfMerged: it happened (call
+ * again with the same key to merge further).  Otherwise next (cbPage bytes)
+ * receives the first key of the next leaf, where the walk goes on, or
+ * *pfEnd is set at the tree's last leaf. */
+JET_ERR bt_defrag_step(bt_env *env, uint32_t pgnoSpace, uint32_t pgnoRoot, const void *key, uint32_t cbKey,
+                       uint8_t *next, uint32_t *pcbNext, int *pfMerged, int *pfEnd);
+
 /* Largest key + data a node may hold on this page size. */
 uint32_t bt_node_max(uint32_t cbPage);
 

@@ -2624,6 +2624,37 @@ JET_ERR JET_API JetSetDatabaseSizeW(JET_SESID sesid, const JET_WCHAR *szDatabase
 JET_ERR JET_API JetResizeDatabase(JET_SESID sesid, JET_DBID dbid, uint32_t cpg, uint32_t *pcpgActual,
                                   JET_GRBIT grbit);
 
+/* ---- online defragmentation (defrag_api.c) --------------------------------- */
+#define JET_bitDefragmentBatchStart           0x00000001
+#define JET_bitDefragmentBatchStop            0x00000002
+#define JET_bitDefragmentAvailSpaceTreesOnly  0x00000040 /* accepted: the free space is a list, nothing to merge */
+#define JET_bitDefragmentNoPartialMerges      0x00000080 /* accepted: merges are always whole pages */
+#define JET_bitDefragmentBTree                0x00000100 /* szTableName names the table to defragment */
+/* Start (JET_bitDefragmentBatchStart, or no grbit) a background task that
+ * merges adjacent under-filled leaf pages of every B-tree of the database (or
+ * of table szTableName's trees), freeing the emptied pages: *pcPasses passes
+ * at most (NULL / 0: until a pass merges nothing), *pcSeconds seconds at most
+ * (NULL / 0 / negative: no limit); JET_wrnDefragAlreadyRunning when one runs.
+ * JET_bitDefragmentBatchStop stops it and waits, filling *pcPasses (passes
+ * completed) and *pcSeconds; JET_wrnDefragNotRunning when none was running.
+ * The callback (JetDefragment2/3) gets JET_cbtypOnlineDefragCompleted (with
+ * pvContext for JetDefragment3) on the task's thread when the task ends by
+ * itself or by BatchStop; detach and JetTerm stop it without the callback. */
+JET_ERR JET_API JetDefragment(JET_SESID sesid, JET_DBID dbid, const char *szTableName, uint32_t *pcPasses,
+                              uint32_t *pcSeconds, JET_GRBIT grbit);
+JET_ERR JET_API JetDefragmentW(JET_SESID sesid, JET_DBID dbid, const JET_WCHAR *szTableName, uint32_t *pcPasses,
+                               uint32_t *pcSeconds, JET_GRBIT grbit);
+JET_ERR JET_API JetDefragment2(JET_SESID sesid, JET_DBID dbid, const char *szTableName, uint32_t *pcPasses,
+                               uint32_t *pcSeconds, JET_CALLBACK callback, JET_GRBIT grbit);
+JET_ERR JET_API JetDefragment2W(JET_SESID sesid, JET_DBID dbid, const JET_WCHAR *szTableName, uint32_t *pcPasses,
+                                uint32_t *pcSeconds, JET_CALLBACK callback, JET_GRBIT grbit);
+JET_ERR JET_API JetDefragment3(JET_SESID sesid, const char *szDatabaseName, const char *szTableName,
+                               uint32_t *pcPasses, uint32_t *pcSeconds, JET_CALLBACK callback, void *pvContext,
+                               JET_GRBIT grbit);
+JET_ERR JET_API JetDefragment3W(JET_SESID sesid, const JET_WCHAR *szDatabaseName, const JET_WCHAR *szTableName,
+                                uint32_t *pcPasses, uint32_t *pcSeconds, JET_CALLBACK callback, void *pvContext,
+                                JET_GRBIT grbit);
+
 #ifdef __cplusplus
 }
 #endif

@@ -331,6 +331,7 @@ JET_ERR isam_term(isam_inst *pinst, int clean)
      * cache and must never be written as clean: stop dirty, recovery undoes it. */
     if (clean && pinst->active)
         clean = 0;
+    isam_defrag_stop_all(pinst); /* defrag.c D2: joined before the databases close */
     ver_cleanup(pinst);
     if (clean)
         reclaim_run(pinst); /* give dropped trees' pages back before the databases close */

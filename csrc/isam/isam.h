@@ -115,6 +115,26 @@ uint32_t isam_attached_paths(isam_inst *pinst, char paths[][OS_PATH_MAX], uint32
 /* JetGetDatabaseFileInfo: works on a detached file, no instance needed. */
 JET_ERR isam_get_database_file_info(const char *szFile, void *pv, uint32_t cbMax, uint32_t infolevel);
 
+/* ---- online defragmentation (defrag.c) -------------------------------------- */
+typedef struct isam_defrag isam_defrag;
+/* Start defragmenting database dbid (or only table szTable) on a thread of
+ * its own: at most cPassesMax passes (0: until a pass merges nothing), at
+ * most cSecondsMax seconds (0: no limit); pfn (may be NULL) is called with
+ * JET_cbtypOnlineDefragCompleted, sesidCb, dbid and pvContext when it ends.
+ * JET_wrnDefragAlreadyRunning when a task runs on the database. */
+JET_ERR isam_defrag_start(isam_sess *psess, JET_DBID dbid, const char *szTable, uint32_t cPassesMax,
+                          uint32_t cSecondsMax, JET_CALLBACK pfn, JET_SESID sesidCb, void *pvContext,
+                          JET_GRBIT grbit);
+/* Stop it and wait for it; the passes completed and seconds spent.
+ * JET_wrnDefragNotRunning when none was running (a finished task still
+ * reports its counts). */
+JET_ERR isam_defrag_stop(isam_sess *psess, JET_DBID dbid, uint32_t *pcPasses, uint32_t *pcSeconds);
+/* Whether a task runs on the database, its passes and the pages it freed. */
+JET_ERR isam_defrag_status(isam_sess *psess, JET_DBID dbid, int *pfRunning, uint32_t *pcPasses, uint32_t *pcpgFreed);
+/* Stop (without its callback) and join the task of one database / of all. */
+void    isam_defrag_stop_db(isam_inst *pinst, uint32_t dbid);
+void    isam_defrag_stop_all(isam_inst *pinst);
+
 /* ---- transactions ------------------------------------------------------------ */
 JET_ERR isam_begin_transaction(isam_sess *psess, JET_GRBIT grbit);
 JET_ERR isam_commit_transaction(isam_sess *psess, JET_GRBIT grbit);

@@ -493,6 +493,7 @@ struct isam_inst {
     char             temppath[OS_PATH_MAX];
     uint32_t         ctemp;       /* temporary tables open (under lock) */
     os_mutex_t  tempLock;    /* serializes creating the temporary database (taken before lock) */
+    struct isam_defrag *defrag[ISAM_MAX_DBID + 1]; /* online defragmentation tasks (defrag.c, D1), under lock */
     int              fStaleCreate; /* R7 (recovery.c): a failed creation's file could not be removed durably:
                                     * term leaves the log dirty so that recovery removes it (lock) */
 };
