@@ -2638,8 +2638,8 @@ JET_ERR JET_API JetResizeDatabase(JET_SESID sesid, JET_DBID dbid, uint32_t cpg, 
  * JET_bitDefragmentBatchStop stops it and waits, filling *pcPasses (passes
  * completed) and *pcSeconds; JET_wrnDefragNotRunning when none was running.
  * The callback (JetDefragment2/3) gets JET_cbtypOnlineDefragCompleted (with
- * pvContext for JetDefragment3) on the task's thread when the task ends by
- * itself or by BatchStop; detach and JetTerm stop it without the callback. */
+ * pvContext for JetDefragment3) once, on the task's thread, when the task
+ * ends: by itself, by BatchStop, or stopped by a detach or JetTerm. */
 JET_ERR JET_API JetDefragment(JET_SESID sesid, JET_DBID dbid, const char *szTableName, uint32_t *pcPasses,
                               uint32_t *pcSeconds, JET_GRBIT grbit);
 JET_ERR JET_API JetDefragmentW(JET_SESID sesid, JET_DBID dbid, const JET_WCHAR *szTableName, uint32_t *pcPasses,

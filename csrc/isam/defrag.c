@@ -25,9 +25,10 @@
  *       and join the task first (isam_defrag_stop_db).
  *   D3. fStop is read by the thread between steps only; a step is one
  *       structure change, so a stop waits for at most one merge.
- *   D4. The completion callback runs on the task's thread, holding no lock,
- *       when the task ends by itself or by JET_bitDefragmentBatchStop; a
- *       task stopped by detach or term ends without it.
+ *   D4. The completion callback runs exactly once, on the task's thread,
+ *       holding no lock, when the task ends -- by itself, by
+ *       JET_bitDefragmentBatchStop, or stopped by detach or term (so a
+ *       caller that handed it a reference to release always gets it back).
  */
 #include "isam_int.h"
 
@@ -45,7 +46,6 @@ struct isam_defrag {
     void        *pvContext;
     os_thread_t  thread;
     _Atomic int  fStop;        /* D3 */
-    _Atomic int  fQuiet;       /* stopped by detach / term: no callback (D4) */
     _Atomic int  fDone;
     _Atomic uint32_t cPasses;
     _Atomic uint32_t cpgFreed;
@@ -165,7 +165,7 @@ static void *defrag_main(void *arg)
     /* Done before the callback: a stop or start it triggers sees the task
      * finished (a join then waits for the callback to return). */
     atomic_store(&pd->fDone, 1);
-    if (pd->pfn != NULL && !atomic_load(&pd->fQuiet))
+    if (pd->pfn != NULL)
         (void)pd->pfn(pd->sesidCb, pd->dbid, JET_tableidNil, JET_cbtypOnlineDefragCompleted, NULL, NULL,
                       pd->pvContext, 0);   /* D4 */
     return NULL;
@@ -281,7 +281,6 @@ void isam_defrag_stop_db(isam_inst *pinst, uint32_t dbid)
     os_mutex_unlock(&pinst->lock);
     if (pd == NULL)
         return;
-    atomic_store(&pd->fQuiet, 1);
     atomic_store(&pd->fStop, 1);
     task_finish(pd, NULL, NULL);
 }

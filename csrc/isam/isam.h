@@ -120,7 +120,8 @@ typedef struct isam_defrag isam_defrag;
 /* Start defragmenting database dbid (or only table szTable) on a thread of
  * its own: at most cPassesMax passes (0: until a pass merges nothing), at
  * most cSecondsMax seconds (0: no limit); pfn (may be NULL) is called with
- * JET_cbtypOnlineDefragCompleted, sesidCb, dbid and pvContext when it ends.
+ * JET_cbtypOnlineDefragCompleted, sesidCb, dbid and pvContext once when it
+ * ends, whatever ends it (defrag.c D4).
  * JET_wrnDefragAlreadyRunning when a task runs on the database. */
 JET_ERR isam_defrag_start(isam_sess *psess, JET_DBID dbid, const char *szTable, uint32_t cPassesMax,
                           uint32_t cSecondsMax, JET_CALLBACK pfn, JET_SESID sesidCb, void *pvContext,
@@ -131,7 +132,7 @@ JET_ERR isam_defrag_start(isam_sess *psess, JET_DBID dbid, const char *szTable, 
 JET_ERR isam_defrag_stop(isam_sess *psess, JET_DBID dbid, uint32_t *pcPasses, uint32_t *pcSeconds);
 /* Whether a task runs on the database, its passes and the pages it freed. */
 JET_ERR isam_defrag_status(isam_sess *psess, JET_DBID dbid, int *pfRunning, uint32_t *pcPasses, uint32_t *pcpgFreed);
-/* Stop (without its callback) and join the task of one database / of all. */
+/* Stop and join the task of one database / of all (detach, term). */
 void    isam_defrag_stop_db(isam_inst *pinst, uint32_t dbid);
 void    isam_defrag_stop_all(isam_inst *pinst);
 
