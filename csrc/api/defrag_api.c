@@ -2,10 +2,12 @@
  * defrag_api.c -- the Jet* entry points of online defragmentation
  * (JetDefragment, JetDefragment2, JetDefragment3; their W variants are in
  * wchar.c): argument checking, JET_bitDefragmentBatchStart / BatchStop, and
- * the database named by JetDefragment3.
+ * the database named by JetDefragment3; and of local storage (JetSetLS,
+ * JetGetLS), which takes the instance's JET_paramRuntimeCallback.
  *
  * Owns: the grbits' meaning at the API.  Must not touch: the task, its
- * thread and the merges (isam defrag.c), engine state directly.
+ * thread and the merges (isam defrag.c), where contexts are kept and when
+ * they are released (isam ls.c), engine state directly.
  */
 #include "api_int.h"
 
@@ -74,4 +76,48 @@ ESEPY_EXPORT JET_ERR JetDefragment3(JET_SESID sesid, const char *szDatabaseName,
     if (szDatabaseName == NULL || szDatabaseName[0] == '\0')
         return JET_errInvalidParameter;
     return defrag(sesid, 0, szDatabaseName, szTableName, pcPasses, pcSeconds, callback, pvContext, grbit);
+}
+
+/* ---- local storage -------------------------------------------------------- */
+
+static JET_ERR ls_grbit(JET_GRBIT grbit)
+{
+    if (grbit & ~(JET_GRBIT)(JET_bitLSReset | JET_bitLSCursor | JET_bitLSTable))
+        return JET_errInvalidGrbit;
+    if ((grbit & JET_bitLSCursor) && (grbit & JET_bitLSTable))
+        return JET_errInvalidGrbit;
+    return JET_errSuccess;
+}
+
+ESEPY_EXPORT JET_ERR JetSetLS(JET_SESID sesid, JET_TABLEID tableid, JET_LS ls, JET_GRBIT grbit)
+{
+    JET_ERR err = ls_grbit(grbit);
+    if (err < 0)
+        return err;
+    instance *pinst;
+    session *psess;
+    err = sess_enter(sesid, &pinst, &psess);
+    if (err < 0)
+        return err;
+    JET_CALLBACK pfn = (JET_CALLBACK)inst_param_value(pinst, JET_paramRuntimeCallback);
+    err = isam_set_ls(psess->isess, tableid, ls, grbit, pfn, sesid);
+    sess_leave(pinst, psess);
+    return err;
+}
+
+ESEPY_EXPORT JET_ERR JetGetLS(JET_SESID sesid, JET_TABLEID tableid, JET_LS *pls, JET_GRBIT grbit)
+{
+    JET_ERR err = ls_grbit(grbit);
+    if (err < 0)
+        return err;
+    if (pls == NULL)
+        return JET_errInvalidParameter;
+    instance *pinst;
+    session *psess;
+    err = sess_enter(sesid, &pinst, &psess);
+    if (err < 0)
+        return err;
+    err = isam_get_ls(psess->isess, tableid, pls, grbit);
+    sess_leave(pinst, psess);
+    return err;
 }

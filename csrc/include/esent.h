@@ -2655,6 +2655,24 @@ JET_ERR JET_API JetDefragment3W(JET_SESID sesid, const JET_WCHAR *szDatabaseName
                                 uint32_t *pcPasses, uint32_t *pcSeconds, JET_CALLBACK callback, void *pvContext,
                                 JET_GRBIT grbit);
 
+/* ---- local storage (defrag_api.c) ------------------------------------------ */
+typedef JET_API_PTR JET_LS;
+#define JET_LSNil        (~(JET_LS)0)
+#define JET_bitLSReset   0x00000001
+#define JET_bitLSCursor  0x00000002
+#define JET_bitLSTable   0x00000004
+/* Associate ls with the cursor (JET_bitLSCursor, the default) or with its
+ * table (JET_bitLSTable, shared by every cursor on it).  When the cursor
+ * closes -- or the table's last cursor closes, or the instance ends -- the
+ * instance's JET_paramRuntimeCallback (as it was at this call) is called with
+ * JET_cbtypFreeCursorLS / JET_cbtypFreeTableLS and pvArg1 = ls.
+ * JET_errLSAlreadySet when one is set, JET_errLSCallbackNotSpecified without a
+ * runtime callback; JET_bitLSReset clears it (no callback). */
+JET_ERR JET_API JetSetLS(JET_SESID sesid, JET_TABLEID tableid, JET_LS ls, JET_GRBIT grbit);
+/* The context (JET_errLSNotSet and JET_LSNil when none); with JET_bitLSReset
+ * it is taken out as well (no callback: the caller has it back). */
+JET_ERR JET_API JetGetLS(JET_SESID sesid, JET_TABLEID tableid, JET_LS *pls, JET_GRBIT grbit);
+
 #ifdef __cplusplus
 }
 #endif

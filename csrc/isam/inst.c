@@ -376,6 +376,7 @@ JET_ERR isam_term(isam_inst *pinst, int clean)
     cache_destroy(pinst->pc);
     ver_free_all(pinst);
     reclaim_free_all(pinst);
+    ls_free_all(pinst);
     while (pinst->active) {
         isam_trx *t = pinst->active;
         pinst->active = t->next;

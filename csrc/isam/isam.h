@@ -115,6 +115,17 @@ uint32_t isam_attached_paths(isam_inst *pinst, char paths[][OS_PATH_MAX], uint32
 /* JetGetDatabaseFileInfo: works on a detached file, no instance needed. */
 JET_ERR isam_get_database_file_info(const char *szFile, void *pv, uint32_t cbMax, uint32_t infolevel);
 
+/* ---- local storage (ls.c): JetSetLS / JetGetLS ------------------------------ */
+/* Set (JET_bitLSCursor, the default, or JET_bitLSTable) the context ls of the
+ * cursor or its table, released later by pfn(sesid, ..., JET_cbtypFree*LS,
+ * ls, ...); JET_bitLSReset clears it without a callback.
+ * JET_errLSAlreadySet, JET_errLSCallbackNotSpecified (pfn NULL). */
+JET_ERR isam_set_ls(isam_sess *psess, JET_TABLEID tableid, JET_API_PTR ls, JET_GRBIT grbit, JET_CALLBACK pfn,
+                    JET_SESID sesid);
+/* The context (JET_LSNil and JET_errLSNotSet when none); JET_bitLSReset
+ * takes it out too (no callback). */
+JET_ERR isam_get_ls(isam_sess *psess, JET_TABLEID tableid, JET_API_PTR *pls, JET_GRBIT grbit);
+
 /* ---- online defragmentation (defrag.c) -------------------------------------- */
 typedef struct isam_defrag isam_defrag;
 /* Start defragmenting database dbid (or only table szTable) on a thread of

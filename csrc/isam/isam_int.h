@@ -416,6 +416,12 @@ typedef struct isam_cursor {
     rec_buf     recCur;
     uint64_t    recGen, recTrx;
     int         fRecCur;
+    /* local storage (ls.c, LS1): valid while fLs */
+    int          fLs;
+    JET_API_PTR  ls;
+    JET_CALLBACK pfnLs;
+    JET_SESID    sesidLs;
+    JET_TABLEID  tableidLs;
 } isam_cursor;
 
 struct isam_sess {
@@ -493,6 +499,7 @@ struct isam_inst {
     char             temppath[OS_PATH_MAX];
     uint32_t         ctemp;       /* temporary tables open (under lock) */
     os_mutex_t  tempLock;    /* serializes creating the temporary database (taken before lock) */
+    struct ls_table *lsTables;   /* tables' local storage (ls.c, LS2), under lock */
     struct isam_defrag *defrag[ISAM_MAX_DBID + 1]; /* online defragmentation tasks (defrag.c, D1), under lock */
     int              fStaleCreate; /* R7 (recovery.c): a failed creation's file could not be removed durably:
                                     * term leaves the log dirty so that recovery removes it (lock) */
@@ -531,6 +538,13 @@ void     reclaim_level_end_locked(isam_inst *pinst, isam_trx *t, int level, int 
                                   lsn_t lsnEnd);
 /* The TREEFREED record (I9). */
 JET_ERR  reclaim_log_freed(isam_inst *pinst, uint32_t dbid, uint32_t pgnoRoot, uint32_t objid);
+/* Under inst.lock: open cursors on table objid of dbid (R3's count). */
+uint32_t reclaim_table_cursors_locked(isam_inst *pinst, uint32_t dbid, uint32_t objid);
+/* ls.c: a cursor is being freed: release its local storage and, when it is
+ * the table's last cursor, the table's (callbacks run with no lock held). */
+void     ls_cursor_closing(isam_inst *pinst, isam_cursor *pcur);
+/* ls.c, at term: release every table's local storage left. */
+void     ls_free_all(isam_inst *pinst);
 /* Cursor bookkeeping (R3). */
 JET_ERR  reclaim_open_table(isam_inst *pinst, uint32_t dbid, uint32_t objid);
 void     reclaim_close_table(isam_inst *pinst, uint32_t dbid, uint32_t objid);
