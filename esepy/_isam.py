@@ -457,6 +457,15 @@ class Database:
         return its size in pages (JetGrowDatabase); never shrinks."""
         return self.session._grow_database(self.dbid, pages)
 
+    def resize(self, pages: int) -> int:
+        """Resize the file to ``pages`` pages (after its two header pages) and return its
+        size in pages afterwards (JetResizeDatabase).  Growing always works; shrinking gives
+        back the free and never-used pages at the end of the file, down to ``pages`` at
+        most -- no page is moved, so the file stops at its last page in use
+        (:meth:`defragment` frees pages where they are), and it waits until the checkpoint
+        is past the change (an open transaction may keep the file at its size)."""
+        return self.session._resize_database(self.dbid, pages, 0)
+
     def defragment(self, table: Optional[str] = None, *, passes: int = 0, seconds: int = 0,
                    wait: bool = True) -> Optional[int]:
         """Online defragmentation (JetDefragment3): merge adjacent under-filled leaf pages

@@ -97,6 +97,17 @@ JET_ERR bt_space_init(bt_env *env, uint32_t *ppgnoSpace);
 JET_ERR bt_space_alloc(bt_env *env, uint32_t pgnoSpace, uint32_t objid, bf **ppbf);
 /* Return a page to the free list (one structure change). */
 JET_ERR bt_space_free(bt_env *env, uint32_t pgnoSpace, uint32_t pgno);
+/* Shrink the space (JetResizeDatabase): the owned pages at the end of the
+ * file that are free or were never used leave it, last page first, down to
+ * cpgMin at most -- one structure change per free page (unlinked from the
+ * list), one for the never-used ones; it stops at the first page in use (no
+ * page is moved).  *pcpgOwned: the pages owned after.  The file keeps its
+ * size: bt_space_truncate cuts it, once the caller made sure that no log
+ * record the next recovery replays names a page beyond the owned ones. */
+JET_ERR bt_space_shrink(bt_env *env, uint32_t pgnoSpace, uint32_t cpgMin, uint32_t *pcpgOwned);
+/* Cut the file to the pages the space owns (holding the space page, so no
+ * allocation adopts them meanwhile); *pcpgFile: the file's data pages after. */
+JET_ERR bt_space_truncate(bt_env *env, uint32_t pgnoSpace, uint32_t *pcpgFile);
 /* Free pages on the list and pages owned by the file. */
 JET_ERR bt_space_stats(bt_env *env, uint32_t pgnoSpace, uint32_t *pcpgFree, uint32_t *pcpgOwned);
 /* The high-water mark: every page 1..*phwm has been written at least once

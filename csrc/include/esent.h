@@ -2620,7 +2620,12 @@ JET_ERR JET_API JetGrowDatabase(JET_SESID sesid, JET_DBID dbid, uint32_t cpg, ui
 JET_ERR JET_API JetSetDatabaseSize(JET_SESID sesid, const char *szDatabaseName, uint32_t cpg, uint32_t *pcpgReal);
 JET_ERR JET_API JetSetDatabaseSizeW(JET_SESID sesid, const JET_WCHAR *szDatabaseName, uint32_t cpg,
                                     uint32_t *pcpgReal);
-/* Grow as JetGrowDatabase; a database is never shrunk (the current size is reported). */
+/* A larger cpg grows the file as JetGrowDatabase (not with
+ * JET_bitResizeDatabaseOnlyShrink); a smaller one shrinks it (not with
+ * JET_bitResizeDatabaseOnlyGrow) as far as the free and never-used pages at
+ * its end allow -- no page is moved (defragment first to free pages) -- once
+ * the checkpoint is past the shrink (an active transaction may hold the file
+ * at its size).  *pcpgActual receives the file's size in pages after. */
 JET_ERR JET_API JetResizeDatabase(JET_SESID sesid, JET_DBID dbid, uint32_t cpg, uint32_t *pcpgActual,
                                   JET_GRBIT grbit);
 

@@ -295,6 +295,10 @@ JET_ERR isam_compact(isam_sess *psess, const char *szSrc, const char *szDest, is
 /* JetGrowDatabase / JetSetDatabaseSize: extend the file of dbid / szFile to
  * at least cpg pages; *pcpgReal receives its size in pages afterwards. */
 JET_ERR isam_grow_database(isam_sess *psess, JET_DBID dbid, uint32_t cpg, uint32_t *pcpgReal);
+/* JetResizeDatabase to fewer pages: the free and never-used pages at the end
+ * of the file leave it, down to cpg pages at most (no page is moved);
+ * *pcpgReal receives the file's size in pages afterwards (compact.c, Z1). */
+JET_ERR isam_shrink_database(isam_sess *psess, JET_DBID dbid, uint32_t cpg, uint32_t *pcpgReal);
 
 /* ---- backup support (bksupport.c; the backup layer drives these) ------------- */
 

@@ -517,6 +517,9 @@ struct isam_inst {
 JET_ERR isam_log(isam_inst *pinst, uint8_t type, const log_part *parts, uint32_t cpart, lsn_t *plsn);
 JET_ERR isam_bt_log(void *ctx, uint8_t type, const log_part *parts, uint32_t cpart, lsn_t *plsn);
 JET_ERR isam_maybe_checkpoint(isam_inst *pinst);
+/* Advance the checkpoint now as far as CP1-CP4 allow (an active transaction
+ * may hold it back: I5); *pchk the checkpoint after (LSN_NIL: no log). */
+JET_ERR isam_force_checkpoint(isam_inst *pinst, lsn_t *pchk);
 /* Smallest lsnFirst among active transactions and lsn of the free list of
  * a pending drop (I9) (LSN_NIL if none). */
 lsn_t   isam_oldest_trx_lsn(isam_inst *pinst);

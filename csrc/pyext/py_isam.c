@@ -172,6 +172,20 @@ static PyObject *s_defragment(SessionObject *self, PyObject *args)
     return Py_BuildValue("(iII)", (int)err, (unsigned int)cPasses, (unsigned int)cSeconds);
 }
 
+static PyObject *s_resize_database(SessionObject *self, PyObject *args)
+{
+    unsigned int dbid, cpg, grbit = 0;
+    if (!PyArg_ParseTuple(args, "II|I:_resize_database", &dbid, &cpg, &grbit))
+        return NULL;
+    SESS_CALL(self, "JetResizeDatabase", sesid);
+    uint32_t real = 0;
+    JET_ERR err;
+    ESEPY_CALL(err = JetResizeDatabase(sesid, dbid, cpg, &real, grbit));
+    if (check_jet(err, "JetResizeDatabase") < 0)
+        return NULL;
+    return PyLong_FromUnsignedLong(real);
+}
+
 static PyObject *s_open_database(SessionObject *self, PyObject *args)
 {
     const char *path;
@@ -413,6 +427,7 @@ done:
     {"_detach_database", (PyCFunction)s_detach_database, METH_VARARGS, "JetDetachDatabase2(path|None, grbit)"},    \
     {"_compact", (PyCFunction)s_compact, METH_VARARGS, "JetCompact(src, dest, progress|None, grbit)"},             \
     {"_grow_database", (PyCFunction)s_grow_database, METH_VARARGS, "JetGrowDatabase(dbid, cpg) -> pages"},       \
+    {"_resize_database", (PyCFunction)s_resize_database, METH_VARARGS, "JetResizeDatabase(dbid, cpg, grbit) -> pages"}, \
     {"_defragment", (PyCFunction)s_defragment, METH_VARARGS, "JetDefragment3(path, table, passes, seconds, grbit, on_done)"}, \
     {"_open_database", (PyCFunction)s_open_database, METH_VARARGS, "JetOpenDatabase(path, grbit) -> dbid"},        \
     {"_close_database", (PyCFunction)s_close_database, METH_VARARGS, "JetCloseDatabase(dbid)"},                    \

@@ -1,6 +1,7 @@
 """Online defragmentation (JetDefragment, JetDefragment2, JetDefragment3 and the W
 variants) through the C API (cffi): adjacent under-filled leaves merged on the
 instance's background thread, pages freed, every row kept, the file consistent."""
+import os
 import struct
 import threading
 
@@ -251,3 +252,88 @@ def test_defragment_running_at_term_or_detach(jet, tmp_path, how):
     assert env2.term() == 0
     assert len(done.calls) == calls
     leaf_pages(path.decode())   # consistent
+
+
+# ---- JetResizeDatabase: shrinking ------------------------------------------------
+
+def db_pages(env, dbid):
+    p = env.ffi.new("uint32_t *")
+    assert env.lib.JetGetDatabaseInfo(env.ses, dbid, p, 4, env.C.JET_DbInfoSpaceOwned) == 0
+    return p[0]
+
+
+def big_table(env, dbid, name, n):
+    C, lib = env.C, env.lib
+    err, t = env.create_table(dbid, name)
+    assert err == 0
+    err, c = env.add_column(t, "b", C.JET_coltypLongBinary)
+    assert err == 0
+    assert lib.JetBeginTransaction(env.ses) == 0
+    for i in range(n):
+        assert env.insert(t, [(c, bytes([i % 251]) * 3000)]) == 0
+    assert lib.JetCommitTransaction(env.ses, 0) == 0
+    assert lib.JetCloseTable(env.ses, t) == 0
+
+
+def test_resize_shrinks_to_the_last_page_in_use(env, tmp_path):
+    C, lib, ffi, ses = env.C, env.lib, env.ffi, env.ses
+    dbid, ck, _ = fill(env, nrows=1000)
+    path = str(tmp_path / "a.edb")
+    keep = db_pages(env, dbid)
+    big_table(env, dbid, "big", 300)   # pages at the end of the file
+    grown = db_pages(env, dbid)
+    assert grown > keep + 100
+    p = ffi.new("uint32_t *")
+    # in use: only the never-used pages of the last extension go
+    assert lib.JetResizeDatabase(ses, dbid, 1, p, C.JET_bitResizeDatabaseOnlyShrink) == 0
+    assert keep < p[0] <= grown and p[0] == db_pages(env, dbid)
+    grown = p[0]
+    assert lib.JetResizeDatabase(ses, dbid, 1, p, C.JET_bitResizeDatabaseOnlyShrink) == 0
+    assert p[0] == grown                               # the last page is in use
+    assert lib.JetDeleteTable(ses, dbid, b"big") == 0   # its pages go to the free list
+    assert lib.JetResizeDatabase(ses, dbid, grown + 10, p, C.JET_bitResizeDatabaseOnlyShrink) == 0
+    assert p[0] == grown                               # only shrink, and larger: nothing
+    assert lib.JetResizeDatabase(ses, dbid, keep + 50, p, 0) == 0
+    assert p[0] == keep + 50 == db_pages(env, dbid)    # not below what was asked
+    page = ffi.new("uint32_t *")
+    assert lib.JetGetDatabaseInfo(ses, dbid, page, 4, C.JET_DbInfoPageSize) == 0
+    assert os.path.getsize(path) == (p[0] + 2) * page[0]
+    assert lib.JetResizeDatabase(ses, dbid, 1, p, C.JET_bitResizeDatabaseOnlyShrink) == 0
+    assert p[0] <= keep + 2 and p[0] == db_pages(env, dbid)
+    assert os.path.getsize(path) == (p[0] + 2) * page[0]
+    assert rows(env, dbid, ck) == [i for i in range(1000) if kept(i)]
+    big_table(env, dbid, "again", 20)                   # the file grows again from there
+    assert db_pages(env, dbid) > p[0]
+    detach(env, path.encode())
+    leaf_pages(path)   # every page in one tree or free, none past the end
+    assert lib.JetAttachDatabase(ses, path.encode(), 0) == 0
+    q = ffi.new("JET_DBID *")
+    assert lib.JetOpenDatabase(ses, path.encode(), ffi.NULL, q, 0) == 0
+    assert rows(env, q[0], ck) == [i for i in range(1000) if kept(i)]
+
+
+def test_resize_keeps_the_size_while_a_transaction_holds_the_checkpoint(env, tmp_path):
+    C, lib, ffi, ses = env.C, env.lib, env.ffi, env.ses
+    dbid, ck, _ = fill(env, nrows=200)
+    big_table(env, dbid, "big", 100)
+    grown = db_pages(env, dbid)
+    assert lib.JetDeleteTable(ses, dbid, b"big") == 0
+    p = ffi.new("uint32_t *")
+    s2 = ffi.new("JET_SESID *")
+    assert lib.JetBeginSession(env.inst, s2, ffi.NULL, ffi.NULL) == 0
+    d2 = ffi.new("JET_DBID *")
+    assert lib.JetOpenDatabase(s2[0], str(tmp_path / "a.edb").encode(), ffi.NULL, d2, 0) == 0
+    t2 = ffi.new("JET_TABLEID *")
+    assert lib.JetOpenTable(s2[0], d2[0], b"t", ffi.NULL, 0, 0, t2) == 0
+    assert lib.JetBeginTransaction(s2[0]) == 0
+    assert lib.JetPrepareUpdate(s2[0], t2[0], C.JET_prepInsert) == 0
+    assert lib.JetSetColumn(s2[0], t2[0], ck, struct.pack("<i", 99999), 4, 0, ffi.NULL) == 0
+    assert lib.JetUpdate(s2[0], t2[0], ffi.NULL, 0, ffi.NULL) == 0   # an UNDO record before the shrink
+    assert lib.JetResizeDatabase(ses, dbid, 1, p, C.JET_bitResizeDatabaseOnlyShrink) == 0
+    assert p[0] == grown == db_pages(env, dbid)   # Z1: the file keeps its size...
+    assert space_available(env, dbid) == 0          # ...while the space gave its free end up
+    assert lib.JetRollback(s2[0], 0) == 0
+    assert lib.JetEndSession(s2[0], 0) == 0
+    assert lib.JetResizeDatabase(ses, dbid, 1, p, C.JET_bitResizeDatabaseOnlyShrink) == 0
+    assert p[0] == db_pages(env, dbid) < grown
+    assert rows(env, dbid, ck) == [i for i in range(200) if kept(i)]
