@@ -1,6 +1,8 @@
 """Database.defragment / stop_defragment: online defragmentation from Python."""
 from __future__ import annotations
 
+import os
+
 import esepy
 from esepy.inspection import DatabaseFile
 
@@ -61,3 +63,25 @@ def test_defragment_in_background_then_stop(tmp_path):
         assert db.defragment(passes=1) == 1
         with db.open_table("t") as t:
             assert len(list(t)) == 1200
+
+
+def test_resize_gives_the_free_end_of_the_file_back(tmp_path):
+    path = str(tmp_path / "d.edb")
+    with make_instance(tmp_path, "pyresize") as inst, inst.begin_session() as s:
+        db = s.create_database(path)
+        fill(db, n=500).close()
+        big = db.create_table("big", {"id": "long", "b": "longbinary"}, primary_key=["id"])
+        with s.transaction():
+            for i in range(200):
+                big.insert({"id": i, "b": bytes([i % 200]) * 3000})
+        big.close()
+        size = os.path.getsize(path)
+        db.delete_table("big")
+        pages = db.resize(1)
+        assert (pages + 2) * 4096 == os.path.getsize(path) < size // 2
+        assert db.resize(pages + 100) == pages + 100   # growing
+        with db.open_table("t") as t:
+            assert len(list(t)) == 200
+        db.close()
+        s.detach_database(path)
+    leaves(path)
