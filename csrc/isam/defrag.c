@@ -214,7 +214,7 @@ JET_ERR isam_defrag_start(isam_sess *psess, JET_DBID dbid, const char *szTable, 
     pd->pdb = pdb;
     pd->dbid = dbid;
     if (szTable != NULL)
-        strcpy(pd->szTable, szTable);
+        memcpy(pd->szTable, szTable, strlen(szTable) + 1);
     pd->cPassesMax = cPassesMax;
     pd->usMax = (int64_t)cSecondsMax * 1000000;
     pd->grbit = grbit;
