@@ -48,7 +48,6 @@ struct isam_defrag {
     _Atomic int  fStop;        /* D3 */
     _Atomic int  fDone;
     _Atomic uint32_t cPasses;
-    _Atomic uint32_t cpgFreed;
     int64_t      usStart;
     _Atomic int64_t usEnd;     /* 0 while running */
     JET_ERR      err;
@@ -82,7 +81,6 @@ static JET_ERR defrag_tree(isam_defrag *pd, uint32_t pgnoRoot, uint8_t *key, uin
             return err;
         if (fMerged) {
             (*pcMerged)++;
-            atomic_fetch_add(&pd->cpgFreed, 1);
             continue;   /* the same leaf may take its new right sibling too */
         }
         if (fEnd)
@@ -289,18 +287,4 @@ void isam_defrag_stop_all(isam_inst *pinst)
 {
     for (uint32_t i = 1; i <= ISAM_MAX_DBID; i++)
         isam_defrag_stop_db(pinst, i);
-}
-
-JET_ERR isam_defrag_status(isam_sess *psess, JET_DBID dbid, int *pfRunning, uint32_t *pcPasses, uint32_t *pcpgFreed)
-{
-    isam_inst *pinst = psess->inst;
-    if (sess_db(psess, dbid) == NULL)
-        return JET_errInvalidDatabaseId;
-    os_mutex_lock(&pinst->lock);
-    isam_defrag *pd = pinst->defrag[dbid];
-    *pfRunning = pd != NULL && !atomic_load(&pd->fDone);
-    *pcPasses = pd ? atomic_load(&pd->cPasses) : 0;
-    *pcpgFreed = pd ? atomic_load(&pd->cpgFreed) : 0;
-    os_mutex_unlock(&pinst->lock);
-    return JET_errSuccess;
 }

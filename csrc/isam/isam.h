@@ -141,8 +141,6 @@ JET_ERR isam_defrag_start(isam_sess *psess, JET_DBID dbid, const char *szTable, 
  * JET_wrnDefragNotRunning when none was running (a finished task still
  * reports its counts). */
 JET_ERR isam_defrag_stop(isam_sess *psess, JET_DBID dbid, uint32_t *pcPasses, uint32_t *pcSeconds);
-/* Whether a task runs on the database, its passes and the pages it freed. */
-JET_ERR isam_defrag_status(isam_sess *psess, JET_DBID dbid, int *pfRunning, uint32_t *pcPasses, uint32_t *pcpgFreed);
 /* Stop and join the task of one database / of all (detach, term). */
 void    isam_defrag_stop_db(isam_inst *pinst, uint32_t dbid);
 void    isam_defrag_stop_all(isam_inst *pinst);
