@@ -304,7 +304,12 @@ def test_resize_shrinks_to_the_last_page_in_use(env, tmp_path):
     assert rows(env, dbid, ck) == [i for i in range(1000) if kept(i)]
     big_table(env, dbid, "again", 20)                   # the file grows again from there
     assert db_pages(env, dbid) > p[0]
+    final = db_pages(env, dbid)
     detach(env, path.encode())
+    # the detached file's header-level sizes agree
+    q32 = ffi.new("uint32_t *")
+    assert lib.JetGetDatabaseFileInfo(path.encode(), q32, 4, C.JET_DbInfoSpaceOwned) == 0
+    assert q32[0] == final
     leaf_pages(path)   # every page in one tree or free, none past the end
     assert lib.JetAttachDatabase(ses, path.encode(), 0) == 0
     q = ffi.new("JET_DBID *")
