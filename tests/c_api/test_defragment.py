@@ -342,3 +342,55 @@ def test_resize_keeps_the_size_while_a_transaction_holds_the_checkpoint(env, tmp
     assert lib.JetResizeDatabase(ses, dbid, 1, p, C.JET_bitResizeDatabaseOnlyShrink) == 0
     assert p[0] == db_pages(env, dbid) < grown
     assert rows(env, dbid, ck) == [i for i in range(200) if kept(i)]
+
+
+def test_defragment_beside_writers_and_an_open_transaction(env, tmp_path):
+    """Merges run beside other sessions' changes: rows deleted and inserted while
+    the task walks the trees, an uncommitted update on a row it moves (versions
+    are kept by key, so the merge needs no version of its own), then a rollback."""
+    C, lib, ffi, ses = env.C, env.lib, env.ffi, env.ses
+    dbid, ck, cv = fill(env)
+    model = {i for i in range(NROWS) if kept(i)}
+    s2 = ffi.new("JET_SESID *")
+    assert lib.JetBeginSession(env.inst, s2, ffi.NULL, ffi.NULL) == 0
+    d2 = ffi.new("JET_DBID *")
+    assert lib.JetOpenDatabase(s2[0], str(tmp_path / "a.edb").encode(), ffi.NULL, d2, 0) == 0
+    t2 = ffi.new("JET_TABLEID *")
+    assert lib.JetOpenTable(s2[0], d2[0], b"t", ffi.NULL, 0, 0, t2) == 0
+    assert lib.JetBeginTransaction(s2[0]) == 0   # an update left open on row 5
+    assert lib.JetMakeKey(s2[0], t2[0], struct.pack("<i", 5), 4, C.JET_bitNewKey) == 0
+    assert lib.JetSeek(s2[0], t2[0], C.JET_bitSeekEQ) == 0
+    assert lib.JetPrepareUpdate(s2[0], t2[0], C.JET_prepReplace) == 0
+    assert lib.JetSetColumn(s2[0], t2[0], cv, b"changed", 7, 0, ffi.NULL) == 0
+    assert lib.JetUpdate(s2[0], t2[0], ffi.NULL, 0, ffi.NULL) == 0
+    done = Done(env)
+    assert lib.JetDefragment2(ses, dbid, ffi.NULL, ffi.NULL, ffi.NULL, done.cb, 0) == 0
+    t = ffi.new("JET_TABLEID *")
+    assert lib.JetOpenTable(ses, dbid, b"t", ffi.NULL, 0, 0, t) == 0
+    for b in range(0, NROWS, 200):   # writers meanwhile
+        assert lib.JetBeginTransaction(ses) == 0
+        for i in range(b, b + 200, 5):
+            assert env.insert(t[0], [(ck, struct.pack("<i", NROWS + i)), (cv, b"n%06d" % i)]) == 0
+            model.add(NROWS + i)
+            if i + 3 != 5:
+                assert lib.JetMakeKey(ses, t[0], struct.pack("<i", i + 3), 4, C.JET_bitNewKey) == 0
+                assert lib.JetSeek(ses, t[0], C.JET_bitSeekEQ) == 0
+                assert lib.JetDelete(ses, t[0]) == 0
+                model.discard(i + 3)
+        assert lib.JetCommitTransaction(ses, 0) == 0
+    assert lib.JetCloseTable(ses, t[0]) == 0
+    done.wait()
+    assert lib.JetDefragment(ses, dbid, ffi.NULL, ffi.NULL, ffi.NULL, C.JET_bitDefragmentBatchStop) == \
+        C.JET_wrnDefragNotRunning
+    assert lib.JetRollback(s2[0], 0) == 0   # its before-image is found by key after the merges
+    assert lib.JetEndSession(s2[0], 0) == 0
+    assert rows(env, dbid, ck) == sorted(model)
+    t = ffi.new("JET_TABLEID *")
+    assert lib.JetOpenTable(ses, dbid, b"t", ffi.NULL, 0, 0, t) == 0
+    assert lib.JetMakeKey(ses, t[0], struct.pack("<i", 5), 4, C.JET_bitNewKey) == 0
+    assert lib.JetSeek(ses, t[0], C.JET_bitSeekEQ) == 0
+    assert env.retrieve(t[0], cv)[1] == b"%06d" % 5 + VALUE
+    assert lib.JetCloseTable(ses, t[0]) == 0
+    path = str(tmp_path / "a.edb").encode()
+    detach(env, path)
+    leaf_pages(path.decode())
