@@ -469,6 +469,45 @@ class Database:
         return its size in pages (JetGrowDatabase); never shrinks."""
         return self.session._grow_database(self.dbid, pages)
 
+    def resize(self, pages: int) -> int:
+        """Resize the file to ``pages`` pages (after its two header pages) and return its
+        size in pages afterwards (JetResizeDatabase).  Growing always works; shrinking gives
+        back the free and never-used pages at the end of the file, down to ``pages`` at
+        most -- no page is moved, so the file stops at its last page in use
+        (:meth:`defragment` frees pages where they are), and it waits until the checkpoint
+        is past the change (an open transaction may keep the file at its size)."""
+        return self.session._resize_database(self.dbid, pages, 0)
+
+    def defragment(self, table: Optional[str] = None, *, passes: int = 0, seconds: int = 0,
+                   wait: bool = True) -> Optional[int]:
+        """Online defragmentation (JetDefragment3): merge adjacent under-filled leaf pages
+        of every B-tree of the database -- or of ``table``'s trees only -- and give the
+        emptied pages back to the database's free list (the file keeps its size: see
+        :meth:`resize`).  It runs on a background thread of the engine, beside other
+        sessions' work, for at most ``passes`` passes (0: until a pass merges nothing) and
+        ``seconds`` seconds (0: no limit).  With ``wait`` this returns when it is done, with
+        the number of passes made; otherwise it returns None at once and
+        :meth:`stop_defragment` ends it.  When one is already running (started with
+        ``wait=False``) this leaves it running and returns None."""
+        import threading
+        grbit_start, grbit_btree = 0x1, 0x100
+        grbit = grbit_start | (grbit_btree if table else 0)
+        if not wait:
+            self.session._defragment(self.path, table, passes, seconds, grbit, None)
+            return None
+        done = threading.Event()
+        warn, _, _ = self.session._defragment(self.path, table, passes, seconds, grbit, done.set)
+        if warn != 0:
+            return None   # JET_wrnDefragAlreadyRunning
+        done.wait()
+        return self.stop_defragment()
+
+    def stop_defragment(self) -> int:
+        """Stop the online defragmentation of this database (waiting for the merge in
+        progress) and return the passes it completed (0 when none was running)."""
+        _, npasses, _ = self.session._defragment(self.path, None, 0, 0, 0x2, None)
+        return npasses
+
     @property
     def tables(self) -> List[str]:
         """Names of the tables, from the database's catalog."""

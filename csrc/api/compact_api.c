@@ -2,7 +2,8 @@
  * compact_api.c -- the Jet* entry points for a database's file as a whole:
  * JetCompact (offline compaction into a new file, with its JET_PFNSTATUS
  * progress) and the file-size calls JetGrowDatabase, JetSetDatabaseSize and
- * JetResizeDatabase.
+ * JetResizeDatabase (growing, or shrinking as far as the free pages at the end
+ * of the file allow).
  *
  * Owns: argument checking and the translation of isam_compact's progress
  * into JET_snpCompact status callbacks.
@@ -71,11 +72,21 @@ ESEPY_EXPORT JET_ERR JetResizeDatabase(JET_SESID sesid, JET_DBID dbid, uint32_t 
         return JET_errInvalidGrbit;
     if ((grbit & JET_bitResizeDatabaseOnlyGrow) && (grbit & JET_bitResizeDatabaseOnlyShrink))
         return JET_errInvalidGrbit;
-    /* Shrinking is not offered: a smaller cpg leaves the file as it is and
-     * reports its size (the grbit's "only shrink" then changes nothing). */
-    if (grbit & JET_bitResizeDatabaseOnlyShrink)
-        cpg = 0;
-    return JetGrowDatabase(sesid, dbid, cpg, pcpgActual);
+    instance *pinst;
+    session *psess;
+    JET_ERR err = sess_enter(sesid, &pinst, &psess);
+    if (err < 0)
+        return err;
+    uint32_t cpgFile = 0;
+    err = isam_grow_database(psess->isess, dbid, 0, &cpgFile);   /* the size now */
+    if (err >= 0 && cpg > cpgFile && !(grbit & JET_bitResizeDatabaseOnlyShrink))
+        err = isam_grow_database(psess->isess, dbid, cpg, &cpgFile);
+    else if (err >= 0 && cpg < cpgFile && !(grbit & JET_bitResizeDatabaseOnlyGrow))
+        err = isam_shrink_database(psess->isess, dbid, cpg, &cpgFile);   /* as far as free space at the end allows */
+    if (err >= 0 && pcpgActual)
+        *pcpgActual = cpgFile;
+    sess_leave(pinst, psess);
+    return err;
 }
 
 /* ESENT: the database need not be attached; esepy attaches it for the call

@@ -1108,3 +1108,22 @@ ESEPY_EXPORT JET_ERR JetSetDatabaseSizeW(JET_SESID sesid, const JET_WCHAR *wsz, 
 {
     W1(JetSetDatabaseSize(sesid, a, cpg, pcpgReal));
 }
+
+ESEPY_EXPORT JET_ERR JetDefragmentW(JET_SESID sesid, JET_DBID dbid, const JET_WCHAR *wsz, uint32_t *pcPasses,
+                                    uint32_t *pcSeconds, JET_GRBIT grbit)
+{
+    W1(JetDefragment(sesid, dbid, a, pcPasses, pcSeconds, grbit));
+}
+
+ESEPY_EXPORT JET_ERR JetDefragment2W(JET_SESID sesid, JET_DBID dbid, const JET_WCHAR *wsz, uint32_t *pcPasses,
+                                     uint32_t *pcSeconds, JET_CALLBACK callback, JET_GRBIT grbit)
+{
+    W1(JetDefragment2(sesid, dbid, a, pcPasses, pcSeconds, callback, grbit));
+}
+
+ESEPY_EXPORT JET_ERR JetDefragment3W(JET_SESID sesid, const JET_WCHAR *wsz, const JET_WCHAR *wsz2,
+                                     uint32_t *pcPasses, uint32_t *pcSeconds, JET_CALLBACK callback,
+                                     void *pvContext, JET_GRBIT grbit)
+{
+    W2(JetDefragment3(sesid, a, b, pcPasses, pcSeconds, callback, pvContext, grbit));
+}

@@ -97,6 +97,17 @@ JET_ERR bt_space_init(bt_env *env, uint32_t *ppgnoSpace);
 JET_ERR bt_space_alloc(bt_env *env, uint32_t pgnoSpace, uint32_t objid, bf **ppbf);
 /* Return a page to the free list (one structure change). */
 JET_ERR bt_space_free(bt_env *env, uint32_t pgnoSpace, uint32_t pgno);
+/* Shrink the space (JetResizeDatabase): the owned pages at the end of the
+ * file that are free or were never used leave it, last page first, down to
+ * cpgMin at most -- one structure change per free page (unlinked from the
+ * list), one for the never-used ones; it stops at the first page in use (no
+ * page is moved).  *pcpgOwned: the pages owned after.  The file keeps its
+ * size: bt_space_truncate cuts it, once the caller made sure that no log
+ * record the next recovery replays names a page beyond the owned ones. */
+JET_ERR bt_space_shrink(bt_env *env, uint32_t pgnoSpace, uint32_t cpgMin, uint32_t *pcpgOwned);
+/* Cut the file to the pages the space owns (holding the space page, so no
+ * allocation adopts them meanwhile); *pcpgFile: the file's data pages after. */
+JET_ERR bt_space_truncate(bt_env *env, uint32_t pgnoSpace, uint32_t *pcpgFile);
 /* Free pages on the list and pages owned by the file. */
 JET_ERR bt_space_stats(bt_env *env, uint32_t pgnoSpace, uint32_t *pcpgFree, uint32_t *pcpgOwned);
 /* The high-water mark: every page 1..*phwm has been written at least once
@@ -172,6 +183,18 @@ JET_ERR bt_set_flags(bt_env *env, uint32_t pgnoRoot, const void *key, uint32_t c
  * is valid).  JET_errRecordNotFound if absent. */
 JET_ERR bt_lookup(bt_env *env, uint32_t pgnoRoot, const void *key, uint32_t cbKey, void *data,
                   uint32_t cbDataMax, uint32_t *pcbData, uint32_t *pnodeflags);
+
+/* Online defragmentation, one step (defrag.c): merge the leaf that holds
+ * `key` (the first leaf for cbKey 0) with its right sibling under the same
+ * parent when both fit in seven eighths of a page -- one structure change,
+ * logged as splits are, the emptied sibling freed to the free list in it;
+ * the nodes' keys, data and flags are unchanged, so versions (kept by key)
+ * and cursors (re-seek by key) are unaffected.  *pfMerged: it happened (call
+ * again with the same key to merge further).  Otherwise next (cbPage bytes)
+ * receives the first key of the next leaf, where the walk goes on, or
+ * *pfEnd is set at the tree's last leaf. */
+JET_ERR bt_defrag_step(bt_env *env, uint32_t pgnoSpace, uint32_t pgnoRoot, const void *key, uint32_t cbKey,
+                       uint8_t *next, uint32_t *pcbNext, int *pfMerged, int *pfEnd);
 
 /* Largest key + data a node may hold on this page size. */
 uint32_t bt_node_max(uint32_t cbPage);

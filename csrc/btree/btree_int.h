@@ -437,6 +437,13 @@ JET_ERR  bt_smo_insert(bt_smo *s, const void *key, uint32_t cbKey, const void *d
 JET_ERR  bt_smo_replace(bt_smo *s, const void *data, uint32_t cbData);
 /* Delete the node at the path's end and rebalance. */
 JET_ERR  bt_smo_delete(bt_smo *s);
+/* Online defragmentation: merge the leaf at the path's end with its right
+ * sibling under the same parent when both fit in cbFill bytes (*pfMerged),
+ * freeing the sibling.  Otherwise nothing changes and next (cbPage bytes)
+ * receives the first key of the right neighbour leaf, where the walk goes
+ * on (*pfEnd when there is none). */
+JET_ERR  bt_smo_merge_right(bt_smo *s, uint32_t cbFill, int *pfMerged, uint8_t *next, uint32_t *pcbNext,
+                            int *pfEnd);
 /* Return unused new pages, log the change (A2) or undo it (err < 0, A4),
  * release every latch. */
 JET_ERR  bt_smo_end(bt_smo *s, JET_ERR err);

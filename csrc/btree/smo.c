@@ -701,3 +701,93 @@ JET_ERR bt_smo_delete(bt_smo *s)
         return plain_delete(s);
     return merge_leaf(s);
 }
+
+/* ---- online defragmentation: merge a leaf with its right sibling ----------- */
+
+/* Copy the first key of the held leaf pg into next (cbPage bytes). */
+static void first_key(const bt_smo *s, const uint8_t *pg, uint8_t *next, uint32_t *pcbNext, int *pfEnd)
+{
+    bt_node x;
+    if (pg_cslot(pg) == 0) {
+        *pfEnd = 1;
+        return;
+    }
+    bt_pg_node(pg, s->cbPage, 0, &x);
+    memcpy(next, x.key, x.cbKey);
+    *pcbNext = x.cbKey;
+    *pfEnd = 0;
+}
+
+JET_ERR bt_smo_merge_right(bt_smo *s, uint32_t cbFill, int *pfMerged, uint8_t *next, uint32_t *pcbNext, int *pfEnd)
+{
+    int d = s->depth - 1;
+    *pfMerged = 0;
+    *pfEnd = 1;
+    *pcbNext = 0;
+    if (d == 0)
+        return JET_errSuccess;   /* a one-page tree */
+    bf *pbfParent = s->path[d - 1];
+    const uint8_t *pgP = bf_data(pbfParent);
+    uint32_t j = s->islot[d - 1], pgnoLeaf = bf_pgno(s->path[d]);
+    bf *pbfB = NULL, *pbfR = NULL;
+    JET_ERR err;
+    if (j + 1 >= pg_cslot(pgP)) {
+        /* Last child of its parent: no merge (the separator lives higher);
+         * the next step starts at the right neighbour's first key (L5:
+         * rightward). */
+        uint32_t pgnoR = pg_next(bf_data(s->path[d]));
+        if (pgnoR == 0)
+            return JET_errSuccess;
+        err = hold_leaf(s, pgnoR, &pbfR);
+        if (err < 0)
+            return err;
+        if (pg_prev(bf_data(pbfR)) != pgnoLeaf)
+            return JET_errBadPageLink;
+        first_key(s, bf_data(pbfR), next, pcbNext, pfEnd);
+        return JET_errSuccess;
+    }
+    plan_levels(s, d - 1);
+    /* L5: internal siblings without the leaf, then leaves left to right. */
+    let_go(s, &s->path[d]);
+    latch_siblings(s);
+    err = hold_child(s, pgP, j, &s->path[d]);
+    if (err >= 0)
+        err = hold_child(s, pgP, j + 1, &pbfB);
+    if (err < 0)
+        return err;
+    const uint8_t *a = bf_data(s->path[d]), *b = bf_data(pbfB);
+    if (pg_next(a) != bf_pgno(pbfB) || pg_prev(b) != pgnoLeaf)
+        return JET_errBadPageLink;
+    if (bt_pg_used(a, s->cbPage) + bt_pg_used(b, s->cbPage) > cbFill) {
+        first_key(s, b, next, pcbNext, pfEnd);   /* too full together: go on at B */
+        return JET_errSuccess;
+    }
+    uint32_t pgnoR = pg_next(b);
+    if (pgnoR != 0) {
+        err = hold_leaf(s, pgnoR, &pbfR);   /* rightward from B */
+        if (err >= 0 && pg_prev(bf_data(pbfR)) != bf_pgno(pbfB))
+            err = JET_errBadPageLink;
+        if (err < 0)
+            return err;
+    }
+    err = bt_space_hold(&s->g, s->pgnoSpace, &s->pbfSpace);   /* L6 */
+    if (err < 0)
+        return err;
+
+    /* Everything is latched: change (as merge_leaf, without a delete). */
+    uint8_t *pa = bf_data(s->path[d]);
+    change(s, s->path[d]);
+    change(s, pbfParent);
+    append_all(s, pa, b, NULL, 0);
+    pg_set_next(pa, pgnoR);
+    if (pbfR != NULL) {
+        change(s, pbfR);
+        pg_set_prev(bf_data(pbfR), pgnoLeaf);
+    }
+    bt_pg_delete(bf_data(pbfParent), s->cbPage, j + 1);
+    free_dead(s, pbfB);
+    rebalance_up(s, d - 1);
+    *pfMerged = 1;
+    *pfEnd = 0;
+    return JET_errSuccess;
+}

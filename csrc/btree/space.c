@@ -255,3 +255,105 @@ JET_ERR bt_space_hwm(const bt_env *env, uint32_t pgnoSpace, uint32_t *phwm)
     cache_release(pbf);
     return JET_errSuccess;
 }
+
+/* ---- shrinking (JetResizeDatabase) ------------------------------------------ */
+
+/* One step of bt_space_shrink, one structure change: the last owned page
+ * leaves the space -- never used pages above the high-water mark all at once
+ * (down to cpgMin), else the last page when it is free (unlinked from the
+ * list: its predecessor's link or the head changes).  *pfMore: a step
+ * happened.  The free list is walked with short latches: it changes only
+ * under the space page's exclusive latch, which this step holds (L6). */
+static JET_ERR shrink_step(const bt_env *env, uint32_t pgnoSpace, uint32_t cpgMin, int *pfMore)
+{
+    bt_grp g;
+    bf *pbfSpace = NULL, *pbfPrev = NULL;
+    *pfMore = 0;
+    bt_grp_init(&g, env);
+    JET_ERR err = bt_space_hold(&g, pgnoSpace, &pbfSpace);
+    if (err < 0)
+        return bt_grp_end(&g, err);
+    uint8_t *sp = bf_data(pbfSpace);
+    uint32_t owned = le_get32(sp + BTS_OFF_OWNED), hwm = le_get32(sp + BTS_OFF_HWM);
+    uint32_t cfree = le_get32(sp + BTS_OFF_CFREE);
+    if (owned <= cpgMin || owned <= pgnoSpace)
+        return bt_grp_end(&g, JET_errSuccess);
+    if (owned > hwm) {
+        bt_grp_change(&g, pbfSpace);
+        le_put32(sp + BTS_OFF_OWNED, hwm > cpgMin ? hwm : cpgMin);
+        *pfMore = 1;
+        return bt_grp_end(&g, JET_errSuccess);
+    }
+    /* owned == hwm: is page `owned` on the free list, and after which page? */
+    uint32_t pgno = le_get32(sp + BTS_OFF_FREE), pgnoPrev = 0, n = 0;
+    while (err >= 0 && pgno != 0 && pgno != owned) {
+        bf *pbf = NULL;
+        uint32_t next = 0;
+        if (++n > cfree)
+            err = JET_errSPAvailExtCorrupted;   /* longer than its count: a cycle */
+        if (err >= 0)
+            err = read_free(env, sp, pgno, &pbf, &next);
+        if (err >= 0)
+            cache_release(pbf);
+        pgnoPrev = pgno;
+        pgno = next;
+    }
+    if (err < 0 || pgno == 0)
+        return bt_grp_end(&g, err);   /* the last page is in use: the file cannot shrink further */
+    bf *pbfLast = NULL;
+    uint32_t next = 0;
+    err = read_free(env, sp, owned, &pbfLast, &next);
+    if (err >= 0)
+        err = bt_grp_hold(&g, pbfLast);
+    if (err >= 0 && pgnoPrev != 0) {
+        uint32_t dummy;
+        err = read_free(env, sp, pgnoPrev, &pbfPrev, &dummy);
+        if (err >= 0)
+            err = bt_grp_hold(&g, pbfPrev);
+    }
+    if (err < 0)
+        return bt_grp_end(&g, err);
+    bt_grp_change(&g, pbfSpace);
+    if (pbfPrev != NULL) {
+        bt_grp_change(&g, pbfPrev);
+        pg_set_next(bf_data(pbfPrev), next);
+    } else {
+        le_put32(sp + BTS_OFF_FREE, next);
+    }
+    le_put32(sp + BTS_OFF_CFREE, cfree - 1);
+    le_put32(sp + BTS_OFF_OWNED, owned - 1);
+    le_put32(sp + BTS_OFF_HWM, owned - 1);
+    *pfMore = 1;
+    return bt_grp_end(&g, JET_errSuccess);
+}
+
+JET_ERR bt_space_shrink(bt_env *env, uint32_t pgnoSpace, uint32_t cpgMin, uint32_t *pcpgOwned)
+{
+    int fMore = 1;
+    JET_ERR err = JET_errSuccess;
+    while (err >= 0 && fMore)
+        err = shrink_step(env, pgnoSpace, cpgMin, &fMore);
+    if (err >= 0 && pcpgOwned)
+        err = bt_space_stats(env, pgnoSpace, NULL, pcpgOwned);
+    return err;
+}
+
+JET_ERR bt_space_truncate(bt_env *env, uint32_t pgnoSpace, uint32_t *pcpgFile)
+{
+    bf *pbf = NULL;
+    /* Shared: no allocation (which may adopt the file's pages beyond the
+     * owned ones) while the file is cut. */
+    JET_ERR err = space_read(env, pgnoSpace, LATCH_SHARED, &pbf);
+    if (err < 0)
+        return err;
+    uint32_t owned = le_get32(bf_data(pbf) + BTS_OFF_OWNED), cpgFile = 0;
+    err = cache_file_pages(env->pc, env->dbid, &cpgFile);
+    if (err >= 0 && cpgFile > owned)
+        err = cache_truncate_file(env->pc, env->dbid, owned);
+    if (err >= 0)
+        err = cache_file_pages(env->pc, env->dbid, &cpgFile);
+    cache_release(pbf);
+    if (err >= 0 && pcpgFile)
+        *pcpgFile = cpgFile;
+    return err;
+}

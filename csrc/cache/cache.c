@@ -739,6 +739,42 @@ JET_ERR cache_extend_file(cache *pc, uint32_t dbid, uint32_t cpg)
     return err;
 }
 
+JET_ERR cache_truncate_file(cache *pc, uint32_t dbid, uint32_t cpg)
+{
+    cfile *pcf = NULL;
+    JET_ERR err = file_acquire(pc, dbid, 0, &pcf);
+    if (err < 0)
+        return err;
+    OS_LATCH_BEFORE_WAIT(); /* L5 */
+    cache_lock(pc);
+    for (;;) {
+        int fBusy = 0;
+        for (uint32_t i = 0; i < pc->nframes && !fBusy; i++) {
+            const bf *pbf = pc->rgpbf[i];
+            if (pbf->state != BF_FREE && pbf->dbid == dbid && pbf->pgno > cpg &&
+                (pbf->state == BF_READING || pbf->fWriting || pbf->cPin || bf_latched(pbf)))
+                fBusy = 1;
+        }
+        if (!fBusy)
+            break;
+        cache_wait_frame(pc);
+    }
+    for (uint32_t i = 0; i < pc->nframes; i++) {
+        bf *pbf = pc->rgpbf[i];
+        if (pbf->state != BF_FREE && pbf->dbid == dbid && pbf->pgno > cpg)
+            bf_forget(pc, pbf);
+    }
+    cache_unlock(pc);
+    /* L3: no page write in flight while the end of the file moves. */
+    os_rwlock_wrlock(&pcf->rwExtend);
+    err = os_file_truncate(pcf->pf, ((uint64_t)cpg + 2) * pc->cbPage);
+    if (err >= 0)
+        err = os_file_sync(pcf->pf);
+    os_rwlock_unlock(&pcf->rwExtend);
+    file_release(pc, pcf);
+    return err;
+}
+
 /* ---- backup reads ---------------------------------------------------------------- */
 
 /* Copy a resident page under a shared latch: 1 copied, 0 not resident. */

@@ -91,6 +91,11 @@ JET_ERR cache_close_file(cache *pc, uint32_t dbid, int flush);
 JET_ERR cache_file_pages(cache *pc, uint32_t dbid, uint32_t *pcpg);
 /* Grow the file to hold cpg data pages (zero-filled, allocated). */
 JET_ERR cache_extend_file(cache *pc, uint32_t dbid, uint32_t cpg);
+/* Shrink the file to cpg data pages: the frames of the pages beyond are
+ * dropped (dirty or not: the caller guarantees that nobody needs them --
+ * they are in no tree, no free list, and no log record recovery would replay
+ * names them), once no I/O or latch is on them. */
+JET_ERR cache_truncate_file(cache *pc, uint32_t dbid, uint32_t cpg);
 os_file *cache_file(cache *pc, uint32_t dbid);
 
 /* ---- pages --------------------------------------------------------------- */

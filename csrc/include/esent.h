@@ -2620,9 +2620,63 @@ JET_ERR JET_API JetGrowDatabase(JET_SESID sesid, JET_DBID dbid, uint32_t cpg, ui
 JET_ERR JET_API JetSetDatabaseSize(JET_SESID sesid, const char *szDatabaseName, uint32_t cpg, uint32_t *pcpgReal);
 JET_ERR JET_API JetSetDatabaseSizeW(JET_SESID sesid, const JET_WCHAR *szDatabaseName, uint32_t cpg,
                                     uint32_t *pcpgReal);
-/* Grow as JetGrowDatabase; a database is never shrunk (the current size is reported). */
+/* A larger cpg grows the file as JetGrowDatabase (not with
+ * JET_bitResizeDatabaseOnlyShrink); a smaller one shrinks it (not with
+ * JET_bitResizeDatabaseOnlyGrow) as far as the free and never-used pages at
+ * its end allow -- no page is moved (defragment first to free pages) -- once
+ * the checkpoint is past the shrink (an active transaction may hold the file
+ * at its size).  *pcpgActual receives the file's size in pages after. */
 JET_ERR JET_API JetResizeDatabase(JET_SESID sesid, JET_DBID dbid, uint32_t cpg, uint32_t *pcpgActual,
                                   JET_GRBIT grbit);
+
+/* ---- online defragmentation (defrag_api.c) --------------------------------- */
+#define JET_bitDefragmentBatchStart           0x00000001
+#define JET_bitDefragmentBatchStop            0x00000002
+#define JET_bitDefragmentAvailSpaceTreesOnly  0x00000040 /* accepted: the free space is a list, nothing to merge */
+#define JET_bitDefragmentNoPartialMerges      0x00000080 /* accepted: merges are always whole pages */
+#define JET_bitDefragmentBTree                0x00000100 /* szTableName names the table to defragment */
+/* Start (JET_bitDefragmentBatchStart, or no grbit) a background task that
+ * merges adjacent under-filled leaf pages of every B-tree of the database (or
+ * of table szTableName's trees), freeing the emptied pages: *pcPasses passes
+ * at most (NULL / 0: until a pass merges nothing), *pcSeconds seconds at most
+ * (NULL / 0 / negative: no limit); JET_wrnDefragAlreadyRunning when one runs.
+ * JET_bitDefragmentBatchStop stops it and waits, filling *pcPasses (passes
+ * completed) and *pcSeconds; JET_wrnDefragNotRunning when none was running.
+ * The callback (JetDefragment2/3) gets JET_cbtypOnlineDefragCompleted (with
+ * pvContext for JetDefragment3) once, on the task's thread, when the task
+ * ends: by itself, by BatchStop, or stopped by a detach or JetTerm. */
+JET_ERR JET_API JetDefragment(JET_SESID sesid, JET_DBID dbid, const char *szTableName, uint32_t *pcPasses,
+                              uint32_t *pcSeconds, JET_GRBIT grbit);
+JET_ERR JET_API JetDefragmentW(JET_SESID sesid, JET_DBID dbid, const JET_WCHAR *szTableName, uint32_t *pcPasses,
+                               uint32_t *pcSeconds, JET_GRBIT grbit);
+JET_ERR JET_API JetDefragment2(JET_SESID sesid, JET_DBID dbid, const char *szTableName, uint32_t *pcPasses,
+                               uint32_t *pcSeconds, JET_CALLBACK callback, JET_GRBIT grbit);
+JET_ERR JET_API JetDefragment2W(JET_SESID sesid, JET_DBID dbid, const JET_WCHAR *szTableName, uint32_t *pcPasses,
+                                uint32_t *pcSeconds, JET_CALLBACK callback, JET_GRBIT grbit);
+JET_ERR JET_API JetDefragment3(JET_SESID sesid, const char *szDatabaseName, const char *szTableName,
+                               uint32_t *pcPasses, uint32_t *pcSeconds, JET_CALLBACK callback, void *pvContext,
+                               JET_GRBIT grbit);
+JET_ERR JET_API JetDefragment3W(JET_SESID sesid, const JET_WCHAR *szDatabaseName, const JET_WCHAR *szTableName,
+                                uint32_t *pcPasses, uint32_t *pcSeconds, JET_CALLBACK callback, void *pvContext,
+                                JET_GRBIT grbit);
+
+/* ---- local storage (defrag_api.c) ------------------------------------------ */
+typedef JET_API_PTR JET_LS;
+#define JET_LSNil        (~(JET_LS)0)
+#define JET_bitLSReset   0x00000001
+#define JET_bitLSCursor  0x00000002
+#define JET_bitLSTable   0x00000004
+/* Associate ls with the cursor (JET_bitLSCursor, the default) or with its
+ * table (JET_bitLSTable, shared by every cursor on it).  When the cursor
+ * closes -- or the table's last cursor closes, or the instance ends -- the
+ * instance's JET_paramRuntimeCallback (as it was at this call) is called with
+ * JET_cbtypFreeCursorLS / JET_cbtypFreeTableLS and pvArg1 = ls.
+ * JET_errLSAlreadySet when one is set, JET_errLSCallbackNotSpecified without a
+ * runtime callback; JET_bitLSReset clears it (no callback). */
+JET_ERR JET_API JetSetLS(JET_SESID sesid, JET_TABLEID tableid, JET_LS ls, JET_GRBIT grbit);
+/* The context (JET_errLSNotSet and JET_LSNil when none); with JET_bitLSReset
+ * it is taken out as well (no callback: the caller has it back). */
+JET_ERR JET_API JetGetLS(JET_SESID sesid, JET_TABLEID tableid, JET_LS *pls, JET_GRBIT grbit);
 
 #ifdef __cplusplus
 }

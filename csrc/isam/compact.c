@@ -435,3 +435,45 @@ JET_ERR isam_grow_database(isam_sess *psess, JET_DBID dbid, uint32_t cpg, uint32
         *pcpgReal = cpgFile;
     return err;
 }
+
+/* JetResizeDatabase to a smaller size: the free and never-used pages at the
+ * end of the file leave the space (bt_space_shrink: logged structure
+ * changes; no page is moved, so the file shrinks only as far as its last
+ * page in use -- online defragmentation frees pages but does not move them
+ * either), then the file is cut.  Z1: the cut waits until the checkpoint is
+ * past the shrink, so no record the next recovery replays names a page
+ * beyond the new end (an older one may: a page a defragmentation freed was
+ * a tree page before); when an active transaction holds the checkpoint back
+ * (I5), the file keeps its size and only the space shrinks (a crash between
+ * the log and the cut leaves a longer file, whose extra pages the space
+ * adopts again as never used). */
+JET_ERR isam_shrink_database(isam_sess *psess, JET_DBID dbid, uint32_t cpg, uint32_t *pcpgReal)
+{
+    isam_db *pdb = sess_db(psess, dbid);
+    if (pdb == NULL)
+        return JET_errInvalidDatabaseId;
+    if (pdb->readonly)
+        return JET_errDatabaseFileReadOnly;
+    isam_inst *pinst = psess->inst;
+    uint32_t cpgOwned = 0, cpgFile = 0;
+    CKPT_ENTER(pinst);
+    JET_ERR err = atomic_load(&pinst->errFatal);
+    if (err >= 0)
+        err = bt_space_shrink(&pdb->env, pdb->hdr.pgnoSpace, cpg, &cpgOwned);
+    CKPT_LEAVE(pinst);
+    int fCut = err >= 0;
+    if (err >= 0 && pdb->logged && pinst->lw != NULL) {
+        lsn_t lsnShrunk = log_end_lsn(pinst->lw), chk = LSN_NIL;
+        err = isam_force_checkpoint(pinst, &chk);   /* Z1 */
+        fCut = err >= 0 && chk != LSN_NIL && chk >= lsnShrunk;
+    } else if (err >= 0) {
+        err = cache_flush(pdb->env.pc, pdb->dbid);   /* unlogged: the space page first */
+    }
+    if (err >= 0 && fCut)
+        err = bt_space_truncate(&pdb->env, pdb->hdr.pgnoSpace, &cpgFile);
+    else if (err >= 0)
+        err = cache_file_pages(pdb->env.pc, pdb->dbid, &cpgFile);
+    if (err >= 0 && pcpgReal)
+        *pcpgReal = cpgFile;
+    return err;
+}

@@ -143,6 +143,7 @@ JET_ERR cursor_alloc(isam_sess *psess, isam_db *pdb, table_def *ptd, JET_TABLEID
 
 static void cursor_free(isam_inst *pinst, isam_cursor *pcur)
 {
+    ls_cursor_closing(pinst, pcur); /* ls.c: before the cursor's table is let go */
     reclaim_close_table(pinst, pcur->db->dbid, pcur->td->objid);
     bt_cursor_close(pcur->bc);
     cat_free_table(pcur->td);

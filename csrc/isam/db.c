@@ -538,6 +538,7 @@ JET_ERR isam_attach_database(isam_sess *psess, const char *szFile, uint32_t cpgM
 static JET_ERR detach_one(isam_sess *psess, isam_db *pdb)
 {
     isam_inst *pinst = psess->inst;
+    isam_defrag_stop_db(pinst, pdb->dbid); /* defrag.c D2 */
     if (pdb->copen > 0)
         return JET_errDatabaseInUse;
     reclaim_run(pinst); /* drops that are ready happen before the database goes */

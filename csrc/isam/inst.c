@@ -144,12 +144,16 @@ JET_ERR isam_set_checkpoint(isam_inst *pinst, lsn_t lsn)
     return err;
 }
 
-JET_ERR isam_maybe_checkpoint(isam_inst *pinst)
+/* fForce: advance as far as CP1-CP4 allow now, waiting for another advance
+ * in progress, whatever the depth; *pchk (may be NULL) the checkpoint after. */
+static JET_ERR checkpoint_advance(isam_inst *pinst, int fForce, lsn_t *pchk)
 {
     if (pinst->lw == NULL || atomic_load(&pinst->errFatal) < 0)
         return JET_errSuccess;
     /* CP2: one advance at a time; a commit never waits for another's. */
-    if (!os_mutex_trylock(&pinst->ckptMu))
+    if (fForce)
+        os_mutex_lock(&pinst->ckptMu);
+    else if (!os_mutex_trylock(&pinst->ckptMu))
         return JET_errSuccess;
     JET_ERR err = JET_errSuccess;
     lsn_t end = log_end_lsn(pinst->lw);
@@ -157,7 +161,7 @@ JET_ERR isam_maybe_checkpoint(isam_inst *pinst)
     /* Measured from where the last advance looked (not from the checkpoint,
      * which a long transaction may hold back: I5). */
     lsn_t base = pinst->lsnCkptEnd > pinst->lsnCheckpoint ? pinst->lsnCkptEnd : pinst->lsnCheckpoint;
-    if (lsn_bytes(pinst, end) < lsn_bytes(pinst, base) + depth)
+    if (!fForce && lsn_bytes(pinst, end) < lsn_bytes(pinst, base) + depth)
         goto done;
     pinst->lsnCkptEnd = end;
     /* CP1: written and synced (a failure leaves the checkpoint alone and,
@@ -180,8 +184,21 @@ JET_ERR isam_maybe_checkpoint(isam_inst *pinst)
         chk = trxOldest; /* invariant I5 */
     err = ckpt_set_locked(pinst, chk);
 done:
+    if (pchk)
+        *pchk = pinst->lsnCheckpoint;
     os_mutex_unlock(&pinst->ckptMu);
     return err;
+}
+
+JET_ERR isam_maybe_checkpoint(isam_inst *pinst)
+{
+    return checkpoint_advance(pinst, 0, NULL);
+}
+
+JET_ERR isam_force_checkpoint(isam_inst *pinst, lsn_t *pchk)
+{
+    *pchk = LSN_NIL;
+    return checkpoint_advance(pinst, 1, pchk);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -331,6 +348,7 @@ JET_ERR isam_term(isam_inst *pinst, int clean)
      * cache and must never be written as clean: stop dirty, recovery undoes it. */
     if (clean && pinst->active)
         clean = 0;
+    isam_defrag_stop_all(pinst); /* defrag.c D2: joined before the databases close */
     ver_cleanup(pinst);
     if (clean)
         reclaim_run(pinst); /* give dropped trees' pages back before the databases close */
@@ -375,6 +393,7 @@ JET_ERR isam_term(isam_inst *pinst, int clean)
     cache_destroy(pinst->pc);
     ver_free_all(pinst);
     reclaim_free_all(pinst);
+    ls_free_all(pinst);
     while (pinst->active) {
         isam_trx *t = pinst->active;
         pinst->active = t->next;

@@ -115,6 +115,36 @@ uint32_t isam_attached_paths(isam_inst *pinst, char paths[][OS_PATH_MAX], uint32
 /* JetGetDatabaseFileInfo: works on a detached file, no instance needed. */
 JET_ERR isam_get_database_file_info(const char *szFile, void *pv, uint32_t cbMax, uint32_t infolevel);
 
+/* ---- local storage (ls.c): JetSetLS / JetGetLS ------------------------------ */
+/* Set (JET_bitLSCursor, the default, or JET_bitLSTable) the context ls of the
+ * cursor or its table, released later by pfn(sesid, ..., JET_cbtypFree*LS,
+ * ls, ...); JET_bitLSReset clears it without a callback.
+ * JET_errLSAlreadySet, JET_errLSCallbackNotSpecified (pfn NULL). */
+JET_ERR isam_set_ls(isam_sess *psess, JET_TABLEID tableid, JET_API_PTR ls, JET_GRBIT grbit, JET_CALLBACK pfn,
+                    JET_SESID sesid);
+/* The context (JET_LSNil and JET_errLSNotSet when none); JET_bitLSReset
+ * takes it out too (no callback). */
+JET_ERR isam_get_ls(isam_sess *psess, JET_TABLEID tableid, JET_API_PTR *pls, JET_GRBIT grbit);
+
+/* ---- online defragmentation (defrag.c) -------------------------------------- */
+typedef struct isam_defrag isam_defrag;
+/* Start defragmenting database dbid (or only table szTable) on a thread of
+ * its own: at most cPassesMax passes (0: until a pass merges nothing), at
+ * most cSecondsMax seconds (0: no limit); pfn (may be NULL) is called with
+ * JET_cbtypOnlineDefragCompleted, sesidCb, dbid and pvContext once when it
+ * ends, whatever ends it (defrag.c D4).
+ * JET_wrnDefragAlreadyRunning when a task runs on the database. */
+JET_ERR isam_defrag_start(isam_sess *psess, JET_DBID dbid, const char *szTable, uint32_t cPassesMax,
+                          uint32_t cSecondsMax, JET_CALLBACK pfn, JET_SESID sesidCb, void *pvContext,
+                          JET_GRBIT grbit);
+/* Stop it and wait for it; the passes completed and seconds spent.
+ * JET_wrnDefragNotRunning when none was running (a finished task still
+ * reports its counts). */
+JET_ERR isam_defrag_stop(isam_sess *psess, JET_DBID dbid, uint32_t *pcPasses, uint32_t *pcSeconds);
+/* Stop and join the task of one database / of all (detach, term). */
+void    isam_defrag_stop_db(isam_inst *pinst, uint32_t dbid);
+void    isam_defrag_stop_all(isam_inst *pinst);
+
 /* ---- transactions ------------------------------------------------------------ */
 JET_ERR isam_begin_transaction(isam_sess *psess, JET_GRBIT grbit);
 JET_ERR isam_commit_transaction(isam_sess *psess, JET_GRBIT grbit);
@@ -263,6 +293,10 @@ JET_ERR isam_compact(isam_sess *psess, const char *szSrc, const char *szDest, is
 /* JetGrowDatabase / JetSetDatabaseSize: extend the file of dbid / szFile to
  * at least cpg pages; *pcpgReal receives its size in pages afterwards. */
 JET_ERR isam_grow_database(isam_sess *psess, JET_DBID dbid, uint32_t cpg, uint32_t *pcpgReal);
+/* JetResizeDatabase to fewer pages: the free and never-used pages at the end
+ * of the file leave it, down to cpg pages at most (no page is moved);
+ * *pcpgReal receives the file's size in pages afterwards (compact.c, Z1). */
+JET_ERR isam_shrink_database(isam_sess *psess, JET_DBID dbid, uint32_t cpg, uint32_t *pcpgReal);
 
 /* ---- backup support (bksupport.c; the backup layer drives these) ------------- */
 

@@ -433,6 +433,12 @@ typedef struct isam_cursor {
     rec_buf     recCur;
     uint64_t    recGen, recTrx;
     int         fRecCur;
+    /* local storage (ls.c, LS1): valid while fLs */
+    int          fLs;
+    JET_API_PTR  ls;
+    JET_CALLBACK pfnLs;
+    JET_SESID    sesidLs;
+    JET_TABLEID  tableidLs;
 } isam_cursor;
 
 struct isam_sess {
@@ -510,6 +516,8 @@ struct isam_inst {
     char             temppath[OS_PATH_MAX];
     uint32_t         ctemp;       /* temporary tables open (under lock) */
     os_mutex_t  tempLock;    /* serializes creating the temporary database (taken before lock) */
+    struct ls_table *lsTables;   /* tables' local storage (ls.c, LS2), under lock */
+    struct isam_defrag *defrag[ISAM_MAX_DBID + 1]; /* online defragmentation tasks (defrag.c, D1), under lock */
     int              fStaleCreate; /* R7 (recovery.c): a failed creation's file could not be removed durably:
                                     * term leaves the log dirty so that recovery removes it (lock) */
 };
@@ -526,6 +534,9 @@ struct isam_inst {
 JET_ERR isam_log(isam_inst *pinst, uint8_t type, const log_part *parts, uint32_t cpart, lsn_t *plsn);
 JET_ERR isam_bt_log(void *ctx, uint8_t type, const log_part *parts, uint32_t cpart, lsn_t *plsn);
 JET_ERR isam_maybe_checkpoint(isam_inst *pinst);
+/* Advance the checkpoint now as far as CP1-CP4 allow (an active transaction
+ * may hold it back: I5); *pchk the checkpoint after (LSN_NIL: no log). */
+JET_ERR isam_force_checkpoint(isam_inst *pinst, lsn_t *pchk);
 /* Smallest lsnFirst among active transactions and lsn of the free list of
  * a pending drop (I9) (LSN_NIL if none). */
 lsn_t   isam_oldest_trx_lsn(isam_inst *pinst);
@@ -547,6 +558,13 @@ void     reclaim_level_end_locked(isam_inst *pinst, isam_trx *t, int level, int 
                                   lsn_t lsnEnd);
 /* The TREEFREED record (I9). */
 JET_ERR  reclaim_log_freed(isam_inst *pinst, uint32_t dbid, uint32_t pgnoRoot, uint32_t objid);
+/* Under inst.lock: open cursors on table objid of dbid (R3's count). */
+uint32_t reclaim_table_cursors_locked(isam_inst *pinst, uint32_t dbid, uint32_t objid);
+/* ls.c: a cursor is being freed: release its local storage and, when it is
+ * the table's last cursor, the table's (callbacks run with no lock held). */
+void     ls_cursor_closing(isam_inst *pinst, isam_cursor *pcur);
+/* ls.c, at term: release every table's local storage left. */
+void     ls_free_all(isam_inst *pinst);
 /* Cursor bookkeeping (R3). */
 JET_ERR  reclaim_open_table(isam_inst *pinst, uint32_t dbid, uint32_t objid);
 void     reclaim_close_table(isam_inst *pinst, uint32_t dbid, uint32_t objid);

@@ -197,6 +197,12 @@ void reclaim_close_table(isam_inst *pinst, uint32_t dbid, uint32_t objid)
     os_mutex_unlock(&pinst->lock);
 }
 
+uint32_t reclaim_table_cursors_locked(isam_inst *pinst, uint32_t dbid, uint32_t objid)
+{
+    struct reclaim_open *o = open_find_locked(pinst, dbid, objid);
+    return o ? o->c : 0;
+}
+
 void reclaim_opening(isam_inst *pinst, int delta)
 {
     os_mutex_lock(&pinst->lock);

@@ -128,6 +128,64 @@ static PyObject *s_grow_database(SessionObject *self, PyObject *args)
     return PyLong_FromUnsignedLong(real);
 }
 
+/* JetDefragment3's completion callback: pvContext is a strong reference to a
+ * Python callable (or NULL), called with no arguments and released; the
+ * engine calls this exactly once per task, on its own thread. */
+static JET_ERR JET_API defrag_done(JET_SESID sesid, JET_DBID dbid, JET_TABLEID tableid, JET_CBTYP cbtyp, void *pv1,
+                                   void *pv2, void *pvContext, JET_API_PTR ulUnused)
+{
+    (void)sesid, (void)dbid, (void)tableid, (void)cbtyp, (void)pv1, (void)pv2, (void)ulUnused;
+    if (pvContext == NULL)
+        return JET_errSuccess;
+    PyGILState_STATE g = PyGILState_Ensure();
+    PyObject *r = PyObject_CallNoArgs((PyObject *)pvContext);
+    if (r == NULL)
+        PyErr_WriteUnraisable((PyObject *)pvContext);
+    Py_XDECREF(r);
+    Py_DECREF((PyObject *)pvContext);
+    PyGILState_Release(g);
+    return JET_errSuccess;
+}
+
+/* _defragment(path, table|None, passes, seconds, grbit, on_done|None) ->
+ * (warning or 0, passes, seconds): JetDefragment3, start or stop. */
+static PyObject *s_defragment(SessionObject *self, PyObject *args)
+{
+    const char *path, *table = NULL;
+    unsigned int passes = 0, seconds = 0, grbit = 0;
+    PyObject *on_done = Py_None;
+    if (!PyArg_ParseTuple(args, "szIII|O:_defragment", &path, &table, &passes, &seconds, &grbit, &on_done))
+        return NULL;
+    SESS_CALL(self, "JetDefragment3", sesid);
+    uint32_t cPasses = passes, cSeconds = seconds;
+    void *ctx = NULL;
+    if (on_done != Py_None) {
+        Py_INCREF(on_done);
+        ctx = on_done;
+    }
+    JET_ERR err;
+    ESEPY_CALL(err = JetDefragment3(sesid, path, table, &cPasses, &cSeconds, ctx ? defrag_done : NULL, ctx, grbit));
+    if (err != JET_errSuccess && ctx != NULL)
+        Py_DECREF(on_done);   /* no task took it */
+    if (err < 0)
+        return ok_or_raise(err, "JetDefragment3");
+    return Py_BuildValue("(iII)", (int)err, (unsigned int)cPasses, (unsigned int)cSeconds);
+}
+
+static PyObject *s_resize_database(SessionObject *self, PyObject *args)
+{
+    unsigned int dbid, cpg, grbit = 0;
+    if (!PyArg_ParseTuple(args, "II|I:_resize_database", &dbid, &cpg, &grbit))
+        return NULL;
+    SESS_CALL(self, "JetResizeDatabase", sesid);
+    uint32_t real = 0;
+    JET_ERR err;
+    ESEPY_CALL(err = JetResizeDatabase(sesid, dbid, cpg, &real, grbit));
+    if (check_jet(err, "JetResizeDatabase") < 0)
+        return NULL;
+    return PyLong_FromUnsignedLong(real);
+}
+
 static PyObject *s_open_database(SessionObject *self, PyObject *args)
 {
     const char *path;
@@ -369,6 +427,8 @@ done:
     {"_detach_database", (PyCFunction)s_detach_database, METH_VARARGS, "JetDetachDatabase2(path|None, grbit)"},    \
     {"_compact", (PyCFunction)s_compact, METH_VARARGS, "JetCompact(src, dest, progress|None, grbit)"},             \
     {"_grow_database", (PyCFunction)s_grow_database, METH_VARARGS, "JetGrowDatabase(dbid, cpg) -> pages"},       \
+    {"_resize_database", (PyCFunction)s_resize_database, METH_VARARGS, "JetResizeDatabase(dbid, cpg, grbit) -> pages"}, \
+    {"_defragment", (PyCFunction)s_defragment, METH_VARARGS, "JetDefragment3(path, table, passes, seconds, grbit, on_done)"}, \
     {"_open_database", (PyCFunction)s_open_database, METH_VARARGS, "JetOpenDatabase(path, grbit) -> dbid"},        \
     {"_close_database", (PyCFunction)s_close_database, METH_VARARGS, "JetCloseDatabase(dbid)"},                    \
     {"_db_info", (PyCFunction)s_db_info, METH_VARARGS, "JetGetDatabaseInfo: header fields as a dict"},             \

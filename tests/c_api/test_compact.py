@@ -307,11 +307,15 @@ def test_grow_database(env):
     for i in range(20):
         assert env.insert(t, [(c, bytes([i]) * 3000)]) == 0
     assert db_pages(env, dbid) == cur + 100
-    # JetResizeDatabase: grows; OnlyShrink / a smaller size change nothing
+    # JetResizeDatabase: grows; OnlyShrink gives the never-used pages at the end back
+    # (test_defragment.py tests shrinking further)
     assert lib.JetResizeDatabase(env.ses, dbid, cur + 150, p, C.JET_bitResizeDatabaseOnlyGrow) == 0
     assert p[0] == cur + 150
+    assert lib.JetResizeDatabase(env.ses, dbid, cur + 200, p, C.JET_bitResizeDatabaseOnlyShrink) == 0
+    assert p[0] == cur + 150 == db_pages(env, dbid)   # only shrink: a larger size changes nothing
     assert lib.JetResizeDatabase(env.ses, dbid, 10, p, C.JET_bitResizeDatabaseOnlyShrink) == 0
-    assert p[0] == cur + 150 == db_pages(env, dbid)
+    assert 10 < p[0] < cur + 100 and p[0] == db_pages(env, dbid)
+    assert os.path.getsize(path) == (p[0] + 2) * page[0]
     assert lib.JetResizeDatabase(env.ses, dbid, 10, p, 3) == C.JET_errInvalidGrbit
     assert lib.JetResizeDatabase(env.ses, dbid, 10, p, 0x10) == C.JET_errInvalidGrbit
 
