@@ -182,7 +182,8 @@ ESEPY_EXPORT JET_ERR JetBeginTransaction(JET_SESID sesid)
     return JetBeginTransaction2(sesid, 0);
 }
 
-ESEPY_EXPORT JET_ERR JetCommitTransaction(JET_SESID sesid, JET_GRBIT grbit)
+ESEPY_EXPORT JET_ERR JetCommitTransaction2(JET_SESID sesid, JET_GRBIT grbit, uint32_t cmsecDurableCommit,
+                                           JET_COMMIT_ID *pCommitId)
 {
     call c;
     JET_ERR err = begin_call(sesid, &c);
@@ -192,16 +193,12 @@ ESEPY_EXPORT JET_ERR JetCommitTransaction(JET_SESID sesid, JET_GRBIT grbit)
      * to the wait / new-log requests that must come alone. */
     if ((grbit & (JET_bitWaitLastLevel0Commit | JET_bitWaitAllLevel0Commit | JET_bitForceNewLog)) == 0)
         grbit |= sess_commit_default(c.psess);
-    return end_call(&c, isam_commit_transaction(S(c), grbit));
+    return end_call(&c, isam_commit_transaction2(S(c), grbit, cmsecDurableCommit, pCommitId));
 }
 
-ESEPY_EXPORT JET_ERR JetCommitTransaction2(JET_SESID sesid, JET_GRBIT grbit, uint32_t cmsecDurableCommit,
-                                           JET_COMMIT_ID *pCommitId)
+ESEPY_EXPORT JET_ERR JetCommitTransaction(JET_SESID sesid, JET_GRBIT grbit)
 {
-    (void)cmsecDurableCommit;
-    if (pCommitId)
-        memset(pCommitId, 0, sizeof(*pCommitId));
-    return JetCommitTransaction(sesid, grbit);
+    return JetCommitTransaction2(sesid, grbit, 0, NULL);
 }
 
 ESEPY_EXPORT JET_ERR JetRollback(JET_SESID sesid, JET_GRBIT grbit)

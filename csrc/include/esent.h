@@ -648,12 +648,24 @@ typedef JET_TABLECREATE2_A JET_TABLECREATE2;
 typedef JET_TABLECREATE3_A JET_TABLECREATE3;
 typedef JET_INDEXCREATE3_A JET_INDEXCREATE3;
 
-/* JetCommitTransaction2 result. */
+/* JetCommitTransaction2 result.  commitId is the log position (JET_LGPOS
+ * packed as (lGeneration << 32) | (isec << 16) | ib) of the last byte of the
+ * commit record; a commit is durable once the durable-commit callback
+ * reported a commitId greater than it (same signLog). */
 typedef struct {
     JET_SIGNATURE signLog;
     int32_t       reserved;
     int64_t       commitId;
 } JET_COMMIT_ID;
+
+/* JET_paramDurableCommitCallback: called from the instance's log flusher
+ * thread (no engine lock held) with the position just past the log written
+ * durably so far, in increasing order; grbit
+ * JET_bitDurableCommitCallbackLogUnavailable once the log failed.  Its return
+ * value is ignored.  It must not end the instance (JetTerm). */
+typedef JET_ERR (JET_API *JET_PFNDURABLECOMMITCALLBACK)(JET_INSTANCE instance, JET_COMMIT_ID *pCommitIdSeen,
+                                                         JET_GRBIT grbit);
+#define JET_bitDurableCommitCallbackLogUnavailable 0x00000001
 
 /* Error categories (JET_ERRCAT), as ESE classifies its errors. */
 typedef enum {

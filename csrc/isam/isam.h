@@ -118,6 +118,13 @@ JET_ERR isam_get_database_file_info(const char *szFile, void *pv, uint32_t cbMax
 /* ---- transactions ------------------------------------------------------------ */
 JET_ERR isam_begin_transaction(isam_sess *psess, JET_GRBIT grbit);
 JET_ERR isam_commit_transaction(isam_sess *psess, JET_GRBIT grbit);
+/* JetCommitTransaction2: also the commit id (ver.c C2; may be NULL) and, for
+ * a lazy commit, the time within which it becomes durable (0 = no limit). */
+JET_ERR isam_commit_transaction2(isam_sess *psess, JET_GRBIT grbit, uint32_t cmsecDurable, JET_COMMIT_ID *pid);
+/* JET_paramDurableCommitCallback: pfn (NULL = none) is called with `inst`
+ * from the log writer's flusher thread (log.h F1-F4) whenever more of the
+ * log became durable.  No-op with logging off. */
+JET_ERR isam_set_durable_commit_callback(isam_inst *pinst, JET_PFNDURABLECOMMITCALLBACK pfn, JET_INSTANCE inst);
 JET_ERR isam_rollback(isam_sess *psess, JET_GRBIT grbit);
 
 /* ---- tables (JET_TABLEID handles are validated here) ------------------------- */

@@ -488,6 +488,9 @@ struct isam_inst {
      * the checkpoint never moves again and JetTerm stops dirty, so the next
      * JetInit recovers from the log.  Never cleared. */
     _Atomic JET_ERR  errFatal;
+    /* JET_paramDurableCommitCallback (inst.c): read by the log flusher thread */
+    _Atomic(JET_PFNDURABLECOMMITCALLBACK) pfnDurable;
+    _Atomic JET_INSTANCE instDurable;
     int              dirtyTerm;
     /* temporary database (temp.c) */
     char             temppath[OS_PATH_MAX];
