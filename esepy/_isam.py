@@ -372,9 +372,19 @@ class Session(_esepy.Session):
         """Begin (or nest) a transaction (JetBeginTransaction2)."""
         self._begin_transaction(_TRX_READONLY if read_only else 0)
 
-    def commit(self, *, lazy: bool = False) -> None:
-        """Commit the innermost level; durable on return unless ``lazy`` (JetCommitTransaction)."""
-        self._commit(_COMMIT_LAZY if lazy else 0)
+    def commit(self, *, lazy: bool = False, durable_within_ms: int = 0) -> int:
+        """Commit the innermost level; durable on return unless ``lazy`` (JetCommitTransaction2).
+
+        A lazy commit becomes durable with a later durable commit, a flush, or -- with
+        ``durable_within_ms`` > 0 -- at the latest that many milliseconds later (the log
+        writer's flusher thread).  Returns the commit id: the log position of the commit
+        record as one number (ESENT's ``JET_COMMIT_ID.commitId``), which grows with every
+        commit; 0 for a nested level or a transaction that changed nothing logged.  A commit
+        is durable once ``JET_paramDurableCommitCallback`` (C API) reported a greater id.
+        """
+        if durable_within_ms < 0:
+            raise ValueError("durable_within_ms must be >= 0")
+        return self._commit(_COMMIT_LAZY if lazy else 0, durable_within_ms)
 
     def rollback(self, *, all_levels: bool = False) -> None:
         """Undo the innermost level, or every level (JetRollback)."""
