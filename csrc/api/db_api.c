@@ -676,8 +676,8 @@ static JET_ERR create_indexes_in(isam_sess *psess, JET_TABLEID tableid, const ui
                 mapFlags = pic->pidxunicode->dwMapFlags;
         }
         specs[i].fCaseSensitive = !(mapFlags & NORM_IGNORECASE_FLAG);
-        if (pic->cConditionalColumn)
-            err = JET_errFeatureNotAvailable;
+        specs[i].rgcond = pic->rgconditionalcolumn;
+        specs[i].ccond = pic->cConditionalColumn;
     }
     if (err >= 0)
         err = isam_create_indexes(psess, tableid, specs, c, errs);

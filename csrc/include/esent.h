@@ -481,6 +481,9 @@ typedef struct {
     JET_GRBIT grbit;
 } JET_CONDITIONALCOLUMN_A;
 typedef JET_CONDITIONALCOLUMN_A JET_CONDITIONALCOLUMN;
+/* JET_CONDITIONALCOLUMN grbit: exactly one of these. */
+#define JET_bitIndexColumnMustBeNull    0x00000001
+#define JET_bitIndexColumnMustBeNonNull 0x00000002
 
 /* One index for JetCreateIndex2 (JET_INDEXCREATE), JetCreateIndex3
  * (JET_INDEXCREATE2: + space hints) and JetCreateIndex4 (JET_INDEXCREATE3:

@@ -23,6 +23,8 @@
  * Index row:
  *     u32 objid (of the index tree), u32 pgnoRoot, u32 grbit, u32 cbKeyMost,
  *     u8 cseg, {u32 columnid, u32 segflags} * cseg, u8 cbName, name
+ *     [u8 ccond, {u32 columnid, u32 flags} * ccond -- conditional columns,
+ *      only when there are any (older rows end after the name)]
  * Object ids of tables and indexes come from one counter (cat_next_objid).
  */
 #include "isam_int.h"
@@ -415,6 +417,15 @@ static JET_ERR load_index(void *ctx, const uint8_t *k, uint32_t cbKey, const uin
         id.segs[i].segflags = get32(&r);
     }
     get_name(&r, id.name);
+    if (!r.bad && r.i < r.n) {
+        id.ccond = get8(&r);
+        if (id.ccond == 0 || id.ccond > JET_ccolKeyMost)
+            return JET_errCatalogCorrupted;
+        for (uint32_t i = 0; i < id.ccond; i++) {
+            id.conds[i].columnid = get32(&r);
+            id.conds[i].segflags = get32(&r);
+        }
+    }
     if (r.bad)
         return JET_errCatalogCorrupted;
     idx_def *p = os_realloc(ptd->idxs, (ptd->cidx + 1) * sizeof(idx_def));
@@ -471,6 +482,13 @@ JET_ERR cat_insert_index(isam_sess *psess, isam_db *pdb, const table_def *ptd, c
         put32(&w, pidx->segs[i].segflags);
     }
     put_name(&w, pidx->name);
+    if (pidx->ccond > 0) {
+        put8(&w, (uint8_t)pidx->ccond);
+        for (uint32_t i = 0; i < pidx->ccond; i++) {
+            put32(&w, pidx->conds[i].columnid);
+            put32(&w, pidx->conds[i].segflags);
+        }
+    }
     JET_ERR err = rec_op_insert(psess, pdb, pdb->hdr.pgnoCatalog, key, cbKey, w.b, w.n);
     return err == JET_errKeyDuplicate ? JET_errIndexDuplicate : err;
 }

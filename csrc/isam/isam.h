@@ -196,6 +196,8 @@ typedef struct isam_index_spec {
     uint32_t    ulDensity;
     uint32_t    cbKeyMost;       /* with JET_bitIndexKeyMost */
     int         fCaseSensitive;  /* LCMapString flags without NORM_IGNORECASE */
+    const JET_CONDITIONALCOLUMN_A *rgcond; /* conditional columns (cond entries) */
+    uint32_t    ccond;
 } isam_index_spec;
 /* Create c indexes in order; perrs[i] receives each result (stops at the first failure). */
 JET_ERR isam_create_indexes(isam_sess *psess, JET_TABLEID tableid, const isam_index_spec *specs, uint32_t c,

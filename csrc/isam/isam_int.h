@@ -226,8 +226,14 @@ typedef struct idx_def {
     uint32_t   cbKeyMost;       /* normalized key bytes kept; longer keys are truncated */
     uint32_t   cseg;
     key_seg    segs[JET_ccolKeyMost];
+    /* Conditional columns (JET_INDEXCREATE rgconditionalcolumn): a record is in
+     * the index only if each conds[i] column is null (segflags
+     * KEY_COND_MUSTBENULL) or non-null (0) in it (index.c entry_keys). */
+    uint32_t   ccond;
+    key_seg    conds[JET_ccolKeyMost];
     int        fNavigable;      /* its catalog row is visible to the loader's snapshot (S2 below) */
 } idx_def;
+#define KEY_COND_MUSTBENULL 0x1u
 
 typedef struct table_def {
     uint32_t   objid;

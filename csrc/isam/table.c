@@ -337,16 +337,22 @@ JET_ERR isam_add_column(isam_sess *psess, JET_TABLEID tableid, const char *szNam
     return err;
 }
 
-/* Is the column a segment of the primary index or of a secondary index? */
+/* Is the column a segment of the primary index or of a secondary index, or
+ * a secondary index's conditional column? */
 static int col_indexed(const table_def *ptd, JET_COLUMNID columnid)
 {
     for (uint32_t i = 0; i < ptd->cseg; i++)
         if (ptd->segs[i].columnid == columnid)
             return 1;
     for (uint32_t j = 0; j < ptd->cidx; j++)
+    {
         for (uint32_t i = 0; i < ptd->idxs[j].cseg; i++)
             if (ptd->idxs[j].segs[i].columnid == columnid)
                 return 1;
+        for (uint32_t i = 0; i < ptd->idxs[j].ccond; i++)
+            if (ptd->idxs[j].conds[i].columnid == columnid)
+                return 1;
+    }
     return 0;
 }
 
