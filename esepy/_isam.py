@@ -68,6 +68,8 @@ _LV_PIECE = 1 << 20  # bytes per JetSetColumn / JetRetrieveColumn call when stre
 _IDX_PRIMARY, _IDX_UNIQUE = 0x2, 0x1
 _IDX_DISALLOW_NULL, _IDX_IGNORE_NULL, _IDX_IGNORE_ANY_NULL, _IDX_IGNORE_FIRST_NULL = 0x4, 0x8, 0x20, 0x40
 _IDX_SORT_NULLS_HIGH = 0x400
+_IDX_COL_MUST_BE_NULL = 0x1  # JET_bitIndexColumnMustBeNull
+_IDX_COL_MUST_BE_NON_NULL = 0x2  # JET_bitIndexColumnMustBeNonNull
 # JetMakeKey limits, JetSetIndexRange, JetSetCurrentIndex2
 _FULL_COLUMN_END_LIMIT = 0x200
 _RANGE_INCLUSIVE, _RANGE_UPPER = 0x1, 0x2
@@ -603,13 +605,17 @@ class Table(_esepy.Table):
 
     def create_index(self, name: str, key: Sequence[str], *, unique: bool = False, ignore_null: bool = False,
                      ignore_any_null: bool = False, ignore_first_null: bool = False, disallow_null: bool = False,
-                     sort_nulls_high: bool = False, case_sensitive: bool = False, key_most: int = 0) -> None:
+                     sort_nulls_high: bool = False, case_sensitive: bool = False, key_most: int = 0,
+                     only_if_null: Sequence[str] = (), only_if_not_null: Sequence[str] = ()) -> None:
         """Create a secondary index over the listed columns ("-name" = descending) and fill it
         from the existing records (JetCreateIndex2).
 
         Text keys compare case-insensitively unless ``case_sensitive``; ``key_most`` raises the
         normalized key limit above 255 bytes (JET_bitIndexKeyMost).  A multi-valued column
-        gives one index entry per value."""
+        gives one index entry per value.  ``only_if_null`` / ``only_if_not_null`` name
+        conditional columns (JET_INDEXCREATE ``rgconditionalcolumn``): a record is in the index
+        only while each of those columns is null / not null in it (a default counts as a
+        value); updates move records in and out."""
         if isinstance(key, str):
             key = [key]
         spec = b"".join((k if k[:1] in "+-" else "+" + k).encode() + b"\0" for k in key) + b"\0"
@@ -617,7 +623,13 @@ class Table(_esepy.Table):
                  (_IDX_IGNORE_ANY_NULL if ignore_any_null else 0) |
                  (_IDX_IGNORE_FIRST_NULL if ignore_first_null else 0) |
                  (_IDX_DISALLOW_NULL if disallow_null else 0) | (_IDX_SORT_NULLS_HIGH if sort_nulls_high else 0))
-        self._create_index2(name, grbit, spec, key_most, case_sensitive)
+        if isinstance(only_if_null, str):
+            only_if_null = [only_if_null]
+        if isinstance(only_if_not_null, str):
+            only_if_not_null = [only_if_not_null]
+        conds = [(c, _IDX_COL_MUST_BE_NULL) for c in only_if_null] + \
+                [(c, _IDX_COL_MUST_BE_NON_NULL) for c in only_if_not_null]
+        self._create_index2(name, grbit, spec, key_most, case_sensitive, conds or None)
 
     def delete_index(self, name: str) -> None:
         """Delete a secondary index (JetDeleteIndex)."""
