@@ -705,6 +705,7 @@ static JET_ERR create_indexes(JET_SESID sesid, JET_TABLEID tableid, const uint8_
 typedef struct table_create {
     const char         *szTableName, *szTemplateTableName, *szCallback;
     uint32_t            ulPages, ulDensity;
+    JET_GRBIT           grbit;
     JET_COLUMNCREATE_A *rgcolumncreate;
     uint32_t            cColumns;
     const uint8_t      *rgindexcreate;
@@ -725,8 +726,14 @@ static JET_ERR create_table_column_index(JET_SESID sesid, JET_DBID dbid, table_c
         return err;
     ptc->tableid = JET_tableidNil;
     ptc->cCreated = 0;
-    if (ptc->szTemplateTableName || ptc->szCallback)
+    if (ptc->szCallback)
         return end_call(&c, JET_errFeatureNotAvailable);
+    /* Template tables as ESENT checks them (isam template.c TP1): no nesting,
+     * NoFixedVarColumnsInDerivedTables refused (ESENT: deprecated), no other bits. */
+    if ((ptc->grbit & JET_bitTableCreateTemplateTable) && ptc->szTemplateTableName)
+        return end_call(&c, JET_errCannotNestDDL);
+    if (ptc->grbit & ~(JET_GRBIT)(JET_bitTableCreateFixedDDL | JET_bitTableCreateTemplateTable))
+        return end_call(&c, JET_errInvalidGrbit);
     if ((ptc->cColumns && ptc->rgcolumncreate == NULL) || (ptc->cIndexes && ptc->rgindexcreate == NULL))
         return end_call(&c, JET_errInvalidParameter);
     err = isam_begin_transaction(S(c), 0);
@@ -736,6 +743,8 @@ static JET_ERR create_table_column_index(JET_SESID sesid, JET_DBID dbid, table_c
     err = isam_create_table(S(c), dbid, ptc->szTableName, ptc->ulPages, ptc->ulDensity, &tableid);
     if (err >= 0)
         ptc->cCreated = 1;
+    if (err >= 0 && ptc->szTemplateTableName)
+        err = isam_inherit_template(S(c), tableid, ptc->szTemplateTableName);
     for (uint32_t i = 0; err >= 0 && i < ptc->cColumns; i++) {
         JET_COLUMNCREATE_A *pcc = &ptc->rgcolumncreate[i];
         if (pcc->cbStruct != sizeof(*pcc)) {
@@ -760,6 +769,8 @@ static JET_ERR create_table_column_index(JET_SESID sesid, JET_DBID dbid, table_c
         if (err >= 0)
             ptc->cCreated += ptc->cIndexes;
     }
+    if (err >= 0 && (ptc->grbit || ptc->szTemplateTableName))
+        err = isam_set_table_ddl(S(c), tableid, ptc->grbit, ptc->szTemplateTableName);
     if (err >= 0)
         err = isam_commit_transaction(S(c), 0);
     if (err < 0) {
@@ -776,7 +787,7 @@ static JET_ERR create_table_column_index(JET_SESID sesid, JET_DBID dbid, table_c
 #define TC_IN(ptc, p)                                                                                      \
     do {                                                                                                   \
         (ptc).szTableName = (p)->szTableName, (ptc).szTemplateTableName = (p)->szTemplateTableName;        \
-        (ptc).ulPages = (p)->ulPages, (ptc).ulDensity = (p)->ulDensity;                                    \
+        (ptc).ulPages = (p)->ulPages, (ptc).ulDensity = (p)->ulDensity, (ptc).grbit = (p)->grbit;          \
         (ptc).rgcolumncreate = (p)->rgcolumncreate, (ptc).cColumns = (p)->cColumns;                        \
         (ptc).rgindexcreate = (const uint8_t *)(p)->rgindexcreate, (ptc).cIndexes = (p)->cIndexes;         \
     } while (0)

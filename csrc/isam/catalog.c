@@ -15,6 +15,8 @@
  *     u32 objid, u32 pgnoRoot, u32 flags, u8 cbName, name,
  *     u32 idxGrbit, u8 cseg, {u32 columnid, u32 segflags} * cseg, u8 cbIdxName, idxName
  *     [flags & CAT_TF_LV: u32 objidLV, u32 pgnoLV -- the long-value tree (lv.c)]
+ *     [flags & ISAM_TF_DERIVED: u8 cbName, name of the template (template.c)]
+ *     flags also hold ISAM_TF_FIXEDDDL and ISAM_TF_TEMPLATE.
  * Column row:
  *     u32 coltyp, u32 cbMax, u32 grbit, u16 cp, u8 cbName, name, u32 cbDefault, default
  *     A deleted column keeps its row as a tombstone: coltyp JET_coltypNil, no
@@ -160,7 +162,7 @@ static void table_row(const table_def *ptd, wbuf *w)
     w->overflow = 0;
     put32(w, ptd->objid);
     put32(w, ptd->pgnoRoot);
-    put32(w, ptd->pgnoLV ? CAT_TF_LV : 0);
+    put32(w, (ptd->pgnoLV ? CAT_TF_LV : 0) | (ptd->tflags & (ISAM_TF_FIXEDDDL | ISAM_TF_TEMPLATE | ISAM_TF_DERIVED)));
     put_name(w, ptd->name);
     put32(w, ptd->idxGrbit);
     put8(w, (uint8_t)ptd->cseg);
@@ -173,6 +175,8 @@ static void table_row(const table_def *ptd, wbuf *w)
         put32(w, ptd->objidLV);
         put32(w, ptd->pgnoLV);
     }
+    if (ptd->tflags & ISAM_TF_DERIVED)
+        put_name(w, ptd->szTemplate);
 }
 
 static JET_ERR parse_table_row(const uint8_t *pb, uint32_t cb, table_def *ptd)
@@ -196,6 +200,10 @@ static JET_ERR parse_table_row(const uint8_t *pb, uint32_t cb, table_def *ptd)
         ptd->objidLV = get32(&r);
         ptd->pgnoLV = get32(&r);
     }
+    ptd->tflags = flags & (ISAM_TF_FIXEDDDL | ISAM_TF_TEMPLATE | ISAM_TF_DERIVED);
+    ptd->szTemplate[0] = '\0';
+    if (flags & ISAM_TF_DERIVED)
+        get_name(&r, ptd->szTemplate);
     return r.bad ? JET_errCatalogCorrupted : JET_errSuccess;
 }
 

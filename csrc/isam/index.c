@@ -537,6 +537,9 @@ static JET_ERR create_index(isam_sess *psess, isam_cursor *pcur, const char *szN
 {
     if (pcur->fTemp)
         return JET_errIllegalOperation; /* one index, fixed at open */
+    JET_ERR errDDL = tpl_check_add(pcur, NULL);
+    if (errDDL < 0)
+        return errDDL;
     if (lDensity != 0 && (lDensity < 20 || lDensity > 100))
         return JET_errDensityInvalid;
     char folded[JET_cbNameMost + 1];
@@ -661,7 +664,10 @@ JET_ERR isam_delete_index(isam_sess *psess, JET_TABLEID tableid, const char *szI
     char a[JET_cbNameMost + 1], b[JET_cbNameMost + 1];
     if (!cat_name_fold(szIndex, a))
         return JET_errInvalidName;
-    JET_ERR err = isam_sync_indexes(psess, pcur);
+    JET_ERR err = tpl_check_delete(psess, pcur, NULL, szIndex);
+    if (err < 0)
+        return err;
+    err = isam_sync_indexes(psess, pcur);
     if (err < 0)
         return err;
     table_def *ptd = pcur->td;

@@ -202,6 +202,13 @@ typedef struct isam_index_spec {
 /* Create c indexes in order; perrs[i] receives each result (stops at the first failure). */
 JET_ERR isam_create_indexes(isam_sess *psess, JET_TABLEID tableid, const isam_index_spec *specs, uint32_t c,
                             JET_ERR *perrs);
+/* Template tables (template.c): copy template szTemplate's columns and
+ * indexes into the new, empty table (JET_errDDLNotInheritable if it is not a
+ * template); record the table's JET_bitTableCreateFixedDDL /
+ * JET_bitTableCreateTemplateTable bits and its template's name (NULL: none)
+ * in the catalog. */
+JET_ERR isam_inherit_template(isam_sess *psess, JET_TABLEID tableid, const char *szTemplate);
+JET_ERR isam_set_table_ddl(isam_sess *psess, JET_TABLEID tableid, JET_GRBIT grbit, const char *szTemplate);
 JET_ERR isam_delete_index(isam_sess *psess, JET_TABLEID tableid, const char *szIndex);
 JET_ERR isam_set_current_index(isam_sess *psess, JET_TABLEID tableid, const char *szIndex, JET_GRBIT grbit,
                                uint32_t itagSequence);

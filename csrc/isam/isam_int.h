@@ -256,7 +256,13 @@ typedef struct table_def {
     /* long-value tree (lv.c); 0 for tables created before long values were separated */
     uint32_t   objidLV;
     uint32_t   pgnoLV;
+    /* fixed DDL and template tables (template.c TP1-TP3), in the table's catalog row */
+    uint32_t   tflags;          /* ISAM_TF_* */
+    char       szTemplate[JET_cbNameMost + 1]; /* with ISAM_TF_DERIVED: the template's name */
 } table_def;
+#define ISAM_TF_FIXEDDDL 0x2u   /* JET_bitTableCreateFixedDDL */
+#define ISAM_TF_TEMPLATE 0x4u   /* JET_bitTableCreateTemplateTable */
+#define ISAM_TF_DERIVED  0x8u   /* created from a template */
 
 /* Invariant S2: a cursor's table_def lists every secondary index whose
  * catalog row is visible to the cursor's snapshot (fNavigable: it may seek and
@@ -411,6 +417,7 @@ typedef struct isam_cursor {
     uint32_t    clidNew, clidNewAlloc;
     /* temporary table (temp.c): this cursor owns the table and its trees */
     int         fTemp;
+    int         fPermitDDL;     /* opened with JET_bitTablePermitDDL (template.c TP2) */
     uint32_t   *pcrefTemp;      /* cursors on the table (JetDupCursor), shared by them */
     JET_GRBIT   grbitTT;        /* JET_bitTT* it was opened with */
     uint64_t    trxidTemp;      /* transaction that opened it (0: none or committed) */
@@ -768,6 +775,10 @@ JET_ERR  list_indexes(isam_sess *psess, isam_cursor *pcur, const idx_def *pidxOn
                       JET_INDEXLIST *pil);
 col_info *col_by_id(table_def *ptd, JET_COLUMNID columnid);
 col_info *col_by_name(table_def *ptd, const char *szName);
+/* template.c: TP2 (adding a column -- pdef -- or an index -- pdef NULL) and
+ * TP2/TP3 (deleting a column or an index). */
+JET_ERR tpl_check_add(const isam_cursor *pcur, const JET_COLUMNDEF *pdef);
+JET_ERR tpl_check_delete(isam_sess *psess, const isam_cursor *pcur, const char *szColumn, const char *szIndex);
 
 /* index.c */
 /* An index the cursor's snapshot sees (S2), by name; _any: also the ones it only maintains. */

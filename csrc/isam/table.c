@@ -89,6 +89,8 @@ JET_ERR isam_open_table(isam_sess *psess, JET_DBID dbid, const char *szName, JET
         err = cursor_alloc(psess, pdb, ptd, ptableid);
         if (err < 0)
             cat_free_table(ptd);
+        else
+            cursor_get(psess, *ptableid)->fPermitDDL = (grbit & JET_bitTablePermitDDL) != 0;
     }
     reclaim_opening(psess->inst, -1);
     return err;
@@ -308,7 +310,10 @@ JET_ERR isam_add_column(isam_sess *psess, JET_TABLEID tableid, const char *szNam
         return JET_errIllegalOperation; /* a temporary table's columns are fixed at open */
     table_def *ptd = pcur->td;
     col_info ci;
-    JET_ERR err = col_build(ptd, szName, pdef, pvDefault, cbDefault, &ci);
+    JET_ERR err = tpl_check_add(pcur, pdef);
+    if (err < 0)
+        return err;
+    err = col_build(ptd, szName, pdef, pvDefault, cbDefault, &ci);
     if (err < 0)
         return err;
     JET_COLUMNID id = ci.rc.columnid;
@@ -376,6 +381,9 @@ JET_ERR isam_delete_column(isam_sess *psess, JET_TABLEID tableid, const char *sz
     col_info *pci = col_by_name(pcur->td, szName);
     if (pci == NULL)
         return JET_errColumnNotFound;
+    err = tpl_check_delete(psess, pcur, szName, NULL);
+    if (err < 0)
+        return err;
     if (col_indexed(pcur->td, pci->rc.columnid))
         return JET_errColumnInUse;
     if (pcur->prep != JET_prepCancel)
