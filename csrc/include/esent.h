@@ -1155,6 +1155,10 @@ typedef enum {
 #define JET_objtypTable              1
 #define JET_bitTableInfoUpdatable    0x00000001
 #define JET_bitTableInfoBookmark     0x00000002
+/* JET_OBJECTINFO.flags of a table */
+#define JET_bitObjectTableFixedDDL   0x40000000
+#define JET_bitObjectTableTemplate   0x20000000
+#define JET_bitObjectTableDerived    0x10000000
 #define JET_bitTableInfoRollback     0x00000004
 
 /* JetGetIndexInfo / JetGetTableIndexInfo */

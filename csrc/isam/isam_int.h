@@ -778,6 +778,8 @@ col_info *col_by_name(table_def *ptd, const char *szName);
 /* template.c: TP2 (adding a column -- pdef -- or an index -- pdef NULL) and
  * TP2/TP3 (deleting a column or an index). */
 JET_ERR tpl_check_add(const isam_cursor *pcur, const JET_COLUMNDEF *pdef);
+/* JET_OBJECTINFO.flags: JET_bitObjectTableFixedDDL / Template / Derived. */
+uint32_t tpl_object_flags(const table_def *ptd);
 JET_ERR tpl_check_delete(isam_sess *psess, const isam_cursor *pcur, const char *szColumn, const char *szIndex);
 
 /* index.c */

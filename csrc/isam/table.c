@@ -541,6 +541,7 @@ JET_ERR isam_get_table_info(isam_sess *psess, JET_TABLEID tableid, void *pv, uin
         oi.objtyp = JET_objtypTable;
         oi.grbit = JET_bitTableInfoBookmark | JET_bitTableInfoRollback |
                    (pcur->db->readonly ? 0 : JET_bitTableInfoUpdatable);
+        oi.flags = tpl_object_flags(pcur->td);
         memcpy(pv, &oi, sizeof(oi));
         return JET_errSuccess;
     }

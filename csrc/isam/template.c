@@ -161,6 +161,13 @@ JET_ERR isam_set_table_ddl(isam_sess *psess, JET_TABLEID tableid, JET_GRBIT grbi
     return err;
 }
 
+uint32_t tpl_object_flags(const table_def *ptd)
+{
+    return ((ptd->tflags & ISAM_TF_FIXEDDDL) ? JET_bitObjectTableFixedDDL : 0) |
+           ((ptd->tflags & ISAM_TF_TEMPLATE) ? JET_bitObjectTableTemplate : 0) |
+           ((ptd->tflags & ISAM_TF_DERIVED) ? JET_bitObjectTableDerived : 0);
+}
+
 JET_ERR tpl_check_add(const isam_cursor *pcur, const JET_COLUMNDEF *pdef)
 {
     const table_def *ptd = pcur->td;

@@ -212,3 +212,47 @@ def test_persisted(jet, tmp_path):
     assert lib.JetDeleteIndex(env.ses, t, b"by_v") == C.JET_errFixedInheritedDDL
     assert lib.JetSetCurrentIndex(env.ses, t, b"by_v") == 0
     assert lib.JetTerm(env.inst) == 0
+
+
+def test_object_info_reports_the_table_kind(tpl):
+    """JET_OBJECTINFO.flags (JetGetObjectInfo JET_ObjInfo / NoStats, the
+    JET_ObjInfoList table, JetGetTableInfo JET_TblInfo): FixedDDL, Template,
+    Derived as ESENT sets them (a template is also FixedDDL).  The levels ESENT
+    itself refuses (SysTabCursor, ListACM, SysTabReadOnly, RulesLoaded) give
+    JET_errFeatureNotAvailable; a short buffer JET_errBufferTooSmall."""
+    env, C, lib, ffi = tpl, tpl.C, tpl.lib, tpl.ffi
+    assert create(env, env.dbid, "d", template="tpl")[0] == 0
+    assert create(env, env.dbid, "f", [("a", C.JET_coltypLong, 0, None)], grbit=C.JET_bitTableCreateFixedDDL)[0] == 0
+    assert create(env, env.dbid, "plain", [("a", C.JET_coltypLong, 0, None)])[0] == 0
+    want = {"tpl": C.JET_bitObjectTableTemplate | C.JET_bitObjectTableFixedDDL,
+            "d": C.JET_bitObjectTableDerived, "f": C.JET_bitObjectTableFixedDDL, "plain": 0}
+    oi = ffi.new("JET_OBJECTINFO *")
+    for name, flags in want.items():
+        for level in (C.JET_ObjInfo, C.JET_ObjInfoNoStats):
+            assert lib.JetGetObjectInfo(env.ses, env.dbid, C.JET_objtypTable, ffi.NULL, name.encode(), oi,
+                                        ffi.sizeof(oi[0]), level) == 0
+            assert oi.flags == flags, name
+        err, t = open_table(env, env.dbid, name)
+        assert lib.JetGetTableInfo(env.ses, t, oi, ffi.sizeof(oi[0]), C.JET_TblInfo) == 0
+        assert oi.flags == flags
+        assert lib.JetCloseTable(env.ses, t) == 0
+    ol = ffi.new("JET_OBJECTLIST *")
+    assert lib.JetGetObjectInfo(env.ses, env.dbid, C.JET_objtypTable, ffi.NULL, ffi.NULL, ol, ffi.sizeof(ol[0]),
+                                C.JET_ObjInfoList) == 0
+    seen = {}
+    buf, pcb = ffi.new("char[256]"), ffi.new("uint32_t *")
+    err = lib.JetMove(env.ses, ol.tableid, C.JET_MoveFirst, 0)
+    while err == 0:
+        assert lib.JetRetrieveColumn(env.ses, ol.tableid, ol.columnidobjectname, buf, 256, pcb, 0, ffi.NULL) == 0
+        name = bytes(ffi.buffer(buf, pcb[0])).decode()
+        assert lib.JetRetrieveColumn(env.ses, ol.tableid, ol.columnidflags, buf, 4, pcb, 0, ffi.NULL) == 0
+        seen[name] = struct.unpack("<I", ffi.buffer(buf, 4)[:])[0]
+        err = lib.JetMove(env.ses, ol.tableid, C.JET_MoveNext, 0)
+    assert lib.JetCloseTable(env.ses, ol.tableid) == 0
+    assert {k: v for k, v in seen.items() if k in want} == {k: v & 0xFFFFFFFF for k, v in want.items()}
+    for level in (C.JET_ObjInfoSysTabCursor, C.JET_ObjInfoListACM, C.JET_ObjInfoSysTabReadOnly,
+                  C.JET_ObjInfoRulesLoaded):
+        assert lib.JetGetObjectInfo(env.ses, env.dbid, C.JET_objtypTable, ffi.NULL, b"tpl", oi, ffi.sizeof(oi[0]),
+                                    level) == C.JET_errFeatureNotAvailable
+    assert lib.JetGetObjectInfo(env.ses, env.dbid, C.JET_objtypTable, ffi.NULL, b"tpl", oi, 8,
+                                C.JET_ObjInfo) == C.JET_errBufferTooSmall
