@@ -704,6 +704,7 @@ static JET_ERR create_indexes(JET_SESID sesid, JET_TABLEID tableid, const uint8_
 /* The common part of JET_TABLECREATE / 2 / 3 (the api layer flattens them). */
 typedef struct table_create {
     const char         *szTableName, *szTemplateTableName, *szCallback;
+    JET_CBTYP           cbtyp;
     uint32_t            ulPages, ulDensity;
     JET_GRBIT           grbit;
     JET_COLUMNCREATE_A *rgcolumncreate;
@@ -726,8 +727,6 @@ static JET_ERR create_table_column_index(JET_SESID sesid, JET_DBID dbid, table_c
         return err;
     ptc->tableid = JET_tableidNil;
     ptc->cCreated = 0;
-    if (ptc->szCallback)
-        return end_call(&c, JET_errFeatureNotAvailable);
     /* Template tables as ESENT checks them (isam template.c TP1): no nesting,
      * NoFixedVarColumnsInDerivedTables refused (ESENT: deprecated), no other bits. */
     if ((ptc->grbit & JET_bitTableCreateTemplateTable) && ptc->szTemplateTableName)
@@ -769,6 +768,8 @@ static JET_ERR create_table_column_index(JET_SESID sesid, JET_DBID dbid, table_c
         if (err >= 0)
             ptc->cCreated += ptc->cIndexes;
     }
+    if (err >= 0 && ptc->szCallback && ptc->cbtyp != JET_cbtypNull)
+        err = isam_set_table_callback(S(c), tableid, ptc->cbtyp, ptc->szCallback);
     if (err >= 0 && (ptc->grbit || ptc->szTemplateTableName))
         err = isam_set_table_ddl(S(c), tableid, ptc->grbit, ptc->szTemplateTableName);
     if (err >= 0)
@@ -811,7 +812,7 @@ ESEPY_EXPORT JET_ERR JetCreateTableColumnIndex2(JET_SESID sesid, JET_DBID dbid, 
         return JET_errInvalidParameter;
     table_create tc = { 0 };
     TC_IN(tc, ptablecreate);
-    tc.szCallback = ptablecreate->szCallback;
+    tc.szCallback = ptablecreate->szCallback, tc.cbtyp = ptablecreate->cbtyp;
     tc.cbIndex = sizeof(JET_INDEXCREATE_A), tc.levelIndex = 1;
     JET_ERR err = create_table_column_index(sesid, dbid, &tc);
     ptablecreate->tableid = tc.tableid;
@@ -825,7 +826,7 @@ ESEPY_EXPORT JET_ERR JetCreateTableColumnIndex3(JET_SESID sesid, JET_DBID dbid, 
         return JET_errInvalidParameter;
     table_create tc = { 0 };
     TC_IN(tc, ptablecreate);
-    tc.szCallback = ptablecreate->szCallback;
+    tc.szCallback = ptablecreate->szCallback, tc.cbtyp = ptablecreate->cbtyp;
     tc.cbIndex = sizeof(JET_INDEXCREATE2_A), tc.levelIndex = 2;
     JET_ERR err = create_table_column_index(sesid, dbid, &tc);
     ptablecreate->tableid = tc.tableid;
@@ -839,7 +840,7 @@ ESEPY_EXPORT JET_ERR JetCreateTableColumnIndex4(JET_SESID sesid, JET_DBID dbid, 
         return JET_errInvalidParameter;
     table_create tc = { 0 };
     TC_IN(tc, ptablecreate);
-    tc.szCallback = ptablecreate->szCallback;
+    tc.szCallback = ptablecreate->szCallback, tc.cbtyp = ptablecreate->cbtyp;
     tc.cbIndex = sizeof(JET_INDEXCREATE3_A), tc.levelIndex = 3;
     JET_ERR err = create_table_column_index(sesid, dbid, &tc);
     ptablecreate->tableid = tc.tableid;

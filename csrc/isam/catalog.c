@@ -16,6 +16,7 @@
  *     u32 idxGrbit, u8 cseg, {u32 columnid, u32 segflags} * cseg, u8 cbIdxName, idxName
  *     [flags & CAT_TF_LV: u32 objidLV, u32 pgnoLV -- the long-value tree (lv.c)]
  *     [flags & ISAM_TF_DERIVED: u8 cbName, name of the template (template.c)]
+ *     [flags & ISAM_TF_CALLBACK: u32 cbtyp, u16 cb, callback name (callback.c)]
  *     flags also hold ISAM_TF_FIXEDDDL and ISAM_TF_TEMPLATE.
  * Column row:
  *     u32 coltyp, u32 cbMax, u32 grbit, u16 cp, u8 cbName, name, u32 cbDefault, default
@@ -162,7 +163,8 @@ static void table_row(const table_def *ptd, wbuf *w)
     w->overflow = 0;
     put32(w, ptd->objid);
     put32(w, ptd->pgnoRoot);
-    put32(w, (ptd->pgnoLV ? CAT_TF_LV : 0) | (ptd->tflags & (ISAM_TF_FIXEDDDL | ISAM_TF_TEMPLATE | ISAM_TF_DERIVED)));
+    put32(w, (ptd->pgnoLV ? CAT_TF_LV : 0) | (ptd->tflags & (ISAM_TF_FIXEDDDL | ISAM_TF_TEMPLATE | ISAM_TF_DERIVED)) |
+                 (ptd->cbtypTable ? ISAM_TF_CALLBACK : 0));
     put_name(w, ptd->name);
     put32(w, ptd->idxGrbit);
     put8(w, (uint8_t)ptd->cseg);
@@ -177,6 +179,12 @@ static void table_row(const table_def *ptd, wbuf *w)
     }
     if (ptd->tflags & ISAM_TF_DERIVED)
         put_name(w, ptd->szTemplate);
+    if (ptd->cbtypTable) {
+        uint16_t cb = (uint16_t)strlen(ptd->szCallback);
+        put32(w, ptd->cbtypTable);
+        put16(w, cb);
+        put(w, ptd->szCallback, cb);
+    }
 }
 
 static JET_ERR parse_table_row(const uint8_t *pb, uint32_t cb, table_def *ptd)
@@ -204,6 +212,17 @@ static JET_ERR parse_table_row(const uint8_t *pb, uint32_t cb, table_def *ptd)
     ptd->szTemplate[0] = '\0';
     if (flags & ISAM_TF_DERIVED)
         get_name(&r, ptd->szTemplate);
+    ptd->cbtypTable = 0;
+    ptd->szCallback[0] = '\0';
+    ptd->pfnTable = NULL;
+    if (flags & ISAM_TF_CALLBACK) {
+        ptd->cbtypTable = get32(&r);
+        uint16_t cb = get16(&r);
+        if (cb > ISAM_CB_NAME_MAX || ptd->cbtypTable == 0)
+            return JET_errCatalogCorrupted;
+        get(&r, ptd->szCallback, cb);
+        ptd->szCallback[cb] = '\0';
+    }
     return r.bad ? JET_errCatalogCorrupted : JET_errSuccess;
 }
 

@@ -209,6 +209,10 @@ JET_ERR isam_create_indexes(isam_sess *psess, JET_TABLEID tableid, const isam_in
  * in the catalog. */
 JET_ERR isam_inherit_template(isam_sess *psess, JET_TABLEID tableid, const char *szTemplate);
 JET_ERR isam_set_table_ddl(isam_sess *psess, JET_TABLEID tableid, JET_GRBIT grbit, const char *szTemplate);
+/* JET_TABLECREATE2+ szCallback / cbtyp: the table's own callback, kept in the
+ * catalog (callback.c CB2); JET_errCallbackNotResolved if the name does not
+ * resolve. */
+JET_ERR isam_set_table_callback(isam_sess *psess, JET_TABLEID tableid, JET_CBTYP cbtyp, const char *szCallback);
 JET_ERR isam_delete_index(isam_sess *psess, JET_TABLEID tableid, const char *szIndex);
 JET_ERR isam_set_current_index(isam_sess *psess, JET_TABLEID tableid, const char *szIndex, JET_GRBIT grbit,
                                uint32_t itagSequence);

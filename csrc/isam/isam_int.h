@@ -259,10 +259,16 @@ typedef struct table_def {
     /* fixed DDL and template tables (template.c TP1-TP3), in the table's catalog row */
     uint32_t   tflags;          /* ISAM_TF_* */
     char       szTemplate[JET_cbNameMost + 1]; /* with ISAM_TF_DERIVED: the template's name */
+    /* the table's own callback (JET_TABLECREATE2+ szCallback / cbtyp, callback.c CB2) */
+    JET_CBTYP  cbtypTable;      /* 0 = none */
+    char       szCallback[260 + 1]; /* ISAM_CB_NAME_MAX */
+    JET_CALLBACK pfnTable;      /* resolved on first use, NULL until then */
 } table_def;
+#define ISAM_CB_NAME_MAX 260
 #define ISAM_TF_FIXEDDDL 0x2u   /* JET_bitTableCreateFixedDDL */
 #define ISAM_TF_TEMPLATE 0x4u   /* JET_bitTableCreateTemplateTable */
 #define ISAM_TF_DERIVED  0x8u   /* created from a template */
+#define ISAM_TF_CALLBACK 0x10u  /* a table callback (szCallback, cbtyp) follows in the row */
 
 /* Invariant S2: a cursor's table_def lists every secondary index whose
  * catalog row is visible to the cursor's snapshot (fNavigable: it may seek and

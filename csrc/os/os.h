@@ -254,6 +254,11 @@ int     os_latch_held_count(void);
 
 /* ---- errno translation --------------------------------------------------- */
 JET_ERR os_err_from_errno(int e);
+/* Resolve ESENT's "library!function" callback name: the library is dlopen'ed
+ * (a path or a name the dynamic loader searches; it stays loaded) and the
+ * function looked up in it; a name without '!' is looked up among the
+ * process's loaded objects.  JET_errCallbackNotResolved if either fails. */
+JET_ERR os_dl_symbol(const char *szSpec, void **ppfn);
 
 /* ---- fault injection (test hooks; see EsepyTestFailAllocation) ---------- */
 
