@@ -119,7 +119,9 @@ JET_ERR isam_get_database_file_info(const char *szFile, void *pv, uint32_t cbMax
 JET_ERR isam_begin_transaction(isam_sess *psess, JET_GRBIT grbit);
 JET_ERR isam_commit_transaction(isam_sess *psess, JET_GRBIT grbit);
 /* JetCommitTransaction2: also the commit id (ver.c C2; may be NULL) and, for
- * a lazy commit, the time within which it becomes durable (0 = no limit). */
+ * a lazy commit, the time within which it becomes durable (0 = no limit); a
+ * durable commit returns after the durable-commit callback reported it, so
+ * call it holding no engine lock (isam_commit_transaction never waits). */
 JET_ERR isam_commit_transaction2(isam_sess *psess, JET_GRBIT grbit, uint32_t cmsecDurable, JET_COMMIT_ID *pid);
 /* JET_paramDurableCommitCallback: pfn (NULL = none) is called with `inst`
  * from the log writer's flusher thread (log.h F1-F4) whenever more of the

@@ -323,19 +323,32 @@ static lsn_t lsn_plus(lsn_t lsn, uint32_t cb)
     return LSN_MAKE(LSN_GEN(lsn), off / LOG_SECTOR, off % LOG_SECTOR);
 }
 
+static JET_ERR commit_transaction(isam_sess *psess, JET_GRBIT grbit, uint32_t cmsecDurable, JET_COMMIT_ID *pid,
+                                  int fReport);
+
+/* The engine's own commits (auto-commits of DDL, compaction) may run under
+ * locks a durable-commit callback re-entering the engine needs (schemaLock):
+ * they never wait for the report (C2). */
 JET_ERR isam_commit_transaction(isam_sess *psess, JET_GRBIT grbit)
 {
-    return isam_commit_transaction2(psess, grbit, 0, NULL);
+    return commit_transaction(psess, grbit, 0, NULL, 0);
+}
+
+JET_ERR isam_commit_transaction2(isam_sess *psess, JET_GRBIT grbit, uint32_t cmsecDurable, JET_COMMIT_ID *pid)
+{
+    return commit_transaction(psess, grbit, cmsecDurable, pid, 1);
 }
 
 /* C2 (commit ids): *pid gets the log's signature and the position of the
  * COMMIT record's last byte (ESENT's definition), zero for a commit that
  * logged nothing (read-only, nested, logging off).  A lazy commit with
  * cmsecDurable > 0 is made durable within that time by the log writer's
- * flusher thread (log.h log_flush_within).  A durable commit, and the
- * Wait/ForceNewLog requests, return only after the durable-commit callback,
- * if any, reported the position they made durable. */
-JET_ERR isam_commit_transaction2(isam_sess *psess, JET_GRBIT grbit, uint32_t cmsecDurable, JET_COMMIT_ID *pid)
+ * flusher thread (log.h log_flush_within).  With fReport (the API's commit,
+ * which holds no engine lock), a durable commit and the Wait/ForceNewLog
+ * requests return only after the durable-commit callback, if any, reported
+ * the position they made durable. */
+static JET_ERR commit_transaction(isam_sess *psess, JET_GRBIT grbit, uint32_t cmsecDurable, JET_COMMIT_ID *pid,
+                                  int fReport)
 {
     if (pid)
         memset(pid, 0, sizeof(*pid));
@@ -361,7 +374,7 @@ JET_ERR isam_commit_transaction2(isam_sess *psess, JET_GRBIT grbit, uint32_t cms
                 return err;
         }
         JET_ERR err = log_flush(pinst->lw, LSN_NIL);
-        if (err >= 0)
+        if (err >= 0 && fReport)
             log_wait_reported(pinst->lw, log_durable_lsn(pinst->lw));
         return err;
     }
@@ -410,7 +423,7 @@ JET_ERR isam_commit_transaction2(isam_sess *psess, JET_GRBIT grbit, uint32_t cms
         JET_GRBIT g = grbit ? grbit : pinst->cfg.grbitCommitDefault;
         if (!(g & JET_bitCommitLazyFlush) && pinst->lw) {
             errFlush = log_flush(pinst->lw, lsn); /* invariant I2 */
-            if (errFlush >= 0)
+            if (errFlush >= 0 && fReport)
                 log_wait_reported(pinst->lw, lsn + 1);
         } else if (cmsecDurable > 0 && pinst->lw) {
             (void)log_flush_within(pinst->lw, lsn, cmsecDurable); /* fails only once the log failed */

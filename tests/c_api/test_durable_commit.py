@@ -209,3 +209,48 @@ def test_callback_set_on_a_running_instance(jet, tmp_path):
         assert len(seen.ids) == n
     finally:
         assert env.lib.JetTerm(env.inst) == 0
+
+
+def test_callback_reentering_during_ddl_does_not_deadlock(jet, tmp_path):
+    """The engine's own commit of a DDL change (JetCreateIndex) runs under the
+    database's schema lock: it must not wait for the callback's report, or a
+    callback that writes to that database would wait for the lock forever."""
+    state = {}
+    done = threading.Event()
+
+    def hook(inst, commit_id):
+        if state.get("armed") and not done.is_set():
+            lib, ffi = jet.lib, jet.ffi
+            ses = state["ses2"]
+            t, ck, cv = state["kv2"]
+            ok = lib.JetBeginTransaction(ses) == 0
+            ok = ok and lib.JetPrepareUpdate(ses, t, jet.C.JET_prepInsert) == 0
+            ok = ok and lib.JetSetColumn(ses, t, ck, struct.pack("<i", 77), 4, 0, ffi.NULL) == 0
+            ok = ok and lib.JetUpdate(ses, t, ffi.NULL, 0, ffi.NULL) == 0
+            ok = ok and lib.JetCommitTransaction(ses, jet.C.JET_bitCommitLazyFlush) == 0
+            state["ok"] = ok
+            done.set()
+
+    seen = Seen(jet, hook)
+    env = Env(jet, tmp_path, DurableCommitCallback=seen.ptr)
+    lib, ffi, C = env.lib, env.ffi, env.C
+    try:
+        dbid, t, ck, cv = make_kv(env)
+        p = ffi.new("JET_SESID *")
+        assert lib.JetBeginSession(env.inst, p, ffi.NULL, ffi.NULL) == 0
+        pdb, pt = ffi.new("JET_DBID *"), ffi.new("JET_TABLEID *")
+        assert lib.JetOpenDatabase(p[0], str(tmp_path / "a.edb").encode(), ffi.NULL, pdb, 0) == 0
+        assert lib.JetOpenTable(p[0], pdb[0], b"kv", ffi.NULL, 0, 0, pt) == 0
+        state.update(ses2=p[0], kv2=(pt[0], ck, cv), armed=True)
+        result = {}
+        worker = threading.Thread(
+            target=lambda: result.setdefault("err", lib.JetCreateIndex(env.ses, t, b"by_v", 0, b"+v\0\0", 4, 100)))
+        worker.start()
+        worker.join(WAIT)
+        assert not worker.is_alive(), "JetCreateIndex deadlocked with the callback"
+        assert result["err"] == 0
+        assert done.wait(WAIT) and state["ok"]
+        assert lib.JetCloseTable(p[0], pt[0]) == 0
+        assert lib.JetEndSession(p[0], 0) == 0
+    finally:
+        assert env.lib.JetTerm(env.inst) == 0
