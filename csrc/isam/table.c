@@ -224,6 +224,10 @@ JET_ERR col_build(table_def *ptd, const char *szName, const JET_COLUMNDEF *pdef,
         return JET_errTaggedNotNULL;
     if ((g & JET_bitColumnFixed) && (g & JET_bitColumnTagged))
         return JET_errInvalidParameter;
+    /* A user-defined default (a JET_USERDEFINEDDEFAULT naming a callback) is
+     * not implemented: refused rather than kept as literal default bytes. */
+    if (g & JET_bitColumnUserDefinedDefault)
+        return JET_errFeatureNotAvailable;
     /* Autoincrement: Long or Currency, set at JetPrepareUpdate(insert); Version:
      * Long, 1 on insert and +1 on every replace; EscrowUpdate: Long or
      * LongLong with a default, changed by JetEscrowUpdate.  All fixed. */
