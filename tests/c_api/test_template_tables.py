@@ -256,3 +256,24 @@ def test_object_info_reports_the_table_kind(tpl):
                                     level) == C.JET_errFeatureNotAvailable
     assert lib.JetGetObjectInfo(env.ses, env.dbid, C.JET_objtypTable, ffi.NULL, b"tpl", oi, 8,
                                 C.JET_ObjInfo) == C.JET_errBufferTooSmall
+
+
+def test_inherited_index_keeps_its_conditional_columns(tpl):
+    """An index of the template with a conditional column (added with
+    JET_bitTablePermitDDL) is inherited with its condition."""
+    from test_conditional_columns import T
+    env, C, lib, ffi = tpl, tpl.C, tpl.lib, tpl.ffi
+    err, t = open_table(env, env.dbid, "tpl", C.JET_bitTableDenyRead | C.JET_bitTablePermitDDL)
+    assert err == 0
+    helper = T.__new__(T)
+    helper.env, helper.t = env, t
+    assert helper.index("named_n", [("n", C.JET_bitIndexColumnMustBeNull)], key=b"+name\0\0") == 0
+    assert lib.JetCloseTable(env.ses, t) == 0
+    err, d = create(env, env.dbid, "d", template="tpl")[:2]
+    assert err == 0
+    ck, cname = (column(env, d, n)[1] for n in ("k", "name"))
+    insert(env, d, [(ck, struct.pack("<i", 1)), (cname, b"a")])
+    insert(env, d, [(ck, struct.pack("<i", 2)), (cname, b"b")])
+    helper.t, helper.ck = d, ck
+    assert helper.keys("named_n") == []  # n's default 7 is a value: the condition keeps both out
+    assert helper.keys("by_name") == [1, 2]
