@@ -68,6 +68,8 @@ _LV_PIECE = 1 << 20  # bytes per JetSetColumn / JetRetrieveColumn call when stre
 _IDX_PRIMARY, _IDX_UNIQUE = 0x2, 0x1
 _IDX_DISALLOW_NULL, _IDX_IGNORE_NULL, _IDX_IGNORE_ANY_NULL, _IDX_IGNORE_FIRST_NULL = 0x4, 0x8, 0x20, 0x40
 _IDX_SORT_NULLS_HIGH = 0x400
+_IDX_COL_MUST_BE_NULL = 0x1  # JET_bitIndexColumnMustBeNull
+_IDX_COL_MUST_BE_NON_NULL = 0x2  # JET_bitIndexColumnMustBeNonNull
 # JetMakeKey limits, JetSetIndexRange, JetSetCurrentIndex2
 _FULL_COLUMN_END_LIMIT = 0x200
 _RANGE_INCLUSIVE, _RANGE_UPPER = 0x1, 0x2
@@ -372,9 +374,19 @@ class Session(_esepy.Session):
         """Begin (or nest) a transaction (JetBeginTransaction2)."""
         self._begin_transaction(_TRX_READONLY if read_only else 0)
 
-    def commit(self, *, lazy: bool = False) -> None:
-        """Commit the innermost level; durable on return unless ``lazy`` (JetCommitTransaction)."""
-        self._commit(_COMMIT_LAZY if lazy else 0)
+    def commit(self, *, lazy: bool = False, durable_within_ms: int = 0) -> int:
+        """Commit the innermost level; durable on return unless ``lazy`` (JetCommitTransaction2).
+
+        A lazy commit becomes durable with a later durable commit, a flush, or -- with
+        ``durable_within_ms`` > 0 -- at the latest that many milliseconds later (the log
+        writer's flusher thread).  Returns the commit id: the log position of the commit
+        record as one number (ESENT's ``JET_COMMIT_ID.commitId``), which grows with every
+        commit; 0 for a nested level or a transaction that changed nothing logged.  A commit
+        is durable once ``JET_paramDurableCommitCallback`` (C API) reported a greater id.
+        """
+        if durable_within_ms < 0:
+            raise ValueError("durable_within_ms must be >= 0")
+        return self._commit(_COMMIT_LAZY if lazy else 0, durable_within_ms)
 
     def rollback(self, *, all_levels: bool = False) -> None:
         """Undo the innermost level, or every level (JetRollback)."""
@@ -644,13 +656,17 @@ class Table(_esepy.Table):
 
     def create_index(self, name: str, key: Sequence[str], *, unique: bool = False, ignore_null: bool = False,
                      ignore_any_null: bool = False, ignore_first_null: bool = False, disallow_null: bool = False,
-                     sort_nulls_high: bool = False, case_sensitive: bool = False, key_most: int = 0) -> None:
+                     sort_nulls_high: bool = False, case_sensitive: bool = False, key_most: int = 0,
+                     only_if_null: Sequence[str] = (), only_if_not_null: Sequence[str] = ()) -> None:
         """Create a secondary index over the listed columns ("-name" = descending) and fill it
         from the existing records (JetCreateIndex2).
 
         Text keys compare case-insensitively unless ``case_sensitive``; ``key_most`` raises the
         normalized key limit above 255 bytes (JET_bitIndexKeyMost).  A multi-valued column
-        gives one index entry per value."""
+        gives one index entry per value.  ``only_if_null`` / ``only_if_not_null`` name
+        conditional columns (JET_INDEXCREATE ``rgconditionalcolumn``): a record is in the index
+        only while each of those columns is null / not null in it (a default counts as a
+        value); updates move records in and out."""
         if isinstance(key, str):
             key = [key]
         spec = b"".join((k if k[:1] in "+-" else "+" + k).encode() + b"\0" for k in key) + b"\0"
@@ -658,7 +674,13 @@ class Table(_esepy.Table):
                  (_IDX_IGNORE_ANY_NULL if ignore_any_null else 0) |
                  (_IDX_IGNORE_FIRST_NULL if ignore_first_null else 0) |
                  (_IDX_DISALLOW_NULL if disallow_null else 0) | (_IDX_SORT_NULLS_HIGH if sort_nulls_high else 0))
-        self._create_index2(name, grbit, spec, key_most, case_sensitive)
+        if isinstance(only_if_null, str):
+            only_if_null = [only_if_null]
+        if isinstance(only_if_not_null, str):
+            only_if_not_null = [only_if_not_null]
+        conds = [(c, _IDX_COL_MUST_BE_NULL) for c in only_if_null] + \
+                [(c, _IDX_COL_MUST_BE_NON_NULL) for c in only_if_not_null]
+        self._create_index2(name, grbit, spec, key_most, case_sensitive, conds or None)
 
     def delete_index(self, name: str) -> None:
         """Delete a secondary index (JetDeleteIndex)."""

@@ -182,7 +182,8 @@ ESEPY_EXPORT JET_ERR JetBeginTransaction(JET_SESID sesid)
     return JetBeginTransaction2(sesid, 0);
 }
 
-ESEPY_EXPORT JET_ERR JetCommitTransaction(JET_SESID sesid, JET_GRBIT grbit)
+ESEPY_EXPORT JET_ERR JetCommitTransaction2(JET_SESID sesid, JET_GRBIT grbit, uint32_t cmsecDurableCommit,
+                                           JET_COMMIT_ID *pCommitId)
 {
     call c;
     JET_ERR err = begin_call(sesid, &c);
@@ -192,16 +193,12 @@ ESEPY_EXPORT JET_ERR JetCommitTransaction(JET_SESID sesid, JET_GRBIT grbit)
      * to the wait / new-log requests that must come alone. */
     if ((grbit & (JET_bitWaitLastLevel0Commit | JET_bitWaitAllLevel0Commit | JET_bitForceNewLog)) == 0)
         grbit |= sess_commit_default(c.psess);
-    return end_call(&c, isam_commit_transaction(S(c), grbit));
+    return end_call(&c, isam_commit_transaction2(S(c), grbit, cmsecDurableCommit, pCommitId));
 }
 
-ESEPY_EXPORT JET_ERR JetCommitTransaction2(JET_SESID sesid, JET_GRBIT grbit, uint32_t cmsecDurableCommit,
-                                           JET_COMMIT_ID *pCommitId)
+ESEPY_EXPORT JET_ERR JetCommitTransaction(JET_SESID sesid, JET_GRBIT grbit)
 {
-    (void)cmsecDurableCommit;
-    if (pCommitId)
-        memset(pCommitId, 0, sizeof(*pCommitId));
-    return JetCommitTransaction(sesid, grbit);
+    return JetCommitTransaction2(sesid, grbit, 0, NULL);
 }
 
 ESEPY_EXPORT JET_ERR JetRollback(JET_SESID sesid, JET_GRBIT grbit)
@@ -679,8 +676,8 @@ static JET_ERR create_indexes_in(isam_sess *psess, JET_TABLEID tableid, const ui
                 mapFlags = pic->pidxunicode->dwMapFlags;
         }
         specs[i].fCaseSensitive = !(mapFlags & NORM_IGNORECASE_FLAG);
-        if (pic->cConditionalColumn)
-            err = JET_errFeatureNotAvailable;
+        specs[i].rgcond = pic->rgconditionalcolumn;
+        specs[i].ccond = pic->cConditionalColumn;
     }
     if (err >= 0)
         err = isam_create_indexes(psess, tableid, specs, c, errs);
@@ -707,7 +704,9 @@ static JET_ERR create_indexes(JET_SESID sesid, JET_TABLEID tableid, const uint8_
 /* The common part of JET_TABLECREATE / 2 / 3 (the api layer flattens them). */
 typedef struct table_create {
     const char         *szTableName, *szTemplateTableName, *szCallback;
+    JET_CBTYP           cbtyp;
     uint32_t            ulPages, ulDensity;
+    JET_GRBIT           grbit;
     JET_COLUMNCREATE_A *rgcolumncreate;
     uint32_t            cColumns;
     const uint8_t      *rgindexcreate;
@@ -728,8 +727,12 @@ static JET_ERR create_table_column_index(JET_SESID sesid, JET_DBID dbid, table_c
         return err;
     ptc->tableid = JET_tableidNil;
     ptc->cCreated = 0;
-    if (ptc->szTemplateTableName || ptc->szCallback)
-        return end_call(&c, JET_errFeatureNotAvailable);
+    /* Template tables as ESENT checks them (isam template.c TP1): no nesting,
+     * NoFixedVarColumnsInDerivedTables refused (ESENT: deprecated), no other bits. */
+    if ((ptc->grbit & JET_bitTableCreateTemplateTable) && ptc->szTemplateTableName)
+        return end_call(&c, JET_errCannotNestDDL);
+    if (ptc->grbit & ~(JET_GRBIT)(JET_bitTableCreateFixedDDL | JET_bitTableCreateTemplateTable))
+        return end_call(&c, JET_errInvalidGrbit);
     if ((ptc->cColumns && ptc->rgcolumncreate == NULL) || (ptc->cIndexes && ptc->rgindexcreate == NULL))
         return end_call(&c, JET_errInvalidParameter);
     err = isam_begin_transaction(S(c), 0);
@@ -739,6 +742,8 @@ static JET_ERR create_table_column_index(JET_SESID sesid, JET_DBID dbid, table_c
     err = isam_create_table(S(c), dbid, ptc->szTableName, ptc->ulPages, ptc->ulDensity, &tableid);
     if (err >= 0)
         ptc->cCreated = 1;
+    if (err >= 0 && ptc->szTemplateTableName)
+        err = isam_inherit_template(S(c), tableid, ptc->szTemplateTableName);
     for (uint32_t i = 0; err >= 0 && i < ptc->cColumns; i++) {
         JET_COLUMNCREATE_A *pcc = &ptc->rgcolumncreate[i];
         if (pcc->cbStruct != sizeof(*pcc)) {
@@ -763,6 +768,10 @@ static JET_ERR create_table_column_index(JET_SESID sesid, JET_DBID dbid, table_c
         if (err >= 0)
             ptc->cCreated += ptc->cIndexes;
     }
+    if (err >= 0 && ptc->szCallback && ptc->cbtyp != JET_cbtypNull)
+        err = isam_set_table_callback(S(c), tableid, ptc->cbtyp, ptc->szCallback);
+    if (err >= 0 && (ptc->grbit || ptc->szTemplateTableName))
+        err = isam_set_table_ddl(S(c), tableid, ptc->grbit, ptc->szTemplateTableName);
     if (err >= 0)
         err = isam_commit_transaction(S(c), 0);
     if (err < 0) {
@@ -779,7 +788,7 @@ static JET_ERR create_table_column_index(JET_SESID sesid, JET_DBID dbid, table_c
 #define TC_IN(ptc, p)                                                                                      \
     do {                                                                                                   \
         (ptc).szTableName = (p)->szTableName, (ptc).szTemplateTableName = (p)->szTemplateTableName;        \
-        (ptc).ulPages = (p)->ulPages, (ptc).ulDensity = (p)->ulDensity;                                    \
+        (ptc).ulPages = (p)->ulPages, (ptc).ulDensity = (p)->ulDensity, (ptc).grbit = (p)->grbit;          \
         (ptc).rgcolumncreate = (p)->rgcolumncreate, (ptc).cColumns = (p)->cColumns;                        \
         (ptc).rgindexcreate = (const uint8_t *)(p)->rgindexcreate, (ptc).cIndexes = (p)->cIndexes;         \
     } while (0)
@@ -803,7 +812,7 @@ ESEPY_EXPORT JET_ERR JetCreateTableColumnIndex2(JET_SESID sesid, JET_DBID dbid, 
         return JET_errInvalidParameter;
     table_create tc = { 0 };
     TC_IN(tc, ptablecreate);
-    tc.szCallback = ptablecreate->szCallback;
+    tc.szCallback = ptablecreate->szCallback, tc.cbtyp = ptablecreate->cbtyp;
     tc.cbIndex = sizeof(JET_INDEXCREATE_A), tc.levelIndex = 1;
     JET_ERR err = create_table_column_index(sesid, dbid, &tc);
     ptablecreate->tableid = tc.tableid;
@@ -817,7 +826,7 @@ ESEPY_EXPORT JET_ERR JetCreateTableColumnIndex3(JET_SESID sesid, JET_DBID dbid, 
         return JET_errInvalidParameter;
     table_create tc = { 0 };
     TC_IN(tc, ptablecreate);
-    tc.szCallback = ptablecreate->szCallback;
+    tc.szCallback = ptablecreate->szCallback, tc.cbtyp = ptablecreate->cbtyp;
     tc.cbIndex = sizeof(JET_INDEXCREATE2_A), tc.levelIndex = 2;
     JET_ERR err = create_table_column_index(sesid, dbid, &tc);
     ptablecreate->tableid = tc.tableid;
@@ -831,7 +840,7 @@ ESEPY_EXPORT JET_ERR JetCreateTableColumnIndex4(JET_SESID sesid, JET_DBID dbid, 
         return JET_errInvalidParameter;
     table_create tc = { 0 };
     TC_IN(tc, ptablecreate);
-    tc.szCallback = ptablecreate->szCallback;
+    tc.szCallback = ptablecreate->szCallback, tc.cbtyp = ptablecreate->cbtyp;
     tc.cbIndex = sizeof(JET_INDEXCREATE3_A), tc.levelIndex = 3;
     JET_ERR err = create_table_column_index(sesid, dbid, &tc);
     ptablecreate->tableid = tc.tableid;

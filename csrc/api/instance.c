@@ -474,8 +474,20 @@ static JET_ERR start_engine(instance *pinst, const JET_RSTINFO *prst, JET_GRBIT 
 {
     isam_config cfg;
     engine_config(pinst, prst, grbit, &cfg);
-    if (rr == NULL)
-        return isam_init(&cfg, &pinst->isam);
+    if (rr == NULL) {
+        JET_ERR err = isam_init(&cfg, &pinst->isam);
+        JET_PFNDURABLECOMMITCALLBACK pfn =
+            (JET_PFNDURABLECOMMITCALLBACK)inst_param(pinst, JET_paramDurableCommitCallback);
+        if (err >= 0 && pfn) {
+            JET_ERR e2 = isam_set_durable_commit_callback(pinst->isam, pfn, inst_handle(pinst));
+            if (e2 < 0) {
+                (void)isam_term(pinst->isam, 1);
+                pinst->isam = NULL;
+                err = e2;
+            }
+        }
+        return err;
+    }
     rst_args a;
     memset(&a, 0, sizeof(a));
     char abs[OS_PATH_MAX], dest[OS_PATH_MAX];
@@ -969,7 +981,13 @@ static JET_ERR set_param_locked(JET_INSTANCE h, uint32_t paramid, JET_API_PTR l,
     if (pinst && (d->flags & ESEPY_PARAMFLAG_FIXEDATINIT) && pinst->state != INST_CREATED &&
         !param_same(vals, idx, l, sz))
         return JET_errAlreadyInitialized;
-    return param_store(vals, idx, l, sz);
+    err = param_store(vals, idx, l, sz);
+    /* A durable-commit callback set on a running instance takes effect now
+     * (JetTerm ends the engine only after leaving RUNNING under proc.lock). */
+    if (err >= 0 && pinst && paramid == JET_paramDurableCommitCallback && pinst->state == INST_RUNNING &&
+        pinst->isam)
+        err = isam_set_durable_commit_callback(pinst->isam, (JET_PFNDURABLECOMMITCALLBACK)l, inst_handle(pinst));
+    return err;
 }
 
 ESEPY_EXPORT JET_ERR JetSetSystemParameter(JET_INSTANCE *pinstance, JET_SESID sesid, uint32_t paramid,

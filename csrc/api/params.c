@@ -132,7 +132,7 @@ const param_def g_param_defs[] = {
     PI(JET_paramMaxTransactionSize, "MaxTransactionSize", "max_transaction_size", I, NE, 0, 0, IMAX),
     PI(JET_paramEnableShrinkDatabase, "EnableShrinkDatabase", "enable_shrink_database", I, FI | NE, 0, 0, IMAX),
     PS(JET_paramProcessFriendlyName, "ProcessFriendlyName", "process_friendly_name", S, GL | NE, "", 259),
-    PI(JET_paramDurableCommitCallback, "DurableCommitCallback", "durable_commit_callback", PT, NE, 0, 0, 0),
+    PI(JET_paramDurableCommitCallback, "DurableCommitCallback", "durable_commit_callback", PT, 0, 0, 0, 0),
     PS(JET_paramConfigStoreSpec, "ConfigStoreSpec", "config_store_spec", S, GL | NE, "", 259),
     PI(JET_paramPersistedLostFlushDetection, "PersistedLostFlushDetection", "persisted_lost_flush_detection", I, NE, 0, 0, IMAX),
     PI(JET_paramEngineFormatVersion, "EngineFormatVersion", "engine_format_version", I, NE, 0x40000001, 0, UMAX),

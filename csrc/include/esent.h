@@ -481,6 +481,9 @@ typedef struct {
     JET_GRBIT grbit;
 } JET_CONDITIONALCOLUMN_A;
 typedef JET_CONDITIONALCOLUMN_A JET_CONDITIONALCOLUMN;
+/* JET_CONDITIONALCOLUMN grbit: exactly one of these. */
+#define JET_bitIndexColumnMustBeNull    0x00000001
+#define JET_bitIndexColumnMustBeNonNull 0x00000002
 
 /* One index for JetCreateIndex2 (JET_INDEXCREATE), JetCreateIndex3
  * (JET_INDEXCREATE2: + space hints) and JetCreateIndex4 (JET_INDEXCREATE3:
@@ -648,12 +651,24 @@ typedef JET_TABLECREATE2_A JET_TABLECREATE2;
 typedef JET_TABLECREATE3_A JET_TABLECREATE3;
 typedef JET_INDEXCREATE3_A JET_INDEXCREATE3;
 
-/* JetCommitTransaction2 result. */
+/* JetCommitTransaction2 result.  commitId is the log position (JET_LGPOS
+ * packed as (lGeneration << 32) | (isec << 16) | ib) of the last byte of the
+ * commit record; a commit is durable once the durable-commit callback
+ * reported a commitId greater than it (same signLog). */
 typedef struct {
     JET_SIGNATURE signLog;
     int32_t       reserved;
     int64_t       commitId;
 } JET_COMMIT_ID;
+
+/* JET_paramDurableCommitCallback: called from the instance's log flusher
+ * thread (no engine lock held) with the position just past the log written
+ * durably so far, in increasing order; grbit
+ * JET_bitDurableCommitCallbackLogUnavailable once the log failed.  Its return
+ * value is ignored.  It must not end the instance (JetTerm). */
+typedef JET_ERR (JET_API *JET_PFNDURABLECOMMITCALLBACK)(JET_INSTANCE instance, JET_COMMIT_ID *pCommitIdSeen,
+                                                         JET_GRBIT grbit);
+#define JET_bitDurableCommitCallbackLogUnavailable 0x00000001
 
 /* Error categories (JET_ERRCAT), as ESE classifies its errors. */
 typedef enum {
@@ -1140,6 +1155,10 @@ typedef enum {
 #define JET_objtypTable              1
 #define JET_bitTableInfoUpdatable    0x00000001
 #define JET_bitTableInfoBookmark     0x00000002
+/* JET_OBJECTINFO.flags of a table */
+#define JET_bitObjectTableFixedDDL   0x40000000
+#define JET_bitObjectTableTemplate   0x20000000
+#define JET_bitObjectTableDerived    0x10000000
 #define JET_bitTableInfoRollback     0x00000004
 
 /* JetGetIndexInfo / JetGetTableIndexInfo */

@@ -13,9 +13,19 @@
  *
  * Invariant CB1: handles are unique in the session (1, 2, ... never reused),
  * so a stale handle is JET_errInvalidParameter, never another registration.
+ *
+ * CB2: a table's own callback (JET_TABLECREATE2+ szCallback / cbtyp) is kept
+ * in its catalog row (catalog.c) and called for every session's cursors on
+ * the table, before the session's registrations.  Its name is ESENT's
+ * "library!function" (os_dl_symbol: the library is dlopen'ed; a bare name
+ * is a function of the process) and is resolved when the table is created
+ * (JET_errCallbackNotResolved refuses the creation) and again, once per
+ * cursor, by the first update that needs it (JET_errCallbackNotResolved
+ * fails that update).  Its context is NULL.
  */
 #include "isam_int.h"
 
+#include <stdio.h>
 #include <string.h>
 
 JET_ERR isam_register_callback(isam_sess *psess, JET_TABLEID tableid, JET_CBTYP cbtyp, JET_CALLBACK pfn,
@@ -62,11 +72,39 @@ JET_ERR isam_unregister_callback(isam_sess *psess, JET_TABLEID tableid, JET_CBTY
     return JET_errInvalidParameter;
 }
 
+JET_ERR isam_set_table_callback(isam_sess *psess, JET_TABLEID tableid, JET_CBTYP cbtyp, const char *szCallback)
+{
+    isam_cursor *pcur = cursor_get(psess, tableid);
+    if (pcur == NULL)
+        return JET_errInvalidTableId;
+    if (szCallback == NULL || cbtyp == JET_cbtypNull || strlen(szCallback) > ISAM_CB_NAME_MAX)
+        return JET_errInvalidParameter;
+    void *pfn = NULL;
+    JET_ERR err = os_dl_symbol(szCallback, &pfn); /* CB2 */
+    if (err < 0)
+        return err;
+    table_def *ptd = pcur->td;
+    ptd->cbtypTable = cbtyp;
+    snprintf(ptd->szCallback, sizeof(ptd->szCallback), "%s", szCallback);
+    ptd->pfnTable = (JET_CALLBACK)pfn;
+    int fAuto;
+    err = trx_auto_begin(psess, &fAuto);
+    if (err >= 0)
+        err = cat_update_table(psess, pcur->db, ptd);
+    err = trx_auto_end(psess, fAuto, err);
+    if (err < 0) {
+        ptd->cbtypTable = 0;
+        ptd->szCallback[0] = '\0';
+        ptd->pfnTable = NULL;
+    }
+    return err;
+}
+
 JET_ERR isam_callbacks(isam_sess *psess, JET_TABLEID tableid, int fDelete, isam_cb_list *pl)
 {
     memset(pl, 0, sizeof(*pl));
     isam_cursor *pcur = cursor_get(psess, tableid);
-    if (pcur == NULL || psess->ccbregs == 0)
+    if (pcur == NULL || (psess->ccbregs == 0 && pcur->td->cbtypTable == 0))
         return JET_errSuccess; /* the operation itself reports a bad tableid */
     if (fDelete) {
         pl->before = JET_cbtypBeforeDelete;
@@ -80,7 +118,16 @@ JET_ERR isam_callbacks(isam_sess *psess, JET_TABLEID tableid, int fDelete, isam_
     } else {
         return JET_errSuccess; /* nothing prepared: JetUpdate fails before any change */
     }
-    uint32_t n = 0;
+    table_def *ptd = pcur->td;
+    int fTable = (ptd->cbtypTable & (pl->before | pl->after)) != 0;
+    if (fTable && ptd->pfnTable == NULL) {
+        void *pfn = NULL;
+        JET_ERR err = os_dl_symbol(ptd->szCallback, &pfn); /* CB2 */
+        if (err < 0)
+            return err;
+        ptd->pfnTable = (JET_CALLBACK)pfn;
+    }
+    uint32_t n = fTable ? 1 : 0;
     for (uint32_t i = 0; i < psess->ccbregs; i++) {
         const isam_cb_reg *r = &psess->cbregs[i];
         if (r->db == pcur->db && r->objid == pcur->td->objid && (r->cbtyp & (pl->before | pl->after)))
@@ -91,6 +138,14 @@ JET_ERR isam_callbacks(isam_sess *psess, JET_TABLEID tableid, int fDelete, isam_
     pl->regs = os_malloc(n * sizeof(*pl->regs));
     if (pl->regs == NULL)
         return JET_errOutOfMemory;
+    if (fTable) {
+        isam_cb_reg *r = &pl->regs[pl->c++];
+        memset(r, 0, sizeof(*r));
+        r->db = pcur->db;
+        r->objid = ptd->objid;
+        r->cbtyp = ptd->cbtypTable;
+        r->pfn = ptd->pfnTable;
+    }
     for (uint32_t i = 0; i < psess->ccbregs; i++) {
         const isam_cb_reg *r = &psess->cbregs[i];
         if (r->db == pcur->db && r->objid == pcur->td->objid && (r->cbtyp & (pl->before | pl->after)))

@@ -15,6 +15,9 @@
  *     u32 objid, u32 pgnoRoot, u32 flags, u8 cbName, name,
  *     u32 idxGrbit, u8 cseg, {u32 columnid, u32 segflags} * cseg, u8 cbIdxName, idxName
  *     [flags & CAT_TF_LV: u32 objidLV, u32 pgnoLV -- the long-value tree (lv.c)]
+ *     [flags & ISAM_TF_DERIVED: u8 cbName, name of the template (template.c)]
+ *     [flags & ISAM_TF_CALLBACK: u32 cbtyp, u16 cb, callback name (callback.c)]
+ *     flags also hold ISAM_TF_FIXEDDDL and ISAM_TF_TEMPLATE.
  * Column row:
  *     u32 coltyp, u32 cbMax, u32 grbit, u16 cp, u8 cbName, name, u32 cbDefault, default
  *     A deleted column keeps its row as a tombstone: coltyp JET_coltypNil, no
@@ -23,6 +26,8 @@
  * Index row:
  *     u32 objid (of the index tree), u32 pgnoRoot, u32 grbit, u32 cbKeyMost,
  *     u8 cseg, {u32 columnid, u32 segflags} * cseg, u8 cbName, name
+ *     [u8 ccond, {u32 columnid, u32 flags} * ccond -- conditional columns,
+ *      only when there are any (older rows end after the name)]
  * Object ids of tables and indexes come from one counter (cat_next_objid).
  */
 #include "isam_int.h"
@@ -158,7 +163,8 @@ static void table_row(const table_def *ptd, wbuf *w)
     w->overflow = 0;
     put32(w, ptd->objid);
     put32(w, ptd->pgnoRoot);
-    put32(w, ptd->pgnoLV ? CAT_TF_LV : 0);
+    put32(w, (ptd->pgnoLV ? CAT_TF_LV : 0) | (ptd->tflags & (ISAM_TF_FIXEDDDL | ISAM_TF_TEMPLATE | ISAM_TF_DERIVED)) |
+                 (ptd->cbtypTable ? ISAM_TF_CALLBACK : 0));
     put_name(w, ptd->name);
     put32(w, ptd->idxGrbit);
     put8(w, (uint8_t)ptd->cseg);
@@ -170,6 +176,14 @@ static void table_row(const table_def *ptd, wbuf *w)
     if (ptd->pgnoLV) {
         put32(w, ptd->objidLV);
         put32(w, ptd->pgnoLV);
+    }
+    if (ptd->tflags & ISAM_TF_DERIVED)
+        put_name(w, ptd->szTemplate);
+    if (ptd->cbtypTable) {
+        uint16_t cb = (uint16_t)strlen(ptd->szCallback);
+        put32(w, ptd->cbtypTable);
+        put16(w, cb);
+        put(w, ptd->szCallback, cb);
     }
 }
 
@@ -193,6 +207,21 @@ static JET_ERR parse_table_row(const uint8_t *pb, uint32_t cb, table_def *ptd)
     if (flags & CAT_TF_LV) {
         ptd->objidLV = get32(&r);
         ptd->pgnoLV = get32(&r);
+    }
+    ptd->tflags = flags & (ISAM_TF_FIXEDDDL | ISAM_TF_TEMPLATE | ISAM_TF_DERIVED);
+    ptd->szTemplate[0] = '\0';
+    if (flags & ISAM_TF_DERIVED)
+        get_name(&r, ptd->szTemplate);
+    ptd->cbtypTable = 0;
+    ptd->szCallback[0] = '\0';
+    ptd->pfnTable = NULL;
+    if (flags & ISAM_TF_CALLBACK) {
+        ptd->cbtypTable = get32(&r);
+        uint16_t cb = get16(&r);
+        if (cb > ISAM_CB_NAME_MAX || ptd->cbtypTable == 0)
+            return JET_errCatalogCorrupted;
+        get(&r, ptd->szCallback, cb);
+        ptd->szCallback[cb] = '\0';
     }
     return r.bad ? JET_errCatalogCorrupted : JET_errSuccess;
 }
@@ -416,6 +445,15 @@ static JET_ERR load_index(void *ctx, const uint8_t *k, uint32_t cbKey, const uin
         id.segs[i].segflags = get32(&r);
     }
     get_name(&r, id.name);
+    if (!r.bad && r.i < r.n) {
+        id.ccond = get8(&r);
+        if (id.ccond == 0 || id.ccond > JET_ccolKeyMost)
+            return JET_errCatalogCorrupted;
+        for (uint32_t i = 0; i < id.ccond; i++) {
+            id.conds[i].columnid = get32(&r);
+            id.conds[i].segflags = get32(&r);
+        }
+    }
     if (r.bad)
         return JET_errCatalogCorrupted;
     idx_def *p = os_realloc(ptd->idxs, (ptd->cidx + 1) * sizeof(idx_def));
@@ -472,6 +510,13 @@ JET_ERR cat_insert_index(isam_sess *psess, isam_db *pdb, const table_def *ptd, c
         put32(&w, pidx->segs[i].segflags);
     }
     put_name(&w, pidx->name);
+    if (pidx->ccond > 0) {
+        put8(&w, (uint8_t)pidx->ccond);
+        for (uint32_t i = 0; i < pidx->ccond; i++) {
+            put32(&w, pidx->conds[i].columnid);
+            put32(&w, pidx->conds[i].segflags);
+        }
+    }
     JET_ERR err = rec_op_insert(psess, pdb, pdb->hdr.pgnoCatalog, key, cbKey, w.b, w.n);
     return err == JET_errKeyDuplicate ? JET_errIndexDuplicate : err;
 }

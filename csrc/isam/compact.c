@@ -70,7 +70,8 @@ static JET_ERR key_string(table_def *ptd, const key_seg *segs, uint32_t cseg, ch
 }
 
 static JET_ERR make_index(isam_sess *psess, JET_TABLEID tid, table_def *ptdSrc, const char *szName,
-                          JET_GRBIT grbit, const key_seg *segs, uint32_t cseg, uint32_t cbKeyMost)
+                          JET_GRBIT grbit, const key_seg *segs, uint32_t cseg, uint32_t cbKeyMost,
+                          const idx_def *pidxSrc)
 {
     char key[JET_ccolKeyMost * (JET_cbNameMost + 2) + 2];
     uint32_t cbKey;
@@ -91,6 +92,18 @@ static JET_ERR make_index(isam_sess *psess, JET_TABLEID tid, table_def *ptdSrc, 
         spec.cbKeyMost = cbKeyMost;
     }
     spec.fCaseSensitive = cseg > 0 && (segs[0].segflags & KEY_SEG_CASESENSITIVE) != 0;
+    JET_CONDITIONALCOLUMN_A conds[JET_ccolKeyMost];
+    for (uint32_t i = 0; pidxSrc && i < pidxSrc->ccond; i++) { /* by name: column ids may differ */
+        col_info *pci = col_by_id(ptdSrc, pidxSrc->conds[i].columnid);
+        if (pci == NULL)
+            return JET_errColumnNotFound;
+        conds[i].cbStruct = sizeof(conds[i]);
+        conds[i].szColumnName = pci->name;
+        conds[i].grbit = (pidxSrc->conds[i].segflags & KEY_COND_MUSTBENULL) ? JET_bitIndexColumnMustBeNull
+                                                                             : JET_bitIndexColumnMustBeNonNull;
+    }
+    spec.rgcond = pidxSrc ? conds : NULL;
+    spec.ccond = pidxSrc ? pidxSrc->ccond : 0;
     JET_ERR e1;
     return isam_create_indexes(psess, tid, &spec, 1, &e1);
 }
@@ -128,7 +141,7 @@ static JET_ERR copy_schema(cmp_ctx *pc, table_def *ptd, JET_DBID dbidDst, JET_TA
     }
     if (err >= 0 && ptd->cseg > 0)
         err = make_index(psess, *ptidDst, ptd, ptd->idxName, ptd->idxGrbit | JET_bitIndexPrimary, ptd->segs,
-                         ptd->cseg, ptd->cbKeyMost);
+                         ptd->cseg, ptd->cbKeyMost, NULL);
     return err;
 }
 
@@ -272,7 +285,7 @@ static JET_ERR copy_table(cmp_ctx *pc, JET_DBID dbidSrc, JET_DBID dbidDst, const
     for (uint32_t i = 0; i < ptd->cidx && err >= 0; i++) /* C3 */
         if (ptd->idxs[i].fNavigable)
             err = make_index(psess, tidDst, ptd, ptd->idxs[i].name, ptd->idxs[i].grbit, ptd->idxs[i].segs,
-                             ptd->idxs[i].cseg, ptd->idxs[i].cbKeyMost);
+                             ptd->idxs[i].cseg, ptd->idxs[i].cbKeyMost, &ptd->idxs[i]);
     if (fDst)
         (void)isam_close_table(psess, tidDst);
     (void)isam_close_table(psess, tidSrc);

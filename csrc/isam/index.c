@@ -236,6 +236,21 @@ static JET_ERR entry_keys(isam_sess *psess, isam_db *pdb, table_def *ptd, const 
         pk->n = 0;
         pk->cb = 0;
     }
+    /* Conditional columns: a record that fails one has no entry (ESENT reads
+     * the column's first value, a default included). */
+    for (uint32_t i = 0; i < pidx->ccond; i++) {
+        col_info *pci = col_by_id(ptd, pidx->conds[i].columnid);
+        if (pci == NULL)
+            return JET_errColumnNotFound;
+        const void *pv = NULL;
+        uint32_t cb = 0, fl = 0;
+        JET_ERR err = rec_get(pbRec, cbRec, &pci->rc, 1, &pv, &cb, &fl);
+        if (err < 0)
+            return err;
+        int fNull = err == JET_wrnColumnNull && pci->pbDefault == NULL;
+        if (fNull != ((pidx->conds[i].segflags & KEY_COND_MUSTBENULL) != 0))
+            return JET_errSuccess;
+    }
     /* The first multi-valued key column contributes one entry per value. */
     int segMV = -1;
     uint32_t cvalMV = 1;
@@ -487,12 +502,44 @@ static JET_ERR create_primary_index(isam_sess *psess, isam_cursor *pcur, const c
 /* One index of JetCreateIndex / JetCreateIndex2..4.  cbKeyMost: the
  * JET_INDEXCREATE field (used with JET_bitIndexKeyMost); segflagsAll:
  * KEY_SEG_CASESENSITIVE when the index's LCMapString flags do not ignore case. */
+/* Conditional columns as ESENT checks them: at most JET_ccolKeyMost
+ * (JET_errIndexInvalidDef), none on a primary index (JET_errIndexInvalidDef),
+ * each of the right cbStruct (JET_errIndexInvalidDef), with exactly one of
+ * MustBeNull / MustBeNonNull (JET_errInvalidGrbit), naming a column of the
+ * table (JET_errColumnNotFound). */
+static JET_ERR cond_parse(table_def *ptd, JET_GRBIT grbit, const JET_CONDITIONALCOLUMN_A *rgcond, uint32_t ccond,
+                          idx_def *pid)
+{
+    if (ccond == 0)
+        return JET_errSuccess;
+    if (ccond > JET_ccolKeyMost || (grbit & JET_bitIndexPrimary))
+        return JET_errIndexInvalidDef;
+    if (rgcond == NULL)
+        return JET_errInvalidParameter;
+    for (uint32_t i = 0; i < ccond; i++) {
+        if (rgcond[i].cbStruct != sizeof(JET_CONDITIONALCOLUMN_A))
+            return JET_errIndexInvalidDef;
+        if (rgcond[i].grbit != JET_bitIndexColumnMustBeNull && rgcond[i].grbit != JET_bitIndexColumnMustBeNonNull)
+            return JET_errInvalidGrbit;
+        const col_info *pci = rgcond[i].szColumnName ? col_by_name(ptd, rgcond[i].szColumnName) : NULL;
+        if (pci == NULL)
+            return JET_errColumnNotFound;
+        pid->conds[i].columnid = pci->rc.columnid;
+        pid->conds[i].segflags = rgcond[i].grbit == JET_bitIndexColumnMustBeNull ? KEY_COND_MUSTBENULL : 0;
+    }
+    pid->ccond = ccond;
+    return JET_errSuccess;
+}
+
 static JET_ERR create_index(isam_sess *psess, isam_cursor *pcur, const char *szName, JET_GRBIT grbit,
                             const char *szKey, uint32_t cbKey, uint32_t lDensity, uint32_t cbKeyMost,
-                            uint32_t segflagsAll)
+                            uint32_t segflagsAll, const JET_CONDITIONALCOLUMN_A *rgcond, uint32_t ccond)
 {
     if (pcur->fTemp)
         return JET_errIllegalOperation; /* one index, fixed at open */
+    JET_ERR errDDL = tpl_check_add(pcur, NULL);
+    if (errDDL < 0)
+        return errDDL;
     if (lDensity != 0 && (lDensity < 20 || lDensity > 100))
         return JET_errDensityInvalid;
     char folded[JET_cbNameMost + 1];
@@ -516,6 +563,11 @@ static JET_ERR create_index(isam_sess *psess, isam_cursor *pcur, const char *szN
     err = idx_parse_key(ptd, szKey, cbKey, grbit, segflagsAll, segs, &cseg);
     if (err < 0)
         return err;
+    idx_def id;
+    memset(&id, 0, sizeof(id));
+    err = cond_parse(ptd, grbit, rgcond, ccond, &id);
+    if (err < 0)
+        return err;
     if (grbit & JET_bitIndexPrimary)
         return create_primary_index(psess, pcur, szName, grbit, segs, cseg);
     isam_db *pdb = pcur->db;
@@ -533,8 +585,6 @@ static JET_ERR create_index(isam_sess *psess, isam_cursor *pcur, const char *szN
     uint32_t cbRoom = bt_node_max(cbPage) - primary_key_max(pdb) - 8;
     if (cbMost > cbRoom)
         cbMost = cbRoom;
-    idx_def id;
-    memset(&id, 0, sizeof(id));
     snprintf(id.name, sizeof(id.name), "%s", szName);
     id.grbit = grbit;
     id.cbKeyMost = cbMost;
@@ -581,7 +631,7 @@ JET_ERR isam_create_index(isam_sess *psess, JET_TABLEID tableid, const char *szN
     isam_cursor *pcur = cursor_get(psess, tableid);
     if (pcur == NULL)
         return JET_errInvalidTableId;
-    return create_index(psess, pcur, szName, grbit, szKey, cbKey, lDensity, 0, 0);
+    return create_index(psess, pcur, szName, grbit, szKey, cbKey, lDensity, 0, 0, NULL, 0);
 }
 
 JET_ERR isam_create_indexes(isam_sess *psess, JET_TABLEID tableid, const isam_index_spec *specs, uint32_t c,
@@ -597,7 +647,7 @@ JET_ERR isam_create_indexes(isam_sess *psess, JET_TABLEID tableid, const isam_in
         const isam_index_spec *ps = &specs[i];
         uint32_t segflags = ps->fCaseSensitive ? KEY_SEG_CASESENSITIVE : 0;
         err = create_index(psess, pcur, ps->szName, ps->grbit, ps->szKey, ps->cbKey, ps->ulDensity, ps->cbKeyMost,
-                           segflags);
+                           segflags, ps->rgcond, ps->ccond);
         if (perrs)
             perrs[i] = err;
     }
@@ -614,7 +664,10 @@ JET_ERR isam_delete_index(isam_sess *psess, JET_TABLEID tableid, const char *szI
     char a[JET_cbNameMost + 1], b[JET_cbNameMost + 1];
     if (!cat_name_fold(szIndex, a))
         return JET_errInvalidName;
-    JET_ERR err = isam_sync_indexes(psess, pcur);
+    JET_ERR err = tpl_check_delete(psess, pcur, NULL, szIndex);
+    if (err < 0)
+        return err;
+    err = isam_sync_indexes(psess, pcur);
     if (err < 0)
         return err;
     table_def *ptd = pcur->td;

@@ -342,7 +342,16 @@ JET_ERR isam_object_list(isam_sess *psess, JET_DBID dbid, JET_OBJTYP objtyp, JET
         if (err >= 0)
             err = put_u32(psess, t, ids[OL_GRBIT],
                           JET_bitTableInfoUpdatable | JET_bitTableInfoBookmark | JET_bitTableInfoRollback);
-        for (int k = OL_FLAGS; k <= OL_CPAGE && err >= 0; k++)
+        uint32_t flags = 0;
+        isam_db *pdb = err >= 0 ? sess_db(psess, dbid) : NULL;
+        table_def *ptd = NULL;
+        if (pdb && cat_load_table(psess, pdb, p, &ptd) >= 0) {
+            flags = tpl_object_flags(ptd);
+            cat_free_table(ptd);
+        }
+        if (err >= 0)
+            err = put_u32(psess, t, ids[OL_FLAGS], flags);
+        for (int k = OL_CRECORD; k <= OL_CPAGE && err >= 0; k++)
             err = put_u32(psess, t, ids[k], 0);
         if (err >= 0)
             err = isam_update(psess, t, NULL, 0, NULL);

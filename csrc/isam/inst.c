@@ -69,6 +69,32 @@ JET_ERR isam_fatal(isam_inst *pinst, JET_ERR err)
     return err;
 }
 
+/* The log flusher's durable callback (log.h F2): the user's
+ * JET_PFNDURABLECOMMITCALLBACK with a JET_COMMIT_ID of the durable position. */
+static void durable_commit(void *ctx, const JET_SIGNATURE *psignLog, lsn_t lsnDurable, int fLogDown)
+{
+    isam_inst *pinst = ctx;
+    JET_PFNDURABLECOMMITCALLBACK pfn = atomic_load(&pinst->pfnDurable);
+    if (pfn == NULL)
+        return;
+    JET_COMMIT_ID id;
+    memset(&id, 0, sizeof(id));
+    id.signLog = *psignLog;
+    id.commitId = (int64_t)lsnDurable;
+    (void)pfn(atomic_load(&pinst->instDurable), &id, fLogDown ? JET_bitDurableCommitCallbackLogUnavailable : 0);
+}
+
+JET_ERR isam_set_durable_commit_callback(isam_inst *pinst, JET_PFNDURABLECOMMITCALLBACK pfn, JET_INSTANCE inst)
+{
+    if (pinst == NULL)
+        return JET_errInvalidParameter;
+    atomic_store(&pinst->instDurable, inst);
+    atomic_store(&pinst->pfnDurable, pfn);
+    if (pinst->lw == NULL)
+        return JET_errSuccess;
+    return log_set_durable_callback(pinst->lw, pfn ? durable_commit : NULL, pinst);
+}
+
 JET_ERR isam_bt_log(void *ctx, uint8_t type, const log_part *parts, uint32_t cpart, lsn_t *plsn)
 {
     return isam_log((isam_inst *)ctx, type, parts, cpart, plsn);

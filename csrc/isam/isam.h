@@ -148,6 +148,15 @@ void    isam_defrag_stop_all(isam_inst *pinst);
 /* ---- transactions ------------------------------------------------------------ */
 JET_ERR isam_begin_transaction(isam_sess *psess, JET_GRBIT grbit);
 JET_ERR isam_commit_transaction(isam_sess *psess, JET_GRBIT grbit);
+/* JetCommitTransaction2: also the commit id (ver.c C2; may be NULL) and, for
+ * a lazy commit, the time within which it becomes durable (0 = no limit); a
+ * durable commit returns after the durable-commit callback reported it, so
+ * call it holding no engine lock (isam_commit_transaction never waits). */
+JET_ERR isam_commit_transaction2(isam_sess *psess, JET_GRBIT grbit, uint32_t cmsecDurable, JET_COMMIT_ID *pid);
+/* JET_paramDurableCommitCallback: pfn (NULL = none) is called with `inst`
+ * from the log writer's flusher thread (log.h F1-F4) whenever more of the
+ * log became durable.  No-op with logging off. */
+JET_ERR isam_set_durable_commit_callback(isam_inst *pinst, JET_PFNDURABLECOMMITCALLBACK pfn, JET_INSTANCE inst);
 JET_ERR isam_rollback(isam_sess *psess, JET_GRBIT grbit);
 
 /* ---- tables (JET_TABLEID handles are validated here) ------------------------- */
@@ -219,10 +228,23 @@ typedef struct isam_index_spec {
     uint32_t    ulDensity;
     uint32_t    cbKeyMost;       /* with JET_bitIndexKeyMost */
     int         fCaseSensitive;  /* LCMapString flags without NORM_IGNORECASE */
+    const JET_CONDITIONALCOLUMN_A *rgcond; /* conditional columns (cond entries) */
+    uint32_t    ccond;
 } isam_index_spec;
 /* Create c indexes in order; perrs[i] receives each result (stops at the first failure). */
 JET_ERR isam_create_indexes(isam_sess *psess, JET_TABLEID tableid, const isam_index_spec *specs, uint32_t c,
                             JET_ERR *perrs);
+/* Template tables (template.c): copy template szTemplate's columns and
+ * indexes into the new, empty table (JET_errDDLNotInheritable if it is not a
+ * template); record the table's JET_bitTableCreateFixedDDL /
+ * JET_bitTableCreateTemplateTable bits and its template's name (NULL: none)
+ * in the catalog. */
+JET_ERR isam_inherit_template(isam_sess *psess, JET_TABLEID tableid, const char *szTemplate);
+JET_ERR isam_set_table_ddl(isam_sess *psess, JET_TABLEID tableid, JET_GRBIT grbit, const char *szTemplate);
+/* JET_TABLECREATE2+ szCallback / cbtyp: the table's own callback, kept in the
+ * catalog (callback.c CB2); JET_errCallbackNotResolved if the name does not
+ * resolve. */
+JET_ERR isam_set_table_callback(isam_sess *psess, JET_TABLEID tableid, JET_CBTYP cbtyp, const char *szCallback);
 JET_ERR isam_delete_index(isam_sess *psess, JET_TABLEID tableid, const char *szIndex);
 JET_ERR isam_set_current_index(isam_sess *psess, JET_TABLEID tableid, const char *szIndex, JET_GRBIT grbit,
                                uint32_t itagSequence);

@@ -226,8 +226,14 @@ typedef struct idx_def {
     uint32_t   cbKeyMost;       /* normalized key bytes kept; longer keys are truncated */
     uint32_t   cseg;
     key_seg    segs[JET_ccolKeyMost];
+    /* Conditional columns (JET_INDEXCREATE rgconditionalcolumn): a record is in
+     * the index only if each conds[i] column is null (segflags
+     * KEY_COND_MUSTBENULL) or non-null (0) in it (index.c entry_keys). */
+    uint32_t   ccond;
+    key_seg    conds[JET_ccolKeyMost];
     int        fNavigable;      /* its catalog row is visible to the loader's snapshot (S2 below) */
 } idx_def;
+#define KEY_COND_MUSTBENULL 0x1u
 
 typedef struct table_def {
     uint32_t   objid;
@@ -267,7 +273,19 @@ typedef struct table_def {
     uint32_t   cMapSlots;       /* power of two; colMap has 2 * cMapSlots entries */
     uint32_t   ccolMapped;
     JET_COLUMNID idMaxMapped[3]; /* highest fixed, variable, tagged id of the mapped columns (0: none) */
+    /* fixed DDL and template tables (template.c TP1-TP3), in the table's catalog row */
+    uint32_t   tflags;          /* ISAM_TF_* */
+    char       szTemplate[JET_cbNameMost + 1]; /* with ISAM_TF_DERIVED: the template's name */
+    /* the table's own callback (JET_TABLECREATE2+ szCallback / cbtyp, callback.c CB2) */
+    JET_CBTYP  cbtypTable;      /* 0 = none */
+    char       szCallback[260 + 1]; /* ISAM_CB_NAME_MAX */
+    JET_CALLBACK pfnTable;      /* resolved on first use, NULL until then */
 } table_def;
+#define ISAM_CB_NAME_MAX 260
+#define ISAM_TF_FIXEDDDL 0x2u   /* JET_bitTableCreateFixedDDL */
+#define ISAM_TF_TEMPLATE 0x4u   /* JET_bitTableCreateTemplateTable */
+#define ISAM_TF_DERIVED  0x8u   /* created from a template */
+#define ISAM_TF_CALLBACK 0x10u  /* a table callback (szCallback, cbtyp) follows in the row */
 
 /* Invariant S2: a cursor's table_def lists every secondary index whose
  * catalog row is visible to the cursor's snapshot (fNavigable: it may seek and
@@ -422,6 +440,7 @@ typedef struct isam_cursor {
     uint32_t    clidNew, clidNewAlloc;
     /* temporary table (temp.c): this cursor owns the table and its trees */
     int         fTemp;
+    int         fPermitDDL;     /* opened with JET_bitTablePermitDDL (template.c TP2) */
     uint32_t   *pcrefTemp;      /* cursors on the table (JetDupCursor), shared by them */
     JET_GRBIT   grbitTT;        /* JET_bitTT* it was opened with */
     uint64_t    trxidTemp;      /* transaction that opened it (0: none or committed) */
@@ -511,6 +530,9 @@ struct isam_inst {
      * the checkpoint never moves again and JetTerm stops dirty, so the next
      * JetInit recovers from the log.  Never cleared. */
     _Atomic JET_ERR  errFatal;
+    /* JET_paramDurableCommitCallback (inst.c): read by the log flusher thread */
+    _Atomic(JET_PFNDURABLECOMMITCALLBACK) pfnDurable;
+    _Atomic JET_INSTANCE instDurable;
     int              dirtyTerm;
     /* temporary database (temp.c) */
     char             temppath[OS_PATH_MAX];
@@ -796,6 +818,12 @@ col_info *col_by_id(table_def *ptd, JET_COLUMNID columnid);
 col_info *col_by_name(table_def *ptd, const char *szName);
 /* Forget the column lookup map (C1): after cols was replaced, or an entry renamed. */
 void      col_map_reset(table_def *ptd);
+/* template.c: TP2 (adding a column -- pdef -- or an index -- pdef NULL) and
+ * TP2/TP3 (deleting a column or an index). */
+JET_ERR tpl_check_add(const isam_cursor *pcur, const JET_COLUMNDEF *pdef);
+/* JET_OBJECTINFO.flags: JET_bitObjectTableFixedDDL / Template / Derived. */
+uint32_t tpl_object_flags(const table_def *ptd);
+JET_ERR tpl_check_delete(isam_sess *psess, const isam_cursor *pcur, const char *szColumn, const char *szIndex);
 
 /* index.c */
 /* An index the cursor's snapshot sees (S2), by name; _any: also the ones it only maintains. */

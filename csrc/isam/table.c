@@ -90,6 +90,8 @@ JET_ERR isam_open_table(isam_sess *psess, JET_DBID dbid, const char *szName, JET
         err = cursor_alloc(psess, pdb, ptd, ptableid);
         if (err < 0)
             cat_free_table(ptd);
+        else
+            cursor_get(psess, *ptableid)->fPermitDDL = (grbit & JET_bitTablePermitDDL) != 0;
     }
     reclaim_opening(psess->inst, -1);
     return err;
@@ -340,6 +342,10 @@ JET_ERR col_build(table_def *ptd, const char *szName, const JET_COLUMNDEF *pdef,
         return JET_errTaggedNotNULL;
     if ((g & JET_bitColumnFixed) && (g & JET_bitColumnTagged))
         return JET_errInvalidParameter;
+    /* A user-defined default (a JET_USERDEFINEDDEFAULT naming a callback) is
+     * not implemented: refused rather than kept as literal default bytes. */
+    if (g & JET_bitColumnUserDefinedDefault)
+        return JET_errFeatureNotAvailable;
     /* Autoincrement: Long or Currency, set at JetPrepareUpdate(insert); Version:
      * Long, 1 on insert and +1 on every replace; EscrowUpdate: Long or
      * LongLong with a default, changed by JetEscrowUpdate.  All fixed. */
@@ -421,7 +427,10 @@ JET_ERR isam_add_column(isam_sess *psess, JET_TABLEID tableid, const char *szNam
         return JET_errIllegalOperation; /* a temporary table's columns are fixed at open */
     table_def *ptd = pcur->td;
     col_info ci;
-    JET_ERR err = col_build(ptd, szName, pdef, pvDefault, cbDefault, &ci);
+    JET_ERR err = tpl_check_add(pcur, pdef);
+    if (err < 0)
+        return err;
+    err = col_build(ptd, szName, pdef, pvDefault, cbDefault, &ci);
     if (err < 0)
         return err;
     JET_COLUMNID id = ci.rc.columnid;
@@ -450,16 +459,22 @@ JET_ERR isam_add_column(isam_sess *psess, JET_TABLEID tableid, const char *szNam
     return err;
 }
 
-/* Is the column a segment of the primary index or of a secondary index? */
+/* Is the column a segment of the primary index or of a secondary index, or
+ * a secondary index's conditional column? */
 static int col_indexed(const table_def *ptd, JET_COLUMNID columnid)
 {
     for (uint32_t i = 0; i < ptd->cseg; i++)
         if (ptd->segs[i].columnid == columnid)
             return 1;
     for (uint32_t j = 0; j < ptd->cidx; j++)
+    {
         for (uint32_t i = 0; i < ptd->idxs[j].cseg; i++)
             if (ptd->idxs[j].segs[i].columnid == columnid)
                 return 1;
+        for (uint32_t i = 0; i < ptd->idxs[j].ccond; i++)
+            if (ptd->idxs[j].conds[i].columnid == columnid)
+                return 1;
+    }
     return 0;
 }
 
@@ -483,6 +498,9 @@ JET_ERR isam_delete_column(isam_sess *psess, JET_TABLEID tableid, const char *sz
     col_info *pci = col_by_name(pcur->td, szName);
     if (pci == NULL)
         return JET_errColumnNotFound;
+    err = tpl_check_delete(psess, pcur, szName, NULL);
+    if (err < 0)
+        return err;
     if (col_indexed(pcur->td, pci->rc.columnid))
         return JET_errColumnInUse;
     if (pcur->prep != JET_prepCancel)
@@ -641,6 +659,7 @@ JET_ERR isam_get_table_info(isam_sess *psess, JET_TABLEID tableid, void *pv, uin
         oi.objtyp = JET_objtypTable;
         oi.grbit = JET_bitTableInfoBookmark | JET_bitTableInfoRollback |
                    (pcur->db->readonly ? 0 : JET_bitTableInfoUpdatable);
+        oi.flags = tpl_object_flags(pcur->td);
         memcpy(pv, &oi, sizeof(oi));
         return JET_errSuccess;
     }

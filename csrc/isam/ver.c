@@ -316,8 +316,42 @@ static JET_ERR log_trx_record(isam_inst *pinst, uint8_t type, uint64_t trxid, co
     return isam_log(pinst, type, parts, cbFree ? 2 : 1, plsn);
 }
 
+/* Position of byte `cb` past `lsn` (a record's bytes lie in one generation). */
+static lsn_t lsn_plus(lsn_t lsn, uint32_t cb)
+{
+    uint64_t off = (uint64_t)LSN_ISEC(lsn) * LOG_SECTOR + LSN_IB(lsn) + cb;
+    return LSN_MAKE(LSN_GEN(lsn), off / LOG_SECTOR, off % LOG_SECTOR);
+}
+
+static JET_ERR commit_transaction(isam_sess *psess, JET_GRBIT grbit, uint32_t cmsecDurable, JET_COMMIT_ID *pid,
+                                  int fReport);
+
+/* The engine's own commits (auto-commits of DDL, compaction) may run under
+ * locks a durable-commit callback re-entering the engine needs (schemaLock):
+ * they never wait for the report (C2). */
 JET_ERR isam_commit_transaction(isam_sess *psess, JET_GRBIT grbit)
 {
+    return commit_transaction(psess, grbit, 0, NULL, 0);
+}
+
+JET_ERR isam_commit_transaction2(isam_sess *psess, JET_GRBIT grbit, uint32_t cmsecDurable, JET_COMMIT_ID *pid)
+{
+    return commit_transaction(psess, grbit, cmsecDurable, pid, 1);
+}
+
+/* C2 (commit ids): *pid gets the log's signature and the position of the
+ * COMMIT record's last byte (ESENT's definition), zero for a commit that
+ * logged nothing (read-only, nested, logging off).  A lazy commit with
+ * cmsecDurable > 0 is made durable within that time by the log writer's
+ * flusher thread (log.h log_flush_within).  With fReport (the API's commit,
+ * which holds no engine lock), a durable commit and the Wait/ForceNewLog
+ * requests return only after the durable-commit callback, if any, reported
+ * the position they made durable. */
+static JET_ERR commit_transaction(isam_sess *psess, JET_GRBIT grbit, uint32_t cmsecDurable, JET_COMMIT_ID *pid,
+                                  int fReport)
+{
+    if (pid)
+        memset(pid, 0, sizeof(*pid));
     if (grbit & ~(JET_GRBIT)(JET_bitCommitLazyFlush | JET_bitWaitLastLevel0Commit | JET_bitWaitAllLevel0Commit |
                              JET_bitForceNewLog))
         return JET_errInvalidGrbit;
@@ -339,7 +373,10 @@ JET_ERR isam_commit_transaction(isam_sess *psess, JET_GRBIT grbit)
             if (err < 0)
                 return err;
         }
-        return log_flush(pinst->lw, LSN_NIL);
+        JET_ERR err = log_flush(pinst->lw, LSN_NIL);
+        if (err >= 0 && fReport)
+            log_wait_reported(pinst->lw, log_durable_lsn(pinst->lw));
+        return err;
     }
     if (t == NULL)
         return JET_errNotInTransaction;
@@ -379,9 +416,18 @@ JET_ERR isam_commit_transaction(isam_sess *psess, JET_GRBIT grbit)
         if (err < 0)
             return err; /* still in the transaction: the caller may roll back */
         lsnCommit = lsn;
+        if (pid && pinst->lw) {
+            pid->signLog = pinst->signLog;
+            pid->commitId = (int64_t)lsn_plus(lsn, LOG_REC_HEADER + 16 + cbFree - 1);
+        }
         JET_GRBIT g = grbit ? grbit : pinst->cfg.grbitCommitDefault;
-        if (!(g & JET_bitCommitLazyFlush) && pinst->lw)
+        if (!(g & JET_bitCommitLazyFlush) && pinst->lw) {
             errFlush = log_flush(pinst->lw, lsn); /* invariant I2 */
+            if (errFlush >= 0 && fReport)
+                log_wait_reported(pinst->lw, lsn + 1);
+        } else if (cmsecDurable > 0 && pinst->lw) {
+            (void)log_flush_within(pinst->lw, lsn, cmsecDurable); /* fails only once the log failed */
+        }
     }
     CKPT_ENTER(pinst); /* cleanup below may delete nodes */
     os_mutex_lock(&pinst->lock);

@@ -322,6 +322,24 @@ JET_ERR log_append_reserve(log_writer *plw, uint8_t type, const log_part *parts,
  * flushes everything appended so far. */
 JET_ERR log_flush(log_writer *plw, lsn_t lsn);
 
+/* Durable-commit support (the writer's flusher thread, log_writer.c F1-F4).
+ * A log_durable_fn is called from the flusher thread, no log lock held, with
+ * each new position just past the last durable record (strictly increasing),
+ * and once with fLogDown = 1 when the log failed (nothing more will become
+ * durable).  fn = NULL stops the calls.  Starts the thread if needed
+ * (JET_errOutOfMemory if the system refuses). */
+typedef void (*log_durable_fn)(void *ctx, const JET_SIGNATURE *psignLog, lsn_t lsnDurable, int fLogDown);
+JET_ERR log_set_durable_callback(log_writer *plw, log_durable_fn fn, void *ctx);
+/* The record at `lsn` becomes durable within `cmsec` milliseconds (the
+ * flusher flushes when the time is up, unless another flush covered it). */
+JET_ERR log_flush_within(log_writer *plw, lsn_t lsn, uint32_t cmsec);
+/* Once the log is durable up to lsnUpTo, wait until the durable callback
+ * was called with a position >= lsnUpTo (so a commit made durable is
+ * reported before it returns, as ESENT does).  Returns at once with no
+ * callback, on the flusher thread itself, when the log is not durable that
+ * far, failed, or the writer is closing. */
+void    log_wait_reported(log_writer *plw, lsn_t lsnUpTo);
+
 /* Position just past the last durable record. */
 lsn_t   log_durable_lsn(log_writer *plw);
 /* Position just past the last appended record. */

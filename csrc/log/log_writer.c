@@ -59,6 +59,22 @@
  *       durable write; lsnCheckpoint moves only after that write, and
  *       circular logging deletes generations below it only then.  Lock
  *       order: chk_mu, then mu, then files_mu.
+ *
+ * The flusher thread (started on first need: a durable-commit callback or a
+ * lazy commit with a deadline) waits on `cv` under `mu`:
+ *   F1. A lazy commit given a deadline (log_flush_within) is durable by then:
+ *       the flusher flushes up to lsnLazy when usLazy passes (earlier if any
+ *       other flush covers it first).
+ *   F2. The durable callback is called only by the flusher thread, with `mu`
+ *       released (a callback may re-enter the engine: append, flush, even wait
+ *       in log_wait_reported, which returns at once on the flusher thread),
+ *       with strictly increasing lsnDurable values; lsnReported is the last
+ *       one reported and moves only after the callback returned.
+ *   F3. Once the writer is poisoned the callback is called once more with
+ *       fLogDown = 1, and never again.
+ *   F4. log_writer_close_clean reports what its last flush made durable, then
+ *       ends the thread; log_writer_abandon ends it without reporting.  Both
+ *       join it before anything is freed.
  */
 #include "log_int.h"
 
@@ -104,6 +120,18 @@ struct log_writer {
     uint8_t *bufW; size_t cbBufW; /* being written by the flusher, or spare */
 
     log_writer_stats stats;
+
+    /* the flusher thread (F1-F4), all under mu */
+    log_durable_fn fnDurable;
+    void          *ctxDurable;
+    os_thread_t    flThread;
+    int            flRunning;  /* flThread was started (and not yet joined) */
+    int            flStop;     /* F4: report what is durable, then end */
+    int            flAbandon;  /* F4: end now */
+    int            flDown;     /* F3: the fLogDown call was made */
+    lsn_t          lsnLazy;    /* F1: a record that must be durable by usLazy */
+    int64_t        usLazy;     /* F1: deadline (os_monotonic_us), 0 = none */
+    lsn_t          lsnReported; /* F2 */
 };
 
 static lsn_t lw_lsn_end(const log_writer *plw)
@@ -646,33 +674,160 @@ static JET_ERR lw_append_checked(log_writer *plw, uint8_t type, const log_part *
     return err;
 }
 
-JET_ERR log_flush(log_writer *plw, lsn_t lsn)
+/* Make the log durable up to `target` (a position just past a record) or to
+ * the end; mu held (released during the I/O). */
+static JET_ERR lw_flush_locked(log_writer *plw, lsn_t target)
 {
-    JET_ERR err = JET_errSuccess;
-    if (plw == NULL)
-        return JET_errInvalidParameter;
-    os_mutex_lock(&plw->mu);
-    lsn_t target = lsn == LSN_NIL ? lw_lsn_end(plw) : lsn + 1;
+    os_mutex_assert_held(&plw->mu);
     for (;;) {
-        if (plw->errPoison) {
-            err = JET_errLogWriteFail;
-            break;
-        }
+        if (plw->errPoison)
+            return JET_errLogWriteFail;
         if (plw->lsnDurable >= target)
-            break; /* L1: covered by a completed sync */
+            return JET_errSuccess; /* L1: covered by a completed sync */
         if (plw->writing) {
             /* Group commit: the write in progress may cover us. */
             os_cond_wait(&plw->cv, &plw->mu);
             continue;
         }
         if (plw->lsnDurable >= lw_lsn_end(plw))
-            break; /* everything appended is durable (lsn was beyond the end) */
-        err = lw_io(plw, 1, 1);
+            return JET_errSuccess; /* everything appended is durable (lsn was beyond the end) */
+        JET_ERR err = lw_io(plw, 1, 1);
         if (err < 0)
+            return err;
+    }
+}
+
+JET_ERR log_flush(log_writer *plw, lsn_t lsn)
+{
+    if (plw == NULL)
+        return JET_errInvalidParameter;
+    os_mutex_lock(&plw->mu);
+    JET_ERR err = lw_flush_locked(plw, lsn == LSN_NIL ? lw_lsn_end(plw) : lsn + 1);
+    os_mutex_unlock(&plw->mu);
+    return err;
+}
+
+/* ---- the flusher thread (F1-F4) ------------------------------------------------------- */
+
+static void *lw_flusher(void *pv)
+{
+    log_writer *plw = pv;
+    os_mutex_lock(&plw->mu);
+    for (;;) {
+        if (plw->flAbandon)
             break;
+        log_durable_fn fn = plw->fnDurable;
+        int fDown = plw->errPoison != JET_errSuccess;
+        if (fn && !plw->flDown && (fDown || plw->lsnDurable > plw->lsnReported)) {
+            lsn_t l = plw->lsnDurable;
+            void *ctx = plw->ctxDurable;
+            JET_SIGNATURE sign = plw->signLog;
+            if (fDown)
+                plw->flDown = 1; /* F3 */
+            os_mutex_unlock(&plw->mu); /* F2 */
+            fn(ctx, &sign, l, fDown);
+            os_mutex_lock(&plw->mu);
+            if (l > plw->lsnReported)
+                plw->lsnReported = l;
+            os_cond_broadcast(&plw->cv);
+            continue;
+        }
+        if (plw->flStop)
+            break;
+        if (plw->usLazy != 0) {
+            if (fDown || plw->lsnDurable > plw->lsnLazy) {
+                plw->usLazy = 0; /* F1: already durable (or never will be) */
+                continue;
+            }
+            int64_t now = os_monotonic_us();
+            if (now >= plw->usLazy) {
+                plw->usLazy = 0;
+                (void)lw_flush_locked(plw, plw->lsnLazy + 1); /* a failure poisons: F3 reports it */
+                continue;
+            }
+            int64_t ms = (plw->usLazy - now + 999) / 1000;
+            os_cond_wait_ms(&plw->cv, &plw->mu, ms > 3600000 ? 3600000u : (uint32_t)ms);
+            continue;
+        }
+        os_cond_wait(&plw->cv, &plw->mu);
+    }
+    os_mutex_unlock(&plw->mu);
+    return NULL;
+}
+
+static JET_ERR lw_flusher_start_locked(log_writer *plw)
+{
+    os_mutex_assert_held(&plw->mu);
+    if (plw->flRunning)
+        return JET_errSuccess;
+    JET_ERR err = os_thread_create(&plw->flThread, lw_flusher, plw);
+    if (err >= 0)
+        plw->flRunning = 1;
+    return err;
+}
+
+/* F4: end the thread (after reporting, unless fAbandon); no lock held. */
+static void lw_flusher_stop(log_writer *plw, int fAbandon)
+{
+    os_mutex_lock(&plw->mu);
+    int running = plw->flRunning;
+    plw->flStop = 1;
+    plw->flAbandon = fAbandon;
+    plw->flRunning = 0;
+    os_cond_broadcast(&plw->cv);
+    os_mutex_unlock(&plw->mu);
+    if (running)
+        os_thread_join(plw->flThread, NULL);
+}
+
+JET_ERR log_set_durable_callback(log_writer *plw, log_durable_fn fn, void *ctx)
+{
+    if (plw == NULL)
+        return JET_errInvalidParameter;
+    os_mutex_lock(&plw->mu);
+    JET_ERR err = fn ? lw_flusher_start_locked(plw) : JET_errSuccess;
+    if (err >= 0) {
+        plw->fnDurable = fn;
+        plw->ctxDurable = ctx;
+        os_cond_broadcast(&plw->cv);
     }
     os_mutex_unlock(&plw->mu);
     return err;
+}
+
+JET_ERR log_flush_within(log_writer *plw, lsn_t lsn, uint32_t cmsec)
+{
+    if (plw == NULL || lsn == LSN_NIL)
+        return JET_errInvalidParameter;
+    os_mutex_lock(&plw->mu);
+    JET_ERR err = plw->errPoison ? JET_errLogWriteFail : JET_errSuccess;
+    if (err >= 0 && plw->lsnDurable <= lsn) {
+        err = lw_flusher_start_locked(plw);
+        if (err >= 0) {
+            int64_t due = os_monotonic_us() + (int64_t)cmsec * 1000;
+            if (lsn > plw->lsnLazy)
+                plw->lsnLazy = lsn;
+            if (plw->usLazy == 0 || due < plw->usLazy) {
+                plw->usLazy = due;
+                os_cond_broadcast(&plw->cv);
+            }
+        }
+    }
+    os_mutex_unlock(&plw->mu);
+    return err;
+}
+
+void log_wait_reported(log_writer *plw, lsn_t lsnUpTo)
+{
+    if (plw == NULL)
+        return;
+    os_mutex_lock(&plw->mu);
+    if (plw->flRunning && !os_thread_is_self(plw->flThread)) {
+        while (plw->fnDurable && !plw->flDown && !plw->flStop && plw->lsnReported < lsnUpTo &&
+               plw->lsnDurable >= lsnUpTo)
+            os_cond_wait(&plw->cv, &plw->mu);
+    }
+    os_mutex_unlock(&plw->mu);
 }
 
 lsn_t log_durable_lsn(log_writer *plw)
@@ -1047,6 +1202,7 @@ JET_ERR log_writer_close_clean(log_writer *plw)
         err = log_checkpoint_write(&plw->cfg, &chk);
         os_mutex_unlock(&plw->chk_mu);
     }
+    lw_flusher_stop(plw, 0); /* F4 */
     lw_free(plw);
     return err;
 }
@@ -1110,5 +1266,7 @@ void log_note_backup(log_writer *plw, int fIncremental, lsn_t lsnMark, const JET
 
 void log_writer_abandon(log_writer *plw)
 {
+    if (plw)
+        lw_flusher_stop(plw, 1); /* F4 */
     lw_free(plw);
 }

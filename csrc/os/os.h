@@ -203,6 +203,9 @@ JET_ERR os_cond_init(os_cond_t *pc);
 void    os_cond_destroy(os_cond_t *pc);
 /* Release pm (held), sleep until signalled, retake pm. */
 void    os_cond_wait(os_cond_t *pc, os_mutex_t *pm);
+/* Like os_cond_wait, but also returns after about cmsec milliseconds (or
+ * spuriously): callers re-check their condition and deadline. */
+void    os_cond_wait_ms(os_cond_t *pc, os_mutex_t *pm, uint32_t cmsec);
 void    os_cond_signal(os_cond_t *pc);
 void    os_cond_broadcast(os_cond_t *pc);
 
@@ -251,6 +254,11 @@ int     os_latch_held_count(void);
 
 /* ---- errno translation --------------------------------------------------- */
 JET_ERR os_err_from_errno(int e);
+/* Resolve ESENT's "library!function" callback name: the library is dlopen'ed
+ * (a path or a name the dynamic loader searches; it stays loaded) and the
+ * function looked up in it; a name without '!' is looked up among the
+ * process's loaded objects.  JET_errCallbackNotResolved if either fails. */
+JET_ERR os_dl_symbol(const char *szSpec, void **ppfn);
 
 /* ---- fault injection (test hooks; see EsepyTestFailAllocation) ---------- */
 

@@ -2,7 +2,8 @@
  * os_thread.c -- threads, locks, monotonic time, sleeping and randomness for
  * the engine (os.h), and the debug builds' lock checker.
  *
- * Owns: every call to pthread_*, nanosleep, clock_gettime(CLOCK_MONOTONIC),
+ * Owns: every call to pthread_*, nanosleep, clock_gettime(CLOCK_MONOTONIC; CLOCK_REALTIME
+ * only for the deadline of a timed condition wait),
  * getrandom / /dev/urandom and gethostname on behalf of the engine; the
  * per-thread list of held locks in debug builds (ESEPY_LOCK_CHECK), which is
  * thread-local state, not shared, and checks the order of lockorder.h.
@@ -244,6 +245,24 @@ void os_cond_wait(os_cond_t *pc, os_mutex_t *pm)
     RELEASED(pm, pm->name);
     pthread_cond_wait(&pc->c, &pm->m);
     BEFORE_WAIT(pm, pm->name, pm->rank); /* retaken: as if taken now */
+    TAKEN(pm, pm->name, pm->rank);
+}
+
+void os_cond_wait_ms(os_cond_t *pc, os_mutex_t *pm, uint32_t cmsec)
+{
+    /* The condition variable uses the wall clock; a clock jump only changes
+     * how long this sleeps, and callers re-check their own deadline. */
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_sec += (time_t)(cmsec / 1000);
+    ts.tv_nsec += (long)(cmsec % 1000) * 1000000L;
+    if (ts.tv_nsec >= 1000000000L) {
+        ts.tv_sec++;
+        ts.tv_nsec -= 1000000000L;
+    }
+    RELEASED(pm, pm->name);
+    (void)pthread_cond_timedwait(&pc->c, &pm->m, &ts);
+    BEFORE_WAIT(pm, pm->name, pm->rank);
     TAKEN(pm, pm->name, pm->rank);
 }
 

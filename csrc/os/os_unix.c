@@ -3,7 +3,7 @@
  *
  * Owns: calls to malloc/free, getcwd, stat, mkdir, open/pread/pwrite/
  * fdatasync/ftruncate/fallocate/rename/unlink/flock/close, readdir and
- * clock_gettime on behalf of the engine; CRC-32C; and the fault-injection
+ * clock_gettime, dlopen/dlsym (named callbacks) on behalf of the engine; CRC-32C; and the fault-injection
  * counters for allocations and I/O (the only process-wide mutable state
  * outside the instance table: test hooks, guarded by atomics, plus the
  * read-only-after-init CRC tables and the file-id counter).  Every
@@ -23,6 +23,7 @@
 #include "os.h"
 
 #include <dirent.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <pthread.h>
 #include <fcntl.h>
@@ -867,4 +868,35 @@ uint32_t os_crc32c(uint32_t crc, const void *buf, size_t cb)
     while (cb--)
         crc = (crc >> 8) ^ crc_table[0][(crc ^ *p++) & 0xFF];
     return ~crc;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Named functions (ESENT's "dll!function" callbacks)                        */
+/* ------------------------------------------------------------------------ */
+
+JET_ERR os_dl_symbol(const char *szSpec, void **ppfn)
+{
+    if (szSpec == NULL || ppfn == NULL || szSpec[0] == '\0')
+        return JET_errInvalidParameter;
+    const char *bang = strrchr(szSpec, '!');
+    const char *sym = bang ? bang + 1 : szSpec;
+    void *h = RTLD_DEFAULT;
+    if (bang) {
+        size_t n = (size_t)(bang - szSpec);
+        char lib[OS_PATH_MAX];
+        if (n == 0 || n >= sizeof(lib) || *sym == '\0')
+            return JET_errCallbackNotResolved;
+        memcpy(lib, szSpec, n);
+        lib[n] = '\0';
+        /* The library stays loaded for the life of the process (as ESENT keeps
+         * a callback's DLL): the function pointer handed out must stay valid. */
+        h = dlopen(lib, RTLD_NOW | RTLD_LOCAL);
+        if (h == NULL)
+            return JET_errCallbackNotResolved;
+    }
+    void *pfn = dlsym(h, sym);
+    if (pfn == NULL)
+        return JET_errCallbackNotResolved;
+    *ppfn = pfn;
+    return JET_errSuccess;
 }

@@ -230,7 +230,20 @@ static PyObject *s_grbit_call(SessionObject *self, PyObject *args, int which)
 }
 
 static PyObject *s_begin_transaction(SessionObject *self, PyObject *args) { return s_grbit_call(self, args, 0); }
-static PyObject *s_commit(SessionObject *self, PyObject *args) { return s_grbit_call(self, args, 1); }
+/* _commit(grbit=0, cmsecDurableCommit=0) -> the commit id (JetCommitTransaction2). */
+static PyObject *s_commit(SessionObject *self, PyObject *args)
+{
+    unsigned int grbit = 0, cmsec = 0;
+    if (!PyArg_ParseTuple(args, "|II", &grbit, &cmsec))
+        return NULL;
+    SESS_CALL(self, "JetCommitTransaction2", sesid);
+    JET_ERR err;
+    JET_COMMIT_ID id;
+    ESEPY_CALL(err = JetCommitTransaction2(sesid, grbit, cmsec, &id));
+    if (check_jet(err, "JetCommitTransaction2") < 0)
+        return NULL;
+    return PyLong_FromLongLong(id.commitId);
+}
 static PyObject *s_rollback(SessionObject *self, PyObject *args) { return s_grbit_call(self, args, 2); }
 
 static PyObject *s_table_call(SessionObject *self, PyObject *args, int create)
@@ -433,7 +446,7 @@ done:
     {"_close_database", (PyCFunction)s_close_database, METH_VARARGS, "JetCloseDatabase(dbid)"},                    \
     {"_db_info", (PyCFunction)s_db_info, METH_VARARGS, "JetGetDatabaseInfo: header fields as a dict"},             \
     {"_begin_transaction", (PyCFunction)s_begin_transaction, METH_VARARGS, "JetBeginTransaction2(grbit)"},         \
-    {"_commit", (PyCFunction)s_commit, METH_VARARGS, "JetCommitTransaction(grbit)"},                               \
+    {"_commit", (PyCFunction)s_commit, METH_VARARGS, "JetCommitTransaction2(grbit, cmsecDurableCommit) -> commit id"},                               \
     {"_rollback", (PyCFunction)s_rollback, METH_VARARGS, "JetRollback(grbit)"},                                    \
     {"_create_table", (PyCFunction)s_create_table, METH_VARARGS, "JetCreateTable(dbid, name) -> tableid"},         \
     {"_open_table", (PyCFunction)s_open_table, METH_VARARGS, "JetOpenTable(dbid, name, grbit) -> tableid"},        \

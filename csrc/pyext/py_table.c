@@ -821,8 +821,35 @@ static PyObject *t_create_index2(TableObject *self, PyObject *args)
     unsigned int grbit, cbKeyMost;
     int caseSensitive;
     Py_buffer key;
-    if (!PyArg_ParseTuple(args, "sIy*Ip:_create_index2", &name, &grbit, &key, &cbKeyMost, &caseSensitive))
+    PyObject *conds = NULL; /* [(column name, JET_bitIndexColumnMustBe*)] */
+    if (!PyArg_ParseTuple(args, "sIy*Ip|O:_create_index2", &name, &grbit, &key, &cbKeyMost, &caseSensitive, &conds))
         return NULL;
+    JET_CONDITIONALCOLUMN rgcond[JET_ccolKeyMost + 1];
+    Py_ssize_t ccond = 0;
+    if (conds && conds != Py_None) {
+        ccond = PySequence_Check(conds) ? PySequence_Size(conds) : -1;
+        if (ccond < 0 || ccond > JET_ccolKeyMost + 1) {
+            PyBuffer_Release(&key);
+            if (!PyErr_Occurred())
+                PyErr_SetString(PyExc_ValueError, "too many conditional columns");
+            return NULL;
+        }
+        for (Py_ssize_t i = 0; i < ccond; i++) {
+            PyObject *item = PySequence_GetItem(conds, i);
+            const char *col = NULL;
+            unsigned int g = 0;
+            int ok = item && PyArg_ParseTuple(item, "sI", &col, &g);
+            /* col points into the tuple's str, which conds keeps alive */
+            Py_XDECREF(item);
+            if (!ok) {
+                PyBuffer_Release(&key);
+                return NULL;
+            }
+            rgcond[i].cbStruct = sizeof(rgcond[i]);
+            rgcond[i].szColumnName = (char *)col;
+            rgcond[i].grbit = g;
+        }
+    }
     JET_SESID sesid;
     JET_TABLEID tableid;
     if (table_handle(self, "JetCreateIndex2", &sesid, &tableid) < 0) {
@@ -840,6 +867,8 @@ static PyObject *t_create_index2(TableObject *self, PyObject *args)
     ic.ulDensity = 100;
     ic.pidxunicode = &ui;
     ic.cbKeyMost = cbKeyMost;
+    ic.rgconditionalcolumn = ccond ? rgcond : NULL;
+    ic.cConditionalColumn = (uint32_t)ccond;
     JET_ERR err;
     ESEPY_CALL(err = JetCreateIndex2(sesid, (JET_TABLEID)tableid, &ic, 1));
     PyBuffer_Release(&key);

@@ -277,3 +277,27 @@ def test_index_ddl_races_writer_threads(tmp_path):
             assert t.indexes
             check_indexes(t)
             t.close()
+
+
+def test_conditional_columns(tmp_path):
+    """only_if_null / only_if_not_null (JET_INDEXCREATE rgconditionalcolumn):
+    records failing a condition are not in the index; updates move them."""
+    inst = esepy.Instance("condidx", system_path=str(tmp_path) + "/", log_path=str(tmp_path) + "/",
+                          temp_path=str(tmp_path) + "/tmp.edb")
+    with inst, inst.begin_session() as s:
+        db = s.create_database(str(tmp_path / "c.edb"))
+        t = db.create_table("t", {"k": "long", "v": "text", "done": "long"}, primary_key=["k"])
+        for k in range(4):
+            t.insert({"k": k, "v": "v%d" % k, "done": 1 if k % 2 else None})
+        t.create_index("open", ["v"], only_if_null=["done"])
+        t.create_index("closed", ["v"], only_if_not_null="done")
+        def keys(index):
+            return [r["k"] for r in t.range(index=index)]
+        assert keys("open") == [0, 2]
+        assert keys("closed") == [1, 3]
+        t.update(0, {"done": 5})
+        assert keys("open") == [2]
+        assert keys("closed") == [0, 1, 3]
+        with pytest.raises(errors.ColumnNotFound):
+            t.create_index("bad", ["v"], only_if_null=["nosuch"])
+        t.close()

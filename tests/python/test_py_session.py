@@ -379,3 +379,32 @@ def test_reference_cycle_through_a_session_is_collected(paths):
         leaked.term()
         del leaked
     assert (ref() is None, state) == (True, (0, 0)), "a session-instance cycle is never collected"
+
+
+def test_commit_returns_the_commit_id(instance, tmp_path):
+    """Session.commit returns JetCommitTransaction2's commit id: growing log
+    positions for logged commits, 0 for a nested level or nothing logged; a
+    lazy commit with durable_within_ms is accepted (made durable by the
+    flusher thread) and a negative time is refused."""
+    with instance.begin_session() as s:
+        db = s.create_database(str(tmp_path / "c.edb"))
+        t = db.create_table("t", {"k": "long"}, primary_key=["k"])
+        ids = []
+        for k, kw in enumerate(({}, {"lazy": True}, {"lazy": True, "durable_within_ms": 5})):
+            s.begin_transaction()
+            t.insert({"k": k})
+            ids.append(s.commit(**kw))
+        assert ids == sorted(ids) and ids[0] > 0 and len(set(ids)) == 3
+        assert all(i >> 32 == ids[0] >> 32 for i in ids)  # one log generation
+        s.begin_transaction()
+        s.begin_transaction()
+        t.insert({"k": 10})
+        assert s.commit() == 0  # nested level
+        assert s.commit() > ids[-1]
+        s.begin_transaction()
+        assert s.commit() == 0  # read-only
+        s.begin_transaction()
+        with pytest.raises(ValueError):
+            s.commit(durable_within_ms=-1)
+        s.rollback()
+        t.close()
