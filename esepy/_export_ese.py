@@ -936,7 +936,7 @@ def export_ese_file(src: "os.PathLike[str] | str", dest: "os.PathLike[str] | str
     saved = ImportReport(srcp, os.fspath(dest))     # carries the page size to put back
     work = tempfile.mkdtemp(prefix=".esepy-export-ese-")
     try:
-        _choose_page_size(src_page, saved)
+        _choose_page_size(src_page, src_page, saved)
         inst = Instance("esepy-export-ese", system_path=os.path.join(work, "sys") + os.sep,
                         log_path=os.path.join(work, "logs") + os.sep,
                         temp_path=os.path.join(work, "sys", "tmp.edb"), create_path_if_not_exist=True)
