@@ -130,6 +130,7 @@ class ColumnSpec:
         self.tagged, self.multivalued = tagged or multivalued, multivalued
         self.not_null, self.version, self.autoinc, self.escrow = not_null, version, autoinc, escrow
         self.default = default
+        self.stored = False     # the table's rows give this column's values in their stored form (bytes)
         self.fid = 0
         self.kind = ""          # "fixed", "variable", "tagged"
         self.width = 0          # fixed columns
@@ -218,6 +219,8 @@ _PACK = {2: struct.Struct("<B").pack, 3: struct.Struct("<h").pack, 4: struct.Str
 
 
 def _encode_value(c: ColumnSpec, v: Any) -> bytes:
+    if c.stored and c.kind != "fixed":
+        return v        # already esepy's stored form, which is ESE's
     t = c.coltyp
     pack = _PACK.get(t)
     if pack is not None and type(v) in (int, float):
@@ -225,7 +228,7 @@ def _encode_value(c: ColumnSpec, v: Any) -> bytes:
             return pack(v)
         except struct.error as e:
             raise ExportError(f"column {c.name}: value {v!r} does not fit its type: {e}") from None
-    if isinstance(v, _Stored):
+    if isinstance(v, _Stored) or c.stored:
         b = bytes(v)
     elif isinstance(v, (bytes, bytearray, memoryview)) and t not in (10, 12):
         b = bytes(v)
@@ -856,7 +859,40 @@ def _spec_from_table(t: Any) -> TableSpec:
                                  ignore_any_null=bool(g & _IX_IGNORE_ANY_NULL),
                                  ignore_first_null=bool(g & _IX_IGNORE_FIRST_NULL),
                                  sort_nulls_high=bool(g & _IX_SORT_NULLS_HIGH)))
-    return TableSpec(t.name, columns, indexes, lambda: t.scan(), 0)
+    keyed = {n for ix in indexes for n, _d in ix.key}
+    for c in columns:
+        c.stored = c.name not in keyed
+    return TableSpec(t.name, columns, indexes, lambda: _stored_rows(t, keyed), 0)
+
+
+def _stored_rows(t: Any, keyed: Any) -> Iterator[Dict[str, Any]]:
+    """Every record of the open esepy table t in primary-key order, as dicts: the values of
+    the columns in ``keyed`` (index key columns, which _index_keys needs as values) decoded,
+    the others in their stored form -- the bytes esepy stores are the bytes ESE stores, so
+    they are written without a decode and re-encode (ColumnSpec.stored).  Read in batches
+    as Table.scan does, on a second cursor."""
+    cur = t.dup()
+    try:
+        cur._use_index(None)
+        cols, spec = cur._read_spec(None)
+        names = [c.name for c in cols]
+        decoders = [None if c.name not in keyed else
+                    ((lambda v, d=c.decode: [d(x) for x in v]) if c.grbit & _COL_MULTIVALUED else c.decode)
+                    for c in cols]
+        keyed_at = [(i, d) for i, d in enumerate(decoders) if d is not None]
+        first, n = -0x80000000, 16      # JET_MoveFirst
+        while True:
+            rows, ended = cur._read_rows(spec, n, first)
+            for raw in rows:
+                row = dict(zip(names, raw))
+                for i, d in keyed_at:
+                    row[names[i]] = d(raw[i])
+                yield row
+            if ended or not rows:
+                return
+            first, n = 1, min(256, n * 4)
+    finally:
+        cur.close()
 
 
 def _atomic_write(dest: str, force: bool, write: Callable[[str], Any]) -> Any:
