@@ -204,14 +204,6 @@ class _Stored(bytes):
     """A value already in its stored form (a column's default value)."""
 
 
-def _get(row: Dict[str, Any], c: ColumnSpec) -> Any:
-    """The row's value of c; a column the row does not name takes its default value, stored
-    in the record as ESE does when it creates one."""
-    if c.name in row or c.default is None:
-        return row.get(c.name)
-    return _Stored(c.default)
-
-
 _PACK = {2: struct.Struct("<B").pack, 3: struct.Struct("<h").pack, 4: struct.Struct("<i").pack,
          5: struct.Struct("<q").pack, 6: struct.Struct("<f").pack, 7: struct.Struct("<d").pack,
          14: struct.Struct("<I").pack, 15: struct.Struct("<q").pack, 17: struct.Struct("<H").pack,
@@ -272,7 +264,10 @@ def _encode_record(t: TableSpec, row: Dict[str, Any], large: bool, lv: Callable[
     # fixed columns up to the last one with a value
     # a column set to NULL explicitly must be stored as NULL when it has a default value
     # (left out of the record, it would read as the default)
-    vals = [(c, _get(row, c)) for c in fixed]
+    # a column the row does not name takes its default value, stored in the record as ESE
+    # does when it creates one (inlined: this runs for every column of every row)
+    get = row.get
+    vals = [(c, (get(c.name) if c.default is None or c.name in row else _Stored(c.default))) for c in fixed]
     last = 0
     for i, (c, v) in enumerate(vals):
         if v is not None or c.default is not None:
@@ -289,7 +284,7 @@ def _encode_record(t: TableSpec, row: Dict[str, Any], large: bool, lv: Callable[
     out += nullbits
     ib_var_offsets = len(out)
     # variable columns up to the last one with a value
-    vv = [(c, _get(row, c)) for c in var]
+    vv = [(c, (get(c.name) if c.default is None or c.name in row else _Stored(c.default))) for c in var]
     lastv = 0
     for i, (c, v) in enumerate(vv):
         if v is not None or c.default is not None:
@@ -314,7 +309,7 @@ def _encode_record(t: TableSpec, row: Dict[str, Any], large: bool, lv: Callable[
     # tagged columns, in column id order
     fields: List[Tuple[int, int, bytes]] = []   # (fid, header flags or -1 for none, bytes)
     for c in tagged:
-        v = _get(row, c)
+        v = (get(c.name) if c.default is None or c.name in row else _Stored(c.default))
         if v is None:
             continue
         values = v if isinstance(v, list) else [v]
