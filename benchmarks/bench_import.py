@@ -10,16 +10,17 @@ file, and esepy's ESE-format export, in MB/s of the file written.
 Without --source / --generate-mb: every Windows sample of the test-suite (tests/data/ese),
 SRUDB.dat recovered from its logs first (that time is included); the largest sample that
 imports is then exported back to ESE's format (``esepy.export_ese`` on the imported database,
-once) for the export figure.  --source FILE: any Windows ESE file (--logs: its log
-folder).  --generate-mb N: a Windows-format source of about N MB is made here -- an esepy
-database of that size (one table: Long key, DateTime, UnsignedLong, Text, a 400-byte LongBinary, a secondary index on the Text column) written out in ESE's format
-with ``Database.export_ese``, timed once (the export figure, MB/s of the file written) --
-then imported; without ``export_ese`` in this build (issue 21 item 2) that line says so and
-has no figure.  Each import goes into a new database in a
-scratch folder, --repeat times, best time kept.  A source the import refuses is reported with
-its error, not timed.  --add-columns N times only adding N tagged columns to one table, in
-transactions of 500, as the import does for a wide source (linear since table.c's column
-lookup map; it was quadratic).  Not a test: nothing here asserts speed.
+once) for the export figure. --source FILE: any Windows ESE file (--logs: its log folder).
+--generate-mb N: a Windows-format source of about N MB is made here -- an esepy database of
+that size (one table: Long key, DateTime, UnsignedLong, Text, a 400-byte LongBinary, a
+secondary index on the Text column) written out in ESE's format with ``Database.export_ese``,
+timed once (the export figure, MB/s of the file written) -- then imported; without
+``export_ese`` in this build (issue 21 item 2) that line says so and has no figure. Each import
+goes into a new database in a scratch folder, --repeat times, best time kept. A source the
+import refuses is reported with its error, not timed. --add-columns N times only adding N
+tagged columns to one table, in transactions of 500, as the import does for a wide source
+(linear since table.c's column lookup map; it was quadratic). Not a test: nothing here asserts
+speed.
 """
 from __future__ import annotations
 
