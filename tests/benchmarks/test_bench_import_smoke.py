@@ -41,7 +41,7 @@ def test_generated_source(tmp_path):
     if hasattr(esepy.Database, "export_ese"):
         assert sorted(got) == ["export of generated ~0.2 MB", "generated ~0.2 MB"]
         r, ex = got["generated ~0.2 MB"], got["export of generated ~0.2 MB"]
-        assert r["rows"] == ex["rows"] == 200 and r["mb_per_s"] > 0
+        assert r["rows"] == ex["rows"] > 300 and r["mb_per_s"] > 0
         assert ex["mb"] == r["mb"] and ex["mb_per_s"] > 0       # the export wrote the file imported
         assert "export of generated ~0.2 MB" in out
     else:
