@@ -383,23 +383,22 @@ def _segment(c: ColumnSpec, v: Any, descending: bool) -> Tuple[bytes, bool]:
 
 def _index_keys(t: TableSpec, ix: IndexSpec, cols: Dict[str, ColumnSpec], row: Dict[str, Any]) -> List[bytes]:
     """The normalised keys of row in index ix ([] when the null rules leave it out)."""
-    per_col: List[List[Any]] = []
-    for name, _desc in ix.key:
-        v = row.get(name)
-        if isinstance(v, list):
-            v = [x for x in v if x is not None] or [None]
-        else:
-            v = [v]
-        per_col.append(v)
-    # one entry per value of the first multi-valued key column (ESE keys every value)
-    combos: List[List[Any]] = [[]]
-    multi_done = False
-    for vals in per_col:
-        if len(vals) > 1 and not multi_done:
-            combos = [c + [x] for c in combos for x in vals]
-            multi_done = True
-        else:
-            combos = [c + [vals[0]] for c in combos]
+    first = [row.get(name) for name, _desc in ix.key]
+    if not any(type(v) is list for v in first):
+        combos: List[List[Any]] = [first]       # the common case: one value per key column
+    else:
+        per_col: List[List[Any]] = []
+        for v in first:
+            per_col.append(([x for x in v if x is not None] or [None]) if isinstance(v, list) else [v])
+        # one entry per value of the first multi-valued key column (ESE keys every value)
+        combos = [[]]
+        multi_done = False
+        for vals in per_col:
+            if len(vals) > 1 and not multi_done:
+                combos = [c + [x] for c in combos for x in vals]
+                multi_done = True
+            else:
+                combos = [c + [vals[0]] for c in combos]
     out = []
     for combo in combos:
         nulls = [x is None for x in combo]
