@@ -1,4 +1,5 @@
-"""Import throughput: esepy.import_ese on Windows ESE files, in MB/s of source file.
+"""Import and export throughput: esepy.import_ese on Windows ESE files, in MB/s of source
+file, and esepy's ESE-format export, in MB/s of the file written.
 
     python benchmarks/bench_import.py [--samples DIR] [--only NAME]... [--repeat N]
     python benchmarks/bench_import.py --source FILE [--logs DIR] [--repeat N]
@@ -7,16 +8,19 @@
     ... [--json FILE]
 
 Without --source / --generate-mb: every Windows sample of the test-suite (tests/data/ese),
-SRUDB.dat recovered from its logs first (that time is included).  --source FILE: any Windows
-ESE file (--logs: its log folder).  --generate-mb N: a Windows-format source of about N MB is
-made here -- an esepy database of that size (one table: Long key, DateTime, UnsignedLong,
-Text, a 400-byte LongBinary, a secondary index on the Text column) written out in ESE's format
-with ``Database.export_ese`` -- then imported; without ``export_ese`` in this build (issue 21
-item 2) that line says so and has no figure.  Each import goes into a new database in a
-scratch folder, --repeat times, best time kept.  A source the import refuses is reported with
-its error, not timed.  --add-columns N times only adding N tagged columns to one table, in
-transactions of 500, as the import does for a wide source (linear since table.c's column
-lookup map; it was quadratic).  Not a test: nothing here asserts speed.
+SRUDB.dat recovered from its logs first (that time is included); the largest sample that
+imports is then exported back to ESE's format (``esepy.export_ese`` on the imported database,
+once) for the export figure. --source FILE: any Windows ESE file (--logs: its log folder).
+--generate-mb N: a Windows-format source of about N MB is made here -- an esepy database of
+that size (one table: Long key, DateTime, UnsignedLong, Text, a 400-byte LongBinary, a
+secondary index on the Text column) written out in ESE's format with ``Database.export_ese``,
+timed once (the export figure, MB/s of the file written) -- then imported; without
+``export_ese`` in this build (issue 21 item 2) that line says so and has no figure. Each import
+goes into a new database in a scratch folder, --repeat times, best time kept. A source the
+import refuses is reported with its error, not timed. --add-columns N times only adding N
+tagged columns to one table, in transactions of 500, as the import does for a wide source
+(linear since table.c's column lookup map; it was quadratic). Not a test: nothing here asserts
+speed.
 """
 from __future__ import annotations
 
@@ -38,15 +42,16 @@ SAMPLES = [("srum_win11_dirty/SRUDB.dat", "srum_win11_dirty"), ("qmgr_win11_24h2
            ("stroz_decompress_7bit_8k.edb", None), ("stroz_decompress_lzxpress_8k.edb", None),
            ("dissect_ual_current_4k.mdb", None), ("dissect_binary_4k.edb", None),
            ("dissect_multi_4k.edb", None), ("dissect_text_4k.edb", None), ("dissect_large_32k.edb", None)]
-GENERATED_ROW_BYTES = 520        # about what one generated row takes in the source file
+GENERATED_ROW_BYTES = 580        # what one generated row takes in the exported file at 1M rows (8 KiB pages)
 
 
-def time_import(src: str, logs, scratch: str, repeat: int) -> dict:
-    """Import ``src`` ``repeat`` times; the figure of the best run, or the error."""
+def time_import(src: str, logs, scratch: str, repeat: int, keep: str = "") -> dict:
+    """Import ``src`` ``repeat`` times; the figure of the best run, or the error.  With
+    ``keep`` the last imported database stays there (for the export round trip)."""
     mb = os.path.getsize(src) / 1e6
     best, rep = None, None
     for i in range(repeat):
-        dest = os.path.join(scratch, f"out{i}.edb")
+        dest = keep if keep and i == repeat - 1 else os.path.join(scratch, f"out{i}.edb")
         t0 = time.perf_counter()
         try:
             rep = esepy.import_ese(src, dest, logs=logs)
@@ -55,13 +60,35 @@ def time_import(src: str, logs, scratch: str, repeat: int) -> dict:
                     "seconds_to_refuse": round(time.perf_counter() - t0, 3)}
         dt = time.perf_counter() - t0
         best = dt if best is None else min(best, dt)
-        os.unlink(dest)
+        if dest != keep:
+            os.unlink(dest)
     return {"mb": round(mb, 3), "rows": rep.rows, "tables": len(rep.tables), "page_size": rep.page_size,
             "seconds": round(best, 4), "mb_per_s": round(mb / best, 2)}
 
 
-def generate(folder: str, size_mb: float) -> str:
-    """A Windows-format source of about ``size_mb`` MB (see the module doc); its path."""
+def time_export(db, out: str) -> dict:
+    """Export the open esepy database ``db`` to ``out`` once: MB/s of the written file."""
+    t0 = time.perf_counter()
+    rep = db.export_ese(out)
+    dt = time.perf_counter() - t0
+    mb = os.path.getsize(out) / 1e6
+    return {"mb": round(mb, 3), "rows": rep.rows, "seconds": round(dt, 4), "mb_per_s": round(mb / dt, 2)}
+
+
+def time_export_file(src: str, scratch: str) -> dict:
+    """Export the esepy database file ``src`` (an import's result) back to ESE's format once."""
+    out = os.path.join(scratch, "roundtrip_windows.edb")
+    t0 = time.perf_counter()
+    rep = esepy.export_ese(src, out)
+    dt = time.perf_counter() - t0
+    mb = os.path.getsize(out) / 1e6
+    os.unlink(out)
+    return {"mb": round(mb, 3), "rows": rep.rows, "seconds": round(dt, 4), "mb_per_s": round(mb / dt, 2)}
+
+
+def generate(folder: str, size_mb: float, figures: dict = None) -> str:
+    """A Windows-format source of about ``size_mb`` MB (see the module doc); its path.  The
+    export's figure (MB/s of the written file) goes into ``figures["export"]``."""
     import datetime as dt
     if not hasattr(esepy.Database, "export_ese"):
         raise NotImplementedError("needs Database.export_ese (issue 21 item 2, the ESE-format writer), "
@@ -84,7 +111,9 @@ def generate(folder: str, size_mb: float) -> str:
         t.create_index("ByName", ["+Name"])
         t.close()
         out = os.path.join(folder, "generated_windows.edb")
-        db.export_ese(out)
+        ex = time_export(db, out)
+        if figures is not None:
+            figures["export"] = ex
         db.close()
     shutil.rmtree(d, ignore_errors=True)
     return out
@@ -149,21 +178,36 @@ def main(argv: list) -> int:
             jobs = [(name, os.path.join(samples, name), os.path.join(samples, logs) if logs else None)
                     for name, logs in SAMPLES if not ns.only or name in ns.only]
         print(f"{'source':36} {'MB':>8} {'rows':>8} {'page':>6} {'best s':>8} {'MB/s':>7}")
+        exports = {}
         if ns.generate_mb is not None:
             name = f"generated ~{ns.generate_mb:g} MB"
             try:
-                jobs.append((name, generate(scratch, ns.generate_mb), None))
+                fig: dict = {}
+                jobs.append((name, generate(scratch, ns.generate_mb, fig), None))
+                exports[f"export of {name}"] = fig["export"]
             except NotImplementedError as e:
                 results[name] = {"error": "NotImplementedError", "message": str(e)}
                 print(f"{name:36} {'':>8} {'':>8} {'':>6} {'-':>8} {str(e)}")
+        imported = {}
         for name, src, logs in jobs:
-            r = results[name] = time_import(src, logs, scratch, ns.repeat)
+            keep = os.path.join(scratch, f"kept{len(imported)}.edb")
+            r = results[name] = time_import(src, logs, scratch, ns.repeat, keep)
             if "error" in r:
                 print(f"{name:36} {r['mb']:8.2f} {'':>8} {'':>6} {'refused':>8} {r['error']} "
                       f"after {r['seconds_to_refuse']:.2f} s")
             else:
                 print(f"{name:36} {r['mb']:8.2f} {r['rows']:8d} {r['page_size']:6d} {r['seconds']:8.3f} "
                       f"{r['mb_per_s']:7.2f}")
+                imported[name] = (os.path.getsize(src), keep)
+        if imported and ns.generate_mb is None:
+            # the round trip: the largest source that imports, exported back to ESE's format
+            name = max(imported, key=lambda n: imported[n][0])
+            exports[f"export of imported {name}"] = time_export_file(imported[name][1], scratch)
+        for _size, kept in imported.values():
+            os.unlink(kept)
+        for name, r in exports.items():
+            results[name] = r
+            print(f"{name:36} {r['mb']:8.2f} {r['rows']:8d} {'':>6} {r['seconds']:8.3f} {r['mb_per_s']:7.2f}")
         if ns.json:
             with open(ns.json, "w") as f:
                 json.dump({"repeat": ns.repeat, "results": results}, f, indent=1)

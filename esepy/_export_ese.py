@@ -130,6 +130,7 @@ class ColumnSpec:
         self.tagged, self.multivalued = tagged or multivalued, multivalued
         self.not_null, self.version, self.autoinc, self.escrow = not_null, version, autoinc, escrow
         self.default = default
+        self.stored = False     # the table's rows give this column's values in their stored form (bytes)
         self.fid = 0
         self.kind = ""          # "fixed", "variable", "tagged"
         self.width = 0          # fixed columns
@@ -203,14 +204,6 @@ class _Stored(bytes):
     """A value already in its stored form (a column's default value)."""
 
 
-def _get(row: Dict[str, Any], c: ColumnSpec) -> Any:
-    """The row's value of c; a column the row does not name takes its default value, stored
-    in the record as ESE does when it creates one."""
-    if c.name in row or c.default is None:
-        return row.get(c.name)
-    return _Stored(c.default)
-
-
 _PACK = {2: struct.Struct("<B").pack, 3: struct.Struct("<h").pack, 4: struct.Struct("<i").pack,
          5: struct.Struct("<q").pack, 6: struct.Struct("<f").pack, 7: struct.Struct("<d").pack,
          14: struct.Struct("<I").pack, 15: struct.Struct("<q").pack, 17: struct.Struct("<H").pack,
@@ -218,6 +211,8 @@ _PACK = {2: struct.Struct("<B").pack, 3: struct.Struct("<h").pack, 4: struct.Str
 
 
 def _encode_value(c: ColumnSpec, v: Any) -> bytes:
+    if c.stored and c.kind != "fixed":
+        return v        # already esepy's stored form, which is ESE's
     t = c.coltyp
     pack = _PACK.get(t)
     if pack is not None and type(v) in (int, float):
@@ -225,7 +220,7 @@ def _encode_value(c: ColumnSpec, v: Any) -> bytes:
             return pack(v)
         except struct.error as e:
             raise ExportError(f"column {c.name}: value {v!r} does not fit its type: {e}") from None
-    if isinstance(v, _Stored):
+    if isinstance(v, _Stored) or c.stored:
         b = bytes(v)
     elif isinstance(v, (bytes, bytearray, memoryview)) and t not in (10, 12):
         b = bytes(v)
@@ -269,7 +264,10 @@ def _encode_record(t: TableSpec, row: Dict[str, Any], large: bool, lv: Callable[
     # fixed columns up to the last one with a value
     # a column set to NULL explicitly must be stored as NULL when it has a default value
     # (left out of the record, it would read as the default)
-    vals = [(c, _get(row, c)) for c in fixed]
+    # a column the row does not name takes its default value, stored in the record as ESE
+    # does when it creates one (inlined: this runs for every column of every row)
+    get = row.get
+    vals = [(c, (get(c.name) if c.default is None or c.name in row else _Stored(c.default))) for c in fixed]
     last = 0
     for i, (c, v) in enumerate(vals):
         if v is not None or c.default is not None:
@@ -286,7 +284,7 @@ def _encode_record(t: TableSpec, row: Dict[str, Any], large: bool, lv: Callable[
     out += nullbits
     ib_var_offsets = len(out)
     # variable columns up to the last one with a value
-    vv = [(c, _get(row, c)) for c in var]
+    vv = [(c, (get(c.name) if c.default is None or c.name in row else _Stored(c.default))) for c in var]
     lastv = 0
     for i, (c, v) in enumerate(vv):
         if v is not None or c.default is not None:
@@ -311,7 +309,7 @@ def _encode_record(t: TableSpec, row: Dict[str, Any], large: bool, lv: Callable[
     # tagged columns, in column id order
     fields: List[Tuple[int, int, bytes]] = []   # (fid, header flags or -1 for none, bytes)
     for c in tagged:
-        v = _get(row, c)
+        v = (get(c.name) if c.default is None or c.name in row else _Stored(c.default))
         if v is None:
             continue
         values = v if isinstance(v, list) else [v]
@@ -385,23 +383,22 @@ def _segment(c: ColumnSpec, v: Any, descending: bool) -> Tuple[bytes, bool]:
 
 def _index_keys(t: TableSpec, ix: IndexSpec, cols: Dict[str, ColumnSpec], row: Dict[str, Any]) -> List[bytes]:
     """The normalised keys of row in index ix ([] when the null rules leave it out)."""
-    per_col: List[List[Any]] = []
-    for name, _desc in ix.key:
-        v = row.get(name)
-        if isinstance(v, list):
-            v = [x for x in v if x is not None] or [None]
-        else:
-            v = [v]
-        per_col.append(v)
-    # one entry per value of the first multi-valued key column (ESE keys every value)
-    combos: List[List[Any]] = [[]]
-    multi_done = False
-    for vals in per_col:
-        if len(vals) > 1 and not multi_done:
-            combos = [c + [x] for c in combos for x in vals]
-            multi_done = True
-        else:
-            combos = [c + [vals[0]] for c in combos]
+    first = [row.get(name) for name, _desc in ix.key]
+    if not any(type(v) is list for v in first):
+        combos: List[List[Any]] = [first]       # the common case: one value per key column
+    else:
+        per_col: List[List[Any]] = []
+        for v in first:
+            per_col.append(([x for x in v if x is not None] or [None]) if isinstance(v, list) else [v])
+        # one entry per value of the first multi-valued key column (ESE keys every value)
+        combos = [[]]
+        multi_done = False
+        for vals in per_col:
+            if len(vals) > 1 and not multi_done:
+                combos = [c + [x] for c in combos for x in vals]
+                multi_done = True
+            else:
+                combos = [c + [vals[0]] for c in combos]
     out = []
     for combo in combos:
         nulls = [x is None for x in combo]
@@ -856,7 +853,40 @@ def _spec_from_table(t: Any) -> TableSpec:
                                  ignore_any_null=bool(g & _IX_IGNORE_ANY_NULL),
                                  ignore_first_null=bool(g & _IX_IGNORE_FIRST_NULL),
                                  sort_nulls_high=bool(g & _IX_SORT_NULLS_HIGH)))
-    return TableSpec(t.name, columns, indexes, lambda: t.scan(), 0)
+    keyed = {n for ix in indexes for n, _d in ix.key}
+    for c in columns:
+        c.stored = c.name not in keyed
+    return TableSpec(t.name, columns, indexes, lambda: _stored_rows(t, keyed), 0)
+
+
+def _stored_rows(t: Any, keyed: Any) -> Iterator[Dict[str, Any]]:
+    """Every record of the open esepy table t in primary-key order, as dicts: the values of
+    the columns in ``keyed`` (index key columns, which _index_keys needs as values) decoded,
+    the others in their stored form -- the bytes esepy stores are the bytes ESE stores, so
+    they are written without a decode and re-encode (ColumnSpec.stored).  Read in batches
+    as Table.scan does, on a second cursor."""
+    cur = t.dup()
+    try:
+        cur._use_index(None)
+        cols, spec = cur._read_spec(None)
+        names = [c.name for c in cols]
+        decoders = [None if c.name not in keyed else
+                    ((lambda v, d=c.decode: [d(x) for x in v]) if c.grbit & _COL_MULTIVALUED else c.decode)
+                    for c in cols]
+        keyed_at = [(i, d) for i, d in enumerate(decoders) if d is not None]
+        first, n = -0x80000000, 16      # JET_MoveFirst
+        while True:
+            rows, ended = cur._read_rows(spec, n, first)
+            for raw in rows:
+                row = dict(zip(names, raw))
+                for i, d in keyed_at:
+                    row[names[i]] = d(raw[i])
+                yield row
+            if ended or not rows:
+                return
+            first, n = 1, min(256, n * 4)
+    finally:
+        cur.close()
 
 
 def _atomic_write(dest: str, force: bool, write: Callable[[str], Any]) -> Any:

@@ -1,5 +1,6 @@
 """benchmarks/bench_import.py runs end to end, tiny: a sample that imports gives a figure, the
-one the import refuses gives its error, the generated source gives a figure once
+one the import refuses gives its error, the largest sample that imports is exported back and
+gives an export figure, the generated source gives an import and an export figure once
 Database.export_ese exists and says what it needs until then.  No timing is asserted."""
 import json
 import os
@@ -22,7 +23,11 @@ def _run(tmp_path, *args):
 
 def test_samples_give_figures_or_the_refusal(tmp_path):
     got, out = _run(tmp_path, "--only", "dissect_multi_4k.edb", "--only", "dissect_large_32k.edb")
-    assert sorted(got) == ["dissect_large_32k.edb", "dissect_multi_4k.edb"]
+    # the largest sample that imports is exported back: its export figure is there
+    assert sorted(got) == ["dissect_large_32k.edb", "dissect_multi_4k.edb", "export of imported dissect_multi_4k.edb"]
+    back = got["export of imported dissect_multi_4k.edb"]
+    assert back["rows"] == 2 and back["mb"] > 0 and back["mb_per_s"] > 0
+    assert "export of imported dissect_multi_4k.edb" in out
     multi = got["dissect_multi_4k.edb"]
     assert multi["rows"] == 2 and multi["page_size"] == 8192 and multi["mb_per_s"] > 0
     large = got["dissect_large_32k.edb"]
@@ -33,8 +38,12 @@ def test_samples_give_figures_or_the_refusal(tmp_path):
 
 def test_generated_source(tmp_path):
     got, out = _run(tmp_path, "--generate-mb", "0.2")
-    (name, r), = got.items()
     if hasattr(esepy.Database, "export_ese"):
-        assert r["rows"] > 300 and r["mb_per_s"] > 0
+        assert sorted(got) == ["export of generated ~0.2 MB", "generated ~0.2 MB"]
+        r, ex = got["generated ~0.2 MB"], got["export of generated ~0.2 MB"]
+        assert r["rows"] == ex["rows"] > 300 and r["mb_per_s"] > 0
+        assert ex["mb"] == r["mb"] and ex["mb_per_s"] > 0       # the export wrote the file imported
+        assert "export of generated ~0.2 MB" in out
     else:
+        (name, r), = got.items()
         assert r["error"] == "NotImplementedError" and "export_ese" in r["message"] and "export_ese" in out

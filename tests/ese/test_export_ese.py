@@ -487,3 +487,21 @@ def test_database_method_on_an_open_database(tmp_path):
         db.close()
     with esepy.open_ese(out) as w:
         assert [r["b"] for r in w.tables["t"].records()] == ["x" * i if i else "" for i in range(300)]
+
+
+def test_index_keys_multi_valued_column_with_a_plain_one():
+    """A key over a multi-valued column and a single-valued one: one entry per value of the
+    multi-valued column, each with the single-valued column's whole value (the same keys as
+    rows holding one of the values each)."""
+    from esepy._export_ese import ColumnSpec, IndexSpec, TableSpec, _index_keys, _layout
+    cols = [ColumnSpec("Id", 4), ColumnSpec("Tags", 10, 255, codepage=1252, multivalued=True),
+            ColumnSpec("Name", 10, 80, codepage=1252)]
+    ix = IndexSpec("ByTagName", [("Tags", False), ("Name", False)])
+    t = TableSpec("t", cols, [ix], lambda: [])
+    _layout(t, None)
+    by = {c.name: c for c in cols}
+    got = _index_keys(t, ix, by, {"Id": 1, "Tags": ["a", "b", None], "Name": "xy"})
+    want = [_index_keys(t, ix, by, {"Id": 1, "Tags": v, "Name": "xy"})[0] for v in ("a", "b")]
+    assert got == want and len(set(want)) == 2
+    assert _index_keys(t, ix, by, {"Id": 1, "Tags": [None], "Name": "xy"}) == \
+        _index_keys(t, ix, by, {"Id": 1, "Tags": None, "Name": "xy"})

@@ -36,10 +36,9 @@ def _tables(db):
     for t in db.tables:
         if t.dropped or t.name.startswith("MSys"):
             continue
-        # keys sorted: an import may give a column another id (a fixed column mapped to a tagged
-        # LongText one), which changes the column order but not the values
-        out[t.name] = sorted(repr(sorted({n: _norm(v) for n, v in zip(t.column_names, row)}.items()))
-                             for row in t.rows())
+        # by column name: the import may change a column's kind (fixed text kept as LongText),
+        # which moves it among the exported file's column ids
+        out[t.name] = sorted(repr(sorted((n, _norm(v)) for n, v in zip(t.column_names, row))) for row in t.rows())
     return out
 
 
