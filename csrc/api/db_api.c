@@ -521,7 +521,28 @@ ESEPY_EXPORT JET_ERR JetRetrieveColumn(JET_SESID sesid, JET_TABLEID tableid, JET
     JET_ERR err = begin_call(sesid, &c);
     if (err < 0)
         return err;
-    return end_call(&c, isam_retrieve_column(S(c), tableid, columnid, pvData, cbData, pcbActual, grbit, pretinfo));
+    err = isam_retrieve_column(S(c), tableid, columnid, pvData, cbData, pcbActual, grbit, pretinfo);
+    if (err != ISAM_wrnUserDefinedDefault)
+        return end_call(&c, err);
+    /* A user-defined default (isam table.c UD1): as ESENT, the callback gets
+     * the caller's buffer (pvArg1) and its size in/out (pvArg2), the column's
+     * user data (pvContext) and the columnid (ulUnused); its error fails the
+     * call, a size above cbData is JET_wrnBufferTruncated.  It runs with no
+     * engine lock held and the session free: it may retrieve other columns. */
+    JET_CALLBACK pfn;
+    void *pvUser;
+    JET_DBID dbid = 0;
+    err = end_call(&c, isam_udd_get(S(c), tableid, columnid, &pfn, &pvUser, &dbid));
+    if (err < 0)
+        return err;
+    uint32_t cb = cbData;
+    err = pfn(sesid, dbid, tableid, JET_cbtypUserDefinedDefaultValue, pvData, &cb, pvUser, (JET_API_PTR)columnid);
+    os_free(pvUser);
+    if (err == JET_errSuccess && cb > cbData)
+        err = JET_wrnBufferTruncated;
+    if (pcbActual)
+        *pcbActual = cb;
+    return err;
 }
 
 ESEPY_EXPORT JET_ERR JetMove(JET_SESID sesid, JET_TABLEID tableid, int32_t cRow, JET_GRBIT grbit)
