@@ -296,8 +296,7 @@ JET_ERR isam_retrieve_columns(isam_sess *psess, JET_TABLEID tableid, JET_RETRIEV
         p->columnidNextTagged = ri.columnidNextTagged;
         if (p->grbit & JET_bitRetrieveTag)
             p->itagSequence = ri.itagSequence;
-        if (p->err == ISAM_wrnUserDefinedDefault)
-            p->err = JET_wrnColumnNull; /* JetRetrieveColumns does not call it (docs/esent-differences.md) */
+        /* ISAM_wrnUserDefinedDefault stays: the API layer calls the callback */
         if (p->err < 0) {
             err = p->err; /* the entries after it are left as they were */
             break;

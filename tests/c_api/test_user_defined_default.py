@@ -127,6 +127,14 @@ def test_user_defined_default_computed_on_retrieve(jet, tmp_path, udd_lib):
             assert retrieve(env, t, u)[0] == C.JET_errCallbackFailed
         finally:
             mod.g_fail = 0
+        # JetRetrieveColumns calls it for its entry, as JetRetrieveColumn
+        rc = ffi.new("JET_RETRIEVECOLUMN[2]")
+        bufs = [ffi.new("char[16]"), ffi.new("char[16]")]
+        for i, col in enumerate((k, u)):
+            rc[i].columnid, rc[i].pvData, rc[i].cbData, rc[i].itagSequence = col, bufs[i], 16, 1
+        assert lib.JetRetrieveColumns(env.ses, t, rc, 2) == 0
+        assert (rc[0].err, rc[0].cbActual, bytes(ffi.buffer(bufs[0], 4))) == (0, 4, b"\1\0\0\0")
+        assert (rc[1].err, rc[1].cbActual, bytes(ffi.buffer(bufs[1], 8))) == (0, 8, b"val=ABCD")
         # a stored value is returned as is, without a call
         assert lib.JetPrepareUpdate(env.ses, t, C.JET_prepReplace) == 0
         assert lib.JetSetColumn(env.ses, t, u, b"mine", 4, 0, ffi.NULL) == 0
