@@ -514,6 +514,32 @@ ESEPY_EXPORT JET_ERR JetEscrowUpdate(JET_SESID sesid, JET_TABLEID tableid, JET_C
                                            grbit));
 }
 
+/* A user-defined default (isam table.c UD1), for a retrieval that answered
+ * ISAM_wrnUserDefinedDefault (c still held; ended here): as ESENT, the
+ * callback gets the caller's buffer (pvArg1) and its size in/out (pvArg2),
+ * the column's user data (pvContext) and the columnid (ulUnused); its error
+ * fails the retrieval, a size above cbData is JET_wrnBufferTruncated.  It
+ * runs with no engine lock held and the session free: it may retrieve other
+ * columns of the record. */
+static JET_ERR udd_call(JET_SESID sesid, call *pc, JET_TABLEID tableid, JET_COLUMNID columnid, void *pvData,
+                        uint32_t cbData, uint32_t *pcbActual)
+{
+    JET_CALLBACK pfn;
+    void *pvUser;
+    JET_DBID dbid = 0;
+    JET_ERR err = end_call(pc, isam_udd_get(S(*pc), tableid, columnid, &pfn, &pvUser, &dbid));
+    if (err < 0)
+        return err;
+    uint32_t cb = cbData;
+    err = pfn(sesid, dbid, tableid, JET_cbtypUserDefinedDefaultValue, pvData, &cb, pvUser, (JET_API_PTR)columnid);
+    os_free(pvUser);
+    if (err == JET_errSuccess && cb > cbData)
+        err = JET_wrnBufferTruncated;
+    if (pcbActual)
+        *pcbActual = cb;
+    return err;
+}
+
 ESEPY_EXPORT JET_ERR JetRetrieveColumn(JET_SESID sesid, JET_TABLEID tableid, JET_COLUMNID columnid, void *pvData,
                                        uint32_t cbData, uint32_t *pcbActual, JET_GRBIT grbit, JET_RETINFO *pretinfo)
 {
@@ -521,7 +547,10 @@ ESEPY_EXPORT JET_ERR JetRetrieveColumn(JET_SESID sesid, JET_TABLEID tableid, JET
     JET_ERR err = begin_call(sesid, &c);
     if (err < 0)
         return err;
-    return end_call(&c, isam_retrieve_column(S(c), tableid, columnid, pvData, cbData, pcbActual, grbit, pretinfo));
+    err = isam_retrieve_column(S(c), tableid, columnid, pvData, cbData, pcbActual, grbit, pretinfo);
+    if (err != ISAM_wrnUserDefinedDefault)
+        return end_call(&c, err);
+    return udd_call(sesid, &c, tableid, columnid, pvData, cbData, pcbActual);
 }
 
 ESEPY_EXPORT JET_ERR JetMove(JET_SESID sesid, JET_TABLEID tableid, int32_t cRow, JET_GRBIT grbit)
@@ -1044,7 +1073,23 @@ ESEPY_EXPORT JET_ERR JetRetrieveColumns(JET_SESID sesid, JET_TABLEID tableid, JE
         return err;
     if (pretrievecolumn == NULL && cretrievecolumn > 0)
         return end_call(&c, JET_errInvalidParameter);
-    return end_call(&c, isam_retrieve_columns(S(c), tableid, pretrievecolumn, cretrievecolumn));
+    err = end_call(&c, isam_retrieve_columns(S(c), tableid, pretrievecolumn, cretrievecolumn));
+    /* entries whose user-defined default applies: their callbacks, in order,
+     * each as JetRetrieveColumn; the first error is the call's */
+    for (uint32_t i = 0; i < cretrievecolumn; i++) {
+        JET_RETRIEVECOLUMN *p = &pretrievecolumn[i];
+        if (p->err != ISAM_wrnUserDefinedDefault)
+            continue;
+        JET_ERR e = begin_call(sesid, &c);
+        if (e >= 0)
+            e = udd_call(sesid, &c, tableid, p->columnid, p->pvData, p->cbData, &p->cbActual);
+        p->err = e;
+        if (e < 0 && err >= 0)
+            err = e;
+        else if (e == JET_wrnBufferTruncated && err == JET_errSuccess)
+            err = e;
+    }
+    return err;
 }
 
 /* ---- temporary tables ------------------------------------------------------ */

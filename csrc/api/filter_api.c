@@ -181,6 +181,8 @@ static JET_ERR matches(isam_sess *S, JET_TABLEID tableid, const cursor_filter *p
         const filt *pf = &pcf->rg[i];
         uint32_t cb = 0;
         JET_ERR err = isam_retrieve_column(S, tableid, pf->columnid, buf, sizeof(buf), &cb, 0, NULL);
+        if (err == ISAM_wrnUserDefinedDefault)
+            err = JET_wrnColumnNull; /* a filter does not call user-defined defaults */
         if (err < 0)
             return err;
         int m;

@@ -577,6 +577,19 @@ typedef uint32_t JET_CBTYP;
 typedef JET_ERR (JET_API *JET_CALLBACK)(JET_SESID sesid, JET_DBID dbid, JET_TABLEID tableid, JET_CBTYP cbtyp,
                                         void *pvArg1, void *pvArg2, void *pvContext, JET_API_PTR ulUnused);
 
+/* JetAddColumn's pvDefault (cbDefault = its size) with
+ * JET_bitColumnUserDefinedDefault: a default computed by a
+ * JET_cbtypUserDefinedDefaultValue callback named "library!function" (called
+ * with pvArg1 = the output buffer, pvArg2 = uint32_t * size in/out,
+ * pvContext = a copy of pbUserData, ulUnused = the columnid).
+ * szDependantColumns: NULL or a double-NUL-terminated list of names. */
+typedef struct {
+    char          *szCallback;
+    unsigned char *pbUserData;
+    uint32_t       cbUserData;
+    char          *szDependantColumns;
+} JET_USERDEFINEDDEFAULT;
+
 /* One column of JetCreateTableColumnIndex*; columnid and err are results. */
 typedef struct {
     uint32_t      cbStruct;

@@ -287,8 +287,10 @@ void cat_free_table(table_def *ptd)
     if (ptd == NULL)
         return;
     os_free(ptd->idxs);
-    for (uint32_t i = 0; i < ptd->ccol; i++)
+    for (uint32_t i = 0; i < ptd->ccol; i++) {
         os_free(ptd->cols[i].pbDefault);
+        os_free(ptd->cols[i].pbUdd);
+    }
     os_free(ptd->cols);
     os_free(ptd->colMap);
     os_free(ptd);
@@ -388,9 +390,26 @@ static JET_ERR load_column(void *ctx, const uint8_t *k, uint32_t cbKey, const ui
             return JET_errOutOfMemory;
         get(&r, ci.pbDefault, ci.cbDefault);
     }
+    if (!r.bad && r.i < cb) { /* a user-defined default (table.c UD1) */
+        ci.cbUdd = get32(&r);
+        if (r.bad || ci.cbUdd == 0 || ci.cbUdd > cb - r.i || !(ci.rc.grbit & JET_bitColumnUserDefinedDefault)) {
+            os_free(ci.pbDefault);
+            return JET_errCatalogCorrupted;
+        }
+        ci.pbUdd = os_malloc(ci.cbUdd);
+        if (ci.pbUdd == NULL) {
+            os_free(ci.pbDefault);
+            return JET_errOutOfMemory;
+        }
+        get(&r, ci.pbUdd, ci.cbUdd);
+        if (memchr(ci.pbUdd, 0, ci.cbUdd) == NULL)
+            r.bad = 1;
+    }
     JET_ERR err = r.bad ? JET_errCatalogCorrupted : add_col(ptd, &ci);
-    if (err < 0)
+    if (err < 0) {
         os_free(ci.pbDefault);
+        os_free(ci.pbUdd);
+    }
     return err;
 }
 
@@ -600,6 +619,10 @@ static JET_ERR put_column(isam_sess *psess, isam_db *pdb, const table_def *ptd, 
     put_name(&w, pci->name);
     put32(&w, pci->cbDefault);
     put(&w, pci->pbDefault, pci->cbDefault);
+    if (pci->pbUdd) { /* table.c UD1; rows written before it end here */
+        put32(&w, pci->cbUdd);
+        put(&w, pci->pbUdd, pci->cbUdd);
+    }
     if (w.overflow)
         return JET_errDefaultValueTooBig;
     return fInsert ? rec_op_insert(psess, pdb, pdb->hdr.pgnoCatalog, key, 9, w.b, w.n)
@@ -623,13 +646,17 @@ JET_ERR cat_reload_columns(isam_sess *psess, isam_db *pdb, table_def *ptd)
     tmp.objid = ptd->objid;
     JET_ERR err = load_columns(psess, pdb, &tmp);
     if (err < 0) {
-        for (uint32_t i = 0; i < tmp.ccol; i++)
+        for (uint32_t i = 0; i < tmp.ccol; i++) {
             os_free(tmp.cols[i].pbDefault);
+            os_free(tmp.cols[i].pbUdd);
+        }
         os_free(tmp.cols);
         return err;
     }
-    for (uint32_t i = 0; i < ptd->ccol; i++)
+    for (uint32_t i = 0; i < ptd->ccol; i++) {
         os_free(ptd->cols[i].pbDefault);
+        os_free(ptd->cols[i].pbUdd);
+    }
     os_free(ptd->cols);
     col_map_reset(ptd); /* C1: cols is replaced */
     ptd->cols = tmp.cols;

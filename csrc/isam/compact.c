@@ -137,7 +137,15 @@ static JET_ERR copy_schema(cmp_ctx *pc, table_def *ptd, JET_DBID dbidDst, JET_TA
         if (def.coltyp == JET_coltypLongText || def.coltyp == JET_coltypLongBinary)
             def.grbit &= ~(JET_GRBIT)JET_bitColumnTagged; /* implied; keeps NotNULL long columns valid */
         JET_COLUMNID id;
-        err = isam_add_column(psess, *ptidDst, pnext->name, &def, pnext->pbDefault, pnext->cbDefault, &id);
+        JET_USERDEFINEDDEFAULT udd;
+        const void *pvDefault = pnext->pbDefault;
+        uint32_t cbDefault = pnext->cbDefault;
+        if (pnext->pbUdd) { /* table.c UD1 */
+            col_udd_struct(pnext, &udd);
+            pvDefault = &udd;
+            cbDefault = sizeof(udd);
+        }
+        err = isam_add_column(psess, *ptidDst, pnext->name, &def, pvDefault, cbDefault, &id);
     }
     if (err >= 0 && ptd->cseg > 0)
         err = make_index(psess, *ptidDst, ptd, ptd->idxName, ptd->idxGrbit | JET_bitIndexPrimary, ptd->segs,

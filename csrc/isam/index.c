@@ -75,6 +75,8 @@ JET_ERR idx_parse_key(table_def *ptd, const char *szKey, uint32_t cbKey, JET_GRB
             return JET_errColumnNotFound;
         if (pci->rc.grbit & JET_bitColumnEscrowUpdate)
             return JET_errCannotIndex;
+        if (pci->pbUdd)
+            return JET_errFeatureNotAvailable; /* keys of user-defined defaults (table.c UD1) */
         if (cseg >= JET_ccolKeyMost)
             return JET_errTooManyKeys;
         for (uint32_t j = 0; j < cseg; j++)
@@ -524,6 +526,8 @@ static JET_ERR cond_parse(table_def *ptd, JET_GRBIT grbit, const JET_CONDITIONAL
         const col_info *pci = rgcond[i].szColumnName ? col_by_name(ptd, rgcond[i].szColumnName) : NULL;
         if (pci == NULL)
             return JET_errColumnNotFound;
+        if (pci->pbUdd)
+            return JET_errFeatureNotAvailable; /* as key segments (table.c UD1) */
         pid->conds[i].columnid = pci->rc.columnid;
         pid->conds[i].segflags = rgcond[i].grbit == JET_bitIndexColumnMustBeNull ? KEY_COND_MUSTBENULL : 0;
     }

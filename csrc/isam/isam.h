@@ -275,6 +275,15 @@ JET_ERR isam_escrow_update(isam_sess *psess, JET_TABLEID tableid, JET_COLUMNID c
                            void *pvOld, uint32_t cbOldMax, uint32_t *pcbOldActual, JET_GRBIT grbit);
 JET_ERR isam_retrieve_column(isam_sess *psess, JET_TABLEID tableid, JET_COLUMNID columnid, void *pv, uint32_t cbMax,
                              uint32_t *pcbActual, JET_GRBIT grbit, JET_RETINFO *pretinfo);
+/* Not a JET code: isam_retrieve_column's answer when the column has no value
+ * and a user-defined default applies (table.c UD1); the API layer then calls
+ * the callback from isam_udd_get, with no lock held. */
+#define ISAM_wrnUserDefinedDefault 0x40000001
+/* The user-defined default of columnid: its callback (resolved now:
+ * JET_errCallbackNotResolved), *ppvUser a copy of its user data (NULL when
+ * none; the caller frees it with os_free) and the cursor's database. */
+JET_ERR isam_udd_get(isam_sess *psess, JET_TABLEID tableid, JET_COLUMNID columnid, JET_CALLBACK *ppfn,
+                     void **ppvUser, JET_DBID *pdbid);
 /* JetRetrieveColumns: each entry as isam_retrieve_column, the record read
  * once for all of them; stops at (and returns) the first entry's error. */
 JET_ERR isam_retrieve_columns(isam_sess *psess, JET_TABLEID tableid, JET_RETRIEVECOLUMN *prc, uint32_t crc);

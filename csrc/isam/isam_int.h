@@ -208,6 +208,12 @@ typedef struct col_info {
     char       name[JET_cbNameMost + 1];
     uint32_t   cbDefault;
     uint8_t   *pbDefault;       /* owned */
+    /* JET_bitColumnUserDefinedDefault (table.c UD1): owned, "name\0", u32 LE
+     * cbUserData, the user data, then the dependent-column list (rest); no
+     * pbDefault then.  pfnUdd: the resolved callback, NULL until first use. */
+    uint32_t   cbUdd;
+    uint8_t   *pbUdd;
+    void      *pfnUdd;
 } col_info;
 
 typedef struct key_seg {
@@ -282,6 +288,9 @@ typedef struct table_def {
     JET_CALLBACK pfnTable;      /* resolved on first use, NULL until then */
 } table_def;
 #define ISAM_CB_NAME_MAX 260
+/* The JET_USERDEFINEDDEFAULT that pci->pbUdd packs (pointers into pbUdd). */
+void col_udd_struct(const col_info *pci, JET_USERDEFINEDDEFAULT *pudd);
+#define UDD_CB_MAX 1024         /* packed user-defined default (col_info.pbUdd) at most */
 #define ISAM_TF_FIXEDDDL 0x2u   /* JET_bitTableCreateFixedDDL */
 #define ISAM_TF_TEMPLATE 0x4u   /* JET_bitTableCreateTemplateTable */
 #define ISAM_TF_DERIVED  0x8u   /* created from a template */

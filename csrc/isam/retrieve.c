@@ -177,6 +177,12 @@ static JET_ERR retrieve_one(isam_sess *psess, isam_cursor *pcur, JET_COLUMNID co
     uint32_t cbCol = 0, flags = 0;
     if (err >= 0)
         err = rec_get(prec->pb, prec->cb, &pci->rc, itag, &pvCol, &cbCol, &flags);
+    if (err == JET_wrnColumnNull && pci->pbUdd && !(grbit & JET_bitRetrieveIgnoreDefault) && itag == 1)
+    {
+        if (pcbActual)
+            *pcbActual = 0;
+        return ISAM_wrnUserDefinedDefault; /* table.c UD1: the API layer calls the callback */
+    }
     if (err == JET_wrnColumnNull && pci->pbDefault && !(grbit & JET_bitRetrieveIgnoreDefault) && itag == 1) {
         pvCol = pci->pbDefault;
         cbCol = pci->cbDefault;
@@ -290,6 +296,7 @@ JET_ERR isam_retrieve_columns(isam_sess *psess, JET_TABLEID tableid, JET_RETRIEV
         p->columnidNextTagged = ri.columnidNextTagged;
         if (p->grbit & JET_bitRetrieveTag)
             p->itagSequence = ri.itagSequence;
+        /* ISAM_wrnUserDefinedDefault stays: the API layer calls the callback */
         if (p->err < 0) {
             err = p->err; /* the entries after it are left as they were */
             break;

@@ -319,6 +319,88 @@ static JET_COLUMNID col_next_id(table_def *ptd, JET_COLUMNID lo, JET_COLUMNID hi
     return id;
 }
 
+/* UD1: the JET_USERDEFINEDDEFAULT *pv packed into pci->pbUdd, its callback
+ * resolved (pci->pfnUdd). */
+static JET_ERR udd_pack(const void *pv, col_info *pci)
+{
+    const JET_USERDEFINEDDEFAULT *pudd = pv;
+    if (pudd->szCallback == NULL || (pudd->cbUserData && pudd->pbUserData == NULL))
+        return JET_errInvalidParameter;
+    size_t cbName = strlen(pudd->szCallback);
+    if (cbName == 0 || cbName > ISAM_CB_NAME_MAX)
+        return JET_errInvalidParameter;
+    size_t cbDeps = 0;
+    if (pudd->szDependantColumns) {
+        const char *p = pudd->szDependantColumns;
+        while (*p) {
+            if (strlen(p) > JET_cbNameMost)
+                return JET_errInvalidParameter;
+            p += strlen(p) + 1;
+        }
+        cbDeps = (size_t)(p - pudd->szDependantColumns) + 1;
+    }
+    void *pfn = NULL;
+    JET_ERR err = os_dl_symbol(pudd->szCallback, &pfn);
+    if (err < 0)
+        return err;
+    size_t cb = cbName + 1 + 4 + (size_t)pudd->cbUserData + cbDeps;
+    if (cb > UDD_CB_MAX)
+        return JET_errInvalidParameter; /* must fit the column's catalog row */
+    uint8_t *pb = os_malloc(cb);
+    if (pb == NULL)
+        return JET_errOutOfMemory;
+    memcpy(pb, pudd->szCallback, cbName + 1);
+    le_put32(pb + cbName + 1, pudd->cbUserData);
+    if (pudd->cbUserData)
+        memcpy(pb + cbName + 5, pudd->pbUserData, pudd->cbUserData);
+    if (cbDeps)
+        memcpy(pb + cbName + 5 + pudd->cbUserData, pudd->szDependantColumns, cbDeps);
+    pci->pbUdd = pb;
+    pci->cbUdd = (uint32_t)cb;
+    pci->pfnUdd = pfn;
+    return JET_errSuccess;
+}
+
+void col_udd_struct(const col_info *pci, JET_USERDEFINEDDEFAULT *pudd)
+{
+    size_t cbName = strlen((const char *)pci->pbUdd);
+    uint32_t cbUser = le_get32(pci->pbUdd + cbName + 1);
+    uint32_t ibDeps = (uint32_t)cbName + 5 + cbUser;
+    pudd->szCallback = (char *)pci->pbUdd;
+    pudd->pbUserData = cbUser ? pci->pbUdd + cbName + 5 : NULL;
+    pudd->cbUserData = cbUser;
+    pudd->szDependantColumns = ibDeps < pci->cbUdd ? (char *)pci->pbUdd + ibDeps : NULL;
+}
+
+JET_ERR isam_udd_get(isam_sess *psess, JET_TABLEID tableid, JET_COLUMNID columnid, JET_CALLBACK *ppfn,
+                     void **ppvUser, JET_DBID *pdbid)
+{
+    *ppfn = NULL;
+    *ppvUser = NULL;
+    isam_cursor *pcur = cursor_get(psess, tableid);
+    if (pcur == NULL)
+        return JET_errInvalidTableId;
+    col_info *pci = col_by_id(pcur->td, columnid);
+    if (pci == NULL || pci->pbUdd == NULL)
+        return JET_errColumnNotFound;
+    if (pci->pfnUdd == NULL) {
+        JET_ERR err = os_dl_symbol((const char *)pci->pbUdd, &pci->pfnUdd);
+        if (err < 0)
+            return err;
+    }
+    JET_USERDEFINEDDEFAULT udd;
+    col_udd_struct(pci, &udd);
+    if (udd.cbUserData) {
+        *ppvUser = os_malloc(udd.cbUserData);
+        if (*ppvUser == NULL)
+            return JET_errOutOfMemory;
+        memcpy(*ppvUser, udd.pbUserData, udd.cbUserData);
+    }
+    *ppfn = (JET_CALLBACK)pci->pfnUdd;
+    *pdbid = pcur->db->dbid;
+    return JET_errSuccess;
+}
+
 JET_ERR col_build(table_def *ptd, const char *szName, const JET_COLUMNDEF *pdef, const void *pvDefault,
                   uint32_t cbDefault, col_info *pci)
 {
@@ -342,10 +424,24 @@ JET_ERR col_build(table_def *ptd, const char *szName, const JET_COLUMNDEF *pdef,
         return JET_errTaggedNotNULL;
     if ((g & JET_bitColumnFixed) && (g & JET_bitColumnTagged))
         return JET_errInvalidParameter;
-    /* A user-defined default (a JET_USERDEFINEDDEFAULT naming a callback) is
-     * not implemented: refused rather than kept as literal default bytes. */
-    if (g & JET_bitColumnUserDefinedDefault)
-        return JET_errFeatureNotAvailable;
+    /* UD1: a user-defined default (pvDefault is a JET_USERDEFINEDDEFAULT,
+     * cbDefault its size) is a tagged or long column with none of the special
+     * kinds (as ESENT: JET_errInvalidGrbit); its callback resolves now
+     * (JET_errCallbackNotResolved) and its name, user data and dependent
+     * columns go to pbUdd, kept in the column's catalog row; no literal
+     * default is stored.  isam_retrieve_column answers
+     * ISAM_wrnUserDefinedDefault where the default would apply and the API
+     * layer calls the callback with no lock held (isam_udd_get). */
+    if (g & JET_bitColumnUserDefinedDefault) {
+        if (g & (JET_bitColumnFixed | JET_bitColumnNotNULL | JET_bitColumnVersion | JET_bitColumnAutoincrement |
+                 JET_bitColumnUpdatable | JET_bitColumnEscrowUpdate | JET_bitColumnFinalize |
+                 JET_bitColumnDeleteOnZero | JET_bitColumnMaybeNull))
+            return JET_errInvalidGrbit;
+        if (!(g & JET_bitColumnTagged) && t != JET_coltypLongText && t != JET_coltypLongBinary)
+            return JET_errInvalidGrbit;
+        if (pvDefault == NULL || cbDefault != sizeof(JET_USERDEFINEDDEFAULT))
+            return JET_errInvalidParameter;
+    }
     /* Autoincrement: Long or Currency, set at JetPrepareUpdate(insert); Version:
      * Long, 1 on insert and +1 on every replace; EscrowUpdate: Long or
      * LongLong with a default, changed by JetEscrowUpdate.  All fixed. */
@@ -402,6 +498,13 @@ JET_ERR col_build(table_def *ptd, const char *szName, const JET_COLUMNDEF *pdef,
     if (rec_fixed_size(&ci.rc) == 0 && (g & JET_bitColumnFixed))
         return JET_errInvalidColumnType;
     snprintf(ci.name, sizeof(ci.name), "%s", szName);
+    if (g & JET_bitColumnUserDefinedDefault) {
+        JET_ERR err = udd_pack(pvDefault, &ci);
+        if (err < 0)
+            return err;
+        *pci = ci;
+        return JET_errSuccess;
+    }
     if (cbDefault > 0) {
         if (pvDefault == NULL)
             return JET_errInvalidParameter;
@@ -447,9 +550,11 @@ JET_ERR isam_add_column(isam_sess *psess, JET_TABLEID tableid, const char *szNam
             ptd->cols = p;
             ptd->cols[ptd->ccol++] = ci;
             ci.pbDefault = NULL;
+            ci.pbUdd = NULL;
         }
     }
     os_free(ci.pbDefault);
+    os_free(ci.pbUdd);
     if (err >= 0) {
         bump_schema(psess, pcur->db);
         pcur->td->schemaGen = pcur->db->schemaGen; /* this cursor is up to date */
@@ -517,6 +622,7 @@ JET_ERR isam_delete_column(isam_sess *psess, JET_TABLEID tableid, const char *sz
     if (err < 0)
         return err;
     os_free(pci->pbDefault);
+    os_free(pci->pbUdd);
     *pci = tomb;
     bump_schema(psess, pcur->db);
     pcur->td->schemaGen = pcur->db->schemaGen;

@@ -378,6 +378,9 @@ static table_def *temp_td_clone(const table_def *ptd)
         pnew->cols[i] = ptd->cols[i];
         pnew->cols[i].pbDefault = NULL; /* temporary tables have no defaults */
         pnew->cols[i].cbDefault = 0;
+        pnew->cols[i].pbUdd = NULL;
+        pnew->cols[i].cbUdd = 0;
+        pnew->cols[i].pfnUdd = NULL;
     }
     pnew->ccol = ptd->ccol;
     memcpy(pnew->idxs, ptd->idxs, ptd->cidx * sizeof(idx_def));

@@ -121,7 +121,15 @@ JET_ERR isam_inherit_template(isam_sess *psess, JET_TABLEID tableid, const char 
         cd.grbit = pnext->rc.grbit;
         cd.cp = pnext->rc.cp;
         JET_COLUMNID id;
-        err = isam_add_column(psess, tableid, pnext->name, &cd, pnext->pbDefault, pnext->cbDefault, &id);
+        JET_USERDEFINEDDEFAULT udd;
+        const void *pvDefault = pnext->pbDefault;
+        uint32_t cbDefault = pnext->cbDefault;
+        if (pnext->pbUdd) { /* table.c UD1 */
+            col_udd_struct(pnext, &udd);
+            pvDefault = &udd;
+            cbDefault = sizeof(udd);
+        }
+        err = isam_add_column(psess, tableid, pnext->name, &cd, pvDefault, cbDefault, &id);
     }
     if (err >= 0 && ptpl->cseg > 0)
         err = tpl_index(psess, tableid, ptpl, ptpl->idxName, ptpl->idxGrbit | JET_bitIndexPrimary, ptpl->segs,

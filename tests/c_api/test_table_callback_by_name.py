@@ -130,22 +130,3 @@ def test_table_callback_named_at_creation(jet, tmp_path, cblib):
         assert calls(C.JET_cbtypBeforeInsert) == 3
     finally:
         assert lib.JetTerm(env.inst) == 0
-
-
-def test_user_defined_default_is_refused(jet, tmp_path):
-    """JET_bitColumnUserDefinedDefault (a JET_USERDEFINEDDEFAULT naming a
-    JET_cbtypUserDefinedDefaultValue callback) is not implemented: refused with
-    JET_errFeatureNotAvailable instead of storing the structure's bytes as a
-    literal default (docs/esent-differences.md)."""
-    env = Env(jet, tmp_path)
-    C, lib, ffi = env.C, env.lib, env.ffi
-    try:
-        err, dbid = env.create_db()
-        err, t = env.create_table(dbid, "t")
-        udd = ffi.new("char[64]")
-        cd = ffi.new("JET_COLUMNDEF *", {"cbStruct": ffi.sizeof("JET_COLUMNDEF"), "coltyp": C.JET_coltypLong,
-                                         "grbit": C.JET_bitColumnUserDefinedDefault | C.JET_bitColumnTagged})
-        p = ffi.new("JET_COLUMNID *")
-        assert lib.JetAddColumn(env.ses, t, b"u", cd, udd, 64, p) == C.JET_errFeatureNotAvailable
-    finally:
-        lib.JetTerm(env.inst)
