@@ -830,6 +830,22 @@ JET_ERR  lv_for_each_ref(const rec_buf *prec, JET_ERR (*fn)(void *ctx, uint64_t 
 #define POS_ON     1
 #define POS_BEFORE 2
 #define POS_AFTER  3
+/* ESENT's deferred "move to first" (its engine's locDeferMoveFirst): where
+ * JetOpenTable, JetCreateTable, JetDupCursor and JetSetCurrentIndex leave a
+ * cursor.  The first call that needs a record settles it on the first entry
+ * of the current index (isam_cur_on); JET_MoveNext / JET_MovePrevious settle
+ * first, then move.  On an empty index it stays deferred. */
+#define POS_DEFER  4
+
+/* JET_errSuccess when pcur is ON a record, after settling a deferred cursor
+ * (POS_DEFER); else JET_errNoCurrentRecord, or the error of the move. */
+JET_ERR isam_cur_settle(isam_sess *psess, isam_cursor *pcur);
+static inline JET_ERR isam_cur_on(isam_sess *psess, isam_cursor *pcur)
+{
+    if (pcur->positioned == POS_ON)
+        return JET_errSuccess;
+    return pcur->positioned == POS_DEFER ? isam_cur_settle(psess, pcur) : JET_errNoCurrentRecord;
+}
 
 /* The current secondary index (NULL: the primary index). */
 static inline idx_def *cur_idx(isam_cursor *pcur)

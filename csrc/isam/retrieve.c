@@ -129,8 +129,9 @@ static JET_ERR retrieve_one(isam_sess *psess, isam_cursor *pcur, JET_COLUMNID co
     const rec_buf *prec = NULL;
     int fCopy = (grbit & JET_bitRetrieveCopy) && pcur->prep != JET_prepCancel;
     if ((grbit & fromKey) && !fCopy) {
-        if (pcur->positioned != POS_ON)
-            return JET_errNoCurrentRecord;
+        err = isam_cur_on(psess, pcur); /* settles a deferred cursor (POS_DEFER) */
+        if (err < 0)
+            return err;
         uint8_t *pbKeyVal = NULL;
         uint32_t cbKeyVal = 0, itagEntry = 1;
         int fFromRecord = 0;
@@ -246,7 +247,7 @@ JET_ERR isam_retrieve_columns(isam_sess *psess, JET_TABLEID tableid, JET_RETRIEV
     JET_ERR err = JET_errSuccess;
     for (uint32_t i = 0; i < crc; i++) {
         JET_RETRIEVECOLUMN *p = &prc[i];
-        if (!fLoaded && pcur->positioned == POS_ON &&
+        if (!fLoaded && (pcur->positioned == POS_ON || pcur->positioned == POS_DEFER) &&
             !(p->grbit & (JET_bitRetrieveFromIndex | JET_bitRetrieveFromPrimaryBookmark)) &&
             !((p->grbit & JET_bitRetrieveCopy) && pcur->prep != JET_prepCancel)) {
             JET_ERR e = isam_cur_record(psess, pcur, &prec1);

@@ -809,8 +809,9 @@ JET_ERR isam_escrow_update(isam_sess *psess, JET_TABLEID tableid, JET_COLUMNID c
         return JET_errInvalidBufferSize;
     if (pcur->prep != JET_prepCancel)
         return JET_errAlreadyPrepared;
-    if (pcur->positioned != POS_ON)
-        return JET_errNoCurrentRecord;
+    err = isam_cur_on(psess, pcur); /* settles a deferred cursor (POS_DEFER) */
+    if (err < 0)
+        return err;
     if (psess->trx && psess->trx->readonly && !pcur->fTemp)
         return JET_errTransReadOnly;
     ver_delta d;
@@ -845,10 +846,12 @@ static JET_ERR delete_impl(isam_sess *psess, JET_TABLEID tableid)
     isam_cursor *pcur = cursor_get(psess, tableid);
     if (pcur == NULL)
         return JET_errInvalidTableId;
-    if (pcur->positioned != POS_ON)
+    if (pcur->positioned != POS_ON && pcur->positioned != POS_DEFER)
         return JET_errNoCurrentRecord;
     isam_cancel_update(psess, pcur);
     JET_ERR err = isam_sync_indexes(psess, pcur);
+    if (err >= 0)
+        err = isam_cur_on(psess, pcur); /* settles a deferred cursor (POS_DEFER) */
     if (err < 0)
         return err;
     rec_buf old = { 0 };

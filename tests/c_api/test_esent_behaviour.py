@@ -1,0 +1,151 @@
+"""Behaviour that must match ESENT (issue 18 item 4), second part, through the C API.
+
+Each test states what ESENT does (Microsoft's documentation, its open-source
+engine and ManagedEsent's tests; facts only) and checks that esepy does the
+same.  The first part is test_esent_conformance.py."""
+import struct
+
+from test_database import env, make_kv  # noqa: F401  (fixture)
+
+
+def I(k):
+    return struct.pack("<i", k)
+
+
+def filled(env, keys):
+    dbid, t, ck, cv = make_kv(env)
+    for k in keys:
+        assert env.insert(t, [(ck, I(k)), (cv, b"v%d" % k)]) == 0
+    return dbid, t, ck, cv
+
+
+def open_table(env, dbid, name=b"kv"):
+    p = env.ffi.new("JET_TABLEID *")
+    assert env.lib.JetOpenTable(env.ses, dbid, name, env.ffi.NULL, 0, 0, p) == 0
+    return p[0]
+
+
+def key_at(env, t, ck):
+    err, v = env.retrieve(t, ck)
+    assert err == 0, env.jet.err_name(err)
+    return struct.unpack("<i", v)[0]
+
+
+# --- the never-moved cursor (ESENT's deferred "move to first") ---------------
+# ESENT's JetOpenTable / JetDupCursor / JetSetCurrentIndex leave the cursor in
+# locDeferMoveFirst: the first call that needs a record settles it on the
+# first entry; ErrDIRNext / ErrDIRPrev settle first and then move.
+
+def test_fresh_cursor_retrieves_the_first_record(env):
+    dbid, _t, ck, _cv = filled(env, [30, 10, 20])
+    t = open_table(env, dbid)
+    assert key_at(env, t, ck) == 10
+    assert env.lib.JetMove(env.ses, t, env.C.JET_MoveNext, 0) == 0
+    assert key_at(env, t, ck) == 20
+
+
+def test_fresh_cursor_move_next_lands_on_the_second_record(env):
+    dbid, _t, ck, _cv = filled(env, [30, 10, 20])
+    t = open_table(env, dbid)
+    assert env.lib.JetMove(env.ses, t, env.C.JET_MoveNext, 0) == 0
+    assert key_at(env, t, ck) == 20
+    t2 = open_table(env, dbid)
+    # JET_MovePrevious settles on the first record, then runs off the start
+    assert env.lib.JetMove(env.ses, t2, env.C.JET_MovePrevious, 0) == env.C.JET_errNoCurrentRecord
+    assert env.retrieve(t2, ck)[0] == env.C.JET_errNoCurrentRecord
+    t3 = open_table(env, dbid)
+    assert env.lib.JetMove(env.ses, t3, 0, 0) == 0  # JetMove(0): on the first record
+    assert key_at(env, t3, ck) == 10
+
+
+def test_fresh_cursor_bookmark_position_and_key(env):
+    ffi, lib, C, ses = env.ffi, env.lib, env.C, env.ses
+    dbid, _t, ck, _cv = filled(env, [5, 6, 7])
+    t = open_table(env, dbid)
+    bm = ffi.new("char[64]")
+    cb = ffi.new("uint32_t *")
+    assert lib.JetGetBookmark(ses, t, bm, 64, cb) == 0
+    t2 = open_table(env, dbid)
+    assert lib.JetMove(ses, t2, C.JET_MoveLast, 0) == 0
+    assert lib.JetGotoBookmark(ses, t2, bm, cb[0]) == 0
+    assert key_at(env, t2, ck) == 5
+    t3 = open_table(env, dbid)
+    pos = ffi.new("JET_RECPOS *")
+    assert lib.JetGetRecordPosition(ses, t3, pos, ffi.sizeof("JET_RECPOS")) == 0
+    assert (pos.centriesLT, pos.centriesTotal) == (0, 3)
+    t4 = open_table(env, dbid)
+    key = ffi.new("char[64]")
+    assert lib.JetRetrieveKey(ses, t4, key, 64, cb, 0) == 0 and cb[0] > 0
+    t5 = open_table(env, dbid)
+    n = ffi.new("uint32_t *")
+    assert lib.JetIndexRecordCount(ses, t5, n, 0) == 0 and n[0] == 3
+
+
+def test_fresh_cursor_replace_and_delete_work_on_the_first_record(env):
+    ffi, lib, C, ses = env.ffi, env.lib, env.C, env.ses
+    dbid, _t, ck, cv = filled(env, [1, 2, 3])
+    t = open_table(env, dbid)
+    assert lib.JetPrepareUpdate(ses, t, C.JET_prepReplace) == 0
+    assert lib.JetSetColumn(ses, t, cv, b"new", 3, 0, ffi.NULL) == 0
+    assert lib.JetUpdate(ses, t, ffi.NULL, 0, ffi.NULL) == 0
+    assert lib.JetMove(ses, t, C.JET_MoveFirst, 0) == 0
+    assert env.retrieve(t, cv) == (0, b"new")
+    t2 = open_table(env, dbid)
+    assert lib.JetDelete(ses, t2) == 0
+    assert lib.JetMove(ses, t2, C.JET_MoveFirst, 0) == 0
+    assert key_at(env, t2, ck) == 2
+
+
+def test_dup_cursor_and_set_current_index_defer_the_move(env):
+    ffi, lib, C, ses = env.ffi, env.lib, env.C, env.ses
+    dbid, t, ck, _cv = filled(env, [4, 8, 9])
+    assert lib.JetMove(ses, t, C.JET_MoveLast, 0) == 0
+    p = ffi.new("JET_TABLEID *")
+    assert lib.JetDupCursor(ses, t, p, 0) == 0
+    assert key_at(env, p[0], ck) == 4  # not the source cursor's record
+    assert lib.JetDupCursor(ses, t, p, 0) == 0
+    assert lib.JetMove(ses, p[0], C.JET_MoveNext, 0) == 0
+    assert key_at(env, p[0], ck) == 8
+    # JetSetCurrentIndex (JET_bitMoveFirst) defers too: MoveNext lands on the second
+    assert lib.JetCreateIndex(ses, t, b"byv", 0, b"+v\0\0", 4, 100) == 0
+    assert lib.JetSetCurrentIndex(ses, t, b"byv") == 0
+    assert lib.JetMove(ses, t, C.JET_MoveNext, 0) == 0
+    assert key_at(env, t, ck) == 8
+
+
+def test_fresh_cursor_on_an_empty_table(env):
+    ffi, lib, C, ses = env.ffi, env.lib, env.C, env.ses
+    dbid, t0, ck, cv = make_kv(env)
+    t = open_table(env, dbid)
+    assert env.retrieve(t, ck)[0] == C.JET_errNoCurrentRecord
+    bm = ffi.new("char[64]")
+    cb = ffi.new("uint32_t *")
+    assert lib.JetGetBookmark(ses, t, bm, 64, cb) == C.JET_errNoCurrentRecord
+    assert lib.JetPrepareUpdate(ses, t, C.JET_prepReplace) == C.JET_errNoCurrentRecord
+    assert lib.JetDelete(ses, t) == C.JET_errNoCurrentRecord
+    assert lib.JetMove(ses, t, C.JET_MoveNext, 0) == C.JET_errNoCurrentRecord
+    n = ffi.new("uint32_t *", 7)
+    assert lib.JetIndexRecordCount(ses, t, n, 0) == 0 and n[0] == 0
+    # still deferred: a record inserted since is the one it settles on
+    assert env.insert(t0, [(ck, I(42)), (cv, b"x")]) == 0
+    assert key_at(env, t, ck) == 42
+
+
+def test_temporary_table_cursor_starts_before_the_first_record(env):
+    # JetOpenTempTable's cursor is before the first record (a sort cursor:
+    # DIRBeforeFirst), not deferred: JET_MoveNext gives the first record.
+    ffi, lib, C, ses = env.ffi, env.lib, env.C, env.ses
+    cols = ffi.new("JET_COLUMNDEF[1]")
+    cols[0].cbStruct = ffi.sizeof("JET_COLUMNDEF")
+    cols[0].coltyp = C.JET_coltypLong
+    cols[0].grbit = C.JET_bitColumnTTKey
+    pt = ffi.new("JET_TABLEID *")
+    ids = ffi.new("JET_COLUMNID[1]")
+    assert lib.JetOpenTempTable(ses, cols, 1, 0, pt, ids) == 0
+    for k in (3, 1, 2):
+        assert lib.JetPrepareUpdate(ses, pt[0], C.JET_prepInsert) == 0
+        assert lib.JetSetColumn(ses, pt[0], ids[0], I(k), 4, 0, ffi.NULL) == 0
+        assert lib.JetUpdate(ses, pt[0], ffi.NULL, 0, ffi.NULL) == 0
+    assert lib.JetMove(ses, pt[0], C.JET_MoveNext, 0) == 0
+    assert key_at(env, pt[0], ids[0]) == 1
+    assert lib.JetCloseTable(ses, pt[0]) == 0
