@@ -639,7 +639,7 @@ static JET_ERR init_impl(JET_INSTANCE *pinstance, JET_RSTINFO *prstInfo, JET_GRB
     pinst->state = INST_INITIALIZING;
     pinst->restoring = rr != NULL;
     pinst->refs++;
-    param_value snapshot[128];
+    param_value snapshot[PARAM_SLOTS];
     err = param_copy(snapshot, pinst->params);
     proc_unlock();
 
@@ -1042,6 +1042,9 @@ ESEPY_EXPORT JET_ERR JetGetSystemParameter(JET_INSTANCE instance, JET_SESID sesi
         switch (paramid) {
         case JET_paramKeyMost:        *plParam = key_most_for_page(cbPage); break;
         case JET_paramLVChunkSizeMost: *plParam = cbPage - JET_cbColumnLVPageOverhead; break;
+        /* ESENT's figure: a page's data area (the page less its 40-byte
+         * header, 80 from 16 KiB pages on) less one 4-byte line tag */
+        case JET_paramRecordSizeMost: *plParam = cbPage - (cbPage <= 8192 ? 40 : 80) - 4; break;
         default:                      *plParam = d->def; break;
         }
     } else if (is_string) {
@@ -1092,7 +1095,7 @@ ESEPY_EXPORT JET_ERR JetEnableMultiInstance(JET_SETSYSPARAM *psetsysparam, uint3
         return err;
     }
     /* All or nothing: apply to a copy, commit only if every entry succeeded. */
-    param_value *copy = os_malloc(sizeof(param_value) * 128);
+    param_value *copy = os_malloc(sizeof(param_value) * PARAM_SLOTS);
     if (copy == NULL || param_copy(copy, proc.defaults) < 0) {
         os_free(copy);
         proc_unlock();

@@ -149,3 +149,105 @@ def test_temporary_table_cursor_starts_before_the_first_record(env):
     assert lib.JetMove(ses, pt[0], C.JET_MoveNext, 0) == 0
     assert key_at(env, pt[0], ids[0]) == 1
     assert lib.JetCloseTable(ses, pt[0]) == 0
+
+
+# --- system parameters --------------------------------------------------------
+# ESENT's published parameter ids (its esent.h); each one is known to
+# JetSetSystemParameter / JetGetSystemParameter (ESENT's sysparam table: scope,
+# range and default per parameter).
+PUBLISHED = """
+SystemPath TempPath LogFilePath BaseName EventSource MaxSessions MaxOpenTables PreferredMaxOpenTables
+MaxCursors MaxVerPages MaxTemporaryTables LogFileSize LogBuffers WaitLogFlush LogCheckpointPeriod
+LogWaitingUserMax CommitDefault CircularLog DbExtensionSize PageTempDBMin PageFragment PageReadAheadMax
+BatchIOBufferMax CacheSizeMax CheckpointDepthMax LRUKCorrInterval LRUKHistoryMax LRUKPolicy LRUKTimeout
+LRUKTrxCorrInterval OutstandingIOMax StartFlushThreshold StopFlushThreshold Recovery EnableOnlineDefrag
+AssertAction PrintFunction TransactionLevel CacheSize CheckFormatWhenOpenFail EnableIndexChecking
+EnableTempTableVersioning IgnoreLogVersion DeleteOldLogs EventSourceKey NoInformationEvent EventLoggingLevel
+DeleteOutOfRangeLogs AccessDeniedRetryPeriod EnableIndexCleanup CacheSizeMin PreferredVerPages DatabasePageSize
+DisableCallbacks BackupChunkSize BackupOutstandingReads LogFileCreateAsynch ErrorToString ZeroDatabaseDuringBackup
+UnicodeIndexDefault RuntimeCallback CleanupMismatchedLogFiles RecordUpgradeDirtyLevel GlobalMinVerPages
+OSSnapshotTimeout ExceptionAction EventLogCache CreatePathIfNotExist PageHintCacheSize OneDatabasePerSession
+MaxDatabasesPerInstance MaxInstances VersionStoreTaskQueueMax DisablePerfmon IndexTuplesLengthMin
+IndexTuplesLengthMax IndexTuplesToIndexMax AlternateDatabaseRecoveryPath CachedClosedTables EnableFileCache
+EnableViewCache VerPageSize Configuration EnableAdvanced MaxColtyp IndexTupleIncrement IndexTupleStart KeyMost
+CheckpointIOMax LegacyFileNames TableClass1Name TableClass2Name TableClass3Name TableClass4Name TableClass5Name
+TableClass6Name TableClass7Name TableClass8Name TableClass9Name TableClass10Name TableClass11Name
+TableClass12Name TableClass13Name TableClass14Name TableClass15Name IOPriority WaypointLatency CheckpointTooDeep
+EnablePersistedCallbacks AggressiveLogRollover DefragmentSequentialBTrees
+DefragmentSequentialBTreesDensityCheckFrequency IOThrottlingTimeQuanta LVChunkSizeMost MaxCoalesceReadSize
+MaxCoalesceWriteSize MaxCoalesceReadGapSize MaxCoalesceWriteGapSize EnableDBScanInRecovery DbScanThrottle
+DbScanIntervalMinSec DbScanIntervalMaxSec CachePriority MaxTransactionSize PrereadIOMax EnableDBScanSerialization
+HungIOThreshold HungIOActions MinDataForXpress EnableShrinkDatabase ProcessFriendlyName DurableCommitCallback
+EnableSqm ConfigStoreSpec PersistedLostFlushDetection EngineFormatVersion RecordSizeMost
+UseFlushForWriteDurability EnableRBS RBSFilePath PerfmonRefreshInterval EnableBlockCache EnableBlockCacheDetach
+""".split()
+
+# (name, a value ESENT accepts, what ESENT reads back); None: the value itself
+SAMPLES = [
+    ("VersionStoreTaskQueueMax", 127, None), ("PrereadIOMax", 256, None), ("IndexTupleStart", 7, None),
+    ("DbScanThrottle", 60000, None), ("EnableRBS", 5, 1), ("EnableSqm", 2, None),
+    ("TableClass1Name", "hot", None), ("TableClass15Name", "x" * 64, None), ("HungIOActions", 0x1F, None),
+    ("MinDataForXpress", 4096, None), ("EnableBlockCache", 1, None), ("PageHintCacheSize", 0, None),
+]
+
+
+def test_every_published_parameter_is_known(jet):
+    for name in PUBLISHED:
+        pid = getattr(jet.C, "JET_param" + name)
+        p = jet.ffi.new("JET_API_PTR *")
+        buf = jet.ffi.new("char[512]")
+        err = jet.lib.JetGetSystemParameter(0, 0, pid, p, buf, 512)
+        assert err == 0, name
+
+
+def test_published_parameters_round_trip(subproc, tmp_path):
+    # in a fresh process: global parameters are fixed once a mode is chosen
+    subproc(f"""
+        import os
+        os.chdir({str(tmp_path)!r})
+        for name, v, back in {SAMPLES!r}:
+            pid = getattr(C, "JET_param" + name)
+            if isinstance(v, str):
+                assert jet.set_param(None, pid, 0, v) == 0, name
+                assert jet.get_param_str(None, pid) == (0, back or v), name
+            else:
+                assert jet.set_param(None, pid, v) == 0, name
+                assert jet.get_param_int(None, pid) == (0, v if back is None else back), name
+        # out of ESENT's ranges
+        for name, v in (("VersionStoreTaskQueueMax", 0), ("VersionStoreTaskQueueMax", 128),
+                        ("PrereadIOMax", 257), ("HungIOThreshold", 10999), ("EnableSqm", 3)):
+            assert jet.set_param(None, getattr(C, "JET_param" + name), v) == C.JET_errInvalidParameter, name
+        assert jet.set_param(None, C.JET_paramTableClass2Name, 0, "") == C.JET_errInvalidParameter
+        assert jet.set_param(None, C.JET_paramTableClass2Name, 0, "x" * 65) == C.JET_errInvalidParameter
+        assert jet.get_param_str(None, C.JET_paramTableClass3Name) == (0, "TableClass3")
+        # read-only: the largest record of a 4 KiB page, as ESENT reports it
+        assert jet.get_param_int(None, C.JET_paramRecordSizeMost) == (0, 4096 - 40 - 4)
+        assert jet.set_param(None, C.JET_paramRecordSizeMost, 1) == C.JET_errInvalidParameter
+    """)
+
+
+def test_relative_paths_read_back_absolute(subproc, tmp_path):
+    # ESENT completes folder and path parameters when they are set: a folder
+    # reads back absolute with its trailing delimiter, a path absolute, a bare
+    # file name as given.
+    subproc(f"""
+        import os
+        os.chdir({str(tmp_path)!r})
+        here = os.getcwd()
+        assert jet.set_param(None, C.JET_paramSystemPath, 0, "sys") == 0
+        assert jet.get_param_str(None, C.JET_paramSystemPath) == (0, here + "/sys/")
+        assert jet.set_param(None, C.JET_paramLogFilePath, 0, "a/../logs/") == 0
+        assert jet.get_param_str(None, C.JET_paramLogFilePath) == (0, here + "/logs/")
+        assert jet.set_param(None, C.JET_paramTempPath, 0, "t/tmp.edb") == 0
+        assert jet.get_param_str(None, C.JET_paramTempPath) == (0, here + "/t/tmp.edb")
+        assert jet.set_param(None, C.JET_paramTempPath, 0, "scratch.edb") == 0
+        assert jet.get_param_str(None, C.JET_paramTempPath) == (0, "scratch.edb")
+        # an instance's own value, and the same value again after JetInit is no change
+        inst = jet.instance_in({str(tmp_path)!r}, "abs")
+        assert jet.set_param(inst, C.JET_paramRBSFilePath, 0, "rbs") == 0
+        assert jet.get_param_str(inst, C.JET_paramRBSFilePath) == (0, here + "/rbs/")
+        assert lib.JetInit(ffi.new("JET_INSTANCE *", inst)) == 0
+        assert jet.set_param(inst, C.JET_paramRBSFilePath, 0, "rbs") == 0
+        assert jet.set_param(inst, C.JET_paramRBSFilePath, 0, "other") == C.JET_errAlreadyInitialized
+        assert lib.JetTerm(inst) == 0
+    """)
