@@ -44,6 +44,7 @@ typedef struct param_def {
 typedef struct param_value {
     JET_API_PTR num;
     char       *str;
+    int         fSet;   /* set by JetSetSystemParameter (ESENT's "not the default") */
 } param_value;
 
 extern const param_def g_param_defs[];

@@ -470,12 +470,37 @@ static void engine_config(instance *pinst, const JET_RSTINFO *prst, JET_GRBIT gr
     *pcfg = cfg;
 }
 
+/* ESENT's JET_paramLogFileSize rules at JetInit, from the current log
+ * (edb.log) when there is one: a size left at its default takes the log's
+ * size (JetGetSystemParameter then reports it); a size set that differs, or a
+ * log whose length is not its header's, gives JET_errLogFileSizeMismatch.
+ * Other errors reading the log are left to recovery to report. */
+static JET_ERR adopt_log_file_size(instance *pinst, isam_config *pcfg)
+{
+    uint32_t cbHave = 0, cbWant = 0;
+    JET_ERR err = log_current_size(&pcfg->log, &cbHave);
+    if (err == JET_errLogFileSizeMismatch)
+        return err;
+    if (err < 0 || log_config_check(&pcfg->log, &cbWant) < 0 || cbHave == cbWant)
+        return JET_errSuccess;
+    int idx = param_index(JET_paramLogFileSize);
+    if (pinst->params[idx].fSet)
+        return JET_errLogFileSizeMismatch;
+    pcfg->log.cbLogFile = cbHave;
+    proc_lock();
+    pinst->params[idx].num = cbHave / 1024u; /* still the default: not fSet */
+    proc_unlock();
+    return JET_errSuccess;
+}
+
 static JET_ERR start_engine(instance *pinst, const JET_RSTINFO *prst, JET_GRBIT grbit, const restore_req *rr)
 {
     isam_config cfg;
     engine_config(pinst, prst, grbit, &cfg);
-    if (rr == NULL)
-        return isam_init(&cfg, &pinst->isam);
+    if (rr == NULL) {
+        JET_ERR err = adopt_log_file_size(pinst, &cfg);
+        return err < 0 ? err : isam_init(&cfg, &pinst->isam);
+    }
     rst_args a;
     memset(&a, 0, sizeof(a));
     char abs[OS_PATH_MAX], dest[OS_PATH_MAX];

@@ -224,6 +224,7 @@ JET_ERR param_copy(param_value *dst, const param_value *src)
     memset(dst, 0, sizeof(param_value) * g_cparam_defs);
     for (uint32_t i = 0; i < g_cparam_defs; i++) {
         dst[i].num = src[i].num;
+        dst[i].fSet = src[i].fSet;
         if (src[i].str) {
             dst[i].str = os_strdup(src[i].str);
             if (dst[i].str == NULL) {
@@ -324,6 +325,7 @@ JET_ERR param_store(param_value *vals, int index, JET_API_PTR l, const char *sz)
     } else {
         vals[index].num = l;
     }
+    vals[index].fSet = 1;
     return JET_errSuccess;
 }
 

@@ -251,3 +251,44 @@ def test_relative_paths_read_back_absolute(subproc, tmp_path):
         assert jet.set_param(inst, C.JET_paramRBSFilePath, 0, "other") == C.JET_errAlreadyInitialized
         assert lib.JetTerm(inst) == 0
     """)
+
+
+# --- log file size -------------------------------------------------------------
+# ESENT (its log's file-size check at JetInit): with JET_paramLogFileSize left
+# at its default, the size of the existing logs is adopted and
+# JetGetSystemParameter then reports it; a size set explicitly that differs
+# gives JET_errLogFileSizeMismatch; a log file whose length is not the one its
+# header gives is refused with JET_errLogFileSizeMismatch.
+
+def _init_and_stop(jet, folder, name, **params):
+    inst = jet.instance_in(folder, name, **params)
+    err = jet.lib.JetInit(jet.ffi.new("JET_INSTANCE *", inst))
+    if err >= 0:
+        p = jet.ffi.new("JET_SESID *")
+        assert jet.lib.JetBeginSession(inst, p, jet.ffi.NULL, jet.ffi.NULL) == 0
+        size = jet.get_param_int(inst, jet.C.JET_paramLogFileSize)
+        assert jet.lib.JetEndSession(p[0], 0) == 0
+        assert jet.lib.JetTerm(inst) == 0
+        return err, size[1]
+    return err, None
+
+
+def test_log_file_size_is_adopted_from_existing_logs(jet, tmp_path):
+    assert _init_and_stop(jet, tmp_path, "first", LogFileSize=256) == (0, 256)
+    assert (tmp_path / "edb.log").stat().st_size == 256 * 1024
+    # default size: the logs' size is adopted and reported
+    assert _init_and_stop(jet, tmp_path, "second") == (0, 256)
+    # the same size given explicitly is fine
+    assert _init_and_stop(jet, tmp_path, "third", LogFileSize=256) == (0, 256)
+
+
+def test_conflicting_explicit_log_file_size_is_refused(jet, tmp_path):
+    assert _init_and_stop(jet, tmp_path, "first", LogFileSize=256)[0] == 0
+    assert _init_and_stop(jet, tmp_path, "second", LogFileSize=512)[0] == jet.C.JET_errLogFileSizeMismatch
+
+
+def test_log_longer_than_its_header_says_is_refused(jet, tmp_path):
+    assert _init_and_stop(jet, tmp_path, "first", LogFileSize=256)[0] == 0
+    with open(tmp_path / "edb.log", "ab") as f:
+        f.write(b"\0" * 4096)
+    assert _init_and_stop(jet, tmp_path, "second")[0] == jet.C.JET_errLogFileSizeMismatch
