@@ -26,6 +26,10 @@
 
 /* ---- parameters (params.c) ---------------------------------------------- */
 
+/* Or-ed into an info level by the W functions (wchar.c) for the A functions
+ * of db_api.c: list tables then hold UTF-16 in Unicode columns. */
+#define ESEPY_INFOLEVEL_WIDE 0x40000000u
+
 /* Entries of every parameter value array (g_cparam_defs of them used). */
 #define PARAM_SLOTS 160
 
@@ -44,7 +48,7 @@ typedef struct param_def {
 typedef struct param_value {
     JET_API_PTR num;
     char       *str;
-    int         fSet;   /* set by JetSetSystemParameter (ESENT's "not the default") */
+    int         fSet;   /* set by JetSetSystemParameter to another value than the default */
 } param_value;
 
 extern const param_def g_param_defs[];

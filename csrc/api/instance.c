@@ -473,7 +473,7 @@ static void engine_config(instance *pinst, const JET_RSTINFO *prst, JET_GRBIT gr
 /* ESENT's JET_paramLogFileSize rules at JetInit, from the current log
  * (edb.log) when there is one: a size left at its default takes the log's
  * size (JetGetSystemParameter then reports it); a size set that differs, or a
- * log whose length is not its header's, gives JET_errLogFileSizeMismatch.
+ * log longer than its header says, gives JET_errLogFileSizeMismatch.
  * Other errors reading the log are left to recovery to report. */
 static JET_ERR adopt_log_file_size(instance *pinst, isam_config *pcfg)
 {

@@ -325,7 +325,11 @@ JET_ERR param_store(param_value *vals, int index, JET_API_PTR l, const char *sz)
     } else {
         vals[index].num = l;
     }
-    vals[index].fSet = 1;
+    /* Unlike ESENT, a value equal to the default makes the parameter the
+     * default again (so that a default can be put back; only
+     * JET_paramLogFileSize's adoption looks at fSet). */
+    vals[index].fSet = is_string_type(d->type) ? !(d->sdef && strcmp(vals[index].str, d->sdef) == 0)
+                                               : vals[index].num != d->def;
     return JET_errSuccess;
 }
 

@@ -434,6 +434,10 @@ struct isam_sess {
     isam_cb_reg *cbregs;
     uint32_t     ccbregs, ccbregsCap;
     JET_HANDLE   cbLast;
+    /* The list tables infolist.c builds hold UTF-16 text in Unicode (cp
+     * 1200) columns: set by the api for the W functions' list levels only,
+     * around one call (isam_set_wide_lists). */
+    int          fWideLists;
     struct isam_sess *next;
 };
 
@@ -552,6 +556,12 @@ int      ver_tree_has_versions_locked(isam_inst *pinst, uint32_t dbid, uint32_t 
  * transaction: JET_errWriteConflict when another transaction changed the node
  * and is active or committed after this one's snapshot. */
 JET_ERR  rlock_acquire(isam_sess *psess, isam_db *pdb, uint32_t pgnoRoot, const void *key, uint32_t cbKey);
+/* JetPrepareUpdate(JET_prepReplace) in a transaction: a write lock on the
+ * node until the update (whose version then holds it: rlock_release_write)
+ * or the transaction's level ends.  JET_errWriteConflict as rlock_acquire, or
+ * when another transaction holds a lock on the node. */
+JET_ERR  rlock_acquire_write(isam_sess *psess, isam_db *pdb, uint32_t pgnoRoot, const void *key, uint32_t cbKey);
+void     rlock_release_write(isam_sess *psess, isam_db *pdb, uint32_t pgnoRoot, const void *key, uint32_t cbKey);
 /* Under inst.lock: another transaction than t holds a read lock on the node. */
 int      rlock_conflict_locked(isam_inst *pinst, const isam_trx *t, uint32_t dbid, uint32_t pgnoRoot,
                                const void *key, uint32_t cbKey);

@@ -407,7 +407,13 @@ static JET_ERR enum_column(enum_ctx *e, JET_COLUMNID columnid, uint32_t ctag, co
         if (err < 0)
             return err;
     }
-    if ((e->grbit & JET_bitEnumerateCompressOutput) && cval == 1 && pec->rgEnumColumnValue[0].err == 0) {
+    /* As ESENT: a column asked for whole (no itags) with one value kept in
+     * the record (not a separated long value) comes back compressed. */
+    const void *pv1;
+    uint32_t cb1, fl1 = 0;
+    if ((e->grbit & JET_bitEnumerateCompressOutput) && cval == 1 && ctag == 0 && pec->rgEnumColumnValue[0].err == 0 &&
+        !(rec_get(e->prec->pb, e->prec->cb, &pci->rc, 1, &pv1, &cb1, &fl1) == JET_errSuccess &&
+          (fl1 & REC_TAG_SEPARATED))) {
         JET_ENUMCOLUMNVALUE *pv = pec->rgEnumColumnValue;
         void *pvData = pv->pvData;
         uint32_t cbData = pv->cbData;

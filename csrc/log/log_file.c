@@ -174,8 +174,10 @@ JET_ERR log_current_size(const log_config *cfg, uint32_t *pcbFile)
     if (err >= 0)
         err = os_file_size(pf, &cb);
     os_file_close(pf);
-    if (err >= 0 && cb != h.cbFile)
-        err = JET_errLogFileSizeMismatch; /* as ESENT: longer or shorter than its header says */
+    /* As ESENT: a log longer than its header says is refused.  (A shorter
+     * one is a torn or truncated log: recovery judges it.) */
+    if (err >= 0 && cb > h.cbFile)
+        err = JET_errLogFileSizeMismatch;
     if (err >= 0)
         *pcbFile = h.cbFile;
     return err;

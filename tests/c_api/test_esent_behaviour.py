@@ -292,3 +292,241 @@ def test_log_longer_than_its_header_says_is_refused(jet, tmp_path):
     with open(tmp_path / "edb.log", "ab") as f:
         f.write(b"\0" * 4096)
     assert _init_and_stop(jet, tmp_path, "second")[0] == jet.C.JET_errLogFileSizeMismatch
+
+
+# --- write conflicts ---------------------------------------------------------------
+# ESENT's JetPrepareUpdate(JET_prepReplace) inside a transaction write-locks
+# the record at once (its ErrDIRGetLock(writeLock) in the prepare): a second
+# session preparing to replace the same record gets JET_errWriteConflict from
+# JetPrepareUpdate itself.  At level 0, and with JET_prepReplaceNoLock, no lock
+# is taken.
+
+def _second_session(env, dbid_name=b"a.edb"):
+    ffi, lib = env.ffi, env.lib
+    p = ffi.new("JET_SESID *")
+    assert lib.JetBeginSession(env.inst, p, ffi.NULL, ffi.NULL) == 0
+    s2 = p[0]
+    pdb = ffi.new("JET_DBID *")
+    assert lib.JetOpenDatabase(s2, str(env.folder / dbid_name.decode()).encode(), ffi.NULL, pdb, 0) == 0
+    pt = ffi.new("JET_TABLEID *")
+    assert lib.JetOpenTable(s2, pdb[0], b"kv", ffi.NULL, 0, 0, pt) == 0
+    return s2, pt[0]
+
+
+def _seek(env, ses, t, k):
+    assert env.lib.JetMakeKey(ses, t, I(k), 4, env.C.JET_bitNewKey) == 0
+    assert env.lib.JetSeek(ses, t, env.C.JET_bitSeekEQ) == 0
+
+
+def test_second_prepare_replace_of_a_record_being_replaced_conflicts(env):
+    ffi, lib, C, ses = env.ffi, env.lib, env.C, env.ses
+    _dbid, t, _ck, cv = filled(env, [1, 2])
+    s2, t2 = _second_session(env)
+    assert lib.JetBeginTransaction(ses) == 0
+    _seek(env, ses, t, 1)
+    assert lib.JetPrepareUpdate(ses, t, C.JET_prepReplace) == 0
+    assert lib.JetBeginTransaction(s2) == 0
+    _seek(env, s2, t2, 1)
+    assert lib.JetPrepareUpdate(s2, t2, C.JET_prepReplace) == C.JET_errWriteConflict
+    # another record is free; no lock without a transaction or with NoLock
+    _seek(env, s2, t2, 2)
+    assert lib.JetPrepareUpdate(s2, t2, C.JET_prepReplace) == 0
+    assert lib.JetPrepareUpdate(s2, t2, C.JET_prepCancel) == 0
+    _seek(env, s2, t2, 1)
+    assert lib.JetPrepareUpdate(s2, t2, C.JET_prepReplaceNoLock) == 0
+    assert lib.JetPrepareUpdate(s2, t2, C.JET_prepCancel) == 0
+    assert lib.JetRollback(s2, 0) == 0
+    # the first session's replace goes through; the lock is the transaction's
+    assert lib.JetSetColumn(ses, t, cv, b"one", 3, 0, ffi.NULL) == 0
+    assert lib.JetUpdate(ses, t, ffi.NULL, 0, ffi.NULL) == 0
+    assert lib.JetBeginTransaction(s2) == 0
+    _seek(env, s2, t2, 1)
+    assert lib.JetPrepareUpdate(s2, t2, C.JET_prepReplace) == C.JET_errWriteConflict
+    assert lib.JetRollback(s2, 0) == 0
+    assert lib.JetCommitTransaction(ses, 0) == 0
+    assert lib.JetBeginTransaction(s2) == 0
+    _seek(env, s2, t2, 1)
+    assert lib.JetPrepareUpdate(s2, t2, C.JET_prepReplace) == 0
+    assert lib.JetPrepareUpdate(s2, t2, C.JET_prepCancel) == 0
+    assert lib.JetCommitTransaction(s2, 0) == 0
+    assert lib.JetEndSession(s2, 0) == 0
+
+
+def test_cancelled_prepare_keeps_the_lock_until_the_transaction_ends(env):
+    # the write lock belongs to the transaction (ESENT's DIR lock version),
+    # not to the prepared update
+    lib, C, ses = env.lib, env.C, env.ses
+    _dbid, t, _ck, _cv = filled(env, [1])
+    s2, t2 = _second_session(env)
+    assert lib.JetBeginTransaction(ses) == 0
+    _seek(env, ses, t, 1)
+    assert lib.JetPrepareUpdate(ses, t, C.JET_prepReplace) == 0
+    assert lib.JetPrepareUpdate(ses, t, C.JET_prepCancel) == 0
+    assert lib.JetBeginTransaction(s2) == 0
+    _seek(env, s2, t2, 1)
+    assert lib.JetPrepareUpdate(s2, t2, C.JET_prepReplace) == C.JET_errWriteConflict
+    assert lib.JetRollback(s2, 0) == 0
+    assert lib.JetRollback(ses, 0) == 0
+    assert lib.JetEndSession(s2, 0) == 0
+
+
+# --- JET_prepInsertCopyDeleteOriginal ------------------------------------------------
+# ESENT's prepare gives the copy a new autoincrement value (only
+# JET_prepInsertCopyReplaceOriginal keeps it), and JetUpdate deletes the
+# original before inserting the copy, so the copy may keep the original's key.
+
+def _autoinc_table(env):
+    C = env.C
+    err, dbid = env.create_db()
+    assert err == 0
+    err, t = env.create_table(dbid, "ai")
+    assert err == 0
+    err, ck = env.add_column(t, "k", C.JET_coltypLong)
+    assert err == 0
+    err, ca = env.add_column(t, "n", C.JET_coltypLong, grbit=C.JET_bitColumnAutoincrement)
+    assert err == 0
+    assert env.lib.JetCreateIndex(env.ses, t, b"primary", C.JET_bitIndexPrimary, b"+k\0\0", 4, 100) == 0
+    for k in (1, 2):
+        assert env.insert(t, [(ck, I(k))]) == 0
+    return t, ck, ca
+
+
+def _rows(env, t, ck, ca):
+    out = []
+    ok = env.lib.JetMove(env.ses, t, env.C.JET_MoveFirst, 0) == 0
+    while ok:
+        out.append((key_at(env, t, ck), key_at(env, t, ca)))
+        ok = env.lib.JetMove(env.ses, t, env.C.JET_MoveNext, 0) == 0
+    return out
+
+
+def test_insert_copy_delete_original_with_the_key_unchanged(env):
+    ffi, lib, C, ses = env.ffi, env.lib, env.C, env.ses
+    t, ck, ca = _autoinc_table(env)
+    assert _rows(env, t, ck, ca) == [(1, 1), (2, 2)]
+    _seek(env, ses, t, 1)
+    assert lib.JetPrepareUpdate(ses, t, C.JET_prepInsertCopyDeleteOriginal) == 0
+    assert key_at_copy(env, t, ca) == 3  # the new value, in the copy buffer
+    assert lib.JetUpdate(ses, t, ffi.NULL, 0, ffi.NULL) == 0
+    assert _rows(env, t, ck, ca) == [(1, 3), (2, 2)]
+    # with a new key, inside a transaction that rolls back: nothing changed
+    assert lib.JetBeginTransaction(ses) == 0
+    _seek(env, ses, t, 2)
+    assert lib.JetPrepareUpdate(ses, t, C.JET_prepInsertCopyDeleteOriginal) == 0
+    assert lib.JetSetColumn(ses, t, ck, I(9), 4, 0, ffi.NULL) == 0
+    assert lib.JetUpdate(ses, t, ffi.NULL, 0, ffi.NULL) == 0
+    assert _rows(env, t, ck, ca) == [(1, 3), (9, 4)]
+    assert lib.JetRollback(ses, 0) == 0
+    assert _rows(env, t, ck, ca) == [(1, 3), (2, 2)]
+
+
+def key_at_copy(env, t, col):
+    buf = env.ffi.new("char[4]")
+    pcb = env.ffi.new("uint32_t *")
+    err = env.lib.JetRetrieveColumn(env.ses, t, col, buf, 4, pcb, env.C.JET_bitRetrieveCopy, env.ffi.NULL)
+    assert err == 0, env.jet.err_name(err)
+    return struct.unpack("<i", bytes(env.ffi.buffer(buf, 4)))[0]
+
+
+# --- JET_bitEnumerateCompressOutput ---------------------------------------------------
+# ESENT: a column enumerated whole (no itags listed) that has exactly one value
+# kept in the record comes back as JET_wrnColumnSingleValue with the value in
+# cbData / pvData; listed itags, several values and a separated long value
+# keep the JET_ENUMCOLUMNVALUE list.
+
+def test_enumerate_compress_output(env):
+    from test_enumerate import enumerate_columns
+    ffi, lib, C, ses = env.ffi, env.lib, env.C, env.ses
+    _dbid, t, ck, cv = make_kv(env)
+    err, cm = env.add_column(t, "m", C.JET_coltypBinary, C.JET_bitColumnTagged | C.JET_bitColumnMultiValued)
+    assert err == 0
+    err, cl = env.add_column(t, "lv", C.JET_coltypLongBinary)
+    assert err == 0
+    err, cs = env.add_column(t, "small", C.JET_coltypLongBinary)
+    assert err == 0
+    big = bytes(range(256)) * 64
+    assert lib.JetPrepareUpdate(ses, t, C.JET_prepInsert) == 0
+    for col, v in ((ck, I(1)), (cv, b"text"), (cl, big), (cs, b"tiny")):
+        assert lib.JetSetColumn(ses, t, col, v, len(v), 0, ffi.NULL) == 0
+    si = ffi.new("JET_SETINFO *", {"cbStruct": ffi.sizeof("JET_SETINFO"), "itagSequence": 0})
+    for v in (b"a", b"bb"):
+        assert lib.JetSetColumn(ses, t, cm, v, len(v), 0, si) == 0
+    assert lib.JetUpdate(ses, t, ffi.NULL, 0, ffi.NULL) == 0
+    assert lib.JetMove(ses, t, C.JET_MoveFirst, 0) == 0
+    err, out = enumerate_columns(env, t, grbit=C.JET_bitEnumerateCompressOutput)
+    assert err == 0
+    assert out[ck] == ("single", I(1)) and out[cv] == ("single", b"text") and out[cs] == ("single", b"tiny")
+    assert out[cm] == [(1, 0, b"a"), (2, 0, b"bb")]
+    assert out[cl] == [(1, 0, big)]  # separated: not compressed
+    err, out = enumerate_columns(env, t, ids=[(cv, [1]), (ck, [])], grbit=C.JET_bitEnumerateCompressOutput)
+    assert out[cv] == [(1, 0, b"text")] and out[ck] == ("single", I(1))
+
+
+# --- backup copies and the external backup API -----------------------------------------
+
+def test_attaching_a_backup_copy_never_restored(jet, tmp_path):
+    # ESENT's attach: a database whose header still carries the backup's
+    # bkinfoFullCur (a copy from a backup set that was never restored) gives
+    # JET_errSoftRecoveryOnBackupDatabase.
+    from test_backup import kv_env, backup
+    from test_database import Env
+    env = kv_env(jet, tmp_path / "live", rows=50)
+    try:
+        bk = tmp_path / "bk"
+        bk.mkdir()
+        assert backup(env, bk) == 0
+    finally:
+        assert env.term() == 0
+    other = Env(jet, tmp_path / "live", "other")  # the same folders, another instance
+    try:
+        err = other.lib.JetAttachDatabase(other.ses, str(bk / "a.edb").encode(), 0)
+        assert err == jet.C.JET_errSoftRecoveryOnBackupDatabase, jet.err_name(err)
+    finally:
+        assert other.term() == 0
+
+
+def test_open_file_on_a_database_during_an_incremental_backup(jet, tmp_path):
+    # ESENT: an incremental external backup copies logs only; JetOpenFile on a
+    # database then gives JET_errInvalidBackupSequence.
+    from test_backup import kv_env, backup
+    C, lib, ffi = jet.C, jet.lib, jet.ffi
+    env = kv_env(jet, tmp_path / "live", rows=20)
+    try:
+        bk = tmp_path / "bk"
+        bk.mkdir()
+        assert backup(env, bk) == 0
+        assert lib.JetBeginExternalBackupInstance(env.inst, C.JET_bitBackupIncremental) == 0
+        ph = ffi.new("JET_HANDLE *")
+        lo, hi = ffi.new("uint32_t *"), ffi.new("uint32_t *")
+        err = lib.JetOpenFileInstance(env.inst, str(tmp_path / "live" / "a.edb").encode(), ph, lo, hi)
+        assert err == C.JET_errInvalidBackupSequence, jet.err_name(err)
+        assert lib.JetEndExternalBackupInstance2(env.inst, C.JET_bitBackupEndAbort) == 0
+    finally:
+        assert env.term() == 0
+
+
+def test_legacy_restore2_creates_a_missing_destination_when_asked(subproc, tmp_path):
+    # ESENT's JetRestore2 with JET_paramCreatePathIfNotExist creates the
+    # destination folder it restores the databases into.
+    live, bk = tmp_path / "live", tmp_path / "bk"
+    subproc(f"""
+        import pathlib
+        live, bk = pathlib.Path({str(live)!r}), pathlib.Path({str(bk)!r})
+        live.mkdir(); bk.mkdir()
+        for pid in (C.JET_paramSystemPath, C.JET_paramLogFilePath, C.JET_paramTempPath):
+            assert lib.JetSetSystemParameter(ffi.NULL, 0, pid, 0, (str(live) + "/").encode()) == 0
+        pinst = ffi.new("JET_INSTANCE *", 0)
+        assert lib.JetInit(pinst) == 0
+        ps = ffi.new("JET_SESID *"); assert lib.JetBeginSession(pinst[0], ps, ffi.NULL, ffi.NULL) == 0
+        pd = ffi.new("JET_DBID *")
+        assert lib.JetCreateDatabase(ps[0], str(live / "a.edb").encode(), ffi.NULL, pd, 0) == 0
+        assert lib.JetBackup(str(bk).encode(), 0, ffi.NULL) == 0
+        assert lib.JetTerm(pinst[0]) == 0
+        dest = live / "new" / "place"
+        assert lib.JetRestore2(str(bk).encode(), str(dest).encode(), ffi.NULL) < 0
+        assert not dest.exists()
+        assert lib.JetSetSystemParameter(ffi.NULL, 0, C.JET_paramCreatePathIfNotExist, 1, ffi.NULL) == 0
+        err = lib.JetRestore2(str(bk).encode(), str(dest).encode(), ffi.NULL)
+        assert err == 0, jet.err_name(err)
+        assert (dest / "a.edb").exists()
+    """)
