@@ -530,3 +530,79 @@ def test_legacy_restore2_creates_a_missing_destination_when_asked(subproc, tmp_p
         assert err == 0, jet.err_name(err)
         assert (dest / "a.edb").exists()
     """)
+
+
+# --- W list tables ----------------------------------------------------------------------
+# ESENT's W functions return list tables whose text columns are Unicode
+# (cp 1200) and hold UTF-16LE names; the A functions' hold the names in the
+# A character set (UTF-8 here).
+
+WNAME = "c\u00f6l-\U0001F600"
+
+
+def _wstr(ffi, s):
+    units = list(struct.unpack("<%dH" % (len(s.encode("utf-16-le")) // 2), s.encode("utf-16-le")))
+    return ffi.new("JET_WCHAR[]", units + [0])
+
+
+def _column_cp(env, t, colid):
+    cd = env.ffi.new("JET_COLUMNDEF *")
+    pid = env.ffi.new("JET_COLUMNID *", colid)
+    assert env.lib.JetGetTableColumnInfo(env.ses, t, env.ffi.cast("char *", pid), cd, env.ffi.sizeof(cd[0]),
+                                         env.C.JET_ColInfoByColid) == 0
+    return cd.cp
+
+
+def _texts(env, t, colid):
+    out = []
+    ok = env.lib.JetMove(env.ses, t, env.C.JET_MoveFirst, 0) == 0
+    while ok:
+        err, v = env.retrieve(t, colid, 512)
+        assert err in (0, env.C.JET_wrnColumnNull)
+        out.append(v)
+        ok = env.lib.JetMove(env.ses, t, env.C.JET_MoveNext, 0) == 0
+    return out
+
+
+def test_w_list_tables_hold_utf16(env):
+    ffi, lib, C, ses = env.ffi, env.lib, env.C, env.ses
+    dbid, t, _ck, _cv = make_kv(env)
+    err, _c = env.add_column(t, WNAME, C.JET_coltypLong)
+    assert err == 0
+    assert lib.JetCreateIndex(ses, t, ("i-" + WNAME).encode(), 0, ("+" + WNAME).encode() + b"\0\0",
+                              len(WNAME.encode()) + 3, 100) == 0
+    u16 = lambda s: s.encode("utf-16-le")  # noqa: E731
+    # columns: JetGetTableColumnInfoW and JetGetColumnInfoW
+    for call in (lambda p: lib.JetGetTableColumnInfoW(ses, t, ffi.NULL, p, ffi.sizeof("JET_COLUMNLIST"),
+                                                       C.JET_ColInfoList),
+                 lambda p: lib.JetGetColumnInfoW(ses, dbid, _wstr(ffi, "kv"), ffi.NULL, p,
+                                                 ffi.sizeof("JET_COLUMNLIST"), C.JET_ColInfoList)):
+        cl = ffi.new("JET_COLUMNLIST *")
+        assert call(cl) == 0
+        assert _column_cp(env, cl.tableid, cl.columnidcolumnname) == 1200
+        assert sorted(_texts(env, cl.tableid, cl.columnidcolumnname)) == sorted([u16("k"), u16("v"), u16(WNAME)])
+        assert lib.JetCloseTable(ses, cl.tableid) == 0
+    # the A function: UTF-8 in a cp 1252 column, as before
+    cl = ffi.new("JET_COLUMNLIST *")
+    assert lib.JetGetTableColumnInfo(ses, t, ffi.NULL, cl, ffi.sizeof(cl[0]), C.JET_ColInfoList) == 0
+    assert _column_cp(env, cl.tableid, cl.columnidcolumnname) == 1252
+    assert WNAME.encode() in _texts(env, cl.tableid, cl.columnidcolumnname)
+    assert lib.JetCloseTable(ses, cl.tableid) == 0
+    # indexes: JetGetTableIndexInfoW / JetGetIndexInfoW
+    for call in (lambda p: lib.JetGetTableIndexInfoW(ses, t, ffi.NULL, p, ffi.sizeof("JET_INDEXLIST"),
+                                                      C.JET_IdxInfoList),
+                 lambda p: lib.JetGetIndexInfoW(ses, dbid, _wstr(ffi, "kv"), ffi.NULL, p,
+                                                ffi.sizeof("JET_INDEXLIST"), C.JET_IdxInfoList)):
+        il = ffi.new("JET_INDEXLIST *")
+        assert call(il) == 0
+        assert _column_cp(env, il.tableid, il.columnidindexname) == 1200
+        assert u16("i-" + WNAME) in _texts(env, il.tableid, il.columnidindexname)
+        assert u16(WNAME) in _texts(env, il.tableid, il.columnidcolumnname)
+        assert lib.JetCloseTable(ses, il.tableid) == 0
+    # objects: JetGetObjectInfoW
+    ol = ffi.new("JET_OBJECTLIST *")
+    assert lib.JetGetObjectInfoW(ses, dbid, C.JET_objtypTable, ffi.NULL, ffi.NULL, ol, ffi.sizeof(ol[0]),
+                                 C.JET_ObjInfoList) == 0
+    assert _column_cp(env, ol.tableid, ol.columnidobjectname) == 1200
+    assert _texts(env, ol.tableid, ol.columnidobjectname) == [u16("kv")]
+    assert lib.JetCloseTable(ses, ol.tableid) == 0
