@@ -477,11 +477,12 @@ static void engine_config(instance *pinst, const JET_RSTINFO *prst, JET_GRBIT gr
  * Other errors reading the log are left to recovery to report. */
 static JET_ERR adopt_log_file_size(instance *pinst, isam_config *pcfg)
 {
-    uint32_t cbHave = 0, cbWant = 0;
+    uint32_t cbHave = 0;
+    uint32_t cbWant = pcfg->log.cbLogFile / LOG_SECTOR * LOG_SECTOR; /* what the log writer makes of it */
     JET_ERR err = log_current_size(&pcfg->log, &cbHave);
     if (err == JET_errLogFileSizeMismatch)
         return err;
-    if (err < 0 || log_config_check(&pcfg->log, &cbWant) < 0 || cbHave == cbWant)
+    if (err < 0 || cbHave == cbWant)
         return JET_errSuccess;
     int idx = param_index(JET_paramLogFileSize);
     if (pinst->params[idx].fSet)
