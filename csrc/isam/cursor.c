@@ -19,7 +19,8 @@
  * index's tree, pbBm = its primary bookmark), BEFORE the first or AFTER the
  * last record, or DEFER: ESENT's deferred move to first, where opening a
  * table, duplicating a cursor or changing the current index leaves it
- * (POS_DEFER in isam_int.h; isam_cur_on settles it when a record is needed).  A move that leaves the index range removes it and ends AFTER
+ * (POS_DEFER in isam_int.h; isam_cur_on settles it when a record is
+ * needed).  A move that leaves the index range removes it and ends AFTER
  * (BEFORE, moving backwards), as in ESENT.  Seeks treat an entry whose
  * key starts with the search key as equal to it (partial keys match every
  * entry with those leading columns).  Secondary-index definitions are shared
