@@ -874,7 +874,8 @@ class Table(_esepy.Table):
 
     def dup(self) -> "Table":
         """A second cursor on this table (JetDupCursor): same current index, its own position
-        (not on a record yet); close it (or use ``with``) when done."""
+        (ESENT's deferred move to first: the first record once one is needed); close it (or use
+        ``with``) when done."""
         tableid = self._dup_cursor()
         other = Table(self.db, self.name, tableid)
         other._columns, other._key, other._index = self._columns, self._key, self._index

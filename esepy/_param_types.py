@@ -37,32 +37,47 @@ class InstanceParams(TypedDict, total=False):
     create_path_if_not_exist: bool  # JET_paramCreatePathIfNotExist
     database_page_size: int  # JET_paramDatabasePageSize
     db_extension_size: int  # JET_paramDbExtensionSize
+    db_scan_interval_max_sec: int  # JET_paramDbScanIntervalMaxSec
+    db_scan_interval_min_sec: int  # JET_paramDbScanIntervalMinSec
+    db_scan_throttle: int  # JET_paramDbScanThrottle
     defragment_sequential_btrees: bool  # JET_paramDefragmentSequentialBTrees
+    defragment_sequential_btrees_density_check_frequency: int  # JET_paramDefragmentSequentialBTreesDensityCheckFrequency
     delete_old_logs: bool  # JET_paramDeleteOldLogs
     delete_out_of_range_logs: bool  # JET_paramDeleteOutOfRangeLogs
     disable_callbacks: bool  # JET_paramDisableCallbacks
     disable_perfmon: bool  # JET_paramDisablePerfmon
     enable_advanced: bool  # JET_paramEnableAdvanced
+    enable_block_cache: bool  # JET_paramEnableBlockCache
+    enable_block_cache_detach: bool  # JET_paramEnableBlockCacheDetach
     enable_db_scan_in_recovery: int  # JET_paramEnableDBScanInRecovery
+    enable_db_scan_serialization: bool  # JET_paramEnableDBScanSerialization
     enable_file_cache: bool  # JET_paramEnableFileCache
     enable_index_checking: int  # JET_paramEnableIndexChecking
     enable_index_cleanup: bool  # JET_paramEnableIndexCleanup
     enable_online_defrag: int  # JET_paramEnableOnlineDefrag
     enable_persisted_callbacks: bool  # JET_paramEnablePersistedCallbacks
+    enable_rbs: bool  # JET_paramEnableRBS
     enable_shrink_database: int  # JET_paramEnableShrinkDatabase
+    enable_sqm: int  # JET_paramEnableSqm
     enable_temp_table_versioning: bool  # JET_paramEnableTempTableVersioning
     enable_view_cache: bool  # JET_paramEnableViewCache
     engine_format_version: int  # JET_paramEngineFormatVersion
+    event_log_cache: int  # JET_paramEventLogCache
     event_logging_level: int  # JET_paramEventLoggingLevel
     event_source: str  # JET_paramEventSource
     event_source_key: str  # JET_paramEventSourceKey
     exception_action: int  # JET_paramExceptionAction
     global_min_ver_pages: int  # JET_paramGlobalMinVerPages
+    hung_io_actions: int  # JET_paramHungIOActions
+    hung_io_threshold: int  # JET_paramHungIOThreshold
     ignore_log_version: bool  # JET_paramIgnoreLogVersion
+    index_tuple_increment: int  # JET_paramIndexTupleIncrement
+    index_tuple_start: int  # JET_paramIndexTupleStart
     index_tuples_length_max: int  # JET_paramIndexTuplesLengthMax
     index_tuples_length_min: int  # JET_paramIndexTuplesLengthMin
     index_tuples_to_index_max: int  # JET_paramIndexTuplesToIndexMax
     io_priority: int  # JET_paramIOPriority
+    io_throttling_time_quanta: int  # JET_paramIOThrottlingTimeQuanta
     legacy_file_names: int  # JET_paramLegacyFileNames
     log_buffers: int  # JET_paramLogBuffers
     log_checkpoint_period: int  # JET_paramLogCheckpointPeriod
@@ -74,6 +89,11 @@ class InstanceParams(TypedDict, total=False):
     lruk_history_max: int  # JET_paramLRUKHistoryMax
     lruk_policy: int  # JET_paramLRUKPolicy
     lruk_timeout: int  # JET_paramLRUKTimeout
+    lruk_trx_corr_interval: int  # JET_paramLRUKTrxCorrInterval
+    max_coalesce_read_gap_size: int  # JET_paramMaxCoalesceReadGapSize
+    max_coalesce_read_size: int  # JET_paramMaxCoalesceReadSize
+    max_coalesce_write_gap_size: int  # JET_paramMaxCoalesceWriteGapSize
+    max_coalesce_write_size: int  # JET_paramMaxCoalesceWriteSize
     max_cursors: int  # JET_paramMaxCursors
     max_databases_per_instance: int  # JET_paramMaxDatabasesPerInstance
     max_instances: int  # JET_paramMaxInstances
@@ -82,25 +102,47 @@ class InstanceParams(TypedDict, total=False):
     max_temporary_tables: int  # JET_paramMaxTemporaryTables
     max_transaction_size: int  # JET_paramMaxTransactionSize
     max_ver_pages: int  # JET_paramMaxVerPages
+    min_data_for_xpress: int  # JET_paramMinDataForXpress
     no_information_event: bool  # JET_paramNoInformationEvent
     one_database_per_session: bool  # JET_paramOneDatabasePerSession
     os_snapshot_timeout: int  # JET_paramOSSnapshotTimeout
     outstanding_io_max: int  # JET_paramOutstandingIOMax
     page_fragment: int  # JET_paramPageFragment
+    page_hint_cache_size: int  # JET_paramPageHintCacheSize
     page_read_ahead_max: int  # JET_paramPageReadAheadMax
     page_temp_db_min: int  # JET_paramPageTempDBMin
+    perfmon_refresh_interval: int  # JET_paramPerfmonRefreshInterval
     persisted_lost_flush_detection: int  # JET_paramPersistedLostFlushDetection
     preferred_max_open_tables: int  # JET_paramPreferredMaxOpenTables
     preferred_ver_pages: int  # JET_paramPreferredVerPages
+    preread_io_max: int  # JET_paramPrereadIOMax
     process_friendly_name: str  # JET_paramProcessFriendlyName
+    rbs_file_path: PathArg  # JET_paramRBSFilePath
     record_upgrade_dirty_level: int  # JET_paramRecordUpgradeDirtyLevel
     recovery: str  # JET_paramRecovery
     start_flush_threshold: int  # JET_paramStartFlushThreshold
     stop_flush_threshold: int  # JET_paramStopFlushThreshold
     system_path: PathArg  # JET_paramSystemPath
+    table_class10_name: str  # JET_paramTableClass10Name
+    table_class11_name: str  # JET_paramTableClass11Name
+    table_class12_name: str  # JET_paramTableClass12Name
+    table_class13_name: str  # JET_paramTableClass13Name
+    table_class14_name: str  # JET_paramTableClass14Name
+    table_class15_name: str  # JET_paramTableClass15Name
+    table_class1_name: str  # JET_paramTableClass1Name
+    table_class2_name: str  # JET_paramTableClass2Name
+    table_class3_name: str  # JET_paramTableClass3Name
+    table_class4_name: str  # JET_paramTableClass4Name
+    table_class5_name: str  # JET_paramTableClass5Name
+    table_class6_name: str  # JET_paramTableClass6Name
+    table_class7_name: str  # JET_paramTableClass7Name
+    table_class8_name: str  # JET_paramTableClass8Name
+    table_class9_name: str  # JET_paramTableClass9Name
     temp_path: PathArg  # JET_paramTempPath
     transaction_level: int  # JET_paramTransactionLevel
+    use_flush_for_write_durability: bool  # JET_paramUseFlushForWriteDurability
     ver_page_size: int  # JET_paramVerPageSize
+    version_store_task_queue_max: int  # JET_paramVersionStoreTaskQueueMax
     wait_log_flush: int  # JET_paramWaitLogFlush
     waypoint_latency: int  # JET_paramWaypointLatency
     zero_database_during_backup: bool  # JET_paramZeroDatabaseDuringBackup

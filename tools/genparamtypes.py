@@ -40,8 +40,9 @@ def render() -> str:
 
 def main() -> int:
     out = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "esepy", "_param_types.py")
+    text = render()  # before opening: rendering imports esepy, which imports the file
     with open(out, "w") as f:
-        f.write(render())
+        f.write(text)
     print(f"wrote {out}")
     return 0
 

@@ -26,6 +26,13 @@
 
 /* ---- parameters (params.c) ---------------------------------------------- */
 
+/* Or-ed into an info level by the W functions (wchar.c) for the A functions
+ * of db_api.c: list tables then hold UTF-16 in Unicode columns. */
+#define ESEPY_INFOLEVEL_WIDE 0x40000000u
+
+/* Entries of every parameter value array (g_cparam_defs of them used). */
+#define PARAM_SLOTS 160
+
 typedef struct param_def {
     uint32_t    id;
     const char *name;
@@ -41,6 +48,7 @@ typedef struct param_def {
 typedef struct param_value {
     JET_API_PTR num;
     char       *str;
+    int         fSet;   /* set by JetSetSystemParameter to another value than the default */
 } param_value;
 
 extern const param_def g_param_defs[];
@@ -117,7 +125,7 @@ typedef struct instance {
     int          implicit;      /* [P] created by JetInit itself (freed if init fails) */
     char        *name;          /* NULL = unnamed */
     char        *display_name;
-    param_value  params[128];   /* [P] instance parameter values (g_cparam_defs used) */
+    param_value  params[PARAM_SLOTS];   /* [P] instance parameter values (g_cparam_defs used) */
     uint32_t     refs;          /* [P] calls in flight that hold this instance */
     /* Set during JetInit, constant while RUNNING: */
     char        *abs_system;    /* normalised SystemPath folder */
@@ -163,7 +171,7 @@ struct proc_table {
     instance       *insts[PROC_MAX_INSTANCES];
     uint32_t        gens[PROC_MAX_INSTANCES];
     uint32_t        cinsts;
-    param_value     defaults[128]; /* process-wide values and per-instance defaults */
+    param_value     defaults[PARAM_SLOTS]; /* process-wide values and per-instance defaults */
     uint32_t        sess_next_gen; /* last session generation handed out (session.c) */
     /* The event sink, under event_lock (not lock): the engine's event callback
      * runs with engine locks held, and the api holds lock while it calls into

@@ -29,6 +29,21 @@ static JET_ERR end_call(call *pc, JET_ERR err)
 
 #define S(c) ((c).psess->isess)
 
+/* The W functions ask for list tables holding UTF-16 (ESENT's W list levels)
+ * by or-ing ESEPY_INFOLEVEL_WIDE into the level (wchar.c): the session's
+ * isam flag is set for this one call (wide_done clears it). */
+static uint32_t wide_level(call *pc, uint32_t level)
+{
+    isam_set_wide_lists(pc->psess->isess, (level & ESEPY_INFOLEVEL_WIDE) != 0);
+    return level & ~(uint32_t)ESEPY_INFOLEVEL_WIDE;
+}
+
+static JET_ERR wide_done(call *pc, JET_ERR err)
+{
+    isam_set_wide_lists(pc->psess->isess, 0);
+    return end_call(pc, err);
+}
+
 /* ---- databases ------------------------------------------------------------ */
 
 ESEPY_EXPORT JET_ERR JetCreateDatabase2(JET_SESID sesid, const char *szFilename, uint32_t cpgDatabaseSizeMax,
@@ -275,7 +290,8 @@ ESEPY_EXPORT JET_ERR JetGetTableColumnInfo(JET_SESID sesid, JET_TABLEID tableid,
     JET_ERR err = begin_call(sesid, &c);
     if (err < 0)
         return err;
-    return end_call(&c, isam_get_column_info(S(c), tableid, szColumnName, pvResult, cbMax, InfoLevel));
+    InfoLevel = wide_level(&c, InfoLevel);
+    return wide_done(&c, isam_get_column_info(S(c), tableid, szColumnName, pvResult, cbMax, InfoLevel));
 }
 
 ESEPY_EXPORT JET_ERR JetGetColumnInfo(JET_SESID sesid, JET_DBID dbid, const char *szTableName,
@@ -285,13 +301,14 @@ ESEPY_EXPORT JET_ERR JetGetColumnInfo(JET_SESID sesid, JET_DBID dbid, const char
     JET_ERR err = begin_call(sesid, &c);
     if (err < 0)
         return err;
+    InfoLevel = wide_level(&c, InfoLevel);
     JET_TABLEID tableid;
     err = isam_open_table(S(c), dbid, szTableName, JET_bitTableReadOnly, &tableid);
     if (err >= 0) {
         err = isam_get_column_info(S(c), tableid, szColumnName, pvResult, cbMax, InfoLevel);
         (void)isam_close_table(S(c), tableid);
     }
-    return end_call(&c, err);
+    return wide_done(&c, err);
 }
 
 ESEPY_EXPORT JET_ERR JetGetTableInfo(JET_SESID sesid, JET_TABLEID tableid, void *pvResult, uint32_t cbMax,
@@ -1000,7 +1017,8 @@ ESEPY_EXPORT JET_ERR JetGetTableIndexInfo(JET_SESID sesid, JET_TABLEID tableid, 
     JET_ERR err = begin_call(sesid, &c);
     if (err < 0)
         return err;
-    return end_call(&c, isam_get_index_info(S(c), tableid, szIndexName, pvResult, cbResult, InfoLevel));
+    InfoLevel = wide_level(&c, InfoLevel);
+    return wide_done(&c, isam_get_index_info(S(c), tableid, szIndexName, pvResult, cbResult, InfoLevel));
 }
 
 ESEPY_EXPORT JET_ERR JetGetIndexInfo(JET_SESID sesid, JET_DBID dbid, const char *szTableName, const char *szIndexName,
@@ -1010,13 +1028,14 @@ ESEPY_EXPORT JET_ERR JetGetIndexInfo(JET_SESID sesid, JET_DBID dbid, const char 
     JET_ERR err = begin_call(sesid, &c);
     if (err < 0)
         return err;
+    InfoLevel = wide_level(&c, InfoLevel);
     JET_TABLEID tableid;
     err = isam_open_table(S(c), dbid, szTableName, 0, &tableid);
     if (err >= 0) {
         err = isam_get_index_info(S(c), tableid, szIndexName, pvResult, cbResult, InfoLevel);
         (void)isam_close_table(S(c), tableid);
     }
-    return end_call(&c, err);
+    return wide_done(&c, err);
 }
 
 ESEPY_EXPORT JET_ERR EsepyGetIndexes(JET_SESID sesid, JET_TABLEID tableid, char *szzIndexes, uint32_t cbMax,
@@ -1152,6 +1171,8 @@ ESEPY_EXPORT JET_ERR JetOpenTemporaryTable2(JET_SESID sesid, JET_OPENTEMPORARYTA
 ESEPY_EXPORT JET_ERR JetGetObjectInfo(JET_SESID sesid, JET_DBID dbid, JET_OBJTYP objtyp, const char *szContainerName,
                                       const char *szObjectName, void *pvResult, uint32_t cbMax, uint32_t InfoLevel)
 {
+    int fWide = (InfoLevel & ESEPY_INFOLEVEL_WIDE) != 0; /* JetGetObjectInfoW (wchar.c) */
+    InfoLevel &= ~(uint32_t)ESEPY_INFOLEVEL_WIDE;
     if (InfoLevel >= JET_ObjInfoMax || pvResult == NULL)
         return JET_errInvalidParameter;
     if (szContainerName && szContainerName[0])
@@ -1165,8 +1186,13 @@ ESEPY_EXPORT JET_ERR JetGetObjectInfo(JET_SESID sesid, JET_DBID dbid, JET_OBJTYP
     case JET_ObjInfoListNoStats:
         if (cbMax < sizeof(JET_OBJECTLIST))
             err = JET_errBufferTooSmall;
-        else
+        else if (fWide) {
+            isam_set_wide_lists(S(c), 1);
             err = isam_object_list(S(c), dbid, objtyp, pvResult);
+            isam_set_wide_lists(S(c), 0);
+        } else {
+            err = isam_object_list(S(c), dbid, objtyp, pvResult);
+        }
         break;
     case JET_ObjInfo:
     case JET_ObjInfoNoStats: {

@@ -470,12 +470,38 @@ static void engine_config(instance *pinst, const JET_RSTINFO *prst, JET_GRBIT gr
     *pcfg = cfg;
 }
 
+/* ESENT's JET_paramLogFileSize rules at JetInit, from the current log
+ * (edb.log) when there is one: a size left at its default takes the log's
+ * size (JetGetSystemParameter then reports it); a size set that differs, or a
+ * log longer than its header says, gives JET_errLogFileSizeMismatch.
+ * Other errors reading the log are left to recovery to report. */
+static JET_ERR adopt_log_file_size(instance *pinst, isam_config *pcfg)
+{
+    uint32_t cbHave = 0;
+    uint32_t cbWant = pcfg->log.cbLogFile / LOG_SECTOR * LOG_SECTOR; /* what the log writer makes of it */
+    JET_ERR err = log_current_size(&pcfg->log, &cbHave);
+    if (err == JET_errLogFileSizeMismatch)
+        return err;
+    if (err < 0 || cbHave == cbWant)
+        return JET_errSuccess;
+    int idx = param_index(JET_paramLogFileSize);
+    if (pinst->params[idx].fSet)
+        return JET_errLogFileSizeMismatch;
+    pcfg->log.cbLogFile = cbHave;
+    proc_lock();
+    pinst->params[idx].num = cbHave / 1024u; /* still the default: not fSet */
+    proc_unlock();
+    return JET_errSuccess;
+}
+
 static JET_ERR start_engine(instance *pinst, const JET_RSTINFO *prst, JET_GRBIT grbit, const restore_req *rr)
 {
     isam_config cfg;
     engine_config(pinst, prst, grbit, &cfg);
     if (rr == NULL) {
-        JET_ERR err = isam_init(&cfg, &pinst->isam);
+        JET_ERR err = adopt_log_file_size(pinst, &cfg);
+        if (err >= 0)
+            err = isam_init(&cfg, &pinst->isam);
         JET_PFNDURABLECOMMITCALLBACK pfn =
             (JET_PFNDURABLECOMMITCALLBACK)inst_param(pinst, JET_paramDurableCommitCallback);
         if (err >= 0 && pfn) {
@@ -651,7 +677,7 @@ static JET_ERR init_impl(JET_INSTANCE *pinstance, JET_RSTINFO *prstInfo, JET_GRB
     pinst->state = INST_INITIALIZING;
     pinst->restoring = rr != NULL;
     pinst->refs++;
-    param_value snapshot[128];
+    param_value snapshot[PARAM_SLOTS];
     err = param_copy(snapshot, pinst->params);
     proc_unlock();
 
@@ -1060,6 +1086,9 @@ ESEPY_EXPORT JET_ERR JetGetSystemParameter(JET_INSTANCE instance, JET_SESID sesi
         switch (paramid) {
         case JET_paramKeyMost:        *plParam = key_most_for_page(cbPage); break;
         case JET_paramLVChunkSizeMost: *plParam = cbPage - JET_cbColumnLVPageOverhead; break;
+        /* ESENT's figure: a page's data area (the page less its 40-byte
+         * header, 80 from 16 KiB pages on) less one 4-byte line tag */
+        case JET_paramRecordSizeMost: *plParam = cbPage - (cbPage <= 8192 ? 40 : 80) - 4; break;
         default:                      *plParam = d->def; break;
         }
     } else if (is_string) {
@@ -1110,7 +1139,7 @@ ESEPY_EXPORT JET_ERR JetEnableMultiInstance(JET_SETSYSPARAM *psetsysparam, uint3
         return err;
     }
     /* All or nothing: apply to a copy, commit only if every entry succeeded. */
-    param_value *copy = os_malloc(sizeof(param_value) * 128);
+    param_value *copy = os_malloc(sizeof(param_value) * PARAM_SLOTS);
     if (copy == NULL || param_copy(copy, proc.defaults) < 0) {
         os_free(copy);
         proc_unlock();

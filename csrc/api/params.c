@@ -28,11 +28,16 @@
 #define NE ESEPY_PARAMFLAG_NOEFFECT
 #define IMAX ((JET_API_PTR)INT32_MAX)
 #define UMAX ((JET_API_PTR)UINT32_MAX)
+#define PMAX (~(JET_API_PTR)0)
 
 /* Integer row: id, name, python name, type, flags, default, min, max. */
 #define PI(id, n, py, t, fl, d, lo, hi) { id, n, py, t, fl, d, lo, hi, NULL, 0 }
 /* String row: id, name, python name, type, flags, default, longest. */
 #define PS(id, n, py, t, fl, d, cch)    { id, n, py, t, fl, 0, 0, 0, d, cch }
+/* JET_paramTableClass<n>Name: a global name of 1..JET_cbNameMost characters
+ * (min / max: its length range), "TableClass<n>" by default. */
+#define TC(n) { JET_paramTableClass##n##Name, "TableClass" #n "Name", "table_class" #n "_name", S, GL | FM | NE, 0, 1, 64, \
+                "TableClass" #n, JET_cbNameMost }
 
 const param_def g_param_defs[] = {
     PS(JET_paramSystemPath, "SystemPath", "system_path", F, FI, "./", 246),
@@ -136,10 +141,51 @@ const param_def g_param_defs[] = {
     PS(JET_paramConfigStoreSpec, "ConfigStoreSpec", "config_store_spec", S, GL | NE, "", 259),
     PI(JET_paramPersistedLostFlushDetection, "PersistedLostFlushDetection", "persisted_lost_flush_detection", I, NE, 0, 0, IMAX),
     PI(JET_paramEngineFormatVersion, "EngineFormatVersion", "engine_format_version", I, NE, 0x40000001, 0, UMAX),
+    PI(JET_paramRecordSizeMost, "RecordSizeMost", "record_size_most", I, RO, 0, 0, 0),
+    /* The rest of ESENT's published parameters: kept and read back as ESENT
+     * does (its scope, range and default), with no effect on esepy. */
+    PI(JET_paramLRUKTrxCorrInterval, "LRUKTrxCorrInterval", "lruk_trx_corr_interval", I, GL | FM | NE, 0, 0, PMAX),
+    PI(JET_paramEventLogCache, "EventLogCache", "event_log_cache", I, GL | FM | NE, 0, 0, IMAX),
+    PI(JET_paramPageHintCacheSize, "PageHintCacheSize", "page_hint_cache_size", I, GL | FM | NE, 262144, 0, IMAX),
+    PI(JET_paramVersionStoreTaskQueueMax, "VersionStoreTaskQueueMax", "version_store_task_queue_max", I, NE, 4, 1, 127),
+    PI(JET_paramIndexTupleIncrement, "IndexTupleIncrement", "index_tuple_increment", I, FI | NE, 1, 0, 32767),
+    PI(JET_paramIndexTupleStart, "IndexTupleStart", "index_tuple_start", I, NE, 0, 0, 32767),
+    TC(1), TC(2), TC(3), TC(4), TC(5), TC(6), TC(7), TC(8), TC(9), TC(10), TC(11), TC(12), TC(13), TC(14), TC(15),
+    PI(JET_paramDefragmentSequentialBTreesDensityCheckFrequency, "DefragmentSequentialBTreesDensityCheckFrequency",
+       "defragment_sequential_btrees_density_check_frequency", I, FI | NE, 10, 0, PMAX),
+    PI(JET_paramIOThrottlingTimeQuanta, "IOThrottlingTimeQuanta", "io_throttling_time_quanta", I, GL | FM | NE, 100, 1,
+       10000),
+    PI(JET_paramMaxCoalesceReadSize, "MaxCoalesceReadSize", "max_coalesce_read_size", I, GL | FM | NE, 524288, 0,
+       10485760),
+    PI(JET_paramMaxCoalesceWriteSize, "MaxCoalesceWriteSize", "max_coalesce_write_size", I, GL | FM | NE, 524288, 0,
+       10485760),
+    PI(JET_paramMaxCoalesceReadGapSize, "MaxCoalesceReadGapSize", "max_coalesce_read_gap_size", I, GL | FM | NE, 524288,
+       0, 10485760),
+    PI(JET_paramMaxCoalesceWriteGapSize, "MaxCoalesceWriteGapSize", "max_coalesce_write_gap_size", I, GL | FM | NE,
+       524288, 0, 10485760),
+    PI(JET_paramDbScanThrottle, "DbScanThrottle", "db_scan_throttle", I, NE, 20, 0, 60000),
+    PI(JET_paramDbScanIntervalMinSec, "DbScanIntervalMinSec", "db_scan_interval_min_sec", I, FI | NE, 86400, 0, 1814400),
+    PI(JET_paramDbScanIntervalMaxSec, "DbScanIntervalMaxSec", "db_scan_interval_max_sec", I, FI | NE, 604800, 1,
+       1576800000),
+    PI(JET_paramPrereadIOMax, "PrereadIOMax", "preread_io_max", I, NE, 8, 0, 256),
+    PI(JET_paramEnableDBScanSerialization, "EnableDBScanSerialization", "enable_db_scan_serialization", B, FI | NE, 0, 0,
+       1),
+    PI(JET_paramHungIOThreshold, "HungIOThreshold", "hung_io_threshold", I, GL | FM | NE, 30000, 11000, 1800000),
+    PI(JET_paramHungIOActions, "HungIOActions", "hung_io_actions", I, GL | FM | NE, JET_bitHungIOEvent, 0, 0x1F),
+    PI(JET_paramMinDataForXpress, "MinDataForXpress", "min_data_for_xpress", I, GL | FM | NE, 1024, 0, IMAX),
+    PI(JET_paramEnableSqm, "EnableSqm", "enable_sqm", I, FI | NE, 1, 0, 2),
+    PI(JET_paramUseFlushForWriteDurability, "UseFlushForWriteDurability", "use_flush_for_write_durability", B, FI | NE, 1,
+       0, 1),
+    PI(JET_paramEnableRBS, "EnableRBS", "enable_rbs", B, NE, 0, 0, 1),
+    PS(JET_paramRBSFilePath, "RBSFilePath", "rbs_file_path", F, FI | NE, "./", 246),
+    PI(JET_paramPerfmonRefreshInterval, "PerfmonRefreshInterval", "perfmon_refresh_interval", I, GL | FM | NE, 100, 0,
+       86400000),
+    PI(JET_paramEnableBlockCache, "EnableBlockCache", "enable_block_cache", B, GL | FM | NE, 0, 0, 1),
+    PI(JET_paramEnableBlockCacheDetach, "EnableBlockCacheDetach", "enable_block_cache_detach", B, GL | FM | NE, 0, 0, 1),
 };
 const uint32_t g_cparam_defs = ARRAY_SIZE(g_param_defs);
 
-_Static_assert(ARRAY_SIZE(g_param_defs) <= 128, "param value arrays hold 128 entries");
+_Static_assert(ARRAY_SIZE(g_param_defs) <= PARAM_SLOTS, "param value arrays hold PARAM_SLOTS entries");
 
 int param_index(uint32_t id)
 {
@@ -178,6 +224,7 @@ JET_ERR param_copy(param_value *dst, const param_value *src)
     memset(dst, 0, sizeof(param_value) * g_cparam_defs);
     for (uint32_t i = 0; i < g_cparam_defs; i++) {
         dst[i].num = src[i].num;
+        dst[i].fSet = src[i].fSet;
         if (src[i].str) {
             dst[i].str = os_strdup(src[i].str);
             if (dst[i].str == NULL) {
@@ -195,6 +242,32 @@ void param_free(param_value *vals)
         os_free(vals[i].str);
         vals[i].str = NULL;
     }
+}
+
+/* As ESENT: a folder or path parameter is kept as an absolute path (a folder
+ * with its trailing '/'); a path that is a bare file name ("tmp.edb") is kept
+ * as given.  Unlike ESENT, the default value itself ("./") is kept as it is,
+ * so that the default can be put back (docs/esent-differences.md).
+ * *psz: sz itself or buf (OS_PATH_MAX bytes) holding the result. */
+static JET_ERR param_complete(const param_def *d, const char *sz, char *buf, const char **psz)
+{
+    *psz = sz;
+    if (sz == NULL || sz[0] == '\0' || (d->type != ESEPY_PARAMTYPE_FOLDER && d->type != ESEPY_PARAMTYPE_PATH) ||
+        (d->sdef && strcmp(sz, d->sdef) == 0))
+        return JET_errSuccess;
+    size_t len = strlen(sz);
+    int fFolder = d->type == ESEPY_PARAMTYPE_FOLDER || sz[len - 1] == '/';
+    if (!fFolder && strchr(sz, '/') == NULL)
+        return JET_errSuccess;
+    if (os_path_absolute(sz, buf, OS_PATH_MAX - 1) < 0)
+        return JET_errInvalidParameter;
+    size_t n = strlen(buf);
+    if (fFolder && buf[n - 1] != '/') {
+        buf[n] = '/';
+        buf[n + 1] = '\0';
+    }
+    *psz = buf;
+    return JET_errSuccess;
 }
 
 /* Check a value against the definition without storing it. */
@@ -219,7 +292,7 @@ static JET_ERR param_validate(const param_def *d, JET_API_PTR l, const char *sz)
     if (sz == NULL)
         return JET_errInvalidParameter;
     size_t len = strlen(sz);
-    if (len > d->cchMax)
+    if (len > d->cchMax || len < d->min) /* min: the shortest string (TableClass names) */
         return JET_errInvalidParameter;
     if (d->id == JET_paramBaseName && len != 3)
         return JET_errInvalidParameter;
@@ -235,7 +308,10 @@ static JET_ERR param_validate(const param_def *d, JET_API_PTR l, const char *sz)
 JET_ERR param_store(param_value *vals, int index, JET_API_PTR l, const char *sz)
 {
     const param_def *d = &g_param_defs[index];
-    JET_ERR err = param_validate(d, l, sz);
+    char buf[OS_PATH_MAX];
+    JET_ERR err = param_complete(d, sz, buf, &sz);
+    if (err >= 0)
+        err = param_validate(d, l, sz);
     if (err < 0)
         return err;
     if (is_string_type(d->type)) {
@@ -249,12 +325,20 @@ JET_ERR param_store(param_value *vals, int index, JET_API_PTR l, const char *sz)
     } else {
         vals[index].num = l;
     }
+    /* Unlike ESENT, a value equal to the default makes the parameter the
+     * default again (so that a default can be put back; only
+     * JET_paramLogFileSize's adoption looks at fSet). */
+    vals[index].fSet = is_string_type(d->type) ? !(d->sdef && strcmp(vals[index].str, d->sdef) == 0)
+                                               : vals[index].num != d->def;
     return JET_errSuccess;
 }
 
 int param_same(const param_value *vals, int index, JET_API_PTR l, const char *sz)
 {
     const param_def *d = &g_param_defs[index];
+    char buf[OS_PATH_MAX];
+    if (param_complete(d, sz, buf, &sz) < 0)
+        return 0;
     if (is_string_type(d->type))
         return sz != NULL && vals[index].str != NULL && strcmp(sz, vals[index].str) == 0;
     if (d->type == ESEPY_PARAMTYPE_BOOLEAN)

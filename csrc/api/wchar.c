@@ -595,6 +595,13 @@ ESEPY_EXPORT JET_ERR JetCreateTableColumnIndex4W(JET_SESID sesid, JET_DBID dbid,
     return create_table_w(sesid, dbid, ptablecreate, sizeof(*ptablecreate), 4);
 }
 
+/* An index info level for the A function: the list levels ask for a list
+ * table holding UTF-16, as ESENT's W functions return. */
+static uint32_t wide_list_level(uint32_t level)
+{
+    return level == JET_IdxInfo || level == JET_IdxInfoList ? level | ESEPY_INFOLEVEL_WIDE : level;
+}
+
 /* JetGetColumnInfoW (fTable 0) / JetGetTableColumnInfoW (fTable 1). */
 static JET_ERR column_info_w(JET_SESID sesid, JET_DBID dbid, JET_TABLEID tableid, int fTable, const JET_WCHAR *wszTable,
                              const JET_WCHAR *wszColumn, void *pv, uint32_t cbMax, uint32_t level)
@@ -614,9 +621,12 @@ static JET_ERR column_info_w(JET_SESID sesid, JET_DBID dbid, JET_TABLEID tableid
     memset(&ab, 0, sizeof(ab));
     void *pvA = fBase ? (pv ? (void *)&ab : NULL) : pv;
     uint32_t cbA = fBase ? (cbMax < sizeof(JET_COLUMNBASE_W) ? 0 : (uint32_t)sizeof(ab)) : cbMax;
+    const int fList = level == JET_ColInfoList || level == JET_ColInfoListCompact ||
+                      level == JET_ColInfoListSortColumnid;
+    uint32_t levelA = fList ? level | ESEPY_INFOLEVEL_WIDE : level; /* as ESENT: the list holds UTF-16 */
     if (err >= 0)
-        err = fTable ? JetGetTableColumnInfo(sesid, tableid, c, pvA, cbA, level)
-                     : JetGetColumnInfo(sesid, dbid, t, c, pvA, cbA, level);
+        err = fTable ? JetGetTableColumnInfo(sesid, tableid, c, pvA, cbA, levelA)
+                     : JetGetColumnInfo(sesid, dbid, t, c, pvA, cbA, levelA);
     if (err >= 0 && fBase && pv != NULL) {
         JET_COLUMNBASE_W *pw = pv;
         pw->cbStruct = sizeof(*pw);
@@ -654,13 +664,13 @@ ESEPY_EXPORT JET_ERR JetGetTableColumnInfoW(JET_SESID sesid, JET_TABLEID tableid
 ESEPY_EXPORT JET_ERR JetGetIndexInfoW(JET_SESID sesid, JET_DBID dbid, const JET_WCHAR *wsz, const JET_WCHAR *wsz2,
                                       void *pvResult, uint32_t cbResult, uint32_t InfoLevel)
 {
-    W2(JetGetIndexInfo(sesid, dbid, a, b, pvResult, cbResult, InfoLevel));
+    W2(JetGetIndexInfo(sesid, dbid, a, b, pvResult, cbResult, wide_list_level(InfoLevel)));
 }
 
 ESEPY_EXPORT JET_ERR JetGetTableIndexInfoW(JET_SESID sesid, JET_TABLEID tableid, const JET_WCHAR *wsz,
                                            void *pvResult, uint32_t cbResult, uint32_t InfoLevel)
 {
-    W1(JetGetTableIndexInfo(sesid, tableid, a, pvResult, cbResult, InfoLevel));
+    W1(JetGetTableIndexInfo(sesid, tableid, a, pvResult, cbResult, wide_list_level(InfoLevel)));
 }
 
 /* One allocation, as JetGetInstanceInfo's: the array, three NULL-terminated
@@ -713,7 +723,9 @@ ESEPY_EXPORT JET_ERR JetGetInstanceInfoW(uint32_t *pcInstanceInfo, JET_INSTANCE_
 ESEPY_EXPORT JET_ERR JetGetObjectInfoW(JET_SESID sesid, JET_DBID dbid, JET_OBJTYP objtyp, const JET_WCHAR *wsz,
                                        const JET_WCHAR *wsz2, void *pvResult, uint32_t cbMax, uint32_t InfoLevel)
 {
-    W2(JetGetObjectInfo(sesid, dbid, objtyp, a, b, pvResult, cbMax, InfoLevel));
+    uint32_t level = InfoLevel == JET_ObjInfoList || InfoLevel == JET_ObjInfoListNoStats
+                     ? InfoLevel | ESEPY_INFOLEVEL_WIDE : InfoLevel; /* as ESENT: the list holds UTF-16 */
+    W2(JetGetObjectInfo(sesid, dbid, objtyp, a, b, pvResult, cbMax, level));
 }
 
 ESEPY_EXPORT JET_ERR JetDeleteIndexW(JET_SESID sesid, JET_TABLEID tableid, const JET_WCHAR *wsz)

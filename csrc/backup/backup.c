@@ -456,8 +456,19 @@ JET_ERR bk_open_file(bk_ctx *pbk, const char *szFile, JET_HANDLE *ph, uint32_t *
     JET_ERR err = os_path_absolute(szFile, abs, sizeof(abs));
     if (err < 0)
         return JET_errInvalidParameter;
+    /* As ESENT: an incremental backup copies no database (looked up before
+     * taking pbk->mu: the instance's list takes its own lock). */
+    int fIncDb = 0;
+    if (pbk->fIncremental) {
+        isam_bkdb list[BK_MAX_DB];
+        uint32_t n = isam_backup_list(pbk->pi, list, BK_MAX_DB);
+        for (uint32_t i = 0; i < n; i++)
+            fIncDb |= strcmp(list[i].path, abs) == 0;
+    }
     os_mutex_lock(&pbk->mu);
     err = ctx_check(pbk);
+    if (err >= 0 && fIncDb)
+        err = JET_errInvalidBackupSequence;
     if (err >= 0 && pbk->hkind != H_NONE)
         err = JET_errOutOfMemory; /* ESE has one backup file handle */
     int idb = -1;

@@ -17,7 +17,10 @@
  *
  * Cursor positions: ON a record (pbKeyCur = its node key in the current
  * index's tree, pbBm = its primary bookmark), BEFORE the first or AFTER the
- * last record.  A move that leaves the index range removes it and ends AFTER
+ * last record, or DEFER: ESENT's deferred move to first, where opening a
+ * table, duplicating a cursor or changing the current index leaves it
+ * (POS_DEFER in isam_int.h; isam_cur_on settles it when a record is
+ * needed).  A move that leaves the index range removes it and ends AFTER
  * (BEFORE, moving backwards), as in ESENT.  Seeks treat an entry whose
  * key starts with the search key as equal to it (partial keys match every
  * entry with those leading columns).  Secondary-index definitions are shared
@@ -136,7 +139,7 @@ JET_ERR cursor_alloc(isam_sess *psess, isam_db *pdb, table_def *ptd, JET_TABLEID
         return err;
     }
     pcur->used = 1;
-    pcur->positioned = POS_BEFORE;
+    pcur->positioned = POS_DEFER; /* as ESENT's JetOpenTable (temp.c puts its own BEFORE) */
     *ptableid = cursor_handle(i, pcur->gen);
     return JET_errSuccess;
 }
@@ -225,8 +228,11 @@ JET_ERR isam_set_pos(isam_cursor *pcur, const void *key, uint32_t cbKey, const v
 JET_ERR isam_cur_record(isam_sess *psess, isam_cursor *pcur, const rec_buf **pprec)
 {
     *pprec = NULL;
-    if (pcur->positioned != POS_ON)
-        return JET_errNoCurrentRecord;
+    if (pcur->positioned != POS_ON) {
+        JET_ERR e = isam_cur_on(psess, pcur); /* a deferred cursor settles on the first record */
+        if (e < 0)
+            return e;
+    }
     /* V5: kept from the move or an earlier read, and nothing any reader
      * could see changed since, in the same transaction. */
     if (pcur->fRecCur && pcur->recGen == vis_gen(psess) && pcur->recTrx == cur_trx_stamp(psess)) {
@@ -470,8 +476,14 @@ JET_ERR isam_move(isam_sess *psess, JET_TABLEID tableid, int32_t cRow, JET_GRBIT
             pcur->positioned = POS_AFTER;
         return err;
     }
-    if (cRow == 0)
-        return pcur->positioned == POS_ON ? JET_errSuccess : JET_errNoCurrentRecord;
+    if (cRow == 0 || pcur->positioned == POS_DEFER) {
+        /* As ESENT: a deferred cursor settles on the first record, then
+         * moves (JET_MoveNext lands on the second); an empty index leaves
+         * it deferred. */
+        err = isam_cur_on(psess, pcur);
+        if (cRow == 0 || err < 0)
+            return err;
+    }
     int dir = cRow > 0 ? 1 : -1;
     uint32_t n = cRow > 0 ? (uint32_t)cRow : (uint32_t)(-(int64_t)cRow);
     uint8_t *prev = NULL;
@@ -497,6 +509,20 @@ JET_ERR isam_move(isam_sess *psess, JET_TABLEID tableid, int32_t cRow, JET_GRBIT
     return err;
 }
 
+/* Settle a deferred cursor (POS_DEFER) on the first entry of the current
+ * index, as ESENT does on the first call that needs a record; an empty index
+ * leaves it deferred (JET_errNoCurrentRecord). */
+JET_ERR isam_cur_settle(isam_sess *psess, isam_cursor *pcur)
+{
+    if (pcur->positioned != POS_DEFER)
+        return pcur->positioned == POS_ON ? JET_errSuccess : JET_errNoCurrentRecord;
+    pcur->positioned = POS_BEFORE;
+    JET_ERR err = move_one(psess, pcur, +1);
+    if (err < 0)
+        pcur->positioned = POS_DEFER;
+    return err;
+}
+
 /* Entries of the current index (within the index range, if any) before the
  * current one, and in all: counted exactly by walking (ESE estimates). */
 JET_ERR isam_get_record_position(isam_sess *psess, JET_TABLEID tableid, JET_RECPOS *precpos, uint32_t cb)
@@ -507,10 +533,10 @@ JET_ERR isam_get_record_position(isam_sess *psess, JET_TABLEID tableid, JET_RECP
     if (precpos == NULL || cb < sizeof(JET_RECPOS))
         return JET_errInvalidParameter;
     JET_ERR err = isam_sync_indexes(psess, pcur);
+    if (err >= 0)
+        err = isam_cur_on(psess, pcur);
     if (err < 0)
         return err;
-    if (pcur->positioned != POS_ON)
-        return JET_errNoCurrentRecord;
     uint32_t n[2] = { 0, 0 };
     for (int d = 0; d < 2 && err >= 0; d++) {
         saved_pos sp;
@@ -550,7 +576,8 @@ JET_ERR isam_goto_position(isam_sess *psess, JET_TABLEID tableid, const JET_RECP
     return target ? isam_move(psess, tableid, (int32_t)target, 0) : JET_errSuccess;
 }
 
-/* A second cursor on the same table and current index, before the first entry. */
+/* A second cursor on the same table and current index, in the deferred move
+ * to first (POS_DEFER) as ESENT's JetDupCursor. */
 JET_ERR isam_dup_cursor(isam_sess *psess, JET_TABLEID tableid, JET_TABLEID *ptableid, JET_GRBIT grbit)
 {
     isam_cursor *pcur = cursor_get(psess, tableid);
@@ -576,7 +603,7 @@ JET_ERR isam_dup_cursor(isam_sess *psess, JET_TABLEID tableid, JET_TABLEID *ptab
     if (pidx)
         err = isam_set_current_index(psess, *ptableid, pidx->name, 0, 1);
     if (err >= 0)
-        cursor_get(psess, *ptableid)->positioned = POS_BEFORE; /* no current record yet */
+        cursor_get(psess, *ptableid)->positioned = POS_DEFER; /* as ESENT: a deferred move to first */
     if (err < 0) {
         (void)isam_close_table(psess, *ptableid);
         *ptableid = JET_tableidNil;
@@ -598,10 +625,11 @@ JET_ERR isam_get_lock(isam_sess *psess, JET_TABLEID tableid, JET_GRBIT grbit)
     if (psess->trx == NULL)
         return JET_errNotInTransaction;
     if (grbit == JET_bitReadLock) {
-        if (pcur->positioned != POS_ON)
-            return JET_errNoCurrentRecord;
+        JET_ERR err = isam_cur_on(psess, pcur);
+        if (err < 0)
+            return err;
         rec_buf rec = { 0 };
-        JET_ERR err = isam_load_current(psess, pcur, &rec); /* it must still be there for us */
+        err = isam_load_current(psess, pcur, &rec); /* it must still be there for us */
         rec_free(&rec);
         return err < 0 ? err : rlock_acquire(psess, pcur->db, pcur->td->pgnoRoot, pcur->pbBm, pcur->cbBm);
     }
@@ -794,8 +822,9 @@ JET_ERR isam_set_index_range(isam_sess *psess, JET_TABLEID tableid, JET_GRBIT gr
     }
     if (!pcur->fKeyMade)
         return JET_errKeyNotMade;
-    if (pcur->positioned != POS_ON)
-        return JET_errNoCurrentRecord;
+    JET_ERR err = isam_cur_on(psess, pcur);
+    if (err < 0)
+        return err;
     memcpy(pcur->keyRange, pcur->keyMade, pcur->cbKeyMade);
     pcur->cbRange = pcur->cbKeyMade;
     pcur->grbitRange = grbit & (JET_bitRangeInclusive | JET_bitRangeUpperLimit);
@@ -814,10 +843,15 @@ JET_ERR isam_index_record_count(isam_sess *psess, JET_TABLEID tableid, uint32_t 
         return JET_errInvalidTableId;
     if (pcrec == NULL)
         return JET_errInvalidParameter;
-    if (pcur->positioned != POS_ON)
-        return JET_errNoCurrentRecord;
+    JET_ERR err = isam_cur_on(psess, pcur);
+    if (err == JET_errNoCurrentRecord && pcur->positioned == POS_DEFER) {
+        *pcrec = 0; /* as ESENT: a deferred cursor on an empty index counts 0 */
+        return JET_errSuccess;
+    }
+    if (err < 0)
+        return err;
     saved_pos sp;
-    JET_ERR err = pos_save(pcur, &sp);
+    err = pos_save(pcur, &sp);
     if (err < 0)
         return err;
     uint32_t n = 1;
@@ -851,8 +885,9 @@ JET_ERR isam_retrieve_key(isam_sess *psess, JET_TABLEID tableid, void *pv, uint3
         pk = pcur->keyMade;
         cb = pcur->cbKeyMade;
     } else {
-        if (pcur->positioned != POS_ON)
-            return JET_errNoCurrentRecord;
+        JET_ERR err = isam_cur_on(psess, pcur);
+        if (err < 0)
+            return err;
         pk = pcur->pbKeyCur;
         cb = cur_keypart(pcur);
     }
@@ -869,8 +904,9 @@ JET_ERR isam_get_bookmark(isam_sess *psess, JET_TABLEID tableid, void *pv, uint3
     isam_cursor *pcur = cursor_get(psess, tableid);
     if (pcur == NULL)
         return JET_errInvalidTableId;
-    if (pcur->positioned != POS_ON)
-        return JET_errNoCurrentRecord;
+    JET_ERR err = isam_cur_on(psess, pcur);
+    if (err < 0)
+        return err;
     if (pcbActual)
         *pcbActual = pcur->cbBm;
     if (cbMax < pcur->cbBm)
@@ -920,8 +956,9 @@ JET_ERR isam_get_secondary_bookmark(isam_sess *psess, JET_TABLEID tableid, void 
         return JET_errInvalidTableId;
     if (pcur->objidIdx == 0)
         return JET_errNoCurrentIndex;
-    if (pcur->positioned != POS_ON)
-        return JET_errNoCurrentRecord;
+    JET_ERR err = isam_cur_on(psess, pcur);
+    if (err < 0)
+        return err;
     uint32_t cbKey = cur_keypart(pcur);
     if (pcbKey)
         *pcbKey = cbKey;
@@ -1006,6 +1043,11 @@ JET_ERR isam_set_current_index(isam_sess *psess, JET_TABLEID tableid, const char
     uint32_t objid = pidx ? pidx->objid : 0;
     if (objid == pcur->objidIdx)
         return JET_errSuccess;
+    if ((grbit & JET_bitNoMove) && pcur->positioned == POS_DEFER) {
+        err = isam_cur_on(psess, pcur); /* NoMove keeps the record a deferred cursor stands for */
+        if (err < 0 && err != JET_errNoCurrentRecord)
+            return err;
+    }
     isam_cancel_update(psess, pcur);
     bt_cursor *bc = NULL;
     err = bt_cursor_open(&pcur->db->env, pidx ? pidx->pgnoRoot : ptd->pgnoRoot, &bc);
@@ -1027,13 +1069,8 @@ JET_ERR isam_set_current_index(isam_sess *psess, JET_TABLEID tableid, const char
             pcur->positioned = POS_BEFORE;
         return err;
     }
-    pcur->positioned = POS_BEFORE;
-    err = move_one(psess, pcur, +1);
-    if (err == JET_errNoCurrentRecord) {
-        pcur->positioned = POS_BEFORE;
-        err = JET_errSuccess;
-    }
-    return err;
+    pcur->positioned = POS_DEFER; /* as ESENT: JET_bitMoveFirst defers the move */
+    return JET_errSuccess;
 }
 
 JET_ERR isam_get_current_index(isam_sess *psess, JET_TABLEID tableid, char *szIndex, uint32_t cbMax)

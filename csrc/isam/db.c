@@ -485,7 +485,9 @@ JET_ERR isam_attach_database(isam_sess *psess, const char *szFile, uint32_t cpgM
         err = db_open_file(pinst, dbid, abs, 0, NULL, pinst->lw != NULL, &pdb);
     if (err >= 0) {
         const db_header *h = &pdb->hdr;
-        if (h->dbstate == JET_dbstateDirtyShutdown)
+        if (h->bkinfoFullCur.genLow != 0 && h->dbstate != JET_dbstateCleanShutdown)
+            err = JET_errSoftRecoveryOnBackupDatabase; /* as ESENT: a backup copy never restored */
+        else if (h->dbstate == JET_dbstateDirtyShutdown)
             err = JET_errDatabaseDirtyShutdown;
         else if (h->bkinfoFullCur.genLow != 0)
             err = JET_errSoftRecoveryOnBackupDatabase;

@@ -17,7 +17,9 @@
  * name (JET_ColInfoList, ListCompact) or column id (ListSortColumnid), and
  * index name then segment position (index lists), object name (object
  * lists).  Statistics that ESENT keeps in its catalog (cKey, cEntry, cPage,
- * cRecord) are 0: esepy keeps none.
+ * cRecord) are 0: esepy keeps none.  For the W functions (session's
+ * fWideLists) the text columns are Unicode (cp 1200) and hold UTF-16LE, as
+ * ESENT's; otherwise they are cp 1252 columns holding the UTF-8 names.
  */
 #include "isam_int.h"
 
@@ -43,7 +45,7 @@ static JET_ERR list_open(isam_sess *psess, const list_col *cols, uint32_t c, JET
         defs[i].cbStruct = sizeof(JET_COLUMNDEF);
         defs[i].coltyp = cols[i].coltyp;
         defs[i].grbit = cols[i].grbit;
-        defs[i].cp = cols[i].coltyp == JET_coltypText ? 1252 : 0;
+        defs[i].cp = cols[i].coltyp == JET_coltypText ? (psess->fWideLists ? 1200 : 1252) : 0;
         defs[i].cbMax = cols[i].coltyp == JET_coltypText ? JET_cbColumnMost : 0;
         names[i] = cols[i].name;
     }
@@ -68,9 +70,55 @@ static JET_ERR put_u16(isam_sess *psess, JET_TABLEID t, JET_COLUMNID id, uint16_
     return isam_set_column(psess, t, id, &v, sizeof(v), 0, NULL);
 }
 
+void isam_set_wide_lists(isam_sess *psess, int fWide)
+{
+    psess->fWideLists = fWide;
+}
+
+/* UTF-8 sz as UTF-16LE into w (room for cwMax units); the units written, or
+ * -1 for bad UTF-8 or no room.  Names are short (JET_cbNameMost). */
+static int utf8_to_utf16le(const char *sz, uint8_t *w, int cwMax)
+{
+    const uint8_t *p = (const uint8_t *)sz;
+    int n = 0;
+    while (*p) {
+        uint32_t c = *p++;
+        int extra = c < 0x80 ? 0 : (c & 0xE0) == 0xC0 ? 1 : (c & 0xF0) == 0xE0 ? 2 : (c & 0xF8) == 0xF0 ? 3 : -1;
+        if (extra < 0)
+            return -1;
+        c &= extra ? 0x3Fu >> extra : 0x7Fu;
+        for (int i = 0; i < extra; i++, p++) {
+            if ((*p & 0xC0) != 0x80)
+                return -1;
+            c = (c << 6) | (*p & 0x3Fu);
+        }
+        if (c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
+            return -1;
+        uint16_t u[2];
+        int k = 1;
+        if (c >= 0x10000) {
+            c -= 0x10000;
+            u[0] = (uint16_t)(0xD800 | (c >> 10)), u[1] = (uint16_t)(0xDC00 | (c & 0x3FF)), k = 2;
+        } else {
+            u[0] = (uint16_t)c;
+        }
+        if (n + k > cwMax)
+            return -1;
+        for (int i = 0; i < k; i++, n++)
+            w[2 * n] = (uint8_t)u[i], w[2 * n + 1] = (uint8_t)(u[i] >> 8);
+    }
+    return n;
+}
+
 static JET_ERR put_str(isam_sess *psess, JET_TABLEID t, JET_COLUMNID id, const char *sz)
 {
-    return put(psess, t, id, sz, (uint32_t)strlen(sz));
+    if (!psess->fWideLists)
+        return put(psess, t, id, sz, (uint32_t)strlen(sz));
+    uint8_t w[2 * (JET_cbNameMost + 1) * 2];
+    int n = utf8_to_utf16le(sz, w, (int)sizeof(w) / 2);
+    if (n < 0)
+        return JET_errInvalidParameter;
+    return put(psess, t, id, w, (uint32_t)n * 2);
 }
 
 /* Position the result on its first row (none when it is empty). */

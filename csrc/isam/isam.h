@@ -253,6 +253,9 @@ JET_ERR isam_get_index_info(isam_sess *psess, JET_TABLEID tableid, const char *s
                             uint32_t infolevel);
 /* EsepyGetIndexes's multi-string (os_malloc'ed, *pcb bytes). */
 JET_ERR isam_list_indexes(isam_sess *psess, JET_TABLEID tableid, char **ppszz, uint32_t *pcb);
+/* The column, index and object list tables built next (fWide) have Unicode
+ * text columns holding UTF-16LE, as ESENT's W functions return them. */
+void    isam_set_wide_lists(isam_sess *psess, int fWide);
 /* Column names of a table as a multi-string, and the primary index key
  * definition ("+a\0-b\0\0", empty when the table has none). */
 JET_ERR isam_describe_table(isam_sess *psess, JET_TABLEID tableid, char *szzColumns, uint32_t cbColumns,

@@ -485,6 +485,10 @@ struct isam_sess {
     isam_cb_reg *cbregs;
     uint32_t     ccbregs, ccbregsCap;
     JET_HANDLE   cbLast;
+    /* The list tables infolist.c builds hold UTF-16 text in Unicode (cp
+     * 1200) columns: set by the api for the W functions' list levels only,
+     * around one call (isam_set_wide_lists). */
+    int          fWideLists;
     struct isam_sess *next;
 };
 
@@ -618,6 +622,12 @@ int      ver_tree_has_versions_locked(isam_inst *pinst, uint32_t dbid, uint32_t 
  * transaction: JET_errWriteConflict when another transaction changed the node
  * and is active or committed after this one's snapshot. */
 JET_ERR  rlock_acquire(isam_sess *psess, isam_db *pdb, uint32_t pgnoRoot, const void *key, uint32_t cbKey);
+/* JetPrepareUpdate(JET_prepReplace) in a transaction: a write lock on the
+ * node until the update (whose version then holds it: rlock_release_write)
+ * or the transaction's level ends.  JET_errWriteConflict as rlock_acquire, or
+ * when another transaction holds a lock on the node. */
+JET_ERR  rlock_acquire_write(isam_sess *psess, isam_db *pdb, uint32_t pgnoRoot, const void *key, uint32_t cbKey);
+void     rlock_release_write(isam_sess *psess, isam_db *pdb, uint32_t pgnoRoot, const void *key, uint32_t cbKey);
 /* Under inst.lock: another transaction than t holds a read lock on the node. */
 int      rlock_conflict_locked(isam_inst *pinst, const isam_trx *t, uint32_t dbid, uint32_t pgnoRoot,
                                const void *key, uint32_t cbKey);
@@ -904,6 +914,22 @@ JET_ERR  lv_for_each_ref(const rec_buf *prec, JET_ERR (*fn)(void *ctx, uint64_t 
 #define POS_ON     1
 #define POS_BEFORE 2
 #define POS_AFTER  3
+/* ESENT's deferred "move to first" (its engine's locDeferMoveFirst): where
+ * JetOpenTable, JetCreateTable, JetDupCursor and JetSetCurrentIndex leave a
+ * cursor.  The first call that needs a record settles it on the first entry
+ * of the current index (isam_cur_on); JET_MoveNext / JET_MovePrevious settle
+ * first, then move.  On an empty index it stays deferred. */
+#define POS_DEFER  4
+
+/* JET_errSuccess when pcur is ON a record, after settling a deferred cursor
+ * (POS_DEFER); else JET_errNoCurrentRecord, or the error of the move. */
+JET_ERR isam_cur_settle(isam_sess *psess, isam_cursor *pcur);
+static inline JET_ERR isam_cur_on(isam_sess *psess, isam_cursor *pcur)
+{
+    if (pcur->positioned == POS_ON)
+        return JET_errSuccess;
+    return pcur->positioned == POS_DEFER ? isam_cur_settle(psess, pcur) : JET_errNoCurrentRecord;
+}
 
 /* The current secondary index (NULL: the primary index). */
 static inline idx_def *cur_idx(isam_cursor *pcur)

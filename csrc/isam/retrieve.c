@@ -129,8 +129,9 @@ static JET_ERR retrieve_one(isam_sess *psess, isam_cursor *pcur, JET_COLUMNID co
     const rec_buf *prec = NULL;
     int fCopy = (grbit & JET_bitRetrieveCopy) && pcur->prep != JET_prepCancel;
     if ((grbit & fromKey) && !fCopy) {
-        if (pcur->positioned != POS_ON)
-            return JET_errNoCurrentRecord;
+        err = isam_cur_on(psess, pcur); /* settles a deferred cursor (POS_DEFER) */
+        if (err < 0)
+            return err;
         uint8_t *pbKeyVal = NULL;
         uint32_t cbKeyVal = 0, itagEntry = 1;
         int fFromRecord = 0;
@@ -252,7 +253,7 @@ JET_ERR isam_retrieve_columns(isam_sess *psess, JET_TABLEID tableid, JET_RETRIEV
     JET_ERR err = JET_errSuccess;
     for (uint32_t i = 0; i < crc; i++) {
         JET_RETRIEVECOLUMN *p = &prc[i];
-        if (!fLoaded && pcur->positioned == POS_ON &&
+        if (!fLoaded && (pcur->positioned == POS_ON || pcur->positioned == POS_DEFER) &&
             !(p->grbit & (JET_bitRetrieveFromIndex | JET_bitRetrieveFromPrimaryBookmark)) &&
             !((p->grbit & JET_bitRetrieveCopy) && pcur->prep != JET_prepCancel)) {
             JET_ERR e = isam_cur_record(psess, pcur, &prec1);
@@ -413,7 +414,13 @@ static JET_ERR enum_column(enum_ctx *e, JET_COLUMNID columnid, uint32_t ctag, co
         if (err < 0)
             return err;
     }
-    if ((e->grbit & JET_bitEnumerateCompressOutput) && cval == 1 && pec->rgEnumColumnValue[0].err == 0) {
+    /* As ESENT: a column asked for whole (no itags) with one value kept in
+     * the record (not a separated long value) comes back compressed. */
+    const void *pv1;
+    uint32_t cb1, fl1 = 0;
+    if ((e->grbit & JET_bitEnumerateCompressOutput) && cval == 1 && ctag == 0 && pec->rgEnumColumnValue[0].err == 0 &&
+        !(rec_get(e->prec->pb, e->prec->cb, &pci->rc, 1, &pv1, &cb1, &fl1) == JET_errSuccess &&
+          (fl1 & REC_TAG_SEPARATED))) {
         JET_ENUMCOLUMNVALUE *pv = pec->rgEnumColumnValue;
         void *pvData = pv->pvData;
         uint32_t cbData = pv->cbData;

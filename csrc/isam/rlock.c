@@ -1,5 +1,6 @@
 /*
- * rlock.c -- read locks (JetGetLock with JET_bitReadLock).
+ * rlock.c -- read locks (JetGetLock with JET_bitReadLock), and the write
+ * locks of JetPrepareUpdate(JET_prepReplace) until its update.
  *
  * Owns: struct rlock, the instance's list of read locks held and each
  * transaction's list of the locks it holds.
@@ -15,6 +16,13 @@
  * then is what stays there).  Locks taken inside a nested level are released
  * when that level rolls back, and pass to the enclosing level when it commits.
  *
+ * A write lock (fWrite, JetPrepareUpdate(JET_prepReplace) in a transaction,
+ * as ESENT's prepare write-locks the record) is a read lock that no other
+ * transaction may share: taking it, or a read lock next to it, gives
+ * JET_errWriteConflict.  The update's own version takes over: JetUpdate
+ * releases it (rlock_release_write), keeping the lists short in a long
+ * transaction; a cancelled prepare keeps it until its level ends, as ESENT.
+ *
  * Invariant R1: every rlock is on both lists (pinst->rlocks and its
  * transaction's) and is freed when either the level that took it rolls back
  * or its transaction ends; both lists change only under inst.lock.
@@ -28,6 +36,7 @@ struct rlock {
     struct rlock *trxNext;             /* isam_trx.rlocks, newest first */
     isam_trx     *trx;
     int           level;
+    int           fWrite;              /* a prepared replace's write lock */
     uint32_t      dbid, pgnoRoot, cbKey;
     uint8_t       key[];
 };
@@ -47,7 +56,19 @@ int rlock_conflict_locked(isam_inst *pinst, const isam_trx *t, uint32_t dbid, ui
     return 0;
 }
 
-JET_ERR rlock_acquire(isam_sess *psess, isam_db *pdb, uint32_t pgnoRoot, const void *key, uint32_t cbKey)
+/* Under inst.lock: another transaction than t holds a lock on the node that
+ * a new lock (fWrite: a write lock) cannot share. */
+static int rlock_clash_locked(isam_inst *pinst, const isam_trx *t, uint32_t dbid, uint32_t pgnoRoot,
+                              const void *key, uint32_t cbKey, int fWrite)
+{
+    for (rlock *l = pinst->rlocks; l; l = l->instNext)
+        if (l->trx != t && (fWrite || l->fWrite) && rlock_is(l, dbid, pgnoRoot, key, cbKey))
+            return 1;
+    return 0;
+}
+
+static JET_ERR rlock_take(isam_sess *psess, isam_db *pdb, uint32_t pgnoRoot, const void *key, uint32_t cbKey,
+                          int fWrite)
 {
     isam_trx *t = psess->trx;
     isam_inst *pinst = psess->inst;
@@ -59,17 +80,19 @@ JET_ERR rlock_acquire(isam_sess *psess, isam_db *pdb, uint32_t pgnoRoot, const v
     memset(l, 0, sizeof(*l));
     l->trx = t;
     l->level = t->level;
+    l->fWrite = fWrite;
     l->dbid = pdb->dbid;
     l->pgnoRoot = pgnoRoot;
     l->cbKey = cbKey;
     memcpy(l->key, key, cbKey);
     JET_ERR err = JET_errSuccess;
     os_mutex_lock(&pinst->lock);
-    if (ver_changed_by_other_locked(pinst, t, pdb->dbid, pgnoRoot, key, cbKey)) {
+    if (ver_changed_by_other_locked(pinst, t, pdb->dbid, pgnoRoot, key, cbKey) ||
+        rlock_clash_locked(pinst, t, pdb->dbid, pgnoRoot, key, cbKey, fWrite)) {
         err = JET_errWriteConflict;
     } else {
         for (rlock *h = t->rlocks; h; h = h->trxNext)
-            if (rlock_is(h, pdb->dbid, pgnoRoot, key, cbKey))
+            if (rlock_is(h, pdb->dbid, pgnoRoot, key, cbKey) && h->fWrite >= fWrite)
                 goto held; /* already ours */
         l->instNext = pinst->rlocks;
         if (pinst->rlocks)
@@ -83,6 +106,40 @@ held:
     os_mutex_unlock(&pinst->lock);
     os_free(l);
     return err;
+}
+
+JET_ERR rlock_acquire(isam_sess *psess, isam_db *pdb, uint32_t pgnoRoot, const void *key, uint32_t cbKey)
+{
+    return rlock_take(psess, pdb, pgnoRoot, key, cbKey, 0);
+}
+
+JET_ERR rlock_acquire_write(isam_sess *psess, isam_db *pdb, uint32_t pgnoRoot, const void *key, uint32_t cbKey)
+{
+    return rlock_take(psess, pdb, pgnoRoot, key, cbKey, 1);
+}
+
+void rlock_release_write(isam_sess *psess, isam_db *pdb, uint32_t pgnoRoot, const void *key, uint32_t cbKey)
+{
+    isam_trx *t = psess->trx;
+    isam_inst *pinst = psess->inst;
+    if (t == NULL || t->rlocks == NULL)
+        return;
+    os_mutex_lock(&pinst->lock);
+    for (rlock **pp = &t->rlocks; *pp; pp = &(*pp)->trxNext) {
+        rlock *l = *pp;
+        if (!l->fWrite || !rlock_is(l, pdb->dbid, pgnoRoot, key, cbKey))
+            continue;
+        *pp = l->trxNext;
+        if (l->instPrev)
+            l->instPrev->instNext = l->instNext;
+        else
+            pinst->rlocks = l->instNext;
+        if (l->instNext)
+            l->instNext->instPrev = l->instPrev;
+        os_free(l);
+        break;
+    }
+    os_mutex_unlock(&pinst->lock);
 }
 
 void rlock_end_level_locked(isam_inst *pinst, isam_trx *t, int level, int fCommit)

@@ -325,6 +325,7 @@ JET_ERR isam_open_temp_table(isam_sess *psess, const isam_temp_spec *ps, JET_TAB
     }
     if (ptd->cidx)
         err = isam_set_current_index(psess, *ptableid, TEMP_INDEX_NAME, 0, 0);
+    pcur->positioned = POS_BEFORE; /* a new temporary table's cursor is before the first record, not deferred */
     if (err < 0) {
         cursor_close(psess, pcur);
         *ptableid = JET_tableidNil;

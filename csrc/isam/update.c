@@ -544,14 +544,19 @@ JET_ERR isam_prepare_update(isam_sess *psess, JET_TABLEID tableid, uint32_t prep
         err = rec_init(&pcur->rec);
         if (err >= 0)
             err = isam_load_current(psess, pcur, &pcur->rec);
+        /* As ESENT: in a transaction, JET_prepReplace write-locks the record
+         * at once (a second replace gets JET_errWriteConflict here). */
+        if (err >= 0 && (prep == JET_prepReplace || prep == JET_prepInsertCopyDeleteOriginal) && psess->trx &&
+            !pcur->fTemp)
+            err = rlock_acquire_write(psess, pcur->db, pcur->td->pgnoRoot, pcur->pbBm, pcur->cbBm);
         if (err < 0)
             rec_free(&pcur->rec);
         break;
     default:
         return JET_errInvalidParameter;
     }
-    if (err >= 0 && (prep == JET_prepInsert || prep == JET_prepInsertCopy))
-        err = set_autoinc(psess, pcur);
+    if (err >= 0 && (prep == JET_prepInsert || prep == JET_prepInsertCopy || prep == JET_prepInsertCopyDeleteOriginal))
+        err = set_autoinc(psess, pcur); /* as ESENT: the moved copy gets a new value too */
     if (err < 0) {
         rec_free(&pcur->rec);
         return err;
@@ -663,8 +668,8 @@ static JET_ERR update_impl(isam_sess *psess, JET_TABLEID tableid, void *pvBookma
         if (e == JET_wrnColumnNull)
             return JET_errNullInvalid;
     }
-    uint8_t key[JET_cbKeyMost + 16];
-    uint32_t cbKey = 0;
+    uint8_t key[JET_cbKeyMost + 16], bmOrig[JET_cbKeyMost + 16];
+    uint32_t cbKey = 0, cbOrig = 0; /* bmOrig: JET_prepInsertCopyDeleteOriginal's original */
     JET_ERR err = isam_sync_indexes(psess, pcur);
     if (err >= 0)
         err = bump_versions(pcur, pcur->prep != JET_prepReplace);
@@ -694,18 +699,23 @@ static JET_ERR update_impl(isam_sess *psess, JET_TABLEID tableid, void *pvBookma
         } else {
             err = record_key(pcur, &pcur->rec, key, &cbKey);
         }
+        if (err >= 0 && fMove) {
+            /* JET_prepInsertCopyDeleteOriginal: as ESENT, the original goes
+             * first (so the copy may keep its key) */
+            cbOrig = pcur->cbBm;
+            memcpy(bmOrig, pcur->pbBm, cbOrig);
+            err = rec_op_delete(psess, pcur->db, ptd->pgnoRoot, bmOrig, cbOrig);
+            if (err >= 0)
+                err = idx_record_changed(psess, pcur->db, ptd, bmOrig, cbOrig, &old, NULL);
+        }
         if (err >= 0)
             err = rec_op_insert(psess, pcur->db, ptd->pgnoRoot, key, cbKey, pcur->rec.pb, pcur->rec.cb);
         if (err >= 0)
             err = idx_record_changed(psess, pcur->db, ptd, key, cbKey, NULL, &pcur->rec);
         if (err >= 0 && fMove) {
-            /* JET_prepInsertCopyDeleteOriginal: the copy takes over the long values */
-            err = rec_op_delete(psess, pcur->db, ptd->pgnoRoot, pcur->pbBm, pcur->cbBm);
-            if (err >= 0)
-                err = idx_record_changed(psess, pcur->db, ptd, pcur->pbBm, pcur->cbBm, &old, NULL);
+            /* the copy takes over the long values */
             lvc.pother = &pcur->rec;
-            if (err >= 0)
-                err = lv_for_each_ref(&old, release_cb, &lvc);
+            err = lv_for_each_ref(&old, release_cb, &lvc);
         }
     } else {
         if (pcur->positioned != POS_ON) {
@@ -752,6 +762,11 @@ static JET_ERR update_impl(isam_sess *psess, JET_TABLEID tableid, void *pvBookma
     }
     if (err < 0)
         return err;
+    /* the replace's (the delete's) version holds the record now */
+    if (pcur->prep == JET_prepReplace)
+        rlock_release_write(psess, pcur->db, ptd->pgnoRoot, key, cbKey);
+    else if (cbOrig)
+        rlock_release_write(psess, pcur->db, ptd->pgnoRoot, bmOrig, cbOrig);
     pcur->clidNew = 0; /* the record owns them now */
     if (pcbActual)
         *pcbActual = cbKey;
@@ -809,8 +824,9 @@ JET_ERR isam_escrow_update(isam_sess *psess, JET_TABLEID tableid, JET_COLUMNID c
         return JET_errInvalidBufferSize;
     if (pcur->prep != JET_prepCancel)
         return JET_errAlreadyPrepared;
-    if (pcur->positioned != POS_ON)
-        return JET_errNoCurrentRecord;
+    err = isam_cur_on(psess, pcur); /* settles a deferred cursor (POS_DEFER) */
+    if (err < 0)
+        return err;
     if (psess->trx && psess->trx->readonly && !pcur->fTemp)
         return JET_errTransReadOnly;
     ver_delta d;
@@ -845,10 +861,12 @@ static JET_ERR delete_impl(isam_sess *psess, JET_TABLEID tableid)
     isam_cursor *pcur = cursor_get(psess, tableid);
     if (pcur == NULL)
         return JET_errInvalidTableId;
-    if (pcur->positioned != POS_ON)
+    if (pcur->positioned != POS_ON && pcur->positioned != POS_DEFER)
         return JET_errNoCurrentRecord;
     isam_cancel_update(psess, pcur);
     JET_ERR err = isam_sync_indexes(psess, pcur);
+    if (err >= 0)
+        err = isam_cur_on(psess, pcur); /* settles a deferred cursor (POS_DEFER) */
     if (err < 0)
         return err;
     rec_buf old = { 0 };

@@ -196,6 +196,11 @@ typedef struct log_header {
  * JET_errFileNotFound, JET_errLogFileCorrupt (bad checksum / magic / sizes),
  * JET_errBadLogVersion. */
 JET_ERR log_read_header(const char *path, log_header *phdr);
+/* The file size of the stream's current log (edb.log) as its header gives
+ * it, for JetInit to adopt or check (ESENT's JET_paramLogFileSize rules).
+ * JET_errFileNotFound when there is none; JET_errLogFileSizeMismatch when
+ * the file is longer than its header gives. */
+JET_ERR log_current_size(const log_config *cfg, uint32_t *pcbFile);
 /* Decode and verify a header held in memory (LOG_HEADER_SIZE bytes at buf),
  * with the same errors. */
 JET_ERR log_header_decode(const uint8_t *buf, log_header *h);

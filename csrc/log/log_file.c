@@ -160,6 +160,29 @@ done:
     return err;
 }
 
+JET_ERR log_current_size(const log_config *cfg, uint32_t *pcbFile)
+{
+    char path[OS_PATH_MAX];
+    log_header h;
+    JET_ERR err = log_path(cfg, 0, path, sizeof(path));
+    if (err >= 0)
+        err = log_read_header(path, &h);
+    os_file *pf = NULL;
+    uint64_t cb = 0;
+    if (err >= 0)
+        err = os_file_open(path, OS_FILE_READ, &pf);
+    if (err >= 0)
+        err = os_file_size(pf, &cb);
+    os_file_close(pf);
+    /* As ESENT: a log longer than its header says is refused.  (A shorter
+     * one is a torn or truncated log: recovery judges it.) */
+    if (err >= 0 && cb > h.cbFile)
+        err = JET_errLogFileSizeMismatch;
+    if (err >= 0)
+        *pcbFile = h.cbFile;
+    return err;
+}
+
 /* ---- records --------------------------------------------------------------------- */
 
 uint32_t log_chain_seed(const JET_SIGNATURE *sign, int32_t gen)

@@ -640,7 +640,7 @@ static PyObject *t_get_lock(TableObject *self, PyObject *args)
     return ok_or_raise(err, "JetGetLock");
 }
 
-/* JetDupCursor: a new cursor on the same table and index, not positioned. */
+/* JetDupCursor: a new cursor on the same table and index, in ESENT's deferred move to first. */
 static PyObject *t_dup_cursor(TableObject *self, PyObject *args)
 {
     if (!PyArg_ParseTuple(args, ":_dup_cursor"))

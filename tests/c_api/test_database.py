@@ -11,7 +11,9 @@ class Env:
     def __init__(self, jet, folder, name="db", **params):
         self.jet, self.ffi, self.lib, self.C = jet, jet.ffi, jet.lib, jet.C
         self.folder = folder
-        params.setdefault("LogFileSize", 256)
+        if not os.path.exists(os.path.join(str(folder), "edb.log")):
+            # a new stream: small logs; an existing one's size is adopted (as ESENT)
+            params.setdefault("LogFileSize", 256)
         self.inst = jet.instance_in(folder, name, **params)
         assert self.lib.JetInit(self.ffi.new("JET_INSTANCE *", self.inst)) == 0
         p = self.ffi.new("JET_SESID *")

@@ -82,7 +82,7 @@ def _recover(jet, folder):
     assert jet.lib.JetTerm(inst) == 0 or err != 0
     if err != 0:
         return jet.err_name(err)
-    env = Env(jet, folder, "check", LogFileSize=LOG_KB)
+    env = Env(jet, folder, "check")  # the logs' size is adopted
     try:
         path = str(folder / "a.edb").encode()
         assert env.lib.JetAttachDatabase(env.ses, path, 0) == 0
@@ -175,7 +175,7 @@ def test_lost_current_log_accepted_with_ignore_lost_logs(jet, template, tmp_path
     err, inst = init_new(jet, f, grbit=jet.C.JET_bitReplayIgnoreLostLogs)
     assert jet.lib.JetTerm(inst) == 0
     assert err == 0, jet.err_name(err)
-    env = Env(jet, f, "check", LogFileSize=LOG_KB)
+    env = Env(jet, f, "check")  # the logs' size is adopted
     try:
         path = str(f / "a.edb").encode()
         assert env.lib.JetAttachDatabase(env.ses, path, 0) == 0

@@ -85,8 +85,10 @@ def test_string_parameters(jet, restore_defaults):
     assert jet.set_param(None, C.JET_paramBaseName, 0, ffi.NULL) == C.JET_errInvalidParameter
     assert jet.set_param(None, C.JET_paramRecovery, 0, "maybe") == C.JET_errInvalidParameter
     assert jet.set_param(None, C.JET_paramRecovery, 0, "OFF") == 0
-    assert jet.set_param(None, C.JET_paramSystemPath, 0, "x" * 247) == C.JET_errInvalidParameter
-    assert jet.set_param(None, C.JET_paramSystemPath, 0, "x" * 246) == 0
+    # as ESENT: the length limit (246) is the completed folder's, trailing '/' included
+    assert jet.set_param(None, C.JET_paramSystemPath, 0, "/" + "x" * 245) == C.JET_errInvalidParameter
+    assert jet.set_param(None, C.JET_paramSystemPath, 0, "/" + "x" * 244) == 0
+    assert jet.get_param_str(None, C.JET_paramSystemPath) == (0, "/" + "x" * 244 + "/")
     assert jet.set_param(None, C.JET_paramSystemPath, 0, "") == C.JET_errInvalidParameter
     # buffers
     assert jet.get_param_str(None, C.JET_paramBaseName, cb=3)[0] == C.JET_errBufferTooSmall
