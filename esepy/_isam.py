@@ -507,6 +507,8 @@ class Database:
 class Table(_esepy.Table):
     """A cursor on a table: records as dicts of typed values."""
 
+    _get_memo: Optional[Tuple[Any, ...]] = None  # Table.get's plan (_get_plan)
+
     def __init__(self, db: Database, name: str, tableid: int):
         super().__init__(db.session, tableid)
         self.db = db
@@ -590,6 +592,7 @@ class Table(_esepy.Table):
         spec = b"".join((k if k[:1] in "+-" else "+" + k).encode() + b"\0" for k in key) + b"\0"
         self._create_index(name, _IDX_PRIMARY | _IDX_UNIQUE, spec)
         self._key = [(k.lstrip("+-"), k.startswith("-")) for k in key]
+        self._get_memo = None
 
     def create_index(self, name: str, key: Sequence[str], *, unique: bool = False, ignore_null: bool = False,
                      ignore_any_null: bool = False, ignore_first_null: bool = False, disallow_null: bool = False,
@@ -881,8 +884,42 @@ class Table(_esepy.Table):
         return self.current()
 
     def get(self, *key: Any) -> Optional[Record]:
-        """The record with this primary key, or None."""
-        return self.seek(*key)
+        """The record with this primary key, or None.
+
+        One engine visit (JetMakeKey + JetSeek + JetRetrieveColumns in C) when the
+        primary index is current; the cursor ends on the record, as with :meth:`seek`."""
+        plan = self._get_memo
+        if plan is None or plan[0] is not self._columns:
+            plan = self._get_plan()
+        if not plan or self._index is not None or not 0 < len(key) <= plan[1]:
+            return self.seek(*key)
+        _, nkey, enc1, encoders, spec, names, decoders, plain = plan
+        if len(key) == 1:
+            raw = self._get_row((enc1(key[0]),), spec)
+        else:
+            raw = self._get_row(tuple([enc(v) for enc, v in zip(encoders, key)]), spec)
+        if raw is None:
+            return None
+        if plain:
+            return dict(zip(names, raw))
+        return {nm: (v if d is None else d(v)) for nm, d, v in zip(names, decoders, raw)}
+
+    def _get_plan(self) -> Tuple[Any, ...]:
+        """(column definitions, key columns, encoder of the first, key encoders, read
+        spec, names, decoders, all raw) for :meth:`get` on the primary index, kept with
+        the column definitions it was made from; () when there is no primary key."""
+        columns = self.columns
+        keycols = self._key_columns(None)
+        plan: Tuple[Any, ...] = (columns,) if not keycols else ()
+        if keycols:
+            encoders = [columns[n].encode for n, _ in keycols]
+            cols = list(columns.values())
+            spec = tuple((c.columnid, 0, bool(c.grbit & _COL_MULTIVALUED)) for c in cols)
+            names, decoders = _row_decoders(cols)
+            plan = (columns, len(encoders), encoders[0], encoders, spec, names, decoders,
+                    all(d is None for d in decoders))
+        self._get_memo = plan
+        return plan if len(plan) > 1 else ()
 
     def range(self, start: Any = None, stop: Any = None, *, index: Optional[str] = None, reverse: bool = False,
               prefix: Any = None, inclusive_stop: bool = False,
@@ -1021,11 +1058,7 @@ class Table(_esepy.Table):
                 except errors.RecordNotFound:
                     return
                 first = 0  # already on the first record
-            names = [c.name for c in cols]
-            raw_ok = (ColumnType.BINARY, ColumnType.LONG_BINARY)
-            decoders = [None if (c.coltyp in raw_ok and not c.grbit & _COL_MULTIVALUED) else
-                        ((lambda v, d=c.decode: [d(x) for x in v]) if c.grbit & _COL_MULTIVALUED else c.decode)
-                        for c in cols]
+            names, decoders = _row_decoders(cols)
             plain = all(d is None for d in decoders)
             n = 16
             while True:
@@ -1052,6 +1085,16 @@ class Table(_esepy.Table):
         return n
 
 
+
+
+def _row_decoders(cols: Sequence[Column]) -> Tuple[List[str], List[Any]]:
+    """Names and per-column decoders of raw rows (None: the bytes are the value)."""
+    raw_ok = (ColumnType.BINARY, ColumnType.LONG_BINARY)
+    names = [c.name for c in cols]
+    decoders = [None if (c.coltyp in raw_ok and not c.grbit & _COL_MULTIVALUED) else
+                ((lambda v, d=c.decode: [d(x) for x in v]) if c.grbit & _COL_MULTIVALUED else c.decode)
+                for c in cols]
+    return names, decoders
 
 
 _TEMP_INDEX = "TempTableKey"

@@ -365,6 +365,7 @@ static int rc_reserve(rc_run *r, size_t cbMore)
 }
 
 #define RC_SLOT 256 /* first-pass bytes per column */
+#define RC_SMALL 16 /* columns whose JET_RETRIEVECOLUMNs rc_retrieve keeps on the stack */
 
 /* Value itag of spec i, into the arena (fetched again at full size when
  * truncated).  1: a value was added; 0: NULL; -1: error / no memory in r. */
@@ -404,9 +405,13 @@ static int rc_one(rc_run *r, Py_ssize_t i, uint32_t itag)
 static void rc_retrieve(rc_run *r)
 {
     Py_ssize_t n = r->cspec;
-    JET_RETRIEVECOLUMN *prc = calloc(n ? (size_t)n : 1, sizeof(*prc));
+    /* Few columns (every row of a scan, every point read): the descriptors
+     * live on the stack, no allocation per row. */
+    JET_RETRIEVECOLUMN rcSmall[RC_SMALL];
+    JET_RETRIEVECOLUMN *prc = n <= RC_SMALL ? memset(rcSmall, 0, sizeof(rcSmall)) : calloc((size_t)n, sizeof(*prc));
     if (prc == NULL || rc_reserve(r, (size_t)n * RC_SLOT + 1) < 0) {
-        free(prc);
+        if (prc != rcSmall)
+            free(prc);
         r->oom = 1;
         return;
     }
@@ -422,7 +427,8 @@ static void rc_retrieve(rc_run *r)
     JET_ERR err = JetRetrieveColumns(r->sesid, r->tableid, prc, (uint32_t)n);
     if (err < 0) {
         r->err = err;
-        free(prc);
+        if (prc != rcSmall)
+            free(prc);
         return;
     }
     for (Py_ssize_t i = 0; i < n; i++) {
@@ -450,7 +456,8 @@ static void rc_retrieve(rc_run *r)
                 break;
         }
     }
-    free(prc);
+    if (prc != rcSmall)
+        free(prc);
 }
 
 static PyObject *t_retrieve_columns(TableObject *self, PyObject *args)
@@ -625,6 +632,134 @@ static PyObject *t_read_rows(TableObject *self, PyObject *args)
     if (rows == NULL)
         return NULL;
     PyObject *out = Py_BuildValue("(NO)", rows, fEnd ? Py_True : Py_False);
+    return out;
+}
+
+/* Runs without the GIL: the make-key calls of a point read (one key column
+ * value each, NULL for a null value), a JetSeek(SeekEQ), and, on a hit,
+ * rc_retrieve.  *pfFound: the seek found a record. */
+typedef struct gr_key {
+    const void *pv;
+    uint32_t    cb;
+    JET_GRBIT   grbit;
+} gr_key;
+
+static void gr_read(rc_run *r, const gr_key *keys, Py_ssize_t ckey, int *pfFound)
+{
+    *pfFound = 0;
+    for (Py_ssize_t i = 0; i < ckey; i++) {
+        JET_ERR err = JetMakeKey(r->sesid, r->tableid, keys[i].pv, keys[i].cb, keys[i].grbit);
+        if (err < 0) {
+            r->err = err;
+            return;
+        }
+    }
+    JET_ERR err = JetSeek(r->sesid, r->tableid, JET_bitSeekEQ);
+    if (err == JET_errRecordNotFound)
+        return;
+    if (err < 0) {
+        r->err = err;
+        return;
+    }
+    *pfFound = 1;
+    rc_retrieve(r);
+}
+
+/* _get_row(keys, spec) -> list | None: Table.get in one call into C (issue
+ * 20): JetMakeKey for each value of `keys` (bytes-like or None, the first
+ * with JET_bitNewKey), JetSeek(JET_bitSeekEQ) and, when a record matched,
+ * JetRetrieveColumns of `spec` as _retrieve_columns returns them; None when
+ * no record has the key.  The engine sees exactly the calls the three
+ * separate methods make (same visibility, same cursor position after), with
+ * the GIL released once. */
+static PyObject *t_get_row(TableObject *self, PyObject *args)
+{
+    PyObject *keys, *spec;
+    if (!PyArg_ParseTuple(args, "O!O!:_get_row", &PyTuple_Type, &keys, &PyTuple_Type, &spec))
+        return NULL;
+    Py_ssize_t ckey = PyTuple_GET_SIZE(keys);
+    Py_ssize_t n = PyTuple_GET_SIZE(spec);
+    enum { GR_KEYS = 16, GR_SPECS = 16 };
+    if (ckey > GR_KEYS) {
+        PyErr_SetString(PyExc_ValueError, "_get_row: too many key columns");
+        return NULL;
+    }
+    gr_key gk[GR_KEYS];
+    Py_buffer views[GR_KEYS];
+    Py_ssize_t cview = 0;
+    rc_spec specsSmall[GR_SPECS];
+    rc_spec *specs = n <= GR_SPECS ? specsSmall : PyMem_Calloc((size_t)n, sizeof(rc_spec));
+    PyObject *out = NULL;
+    if (specs == NULL)
+        return PyErr_NoMemory();
+    for (Py_ssize_t i = 0; i < n; i++) {
+        unsigned int columnid, grbit;
+        int multi;
+        if (!PyArg_ParseTuple(PyTuple_GET_ITEM(spec, i), "IIp:_get_row spec", &columnid, &grbit, &multi))
+            goto done;
+        specs[i] = (rc_spec){ columnid, grbit, multi };
+    }
+    for (Py_ssize_t i = 0; i < ckey; i++) {
+        PyObject *k = PyTuple_GET_ITEM(keys, i);
+        JET_GRBIT grbit = i == 0 ? JET_bitNewKey : 0;
+        if (k == Py_None) {
+            gk[i] = (gr_key){ NULL, 0, grbit };
+            continue;
+        }
+        if (PyObject_GetBuffer(k, &views[cview], PyBUF_SIMPLE) < 0)
+            goto done;
+        Py_buffer *v = &views[cview++];
+        gk[i] = (gr_key){ v->buf, (uint32_t)v->len, grbit | (v->len == 0 ? JET_bitKeyDataZeroLength : 0) };
+    }
+    JET_SESID sesid;
+    JET_TABLEID tableid;
+    if (table_handle(self, "JetSeek", &sesid, &tableid) < 0)
+        goto done;
+    rc_run r = { sesid, (JET_TABLEID)tableid, specs, n, NULL, 0, 0, NULL, 0, 0, 0, 0, 0 };
+    int fFound = 0;
+    ESEPY_CALL(gr_read(&r, gk, ckey, &fFound));
+    if (r.oom) {
+        PyErr_NoMemory();
+    } else if (r.err < 0) {
+        raise_jet(r.err, "JetSeek");
+    } else if (!fFound) {
+        Py_INCREF(Py_None);
+        out = Py_None;
+    } else if ((out = PyList_New(n)) != NULL) {
+        for (Py_ssize_t i = 0; i < n; i++) {
+            PyObject *v = specs[i].multi ? PyList_New(0) : (Py_INCREF(Py_None), Py_None);
+            if (v == NULL) {
+                Py_CLEAR(out);
+                break;
+            }
+            PyList_SET_ITEM(out, i, v);
+        }
+        for (size_t k = 0; out && k < r.citem; k++) {
+            const rc_item *it = &r.items[k];
+            if (it->null)
+                continue;
+            PyObject *b = PyBytes_FromStringAndSize(r.buf + it->off, it->cb);
+            if (b == NULL) {
+                Py_CLEAR(out);
+                break;
+            }
+            if (specs[it->ispec].multi) {
+                int rc = PyList_Append(PyList_GET_ITEM(out, it->ispec), b);
+                Py_DECREF(b);
+                if (rc < 0)
+                    Py_CLEAR(out);
+            } else {
+                PyList_SetItem(out, it->ispec, b); /* steals b, drops the None */
+            }
+        }
+    }
+    free(r.buf);
+    free(r.items);
+done:
+    for (Py_ssize_t i = 0; i < cview; i++)
+        PyBuffer_Release(&views[i]);
+    if (specs != specsSmall)
+        PyMem_Free(specs);
     return out;
 }
 
@@ -1023,6 +1158,8 @@ static PyMethodDef table_methods[] = {
      "_retrieve_columns(spec) -> [bytes|None|[bytes]]: (columnid, grbit, multi) per entry"},
     {"_read_rows", (PyCFunction)t_read_rows, METH_VARARGS,
      "_read_rows(spec, crow, first) -> (rows, ended): JetMove + JetRetrieveColumns for up to crow rows"},
+    {"_get_row", (PyCFunction)t_get_row, METH_VARARGS,
+     "_get_row(keys, spec) -> list | None: JetMakeKey per key value + JetSeek(EQ) + JetRetrieveColumns"},
     {"_dup_cursor", (PyCFunction)t_dup_cursor, METH_VARARGS, "JetDupCursor() -> tableid"},
     {"_get_lock", (PyCFunction)t_get_lock, METH_VARARGS, "JetGetLock(grbit)"},
     {"_read_value", (PyCFunction)t_read_value, METH_VARARGS,
