@@ -546,6 +546,9 @@ class Table(_esepy.Table):
 
     def close(self) -> None:
         """Close the cursor (JetCloseTable)."""
+        cur, self._scan_cur = self._scan_cur, None
+        if cur is not None:
+            cur.close()
         if self.tableid is not None and not self.session.closed:
             self.session._close_table(self.tableid)
         self.tableid = None
@@ -870,6 +873,17 @@ class Table(_esepy.Table):
             grbit = (_NEW_KEY if i == 0 else 0) | (limit if i == len(values) - 1 else 0)
             self._make_key(col.encode(v), grbit)
 
+    def _search_key_values(self, values: Sequence[Any]) -> Tuple[Any, ...]:
+        """The encoded values _make_search_key would make a key of (for the calls into C
+        that make the key themselves)."""
+        cols = self.columns
+        keycols = self._key_columns(self._index)
+        if not keycols:
+            raise errors.NoCurrentIndex(operation="this table has no primary key")
+        if len(values) > len(keycols):
+            raise errors.KeyIsMade(operation=f"the index has {len(keycols)} key columns")
+        return tuple([cols[keycols[i][0]].encode(v) for i, v in enumerate(values)])
+
     def seek(self, *key: Any, how: int = SEEK_EQ, index: Optional[str] = None) -> Optional[Record]:
         """Move to the record with this key (or the nearest, with SEEK_GE etc.) in the primary
         index, or in secondary index ``index``; a key may give only the first columns.
@@ -1034,45 +1048,68 @@ class Table(_esepy.Table):
             ok = self._move(1)
 
     def scan(self, columns: Optional[Sequence[str]] = None, *, index: Optional[str] = None, start: Any = None,
-             batch: int = 256) -> Iterator[Record]:
+             batch: Optional[int] = None) -> Iterator[Record]:
         """Every record in the order of ``index`` (None: the primary key), as dicts, from the
         first one whose key is at or after ``start`` (a value or a tuple of values for the
         first key columns; None: from the first record) -- the
-        fast way to read a whole table: records are read ``batch`` at a time in one engine
-        call each (JetMove + JetRetrieveColumns in C, without the GIL), on a second cursor
-        (JetDupCursor), so this table's own position is not used and not changed.
+        fast way to read a whole table: records are read in batches, one engine call each
+        (JetMove + JetRetrieveColumns in C, without the GIL; the seek to ``start`` is part
+        of the first), on a second cursor, so this table's own position is not used and
+        not changed (the second cursor, a JetDupCursor, is kept for the next scan).
+        ``batch``: rows per engine call; by default 16 for the first call and up to 256
+        for later ones (a scan stopped early reads little).
 
         Unlike ``for record in table``, the table's cursor is not on the record just
         yielded (use iteration, or ``range``, to change records while walking them).  The
         records come from the engine's snapshot of each batch's calls: inside a
         transaction, the transaction's snapshot."""
-        cur = self.dup()
+        cur = self._scan_take()
         try:
             cur._use_index(index)
             cols, spec = cur._read_spec(columns)
-            first = _MOVE_FIRST
+            keys = None
             if start is not None:
-                cur._make_search_key(start if isinstance(start, tuple) else (start,))
-                try:
-                    cur._seek(SEEK_GE)
-                except errors.RecordNotFound:
-                    return
-                first = 0  # already on the first record
+                keys = cur._search_key_values(start if isinstance(start, tuple) else (start,))
             names, decoders = _row_decoders(cols)
             plain = all(d is None for d in decoders)
-            n = 16
+            tnames = tuple(names) if plain else None
+            n = max(1, batch) if batch is not None else 16
+            first = _MOVE_FIRST
             while True:
-                rows, ended = cur._read_rows(spec, n, first)
+                rows, ended = cur._read_rows(spec, n, first, keys, tnames)
                 if plain:
-                    for raw in rows:
-                        yield dict(zip(names, raw))
+                    yield from rows
                 else:
                     for raw in rows:
                         yield {nm: (v if d is None else d(v)) for nm, d, v in zip(names, decoders, raw)}
                 if ended or not rows:
                     return
-                first, n = 1, min(max(1, batch), n * 4)
+                first, keys = 1, None
+                if batch is None:
+                    n = min(256, n * 4)
         finally:
+            self._scan_give_back(cur)
+
+    # The second cursor of scan() is kept for the next scan (a range read is then a seek
+    # and a batch, not a JetDupCursor + JetCloseTable; issue 20).  Invariant: _scan_cur
+    # is None or an open cursor of this table that no running scan uses (a scan takes it
+    # out while it runs; a scan started meanwhile duplicates a cursor of its own), and it
+    # is closed with this table.
+    _scan_cur: Optional["Table"] = None
+
+    def _scan_take(self) -> "Table":
+        cur = self._scan_cur
+        if cur is None or cur.tableid is None:
+            return self.dup()
+        self._scan_cur = None
+        cur._columns, cur._key = self.columns, self._key  # this handle's view of the schema
+        return cur
+
+    def _scan_give_back(self, cur: "Table") -> None:
+        if self._scan_cur is None and self.tableid is not None and cur.tableid is not None \
+                and not self.session.closed:
+            self._scan_cur = cur
+        else:
             cur.close()
 
     def __len__(self) -> int:
@@ -1182,6 +1219,9 @@ class TempTable(Table):
             super().close()
         except errors.InvalidTableId:
             self.tableid = None
+
+    def _scan_give_back(self, cur: "Table") -> None:
+        cur.close()  # a rollback may close a temporary table's cursors: none is kept
 
     @property
     def key(self) -> List[str]:

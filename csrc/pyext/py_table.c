@@ -552,44 +552,128 @@ static void rr_read(rc_run *r, uint32_t crow, int32_t first, uint32_t *pcrow, in
     }
 }
 
-/* _read_rows(spec, crow, first) -> (rows, ended): up to crow records read in
- * one call, each a list of bytes / None (lists for multi-valued columns) in
- * spec order, moving forward as JetMove does (the first move: `first`).  The
+/* Runs without the GIL: the make-key calls of a seek (one key column value
+ * each, NULL for a null value). */
+typedef struct gr_key {
+    const void *pv;
+    uint32_t    cb;
+    JET_GRBIT   grbit;
+} gr_key;
+
+static JET_ERR gr_make_key(rc_run *r, const gr_key *keys, Py_ssize_t ckey)
+{
+    for (Py_ssize_t i = 0; i < ckey; i++) {
+        JET_ERR err = JetMakeKey(r->sesid, r->tableid, keys[i].pv, keys[i].cb, keys[i].grbit);
+        if (err < 0)
+            return err;
+    }
+    return JET_errSuccess;
+}
+
+enum { GR_KEYS = 16 };
+
+/* The key values of `keys` (a tuple of bytes-like or None; the first gets
+ * JET_bitNewKey) as gk[], their buffers held in views[] (*pcview of them,
+ * released by the caller).  -1 with the exception set. */
+static int gr_keys(PyObject *keys, gr_key *gk, Py_buffer *views, Py_ssize_t *pcview)
+{
+    Py_ssize_t ckey = PyTuple_GET_SIZE(keys);
+    if (ckey > GR_KEYS) {
+        PyErr_SetString(PyExc_ValueError, "too many key columns");
+        return -1;
+    }
+    for (Py_ssize_t i = 0; i < ckey; i++) {
+        PyObject *k = PyTuple_GET_ITEM(keys, i);
+        JET_GRBIT grbit = i == 0 ? JET_bitNewKey : 0;
+        if (k == Py_None) {
+            gk[i] = (gr_key){ NULL, 0, grbit };
+            continue;
+        }
+        if (PyObject_GetBuffer(k, &views[*pcview], PyBUF_SIMPLE) < 0)
+            return -1;
+        Py_buffer *v = &views[(*pcview)++];
+        gk[i] = (gr_key){ v->buf, (uint32_t)v->len, grbit | (v->len == 0 ? JET_bitKeyDataZeroLength : 0) };
+    }
+    return 0;
+}
+
+/* Runs without the GIL: with keys, JetMakeKey + JetSeek(SeekGE) first (no
+ * record at or after the key: *pfEnd, no rows), then rr_read. */
+static void rr_seek_read(rc_run *r, const gr_key *keys, Py_ssize_t ckey, uint32_t crow, int32_t first,
+                         uint32_t *pcrow, int *pfEnd)
+{
+    if (ckey > 0) {
+        *pcrow = 0;
+        *pfEnd = 0;
+        JET_ERR err = gr_make_key(r, keys, ckey);
+        if (err >= 0)
+            err = JetSeek(r->sesid, r->tableid, JET_bitSeekGE);
+        if (err == JET_errRecordNotFound) {
+            *pfEnd = 1;
+            return;
+        }
+        if (err < 0) {
+            r->err = err;
+            return;
+        }
+        first = 0; /* on the first record */
+    }
+    rr_read(r, crow, first, pcrow, pfEnd);
+}
+
+/* _read_rows(spec, crow, first, keys=None, names=None) -> (rows, ended): up to
+ * crow records read in one call, each a list of bytes / None (lists for
+ * multi-valued columns) in spec order, moving forward as JetMove does (the
+ * first move: `first`).  With `keys` (a tuple as _get_row takes), the cursor
+ * first seeks to the first entry at or after them (JetMakeKey + JetSeek
+ * SeekGE) and the first row is the one found.  With `names` (a tuple of str,
+ * one per spec entry), each row is a dict of name -> value instead.  The
  * cursor is left on the last record read (after the end when `ended`). */
 static PyObject *t_read_rows(TableObject *self, PyObject *args)
 {
-    PyObject *spec;
+    PyObject *spec, *keys = Py_None, *names = Py_None;
     unsigned int crow;
     int first;
-    if (!PyArg_ParseTuple(args, "O!Ii:_read_rows", &PyTuple_Type, &spec, &crow, &first))
+    if (!PyArg_ParseTuple(args, "O!Ii|OO:_read_rows", &PyTuple_Type, &spec, &crow, &first, &keys, &names))
         return NULL;
+    if ((keys != Py_None && !PyTuple_Check(keys)) || (names != Py_None && !PyTuple_Check(names))) {
+        PyErr_SetString(PyExc_TypeError, "_read_rows: keys and names are tuples or None");
+        return NULL;
+    }
     Py_ssize_t n = PyTuple_GET_SIZE(spec);
+    if (names != Py_None && PyTuple_GET_SIZE(names) != n) {
+        PyErr_SetString(PyExc_ValueError, "_read_rows: one name per spec entry");
+        return NULL;
+    }
+    gr_key gk[GR_KEYS];
+    Py_buffer views[GR_KEYS];
+    Py_ssize_t cview = 0, ckey = keys == Py_None ? 0 : PyTuple_GET_SIZE(keys);
+    PyObject *rows = NULL;
     rc_spec *specs = PyMem_Calloc(n ? (size_t)n : 1, sizeof(rc_spec));
     if (specs == NULL)
         return PyErr_NoMemory();
     for (Py_ssize_t i = 0; i < n; i++) {
         unsigned int columnid, grbit;
         int multi;
-        if (!PyArg_ParseTuple(PyTuple_GET_ITEM(spec, i), "IIp:_read_rows spec", &columnid, &grbit, &multi)) {
-            PyMem_Free(specs);
-            return NULL;
-        }
+        if (!PyArg_ParseTuple(PyTuple_GET_ITEM(spec, i), "IIp:_read_rows spec", &columnid, &grbit, &multi))
+            goto done;
         specs[i] = (rc_spec){ columnid, grbit, multi };
     }
+    if (ckey > 0 && gr_keys(keys, gk, views, &cview) < 0)
+        goto done;
     JET_SESID sesid;
     JET_TABLEID tableid;
-    if (table_handle(self, "JetMove", &sesid, &tableid) < 0) {
-        PyMem_Free(specs);
-        return NULL;
-    }
+    if (table_handle(self, "JetMove", &sesid, &tableid) < 0)
+        goto done;
     rc_run r = { sesid, (JET_TABLEID)tableid, specs, n, NULL, 0, 0, NULL, 0, 0, 0, 0, 0 };
     uint32_t got = 0;
     int fEnd = 0;
-    ESEPY_CALL(rr_read(&r, crow, (int32_t)first, &got, &fEnd));
-    PyObject *rows = NULL;
+    ESEPY_CALL(rr_seek_read(&r, gk, ckey, crow, (int32_t)first, &got, &fEnd));
     if (r.oom) {
         PyErr_NoMemory();
     } else if (check_jet(r.err, "JetMove") >= 0 && (rows = PyList_New(got)) != NULL) {
+        /* Rows as lists first (values of a multi-valued column are appended
+         * in order), then, with names, each list becomes a dict. */
         for (uint32_t j = 0; rows && j < got; j++) {
             PyObject *row = PyList_New(n);
             if (row == NULL) {
@@ -625,36 +709,39 @@ static PyObject *t_read_rows(TableObject *self, PyObject *args)
                 PyList_SetItem(row, it->ispec, b); /* steals b, drops the None */
             }
         }
+        for (uint32_t j = 0; rows && names != Py_None && j < got; j++) {
+            PyObject *row = PyList_GET_ITEM(rows, j);
+            PyObject *d = PyDict_New();
+            for (Py_ssize_t i = 0; d && i < n; i++)
+                if (PyDict_SetItem(d, PyTuple_GET_ITEM(names, i), PyList_GET_ITEM(row, i)) < 0)
+                    Py_CLEAR(d);
+            if (d == NULL) {
+                Py_CLEAR(rows);
+                break;
+            }
+            PyList_SetItem(rows, j, d); /* drops the list */
+        }
     }
     free(r.buf);
     free(r.items);
+done:
+    for (Py_ssize_t i = 0; i < cview; i++)
+        PyBuffer_Release(&views[i]);
     PyMem_Free(specs);
     if (rows == NULL)
         return NULL;
-    PyObject *out = Py_BuildValue("(NO)", rows, fEnd ? Py_True : Py_False);
-    return out;
+    return Py_BuildValue("(NO)", rows, fEnd ? Py_True : Py_False);
 }
 
-/* Runs without the GIL: the make-key calls of a point read (one key column
- * value each, NULL for a null value), a JetSeek(SeekEQ), and, on a hit,
- * rc_retrieve.  *pfFound: the seek found a record. */
-typedef struct gr_key {
-    const void *pv;
-    uint32_t    cb;
-    JET_GRBIT   grbit;
-} gr_key;
-
+/* Runs without the GIL: the make-key calls of a point read, a
+ * JetSeek(SeekEQ), and, on a hit, rc_retrieve.  *pfFound: the seek found a
+ * record. */
 static void gr_read(rc_run *r, const gr_key *keys, Py_ssize_t ckey, int *pfFound)
 {
     *pfFound = 0;
-    for (Py_ssize_t i = 0; i < ckey; i++) {
-        JET_ERR err = JetMakeKey(r->sesid, r->tableid, keys[i].pv, keys[i].cb, keys[i].grbit);
-        if (err < 0) {
-            r->err = err;
-            return;
-        }
-    }
-    JET_ERR err = JetSeek(r->sesid, r->tableid, JET_bitSeekEQ);
+    JET_ERR err = gr_make_key(r, keys, ckey);
+    if (err >= 0)
+        err = JetSeek(r->sesid, r->tableid, JET_bitSeekEQ);
     if (err == JET_errRecordNotFound)
         return;
     if (err < 0) {
@@ -679,11 +766,7 @@ static PyObject *t_get_row(TableObject *self, PyObject *args)
         return NULL;
     Py_ssize_t ckey = PyTuple_GET_SIZE(keys);
     Py_ssize_t n = PyTuple_GET_SIZE(spec);
-    enum { GR_KEYS = 16, GR_SPECS = 16 };
-    if (ckey > GR_KEYS) {
-        PyErr_SetString(PyExc_ValueError, "_get_row: too many key columns");
-        return NULL;
-    }
+    enum { GR_SPECS = 16 };
     gr_key gk[GR_KEYS];
     Py_buffer views[GR_KEYS];
     Py_ssize_t cview = 0;
@@ -699,18 +782,8 @@ static PyObject *t_get_row(TableObject *self, PyObject *args)
             goto done;
         specs[i] = (rc_spec){ columnid, grbit, multi };
     }
-    for (Py_ssize_t i = 0; i < ckey; i++) {
-        PyObject *k = PyTuple_GET_ITEM(keys, i);
-        JET_GRBIT grbit = i == 0 ? JET_bitNewKey : 0;
-        if (k == Py_None) {
-            gk[i] = (gr_key){ NULL, 0, grbit };
-            continue;
-        }
-        if (PyObject_GetBuffer(k, &views[cview], PyBUF_SIMPLE) < 0)
-            goto done;
-        Py_buffer *v = &views[cview++];
-        gk[i] = (gr_key){ v->buf, (uint32_t)v->len, grbit | (v->len == 0 ? JET_bitKeyDataZeroLength : 0) };
-    }
+    if (gr_keys(keys, gk, views, &cview) < 0)
+        goto done;
     JET_SESID sesid;
     JET_TABLEID tableid;
     if (table_handle(self, "JetSeek", &sesid, &tableid) < 0)
@@ -1157,7 +1230,8 @@ static PyMethodDef table_methods[] = {
     {"_retrieve_columns", (PyCFunction)t_retrieve_columns, METH_VARARGS,
      "_retrieve_columns(spec) -> [bytes|None|[bytes]]: (columnid, grbit, multi) per entry"},
     {"_read_rows", (PyCFunction)t_read_rows, METH_VARARGS,
-     "_read_rows(spec, crow, first) -> (rows, ended): JetMove + JetRetrieveColumns for up to crow rows"},
+     "_read_rows(spec, crow, first, keys=None, names=None) -> (rows, ended): [JetMakeKey + JetSeek(GE)] "
+     "JetMove + JetRetrieveColumns for up to crow rows (dicts with names)"},
     {"_get_row", (PyCFunction)t_get_row, METH_VARARGS,
      "_get_row(keys, spec) -> list | None: JetMakeKey per key value + JetSeek(EQ) + JetRetrieveColumns"},
     {"_dup_cursor", (PyCFunction)t_dup_cursor, METH_VARARGS, "JetDupCursor() -> tableid"},
