@@ -164,3 +164,43 @@ def test_the_kept_scan_cursor_closes_with_its_table(tmp_path):
         db.delete_table("c")          # and the table is not in use
         assert db.tables == []
         db.close()
+
+
+def test_long_values_read_whole_and_in_pieces_across_chunks_and_snapshots(tmp_path):
+    """lv_read walks a value's chunks with one cursor (a seek, then a step per chunk):
+    every byte, at every offset, and the snapshot's value, not a newer one."""
+    import os as _os
+    with esepy.Instance("fastread4", system_path=f"{tmp_path}/", log_path=f"{tmp_path}/logs/",
+                        temp_path=f"{tmp_path}/tmp.edb", create_path_if_not_exist=True,
+                        log_file_size_kb=1024) as inst:
+        s1, s2 = inst.begin_session(), inst.begin_session()
+        path = str(tmp_path / "lv.edb")
+        db1 = s1.create_database(path)
+        t1 = db1.create_table("lv", {"k": "long", "v": "longbinary"}, primary_key=["k"])
+        vals = {k: _os.urandom(n) for k, n in ((1, 100 * 1024), (2, 5000), (3, 40000), (4, 100 * 1024 + 7))}
+        for k, v in vals.items():
+            t1.insert({"k": k, "v": v})
+        for k, v in vals.items():
+            assert t1.get(k)["v"] == v
+        t1.seek(4)
+        r = t1.open_value("v")
+        for off, n in ((0, 1), (4000, 9000), (4032, 64), (len(vals[4]) - 10, 100), (12345, 70000)):
+            r.seek(off)
+            assert r.read(n) == vals[4][off:off + n], (off, n)
+        t2 = s2.open_database(path).open_table("lv")
+        new = _os.urandom(100 * 1024)
+        with s2.transaction():
+            assert t2.get(1)["v"] == vals[1]
+            t1.update(1, {"v": new})                   # committed after s2's snapshot
+            assert t2.get(1)["v"] == vals[1]
+            assert [r["v"] for r in t2.scan(start=1, batch=1)][0] == vals[1]
+        assert t2.get(1)["v"] == new
+        s1.begin_transaction()
+        t1.update(1, {"v": b"x" * 70000})
+        assert t2.get(1)["v"] == new                   # uncommitted elsewhere
+        s1.rollback()
+        assert t1.get(1)["v"] == new
+        t1.close()
+        t2.close()
+        s1.end()
+        s2.end()
