@@ -21,6 +21,15 @@ typedef struct {
     SessionObject *session;  /* strong reference; NULL before __init__ */
     JET_TABLEID    tableid;
     int            fOpen;    /* tableid is valid (Python sees an int, else None) */
+    /* The arena of the last multi-column read, kept for the next one (no
+     * allocation, no fresh pages to fault in, per read; issue 20).  Only
+     * touched with the GIL held: a read takes it out (the fields are NULL
+     * meanwhile, so a read on another thread allocates its own) and puts it
+     * back when it is done (rc_arena_take / rc_arena_give). */
+    char          *rcBuf;
+    size_t         rcAlloc;
+    void          *rcItems;  /* rc_item[] */
+    size_t         rcItemsAlloc;
 } TableObject;
 
 /* The session and table handles for an engine call through self, or -1
@@ -83,6 +92,8 @@ static void table_dealloc(TableObject *self)
 {
     PyObject_GC_UnTrack(self);
     table_clear(self);
+    free(self->rcBuf);
+    free(self->rcItems);
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
@@ -341,6 +352,40 @@ typedef struct rc_run {
     uint32_t    irow;     /* the row being read (items are tagged with it) */
 } rc_run;
 
+#define RC_KEEP_MAX (4u << 20) /* a larger arena is freed after the read, not kept */
+
+/* A new rc_run through self's kept arena (with the GIL). */
+static rc_run rc_arena_take(TableObject *self, JET_SESID sesid, JET_TABLEID tableid, const rc_spec *specs,
+                            Py_ssize_t n)
+{
+    rc_run r = { sesid, tableid, specs, n, NULL, 0, 0, NULL, 0, 0, 0, 0, 0 };
+    r.buf = self->rcBuf;
+    r.cbAlloc = self->rcAlloc;
+    r.items = self->rcItems;
+    r.citemAlloc = self->rcItemsAlloc;
+    self->rcBuf = NULL;
+    self->rcItems = NULL;
+    self->rcAlloc = self->rcItemsAlloc = 0;
+    return r;
+}
+
+/* Keep r's arena in self for the next read, or free it (with the GIL). */
+static void rc_arena_give(TableObject *self, rc_run *r)
+{
+    if (self->rcBuf == NULL && self->rcItems == NULL && r->cbAlloc <= RC_KEEP_MAX &&
+        r->citemAlloc * sizeof(rc_item) <= RC_KEEP_MAX) {
+        self->rcBuf = r->buf;
+        self->rcAlloc = r->cbAlloc;
+        self->rcItems = r->items;
+        self->rcItemsAlloc = r->citemAlloc;
+    } else {
+        free(r->buf);
+        free(r->items);
+    }
+    r->buf = NULL;
+    r->items = NULL;
+}
+
 static int rc_reserve(rc_run *r, size_t cbMore)
 {
     if (r->cbUsed + cbMore > r->cbAlloc) {
@@ -484,7 +529,7 @@ static PyObject *t_retrieve_columns(TableObject *self, PyObject *args)
         PyMem_Free(specs);
         return NULL;
     }
-    rc_run r = { sesid, (JET_TABLEID)tableid, specs, n, NULL, 0, 0, NULL, 0, 0, 0, 0, 0 };
+    rc_run r = rc_arena_take(self, sesid, (JET_TABLEID)tableid, specs, n);
     ESEPY_CALL(rc_retrieve(&r));
     PyObject *out = NULL;
     if (r.oom) {
@@ -517,8 +562,7 @@ static PyObject *t_retrieve_columns(TableObject *self, PyObject *args)
             }
         }
     }
-    free(r.buf);
-    free(r.items);
+    rc_arena_give(self, &r);
     PyMem_Free(specs);
     return out;
 }
@@ -665,7 +709,7 @@ static PyObject *t_read_rows(TableObject *self, PyObject *args)
     JET_TABLEID tableid;
     if (table_handle(self, "JetMove", &sesid, &tableid) < 0)
         goto done;
-    rc_run r = { sesid, (JET_TABLEID)tableid, specs, n, NULL, 0, 0, NULL, 0, 0, 0, 0, 0 };
+    rc_run r = rc_arena_take(self, sesid, (JET_TABLEID)tableid, specs, n);
     uint32_t got = 0;
     int fEnd = 0;
     ESEPY_CALL(rr_seek_read(&r, gk, ckey, crow, (int32_t)first, &got, &fEnd));
@@ -722,8 +766,7 @@ static PyObject *t_read_rows(TableObject *self, PyObject *args)
             PyList_SetItem(rows, j, d); /* drops the list */
         }
     }
-    free(r.buf);
-    free(r.items);
+    rc_arena_give(self, &r);
 done:
     for (Py_ssize_t i = 0; i < cview; i++)
         PyBuffer_Release(&views[i]);
@@ -788,7 +831,7 @@ static PyObject *t_get_row(TableObject *self, PyObject *args)
     JET_TABLEID tableid;
     if (table_handle(self, "JetSeek", &sesid, &tableid) < 0)
         goto done;
-    rc_run r = { sesid, (JET_TABLEID)tableid, specs, n, NULL, 0, 0, NULL, 0, 0, 0, 0, 0 };
+    rc_run r = rc_arena_take(self, sesid, (JET_TABLEID)tableid, specs, n);
     int fFound = 0;
     ESEPY_CALL(gr_read(&r, gk, ckey, &fFound));
     if (r.oom) {
@@ -826,8 +869,7 @@ static PyObject *t_get_row(TableObject *self, PyObject *args)
             }
         }
     }
-    free(r.buf);
-    free(r.items);
+    rc_arena_give(self, &r);
 done:
     for (Py_ssize_t i = 0; i < cview; i++)
         PyBuffer_Release(&views[i]);
