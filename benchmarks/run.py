@@ -20,6 +20,7 @@ Workloads (16-byte keys, 100-byte values unless said):
   readseq       full scan in key order (keys and values)
   seekrandom    --rows/100 seeks to a random key, each reading the next 100 rows
   value100k     --rows/200 (at least 10) 100 KB values inserted (lazy), then read back
+                (timed together; the read-back alone is printed below the table)
   index3        --rows rows into a table with 3 secondary indexes (lazy); lmdb and rocksdb
                 keep the index entries as extra keys in the same transaction / batch
   indexbuild    one more index built over those rows
@@ -27,6 +28,10 @@ Workloads (16-byte keys, 100-byte values unless said):
                 online backup API; lmdb: Environment.copy; rocksdb: flush + copy of its
                 folder) against `cp` + fsync of the same files
   restore       esepy: restore_instance of that backup against `cp` + fsync of its files
+C API column (readrandom, readseq, seekrandom, value100k): the same operations through
+esepy's ESENT API (libesent) and SQLite's C API (libsqlite3), one process each, by
+benchmarks/run_c.c, built at the start of the run with the system's C compiler (skipped,
+and said so, when it cannot be built); no binding cost in those figures.
 Each (workload, engine) runs in its own process (so peak RSS is that process's
 ru_maxrss, setup included), repeated --repeat times with the engines interleaved;
 medians are printed, with the ratio esepy / peer (lower is better for esepy).  The
@@ -55,6 +60,8 @@ ENGINES = ("esepy", "sqlite", "lmdb", "rocksdb")
 WORKLOADS = ("fillseq", "fillrandom", "commit1", "commit2", "commit4", "readrandom", "readseq", "seekrandom",
              "value100k", "index3", "indexbuild", "backup", "restore")
 RESTORE_ENGINES = ("esepy",)     # the others' restore is a file copy: the `cp` column
+C_WORKLOADS = ("readrandom", "readseq", "seekrandom", "value100k")   # run_c.c
+C_ENGINES = ("esepy", "sqlite")
 VALUE = b"v" * 100
 BIG = 100 * 1024
 
@@ -509,9 +516,11 @@ def run_one(engine, workload, folder, rows, commits):
             big = os.urandom(BIG)
             t0 = time.perf_counter()
             e.fill(keys(n), big, batch=10)
+            t1 = time.perf_counter()
             for k in keys(n):
                 assert len(e.get(k)) == BIG
             out["s"] = time.perf_counter() - t0
+            out["read"] = time.perf_counter() - t1   # the read-back alone
         elif workload in ("index3", "indexbuild"):
             ppl = people(rows)
             t0 = time.perf_counter()
@@ -599,6 +608,40 @@ def child(engine, workload, base, rows, commits):
         shutil.rmtree(folder, ignore_errors=True)
 
 
+def build_c(base):
+    """Build benchmarks/run_c.c against the installed engine and libsqlite3: its path,
+    or None (and why on stderr) when it cannot be built."""
+    import esepy
+    here = os.path.dirname(os.path.abspath(__file__))
+    lib = esepy.native_library()
+    exe = os.path.join(base, "run_c")
+    cc = os.environ.get("CC", "cc")
+    try:
+        b = subprocess.run([cc, "-O2", "-std=c11", "-I", esepy.include_dir(), os.path.join(here, "run_c.c"),
+                            "-L", os.path.dirname(lib), "-l:" + os.path.basename(lib), "-lsqlite3",
+                            "-Wl,-rpath," + os.path.dirname(lib), "-o", exe], capture_output=True, text=True)
+    except OSError as ex:
+        print(f"C API column skipped: no C compiler ({ex})", file=sys.stderr)
+        return None
+    if b.returncode != 0:
+        print("C API column skipped: cannot build run_c.c (C compiler, sqlite3.h?)\n" + b.stderr, file=sys.stderr)
+        return None
+    return exe
+
+
+def child_c(exe, engine, workload, base, rows):
+    """One (engine, workload) of run_c.c in a new process: its result dict, or None."""
+    folder = tempfile.mkdtemp(prefix=f"c-{engine}-{workload}-", dir=base)
+    try:
+        p = subprocess.run([exe, engine, workload, folder, str(rows)], capture_output=True, text=True)
+        if p.returncode != 0:
+            sys.stderr.write(f"C {engine} {workload} failed:\n{p.stderr}\n")
+            return None
+        return json.loads(p.stdout.strip().splitlines()[-1])
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def fmt_s(x):
     return "" if x is None else (f"{x:.3f} s" if x < 10 else f"{x:.1f} s")
 
@@ -614,6 +657,7 @@ def main(argv=None):
     ap.add_argument("--dir", default=None, help="folder for the files (default: a temporary folder)")
     ap.add_argument("--markdown", default=None, help="write the tables as Markdown to this file")
     ap.add_argument("--json", default=None, help="write every figure as JSON to this file")
+    ap.add_argument("--no-c", action="store_true", help="skip the C API column")
     ap.add_argument("--child", nargs=5, help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
     if a.child:
@@ -638,6 +682,8 @@ def main(argv=None):
     rss = {}
     try:
         nsync = max(20, min(1000, commits))
+        c_work = [w for w in workloads if w in C_WORKLOADS]
+        exe = build_c(base) if c_work and not a.no_c else None
         rates = [fdatasync_rate(base, nsync)]
         for rep in range(a.repeat):
             for w in workloads:
@@ -649,6 +695,11 @@ def main(argv=None):
                     if r is not None:
                         results.setdefault((w, eng), []).append(r)
                         rss.setdefault((w, eng), []).append(m)
+                if exe is not None and w in C_WORKLOADS:
+                    for eng in (C_ENGINES if rep % 2 == 0 else C_ENGINES[::-1]):
+                        r = child_c(exe, eng, w, base, a.rows)
+                        if r is not None:
+                            results.setdefault((w, "c-" + eng), []).append(r)
             rates.append(fdatasync_rate(base, nsync))  # the device changes under load: once per round
     finally:
         shutil.rmtree(base, ignore_errors=True)
@@ -692,6 +743,29 @@ def main(argv=None):
     lines.append("  ".join(h.rjust(rw[i]) if i else h.ljust(rw[i]) for i, h in enumerate(rh)))
     for r in rss_tab:
         lines.append("  ".join(c.rjust(rw[i]) if i else c.ljust(rw[i]) for i, c in enumerate(r)))
+    c_tab = []
+    for w in workloads:
+        if w not in C_WORKLOADS or not results.get((w, "c-esepy")):
+            continue
+        e, q = med(w, "c-esepy"), med(w, "c-sqlite")
+        c_tab.append([w, fmt_s(e), fmt_s(q), f"{e / q:.2f}" if e and q else ""])
+    if "value100k" in workloads:
+        parts = []
+        for label, e_, q_ in (("Python", "esepy", "sqlite"), ("C API", "c-esepy", "c-sqlite")):
+            e, q = med("value100k", e_, "read"), med("value100k", q_, "read")
+            if e and q:
+                parts.append(f"{label} esepy {e:.3f} s, sqlite {q:.3f} s, esepy/sqlite {e / q:.2f}")
+        if parts:
+            lines.append("")
+            lines.append("value100k, the read-back alone: " + "; ".join(parts))
+    c_hdr = ["C API", "esepy", "sqlite", "esepy/sqlite"]
+    if c_tab:
+        lines.append("")
+        lines.append("C API (benchmarks/run_c.c: ESENT API vs SQLite's C API, no binding cost)")
+        cw = [max(len(str(r[i])) for r in [c_hdr] + c_tab) for i in range(len(c_hdr))]
+        lines.append("  ".join(h.rjust(cw[i]) if i else h.ljust(cw[i]) for i, h in enumerate(c_hdr)))
+        for r in c_tab:
+            lines.append("  ".join(c.rjust(cw[i]) if i else c.ljust(cw[i]) for i, c in enumerate(r)))
     print("\n".join(lines))
     if a.markdown:
         md = [f"rows={a.rows}, commits={commits}, medians of {a.repeat} interleaved runs; {sync_txt}", "",
@@ -699,6 +773,9 @@ def main(argv=None):
         md += ["| " + " | ".join(r) + " |" for r in table]
         md += ["", "| peak RSS, MB | " + " | ".join(engines) + " |", "|---|" + "---:|" * len(engines)]
         md += ["| " + " | ".join(r) + " |" for r in rss_tab]
+        if c_tab:
+            md += ["", "| " + " | ".join(c_hdr) + " |", "|---|---:|---:|---:|"]
+            md += ["| " + " | ".join(r) + " |" for r in c_tab]
         with open(a.markdown, "w") as f:
             f.write("\n".join(md) + "\n")
     if a.json:
@@ -708,7 +785,9 @@ def main(argv=None):
                        "engines": engines, "missing": missing, "workloads": list(workloads),
                        "figures": {f"{w}/{eng}": {"s": med(w, eng), "cp": med(w, eng, "cp"),
                                                   "rss_mb": max(rss[(w, eng)]) if rss.get((w, eng)) else None}
-                                   for (w, eng) in results}}, f, indent=1)
+                                   for (w, eng) in results if not eng.startswith("c-")},
+                       "c_figures": {f"{w}/{eng[2:]}": {"s": med(w, eng), "read": med(w, eng, "read")}
+                                     for (w, eng) in results if eng.startswith("c-")}}, f, indent=1)
     return 0
 
 

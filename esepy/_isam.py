@@ -570,6 +570,8 @@ class Database:
 class Table(_esepy.Table):
     """A cursor on a table: records as dicts of typed values."""
 
+    _get_memo: Optional[Tuple[Any, ...]] = None  # Table.get's plan (_get_plan)
+
     def __init__(self, db: Database, name: str, tableid: int):
         super().__init__(db.session, tableid)
         self.db = db
@@ -607,6 +609,9 @@ class Table(_esepy.Table):
 
     def close(self) -> None:
         """Close the cursor (JetCloseTable)."""
+        cur, self._scan_cur = self._scan_cur, None
+        if cur is not None:
+            cur.close()
         if self.tableid is not None and not self.session.closed:
             self.session._close_table(self.tableid)
         self.tableid = None
@@ -653,6 +658,7 @@ class Table(_esepy.Table):
         spec = b"".join((k if k[:1] in "+-" else "+" + k).encode() + b"\0" for k in key) + b"\0"
         self._create_index(name, _IDX_PRIMARY | _IDX_UNIQUE, spec)
         self._key = [(k.lstrip("+-"), k.startswith("-")) for k in key]
+        self._get_memo = None
 
     def create_index(self, name: str, key: Sequence[str], *, unique: bool = False, ignore_null: bool = False,
                      ignore_any_null: bool = False, ignore_first_null: bool = False, disallow_null: bool = False,
@@ -941,6 +947,17 @@ class Table(_esepy.Table):
             grbit = (_NEW_KEY if i == 0 else 0) | (limit if i == len(values) - 1 else 0)
             self._make_key(col.encode(v), grbit)
 
+    def _search_key_values(self, values: Sequence[Any]) -> Tuple[Any, ...]:
+        """The encoded values _make_search_key would make a key of (for the calls into C
+        that make the key themselves)."""
+        cols = self.columns
+        keycols = self._key_columns(self._index)
+        if not keycols:
+            raise errors.NoCurrentIndex(operation="this table has no primary key")
+        if len(values) > len(keycols):
+            raise errors.KeyIsMade(operation=f"the index has {len(keycols)} key columns")
+        return tuple([cols[keycols[i][0]].encode(v) for i, v in enumerate(values)])
+
     def seek(self, *key: Any, how: int = SEEK_EQ, index: Optional[str] = None) -> Optional[Record]:
         """Move to the record with this key (or the nearest, with SEEK_GE etc.) in the primary
         index, or in secondary index ``index``; a key may give only the first columns.
@@ -955,8 +972,42 @@ class Table(_esepy.Table):
         return self.current()
 
     def get(self, *key: Any) -> Optional[Record]:
-        """The record with this primary key, or None."""
-        return self.seek(*key)
+        """The record with this primary key, or None.
+
+        One engine visit (JetMakeKey + JetSeek + JetRetrieveColumns in C) when the
+        primary index is current; the cursor ends on the record, as with :meth:`seek`."""
+        plan = self._get_memo
+        if plan is None or plan[0] is not self._columns:
+            plan = self._get_plan()
+        if not plan or self._index is not None or not 0 < len(key) <= plan[1]:
+            return self.seek(*key)
+        _, nkey, enc1, encoders, spec, names, decoders, plain = plan
+        if len(key) == 1:
+            raw = self._get_row((enc1(key[0]),), spec)
+        else:
+            raw = self._get_row(tuple([enc(v) for enc, v in zip(encoders, key)]), spec)
+        if raw is None:
+            return None
+        if plain:
+            return dict(zip(names, raw))
+        return {nm: (v if d is None else d(v)) for nm, d, v in zip(names, decoders, raw)}
+
+    def _get_plan(self) -> Tuple[Any, ...]:
+        """(column definitions, key columns, encoder of the first, key encoders, read
+        spec, names, decoders, all raw) for :meth:`get` on the primary index, kept with
+        the column definitions it was made from; () when there is no primary key."""
+        columns = self.columns
+        keycols = self._key_columns(None)
+        plan: Tuple[Any, ...] = (columns,) if not keycols else ()
+        if keycols:
+            encoders = [columns[n].encode for n, _ in keycols]
+            cols = list(columns.values())
+            spec = tuple((c.columnid, 0, bool(c.grbit & _COL_MULTIVALUED)) for c in cols)
+            names, decoders = _row_decoders(cols)
+            plan = (columns, len(encoders), encoders[0], encoders, spec, names, decoders,
+                    all(d is None for d in decoders))
+        self._get_memo = plan
+        return plan if len(plan) > 1 else ()
 
     def range(self, start: Any = None, stop: Any = None, *, index: Optional[str] = None, reverse: bool = False,
               prefix: Any = None, inclusive_stop: bool = False,
@@ -1071,49 +1122,68 @@ class Table(_esepy.Table):
             ok = self._move(1)
 
     def scan(self, columns: Optional[Sequence[str]] = None, *, index: Optional[str] = None, start: Any = None,
-             batch: int = 256) -> Iterator[Record]:
+             batch: Optional[int] = None) -> Iterator[Record]:
         """Every record in the order of ``index`` (None: the primary key), as dicts, from the
         first one whose key is at or after ``start`` (a value or a tuple of values for the
         first key columns; None: from the first record) -- the
-        fast way to read a whole table: records are read ``batch`` at a time in one engine
-        call each (JetMove + JetRetrieveColumns in C, without the GIL), on a second cursor
-        (JetDupCursor), so this table's own position is not used and not changed.
+        fast way to read a whole table: records are read in batches, one engine call each
+        (JetMove + JetRetrieveColumns in C, without the GIL; the seek to ``start`` is part
+        of the first), on a second cursor, so this table's own position is not used and
+        not changed (the second cursor, a JetDupCursor, is kept for the next scan).
+        ``batch``: rows per engine call; by default 16 for the first call and up to 256
+        for later ones (a scan stopped early reads little).
 
         Unlike ``for record in table``, the table's cursor is not on the record just
         yielded (use iteration, or ``range``, to change records while walking them).  The
         records come from the engine's snapshot of each batch's calls: inside a
         transaction, the transaction's snapshot."""
-        cur = self.dup()
+        cur = self._scan_take()
         try:
             cur._use_index(index)
             cols, spec = cur._read_spec(columns)
-            first = _MOVE_FIRST
+            keys = None
             if start is not None:
-                cur._make_search_key(start if isinstance(start, tuple) else (start,))
-                try:
-                    cur._seek(SEEK_GE)
-                except errors.RecordNotFound:
-                    return
-                first = 0  # already on the first record
-            names = [c.name for c in cols]
-            raw_ok = (ColumnType.BINARY, ColumnType.LONG_BINARY)
-            decoders = [None if (c.coltyp in raw_ok and not c.grbit & _COL_MULTIVALUED) else
-                        ((lambda v, d=c.decode: [d(x) for x in v]) if c.grbit & _COL_MULTIVALUED else c.decode)
-                        for c in cols]
+                keys = cur._search_key_values(start if isinstance(start, tuple) else (start,))
+            names, decoders = _row_decoders(cols)
             plain = all(d is None for d in decoders)
-            n = 16
+            tnames = tuple(names) if plain else None
+            n = max(1, batch) if batch is not None else 16
+            first = _MOVE_FIRST
             while True:
-                rows, ended = cur._read_rows(spec, n, first)
+                rows, ended = cur._read_rows(spec, n, first, keys, tnames)
                 if plain:
-                    for raw in rows:
-                        yield dict(zip(names, raw))
+                    yield from rows
                 else:
                     for raw in rows:
                         yield {nm: (v if d is None else d(v)) for nm, d, v in zip(names, decoders, raw)}
                 if ended or not rows:
                     return
-                first, n = 1, min(max(1, batch), n * 4)
+                first, keys = 1, None
+                if batch is None:
+                    n = min(256, n * 4)
         finally:
+            self._scan_give_back(cur)
+
+    # The second cursor of scan() is kept for the next scan (a range read is then a seek
+    # and a batch, not a JetDupCursor + JetCloseTable; issue 20).  Invariant: _scan_cur
+    # is None or an open cursor of this table that no running scan uses (a scan takes it
+    # out while it runs; a scan started meanwhile duplicates a cursor of its own), and it
+    # is closed with this table.
+    _scan_cur: Optional["Table"] = None
+
+    def _scan_take(self) -> "Table":
+        cur = self._scan_cur
+        if cur is None or cur.tableid is None:
+            return self.dup()
+        self._scan_cur = None
+        cur._columns, cur._key = self.columns, self._key  # this handle's view of the schema
+        return cur
+
+    def _scan_give_back(self, cur: "Table") -> None:
+        if self._scan_cur is None and self.tableid is not None and cur.tableid is not None \
+                and not self.session.closed:
+            self._scan_cur = cur
+        else:
             cur.close()
 
     def __len__(self) -> int:
@@ -1126,6 +1196,16 @@ class Table(_esepy.Table):
         return n
 
 
+
+
+def _row_decoders(cols: Sequence[Column]) -> Tuple[List[str], List[Any]]:
+    """Names and per-column decoders of raw rows (None: the bytes are the value)."""
+    raw_ok = (ColumnType.BINARY, ColumnType.LONG_BINARY)
+    names = [c.name for c in cols]
+    decoders = [None if (c.coltyp in raw_ok and not c.grbit & _COL_MULTIVALUED) else
+                ((lambda v, d=c.decode: [d(x) for x in v]) if c.grbit & _COL_MULTIVALUED else c.decode)
+                for c in cols]
+    return names, decoders
 
 
 _TEMP_INDEX = "TempTableKey"
@@ -1213,6 +1293,9 @@ class TempTable(Table):
             super().close()
         except errors.InvalidTableId:
             self.tableid = None
+
+    def _scan_give_back(self, cur: "Table") -> None:
+        cur.close()  # a rollback may close a temporary table's cursors: none is kept
 
     @property
     def key(self) -> List[str]:

@@ -267,11 +267,38 @@ JET_ERR lv_read(isam_sess *psess, isam_db *pdb, table_def *ptd, uint64_t lid, ui
         return err;
     rec_buf b = { 0 };
     uint8_t *dst = pv;
+    /* The chunks of a lid follow each other in key order: one seek to the
+     * first one read, then a step to the next node for each further chunk
+     * (issue 20: every chunk was two lookups from the root).  A step that
+     * does not land on the next chunk's key seeks it. */
+    bt_cursor *bc = NULL;
+    int fOn = 0; /* bc is on the previous chunk */
     while (cb > 0 && ib < r.cb && err >= 0) {
         uint32_t ichunk = (uint32_t)(ib / r.cbChunk), off = (uint32_t)(ib % r.cbChunk);
         uint32_t have = chunk_len(&r, r.cb, ichunk);
         uint8_t key[12];
-        err = rec_read_visible(psess, pdb, ptd->pgnoLV, key, lv_key(lid, 1, ichunk, key), &b);
+        uint32_t cbKey = lv_key(lid, 1, ichunk, key);
+        if (bc == NULL)
+            err = bt_cursor_open(&pdb->env, ptd->pgnoLV, &bc);
+        const void *pk = NULL, *pd = NULL;
+        uint32_t cbk = 0, cbd = 0, fl = 0;
+        if (err >= 0 && fOn) {
+            err = bt_next(bc);
+            if (err >= 0)
+                err = bt_current(bc, &pk, &cbk, &pd, &cbd, &fl);
+            if (err == JET_errRecordNotFound || (err >= 0 && (cbk != cbKey || memcmp(pk, key, cbKey) != 0))) {
+                fOn = 0;
+                err = JET_errSuccess;
+            }
+        }
+        if (err >= 0 && !fOn) {
+            err = bt_seek(bc, key, cbKey, BT_SEEK_EQ);
+            if (err >= 0)
+                err = bt_current(bc, &pk, &cbk, &pd, &cbd, &fl);
+        }
+        fOn = err >= 0;
+        if (err >= 0)
+            err = rec_visible(psess, pdb, ptd->pgnoLV, key, cbKey, pd, cbd, fl, &b);
         if (err == JET_errRecordNotFound || (err >= 0 && b.cb != have))
             err = JET_errLVCorrupted;
         if (err < 0)
@@ -283,6 +310,8 @@ JET_ERR lv_read(isam_sess *psess, isam_db *pdb, table_def *ptd, uint64_t lid, ui
         ib += n;
         *pcbRead += n;
     }
+    if (bc)
+        bt_cursor_close(bc);
     rec_free(&b);
     return err;
 }

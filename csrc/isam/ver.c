@@ -144,11 +144,13 @@ static void ver_unchain_locked(isam_inst *pinst, ver *v)
         } else {
             *pslot = v->hashNext;
         }
+        pinst->cChained--; /* V6 */
         return;
     }
     for (ver *p = head; p->older; p = p->older) {
         if (p->older == v) {
             p->older = v->older;
+            pinst->cChained--; /* V6 */
             return;
         }
     }
@@ -300,6 +302,7 @@ void ver_free_all(isam_inst *pinst)
         os_free(pinst->hash);
         pinst->hash = NULL;
     }
+    pinst->cChained = 0; /* V6 */
     pinst->committedOld = pinst->committedNew = NULL;
 }
 
@@ -916,6 +919,7 @@ static void ver_link_locked(isam_inst *pinst, ver **pslot, ver *v, isam_trx *t, 
         v->older = head;
     }
     *pslot = v;
+    pinst->cChained++; /* V6 */
     v->trxNext = t->newest;
     t->newest = v;
     pinst->cbVer += cb;
@@ -1470,6 +1474,15 @@ JET_ERR rec_visible(isam_sess *psess, isam_db *pdb, uint32_t pgnoRoot, const voi
     rec_buf fresh = { 0 };
     JET_ERR err = JET_errSuccess;
     os_mutex_lock(&pinst->lock);
+    if (pinst->cChained == 0 && psess->undoSeen == pinst->undoEpoch) {
+        /* V6: no node has a version and no rollback came since the copy was
+         * made: the copy is what every snapshot sees. */
+        os_mutex_unlock(&pinst->lock);
+        if (!present)
+            return JET_errRecordNotFound;
+        err = buf_set(pbuf, pv, cb);
+        return err < 0 ? err : JET_errSuccess;
+    }
     uint64_t myTrx = psess->trx ? psess->trx->trxid : 0;
     uint64_t snapshot = psess->trx ? psess->trx->snapshot : pinst->ts;
     ver **pslot = ver_slot_locked(pinst, pdb->dbid, pgnoRoot, key, cbKey);

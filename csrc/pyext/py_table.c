@@ -21,6 +21,15 @@ typedef struct {
     SessionObject *session;  /* strong reference; NULL before __init__ */
     JET_TABLEID    tableid;
     int            fOpen;    /* tableid is valid (Python sees an int, else None) */
+    /* The arena of the last multi-column read, kept for the next one (no
+     * allocation, no fresh pages to fault in, per read; issue 20).  Only
+     * touched with the GIL held: a read takes it out (the fields are NULL
+     * meanwhile, so a read on another thread allocates its own) and puts it
+     * back when it is done (rc_arena_take / rc_arena_give). */
+    char          *rcBuf;
+    size_t         rcAlloc;
+    void          *rcItems;  /* rc_item[] */
+    size_t         rcItemsAlloc;
 } TableObject;
 
 /* The session and table handles for an engine call through self, or -1
@@ -83,6 +92,8 @@ static void table_dealloc(TableObject *self)
 {
     PyObject_GC_UnTrack(self);
     table_clear(self);
+    free(self->rcBuf);
+    free(self->rcItems);
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
@@ -341,6 +352,40 @@ typedef struct rc_run {
     uint32_t    irow;     /* the row being read (items are tagged with it) */
 } rc_run;
 
+#define RC_KEEP_MAX (4u << 20) /* a larger arena is freed after the read, not kept */
+
+/* A new rc_run through self's kept arena (with the GIL). */
+static rc_run rc_arena_take(TableObject *self, JET_SESID sesid, JET_TABLEID tableid, const rc_spec *specs,
+                            Py_ssize_t n)
+{
+    rc_run r = { sesid, tableid, specs, n, NULL, 0, 0, NULL, 0, 0, 0, 0, 0 };
+    r.buf = self->rcBuf;
+    r.cbAlloc = self->rcAlloc;
+    r.items = self->rcItems;
+    r.citemAlloc = self->rcItemsAlloc;
+    self->rcBuf = NULL;
+    self->rcItems = NULL;
+    self->rcAlloc = self->rcItemsAlloc = 0;
+    return r;
+}
+
+/* Keep r's arena in self for the next read, or free it (with the GIL). */
+static void rc_arena_give(TableObject *self, rc_run *r)
+{
+    if (self->rcBuf == NULL && self->rcItems == NULL && r->cbAlloc <= RC_KEEP_MAX &&
+        r->citemAlloc * sizeof(rc_item) <= RC_KEEP_MAX) {
+        self->rcBuf = r->buf;
+        self->rcAlloc = r->cbAlloc;
+        self->rcItems = r->items;
+        self->rcItemsAlloc = r->citemAlloc;
+    } else {
+        free(r->buf);
+        free(r->items);
+    }
+    r->buf = NULL;
+    r->items = NULL;
+}
+
 static int rc_reserve(rc_run *r, size_t cbMore)
 {
     if (r->cbUsed + cbMore > r->cbAlloc) {
@@ -365,6 +410,7 @@ static int rc_reserve(rc_run *r, size_t cbMore)
 }
 
 #define RC_SLOT 256 /* first-pass bytes per column */
+#define RC_SMALL 16 /* columns whose JET_RETRIEVECOLUMNs rc_retrieve keeps on the stack */
 
 /* Value itag of spec i, into the arena (fetched again at full size when
  * truncated).  1: a value was added; 0: NULL; -1: error / no memory in r. */
@@ -404,9 +450,13 @@ static int rc_one(rc_run *r, Py_ssize_t i, uint32_t itag)
 static void rc_retrieve(rc_run *r)
 {
     Py_ssize_t n = r->cspec;
-    JET_RETRIEVECOLUMN *prc = calloc(n ? (size_t)n : 1, sizeof(*prc));
+    /* Few columns (every row of a scan, every point read): the descriptors
+     * live on the stack, no allocation per row. */
+    JET_RETRIEVECOLUMN rcSmall[RC_SMALL];
+    JET_RETRIEVECOLUMN *prc = n <= RC_SMALL ? memset(rcSmall, 0, sizeof(rcSmall)) : calloc((size_t)n, sizeof(*prc));
     if (prc == NULL || rc_reserve(r, (size_t)n * RC_SLOT + 1) < 0) {
-        free(prc);
+        if (prc != rcSmall)
+            free(prc);
         r->oom = 1;
         return;
     }
@@ -422,7 +472,8 @@ static void rc_retrieve(rc_run *r)
     JET_ERR err = JetRetrieveColumns(r->sesid, r->tableid, prc, (uint32_t)n);
     if (err < 0) {
         r->err = err;
-        free(prc);
+        if (prc != rcSmall)
+            free(prc);
         return;
     }
     for (Py_ssize_t i = 0; i < n; i++) {
@@ -450,7 +501,8 @@ static void rc_retrieve(rc_run *r)
                 break;
         }
     }
-    free(prc);
+    if (prc != rcSmall)
+        free(prc);
 }
 
 static PyObject *t_retrieve_columns(TableObject *self, PyObject *args)
@@ -477,7 +529,7 @@ static PyObject *t_retrieve_columns(TableObject *self, PyObject *args)
         PyMem_Free(specs);
         return NULL;
     }
-    rc_run r = { sesid, (JET_TABLEID)tableid, specs, n, NULL, 0, 0, NULL, 0, 0, 0, 0, 0 };
+    rc_run r = rc_arena_take(self, sesid, (JET_TABLEID)tableid, specs, n);
     ESEPY_CALL(rc_retrieve(&r));
     PyObject *out = NULL;
     if (r.oom) {
@@ -510,8 +562,7 @@ static PyObject *t_retrieve_columns(TableObject *self, PyObject *args)
             }
         }
     }
-    free(r.buf);
-    free(r.items);
+    rc_arena_give(self, &r);
     PyMem_Free(specs);
     return out;
 }
@@ -545,44 +596,128 @@ static void rr_read(rc_run *r, uint32_t crow, int32_t first, uint32_t *pcrow, in
     }
 }
 
-/* _read_rows(spec, crow, first) -> (rows, ended): up to crow records read in
- * one call, each a list of bytes / None (lists for multi-valued columns) in
- * spec order, moving forward as JetMove does (the first move: `first`).  The
+/* Runs without the GIL: the make-key calls of a seek (one key column value
+ * each, NULL for a null value). */
+typedef struct gr_key {
+    const void *pv;
+    uint32_t    cb;
+    JET_GRBIT   grbit;
+} gr_key;
+
+static JET_ERR gr_make_key(rc_run *r, const gr_key *keys, Py_ssize_t ckey)
+{
+    for (Py_ssize_t i = 0; i < ckey; i++) {
+        JET_ERR err = JetMakeKey(r->sesid, r->tableid, keys[i].pv, keys[i].cb, keys[i].grbit);
+        if (err < 0)
+            return err;
+    }
+    return JET_errSuccess;
+}
+
+enum { GR_KEYS = 16 };
+
+/* The key values of `keys` (a tuple of bytes-like or None; the first gets
+ * JET_bitNewKey) as gk[], their buffers held in views[] (*pcview of them,
+ * released by the caller).  -1 with the exception set. */
+static int gr_keys(PyObject *keys, gr_key *gk, Py_buffer *views, Py_ssize_t *pcview)
+{
+    Py_ssize_t ckey = PyTuple_GET_SIZE(keys);
+    if (ckey > GR_KEYS) {
+        PyErr_SetString(PyExc_ValueError, "too many key columns");
+        return -1;
+    }
+    for (Py_ssize_t i = 0; i < ckey; i++) {
+        PyObject *k = PyTuple_GET_ITEM(keys, i);
+        JET_GRBIT grbit = i == 0 ? JET_bitNewKey : 0;
+        if (k == Py_None) {
+            gk[i] = (gr_key){ NULL, 0, grbit };
+            continue;
+        }
+        if (PyObject_GetBuffer(k, &views[*pcview], PyBUF_SIMPLE) < 0)
+            return -1;
+        Py_buffer *v = &views[(*pcview)++];
+        gk[i] = (gr_key){ v->buf, (uint32_t)v->len, grbit | (v->len == 0 ? JET_bitKeyDataZeroLength : 0) };
+    }
+    return 0;
+}
+
+/* Runs without the GIL: with keys, JetMakeKey + JetSeek(SeekGE) first (no
+ * record at or after the key: *pfEnd, no rows), then rr_read. */
+static void rr_seek_read(rc_run *r, const gr_key *keys, Py_ssize_t ckey, uint32_t crow, int32_t first,
+                         uint32_t *pcrow, int *pfEnd)
+{
+    if (ckey > 0) {
+        *pcrow = 0;
+        *pfEnd = 0;
+        JET_ERR err = gr_make_key(r, keys, ckey);
+        if (err >= 0)
+            err = JetSeek(r->sesid, r->tableid, JET_bitSeekGE);
+        if (err == JET_errRecordNotFound) {
+            *pfEnd = 1;
+            return;
+        }
+        if (err < 0) {
+            r->err = err;
+            return;
+        }
+        first = 0; /* on the first record */
+    }
+    rr_read(r, crow, first, pcrow, pfEnd);
+}
+
+/* _read_rows(spec, crow, first, keys=None, names=None) -> (rows, ended): up to
+ * crow records read in one call, each a list of bytes / None (lists for
+ * multi-valued columns) in spec order, moving forward as JetMove does (the
+ * first move: `first`).  With `keys` (a tuple as _get_row takes), the cursor
+ * first seeks to the first entry at or after them (JetMakeKey + JetSeek
+ * SeekGE) and the first row is the one found.  With `names` (a tuple of str,
+ * one per spec entry), each row is a dict of name -> value instead.  The
  * cursor is left on the last record read (after the end when `ended`). */
 static PyObject *t_read_rows(TableObject *self, PyObject *args)
 {
-    PyObject *spec;
+    PyObject *spec, *keys = Py_None, *names = Py_None;
     unsigned int crow;
     int first;
-    if (!PyArg_ParseTuple(args, "O!Ii:_read_rows", &PyTuple_Type, &spec, &crow, &first))
+    if (!PyArg_ParseTuple(args, "O!Ii|OO:_read_rows", &PyTuple_Type, &spec, &crow, &first, &keys, &names))
         return NULL;
+    if ((keys != Py_None && !PyTuple_Check(keys)) || (names != Py_None && !PyTuple_Check(names))) {
+        PyErr_SetString(PyExc_TypeError, "_read_rows: keys and names are tuples or None");
+        return NULL;
+    }
     Py_ssize_t n = PyTuple_GET_SIZE(spec);
+    if (names != Py_None && PyTuple_GET_SIZE(names) != n) {
+        PyErr_SetString(PyExc_ValueError, "_read_rows: one name per spec entry");
+        return NULL;
+    }
+    gr_key gk[GR_KEYS];
+    Py_buffer views[GR_KEYS];
+    Py_ssize_t cview = 0, ckey = keys == Py_None ? 0 : PyTuple_GET_SIZE(keys);
+    PyObject *rows = NULL;
     rc_spec *specs = PyMem_Calloc(n ? (size_t)n : 1, sizeof(rc_spec));
     if (specs == NULL)
         return PyErr_NoMemory();
     for (Py_ssize_t i = 0; i < n; i++) {
         unsigned int columnid, grbit;
         int multi;
-        if (!PyArg_ParseTuple(PyTuple_GET_ITEM(spec, i), "IIp:_read_rows spec", &columnid, &grbit, &multi)) {
-            PyMem_Free(specs);
-            return NULL;
-        }
+        if (!PyArg_ParseTuple(PyTuple_GET_ITEM(spec, i), "IIp:_read_rows spec", &columnid, &grbit, &multi))
+            goto done;
         specs[i] = (rc_spec){ columnid, grbit, multi };
     }
+    if (ckey > 0 && gr_keys(keys, gk, views, &cview) < 0)
+        goto done;
     JET_SESID sesid;
     JET_TABLEID tableid;
-    if (table_handle(self, "JetMove", &sesid, &tableid) < 0) {
-        PyMem_Free(specs);
-        return NULL;
-    }
-    rc_run r = { sesid, (JET_TABLEID)tableid, specs, n, NULL, 0, 0, NULL, 0, 0, 0, 0, 0 };
+    if (table_handle(self, "JetMove", &sesid, &tableid) < 0)
+        goto done;
+    rc_run r = rc_arena_take(self, sesid, (JET_TABLEID)tableid, specs, n);
     uint32_t got = 0;
     int fEnd = 0;
-    ESEPY_CALL(rr_read(&r, crow, (int32_t)first, &got, &fEnd));
-    PyObject *rows = NULL;
+    ESEPY_CALL(rr_seek_read(&r, gk, ckey, crow, (int32_t)first, &got, &fEnd));
     if (r.oom) {
         PyErr_NoMemory();
     } else if (check_jet(r.err, "JetMove") >= 0 && (rows = PyList_New(got)) != NULL) {
+        /* Rows as lists first (values of a multi-valued column are appended
+         * in order), then, with names, each list becomes a dict. */
         for (uint32_t j = 0; rows && j < got; j++) {
             PyObject *row = PyList_New(n);
             if (row == NULL) {
@@ -618,13 +753,128 @@ static PyObject *t_read_rows(TableObject *self, PyObject *args)
                 PyList_SetItem(row, it->ispec, b); /* steals b, drops the None */
             }
         }
+        for (uint32_t j = 0; rows && names != Py_None && j < got; j++) {
+            PyObject *row = PyList_GET_ITEM(rows, j);
+            PyObject *d = PyDict_New();
+            for (Py_ssize_t i = 0; d && i < n; i++)
+                if (PyDict_SetItem(d, PyTuple_GET_ITEM(names, i), PyList_GET_ITEM(row, i)) < 0)
+                    Py_CLEAR(d);
+            if (d == NULL) {
+                Py_CLEAR(rows);
+                break;
+            }
+            PyList_SetItem(rows, j, d); /* drops the list */
+        }
     }
-    free(r.buf);
-    free(r.items);
+    rc_arena_give(self, &r);
+done:
+    for (Py_ssize_t i = 0; i < cview; i++)
+        PyBuffer_Release(&views[i]);
     PyMem_Free(specs);
     if (rows == NULL)
         return NULL;
-    PyObject *out = Py_BuildValue("(NO)", rows, fEnd ? Py_True : Py_False);
+    return Py_BuildValue("(NO)", rows, fEnd ? Py_True : Py_False);
+}
+
+/* Runs without the GIL: the make-key calls of a point read, a
+ * JetSeek(SeekEQ), and, on a hit, rc_retrieve.  *pfFound: the seek found a
+ * record. */
+static void gr_read(rc_run *r, const gr_key *keys, Py_ssize_t ckey, int *pfFound)
+{
+    *pfFound = 0;
+    JET_ERR err = gr_make_key(r, keys, ckey);
+    if (err >= 0)
+        err = JetSeek(r->sesid, r->tableid, JET_bitSeekEQ);
+    if (err == JET_errRecordNotFound)
+        return;
+    if (err < 0) {
+        r->err = err;
+        return;
+    }
+    *pfFound = 1;
+    rc_retrieve(r);
+}
+
+/* _get_row(keys, spec) -> list | None: Table.get in one call into C (issue
+ * 20): JetMakeKey for each value of `keys` (bytes-like or None, the first
+ * with JET_bitNewKey), JetSeek(JET_bitSeekEQ) and, when a record matched,
+ * JetRetrieveColumns of `spec` as _retrieve_columns returns them; None when
+ * no record has the key.  The engine sees exactly the calls the three
+ * separate methods make (same visibility, same cursor position after), with
+ * the GIL released once. */
+static PyObject *t_get_row(TableObject *self, PyObject *args)
+{
+    PyObject *keys, *spec;
+    if (!PyArg_ParseTuple(args, "O!O!:_get_row", &PyTuple_Type, &keys, &PyTuple_Type, &spec))
+        return NULL;
+    Py_ssize_t ckey = PyTuple_GET_SIZE(keys);
+    Py_ssize_t n = PyTuple_GET_SIZE(spec);
+    enum { GR_SPECS = 16 };
+    gr_key gk[GR_KEYS];
+    Py_buffer views[GR_KEYS];
+    Py_ssize_t cview = 0;
+    rc_spec specsSmall[GR_SPECS];
+    rc_spec *specs = n <= GR_SPECS ? specsSmall : PyMem_Calloc((size_t)n, sizeof(rc_spec));
+    PyObject *out = NULL;
+    if (specs == NULL)
+        return PyErr_NoMemory();
+    for (Py_ssize_t i = 0; i < n; i++) {
+        unsigned int columnid, grbit;
+        int multi;
+        if (!PyArg_ParseTuple(PyTuple_GET_ITEM(spec, i), "IIp:_get_row spec", &columnid, &grbit, &multi))
+            goto done;
+        specs[i] = (rc_spec){ columnid, grbit, multi };
+    }
+    if (gr_keys(keys, gk, views, &cview) < 0)
+        goto done;
+    JET_SESID sesid;
+    JET_TABLEID tableid;
+    if (table_handle(self, "JetSeek", &sesid, &tableid) < 0)
+        goto done;
+    rc_run r = rc_arena_take(self, sesid, (JET_TABLEID)tableid, specs, n);
+    int fFound = 0;
+    ESEPY_CALL(gr_read(&r, gk, ckey, &fFound));
+    if (r.oom) {
+        PyErr_NoMemory();
+    } else if (r.err < 0) {
+        raise_jet(r.err, "JetSeek");
+    } else if (!fFound) {
+        Py_INCREF(Py_None);
+        out = Py_None;
+    } else if ((out = PyList_New(n)) != NULL) {
+        for (Py_ssize_t i = 0; i < n; i++) {
+            PyObject *v = specs[i].multi ? PyList_New(0) : (Py_INCREF(Py_None), Py_None);
+            if (v == NULL) {
+                Py_CLEAR(out);
+                break;
+            }
+            PyList_SET_ITEM(out, i, v);
+        }
+        for (size_t k = 0; out && k < r.citem; k++) {
+            const rc_item *it = &r.items[k];
+            if (it->null)
+                continue;
+            PyObject *b = PyBytes_FromStringAndSize(r.buf + it->off, it->cb);
+            if (b == NULL) {
+                Py_CLEAR(out);
+                break;
+            }
+            if (specs[it->ispec].multi) {
+                int rc = PyList_Append(PyList_GET_ITEM(out, it->ispec), b);
+                Py_DECREF(b);
+                if (rc < 0)
+                    Py_CLEAR(out);
+            } else {
+                PyList_SetItem(out, it->ispec, b); /* steals b, drops the None */
+            }
+        }
+    }
+    rc_arena_give(self, &r);
+done:
+    for (Py_ssize_t i = 0; i < cview; i++)
+        PyBuffer_Release(&views[i]);
+    if (specs != specsSmall)
+        PyMem_Free(specs);
     return out;
 }
 
@@ -1051,7 +1301,10 @@ static PyMethodDef table_methods[] = {
     {"_retrieve_columns", (PyCFunction)t_retrieve_columns, METH_VARARGS,
      "_retrieve_columns(spec) -> [bytes|None|[bytes]]: (columnid, grbit, multi) per entry"},
     {"_read_rows", (PyCFunction)t_read_rows, METH_VARARGS,
-     "_read_rows(spec, crow, first) -> (rows, ended): JetMove + JetRetrieveColumns for up to crow rows"},
+     "_read_rows(spec, crow, first, keys=None, names=None) -> (rows, ended): [JetMakeKey + JetSeek(GE)] "
+     "JetMove + JetRetrieveColumns for up to crow rows (dicts with names)"},
+    {"_get_row", (PyCFunction)t_get_row, METH_VARARGS,
+     "_get_row(keys, spec) -> list | None: JetMakeKey per key value + JetSeek(EQ) + JetRetrieveColumns"},
     {"_dup_cursor", (PyCFunction)t_dup_cursor, METH_VARARGS, "JetDupCursor() -> tableid"},
     {"_get_lock", (PyCFunction)t_get_lock, METH_VARARGS, "JetGetLock(grbit)"},
     {"_read_value", (PyCFunction)t_read_value, METH_VARARGS,

@@ -37,6 +37,12 @@ def test_every_workload_gives_a_figure_for_every_installed_engine(tmp_path):
         if w in ("backup", "restore"):
             assert got["figures"][f"{w}/esepy"]["cp"] > 0  # the `cp` of the same files, same run
     assert got["fdatasync_per_s"] > 0
+    # the C API column: both engines for every read workload, or said to be skipped
+    if "C API column skipped" not in p.stderr:
+        for w in run.C_WORKLOADS:
+            for eng in run.C_ENGINES:
+                assert got["c_figures"][f"{w}/{eng}"]["s"] > 0, (w, eng, p.stderr)
+        assert "C API (benchmarks/run_c.c" in p.stdout
     text = md.read_text()
     for w in run.WORKLOADS:
         assert f"| {w} |" in text
