@@ -31,7 +31,10 @@ Each (workload, engine) runs in its own process (so peak RSS is that process's
 ru_maxrss, setup included), repeated --repeat times with the engines interleaved;
 medians are printed, with the ratio esepy / peer (lower is better for esepy).  The
 device's fdatasync rate (4 KiB writes in sequence into a file allocated beforehand, one
-fdatasync after each, in the data folder) is measured in the same run.  Not a test: no number is asserted; the command exits non-zero only
+fdatasync after each, in the data folder) is measured in the same run.  Space (fillseq,
+fillrandom, index3): bytes per row of the database files once closed, esepy's log bytes
+(its attach-to-detach log positions), and every byte the process passed to write calls
+(Linux /proc/self/io) during the fill and the close.  Not a test: no number is asserted; the command exits non-zero only
 when it cannot run.
 """
 from __future__ import annotations
@@ -128,8 +131,7 @@ class Esepy:
         s, t = self.s, self.t
         for b in range(0, len(ks), batch):
             with s.transaction(lazy=True):
-                for k in ks[b:b + batch]:
-                    t.insert({"k": k, "v": value})
+                t.insert_many([(k, value) for k in ks[b:b + batch]], columns=("k", "v"), batch=batch)
 
     def writer(self):
         s = self.inst.begin_session()
@@ -162,8 +164,7 @@ class Esepy:
         t.create_index("by_city_age", ["city", "age"])
         for b in range(0, len(rows), 1000):
             with self.s.transaction(lazy=True):
-                for i, e, a, c in rows[b:b + 1000]:
-                    t.insert({"id": i, "email": e, "age": a, "city": c})
+                t.insert_many(rows[b:b + 1000], columns=("id", "email", "age", "city"))
         self.p = t
 
     def build_index(self):
@@ -183,6 +184,17 @@ class Esepy:
         self.db.close()
         self.s.end()
         self.inst.term()
+
+    def space(self):
+        """After close: (database file bytes, log bytes the database's life wrote: from its
+        attach to its detach position, as the header records them)."""
+        import esepy.inspect
+        info = self.esepy.database_file_info(self.path)
+        hdr = esepy.inspect.LogFile(os.path.join(self.folder, "logs", "edb.log")).header
+
+        def pos(lg):
+            return (lg[0] - 1) * hdr.file_size + lg[1] * hdr.page_size + lg[2]
+        return os.path.getsize(self.path), pos(info["lgpos_detach"]) - pos(info["lgpos_attach"])
 
 
 class Sqlite:
@@ -253,6 +265,9 @@ class Sqlite:
 
     def close(self):
         self.con.close()
+
+    def space(self):
+        return sum(os.path.getsize(p) for p in (self.path, self.path + "-wal") if os.path.exists(p)), None
 
 
 class Lmdb:
@@ -331,6 +346,9 @@ class Lmdb:
 
     def close(self):
         self.env.close()
+
+    def space(self):   # the map is sparse: the blocks in use
+        return os.stat(os.path.join(self.folder, "lmdb", "data.mdb")).st_blocks * 512, None
 
 
 class Rocks:
@@ -429,6 +447,10 @@ class Rocks:
     def close(self):
         self.db.close()
 
+    def space(self):   # its folder: tables, WAL, manifest (values compressed by default)
+        return sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(self.path) for f in fs
+                   if not f.startswith("LOG")), None
+
 
 def open_engine(engine, folder, durable=False, big=False):
     if engine == "esepy":
@@ -449,9 +471,12 @@ def run_one(engine, workload, folder, rows, commits):
         ks = keys(rows)
         if workload in ("fillseq", "fillrandom"):
             order = ks if workload == "fillseq" else shuffled(ks)
+            w0 = written()
             t0 = time.perf_counter()
             e.fill(order)
             out["s"] = time.perf_counter() - t0
+            space(e, out, rows, w0)
+            e = None
         elif durable:
             nthreads = int(workload[-1])
             per = max(1, commits // nthreads)
@@ -514,6 +539,7 @@ def run_one(engine, workload, folder, rows, commits):
             out["s"] = time.perf_counter() - t0
         elif workload in ("index3", "indexbuild"):
             ppl = people(rows)
+            w0 = written()
             t0 = time.perf_counter()
             e.people_table(ppl)
             t1 = time.perf_counter()
@@ -522,6 +548,8 @@ def run_one(engine, workload, folder, rows, commits):
                 out["s"] = time.perf_counter() - t1
             else:
                 out["s"] = t1 - t0
+                space(e, out, rows, w0)
+                e = None
         elif workload in ("backup", "restore"):
             e.fill(ks)
             bk = os.path.join(folder, "backup")
@@ -548,6 +576,31 @@ def run_one(engine, workload, folder, rows, commits):
         if e is not None:
             e.close()
     return out
+
+
+def written():
+    """Bytes this process has passed to write calls so far (Linux /proc/self/io wchar), or None."""
+    try:
+        with open("/proc/self/io") as f:
+            for line in f:
+                if line.startswith("wchar:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return None
+
+
+def space(e, out, rows, w0):
+    """Close e, then record its file bytes, its log bytes (esepy) and the bytes written
+    since w0 (setup after w0 included: the table's creation is small), each per row."""
+    e.close()
+    w1 = written()
+    size, log = e.space()
+    out["file_b"] = size / rows
+    if log is not None:
+        out["log_b"] = log / rows
+    if w0 is not None and w1 is not None:
+        out["written_b"] = (w1 - w0) / rows
 
 
 def restore_esepy(bk, dest):
@@ -597,6 +650,10 @@ def child(engine, workload, base, rows, commits):
         return res, rss_mb
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def fmt_b(x):
+    return "" if x is None else f"{x:.0f}"
 
 
 def fmt_s(x):
@@ -692,6 +749,24 @@ def main(argv=None):
     lines.append("  ".join(h.rjust(rw[i]) if i else h.ljust(rw[i]) for i, h in enumerate(rh)))
     for r in rss_tab:
         lines.append("  ".join(c.rjust(rw[i]) if i else c.ljust(rw[i]) for i, c in enumerate(r)))
+    # space: bytes per row of the files a fill left (after close), esepy's log, and all
+    # bytes written (the process's write calls, timed part and close)
+    space_w = [w for w in workloads if any(med(w, eng, "file_b") is not None for eng in engines)]
+    sh = (["workload"] + [f"{eng} file" for eng in engines] + ["esepy log"] + [f"{eng} written" for eng in engines]
+          + [f"file esepy/{p}" for p in peers])
+    space_tab = []
+    for w in space_w:
+        fe = med(w, "esepy", "file_b")
+        space_tab.append([w] + [fmt_b(med(w, eng, "file_b")) for eng in engines] + [fmt_b(med(w, "esepy", "log_b"))]
+                         + [fmt_b(med(w, eng, "written_b")) for eng in engines]
+                         + [(f"{fe / med(w, p, 'file_b'):.2f}" if fe and med(w, p, "file_b") else "") for p in peers])
+    if space_tab:
+        lines.append("")
+        lines.append("bytes per row: database files after the fill (closed), esepy's log, all bytes written")
+        sw = [max(len(str(r[i])) for r in [sh] + space_tab) for i in range(len(sh))]
+        lines.append("  ".join(h.rjust(sw[i]) if i else h.ljust(sw[i]) for i, h in enumerate(sh)))
+        for r in space_tab:
+            lines.append("  ".join(c.rjust(sw[i]) if i else c.ljust(sw[i]) for i, c in enumerate(r)))
     print("\n".join(lines))
     if a.markdown:
         md = [f"rows={a.rows}, commits={commits}, medians of {a.repeat} interleaved runs; {sync_txt}", "",
@@ -699,6 +774,9 @@ def main(argv=None):
         md += ["| " + " | ".join(r) + " |" for r in table]
         md += ["", "| peak RSS, MB | " + " | ".join(engines) + " |", "|---|" + "---:|" * len(engines)]
         md += ["| " + " | ".join(r) + " |" for r in rss_tab]
+        if space_tab:
+            md += ["", "| bytes per row | " + " | ".join(sh[1:]) + " |", "|---|" + "---:|" * (len(sh) - 1)]
+            md += ["| " + " | ".join(r) + " |" for r in space_tab]
         with open(a.markdown, "w") as f:
             f.write("\n".join(md) + "\n")
     if a.json:
@@ -707,6 +785,9 @@ def main(argv=None):
                        "fdatasync_probes": rates,
                        "engines": engines, "missing": missing, "workloads": list(workloads),
                        "figures": {f"{w}/{eng}": {"s": med(w, eng), "cp": med(w, eng, "cp"),
+                                                  "file_bytes_per_row": med(w, eng, "file_b"),
+                                                  "log_bytes_per_row": med(w, eng, "log_b"),
+                                                  "written_bytes_per_row": med(w, eng, "written_b"),
                                                   "rss_mb": max(rss[(w, eng)]) if rss.get((w, eng)) else None}
                                    for (w, eng) in results}}, f, indent=1)
     return 0
