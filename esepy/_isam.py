@@ -774,8 +774,9 @@ class Table(_esepy.Table):
                 if any(c.grbit & _COL_MULTIVALUED for c in cs):
                     p = False   # the general path
                 else:
+                    longs = tuple(c.coltyp in (ColumnType.LONG_TEXT, ColumnType.LONG_BINARY) for c in cs)
                     p = (tuple(c.columnid for c in cs), tuple(_fast_encoder(c) for c in cs),
-                         tuple(c.coltyp in (ColumnType.LONG_TEXT, ColumnType.LONG_BINARY) for c in cs))
+                         longs if True in longs else None)
                 plans[names] = p
             return p
 
@@ -797,7 +798,7 @@ class Table(_esepy.Table):
             for row in rows:
                 if columns is not None:
                     p = fixed
-                    values = tuple(row)
+                    values = row if type(row) is tuple else tuple(row)
                     if len(values) != len(names_fixed):
                         raise ValueError(f"a row has {len(values)} values for {len(names_fixed)} columns")
                 else:
@@ -806,7 +807,7 @@ class Table(_esepy.Table):
                     values = tuple(row.values())
                 if p is not False:
                     ids, encs, longs = p
-                    if True in longs and any(lg and hasattr(v, "read") for lg, v in zip(longs, values)):
+                    if longs is not None and any(lg and hasattr(v, "read") for lg, v in zip(longs, values)):
                         p = False
                 if p is False:   # multi-valued or streamed: one record the general way
                     flush()
