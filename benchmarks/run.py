@@ -60,6 +60,9 @@ WORKLOADS = ("fillseq", "fillrandom", "commit1", "commit2", "commit4", "readrand
 RESTORE_ENGINES = ("esepy",)     # the others' restore is a file copy: the `cp` column
 VALUE = b"v" * 100
 BIG = 100 * 1024
+# --cache-mb: the page cache of esepy and SQLite (the children read it from the environment);
+# 0 = each engine's default (esepy: grows with the data; SQLite: 2 MB)
+CACHE_MB = int(os.environ.get("ESEPY_BENCH_CACHE_MB", "0") or 0)
 
 
 def installed(engine):
@@ -120,6 +123,8 @@ class Esepy:
         self.folder = folder
         self.params = dict(system_path=folder + "/", log_path=folder + "/logs/", temp_path=folder + "/tmp.edb",
                            create_path_if_not_exist=True, log_file_size_kb=16384, max_ver_pages=65536)
+        if CACHE_MB:   # process-wide in esepy (JET_paramCacheSizeMax, in 4 KiB pages)
+            esepy.set_default_param("cache_size_max", CACHE_MB * 256)
         self.inst = esepy.Instance("bench", **self.params)
         self.inst.init()
         self.s = self.inst.begin_session()
@@ -210,6 +215,8 @@ class Sqlite:
         con = self.sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=60)
         con.execute("PRAGMA journal_mode=WAL")
         con.execute(f"PRAGMA synchronous={self.sync}")
+        if CACHE_MB:
+            con.execute(f"PRAGMA cache_size=-{CACHE_MB * 1024}")
         return con
 
     def fill(self, ks, value=VALUE, batch=1000):
@@ -671,8 +678,12 @@ def main(argv=None):
     ap.add_argument("--dir", default=None, help="folder for the files (default: a temporary folder)")
     ap.add_argument("--markdown", default=None, help="write the tables as Markdown to this file")
     ap.add_argument("--json", default=None, help="write every figure as JSON to this file")
+    ap.add_argument("--cache-mb", type=int, default=None,
+                    help="page cache of esepy and SQLite in MB (default: each engine's own)")
     ap.add_argument("--child", nargs=5, help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
+    if a.cache_mb is not None:
+        os.environ["ESEPY_BENCH_CACHE_MB"] = str(a.cache_mb)
     if a.child:
         engine, workload, folder, rows, commits = a.child
         res = run_one(engine, workload, folder, int(rows), int(commits))
@@ -719,7 +730,8 @@ def main(argv=None):
     sync_txt = (f"fdatasync: {rate:.0f}/s median ({1000 / rate:.2f} ms), {min(rates):.0f}-{max(rates):.0f}/s "
                 f"over {len(rates)} probes")
     lines = []
-    lines.append(f"rows={a.rows} commits={commits} repeat={a.repeat} (medians); {sync_txt}")
+    lines.append(f"rows={a.rows} commits={commits} repeat={a.repeat} (medians); {sync_txt}"
+                 + (f"; cache {a.cache_mb} MB" if a.cache_mb else ""))
     if missing:
         lines.append("not installed (skipped): " + ", ".join(missing) + "  -- pip install -e '.[bench]'")
     hdr = ["workload"] + engines + ["cp"] + [f"esepy/{p}" for p in peers] + ["esepy/cp"]
