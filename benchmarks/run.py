@@ -36,7 +36,10 @@ Each (workload, engine) runs in its own process (so peak RSS is that process's
 ru_maxrss, setup included), repeated --repeat times with the engines interleaved;
 medians are printed, with the ratio esepy / peer (lower is better for esepy).  The
 device's fdatasync rate (4 KiB writes in sequence into a file allocated beforehand, one
-fdatasync after each, in the data folder) is measured in the same run.  Not a test: no number is asserted; the command exits non-zero only
+fdatasync after each, in the data folder) is measured in the same run.  Space (fillseq,
+fillrandom, index3): bytes per row of the database files once closed, esepy's log bytes
+(its attach-to-detach log positions), and every byte the process passed to write calls
+(Linux /proc/self/io) during the fill and the close.  Not a test: no number is asserted; the command exits non-zero only
 when it cannot run.
 """
 from __future__ import annotations
@@ -64,6 +67,9 @@ C_WORKLOADS = ("readrandom", "readseq", "seekrandom", "value100k")   # run_c.c
 C_ENGINES = ("esepy", "sqlite")
 VALUE = b"v" * 100
 BIG = 100 * 1024
+# --cache-mb: the page cache of esepy and SQLite (the children read it from the environment);
+# 0 = each engine's default (esepy: grows with the data; SQLite: 2 MB)
+CACHE_MB = int(os.environ.get("ESEPY_BENCH_CACHE_MB", "0") or 0)
 
 
 def installed(engine):
@@ -124,6 +130,8 @@ class Esepy:
         self.folder = folder
         self.params = dict(system_path=folder + "/", log_path=folder + "/logs/", temp_path=folder + "/tmp.edb",
                            create_path_if_not_exist=True, log_file_size_kb=16384, max_ver_pages=65536)
+        if CACHE_MB:   # process-wide in esepy (JET_paramCacheSizeMax, in 4 KiB pages)
+            esepy.set_default_param("cache_size_max", CACHE_MB * 256)
         self.inst = esepy.Instance("bench", **self.params)
         self.inst.init()
         self.s = self.inst.begin_session()
@@ -135,8 +143,7 @@ class Esepy:
         s, t = self.s, self.t
         for b in range(0, len(ks), batch):
             with s.transaction(lazy=True):
-                for k in ks[b:b + batch]:
-                    t.insert({"k": k, "v": value})
+                t.insert_many([(k, value) for k in ks[b:b + batch]], columns=("k", "v"), batch=batch)
 
     def writer(self):
         s = self.inst.begin_session()
@@ -169,8 +176,7 @@ class Esepy:
         t.create_index("by_city_age", ["city", "age"])
         for b in range(0, len(rows), 1000):
             with self.s.transaction(lazy=True):
-                for i, e, a, c in rows[b:b + 1000]:
-                    t.insert({"id": i, "email": e, "age": a, "city": c})
+                t.insert_many(rows[b:b + 1000], columns=("id", "email", "age", "city"))
         self.p = t
 
     def build_index(self):
@@ -191,6 +197,17 @@ class Esepy:
         self.s.end()
         self.inst.term()
 
+    def space(self):
+        """After close: (database file bytes, log bytes the database's life wrote: from its
+        attach to its detach position, as the header records them)."""
+        import esepy.inspect
+        info = self.esepy.database_file_info(self.path)
+        hdr = esepy.inspect.LogFile(os.path.join(self.folder, "logs", "edb.log")).header
+
+        def pos(lg):
+            return (lg[0] - 1) * hdr.file_size + lg[1] * hdr.page_size + lg[2]
+        return os.path.getsize(self.path), pos(info["lgpos_detach"]) - pos(info["lgpos_attach"])
+
 
 class Sqlite:
     def __init__(self, folder, durable=False):
@@ -205,6 +222,8 @@ class Sqlite:
         con = self.sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=60)
         con.execute("PRAGMA journal_mode=WAL")
         con.execute(f"PRAGMA synchronous={self.sync}")
+        if CACHE_MB:
+            con.execute(f"PRAGMA cache_size=-{CACHE_MB * 1024}")
         return con
 
     def fill(self, ks, value=VALUE, batch=1000):
@@ -260,6 +279,9 @@ class Sqlite:
 
     def close(self):
         self.con.close()
+
+    def space(self):
+        return sum(os.path.getsize(p) for p in (self.path, self.path + "-wal") if os.path.exists(p)), None
 
 
 class Lmdb:
@@ -338,6 +360,9 @@ class Lmdb:
 
     def close(self):
         self.env.close()
+
+    def space(self):   # the map is sparse: the blocks in use
+        return os.stat(os.path.join(self.folder, "lmdb", "data.mdb")).st_blocks * 512, None
 
 
 class Rocks:
@@ -436,6 +461,10 @@ class Rocks:
     def close(self):
         self.db.close()
 
+    def space(self):   # its folder: tables, WAL, manifest (values compressed by default)
+        return sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(self.path) for f in fs
+                   if not f.startswith("LOG")), None
+
 
 def open_engine(engine, folder, durable=False, big=False):
     if engine == "esepy":
@@ -456,9 +485,12 @@ def run_one(engine, workload, folder, rows, commits):
         ks = keys(rows)
         if workload in ("fillseq", "fillrandom"):
             order = ks if workload == "fillseq" else shuffled(ks)
+            w0 = written()
             t0 = time.perf_counter()
             e.fill(order)
             out["s"] = time.perf_counter() - t0
+            space(e, out, rows, w0)
+            e = None
         elif durable:
             nthreads = int(workload[-1])
             per = max(1, commits // nthreads)
@@ -523,6 +555,7 @@ def run_one(engine, workload, folder, rows, commits):
             out["read"] = time.perf_counter() - t1   # the read-back alone
         elif workload in ("index3", "indexbuild"):
             ppl = people(rows)
+            w0 = written()
             t0 = time.perf_counter()
             e.people_table(ppl)
             t1 = time.perf_counter()
@@ -531,6 +564,8 @@ def run_one(engine, workload, folder, rows, commits):
                 out["s"] = time.perf_counter() - t1
             else:
                 out["s"] = t1 - t0
+                space(e, out, rows, w0)
+                e = None
         elif workload in ("backup", "restore"):
             e.fill(ks)
             bk = os.path.join(folder, "backup")
@@ -557,6 +592,31 @@ def run_one(engine, workload, folder, rows, commits):
         if e is not None:
             e.close()
     return out
+
+
+def written():
+    """Bytes this process has passed to write calls so far (Linux /proc/self/io wchar), or None."""
+    try:
+        with open("/proc/self/io") as f:
+            for line in f:
+                if line.startswith("wchar:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return None
+
+
+def space(e, out, rows, w0):
+    """Close e, then record its file bytes, its log bytes (esepy) and the bytes written
+    since w0 (setup after w0 included: the table's creation is small), each per row."""
+    e.close()
+    w1 = written()
+    size, log = e.space()
+    out["file_b"] = size / rows
+    if log is not None:
+        out["log_b"] = log / rows
+    if w0 is not None and w1 is not None:
+        out["written_b"] = (w1 - w0) / rows
 
 
 def restore_esepy(bk, dest):
@@ -640,6 +700,8 @@ def child_c(exe, engine, workload, base, rows):
         return json.loads(p.stdout.strip().splitlines()[-1])
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+def fmt_b(x):
+    return "" if x is None else f"{x:.0f}"
 
 
 def fmt_s(x):
@@ -658,8 +720,12 @@ def main(argv=None):
     ap.add_argument("--markdown", default=None, help="write the tables as Markdown to this file")
     ap.add_argument("--json", default=None, help="write every figure as JSON to this file")
     ap.add_argument("--no-c", action="store_true", help="skip the C API column")
+    ap.add_argument("--cache-mb", type=int, default=None,
+                    help="page cache of esepy and SQLite in MB (default: each engine's own)")
     ap.add_argument("--child", nargs=5, help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
+    if a.cache_mb is not None:
+        os.environ["ESEPY_BENCH_CACHE_MB"] = str(a.cache_mb)
     if a.child:
         engine, workload, folder, rows, commits = a.child
         res = run_one(engine, workload, folder, int(rows), int(commits))
@@ -713,7 +779,8 @@ def main(argv=None):
     sync_txt = (f"fdatasync: {rate:.0f}/s median ({1000 / rate:.2f} ms), {min(rates):.0f}-{max(rates):.0f}/s "
                 f"over {len(rates)} probes")
     lines = []
-    lines.append(f"rows={a.rows} commits={commits} repeat={a.repeat} (medians); {sync_txt}")
+    lines.append(f"rows={a.rows} commits={commits} repeat={a.repeat} (medians); {sync_txt}"
+                 + (f"; cache {a.cache_mb} MB" if a.cache_mb else ""))
     if missing:
         lines.append("not installed (skipped): " + ", ".join(missing) + "  -- pip install -e '.[bench]'")
     hdr = ["workload"] + engines + ["cp"] + [f"esepy/{p}" for p in peers] + ["esepy/cp"]
@@ -766,6 +833,24 @@ def main(argv=None):
         lines.append("  ".join(h.rjust(cw[i]) if i else h.ljust(cw[i]) for i, h in enumerate(c_hdr)))
         for r in c_tab:
             lines.append("  ".join(c.rjust(cw[i]) if i else c.ljust(cw[i]) for i, c in enumerate(r)))
+    # space: bytes per row of the files a fill left (after close), esepy's log, and all
+    # bytes written (the process's write calls, timed part and close)
+    space_w = [w for w in workloads if any(med(w, eng, "file_b") is not None for eng in engines)]
+    sh = (["workload"] + [f"{eng} file" for eng in engines] + ["esepy log"] + [f"{eng} written" for eng in engines]
+          + [f"file esepy/{p}" for p in peers])
+    space_tab = []
+    for w in space_w:
+        fe = med(w, "esepy", "file_b")
+        space_tab.append([w] + [fmt_b(med(w, eng, "file_b")) for eng in engines] + [fmt_b(med(w, "esepy", "log_b"))]
+                         + [fmt_b(med(w, eng, "written_b")) for eng in engines]
+                         + [(f"{fe / med(w, p, 'file_b'):.2f}" if fe and med(w, p, "file_b") else "") for p in peers])
+    if space_tab:
+        lines.append("")
+        lines.append("bytes per row: database files after the fill (closed), esepy's log, all bytes written")
+        sw = [max(len(str(r[i])) for r in [sh] + space_tab) for i in range(len(sh))]
+        lines.append("  ".join(h.rjust(sw[i]) if i else h.ljust(sw[i]) for i, h in enumerate(sh)))
+        for r in space_tab:
+            lines.append("  ".join(c.rjust(sw[i]) if i else c.ljust(sw[i]) for i, c in enumerate(r)))
     print("\n".join(lines))
     if a.markdown:
         md = [f"rows={a.rows}, commits={commits}, medians of {a.repeat} interleaved runs; {sync_txt}", "",
@@ -776,6 +861,9 @@ def main(argv=None):
         if c_tab:
             md += ["", "| " + " | ".join(c_hdr) + " |", "|---|---:|---:|---:|"]
             md += ["| " + " | ".join(r) + " |" for r in c_tab]
+        if space_tab:
+            md += ["", "| bytes per row | " + " | ".join(sh[1:]) + " |", "|---|" + "---:|" * (len(sh) - 1)]
+            md += ["| " + " | ".join(r) + " |" for r in space_tab]
         with open(a.markdown, "w") as f:
             f.write("\n".join(md) + "\n")
     if a.json:
@@ -784,6 +872,9 @@ def main(argv=None):
                        "fdatasync_probes": rates,
                        "engines": engines, "missing": missing, "workloads": list(workloads),
                        "figures": {f"{w}/{eng}": {"s": med(w, eng), "cp": med(w, eng, "cp"),
+                                                  "file_bytes_per_row": med(w, eng, "file_b"),
+                                                  "log_bytes_per_row": med(w, eng, "log_b"),
+                                                  "written_bytes_per_row": med(w, eng, "written_b"),
                                                   "rss_mb": max(rss[(w, eng)]) if rss.get((w, eng)) else None}
                                    for (w, eng) in results if not eng.startswith("c-")},
                        "c_figures": {f"{w}/{eng[2:]}": {"s": med(w, eng), "read": med(w, eng, "read")}

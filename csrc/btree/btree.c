@@ -59,6 +59,11 @@ void bt_report_corrupt(const bt_env *env, uint32_t pgno, int32_t iNode, JET_ERR 
  * reason, exactly as before.  Debug builds (no NDEBUG) skip nothing: they
  * check on every visit and assert V1, so a path that broke C5 fails the
  * tests instead of hiding corruption.
+ *
+ *   V2. A page changed in place by a single-node record operation
+ *       (record_op: bt_leaf_op through page.c) keeps its mark: it was
+ *       checked when latched and page.c's operations keep the layout
+ *       (cache_release_checked; asserted in debug builds).
  */
 const char *bt_latched_problem(bf *pbf, uint32_t cbPage, int32_t *piNode)
 {
@@ -371,7 +376,13 @@ static JET_ERR record_op(bt_env *env, uint32_t pgnoSpace, uint32_t pgnoRoot, uin
         err = bt_leaf_op(env, pbf, type, i, key, cbKey, data, cbData, flags);
     else if (fit != FIT_SMO)
         err = fit_error(fit);
-    cache_release(pbf);
+    /* V2: the leaf passed bt_pg_problem when leaf_for_write latched it (V1)
+     * and changed since only through page.c's operations, which keep P2, P3
+     * and its flags (or was put back byte for byte, A4): it still passes, so
+     * its checked mark stays (the next insert into it does not re-check all
+     * its slots).  Debug builds verify. */
+    assert(bt_pg_problem(bf_data(pbf), cbPage, &(int32_t){ -1 }) == NULL);
+    cache_release_checked(pbf);
     if (fit == FIT_SMO)
         err = record_op_smo(env, pgnoSpace, pgnoRoot, type, key, cbKey, data, cbData, flags);
     return err;

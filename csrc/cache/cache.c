@@ -623,7 +623,7 @@ void cache_dirty_unlogged(bf *pbf)
     cache_unlock(pc);
 }
 
-void cache_release(bf *pbf)
+static void release(bf *pbf, int fKeepChecked)
 {
     cache *pc;
     if (pbf == NULL)
@@ -631,8 +631,10 @@ void cache_release(bf *pbf)
     pc = pbf->pc;
     cache_lock(pc);
     if (pbf->fExcl) {
-        /* C5: the holder may have changed the bytes, whatever it marked. */
-        atomic_store_explicit(&pbf->fChecked, 0, memory_order_relaxed);
+        /* C5: the holder may have changed the bytes, whatever it marked --
+         * unless it vouches for them (cache_release_checked). */
+        if (!fKeepChecked)
+            atomic_store_explicit(&pbf->fChecked, 0, memory_order_relaxed);
         pbf->fExcl = 0;
     } else {
         assert(pbf->cShared > 0);
@@ -641,6 +643,16 @@ void cache_release(bf *pbf)
     bf_wake(pc, pbf);
     cache_unlock(pc);
     OS_LATCH_RELEASED(); /* L5 */
+}
+
+void cache_release(bf *pbf)
+{
+    release(pbf, 0);
+}
+
+void cache_release_checked(bf *pbf)
+{
+    release(pbf, 1);
 }
 
 /* ---- files ------------------------------------------------------------------- */

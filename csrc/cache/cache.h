@@ -43,8 +43,10 @@
  *      has validated the bytes, and the cache clears it whenever the bytes
  *      may change: when the frame takes a page identity (read from disk,
  *      cache_new) or loses it (eviction, close), and when an exclusive
- *      latch is released (L2: only its holder writes the bytes).  Hence a
- *      set mark always describes the bytes a latch holder now sees.  The
+ *      latch is released (L2: only its holder writes the bytes), unless
+ *      the holder releases it with cache_release_checked, vouching that
+ *      its changes kept what the mark certifies.  Hence a set mark always
+ *      describes the bytes a latch holder now sees.  The
  *      cache never looks at what the mark means.
  */
 #ifndef ESEPY_CACHE_H
@@ -129,6 +131,11 @@ void     cache_dirty_unlogged(bf *pbf);
  * (no write-back while it is held, L2 in cache.c). */
 int      cache_clean_since_written(bf *pbf);
 void     cache_release(bf *pbf);
+/* Release an exclusive latch keeping the checked mark (C5): only for a
+ * holder that changed the bytes solely through code that keeps the layout
+ * the mark vouches for (the btree's infallible page operations on a page it
+ * checked when it latched it).  Same as cache_release for a shared latch. */
+void     cache_release_checked(bf *pbf);
 
 /* ---- write-back ------------------------------------------------------------ */
 

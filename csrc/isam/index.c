@@ -389,6 +389,83 @@ JET_ERR idx_record_changed(isam_sess *psess, isam_db *pdb, table_def *ptd, const
     return err;
 }
 
+/* An index build collects its entries into sorted runs of at most
+ * IDX_BUILD_RUN_BYTES and inserts each run in key order: the tree then grows
+ * at its right edge (append splits leave full pages behind: a denser tree and
+ * one page image per page in the log) and every insert finds its leaf in the
+ * cache, where inserts in the table's key order land at random.  A table
+ * whose entries exceed one run is built run after run, each sorted (not a
+ * full external sort).  Memory: the run plus one pointer per entry. */
+#define IDX_BUILD_RUN_BYTES (32u << 20)
+
+typedef struct {
+    uint8_t        *pb;     /* entries: u16 cbKey, u16 cbData, key, data */
+    size_t          cb, cbMax;
+    const uint8_t **rg;     /* one per entry, sorted before the inserts */
+    size_t          n, nMax;
+} build_run;
+
+/* The btree's key order (btree.h): memcmp, shorter is smaller. */
+static int run_cmp(const void *a, const void *b)
+{
+    const uint8_t *x = *(const uint8_t *const *)a, *y = *(const uint8_t *const *)b;
+    uint32_t cx = le_get16(x), cy = le_get16(y), cb = cx < cy ? cx : cy;
+    int c = cb ? memcmp(x + 4, y + 4, cb) : 0;
+    return c != 0 ? c : cx < cy ? -1 : cx > cy ? 1 : 0;
+}
+
+static JET_ERR run_add(build_run *r, const uint8_t *key, uint32_t cbKey, const void *data, uint32_t cbData)
+{
+    size_t need = 4 + (size_t)cbKey + cbData;
+    if (r->cb + need > r->cbMax) {
+        size_t cbNew = r->cbMax ? r->cbMax * 2 : 1u << 16;
+        while (cbNew < r->cb + need)
+            cbNew *= 2;
+        uint8_t *pb = os_realloc(r->pb, cbNew);
+        if (pb == NULL)
+            return JET_errOutOfMemory;
+        /* entries are addressed by offset until the sort (the arena moves) */
+        r->pb = pb;
+        r->cbMax = cbNew;
+    }
+    if (r->n == r->nMax) {
+        size_t nNew = r->nMax ? r->nMax * 2 : 1024;
+        const uint8_t **rg = os_realloc(r->rg, nNew * sizeof(*rg));
+        if (rg == NULL)
+            return JET_errOutOfMemory;
+        r->rg = rg;
+        r->nMax = nNew;
+    }
+    uint8_t *p = r->pb + r->cb;
+    le_put16(p, (uint16_t)cbKey);
+    le_put16(p + 2, (uint16_t)cbData);
+    memcpy(p + 4, key, cbKey);
+    memcpy(p + 4 + cbKey, data, cbData);
+    r->rg[r->n++] = (const uint8_t *)(uintptr_t)r->cb;   /* an offset for now */
+    r->cb += need;
+    return JET_errSuccess;
+}
+
+/* Sort the run and insert it; the run is empty afterwards (also on error). */
+static JET_ERR run_flush(isam_sess *psess, isam_db *pdb, const idx_def *pidx, build_run *r)
+{
+    JET_ERR err = JET_errSuccess;
+    for (size_t i = 0; i < r->n; i++)
+        r->rg[i] = r->pb + (uintptr_t)r->rg[i];
+    if (r->n > 1)
+        qsort(r->rg, r->n, sizeof(*r->rg), run_cmp);
+    for (size_t i = 0; err >= 0 && i < r->n; i++) {
+        const uint8_t *p = r->rg[i];
+        uint32_t cbKey = le_get16(p), cbData = le_get16(p + 2);
+        CKPT_ENTER(psess->inst);
+        err = bt_insert(&pdb->env, pdb->hdr.pgnoSpace, pidx->pgnoRoot, p + 4, cbKey, p + 4 + cbKey, cbData, 0);
+        CKPT_LEAVE(psess->inst);
+    }
+    r->n = 0;
+    r->cb = 0;
+    return err;
+}
+
 JET_ERR idx_build(isam_sess *psess, isam_db *pdb, table_def *ptd, const idx_def *pidx)
 {
     bt_cursor *bc = NULL;
@@ -398,6 +475,8 @@ JET_ERR idx_build(isam_sess *psess, isam_db *pdb, table_def *ptd, const idx_def 
     rec_buf rec = { 0 };
     idx_keys kn;
     memset(&kn, 0, sizeof(kn));
+    build_run run;
+    memset(&run, 0, sizeof(run));
     uint8_t bm[JET_cbBookmarkMost + 16];
     for (err = bt_first(bc); err >= 0; err = bt_next(bc)) {
         const void *pk, *pd;
@@ -420,21 +499,25 @@ JET_ERR idx_build(isam_sess *psess, isam_db *pdb, table_def *ptd, const idx_def 
          * logged for redo only: until commit nobody else can reach them, and
          * a rollback or crash undo of the catalog row makes the whole tree
          * unreachable again.  So a build needs no version-store memory and
-         * no UNDO record per entry. */
+         * no UNDO record per entry -- and the order of the inserts is free
+         * (sorted runs, above). */
         uint8_t len[2] = { (uint8_t)cbBm, (uint8_t)(cbBm >> 8) };
         int fUnique = (pidx->grbit & JET_bitIndexUnique) != 0;
-        for (uint32_t i = 0; err >= 0 && i < kn.n; i++) {
-            CKPT_ENTER(psess->inst);
-            err = bt_insert(&pdb->env, pdb->hdr.pgnoSpace, pidx->pgnoRoot, kn.pb + kn.off[i], kn.len[i],
-                            fUnique ? (const void *)bm : (const void *)len, fUnique ? cbBm : 2, 0);
-            CKPT_LEAVE(psess->inst);
-        }
+        for (uint32_t i = 0; err >= 0 && i < kn.n; i++)
+            err = run_add(&run, kn.pb + kn.off[i], kn.len[i], fUnique ? (const void *)bm : (const void *)len,
+                          fUnique ? cbBm : 2);
+        if (err >= 0 && run.cb >= IDX_BUILD_RUN_BYTES)
+            err = run_flush(psess, pdb, pidx, &run);
         if (err < 0)
             break;
     }
     if (err == JET_errRecordNotFound || err == JET_errNoCurrentRecord)
         err = JET_errSuccess;
     bt_cursor_close(bc);
+    if (err >= 0)
+        err = run_flush(psess, pdb, pidx, &run);
+    os_free(run.pb);
+    os_free(run.rg);
     rec_free(&rec);
     idx_keys_free(&kn);
     return err;

@@ -287,6 +287,128 @@ static PyObject *t_insert(TableObject *self, PyObject *args)
     return PyBytes_FromStringAndSize((const char *)bm, cb);
 }
 
+/* Many inserts in one engine visit (Table.insert_many): columnids -- a
+ * tuple of n column ids -- and rows -- a sequence of n-tuples of bytes or
+ * None, one value per column (None: not set) -- are inserted in order, each
+ * by JetPrepareUpdate(JET_prepInsert) + JetSetColumns + JetUpdate (None sets
+ * NULL, as Table.insert does), with the
+ * GIL released once for the batch.  The rows are copied into a tuple this
+ * call owns first, so another thread changing the caller's list cannot free
+ * a value while the engine reads it (tuples and bytes are immutable).  On an
+ * error the failing row's update is cancelled and the error raised with the
+ * rows before it inserted (Table.insert_many runs the batches in a
+ * transaction level of their own and rolls it back).  Returns the count. */
+static PyObject *t_insert_many(TableObject *self, PyObject *args)
+{
+    PyObject *cids, *rowsIn;
+    if (!PyArg_ParseTuple(args, "O!O:_insert_many", &PyTuple_Type, &cids, &rowsIn))
+        return NULL;
+    Py_ssize_t ncol = PyTuple_GET_SIZE(cids);
+    PyObject *rows = PySequence_Tuple(rowsIn);
+    if (rows == NULL)
+        return NULL;
+    Py_ssize_t nrow = PyTuple_GET_SIZE(rows);
+    JET_SETCOLUMN *sc = NULL;
+    uint32_t *counts = NULL;
+    JET_COLUMNID *ids = PyMem_Calloc(ncol ? (size_t)ncol : 1, sizeof(*ids));
+    if (ids == NULL)
+        goto nomem;
+    for (Py_ssize_t j = 0; j < ncol; j++) {
+        unsigned long v = PyLong_AsUnsignedLong(PyTuple_GET_ITEM(cids, j));
+        if (v == (unsigned long)-1 && PyErr_Occurred())
+            goto fail;
+        ids[j] = (JET_COLUMNID)v;
+    }
+    if (nrow > 0 && (size_t)ncol > PY_SSIZE_T_MAX / sizeof(*sc) / (size_t)nrow) {
+        PyErr_SetString(PyExc_OverflowError, "_insert_many: batch too large");
+        goto fail;
+    }
+    sc = PyMem_Calloc(nrow && ncol ? (size_t)nrow * (size_t)ncol : 1, sizeof(*sc));
+    counts = PyMem_Calloc(nrow ? (size_t)nrow : 1, sizeof(*counts));
+    if (sc == NULL || counts == NULL)
+        goto nomem;
+    JET_SETCOLUMN *p = sc;
+    for (Py_ssize_t i = 0; i < nrow; i++) {
+        PyObject *row = PyTuple_GET_ITEM(rows, i);
+        if (!PyTuple_Check(row) || PyTuple_GET_SIZE(row) != ncol) {
+            PyErr_Format(PyExc_TypeError, "_insert_many: row %zd is not a tuple of %zd values", i, ncol);
+            goto fail;
+        }
+        JET_SETCOLUMN *row0 = p;
+        for (Py_ssize_t j = 0; j < ncol; j++) {
+            PyObject *value = PyTuple_GET_ITEM(row, j);
+            p->columnid = ids[j];
+            p->itagSequence = 1;
+            if (value == Py_None) {   /* NULL, set explicitly (as Table.insert does) */
+                p++;
+                continue;
+            }
+            if (!PyBytes_Check(value)) {
+                PyErr_Format(PyExc_TypeError, "_insert_many: row %zd: a value must be bytes or None", i);
+                goto fail;
+            }
+            p->pvData = PyBytes_AS_STRING(value);
+            p->cbData = (uint32_t)PyBytes_GET_SIZE(value);
+            p->grbit = p->cbData == 0 ? JET_bitSetZeroLength : 0;
+            p++;
+        }
+        counts[i] = (uint32_t)(p - row0);
+    }
+    JET_SESID sesid;
+    JET_TABLEID tableid;
+    if (table_handle(self, "JetUpdate", &sesid, &tableid) < 0)
+        goto fail;
+    JET_ERR err = JET_errSuccess;
+    const char *op = "JetPrepareUpdate";
+    Py_ssize_t done = 0;
+    Py_BEGIN_ALLOW_THREADS
+    p = sc;
+    for (; done < nrow; done++) {
+        op = "JetPrepareUpdate";
+        err = JetPrepareUpdate(sesid, (JET_TABLEID)tableid, JET_prepInsert);
+        if (err < 0)
+            break;
+        op = "JetSetColumns";
+        if (counts[done] > 0)
+            err = JetSetColumns(sesid, (JET_TABLEID)tableid, p, counts[done]);
+        if (err >= 0) {
+            op = "JetUpdate";
+            err = JetUpdate(sesid, (JET_TABLEID)tableid, NULL, 0, NULL);
+        }
+        if (err < 0) {
+            (void)JetPrepareUpdate(sesid, (JET_TABLEID)tableid, JET_prepCancel);
+            break;
+        }
+        p += counts[done];
+    }
+    Py_END_ALLOW_THREADS
+    PyMem_Free(sc);
+    PyMem_Free(counts);
+    PyMem_Free(ids);
+    Py_DECREF(rows);
+    if (check_jet(err, op) < 0) {
+        /* name the failing row: the exception's `row` attribute */
+        PyObject *type, *value, *tb;
+        PyErr_Fetch(&type, &value, &tb);
+        PyErr_NormalizeException(&type, &value, &tb);
+        PyObject *idx = PyLong_FromSsize_t(done);
+        if (idx == NULL || value == NULL || PyObject_SetAttrString(value, "row", idx) < 0)
+            PyErr_Clear();
+        Py_XDECREF(idx);
+        PyErr_Restore(type, value, tb);
+        return NULL;
+    }
+    return PyLong_FromSsize_t(done);
+nomem:
+    PyErr_NoMemory();
+fail:
+    PyMem_Free(sc);
+    PyMem_Free(counts);
+    PyMem_Free(ids);
+    Py_DECREF(rows);
+    return NULL;
+}
+
 static PyObject *t_delete(TableObject *self, PyObject *args)
 {
     if (!PyArg_ParseTuple(args, ":_delete"))
@@ -1295,6 +1417,8 @@ static PyMethodDef table_methods[] = {
     {"_update", (PyCFunction)t_update, METH_VARARGS, "JetUpdate() -> bookmark"},
     {"_insert", (PyCFunction)t_insert, METH_VARARGS,
      "_insert(((columnid, bytes|None, grbit, itag), ...)) -> bookmark: a whole JET_prepInsert"},
+    {"_insert_many", (PyCFunction)t_insert_many, METH_VARARGS,
+     "_insert_many(columnids, rows) -> count: many inserts in one engine visit"},
     {"_delete", (PyCFunction)t_delete, METH_VARARGS, "JetDelete()"},
     {"_retrieve_column", (PyCFunction)t_retrieve_column, METH_VARARGS,
      "JetRetrieveColumn(columnid, grbit=0, itag=1) -> bytes|None"},

@@ -339,12 +339,51 @@ def wl_deletes(jet, root, seed=6, ntx=2):
     return w
 
 
+def wl_indexbuild(jet, root, seed=7):
+    """index builds over existing records (index.c: entries collected in sorted
+    runs, written unversioned and redo-only, B1): a table of a few pages, then
+    a non-unique and a unique index built over it (durable commit), rows
+    changed through them, and a build rolled back.  Every crash state must show
+    each index agreeing with its table (or the index absent, before its commit)."""
+    w = Workload(jet, root, _params(root))
+    w.start()
+    rnd = random.Random(seed)
+    with esepy.Instance("crashstates", **w.params) as inst:
+        s = inst.begin_session()
+        w.phase(1)
+        db = s.create_database(w.path)
+        w.phase(0)
+        m = {"p": {}}
+        s.begin_transaction()
+        t = db.create_table("p", COLS, primary_key=["k"])
+        for k in rnd.sample(range(1000), 150):
+            _insert(t, m["p"], k, 1)
+        w.commit(s, m, lazy=True)
+        s.begin_transaction()
+        t.create_index("by_vk", ["v", "-k"])
+        t.create_index("by_n", ["-n"], unique=True)
+        w.commit(s, _copy(w.model))
+        m = _copy(w.model)
+        s.begin_transaction()
+        for k in rnd.sample(sorted(m["p"]), 10):
+            t.update(k, {"v": f"w{k}"})
+            m["p"][k] = dict(m["p"][k], v=f"w{k}")
+        w.commit(s, m)
+        s.begin_transaction()
+        t.create_index("by_v", ["v"])
+        s.rollback()
+        t.close()
+        w.phase(4)
+    _record(jet, 0)
+    return w
+
+
 def _norm(r):
     return {c: r[c] for c in COLS}
 
 
 WORKLOADS = {"basic": wl_basic, "circular": wl_circular, "backup": wl_backup, "restore": wl_restore,
-             "recovery": wl_recovery, "deletes": wl_deletes}
+             "recovery": wl_recovery, "deletes": wl_deletes, "indexbuild": wl_indexbuild}
 
 
 # ---------------------------------------------------------------------------
