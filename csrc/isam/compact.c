@@ -48,66 +48,6 @@ static JET_ERR report(cmp_ctx *pc)
     return pc->fn ? pc->fn(pc->ctx, ISAM_COMPACT_PROGRESS, pc->done, pc->total) : JET_errSuccess;
 }
 
-/* "+a\0-b\0\0" for segs against the source table's column names. */
-static JET_ERR key_string(table_def *ptd, const key_seg *segs, uint32_t cseg, char *out, uint32_t cbOut,
-                          uint32_t *pcb)
-{
-    uint32_t n = 0;
-    for (uint32_t i = 0; i < cseg; i++) {
-        col_info *pci = col_by_id(ptd, segs[i].columnid);
-        if (pci == NULL)
-            return JET_errColumnNotFound;
-        size_t len = strlen(pci->name);
-        if (n + len + 3 > cbOut)
-            return JET_errIndexInvalidDef;
-        out[n++] = (segs[i].segflags & KEY_SEG_DESCENDING) ? '-' : '+';
-        memcpy(out + n, pci->name, len + 1);
-        n += (uint32_t)len + 1;
-    }
-    out[n++] = '\0';
-    *pcb = n;
-    return JET_errSuccess;
-}
-
-static JET_ERR make_index(isam_sess *psess, JET_TABLEID tid, table_def *ptdSrc, const char *szName,
-                          JET_GRBIT grbit, const key_seg *segs, uint32_t cseg, uint32_t cbKeyMost,
-                          const idx_def *pidxSrc)
-{
-    char key[JET_ccolKeyMost * (JET_cbNameMost + 2) + 2];
-    uint32_t cbKey;
-    JET_ERR err = key_string(ptdSrc, segs, cseg, key, sizeof(key), &cbKey);
-    if (err < 0)
-        return err;
-    isam_index_spec spec;
-    memset(&spec, 0, sizeof(spec));
-    spec.szName = szName;
-    spec.grbit = grbit & ~(JET_GRBIT)JET_bitIndexSortNullsHigh;
-    if (grbit & JET_bitIndexSortNullsHigh)
-        spec.grbit |= JET_bitIndexSortNullsHigh;
-    spec.szKey = key;
-    spec.cbKey = cbKey;
-    if (!(grbit & JET_bitIndexPrimary) && cbKeyMost != 0 && cbKeyMost != JET_cbKeyMost &&
-        cbKeyMost >= JET_cbKeyMostMin) {
-        spec.grbit |= JET_bitIndexKeyMost;
-        spec.cbKeyMost = cbKeyMost;
-    }
-    spec.fCaseSensitive = cseg > 0 && (segs[0].segflags & KEY_SEG_CASESENSITIVE) != 0;
-    JET_CONDITIONALCOLUMN_A conds[JET_ccolKeyMost];
-    for (uint32_t i = 0; pidxSrc && i < pidxSrc->ccond; i++) { /* by name: column ids may differ */
-        col_info *pci = col_by_id(ptdSrc, pidxSrc->conds[i].columnid);
-        if (pci == NULL)
-            return JET_errColumnNotFound;
-        conds[i].cbStruct = sizeof(conds[i]);
-        conds[i].szColumnName = pci->name;
-        conds[i].grbit = (pidxSrc->conds[i].segflags & KEY_COND_MUSTBENULL) ? JET_bitIndexColumnMustBeNull
-                                                                             : JET_bitIndexColumnMustBeNonNull;
-    }
-    spec.rgcond = pidxSrc ? conds : NULL;
-    spec.ccond = pidxSrc ? pidxSrc->ccond : 0;
-    JET_ERR e1;
-    return isam_create_indexes(psess, tid, &spec, 1, &e1);
-}
-
 /* The table's definition (columns in id order, primary index) in the destination. */
 static JET_ERR copy_schema(cmp_ctx *pc, table_def *ptd, JET_DBID dbidDst, JET_TABLEID *ptidDst)
 {
@@ -148,7 +88,7 @@ static JET_ERR copy_schema(cmp_ctx *pc, table_def *ptd, JET_DBID dbidDst, JET_TA
         err = isam_add_column(psess, *ptidDst, pnext->name, &def, pvDefault, cbDefault, &id);
     }
     if (err >= 0 && ptd->cseg > 0)
-        err = make_index(psess, *ptidDst, ptd, ptd->idxName, ptd->idxGrbit | JET_bitIndexPrimary, ptd->segs,
+        err = idx_create_like(psess, *ptidDst, ptd, ptd->idxName, ptd->idxGrbit | JET_bitIndexPrimary, ptd->segs,
                          ptd->cseg, ptd->cbKeyMost, NULL);
     return err;
 }
@@ -292,7 +232,7 @@ static JET_ERR copy_table(cmp_ctx *pc, JET_DBID dbidSrc, JET_DBID dbidDst, const
     ptd = cursor_get(psess, tidSrc)->td; /* as loaded now */
     for (uint32_t i = 0; i < ptd->cidx && err >= 0; i++) /* C3 */
         if (ptd->idxs[i].fNavigable)
-            err = make_index(psess, tidDst, ptd, ptd->idxs[i].name, ptd->idxs[i].grbit, ptd->idxs[i].segs,
+            err = idx_create_like(psess, tidDst, ptd, ptd->idxs[i].name, ptd->idxs[i].grbit, ptd->idxs[i].segs,
                              ptd->idxs[i].cseg, ptd->idxs[i].cbKeyMost, &ptd->idxs[i]);
     if (fDst)
         (void)isam_close_table(psess, tidDst);

@@ -844,6 +844,10 @@ JET_ERR  list_columns(isam_sess *psess, isam_cursor *pcur, uint32_t infolevel, J
 /* One row per segment of: pidxOnly, or the primary index (fPrimaryOnly), or every index (fAll). */
 JET_ERR  list_indexes(isam_sess *psess, isam_cursor *pcur, const idx_def *pidxOnly, int fPrimaryOnly, int fAll,
                       JET_INDEXLIST *pil);
+/* index.c: create on tid an index like one of ptdSrc (segs / conditions named by ptdSrc's
+ * column names, so the target's column ids may differ): compaction and template tables. */
+JET_ERR idx_create_like(isam_sess *psess, JET_TABLEID tid, table_def *ptdSrc, const char *szName, JET_GRBIT grbit,
+                        const key_seg *segs, uint32_t cseg, uint32_t cbKeyMost, const idx_def *pidxSrc);
 col_info *col_by_id(table_def *ptd, JET_COLUMNID columnid);
 col_info *col_by_name(table_def *ptd, const char *szName);
 /* Forget the column lookup map (C1): after cols was replaced, or an entry renamed. */

@@ -30,62 +30,6 @@
 #include <stdio.h>
 #include <string.h>
 
-/* "+a\0-b\0\0" of segs against ptd's column names. */
-static JET_ERR tpl_key(table_def *ptd, const key_seg *segs, uint32_t cseg, char *out, uint32_t cbOut, uint32_t *pcb)
-{
-    uint32_t n = 0;
-    for (uint32_t i = 0; i < cseg; i++) {
-        col_info *pci = col_by_id(ptd, segs[i].columnid);
-        if (pci == NULL)
-            return JET_errColumnNotFound;
-        size_t len = strlen(pci->name);
-        if (n + len + 3 > cbOut)
-            return JET_errIndexInvalidDef;
-        out[n++] = (segs[i].segflags & KEY_SEG_DESCENDING) ? '-' : '+';
-        memcpy(out + n, pci->name, len + 1);
-        n += (uint32_t)len + 1;
-    }
-    out[n++] = '\0';
-    *pcb = n;
-    return JET_errSuccess;
-}
-
-static JET_ERR tpl_index(isam_sess *psess, JET_TABLEID tid, table_def *ptpl, const char *szName, JET_GRBIT grbit,
-                         const key_seg *segs, uint32_t cseg, uint32_t cbKeyMost, const idx_def *pidx)
-{
-    char key[JET_ccolKeyMost * (JET_cbNameMost + 2) + 2];
-    uint32_t cbKey;
-    JET_ERR err = tpl_key(ptpl, segs, cseg, key, sizeof(key), &cbKey);
-    if (err < 0)
-        return err;
-    isam_index_spec spec;
-    memset(&spec, 0, sizeof(spec));
-    spec.szName = szName;
-    spec.grbit = grbit;
-    spec.szKey = key;
-    spec.cbKey = cbKey;
-    if (!(grbit & JET_bitIndexPrimary) && cbKeyMost != 0 && cbKeyMost != JET_cbKeyMost &&
-        cbKeyMost >= JET_cbKeyMostMin) {
-        spec.grbit |= JET_bitIndexKeyMost;
-        spec.cbKeyMost = cbKeyMost;
-    }
-    spec.fCaseSensitive = cseg > 0 && (segs[0].segflags & KEY_SEG_CASESENSITIVE) != 0;
-    JET_CONDITIONALCOLUMN_A conds[JET_ccolKeyMost];
-    for (uint32_t i = 0; pidx && i < pidx->ccond; i++) {
-        col_info *pci = col_by_id(ptpl, pidx->conds[i].columnid);
-        if (pci == NULL)
-            return JET_errColumnNotFound;
-        conds[i].cbStruct = sizeof(conds[i]);
-        conds[i].szColumnName = pci->name;
-        conds[i].grbit = (pidx->conds[i].segflags & KEY_COND_MUSTBENULL) ? JET_bitIndexColumnMustBeNull
-                                                                          : JET_bitIndexColumnMustBeNonNull;
-    }
-    spec.rgcond = pidx ? conds : NULL;
-    spec.ccond = pidx ? pidx->ccond : 0;
-    JET_ERR e1;
-    return isam_create_indexes(psess, tid, &spec, 1, &e1);
-}
-
 JET_ERR isam_inherit_template(isam_sess *psess, JET_TABLEID tableid, const char *szTemplate)
 {
     isam_cursor *pcur = cursor_get(psess, tableid);
@@ -132,11 +76,11 @@ JET_ERR isam_inherit_template(isam_sess *psess, JET_TABLEID tableid, const char 
         err = isam_add_column(psess, tableid, pnext->name, &cd, pvDefault, cbDefault, &id);
     }
     if (err >= 0 && ptpl->cseg > 0)
-        err = tpl_index(psess, tableid, ptpl, ptpl->idxName, ptpl->idxGrbit | JET_bitIndexPrimary, ptpl->segs,
+        err = idx_create_like(psess, tableid, ptpl, ptpl->idxName, ptpl->idxGrbit | JET_bitIndexPrimary, ptpl->segs,
                         ptpl->cseg, ptpl->cbKeyMost, NULL);
     for (uint32_t i = 0; i < ptpl->cidx && err >= 0; i++)
         if (ptpl->idxs[i].fNavigable)
-            err = tpl_index(psess, tableid, ptpl, ptpl->idxs[i].name, ptpl->idxs[i].grbit, ptpl->idxs[i].segs,
+            err = idx_create_like(psess, tableid, ptpl, ptpl->idxs[i].name, ptpl->idxs[i].grbit, ptpl->idxs[i].segs,
                             ptpl->idxs[i].cseg, ptpl->idxs[i].cbKeyMost, &ptpl->idxs[i]);
     cat_free_table(ptpl);
     return err;
