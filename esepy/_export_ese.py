@@ -105,6 +105,8 @@ class ExportReport:
         self.unicode_indexes: List[Tuple[str, str]] = []
 
     def lines(self) -> List[str]:
+        """The report as text lines (what ``esepy export-ese`` prints): the totals, one line per
+        table, the notes, and each index whose Unicode keys Windows rebuilds."""
         out = [f"exported {len(self.tables)} tables, {self.rows} rows -> {self.dest} "
                f"({self.page_size}-byte pages, {self.bytes} bytes)"]
         out += [f"  {n}: {c} rows" for n, c in self.tables.items()]

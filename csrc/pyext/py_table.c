@@ -627,6 +627,76 @@ static void rc_retrieve(rc_run *r)
         free(prc);
 }
 
+/* The values r read as a new list of crow rows, each a list of n values (a
+ * multi-valued column: the list of its values in order; NULL: None); NULL with
+ * an exception set.  Items of rows past crow are ignored. */
+static PyObject *rc_rows(const rc_run *r, const rc_spec *specs, Py_ssize_t n, uint32_t crow)
+{
+    PyObject *rows = PyList_New(crow);
+    for (uint32_t j = 0; rows && j < crow; j++) {
+        PyObject *row = PyList_New(n);
+        if (row == NULL) {
+            Py_CLEAR(rows);
+            break;
+        }
+        PyList_SET_ITEM(rows, j, row);
+        for (Py_ssize_t i = 0; i < n; i++) {
+            PyObject *v = specs[i].multi ? PyList_New(0) : (Py_INCREF(Py_None), Py_None);
+            if (v == NULL) {
+                Py_CLEAR(rows);
+                break;
+            }
+            PyList_SET_ITEM(row, i, v);
+        }
+    }
+    for (size_t k = 0; rows && k < r->citem; k++) {
+        const rc_item *it = &r->items[k];
+        if (it->null || it->irow >= crow)
+            continue;
+        PyObject *row = PyList_GET_ITEM(rows, it->irow);
+        PyObject *b = PyBytes_FromStringAndSize(r->buf + it->off, it->cb);
+        if (b == NULL) {
+            Py_CLEAR(rows);
+            break;
+        }
+        if (specs[it->ispec].multi) {
+            int rc = PyList_Append(PyList_GET_ITEM(row, it->ispec), b);
+            Py_DECREF(b);
+            if (rc < 0)
+                Py_CLEAR(rows);
+        } else {
+            PyList_SetItem(row, it->ispec, b); /* steals b, drops the None */
+        }
+    }
+    return rows;
+}
+
+/* rc_rows of a one-row read: the row's list of values. */
+static PyObject *rc_row(const rc_run *r, const rc_spec *specs, Py_ssize_t n)
+{
+    PyObject *rows = rc_rows(r, specs, n, 1);
+    if (rows == NULL)
+        return NULL;
+    PyObject *row = PyList_GET_ITEM(rows, 0);
+    Py_INCREF(row);
+    Py_DECREF(rows);
+    return row;
+}
+
+/* specs[i] from the (columnid, grbit, multi) tuples of spec; -1 with an
+ * exception set.  fmt names the method in errors. */
+static int rc_parse_specs(PyObject *spec, rc_spec *specs, const char *fmt)
+{
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(spec); i++) {
+        unsigned int columnid, grbit;
+        int multi;
+        if (!PyArg_ParseTuple(PyTuple_GET_ITEM(spec, i), fmt, &columnid, &grbit, &multi))
+            return -1;
+        specs[i] = (rc_spec){ columnid, grbit, multi };
+    }
+    return 0;
+}
+
 static PyObject *t_retrieve_columns(TableObject *self, PyObject *args)
 {
     PyObject *spec;
@@ -636,14 +706,9 @@ static PyObject *t_retrieve_columns(TableObject *self, PyObject *args)
     rc_spec *specs = PyMem_Calloc(n ? (size_t)n : 1, sizeof(rc_spec));
     if (specs == NULL)
         return PyErr_NoMemory();
-    for (Py_ssize_t i = 0; i < n; i++) {
-        unsigned int columnid, grbit;
-        int multi;
-        if (!PyArg_ParseTuple(PyTuple_GET_ITEM(spec, i), "IIp:_retrieve_columns spec", &columnid, &grbit, &multi)) {
-            PyMem_Free(specs);
-            return NULL;
-        }
-        specs[i] = (rc_spec){ columnid, grbit, multi };
+    if (rc_parse_specs(spec, specs, "IIp:_retrieve_columns spec") < 0) {
+        PyMem_Free(specs);
+        return NULL;
     }
     JET_SESID sesid;
     JET_TABLEID tableid;
@@ -656,33 +721,8 @@ static PyObject *t_retrieve_columns(TableObject *self, PyObject *args)
     PyObject *out = NULL;
     if (r.oom) {
         PyErr_NoMemory();
-    } else if (check_jet(r.err, "JetRetrieveColumn") >= 0 && (out = PyList_New(n)) != NULL) {
-        for (Py_ssize_t i = 0; i < n; i++) {
-            PyObject *v = specs[i].multi ? PyList_New(0) : (Py_INCREF(Py_None), Py_None);
-            if (v == NULL) {
-                Py_CLEAR(out);
-                break;
-            }
-            PyList_SET_ITEM(out, i, v);
-        }
-        for (size_t k = 0; out && k < r.citem; k++) {
-            const rc_item *it = &r.items[k];
-            if (it->null)
-                continue;
-            PyObject *b = PyBytes_FromStringAndSize(r.buf + it->off, it->cb);
-            if (b == NULL) {
-                Py_CLEAR(out);
-                break;
-            }
-            if (specs[it->ispec].multi) {
-                int rc = PyList_Append(PyList_GET_ITEM(out, it->ispec), b);
-                Py_DECREF(b);
-                if (rc < 0)
-                    Py_CLEAR(out);
-            } else {
-                PyList_SetItem(out, it->ispec, b); /* steals b, drops the None */
-            }
-        }
+    } else if (check_jet(r.err, "JetRetrieveColumn") >= 0) {
+        out = rc_row(&r, specs, n);
     }
     rc_arena_give(self, &r);
     PyMem_Free(specs);
@@ -818,13 +858,8 @@ static PyObject *t_read_rows(TableObject *self, PyObject *args)
     rc_spec *specs = PyMem_Calloc(n ? (size_t)n : 1, sizeof(rc_spec));
     if (specs == NULL)
         return PyErr_NoMemory();
-    for (Py_ssize_t i = 0; i < n; i++) {
-        unsigned int columnid, grbit;
-        int multi;
-        if (!PyArg_ParseTuple(PyTuple_GET_ITEM(spec, i), "IIp:_read_rows spec", &columnid, &grbit, &multi))
-            goto done;
-        specs[i] = (rc_spec){ columnid, grbit, multi };
-    }
+    if (rc_parse_specs(spec, specs, "IIp:_read_rows spec") < 0)
+        goto done;
     if (ckey > 0 && gr_keys(keys, gk, views, &cview) < 0)
         goto done;
     JET_SESID sesid;
@@ -837,44 +872,8 @@ static PyObject *t_read_rows(TableObject *self, PyObject *args)
     ESEPY_CALL(rr_seek_read(&r, gk, ckey, crow, (int32_t)first, &got, &fEnd));
     if (r.oom) {
         PyErr_NoMemory();
-    } else if (check_jet(r.err, "JetMove") >= 0 && (rows = PyList_New(got)) != NULL) {
-        /* Rows as lists first (values of a multi-valued column are appended
-         * in order), then, with names, each list becomes a dict. */
-        for (uint32_t j = 0; rows && j < got; j++) {
-            PyObject *row = PyList_New(n);
-            if (row == NULL) {
-                Py_CLEAR(rows);
-                break;
-            }
-            PyList_SET_ITEM(rows, j, row);
-            for (Py_ssize_t i = 0; i < n; i++) {
-                PyObject *v = specs[i].multi ? PyList_New(0) : (Py_INCREF(Py_None), Py_None);
-                if (v == NULL) {
-                    Py_CLEAR(rows);
-                    break;
-                }
-                PyList_SET_ITEM(row, i, v);
-            }
-        }
-        for (size_t k = 0; rows && k < r.citem; k++) {
-            const rc_item *it = &r.items[k];
-            if (it->null || it->irow >= got)
-                continue;
-            PyObject *row = PyList_GET_ITEM(rows, it->irow);
-            PyObject *b = PyBytes_FromStringAndSize(r.buf + it->off, it->cb);
-            if (b == NULL) {
-                Py_CLEAR(rows);
-                break;
-            }
-            if (specs[it->ispec].multi) {
-                int rc = PyList_Append(PyList_GET_ITEM(row, it->ispec), b);
-                Py_DECREF(b);
-                if (rc < 0)
-                    Py_CLEAR(rows);
-            } else {
-                PyList_SetItem(row, it->ispec, b); /* steals b, drops the None */
-            }
-        }
+    } else if (check_jet(r.err, "JetMove") >= 0 && (rows = rc_rows(&r, specs, n, got)) != NULL) {
+        /* Rows as lists first, then, with names, each list becomes a dict. */
         for (uint32_t j = 0; rows && names != Py_None && j < got; j++) {
             PyObject *row = PyList_GET_ITEM(rows, j);
             PyObject *d = PyDict_New();
@@ -940,13 +939,8 @@ static PyObject *t_get_row(TableObject *self, PyObject *args)
     PyObject *out = NULL;
     if (specs == NULL)
         return PyErr_NoMemory();
-    for (Py_ssize_t i = 0; i < n; i++) {
-        unsigned int columnid, grbit;
-        int multi;
-        if (!PyArg_ParseTuple(PyTuple_GET_ITEM(spec, i), "IIp:_get_row spec", &columnid, &grbit, &multi))
-            goto done;
-        specs[i] = (rc_spec){ columnid, grbit, multi };
-    }
+    if (rc_parse_specs(spec, specs, "IIp:_get_row spec") < 0)
+        goto done;
     if (gr_keys(keys, gk, views, &cview) < 0)
         goto done;
     JET_SESID sesid;
@@ -963,33 +957,8 @@ static PyObject *t_get_row(TableObject *self, PyObject *args)
     } else if (!fFound) {
         Py_INCREF(Py_None);
         out = Py_None;
-    } else if ((out = PyList_New(n)) != NULL) {
-        for (Py_ssize_t i = 0; i < n; i++) {
-            PyObject *v = specs[i].multi ? PyList_New(0) : (Py_INCREF(Py_None), Py_None);
-            if (v == NULL) {
-                Py_CLEAR(out);
-                break;
-            }
-            PyList_SET_ITEM(out, i, v);
-        }
-        for (size_t k = 0; out && k < r.citem; k++) {
-            const rc_item *it = &r.items[k];
-            if (it->null)
-                continue;
-            PyObject *b = PyBytes_FromStringAndSize(r.buf + it->off, it->cb);
-            if (b == NULL) {
-                Py_CLEAR(out);
-                break;
-            }
-            if (specs[it->ispec].multi) {
-                int rc = PyList_Append(PyList_GET_ITEM(out, it->ispec), b);
-                Py_DECREF(b);
-                if (rc < 0)
-                    Py_CLEAR(out);
-            } else {
-                PyList_SetItem(out, it->ispec, b); /* steals b, drops the None */
-            }
-        }
+    } else {
+        out = rc_row(&r, specs, n);
     }
     rc_arena_give(self, &r);
 done:
