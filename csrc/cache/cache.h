@@ -164,10 +164,25 @@ JET_ERR cache_page_verify(const void *pv, uint32_t cb, uint32_t pgno);
 /* ---- database header ------------------------------------------------------- */
 
 #define DB_MAGIC          0x44504553u /* "SEPD" */
-#define DB_FORMAT_VERSION 1
+/* Format versions.  Version 1: the format of every file written before the
+ * incompat field existed (its bytes 284..287 are 0).  Version 2: the same
+ * layout plus `incompat`, a mask of the on-disk encodings the file may hold
+ * that a version-1 reader would misread (F1, checked by db_header_read):
+ *   F1. A file is written as version 1 while incompat == 0 and as version 2
+ *       once any DB_INCOMPAT_* bit is set; a reader refuses a version-2 file
+ *       holding a bit outside DB_INCOMPAT_KNOWN (JET_errInvalidDatabaseVersion),
+ *       so an older build never misreads a newer encoding.
+ * A feature's bit is set in the header before the first page holding its
+ * encoding can reach the disk (set at JetCreateDatabase for features every
+ * new file uses), and is never cleared.  Bits are allocated here only. */
+#define DB_FORMAT_VERSION 2
+#define DB_INCOMPAT_RECORD_OVERFLOW 0x1u  /* records whose tagged area lives in the LV tree */
+#define DB_INCOMPAT_RECORD_HDR2     0x2u  /* compact record header */
+#define DB_INCOMPAT_KEY_PREFIX      0x4u  /* page-level key prefix compression */
+#define DB_INCOMPAT_KNOWN           0u    /* a feature adds its bit here when it lands */
 
 typedef struct db_header {
-    uint32_t      version;         /* DB_FORMAT_VERSION */
+    uint32_t      version;         /* 1, or DB_FORMAT_VERSION when incompat != 0 (F1) */
     uint32_t      cbPage;
     uint32_t      filetype;        /* JET_filetypeDatabase / TempDatabase */
     JET_SIGNATURE signDb;
@@ -184,10 +199,19 @@ typedef struct db_header {
     uint32_t      cpgOwned;        /* data pages in the file */
     uint32_t      pgnoSpace;       /* the space (free list) page, owned by the btree layer */
     uint32_t      pgnoCatalog;     /* root of the catalog tree, owned by the isam layer */
+    uint32_t      incompat;        /* DB_INCOMPAT_* (F1) */
     uint64_t      dbtime;          /* reserved */
 } db_header;
 
 #define DB_FLAG_RECOVERY_OFF 0x1   /* created with JET_bitDbRecoveryOff */
+
+/* F1: the one way to mark a file as holding an incompatible encoding (the
+ * caller writes the header before the first page with the encoding). */
+static inline void db_header_set_incompat(db_header *phdr, uint32_t bit)
+{
+    phdr->incompat |= bit;
+    phdr->version = DB_FORMAT_VERSION;
+}
 
 /* Read the header of an open file: whichever copy is valid (A preferred when
  * both are).  cbPageExpected != 0 -> JET_errPageSizeMismatch when the file's

@@ -13,7 +13,7 @@
  *   offset size  field
  *        0    4  crc32c (seed 0) of bytes 4..cbPage-1
  *        4    4  magic            DB_MAGIC
- *        8    4  version          DB_FORMAT_VERSION
+ *        8    4  version          1, or DB_FORMAT_VERSION when incompat != 0 (F1)
  *       12    4  cbPage           4096 / 8192 / 16384 / 32768
  *       16    4  filetype         JET_filetypeDatabase (1) or TempDatabase (5)
  *       20   28  signDb           SIGNATURE
@@ -39,7 +39,7 @@
  *      272    4  cpgOwned
  *      276    4  pgnoSpace
  *      280    4  pgnoCatalog
- *      284    4  reserved (0)
+ *      284    4  incompat         DB_INCOMPAT_* (0 in files of format version 1)
  *      288    8  dbtime
  *      296  ...  zero up to cbPage (reserved; covered by the crc)
  *
@@ -89,6 +89,7 @@
 #define HDR_OFF_CPGOWNED        272
 #define HDR_OFF_PGNOSPACE       276
 #define HDR_OFF_PGNOCATALOG     280
+#define HDR_OFF_INCOMPAT        284
 #define HDR_OFF_DBTIME          288
 #define HDR_CB_USED             296
 
@@ -177,6 +178,7 @@ static void hdr_encode(const db_header *phdr, uint8_t *pv)
     le_put32(pv + HDR_OFF_CPGOWNED, phdr->cpgOwned);
     le_put32(pv + HDR_OFF_PGNOSPACE, phdr->pgnoSpace);
     le_put32(pv + HDR_OFF_PGNOCATALOG, phdr->pgnoCatalog);
+    le_put32(pv + HDR_OFF_INCOMPAT, phdr->incompat);
     le_put64(pv + HDR_OFF_DBTIME, phdr->dbtime);
     le_put32(pv + HDR_OFF_CRC, cache_block_crc(pv, phdr->cbPage, 0));
 }
@@ -210,6 +212,7 @@ static void hdr_decode(const uint8_t *pv, db_header *phdr)
     phdr->cpgOwned = le_get32(pv + HDR_OFF_CPGOWNED);
     phdr->pgnoSpace = le_get32(pv + HDR_OFF_PGNOSPACE);
     phdr->pgnoCatalog = le_get32(pv + HDR_OFF_PGNOCATALOG);
+    phdr->incompat = le_get32(pv + HDR_OFF_INCOMPAT);
     phdr->dbtime = le_get64(pv + HDR_OFF_DBTIME);
 }
 
@@ -252,7 +255,10 @@ static JET_ERR hdr_read_copy(os_file *pf, uint64_t off, uint32_t cbKnown, uint8_
 /* The checks after H2: format version and file type. */
 static JET_ERR hdr_check_decoded(const db_header *phdr)
 {
-    if (phdr->version != DB_FORMAT_VERSION)
+    /* F1: version 1 files carry no incompatible feature; version 2 files
+     * name theirs, and a bit this build does not know is refused. */
+    if (phdr->version == 1 ? phdr->incompat != 0
+                           : phdr->version != DB_FORMAT_VERSION || (phdr->incompat & ~DB_INCOMPAT_KNOWN) != 0)
         return JET_errInvalidDatabaseVersion;
     if (phdr->filetype != JET_filetypeDatabase && phdr->filetype != JET_filetypeTempDatabase)
         return JET_errFileInvalidType;

@@ -175,7 +175,7 @@ JET_ERR db_open_file(isam_inst *pinst, uint32_t dbid, const char *path, int crea
     if (create) {
         db_header *h = &pdb->hdr;
         memset(h, 0, sizeof(*h));
-        h->version = DB_FORMAT_VERSION;
+        h->version = 1; /* F1: 2 once a DB_INCOMPAT_* bit is set */
         h->cbPage = pinst->cfg.cbPage;
         h->filetype = JET_filetypeDatabase;
         if (psign)

@@ -1187,6 +1187,24 @@ TEST(header_not_a_database)
     h.version = DB_FORMAT_VERSION + 1;
     CHECK_ERR(write_header_file(path, &h), JET_errSuccess);
     CHECK_ERR(db_header_read_path(path, &r), JET_errInvalidDatabaseVersion);
+    /* F1: version 1 holds no incompatible feature; version 2 only known ones. */
+    sample_header(&h, 4096, 0);
+    h.version = 1;
+    h.incompat = DB_INCOMPAT_RECORD_OVERFLOW;
+    CHECK_ERR(write_header_file(path, &h), JET_errSuccess);
+    CHECK_ERR(db_header_read_path(path, &r), JET_errInvalidDatabaseVersion);
+    sample_header(&h, 4096, 0);
+    h.incompat = 0;
+    db_header_set_incompat(&h, 0x80000000u); /* a bit no build knows */
+    CHECK(h.version == DB_FORMAT_VERSION);
+    CHECK_ERR(write_header_file(path, &h), JET_errSuccess);
+    CHECK_ERR(db_header_read_path(path, &r), JET_errInvalidDatabaseVersion);
+    sample_header(&h, 4096, 0);
+    h.version = 1;
+    h.incompat = 0;
+    CHECK_ERR(write_header_file(path, &h), JET_errSuccess);
+    CHECK_ERR(db_header_read_path(path, &r), JET_errSuccess);
+    CHECK(r.version == 1 && r.incompat == 0);
     sample_header(&h, 4096, 0);
     h.filetype = JET_filetypeLog;
     CHECK_ERR(write_header_file(path, &h), JET_errSuccess);
