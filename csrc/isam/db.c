@@ -176,6 +176,9 @@ JET_ERR db_open_file(isam_inst *pinst, uint32_t dbid, const char *path, int crea
         db_header *h = &pdb->hdr;
         memset(h, 0, sizeof(*h));
         h->version = 1; /* F1: 2 once a DB_INCOMPAT_* bit is set */
+        /* Every new file holds compact record headers (record.c, version 2):
+         * the bit is in the header before the first record is written. */
+        db_header_set_incompat(h, DB_INCOMPAT_RECORD_HDR2);
         h->cbPage = pinst->cfg.cbPage;
         h->filetype = JET_filetypeDatabase;
         if (psign)

@@ -662,6 +662,14 @@ int      ver_changed_by_other_locked(isam_inst *pinst, const isam_trx *t, uint32
 
 /* db.c */
 isam_db *db_get(isam_inst *pinst, JET_DBID dbid);
+/* The record format new records of pdb get (record.h): version 2 once the
+ * file's header carries DB_INCOMPAT_RECORD_HDR2 (every file created since),
+ * version 1 in files of format version 1, so their older readers still read
+ * them.  incompat is fixed once the file is open. */
+static inline uint32_t isam_db_rec_format(const isam_db *pdb)
+{
+    return (pdb->hdr.incompat & DB_INCOMPAT_RECORD_HDR2) ? REC_FORMAT_V2 : REC_FORMAT_V1;
+}
 JET_ERR  db_open_file(isam_inst *pinst, uint32_t dbid, const char *path, int create, const JET_SIGNATURE *psign,
                       int logged, isam_db **ppdb);
 JET_ERR  db_close(isam_inst *pinst, isam_db *pdb, int clean);

@@ -42,6 +42,39 @@
  *                                    followed by the values' bytes
  *                                    concatenated in itag order (itag 1 first).
  *
+ * Record format, version 2 (compact header; every record of a file whose
+ * header carries DB_INCOMPAT_RECORD_HDR2 that the isam layer creates; a
+ * record keeps its format when updated, so files of format version 1 only
+ * ever hold version-1 records).  Same fields as version 1 but for the
+ * header and the variable-column part:
+ *
+ *   offset               size        field
+ *   -------------------  ----------  -----------------------------------------
+ *   0                    1           b0: bits 0-1 = 2 (version 1 records start
+ *                                    with 0x01: bits 0-1 = 1, so b0 tells the
+ *                                    two formats apart);
+ *                                    bit 2 N = a variable NULL bitmap follows
+ *                                    the variable lengths;
+ *                                    bit 3 W = wide counts: F and V in bytes 1
+ *                                    and 2 (bits 4-7 then 0); W is set iff
+ *                                    F > 3 or V > 3;
+ *                                    bits 4-5 = F, bits 6-7 = V when W is clear
+ *   1                    2 (W only)  u8 F (0..127), u8 V (0..128)
+ *   ibFixedSizes         F           fixed-column sizes, as version 1
+ *                        sum(sizes)  fixed data, as version 1
+ *   ibVarOffs            V           variable lengths, u8 each (0..255)
+ *   ibVarNulls           ceil(V/8)   present iff N: bit j%8 of byte j/8 set =
+ *                                    variable entry j is NULL (its length is
+ *                                    0); bit V-1 and bits >= V are clear; N
+ *                                    is set iff some bit is
+ *   ibVarData            sum(lens)   variable data
+ *   ibTagged             rest        tagged area, as version 1
+ *
+ * So the benchmark's row (two variable columns, 16 + 100 bytes) carries 3
+ * bytes of header and lengths in version 2 against 8 in version 1.  Every
+ * reader accepts both versions; rec_init makes a version-1 record and
+ * rec_init_format picks one.
+ *
  * Why a size byte per fixed column instead of ESE's null bitmap with sizes
  * from the schema: every function here is told the schema of one column only,
  * so the offset of fixed column k must be derivable from the record itself.
@@ -81,6 +114,11 @@
 
 #define REC_FORMAT          0x01
 #define REC_HDR_SIZE        4
+#define REC2_TAG            0x02u  /* b0 & REC2_TAGMASK of a version-2 record */
+#define REC2_TAGMASK        0x03u
+#define REC2_N              0x04u  /* variable NULL bitmap present */
+#define REC2_W              0x08u  /* wide counts in bytes 1, 2 */
+#define REC2_NARROW_MAX     3u     /* largest F and V held in b0 */
 #define REC_VAR_NULL        0x8000u
 #define REC_VAR_OFFMASK     0x7FFFu
 #define REC_VAR_CBMAX       255u
@@ -136,6 +174,8 @@ typedef struct rec_layout {
     const uint8_t *pb;
     uint32_t cb;
     int      fEmpty;        /* 0-byte record */
+    uint32_t fmt;           /* REC_FORMAT_V1 / REC_FORMAT_V2 (V1 when empty) */
+    uint32_t ibVarNulls;    /* version 2 with N: the NULL bitmap, else 0 */
     uint32_t cFixed;        /* F */
     uint32_t cVar;          /* V */
     uint32_t ibFixedSizes;
@@ -162,14 +202,38 @@ static JET_ERR rec_parse(const uint8_t *pb, uint32_t cb, rec_layout *pl)
         pl->fEmpty = 1;
         return JET_errSuccess;
     }
-    if (pb == NULL || cb < REC_HDR_SIZE)
+    if (pb == NULL)
         return CORRUPT;
-    if (pb[0] != REC_FORMAT || pb[3] != 0)
-        return CORRUPT;
-    uint32_t F = pb[1], V = pb[2];
+    pl->fmt = REC_FORMAT_V1;
+    uint32_t F, V, fNulls = 0;
+    uint64_t ib;
+    if ((pb[0] & REC2_TAGMASK) == REC2_TAG) {
+        pl->fmt = REC_FORMAT_V2;
+        fNulls = (pb[0] & REC2_N) != 0;
+        if (pb[0] & REC2_W) {
+            if (cb < 3 || (pb[0] & 0xF0u) != 0)
+                return CORRUPT;
+            F = pb[1];
+            V = pb[2];
+            if (F <= REC2_NARROW_MAX && V <= REC2_NARROW_MAX)
+                return CORRUPT;  /* not canonical */
+            ib = 3;
+        } else {
+            F = (pb[0] >> 4) & 3u;
+            V = (pb[0] >> 6) & 3u;
+            ib = 1;
+        }
+        if (fNulls && V == 0)
+            return CORRUPT;
+    } else {
+        if (cb < REC_HDR_SIZE || pb[0] != REC_FORMAT || pb[3] != 0)
+            return CORRUPT;
+        F = pb[1];
+        V = pb[2];
+        ib = REC_HDR_SIZE;
+    }
     if (F > REC_FID_FIXED_MAX || V > REC_CVAR_MAX)
         return CORRUPT;
-    uint64_t ib = REC_HDR_SIZE;
 
     /* fixed sizes and data */
     if (ib + F > cb)
@@ -188,9 +252,32 @@ static JET_ERR rec_parse(const uint8_t *pb, uint32_t cb, rec_layout *pl)
 
     /* variable offsets and data */
     pl->ibVarOffs = (uint32_t)ib;
+    uint32_t prev = 0;
+    if (pl->fmt == REC_FORMAT_V2) {
+        /* lengths, then the NULL bitmap when N */
+        uint32_t cbNulls = fNulls ? (V + 7) / 8 : 0;
+        if (ib + (uint64_t)V + cbNulls > cb)
+            return CORRUPT;
+        for (uint32_t j = 0; j < V; j++)
+            prev += pb[ib + j];
+        ib += V;
+        if (fNulls) {
+            pl->ibVarNulls = (uint32_t)ib;
+            uint32_t any = 0;
+            for (uint32_t j = 0; j < cbNulls * 8; j++) {
+                uint32_t bit = (pb[ib + j / 8] >> (j % 8)) & 1u;
+                if (bit && (j >= V - 1 || pb[pl->ibVarOffs + j] != 0))
+                    return CORRUPT;  /* past the last entry, the last entry, or NULL with a length */
+                any |= bit;
+            }
+            if (!any)
+                return CORRUPT;  /* N without a NULL entry: not canonical */
+            ib += cbNulls;
+        }
+        goto var_data;
+    }
     if (ib + 2ull * V > cb)
         return CORRUPT;
-    uint32_t prev = 0;
     for (uint32_t j = 0; j < V; j++) {
         uint32_t e = le_get16(pb + ib + 2 * j), off = e & REC_VAR_OFFMASK;
         if (off < prev || off - prev > REC_VAR_CBMAX)
@@ -202,6 +289,7 @@ static JET_ERR rec_parse(const uint8_t *pb, uint32_t cb, rec_layout *pl)
         prev = off;
     }
     ib += 2ull * V;
+var_data:
     pl->ibVarData = (uint32_t)ib;
     if (ib + prev > cb)
         return CORRUPT;
@@ -325,6 +413,16 @@ static void fixed_locate(const rec_layout *pl, uint32_t fid, uint32_t *pib, uint
 /* Start (absolute), size and null-ness of variable entry j (0-based, j < V). */
 static void var_locate(const rec_layout *pl, uint32_t j, uint32_t *pib, uint32_t *pcb, int *pfNull)
 {
+    if (pl->fmt == REC_FORMAT_V2) {
+        const uint8_t *plen = pl->pb + pl->ibVarOffs;
+        uint32_t ib = pl->ibVarData;
+        for (uint32_t k = 0; k < j; k++)
+            ib += plen[k];
+        *pib = ib;
+        *pcb = plen[j];
+        *pfNull = pl->ibVarNulls ? (pl->pb[pl->ibVarNulls + j / 8] >> (j % 8)) & 1 : 0;
+        return;
+    }
     uint32_t e = le_get16(pl->pb + pl->ibVarOffs + 2 * j);
     uint32_t start = j ? (le_get16(pl->pb + pl->ibVarOffs + 2 * (j - 1)) & REC_VAR_OFFMASK) : 0;
     *pib = pl->ibVarData + start;
@@ -519,16 +617,26 @@ JET_ERR rec_enum_tagged(const uint8_t *pbRec, uint32_t cbRec,
 
 JET_ERR rec_init(rec_buf *prec)
 {
-    if (prec == NULL)
+    return rec_init_format(prec, REC_FORMAT_V1);
+}
+
+JET_ERR rec_init_format(rec_buf *prec, uint32_t fmt)
+{
+    if (prec == NULL || (fmt != REC_FORMAT_V1 && fmt != REC_FORMAT_V2))
         return JET_errInvalidParameter;
     const uint32_t cbAlloc = 64;
     uint8_t *pb = os_malloc(cbAlloc);
     if (pb == NULL)
         return JET_errOutOfMemory;
-    pb[0] = REC_FORMAT;
-    pb[1] = pb[2] = pb[3] = 0;
+    if (fmt == REC_FORMAT_V2) {
+        pb[0] = REC2_TAG;  /* F = V = 0, no NULL bitmap */
+        prec->cb = 1;
+    } else {
+        pb[0] = REC_FORMAT;
+        pb[1] = pb[2] = pb[3] = 0;
+        prec->cb = REC_HDR_SIZE;
+    }
     prec->pb = pb;
-    prec->cb = REC_HDR_SIZE;
     prec->cbAlloc = cbAlloc;
     return JET_errSuccess;
 }
@@ -567,8 +675,20 @@ typedef struct rec_edit {
     uint32_t ctv;
 } rec_edit;
 
-static void emit_header(rec_w *w, uint32_t F, uint32_t V)
+/* fNulls: version 2 only, the record has a variable NULL bitmap. */
+static void emit_header(rec_w *w, uint32_t fmt, uint32_t F, uint32_t V, int fNulls)
 {
+    if (fmt == REC_FORMAT_V2) {
+        uint32_t b0 = REC2_TAG | (fNulls ? REC2_N : 0);
+        if (F > REC2_NARROW_MAX || V > REC2_NARROW_MAX) {
+            w_u8(w, b0 | REC2_W);
+            w_u8(w, F);
+            w_u8(w, V);
+        } else {
+            w_u8(w, b0 | (F << 4) | (V << 6));
+        }
+        return;
+    }
     w_u8(w, REC_FORMAT);
     w_u8(w, F);
     w_u8(w, V);
@@ -598,11 +718,56 @@ static void emit_fixed_edit(rec_w *w, const rec_edit *pe)
     }
 }
 
+/* Whether variable entry j of the record after the edit is NULL, and its size. */
+static int var_edit_entry(const rec_edit *pe, uint32_t j, uint32_t *pcb)
+{
+    const rec_layout *pl = pe->pl;
+    *pcb = 0;
+    if (j == pe->fid) {
+        *pcb = pe->pv ? pe->cb : 0;
+        return pe->pv == NULL;
+    }
+    if (j < pl->cVar) {
+        uint32_t ib;
+        int fNull;
+        var_locate(pl, j, &ib, pcb, &fNull);
+        return fNull;
+    }
+    return 1;
+}
+
+/* Version 2: whether the record after a variable edit has a NULL entry. */
+static int var_edit_has_null(const rec_edit *pe)
+{
+    for (uint32_t j = 0; j < pe->cVarNew; j++) {
+        uint32_t cb;
+        if (var_edit_entry(pe, j, &cb))
+            return 1;
+    }
+    return 0;
+}
+
 /* Variable offsets + variable data of the new record (variable edit). */
 static void emit_var_edit(rec_w *w, const rec_edit *pe)
 {
     const rec_layout *pl = pe->pl;
     uint32_t V = pe->cVarNew, end = 0;
+    if (pl->fmt == REC_FORMAT_V2) {
+        uint32_t cb;
+        for (uint32_t j = 0; j < V; j++) {
+            var_edit_entry(pe, j, &cb);
+            w_u8(w, cb);
+        }
+        if (var_edit_has_null(pe)) {
+            for (uint32_t k = 0; k < V; k += 8) {
+                uint32_t b = 0;
+                for (uint32_t j = k; j < V && j < k + 8; j++)
+                    b |= (uint32_t)var_edit_entry(pe, j, &cb) << (j - k);
+                w_u8(w, b);
+            }
+        }
+        goto data;
+    }
     for (uint32_t j = 0; j < V; j++) {
         uint32_t cb = 0;
         int fNull = 1;
@@ -616,6 +781,7 @@ static void emit_var_edit(rec_w *w, const rec_edit *pe)
         end += cb;
         w_u16(w, end | (fNull ? REC_VAR_NULL : 0));
     }
+data:
     for (uint32_t j = 0; j < V; j++) {
         if (j == pe->fid) {
             if (pe->pv)
@@ -688,7 +854,8 @@ static void emit_record(rec_w *w, const rec_edit *pe, uint32_t columnid)
     const rec_layout *pl = pe->pl;
     uint32_t F = pe->cls == COL_FIXED ? pe->cFixedNew : pl->cFixed;
     uint32_t V = pe->cls == COL_VAR ? pe->cVarNew : pl->cVar;
-    emit_header(w, F, V);
+    int fNulls = pe->cls == COL_VAR ? var_edit_has_null(pe) : pl->ibVarNulls != 0;
+    emit_header(w, pl->fmt, F, V, fNulls);
     if (pe->cls == COL_FIXED)
         emit_fixed_edit(w, pe);
     else if (!pl->fEmpty)

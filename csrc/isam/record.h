@@ -70,8 +70,15 @@ uint32_t rec_count(const uint8_t *pbRec, uint32_t cbRec, const rec_column *pcol)
 JET_ERR rec_set(rec_buf *prec, const rec_column *pcol, uint32_t itag, const void *pv, uint32_t cb,
                 uint32_t flags, uint32_t cbRecMax);
 
-/* An empty record (no column set). */
+/* Record formats (record.c has both layouts).  A record keeps its format
+ * when rec_set rewrites it; readers accept both. */
+#define REC_FORMAT_V1 1  /* 4-byte header, u16 variable end offsets */
+#define REC_FORMAT_V2 2  /* 1- or 3-byte header, u8 variable lengths (DB_INCOMPAT_RECORD_HDR2) */
+
+/* An empty record (no column set) of format version 1. */
 JET_ERR rec_init(rec_buf *prec);
+/* An empty record of format fmt (REC_FORMAT_V1 / V2; else JET_errInvalidParameter). */
+JET_ERR rec_init_format(rec_buf *prec, uint32_t fmt);
 void    rec_free(rec_buf *prec);
 
 /* Enumerate the tagged values present: calls fn for each (columnid, itag, pv, cb, flags)

@@ -535,7 +535,7 @@ JET_ERR isam_prepare_update(isam_sess *psess, JET_TABLEID tableid, uint32_t prep
     JET_ERR err;
     switch (prep) {
     case JET_prepInsert:
-        err = rec_init(&pcur->rec);
+        err = rec_init_format(&pcur->rec, isam_db_rec_format(pcur->db));
         break;
     case JET_prepReplace:
     case JET_prepReplaceNoLock:

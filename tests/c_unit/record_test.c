@@ -56,6 +56,10 @@ static int get_is(const rec_buf *r, const rec_column *c, uint32_t itag, const vo
     return 1;
 }
 
+/* The format the model-based tests build records in (each runs for both). */
+static uint32_t g_fmt = REC_FORMAT_V1;
+static JET_ERR rec_new(rec_buf *r) { return rec_init_format(r, g_fmt); }
+
 static int rec_equal(const rec_buf *r, const uint8_t *pb, uint32_t cb)
 {
     return r->cb == cb && memcmp(r->pb, pb, cb) == 0;
@@ -558,7 +562,7 @@ static int model_check_enum(const model *m, const rec_buf *r)
 /* Build the record of the model from scratch, columns in a random order. */
 static JET_ERR model_build(const model *m, rec_buf *out)
 {
-    JET_ERR err = rec_init(out);
+    JET_ERR err = rec_new(out);
     if (err < 0)
         return err;
     int order[M_NFIXED + M_NVAR + M_NTAG];
@@ -683,7 +687,19 @@ static int model_step(model *m, rec_buf *r, uint32_t cbRecMax)
     return ok;
 }
 
+static void record_random_differential(void);
 TEST(record_random_differential)
+{
+    g_fmt = REC_FORMAT_V1;
+    record_random_differential();
+}
+TEST(record_random_differential_v2)
+{
+    g_fmt = REC_FORMAT_V2;
+    record_random_differential();
+    g_fmt = REC_FORMAT_V1;
+}
+static void record_random_differential(void)
 {
     rnd_seed(12345);
     for (int round = 0; round < 4; round++) {
@@ -691,7 +707,8 @@ TEST(record_random_differential)
         CHECK(m != NULL);
         model_init(m);
         rec_buf r;
-        CHECK_ERR(rec_init(&r), JET_errSuccess);
+        CHECK_ERR(rec_new(&r), JET_errSuccess);
+        CHECK(r.pb[0] == (g_fmt == REC_FORMAT_V2 ? 0x02 : 0x01));
         uint32_t cbRecMax = round == 0 ? NOLIMIT : 600 + 700 * (uint32_t)round;
         int failed = 0;
         for (int op = 0; op < 2500 && !failed; op++) {
@@ -811,7 +828,19 @@ TEST(record_fuzz_garbage)
     CHECK(1);
 }
 
+static void record_fuzz_mutations(void);
 TEST(record_fuzz_mutations)
+{
+    g_fmt = REC_FORMAT_V1;
+    record_fuzz_mutations();
+}
+TEST(record_fuzz_mutations_v2)
+{
+    g_fmt = REC_FORMAT_V2;
+    record_fuzz_mutations();
+    g_fmt = REC_FORMAT_V1;
+}
+static void record_fuzz_mutations(void)
 {
     rnd_seed(4242);
     model *m = malloc(sizeof(model));
@@ -819,7 +848,7 @@ TEST(record_fuzz_mutations)
     for (int rec = 0; rec < 60; rec++) {
         model_init(m);
         rec_buf r;
-        CHECK_ERR(rec_init(&r), JET_errSuccess);
+        CHECK_ERR(rec_new(&r), JET_errSuccess);
         int nops = (int)rndn(60);
         for (int k = 0; k < nops; k++)
             model_step(m, &r, NOLIMIT);
@@ -865,7 +894,19 @@ TEST(record_fuzz_mutations)
 /* Every byte of valid records set to each of a few values, and 16/32-bit
  * fields set to large values: the readers must stay in bounds.  Also: a valid
  * record that loses or gains one byte is always detected as corrupt. */
+static void record_fuzz_exhaustive_single_byte(void);
 TEST(record_fuzz_exhaustive_single_byte)
+{
+    g_fmt = REC_FORMAT_V1;
+    record_fuzz_exhaustive_single_byte();
+}
+TEST(record_fuzz_exhaustive_single_byte_v2)
+{
+    g_fmt = REC_FORMAT_V2;
+    record_fuzz_exhaustive_single_byte();
+    g_fmt = REC_FORMAT_V1;
+}
+static void record_fuzz_exhaustive_single_byte(void)
 {
     rnd_seed(5150);
     model *m = malloc(sizeof(model));
@@ -873,7 +914,7 @@ TEST(record_fuzz_exhaustive_single_byte)
     for (int rec = 0; rec < 8; rec++) {
         model_init(m);
         rec_buf r;
-        CHECK_ERR(rec_init(&r), JET_errSuccess);
+        CHECK_ERR(rec_new(&r), JET_errSuccess);
         int nops = 5 + (int)rndn(25);
         for (int k = 0; k < nops; k++)
             model_step(m, &r, 500);
@@ -938,7 +979,7 @@ TEST(record_corruption_detected)
     const uint32_t ibTag = 13, ibDir = ibTag + 2;
     /* (offset, byte) patches; a second patch when ib2 != 0 */
     static const struct { uint32_t ib; uint8_t v; uint32_t ib2; uint8_t v2; } dmg[] = {
-        { 0, 2, 0, 0 },                     /* unknown format */
+        { 0, 3, 0, 0 },                     /* unknown format */
         { 3, 1, 0, 0 },                     /* reserved byte */
         { 1, 128, 0, 0 },                   /* F out of range */
         { 2, 129, 0, 0 },                   /* V out of range */
@@ -979,6 +1020,123 @@ TEST(record_corruption_detected)
     }
     memcpy(r.pb, orig, r.cb);
     CHECK(get_is(&r, &t2, 1, "t2", 2, 0));
+    rec_free(&r);
+}
+
+/* Version 2 (compact header): exact bytes, NULL bitmap, wide counts, and
+ * the records are the same values as version 1's. */
+TEST(record_v2_layout)
+{
+    rec_column k = mkcol(128, JET_coltypBinary, 0, 0, 0);
+    rec_column v = mkcol(129, JET_coltypBinary, 0, 0, 0);
+    rec_column v3 = mkcol(131, JET_coltypBinary, 0, 0, 0);
+    rec_column f1 = mkcol(1, JET_coltypLong, 0, 0, 0);
+    rec_column f4 = mkcol(4, JET_coltypShort, 0, 0, 0);
+    rec_column t1 = mkcol(300, JET_coltypBinary, 0, 0, 0);
+    uint8_t key[16], val[100];
+    memset(key, 0x11, sizeof(key));
+    memset(val, 0x22, sizeof(val));
+    rec_buf r, r1;
+    CHECK_ERR(rec_init_format(&r, REC_FORMAT_V2), JET_errSuccess);
+    CHECK(r.cb == 1 && r.pb[0] == 0x02);
+    CHECK_ERR(rec_init_format(&r1, 3), JET_errInvalidParameter);
+    CHECK_ERR(rec_init(&r1), JET_errSuccess);
+    for (int i = 0; i < 2; i++) {
+        rec_buf *p = i ? &r1 : &r;
+        CHECK_ERR(rec_set(p, &k, 1, key, 16, 0, NOLIMIT), JET_errSuccess);
+        CHECK_ERR(rec_set(p, &v, 1, val, 100, 0, NOLIMIT), JET_errSuccess);
+    }
+    /* the benchmark's row: b0 (V = 2), two lengths, the values: 3 bytes of overhead, not 8 */
+    CHECK(r.cb == 3 + 116 && r1.cb == 8 + 116);
+    CHECK(r.pb[0] == (0x02 | (2 << 6)) && r.pb[1] == 16 && r.pb[2] == 100);
+    CHECK(memcmp(r.pb + 3, key, 16) == 0 && memcmp(r.pb + 19, val, 100) == 0);
+    CHECK(get_is(&r, &k, 1, key, 16, 0) && get_is(&r, &v, 1, val, 100, 0));
+    /* a NULL entry before a set one: N and the bitmap */
+    CHECK_ERR(rec_set(&r, &v, 1, NULL, 0, 0, NOLIMIT), JET_errSuccess);
+    CHECK(r.cb == 2 + 16 && r.pb[0] == (0x02 | (1 << 6)) && r.pb[1] == 16);
+    CHECK_ERR(rec_set(&r, &v3, 1, "xy", 2, 0, NOLIMIT), JET_errSuccess);
+    /* V = 4 > 3: wide; lengths 16 0 0 2; bitmap 0b0110 */
+    static const uint8_t want1[] = { 0x02 | 0x04 | 0x08, 0, 4, 16, 0, 0, 2, 0x06 };
+    CHECK(r.cb == sizeof(want1) + 18 && memcmp(r.pb, want1, sizeof(want1)) == 0);
+    CHECK(get_is(&r, &v, 1, NULL, 0, 0) && get_is(&r, &v3, 1, "xy", 2, 0) && get_is(&r, &k, 1, key, 16, 0));
+    /* an empty (non-NULL) value is not NULL */
+    CHECK_ERR(rec_set(&r, &v, 1, "", 0, 0, NOLIMIT), JET_errSuccess);
+    static const uint8_t want2[] = { 0x02 | 0x04 | 0x08, 0, 4, 16, 0, 0, 2, 0x04 };
+    CHECK(r.cb == sizeof(want2) + 18 && memcmp(r.pb, want2, sizeof(want2)) == 0);
+    CHECK(get_is(&r, &v, 1, "", 0, 0));
+    /* back to V = 2 without NULLs: narrow again, canonical */
+    CHECK_ERR(rec_set(&r, &v3, 1, NULL, 0, 0, NOLIMIT), JET_errSuccess);
+    CHECK_ERR(rec_set(&r, &v, 1, val, 100, 0, NOLIMIT), JET_errSuccess);
+    CHECK(r.cb == 119 && r.pb[0] == (0x02 | (2 << 6)));
+    /* fixed columns: F = 1 narrow, F = 4 wide; tagged area unchanged from version 1 */
+    int32_t x = 7;
+    int16_t y = 9;
+    CHECK_ERR(rec_set(&r, &f1, 1, &x, 4, 0, NOLIMIT), JET_errSuccess);
+    CHECK(r.pb[0] == (0x02 | (1 << 4) | (2 << 6)) && r.pb[1] == 4);
+    CHECK_ERR(rec_set(&r, &f4, 1, &y, 2, 0, NOLIMIT), JET_errSuccess);
+    CHECK(r.pb[0] == (0x02 | 0x08) && r.pb[1] == 4 && r.pb[2] == 2);
+    CHECK_ERR(rec_set(&r, &t1, 0, "tag", 3, 0, NOLIMIT), JET_errSuccess);
+    CHECK(get_is(&r, &f1, 1, &x, 4, 0) && get_is(&r, &f4, 1, &y, 2, 0) && get_is(&r, &t1, 1, "tag", 3, 0));
+    CHECK(get_is(&r, &v, 1, val, 100, 0) && get_is(&r, &k, 1, key, 16, 0));
+    /* a version-1 record keeps its format when updated */
+    CHECK_ERR(rec_set(&r1, &f1, 1, &x, 4, 0, NOLIMIT), JET_errSuccess);
+    CHECK(r1.pb[0] == 0x01 && r1.pb[1] == 1 && r1.pb[2] == 2 && r1.pb[3] == 0);
+    CHECK(get_is(&r1, &f1, 1, &x, 4, 0) && get_is(&r1, &v, 1, val, 100, 0));
+    rec_free(&r);
+    rec_free(&r1);
+}
+
+/* Version 2 structural damage is reported as corruption. */
+TEST(record_v2_corruption_detected)
+{
+    rec_buf r;
+    CHECK_ERR(rec_init_format(&r, REC_FORMAT_V2), JET_errSuccess);
+    rec_column f1 = mkcol(1, JET_coltypLong, 0, 0, 0);
+    rec_column va = mkcol(128, JET_coltypBinary, 0, 0, 0);
+    rec_column vc = mkcol(130, JET_coltypBinary, 0, 0, 0);
+    int32_t x = 1;
+    CHECK_ERR(rec_set(&r, &f1, 1, &x, 4, 0, NOLIMIT), JET_errSuccess);
+    CHECK_ERR(rec_set(&r, &va, 1, "a", 1, 0, NOLIMIT), JET_errSuccess);
+    CHECK_ERR(rec_set(&r, &vc, 1, "cc", 2, 0, NOLIMIT), JET_errSuccess);
+    /* layout: b0 (N, F 1, V 3) | size 4 | Long | lens 1 0 2 | bitmap 0x02 | "a" "cc" */
+    static const uint8_t want[] = { 0x02 | 0x04 | (1 << 4) | (3 << 6), 4, 1, 0, 0, 0, 1, 0, 2, 0x02, 'a', 'c', 'c' };
+    CHECK(r.cb == sizeof(want) && memcmp(r.pb, want, sizeof(want)) == 0);
+    uint8_t orig[32];
+    memcpy(orig, r.pb, r.cb);
+    static const struct { uint32_t ib; uint8_t v; } dmg[] = {
+        { 0, 0x02 | (1 << 4) | (3 << 6) },        /* bitmap present but N clear: lengths disagree */
+        { 0, 0x02 | 0x04 | 0x08 | (1 << 4) },     /* W with bits 4-7 set */
+        { 0, 0x02 | 0x04 | (1 << 4) | (2 << 6) }, /* V one short */
+        { 1, 0 },                                  /* last fixed entry NULL */
+        { 7, 3 },                                  /* NULL entry with a length */
+        { 9, 0x00 },                               /* N with an empty bitmap */
+        { 9, 0x06 },                               /* last entry NULL */
+        { 9, 0x0A },                               /* a bit past V */
+        { 8, 3 },                                  /* lengths run past the record */
+        { 8, 1 },                                  /* lengths fall short (a 1-byte tagged area) */
+    };
+    for (size_t i = 0; i < sizeof(dmg) / sizeof(dmg[0]); i++) {
+        memcpy(r.pb, orig, r.cb);
+        r.pb[dmg[i].ib] = dmg[i].v;
+        const void *pv;
+        uint32_t cb;
+        JET_ERR err = rec_get(r.pb, r.cb, &f1, 1, &pv, &cb, NULL);
+        if (err != JET_errDatabaseCorrupted) {
+            fprintf(stderr, "v2 damage %zu not detected (%d)\n", i, err);
+            CHECK(0);
+        }
+        CHECK_ERR(rec_set(&r, &f1, 1, &x, 4, 0, NOLIMIT), JET_errDatabaseCorrupted);
+    }
+    /* wide counts that would fit narrow are not canonical */
+    static const uint8_t wide[] = { 0x02 | 0x08, 0, 1, 0 };
+    const void *pv;
+    uint32_t cb;
+    CHECK_ERR(rec_get(wide, sizeof(wide), &va, 1, &pv, &cb, NULL), JET_errDatabaseCorrupted);
+    static const uint8_t narrow[] = { 0x02 | (1 << 6), 0 };
+    CHECK_ERR(rec_get(narrow, sizeof(narrow), &va, 1, &pv, &cb, NULL), JET_errSuccess);
+    CHECK(cb == 0);
+    memcpy(r.pb, orig, r.cb);
+    CHECK(get_is(&r, &vc, 1, "cc", 2, 0) && get_is(&r, &va, 1, "a", 1, 0) && get_is(&r, &f1, 1, &x, 4, 0));
     rec_free(&r);
 }
 
