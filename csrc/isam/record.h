@@ -70,8 +70,15 @@ uint32_t rec_count(const uint8_t *pbRec, uint32_t cbRec, const rec_column *pcol)
 JET_ERR rec_set(rec_buf *prec, const rec_column *pcol, uint32_t itag, const void *pv, uint32_t cb,
                 uint32_t flags, uint32_t cbRecMax);
 
-/* Record formats (record.c has both layouts).  A record keeps its format
- * when rec_set rewrites it; readers accept both. */
+/* Record formats (record.c has both layouts as tables).  Version 1: a
+ * 4-byte header (format 0x01, F, V, 0), F fixed sizes, fixed data, V u16
+ * variable end offsets (bit 15 = NULL), variable data, tagged area.
+ * Version 2: b0 (bits 0-1 = 2, N = NULL bitmap present, W = wide counts, F
+ * and V in bits 4-7 when both <= 3, else in bytes 1-2), F fixed sizes, fixed
+ * data, V u8 variable lengths, the NULL bitmap when N, variable data, the
+ * same tagged area.  b0 & 3 tells them apart.  A record keeps its format
+ * when rec_set rewrites it; every reader accepts both.  The isam layer picks
+ * the format of new records from the file's header (isam_db_rec_format). */
 #define REC_FORMAT_V1 1  /* 4-byte header, u16 variable end offsets */
 #define REC_FORMAT_V2 2  /* 1- or 3-byte header, u8 variable lengths (DB_INCOMPAT_RECORD_HDR2) */
 
