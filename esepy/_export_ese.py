@@ -843,7 +843,8 @@ def _spec_from_table(t: Any) -> TableSpec:
         columns.append(ColumnSpec(name, int(c.coltyp), c.cb_max, codepage=c.codepage, fixed=bool(g & _COL_FIXED),
                                   tagged=bool(g & _COL_TAGGED), multivalued=bool(g & _COL_MULTIVALUED),
                                   not_null=bool(g & _COL_NOTNULL), version=bool(g & _COL_VERSION),
-                                  autoinc=bool(g & _COL_AUTOINC), escrow=bool(g & _COL_ESCROW)))
+                                  autoinc=bool(g & _COL_AUTOINC), escrow=bool(g & _COL_ESCROW),
+                                  default=c.default_raw))
     indexes = []
     key = t._key_columns(None)
     if key:

@@ -237,15 +237,24 @@ class Column:
         "cb_max": "Its size (fixed types) or longest value in bytes (0 = the type's maximum).",
         "grbit": "Its JET_bitColumn* flags.",
         "codepage": "For text: 1200 (Unicode) or 1252 (ASCII); 0 otherwise.",
+        "default_raw": "Its default value as stored (bytes), None when it has none.",
     }
 
-    def __init__(self, name: str, columnid: int, coltyp: int, cb_max: int, grbit: int, codepage: int):
+    def __init__(self, name: str, columnid: int, coltyp: int, cb_max: int, grbit: int, codepage: int,
+                 default_raw: Optional[bytes] = None):
         self.name = name
         self.columnid = columnid
         self.coltyp = ColumnType(coltyp)
         self.cb_max = cb_max
         self.grbit = grbit
         self.codepage = codepage
+        self.default_raw = default_raw
+
+    @property
+    def default(self) -> Any:
+        """Its default value as a Python value (what a record that does not set the column
+        reads), None when it has none (JET_COLUMNLIST's columnidDefault)."""
+        return None if self.default_raw is None else self.decode(self.default_raw)
 
     def __repr__(self) -> str:
         return f"Column({self.name!r}, {self.coltyp.name.lower()}, id={self.columnid})"
@@ -774,9 +783,10 @@ class Table(_esepy.Table):
         if self._key is None:
             self._key = list(key)
         out: Dict[str, Column] = {}
+        defaults = self._column_defaults()
         for n in names:
             cid, coltyp, cb, grbit, cp = self._column_info(n)
-            out[n] = Column(n, cid, coltyp, cb, grbit, cp)
+            out[n] = Column(n, cid, coltyp, cb, grbit, cp, defaults.get(n))
         return out
 
     @property
