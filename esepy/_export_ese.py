@@ -767,9 +767,9 @@ def _write_table(w: Any, t: TableSpec, objid: int, large: bool, chunk: int, repo
     var = [c for c in t.columns if c.kind == "variable"]
     tagged = [c for c in t.columns if c.kind == "tagged"]
     for ix in t.indexes:
-        for n, _d in ix.key:
-            if n not in cols:
-                raise ExportError(f"{t.name}.{ix.name}: key column {n!r} is not a column of the table")
+        for kn, _d in ix.key:
+            if kn not in cols:
+                raise ExportError(f"{t.name}.{ix.name}: key column {kn!r} is not a column of the table")
     primary = t.indexes[0] if t.indexes and t.indexes[0].primary else None
     secondary = [ix for ix in t.indexes if ix is not primary]
     t.objid = objid
@@ -912,8 +912,8 @@ def _encoded_batches(t: TableSpec, large: bool, lv: Callable[[], _LVSink], prima
     it = iter(source)
     while True:
         batch.clear()
-        for row in it:
-            batch.append(row)
+        for srow in it:
+            batch.append(srow)
             if len(batch) == _BATCH:
                 break
         if not batch:

@@ -47,6 +47,12 @@ def test_column_default_reported_and_exported(tmp_path):
         for name, (value, raw) in DEFAULTS.items():
             assert cols[name].default == value and cols[name].default_raw == raw
         assert cols["x"].default is None and cols["x"].default_raw is None
+        # read lazily from the open table (the column list costs a temporary table)
+        other = db.open_table("t")
+        late = other.columns
+        other.close()
+        with pytest.raises(ValueError, match="closed"):
+            late["n"].default
         with s.transaction():
             t.insert({"k": 1})
             t.insert({"k": 2, "n": 5, "s": "b", "a": "c", "t": 9, "x": 1})
