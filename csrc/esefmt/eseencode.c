@@ -82,7 +82,11 @@ JET_ERR EsepyEseEncodeRecord(const ESEPY_ESE_ENCTABLE *ptab, const ESEPY_ESE_ENC
         }
         if (pc->fid < 256 && prow->rgcval[i] > 1)
             return enc_fail(perr, ESEPY_ESE_ENCERR_MULTI, i, 0);
+        if (pc->fid == 0 || pc->fid > 0xffffu || (pc->fid < 128 && pc->cbFixed > 255))
+            return JET_errInvalidParameter;
     }
+    if (cfixed > 127 || cvar > 128)
+        return JET_errInvalidParameter; /* E1 rests on these bounds */
     uint32_t ib = 4;
     uint32_t ibNull = 0, ifixed = 0;
     /* pass 1: fixed data; the null bits follow it */

@@ -251,6 +251,7 @@ typedef struct {
     ESEPY_ESE_ENCVALUE *rgval;
     uint32_t *rgcval;
     Py_ssize_t cvalMax;
+    int fBusy;                /* in encode(): rgval is in use (a callback must not re-enter) */
 } EseEncoderObject;
 
 static void eseencoder_dealloc(EseEncoderObject *self)
@@ -463,17 +464,19 @@ static int eseencoder_room(EseEncoderObject *self, Py_ssize_t c)
     return 0;
 }
 
-/* The row's values into rgval/rgcval (NULLs inside a list are left out). */
-static int eseencoder_row(EseEncoderObject *self, PyObject *row)
+/* The row's values into rgval/rgcval (NULLs inside a list are left out).
+ * Returns the row as a list or tuple (a new reference): the values point
+ * into objects it holds, so the caller keeps it until the row is encoded. */
+static PyObject *eseencoder_row(EseEncoderObject *self, PyObject *row)
 {
     PyObject *f = PySequence_Fast(row, "a row must be a sequence");
     if (f == NULL)
-        return -1;
+        return NULL;
     Py_ssize_t n = PySequence_Fast_GET_SIZE(f);
     if (n != (Py_ssize_t)self->tab.ccol) {
         Py_DECREF(f);
         PyErr_Format(PyExc_ValueError, "a row of %zd values for %u columns", n, (unsigned)self->tab.ccol);
-        return -1;
+        return NULL;
     }
     Py_ssize_t cval = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
@@ -501,12 +504,10 @@ static int eseencoder_row(EseEncoderObject *self, PyObject *row)
         self->rgcval[i] = c;
         cval += c;
     }
-    /* the values point into objects the row holds: it stays referenced by the caller's batch */
-    Py_DECREF(f);
-    return 0;
+    return f;
 fail:
     Py_DECREF(f);
-    return -1;
+    return NULL;
 }
 
 static PyObject *eseencoder_error(JET_ERR err, const ESEPY_ESE_ENCERROR *pe, Py_ssize_t iix)
@@ -549,8 +550,9 @@ static PyObject *eseencoder_encode(EseEncoderObject *self, PyObject *args)
     Py_ssize_t nrow = PySequence_Fast_GET_SIZE(fr);
     Py_ssize_t ix0 = self->fPrimary ? 1 : 0;
     PyObject *recs = PyList_New(nrow), *entries = PyList_New(self->cix - ix0), *keys = PyList_New(0);
-    PyObject *result = NULL;
+    PyObject *result = NULL, *held = NULL; /* held: the row being encoded (its values) */
     unsigned long substitute = 0;
+    int fWasBusy = self->fBusy;
     if (recs == NULL || entries == NULL || keys == NULL)
         goto done;
     for (Py_ssize_t x = ix0; x < self->cix; x++) {
@@ -559,8 +561,15 @@ static PyObject *eseencoder_encode(EseEncoderObject *self, PyObject *args)
             goto done;
         PyList_SET_ITEM(entries, x - ix0, l);
     }
+    if (self->fBusy) {
+        PyErr_SetString(PyExc_RuntimeError, "encode() called again while it runs");
+        goto done;
+    }
+    self->fBusy = 1;
     for (Py_ssize_t r = 0; r < nrow; r++) {
-        if (eseencoder_row(self, PySequence_Fast_GET_ITEM(fr, r)) < 0)
+        Py_XDECREF(held);
+        held = eseencoder_row(self, PySequence_Fast_GET_ITEM(fr, r));
+        if (held == NULL)
             goto done;
         ESEPY_ESE_ENCROW row = { self->rgval, self->rgcval };
         ESEPY_ESE_ENCERROR e;
@@ -645,6 +654,9 @@ static PyObject *eseencoder_encode(EseEncoderObject *self, PyObject *args)
     }
     result = Py_BuildValue("(OOkK)", recs, entries, substitute, dbk);
 done:
+    if (!fWasBusy)
+        self->fBusy = 0;
+    Py_XDECREF(held);
     Py_DECREF(fr);
     Py_XDECREF(recs);
     Py_XDECREF(entries);

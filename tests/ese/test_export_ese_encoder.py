@@ -179,3 +179,43 @@ def test_samples_export_identical(ese_samples, tmp_path, sample):
     ref, new = _both(lambda p: esepy.export_ese(imported, p, page_size=report.page_size), tmp_path, "s",
                      report.page_size)
     assert ref == new
+
+
+def test_encoder_rows_of_any_sequence_and_misuse():
+    """Rows may be any sequence (values made on the fly are kept alive while encoded); a wrong
+    row length or value type is refused; a callback may not re-enter encode()."""
+    import collections.abc
+
+    cols = [X.ColumnSpec("k", 4), X.ColumnSpec("b", 11, tagged=True)]
+    t = X.TableSpec("T", cols, [X.IndexSpec("primary", [("k", False)], primary=True)], lambda: [], 0)
+    X._layout(t, None)
+
+    class Row(collections.abc.Sequence):
+        def __init__(self, k):
+            self.k = k
+
+        def __len__(self):
+            return 2
+
+        def __getitem__(self, i):
+            if i >= 2:
+                raise IndexError(i)
+            return struct.pack("<i", self.k) if i == 0 else bytes([self.k]) * 50   # new objects each time
+
+    puts = []
+    enc = X._encoder(t, False, t.indexes, lambda _i, d: puts.append(d) or struct.pack("<I", len(puts)))
+    recs, _e, _s, _d = enc.encode([Row(i) for i in range(5)], 0)
+    for i, (pk, rec) in enumerate(recs):
+        assert pk == X._index_keys(t, t.indexes[0], {c.name: c for c in cols}, {"k": i})[0]
+        assert rec.endswith(bytes([i]) * 50)
+    with pytest.raises(ValueError, match="a row of 1 values for 2 columns"):
+        enc.encode([[b"\0\0\0\0"]], 0)
+    with pytest.raises(TypeError, match="must be bytes"):
+        enc.encode([[1, None]], 0)
+
+    def again(_icol, _data):
+        return enc2.encode([[struct.pack("<i", 1), None]], 0)
+    enc2 = X._encoder(t, False, t.indexes, again)
+    with pytest.raises(RuntimeError, match="again while it runs"):
+        enc2.encode([[struct.pack("<i", 1), b"x" * 5000]], 0)
+    assert enc2.encode([[struct.pack("<i", 2), b"small"]], 0)[0][0][1].endswith(b"small")
