@@ -157,8 +157,12 @@ class TableSpec:
     callable giving its rows (each a dict column name -> value, lists for multi-values)."""
 
     def __init__(self, name: str, columns: Sequence[ColumnSpec], indexes: Sequence[IndexSpec],
-                 rows: Callable[[], Iterable[Dict[str, Any]]], count: int = 0) -> None:
+                 rows: Callable[[], Iterable[Dict[str, Any]]], count: int = 0,
+                 stored_rows: Optional[Callable[[], Iterable[Sequence[Any]]]] = None) -> None:
         self.name, self.columns, self.indexes, self.rows, self.count = name, list(columns), list(indexes), rows, count
+        # the same rows as sequences of stored values in column order (None, bytes, lists of them), when
+        # the source has them so (an esepy table): they go to the C encoder as they are
+        self.stored_rows = stored_rows
         self.objid = self.pgno = self.objid_lv = self.pgno_lv = 0
 
 
@@ -201,6 +205,11 @@ def _layout(t: TableSpec, report: Optional[ExportReport]) -> None:
 
 
 # ---- records -----------------------------------------------------------------------------
+# The records and keys of the tables are encoded in C (csrc/esefmt/eseencode.c through
+# _esepy._EseEncoder, a batch of rows per call).  _encode_record and _index_keys below are the
+# Python reference of the same encodings: tests compare both byte for byte
+# (tests/ese/test_export_ese_encoder.py), and _REFERENCE_ENCODER = True writes a file with them.
+# make_ese sorts its rows by _index_keys.
 
 class _Stored(bytes):
     """A value already in its stored form (a column's default value)."""
@@ -259,6 +268,73 @@ class _LVSink:
         ch = self.chunk
         self.w.append_many(self.tree, [(key + struct.pack(">I", i), data[i:i + ch]) for i in range(0, len(data), ch)])
         return struct.pack("<I", self.lid)
+
+
+_REFERENCE_ENCODER = False      # tests: encode with the Python reference instead of the C encoder
+_BATCH = 256                    # rows per C encoder call and per append to the table's tree
+
+
+def _stored_tuple(row: Dict[str, Any], columns: Sequence[ColumnSpec]) -> List[Any]:
+    """A row given as a dict of Python values -> its values in stored form, in column order
+    (a column the row does not name: its default value, as _encode_record stores it)."""
+    out: List[Any] = []
+    for c in columns:
+        if c.name in row:
+            v = row[c.name]
+        elif c.default is not None:
+            v = _Stored(c.default)
+        else:
+            out.append(None)
+            continue
+        if v is None:
+            out.append(None)
+        elif isinstance(v, list):
+            out.append([None if x is None else _encode_value(c, x) for x in v])
+        else:
+            out.append(_encode_value(c, v))
+    return out
+
+
+_ENCIX_PRIMARY, _ENCIX_DISALLOW_NULL, _ENCIX_IGNORE_NULL = 0x1, 0x2, 0x4
+_ENCIX_IGNORE_ANY_NULL, _ENCIX_IGNORE_FIRST_NULL, _ENCIX_SORT_NULLS_HIGH = 0x8, 0x10, 0x20
+
+
+def _encoder(t: TableSpec, large: bool, indexes: Sequence[IndexSpec], separate: Callable[[int, bytes], bytes]) -> Any:
+    """The C encoder (_esepy._EseEncoder) of t's records and of the keys of ``indexes``
+    (the primary index first, if any)."""
+    from . import _esepy
+    at = {c.name: i for i, c in enumerate(t.columns)}
+    cols = [(c.fid, c.coltyp, c.codepage, c.width, c.default is not None) for c in t.columns]
+    ixs = [((_ENCIX_PRIMARY if ix.primary else 0) | (_ENCIX_DISALLOW_NULL if ix.disallow_null else 0) |
+            (_ENCIX_IGNORE_NULL if ix.ignore_null else 0) | (_ENCIX_IGNORE_ANY_NULL if ix.ignore_any_null else 0) |
+            (_ENCIX_IGNORE_FIRST_NULL if ix.ignore_first_null else 0) |
+            (_ENCIX_SORT_NULLS_HIGH if ix.sort_nulls_high else 0), [(at[n], d) for n, d in ix.key])
+           for ix in indexes]
+    return _esepy._EseEncoder(cols, ixs, large, _INTRINSIC_MAX, _KEY_MOST, separate)
+
+
+def _encode_failure(e: ValueError, t: TableSpec, indexes: Sequence[IndexSpec]) -> Exception:
+    """The ExportError for the C encoder's ValueError("encode", reason, icol, cb, index)
+    (the words of the Python reference)."""
+    if len(e.args) != 5 or e.args[0] != "encode":
+        return e
+    _tag, reason, icol, cb, ixno = e.args
+    c = t.columns[icol] if icol < len(t.columns) else None
+    if reason == 0:
+        return ExportError(f"{t.name}: the primary key of a record has a multi-valued or NULL column")
+    if reason == 1 and c is not None:
+        return ExportError(f"column {c.name}: a {cb}-byte value in a {c.width}-byte fixed column")
+    if reason == 2 and c is not None:
+        return ExportError(f"{t.name}.{c.name}: a {cb}-byte value in a variable column (255 at most)")
+    if reason == 3:
+        return ExportError(f"{t.name}: a record's tagged columns take {cb} bytes, more than the page format holds")
+    if reason == 4 and 0 <= ixno < len(indexes):
+        return ExportError(f"{t.name}: index {indexes[ixno].name} does not allow NULL key columns")
+    if reason == 5 and c is not None:
+        return ExportError(f"{t.name}.{c.name}: a {cb}-byte value is no key value of its type")
+    if reason == 6 and c is not None:
+        return ExportError(f"{t.name}.{c.name}: several values in a column that is not multi-valued")
+    return ExportError(f"{t.name}: the record cannot be encoded ({e.args})")
 
 
 def _encode_record(t: TableSpec, row: Dict[str, Any], large: bool, lv: Callable[[], _LVSink],
@@ -380,12 +456,22 @@ def _segment(c: ColumnSpec, v: Any, descending: bool) -> Tuple[bytes, bool]:
         v = bytes(v)
     if c.coltyp in _TEXT and isinstance(v, bytes):
         v = v.decode("cp1252", "replace")
+    if fixed and c.coltyp == 9 and isinstance(v, bytes) and len(v) < c.width:
+        v = v.ljust(c.width, b"\x00")      # keyed as its record holds it
     return _esekey.segment(c.coltyp, c.codepage, fixed, v, descending), False
 
 
+def _default_value(c: ColumnSpec) -> Any:
+    """c's default value as a Python value (what _segment takes)."""
+    from ._isam import Column
+    return Column(c.name, 0, c.coltyp, c.cb_max, 0, c.codepage).decode(bytes(c.default or b""))
+
+
 def _index_keys(t: TableSpec, ix: IndexSpec, cols: Dict[str, ColumnSpec], row: Dict[str, Any]) -> List[bytes]:
-    """The normalised keys of row in index ix ([] when the null rules leave it out)."""
-    first = [row.get(name) for name, _desc in ix.key]
+    """The normalised keys of row in index ix ([] when the null rules leave it out).  A key
+    column the row does not name has its default value (the value its record holds)."""
+    first = [row.get(name) if name in row or cols[name].default is None else _default_value(cols[name])
+             for name, _desc in ix.key]
     if not any(type(v) is list for v in first):
         combos: List[List[Any]] = [first]       # the common case: one value per key column
     else:
@@ -681,9 +767,9 @@ def _write_table(w: Any, t: TableSpec, objid: int, large: bool, chunk: int, repo
     var = [c for c in t.columns if c.kind == "variable"]
     tagged = [c for c in t.columns if c.kind == "tagged"]
     for ix in t.indexes:
-        for n, _d in ix.key:
-            if n not in cols:
-                raise ExportError(f"{t.name}.{ix.name}: key column {n!r} is not a column of the table")
+        for kn, _d in ix.key:
+            if kn not in cols:
+                raise ExportError(f"{t.name}.{ix.name}: key column {kn!r} is not a column of the table")
     primary = t.indexes[0] if t.indexes and t.indexes[0].primary else None
     secondary = [ix for ix in t.indexes if ix is not primary]
     t.objid = objid
@@ -711,31 +797,26 @@ def _write_table(w: Any, t: TableSpec, objid: int, large: bool, chunk: int, repo
     last = b""
     n = 0
     dbk = 0
-    for row in t.rows():
-        if primary is not None:
-            keys = _index_keys(t, primary, cols, row)
-            if len(keys) != 1:
-                raise ExportError(f"{t.name}: the primary key of a record has a multi-valued or NULL column")
-            pk = keys[0]
-        else:
-            dbk += 1
-            pk = struct.pack(">I", dbk)
-        rec = _encode_record(t, row, large, lv, fixed, var, tagged)
-        if sorter is not None:
-            sorter.add(pk, rec)
-        elif n and pk <= last:
-            if pk == last:
-                raise ExportError(f"{t.name}: two records have the same primary key in ESE's key form "
-                                  f"(keys are cut at {_KEY_MOST} bytes)")
-            raise _Unsorted(t.name)
-        else:
-            pending.append((pk, rec))
-            last = pk
-        for i, ix in enumerate(secondary):
-            for k in _index_keys(t, ix, cols, row):
-                entries[i].add(k, pk)
-        n += 1
-        if len(pending) >= 256:
+    for recs, ents in _encoded_batches(t, large, lv, primary, secondary, cols, fixed, var, tagged):
+        # (the writer calls come in the same order whichever encoder runs: a batch's long
+        # values, then its records, so the files are the same byte for byte)
+        for pk, rec in recs:
+            if sorter is not None:
+                sorter.add(pk, rec)
+            elif n and pk <= last:
+                if pk == last:
+                    raise ExportError(f"{t.name}: two records have the same primary key in ESE's key form "
+                                      f"(keys are cut at {_KEY_MOST} bytes)")
+                raise _Unsorted(t.name)
+            else:
+                pending.append((pk, rec))
+                last = pk
+            n += 1
+        for i, es in enumerate(ents):
+            add = entries[i].add
+            for k, pk in es:
+                add(k, pk)
+        if len(pending) >= _BATCH:
             _append_sorted(w, tree, pending, t, primary)
             pending = []
             if progress is not None:
@@ -791,6 +872,63 @@ def _write_table(w: Any, t: TableSpec, objid: int, large: bool, chunk: int, repo
     return done + n
 
 
+def _encoded_batches(t: TableSpec, large: bool, lv: Callable[[], _LVSink], primary: Optional[IndexSpec],
+                     secondary: List[IndexSpec], cols: Dict[str, ColumnSpec], fixed: List[ColumnSpec],
+                     var: List[ColumnSpec], tagged: List[ColumnSpec]
+                     ) -> Iterator[Tuple[List[Tuple[bytes, bytes]], List[List[Tuple[bytes, bytes]]]]]:
+    """t's rows, _BATCH at a time, as ([(primary key, record)], [[(key, primary key)] per
+    secondary index]): encoded in C (one call per batch), or by the Python reference."""
+    if _REFERENCE_ENCODER:
+        recs: List[Tuple[bytes, bytes]] = []
+        ents: List[List[Tuple[bytes, bytes]]] = [[] for _ in secondary]
+        dbk = 0
+        for row in t.rows():
+            if primary is not None:
+                keys = _index_keys(t, primary, cols, row)
+                if len(keys) != 1:
+                    raise ExportError(f"{t.name}: the primary key of a record has a multi-valued or NULL column")
+                pk = keys[0]
+            else:
+                dbk += 1
+                pk = struct.pack(">I", dbk)
+            recs.append((pk, _encode_record(t, row, large, lv, fixed, var, tagged)))
+            for i, ix in enumerate(secondary):
+                ents[i].extend((k, pk) for k in _index_keys(t, ix, cols, row))
+            if len(recs) == _BATCH:
+                yield recs, ents
+                recs, ents = [], [[] for _ in secondary]
+        if recs:
+            yield recs, ents
+        return
+    indexes = ([primary] if primary is not None else []) + secondary
+    enc = _encoder(t, large, indexes, lambda _icol, data: lv().put(data))
+    if t.stored_rows is not None:
+        source: Iterable[Sequence[Any]] = t.stored_rows()
+    else:
+        columns = t.columns
+        source = (_stored_tuple(row, columns) for row in t.rows())
+    dbk = 0
+    batch: List[Sequence[Any]] = []
+    it = iter(source)
+    while True:
+        batch.clear()
+        for srow in it:
+            batch.append(srow)
+            if len(batch) == _BATCH:
+                break
+        if not batch:
+            return
+        try:
+            recs, ents, substitute, dbk = enc.encode(batch, dbk)
+        except ValueError as e:
+            raise _encode_failure(e, t, indexes) from None
+        if substitute:
+            for i, ix in enumerate(indexes):
+                if substitute >> i & 1:
+                    ix.unicode = True
+        yield recs, ents
+
+
 def _append_sorted(w: Any, tree: int, pending: List[Tuple[bytes, bytes]], t: TableSpec, primary: Any) -> None:
     """Append a batch of (primary key, record): rows come in primary-key order from esepy,
     but ESE's key bytes may order them differently (e.g. substitute Unicode keys) -- the
@@ -843,7 +981,8 @@ def _spec_from_table(t: Any) -> TableSpec:
         columns.append(ColumnSpec(name, int(c.coltyp), c.cb_max, codepage=c.codepage, fixed=bool(g & _COL_FIXED),
                                   tagged=bool(g & _COL_TAGGED), multivalued=bool(g & _COL_MULTIVALUED),
                                   not_null=bool(g & _COL_NOTNULL), version=bool(g & _COL_VERSION),
-                                  autoinc=bool(g & _COL_AUTOINC), escrow=bool(g & _COL_ESCROW)))
+                                  autoinc=bool(g & _COL_AUTOINC), escrow=bool(g & _COL_ESCROW),
+                                  default=c.default_raw))
     indexes = []
     key = t._key_columns(None)
     if key:
@@ -858,7 +997,28 @@ def _spec_from_table(t: Any) -> TableSpec:
     keyed = {n for ix in indexes for n, _d in ix.key}
     for c in columns:
         c.stored = c.name not in keyed
-    return TableSpec(t.name, columns, indexes, lambda: _stored_rows(t, keyed), 0)
+    return TableSpec(t.name, columns, indexes, lambda: _stored_rows(t, keyed), 0,
+                     stored_rows=lambda: _raw_rows(t))
+
+
+def _raw_rows(t: Any) -> Iterator[Sequence[Any]]:
+    """Every record of the open esepy table t in primary-key order, each a sequence of its
+    columns' stored values in the order of t.columns (what the C encoder takes: the bytes
+    esepy stores are the bytes ESE stores).  Read in batches as Table.scan does, on a
+    second cursor."""
+    cur = t.dup()
+    try:
+        cur._use_index(None)
+        _cols, spec = cur._read_spec(None)
+        first, n = -0x80000000, 16      # JET_MoveFirst
+        while True:
+            rows, ended = cur._read_rows(spec, n, first)
+            yield from rows
+            if ended or not rows:
+                return
+            first, n = 1, min(256, n * 4)
+    finally:
+        cur.close()
 
 
 def _stored_rows(t: Any, keyed: Any) -> Iterator[Dict[str, Any]]:

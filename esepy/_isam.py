@@ -237,15 +237,34 @@ class Column:
         "cb_max": "Its size (fixed types) or longest value in bytes (0 = the type's maximum).",
         "grbit": "Its JET_bitColumn* flags.",
         "codepage": "For text: 1200 (Unicode) or 1252 (ASCII); 0 otherwise.",
+        "_default": "Its default value's bytes, None, or the _ColumnDefaults to read them from.",
     }
 
-    def __init__(self, name: str, columnid: int, coltyp: int, cb_max: int, grbit: int, codepage: int):
+    def __init__(self, name: str, columnid: int, coltyp: int, cb_max: int, grbit: int, codepage: int,
+                 default_raw: "Optional[bytes] | _ColumnDefaults" = None):
         self.name = name
         self.columnid = columnid
         self.coltyp = ColumnType(coltyp)
         self.cb_max = cb_max
         self.grbit = grbit
         self.codepage = codepage
+        self._default = default_raw
+
+    @property
+    def default_raw(self) -> Optional[bytes]:
+        """Its default value as stored (bytes), None when it has none (JET_COLUMNLIST's
+        columnidDefault; read from the table the first time a column of it is asked)."""
+        d = self._default
+        if isinstance(d, _ColumnDefaults):
+            d = self._default = d.get(self.name)
+        return d
+
+    @property
+    def default(self) -> Any:
+        """Its default value as a Python value (what a record that does not set the column
+        reads), None when it has none (JET_COLUMNLIST's columnidDefault)."""
+        raw = self.default_raw
+        return None if raw is None else self.decode(raw)
 
     def __repr__(self) -> str:
         return f"Column({self.name!r}, {self.coltyp.name.lower()}, id={self.columnid})"
@@ -299,7 +318,6 @@ class Column:
         return raw
 
 
-
 def _missing_pages_text(path: str) -> str:
     """One line naming a truncated database file and its missing pages ("" if it is whole
     or unreadable): the detail of the JET_errDatabaseCorrupted attach raises for it."""
@@ -308,6 +326,7 @@ def _missing_pages_text(path: str) -> str:
         return inspection.DatabaseFile(path).missing_text()
     except (errors.JetError, OSError, ValueError, struct.error):
         return ""
+
 
 class Session(_esepy.Session):
     """A session of an Instance: databases, transactions.
@@ -602,6 +621,27 @@ def _fast_encoder(col: "Column") -> Callable[[Any], Optional[bytes]]:
     return slow
 
 
+class _ColumnDefaults:
+    """The default values of a table's columns, read once when first asked for: the column
+    list (JET_ColInfoList) costs a temporary table, more than the rest of a table's column
+    descriptions, so Table.columns does not read it up front.  Holds the table weakly."""
+
+    __slots__ = ("_table", "_got")
+
+    def __init__(self, table: "Table") -> None:
+        self._table = weakref.ref(table)
+        self._got: Optional[Dict[str, bytes]] = None
+
+    def get(self, name: str) -> Optional[bytes]:
+        if self._got is None:
+            t = self._table()
+            if t is None or t.tableid is None:
+                raise ValueError(f"column {name!r}: its default value is read from its table, which is closed "
+                                 "(ask Column.default while the table is open)")
+            self._got = t._column_defaults()
+        return self._got.get(name)
+
+
 class Table(_esepy.Table):
     """A cursor on a table: records as dicts of typed values."""
 
@@ -774,9 +814,10 @@ class Table(_esepy.Table):
         if self._key is None:
             self._key = list(key)
         out: Dict[str, Column] = {}
+        defaults = _ColumnDefaults(self)
         for n in names:
             cid, coltyp, cb, grbit, cp = self._column_info(n)
-            out[n] = Column(n, cid, coltyp, cb, grbit, cp)
+            out[n] = Column(n, cid, coltyp, cb, grbit, cp, defaults)
         return out
 
     @property

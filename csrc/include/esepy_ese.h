@@ -1017,6 +1017,105 @@ JET_ERR EsepyEseWriterFinish(ESEPY_ESE_WRITER *pw, uint32_t objidLast);
 void    EsepyEseWriterClose(ESEPY_ESE_WRITER *pw);
 uint32_t EsepyEseWriterPageCount(const ESEPY_ESE_WRITER *pw);
 
+/* ---- records and index keys in ESE's format (eseencode.c) ------------------------- */
+
+/* The encoder of the writer's table rows: ESE's record format (fixed,
+ * variable and tagged columns, multi-values, separated long-value
+ * references) and ESE's normalised index keys, from values in their stored
+ * form (the bytes a record holds: little-endian numbers, UTF-16LE or cp1252
+ * text).  It writes nothing: long values to separate go to the caller's
+ * pfnSeparate, which stores them and gives their 4-byte id. */
+#define ESEPY_ESE_ENCCOL_DEFAULT 0x1u /* the column has a default value (a NULL is then stored explicitly) */
+
+typedef struct {
+    uint32_t fid;       /* 1..127 fixed, 128..255 variable, 256.. tagged (ascending within each kind) */
+    uint32_t coltyp;    /* JET_coltyp* */
+    uint32_t cp;        /* text: 1200 or 1252 */
+    uint32_t cbFixed;   /* fixed columns: bytes in the record */
+    uint32_t grbit;     /* ESEPY_ESE_ENCCOL_* */
+} ESEPY_ESE_ENCCOLUMN;
+
+typedef struct {
+    const void *pv;
+    uint32_t    cb;
+} ESEPY_ESE_ENCVALUE;
+
+/* A row: rgcval[i] values of column i (0: NULL; more than 1 only for tagged
+ * columns), one after the other in rgval. */
+typedef struct {
+    const ESEPY_ESE_ENCVALUE *rgval;
+    const uint32_t           *rgcval;
+} ESEPY_ESE_ENCROW;
+
+/* Stores a long value (cb bytes) of column icol in the long-value tree and
+ * writes its 4-byte reference to rgbRef. */
+typedef JET_ERR (*ESEPY_ESE_PFNSEPARATE)(void *pvCtx, uint32_t icol, const void *pv, uint32_t cb, uint8_t rgbRef[4]);
+/* The key form of a Unicode (cp 1200) text value pv/cb (UTF-16LE): its first
+ * bytes (at most cbOutMax) to pvOut, the full length to *pcbOut. */
+typedef JET_ERR (*ESEPY_ESE_PFNFOLD)(void *pvCtx, const void *pv, uint32_t cb, void *pvOut, uint32_t cbOutMax,
+                                     uint32_t *pcbOut);
+
+typedef struct {
+    const ESEPY_ESE_ENCCOLUMN *rgcol; /* in fid order within each kind */
+    uint32_t ccol;
+    uint32_t fLarge;                  /* pages above 8 KiB: 15-bit tag offsets, a header byte on every field */
+    uint32_t cbIntrinsicMax;          /* long values longer than this are separated */
+    uint32_t cbKeyMost;               /* keys are cut here (at most ESEPY_ESE_ENC_KEY_MAX) */
+    ESEPY_ESE_PFNSEPARATE pfnSeparate;
+    ESEPY_ESE_PFNFOLD pfnFold;        /* NULL: a-z upper-cased, the UTF-16BE of the rest unchanged */
+    void *pvCtx;
+} ESEPY_ESE_ENCTABLE;
+
+#define ESEPY_ESE_ENC_RECORD_MAX  0x20000u /* bytes of a record buffer that always suffices */
+#define ESEPY_ESE_ENC_KEY_MAX     255u
+
+#define ESEPY_ESE_ENCIX_PRIMARY           0x01u
+#define ESEPY_ESE_ENCIX_DISALLOW_NULL     0x02u
+#define ESEPY_ESE_ENCIX_IGNORE_NULL       0x04u
+#define ESEPY_ESE_ENCIX_IGNORE_ANY_NULL   0x08u
+#define ESEPY_ESE_ENCIX_IGNORE_FIRST_NULL 0x10u
+#define ESEPY_ESE_ENCIX_SORT_NULLS_HIGH   0x20u
+
+typedef struct {
+    const uint32_t *rgicol;        /* key columns (indexes into the table's columns) */
+    const uint32_t *rgfDescending;
+    uint32_t cseg;
+    uint32_t grbit;                /* ESEPY_ESE_ENCIX_* */
+} ESEPY_ESE_ENCINDEX;
+
+/* One key of a row in an index (the keys of a row come in the order of the
+ * values of its first multi-valued key column). */
+typedef JET_ERR (*ESEPY_ESE_PFNKEY)(void *pvCtx, const uint8_t *pbKey, uint32_t cbKey);
+
+/* Why an encoding failed (JET_errInvalidParameter returned). */
+#define ESEPY_ESE_ENCERR_FIXED_SIZE  1 /* a value of another size in a fixed column (icol, cb) */
+#define ESEPY_ESE_ENCERR_VAR_SIZE    2 /* more than 255 bytes in a variable column (icol, cb) */
+#define ESEPY_ESE_ENCERR_TAGGED_SIZE 3 /* the tagged fields exceed the page format (cb) */
+#define ESEPY_ESE_ENCERR_NULL_KEY    4 /* a NULL key column in an index that refuses it */
+#define ESEPY_ESE_ENCERR_KEY_VALUE   5 /* a key value of the wrong size for its type (icol, cb) */
+#define ESEPY_ESE_ENCERR_MULTI       6 /* several values in a fixed or variable column (icol) */
+
+typedef struct {
+    uint32_t reason;   /* ESEPY_ESE_ENCERR_* */
+    uint32_t icol;
+    uint32_t cb;
+} ESEPY_ESE_ENCERROR;
+
+/* Encode a row as an ESE record into pvOut (ESEPY_ESE_ENC_RECORD_MAX bytes
+ * always suffice); *pcbOut its size.  Columns with no value but a default
+ * are stored as NULL explicitly (within the last one with a value or a
+ * default).  Errors: JET_errInvalidParameter (*perr says why), those of
+ * pfnSeparate. */
+JET_ERR EsepyEseEncodeRecord(const ESEPY_ESE_ENCTABLE *ptab, const ESEPY_ESE_ENCROW *prow, void *pvOut,
+                             uint32_t cbOutMax, uint32_t *pcbOut, ESEPY_ESE_ENCERROR *perr);
+/* The normalised keys of a row in an index, each to pfnKey (none when the
+ * index's null rules leave the row out); *pfSubstitute set when a Unicode
+ * text segment was written in its substitute form (pfnFold's).  Errors:
+ * JET_errInvalidParameter (*perr), those of pfnFold and pfnKey. */
+JET_ERR EsepyEseEncodeKeys(const ESEPY_ESE_ENCTABLE *ptab, const ESEPY_ESE_ENCINDEX *pix,
+                           const ESEPY_ESE_ENCROW *prow, ESEPY_ESE_PFNKEY pfnKey, void *pvKeyCtx,
+                           uint32_t *pfSubstitute, ESEPY_ESE_ENCERROR *perr);
+
 /* ---- helpers exposed for tests and tools ---------------------------------------- */
 
 /* Decompress an ESE compressed value (header byte, then data): 7-bit ASCII,

@@ -161,6 +161,71 @@ static PyObject *t_column_info(TableObject *self, PyObject *args)
     return Py_BuildValue("(IIIII)", cd.columnid, cd.coltyp, cd.cbMax, cd.grbit, (unsigned int)cd.cp);
 }
 
+/* One column of the current row of a list table into a new bytes object
+ * (None for NULL); sized by a first call when the value is longer than the stack buffer. */
+static PyObject *list_value(JET_SESID sesid, JET_TABLEID t, JET_COLUMNID id)
+{
+    char buf[512];
+    uint32_t cb = 0;
+    JET_ERR err;
+    ESEPY_CALL(err = JetRetrieveColumn(sesid, t, id, buf, sizeof(buf), &cb, 0, NULL));
+    if (err == JET_wrnColumnNull)
+        Py_RETURN_NONE;
+    if (err == JET_wrnBufferTruncated) {
+        PyObject *b = PyBytes_FromStringAndSize(NULL, cb);
+        if (b == NULL)
+            return NULL;
+        ESEPY_CALL(err = JetRetrieveColumn(sesid, t, id, PyBytes_AS_STRING(b), (uint32_t)PyBytes_GET_SIZE(b), &cb,
+                                           0, NULL));
+        if (check_jet(err, "JetRetrieveColumn") < 0) {
+            Py_DECREF(b);
+            return NULL;
+        }
+        return b;
+    }
+    if (check_jet(err, "JetRetrieveColumn") < 0)
+        return NULL;
+    return PyBytes_FromStringAndSize(buf, cb);
+}
+
+/* {column name: default value bytes} of the columns that have one (the
+ * columnidDefault column of JetGetTableColumnInfo's JET_ColInfoList). */
+static PyObject *t_column_defaults(TableObject *self, PyObject *args)
+{
+    if (!PyArg_ParseTuple(args, ":_column_defaults"))
+        return NULL;
+    TABLE_CALL(self, "JetGetTableColumnInfo", sesid, tableid);
+    JET_COLUMNLIST cl;
+    JET_ERR err;
+    ESEPY_CALL(err = JetGetTableColumnInfo(sesid, (JET_TABLEID)tableid, NULL, &cl, sizeof(cl), JET_ColInfoList));
+    if (check_jet(err, "JetGetTableColumnInfo") < 0)
+        return NULL;
+    PyObject *out = PyDict_New();
+    if (out != NULL) {
+        ESEPY_CALL(err = JetMove(sesid, cl.tableid, JET_MoveFirst, 0));
+        while (err >= 0 && out != NULL) {
+            PyObject *name = list_value(sesid, cl.tableid, cl.columnidcolumnname);
+            PyObject *dflt = name ? list_value(sesid, cl.tableid, cl.columnidDefault) : NULL;
+            PyObject *key = (name && name != Py_None) ? PyUnicode_DecodeUTF8(PyBytes_AS_STRING(name),
+                                                                              PyBytes_GET_SIZE(name), "replace")
+                                                      : NULL;
+            if (dflt == NULL || key == NULL || (dflt != Py_None && PyDict_SetItem(out, key, dflt) < 0))
+                Py_CLEAR(out);
+            Py_XDECREF(name);
+            Py_XDECREF(dflt);
+            Py_XDECREF(key);
+            ESEPY_CALL(err = JetMove(sesid, cl.tableid, JET_MoveNext, 0));
+        }
+    }
+    JET_ERR errClose;
+    ESEPY_CALL(errClose = JetCloseTable(sesid, cl.tableid));
+    if (out != NULL && err != JET_errNoCurrentRecord && check_jet(err, "JetMove") < 0)
+        Py_CLEAR(out);
+    if (out != NULL && check_jet(errClose, "JetCloseTable") < 0)
+        Py_CLEAR(out);
+    return out;
+}
+
 static PyObject *t_create_index(TableObject *self, PyObject *args)
 {
     const char *name;
@@ -1379,6 +1444,8 @@ static PyMethodDef table_methods[] = {
      "JetAddColumn(name, coltyp, cbMax, grbit, cp, default) -> columnid"},
     {"_column_info", (PyCFunction)t_column_info, METH_VARARGS,
      "JetGetTableColumnInfo(name) -> (columnid, coltyp, cbMax, grbit, cp)"},
+    {"_column_defaults", (PyCFunction)t_column_defaults, METH_VARARGS,
+     "JetGetTableColumnInfo(JET_ColInfoList) -> {column name: default bytes} (columns with a default)"},
     {"_create_index", (PyCFunction)t_create_index, METH_VARARGS, "JetCreateIndex(name, grbit, key)"},
     {"_prepare_update", (PyCFunction)t_prepare_update, METH_VARARGS, "JetPrepareUpdate(prep)"},
     {"_set_column", (PyCFunction)t_set_column, METH_VARARGS,
