@@ -101,14 +101,20 @@ typedef enum { INST_CREATED, INST_INITIALIZING, INST_RUNNING, INST_TERMINATING }
 
 typedef struct cursor_filter cursor_filter; /* filter_api.c */
 
+/* session.word: the slot's generation (bits 8..31, part of the handle) and
+ * its state bits.  Read and changed only with atomics, so that sess_enter can
+ * validate a handle and take the session without proc.lock (session.c, S1-S4);
+ * the generation and SESS_ACTIVE change only under proc.lock. */
+#define SESS_ACTIVE 0x1u /* slot holds a live session */
+#define SESS_BUSY   0x2u /* a thread is inside a call on this session */
+#define SESS_CTX    0x4u /* JetSetSessionContext is in force (entry via the locked path) */
+#define SESS_GEN_SHIFT 8
+
 typedef struct session {
-    uint32_t gen;     /* [P] bumped when the slot is reused; part of the handle */
-    int      active;  /* [P] slot holds a live session */
-    int      busy;    /* [P] a thread is inside a call on this session */
+    _Atomic uint64_t word; /* generation << SESS_GEN_SHIFT | SESS_* bits */
     isam_sess *isess; /* the engine session; used only by the thread that has it busy */
-    /* JetSetSessionContext: while has_ctx, only ctx_thread may use the session
+    /* JetSetSessionContext: while SESS_CTX, only ctx_thread may use the session
      * (others get JET_errSessionSharingViolation) and only it may reset it. */
-    int         has_ctx;        /* [P] */
     JET_API_PTR ctx;            /* [P] */
     os_thread_t ctx_thread;     /* [P] */
     /* Session parameters (JetSetSessionParameter), used by the busy thread. */
@@ -169,6 +175,12 @@ struct proc_table {
     int             initialized;   /* defaults below are valid */
     run_mode        mode;
     instance       *insts[PROC_MAX_INSTANCES];
+    /* Lock-free session entry (session.c, S1-S4): live[i] is insts[i] while
+     * that instance is RUNNING and not stopped (else NULL), published and
+     * withdrawn under lock; pins[i] counts sess_enter calls reading live[i]
+     * (an instance is freed only after its slot's pins drop to 0). */
+    _Atomic(instance *) live[PROC_MAX_INSTANCES];
+    _Atomic uint32_t    pins[PROC_MAX_INSTANCES];
     uint32_t        gens[PROC_MAX_INSTANCES];
     uint32_t        cinsts;
     param_value     defaults[PARAM_SLOTS]; /* process-wide values and per-instance defaults */
@@ -201,11 +213,21 @@ void inst_free(instance *pinst);
 
 /* Session entry / exit for every session-based API call.
  *   sess_enter: resolve `sesid`, check its instance is RUNNING, mark the session
- *     busy and take a reference on the instance.  JET_errInvalidSesid,
- *     JET_errSessionSharingViolation, JET_errTermInProgress.
- *   sess_leave: undo sess_enter. */
+ *     busy (SESS_BUSY: JetTerm waits for it).  JET_errInvalidSesid,
+ *     JET_errSessionSharingViolation, JET_errTermInProgress.  Lock-free in
+ *     the common case (session.c).
+ *   sess_leave: undo sess_enter (one atomic operation). */
 JET_ERR sess_enter(JET_SESID sesid, instance **ppinst, session **ppsess);
 void    sess_leave(instance *pinst, session *psess);
+/* Lock-free entry (under proc.lock): sess_publish_locked once an instance is
+ * RUNNING; sess_withdraw_locked when it stops taking calls (JetStopService,
+ * JetTerm).  sess_quiesce_locked (JetTerm, after withdrawing and with state
+ * TERMINATING): returns once no session is busy, no call holds a reference
+ * (refs) and no sess_enter still reads the instance; it may release and
+ * retake proc.lock while it waits. */
+void    sess_publish_locked(instance *pinst);
+void    sess_withdraw_locked(instance *pinst);
+void    sess_quiesce_locked(instance *pinst);
 /* Cursor filters (filter_api.c), on a session the caller has busy. */
 void    filter_drop(session *ps, JET_TABLEID tableid);
 void    filter_free_all(session *ps);

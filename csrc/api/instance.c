@@ -765,6 +765,7 @@ static JET_ERR init_impl(JET_INSTANCE *pinstance, JET_RSTINFO *prstInfo, JET_GRB
     int freed = 0;
     if (err >= 0) {
         pinst->state = INST_RUNNING;
+        sess_publish_locked(pinst);
         if (pinstance)
             *pinstance = inst_handle(pinst);
     } else {
@@ -924,8 +925,7 @@ ESEPY_EXPORT JET_ERR JetTerm2(JET_INSTANCE instance, JET_GRBIT grbit)
     }
     pinst->state = INST_TERMINATING;
     atomic_store(&pinst->bk_stop, 1); /* backup calls in flight return JET_errBackupAbortByServer */
-    while (pinst->refs > 0)
-        os_cond_wait(&proc.cond, &proc.lock);
+    sess_quiesce_locked(pinst);
     bk_ctx *pbkAbort = pinst->bk != BK_RESERVED ? pinst->bk : NULL;
     pinst->bk = NULL;
     isam_sess **rgisess = os_calloc(pinst->max_sessions ? pinst->max_sessions : 1, sizeof(isam_sess *));
