@@ -35,6 +35,8 @@
  *       sets SESS_BUSY, or seen clear with every enterer excluded); SESS_BUSY
  *       is set only by a CAS from an idle word and cleared only by the thread
  *       that set it (sess_leave) or by the locked paths that own the slot.
+ *       While it is set no other thread changes the word (JetSetSessionContext
+ *       needs it idle; JetResetSessionContext runs on the owner's thread).
  *   S4. A fast enterer re-reads live[] after its CAS: either it sees the
  *       withdrawal (and backs out, clearing SESS_BUSY) or JetTerm, which
  *       withdraws before it scans the words (sess_quiesce_locked), sees its
@@ -238,10 +240,14 @@ JET_ERR sess_enter(JET_SESID sesid, instance **ppinst, session **ppsess)
     return sess_enter_locked(sesid, ppinst, ppsess);
 }
 
+/* While SESS_BUSY is set only its owner changes the word (S3: every other
+ * writer needs it idle), so a plain release store clears it: no
+ * read-modify-write on the way out. */
 void sess_leave(instance *pinst, session *psess)
 {
     (void)pinst;
-    atomic_fetch_and(&psess->word, ~(uint64_t)SESS_BUSY);
+    uint64_t w = atomic_load_explicit(&psess->word, memory_order_relaxed);
+    atomic_store_explicit(&psess->word, w & ~(uint64_t)SESS_BUSY, memory_order_release);
 }
 
 /* Called by JetTerm once no call is in flight (sess_quiesce_locked). */
