@@ -124,6 +124,16 @@ typedef struct session {
     cursor_filter *filters;     /* JetSetCursorFilter, by tableid (busy thread / proc.lock at end) */
 } session;
 
+/* The session slots of one instance slot (session.c, S2): made by the first
+ * JetInit in that slot and reused by every later instance there; one too
+ * small is replaced by a larger one and kept on `retired`.  Never freed, so
+ * that a lock-free enterer holding a stale handle touches live memory. */
+typedef struct sess_array {
+    struct sess_array *retired;
+    uint32_t           cap;
+    session            s[];
+} sess_array;
+
 typedef struct instance {
     uint32_t     slot;          /* index in proc.insts */
     uint32_t     gen;           /* handle generation */
@@ -177,10 +187,10 @@ struct proc_table {
     instance       *insts[PROC_MAX_INSTANCES];
     /* Lock-free session entry (session.c, S1-S4): live[i] is insts[i] while
      * that instance is RUNNING and not stopped (else NULL), published and
-     * withdrawn under lock; pins[i] counts sess_enter calls reading live[i]
-     * (an instance is freed only after its slot's pins drop to 0). */
-    _Atomic(instance *) live[PROC_MAX_INSTANCES];
-    _Atomic uint32_t    pins[PROC_MAX_INSTANCES];
+     * withdrawn under lock; sarr[i] is the session array of instance slot i,
+     * kept for the life of the process (S2). */
+    _Atomic(instance *)          live[PROC_MAX_INSTANCES];
+    _Atomic(struct sess_array *) sarr[PROC_MAX_INSTANCES];
     uint32_t        gens[PROC_MAX_INSTANCES];
     uint32_t        cinsts;
     param_value     defaults[PARAM_SLOTS]; /* process-wide values and per-instance defaults */
@@ -226,6 +236,10 @@ void    sess_leave(instance *pinst, session *psess);
  * (refs) and no sess_enter still reads the instance; it may release and
  * retake proc.lock while it waits. */
 void    sess_publish_locked(instance *pinst);
+/* Point pinst->sessions at its slot's session array (S2), grown to
+ * pinst->max_sessions if needed, every session slot free (under proc.lock).
+ * JET_errOutOfMemory.  The array stays with the slot when the instance goes. */
+JET_ERR sess_attach_locked(instance *pinst);
 void    sess_withdraw_locked(instance *pinst);
 void    sess_quiesce_locked(instance *pinst);
 /* Cursor filters (filter_api.c), on a session the caller has busy. */
@@ -235,8 +249,9 @@ JET_ERR filter_move(session *ps, JET_TABLEID tableid, int32_t cRow, JET_GRBIT gr
 /* JET_sesparamCommitDefault of a session the caller has busy. */
 JET_GRBIT sess_commit_default(const session *psess);
 /* Detach every session of an instance being terminated (under proc.lock);
- * their engine sessions are stored in rgisess (max_sessions entries) for the
- * caller to end once the lock is released.  Returns how many. */
+ * their engine sessions are stored in rgisess (max_sessions entries; NULL:
+ * not collected) for the caller to end once the lock is released.  Returns
+ * how many. */
 uint32_t sess_end_all_locked(instance *pinst, isam_sess **rgisess);
 
 /* Emit an event about an instance (honours its event parameters). */

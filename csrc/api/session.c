@@ -15,36 +15,44 @@
  *   bits 31..16  session slot + 1
  *   bits 15..0   instance slot + 1
  *
- * Lock-free entry.  sess_enter takes no lock in the common case: it pins the
- * handle's instance slot (proc.pins), reads the published instance
- * (proc.live), and takes the session with one compare-and-swap of its state
- * word from exactly "this generation, active, idle, no context" to the same
- * with SESS_BUSY.  Anything else (stale or forged handle, busy session,
- * session context, instance stopping or gone) goes through the locked path,
- * which gives the precise error.  Invariants (all atomics sequentially
- * consistent, which the two "either-or" arguments below rely on):
+ * Lock-free entry.  sess_enter takes no lock in the common case: it reads
+ * the handle's instance slot's session array (proc.sarr) and takes the
+ * session with one compare-and-swap of its state word from exactly "this
+ * generation, active, idle, no context" to the same with SESS_BUSY, then
+ * reads the published instance (proc.live).  Anything else (stale or forged
+ * handle, busy session, session context, instance stopping or gone) goes
+ * through the locked path, which gives the precise error; sess_leave is one
+ * release store.  Invariants (the atomics of sess_enter and
+ * sess_quiesce_locked are sequentially consistent, which S4 relies on):
  *   S1. proc.live[i] != NULL only while proc.insts[i] is that instance, its
  *       state is RUNNING and stop_all is 0; published and withdrawn under
- *       proc.lock.  Its sessions array and max_sessions are set before it is
- *       published and not changed until it is freed.
- *   S2. An instance's memory is freed only after its slot was withdrawn and
- *       then proc.pins[slot] was seen 0, so a sess_enter that pinned the slot
- *       and read a non-NULL live[] may dereference it until it unpins.
+ *       proc.lock.
+ *   S2. Session arrays are never freed: proc.sarr[i] is made by the first
+ *       JetInit in slot i, reused by later instances there (an outgrown one
+ *       is kept on the new one's `retired` list), so a word read through a
+ *       stale handle is live memory; and an instance's sessions array is
+ *       proc.sarr of its slot from JetInit until it is freed.
  *   S3. A session's word changes its generation or SESS_ACTIVE only under
  *       proc.lock, and only while SESS_BUSY is clear (taken by the CAS that
  *       sets SESS_BUSY, or seen clear with every enterer excluded); SESS_BUSY
  *       is set only by a CAS from an idle word and cleared only by the thread
- *       that set it (sess_leave) or by the locked paths that own the slot.
- *       While it is set no other thread changes the word (JetSetSessionContext
- *       needs it idle; JetResetSessionContext runs on the owner's thread).
- *   S4. A fast enterer re-reads live[] after its CAS: either it sees the
- *       withdrawal (and backs out, clearing SESS_BUSY) or JetTerm, which
- *       withdraws before it scans the words (sess_quiesce_locked), sees its
- *       SESS_BUSY and waits for it.  So once sess_quiesce_locked returns, no
- *       call is inside a session of the instance and none can start.
+ *       that set it (sess_leave, or a CAS backing out) or by the locked paths
+ *       that own the slot.  While it is set no other thread changes the word
+ *       (JetSetSessionContext needs it idle; JetResetSessionContext runs on
+ *       the owner's thread).  Generations are unique in the process (24 bits,
+ *       wrapping), so a CAS with a stale handle's generation fails.
+ *   S4. A fast enterer reads live[] after its CAS: either it sees the
+ *       withdrawal (and backs out) or JetTerm, which withdraws before it scans
+ *       the words (sess_quiesce_locked), sees its SESS_BUSY and waits for it.
+ *       An enterer whose CAS succeeded and who then reads a non-NULL live[]
+ *       has an instance that cannot be freed before its sess_leave: the word
+ *       was active, so the instance owning it had not ended its sessions and
+ *       is the slot's live one.  Once sess_quiesce_locked returns, no call is
+ *       inside a session of the instance and none can start.
  */
 #include "api_int.h"
 
+#include <assert.h>
 #include <string.h>
 
 
@@ -132,13 +140,40 @@ void sess_quiesce_locked(instance *pinst)
             busy = (atomic_load(&pinst->sessions[i].word) & SESS_BUSY) != 0;
         if (pinst->refs > 0)
             os_cond_wait(&proc.cond, &proc.lock);
-        else if (busy || atomic_load(&proc.pins[pinst->slot]) != 0)
+        else if (busy)
             /* sess_leave does not signal (it takes no lock): poll.  Calls
-             * in flight at JetTerm are rare, pins last nanoseconds. */
+             * in flight at JetTerm are rare. */
             os_cond_wait_ms(&proc.cond, &proc.lock, 1);
         else
             return;
     }
+}
+
+JET_ERR sess_attach_locked(instance *pinst)
+{
+    os_mutex_assert_held(&proc.lock);
+    uint32_t n = pinst->max_sessions ? pinst->max_sessions : 1;
+    sess_array *a = atomic_load(&proc.sarr[pinst->slot]);
+    if (a == NULL || a->cap < n) {
+        sess_array *b = os_calloc(1, sizeof(sess_array) + (size_t)n * sizeof(session));
+        if (b == NULL)
+            return JET_errOutOfMemory;
+        b->cap = n;
+        b->retired = a; /* S2: kept, never freed */
+        atomic_store(&proc.sarr[pinst->slot], b);
+        a = b;
+    }
+    for (uint32_t i = 0; i < a->cap; i++) {
+        session *s = &a->s[i];
+        /* Free since the last instance of the slot ended them all (S3); only
+         * the fields besides the word are reset (stale CASes may read it). */
+        assert(atomic_load(&s->word) == 0);
+        s->isess = NULL;
+        s->ctx = 0;
+        s->filters = NULL;
+    }
+    pinst->sessions = a->s;
+    return JET_errSuccess;
 }
 
 ESEPY_EXPORT JET_ERR JetBeginSession(JET_INSTANCE instance, JET_SESID *psesid, const char *szUserName,
@@ -220,23 +255,23 @@ JET_ERR sess_enter(JET_SESID sesid, instance **ppinst, session **ppsess)
     uint32_t islot, sidx, gen;
     if (!sess_decode(sesid, &islot, &sidx, &gen))
         return sess_enter_locked(sesid, ppinst, ppsess);
-    _Atomic uint32_t *pin = &proc.pins[islot - 1];
-    atomic_fetch_add(pin, 1);
-    instance *pinst = atomic_load(&proc.live[islot - 1]);
-    if (pinst != NULL && sidx <= pinst->max_sessions) {
-        session *s = &pinst->sessions[sidx - 1];
+    sess_array *a = atomic_load_explicit(&proc.sarr[islot - 1], memory_order_acquire);
+    if (a != NULL && sidx <= a->cap) {
+        session *s = &a->s[sidx - 1];
         uint64_t idle = sess_word(gen, SESS_ACTIVE);
-        if (atomic_compare_exchange_strong(&s->word, &idle, idle | SESS_BUSY)) {
-            if (atomic_load(&proc.live[islot - 1]) == pinst) { /* S4 */
-                atomic_fetch_sub(pin, 1);
+        uint64_t w = idle;
+        if (atomic_compare_exchange_strong(&s->word, &w, idle | SESS_BUSY)) {
+            instance *pinst = atomic_load(&proc.live[islot - 1]); /* S4 */
+            if (pinst != NULL) {
                 *ppinst = pinst;
                 *ppsess = s;
                 return JET_errSuccess;
             }
-            atomic_fetch_and(&s->word, ~(uint64_t)SESS_BUSY);
+            /* Withdrawn: back out, unless the slot was taken back meanwhile. */
+            w = idle | SESS_BUSY;
+            (void)atomic_compare_exchange_strong(&s->word, &w, idle);
         }
     }
-    atomic_fetch_sub(pin, 1);
     return sess_enter_locked(sesid, ppinst, ppsess);
 }
 
@@ -250,7 +285,9 @@ void sess_leave(instance *pinst, session *psess)
     atomic_store_explicit(&psess->word, w & ~(uint64_t)SESS_BUSY, memory_order_release);
 }
 
-/* Called by JetTerm once no call is in flight (sess_quiesce_locked). */
+/* Called by JetTerm once no call is in flight (sess_quiesce_locked).  Every
+ * slot is freed (word 0: S2, S3) even when rgisess is NULL (out of memory:
+ * the engine sessions are then left to isam_term). */
 uint32_t sess_end_all_locked(instance *pinst, isam_sess **rgisess)
 {
     os_mutex_assert_held(&proc.lock);
@@ -259,7 +296,8 @@ uint32_t sess_end_all_locked(instance *pinst, isam_sess **rgisess)
         session *s = &pinst->sessions[i];
         if (atomic_load(&s->word) & SESS_ACTIVE) {
             filter_free_all(s);
-            rgisess[n++] = s->isess;
+            if (rgisess != NULL)
+                rgisess[n++] = s->isess;
             s->isess = NULL;
             atomic_store(&s->word, 0);
         }
