@@ -583,7 +583,7 @@ static void rc_retrieve(rc_run *r)
     /* Few columns (every row of a scan, every point read): the descriptors
      * live on the stack, no allocation per row. */
     JET_RETRIEVECOLUMN rcSmall[RC_SMALL];
-    JET_RETRIEVECOLUMN *prc = n <= RC_SMALL ? memset(rcSmall, 0, sizeof(rcSmall)) : calloc((size_t)n, sizeof(*prc));
+    JET_RETRIEVECOLUMN *prc = n <= RC_SMALL ? memset(rcSmall, 0, (size_t)n * sizeof(*prc)) : calloc((size_t)n, sizeof(*prc));
     if (prc == NULL || rc_reserve(r, (size_t)n * RC_SLOT + 1) < 0) {
         if (prc != rcSmall)
             free(prc);
