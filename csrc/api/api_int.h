@@ -142,7 +142,7 @@ typedef struct instance {
     char        *name;          /* NULL = unnamed */
     char        *display_name;
     param_value  params[PARAM_SLOTS];   /* [P] instance parameter values (g_cparam_defs used) */
-    uint32_t     refs;          /* [P] calls in flight that hold this instance */
+    uint32_t     refs;          /* [P] calls in flight holding this instance by reference (a session call keeps its session busy instead) */
     /* Set during JetInit, constant while RUNNING: */
     char        *abs_system;    /* normalised SystemPath folder */
     char        *abs_log;       /* normalised LogFilePath folder */
@@ -151,7 +151,7 @@ typedef struct instance {
     int          uses_temp;     /* [P] JET_paramMaxTemporaryTables > 0: its temp database is its own */
     os_lock     *lock_system;
     os_lock     *lock_log;      /* NULL when the log folder is the system folder */
-    session     *sessions;      /* [P] max_sessions slots */
+    session     *sessions;      /* [P] max_sessions slots: the slot's sess_array (S2), not freed with the instance */
     uint32_t     max_sessions;
     uint32_t     csessions;     /* [P] active sessions */
     isam_inst   *isam;          /* the engine (log, cache, databases) while RUNNING */
