@@ -1112,6 +1112,12 @@ class Table(_esepy.Table):
     def _search_key_values(self, values: Sequence[Any]) -> Tuple[Any, ...]:
         """The encoded values _make_search_key would make a key of (for the calls into C
         that make the key themselves)."""
+        if self._index is None:
+            plan = self._get_memo
+            if plan is None or plan[0] is not self._columns:
+                plan = self._get_plan()
+            if plan and len(values) <= plan[1]:  # the primary key's kept encoders
+                return tuple([enc(v) for enc, v in zip(plan[3], values)])
         cols = self.columns
         keycols = self._key_columns(self._index)
         if not keycols:
@@ -1143,31 +1149,33 @@ class Table(_esepy.Table):
             plan = self._get_plan()
         if not plan or self._index is not None or not 0 < len(key) <= plan[1]:
             return self.seek(*key)
-        _, nkey, enc1, encoders, spec, names, decoders, plain = plan
+        _, nkey, enc1, encoders, spec, names, decoders, tnames = plan
+        # tnames (all columns raw): the dict is built in C.
         if len(key) == 1:
-            raw = self._get_row((enc1(key[0]),), spec)
+            raw = self._get_row((enc1(key[0]),), spec, tnames)
         else:
-            raw = self._get_row(tuple([enc(v) for enc, v in zip(encoders, key)]), spec)
-        if raw is None:
-            return None
-        if plain:
-            return dict(zip(names, raw))
+            raw = self._get_row(tuple([enc(v) for enc, v in zip(encoders, key)]), spec, tnames)
+        if raw is None or tnames is not None:
+            return raw
         return {nm: (v if d is None else d(v)) for nm, d, v in zip(names, decoders, raw)}
 
     def _get_plan(self) -> Tuple[Any, ...]:
         """(column definitions, key columns, encoder of the first, key encoders, read
-        spec, names, decoders, all raw) for :meth:`get` on the primary index, kept with
-        the column definitions it was made from; () when there is no primary key."""
+        spec, names, decoders, the names as a tuple when every column is read raw else
+        None) for :meth:`get` and scan(start=...) on the primary index, kept with the
+        column definitions it was made from (Column.encode's dispatch costs more than
+        the engine's lookup: the encoders are _fast_encoder's); () when there is no
+        primary key."""
         columns = self.columns
         keycols = self._key_columns(None)
         plan: Tuple[Any, ...] = (columns,) if not keycols else ()
         if keycols:
-            encoders = [columns[n].encode for n, _ in keycols]
+            encoders = [_fast_encoder(columns[n]) for n, _ in keycols]
             cols = list(columns.values())
             spec = tuple((c.columnid, 0, bool(c.grbit & _COL_MULTIVALUED)) for c in cols)
             names, decoders = _row_decoders(cols)
             plan = (columns, len(encoders), encoders[0], encoders, spec, names, decoders,
-                    all(d is None for d in decoders))
+                    tuple(names) if all(d is None for d in decoders) else None)
         self._get_memo = plan
         return plan if len(plan) > 1 else ()
 

@@ -101,14 +101,20 @@ typedef enum { INST_CREATED, INST_INITIALIZING, INST_RUNNING, INST_TERMINATING }
 
 typedef struct cursor_filter cursor_filter; /* filter_api.c */
 
+/* session.word: the slot's generation (bits 8..31, part of the handle) and
+ * its state bits.  Read and changed only with atomics, so that sess_enter can
+ * validate a handle and take the session without proc.lock (session.c, S1-S4);
+ * the generation and SESS_ACTIVE change only under proc.lock. */
+#define SESS_ACTIVE 0x1u /* slot holds a live session */
+#define SESS_BUSY   0x2u /* a thread is inside a call on this session */
+#define SESS_CTX    0x4u /* JetSetSessionContext is in force (entry via the locked path) */
+#define SESS_GEN_SHIFT 8
+
 typedef struct session {
-    uint32_t gen;     /* [P] bumped when the slot is reused; part of the handle */
-    int      active;  /* [P] slot holds a live session */
-    int      busy;    /* [P] a thread is inside a call on this session */
+    _Atomic uint64_t word; /* generation << SESS_GEN_SHIFT | SESS_* bits */
     isam_sess *isess; /* the engine session; used only by the thread that has it busy */
-    /* JetSetSessionContext: while has_ctx, only ctx_thread may use the session
+    /* JetSetSessionContext: while SESS_CTX, only ctx_thread may use the session
      * (others get JET_errSessionSharingViolation) and only it may reset it. */
-    int         has_ctx;        /* [P] */
     JET_API_PTR ctx;            /* [P] */
     os_thread_t ctx_thread;     /* [P] */
     /* Session parameters (JetSetSessionParameter), used by the busy thread. */
@@ -118,6 +124,16 @@ typedef struct session {
     cursor_filter *filters;     /* JetSetCursorFilter, by tableid (busy thread / proc.lock at end) */
 } session;
 
+/* The session slots of one instance slot (session.c, S2): made by the first
+ * JetInit in that slot and reused by every later instance there; one too
+ * small is replaced by a larger one and kept on `retired`.  Never freed, so
+ * that a lock-free enterer holding a stale handle touches live memory. */
+typedef struct sess_array {
+    struct sess_array *retired;
+    uint32_t           cap;
+    session            s[];
+} sess_array;
+
 typedef struct instance {
     uint32_t     slot;          /* index in proc.insts */
     uint32_t     gen;           /* handle generation */
@@ -126,7 +142,7 @@ typedef struct instance {
     char        *name;          /* NULL = unnamed */
     char        *display_name;
     param_value  params[PARAM_SLOTS];   /* [P] instance parameter values (g_cparam_defs used) */
-    uint32_t     refs;          /* [P] calls in flight that hold this instance */
+    uint32_t     refs;          /* [P] calls in flight holding this instance by reference (a session call keeps its session busy instead) */
     /* Set during JetInit, constant while RUNNING: */
     char        *abs_system;    /* normalised SystemPath folder */
     char        *abs_log;       /* normalised LogFilePath folder */
@@ -135,7 +151,7 @@ typedef struct instance {
     int          uses_temp;     /* [P] JET_paramMaxTemporaryTables > 0: its temp database is its own */
     os_lock     *lock_system;
     os_lock     *lock_log;      /* NULL when the log folder is the system folder */
-    session     *sessions;      /* [P] max_sessions slots */
+    session     *sessions;      /* [P] max_sessions slots: the slot's sess_array (S2), not freed with the instance */
     uint32_t     max_sessions;
     uint32_t     csessions;     /* [P] active sessions */
     isam_inst   *isam;          /* the engine (log, cache, databases) while RUNNING */
@@ -169,6 +185,12 @@ struct proc_table {
     int             initialized;   /* defaults below are valid */
     run_mode        mode;
     instance       *insts[PROC_MAX_INSTANCES];
+    /* Lock-free session entry (session.c, S1-S4): live[i] is insts[i] while
+     * that instance is RUNNING and not stopped (else NULL), published and
+     * withdrawn under lock; sarr[i] is the session array of instance slot i,
+     * kept for the life of the process (S2). */
+    _Atomic(instance *)          live[PROC_MAX_INSTANCES];
+    _Atomic(struct sess_array *) sarr[PROC_MAX_INSTANCES];
     uint32_t        gens[PROC_MAX_INSTANCES];
     uint32_t        cinsts;
     param_value     defaults[PARAM_SLOTS]; /* process-wide values and per-instance defaults */
@@ -201,11 +223,25 @@ void inst_free(instance *pinst);
 
 /* Session entry / exit for every session-based API call.
  *   sess_enter: resolve `sesid`, check its instance is RUNNING, mark the session
- *     busy and take a reference on the instance.  JET_errInvalidSesid,
- *     JET_errSessionSharingViolation, JET_errTermInProgress.
- *   sess_leave: undo sess_enter. */
+ *     busy (SESS_BUSY: JetTerm waits for it).  JET_errInvalidSesid,
+ *     JET_errSessionSharingViolation, JET_errTermInProgress.  Lock-free in
+ *     the common case (session.c).
+ *   sess_leave: undo sess_enter (one atomic operation). */
 JET_ERR sess_enter(JET_SESID sesid, instance **ppinst, session **ppsess);
 void    sess_leave(instance *pinst, session *psess);
+/* Lock-free entry (under proc.lock): sess_publish_locked once an instance is
+ * RUNNING; sess_withdraw_locked when it stops taking calls (JetStopService,
+ * JetTerm).  sess_quiesce_locked (JetTerm, after withdrawing and with state
+ * TERMINATING): returns once no session is busy, no call holds a reference
+ * (refs) and no sess_enter still reads the instance; it may release and
+ * retake proc.lock while it waits. */
+void    sess_publish_locked(instance *pinst);
+/* Point pinst->sessions at its slot's session array (S2), grown to
+ * pinst->max_sessions if needed, every session slot free (under proc.lock).
+ * JET_errOutOfMemory.  The array stays with the slot when the instance goes. */
+JET_ERR sess_attach_locked(instance *pinst);
+void    sess_withdraw_locked(instance *pinst);
+void    sess_quiesce_locked(instance *pinst);
 /* Cursor filters (filter_api.c), on a session the caller has busy. */
 void    filter_drop(session *ps, JET_TABLEID tableid);
 void    filter_free_all(session *ps);
@@ -213,8 +249,9 @@ JET_ERR filter_move(session *ps, JET_TABLEID tableid, int32_t cRow, JET_GRBIT gr
 /* JET_sesparamCommitDefault of a session the caller has busy. */
 JET_GRBIT sess_commit_default(const session *psess);
 /* Detach every session of an instance being terminated (under proc.lock);
- * their engine sessions are stored in rgisess (max_sessions entries) for the
- * caller to end once the lock is released.  Returns how many. */
+ * their engine sessions are stored in rgisess (max_sessions entries; NULL:
+ * not collected) for the caller to end once the lock is released.  Returns
+ * how many. */
 uint32_t sess_end_all_locked(instance *pinst, isam_sess **rgisess);
 
 /* Emit an event about an instance (honours its event parameters). */

@@ -145,7 +145,7 @@ void inst_free(instance *pinst)
     os_free(pinst->abs_system);
     os_free(pinst->abs_log);
     os_free(pinst->abs_temp);
-    os_free(pinst->sessions);
+    /* pinst->sessions belongs to the slot (session.c, S2). */
     os_free(pinst);
 }
 
@@ -749,8 +749,10 @@ static JET_ERR init_impl(JET_INSTANCE *pinstance, JET_RSTINFO *prstInfo, JET_GRB
     }
     if (err >= 0) {
         pinst->max_sessions = (uint32_t)inst_param(pinst, JET_paramMaxSessions);
-        pinst->sessions = os_calloc(pinst->max_sessions ? pinst->max_sessions : 1, sizeof(session));
-        if (pinst->sessions == NULL) {
+        proc_lock();
+        err = sess_attach_locked(pinst);
+        proc_unlock();
+        if (err < 0) {
             (void)isam_term(pinst->isam, 1);
             pinst->isam = NULL;
             unlock_paths(pinst);
@@ -765,13 +767,13 @@ static JET_ERR init_impl(JET_INSTANCE *pinstance, JET_RSTINFO *prstInfo, JET_GRB
     int freed = 0;
     if (err >= 0) {
         pinst->state = INST_RUNNING;
+        sess_publish_locked(pinst);
         if (pinstance)
             *pinstance = inst_handle(pinst);
     } else {
         os_free(pinst->abs_system);
         os_free(pinst->abs_log);
         os_free(pinst->abs_temp);
-        os_free(pinst->sessions);
         pinst->abs_system = pinst->abs_log = pinst->abs_temp = NULL;
         pinst->sessions = NULL;
         pinst->state = INST_CREATED;
@@ -924,14 +926,11 @@ ESEPY_EXPORT JET_ERR JetTerm2(JET_INSTANCE instance, JET_GRBIT grbit)
     }
     pinst->state = INST_TERMINATING;
     atomic_store(&pinst->bk_stop, 1); /* backup calls in flight return JET_errBackupAbortByServer */
-    while (pinst->refs > 0)
-        os_cond_wait(&proc.cond, &proc.lock);
+    sess_quiesce_locked(pinst);
     bk_ctx *pbkAbort = pinst->bk != BK_RESERVED ? pinst->bk : NULL;
     pinst->bk = NULL;
     isam_sess **rgisess = os_calloc(pinst->max_sessions ? pinst->max_sessions : 1, sizeof(isam_sess *));
-    uint32_t cisess = 0;
-    if (rgisess)
-        cisess = sess_end_all_locked(pinst, rgisess);
+    uint32_t cisess = sess_end_all_locked(pinst, rgisess); /* frees the slots even without rgisess (S2) */
     inst_remove_locked(pinst);
     proc_unlock();
 

@@ -50,6 +50,7 @@ ESEPY_EXPORT JET_ERR JetStopServiceInstance2(JET_INSTANCE instance, const JET_GR
             pinst->stopped &= which ? ~which : 0;
     } else if (grbit == JET_bitStopServiceAll) {
         pinst->stop_all = 1;
+        sess_withdraw_locked(pinst);
         pinst->stopped |= STOP_RESUMABLE;
     } else {
         pinst->stopped |= grbit;

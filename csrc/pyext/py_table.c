@@ -30,6 +30,12 @@ typedef struct {
     size_t         rcAlloc;
     void          *rcItems;  /* rc_item[] */
     size_t         rcItemsAlloc;
+    /* The parsed form of the last read spec (a tuple, immutable: the same
+     * object means the same spec), kept so that a read with the spec of the
+     * previous one parses nothing.  Taken out while a read runs, like the
+     * arena (rc_specs_take / rc_specs_give). */
+    PyObject      *specObj;  /* strong reference, or NULL */
+    void          *specs;    /* rc_spec[PyTuple_GET_SIZE(specObj)] (PyMem) */
 } TableObject;
 
 /* The session and table handles for an engine call through self, or -1
@@ -94,6 +100,8 @@ static void table_dealloc(TableObject *self)
     table_clear(self);
     free(self->rcBuf);
     free(self->rcItems);
+    Py_CLEAR(self->specObj);
+    PyMem_Free(self->specs);
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
@@ -640,7 +648,7 @@ static void rc_retrieve(rc_run *r)
     /* Few columns (every row of a scan, every point read): the descriptors
      * live on the stack, no allocation per row. */
     JET_RETRIEVECOLUMN rcSmall[RC_SMALL];
-    JET_RETRIEVECOLUMN *prc = n <= RC_SMALL ? memset(rcSmall, 0, sizeof(rcSmall)) : calloc((size_t)n, sizeof(*prc));
+    JET_RETRIEVECOLUMN *prc = n <= RC_SMALL ? memset(rcSmall, 0, (size_t)n * sizeof(*prc)) : calloc((size_t)n, sizeof(*prc));
     if (prc == NULL || rc_reserve(r, (size_t)n * RC_SLOT + 1) < 0) {
         if (prc != rcSmall)
             free(prc);
@@ -760,6 +768,110 @@ static int rc_parse_specs(PyObject *spec, rc_spec *specs, const char *fmt)
         specs[i] = (rc_spec){ columnid, grbit, multi };
     }
     return 0;
+}
+
+/* The parsed spec for a read (with the GIL): self's kept one when `spec` is
+ * the tuple it was parsed from, else a new parse; NULL with an exception
+ * set.  Hand it back with rc_specs_give. */
+static rc_spec *rc_specs_take(TableObject *self, PyObject *spec, const char *fmt)
+{
+    if (self->specObj == spec && self->specs != NULL) {
+        rc_spec *specs = self->specs;
+        self->specs = NULL;
+        Py_CLEAR(self->specObj);
+        return specs;
+    }
+    Py_ssize_t n = PyTuple_GET_SIZE(spec);
+    rc_spec *specs = PyMem_Calloc(n ? (size_t)n : 1, sizeof(rc_spec));
+    if (specs == NULL) {
+        PyErr_NoMemory();
+        return NULL;
+    }
+    if (rc_parse_specs(spec, specs, fmt) < 0) {
+        PyMem_Free(specs);
+        return NULL;
+    }
+    return specs;
+}
+
+/* Keep specs (parsed from `spec`) in self for the next read (with the GIL). */
+static void rc_specs_give(TableObject *self, PyObject *spec, rc_spec *specs)
+{
+    if (specs == NULL)
+        return;
+    PyObject *oldObj = self->specObj;
+    void *oldSpecs = self->specs;
+    Py_INCREF(spec);
+    self->specObj = spec;
+    self->specs = specs;
+    Py_XDECREF(oldObj);
+    PyMem_Free(oldSpecs);
+}
+
+/* rc_rows as dicts of names[i] -> value, built directly (no list per row):
+ * for reads without multi-valued columns, where every row has one item per
+ * spec entry in spec order (rc_retrieve adds NULLs as items).  Py_None
+ * (a borrowed marker, not a result) when the read does not qualify: the
+ * caller converts rc_rows' lists instead. */
+static PyObject *rc_dicts(const rc_run *r, const rc_spec *specs, Py_ssize_t n, uint32_t crow, PyObject *names)
+{
+    for (Py_ssize_t i = 0; i < n; i++)
+        if (specs[i].multi)
+            return Py_None;
+    if (r->citem < (size_t)crow * (size_t)n)
+        return Py_None;
+    PyObject *rows = PyList_New(crow);
+    size_t k = 0;
+    for (uint32_t j = 0; rows && j < crow; j++) {
+        PyObject *d = PyDict_New();
+        if (d == NULL) {
+            Py_CLEAR(rows);
+            break;
+        }
+        PyList_SET_ITEM(rows, j, d);
+        for (Py_ssize_t i = 0; i < n; i++, k++) {
+            const rc_item *it = &r->items[k];
+            if (it->irow != j || it->ispec != (uint32_t)i) {
+                Py_DECREF(rows);
+                return Py_None; /* not the layout assumed: the general path */
+            }
+            PyObject *v = it->null ? (Py_INCREF(Py_None), Py_None)
+                                   : PyBytes_FromStringAndSize(r->buf + it->off, it->cb);
+            int rc = v == NULL ? -1 : PyDict_SetItem(d, PyTuple_GET_ITEM(names, i), v);
+            Py_XDECREF(v);
+            if (rc < 0) {
+                Py_CLEAR(rows);
+                break;
+            }
+        }
+    }
+    return rows;
+}
+
+/* The rows of a read: dicts of names -> value when names is a tuple, else
+ * lists in spec order; NULL with an exception set. */
+static PyObject *rc_rows_named(const rc_run *r, const rc_spec *specs, Py_ssize_t n, uint32_t crow, PyObject *names)
+{
+    if (names != Py_None) {
+        PyObject *rows = rc_dicts(r, specs, n, crow, names);
+        if (rows != Py_None)
+            return rows;
+    }
+    PyObject *rows = rc_rows(r, specs, n, crow);
+    /* Rows as lists first, then, with names, each list becomes a dict. */
+    for (uint32_t j = 0; rows && names != Py_None && j < crow; j++) {
+        PyObject *row = PyList_GET_ITEM(rows, j);
+        PyObject *d = PyDict_New();
+        for (Py_ssize_t i = 0; d && i < n; i++)
+            if (PyDict_SetItem(d, PyTuple_GET_ITEM(names, i), PyList_GET_ITEM(row, i)) < 0)
+                Py_CLEAR(d);
+        if (d == NULL) {
+            Py_CLEAR(rows);
+            break;
+        }
+        PyList_SetItem(rows, j, d); /* drops the list */
+    }
+    return rows;
 }
 
 static PyObject *t_retrieve_columns(TableObject *self, PyObject *args)
@@ -920,11 +1032,9 @@ static PyObject *t_read_rows(TableObject *self, PyObject *args)
     Py_buffer views[GR_KEYS];
     Py_ssize_t cview = 0, ckey = keys == Py_None ? 0 : PyTuple_GET_SIZE(keys);
     PyObject *rows = NULL;
-    rc_spec *specs = PyMem_Calloc(n ? (size_t)n : 1, sizeof(rc_spec));
+    rc_spec *specs = rc_specs_take(self, spec, "IIp:_read_rows spec");
     if (specs == NULL)
-        return PyErr_NoMemory();
-    if (rc_parse_specs(spec, specs, "IIp:_read_rows spec") < 0)
-        goto done;
+        return NULL;
     if (ckey > 0 && gr_keys(keys, gk, views, &cview) < 0)
         goto done;
     JET_SESID sesid;
@@ -937,26 +1047,14 @@ static PyObject *t_read_rows(TableObject *self, PyObject *args)
     ESEPY_CALL(rr_seek_read(&r, gk, ckey, crow, (int32_t)first, &got, &fEnd));
     if (r.oom) {
         PyErr_NoMemory();
-    } else if (check_jet(r.err, "JetMove") >= 0 && (rows = rc_rows(&r, specs, n, got)) != NULL) {
-        /* Rows as lists first, then, with names, each list becomes a dict. */
-        for (uint32_t j = 0; rows && names != Py_None && j < got; j++) {
-            PyObject *row = PyList_GET_ITEM(rows, j);
-            PyObject *d = PyDict_New();
-            for (Py_ssize_t i = 0; d && i < n; i++)
-                if (PyDict_SetItem(d, PyTuple_GET_ITEM(names, i), PyList_GET_ITEM(row, i)) < 0)
-                    Py_CLEAR(d);
-            if (d == NULL) {
-                Py_CLEAR(rows);
-                break;
-            }
-            PyList_SetItem(rows, j, d); /* drops the list */
-        }
+    } else if (check_jet(r.err, "JetMove") >= 0) {
+        rows = rc_rows_named(&r, specs, n, got, names);
     }
     rc_arena_give(self, &r);
 done:
     for (Py_ssize_t i = 0; i < cview; i++)
         PyBuffer_Release(&views[i]);
-    PyMem_Free(specs);
+    rc_specs_give(self, spec, specs);
     if (rows == NULL)
         return NULL;
     return Py_BuildValue("(NO)", rows, fEnd ? Py_True : Py_False);
@@ -981,31 +1079,32 @@ static void gr_read(rc_run *r, const gr_key *keys, Py_ssize_t ckey, int *pfFound
     rc_retrieve(r);
 }
 
-/* _get_row(keys, spec) -> list | None: Table.get in one call into C (issue
- * 20): JetMakeKey for each value of `keys` (bytes-like or None, the first
- * with JET_bitNewKey), JetSeek(JET_bitSeekEQ) and, when a record matched,
- * JetRetrieveColumns of `spec` as _retrieve_columns returns them; None when
- * no record has the key.  The engine sees exactly the calls the three
+/* _get_row(keys, spec, names=None) -> list | dict | None: Table.get in one
+ * call into C (issue 20): JetMakeKey for each value of `keys` (bytes-like or
+ * None, the first with JET_bitNewKey), JetSeek(JET_bitSeekEQ) and, when a
+ * record matched, JetRetrieveColumns of `spec` as _retrieve_columns returns
+ * them (with `names`, a tuple of one name per spec entry: a dict of name ->
+ * value); None when no record has the key.  The engine sees exactly the calls the three
  * separate methods make (same visibility, same cursor position after), with
  * the GIL released once. */
 static PyObject *t_get_row(TableObject *self, PyObject *args)
 {
-    PyObject *keys, *spec;
-    if (!PyArg_ParseTuple(args, "O!O!:_get_row", &PyTuple_Type, &keys, &PyTuple_Type, &spec))
+    PyObject *keys, *spec, *names = Py_None;
+    if (!PyArg_ParseTuple(args, "O!O!|O:_get_row", &PyTuple_Type, &keys, &PyTuple_Type, &spec, &names))
         return NULL;
     Py_ssize_t ckey = PyTuple_GET_SIZE(keys);
     Py_ssize_t n = PyTuple_GET_SIZE(spec);
-    enum { GR_SPECS = 16 };
+    if (names != Py_None && (!PyTuple_Check(names) || PyTuple_GET_SIZE(names) != n)) {
+        PyErr_SetString(PyExc_ValueError, "_get_row: names is None or a tuple of one name per spec entry");
+        return NULL;
+    }
     gr_key gk[GR_KEYS];
     Py_buffer views[GR_KEYS];
     Py_ssize_t cview = 0;
-    rc_spec specsSmall[GR_SPECS];
-    rc_spec *specs = n <= GR_SPECS ? specsSmall : PyMem_Calloc((size_t)n, sizeof(rc_spec));
     PyObject *out = NULL;
+    rc_spec *specs = rc_specs_take(self, spec, "IIp:_get_row spec");
     if (specs == NULL)
-        return PyErr_NoMemory();
-    if (rc_parse_specs(spec, specs, "IIp:_get_row spec") < 0)
-        goto done;
+        return NULL;
     if (gr_keys(keys, gk, views, &cview) < 0)
         goto done;
     JET_SESID sesid;
@@ -1022,6 +1121,13 @@ static PyObject *t_get_row(TableObject *self, PyObject *args)
     } else if (!fFound) {
         Py_INCREF(Py_None);
         out = Py_None;
+    } else if (names != Py_None) {
+        PyObject *rows = rc_rows_named(&r, specs, n, 1, names);
+        if (rows != NULL) {
+            out = PyList_GET_ITEM(rows, 0);
+            Py_INCREF(out);
+            Py_DECREF(rows);
+        }
     } else {
         out = rc_row(&r, specs, n);
     }
@@ -1029,8 +1135,7 @@ static PyObject *t_get_row(TableObject *self, PyObject *args)
 done:
     for (Py_ssize_t i = 0; i < cview; i++)
         PyBuffer_Release(&views[i]);
-    if (specs != specsSmall)
-        PyMem_Free(specs);
+    rc_specs_give(self, spec, specs);
     return out;
 }
 
@@ -1464,7 +1569,7 @@ static PyMethodDef table_methods[] = {
      "_read_rows(spec, crow, first, keys=None, names=None) -> (rows, ended): [JetMakeKey + JetSeek(GE)] "
      "JetMove + JetRetrieveColumns for up to crow rows (dicts with names)"},
     {"_get_row", (PyCFunction)t_get_row, METH_VARARGS,
-     "_get_row(keys, spec) -> list | None: JetMakeKey per key value + JetSeek(EQ) + JetRetrieveColumns"},
+     "_get_row(keys, spec, names=None) -> list | dict | None: JetMakeKey per key value + JetSeek(EQ) + JetRetrieveColumns"},
     {"_dup_cursor", (PyCFunction)t_dup_cursor, METH_VARARGS, "JetDupCursor() -> tableid"},
     {"_get_lock", (PyCFunction)t_get_lock, METH_VARARGS, "JetGetLock(grbit)"},
     {"_read_value", (PyCFunction)t_read_value, METH_VARARGS,

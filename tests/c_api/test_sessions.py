@@ -185,3 +185,122 @@ def test_concurrent_instance_lifecycles(jet, tmp_path):
     for t in threads:
         t.join()
     assert errors == []
+
+
+# --- The lock-free entry (session.c, S1-S4): handles checked without the
+# process lock must still be refused once stale, never dereferenced freed. ---
+
+def test_end_session_under_a_hammering_thread(jet, tmp_path):
+    """Thread A calls into a session in a loop while the main thread ends it:
+    A's calls succeed or see the session busy until the end, then every call
+    gets JET_errInvalidSesid, also once the slot is reused by a new session."""
+    C, lib = jet.C, jet.lib
+    inst = running(jet, tmp_path, MaxSessions=1)
+    try:
+        err, s = begin(jet, inst)
+        assert err == 0
+        seen = []
+        stop = threading.Event()
+        started = threading.Event()
+
+        def hammer():
+            while not stop.is_set():
+                r = lib.EsepyTestHoldSession(s, 0)
+                started.set()
+                seen.append(r)
+
+        t = threading.Thread(target=hammer)
+        t.start()
+        started.wait()
+        while (r := lib.JetEndSession(s, 0)) == C.JET_errSessionSharingViolation:
+            pass
+        assert r == 0
+        n_at_end = len(seen)
+        err, s2 = begin(jet, inst)  # the only slot, under a new generation
+        assert err == 0 and s2 != s
+        while len(seen) < n_at_end + 200:
+            time.sleep(0.001)
+        stop.set()
+        t.join()
+        assert set(seen) <= {0, C.JET_errSessionSharingViolation, C.JET_errInvalidSesid}
+        first_invalid = seen.index(C.JET_errInvalidSesid)
+        assert all(r == C.JET_errInvalidSesid for r in seen[first_invalid:])
+        assert lib.EsepyTestHoldSession(s2, 0) == 0
+        assert lib.JetEndSession(s2, 0) == 0
+    finally:
+        assert lib.JetTerm(inst) == 0
+
+
+def test_term_under_hammering_threads(jet, tmp_path):
+    """JetTerm while four threads call into their sessions as fast as they
+    can: it waits for the calls in flight, later calls are refused (term in
+    progress, then invalid handle), and nothing crashes."""
+    C, lib = jet.C, jet.lib
+    inst = running(jet, tmp_path)
+    sessions = [begin(jet, inst)[1] for _ in range(4)]
+    results = [[] for _ in sessions]
+    stop = threading.Event()
+    started = threading.Barrier(len(sessions) + 1)
+
+    def hammer(i):
+        started.wait()
+        while not stop.is_set():
+            results[i].append(lib.EsepyTestHoldSession(sessions[i], 0))
+
+    threads = [threading.Thread(target=hammer, args=(i,)) for i in range(len(sessions))]
+    for t in threads:
+        t.start()
+    started.wait()
+    while not all(0 in r for r in results):
+        time.sleep(0.001)
+    assert lib.JetTerm(inst) == 0
+    after = [len(r) for r in results]
+    time.sleep(0.02)
+    stop.set()
+    for t in threads:
+        t.join()
+    for i, r in enumerate(results):
+        assert set(r) <= {0, C.JET_errTermInProgress, C.JET_errInvalidSesid}
+        assert 0 in r
+        # Calls that began after JetTerm returned: all refused.
+        assert all(x != 0 for x in r[after[i] + 1:])
+    assert all(lib.EsepyTestHoldSession(s, 0) == C.JET_errInvalidSesid for s in sessions)
+
+
+def test_stop_service_refuses_the_lock_free_entry(jet, tmp_path):
+    C, lib = jet.C, jet.lib
+    inst = running(jet, tmp_path)
+    try:
+        err, s = begin(jet, inst)
+        assert lib.EsepyTestHoldSession(s, 0) == 0
+        assert lib.JetStopServiceInstance(inst) == 0
+        assert lib.EsepyTestHoldSession(s, 0) == C.JET_errClientRequestToStopJetService
+    finally:
+        assert lib.JetTerm(inst) == 0
+
+
+def test_session_context_keeps_other_threads_out(jet, tmp_path):
+    """A session whose context is set is entered through the locked path: its
+    own thread gets in, any other thread sees JET_errSessionSharingViolation,
+    also after many lock-free entries of the same handle."""
+    C, lib = jet.C, jet.lib
+    inst = running(jet, tmp_path)
+    try:
+        err, s = begin(jet, inst)
+        for _ in range(100):
+            assert lib.EsepyTestHoldSession(s, 0) == 0
+        assert lib.JetSetSessionContext(s, 1234) == 0
+        assert lib.EsepyTestHoldSession(s, 0) == 0
+        other = []
+        t = threading.Thread(target=lambda: other.append(lib.EsepyTestHoldSession(s, 0)))
+        t.start()
+        t.join()
+        assert other == [C.JET_errSessionSharingViolation]
+        assert lib.JetResetSessionContext(s) == 0
+        t = threading.Thread(target=lambda: other.append(lib.EsepyTestHoldSession(s, 0)))
+        t.start()
+        t.join()
+        assert other[-1] == 0
+        assert lib.JetEndSession(s, 0) == 0
+    finally:
+        assert lib.JetTerm(inst) == 0

@@ -204,3 +204,88 @@ def test_long_values_read_whole_and_in_pieces_across_chunks_and_snapshots(tmp_pa
         t2.close()
         s1.end()
         s2.end()
+
+
+# --- read20: rows as dicts built in C, kept parsed specs, the kept key encoders ---
+
+@pytest.fixture
+def raw_table(tmp_path):
+    """A table whose columns are all read raw (binary): get() and scan() build their
+    dicts in C."""
+    with esepy.Instance("rawread", system_path=f"{tmp_path}/", log_path=f"{tmp_path}/logs/",
+                        temp_path=f"{tmp_path}/tmp.edb", create_path_if_not_exist=True,
+                        log_file_size_kb=256) as inst:
+        s = inst.begin_session()
+        db = s.create_database(str(tmp_path / "r.edb"))
+        t = db.create_table("kv", {"k": "binary", "v": "longbinary", "w": "binary"}, primary_key=["k"])
+        t.insert({"k": b"a", "v": b"x" * 5000, "w": None})     # past the first-pass slot; a NULL
+        t.insert({"k": b"b", "v": b"", "w": b"w" * 255})          # empty is not NULL
+        t.insert({"k": b"c", "v": None, "w": b"c"})
+        yield s, t
+        t.close()
+        s.end()
+
+
+def test_get_and_scan_dicts_built_in_c_carry_nulls_empty_and_long_values(raw_table):
+    s, t = raw_table
+    expect = [{"k": b"a", "v": b"x" * 5000, "w": None}, {"k": b"b", "v": b"", "w": b"w" * 255},
+              {"k": b"c", "v": None, "w": b"c"}]
+    assert [t.get(r["k"]) for r in expect] == expect
+    assert list(t.scan()) == expect
+    assert list(t.scan(batch=1)) == expect
+    assert scan_range(t, b"b", 2) == expect[1:]
+    assert t.get(b"zz") is None
+    # Each call hands out new dicts: changing one changes nothing kept.
+    r = t.get(b"a")
+    r["v"] = b"changed"
+    assert t.get(b"a")["v"] == b"x" * 5000
+
+
+def test_kept_specs_follow_the_columns_asked_and_a_new_column(raw_table):
+    s, t = raw_table
+    assert [r for r in t.scan(columns=["w"])] == [{"w": None}, {"w": b"w" * 255}, {"w": b"c"}]
+    assert [r for r in t.scan(columns=["k"])] == [{"k": b"a"}, {"k": b"b"}, {"k": b"c"}]
+    assert t.get(b"c") == {"k": b"c", "v": None, "w": b"c"}
+    t.add_column("z", "binary")
+    assert t.get(b"c") == {"k": b"c", "v": None, "w": b"c", "z": None}
+    assert list(t.scan())[0] == {"k": b"a", "v": b"x" * 5000, "w": None, "z": None}
+
+
+def test_multi_valued_rows_take_the_general_path(tmp_path):
+    with esepy.Instance("mvread", system_path=f"{tmp_path}/", log_path=f"{tmp_path}/logs/",
+                        temp_path=f"{tmp_path}/tmp.edb", create_path_if_not_exist=True) as inst:
+        s = inst.begin_session()
+        db = s.create_database(str(tmp_path / "m.edb"))
+        t = db.create_table("mv", {"k": "binary", "tags": {"type": "binary", "multi_valued": True}},
+                            primary_key=["k"])
+        t.insert({"k": b"1", "tags": [b"x", b"y"]})
+        t.insert({"k": b"2", "tags": None})
+        assert t.get(b"1") == {"k": b"1", "tags": [b"x", b"y"]}
+        assert list(t.scan()) == [{"k": b"1", "tags": [b"x", b"y"]}, {"k": b"2", "tags": []}]
+        t.close()
+        s.end()
+
+
+def test_kept_key_encoders_take_unusual_values_and_report_errors_as_before(tmp_path):
+    with esepy.Instance("encread", system_path=f"{tmp_path}/", log_path=f"{tmp_path}/logs/",
+                        temp_path=f"{tmp_path}/tmp.edb", create_path_if_not_exist=True) as inst:
+        s = inst.begin_session()
+        db = s.create_database(str(tmp_path / "e.edb"))
+        t = db.create_table("e", {"id": "long", "name": "text", "b": "binary"}, primary_key=["id"])
+        t.insert({"id": 5, "name": "five", "b": b"5"})
+        t.insert({"id": -7, "name": "minus", "b": b"7"})
+        assert t.get(5)["name"] == "five"
+        assert t.get(True) is None                       # bool: Column.encode's path, id 1
+        assert [r["id"] for r in t.scan(start=-7)] == [-7, 5]
+        assert [r["id"] for r in t.scan(start=0)] == [5]
+        with pytest.raises(ValueError, match="does not fit column 'id'"):
+            t.get(1 << 40)
+        with pytest.raises(ValueError, match="does not fit column 'id'"):
+            list(t.scan(start=1 << 40))
+        u = db.create_table("u", {"b": "binary", "n": "long"}, primary_key=["b"])
+        u.insert({"b": b"key", "n": 1})
+        assert u.get(bytearray(b"key"))["n"] == 1         # not bytes: converted as before
+        assert u.get(memoryview(b"key"))["n"] == 1
+        t.close()
+        u.close()
+        s.end()

@@ -1,0 +1,51 @@
+"""The Python read figures of docs/benchmarks.md "Read side, second pass": run.py's own
+engine adapters (Esepy, Sqlite, Lmdb), timed by the minimum thread CPU time of ITER
+repetitions, which a loaded shared machine disturbs far less than wall-clock medians.
+
+    python benchmarks/read_cpu.py get|scan|range ROWS ITER [esepy|sqlite|lmdb]
+
+get: ROWS random point reads; scan: one full scan; range: ROWS/100 seeks reading 100
+rows each.  Prints "min cpu N ns/row".  Not a test."""
+import os
+import random
+import shutil
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import run as R  # noqa: E402
+
+
+def main():
+    what, rows, iters = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+    eng = sys.argv[4] if len(sys.argv) > 4 else "esepy"
+    folder = tempfile.mkdtemp(prefix="read-cpu-")
+    try:
+        e = {"esepy": R.Esepy, "sqlite": R.Sqlite, "lmdb": R.Lmdb}[eng](folder)
+        ks = R.keys(rows)
+        e.fill(ks)
+        e.scan()
+        rnd = random.Random(1)
+        probes = [ks[rnd.randrange(rows)] for _ in range(rows)]
+        best = float("inf")
+        for _ in range(iters):
+            t0 = time.thread_time()
+            if what == "scan":
+                assert e.scan() == rows
+            elif what == "get":
+                for k in probes:
+                    e.get(k)
+            else:
+                for k in probes[: rows // 100]:
+                    e.seek_range(k, 100)
+            best = min(best, time.thread_time() - t0)
+        print(f"{eng} {what}: min cpu {best / rows * 1e9:.0f} ns/row")
+        if hasattr(e, "close"):
+            e.close()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
