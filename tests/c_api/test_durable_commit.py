@@ -40,14 +40,16 @@ class Seen:
 
         @jet.ffi.callback("JET_ERR(JET_INSTANCE, JET_COMMIT_ID *, JET_GRBIT)")
         def cb(inst, pid, grbit):
+            # The hook runs before waiters wake: a waiter that saw this id
+            # may rely on what the hook did (the crash test's journal mark).
+            if self.hook:
+                self.hook(inst, pid.commitId)
             with self.cond:
                 self.ids.append(pid.commitId)
                 self.grbits.append(grbit)
                 self.signs.append(bytes(self.ffi.buffer(self.ffi.addressof(pid.signLog), 28)))
                 self.threads.add(threading.get_ident())
                 self.cond.notify_all()
-            if self.hook:
-                self.hook(inst, pid.commitId)
             return 0
 
         self.cb = cb
