@@ -4,7 +4,8 @@
  * pieces so a value of up to 2 GiB never has to be in memory at once.
  *
  * Owns: the long-value tree format (below), long-value ids (lids) and the
- * record reference format (LV_REF_SIZE bytes, isam_int.h).
+ * record reference format (LV_REF_SIZE bytes, isam_int.h); the overflow
+ * lids of records too big for a node (O1-O3 at the end of this file).
  * Must not touch: the record format (record.c), catalog rows, version chains,
  * pages (every node changes through ver.c's rec_op_*, so long values are
  * versioned, logged before the page changes, undone by rollback and redone

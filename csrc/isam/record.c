@@ -26,7 +26,9 @@
  *   ibVarData            end[V-1]    variable data
  *   ibTagged             rest        tagged area, absent (0 bytes) when no tagged
  *                                    column has a value, otherwise:
- *     +0                 2           C = number of tagged columns present (>= 1)
+ *     +0                 2           C = number of tagged columns present (>= 1;
+ *                                    C = 0 marks the overflow form: the tagged
+ *                                    area lives elsewhere, R-OVF at the end)
  *     +2                 8*C         directory, strictly ascending columnid:
  *                                      u16 columnid (256..65535)
  *                                      u16 cValues  (>= 1)
