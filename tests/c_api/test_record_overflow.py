@@ -338,3 +338,53 @@ def test_recovery_sets_the_header_bit(jet, tmp_path):
     finally:
         assert env2.term() == 0
     assert header_incompat(path) == (2, DB_INCOMPAT_RECORD_OVERFLOW)
+
+
+def test_escrow_and_compaction_of_oversized_records(env):
+    """JetEscrowUpdate changes the fixed part of a record stored overflowed (its reference is
+    kept); JetCompact copies oversized records into a new file, which gets the header bit."""
+    C, lib, ffi, ses = env.C, env.lib, env.ffi, env.ses
+    cbmax, page = node_max(env)
+    ntag = cbmax // 15 * 2
+    err, dbid = env.create_db()
+    err, t = env.create_table(dbid, "big")
+    assert env.add_column(t, "Id", C.JET_coltypLong)[0] == 0
+    cd = ffi.new("JET_COLUMNDEF *", {"cbStruct": ffi.sizeof("JET_COLUMNDEF"), "coltyp": C.JET_coltypLong,
+                                     "grbit": C.JET_bitColumnEscrowUpdate})
+    pcol = ffi.new("JET_COLUMNID *")
+    assert lib.JetAddColumn(ses, t, b"n", cd, struct.pack("<i", 0), 4, pcol) == 0
+    cn = pcol[0]
+    ids = [env.add_column(t, f"C{i}", C.JET_coltypUnsignedShort, grbit=C.JET_bitColumnTagged)[1]
+           for i in range(ntag)]
+    assert lib.JetCreateIndex(ses, t, b"primary", C.JET_bitIndexPrimary, b"+Id\0\0", 5, 100) == 0
+    for rid in (1, 2):
+        assert lib.JetPrepareUpdate(ses, t, C.JET_prepInsert) == 0
+        assert lib.JetSetColumn(ses, t, 1, struct.pack("<i", rid), 4, 0, ffi.NULL) == 0
+        for c, v in values_for(rid, ids).items():
+            assert lib.JetSetColumn(ses, t, c, struct.pack("<H", v), 2, 0, ffi.NULL) == 0
+        assert lib.JetUpdate(ses, t, ffi.NULL, 0, ffi.NULL) == 0
+    path = str(env.folder / "a.edb")
+    assert header_incompat(path)[1] == DB_INCOMPAT_RECORD_OVERFLOW
+    assert seek(env, t, 2) == 0
+    old, pcb = ffi.new("char[4]"), ffi.new("uint32_t *")
+    for _ in range(3):
+        assert lib.JetEscrowUpdate(ses, t, cn, struct.pack("<i", 5), 4, old, 4, pcb, 0) == 0
+    assert seek(env, t, 2) == 0
+    assert env.retrieve(t, cn) == (0, struct.pack("<i", 15))
+    assert read_all(env, t, ids) == values_for(2, ids)
+    lib.JetCloseTable(ses, t)
+    assert lib.JetCloseDatabase(ses, dbid, 0) == 0
+    assert lib.JetDetachDatabase(ses, path.encode()) == 0
+    dest = str(env.folder / "b.edb")
+    assert lib.JetCompact(ses, path.encode(), dest.encode(), ffi.NULL, ffi.NULL, 0) == 0
+    assert header_incompat(dest) == (2, DB_INCOMPAT_RECORD_OVERFLOW)
+    assert live_lv_roots(dest, "big") == 2
+    assert lib.JetAttachDatabase(ses, dest.encode(), 0) == 0
+    pdb, pt = ffi.new("JET_DBID *"), ffi.new("JET_TABLEID *")
+    assert lib.JetOpenDatabase(ses, dest.encode(), ffi.NULL, pdb, 0) == 0
+    assert lib.JetOpenTable(ses, pdb[0], b"big", ffi.NULL, 0, 0, pt) == 0
+    t = pt[0]
+    for rid in (1, 2):
+        assert seek(env, t, rid) == 0 and read_all(env, t, ids) == values_for(rid, ids)
+    assert env.retrieve(t, cn) == (0, struct.pack("<i", 15))
+    lib.JetCloseTable(ses, t)
