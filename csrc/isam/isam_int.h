@@ -12,11 +12,11 @@
  *       the trees this end of the transaction makes unreachable (a committed
  *       table or index delete, a rolled-back creation), to be dropped.
  *   LOG_REC_ISAM_TREEFREED u32 dbid, u32 pgnoRoot, u32 objid
+ *       A tree named in a free list was dropped: recovery need not drop it
+ *       (I9).
  *   LOG_REC_ISAM_DBINCOMPAT u32 dbid, u32 bit: the header got DB_INCOMPAT_* bit
  *       (db_set_incompat, before the first page with the encoding); redo
  *       sets it in the header recovery or restore writes
- *       A tree named in a free list was dropped: recovery need not drop it
- *       (I9).
  *   LOG_REC_ISAM_UNDO      u64 trxid, u32 dbid, u32 pgnoRoot, u8 op, u8 flagsBefore,
  *                          u16 cbKey, u32 cbBefore, key, before-image
  *       Written BEFORE the btree change it describes.  op UNDO_INSERTED: the
