@@ -344,13 +344,8 @@ static JET_ERR step_visible(isam_sess *psess, isam_cursor *pcur, int dir, uint64
         if (err < 0)
             break;
         err = rec_visible(psess, pcur->db, root, pk, cbk, pd, cbd, fl, pimg);
-        if (err >= 0 && !pidx) {
-            /* lv.c O1: the whole record (its LV reads move the btree
-             * cursor of the LV tree only) */
-            err = lv_ovf_expand(psess, pcur->db, pcur->td, pimg);
-            if (err >= 0)
-                err = bt_current(pcur->bc, &pk, &cbk, &pd, &cbd, &fl);
-        }
+        if (err >= 0 && !pidx)
+            err = lv_ovf_expand(psess, pcur->db, pcur->td, pimg); /* lv.c O1: the whole record */
         if (err >= 0) {
             const void *bm = pk;
             uint32_t cbBm = cbk;
