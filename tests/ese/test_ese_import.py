@@ -317,13 +317,28 @@ def test_record_size_model_matches_the_engine(tmp_path, page_size):
 
 def test_running_instance_with_too_small_pages_refuses_up_front(ese_samples, tmp_path):
     """The page size is process-wide: with an instance running at 4 KiB pages, a source whose
-    records need 8 KiB is refused before anything is written; one that fits still imports."""
+    records no 4 KiB page holds even overflowed is refused before anything is written; one
+    whose records want 8 KiB pages imports at 4 KiB with overflow records; one that fits
+    imports as usual."""
     esepy.set_default_param("database_page_size", 4096)
     with _instance(tmp_path / "other", "other", 4096):
         with pytest.raises(esepy.errors.RecordTooBig, match="other instances run"):
-            esepy.import_ese(os.path.join(ese_samples, "dissect_multi_4k.edb"), str(tmp_path / "m.edb"))
-        assert not os.path.exists(tmp_path / "m.edb")
+            esepy.import_ese(os.path.join(ese_samples, "dissect_large_32k.edb"), str(tmp_path / "l.edb"))
+        assert not os.path.exists(tmp_path / "l.edb")
         assert [n for n in os.listdir(tmp_path) if n.startswith(".esepy-import-")] == []
+        rep = esepy.import_ese(os.path.join(ese_samples, "dissect_multi_4k.edb"), str(tmp_path / "m.edb"))
+        assert rep.page_size == 4096 and rep.rows == 2
+        with esepy.open_ese(os.path.join(ese_samples, "dissect_multi_4k.edb")) as source, \
+                _instance(tmp_path, "r", 4096) as inst, inst.begin_session() as s:
+            db = s.attach_database(str(tmp_path / "m.edb"))
+            for t in source.tables:
+                if t.dropped or t.name.startswith("MSys"):
+                    continue
+                table = db.open_table(t.name)
+                want = sorted(repr([_norm(v) for v in row]) for row in t.rows())
+                assert sorted(repr([_norm(rec[n]) for n in t.column_names]) for rec in table.scan()) == want
+                table.close()
+            db.close()
         rep = esepy.import_ese(os.path.join(ese_samples, "dissect_binary_4k.edb"), str(tmp_path / "b.edb"))
         assert rep.page_size == 4096
     assert esepy.get_default_param("database_page_size") == 4096
