@@ -78,8 +78,10 @@ def time_export(db, out: str) -> dict:
 def time_export_file(src: str, scratch: str) -> dict:
     """Export the esepy database file ``src`` (an import's result) back to ESE's format once."""
     out = os.path.join(scratch, "roundtrip_windows.edb")
+    from esepy import inspection
+    page = int(inspection.read_database_header(src).page_size)     # its records fit its pages
     t0 = time.perf_counter()
-    rep = esepy.export_ese(src, out)
+    rep = esepy.export_ese(src, out, page_size=page)
     dt = time.perf_counter() - t0
     mb = os.path.getsize(out) / 1e6
     os.unlink(out)

@@ -131,14 +131,26 @@ def _choose_page_size(wanted: int, source_page_size: int, report: ImportReport) 
 # values.  A separated long value is a 16-byte reference in the record.  A record is the data
 # of one B+tree node, which must fit, with its slot, the largest key and an internal node's
 # page number, a quarter of the page after the page header (csrc/btree: bt_node_max).
+# A larger record keeps its fixed and variable parts in the node and its tagged area in the
+# table's long-value tree, a 2-byte marker and a 16-byte reference in its place (csrc/isam
+# record.c R-OVF, lv.c O1); a record is at most 4 pages long in all (lv_record_logical_max).
 
 _PAGE_SIZES = (4096, 8192, 16384, 32768)
 _LV_REF = 16
+_OVF_TAIL = 2 + 16      # what stays of an overflowed tagged area: marker and reference
 
 
 def _record_most(page_size: int) -> int:
     """The largest esepy record with ``page_size``-byte pages (bt_node_max - JET_cbKeyMost)."""
     return (page_size - 40) // 4 - 6 - 2 - 4 - 255
+
+
+def _record_fits(cb: int, head: int, page_size: int) -> bool:
+    """Does a record of ``cb`` bytes, ``head`` of them before its tagged area, fit with
+    ``page_size``-byte pages: in its node, or overflowed (head and reference in the node,
+    at most 4 pages in all)?"""
+    most = _record_most(page_size)
+    return cb <= most or (cb <= 4 * page_size and head < cb and head + _OVF_TAIL <= most)
 
 
 class _TablePlan:
@@ -158,8 +170,13 @@ class _TablePlan:
             nxt[cls] += 1
         self.fixed_cb = {c.columnid: c.cb_max for c in self.cols if c.columnid < 128 and int(c.coltyp) in (9, 10)}
         self.need = 0
+        self.need_head = 0     # the largest fixed + variable part (what an overflowed record keeps)
         self.need_row = -1
         self.need_tagged = 0
+
+    def fits(self, page_size: int) -> bool:
+        """Every record of the table fits with ``page_size``-byte pages (overflowed if need be)."""
+        return _record_fits(self.need, self.need_head if self.need_head < self.need else self.need, page_size)
 
     def bound(self) -> Optional[int]:
         """The largest record the schema allows when every long value over 16 bytes is
@@ -197,6 +214,11 @@ def _col_class(coltyp: int, grbit: int) -> str:
 
 def _record_size(items: List[Tuple[int, bytes, int, int]], page_size: int, long_ids: Any,
                  separate_all: bool, fixed_cb: Optional[Dict[int, int]] = None) -> int:
+    return _record_parts(items, page_size, long_ids, separate_all, fixed_cb)[0]
+
+
+def _record_parts(items: List[Tuple[int, bytes, int, int]], page_size: int, long_ids: Any,
+                  separate_all: bool, fixed_cb: Optional[Dict[int, int]] = None) -> Tuple[int, int]:
     """esepy's size of the record of ``items`` (Table._insert's tuples), long values separated
     as the engine will: flagged, or above a quarter of the largest record; with
     ``separate_all`` every long value above the 16 bytes of a reference.  ``fixed_cb``: the
@@ -217,39 +239,50 @@ def _record_size(items: List[Tuple[int, bytes, int, int]], page_size: int, long_
             if cid in long_ids and (grbit & _SET_SEPARATE_LV or n > intrinsic or (separate_all and n > _LV_REF)):
                 n = _LV_REF
             tagged += 5 + n
-    return 4 + fmax + fixed + 2 * vmax + var + ((2 + 8 * len(tagcols) + tagged) if tagcols else 0)
+    head = 4 + fmax + fixed + 2 * vmax + var
+    return head + ((2 + 8 * len(tagcols) + tagged) if tagcols else 0), head
 
 
 def _plan(tables: List[Any], source_page_size: int, report: ImportReport) -> Tuple[int, Dict[str, _TablePlan]]:
     """The new tables' columns and the page size: the source's if esepy's records hold every
     record of the source there (every long value separated if need be), else the smallest
-    larger page size that does.  Tables whose schema bounds their records below the
-    source page size's maximum are not read here; the others are read once, records sized.
-    No page size holds a record: :class:`errors.RecordTooBig`, before anything is written."""
+    larger page size that does; when none does, the smallest page size at which every
+    record fits with its tagged columns moved to the long-value tree (the engine's overflow
+    records: fixed and variable columns in the node, at most 4 pages in all).  Tables whose
+    schema bounds their records below the source page size's maximum are not read here; the
+    others are read once, records sized.  No page size holds a record even so:
+    :class:`errors.RecordTooBig`, before anything is written."""
     plans = {t.name: _TablePlan(t, report) for t in tables}
     sizes = [p for p in _PAGE_SIZES if p >= source_page_size] or [source_page_size]
     for t in tables:
         plan = plans[t.name]
         bound = plan.bound()
         if bound is not None and bound <= _record_most(sizes[0]):
-            plan.need = bound           # (an upper bound: the rows were not read)
+            plan.need = plan.need_head = bound   # (an upper bound: the rows were not read)
             continue
         long_ids = {c.columnid for c in plan.cols if int(c.coltyp) in _LONG_TYPES}
         for n, values in enumerate(_source_rows(t)):
             items = _row_items(plan.cols, values, None, t.name, n)
-            cb = _record_size(items, sizes[-1], long_ids, True, plan.fixed_cb)
+            cb, head = _record_parts(items, sizes[-1], long_ids, True, plan.fixed_cb)
+            plan.need_head = max(plan.need_head, head)
             if cb > plan.need:
                 plan.need, plan.need_row = cb, n
                 plan.need_tagged = sum(1 for it in items if it[0] >= 256)
-    for page in sizes:
+    for page in sizes:          # records in their nodes when a page size allows it
         if all(p.need <= _record_most(page) for p in plans.values()):
+            return page, plans
+    for page in sizes:          # else the tagged areas that do not fit go to the LV tree
+        if all(p.fits(page) for p in plans.values()):
             return page, plans
     worst_name, worst = max(plans.items(), key=lambda kv: kv[1].need)
     raise errors.RecordTooBig(operation="import_ese", message=(
         f"table {worst_name!r}, record {worst.need_row}: {worst.need} bytes in esepy's record format "
         f"({worst.need_tagged} tagged values, 13 bytes of directory and header each, long values "
-        f"separated), more than the {_record_most(sizes[-1])} bytes of esepy's largest record "
-        f"({sizes[-1]}-byte pages); the source holds it in one {source_page_size}-byte page"))
+        f"separated; fixed and variable columns up to {worst.need_head} bytes), more than esepy's "
+        f"largest record with {sizes[-1]}-byte pages ({_record_most(sizes[-1])} bytes in a node, or "
+        f"{4 * sizes[-1]} bytes with the tagged columns in the long-value tree and at most "
+        f"{_record_most(sizes[-1]) - _OVF_TAIL} bytes of fixed and variable columns); the source holds "
+        f"it in one {source_page_size}-byte page"))
 
 
 def _restore_page_size(report: ImportReport) -> None:
@@ -364,8 +397,10 @@ def import_ese(src: "os.PathLike[str] | str", dest: "os.PathLike[str] | str", lo
 
     The new database has the source's page size when esepy's records (at most a quarter
     page) hold every record of the source there, else the smallest larger page size that
-    does (:attr:`ImportReport.page_size`, with a note); a record that no page size holds is
-    refused before anything is written (:class:`esepy.errors.RecordTooBig`, naming the
+    does (:attr:`ImportReport.page_size`, with a note); when no page size holds a record
+    in a node, its tagged columns go to the long-value tree (an overflow record, up to 4
+    pages, with the smallest page size that allows it); a record that still does not fit
+    (fixed and variable columns above a node) is refused before anything is written (:class:`esepy.errors.RecordTooBig`, naming the
     table, the record and the sizes).  A column whose type had to change to hold its values
     exactly is listed in :attr:`ImportReport.mapped`.  ``dest`` must not exist
     (:class:`FileExistsError`); the database is built under a temporary name in
@@ -399,7 +434,7 @@ def import_ese(src: "os.PathLike[str] | str", dest: "os.PathLike[str] | str", lo
             page, plans = _plan(tables, source.header["page_size"], report)
             report.page_size = _choose_page_size(page, source.header["page_size"], report)
             need = max((p.need for p in plans.values()), default=0)
-            if _record_most(report.page_size) < need:
+            if not all(p.fits(report.page_size) for p in plans.values()):
                 _restore_page_size(report)
                 raise errors.RecordTooBig(operation="import_ese", message=(
                     f"records of up to {need} bytes need {page}-byte pages, but other instances run in this "

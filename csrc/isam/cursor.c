@@ -242,6 +242,8 @@ JET_ERR isam_cur_record(isam_sess *psess, isam_cursor *pcur, const rec_buf **ppr
     pcur->fRecCur = 0;
     uint64_t gen = vis_gen(psess); /* before rec_read_visible copies the node */
     JET_ERR err = rec_read_visible(psess, pcur->db, pcur->td->pgnoRoot, pcur->pbBm, pcur->cbBm, &pcur->recCur);
+    if (err >= 0)
+        err = lv_ovf_expand(psess, pcur->db, pcur->td, &pcur->recCur); /* lv.c O1: the whole record */
     if (err == JET_errRecordNotFound)
         return JET_errRecordDeleted;
     if (err < 0)
@@ -342,6 +344,8 @@ static JET_ERR step_visible(isam_sess *psess, isam_cursor *pcur, int dir, uint64
         if (err < 0)
             break;
         err = rec_visible(psess, pcur->db, root, pk, cbk, pd, cbd, fl, pimg);
+        if (err >= 0 && !pidx)
+            err = lv_ovf_expand(psess, pcur->db, pcur->td, pimg); /* lv.c O1: the whole record */
         if (err >= 0) {
             const void *bm = pk;
             uint32_t cbBm = cbk;

@@ -201,6 +201,7 @@ JET_ERR db_open_file(isam_inst *pinst, uint32_t dbid, const char *path, int crea
         err = db_header_read(pf, pinst->cfg.cbPage, &pdb->hdr);
         if (err < 0)
             goto fail;
+        atomic_store(&pdb->incompatSeen, pdb->hdr.incompat);
         if (pdb->hdr.flags & DB_FLAG_RECOVERY_OFF)
             pdb->logged = 0;
     }
@@ -260,6 +261,38 @@ JET_ERR db_header_raise_gen(isam_inst *pinst, isam_db *pdb, int fMin, int32_t ge
         if (err < 0)
             *pfield = old; /* what depended on it is not written either */
     }
+    os_mutex_unlock(&pdb->hdrLock);
+    return err;
+}
+
+JET_ERR db_set_incompat(isam_inst *pinst, isam_db *pdb, uint32_t bit)
+{
+    if ((atomic_load(&pdb->incompatSeen) & bit) == bit)
+        return JET_errSuccess;
+    if (pdb->readonly)
+        return JET_errDatabaseFileReadOnly;
+    JET_ERR err = JET_errSuccess;
+    if (pdb->logged) {
+        /* before hdrLock (the log may call back into the header); two
+         * racing first users log it twice, which redo takes as once */
+        uint8_t rec[8];
+        le_put32(rec, pdb->dbid);
+        le_put32(rec + 4, bit);
+        log_part part = { rec, sizeof(rec) };
+        err = isam_log(pinst, LOG_REC_ISAM_DBINCOMPAT, &part, 1, NULL);
+        if (err < 0)
+            return err;
+    }
+    os_mutex_lock(&pdb->hdrLock); /* H1 */
+    if ((pdb->hdr.incompat & bit) != bit) {
+        db_header saved = pdb->hdr;
+        db_header_set_incompat(&pdb->hdr, bit);
+        err = db_header_write(cache_file(pinst->pc, pdb->dbid), &pdb->hdr);
+        if (err < 0)
+            pdb->hdr = saved; /* nothing with the encoding is written either */
+    }
+    if (err >= 0)
+        atomic_fetch_or(&pdb->incompatSeen, pdb->hdr.incompat);
     os_mutex_unlock(&pdb->hdrLock);
     return err;
 }

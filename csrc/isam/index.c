@@ -487,6 +487,8 @@ JET_ERR idx_build(isam_sess *psess, isam_db *pdb, table_def *ptd, const idx_def 
         err = rec_visible(psess, pdb, ptd->pgnoRoot, pk, cbk, pd, cbd, fl, &rec);
         if (err == JET_errRecordNotFound)
             continue;
+        if (err >= 0)
+            err = lv_ovf_expand(psess, pdb, ptd, &rec); /* lv.c O1: keys of the whole record */
         if (err < 0 || cbk > sizeof(bm))
             break;
         /* the btree cursor's memory is only valid until the next move */

@@ -14,6 +14,9 @@
  *   LOG_REC_ISAM_TREEFREED u32 dbid, u32 pgnoRoot, u32 objid
  *       A tree named in a free list was dropped: recovery need not drop it
  *       (I9).
+ *   LOG_REC_ISAM_DBINCOMPAT u32 dbid, u32 bit: the header got DB_INCOMPAT_* bit
+ *       (db_set_incompat, before the first page with the encoding); redo
+ *       sets it in the header recovery or restore writes
  *   LOG_REC_ISAM_UNDO      u64 trxid, u32 dbid, u32 pgnoRoot, u8 op, u8 flagsBefore,
  *                          u16 cbKey, u32 cbBefore, key, before-image
  *       Written BEFORE the btree change it describes.  op UNDO_INSERTED: the
@@ -192,6 +195,7 @@
 #define LOG_REC_ISAM_DBROOTS  23
 #define LOG_REC_ISAM_DELTADONE 24
 #define LOG_REC_ISAM_TREEFREED 25
+#define LOG_REC_ISAM_DBINCOMPAT 26 /* u32 dbid, u32 DB_INCOMPAT_* bit set in the header (db_set_incompat) */
 
 #define UNDO_INSERTED 1
 #define UNDO_CHANGED  2
@@ -357,6 +361,9 @@ typedef struct isam_db {
      * here starts from the largest value stored.  Freed by db_close. */
     struct isam_autoinc { uint32_t objid; uint64_t last; } *autoinc;
     uint32_t   cautoinc, cautoincCap;
+    /* hdr.incompat's bits, readable without hdrLock (set with them under it,
+     * never cleared: db_set_incompat, db_open_file, recovery's redo). */
+    atomic_uint incompatSeen;
 } isam_db;
 
 /* ---- version store (ver.c) -------------------------------------------------- */
@@ -683,6 +690,11 @@ JET_ERR  db_require_gen(isam_inst *pinst, uint32_t dbid, int32_t gen);
  * put back when the write fails.  NULL, unlogged and read-only databases are
  * left alone.  Takes hdrLock. */
 JET_ERR  db_header_raise_gen(isam_inst *pinst, isam_db *pdb, int fMin, int32_t gen);
+/* F1 (cache.h): mark the database as holding the DB_INCOMPAT_* encoding `bit`
+ * before the first page with it can reach the disk: a DBINCOMPAT log record
+ * (recovery and restore set the bit too), then the header, written at once.
+ * Cheap once set (incompatSeen). */
+JET_ERR  db_set_incompat(isam_inst *pinst, isam_db *pdb, uint32_t bit);
 /* H3: raise genMaxRequired of every attached logged database to the log's
  * current generation when the log has rolled since the last call, so a
  * header never lags the log by more than the generations since the last
@@ -929,6 +941,19 @@ JET_ERR  lv_addref(isam_sess *psess, isam_db *pdb, table_def *ptd, uint64_t lid)
 JET_ERR  lv_release(isam_sess *psess, isam_db *pdb, table_def *ptd, uint64_t lid);
 /* Call fn for every separated value of a record. */
 JET_ERR  lv_for_each_ref(const rec_buf *prec, JET_ERR (*fn)(void *ctx, uint64_t lid), void *ctx);
+/* Records too big for a node (lv.c O1-O3, record.c R-OVF).  The largest
+ * record a node holds, and the largest a prepared update may build. */
+uint32_t lv_record_node_max(isam_db *pdb);
+uint32_t lv_record_logical_max(isam_db *pdb);
+/* A stored record in overflow form becomes the whole record (no-op otherwise). */
+JET_ERR  lv_ovf_expand(isam_sess *psess, isam_db *pdb, table_def *ptd, rec_buf *prec);
+/* The bytes to store for record *prec: itself when it fits a node
+ * (*pfStored = 0), else its overflow form in *pstored with a new overflow
+ * lid (*pfStored = 1); JET_errRecordTooBig when even that does not fit. */
+JET_ERR  lv_ovf_store(isam_sess *psess, isam_db *pdb, table_def *ptd, const rec_buf *prec, rec_buf *pstored,
+                      int *pfStored);
+/* Before the record at key is replaced or deleted: release its overflow lid, if any. */
+JET_ERR  lv_ovf_release(isam_sess *psess, isam_db *pdb, table_def *ptd, const void *key, uint32_t cbKey);
 
 /* ---- shared by the table-cursor files (cursor.c, table.c, update.c, retrieve.c, index.c) ---- */
 

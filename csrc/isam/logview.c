@@ -63,6 +63,7 @@ void isam_log_describe(uint8_t type, const uint8_t *pv, uint32_t cb, isam_log_vi
         return;
     case LOG_REC_ISAM_DBDETACH:
     case LOG_REC_ISAM_DBROOTS:
+    case LOG_REC_ISAM_DBINCOMPAT:
         if (cb >= 4) {
             pview->fDbid = 1;
             pview->dbid = le_get32(pv);

@@ -4,7 +4,8 @@
  * pieces so a value of up to 2 GiB never has to be in memory at once.
  *
  * Owns: the long-value tree format (below), long-value ids (lids) and the
- * record reference format (LV_REF_SIZE bytes, isam_int.h).
+ * record reference format (LV_REF_SIZE bytes, isam_int.h); the overflow
+ * lids of records too big for a node (O1-O3 at the end of this file).
  * Must not touch: the record format (record.c), catalog rows, version chains,
  * pages (every node changes through ver.c's rec_op_*, so long values are
  * versioned, logged before the page changes, undone by rollback and redone
@@ -464,4 +465,110 @@ JET_ERR lv_for_each_ref(const rec_buf *prec, JET_ERR (*fn)(void *ctx, uint64_t l
     if (prec->cb == 0)
         return JET_errSuccess;
     return rec_enum_tagged(prec->pb, prec->cb, ref_one, &w);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Record overflow (record.c R-OVF)                                          */
+/* ------------------------------------------------------------------------ */
+/*
+ * A record larger than lv_record_node_max (a btree node's data at most, T5)
+ * keeps its fixed and variable parts in its node and its tagged area in a lid
+ * of this tree: the record's overflow lid, referenced as an ordinary lid
+ * (lv_ref_make: lid, size) from the record's overflow form.  Invariants:
+ *   O1. An overflow lid belongs to exactly one stored record (cref 1): every
+ *       JetUpdate that stores an oversized record makes a new one (copy on
+ *       write, as L1), and the replace or delete that takes the record's
+ *       image away releases the old one (lv_ovf_release), in the same
+ *       transaction, so rollback and recovery keep record and lid together.
+ *   O2. Separated long values inside the moved tagged area are counted as
+ *       any record's (L2): every caller works on the expanded record, whose
+ *       references lv_for_each_ref walks; the overflow lid itself is never
+ *       among them.
+ *   O3. The database header carries DB_INCOMPAT_RECORD_OVERFLOW (F1) before
+ *       the first record in overflow form is written (db_set_incompat), and
+ *       only then does any reader look for the form (incompatSeen): files
+ *       without the bit pay nothing.
+ */
+
+uint32_t lv_record_node_max(isam_db *pdb)
+{
+    return bt_node_max(cache_page_size(pdb->env.pc)) - JET_cbKeyMost;
+}
+
+uint32_t lv_record_logical_max(isam_db *pdb)
+{
+    return 4 * cache_page_size(pdb->env.pc);
+}
+
+static int may_overflow(isam_db *pdb)
+{
+    return (atomic_load(&pdb->incompatSeen) & DB_INCOMPAT_RECORD_OVERFLOW) != 0;
+}
+
+JET_ERR lv_ovf_expand(isam_sess *psess, isam_db *pdb, table_def *ptd, rec_buf *prec)
+{
+    const uint8_t *pref = NULL;
+    if (!may_overflow(pdb) || prec->cb == 0 || rec_ovf_ref(prec->pb, prec->cb, &pref) <= 0)
+        return JET_errSuccess; /* not the form (a malformed record: the reader reports it) */
+    uint64_t lid, cb;
+    if (!lv_ref_parse(pref, REC_OVF_REF_SIZE, &lid, &cb) || cb == 0 || cb > LV_MAX_SIZE)
+        return JET_errLVCorrupted;
+    JET_ERR err = tree_of(ptd);
+    if (err < 0)
+        return JET_errLVCorrupted;
+    uint8_t *pb = os_malloc((size_t)cb);
+    if (pb == NULL)
+        return JET_errOutOfMemory;
+    uint32_t n = 0;
+    err = lv_read(psess, pdb, ptd, lid, 0, pb, (uint32_t)cb, &n);
+    if (err >= 0 && n != cb)
+        err = JET_errLVCorrupted;
+    if (err >= 0)
+        err = rec_ovf_expand(prec, pb, (uint32_t)cb);
+    os_free(pb);
+    return err;
+}
+
+JET_ERR lv_ovf_store(isam_sess *psess, isam_db *pdb, table_def *ptd, const rec_buf *prec, rec_buf *pstored,
+                     int *pfStored)
+{
+    *pfStored = 0;
+    uint32_t cbMax = lv_record_node_max(pdb);
+    if (prec->cb <= cbMax)
+        return JET_errSuccess; /* fits: stored as it is (format version 1 bytes) */
+    uint32_t ibTagged = 0;
+    JET_ERR err = rec_tagged_split(prec->pb, prec->cb, &ibTagged);
+    if (err < 0)
+        return err;
+    /* what must stay in the node: the fixed and variable parts, the reference */
+    if (ibTagged == 0 || ibTagged == prec->cb || (uint64_t)ibTagged + 2 + REC_OVF_REF_SIZE > cbMax ||
+        tree_of(ptd) < 0)
+        return JET_errRecordTooBig;
+    err = db_set_incompat(psess->inst, pdb, DB_INCOMPAT_RECORD_OVERFLOW); /* O3 */
+    uint64_t lid = 0;
+    if (err >= 0)
+        err = lv_create(psess, pdb, ptd, prec->pb + ibTagged, prec->cb - ibTagged, &lid); /* O1 */
+    if (err < 0)
+        return err;
+    uint8_t ref[LV_REF_SIZE];
+    lv_ref_make(ref, lid, prec->cb - ibTagged);
+    err = rec_ovf_make(prec->pb, prec->cb, ref, pstored);
+    if (err >= 0)
+        *pfStored = 1;
+    return err; /* on error the caller's transaction takes the lid back */
+}
+
+JET_ERR lv_ovf_release(isam_sess *psess, isam_db *pdb, table_def *ptd, const void *key, uint32_t cbKey)
+{
+    if (!may_overflow(pdb))
+        return JET_errSuccess;
+    rec_buf raw = { 0 };
+    JET_ERR err = rec_read_visible(psess, pdb, ptd->pgnoRoot, key, cbKey, &raw);
+    const uint8_t *pref = NULL;
+    if (err >= 0 && raw.cb && rec_ovf_ref(raw.pb, raw.cb, &pref) > 0) {
+        uint64_t lid, cb;
+        err = lv_ref_parse(pref, REC_OVF_REF_SIZE, &lid, &cb) ? lv_release(psess, pdb, ptd, lid) : JET_errLVCorrupted;
+    }
+    rec_free(&raw);
+    return err;
 }

@@ -26,7 +26,9 @@
  *   ibVarData            end[V-1]    variable data
  *   ibTagged             rest        tagged area, absent (0 bytes) when no tagged
  *                                    column has a value, otherwise:
- *     +0                 2           C = number of tagged columns present (>= 1)
+ *     +0                 2           C = number of tagged columns present (>= 1;
+ *                                    C = 0 marks the overflow form: the tagged
+ *                                    area lives elsewhere, R-OVF at the end)
  *     +2                 8*C         directory, strictly ascending columnid:
  *                                      u16 columnid (256..65535)
  *                                      u16 cValues  (>= 1)
@@ -188,9 +190,13 @@ typedef struct rec_layout {
     uint32_t ibTagDir;
     uint32_t ibTagData;
     uint32_t cbTagData;
+    int      fOverflow;     /* the tagged area is an overflow reference (R-OVF below) */
+    uint32_t ibOvfRef;
 } rec_layout;
 
 #define CORRUPT JET_errDatabaseCorrupted
+
+static JET_ERR parse_overflow(const uint8_t *pb, uint32_t cb, uint64_t ib, rec_layout *pl);
 
 /* Validate the whole record and fill *pl.  Never reads outside pb..pb+cb. */
 static JET_ERR rec_parse(const uint8_t *pb, uint32_t cb, rec_layout *pl)
@@ -306,7 +312,7 @@ var_data:
         return CORRUPT;
     uint32_t C = le_get16(pb + ib);
     if (C == 0)
-        return CORRUPT;
+        return parse_overflow(pb, cb, ib, pl); /* R-OVF */
     ib += 2;
     if (ib + (uint64_t)REC_TAG_DIRENT * C > cb)
         return CORRUPT;
@@ -545,6 +551,8 @@ JET_ERR rec_get(const uint8_t *pbRec, uint32_t cbRec, const rec_column *pcol, ui
         *pcb = cb;
         return JET_errSuccess;
     }
+    if (l.fOverflow)
+        return JET_errInternalError; /* R-OVF: the isam layer expands a record before reading tags */
     int fFound;
     uint32_t i = tag_find(&l, pcol->columnid, &fFound);
     if (!fFound)
@@ -596,6 +604,8 @@ JET_ERR rec_enum_tagged(const uint8_t *pbRec, uint32_t cbRec,
     JET_ERR err = rec_parse(pbRec, cbRec, &l);
     if (err < 0)
         return err;
+    if (l.fOverflow)
+        return JET_errInternalError; /* R-OVF: expanded first */
     for (uint32_t i = 0; i < l.cTag; i++) {
         rec_tagcol t;
         tag_entry(&l, i, &t);
@@ -965,6 +975,8 @@ JET_ERR rec_set(rec_buf *prec, const rec_column *pcol, uint32_t itag, const void
         }
         e.cVarNew = V;
     } else {
+        if (l.fOverflow)
+            return JET_errInternalError; /* R-OVF: tagged values are set in the expanded record */
         e.iTag = tag_find(&l, pcol->columnid, &e.fTagFound);
         rec_tagcol t;
         memset(&t, 0, sizeof(t));
@@ -1017,5 +1029,116 @@ JET_ERR rec_set(rec_buf *prec, const rec_column *pcol, uint32_t itag, const void
     prec->pb = pbNew;
     prec->cb = (uint32_t)cbNew;
     prec->cbAlloc = (uint32_t)cbNew;
+    return JET_errSuccess;
+}
+
+/* ---- overflow records (R-OVF) -------------------------------------------- */
+/*
+ * R-OVF.  A record whose whole encoding is larger than a btree node may hold
+ * is stored in "overflow form": its header, fixed and variable parts as
+ * above, then a tagged area of exactly 2 + REC_OVF_REF_SIZE bytes,
+ *     u16 C = 0            (never a valid count: it marks the form)
+ *     REC_OVF_REF_SIZE     an opaque reference (the isam layer's: lv.c)
+ * The referenced bytes are the record's real tagged area (C >= 1, as above).
+ * Only the isam layer's storage code sees this form: it expands a stored
+ * record (rec_ovf_expand) before anyone reads a tagged value, and makes the
+ * form (rec_ovf_make) only when writing a record to its node.  Reading or
+ * setting a tagged value of a record in overflow form is JET_errInternalError;
+ * fixed and variable columns read and set as in any record (escrow updates
+ * change the stored form in place; the reference is copied unchanged).
+ * Records that fit their node never take this form, so their bytes are those
+ * of format version 1 unchanged.
+ */
+
+static JET_ERR parse_overflow(const uint8_t *pb, uint32_t cb, uint64_t ib, rec_layout *pl)
+{
+    (void)pb;
+    if (ib + 2 + REC_OVF_REF_SIZE != cb)
+        return CORRUPT;
+    pl->fOverflow = 1;
+    pl->ibOvfRef = (uint32_t)ib + 2;
+    return JET_errSuccess;
+}
+
+int rec_ovf_ref(const uint8_t *pbRec, uint32_t cbRec, const uint8_t **ppRef)
+{
+    rec_layout l;
+    if (rec_parse(pbRec, cbRec, &l) < 0)
+        return -1;
+    if (!l.fOverflow)
+        return 0;
+    if (ppRef)
+        *ppRef = l.pb + l.ibOvfRef;
+    return 1;
+}
+
+JET_ERR rec_tagged_split(const uint8_t *pbRec, uint32_t cbRec, uint32_t *pibTagged)
+{
+    rec_layout l;
+    JET_ERR err = rec_parse(pbRec, cbRec, &l);
+    if (err < 0)
+        return err;
+    if (l.fOverflow)
+        return JET_errInternalError;
+    *pibTagged = l.fEmpty ? 0 : l.ibTagged;
+    return JET_errSuccess;
+}
+
+/* Replace *pout's contents with cb bytes built from two pieces. */
+static JET_ERR buf_two(rec_buf *pout, const uint8_t *p1, uint32_t cb1, const uint8_t *p2, uint32_t cb2)
+{
+    uint64_t cb = (uint64_t)cb1 + cb2;
+    if (cb > UINT32_MAX)
+        return JET_errRecordTooBig;
+    uint8_t *pb = os_malloc(cb ? (size_t)cb : 1);
+    if (pb == NULL)
+        return JET_errOutOfMemory;
+    if (cb1)
+        memcpy(pb, p1, cb1);
+    if (cb2)
+        memcpy(pb + cb1, p2, cb2);
+    os_free(pout->pb);
+    pout->pb = pb;
+    pout->cb = (uint32_t)cb;
+    pout->cbAlloc = cb ? (uint32_t)cb : 1;
+    return JET_errSuccess;
+}
+
+JET_ERR rec_ovf_make(const uint8_t *pbRec, uint32_t cbRec, const uint8_t ref[REC_OVF_REF_SIZE], rec_buf *pout)
+{
+    uint32_t ibTagged = 0;
+    JET_ERR err = rec_tagged_split(pbRec, cbRec, &ibTagged);
+    if (err < 0)
+        return err;
+    if (ibTagged == 0 || ibTagged == cbRec)
+        return JET_errInvalidParameter; /* no tagged area to move out */
+    uint8_t tail[2 + REC_OVF_REF_SIZE] = { 0, 0 };
+    memcpy(tail + 2, ref, REC_OVF_REF_SIZE);
+    return buf_two(pout, pbRec, ibTagged, tail, sizeof(tail));
+}
+
+JET_ERR rec_ovf_expand(rec_buf *prec, const uint8_t *pbTagged, uint32_t cbTagged)
+{
+    rec_layout l;
+    JET_ERR err = rec_parse(prec->pb, prec->cb, &l);
+    if (err < 0)
+        return err;
+    if (!l.fOverflow)
+        return JET_errInvalidParameter;
+    rec_buf out = { 0 };
+    err = buf_two(&out, prec->pb, l.ibTagged, pbTagged, cbTagged);
+    if (err < 0)
+        return err;
+    /* the result must be a whole record in the ordinary form */
+    rec_layout l2;
+    err = rec_parse(out.pb, out.cb, &l2);
+    if (err >= 0 && (l2.fOverflow || l2.cTag == 0))
+        err = CORRUPT;
+    if (err < 0) {
+        rec_free(&out);
+        return err;
+    }
+    rec_free(prec);
+    *prec = out;
     return JET_errSuccess;
 }

@@ -95,6 +95,28 @@ JET_ERR rec_enum_tagged(const uint8_t *pbRec, uint32_t cbRec,
                                       uint32_t cb, uint32_t flags),
                         void *ctx);
 
+/* ---- overflow form (record.c R-OVF) -------------------------------------- */
+
+/* A record too big for its node is stored with its tagged area elsewhere and
+ * an opaque REC_OVF_REF_SIZE-byte reference in its place (the "overflow form",
+ * record.c R-OVF).  rec_get / rec_set / rec_enum_tagged refuse tagged columns
+ * of a record in that form (JET_errInternalError): expand it first. */
+#define REC_OVF_REF_SIZE 16
+
+/* 1 if the record is in overflow form (*ppRef, may be NULL: its reference),
+ * 0 if not, -1 if it is malformed. */
+int rec_ovf_ref(const uint8_t *pbRec, uint32_t cbRec, const uint8_t **ppRef);
+/* Offset of the tagged area of an ordinary record (cbRec when it has none;
+ * 0 for an empty 0-byte record).  JET_errInternalError for the overflow form. */
+JET_ERR rec_tagged_split(const uint8_t *pbRec, uint32_t cbRec, uint32_t *pibTagged);
+/* *pout = the overflow form of an ordinary record with a tagged area:
+ * its bytes before the tagged area, then the reference. */
+JET_ERR rec_ovf_make(const uint8_t *pbRec, uint32_t cbRec, const uint8_t ref[REC_OVF_REF_SIZE], rec_buf *pout);
+/* Turn a record in overflow form into the ordinary record whose tagged area is
+ * pbTagged/cbTagged (validated: JET_errDatabaseCorrupted if the result is not
+ * a well-formed record with tagged values).  Unchanged on error. */
+JET_ERR rec_ovf_expand(rec_buf *prec, const uint8_t *pbTagged, uint32_t cbTagged);
+
 /* ---- keys ---------------------------------------------------------------- */
 
 /* Segment flags for key normalization. */

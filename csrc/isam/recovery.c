@@ -546,6 +546,24 @@ static JET_ERR redo_one(redo_state *rs, const log_record *rec)
             return drops_add(rs, pv + 16, cb - 16); /* R9: the free list */
         return JET_errSuccess;
     }
+    case LOG_REC_ISAM_DBINCOMPAT: {
+        if (cb < 8)
+            return JET_errLogFileCorrupt;
+        /* F1: the header gets the bit (written with the rest of recovery's
+         * header changes); a bit this build does not know cannot have
+         * been logged by it */
+        uint32_t bit = le_get32(pv + 4);
+        if (bit & ~DB_INCOMPAT_KNOWN)
+            return JET_errInvalidDatabaseVersion;
+        isam_db *pdb = db_get(pinst, le_get32(pv));
+        if (pdb) {
+            os_mutex_lock(&pdb->hdrLock); /* H1 */
+            db_header_set_incompat(&pdb->hdr, bit);
+            atomic_fetch_or(&pdb->incompatSeen, bit);
+            os_mutex_unlock(&pdb->hdrLock);
+        }
+        return JET_errSuccess;
+    }
     case LOG_REC_ISAM_TREEFREED: {
         if (cb < 12)
             return JET_errLogFileCorrupt;

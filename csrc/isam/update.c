@@ -601,7 +601,7 @@ JET_ERR isam_set_column(isam_sess *psess, JET_TABLEID tableid, JET_COLUMNID colu
     if (psetinfo && psetinfo->ibLongValue && !(grbit & JET_bitSetOverwriteLV))
         return JET_errInvalidParameter;
     if (is_long(pci) && !(grbit & JET_bitSetRevertToDefaultValue)) {
-        uint32_t cbRecMax0 = bt_node_max(cache_page_size(pcur->db->env.pc)) - JET_cbKeyMost;
+        uint32_t cbRecMax0 = lv_record_logical_max(pcur->db); /* a bigger record overflows (lv.c O1) */
         static const uint8_t none = 0;
         const void *v = pv;
         if (!(grbit & lvBits) && cb == 0)
@@ -641,7 +641,7 @@ JET_ERR isam_set_column(isam_sess *psess, JET_TABLEID tableid, JET_COLUMNID colu
                 return JET_errMultiValuedDuplicate;
         }
     }
-    uint32_t cbRecMax = bt_node_max(cache_page_size(pcur->db->env.pc)) - JET_cbKeyMost;
+    uint32_t cbRecMax = lv_record_logical_max(pcur->db); /* a bigger record overflows (lv.c O1) */
     JET_ERR err = rec_set(&pcur->rec, &pci->rc, itag, value, cb, 0, cbRecMax);
     if (err >= 0)
         pcur->fDirty = 1;
@@ -675,8 +675,8 @@ static JET_ERR update_impl(isam_sess *psess, JET_TABLEID tableid, void *pvBookma
         err = bump_versions(pcur, pcur->prep != JET_prepReplace);
     if (err < 0)
         return err;
-    rec_buf old = { 0 };
-    int fAuto;
+    rec_buf old = { 0 }, stored = { 0 }; /* stored: the overflow form of pcur->rec (lv.c O1) */
+    int fAuto, fStored = 0;
     const void *mark;
     err = isam_cur_trx_begin(psess, pcur, 1, &fAuto, &mark);
     if (err < 0)
@@ -704,12 +704,17 @@ static JET_ERR update_impl(isam_sess *psess, JET_TABLEID tableid, void *pvBookma
              * first (so the copy may keep its key) */
             cbOrig = pcur->cbBm;
             memcpy(bmOrig, pcur->pbBm, cbOrig);
-            err = rec_op_delete(psess, pcur->db, ptd->pgnoRoot, bmOrig, cbOrig);
+            err = lv_ovf_release(psess, pcur->db, ptd, bmOrig, cbOrig); /* O1 */
+            if (err >= 0)
+                err = rec_op_delete(psess, pcur->db, ptd->pgnoRoot, bmOrig, cbOrig);
             if (err >= 0)
                 err = idx_record_changed(psess, pcur->db, ptd, bmOrig, cbOrig, &old, NULL);
         }
         if (err >= 0)
-            err = rec_op_insert(psess, pcur->db, ptd->pgnoRoot, key, cbKey, pcur->rec.pb, pcur->rec.cb);
+            err = lv_ovf_store(psess, pcur->db, ptd, &pcur->rec, &stored, &fStored); /* O1 */
+        if (err >= 0)
+            err = rec_op_insert(psess, pcur->db, ptd->pgnoRoot, key, cbKey, fStored ? stored.pb : pcur->rec.pb,
+                                fStored ? stored.cb : pcur->rec.cb);
         if (err >= 0)
             err = idx_record_changed(psess, pcur->db, ptd, key, cbKey, NULL, &pcur->rec);
         if (err >= 0 && fMove) {
@@ -733,7 +738,12 @@ static JET_ERR update_impl(isam_sess *psess, JET_TABLEID tableid, void *pvBookma
             if (err >= 0)
                 err = isam_load_current(psess, pcur, &old);
             if (err >= 0)
-                err = rec_op_replace(psess, pcur->db, ptd->pgnoRoot, key, cbKey, pcur->rec.pb, pcur->rec.cb);
+                err = lv_ovf_release(psess, pcur->db, ptd, key, cbKey); /* O1: the old image's */
+            if (err >= 0)
+                err = lv_ovf_store(psess, pcur->db, ptd, &pcur->rec, &stored, &fStored);
+            if (err >= 0)
+                err = rec_op_replace(psess, pcur->db, ptd->pgnoRoot, key, cbKey, fStored ? stored.pb : pcur->rec.pb,
+                                     fStored ? stored.cb : pcur->rec.cb);
             if (err >= 0 && ptd->cidx)
                 err = idx_record_changed(psess, pcur->db, ptd, key, cbKey, &old, &pcur->rec);
             /* after the index entries: their old keys are read from the old values */
@@ -748,6 +758,7 @@ static JET_ERR update_impl(isam_sess *psess, JET_TABLEID tableid, void *pvBookma
         }
     }
     rec_free(&old);
+    rec_free(&stored);
     err = isam_cur_trx_end(psess, pcur, 1, fAuto, mark, err);
     if (err == JET_errKeyDuplicate && temp_drops_duplicates(pcur) && pcur->prep != JET_prepReplace) {
         /* JET_bitTTUnique without JET_bitTTErrorOnDuplicateInsertion: the
@@ -877,6 +888,8 @@ static JET_ERR delete_impl(isam_sess *psess, JET_TABLEID tableid)
         return err;
     lv_refs_ctx lvc = { psess, pcur, NULL };
     err = isam_load_current(psess, pcur, &old);
+    if (err >= 0)
+        err = lv_ovf_release(psess, pcur->db, pcur->td, pcur->pbBm, pcur->cbBm); /* lv.c O1 */
     if (err >= 0)
         err = rec_op_delete(psess, pcur->db, pcur->td->pgnoRoot, pcur->pbBm, pcur->cbBm);
     if (err >= 0)

@@ -17,7 +17,7 @@ DB_STATES = {1: "JustCreated", 2: "DirtyShutdown", 3: "CleanShutdown", 4: "Being
 RECORD_TYPES = {
     0: "Pad", 1: "GenEnd", 2: "Init", 3: "Term", 4: "Flush",
     16: "Commit", 17: "Rollback", 18: "Undo", 19: "Clr", 20: "DbCreate", 21: "DbAttach", 22: "DbDetach",
-    23: "DbRoots", 24: "DeltaDone",
+    23: "DbRoots", 24: "DeltaDone", 25: "TreeFreed", 26: "DbIncompat",
     32: "PageImage", 33: "Insert", 34: "Delete", 35: "Replace", 36: "SetFlags", 37: "SmoEnd",
 }
 

@@ -1140,6 +1140,75 @@ TEST(record_v2_corruption_detected)
     rec_free(&r);
 }
 
+/* R-OVF: the overflow form keeps the fixed and variable part, refuses tagged access, and
+ * expands back to the same bytes; malformed forms are corruption. */
+TEST(record_overflow_form)
+{
+    rec_buf r, o = { 0 };
+    CHECK_ERR(rec_init(&r), JET_errSuccess);
+    rec_column f1 = mkcol(1, JET_coltypLong, 0, 0, 0);
+    rec_column v1 = mkcol(128, JET_coltypBinary, 0, 0, 0);
+    rec_column t1 = mkcol(300, JET_coltypBinary, 0, 0, 0);
+    int32_t x = 7;
+    CHECK_ERR(rec_set(&r, &f1, 1, &x, 4, 0, NOLIMIT), JET_errSuccess);
+    CHECK_ERR(rec_set(&r, &v1, 1, "vv", 2, 0, NOLIMIT), JET_errSuccess);
+    uint32_t ibTag = 0;
+    CHECK_ERR(rec_tagged_split(r.pb, r.cb, &ibTag), JET_errSuccess);
+    CHECK(ibTag == r.cb);                                   /* no tagged area yet */
+    uint8_t ref[REC_OVF_REF_SIZE];
+    for (int i = 0; i < REC_OVF_REF_SIZE; i++)
+        ref[i] = (uint8_t)(0xA0 + i);
+    CHECK_ERR(rec_ovf_make(r.pb, r.cb, ref, &o), JET_errInvalidParameter); /* nothing to move out */
+    CHECK_ERR(rec_set(&r, &t1, 0, "t1", 2, 0, NOLIMIT), JET_errSuccess);
+    CHECK_ERR(rec_set(&r, &t1, 0, "t22", 3, 0, NOLIMIT), JET_errSuccess);
+    CHECK_ERR(rec_tagged_split(r.pb, r.cb, &ibTag), JET_errSuccess);
+    CHECK(ibTag == 4 + 1 + 4 + 2 + 2);
+    CHECK(rec_ovf_ref(r.pb, r.cb, NULL) == 0);
+    CHECK_ERR(rec_ovf_make(r.pb, r.cb, ref, &o), JET_errSuccess);
+    CHECK(o.cb == ibTag + 2 + REC_OVF_REF_SIZE && memcmp(o.pb, r.pb, ibTag) == 0);
+    const uint8_t *pref = NULL;
+    CHECK(rec_ovf_ref(o.pb, o.cb, &pref) == 1 && memcmp(pref, ref, REC_OVF_REF_SIZE) == 0);
+    /* fixed and variable columns read and change as usual; tagged access is refused */
+    CHECK(get_is(&o, &f1, 1, &x, 4, 0));
+    CHECK(get_is(&o, &v1, 1, "vv", 2, 0));
+    const void *pv;
+    uint32_t cb;
+    CHECK_ERR(rec_get(o.pb, o.cb, &t1, 1, &pv, &cb, NULL), JET_errInternalError);
+    CHECK_ERR(rec_enum_tagged(o.pb, o.cb, fuzz_enum_cb, NULL), JET_errInternalError);
+    CHECK_ERR(rec_set(&o, &t1, 0, "x", 1, 0, NOLIMIT), JET_errInternalError);
+    CHECK(rec_count(o.pb, o.cb, &t1) == 0);
+    CHECK_ERR(rec_tagged_split(o.pb, o.cb, &ibTag), JET_errInternalError);
+    int32_t y = 9;
+    CHECK_ERR(rec_set(&o, &f1, 1, &y, 4, 0, NOLIMIT), JET_errSuccess);   /* an escrow-like change */
+    CHECK(rec_ovf_ref(o.pb, o.cb, &pref) == 1 && memcmp(pref, ref, REC_OVF_REF_SIZE) == 0);
+    /* expanded with the moved tagged area: the record again (with the new fixed value) */
+    CHECK_ERR(rec_set(&r, &f1, 1, &y, 4, 0, NOLIMIT), JET_errSuccess);
+    CHECK_ERR(rec_tagged_split(r.pb, r.cb, &ibTag), JET_errSuccess);
+    rec_buf e = { 0 };
+    CHECK_ERR(rec_init(&e), JET_errSuccess);
+    e.cb = 0;
+    CHECK_ERR(rec_ovf_expand(&e, r.pb + ibTag, r.cb - ibTag), JET_errInvalidParameter); /* not the form */
+    rec_free(&e);
+    uint8_t keep[64];
+    memcpy(keep, o.pb, o.cb);
+    uint32_t cbKeep = o.cb;
+    CHECK_ERR(rec_ovf_expand(&o, r.pb + ibTag, 5), JET_errDatabaseCorrupted);  /* a bad area: unchanged */
+    CHECK(o.cb == cbKeep && memcmp(o.pb, keep, cbKeep) == 0);
+    uint8_t ovf2[2 + REC_OVF_REF_SIZE] = { 0, 0 };
+    CHECK_ERR(rec_ovf_expand(&o, ovf2, sizeof(ovf2)), JET_errDatabaseCorrupted); /* never nested */
+    CHECK_ERR(rec_ovf_expand(&o, r.pb + ibTag, r.cb - ibTag), JET_errSuccess);
+    CHECK(o.cb == r.cb && memcmp(o.pb, r.pb, r.cb) == 0);
+    CHECK(get_is(&o, &t1, 2, "t22", 3, 0));
+    /* the form is exactly 2 + REC_OVF_REF_SIZE bytes of tagged area */
+    rec_buf m = { 0 };
+    CHECK_ERR(rec_ovf_make(r.pb, r.cb, ref, &m), JET_errSuccess);
+    CHECK(rec_ovf_ref(m.pb, m.cb - 1, NULL) == -1);
+    CHECK_ERR(rec_get(m.pb, m.cb - 1, &f1, 1, &pv, &cb, NULL), JET_errDatabaseCorrupted);
+    rec_free(&m);
+    rec_free(&o);
+    rec_free(&r);
+}
+
 /* ---- keys ------------------------------------------------------------------- */
 
 #define KMAX 1024
