@@ -45,10 +45,10 @@
  *       recovery syncs the whole database file (cache_flush) before the
  *       checkpoint names anything past the set (recovery.c R5) -- one sync
  *       covers the copy and replay's changes.  A power cut before that sync
- *       leaves a copy whose header requires the set's generations, which
- *       the log folder does not hold: JetInit refuses it and a restore run
- *       again replaces it (tests/crash/test_restore_syncs.py, the restore
- *       workload of test_crash_states.py).
+ *       is an interrupted restore: the restore run again replaces the copy
+ *       (tests/crash/test_restore_syncs.py checks the order on the OS
+ *       journal; the restore workload of test_crash_states.py every power
+ *       cut).
  */
 #include "bk_int.h"
 #include "log.h"
