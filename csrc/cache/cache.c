@@ -899,10 +899,16 @@ static int flush_wants(const bf *pbf, uint32_t dbid, int fOlder, lsn_t lsnBefore
     return 1;
 }
 
+/* A frame wanted by write-back, with the page it held when listed. */
+typedef struct flush_ent {
+    uint32_t dbid, pgno;
+    bf      *pbf;
+} flush_ent;
+
 /* Order of write-back runs: by file, then page number. */
-static int frame_order(const void *a, const void *b)
+static int flush_order(const void *a, const void *b)
 {
-    const bf *x = *(bf *const *)a, *y = *(bf *const *)b;
+    const flush_ent *x = a, *y = b;
     if (x->dbid != y->dbid)
         return x->dbid < y->dbid ? -1 : 1;
     return x->pgno < y->pgno ? -1 : x->pgno > y->pgno;
@@ -930,7 +936,7 @@ static JET_ERR flush_frames(cache *pc, uint32_t dbid, int fOlder, lsn_t lsnBefor
     JET_ERR err = JET_errSuccess;
     uint8_t *pvBuf = NULL;
     uint32_t mask = 0, runMax = CACHE_RUN_MAX;
-    bf **rg = NULL;
+    flush_ent *rg = NULL;
 
     /* L4: a caller holding a latch would wait for itself; L5: may wait. */
     assert(os_latch_held_count() == 0);
@@ -943,26 +949,39 @@ static JET_ERR flush_frames(cache *pc, uint32_t dbid, int fOlder, lsn_t lsnBefor
             return JET_errOutOfMemory;
     }
     cache_lock(pc);
-    /* Pass 1 (W1); without memory for the list, pass 2 does it all. */
-    uint32_t n = 0;
-    if (pc->nframes > 0 && runMax > 1)
-        rg = os_malloc((size_t)pc->nframes * sizeof(*rg));
-    for (uint32_t i = 0; rg != NULL && i < pc->nframes; i++)
-        if (flush_ready(pc->rgpbf[i], dbid, fOlder, lsnBefore))
-            rg[n++] = pc->rgpbf[i];
-    if (n > 1)
-        qsort(rg, n, sizeof(*rg), frame_order);
+    /* Pass 1 (W1); without memory for the list, pass 2 does it all.  The
+     * list is sorted without the mutex (frames are never freed before
+     * cache_destroy, so its pointers stay valid). */
+    uint32_t n = 0, cAlloc = pc->nframes;
+    if (cAlloc > 0 && runMax > 1) {
+        cache_unlock(pc);
+        rg = os_malloc((size_t)cAlloc * sizeof(*rg));
+        cache_lock(pc);
+    }
+    for (uint32_t i = 0; rg != NULL && i < pc->nframes && n < cAlloc; i++) {
+        bf *pbf = pc->rgpbf[i];
+        if (flush_ready(pbf, dbid, fOlder, lsnBefore)) {
+            rg[n].dbid = pbf->dbid;
+            rg[n].pgno = pbf->pgno;
+            rg[n++].pbf = pbf;
+        }
+    }
+    if (n > 1) {
+        cache_unlock(pc);
+        qsort(rg, n, sizeof(*rg), flush_order);
+        cache_lock(pc);
+    }
     bf *run[CACHE_RUN_MAX];
     for (uint32_t i = 0; i < n && err >= 0;) {
-        /* The mutex was released by the previous run: look at each frame
-         * again (it may be clean now, latched, or hold another page). */
-        bf *first = rg[i++];
+        /* The mutex was released since the list was made: look at each
+         * frame again (it may be clean now, latched, or hold another page). */
+        bf *first = rg[i++].pbf;
         if (!flush_ready(first, dbid, fOlder, lsnBefore))
             continue;
         uint32_t c = 1;
         run[0] = first;
         while (c < runMax && i < n) {
-            bf *next = rg[i];
+            bf *next = rg[i].pbf;
             if (next->dbid != first->dbid || next->pgno != first->pgno + c ||
                 !flush_ready(next, dbid, fOlder, lsnBefore))
                 break;
