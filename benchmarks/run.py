@@ -16,7 +16,7 @@ Workloads (16-byte keys, 100-byte values unless said):
   fillseq       --rows rows in key order, batches of 1,000 rows per transaction (lazy)
   fillrandom    the same rows in random order (lazy)
   commit1/2/4   --commits durable single-row commits by 1, 2, 4 writer threads
-  readrandom    --rows warm random point lookups (value copied out)
+  readrandom    --rows (or --lookups) warm random point lookups (value copied out)
   readseq       full scan in key order (keys and values)
   seekrandom    --rows/100 seeks to a random key, each reading the next 100 rows
   value100k     --rows/200 (at least 10) 100 KB values inserted (lazy), then read back
@@ -34,7 +34,9 @@ benchmarks/run_c.c, built at the start of the run with the system's C compiler (
 and said so, when it cannot be built); no binding cost in those figures.
 Each (workload, engine) runs in its own process (so peak RSS is that process's
 ru_maxrss, setup included), repeated --repeat times with the engines interleaved;
-medians are printed, with the ratio esepy / peer (lower is better for esepy).  The
+medians are printed, with the ratio esepy / peer (lower is better for esepy), and for
+the fills and reads the process's CPU time of the timed part (all its threads; I/O waits
+not included), which a loaded machine stretches less than wall time.  The
 device's fdatasync rate (4 KiB writes in sequence into a file allocated beforehand, one
 fdatasync after each, in the data folder) is measured in the same run.  Space (fillseq,
 fillrandom, index3): bytes per row of the database files once closed, esepy's log bytes
@@ -45,6 +47,7 @@ when it cannot run.
 from __future__ import annotations
 
 import argparse
+import array
 import glob
 import importlib.util
 import json
@@ -70,6 +73,8 @@ BIG = 100 * 1024
 # --cache-mb: the page cache of esepy and SQLite (the children read it from the environment);
 # 0 = each engine's default (esepy: grows with the data; SQLite: 2 MB)
 CACHE_MB = int(os.environ.get("ESEPY_BENCH_CACHE_MB", "0") or 0)
+# --lookups: readrandom's point lookups (0 = --rows)
+LOOKUPS = int(os.environ.get("ESEPY_BENCH_LOOKUPS", "0") or 0)
 
 
 def installed(engine):
@@ -77,14 +82,46 @@ def installed(engine):
     return importlib.util.find_spec(mod) is not None
 
 
+class Keys:
+    """The 16-byte big-endian keys 0..n-1 (or in the order of an index array), made when
+    sliced or indexed: a 10M-row run holds no 10M-key list (about 700 MB of bytes objects),
+    so a child's peak RSS is the engine's, plus 4 bytes a row for a shuffled order."""
+
+    def __init__(self, n, order=None):
+        self.n, self.order = n, order
+
+    def __len__(self):
+        return self.n
+
+    def __getitem__(self, i):
+        o = self.order
+        if isinstance(i, slice):
+            idx = range(self.n)[i] if o is None else o[i]
+            return [j.to_bytes(16, "big") for j in idx]
+        return (i if o is None else o[i]).to_bytes(16, "big")
+
+    def __iter__(self):
+        for b in range(0, self.n, 1000):
+            yield from self[b:b + 1000]
+
+
 def keys(n):
-    return [i.to_bytes(16, "big") for i in range(n)]
+    return Keys(n)
 
 
 def shuffled(ks, seed=7):
-    out = list(ks)
-    random.Random(seed).shuffle(out)
-    return out
+    order = array.array("L" if len(ks) >= 1 << 32 else "I", range(len(ks)))
+    random.Random(seed).shuffle(order)
+    return Keys(len(ks), order)
+
+
+def rss_now_mb():
+    """This process's resident set now (Linux /proc/self/statm), in MB, or None."""
+    try:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 def people(n):
@@ -479,16 +516,22 @@ def open_engine(engine, folder, durable=False, big=False):
 def run_one(engine, workload, folder, rows, commits):
     """Seconds of the timed part (and, for backup/restore, the `cp` time of the same files)."""
     durable = workload.startswith("commit")
-    e = open_engine(engine, folder, durable, workload == "value100k")
     out = {}
+    ks = keys(rows)
+    # the workload's own material, made before the engine opens: its RSS is the harness's
+    order = shuffled(ks) if workload == "fillrandom" else ks
+    if workload == "readrandom":
+        rnd = random.Random(1)
+        probe = [ks[rnd.randrange(rows)] for _ in range(LOOKUPS or rows)]
+    out["harness_mb"] = rss_now_mb()
+    e = open_engine(engine, folder, durable, workload == "value100k")
     try:
-        ks = keys(rows)
         if workload in ("fillseq", "fillrandom"):
-            order = ks if workload == "fillseq" else shuffled(ks)
             w0 = written()
-            t0 = time.perf_counter()
+            c0, t0 = time.process_time(), time.perf_counter()
             e.fill(order)
             out["s"] = time.perf_counter() - t0
+            out["cpu"] = time.process_time() - c0
             space(e, out, rows, w0)
             e = None
         elif durable:
@@ -523,26 +566,27 @@ def run_one(engine, workload, folder, rows, commits):
             e.fill(ks)
             assert e.scan() == rows  # and warms the cache
             if workload == "readrandom":
-                rnd = random.Random(1)
-                probe = [ks[rnd.randrange(rows)] for _ in range(rows)]
-                for k in probe[: min(rows, 10000)]:
+                for k in probe[: min(len(probe), 10000)]:
                     e.get(k)
-                t0 = time.perf_counter()
+                c0, t0 = time.process_time(), time.perf_counter()
                 for k in probe:
                     e.get(k)
                 out["s"] = time.perf_counter() - t0
+                out["cpu"] = time.process_time() - c0
             elif workload == "readseq":
-                t0 = time.perf_counter()
+                c0, t0 = time.process_time(), time.perf_counter()
                 n = e.scan()
                 out["s"] = time.perf_counter() - t0
+                out["cpu"] = time.process_time() - c0
                 assert n == rows
             else:
                 rnd = random.Random(2)
                 probe = [ks[rnd.randrange(rows)] for _ in range(max(1, rows // 100))]
-                t0 = time.perf_counter()
+                c0, t0 = time.process_time(), time.perf_counter()
                 for k in probe:
                     e.seek_range(k, 100)
                 out["s"] = time.perf_counter() - t0
+                out["cpu"] = time.process_time() - c0
         elif workload == "value100k":
             n = max(10, rows // 200)
             big = os.urandom(BIG)
@@ -722,10 +766,14 @@ def main(argv=None):
     ap.add_argument("--no-c", action="store_true", help="skip the C API column")
     ap.add_argument("--cache-mb", type=int, default=None,
                     help="page cache of esepy and SQLite in MB (default: each engine's own)")
+    ap.add_argument("--lookups", type=int, default=None,
+                    help="readrandom's point lookups (default --rows; e.g. 1000000 for a 10M-row table)")
     ap.add_argument("--child", nargs=5, help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
     if a.cache_mb is not None:
         os.environ["ESEPY_BENCH_CACHE_MB"] = str(a.cache_mb)
+    if a.lookups is not None:
+        os.environ["ESEPY_BENCH_LOOKUPS"] = str(a.lookups)
     if a.child:
         engine, workload, folder, rows, commits = a.child
         res = run_one(engine, workload, folder, int(rows), int(commits))
@@ -780,7 +828,8 @@ def main(argv=None):
                 f"over {len(rates)} probes")
     lines = []
     lines.append(f"rows={a.rows} commits={commits} repeat={a.repeat} (medians); {sync_txt}"
-                 + (f"; cache {a.cache_mb} MB" if a.cache_mb else ""))
+                 + (f"; cache {a.cache_mb} MB" if a.cache_mb else "")
+                 + (f"; readrandom lookups {a.lookups}" if a.lookups else ""))
     if missing:
         lines.append("not installed (skipped): " + ", ".join(missing) + "  -- pip install -e '.[bench]'")
     hdr = ["workload"] + engines + ["cp"] + [f"esepy/{p}" for p in peers] + ["esepy/cp"]
@@ -797,14 +846,24 @@ def main(argv=None):
             row.append(f"{e / q:.2f}" if e and q else "")
         row.append(f"{e / cp:.2f}" if e and cp else "")
         table.append(row)
-    rss_tab = [[w] + [("" if not rss.get((w, eng)) else f"{max(rss[(w, eng)]):.0f}") for eng in engines]
-               for w in workloads]
+    def rss_cell(w, eng):
+        if not rss.get((w, eng)):
+            return ""
+        h = med(w, eng, "harness_mb")
+        return f"{max(rss[(w, eng)]):.0f}" + ("" if h is None else f" ({h:.0f})")
+    rss_tab = [[w] + [rss_cell(w, eng) for eng in engines] for w in workloads]
+    cpu_w = [w for w in workloads if any(med(w, eng, "cpu") is not None for eng in engines)]
+    if cpu_w:   # a loaded machine stretches wall time; the process's CPU time of the same part
+        hdr = hdr + [f"{eng} CPU" for eng in engines]
+        for row, w in zip(table, workloads):
+            row += [fmt_s(med(w, eng, "cpu")) for eng in engines]
     widths = [max(len(str(r[i])) for r in [hdr] + table) for i in range(len(hdr))]
     lines.append("  ".join(h.rjust(widths[i]) if i else h.ljust(widths[i]) for i, h in enumerate(hdr)))
     for r in table:
         lines.append("  ".join(c.rjust(widths[i]) if i else c.ljust(widths[i]) for i, c in enumerate(r)))
     lines.append("")
-    lines.append("peak RSS (MB, the process that ran the workload, setup included)")
+    lines.append("peak RSS (MB, the process that ran the workload, setup included; in brackets its RSS "
+                 "before the engine opened: interpreter and the workload's keys)")
     rh = ["workload"] + engines
     rw = [max(len(str(r[i])) for r in [rh] + rss_tab) for i in range(len(rh))]
     lines.append("  ".join(h.rjust(rw[i]) if i else h.ljust(rw[i]) for i, h in enumerate(rh)))
@@ -868,14 +927,17 @@ def main(argv=None):
             f.write("\n".join(md) + "\n")
     if a.json:
         with open(a.json, "w") as f:
-            json.dump({"rows": a.rows, "commits": commits, "repeat": a.repeat, "fdatasync_per_s": rate,
+            json.dump({"rows": a.rows, "commits": commits, "repeat": a.repeat, "cache_mb": a.cache_mb,
+                       "lookups": a.lookups or a.rows, "fdatasync_per_s": rate,
                        "fdatasync_probes": rates,
                        "engines": engines, "missing": missing, "workloads": list(workloads),
                        "figures": {f"{w}/{eng}": {"s": med(w, eng), "cp": med(w, eng, "cp"),
+                                                  "cpu_s": med(w, eng, "cpu"),
                                                   "file_bytes_per_row": med(w, eng, "file_b"),
                                                   "log_bytes_per_row": med(w, eng, "log_b"),
                                                   "written_bytes_per_row": med(w, eng, "written_b"),
-                                                  "rss_mb": max(rss[(w, eng)]) if rss.get((w, eng)) else None}
+                                                  "rss_mb": max(rss[(w, eng)]) if rss.get((w, eng)) else None,
+                                                  "harness_rss_mb": med(w, eng, "harness_mb")}
                                    for (w, eng) in results if not eng.startswith("c-")},
                        "c_figures": {f"{w}/{eng[2:]}": {"s": med(w, eng), "read": med(w, eng, "read")}
                                      for (w, eng) in results if eng.startswith("c-")}}, f, indent=1)

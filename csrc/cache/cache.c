@@ -31,8 +31,10 @@
  *       around cache_extend_file, never with pc->mtx held and never while
  *       waiting for a latch.
  *   L4. Write-back (cache_flush*, close with flush, eviction of a dirty
- *       victim) holds at most one page "latch" (the fWriting mark) at a time
- *       and calls wal() while holding it.  Callers therefore must not call
+ *       victim) holds the fWriting marks of at most one run of pages (one
+ *       page, or W1's consecutive pages, taken together without waiting)
+ *       at a time, never waits while holding them, and calls wal() while
+ *       holding them.  Callers therefore must not call
  *       cache_flush / cache_flush_older / cache_close_file while they hold a
  *       latch (they would wait for themselves), and the log must not wait for
  *       a page latch inside wal() nor hold a lock that wal() needs while
@@ -63,6 +65,7 @@
 #include <assert.h>
 #include <stdatomic.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cache.h"
@@ -345,54 +348,84 @@ static void page_seal(uint8_t *pv, uint32_t cb, uint32_t pgno)
 
 /* ---- write-back ------------------------------------------------------------------ */
 
-/* Write a dirty frame (mutex held on entry and exit; released during the
- * wal call and the write).  The frame must be valid, dirty, not exclusively
- * latched and not already being written.  pvBuf: cbPage bytes of scratch.
- * On failure the frame stays dirty with its recovery lsn. */
-static JET_ERR bf_write(cache *pc, bf *pbf, uint8_t *pvBuf)
+#define CACHE_RUN_MAX 32u /* pages per write-back run (W1, flush_frames) */
+
+/* Write a run of dirty frames: c (>= 1) frames of one file holding pages
+ * pgno, pgno+1, ... (mutex held on entry and exit; released during the wal
+ * call and the write), as one write (W1 below).  Every frame must be valid,
+ * dirty, not exclusively latched and not already being written.  pvBuf:
+ * c * cbPage bytes of scratch.  On failure every frame of the run stays dirty
+ * with its recovery lsn. */
+static JET_ERR bf_write_run(cache *pc, bf *const *run, uint32_t c, uint8_t *pvBuf)
 {
     os_mutex_assert_held(&pc->mtx);
     JET_ERR err = JET_errSuccess;
-    cfile *pcf = &pc->rgfile[pbf->dbid];
+    cfile *pcf = &pc->rgfile[run[0]->dbid];
     cache_wal_fn wal = pc->wal;
     void *walCtx = pc->walCtx;
-    int fLogged = pbf->lsnRec != LSN_NIL;
+    uint32_t logged = 0; /* bit i: run[i] was changed by a logged change since clean */
 
-    assert(pbf->state == BF_VALID && pbf->fDirty && !pbf->fExcl && !pbf->fWriting);
-    assert(pcf->pf != NULL);
-    pbf->fWriting = 1; /* L2: no exclusive latch until we are done */
+    assert(pcf->pf != NULL && c >= 1 && c <= CACHE_RUN_MAX);
+    for (uint32_t i = 0; i < c; i++) {
+        bf *pbf = run[i];
+        assert(pbf->state == BF_VALID && pbf->fDirty && !pbf->fExcl && !pbf->fWriting);
+        assert(pbf->dbid == run[0]->dbid && pbf->pgno == run[0]->pgno + i);
+        pbf->fWriting = 1; /* L2: no exclusive latch until we are done */
+        if (pbf->lsnRec != LSN_NIL)
+            logged |= 1u << i;
+    }
     pcf->cIO++;
     cache_unlock(pc);
-    OS_LATCH_TAKEN(); /* L5: the fWriting mark is a latch held across wal() */
+    OS_LATCH_TAKEN(); /* L5: the run's fWriting marks are a latch held across wal() */
 
-    /* C1 (write-ahead): the log is durable up to the page lsn before the
-     * page reaches the file.  A page changed only by cache_dirty_unlogged
-     * since it was last clean (lsnRec == LSN_NIL) carries no lsn that is not
-     * already durable, so wal is skipped. */
-    if (fLogged && wal != NULL) {
-        err = wal(walCtx, pbf->dbid, le_get64(pbf->pv + PAGE_OFF_LSN));
+    /* C1 (write-ahead): the log is durable up to every page lsn of the run
+     * before the run reaches the file (one wal call, for the newest).  A page
+     * changed only by cache_dirty_unlogged since it was last clean
+     * (lsnRec == LSN_NIL) carries no lsn that is not already durable. */
+    if (logged && wal != NULL) {
+        lsn_t lsnMax = 0;
+        for (uint32_t i = 0; i < c; i++) {
+            if (!(logged & (1u << i)))
+                continue;
+            lsn_t l = le_get64(run[i]->pv + PAGE_OFF_LSN);
+            if (l > lsnMax)
+                lsnMax = l;
+        }
+        err = wal(walCtx, run[0]->dbid, lsnMax);
         if (err > 0)
             err = JET_errSuccess;
     }
     if (err >= 0) {
-        memcpy(pvBuf, pbf->pv, pc->cbPage);
-        page_seal(pvBuf, pc->cbPage, pbf->pgno);
+        for (uint32_t i = 0; i < c; i++) {
+            uint8_t *pv = pvBuf + (size_t)i * pc->cbPage;
+            memcpy(pv, run[i]->pv, pc->cbPage);
+            page_seal(pv, pc->cbPage, run[i]->pgno);
+        }
         os_rwlock_rdlock(&pcf->rwExtend);
-        err = os_file_write(pcf->pf, page_offset(pc, pbf->pgno), pvBuf, pc->cbPage);
+        err = os_file_write(pcf->pf, page_offset(pc, run[0]->pgno), pvBuf, (size_t)c * pc->cbPage);
         os_rwlock_unlock(&pcf->rwExtend);
     }
     OS_LATCH_RELEASED();
 
     cache_lock(pc);
-    pbf->fWriting = 0;
     pcf->cIO--;
-    if (err >= 0) {
-        pbf->fDirty = 0;
-        pbf->lsnRec = LSN_NIL;
-        pc->cwrites++;
+    for (uint32_t i = 0; i < c; i++) {
+        bf *pbf = run[i];
+        pbf->fWriting = 0;
+        if (err >= 0) {
+            pbf->fDirty = 0;
+            pbf->lsnRec = LSN_NIL;
+            pc->cwrites++;
+        }
+        bf_wake(pc, pbf);
     }
-    bf_wake(pc, pbf);
     return err < 0 ? err : JET_errSuccess;
+}
+
+/* Write one dirty frame (bf_write_run of one). */
+static JET_ERR bf_write(cache *pc, bf *pbf, uint8_t *pvBuf)
+{
+    return bf_write_run(pc, &pbf, 1, pvBuf);
 }
 
 /* ---- frame replacement (mutex held) ---------------------------------------------- */
@@ -866,19 +899,100 @@ static int flush_wants(const bf *pbf, uint32_t dbid, int fOlder, lsn_t lsnBefore
     return 1;
 }
 
+/* A frame wanted by write-back, with the page it held when listed. */
+typedef struct flush_ent {
+    uint32_t dbid, pgno;
+    bf      *pbf;
+} flush_ent;
+
+/* Order of write-back runs: by file, then page number. */
+static int flush_order(const void *a, const void *b)
+{
+    const flush_ent *x = a, *y = b;
+    if (x->dbid != y->dbid)
+        return x->dbid < y->dbid ? -1 : 1;
+    return x->pgno < y->pgno ? -1 : x->pgno > y->pgno;
+}
+
+/* Can write-back take this frame into a run now, without waiting? */
+static int flush_ready(const bf *pbf, uint32_t dbid, int fOlder, lsn_t lsnBefore)
+{
+    return flush_wants(pbf, dbid, fOlder, lsnBefore) && !pbf->fExcl && !pbf->fWriting;
+}
+
 /* Write every frame flush_wants; stops at the first error.  *pmask gets the
- * bit (1 << dbid) of every file written to. */
+ * bit (1 << dbid) of every file written to.
+ *
+ * W1. Pass 1 writes the frames it wants in file and page order, each run of
+ *     consecutive pages of one file (up to CACHE_RUN_MAX) with one write:
+ *     the run's frames are taken (fWriting) together, only while none is
+ *     latched exclusively or being written -- pass 1 never waits holding a
+ *     mark (L4).  Pass 2 is the frame-by-frame walk: it waits for the frames
+ *     pass 1 skipped and writes what became dirty meanwhile.  The order of
+ *     page writes between two file syncs is free (C1 orders each page after
+ *     its log only; the caller syncs before it relies on any page). */
 static JET_ERR flush_frames(cache *pc, uint32_t dbid, int fOlder, lsn_t lsnBefore, uint32_t *pmask)
 {
     JET_ERR err = JET_errSuccess;
     uint8_t *pvBuf = NULL;
-    uint32_t mask = 0;
+    uint32_t mask = 0, runMax = CACHE_RUN_MAX;
+    flush_ent *rg = NULL;
 
     /* L4: a caller holding a latch would wait for itself; L5: may wait. */
     assert(os_latch_held_count() == 0);
     OS_LATCH_BEFORE_WAIT();
+    pvBuf = os_malloc((size_t)runMax * pc->cbPage);
+    if (pvBuf == NULL) {
+        runMax = 1;
+        pvBuf = os_malloc(pc->cbPage);
+        if (pvBuf == NULL)
+            return JET_errOutOfMemory;
+    }
     cache_lock(pc);
-    for (uint32_t i = 0; i < pc->nframes;) {
+    /* Pass 1 (W1); without memory for the list, pass 2 does it all.  The
+     * list is sorted without the mutex (frames are never freed before
+     * cache_destroy, so its pointers stay valid). */
+    uint32_t n = 0, cAlloc = pc->nframes;
+    if (cAlloc > 0 && runMax > 1) {
+        cache_unlock(pc);
+        rg = os_malloc((size_t)cAlloc * sizeof(*rg));
+        cache_lock(pc);
+    }
+    for (uint32_t i = 0; rg != NULL && i < pc->nframes && n < cAlloc; i++) {
+        bf *pbf = pc->rgpbf[i];
+        if (flush_ready(pbf, dbid, fOlder, lsnBefore)) {
+            rg[n].dbid = pbf->dbid;
+            rg[n].pgno = pbf->pgno;
+            rg[n++].pbf = pbf;
+        }
+    }
+    if (n > 1) {
+        cache_unlock(pc);
+        qsort(rg, n, sizeof(*rg), flush_order);
+        cache_lock(pc);
+    }
+    bf *run[CACHE_RUN_MAX];
+    for (uint32_t i = 0; i < n && err >= 0;) {
+        /* The mutex was released since the list was made: look at each
+         * frame again (it may be clean now, latched, or hold another page). */
+        bf *first = rg[i++].pbf;
+        if (!flush_ready(first, dbid, fOlder, lsnBefore))
+            continue;
+        uint32_t c = 1;
+        run[0] = first;
+        while (c < runMax && i < n) {
+            bf *next = rg[i].pbf;
+            if (next->dbid != first->dbid || next->pgno != first->pgno + c ||
+                !flush_ready(next, dbid, fOlder, lsnBefore))
+                break;
+            run[c++] = next;
+            i++;
+        }
+        mask |= 1u << first->dbid;
+        err = bf_write_run(pc, run, c, pvBuf);
+    }
+    /* Pass 2. */
+    for (uint32_t i = 0; err >= 0 && i < pc->nframes;) {
         bf *pbf = pc->rgpbf[i];
         if (!flush_wants(pbf, dbid, fOlder, lsnBefore)) {
             i++;
@@ -890,13 +1004,6 @@ static JET_ERR flush_frames(cache *pc, uint32_t dbid, int fOlder, lsn_t lsnBefor
             bf_wait(pc, pbf);
             continue;
         }
-        if (pvBuf == NULL) {
-            pvBuf = os_malloc(pc->cbPage);
-            if (pvBuf == NULL) {
-                err = JET_errOutOfMemory;
-                break;
-            }
-        }
         mask |= 1u << pbf->dbid;
         err = bf_write(pc, pbf, pvBuf);
         if (err < 0)
@@ -904,6 +1011,7 @@ static JET_ERR flush_frames(cache *pc, uint32_t dbid, int fOlder, lsn_t lsnBefor
         i++;
     }
     cache_unlock(pc);
+    os_free(rg);
     os_free(pvBuf);
     *pmask = mask;
     return err;

@@ -431,9 +431,10 @@ TEST(wal_rule)
     CHECK_ERR(put_page(pc, 1, 3, 1, LSN_NIL), JET_errSuccess); /* unlogged: no wal call */
     CHECK(w.ccall == 0);
     CHECK_ERR(cache_flush(pc, 1), JET_errSuccess);
-    CHECK(w.ccall == 2);
-    CHECK(wal_called_with(&w, LSN_MAKE(1, 1, 0)) && wal_called_with(&w, LSN_MAKE(1, 2, 0)));
-    CHECK(!w.rgfOnDisk[0] && !w.rgfOnDisk[1]); /* C1: wal before the write */
+    /* pages 1-3 are one run (W1): one wal call, for the newest lsn */
+    CHECK(w.ccall == 1);
+    CHECK(wal_called_with(&w, LSN_MAKE(1, 2, 0)));
+    CHECK(!w.rgfOnDisk[0]); /* C1: wal before the write */
     CHECK_ERR(get_page(pc, 1, 3, 1), 1);
 
     /* A page changed twice: wal gets the last lsn. */
@@ -467,6 +468,46 @@ TEST(wal_rule)
     CHECK(check_fill(raw, 4096, 1, 2) && le_get64(raw + PAGE_OFF_LSN) == LSN_MAKE(1, 6, 0));
     os_free(raw);
     CHECK(stat_dirty(pc) == 0 && cache_oldest_rec_lsn(pc) == LSN_NIL);
+    CHECK_ERR(cache_close_file(pc, 1, 1), JET_errSuccess);
+    cache_destroy(pc);
+}
+
+/* W1: write-back writes consecutive dirty pages of a file as runs in page
+ * order, with one wal call per run for the newest lsn of the run, whatever
+ * order the frames were dirtied in; a gap in the page numbers ends a run. */
+TEST(flush_writes_runs_in_page_order)
+{
+    const char *path = test_path("flush_runs", "db.edb");
+    wal_rec w;
+    memset(&w, 0, sizeof w);
+    w.path = path;
+    w.cbPage = 4096;
+    cache *pc = NULL;
+    CHECK_ERR(cache_create(4096, 16, &pc), JET_errSuccess);
+    cache_set_wal(pc, wal_record, &w);
+    CHECK_ERR(open_db(pc, 1, path, 1), JET_errSuccess);
+    CHECK_ERR(cache_extend_file(pc, 1, 8), JET_errSuccess);
+    /* frames in the order 4, 2, 3, 7, 1: runs 1-4 and 7 */
+    CHECK_ERR(put_page(pc, 1, 4, 3, LSN_MAKE(1, 1, 0)), JET_errSuccess);
+    CHECK_ERR(put_page(pc, 1, 2, 3, LSN_MAKE(1, 4, 0)), JET_errSuccess);
+    CHECK_ERR(put_page(pc, 1, 3, 3, LSN_MAKE(1, 2, 0)), JET_errSuccess);
+    CHECK_ERR(put_page(pc, 1, 7, 3, LSN_MAKE(1, 5, 0)), JET_errSuccess);
+    CHECK_ERR(put_page(pc, 1, 1, 3, LSN_MAKE(1, 3, 0)), JET_errSuccess);
+    CHECK_ERR(cache_flush(pc, 1), JET_errSuccess);
+    CHECK(w.ccall == 2);
+    CHECK(w.rglsn[0] == LSN_MAKE(1, 4, 0) && w.rglsn[1] == LSN_MAKE(1, 5, 0));
+    CHECK(!w.rgfOnDisk[0] && !w.rgfOnDisk[1]); /* C1: wal before each run's write */
+    CHECK(stat_dirty(pc) == 0 && cache_oldest_rec_lsn(pc) == LSN_NIL);
+    uint8_t *raw = os_malloc(4096);
+    CHECK(raw != NULL);
+    for (uint32_t pgno = 1; pgno <= 7; pgno++) {
+        if (pgno == 5 || pgno == 6)
+            continue;
+        CHECK_ERR(raw_io(path, ((uint64_t)pgno + 1) * 4096, raw, 4096, 0), JET_errSuccess);
+        CHECK(check_fill(raw, 4096, pgno, 3));
+        CHECK(cache_page_verify(raw, 4096, pgno) == JET_errSuccess); /* sealed: crc and pgno */
+    }
+    os_free(raw);
     CHECK_ERR(cache_close_file(pc, 1, 1), JET_errSuccess);
     cache_destroy(pc);
 }

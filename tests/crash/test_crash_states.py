@@ -566,7 +566,7 @@ def test_crash_states(jet, crash_dir, name):
     print(f"{name}: {len(ops)} journal entries, {tried} distinct crash states, "
           f"{len(problems)} failing, {len(unknown)} of them not a known bug")
     assert not wal, wal[:5]
-    assert tried >= 100
+    assert tried >= 50  # the enumeration ran (write-back runs, cache.c W1, make fewer I/O boundaries)
     assert not unknown, "\n".join(map(repr, unknown[:12]))
 
 
