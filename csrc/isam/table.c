@@ -1,7 +1,7 @@
 /*
  * table.c -- table and column DDL through a cursor: create / open / close /
  * delete / rename tables, add / delete / rename columns, column definitions
- * (col_build, col_by_id, col_by_name), JetGetTableInfo, JetGetColumnInfo,
+ * (col_build, col_by_id, col_by_name, col_order_by_id), JetGetTableInfo, JetGetColumnInfo,
  * JetGetColumnId and the table description (isam_describe_table).
  *
  * Owns: the validation of table and column definitions (names, types,
@@ -14,6 +14,7 @@
 #include "isam_int.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* ------------------------------------------------------------------------ */
@@ -280,6 +281,45 @@ col_info *col_by_id(table_def *ptd, JET_COLUMNID columnid)
         if (ptd->cols[i].rc.columnid == columnid && ptd->cols[i].rc.coltyp != JET_coltypNil)
             return &ptd->cols[i];
     return NULL;
+}
+
+typedef struct col_order_ent {
+    JET_COLUMNID id;
+    uint32_t     i;
+} col_order_ent;
+
+static int col_order_cmp(const void *a, const void *b)
+{
+    const col_order_ent *x = a, *y = b;
+    if (x->id != y->id)
+        return x->id < y->id ? -1 : 1;
+    return x->i < y->i ? -1 : x->i > y->i; /* equal ids: array order */
+}
+
+JET_ERR col_order_by_id(const table_def *ptd, uint32_t **ppidx, uint32_t *pn)
+{
+    *ppidx = NULL;
+    *pn = 0;
+    col_order_ent *pe = os_malloc((ptd->ccol ? ptd->ccol : 1) * sizeof(*pe));
+    uint32_t *pidx = os_malloc((ptd->ccol ? ptd->ccol : 1) * sizeof(*pidx));
+    if (pe == NULL || pidx == NULL) {
+        os_free(pe);
+        os_free(pidx);
+        return JET_errOutOfMemory;
+    }
+    for (uint32_t i = 0; i < ptd->ccol; i++) {
+        pe[i].id = ptd->cols[i].rc.columnid;
+        pe[i].i = i;
+    }
+    qsort(pe, ptd->ccol, sizeof(*pe), col_order_cmp);
+    uint32_t n = 0;
+    for (uint32_t k = 0; k < ptd->ccol; k++)
+        if (pe[k].id != 0 && (n == 0 || pe[k].id != ptd->cols[pidx[n - 1]].rc.columnid))
+            pidx[n++] = pe[k].i; /* the first of equal ids (there should be none) */
+    os_free(pe);
+    *ppidx = pidx;
+    *pn = n;
+    return JET_errSuccess;
 }
 
 col_info *col_by_name(table_def *ptd, const char *szName)

@@ -44,17 +44,10 @@ JET_ERR isam_inherit_template(isam_sess *psess, JET_TABLEID tableid, const char 
         return JET_errDDLNotInheritable;
     }
     /* columns in id order */
-    JET_COLUMNID last = 0;
-    for (uint32_t n = 0; n < ptpl->ccol && err >= 0; n++) {
-        col_info *pnext = NULL;
-        for (uint32_t i = 0; i < ptpl->ccol; i++) {
-            col_info *pci = &ptpl->cols[i];
-            if (pci->rc.columnid > last && (pnext == NULL || pci->rc.columnid < pnext->rc.columnid))
-                pnext = pci;
-        }
-        if (pnext == NULL)
-            break;
-        last = pnext->rc.columnid;
+    uint32_t *order, cOrder;
+    err = col_order_by_id(ptpl, &order, &cOrder);
+    for (uint32_t n = 0; n < cOrder && err >= 0; n++) {
+        const col_info *pnext = &ptpl->cols[order[n]];
         if (pnext->rc.coltyp == JET_coltypNil)
             continue; /* a deleted column's tombstone */
         JET_COLUMNDEF cd;
@@ -75,6 +68,7 @@ JET_ERR isam_inherit_template(isam_sess *psess, JET_TABLEID tableid, const char 
         }
         err = isam_add_column(psess, tableid, pnext->name, &cd, pvDefault, cbDefault, &id);
     }
+    os_free(order);
     if (err >= 0 && ptpl->cseg > 0)
         err = idx_create_like(psess, tableid, ptpl, ptpl->idxName, ptpl->idxGrbit | JET_bitIndexPrimary, ptpl->segs,
                         ptpl->cseg, ptpl->cbKeyMost, NULL);
