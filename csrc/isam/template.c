@@ -20,7 +20,9 @@
  *        has exactly one template, itself not derived (no nesting).
  *   TP2. Fixed DDL: adding a column or an index needs a cursor opened with
  *        JET_bitTablePermitDDL (a template then takes only tagged and long
- *        columns); deleting one is always JET_errFixedDDL.
+ *        columns); deleting one is always JET_errFixedDDL.  The permission
+ *        is the cursor's own: JetDupCursor does not copy it (ESENT copies
+ *        only whether the cursor may update).
  *   TP3. A derived table may not delete a column or an index its template
  *        has (JET_errFixedInheritedDDL): the template's schema is fixed
  *        (TP1), so the names it had at creation are the names it has.
