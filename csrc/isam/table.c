@@ -568,9 +568,14 @@ JET_ERR isam_add_column(isam_sess *psess, JET_TABLEID tableid, const char *szNam
         return JET_errInvalidTableId;
     if (pcur->fTemp)
         return JET_errIllegalOperation; /* a temporary table's columns are fixed at open */
+    /* the name check and the next id need the table's current columns: another
+     * cursor's DDL or a rollback of this one's may have changed them */
+    JET_ERR err = isam_sync_indexes(psess, pcur);
+    if (err < 0)
+        return err;
     table_def *ptd = pcur->td;
     col_info ci;
-    JET_ERR err = tpl_check_add(pcur, pdef);
+    err = tpl_check_add(pcur, pdef);
     if (err < 0)
         return err;
     err = col_build(ptd, szName, pdef, pvDefault, cbDefault, &ci);
