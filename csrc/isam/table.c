@@ -792,6 +792,25 @@ JET_ERR isam_rename_table(isam_sess *psess, JET_DBID dbid, const char *szName, c
     return err;
 }
 
+JET_ERR isam_table_stats(isam_sess *psess, JET_TABLEID tableid, uint32_t *pcRecord, uint32_t *pcPage)
+{
+    isam_cursor *pcur = cursor_get(psess, tableid);
+    if (pcur == NULL)
+        return JET_errInvalidTableId;
+    if (pcur->fTemp || pcur->objidIdx != 0)
+        return JET_errInvalidParameter;
+    uint32_t crec = 0;
+    JET_ERR err = isam_index_record_count(psess, tableid, &crec, 0); /* a deferred cursor counts from the first */
+    uint64_t cpg = 0;
+    if (err >= 0)
+        err = bt_count_pages(&pcur->db->env, pcur->td->pgnoRoot, &cpg);
+    if (err < 0)
+        return err;
+    *pcRecord = crec;
+    *pcPage = cpg > UINT32_MAX ? UINT32_MAX : (uint32_t)cpg;
+    return JET_errSuccess;
+}
+
 /* JetGetTableInfo: JET_TblInfo (JET_OBJECTINFO), JET_TblInfoName, JET_TblInfoDbid. */
 JET_ERR isam_get_table_info(isam_sess *psess, JET_TABLEID tableid, void *pv, uint32_t cbMax, uint32_t infolevel)
 {
