@@ -1208,6 +1208,19 @@ ESEPY_EXPORT JET_ERR JetGetObjectInfo(JET_SESID sesid, JET_DBID dbid, JET_OBJTYP
         err = isam_open_table(S(c), dbid, szObjectName, JET_bitTableReadOnly, &tableid);
         if (err >= 0) {
             err = isam_get_table_info(S(c), tableid, pvResult, cbMax, JET_TblInfo);
+            if (err >= 0 && InfoLevel == JET_ObjInfo) {
+                /* ESENT: the statistics JetComputeStats stored; esepy counts them now
+                 * (records: a scan of the primary index) -- NoStats leaves them 0 */
+                uint32_t cRecord = 0, cPage = 0;
+                err = isam_table_stats(S(c), tableid, &cRecord, &cPage);
+                if (err >= 0) {
+                    JET_OBJECTINFO oi; /* pvResult need not be aligned */
+                    memcpy(&oi, pvResult, sizeof(oi));
+                    oi.cRecord = cRecord;
+                    oi.cPage = cPage;
+                    memcpy(pvResult, &oi, sizeof(oi));
+                }
+            }
             (void)isam_close_table(S(c), tableid);
         }
         break;

@@ -270,5 +270,8 @@ uint32_t bt_redo_dbid(const uint8_t *pv, uint32_t cb);
  * separators, page ownership).  JET_errBadPageLink / JET_errDatabaseCorrupted
  * on failure; *pcnodes receives the number of leaf nodes. */
 JET_ERR bt_check(bt_env *env, uint32_t pgnoRoot, uint64_t *pcnodes);
+/* The pages of a tree, its root included (reads the internal pages and one
+ * leaf below each bottom internal page, under the root's shared latch). */
+JET_ERR bt_count_pages(bt_env *env, uint32_t pgnoRoot, uint64_t *pcpg);
 
 #endif /* ESEPY_BTREE_H */

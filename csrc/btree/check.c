@@ -1,5 +1,6 @@
 /*
- * check.c -- bt_check: walk a tree and verify P1..P5 and T1..T3.
+ * check.c -- bt_check: walk a tree and verify P1..P5 and T1..T3; and
+ * bt_count_pages: the pages of a tree (JetGetObjectInfo's cPage).
  *
  * Owns: nothing on disk; it only reads.  Holds the root shared for the whole
  * walk (so no structure change runs meanwhile, L4) and latches the rest
@@ -130,5 +131,49 @@ JET_ERR bt_check(bt_env *env, uint32_t pgnoRoot, uint64_t *pcnodes)
     os_free(c.pgnos);
     if (err >= 0 && pcnodes)
         *pcnodes = c.cnodes;
+    return err;
+}
+
+/* Pages of the subtree under the internal page pg (itself included): a child
+ * that is a leaf means they all are (T2: every leaf at one depth), so only
+ * the internal pages and one leaf per bottom internal page are read. */
+static JET_ERR count_below(const bt_env *env, const uint8_t *pg, int depth, uint64_t *pcpg)
+{
+    if (depth > BT_MAX_DEPTH)
+        return JET_errDatabaseCorrupted;
+    *pcpg += 1;
+    JET_ERR err = JET_errSuccess;
+    for (uint32_t i = 0; i < pg_cslot(pg) && err >= 0; i++) {
+        bf *pbfChild = NULL;
+        err = bt_read_child(env, pg, i, LATCH_SHARED, &pbfChild);
+        if (err < 0)
+            break;
+        const uint8_t *child = bf_data(pbfChild);
+        if (pg_is_leaf(child)) {
+            cache_release(pbfChild);
+            *pcpg += pg_cslot(pg);
+            break;
+        }
+        err = count_below(env, child, depth + 1, pcpg);
+        cache_release(pbfChild);
+    }
+    return err;
+}
+
+JET_ERR bt_count_pages(bt_env *env, uint32_t pgnoRoot, uint64_t *pcpg)
+{
+    bf *pbf = NULL;
+    JET_ERR err = bt_read_root(env, pgnoRoot, LATCH_SHARED, &pbf); /* held: no structure change meanwhile (L4) */
+    if (err < 0)
+        return err;
+    uint64_t n = 0;
+    const uint8_t *pg = bf_data(pbf);
+    if (pg_is_leaf(pg))
+        n = 1;
+    else
+        err = count_below(env, pg, 0, &n);
+    cache_release(pbf);
+    if (err >= 0)
+        *pcpg = n;
     return err;
 }

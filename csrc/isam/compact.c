@@ -56,17 +56,10 @@ static JET_ERR copy_schema(cmp_ctx *pc, table_def *ptd, JET_DBID dbidDst, JET_TA
     if (err < 0)
         return err;
     /* ids ascending, so a source without gaps keeps its column ids */
-    JET_COLUMNID last = 0;
-    for (uint32_t n = 0; n < ptd->ccol && err >= 0; n++) {
-        col_info *pnext = NULL;
-        for (uint32_t i = 0; i < ptd->ccol; i++) {
-            col_info *pci = &ptd->cols[i];
-            if (pci->rc.columnid > last && (pnext == NULL || pci->rc.columnid < pnext->rc.columnid))
-                pnext = pci;
-        }
-        if (pnext == NULL)
-            break;
-        last = pnext->rc.columnid;
+    uint32_t *order, cOrder;
+    err = col_order_by_id(ptd, &order, &cOrder);
+    for (uint32_t n = 0; n < cOrder && err >= 0; n++) {
+        const col_info *pnext = &ptd->cols[order[n]];
         JET_COLUMNDEF def;
         memset(&def, 0, sizeof(def));
         def.cbStruct = sizeof(def);
@@ -87,6 +80,7 @@ static JET_ERR copy_schema(cmp_ctx *pc, table_def *ptd, JET_DBID dbidDst, JET_TA
         }
         err = isam_add_column(psess, *ptidDst, pnext->name, &def, pvDefault, cbDefault, &id);
     }
+    os_free(order);
     if (err >= 0 && ptd->cseg > 0)
         err = idx_create_like(psess, *ptidDst, ptd, ptd->idxName, ptd->idxGrbit | JET_bitIndexPrimary, ptd->segs,
                          ptd->cseg, ptd->cbKeyMost, NULL);

@@ -217,6 +217,11 @@ void    isam_callbacks_free(isam_cb_list *pl);
 JET_ERR isam_set_column_default(isam_sess *psess, JET_DBID dbid, const char *szTable, const char *szColumn,
                                 const void *pv, uint32_t cb, JET_GRBIT grbit);
 JET_ERR isam_get_table_info(isam_sess *psess, JET_TABLEID tableid, void *pv, uint32_t cbMax, uint32_t infolevel);
+/* JetGetObjectInfo(JET_ObjInfo)'s statistics of a table: the records its
+ * primary index holds for this session's view (counted: a scan) and the pages
+ * of its primary tree (bt_count_pages), as ESENT's JetComputeStats computes
+ * them.  The cursor must be on the primary index, never moved. */
+JET_ERR isam_table_stats(isam_sess *psess, JET_TABLEID tableid, uint32_t *pcRecord, uint32_t *pcPage);
 JET_ERR isam_create_index(isam_sess *psess, JET_TABLEID tableid, const char *szName, JET_GRBIT grbit,
                           const char *szKey, uint32_t cbKey, uint32_t lDensity);
 /* One index of JetCreateIndex2..4, flattened by the api layer. */

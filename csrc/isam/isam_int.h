@@ -870,6 +870,10 @@ JET_ERR idx_create_like(isam_sess *psess, JET_TABLEID tid, table_def *ptdSrc, co
                         const key_seg *segs, uint32_t cseg, uint32_t cbKeyMost, const idx_def *pidxSrc);
 col_info *col_by_id(table_def *ptd, JET_COLUMNID columnid);
 col_info *col_by_name(table_def *ptd, const char *szName);
+/* ptd->cols as indexes in ascending column id (ids 0 and repeats left out), *pn
+ * of them, in one sort: for walks in id order (compaction, template
+ * inheritance) that must not be O(n^2) in the column count.  os_free(*ppidx). */
+JET_ERR   col_order_by_id(const table_def *ptd, uint32_t **ppidx, uint32_t *pn);
 /* Forget the column lookup map (C1): after cols was replaced, or an entry renamed. */
 void      col_map_reset(table_def *ptd);
 /* template.c: TP2 (adding a column -- pdef -- or an index -- pdef NULL) and

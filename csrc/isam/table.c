@@ -1,7 +1,7 @@
 /*
  * table.c -- table and column DDL through a cursor: create / open / close /
  * delete / rename tables, add / delete / rename columns, column definitions
- * (col_build, col_by_id, col_by_name), JetGetTableInfo, JetGetColumnInfo,
+ * (col_build, col_by_id, col_by_name, col_order_by_id), JetGetTableInfo, JetGetColumnInfo,
  * JetGetColumnId and the table description (isam_describe_table).
  *
  * Owns: the validation of table and column definitions (names, types,
@@ -14,6 +14,7 @@
 #include "isam_int.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* ------------------------------------------------------------------------ */
@@ -282,6 +283,45 @@ col_info *col_by_id(table_def *ptd, JET_COLUMNID columnid)
     return NULL;
 }
 
+typedef struct col_order_ent {
+    JET_COLUMNID id;
+    uint32_t     i;
+} col_order_ent;
+
+static int col_order_cmp(const void *a, const void *b)
+{
+    const col_order_ent *x = a, *y = b;
+    if (x->id != y->id)
+        return x->id < y->id ? -1 : 1;
+    return x->i < y->i ? -1 : x->i > y->i; /* equal ids: array order */
+}
+
+JET_ERR col_order_by_id(const table_def *ptd, uint32_t **ppidx, uint32_t *pn)
+{
+    *ppidx = NULL;
+    *pn = 0;
+    col_order_ent *pe = os_malloc((ptd->ccol ? ptd->ccol : 1) * sizeof(*pe));
+    uint32_t *pidx = os_malloc((ptd->ccol ? ptd->ccol : 1) * sizeof(*pidx));
+    if (pe == NULL || pidx == NULL) {
+        os_free(pe);
+        os_free(pidx);
+        return JET_errOutOfMemory;
+    }
+    for (uint32_t i = 0; i < ptd->ccol; i++) {
+        pe[i].id = ptd->cols[i].rc.columnid;
+        pe[i].i = i;
+    }
+    qsort(pe, ptd->ccol, sizeof(*pe), col_order_cmp);
+    uint32_t n = 0;
+    for (uint32_t k = 0; k < ptd->ccol; k++)
+        if (pe[k].id != 0 && (n == 0 || pe[k].id != ptd->cols[pidx[n - 1]].rc.columnid))
+            pidx[n++] = pe[k].i; /* the first of equal ids (there should be none) */
+    os_free(pe);
+    *ppidx = pidx;
+    *pn = n;
+    return JET_errSuccess;
+}
+
 col_info *col_by_name(table_def *ptd, const char *szName)
 {
     char a[JET_cbNameMost + 1], b[JET_cbNameMost + 1];
@@ -528,9 +568,14 @@ JET_ERR isam_add_column(isam_sess *psess, JET_TABLEID tableid, const char *szNam
         return JET_errInvalidTableId;
     if (pcur->fTemp)
         return JET_errIllegalOperation; /* a temporary table's columns are fixed at open */
+    /* the name check and the next id need the table's current columns: another
+     * cursor's DDL or a rollback of this one's may have changed them */
+    JET_ERR err = isam_sync_indexes(psess, pcur);
+    if (err < 0)
+        return err;
     table_def *ptd = pcur->td;
     col_info ci;
-    JET_ERR err = tpl_check_add(pcur, pdef);
+    err = tpl_check_add(pcur, pdef);
     if (err < 0)
         return err;
     err = col_build(ptd, szName, pdef, pvDefault, cbDefault, &ci);
@@ -745,6 +790,25 @@ JET_ERR isam_rename_table(isam_sess *psess, JET_DBID dbid, const char *szName, c
     err = trx_auto_end(psess, fAuto, err);
     cat_free_table(ptd);
     return err;
+}
+
+JET_ERR isam_table_stats(isam_sess *psess, JET_TABLEID tableid, uint32_t *pcRecord, uint32_t *pcPage)
+{
+    isam_cursor *pcur = cursor_get(psess, tableid);
+    if (pcur == NULL)
+        return JET_errInvalidTableId;
+    if (pcur->fTemp || pcur->objidIdx != 0)
+        return JET_errInvalidParameter;
+    uint32_t crec = 0;
+    JET_ERR err = isam_index_record_count(psess, tableid, &crec, 0); /* a deferred cursor counts from the first */
+    uint64_t cpg = 0;
+    if (err >= 0)
+        err = bt_count_pages(&pcur->db->env, pcur->td->pgnoRoot, &cpg);
+    if (err < 0)
+        return err;
+    *pcRecord = crec;
+    *pcPage = cpg > UINT32_MAX ? UINT32_MAX : (uint32_t)cpg;
+    return JET_errSuccess;
 }
 
 /* JetGetTableInfo: JET_TblInfo (JET_OBJECTINFO), JET_TblInfoName, JET_TblInfoDbid. */

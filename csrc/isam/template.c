@@ -20,7 +20,9 @@
  *        has exactly one template, itself not derived (no nesting).
  *   TP2. Fixed DDL: adding a column or an index needs a cursor opened with
  *        JET_bitTablePermitDDL (a template then takes only tagged and long
- *        columns); deleting one is always JET_errFixedDDL.
+ *        columns); deleting one is always JET_errFixedDDL.  The permission
+ *        is the cursor's own: JetDupCursor does not copy it (ESENT copies
+ *        only whether the cursor may update).
  *   TP3. A derived table may not delete a column or an index its template
  *        has (JET_errFixedInheritedDDL): the template's schema is fixed
  *        (TP1), so the names it had at creation are the names it has.
@@ -44,17 +46,10 @@ JET_ERR isam_inherit_template(isam_sess *psess, JET_TABLEID tableid, const char 
         return JET_errDDLNotInheritable;
     }
     /* columns in id order */
-    JET_COLUMNID last = 0;
-    for (uint32_t n = 0; n < ptpl->ccol && err >= 0; n++) {
-        col_info *pnext = NULL;
-        for (uint32_t i = 0; i < ptpl->ccol; i++) {
-            col_info *pci = &ptpl->cols[i];
-            if (pci->rc.columnid > last && (pnext == NULL || pci->rc.columnid < pnext->rc.columnid))
-                pnext = pci;
-        }
-        if (pnext == NULL)
-            break;
-        last = pnext->rc.columnid;
+    uint32_t *order, cOrder;
+    err = col_order_by_id(ptpl, &order, &cOrder);
+    for (uint32_t n = 0; n < cOrder && err >= 0; n++) {
+        const col_info *pnext = &ptpl->cols[order[n]];
         if (pnext->rc.coltyp == JET_coltypNil)
             continue; /* a deleted column's tombstone */
         JET_COLUMNDEF cd;
@@ -75,6 +70,7 @@ JET_ERR isam_inherit_template(isam_sess *psess, JET_TABLEID tableid, const char 
         }
         err = isam_add_column(psess, tableid, pnext->name, &cd, pvDefault, cbDefault, &id);
     }
+    os_free(order);
     if (err >= 0 && ptpl->cseg > 0)
         err = idx_create_like(psess, tableid, ptpl, ptpl->idxName, ptpl->idxGrbit | JET_bitIndexPrimary, ptpl->segs,
                         ptpl->cseg, ptpl->cbKeyMost, NULL);

@@ -82,6 +82,27 @@ def test_other_cursors_see_column_changes(env):
     assert column_def(env, t2, "m")[0] == C.JET_errColumnNotFound
 
 
+def test_add_column_sees_other_cursors_and_rollbacks(env):
+    """JetAddColumn works from the table's current definition: after a rolled-back JetAddColumn the
+    same name may be added again, and a cursor opened before another cursor added a column adds
+    the next column id (it used to check the name and pick the id from the definition it had
+    loaded: JET_errColumnDuplicate after the rollback, JET_errKeyDuplicate from the catalog)."""
+    C, lib, ses, ffi = env.C, env.lib, env.ses, env.ffi
+    dbid, t, ck, cv = make_kv(env)
+    assert lib.JetBeginTransaction(ses) == 0
+    assert env.add_column(t, "n", C.JET_coltypLong) == (0, 2)
+    assert lib.JetRollback(ses, 0) == 0
+    assert env.add_column(t, "n", C.JET_coltypLong) == (0, 2)
+    pt = ffi.new("JET_TABLEID *")
+    assert lib.JetOpenTable(ses, dbid, b"kv", ffi.NULL, 0, 0, pt) == 0
+    t2 = pt[0]
+    assert env.add_column(t, "m", C.JET_coltypLong) == (0, 3)
+    assert env.add_column(t2, "m", C.JET_coltypLong)[0] == C.JET_errColumnDuplicate
+    assert env.add_column(t2, "o", C.JET_coltypLong) == (0, 4)
+    assert [column_def(env, t, n)[1].columnid for n in ("n", "m", "o")] == [2, 3, 4]
+    assert lib.JetCloseTable(ses, t2) == 0
+
+
 def test_rename_table(env):
     C, lib, ses, ffi = env.C, env.lib, env.ses, env.ffi
     dbid, t, ck, cv = make_kv(env)

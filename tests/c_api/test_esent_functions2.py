@@ -403,6 +403,55 @@ def test_get_object_info_w(env):
                                  ffi.sizeof("JET_OBJECTINFO"), C.JET_ObjInfo) == C.JET_errObjectNotFound
 
 
+def test_get_object_info_counts_records_and_pages(env):
+    # ESENT: JET_ObjInfo reports the table's statistics (records and pages of its clustered
+    # index, as JetComputeStats computes them); JET_ObjInfoNoStats and JetGetTableInfo
+    # (JET_TblInfo) leave cRecord and cPage 0.  esepy counts them at the call.
+    lib, C, ses, ffi = env.lib, env.C, env.ses, env.ffi
+    dbid, t, ck, cv = make_kv(env)
+    p = ffi.new("JET_API_PTR *")
+    assert lib.JetGetSystemParameter(env.inst, ses, C.JET_paramDatabasePageSize, p, ffi.NULL, 0) == 0
+    cbPage = p[0]
+
+    def info(level, name=b"kv"):
+        oi = ffi.new("JET_OBJECTINFO *")
+        assert lib.JetGetObjectInfo(ses, dbid, C.JET_objtypTable, ffi.NULL, name, oi,
+                                    ffi.sizeof("JET_OBJECTINFO"), level) == 0
+        return oi.cRecord, oi.cPage
+
+    assert info(C.JET_ObjInfo) == (0, 1)            # empty: its root page
+    n, value = 3000, b"x" * 200
+    assert lib.JetBeginTransaction(ses) == 0
+    for i in range(n):
+        assert env.insert(t, [(ck, struct.pack("<i", i)), (cv, value)]) == 0
+    assert lib.JetCommitTransaction(ses, 0) == 0
+    crec, cpg = info(C.JET_ObjInfo)
+    least = n * len(value) // cbPage                 # the values alone fill this many pages
+    assert crec == n and least < cpg < 3 * least + 3
+    assert info(C.JET_ObjInfoNoStats) == (0, 0)
+    oi = ffi.new("JET_OBJECTINFO *")
+    assert lib.JetGetTableInfo(ses, t, oi, ffi.sizeof("JET_OBJECTINFO"), C.JET_TblInfo) == 0
+    assert (oi.cRecord, oi.cPage) == (0, 0)
+    # deletes count at once; an uncommitted insert of another session does not
+    assert lib.JetMove(ses, t, C.JET_MoveFirst, 0) == 0
+    for _ in range(n // 2):
+        assert lib.JetDelete(ses, t) == 0
+        assert lib.JetMove(ses, t, C.JET_MoveNext, 0) == 0
+    assert info(C.JET_ObjInfo)[0] == n - n // 2
+    ps = ffi.new("JET_SESID *")
+    assert lib.JetBeginSession(env.inst, ps, ffi.NULL, ffi.NULL) == 0
+    pdb, pt = ffi.new("JET_DBID *"), ffi.new("JET_TABLEID *")
+    assert lib.JetOpenDatabase(ps[0], str(env.folder / "a.edb").encode(), ffi.NULL, pdb, 0) == 0
+    assert lib.JetOpenTable(ps[0], pdb[0], b"kv", ffi.NULL, 0, 0, pt) == 0
+    assert lib.JetBeginTransaction(ps[0]) == 0
+    assert lib.JetPrepareUpdate(ps[0], pt[0], C.JET_prepInsert) == 0
+    assert lib.JetSetColumn(ps[0], pt[0], ck, struct.pack("<i", n), 4, 0, ffi.NULL) == 0
+    assert lib.JetUpdate(ps[0], pt[0], ffi.NULL, 0, ffi.NULL) == 0
+    assert info(C.JET_ObjInfo)[0] == n - n // 2
+    assert lib.JetRollback(ps[0], 0) == 0
+    assert lib.JetEndSession(ps[0], 0) == 0
+
+
 def test_get_column_info_w(env):
     # ESENT: UTF-16 names in; JET_ColInfoBase fills JET_COLUMNBASE_W with the
     # table and column names in UTF-16; ..ByColid takes a JET_COLUMNID.

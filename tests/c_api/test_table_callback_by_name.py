@@ -7,42 +7,19 @@ restart, with the types given in cbtyp; a name that cannot be resolved gives
 JET_errCallbackNotResolved and creates nothing.  Off Windows, ESENT's
 "dll!function" form names a shared library (dlopen: a path, or a name the
 loader searches) and a function in it; a name without "!" is a function
-already in the process.  The library here is compiled by the test.
+already in the process.  The library is compiled once per session
+(conftest.py, callback_lib).
 """
-import os
 import struct
-import subprocess
 
-import cffi
 import pytest
 
 from test_database import Env
 
-SOURCE = r"""
-#include <stdint.h>
-int32_t g_calls[16];
-uintptr_t g_sessions[16];
-int32_t esepy_test_table_cb(uintptr_t sesid, uint32_t dbid, uintptr_t tableid, uint32_t cbtyp,
-                            void *a1, void *a2, void *ctx, uintptr_t ulUnused)
-{
-    (void)dbid; (void)tableid; (void)a1; (void)a2; (void)ctx; (void)ulUnused;
-    for (int i = 0; i < 16; i++)
-        if (cbtyp == (1u << i)) {
-            g_calls[i]++;
-            g_sessions[i] = sesid;
-        }
-    return 0;
-}
-"""
 
-
-@pytest.fixture(scope="module")
-def cblib(tmp_path_factory):
-    d = tmp_path_factory.mktemp("cblib")
-    src, so = d / "cb.c", d / "libesepycb.so"
-    src.write_text(SOURCE)
-    subprocess.run([os.environ.get("CC", "cc"), "-shared", "-fPIC", "-o", str(so), str(src)], check=True)
-    return str(so)
+@pytest.fixture
+def cblib(callback_lib):
+    return callback_lib[0]
 
 
 def create(env, dbid, name, callback, cbtyp):
@@ -78,16 +55,14 @@ def insert(env, ses, t, col, k):
     assert lib.JetUpdate(ses, t, ffi.NULL, 0, ffi.NULL) == 0
 
 
-def test_table_callback_named_at_creation(jet, tmp_path, cblib):
+def test_table_callback_named_at_creation(jet, tmp_path, cblib, callback_lib):
     lib, ffi = jet.lib, jet.ffi
     env = Env(jet, tmp_path)
     C = env.C
-    own = cffi.FFI()
-    own.cdef("extern int32_t g_calls[16]; extern uintptr_t g_sessions[16];")
-    mod = own.dlopen(cblib)  # the same loaded object the engine resolves: its counters
+    mod = callback_lib[1]  # the same loaded object the engine resolves: its counters
 
     def calls(cbtyp):
-        return mod.g_calls[cbtyp.bit_length() - 1]
+        return mod.tcb_calls[cbtyp.bit_length() - 1]
 
     try:
         err, dbid = env.create_db()
@@ -96,7 +71,7 @@ def test_table_callback_named_at_creation(jet, tmp_path, cblib):
                              C.JET_cbtypBeforeInsert | C.JET_cbtypAfterDelete)
         assert err == 0, jet.err_name(err)
         insert(env, env.ses, t, col, 1)
-        assert calls(C.JET_cbtypBeforeInsert) == 1 and mod.g_sessions[C.JET_cbtypBeforeInsert.bit_length() - 1] == env.ses
+        assert calls(C.JET_cbtypBeforeInsert) == 1 and mod.tcb_sessions[C.JET_cbtypBeforeInsert.bit_length() - 1] == env.ses
         assert calls(C.JET_cbtypAfterInsert) == 0  # not asked for
         # another session's cursor calls it too
         p = ffi.new("JET_SESID *")
@@ -106,7 +81,7 @@ def test_table_callback_named_at_creation(jet, tmp_path, cblib):
         assert lib.JetOpenDatabase(p[0], path, ffi.NULL, pdb, 0) == 0
         assert lib.JetOpenTable(p[0], pdb[0], b"t", ffi.NULL, 0, 0, pt) == 0
         insert(env, p[0], pt[0], col, 2)
-        assert calls(C.JET_cbtypBeforeInsert) == 2 and mod.g_sessions[C.JET_cbtypBeforeInsert.bit_length() - 1] == p[0]
+        assert calls(C.JET_cbtypBeforeInsert) == 2 and mod.tcb_sessions[C.JET_cbtypBeforeInsert.bit_length() - 1] == p[0]
         assert lib.JetMove(p[0], pt[0], C.JET_MoveFirst, 0) == 0
         assert lib.JetDelete(p[0], pt[0]) == 0
         assert calls(C.JET_cbtypAfterDelete) == 1

@@ -172,6 +172,32 @@ def test_fixed_ddl(tpl):
     assert lib.JetCloseTable(env.ses, t) == 0
 
 
+def test_dup_cursor_does_not_copy_permit_ddl(tpl):
+    """ESENT's JetDupCursor copies whether the cursor may update (read-only stays read-only), not
+    JET_bitTablePermitDDL: a duplicate of a DenyRead | PermitDDL cursor on a fixed-DDL table gets
+    JET_errFixedDDL for DDL, while the cursor it was made from may still add columns."""
+    env, C, lib, ffi = tpl, tpl.C, tpl.lib, tpl.ffi
+    cd = ffi.new("JET_COLUMNDEF *", {"cbStruct": ffi.sizeof("JET_COLUMNDEF"), "coltyp": C.JET_coltypLong})
+    p = ffi.new("JET_COLUMNID *")
+    err, t = create(env, env.dbid, "f", [("a", C.JET_coltypLong, 0, None)], grbit=C.JET_bitTableCreateFixedDDL)[:2]
+    assert err == 0 and lib.JetCloseTable(env.ses, t) == 0
+    err, t = open_table(env, env.dbid, "f", C.JET_bitTableDenyRead | C.JET_bitTablePermitDDL)
+    assert err == 0
+    pd = ffi.new("JET_TABLEID *")
+    assert lib.JetDupCursor(env.ses, t, pd, 0) == 0  # the same session: its own deny-read lock allows it
+    d = pd[0]
+    assert lib.JetAddColumn(env.ses, d, b"x", cd, ffi.NULL, 0, p) == C.JET_errFixedDDL
+    assert lib.JetCreateIndex(env.ses, d, b"by_a", 0, b"+a\0\0", 4, 100) == C.JET_errFixedDDL
+    assert lib.JetAddColumn(env.ses, t, b"x", cd, ffi.NULL, 0, p) == 0
+    # the duplicate is an ordinary cursor otherwise: it sees the new column and writes records
+    assert column(env, d, "x")[0] == 0
+    insert(env, d, [(column(env, d, "a")[1], struct.pack("<i", 1)), (p[0], struct.pack("<i", 2))])
+    assert lib.JetMove(env.ses, t, C.JET_MoveFirst, 0) == 0
+    assert env.retrieve(t, p[0]) == (0, struct.pack("<i", 2))
+    assert lib.JetCloseTable(env.ses, d) == 0
+    assert lib.JetCloseTable(env.ses, t) == 0
+
+
 def test_refusals(tpl):
     env, C = tpl, tpl.C
     col = [("a", C.JET_coltypLong, 0, None)]

@@ -12,58 +12,17 @@ JET_cbtypUserDefinedDefaultValue, pvArg1 = the caller's buffer, pvArg2 = a
 uint32 size (in: the buffer size, out: the value's size), pvContext = the
 user data, ulUnused = the columnid; its error fails the call; a size above the
 buffer is JET_wrnBufferTruncated; JET_wrnColumnNull from it means NULL.
-JET_bitRetrieveIgnoreDefault does not call it.  The library is compiled here.
+JET_bitRetrieveIgnoreDefault does not call it.  The library is compiled once
+per session (conftest.py, callback_lib).
 """
-import os
-import subprocess
 
-import cffi
 import pytest
 
 from test_database import Env
 
-SOURCE = r"""
-#include <stdint.h>
-#include <string.h>
-int32_t g_calls, g_fail;
-uint32_t g_cbtyp, g_cbIn;
-uintptr_t g_ulUnused, g_tableid;
-/* the value: "val=" then the first 4 bytes of the user data; no user data: NULL */
-int32_t esepy_test_udd(uintptr_t sesid, uint32_t dbid, uintptr_t tableid, uint32_t cbtyp,
-                       void *a1, void *a2, void *ctx, uintptr_t ulUnused)
-{
-    (void)sesid; (void)dbid;
-    uint32_t *pcb = a2;
-    g_calls++;
-    g_cbtyp = cbtyp;
-    g_cbIn = *pcb;
-    g_ulUnused = ulUnused;
-    g_tableid = tableid;
-    if (g_fail)
-        return g_fail;
-    if (ctx == 0) {
-        *pcb = 0;
-        return 1004; /* JET_wrnColumnNull */
-    }
-    unsigned char v[8] = {'v', 'a', 'l', '='};
-    memcpy(v + 4, ctx, 4);
-    memcpy(a1, v, *pcb < 8 ? *pcb : 8);
-    *pcb = 8;
-    return 0;
-}
-"""
-
-
-@pytest.fixture(scope="module")
-def udd_lib(tmp_path_factory):
-    d = tmp_path_factory.mktemp("uddlib")
-    src, so = d / "udd.c", d / "libesepyudd.so"
-    src.write_text(SOURCE)
-    subprocess.run([os.environ.get("CC", "cc"), "-shared", "-fPIC", "-o", str(so), str(src)], check=True)
-    own = cffi.FFI()
-    own.cdef("extern int32_t g_calls, g_fail; extern uint32_t g_cbtyp, g_cbIn;"
-             "extern uintptr_t g_ulUnused, g_tableid;")
-    return str(so), own.dlopen(str(so))  # the same loaded object the engine resolves
+@pytest.fixture
+def udd_lib(callback_lib):
+    return callback_lib
 
 
 def add_udd(env, t, name, callback, user=b"ABCD", coltyp=None, grbit=None, deps=None, cb=None):
@@ -108,25 +67,25 @@ def test_user_defined_default_computed_on_retrieve(jet, tmp_path, udd_lib):
         assert ci.grbit & C.JET_bitColumnUserDefinedDefault and ci.grbit & C.JET_bitColumnTagged
         assert env.insert(t, [(k, b"\1\0\0\0")]) == 0
         assert lib.JetMove(env.ses, t, C.JET_MoveFirst, 0) == 0
-        assert mod.g_calls == 0  # nothing is computed until it is read
+        assert mod.udd_calls == 0  # nothing is computed until it is read
         assert retrieve(env, t, u) == (0, b"val=ABCD", 8)
-        assert mod.g_calls == 1 and mod.g_cbtyp == C.JET_cbtypUserDefinedDefaultValue
-        assert mod.g_cbIn == 64 and mod.g_ulUnused == u and mod.g_tableid == t
+        assert mod.udd_calls == 1 and mod.udd_cbtyp == C.JET_cbtypUserDefinedDefaultValue
+        assert mod.udd_cbIn == 64 and mod.udd_ulUnused == u and mod.udd_tableid == t
         # a buffer too small: truncated, the full size reported
         assert retrieve(env, t, u, cb=4) == (C.JET_wrnBufferTruncated, b"val=", 8)
-        assert mod.g_cbIn == 4
+        assert mod.udd_cbIn == 4
         # the callback's JET_wrnColumnNull: a NULL value
         assert retrieve(env, t, n)[0] == C.JET_wrnColumnNull
         # JET_bitRetrieveIgnoreDefault does not call it
-        calls = mod.g_calls
+        calls = mod.udd_calls
         assert retrieve(env, t, u, grbit=C.JET_bitRetrieveIgnoreDefault)[0] == C.JET_wrnColumnNull
-        assert mod.g_calls == calls
+        assert mod.udd_calls == calls
         # its error fails the retrieval
-        mod.g_fail = C.JET_errCallbackFailed
+        mod.udd_fail = C.JET_errCallbackFailed
         try:
             assert retrieve(env, t, u)[0] == C.JET_errCallbackFailed
         finally:
-            mod.g_fail = 0
+            mod.udd_fail = 0
         # JetRetrieveColumns calls it for its entry, as JetRetrieveColumn
         rc = ffi.new("JET_RETRIEVECOLUMN[2]")
         bufs = [ffi.new("char[16]"), ffi.new("char[16]")]
@@ -139,9 +98,9 @@ def test_user_defined_default_computed_on_retrieve(jet, tmp_path, udd_lib):
         assert lib.JetPrepareUpdate(env.ses, t, C.JET_prepReplace) == 0
         assert lib.JetSetColumn(env.ses, t, u, b"mine", 4, 0, ffi.NULL) == 0
         assert lib.JetUpdate(env.ses, t, ffi.NULL, 0, ffi.NULL) == 0
-        calls = mod.g_calls
+        calls = mod.udd_calls
         assert retrieve(env, t, u) == (0, b"mine", 4)
-        assert mod.g_calls == calls
+        assert mod.udd_calls == calls
     finally:
         assert lib.JetTerm(env.inst) == 0
     # kept in the schema: called after a restart, with the same user data
@@ -154,9 +113,9 @@ def test_user_defined_default_computed_on_retrieve(jet, tmp_path, udd_lib):
         assert lib.JetOpenTable(env.ses, pdb[0], b"t", ffi.NULL, 0, 0, pt) == 0
         assert env.insert(pt[0], [(k, b"\2\0\0\0")]) == 0
         assert lib.JetMove(env.ses, pt[0], C.JET_MoveLast, 0) == 0
-        calls = mod.g_calls
+        calls = mod.udd_calls
         assert retrieve(env, pt[0], u) == (0, b"val=ABCD", 8)
-        assert mod.g_calls == calls + 1 and mod.g_ulUnused == u
+        assert mod.udd_calls == calls + 1 and mod.udd_ulUnused == u
     finally:
         assert lib.JetTerm(env.inst) == 0
 
