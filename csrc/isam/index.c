@@ -627,7 +627,10 @@ JET_ERR idx_build(isam_sess *psess, isam_db *pdb, table_def *ptd, const idx_def 
     uint64_t cbBudget = (uint64_t)cpgCache * cache_page_size(pdb->env.pc) / 4;
     sort.cbRunMax = cbBudget < IDX_BUILD_RUN_MIN ? IDX_BUILD_RUN_MIN
                   : cbBudget > IDX_BUILD_RUN_MAX ? IDX_BUILD_RUN_MAX : (size_t)cbBudget;
-    snprintf(sort.path, sizeof(sort.path), "%s.idx%u.sort", pdb->path, (unsigned)pidx->objid);
+    int cch = snprintf(sort.path, sizeof(sort.path), "%.*s.idx%u.sort", (int)(sizeof(sort.path) - 32), pdb->path,
+                       (unsigned)pidx->objid);
+    if (cch < 0 || (size_t)cch >= sizeof(sort.path))
+        return bt_cursor_close(bc), JET_errInvalidPath;
     uint8_t bm[JET_cbBookmarkMost + 16];
     int fUnique = (pidx->grbit & JET_bitIndexUnique) != 0;
     for (err = bt_first(bc); err >= 0; err = bt_next(bc)) {
