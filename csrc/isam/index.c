@@ -389,29 +389,62 @@ JET_ERR idx_record_changed(isam_sess *psess, isam_db *pdb, table_def *ptd, const
     return err;
 }
 
-/* An index build collects its entries into sorted runs of at most
- * IDX_BUILD_RUN_BYTES and inserts each run in key order: the tree then grows
- * at its right edge (append splits leave full pages behind: a denser tree and
- * one page image per page in the log) and every insert finds its leaf in the
- * cache, where inserts in the table's key order land at random.  A table
- * whose entries exceed one run is built run after run, each sorted (not a
- * full external sort).  Memory: the run plus one pointer per entry. */
-#define IDX_BUILD_RUN_BYTES (32u << 20)
+/* An index build is an external merge sort feeding a bottom-up bulk load
+ * (btree bulk.c):
+ *   1. the table is read once; each visible record's entries go into an
+ *      in-memory run (entries: u16 cbKey, u16 cbData, key, data);
+ *   2. a run that reaches the run budget is sorted (the btree's key order)
+ *      and spilled to a temporary file beside the database (through csrc/os),
+ *      and the run starts over: memory stays at one run plus one pointer per
+ *      entry whatever the table's size;
+ *   3. a build that spilled nothing sorts its one run and loads it; else the
+ *      last run is spilled too and the runs are merged (one read buffer per
+ *      run, the smallest head chosen by a scan of the k heads) into the load.
+ * The run budget is a quarter of the page cache's maximum size, between
+ * IDX_BUILD_RUN_MIN and IDX_BUILD_RUN_MAX (so a small JET_paramCacheSizeMax
+ * makes a small budget: the tests run the spill path that way).
+ * A unique index whose entries repeat a key fails the load with
+ * JET_errKeyDuplicate; the creation's transaction then rolls back and drops
+ * the tree (reclaim.c), leaving nothing behind. */
+#define IDX_BUILD_RUN_MAX (32u << 20)
+#define IDX_BUILD_RUN_MIN (64u << 10)
+#define IDX_BUILD_READ    (64u << 10)   /* merge read buffer per run (> any entry) */
+#define IDX_BUILD_WRITE   (256u << 10)  /* spill write buffer */
 
 typedef struct {
     uint8_t        *pb;     /* entries: u16 cbKey, u16 cbData, key, data */
     size_t          cb, cbMax;
-    const uint8_t **rg;     /* one per entry, sorted before the inserts */
+    const uint8_t **rg;     /* one per entry, sorted before a spill or the load */
     size_t          n, nMax;
 } build_run;
 
+/* The sort of one build: the current run and the spilled ones. */
+typedef struct {
+    build_run run;
+    size_t    cbRunMax;
+    char      path[OS_PATH_MAX];
+    os_file  *pf;           /* NULL until the first spill */
+    uint64_t  cbFile;
+    uint64_t *runEnd;       /* spilled run i is [runEnd[i-1] or 0, runEnd[i]) */
+    uint32_t  cruns, crunsMax;
+} build_sort;
+
 /* The btree's key order (btree.h): memcmp, shorter is smaller. */
-static int run_cmp(const void *a, const void *b)
+static int entry_cmp(const uint8_t *x, const uint8_t *y)
 {
-    const uint8_t *x = *(const uint8_t *const *)a, *y = *(const uint8_t *const *)b;
     uint32_t cx = le_get16(x), cy = le_get16(y), cb = cx < cy ? cx : cy;
     int c = cb ? memcmp(x + 4, y + 4, cb) : 0;
     return c != 0 ? c : cx < cy ? -1 : cx > cy ? 1 : 0;
+}
+
+static int run_cmp(const void *a, const void *b)
+{
+    return entry_cmp(*(const uint8_t *const *)a, *(const uint8_t *const *)b);
+}
+
+static size_t entry_size(const uint8_t *p)
+{
+    return 4 + (size_t)le_get16(p) + le_get16(p + 2);
 }
 
 static JET_ERR run_add(build_run *r, const uint8_t *key, uint32_t cbKey, const void *data, uint32_t cbData)
@@ -446,23 +479,136 @@ static JET_ERR run_add(build_run *r, const uint8_t *key, uint32_t cbKey, const v
     return JET_errSuccess;
 }
 
-/* Sort the run and insert it; the run is empty afterwards (also on error). */
-static JET_ERR run_flush(isam_sess *psess, isam_db *pdb, const idx_def *pidx, build_run *r)
+static void run_sort(build_run *r)
 {
-    JET_ERR err = JET_errSuccess;
     for (size_t i = 0; i < r->n; i++)
         r->rg[i] = r->pb + (uintptr_t)r->rg[i];
     if (r->n > 1)
         qsort(r->rg, r->n, sizeof(*r->rg), run_cmp);
-    for (size_t i = 0; err >= 0 && i < r->n; i++) {
-        const uint8_t *p = r->rg[i];
-        uint32_t cbKey = le_get16(p), cbData = le_get16(p + 2);
-        CKPT_ENTER(psess->inst);
-        err = bt_insert(&pdb->env, pdb->hdr.pgnoSpace, pidx->pgnoRoot, p + 4, cbKey, p + 4 + cbKey, cbData, 0);
-        CKPT_LEAVE(psess->inst);
+}
+
+/* Sort the current run and append it to the spill file; the run is empty
+ * afterwards. */
+static JET_ERR sort_spill(build_sort *ps)
+{
+    build_run *r = &ps->run;
+    JET_ERR err = JET_errSuccess;
+    if (ps->pf == NULL) {
+        err = os_file_open(ps->path, OS_FILE_WRITE | OS_FILE_TRUNCATE, &ps->pf);
+        if (err < 0)
+            return err;
     }
+    if (ps->cruns == ps->crunsMax) {
+        uint32_t n = ps->crunsMax ? 2 * ps->crunsMax : 8;
+        uint64_t *p = os_realloc(ps->runEnd, n * sizeof(*p));
+        if (p == NULL)
+            return JET_errOutOfMemory;
+        ps->runEnd = p;
+        ps->crunsMax = n;
+    }
+    uint8_t *wb = os_malloc(IDX_BUILD_WRITE);
+    if (wb == NULL)
+        return JET_errOutOfMemory;
+    run_sort(r);
+    size_t cbw = 0;
+    for (size_t i = 0; err >= 0 && i < r->n; i++) {
+        size_t cb = entry_size(r->rg[i]);
+        if (cbw + cb > IDX_BUILD_WRITE) {
+            err = os_file_write(ps->pf, ps->cbFile, wb, cbw);
+            ps->cbFile += cbw;
+            cbw = 0;
+        }
+        memcpy(wb + cbw, r->rg[i], cb);
+        cbw += cb;
+    }
+    if (err >= 0 && cbw > 0) {
+        err = os_file_write(ps->pf, ps->cbFile, wb, cbw);
+        ps->cbFile += cbw;
+    }
+    os_free(wb);
+    if (err >= 0)
+        ps->runEnd[ps->cruns++] = ps->cbFile;
     r->n = 0;
     r->cb = 0;
+    return err;
+}
+
+/* One spilled run being read back. */
+typedef struct {
+    uint64_t off, end;
+    uint8_t *buf;
+    uint32_t cb, pos;
+    const uint8_t *head;    /* current entry (NULL: run exhausted) */
+} run_reader;
+
+static JET_ERR reader_next(os_file *pf, run_reader *rr)
+{
+    uint32_t avail = rr->cb - rr->pos;
+    if (avail < 4 || avail < entry_size(rr->buf + rr->pos)) {
+        memmove(rr->buf, rr->buf + rr->pos, avail);
+        rr->cb = avail;
+        rr->pos = 0;
+        uint64_t n = rr->end - rr->off;
+        if (n > IDX_BUILD_READ - avail)
+            n = IDX_BUILD_READ - avail;
+        if (n > 0) {
+            JET_ERR err = os_file_read(pf, rr->off, rr->buf + avail, (size_t)n, NULL);
+            if (err < 0)
+                return err;
+            rr->off += n;
+            rr->cb += (uint32_t)n;
+        }
+        avail = rr->cb;
+        if (avail == 0) {
+            rr->head = NULL;
+            return JET_errSuccess;
+        }
+        if (avail < 4 || avail < entry_size(rr->buf))
+            return JET_errDiskIO;   /* the file we wrote reads back short */
+    }
+    rr->head = rr->buf + rr->pos;
+    rr->pos += (uint32_t)entry_size(rr->head);
+    return JET_errSuccess;
+}
+
+static JET_ERR load_entry(isam_sess *psess, bt_bulk *pbk, const uint8_t *p)
+{
+    uint32_t cbKey = le_get16(p), cbData = le_get16(p + 2);
+    CKPT_ENTER(psess->inst);
+    JET_ERR err = bt_bulk_add(pbk, p + 4, cbKey, p + 4 + cbKey, cbData, 0);
+    CKPT_LEAVE(psess->inst);
+    return err;
+}
+
+/* Merge the spilled runs into the load. */
+static JET_ERR sort_merge(isam_sess *psess, build_sort *ps, bt_bulk *pbk)
+{
+    run_reader *rr = os_calloc(ps->cruns, sizeof(*rr));
+    if (rr == NULL)
+        return JET_errOutOfMemory;
+    JET_ERR err = JET_errSuccess;
+    for (uint32_t i = 0; err >= 0 && i < ps->cruns; i++) {
+        rr[i].off = i ? ps->runEnd[i - 1] : 0;
+        rr[i].end = ps->runEnd[i];
+        if ((rr[i].buf = os_malloc(IDX_BUILD_READ)) == NULL)
+            err = JET_errOutOfMemory;
+        else
+            err = reader_next(ps->pf, &rr[i]);
+    }
+    while (err >= 0) {
+        int imin = -1;
+        for (uint32_t i = 0; i < ps->cruns; i++)
+            if (rr[i].head && (imin < 0 || entry_cmp(rr[i].head, rr[imin].head) < 0))
+                imin = (int)i;
+        if (imin < 0)
+            break;
+        err = load_entry(psess, pbk, rr[imin].head);
+        if (err >= 0)
+            err = reader_next(ps->pf, &rr[imin]);
+    }
+    for (uint32_t i = 0; i < ps->cruns; i++)
+        os_free(rr[i].buf);
+    os_free(rr);
     return err;
 }
 
@@ -475,9 +621,18 @@ JET_ERR idx_build(isam_sess *psess, isam_db *pdb, table_def *ptd, const idx_def 
     rec_buf rec = { 0 };
     idx_keys kn;
     memset(&kn, 0, sizeof(kn));
-    build_run run;
-    memset(&run, 0, sizeof(run));
+    build_sort sort;
+    memset(&sort, 0, sizeof(sort));
+    uint32_t cpgCache = psess->inst->cfg.cpgCacheMax ? psess->inst->cfg.cpgCacheMax : 1024; /* as inst.c */
+    uint64_t cbBudget = (uint64_t)cpgCache * cache_page_size(pdb->env.pc) / 4;
+    sort.cbRunMax = cbBudget < IDX_BUILD_RUN_MIN ? IDX_BUILD_RUN_MIN
+                  : cbBudget > IDX_BUILD_RUN_MAX ? IDX_BUILD_RUN_MAX : (size_t)cbBudget;
+    int cch = snprintf(sort.path, sizeof(sort.path), "%.*s.idx%u.sort", (int)(sizeof(sort.path) - 32), pdb->path,
+                       (unsigned)pidx->objid);
+    if (cch < 0 || (size_t)cch >= sizeof(sort.path))
+        return bt_cursor_close(bc), JET_errInvalidPath;
     uint8_t bm[JET_cbBookmarkMost + 16];
+    int fUnique = (pidx->grbit & JET_bitIndexUnique) != 0;
     for (err = bt_first(bc); err >= 0; err = bt_next(bc)) {
         const void *pk, *pd;
         uint32_t cbk, cbd, fl;
@@ -495,33 +650,53 @@ JET_ERR idx_build(isam_sess *psess, isam_db *pdb, table_def *ptd, const idx_def 
         uint32_t cbBm = cbk;
         memcpy(bm, pk, cbk);
         err = idx_entry_keys(psess, pdb, ptd, pidx, rec.pb, rec.cb, bm, cbBm, &kn);
-        /* Invariant B1: the new tree is reachable only through the index's
-         * catalog row, inserted (versioned, with its UNDO) earlier in this
-         * transaction.  Its entries are therefore written unversioned and
-         * logged for redo only: until commit nobody else can reach them, and
-         * a rollback or crash undo of the catalog row makes the whole tree
-         * unreachable again.  So a build needs no version-store memory and
-         * no UNDO record per entry -- and the order of the inserts is free
-         * (sorted runs, above). */
         uint8_t len[2] = { (uint8_t)cbBm, (uint8_t)(cbBm >> 8) };
-        int fUnique = (pidx->grbit & JET_bitIndexUnique) != 0;
         for (uint32_t i = 0; err >= 0 && i < kn.n; i++)
-            err = run_add(&run, kn.pb + kn.off[i], kn.len[i], fUnique ? (const void *)bm : (const void *)len,
+            err = run_add(&sort.run, kn.pb + kn.off[i], kn.len[i], fUnique ? (const void *)bm : (const void *)len,
                           fUnique ? cbBm : 2);
-        if (err >= 0 && run.cb >= IDX_BUILD_RUN_BYTES)
-            err = run_flush(psess, pdb, pidx, &run);
+        if (err >= 0 && sort.run.cb >= sort.cbRunMax)
+            err = sort_spill(&sort);
         if (err < 0)
             break;
     }
     if (err == JET_errRecordNotFound || err == JET_errNoCurrentRecord)
         err = JET_errSuccess;
     bt_cursor_close(bc);
-    if (err >= 0)
-        err = run_flush(psess, pdb, pidx, &run);
-    os_free(run.pb);
-    os_free(run.rg);
     rec_free(&rec);
     idx_keys_free(&kn);
+    /* Invariant B1: the new tree is reachable only through the index's
+     * catalog row, inserted (versioned, with its UNDO) earlier in this
+     * transaction.  Its pages are therefore written unversioned and logged
+     * for redo only (the bulk load's page images, bulk.c K1): until commit
+     * nobody else can reach them, and a rollback or crash undo of the
+     * catalog row (UNDO_TREE, I8) drops the whole tree.  So a build needs no
+     * version-store memory and no UNDO record per entry. */
+    if (err >= 0 && sort.cruns > 0 && sort.run.n > 0)
+        err = sort_spill(&sort);
+    bt_bulk *pbk = NULL;
+    if (err >= 0)
+        err = bt_bulk_begin(&pdb->env, pdb->hdr.pgnoSpace, pidx->pgnoRoot, 100, &pbk);
+    if (err >= 0) {
+        if (sort.cruns > 0) {
+            err = sort_merge(psess, &sort, pbk);
+        } else {
+            run_sort(&sort.run);
+            for (size_t i = 0; err >= 0 && i < sort.run.n; i++)
+                err = load_entry(psess, pbk, sort.run.rg[i]);
+        }
+        CKPT_ENTER(psess->inst);
+        err = bt_bulk_end(pbk, err);
+        CKPT_LEAVE(psess->inst);
+    }
+    if (sort.pf) {
+        os_file_close(sort.pf);
+        JET_ERR e2 = os_unlink(sort.path);
+        if (err >= 0 && e2 < 0)
+            err = e2;
+    }
+    os_free(sort.runEnd);
+    os_free(sort.run.pb);
+    os_free(sort.run.rg);
     return err;
 }
 

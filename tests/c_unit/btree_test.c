@@ -2226,4 +2226,174 @@ TEST(concurrent_trees_replay)
     CHECK(nmixed > 0);
 }
 
+/* ---- bulk load (bulk.c) ----------------------------------------------------------------- */
+
+/* Node i of a bulk load: cbKey bytes, padding first and the counter 2*i last
+ * (so separators are nearly whole keys and long keys make deep trees). */
+static void bulk_key(uint32_t i, uint8_t *key, uint32_t cbKey)
+{
+    memset(key, 0x33, cbKey - 4);
+    key_of(2 * i, key + cbKey - 4);
+}
+
+static int bulk_load(tdb *t, uint32_t root, uint32_t n, uint32_t cbKey, uint32_t pct)
+{
+    bt_bulk *b = NULL;
+    REQUIRE_ERR(bt_bulk_begin(&t->env, t->pgnoSpace, root, pct, &b), JET_errSuccess);
+    uint8_t key[1024], data[64];
+    JET_ERR err = JET_errSuccess;
+    for (uint32_t i = 0; i < n && err >= 0; i++) {
+        bulk_key(i, key, cbKey);
+        memset(data, (int)(i % 251), sizeof data);
+        err = bt_bulk_add(b, key, cbKey, data, 1 + i % 64, 0);
+    }
+    REQUIRE_ERR(bt_bulk_end(b, err), JET_errSuccess);
+    REQUIRE(LATCHES_HELD(t->pc) == 0);
+    return 0;
+}
+
+/* The tree holds exactly the first n nodes of bulk_load, in order. */
+static int bulk_verify(tdb *t, uint32_t root, uint32_t n, uint32_t cbKey)
+{
+    uint64_t cnodes = 0;
+    REQUIRE_ERR(bt_check(&t->env, root, &cnodes), JET_errSuccess);
+    REQUIRE(cnodes == n);
+    bt_cursor *cur = NULL;
+    REQUIRE_ERR(bt_cursor_open(&t->env, root, &cur), JET_errSuccess);
+    uint8_t key[1024];
+    JET_ERR err = bt_first(cur);
+    int rc = 0;
+    for (uint32_t i = 0; i < n && rc == 0; i++) {
+        const void *k, *d;
+        uint32_t cbk, cbd, fl;
+        bulk_key(i, key, cbKey);
+        if (err != JET_errSuccess || bt_current(cur, &k, &cbk, &d, &cbd, &fl) != JET_errSuccess || cbk != cbKey ||
+            memcmp(k, key, cbKey) != 0 || cbd != 1 + i % 64 || ((const uint8_t *)d)[0] != i % 251)
+            rc = -1;
+        err = bt_next(cur);
+    }
+    bt_cursor_close(cur);
+    REQUIRE(rc == 0);
+    REQUIRE(err == (n ? JET_errNoCurrentRecord : JET_errRecordNotFound));
+    return 0;
+}
+
+/* Pages in use: owned and neither on the free list nor never used
+ * (bt_space_stats counts both as free). */
+static uint32_t pages_held(tdb *t)
+{
+    return file_owned(t) - file_free(t);
+}
+
+/* Every page the tree used is free again once it is dropped: as many pages
+ * are held as before it was created (held0). */
+static int bulk_no_leak(tdb *t, uint32_t root, uint32_t held0)
+{
+    REQUIRE_ERR(bt_drop(&t->env, t->pgnoSpace, root), JET_errSuccess);
+    REQUIRE(pages_held(t) == held0);
+    return 0;
+}
+
+TEST(bulk_load_shapes)
+{
+    static const struct {
+        uint32_t cbPage, n, cbKey, pct;
+        int      logged;
+        uint32_t depthMin;
+    } cases[] = {
+        { 4096, 0, 4, 100, 1, 1 },      { 4096, 1, 4, 100, 1, 1 },     { 4096, 30, 4, 100, 1, 1 },
+        { 4096, 200, 8, 100, 1, 2 },    { 4096, 20000, 4, 100, 1, 2 }, { 4096, 3000, 900, 100, 1, 5 },
+        { 8192, 50000, 12, 80, 0, 3 },  { 4096, 2000, 600, 50, 1, 4 },
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0] && !unit_failed_current; c++) {
+        tdb t;
+        char name[64];
+        snprintf(name, sizeof name, "bulk_shape_%zu", c);
+        CHECK(tdb_open(&t, name, cases[c].cbPage, cases[c].logged) == 0);
+        uint32_t root, held0 = pages_held(&t);
+        CHECK_ERR(bt_create(&t.env, t.pgnoSpace, 5, &root), JET_errSuccess);
+        CHECK(bulk_load(&t, root, cases[c].n, cases[c].cbKey, cases[c].pct) == 0);
+        CHECK(bulk_verify(&t, root, cases[c].n, cases[c].cbKey) == 0);
+        CHECK(tree_depth(&t, root) >= cases[c].depthMin);
+        /* full leaves: pages in use near the minimum */
+        if (cases[c].pct == 100 && cases[c].cbKey == 4 && cases[c].n >= 20000) {
+            uint32_t leavesMin = cases[c].n * (6 + 4 + 33 + 2) / (cases[c].cbPage - 40);
+            CHECK(file_owned(&t) - file_free(&t) < leavesMin * 11 / 10 + 20);
+        }
+        /* an ordinary tree afterwards: inserts between the loaded keys */
+        uint8_t key[1024], data[4] = { 1, 2, 3, 4 };
+        uint32_t nIns = cases[c].n < 300 ? cases[c].n : 300;
+        for (uint32_t i = 0; i < nIns; i++) {
+            bulk_key(i, key, cases[c].cbKey);
+            key[cases[c].cbKey - 1] |= 1;   /* 2i + 1 */
+            CHECK_ERR(bt_insert(&t.env, t.pgnoSpace, root, key, cases[c].cbKey, data, 4, 0), JET_errSuccess);
+        }
+        uint64_t cnodes = 0;
+        CHECK_ERR(bt_check(&t.env, root, &cnodes), JET_errSuccess);
+        CHECK(cnodes == cases[c].n + nIns);
+        CHECK(bulk_no_leak(&t, root, held0) == 0);
+        tdb_close(&t);
+    }
+}
+
+TEST(bulk_load_errors)
+{
+    tdb t;
+    CHECK(tdb_open(&t, "bulk_load_errors", 4096, 1) == 0);
+    uint32_t root;
+    CHECK_ERR(bt_create(&t.env, t.pgnoSpace, 5, &root), JET_errSuccess);
+    bt_bulk *b = NULL;
+    uint8_t k1[4], k2[4], big[2000];
+    key_of(10, k1);
+    key_of(20, k2);
+    memset(big, 1, sizeof big);
+    CHECK_ERR(bt_bulk_begin(&t.env, t.pgnoSpace, root, 100, &b), JET_errSuccess);
+    CHECK_ERR(bt_bulk_add(b, k1, 4, NULL, 0, 0), JET_errSuccess);
+    CHECK_ERR(bt_bulk_add(b, k1, 4, NULL, 0, 0), JET_errKeyDuplicate);
+    CHECK_ERR(bt_bulk_add(b, k2, 4, big, sizeof big, 0), JET_errRecordTooBig);
+    CHECK_ERR(bt_bulk_add(b, k2, 4, NULL, 0, 0), JET_errSuccess);
+    CHECK_ERR(bt_bulk_add(b, k1, 3, NULL, 0, 0), JET_errInvalidParameter);   /* smaller than the last */
+    CHECK_ERR(bt_bulk_end(b, JET_errKeyDuplicate), JET_errKeyDuplicate);     /* nothing placed */
+    CHECK(bulk_verify(&t, root, 0, 4) == 0);
+    CHECK(bulk_load(&t, root, 10, 4, 100) == 0);
+    CHECK_ERR(bt_bulk_begin(&t.env, t.pgnoSpace, root, 100, &b), JET_errInvalidParameter);   /* not empty */
+    CHECK(LATCHES_HELD(t.pc) == 0);
+    tdb_close(&t);
+}
+
+/* K1: the log cut anywhere in a bulk load replays to a valid tree holding a
+ * prefix of the nodes, with every page reachable (none leaked once dropped). */
+TEST(bulk_load_replay_cuts)
+{
+    tdb a;
+    CHECK(tdb_open(&a, "bulk_cuts_a", 4096, 1) == 0);
+    uint32_t root, held0 = pages_held(&a);
+    CHECK_ERR(bt_create(&a.env, a.pgnoSpace, 5, &root), JET_errSuccess);
+    size_t crecSetup = a.log.crec;
+    const uint32_t n = 6000;
+    CHECK(bulk_load(&a, root, n, 20, 100) == 0);
+    size_t crecEnd = a.log.crec;
+    CHECK(crecEnd > crecSetup + 20);
+    rng r = { 99 };
+    uint64_t prev = 0;
+    for (int i = 0; i <= 12 && !unit_failed_current; i++) {
+        size_t cut = i == 12 ? crecEnd : crecSetup + (size_t)i * (crecEnd - crecSetup) / 12 + rnd(&r) % 3;
+        if (cut > crecEnd)
+            cut = crecEnd;
+        tdb b;
+        CHECK(tdb_open_file(&b, "bulk_cuts_b", 4096, 0) == 0);
+        b.pgnoSpace = a.pgnoSpace;
+        CHECK(replay(&b, &a.log, 0, cut) == 0);
+        uint64_t cnodes = 0;
+        CHECK_ERR(bt_check(&b.env, root, &cnodes), JET_errSuccess);
+        CHECK(cnodes >= prev && cnodes <= n);
+        CHECK(bulk_verify(&b, root, (uint32_t)cnodes, 20) == 0);
+        prev = cnodes;
+        CHECK(bulk_no_leak(&b, root, held0) == 0);
+        tdb_close(&b);
+    }
+    CHECK(prev == n);
+    tdb_close(&a);
+}
+
 UNIT_MAIN()

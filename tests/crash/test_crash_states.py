@@ -372,6 +372,21 @@ def wl_indexbuild(jet, root, seed=7):
         s.begin_transaction()
         t.create_index("by_v", ["v"])
         s.rollback()
+        # A build of several bulk-load batches (btree bulk.c K1: each batch of
+        # leaves is one structure change; the tree stays whole at each end).
+        m = _copy(w.model)
+        m["q"] = {}
+        s.begin_transaction()
+        q = db.create_table("q", COLS, primary_key=["k"])
+        rows = [{"k": k, "v": f"w{k:05d}-" + "x" * 100, "n": k, "b": None} for k in range(1500)]
+        for i in range(0, len(rows), 500):
+            q.insert_many(rows[i:i + 500])
+        m["q"].update((r["k"], r) for r in rows)
+        w.commit(s, m, lazy=True)
+        s.begin_transaction()
+        q.create_index("by_wide", ["v"])
+        w.commit(s, _copy(w.model))
+        q.close()
         t.close()
         w.phase(4)
     _record(jet, 0)

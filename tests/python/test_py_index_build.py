@@ -1,0 +1,126 @@
+"""Index builds over a filled table (index.c: external merge sort feeding the
+btree's bottom-up bulk load, csrc/btree/bulk.c): the tree passes the
+integrity check (no leaked or misplaced page), holds exactly the entries an
+index maintained by inserts holds, spills sorted runs to a temporary file when
+they pass the run budget (a quarter of the page cache), and a unique build
+that meets a duplicate fails with KeyDuplicate and leaves nothing behind."""
+from __future__ import annotations
+
+import os
+import random
+import sys
+
+import pytest
+
+import esepy
+from esepy import errors
+from esepy.inspection import DatabaseFile
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+import jetffi  # noqa: E402
+
+N = 12000
+
+
+def make_instance(tmp_path, name="idxbuild"):
+    return esepy.Instance(name, system_path=f"{tmp_path}/", log_path=f"{tmp_path}/logs/",
+                          temp_path=f"{tmp_path}/tmp.edb", create_path_if_not_exist=True,
+                          log_file_size_kb=4096, circular_log=True)
+
+
+@pytest.fixture
+def small_cache():
+    """64 pages of cache: a 128 KiB run budget, so builds here spill."""
+    old = esepy.get_default_param("cache_size_max")
+    esepy.set_default_param("cache_size_max", 64)
+    yield
+    esepy.set_default_param("cache_size_max", old)
+
+
+def unlinks():
+    jet = jetffi.load()
+    c = jet.ffi.new("uint64_t *")
+    assert jet.lib.EsepyTestGetIOCount(jet.C.ESEPY_IO_UNLINK, c) == 0
+    return c[0]
+
+
+def fill(t, rnd):
+    keys = rnd.sample(range(10 * N), N)
+    for i in range(0, N, 1000):
+        t.insert_many([{"k": k, "v": f"v{k % 997:04d}-{k}", "n": k % 313} for k in keys[i:i + 1000]])
+
+
+def check_file(path):
+    rep = DatabaseFile(path).check_integrity()
+    assert rep.problems == [], rep.problems[:5]
+    return {tr.name: tr for tr in rep.trees}
+
+
+@pytest.mark.parametrize("spill", [False, True])
+def test_built_index_equals_maintained_index(tmp_path, request, spill):
+    if spill:
+        request.getfixturevalue("small_cache")
+    path = str(tmp_path / "b.edb")
+    rnd = random.Random(5)
+    cols = {"k": "long", "v": "text", "n": "long"}
+    with make_instance(tmp_path) as inst, inst.begin_session() as s:
+        db = s.create_database(path)
+        t = db.create_table("t", cols, primary_key=["k"])
+        t.create_index("m_vn", ["v", "-n"])          # maintained by the inserts
+        t.create_index("m_n", ["n"])
+        fill(t, rnd)
+        before = unlinks()
+        t.create_index("b_vn", ["v", "-n"])          # built over the filled table
+        t.create_index("b_n", ["n"])
+        spilled = unlinks() - before
+        assert spilled == (2 if spill else 0)       # one sort file per build, removed
+        for m, b in (("m_vn", "b_vn"), ("m_n", "b_n")):
+            assert [r["k"] for r in t.range(index=m)] == [r["k"] for r in t.range(index=b)]
+            assert [r["k"] for r in t.range(index=m, reverse=True)] == [r["k"] for r in t.range(index=b, reverse=True)]
+        for n in (0, 1, 77, 312):
+            assert [r["k"] for r in t.range(index="b_n", prefix=n)] == [r["k"] for r in t.range(index="m_n", prefix=n)]
+            assert t.count(index="b_n", prefix=n) == t.count(index="m_n", prefix=n) > 0
+        # the built index is maintained afterwards like any other
+        t.insert({"k": -1, "v": "zzz", "n": 5})
+        t.delete(next(iter(t))["k"])
+        assert [r["k"] for r in t.range(index="m_vn")] == [r["k"] for r in t.range(index="b_vn")]
+        t.close()
+        db.close()
+    trees = check_file(path)
+    for m, b in (("t/m_vn", "t/b_vn"), ("t/m_n", "t/b_n")):
+        assert trees[b].nodes == trees[m].nodes == N
+        assert trees[b].depth >= 2
+        assert trees[b].pages <= trees[m].pages      # leaves filled, not split in halves
+
+
+def test_unique_build_with_duplicate_leaves_nothing(tmp_path, small_cache):
+    path = str(tmp_path / "u.edb")
+    with make_instance(tmp_path) as inst, inst.begin_session() as s:
+        db = s.create_database(path)
+        t = db.create_table("t", {"k": "long", "v": "text", "n": "long"}, primary_key=["k"])
+        fill(t, random.Random(9))
+        with pytest.raises(errors.KeyDuplicate):
+            t.create_index("u_n", ["n"], unique=True)
+        assert "u_n" not in t.indexes
+        t.create_index("u_k", ["n", "k"], unique=True)   # unique: builds
+        assert t.count(index="u_k") == N
+        t.close()
+        db.close()
+    trees = check_file(path)
+    assert "t/u_n" not in trees and trees["t/u_k"].nodes == N
+
+
+def test_build_of_one_leaf_and_of_an_empty_table(tmp_path):
+    path = str(tmp_path / "e.edb")
+    with make_instance(tmp_path) as inst, inst.begin_session() as s:
+        db = s.create_database(path)
+        t = db.create_table("t", {"k": "long", "v": "text", "n": "long"}, primary_key=["k"])
+        t.create_index("empty", ["n"])
+        for k in range(20):
+            t.insert({"k": k, "v": str(k), "n": -k})
+        t.create_index("one", ["n"])
+        assert [r["k"] for r in t.range(index="one")] == list(range(19, -1, -1))
+        t.close()
+        db.close()
+    trees = check_file(path)
+    assert trees["t/one"].nodes == 20 and trees["t/one"].pages == 1
