@@ -23,7 +23,6 @@
  *  E3 the output is a function of the values only (no state between rows):
  *     the same row encodes to the same bytes.
  */
-#include <stdlib.h>
 
 #include "esefmt_int.h"
 
@@ -435,7 +434,7 @@ JET_ERR EsepyEseEncodeKeys(const ESEPY_ESE_ENCTABLE *ptab, const ESEPY_ESE_ENCIN
     memset(perr, 0, sizeof(*perr));
     /* first value of each column */
     uint32_t rgivalStack[64];
-    uint32_t *rgival = ptab->ccol <= 64 ? rgivalStack : malloc(sizeof(uint32_t) * ptab->ccol);
+    uint32_t *rgival = ptab->ccol <= 64 ? rgivalStack : os_malloc(sizeof(uint32_t) * ptab->ccol);
     if (rgival == NULL)
         return JET_errOutOfMemory;
     uint32_t ival = 0;
@@ -488,6 +487,6 @@ JET_ERR EsepyEseEncodeKeys(const ESEPY_ESE_ENCTABLE *ptab, const ESEPY_ESE_ENCIN
             err = pfnKey(pvKeyCtx, key.rgb, key.cb);
     }
     if (rgival != rgivalStack)
-        free(rgival);
+        os_free(rgival);
     return err;
 }
