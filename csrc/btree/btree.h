@@ -61,6 +61,7 @@
 #define LOG_REC_BT_REPLACE    35 /* dbid, pgno, key, new data */
 #define LOG_REC_BT_SETFLAGS   36 /* dbid, pgno, key, new node flags */
 #define LOG_REC_BT_SMOEND     37 /* dbid, number of images, smoid: a structure change is complete */
+#define LOG_REC_BT_PAGEDIFF   38 /* dbid, pgno, smoid, changed bytes of the page (an image's stand-in) */
 #define LOG_REC_BT_LAST       47
 
 /* Node flags (stored with each leaf node). */
