@@ -18,7 +18,9 @@
  * Structure changes (split, merge, root push-down / collapse, page allocation
  * and free) are atomic with respect to crash recovery.  Such a change logs
  * after-images of every page it changed (LOG_REC_BT_PAGEIMAGE, one per page,
- * used bytes only), then one LOG_REC_BT_SMOEND naming them, and stamps EVERY
+ * used bytes only; LOG_REC_BT_PAGEDIFF, the changed bytes, for a page that
+ * was dirty before the change, when smaller: D1 in btree_int.h), then one
+ * LOG_REC_BT_SMOEND naming them, and stamps EVERY
  * one of those pages with the lsn of the SMOEND record, holding all of them
  * latched exclusively until then.  By the write-ahead rule (cache invariant
  * C1) no page of the change reaches the file before its SMOEND is durable, and
@@ -237,10 +239,12 @@ JET_ERR bt_redo_begin(bt_redo_ctx **ppctx);
  * the record, which must be registered with pc).
  *   Record operations are applied to their page at once if the page's lsn
  *   is older than `lsn`.
- *   LOG_REC_BT_PAGEIMAGE records are copied and kept, per structure change,
- *   until that change's LOG_REC_BT_SMOEND: then each image is applied to its
- *   page if the page's lsn is older than the SMOEND's, and the page is stamped
- *   with the SMOEND's lsn.  Records of other changes and of other pages may
+ *   LOG_REC_BT_PAGEIMAGE and LOG_REC_BT_PAGEDIFF records are copied and
+ *   kept, per structure change, until that change's LOG_REC_BT_SMOEND: then
+ *   each is applied to its page if the page's lsn is older than the SMOEND's
+ *   (a diff only to the bytes its change started from, else
+ *   JET_errDatabaseCorrupted; a diff whose page is torn waits like a record
+ *   operation, below), and the page is stamped with the SMOEND's lsn.  Records of other changes and of other pages may
  *   come in between (other threads, other trees, other databases).
  *   A record for a page that a pending change holds proves that change died
  *   without its SMOEND (a crash, or a failed append whose change was undone

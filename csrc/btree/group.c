@@ -1,7 +1,8 @@
 /*
  * group.c -- atomic structure changes: the set of pages one change holds,
- * logged at its end as page images followed by LOG_REC_BT_SMOEND, or undone
- * in memory when logging fails.
+ * logged at its end as page images (or, for pages already dirty, the bytes
+ * that changed: D1) followed by LOG_REC_BT_SMOEND, or undone in memory when
+ * logging fails.
  *
  * Owns: invariants A1, A2 and A4 of btree_int.h (hold every changed page to
  * the end, stamp them all with the SMOEND's lsn, give them their bytes back
