@@ -64,6 +64,7 @@
 #define LOG_REC_BT_SETFLAGS   36 /* dbid, pgno, key, new node flags */
 #define LOG_REC_BT_SMOEND     37 /* dbid, number of images, smoid: a structure change is complete */
 #define LOG_REC_BT_PAGEDIFF   38 /* dbid, pgno, smoid, changed bytes of the page (an image's stand-in) */
+#define LOG_REC_BT_INSERTU    39 /* an INSERT carrying the caller's undo bytes (bt_insert_undo) */
 #define LOG_REC_BT_LAST       47
 
 /* Node flags (stored with each leaf node). */
@@ -177,6 +178,29 @@ JET_ERR bt_drop_created(bt_env *env, uint32_t pgnoSpace, uint32_t pgnoRoot, uint
  * bt_replace / bt_delete / bt_set_flags: JET_errRecordNotFound if absent. */
 JET_ERR bt_insert(bt_env *env, uint32_t pgnoSpace, uint32_t pgnoRoot, const void *key, uint32_t cbKey,
                   const void *data, uint32_t cbData, uint32_t nodeflags);
+/* bt_insert, with the caller's undo information for it logged no later than
+ * the insert (log volume, issue 20): when the insert is a record operation
+ * logged as such, in the same record (LOG_REC_BT_INSERTU carrying the
+ * cbClient opaque bytes pvClient: one record instead of two); otherwise
+ * (structure change, torn-page image: T3) as the caller's own record
+ * (type, parts) appended just before the change.  pu->lsn receives the lsn
+ * of whichever record carries the undo, LSN_NIL when none was logged (an
+ * error before anything was logged); a failure after it (pu->lsn set) is
+ * the caller's to neutralise, as with a separate record.  cbClient <= 255. */
+typedef struct bt_undo {
+    uint8_t         type;
+    const log_part *parts;
+    uint32_t        cpart;
+    const void     *pvClient;
+    uint32_t        cbClient;
+    lsn_t           lsn;      /* out */
+} bt_undo;
+JET_ERR bt_insert_undo(bt_env *env, uint32_t pgnoSpace, uint32_t pgnoRoot, const void *key, uint32_t cbKey,
+                       const void *data, uint32_t cbData, uint32_t nodeflags, bt_undo *pu);
+/* The caller's bytes of a LOG_REC_BT_INSERTU payload and the node key it
+ * inserts; JET_errLogCorrupted if malformed. */
+JET_ERR bt_insertu_parts(const uint8_t *pv, uint32_t cb, const uint8_t **ppvClient, uint32_t *pcbClient,
+                         const uint8_t **pkey, uint32_t *pcbKey);
 JET_ERR bt_replace(bt_env *env, uint32_t pgnoSpace, uint32_t pgnoRoot, const void *key, uint32_t cbKey,
                    const void *data, uint32_t cbData);
 JET_ERR bt_delete(bt_env *env, uint32_t pgnoSpace, uint32_t pgnoRoot, const void *key, uint32_t cbKey);

@@ -97,6 +97,10 @@
  *   LOG_REC_BT_SMOEND      0 u32 dbid, 4 u32 cimages, 8 u64 smoid
  *   LOG_REC_BT_INSERT      0 u32 dbid, 4 u32 pgno, 8 u16 node flags,
  *                          10 u16 cbKey, 12 u16 cbData, 14 key, data
+ *   LOG_REC_BT_INSERTU     0 u32 dbid, 4 u32 pgno, 8 u16 node flags,
+ *                          10 u16 cbKey, 12 u16 cbData, 14 u16 cbClient,
+ *                          16 client bytes (the caller's, opaque here),
+ *                          key, data; redone as LOG_REC_BT_INSERT
  *   LOG_REC_BT_DELETE      0 u32 dbid, 4 u32 pgno, 8 u16 cbKey, 10 key
  *   LOG_REC_BT_REPLACE     0 u32 dbid, 4 u32 pgno, 8 u16 cbKey, 10 u16 cbData,
  *                          12 key, data
@@ -249,6 +253,7 @@
 #define BTL_REPLACE_HDR  12
 #define BTL_SETFLAGS_HDR 12
 #define BTL_DIFF_HDR     24
+#define BTL_INSERTU_HDR  16
 #define BTL_DIFF_RUN     4    /* u16 offset, u16 length */
 
 /* ---- page header accessors ------------------------------------------------ */
@@ -371,6 +376,8 @@ JET_ERR  bt_log_smoend(const bt_env *env, lsn_t smoid, uint32_t cimages, lsn_t *
  * receives the lsn to stamp with bt_stamp after the change. */
 JET_ERR  bt_log_insert(const bt_env *env, uint32_t pgno, const void *key, uint32_t cbKey, const void *data,
                        uint32_t cbData, uint32_t flags, lsn_t *plsn);
+JET_ERR  bt_log_insertu(const bt_env *env, uint32_t pgno, const void *key, uint32_t cbKey, const void *data,
+                        uint32_t cbData, uint32_t flags, const void *pvClient, uint32_t cbClient, lsn_t *plsn);
 JET_ERR  bt_log_delete(const bt_env *env, uint32_t pgno, const void *key, uint32_t cbKey, lsn_t *plsn);
 JET_ERR  bt_log_replace(const bt_env *env, uint32_t pgno, const void *key, uint32_t cbKey, const void *data,
                         uint32_t cbData, lsn_t *plsn);

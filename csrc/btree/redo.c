@@ -126,6 +126,20 @@ JET_ERR bt_log_insert(const bt_env *env, uint32_t pgno, const void *key, uint32_
     return append(env, LOG_REC_BT_INSERT, parts, 3, plsn);
 }
 
+JET_ERR bt_log_insertu(const bt_env *env, uint32_t pgno, const void *key, uint32_t cbKey, const void *data,
+                       uint32_t cbData, uint32_t flags, const void *pvClient, uint32_t cbClient, lsn_t *plsn)
+{
+    uint8_t hdr[BTL_INSERTU_HDR];
+    le_put32(hdr, env->dbid);
+    le_put32(hdr + 4, pgno);
+    le_put16(hdr + 8, flags);
+    le_put16(hdr + 10, cbKey);
+    le_put16(hdr + 12, cbData);
+    le_put16(hdr + 14, cbClient);
+    log_part parts[4] = { { hdr, sizeof hdr }, { pvClient, cbClient }, { key, cbKey }, { data, cbData } };
+    return append(env, LOG_REC_BT_INSERTU, parts, 4, plsn);
+}
+
 JET_ERR bt_log_delete(const bt_env *env, uint32_t pgno, const void *key, uint32_t cbKey, lsn_t *plsn)
 {
     uint8_t hdr[BTL_DELETE_HDR];
@@ -167,6 +181,21 @@ uint32_t bt_redo_dbid(const uint8_t *pv, uint32_t cb)
     return cb >= 4 ? le_get32(pv) : 0;
 }
 
+JET_ERR bt_insertu_parts(const uint8_t *pv, uint32_t cb, const uint8_t **ppvClient, uint32_t *pcbClient,
+                         const uint8_t **pkey, uint32_t *pcbKey)
+{
+    if (cb < BTL_INSERTU_HDR)
+        return JET_errLogCorrupted;
+    uint32_t cbClient = le_get16(pv + 14), cbKey = le_get16(pv + 10), cbData = le_get16(pv + 12);
+    if ((uint64_t)BTL_INSERTU_HDR + cbClient + cbKey + cbData != cb)
+        return JET_errLogCorrupted;
+    *ppvClient = pv + BTL_INSERTU_HDR;
+    *pcbClient = cbClient;
+    *pkey = pv + BTL_INSERTU_HDR + cbClient;
+    *pcbKey = cbKey;
+    return JET_errSuccess;
+}
+
 /* A decoded record operation. */
 typedef struct redo_op {
     uint32_t       flags;
@@ -186,6 +215,14 @@ static JET_ERR decode_op(uint8_t type, const uint8_t *pv, uint32_t cb, redo_op *
         op->cbKey = le_get16(pv + 10);
         op->cbData = le_get16(pv + 12);
         cbHdr = BTL_INSERT_HDR;
+        break;
+    case LOG_REC_BT_INSERTU:
+        if (cb < BTL_INSERTU_HDR)
+            return JET_errLogCorrupted;
+        op->flags = le_get16(pv + 8);
+        op->cbKey = le_get16(pv + 10);
+        op->cbData = le_get16(pv + 12);
+        cbHdr = BTL_INSERTU_HDR + le_get16(pv + 14);   /* the caller's bytes: not ours */
         break;
     case LOG_REC_BT_DELETE:
         if (cb < BTL_DELETE_HDR)
@@ -609,6 +646,8 @@ JET_ERR bt_redo(bt_redo_ctx *ctx, cache *pc, uint8_t type, const uint8_t *pv, ui
     JET_ERR err = decode_op(type, pv, cb, &op);
     if (err < 0)
         return err;
+    if (type == LOG_REC_BT_INSERTU)
+        type = LOG_REC_BT_INSERT;   /* the caller's bytes are the caller's to replay */
     drop_holders(ctx, dbid, pgno, NULL);   /* A3: a pending change on this page is dead */
     bf *pbf = NULL;
     err = cache_read(pc, dbid, pgno, LATCH_EXCLUSIVE, &pbf);

@@ -2006,6 +2006,82 @@ TEST(smo_pagediff_append_split)
     tdb_close(&c);
 }
 
+/* bt_insert_undo (log volume, issue 20): an insert logged as a record
+ * operation carries the caller's undo bytes in its own record (INSERTU);
+ * one that needs a structure change logs the caller's record first, before
+ * any of the change's records; a refused insert logs nothing.  Replay
+ * rebuilds the same pages, and bt_insertu_parts hands back the caller's
+ * bytes and the key. */
+TEST(insert_undo_one_record)
+{
+    tdb a, b;
+    CHECK(tdb_open(&a, "insertu_a", 4096, 1) == 0);
+    uint32_t root;
+    CHECK_ERR(bt_create(&a.env, a.pgnoSpace, 5, &root), JET_errSuccess);
+    uint8_t key[4], data[100], client[14], sep[8] = { 'u', 'n', 'd', 'o' };
+    memset(data, 0x33, sizeof data);
+    size_t ncombined = 0, nsmo = 0;
+    for (uint32_t i = 0; i < 2000; i++) {
+        key_of(i * 2654435761u, key);
+        memset(client, (int)(i & 0xFF), sizeof client);
+        memcpy(sep + 4, key, 4);
+        log_part part = { sep, sizeof sep };
+        bt_undo u = { 17, &part, 1, client, sizeof client, LSN_MAKE(1, 1, 1) };
+        size_t from = a.log.crec;
+        CHECK_ERR(bt_insert_undo(&a.env, a.pgnoSpace, root, key, 4, data, sizeof data, 0, &u), JET_errSuccess);
+        const flog_rec *r0 = &a.log.recs[from];
+        CHECK(u.lsn == r0->lsn);
+        if (a.log.crec - from == 1) {
+            const uint8_t *pvClient, *k;
+            uint32_t cbClient, cbKey;
+            CHECK(r0->type == LOG_REC_BT_INSERTU);
+            CHECK_ERR(bt_insertu_parts(a.log.buf + r0->off, r0->cb, &pvClient, &cbClient, &k, &cbKey), JET_errSuccess);
+            CHECK(cbClient == sizeof client && memcmp(pvClient, client, cbClient) == 0);
+            CHECK(cbKey == 4 && memcmp(k, key, 4) == 0);
+            CHECK_ERR(bt_insertu_parts(a.log.buf + r0->off, r0->cb - 1, &pvClient, &cbClient, &k, &cbKey),
+                      JET_errLogCorrupted);
+            ncombined++;
+        } else {
+            /* The caller's record first, then the change (no INSERTU). */
+            CHECK(r0->type == 17 && r0->cb == sizeof sep && memcmp(a.log.buf + r0->off, sep, sizeof sep) == 0);
+            for (size_t k2 = from + 1; k2 < a.log.crec; k2++)
+                CHECK(a.log.recs[k2].type != LOG_REC_BT_INSERTU && a.log.recs[k2].type != 17);
+            nsmo++;
+        }
+    }
+    CHECK(ncombined > 1500 && nsmo > 40);
+    /* A duplicate: refused, nothing logged. */
+    key_of(0, key);
+    log_part part = { sep, sizeof sep };
+    bt_undo u = { 17, &part, 1, client, sizeof client, LSN_NIL };
+    size_t before = a.log.crec;
+    CHECK_ERR(bt_insert_undo(&a.env, a.pgnoSpace, root, key, 4, data, sizeof data, 0, &u), JET_errKeyDuplicate);
+    CHECK(u.lsn == LSN_NIL && a.log.crec == before);
+    u.cbClient = 256;
+    CHECK_ERR(bt_insert_undo(&a.env, a.pgnoSpace, root, key, 4, data, sizeof data, 0, &u), JET_errInvalidParameter);
+    /* Replay (the caller's records are not this layer's: skipped here). */
+    snapshot fin = { 0 }, got = { 0 };
+    CHECK(snap_take(&a, &fin) == 0);
+    CHECK(tdb_open_file(&b, "insertu_b", 4096, 0) == 0);
+    b.pgnoSpace = a.pgnoSpace;
+    bt_redo_ctx *ctx = NULL;
+    CHECK_ERR(bt_redo_begin(&ctx), JET_errSuccess);
+    for (size_t k = 0; k < a.log.crec; k++) {
+        const flog_rec *rec = &a.log.recs[k];
+        if (rec->type == 17)
+            continue;
+        CHECK_ERR(bt_redo(ctx, b.pc, rec->type, a.log.buf + rec->off, rec->cb, rec->lsn), JET_errSuccess);
+    }
+    bt_redo_end(ctx);
+    CHECK(snap_take(&b, &got) == 0);
+    CHECK(snap_equal(&fin, &got) == 0);
+    snap_free(&got);
+    snap_free(&fin);
+    CHECK(LATCHES_HELD(a.pc) == 0 && LATCHES_HELD(b.pc) == 0);
+    tdb_close(&a);
+    tdb_close(&b);
+}
+
 /* A record operation whose log append fails changes nothing. */
 TEST(log_failure_leaves_page_unchanged)
 {
