@@ -12,6 +12,9 @@
  * latched exclusively, changed in place and logged as a record.  When the
  * leaf must split (insert, growing replace) or would become underfull
  * (delete), it lets go of everything and runs as a structure change (L4).
+ * bt_insert_undo: the caller's undo bytes travel in the insert's own record
+ * (INSERTU) on the optimistic path; otherwise the caller's undo record is
+ * appended, latches held, just before the change (U1: never after it).
  */
 #include "btree_int.h"
 
@@ -330,9 +333,48 @@ static JET_ERR fit_error(int fit)
     return fit == FIT_DUP ? JET_errKeyDuplicate : JET_errRecordNotFound;
 }
 
+/* The caller's undo record on its own (bt_insert_undo), before a change
+ * that is not logged as an INSERTU record. */
+static JET_ERR log_undo_first(const bt_env *env, bt_undo *pu)
+{
+    if (pu == NULL || pu->lsn != LSN_NIL || env->log == NULL)
+        return JET_errSuccess;
+    return env->log(env->logctx, pu->type, pu->parts, pu->cpart, &pu->lsn);
+}
+
+/* An insert that fits its leaf (latched exclusively, slot i): with the
+ * caller's undo bytes in the INSERT record itself when the insert is logged
+ * as a record operation (not T3's image). */
+static JET_ERR leaf_insert(const bt_env *env, bf *pbf, uint32_t i, const void *key, uint32_t cbKey,
+                           const void *data, uint32_t cbData, uint32_t flags, bt_undo *pu)
+{
+    if (pu == NULL || pu->lsn != LSN_NIL || env->log == NULL || cache_clean_since_written(pbf)) {
+        JET_ERR err = log_undo_first(env, pu);
+        if (err >= 0)
+            err = bt_leaf_op(env, pbf, LOG_REC_BT_INSERT, i, key, cbKey, data, cbData, flags);
+        return err;
+    }
+    uint32_t cbPage = cache_page_size(env->pc);
+    uint8_t *pg = bf_data(pbf), *scratch = NULL;
+    uint32_t cbNeed = bt_node_size(cbKey, cbData);
+    if (bt_pg_needs_compact(pg, cbPage, cbNeed) && (scratch = os_malloc(cbPage)) == NULL)
+        return JET_errOutOfMemory;
+    lsn_t lsn = LSN_NIL;
+    /* Log first (as bt_leaf_op): a failed append leaves the page untouched. */
+    JET_ERR err = bt_log_insertu(env, bf_pgno(pbf), key, cbKey, data, cbData, flags, pu->pvClient, pu->cbClient, &lsn);
+    if (err >= 0) {
+        bt_pg_insert(pg, cbPage, i, key, cbKey, data, cbData, flags, scratch);
+        bt_stamp(env, pbf, lsn);
+        pu->lsn = lsn;
+    }
+    os_free(scratch);
+    return err;
+}
+
 /* L4: the same operation as a structure change. */
 static JET_ERR record_op_smo(const bt_env *env, uint32_t pgnoSpace, uint32_t pgnoRoot, uint8_t type,
-                             const void *key, uint32_t cbKey, const void *data, uint32_t cbData, uint32_t flags)
+                             const void *key, uint32_t cbKey, const void *data, uint32_t cbData, uint32_t flags,
+                             bt_undo *pu)
 {
     bt_smo s;
     JET_ERR err = bt_smo_begin(&s, env, pgnoSpace, pgnoRoot);
@@ -346,10 +388,15 @@ static JET_ERR record_op_smo(const bt_env *env, uint32_t pgnoSpace, uint32_t pgn
         s.islot[d] = i;
         if (fit == FIT_DUP || fit == FIT_MISSING)
             err = fit_error(fit);
+        else if (fit == FIT_OK && type == LOG_REC_BT_INSERT)
+            err = leaf_insert(env, pbfLeaf, i, key, cbKey, data, cbData, flags, pu);
         else if (fit == FIT_OK)
             err = bt_leaf_op(env, pbfLeaf, type, i, key, cbKey, data, cbData, flags);
-        else if (type == LOG_REC_BT_INSERT)
-            err = bt_smo_insert(&s, key, cbKey, data, cbData, flags);
+        else if (type == LOG_REC_BT_INSERT) {
+            err = log_undo_first(env, pu);   /* before the change (nothing changed if it fails) */
+            if (err >= 0)
+                err = bt_smo_insert(&s, key, cbKey, data, cbData, flags);
+        }
         else if (type == LOG_REC_BT_REPLACE)
             err = bt_smo_replace(&s, data, cbData);
         else
@@ -359,7 +406,7 @@ static JET_ERR record_op_smo(const bt_env *env, uint32_t pgnoSpace, uint32_t pgn
 }
 
 static JET_ERR record_op(bt_env *env, uint32_t pgnoSpace, uint32_t pgnoRoot, uint8_t type, const void *key,
-                         uint32_t cbKey, const void *data, uint32_t cbData, uint32_t flags)
+                         uint32_t cbKey, const void *data, uint32_t cbData, uint32_t flags, bt_undo *pu)
 {
     uint32_t cbPage = cache_page_size(env->pc);
     if ((uint64_t)cbKey + cbData > bt_node_max(cbPage))
@@ -372,7 +419,9 @@ static JET_ERR record_op(bt_env *env, uint32_t pgnoSpace, uint32_t pgnoRoot, uin
         return err;
     uint32_t i;
     int fit = leaf_fit(env, bf_data(pbf), type, key, cbKey, cbData, (pg_flags(bf_data(pbf)) & BTP_ROOT) != 0, &i);
-    if (fit == FIT_OK)
+    if (fit == FIT_OK && type == LOG_REC_BT_INSERT)
+        err = leaf_insert(env, pbf, i, key, cbKey, data, cbData, flags, pu);
+    else if (fit == FIT_OK)
         err = bt_leaf_op(env, pbf, type, i, key, cbKey, data, cbData, flags);
     else if (fit != FIT_SMO)
         err = fit_error(fit);
@@ -384,31 +433,40 @@ static JET_ERR record_op(bt_env *env, uint32_t pgnoSpace, uint32_t pgnoRoot, uin
     assert(bt_pg_problem(bf_data(pbf), cbPage, &(int32_t){ -1 }) == NULL);
     cache_release_checked(pbf);
     if (fit == FIT_SMO)
-        err = record_op_smo(env, pgnoSpace, pgnoRoot, type, key, cbKey, data, cbData, flags);
+        err = record_op_smo(env, pgnoSpace, pgnoRoot, type, key, cbKey, data, cbData, flags, pu);
     return err;
 }
 
 JET_ERR bt_insert(bt_env *env, uint32_t pgnoSpace, uint32_t pgnoRoot, const void *key, uint32_t cbKey,
                   const void *data, uint32_t cbData, uint32_t nodeflags)
 {
-    return record_op(env, pgnoSpace, pgnoRoot, LOG_REC_BT_INSERT, key, cbKey, data, cbData, nodeflags);
+    return record_op(env, pgnoSpace, pgnoRoot, LOG_REC_BT_INSERT, key, cbKey, data, cbData, nodeflags, NULL);
+}
+
+JET_ERR bt_insert_undo(bt_env *env, uint32_t pgnoSpace, uint32_t pgnoRoot, const void *key, uint32_t cbKey,
+                       const void *data, uint32_t cbData, uint32_t nodeflags, bt_undo *pu)
+{
+    pu->lsn = LSN_NIL;
+    if (pu->cbClient > 255 || (pu->cbClient && pu->pvClient == NULL))
+        return JET_errInvalidParameter;
+    return record_op(env, pgnoSpace, pgnoRoot, LOG_REC_BT_INSERT, key, cbKey, data, cbData, nodeflags, pu);
 }
 
 JET_ERR bt_replace(bt_env *env, uint32_t pgnoSpace, uint32_t pgnoRoot, const void *key, uint32_t cbKey,
                    const void *data, uint32_t cbData)
 {
-    return record_op(env, pgnoSpace, pgnoRoot, LOG_REC_BT_REPLACE, key, cbKey, data, cbData, 0);
+    return record_op(env, pgnoSpace, pgnoRoot, LOG_REC_BT_REPLACE, key, cbKey, data, cbData, 0, NULL);
 }
 
 JET_ERR bt_delete(bt_env *env, uint32_t pgnoSpace, uint32_t pgnoRoot, const void *key, uint32_t cbKey)
 {
-    return record_op(env, pgnoSpace, pgnoRoot, LOG_REC_BT_DELETE, key, cbKey, NULL, 0, 0);
+    return record_op(env, pgnoSpace, pgnoRoot, LOG_REC_BT_DELETE, key, cbKey, NULL, 0, 0, NULL);
 }
 
 JET_ERR bt_set_flags(bt_env *env, uint32_t pgnoRoot, const void *key, uint32_t cbKey, uint32_t nodeflags)
 {
     /* Never changes a node's size, so never a structure change: no space page. */
-    return record_op(env, 0, pgnoRoot, LOG_REC_BT_SETFLAGS, key, cbKey, NULL, 0, nodeflags);
+    return record_op(env, 0, pgnoRoot, LOG_REC_BT_SETFLAGS, key, cbKey, NULL, 0, nodeflags, NULL);
 }
 
 JET_ERR bt_lookup(bt_env *env, uint32_t pgnoRoot, const void *key, uint32_t cbKey, void *data,

@@ -18,7 +18,9 @@
  * Structure changes (split, merge, root push-down / collapse, page allocation
  * and free) are atomic with respect to crash recovery.  Such a change logs
  * after-images of every page it changed (LOG_REC_BT_PAGEIMAGE, one per page,
- * used bytes only), then one LOG_REC_BT_SMOEND naming them, and stamps EVERY
+ * used bytes only; LOG_REC_BT_PAGEDIFF, the changed bytes, for a page that
+ * was dirty before the change, when smaller: D1 in btree_int.h), then one
+ * LOG_REC_BT_SMOEND naming them, and stamps EVERY
  * one of those pages with the lsn of the SMOEND record, holding all of them
  * latched exclusively until then.  By the write-ahead rule (cache invariant
  * C1) no page of the change reaches the file before its SMOEND is durable, and
@@ -61,6 +63,8 @@
 #define LOG_REC_BT_REPLACE    35 /* dbid, pgno, key, new data */
 #define LOG_REC_BT_SETFLAGS   36 /* dbid, pgno, key, new node flags */
 #define LOG_REC_BT_SMOEND     37 /* dbid, number of images, smoid: a structure change is complete */
+#define LOG_REC_BT_PAGEDIFF   38 /* dbid, pgno, smoid, changed bytes of the page (an image's stand-in) */
+#define LOG_REC_BT_INSERTU    39 /* an INSERT carrying the caller's undo bytes (bt_insert_undo) */
 #define LOG_REC_BT_LAST       47
 
 /* Node flags (stored with each leaf node). */
@@ -174,6 +178,29 @@ JET_ERR bt_drop_created(bt_env *env, uint32_t pgnoSpace, uint32_t pgnoRoot, uint
  * bt_replace / bt_delete / bt_set_flags: JET_errRecordNotFound if absent. */
 JET_ERR bt_insert(bt_env *env, uint32_t pgnoSpace, uint32_t pgnoRoot, const void *key, uint32_t cbKey,
                   const void *data, uint32_t cbData, uint32_t nodeflags);
+/* bt_insert, with the caller's undo information for it logged no later than
+ * the insert (log volume, issue 20): when the insert is a record operation
+ * logged as such, in the same record (LOG_REC_BT_INSERTU carrying the
+ * cbClient opaque bytes pvClient: one record instead of two); otherwise
+ * (structure change, torn-page image: T3) as the caller's own record
+ * (type, parts) appended just before the change.  pu->lsn receives the lsn
+ * of whichever record carries the undo, LSN_NIL when none was logged (an
+ * error before anything was logged); a failure after it (pu->lsn set) is
+ * the caller's to neutralise, as with a separate record.  cbClient <= 255. */
+typedef struct bt_undo {
+    uint8_t         type;
+    const log_part *parts;
+    uint32_t        cpart;
+    const void     *pvClient;
+    uint32_t        cbClient;
+    lsn_t           lsn;      /* out */
+} bt_undo;
+JET_ERR bt_insert_undo(bt_env *env, uint32_t pgnoSpace, uint32_t pgnoRoot, const void *key, uint32_t cbKey,
+                       const void *data, uint32_t cbData, uint32_t nodeflags, bt_undo *pu);
+/* The caller's bytes of a LOG_REC_BT_INSERTU payload and the node key it
+ * inserts; JET_errLogCorrupted if malformed. */
+JET_ERR bt_insertu_parts(const uint8_t *pv, uint32_t cb, const uint8_t **ppvClient, uint32_t *pcbClient,
+                         const uint8_t **pkey, uint32_t *pcbKey);
 JET_ERR bt_replace(bt_env *env, uint32_t pgnoSpace, uint32_t pgnoRoot, const void *key, uint32_t cbKey,
                    const void *data, uint32_t cbData);
 JET_ERR bt_delete(bt_env *env, uint32_t pgnoSpace, uint32_t pgnoRoot, const void *key, uint32_t cbKey);
@@ -254,10 +281,12 @@ JET_ERR bt_redo_begin(bt_redo_ctx **ppctx);
  * the record, which must be registered with pc).
  *   Record operations are applied to their page at once if the page's lsn
  *   is older than `lsn`.
- *   LOG_REC_BT_PAGEIMAGE records are copied and kept, per structure change,
- *   until that change's LOG_REC_BT_SMOEND: then each image is applied to its
- *   page if the page's lsn is older than the SMOEND's, and the page is stamped
- *   with the SMOEND's lsn.  Records of other changes and of other pages may
+ *   LOG_REC_BT_PAGEIMAGE and LOG_REC_BT_PAGEDIFF records are copied and
+ *   kept, per structure change, until that change's LOG_REC_BT_SMOEND: then
+ *   each is applied to its page if the page's lsn is older than the SMOEND's
+ *   (a diff only to the bytes its change started from, else
+ *   JET_errDatabaseCorrupted; a diff whose page is torn waits like a record
+ *   operation, below), and the page is stamped with the SMOEND's lsn.  Records of other changes and of other pages may
  *   come in between (other threads, other trees, other databases).
  *   A record for a page that a pending change holds proves that change died
  *   without its SMOEND (a crash, or a failed append whose change was undone

@@ -88,9 +88,19 @@
  *                          16 u64 smoid, 24 head bytes (page[0..cbHead)),
  *                          then tail bytes (page[cbPage-cbTail..cbPage));
  *                          the middle is zero.
+ *   LOG_REC_BT_PAGEDIFF    0 u32 dbid, 4 u32 pgno, 8 u32 crcBefore,
+ *                          12 u32 crcAfter, 16 u64 smoid, 24 runs to the
+ *                          end: {u16 offset, u16 length, bytes}, offsets
+ *                          increasing, each >= PAGE_OFF_OBJID; the crcs
+ *                          (crc32c) cover page[PAGE_OFF_OBJID..cbPage)
+ *                          before and after the change.
  *   LOG_REC_BT_SMOEND      0 u32 dbid, 4 u32 cimages, 8 u64 smoid
  *   LOG_REC_BT_INSERT      0 u32 dbid, 4 u32 pgno, 8 u16 node flags,
  *                          10 u16 cbKey, 12 u16 cbData, 14 key, data
+ *   LOG_REC_BT_INSERTU     0 u32 dbid, 4 u32 pgno, 8 u16 node flags,
+ *                          10 u16 cbKey, 12 u16 cbData, 14 u16 cbClient,
+ *                          16 client bytes (the caller's, opaque here),
+ *                          key, data; redone as LOG_REC_BT_INSERT
  *   LOG_REC_BT_DELETE      0 u32 dbid, 4 u32 pgno, 8 u16 cbKey, 10 key
  *   LOG_REC_BT_REPLACE     0 u32 dbid, 4 u32 pgno, 8 u16 cbKey, 10 u16 cbData,
  *                          12 key, data
@@ -100,8 +110,23 @@
  * carries 0 there (it cannot know its own lsn: 0 = "my own lsn"); its other
  * images and its SMOEND carry that lsn.  An lsn is unique in the log stream,
  * so concurrent changes (other threads, trees, databases) never share an id.
- * cimages is the number of PAGEIMAGE records of the change (a page may be
- * imaged more than once; the last image wins).
+ * cimages is the number of PAGEIMAGE and PAGEDIFF records of the change (a
+ * page may be imaged more than once; the last image wins; a PAGEDIFF is
+ * the only record of its page in its change).
+ *   D1. A PAGEDIFF describes a page of a structure change as the bytes that
+ *       changed since the change latched it (log volume, issue 20: an append
+ *       split changes a few bytes of a full page).  Redo applies it only to
+ *       the very bytes the change started from: a page whose lsn is older
+ *       than the SMOEND holds, after the records before it were replayed,
+ *       exactly what the change latched (every change of a page's bytes past
+ *       the cache's words is logged and redone byte for byte, and bt_grp
+ *       copies a page before its change touches it); crcBefore proves it,
+ *       and a page that does not match is JET_errDatabaseCorrupted, never
+ *       patched.  A page that was clean since written (T3 in btree.c: a
+ *       write of it may be torn) is logged as an image, and so is a page
+ *       whose old bytes are not a formatted page (new, never logged): a
+ *       PAGEDIFF never has to repair a torn page; one that finds its page
+ *       torn waits for the image (T3) like a record operation.
  * Record operations are redone by running the very same page.c function on
  * the same bytes, so redo reproduces the page byte for byte (P4).
  *
@@ -227,6 +252,9 @@
 #define BTL_DELETE_HDR   10
 #define BTL_REPLACE_HDR  12
 #define BTL_SETFLAGS_HDR 12
+#define BTL_DIFF_HDR     24
+#define BTL_INSERTU_HDR  16
+#define BTL_DIFF_RUN     4    /* u16 offset, u16 length */
 
 /* ---- page header accessors ------------------------------------------------ */
 static inline uint32_t pg_objid(const uint8_t *pg) { return le_get32(pg + PAGE_OFF_OBJID); }
@@ -336,12 +364,20 @@ int      bt_underfull(const uint8_t *pg, uint32_t cbPage);
 /* Log an after-image of the page as part of structure change smoid
  * (LSN_NIL for its first image) and stamp the page with its lsn (*plsn). */
 JET_ERR  bt_log_image(const bt_env *env, bf *pbf, lsn_t smoid, lsn_t *plsn);
+/* Log the page as part of structure change smoid like bt_log_image, but as
+ * the bytes that differ from `before` (the page as the change latched it,
+ * which is what redo finds there: D1 above) when that is smaller than the
+ * image.  scratch: cbPage bytes.  The caller logs an image instead when the
+ * page was clean since written (torn pages, T3 in btree.c). */
+JET_ERR  bt_log_page(const bt_env *env, bf *pbf, const uint8_t *before, lsn_t smoid, uint8_t *scratch, lsn_t *plsn);
 /* Log the end of structure change smoid, which logged cimages images. */
 JET_ERR  bt_log_smoend(const bt_env *env, lsn_t smoid, uint32_t cimages, lsn_t *plsn);
 /* Log a record operation on a latched leaf (before changing it); *plsn
  * receives the lsn to stamp with bt_stamp after the change. */
 JET_ERR  bt_log_insert(const bt_env *env, uint32_t pgno, const void *key, uint32_t cbKey, const void *data,
                        uint32_t cbData, uint32_t flags, lsn_t *plsn);
+JET_ERR  bt_log_insertu(const bt_env *env, uint32_t pgno, const void *key, uint32_t cbKey, const void *data,
+                        uint32_t cbData, uint32_t flags, const void *pvClient, uint32_t cbClient, lsn_t *plsn);
 JET_ERR  bt_log_delete(const bt_env *env, uint32_t pgno, const void *key, uint32_t cbKey, lsn_t *plsn);
 JET_ERR  bt_log_replace(const bt_env *env, uint32_t pgno, const void *key, uint32_t cbKey, const void *data,
                         uint32_t cbData, lsn_t *plsn);

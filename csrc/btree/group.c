@@ -1,7 +1,8 @@
 /*
  * group.c -- atomic structure changes: the set of pages one change holds,
- * logged at its end as page images followed by LOG_REC_BT_SMOEND, or undone
- * in memory when logging fails.
+ * logged at its end as page images (or, for pages already dirty, the bytes
+ * that changed: D1) followed by LOG_REC_BT_SMOEND, or undone in memory when
+ * logging fails.
  *
  * Owns: invariants A1, A2 and A4 of btree_int.h (hold every changed page to
  * the end, stamp them all with the SMOEND's lsn, give them their bytes back
@@ -100,20 +101,40 @@ int bt_grp_changed(const bt_grp *g)
 }
 
 /* A2: every changed page's image, then SMOEND; *plsnEnd = its lsn (LSN_NIL
- * when nothing changed). */
+ * when nothing changed).  A page dirty since it was last written or read is
+ * logged as the bytes the change made differ (D1), when that is smaller; a
+ * page clean since written as its image (T3 in btree.c: the write that made
+ * it clean may be torn by a crash, and the image repairs it), and so is a
+ * page that held no formatted page (a never-used page taken by a change that
+ * failed: dirty, but its bytes were never logged). */
 static JET_ERR log_change(bt_grp *g, lsn_t *plsnEnd)
 {
     lsn_t smoid = LSN_NIL, lsn = LSN_NIL;
     uint32_t cimages = 0;
     JET_ERR err = JET_errSuccess;
     *plsnEnd = LSN_NIL;
+    /* Before the first append: a change that fails after it leaves its
+     * pages dirty (stamped) with their old bytes, which D1 relies on being
+     * what the log rebuilds; only a failed append (the writer is then
+     * poisoned) may do that. */
+    uint8_t *scratch = os_malloc(cache_page_size(g->env->pc));
+    if (scratch == NULL)
+        return JET_errOutOfMemory;
     for (int i = 0; i < g->cent && err >= 0; i++) {
-        if (!g->ent[i].changed)
+        bt_grp_ent *e = &g->ent[i];
+        if (!e->changed)
             continue;
-        err = bt_log_image(g->env, g->ent[i].pbf, smoid, &lsn);
+        if (e->before != NULL && !cache_clean_since_written(e->pbf) &&
+            (pg_flags(e->before) & (BTP_LEAF | BTP_INTERNAL | BTP_SPACE | BTP_FREE)) != 0) {
+            /* D1: a page this layer formatted, changed since written or read. */
+            err = bt_log_page(g->env, e->pbf, e->before, smoid, scratch, &lsn);
+        } else {
+            err = bt_log_image(g->env, e->pbf, smoid, &lsn);
+        }
         if (err >= 0 && cimages++ == 0)
             smoid = lsn;   /* the change is named after its first image */
     }
+    os_free(scratch);
     if (err >= 0 && cimages > 0)
         err = bt_log_smoend(g->env, smoid, cimages, plsnEnd);
     return err;

@@ -51,6 +51,58 @@ JET_ERR bt_log_image(const bt_env *env, bf *pbf, lsn_t smoid, lsn_t *plsn)
     return err;
 }
 
+/* Runs of bytes where `after` differs from `before` in [PAGE_OFF_OBJID,
+ * cbPage), encoded as {u16 offset, u16 length, bytes} into out (at most cbMax
+ * bytes).  Runs closer than a run header are joined.  Returns the encoded
+ * length, or 0 when it would exceed cbMax (the image is smaller then). */
+static uint32_t diff_runs(const uint8_t *before, const uint8_t *after, uint32_t cbPage, uint8_t *out, uint32_t cbMax)
+{
+    uint32_t cb = 0, i = PAGE_OFF_OBJID;
+    for (;;) {
+        /* Skip equal bytes, 8 at a time where possible. */
+        while (i + 8 <= cbPage && memcmp(before + i, after + i, 8) == 0)
+            i += 8;
+        while (i < cbPage && before[i] == after[i])
+            i++;
+        if (i >= cbPage)
+            return cb;
+        uint32_t start = i, end = i + 1;   /* [start, end) differs at both ends */
+        for (uint32_t j = end; j < cbPage && j - end <= BTL_DIFF_RUN; j++) {
+            if (before[j] != after[j])
+                end = j + 1;
+        }
+        uint32_t len = end - start;
+        if (cb + BTL_DIFF_RUN + len > cbMax)
+            return 0;
+        le_put16(out + cb, start);
+        le_put16(out + cb + 2, len);
+        memcpy(out + cb + BTL_DIFF_RUN, after + start, len);
+        cb += BTL_DIFF_RUN + len;
+        i = end;
+    }
+}
+
+JET_ERR bt_log_page(const bt_env *env, bf *pbf, const uint8_t *before, lsn_t smoid, uint8_t *scratch, lsn_t *plsn)
+{
+    uint32_t cbPage = cache_page_size(env->pc), cbHead, cbTail;
+    const uint8_t *pg = bf_data(pbf);
+    bt_pg_used_ranges(pg, cbPage, &cbHead, &cbTail);
+    uint32_t cbRuns = diff_runs(before, pg, cbPage, scratch, cbHead + cbTail);
+    if (cbRuns == 0)
+        return bt_log_image(env, pbf, smoid, plsn);   /* no smaller (or no change at all) */
+    uint8_t hdr[BTL_DIFF_HDR];
+    le_put32(hdr, env->dbid);
+    le_put32(hdr + 4, bf_pgno(pbf));
+    le_put32(hdr + 8, os_crc32c(0, before + PAGE_OFF_OBJID, cbPage - PAGE_OFF_OBJID));
+    le_put32(hdr + 12, os_crc32c(0, pg + PAGE_OFF_OBJID, cbPage - PAGE_OFF_OBJID));
+    le_put64(hdr + 16, smoid);
+    log_part parts[2] = { { hdr, sizeof hdr }, { scratch, cbRuns } };
+    JET_ERR err = append(env, LOG_REC_BT_PAGEDIFF, parts, 2, plsn);
+    if (err >= 0)
+        bt_stamp(env, pbf, *plsn);   /* A2 */
+    return err;
+}
+
 JET_ERR bt_log_smoend(const bt_env *env, lsn_t smoid, uint32_t cimages, lsn_t *plsn)
 {
     uint8_t rec[BTL_SMOEND_SIZE];
@@ -72,6 +124,20 @@ JET_ERR bt_log_insert(const bt_env *env, uint32_t pgno, const void *key, uint32_
     le_put16(hdr + 12, cbData);
     log_part parts[3] = { { hdr, sizeof hdr }, { key, cbKey }, { data, cbData } };
     return append(env, LOG_REC_BT_INSERT, parts, 3, plsn);
+}
+
+JET_ERR bt_log_insertu(const bt_env *env, uint32_t pgno, const void *key, uint32_t cbKey, const void *data,
+                       uint32_t cbData, uint32_t flags, const void *pvClient, uint32_t cbClient, lsn_t *plsn)
+{
+    uint8_t hdr[BTL_INSERTU_HDR];
+    le_put32(hdr, env->dbid);
+    le_put32(hdr + 4, pgno);
+    le_put16(hdr + 8, flags);
+    le_put16(hdr + 10, cbKey);
+    le_put16(hdr + 12, cbData);
+    le_put16(hdr + 14, cbClient);
+    log_part parts[4] = { { hdr, sizeof hdr }, { pvClient, cbClient }, { key, cbKey }, { data, cbData } };
+    return append(env, LOG_REC_BT_INSERTU, parts, 4, plsn);
 }
 
 JET_ERR bt_log_delete(const bt_env *env, uint32_t pgno, const void *key, uint32_t cbKey, lsn_t *plsn)
@@ -115,6 +181,21 @@ uint32_t bt_redo_dbid(const uint8_t *pv, uint32_t cb)
     return cb >= 4 ? le_get32(pv) : 0;
 }
 
+JET_ERR bt_insertu_parts(const uint8_t *pv, uint32_t cb, const uint8_t **ppvClient, uint32_t *pcbClient,
+                         const uint8_t **pkey, uint32_t *pcbKey)
+{
+    if (cb < BTL_INSERTU_HDR)
+        return JET_errLogCorrupted;
+    uint32_t cbClient = le_get16(pv + 14), cbKey = le_get16(pv + 10), cbData = le_get16(pv + 12);
+    if ((uint64_t)BTL_INSERTU_HDR + cbClient + cbKey + cbData != cb)
+        return JET_errLogCorrupted;
+    *ppvClient = pv + BTL_INSERTU_HDR;
+    *pcbClient = cbClient;
+    *pkey = pv + BTL_INSERTU_HDR + cbClient;
+    *pcbKey = cbKey;
+    return JET_errSuccess;
+}
+
 /* A decoded record operation. */
 typedef struct redo_op {
     uint32_t       flags;
@@ -134,6 +215,14 @@ static JET_ERR decode_op(uint8_t type, const uint8_t *pv, uint32_t cb, redo_op *
         op->cbKey = le_get16(pv + 10);
         op->cbData = le_get16(pv + 12);
         cbHdr = BTL_INSERT_HDR;
+        break;
+    case LOG_REC_BT_INSERTU:
+        if (cb < BTL_INSERTU_HDR)
+            return JET_errLogCorrupted;
+        op->flags = le_get16(pv + 8);
+        op->cbKey = le_get16(pv + 10);
+        op->cbData = le_get16(pv + 12);
+        cbHdr = BTL_INSERTU_HDR + le_get16(pv + 14);   /* the caller's bytes: not ours */
         break;
     case LOG_REC_BT_DELETE:
         if (cb < BTL_DELETE_HDR)
@@ -221,7 +310,60 @@ static JET_ERR check_image(const uint8_t *pv, uint32_t cb, uint32_t cbPage)
     return JET_errSuccess;
 }
 
+/* Checks of a PAGEDIFF payload that need no page: runs inside the page past
+ * the cache's words, in increasing order, not overlapping. */
+static JET_ERR check_diff(const uint8_t *pv, uint32_t cb, uint32_t cbPage)
+{
+    if (cb < BTL_DIFF_HDR)
+        return JET_errLogCorrupted;
+    uint32_t off = BTL_DIFF_HDR, next = PAGE_OFF_OBJID;
+    while (off < cb) {
+        if (cb - off < BTL_DIFF_RUN)
+            return JET_errLogCorrupted;
+        uint32_t ib = le_get16(pv + off), len = le_get16(pv + off + 2);
+        if (len == 0 || ib < next || (uint64_t)ib + len > cbPage || cb - off - BTL_DIFF_RUN < len)
+            return JET_errLogCorrupted;
+        next = ib + len;
+        off += BTL_DIFF_RUN + len;
+    }
+    return JET_errSuccess;
+}
+
+static JET_ERR torn_add(bt_redo_ctx *ctx, uint32_t dbid, uint32_t pgno);
 static void torn_forget(bt_redo_ctx *ctx, uint32_t dbid, uint32_t pgno);
+
+/* Apply a checked PAGEDIFF payload to its page if the page is older than lsn
+ * (the SMOEND's) and holds what the change started from (D1), and stamp it
+ * with lsn.  A torn page waits for its image (T3). */
+static JET_ERR apply_diff(bt_redo_ctx *ctx, cache *pc, const uint8_t *pv, uint32_t cb, lsn_t lsn)
+{
+    uint32_t cbPage = cache_page_size(pc);
+    uint32_t dbid = le_get32(pv), pgno = le_get32(pv + 4);
+    bf *pbf = NULL;
+    JET_ERR err = cache_read(pc, dbid, pgno, LATCH_EXCLUSIVE, &pbf);
+    if (err == JET_errReadVerifyFailure)
+        return torn_add(ctx, dbid, pgno);
+    if (err < 0)
+        return err;
+    if (bf_lsn(pbf) < lsn) {
+        uint8_t *pg = bf_data(pbf);
+        if (os_crc32c(0, pg + PAGE_OFF_OBJID, cbPage - PAGE_OFF_OBJID) != le_get32(pv + 8)) {
+            err = JET_errDatabaseCorrupted;   /* D1: not the bytes the change started from */
+        } else {
+            for (uint32_t off = BTL_DIFF_HDR; off < cb;) {
+                uint32_t ib = le_get16(pv + off), len = le_get16(pv + off + 2);
+                memcpy(pg + ib, pv + off + BTL_DIFF_RUN, len);
+                off += BTL_DIFF_RUN + len;
+            }
+            if (os_crc32c(0, pg + PAGE_OFF_OBJID, cbPage - PAGE_OFF_OBJID) != le_get32(pv + 12))
+                err = JET_errLogCorrupted;   /* the crc chain held, the record lies: never seen */
+            if (err >= 0)
+                cache_dirty(pbf, lsn);
+        }
+    }
+    cache_release(pbf);
+    return err;
+}
 
 /* Apply a checked PAGEIMAGE payload to its page if the page is older than
  * lsn (the SMOEND's), and stamp it with lsn. */
@@ -272,12 +414,14 @@ static JET_ERR apply_image(bt_redo_ctx *ctx, cache *pc, const uint8_t *pv, lsn_t
 
 typedef struct redo_img {
     uint32_t dbid, pgno;
-    uint8_t *pv;          /* copy of the PAGEIMAGE payload */
+    uint8_t  type;        /* LOG_REC_BT_PAGEIMAGE or LOG_REC_BT_PAGEDIFF */
+    uint32_t cb;
+    uint8_t *pv;          /* copy of the payload */
 } redo_img;
 
 typedef struct redo_smo {
     lsn_t    smoid;
-    uint32_t crec;        /* PAGEIMAGE records read */
+    uint32_t crec;        /* PAGEIMAGE and PAGEDIFF records read */
     uint32_t cimg;        /* distinct pages */
     redo_img img[BT_GRP_MAX];
 } redo_smo;
@@ -401,10 +545,11 @@ static int find_smo(const bt_redo_ctx *ctx, lsn_t smoid)
     return -1;
 }
 
-/* Keep a PAGEIMAGE until its change's SMOEND. */
-static JET_ERR redo_image(bt_redo_ctx *ctx, cache *pc, const uint8_t *pv, uint32_t cb, lsn_t lsn)
+/* Keep a PAGEIMAGE or PAGEDIFF until its change's SMOEND. */
+static JET_ERR redo_image(bt_redo_ctx *ctx, cache *pc, uint8_t type, const uint8_t *pv, uint32_t cb, lsn_t lsn)
 {
-    JET_ERR err = check_image(pv, cb, cache_page_size(pc));
+    JET_ERR err = type == LOG_REC_BT_PAGEDIFF ? check_diff(pv, cb, cache_page_size(pc))
+                                              : check_image(pv, cb, cache_page_size(pc));
     if (err < 0)
         return err;
     uint32_t dbid = le_get32(pv), pgno = le_get32(pv + 4);
@@ -434,12 +579,18 @@ static JET_ERR redo_image(bt_redo_ctx *ctx, cache *pc, const uint8_t *pv, uint32
         ctx->pending[ctx->cpending++] = m;
     }
     int j = smo_find_page(m, dbid, pgno);
-    if (j >= 0) {
+    if (j >= 0 && (type == LOG_REC_BT_PAGEDIFF || m->img[j].type == LOG_REC_BT_PAGEDIFF)) {
+        os_free(copy);
+        return JET_errLogFileCorrupt;   /* D1: a diff is its page's only record in a change */
+    } else if (j >= 0) {
         os_free(m->img[j].pv);   /* a later image of the page wins */
         m->img[j].pv = copy;
+        m->img[j].cb = cb;
     } else if (m->cimg < BT_GRP_MAX) {
         m->img[m->cimg].dbid = dbid;
         m->img[m->cimg].pgno = pgno;
+        m->img[m->cimg].type = type;
+        m->img[m->cimg].cb = cb;
         m->img[m->cimg++].pv = copy;
     } else {
         os_free(copy);
@@ -472,7 +623,8 @@ static JET_ERR redo_smoend(bt_redo_ctx *ctx, cache *pc, const uint8_t *pv, uint3
         if (m->img[j].dbid != dbid)
             err = JET_errLogFileCorrupt;
     for (uint32_t j = 0; j < m->cimg && err >= 0; j++)
-        err = apply_image(ctx, pc, m->img[j].pv, lsn);
+        err = m->img[j].type == LOG_REC_BT_PAGEDIFF ? apply_diff(ctx, pc, m->img[j].pv, m->img[j].cb, lsn)
+                                                    : apply_image(ctx, pc, m->img[j].pv, lsn);
     drop_smo(ctx, (uint32_t)i);
     return err;
 }
@@ -485,8 +637,8 @@ JET_ERR bt_redo(bt_redo_ctx *ctx, cache *pc, uint8_t type, const uint8_t *pv, ui
         return JET_errLogCorrupted;
     if (ctx->lsnFirst == LSN_NIL)
         ctx->lsnFirst = lsn;
-    if (type == LOG_REC_BT_PAGEIMAGE)
-        return redo_image(ctx, pc, pv, cb, lsn);
+    if (type == LOG_REC_BT_PAGEIMAGE || type == LOG_REC_BT_PAGEDIFF)
+        return redo_image(ctx, pc, type, pv, cb, lsn);
     if (type == LOG_REC_BT_SMOEND)
         return redo_smoend(ctx, pc, pv, cb, lsn);
     uint32_t dbid = le_get32(pv), pgno = le_get32(pv + 4);
@@ -494,6 +646,8 @@ JET_ERR bt_redo(bt_redo_ctx *ctx, cache *pc, uint8_t type, const uint8_t *pv, ui
     JET_ERR err = decode_op(type, pv, cb, &op);
     if (err < 0)
         return err;
+    if (type == LOG_REC_BT_INSERTU)
+        type = LOG_REC_BT_INSERT;   /* the caller's bytes are the caller's to replay */
     drop_holders(ctx, dbid, pgno, NULL);   /* A3: a pending change on this page is dead */
     bf *pbf = NULL;
     err = cache_read(pc, dbid, pgno, LATCH_EXCLUSIVE, &pbf);

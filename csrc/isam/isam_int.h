@@ -202,6 +202,21 @@
 #define UNDO_DELTA    3   /* escrow update: logical undo (subtract the delta) */
 #define UNDO_TREE     4   /* a tree created (I8): pgnoRoot its root, key its u32 objid */
 
+/* An UNDO payload: 0 u64 trxid, 8 u32 dbid, 12 u32 pgnoRoot, 16 u8 op,
+ * 17 u8 flagsBefore, 18 u16 cbKey, 20 u32 cbBefore, 24 key, before image.
+ * An UNDO_INSERTED undo may instead ride in the btree's insert record
+ * (LOG_REC_BT_INSERTU, ver.c) as these client bytes: 0 u64 trxid, 8 u32
+ * pgnoRoot, 12 u8 op, 13 u8 flagsBefore; dbid and key are the record's, and
+ * recovery.c rebuilds the UNDO payload from them (cbBefore 0). */
+#define UNDO_CLIENT_SIZE 14
+static inline void undo_client(uint64_t trxid, uint32_t pgnoRoot, uint8_t op, uint8_t flagsBefore, uint8_t *out)
+{
+    le_put64(out, trxid);
+    le_put32(out + 8, pgnoRoot);
+    out[12] = op;
+    out[13] = flagsBefore;
+}
+
 /* Database ids: user databases 1..6; ISAM_TEMP_DBID (7) is reserved for the
  * instance's temporary database (temp.c): unlogged (bt_env.log == NULL,
  * isam_db.logged == 0), never attached in the log, never in a backup, a

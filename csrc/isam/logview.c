@@ -74,6 +74,10 @@ void isam_log_describe(uint8_t type, const uint8_t *pv, uint32_t cb, isam_log_vi
             pview->fDbid = 1;
             pview->fPgno = type != LOG_REC_BT_SMOEND;
         }
+        if (type == LOG_REC_BT_INSERTU && cb >= 16 + UNDO_CLIENT_SIZE && le_get16(pv + 14) == UNDO_CLIENT_SIZE) {
+            pview->fTrx = 1;   /* the UNDO it carries (isam_int.h) */
+            pview->trx = le_get64(pv + 16);
+        }
         return;
     }
 }

@@ -412,6 +412,40 @@ static JET_ERR drops_run(redo_state *rs)
     return err;
 }
 
+/* An UNDO record (or the undo an INSERTU record carries, rebuilt as one):
+ * remember it for its transaction (R3). */
+static JET_ERR note_undo(redo_state *rs, const uint8_t *pv, uint32_t cb, lsn_t lsnRec)
+{
+    if (cb < 24)
+        return JET_errLogFileCorrupt;
+    uint64_t trxid = le_get64(pv);
+    rtrx *t = trx_find(rs, trxid, 1);
+    undo_ent *e = os_calloc(1, sizeof(*e));
+    uint8_t *copy = os_malloc(cb);
+    if (t == NULL || e == NULL || copy == NULL) {
+        os_free(e);
+        os_free(copy);
+        return JET_errOutOfMemory;
+    }
+    memcpy(copy, pv, cb);
+    e->pb = copy;
+    e->cb = cb;
+    e->lsn = lsnRec;
+    e->prev = t->newest;
+    t->newest = e;
+    if (pv[16] == UNDO_DELTA) {
+        uint16_t cbKey = le_get16(pv + 18);
+        ver_delta d;
+        JET_ERR err = 24u + cbKey <= cb ? ver_delta_decode(pv + 24 + cbKey, cb - 24 - cbKey, &d)
+                                        : JET_errLogFileCorrupt;
+        if (err < 0)
+            return err;
+        e->state = DELTA_ANNOUNCED;
+        e->expect = d.after;
+    }
+    return JET_errSuccess;
+}
+
 static JET_ERR redo_one(redo_state *rs, const log_record *rec)
 {
     isam_inst *pinst = rs->pinst;
@@ -450,36 +484,8 @@ static JET_ERR redo_one(redo_state *rs, const log_record *rec)
             return db_close(pinst, pdb, 1);
         return JET_errSuccess;
     }
-    case LOG_REC_ISAM_UNDO: {
-        if (cb < 24)
-            return JET_errLogFileCorrupt;
-        uint64_t trxid = le_get64(pv);
-        rtrx *t = trx_find(rs, trxid, 1);
-        undo_ent *e = os_calloc(1, sizeof(*e));
-        uint8_t *copy = os_malloc(cb);
-        if (t == NULL || e == NULL || copy == NULL) {
-            os_free(e);
-            os_free(copy);
-            return JET_errOutOfMemory;
-        }
-        memcpy(copy, pv, cb);
-        e->pb = copy;
-        e->cb = cb;
-        e->lsn = rec->lsn;
-        e->prev = t->newest;
-        t->newest = e;
-        if (pv[16] == UNDO_DELTA) {
-            uint16_t cbKey = le_get16(pv + 18);
-            ver_delta d;
-            JET_ERR err = 24u + cbKey <= cb ? ver_delta_decode(pv + 24 + cbKey, cb - 24 - cbKey, &d)
-                                            : JET_errLogFileCorrupt;
-            if (err < 0)
-                return err;
-            e->state = DELTA_ANNOUNCED;
-            e->expect = d.after;
-        }
-        return JET_errSuccess;
-    }
+    case LOG_REC_ISAM_UNDO:
+        return note_undo(rs, pv, cb, rec->lsn);
     case LOG_REC_ISAM_DELTADONE: {
         if (cb < 20)
             return JET_errLogFileCorrupt;
@@ -571,6 +577,29 @@ static JET_ERR redo_one(redo_state *rs, const log_record *rec)
         return JET_errSuccess;
     }
     default:
+        if (rec->type == LOG_REC_BT_INSERTU) {
+            /* The UNDO it carries (ver.c), rebuilt as an UNDO payload. */
+            const uint8_t *pvClient, *key;
+            uint32_t cbClient, cbKey;
+            JET_ERR err = bt_insertu_parts(pv, cb, &pvClient, &cbClient, &key, &cbKey);
+            if (err < 0 || cbClient != UNDO_CLIENT_SIZE)
+                return JET_errLogFileCorrupt;
+            uint8_t *undo = os_malloc(24 + cbKey);
+            if (undo == NULL)
+                return JET_errOutOfMemory;
+            le_put64(undo, le_get64(pvClient));
+            le_put32(undo + 8, bt_redo_dbid(pv, cb));
+            le_put32(undo + 12, le_get32(pvClient + 8));
+            undo[16] = pvClient[12];
+            undo[17] = pvClient[13];
+            le_put16(undo + 18, (uint16_t)cbKey);
+            le_put32(undo + 20, 0);
+            memcpy(undo + 24, key, cbKey);
+            err = undo[16] == UNDO_INSERTED ? note_undo(rs, undo, 24 + cbKey, rec->lsn) : JET_errLogFileCorrupt;
+            os_free(undo);
+            if (err < 0)
+                return err;
+        }
         if (rec->type >= LOG_REC_BT_FIRST && rec->type <= LOG_REC_BT_LAST) {
             uint32_t dbid = bt_redo_dbid(pv, cb);
             isam_db *pdb = db_get(pinst, dbid);

@@ -1014,6 +1014,40 @@ static JET_ERR log_undo_rec(isam_sess *psess, isam_db *pdb, uint32_t pgnoRoot, u
     return err;
 }
 
+/* Insert a node with its UNDO record (op UNDO_INSERTED, no before-image)
+ * logged no later than the insert (the caller holds ckpt shared).  Log
+ * volume (issue 20): the UNDO rides in the btree's insert record when the
+ * insert is logged as one (LOG_REC_BT_INSERTU, client bytes: isam_int.h;
+ * recovery.c rebuilds the UNDO from them), else it is logged on its own
+ * just before the change.  *plsn: the lsn that carries the UNDO, LSN_NIL if
+ * it was not logged (then nothing changed). */
+static JET_ERR insert_logging_undo(isam_sess *psess, isam_db *pdb, uint32_t pgnoRoot, uint8_t op, uint8_t flagsBefore,
+                                   const void *key, uint32_t cbKey, const void *data, uint32_t cbData, lsn_t *plsn)
+{
+    isam_inst *pinst = psess->inst;
+    uint8_t hdr[24], client[UNDO_CLIENT_SIZE];
+    uint64_t trxid = psess->trx->trxid;
+    undo_client(trxid, pgnoRoot, op, flagsBefore, client);
+    le_put64(hdr, trxid);
+    le_put32(hdr + 8, pdb->dbid);
+    le_put32(hdr + 12, pgnoRoot);
+    hdr[16] = op;
+    hdr[17] = flagsBefore;
+    le_put16(hdr + 18, (uint16_t)cbKey);
+    le_put32(hdr + 20, 0);
+    log_part parts[2] = { { hdr, sizeof(hdr) }, { key, cbKey } };
+    bt_undo u = { LOG_REC_ISAM_UNDO, parts, 2, client, sizeof(client), LSN_NIL };
+    JET_ERR err = bt_insert_undo(&pdb->env, pdb->hdr.pgnoSpace, pgnoRoot, key, cbKey, data, cbData, 0, &u);
+    *plsn = u.lsn;
+    if (u.lsn != LSN_NIL && psess->trx->lsnFirst == LSN_NIL) {
+        /* I5: the checkpoint never passes this (the caller holds ckpt shared). */
+        os_mutex_lock(&pinst->lock);
+        psess->trx->lsnFirst = u.lsn;
+        os_mutex_unlock(&pinst->lock);
+    }
+    return err;
+}
+
 typedef struct announce_ctx {
     isam_sess *psess;
     isam_db   *pdb;
@@ -1145,19 +1179,27 @@ JET_ERR rec_op_insert(isam_sess *psess, isam_db *pdb, uint32_t pgnoRoot, const v
     if (err >= 0 && exists && !(v->flagsBefore & BT_NODE_DELETED))
         err = JET_errKeyDuplicate;
     CKPT_ENTER(psess->inst);
-    if (err >= 0)
-        err = log_undo(psess, pdb, v);
-    if (err >= 0) {
-        if (exists) { /* resurrect a flag-deleted node */
-            err = bt_replace(&pdb->env, pdb->hdr.pgnoSpace, pgnoRoot, key, cbKey, data, cbData);
-            if (err >= 0)
-                err = bt_set_flags(&pdb->env, pgnoRoot, key, cbKey, 0);
-        } else {
-            err = bt_insert(&pdb->env, pdb->hdr.pgnoSpace, pgnoRoot, key, cbKey, data, cbData, 0);
-        }
+    if (err >= 0 && pdb->logged && !exists && v->op == UNDO_INSERTED && v->cbBefore == 0) {
+        /* One record for the UNDO and the insert when it can (log volume). */
+        err = insert_logging_undo(psess, pdb, pgnoRoot, v->op, v->flagsBefore, key, cbKey, data, cbData,
+                                  &v->lsnUndo);
         isam_vis_changed(psess->inst); /* V5 */
         if (err < 0)
             log_failed_change(psess, v);
+    } else if (err >= 0) {
+        err = log_undo(psess, pdb, v);
+        if (err >= 0) {
+            if (exists) { /* resurrect a flag-deleted node */
+                err = bt_replace(&pdb->env, pdb->hdr.pgnoSpace, pgnoRoot, key, cbKey, data, cbData);
+                if (err >= 0)
+                    err = bt_set_flags(&pdb->env, pgnoRoot, key, cbKey, 0);
+            } else {
+                err = bt_insert(&pdb->env, pdb->hdr.pgnoSpace, pgnoRoot, key, cbKey, data, cbData, 0);
+            }
+            isam_vis_changed(psess->inst); /* V5 */
+            if (err < 0)
+                log_failed_change(psess, v);
+        }
     }
     CKPT_LEAVE(psess->inst);
     if (err < 0)
@@ -1293,18 +1335,18 @@ JET_ERR rec_op_insert_private(isam_sess *psess, isam_db *pdb, uint32_t pgnoRoot,
     }
     lsn_t lsn = LSN_NIL;
     CKPT_ENTER(pinst);
-    if (pdb->logged)
-        err = log_undo_rec(psess, pdb, pgnoRoot, UNDO_INSERTED, 0, key, cbKey, NULL, 0, &lsn);
-    if (err >= 0) {
+    if (pdb->logged) {
+        err = insert_logging_undo(psess, pdb, pgnoRoot, UNDO_INSERTED, 0, key, cbKey, data, cbData, &lsn);
+    } else {
         err = bt_insert(&pdb->env, pdb->hdr.pgnoSpace, pgnoRoot, key, cbKey, data, cbData, 0);
-        isam_vis_changed(pinst); /* V5 */
-        if (err < 0 && lsn != LSN_NIL) { /* neutralise the UNDO (as log_failed_change) */
-            uint8_t clr[16];
-            le_put64(clr, t->trxid);
-            le_put64(clr + 8, lsn);
-            log_part part = { clr, sizeof(clr) };
-            (void)isam_log(pinst, LOG_REC_ISAM_CLR, &part, 1, NULL);
-        }
+    }
+    isam_vis_changed(pinst); /* V5 */
+    if (err < 0 && lsn != LSN_NIL) { /* neutralise the UNDO (as log_failed_change) */
+        uint8_t clr[16];
+        le_put64(clr, t->trxid);
+        le_put64(clr + 8, lsn);
+        log_part part = { clr, sizeof(clr) };
+        (void)isam_log(pinst, LOG_REC_ISAM_CLR, &part, 1, NULL);
     }
     CKPT_LEAVE(pinst);
     if (err >= 0) {

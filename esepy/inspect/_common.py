@@ -19,6 +19,7 @@ RECORD_TYPES = {
     16: "Commit", 17: "Rollback", 18: "Undo", 19: "Clr", 20: "DbCreate", 21: "DbAttach", 22: "DbDetach",
     23: "DbRoots", 24: "DeltaDone", 25: "TreeFreed", 26: "DbIncompat",
     32: "PageImage", 33: "Insert", 34: "Delete", 35: "Replace", 36: "SetFlags", 37: "SmoEnd",
+    38: "PageDiff", 39: "InsertUndo",
 }
 
 DB_MAGIC, LOG_MAGIC, CHK_MAGIC = 0x44504553, 0x4C504553, 0x43504553   # "SEPD", "SEPL", "SEPC"

@@ -453,9 +453,10 @@ def test_log_records_say_what_they_are_about(jet, dirty):
         lib.EsepyInspectLogClose(pp[0])
     commits = [s for s in seen if s[0] == 16]
     assert commits and all(s[1] for s in commits) and len({s[2] for s in commits}) == len(commits)
-    inserts = [s for s in seen if s[0] == 33]
+    inserts = [s for s in seen if s[0] in (33, 39)]   # 39: an insert carrying its UNDO (issue 20)
     pages = len(_page_statuses(jet, dirty / "a.edb"))
     assert inserts and all(s[3] and s[4] == 1 and s[5] and 1 <= s[6] <= pages for s in inserts)
+    assert all(s[1] and s[2] for s in inserts if s[0] == 39)   # ... and its transaction
     (create,) = [s for s in seen if s[0] == 20]
     assert create[3] and create[4] == 1 and create[7] == str(dirty / "a.edb") and not create[5]
     assert all(not s[1] and not s[3] for s in seen if s[0] in (0, 1, 2, 4))   # the log layer's own records

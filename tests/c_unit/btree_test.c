@@ -1412,7 +1412,7 @@ static void flog_copy(flog *dst, const flog *src, size_t i, lsn_t *newlsn)
     const flog_rec *rec = &src->recs[i];
     uint8_t *pv = malloc(rec->cb);
     memcpy(pv, src->buf + rec->off, rec->cb);
-    size_t off = rec->type == LOG_REC_BT_PAGEIMAGE ? 16 : rec->type == LOG_REC_BT_SMOEND ? 8 : 0;
+    size_t off = (rec->type == LOG_REC_BT_PAGEIMAGE || rec->type == LOG_REC_BT_PAGEDIFF) ? 16 : rec->type == LOG_REC_BT_SMOEND ? 8 : 0;
     if (off != 0 && le64(pv + off) != 0)
         put_le64(pv + off, newlsn[flog_index(src, le64(pv + off))]);
     log_part part = { pv, rec->cb };
@@ -1674,7 +1674,7 @@ static int check_change(tdb *t, size_t from, size_t to, int *pcpg)
     for (size_t i = from; i + 1 < to; i++) {
         const flog_rec *rec = &pl->recs[i];
         const uint8_t *pv = pl->buf + rec->off;
-        REQUIRE(rec->type == LOG_REC_BT_PAGEIMAGE);
+        REQUIRE(rec->type == LOG_REC_BT_PAGEIMAGE || rec->type == LOG_REC_BT_PAGEDIFF);
         REQUIRE(le64(pv + 16) == (i == from ? 0 : smoid));
         uint32_t pgno = pv[4] | pv[5] << 8 | pv[6] << 16 | (uint32_t)pv[7] << 24;
         bf *pbf = NULL;
@@ -1736,7 +1736,7 @@ TEST(smo_pages_carry_smoend_lsn)
     for (size_t i = 0; i < w.n; i++) {
         size_t k = flog_index(&t.log, w.lsns[i]);
         CHECK(k < t.log.crec && t.log.recs[k].lsn == w.lsns[i]);
-        CHECK(t.log.recs[k].type != LOG_REC_BT_PAGEIMAGE);
+        CHECK(t.log.recs[k].type != LOG_REC_BT_PAGEIMAGE && t.log.recs[k].type != LOG_REC_BT_PAGEDIFF);
     }
     free(w.lsns);
     tdb_close(&t);
@@ -1908,6 +1908,178 @@ TEST(redo_rejects_bad_records)
     bt_redo_end(ctx);
     CHECK(LATCHES_HELD(t.pc) == 0);
     tdb_close(&t);
+}
+
+/* D1 (log volume, issue 20): a structure change logs a page that was dirty
+ * before it as the bytes that changed (PAGEDIFF), so an append split costs a
+ * few hundred bytes, not a full left page; replay rebuilds every page byte
+ * for byte; a diff meeting other bytes than its change started from is
+ * refused (JET_errDatabaseCorrupted), never patched in; malformed diffs are
+ * JET_errLogCorrupted. */
+TEST(smo_pagediff_append_split)
+{
+    tdb a, b, c;
+    CHECK(tdb_open(&a, "pagediff_a", 4096, 1) == 0);
+    uint32_t root;
+    CHECK_ERR(bt_create(&a.env, a.pgnoSpace, 5, &root), JET_errSuccess);
+    uint8_t key[4], data[100];
+    memset(data, 0x5A, sizeof data);
+    size_t nsmo = 0, cbSmo = 0, ndiff = 0, iDiffSmo = 0, iDiffEnd = 0;
+    for (uint32_t i = 0; i < 3000; i++) {
+        key_of(i, key);
+        size_t from = a.log.crec;
+        CHECK_ERR(bt_insert(&a.env, a.pgnoSpace, root, key, 4, data, sizeof data, 0), JET_errSuccess);
+        if (a.log.crec - from <= 1)
+            continue;
+        nsmo++;
+        for (size_t k = from; k < a.log.crec; k++) {
+            cbSmo += 16 + a.log.recs[k].cb;
+            if (a.log.recs[k].type == LOG_REC_BT_PAGEDIFF && ndiff++ == 0) {
+                iDiffSmo = from;
+                iDiffEnd = a.log.crec;
+            }
+        }
+    }
+    /* ~36 nodes a page: ~80 splits.  Each one's images would be > 4 KiB. */
+    CHECK(nsmo > 60 && ndiff >= 2 * nsmo);
+    CHECK(cbSmo / nsmo < 1024);
+    snapshot fin = { 0 }, got = { 0 };
+    CHECK(snap_take(&a, &fin) == 0);
+    CHECK(tdb_open_file(&b, "pagediff_b", 4096, 0) == 0);
+    b.pgnoSpace = a.pgnoSpace;
+    CHECK(replay(&b, &a.log, 0, a.log.crec) == 0);
+    CHECK(snap_take(&b, &got) == 0);
+    CHECK(snap_equal(&fin, &got) == 0);
+    snap_free(&got);
+    snap_free(&fin);
+
+    /* The first change with a diff, replayed onto a page that is not what it
+     * started from (one byte of its body differs, its lsn is older). */
+    CHECK(tdb_open_file(&c, "pagediff_c", 4096, 0) == 0);
+    c.pgnoSpace = a.pgnoSpace;
+    CHECK(replay(&c, &a.log, 0, iDiffSmo) == 0);
+    uint32_t pgnoDiff = 0;
+    for (size_t k = iDiffSmo; k < iDiffEnd; k++)
+        if (a.log.recs[k].type == LOG_REC_BT_PAGEDIFF && pgnoDiff == 0)
+            pgnoDiff = le_get32(a.log.buf + a.log.recs[k].off + 4);
+    bf *pbf = NULL;
+    CHECK_ERR(cache_read(c.pc, TDB_DBID, pgnoDiff, LATCH_EXCLUSIVE, &pbf), JET_errSuccess);
+    bf_data(pbf)[4096 - 3000] ^= 0x40;   /* inside the gap or a node: either way not the change's bytes */
+    cache_dirty(pbf, bf_lsn(pbf));
+    cache_release(pbf);
+    bt_redo_ctx *ctx = NULL;
+    CHECK_ERR(bt_redo_begin(&ctx), JET_errSuccess);
+    JET_ERR err = JET_errSuccess;
+    for (size_t k = iDiffSmo; k < iDiffEnd && err >= 0; k++)
+        err = bt_redo(ctx, c.pc, a.log.recs[k].type, a.log.buf + a.log.recs[k].off, a.log.recs[k].cb,
+                      a.log.recs[k].lsn);
+    CHECK_ERR(err, JET_errDatabaseCorrupted);
+    bt_redo_end(ctx);
+
+    /* Malformed diffs. */
+    const flog_rec *rd = NULL;
+    for (size_t k = iDiffSmo; k < iDiffEnd && rd == NULL; k++)
+        if (a.log.recs[k].type == LOG_REC_BT_PAGEDIFF)
+            rd = &a.log.recs[k];
+    uint8_t rec[64];
+    CHECK(rd != NULL && rd->cb >= 28 && rd->cb <= sizeof rec);
+    memcpy(rec, a.log.buf + rd->off, rd->cb);
+    memset(rec + 16, 0, 8);   /* the first record of a change */
+    CHECK_ERR(bt_redo_begin(&ctx), JET_errSuccess);
+    CHECK_ERR(bt_redo(ctx, c.pc, LOG_REC_BT_PAGEDIFF, rec, 20, rd->lsn), JET_errLogCorrupted);       /* short */
+    CHECK_ERR(bt_redo(ctx, c.pc, LOG_REC_BT_PAGEDIFF, rec, rd->cb - 1, rd->lsn), JET_errLogCorrupted); /* run cut */
+    uint16_t ib = (uint16_t)le_get16(rec + 24);
+    le_put16(rec + 24, 8);   /* a run over the cache's words */
+    CHECK_ERR(bt_redo(ctx, c.pc, LOG_REC_BT_PAGEDIFF, rec, rd->cb, rd->lsn), JET_errLogCorrupted);
+    le_put16(rec + 24, 4096);   /* past the page */
+    CHECK_ERR(bt_redo(ctx, c.pc, LOG_REC_BT_PAGEDIFF, rec, rd->cb, rd->lsn), JET_errLogCorrupted);
+    le_put16(rec + 24, ib);
+    CHECK(bt_redo_pending(ctx) == 0);
+    /* A diff of a page that already has a record in its change. */
+    CHECK_ERR(bt_redo(ctx, c.pc, LOG_REC_BT_PAGEDIFF, rec, rd->cb, rd->lsn), JET_errSuccess);
+    le_put64(rec + 16, rd->lsn);
+    CHECK_ERR(bt_redo(ctx, c.pc, LOG_REC_BT_PAGEDIFF, rec, rd->cb, rd->lsn + 100), JET_errLogFileCorrupt);
+    bt_redo_end(ctx);
+    CHECK(LATCHES_HELD(c.pc) == 0);
+    tdb_close(&a);
+    tdb_close(&b);
+    tdb_close(&c);
+}
+
+/* bt_insert_undo (log volume, issue 20): an insert logged as a record
+ * operation carries the caller's undo bytes in its own record (INSERTU);
+ * one that needs a structure change logs the caller's record first, before
+ * any of the change's records; a refused insert logs nothing.  Replay
+ * rebuilds the same pages, and bt_insertu_parts hands back the caller's
+ * bytes and the key. */
+TEST(insert_undo_one_record)
+{
+    tdb a, b;
+    CHECK(tdb_open(&a, "insertu_a", 4096, 1) == 0);
+    uint32_t root;
+    CHECK_ERR(bt_create(&a.env, a.pgnoSpace, 5, &root), JET_errSuccess);
+    uint8_t key[4], data[100], client[14], sep[8] = { 'u', 'n', 'd', 'o' };
+    memset(data, 0x33, sizeof data);
+    size_t ncombined = 0, nsmo = 0;
+    for (uint32_t i = 0; i < 2000; i++) {
+        key_of(i * 2654435761u, key);
+        memset(client, (int)(i & 0xFF), sizeof client);
+        memcpy(sep + 4, key, 4);
+        log_part part = { sep, sizeof sep };
+        bt_undo u = { 17, &part, 1, client, sizeof client, LSN_MAKE(1, 1, 1) };
+        size_t from = a.log.crec;
+        CHECK_ERR(bt_insert_undo(&a.env, a.pgnoSpace, root, key, 4, data, sizeof data, 0, &u), JET_errSuccess);
+        const flog_rec *r0 = &a.log.recs[from];
+        CHECK(u.lsn == r0->lsn);
+        if (a.log.crec - from == 1) {
+            const uint8_t *pvClient, *k;
+            uint32_t cbClient, cbKey;
+            CHECK(r0->type == LOG_REC_BT_INSERTU);
+            CHECK_ERR(bt_insertu_parts(a.log.buf + r0->off, r0->cb, &pvClient, &cbClient, &k, &cbKey), JET_errSuccess);
+            CHECK(cbClient == sizeof client && memcmp(pvClient, client, cbClient) == 0);
+            CHECK(cbKey == 4 && memcmp(k, key, 4) == 0);
+            CHECK_ERR(bt_insertu_parts(a.log.buf + r0->off, r0->cb - 1, &pvClient, &cbClient, &k, &cbKey),
+                      JET_errLogCorrupted);
+            ncombined++;
+        } else {
+            /* The caller's record first, then the change (no INSERTU). */
+            CHECK(r0->type == 17 && r0->cb == sizeof sep && memcmp(a.log.buf + r0->off, sep, sizeof sep) == 0);
+            for (size_t k2 = from + 1; k2 < a.log.crec; k2++)
+                CHECK(a.log.recs[k2].type != LOG_REC_BT_INSERTU && a.log.recs[k2].type != 17);
+            nsmo++;
+        }
+    }
+    CHECK(ncombined > 1500 && nsmo > 40);
+    /* A duplicate: refused, nothing logged. */
+    key_of(0, key);
+    log_part part = { sep, sizeof sep };
+    bt_undo u = { 17, &part, 1, client, sizeof client, LSN_NIL };
+    size_t before = a.log.crec;
+    CHECK_ERR(bt_insert_undo(&a.env, a.pgnoSpace, root, key, 4, data, sizeof data, 0, &u), JET_errKeyDuplicate);
+    CHECK(u.lsn == LSN_NIL && a.log.crec == before);
+    u.cbClient = 256;
+    CHECK_ERR(bt_insert_undo(&a.env, a.pgnoSpace, root, key, 4, data, sizeof data, 0, &u), JET_errInvalidParameter);
+    /* Replay (the caller's records are not this layer's: skipped here). */
+    snapshot fin = { 0 }, got = { 0 };
+    CHECK(snap_take(&a, &fin) == 0);
+    CHECK(tdb_open_file(&b, "insertu_b", 4096, 0) == 0);
+    b.pgnoSpace = a.pgnoSpace;
+    bt_redo_ctx *ctx = NULL;
+    CHECK_ERR(bt_redo_begin(&ctx), JET_errSuccess);
+    for (size_t k = 0; k < a.log.crec; k++) {
+        const flog_rec *rec = &a.log.recs[k];
+        if (rec->type == 17)
+            continue;
+        CHECK_ERR(bt_redo(ctx, b.pc, rec->type, a.log.buf + rec->off, rec->cb, rec->lsn), JET_errSuccess);
+    }
+    bt_redo_end(ctx);
+    CHECK(snap_take(&b, &got) == 0);
+    CHECK(snap_equal(&fin, &got) == 0);
+    snap_free(&got);
+    snap_free(&fin);
+    CHECK(LATCHES_HELD(a.pc) == 0 && LATCHES_HELD(b.pc) == 0);
+    tdb_close(&a);
+    tdb_close(&b);
 }
 
 /* A record operation whose log append fails changes nothing. */

@@ -1,0 +1,78 @@
+"""Log bytes per row by record type (issue 20, log volume).
+
+Fills a fresh database the way benchmarks/run.py's fillseq / fillrandom do
+(16-byte keys, 100-byte values, 1,000 rows per lazy transaction), shuts down
+cleanly, then reads every generation with the engine's own log reader and sums
+record lengths (the log's 16-byte header included) per record type.  Pad and
+Flush records (block alignment of group commits) are counted as well.
+
+    python benchmarks/log_volume.py [--rows 100000] [--order seq|random] [--json]
+"""
+from __future__ import annotations
+
+import argparse
+import collections
+import json
+import os
+import random
+import sys
+import tempfile
+
+import esepy
+import esepy.inspect
+
+
+def fill(folder: str, rows: int, order: str) -> None:
+    ks = [i.to_bytes(16, "big") for i in range(rows)]
+    if order == "random":
+        random.Random(7).shuffle(ks)
+    inst = esepy.Instance("logvol", system_path=folder + "/", log_path=folder + "/logs/",
+                          temp_path=folder + "/tmp.edb", create_path_if_not_exist=True,
+                          log_file_size_kb=16384, max_ver_pages=65536)
+    inst.init()
+    s = inst.begin_session()
+    db = s.create_database(os.path.join(folder, "bench.edb"))
+    t = db.create_table("kv", {"k": "binary", "v": "binary"}, primary_key=["k"])
+    value = b"v" * 100
+    for b in range(0, rows, 1000):
+        with s.transaction(lazy=True):
+            t.insert_many([(k, value) for k in ks[b:b + 1000]], columns=("k", "v"), batch=1000)
+    t.close()
+    db.close()
+    s.end()
+    inst.term()
+
+
+def breakdown(logs: str) -> "collections.OrderedDict[str, list]":
+    per: "dict[str, list]" = collections.defaultdict(lambda: [0, 0])
+    for lf in esepy.inspect.LogFolder(logs).files():
+        for r in lf.records(include_padding=True):
+            e = per[r.type_name]
+            e[0] += 1
+            e[1] += r.length
+    return collections.OrderedDict(sorted(per.items(), key=lambda kv: -kv[1][1]))
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--rows", type=int, default=100000)
+    ap.add_argument("--order", choices=("seq", "random"), default="seq")
+    ap.add_argument("--json", action="store_true")
+    ns = ap.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="logvol") as d:
+        fill(d, ns.rows, ns.order)
+        per = breakdown(os.path.join(d, "logs"))
+    total = sum(b for _, b in per.values())
+    if ns.json:
+        print(json.dumps({"rows": ns.rows, "order": ns.order, "total": total,
+                          "types": {k: {"count": c, "bytes": b} for k, (c, b) in per.items()}}))
+        return 0
+    print(f"{ns.rows} rows, fill{ns.order}: {total / ns.rows:.1f} log bytes/row")
+    print(f"{'type':<10} {'records':>9} {'bytes':>11} {'bytes/row':>9} {'avg len':>8}")
+    for k, (c, b) in per.items():
+        print(f"{k:<10} {c:>9} {b:>11} {b / ns.rows:>9.1f} {b / c:>8.1f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
