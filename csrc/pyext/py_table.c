@@ -169,22 +169,24 @@ static PyObject *t_column_info(TableObject *self, PyObject *args)
     return Py_BuildValue("(IIIII)", cd.columnid, cd.coltyp, cd.cbMax, cd.grbit, (unsigned int)cd.cp);
 }
 
-/* One column of the current row of a list table into a new bytes object
- * (None for NULL); sized by a first call when the value is longer than the stack buffer. */
-static PyObject *list_value(JET_SESID sesid, JET_TABLEID t, JET_COLUMNID id)
+/* A column's value in the current row as a new bytes object (None for
+ * NULL); sized by a second call when the value is longer than the stack
+ * buffer.  pri may be NULL (the first value). */
+static PyObject *column_bytes(JET_SESID sesid, JET_TABLEID t, JET_COLUMNID id, JET_GRBIT grbit, JET_RETINFO *pri)
 {
     char buf[512];
     uint32_t cb = 0;
     JET_ERR err;
-    ESEPY_CALL(err = JetRetrieveColumn(sesid, t, id, buf, sizeof(buf), &cb, 0, NULL));
+    ESEPY_CALL(err = JetRetrieveColumn(sesid, t, id, buf, sizeof(buf), &cb, grbit, pri));
     if (err == JET_wrnColumnNull)
         Py_RETURN_NONE;
     if (err == JET_wrnBufferTruncated) {
         PyObject *b = PyBytes_FromStringAndSize(NULL, cb);
         if (b == NULL)
             return NULL;
-        ESEPY_CALL(err = JetRetrieveColumn(sesid, t, id, PyBytes_AS_STRING(b), (uint32_t)PyBytes_GET_SIZE(b), &cb,
-                                           0, NULL));
+        uint32_t cb2 = 0;
+        char *p = PyBytes_AS_STRING(b);
+        ESEPY_CALL(err = JetRetrieveColumn(sesid, t, id, p, cb, &cb2, grbit, pri));
         if (check_jet(err, "JetRetrieveColumn") < 0) {
             Py_DECREF(b);
             return NULL;
@@ -212,8 +214,8 @@ static PyObject *t_column_defaults(TableObject *self, PyObject *args)
     if (out != NULL) {
         ESEPY_CALL(err = JetMove(sesid, cl.tableid, JET_MoveFirst, 0));
         while (err >= 0 && out != NULL) {
-            PyObject *name = list_value(sesid, cl.tableid, cl.columnidcolumnname);
-            PyObject *dflt = name ? list_value(sesid, cl.tableid, cl.columnidDefault) : NULL;
+            PyObject *name = column_bytes(sesid, cl.tableid, cl.columnidcolumnname, 0, NULL);
+            PyObject *dflt = name ? column_bytes(sesid, cl.tableid, cl.columnidDefault, 0, NULL) : NULL;
             PyObject *key = (name && name != Py_None) ? PyUnicode_DecodeUTF8(PyBytes_AS_STRING(name),
                                                                               PyBytes_GET_SIZE(name), "replace")
                                                       : NULL;
@@ -500,29 +502,8 @@ static PyObject *t_retrieve_column(TableObject *self, PyObject *args)
     if (!PyArg_ParseTuple(args, "I|II:_retrieve_column", &columnid, &grbit, &itag))
         return NULL;
     TABLE_CALL(self, "JetRetrieveColumn", sesid, tableid);
-    char small[256];
-    uint32_t cb = 0;
     JET_RETINFO ri = { sizeof(ri), 0, itag, 0 };
-    JET_ERR err;
-    ESEPY_CALL(err = JetRetrieveColumn(sesid, (JET_TABLEID)tableid, columnid, small, sizeof(small), &cb, grbit, &ri));
-    if (err == JET_wrnColumnNull)
-        Py_RETURN_NONE;
-    if (err == JET_wrnBufferTruncated) {
-        PyObject *b = PyBytes_FromStringAndSize(NULL, cb);
-        if (b == NULL)
-            return NULL;
-        uint32_t cb2 = 0;
-        char *p = PyBytes_AS_STRING(b);
-        ESEPY_CALL(err = JetRetrieveColumn(sesid, (JET_TABLEID)tableid, columnid, p, cb, &cb2, grbit, &ri));
-        if (check_jet(err, "JetRetrieveColumn") < 0) {
-            Py_DECREF(b);
-            return NULL;
-        }
-        return b;
-    }
-    if (check_jet(err, "JetRetrieveColumn") < 0)
-        return NULL;
-    return PyBytes_FromStringAndSize(small, cb);
+    return column_bytes(sesid, (JET_TABLEID)tableid, columnid, grbit, &ri);
 }
 
 typedef struct rc_item {
