@@ -16,6 +16,7 @@ and check, for every k, that
 Each k starts from a freshly prepared instance folder (always at the same
 path: the log names its databases by absolute path, so a copy would not do).
 """
+import gc
 import os
 import pathlib
 import shutil
@@ -238,6 +239,7 @@ def oom_loop(jet, tmp_path, work, k_from=1, stride=1):
         if folder.exists():
             shutil.rmtree(folder)
         prepare(jet, folder)
+        gc.collect()  # finalise earlier tests' Python objects now, not inside the window
         base = live(jet)
         run = Run(jet, folder)
         lib.EsepyTestFailAllocation(k, 0, ffi.NULL)
@@ -311,6 +313,7 @@ def test_out_of_memory_during_restore(jet, mem_path):
     for k in range(1, K_MAX):
         dest = tmp_path / f"r{k}"
         dest.mkdir()
+        gc.collect()  # finalise earlier tests' Python objects now, not inside the window
         base = live(jet)
         p = ffi.new("JET_INSTANCE *")
         assert lib.JetCreateInstance(p, b"rst") == 0
