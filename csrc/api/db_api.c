@@ -1205,7 +1205,8 @@ ESEPY_EXPORT JET_ERR JetGetObjectInfo(JET_SESID sesid, JET_DBID dbid, JET_OBJTYP
             break;
         }
         JET_TABLEID tableid;
-        err = isam_open_table(S(c), dbid, szObjectName, JET_bitTableReadOnly, &tableid);
+        /* an ordinary cursor: JET_bitTableInfoUpdatable is the table's, not a read-only cursor's (CU1) */
+        err = isam_open_table(S(c), dbid, szObjectName, 0, &tableid);
         if (err >= 0) {
             err = isam_get_table_info(S(c), tableid, pvResult, cbMax, JET_TblInfo);
             if (err >= 0 && InfoLevel == JET_ObjInfo) {

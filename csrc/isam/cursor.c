@@ -606,8 +606,11 @@ JET_ERR isam_dup_cursor(isam_sess *psess, JET_TABLEID tableid, JET_TABLEID *ptab
     idx_def *pidx = objidIdx ? idx_by_objid(ptd, objidIdx) : NULL;
     if (pidx)
         err = isam_set_current_index(psess, *ptableid, pidx->name, 0, 1);
-    if (err >= 0)
-        cursor_get(psess, *ptableid)->positioned = POS_DEFER; /* as ESENT: a deferred move to first */
+    if (err >= 0) {
+        isam_cursor *pdup = cursor_get(psess, *ptableid);
+        pdup->positioned = POS_DEFER; /* as ESENT: a deferred move to first */
+        pdup->fReadOnly = cursor_get(psess, tableid)->fReadOnly; /* CU1: read-only stays read-only */
+    }
     if (err < 0) {
         (void)isam_close_table(psess, *ptableid);
         *ptableid = JET_tableidNil;
@@ -637,6 +640,8 @@ JET_ERR isam_get_lock(isam_sess *psess, JET_TABLEID tableid, JET_GRBIT grbit)
         rec_free(&rec);
         return err < 0 ? err : rlock_acquire(psess, pcur->db, pcur->td->pgnoRoot, pcur->pbBm, pcur->cbBm);
     }
+    if (pcur->fReadOnly)
+        return JET_errPermissionDenied; /* CU1 */
     if (psess->trx->readonly)
         return JET_errTransReadOnly;
     rec_buf rec = { 0 };

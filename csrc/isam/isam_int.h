@@ -482,6 +482,12 @@ typedef struct isam_cursor {
     /* temporary table (temp.c): this cursor owns the table and its trees */
     int         fTemp;
     int         fPermitDDL;     /* opened with JET_bitTablePermitDDL (template.c TP2) */
+    /* CU1: opened with JET_bitTableReadOnly, or a JetDupCursor of such a
+     * cursor: it reads, and every change through it (JetPrepareUpdate other
+     * than cancel, JetDelete, JetEscrowUpdate, JetGetLock(WriteLock), column
+     * and index DDL) is JET_errPermissionDenied, as ESENT's non-updatable
+     * cursor (cur_check_updatable). */
+    int         fReadOnly;
     uint32_t   *pcrefTemp;      /* cursors on the table (JetDupCursor), shared by them */
     JET_GRBIT   grbitTT;        /* JET_bitTT* it was opened with */
     uint64_t    trxidTemp;      /* transaction that opened it (0: none or committed) */
@@ -500,6 +506,12 @@ typedef struct isam_cursor {
     JET_SESID    sesidLs;
     JET_TABLEID  tableidLs;
 } isam_cursor;
+
+/* CU1: JET_errPermissionDenied for a cursor that may not change its table. */
+static inline JET_ERR cur_check_updatable(const isam_cursor *pcur)
+{
+    return pcur->fReadOnly ? JET_errPermissionDenied : JET_errSuccess;
+}
 
 struct isam_sess {
     isam_inst   *inst;

@@ -528,6 +528,8 @@ JET_ERR isam_prepare_update(isam_sess *psess, JET_TABLEID tableid, uint32_t prep
     }
     if (pcur->prep != JET_prepCancel)
         return JET_errAlreadyPrepared;
+    if (pcur->fReadOnly)
+        return JET_errPermissionDenied; /* CU1 */
     if (pcur->db->readonly)
         return JET_errDatabaseFileReadOnly;
     if (psess->trx && psess->trx->readonly && !pcur->fTemp)
@@ -820,6 +822,8 @@ JET_ERR isam_escrow_update(isam_sess *psess, JET_TABLEID tableid, JET_COLUMNID c
     isam_cursor *pcur = cursor_get(psess, tableid);
     if (pcur == NULL)
         return JET_errInvalidTableId;
+    if (pcur->fReadOnly)
+        return JET_errPermissionDenied; /* CU1 */
     if (grbit & ~(JET_GRBIT)JET_bitEscrowNoRollback)
         return JET_errInvalidGrbit;
     /* first: a reload frees the column array pci would point into */
@@ -905,6 +909,8 @@ JET_ERR isam_delete(isam_sess *psess, JET_TABLEID tableid)
     isam_cursor *pcur = cursor_get(psess, tableid);
     if (pcur == NULL)
         return JET_errInvalidTableId;
+    if (pcur->fReadOnly)
+        return JET_errPermissionDenied; /* CU1 */
     os_rwlock_rdlock(&pcur->db->schemaLock); /* S1 */
     JET_ERR err = delete_impl(psess, tableid);
     os_rwlock_unlock(&pcur->db->schemaLock);
