@@ -1041,12 +1041,13 @@ class Table(_esepy.Table):
         return {n for n, _ in self._key_columns(None)}
 
     def dup(self) -> "Table":
-        """A second cursor on this table (JetDupCursor): same current index, its own position
-        (ESENT's deferred move to first: the first record once one is needed); close it (or use
-        ``with``) when done."""
+        """A second cursor on this table (JetDupCursor), as ESENT's: on the primary index
+        whatever index this one uses, in the deferred move to the first record (the first
+        record once one is needed); read-only when this one is.  Close it (or use ``with``)
+        when done."""
         tableid = self._dup_cursor()
         other = Table(self.db, self.name, tableid)
-        other._columns, other._key, other._index = self._columns, self._key, self._index
+        other._columns, other._key = self._columns, self._key  # other._index: None, the primary index
         return other
 
     def update_current(self, changes: Mapping[str, Any]) -> None:

@@ -1132,7 +1132,7 @@ static PyObject *t_get_lock(TableObject *self, PyObject *args)
     return ok_or_raise(err, "JetGetLock");
 }
 
-/* JetDupCursor: a new cursor on the same table and index, in ESENT's deferred move to first. */
+/* JetDupCursor: a new cursor on the same table's primary index, in ESENT's deferred move to first. */
 static PyObject *t_dup_cursor(TableObject *self, PyObject *args)
 {
     if (!PyArg_ParseTuple(args, ":_dup_cursor"))
