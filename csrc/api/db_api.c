@@ -1188,10 +1188,10 @@ ESEPY_EXPORT JET_ERR JetGetObjectInfo(JET_SESID sesid, JET_DBID dbid, JET_OBJTYP
             err = JET_errBufferTooSmall;
         else if (fWide) {
             isam_set_wide_lists(S(c), 1);
-            err = isam_object_list(S(c), dbid, objtyp, pvResult);
+            err = isam_object_list(S(c), dbid, objtyp, InfoLevel == JET_ObjInfoList, pvResult);
             isam_set_wide_lists(S(c), 0);
         } else {
-            err = isam_object_list(S(c), dbid, objtyp, pvResult);
+            err = isam_object_list(S(c), dbid, objtyp, InfoLevel == JET_ObjInfoList, pvResult);
         }
         break;
     case JET_ObjInfo:

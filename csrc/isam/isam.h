@@ -269,8 +269,10 @@ JET_ERR isam_describe_table(isam_sess *psess, JET_TABLEID tableid, char *szzColu
  * buffer the caller frees with os_free; *pc receives the count. */
 JET_ERR isam_list_tables(isam_sess *psess, JET_DBID dbid, char **ppszz, uint32_t *pc);
 /* JetGetObjectInfo's JET_ObjInfoList: the tables of dbid (objtyp JET_objtypNil
- * or JET_objtypTable; any other kind lists nothing) in a temporary table. */
-JET_ERR isam_object_list(isam_sess *psess, JET_DBID dbid, JET_OBJTYP objtyp, JET_OBJECTLIST *pol);
+ * or JET_objtypTable; any other kind lists nothing) in a temporary table;
+ * fStats: each row's cRecord / cPage counted as JET_ObjInfo does (else 0,
+ * JET_ObjInfoListNoStats). */
+JET_ERR isam_object_list(isam_sess *psess, JET_DBID dbid, JET_OBJTYP objtyp, int fStats, JET_OBJECTLIST *pol);
 
 /* ---- records -------------------------------------------------------------------- */
 JET_ERR isam_prepare_update(isam_sess *psess, JET_TABLEID tableid, uint32_t prep);
