@@ -473,6 +473,11 @@ typedef struct isam_cursor {
     /* JetPrepareUpdate */
     uint32_t    prep;           /* JET_prepInsert / JET_prepReplace / JET_prepCancel (none) */
     int         levelPrep;      /* U1: the transaction level the update was prepared at */
+    /* U2: while an update is prepared, rec is a well-formed record: rec_init's,
+     * or the current record checked whole at the prepare (rec_check), changed
+     * only by rec_set_valid since; so update.c reads and changes it with the
+     * rec_*_valid functions (record.c R-VALID: no re-check of every tagged
+     * column at each JetSetColumn). */
     rec_buf     rec;            /* record being built */
     int         fDirty;
     /* long values created for the prepared update (lv.c): referenced by
