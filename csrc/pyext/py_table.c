@@ -789,37 +789,47 @@ static void rc_specs_give(TableObject *self, PyObject *spec, rc_spec *specs)
     PyMem_Free(oldSpecs);
 }
 
-/* rc_rows as dicts of names[i] -> value, built directly (no list per row):
- * for reads without multi-valued columns, where every row has one item per
- * spec entry in spec order (rc_retrieve adds NULLs as items).  Py_None
- * (a borrowed marker, not a result) when the read does not qualify: the
- * caller converts rc_rows' lists instead. */
-static PyObject *rc_dicts(const rc_run *r, const rc_spec *specs, Py_ssize_t n, uint32_t crow, PyObject *names)
+/* rc_rows as dicts of names[i] -> value (fTuple 0) or as tuples of the
+ * values in spec order (fTuple 1), built directly (no list per row): for
+ * reads without multi-valued columns, where every row has one item per spec
+ * entry in spec order (rc_retrieve adds NULLs as items).  Py_None (a
+ * borrowed marker, not a result) when the read does not qualify: the caller
+ * converts rc_rows' lists instead. */
+static PyObject *rc_direct(const rc_run *r, const rc_spec *specs, Py_ssize_t n, uint32_t crow, PyObject *names,
+                           int fTuple)
 {
     for (Py_ssize_t i = 0; i < n; i++)
         if (specs[i].multi)
             return Py_None;
     if (r->citem < (size_t)crow * (size_t)n)
         return Py_None;
+    /* the layout assumed, checked once before anything is built */
+    for (size_t k = 0; k < (size_t)crow * (size_t)n; k++)
+        if (r->items[k].irow != k / (size_t)n || r->items[k].ispec != (uint32_t)(k % (size_t)n))
+            return Py_None;
     PyObject *rows = PyList_New(crow);
     size_t k = 0;
     for (uint32_t j = 0; rows && j < crow; j++) {
-        PyObject *d = PyDict_New();
-        if (d == NULL) {
+        PyObject *row = fTuple ? PyTuple_New(n) : PyDict_New();
+        if (row == NULL) {
             Py_CLEAR(rows);
             break;
         }
-        PyList_SET_ITEM(rows, j, d);
+        PyList_SET_ITEM(rows, j, row);
         for (Py_ssize_t i = 0; i < n; i++, k++) {
             const rc_item *it = &r->items[k];
-            if (it->irow != j || it->ispec != (uint32_t)i) {
-                Py_DECREF(rows);
-                return Py_None; /* not the layout assumed: the general path */
-            }
             PyObject *v = it->null ? (Py_INCREF(Py_None), Py_None)
                                    : PyBytes_FromStringAndSize(r->buf + it->off, it->cb);
-            int rc = v == NULL ? -1 : PyDict_SetItem(d, PyTuple_GET_ITEM(names, i), v);
-            Py_XDECREF(v);
+            if (v == NULL) {
+                Py_CLEAR(rows);
+                break;
+            }
+            if (fTuple) {
+                PyTuple_SET_ITEM(row, i, v); /* steals v */
+                continue;
+            }
+            int rc = PyDict_SetItem(row, PyTuple_GET_ITEM(names, i), v);
+            Py_DECREF(v);
             if (rc < 0) {
                 Py_CLEAR(rows);
                 break;
@@ -830,15 +840,26 @@ static PyObject *rc_dicts(const rc_run *r, const rc_spec *specs, Py_ssize_t n, u
 }
 
 /* The rows of a read: dicts of names -> value when names is a tuple, else
- * lists in spec order; NULL with an exception set. */
-static PyObject *rc_rows_named(const rc_run *r, const rc_spec *specs, Py_ssize_t n, uint32_t crow, PyObject *names)
+ * lists in spec order (tuples with fTuple); NULL with an exception set. */
+static PyObject *rc_rows_named(const rc_run *r, const rc_spec *specs, Py_ssize_t n, uint32_t crow, PyObject *names,
+                               int fTuple)
 {
-    if (names != Py_None) {
-        PyObject *rows = rc_dicts(r, specs, n, crow, names);
+    if (names != Py_None || fTuple) {
+        PyObject *rows = rc_direct(r, specs, n, crow, names, names == Py_None);
         if (rows != Py_None)
             return rows;
     }
     PyObject *rows = rc_rows(r, specs, n, crow);
+    /* Rows as lists first, then, without names and with fTuple, each list
+     * becomes a tuple. */
+    for (uint32_t j = 0; rows && names == Py_None && fTuple && j < crow; j++) {
+        PyObject *t = PyList_AsTuple(PyList_GET_ITEM(rows, j));
+        if (t == NULL) {
+            Py_CLEAR(rows);
+            break;
+        }
+        PyList_SetItem(rows, j, t); /* drops the list */
+    }
     /* Rows as lists first, then, with names, each list becomes a dict. */
     for (uint32_t j = 0; rows && names != Py_None && j < crow; j++) {
         PyObject *row = PyList_GET_ITEM(rows, j);
@@ -985,20 +1006,21 @@ static void rr_seek_read(rc_run *r, const gr_key *keys, Py_ssize_t ckey, uint32_
     rr_read(r, crow, first, pcrow, pfEnd);
 }
 
-/* _read_rows(spec, crow, first, keys=None, names=None) -> (rows, ended): up to
+/* _read_rows(spec, crow, first, keys=None, names=None, tuples=False) -> (rows, ended): up to
  * crow records read in one call, each a list of bytes / None (lists for
  * multi-valued columns) in spec order, moving forward as JetMove does (the
  * first move: `first`).  With `keys` (a tuple as _get_row takes), the cursor
  * first seeks to the first entry at or after them (JetMakeKey + JetSeek
  * SeekGE) and the first row is the one found.  With `names` (a tuple of str,
- * one per spec entry), each row is a dict of name -> value instead.  The
- * cursor is left on the last record read (after the end when `ended`). */
+ * one per spec entry), each row is a dict of name -> value instead; without
+ * names and with `tuples` true, a tuple in spec order.  The cursor is left on
+ * the last record read (after the end when `ended`). */
 static PyObject *t_read_rows(TableObject *self, PyObject *args)
 {
     PyObject *spec, *keys = Py_None, *names = Py_None;
     unsigned int crow;
-    int first;
-    if (!PyArg_ParseTuple(args, "O!Ii|OO:_read_rows", &PyTuple_Type, &spec, &crow, &first, &keys, &names))
+    int first, fTuple = 0;
+    if (!PyArg_ParseTuple(args, "O!Ii|OOp:_read_rows", &PyTuple_Type, &spec, &crow, &first, &keys, &names, &fTuple))
         return NULL;
     if ((keys != Py_None && !PyTuple_Check(keys)) || (names != Py_None && !PyTuple_Check(names))) {
         PyErr_SetString(PyExc_TypeError, "_read_rows: keys and names are tuples or None");
@@ -1029,7 +1051,7 @@ static PyObject *t_read_rows(TableObject *self, PyObject *args)
     if (r.oom) {
         PyErr_NoMemory();
     } else if (check_jet(r.err, "JetMove") >= 0) {
-        rows = rc_rows_named(&r, specs, n, got, names);
+        rows = rc_rows_named(&r, specs, n, got, names, fTuple);
     }
     rc_arena_give(self, &r);
 done:
@@ -1103,7 +1125,7 @@ static PyObject *t_get_row(TableObject *self, PyObject *args)
         Py_INCREF(Py_None);
         out = Py_None;
     } else if (names != Py_None) {
-        PyObject *rows = rc_rows_named(&r, specs, n, 1, names);
+        PyObject *rows = rc_rows_named(&r, specs, n, 1, names, 0);
         if (rows != NULL) {
             out = PyList_GET_ITEM(rows, 0);
             Py_INCREF(out);
@@ -1547,8 +1569,8 @@ static PyMethodDef table_methods[] = {
     {"_retrieve_columns", (PyCFunction)t_retrieve_columns, METH_VARARGS,
      "_retrieve_columns(spec) -> [bytes|None|[bytes]]: (columnid, grbit, multi) per entry"},
     {"_read_rows", (PyCFunction)t_read_rows, METH_VARARGS,
-     "_read_rows(spec, crow, first, keys=None, names=None) -> (rows, ended): [JetMakeKey + JetSeek(GE)] "
-     "JetMove + JetRetrieveColumns for up to crow rows (dicts with names)"},
+     "_read_rows(spec, crow, first, keys=None, names=None, tuples=False) -> (rows, ended): [JetMakeKey + "
+     "JetSeek(GE)] JetMove + JetRetrieveColumns for up to crow rows (dicts with names, else tuples or lists)"},
     {"_get_row", (PyCFunction)t_get_row, METH_VARARGS,
      "_get_row(keys, spec, names=None) -> list | dict | None: JetMakeKey per key value + JetSeek(EQ) + JetRetrieveColumns"},
     {"_dup_cursor", (PyCFunction)t_dup_cursor, METH_VARARGS, "JetDupCursor() -> tableid"},
@@ -1600,14 +1622,140 @@ static PyTypeObject TableType = {
     .tp_new = PyType_GenericNew,
 };
 
-/* Add the Table type to module m. */
+/* BatchRows(batches): the rows of Table.scan -- an iterator over the items of
+ * the lists that the iterator `batches` yields, one list per engine call.
+ * The rows of a batch are handed out here in C, so no Python frame is resumed
+ * per row, only per batch (issue 20).  close() drops the current batch and
+ * closes `batches` (a generator: its finally hands the scan's cursor back);
+ * so does the end of the rows, an error from `batches`, or dropping the
+ * iterator.  Invariant: batch is NULL or a list, i <= its length at the
+ * time it was taken (the list is this object's own: nobody else resizes it);
+ * src is NULL once the rows ended or close() ran, and stays NULL. */
+typedef struct {
+    PyObject_HEAD
+    PyObject  *src;   /* the iterator of batches, or NULL */
+    PyObject  *batch; /* the list being handed out, or NULL */
+    Py_ssize_t i;     /* next item of batch */
+} BatchRowsObject;
+
+static PyObject *batchrows_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
+{
+    static char *kwlist[] = { "batches", NULL };
+    PyObject *batches;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O:BatchRows", kwlist, &batches))
+        return NULL;
+    PyObject *it = PyObject_GetIter(batches);
+    if (it == NULL)
+        return NULL;
+    BatchRowsObject *self = (BatchRowsObject *)type->tp_alloc(type, 0);
+    if (self == NULL) {
+        Py_DECREF(it);
+        return NULL;
+    }
+    self->src = it;
+    return (PyObject *)self;
+}
+
+static PyObject *batchrows_next(BatchRowsObject *self)
+{
+    for (;;) {
+        if (self->batch != NULL) {
+            if (self->i < PyList_GET_SIZE(self->batch)) {
+                PyObject *row = PyList_GET_ITEM(self->batch, self->i++);
+                Py_INCREF(row);
+                return row;
+            }
+            Py_CLEAR(self->batch);
+        }
+        if (self->src == NULL)
+            return NULL;
+        PyObject *b = PyIter_Next(self->src);
+        if (b == NULL) {
+            Py_CLEAR(self->src); /* ended (or failed): the source is done with */
+            return NULL;
+        }
+        if (!PyList_CheckExact(b)) {
+            Py_DECREF(b);
+            Py_CLEAR(self->src);
+            PyErr_SetString(PyExc_TypeError, "BatchRows: a batch is a list");
+            return NULL;
+        }
+        self->batch = b;
+        self->i = 0;
+    }
+}
+
+static PyObject *batchrows_close(BatchRowsObject *self, PyObject *Py_UNUSED(ignored))
+{
+    Py_CLEAR(self->batch);
+    PyObject *src = self->src;
+    if (src == NULL)
+        Py_RETURN_NONE;
+    self->src = NULL;
+    PyObject *r = NULL;
+    if (PyObject_HasAttrString(src, "close"))
+        r = PyObject_CallMethod(src, "close", NULL);
+    else
+        r = (Py_INCREF(Py_None), Py_None);
+    Py_DECREF(src);
+    return r;
+}
+
+static int batchrows_traverse(BatchRowsObject *self, visitproc visit, void *arg)
+{
+    Py_VISIT(self->src);
+    Py_VISIT(self->batch);
+    return 0;
+}
+
+static int batchrows_clear(BatchRowsObject *self)
+{
+    Py_CLEAR(self->src);
+    Py_CLEAR(self->batch);
+    return 0;
+}
+
+static void batchrows_dealloc(BatchRowsObject *self)
+{
+    PyObject_GC_UnTrack(self);
+    batchrows_clear(self);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static PyMethodDef batchrows_methods[] = {
+    {"close", (PyCFunction)batchrows_close, METH_NOARGS,
+     "Stop: no more rows; the source of batches is closed (a scan hands its cursor back)."},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyTypeObject BatchRowsType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "esepy._esepy.BatchRows",
+    .tp_basicsize = sizeof(BatchRowsObject),
+    .tp_dealloc = (destructor)batchrows_dealloc,
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC,
+    .tp_doc = "BatchRows(batches): an iterator over the rows of the lists `batches` yields (Table.scan).",
+    .tp_traverse = (traverseproc)batchrows_traverse,
+    .tp_clear = (inquiry)batchrows_clear,
+    .tp_iter = PyObject_SelfIter,
+    .tp_iternext = (iternextfunc)batchrows_next,
+    .tp_methods = batchrows_methods,
+    .tp_new = batchrows_new,
+};
+
+/* Add the Table and BatchRows types to module m. */
 static int table_register(PyObject *m)
 {
-    if (PyType_Ready(&TableType) < 0)
+    if (PyType_Ready(&TableType) < 0 || PyType_Ready(&BatchRowsType) < 0)
         return -1;
     Py_INCREF(&TableType);
     if (PyModule_AddObject(m, "Table", (PyObject *)&TableType) < 0) {
         Py_DECREF(&TableType);
+        return -1;
+    }
+    Py_INCREF(&BatchRowsType);
+    if (PyModule_AddObject(m, "BatchRows", (PyObject *)&BatchRowsType) < 0) {
+        Py_DECREF(&BatchRowsType);
         return -1;
     }
     return 0;
