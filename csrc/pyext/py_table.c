@@ -937,6 +937,98 @@ static void rr_read(rc_run *r, uint32_t crow, int32_t first, uint32_t *pcrow, in
     }
 }
 
+/* Runs without the GIL: rr_read through EsepyReadRows, for specs without a
+ * multi-valued column: the rows' values are packed into the arena by the
+ * engine, a batch per call, and described by items of the layout rc_retrieve
+ * makes (one per spec entry per row, in order; NULLs included), so rc_direct
+ * builds the rows.  A record the engine leaves pending (a value larger than
+ * the room left, a user-defined default) is read by rc_retrieve, and the
+ * batch goes on after it. */
+enum { RB_ROOM = 32768 }; /* bytes of arena offered per call at least */
+
+static void rb_read(rc_run *r, uint32_t crow, int32_t first, uint32_t *pcrow, int *pfEnd)
+{
+    *pcrow = 0;
+    *pfEnd = 0;
+    Py_ssize_t n = r->cspec;
+    ESEPY_READCOLUMN colSmall[RC_SMALL];
+    ESEPY_READCOLUMN *cols = n <= RC_SMALL ? colSmall : malloc((size_t)n * sizeof(*cols));
+    ESEPY_ROWVALUE *vals = n ? malloc((size_t)crow * (size_t)n * sizeof(*vals)) : NULL;
+    if (cols == NULL || (n && vals == NULL)) {
+        r->oom = 1;
+        goto done;
+    }
+    for (Py_ssize_t i = 0; i < n; i++)
+        cols[i] = (ESEPY_READCOLUMN){ r->specs[i].columnid, r->specs[i].grbit };
+    uint32_t done = 0;
+    int32_t move = first;
+    while (done < crow) {
+        /* room for every item the remaining rows make, and some bytes */
+        size_t citemNeed = (size_t)(crow - done) * (size_t)n;
+        if (r->citem + citemNeed > r->citemAlloc) {
+            size_t m = r->citemAlloc ? r->citemAlloc : 16;
+            while (m < r->citem + citemNeed)
+                m *= 2;
+            rc_item *p = realloc(r->items, m * sizeof(*p));
+            if (p == NULL) {
+                r->oom = 1;
+                break;
+            }
+            r->items = p;
+            r->citemAlloc = m;
+        }
+        size_t cbRoom = r->cbAlloc - r->cbUsed;
+        if (cbRoom < RB_ROOM) {
+            size_t m = r->cbAlloc ? r->cbAlloc : RB_ROOM;
+            while (m - r->cbUsed < RB_ROOM)
+                m *= 2;
+            char *p = realloc(r->buf, m);
+            if (p == NULL) {
+                r->oom = 1;
+                break;
+            }
+            r->buf = p;
+            r->cbAlloc = m;
+            cbRoom = m - r->cbUsed;
+        }
+        if (cbRoom > UINT32_MAX)
+            cbRoom = UINT32_MAX;
+        uint32_t got = 0, cbUsed = 0;
+        JET_GRBIT out = 0;
+        JET_ERR err = EsepyReadRows(r->sesid, r->tableid, move, crow - done, cols, (uint32_t)n, r->buf + r->cbUsed,
+                                    (uint32_t)cbRoom, vals, &got, &cbUsed, &out);
+        if (err < 0) {
+            r->err = err;
+            break;
+        }
+        for (uint32_t j = 0; j < got; j++)
+            for (Py_ssize_t i = 0; i < n; i++) {
+                const ESEPY_ROWVALUE *v = &vals[(size_t)j * (size_t)n + (size_t)i];
+                r->items[r->citem++] = (rc_item){ (uint32_t)i, done + j, v->err == JET_wrnColumnNull,
+                                                  r->cbUsed + v->ib, v->cb };
+            }
+        r->cbUsed += cbUsed;
+        done += got;
+        *pcrow = done;
+        if (out & ESEPY_bitReadRowsEnd) {
+            *pfEnd = 1;
+            break;
+        }
+        if (!(out & ESEPY_bitReadRowsPending))
+            break; /* crow rows read */
+        r->irow = done; /* the cursor is on this row, unread */
+        rc_retrieve(r);
+        if (r->err < 0 || r->oom)
+            break;
+        *pcrow = ++done;
+        move = JET_MoveNext;
+    }
+done:
+    if (cols != colSmall)
+        free(cols);
+    free(vals);
+}
+
 /* Runs without the GIL: the make-key calls of a seek (one key column value
  * each, NULL for a null value). */
 typedef struct gr_key {
@@ -1003,7 +1095,13 @@ static void rr_seek_read(rc_run *r, const gr_key *keys, Py_ssize_t ckey, uint32_
         }
         first = 0; /* on the first record */
     }
-    rr_read(r, crow, first, pcrow, pfEnd);
+    int fMulti = 0;
+    for (Py_ssize_t i = 0; i < r->cspec; i++)
+        fMulti |= r->specs[i].multi;
+    if (fMulti)
+        rr_read(r, crow, first, pcrow, pfEnd);
+    else
+        rb_read(r, crow, first, pcrow, pfEnd);
 }
 
 /* _read_rows(spec, crow, first, keys=None, names=None, tuples=False) -> (rows, ended): up to
