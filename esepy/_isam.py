@@ -1321,13 +1321,18 @@ class Table(_esepy.Table):
         released."""
         if rows not in ("dict", "tuple"):
             raise ValueError(f"rows must be 'dict' or 'tuple', not {rows!r}")
-        # The records of each batch are handed out by BatchRows in C: no Python frame
-        # is resumed per record, only per batch (issue 20).
-        return _chain_batches(self._scan_batches(columns, index, start, batch, rows == "tuple"))
+        tuples = rows == "tuple"
+        # The batches are read and their records handed out by BatchRows in C: no Python
+        # frame runs per record nor per batch (issue 20).  Nothing happens before the
+        # first next(): then _scan_open takes the cursor, which BatchRows hands back
+        # through _scan_give_back at the end, on close() or when it is released.
+        return _BatchRows(lambda: self._scan_open(columns, index, start, tuples), self._scan_give_back,
+                          max(1, batch) if batch is not None else 0)
 
-    def _scan_batches(self, columns: Optional[Sequence[str]], index: Optional[str], start: Any,
-                      batch: Optional[int], tuples: bool) -> Iterator[List[Any]]:
-        """The non-empty lists of records of scan(), one per engine call."""
+    def _scan_open(self, columns: Optional[Sequence[str]], index: Optional[str], start: Any,
+                   tuples: bool) -> Tuple[Any, ...]:
+        """BatchRows' open(): (the scan's cursor, read spec, encoded start key or None,
+        names for dicts built in C or None, tuples, None or the converter of a batch)."""
         cur = self._scan_take()
         try:
             cur._use_index(index)
@@ -1335,26 +1340,18 @@ class Table(_esepy.Table):
             keys = None
             if start is not None:
                 keys = cur._search_key_values(start if isinstance(start, tuple) else (start,))
-            n = max(1, batch) if batch is not None else 16
-            first = _MOVE_FIRST
-            cnames = None if tuples else tnames  # dicts built in C: every column is read raw
-            while True:
-                rows, ended = cur._read_rows(spec, n, first, keys, cnames, tuples)
-                if tnames is None:  # some column needs decoding
-                    if tuples:
-                        rows = [tuple([v if d is None else d(v) for d, v in zip(decoders, raw)]) for raw in rows]
-                    else:
-                        rows = [{nm: (v if d is None else d(v)) for nm, d, v in zip(names, decoders, raw)}
-                                for raw in rows]
-                if rows:
-                    yield rows
-                if ended or not rows:
-                    return
-                first, keys = 1, None
-                if batch is None:
-                    n = min(256, n * 4)
-        finally:
+        except BaseException:
             self._scan_give_back(cur)
+            raise
+        if tnames is not None:  # every column is read raw: the rows are built in C
+            return cur, spec, keys, None if tuples else tnames, tuples, None
+        if tuples:
+            def convert(rows: List[Any]) -> List[Any]:
+                return [tuple([v if d is None else d(v) for d, v in zip(decoders, raw)]) for raw in rows]
+        else:
+            def convert(rows: List[Any]) -> List[Any]:
+                return [{nm: (v if d is None else d(v)) for nm, d, v in zip(names, decoders, raw)} for raw in rows]
+        return cur, spec, keys, None, tuples, convert
 
     def _scan_plan(self, names: Optional[Sequence[str]]) -> Tuple[Any, ...]:
         """(read spec, column names, decoders, the names as a tuple when every column is
@@ -1409,7 +1406,7 @@ class Table(_esepy.Table):
 
 
 
-_chain_batches = _esepy.BatchRows
+_BatchRows = _esepy.BatchRows
 
 
 def _row_decoders(cols: Sequence[Column]) -> Tuple[List[str], List[Any]]:

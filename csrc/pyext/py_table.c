@@ -826,6 +826,8 @@ static PyObject *rc_direct(const rc_run *r, const rc_spec *specs, Py_ssize_t n, 
             }
             if (fTuple) {
                 PyTuple_SET_ITEM(row, i, v); /* steals v */
+                if (i == n - 1)
+                    PyObject_GC_UnTrack(row); /* bytes and None only: no cycle through it */
                 continue;
             }
             int rc = PyDict_SetItem(row, PyTuple_GET_ITEM(names, i), v);
@@ -1113,15 +1115,15 @@ static void rr_seek_read(rc_run *r, const gr_key *keys, Py_ssize_t ckey, uint32_
  * one per spec entry), each row is a dict of name -> value instead; without
  * names and with `tuples` true, a tuple in spec order.  The cursor is left on
  * the last record read (after the end when `ended`). */
-static PyObject *t_read_rows(TableObject *self, PyObject *args)
+/* The rows of one _read_rows call (see below); NULL with an exception set.
+ * *pfEnd: the index ended. */
+static PyObject *read_rows_core(TableObject *self, PyObject *spec, unsigned int crow, int first, PyObject *keys,
+                                PyObject *names, int fTuple, int *pfEnd)
 {
-    PyObject *spec, *keys = Py_None, *names = Py_None;
-    unsigned int crow;
-    int first, fTuple = 0;
-    if (!PyArg_ParseTuple(args, "O!Ii|OOp:_read_rows", &PyTuple_Type, &spec, &crow, &first, &keys, &names, &fTuple))
-        return NULL;
-    if ((keys != Py_None && !PyTuple_Check(keys)) || (names != Py_None && !PyTuple_Check(names))) {
-        PyErr_SetString(PyExc_TypeError, "_read_rows: keys and names are tuples or None");
+    *pfEnd = 0;
+    if (!PyTuple_Check(spec) || (keys != Py_None && !PyTuple_Check(keys)) ||
+        (names != Py_None && !PyTuple_Check(names))) {
+        PyErr_SetString(PyExc_TypeError, "_read_rows: spec is a tuple, keys and names tuples or None");
         return NULL;
     }
     Py_ssize_t n = PyTuple_GET_SIZE(spec);
@@ -1150,12 +1152,24 @@ static PyObject *t_read_rows(TableObject *self, PyObject *args)
         PyErr_NoMemory();
     } else if (check_jet(r.err, "JetMove") >= 0) {
         rows = rc_rows_named(&r, specs, n, got, names, fTuple);
+        *pfEnd = fEnd;
     }
     rc_arena_give(self, &r);
 done:
     for (Py_ssize_t i = 0; i < cview; i++)
         PyBuffer_Release(&views[i]);
     rc_specs_give(self, spec, specs);
+    return rows;
+}
+
+static PyObject *t_read_rows(TableObject *self, PyObject *args)
+{
+    PyObject *spec, *keys = Py_None, *names = Py_None;
+    unsigned int crow;
+    int first, fTuple = 0, fEnd = 0;
+    if (!PyArg_ParseTuple(args, "O!Ii|OOp:_read_rows", &PyTuple_Type, &spec, &crow, &first, &keys, &names, &fTuple))
+        return NULL;
+    PyObject *rows = read_rows_core(self, spec, crow, first, keys, names, fTuple, &fEnd);
     if (rows == NULL)
         return NULL;
     return Py_BuildValue("(NO)", rows, fEnd ? Py_True : Py_False);
@@ -1720,38 +1734,133 @@ static PyTypeObject TableType = {
     .tp_new = PyType_GenericNew,
 };
 
-/* BatchRows(batches): the rows of Table.scan -- an iterator over the items of
- * the lists that the iterator `batches` yields, one list per engine call.
- * The rows of a batch are handed out here in C, so no Python frame is resumed
- * per row, only per batch (issue 20).  close() drops the current batch and
- * closes `batches` (a generator: its finally hands the scan's cursor back);
- * so does the end of the rows, an error from `batches`, or dropping the
- * iterator.  Invariant: batch is NULL or a list, i <= its length at the
- * time it was taken (the list is this object's own: nobody else resizes it);
- * src is NULL once the rows ended or close() ran, and stays NULL. */
+/* BatchRows(open, done, batch=0): the rows of Table.scan, read in batches
+ * and handed out here in C, so no Python frame runs per row and none per
+ * batch (issue 20).  On the first next(), open() returns (cursor, spec, keys,
+ * names, tuples, convert): the scan's own cursor (a Table) and the
+ * arguments of its _read_rows calls (read_rows_core); convert is None or a
+ * callable that turns each batch's list into the rows handed out (typed
+ * columns decoded).  The first call seeks to keys (or moves first: keys
+ * None), the next ones move on; `batch` rows per call, or (0) 16 then up to
+ * 256.  done(cursor) is called exactly once when the rows end, a read fails,
+ * close() is called, or the iterator is finalized -- whichever comes first
+ * (the scan hands its cursor back); not at all when open() failed (it then
+ * cleans up itself).
+ * Invariants: batch is NULL or a list owned here (nobody else resizes it),
+ * i <= its length; fState goes NEW -> OPEN -> DONE only; in OPEN, cur and
+ * done are set; in DONE every reference but batch's is dropped. */
+enum { BR_NEW, BR_OPEN, BR_DONE };
+
 typedef struct {
     PyObject_HEAD
-    PyObject  *src;   /* the iterator of batches, or NULL */
-    PyObject  *batch; /* the list being handed out, or NULL */
-    Py_ssize_t i;     /* next item of batch */
+    int        fState;
+    PyObject  *open, *done;             /* callables (open: until OPEN) */
+    PyObject  *cur;                     /* the scan's Table (OPEN) */
+    PyObject  *spec, *keys, *names, *convert;
+    int        fTuple, fEnded, first;
+    unsigned   n, nFixed;
+    PyObject  *batch;                   /* the list being handed out, or NULL */
+    Py_ssize_t i;                       /* next item of batch */
 } BatchRowsObject;
 
 static PyObject *batchrows_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
 {
-    static char *kwlist[] = { "batches", NULL };
-    PyObject *batches;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O:BatchRows", kwlist, &batches))
+    static char *kwlist[] = { "open", "done", "batch", NULL };
+    PyObject *open, *done;
+    unsigned int batch = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "OO|I:BatchRows", kwlist, &open, &done, &batch))
         return NULL;
-    PyObject *it = PyObject_GetIter(batches);
-    if (it == NULL)
-        return NULL;
-    BatchRowsObject *self = (BatchRowsObject *)type->tp_alloc(type, 0);
-    if (self == NULL) {
-        Py_DECREF(it);
+    if (!PyCallable_Check(open) || !PyCallable_Check(done)) {
+        PyErr_SetString(PyExc_TypeError, "BatchRows: open and done are callables");
         return NULL;
     }
-    self->src = it;
+    BatchRowsObject *self = (BatchRowsObject *)type->tp_alloc(type, 0);
+    if (self == NULL)
+        return NULL;
+    Py_INCREF(open);
+    Py_INCREF(done);
+    self->open = open;
+    self->done = done;
+    self->fState = BR_NEW;
+    self->nFixed = batch;
+    self->n = batch ? batch : 16;
+    self->first = JET_MoveFirst;
     return (PyObject *)self;
+}
+
+/* Drop everything but the batch; call done(cur) once if the scan was open.
+ * Any exception set on entry is kept (done's own failure then goes to
+ * sys.unraisablehook); without one, done's failure is the result (-1). */
+static int batchrows_finish(BatchRowsObject *self)
+{
+    PyObject *done = self->done, *cur = self->cur;
+    int fOpen = self->fState == BR_OPEN;
+    self->fState = BR_DONE;
+    self->done = self->cur = NULL;
+    Py_CLEAR(self->open);
+    Py_CLEAR(self->spec);
+    Py_CLEAR(self->keys);
+    Py_CLEAR(self->names);
+    Py_CLEAR(self->convert);
+    int rc = 0;
+    if (fOpen && done != NULL && cur != NULL) {
+        PyObject *et, *ev, *tb;
+        PyErr_Fetch(&et, &ev, &tb);
+        PyObject *r = PyObject_CallOneArg(done, cur);
+        if (r == NULL) {
+            if (et != NULL)
+                PyErr_WriteUnraisable(done);
+            else
+                rc = -1;
+        }
+        Py_XDECREF(r);
+        if (et != NULL)
+            PyErr_Restore(et, ev, tb);
+    }
+    Py_XDECREF(done);
+    Py_XDECREF(cur);
+    return rc;
+}
+
+/* NEW -> OPEN through open(); -1 with an exception set (state DONE). */
+static int batchrows_open(BatchRowsObject *self)
+{
+    PyObject *r = PyObject_CallNoArgs(self->open);
+    Py_CLEAR(self->open);
+    if (r == NULL) {
+        batchrows_finish(self); /* not OPEN: done is not called */
+        return -1;
+    }
+    PyObject *cur, *spec, *keys, *names, *convert;
+    int fTuple;
+    if (!PyTuple_Check(r) || !PyArg_ParseTuple(r, "O!OOOpO:BatchRows open()", &TableType, &cur, &spec, &keys, &names,
+                                               &fTuple, &convert)) {
+        if (!PyErr_Occurred())
+            PyErr_SetString(PyExc_TypeError, "BatchRows: open() returns a tuple");
+        /* the cursor may be in r: hand it back if it is a Table */
+        if (PyTuple_Check(r) && PyTuple_GET_SIZE(r) > 0 && PyObject_TypeCheck(PyTuple_GET_ITEM(r, 0), &TableType)) {
+            self->cur = PyTuple_GET_ITEM(r, 0);
+            Py_INCREF(self->cur);
+            self->fState = BR_OPEN;
+        }
+        Py_DECREF(r);
+        batchrows_finish(self);
+        return -1;
+    }
+    self->cur = cur;
+    self->spec = spec;
+    self->keys = keys;
+    self->names = names;
+    self->convert = convert == Py_None ? NULL : convert;
+    Py_INCREF(cur);
+    Py_INCREF(spec);
+    Py_INCREF(keys);
+    Py_INCREF(names);
+    Py_XINCREF(self->convert);
+    self->fTuple = fTuple;
+    self->fState = BR_OPEN;
+    Py_DECREF(r);
+    return 0;
 }
 
 static PyObject *batchrows_next(BatchRowsObject *self)
@@ -1765,56 +1874,96 @@ static PyObject *batchrows_next(BatchRowsObject *self)
             }
             Py_CLEAR(self->batch);
         }
-        if (self->src == NULL)
+        if (self->fState == BR_DONE)
             return NULL;
-        PyObject *b = PyIter_Next(self->src);
-        if (b == NULL) {
-            Py_CLEAR(self->src); /* ended (or failed): the source is done with */
+        if (self->fState == BR_NEW && batchrows_open(self) < 0)
             return NULL;
-        }
-        if (!PyList_CheckExact(b)) {
-            Py_DECREF(b);
-            Py_CLEAR(self->src);
-            PyErr_SetString(PyExc_TypeError, "BatchRows: a batch is a list");
+        if (self->fEnded) {
+            batchrows_finish(self);
             return NULL;
         }
-        self->batch = b;
+        int fEnd = 0;
+        PyObject *rows = read_rows_core((TableObject *)self->cur, self->spec, self->n, self->first, self->keys,
+                                        self->names, self->fTuple, &fEnd);
+        if (rows != NULL && self->convert != NULL && PyList_GET_SIZE(rows) > 0)
+            Py_SETREF(rows, PyObject_CallOneArg(self->convert, rows));
+        if (rows != NULL && !PyList_CheckExact(rows)) {
+            Py_CLEAR(rows);
+            PyErr_SetString(PyExc_TypeError, "BatchRows: convert() returns a list");
+        }
+        if (rows == NULL) {
+            batchrows_finish(self);
+            return NULL;
+        }
+        self->first = JET_MoveNext;
+        if (self->keys != Py_None) {
+            Py_INCREF(Py_None);
+            Py_SETREF(self->keys, Py_None);
+        }
+        if (!self->nFixed && self->n < 256)
+            self->n = self->n * 4 < 256 ? self->n * 4 : 256;
+        self->fEnded = fEnd || PyList_GET_SIZE(rows) == 0;
+        self->batch = rows;
         self->i = 0;
+        if (self->fEnded && PyList_GET_SIZE(rows) == 0) {
+            Py_CLEAR(self->batch);
+            if (batchrows_finish(self) < 0)
+                return NULL;
+            return NULL;
+        }
     }
 }
 
 static PyObject *batchrows_close(BatchRowsObject *self, PyObject *Py_UNUSED(ignored))
 {
     Py_CLEAR(self->batch);
-    PyObject *src = self->src;
-    if (src == NULL)
-        Py_RETURN_NONE;
-    self->src = NULL;
-    PyObject *r = NULL;
-    if (PyObject_HasAttrString(src, "close"))
-        r = PyObject_CallMethod(src, "close", NULL);
-    else
-        r = (Py_INCREF(Py_None), Py_None);
-    Py_DECREF(src);
-    return r;
+    if (batchrows_finish(self) < 0)
+        return NULL;
+    Py_RETURN_NONE;
+}
+
+static void batchrows_finalize(BatchRowsObject *self)
+{
+    if (self->fState == BR_OPEN) {
+        PyObject *et, *ev, *tb;
+        PyErr_Fetch(&et, &ev, &tb);
+        if (batchrows_finish(self) < 0)
+            PyErr_WriteUnraisable((PyObject *)self);
+        PyErr_Restore(et, ev, tb);
+    }
 }
 
 static int batchrows_traverse(BatchRowsObject *self, visitproc visit, void *arg)
 {
-    Py_VISIT(self->src);
+    Py_VISIT(self->open);
+    Py_VISIT(self->done);
+    Py_VISIT(self->cur);
+    Py_VISIT(self->spec);
+    Py_VISIT(self->keys);
+    Py_VISIT(self->names);
+    Py_VISIT(self->convert);
     Py_VISIT(self->batch);
     return 0;
 }
 
 static int batchrows_clear(BatchRowsObject *self)
 {
-    Py_CLEAR(self->src);
+    Py_CLEAR(self->open);
+    Py_CLEAR(self->done);
+    Py_CLEAR(self->cur);
+    Py_CLEAR(self->spec);
+    Py_CLEAR(self->keys);
+    Py_CLEAR(self->names);
+    Py_CLEAR(self->convert);
     Py_CLEAR(self->batch);
+    self->fState = BR_DONE;
     return 0;
 }
 
 static void batchrows_dealloc(BatchRowsObject *self)
 {
+    if (PyObject_CallFinalizerFromDealloc((PyObject *)self) < 0)
+        return; /* resurrected */
     PyObject_GC_UnTrack(self);
     batchrows_clear(self);
     Py_TYPE(self)->tp_free((PyObject *)self);
@@ -1822,7 +1971,7 @@ static void batchrows_dealloc(BatchRowsObject *self)
 
 static PyMethodDef batchrows_methods[] = {
     {"close", (PyCFunction)batchrows_close, METH_NOARGS,
-     "Stop: no more rows; the source of batches is closed (a scan hands its cursor back)."},
+     "Stop: no more rows; the scan hands its cursor back."},
     {NULL, NULL, 0, NULL},
 };
 
@@ -1831,8 +1980,9 @@ static PyTypeObject BatchRowsType = {
     .tp_name = "esepy._esepy.BatchRows",
     .tp_basicsize = sizeof(BatchRowsObject),
     .tp_dealloc = (destructor)batchrows_dealloc,
+    .tp_finalize = (destructor)batchrows_finalize,
     .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC,
-    .tp_doc = "BatchRows(batches): an iterator over the rows of the lists `batches` yields (Table.scan).",
+    .tp_doc = "BatchRows(open, done, batch=0): the iterator of Table.scan's rows, read in batches.",
     .tp_traverse = (traverseproc)batchrows_traverse,
     .tp_clear = (inquiry)batchrows_clear,
     .tp_iter = PyObject_SelfIter,
