@@ -1748,7 +1748,9 @@ static PyTypeObject TableType = {
  * cleans up itself).
  * Invariants: batch is NULL or a list owned here (nobody else resizes it),
  * i <= its length; fState goes NEW -> OPEN -> DONE only; in OPEN, cur and
- * done are set; in DONE every reference but batch's is dropped. */
+ * done are set; in DONE every reference but batch's is dropped; while
+ * fRunning (a read, or convert, under way: another thread may run meanwhile)
+ * next() and close() raise ValueError and change nothing. */
 enum { BR_NEW, BR_OPEN, BR_DONE };
 
 typedef struct {
@@ -1758,6 +1760,7 @@ typedef struct {
     PyObject  *cur;                     /* the scan's Table (OPEN) */
     PyObject  *spec, *keys, *names, *convert;
     int        fTuple, fEnded, first;
+    int        fRunning;                /* a read is under way (the GIL released in it) */
     unsigned   n, nFixed;
     PyObject  *batch;                   /* the list being handed out, or NULL */
     Py_ssize_t i;                       /* next item of batch */
@@ -1865,6 +1868,11 @@ static int batchrows_open(BatchRowsObject *self)
 
 static PyObject *batchrows_next(BatchRowsObject *self)
 {
+    if (self->fRunning) {
+        /* another thread's next() is reading (as a generator: ValueError) */
+        PyErr_SetString(PyExc_ValueError, "BatchRows already executing");
+        return NULL;
+    }
     for (;;) {
         if (self->batch != NULL) {
             if (self->i < PyList_GET_SIZE(self->batch)) {
@@ -1876,17 +1884,24 @@ static PyObject *batchrows_next(BatchRowsObject *self)
         }
         if (self->fState == BR_DONE)
             return NULL;
-        if (self->fState == BR_NEW && batchrows_open(self) < 0)
-            return NULL;
+        if (self->fState == BR_NEW) {
+            self->fRunning = 1;
+            int rc = batchrows_open(self);
+            self->fRunning = 0;
+            if (rc < 0)
+                return NULL;
+        }
         if (self->fEnded) {
             batchrows_finish(self);
             return NULL;
         }
         int fEnd = 0;
+        self->fRunning = 1;
         PyObject *rows = read_rows_core((TableObject *)self->cur, self->spec, self->n, self->first, self->keys,
                                         self->names, self->fTuple, &fEnd);
         if (rows != NULL && self->convert != NULL && PyList_GET_SIZE(rows) > 0)
             Py_SETREF(rows, PyObject_CallOneArg(self->convert, rows));
+        self->fRunning = 0;
         if (rows != NULL && !PyList_CheckExact(rows)) {
             Py_CLEAR(rows);
             PyErr_SetString(PyExc_TypeError, "BatchRows: convert() returns a list");
@@ -1916,6 +1931,10 @@ static PyObject *batchrows_next(BatchRowsObject *self)
 
 static PyObject *batchrows_close(BatchRowsObject *self, PyObject *Py_UNUSED(ignored))
 {
+    if (self->fRunning) {
+        PyErr_SetString(PyExc_ValueError, "BatchRows already executing");
+        return NULL;
+    }
     Py_CLEAR(self->batch);
     if (batchrows_finish(self) < 0)
         return NULL;

@@ -184,3 +184,35 @@ def test_a_secondary_index_scan_in_both_shapes(env):
     assert [n for n, _ in got] == [r["n"] for r in expect]
     assert sorted(k for _, k in got) == sorted(r["k"] for r in expect)
     assert list(mixed.scan(["n", "k"], index="by_n", batch=5)) == [{"n": n, "k": k} for n, k in got]
+
+
+def test_the_row_iterator_is_not_reentered_and_gives_the_cursor_back_once(env):
+    s1, mixed, raw, s2, t2 = env
+    given = []
+    it = None
+
+    def reenter():
+        next(it)                                           # next() while open() runs
+
+    it = esepy._esepy.BatchRows(reenter, given.append)
+    with pytest.raises(ValueError, match="already executing"):
+        next(it)
+    assert given == []                                     # open() failed: it cleans up itself
+    with pytest.raises(StopIteration):
+        next(it)
+    # done(cursor) exactly once, whichever of end, close and release comes first
+    it = esepy._esepy.BatchRows(lambda: raw._scan_open(["k"], None, None, True), given.append, 2)
+    assert next(it) == (b"0000",)
+    it.close()
+    it.close()
+    del it
+    gc.collect()
+    assert len(given) == 1 and given[0].tableid is not None
+    given[0].close()
+    it = esepy._esepy.BatchRows(lambda: raw._scan_open(["k"], None, b"0038", True), given.append, 5)
+    assert list(it) == [(b"0038",), (b"0039",)]
+    assert len(given) == 2
+    del it
+    gc.collect()
+    assert len(given) == 2
+    given[1].close()
