@@ -96,6 +96,12 @@ def test_typed_and_multi_valued_values_are_decoded_in_both_shapes(env):
         want = row_values(i)
         assert row == tuple(want[c] for c in names)
     assert rows[1][names.index("t")] == "" and rows[4][names.index("t")] is None
+    # typed columns without a multi-valued one: the packed engine batches, decoded in Python
+    cols = ["n", "t", "v"]
+    expect = one_by_one(mixed)
+    for batch in (1, 3, None):
+        assert list(mixed.scan(cols, rows="tuple", batch=batch)) == [tuple(r[c] for c in cols) for r in expect]
+        assert list(mixed.scan(cols, batch=batch)) == [{c: r[c] for c in cols} for r in expect]
     assert rows[2][names.index("tags")] == [b"x0", b"x1"] and rows[0][names.index("tags")] == []
 
 
