@@ -1130,7 +1130,11 @@ static JET_ERR capture_before(isam_inst *pinst, isam_db *pdb, uint32_t pgnoRoot,
                               int *pfExists)
 {
     uint32_t cb = 0, flags = 0;
-    JET_ERR err = bt_lookup(&pdb->env, pgnoRoot, v->pbKey, v->cbKey, NULL, 0, &cb, &flags);
+    /* A key above every key of the tree (sequential inserts) is absent and
+     * stays so: v is claimed, no other transaction creates its node. */
+    JET_ERR err = bt_append_absent(&pdb->env, pgnoRoot, v->pbKey, v->cbKey)
+                      ? JET_errRecordNotFound
+                      : bt_lookup(&pdb->env, pgnoRoot, v->pbKey, v->cbKey, NULL, 0, &cb, &flags);
     if (err == JET_errRecordNotFound) {
         *pfExists = 0;
         publish(pinst, v, UNDO_INSERTED);
