@@ -340,6 +340,7 @@ typedef struct isam_db {
     isam_inst *inst;            /* its instance (for db_corrupt, which gets only the db) */
     db_header  hdr;
     bt_env     env;
+    bt_hints   hints;           /* env.hints: the btree's append hints (H1 in btree.c) */
     int        readonly;
     int        logged;          /* 0 with JET_bitDbRecoveryOff or recovery off */
     uint32_t   copen;           /* JetOpenDatabase references across sessions */
