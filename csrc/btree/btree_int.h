@@ -483,5 +483,17 @@ JET_ERR  bt_smo_merge_right(bt_smo *s, uint32_t cbFill, int *pfMerged, uint8_t *
 /* Return unused new pages, log the change (A2) or undo it (err < 0, A4),
  * release every latch. */
 JET_ERR  bt_smo_end(bt_smo *s, JET_ERR err);
+/* Length of the shortest prefix of r's key that is > l's key (l < r): the
+ * separator of two adjacent leaves. */
+uint32_t bt_separator_len(const bt_node *l, const bt_node *r);
+
+/* ---- redist.c: redistribution into a sibling (policy R1..R4 there) -------- */
+
+/* Insert nd at the leaf at the path's end (slot s->islot) by moving nodes to
+ * an adjacent sibling under the same parent and replacing their separator,
+ * when the leaf is full and a sibling has room (*pfDone = 1: inserted).
+ * Otherwise nothing changes (*pfDone = 0; pages it latched and did not use
+ * are let go) and the caller splits. */
+JET_ERR  bt_redist_insert(bt_smo *s, const bt_node *nd, int *pfDone);
 
 #endif /* ESEPY_BTREE_INT_H */

@@ -240,6 +240,11 @@ static uint32_t separator_len(const bt_node *l, const bt_node *r)
     return c + 1;
 }
 
+uint32_t bt_separator_len(const bt_node *l, const bt_node *r)
+{
+    return separator_len(l, r);
+}
+
 /* Split path[k] (not the root) around `*pnd` inserted at `slot` into itself
  * (left) and a new page (right).  *pnd becomes the separator node to insert
  * into the parent.  Infallible: the new page and the right neighbour were
@@ -353,10 +358,14 @@ JET_ERR bt_smo_insert(bt_smo *s, const void *key, uint32_t cbKey, const void *da
     uint32_t slot = s->islot[d];
     s->fAppend = slot == pg_cslot(leaf) && pg_next(leaf) == 0;
     s->fPrepend = slot == 0 && pg_prev(leaf) == 0 && pg_cslot(leaf) > 0;
-    JET_ERR err = prepare_insert(s, bt_node_size(cbKey, cbData), cbKey, 0);
+    bt_node nd = { key, cbKey, data, cbData, flags };
+    int fDone = 0;
+    JET_ERR err = bt_redist_insert(s, &nd, &fDone);   /* redist.c: a sibling with room first */
+    if (err < 0 || fDone)
+        return err;
+    err = prepare_insert(s, bt_node_size(cbKey, cbData), cbKey, 0);
     if (err < 0)
         return err;
-    bt_node nd = { key, cbKey, data, cbData, flags };
     insert_loop(s, nd, slot);
     return JET_errSuccess;
 }
