@@ -40,7 +40,7 @@
 #include "btree_int.h"
 
 /* R3: minimum free bytes (cap / BT_REDIST_SLACK) the pair keeps. */
-#define BT_REDIST_SLACK 8
+#define BT_REDIST_SLACK 4
 
 /* Node j of the leaf with nd inserted at slot. */
 static void merged(const uint8_t *pg, uint32_t cbPage, uint32_t slot, const bt_node *nd, uint32_t j,
