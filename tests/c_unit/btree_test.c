@@ -2842,4 +2842,74 @@ TEST(redist_random_fill)
     tdb_close(&t);
 }
 
+/* Key [g] + 900 'x' + tail: keys of one group share 901 bytes, so a separator
+ * between two of them is long and one between groups is a single byte. */
+static uint32_t long_key(uint8_t g, const uint8_t *tail, uint32_t cbTail, uint8_t *key)
+{
+    key[0] = g;
+    memset(key + 1, 'x', 900);
+    memcpy(key + 901, tail, cbTail);
+    return 901 + cbTail;
+}
+
+static int ins_long(tdb *t, uint32_t root, model *m, uint8_t g, uint32_t tail)
+{
+    uint8_t key[1024], tl[2] = { (uint8_t)(tail >> 8), (uint8_t)tail };
+    uint32_t cbKey = long_key(g, tl, 2, key);
+    REQUIRE_ERR(bt_insert(&t->env, t->pgnoSpace, root, key, cbKey, "d", 1, 0), JET_errSuccess);
+    model_set(m, key, cbKey, (const uint8_t *)"d", 1, 0);
+    return 0;
+}
+
+/* R4: a sibling with room is not used when the parent cannot take the new
+ * separator in place of the old one; the leaf splits instead. */
+TEST(redist_falls_back_when_parent_is_full)
+{
+    tdb t;
+    CHECK(tdb_open(&t, "redist_r4", 4096, 1) == 0);
+    uint32_t root;
+    CHECK_ERR(bt_create(&t.env, t.pgnoSpace, 11, &root), JET_errSuccess);
+    model m;
+    model_init(&m);
+    /* Nodes of 911 bytes: 4 a page.  Ascending: L0 = group 1 (full), L1 =
+     * group 2's one key and group 3's first three, L2..L4 full of group 3,
+     * L5 = one: the root holds "", "\x02" and four 902-byte separators
+     * (3,681 of 4,056 bytes). */
+    for (uint32_t i = 0; i < 4; i++)
+        CHECK(ins_long(&t, root, &m, 1, i) == 0);
+    CHECK(ins_long(&t, root, &m, 2, 0) == 0);
+    for (uint32_t i = 0; i < 16; i++)
+        CHECK(ins_long(&t, root, &m, 3, i) == 0);
+    /* L1 keeps group 2's key alone (no merge: both neighbours are full). */
+    for (uint32_t i = 0; i < 3; i++) {
+        uint8_t key[1024], tl[2] = { 0, (uint8_t)i };
+        uint32_t cbKey = long_key(3, tl, 2, key);
+        CHECK_ERR(bt_delete(&t.env, t.pgnoSpace, root, key, cbKey), JET_errSuccess);
+        model_del(&m, key, cbKey);
+    }
+    shape2 sh0, sh;
+    CHECK(shape_of(&t, root, &sh0) == 0);
+    CHECK(sh0.nchild == 6 && sh0.cslot[0] == 4 && sh0.cslot[1] == 1 && sh0.cbSep[1] == 1);
+    uint64_t cpg0 = 0, cpg = 0;
+    CHECK_ERR(bt_count_pages(&t.env, root, &cpg0), JET_errSuccess);
+    /* Into full L0: L1 has room (R3 holds: 5 + 1 nodes in two pages), but
+     * the separator would be two group-1 keys apart (902 bytes) where the
+     * root has 375 free bytes and the old one takes 13. */
+    uint8_t key[1024], tl[3] = { 0, 0, 1 };
+    uint32_t cbKey = long_key(1, tl, 3, key);
+    CHECK_ERR(bt_insert(&t.env, t.pgnoSpace, root, key, cbKey, "d", 1, 0), JET_errSuccess);
+    model_set(&m, key, cbKey, (const uint8_t *)"d", 1, 0);
+    CHECK_ERR(bt_count_pages(&t.env, root, &cpg), JET_errSuccess);
+    CHECK(cpg > cpg0);   /* a new leaf (and the root pushed down and split) */
+    bf *pbf = NULL;   /* L1 did not change */
+    CHECK_ERR(cache_read(t.pc, TDB_DBID, sh0.pgno[1], LATCH_SHARED, &pbf), JET_errSuccess);
+    uint32_t cslotL1 = pg_cslot(bf_data(pbf));
+    cache_release(pbf);
+    CHECK(cslotL1 == 1);
+    CHECK(verify(&t, root, &m, 1) == 0);
+    (void)sh;
+    model_free(&m);
+    tdb_close(&t);
+}
+
 UNIT_MAIN()
