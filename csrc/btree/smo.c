@@ -16,8 +16,11 @@
  *     bt_smo_begin -> bt_smo_descend (root and path latched exclusively)
  *        -> bt_smo_insert | bt_smo_replace | bt_smo_delete
  *     -> bt_smo_end (return unused pages, log or undo, release everything)
- * Inserts acquire every page they may need first (the leaf's right neighbour,
- * then new pages, L5/L6), then change pages with infallible page.c calls.
+ * An insert into a full leaf first offers nodes to a sibling (redist.c, which
+ * changes the leaf, the sibling and the parent and allocates nothing); when
+ * that does not apply, inserts acquire every page they may need first (the
+ * leaf's right neighbour, then new pages, L5/L6), then change pages with
+ * infallible page.c calls.
  * Deletes plan first: which internal levels may end underfull (their
  * siblings are latched top-down), which leaves the leaf level needs (latched
  * left to right), the space page; then change bottom-up.  Merges above the
