@@ -1,7 +1,7 @@
 /*
  * btree_int.h -- private to csrc/btree: on-disk layouts of tree pages, the
  * space page, free pages and this layer's log records; the latching protocol;
- * and the helpers shared by page.c, space.c, btree.c, smo.c, group.c,
+ * and the helpers shared by page.c, space.c, btree.c, smo.c, redist.c, group.c,
  * cursor.c, redo.c and check.c.
  *
  * Owns: every byte of a data page past the cache's fields (crc, pgno, lsn),
