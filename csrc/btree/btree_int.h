@@ -1,7 +1,7 @@
 /*
  * btree_int.h -- private to csrc/btree: on-disk layouts of tree pages, the
  * space page, free pages and this layer's log records; the latching protocol;
- * and the helpers shared by page.c, space.c, btree.c, smo.c, group.c,
+ * and the helpers shared by page.c, space.c, btree.c, smo.c, redist.c, group.c,
  * cursor.c, redo.c and check.c.
  *
  * Owns: every byte of a data page past the cache's fields (crc, pgno, lsn),
@@ -488,5 +488,17 @@ JET_ERR  bt_smo_merge_right(bt_smo *s, uint32_t cbFill, int *pfMerged, uint8_t *
 /* Return unused new pages, log the change (A2) or undo it (err < 0, A4),
  * release every latch. */
 JET_ERR  bt_smo_end(bt_smo *s, JET_ERR err);
+/* Length of the shortest prefix of r's key that is > l's key (l < r): the
+ * separator of two adjacent leaves. */
+uint32_t bt_separator_len(const bt_node *l, const bt_node *r);
+
+/* ---- redist.c: redistribution into a sibling (policy R1..R4 there) -------- */
+
+/* Insert nd at the leaf at the path's end (slot s->islot) by moving nodes to
+ * an adjacent sibling under the same parent and replacing their separator,
+ * when the leaf is full and a sibling has room (*pfDone = 1: inserted).
+ * Otherwise nothing changes (*pfDone = 0; pages it latched and did not use
+ * are let go) and the caller splits. */
+JET_ERR  bt_redist_insert(bt_smo *s, const bt_node *nd, int *pfDone);
 
 #endif /* ESEPY_BTREE_INT_H */

@@ -16,8 +16,11 @@
  *     bt_smo_begin -> bt_smo_descend (root and path latched exclusively)
  *        -> bt_smo_insert | bt_smo_replace | bt_smo_delete
  *     -> bt_smo_end (return unused pages, log or undo, release everything)
- * Inserts acquire every page they may need first (the leaf's right neighbour,
- * then new pages, L5/L6), then change pages with infallible page.c calls.
+ * An insert into a full leaf first offers nodes to a sibling (redist.c, which
+ * changes the leaf, the sibling and the parent and allocates nothing); when
+ * that does not apply, inserts acquire every page they may need first (the
+ * leaf's right neighbour, then new pages, L5/L6), then change pages with
+ * infallible page.c calls.
  * Deletes plan first: which internal levels may end underfull (their
  * siblings are latched top-down), which leaves the leaf level needs (latched
  * left to right), the space page; then change bottom-up.  Merges above the
@@ -240,6 +243,11 @@ static uint32_t separator_len(const bt_node *l, const bt_node *r)
     return c + 1;
 }
 
+uint32_t bt_separator_len(const bt_node *l, const bt_node *r)
+{
+    return separator_len(l, r);
+}
+
 /* Split path[k] (not the root) around `*pnd` inserted at `slot` into itself
  * (left) and a new page (right).  *pnd becomes the separator node to insert
  * into the parent.  Infallible: the new page and the right neighbour were
@@ -353,10 +361,14 @@ JET_ERR bt_smo_insert(bt_smo *s, const void *key, uint32_t cbKey, const void *da
     uint32_t slot = s->islot[d];
     s->fAppend = slot == pg_cslot(leaf) && pg_next(leaf) == 0;
     s->fPrepend = slot == 0 && pg_prev(leaf) == 0 && pg_cslot(leaf) > 0;
-    JET_ERR err = prepare_insert(s, bt_node_size(cbKey, cbData), cbKey, 0);
+    bt_node nd = { key, cbKey, data, cbData, flags };
+    int fDone = 0;
+    JET_ERR err = bt_redist_insert(s, &nd, &fDone);   /* redist.c: a sibling with room first */
+    if (err < 0 || fDone)
+        return err;
+    err = prepare_insert(s, bt_node_size(cbKey, cbData), cbKey, 0);
     if (err < 0)
         return err;
-    bt_node nd = { key, cbKey, data, cbData, flags };
     insert_loop(s, nd, slot);
     return JET_errSuccess;
 }

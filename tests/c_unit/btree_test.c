@@ -13,6 +13,7 @@
 #include "btree.h"
 #include "cache_int.h" /* cache_get_stats: prove that no path leaves a latch held */
 #include "os_testcase.h" /* os_testcase_hits: the append hint was (not) used */
+#include "btree_int.h" /* page accessors: redistribution tests look at leaves and separators */
 
 static uint32_t latches_held(cache *pc)
 {
@@ -1290,7 +1291,9 @@ static int prefix_case(uint32_t cbPage, int nops, int pctBig, uint32_t cbPrefix,
         nshrink += i > 0 && ops[i].depth < ops[i - 1].depth;
         depthMax = ops[i].depth > depthMax ? ops[i].depth : depthMax;
     }
-    if (nsplit < 100 || nmerge < 80 || ndeep < 2 || nshrink < 2 || depthMax < 3) {
+    /* (Redistribution on insert, redist.c, leaves fewer, fuller leaves, so
+     * fewer of them merge than with plain splits.) */
+    if (nsplit < 100 || nmerge < 60 || ndeep < 2 || nshrink < 2 || depthMax < 3) {
         fprintf(stderr, "workload too tame: %zu splits, %zu merges (%zu deep), %zu levels lost, depth %zu\n",
                 nsplit, nmerge, ndeep, nshrink, depthMax);
         REQUIRE(0);
@@ -1708,18 +1711,21 @@ TEST(smo_pages_carry_smoend_lsn)
     CHECK(cpg == 2);   /* space page, root */
     uint8_t key[4], data[300];
     memset(data, 7, sizeof data);
-    size_t nsmo = 0;
+    size_t nsmo = 0, nredist = 0;
     for (uint32_t i = 0; i < 3000; i++) {
         key_of(i * 2654435761u, key);
         size_t from = t.log.crec;
         CHECK_ERR(bt_insert(&t.env, t.pgnoSpace, root, key, 4, data, 100 + i % 200, 0), JET_errSuccess);
         if (t.log.crec - from > 1) {
             CHECK(check_change(&t, from, t.log.crec, &cpg) == 0);
-            CHECK(cpg >= 4);   /* leaf, new page, parent (or root and push-down), space page */
+            /* leaf, new page, parent (or root and push-down), space page;
+             * a redistribution (redist.c): leaf, sibling, parent */
+            CHECK(cpg >= 3);
+            nredist += cpg == 3;
             nsmo++;
         }
     }
-    CHECK(nsmo > 40 && tree_depth(&t, root) >= 2);
+    CHECK(nsmo > 40 && nredist > 10 && nredist < nsmo && tree_depth(&t, root) >= 2);
     for (uint32_t i = 0; i < 3000; i += 1) {
         key_of(i * 2654435761u, key);
         size_t from = t.log.crec;
@@ -2748,6 +2754,344 @@ TEST(append_hint_two_trees_and_bad_hints)
     key_of(next + 5, key);
     CHECK(bt_append_absent(&t.env, r1, key, 4) == 0);   /* cleared: unknown */
     CHECK(LATCHES_HELD(t.pc) == 0);
+    tdb_close(&t);
+}
+
+/* ---- redistribution into a sibling (redist.c) ---------------------------------- */
+
+/* Shape of a two-level tree: the root's children (leaves), their node
+ * counts, the root's separator keys. */
+typedef struct shape2 {
+    uint32_t nchild, pgno[8], cslot[8];
+    uint8_t  sep[8][16];
+    uint32_t cbSep[8];
+} shape2;
+
+static int shape_of(tdb *t, uint32_t root, shape2 *sh)
+{
+    bf *pbf = NULL;
+    uint32_t cbPage = cache_page_size(t->pc);
+    REQUIRE_ERR(cache_read(t->pc, TDB_DBID, root, LATCH_SHARED, &pbf), JET_errSuccess);
+    const uint8_t *pg = bf_data(pbf);
+    int ok = !pg_is_leaf(pg) && pg_level(pg) == 1 && pg_cslot(pg) <= 8;
+    sh->nchild = ok ? pg_cslot(pg) : 0;
+    for (uint32_t i = 0; i < sh->nchild; i++) {
+        bt_node n;
+        bt_pg_node(pg, cbPage, i, &n);
+        sh->pgno[i] = bt_pg_child(pg, cbPage, i);
+        sh->cbSep[i] = n.cbKey < 16 ? n.cbKey : 16;
+        memcpy(sh->sep[i], n.key, sh->cbSep[i]);
+    }
+    cache_release(pbf);
+    REQUIRE(ok);
+    for (uint32_t i = 0; i < sh->nchild; i++) {
+        REQUIRE_ERR(cache_read(t->pc, TDB_DBID, sh->pgno[i], LATCH_SHARED, &pbf), JET_errSuccess);
+        sh->cslot[i] = pg_cslot(bf_data(pbf));
+        cache_release(pbf);
+    }
+    return 0;
+}
+
+/* Key `which` (0 = first, 1 = last) of a leaf. */
+static int leaf_key(tdb *t, uint32_t pgno, int which, uint8_t *key, uint32_t *pcb)
+{
+    bf *pbf = NULL;
+    REQUIRE_ERR(cache_read(t->pc, TDB_DBID, pgno, LATCH_SHARED, &pbf), JET_errSuccess);
+    const uint8_t *pg = bf_data(pbf);
+    bt_node n;
+    int ok = pg_cslot(pg) > 0 && pg_is_leaf(pg);
+    if (ok) {
+        bt_pg_node(pg, cache_page_size(t->pc), which ? pg_cslot(pg) - 1 : 0, &n);
+        memcpy(key, n.key, n.cbKey);
+        *pcb = n.cbKey;
+    }
+    cache_release(pbf);
+    REQUIRE(ok);
+    return 0;
+}
+
+/* The root's separator i is the shortest key between the last key of child
+ * i-1 and the first key of child i. */
+static int separator_is_shortest(tdb *t, const shape2 *sh, uint32_t i)
+{
+    uint8_t l[16], r[16];
+    uint32_t cbL, cbR, c = 0;
+    REQUIRE(leaf_key(t, sh->pgno[i - 1], 1, l, &cbL) == 0 && leaf_key(t, sh->pgno[i], 0, r, &cbR) == 0);
+    while (c < cbL && c < cbR && l[c] == r[c])
+        c++;
+    REQUIRE(sh->cbSep[i] == c + 1 && memcmp(sh->sep[i], r, c + 1) == 0);
+    REQUIRE(keycmp(l, cbL, sh->sep[i], sh->cbSep[i]) < 0 && keycmp(sh->sep[i], sh->cbSep[i], r, cbR) <= 0);
+    return 0;
+}
+
+static int cursor_key_is(bt_cursor *cur, uint32_t v)
+{
+    const void *key;
+    uint32_t cbKey;
+    uint8_t want[4];
+    key_of(v, want);
+    REQUIRE_ERR(bt_current(cur, &key, &cbKey, NULL, NULL, NULL), JET_errSuccess);
+    REQUIRE(cbKey == 4 && memcmp(key, want, 4) == 0);
+    return 0;
+}
+
+static int ins_v(tdb *t, uint32_t root, model *m, uint32_t v)
+{
+    uint8_t key[4], data[100];
+    key_of(v, key);
+    memset(data, (int)(v & 0xFF), sizeof data);
+    REQUIRE_ERR(bt_insert(&t->env, t->pgnoSpace, root, key, 4, data, sizeof data, 0), JET_errSuccess);
+    model_set(m, key, 4, data, sizeof data, 0);
+    return 0;
+}
+
+/* A full leaf gives nodes to its right sibling, then (the right one full, the
+ * left one with room) to its left sibling, each time as one 3-page change
+ * (leaf, sibling, parent: no new page) with the shortest separator; cursors
+ * on moved nodes find their neighbours; once both are full the leaf splits.
+ * Replay of the log rebuilds the pages; replay of a log that ends inside the
+ * redistribution (no SMOEND) leaves the pages as they were before it. */
+TEST(redist_into_siblings)
+{
+    tdb t, b, c;
+    CHECK(tdb_open(&t, "redist_a", 4096, 1) == 0);
+    uint32_t root;
+    uint64_t cpg0 = 0, cpg = 0;
+    CHECK_ERR(bt_create(&t.env, t.pgnoSpace, 7, &root), JET_errSuccess);
+    model m;
+    model_init(&m);
+    /* Ascending: the left leaf full (append split), the right one with 4. */
+    for (uint32_t v = 10; v <= 400; v += 10)
+        CHECK(ins_v(&t, root, &m, v) == 0);
+    shape2 sh0, sh;
+    CHECK(shape_of(&t, root, &sh0) == 0);
+    CHECK(sh0.nchild == 2 && sh0.cslot[0] == 36 && sh0.cslot[1] == 4);
+    CHECK_ERR(bt_count_pages(&t.env, root, &cpg0), JET_errSuccess);
+    bt_cursor *cur1 = NULL, *cur2 = NULL;
+    uint8_t key[4];
+    CHECK_ERR(bt_cursor_open(&t.env, root, &cur1), JET_errSuccess);
+    CHECK_ERR(bt_cursor_open(&t.env, root, &cur2), JET_errSuccess);
+    key_of(360, key);   /* the left leaf's last node: it moves right */
+    CHECK_ERR(bt_seek(cur1, key, 4, BT_SEEK_EQ), JET_errSuccess);
+    key_of(350, key);
+    CHECK_ERR(bt_seek(cur2, key, 4, BT_SEEK_EQ), JET_errSuccess);
+    snapshot before = { 0 }, after = { 0 }, got = { 0 };
+    CHECK(snap_take(&t, &before) == 0);
+
+    /* 1. Into the full left leaf: nodes go right. */
+    size_t from = t.log.crec;
+    CHECK(ins_v(&t, root, &m, 15) == 0);
+    size_t to = t.log.crec;
+    int cpgChange = 0;
+    CHECK(check_change(&t, from, to, &cpgChange) == 0);
+    CHECK(cpgChange == 3);
+    CHECK(shape_of(&t, root, &sh) == 0);
+    CHECK(sh.nchild == 2 && sh.pgno[0] == sh0.pgno[0] && sh.pgno[1] == sh0.pgno[1]);
+    CHECK(sh.cslot[0] + sh.cslot[1] == 41 && sh.cslot[1] > 4 && sh.cslot[0] < 36);
+    CHECK(sh.cslot[0] - sh.cslot[1] + 1 <= 2);   /* even */
+    CHECK(separator_is_shortest(&t, &sh, 1) == 0);
+    CHECK_ERR(bt_count_pages(&t.env, root, &cpg), JET_errSuccess);
+    CHECK(cpg == cpg0);
+    CHECK(verify(&t, root, &m, 1) == 0);
+    /* Cursors on moved and kept nodes: both neighbours are found. */
+    CHECK(cursor_key_is(cur1, 360) == 0);
+    CHECK_ERR(bt_next(cur1), JET_errSuccess);
+    CHECK(cursor_key_is(cur1, 370) == 0);
+    CHECK_ERR(bt_prev(cur1), JET_errSuccess);
+    CHECK(cursor_key_is(cur1, 360) == 0);
+    CHECK_ERR(bt_prev(cur2), JET_errSuccess);
+    CHECK(cursor_key_is(cur2, 340) == 0);
+    CHECK(snap_take(&t, &after) == 0);
+
+    /* 2. Crash inside the change: redo without its SMOEND = the pages before
+     * it; with it = the pages after it. */
+    CHECK(tdb_open_file(&c, "redist_c", 4096, 0) == 0);
+    c.pgnoSpace = t.pgnoSpace;
+    CHECK(replay(&c, &t.log, 0, to - 1) == 0);
+    CHECK(snap_take(&c, &got) == 0);
+    CHECK(snap_equal(&before, &got) == 0);
+    snap_free(&got);
+    CHECK(replay(&c, &t.log, 0, to) == 0);
+    CHECK(snap_take(&c, &got) == 0);
+    CHECK(snap_equal(&after, &got) == 0);
+    snap_free(&got);
+    tdb_close(&c);
+
+    /* 3. Fill the right (last) leaf between its keys: a full right leaf
+     * with no right sibling gives nodes to the left one. */
+    CHECK(shape_of(&t, root, &sh0) == 0);
+    int fLeft = 0;
+    uint32_t lastR = 400;
+    for (uint32_t v = 371; v < 400 && !fLeft; v++) {
+        if (v % 10 == 0)
+            continue;
+        CHECK(ins_v(&t, root, &m, v) == 0);
+        CHECK(shape_of(&t, root, &sh) == 0);
+        CHECK(sh.nchild == 2);
+        fLeft = sh.cslot[0] > sh0.cslot[0];
+        lastR = v;
+    }
+    CHECK(fLeft && lastR < 400);
+    CHECK_ERR(bt_count_pages(&t.env, root, &cpg), JET_errSuccess);
+    CHECK(cpg == cpg0);
+    CHECK(separator_is_shortest(&t, &sh, 1) == 0);
+    CHECK(verify(&t, root, &m, 1) == 0);
+    CHECK(cursor_key_is(cur1, 360) == 0);
+    CHECK_ERR(bt_next(cur1), JET_errSuccess);
+    CHECK(cursor_key_is(cur1, 370) == 0);
+
+    /* 4. Both full: the next insert into either splits (fallback). */
+    int fSplit = 0;
+    for (uint32_t v = 11; v < 360 && !fSplit; v++) {
+        if (v % 10 == 0 || v == 15)
+            continue;
+        CHECK(shape_of(&t, root, &sh0) == 0);
+        CHECK(ins_v(&t, root, &m, v) == 0);
+        CHECK(shape_of(&t, root, &sh) == 0);
+        fSplit = sh.nchild == 3;
+        if (!fSplit)
+            CHECK(sh.cslot[0] + sh.cslot[1] == sh0.cslot[0] + sh0.cslot[1] + 1);
+    }
+    CHECK(fSplit);
+    CHECK(sh0.cslot[0] + sh0.cslot[1] + 1 > 2 * 36 - 36 / 4);   /* only when there was no room (R3) */
+    CHECK(verify(&t, root, &m, 1) == 0);
+    bt_cursor_close(cur1);
+    bt_cursor_close(cur2);
+
+    /* 5. The whole log on an empty file: the same pages. */
+    snap_free(&after);
+    CHECK(snap_take(&t, &after) == 0);
+    CHECK(tdb_open_file(&b, "redist_b", 4096, 0) == 0);
+    b.pgnoSpace = t.pgnoSpace;
+    CHECK(replay(&b, &t.log, 0, t.log.crec) == 0);
+    CHECK(snap_take(&b, &got) == 0);
+    CHECK(snap_equal(&after, &got) == 0);
+    CHECK(verify(&b, root, &m, 1) == 0);
+    snap_free(&got);
+    snap_free(&before);
+    snap_free(&after);
+    model_free(&m);
+    tdb_close(&b);
+    tdb_close(&t);
+}
+
+/* Random inserts leave leaves fuller than the half pages of splits (the
+ * point of redistribution, issue 20), with random deletes mixed in, and the
+ * log still replays to the same pages. */
+TEST(redist_random_fill)
+{
+    tdb t, b;
+    CHECK(tdb_open(&t, "redist_fill_a", 4096, 1) == 0);
+    uint32_t root;
+    CHECK_ERR(bt_create(&t.env, t.pgnoSpace, 9, &root), JET_errSuccess);
+    model m;
+    model_init(&m);
+    for (uint32_t i = 0; i < 20000; i++)
+        CHECK(ins_v(&t, root, &m, i * 2654435761u) == 0);
+    uint64_t cpg = 0;
+    CHECK_ERR(bt_count_pages(&t.env, root, &cpg), JET_errSuccess);
+    /* 112 bytes a node, 4056 usable bytes a page (internal pages counted
+     * too): plain splits filled 0.64 of 865 pages, redistribution 0.79 of
+     * 698. */
+    double fill = 20000.0 * 112 / ((double)cpg * 4056);
+    if (fill < 0.75)
+        fprintf(stderr, "fill %.3f over %llu pages\n", fill, (unsigned long long)cpg);
+    CHECK(fill >= 0.75);
+    rng r = { 99 };
+    for (uint32_t i = 0; i < 20000; i++) {
+        uint8_t key[4];
+        uint32_t v = (rnd(&r) % 20000) * 2654435761u;
+        key_of(v, key);
+        if (i % 3 == 0 && model_find(&m, key, 4) != NULL) {
+            CHECK_ERR(bt_delete(&t.env, t.pgnoSpace, root, key, 4), JET_errSuccess);
+            model_del(&m, key, 4);
+        } else if (i % 3 != 0 && model_find(&m, key, 4) == NULL) {
+            CHECK(ins_v(&t, root, &m, v) == 0);
+        }
+    }
+    CHECK(verify(&t, root, &m, 1) == 0);
+    snapshot fin = { 0 }, got = { 0 };
+    CHECK(snap_take(&t, &fin) == 0);
+    CHECK(tdb_open_file(&b, "redist_fill_b", 4096, 0) == 0);
+    b.pgnoSpace = t.pgnoSpace;
+    CHECK(replay(&b, &t.log, 0, t.log.crec) == 0);
+    CHECK(snap_take(&b, &got) == 0);
+    CHECK(snap_equal(&fin, &got) == 0);
+    CHECK(verify(&b, root, &m, 1) == 0);
+    snap_free(&fin);
+    snap_free(&got);
+    model_free(&m);
+    tdb_close(&b);
+    tdb_close(&t);
+}
+
+/* Key [g] + 900 'x' + tail: keys of one group share 901 bytes, so a separator
+ * between two of them is long and one between groups is a single byte. */
+static uint32_t long_key(uint8_t g, const uint8_t *tail, uint32_t cbTail, uint8_t *key)
+{
+    key[0] = g;
+    memset(key + 1, 'x', 900);
+    memcpy(key + 901, tail, cbTail);
+    return 901 + cbTail;
+}
+
+static int ins_long(tdb *t, uint32_t root, model *m, uint8_t g, uint32_t tail)
+{
+    uint8_t key[1024], tl[2] = { (uint8_t)(tail >> 8), (uint8_t)tail };
+    uint32_t cbKey = long_key(g, tl, 2, key);
+    REQUIRE_ERR(bt_insert(&t->env, t->pgnoSpace, root, key, cbKey, "d", 1, 0), JET_errSuccess);
+    model_set(m, key, cbKey, (const uint8_t *)"d", 1, 0);
+    return 0;
+}
+
+/* R4: a sibling with room is not used when the parent cannot take the new
+ * separator in place of the old one; the leaf splits instead. */
+TEST(redist_falls_back_when_parent_is_full)
+{
+    tdb t;
+    CHECK(tdb_open(&t, "redist_r4", 4096, 1) == 0);
+    uint32_t root;
+    CHECK_ERR(bt_create(&t.env, t.pgnoSpace, 11, &root), JET_errSuccess);
+    model m;
+    model_init(&m);
+    /* Nodes of 911 bytes: 4 a page.  Ascending: L0 = group 1 (full), L1 =
+     * group 2's one key and group 3's first three, L2..L4 full of group 3,
+     * L5 = one: the root holds "", "\x02" and four 902-byte separators
+     * (3,681 of 4,056 bytes). */
+    for (uint32_t i = 0; i < 4; i++)
+        CHECK(ins_long(&t, root, &m, 1, i) == 0);
+    CHECK(ins_long(&t, root, &m, 2, 0) == 0);
+    for (uint32_t i = 0; i < 16; i++)
+        CHECK(ins_long(&t, root, &m, 3, i) == 0);
+    /* L1 keeps group 2's key alone (no merge: both neighbours are full). */
+    for (uint32_t i = 0; i < 3; i++) {
+        uint8_t key[1024], tl[2] = { 0, (uint8_t)i };
+        uint32_t cbKey = long_key(3, tl, 2, key);
+        CHECK_ERR(bt_delete(&t.env, t.pgnoSpace, root, key, cbKey), JET_errSuccess);
+        model_del(&m, key, cbKey);
+    }
+    shape2 sh0, sh;
+    CHECK(shape_of(&t, root, &sh0) == 0);
+    CHECK(sh0.nchild == 6 && sh0.cslot[0] == 4 && sh0.cslot[1] == 1 && sh0.cbSep[1] == 1);
+    uint64_t cpg0 = 0, cpg = 0;
+    CHECK_ERR(bt_count_pages(&t.env, root, &cpg0), JET_errSuccess);
+    /* Into full L0: L1 has room (R3 holds: 5 + 1 nodes in two pages), but
+     * the separator would be two group-1 keys apart (902 bytes) where the
+     * root has 375 free bytes and the old one takes 13. */
+    uint8_t key[1024], tl[3] = { 0, 0, 1 };
+    uint32_t cbKey = long_key(1, tl, 3, key);
+    CHECK_ERR(bt_insert(&t.env, t.pgnoSpace, root, key, cbKey, "d", 1, 0), JET_errSuccess);
+    model_set(&m, key, cbKey, (const uint8_t *)"d", 1, 0);
+    CHECK_ERR(bt_count_pages(&t.env, root, &cpg), JET_errSuccess);
+    CHECK(cpg > cpg0);   /* a new leaf (and the root pushed down and split) */
+    bf *pbf = NULL;   /* L1 did not change */
+    CHECK_ERR(cache_read(t.pc, TDB_DBID, sh0.pgno[1], LATCH_SHARED, &pbf), JET_errSuccess);
+    uint32_t cslotL1 = pg_cslot(bf_data(pbf));
+    cache_release(pbf);
+    CHECK(cslotL1 == 1);
+    CHECK(verify(&t, root, &m, 1) == 0);
+    (void)sh;
+    model_free(&m);
     tdb_close(&t);
 }
 

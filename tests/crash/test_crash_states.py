@@ -397,8 +397,54 @@ def _norm(r):
     return {c: r[c] for c in COLS}
 
 
+def wl_redist(jet, root, seed=8):
+    """random-order inserts into a table of a dozen leaves, so full leaves give
+    nodes to their siblings (btree redist.c: leaf, sibling and parent in one
+    structure change) as well as split; then inserts between existing keys
+    and deletes (merges).  Lazy and durable commits."""
+    w = Workload(jet, root, _params(root))
+    w.start()
+    rnd = random.Random(seed)
+    keys = rnd.sample(range(0, 4000, 4), 360)
+    with esepy.Instance("crashstates", **w.params) as inst:
+        s = inst.begin_session()
+        w.phase(1)
+        db = s.create_database(w.path)
+        w.phase(0)
+        m = {"r": {}}
+        s.begin_transaction()
+        t = db.create_table("r", COLS, primary_key=["k"])
+        w.commit(s, m)
+        for b in range(0, len(keys), 60):
+            m = _copy(w.model)
+            s.begin_transaction()
+            for k in keys[b:b + 60]:
+                r = {"k": k, "v": f"r{k}-" + "y" * 90, "n": k, "b": None}
+                t.insert(r)
+                m["r"][k] = r
+            w.commit(s, m, lazy=b % 120 == 60)
+        m = _copy(w.model)
+        s.begin_transaction()
+        for k in rnd.sample(sorted(m["r"]), 40):
+            r = {"k": k + 1, "v": f"s{k}-" + "z" * 90, "n": k + 1, "b": None}
+            t.insert(r)
+            m["r"][k + 1] = r
+        w.commit(s, m)
+        m = _copy(w.model)
+        s.begin_transaction()
+        for k in rnd.sample(sorted(m["r"]), 60):
+            t.delete(k)
+            del m["r"][k]
+        w.commit(s, m)
+        t.close()
+        w.phase(4)
+    _record(jet, 0)
+    return w
+
+
 WORKLOADS = {"basic": wl_basic, "circular": wl_circular, "backup": wl_backup, "restore": wl_restore,
-             "recovery": wl_recovery, "deletes": wl_deletes, "indexbuild": wl_indexbuild}
+             "recovery": wl_recovery, "deletes": wl_deletes, "indexbuild": wl_indexbuild,
+             "redist": wl_redist}
 
 
 # ---------------------------------------------------------------------------
