@@ -97,23 +97,50 @@ JET_ERR idx_parse_key(table_def *ptd, const char *szKey, uint32_t cbKey, JET_GRB
 
 /* ---- entry keys -------------------------------------------------------------- */
 
+void idx_keys_init(idx_keys *pk)
+{
+    pk->pb = pk->pbInl;
+    pk->cb = 0;
+    pk->cbAlloc = IDX_KEYS_INLINE_CB;
+    pk->off = pk->offInl;
+    pk->len = pk->lenInl;
+    pk->n = 0;
+    pk->nAlloc = IDX_KEYS_INLINE_N;
+}
+
 void idx_keys_free(idx_keys *pk)
 {
-    os_free(pk->pb);
-    os_free(pk->off);
-    os_free(pk->len);
-    memset(pk, 0, sizeof(*pk));
+    if (pk->pb != pk->pbInl)
+        os_free(pk->pb);
+    if (pk->off != pk->offInl)
+        os_free(pk->off);
+    if (pk->len != pk->lenInl)
+        os_free(pk->len);
+    pk->pb = NULL;
+    pk->off = pk->len = NULL;
+    pk->cb = pk->cbAlloc = pk->n = pk->nAlloc = 0;
+}
+
+/* Grow *pp (cbOld bytes used) to cbNew bytes; the inline room is copied out. */
+static void *keys_grow(void *p, const void *inl, size_t cbOld, size_t cbNew)
+{
+    if (p != inl)
+        return os_realloc(p, cbNew);
+    void *q = os_malloc(cbNew);
+    if (q != NULL && cbOld)
+        memcpy(q, p, cbOld);
+    return q;
 }
 
 static JET_ERR keys_add(idx_keys *pk, const uint8_t *key, uint32_t cb)
 {
     if (pk->n == pk->nAlloc) {
         uint32_t n = pk->nAlloc ? 2 * pk->nAlloc : 4;
-        uint32_t *o = os_realloc(pk->off, n * sizeof(uint32_t));
+        uint32_t *o = keys_grow(pk->off, pk->offInl, pk->n * sizeof(uint32_t), n * sizeof(uint32_t));
         if (o == NULL)
             return JET_errOutOfMemory;
         pk->off = o;
-        uint32_t *l = os_realloc(pk->len, n * sizeof(uint32_t));
+        uint32_t *l = keys_grow(pk->len, pk->lenInl, pk->n * sizeof(uint32_t), n * sizeof(uint32_t));
         if (l == NULL)
             return JET_errOutOfMemory;
         pk->len = l;
@@ -121,7 +148,7 @@ static JET_ERR keys_add(idx_keys *pk, const uint8_t *key, uint32_t cb)
     }
     if (pk->cb + cb > pk->cbAlloc) {
         uint32_t n = 2 * (pk->cb + cb) + 64;
-        uint8_t *p = os_realloc(pk->pb, n);
+        uint8_t *p = keys_grow(pk->pb, pk->pbInl, pk->cb, n);
         if (p == NULL)
             return JET_errOutOfMemory;
         pk->pb = p;
@@ -367,7 +394,8 @@ static JET_ERR one_index_changed(isam_sess *psess, isam_db *pdb, table_def *ptd,
             err = rec_op_insert(psess, pdb, pidx->pgnoRoot, k, kn->len[i], bm, cbBm);
         } else {
             uint8_t len[2] = { (uint8_t)cbBm, (uint8_t)(cbBm >> 8) };
-            err = rec_op_insert(psess, pdb, pidx->pgnoRoot, k, kn->len[i], len, 2);
+            /* V7: the key ends with bm and is not among the record's old keys */
+            err = rec_op_insert_fresh(psess, pdb, pidx->pgnoRoot, k, kn->len[i], len, 2);
         }
     }
     return err;
@@ -379,8 +407,8 @@ JET_ERR idx_record_changed(isam_sess *psess, isam_db *pdb, table_def *ptd, const
     if (ptd->cidx == 0)
         return JET_errSuccess;
     idx_keys ko, kn;
-    memset(&ko, 0, sizeof(ko));
-    memset(&kn, 0, sizeof(kn));
+    idx_keys_init(&ko);
+    idx_keys_init(&kn);
     JET_ERR err = JET_errSuccess;
     for (uint32_t i = 0; err >= 0 && i < ptd->cidx; i++)
         err = one_index_changed(psess, pdb, ptd, &ptd->idxs[i], bm, cbBm, pold, pnew, &ko, &kn);
@@ -620,7 +648,7 @@ JET_ERR idx_build(isam_sess *psess, isam_db *pdb, table_def *ptd, const idx_def 
         return err;
     rec_buf rec = { 0 };
     idx_keys kn;
-    memset(&kn, 0, sizeof(kn));
+    idx_keys_init(&kn);
     build_sort sort;
     memset(&sort, 0, sizeof(sort));
     uint32_t cpgCache = psess->inst->cfg.cpgCacheMax ? psess->inst->cfg.cpgCacheMax : 1024; /* as inst.c */
