@@ -236,7 +236,8 @@ JET_ERR bt_defrag_step(bt_env *env, uint32_t pgnoSpace, uint32_t pgnoRoot, const
  * bt_bulk_end(err >= 0) places what is left and frees the loader; with
  *   err < 0 it only frees (the nodes placed so far stay: drop the tree). */
 typedef struct bt_bulk bt_bulk;
-JET_ERR bt_bulk_begin(bt_env *env, uint32_t pgnoSpace, uint32_t pgnoRoot, uint32_t pctFill, bt_bulk **ppb);
+JET_ERR bt_bulk_begin(bt_env *env, uint32_t pgnoSpace, uint32_t pgnoRoot, uint32_t pctFill, uint32_t cpgLatchMax,
+                      bt_bulk **ppb);
 JET_ERR bt_bulk_add(bt_bulk *pb, const void *key, uint32_t cbKey, const void *data, uint32_t cbData,
                     uint32_t nodeflags);
 JET_ERR bt_bulk_end(bt_bulk *pb, JET_ERR err);

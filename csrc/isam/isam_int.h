@@ -959,7 +959,7 @@ JET_ERR  idx_entry_itag(isam_sess *psess, isam_db *pdb, table_def *ptd, const id
 JET_ERR  idx_entry_bookmark(const idx_def *pidx, const void *key, uint32_t cbKey, const void *data, uint32_t cbData,
                             const void **ppbm, uint32_t *pcbBm);
 /* Fill a new index from the table's visible records. */
-JET_ERR  idx_build(isam_sess *psess, isam_db *pdb, table_def *ptd, const idx_def *pidx);
+JET_ERR  idx_build(isam_sess *psess, isam_db *pdb, table_def *ptd, const idx_def *pidx, uint32_t pctDensity);
 
 /* lv.c: long values in a table's long-value tree (format and invariants in lv.c).
  * A record refers to one with a tagged value flagged REC_TAG_SEPARATED whose
