@@ -226,8 +226,10 @@ JET_ERR bt_defrag_step(bt_env *env, uint32_t pgnoSpace, uint32_t pgnoRoot, const
 /* Bulk load (bulk.c): fill an EMPTY tree from nodes given in strictly
  * increasing key order, bottom up -- leaves filled left to right to pctFill
  * percent of a page (20..100; anything else means 100), internal levels
- * built at the right edge.  Logged as structure changes of BULK_BATCH leaves
- * each (page images, no record per node); at every change's end the tree is
+ * built at the right edge.  Logged as structure changes of up to BULK_BATCH
+ * leaves each (page images, no record per node), fewer when a change would
+ * latch more than cpgLatchMax pages (0: no such bound; K3 in bulk.c: the
+ * caller passes a share of the cache); at every change's end the tree is
  * valid and holds a prefix of the nodes, every page reachable from the root
  * (K1 in bulk.c), so dropping the tree frees everything.  The caller keeps
  * the tree unreachable by others until bt_bulk_end.

@@ -9,7 +9,7 @@
  * page.c's bt_pg_insert at the end of a page, so page.c's format is the only
  * one written), what keys mean (opaque bytes, btree order), transactions.
  *
- * How it is logged.  Leaves are filled in memory.  Every BULK_BATCH completed
+ * How it is logged.  Leaves are filled in memory.  Every BULK_BATCH (K3: or fewer) completed
  * leaves become one structure change (group.c, A1-A4): the tree's right edge
  * (the root and the rightmost page of every level) is latched exclusively top
  * down, every new page the batch needs is allocated up front (A4: the exact
