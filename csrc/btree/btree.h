@@ -242,8 +242,10 @@ JET_ERR bt_defrag_step(bt_env *env, uint32_t pgnoSpace, uint32_t pgnoRoot, const
 /* Bulk load (bulk.c): fill an EMPTY tree from nodes given in strictly
  * increasing key order, bottom up -- leaves filled left to right to pctFill
  * percent of a page (20..100; anything else means 100), internal levels
- * built at the right edge.  Logged as structure changes of BULK_BATCH leaves
- * each (page images, no record per node); at every change's end the tree is
+ * built at the right edge.  Logged as structure changes of up to BULK_BATCH
+ * leaves each (page images, no record per node), fewer when a change would
+ * latch more than cpgLatchMax pages (0: no such bound; K3 in bulk.c: the
+ * caller passes a share of the cache); at every change's end the tree is
  * valid and holds a prefix of the nodes, every page reachable from the root
  * (K1 in bulk.c), so dropping the tree frees everything.  The caller keeps
  * the tree unreachable by others until bt_bulk_end.
@@ -252,7 +254,8 @@ JET_ERR bt_defrag_step(bt_env *env, uint32_t pgnoSpace, uint32_t pgnoRoot, const
  * bt_bulk_end(err >= 0) places what is left and frees the loader; with
  *   err < 0 it only frees (the nodes placed so far stay: drop the tree). */
 typedef struct bt_bulk bt_bulk;
-JET_ERR bt_bulk_begin(bt_env *env, uint32_t pgnoSpace, uint32_t pgnoRoot, uint32_t pctFill, bt_bulk **ppb);
+JET_ERR bt_bulk_begin(bt_env *env, uint32_t pgnoSpace, uint32_t pgnoRoot, uint32_t pctFill, uint32_t cpgLatchMax,
+                      bt_bulk **ppb);
 JET_ERR bt_bulk_add(bt_bulk *pb, const void *key, uint32_t cbKey, const void *data, uint32_t cbData,
                     uint32_t nodeflags);
 JET_ERR bt_bulk_end(bt_bulk *pb, JET_ERR err);

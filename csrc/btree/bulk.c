@@ -9,7 +9,7 @@
  * page.c's bt_pg_insert at the end of a page, so page.c's format is the only
  * one written), what keys mean (opaque bytes, btree order), transactions.
  *
- * How it is logged.  Leaves are filled in memory.  Every BULK_BATCH completed
+ * How it is logged.  Leaves are filled in memory.  Every BULK_BATCH (K3: or fewer) completed
  * leaves become one structure change (group.c, A1-A4): the tree's right edge
  * (the root and the rightmost page of every level) is latched exclusively top
  * down, every new page the batch needs is allocated up front (A4: the exact
@@ -28,6 +28,12 @@
  *       the next batch links its successor; internal pages on the right edge
  *       are imaged once per batch: the log carries about one image per page
  *       and no record per node.
+ *   K3. A batch latches the root, the right edge, the space page and its
+ *       new pages all at once (A4).  With cpgLatchMax set (the caller passes
+ *       a share of the cache) a batch is placed early, before it would latch
+ *       more than that, so a small cache and a deep tree of long keys do not
+ *       run out of buffers (JET_errOutOfBuffers, cache C3); a batch still
+ *       takes at least one leaf.
  * The tree must be empty at bt_bulk_begin (a root leaf with no node) and
  * must not be changed by anyone else until bt_bulk_end: the caller's
  * guarantee (nobody else can reach it).
@@ -40,8 +46,10 @@
 struct bt_bulk {
     bt_env   *env;
     uint32_t  pgnoSpace, pgnoRoot, objid, cbPage, cbFill;
+    uint32_t  cpgLatchMax;                /* K3: pages one batch may latch (0: BULK_BATCH leaves) */
     int       h;                          /* level of the root (0: still a leaf, nothing placed) */
     uint32_t  edge[BT_MAX_DEPTH + 2];     /* rightmost page of levels 0..h-1 (edge[0] 0: no leaf yet) */
+    uint32_t  used[BT_MAX_DEPTH + 2];     /* bytes used on edge[l] / the root after the last batch (K3's estimate) */
     uint8_t  *buf[BULK_BATCH + 1];        /* leaf images being built; buf[cleaf] is the current one */
     uint8_t  *sep[BULK_BATCH + 1];        /* separator of each leaf (empty for the first leaf) */
     uint32_t  cbSep[BULK_BATCH + 1];
@@ -86,7 +94,35 @@ static JET_ERR shape_add(const bt_bulk *b, bulk_shape *sh, int l, uint32_t cbKey
     }
 }
 
-JET_ERR bt_bulk_begin(bt_env *env, uint32_t pgnoSpace, uint32_t pgnoRoot, uint32_t pctFill, bt_bulk **ppb)
+/* K3: the pages a batch of the first n completed leaves latches at once:
+ * the root, the right edge below it, the space page and the new pages
+ * (shape_add's count from the shape the last batch left). */
+static uint32_t batch_pages(const bt_bulk *b, int n)
+{
+    bulk_shape sh;
+    memset(&sh, 0, sizeof(sh));
+    sh.h = b->h > 0 ? b->h : 1;
+    if (b->h > 0)
+        memcpy(sh.used, b->used, sizeof(sh.used));
+    uint32_t cpg = (uint32_t)n;
+    for (int i = 0; i < n; i++)
+        if (shape_add(b, &sh, 1, b->cbSep[i], &cpg) < 0)
+            return UINT32_MAX;
+    return 2 + (uint32_t)b->h + cpg;
+}
+
+/* Must the batch be placed before the leaf buf[cleaf], just completed,
+ * joins it?  At BULK_BATCH leaves, or when the batch with it would latch
+ * more than cpgLatchMax pages (a batch always takes at least one leaf). */
+static int batch_full(const bt_bulk *b)
+{
+    if (b->cleaf == BULK_BATCH)
+        return 1;
+    return b->cleaf > 0 && b->cpgLatchMax != 0 && batch_pages(b, b->cleaf + 1) > b->cpgLatchMax;
+}
+
+JET_ERR bt_bulk_begin(bt_env *env, uint32_t pgnoSpace, uint32_t pgnoRoot, uint32_t pctFill, uint32_t cpgLatchMax,
+                      bt_bulk **ppb)
 {
     bf *pbf = NULL;
     JET_ERR err = bt_read_root(env, pgnoRoot, LATCH_SHARED, &pbf);
@@ -107,6 +143,7 @@ JET_ERR bt_bulk_begin(bt_env *env, uint32_t pgnoSpace, uint32_t pgnoRoot, uint32
     b->pgnoRoot = pgnoRoot;
     b->objid = objid;
     b->cbPage = cbPage;
+    b->cpgLatchMax = cpgLatchMax;
     if (pctFill < 20 || pctFill > 100)
         pctFill = 100;
     b->cbFill = (uint32_t)((uint64_t)bt_cap(cbPage) * pctFill / 100);
@@ -246,6 +283,7 @@ static JET_ERR bulk_flush(bt_bulk *b)
         return err;
     b->h = sh.h;
     memcpy(b->edge, edge, sizeof(edge));
+    memcpy(b->used, sh.used, sizeof(b->used));
     /* The current leaf (and its separator) moves to the front. */
     uint8_t *t = b->buf[0], *s = b->sep[0];
     b->buf[0] = b->buf[b->cleaf];
@@ -273,7 +311,7 @@ JET_ERR bt_bulk_add(bt_bulk *b, const void *key, uint32_t cbKey, const void *dat
     uint8_t *cur = b->buf[b->cleaf];
     if (pg_cslot(cur) > 0 && bt_pg_used(cur, b->cbPage) + need > b->cbFill) {
         /* The current leaf is complete; the next starts with this key. */
-        if (b->cleaf == BULK_BATCH) {
+        if (batch_full(b)) {
             JET_ERR err = bulk_flush(b);
             if (err < 0)
                 return err;
@@ -323,13 +361,9 @@ JET_ERR bt_bulk_end(bt_bulk *b, JET_ERR err)
         if (b->h == 0 && b->cleaf == 0) {
             err = bulk_root_leaf(b);
         } else {
-            b->cleaf++;   /* the current leaf is complete too */
-            if (b->cleaf > BULK_BATCH) {
-                b->cleaf--;
+            if (batch_full(b))
                 err = bulk_flush(b);   /* the full batch; the current leaf stays */
-                if (err >= 0)
-                    b->cleaf++;
-            }
+            b->cleaf++;   /* the current leaf is complete too */
             if (err >= 0)
                 err = bulk_flush(b);
         }

@@ -97,23 +97,50 @@ JET_ERR idx_parse_key(table_def *ptd, const char *szKey, uint32_t cbKey, JET_GRB
 
 /* ---- entry keys -------------------------------------------------------------- */
 
+void idx_keys_init(idx_keys *pk)
+{
+    pk->pb = pk->pbInl;
+    pk->cb = 0;
+    pk->cbAlloc = IDX_KEYS_INLINE_CB;
+    pk->off = pk->offInl;
+    pk->len = pk->lenInl;
+    pk->n = 0;
+    pk->nAlloc = IDX_KEYS_INLINE_N;
+}
+
 void idx_keys_free(idx_keys *pk)
 {
-    os_free(pk->pb);
-    os_free(pk->off);
-    os_free(pk->len);
-    memset(pk, 0, sizeof(*pk));
+    if (pk->pb != pk->pbInl)
+        os_free(pk->pb);
+    if (pk->off != pk->offInl)
+        os_free(pk->off);
+    if (pk->len != pk->lenInl)
+        os_free(pk->len);
+    pk->pb = NULL;
+    pk->off = pk->len = NULL;
+    pk->cb = pk->cbAlloc = pk->n = pk->nAlloc = 0;
+}
+
+/* Grow *pp (cbOld bytes used) to cbNew bytes; the inline room is copied out. */
+static void *keys_grow(void *p, const void *inl, size_t cbOld, size_t cbNew)
+{
+    if (p != inl)
+        return os_realloc(p, cbNew);
+    void *q = os_malloc(cbNew);
+    if (q != NULL && cbOld)
+        memcpy(q, p, cbOld);
+    return q;
 }
 
 static JET_ERR keys_add(idx_keys *pk, const uint8_t *key, uint32_t cb)
 {
     if (pk->n == pk->nAlloc) {
         uint32_t n = pk->nAlloc ? 2 * pk->nAlloc : 4;
-        uint32_t *o = os_realloc(pk->off, n * sizeof(uint32_t));
+        uint32_t *o = keys_grow(pk->off, pk->offInl, pk->n * sizeof(uint32_t), n * sizeof(uint32_t));
         if (o == NULL)
             return JET_errOutOfMemory;
         pk->off = o;
-        uint32_t *l = os_realloc(pk->len, n * sizeof(uint32_t));
+        uint32_t *l = keys_grow(pk->len, pk->lenInl, pk->n * sizeof(uint32_t), n * sizeof(uint32_t));
         if (l == NULL)
             return JET_errOutOfMemory;
         pk->len = l;
@@ -121,7 +148,7 @@ static JET_ERR keys_add(idx_keys *pk, const uint8_t *key, uint32_t cb)
     }
     if (pk->cb + cb > pk->cbAlloc) {
         uint32_t n = 2 * (pk->cb + cb) + 64;
-        uint8_t *p = os_realloc(pk->pb, n);
+        uint8_t *p = keys_grow(pk->pb, pk->pbInl, pk->cb, n);
         if (p == NULL)
             return JET_errOutOfMemory;
         pk->pb = p;
@@ -367,7 +394,8 @@ static JET_ERR one_index_changed(isam_sess *psess, isam_db *pdb, table_def *ptd,
             err = rec_op_insert(psess, pdb, pidx->pgnoRoot, k, kn->len[i], bm, cbBm);
         } else {
             uint8_t len[2] = { (uint8_t)cbBm, (uint8_t)(cbBm >> 8) };
-            err = rec_op_insert(psess, pdb, pidx->pgnoRoot, k, kn->len[i], len, 2);
+            /* V7: the key ends with bm and is not among the record's old keys */
+            err = rec_op_insert_fresh(psess, pdb, pidx->pgnoRoot, k, kn->len[i], len, 2);
         }
     }
     return err;
@@ -379,8 +407,8 @@ JET_ERR idx_record_changed(isam_sess *psess, isam_db *pdb, table_def *ptd, const
     if (ptd->cidx == 0)
         return JET_errSuccess;
     idx_keys ko, kn;
-    memset(&ko, 0, sizeof(ko));
-    memset(&kn, 0, sizeof(kn));
+    idx_keys_init(&ko);
+    idx_keys_init(&kn);
     JET_ERR err = JET_errSuccess;
     for (uint32_t i = 0; err >= 0 && i < ptd->cidx; i++)
         err = one_index_changed(psess, pdb, ptd, &ptd->idxs[i], bm, cbBm, pold, pnew, &ko, &kn);
@@ -399,7 +427,8 @@ JET_ERR idx_record_changed(isam_sess *psess, isam_db *pdb, table_def *ptd, const
  *      entry whatever the table's size;
  *   3. a build that spilled nothing sorts its one run and loads it; else the
  *      last run is spilled too and the runs are merged (one read buffer per
- *      run, the smallest head chosen by a scan of the k heads) into the load.
+ *      run, the smallest head kept at the top of a binary heap of the k
+ *      heads) into the load.
  * The run budget is a quarter of the page cache's maximum size, between
  * IDX_BUILD_RUN_MIN and IDX_BUILD_RUN_MAX (so a small JET_paramCacheSizeMax
  * makes a small budget: the tests run the spill path that way).
@@ -595,24 +624,54 @@ static JET_ERR sort_merge(isam_sess *psess, build_sort *ps, bt_bulk *pbk)
         else
             err = reader_next(ps->pf, &rr[i]);
     }
-    while (err >= 0) {
-        int imin = -1;
-        for (uint32_t i = 0; i < ps->cruns; i++)
-            if (rr[i].head && (imin < 0 || entry_cmp(rr[i].head, rr[imin].head) < 0))
-                imin = (int)i;
-        if (imin < 0)
-            break;
-        err = load_entry(psess, pbk, rr[imin].head);
-        if (err >= 0)
-            err = reader_next(ps->pf, &rr[imin]);
+    /* A binary min-heap of the runs that still have a head, by head:
+     * log2(k) comparisons per entry instead of k. */
+    uint32_t *heap = err >= 0 ? os_malloc(ps->cruns * sizeof(*heap)) : NULL;
+    uint32_t n = 0;
+    if (err >= 0 && heap == NULL)
+        err = JET_errOutOfMemory;
+    for (uint32_t i = 0; err >= 0 && i < ps->cruns; i++) {
+        if (rr[i].head == NULL)
+            continue;
+        uint32_t j = n++;   /* sift up */
+        while (j > 0 && entry_cmp(rr[i].head, rr[heap[(j - 1) / 2]].head) < 0) {
+            heap[j] = heap[(j - 1) / 2];
+            j = (j - 1) / 2;
+        }
+        heap[j] = i;
     }
+    while (err >= 0 && n > 0) {
+        uint32_t top = heap[0];
+        err = load_entry(psess, pbk, rr[top].head);
+        if (err >= 0)
+            err = reader_next(ps->pf, &rr[top]);
+        if (err < 0)
+            break;
+        if (rr[top].head == NULL)
+            top = heap[--n];   /* run exhausted: the last leaf sifts down from the top */
+        uint32_t j = 0;        /* sift down */
+        for (;;) {
+            uint32_t c = 2 * j + 1;
+            if (c >= n)
+                break;
+            if (c + 1 < n && entry_cmp(rr[heap[c + 1]].head, rr[heap[c]].head) < 0)
+                c++;
+            if (entry_cmp(rr[heap[c]].head, rr[top].head) >= 0)
+                break;
+            heap[j] = heap[c];
+            j = c;
+        }
+        if (n > 0)
+            heap[j] = top;
+    }
+    os_free(heap);
     for (uint32_t i = 0; i < ps->cruns; i++)
         os_free(rr[i].buf);
     os_free(rr);
     return err;
 }
 
-JET_ERR idx_build(isam_sess *psess, isam_db *pdb, table_def *ptd, const idx_def *pidx)
+JET_ERR idx_build(isam_sess *psess, isam_db *pdb, table_def *ptd, const idx_def *pidx, uint32_t pctDensity)
 {
     bt_cursor *bc = NULL;
     JET_ERR err = bt_cursor_open(&pdb->env, ptd->pgnoRoot, &bc);
@@ -620,7 +679,7 @@ JET_ERR idx_build(isam_sess *psess, isam_db *pdb, table_def *ptd, const idx_def 
         return err;
     rec_buf rec = { 0 };
     idx_keys kn;
-    memset(&kn, 0, sizeof(kn));
+    idx_keys_init(&kn);
     build_sort sort;
     memset(&sort, 0, sizeof(sort));
     uint32_t cpgCache = psess->inst->cfg.cpgCacheMax ? psess->inst->cfg.cpgCacheMax : 1024; /* as inst.c */
@@ -675,7 +734,8 @@ JET_ERR idx_build(isam_sess *psess, isam_db *pdb, table_def *ptd, const idx_def 
         err = sort_spill(&sort);
     bt_bulk *pbk = NULL;
     if (err >= 0)
-        err = bt_bulk_begin(&pdb->env, pdb->hdr.pgnoSpace, pidx->pgnoRoot, 100, &pbk);
+        err = bt_bulk_begin(&pdb->env, pdb->hdr.pgnoSpace, pidx->pgnoRoot, pctDensity ? pctDensity : 100,
+                            cpgCache / 2, &pbk);   /* bulk.c K3: half the cache, the rest for everyone else */
     if (err >= 0) {
         if (sort.cruns > 0) {
             err = sort_merge(psess, &sort, pbk);
@@ -881,7 +941,7 @@ static JET_ERR create_index(isam_sess *psess, isam_cursor *pcur, const char *szN
     if (err >= 0)
         err = cat_insert_index(psess, pdb, ptd, &id);
     if (err >= 0)
-        err = idx_build(psess, pdb, ptd, &id);
+        err = idx_build(psess, pdb, ptd, &id, lDensity); /* leaves filled to lDensity (0: 100%) */
     err = trx_save_end(psess, fAuto, err);
     bump_schema(psess, pdb);
     os_rwlock_unlock(&pdb->schemaLock);

@@ -160,6 +160,20 @@
  *       delta to subtract): under the lock, cChained == 0 and undoSeen ==
  *       undoEpoch make the caller's copy the visible image, present unless
  *       flag-deleted (issue 20: the lookup was a tenth of a scan's cost).
+ *   V7. rec_op_insert_fresh is called only for a key that is not present
+ *       (not flag-deleted) in its tree: a non-unique secondary index's
+ *       entry, whose key ends with the record's bookmark, made for a record
+ *       this transaction has just inserted or changed (a present entry
+ *       would mean a present record with that bookmark and that key: the
+ *       record's own insert would have failed, or the entry is one of the
+ *       old keys idx_record_changed keeps).  Its version is published as
+ *       UNDO_INSERTED before the tree is read (I7's step 2 without the
+ *       lookup); the insert's descent is the only one.  If it meets a
+ *       flag-deleted node (nothing changed, nothing logged) the version is
+ *       filled again the exact way, as UNDO_CHANGED with flagsBefore
+ *       DELETED: a reader in between saw "absent before this transaction"
+ *       either way, so no snapshot reads another state.  Saves one
+ *       descent per index entry inserted (index3: 8 -> 6 per row).
  *
  * Lock order: ckpt (CKPT_ENTER, shared) -> inst.lock -> page latches.  No
  * code takes inst.lock or ckpt while holding a page latch (the btree and
@@ -768,6 +782,10 @@ JET_ERR  trx_auto_begin(isam_sess *psess, int *pfAuto);
 JET_ERR  trx_auto_end(isam_sess *psess, int fAuto, JET_ERR err);
 JET_ERR  rec_op_insert(isam_sess *psess, isam_db *pdb, uint32_t pgnoRoot, const void *key, uint32_t cbKey,
                        const void *data, uint32_t cbData);
+/* rec_op_insert of a node the caller knows is not present (V7): one
+ * descent instead of two; a flag-deleted node is handled as rec_op_insert. */
+JET_ERR  rec_op_insert_fresh(isam_sess *psess, isam_db *pdb, uint32_t pgnoRoot, const void *key, uint32_t cbKey,
+                             const void *data, uint32_t cbData);
 JET_ERR  rec_op_replace(isam_sess *psess, isam_db *pdb, uint32_t pgnoRoot, const void *key, uint32_t cbKey,
                         const void *data, uint32_t cbData);
 JET_ERR  rec_op_delete(isam_sess *psess, isam_db *pdb, uint32_t pgnoRoot, const void *key, uint32_t cbKey);
@@ -931,10 +949,18 @@ JET_ERR  idx_record_changed(isam_sess *psess, isam_db *pdb, table_def *ptd, cons
                             const rec_buf *pold, const rec_buf *pnew);
 /* The entry keys of one record in one index: *pn keys, key i at
  * pb + off[i], length len[i] (all owned by the idx_keys). */
+/* A zeroed idx_keys starts empty (arrays allocated as keys come);
+ * idx_keys_init points it at its inline room first, so the common record
+ * (a few short keys per index) makes its keys without any allocation. */
+#define IDX_KEYS_INLINE_N  4
+#define IDX_KEYS_INLINE_CB 512
 typedef struct idx_keys {
     uint8_t  *pb;  uint32_t cb, cbAlloc;
     uint32_t *off, *len; uint32_t n, nAlloc;
+    uint32_t  offInl[IDX_KEYS_INLINE_N], lenInl[IDX_KEYS_INLINE_N];
+    uint8_t   pbInl[IDX_KEYS_INLINE_CB];
 } idx_keys;
+void     idx_keys_init(idx_keys *pk);
 /* psess/pdb (may be NULL: separated long values then fail with
  * JET_errFeatureNotAvailable) read the leading bytes of separated long values. */
 JET_ERR  idx_entry_keys(isam_sess *psess, isam_db *pdb, table_def *ptd, const idx_def *pidx, const uint8_t *pbRec,
@@ -951,7 +977,7 @@ JET_ERR  idx_entry_itag(isam_sess *psess, isam_db *pdb, table_def *ptd, const id
 JET_ERR  idx_entry_bookmark(const idx_def *pidx, const void *key, uint32_t cbKey, const void *data, uint32_t cbData,
                             const void **ppbm, uint32_t *pcbBm);
 /* Fill a new index from the table's visible records. */
-JET_ERR  idx_build(isam_sess *psess, isam_db *pdb, table_def *ptd, const idx_def *pidx);
+JET_ERR  idx_build(isam_sess *psess, isam_db *pdb, table_def *ptd, const idx_def *pidx, uint32_t pctDensity);
 
 /* lv.c: long values in a table's long-value tree (format and invariants in lv.c).
  * A record refers to one with a tagged value flagged REC_TAG_SEPARATED whose

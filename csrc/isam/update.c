@@ -126,7 +126,7 @@ JET_ERR isam_reposition_on_record(isam_sess *psess, isam_cursor *pcur, const rec
     if (pidx == NULL)
         return isam_set_pos(pcur, pcur->pbBm, pcur->cbBm, pcur->pbBm, pcur->cbBm);
     idx_keys k;
-    memset(&k, 0, sizeof(k));
+    idx_keys_init(&k);
     JET_ERR err = idx_entry_keys(psess, pcur->db, pcur->td, pidx, prec->pb, prec->cb, pcur->pbBm, pcur->cbBm, &k);
     if (err >= 0 && k.n == 0)
         err = JET_errNoCurrentRecord;

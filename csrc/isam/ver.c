@@ -266,7 +266,13 @@ static void ver_cleanup_locked(isam_inst *pinst)
         if (wasHead && v->op != UNDO_INSERTED) {
             ver **again = ver_slot_locked(pinst, v->dbid, v->pgnoRoot, v->pbKey, v->cbKey);
             isam_db *pdb = db_get(pinst, v->dbid);
-            if ((again == NULL || *again == NULL) && pdb) {
+            /* I4a: an insert's version (UNDO_INSERTED) left at the head of
+             * its chain names a present node: its insert made it present and
+             * every flag-delete since claimed a newer version of its own
+             * (change_existing), which would still be in the chain.  Only
+             * other versions can leave a flag-deleted node behind, so only
+             * they look the node up (one descent less per insert). */
+            if ((again == NULL || *again == NULL) && pdb && v->op != UNDO_INSERTED) {
                 uint32_t flags = 0, cb = 0;
                 JET_ERR err = bt_lookup(&pdb->env, v->pgnoRoot, v->pbKey, v->cbKey, NULL, 0, &cb, &flags);
                 if (err >= 0 && (flags & BT_NODE_DELETED)) { /* the caller holds ckpt shared */
@@ -1174,8 +1180,13 @@ static JET_ERR require_writable(isam_sess *psess, isam_db *pdb)
     return JET_errSuccess;
 }
 
-JET_ERR rec_op_insert(isam_sess *psess, isam_db *pdb, uint32_t pgnoRoot, const void *key, uint32_t cbKey,
-                      const void *data, uint32_t cbData)
+/* fFresh: the caller guarantees that no node `key` is present (not
+ * flag-deleted) in the tree (V7): the version is published as an insert
+ * without reading the tree first, and the insert's own descent finds a
+ * flag-deleted node if there is one (nothing changed, nothing logged); the
+ * insert then starts over the exact way. */
+static JET_ERR op_insert(isam_sess *psess, isam_db *pdb, uint32_t pgnoRoot, const void *key, uint32_t cbKey,
+                         const void *data, uint32_t cbData, int fFresh)
 {
     JET_ERR err = require_writable(psess, pdb);
     if (err < 0)
@@ -1185,7 +1196,12 @@ JET_ERR rec_op_insert(isam_sess *psess, isam_db *pdb, uint32_t pgnoRoot, const v
     if (err < 0)
         return err;
     int exists = 0;
-    err = capture_before(psess->inst, pdb, pgnoRoot, v, 0, &exists);
+    fFresh = fFresh && pdb->logged;
+    if (fFresh)
+        publish(psess->inst, v, UNDO_INSERTED); /* V7 */
+again:
+    if (!fFresh)
+        err = capture_before(psess->inst, pdb, pgnoRoot, v, 0, &exists);
     if (err >= 0 && exists && !(v->flagsBefore & BT_NODE_DELETED))
         err = JET_errKeyDuplicate;
     CKPT_ENTER(psess->inst);
@@ -1193,6 +1209,13 @@ JET_ERR rec_op_insert(isam_sess *psess, isam_db *pdb, uint32_t pgnoRoot, const v
         /* One record for the UNDO and the insert when it can (log volume). */
         err = insert_logging_undo(psess, pdb, pgnoRoot, v->op, v->flagsBefore, key, cbKey, data, cbData,
                                   &v->lsnUndo);
+        if (err == JET_errKeyDuplicate && fFresh && v->lsnUndo == LSN_NIL) {
+            /* V7: a flag-deleted node is there; nothing was changed or logged */
+            CKPT_LEAVE(psess->inst);
+            fFresh = 0;
+            err = JET_errSuccess;
+            goto again;
+        }
         isam_vis_changed(psess->inst); /* V5 */
         if (err < 0)
             log_failed_change(psess, v);
@@ -1215,6 +1238,18 @@ JET_ERR rec_op_insert(isam_sess *psess, isam_db *pdb, uint32_t pgnoRoot, const v
     if (err < 0)
         unclaim(psess, v);
     return err;
+}
+
+JET_ERR rec_op_insert(isam_sess *psess, isam_db *pdb, uint32_t pgnoRoot, const void *key, uint32_t cbKey,
+                      const void *data, uint32_t cbData)
+{
+    return op_insert(psess, pdb, pgnoRoot, key, cbKey, data, cbData, 0);
+}
+
+JET_ERR rec_op_insert_fresh(isam_sess *psess, isam_db *pdb, uint32_t pgnoRoot, const void *key, uint32_t cbKey,
+                            const void *data, uint32_t cbData)
+{
+    return op_insert(psess, pdb, pgnoRoot, key, cbKey, data, cbData, 1);
 }
 
 /* Replace the data of, or (fDelete) flag-delete, an existing visible node. */

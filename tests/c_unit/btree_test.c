@@ -2420,7 +2420,7 @@ static void bulk_key(uint32_t i, uint8_t *key, uint32_t cbKey)
 static int bulk_load(tdb *t, uint32_t root, uint32_t n, uint32_t cbKey, uint32_t pct)
 {
     bt_bulk *b = NULL;
-    REQUIRE_ERR(bt_bulk_begin(&t->env, t->pgnoSpace, root, pct, &b), JET_errSuccess);
+    REQUIRE_ERR(bt_bulk_begin(&t->env, t->pgnoSpace, root, pct, 0, &b), JET_errSuccess);
     uint8_t key[1024], data[64];
     JET_ERR err = JET_errSuccess;
     for (uint32_t i = 0; i < n && err >= 0; i++) {
@@ -2528,7 +2528,7 @@ TEST(bulk_load_errors)
     key_of(10, k1);
     key_of(20, k2);
     memset(big, 1, sizeof big);
-    CHECK_ERR(bt_bulk_begin(&t.env, t.pgnoSpace, root, 100, &b), JET_errSuccess);
+    CHECK_ERR(bt_bulk_begin(&t.env, t.pgnoSpace, root, 100, 0, &b), JET_errSuccess);
     CHECK_ERR(bt_bulk_add(b, k1, 4, NULL, 0, 0), JET_errSuccess);
     CHECK_ERR(bt_bulk_add(b, k1, 4, NULL, 0, 0), JET_errKeyDuplicate);
     CHECK_ERR(bt_bulk_add(b, k2, 4, big, sizeof big, 0), JET_errRecordTooBig);
@@ -2537,8 +2537,38 @@ TEST(bulk_load_errors)
     CHECK_ERR(bt_bulk_end(b, JET_errKeyDuplicate), JET_errKeyDuplicate);     /* nothing placed */
     CHECK(bulk_verify(&t, root, 0, 4) == 0);
     CHECK(bulk_load(&t, root, 10, 4, 100) == 0);
-    CHECK_ERR(bt_bulk_begin(&t.env, t.pgnoSpace, root, 100, &b), JET_errInvalidParameter);   /* not empty */
+    CHECK_ERR(bt_bulk_begin(&t.env, t.pgnoSpace, root, 100, 0, &b), JET_errInvalidParameter);   /* not empty */
     CHECK(LATCHES_HELD(t.pc) == 0);
+    tdb_close(&t);
+}
+
+/* K3: with a latch budget a deep tree of long keys loads in a 16-frame
+ * cache (batches of 8 leaves with the right edge, the root and the space
+ * page took more frames than that: JET_errOutOfBuffers). */
+TEST(bulk_load_tiny_cache)
+{
+    uint32_t framesWas = tdb_frames;
+    tdb_frames = 16;
+    tdb t;
+    CHECK(tdb_open(&t, "bulk_tiny", 4096, 1) == 0);
+    tdb_frames = framesWas;
+    uint32_t root, held0 = pages_held(&t);
+    CHECK_ERR(bt_create(&t.env, t.pgnoSpace, 5, &root), JET_errSuccess);
+    const uint32_t n = 3000, cbKey = 900;
+    bt_bulk *b = NULL;
+    CHECK_ERR(bt_bulk_begin(&t.env, t.pgnoSpace, root, 100, 8, &b), JET_errSuccess);
+    uint8_t key[1024], data[64];
+    JET_ERR err = JET_errSuccess;
+    for (uint32_t i = 0; i < n && err >= 0; i++) {
+        bulk_key(i, key, cbKey);
+        memset(data, (int)(i % 251), sizeof data);
+        err = bt_bulk_add(b, key, cbKey, data, 1 + i % 64, 0);
+    }
+    CHECK_ERR(bt_bulk_end(b, err), JET_errSuccess);
+    CHECK(LATCHES_HELD(t.pc) == 0);
+    CHECK(bulk_verify(&t, root, n, cbKey) == 0);
+    CHECK(tree_depth(&t, root) >= 5);
+    CHECK(bulk_no_leak(&t, root, held0) == 0);
     tdb_close(&t);
 }
 

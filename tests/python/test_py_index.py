@@ -301,3 +301,45 @@ def test_conditional_columns(tmp_path):
         with pytest.raises(errors.ColumnNotFound):
             t.create_index("bad", ["v"], only_if_null=["nosuch"])
         t.close()
+
+
+def test_reinsert_over_flag_deleted_entries_and_old_snapshots(tmp_path):
+    """A non-unique index entry is inserted with one descent and no look-up first (ver.c
+    V7); when the same record comes back while an old snapshot still keeps its deleted
+    entry (flag-deleted in the tree), the insert meets that node and takes the exact way:
+    the old snapshot still reads the old record through the index, the re-insert's own
+    transaction the new one, a rollback restores the deleted state, and once the old
+    snapshot ends cleanup leaves exactly one entry per record (I4a)."""
+    from esepy.inspection import DatabaseFile
+    path = str(tmp_path / "r.edb")
+    with make_instance(tmp_path, "reins") as inst, inst.begin_session() as a, inst.begin_session() as b:
+        ta = a.create_database(path).create_table("t", {"id": "long", "v": "long", "w": "text"},
+                                                  primary_key=["id"])
+        ta.create_index("byv", ["v"])
+        ta.create_index("byvw", ["v", "w"])
+        for i in range(50):
+            ta.insert({"id": i, "v": i % 5, "w": f"w{i}"})
+        tb = b.open_database(path).open_table("t")
+        b.begin_transaction()                       # an old snapshot keeps the deletes' versions
+        assert [r["id"] for r in tb.range(index="byv", prefix=2)] == [2, 7, 12, 17, 22, 27, 32, 37, 42, 47]
+        for i in (7, 12):
+            ta.delete(i)
+        a.begin_transaction()                       # same keys, same values: entries flag-deleted
+        ta.insert({"id": 7, "v": 2, "w": "w7"})
+        ta.insert({"id": 12, "v": 2, "w": "new"})   # one entry comes back, one is new
+        assert [r["id"] for r in ta.range(index="byv", prefix=2)] == [2, 7, 12, 17, 22, 27, 32, 37, 42, 47]
+        assert [r["id"] for r in tb.range(index="byv", prefix=2)] == [2, 7, 12, 17, 22, 27, 32, 37, 42, 47]
+        assert tb.get(12)["w"] == "w12"
+        a.rollback()
+        assert [r["id"] for r in ta.range(index="byv", prefix=2)] == [2, 17, 22, 27, 32, 37, 42, 47]
+        assert sorted(r["id"] for r in ta.range(index="byvw", prefix=2)) == [2, 17, 22, 27, 32, 37, 42, 47]
+        ta.insert({"id": 7, "v": 2, "w": "w7"})
+        assert sorted(r["id"] for r in tb.range(index="byvw", prefix=2)) == [2, 7, 12, 17, 22, 27, 32, 37, 42, 47]
+        b.commit()
+        ta.insert({"id": 1000, "v": 1, "w": "x"})   # a commit after the snapshot ended: cleanup runs
+        check_indexes(ta)
+        assert ta.count(index="byv") == ta.count(index="byvw") == 50
+        ta.close()
+        tb.close()
+    trees = {tr.name: tr for tr in DatabaseFile(path).check_integrity().trees}
+    assert trees["t/byv"].nodes == trees["t/byvw"].nodes == 50   # no flag-deleted entry left behind

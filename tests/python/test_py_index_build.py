@@ -124,3 +124,57 @@ def test_build_of_one_leaf_and_of_an_empty_table(tmp_path):
         db.close()
     trees = check_file(path)
     assert trees["t/one"].nodes == 20 and trees["t/one"].pages == 1
+
+
+@pytest.fixture
+def tiny_cache():
+    """16 pages of cache, the smallest an instance takes."""
+    old = esepy.get_default_param("cache_size_max")
+    esepy.set_default_param("cache_size_max", 16)
+    yield
+    esepy.set_default_param("cache_size_max", old)
+
+
+def test_build_of_a_deep_tree_in_a_tiny_cache(tmp_path, tiny_cache):
+    """Keys of ~1000 bytes make a tree of 4 nodes a page and 5 levels: a batch of 8 leaves
+    latched at once with the right edge took more than 16 frames (OutOfBuffers); the
+    loader now places a batch early when it would latch more than half the cache (bulk.c
+    K3)."""
+    path = str(tmp_path / "tiny.edb")
+    n = 6000
+    with make_instance(tmp_path) as inst, inst.begin_session() as s:
+        db = s.create_database(path)
+        t = db.create_table("t", {"k": "long", "v": "longtext"}, primary_key=["k"])
+        for i in range(0, n, 500):
+            t.insert_many([{"k": k, "v": "x" * 900 + "%08d" % k} for k in range(i, i + 500)])
+        t.create_index("long", ["v"], key_most=1000)
+        assert t.count(index="long") == n
+        assert [r["k"] for r in t.range(index="long")][:3] == [0, 1, 2]
+        t.close()
+        db.close()
+    tree = check_file(path)["t/long"]
+    assert tree.nodes == n and tree.depth >= 5
+
+
+def test_build_honours_density(tmp_path):
+    """JetCreateIndex's lDensity fills the built index's leaves to that percentage (it was
+    always 100%): at 50% the index takes about twice the pages, and stays correct."""
+    path = str(tmp_path / "d.edb")
+    jet = jetffi.load()
+    with make_instance(tmp_path) as inst, inst.begin_session() as s:
+        db = s.create_database(path)
+        t = db.create_table("t", {"k": "long", "v": "text", "n": "long"}, primary_key=["k"])
+        fill(t, random.Random(3))
+        for name, density in ((b"d100", 100), (b"d50", 50), (b"d0", 0)):
+            assert jet.lib.JetCreateIndex(s.sesid, t.tableid, name, 0, b"+v\0-n\0\0", 7, density) == 0
+        assert jet.lib.JetCreateIndex(s.sesid, t.tableid, b"bad", 0, b"+v\0\0", 4, 10) == jet.C.JET_errDensityInvalid
+        t.close()
+        t = db.open_table("t")
+        assert [r["k"] for r in t.range(index="d50")] == [r["k"] for r in t.range(index="d100")]
+        t.close()
+        db.close()
+    trees = check_file(path)
+    full, half = trees["t/d100"], trees["t/d50"]
+    assert full.nodes == half.nodes == trees["t/d0"].nodes == N
+    assert trees["t/d0"].pages == full.pages                  # 0: the default, 100%
+    assert 1.8 * full.pages <= half.pages <= 2.3 * full.pages
