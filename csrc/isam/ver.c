@@ -257,22 +257,18 @@ static void ver_cleanup_locked(isam_inst *pinst)
         ver **pslot = ver_slot_locked(pinst, v->dbid, v->pgnoRoot, v->pbKey, v->cbKey);
         int wasHead = pslot && *pslot == v;
         ver_unchain_locked(pinst, v);
-        /* An insert (UNDO_INSERTED: the node did not exist before it) that
-         * is still the node's newest version left it live, flags 0: every
-         * later change of the node is a newer version (claim), and undoing
-         * one restores the flags it found.  So only other versions can leave
-         * a flag-deleted node to remove, and a sequential fill's commit
-         * skips a lookup (and a hash probe) per row (issue 20). */
+        /* I4a: an insert's version (UNDO_INSERTED: the node did not exist
+         * before it) left at the head of its chain names a present, live node
+         * (flags 0): its insert made it present and every later change of the
+         * node (a flag-delete included) claimed a newer version of its own
+         * (change_existing), which would still be in the chain; undoing one
+         * restores the flags it found.  So only other versions can leave a
+         * flag-deleted node behind, and only they look the node up: a fill's
+         * commit skips a descent and a hash probe per row (issue 20). */
         if (wasHead && v->op != UNDO_INSERTED) {
             ver **again = ver_slot_locked(pinst, v->dbid, v->pgnoRoot, v->pbKey, v->cbKey);
             isam_db *pdb = db_get(pinst, v->dbid);
-            /* I4a: an insert's version (UNDO_INSERTED) left at the head of
-             * its chain names a present node: its insert made it present and
-             * every flag-delete since claimed a newer version of its own
-             * (change_existing), which would still be in the chain.  Only
-             * other versions can leave a flag-deleted node behind, so only
-             * they look the node up (one descent less per insert). */
-            if ((again == NULL || *again == NULL) && pdb && v->op != UNDO_INSERTED) {
+            if ((again == NULL || *again == NULL) && pdb) {
                 uint32_t flags = 0, cb = 0;
                 JET_ERR err = bt_lookup(&pdb->env, v->pgnoRoot, v->pbKey, v->cbKey, NULL, 0, &cb, &flags);
                 if (err >= 0 && (flags & BT_NODE_DELETED)) { /* the caller holds ckpt shared */
