@@ -13,6 +13,19 @@
  * by binary search), or brackets it (first < key < last: the key was deleted
  * but its neighbours are here).  Otherwise the move is redone as a seek from
  * the root by key (next = GT key, prev = LT key).
+ *
+ * Leaf image (issue 20).  A step that had to latch its leaf keeps a copy of
+ * the whole page (leaf) with the frame and its change count (cache C6).  The
+ * next step in the same direction reads its neighbour from that copy,
+ * without a latch, the cache's hash or its mutex, when:
+ *   K1. bf_seq_same(pbfLeaf, seqLeaf) (no exclusive latch was granted on the
+ *       frame and it kept its page since the copy, so the copy is the page
+ *       as of that check -- a leaf of this tree, checked when latched), and
+ *       the current node is the copy's slot islot, and the neighbour slot is
+ *       on the copy.
+ * Anything else (the page changed in any way, a node at either end of the
+ * copy, a position set by seek / first / last) takes the latched path above.
+ * Seeks copy one node only, so that point reads copy no page.
  */
 #include "btree_int.h"
 
@@ -27,6 +40,12 @@ struct bt_cursor {
     uint32_t pgno, islot;  /* where the current node was seen */
     uint8_t *buf;          /* key, then data, of the current node */
     uint32_t cbKey, cbData, flags;
+    /* K1: leaf image; fLeaf says it holds page pgno and islot indexes it */
+    uint8_t *leaf;         /* cbPage bytes, allocated at the first step */
+    bf      *pbfLeaf;      /* the frame it was copied from (cache C6) */
+    uint64_t seqLeaf;      /* bf_seq(pbfLeaf) while latched for the copy */
+    int      fLeaf;
+    int      fWantLeaf;    /* this positioning is a step: copy the leaf */
 };
 
 JET_ERR bt_cursor_open(bt_env *env, uint32_t pgnoRoot, bt_cursor **ppcur)
@@ -58,14 +77,16 @@ void bt_cursor_close(bt_cursor *pcur)
     if (pcur == NULL)
         return;
     os_free(pcur->buf);
+    os_free(pcur->leaf);
     os_free(pcur);
 }
 
-/* Copy node i of a latched leaf as the current node. */
-static JET_ERR position_on(bt_cursor *cur, bf *pbf, uint32_t i)
+/* Copy node i of a page image (a latched leaf, or the cursor's leaf copy)
+ * as the current node. */
+static JET_ERR node_from(bt_cursor *cur, const uint8_t *pg, uint32_t pgno, uint32_t i)
 {
     bt_node n;
-    bt_pg_node(bf_data(pbf), cur->cbPage, i, &n);
+    bt_pg_node(pg, cur->cbPage, i, &n);
     if ((uint64_t)n.cbKey + n.cbData > bt_node_max(cur->cbPage))
         return JET_errDatabaseCorrupted;
     /* The search key may live in buf: it is not used after this point. */
@@ -74,10 +95,27 @@ static JET_ERR position_on(bt_cursor *cur, bf *pbf, uint32_t i)
     cur->cbKey = n.cbKey;
     cur->cbData = n.cbData;
     cur->flags = n.flags;
-    cur->pgno = bf_pgno(pbf);
+    cur->pgno = pgno;
     cur->islot = i;
     cur->positioned = 1;
     return JET_errSuccess;
+}
+
+/* Copy node i of a latched leaf as the current node; a step (fWantLeaf)
+ * keeps a copy of the whole leaf for the next one (K1). */
+static JET_ERR position_on(bt_cursor *cur, bf *pbf, uint32_t i)
+{
+    cur->fLeaf = 0;
+    if (cur->fWantLeaf && cur->leaf == NULL)
+        cur->leaf = os_malloc(cur->cbPage); /* no image without memory: not an error */
+    if (!cur->fWantLeaf || cur->leaf == NULL)
+        return node_from(cur, bf_data(pbf), bf_pgno(pbf), i);
+    memcpy(cur->leaf, bf_data(pbf), cur->cbPage);
+    cur->pbfLeaf = pbf;
+    cur->seqLeaf = bf_seq(pbf); /* latched: no exclusive holder can move it now */
+    JET_ERR err = node_from(cur, cur->leaf, bf_pgno(pbf), i);
+    cur->fLeaf = err >= 0;
+    return err;
 }
 
 /* Latch pgno shared if it is (still) a leaf of this tree; *pfStale = 1 and
@@ -311,10 +349,27 @@ static JET_ERR revalidate(bt_cursor *cur, bf **ppbf, uint32_t *pi, int *pfExact,
     return JET_errSuccess;
 }
 
+static JET_ERR step_latched(bt_cursor *cur, int fNext);
+
 static JET_ERR step(bt_cursor *cur, int fNext)
 {
     if (!cur->positioned)
         return JET_errNoCurrentRecord;
+    if (cur->fLeaf && (fNext ? cur->islot + 1 < pg_cslot(cur->leaf) : cur->islot > 0) &&
+        bf_seq_same(cur->pbfLeaf, cur->seqLeaf)) {
+        JET_ERR err = node_from(cur, cur->leaf, cur->pgno, fNext ? cur->islot + 1 : cur->islot - 1); /* K1 */
+        if (err < 0)
+            cur->positioned = 0;
+        return err;
+    }
+    cur->fWantLeaf = 1;
+    JET_ERR err = step_latched(cur, fNext);
+    cur->fWantLeaf = 0;
+    return err;
+}
+
+static JET_ERR step_latched(bt_cursor *cur, int fNext)
+{
     bf *pbf = NULL;
     uint32_t i = 0;
     int fExact = 0, fStale = 0;
