@@ -361,7 +361,9 @@ typedef struct isam_db {
     struct isam_sess *excl;
     uint64_t   seqNext;         /* sequential-key counter: objid << 40 | last key */
     uint32_t   objidLast;       /* highest object id in use (0 = not yet read from the catalog) */
-    uint32_t   schemaGen;       /* bumped (under inst.lock) by every index create/delete */
+    /* bumped (under inst.lock) by every index create/delete; read without
+     * it (isam_sync_indexes: a move reads it once per call, issue 20) */
+    _Atomic uint32_t schemaGen;
     /* Invariant S1: record writers hold schemaLock shared from loading their
      * table's index definitions (sync) until their index maintenance is done;
      * an index creation holds it exclusively from its conflict check through
