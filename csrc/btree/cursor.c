@@ -23,8 +23,12 @@
  *       as of that check -- a leaf of this tree, checked when latched), and
  *       the current node is the copy's slot islot, and the neighbour slot is
  *       on the copy.
- * Anything else (the page changed in any way, a node at either end of the
- * copy, a position set by seek / first / last) takes the latched path above.
+   K2. Past the copy's last node (moving next, K1 otherwise holding) the
+ *       next leaf is latched directly (next_leaf), without latching the
+ *       copied page again.
+ * Anything else (the page changed in any way, the first node of the copy
+ * moving back, a position set by seek / first / last) takes the latched
+ * path above.
  * Seeks copy one node only, so that point reads copy no page.
  */
 #include "btree_int.h"
@@ -351,6 +355,41 @@ static JET_ERR revalidate(bt_cursor *cur, bf **ppbf, uint32_t *pi, int *pfExact,
 
 static JET_ERR step_latched(bt_cursor *cur, int fNext);
 
+/* K2: past the last node of a current leaf image (K1 holds), the next leaf
+ * is the image's next page: latch it (quietly: it may have been freed and
+ * reused since the copy) and accept it if it is a leaf of this tree whose
+ * previous page is ours and our page is still unchanged (K1) while it is
+ * latched -- what coupling (L2) would have checked, without latching our
+ * page again.  *pfDone = 0: take the latched path. */
+static JET_ERR next_leaf(bt_cursor *cur, int *pfDone)
+{
+    *pfDone = 0;
+    if (cur->islot + 1 < pg_cslot(cur->leaf) || !bf_seq_same(cur->pbfLeaf, cur->seqLeaf))
+        return JET_errSuccess;
+    uint32_t pgnoNext = pg_next(cur->leaf);
+    if (pgnoNext == 0) {
+        *pfDone = 1;
+        cur->positioned = 0;
+        return JET_errNoCurrentRecord;
+    }
+    bf *pbf = NULL;
+    int fStale = 0;
+    JET_ERR err = read_leaf(cur, pgnoNext, &pbf, &fStale);
+    if (err < 0 || fStale)
+        return JET_errSuccess; /* the latched path decides (and reports) */
+    if (pg_prev(bf_data(pbf)) != cur->pgno || !bf_seq_same(cur->pbfLeaf, cur->seqLeaf)) {
+        cache_release(pbf);
+        return JET_errSuccess;
+    }
+    *pfDone = 1;
+    err = forward_from(cur, pbf, 0);
+    if (err == JET_errRecordNotFound)
+        err = JET_errNoCurrentRecord;
+    if (err < 0)
+        cur->positioned = 0;
+    return err;
+}
+
 static JET_ERR step(bt_cursor *cur, int fNext)
 {
     if (!cur->positioned)
@@ -362,8 +401,13 @@ static JET_ERR step(bt_cursor *cur, int fNext)
             cur->positioned = 0;
         return err;
     }
+    JET_ERR err = JET_errSuccess;
+    int fDone = 0;
     cur->fWantLeaf = 1;
-    JET_ERR err = step_latched(cur, fNext);
+    if (cur->fLeaf && fNext)
+        err = next_leaf(cur, &fDone);
+    if (!fDone)
+        err = step_latched(cur, fNext);
     cur->fWantLeaf = 0;
     return err;
 }

@@ -215,3 +215,28 @@ def test_a_transaction_keeps_its_snapshot_across_the_copy(tb):
     assert key(tb, a, ta) == 1100 and text(tb, a, ta) == b"v1100"
     assert lib.JetCommitTransaction(a, 0) == 0
     assert move(tb, a, ta, -1) == 0 and key(tb, a, ta) == 1050
+
+
+def test_an_insert_after_every_key_of_several_leaves(env):
+    """Rows of 250 bytes: about a dozen a leaf, five leaves.  From every key
+    (in the middle of a copied leaf, or its last node, where the next move
+    goes to the next leaf without latching this one again: K2) another
+    session inserts the key's successor and the move must land on it."""
+    tb = Table(env, rows=())
+    try:
+        a, ta = tb.session()
+        b, tbl = tb.session()
+        keys = list(range(0, 6000, 100))
+        committed(tb, b, lambda: [insert(tb, b, tbl, k, b"r" * 250) for k in keys])
+        prev = keys[0]
+        for k in keys[1:-1]:
+            assert tb.seek(a, ta, prev) == 0 and move(tb, a, ta, 1) == 0  # the step copies the leaf
+            assert key(tb, a, ta) == k
+            prev = k + 1
+            committed(tb, b, lambda: insert(tb, b, tbl, k + 1, b"s" * 250))
+            assert move(tb, a, ta, 1) == 0
+            assert key(tb, a, ta) == k + 1
+        assert tb.seek(a, ta, 0) == 0
+        assert scan_rest(tb, a, ta) == sorted(keys[1:] + [k + 1 for k in keys[1:-1]])
+    finally:
+        tb.end()
