@@ -16,16 +16,17 @@
  *
  * Leaf image (issue 20).  A step that had to latch its leaf keeps a copy of
  * the whole page (leaf) with the frame and its change count (cache C6).  The
- * next step in the same direction reads its neighbour from that copy,
+ * next steps (either direction) read their neighbour from that copy,
  * without a latch, the cache's hash or its mutex, when:
- *   K1. bf_seq_same(pbfLeaf, seqLeaf) (no exclusive latch was granted on the
- *       frame and it kept its page since the copy, so the copy is the page
- *       as of that check -- a leaf of this tree, checked when latched), and
- *       the current node is the copy's slot islot, and the neighbour slot is
- *       on the copy.
-   K2. Past the copy's last node (moving next, K1 otherwise holding) the
- *       next leaf is latched directly (next_leaf), without latching the
- *       copied page again.
+ *   LC1. bf_seq_same(pbfLeaf, seqLeaf) (no exclusive latch was granted on the
+ *        frame and it kept its page since the copy, so the copy is the page
+ *        as of that check -- a leaf of this tree, checked when latched), and
+ *        the current node is the copy's slot islot, and the neighbour slot
+ *        is on the copy.  The current node's data (bt_current) then points
+ *        into the copy, which only the next step replaces.
+ *   LC2. Past the copy's last node (moving next, LC1 otherwise holding) the
+ *        next leaf is latched directly (next_leaf), without latching the
+ *        copied page again.
  * Anything else (the page changed in any way, the first node of the copy
  * moving back, a position set by seek / first / last) takes the latched
  * path above.
@@ -43,8 +44,9 @@ struct bt_cursor {
     int      positioned;
     uint32_t pgno, islot;  /* where the current node was seen */
     uint8_t *buf;          /* key, then data, of the current node */
+    const uint8_t *pData;  /* its data: in buf, or in the leaf copy (LC1) */
     uint32_t cbKey, cbData, flags;
-    /* K1: leaf image; fLeaf says it holds page pgno and islot indexes it */
+    /* LC1: leaf image; fLeaf says it holds page pgno and islot indexes it */
     uint8_t *leaf;         /* cbPage bytes, allocated at the first step */
     bf      *pbfLeaf;      /* the frame it was copied from (cache C6) */
     uint64_t seqLeaf;      /* bf_seq(pbfLeaf) while latched for the copy */
@@ -95,7 +97,12 @@ static JET_ERR node_from(bt_cursor *cur, const uint8_t *pg, uint32_t pgno, uint3
         return JET_errDatabaseCorrupted;
     /* The search key may live in buf: it is not used after this point. */
     memmove(cur->buf, n.key, n.cbKey);
-    memcpy(cur->buf + n.cbKey, n.data, n.cbData);
+    if (pg == cur->leaf) {
+        cur->pData = n.data; /* the copy stays until the next step (LC1) */
+    } else {
+        memcpy(cur->buf + n.cbKey, n.data, n.cbData);
+        cur->pData = cur->buf + n.cbKey;
+    }
     cur->cbKey = n.cbKey;
     cur->cbData = n.cbData;
     cur->flags = n.flags;
@@ -106,7 +113,7 @@ static JET_ERR node_from(bt_cursor *cur, const uint8_t *pg, uint32_t pgno, uint3
 }
 
 /* Copy node i of a latched leaf as the current node; a step (fWantLeaf)
- * keeps a copy of the whole leaf for the next one (K1). */
+ * keeps a copy of the whole leaf for the next one (LC1). */
 static JET_ERR position_on(bt_cursor *cur, bf *pbf, uint32_t i)
 {
     cur->fLeaf = 0;
@@ -355,10 +362,10 @@ static JET_ERR revalidate(bt_cursor *cur, bf **ppbf, uint32_t *pi, int *pfExact,
 
 static JET_ERR step_latched(bt_cursor *cur, int fNext);
 
-/* K2: past the last node of a current leaf image (K1 holds), the next leaf
+/* LC2: past the last node of a current leaf image (LC1 holds), the next leaf
  * is the image's next page: latch it (quietly: it may have been freed and
  * reused since the copy) and accept it if it is a leaf of this tree whose
- * previous page is ours and our page is still unchanged (K1) while it is
+ * previous page is ours and our page is still unchanged (LC1) while it is
  * latched -- what coupling (L2) would have checked, without latching our
  * page again.  *pfDone = 0: take the latched path. */
 static JET_ERR next_leaf(bt_cursor *cur, int *pfDone)
@@ -396,7 +403,7 @@ static JET_ERR step(bt_cursor *cur, int fNext)
         return JET_errNoCurrentRecord;
     if (cur->fLeaf && (fNext ? cur->islot + 1 < pg_cslot(cur->leaf) : cur->islot > 0) &&
         bf_seq_same(cur->pbfLeaf, cur->seqLeaf)) {
-        JET_ERR err = node_from(cur, cur->leaf, cur->pgno, fNext ? cur->islot + 1 : cur->islot - 1); /* K1 */
+        JET_ERR err = node_from(cur, cur->leaf, cur->pgno, fNext ? cur->islot + 1 : cur->islot - 1); /* LC1 */
         if (err < 0)
             cur->positioned = 0;
         return err;
@@ -455,7 +462,7 @@ JET_ERR bt_current(bt_cursor *pcur, const void **ppkey, uint32_t *pcbKey, const 
     if (pcbKey)
         *pcbKey = pcur->cbKey;
     if (ppdata)
-        *ppdata = pcur->buf + pcur->cbKey;
+        *ppdata = pcur->pData;
     if (pcbData)
         *pcbData = pcur->cbData;
     if (pnodeflags)

@@ -1,4 +1,4 @@
-"""A cursor reads the rest of its leaf from a copy (issue 20; btree K1 in
+"""A cursor reads the rest of its leaf from a copy (issue 20; btree LC1 in
 csrc/btree/cursor.c, cache C6 in csrc/cache/cache.h).
 
 After a JetMove that latched its leaf, the btree cursor keeps a copy of the
@@ -220,7 +220,7 @@ def test_a_transaction_keeps_its_snapshot_across_the_copy(tb):
 def test_an_insert_after_every_key_of_several_leaves(env):
     """Rows of 250 bytes: about a dozen a leaf, five leaves.  From every key
     (in the middle of a copied leaf, or its last node, where the next move
-    goes to the next leaf without latching this one again: K2) another
+    goes to the next leaf without latching this one again: LC2) another
     session inserts the key's successor and the move must land on it."""
     tb = Table(env, rows=())
     try:
