@@ -382,7 +382,14 @@ static JET_ERR next_leaf(bt_cursor *cur, int *pfDone)
     bf *pbf = NULL;
     int fStale = 0;
     JET_ERR err = read_leaf(cur, pgnoNext, &pbf, &fStale);
-    if (err < 0 || fStale)
+    if (err < 0) {
+        /* an I/O error (the page, or a victim's write-back) is the move's
+         * answer, as on the latched path: not retried there */
+        *pfDone = 1;
+        cur->positioned = 0;
+        return err;
+    }
+    if (fStale)
         return JET_errSuccess; /* the latched path decides (and reports) */
     if (pg_prev(bf_data(pbf)) != cur->pgno || !bf_seq_same(cur->pbfLeaf, cur->seqLeaf)) {
         cache_release(pbf);
