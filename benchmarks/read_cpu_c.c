@@ -31,7 +31,7 @@ int main(int argc, char **argv)
     unsigned char v[128];
     memset(v, 'v', 100);
     if (esepy) {
-        e_open(argv[3], 0);
+        e_open(argv[3], "read_cpu_c", 0);
         e_fill(rows, v, 100, 1000);
     } else {
         s_open(argv[3]);

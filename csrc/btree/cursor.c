@@ -13,6 +13,24 @@
  * by binary search), or brackets it (first < key < last: the key was deleted
  * but its neighbours are here).  Otherwise the move is redone as a seek from
  * the root by key (next = GT key, prev = LT key).
+ *
+ * Leaf image (issue 20).  A step that had to latch its leaf keeps a copy of
+ * the whole page (leaf) with the frame and its change count (cache C6).  The
+ * next steps (either direction) read their neighbour from that copy,
+ * without a latch, the cache's hash or its mutex, when:
+ *   LC1. bf_seq_same(pbfLeaf, seqLeaf) (no exclusive latch was granted on the
+ *        frame and it kept its page since the copy, so the copy is the page
+ *        as of that check -- a leaf of this tree, checked when latched), and
+ *        the current node is the copy's slot islot, and the neighbour slot
+ *        is on the copy.  The current node's data (bt_current) then points
+ *        into the copy, which only the next step replaces.
+ *   LC2. Past the copy's last node (moving next, LC1 otherwise holding) the
+ *        next leaf is latched directly (next_leaf), without latching the
+ *        copied page again.
+ * Anything else (the page changed in any way, the first node of the copy
+ * moving back, a position set by seek / first / last) takes the latched
+ * path above.
+ * Seeks copy one node only, so that point reads copy no page.
  */
 #include "btree_int.h"
 
@@ -26,7 +44,14 @@ struct bt_cursor {
     int      positioned;
     uint32_t pgno, islot;  /* where the current node was seen */
     uint8_t *buf;          /* key, then data, of the current node */
+    const uint8_t *pData;  /* its data: in buf, or in the leaf copy (LC1) */
     uint32_t cbKey, cbData, flags;
+    /* LC1: leaf image; fLeaf says it holds page pgno and islot indexes it */
+    uint8_t *leaf;         /* cbPage bytes, allocated at the first step */
+    bf      *pbfLeaf;      /* the frame it was copied from (cache C6) */
+    uint64_t seqLeaf;      /* bf_seq(pbfLeaf) while latched for the copy */
+    int      fLeaf;
+    int      fWantLeaf;    /* this positioning is a step: copy the leaf */
 };
 
 JET_ERR bt_cursor_open(bt_env *env, uint32_t pgnoRoot, bt_cursor **ppcur)
@@ -58,26 +83,50 @@ void bt_cursor_close(bt_cursor *pcur)
     if (pcur == NULL)
         return;
     os_free(pcur->buf);
+    os_free(pcur->leaf);
     os_free(pcur);
 }
 
-/* Copy node i of a latched leaf as the current node. */
-static JET_ERR position_on(bt_cursor *cur, bf *pbf, uint32_t i)
+/* Copy node i of a page image (a latched leaf, or the cursor's leaf copy)
+ * as the current node. */
+static JET_ERR node_from(bt_cursor *cur, const uint8_t *pg, uint32_t pgno, uint32_t i)
 {
     bt_node n;
-    bt_pg_node(bf_data(pbf), cur->cbPage, i, &n);
+    bt_pg_node(pg, cur->cbPage, i, &n);
     if ((uint64_t)n.cbKey + n.cbData > bt_node_max(cur->cbPage))
         return JET_errDatabaseCorrupted;
     /* The search key may live in buf: it is not used after this point. */
     memmove(cur->buf, n.key, n.cbKey);
-    memcpy(cur->buf + n.cbKey, n.data, n.cbData);
+    if (pg == cur->leaf) {
+        cur->pData = n.data; /* the copy stays until the next step (LC1) */
+    } else {
+        memcpy(cur->buf + n.cbKey, n.data, n.cbData);
+        cur->pData = cur->buf + n.cbKey;
+    }
     cur->cbKey = n.cbKey;
     cur->cbData = n.cbData;
     cur->flags = n.flags;
-    cur->pgno = bf_pgno(pbf);
+    cur->pgno = pgno;
     cur->islot = i;
     cur->positioned = 1;
     return JET_errSuccess;
+}
+
+/* Copy node i of a latched leaf as the current node; a step (fWantLeaf)
+ * keeps a copy of the whole leaf for the next one (LC1). */
+static JET_ERR position_on(bt_cursor *cur, bf *pbf, uint32_t i)
+{
+    cur->fLeaf = 0;
+    if (cur->fWantLeaf && cur->leaf == NULL)
+        cur->leaf = os_malloc(cur->cbPage); /* no image without memory: not an error */
+    if (!cur->fWantLeaf || cur->leaf == NULL)
+        return node_from(cur, bf_data(pbf), bf_pgno(pbf), i);
+    memcpy(cur->leaf, bf_data(pbf), cur->cbPage);
+    cur->pbfLeaf = pbf;
+    cur->seqLeaf = bf_seq(pbf); /* latched: no exclusive holder can move it now */
+    JET_ERR err = node_from(cur, cur->leaf, bf_pgno(pbf), i);
+    cur->fLeaf = err >= 0;
+    return err;
 }
 
 /* Latch pgno shared if it is (still) a leaf of this tree; *pfStale = 1 and
@@ -311,10 +360,74 @@ static JET_ERR revalidate(bt_cursor *cur, bf **ppbf, uint32_t *pi, int *pfExact,
     return JET_errSuccess;
 }
 
+static JET_ERR step_latched(bt_cursor *cur, int fNext);
+
+/* LC2: past the last node of a current leaf image (LC1 holds), the next leaf
+ * is the image's next page: latch it (quietly: it may have been freed and
+ * reused since the copy) and accept it if it is a leaf of this tree whose
+ * previous page is ours and our page is still unchanged (LC1) while it is
+ * latched -- what coupling (L2) would have checked, without latching our
+ * page again.  *pfDone = 0: take the latched path. */
+static JET_ERR next_leaf(bt_cursor *cur, int *pfDone)
+{
+    *pfDone = 0;
+    if (cur->islot + 1 < pg_cslot(cur->leaf) || !bf_seq_same(cur->pbfLeaf, cur->seqLeaf))
+        return JET_errSuccess;
+    uint32_t pgnoNext = pg_next(cur->leaf);
+    if (pgnoNext == 0) {
+        *pfDone = 1;
+        cur->positioned = 0;
+        return JET_errNoCurrentRecord;
+    }
+    bf *pbf = NULL;
+    int fStale = 0;
+    JET_ERR err = read_leaf(cur, pgnoNext, &pbf, &fStale);
+    if (err < 0) {
+        /* an I/O error (the page, or a victim's write-back) is the move's
+         * answer, as on the latched path: not retried there */
+        *pfDone = 1;
+        cur->positioned = 0;
+        return err;
+    }
+    if (fStale)
+        return JET_errSuccess; /* the latched path decides (and reports) */
+    if (pg_prev(bf_data(pbf)) != cur->pgno || !bf_seq_same(cur->pbfLeaf, cur->seqLeaf)) {
+        cache_release(pbf);
+        return JET_errSuccess;
+    }
+    *pfDone = 1;
+    err = forward_from(cur, pbf, 0);
+    if (err == JET_errRecordNotFound)
+        err = JET_errNoCurrentRecord;
+    if (err < 0)
+        cur->positioned = 0;
+    return err;
+}
+
 static JET_ERR step(bt_cursor *cur, int fNext)
 {
     if (!cur->positioned)
         return JET_errNoCurrentRecord;
+    if (cur->fLeaf && (fNext ? cur->islot + 1 < pg_cslot(cur->leaf) : cur->islot > 0) &&
+        bf_seq_same(cur->pbfLeaf, cur->seqLeaf)) {
+        JET_ERR err = node_from(cur, cur->leaf, cur->pgno, fNext ? cur->islot + 1 : cur->islot - 1); /* LC1 */
+        if (err < 0)
+            cur->positioned = 0;
+        return err;
+    }
+    JET_ERR err = JET_errSuccess;
+    int fDone = 0;
+    cur->fWantLeaf = 1;
+    if (cur->fLeaf && fNext)
+        err = next_leaf(cur, &fDone);
+    if (!fDone)
+        err = step_latched(cur, fNext);
+    cur->fWantLeaf = 0;
+    return err;
+}
+
+static JET_ERR step_latched(bt_cursor *cur, int fNext)
+{
     bf *pbf = NULL;
     uint32_t i = 0;
     int fExact = 0, fStale = 0;
@@ -356,7 +469,7 @@ JET_ERR bt_current(bt_cursor *pcur, const void **ppkey, uint32_t *pcbKey, const 
     if (pcbKey)
         *pcbKey = pcur->cbKey;
     if (ppdata)
-        *ppdata = pcur->buf + pcur->cbKey;
+        *ppdata = pcur->pData;
     if (pcbData)
         *pcbData = pcur->cbData;
     if (pnodeflags)

@@ -93,6 +93,9 @@ struct bf {
      * pc->mtx by any latch holder (several shared holders may set it at
      * once, hence atomic); cleared under pc->mtx with no latch left. */
     atomic_int     fChecked;
+    /* C6: moved under pc->mtx at every exclusive grant and identity loss;
+     * read without it (bf_seq_same). */
+    _Atomic uint64_t seq;
     os_cond_t cv;          /* latch / I/O state changed */
 };
 
@@ -183,9 +186,10 @@ static inline int bf_latch_ok(const bf *pbf, int latch)
 
 static inline void bf_latch_grant(bf *pbf, int latch)
 {
-    if (latch == LATCH_EXCLUSIVE)
+    if (latch == LATCH_EXCLUSIVE) {
         pbf->fExcl = 1;
-    else
+        atomic_fetch_add(&pbf->seq, 1); /* C6: before the holder can change a byte */
+    } else
         pbf->cShared++;
     pbf->fRef = 1;
 }
@@ -247,6 +251,7 @@ static void bf_forget(cache *pc, bf *pbf)
     pbf->lsnRec = LSN_NIL;
     pbf->fRef = 0;
     atomic_store_explicit(&pbf->fChecked, 0, memory_order_relaxed);   /* C5 */
+    atomic_fetch_add(&pbf->seq, 1);                                    /* C6 */
 }
 
 /* ---- frame allocation (mutex held) ----------------------------------------- */
@@ -608,6 +613,16 @@ void bf_set_checked(bf *pbf)
      * change under the cache's mutex, so reading them here would race with
      * other readers' latches (ThreadSanitizer). */
     atomic_store_explicit(&pbf->fChecked, 1, memory_order_relaxed);
+}
+
+uint64_t bf_seq(const bf *pbf)
+{
+    return atomic_load(&pbf->seq);
+}
+
+int bf_seq_same(const bf *pbf, uint64_t seq)
+{
+    return atomic_load(&pbf->seq) == seq;
 }
 
 uint32_t bf_pgno(const bf *pbf)

@@ -48,6 +48,17 @@
  *      its changes kept what the mark certifies.  Hence a set mark always
  *      describes the bytes a latch holder now sees.  The
  *      cache never looks at what the mark means.
+ *   C6. A frame's change count (bf_seq) moves (atomically, under the
+ *      cache's mutex) whenever an exclusive latch on it is granted and
+ *      whenever it loses its page identity; the page bytes change only
+ *      under an exclusive latch or while the frame has no identity (L2).
+ *      Hence a reader that copied a page's bytes under a latch and read
+ *      bf_seq then (s) may later compare bf_seq_same(pbf, s) with no latch
+ *      and no mutex: equal means the page is the same page with the same
+ *      bytes as its copy, as of that load (issue 20: a scanning cursor
+ *      reads the rest of a leaf from its copy).  Frames are never freed
+ *      before cache_destroy (C3's lazy allocation), so the frame pointer
+ *      stays valid memory for as long as the cache lives.
  */
 #ifndef ESEPY_CACHE_H
 #define ESEPY_CACHE_H
@@ -118,6 +129,10 @@ uint8_t *bf_data(bf *pbf);
 int      bf_checked(bf *pbf);
 void     bf_set_checked(bf *pbf);
 uint32_t bf_pgno(const bf *pbf);
+/* C6: the frame's change count (read with a latch held, to remember), and
+ * whether it is still that (no latch needed; pbf from an earlier latch). */
+uint64_t bf_seq(const bf *pbf);
+int      bf_seq_same(const bf *pbf, uint64_t seq);
 lsn_t    bf_lsn(const bf *pbf);
 /* Record a change logged at `lsn` (exclusive latch required): sets the page
  * lsn and, on the first change since the page was clean, its recovery lsn. */

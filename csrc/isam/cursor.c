@@ -266,9 +266,11 @@ static uint32_t cur_root(isam_cursor *pcur)
  * changed them (column or index DDL) since they were loaded. */
 JET_ERR isam_sync_indexes(isam_sess *psess, isam_cursor *pcur)
 {
-    os_mutex_lock(&psess->inst->lock);
-    uint32_t gen = pcur->db->schemaGen;
-    os_mutex_unlock(&psess->inst->lock);
+    /* Atomic, no inst.lock: a bump made before this call began (under the
+     * lock, or under schemaLock held exclusively, which a writer takes
+     * shared before syncing: S1) is seen; one racing with the call is
+     * seen by the next call, as it was with the lock. */
+    uint32_t gen = atomic_load(&pcur->db->schemaGen);
     /* index rows whose visibility depends on the view: reload for another view */
     if (gen == pcur->td->schemaGen && !(pcur->td->fSnapDep && cat_view(psess) != pcur->td->snapLoaded))
         return JET_errSuccess;

@@ -157,9 +157,19 @@
  *       cleanup, once every snapshot sees it as committed, or by a rollback,
  *       which bumps undoEpoch: V4).  rec_visible then skips the chain
  *       lookup (the hash of the key) and the delta re-read (I6: there is no
- *       delta to subtract): under the lock, cChained == 0 and undoSeen ==
- *       undoEpoch make the caller's copy the visible image, present unless
- *       flag-deleted (issue 20: the lookup was a tenth of a scan's cost).
+ *       delta to subtract): cChained == 0 and undoSeen == undoEpoch make
+ *       the caller's copy the visible image, present unless flag-deleted
+ *       (issue 20: the lookup was a tenth of a scan's cost).  Both are
+ *       atomics changed under the lock and read there WITHOUT it, cChained
+ *       first: a rollback bumps undoEpoch before it unchains the version
+ *       (both under the lock), so a reader whose load of cChained sees the
+ *       decrement to 0 also sees the new epoch and takes the locked path;
+ *       a link (cChained++) precedes the tree change it describes (I7), so
+ *       a copy that shows the change was made after the increment and the
+ *       later load sees it (or the cleanup that followed commit).  Equal
+ *       epochs read after cChained mean the epoch was the same when
+ *       cChained was read (it only grows): the pair is what a locked read
+ *       at that instant would have seen.
  *   V7. rec_op_insert_fresh is called only for a key that is not present
  *       (not flag-deleted) in its tree: a non-unique secondary index's
  *       entry, whose key ends with the record's bookmark, made for a record
@@ -366,7 +376,9 @@ typedef struct isam_db {
     struct isam_sess *excl;
     uint64_t   seqNext;         /* sequential-key counter: objid << 40 | last key */
     uint32_t   objidLast;       /* highest object id in use (0 = not yet read from the catalog) */
-    uint32_t   schemaGen;       /* bumped (under inst.lock) by every index create/delete */
+    /* bumped (under inst.lock) by every index create/delete; read without
+     * it (isam_sync_indexes: a move reads it once per call, issue 20) */
+    _Atomic uint32_t schemaGen;
     /* Invariant S1: record writers hold schemaLock shared from loading their
      * table's index definitions (sync) until their index maintenance is done;
      * an index creation holds it exclusively from its conflict check through
@@ -574,9 +586,9 @@ struct isam_inst {
     ver            **hash;
     uint32_t         chash;
     uint64_t         cbVer;     /* bytes held */
-    uint64_t         cChained;  /* versions linked into node chains (V6), under lock */
+    _Atomic uint64_t cChained;  /* versions linked into node chains (V6): changed under lock, read without */
     ver             *committedOld, *committedNew; /* committed versions awaiting cleanup, by commitTs */
-    uint64_t         undoEpoch; /* +1 whenever a rollback takes a version away (V4, ver.c), under lock */
+    _Atomic uint64_t undoEpoch; /* +1 whenever a rollback takes a version away (V4, ver.c): changed under lock */
     _Atomic uint64_t visGen;    /* +1 after every change of what a reader may see (V5) */
     rlock           *rlocks;    /* read locks held by active transactions (rlock.c) */
     /* space reclamation (reclaim.c) */

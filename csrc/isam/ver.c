@@ -643,9 +643,9 @@ static JET_ERR undo_delta(isam_sess *psess, isam_trx *t, ver *v)
     }
     if (err >= 0) {
         t->newest = v->trxNext;
+        pinst->undoEpoch++; /* V4; before the unchain (V6: read without the lock) */
         ver_unchain_locked(pinst, v);
         ver_free(pinst, v);
-        pinst->undoEpoch++; /* V4 */
     }
     isam_vis_changed(pinst); /* V5: the node was replaced, the chain changed */
     os_mutex_unlock(&pinst->lock);
@@ -686,9 +686,11 @@ JET_ERR isam_rollback(isam_sess *psess, JET_GRBIT grbit)
             return err; /* the instance is in trouble; leave the rest for recovery */
         os_mutex_lock(&pinst->lock);
         t->newest = v->trxNext;
+        /* V4: a reader may hold a copy of the node from before the undo;
+         * V6: the epoch moves before the unchain can bring cChained to 0. */
+        pinst->undoEpoch++;
         ver_unchain_locked(pinst, v);
         ver_free(pinst, v);
-        pinst->undoEpoch++; /* V4: a reader may hold a copy of the node from before the undo */
         isam_vis_changed(pinst); /* V5 */
         os_mutex_unlock(&pinst->lock);
     }
@@ -1556,16 +1558,16 @@ JET_ERR rec_visible(isam_sess *psess, isam_db *pdb, uint32_t pgnoRoot, const voi
     int inbuf = 0;      /* the state is in *pbuf (deltas were subtracted from it) */
     rec_buf fresh = { 0 };
     JET_ERR err = JET_errSuccess;
-    os_mutex_lock(&pinst->lock);
-    if (pinst->cChained == 0 && psess->undoSeen == pinst->undoEpoch) {
-        /* V6: no node has a version and no rollback came since the copy was
-         * made: the copy is what every snapshot sees. */
-        os_mutex_unlock(&pinst->lock);
+    if (atomic_load(&pinst->cChained) == 0 && psess->undoSeen == atomic_load(&pinst->undoEpoch)) {
+        /* V6 (no lock, cChained read first): no node has a version and no
+         * rollback came since the copy was made: the copy is what every
+         * snapshot sees. */
         if (!present)
             return JET_errRecordNotFound;
         err = buf_set(pbuf, pv, cb);
         return err < 0 ? err : JET_errSuccess;
     }
+    os_mutex_lock(&pinst->lock);
     uint64_t myTrx = psess->trx ? psess->trx->trxid : 0;
     uint64_t snapshot = psess->trx ? psess->trx->snapshot : pinst->ts;
     ver **pslot = ver_slot_locked(pinst, pdb->dbid, pgnoRoot, key, cbKey);
