@@ -272,15 +272,17 @@ JET_ERR bt_leaf_op(const bt_env *env, bf *pbf, uint8_t type, uint32_t i, const v
     uint32_t pgno = bf_pgno(pbf), cbNeed = 0;
     lsn_t lsn = LSN_NIL;
     JET_ERR err;
+    int fScratch = 0;
     if (type == LOG_REC_BT_INSERT) {
-        cbNeed = bt_node_size(cbKey, cbData);
+        (void)bt_pg_insert_cost(pg, cbPage, key, cbKey, cbData, &fScratch);
     } else if (type == LOG_REC_BT_REPLACE) {
         bt_node n;
         bt_pg_node(pg, cbPage, i, &n);
         if (n.cbData != cbData)
-            cbNeed = bt_node_size(cbKey, cbData);
+            cbNeed = bt_node_size(cbKey, cbData);   /* >= the node as stored (K2) */
+        fScratch = cbNeed && bt_pg_needs_compact(pg, cbPage, cbNeed);
     }
-    if (cbNeed && bt_pg_needs_compact(pg, cbPage, cbNeed) && (scratch = os_malloc(cbPage)) == NULL)
+    if (fScratch && (scratch = os_malloc(cbPage)) == NULL)
         return JET_errOutOfMemory;
     if (env->log != NULL && cache_clean_since_written(pbf))
         return leaf_op_image(env, pbf, type, i, key, cbKey, data, cbData, flags, scratch);
@@ -310,9 +312,11 @@ static int leaf_fit(const bt_env *env, const uint8_t *pg, uint8_t type, const vo
     int found;
     *pi = bt_pg_search(pg, cbPage, key, cbKey, &found);
     if (type == LOG_REC_BT_INSERT) {
+        int fScratch;
         if (found)
             return FIT_DUP;
-        return bt_pg_free(pg, cbPage) >= bt_node_size(cbKey, cbData) ? FIT_OK : FIT_SMO;
+        return bt_pg_free(pg, cbPage) >= bt_pg_insert_cost(pg, cbPage, key, cbKey, cbData, &fScratch) ? FIT_OK
+                                                                                                     : FIT_SMO;
     }
     if (!found)
         return FIT_MISSING;
@@ -321,7 +325,7 @@ static int leaf_fit(const bt_env *env, const uint8_t *pg, uint8_t type, const vo
     if (type == LOG_REC_BT_REPLACE)
         return bt_pg_free(pg, cbPage) + n.cbData >= cbData ? FIT_OK : FIT_SMO;
     if (type == LOG_REC_BT_DELETE && !fRoot) {
-        uint32_t cbAfter = bt_pg_used(pg, cbPage) - bt_node_size(n.cbKey, n.cbData);
+        uint32_t cbAfter = bt_pg_used(pg, cbPage) - bt_node_size(n.cbSfx, n.cbData);
         if (pg_cslot(pg) == 1 || cbAfter < bt_cap(cbPage) / 4)
             return FIT_SMO;
     }
@@ -356,8 +360,9 @@ static JET_ERR leaf_insert(const bt_env *env, bf *pbf, uint32_t i, const void *k
     }
     uint32_t cbPage = cache_page_size(env->pc);
     uint8_t *pg = bf_data(pbf), *scratch = NULL;
-    uint32_t cbNeed = bt_node_size(cbKey, cbData);
-    if (bt_pg_needs_compact(pg, cbPage, cbNeed) && (scratch = os_malloc(cbPage)) == NULL)
+    int fScratch;
+    (void)bt_pg_insert_cost(pg, cbPage, key, cbKey, cbData, &fScratch);
+    if (fScratch && (scratch = os_malloc(cbPage)) == NULL)
         return JET_errOutOfMemory;
     lsn_t lsn = LSN_NIL;
     /* Log first (as bt_leaf_op): a failed append leaves the page untouched. */
