@@ -279,7 +279,7 @@ JET_ERR bt_leaf_op(const bt_env *env, bf *pbf, uint8_t type, uint32_t i, const v
         bt_node n;
         bt_pg_node(pg, cbPage, i, &n);
         if (n.cbData != cbData)
-            cbNeed = bt_node_size(cbKey, cbData);   /* >= the node as stored (K2) */
+            cbNeed = bt_node_size(cbKey, cbData);   /* >= the node as stored (X2) */
         fScratch = cbNeed && bt_pg_needs_compact(pg, cbPage, cbNeed);
     }
     if (fScratch && (scratch = os_malloc(cbPage)) == NULL)

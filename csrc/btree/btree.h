@@ -85,7 +85,7 @@ typedef struct bt_env {
      * wait for anything but its own short locks. */
     void    (*corrupt)(void *ctx, uint32_t dbid, uint32_t pgno, int32_t iNode, JET_ERR err, const char *reason);
     void     *corruptctx;
-    /* Structure changes may give pages a key prefix (btree_int.h K1, K2):
+    /* Structure changes may give pages a key prefix (btree_int.h X1, X2):
      * the file has DB_INCOMPAT_KEY_PREFIX.  0: pages keep the format-1
      * layout (a prefix-less page never gets one from record operations). */
     int       fKeyPrefix;

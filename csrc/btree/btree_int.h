@@ -51,8 +51,8 @@
  * (prefix, suffix) pair; bt_node_key makes it contiguous.  Pages of files
  * without the incompat bit never get a prefix (bt_env.fNoPrefix), so they
  * stay readable by format-1 engines.
- *   K1. cbPrefix <= bt_pfx_max(cbPage); the heap starts at 40 + cbPrefix.
- *   K2. A node without BT_KEY_WHOLE has key prefix + stored bytes; every
+ *   X1. cbPrefix <= bt_pfx_max(cbPage); the heap starts at 40 + cbPrefix.
+ *   X2. A node without BT_KEY_WHOLE has key prefix + stored bytes; every
  *       node's stored bytes count towards P2 (the prefix does not: it lies
  *       before the heap).  Key order (P1) is of the whole keys.
  *
@@ -249,7 +249,7 @@
 #define BTP_FREE     0x10u
 
 #define BT_NODE_HDR  6    /* cbKey, cbData, flags */
-#define BT_KEY_WHOLE 0x8000u  /* node cbKey word: key stored whole, no page prefix (K2) */
+#define BT_KEY_WHOLE 0x8000u  /* node cbKey word: key stored whole, no page prefix (X2) */
 #define BT_KEY_LEN   0x7fffu
 #define BT_KEY_MAX   (BT_PAGE_MAX / 4)  /* longest key (T5): size of a key buffer */
 #define BT_PAGE_MAX  32768 /* largest page size (cache.h) */
@@ -299,7 +299,7 @@ static inline void pg_set_next(uint8_t *pg, uint32_t v) { le_put32(pg + PAGE_OFF
 static inline uint32_t bt_cap(uint32_t cbPage) { return cbPage - PAGE_HEADER_SIZE; }
 /* Node size including its slot (cbKey: the bytes stored in the node). */
 static inline uint32_t bt_node_size(uint32_t cbKey, uint32_t cbData) { return BT_NODE_HDR + cbKey + cbData + BT_SLOT; }
-/* Longest page prefix (K1): small enough that a split of a full page still
+/* Longest page prefix (X1): small enough that a split of a full page still
  * yields two pages that fit when each keeps the old page's prefix (smo.c). */
 static inline uint32_t bt_pfx_max(uint32_t cbPage)
 {
@@ -387,7 +387,8 @@ uint32_t bt_pg_used_with(const uint8_t *pg, uint32_t cbPage, const uint8_t *pfx,
  * key; compacts.  Requires bt_pg_used_with <= cap.  scratch: cbPage bytes. */
 void     bt_pg_reprefix(uint8_t *pg, uint32_t cbPage, const uint8_t *pfx, uint32_t cb, uint8_t *scratch);
 /* A leaf built by a split or merge: switch to the common prefix of its
- * first and last keys when that makes it smaller.  scratch: cbPage bytes. */
+ * first and last keys (at most bt_pfx_max) unless that makes it larger.
+ * scratch: cbPage bytes. */
 void     bt_pg_tighten(uint8_t *pg, uint32_t cbPage, uint8_t *scratch);
 uint32_t bt_pg_child(const uint8_t *pg, uint32_t cbPage, uint32_t i);
 /* First slot whose key is >= key (cslot if none); *pfound = key equal. */

@@ -3,7 +3,7 @@
  * compaction, layout validation.  Pure functions on page bytes, shared by the
  * do path and redo so that redo reproduces a page byte for byte.
  *
- * Owns: invariants P1..P4 and K1, K2 of btree_int.h (the page layout, the
+ * Owns: invariants P1..P4 and X1, X2 of btree_int.h (the page layout, the
  * page key prefix).
  * Must not touch: latches, the cache, the log (callers latch, log and stamp),
  * tree shape (siblings, parents: btree.c / smo.c).
@@ -43,9 +43,9 @@ const char *bt_pg_problem(const uint8_t *pg, uint32_t cbPage, int32_t *piNode)
         return "neither a leaf nor an internal page (or both)";
     if (((flags & BTP_LEAF) != 0) != (pg_level(pg) == 0))
         return "level disagrees with the leaf flag";
-    /* K1 */
+    /* X1 */
     if (pg_cbpfx(pg) > bt_pfx_max(cbPage))
-        return "key prefix longer than a page allows (K1)";
+        return "key prefix longer than a page allows (X1)";
     /* P3 */
     if (ibHeap < pg_heap_start(pg) || (uint64_t)ibHeap + (uint64_t)BT_SLOT * cslot > cbPage)
         return "heap and slot array overlap or leave the page (P3)";
@@ -296,7 +296,7 @@ static uint32_t lcp_bytes(const uint8_t *a, uint32_t cba, const uint8_t *b, uint
     return c;
 }
 
-/* How an insert of key stores it (K2): after the prefix, whole, or after a
+/* How an insert of key stores it (X2): after the prefix, whole, or after a
  * shorter prefix of *pcbNew bytes (the page re-encoded first). */
 enum { INS_SUFFIX, INS_WHOLE, INS_SHRINK };
 
@@ -422,7 +422,10 @@ void bt_pg_tighten(uint8_t *pg, uint32_t cbPage, uint8_t *scratch)
         return;
     uint8_t key[BT_KEY_MAX];
     const uint8_t *pfx = bt_node_key(&a, key);
-    if (bt_pg_used_with(pg, cbPage, pfx, cb) < bt_pg_used(pg, cbPage))
+    /* a tie takes the longer prefix: a page of one node (an append split's
+     * new page) keeps its whole key as the prefix, and the keys appended
+     * after it shorten it to what they share */
+    if (bt_pg_used_with(pg, cbPage, pfx, cb) <= bt_pg_used(pg, cbPage))
         bt_pg_reprefix(pg, cbPage, pfx, cb, scratch);
 }
 

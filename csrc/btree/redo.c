@@ -269,7 +269,7 @@ static JET_ERR apply_op(uint8_t type, uint8_t *pg, uint32_t cbPage, const redo_o
     uint32_t cbNeed = 0;
     int fScratch = 0;
     if (type == LOG_REC_BT_INSERT) {
-        /* the same plan as the do path (bt_leaf_op): same bytes (K2) */
+        /* the same plan as the do path (bt_leaf_op): same bytes (X2) */
         cbNeed = bt_pg_insert_cost(pg, cbPage, op->key, op->cbKey, op->cbData, &fScratch);
         if (bt_pg_free(pg, cbPage) < cbNeed)
             return JET_errDatabaseCorrupted;

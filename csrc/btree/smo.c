@@ -194,7 +194,7 @@ static JET_ERR prepare_insert(bt_smo *s, uint32_t cbNode, uint32_t cbKey, uint32
 
 /* Bytes node x takes (slot included) on a page whose key prefix is
  * pfx[0..cb): its key after the prefix when it starts with it, else whole
- * (K2). */
+ * (X2). */
 static uint32_t enc_size(const bt_node *x, const uint8_t *pfx, uint32_t cb)
 {
     if (cb) {
@@ -278,7 +278,7 @@ static void split(bt_smo *s, int k, uint32_t slot, bt_node *pnd)
     bt_pg_init(pgP, cbPage, s->objid, type, level);
     bt_pg_init(pgN, cbPage, s->objid, type, level);
     /* Both halves start with the old prefix (choose_split's sizes; without
-     * scratch the inserts keep it: K2). */
+     * scratch the inserts keep it: X2). */
     bt_pg_set_prefix(pgP, cbPage, pg_pfx(old), pg_cbpfx(old));
     bt_pg_set_prefix(pgN, cbPage, pg_pfx(old), pg_cbpfx(old));
     uint8_t kbuf[BT_KEY_MAX];
@@ -401,7 +401,7 @@ JET_ERR bt_smo_replace(bt_smo *s, const void *data, uint32_t cbData)
     uint32_t i = s->islot[d];
     bt_node n;
     bt_pg_node(leaf, s->cbPage, i, &n);
-    /* the node frees what it takes on the page (K2) */
+    /* the node frees what it takes on the page (X2) */
     JET_ERR err = prepare_insert(s, bt_node_size(n.cbKey, cbData), n.cbKey, bt_node_size(n.cbSfx, n.cbData));
     if (err < 0)
         return err;
@@ -476,7 +476,7 @@ static void append_all(bt_smo *s, uint8_t *a, const uint8_t *b, const uint8_t *s
         bt_pg_node(b, s->cbPage, j, &x);
         const uint8_t *key = (j == 0 && sep != NULL) ? sep : bt_node_key(&x, kbuf);
         uint32_t cbKey = (j == 0 && sep != NULL) ? cbSep : x.cbKey;
-        /* without scratch: the prefix chosen above stays (K2) */
+        /* without scratch: the prefix chosen above stays (X2) */
         bt_pg_insert(a, s->cbPage, pg_cslot(a), key, cbKey, x.data, x.cbData, x.flags, NULL);
     }
 }

@@ -180,7 +180,7 @@ JET_ERR db_open_file(isam_inst *pinst, uint32_t dbid, const char *path, int crea
         /* Every new file holds compact record headers (record.c, version 2):
          * the bit is in the header before the first record is written. */
         db_header_set_incompat(h, DB_INCOMPAT_RECORD_HDR2);
-        /* ... and pages with a key prefix (btree_int.h K1): the bit is in
+        /* ... and pages with a key prefix (btree_int.h X1): the bit is in
          * the header before the first page is written. */
         db_header_set_incompat(h, DB_INCOMPAT_KEY_PREFIX);
         h->cbPage = pinst->cfg.cbPage;

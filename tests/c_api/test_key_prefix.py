@@ -1,4 +1,4 @@
-"""Page key prefixes (DB_INCOMPAT_KEY_PREFIX, csrc/btree/btree_int.h K1, K2) through the C API.
+"""Page key prefixes (DB_INCOMPAT_KEY_PREFIX, csrc/btree/btree_int.h X1, X2) through the C API.
 
 New files carry the incompat bit, and their leaves keep the bytes their keys
 share once (page byte 39: the prefix length; bit 15 of a node's key length:

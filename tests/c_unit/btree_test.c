@@ -617,7 +617,7 @@ TEST(random_model_4k)
 }
 
 /* Pages of the file: how many are tree pages, and how many of those have a
- * key prefix (btree_int.h K1). */
+ * key prefix (btree_int.h X1). */
 static int count_prefix_pages(tdb *t, uint32_t *pcTree, uint32_t *pcPrefix)
 {
     uint32_t cpg = file_owned(t);
@@ -2637,7 +2637,7 @@ TEST(bulk_load_errors)
     tdb_close(&t);
 }
 
-/* K1: the log cut anywhere in a bulk load replays to a valid tree holding a
+/* X1: the log cut anywhere in a bulk load replays to a valid tree holding a
  * prefix of the nodes, with every page reachable (none leaked once dropped). */
 TEST(bulk_load_replay_cuts)
 {

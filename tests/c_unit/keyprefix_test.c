@@ -1,5 +1,5 @@
 /*
- * Unit tests of page key prefixes (csrc/btree/page.c, btree_int.h K1, K2):
+ * Unit tests of page key prefixes (csrc/btree/page.c, btree_int.h X1, X2):
  * insert / delete / replace / compact / re-encode on one page against a
  * sorted reference list, the insert cost bt_pg_insert_cost predicts, and
  * damaged pages (a corrupt prefix length or node word is a layout problem,
@@ -277,7 +277,7 @@ TEST(prefix_damaged_pages)
     sample_page(good, &r);
     CHECK(page_matches(good, &r) == 0);
     /* Every prefix length but the right one is a layout problem; one past
-     * what a page may hold is refused by K1 itself. */
+     * what a page may hold is refused by X1 itself. */
     for (uint32_t v = 0; v < 256; v++) {
         memcpy(pg, good, CB_PAGE);
         pg[BTP_OFF_CBPFX] = (uint8_t)v;
@@ -290,7 +290,7 @@ TEST(prefix_damaged_pages)
     pg[BTP_OFF_CBPFX] = (uint8_t)(bt_pfx_max(CB_PAGE) + 1);
     int32_t iNode;
     const char *why = bt_pg_problem(pg, CB_PAGE, &iNode);
-    CHECK(why != NULL && strstr(why, "K1") != NULL);
+    CHECK(why != NULL && strstr(why, "X1") != NULL);
     /* Random damage to the header, the node words and the slots. */
     int nsane = 0;
     for (int it = 0; it < 20000; it++) {
