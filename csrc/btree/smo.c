@@ -429,7 +429,8 @@ static uint32_t join_size(const bt_smo *s, const uint8_t *a, uint32_t ia, const 
     uint8_t key[2][256];
     cand[0] = pg_cbpfx(a);
     memcpy(key[0], pg_pfx(a), cand[0]);
-    if (s->env->fKeyPrefix) {
+    /* (a leaf without a node left is corrupt (T3): no second candidate) */
+    if (s->env->fKeyPrefix && ca > (ia != UINT32_MAX) && cbb > (ib != UINT32_MAX)) {
         bt_node f, l;
         bt_pg_node(a, s->cbPage, ia == 0 ? 1 : 0, &f);
         bt_pg_node(b, s->cbPage, ib == cbb - 1 ? cbb - 2 : cbb - 1, &l);
@@ -465,7 +466,8 @@ static void append_all(bt_smo *s, uint8_t *a, const uint8_t *b, const uint8_t *s
     if (pg_is_leaf(a)) {
         uint8_t pfx[256];
         uint32_t cb;
-        cbNeed = join_size(s, a, UINT32_MAX, b, UINT32_MAX, pfx, &cb) - bt_pg_used(a, s->cbPage);
+        uint32_t cbJoin = join_size(s, a, UINT32_MAX, b, UINT32_MAX, pfx, &cb), cbA = bt_pg_used(a, s->cbPage);
+        cbNeed = cbJoin > cbA ? cbJoin - cbA : 0;
         if (cb != pg_cbpfx(a) || memcmp(pfx, pg_pfx(a), cb) != 0)
             bt_pg_reprefix(a, s->cbPage, pfx, cb, s->scratch);
     }
