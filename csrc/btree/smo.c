@@ -8,6 +8,10 @@
  * pages, A1 and A4 for tree changes: "acquire everything, then change", so
  * that only log appends can fail once pages have changed, and a failed change
  * is undone in memory by bt_grp.
+ * Also owns which key prefix (btree_int.h X1, X2) the leaves it builds get:
+ * split halves start with the old page's (sizes as choose_split counted
+ * them), then bt_pg_tighten; merges take join_size's choice.  Only when the
+ * file allows prefixes (bt_env.fKeyPrefix).
  * Must not touch: page byte layout (page.c), free-list internals (space.c),
  * logging of the change (group.c), record operations on a single leaf that
  * fit (btree.c logs those as records).
