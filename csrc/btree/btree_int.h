@@ -43,13 +43,14 @@
  *        6  cbStored stored key bytes (the suffix, or the whole key)
  * 6+cbStored cbData  data (internal pages: u32 child pgno, cbData = 4)
  * Key prefix (DB_INCOMPAT_KEY_PREFIX, cache.h; issue 20 space): a page may
- * keep up to bt_pfx_max bytes that the keys of its nodes share once, at the
- * heap's start.  A key that does not start with the prefix is stored whole
+ * keep up to bt_pfx_max bytes that the keys of its nodes share once, right
+ * after the header, before the heap (today only leaves built by splits and
+ * merges get one; internal and bulk-loaded pages keep cbPrefix 0).  A key that does not start with the prefix is stored whole
  * (insert with scratch may instead shorten the prefix and re-encode the page
  * when that is smaller: bt_pg_insert_cost).  Splits and merges choose the
  * prefix of the pages they build (smo.c).  bt_pg_node hands a key out as a
  * (prefix, suffix) pair; bt_node_key makes it contiguous.  Pages of files
- * without the incompat bit never get a prefix (bt_env.fNoPrefix), so they
+ * without the incompat bit never get a prefix (bt_env.fKeyPrefix 0), so they
  * stay readable by format-1 engines.
  *   X1. cbPrefix <= bt_pfx_max(cbPage); the heap starts at 40 + cbPrefix.
  *   X2. A node without BT_KEY_WHOLE has key prefix + stored bytes; every
