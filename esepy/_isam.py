@@ -1041,12 +1041,13 @@ class Table(_esepy.Table):
         return {n for n, _ in self._key_columns(None)}
 
     def dup(self) -> "Table":
-        """A second cursor on this table (JetDupCursor): same current index, its own position
-        (ESENT's deferred move to first: the first record once one is needed); close it (or use
-        ``with``) when done."""
+        """A second cursor on this table (JetDupCursor), as ESENT's: on the primary index
+        whatever index this one uses, in the deferred move to the first record (the first
+        record once one is needed); read-only when this one is.  Close it (or use ``with``)
+        when done."""
         tableid = self._dup_cursor()
         other = Table(self.db, self.name, tableid)
-        other._columns, other._key, other._index = self._columns, self._key, self._index
+        other._columns, other._key = self._columns, self._key  # other._index: None, the primary index
         return other
 
     def update_current(self, changes: Mapping[str, Any]) -> None:
@@ -1292,47 +1293,85 @@ class Table(_esepy.Table):
             ok = self._move(1)
 
     def scan(self, columns: Optional[Sequence[str]] = None, *, index: Optional[str] = None, start: Any = None,
-             batch: Optional[int] = None) -> Iterator[Record]:
-        """Every record in the order of ``index`` (None: the primary key), as dicts, from the
-        first one whose key is at or after ``start`` (a value or a tuple of values for the
-        first key columns; None: from the first record) -- the
-        fast way to read a whole table: records are read in batches, one engine call each
-        (JetMove + JetRetrieveColumns in C, without the GIL; the seek to ``start`` is part
-        of the first), on a second cursor, so this table's own position is not used and
-        not changed (the second cursor, a JetDupCursor, is kept for the next scan).
+             batch: Optional[int] = None, rows: str = "dict") -> Iterator[Any]:
+        """Every record in the order of ``index`` (None: the primary key), from the first
+        one whose key is at or after ``start`` (a value or a tuple of values for the first
+        key columns; None: from the first record) -- the fast way to read a whole table or
+        a key range: records are read in batches, one engine call each (JetMove +
+        JetRetrieveColumns in C, without the GIL; the seek to ``start`` is part of the
+        first), on a second cursor, so this table's own position is not used and not
+        changed (the second cursor, a JetDupCursor, is kept for the next scan).
         ``batch``: rows per engine call; by default 16 for the first call and up to 256
         for later ones (a scan stopped early reads little).
 
-        Unlike ``for record in table``, the table's cursor is not on the record just
-        yielded (use iteration, or ``range``, to change records while walking them).  The
-        records come from the engine's snapshot of each batch's calls: inside a
-        transaction, the transaction's snapshot."""
+        ``columns``: the columns to read (None: all of them, in the order of
+        :attr:`columns`).  ``rows``: the shape of each record --
+
+        * ``"dict"`` (the default): a dict of column name -> value;
+        * ``"tuple"``: a tuple of the values in the order of ``columns`` (of
+          :attr:`columns` when None), e.g. ``for k, v in t.scan(["k", "v"], rows="tuple")``.
+          No dict per record: the cheaper shape to build and to keep.
+
+        Values are as in the dicts either way: None for NULL, a list for a
+        multi-valued column.  Unlike ``for record in table``, the table's cursor is
+        not on the record just yielded (use iteration, or ``range``, to change records
+        while walking them).  The records come from the engine's snapshot of each
+        batch's calls: inside a transaction, the transaction's snapshot.  Nothing is
+        read until the first record is asked for.  The iterator has ``close()``; an
+        iteration stopped before its end hands its cursor back when it is closed or
+        released."""
+        if rows not in ("dict", "tuple"):
+            raise ValueError(f"rows must be 'dict' or 'tuple', not {rows!r}")
+        tuples = rows == "tuple"
+        # The batches are read and their records handed out by BatchRows in C: no Python
+        # frame runs per record nor per batch (issue 20).  Nothing happens before the
+        # first next(): then _scan_open takes the cursor, which BatchRows hands back
+        # through _scan_give_back at the end, on close() or when it is released.
+        return _BatchRows(lambda: self._scan_open(columns, index, start, tuples), self._scan_give_back,
+                          max(1, batch) if batch is not None else 0)
+
+    def _scan_open(self, columns: Optional[Sequence[str]], index: Optional[str], start: Any,
+                   tuples: bool) -> Tuple[Any, ...]:
+        """BatchRows' open(): (the scan's cursor, read spec, encoded start key or None,
+        names for dicts built in C or None, tuples, None or the converter of a batch)."""
         cur = self._scan_take()
         try:
             cur._use_index(index)
-            cols, spec = cur._read_spec(columns)
+            spec, names, decoders, tnames = cur._scan_plan(columns)
             keys = None
             if start is not None:
                 keys = cur._search_key_values(start if isinstance(start, tuple) else (start,))
-            names, decoders = _row_decoders(cols)
-            plain = all(d is None for d in decoders)
-            tnames = tuple(names) if plain else None
-            n = max(1, batch) if batch is not None else 16
-            first = _MOVE_FIRST
-            while True:
-                rows, ended = cur._read_rows(spec, n, first, keys, tnames)
-                if plain:
-                    yield from rows
-                else:
-                    for raw in rows:
-                        yield {nm: (v if d is None else d(v)) for nm, d, v in zip(names, decoders, raw)}
-                if ended or not rows:
-                    return
-                first, keys = 1, None
-                if batch is None:
-                    n = min(256, n * 4)
-        finally:
+        except BaseException:
             self._scan_give_back(cur)
+            raise
+        if tnames is not None:  # every column is read raw: the rows are built in C
+            return cur, spec, keys, None if tuples else tnames, tuples, None
+        if tuples:
+            def convert(rows: List[Any]) -> List[Any]:
+                return [tuple([v if d is None else d(v) for d, v in zip(decoders, raw)]) for raw in rows]
+        else:
+            def convert(rows: List[Any]) -> List[Any]:
+                return [{nm: (v if d is None else d(v)) for nm, d, v in zip(names, decoders, raw)} for raw in rows]
+        return cur, spec, keys, None, tuples, convert
+
+    def _scan_plan(self, names: Optional[Sequence[str]]) -> Tuple[Any, ...]:
+        """(read spec, column names, decoders, the names as a tuple when every column is
+        read raw else None) of a scan of ``names`` on the current index, kept with the
+        column definitions (a range read is a seek and one batch: building these again
+        cost as much as reading its rows)."""
+        columns = self.columns
+        memo_key = ("scan", tuple(names) if names is not None else None, self._index)
+        memo = self._spec_memo
+        if memo is not None and memo[0] is columns:
+            got = memo[1].get(memo_key)
+            if got is not None:
+                return got
+        cols, spec = self._read_spec(names)
+        nms, decoders = _row_decoders(cols)
+        plain = all(d is None for d in decoders)
+        got = (spec, tuple(nms), tuple(decoders), tuple(nms) if plain else None)
+        self._spec_memo[1][memo_key] = got
+        return got
 
     # The second cursor of scan() is kept for the next scan (a range read is then a seek
     # and a batch, not a JetDupCursor + JetCloseTable; issue 20).  Invariant: _scan_cur
@@ -1366,6 +1405,9 @@ class Table(_esepy.Table):
         return n
 
 
+
+
+_BatchRows = _esepy.BatchRows
 
 
 def _row_decoders(cols: Sequence[Column]) -> Tuple[List[str], List[Any]]:

@@ -583,6 +583,58 @@ ESEPY_EXPORT JET_ERR JetMove(JET_SESID sesid, JET_TABLEID tableid, int32_t cRow,
     return end_call(&c, err);
 }
 
+/* EsepyReadRows (esepy_ext.h): the moves of JetMove and the values of
+ * isam_read_row_values under one session entry.  A record whose values
+ * isam_read_row_values leaves (ISAM_wrnRowNotRead) ends the call, the cursor
+ * on it, with ESEPY_bitReadRowsPending. */
+ESEPY_EXPORT JET_ERR EsepyReadRows(JET_SESID sesid, JET_TABLEID tableid, int32_t cRowFirst, uint32_t crow,
+                                   const ESEPY_READCOLUMN *rgcolumn, uint32_t ccolumn, void *pvData, uint32_t cbData,
+                                   ESEPY_ROWVALUE *rgvalue, uint32_t *pcrow, uint32_t *pcbUsed, JET_GRBIT *pgrbitOut)
+{
+    if (pcrow == NULL || pcbUsed == NULL || pgrbitOut == NULL)
+        return JET_errInvalidParameter;
+    *pcrow = 0;
+    *pcbUsed = 0;
+    *pgrbitOut = 0;
+    if ((ccolumn > 0 && (rgcolumn == NULL || rgvalue == NULL)) || (pvData == NULL && cbData > 0))
+        return JET_errInvalidParameter;
+    call c;
+    JET_ERR err = begin_call(sesid, &c);
+    if (err < 0)
+        return err;
+    uint32_t irow = 0, ib = 0;
+    JET_GRBIT out = 0;
+    for (; irow < crow; irow++) {
+        int32_t cRow = irow == 0 ? cRowFirst : JET_MoveNext;
+        if (cRow != 0) {
+            int fFiltered;
+            err = filter_move(c.psess, tableid, cRow, 0, &fFiltered);
+            if (!fFiltered)
+                err = isam_move(S(c), tableid, cRow, 0);
+            if (err == JET_errNoCurrentRecord) {
+                out |= ESEPY_bitReadRowsEnd;
+                err = JET_errSuccess;
+                break;
+            }
+            if (err < 0)
+                break;
+        }
+        err = isam_read_row_values(S(c), tableid, rgcolumn, ccolumn, pvData, cbData, &ib,
+                                   ccolumn ? rgvalue + (size_t)irow * ccolumn : NULL);
+        if (err == ISAM_wrnRowNotRead) {
+            out |= ESEPY_bitReadRowsPending;
+            err = JET_errSuccess;
+            break;
+        }
+        if (err < 0)
+            break;
+    }
+    *pcrow = irow;
+    *pcbUsed = ib;
+    *pgrbitOut = out;
+    return end_call(&c, err < 0 ? err : JET_errSuccess);
+}
+
 ESEPY_EXPORT JET_ERR JetEnumerateColumns(JET_SESID sesid, JET_TABLEID tableid, uint32_t cEnumColumnId,
                                          JET_ENUMCOLUMNID *rgEnumColumnId, uint32_t *pcEnumColumn,
                                          JET_ENUMCOLUMN **prgEnumColumn, JET_PFNREALLOC pfnRealloc,
@@ -1188,10 +1240,10 @@ ESEPY_EXPORT JET_ERR JetGetObjectInfo(JET_SESID sesid, JET_DBID dbid, JET_OBJTYP
             err = JET_errBufferTooSmall;
         else if (fWide) {
             isam_set_wide_lists(S(c), 1);
-            err = isam_object_list(S(c), dbid, objtyp, pvResult);
+            err = isam_object_list(S(c), dbid, objtyp, InfoLevel == JET_ObjInfoList, pvResult);
             isam_set_wide_lists(S(c), 0);
         } else {
-            err = isam_object_list(S(c), dbid, objtyp, pvResult);
+            err = isam_object_list(S(c), dbid, objtyp, InfoLevel == JET_ObjInfoList, pvResult);
         }
         break;
     case JET_ObjInfo:
@@ -1205,7 +1257,8 @@ ESEPY_EXPORT JET_ERR JetGetObjectInfo(JET_SESID sesid, JET_DBID dbid, JET_OBJTYP
             break;
         }
         JET_TABLEID tableid;
-        err = isam_open_table(S(c), dbid, szObjectName, JET_bitTableReadOnly, &tableid);
+        /* an ordinary cursor: JET_bitTableInfoUpdatable is the table's, not a read-only cursor's (CU1) */
+        err = isam_open_table(S(c), dbid, szObjectName, 0, &tableid);
         if (err >= 0) {
             err = isam_get_table_info(S(c), tableid, pvResult, cbMax, JET_TblInfo);
             if (err >= 0 && InfoLevel == JET_ObjInfo) {

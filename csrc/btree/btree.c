@@ -2,8 +2,8 @@
  * btree.c -- trees: create, drop, descents, and the single-node operations
  * by key (insert, replace, delete, set flags, lookup).
  *
- * Owns: latching rules L1 and L3 of btree_int.h (shared descents, the
- * optimistic leaf-only path of record operations) and the choice between a
+ * Owns: latching rules L1, L3 and L8 of btree_int.h (shared descents, the
+ * optimistic leaf-only path of record operations, the append hint H1) and the choice between a
  * record operation on one leaf and a structure change (smo.c).
  * Must not touch: page layout (page.c), split/merge mechanics (smo.c), the
  * space page (space.c), log payloads (redo.c).
@@ -220,6 +220,117 @@ static JET_ERR leaf_for_write(const bt_env *env, uint32_t pgnoRoot, const void *
     }
 }
 
+/* ---- append hint (issue 20: sequential inserts) -------------------------------
+ *
+ * An insert whose key lies above every key of the tree belongs in the
+ * rightmost leaf; a sequential fill does nothing else, and its descent from
+ * the root (route and key compares on every level) was a tenth of its CPU.
+ * env->hints (btree.h) remembers, per tree, the leaf an insert last found
+ * to be the rightmost one, and the next insert goes there directly:
+ *   H1. A hint is used only after all of these hold, so any value is safe
+ *       (stale, torn, zero, another tree's):
+ *       (a) the root is latched SHARED: no structure change of the tree is
+ *           running (L4: one holds the root exclusively from its first latch
+ *           to its end), so T1-T5 hold and no page of the tree is "frozen"
+ *           by a change that let go of it meaning to come back (L4) -- the
+ *           reason record operations otherwise reach a leaf only through its
+ *           parent (L3);
+ *       (b) the hinted page, latched exclusively, is not the root, is a leaf
+ *           (flags, level 0) of the root's objid with at least one node and
+ *           no right neighbour (next == 0), and passes the layout check: by
+ *           T1 and T2 it is the tree's rightmost leaf (an objid names one
+ *           live tree of a database: isam allocates them, and a dropped
+ *           tree's pages are free, objid 0), whose key range is
+ *           [its separator, +infinity);
+ *       (c) key > its last key: the key is inside that range, its slot is
+ *           cslot, and it is no duplicate.
+ *       The root is let go once (b) holds: a structure change that starts
+ *       later latches the root, then waits for this leaf (its descendant)
+ *       like any change waits for a leaf an L3 writer holds.
+ *   L8. Lock order of the hint: the root shared, then the hinted page
+ *       exclusively.  A stale hint may name any page, but nobody waits for a
+ *       root while holding a latch (structure changes and descents start at
+ *       the root, cursors hold nothing between calls: L4, L7), so waiting
+ *       for any page with a root held shared cannot close a cycle; the root
+ *       itself is refused (a shared latch would wait for itself).
+ * Anything else (no hint, check failed, the leaf is full, read error) falls
+ * back to the descent; the error of a failed hint read is not reported: the
+ * descent meets the page again if the tree really holds it.  A descent that
+ * inserts into a leaf with next == 0 below the root sets the hint; a split
+ * of that leaf gives it a right neighbour, which fails (b) once. */
+static uint64_t hint_pack(uint32_t pgnoRoot, uint32_t pgnoLeaf)
+{
+    return (uint64_t)pgnoRoot << 32 | pgnoLeaf;
+}
+
+static void hint_set(const bt_env *env, uint32_t pgnoRoot, uint32_t pgnoLeaf)
+{
+    if (env->hints == NULL)
+        return;
+    _Atomic uint64_t *slot = &env->hints->slot[pgnoRoot % BT_HINTS];
+    uint64_t v = hint_pack(pgnoRoot, pgnoLeaf);
+    if (atomic_load_explicit(slot, memory_order_relaxed) != v)
+        atomic_store_explicit(slot, v, memory_order_relaxed);
+}
+
+/* H1: the rightmost leaf for key, latched `latch`, with *pfAppend = 1; else
+ * nothing latched and *pfAppend = 0 (the caller descends).  A refused hint
+ * is cleared (unless someone set another meanwhile): random inserts, which
+ * set it once in a while, then pay for at most one refusal each time. */
+static void hint_leaf(const bt_env *env, uint32_t pgnoRoot, const void *key, uint32_t cbKey, int latch, bf **ppbf,
+                      int *pfAppend)
+{
+    *pfAppend = 0;
+    if (env->hints == NULL)
+        return;
+    _Atomic uint64_t *slot = &env->hints->slot[pgnoRoot % BT_HINTS];
+    uint64_t v = atomic_load_explicit(slot, memory_order_relaxed);
+    uint32_t pgnoLeaf = (uint32_t)v;
+    if ((uint32_t)(v >> 32) != pgnoRoot || pgnoLeaf == 0 || pgnoLeaf == pgnoRoot)
+        return;
+    uint32_t cbPage = cache_page_size(env->pc);
+    bf *pbfRoot = NULL, *pbf = NULL;
+    if (cache_read(env->pc, env->dbid, pgnoRoot, LATCH_SHARED, &pbfRoot) < 0)
+        return;   /* the descent reads the root again and reports */
+    const uint8_t *pgRoot = bf_data(pbfRoot);
+    int32_t iNode;
+    int fHintOk = 0;
+    if ((pg_flags(pgRoot) & (BTP_ROOT | BTP_INTERNAL)) == (BTP_ROOT | BTP_INTERNAL) && pg_objid(pgRoot) != 0 &&
+        bt_latched_problem(pbfRoot, cbPage, &iNode) == NULL &&
+        cache_read(env->pc, env->dbid, pgnoLeaf, latch, &pbf) >= 0) {   /* L8 */
+        const uint8_t *pg = bf_data(pbf);
+        fHintOk = (pg_flags(pg) & (BTP_LEAF | BTP_INTERNAL | BTP_ROOT | BTP_SPACE | BTP_FREE)) == BTP_LEAF &&
+             pg_level(pg) == 0 && pg_objid(pg) == pg_objid(pgRoot) && pg_next(pg) == 0 && pg_cslot(pg) > 0 &&
+             bt_latched_problem(pbf, cbPage, &iNode) == NULL;   /* H1 (b) */
+        if (fHintOk) {
+            bt_node n;
+            bt_pg_node(pg, cbPage, pg_cslot(pg) - 1, &n);
+            fHintOk = bt_node_cmp(&n, key, cbKey) < 0;   /* H1 (c) */
+        }
+        if (!fHintOk)
+            cache_release(pbf);
+    }
+    cache_release(pbfRoot);
+    testcase(fHintOk);    /* an operation served by the hint */
+    testcase(!fHintOk);   /* a hint refused */
+    if (!fHintOk) {
+        atomic_compare_exchange_strong_explicit(slot, &v, 0, memory_order_relaxed, memory_order_relaxed);
+        return;
+    }
+    *ppbf = pbf;
+    *pfAppend = 1;
+}
+
+int bt_append_absent(bt_env *env, uint32_t pgnoRoot, const void *key, uint32_t cbKey)
+{
+    bf *pbf = NULL;
+    int fAppend = 0;
+    hint_leaf(env, pgnoRoot, key, cbKey, LATCH_SHARED, &pbf, &fAppend);
+    if (fAppend)
+        cache_release(pbf);
+    return fAppend;
+}
+
 static void leaf_change(uint8_t *pg, uint32_t cbPage, uint8_t type, uint32_t i, const void *key, uint32_t cbKey,
                         const void *data, uint32_t cbData, uint32_t flags, uint8_t *scratch)
 {
@@ -419,11 +530,26 @@ static JET_ERR record_op(bt_env *env, uint32_t pgnoSpace, uint32_t pgnoRoot, uin
     if (flags > 0xFFFF || (cbKey && key == NULL) || (cbData && data == NULL))
         return JET_errInvalidParameter;
     bf *pbf = NULL;
-    JET_ERR err = leaf_for_write(env, pgnoRoot, key, cbKey, &pbf);
-    if (err < 0)
-        return err;
+    JET_ERR err = JET_errSuccess;
+    int fAppend = 0, fit;
     uint32_t i;
-    int fit = leaf_fit(env, bf_data(pbf), type, key, cbKey, cbData, (pg_flags(bf_data(pbf)) & BTP_ROOT) != 0, &i);
+    if (type == LOG_REC_BT_INSERT)
+        hint_leaf(env, pgnoRoot, key, cbKey, LATCH_EXCLUSIVE, &pbf, &fAppend);
+    if (fAppend) {
+        const uint8_t *pg = bf_data(pbf);
+        i = pg_cslot(pg);   /* H1 (c) */
+        int fScratch;   /* what the node costs on a key-prefix page (X2) */
+        fit = bt_pg_free(pg, cbPage) >= bt_pg_insert_cost(pg, cbPage, key, cbKey, cbData, &fScratch) ? FIT_OK
+                                                                                                  : FIT_SMO;
+    } else {
+        err = leaf_for_write(env, pgnoRoot, key, cbKey, &pbf);
+        if (err < 0)
+            return err;
+        const uint8_t *pg = bf_data(pbf);
+        fit = leaf_fit(env, pg, type, key, cbKey, cbData, (pg_flags(pg) & BTP_ROOT) != 0, &i);
+        if (type == LOG_REC_BT_INSERT && fit == FIT_OK && pg_next(pg) == 0 && !(pg_flags(pg) & BTP_ROOT))
+            hint_set(env, pgnoRoot, bf_pgno(pbf));   /* H1 */
+    }
     if (fit == FIT_OK && type == LOG_REC_BT_INSERT)
         err = leaf_insert(env, pbf, i, key, cbKey, data, cbData, flags, pu);
     else if (fit == FIT_OK)

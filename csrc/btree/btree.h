@@ -49,6 +49,7 @@
 #ifndef ESEPY_BTREE_H
 #define ESEPY_BTREE_H
 
+#include <stdatomic.h>
 #include <stdint.h>
 #include "esent.h"
 #include "lsn.h"
@@ -70,6 +71,16 @@
 /* Node flags (stored with each leaf node). */
 #define BT_NODE_DELETED  0x1  /* flag-deleted: kept for versioning, invisible once cleaned */
 
+/* Append hints of one database (H1 in btree.c): slot pgnoRoot % BT_HINTS
+ * holds pgnoRoot << 32 | the pgno of the leaf an insert last found to be
+ * that tree's rightmost leaf.  Hints only: any value is safe (btree.c
+ * verifies a hint under the root's latch before using it); zero = none.
+ * The owner keeps the storage; every bt_env of the database points to it. */
+#define BT_HINTS 16
+typedef struct bt_hints {
+    _Atomic uint64_t slot[BT_HINTS];
+} bt_hints;
+
 /* How the btree reaches the rest of the engine for one database. */
 typedef struct bt_env {
     cache    *pc;
@@ -89,6 +100,7 @@ typedef struct bt_env {
      * the file has DB_INCOMPAT_KEY_PREFIX.  0: pages keep the format-1
      * layout (a prefix-less page never gets one from record operations). */
     int       fKeyPrefix;
+    bt_hints *hints;       /* append hints of inserts (H1 in btree.c); NULL = none */
 } bt_env;
 
 /* ---- database space ------------------------------------------------------ */
@@ -212,6 +224,10 @@ JET_ERR bt_replace(bt_env *env, uint32_t pgnoSpace, uint32_t pgnoRoot, const voi
                    const void *data, uint32_t cbData);
 JET_ERR bt_delete(bt_env *env, uint32_t pgnoSpace, uint32_t pgnoRoot, const void *key, uint32_t cbKey);
 JET_ERR bt_set_flags(bt_env *env, uint32_t pgnoRoot, const void *key, uint32_t cbKey, uint32_t nodeflags);
+/* 1 when the append hint proves, at the time of the call, that key is above
+ * every key of the tree (so not in it); 0 = unknown (look it up).  Cheap:
+ * the root and the rightmost leaf, no descent (H1 in btree.c). */
+int     bt_append_absent(bt_env *env, uint32_t pgnoRoot, const void *key, uint32_t cbKey);
 /* Copy the node with `key` into caller buffers.  *pcbData receives the full
  * length; JET_wrnBufferTruncated when cbDataMax is smaller (the copied prefix
  * is valid).  JET_errRecordNotFound if absent. */

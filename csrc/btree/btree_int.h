@@ -223,6 +223,11 @@
  *       and, on the next move, re-latch the page and verify by key that it is
  *       still a leaf of the tree holding (or bracketing) that key; otherwise
  *       they re-seek from the root by key.
+ *   L8. An insert may reach the rightmost leaf without its parent (the
+ *       append hint, H1 in btree.c): it latches the root shared (so no
+ *       structure change is running, L4), then the leaf exclusively, and
+ *       verifies the leaf by content before using it.  Nobody waits for a
+ *       root while holding a latch, so this cannot deadlock.
  */
 #ifndef ESEPY_BTREE_INT_H
 #define ESEPY_BTREE_INT_H

@@ -147,6 +147,41 @@ JET_ERR EsepyGetTableNames(JET_SESID sesid, JET_DBID dbid, char *szzNames, uint3
 JET_ERR EsepyDescribeTable(JET_SESID sesid, JET_TABLEID tableid, char *szzColumns, uint32_t cbColumns,
                            uint32_t *pcbColumns, char *szKey, uint32_t cbKeyMax, uint32_t *pcbKey);
 
+/* EsepyReadRows: a batch of records read in one call (issue 20: what JetMove +
+ * JetRetrieveColumns per record cost in calls).  The cursor moves as
+ * JetMove(cRowFirst, 0) for the first record (0: it stays on its current
+ * record, which is read first) and as JetMove(JET_MoveNext, 0) for each next
+ * one -- index ranges and JetSetCursorFilter conditions apply as they do there
+ * -- for up to crow records.  Of each record, the first value
+ * (itagSequence 1) of each column of rgcolumn, retrieved with its grbit as
+ * JetRetrieveColumn does, is copied into pvData after the values before it;
+ * rgvalue[irow * ccolumn + icolumn] says where (ib, cb) or that it is NULL
+ * (err JET_wrnColumnNull, cb 0).  Out: *pcrow records read whole, *pcbUsed
+ * bytes of pvData used, *pgrbitOut: ESEPY_bitReadRowsEnd -- a move found no
+ * record (the cursor is after the last, as JetMove leaves it); or
+ * ESEPY_bitReadRowsPending -- the cursor is on a record it did not read: its
+ * values do not fit what is left of pvData or one needs what only
+ * JetRetrieveColumn(s) do (a user-defined default); read it so, then go on
+ * with cRowFirst JET_MoveNext.  Errors are JetMove's and
+ * JetRetrieveColumn's; the outputs then count what was read before. */
+typedef struct {
+    JET_COLUMNID columnid;
+    JET_GRBIT    grbit; /* JetRetrieveColumn's: 0, JET_bitRetrieveFromIndex, ... */
+} ESEPY_READCOLUMN;
+
+typedef struct {
+    uint32_t ib;  /* offset of the value in pvData */
+    uint32_t cb;  /* its size */
+    JET_ERR  err; /* JET_errSuccess, or JET_wrnColumnNull */
+} ESEPY_ROWVALUE;
+
+#define ESEPY_bitReadRowsEnd     0x1
+#define ESEPY_bitReadRowsPending 0x2
+
+JET_ERR EsepyReadRows(JET_SESID sesid, JET_TABLEID tableid, int32_t cRowFirst, uint32_t crow,
+                      const ESEPY_READCOLUMN *rgcolumn, uint32_t ccolumn, void *pvData, uint32_t cbData,
+                      ESEPY_ROWVALUE *rgvalue, uint32_t *pcrow, uint32_t *pcbUsed, JET_GRBIT *pgrbitOut);
+
 /* The secondary indexes of an open table as a multi-string: one string per
  * index, "name<US>grbit<US>+col<US>-col..." with US = 0x1F (a byte no
  * name may hold), grbit in decimal; one more NUL at the end.  *pcbActual =

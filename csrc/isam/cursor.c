@@ -580,8 +580,11 @@ JET_ERR isam_goto_position(isam_sess *psess, JET_TABLEID tableid, const JET_RECP
     return target ? isam_move(psess, tableid, (int32_t)target, 0) : JET_errSuccess;
 }
 
-/* A second cursor on the same table and current index, in the deferred move
- * to first (POS_DEFER) as ESENT's JetDupCursor. */
+/* A second cursor on the same table, as ESENT's JetDupCursor: on the
+ * clustered (primary) index whatever the source's current index, in the
+ * deferred move to first (POS_DEFER); nothing else of the source is copied
+ * (position, search key, range, prepared update, PermitDDL) but whether it
+ * may change the table (fReadOnly). */
 JET_ERR isam_dup_cursor(isam_sess *psess, JET_TABLEID tableid, JET_TABLEID *ptableid, JET_GRBIT grbit)
 {
     isam_cursor *pcur = cursor_get(psess, tableid);
@@ -597,22 +600,16 @@ JET_ERR isam_dup_cursor(isam_sess *psess, JET_TABLEID tableid, JET_TABLEID *ptab
     JET_ERR err = cat_load_table(psess, pcur->db, pcur->td->name, &ptd);
     if (err < 0)
         return err;
-    uint32_t objidIdx = pcur->objidIdx;
+    int fReadOnly = pcur->fReadOnly;
     err = cursor_alloc(psess, pcur->db, ptd, ptableid);
     if (err < 0) {
         cat_free_table(ptd);
         return err;
     }
-    idx_def *pidx = objidIdx ? idx_by_objid(ptd, objidIdx) : NULL;
-    if (pidx)
-        err = isam_set_current_index(psess, *ptableid, pidx->name, 0, 1);
-    if (err >= 0)
-        cursor_get(psess, *ptableid)->positioned = POS_DEFER; /* as ESENT: a deferred move to first */
-    if (err < 0) {
-        (void)isam_close_table(psess, *ptableid);
-        *ptableid = JET_tableidNil;
-    }
-    return err;
+    isam_cursor *pdup = cursor_get(psess, *ptableid);
+    pdup->fReadOnly = fReadOnly;
+    pdup->positioned = POS_DEFER;
+    return JET_errSuccess;
 }
 
 /* JetGetLock: JET_bitWriteLock claims the current record for the session's
@@ -637,6 +634,8 @@ JET_ERR isam_get_lock(isam_sess *psess, JET_TABLEID tableid, JET_GRBIT grbit)
         rec_free(&rec);
         return err < 0 ? err : rlock_acquire(psess, pcur->db, pcur->td->pgnoRoot, pcur->pbBm, pcur->cbBm);
     }
+    if (pcur->fReadOnly)
+        return JET_errPermissionDenied; /* CU1 */
     if (psess->trx->readonly)
         return JET_errTransReadOnly;
     rec_buf rec = { 0 };

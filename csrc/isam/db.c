@@ -92,6 +92,9 @@ void db_init_env(isam_inst *pinst, isam_db *pdb)
     pdb->env.logctx = pinst;
     pdb->env.cpgExtend = pinst->cfg.cpgDbExtension ? pinst->cfg.cpgDbExtension : 16;
     pdb->env.fKeyPrefix = (pdb->hdr.incompat & DB_INCOMPAT_KEY_PREFIX) != 0;
+    for (int i = 0; i < BT_HINTS; i++)
+        atomic_init(&pdb->hints.slot[i], 0);
+    pdb->env.hints = &pdb->hints;
 }
 
 /* fsync the folder holding `path` (an absolute path). */

@@ -895,6 +895,8 @@ JET_ERR isam_create_index(isam_sess *psess, JET_TABLEID tableid, const char *szN
     isam_cursor *pcur = cursor_get(psess, tableid);
     if (pcur == NULL)
         return JET_errInvalidTableId;
+    if (pcur->fReadOnly)
+        return JET_errPermissionDenied; /* CU1 */
     return create_index(psess, pcur, szName, grbit, szKey, cbKey, lDensity, 0, 0, NULL, 0);
 }
 
@@ -904,6 +906,8 @@ JET_ERR isam_create_indexes(isam_sess *psess, JET_TABLEID tableid, const isam_in
     isam_cursor *pcur = cursor_get(psess, tableid);
     if (pcur == NULL)
         return JET_errInvalidTableId;
+    if (pcur->fReadOnly)
+        return JET_errPermissionDenied; /* CU1 */
     if (specs == NULL && c > 0)
         return JET_errInvalidParameter;
     JET_ERR err = JET_errSuccess;
@@ -923,6 +927,8 @@ JET_ERR isam_delete_index(isam_sess *psess, JET_TABLEID tableid, const char *szI
     isam_cursor *pcur = cursor_get(psess, tableid);
     if (pcur == NULL)
         return JET_errInvalidTableId;
+    if (pcur->fReadOnly)
+        return JET_errPermissionDenied; /* CU1 */
     if (pcur->fTemp)
         return JET_errIllegalOperation;
     char a[JET_cbNameMost + 1], b[JET_cbNameMost + 1];

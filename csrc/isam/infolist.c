@@ -17,7 +17,9 @@
  * name (JET_ColInfoList, ListCompact) or column id (ListSortColumnid), and
  * index name then segment position (index lists), object name (object
  * lists).  Statistics that ESENT keeps in its catalog (cKey, cEntry, cPage,
- * cRecord) are 0: esepy keeps none.  For the W functions (session's
+ * cRecord) are 0 in the column and index lists: esepy keeps none; the
+ * object list (JET_ObjInfoList, not ListNoStats) counts each table's records
+ * and pages when asked, as JET_ObjInfo does (isam_table_stats).  For the W functions (session's
  * fWideLists) the text columns are Unicode (cp 1200) and hold UTF-16LE, as
  * ESENT's; otherwise they are cp 1252 columns holding the UTF-8 names.
  */
@@ -352,7 +354,7 @@ JET_ERR list_indexes(isam_sess *psess, isam_cursor *pcur, const idx_def *pidxOnl
 
 enum { OL_CONTAINER, OL_NAME, OL_OBJTYP, OL_CREATE, OL_UPDATE, OL_GRBIT, OL_FLAGS, OL_CRECORD, OL_CPAGE, OL_COUNT };
 
-JET_ERR isam_object_list(isam_sess *psess, JET_DBID dbid, JET_OBJTYP objtyp, JET_OBJECTLIST *pol)
+JET_ERR isam_object_list(isam_sess *psess, JET_DBID dbid, JET_OBJTYP objtyp, int fStats, JET_OBJECTLIST *pol)
 {
     if (pol == NULL)
         return JET_errInvalidParameter;
@@ -399,8 +401,23 @@ JET_ERR isam_object_list(isam_sess *psess, JET_DBID dbid, JET_OBJTYP objtyp, JET
         }
         if (err >= 0)
             err = put_u32(psess, t, ids[OL_FLAGS], flags);
+        /* JET_ObjInfoList: the counts JET_ObjInfo reports for the table
+         * (isam_table_stats, through a read-only cursor of its own); ListNoStats: 0 */
+        uint32_t stats[2] = { 0, 0 };
+        JET_TABLEID ts;
+        if (err >= 0 && fStats) {
+            err = isam_open_table(psess, dbid, p, JET_bitTableReadOnly, &ts);
+            if (err >= 0) {
+                err = isam_table_stats(psess, ts, &stats[0], &stats[1]);
+                JET_ERR e = isam_close_table(psess, ts);
+                if (err >= 0)
+                    err = e;
+            } else if (err == JET_errObjectNotFound) {
+                err = JET_errSuccess; /* deleted since the names were read: no counts */
+            }
+        }
         for (int k = OL_CRECORD; k <= OL_CPAGE && err >= 0; k++)
-            err = put_u32(psess, t, ids[k], 0);
+            err = put_u32(psess, t, ids[k], stats[k - OL_CRECORD]);
         if (err >= 0)
             err = isam_update(psess, t, NULL, 0, NULL);
         crec++;

@@ -269,8 +269,10 @@ JET_ERR isam_describe_table(isam_sess *psess, JET_TABLEID tableid, char *szzColu
  * buffer the caller frees with os_free; *pc receives the count. */
 JET_ERR isam_list_tables(isam_sess *psess, JET_DBID dbid, char **ppszz, uint32_t *pc);
 /* JetGetObjectInfo's JET_ObjInfoList: the tables of dbid (objtyp JET_objtypNil
- * or JET_objtypTable; any other kind lists nothing) in a temporary table. */
-JET_ERR isam_object_list(isam_sess *psess, JET_DBID dbid, JET_OBJTYP objtyp, JET_OBJECTLIST *pol);
+ * or JET_objtypTable; any other kind lists nothing) in a temporary table;
+ * fStats: each row's cRecord / cPage counted as JET_ObjInfo does (else 0,
+ * JET_ObjInfoListNoStats). */
+JET_ERR isam_object_list(isam_sess *psess, JET_DBID dbid, JET_OBJTYP objtyp, int fStats, JET_OBJECTLIST *pol);
 
 /* ---- records -------------------------------------------------------------------- */
 JET_ERR isam_prepare_update(isam_sess *psess, JET_TABLEID tableid, uint32_t prep);
@@ -296,6 +298,15 @@ JET_ERR isam_udd_get(isam_sess *psess, JET_TABLEID tableid, JET_COLUMNID columni
  * once for all of them; stops at (and returns) the first entry's error. */
 JET_ERR isam_retrieve_columns(isam_sess *psess, JET_TABLEID tableid, JET_RETRIEVECOLUMN *prc, uint32_t crc);
 JET_ERR isam_move(isam_sess *psess, JET_TABLEID tableid, int32_t cRow, JET_GRBIT grbit);
+/* scanbatch.c: EsepyReadRows' values of the cursor's current record -- the
+ * first value of each column of rgcol, packed into pb from *pib on (cb bytes
+ * in all), rgv[i] describing value i, *pib moved past them.  Returns
+ * ISAM_wrnRowNotRead (nothing of the record kept: *pib unchanged) when a value
+ * does not fit or needs the API layer (a user-defined default). */
+JET_ERR isam_read_row_values(isam_sess *psess, JET_TABLEID tableid, const ESEPY_READCOLUMN *rgcol, uint32_t ccol,
+                             uint8_t *pb, uint32_t cb, uint32_t *pib, ESEPY_ROWVALUE *rgv);
+/* Not a JET code: see isam_read_row_values. */
+#define ISAM_wrnRowNotRead 0x40000002
 JET_ERR isam_make_key(isam_sess *psess, JET_TABLEID tableid, const void *pv, uint32_t cb, JET_GRBIT grbit);
 JET_ERR isam_enumerate_columns(isam_sess *psess, JET_TABLEID tableid, uint32_t cEnumColumnId,
                                const JET_ENUMCOLUMNID *rgEnumColumnId, uint32_t *pcEnumColumn,

@@ -340,6 +340,7 @@ typedef struct isam_db {
     isam_inst *inst;            /* its instance (for db_corrupt, which gets only the db) */
     db_header  hdr;
     bt_env     env;
+    bt_hints   hints;           /* env.hints: the btree's append hints (H1 in btree.c) */
     int        readonly;
     int        logged;          /* 0 with JET_bitDbRecoveryOff or recovery off */
     uint32_t   copen;           /* JetOpenDatabase references across sessions */
@@ -473,6 +474,11 @@ typedef struct isam_cursor {
     /* JetPrepareUpdate */
     uint32_t    prep;           /* JET_prepInsert / JET_prepReplace / JET_prepCancel (none) */
     int         levelPrep;      /* U1: the transaction level the update was prepared at */
+    /* U2: while an update is prepared, rec is a well-formed record: rec_init's,
+     * or the current record checked whole at the prepare (rec_check), changed
+     * only by rec_set_valid since; so update.c reads and changes it with the
+     * rec_*_valid functions (record.c R-VALID: no re-check of every tagged
+     * column at each JetSetColumn). */
     rec_buf     rec;            /* record being built */
     int         fDirty;
     /* long values created for the prepared update (lv.c): referenced by
@@ -482,6 +488,12 @@ typedef struct isam_cursor {
     /* temporary table (temp.c): this cursor owns the table and its trees */
     int         fTemp;
     int         fPermitDDL;     /* opened with JET_bitTablePermitDDL (template.c TP2) */
+    /* CU1: opened with JET_bitTableReadOnly, or a JetDupCursor of such a
+     * cursor: it reads, and every change through it (JetPrepareUpdate other
+     * than cancel, JetDelete, JetEscrowUpdate, JetGetLock(WriteLock), column
+     * and index DDL) is JET_errPermissionDenied, as ESENT's non-updatable
+     * cursor (cur_check_updatable). */
+    int         fReadOnly;
     uint32_t   *pcrefTemp;      /* cursors on the table (JetDupCursor), shared by them */
     JET_GRBIT   grbitTT;        /* JET_bitTT* it was opened with */
     uint64_t    trxidTemp;      /* transaction that opened it (0: none or committed) */
@@ -500,6 +512,12 @@ typedef struct isam_cursor {
     JET_SESID    sesidLs;
     JET_TABLEID  tableidLs;
 } isam_cursor;
+
+/* CU1: JET_errPermissionDenied for a cursor that may not change its table. */
+static inline JET_ERR cur_check_updatable(const isam_cursor *pcur)
+{
+    return pcur->fReadOnly ? JET_errPermissionDenied : JET_errSuccess;
+}
 
 struct isam_sess {
     isam_inst   *inst;

@@ -90,7 +90,12 @@
  * Validation.  Every read parses the whole structure first (rec_parse) and
  * checks every count, size and offset against the buffer with 64-bit
  * arithmetic; anything inconsistent is JET_errDatabaseCorrupted (rec_count,
- * which cannot return an error, returns 0).  A fixed column whose stored size
+ * which cannot return an error, returns 0).  R-VALID: a caller that checked
+ * a record whole once (rec_check) and changes it only through rec_set* may
+ * use rec_get_valid / rec_count_valid / rec_set_valid, which skip the walk
+ * over every tagged column and value (the isam layer's copy buffer, built
+ * column by column: otherwise each set would cost O(C) and a record of C
+ * tagged columns O(C^2)).  A fixed column whose stored size
  * differs from the schema's size is corruption too.  Values are never read
  * outside pbRec .. pbRec+cbRec.
  *
@@ -198,8 +203,13 @@ typedef struct rec_layout {
 
 static JET_ERR parse_overflow(const uint8_t *pb, uint32_t cb, uint64_t ib, rec_layout *pl);
 
-/* Validate the whole record and fill *pl.  Never reads outside pb..pb+cb. */
-static JET_ERR rec_parse(const uint8_t *pb, uint32_t cb, rec_layout *pl)
+/* Fill *pl.  fFull: validate the whole record (never reads outside
+ * pb..pb+cb).  Otherwise (R-VALID: a record checked whole before and changed
+ * only by rec_set since) the header, fixed and variable parts are checked as
+ * always, the tagged directory only for its bounds and its last entry's end:
+ * the walk over every tagged column and value is skipped, so reading or
+ * setting one column costs O(log C) in the tagged area, not O(C). */
+static JET_ERR rec_parse_ex(const uint8_t *pb, uint32_t cb, rec_layout *pl, int fFull)
 {
     memset(pl, 0, sizeof(*pl));
     pl->pb = pb;
@@ -321,6 +331,12 @@ var_data:
     pl->ibTagData = (uint32_t)ib;
     pl->cbTagData = (uint32_t)(cb - ib);
     pl->cTag = C;
+    if (!fFull) {
+        /* R-VALID: the blocks were checked when the record was */
+        if (le_get32(pb + pl->ibTagDir + (uint64_t)REC_TAG_DIRENT * (C - 1) + 4) != pl->cbTagData)
+            return CORRUPT;
+        return JET_errSuccess;
+    }
 
     uint32_t prevCol = 0;
     uint64_t prevEnd = 0;
@@ -352,6 +368,17 @@ var_data:
     if (prevEnd != pl->cbTagData)
         return CORRUPT;
     return JET_errSuccess;
+}
+
+static JET_ERR rec_parse(const uint8_t *pb, uint32_t cb, rec_layout *pl)
+{
+    return rec_parse_ex(pb, cb, pl, 1);
+}
+
+JET_ERR rec_check(const uint8_t *pbRec, uint32_t cbRec)
+{
+    rec_layout l;
+    return rec_parse(pbRec, cbRec, &l);
 }
 
 /* Tagged directory access (only after a successful rec_parse). */
@@ -502,8 +529,8 @@ uint32_t rec_fixed_size(const rec_column *pcol)
 
 /* ---- reading ------------------------------------------------------------- */
 
-JET_ERR rec_get(const uint8_t *pbRec, uint32_t cbRec, const rec_column *pcol, uint32_t itag,
-                const void **ppv, uint32_t *pcb, uint32_t *pflags)
+static JET_ERR get_ex(const uint8_t *pbRec, uint32_t cbRec, const rec_column *pcol, uint32_t itag,
+                      const void **ppv, uint32_t *pcb, uint32_t *pflags, int fFull)
 {
     if (ppv == NULL || pcb == NULL || pcol == NULL)
         return JET_errInvalidParameter;
@@ -516,7 +543,7 @@ JET_ERR rec_get(const uint8_t *pbRec, uint32_t cbRec, const rec_column *pcol, ui
         return JET_errBadColumnId;
 
     rec_layout l;
-    JET_ERR err = rec_parse(pbRec, cbRec, &l);
+    JET_ERR err = rec_parse_ex(pbRec, cbRec, &l, fFull);
     if (err < 0)
         return err;
     if (itag == 0)
@@ -571,14 +598,26 @@ JET_ERR rec_get(const uint8_t *pbRec, uint32_t cbRec, const rec_column *pcol, ui
     return JET_errSuccess;
 }
 
-uint32_t rec_count(const uint8_t *pbRec, uint32_t cbRec, const rec_column *pcol)
+JET_ERR rec_get(const uint8_t *pbRec, uint32_t cbRec, const rec_column *pcol, uint32_t itag,
+                const void **ppv, uint32_t *pcb, uint32_t *pflags)
+{
+    return get_ex(pbRec, cbRec, pcol, itag, ppv, pcb, pflags, 1);
+}
+
+JET_ERR rec_get_valid(const uint8_t *pbRec, uint32_t cbRec, const rec_column *pcol, uint32_t itag,
+                      const void **ppv, uint32_t *pcb, uint32_t *pflags)
+{
+    return get_ex(pbRec, cbRec, pcol, itag, ppv, pcb, pflags, 0);
+}
+
+static uint32_t count_ex(const uint8_t *pbRec, uint32_t cbRec, const rec_column *pcol, int fFull)
 {
     if (pcol == NULL)
         return 0;
     int cls = col_class(pcol->columnid);
     if (cls == COL_TAGGED) {
         rec_layout l;
-        if (rec_parse(pbRec, cbRec, &l) < 0)
+        if (rec_parse_ex(pbRec, cbRec, &l, fFull) < 0 || l.fOverflow)
             return 0;
         int fFound;
         uint32_t i = tag_find(&l, pcol->columnid, &fFound);
@@ -590,7 +629,17 @@ uint32_t rec_count(const uint8_t *pbRec, uint32_t cbRec, const rec_column *pcol)
     }
     const void *pv;
     uint32_t cb;
-    return rec_get(pbRec, cbRec, pcol, 1, &pv, &cb, NULL) == JET_errSuccess ? 1 : 0;
+    return get_ex(pbRec, cbRec, pcol, 1, &pv, &cb, NULL, fFull) == JET_errSuccess ? 1 : 0;
+}
+
+uint32_t rec_count(const uint8_t *pbRec, uint32_t cbRec, const rec_column *pcol)
+{
+    return count_ex(pbRec, cbRec, pcol, 1);
+}
+
+uint32_t rec_count_valid(const uint8_t *pbRec, uint32_t cbRec, const rec_column *pcol)
+{
+    return count_ex(pbRec, cbRec, pcol, 0);
 }
 
 JET_ERR rec_enum_tagged(const uint8_t *pbRec, uint32_t cbRec,
@@ -814,7 +863,11 @@ static uint64_t tv_block_size(const rec_edit *pe)
 }
 
 /* Tagged area of the new record (tagged edit).  Block ends are u32; a size
- * check against UINT32_MAX happens before the write pass. */
+ * check against UINT32_MAX happens before the write pass.  The directory
+ * entries and blocks before the edited column are copied as they are (their
+ * ends do not move), those after it in one piece with their ends shifted:
+ * appending a column costs its own bytes plus one copy, not a pass over
+ * every column. */
 static void emit_tagged_edit(rec_w *w, const rec_edit *pe, uint32_t columnid)
 {
     const rec_layout *pl = pe->pl;
@@ -822,40 +875,39 @@ static void emit_tagged_edit(rec_w *w, const rec_edit *pe, uint32_t columnid)
     if (C == 0)
         return;
     w_u16(w, C);
+    uint32_t iAfter = pe->iTag + (pe->fTagFound ? 1 : 0); /* first old entry after the edited one */
+    /* ends: old blocks [0, iTag) end at or before ibStart; the old block of
+     * the column (when found) runs ibStart..ibAfter */
+    const uint8_t *pdir = pl->cTag ? pl->pb + pl->ibTagDir : NULL;    /* none without a tagged area */
+    const uint8_t *pdata = pl->cTag ? pl->pb + pl->ibTagData : NULL;
+    uint32_t ibStart = pe->iTag ? le_get32(pdir + (size_t)REC_TAG_DIRENT * (pe->iTag - 1) + 4) : 0;
+    uint32_t ibAfter = pe->fTagFound ? le_get32(pdir + (size_t)REC_TAG_DIRENT * pe->iTag + 4) : ibStart;
+    uint64_t cbNewBlock = pe->ctv ? tv_block_size(pe) : 0;
     /* directory */
-    uint64_t end = 0;
-    for (uint32_t i = 0; i <= pl->cTag; i++) {
-        if (i == pe->iTag && pe->ctv) {
-            end += tv_block_size(pe);
-            w_u16(w, columnid);
-            w_u16(w, pe->ctv);
-            w_u32(w, (uint32_t)end);
-        }
-        if (i == pl->cTag || (i == pe->iTag && pe->fTagFound))
-            continue;
-        rec_tagcol t;
-        tag_entry(pl, i, &t);
-        end += t.cbBlock;
-        w_u16(w, t.columnid);
-        w_u16(w, t.cValues);
-        w_u32(w, (uint32_t)end);
+    w_bytes(w, pdir, (uint64_t)REC_TAG_DIRENT * pe->iTag);
+    if (pe->ctv) {
+        w_u16(w, columnid);
+        w_u16(w, pe->ctv);
+        w_u32(w, (uint32_t)(ibStart + cbNewBlock));
+    }
+    for (uint32_t i = iAfter; i < pl->cTag; i++) {
+        const uint8_t *pent = pdir + (size_t)REC_TAG_DIRENT * i;
+        w_u16(w, le_get16(pent));
+        w_u16(w, le_get16(pent + 2));
+        w_u32(w, (uint32_t)((uint64_t)le_get32(pent + 4) - ibAfter + ibStart + cbNewBlock));
     }
     /* data */
-    for (uint32_t i = 0; i <= pl->cTag; i++) {
-        if (i == pe->iTag && pe->ctv) {
-            for (uint32_t v = 0; v < pe->ctv; v++) {
-                w_u8(w, pe->rgtv[v].flags);
-                w_u32(w, pe->rgtv[v].cb);
-            }
-            for (uint32_t v = 0; v < pe->ctv; v++)
-                w_bytes(w, pe->rgtv[v].pv, pe->rgtv[v].cb);
+    w_bytes(w, pdata, ibStart);
+    if (pe->ctv) {
+        for (uint32_t v = 0; v < pe->ctv; v++) {
+            w_u8(w, pe->rgtv[v].flags);
+            w_u32(w, pe->rgtv[v].cb);
         }
-        if (i == pl->cTag || (i == pe->iTag && pe->fTagFound))
-            continue;
-        rec_tagcol t;
-        tag_entry(pl, i, &t);
-        w_bytes(w, pl->pb + t.ibBlock, t.cbBlock);
+        for (uint32_t v = 0; v < pe->ctv; v++)
+            w_bytes(w, pe->rgtv[v].pv, pe->rgtv[v].cb);
     }
+    if (pdata)
+        w_bytes(w, pdata + ibAfter, pl->cbTagData - ibAfter);
 }
 
 /* Whole new record; w->pb NULL = size only. */
@@ -905,8 +957,8 @@ static JET_ERR check_value(const rec_column *pcol, int cls, const void *pv, uint
     return cb <= cbMax ? JET_errSuccess : JET_errColumnTooBig;
 }
 
-JET_ERR rec_set(rec_buf *prec, const rec_column *pcol, uint32_t itag, const void *pv, uint32_t cb,
-                uint32_t flags, uint32_t cbRecMax)
+static JET_ERR set_ex(rec_buf *prec, const rec_column *pcol, uint32_t itag, const void *pv, uint32_t cb,
+                      uint32_t flags, uint32_t cbRecMax, int fFull)
 {
     if (prec == NULL || pcol == NULL)
         return JET_errInvalidParameter;
@@ -929,7 +981,7 @@ JET_ERR rec_set(rec_buf *prec, const rec_column *pcol, uint32_t itag, const void
         return err;
 
     rec_layout l;
-    err = rec_parse(prec->pb, prec->cb, &l);
+    err = rec_parse_ex(prec->pb, prec->cb, &l, fFull);
     if (err < 0)
         return err;
 
@@ -1030,6 +1082,18 @@ JET_ERR rec_set(rec_buf *prec, const rec_column *pcol, uint32_t itag, const void
     prec->cb = (uint32_t)cbNew;
     prec->cbAlloc = (uint32_t)cbNew;
     return JET_errSuccess;
+}
+
+JET_ERR rec_set(rec_buf *prec, const rec_column *pcol, uint32_t itag, const void *pv, uint32_t cb,
+                uint32_t flags, uint32_t cbRecMax)
+{
+    return set_ex(prec, pcol, itag, pv, cb, flags, cbRecMax, 1);
+}
+
+JET_ERR rec_set_valid(rec_buf *prec, const rec_column *pcol, uint32_t itag, const void *pv, uint32_t cb,
+                      uint32_t flags, uint32_t cbRecMax)
+{
+    return set_ex(prec, pcol, itag, pv, cb, flags, cbRecMax, 0);
 }
 
 /* ---- overflow records (R-OVF) -------------------------------------------- */

@@ -59,6 +59,18 @@ JET_ERR rec_get(const uint8_t *pbRec, uint32_t cbRec, const rec_column *pcol, ui
 /* Number of values of a tagged column (0 if NULL); 1/0 for fixed/variable. */
 uint32_t rec_count(const uint8_t *pbRec, uint32_t cbRec, const rec_column *pcol);
 
+/* R-VALID (record.c): the whole record checked once (rec_check: 0 or
+ * JET_errDatabaseCorrupted), then read and changed through the _valid
+ * functions, which skip the walk over every tagged column and value that
+ * the others repeat (they still check the header, fixed and variable parts
+ * and the tagged directory's bounds).  Only for a record that passed
+ * rec_check (or was made by rec_init) and was changed only by rec_set /
+ * rec_set_valid since: each keeps a record well-formed. */
+JET_ERR  rec_check(const uint8_t *pbRec, uint32_t cbRec);
+JET_ERR  rec_get_valid(const uint8_t *pbRec, uint32_t cbRec, const rec_column *pcol, uint32_t itag,
+                       const void **ppv, uint32_t *pcb, uint32_t *pflags);
+uint32_t rec_count_valid(const uint8_t *pbRec, uint32_t cbRec, const rec_column *pcol);
+
 /* Set column `pcol` in the record held in *prec (rewriting it in place):
  *   pv == NULL        -> set NULL (itag 0/1 for non-tagged; for tagged, remove value itag)
  *   itag == 0         -> tagged: append a new value; others: same as 1
@@ -69,6 +81,9 @@ uint32_t rec_count(const uint8_t *pbRec, uint32_t cbRec, const rec_column *pcol)
  * JET_errRecordTooBig when the result exceeds cbRecMax. */
 JET_ERR rec_set(rec_buf *prec, const rec_column *pcol, uint32_t itag, const void *pv, uint32_t cb,
                 uint32_t flags, uint32_t cbRecMax);
+/* rec_set on a record under R-VALID (see rec_check). */
+JET_ERR rec_set_valid(rec_buf *prec, const rec_column *pcol, uint32_t itag, const void *pv, uint32_t cb,
+                      uint32_t flags, uint32_t cbRecMax);
 
 /* Record formats (record.c has both layouts as tables).  Version 1: a
  * 4-byte header (format 0x01, F, V, 0), F fixed sizes, fixed data, V u16

@@ -89,10 +89,13 @@ JET_ERR isam_open_table(isam_sess *psess, JET_DBID dbid, const char *szName, JET
     JET_ERR err = cat_load_table(psess, pdb, szName, &ptd);
     if (err >= 0) {
         err = cursor_alloc(psess, pdb, ptd, ptableid);
-        if (err < 0)
+        if (err < 0) {
             cat_free_table(ptd);
-        else
-            cursor_get(psess, *ptableid)->fPermitDDL = (grbit & JET_bitTablePermitDDL) != 0;
+        } else {
+            isam_cursor *pcur = cursor_get(psess, *ptableid);
+            pcur->fPermitDDL = (grbit & JET_bitTablePermitDDL) != 0;
+            pcur->fReadOnly = (grbit & JET_bitTableReadOnly) != 0; /* CU1 */
+        }
     }
     reclaim_opening(psess->inst, -1);
     return err;
@@ -566,6 +569,8 @@ JET_ERR isam_add_column(isam_sess *psess, JET_TABLEID tableid, const char *szNam
     isam_cursor *pcur = cursor_get(psess, tableid);
     if (pcur == NULL)
         return JET_errInvalidTableId;
+    if (pcur->fReadOnly)
+        return JET_errPermissionDenied; /* CU1 */
     if (pcur->fTemp)
         return JET_errIllegalOperation; /* a temporary table's columns are fixed at open */
     /* the name check and the next id need the table's current columns: another
@@ -636,6 +641,8 @@ JET_ERR isam_delete_column(isam_sess *psess, JET_TABLEID tableid, const char *sz
     isam_cursor *pcur = cursor_get(psess, tableid);
     if (pcur == NULL)
         return JET_errInvalidTableId;
+    if (pcur->fReadOnly)
+        return JET_errPermissionDenied; /* CU1 */
     if (pcur->fTemp)
         return JET_errIllegalOperation;
     if (grbit & ~(JET_GRBIT)0x1) /* JET_bitDeleteColumnIgnoreTemplateColumns */
@@ -680,6 +687,8 @@ JET_ERR isam_rename_column(isam_sess *psess, JET_TABLEID tableid, const char *sz
     isam_cursor *pcur = cursor_get(psess, tableid);
     if (pcur == NULL)
         return JET_errInvalidTableId;
+    if (pcur->fReadOnly)
+        return JET_errPermissionDenied; /* CU1 */
     if (pcur->fTemp)
         return JET_errIllegalOperation;
     if (grbit != 0)
@@ -828,7 +837,7 @@ JET_ERR isam_get_table_info(isam_sess *psess, JET_TABLEID tableid, void *pv, uin
         oi.cbStruct = sizeof(oi);
         oi.objtyp = JET_objtypTable;
         oi.grbit = JET_bitTableInfoBookmark | JET_bitTableInfoRollback |
-                   (pcur->db->readonly ? 0 : JET_bitTableInfoUpdatable);
+                   (pcur->db->readonly || pcur->fReadOnly ? 0 : JET_bitTableInfoUpdatable); /* CU1 */
         oi.flags = tpl_object_flags(pcur->td);
         memcpy(pv, &oi, sizeof(oi));
         return JET_errSuccess;

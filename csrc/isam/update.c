@@ -284,7 +284,7 @@ static JET_ERR set_long_value(isam_sess *psess, isam_cursor *pcur, col_info *pci
 {
     const void *pvOld = NULL;
     uint32_t cbOld = 0, flags = 0;
-    JET_ERR err = rec_get(pcur->rec.pb, pcur->rec.cb, &pci->rc, itag ? itag : UINT32_MAX, &pvOld, &cbOld, &flags);
+    JET_ERR err = rec_get_valid(pcur->rec.pb, pcur->rec.cb, &pci->rc, itag ? itag : UINT32_MAX, &pvOld, &cbOld, &flags);
     if (err < 0)
         return err;
     int fNull = err == JET_wrnColumnNull || itag == 0;
@@ -304,7 +304,7 @@ static JET_ERR set_long_value(isam_sess *psess, isam_cursor *pcur, col_info *pci
         cbNew = ib + cb > cbSize ? ib + cb : cbSize;
     } else {
         if (pv == NULL) {   /* NULL: remove the value */
-            err = rec_set(&pcur->rec, &pci->rc, itag, NULL, 0, 0, cbRecMax);
+            err = rec_set_valid(&pcur->rec, &pci->rc, itag, NULL, 0, 0, cbRecMax);
             if (err >= 0 && lidOld && lid_is_new(pcur, lidOld)) {
                 (void)lv_release(psess, pcur->db, pcur->td, lidOld);
                 lid_forget(pcur, lidOld);
@@ -343,7 +343,7 @@ static JET_ERR set_long_value(isam_sess *psess, isam_cursor *pcur, col_info *pci
         } else if (cb) {
             memcpy(buf, pv, cb);
         }
-        err = rec_set(&pcur->rec, &pci->rc, itag, buf, (uint32_t)cbNew, 0, cbRecMax);
+        err = rec_set_valid(&pcur->rec, &pci->rc, itag, buf, (uint32_t)cbNew, 0, cbRecMax);
         os_free(buf);
         return err;
     }
@@ -375,7 +375,7 @@ static JET_ERR set_long_value(isam_sess *psess, isam_cursor *pcur, col_info *pci
     uint8_t ref[LV_REF_SIZE];
     lv_ref_make(ref, lid, cbSize);
     if (err >= 0)
-        err = rec_set(&pcur->rec, &pci->rc, itag, ref, LV_REF_SIZE, REC_TAG_SEPARATED, cbRecMax);
+        err = rec_set_valid(&pcur->rec, &pci->rc, itag, ref, LV_REF_SIZE, REC_TAG_SEPARATED, cbRecMax);
     if (err >= 0 && fMade && lidOld && lid_is_new(pcur, lidOld)) {
         err = lv_release(psess, pcur->db, pcur->td, lidOld);
         lid_forget(pcur, lidOld);
@@ -489,7 +489,7 @@ static JET_ERR set_autoinc(isam_sess *psess, isam_cursor *pcur)
             return err;
         uint8_t b[8];
         le_put(b, v, pci->rc.cbMax);
-        return rec_set(&pcur->rec, &pci->rc, 1, b, pci->rc.cbMax, 0, UINT32_MAX);
+        return rec_set_valid(&pcur->rec, &pci->rc, 1, b, pci->rc.cbMax, 0, UINT32_MAX);
     }
     return JET_errSuccess;
 }
@@ -504,11 +504,11 @@ static JET_ERR bump_versions(isam_cursor *pcur, int fInsert)
         const void *pv;
         uint32_t cb;
         uint32_t v = 1;
-        if (!fInsert && rec_get(pcur->rec.pb, pcur->rec.cb, &pci->rc, 1, &pv, &cb, NULL) == JET_errSuccess)
+        if (!fInsert && rec_get_valid(pcur->rec.pb, pcur->rec.cb, &pci->rc, 1, &pv, &cb, NULL) == JET_errSuccess)
             v = (uint32_t)le_get(pv, cb) + 1;
         uint8_t b[4];
         le_put(b, v, 4);
-        JET_ERR err = rec_set(&pcur->rec, &pci->rc, 1, b, 4, 0, UINT32_MAX);
+        JET_ERR err = rec_set_valid(&pcur->rec, &pci->rc, 1, b, 4, 0, UINT32_MAX);
         if (err < 0)
             return err;
     }
@@ -528,6 +528,8 @@ JET_ERR isam_prepare_update(isam_sess *psess, JET_TABLEID tableid, uint32_t prep
     }
     if (pcur->prep != JET_prepCancel)
         return JET_errAlreadyPrepared;
+    if (pcur->fReadOnly)
+        return JET_errPermissionDenied; /* CU1 */
     if (pcur->db->readonly)
         return JET_errDatabaseFileReadOnly;
     if (psess->trx && psess->trx->readonly && !pcur->fTemp)
@@ -544,6 +546,8 @@ JET_ERR isam_prepare_update(isam_sess *psess, JET_TABLEID tableid, uint32_t prep
         err = rec_init(&pcur->rec);
         if (err >= 0)
             err = isam_load_current(psess, pcur, &pcur->rec);
+        if (err >= 0)
+            err = rec_check(pcur->rec.pb, pcur->rec.cb); /* U2: checked whole once */
         /* As ESENT: in a transaction, JET_prepReplace write-locks the record
          * at once (a second replace gets JET_errWriteConflict here). */
         if (err >= 0 && (prep == JET_prepReplace || prep == JET_prepInsertCopyDeleteOriginal) && psess->trx &&
@@ -632,17 +636,17 @@ JET_ERR isam_set_column(isam_sess *psess, JET_TABLEID tableid, JET_COLUMNID colu
     }
     if (value && (grbit & JET_bitSetUniqueMultiValues) && (pci->rc.grbit & JET_bitColumnMultiValued)) {
         /* the same bytes as another value of the column: refused */
-        uint32_t c = rec_count(pcur->rec.pb, pcur->rec.cb, &pci->rc);
+        uint32_t c = rec_count_valid(pcur->rec.pb, pcur->rec.cb, &pci->rc);
         for (uint32_t i = 1; i <= c; i++) {
             const void *pvOther;
             uint32_t cbOther;
-            if (i != itag && rec_get(pcur->rec.pb, pcur->rec.cb, &pci->rc, i, &pvOther, &cbOther, NULL) == 0 &&
+            if (i != itag && rec_get_valid(pcur->rec.pb, pcur->rec.cb, &pci->rc, i, &pvOther, &cbOther, NULL) == 0 &&
                 cbOther == cb && memcmp(pvOther, value, cb) == 0)
                 return JET_errMultiValuedDuplicate;
         }
     }
     uint32_t cbRecMax = lv_record_logical_max(pcur->db); /* a bigger record overflows (lv.c O1) */
-    JET_ERR err = rec_set(&pcur->rec, &pci->rc, itag, value, cb, 0, cbRecMax);
+    JET_ERR err = rec_set_valid(&pcur->rec, &pci->rc, itag, value, cb, 0, cbRecMax);
     if (err >= 0)
         pcur->fDirty = 1;
     return err;
@@ -664,7 +668,7 @@ static JET_ERR update_impl(isam_sess *psess, JET_TABLEID tableid, void *pvBookma
             continue;
         const void *pv;
         uint32_t cb;
-        JET_ERR e = rec_get(pcur->rec.pb, pcur->rec.cb, &pci->rc, 1, &pv, &cb, NULL);
+        JET_ERR e = rec_get_valid(pcur->rec.pb, pcur->rec.cb, &pci->rc, 1, &pv, &cb, NULL);
         if (e == JET_wrnColumnNull)
             return JET_errNullInvalid;
     }
@@ -820,6 +824,8 @@ JET_ERR isam_escrow_update(isam_sess *psess, JET_TABLEID tableid, JET_COLUMNID c
     isam_cursor *pcur = cursor_get(psess, tableid);
     if (pcur == NULL)
         return JET_errInvalidTableId;
+    if (pcur->fReadOnly)
+        return JET_errPermissionDenied; /* CU1 */
     if (grbit & ~(JET_GRBIT)JET_bitEscrowNoRollback)
         return JET_errInvalidGrbit;
     /* first: a reload frees the column array pci would point into */
@@ -905,6 +911,8 @@ JET_ERR isam_delete(isam_sess *psess, JET_TABLEID tableid)
     isam_cursor *pcur = cursor_get(psess, tableid);
     if (pcur == NULL)
         return JET_errInvalidTableId;
+    if (pcur->fReadOnly)
+        return JET_errPermissionDenied; /* CU1 */
     os_rwlock_rdlock(&pcur->db->schemaLock); /* S1 */
     JET_ERR err = delete_impl(psess, tableid);
     os_rwlock_unlock(&pcur->db->schemaLock);

@@ -552,27 +552,35 @@ static int allocate(int fd, uint64_t off, uint64_t len)
 
 static JET_ERR file_open_fd(const char *path, uint32_t flags, int oflags, os_file **ppf)
 {
-    int fd = -1;
-    if (flags & OS_FILE_DIRECT) {
-        fd = open_direct(path, oflags);
-        if (fd < 0 && errno != EINVAL)
-            return open_err(path, flags, errno);
-    }
-    if (fd < 0)
-        fd = open(path, oflags, 0666); /* no direct I/O here (or on this file system) */
-    if (fd < 0)
-        return open_err(path, flags, errno);
-    if ((flags & OS_FILE_LOCK) && flock(fd, LOCK_EX | LOCK_NB) != 0) {
-        int e = errno;
-        close(fd);
-        return e == EWOULDBLOCK ? JET_errFileAccessDenied : os_err_from_errno(e);
-    }
+    /* The handle's memory first: an allocation failure after open(2) had
+     * created the file would leave a file no caller knows it made. */
     os_file *pf = os_malloc(sizeof(*pf));
     char *copy = pf ? os_strdup(path) : NULL;
     if (pf == NULL || copy == NULL) {
         os_free(pf);
-        close(fd);
         return JET_errOutOfMemory;
+    }
+    int fd = -1;
+    JET_ERR err = JET_errSuccess;
+    if (flags & OS_FILE_DIRECT) {
+        fd = open_direct(path, oflags);
+        if (fd < 0 && errno != EINVAL)
+            err = open_err(path, flags, errno);
+    }
+    if (err >= 0 && fd < 0) {
+        fd = open(path, oflags, 0666); /* no direct I/O here (or on this file system) */
+        if (fd < 0)
+            err = open_err(path, flags, errno);
+    }
+    if (err >= 0 && (flags & OS_FILE_LOCK) && flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        int e = errno;
+        close(fd);
+        err = e == EWOULDBLOCK ? JET_errFileAccessDenied : os_err_from_errno(e);
+    }
+    if (err < 0) {
+        os_free(copy);
+        os_free(pf);
+        return err;
     }
     pf->fd = fd;
     pf->path = copy;

@@ -789,37 +789,49 @@ static void rc_specs_give(TableObject *self, PyObject *spec, rc_spec *specs)
     PyMem_Free(oldSpecs);
 }
 
-/* rc_rows as dicts of names[i] -> value, built directly (no list per row):
- * for reads without multi-valued columns, where every row has one item per
- * spec entry in spec order (rc_retrieve adds NULLs as items).  Py_None
- * (a borrowed marker, not a result) when the read does not qualify: the
- * caller converts rc_rows' lists instead. */
-static PyObject *rc_dicts(const rc_run *r, const rc_spec *specs, Py_ssize_t n, uint32_t crow, PyObject *names)
+/* rc_rows as dicts of names[i] -> value (fTuple 0) or as tuples of the
+ * values in spec order (fTuple 1), built directly (no list per row): for
+ * reads without multi-valued columns, where every row has one item per spec
+ * entry in spec order (rc_retrieve adds NULLs as items).  Py_None (a
+ * borrowed marker, not a result) when the read does not qualify: the caller
+ * converts rc_rows' lists instead. */
+static PyObject *rc_direct(const rc_run *r, const rc_spec *specs, Py_ssize_t n, uint32_t crow, PyObject *names,
+                           int fTuple)
 {
     for (Py_ssize_t i = 0; i < n; i++)
         if (specs[i].multi)
             return Py_None;
     if (r->citem < (size_t)crow * (size_t)n)
         return Py_None;
+    /* the layout assumed, checked once before anything is built */
+    for (size_t k = 0; k < (size_t)crow * (size_t)n; k++)
+        if (r->items[k].irow != k / (size_t)n || r->items[k].ispec != (uint32_t)(k % (size_t)n))
+            return Py_None;
     PyObject *rows = PyList_New(crow);
     size_t k = 0;
     for (uint32_t j = 0; rows && j < crow; j++) {
-        PyObject *d = PyDict_New();
-        if (d == NULL) {
+        PyObject *row = fTuple ? PyTuple_New(n) : PyDict_New();
+        if (row == NULL) {
             Py_CLEAR(rows);
             break;
         }
-        PyList_SET_ITEM(rows, j, d);
+        PyList_SET_ITEM(rows, j, row);
         for (Py_ssize_t i = 0; i < n; i++, k++) {
             const rc_item *it = &r->items[k];
-            if (it->irow != j || it->ispec != (uint32_t)i) {
-                Py_DECREF(rows);
-                return Py_None; /* not the layout assumed: the general path */
-            }
             PyObject *v = it->null ? (Py_INCREF(Py_None), Py_None)
                                    : PyBytes_FromStringAndSize(r->buf + it->off, it->cb);
-            int rc = v == NULL ? -1 : PyDict_SetItem(d, PyTuple_GET_ITEM(names, i), v);
-            Py_XDECREF(v);
+            if (v == NULL) {
+                Py_CLEAR(rows);
+                break;
+            }
+            if (fTuple) {
+                PyTuple_SET_ITEM(row, i, v); /* steals v */
+                if (i == n - 1)
+                    PyObject_GC_UnTrack(row); /* bytes and None only: no cycle through it */
+                continue;
+            }
+            int rc = PyDict_SetItem(row, PyTuple_GET_ITEM(names, i), v);
+            Py_DECREF(v);
             if (rc < 0) {
                 Py_CLEAR(rows);
                 break;
@@ -830,15 +842,26 @@ static PyObject *rc_dicts(const rc_run *r, const rc_spec *specs, Py_ssize_t n, u
 }
 
 /* The rows of a read: dicts of names -> value when names is a tuple, else
- * lists in spec order; NULL with an exception set. */
-static PyObject *rc_rows_named(const rc_run *r, const rc_spec *specs, Py_ssize_t n, uint32_t crow, PyObject *names)
+ * lists in spec order (tuples with fTuple); NULL with an exception set. */
+static PyObject *rc_rows_named(const rc_run *r, const rc_spec *specs, Py_ssize_t n, uint32_t crow, PyObject *names,
+                               int fTuple)
 {
-    if (names != Py_None) {
-        PyObject *rows = rc_dicts(r, specs, n, crow, names);
+    if (names != Py_None || fTuple) {
+        PyObject *rows = rc_direct(r, specs, n, crow, names, names == Py_None);
         if (rows != Py_None)
             return rows;
     }
     PyObject *rows = rc_rows(r, specs, n, crow);
+    /* Rows as lists first, then, without names and with fTuple, each list
+     * becomes a tuple. */
+    for (uint32_t j = 0; rows && names == Py_None && fTuple && j < crow; j++) {
+        PyObject *t = PyList_AsTuple(PyList_GET_ITEM(rows, j));
+        if (t == NULL) {
+            Py_CLEAR(rows);
+            break;
+        }
+        PyList_SetItem(rows, j, t); /* drops the list */
+    }
     /* Rows as lists first, then, with names, each list becomes a dict. */
     for (uint32_t j = 0; rows && names != Py_None && j < crow; j++) {
         PyObject *row = PyList_GET_ITEM(rows, j);
@@ -916,6 +939,98 @@ static void rr_read(rc_run *r, uint32_t crow, int32_t first, uint32_t *pcrow, in
     }
 }
 
+/* Runs without the GIL: rr_read through EsepyReadRows, for specs without a
+ * multi-valued column: the rows' values are packed into the arena by the
+ * engine, a batch per call, and described by items of the layout rc_retrieve
+ * makes (one per spec entry per row, in order; NULLs included), so rc_direct
+ * builds the rows.  A record the engine leaves pending (a value larger than
+ * the room left, a user-defined default) is read by rc_retrieve, and the
+ * batch goes on after it. */
+enum { RB_ROOM = 32768 }; /* bytes of arena offered per call at least */
+
+static void rb_read(rc_run *r, uint32_t crow, int32_t first, uint32_t *pcrow, int *pfEnd)
+{
+    *pcrow = 0;
+    *pfEnd = 0;
+    Py_ssize_t n = r->cspec;
+    ESEPY_READCOLUMN colSmall[RC_SMALL];
+    ESEPY_READCOLUMN *cols = n <= RC_SMALL ? colSmall : malloc((size_t)n * sizeof(*cols));
+    ESEPY_ROWVALUE *vals = n ? malloc((size_t)crow * (size_t)n * sizeof(*vals)) : NULL;
+    if (cols == NULL || (n && vals == NULL)) {
+        r->oom = 1;
+        goto done;
+    }
+    for (Py_ssize_t i = 0; i < n; i++)
+        cols[i] = (ESEPY_READCOLUMN){ r->specs[i].columnid, r->specs[i].grbit };
+    uint32_t done = 0;
+    int32_t move = first;
+    while (done < crow) {
+        /* room for every item the remaining rows make, and some bytes */
+        size_t citemNeed = (size_t)(crow - done) * (size_t)n;
+        if (r->citem + citemNeed > r->citemAlloc) {
+            size_t m = r->citemAlloc ? r->citemAlloc : 16;
+            while (m < r->citem + citemNeed)
+                m *= 2;
+            rc_item *p = realloc(r->items, m * sizeof(*p));
+            if (p == NULL) {
+                r->oom = 1;
+                break;
+            }
+            r->items = p;
+            r->citemAlloc = m;
+        }
+        size_t cbRoom = r->cbAlloc - r->cbUsed;
+        if (cbRoom < RB_ROOM) {
+            size_t m = r->cbAlloc ? r->cbAlloc : RB_ROOM;
+            while (m - r->cbUsed < RB_ROOM)
+                m *= 2;
+            char *p = realloc(r->buf, m);
+            if (p == NULL) {
+                r->oom = 1;
+                break;
+            }
+            r->buf = p;
+            r->cbAlloc = m;
+            cbRoom = m - r->cbUsed;
+        }
+        if (cbRoom > UINT32_MAX)
+            cbRoom = UINT32_MAX;
+        uint32_t got = 0, cbUsed = 0;
+        JET_GRBIT out = 0;
+        JET_ERR err = EsepyReadRows(r->sesid, r->tableid, move, crow - done, cols, (uint32_t)n, r->buf + r->cbUsed,
+                                    (uint32_t)cbRoom, vals, &got, &cbUsed, &out);
+        if (err < 0) {
+            r->err = err;
+            break;
+        }
+        for (uint32_t j = 0; j < got; j++)
+            for (Py_ssize_t i = 0; i < n; i++) {
+                const ESEPY_ROWVALUE *v = &vals[(size_t)j * (size_t)n + (size_t)i];
+                r->items[r->citem++] = (rc_item){ (uint32_t)i, done + j, v->err == JET_wrnColumnNull,
+                                                  r->cbUsed + v->ib, v->cb };
+            }
+        r->cbUsed += cbUsed;
+        done += got;
+        *pcrow = done;
+        if (out & ESEPY_bitReadRowsEnd) {
+            *pfEnd = 1;
+            break;
+        }
+        if (!(out & ESEPY_bitReadRowsPending))
+            break; /* crow rows read */
+        r->irow = done; /* the cursor is on this row, unread */
+        rc_retrieve(r);
+        if (r->err < 0 || r->oom)
+            break;
+        *pcrow = ++done;
+        move = JET_MoveNext;
+    }
+done:
+    if (cols != colSmall)
+        free(cols);
+    free(vals);
+}
+
 /* Runs without the GIL: the make-key calls of a seek (one key column value
  * each, NULL for a null value). */
 typedef struct gr_key {
@@ -982,26 +1097,33 @@ static void rr_seek_read(rc_run *r, const gr_key *keys, Py_ssize_t ckey, uint32_
         }
         first = 0; /* on the first record */
     }
-    rr_read(r, crow, first, pcrow, pfEnd);
+    int fMulti = 0;
+    for (Py_ssize_t i = 0; i < r->cspec; i++)
+        fMulti |= r->specs[i].multi;
+    if (fMulti)
+        rr_read(r, crow, first, pcrow, pfEnd);
+    else
+        rb_read(r, crow, first, pcrow, pfEnd);
 }
 
-/* _read_rows(spec, crow, first, keys=None, names=None) -> (rows, ended): up to
+/* _read_rows(spec, crow, first, keys=None, names=None, tuples=False) -> (rows, ended): up to
  * crow records read in one call, each a list of bytes / None (lists for
  * multi-valued columns) in spec order, moving forward as JetMove does (the
  * first move: `first`).  With `keys` (a tuple as _get_row takes), the cursor
  * first seeks to the first entry at or after them (JetMakeKey + JetSeek
  * SeekGE) and the first row is the one found.  With `names` (a tuple of str,
- * one per spec entry), each row is a dict of name -> value instead.  The
- * cursor is left on the last record read (after the end when `ended`). */
-static PyObject *t_read_rows(TableObject *self, PyObject *args)
+ * one per spec entry), each row is a dict of name -> value instead; without
+ * names and with `tuples` true, a tuple in spec order.  The cursor is left on
+ * the last record read (after the end when `ended`). */
+/* The rows of one _read_rows call (see below); NULL with an exception set.
+ * *pfEnd: the index ended. */
+static PyObject *read_rows_core(TableObject *self, PyObject *spec, unsigned int crow, int first, PyObject *keys,
+                                PyObject *names, int fTuple, int *pfEnd)
 {
-    PyObject *spec, *keys = Py_None, *names = Py_None;
-    unsigned int crow;
-    int first;
-    if (!PyArg_ParseTuple(args, "O!Ii|OO:_read_rows", &PyTuple_Type, &spec, &crow, &first, &keys, &names))
-        return NULL;
-    if ((keys != Py_None && !PyTuple_Check(keys)) || (names != Py_None && !PyTuple_Check(names))) {
-        PyErr_SetString(PyExc_TypeError, "_read_rows: keys and names are tuples or None");
+    *pfEnd = 0;
+    if (!PyTuple_Check(spec) || (keys != Py_None && !PyTuple_Check(keys)) ||
+        (names != Py_None && !PyTuple_Check(names))) {
+        PyErr_SetString(PyExc_TypeError, "_read_rows: spec is a tuple, keys and names tuples or None");
         return NULL;
     }
     Py_ssize_t n = PyTuple_GET_SIZE(spec);
@@ -1029,13 +1151,25 @@ static PyObject *t_read_rows(TableObject *self, PyObject *args)
     if (r.oom) {
         PyErr_NoMemory();
     } else if (check_jet(r.err, "JetMove") >= 0) {
-        rows = rc_rows_named(&r, specs, n, got, names);
+        rows = rc_rows_named(&r, specs, n, got, names, fTuple);
+        *pfEnd = fEnd;
     }
     rc_arena_give(self, &r);
 done:
     for (Py_ssize_t i = 0; i < cview; i++)
         PyBuffer_Release(&views[i]);
     rc_specs_give(self, spec, specs);
+    return rows;
+}
+
+static PyObject *t_read_rows(TableObject *self, PyObject *args)
+{
+    PyObject *spec, *keys = Py_None, *names = Py_None;
+    unsigned int crow;
+    int first, fTuple = 0, fEnd = 0;
+    if (!PyArg_ParseTuple(args, "O!Ii|OOp:_read_rows", &PyTuple_Type, &spec, &crow, &first, &keys, &names, &fTuple))
+        return NULL;
+    PyObject *rows = read_rows_core(self, spec, crow, first, keys, names, fTuple, &fEnd);
     if (rows == NULL)
         return NULL;
     return Py_BuildValue("(NO)", rows, fEnd ? Py_True : Py_False);
@@ -1103,7 +1237,7 @@ static PyObject *t_get_row(TableObject *self, PyObject *args)
         Py_INCREF(Py_None);
         out = Py_None;
     } else if (names != Py_None) {
-        PyObject *rows = rc_rows_named(&r, specs, n, 1, names);
+        PyObject *rows = rc_rows_named(&r, specs, n, 1, names, 0);
         if (rows != NULL) {
             out = PyList_GET_ITEM(rows, 0);
             Py_INCREF(out);
@@ -1132,7 +1266,7 @@ static PyObject *t_get_lock(TableObject *self, PyObject *args)
     return ok_or_raise(err, "JetGetLock");
 }
 
-/* JetDupCursor: a new cursor on the same table and index, in ESENT's deferred move to first. */
+/* JetDupCursor: a new cursor on the same table's primary index, in ESENT's deferred move to first. */
 static PyObject *t_dup_cursor(TableObject *self, PyObject *args)
 {
     if (!PyArg_ParseTuple(args, ":_dup_cursor"))
@@ -1547,8 +1681,8 @@ static PyMethodDef table_methods[] = {
     {"_retrieve_columns", (PyCFunction)t_retrieve_columns, METH_VARARGS,
      "_retrieve_columns(spec) -> [bytes|None|[bytes]]: (columnid, grbit, multi) per entry"},
     {"_read_rows", (PyCFunction)t_read_rows, METH_VARARGS,
-     "_read_rows(spec, crow, first, keys=None, names=None) -> (rows, ended): [JetMakeKey + JetSeek(GE)] "
-     "JetMove + JetRetrieveColumns for up to crow rows (dicts with names)"},
+     "_read_rows(spec, crow, first, keys=None, names=None, tuples=False) -> (rows, ended): [JetMakeKey + "
+     "JetSeek(GE)] JetMove + JetRetrieveColumns for up to crow rows (dicts with names, else tuples or lists)"},
     {"_get_row", (PyCFunction)t_get_row, METH_VARARGS,
      "_get_row(keys, spec, names=None) -> list | dict | None: JetMakeKey per key value + JetSeek(EQ) + JetRetrieveColumns"},
     {"_dup_cursor", (PyCFunction)t_dup_cursor, METH_VARARGS, "JetDupCursor() -> tableid"},
@@ -1600,14 +1734,295 @@ static PyTypeObject TableType = {
     .tp_new = PyType_GenericNew,
 };
 
-/* Add the Table type to module m. */
+/* BatchRows(open, done, batch=0): the rows of Table.scan, read in batches
+ * and handed out here in C, so no Python frame runs per row and none per
+ * batch (issue 20).  On the first next(), open() returns (cursor, spec, keys,
+ * names, tuples, convert): the scan's own cursor (a Table) and the
+ * arguments of its _read_rows calls (read_rows_core); convert is None or a
+ * callable that turns each batch's list into the rows handed out (typed
+ * columns decoded).  The first call seeks to keys (or moves first: keys
+ * None), the next ones move on; `batch` rows per call, or (0) 16 then up to
+ * 256.  done(cursor) is called exactly once when the rows end, a read fails,
+ * close() is called, or the iterator is finalized -- whichever comes first
+ * (the scan hands its cursor back); not at all when open() failed (it then
+ * cleans up itself).
+ * Invariants: batch is NULL or a list owned here (nobody else resizes it),
+ * i <= its length; fState goes NEW -> OPEN -> DONE only; in OPEN, cur and
+ * done are set; in DONE every reference but batch's is dropped; while
+ * fRunning (a read, or convert, under way: another thread may run meanwhile)
+ * next() and close() raise ValueError and change nothing. */
+enum { BR_NEW, BR_OPEN, BR_DONE };
+
+typedef struct {
+    PyObject_HEAD
+    int        fState;
+    PyObject  *open, *done;             /* callables (open: until OPEN) */
+    PyObject  *cur;                     /* the scan's Table (OPEN) */
+    PyObject  *spec, *keys, *names, *convert;
+    int        fTuple, fEnded, first;
+    int        fRunning;                /* a read is under way (the GIL released in it) */
+    unsigned   n, nFixed;
+    PyObject  *batch;                   /* the list being handed out, or NULL */
+    Py_ssize_t i;                       /* next item of batch */
+} BatchRowsObject;
+
+static PyObject *batchrows_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
+{
+    static char *kwlist[] = { "open", "done", "batch", NULL };
+    PyObject *open, *done;
+    unsigned int batch = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "OO|I:BatchRows", kwlist, &open, &done, &batch))
+        return NULL;
+    if (!PyCallable_Check(open) || !PyCallable_Check(done)) {
+        PyErr_SetString(PyExc_TypeError, "BatchRows: open and done are callables");
+        return NULL;
+    }
+    BatchRowsObject *self = (BatchRowsObject *)type->tp_alloc(type, 0);
+    if (self == NULL)
+        return NULL;
+    Py_INCREF(open);
+    Py_INCREF(done);
+    self->open = open;
+    self->done = done;
+    self->fState = BR_NEW;
+    self->nFixed = batch;
+    self->n = batch ? batch : 16;
+    self->first = JET_MoveFirst;
+    return (PyObject *)self;
+}
+
+/* Drop everything but the batch; call done(cur) once if the scan was open.
+ * Any exception set on entry is kept (done's own failure then goes to
+ * sys.unraisablehook); without one, done's failure is the result (-1). */
+static int batchrows_finish(BatchRowsObject *self)
+{
+    PyObject *done = self->done, *cur = self->cur;
+    int fOpen = self->fState == BR_OPEN;
+    self->fState = BR_DONE;
+    self->done = self->cur = NULL;
+    Py_CLEAR(self->open);
+    Py_CLEAR(self->spec);
+    Py_CLEAR(self->keys);
+    Py_CLEAR(self->names);
+    Py_CLEAR(self->convert);
+    int rc = 0;
+    if (fOpen && done != NULL && cur != NULL) {
+        PyObject *et, *ev, *tb;
+        PyErr_Fetch(&et, &ev, &tb);
+        PyObject *r = PyObject_CallOneArg(done, cur);
+        if (r == NULL) {
+            if (et != NULL)
+                PyErr_WriteUnraisable(done);
+            else
+                rc = -1;
+        }
+        Py_XDECREF(r);
+        if (et != NULL)
+            PyErr_Restore(et, ev, tb);
+    }
+    Py_XDECREF(done);
+    Py_XDECREF(cur);
+    return rc;
+}
+
+/* NEW -> OPEN through open(); -1 with an exception set (state DONE). */
+static int batchrows_open(BatchRowsObject *self)
+{
+    PyObject *r = PyObject_CallNoArgs(self->open);
+    Py_CLEAR(self->open);
+    if (r == NULL) {
+        batchrows_finish(self); /* not OPEN: done is not called */
+        return -1;
+    }
+    PyObject *cur, *spec, *keys, *names, *convert;
+    int fTuple;
+    if (!PyTuple_Check(r) || !PyArg_ParseTuple(r, "O!OOOpO:BatchRows open()", &TableType, &cur, &spec, &keys, &names,
+                                               &fTuple, &convert)) {
+        if (!PyErr_Occurred())
+            PyErr_SetString(PyExc_TypeError, "BatchRows: open() returns a tuple");
+        /* the cursor may be in r: hand it back if it is a Table */
+        if (PyTuple_Check(r) && PyTuple_GET_SIZE(r) > 0 && PyObject_TypeCheck(PyTuple_GET_ITEM(r, 0), &TableType)) {
+            self->cur = PyTuple_GET_ITEM(r, 0);
+            Py_INCREF(self->cur);
+            self->fState = BR_OPEN;
+        }
+        Py_DECREF(r);
+        batchrows_finish(self);
+        return -1;
+    }
+    self->cur = cur;
+    self->spec = spec;
+    self->keys = keys;
+    self->names = names;
+    self->convert = convert == Py_None ? NULL : convert;
+    Py_INCREF(cur);
+    Py_INCREF(spec);
+    Py_INCREF(keys);
+    Py_INCREF(names);
+    Py_XINCREF(self->convert);
+    self->fTuple = fTuple;
+    self->fState = BR_OPEN;
+    Py_DECREF(r);
+    return 0;
+}
+
+static PyObject *batchrows_next(BatchRowsObject *self)
+{
+    if (self->fRunning) {
+        /* another thread's next() is reading (as a generator: ValueError) */
+        PyErr_SetString(PyExc_ValueError, "BatchRows already executing");
+        return NULL;
+    }
+    for (;;) {
+        if (self->batch != NULL) {
+            if (self->i < PyList_GET_SIZE(self->batch)) {
+                PyObject *row = PyList_GET_ITEM(self->batch, self->i++);
+                Py_INCREF(row);
+                return row;
+            }
+            Py_CLEAR(self->batch);
+        }
+        if (self->fState == BR_DONE)
+            return NULL;
+        if (self->fState == BR_NEW) {
+            self->fRunning = 1;
+            int rc = batchrows_open(self);
+            self->fRunning = 0;
+            if (rc < 0)
+                return NULL;
+        }
+        if (self->fEnded) {
+            batchrows_finish(self);
+            return NULL;
+        }
+        int fEnd = 0;
+        self->fRunning = 1;
+        PyObject *rows = read_rows_core((TableObject *)self->cur, self->spec, self->n, self->first, self->keys,
+                                        self->names, self->fTuple, &fEnd);
+        if (rows != NULL && self->convert != NULL && PyList_GET_SIZE(rows) > 0)
+            Py_SETREF(rows, PyObject_CallOneArg(self->convert, rows));
+        self->fRunning = 0;
+        if (rows != NULL && !PyList_CheckExact(rows)) {
+            Py_CLEAR(rows);
+            PyErr_SetString(PyExc_TypeError, "BatchRows: convert() returns a list");
+        }
+        if (rows == NULL) {
+            batchrows_finish(self);
+            return NULL;
+        }
+        self->first = JET_MoveNext;
+        if (self->keys != Py_None) {
+            Py_INCREF(Py_None);
+            Py_SETREF(self->keys, Py_None);
+        }
+        if (!self->nFixed && self->n < 256)
+            self->n = self->n * 4 < 256 ? self->n * 4 : 256;
+        self->fEnded = fEnd || PyList_GET_SIZE(rows) == 0;
+        self->batch = rows;
+        self->i = 0;
+        if (self->fEnded && PyList_GET_SIZE(rows) == 0) {
+            Py_CLEAR(self->batch);
+            if (batchrows_finish(self) < 0)
+                return NULL;
+            return NULL;
+        }
+    }
+}
+
+static PyObject *batchrows_close(BatchRowsObject *self, PyObject *Py_UNUSED(ignored))
+{
+    if (self->fRunning) {
+        PyErr_SetString(PyExc_ValueError, "BatchRows already executing");
+        return NULL;
+    }
+    Py_CLEAR(self->batch);
+    if (batchrows_finish(self) < 0)
+        return NULL;
+    Py_RETURN_NONE;
+}
+
+static void batchrows_finalize(BatchRowsObject *self)
+{
+    if (self->fState == BR_OPEN) {
+        PyObject *et, *ev, *tb;
+        PyErr_Fetch(&et, &ev, &tb);
+        if (batchrows_finish(self) < 0)
+            PyErr_WriteUnraisable((PyObject *)self);
+        PyErr_Restore(et, ev, tb);
+    }
+}
+
+static int batchrows_traverse(BatchRowsObject *self, visitproc visit, void *arg)
+{
+    Py_VISIT(self->open);
+    Py_VISIT(self->done);
+    Py_VISIT(self->cur);
+    Py_VISIT(self->spec);
+    Py_VISIT(self->keys);
+    Py_VISIT(self->names);
+    Py_VISIT(self->convert);
+    Py_VISIT(self->batch);
+    return 0;
+}
+
+static int batchrows_clear(BatchRowsObject *self)
+{
+    Py_CLEAR(self->open);
+    Py_CLEAR(self->done);
+    Py_CLEAR(self->cur);
+    Py_CLEAR(self->spec);
+    Py_CLEAR(self->keys);
+    Py_CLEAR(self->names);
+    Py_CLEAR(self->convert);
+    Py_CLEAR(self->batch);
+    self->fState = BR_DONE;
+    return 0;
+}
+
+static void batchrows_dealloc(BatchRowsObject *self)
+{
+    if (PyObject_CallFinalizerFromDealloc((PyObject *)self) < 0)
+        return; /* resurrected */
+    PyObject_GC_UnTrack(self);
+    batchrows_clear(self);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static PyMethodDef batchrows_methods[] = {
+    {"close", (PyCFunction)batchrows_close, METH_NOARGS,
+     "Stop: no more rows; the scan hands its cursor back."},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyTypeObject BatchRowsType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "esepy._esepy.BatchRows",
+    .tp_basicsize = sizeof(BatchRowsObject),
+    .tp_dealloc = (destructor)batchrows_dealloc,
+    .tp_finalize = (destructor)batchrows_finalize,
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC,
+    .tp_doc = "BatchRows(open, done, batch=0): the iterator of Table.scan's rows, read in batches.",
+    .tp_traverse = (traverseproc)batchrows_traverse,
+    .tp_clear = (inquiry)batchrows_clear,
+    .tp_iter = PyObject_SelfIter,
+    .tp_iternext = (iternextfunc)batchrows_next,
+    .tp_methods = batchrows_methods,
+    .tp_new = batchrows_new,
+};
+
+/* Add the Table and BatchRows types to module m. */
 static int table_register(PyObject *m)
 {
-    if (PyType_Ready(&TableType) < 0)
+    if (PyType_Ready(&TableType) < 0 || PyType_Ready(&BatchRowsType) < 0)
         return -1;
     Py_INCREF(&TableType);
     if (PyModule_AddObject(m, "Table", (PyObject *)&TableType) < 0) {
         Py_DECREF(&TableType);
+        return -1;
+    }
+    Py_INCREF(&BatchRowsType);
+    if (PyModule_AddObject(m, "BatchRows", (PyObject *)&BatchRowsType) < 0) {
+        Py_DECREF(&BatchRowsType);
         return -1;
     }
     return 0;

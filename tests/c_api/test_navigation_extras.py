@@ -49,6 +49,8 @@ def test_record_position_round_trip(env):
 
 
 def test_dup_cursor(env):
+    """JetDupCursor: a second cursor on the table, on its clustered index and first record
+    (ESENT's documented behaviour), not on the source cursor's index or record."""
     C, lib, ses, ffi = env.C, env.lib, env.ses, env.ffi
     dbid, t, ck, cv = filled(env, 5)
     assert lib.JetCreateIndex(ses, t, b"byv", 0, b"-v\0\0", 5, 100) == 0
@@ -58,13 +60,16 @@ def test_dup_cursor(env):
     assert lib.JetDupCursor(ses, t, pt, 0) == 0
     d = pt[0]
     assert d != t
-    assert key_of(env, d, ck) == 40  # as ESENT: the new cursor is on the index's first entry
+    # as ESENT: the new cursor is on the clustered (primary) index, whatever index the
+    # source cursor uses, in the deferred move to its first record
+    assert key_of(env, d, ck) == 0
     name = ffi.new("char[64]")
-    assert lib.JetGetCurrentIndex(ses, d, name, 64) == 0 and ffi.string(name) == b"byv"
-    assert lib.JetMove(ses, d, C.JET_MoveFirst, 0) == 0
+    assert lib.JetGetCurrentIndex(ses, d, name, 64) == 0 and ffi.string(name) == b"primary"
+    assert lib.JetGetCurrentIndex(ses, t, name, 64) == 0 and ffi.string(name) == b"byv"
+    assert lib.JetMove(ses, d, C.JET_MoveLast, 0) == 0
     assert key_of(env, d, ck) == 40 and key_of(env, t, ck) == 40
     # independent positions, shared records
-    assert lib.JetMove(ses, d, C.JET_MoveNext, 0) == 0
+    assert lib.JetMove(ses, d, C.JET_MovePrevious, 0) == 0
     assert key_of(env, d, ck) == 30 and key_of(env, t, ck) == 40
     assert lib.JetDelete(ses, d) == 0
     assert lib.JetMove(ses, t, C.JET_MoveNext, 0) == 0
@@ -236,3 +241,52 @@ def test_insert_copy_delete_original_changes_the_primary_key(env):
     assert lib.JetUpdate(ses, t, ffi.NULL, 0, ffi.NULL) == C.JET_errKeyDuplicate
     assert lib.JetPrepareUpdate(ses, t, C.JET_prepCancel) == 0
     assert seek(env, t, 0) == 0 and seek(env, t, 20) == 0
+
+
+def test_read_only_cursor_refuses_changes(env):
+    """A cursor opened with JET_bitTableReadOnly (and a duplicate of one) reads, but every
+    change through it is JET_errPermissionDenied, as ESENT's (its cursor is not updatable):
+    JetPrepareUpdate (insert or replace), JetDelete, JetGetLock(WriteLock), JetEscrowUpdate
+    and column or index DDL.  JetGetTableInfo does not report it updatable."""
+    C, lib, ses, ffi = env.C, env.lib, env.ses, env.ffi
+    dbid, t, ck, cv = filled(env, 3)
+    cd = ffi.new("JET_COLUMNDEF *", {"cbStruct": ffi.sizeof("JET_COLUMNDEF"), "coltyp": C.JET_coltypLong,
+                                     "grbit": C.JET_bitColumnEscrowUpdate})
+    pc = ffi.new("JET_COLUMNID *")
+    assert lib.JetAddColumn(ses, t, b"n", cd, struct.pack("<i", 0), 4, pc) == 0
+    assert lib.JetCloseTable(ses, t) == 0
+    pt = ffi.new("JET_TABLEID *")
+    assert lib.JetOpenTable(ses, dbid, b"kv", ffi.NULL, 0, C.JET_bitTableReadOnly, pt) == 0
+    ro = pt[0]
+    assert lib.JetDupCursor(ses, ro, pt, 0) == 0
+    dup = pt[0]
+    denied = C.JET_errPermissionDenied
+    assert denied == -1809
+    for r in (ro, dup):
+        assert seek(env, r, 10) == 0 and key_of(env, r, ck) == 10  # reading works
+        assert lib.JetPrepareUpdate(ses, r, C.JET_prepInsert) == denied
+        assert lib.JetPrepareUpdate(ses, r, C.JET_prepReplace) == denied
+        assert lib.JetPrepareUpdate(ses, r, C.JET_prepCancel) == C.JET_errUpdateNotPrepared
+        assert lib.JetDelete(ses, r) == denied
+        assert lib.JetEscrowUpdate(ses, r, pc[0], struct.pack("<i", 1), 4, ffi.NULL, 0, ffi.NULL, 0) == denied
+        assert lib.JetBeginTransaction(ses) == 0
+        assert lib.JetGetLock(ses, r, C.JET_bitWriteLock) == denied
+        assert lib.JetGetLock(ses, r, C.JET_bitReadLock) == 0
+        assert lib.JetRollback(ses, 0) == 0
+        assert lib.JetAddColumn(ses, r, b"x", cd, ffi.NULL, 0, pc) == denied
+        assert lib.JetDeleteColumn(ses, r, b"v") == denied
+        assert lib.JetCreateIndex(ses, r, b"byv", 0, b"+v\0\0", 4, 100) == denied
+        assert lib.JetDeleteIndex(ses, r, b"primary") == denied
+        oi = ffi.new("JET_OBJECTINFO *")
+        assert lib.JetGetTableInfo(ses, r, oi, ffi.sizeof("JET_OBJECTINFO"), C.JET_TblInfo) == 0
+        assert not oi.grbit & C.JET_bitTableInfoUpdatable
+    # nothing changed; an ordinary cursor still writes
+    assert lib.JetOpenTable(ses, dbid, b"kv", ffi.NULL, 0, 0, pt) == 0
+    rw = pt[0]
+    oi = ffi.new("JET_OBJECTINFO *")
+    assert lib.JetGetTableInfo(ses, rw, oi, ffi.sizeof("JET_OBJECTINFO"), C.JET_TblInfo) == 0
+    assert oi.grbit & C.JET_bitTableInfoUpdatable
+    assert seek(env, rw, 10) == 0 and lib.JetDelete(ses, rw) == 0
+    assert seek(env, ro, 10) == C.JET_errRecordNotFound
+    for x in (ro, dup, rw):
+        assert lib.JetCloseTable(ses, x) == 0

@@ -341,3 +341,42 @@ def test_out_of_memory_during_restore(jet, mem_path):
     else:
         pytest.fail("restore never ran without a fault")
     assert failures > 20
+
+
+def test_failed_create_database_leaves_no_file(jet, mem_path):
+    """JetCreateDatabase whose k-th allocation fails returns OutOfMemory and leaves no
+    database file behind (the next create of the same name succeeds without
+    JET_bitDbOverwriteExisting); nothing leaks."""
+    from test_database import Env
+    lib, C, ffi = jet.lib, jet.C, jet.ffi
+    (mem_path / "warm").mkdir()
+    assert Env(jet, mem_path / "warm", "oomwarm").term() == 0  # the process's lazily made state
+    gc.collect()
+    base = live(jet)
+    env = Env(jet, mem_path, "oomcreate")
+    hits = ffi.new("uint32_t *")
+    failures = 0
+    try:
+        for k in range(1, K_MAX):
+            path = mem_path / f"c{k}.edb"
+            p = ffi.new("JET_DBID *")
+            lib.EsepyTestFailAllocation(k, 0, ffi.NULL)
+            err = lib.JetCreateDatabase(env.ses, str(path).encode(), ffi.NULL, p, 0)
+            lib.EsepyTestFailAllocation(0, 0, hits)
+            if hits[0] == 0:
+                assert err == 0, jet.err_name(err)
+                break
+            if err < 0:
+                failures += 1
+                assert err == C.JET_errOutOfMemory, f"k={k}: {jet.err_name(err)}"
+                assert not path.exists(), f"k={k}: the failed create left {path.name} behind"
+                assert lib.JetCreateDatabase(env.ses, str(path).encode(), ffi.NULL, p, 0) == 0
+            assert lib.JetCloseDatabase(env.ses, p[0], 0) == 0
+            assert lib.JetDetachDatabase(env.ses, str(path).encode()) == 0
+        else:
+            pytest.fail("the create never ran without a fault")
+        assert failures >= 5
+    finally:
+        assert env.term() == 0
+    gc.collect()
+    assert live(jet) == base  # nothing leaked over the whole instance

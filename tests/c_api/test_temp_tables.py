@@ -681,6 +681,33 @@ def test_object_list(env):
         C.JET_errInvalidParameter
 
 
+def test_object_list_counts_match_object_info(env):
+    """JET_ObjInfoList reports each table's cRecord / cPage as JET_ObjInfo does for that
+    table (esepy counts them when asked); JET_ObjInfoListNoStats leaves them 0."""
+    C, lib, ses, ffi = env.C, env.lib, env.ses, env.ffi
+    dbid, t, ck, cv = make_kv(env)
+    for k in range(300):
+        assert env.insert(t, [(ck, I(k)), (cv, b"x" * 200)]) == 0  # several pages
+    assert lib.JetCloseTable(ses, t) == 0
+    err, t = env.create_table(dbid, "empty")
+    assert err == 0 and lib.JetCloseTable(ses, t) == 0
+    want = {}
+    for name in (b"kv", b"empty"):
+        oi = ffi.new("JET_OBJECTINFO *")
+        assert lib.JetGetObjectInfo(ses, dbid, C.JET_objtypTable, ffi.NULL, name, oi,
+                                    ffi.sizeof("JET_OBJECTINFO"), C.JET_ObjInfo) == 0
+        want[name] = (oi.cRecord, oi.cPage)
+    assert want[b"kv"][0] == 300 and want[b"kv"][1] > 5 and want[b"empty"][0] == 0
+    for level, expect in ((C.JET_ObjInfoList, want), (C.JET_ObjInfoListNoStats, {n: (0, 0) for n in want})):
+        ol = ffi.new("JET_OBJECTLIST *")
+        assert lib.JetGetObjectInfo(ses, dbid, C.JET_objtypTable, ffi.NULL, ffi.NULL, ol,
+                                    ffi.sizeof("JET_OBJECTLIST"), level) == 0
+        rows = list_rows(env, ol.tableid, {"name": ol.columnidobjectname, "crec": ol.columnidcRecord,
+                                           "cpg": ol.columnidcPage})
+        assert {r["name"]: (u32(r["crec"]), u32(r["cpg"])) for r in rows} == expect
+        assert lib.JetCloseTable(ses, ol.tableid) == 0
+
+
 def test_struct_layouts_match_esent_x64(jet):
     ffi = jet.ffi
     assert {n: ffi.sizeof(n) for n in ("JET_OPENTEMPORARYTABLE", "JET_OPENTEMPORARYTABLE2", "JET_COLUMNLIST",

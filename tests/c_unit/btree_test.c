@@ -13,6 +13,7 @@
 #include "btree.h"
 #include "cache_int.h" /* cache_get_stats: prove that no path leaves a latch held */
 #include "btree_int.h" /* page layout: key prefix tests */
+#include "os_testcase.h" /* os_testcase_hits: the append hint was (not) used */
 
 static uint32_t latches_held(cache *pc)
 {
@@ -121,6 +122,7 @@ static int tdb_key_prefix = 1;      /* bt_env.fKeyPrefix of the next tdb_open: e
 typedef struct tdb {
     cache   *pc;
     bt_env   env;
+    bt_hints hints;     /* env.hints: every test runs with the append hint (H1) */
     flog     log;
     uint32_t pgnoSpace;
 } tdb;
@@ -153,6 +155,7 @@ static int tdb_open_file(tdb *t, const char *name, uint32_t cbPage, int logged)
     t->env.logctx = &t->log;
     t->env.cpgExtend = 16;
     t->env.fKeyPrefix = tdb_key_prefix;
+    t->env.hints = &t->hints;
     return 0;
 }
 
@@ -2670,6 +2673,189 @@ TEST(bulk_load_replay_cuts)
     }
     CHECK(prev == n);
     tdb_close(&a);
+}
+
+/* ---- append hint (H1, L8 in btree.c) ------------------------------------------------- */
+
+#define HINT_USED()    os_testcase_hits("fHintOk")
+#define HINT_REFUSED() os_testcase_hits("!fHintOk")
+
+static int hint_insert(tdb *t, uint32_t root, uint32_t i, JET_ERR want)
+{
+    uint8_t key[4], data[100];
+    key_of(i, key);
+    memset(data, (int)(i & 0xFF), sizeof data);
+    REQUIRE_ERR(bt_insert(&t->env, t->pgnoSpace, root, key, 4, data, sizeof data, 0), want);
+    return 0;
+}
+
+/* Every key of lo..hi (step) is in the tree with its data, and the tree is valid. */
+static int hint_verify(tdb *t, uint32_t root, uint64_t cnodesWant)
+{
+    uint64_t cnodes = 0;
+    REQUIRE_ERR(bt_check(&t->env, root, &cnodes), JET_errSuccess);
+    REQUIRE(cnodes == cnodesWant);
+    REQUIRE(LATCHES_HELD(t->pc) == 0);
+    return 0;
+}
+
+static int hint_has(tdb *t, uint32_t root, uint32_t i)
+{
+    uint8_t key[4], data[100];
+    uint32_t cb = 0;
+    key_of(i, key);
+    REQUIRE_ERR(bt_lookup(&t->env, root, key, 4, data, sizeof data, &cb, NULL), JET_errSuccess);
+    REQUIRE(cb == 100 && data[0] == (uint8_t)(i & 0xFF));
+    return 0;
+}
+
+/* Ascending inserts go to the rightmost leaf without a descent; a split
+ * refuses the hint once; the result is the same valid tree. */
+TEST(append_hint_used_and_split_refuses)
+{
+    tdb t;
+    tdb_key_prefix = 0;   /* format-1 leaves: the leaf count below is exact */
+    int rc = tdb_open(&t, "append_hint_used", 4096, 1);
+    tdb_key_prefix = 1;
+    CHECK(rc == 0);
+    uint32_t root;
+    CHECK_ERR(bt_create(&t.env, t.pgnoSpace, 3, &root), JET_errSuccess);
+    const uint32_t n = 20000;
+    uint64_t used0 = HINT_USED(), refused0 = HINT_REFUSED();
+    for (uint32_t i = 0; i < n; i++)
+        CHECK(hint_insert(&t, root, i, JET_errSuccess) == 0);
+    CHECK(tree_depth(&t, root) >= 3);
+    uint32_t leaves = n * (6 + 4 + 100 + 2) / (4096 - 40);
+    /* Served by the hint: all but one insert per leaf (the one after the
+     * split that made it, refused, and the one that set it by descending). */
+    CHECK(HINT_USED() - used0 >= n - 3 * leaves);
+    CHECK(HINT_REFUSED() - refused0 >= leaves - 2);   /* each append split */
+    CHECK(HINT_REFUSED() - refused0 <= leaves + 2);
+    CHECK(hint_verify(&t, root, n) == 0);
+    for (uint32_t i = 0; i < n; i += 97)
+        CHECK(hint_has(&t, root, i) == 0);
+    /* Equal key: refused by the hint, the descent says duplicate. */
+    uint64_t used1 = HINT_USED();
+    CHECK(hint_insert(&t, root, n - 1, JET_errKeyDuplicate) == 0);
+    CHECK(hint_insert(&t, root, n - 2, JET_errKeyDuplicate) == 0);
+    CHECK(HINT_USED() == used1);
+    CHECK(hint_verify(&t, root, n) == 0);
+    tdb_close(&t);
+}
+
+/* Descending keys never use the hint (they go to the leftmost leaf). */
+TEST(append_hint_descending_unused)
+{
+    tdb t;
+    CHECK(tdb_open(&t, "append_hint_descending", 4096, 1) == 0);
+    uint32_t root;
+    CHECK_ERR(bt_create(&t.env, t.pgnoSpace, 3, &root), JET_errSuccess);
+    uint64_t used0 = HINT_USED();
+    for (uint32_t i = 5000; i-- > 0;)
+        CHECK(hint_insert(&t, root, i, JET_errSuccess) == 0);
+    CHECK(HINT_USED() == used0);
+    CHECK(hint_verify(&t, root, 5000) == 0);
+    tdb_close(&t);
+}
+
+/* Another writer's larger key: the hint still names the rightmost leaf, but
+ * a key below its new last key is refused and goes where it belongs. */
+TEST(append_hint_other_insert_and_delete)
+{
+    tdb t;
+    CHECK(tdb_open(&t, "append_hint_other", 4096, 1) == 0);
+    uint32_t root;
+    CHECK_ERR(bt_create(&t.env, t.pgnoSpace, 3, &root), JET_errSuccess);
+    for (uint32_t i = 0; i < 4000; i += 2)
+        CHECK(hint_insert(&t, root, i, JET_errSuccess) == 0);
+    CHECK(hint_insert(&t, root, 10000, JET_errSuccess) == 0);   /* "another session" */
+    uint64_t used0 = HINT_USED(), refused0 = HINT_REFUSED();
+    CHECK(hint_insert(&t, root, 4001, JET_errSuccess) == 0);   /* between: must not append */
+    CHECK(HINT_USED() == used0 && HINT_REFUSED() == refused0 + 1);
+    CHECK(hint_insert(&t, root, 10001, JET_errSuccess) == 0);   /* re-set by the descent above */
+    CHECK(hint_insert(&t, root, 10002, JET_errSuccess) == 0);
+    CHECK(HINT_USED() >= used0 + 1);
+    CHECK(hint_verify(&t, root, 2000 + 4) == 0);
+    CHECK(hint_has(&t, root, 4001) == 0);
+
+    /* Delete the last key: the next key above the new last key appends,
+     * and a key equal to the deleted one goes back in. */
+    uint8_t key[4];
+    key_of(10002, key);
+    CHECK_ERR(bt_delete(&t.env, t.pgnoSpace, root, key, 4), JET_errSuccess);
+    CHECK(hint_insert(&t, root, 10002, JET_errSuccess) == 0);
+    CHECK(hint_has(&t, root, 10002) == 0);
+    /* Delete the rightmost leaf's keys down to a merge (the hinted leaf is
+     * freed or emptied): later appends are refused, then re-hinted. */
+    for (uint32_t i = 3998; i >= 3000; i -= 2) {
+        key_of(i, key);
+        CHECK_ERR(bt_delete(&t.env, t.pgnoSpace, root, key, 4), JET_errSuccess);
+    }
+    for (uint32_t i = 10000; i <= 10002; i++) {
+        key_of(i, key);
+        CHECK_ERR(bt_delete(&t.env, t.pgnoSpace, root, key, 4), JET_errSuccess);
+    }
+    key_of(4001, key);
+    CHECK_ERR(bt_delete(&t.env, t.pgnoSpace, root, key, 4), JET_errSuccess);
+    CHECK(hint_verify(&t, root, 1500) == 0);
+    for (uint32_t i = 3000; i < 3200; i++)
+        CHECK(hint_insert(&t, root, i * 2 + 1, JET_errSuccess) == 0);
+    CHECK(hint_verify(&t, root, 1700) == 0);
+    CHECK(hint_has(&t, root, 6399) == 0);
+    CHECK(hint_has(&t, root, 2998) == 0);
+    tdb_close(&t);
+}
+
+/* Two trees (a table and its index) filled in turn, and hints that name
+ * the wrong page -- the other tree's rightmost leaf (another objid), the
+ * space page, a page past the end, either root: refused, never used. */
+TEST(append_hint_two_trees_and_bad_hints)
+{
+    tdb t;
+    CHECK(tdb_open(&t, "append_hint_two_trees", 4096, 1) == 0);
+    uint32_t r1, r2;
+    CHECK_ERR(bt_create(&t.env, t.pgnoSpace, 3, &r1), JET_errSuccess);
+    CHECK_ERR(bt_create(&t.env, t.pgnoSpace, 4, &r2), JET_errSuccess);
+    for (uint32_t i = 0; i < 6000; i++) {
+        CHECK(hint_insert(&t, r1, i, JET_errSuccess) == 0);
+        CHECK(hint_insert(&t, r2, i * 3, JET_errSuccess) == 0);
+    }
+    CHECK(hint_verify(&t, r1, 6000) == 0);
+    CHECK(hint_verify(&t, r2, 6000) == 0);
+    CHECK(tree_depth(&t, r1) >= 2 && tree_depth(&t, r2) >= 2);
+    uint32_t leaf2 = (uint32_t)atomic_load(&t.hints.slot[r2 % BT_HINTS]);
+    CHECK(leaf2 != 0 && leaf2 != r2);
+    uint32_t bad[] = { leaf2, t.pgnoSpace, 1000000, r1, r2 };
+    uint32_t next = 6000;
+    for (size_t b = 0; b < sizeof bad / sizeof bad[0]; b++) {
+        atomic_store(&t.hints.slot[r1 % BT_HINTS], (uint64_t)r1 << 32 | bad[b]);
+        uint64_t used0 = HINT_USED();
+        CHECK(hint_insert(&t, r1, next++, JET_errSuccess) == 0);
+        CHECK(HINT_USED() == used0);
+        uint8_t key[4];
+        key_of(next, key);
+        atomic_store(&t.hints.slot[r1 % BT_HINTS], (uint64_t)r1 << 32 | bad[b]);
+        CHECK(bt_append_absent(&t.env, r1, key, 4) == 0);
+    }
+    /* A hint of another root (a slot shared by two trees) is not used. */
+    atomic_store(&t.hints.slot[r1 % BT_HINTS], (uint64_t)(r1 + BT_HINTS) << 32 | leaf2);
+    CHECK(hint_insert(&t, r1, next++, JET_errSuccess) == 0);
+    CHECK(hint_verify(&t, r1, next) == 0);
+    CHECK(hint_verify(&t, r2, 6000) == 0);
+    for (uint32_t i = 6000; i < next; i++)
+        CHECK(hint_has(&t, r1, i) == 0);
+    /* bt_append_absent: above the last key yes, at or below no. */
+    uint8_t key[4];
+    CHECK(hint_insert(&t, r1, next++, JET_errSuccess) == 0);   /* a descent sets the hint */
+    CHECK(hint_insert(&t, r1, next++, JET_errSuccess) == 0);
+    key_of(next, key);
+    CHECK(bt_append_absent(&t.env, r1, key, 4) == 1);
+    key_of(next - 1, key);
+    CHECK(bt_append_absent(&t.env, r1, key, 4) == 0);   /* present: refused (and the hint cleared) */
+    key_of(next + 5, key);
+    CHECK(bt_append_absent(&t.env, r1, key, 4) == 0);   /* cleared: unknown */
+    CHECK(LATCHES_HELD(t.pc) == 0);
+    tdb_close(&t);
 }
 
 UNIT_MAIN()

@@ -14,25 +14,18 @@ import pytest
 
 import esepy
 from esepy import errors, inspection
+from recovery_helpers import instance_params, recovered_rows, stop_dirty
 
 PAGE = 4096
 COLS = {"k": "long", "v": "text"}
 
 
 def _params(root):
-    return dict(system_path=root + "/", log_path=root + "/logs/", temp_path=root + "/tmp.edb",
-                create_path_if_not_exist=True, log_file_size_kb=128)
+    return instance_params(root, 128)
 
 
 def _rows(root, path):
-    with esepy.Instance("tornread", **_params(root)) as inst:
-        s = inst.begin_session()
-        db = s.attach_database(path)
-        with db.open_table("kv") as t:
-            rows = {r["k"]: r["v"] for r in t}
-        db.close()
-        s.detach_database(path)
-    return rows
+    return recovered_rows("tornread", _params(root), path)
 
 
 def _pages(path):
@@ -62,8 +55,7 @@ def _dirty_state(root, path):
     with db.open_table("kv") as t:
         t.update(7, {"v": "seven"})
     s.commit()
-    with pytest.raises(errors.DirtyShutdown):
-        inst.term(grbit=esepy.TERM_DIRTY)
+    stop_dirty(inst)
 
 
 @pytest.mark.parametrize("tear", [512, 2048])
@@ -166,8 +158,7 @@ def test_failed_page_write_then_change_then_torn_page_recovers(tmp_path):
         t.update(8, {"v": "eight"})
         s.commit()
         t.close()
-        with pytest.raises(errors.DirtyShutdown):
-            inst.term(grbit=esepy.TERM_DIRTY)
+        stop_dirty(inst)
     finally:
         esepy.set_default_param("cache_size_max", cache_max)
     old = _pages(path)

@@ -9,18 +9,16 @@ import collections
 import os
 import tarfile
 
-import pytest
-
 import esepy
 import esepy.inspect
-from esepy import errors, inspection
+from esepy import inspection
+from recovery_helpers import instance_params, recovered_rows, stop_dirty
 
 COLS = {"k": "long", "v": "binary"}
 
 
 def _params(root):
-    return dict(system_path=root + "/", log_path=root + "/logs/", temp_path=root + "/tmp.edb",
-                create_path_if_not_exist=True, log_file_size_kb=256)
+    return instance_params(root, 256)
 
 
 def _types(root):
@@ -40,14 +38,7 @@ def _types_in(logs):
 
 
 def _rows(root, path):
-    with esepy.Instance("logvolr", **_params(root)) as inst:
-        s = inst.begin_session()
-        db = s.attach_database(path)
-        with db.open_table("kv") as t:
-            rows = {r["k"]: r["v"] for r in t}
-        db.close()
-        s.detach_database(path)
-    return rows
+    return recovered_rows("logvolr", _params(root), path)
 
 
 def test_uncommitted_inserts_in_one_record_are_undone(tmp_path):
@@ -76,8 +67,7 @@ def test_uncommitted_inserts_in_one_record_are_undone(tmp_path):
     s.begin_transaction()
     t.insert({"k": 50, "v": b"c" * 100})
     s.commit()
-    with pytest.raises(errors.DirtyShutdown):
-        inst.term(grbit=esepy.TERM_DIRTY)
+    stop_dirty(inst)
     count, trx = _types(root)
     assert count["InsertUndo"] >= 1900 and count["Undo"] >= 20 and count["PageDiff"] >= 20
     assert count["Insert"] < 100   # only what no transaction versions (catalog, space)
@@ -103,8 +93,7 @@ def test_committed_inserts_replay_from_one_record(tmp_path):
         for k in range(b, b + 500):
             t.insert({"k": k, "v": bytes([k % 251]) * 100})
         s.commit()
-    with pytest.raises(errors.DirtyShutdown):
-        inst.term(grbit=esepy.TERM_DIRTY)
+    stop_dirty(inst)
     count, _ = _types(root)
     assert count["InsertUndo"] >= 2800
     rows = _rows(root, path)
@@ -126,17 +115,10 @@ def test_log_set_written_before_replays(tmp_path):
     count, _ = _types_in(root)
     assert count["Insert"] > 500 and count["Undo"] > 500 and count["PageImage"] > 20
     assert count["InsertUndo"] == 0 and count["PageDiff"] == 0
-    p = dict(system_path=root + "/", log_path=root + "/", temp_path=root + "/tmp.edb",
-             create_path_if_not_exist=True, log_file_size_kb=128, circular_log=True,
-             alternate_database_recovery_path=root + "/")   # the set was written elsewhere
+    p = instance_params(root, 128, log_path=root + "/", circular_log=True,
+                        alternate_database_recovery_path=root + "/")   # the set was written elsewhere
     path = os.path.join(root, "old.edb")
-    with esepy.Instance("oldset", **p) as inst:
-        s = inst.begin_session()
-        db = s.attach_database(path)
-        with db.open_table("kv") as t:
-            rows = {r["k"]: r["v"] for r in t}
-        db.close()
-        s.detach_database(path)
+    rows = recovered_rows("oldset", p, path)
     expected = {k: bytes([k % 251]) * 100 for k in range(400)}
     expected[400] = b"last"
     assert rows == expected

@@ -315,3 +315,28 @@ def test_scan_steps_correctly_while_another_session_splits_and_merges_its_leaf(t
                     live.discard(k)
             expect = min((x for x in live if x > k), default=None)
         assert expect is None and moves > 500
+
+
+def test_read_only_table_refuses_changes(tmp_path):
+    """Database.open_table(read_only=True) (JET_bitTableReadOnly) reads; inserts, updates,
+    deletes and index DDL through it raise PermissionDenied (as ESENT), the data unchanged."""
+    with make_instance(tmp_path) as inst, inst.begin_session() as s:
+        db = s.create_database(str(tmp_path / "ro.edb"))
+        with db.create_table("t", {"id": "long", "v": "text"}, primary_key=["id"]) as t:
+            t.insert({"id": 1, "v": "one"})
+        with db.open_table("t", read_only=True) as ro:
+            assert ro.get(1) == {"id": 1, "v": "one"}
+            with pytest.raises(errors.PermissionDenied):
+                ro.insert({"id": 2, "v": "two"})
+            with pytest.raises(errors.PermissionDenied):
+                ro.update(1, {"v": "uno"})
+            with pytest.raises(errors.PermissionDenied):
+                ro.delete(1)
+            with pytest.raises(errors.PermissionDenied):
+                ro.create_index("by_v", ["v"])
+            with ro.dup() as d, pytest.raises(errors.PermissionDenied):
+                d.insert({"id": 3, "v": "three"})
+        with db.open_table("t") as t:
+            assert list(t) == [{"id": 1, "v": "one"}]
+            t.insert({"id": 2, "v": "two"})
+            assert len(t) == 2

@@ -98,6 +98,24 @@ def test_dup_cursor(tab):
     assert len(t) == 19
 
 
+def test_dup_cursor_is_on_the_primary_index(tab):
+    """As ESENT: the duplicate is on the clustered index and its first record, even when the
+    table's cursor is on a secondary index; the source keeps its index and position."""
+    s, t = tab
+    for i in range(5):
+        t.insert({"id": i, "n": -i})
+    t.create_index("by_neg", ["n"])
+    t._use_index("by_neg")
+    assert t._move(-0x80000000) is True
+    first = t.current()["id"]
+    assert first == 4  # by_neg: the largest id first
+    with t.dup() as d:
+        assert "index='primary'" in repr(d)
+        assert d.current()["id"] == 0
+        assert [r["id"] for r in d] == [0, 1, 2, 3, 4]
+    assert "index='by_neg'" in repr(t) and t.current()["id"] == first
+
+
 def test_read_and_write_locks(tmp_path):
     with esepy.Instance("pylock", system_path=f"{tmp_path}/", log_path=f"{tmp_path}/logs/",
                         temp_path=f"{tmp_path}/tmp.edb", create_path_if_not_exist=True,
