@@ -70,6 +70,7 @@ def walk(path, cb_page):
                 continue
             cslot, ibheap, cbfrag = struct.unpack_from("<HHH", pg, 32)
             st["page_hdr"] += 40
+            st["keys"] += pg[39]  # the page's key prefix, kept once
             st["slots"] += 2 * cslot
             st["frag"] += cbfrag
             st["free"] += cb_page - 2 * cslot - ibheap
@@ -78,6 +79,7 @@ def walk(path, cb_page):
             for i in range(cslot):
                 off = struct.unpack_from("<H", pg, cb_page - 2 * (i + 1))[0]
                 cbk, cbd, _ = struct.unpack_from("<HHH", pg, off)
+                cbk &= 0x7FFF  # bit 15: key stored whole, not after the page's key prefix (byte 39)
                 if not leaf:
                     st["internal_nodes"] += 6 + cbk + cbd
                     continue

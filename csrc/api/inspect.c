@@ -240,7 +240,8 @@ ESEPY_EXPORT JET_ERR EsepyInspectPageNode(const void *pv, uint32_t cbPage, uint3
     if (pv == NULL || pnode == NULL || !page_size_ok(cbPage))
         return JET_errInvalidParameter;
     ESEPY_INSPECT_NODE n;
-    JET_ERR err = bt_page_view_node(pv, cbPage, i, &n.pbKey, &n.cbKey, &n.pbData, &n.cbData, &n.flags);
+    JET_ERR err = bt_page_view_node(pv, cbPage, i, &n.pbPrefix, &n.cbPrefix, &n.pbKey, &n.cbKey, &n.pbData,
+                                    &n.cbData, &n.flags);
     if (err < 0)
         return err;
     bt_page_view v;

@@ -305,7 +305,7 @@ static void hint_leaf(const bt_env *env, uint32_t pgnoRoot, const void *key, uin
         if (fHintOk) {
             bt_node n;
             bt_pg_node(pg, cbPage, pg_cslot(pg) - 1, &n);
-            fHintOk = bt_keycmp(key, cbKey, n.key, n.cbKey) > 0;   /* H1 (c) */
+            fHintOk = bt_node_cmp(&n, key, cbKey) < 0;   /* H1 (c) */
         }
         if (!fHintOk)
             cache_release(pbf);
@@ -383,15 +383,17 @@ JET_ERR bt_leaf_op(const bt_env *env, bf *pbf, uint8_t type, uint32_t i, const v
     uint32_t pgno = bf_pgno(pbf), cbNeed = 0;
     lsn_t lsn = LSN_NIL;
     JET_ERR err;
+    int fScratch = 0;
     if (type == LOG_REC_BT_INSERT) {
-        cbNeed = bt_node_size(cbKey, cbData);
+        (void)bt_pg_insert_cost(pg, cbPage, key, cbKey, cbData, &fScratch);
     } else if (type == LOG_REC_BT_REPLACE) {
         bt_node n;
         bt_pg_node(pg, cbPage, i, &n);
         if (n.cbData != cbData)
-            cbNeed = bt_node_size(cbKey, cbData);
+            cbNeed = bt_node_size(cbKey, cbData);   /* >= the node as stored (X2) */
+        fScratch = cbNeed && bt_pg_needs_compact(pg, cbPage, cbNeed);
     }
-    if (cbNeed && bt_pg_needs_compact(pg, cbPage, cbNeed) && (scratch = os_malloc(cbPage)) == NULL)
+    if (fScratch && (scratch = os_malloc(cbPage)) == NULL)
         return JET_errOutOfMemory;
     if (env->log != NULL && cache_clean_since_written(pbf))
         return leaf_op_image(env, pbf, type, i, key, cbKey, data, cbData, flags, scratch);
@@ -421,9 +423,11 @@ static int leaf_fit(const bt_env *env, const uint8_t *pg, uint8_t type, const vo
     int found;
     *pi = bt_pg_search(pg, cbPage, key, cbKey, &found);
     if (type == LOG_REC_BT_INSERT) {
+        int fScratch;
         if (found)
             return FIT_DUP;
-        return bt_pg_free(pg, cbPage) >= bt_node_size(cbKey, cbData) ? FIT_OK : FIT_SMO;
+        return bt_pg_free(pg, cbPage) >= bt_pg_insert_cost(pg, cbPage, key, cbKey, cbData, &fScratch) ? FIT_OK
+                                                                                                     : FIT_SMO;
     }
     if (!found)
         return FIT_MISSING;
@@ -432,7 +436,7 @@ static int leaf_fit(const bt_env *env, const uint8_t *pg, uint8_t type, const vo
     if (type == LOG_REC_BT_REPLACE)
         return bt_pg_free(pg, cbPage) + n.cbData >= cbData ? FIT_OK : FIT_SMO;
     if (type == LOG_REC_BT_DELETE && !fRoot) {
-        uint32_t cbAfter = bt_pg_used(pg, cbPage) - bt_node_size(n.cbKey, n.cbData);
+        uint32_t cbAfter = bt_pg_used(pg, cbPage) - bt_node_size(n.cbSfx, n.cbData);
         if (pg_cslot(pg) == 1 || cbAfter < bt_cap(cbPage) / 4)
             return FIT_SMO;
     }
@@ -467,8 +471,9 @@ static JET_ERR leaf_insert(const bt_env *env, bf *pbf, uint32_t i, const void *k
     }
     uint32_t cbPage = cache_page_size(env->pc);
     uint8_t *pg = bf_data(pbf), *scratch = NULL;
-    uint32_t cbNeed = bt_node_size(cbKey, cbData);
-    if (bt_pg_needs_compact(pg, cbPage, cbNeed) && (scratch = os_malloc(cbPage)) == NULL)
+    int fScratch;
+    (void)bt_pg_insert_cost(pg, cbPage, key, cbKey, cbData, &fScratch);
+    if (fScratch && (scratch = os_malloc(cbPage)) == NULL)
         return JET_errOutOfMemory;
     lsn_t lsn = LSN_NIL;
     /* Log first (as bt_leaf_op): a failed append leaves the page untouched. */
@@ -533,7 +538,9 @@ static JET_ERR record_op(bt_env *env, uint32_t pgnoSpace, uint32_t pgnoRoot, uin
     if (fAppend) {
         const uint8_t *pg = bf_data(pbf);
         i = pg_cslot(pg);   /* H1 (c) */
-        fit = bt_pg_free(pg, cbPage) >= bt_node_size(cbKey, cbData) ? FIT_OK : FIT_SMO;
+        int fScratch;   /* what the node costs on a key-prefix page (X2) */
+        fit = bt_pg_free(pg, cbPage) >= bt_pg_insert_cost(pg, cbPage, key, cbKey, cbData, &fScratch) ? FIT_OK
+                                                                                                  : FIT_SMO;
     } else {
         err = leaf_for_write(env, pgnoRoot, key, cbKey, &pbf);
         if (err < 0)

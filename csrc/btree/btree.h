@@ -96,6 +96,10 @@ typedef struct bt_env {
      * wait for anything but its own short locks. */
     void    (*corrupt)(void *ctx, uint32_t dbid, uint32_t pgno, int32_t iNode, JET_ERR err, const char *reason);
     void     *corruptctx;
+    /* Structure changes may give pages a key prefix (btree_int.h X1, X2):
+     * the file has DB_INCOMPAT_KEY_PREFIX.  0: pages keep the format-1
+     * layout (a prefix-less page never gets one from record operations). */
+    int       fKeyPrefix;
     bt_hints *hints;       /* append hints of inserts (H1 in btree.c); NULL = none */
 } bt_env;
 
@@ -145,11 +149,14 @@ typedef struct bt_page_view {
     int      fSpaceMagic;
 } bt_page_view;
 void    bt_page_view_of(const uint8_t *pg, uint32_t cbPage, bt_page_view *pview);
-/* Node i of a tree page whose view has fLayoutOk: pointers into pg.
+/* Node i of a tree page whose view has fLayoutOk: pointers into pg; its key
+ * is the prefix part (*ppbPrefix, *pcbPrefix: the page's key prefix, or
+ * empty) followed by *ppbKey.
  * JET_errDatabaseCorrupted when the layout is broken, JET_errInvalidParameter
  * when i >= cslot. */
-JET_ERR bt_page_view_node(const uint8_t *pg, uint32_t cbPage, uint32_t i, const uint8_t **ppbKey,
-                          uint32_t *pcbKey, const uint8_t **ppbData, uint32_t *pcbData, uint32_t *pflags);
+JET_ERR bt_page_view_node(const uint8_t *pg, uint32_t cbPage, uint32_t i, const uint8_t **ppbPrefix,
+                          uint32_t *pcbPrefix, const uint8_t **ppbKey, uint32_t *pcbKey, const uint8_t **ppbData,
+                          uint32_t *pcbData, uint32_t *pflags);
 
 /* What a log record of this layer (LOG_REC_BT_*) is about: 1 with *pdbid and
  * *ppgno (0 for SMOEND, which names no page) filled, 0 when type is not this

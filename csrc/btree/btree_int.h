@@ -26,24 +26,42 @@
  *       34      2    ibHeap       end of the node heap (heap = [40, ibHeap))
  *       36      2    cbFrag       dead bytes inside the heap
  *       38      1    level        0 = leaf, parent = child + 1
- *       39      1    reserved     0
- *       40      ..   node heap, growing up
+ *       39      1    cbPrefix     length of the page's key prefix (0: none,
+ *                                 the only value of format-1 files)
+ *       40  cbPrefix prefix       bytes that keys on the page may omit
+ * 40+cbPrefix    ..   node heap, growing up
  *       ..      ..   zeros (the gap)
  *    cbPage-2*cslot  slot array, growing down: slot i (u16 node offset) at
  *                    cbPage - 2*(i+1); slots are in key order.
  *
  * Node (at the offset its slot gives):
- *        0      2    cbKey
+ *        0      2    cbStored | BT_KEY_WHOLE: bytes of key stored here; bit 15
+ *                    set = the stored bytes are the whole key, clear = the
+ *                    key is the page prefix followed by the stored bytes
  *        2      2    cbData
  *        4      2    node flags (BT_NODE_*; 0 on internal pages)
- *        6    cbKey  key
- *   6+cbKey  cbData  data (internal pages: u32 child pgno, cbData = 4)
+ *        6  cbStored stored key bytes (the suffix, or the whole key)
+ * 6+cbStored cbData  data (internal pages: u32 child pgno, cbData = 4)
+ * Key prefix (DB_INCOMPAT_KEY_PREFIX, cache.h; issue 20 space): a page may
+ * keep up to bt_pfx_max bytes that the keys of its nodes share once, right
+ * after the header, before the heap (today only leaves built by splits and
+ * merges get one; internal and bulk-loaded pages keep cbPrefix 0).  A key that does not start with the prefix is stored whole
+ * (insert with scratch may instead shorten the prefix and re-encode the page
+ * when that is smaller: bt_pg_insert_cost).  Splits and merges choose the
+ * prefix of the pages they build (smo.c).  bt_pg_node hands a key out as a
+ * (prefix, suffix) pair; bt_node_key makes it contiguous.  Pages of files
+ * without the incompat bit never get a prefix (bt_env.fKeyPrefix 0), so they
+ * stay readable by format-1 engines.
+ *   X1. cbPrefix <= bt_pfx_max(cbPage); the heap starts at 40 + cbPrefix.
+ *   X2. A node without BT_KEY_WHOLE has key prefix + stored bytes; every
+ *       node's stored bytes count towards P2 (the prefix does not: it lies
+ *       before the heap).  Key order (P1) is of the whole keys.
  *
  * Page invariants (kept by page.c; checked by bt_pg_check when a page is
  * first latched after it entered the cache or changed: bt_latched_problem):
  *   P1. Keys strictly increase with the slot index (memcmp, then length).
- *   P2. Every node lies inside [40, ibHeap); nodes do not overlap;
- *       sum(node sizes) + cbFrag == ibHeap - 40.
+ *   P2. Every node lies inside [40 + cbPrefix, ibHeap); nodes do not
+ *       overlap; sum(node sizes) + cbFrag == ibHeap - 40 - cbPrefix.
  *   P3. ibHeap <= cbPage - 2*cslot.
  *   P4. Every byte that is not header, live node or slot is zero, so a page
  *       image of the used bytes (head [0, ibHeap), tail the slot array)
@@ -226,6 +244,7 @@
 #define BTP_OFF_IBHEAP  34
 #define BTP_OFF_CBFRAG  36
 #define BTP_OFF_LEVEL   38
+#define BTP_OFF_CBPFX   39
 #define BTP_HEAP_START  PAGE_HEADER_SIZE
 
 /* PAGE_FLAG_* of the common header (cache.h leaves them to the btree). */
@@ -236,6 +255,9 @@
 #define BTP_FREE     0x10u
 
 #define BT_NODE_HDR  6    /* cbKey, cbData, flags */
+#define BT_KEY_WHOLE 0x8000u  /* node cbKey word: key stored whole, no page prefix (X2) */
+#define BT_KEY_LEN   0x7fffu
+#define BT_KEY_MAX   (BT_PAGE_MAX / 4)  /* longest key (T5): size of a key buffer */
 #define BT_PAGE_MAX  32768 /* largest page size (cache.h) */
 #define BT_SLOT      2
 #define BT_PGNO_SIZE 4    /* data of an internal node */
@@ -270,6 +292,9 @@ static inline uint32_t pg_cslot(const uint8_t *pg) { return le_get16(pg + BTP_OF
 static inline uint32_t pg_ibheap(const uint8_t *pg) { return le_get16(pg + BTP_OFF_IBHEAP); }
 static inline uint32_t pg_cbfrag(const uint8_t *pg) { return le_get16(pg + BTP_OFF_CBFRAG); }
 static inline uint32_t pg_level(const uint8_t *pg) { return pg[BTP_OFF_LEVEL]; }
+static inline uint32_t pg_cbpfx(const uint8_t *pg) { return pg[BTP_OFF_CBPFX]; }
+static inline const uint8_t *pg_pfx(const uint8_t *pg) { return pg + BTP_HEAP_START; }
+static inline uint32_t pg_heap_start(const uint8_t *pg) { return BTP_HEAP_START + pg_cbpfx(pg); }
 static inline int      pg_is_leaf(const uint8_t *pg) { return (pg_flags(pg) & BTP_LEAF) != 0; }
 static inline void pg_set_objid(uint8_t *pg, uint32_t v) { le_put32(pg + PAGE_OFF_OBJID, v); }
 static inline void pg_set_flags(uint8_t *pg, uint32_t v) { le_put32(pg + PAGE_OFF_FLAGS, v); }
@@ -278,17 +303,56 @@ static inline void pg_set_next(uint8_t *pg, uint32_t v) { le_put32(pg + PAGE_OFF
 
 /* Usable bytes of a page (nodes + slots). */
 static inline uint32_t bt_cap(uint32_t cbPage) { return cbPage - PAGE_HEADER_SIZE; }
-/* Node size including its slot. */
+/* Node size including its slot (cbKey: the bytes stored in the node). */
 static inline uint32_t bt_node_size(uint32_t cbKey, uint32_t cbData) { return BT_NODE_HDR + cbKey + cbData + BT_SLOT; }
+/* Longest page prefix (X1): small enough that a split of a full page still
+ * yields two pages that fit when each keeps the old page's prefix (smo.c). */
+static inline uint32_t bt_pfx_max(uint32_t cbPage)
+{
+    uint32_t m = bt_cap(cbPage) / 16;
+    return m < 255 ? m : 255;
+}
 
-/* A node as seen in a page (pointers into the page, valid while latched). */
+/* A node as seen in a page (pointers into the page, valid while latched).
+ * Its key is pfx[0..cbPfx) followed by sfx[0..cbSfx) (cbPfx = 0 for a key
+ * stored whole or a page without prefix); cbKey = cbPfx + cbSfx.  A node
+ * built by a caller from a contiguous key: bt_node_of. */
 typedef struct bt_node {
-    const uint8_t *key;
+    const uint8_t *pfx;
+    uint32_t       cbPfx;
+    const uint8_t *sfx;
+    uint32_t       cbSfx;
     uint32_t       cbKey;
     const uint8_t *data;
     uint32_t       cbData;
     uint32_t       flags;
 } bt_node;
+
+static inline bt_node bt_node_of(const void *key, uint32_t cbKey, const void *data, uint32_t cbData, uint32_t flags)
+{
+    bt_node n = { NULL, 0, (const uint8_t *)key, cbKey, cbKey, (const uint8_t *)data, cbData, flags };
+    return n;
+}
+/* The node's key as one range: sfx itself when there is no prefix part,
+ * else a copy in buf (BT_KEY_MAX bytes). */
+static inline const uint8_t *bt_node_key(const bt_node *n, uint8_t *buf)
+{
+    if (n->cbPfx == 0)
+        return n->sfx;
+    memcpy(buf, n->pfx, n->cbPfx);
+    if (n->cbSfx)
+        memcpy(buf + n->cbPfx, n->sfx, n->cbSfx);
+    return buf;
+}
+/* Copy the first cb bytes of the node's key (cb <= cbKey) to dst. */
+static inline void bt_node_copy_key(const bt_node *n, uint8_t *dst, uint32_t cb)
+{
+    uint32_t c1 = cb < n->cbPfx ? cb : n->cbPfx;
+    if (c1)
+        memcpy(dst, n->pfx, c1);
+    if (cb > c1)
+        memcpy(dst + c1, n->sfx, cb - c1);
+}
 
 /* ---- page.c: slotted pages (pure functions on page bytes) ---------------- */
 
@@ -308,6 +372,30 @@ const char *bt_latched_problem(bf *pbf, uint32_t cbPage, int32_t *piNode);
  * nothing when it has none).  reason: what is wrong (copied). */
 void     bt_report_corrupt(const bt_env *env, uint32_t pgno, int32_t iNode, JET_ERR err, const char *reason);
 void     bt_pg_node(const uint8_t *pg, uint32_t cbPage, uint32_t i, bt_node *pn);
+/* Compare a node's key with a contiguous key (bt_keycmp order). */
+int      bt_node_cmp(const bt_node *n, const void *key, uint32_t cbKey);
+/* Compare two nodes' keys. */
+int      bt_node_cmp2(const bt_node *a, const bt_node *b);
+/* Length of the common prefix of two nodes' keys. */
+uint32_t bt_node_lcp(const bt_node *a, const bt_node *b);
+/* Bytes the page's used count grows by when (key, data) is inserted: the
+ * node stored after the prefix, whole, or (re-encoding) after a shorter
+ * prefix, whichever is smallest; may be 0 when re-encoding saves more than
+ * the node costs.  *pfScratch: bt_pg_insert needs scratch. */
+uint32_t bt_pg_insert_cost(const uint8_t *pg, uint32_t cbPage, const void *key, uint32_t cbKey, uint32_t cbData,
+                           int *pfScratch);
+/* Give an empty page the prefix pfx[0..cb) (cb <= bt_pfx_max). */
+void     bt_pg_set_prefix(uint8_t *pg, uint32_t cbPage, const uint8_t *pfx, uint32_t cb);
+/* Used bytes of the page's nodes re-encoded with prefix pfx[0..cb). */
+uint32_t bt_pg_used_with(const uint8_t *pg, uint32_t cbPage, const uint8_t *pfx, uint32_t cb);
+/* Re-encode the page with prefix pfx[0..cb) (any bytes, even the page's
+ * own): nodes whose key starts with it store the rest, others their whole
+ * key; compacts.  Requires bt_pg_used_with <= cap.  scratch: cbPage bytes. */
+void     bt_pg_reprefix(uint8_t *pg, uint32_t cbPage, const uint8_t *pfx, uint32_t cb, uint8_t *scratch);
+/* A leaf built by a split or merge: switch to the common prefix of its
+ * first and last keys (at most bt_pfx_max) unless that makes it larger.
+ * scratch: cbPage bytes. */
+void     bt_pg_tighten(uint8_t *pg, uint32_t cbPage, uint8_t *scratch);
 uint32_t bt_pg_child(const uint8_t *pg, uint32_t cbPage, uint32_t i);
 /* First slot whose key is >= key (cslot if none); *pfound = key equal. */
 uint32_t bt_pg_search(const uint8_t *pg, uint32_t cbPage, const void *key, uint32_t cbKey, int *pfound);
@@ -324,8 +412,10 @@ int      bt_pg_needs_compact(const uint8_t *pg, uint32_t cbPage, uint32_t cbNode
 void     bt_pg_init(uint8_t *pg, uint32_t cbPage, uint32_t objid, uint32_t flags, uint32_t level);
 /* Zero everything but crc/pgno/lsn. */
 void     bt_pg_zero(uint8_t *pg, uint32_t cbPage);
-/* Insert at slot i.  Requires bt_pg_free >= node size; scratch (cbPage bytes)
- * is required when bt_pg_needs_compact says so. */
+/* Insert at slot i.  Requires bt_pg_free >= bt_pg_insert_cost; scratch
+ * (cbPage bytes) is required when bt_pg_insert_cost says so.  Without
+ * scratch the prefix never changes (a key outside it is stored whole) and
+ * the node must fit the gap (bt_pg_needs_compact(whole size) false). */
 void     bt_pg_insert(uint8_t *pg, uint32_t cbPage, uint32_t i, const void *key, uint32_t cbKey,
                       const void *data, uint32_t cbData, uint32_t flags, uint8_t *scratch);
 void     bt_pg_delete(uint8_t *pg, uint32_t cbPage, uint32_t i);
@@ -461,6 +551,7 @@ typedef struct bt_smo {
     bf      *fresh[BT_MAX_DEPTH + 2];       /* pages allocated up front for splits */
     int      cfresh, ifresh;
     uint8_t *scratch;                       /* cbPage bytes */
+    uint8_t *scratch2;                      /* cbPage bytes (key prefixes of pages being built) */
     uint8_t *sepbuf[2];                     /* separators being pushed up */
     uint8_t  seppgno[2][BT_PGNO_SIZE];      /* their child pgnos */
     int      isep;

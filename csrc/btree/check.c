@@ -53,11 +53,11 @@ static JET_ERR check_keys(const chk *c, const uint8_t *pg, const bt_node *lo, co
         }
         if (!leaf && n.flags != 0)
             return JET_errDatabaseCorrupted;
-        if (i > (leaf ? 0u : 1u) && bt_keycmp(prev.key, prev.cbKey, n.key, n.cbKey) >= 0)
+        if (i > (leaf ? 0u : 1u) && bt_node_cmp2(&prev, &n) >= 0)
             return JET_errDatabaseCorrupted;
-        if (lo && bt_keycmp(n.key, n.cbKey, lo->key, lo->cbKey) < 0)
+        if (lo && bt_node_cmp2(&n, lo) < 0)
             return JET_errDatabaseCorrupted;
-        if (hi && bt_keycmp(n.key, n.cbKey, hi->key, hi->cbKey) >= 0)
+        if (hi && bt_node_cmp2(&n, hi) >= 0)
             return JET_errDatabaseCorrupted;
         prev = n;
     }

@@ -96,7 +96,12 @@ static JET_ERR node_from(bt_cursor *cur, const uint8_t *pg, uint32_t pgno, uint3
     if ((uint64_t)n.cbKey + n.cbData > bt_node_max(cur->cbPage))
         return JET_errDatabaseCorrupted;
     /* The search key may live in buf: it is not used after this point. */
-    memmove(cur->buf, n.key, n.cbKey);
+    if (n.cbPfx == 0) {
+        memmove(cur->buf, n.sfx, n.cbKey);
+    } else {
+        memcpy(cur->buf, n.pfx, n.cbPfx);
+        memcpy(cur->buf + n.cbPfx, n.sfx, n.cbSfx);
+    }
     if (pg == cur->leaf) {
         cur->pData = n.data; /* the copy stays until the next step (LC1) */
     } else {
@@ -338,7 +343,7 @@ static JET_ERR revalidate(bt_cursor *cur, bf **ppbf, uint32_t *pi, int *pfExact,
     bt_node n;
     if (cur->islot < cslot) {
         bt_pg_node(pg, cur->cbPage, cur->islot, &n);
-        if (bt_keycmp(n.key, n.cbKey, cur->buf, cur->cbKey) == 0) {
+        if (bt_node_cmp(&n, cur->buf, cur->cbKey) == 0) {
             *pi = cur->islot;
             *pfExact = 1;
             *ppbf = pbf;

@@ -126,10 +126,10 @@ static int plan_separator(bt_smo *s, const uint8_t *leaf, uint32_t slot, const b
     merged(leaf, s->cbPage, slot, nd, m, &r);
     uint32_t cbSep = bt_separator_len(&l, &r);
     assert(cbSep <= r.cbKey);
-    memcpy(s->sepbuf[0], r.key, cbSep);
+    bt_node_copy_key(&r, s->sepbuf[0], cbSep);
     *pcbSep = cbSep;
     bt_pg_node(pgParent, s->cbPage, jSep, &old);
-    return bt_pg_free(pgParent, s->cbPage) + bt_node_size(old.cbKey, old.cbData) >=
+    return bt_pg_free(pgParent, s->cbPage) + bt_node_size(old.cbSfx, old.cbData) >=
            bt_node_size(cbSep, BT_PGNO_SIZE);
 }
 
@@ -156,13 +156,15 @@ static void move_right(bt_smo *s, bf *pbfR, uint32_t slot, const bt_node *nd, ui
     for (uint32_t j = n; j-- > m;) {
         bt_node x;
         merged(leaf, s->cbPage, slot, nd, j, &x);
-        bt_pg_insert(pgR, s->cbPage, 0, x.key, x.cbKey, x.data, x.cbData, x.flags, s->scratch);
+        bt_pg_insert(pgR, s->cbPage, 0, bt_node_key(&x, s->scratch2), x.cbKey, x.data, x.cbData, x.flags,
+                     s->scratch);
     }
     uint32_t mOld = slot < m ? m - 1 : m;   /* the leaf's own nodes that stay */
     for (uint32_t i = pg_cslot(leaf); i-- > mOld;)
         bt_pg_delete(leaf, s->cbPage, i);
     if (slot < m)
-        bt_pg_insert(leaf, s->cbPage, slot, nd->key, nd->cbKey, nd->data, nd->cbData, nd->flags, s->scratch);
+        bt_pg_insert(leaf, s->cbPage, slot, bt_node_key(nd, s->scratch2), nd->cbKey, nd->data, nd->cbData,
+                     nd->flags, s->scratch);
     replace_separator(s, jParent + 1, cbSep);
 }
 
@@ -177,14 +179,15 @@ static void move_left(bt_smo *s, bf *pbfL, uint32_t slot, const bt_node *nd, uin
     for (uint32_t j = 0; j < m; j++) {
         bt_node x;
         merged(leaf, s->cbPage, slot, nd, j, &x);
-        bt_pg_insert(pgL, s->cbPage, pg_cslot(pgL), x.key, x.cbKey, x.data, x.cbData, x.flags, s->scratch);
+        bt_pg_insert(pgL, s->cbPage, pg_cslot(pgL), bt_node_key(&x, s->scratch2), x.cbKey, x.data, x.cbData,
+                     x.flags, s->scratch);
     }
     uint32_t mOld = slot < m ? m - 1 : m;   /* the leaf's own nodes that go */
     for (uint32_t i = mOld; i-- > 0;)
         bt_pg_delete(leaf, s->cbPage, i);
     if (slot >= m)
-        bt_pg_insert(leaf, s->cbPage, slot - m, nd->key, nd->cbKey, nd->data, nd->cbData, nd->flags,
-                     s->scratch);
+        bt_pg_insert(leaf, s->cbPage, slot - m, bt_node_key(nd, s->scratch2), nd->cbKey, nd->data, nd->cbData,
+                     nd->flags, s->scratch);
     replace_separator(s, jParent, cbSep);
 }
 

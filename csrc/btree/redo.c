@@ -267,8 +267,10 @@ static JET_ERR apply_op(uint8_t type, uint8_t *pg, uint32_t cbPage, const redo_o
     if (found != (type != LOG_REC_BT_INSERT))
         return JET_errDatabaseCorrupted;
     uint32_t cbNeed = 0;
+    int fScratch = 0;
     if (type == LOG_REC_BT_INSERT) {
-        cbNeed = bt_node_size(op->cbKey, op->cbData);
+        /* the same plan as the do path (bt_leaf_op): same bytes (X2) */
+        cbNeed = bt_pg_insert_cost(pg, cbPage, op->key, op->cbKey, op->cbData, &fScratch);
         if (bt_pg_free(pg, cbPage) < cbNeed)
             return JET_errDatabaseCorrupted;
     } else if (type == LOG_REC_BT_REPLACE) {
@@ -277,8 +279,9 @@ static JET_ERR apply_op(uint8_t type, uint8_t *pg, uint32_t cbPage, const redo_o
         if (bt_pg_free(pg, cbPage) + n.cbData < op->cbData)
             return JET_errDatabaseCorrupted;
         cbNeed = n.cbData == op->cbData ? 0 : bt_node_size(op->cbKey, op->cbData);
+        fScratch = cbNeed && bt_pg_needs_compact(pg, cbPage, cbNeed);
     }
-    if (cbNeed && bt_pg_needs_compact(pg, cbPage, cbNeed) && (scratch = os_malloc(cbPage)) == NULL)
+    if (fScratch && (scratch = os_malloc(cbPage)) == NULL)
         return JET_errOutOfMemory;
     switch (type) {
     case LOG_REC_BT_INSERT:

@@ -8,6 +8,10 @@
  * pages, A1 and A4 for tree changes: "acquire everything, then change", so
  * that only log appends can fail once pages have changed, and a failed change
  * is undone in memory by bt_grp.
+ * Also owns which key prefix (btree_int.h X1, X2) the leaves it builds get:
+ * split halves start with the old page's (sizes as choose_split counted
+ * them), then bt_pg_tighten; merges take join_size's choice.  Only when the
+ * file allows prefixes (bt_env.fKeyPrefix).
  * Must not touch: page byte layout (page.c), free-list internals (space.c),
  * logging of the change (group.c), record operations on a single leaf that
  * fit (btree.c logs those as records).
@@ -39,11 +43,12 @@ JET_ERR bt_smo_begin(bt_smo *s, const bt_env *env, uint32_t pgnoSpace, uint32_t 
     s->pgnoSpace = pgnoSpace;
     s->pgnoRoot = pgnoRoot;
     s->cbPage = cache_page_size(env->pc);
-    s->scratch = os_malloc(3 * (size_t)s->cbPage);
+    s->scratch = os_malloc(4 * (size_t)s->cbPage);
     if (s->scratch == NULL)
         return JET_errOutOfMemory;
     s->sepbuf[0] = s->scratch + s->cbPage;
     s->sepbuf[1] = s->sepbuf[0] + s->cbPage;
+    s->scratch2 = s->sepbuf[1] + s->cbPage;
     return JET_errSuccess;
 }
 
@@ -194,6 +199,19 @@ static JET_ERR prepare_insert(bt_smo *s, uint32_t cbNode, uint32_t cbKey, uint32
     return err;
 }
 
+/* Bytes node x takes (slot included) on a page whose key prefix is
+ * pfx[0..cb): its key after the prefix when it starts with it, else whole
+ * (X2). */
+static uint32_t enc_size(const bt_node *x, const uint8_t *pfx, uint32_t cb)
+{
+    if (cb) {
+        bt_node p = bt_node_of(pfx, cb, NULL, 0, 0);
+        if (x->cbKey < cb || bt_node_lcp(x, &p) < cb)
+            return bt_node_size(x->cbKey, x->cbData);
+    }
+    return bt_node_size(x->cbKey - cb, x->cbData);
+}
+
 /* Node j of the page image `old` with `nd` inserted at `slot`. */
 static void merged_node(const uint8_t *old, uint32_t cbPage, uint32_t slot, const bt_node *nd, uint32_t j,
                         bt_node *out)
@@ -214,15 +232,24 @@ static uint32_t choose_split(const bt_smo *s, const uint8_t *old, uint32_t slot,
         return n - 1;   /* ascending inserts: leave the left page full */
     if (s->fPrepend && slot == (pg_is_leaf(old) ? 0u : 1u))
         return slot + 1; /* descending inserts: leave the right page full */
-    uint32_t total = bt_pg_used(old, s->cbPage) + bt_node_size(nd->cbKey, nd->cbData);
+    /* Sizes as both halves start: with the old page's key prefix (split):
+     * each node keeps its encoding, and a full page plus a node still makes
+     * two pages that fit (bt_pfx_max is at most cap / 16). */
+    uint32_t P = pg_cbpfx(old), total = 0;
+    const uint8_t *pfx = pg_pfx(old);
+    for (uint32_t j = 0; j < n; j++) {
+        bt_node x;
+        merged_node(old, s->cbPage, slot, nd, j, &x);
+        total += enc_size(&x, pfx, P);
+    }
     uint32_t left = 0, best = 1;
     uint64_t bestDiff = UINT64_MAX;
     for (uint32_t m = 1; m < n; m++) {
         bt_node x;
         merged_node(old, s->cbPage, slot, nd, m - 1, &x);
-        left += bt_node_size(x.cbKey, x.cbData);
+        left += enc_size(&x, pfx, P);
         uint32_t right = total - left;
-        if (left > cap || right > cap)
+        if (left + P > cap || right + P > cap)
             continue;
         uint64_t diff = left > right ? left - right : right - left;
         if (diff < bestDiff) {
@@ -237,10 +264,7 @@ static uint32_t choose_split(const bt_smo *s, const uint8_t *old, uint32_t slot,
  * their common prefix. */
 static uint32_t separator_len(const bt_node *l, const bt_node *r)
 {
-    uint32_t c = 0, cb = l->cbKey < r->cbKey ? l->cbKey : r->cbKey;
-    while (c < cb && l->key[c] == r->key[c])
-        c++;
-    return c + 1;
+    return bt_node_lcp(l, r) + 1;
 }
 
 uint32_t bt_separator_len(const bt_node *l, const bt_node *r)
@@ -265,13 +289,27 @@ static void split(bt_smo *s, int k, uint32_t slot, bt_node *pnd)
     int leaf = (type & BTP_LEAF) != 0;
     bt_pg_init(pgP, cbPage, s->objid, type, level);
     bt_pg_init(pgN, cbPage, s->objid, type, level);
+    /* Both halves start with the old prefix (choose_split's sizes; without
+     * scratch the inserts keep it: X2). */
+    bt_pg_set_prefix(pgP, cbPage, pg_pfx(old), pg_cbpfx(old));
+    bt_pg_set_prefix(pgN, cbPage, pg_pfx(old), pg_cbpfx(old));
+    uint8_t kbuf[BT_KEY_MAX];
     for (uint32_t j = 0; j < n; j++) {
         bt_node x;
         merged_node(old, cbPage, slot, pnd, j, &x);
         uint8_t *pg = j < m ? pgP : pgN;
         /* P5: the first node of an internal page stands for -infinity. */
         uint32_t cbKey = (!leaf && j == m) ? 0 : x.cbKey;
-        bt_pg_insert(pg, cbPage, pg_cslot(pg), x.key, cbKey, x.data, x.cbData, x.flags, NULL);
+        bt_pg_insert(pg, cbPage, pg_cslot(pg), bt_node_key(&x, kbuf), cbKey, x.data, x.cbData, x.flags, NULL);
+    }
+    if (s->env->fKeyPrefix) {
+        /* then each its own, when smaller (s->scratch holds `old`); but
+         * for an append (prepend) split the page of old nodes stays as it
+         * was, a few bytes in the log (D1) */
+        if (!(s->fAppend && m == n - 1))
+            bt_pg_tighten(pgP, cbPage, s->scratch2);
+        if (!(s->fPrepend && m == 1 && slot == 0))
+            bt_pg_tighten(pgN, cbPage, s->scratch2);
     }
     /* Separator: leaves use the shortest key between the halves; internal
      * pages push up the key of the right half's first node. */
@@ -280,7 +318,7 @@ static void split(bt_smo *s, int k, uint32_t slot, bt_node *pnd)
     merged_node(old, cbPage, slot, pnd, m, &r);
     uint32_t cbSep = leaf ? separator_len(&l, &r) : r.cbKey;
     uint8_t *sep = s->sepbuf[s->isep];
-    memcpy(sep, r.key, cbSep);
+    bt_node_copy_key(&r, sep, cbSep);
     le_put32(s->seppgno[s->isep], bf_pgno(pbfN));
     if (leaf) {
         /* T1: P <-> N <-> R */
@@ -296,11 +334,7 @@ static void split(bt_smo *s, int k, uint32_t slot, bt_node *pnd)
             pg_set_prev(bf_data(pbfR), bf_pgno(pbfN));
         }
     }
-    pnd->key = sep;
-    pnd->cbKey = cbSep;
-    pnd->data = s->seppgno[s->isep];
-    pnd->cbData = BT_PGNO_SIZE;
-    pnd->flags = 0;
+    *pnd = bt_node_of(sep, cbSep, s->seppgno[s->isep], BT_PGNO_SIZE, 0);
     s->isep ^= 1;
 }
 
@@ -336,9 +370,13 @@ static void insert_loop(bt_smo *s, bt_node nd, uint32_t slot)
     int k = s->depth - 1;
     for (;;) {
         uint8_t *pg = bf_data(s->path[k]);
-        if (bt_pg_free(pg, s->cbPage) >= bt_node_size(nd.cbKey, nd.cbData)) {
+        int fScratch;
+        /* nd's key is contiguous (the caller's, or a separator) */
+        assert(nd.cbPfx == 0);
+        /* the cost is at most bt_node_size (what prepare_insert counted) */
+        if (bt_pg_free(pg, s->cbPage) >= bt_pg_insert_cost(pg, s->cbPage, nd.sfx, nd.cbKey, nd.cbData, &fScratch)) {
             change(s, s->path[k]);
-            bt_pg_insert(pg, s->cbPage, slot, nd.key, nd.cbKey, nd.data, nd.cbData, nd.flags, s->scratch);
+            bt_pg_insert(pg, s->cbPage, slot, nd.sfx, nd.cbKey, nd.data, nd.cbData, nd.flags, s->scratch);
             return;
         }
         if (k == 0) {
@@ -361,7 +399,7 @@ JET_ERR bt_smo_insert(bt_smo *s, const void *key, uint32_t cbKey, const void *da
     uint32_t slot = s->islot[d];
     s->fAppend = slot == pg_cslot(leaf) && pg_next(leaf) == 0;
     s->fPrepend = slot == 0 && pg_prev(leaf) == 0 && pg_cslot(leaf) > 0;
-    bt_node nd = { key, cbKey, data, cbData, flags };
+    bt_node nd = bt_node_of(key, cbKey, data, cbData, flags);
     int fDone = 0;
     JET_ERR err = bt_redist_insert(s, &nd, &fDone);   /* redist.c: a sibling with room first */
     if (err < 0 || fDone)
@@ -380,13 +418,14 @@ JET_ERR bt_smo_replace(bt_smo *s, const void *data, uint32_t cbData)
     uint32_t i = s->islot[d];
     bt_node n;
     bt_pg_node(leaf, s->cbPage, i, &n);
-    JET_ERR err = prepare_insert(s, bt_node_size(n.cbKey, cbData), n.cbKey, bt_node_size(n.cbKey, n.cbData));
+    /* the node frees what it takes on the page (X2) */
+    JET_ERR err = prepare_insert(s, bt_node_size(n.cbKey, cbData), n.cbKey, bt_node_size(n.cbSfx, n.cbData));
     if (err < 0)
         return err;
     /* The key must outlive the node: sepbuf[1] is free until the second
      * split, by which time the leaf node has been placed. */
-    memcpy(s->sepbuf[1], n.key, n.cbKey);
-    bt_node nd = { s->sepbuf[1], n.cbKey, data, cbData, n.flags };
+    bt_node_copy_key(&n, s->sepbuf[1], n.cbKey);
+    bt_node nd = bt_node_of(s->sepbuf[1], n.cbKey, data, cbData, n.flags);
     s->fAppend = s->fPrepend = 0;
     change(s, s->path[d]);
     bt_pg_delete(leaf, s->cbPage, i);
@@ -396,19 +435,68 @@ JET_ERR bt_smo_replace(bt_smo *s, const void *data, uint32_t cbData)
 
 /* ---- delete: merges, empty pages, root collapse ---------------------------- */
 
+/* Leaves a and b joined, without their nodes ia and ib (UINT32_MAX: none;
+ * each keeps a node): the bytes the joined page takes with the better key
+ * prefix of two, a's own or (fKeyPrefix) the common prefix of the first and
+ * last keys, which goes to pfx[0..*pcb) (bt_pfx_max bytes). */
+static uint32_t join_size(const bt_smo *s, const uint8_t *a, uint32_t ia, const uint8_t *b, uint32_t ib,
+                          uint8_t *pfx, uint32_t *pcb)
+{
+    uint32_t ca = pg_cslot(a), cbb = pg_cslot(b), cand[2], size[2] = { 0, 0 }, ccand = 1;
+    uint8_t key[2][256];
+    cand[0] = pg_cbpfx(a);
+    memcpy(key[0], pg_pfx(a), cand[0]);
+    /* (a leaf without a node left is corrupt (T3): no second candidate) */
+    if (s->env->fKeyPrefix && ca > (ia != UINT32_MAX) && cbb > (ib != UINT32_MAX)) {
+        bt_node f, l;
+        bt_pg_node(a, s->cbPage, ia == 0 ? 1 : 0, &f);
+        bt_pg_node(b, s->cbPage, ib == cbb - 1 ? cbb - 2 : cbb - 1, &l);
+        cand[1] = bt_node_lcp(&f, &l);
+        if (cand[1] > bt_pfx_max(s->cbPage))
+            cand[1] = bt_pfx_max(s->cbPage);
+        bt_node_copy_key(&f, key[1], cand[1]);
+        ccand = 2;
+    }
+    for (uint32_t c = 0; c < ccand; c++) {
+        size[c] = cand[c];
+        for (uint32_t j = 0; j < ca + cbb; j++) {
+            bt_node x;
+            if (j < ca ? j == ia : j - ca == ib)
+                continue;
+            bt_pg_node(j < ca ? a : b, s->cbPage, j < ca ? j : j - ca, &x);
+            size[c] += enc_size(&x, key[c], cand[c]);
+        }
+    }
+    uint32_t c = ccand == 2 && size[1] < size[0] ? 1 : 0;
+    memcpy(pfx, key[c], cand[c]);
+    *pcb = cand[c];
+    return size[c];
+}
+
 /* Append every node of page b to page a (sep, if not NULL, becomes the key of
- * b's first node: internal pages, P5).  a must have room. */
+ * b's first node: internal pages, P5).  a must have room: leaves as
+ * join_size counts them, with the prefix it chooses. */
 static void append_all(bt_smo *s, uint8_t *a, const uint8_t *b, const uint8_t *sep, uint32_t cbSep)
 {
     uint32_t cbNeed = bt_pg_used(b, s->cbPage) + cbSep;
+    uint8_t kbuf[BT_KEY_MAX];
+    if (pg_is_leaf(a)) {
+        uint8_t pfx[256];
+        uint32_t cb;
+        uint32_t cbJoin = join_size(s, a, UINT32_MAX, b, UINT32_MAX, pfx, &cb), cbA = bt_pg_used(a, s->cbPage);
+        cbNeed = cbJoin > cbA ? cbJoin - cbA : 0;
+        if (cb != pg_cbpfx(a) || memcmp(pfx, pg_pfx(a), cb) != 0)
+            bt_pg_reprefix(a, s->cbPage, pfx, cb, s->scratch);
+    }
     if (bt_pg_needs_compact(a, s->cbPage, cbNeed))
         bt_pg_compact(a, s->cbPage, s->scratch);
     for (uint32_t j = 0; j < pg_cslot(b); j++) {
         bt_node x;
         bt_pg_node(b, s->cbPage, j, &x);
-        const uint8_t *key = (j == 0 && sep != NULL) ? sep : x.key;
+        const uint8_t *key = (j == 0 && sep != NULL) ? sep : bt_node_key(&x, kbuf);
         uint32_t cbKey = (j == 0 && sep != NULL) ? cbSep : x.cbKey;
-        bt_pg_insert(a, s->cbPage, pg_cslot(a), key, cbKey, x.data, x.cbData, x.flags, s->scratch);
+        /* without scratch: the prefix chosen above stays (X2) */
+        bt_pg_insert(a, s->cbPage, pg_cslot(a), key, cbKey, x.data, x.cbData, x.flags, NULL);
     }
 }
 
@@ -434,7 +522,9 @@ static JET_ERR plain_delete(bt_smo *s)
     bt_node n;
     assert(bt_grp_changed(&s->g) == 0);   /* A3: no record inside a change */
     bt_pg_node(bf_data(s->path[d]), s->cbPage, s->islot[d], &n);
-    return bt_leaf_op(s->env, s->path[d], LOG_REC_BT_DELETE, s->islot[d], n.key, n.cbKey, NULL, 0, 0);
+    uint8_t kbuf[BT_KEY_MAX];
+    return bt_leaf_op(s->env, s->path[d], LOG_REC_BT_DELETE, s->islot[d], bt_node_key(&n, kbuf), n.cbKey, NULL, 0,
+                      0);
 }
 
 /* The page may end underfull once one of its entries goes (the largest one,
@@ -516,6 +606,7 @@ static void rebalance_up(bt_smo *s, int k)
         uint32_t j = s->islot[k - 1], jB = 0;
         bf *pbfA = NULL, *pbfB = NULL;
         bt_node sep;
+        uint8_t sepkey[BT_KEY_MAX];
         /* The right sibling, then the left one. */
         for (int side = 1; side >= 0 && pbfA == NULL; side--) {
             bf *pbfSib = s->sib[k][side];
@@ -533,7 +624,7 @@ static void rebalance_up(bt_smo *s, int k)
         change(s, pbfA);
         change(s, s->path[k - 1]);
         /* b's first node (-infinity inside b) takes b's separator (P5). */
-        append_all(s, bf_data(pbfA), bf_data(pbfB), sep.key, sep.cbKey);
+        append_all(s, bf_data(pbfA), bf_data(pbfB), bt_node_key(&sep, sepkey), sep.cbKey);
         bt_pg_delete(pgG, s->cbPage, jB);
         free_dead(s, pbfB);
         k--;
@@ -618,9 +709,8 @@ static JET_ERR merge_leaf(bt_smo *s)
     const uint8_t *pgP = bf_data(pbfParent);
     uint32_t j = s->islot[d - 1], i = s->islot[d], jB = 0, cap = bt_cap(s->cbPage);
     bf *pbfA = NULL, *pbfB = NULL, *pbfR = NULL, *pbfSib = NULL;
-    bt_node n;
-    bt_pg_node(bf_data(s->path[d]), s->cbPage, i, &n);
-    uint32_t cbLeaf = bt_pg_used(bf_data(s->path[d]), s->cbPage) - bt_node_size(n.cbKey, n.cbData);
+    uint8_t pfx[256];
+    uint32_t cbPfx;
     uint32_t pgnoLeaf = bf_pgno(s->path[d]);
     JET_ERR err;
     plan_levels(s, d - 1);
@@ -638,7 +728,7 @@ static JET_ERR merge_leaf(bt_smo *s)
             return err;
         if (pg_next(bf_data(s->path[d])) != bf_pgno(pbfSib) || pg_prev(bf_data(pbfSib)) != pgnoLeaf)
             return JET_errBadPageLink;
-        if (cbLeaf + bt_pg_used(bf_data(pbfSib), s->cbPage) <= cap) {
+        if (join_size(s, bf_data(s->path[d]), i, bf_data(pbfSib), UINT32_MAX, pfx, &cbPfx) <= cap) {
             pbfA = s->path[d];
             pbfB = pbfSib;
             jB = j + 1;
@@ -656,7 +746,7 @@ static JET_ERR merge_leaf(bt_smo *s)
             return err;
         if (pg_next(bf_data(pbfSib)) != pgnoLeaf || pg_prev(bf_data(s->path[d])) != bf_pgno(pbfSib))
             return JET_errBadPageLink;
-        if (cbLeaf + bt_pg_used(bf_data(pbfSib), s->cbPage) <= cap) {
+        if (join_size(s, bf_data(pbfSib), UINT32_MAX, bf_data(s->path[d]), i, pfx, &cbPfx) <= cap) {
             pbfA = pbfSib;
             pbfB = s->path[d];
             jB = j;
@@ -709,7 +799,7 @@ JET_ERR bt_smo_delete(bt_smo *s)
         return remove_empty_leaf(s);
     bt_node n;
     bt_pg_node(leaf, s->cbPage, s->islot[d], &n);
-    if (bt_pg_used(leaf, s->cbPage) - bt_node_size(n.cbKey, n.cbData) >= bt_cap(s->cbPage) / 4)
+    if (bt_pg_used(leaf, s->cbPage) - bt_node_size(n.cbSfx, n.cbData) >= bt_cap(s->cbPage) / 4)
         return plain_delete(s);
     return merge_leaf(s);
 }
@@ -725,7 +815,7 @@ static void first_key(const bt_smo *s, const uint8_t *pg, uint8_t *next, uint32_
         return;
     }
     bt_pg_node(pg, s->cbPage, 0, &x);
-    memcpy(next, x.key, x.cbKey);
+    bt_node_copy_key(&x, next, x.cbKey);
     *pcbNext = x.cbKey;
     *pfEnd = 0;
 }
@@ -770,7 +860,9 @@ JET_ERR bt_smo_merge_right(bt_smo *s, uint32_t cbFill, int *pfMerged, uint8_t *n
     const uint8_t *a = bf_data(s->path[d]), *b = bf_data(pbfB);
     if (pg_next(a) != bf_pgno(pbfB) || pg_prev(b) != pgnoLeaf)
         return JET_errBadPageLink;
-    if (bt_pg_used(a, s->cbPage) + bt_pg_used(b, s->cbPage) > cbFill) {
+    uint8_t pfx[256];
+    uint32_t cbPfx;
+    if (join_size(s, a, UINT32_MAX, b, UINT32_MAX, pfx, &cbPfx) > cbFill) {
         first_key(s, b, next, pcbNext, pfEnd);   /* too full together: go on at B */
         return JET_errSuccess;
     }

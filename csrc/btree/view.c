@@ -39,12 +39,13 @@ void bt_page_view_of(const uint8_t *pg, uint32_t cbPage, bt_page_view *pview)
     }
     if ((pview->fLeaf || pview->fInternal) && bt_pg_check(pg, cbPage) == 0) {
         pview->fLayoutOk = 1;
-        pview->cbUsed = pview->ibHeap - BTP_HEAP_START - pview->cbFrag + BT_SLOT * pview->cslot;
+        pview->cbUsed = bt_pg_used(pg, cbPage);   /* the key prefix included */
     }
 }
 
-JET_ERR bt_page_view_node(const uint8_t *pg, uint32_t cbPage, uint32_t i, const uint8_t **ppbKey,
-                          uint32_t *pcbKey, const uint8_t **ppbData, uint32_t *pcbData, uint32_t *pflags)
+JET_ERR bt_page_view_node(const uint8_t *pg, uint32_t cbPage, uint32_t i, const uint8_t **ppbPrefix,
+                          uint32_t *pcbPrefix, const uint8_t **ppbKey, uint32_t *pcbKey, const uint8_t **ppbData,
+                          uint32_t *pcbData, uint32_t *pflags)
 {
     uint32_t flags = pg_flags(pg);
     if (!(flags & (BTP_LEAF | BTP_INTERNAL)) || bt_pg_check(pg, cbPage) != 0)
@@ -53,8 +54,10 @@ JET_ERR bt_page_view_node(const uint8_t *pg, uint32_t cbPage, uint32_t i, const 
         return JET_errInvalidParameter;
     bt_node n;
     bt_pg_node(pg, cbPage, i, &n);
-    *ppbKey = n.key;
-    *pcbKey = n.cbKey;
+    *ppbPrefix = n.pfx;
+    *pcbPrefix = n.cbPfx;
+    *ppbKey = n.sfx;
+    *pcbKey = n.cbSfx;
     *ppbData = n.data;
     *pcbData = n.cbData;
     *pflags = n.flags;

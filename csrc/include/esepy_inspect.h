@@ -95,6 +95,9 @@ typedef struct {
     const uint8_t *pbData; uint32_t cbData;
     uint32_t       flags;  /* 0x1 = flag-deleted */
     uint32_t       pgnoChild; /* internal pages: the child page the node points to; 0 on leaves */
+    /* The key is pbPrefix[0..cbPrefix) (the page's shared key prefix, empty
+     * on pages without one) followed by pbKey[0..cbKey). */
+    const uint8_t *pbPrefix; uint32_t cbPrefix;
 } ESEPY_INSPECT_NODE;
 
 /* Node i of a tree page (pointers into pv).  JET_errDatabaseCorrupted when

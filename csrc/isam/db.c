@@ -91,6 +91,7 @@ void db_init_env(isam_inst *pinst, isam_db *pdb)
     pdb->env.log = pdb->logged ? isam_bt_log : NULL;
     pdb->env.logctx = pinst;
     pdb->env.cpgExtend = pinst->cfg.cpgDbExtension ? pinst->cfg.cpgDbExtension : 16;
+    pdb->env.fKeyPrefix = (pdb->hdr.incompat & DB_INCOMPAT_KEY_PREFIX) != 0;
     for (int i = 0; i < BT_HINTS; i++)
         atomic_init(&pdb->hints.slot[i], 0);
     pdb->env.hints = &pdb->hints;
@@ -182,6 +183,9 @@ JET_ERR db_open_file(isam_inst *pinst, uint32_t dbid, const char *path, int crea
         /* Every new file holds compact record headers (record.c, version 2):
          * the bit is in the header before the first record is written. */
         db_header_set_incompat(h, DB_INCOMPAT_RECORD_HDR2);
+        /* ... and pages with a key prefix (btree_int.h X1): the bit is in
+         * the header before the first page is written. */
+        db_header_set_incompat(h, DB_INCOMPAT_KEY_PREFIX);
         h->cbPage = pinst->cfg.cbPage;
         h->filetype = JET_filetypeDatabase;
         if (psign)

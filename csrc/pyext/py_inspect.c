@@ -196,8 +196,17 @@ static PyObject *insp_page_nodes(PyObject *self, PyObject *arg)
             Py_CLEAR(l);
             break;
         }
-        PyObject *t = Py_BuildValue("(y#y#kk)", (const char *)n.pbKey, (Py_ssize_t)n.cbKey, (const char *)n.pbData,
-                                    (Py_ssize_t)n.cbData, (unsigned long)n.flags, (unsigned long)n.pgnoChild);
+        PyObject *key = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)n.cbPrefix + n.cbKey);
+        PyObject *t = NULL;
+        if (key != NULL) {
+            char *pb = PyBytes_AS_STRING(key);
+            if (n.cbPrefix)
+                memcpy(pb, n.pbPrefix, n.cbPrefix);
+            if (n.cbKey)
+                memcpy(pb + n.cbPrefix, n.pbKey, n.cbKey);
+            t = Py_BuildValue("(Ny#kk)", key, (const char *)n.pbData, (Py_ssize_t)n.cbData, (unsigned long)n.flags,
+                              (unsigned long)n.pgnoChild);
+        }
         if (t == NULL || PyList_Append(l, t) < 0)
             Py_CLEAR(l);
         Py_XDECREF(t);

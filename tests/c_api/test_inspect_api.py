@@ -235,7 +235,7 @@ def test_page_checks_agree_with_engine_reads(jet, clean_db):
         if info.status == C.ESEPY_INSPECT_PAGE_OK and info.fLeaf and info.objid > 1 and info.cslot > 3:
             assert info.fLayoutOk
             node = ffi.new("ESEPY_INSPECT_NODE *")
-            assert lib.EsepyInspectPageNode(buf, cbPage, 0, node) == 0 and node.cbKey > 0
+            assert lib.EsepyInspectPageNode(buf, cbPage, 0, node) == 0 and node.cbPrefix + node.cbKey > 0
             leaves.append(pgno)
     assert lib.EsepyInspectDbReadPage(pp[0], len(st) + 5, buf, cbPage, info) == 0
     assert info.status == C.ESEPY_INSPECT_PAGE_MISSING

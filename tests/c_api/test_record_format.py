@@ -52,6 +52,7 @@ def record_formats(path):
             for i in range(cslot):
                 off = struct.unpack_from("<H", page, PAGE - 2 * (i + 1))[0]
                 cbk, cbd, nflags = struct.unpack_from("<HHH", page, off)
+                cbk &= 0x7FFF  # bit 15: key stored whole, not after the page's key prefix
                 if nflags & 0x1:  # BT_NODE_DELETED: not yet cleaned up
                     continue
                 data = page[off + 6 + cbk:off + 6 + cbk + cbd]

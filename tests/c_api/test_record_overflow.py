@@ -12,6 +12,8 @@ from test_enumerate import enumerate_columns
 
 DB_INCOMPAT_RECORD_OVERFLOW = 0x1
 DB_INCOMPAT_RECORD_HDR2 = 0x2      # every new file has the compact record header
+DB_INCOMPAT_KEY_PREFIX = 0x4       # ... and may hold pages with a key prefix
+NEW_FILE_BITS = DB_INCOMPAT_RECORD_HDR2 | DB_INCOMPAT_KEY_PREFIX
 
 
 def header_incompat(path):
@@ -106,14 +108,14 @@ def test_oversized_records_insert_read_replace_delete(env):
     ntag = cbmax // 15 * 3              # ~3 times what a node holds (15 bytes a value)
     dbid, t, note, ids = wide_table(env, ntag)
     path = str(env.folder / "a.edb")
-    assert header_incompat(path) == (2, DB_INCOMPAT_RECORD_HDR2)  # nothing overflowed yet
+    assert header_incompat(path) == (2, NEW_FILE_BITS)  # nothing overflowed yet
     small = values_for(1, ids, every=50)
     assert insert(env, t, note, 1, small) == 0
-    assert header_incompat(path) == (2, DB_INCOMPAT_RECORD_HDR2)  # a record that fits changes nothing
+    assert header_incompat(path) == (2, NEW_FILE_BITS)  # a record that fits changes nothing
     vals = {rid: values_for(rid, ids) for rid in (2, 3, 4)}
     for rid, v in vals.items():
         assert insert(env, t, note, rid, v, text=b"n%d" % rid) == 0
-    assert header_incompat(path) == (2, DB_INCOMPAT_RECORD_OVERFLOW | DB_INCOMPAT_RECORD_HDR2)
+    assert header_incompat(path) == (2, DB_INCOMPAT_RECORD_OVERFLOW | NEW_FILE_BITS)
     # reads: by column, by JetRetrieveColumns, JetEnumerateColumns, JetGetRecordSize
     for rid, v in vals.items():
         assert seek(env, t, rid) == 0
@@ -304,7 +306,7 @@ def test_oversized_records_survive_a_crash(jet, tmp_path):
         lib.JetCloseTable(env2.ses, t2)
     finally:
         assert env2.term() == 0
-    assert header_incompat(path) == (2, DB_INCOMPAT_RECORD_OVERFLOW | DB_INCOMPAT_RECORD_HDR2)
+    assert header_incompat(path) == (2, DB_INCOMPAT_RECORD_OVERFLOW | NEW_FILE_BITS)
     assert live_lv_roots(path, "big") == 2
 
 
@@ -322,13 +324,13 @@ def test_recovery_sets_the_header_bit(jet, tmp_path):
     lib.JetCloseTable(ses, t)
     assert lib.JetCloseDatabase(ses, dbid, 0) == 0
     assert lib.JetDetachDatabase(ses, path.encode()) == 0
-    assert header_incompat(path) == (2, DB_INCOMPAT_RECORD_HDR2)
+    assert header_incompat(path) == (2, NEW_FILE_BITS)
     before = tmp_path / "before.edb"
     shutil.copy(path, before)                    # clean, without the bit
     t = open_big(env, path)
     assert insert(env, t, note, 2, values_for(2, ids)) == 0
     assert env.term(C.JET_bitTermDirty) == C.JET_errDirtyShutdown
-    assert header_incompat(path)[1] == DB_INCOMPAT_RECORD_OVERFLOW | DB_INCOMPAT_RECORD_HDR2
+    assert header_incompat(path)[1] == DB_INCOMPAT_RECORD_OVERFLOW | NEW_FILE_BITS
     # the database as it was before the overflow record, dirty state restored by the log
     shutil.copy(before, path)
     env2 = Env(jet, tmp_path)
@@ -338,7 +340,7 @@ def test_recovery_sets_the_header_bit(jet, tmp_path):
         lib.JetCloseTable(env2.ses, t2)
     finally:
         assert env2.term() == 0
-    assert header_incompat(path) == (2, DB_INCOMPAT_RECORD_OVERFLOW | DB_INCOMPAT_RECORD_HDR2)
+    assert header_incompat(path) == (2, DB_INCOMPAT_RECORD_OVERFLOW | NEW_FILE_BITS)
 
 
 def test_escrow_and_compaction_of_oversized_records(env):
@@ -365,7 +367,7 @@ def test_escrow_and_compaction_of_oversized_records(env):
             assert lib.JetSetColumn(ses, t, c, struct.pack("<H", v), 2, 0, ffi.NULL) == 0
         assert lib.JetUpdate(ses, t, ffi.NULL, 0, ffi.NULL) == 0
     path = str(env.folder / "a.edb")
-    assert header_incompat(path)[1] == DB_INCOMPAT_RECORD_OVERFLOW | DB_INCOMPAT_RECORD_HDR2
+    assert header_incompat(path)[1] == DB_INCOMPAT_RECORD_OVERFLOW | NEW_FILE_BITS
     assert seek(env, t, 2) == 0
     old, pcb = ffi.new("char[4]"), ffi.new("uint32_t *")
     for _ in range(3):
@@ -378,7 +380,7 @@ def test_escrow_and_compaction_of_oversized_records(env):
     assert lib.JetDetachDatabase(ses, path.encode()) == 0
     dest = str(env.folder / "b.edb")
     assert lib.JetCompact(ses, path.encode(), dest.encode(), ffi.NULL, ffi.NULL, 0) == 0
-    assert header_incompat(dest) == (2, DB_INCOMPAT_RECORD_OVERFLOW | DB_INCOMPAT_RECORD_HDR2)
+    assert header_incompat(dest) == (2, DB_INCOMPAT_RECORD_OVERFLOW | NEW_FILE_BITS)
     assert live_lv_roots(dest, "big") == 2
     assert lib.JetAttachDatabase(ses, dest.encode(), 0) == 0
     pdb, pt = ffi.new("JET_DBID *"), ffi.new("JET_TABLEID *")

@@ -13,7 +13,7 @@
 #include "btree.h"
 #include "cache_int.h" /* cache_get_stats: prove that no path leaves a latch held */
 #include "os_testcase.h" /* os_testcase_hits: the append hint was (not) used */
-#include "btree_int.h" /* page accessors: redistribution tests look at leaves and separators */
+#include "btree_int.h" /* page layout: key prefix and redistribution tests */
 
 static uint32_t latches_held(cache *pc)
 {
@@ -117,6 +117,7 @@ done:
 #define TDB_DBID 3
 
 static uint32_t tdb_frames = 256;   /* cache size of the next tdb_open */
+static int tdb_key_prefix = 1;      /* bt_env.fKeyPrefix of the next tdb_open: every workload runs on prefix pages */
 
 typedef struct tdb {
     cache   *pc;
@@ -153,6 +154,7 @@ static int tdb_open_file(tdb *t, const char *name, uint32_t cbPage, int logged)
     t->env.log = logged ? flog_append : NULL;
     t->env.logctx = &t->log;
     t->env.cpgExtend = 16;
+    t->env.fKeyPrefix = tdb_key_prefix;
     t->env.hints = &t->hints;
     return 0;
 }
@@ -303,8 +305,21 @@ static int keycmp(const void *a, uint32_t cba, const void *b, uint32_t cbb)
 
 /* ---- generators --------------------------------------------------------------------- */
 
+static uint32_t gen_key_common = 0;  /* bytes every generated key starts with (key prefix tests) */
+
 static uint32_t gen_key(rng *r, uint8_t *key, uint32_t cbMax)
 {
+    if (gen_key_common) {
+        /* a long shared head, then a short tail; 1 key in 16 leaves the
+         * head early (stored whole on prefix pages, or shortens the prefix) */
+        uint32_t cbHead = rnd(r) % 16 == 0 ? rnd(r) % gen_key_common : gen_key_common;
+        uint32_t cb = cbHead + 1 + rnd(r) % 3;
+        if (cb > cbMax)
+            cb = cbMax;
+        for (uint32_t i = 0; i < cb; i++)
+            key[i] = i < cbHead ? (uint8_t)('k' + i % 7) : (uint8_t)('a' + rnd(r) % 16);
+        return cb;
+    }
     uint32_t u = rnd(r) % 100, cb;
     if (u < 15)
         cb = 1 + rnd(r) % 4;
@@ -602,6 +617,83 @@ static int random_workload(const char *name, uint32_t cbPage, int nops, int logg
 TEST(random_model_4k)
 {
     CHECK(random_workload("random_model_4k", 4096, 50000, 1, 0x9E3779B97F4A7C15ULL) == 0);
+}
+
+/* Pages of the file: how many are tree pages, and how many of those have a
+ * key prefix (btree_int.h X1). */
+static int count_prefix_pages(tdb *t, uint32_t *pcTree, uint32_t *pcPrefix)
+{
+    uint32_t cpg = file_owned(t);
+    *pcTree = *pcPrefix = 0;
+    for (uint32_t pgno = 2; pgno <= cpg; pgno++) {
+        bf *pbf = NULL;
+        if (cache_read(t->pc, TDB_DBID, pgno, LATCH_SHARED, &pbf) < 0)
+            continue;
+        const uint8_t *pg = bf_data(pbf);
+        if (pg_flags(pg) & (BTP_LEAF | BTP_INTERNAL)) {
+            ++*pcTree;
+            *pcPrefix += pg_cbpfx(pg) != 0;
+        }
+        cache_release(pbf);
+    }
+    return 0;
+}
+
+/* Keys that share 120 bytes: leaves keep them once (a page holds more than
+ * twice the nodes it could without prefixes, so splits, merges, replaces and
+ * keys outside the prefix all meet compressed pages).  The model check
+ * (bt_check: P1 over whole keys, T5, sizes) runs every tenth of the way. */
+static int prefix_heavy(uint32_t cbPage, int fPrefix, uint32_t *pcpg, uint32_t *pcPrefix)
+{
+    tdb_key_prefix = fPrefix;
+    gen_key_common = 120;
+    char name[64];
+    snprintf(name, sizeof name, "prefix_heavy_%u_%d", cbPage, fPrefix);
+    int rc = random_workload(name, cbPage, 30000, 1, 0x51ED27A3C0FFEEULL);
+    gen_key_common = 0;
+    tdb_key_prefix = 1;
+    if (rc != 0)
+        return rc;
+    /* the same workload once more, to count pages at its end */
+    tdb t;
+    model m;
+    rng r = { 0x51ED27A3C0FFEEULL };
+    tdb_key_prefix = fPrefix;
+    gen_key_common = 120;
+    REQUIRE(tdb_open(&t, name, cbPage, 1) == 0);
+    model_init(&m);
+    uint32_t root, cTree;
+    REQUIRE_ERR(bt_create(&t.env, t.pgnoSpace, 11, &root), JET_errSuccess);
+    for (int i = 0; i < 12000 && rc == 0; i++)
+        rc = random_op(&t, root, &m, &r, 75);
+    gen_key_common = 0;
+    tdb_key_prefix = 1;
+    if (rc == 0)
+        rc = verify(&t, root, &m, 1);
+    count_prefix_pages(&t, &cTree, pcPrefix);
+    *pcpg = cTree;
+    model_free(&m);
+    tdb_close(&t);
+    return rc;
+}
+
+TEST(key_prefix_heavy_model)
+{
+    uint32_t cpgOn = 0, cpfxOn = 0, cpgOff = 0, cpfxOff = 0;
+    CHECK(prefix_heavy(4096, 1, &cpgOn, &cpfxOn) == 0);
+    CHECK(prefix_heavy(4096, 0, &cpgOff, &cpfxOff) == 0);
+    /* fKeyPrefix 0 (a format-1 file) never writes a prefix; 1 does, and
+     * needs far fewer pages for the same rows */
+    fprintf(stderr, "key prefix: %u of %u tree pages; without: %u of %u\n", cpfxOn, cpgOn, cpfxOff, cpgOff);
+    CHECK(cpfxOff == 0);
+    CHECK(cpfxOn > 0 && cpgOn * 3 < cpgOff * 2);
+}
+
+TEST(key_prefix_heavy_model_32k)
+{
+    uint32_t cpg = 0, cpfx = 0;
+    CHECK(prefix_heavy(32768, 1, &cpg, &cpfx) == 0);
+    CHECK(cpfx > 0);
 }
 
 TEST(random_model_32k)
@@ -1360,7 +1452,18 @@ static int prefix_case(uint32_t cbPage, int nops, int pctBig, uint32_t cbPrefix,
 
 TEST(redo_prefix_is_atomic_4k)
 {
-    CHECK(prefix_case(4096, 5000, 15, 100, 31337) == 0);
+    /* format-1 pages (no key prefix: files without DB_INCOMPAT_KEY_PREFIX) */
+    tdb_key_prefix = 0;
+    int rc = prefix_case(4096, 5000, 15, 100, 31337);
+    tdb_key_prefix = 1;
+    CHECK(rc == 0);
+}
+
+TEST(redo_prefix_is_atomic_4k_key_prefix)
+{
+    /* keys sharing 100 bytes: leaves hold several times more nodes, so more
+     * operations for as many splits and merges */
+    CHECK(prefix_case(4096, 12000, 15, 100, 31337) == 0);
 }
 
 TEST(redo_prefix_is_atomic_32k)
@@ -2646,7 +2749,10 @@ static int hint_has(tdb *t, uint32_t root, uint32_t i)
 TEST(append_hint_used_and_split_refuses)
 {
     tdb t;
-    CHECK(tdb_open(&t, "append_hint_used", 4096, 1) == 0);
+    tdb_key_prefix = 0;   /* format-1 leaves: the leaf count below is exact */
+    int rc = tdb_open(&t, "append_hint_used", 4096, 1);
+    tdb_key_prefix = 1;
+    CHECK(rc == 0);
     uint32_t root;
     CHECK_ERR(bt_create(&t.env, t.pgnoSpace, 3, &root), JET_errSuccess);
     const uint32_t n = 20000;
@@ -2810,7 +2916,7 @@ static int shape_of(tdb *t, uint32_t root, shape2 *sh)
         bt_pg_node(pg, cbPage, i, &n);
         sh->pgno[i] = bt_pg_child(pg, cbPage, i);
         sh->cbSep[i] = n.cbKey < 16 ? n.cbKey : 16;
-        memcpy(sh->sep[i], n.key, sh->cbSep[i]);
+        bt_node_copy_key(&n, sh->sep[i], sh->cbSep[i]);
     }
     cache_release(pbf);
     REQUIRE(ok);
@@ -2832,7 +2938,7 @@ static int leaf_key(tdb *t, uint32_t pgno, int which, uint8_t *key, uint32_t *pc
     int ok = pg_cslot(pg) > 0 && pg_is_leaf(pg);
     if (ok) {
         bt_pg_node(pg, cache_page_size(t->pc), which ? pg_cslot(pg) - 1 : 0, &n);
-        memcpy(key, n.key, n.cbKey);
+        bt_node_copy_key(&n, key, n.cbKey);
         *pcb = n.cbKey;
     }
     cache_release(pbf);

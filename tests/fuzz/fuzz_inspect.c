@@ -76,6 +76,7 @@ static void in_memory(const uint8_t *data, size_t size, int fFix)
             memset(&n, 0, sizeof(n));
             if (EsepyInspectPageNode(pb, cbPage, i, &n) < 0)
                 continue;
+            touch(n.pbPrefix, n.cbPrefix);
             touch(n.pbKey, n.cbKey);
             touch(n.pbData, n.cbData);
             ESEPY_INSPECT_CATALOG_ROW row = { .cbStruct = sizeof(row) };
