@@ -100,6 +100,7 @@ typedef struct cfile {
     os_file         *pf;        /* NULL: slot unused */
     int              fClosing;  /* cache_close_file in progress: no new latches */
     uint32_t         cIO;       /* I/O calls in flight on pf */
+    lsn_t            lsnImageFloor; /* C6: per-file image threshold (under mtx) */
     os_rwlock_t rwExtend;  /* L3 */
 } cfile;
 
@@ -119,6 +120,7 @@ struct cache {
     bf            **rgpbfHash;
     uint32_t        cbucket;    /* power of two */
     uint64_t        creads, cwrites, cevictions;
+    lsn_t           lsnImage;   /* C6: image threshold, only raised (under mtx) */
 };
 
 /* ---- small helpers ----------------------------------------------------------- */
@@ -647,6 +649,17 @@ int cache_clean_since_written(bf *pbf)
     return fClean;
 }
 
+int cache_image_due(bf *pbf)
+{
+    cache *pc = pbf->pc;
+    lsn_t lsn = bf_lsn(pbf);   /* the latch holder's bytes (L2) */
+    cache_lock(pc);
+    /* C6: below the threshold, or below the file's floor. */
+    int fDue = lsn < pc->lsnImage || lsn < pc->rgfile[pbf->dbid].lsnImageFloor;
+    cache_unlock(pc);
+    return fDue;
+}
+
 void cache_dirty_unlogged(bf *pbf)
 {
     cache *pc = pbf->pc;
@@ -735,10 +748,38 @@ JET_ERR cache_open_file(cache *pc, uint32_t dbid, os_file *pf)
     cache_lock(pc);
     if (pc->rgfile[dbid].pf != NULL)
         err = JET_errDatabaseInUse;
-    else
+    else {
         pc->rgfile[dbid].pf = pf;
+        pc->rgfile[dbid].lsnImageFloor = LSN_NIL;
+    }
     cache_unlock(pc);
     return err;
+}
+
+void cache_raise_image_lsn(cache *pc, lsn_t lsn)
+{
+    cache_lock(pc);
+    if (pc->lsnImage == LSN_IMAGE_ALL || lsn > pc->lsnImage)
+        pc->lsnImage = lsn;
+    cache_unlock(pc);
+}
+
+lsn_t cache_image_lsn(cache *pc)
+{
+    cache_lock(pc);
+    lsn_t lsn = pc->lsnImage;
+    cache_unlock(pc);
+    return lsn;
+}
+
+void cache_set_image_floor(cache *pc, uint32_t dbid, lsn_t lsn)
+{
+    if (pc == NULL || !dbid_valid(dbid))
+        return;
+    cache_lock(pc);
+    if (lsn > pc->rgfile[dbid].lsnImageFloor)
+        pc->rgfile[dbid].lsnImageFloor = lsn;
+    cache_unlock(pc);
 }
 
 os_file *cache_file(cache *pc, uint32_t dbid)
@@ -1152,6 +1193,7 @@ JET_ERR cache_create(uint32_t cbPage, uint32_t cpagesMax, cache **ppc)
         return JET_errOutOfMemory;
     pc->cbPage = cbPage;
     pc->cpagesMax = cpagesMax;
+    pc->lsnImage = LSN_IMAGE_ALL;   /* C6: every change images until told */
     pc->cbucket = 64;
     pc->rgpbfHash = os_calloc(pc->cbucket, sizeof(bf *));
     if (pc->rgpbfHash == NULL) {
