@@ -101,6 +101,8 @@ typedef struct cfile {
     int              fClosing;  /* cache_close_file in progress: no new latches */
     uint32_t         cIO;       /* I/O calls in flight on pf */
     lsn_t            lsnImageFloor; /* C6: per-file image threshold (under mtx) */
+    uint64_t         seqWrite;  /* C7: bumped after every write, allocation, truncation (mtx) */
+    uint64_t         seqSynced; /* C7: seqWrite as of the start of the last successful sync (mtx) */
     os_rwlock_t rwExtend;  /* L3 */
 } cfile;
 
@@ -411,6 +413,7 @@ static JET_ERR bf_write_run(cache *pc, bf *const *run, uint32_t c, uint8_t *pvBu
 
     cache_lock(pc);
     pcf->cIO--;
+    pcf->seqWrite++; /* C7: even a failed write may have changed the file */
     for (uint32_t i = 0; i < c; i++) {
         bf *pbf = run[i];
         pbf->fWriting = 0;
@@ -735,9 +738,29 @@ static JET_ERR file_sync(cache *pc, uint32_t dbid, int fAllowClosing)
     JET_ERR err = file_acquire(pc, dbid, fAllowClosing, &pcf);
     if (err < 0)
         return err;
+    cache_lock(pc);
+    uint64_t seq = pcf->seqWrite;
+    cache_unlock(pc);
     err = os_file_sync(pcf->pf);
+    if (err >= 0) {
+        cache_lock(pc);
+        if (seq > pcf->seqSynced)
+            pcf->seqSynced = seq;
+        cache_unlock(pc);
+    }
     file_release(pc, pcf);
     return err;
+}
+
+/* C7: has the file had a write, allocation or truncation through the cache
+ * since the start of its last successful sync, or no sync since it was
+ * opened (another handle may have written it: restore's copy)? */
+static int file_unsynced(cache *pc, uint32_t dbid)
+{
+    cache_lock(pc);
+    int f = pc->rgfile[dbid].seqWrite != pc->rgfile[dbid].seqSynced;
+    cache_unlock(pc);
+    return f;
 }
 
 JET_ERR cache_open_file(cache *pc, uint32_t dbid, os_file *pf)
@@ -751,6 +774,8 @@ JET_ERR cache_open_file(cache *pc, uint32_t dbid, os_file *pf)
     else {
         pc->rgfile[dbid].pf = pf;
         pc->rgfile[dbid].lsnImageFloor = LSN_NIL;
+        pc->rgfile[dbid].seqWrite = 1; /* C7: not known to be durable */
+        pc->rgfile[dbid].seqSynced = 0;
     }
     cache_unlock(pc);
     return err;
@@ -821,6 +846,9 @@ JET_ERR cache_extend_file(cache *pc, uint32_t dbid, uint32_t cpg)
     os_rwlock_wrlock(&pcf->rwExtend);
     err = os_file_allocate(pcf->pf, ((uint64_t)cpg + 2) * pc->cbPage);
     os_rwlock_unlock(&pcf->rwExtend);
+    cache_lock(pc);
+    pcf->seqWrite++; /* C7 */
+    cache_unlock(pc);
     file_release(pc, pcf);
     return err;
 }
@@ -857,6 +885,9 @@ JET_ERR cache_truncate_file(cache *pc, uint32_t dbid, uint32_t cpg)
     if (err >= 0)
         err = os_file_sync(pcf->pf);
     os_rwlock_unlock(&pcf->rwExtend);
+    cache_lock(pc);
+    pcf->seqWrite++; /* C7 (its own sync is not counted: conservative) */
+    cache_unlock(pc);
     file_release(pc, pcf);
     return err;
 }
@@ -1128,7 +1159,9 @@ JET_ERR cache_close_file(cache *pc, uint32_t dbid, int flush)
 
     if (flush) {
         err = flush_frames(pc, dbid, 0, LSN_NIL, &mask);
-        if (err >= 0)
+        /* C7: a file already synced since its last write (db_close's
+         * cache_flush, then the header's own syncs) needs no other sync. */
+        if (err >= 0 && file_unsynced(pc, dbid))
             err = file_sync(pc, dbid, 1);
         if (err < 0)
             goto undo;

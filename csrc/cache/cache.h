@@ -94,7 +94,12 @@ uint32_t cache_page_size(const cache *pc);
  * now on (closes it in cache_close_file). */
 JET_ERR cache_open_file(cache *pc, uint32_t dbid, os_file *pf);
 /* Write back (flush = 1, honouring C1, then fdatasync) or drop (flush = 0:
- * crash simulation) the file's pages, then close it. */
+ * crash simulation) the file's pages, then close it.
+ *   C7. The fdatasync is skipped when the file had no write, allocation or
+ *       truncation through the cache since the start of a successful sync
+ *       (a file is taken as unsynced when opened: another handle may have
+ *       written it).  Writes through cache_file() by others are the
+ *       database header's, which syncs its own (db_header_write). */
 JET_ERR cache_close_file(cache *pc, uint32_t dbid, int flush);
 /* Number of data pages the file holds (pgno 1..*pcpg). */
 JET_ERR cache_file_pages(cache *pc, uint32_t dbid, uint32_t *pcpg);
