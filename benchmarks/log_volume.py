@@ -6,7 +6,13 @@ cleanly, then reads every generation with the engine's own log reader and sums
 record lengths (the log's 16-byte header included) per record type.  Pad and
 Flush records (block alignment of group commits) are counted as well.
 
-    python benchmarks/log_volume.py [--rows 100000] [--order seq|random] [--json]
+    python benchmarks/log_volume.py [--rows 100000] [--order seq|random] [--cache-mb N] [--checkpoint-mb N] [--json]
+
+--cache-mb bounds the page cache (JET_paramCacheSizeMax, 4 KiB pages): a fill
+larger than the cache evicts pages and changes them again after reading them
+back (torn-page images, btree.c T3); --checkpoint-mb sets
+JET_paramCheckpointDepthMax (a page is imaged again after each checkpoint
+advance).
 """
 from __future__ import annotations
 
@@ -22,13 +28,15 @@ import esepy
 import esepy.inspect
 
 
-def fill(folder: str, rows: int, order: str) -> None:
+def fill(folder: str, rows: int, order: str, cache_mb: int = 0, checkpoint_mb: int = 0) -> None:
     ks = [i.to_bytes(16, "big") for i in range(rows)]
     if order == "random":
         random.Random(7).shuffle(ks)
     inst = esepy.Instance("logvol", system_path=folder + "/", log_path=folder + "/logs/",
                           temp_path=folder + "/tmp.edb", create_path_if_not_exist=True,
-                          log_file_size_kb=16384, max_ver_pages=65536)
+                          log_file_size_kb=16384, max_ver_pages=65536,
+                          **({"cache_size_max": cache_mb * 256} if cache_mb else {}),
+                          **({"checkpoint_depth_max": checkpoint_mb << 20} if checkpoint_mb else {}))
     inst.init()
     s = inst.begin_session()
     db = s.create_database(os.path.join(folder, "bench.edb"))
@@ -57,17 +65,21 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rows", type=int, default=100000)
     ap.add_argument("--order", choices=("seq", "random"), default="seq")
+    ap.add_argument("--cache-mb", type=int, default=0, help="cache size in MiB (default: the engine's)")
+    ap.add_argument("--checkpoint-mb", type=int, default=0, help="checkpoint depth in MiB (default: the engine's)")
     ap.add_argument("--json", action="store_true")
     ns = ap.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="logvol") as d:
-        fill(d, ns.rows, ns.order)
+        fill(d, ns.rows, ns.order, ns.cache_mb, ns.checkpoint_mb)
         per = breakdown(os.path.join(d, "logs"))
     total = sum(b for _, b in per.values())
     if ns.json:
-        print(json.dumps({"rows": ns.rows, "order": ns.order, "total": total,
+        print(json.dumps({"rows": ns.rows, "order": ns.order, "cache_mb": ns.cache_mb, "checkpoint_mb": ns.checkpoint_mb, "total": total,
                           "types": {k: {"count": c, "bytes": b} for k, (c, b) in per.items()}}))
         return 0
-    print(f"{ns.rows} rows, fill{ns.order}: {total / ns.rows:.1f} log bytes/row")
+    cache = f", cache {ns.cache_mb} MiB" if ns.cache_mb else ""
+    cache += f", checkpoint depth {ns.checkpoint_mb} MiB" if ns.checkpoint_mb else ""
+    print(f"{ns.rows} rows, fill{ns.order}{cache}: {total / ns.rows:.1f} log bytes/row")
     print(f"{'type':<10} {'records':>9} {'bytes':>11} {'bytes/row':>9} {'avg len':>8}")
     for k, (c, b) in per.items():
         print(f"{k:<10} {c:>9} {b:>11} {b / ns.rows:>9.1f} {b / c:>8.1f}")

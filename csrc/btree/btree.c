@@ -342,15 +342,30 @@ static void leaf_change(uint8_t *pg, uint32_t cbPage, uint8_t type, uint32_t i, 
     }
 }
 
-/* T3 (torn pages): the first change of a page since the cache last wrote it
- * (or read it) is logged as the page's whole image, a structure change of one
- * page, not as a record operation.  A page write that a crash tears is a
- * write of a page changed since it was clean, so the log holds an image of it
- * from that change on, and the checkpoint cannot pass that image while the
- * page is dirty (cache C4; the image's lsn is the page's recovery lsn):
- * replay puts the image in place of the torn page (bt_redo) and applies what
- * follows.  The change is made first and undone in memory if logging fails
- * (A4).  Takes scratch. */
+/* T3 (torn pages): a change of a page whose lsn is below the cache's image
+ * threshold G (or its file's floor: cache.h C7) is logged as the page's
+ * whole image, a structure change of one page, not as a record operation.
+ * G is the log's end at the last checkpoint advance, moved with every page
+ * change kept out (CP5 in isam/inst.c, which holds ckpt exclusive while the
+ * decision here and the append run under ckpt shared), so
+ *
+ *   IMG. every page whose lsn is >= G has an image in the log at an lsn in
+ *        [G, its lsn], and every change of it since is logged: the change
+ *        that first took its lsn to G or past it found it below G.
+ *
+ * A write that a crash tears is one not yet synced when the checkpoint
+ * replay starts from (R) became durable; CP5 names R <= G of that advance
+ * only after every page dirty before G was written and synced, so a torn
+ * page was changed at or past G and, by IMG, replay finds its image at or
+ * past R: it puts the image in place of the torn page (bt_redo; the
+ * records of the page before it wait, T3 in redo.c) and applies what
+ * follows.  A page read back after eviction and changed again is therefore
+ * imaged only once per checkpoint interval, not once per read (issue 20:
+ * 3,300 log bytes a row on a random fill larger than the cache).  A file's
+ * floor (its attach lsn, db.c) covers pages whose lsn predates the file's
+ * attachment.  The change is made first and undone in memory if logging
+ * fails (A4; an append failure leaves the instance unusable, F1, so the
+ * stamped lsn of a dropped image never reaches IMG).  Takes scratch. */
 static JET_ERR leaf_op_image(const bt_env *env, bf *pbf, uint8_t type, uint32_t i, const void *key, uint32_t cbKey,
                              const void *data, uint32_t cbData, uint32_t flags, uint8_t *scratch)
 {
@@ -395,7 +410,7 @@ JET_ERR bt_leaf_op(const bt_env *env, bf *pbf, uint8_t type, uint32_t i, const v
     }
     if (fScratch && (scratch = os_malloc(cbPage)) == NULL)
         return JET_errOutOfMemory;
-    if (env->log != NULL && cache_clean_since_written(pbf))
+    if (env->log != NULL && cache_image_due(pbf))
         return leaf_op_image(env, pbf, type, i, key, cbKey, data, cbData, flags, scratch);
     /* Log first (the page is latched exclusively): a failed append leaves
      * the page untouched. */
@@ -463,7 +478,7 @@ static JET_ERR log_undo_first(const bt_env *env, bt_undo *pu)
 static JET_ERR leaf_insert(const bt_env *env, bf *pbf, uint32_t i, const void *key, uint32_t cbKey,
                            const void *data, uint32_t cbData, uint32_t flags, bt_undo *pu)
 {
-    if (pu == NULL || pu->lsn != LSN_NIL || env->log == NULL || cache_clean_since_written(pbf)) {
+    if (pu == NULL || pu->lsn != LSN_NIL || env->log == NULL || cache_image_due(pbf)) {
         JET_ERR err = log_undo_first(env, pu);
         if (err >= 0)
             err = bt_leaf_op(env, pbf, LOG_REC_BT_INSERT, i, key, cbKey, data, cbData, flags);

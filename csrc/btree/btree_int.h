@@ -140,7 +140,7 @@
  *       the cache's words is logged and redone byte for byte, and bt_grp
  *       copies a page before its change touches it); crcBefore proves it,
  *       and a page that does not match is JET_errDatabaseCorrupted, never
- *       patched.  A page that was clean since written (T3 in btree.c: a
+ *       patched.  A page below the image threshold (T3 in btree.c: a
  *       write of it may be torn) is logged as an image, and so is a page
  *       whose old bytes are not a formatted page (new, never logged): a
  *       PAGEDIFF never has to repair a torn page; one that finds its page
@@ -463,7 +463,7 @@ JET_ERR  bt_log_image(const bt_env *env, bf *pbf, lsn_t smoid, lsn_t *plsn);
  * the bytes that differ from `before` (the page as the change latched it,
  * which is what redo finds there: D1 above) when that is smaller than the
  * image.  scratch: cbPage bytes.  The caller logs an image instead when the
- * page was clean since written (torn pages, T3 in btree.c). */
+ * page is below the image threshold (torn pages, T3 in btree.c). */
 JET_ERR  bt_log_page(const bt_env *env, bf *pbf, const uint8_t *before, lsn_t smoid, uint8_t *scratch, lsn_t *plsn);
 /* Log the end of structure change smoid, which logged cimages images. */
 JET_ERR  bt_log_smoend(const bt_env *env, lsn_t smoid, uint32_t cimages, lsn_t *plsn);

@@ -101,12 +101,14 @@ int bt_grp_changed(const bt_grp *g)
 }
 
 /* A2: every changed page's image, then SMOEND; *plsnEnd = its lsn (LSN_NIL
- * when nothing changed).  A page dirty since it was last written or read is
- * logged as the bytes the change made differ (D1), when that is smaller; a
- * page clean since written as its image (T3 in btree.c: the write that made
- * it clean may be torn by a crash, and the image repairs it), and so is a
- * page that held no formatted page (a never-used page taken by a change that
- * failed: dirty, but its bytes were never logged). */
+ * when nothing changed).  A page whose lsn is at or past the image threshold
+ * (T3 in btree.c: it has an image since, IMG) is logged as the bytes the
+ * change made differ (D1), when that is smaller; a page below it as its
+ * image (a write of it may be torn by a crash, and the image repairs it),
+ * and so is a page that held no formatted page (a never-used page taken by a
+ * change that failed: dirty, but its bytes were never logged).  The lsn
+ * compared is the one the change latched (the page's lsn is stamped only
+ * when it is logged). */
 static JET_ERR log_change(bt_grp *g, lsn_t *plsnEnd)
 {
     lsn_t smoid = LSN_NIL, lsn = LSN_NIL;
@@ -124,9 +126,9 @@ static JET_ERR log_change(bt_grp *g, lsn_t *plsnEnd)
         bt_grp_ent *e = &g->ent[i];
         if (!e->changed)
             continue;
-        if (e->before != NULL && !cache_clean_since_written(e->pbf) &&
+        if (e->before != NULL && !cache_image_due(e->pbf) &&
             (pg_flags(e->before) & (BTP_LEAF | BTP_INTERNAL | BTP_SPACE | BTP_FREE)) != 0) {
-            /* D1: a page this layer formatted, changed since written or read. */
+            /* D1: a page this layer formatted, imaged since the threshold (IMG). */
             err = bt_log_page(g->env, e->pbf, e->before, smoid, scratch, &lsn);
         } else {
             err = bt_log_image(g->env, e->pbf, smoid, &lsn);

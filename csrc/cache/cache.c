@@ -103,6 +103,9 @@ typedef struct cfile {
     os_file         *pf;        /* NULL: slot unused */
     int              fClosing;  /* cache_close_file in progress: no new latches */
     uint32_t         cIO;       /* I/O calls in flight on pf */
+    lsn_t            lsnImageFloor; /* C7: per-file image threshold (under mtx) */
+    uint64_t         seqWrite;  /* C8: bumped after every write, allocation, truncation (mtx) */
+    uint64_t         seqSynced; /* C8: seqWrite as of the start of the last successful sync (mtx) */
     os_rwlock_t rwExtend;  /* L3 */
 } cfile;
 
@@ -122,6 +125,7 @@ struct cache {
     bf            **rgpbfHash;
     uint32_t        cbucket;    /* power of two */
     uint64_t        creads, cwrites, cevictions;
+    lsn_t           lsnImage;   /* C7: image threshold, only raised (under mtx) */
 };
 
 /* ---- small helpers ----------------------------------------------------------- */
@@ -414,6 +418,7 @@ static JET_ERR bf_write_run(cache *pc, bf *const *run, uint32_t c, uint8_t *pvBu
 
     cache_lock(pc);
     pcf->cIO--;
+    pcf->seqWrite++; /* C8: even a failed write may have changed the file */
     for (uint32_t i = 0; i < c; i++) {
         bf *pbf = run[i];
         pbf->fWriting = 0;
@@ -662,6 +667,17 @@ int cache_clean_since_written(bf *pbf)
     return fClean;
 }
 
+int cache_image_due(bf *pbf)
+{
+    cache *pc = pbf->pc;
+    lsn_t lsn = bf_lsn(pbf);   /* the latch holder's bytes (L2) */
+    cache_lock(pc);
+    /* C7: below the threshold, or below the file's floor. */
+    int fDue = lsn < pc->lsnImage || lsn < pc->rgfile[pbf->dbid].lsnImageFloor;
+    cache_unlock(pc);
+    return fDue;
+}
+
 void cache_dirty_unlogged(bf *pbf)
 {
     cache *pc = pbf->pc;
@@ -737,9 +753,29 @@ static JET_ERR file_sync(cache *pc, uint32_t dbid, int fAllowClosing)
     JET_ERR err = file_acquire(pc, dbid, fAllowClosing, &pcf);
     if (err < 0)
         return err;
+    cache_lock(pc);
+    uint64_t seq = pcf->seqWrite;
+    cache_unlock(pc);
     err = os_file_sync(pcf->pf);
+    if (err >= 0) {
+        cache_lock(pc);
+        if (seq > pcf->seqSynced)
+            pcf->seqSynced = seq;
+        cache_unlock(pc);
+    }
     file_release(pc, pcf);
     return err;
+}
+
+/* C8: has the file had a write, allocation or truncation through the cache
+ * since the start of its last successful sync, or no sync since it was
+ * opened (another handle may have written it: restore's copy)? */
+static int file_unsynced(cache *pc, uint32_t dbid)
+{
+    cache_lock(pc);
+    int f = pc->rgfile[dbid].seqWrite != pc->rgfile[dbid].seqSynced;
+    cache_unlock(pc);
+    return f;
 }
 
 JET_ERR cache_open_file(cache *pc, uint32_t dbid, os_file *pf)
@@ -750,10 +786,40 @@ JET_ERR cache_open_file(cache *pc, uint32_t dbid, os_file *pf)
     cache_lock(pc);
     if (pc->rgfile[dbid].pf != NULL)
         err = JET_errDatabaseInUse;
-    else
+    else {
         pc->rgfile[dbid].pf = pf;
+        pc->rgfile[dbid].lsnImageFloor = LSN_NIL;
+        pc->rgfile[dbid].seqWrite = 1; /* C8: not known to be durable */
+        pc->rgfile[dbid].seqSynced = 0;
+    }
     cache_unlock(pc);
     return err;
+}
+
+void cache_raise_image_lsn(cache *pc, lsn_t lsn)
+{
+    cache_lock(pc);
+    if (pc->lsnImage == LSN_IMAGE_ALL || lsn > pc->lsnImage)
+        pc->lsnImage = lsn;
+    cache_unlock(pc);
+}
+
+lsn_t cache_image_lsn(cache *pc)
+{
+    cache_lock(pc);
+    lsn_t lsn = pc->lsnImage;
+    cache_unlock(pc);
+    return lsn;
+}
+
+void cache_set_image_floor(cache *pc, uint32_t dbid, lsn_t lsn)
+{
+    if (pc == NULL || !dbid_valid(dbid))
+        return;
+    cache_lock(pc);
+    if (lsn > pc->rgfile[dbid].lsnImageFloor)
+        pc->rgfile[dbid].lsnImageFloor = lsn;
+    cache_unlock(pc);
 }
 
 os_file *cache_file(cache *pc, uint32_t dbid)
@@ -795,6 +861,9 @@ JET_ERR cache_extend_file(cache *pc, uint32_t dbid, uint32_t cpg)
     os_rwlock_wrlock(&pcf->rwExtend);
     err = os_file_allocate(pcf->pf, ((uint64_t)cpg + 2) * pc->cbPage);
     os_rwlock_unlock(&pcf->rwExtend);
+    cache_lock(pc);
+    pcf->seqWrite++; /* C8 */
+    cache_unlock(pc);
     file_release(pc, pcf);
     return err;
 }
@@ -831,6 +900,9 @@ JET_ERR cache_truncate_file(cache *pc, uint32_t dbid, uint32_t cpg)
     if (err >= 0)
         err = os_file_sync(pcf->pf);
     os_rwlock_unlock(&pcf->rwExtend);
+    cache_lock(pc);
+    pcf->seqWrite++; /* C8 (its own sync is not counted: conservative) */
+    cache_unlock(pc);
     file_release(pc, pcf);
     return err;
 }
@@ -1102,7 +1174,9 @@ JET_ERR cache_close_file(cache *pc, uint32_t dbid, int flush)
 
     if (flush) {
         err = flush_frames(pc, dbid, 0, LSN_NIL, &mask);
-        if (err >= 0)
+        /* C8: a file already synced since its last write (db_close's
+         * cache_flush, then the header's own syncs) needs no other sync. */
+        if (err >= 0 && file_unsynced(pc, dbid))
             err = file_sync(pc, dbid, 1);
         if (err < 0)
             goto undo;
@@ -1167,6 +1241,7 @@ JET_ERR cache_create(uint32_t cbPage, uint32_t cpagesMax, cache **ppc)
         return JET_errOutOfMemory;
     pc->cbPage = cbPage;
     pc->cpagesMax = cpagesMax;
+    pc->lsnImage = LSN_IMAGE_ALL;   /* C7: every change images until told */
     pc->cbucket = 64;
     pc->rgpbfHash = os_calloc(pc->cbucket, sizeof(bf *));
     if (pc->rgpbfHash == NULL) {

@@ -59,6 +59,13 @@
  *      reads the rest of a leaf from its copy).  Frames are never freed
  *      before cache_destroy (C3's lazy allocation), so the frame pointer
  *      stays valid memory for as long as the cache lives.
+ *   C7. Image threshold (torn pages; the policy is T3 in btree.c and CP5 in
+ *      isam/inst.c): cache_image_due(pbf) is true iff the page's lsn is below
+ *      the cache's threshold (only ever raised; LSN_IMAGE_ALL, above every
+ *      lsn, until the first cache_raise_image_lsn) or below its file's floor
+ *      (cache_set_image_floor, reset when the file is opened).  The cache
+ *      only stores and compares these lsns; who moves them, and when, is
+ *      the callers' invariant.
  */
 #ifndef ESEPY_CACHE_H
 #define ESEPY_CACHE_H
@@ -98,7 +105,12 @@ uint32_t cache_page_size(const cache *pc);
  * now on (closes it in cache_close_file). */
 JET_ERR cache_open_file(cache *pc, uint32_t dbid, os_file *pf);
 /* Write back (flush = 1, honouring C1, then fdatasync) or drop (flush = 0:
- * crash simulation) the file's pages, then close it. */
+ * crash simulation) the file's pages, then close it.
+ *   C8. The fdatasync is skipped when the file had no write, allocation or
+ *       truncation through the cache since the start of a successful sync
+ *       (a file is taken as unsynced when opened: another handle may have
+ *       written it).  Writes through cache_file() by others are the
+ *       database header's, which syncs its own (db_header_write). */
 JET_ERR cache_close_file(cache *pc, uint32_t dbid, int flush);
 /* Number of data pages the file holds (pgno 1..*pcpg). */
 JET_ERR cache_file_pages(cache *pc, uint32_t dbid, uint32_t *pcpg);
@@ -145,6 +157,19 @@ void     cache_dirty_unlogged(bf *pbf);
  * or the frame is new).  Stable while the caller holds the exclusive latch
  * (no write-back while it is held, L2 in cache.c). */
 int      cache_clean_since_written(bf *pbf);
+/* C7: the next change of the latched page must log its whole image (its lsn
+ * is below the image threshold or its file's floor). */
+int      cache_image_due(bf *pbf);
+/* C7: raise the image threshold to lsn (never lowers it; the first call
+ * replaces LSN_IMAGE_ALL).  The caller keeps every page change out while it
+ * moves (CP5 in isam/inst.c). */
+#define  LSN_IMAGE_ALL ((lsn_t)UINT64_MAX)
+void     cache_raise_image_lsn(cache *pc, lsn_t lsn);
+lsn_t    cache_image_lsn(cache *pc);
+/* C7: images for every page of file dbid whose lsn is below lsn (raised
+ * only; 0 when the file is opened).  Set before any change of the file is
+ * logged (attach: db.c D1). */
+void     cache_set_image_floor(cache *pc, uint32_t dbid, lsn_t lsn);
 void     cache_release(bf *pbf);
 /* Release an exclusive latch keeping the checked mark (C5): only for a
  * holder that changed the bytes solely through code that keeps the layout

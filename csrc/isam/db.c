@@ -356,6 +356,11 @@ JET_ERR db_close(isam_inst *pinst, isam_db *pdb, int clean)
 /* D1: the header of a newly attached database. */
 static JET_ERR db_mark_attached(isam_inst *pinst, isam_db *pdb, lsn_t lsnAttach)
 {
+    /* T3 in btree.c (cache.h C7): a page whose lsn predates the attachment
+     * has no image in this attachment's log; its first change logs one.  Set
+     * before any change of the file is logged (D1). */
+    if (pdb->logged && lsnAttach != LSN_NIL)
+        cache_set_image_floor(pinst->pc, pdb->dbid, lsnAttach);
     os_mutex_lock(&pdb->hdrLock); /* H1 */
     db_header *h = &pdb->hdr;
     h->dbstate = JET_dbstateDirtyShutdown;

@@ -28,6 +28,19 @@
  *        database, so header and checkpoint file agree on what replay
  *        needs, and recovery starts at the older of the two (recovery.c).
  *   CP4. Once errFatal is set (F1, isam_int.h) the checkpoint never moves.
+ *   CP5. (torn pages, T3 in btree.c) An advance first moves the cache's
+ *        image threshold G to the log's end E with every page change kept
+ *        out (ckpt exclusive; a change decides image-or-record and appends
+ *        under ckpt shared), writes and syncs every page dirty before E,
+ *        and then names E, or less (I5), never more: so every change at or
+ *        past the checkpoint was decided against a threshold at or past it,
+ *        and a page a crash may tear (written after that sync) has an image
+ *        at or past the checkpoint (IMG in btree.c).  A page still dirty
+ *        from before E after the sync (not expected) keeps the checkpoint
+ *        where it was.  isam_set_checkpoint, called only with no change in
+ *        flight (open, end of recovery), raises G to its lsn first, and
+ *        opening the writer raises G to the log's end (recovery's undo logs
+ *        an image of each page it changes first).
  */
 #include "isam_int.h"
 
@@ -165,6 +178,9 @@ JET_ERR isam_set_checkpoint(isam_inst *pinst, lsn_t lsn)
     if (pinst->lw == NULL)
         return JET_errSuccess;
     os_mutex_lock(&pinst->ckptMu);
+    os_rwlock_wrlock(&pinst->ckpt); /* CP5: no change in flight anyway */
+    cache_raise_image_lsn(pinst->pc, lsn);
+    os_rwlock_unlock(&pinst->ckpt);
     JET_ERR err = ckpt_set_locked(pinst, lsn);
     os_mutex_unlock(&pinst->ckptMu);
     return err;
@@ -182,13 +198,20 @@ static JET_ERR checkpoint_advance(isam_inst *pinst, int fForce, lsn_t *pchk)
     else if (!os_mutex_trylock(&pinst->ckptMu))
         return JET_errSuccess;
     JET_ERR err = JET_errSuccess;
-    lsn_t end = log_end_lsn(pinst->lw);
+    lsn_t end = log_end_lsn(pinst->lw), lsnImage;
     uint64_t depth = pinst->cfg.cbCheckpointDepthMax ? pinst->cfg.cbCheckpointDepthMax : 20u << 20;
     /* Measured from where the last advance looked (not from the checkpoint,
      * which a long transaction may hold back: I5). */
     lsn_t base = pinst->lsnCkptEnd > pinst->lsnCheckpoint ? pinst->lsnCkptEnd : pinst->lsnCheckpoint;
     if (!fForce && lsn_bytes(pinst, end) < lsn_bytes(pinst, base) + depth)
         goto done;
+    /* CP5: the image threshold moves to the log's end with no page change
+     * in flight; every change from here on images a page below it. */
+    os_rwlock_wrlock(&pinst->ckpt);
+    end = log_end_lsn(pinst->lw);
+    cache_raise_image_lsn(pinst->pc, end);
+    lsnImage = cache_image_lsn(pinst->pc);
+    os_rwlock_unlock(&pinst->ckpt);
     pinst->lsnCkptEnd = end;
     /* CP1: written and synced (a failure leaves the checkpoint alone and,
      * F1, the instance unusable: a failed sync may have dropped pages the
@@ -202,13 +225,17 @@ static JET_ERR checkpoint_advance(isam_inst *pinst, int fForce, lsn_t *pchk)
      * append to its cache_dirty), the dirty-page table and the log end agree. */
     os_rwlock_wrlock(&pinst->ckpt);
     lsn_t oldest = cache_oldest_rec_lsn(pinst->pc);
-    end = log_end_lsn(pinst->lw);
     lsn_t trxOldest = isam_oldest_trx_lsn(pinst);
     os_rwlock_unlock(&pinst->ckpt);
-    lsn_t chk = (oldest != LSN_NIL && oldest < end) ? oldest : end;
+    /* CP5: the threshold E (the flush wrote every page dirty before it, so
+     * oldest >= E: C4 holds too), never past it. */
+    lsn_t chk = end <= lsnImage ? end : lsnImage;
+    if (oldest != LSN_NIL && oldest < chk)
+        chk = pinst->lsnCheckpoint; /* not expected: stay (CP2 keeps it) */
     if (trxOldest != LSN_NIL && trxOldest < chk)
         chk = trxOldest; /* invariant I5 */
-    err = ckpt_set_locked(pinst, chk);
+    if (chk != LSN_NIL)
+        err = ckpt_set_locked(pinst, chk);
 done:
     if (pchk)
         *pchk = pinst->lsnCheckpoint;
@@ -284,7 +311,11 @@ JET_ERR isam_open_writer_after(isam_inst *pinst, const log_header *pafter)
 {
     log_attach att[LOG_MAX_ATTACH];
     uint32_t n = attach_list(pinst, att);
-    return log_writer_open_after(&pinst->cfg.log, att, n, pafter, &pinst->signLog, &pinst->lw);
+    JET_ERR err = log_writer_open_after(&pinst->cfg.log, att, n, pafter, &pinst->signLog, &pinst->lw);
+    /* CP5: no change in flight yet; every page now is below the log's end. */
+    if (err >= 0)
+        cache_raise_image_lsn(pinst->pc, log_end_lsn(pinst->lw));
+    return err;
 }
 
 JET_ERR isam_init(const isam_config *pcfg, isam_inst **ppinst)

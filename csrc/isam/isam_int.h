@@ -638,7 +638,9 @@ struct isam_inst {
 
 /* Every page change holds pinst->ckpt shared from its log append until the
  * page is marked dirty, so a checkpoint never passes a change whose page is
- * not yet in the dirty-page table (see isam_maybe_checkpoint). */
+ * not yet in the dirty-page table (see isam_maybe_checkpoint); the callers
+ * take it around the whole btree call, so the change's image-or-record
+ * decision (btree.c T3) is inside too, which CP5 (inst.c) relies on. */
 #define CKPT_ENTER(pinst) os_rwlock_rdlock(&(pinst)->ckpt)
 #define CKPT_LEAVE(pinst) os_rwlock_unlock(&(pinst)->ckpt)
 

@@ -320,7 +320,12 @@ static void lw_tmp_prepare(log_writer *plw)
     lw_create_file(plw, tmp, 0, NULL);
 }
 
-/* The two reserve logs exist, pre-allocated and synced. */
+/* The two reserve logs exist, pre-allocated.  Not synced (issue 20,
+ * restore's fixed cost): nothing durable depends on a reserve before it is
+ * used -- every writer open comes back here and re-creates or re-sizes one
+ * a crash lost or shrank, and a reserve taking Btmp.log's place gets its
+ * header written and synced (L4) before any record goes into it.  The folder
+ * sync keeps their names, as before. */
 static JET_ERR lw_reserves(log_writer *plw)
 {
     JET_ERR err = JET_errSuccess;
@@ -337,7 +342,7 @@ static JET_ERR lw_reserves(log_writer *plw)
                 err = lw_fix_size(pf, plw->cbFile);
             os_file_close(pf);
         } else {
-            err = lw_create_file(plw, res, 1, NULL);
+            err = lw_create_file(plw, res, 0, NULL);
             fCreated = 1;
         }
     }

@@ -44,7 +44,7 @@ enum {
     LOCK_RANK_TEMP = 30,          /* isam_inst.tempLock: creating the temporary database */
     LOCK_RANK_SCHEMA = 34,        /* isam_db.schemaLock: index builds vs record writers (S1) */
     LOCK_RANK_CKPT_MU = 38,       /* isam_inst.ckptMu: one checkpoint advance at a time (CP1-CP4) */
-    LOCK_RANK_CKPT = 42,          /* isam_inst.ckpt: shared by page changes, exclusive to read the checkpoint */
+    LOCK_RANK_CKPT = 42,          /* isam_inst.ckpt: shared by page changes, exclusive to read the checkpoint and move the image threshold (CP5) */
     LOCK_RANK_INST = 46,          /* isam_inst.lock: transactions, versions, database slots, ... */
     LOCK_RANK_LATCH = 48,         /* page latches (csrc/cache): nothing ranked at or below this is
                                    * taken while a latch is held (see above) */

@@ -148,6 +148,10 @@ static int tdb_open_file(tdb *t, const char *name, uint32_t cbPage, int logged)
     REQUIRE_ERR(os_file_open(path, OS_FILE_WRITE | OS_FILE_TRUNCATE, &pf), JET_errSuccess);
     REQUIRE_ERR(cache_create(cbPage, tdb_frames, &t->pc), JET_errSuccess);
     cache_set_wal(t->pc, wal_ok, NULL);
+    /* T3: the image threshold at the start of this log (as isam's writer
+     * open sets it): a page's first change images it, later ones are
+     * records until tdb_checkpoint raises it. */
+    cache_raise_image_lsn(t->pc, t->log.next);
     REQUIRE_ERR(cache_open_file(t->pc, TDB_DBID, pf), JET_errSuccess);
     t->env.pc = t->pc;
     t->env.dbid = TDB_DBID;
@@ -2116,6 +2120,43 @@ TEST(smo_pagediff_append_split)
     tdb_close(&a);
     tdb_close(&b);
     tdb_close(&c);
+}
+
+/* T3 (torn pages): a page is imaged by its first change below the image
+ * threshold, not by its first change after the cache wrote it.  A leaf
+ * written back (clean) and changed again logs a record operation while its
+ * lsn is at or past the threshold; once the threshold moves past its lsn (a
+ * checkpoint advance, CP5 in isam/inst.c) its next change is its image, and
+ * the one after that a record again. */
+TEST(torn_image_threshold)
+{
+    tdb t;
+    CHECK(tdb_open(&t, "torn_image_threshold", 4096, 1) == 0);
+    uint32_t root;
+    CHECK_ERR(bt_create(&t.env, t.pgnoSpace, 3, &root), JET_errSuccess);
+    uint8_t key[4], data[100];
+    memset(data, 5, sizeof data);
+    for (uint32_t i = 0; i < 3; i++) {
+        key_of(i, key);
+        CHECK_ERR(bt_insert(&t.env, t.pgnoSpace, root, key, 4, data, sizeof data, 0), JET_errSuccess);
+    }
+    CHECK(t.log.recs[t.log.crec - 1].type == LOG_REC_BT_INSERT);
+    CHECK_ERR(cache_flush(t.pc, TDB_DBID), JET_errSuccess);   /* written: clean since */
+    size_t from = t.log.crec;
+    key_of(10, key);
+    CHECK_ERR(bt_insert(&t.env, t.pgnoSpace, root, key, 4, data, sizeof data, 0), JET_errSuccess);
+    CHECK(t.log.crec == from + 1 && t.log.recs[from].type == LOG_REC_BT_INSERT);
+    cache_raise_image_lsn(t.pc, t.log.next);   /* as a checkpoint advance */
+    from = t.log.crec;
+    key_of(11, key);
+    CHECK_ERR(bt_insert(&t.env, t.pgnoSpace, root, key, 4, data, sizeof data, 0), JET_errSuccess);
+    CHECK(t.log.crec == from + 2 && t.log.recs[from].type == LOG_REC_BT_PAGEIMAGE &&
+          t.log.recs[from + 1].type == LOG_REC_BT_SMOEND);
+    from = t.log.crec;
+    key_of(12, key);
+    CHECK_ERR(bt_insert(&t.env, t.pgnoSpace, root, key, 4, data, sizeof data, 0), JET_errSuccess);
+    CHECK(t.log.crec == from + 1 && t.log.recs[from].type == LOG_REC_BT_INSERT);
+    tdb_close(&t);
 }
 
 /* bt_insert_undo (log volume, issue 20): an insert logged as a record

@@ -141,7 +141,7 @@ def _fail_every_call(jet, crash_dir, mode):
 @pytest.mark.parametrize("mode", ["eio-once", "enospc-forever"])
 def test_fail_every_call_then_crash(jet, crash_dir, mode):
     n, failed_runs, problems = _fail_every_call(jet, crash_dir, mode)
-    assert n > 50
+    assert n > 40  # the workload makes enough calls (50 once the reserve logs' syncs went, issue 20)
     assert failed_runs > n // 2
     unknown = [text for _phase, text in problems]
     assert not unknown, "\n".join(unknown[:10])

@@ -1,7 +1,8 @@
 """A database page write torn by a power cut is repaired by recovery (issue
-14, crashfs-3; btree.c T3, recovery.c R8): the first change of a page after
-the cache last wrote it is logged as the page's image, so replay puts the
-whole page back; a torn page the log cannot repair still fails recovery with
+14, crashfs-3; btree.c T3, recovery.c R8): the first change of a page whose
+lsn is below the image threshold (the log's end at the last checkpoint
+advance, or the database's attachment) is logged as the page's image, so
+replay puts the whole page back; a torn page the log cannot repair still fails recovery with
 JET_errReadVerifyFailure (detected, never silent).  A page whose write failed
 (EIO) is repaired the same way after later changes."""
 from __future__ import annotations
