@@ -26,12 +26,21 @@
  *       at least cap / BT_REDIST_SLACK bytes free between the two pages; the
  *       nodes are then cut where the two pages' bytes are most even (so the
  *       next insert into either does not redistribute again at once), moving
- *       at least one node and leaving at least one on each page.  Node sizes
- *       are counted with their whole key (an upper bound of their size on any
- *       page).
+ *       at least one node and leaving at least one on each page.  Page bytes
+ *       are counted exactly under R5.
  *   R4. The parent must take the new separator in place of the old one (its
  *       free bytes plus the old separator's node); otherwise, or when no
  *       sibling qualifies, the caller splits as before.
+ *   R5. Key prefixes (X1, files with DB_INCOMPAT_KEY_PREFIX): both pages are
+ *       re-encoded with the common prefix of their final first and last keys
+ *       (at most bt_pfx_max) before nodes move in, so every node on them is
+ *       stored after that prefix and each page's bytes are known before the
+ *       change starts (prefix + the nodes' sizes after it): R3 plans with
+ *       them, and each bt_pg_insert costs exactly its node's size after the
+ *       prefix (no node is stored whole, so no shorter prefix is cheaper).
+ *       Counting whole keys instead (an upper bound) refused almost every
+ *       redistribution on prefix pages, where a key's whole size is ten times
+ *       its stored one.
  * Every page is latched before any changes (A4): the sibling, the leaf and
  * the parent (held since the descent) are all the change needs; once R3 and
  * R4 hold the moves are infallible page.c calls.
@@ -79,30 +88,68 @@ static void let_go(bt_smo *s, bf **ppbf)
     *ppbf = NULL;
 }
 
+/* R5: the prefix a leaf built of the nodes from `first` to `last` (in key
+ * order) gets: their common prefix, at most bt_pfx_max; 0 in a format-1 file
+ * (X1).  Every key between them shares it, so each of the page's nodes is
+ * stored after it and the page's bytes are exact (pfx_bytes). */
+static uint32_t pfx_of(const bt_smo *s, const bt_node *first, const bt_node *last)
+{
+    if (!s->env->fKeyPrefix)
+        return 0;
+    uint32_t cb = bt_node_lcp(first, last), cbMax = bt_pfx_max(s->cbPage);
+    return cb < cbMax ? cb : cbMax;
+}
+
+/* Bytes of a leaf of c nodes whose whole-key sizes sum to w, all stored
+ * after a prefix of p bytes (bt_pg_used's count: the prefix included). */
+static uint64_t pfx_bytes(uint64_t w, uint32_t c, uint32_t p)
+{
+    return w - (uint64_t)c * p + p;
+}
+
 /* R3: the cut of the leaf's nodes plus nd (n of them): fRight, nodes [m, n)
- * go to the front of the right sibling; else nodes [0, m) go to the end of
- * the left one.  0 when the sibling does not qualify. */
-static int plan_cut(const bt_smo *s, const uint8_t *leaf, uint32_t slot, const bt_node *nd, uint32_t cbSib,
+ * go to the front of the right sibling sib; else nodes [0, m) go to the end
+ * of the left one.  Page bytes are exact under R5 (each page re-encoded with
+ * the common prefix of its first and last key).  0 when the sibling does not
+ * qualify. */
+static int plan_cut(const bt_smo *s, const uint8_t *leaf, uint32_t slot, const bt_node *nd, const uint8_t *sib,
                     int fRight, uint32_t *pm)
 {
-    uint32_t cap = bt_cap(s->cbPage), n = pg_cslot(leaf) + 1, total = 0;
+    uint32_t cap = bt_cap(s->cbPage), n = pg_cslot(leaf) + 1, cSib = pg_cslot(sib);
+    uint64_t total = 0, wSib = 0;
+    if (n < 2 || cSib == 0)
+        return 0;
     for (uint32_t j = 0; j < n; j++) {
         bt_node x;
         merged(leaf, s->cbPage, slot, nd, j, &x);
         total += bt_node_size(x.cbKey, x.cbData);
     }
-    if (n < 2 || (uint64_t)total + cbSib + cap / BT_REDIST_SLACK > 2 * (uint64_t)cap)
-        return 0;
-    uint32_t prefix = 0, best = 0;
-    uint64_t bestDiff = UINT64_MAX;
-    for (uint32_t m = 1; m < n; m++) {
+    for (uint32_t j = 0; j < cSib; j++) {
         bt_node x;
-        merged(leaf, s->cbPage, slot, nd, m - 1, &x);
+        bt_pg_node(sib, s->cbPage, j, &x);
+        wSib += bt_node_size(x.cbKey, x.cbData);
+    }
+    bt_node first, last, sibEdge;
+    merged(leaf, s->cbPage, slot, nd, 0, &first);
+    merged(leaf, s->cbPage, slot, nd, n - 1, &last);
+    bt_pg_node(sib, s->cbPage, fRight ? cSib - 1 : 0, &sibEdge);
+    uint64_t prefix = 0, bestDiff = UINT64_MAX;
+    uint32_t best = 0;
+    for (uint32_t m = 1; m < n; m++) {
+        bt_node x, y;
+        merged(leaf, s->cbPage, slot, nd, m - 1, &x);   /* the left page's last */
+        merged(leaf, s->cbPage, slot, nd, m, &y);       /* the right page's first */
         prefix += bt_node_size(x.cbKey, x.cbData);
         /* bytes of the left page and of the right page after the move */
-        uint32_t l = fRight ? prefix : cbSib + prefix;
-        uint32_t r = fRight ? total - prefix + cbSib : total - prefix;
-        if (l > cap || r > cap)
+        uint64_t l, r;
+        if (fRight) {
+            l = pfx_bytes(prefix, m, pfx_of(s, &first, &x));
+            r = pfx_bytes(total - prefix + wSib, n - m + cSib, pfx_of(s, &y, &sibEdge));
+        } else {
+            l = pfx_bytes(wSib + prefix, cSib + m, pfx_of(s, &sibEdge, &x));
+            r = pfx_bytes(total - prefix, n - m, pfx_of(s, &y, &last));
+        }
+        if (l > cap || r > cap || l + r + cap / BT_REDIST_SLACK > 2 * (uint64_t)cap)
             continue;
         uint64_t diff = l > r ? l - r : r - l;
         if (diff < bestDiff) {
@@ -145,16 +192,37 @@ static void replace_separator(bt_smo *s, uint32_t jSep, uint32_t cbSep)
     bt_pg_insert(pg, s->cbPage, jSep, s->sepbuf[0], cbSep, pgno, BT_PGNO_SIZE, 0, s->scratch);
 }
 
+/* R5: re-encode pg with the first cb bytes of key k (copied first: k may
+ * lie in pg).  All of pg's nodes share them (planned), so none is stored
+ * whole and every later insert of a node between its first and last key
+ * costs exactly its size after the prefix. */
+static void set_pfx(bt_smo *s, uint8_t *pg, const bt_node *k, uint32_t cb)
+{
+    if (!s->env->fKeyPrefix)
+        return;   /* format 1: no prefix pages (X1) */
+    uint8_t pfx[256];
+    bt_node_copy_key(k, pfx, cb);
+    bt_pg_reprefix(pg, s->cbPage, pfx, cb, s->scratch);
+}
+
 /* Nodes [m, n) of the merged leaf to the front of R. */
 static void move_right(bt_smo *s, bf *pbfR, uint32_t slot, const bt_node *nd, uint32_t m, uint32_t cbSep)
 {
     bf *pbfL = s->path[s->depth - 1];
     uint8_t *leaf = bf_data(pbfL), *pgR = bf_data(pbfR);
     uint32_t n = pg_cslot(leaf) + 1, jParent = s->islot[s->depth - 2];
+    bt_node first, x, y, rLast;
+    uint8_t kFirst[BT_KEY_MAX];
+    merged(leaf, s->cbPage, slot, nd, 0, &first);
+    merged(leaf, s->cbPage, slot, nd, m - 1, &x);
+    merged(leaf, s->cbPage, slot, nd, m, &y);
+    bt_pg_node(pgR, s->cbPage, pg_cslot(pgR) - 1, &rLast);
+    uint32_t pL = pfx_of(s, &first, &x), pR = pfx_of(s, &y, &rLast);
+    bt_node_copy_key(&first, kFirst, pL);   /* the leaf changes before it is used */
     bt_grp_change(&s->g, pbfL);
     bt_grp_change(&s->g, pbfR);
+    set_pfx(s, pgR, &y, pR);
     for (uint32_t j = n; j-- > m;) {
-        bt_node x;
         merged(leaf, s->cbPage, slot, nd, j, &x);
         bt_pg_insert(pgR, s->cbPage, 0, bt_node_key(&x, s->scratch2), x.cbKey, x.data, x.cbData, x.flags,
                      s->scratch);
@@ -162,6 +230,8 @@ static void move_right(bt_smo *s, bf *pbfR, uint32_t slot, const bt_node *nd, ui
     uint32_t mOld = slot < m ? m - 1 : m;   /* the leaf's own nodes that stay */
     for (uint32_t i = pg_cslot(leaf); i-- > mOld;)
         bt_pg_delete(leaf, s->cbPage, i);
+    bt_node kf = bt_node_of(kFirst, pL, NULL, 0, 0);
+    set_pfx(s, leaf, &kf, pL);
     if (slot < m)
         bt_pg_insert(leaf, s->cbPage, slot, bt_node_key(nd, s->scratch2), nd->cbKey, nd->data, nd->cbData,
                      nd->flags, s->scratch);
@@ -173,11 +243,19 @@ static void move_left(bt_smo *s, bf *pbfL, uint32_t slot, const bt_node *nd, uin
 {
     bf *pbfLeaf = s->path[s->depth - 1];
     uint8_t *leaf = bf_data(pbfLeaf), *pgL = bf_data(pbfL);
-    uint32_t jParent = s->islot[s->depth - 2];
+    uint32_t n = pg_cslot(leaf) + 1, jParent = s->islot[s->depth - 2];
+    bt_node lFirst, x, y, last;
+    uint8_t kY[BT_KEY_MAX];
+    bt_pg_node(pgL, s->cbPage, 0, &lFirst);
+    merged(leaf, s->cbPage, slot, nd, m - 1, &x);
+    merged(leaf, s->cbPage, slot, nd, m, &y);
+    merged(leaf, s->cbPage, slot, nd, n - 1, &last);
+    uint32_t pL = pfx_of(s, &lFirst, &x), pR = pfx_of(s, &y, &last);
+    bt_node_copy_key(&y, kY, pR);   /* the leaf changes before it is used */
     bt_grp_change(&s->g, pbfLeaf);
     bt_grp_change(&s->g, pbfL);
+    set_pfx(s, pgL, &lFirst, pL);
     for (uint32_t j = 0; j < m; j++) {
-        bt_node x;
         merged(leaf, s->cbPage, slot, nd, j, &x);
         bt_pg_insert(pgL, s->cbPage, pg_cslot(pgL), bt_node_key(&x, s->scratch2), x.cbKey, x.data, x.cbData,
                      x.flags, s->scratch);
@@ -185,6 +263,8 @@ static void move_left(bt_smo *s, bf *pbfL, uint32_t slot, const bt_node *nd, uin
     uint32_t mOld = slot < m ? m - 1 : m;   /* the leaf's own nodes that go */
     for (uint32_t i = mOld; i-- > 0;)
         bt_pg_delete(leaf, s->cbPage, i);
+    bt_node ky = bt_node_of(kY, pR, NULL, 0, 0);
+    set_pfx(s, leaf, &ky, pR);
     if (slot >= m)
         bt_pg_insert(leaf, s->cbPage, slot - m, bt_node_key(nd, s->scratch2), nd->cbKey, nd->data, nd->cbData,
                      nd->flags, s->scratch);
@@ -211,7 +291,7 @@ JET_ERR bt_redist_insert(bt_smo *s, const bt_node *nd, int *pfDone)
         const uint8_t *leaf = bf_data(s->path[d]), *pgR = bf_data(pbfSib);
         if (pg_next(leaf) != bf_pgno(pbfSib) || pg_prev(pgR) != pgnoLeaf)
             return JET_errBadPageLink;
-        if (plan_cut(s, leaf, slot, nd, bt_pg_used(pgR, s->cbPage), 1, &m) &&
+        if (plan_cut(s, leaf, slot, nd, pgR, 1, &m) &&
             plan_separator(s, leaf, slot, nd, m, j + 1, &cbSep)) {
             move_right(s, pbfSib, slot, nd, m, cbSep);
             *pfDone = 1;
@@ -229,7 +309,7 @@ JET_ERR bt_redist_insert(bt_smo *s, const bt_node *nd, int *pfDone)
         const uint8_t *leaf = bf_data(s->path[d]), *pgL = bf_data(pbfSib);
         if (pg_next(pgL) != pgnoLeaf || pg_prev(leaf) != bf_pgno(pbfSib))
             return JET_errBadPageLink;
-        if (plan_cut(s, leaf, slot, nd, bt_pg_used(pgL, s->cbPage), 0, &m) &&
+        if (plan_cut(s, leaf, slot, nd, pgL, 0, &m) &&
             plan_separator(s, leaf, slot, nd, m, j, &cbSep)) {
             move_left(s, pbfSib, slot, nd, m, cbSep);
             *pfDone = 1;
