@@ -49,7 +49,7 @@ static void run(const uint8_t *data, size_t size, int fFixCrc)
         bt_node n;
         bt_pg_node(pg, cbPage, i, &n);
         if (n.cbKey)
-            g_scratch[0] ^= n.key[n.cbKey - 1];
+            g_scratch[0] ^= n.cbSfx ? n.sfx[n.cbSfx - 1] : n.pfx[n.cbPfx - 1];
         if (n.cbData)
             g_scratch[0] ^= n.data[n.cbData - 1];
         if (pg_flags(pg) & BTP_INTERNAL)
