@@ -48,6 +48,15 @@ PHASES = {1: "createdb", 2: "backup", 3: "restore", 4: "term", 5: "recover"}
 COLS = {"k": "long", "v": "text", "n": "long", "b": "longtext"}
 
 
+@pytest.fixture(autouse=True)
+def _keep_cache_default():
+    """cache_size_max is a process-wide parameter (as in ESENT): a workload's instance that sets
+    it (wl_evict: 16 pages) changes it for every later instance; put it back."""
+    old = esepy.get_default_param("cache_size_max")
+    yield
+    esepy.set_default_param("cache_size_max", old)
+
+
 @pytest.fixture(scope="module")
 def jet():
     return jetffi.load()
