@@ -581,6 +581,8 @@ JET_ERR  bt_smo_merge_right(bt_smo *s, uint32_t cbFill, int *pfMerged, uint8_t *
 JET_ERR  bt_smo_end(bt_smo *s, JET_ERR err);
 /* Length of the shortest prefix of r's key that is > l's key (l < r): the
  * separator of two adjacent leaves. */
+/* Let go of a page held by s->g that was not changed (*ppbf = NULL). */
+void     bt_smo_let_go(bt_smo *s, bf **ppbf);
 uint32_t bt_separator_len(const bt_node *l, const bt_node *r);
 
 /* ---- redist.c: redistribution into a sibling (policy R1..R4 there) -------- */

@@ -81,13 +81,6 @@ static JET_ERR hold_sibling(bt_smo *s, const uint8_t *pgParent, uint32_t i, bf *
     return err;
 }
 
-static void let_go(bt_smo *s, bf **ppbf)
-{
-    if (*ppbf != NULL)
-        bt_grp_drop(&s->g, *ppbf);
-    *ppbf = NULL;
-}
-
 /* R5: the prefix a leaf built of the nodes from `first` to `last` (in key
  * order) gets: their common prefix, at most bt_pfx_max; 0 in a format-1 file
  * (X1).  Every key between them shares it, so each of the page's nodes is
@@ -297,10 +290,10 @@ JET_ERR bt_redist_insert(bt_smo *s, const bt_node *nd, int *pfDone)
             *pfDone = 1;
             return JET_errSuccess;
         }
-        let_go(s, &pbfSib);
+        bt_smo_let_go(s, &pbfSib);
     }
     if (j > 0) {   /* R2: the left sibling; let go of the leaf first (L5) */
-        let_go(s, &s->path[d]);
+        bt_smo_let_go(s, &s->path[d]);
         err = hold_sibling(s, pgParent, j - 1, &pbfSib);
         if (err >= 0)
             err = hold_sibling(s, pgParent, j, &s->path[d]);
@@ -315,7 +308,7 @@ JET_ERR bt_redist_insert(bt_smo *s, const bt_node *nd, int *pfDone)
             *pfDone = 1;
             return JET_errSuccess;
         }
-        let_go(s, &pbfSib);
+        bt_smo_let_go(s, &pbfSib);
     }
     return JET_errSuccess;
 }

@@ -88,8 +88,8 @@ static JET_ERR hold_leaf(bt_smo *s, uint32_t pgno, bf **ppbf)
     return err;
 }
 
-/* Let go of a page that was not changed. */
-static void let_go(bt_smo *s, bf **ppbf)
+/* Let go of a page that was not changed (redist.c uses it too). */
+void bt_smo_let_go(bt_smo *s, bf **ppbf)
 {
     if (*ppbf != NULL)
         bt_grp_drop(&s->g, *ppbf);
@@ -652,7 +652,7 @@ static JET_ERR remove_empty_leaf(bt_smo *s)
 
     /* L5: internal siblings without the leaf, then the leaves left to right.
      * The leaf cannot change meanwhile: its parent is held (L4). */
-    let_go(s, &s->path[d]);
+    bt_smo_let_go(s, &s->path[d]);
     latch_siblings(s);
     if (pgnoL != 0)
         err = hold_leaf(s, pgnoL, &pbfL);
@@ -717,7 +717,7 @@ static JET_ERR merge_leaf(bt_smo *s)
 
     /* L5: internal siblings without the leaf, then leaves left to right.  The
      * leaf cannot change meanwhile: its parent is held (L4). */
-    let_go(s, &s->path[d]);
+    bt_smo_let_go(s, &s->path[d]);
     latch_siblings(s);
     err = hold_child(s, pgP, j, &s->path[d]);
     if (err < 0)
@@ -733,12 +733,12 @@ static JET_ERR merge_leaf(bt_smo *s)
             pbfB = pbfSib;
             jB = j + 1;
         } else {
-            let_go(s, &pbfSib);
+            bt_smo_let_go(s, &pbfSib);
         }
     }
     if (pbfA == NULL && j > 0) {
         /* Left sibling: let go of the leaf first (L2/L5). */
-        let_go(s, &s->path[d]);
+        bt_smo_let_go(s, &s->path[d]);
         err = hold_child(s, pgP, j - 1, &pbfSib);
         if (err >= 0)
             err = hold_child(s, pgP, j, &s->path[d]);
@@ -751,7 +751,7 @@ static JET_ERR merge_leaf(bt_smo *s)
             pbfB = s->path[d];
             jB = j;
         } else {
-            let_go(s, &pbfSib);
+            bt_smo_let_go(s, &pbfSib);
         }
     }
     if (pbfA == NULL)
@@ -850,7 +850,7 @@ JET_ERR bt_smo_merge_right(bt_smo *s, uint32_t cbFill, int *pfMerged, uint8_t *n
     }
     plan_levels(s, d - 1);
     /* L5: internal siblings without the leaf, then leaves left to right. */
-    let_go(s, &s->path[d]);
+    bt_smo_let_go(s, &s->path[d]);
     latch_siblings(s);
     err = hold_child(s, pgP, j, &s->path[d]);
     if (err >= 0)
