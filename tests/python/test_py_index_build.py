@@ -28,13 +28,20 @@ def make_instance(tmp_path, name="idxbuild"):
                           log_file_size_kb=4096, circular_log=True)
 
 
+def _cache_pages(n):
+    """Set the process-wide cache_size_max to n pages for one test, then put it back."""
+    old = esepy.get_default_param("cache_size_max")
+    esepy.set_default_param("cache_size_max", n)
+    try:
+        yield
+    finally:
+        esepy.set_default_param("cache_size_max", old)
+
+
 @pytest.fixture
 def small_cache():
     """64 pages of cache: a 128 KiB run budget, so builds here spill."""
-    old = esepy.get_default_param("cache_size_max")
-    esepy.set_default_param("cache_size_max", 64)
-    yield
-    esepy.set_default_param("cache_size_max", old)
+    yield from _cache_pages(64)
 
 
 def unlinks():
@@ -131,10 +138,7 @@ def test_build_of_one_leaf_and_of_an_empty_table(tmp_path):
 @pytest.fixture
 def tiny_cache():
     """16 pages of cache, the smallest an instance takes."""
-    old = esepy.get_default_param("cache_size_max")
-    esepy.set_default_param("cache_size_max", 16)
-    yield
-    esepy.set_default_param("cache_size_max", old)
+    yield from _cache_pages(16)
 
 
 def test_build_of_a_deep_tree_in_a_tiny_cache(tmp_path, tiny_cache):
