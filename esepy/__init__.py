@@ -221,7 +221,10 @@ class Instance(_esepy.Instance):
     process in multi-instance mode); keyword arguments set system parameters by
     their Python names (``system_path``, ``log_path``, ``temp_path``, ``base_name``,
     ``circular_log``, ``log_file_size_kb``, ``create_path_if_not_exist``,
-    ``max_sessions``, ...; see :func:`esepy.parameters`).  An unknown name raises
+    ``max_sessions``, ...; see :func:`esepy.parameters`).  Process-wide parameters
+    (``cache_size_max``, ``database_page_size``, ...: ``esepy.parameters()[name].is_global``)
+    set here change the process's value for every instance, as in ESENT; prefer
+    :func:`set_default_param` for them, which says so.  An unknown name raises
     TypeError suggesting the nearest names.  A path error (a missing folder, an
     unreadable database) is raised with a message naming the path and its role,
     also in the exception's ``path`` and ``role`` attributes.

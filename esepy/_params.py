@@ -46,6 +46,16 @@ class ParamInfo:
         return str if self.is_string else int
 
     @property
+    def is_global(self) -> bool:
+        """True for a process-wide parameter (``cache_size_max``, ``database_page_size``, ...).
+
+        As in ESENT, setting one through an instance (``Instance(cache_size_max=...)``,
+        :meth:`Instance.set_param`) sets the process's value: every instance, running
+        or created later, sees it.
+        """
+        return bool(self.flags & FLAG_GLOBAL)
+
+    @property
     def settable(self) -> bool:
         """False for read-only parameters and raw pointers (callbacks), which Python cannot set."""
         return not (self.flags & FLAG_READONLY) and self.type != TYPE_POINTER

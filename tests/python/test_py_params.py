@@ -213,6 +213,18 @@ def test_global_param_set_through_an_instance_is_process_wide(restore_defaults):
         inst.term()
 
 
+def test_is_global_names_the_process_wide_parameters(restore_defaults):
+    params = esepy.parameters()
+    assert params["cache_size_max"].is_global and params["database_page_size"].is_global
+    assert not params["log_path"].is_global and not params["max_sessions"].is_global
+    # what is_global promises: the constructor keyword sets the process's value
+    inst = esepy.Instance("glob3", cache_size_max=23456)
+    try:
+        assert esepy.get_default_param("cache_size_max") == 23456
+    finally:
+        inst.term()
+
+
 # ---------------------------------------------------------------------------
 # Read-only and pointer parameters
 # ---------------------------------------------------------------------------
