@@ -616,6 +616,39 @@ JET_ERR bk_read_file(bk_ctx *pbk, JET_HANDLE h, void *pv, uint32_t cb, uint32_t 
     return err;
 }
 
+/* bk_read_file of an open log, straight into pfo at offDst: the kernel copies
+ * (os_file_copy), nothing passes through a buffer here.  Same rules as
+ * bk_read_file: a failure closes the handle and loses the backup (errFatal;
+ * JetBackupInstance aborts on any failure anyway, whether the set's log or
+ * the copy's destination failed). */
+static JET_ERR copy_log(bk_ctx *pbk, JET_HANDLE h, os_file *pfo, uint64_t offDst, uint32_t cb, uint32_t *pcbActual)
+{
+    os_mutex_lock(&pbk->mu);
+    JET_ERR err = ctx_check(pbk);
+    if (err >= 0 && (pbk->hkind != H_LOG || h != pbk->hid))
+        err = JET_errInvalidParameter;
+    uint32_t got = 0;
+    if (err >= 0) {
+        uint64_t left = pbk->hsize - pbk->hoff;
+        uint32_t want = cb < left ? cb : (uint32_t)left;
+        size_t n = 0;
+        if (want > 0)
+            err = os_file_copy(pbk->hpf, pbk->hoff, pfo, offDst, want, &n);
+        if (err >= 0 && n != want)
+            err = JET_errLogReadVerifyFailure; /* shrank under us */
+        if (err < 0) {
+            handle_close(pbk);
+            pbk->errFatal = err;
+        } else {
+            got = want;
+            pbk->hoff += want;
+        }
+    }
+    *pcbActual = got;
+    os_mutex_unlock(&pbk->mu);
+    return err;
+}
+
 JET_ERR bk_close_file(bk_ctx *pbk, JET_HANDLE h)
 {
     os_mutex_lock(&pbk->mu);
@@ -768,14 +801,21 @@ static JET_ERR copy_stream(bk_ctx *pbk, bk_folder *pf, const char *src, const ch
     /* A database stream is whole pages: written past the OS page cache (the
      * copy is not read again; copying it into the cache doubled the cost). */
     uint32_t fDirect = pbk->hkind == H_DB ? OS_FILE_DIRECT : 0;
+    /* A log is copied as it is on disk: by the kernel, without passing
+     * through buf (a database stream is assembled here: header, pages from
+     * the cache or the file, trailer). */
+    int fLog = pbk->hkind == H_LOG;
     err = bk_create_file(tmp, fDirect, &pfo); /* B4 */
     int fMade = err >= 0;
     while (err >= 0 && off < size) {
         uint32_t got = 0;
-        err = bk_read_file(pbk, h, buf, BK_CHUNK, &got);
+        if (fLog)
+            err = copy_log(pbk, h, pfo, off, BK_CHUNK, &got);
+        else
+            err = bk_read_file(pbk, h, buf, BK_CHUNK, &got);
         if (err >= 0 && got == 0)
             err = JET_errFileIOBeyondEOF;
-        if (err >= 0)
+        if (err >= 0 && !fLog)
             err = os_file_write(pfo, off, buf, got);
         if (err >= 0) {
             off += got;

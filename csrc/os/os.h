@@ -91,6 +91,16 @@ void    os_file_close(os_file *pf);
 JET_ERR os_file_read(os_file *pf, uint64_t off, void *buf, size_t cb, size_t *pcbRead);
 /* Write all cb bytes at off (extends the file as needed).  ENOSPC -> JET_errDiskFull. */
 JET_ERR os_file_write(os_file *pf, uint64_t off, const void *buf, size_t cb);
+/* Copy cb bytes of src at offSrc to dst at offDst without a bounce through
+ * user space where the kernel can (Linux copy_file_range), else through a
+ * buffer (another system, another file system, or while the crash journal
+ * records: the journal needs the bytes, each chunk becomes a WRITE entry).
+ * *pcbCopied < cb only at the end of src; with pcbCopied NULL a short copy is
+ * JET_errFileIOBeyondEOF.  Fault injection: the call counts as a READ, a
+ * WRITE and a MUTATE (not a PWRITE); an armed kind fails it before anything
+ * is copied.  EIO -> JET_errDiskIO, ENOSPC -> JET_errDiskFull.  Not durable
+ * until os_file_sync(dst). */
+JET_ERR os_file_copy(os_file *src, uint64_t offSrc, os_file *dst, uint64_t offDst, size_t cb, size_t *pcbCopied);
 /* Make everything written so far durable (fdatasync). */
 JET_ERR os_file_sync(os_file *pf);
 JET_ERR os_file_size(os_file *pf, uint64_t *pcb);

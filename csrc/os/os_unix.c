@@ -13,7 +13,8 @@
  *
  * Portability: written for Linux, macOS and FreeBSD; every call that is not
  * POSIX on all three sits in one helper below with an #if per system
- * (sync_data, sync_full, allocate, open_direct).  Linux is tested; the macOS
+ * (sync_data, sync_full, allocate, open_direct; os_file_copy's
+ * copy_file_range is Linux's, a buffer elsewhere).  Linux is tested; the macOS
  * and FreeBSD branches are written, not tested here (README, "Platforms").
  */
 #ifndef _GNU_SOURCE
@@ -33,6 +34,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -652,6 +654,81 @@ static JET_ERR file_write(os_file *pf, uint64_t off, const void *buf, size_t cb)
         done += (size_t)n;
     }
     return JET_errSuccess;
+}
+
+/* os_file_copy's user-space path: chunks of at most 1 MiB through one buffer,
+ * each chunk written (and journaled) as os_file_write writes it. */
+static JET_ERR copy_bounce(os_file *src, uint64_t offSrc, os_file *dst, uint64_t offDst, size_t cb, size_t *pdone)
+{
+    size_t cbBuf = cb < ((size_t)1 << 20) ? cb : ((size_t)1 << 20);
+    uint8_t *buf = os_malloc(cbBuf ? cbBuf : 1);
+    if (buf == NULL)
+        return JET_errOutOfMemory;
+    JET_ERR err = JET_errSuccess;
+    while (err >= 0 && *pdone < cb) {
+        size_t want = cb - *pdone < cbBuf ? cb - *pdone : cbBuf, got = 0;
+        while (got < want) {
+            ssize_t n = pread(src->fd, buf + got, want - got, (off_t)(offSrc + *pdone + got));
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n < 0)
+                err = errno == EIO ? JET_errDiskIO : os_err_from_errno(errno);
+            if (n <= 0)
+                break;
+            got += (size_t)n;
+        }
+        if (err < 0 || got == 0)
+            break;
+        int journal = os_crash_begin();
+        err = file_write(dst, offDst + *pdone, buf, got);
+        os_crash_end(journal, err >= 0, OS_CJ_WRITE, dst->id, NULL, NULL, offDst + *pdone, buf, got);
+        if (err >= 0)
+            *pdone += got;
+        if (got < want)
+            break; /* end of src */
+    }
+    os_free(buf);
+    return err;
+}
+
+JET_ERR os_file_copy(os_file *src, uint64_t offSrc, os_file *dst, uint64_t offDst, size_t cb, size_t *pcbCopied)
+{
+    JET_ERR err = io_fault(OS_FAULT_READ);
+    JET_ERR e2 = io_faults(OS_FAULT_WRITE, OS_FAULT_MUTATE, -1);
+    if (err >= 0)
+        err = e2;
+    size_t done = 0;
+    int fEof = 0;
+#if defined(__linux__) && defined(SYS_copy_file_range)
+    /* The kernel path is not journaled: it runs only while nothing records. */
+    while (err >= 0 && done < cb && !os_crash_recording()) {
+        loff_t in = (loff_t)(offSrc + done), out = (loff_t)(offDst + done);
+        long n = syscall(SYS_copy_file_range, src->fd, &in, dst->fd, &out, cb - done, 0u);
+        if (n < 0) {
+            int e = errno;
+            if (e == EINTR)
+                continue;
+            if (e == ENOSYS || e == EXDEV || e == EINVAL || e == EOPNOTSUPP || e == ETXTBSY || e == EBADF)
+                break; /* not between these files: the buffer does the rest */
+            err = e == EIO ? JET_errDiskIO : os_err_from_errno(e);
+            break;
+        }
+        if (n == 0) {
+            fEof = 1; /* end of src */
+            break;
+        }
+        done += (size_t)n;
+    }
+#endif
+    if (err >= 0 && done < cb && !fEof)
+        err = copy_bounce(src, offSrc, dst, offDst, cb, &done);
+    if (err >= 0) {
+        if (pcbCopied)
+            *pcbCopied = done;
+        else if (done < cb)
+            err = JET_errFileIOBeyondEOF;
+    }
+    return err;
 }
 
 JET_ERR os_file_sync(os_file *pf)
