@@ -1019,10 +1019,12 @@ JET_ERR bk_backup_to_folder(bk_ctx *pbk, const char *path, JET_GRBIT grbit, int 
             err = bk_create_file(dst, 0, &pfo); /* B4 */
         if (err >= 0)
             err = made_add(&fo, dst);
-        if (err >= 0)
-            err = os_file_sync(pfo);
         os_file_close(pfo);
     }
+    /* B2: the copies were synced before their renames; the markers are empty
+     * (no data to sync): this folder sync makes every name durable at once,
+     * and a marker is never durable without the copies' contents
+     * (tests/crash/test_backup_folder_states.py). */
     if (err >= 0)
         err = os_dir_sync(fo.dir);
     /* Promote an atomic full backup: temp -> new, then drop old. */

@@ -38,7 +38,12 @@
  *       is complete and durable (written as <name>.tmp, fsync, rename, fsync
  *       of the folder); the .pat markers are written after everything else, so
  *       a set without them is an incomplete backup and restore refuses it
- *       (JET_errPatchFileMissing).
+ *       (JET_errPatchFileMissing).  A marker is empty: it has no sync of its
+ *       own, the folder sync that ends the backup makes its name durable
+ *       (tests/crash/test_backup_folder_states.py: every power cut leaves a
+ *       folder that restore refuses or restores whole).  Log files are
+ *       copied by the kernel (os_file_copy), database streams through a
+ *       buffer (they are assembled: header, cache pages, trailer).
  *   B3. Restore never writes into the backup folder.
  */
 #ifndef ESEPY_BACKUP_H
