@@ -1119,7 +1119,8 @@ class Table(_esepy.Table):
                 plan = self._get_plan()
             if plan and len(values) <= plan[1]:  # the primary key's kept encoders
                 if len(values) == 1:
-                    return (plan[2](values[0]),)
+                    v = values[0]
+                    return (v if plan[8] and type(v) is bytes else plan[2](v),)
                 return tuple([enc(v) for enc, v in zip(plan[3], values)])
         cols = self.columns
         keycols = self._key_columns(self._index)
@@ -1152,10 +1153,12 @@ class Table(_esepy.Table):
             plan = self._get_plan()
         if not plan or self._index is not None or not 0 < len(key) <= plan[1]:
             return self.seek(*key)
-        _, nkey, enc1, encoders, spec, names, decoders, tnames = plan
+        _, nkey, enc1, encoders, spec, names, decoders, tnames, raw1 = plan
         # tnames (all columns raw): the dict is built in C.
         if len(key) == 1:
-            raw = self._get_row((enc1(key[0]),), spec, tnames)
+            k = key[0]
+            # raw1: the first key column is binary, whose encoder hands bytes back as they are
+            raw = self._get_row((k if raw1 and type(k) is bytes else enc1(k),), spec, tnames)
         else:
             raw = self._get_row(tuple([enc(v) for enc, v in zip(encoders, key)]), spec, tnames)
         if raw is None or tnames is not None:
@@ -1165,7 +1168,8 @@ class Table(_esepy.Table):
     def _get_plan(self) -> Tuple[Any, ...]:
         """(column definitions, key columns, encoder of the first, key encoders, read
         spec, names, decoders, the names as a tuple when every column is read raw else
-        None) for :meth:`get` and scan(start=...) on the primary index, kept with the
+        None, whether the first key column is binary) for :meth:`get` and
+        scan(start=...) on the primary index, kept with the
         column definitions it was made from (Column.encode's dispatch costs more than
         the engine's lookup: the encoders are _fast_encoder's); () when there is no
         primary key."""
@@ -1178,7 +1182,8 @@ class Table(_esepy.Table):
             spec = tuple((c.columnid, 0, bool(c.grbit & _COL_MULTIVALUED)) for c in cols)
             names, decoders = _row_decoders(cols)
             plan = (columns, len(encoders), encoders[0], encoders, spec, names, decoders,
-                    tuple(names) if all(d is None for d in decoders) else None)
+                    tuple(names) if all(d is None for d in decoders) else None,
+                    columns[keycols[0][0]].coltyp in (ColumnType.BINARY, ColumnType.LONG_BINARY))
         self._get_memo = plan
         return plan if len(plan) > 1 else ()
 
