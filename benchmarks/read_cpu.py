@@ -2,10 +2,11 @@
 engine adapters (Esepy, Sqlite, Lmdb), timed by the minimum thread CPU time of ITER
 repetitions, which a loaded shared machine disturbs far less than wall-clock medians.
 
-    python benchmarks/read_cpu.py get|scan|range ROWS ITER [esepy|esepy-dict|sqlite|lmdb]
+    python benchmarks/read_cpu.py get|scan|range|start ROWS ITER [esepy|esepy-dict|sqlite|lmdb]
 
 get: ROWS random point reads; scan: one full scan; range: ROWS/100 seeks reading 100
-rows each.  esepy reads (key, value) tuples as the peers do (run.py's adapter);
+rows each; start: ROWS/100 seeks reading 1 row each, printed per seek (a range's fixed
+cost: the engine's seek and, for esepy, starting and ending a Table.scan).  esepy reads (key, value) tuples as the peers do (run.py's adapter);
 esepy-dict reads Table.scan's default dict rows.  Prints "min cpu N ns/row".  Not a test."""
 import os
 import random
@@ -52,11 +53,17 @@ def main():
             elif what == "get":
                 for k in probes:
                     e.get(k)
+            elif what == "start":
+                for k in probes[: rows // 100]:
+                    e.seek_range(k, 1)
             else:
                 for k in probes[: rows // 100]:
                     e.seek_range(k, 100)
             best = min(best, time.thread_time() - t0)
-        print(f"{eng} {what}: min cpu {best / rows * 1e9:.0f} ns/row")
+        if what == "start":
+            print(f"{eng} {what}: min cpu {best / (rows // 100) * 1e9:.0f} ns/seek")
+        else:
+            print(f"{eng} {what}: min cpu {best / rows * 1e9:.0f} ns/row")
         if hasattr(e, "close"):
             e.close()
     finally:

@@ -1118,6 +1118,9 @@ class Table(_esepy.Table):
             if plan is None or plan[0] is not self._columns:
                 plan = self._get_plan()
             if plan and len(values) <= plan[1]:  # the primary key's kept encoders
+                if len(values) == 1:
+                    v = values[0]
+                    return (v if plan[8] and type(v) is bytes else plan[2](v),)
                 return tuple([enc(v) for enc, v in zip(plan[3], values)])
         cols = self.columns
         keycols = self._key_columns(self._index)
@@ -1150,10 +1153,12 @@ class Table(_esepy.Table):
             plan = self._get_plan()
         if not plan or self._index is not None or not 0 < len(key) <= plan[1]:
             return self.seek(*key)
-        _, nkey, enc1, encoders, spec, names, decoders, tnames = plan
+        _, nkey, enc1, encoders, spec, names, decoders, tnames, raw1 = plan
         # tnames (all columns raw): the dict is built in C.
         if len(key) == 1:
-            raw = self._get_row((enc1(key[0]),), spec, tnames)
+            k = key[0]
+            # raw1: the first key column is binary, whose encoder hands bytes back as they are
+            raw = self._get_row((k if raw1 and type(k) is bytes else enc1(k),), spec, tnames)
         else:
             raw = self._get_row(tuple([enc(v) for enc, v in zip(encoders, key)]), spec, tnames)
         if raw is None or tnames is not None:
@@ -1163,7 +1168,8 @@ class Table(_esepy.Table):
     def _get_plan(self) -> Tuple[Any, ...]:
         """(column definitions, key columns, encoder of the first, key encoders, read
         spec, names, decoders, the names as a tuple when every column is read raw else
-        None) for :meth:`get` and scan(start=...) on the primary index, kept with the
+        None, whether the first key column is binary) for :meth:`get` and
+        scan(start=...) on the primary index, kept with the
         column definitions it was made from (Column.encode's dispatch costs more than
         the engine's lookup: the encoders are _fast_encoder's); () when there is no
         primary key."""
@@ -1176,7 +1182,8 @@ class Table(_esepy.Table):
             spec = tuple((c.columnid, 0, bool(c.grbit & _COL_MULTIVALUED)) for c in cols)
             names, decoders = _row_decoders(cols)
             plan = (columns, len(encoders), encoders[0], encoders, spec, names, decoders,
-                    tuple(names) if all(d is None for d in decoders) else None)
+                    tuple(names) if all(d is None for d in decoders) else None,
+                    columns[keycols[0][0]].coltyp in (ColumnType.BINARY, ColumnType.LONG_BINARY))
         self._get_memo = plan
         return plan if len(plan) > 1 else ()
 
@@ -1327,8 +1334,8 @@ class Table(_esepy.Table):
         # frame runs per record nor per batch (issue 20).  Nothing happens before the
         # first next(): then _scan_open takes the cursor, which BatchRows hands back
         # through _scan_give_back at the end, on close() or when it is released.
-        return _BatchRows(lambda: self._scan_open(columns, index, start, tuples), self._scan_give_back,
-                          max(1, batch) if batch is not None else 0)
+        return _BatchRows(self._scan_open, self._scan_give_back,
+                          (batch if batch > 1 else 1) if batch is not None else 0, (columns, index, start, tuples))
 
     def _scan_open(self, columns: Optional[Sequence[str]], index: Optional[str], start: Any,
                    tuples: bool) -> Tuple[Any, ...]:
@@ -1336,7 +1343,8 @@ class Table(_esepy.Table):
         names for dicts built in C or None, tuples, None or the converter of a batch)."""
         cur = self._scan_take()
         try:
-            cur._use_index(index)
+            if index or cur._index is not None:  # else _use_index has nothing to do
+                cur._use_index(index)
             spec, names, decoders, tnames = cur._scan_plan(columns)
             keys = None
             if start is not None:
@@ -1359,8 +1367,10 @@ class Table(_esepy.Table):
         read raw else None) of a scan of ``names`` on the current index, kept with the
         column definitions (a range read is a seek and one batch: building these again
         cost as much as reading its rows)."""
-        columns = self.columns
-        memo_key = ("scan", tuple(names) if names is not None else None, self._index)
+        columns = self._columns
+        if columns is None:
+            columns = self.columns
+        memo_key = ("scan", names if names is None or type(names) is tuple else tuple(names), self._index)
         memo = self._spec_memo
         if memo is not None and memo[0] is columns:
             got = memo[1].get(memo_key)
@@ -1385,12 +1395,13 @@ class Table(_esepy.Table):
         if cur is None or cur.tableid is None:
             return self.dup()
         self._scan_cur = None
-        cur._columns, cur._key = self.columns, self._key  # this handle's view of the schema
+        columns = self._columns
+        cur._columns, cur._key = columns if columns is not None else self.columns, self._key  # this handle's view
         return cur
 
     def _scan_give_back(self, cur: "Table") -> None:
-        if self._scan_cur is None and self.tableid is not None and cur.tableid is not None \
-                and not self.session.closed:
+        # _scan_keep: self.tableid and cur.tableid are not None, self.session is not closed
+        if self._scan_cur is None and self._scan_keep(cur):
             self._scan_cur = cur
         else:
             cur.close()

@@ -1254,6 +1254,24 @@ done:
     return out;
 }
 
+/* _scan_keep(cur) -> bool: Table.scan's cursor `cur` may be kept for the next
+ * scan (Table._scan_give_back): this cursor and `cur` (a Table) are open and
+ * the session has not ended.  The checks of `self.tableid is not None and
+ * cur.tableid is not None and not self.session.closed`, without making their
+ * objects (a range read pays this once per scan; issue 20). */
+static PyTypeObject TableType;
+
+static PyObject *t_scan_keep(TableObject *self, PyObject *cur)
+{
+    if (!PyObject_TypeCheck(cur, &TableType)) {
+        PyErr_SetString(PyExc_TypeError, "_scan_keep: cur is a Table");
+        return NULL;
+    }
+    int fKeep = self->fOpen && ((TableObject *)cur)->fOpen && self->session != NULL &&
+                self->session->sesid != JET_sesidNil;
+    return PyBool_FromLong(fKeep);
+}
+
 /* JetGetLock(tableid, grbit): JET_bitReadLock or JET_bitWriteLock on the current record. */
 static PyObject *t_get_lock(TableObject *self, PyObject *args)
 {
@@ -1683,6 +1701,8 @@ static PyMethodDef table_methods[] = {
     {"_read_rows", (PyCFunction)t_read_rows, METH_VARARGS,
      "_read_rows(spec, crow, first, keys=None, names=None, tuples=False) -> (rows, ended): [JetMakeKey + "
      "JetSeek(GE)] JetMove + JetRetrieveColumns for up to crow rows (dicts with names, else tuples or lists)"},
+    {"_scan_keep", (PyCFunction)t_scan_keep, METH_O,
+     "_scan_keep(cur) -> bool: this cursor and cur are open and the session has not ended"},
     {"_get_row", (PyCFunction)t_get_row, METH_VARARGS,
      "_get_row(keys, spec, names=None) -> list | dict | None: JetMakeKey per key value + JetSeek(EQ) + JetRetrieveColumns"},
     {"_dup_cursor", (PyCFunction)t_dup_cursor, METH_VARARGS, "JetDupCursor() -> tableid"},
@@ -1734,9 +1754,9 @@ static PyTypeObject TableType = {
     .tp_new = PyType_GenericNew,
 };
 
-/* BatchRows(open, done, batch=0): the rows of Table.scan, read in batches
- * and handed out here in C, so no Python frame runs per row and none per
- * batch (issue 20).  On the first next(), open() returns (cursor, spec, keys,
+/* BatchRows(open, done, batch=0, args=()): the rows of Table.scan, read in
+ * batches and handed out here in C, so no Python frame runs per row and none
+ * per batch (issue 20).  On the first next(), open(*args) returns (cursor, spec, keys,
  * names, tuples, convert): the scan's own cursor (a Table) and the
  * arguments of its _read_rows calls (read_rows_core); convert is None or a
  * callable that turns each batch's list into the rows handed out (typed
@@ -1757,6 +1777,7 @@ typedef struct {
     PyObject_HEAD
     int        fState;
     PyObject  *open, *done;             /* callables (open: until OPEN) */
+    PyObject  *args;                    /* open's arguments, a tuple (until OPEN) */
     PyObject  *cur;                     /* the scan's Table (OPEN) */
     PyObject  *spec, *keys, *names, *convert;
     int        fTuple, fEnded, first;
@@ -1768,10 +1789,11 @@ typedef struct {
 
 static PyObject *batchrows_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
 {
-    static char *kwlist[] = { "open", "done", "batch", NULL };
-    PyObject *open, *done;
+    static char *kwlist[] = { "open", "done", "batch", "args", NULL };
+    PyObject *open, *done, *oargs = NULL;
     unsigned int batch = 0;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "OO|I:BatchRows", kwlist, &open, &done, &batch))
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "OO|IO!:BatchRows", kwlist, &open, &done, &batch, &PyTuple_Type,
+                                     &oargs))
         return NULL;
     if (!PyCallable_Check(open) || !PyCallable_Check(done)) {
         PyErr_SetString(PyExc_TypeError, "BatchRows: open and done are callables");
@@ -1782,8 +1804,10 @@ static PyObject *batchrows_new(PyTypeObject *type, PyObject *args, PyObject *kwd
         return NULL;
     Py_INCREF(open);
     Py_INCREF(done);
+    Py_XINCREF(oargs);
     self->open = open;
     self->done = done;
+    self->args = oargs;
     self->fState = BR_NEW;
     self->nFixed = batch;
     self->n = batch ? batch : 16;
@@ -1801,6 +1825,7 @@ static int batchrows_finish(BatchRowsObject *self)
     self->fState = BR_DONE;
     self->done = self->cur = NULL;
     Py_CLEAR(self->open);
+    Py_CLEAR(self->args);
     Py_CLEAR(self->spec);
     Py_CLEAR(self->keys);
     Py_CLEAR(self->names);
@@ -1828,8 +1853,9 @@ static int batchrows_finish(BatchRowsObject *self)
 /* NEW -> OPEN through open(); -1 with an exception set (state DONE). */
 static int batchrows_open(BatchRowsObject *self)
 {
-    PyObject *r = PyObject_CallNoArgs(self->open);
+    PyObject *r = self->args != NULL ? PyObject_Call(self->open, self->args, NULL) : PyObject_CallNoArgs(self->open);
     Py_CLEAR(self->open);
+    Py_CLEAR(self->args);
     if (r == NULL) {
         batchrows_finish(self); /* not OPEN: done is not called */
         return -1;
@@ -1955,6 +1981,7 @@ static void batchrows_finalize(BatchRowsObject *self)
 static int batchrows_traverse(BatchRowsObject *self, visitproc visit, void *arg)
 {
     Py_VISIT(self->open);
+    Py_VISIT(self->args);
     Py_VISIT(self->done);
     Py_VISIT(self->cur);
     Py_VISIT(self->spec);
@@ -1968,6 +1995,7 @@ static int batchrows_traverse(BatchRowsObject *self, visitproc visit, void *arg)
 static int batchrows_clear(BatchRowsObject *self)
 {
     Py_CLEAR(self->open);
+    Py_CLEAR(self->args);
     Py_CLEAR(self->done);
     Py_CLEAR(self->cur);
     Py_CLEAR(self->spec);
@@ -2001,7 +2029,7 @@ static PyTypeObject BatchRowsType = {
     .tp_dealloc = (destructor)batchrows_dealloc,
     .tp_finalize = (destructor)batchrows_finalize,
     .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC,
-    .tp_doc = "BatchRows(open, done, batch=0): the iterator of Table.scan's rows, read in batches.",
+    .tp_doc = "BatchRows(open, done, batch=0, args=()): the iterator of Table.scan's rows, read in batches.",
     .tp_traverse = (traverseproc)batchrows_traverse,
     .tp_clear = (inquiry)batchrows_clear,
     .tp_iter = PyObject_SelfIter,

@@ -289,3 +289,37 @@ def test_kept_key_encoders_take_unusual_values_and_report_errors_as_before(tmp_p
         t.close()
         u.close()
         s.end()
+
+
+def test_a_bytes_key_of_a_binary_key_column_reads_as_seek_does(tmp_path):
+    """Table.get and scan(start=) hand a bytes key of a binary first key column to the
+    engine as it is; every other value (a bytes subclass, str, int) still goes through
+    the column's encoder, with its errors."""
+    with esepy.Instance("binkey", system_path=f"{tmp_path}/", log_path=f"{tmp_path}/logs/",
+                        temp_path=f"{tmp_path}/tmp.edb", create_path_if_not_exist=True) as inst:
+        s = inst.begin_session()
+        db = s.create_database(str(tmp_path / "b.edb"))
+        u = db.create_table("u", {"b": "binary", "n": "long"}, primary_key=["b"])
+        for i, k in enumerate([b"", b"\x00", b"a", b"ab", b"b" * 255]):
+            u.insert({"b": k, "n": i})
+
+        class B(bytes):
+            pass
+        for k in [b"", b"\x00", b"a", b"ab", b"b" * 255, b"zz", B(b"ab"), bytearray(b"a")]:
+            expect = u.seek(k)
+            assert u.get(k) == expect
+            assert [r["n"] for r in u.scan(start=k)] == \
+                [r["n"] for r in u.scan() if r["b"] >= bytes(k)]
+        assert u.get(b"ab") == {"b": b"ab", "n": 3} and u.get(b"abc") is None
+
+        def outcome(f, *a):
+            try:
+                return f(*a)
+            except Exception as e:  # the same exception type, or the same record
+                return type(e)
+        for odd in ("ab", 7, None, 1.5):
+            assert outcome(u.get, odd) == outcome(u.seek, odd)
+            assert outcome(lambda v: [r["n"] for r in u.scan(start=v)], odd) == \
+                outcome(lambda v: [r["n"] for r in u.range(start=v)], odd)
+        u.close()
+        s.end()

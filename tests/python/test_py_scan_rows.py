@@ -222,3 +222,79 @@ def test_the_row_iterator_is_not_reentered_and_gives_the_cursor_back_once(env):
     gc.collect()
     assert len(given) == 2
     given[1].close()
+
+
+def test_the_row_iterator_calls_open_with_its_args_once(env):
+    """BatchRows(open, done, batch, args): open(*args) on the first next(), as Table.scan
+    calls it (no closure per scan); args must be a tuple and is dropped once opened."""
+    s1, mixed, raw, s2, t2 = env
+    given = []
+    start = bytearray(b"0037")
+    args = (["k"], None, start, True)
+    it = esepy._esepy.BatchRows(raw._scan_open, given.append, 2, args)
+    import sys
+    held = sys.getrefcount(args)
+    assert next(it) == (b"0037",)
+    assert sys.getrefcount(args) == held - 1               # open() ran: its args are let go
+    assert list(it) == [(b"0038",), (b"0039",)]
+    assert len(given) == 1
+    given[0].close()
+    with pytest.raises(TypeError):
+        esepy._esepy.BatchRows(raw._scan_open, given.append, 2, ["k"])
+    it = esepy._esepy.BatchRows(raw._scan_open, given.append, 2, (["nope"], None, None, True))
+    with pytest.raises(errors.ColumnNotFound):
+        next(it)
+    assert len(given) == 1                                 # open() failed: it gave its cursor back itself
+
+
+def test_columns_as_list_tuple_or_str_read_the_same(env):
+    s1, mixed, raw, s2, t2 = env
+    as_tuple = list(raw.scan(("k", "b"), rows="tuple", start=b"0030"))
+    assert list(raw.scan(["k", "b"], rows="tuple", start=b"0030")) == as_tuple
+    assert list(raw.scan(iter(["k", "b"]), rows="tuple", start=(b"0030",))) == as_tuple
+    assert [k for k, _ in as_tuple] == [b"%04d" % i for i in range(30, N)]
+    assert list(raw.scan("k", rows="tuple", start=b"0038")) == [(b"0038",), (b"0039",)]   # a str: its letters
+    assert list(raw.scan(["b", "k"], start=b"0039")) == [{"b": as_tuple[-1][1], "k": b"0039"}]
+
+
+def test_the_kept_scan_cursor_is_not_kept_for_a_closed_table_or_session(env):
+    s1, mixed, raw, s2, t2 = env
+    assert len(list(t2.scan(rows="tuple"))) == N
+    cur = t2._scan_cur
+    assert cur is not None and t2._scan_keep(cur) is True
+    with pytest.raises(TypeError):
+        t2._scan_keep(None)
+    # a scan running when its table closes: its cursor is closed, not kept
+    it = t2.scan(batch=2, rows="tuple")
+    assert next(it) == (b"0000", None, None)
+    taken = t2._scan_cur if t2._scan_cur is not None else cur
+    t2.close()
+    assert t2._scan_keep(taken) is False
+    it.close()
+    assert t2._scan_cur is None and cur.tableid is None
+    # the session ends while a scan runs: the cursor is not kept either
+    x = s2.open_database(raw.db.path).open_table("raw")
+    it = x.scan(batch=2, rows="tuple")
+    next(it)
+    s2.end()
+    it.close()
+    assert x._scan_cur is None
+
+
+def test_scan_start_on_a_typed_key_encodes_like_seek(tmp_path):
+    with esepy.Instance("scanstart", system_path=f"{tmp_path}/", log_path=f"{tmp_path}/logs/",
+                        temp_path=f"{tmp_path}/tmp.edb", create_path_if_not_exist=True,
+                        log_file_size_kb=1024) as inst:
+        s = inst.begin_session()
+        db = s.create_database(str(tmp_path / "k.edb"))
+        t = db.create_table("t", {"a": "long", "b": "text", "v": "binary"}, primary_key=["a", "b"])
+        with s.transaction():
+            for i in range(6):
+                t.insert({"a": i // 2, "b": "x%d" % i, "v": b"%d" % i})
+        assert [r["v"] for r in t.scan(start=1)] == [b"2", b"3", b"4", b"5"]
+        assert [r["v"] for r in t.scan(start=(1,))] == [b"2", b"3", b"4", b"5"]
+        assert [r[2] for r in t.scan(start=(1, "x3"), rows="tuple")] == [b"3", b"4", b"5"]
+        with pytest.raises((TypeError, ValueError)):
+            list(t.scan(start="one"))
+        t.close()
+        s.end()
