@@ -687,6 +687,17 @@ void cache_dirty_unlogged(bf *pbf)
     cache_unlock(pc);
 }
 
+void cache_restamp_unlogged(bf *pbf, lsn_t lsn)
+{
+    cache *pc = pbf->pc;
+    assert(pbf->fExcl);
+    le_put64(pbf->pv + PAGE_OFF_LSN, lsn);
+    cache_lock(pc);
+    assert(pbf->lsnRec == LSN_NIL); /* no logged change is pending on it */
+    pbf->fDirty = 1;
+    cache_unlock(pc);
+}
+
 static void release(bf *pbf, int fKeepChecked)
 {
     cache *pc;
