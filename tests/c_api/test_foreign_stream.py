@@ -148,3 +148,99 @@ def test_copied_database_keeps_every_commit(jet, tmp_path):
     done = change_in_b(env, copy, KEYS)
     assert env.term(env.C.JET_bitTermDirty) == env.C.JET_errDirtyShutdown
     check_rows(jet, b, copy, done)
+
+
+def test_attach_to_an_instance_restored_from_a_backup_keeps_every_commit(jet, tmp_path):
+    """B is an instance restored from a backup of its own (short) stream."""
+    from test_restore import make_set, restore_ok
+    a, b = tmp_path / "a", tmp_path / "b"
+    a.mkdir()
+    path, gen = filled_in_a(jet, a)
+    live, bk = make_set(jet, tmp_path / "bset", rows=50, more=10, crash=False)
+    b.mkdir()
+    restore_ok(jet, b, bk)
+    env = Env(jet, b, "B")
+    done = change_in_b(env, path, KEYS)
+    assert env.term(env.C.JET_bitTermDirty) == env.C.JET_errDirtyShutdown
+    check_rows(jet, b, path, done)
+
+
+def test_detach_without_a_log_keeps_the_bound(jet, tmp_path):
+    """An instance without a log (recovery off) writes no log position into
+    the header when it detaches the file (lsnConsistent 0), but the pages
+    still carry A's lsns: the header's lsnPageMax keeps the bound (D5)."""
+    a, b, c = tmp_path / "a", tmp_path / "b", tmp_path / "c"
+    for f in (a, b, c):
+        f.mkdir()
+    path, gen = filled_in_a(jet, a)
+    env = Env(jet, c, "C", Recovery="off")
+    assert env.lib.JetAttachDatabase(env.ses, path, 0) == 0
+    assert env.term() == 0
+    misc = env.ffi.new("JET_DBINFOMISC *")
+    assert env.lib.JetGetDatabaseFileInfo(path, misc, env.ffi.sizeof(misc[0]), env.C.JET_DbInfoMisc) == 0
+    assert misc.lgposConsistent.lGeneration == 0
+    env = Env(jet, b, "B")
+    done = change_in_b(env, path, KEYS)
+    assert env.term(env.C.JET_bitTermDirty) == env.C.JET_errDirtyShutdown
+    check_rows(jet, b, path, done)
+
+
+def _drop_recorded_bound(path):
+    """Zero the header's lsnPageMax (offset 296) in both copies, as a build
+    that predates it writes the header."""
+    from esepy import inspection
+    with open(path, "r+b") as f:
+        for base in (0, 4096):
+            f.seek(base)
+            block = bytearray(f.read(4096))
+            block[296:304] = bytes(8)
+            struct.pack_into("<I", block, 0, inspection.crc32c(bytes(block[4:]), 0))
+            f.seek(base)
+            f.write(block)
+
+
+def test_file_of_an_older_build_keeps_every_commit(jet, tmp_path):
+    """A file whose header records no lsnPageMax (older builds) is bounded by
+    its lsnConsistent."""
+    a, b = tmp_path / "a", tmp_path / "b"
+    a.mkdir()
+    b.mkdir()
+    path, gen = filled_in_a(jet, a)
+    _drop_recorded_bound(path)
+    env = Env(jet, b, "B")
+    done = change_in_b(env, path, KEYS)
+    assert env.term(env.C.JET_bitTermDirty) == env.C.JET_errDirtyShutdown
+    check_rows(jet, b, path, done)
+
+
+def test_reattach_to_its_own_stream_rewrites_nothing(jet, tmp_path):
+    """The usual case costs nothing: a file attached again to the stream it
+    was detached from (whose log is past every page lsn) has no page
+    rewritten by the attach."""
+    a = tmp_path / "a"
+    a.mkdir()
+    path, gen = filled_in_a(jet, a, rows=200)
+    before = open(path, "rb").read()
+    env = Env(jet, a, "A2")
+    assert env.lib.JetAttachDatabase(env.ses, path, 0) == 0
+    after = open(path, "rb").read()
+    assert env.term() == 0
+    assert after[8192:] == before[8192:]  # data pages untouched
+
+
+def test_attach_to_a_younger_log_rewrites_page_lsns_below_it(jet, tmp_path):
+    """After the attach to a younger stream no page lsn is at or above the
+    attach position (D5), and the header records the new bound."""
+    a, b = tmp_path / "a", tmp_path / "b"
+    a.mkdir()
+    b.mkdir()
+    path, gen = filled_in_a(jet, a, rows=200)
+    env = Env(jet, b, "B")
+    assert env.lib.JetAttachDatabase(env.ses, path, 0) == 0
+    data = open(path, "rb").read()
+    hdr_attach = struct.unpack_from("<Q", data, 96)[0]
+    assert hdr_attach >> 32 < gen
+    lsns = [struct.unpack_from("<Q", data, off + 8)[0] for off in range(8192, len(data), 4096)]
+    assert max(lsns) < hdr_attach
+    assert struct.unpack_from("<Q", data, 296)[0] == hdr_attach
+    assert env.term() == 0
