@@ -431,8 +431,8 @@ static JET_ERR db_mark_attached(isam_inst *pinst, isam_db *pdb, lsn_t lsnAttach)
     h->dbstate = JET_dbstateDirtyShutdown;
     h->signLog = pinst->signLog;
     h->lsnAttach = lsnAttach;
-    if (pdb->logged && lsnAttach != LSN_NIL)
-        h->lsnPageMax = lsnAttach; /* D5: every page lsn is below lsnAttach now */
+    if (pdb->logged && pinst->lw)
+        h->lsnPageMax = log_end_lsn(pinst->lw); /* D5: every page lsn is below the log's end */
     os_logtime_now(&h->tmAttach);
     h->dbid = pdb->dbid;
     if (pinst->lw) {

@@ -242,5 +242,5 @@ def test_attach_to_a_younger_log_rewrites_page_lsns_below_it(jet, tmp_path):
     assert hdr_attach >> 32 < gen
     lsns = [struct.unpack_from("<Q", data, off + 8)[0] for off in range(8192, len(data), 4096)]
     assert max(lsns) < hdr_attach
-    assert struct.unpack_from("<Q", data, 296)[0] == hdr_attach
+    assert hdr_attach <= struct.unpack_from("<Q", data, 296)[0] < gen << 32  # B's bound now
     assert env.term() == 0
