@@ -5,7 +5,7 @@
  *
  * Owns: every read and write of data pages (offset (pgno+1)*cbPage), the crc
  * and pgno fields of the common page header (stamped just before a write,
- * verified after a read), the page lsn field (written by cache_dirty), the
+ * verified after a read), the page lsn field (written by cache_dirty and cache_restamp_unlogged), the
  * frames and their memory, and the registered database files.
  * Must not touch: the rest of a page (the btree owns it), the database header
  * blocks (dbheader.c), the log (reached only through the wal callback).
@@ -683,6 +683,17 @@ void cache_dirty_unlogged(bf *pbf)
     cache *pc = pbf->pc;
     assert(pbf->fExcl);
     cache_lock(pc);
+    pbf->fDirty = 1;
+    cache_unlock(pc);
+}
+
+void cache_restamp_unlogged(bf *pbf, lsn_t lsn)
+{
+    cache *pc = pbf->pc;
+    assert(pbf->fExcl);
+    le_put64(pbf->pv + PAGE_OFF_LSN, lsn);
+    cache_lock(pc);
+    assert(pbf->lsnRec == LSN_NIL); /* no logged change is pending on it */
     pbf->fDirty = 1;
     cache_unlock(pc);
 }

@@ -170,6 +170,13 @@ lsn_t    cache_image_lsn(cache *pc);
  * only; 0 when the file is opened).  Set before any change of the file is
  * logged (attach: db.c D1). */
 void     cache_set_image_floor(cache *pc, uint32_t dbid, lsn_t lsn);
+/* Lower the latched page's lsn to `lsn` (exclusive latch) and dirty it
+ * unlogged, for a page with no logged change pending (a file being attached
+ * whose lsns belong to another log stream: isam/db.c D5).  The write that
+ * follows changes only the page's first 16 bytes (crc, pgno, lsn), so a torn
+ * write leaves the old page or the new one, both valid (blocks of 512 bytes
+ * reach the disk whole, as the log assumes: log.h L7). */
+void     cache_restamp_unlogged(bf *pbf, lsn_t lsn);
 void     cache_release(bf *pbf);
 /* Release an exclusive latch keeping the checked mark (C5): only for a
  * holder that changed the bytes solely through code that keeps the layout
@@ -241,6 +248,8 @@ typedef struct db_header {
     uint32_t      pgnoCatalog;     /* root of the catalog tree, owned by the isam layer */
     uint32_t      incompat;        /* DB_INCOMPAT_* (F1) */
     uint64_t      dbtime;          /* reserved */
+    lsn_t         lsnPageMax;      /* >= every page lsn of the file while it is
+                                    * not attached; LSN_NIL = not recorded (isam/db.c D5) */
 } db_header;
 
 #define DB_FLAG_RECOVERY_OFF 0x1   /* created with JET_bitDbRecoveryOff */

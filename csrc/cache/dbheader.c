@@ -41,7 +41,9 @@
  *      280    4  pgnoCatalog
  *      284    4  incompat         DB_INCOMPAT_* (0 in files of format version 1)
  *      288    8  dbtime
- *      296  ...  zero up to cbPage (reserved; covered by the crc)
+ *      296    8  lsnPageMax       lsn_t, 0 = not recorded (files written
+ *                                  before it existed; older builds write 0)
+ *      304  ...  zero up to cbPage (reserved; covered by the crc)
  *
  *   SIGNATURE (28) = ulRandom u32, logtimeCreate LOGTIME, szComputerName[16]
  *   LOGTIME   (8)  = the 8 bytes of JET_LOGTIME as they are in memory
@@ -91,7 +93,8 @@
 #define HDR_OFF_PGNOCATALOG     280
 #define HDR_OFF_INCOMPAT        284
 #define HDR_OFF_DBTIME          288
-#define HDR_CB_USED             296
+#define HDR_OFF_LSNPAGEMAX      296
+#define HDR_CB_USED             304
 
 #define HDR_CB_LOGTIME   8
 #define HDR_CB_SIGNATURE 28
@@ -180,6 +183,7 @@ static void hdr_encode(const db_header *phdr, uint8_t *pv)
     le_put32(pv + HDR_OFF_PGNOCATALOG, phdr->pgnoCatalog);
     le_put32(pv + HDR_OFF_INCOMPAT, phdr->incompat);
     le_put64(pv + HDR_OFF_DBTIME, phdr->dbtime);
+    le_put64(pv + HDR_OFF_LSNPAGEMAX, phdr->lsnPageMax);
     le_put32(pv + HDR_OFF_CRC, cache_block_crc(pv, phdr->cbPage, 0));
 }
 
@@ -214,6 +218,7 @@ static void hdr_decode(const uint8_t *pv, db_header *phdr)
     phdr->pgnoCatalog = le_get32(pv + HDR_OFF_PGNOCATALOG);
     phdr->incompat = le_get32(pv + HDR_OFF_INCOMPAT);
     phdr->dbtime = le_get64(pv + HDR_OFF_DBTIME);
+    phdr->lsnPageMax = le_get64(pv + HDR_OFF_LSNPAGEMAX);
 }
 
 /* ---- reading ------------------------------------------------------------------- */

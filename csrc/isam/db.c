@@ -21,6 +21,26 @@
  *       space page's high-water mark (db_check_size): a truncated file fails with
  *       JET_errDatabaseCorrupted and an ESEPY_EVENT_DATABASE_CORRUPTED event
  *       naming the file and the missing pages.
+ *   D5. (log positions of another stream) A page lsn is a position in the
+ *       log of the instance that last changed the page, and redo applies a
+ *       record only to a page whose lsn is older (btree/redo.c).  So before
+ *       the first change of an attached database is logged, every page lsn
+ *       of its file is below the log position the attach starts from
+ *       (lsnFrom, the log's end before the DBATTACH record): then every
+ *       record of this attachment is younger than every page it finds, and
+ *       every page is below the image floor (the attach lsn, btree.c T3).
+ *       The header's lsnPageMax is kept >= every page lsn while the file is
+ *       not attached (db_mark_clean raises it to the log's end, never lowers
+ *       it, and a detach from an instance without a log keeps it); a file
+ *       that does not record it (older builds) is bounded by its
+ *       lsnConsistent / lsnDetach / lsnAttach.  When that bound is not below
+ *       lsnFrom (a file from a longer log: a fresh instance, logs deleted
+ *       and restarted, a restored or copied file), or there is none, the
+ *       attach first lowers to LSN_NIL the lsn of every page at or above
+ *       lsnFrom and makes that durable (db_restamp_pages), before DBATTACH
+ *       is logged: a crash in between leaves the file clean, attachable
+ *       again.  Only the page's first 16 bytes change, so a torn write
+ *       leaves a valid old or new page (cache.h cache_restamp_unlogged).
  */
 #include "isam_int.h"
 
@@ -227,6 +247,49 @@ fail:
     return err;
 }
 
+/* D5: an upper bound on every page lsn of a file that is not attached,
+ * from its header; LSN_NIL when the header records none. */
+static lsn_t db_lsn_bound(const db_header *h)
+{
+    lsn_t b = h->lsnPageMax;
+    if (h->lsnConsistent > b)
+        b = h->lsnConsistent;
+    if (h->lsnDetach > b)
+        b = h->lsnDetach;
+    if (h->lsnAttach > b)
+        b = h->lsnAttach;
+    return b;
+}
+
+/* D5: lower to LSN_NIL the lsn of every page of the file whose lsn is at or
+ * above lsnFrom, then write and sync them.  The file is attached but no
+ * change of it is logged yet.  A page that fails its checksum is left as it
+ * is: nothing can change it without its image (a change reads it first;
+ * redo waits for an image of a page it cannot read, btree.c T3). */
+static JET_ERR db_restamp_pages(isam_inst *pinst, isam_db *pdb, lsn_t lsnFrom)
+{
+    uint32_t cpg = 0, crestamped = 0;
+    JET_ERR err = cache_file_pages(pinst->pc, pdb->dbid, &cpg);
+    for (uint32_t pgno = 1; err >= 0 && pgno <= cpg; pgno++) {
+        bf *pbf = NULL;
+        err = cache_read(pinst->pc, pdb->dbid, pgno, LATCH_EXCLUSIVE, &pbf);
+        if (err == JET_errPageNotInitialized || err == JET_errReadVerifyFailure) {
+            err = JET_errSuccess; /* never written (lsn 0), or unreadable (above) */
+            continue;
+        }
+        if (err < 0)
+            break;
+        if (bf_lsn(pbf) >= lsnFrom) {
+            cache_restamp_unlogged(pbf, LSN_NIL);
+            crestamped++;
+        }
+        cache_release(pbf);
+    }
+    if (err >= 0 && crestamped > 0)
+        err = cache_flush(pinst->pc, pdb->dbid);
+    return err;
+}
+
 /* D2: flush, then record CleanShutdown. */
 JET_ERR db_mark_clean(isam_inst *pinst, isam_db *pdb)
 {
@@ -247,6 +310,8 @@ JET_ERR db_mark_clean(isam_inst *pinst, isam_db *pdb)
     os_logtime_now(&h->tmConsistent);
     h->lsnDetach = lsn;
     h->tmDetach = h->tmConsistent;
+    if (lsn > h->lsnPageMax)
+        h->lsnPageMax = lsn; /* D5: every page lsn is below the log's end */
     h->genMinRequired = h->genMaxRequired = 0;
     err = db_header_write(cache_file(pinst->pc, pdb->dbid), h);
     os_mutex_unlock(&pdb->hdrLock);
@@ -366,6 +431,8 @@ static JET_ERR db_mark_attached(isam_inst *pinst, isam_db *pdb, lsn_t lsnAttach)
     h->dbstate = JET_dbstateDirtyShutdown;
     h->signLog = pinst->signLog;
     h->lsnAttach = lsnAttach;
+    if (pdb->logged && pinst->lw)
+        h->lsnPageMax = log_end_lsn(pinst->lw); /* D5: every page lsn is below the log's end */
     os_logtime_now(&h->tmAttach);
     h->dbid = pdb->dbid;
     if (pinst->lw) {
@@ -568,7 +635,13 @@ JET_ERR isam_attach_database(isam_sess *psess, const char *szFile, uint32_t cpgM
     if (pdb->readonly)
         return JET_errSuccess;
     lsn_t lsn = LSN_NIL;
-    if (pdb->logged)
+    if (pdb->logged) {
+        /* D5: every page lsn below lsnFrom before the attachment is logged */
+        lsn_t lsnFrom = log_end_lsn(pinst->lw), lsnBound = db_lsn_bound(&pdb->hdr);
+        if (lsnBound == LSN_NIL || lsnBound >= lsnFrom)
+            err = db_restamp_pages(pinst, pdb, lsnFrom);
+    }
+    if (err >= 0 && pdb->logged)
         err = log_db_record(pinst, LOG_REC_ISAM_DBATTACH, pdb->dbid, &pdb->hdr.signDb, pdb->path, &lsn);
     if (err >= 0)
         err = db_mark_attached(pinst, pdb, lsn);

@@ -55,6 +55,13 @@
  *       a tree whose root still belongs to that objid and skips pages a cut
  *       drop freed already, and each drop ends with its own TREEFREED, so a
  *       crash during these drops is simply recovered again.
+ *   R10. The attach list a replay starts from (the checkpoint's) names only
+ *       databases attached at the checkpoint: recovery updates the writer's
+ *       list after it detaches the databases it replayed, before it writes
+ *       the checkpoint.  A checkpoint that still names a database detached
+ *       before it (written before this rule) cannot hide a later database
+ *       at the same dbid: an attach or create record for a dbid held by a
+ *       database of another signature detaches the first (redo_attach).
  *   R8. A restore without undo (EsepyRestoreInstance2) ends like crash
  *       recovery without undo: pages flushed, headers written dirty, no new
  *       generation, the checkpoint untouched; its copies are no longer
@@ -171,6 +178,8 @@ static void map_path(const isam_inst *pinst, const char *logged, char *out)
  * and its dbid is reused only by a later DBCREATE / DBATTACH. */
 static void event(isam_inst *pinst, uint32_t id, int32_t level, JET_ERR err, const char *msg, int32_t gen);
 
+static void drops_forget(redo_state *rs, uint32_t dbid, uint32_t pgnoRoot, uint32_t objid);
+
 static void drop_unfinished_create(redo_state *rs, uint32_t dbid)
 {
     isam_inst *pinst = rs->pinst;
@@ -197,8 +206,18 @@ static JET_ERR redo_attach(redo_state *rs, uint8_t type, uint32_t dbid, const JE
     char path[OS_PATH_MAX];
     if (rs->creating[dbid]) /* R7: the dbid is reused after a creation that failed */
         drop_unfinished_create(rs, dbid);
-    if (pinst->dbs[dbid]) /* attached twice without a detach in between: keep the first */
-        return JET_errSuccess;
+    if (pinst->dbs[dbid]) {
+        if (memcmp(&pinst->dbs[dbid]->hdr.signDb, psign, sizeof(*psign)) == 0)
+            return JET_errSuccess; /* attached twice without a detach in between: keep the first */
+        /* R10: another database at that dbid, so the first was detached
+         * before; its DBDETACH lies before where replay started (a
+         * checkpoint written by a build that kept detached databases in the
+         * checkpoint's attach list).  Detach it as its DBDETACH would. */
+        drops_forget(rs, dbid, 0, 0);
+        JET_ERR errClose = db_close(pinst, pinst->dbs[dbid], 1);
+        if (errClose < 0)
+            return errClose;
+    }
     rs->missing[dbid][0] = '\0';
     rs->skipped[dbid] = 0;
     const isam_restore *rst = pinst->cfg.restore;
@@ -1049,7 +1068,12 @@ JET_ERR recovery_run(isam_inst *pinst, int *pfRan)
             err = db_close(pinst, pdb, 1);
     }
     /* R5: every database replay touched is flushed, synced and detached
-     * clean: only now may the checkpoint pass what was replayed. */
+     * clean: only now may the checkpoint pass what was replayed.  R10: the
+     * checkpoint (and every later generation's header) lists the databases
+     * attached now, i.e. none of the detached ones: a database created or
+     * attached next at the same dbid is then the one the next replay
+     * attaches. */
+    isam_update_attach(pinst);
     if (err >= 0 && pinst->lw) {
         err = log_flush(pinst->lw, LSN_NIL);
         if (err >= 0)

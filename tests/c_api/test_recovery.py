@@ -307,3 +307,36 @@ def test_required_generations_after_a_clean_recovery(jet, tmp_path, tiny_cache):
         assert jet.lib.JetTerm(inst) == 0
     hdr = read_database_header(str(tmp_path / "a.edb"))
     assert (hdr.gen_min_required, hdr.gen_max_required) == (0, 0)
+
+
+def test_database_created_after_a_recovery_survives_the_next_crash(jet, tmp_path):
+    """recovery.c R10: a recovery detaches the databases it replayed; the
+    checkpoint it writes named them still, so a database created at the same
+    dbid before the next checkpoint was ignored by the next recovery (it
+    kept the first database at that dbid) and stayed DirtyShutdown with its
+    commits unreplayed."""
+    from test_database import Env, make_kv
+    env = Env(jet, tmp_path, "first")
+    make_kv(env)  # a.edb, dbid 1
+    assert env.term(jet.C.JET_bitTermDirty) == jet.C.JET_errDirtyShutdown
+    env = Env(jet, tmp_path, "second")  # recovers a.edb and detaches it
+    C, lib, ffi = env.C, env.lib, env.ffi
+    path = str(tmp_path / "y.edb").encode()
+    p = ffi.new("JET_DBID *")
+    assert lib.JetCreateDatabase(env.ses, path, ffi.NULL, p, 0) == 0
+    assert p[0] == 1  # the dbid a.edb had
+    pt = ffi.new("JET_TABLEID *")
+    assert lib.JetBeginTransaction(env.ses) == 0
+    assert lib.JetCreateTable(env.ses, p[0], b"kv", 0, 0, pt) == 0
+    assert lib.JetCommitTransaction(env.ses, 0) == 0
+    assert env.term(C.JET_bitTermDirty) == C.JET_errDirtyShutdown
+    env = Env(jet, tmp_path, "third")
+    try:
+        misc = ffi.new("JET_DBINFOMISC *")
+        assert lib.JetGetDatabaseFileInfo(path, misc, ffi.sizeof(misc[0]), C.JET_DbInfoMisc) == 0
+        assert misc.dbstate == C.JET_dbstateCleanShutdown
+        assert lib.JetAttachDatabase(env.ses, path, 0) == 0
+        assert lib.JetOpenDatabase(env.ses, path, ffi.NULL, p, 0) == 0
+        assert lib.JetOpenTable(env.ses, p[0], b"kv", ffi.NULL, 0, 0, pt) == 0
+    finally:
+        assert env.term() == 0

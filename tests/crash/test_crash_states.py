@@ -493,9 +493,56 @@ def wl_redist(jet, root, seed=8):
     return w
 
 
+def _foreign_db(jet, root, seed, gens=8):
+    """A database written in instance A (folder root/a, unrecorded) until A's
+    log is at generation `gens` or more, every row rewritten late so that its
+    pages carry A's late lsns, then detached cleanly.  Returns (path, model)."""
+    src = os.path.join(root, "a")
+    os.makedirs(src)
+    model = _prepare(jet, src, seed, 8)
+    params = _params(src)
+    with esepy.Instance("crashprepa", **params) as inst:
+        s = inst.begin_session()
+        db = s.attach_database(os.path.join(src, "crash.edb"))
+        for name in [n for n in model if n != "kv"]:  # B's DDL names its tables t<n> too
+            db.delete_table(name)
+            del model[name]
+        with db.open_table("kv") as t:
+            rows = {r["k"]: r for r in t}
+            while len([f for f in os.listdir(params["log_path"]) if f.startswith("edb0")]) < gens:
+                s.begin_transaction()
+                for k, r in rows.items():
+                    t.update(k, {"v": "x"})
+                    t.update(k, {"v": r["v"]})
+                s.commit(lazy=True)
+        db.close()
+    _record(jet, -1)
+    return os.path.join(src, "crash.edb"), model
+
+
+def wl_foreign(jet, root, seed=9, ntx=10):
+    """a database from another log stream (db.c D5): written in instance A
+    until A's log is well ahead, detached cleanly, then attached to a fresh
+    instance B (root/logs at generation 1) that changes its existing pages
+    in durable and lazy commits; B's recovery must keep every acknowledged
+    commit although the pages' lsns (A's) are above B's log positions."""
+    path, model = _foreign_db(jet, root, seed)
+    w = Workload(jet, root, _params(root), db_path=path, initial=model)
+    w.start()
+    with esepy.Instance("crashstates", **w.params) as inst:
+        s = inst.begin_session()
+        db = s.attach_database(w.path)
+        t = db.open_table("kv")
+        w.run_transactions(s, db, t, random.Random(seed), ntx)
+        t.close()
+        w.phase(4)
+    _record(jet, 0)
+    return w
+
+
 WORKLOADS = {"basic": wl_basic, "circular": wl_circular, "backup": wl_backup, "restore": wl_restore,
              "recovery": wl_recovery, "deletes": wl_deletes, "indexbuild": wl_indexbuild,
-             "redist": wl_redist, "evict": wl_evict}
+             "redist": wl_redist, "evict": wl_evict, "foreign": wl_foreign}
 
 
 # ---------------------------------------------------------------------------
