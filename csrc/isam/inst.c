@@ -10,7 +10,10 @@
  * Checkpoint policy: after a commit, when the log has grown more than
  * JET_paramCheckpointDepthMax bytes past the checkpoint, dirty pages older
  * than the end of the log are written (cache_flush_older) and the checkpoint
- * moves to the oldest recovery lsn still dirty (or the end of the log).
+ * moves to the oldest recovery lsn still dirty (or the end of the log).  By
+ * default that advance runs on the instance's checkpointer thread (CT1-CT6
+ * below); ESEPY_paramCheckpointThread = 0 runs it inline on the committing
+ * thread (the crash-state harness's deterministic I/O order).
  *
  * Checkpoint invariants (the checkpoint file is what the next JetInit
  * trusts to skip everything before it):
@@ -187,7 +190,9 @@ JET_ERR isam_set_checkpoint(isam_inst *pinst, lsn_t lsn)
 }
 
 /* fForce: advance as far as CP1-CP4 allow now, waiting for another advance
- * in progress, whatever the depth; *pchk (may be NULL) the checkpoint after. */
+ * in progress, whatever the depth (the checkpointer thread, backup, compact);
+ * otherwise (an inline commit) only when the depth is reached and no other
+ * advance runs.  *pchk (may be NULL) the checkpoint after. */
 static JET_ERR checkpoint_advance(isam_inst *pinst, int fForce, lsn_t *pchk)
 {
     if (pinst->lw == NULL || atomic_load(&pinst->errFatal) < 0)
@@ -243,9 +248,129 @@ done:
     return err;
 }
 
+/* ------------------------------------------------------------------------ */
+/* The background checkpointer                                               */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * Invariants of the checkpointer thread (the advance itself keeps CP1-CP5):
+ *   CT1. One thread per instance that has a log writer and
+ *        !cfg.fCheckpointInline.  isam_init starts it as its very last step
+ *        (after crash recovery, which checkpoints inline), so no failure path
+ *        of isam_init sees it running; ckth_stop (isam_term, first thing)
+ *        sets fStop, wakes it and joins it before anything it uses goes.
+ *        Every field below lives in the instance: no global state.
+ *   CT2. The thread only runs checkpoint_advance(fForce) -- the same advance
+ *        as the inline path, under ckptMu, so CP1-CP5 hold as they are -- and
+ *        only when kicked.  It never holds ckThMu while it advances.
+ *   CT3. In this mode a commit never advances.  When the log's end reaches
+ *        cbCkptDue (bytes: the log's end at the last kick + the depth) it
+ *        kicks the thread and sets cbCkptDue = end + depth.  When the thread
+ *        still has the previous kick (fKick or fBusy), the log has run a whole
+ *        depth past the write-back in flight: the commit waits on ckThIdle
+ *        (back-pressure) until that advance ends, then kicks the next.  So
+ *        advances are a depth apart, as inline (the same page images: cache.h
+ *        C7), and the log is never more than 2 x depth past the durable
+ *        checkpoint (inline: 1 x depth plus what other sessions log during
+ *        the advance); an active transaction holds it back in both (I5).
+ *   CT4. Waiting there cannot deadlock: the committer holds no ckpt,
+ *        inst.lock, ckptMu or page latch (ver.c calls after CKPT_LEAVE), at
+ *        most a lock ranked below ckThMu (schemaLock, tempLock) that the
+ *        advance never takes; every other thread holding ckpt shared (which
+ *        the advance waits for) finishes its page change without waiting for
+ *        the committer.
+ *   CT5. A failed advance makes the instance fatal as inline (F1, CP4: the
+ *        checkpoint never moves again, every later logged change fails with
+ *        JET_errInstanceUnavailable, JetTerm stops dirty and the next JetInit
+ *        recovers); the thread also keeps the error in errCkTh, which the
+ *        next commit returns (once, as the inline commit returned it), and
+ *        wakes back-pressured commits, which return it.  A failure that is
+ *        not fatal (out of memory) is returned the same way and the next due
+ *        commit kicks again.
+ *   CT6. ckThMu (LOCK_RANK_CKPT_THREAD) guards fKick, fBusy, fStop and the
+ *        conditions; errCkTh and cbCkptDue are written under it and read
+ *        without it by the commit's fast path (a stale read only delays a
+ *        kick or the error to the next commit, or takes the lock for nothing).
+ */
+
+static uint64_t ckpt_depth(const isam_inst *pinst)
+{
+    return pinst->cfg.cbCheckpointDepthMax ? pinst->cfg.cbCheckpointDepthMax : 20u << 20;
+}
+
+static void *ckth_main(void *arg)
+{
+    isam_inst *pinst = arg;
+    os_mutex_lock(&pinst->ckThMu);
+    for (;;) {
+        while (!pinst->fKick && !pinst->fStop)
+            os_cond_wait(&pinst->ckThWork, &pinst->ckThMu);
+        if (pinst->fStop)
+            break;
+        pinst->fKick = 0;
+        pinst->fBusy = 1;
+        os_mutex_unlock(&pinst->ckThMu); /* CT2 */
+        JET_ERR err = checkpoint_advance(pinst, 1, NULL);
+        os_mutex_lock(&pinst->ckThMu);
+        pinst->fBusy = 0;
+        if (err < 0 && atomic_load(&pinst->errCkTh) >= 0)
+            atomic_store(&pinst->errCkTh, err); /* CT5 */
+        os_cond_broadcast(&pinst->ckThIdle);
+    }
+    pinst->fBusy = 0;
+    os_cond_broadcast(&pinst->ckThIdle);
+    os_mutex_unlock(&pinst->ckThMu);
+    return NULL;
+}
+
+/* CT1: the last step of isam_init. */
+static JET_ERR ckth_start(isam_inst *pinst)
+{
+    if (pinst->lw == NULL || pinst->cfg.fCheckpointInline)
+        return JET_errSuccess;
+    atomic_store(&pinst->cbCkptDue, lsn_bytes(pinst, log_end_lsn(pinst->lw)) + ckpt_depth(pinst));
+    JET_ERR err = os_thread_create(&pinst->ckTh, ckth_main, pinst);
+    if (err >= 0)
+        pinst->fCkTh = 1;
+    return err;
+}
+
+/* CT1: stop and join the thread (nothing if it never ran). */
+static void ckth_stop(isam_inst *pinst)
+{
+    if (!pinst->fCkTh)
+        return;
+    os_mutex_lock(&pinst->ckThMu);
+    pinst->fStop = 1;
+    os_cond_broadcast(&pinst->ckThWork);
+    os_mutex_unlock(&pinst->ckThMu);
+    os_thread_join(pinst->ckTh, NULL);
+    pinst->fCkTh = 0;
+}
+
 JET_ERR isam_maybe_checkpoint(isam_inst *pinst)
 {
-    return checkpoint_advance(pinst, 0, NULL);
+    if (!pinst->fCkTh)
+        return checkpoint_advance(pinst, 0, NULL); /* inline (CP2: never waits for another advance) */
+    /* CT3: the fast path, without ckThMu. */
+    uint64_t end = lsn_bytes(pinst, log_end_lsn(pinst->lw));
+    if (end < atomic_load(&pinst->cbCkptDue) && atomic_load(&pinst->errCkTh) >= 0)
+        return JET_errSuccess;
+    os_mutex_lock(&pinst->ckThMu);
+    if (end >= atomic_load(&pinst->cbCkptDue) && pinst->errCkTh >= 0) {
+        /* CT3: back-pressure while the previous kick is still being served. */
+        while ((pinst->fKick || pinst->fBusy) && pinst->errCkTh >= 0 && !pinst->fStop)
+            os_cond_wait(&pinst->ckThIdle, &pinst->ckThMu);
+        if (pinst->errCkTh >= 0 && !pinst->fStop) {
+            end = lsn_bytes(pinst, log_end_lsn(pinst->lw));
+            atomic_store(&pinst->cbCkptDue, end + ckpt_depth(pinst));
+            pinst->fKick = 1;
+            os_cond_signal(&pinst->ckThWork);
+        }
+    }
+    JET_ERR err = atomic_exchange(&pinst->errCkTh, JET_errSuccess); /* CT5: returned once */
+    os_mutex_unlock(&pinst->ckThMu);
+    return err;
 }
 
 JET_ERR isam_force_checkpoint(isam_inst *pinst, lsn_t *pchk)
@@ -347,8 +472,22 @@ JET_ERR isam_init(const isam_config *pcfg, isam_inst **ppinst)
     os_mutex_init(&pinst->tempLock, "isam.inst.tempLock", LOCK_RANK_TEMP);
     os_rwlock_init(&pinst->ckpt, "isam.inst.ckpt", LOCK_RANK_CKPT);
     os_mutex_init(&pinst->ckptMu, "isam.inst.ckptMu", LOCK_RANK_CKPT_MU);
-    JET_ERR err = cache_create(pcfg->cbPage, pcfg->cpgCacheMax ? pcfg->cpgCacheMax : 1024, &pinst->pc);
+    os_mutex_init(&pinst->ckThMu, "isam.inst.ckThMu", LOCK_RANK_CKPT_THREAD);
+    JET_ERR err = os_cond_init(&pinst->ckThWork);
+    if (err >= 0) {
+        err = os_cond_init(&pinst->ckThIdle);
+        if (err < 0)
+            os_cond_destroy(&pinst->ckThWork);
+    }
+    if (err >= 0) {
+        err = cache_create(pcfg->cbPage, pcfg->cpgCacheMax ? pcfg->cpgCacheMax : 1024, &pinst->pc);
+        if (err < 0) {
+            os_cond_destroy(&pinst->ckThIdle);
+            os_cond_destroy(&pinst->ckThWork);
+        }
+    }
     if (err < 0) {
+        os_mutex_destroy(&pinst->ckThMu);
         os_mutex_destroy(&pinst->ckptMu);
         os_mutex_destroy(&pinst->tempLock);
         os_mutex_destroy(&pinst->lock);
@@ -362,6 +501,9 @@ JET_ERR isam_init(const isam_config *pcfg, isam_inst **ppinst)
         if (err >= 0 && pinst->lw == NULL)
             err = isam_open_writer(pinst);
     }
+    /* CT1: the last step; nothing below can fail with the thread running. */
+    if (err >= 0)
+        err = ckth_start(pinst);
     if (err < 0) {
         for (uint32_t i = 1; i <= ISAM_MAX_DBID; i++)
             if (pinst->dbs[i])
@@ -370,6 +512,9 @@ JET_ERR isam_init(const isam_config *pcfg, isam_inst **ppinst)
             log_writer_abandon(pinst->lw);
         cache_destroy(pinst->pc);
         ver_free_all(pinst);
+        os_cond_destroy(&pinst->ckThIdle);
+        os_cond_destroy(&pinst->ckThWork);
+        os_mutex_destroy(&pinst->ckThMu);
         os_rwlock_destroy(&pinst->ckpt);
         os_mutex_destroy(&pinst->ckptMu);
         os_mutex_destroy(&pinst->tempLock);
@@ -395,6 +540,10 @@ static int term_may_go_dirty(isam_inst *pinst, JET_ERR err)
 JET_ERR isam_term(isam_inst *pinst, int clean)
 {
     JET_ERR err = JET_errSuccess;
+    /* CT1: joined before anything it uses goes, and before errFatal is read
+     * (an advance in flight may still fail); what it left dirty the
+     * databases' clean close flushes (or recovery replays). */
+    ckth_stop(pinst);
     if (clean && atomic_load(&pinst->errFatal) < 0) {
         /* F1: nothing more is written; pages still dirty are in the log */
         err = atomic_load(&pinst->errFatal);
@@ -456,6 +605,9 @@ JET_ERR isam_term(isam_inst *pinst, int clean)
         pinst->active = t->next;
         os_free(t);
     }
+    os_cond_destroy(&pinst->ckThIdle);
+    os_cond_destroy(&pinst->ckThWork);
+    os_mutex_destroy(&pinst->ckThMu);
     os_rwlock_destroy(&pinst->ckpt);
     os_mutex_destroy(&pinst->ckptMu);
     os_mutex_destroy(&pinst->tempLock);
