@@ -58,8 +58,12 @@ JET_ERR isam_log(isam_inst *pinst, uint8_t type, const log_part *parts, uint32_t
 {
     lsn_t lsn = LSN_NIL;
     JET_ERR err = JET_errSuccess;
-    if (atomic_load(&pinst->errFatal) < 0)
-        return JET_errInstanceUnavailable; /* F1 */
+    if (atomic_load(&pinst->errFatal) < 0) {
+        /* F1; CT5: the first change after the checkpointer thread's failure
+         * reports that failure itself (if no commit did already). */
+        JET_ERR e = atomic_load(&pinst->errCkTh) < 0 ? atomic_exchange(&pinst->errCkTh, JET_errSuccess) : 0;
+        return e < 0 ? e : JET_errInstanceUnavailable;
+    }
     if (pinst->lw)
         err = log_append(pinst->lw, type, parts, cpart, &lsn);
     if (err == JET_errLogWriteFail)
@@ -160,8 +164,19 @@ static JET_ERR ckpt_headers(isam_inst *pinst, int32_t gen)
     return err;
 }
 
+/* A failed advance (CP4, F1).  On the checkpointer thread (fThread) the error
+ * is kept for the next call (CT5) before the instance goes fatal, so that no
+ * call sees the fatal state without it. */
+static JET_ERR ckpt_fail(isam_inst *pinst, JET_ERR err, int fThread)
+{
+    JET_ERR none = JET_errSuccess;
+    if (fThread && err < 0)
+        (void)atomic_compare_exchange_strong(&pinst->errCkTh, &none, err);
+    return isam_fatal(pinst, err);
+}
+
 /* ckptMu held. */
-static JET_ERR ckpt_set_locked(isam_inst *pinst, lsn_t lsn)
+static JET_ERR ckpt_set_locked(isam_inst *pinst, lsn_t lsn, int fThread)
 {
     os_mutex_assert_held(&pinst->ckptMu);
     if (atomic_load(&pinst->errFatal) < 0)
@@ -173,7 +188,7 @@ static JET_ERR ckpt_set_locked(isam_inst *pinst, lsn_t lsn)
         err = log_set_checkpoint(pinst->lw, lsn);
     if (err >= 0)
         pinst->lsnCheckpoint = lsn;
-    return err < 0 ? isam_fatal(pinst, err) : err;
+    return err < 0 ? ckpt_fail(pinst, err, fThread) : err;
 }
 
 JET_ERR isam_set_checkpoint(isam_inst *pinst, lsn_t lsn)
@@ -184,17 +199,20 @@ JET_ERR isam_set_checkpoint(isam_inst *pinst, lsn_t lsn)
     os_rwlock_wrlock(&pinst->ckpt); /* CP5: no change in flight anyway */
     cache_raise_image_lsn(pinst->pc, lsn);
     os_rwlock_unlock(&pinst->ckpt);
-    JET_ERR err = ckpt_set_locked(pinst, lsn);
+    JET_ERR err = ckpt_set_locked(pinst, lsn, 0);
     os_mutex_unlock(&pinst->ckptMu);
     return err;
 }
 
 /* fForce: advance as far as CP1-CP4 allow now, waiting for another advance
- * in progress, whatever the depth (the checkpointer thread, backup, compact);
- * otherwise (an inline commit) only when the depth is reached and no other
- * advance runs.  *pchk (may be NULL) the checkpoint after. */
+ * in progress, whatever the depth (CK_THREAD: the checkpointer thread, CT5;
+ * CK_FORCE: backup, compact); otherwise (CK_MAYBE: an inline commit) only
+ * when the depth is reached and no other advance runs.  *pchk (may be NULL)
+ * the checkpoint after. */
+enum { CK_MAYBE = 0, CK_FORCE = 1, CK_THREAD = 2 };
 static JET_ERR checkpoint_advance(isam_inst *pinst, int fForce, lsn_t *pchk)
 {
+    const int fThread = fForce == CK_THREAD;
     if (pinst->lw == NULL || atomic_load(&pinst->errFatal) < 0)
         return JET_errSuccess;
     /* CP2: one advance at a time; a commit never waits for another's. */
@@ -223,7 +241,7 @@ static JET_ERR checkpoint_advance(isam_inst *pinst, int fForce, lsn_t *pchk)
      * cache now believes clean). */
     err = cache_flush_older(pinst->pc, end);
     if (err < 0) {
-        err = isam_fatal(pinst, err);
+        err = ckpt_fail(pinst, err, fThread);
         goto done;
     }
     /* With no page change in flight (each holds ckpt shared from its log
@@ -240,7 +258,7 @@ static JET_ERR checkpoint_advance(isam_inst *pinst, int fForce, lsn_t *pchk)
     if (trxOldest != LSN_NIL && trxOldest < chk)
         chk = trxOldest; /* invariant I5 */
     if (chk != LSN_NIL)
-        err = ckpt_set_locked(pinst, chk);
+        err = ckpt_set_locked(pinst, chk, fThread);
 done:
     if (pchk)
         *pchk = pinst->lsnCheckpoint;
@@ -283,8 +301,9 @@ done:
  *        checkpoint never moves again, every later logged change fails with
  *        JET_errInstanceUnavailable, JetTerm stops dirty and the next JetInit
  *        recovers); the thread also keeps the error in errCkTh, which the
- *        next commit returns (once, as the inline commit returned it), and
- *        wakes back-pressured commits, which return it.  A failure that is
+ *        next commit or logged change returns (once, as the inline commit
+ *        returned it; isam_log), and wakes back-pressured commits, which
+ *        return it.  A failure that is
  *        not fatal (out of memory) is returned the same way and the next due
  *        commit kicks again.
  *   CT6. ckThMu (LOCK_RANK_CKPT_THREAD) guards fKick, fBusy, fStop and the
@@ -310,11 +329,11 @@ static void *ckth_main(void *arg)
         pinst->fKick = 0;
         pinst->fBusy = 1;
         os_mutex_unlock(&pinst->ckThMu); /* CT2 */
-        JET_ERR err = checkpoint_advance(pinst, 1, NULL);
+        /* CT5: a failure is kept in errCkTh by ckpt_fail, before it is
+         * fatal (storing it again here could report it twice). */
+        (void)checkpoint_advance(pinst, CK_THREAD, NULL);
         os_mutex_lock(&pinst->ckThMu);
         pinst->fBusy = 0;
-        if (err < 0 && atomic_load(&pinst->errCkTh) >= 0)
-            atomic_store(&pinst->errCkTh, err); /* CT5 */
         os_cond_broadcast(&pinst->ckThIdle);
     }
     pinst->fBusy = 0;
@@ -351,7 +370,7 @@ static void ckth_stop(isam_inst *pinst)
 JET_ERR isam_maybe_checkpoint(isam_inst *pinst)
 {
     if (!pinst->fCkTh)
-        return checkpoint_advance(pinst, 0, NULL); /* inline (CP2: never waits for another advance) */
+        return checkpoint_advance(pinst, CK_MAYBE, NULL); /* inline (CP2: never waits for another advance) */
     /* CT3: the fast path, without ckThMu. */
     uint64_t end = lsn_bytes(pinst, log_end_lsn(pinst->lw));
     if (end < atomic_load(&pinst->cbCkptDue) && atomic_load(&pinst->errCkTh) >= 0)
@@ -376,7 +395,7 @@ JET_ERR isam_maybe_checkpoint(isam_inst *pinst)
 JET_ERR isam_force_checkpoint(isam_inst *pinst, lsn_t *pchk)
 {
     *pchk = LSN_NIL;
-    return checkpoint_advance(pinst, 1, pchk);
+    return checkpoint_advance(pinst, CK_FORCE, pchk);
 }
 
 /* ------------------------------------------------------------------------ */
