@@ -4,7 +4,8 @@
  * and the version store write log records, the write-ahead callback of the
  * cache, and checkpoint advancement.
  *
- * Owns: isam_inst and isam_sess life cycles; the checkpoint policy.
+ * Owns: isam_inst and isam_sess life cycles; the checkpoint policy and the
+ * instance's checkpointer thread (CT1-CT6).
  * Must not touch: instance modes, parameters or handles of the api layer.
  *
  * Checkpoint policy: after a commit, when the log has grown more than
