@@ -28,6 +28,7 @@ class InstanceParams(TypedDict, total=False):
     check_format_when_open_fail: bool  # JET_paramCheckFormatWhenOpenFail
     checkpoint_depth_max: int  # JET_paramCheckpointDepthMax
     checkpoint_io_max: int  # JET_paramCheckpointIOMax
+    checkpoint_thread: bool  # ESEPY_paramCheckpointThread
     checkpoint_too_deep: int  # JET_paramCheckpointTooDeep
     circular_log: bool  # JET_paramCircularLog
     cleanup_mismatched_log_files: bool  # JET_paramCleanupMismatchedLogFiles

@@ -97,7 +97,8 @@ def _load() -> Dict[str, ParamInfo]:
             default = bool(ldef)
         else:
             default = ldef
-        out[name] = ParamInfo(pid, "JET_param" + jet_name, name, typ, flags, default, lmin, lmax, cch)
+        prefix = "ESEPY_param" if pid >= 0x10000 else "JET_param"  # esepy's own (esepy_ext.h)
+        out[name] = ParamInfo(pid, prefix + jet_name, name, typ, flags, default, lmin, lmax, cch)
     return out
 
 
@@ -106,9 +107,9 @@ BY_ID: Dict[int, ParamInfo] = {p.paramid: p for p in PARAMS.values()}
 
 
 def lookup(name: str) -> ParamInfo:
-    """Return the ParamInfo for a Python name or ``JET_param*`` name; TypeError if unknown."""
+    """Return the ParamInfo for a Python name or ``JET_param*`` (``ESEPY_param*``) name; TypeError if unknown."""
     info = PARAMS.get(name)
-    if info is None and name.startswith("JET_param"):
+    if info is None and name.startswith(("JET_param", "ESEPY_param")):
         info = next((p for p in PARAMS.values() if p.jet_name == name), None)
     if info is None:
         raise TypeError(f"unknown engine parameter {name!r}{_suggestion(name)}; "

@@ -450,6 +450,7 @@ static void engine_config(instance *pinst, const JET_RSTINFO *prst, JET_GRBIT gr
     if (cfg.cpgCacheMax < 16)
         cfg.cpgCacheMax = 16;
     cfg.cbCheckpointDepthMax = inst_param(pinst, JET_paramCheckpointDepthMax);
+    cfg.fCheckpointInline = inst_param(pinst, ESEPY_paramCheckpointThread) == 0;
     cfg.cpgDbExtension = (uint32_t)inst_param(pinst, JET_paramDbExtensionSize);
     cfg.cbVersionStoreMax = (uint64_t)inst_param(pinst, JET_paramMaxVerPages) * cbVerPage;
     cfg.grbitCommitDefault = (JET_GRBIT)inst_param(pinst, JET_paramCommitDefault);

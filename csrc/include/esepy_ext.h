@@ -95,6 +95,13 @@ JET_ERR EsepySetEventCallback(ESEPY_PFNEVENT pfn, void *pvContext);
 #define ESEPY_PARAMFLAG_READONLY      0x0008 /* computed; JetSetSystemParameter refuses it */
 #define ESEPY_PARAMFLAG_NOEFFECT      0x0010 /* accepted for compatibility; esepy ignores it */
 
+/* esepy's own instance parameters (ids above every JET_param*).
+ * ESEPY_paramCheckpointThread (boolean, default 1, fixed at init): 1 runs the
+ * checkpoint (dirty-page write-back, checkpoint-file update) on a background
+ * thread of the instance, 0 runs it inline on the committing thread, in a
+ * deterministic I/O order (the crash-state harness enumerates that order). */
+#define ESEPY_paramCheckpointThread 0x10001
+
 typedef struct {
     uint32_t     cbStruct;      /* sizeof(ESEPY_PARAMINFO) */
     uint32_t     paramid;       /* JET_param* */

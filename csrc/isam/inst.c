@@ -4,13 +4,17 @@
  * and the version store write log records, the write-ahead callback of the
  * cache, and checkpoint advancement.
  *
- * Owns: isam_inst and isam_sess life cycles; the checkpoint policy.
+ * Owns: isam_inst and isam_sess life cycles; the checkpoint policy and the
+ * instance's checkpointer thread (CT1-CT6).
  * Must not touch: instance modes, parameters or handles of the api layer.
  *
  * Checkpoint policy: after a commit, when the log has grown more than
  * JET_paramCheckpointDepthMax bytes past the checkpoint, dirty pages older
  * than the end of the log are written (cache_flush_older) and the checkpoint
- * moves to the oldest recovery lsn still dirty (or the end of the log).
+ * moves to the oldest recovery lsn still dirty (or the end of the log).  By
+ * default that advance runs on the instance's checkpointer thread (CT1-CT6
+ * below); ESEPY_paramCheckpointThread = 0 runs it inline on the committing
+ * thread (the crash-state harness's deterministic I/O order).
  *
  * Checkpoint invariants (the checkpoint file is what the next JetInit
  * trusts to skip everything before it):
@@ -55,8 +59,12 @@ JET_ERR isam_log(isam_inst *pinst, uint8_t type, const log_part *parts, uint32_t
 {
     lsn_t lsn = LSN_NIL;
     JET_ERR err = JET_errSuccess;
-    if (atomic_load(&pinst->errFatal) < 0)
-        return JET_errInstanceUnavailable; /* F1 */
+    if (atomic_load(&pinst->errFatal) < 0) {
+        /* F1; CT5: the first change after the checkpointer thread's failure
+         * reports that failure itself (if no commit did already). */
+        JET_ERR e = atomic_load(&pinst->errCkTh) < 0 ? atomic_exchange(&pinst->errCkTh, JET_errSuccess) : 0;
+        return e < 0 ? e : JET_errInstanceUnavailable;
+    }
     if (pinst->lw)
         err = log_append(pinst->lw, type, parts, cpart, &lsn);
     if (err == JET_errLogWriteFail)
@@ -157,8 +165,19 @@ static JET_ERR ckpt_headers(isam_inst *pinst, int32_t gen)
     return err;
 }
 
+/* A failed advance (CP4, F1).  On the checkpointer thread (fThread) the error
+ * is kept for the next call (CT5) before the instance goes fatal, so that no
+ * call sees the fatal state without it. */
+static JET_ERR ckpt_fail(isam_inst *pinst, JET_ERR err, int fThread)
+{
+    JET_ERR none = JET_errSuccess;
+    if (fThread && err < 0)
+        (void)atomic_compare_exchange_strong(&pinst->errCkTh, &none, err);
+    return isam_fatal(pinst, err);
+}
+
 /* ckptMu held. */
-static JET_ERR ckpt_set_locked(isam_inst *pinst, lsn_t lsn)
+static JET_ERR ckpt_set_locked(isam_inst *pinst, lsn_t lsn, int fThread)
 {
     os_mutex_assert_held(&pinst->ckptMu);
     if (atomic_load(&pinst->errFatal) < 0)
@@ -170,7 +189,7 @@ static JET_ERR ckpt_set_locked(isam_inst *pinst, lsn_t lsn)
         err = log_set_checkpoint(pinst->lw, lsn);
     if (err >= 0)
         pinst->lsnCheckpoint = lsn;
-    return err < 0 ? isam_fatal(pinst, err) : err;
+    return err < 0 ? ckpt_fail(pinst, err, fThread) : err;
 }
 
 JET_ERR isam_set_checkpoint(isam_inst *pinst, lsn_t lsn)
@@ -181,15 +200,20 @@ JET_ERR isam_set_checkpoint(isam_inst *pinst, lsn_t lsn)
     os_rwlock_wrlock(&pinst->ckpt); /* CP5: no change in flight anyway */
     cache_raise_image_lsn(pinst->pc, lsn);
     os_rwlock_unlock(&pinst->ckpt);
-    JET_ERR err = ckpt_set_locked(pinst, lsn);
+    JET_ERR err = ckpt_set_locked(pinst, lsn, 0);
     os_mutex_unlock(&pinst->ckptMu);
     return err;
 }
 
 /* fForce: advance as far as CP1-CP4 allow now, waiting for another advance
- * in progress, whatever the depth; *pchk (may be NULL) the checkpoint after. */
+ * in progress, whatever the depth (CK_THREAD: the checkpointer thread, CT5;
+ * CK_FORCE: backup, compact); otherwise (CK_MAYBE: an inline commit) only
+ * when the depth is reached and no other advance runs.  *pchk (may be NULL)
+ * the checkpoint after. */
+enum { CK_MAYBE = 0, CK_FORCE = 1, CK_THREAD = 2 };
 static JET_ERR checkpoint_advance(isam_inst *pinst, int fForce, lsn_t *pchk)
 {
+    const int fThread = fForce == CK_THREAD;
     if (pinst->lw == NULL || atomic_load(&pinst->errFatal) < 0)
         return JET_errSuccess;
     /* CP2: one advance at a time; a commit never waits for another's. */
@@ -218,7 +242,7 @@ static JET_ERR checkpoint_advance(isam_inst *pinst, int fForce, lsn_t *pchk)
      * cache now believes clean). */
     err = cache_flush_older(pinst->pc, end);
     if (err < 0) {
-        err = isam_fatal(pinst, err);
+        err = ckpt_fail(pinst, err, fThread);
         goto done;
     }
     /* With no page change in flight (each holds ckpt shared from its log
@@ -235,7 +259,7 @@ static JET_ERR checkpoint_advance(isam_inst *pinst, int fForce, lsn_t *pchk)
     if (trxOldest != LSN_NIL && trxOldest < chk)
         chk = trxOldest; /* invariant I5 */
     if (chk != LSN_NIL)
-        err = ckpt_set_locked(pinst, chk);
+        err = ckpt_set_locked(pinst, chk, fThread);
 done:
     if (pchk)
         *pchk = pinst->lsnCheckpoint;
@@ -243,15 +267,136 @@ done:
     return err;
 }
 
+/* ------------------------------------------------------------------------ */
+/* The background checkpointer                                               */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * Invariants of the checkpointer thread (the advance itself keeps CP1-CP5):
+ *   CT1. One thread per instance that has a log writer and
+ *        !cfg.fCheckpointInline.  isam_init starts it as its very last step
+ *        (after crash recovery, which checkpoints inline), so no failure path
+ *        of isam_init sees it running; ckth_stop (isam_term, first thing)
+ *        sets fStop, wakes it and joins it before anything it uses goes.
+ *        Every field below lives in the instance: no global state.
+ *   CT2. The thread only runs checkpoint_advance(fForce) -- the same advance
+ *        as the inline path, under ckptMu, so CP1-CP5 hold as they are -- and
+ *        only when kicked.  It never holds ckThMu while it advances.
+ *   CT3. In this mode a commit never advances.  When the log's end reaches
+ *        cbCkptDue (bytes: the log's end at the last kick + the depth) it
+ *        kicks the thread and sets cbCkptDue = end + depth.  When the thread
+ *        still has the previous kick (fKick or fBusy), the log has run a whole
+ *        depth past the write-back in flight: the commit waits on ckThIdle
+ *        (back-pressure) until that advance ends, then kicks the next.  So
+ *        advances are a depth apart, as inline (the same page images: cache.h
+ *        C7), and the log is never more than 2 x depth past the durable
+ *        checkpoint (inline: 1 x depth plus what other sessions log during
+ *        the advance); an active transaction holds it back in both (I5).
+ *   CT4. Waiting there cannot deadlock: the committer holds no ckpt,
+ *        inst.lock, ckptMu or page latch (ver.c calls after CKPT_LEAVE), at
+ *        most a lock ranked below ckThMu (schemaLock, tempLock) that the
+ *        advance never takes; every other thread holding ckpt shared (which
+ *        the advance waits for) finishes its page change without waiting for
+ *        the committer.
+ *   CT5. A failed advance makes the instance fatal as inline (F1, CP4: the
+ *        checkpoint never moves again, every later logged change fails with
+ *        JET_errInstanceUnavailable, JetTerm stops dirty and the next JetInit
+ *        recovers); the thread also keeps the error in errCkTh, which the
+ *        next commit or logged change returns (once, as the inline commit
+ *        returned it; isam_log), and wakes back-pressured commits, which
+ *        return it.  A failure that is
+ *        not fatal (out of memory) is returned the same way and the next due
+ *        commit kicks again.
+ *   CT6. ckThMu (LOCK_RANK_CKPT_THREAD) guards fKick, fBusy, fStop and the
+ *        conditions; errCkTh and cbCkptDue are written under it and read
+ *        without it by the commit's fast path (a stale read only delays a
+ *        kick or the error to the next commit, or takes the lock for nothing).
+ */
+
+static uint64_t ckpt_depth(const isam_inst *pinst)
+{
+    return pinst->cfg.cbCheckpointDepthMax ? pinst->cfg.cbCheckpointDepthMax : 20u << 20;
+}
+
+static void *ckth_main(void *arg)
+{
+    isam_inst *pinst = arg;
+    os_mutex_lock(&pinst->ckThMu);
+    for (;;) {
+        while (!pinst->fKick && !pinst->fStop)
+            os_cond_wait(&pinst->ckThWork, &pinst->ckThMu);
+        if (pinst->fStop)
+            break;
+        pinst->fKick = 0;
+        pinst->fBusy = 1;
+        os_mutex_unlock(&pinst->ckThMu); /* CT2 */
+        /* CT5: a failure is kept in errCkTh by ckpt_fail, before it is
+         * fatal (storing it again here could report it twice). */
+        (void)checkpoint_advance(pinst, CK_THREAD, NULL);
+        os_mutex_lock(&pinst->ckThMu);
+        pinst->fBusy = 0;
+        os_cond_broadcast(&pinst->ckThIdle);
+    }
+    pinst->fBusy = 0;
+    os_cond_broadcast(&pinst->ckThIdle);
+    os_mutex_unlock(&pinst->ckThMu);
+    return NULL;
+}
+
+/* CT1: the last step of isam_init. */
+static JET_ERR ckth_start(isam_inst *pinst)
+{
+    if (pinst->lw == NULL || pinst->cfg.fCheckpointInline)
+        return JET_errSuccess;
+    atomic_store(&pinst->cbCkptDue, lsn_bytes(pinst, log_end_lsn(pinst->lw)) + ckpt_depth(pinst));
+    JET_ERR err = os_thread_create(&pinst->ckTh, ckth_main, pinst);
+    if (err >= 0)
+        pinst->fCkTh = 1;
+    return err;
+}
+
+/* CT1: stop and join the thread (nothing if it never ran). */
+static void ckth_stop(isam_inst *pinst)
+{
+    if (!pinst->fCkTh)
+        return;
+    os_mutex_lock(&pinst->ckThMu);
+    pinst->fStop = 1;
+    os_cond_broadcast(&pinst->ckThWork);
+    os_mutex_unlock(&pinst->ckThMu);
+    os_thread_join(pinst->ckTh, NULL);
+    pinst->fCkTh = 0;
+}
+
 JET_ERR isam_maybe_checkpoint(isam_inst *pinst)
 {
-    return checkpoint_advance(pinst, 0, NULL);
+    if (!pinst->fCkTh)
+        return checkpoint_advance(pinst, CK_MAYBE, NULL); /* inline (CP2: never waits for another advance) */
+    /* CT3: the fast path, without ckThMu. */
+    uint64_t end = lsn_bytes(pinst, log_end_lsn(pinst->lw));
+    if (end < atomic_load(&pinst->cbCkptDue) && atomic_load(&pinst->errCkTh) >= 0)
+        return JET_errSuccess;
+    os_mutex_lock(&pinst->ckThMu);
+    if (end >= atomic_load(&pinst->cbCkptDue) && pinst->errCkTh >= 0) {
+        /* CT3: back-pressure while the previous kick is still being served. */
+        while ((pinst->fKick || pinst->fBusy) && pinst->errCkTh >= 0 && !pinst->fStop)
+            os_cond_wait(&pinst->ckThIdle, &pinst->ckThMu);
+        if (pinst->errCkTh >= 0 && !pinst->fStop) {
+            end = lsn_bytes(pinst, log_end_lsn(pinst->lw));
+            atomic_store(&pinst->cbCkptDue, end + ckpt_depth(pinst));
+            pinst->fKick = 1;
+            os_cond_signal(&pinst->ckThWork);
+        }
+    }
+    JET_ERR err = atomic_exchange(&pinst->errCkTh, JET_errSuccess); /* CT5: returned once */
+    os_mutex_unlock(&pinst->ckThMu);
+    return err;
 }
 
 JET_ERR isam_force_checkpoint(isam_inst *pinst, lsn_t *pchk)
 {
     *pchk = LSN_NIL;
-    return checkpoint_advance(pinst, 1, pchk);
+    return checkpoint_advance(pinst, CK_FORCE, pchk);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -347,8 +492,22 @@ JET_ERR isam_init(const isam_config *pcfg, isam_inst **ppinst)
     os_mutex_init(&pinst->tempLock, "isam.inst.tempLock", LOCK_RANK_TEMP);
     os_rwlock_init(&pinst->ckpt, "isam.inst.ckpt", LOCK_RANK_CKPT);
     os_mutex_init(&pinst->ckptMu, "isam.inst.ckptMu", LOCK_RANK_CKPT_MU);
-    JET_ERR err = cache_create(pcfg->cbPage, pcfg->cpgCacheMax ? pcfg->cpgCacheMax : 1024, &pinst->pc);
+    os_mutex_init(&pinst->ckThMu, "isam.inst.ckThMu", LOCK_RANK_CKPT_THREAD);
+    JET_ERR err = os_cond_init(&pinst->ckThWork);
+    if (err >= 0) {
+        err = os_cond_init(&pinst->ckThIdle);
+        if (err < 0)
+            os_cond_destroy(&pinst->ckThWork);
+    }
+    if (err >= 0) {
+        err = cache_create(pcfg->cbPage, pcfg->cpgCacheMax ? pcfg->cpgCacheMax : 1024, &pinst->pc);
+        if (err < 0) {
+            os_cond_destroy(&pinst->ckThIdle);
+            os_cond_destroy(&pinst->ckThWork);
+        }
+    }
     if (err < 0) {
+        os_mutex_destroy(&pinst->ckThMu);
         os_mutex_destroy(&pinst->ckptMu);
         os_mutex_destroy(&pinst->tempLock);
         os_mutex_destroy(&pinst->lock);
@@ -362,6 +521,9 @@ JET_ERR isam_init(const isam_config *pcfg, isam_inst **ppinst)
         if (err >= 0 && pinst->lw == NULL)
             err = isam_open_writer(pinst);
     }
+    /* CT1: the last step; nothing below can fail with the thread running. */
+    if (err >= 0)
+        err = ckth_start(pinst);
     if (err < 0) {
         for (uint32_t i = 1; i <= ISAM_MAX_DBID; i++)
             if (pinst->dbs[i])
@@ -370,6 +532,9 @@ JET_ERR isam_init(const isam_config *pcfg, isam_inst **ppinst)
             log_writer_abandon(pinst->lw);
         cache_destroy(pinst->pc);
         ver_free_all(pinst);
+        os_cond_destroy(&pinst->ckThIdle);
+        os_cond_destroy(&pinst->ckThWork);
+        os_mutex_destroy(&pinst->ckThMu);
         os_rwlock_destroy(&pinst->ckpt);
         os_mutex_destroy(&pinst->ckptMu);
         os_mutex_destroy(&pinst->tempLock);
@@ -395,6 +560,10 @@ static int term_may_go_dirty(isam_inst *pinst, JET_ERR err)
 JET_ERR isam_term(isam_inst *pinst, int clean)
 {
     JET_ERR err = JET_errSuccess;
+    /* CT1: joined before anything it uses goes, and before errFatal is read
+     * (an advance in flight may still fail); what it left dirty the
+     * databases' clean close flushes (or recovery replays). */
+    ckth_stop(pinst);
     if (clean && atomic_load(&pinst->errFatal) < 0) {
         /* F1: nothing more is written; pages still dirty are in the log */
         err = atomic_load(&pinst->errFatal);
@@ -456,6 +625,9 @@ JET_ERR isam_term(isam_inst *pinst, int clean)
         pinst->active = t->next;
         os_free(t);
     }
+    os_cond_destroy(&pinst->ckThIdle);
+    os_cond_destroy(&pinst->ckThWork);
+    os_mutex_destroy(&pinst->ckThMu);
     os_rwlock_destroy(&pinst->ckpt);
     os_mutex_destroy(&pinst->ckptMu);
     os_mutex_destroy(&pinst->tempLock);

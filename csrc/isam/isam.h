@@ -58,6 +58,7 @@ typedef struct isam_config {
     uint32_t       cbPage;           /* JET_paramDatabasePageSize */
     uint32_t       cpgCacheMax;      /* page cache frames */
     uint64_t       cbCheckpointDepthMax;
+    int            fCheckpointInline; /* ESEPY_paramCheckpointThread 0: no checkpointer thread (inst.c CT1) */
     uint32_t       cpgDbExtension;   /* JET_paramDbExtensionSize */
     uint64_t       cbVersionStoreMax;/* MaxVerPages * VerPageSize */
     JET_GRBIT      grbitCommitDefault;

@@ -611,6 +611,16 @@ struct isam_inst {
     lsn_t            lsnCheckpoint;
     uint32_t         cbackup;     /* backups running (bksupport.c): no detach meanwhile */
     lsn_t            lsnCkptEnd;  /* log end when the checkpoint last advanced */
+    /* The background checkpointer (inst.c, CT1-CT6).  ckThMu guards the
+     * flags below; errCkTh and cbCkptDue are also read without it (CT6). */
+    os_mutex_t       ckThMu;
+    os_cond_t        ckThWork;    /* the thread waits here for fKick / fStop */
+    os_cond_t        ckThIdle;    /* back-pressured committers wait here for !fBusy */
+    os_thread_t      ckTh;
+    int              fCkTh;       /* the thread runs (set by isam_init, cleared once joined) */
+    int              fKick, fBusy, fStop;
+    _Atomic JET_ERR  errCkTh;     /* the thread's failure, not yet returned by a commit (CT5) */
+    _Atomic uint64_t cbCkptDue;   /* log position (bytes, lsn_bytes) at which the next advance is due */
     /* H3 (db_follow_log): every attached logged database's header names at
      * least this generation in genMaxRequired; raised after commits. */
     _Atomic int32_t  genFollowed;

@@ -43,6 +43,8 @@ enum {
     /* isam (csrc/isam) */
     LOCK_RANK_TEMP = 30,          /* isam_inst.tempLock: creating the temporary database */
     LOCK_RANK_SCHEMA = 34,        /* isam_db.schemaLock: index builds vs record writers (S1) */
+    LOCK_RANK_CKPT_THREAD = 36,   /* isam_inst.ckThMu: the checkpointer thread's work flags (inst.c CT1-CT6); never
+                                   * held while waiting for anything but its own conditions */
     LOCK_RANK_CKPT_MU = 38,       /* isam_inst.ckptMu: one checkpoint advance at a time (CP1-CP4) */
     LOCK_RANK_CKPT = 42,          /* isam_inst.ckpt: shared by page changes, exclusive to read the checkpoint and move the image threshold (CP5) */
     LOCK_RANK_INST = 46,          /* isam_inst.lock: transactions, versions, database slots, ... */

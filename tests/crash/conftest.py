@@ -18,3 +18,18 @@ def crash_dir(tmp_path_factory):
         shutil.rmtree(d, ignore_errors=True)
     else:
         yield tmp_path_factory.mktemp("crash")
+
+
+@pytest.fixture(autouse=True)
+def checkpoint_inline():
+    """The crash-state harness enumerates the I/O order of one thread: every
+    instance these tests start in this process checkpoints inline
+    (ESEPY_paramCheckpointThread = 0, a per-instance parameter whose process
+    default this sets).  Tests of the checkpointer thread ask for it on their
+    instance (checkpoint_thread=True); child processes (the SIGKILL tests) keep
+    the engine's default, the thread."""
+    import esepy
+    old = esepy.get_default_param("checkpoint_thread")
+    esepy.set_default_param("checkpoint_thread", False)
+    yield
+    esepy.set_default_param("checkpoint_thread", old)
