@@ -265,6 +265,12 @@ JET_ERR isam_cur_record(isam_sess *psess, isam_cursor *pcur, const rec_buf **ppr
 
 JET_ERR isam_cur_layout(isam_sess *psess, isam_cursor *pcur, const rec_layout **ppl)
 {
+    /* V5's test of isam_cur_record, without the call: fRecLay implies fRecCur (V5b) */
+    if (pcur->fRecLay && pcur->positioned == POS_ON && pcur->recGen == vis_gen(psess) &&
+        pcur->recTrx == cur_trx_stamp(psess)) {
+        *ppl = &pcur->recLay;
+        return JET_errSuccess;
+    }
     const rec_buf *prec = NULL;
     *ppl = NULL;
     JET_ERR err = isam_cur_record(psess, pcur, &prec);
