@@ -9,7 +9,8 @@
  * Owns: isam_cursor (a JET_TABLEID) and its position (POS_* in isam_int.h),
  * navigation over versioned nodes (a node invisible to the session's
  * snapshot is skipped), the kept image of the current record (recCur, valid
- * under V5 in isam_int.h: isam_cur_record).
+ * under V5 in isam_int.h: isam_cur_record) and its parsed layout (recLay,
+ * V5b: isam_cur_layout).
  * Must not touch: the record format (record.c), version chains (ver.c),
  * catalog rows (catalog.c), the long-value tree (lv.c), pages; table and
  * column definitions (table.c), record changes (update.c), column values
