@@ -9,7 +9,8 @@
  * Owns: isam_cursor (a JET_TABLEID) and its position (POS_* in isam_int.h),
  * navigation over versioned nodes (a node invisible to the session's
  * snapshot is skipped), the kept image of the current record (recCur, valid
- * under V5 in isam_int.h: isam_cur_record).
+ * under V5 in isam_int.h: isam_cur_record) and its parsed layout (recLay,
+ * V5b: isam_cur_layout).
  * Must not touch: the record format (record.c), version chains (ver.c),
  * catalog rows (catalog.c), the long-value tree (lv.c), pages; table and
  * column definitions (table.c), record changes (update.c), column values
@@ -212,11 +213,19 @@ static uint64_t vis_gen(const isam_sess *psess)
     return atomic_load(&psess->inst->visGen);
 }
 
+/* V5 / V5b: the kept image (and its parsed layout) no longer describes the
+ * current record; called before recCur is rewritten. */
+static void cur_rec_forget(isam_cursor *pcur)
+{
+    pcur->fRecCur = 0;
+    pcur->fRecLay = 0;
+}
+
 /* Position ON the node `key` of the current index's tree, whose record has
  * primary bookmark bm (== key on the primary index). */
 JET_ERR isam_set_pos(isam_cursor *pcur, const void *key, uint32_t cbKey, const void *bm, uint32_t cbBm)
 {
-    pcur->fRecCur = 0; /* V5: the kept image was the previous record's */
+    cur_rec_forget(pcur); /* V5: the kept image was the previous record's */
     JET_ERR err = buf_put(&pcur->pbKeyCur, &pcur->cbKeyCur, &pcur->cbKeyCurAlloc, key, cbKey);
     if (err >= 0)
         err = buf_put(&pcur->pbBm, &pcur->cbBm, &pcur->cbBmAlloc, bm, cbBm);
@@ -239,7 +248,7 @@ JET_ERR isam_cur_record(isam_sess *psess, isam_cursor *pcur, const rec_buf **ppr
         *pprec = &pcur->recCur;
         return JET_errSuccess;
     }
-    pcur->fRecCur = 0;
+    cur_rec_forget(pcur);
     uint64_t gen = vis_gen(psess); /* before rec_read_visible copies the node */
     JET_ERR err = rec_read_visible(psess, pcur->db, pcur->td->pgnoRoot, pcur->pbBm, pcur->cbBm, &pcur->recCur);
     if (err >= 0)
@@ -252,6 +261,29 @@ JET_ERR isam_cur_record(isam_sess *psess, isam_cursor *pcur, const rec_buf **ppr
     pcur->recGen = gen;
     pcur->recTrx = cur_trx_stamp(psess);
     *pprec = &pcur->recCur;
+    return JET_errSuccess;
+}
+
+JET_ERR isam_cur_layout(isam_sess *psess, isam_cursor *pcur, const rec_layout **ppl)
+{
+    /* V5's test of isam_cur_record, without the call: fRecLay implies fRecCur (V5b) */
+    if (pcur->fRecLay && pcur->positioned == POS_ON && pcur->recGen == vis_gen(psess) &&
+        pcur->recTrx == cur_trx_stamp(psess)) {
+        *ppl = &pcur->recLay;
+        return JET_errSuccess;
+    }
+    const rec_buf *prec = NULL;
+    *ppl = NULL;
+    JET_ERR err = isam_cur_record(psess, pcur, &prec);
+    if (err < 0)
+        return err;
+    if (!pcur->fRecLay) { /* V5b: parsed once per image */
+        err = rec_layout_parse(prec->pb, prec->cb, &pcur->recLay);
+        if (err < 0)
+            return err;
+        pcur->fRecLay = 1;
+    }
+    *ppl = &pcur->recLay;
     return JET_errSuccess;
 }
 
@@ -338,7 +370,7 @@ static JET_ERR step_visible(isam_sess *psess, isam_cursor *pcur, int dir, uint64
     idx_def *pidx = cur_idx(pcur);
     rec_buf *pimg = pidx ? &tmp : &pcur->recCur; /* an index entry's data, or the record */
     uint32_t root = cur_root(pcur);
-    pcur->fRecCur = 0;
+    cur_rec_forget(pcur);
     while (err >= 0) {
         const void *pk, *pd;
         uint32_t cbk, cbd, fl;
@@ -936,7 +968,7 @@ JET_ERR isam_goto_bookmark(isam_sess *psess, JET_TABLEID tableid, const void *pv
     err = pos_save(pcur, &sp);
     if (err < 0)
         return err;
-    pcur->fRecCur = 0; /* V5: another record */
+    cur_rec_forget(pcur); /* V5: another record */
     err = buf_put(&pcur->pbBm, &pcur->cbBm, &pcur->cbBmAlloc, pv, cb);
     pcur->positioned = POS_ON;
     rec_buf tmp = { 0 };

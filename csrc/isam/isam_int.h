@@ -531,6 +531,14 @@ typedef struct isam_cursor {
     rec_buf     recCur;
     uint64_t    recGen, recTrx;
     int         fRecCur;
+    /* V5b: recCur parsed once (record.c R-VIEW) for every column read of
+     * this position.  fRecLay implies recLay was parsed from recCur's
+     * present bytes: recCur is only (re)written while fRecCur is 0, and
+     * every place that clears fRecCur clears fRecLay with it (cursor.c
+     * cur_rec_forget), so the layout is parsed again after every reload.
+     * isam_cur_layout hands it out. */
+    rec_layout  recLay;
+    int         fRecLay;
     /* local storage (ls.c, LS1): valid while fLs */
     int          fLs;
     JET_API_PTR  ls;
@@ -891,6 +899,8 @@ JET_ERR  isam_load_current(isam_sess *psess, isam_cursor *pcur, rec_buf *pbuf);
  * JET_errNoCurrentRecord when not on a record, JET_errRecordDeleted when it
  * is no longer visible. */
 JET_ERR  isam_cur_record(isam_sess *psess, isam_cursor *pcur, const rec_buf **pprec);
+/* The current record parsed (V5b, record.c R-VIEW): as isam_cur_record. */
+JET_ERR  isam_cur_layout(isam_sess *psess, isam_cursor *pcur, const rec_layout **ppl);
 /* ver.c: V5, a change of what readers may see (after the change).  A reader
  * loads inst.visGen before it copies the node it will keep an image of. */
 static inline void isam_vis_changed(isam_inst *pinst)

@@ -95,7 +95,10 @@
  * use rec_get_valid / rec_count_valid / rec_set_valid, which skip the walk
  * over every tagged column and value (the isam layer's copy buffer, built
  * column by column: otherwise each set would cost O(C) and a record of C
- * tagged columns O(C^2)).  A fixed column whose stored size
+ * tagged columns O(C^2)).  R-VIEW: a reader of many columns of one record
+ * parses it once (rec_layout_parse, the whole check) and reads each column
+ * from the layout (rec_layout_get); the layout is only good while the
+ * record's bytes stay as they were (record.h).  A fixed column whose stored size
  * differs from the schema's size is corruption too.  Values are never read
  * outside pbRec .. pbRec+cbRec.
  *
@@ -177,27 +180,7 @@ static void w_u32(rec_w *w, uint32_t v)
 
 /* ---- parsing ------------------------------------------------------------- */
 
-typedef struct rec_layout {
-    const uint8_t *pb;
-    uint32_t cb;
-    int      fEmpty;        /* 0-byte record */
-    uint32_t fmt;           /* REC_FORMAT_V1 / REC_FORMAT_V2 (V1 when empty) */
-    uint32_t ibVarNulls;    /* version 2 with N: the NULL bitmap, else 0 */
-    uint32_t cFixed;        /* F */
-    uint32_t cVar;          /* V */
-    uint32_t ibFixedSizes;
-    uint32_t ibFixedData;
-    uint32_t ibVarOffs;
-    uint32_t ibVarData;
-    uint32_t cbVarData;
-    uint32_t ibTagged;      /* start of the tagged area (== cb when absent) */
-    uint32_t cTag;          /* C */
-    uint32_t ibTagDir;
-    uint32_t ibTagData;
-    uint32_t cbTagData;
-    int      fOverflow;     /* the tagged area is an overflow reference (R-OVF below) */
-    uint32_t ibOvfRef;
-} rec_layout;
+/* rec_layout: record.h (R-VIEW) */
 
 #define CORRUPT JET_errDatabaseCorrupted
 
@@ -529,8 +512,9 @@ uint32_t rec_fixed_size(const rec_column *pcol)
 
 /* ---- reading ------------------------------------------------------------- */
 
-static JET_ERR get_ex(const uint8_t *pbRec, uint32_t cbRec, const rec_column *pcol, uint32_t itag,
-                      const void **ppv, uint32_t *pcb, uint32_t *pflags, int fFull)
+/* One column of a parsed record (R-VIEW): the body of every read. */
+static JET_ERR get_parsed(const rec_layout *pl, const rec_column *pcol, uint32_t itag, const void **ppv,
+                          uint32_t *pcb, uint32_t *pflags)
 {
     if (ppv == NULL || pcb == NULL || pcol == NULL)
         return JET_errInvalidParameter;
@@ -541,19 +525,14 @@ static JET_ERR get_ex(const uint8_t *pbRec, uint32_t cbRec, const rec_column *pc
     int cls = col_class(pcol->columnid);
     if (cls < 0)
         return JET_errBadColumnId;
-
-    rec_layout l;
-    JET_ERR err = rec_parse_ex(pbRec, cbRec, &l, fFull);
-    if (err < 0)
-        return err;
     if (itag == 0)
         itag = 1;
 
     if (cls == COL_FIXED) {
-        if (itag != 1 || pcol->columnid > l.cFixed)
+        if (itag != 1 || pcol->columnid > pl->cFixed)
             return JET_wrnColumnNull;
         uint32_t ib, cb;
-        fixed_locate(&l, pcol->columnid, &ib, &cb);
+        fixed_locate(pl, pcol->columnid, &ib, &cb);
         if (cb == 0)
             return JET_wrnColumnNull;
         uint32_t cbType = rec_fixed_size(pcol);
@@ -561,41 +540,59 @@ static JET_ERR get_ex(const uint8_t *pbRec, uint32_t cbRec, const rec_column *pc
             return JET_errInvalidColumnType;
         if (cb != cbType)
             return CORRUPT;  /* the stored size disagrees with the schema */
-        *ppv = l.pb + ib;
+        *ppv = pl->pb + ib;
         *pcb = cb;
         return JET_errSuccess;
     }
     if (cls == COL_VAR) {
         uint32_t j = pcol->columnid - REC_FID_VAR_FIRST;
-        if (itag != 1 || j >= l.cVar)
+        if (itag != 1 || j >= pl->cVar)
             return JET_wrnColumnNull;
         uint32_t ib, cb;
         int fNull;
-        var_locate(&l, j, &ib, &cb, &fNull);
+        var_locate(pl, j, &ib, &cb, &fNull);
         if (fNull)
             return JET_wrnColumnNull;
-        *ppv = l.pb + ib;
+        *ppv = pl->pb + ib;
         *pcb = cb;
         return JET_errSuccess;
     }
-    if (l.fOverflow)
+    if (pl->fOverflow)
         return JET_errInternalError; /* R-OVF: the isam layer expands a record before reading tags */
     int fFound;
-    uint32_t i = tag_find(&l, pcol->columnid, &fFound);
+    uint32_t i = tag_find(pl, pcol->columnid, &fFound);
     if (!fFound)
         return JET_wrnColumnNull;
     rec_tagcol t;
-    tag_entry(&l, i, &t);
+    tag_entry(pl, i, &t);
     if (itag > t.cValues)
         return JET_wrnColumnNull;
     const uint8_t *pv;
     uint32_t cb, flags;
-    tag_value(&l, &t, itag, &pv, &cb, &flags);
+    tag_value(pl, &t, itag, &pv, &cb, &flags);
     *ppv = pv;
     *pcb = cb;
     if (pflags)
         *pflags = flags;
     return JET_errSuccess;
+}
+
+static JET_ERR get_ex(const uint8_t *pbRec, uint32_t cbRec, const rec_column *pcol, uint32_t itag,
+                      const void **ppv, uint32_t *pcb, uint32_t *pflags, int fFull)
+{
+    if (ppv == NULL || pcb == NULL || pcol == NULL)
+        return JET_errInvalidParameter;
+    *ppv = NULL;
+    *pcb = 0;
+    if (pflags)
+        *pflags = 0;
+    if (col_class(pcol->columnid) < 0)
+        return JET_errBadColumnId;
+    rec_layout l;
+    JET_ERR err = rec_parse_ex(pbRec, cbRec, &l, fFull);
+    if (err < 0)
+        return err;
+    return get_parsed(&l, pcol, itag, ppv, pcb, pflags);
 }
 
 JET_ERR rec_get(const uint8_t *pbRec, uint32_t cbRec, const rec_column *pcol, uint32_t itag,
@@ -610,26 +607,32 @@ JET_ERR rec_get_valid(const uint8_t *pbRec, uint32_t cbRec, const rec_column *pc
     return get_ex(pbRec, cbRec, pcol, itag, ppv, pcb, pflags, 0);
 }
 
-static uint32_t count_ex(const uint8_t *pbRec, uint32_t cbRec, const rec_column *pcol, int fFull)
+static uint32_t count_parsed(const rec_layout *pl, const rec_column *pcol)
 {
     if (pcol == NULL)
         return 0;
-    int cls = col_class(pcol->columnid);
-    if (cls == COL_TAGGED) {
-        rec_layout l;
-        if (rec_parse_ex(pbRec, cbRec, &l, fFull) < 0 || l.fOverflow)
+    if (col_class(pcol->columnid) == COL_TAGGED) {
+        if (pl->fOverflow)
             return 0;
         int fFound;
-        uint32_t i = tag_find(&l, pcol->columnid, &fFound);
+        uint32_t i = tag_find(pl, pcol->columnid, &fFound);
         if (!fFound)
             return 0;
         rec_tagcol t;
-        tag_entry(&l, i, &t);
+        tag_entry(pl, i, &t);
         return t.cValues;
     }
     const void *pv;
     uint32_t cb;
-    return get_ex(pbRec, cbRec, pcol, 1, &pv, &cb, NULL, fFull) == JET_errSuccess ? 1 : 0;
+    return get_parsed(pl, pcol, 1, &pv, &cb, NULL) == JET_errSuccess ? 1 : 0;
+}
+
+static uint32_t count_ex(const uint8_t *pbRec, uint32_t cbRec, const rec_column *pcol, int fFull)
+{
+    rec_layout l;
+    if (pcol == NULL || rec_parse_ex(pbRec, cbRec, &l, fFull) < 0)
+        return 0;
+    return count_parsed(&l, pcol);
 }
 
 uint32_t rec_count(const uint8_t *pbRec, uint32_t cbRec, const rec_column *pcol)
@@ -640,6 +643,28 @@ uint32_t rec_count(const uint8_t *pbRec, uint32_t cbRec, const rec_column *pcol)
 uint32_t rec_count_valid(const uint8_t *pbRec, uint32_t cbRec, const rec_column *pcol)
 {
     return count_ex(pbRec, cbRec, pcol, 0);
+}
+
+/* R-VIEW (record.h): parse once, read many. */
+JET_ERR rec_layout_parse(const uint8_t *pbRec, uint32_t cbRec, rec_layout *pl)
+{
+    return rec_parse_ex(pbRec, cbRec, pl, 1);
+}
+
+JET_ERR rec_layout_parse_valid(const uint8_t *pbRec, uint32_t cbRec, rec_layout *pl)
+{
+    return rec_parse_ex(pbRec, cbRec, pl, 0);
+}
+
+JET_ERR rec_layout_get(const rec_layout *pl, const rec_column *pcol, uint32_t itag, const void **ppv, uint32_t *pcb,
+                       uint32_t *pflags)
+{
+    return get_parsed(pl, pcol, itag, ppv, pcb, pflags);
+}
+
+uint32_t rec_layout_count(const rec_layout *pl, const rec_column *pcol)
+{
+    return count_parsed(pl, pcol);
 }
 
 JET_ERR rec_enum_tagged(const uint8_t *pbRec, uint32_t cbRec,

@@ -71,6 +71,46 @@ JET_ERR  rec_get_valid(const uint8_t *pbRec, uint32_t cbRec, const rec_column *p
                        const void **ppv, uint32_t *pcb, uint32_t *pflags);
 uint32_t rec_count_valid(const uint8_t *pbRec, uint32_t cbRec, const rec_column *pcol);
 
+/* R-VIEW (record.c): a record parsed once, then read column by column
+ * without parsing it again (a JetRetrieveColumn per column of one row; C
+ * tagged columns read one by one cost O(C log C), not O(C^2)).  The layout
+ * points into the record's bytes: it describes them only while they stay
+ * unchanged at the same address, and whoever keeps one next to a buffer must
+ * forget it wherever that buffer is rewritten or reloaded (cursor.c keeps
+ * one for the cursor's current record: V5b in isam_int.h).
+ * rec_layout_parse checks the whole record (as rec_check);
+ * rec_layout_parse_valid only what the R-VALID functions check (a record
+ * under R-VALID).  rec_layout_get / rec_layout_count answer as rec_get /
+ * rec_count on the record the layout was parsed from.  The fields are
+ * record.c's; nothing else reads them. */
+typedef struct rec_layout {
+    const uint8_t *pb;
+    uint32_t cb;
+    int      fEmpty;        /* 0-byte record */
+    uint32_t fmt;           /* REC_FORMAT_V1 / REC_FORMAT_V2 (V1 when empty) */
+    uint32_t ibVarNulls;    /* version 2 with N: the NULL bitmap, else 0 */
+    uint32_t cFixed;        /* F */
+    uint32_t cVar;          /* V */
+    uint32_t ibFixedSizes;
+    uint32_t ibFixedData;
+    uint32_t ibVarOffs;
+    uint32_t ibVarData;
+    uint32_t cbVarData;
+    uint32_t ibTagged;      /* start of the tagged area (== cb when absent) */
+    uint32_t cTag;          /* C */
+    uint32_t ibTagDir;
+    uint32_t ibTagData;
+    uint32_t cbTagData;
+    int      fOverflow;     /* the tagged area is an overflow reference (R-OVF) */
+    uint32_t ibOvfRef;
+} rec_layout;
+
+JET_ERR  rec_layout_parse(const uint8_t *pbRec, uint32_t cbRec, rec_layout *pl);
+JET_ERR  rec_layout_parse_valid(const uint8_t *pbRec, uint32_t cbRec, rec_layout *pl);
+JET_ERR  rec_layout_get(const rec_layout *pl, const rec_column *pcol, uint32_t itag, const void **ppv, uint32_t *pcb,
+                        uint32_t *pflags);
+uint32_t rec_layout_count(const rec_layout *pl, const rec_column *pcol);
+
 /* Set column `pcol` in the record held in *prec (rewriting it in place):
  *   pv == NULL        -> set NULL (itag 0/1 for non-tagged; for tagged, remove value itag)
  *   itag == 0         -> tagged: append a new value; others: same as 1

@@ -101,15 +101,19 @@ static JET_ERR value_from_key(isam_sess *psess, isam_cursor *pcur, const col_inf
     return err;
 }
 
-/* One JetRetrieveColumn on pcur; *precLoaded, when not NULL, is the current
- * record already read by this call's caller (JetRetrieveColumns reads it once).
+/* One JetRetrieveColumn on pcur; *plLoaded, when not NULL, is the current
+ * record already read and parsed by this call's caller (JetRetrieveColumns
+ * reads it once).
  * The record is the cursor's kept image (isam_cur_record, V5 in isam_int.h):
  * after a move or seek on the primary index it is read from the node the move
  * stopped on, otherwise looked up by the bookmark once and kept; it is used as
  * long as no change anywhere in the instance and no transaction boundary of
- * the session came between, and read again by the bookmark when one did. */
+ * the session came between, and read again by the bookmark when one did.
+ * The image is parsed once per position (V5b, record.c R-VIEW): each column
+ * read is a lookup in the kept layout.  The prepared update's copy (U2) is
+ * parsed under R-VALID. */
 static JET_ERR retrieve_one(isam_sess *psess, isam_cursor *pcur, JET_COLUMNID columnid, void *pv, uint32_t cbMax,
-                            uint32_t *pcbActual, JET_GRBIT grbit, JET_RETINFO *pretinfo, const rec_buf *precLoaded)
+                            uint32_t *pcbActual, JET_GRBIT grbit, JET_RETINFO *pretinfo, const rec_layout *plLoaded)
 {
     const JET_GRBIT fromKey = JET_bitRetrieveFromIndex | JET_bitRetrieveFromPrimaryBookmark;
     if (grbit & ~(JET_GRBIT)(JET_bitRetrieveCopy | JET_bitRetrieveIgnoreDefault | fromKey | JET_bitRetrieveTag))
@@ -126,7 +130,8 @@ static JET_ERR retrieve_one(isam_sess *psess, isam_cursor *pcur, JET_COLUMNID co
         return JET_errInvalidParameter;
     uint64_t ib = pretinfo ? pretinfo->ibLongValue : 0;
     uint32_t itag = pretinfo && pretinfo->itagSequence ? pretinfo->itagSequence : 1;
-    const rec_buf *prec = NULL;
+    const rec_layout *pl = NULL;
+    rec_layout lCopy;
     int fCopy = (grbit & JET_bitRetrieveCopy) && pcur->prep != JET_prepCancel;
     if ((grbit & fromKey) && !fCopy) {
         err = isam_cur_on(psess, pcur); /* settles a deferred cursor (POS_DEFER) */
@@ -168,16 +173,17 @@ static JET_ERR retrieve_one(isam_sess *psess, isam_cursor *pcur, JET_COLUMNID co
         itag = itagEntry; /* the record's value that made this entry */
     }
     if (fCopy) {
-        prec = &pcur->rec;
-    } else if (precLoaded) {
-        prec = precLoaded;
+        err = rec_layout_parse_valid(pcur->rec.pb, pcur->rec.cb, &lCopy); /* U2: well-formed */
+        pl = &lCopy;
+    } else if (plLoaded) {
+        pl = plLoaded;
     } else {
-        err = isam_cur_record(psess, pcur, &prec); /* the cursor's image (V5), no copy */
+        err = isam_cur_layout(psess, pcur, &pl); /* the cursor's image (V5), parsed once (V5b) */
     }
     const void *pvCol = NULL;
     uint32_t cbCol = 0, flags = 0;
     if (err >= 0)
-        err = rec_get(prec->pb, prec->cb, &pci->rc, itag, &pvCol, &cbCol, &flags);
+        err = rec_layout_get(pl, &pci->rc, itag, &pvCol, &cbCol, &flags);
     if (err == JET_wrnColumnNull && pci->pbUdd && !(grbit & JET_bitRetrieveIgnoreDefault) && itag == 1)
     {
         if (pcbActual)
@@ -247,8 +253,8 @@ JET_ERR isam_retrieve_columns(isam_sess *psess, JET_TABLEID tableid, JET_RETRIEV
     isam_cursor *pcur = cursor_get(psess, tableid);
     if (pcur == NULL)
         return JET_errInvalidTableId;
-    /* the record is read once, for every entry that reads the record */
-    const rec_buf *prec1 = NULL;
+    /* the record is read and parsed once, for every entry that reads it */
+    const rec_layout *pl1 = NULL;
     int fLoaded = 0;
     JET_ERR err = JET_errSuccess;
     for (uint32_t i = 0; i < crc; i++) {
@@ -256,7 +262,7 @@ JET_ERR isam_retrieve_columns(isam_sess *psess, JET_TABLEID tableid, JET_RETRIEV
         if (!fLoaded && (pcur->positioned == POS_ON || pcur->positioned == POS_DEFER) &&
             !(p->grbit & (JET_bitRetrieveFromIndex | JET_bitRetrieveFromPrimaryBookmark)) &&
             !((p->grbit & JET_bitRetrieveCopy) && pcur->prep != JET_prepCancel)) {
-            JET_ERR e = isam_cur_record(psess, pcur, &prec1);
+            JET_ERR e = isam_cur_layout(psess, pcur, &pl1);
             if (e < 0) {
                 for (uint32_t j = i; j < crc; j++)
                     prc[j].err = e;
@@ -270,15 +276,20 @@ JET_ERR isam_retrieve_columns(isam_sess *psess, JET_TABLEID tableid, JET_RETRIEV
             p->cbActual = 0;
             p->columnidNextTagged = p->columnid;
             col_info *pci = col_by_id(pcur->td, p->columnid);
-            const rec_buf *prec = (p->grbit & JET_bitRetrieveCopy) && pcur->prep != JET_prepCancel ? &pcur->rec
-                                  : fLoaded                                                      ? prec1
-                                                                                                 : NULL;
+            rec_layout lCopy;
+            const rec_layout *pl = NULL;
+            if ((p->grbit & JET_bitRetrieveCopy) && pcur->prep != JET_prepCancel) {
+                if (rec_layout_parse_valid(pcur->rec.pb, pcur->rec.cb, &lCopy) >= 0) /* U2 */
+                    pl = &lCopy;
+            } else if (fLoaded) {
+                pl = pl1;
+            }
             if (pci == NULL)
                 p->err = JET_errColumnNotFound;
-            else if (prec == NULL)
+            else if (pl == NULL)
                 p->err = JET_errNoCurrentRecord;
             else {
-                uint32_t c = rec_count(prec->pb, prec->cb, &pci->rc);
+                uint32_t c = rec_layout_count(pl, &pci->rc);
                 if (c == 0 && pci->pbDefault && !(p->grbit & JET_bitRetrieveIgnoreDefault))
                     c = 1; /* the default is the first value */
                 p->itagSequence = c;
@@ -293,7 +304,7 @@ JET_ERR isam_retrieve_columns(isam_sess *psess, JET_TABLEID tableid, JET_RETRIEV
         JET_RETINFO ri = { sizeof(ri), p->ibLongValue, p->itagSequence, 0 };
         p->cbActual = 0;
         p->err = retrieve_one(psess, pcur, p->columnid, p->pvData, p->cbData, &p->cbActual, p->grbit, &ri,
-                              fLoaded ? prec1 : NULL);
+                              fLoaded ? pl1 : NULL);
         p->columnidNextTagged = ri.columnidNextTagged;
         if (p->grbit & JET_bitRetrieveTag)
             p->itagSequence = ri.itagSequence;
@@ -313,7 +324,7 @@ JET_ERR isam_retrieve_columns(isam_sess *psess, JET_TABLEID tableid, JET_RETRIEV
 typedef struct enum_ctx {
     isam_sess     *psess;
     isam_cursor   *pcur;
-    const rec_buf *prec;
+    const rec_layout *pl;  /* the record, parsed once (record.c R-VIEW) */
     JET_PFNREALLOC pfn;
     void          *pvCtx;
     uint32_t       cbDataMost;
@@ -339,7 +350,7 @@ static JET_ERR enum_value(enum_ctx *e, col_info *pci, uint32_t itag, JET_ENUMCOL
     pv->itagSequence = itag;
     const void *pvCol;
     uint32_t cbCol, flags = 0;
-    JET_ERR err = rec_get(e->prec->pb, e->prec->cb, &pci->rc, itag, &pvCol, &cbCol, &flags);
+    JET_ERR err = rec_layout_get(e->pl, &pci->rc, itag, &pvCol, &cbCol, &flags);
     if (err < 0)
         return err;
     if (err == JET_wrnColumnNull && itag == 1 && pci->pbDefault && !(e->grbit & JET_bitEnumerateIgnoreDefault)) {
@@ -392,7 +403,7 @@ static JET_ERR enum_column(enum_ctx *e, JET_COLUMNID columnid, uint32_t ctag, co
         pec->err = JET_errColumnNotFound;
         return JET_errSuccess;
     }
-    uint32_t c = rec_count(e->prec->pb, e->prec->cb, &pci->rc);
+    uint32_t c = rec_layout_count(e->pl, &pci->rc);
     if (c == 0 && pci->pbDefault && !(e->grbit & JET_bitEnumerateIgnoreDefault))
         c = 1;
     uint32_t cval = ctag ? ctag : c;
@@ -419,7 +430,7 @@ static JET_ERR enum_column(enum_ctx *e, JET_COLUMNID columnid, uint32_t ctag, co
     const void *pv1;
     uint32_t cb1, fl1 = 0;
     if ((e->grbit & JET_bitEnumerateCompressOutput) && cval == 1 && ctag == 0 && pec->rgEnumColumnValue[0].err == 0 &&
-        !(rec_get(e->prec->pb, e->prec->cb, &pci->rc, 1, &pv1, &cb1, &fl1) == JET_errSuccess &&
+        !(rec_layout_get(e->pl, &pci->rc, 1, &pv1, &cb1, &fl1) == JET_errSuccess &&
           (fl1 & REC_TAG_SEPARATED))) {
         JET_ENUMCOLUMNVALUE *pv = pec->rgEnumColumnValue;
         void *pvData = pv->pvData;
@@ -453,12 +464,14 @@ JET_ERR isam_enumerate_columns(isam_sess *psess, JET_TABLEID tableid, uint32_t c
     JET_ERR err = isam_sync_indexes(psess, pcur);
     if (err < 0)
         return err;
-    static const rec_buf empty = { 0 };
-    enum_ctx e = { psess, pcur, &empty, pfnRealloc, pvReallocContext, cbDataMost, grbit };
-    if ((grbit & JET_bitEnumerateCopy) && pcur->prep != JET_prepCancel)
-        e.prec = &pcur->rec;
-    else
-        err = isam_cur_record(psess, pcur, &e.prec); /* the cursor's image (V5) */
+    rec_layout lCopy;
+    enum_ctx e = { psess, pcur, NULL, pfnRealloc, pvReallocContext, cbDataMost, grbit };
+    if ((grbit & JET_bitEnumerateCopy) && pcur->prep != JET_prepCancel) {
+        err = rec_layout_parse_valid(pcur->rec.pb, pcur->rec.cb, &lCopy); /* U2: well-formed */
+        e.pl = &lCopy;
+    } else {
+        err = isam_cur_layout(psess, pcur, &e.pl); /* the cursor's image (V5), parsed once (V5b) */
+    }
     /* the columns: as listed, or every one with a value in column id order */
     table_def *ptd = pcur->td;
     uint32_t ccol = cEnumColumnId;
@@ -474,7 +487,7 @@ JET_ERR isam_enumerate_columns(isam_sess *psess, JET_TABLEID tableid, uint32_t c
             if ((grbit & JET_bitEnumerateTaggedOnly) && !(pci->rc.grbit & JET_bitColumnTagged))
                 continue;
             int fDefault = pci->pbDefault && !(grbit & JET_bitEnumerateIgnoreDefault);
-            if (rec_count(e.prec->pb, e.prec->cb, &pci->rc) == 0 && !fDefault)
+            if (rec_layout_count(e.pl, &pci->rc) == 0 && !fDefault)
                 continue;
             uint32_t j = ccol++;
             while (j > 0 && ids[j - 1] > pci->rc.columnid) {
