@@ -48,20 +48,10 @@
 #include <assert.h>
 #include "btree_int.h"
 
-/* R3: minimum free bytes (cap / BT_REDIST_SLACK) the pair keeps. */
-#define BT_REDIST_SLACK 4
-
-/* Node j of the leaf with nd inserted at slot. */
-static void merged(const uint8_t *pg, uint32_t cbPage, uint32_t slot, const bt_node *nd, uint32_t j,
-                   bt_node *out)
-{
-    if (j < slot)
-        bt_pg_node(pg, cbPage, j, out);
-    else if (j == slot)
-        *out = *nd;
-    else
-        bt_pg_node(pg, cbPage, j - 1, out);
-}
+/* R3: minimum free bytes (cap / BT_REDIST_SLACK) the group keeps. */
+#define BT_REDIST_SLACK 10
+/* R2: most pages in a group (the leaf and both its siblings). */
+#define BT_REDIST_PAGES 3
 
 /* Child i of the held parent, latched exclusively and held by s->g. */
 static JET_ERR hold_sibling(bt_smo *s, const uint8_t *pgParent, uint32_t i, bf **ppbf)
@@ -100,168 +90,107 @@ static uint64_t pfx_bytes(uint64_t w, uint32_t c, uint32_t p)
     return w - (uint64_t)c * p + p;
 }
 
-/* R3: the cut of the leaf's nodes plus nd (n of them): fRight, nodes [m, n)
- * go to the front of the right sibling sib; else nodes [0, m) go to the end
- * of the left one.  Page bytes are exact under R5 (each page re-encoded with
- * the common prefix of its first and last key).  0 when the sibling does not
- * qualify. */
-static int plan_cut(const bt_smo *s, const uint8_t *leaf, uint32_t slot, const bt_node *nd, const uint8_t *sib,
-                    int fRight, uint32_t *pm)
+
+/* The group's nodes in key order (the leaf's with nd at its slot), read from
+ * the copies of the group's pages (R6: the pages are rebuilt from them). */
+typedef struct rd_set {
+    uint32_t  n;
+    bt_node  *node;
+    uint64_t *cum;    /* cum[i]: whole sizes of nodes [0, i) */
+} rd_set;
+
+/* R3/R6: cut the group's nodes into kOut pages of about equal whole-size
+ * bytes: page q gets nodes [cut[q], cut[q+1]) with prefix pfx[q]; *pused:
+ * the pages' exact bytes (R5).  0 when a page would not fit. */
+static int plan_pages(const bt_smo *s, const rd_set *rs, uint32_t kOut, uint32_t *cut, uint32_t *pfx,
+                      uint64_t *pused)
 {
-    uint32_t cap = bt_cap(s->cbPage), n = pg_cslot(leaf) + 1, cSib = pg_cslot(sib);
-    uint64_t total = 0, wSib = 0;
-    if (n < 2 || cSib == 0)
+    uint32_t n = rs->n, cap = bt_cap(s->cbPage);
+    uint64_t W = rs->cum[n];
+    if (n < kOut)
         return 0;
-    for (uint32_t j = 0; j < n; j++) {
-        bt_node x;
-        merged(leaf, s->cbPage, slot, nd, j, &x);
-        total += bt_node_size(x.cbKey, x.cbData);
+    cut[0] = 0;
+    cut[kOut] = n;
+    uint32_t i = 0;
+    for (uint32_t q = 1; q < kOut; q++) {
+        uint64_t target = W * q / kOut;
+        while (i < n && rs->cum[i] < target)
+            i++;
+        /* the node boundary nearest the target */
+        uint32_t c = (i > 0 && target - rs->cum[i - 1] < rs->cum[i] - target) ? i - 1 : i;
+        if (c < cut[q - 1] + 1)
+            c = cut[q - 1] + 1;
+        if (c > n - (kOut - q))
+            c = n - (kOut - q);
+        cut[q] = c;
     }
-    for (uint32_t j = 0; j < cSib; j++) {
-        bt_node x;
-        bt_pg_node(sib, s->cbPage, j, &x);
-        wSib += bt_node_size(x.cbKey, x.cbData);
+    *pused = 0;
+    for (uint32_t q = 0; q < kOut; q++) {
+        uint32_t a = cut[q], b = cut[q + 1];
+        if (b <= a)
+            return 0;
+        pfx[q] = pfx_of(s, &rs->node[a], &rs->node[b - 1]);
+        uint64_t bytes = pfx_bytes(rs->cum[b] - rs->cum[a], b - a, pfx[q]);
+        if (bytes > cap)
+            return 0;
+        *pused += bytes;
     }
-    bt_node first, last, sibEdge;
-    merged(leaf, s->cbPage, slot, nd, 0, &first);
-    merged(leaf, s->cbPage, slot, nd, n - 1, &last);
-    bt_pg_node(sib, s->cbPage, fRight ? cSib - 1 : 0, &sibEdge);
-    uint64_t prefix = 0, bestDiff = UINT64_MAX;
-    uint32_t best = 0;
-    for (uint32_t m = 1; m < n; m++) {
-        bt_node x, y;
-        merged(leaf, s->cbPage, slot, nd, m - 1, &x);   /* the left page's last */
-        merged(leaf, s->cbPage, slot, nd, m, &y);       /* the right page's first */
-        prefix += bt_node_size(x.cbKey, x.cbData);
-        /* bytes of the left page and of the right page after the move */
-        uint64_t l, r;
-        if (fRight) {
-            l = pfx_bytes(prefix, m, pfx_of(s, &first, &x));
-            r = pfx_bytes(total - prefix + wSib, n - m + cSib, pfx_of(s, &y, &sibEdge));
-        } else {
-            l = pfx_bytes(wSib + prefix, cSib + m, pfx_of(s, &sibEdge, &x));
-            r = pfx_bytes(total - prefix, n - m, pfx_of(s, &y, &last));
-        }
-        if (l > cap || r > cap || l + r + cap / BT_REDIST_SLACK > 2 * (uint64_t)cap)
-            continue;
-        uint64_t diff = l > r ? l - r : r - l;
-        if (diff < bestDiff) {
-            bestDiff = diff;
-            best = m;
-        }
-    }
-    *pm = best;
-    return best != 0;
+    return 1;
 }
 
-/* R4: the separator between nodes m-1 and m of the merged leaf, copied to
- * s->sepbuf[0] (*pcbSep); 1 when the parent can take it in place of its
- * node jSep. */
-static int plan_separator(bt_smo *s, const uint8_t *leaf, uint32_t slot, const bt_node *nd, uint32_t m,
-                          uint32_t jSep, uint32_t *pcbSep)
+/* R4: the parent takes the kOut - 1 separators of the new cuts in place of
+ * its k - 1 nodes after j0 (the group's separators but the first). */
+static int parent_takes(const bt_smo *s, const uint8_t *pgParent, uint32_t j0, uint32_t k, const rd_set *rs,
+                        const uint32_t *cut, uint32_t kOut)
 {
-    const uint8_t *pgParent = bf_data(s->path[s->depth - 2]);
-    bt_node l, r, old;
-    merged(leaf, s->cbPage, slot, nd, m - 1, &l);
-    merged(leaf, s->cbPage, slot, nd, m, &r);
-    uint32_t cbSep = bt_separator_len(&l, &r);
-    assert(cbSep <= r.cbKey);
-    bt_node_copy_key(&r, s->sepbuf[0], cbSep);
-    *pcbSep = cbSep;
-    bt_pg_node(pgParent, s->cbPage, jSep, &old);
-    return bt_pg_free(pgParent, s->cbPage) + bt_node_size(old.cbSfx, old.cbData) >=
-           bt_node_size(cbSep, BT_PGNO_SIZE);
+    uint64_t have = bt_pg_free(pgParent, s->cbPage), need = 0;
+    for (uint32_t q = 1; q < k; q++) {
+        bt_node old;
+        bt_pg_node(pgParent, s->cbPage, j0 + q, &old);
+        have += bt_node_size(old.cbSfx, old.cbData);
+    }
+    for (uint32_t q = 1; q < kOut; q++)
+        need += bt_node_size(bt_separator_len(&rs->node[cut[q] - 1], &rs->node[cut[q]]), BT_PGNO_SIZE);
+    return have >= need;
 }
 
-/* Node jSep of the parent names the same child under the new separator. */
-static void replace_separator(bt_smo *s, uint32_t jSep, uint32_t cbSep)
+/* R6: rebuild the group as the pages out[0..kOut) (left to right) from the
+ * plan, relink them, and give the parent their separators.  Infallible:
+ * every page is held (and the new one allocated) already. */
+static void rebuild(bt_smo *s, bf **out, uint32_t kOut, uint32_t k, uint32_t j0, const rd_set *rs,
+                    const uint32_t *cut, const uint32_t *pfx, uint32_t pgnoPrev, uint32_t pgnoNext)
 {
+    uint32_t cbPage = s->cbPage;
+    for (uint32_t q = 0; q < kOut; q++) {
+        uint8_t *pg = bf_data(out[q]), kp[256];
+        bt_grp_change(&s->g, out[q]);
+        bt_pg_init(pg, cbPage, s->objid, BTP_LEAF, 0);
+        if (pfx[q]) {
+            bt_node_copy_key(&rs->node[cut[q]], kp, pfx[q]);
+            bt_pg_set_prefix(pg, cbPage, kp, pfx[q]);
+        }
+        for (uint32_t i = cut[q]; i < cut[q + 1]; i++) {
+            const bt_node *x = &rs->node[i];
+            bt_pg_insert(pg, cbPage, pg_cslot(pg), bt_node_key(x, s->scratch2), x->cbKey, x->data, x->cbData,
+                         x->flags, NULL);
+        }
+        pg_set_prev(pg, q > 0 ? bf_pgno(out[q - 1]) : pgnoPrev);   /* T1 */
+        pg_set_next(pg, q + 1 < kOut ? bf_pgno(out[q + 1]) : pgnoNext);
+    }
     bf *pbfParent = s->path[s->depth - 2];
-    uint8_t *pg = bf_data(pbfParent), pgno[BT_PGNO_SIZE];
-    assert(jSep > 0);   /* P5: node 0 keeps its empty key */
-    le_put32(pgno, bt_pg_child(pg, s->cbPage, jSep));
+    uint8_t *pgParent = bf_data(pbfParent);
     bt_grp_change(&s->g, pbfParent);
-    bt_pg_delete(pg, s->cbPage, jSep);
-    bt_pg_insert(pg, s->cbPage, jSep, s->sepbuf[0], cbSep, pgno, BT_PGNO_SIZE, 0, s->scratch);
-}
-
-/* R5: re-encode pg with the first cb bytes of key k (copied first: k may
- * lie in pg).  All of pg's nodes share them (planned), so none is stored
- * whole and every later insert of a node between its first and last key
- * costs exactly its size after the prefix. */
-static void set_pfx(bt_smo *s, uint8_t *pg, const bt_node *k, uint32_t cb)
-{
-    if (!s->env->fKeyPrefix)
-        return;   /* format 1: no prefix pages (X1) */
-    uint8_t pfx[256];
-    bt_node_copy_key(k, pfx, cb);
-    bt_pg_reprefix(pg, s->cbPage, pfx, cb, s->scratch);
-}
-
-/* Nodes [m, n) of the merged leaf to the front of R. */
-static void move_right(bt_smo *s, bf *pbfR, uint32_t slot, const bt_node *nd, uint32_t m, uint32_t cbSep)
-{
-    bf *pbfL = s->path[s->depth - 1];
-    uint8_t *leaf = bf_data(pbfL), *pgR = bf_data(pbfR);
-    uint32_t n = pg_cslot(leaf) + 1, jParent = s->islot[s->depth - 2];
-    bt_node first, x, y, rLast;
-    uint8_t kFirst[BT_KEY_MAX];
-    merged(leaf, s->cbPage, slot, nd, 0, &first);
-    merged(leaf, s->cbPage, slot, nd, m - 1, &x);
-    merged(leaf, s->cbPage, slot, nd, m, &y);
-    bt_pg_node(pgR, s->cbPage, pg_cslot(pgR) - 1, &rLast);
-    uint32_t pL = pfx_of(s, &first, &x), pR = pfx_of(s, &y, &rLast);
-    bt_node_copy_key(&first, kFirst, pL);   /* the leaf changes before it is used */
-    bt_grp_change(&s->g, pbfL);
-    bt_grp_change(&s->g, pbfR);
-    set_pfx(s, pgR, &y, pR);
-    for (uint32_t j = n; j-- > m;) {
-        merged(leaf, s->cbPage, slot, nd, j, &x);
-        bt_pg_insert(pgR, s->cbPage, 0, bt_node_key(&x, s->scratch2), x.cbKey, x.data, x.cbData, x.flags,
-                     s->scratch);
+    for (uint32_t q = k; q-- > 1;)
+        bt_pg_delete(pgParent, cbPage, j0 + q);
+    for (uint32_t q = 1; q < kOut; q++) {   /* P5: node j0 keeps its key (and -infinity at 0) */
+        const bt_node *l = &rs->node[cut[q] - 1], *r = &rs->node[cut[q]];
+        uint32_t cbSep = bt_separator_len(l, r);
+        uint8_t pgno[BT_PGNO_SIZE];
+        assert(cbSep <= r->cbKey);
+        bt_node_copy_key(r, s->sepbuf[0], cbSep);
+        le_put32(pgno, bf_pgno(out[q]));
+        bt_pg_insert(pgParent, cbPage, j0 + q, s->sepbuf[0], cbSep, pgno, BT_PGNO_SIZE, 0, s->scratch);
     }
-    uint32_t mOld = slot < m ? m - 1 : m;   /* the leaf's own nodes that stay */
-    for (uint32_t i = pg_cslot(leaf); i-- > mOld;)
-        bt_pg_delete(leaf, s->cbPage, i);
-    bt_node kf = bt_node_of(kFirst, pL, NULL, 0, 0);
-    set_pfx(s, leaf, &kf, pL);
-    if (slot < m)
-        bt_pg_insert(leaf, s->cbPage, slot, bt_node_key(nd, s->scratch2), nd->cbKey, nd->data, nd->cbData,
-                     nd->flags, s->scratch);
-    replace_separator(s, jParent + 1, cbSep);
-}
-
-/* Nodes [0, m) of the merged leaf to the end of L. */
-static void move_left(bt_smo *s, bf *pbfL, uint32_t slot, const bt_node *nd, uint32_t m, uint32_t cbSep)
-{
-    bf *pbfLeaf = s->path[s->depth - 1];
-    uint8_t *leaf = bf_data(pbfLeaf), *pgL = bf_data(pbfL);
-    uint32_t n = pg_cslot(leaf) + 1, jParent = s->islot[s->depth - 2];
-    bt_node lFirst, x, y, last;
-    uint8_t kY[BT_KEY_MAX];
-    bt_pg_node(pgL, s->cbPage, 0, &lFirst);
-    merged(leaf, s->cbPage, slot, nd, m - 1, &x);
-    merged(leaf, s->cbPage, slot, nd, m, &y);
-    merged(leaf, s->cbPage, slot, nd, n - 1, &last);
-    uint32_t pL = pfx_of(s, &lFirst, &x), pR = pfx_of(s, &y, &last);
-    bt_node_copy_key(&y, kY, pR);   /* the leaf changes before it is used */
-    bt_grp_change(&s->g, pbfLeaf);
-    bt_grp_change(&s->g, pbfL);
-    set_pfx(s, pgL, &lFirst, pL);
-    for (uint32_t j = 0; j < m; j++) {
-        merged(leaf, s->cbPage, slot, nd, j, &x);
-        bt_pg_insert(pgL, s->cbPage, pg_cslot(pgL), bt_node_key(&x, s->scratch2), x.cbKey, x.data, x.cbData,
-                     x.flags, s->scratch);
-    }
-    uint32_t mOld = slot < m ? m - 1 : m;   /* the leaf's own nodes that go */
-    for (uint32_t i = mOld; i-- > 0;)
-        bt_pg_delete(leaf, s->cbPage, i);
-    bt_node ky = bt_node_of(kY, pR, NULL, 0, 0);
-    set_pfx(s, leaf, &ky, pR);
-    if (slot >= m)
-        bt_pg_insert(leaf, s->cbPage, slot - m, bt_node_key(nd, s->scratch2), nd->cbKey, nd->data, nd->cbData,
-                     nd->flags, s->scratch);
-    replace_separator(s, jParent, cbSep);
 }
 
 JET_ERR bt_redist_insert(bt_smo *s, const bt_node *nd, int *pfDone)
@@ -271,44 +200,101 @@ JET_ERR bt_redist_insert(bt_smo *s, const bt_node *nd, int *pfDone)
     if (d < 1 || s->fAppend || s->fPrepend)   /* R1 */
         return JET_errSuccess;
     const uint8_t *pgParent = bf_data(s->path[d - 1]);
-    uint32_t j = s->islot[d - 1], slot = s->islot[d], pgnoLeaf = bf_pgno(s->path[d]), m = 0, cbSep = 0;
-    bf *pbfSib = NULL;
-    JET_ERR err;
-    if (bt_pg_free(bf_data(s->path[d]), s->cbPage) >= bt_node_size(nd->cbKey, nd->cbData))
+    uint32_t j = s->islot[d - 1], slot = s->islot[d], cChild = pg_cslot(pgParent), cbPage = s->cbPage;
+    if (bt_pg_free(bf_data(s->path[d]), cbPage) >= bt_node_size(nd->cbKey, nd->cbData))
         return JET_errSuccess;   /* it fits: no structure change needed */
+    if (cChild < 2)
+        return JET_errSuccess;
 
-    if (j + 1 < pg_cslot(pgParent)) {   /* R2: the right sibling (rightward) */
-        err = hold_sibling(s, pgParent, j + 1, &pbfSib);
-        if (err < 0)
-            return err;
-        const uint8_t *leaf = bf_data(s->path[d]), *pgR = bf_data(pbfSib);
-        if (pg_next(leaf) != bf_pgno(pbfSib) || pg_prev(pgR) != pgnoLeaf)
-            return JET_errBadPageLink;
-        if (plan_cut(s, leaf, slot, nd, pgR, 1, &m) &&
-            plan_separator(s, leaf, slot, nd, m, j + 1, &cbSep)) {
-            move_right(s, pbfSib, slot, nd, m, cbSep);
-            *pfDone = 1;
-            return JET_errSuccess;
-        }
-        bt_smo_let_go(s, &pbfSib);
-    }
-    if (j > 0) {   /* R2: the left sibling; let go of the leaf first (L5) */
+    /* R2: the group, latched left to right (L5). */
+    bf *grp[BT_REDIST_PAGES] = { 0 };
+    uint32_t k = 0, iLeaf, j0 = j > 0 ? j - 1 : j;
+    JET_ERR err;
+    if (j > 0) {
         bt_smo_let_go(s, &s->path[d]);
-        err = hold_sibling(s, pgParent, j - 1, &pbfSib);
+        err = hold_sibling(s, pgParent, j - 1, &grp[k++]);
         if (err >= 0)
             err = hold_sibling(s, pgParent, j, &s->path[d]);
         if (err < 0)
             return err;
-        const uint8_t *leaf = bf_data(s->path[d]), *pgL = bf_data(pbfSib);
-        if (pg_next(pgL) != pgnoLeaf || pg_prev(leaf) != bf_pgno(pbfSib))
-            return JET_errBadPageLink;
-        if (plan_cut(s, leaf, slot, nd, pgL, 0, &m) &&
-            plan_separator(s, leaf, slot, nd, m, j, &cbSep)) {
-            move_left(s, pbfSib, slot, nd, m, cbSep);
-            *pfDone = 1;
-            return JET_errSuccess;
-        }
-        bt_smo_let_go(s, &pbfSib);
     }
+    iLeaf = k;
+    grp[k++] = s->path[d];
+    if (j + 1 < cChild) {
+        err = hold_sibling(s, pgParent, j + 1, &grp[k++]);
+        if (err < 0)
+            return err;
+    }
+    for (uint32_t q = 1; q < k; q++)
+        if (pg_next(bf_data(grp[q - 1])) != bf_pgno(grp[q]) || pg_prev(bf_data(grp[q])) != bf_pgno(grp[q - 1]))
+            return JET_errBadPageLink;
+
+    /* The nodes, from copies of the pages (the rebuild overwrites them). */
+    uint32_t n = 1;
+    for (uint32_t q = 0; q < k; q++)
+        n += pg_cslot(bf_data(grp[q]));
+    uint8_t *mem = os_malloc((size_t)k * cbPage + (size_t)n * sizeof(bt_node) + ((size_t)n + 1) * sizeof(uint64_t));
+    if (mem == NULL)
+        return JET_errOutOfMemory;
+    rd_set rs = { 0, (bt_node *)(mem + (size_t)k * cbPage), NULL };
+    rs.cum = (uint64_t *)(rs.node + n);
+    for (uint32_t q = 0; q < k; q++) {
+        uint8_t *copy = mem + (size_t)q * cbPage;
+        memcpy(copy, bf_data(grp[q]), cbPage);
+        uint32_t c = pg_cslot(copy);
+        for (uint32_t i = 0; i <= c; i++) {
+            if (q == iLeaf && i == slot)
+                rs.node[rs.n++] = *nd;
+            if (i < c)
+                bt_pg_node(copy, cbPage, i, &rs.node[rs.n++]);
+        }
+    }
+    assert(rs.n == n);
+    rs.cum[0] = 0;
+    for (uint32_t i = 0; i < n; i++)
+        rs.cum[i + 1] = rs.cum[i] + bt_node_size(rs.node[i].cbKey, rs.node[i].cbData);
+    uint32_t pgnoPrev = pg_prev(mem), pgnoNext = pg_next(mem + (size_t)(k - 1) * cbPage);
+
+    /* R3: the same pages when the nodes fit them with slack, else R6: one
+     * more page (k + 1). */
+    uint32_t cut[BT_REDIST_PAGES + 2], pfx[BT_REDIST_PAGES + 1], kOut = 0;
+    uint64_t used = 0, cap = bt_cap(cbPage);
+    if (plan_pages(s, &rs, k, cut, pfx, &used) && used + cap / BT_REDIST_SLACK <= k * cap)
+        kOut = k;
+    else if (k >= 2 && plan_pages(s, &rs, k + 1, cut, pfx, &used))
+        kOut = k + 1;
+    if (kOut != 0 && !parent_takes(s, pgParent, j0, k, &rs, cut, kOut))   /* R4 */
+        kOut = 0;
+    if (kOut == k + 1) {   /* the new page: the space page after the tree's (L6) */
+        err = bt_space_alloc_grp(&s->g, s->pgnoSpace, s->objid, 1, s->fresh);
+        if (err >= 0) {
+            s->cfresh = 1;
+            err = bt_space_hold(&s->g, s->pgnoSpace, &s->pbfSpace);
+        }
+        if (err < 0) {
+            os_free(mem);
+            return err;
+        }
+    }
+    if (kOut == 0) {   /* the caller splits: let go of the siblings (unchanged) */
+        for (uint32_t q = 0; q < k; q++)
+            if (q != iLeaf)
+                bt_smo_let_go(s, &grp[q]);
+        os_free(mem);
+        return JET_errSuccess;
+    }
+
+    /* Infallible from here (A4).  The new page goes before the group's last
+     * (all the links it needs are inside the group). */
+    bf *out[BT_REDIST_PAGES + 1];
+    for (uint32_t q = 0; q < k; q++)
+        out[q] = grp[q];
+    if (kOut == k + 1) {
+        out[k] = grp[k - 1];
+        out[k - 1] = s->fresh[s->ifresh++];
+    }
+    rebuild(s, out, kOut, k, j0, &rs, cut, pfx, pgnoPrev, pgnoNext);
+    os_free(mem);
+    *pfDone = 1;
     return JET_errSuccess;
 }
