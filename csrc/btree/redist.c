@@ -1,49 +1,58 @@
 /*
- * redist.c -- B*-tree style redistribution on insert: a full leaf hands nodes
- * to an adjacent sibling under the same parent (and the parent's separator
- * between them is replaced) instead of splitting, so random inserts leave
- * leaves fuller than the half pages a split makes (issue 20, space).
+ * redist.c -- B*-tree style rebalancing on insert: a full leaf and its
+ * siblings under the same parent share their nodes out again (the parent's
+ * separators between them are replaced) instead of the leaf splitting in
+ * two, so random inserts leave leaves fuller than the half pages a split
+ * makes (issue 20, space).
  *
- * Owns: the redistribution policy (R1..R4 below) and the moves it makes.
+ * Owns: the rebalancing policy (R1..R6 below) and the page rebuilds it makes.
  * Must not touch: page byte layout (page.c: nodes are read with bt_pg_node
  * and written with bt_pg_insert / bt_pg_delete only, so a key's on-page
- * encoding is page.c's business), logging (group.c: the moves are one
- * structure change of bt_smo, logged at bt_smo_end like a split), splits and
- * the space page (smo.c, space.c: a redistribution allocates nothing).
+ * encoding is page.c's business), logging (group.c: the rebuild is one
+ * structure change of bt_smo, logged at bt_smo_end like a split), the
+ * two-way split and splits above the leaves (smo.c), free-list internals
+ * (space.c: R6 takes one page with bt_space_alloc_grp).
  *
  * Policy:
  *   R1. Only an insert into a full leaf that has a parent (the root splits by
  *       push-down, T4), and not the append / prepend cases (ascending or
  *       descending inserts at the tree's ends: smo.c leaves those pages full
  *       already).
- *   R2. The right sibling under the same parent is tried first (the leaf is
- *       held: rightward, L5), then the left one (the leaf is let go, the left
- *       sibling latched, the leaf latched again: left to right, L5; the leaf
- *       cannot change meanwhile, its parent is held exclusively, L4).  The
- *       other child of a different parent is never used: its separator lives
- *       higher and may not be held.
- *   R3. A sibling is used when the leaf, the new node and the sibling leave
- *       at least cap / BT_REDIST_SLACK bytes free between the two pages; the
- *       nodes are then cut where the two pages' bytes are most even (so the
- *       next insert into either does not redistribute again at once), moving
- *       at least one node and leaving at least one on each page.  Page bytes
- *       are counted exactly under R5.
- *   R4. The parent must take the new separator in place of the old one (its
- *       free bytes plus the old separator's node); otherwise, or when no
- *       sibling qualifies, the caller splits as before.
- *   R5. Key prefixes (X1, files with DB_INCOMPAT_KEY_PREFIX): both pages are
- *       re-encoded with the common prefix of their final first and last keys
- *       (at most bt_pfx_max) before nodes move in, so every node on them is
- *       stored after that prefix and each page's bytes are known before the
- *       change starts (prefix + the nodes' sizes after it): R3 plans with
- *       them, and each bt_pg_insert costs exactly its node's size after the
- *       prefix (no node is stored whole, so no shorter prefix is cheaper).
- *       Counting whole keys instead (an upper bound) refused almost every
- *       redistribution on prefix pages, where a key's whole size is ten times
- *       its stored one.
- * Every page is latched before any changes (A4): the sibling, the leaf and
- * the parent (held since the descent) are all the change needs; once R3 and
- * R4 hold the moves are infallible page.c calls.
+ *   R2. The group is the leaf and its siblings under the same parent (left,
+ *       leaf, right; two pages when the leaf is its parent's first or last
+ *       child).  It is latched left to right (the leaf is let go, the left
+ *       sibling latched, the leaf latched again, then the right sibling: L5;
+ *       the leaf cannot change meanwhile, its parent is held exclusively,
+ *       L4).  The child of a different parent is never used: its separator
+ *       lives higher and may not be held.
+ *   R3. When the group's nodes plus the new one fit its pages with at least
+ *       cap / BT_REDIST_SLACK bytes to spare, they are cut into the same
+ *       pages at the points nearest equal byte counts (so the next insert
+ *       into any of them does not rebalance again at once).  Page bytes are
+ *       counted exactly under R5.
+ *   R4. The parent must take the new separators (the shortest key between
+ *       two pages) in place of the old ones (its free bytes plus the old
+ *       separators' nodes); otherwise, or when no plan fits, the caller
+ *       splits the leaf in two (smo.c, which may split the parent).
+ *   R5. Key prefixes (X1, files with DB_INCOMPAT_KEY_PREFIX): every page is
+ *       rebuilt with the common prefix of its final first and last keys (at
+ *       most bt_pfx_max), so every node on it is stored after that prefix
+ *       and each page's bytes are known before the change starts (prefix +
+ *       the nodes' sizes after it): R3 and R6 plan with them.  Counting
+ *       whole keys instead (an upper bound) refused almost every
+ *       redistribution on prefix pages, where a key's whole size is ten
+ *       times its stored one.
+ *   R6. When the group is too full for R3 (k pages, k = 2 or 3), its nodes
+ *       are cut into k + 1 pages of equal bytes (a 2-to-3 or 3-to-4 split,
+ *       each page about 2/3 or 3/4 full, where a plain split leaves two half
+ *       pages beside full siblings).  The new page goes before the group's
+ *       last page, so every link it needs (T1) is inside the group; the
+ *       parent gets one more separator (R4).  Random inserts fill leaves to
+ *       about 0.87 (two-page redistribution alone: 0.78).
+ * Every page is latched before any changes (A4): the siblings, the leaf, the
+ * parent (held since the descent), then the space page and the new page
+ * (L6); once R3/R6 and R4 hold, the rebuild is infallible page.c calls on
+ * pages rebuilt from copies taken before the change.
  */
 #include <assert.h>
 #include "btree_int.h"
