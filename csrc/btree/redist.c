@@ -48,7 +48,7 @@
  *       pages beside full siblings).  The new page goes before the group's
  *       last page, so every link it needs (T1) is inside the group; the
  *       parent gets one more separator (R4).  Random inserts fill leaves to
- *       about 0.87 (two-page redistribution alone: 0.78).
+ *       about 0.85 (two-page redistribution alone: 0.78; slack: docs/benchmarks.md).
  * Every page is latched before any changes (A4): the siblings, the leaf, the
  * parent (held since the descent), then the space page and the new page
  * (L6); once R3/R6 and R4 hold, the rebuild is infallible page.c calls on
@@ -58,7 +58,7 @@
 #include "btree_int.h"
 
 /* R3: minimum free bytes (cap / BT_REDIST_SLACK) the group keeps. */
-#define BT_REDIST_SLACK 10
+#define BT_REDIST_SLACK 6
 /* R2: most pages in a group (the leaf and both its siblings). */
 #define BT_REDIST_PAGES 3
 
