@@ -585,13 +585,14 @@ JET_ERR  bt_smo_end(bt_smo *s, JET_ERR err);
 void     bt_smo_let_go(bt_smo *s, bf **ppbf);
 uint32_t bt_separator_len(const bt_node *l, const bt_node *r);
 
-/* ---- redist.c: redistribution into a sibling (policy R1..R4 there) -------- */
+/* ---- redist.c: rebalancing with the siblings (policy R1..R6 there) ------- */
 
-/* Insert nd at the leaf at the path's end (slot s->islot) by moving nodes to
- * an adjacent sibling under the same parent and replacing their separator,
- * when the leaf is full and a sibling has room (*pfDone = 1: inserted).
- * Otherwise nothing changes (*pfDone = 0; pages it latched and did not use
- * are let go) and the caller splits. */
+/* Insert nd at the leaf at the path's end (slot s->islot) when the leaf is
+ * full, by sharing the nodes of the leaf and its siblings under the same
+ * parent out again over those pages (when they have room) or over one more
+ * page, replacing their separators (*pfDone = 1: inserted).  Otherwise
+ * nothing changes (*pfDone = 0; pages it latched and did not use are let
+ * go) and the caller splits. */
 JET_ERR  bt_redist_insert(bt_smo *s, const bt_node *nd, int *pfDone);
 
 #endif /* ESEPY_BTREE_INT_H */

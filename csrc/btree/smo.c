@@ -20,8 +20,9 @@
  *     bt_smo_begin -> bt_smo_descend (root and path latched exclusively)
  *        -> bt_smo_insert | bt_smo_replace | bt_smo_delete
  *     -> bt_smo_end (return unused pages, log or undo, release everything)
- * An insert into a full leaf first offers nodes to a sibling (redist.c, which
- * changes the leaf, the sibling and the parent and allocates nothing); when
+ * An insert into a full leaf first rebalances with its siblings (redist.c,
+ * which rebuilds the leaf, its siblings, maybe one new page, and the
+ * parent, without splitting the parent); when
  * that does not apply, inserts acquire every page they may need first (the
  * leaf's right neighbour, then new pages, L5/L6), then change pages with
  * infallible page.c calls.

@@ -1804,6 +1804,17 @@ static int check_change(tdb *t, size_t from, size_t to, int *pcpg)
     return 0;
 }
 
+/* 1 when the structure change logged as records [from, to) changed pgno. */
+static int change_has_page(const tdb *t, size_t from, size_t to, uint32_t pgno)
+{
+    for (size_t i = from; i + 1 < to; i++) {
+        const uint8_t *pv = t->log.buf + t->log.recs[i].off;
+        if ((pv[4] | pv[5] << 8 | pv[6] << 16 | (uint32_t)pv[7] << 24) == pgno)
+            return 1;
+    }
+    return 0;
+}
+
 TEST(smo_pages_carry_smoend_lsn)
 {
     tdb t;
@@ -1826,9 +1837,10 @@ TEST(smo_pages_carry_smoend_lsn)
         if (t.log.crec - from > 1) {
             CHECK(check_change(&t, from, t.log.crec, &cpg) == 0);
             /* leaf, new page, parent (or root and push-down), space page;
-             * a redistribution (redist.c): leaf, sibling, parent */
+             * a redistribution (redist.c): leaf, sibling(s), parent, and
+             * no space page (nothing allocated) */
             CHECK(cpg >= 3);
-            nredist += cpg == 3;
+            nredist += !change_has_page(&t, from, t.log.crec, t.pgnoSpace);
             nsmo++;
         }
     }
@@ -3152,6 +3164,101 @@ TEST(redist_into_siblings)
     tdb_close(&t);
 }
 
+/* R6: a full leaf whose siblings are full too: the group (left, leaf, right)
+ * is cut into one more page (3-to-4; 2-to-3 for a first child), all of
+ * about equal counts, with the shortest separators, as one change of the
+ * group, the new page, the parent and the space page.  Replay of the log up
+ * to just before its SMOEND leaves the pages as they were; with it, as
+ * after. */
+TEST(redist_splits_group_into_one_more_page)
+{
+    tdb t, c;
+    CHECK(tdb_open(&t, "redist_r6", 4096, 1) == 0);
+    uint32_t root;
+    CHECK_ERR(bt_create(&t.env, t.pgnoSpace, 7, &root), JET_errSuccess);
+    model m;
+    model_init(&m);
+    /* Ascending: append splits leave four full leaves. */
+    for (uint32_t v = 10; v <= 1440; v += 10)
+        CHECK(ins_v(&t, root, &m, v) == 0);
+    shape2 sh0, sh;
+    CHECK(shape_of(&t, root, &sh0) == 0);
+    CHECK(sh0.nchild == 4);
+    for (uint32_t i = 0; i < 4; i++)
+        CHECK(sh0.cslot[i] == 36);
+    snapshot before = { 0 }, after = { 0 }, got = { 0 };
+    CHECK(snap_take(&t, &before) == 0);
+
+    /* 1. Into the second leaf: leaves 0-2 become four pages (3-to-4). */
+    size_t from = t.log.crec;
+    CHECK(ins_v(&t, root, &m, 375) == 0);
+    size_t to = t.log.crec;
+    int cpg = 0;
+    CHECK(check_change(&t, from, to, &cpg) == 0);
+    CHECK(cpg == 6 && change_has_page(&t, from, to, t.pgnoSpace));   /* 3 leaves, new page, root, space */
+    CHECK(shape_of(&t, root, &sh) == 0);
+    CHECK(sh.nchild == 5 && sh.pgno[0] == sh0.pgno[0] && sh.pgno[1] == sh0.pgno[1] && sh.pgno[2] != sh0.pgno[2] &&
+          sh.pgno[3] == sh0.pgno[2] && sh.pgno[4] == sh0.pgno[3] && sh.cslot[4] == 36);
+    CHECK(sh.cslot[0] + sh.cslot[1] + sh.cslot[2] + sh.cslot[3] == 3 * 36 + 1);
+    for (uint32_t i = 0; i < 4; i++)
+        CHECK(sh.cslot[i] >= 26 && sh.cslot[i] <= 28);   /* even (3 * 36 + 1) / 4 */
+    for (uint32_t i = 1; i < 5; i++)
+        CHECK(separator_is_shortest(&t, &sh, i) == 0);
+    CHECK(verify(&t, root, &m, 1) == 0);
+    CHECK(snap_take(&t, &after) == 0);
+    CHECK(tdb_open_file(&c, "redist_r6_c", 4096, 0) == 0);
+    c.pgnoSpace = t.pgnoSpace;
+    CHECK(replay(&c, &t.log, 0, to - 1) == 0);
+    CHECK(snap_take(&c, &got) == 0);
+    CHECK(snap_equal(&before, &got) == 0);
+    snap_free(&got);
+    CHECK(replay(&c, &t.log, 0, to) == 0);
+    CHECK(snap_take(&c, &got) == 0);
+    CHECK(snap_equal(&after, &got) == 0);
+    CHECK(verify(&c, root, &m, 1) == 0);
+    snap_free(&got);
+    tdb_close(&c);
+
+    /* 2. Into the last leaf (full, its left sibling with room): the two
+     * share their nodes out again, no page allocated (R3). */
+    CHECK(shape_of(&t, root, &sh0) == 0);
+    from = t.log.crec;
+    CHECK(ins_v(&t, root, &m, 1205) == 0);
+    CHECK(check_change(&t, from, t.log.crec, &cpg) == 0);
+    CHECK(cpg == 3 && !change_has_page(&t, from, t.log.crec, t.pgnoSpace));
+    CHECK(shape_of(&t, root, &sh) == 0);
+    CHECK(sh.nchild == 5 && sh.cslot[3] + sh.cslot[4] == sh0.cslot[3] + sh0.cslot[4] + 1 && sh.cslot[4] < 36);
+    CHECK(separator_is_shortest(&t, &sh, 4) == 0);
+    CHECK(verify(&t, root, &m, 1) == 0);
+    snap_free(&before);
+    snap_free(&after);
+    model_free(&m);
+    tdb_close(&t);
+
+    /* 3. A first child with a full right sibling: 2-to-3. */
+    CHECK(tdb_open(&t, "redist_r6_b", 4096, 1) == 0);
+    CHECK_ERR(bt_create(&t.env, t.pgnoSpace, 7, &root), JET_errSuccess);
+    model_init(&m);
+    for (uint32_t v = 10; v <= 720; v += 10)
+        CHECK(ins_v(&t, root, &m, v) == 0);
+    CHECK(shape_of(&t, root, &sh0) == 0);
+    CHECK(sh0.nchild == 2 && sh0.cslot[0] == 36 && sh0.cslot[1] == 36);
+    from = t.log.crec;
+    CHECK(ins_v(&t, root, &m, 15) == 0);
+    CHECK(check_change(&t, from, t.log.crec, &cpg) == 0);
+    CHECK(cpg == 5);   /* 2 leaves, new page, root, space */
+    CHECK(shape_of(&t, root, &sh) == 0);
+    CHECK(sh.nchild == 3 && sh.pgno[0] == sh0.pgno[0] && sh.pgno[2] == sh0.pgno[1]);
+    CHECK(sh.cslot[0] + sh.cslot[1] + sh.cslot[2] == 73);
+    for (uint32_t i = 0; i < 3; i++)
+        CHECK(sh.cslot[i] >= 24 && sh.cslot[i] <= 25);
+    for (uint32_t i = 1; i < 3; i++)
+        CHECK(separator_is_shortest(&t, &sh, i) == 0);
+    CHECK(verify(&t, root, &m, 1) == 0);
+    model_free(&m);
+    tdb_close(&t);
+}
+
 /* Random inserts leave leaves fuller than the half pages of splits (the
  * point of redistribution, issue 20), with random deletes mixed in, and the
  * log still replays to the same pages. */
@@ -3168,12 +3275,12 @@ TEST(redist_random_fill)
     uint64_t cpg = 0;
     CHECK_ERR(bt_count_pages(&t.env, root, &cpg), JET_errSuccess);
     /* 112 bytes a node, 4056 usable bytes a page (internal pages counted
-     * too): plain splits filled 0.64 of 865 pages, redistribution 0.79 of
-     * 698. */
+     * too): plain splits filled 0.64 of 865 pages, redistribution into one
+     * sibling 0.79 of 698, the group rebalance and split (R3, R6) 0.86 of 639. */
     double fill = 20000.0 * 112 / ((double)cpg * 4056);
-    if (fill < 0.75)
+    if (fill < 0.84)
         fprintf(stderr, "fill %.3f over %llu pages\n", fill, (unsigned long long)cpg);
-    CHECK(fill >= 0.75);
+    CHECK(fill >= 0.84);
     rng r = { 99 };
     for (uint32_t i = 0; i < 20000; i++) {
         uint8_t key[4];
@@ -3252,9 +3359,9 @@ TEST(redist_random_fill_prefix_pages)
         model_set(&m, key, sizeof key, data, sizeof data, 0);
     }
     double fill = leaf_fill(&t, root);
-    if (fill < 0.75)
+    if (fill < 0.84)   /* 0.86 with R3 and R6 (0.79 redistributing into one sibling) */
         fprintf(stderr, "prefix pages: leaf fill %.3f\n", fill);
-    CHECK(fill >= 0.75);
+    CHECK(fill >= 0.84);
     CHECK(verify(&t, root, &m, 1) == 0);
     model_free(&m);
     tdb_close(&t);
