@@ -220,11 +220,14 @@ static JET_ERR write_chunks(isam_sess *psess, isam_db *pdb, table_def *ptd, uint
             if (err >= 0)
                 memcpy(buf, old.pb, have);
         }
-        if (err >= 0) {
+        if (err >= 0 && have == 0 && off == 0) {
+            /* L4: a new chunk of a lid no stored record refers to, all of it
+             * from the caller's bytes: inserted from there (no copy) */
+            err = rec_op_insert_private(psess, pdb, ptd->pgnoLV, key, cbKey, src, n);
+        } else if (err >= 0) {
             memcpy(buf + off, src, n);
-            /* L4: a new chunk of a lid no stored record refers to */
             err = have ? rec_op_replace(psess, pdb, ptd->pgnoLV, key, cbKey, buf, cbNew)
-                       : rec_op_insert_private(psess, pdb, ptd->pgnoLV, key, cbKey, buf, cbNew);
+                       : rec_op_insert_private(psess, pdb, ptd->pgnoLV, key, cbKey, buf, cbNew); /* L4 */
         }
         if (err >= 0) {
             src += n;
