@@ -847,7 +847,7 @@ static pthread_once_t crc_once = PTHREAD_ONCE_INIT;
  * registers with crc_shift (linear in the register: 4 table lookups).  The
  * crc32 instruction has a latency of 3 cycles and a throughput of 1: three
  * independent chains keep it busy.  Block sizes are multiples of 8. */
-#define CRC_LONG  2048
+#define CRC_LONG  1360   /* 3 x 1360 = 4080: a 4 KiB page's bytes 4.. in one round */
 #define CRC_SHORT 256
 static int      crc_hw;                  /* the CPU has SSE4.2 */
 static uint32_t crc_long[4][256];        /* register -> register after CRC_LONG zero bytes */
