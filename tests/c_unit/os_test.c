@@ -232,7 +232,7 @@ TEST(list_dir_and_crc)
 
 /* issue 20: the interleaved hardware path (when the CPU has one) and the
  * portable tables give the same CRC-32C: known vectors, then random lengths
- * (across the 3 x 256 and 3 x 1360 byte rounds) at every alignment, seeded
+ * (across the 3 x 256 and 3 x 1360 byte rounds) at offsets 0-15, seeded
  * and chained.  A page sealed by either path verifies with the other (the
  * format never depended on the path). */
 TEST(crc32c_paths_agree)
