@@ -36,6 +36,14 @@
         }                                                                           \
     } while (0)
 
+/* CPU time of the process (user + system), seconds. */
+static inline double cpu_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
 static inline double now(void)
 {
     struct timespec ts;

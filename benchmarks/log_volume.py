@@ -7,6 +7,10 @@ record lengths (the log's 16-byte header included) per record type.  Pad and
 Flush records (block alignment of group commits) are counted as well.
 
     python benchmarks/log_volume.py [--rows 100000] [--order seq|random] [--cache-mb N] [--checkpoint-mb N] [--json]
+    python benchmarks/log_volume.py --value100k 250    # run.py's value100k fill (issue 20)
+
+--value100k N fills N values of 100 KB (random bytes, a LongBinary column) in lazy
+transactions of 10, as run.py's value100k does, and prints log and file bytes per value.
 
 --cache-mb bounds the page cache (JET_paramCacheSizeMax, 4 KiB pages): a fill
 larger than the cache evicts pages and changes them again after reading them
@@ -51,6 +55,28 @@ def fill(folder: str, rows: int, order: str, cache_mb: int = 0, checkpoint_mb: i
     inst.term()
 
 
+def fill_big(folder: str, n: int) -> int:
+    """run.py's value100k fill: n 100 KB values, lazy transactions of 10; the file's size."""
+    inst = esepy.Instance("logvol", system_path=folder + "/", log_path=folder + "/logs/",
+                          temp_path=folder + "/tmp.edb", create_path_if_not_exist=True,
+                          log_file_size_kb=16384, max_ver_pages=65536)
+    inst.init()
+    s = inst.begin_session()
+    path = os.path.join(folder, "bench.edb")
+    db = s.create_database(path)
+    t = db.create_table("kv", {"k": "binary", "v": "longbinary"}, primary_key=["k"])
+    big = random.Random(7).randbytes(100 * 1024)
+    ks = [i.to_bytes(16, "big") for i in range(n)]
+    for b in range(0, n, 10):
+        with s.transaction(lazy=True):
+            t.insert_many([(k, big) for k in ks[b:b + 10]], columns=("k", "v"), batch=10)
+    t.close()
+    db.close()
+    s.end()
+    inst.term()
+    return os.path.getsize(path)
+
+
 def breakdown(logs: str) -> "collections.OrderedDict[str, list]":
     per: "dict[str, list]" = collections.defaultdict(lambda: [0, 0])
     for lf in esepy.inspect.LogFolder(logs).files():
@@ -68,7 +94,23 @@ def main(argv=None) -> int:
     ap.add_argument("--cache-mb", type=int, default=0, help="cache size in MiB (default: the engine's)")
     ap.add_argument("--checkpoint-mb", type=int, default=0, help="checkpoint depth in MiB (default: the engine's)")
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--value100k", type=int, default=0, metavar="N", help="N values of 100 KB instead of rows")
     ns = ap.parse_args(argv)
+    if ns.value100k:
+        with tempfile.TemporaryDirectory(prefix="logvol") as d:
+            cb = fill_big(d, ns.value100k)
+            per = breakdown(os.path.join(d, "logs"))
+        n = ns.value100k
+        total = sum(b for _, b in per.values())
+        if ns.json:
+            print(json.dumps({"values": n, "file": cb, "total": total,
+                              "types": {k: {"count": c, "bytes": b} for k, (c, b) in per.items()}}))
+            return 0
+        print(f"{n} values of 100 KB: {total / n:.0f} log bytes/value, {cb / n:.0f} file bytes/value")
+        print(f"{'type':<10} {'records':>9} {'bytes':>11} {'rec/value':>9} {'bytes/value':>11}")
+        for k, (c, b) in per.items():
+            print(f"{k:<10} {c:>9} {b:>11} {c / n:>9.1f} {b / n:>11.0f}")
+        return 0
     with tempfile.TemporaryDirectory(prefix="logvol") as d:
         fill(d, ns.rows, ns.order, ns.cache_mb, ns.checkpoint_mb)
         per = breakdown(os.path.join(d, "logs"))

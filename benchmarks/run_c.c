@@ -18,7 +18,8 @@
  *               JetSeek(GE) + 99 JetMove / SELECT ... WHERE k >= ? LIMIT 100
  *   value100k   max(10, ROWS/200) 100 KB values inserted in lazy
  *               transactions of 10 and read back into a buffer (timed together;
- *               "read": the read-back alone)
+ *               "read": the read-back alone; "cpu": the process's CPU time
+ *               of the timed part, user + system)
  * SQLite: WAL, synchronous=NORMAL, WITHOUT ROWID.  Built by run.py with the
  * system's compiler, sqlite3.h and libsqlite3; not a test, nothing is asserted.
  * The table and both engines' operations: bench_kv_c.h (shared with
@@ -47,7 +48,7 @@ int main(int argc, char **argv)
         e_open(folder, "run_c", big);
     else
         s_open(folder);
-    double t = 0, tRead = -1;
+    double t = 0, tRead = -1, cpu = -1;
     unsigned char *v = malloc(BIG);
     if (v == NULL)
         return 1;
@@ -58,7 +59,7 @@ int main(int argc, char **argv)
         unsigned char *back = malloc(BIG);
         if (back == NULL)
             return 1;
-        double t0 = now();
+        double t0 = now(), c0 = cpu_now();
         if (esepy)
             e_fill(n, v, BIG, 10);
         else
@@ -71,6 +72,7 @@ int main(int argc, char **argv)
                 s_get(i, back, BIG);
         }
         t = now() - t0;
+        cpu = cpu_now() - c0;
         tRead = now() - tRead;
         if (memcmp(back, v, BIG) != 0)
             fail("value100k: the value read back differs");
@@ -119,7 +121,7 @@ int main(int argc, char **argv)
     else
         s_close();
     if (tRead >= 0)
-        printf("{\"s\": %.6f, \"read\": %.6f}\n", t, tRead);
+        printf("{\"s\": %.6f, \"read\": %.6f, \"cpu\": %.6f}\n", t, tRead, cpu);
     else
         printf("{\"s\": %.6f}\n", t);
     return 0;

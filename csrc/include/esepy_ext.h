@@ -236,8 +236,10 @@ JET_ERR EsepyTestLiveAllocations(int64_t *pcLive);
  * before re-arming. */
 JET_ERR EsepyTestFailIO(uint32_t kind, uint32_t n, int32_t fPersistent, JET_ERR err, uint32_t *pcHits);
 
-/* Calls of `kind` made since the process started; kind = ESEPY_IO_KINDS gives
- * the number of memory allocations. */
+/* Calls of `kind` made since the process first called a fault hook (this
+ * one included: until then the engine counts nothing, so its allocations and
+ * I/O calls pay no atomic operations; read differences); kind =
+ * ESEPY_IO_KINDS gives the number of memory allocations. */
 JET_ERR EsepyTestGetIOCount(uint32_t kind, uint64_t *pc);
 
 /* Crash-simulation journal: fRecord > 0 starts recording every

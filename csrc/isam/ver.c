@@ -1312,7 +1312,12 @@ JET_ERR rec_op_insert_private(isam_sess *psess, isam_db *pdb, uint32_t pgnoRoot,
     if (err < 0)
         return err;
     uint32_t cb = 0, flags = 0;
-    err = cbKey < 4 ? JET_errSuccess : bt_lookup(&pdb->env, pgnoRoot, key, cbKey, NULL, 0, &cb, &flags);
+    /* The chunks of a new long value go above every key of the tree: the
+     * append hint proves them absent without a descent (issue 20). */
+    err = cbKey < 4 ? JET_errSuccess
+          : bt_append_absent(&pdb->env, pgnoRoot, key, cbKey)
+              ? JET_errRecordNotFound
+              : bt_lookup(&pdb->env, pgnoRoot, key, cbKey, NULL, 0, &cb, &flags);
     if (err != JET_errRecordNotFound) /* a (flag-deleted) node is there: the full protocol */
         return err < 0 ? err : rec_op_insert(psess, pdb, pgnoRoot, key, cbKey, data, cbData);
     err = JET_errSuccess;

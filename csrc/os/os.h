@@ -130,6 +130,10 @@ JET_ERR os_list_dir(const char *dir, JET_ERR (*fn)(const char *name, void *ctx),
 
 /* CRC-32C (Castagnoli) of buf, continuing from `crc` (start with 0). */
 uint32_t os_crc32c(uint32_t crc, const void *buf, size_t cb);
+/* The same, always by the portable tables (tests compare the two paths). */
+uint32_t os_crc32c_portable(uint32_t crc, const void *buf, size_t cb);
+/* 1 if os_crc32c uses the CPU's crc32 instruction (decided once). */
+int      os_crc32c_hardware(void);
 
 /* ---- time ---------------------------------------------------------------- */
 void os_logtime_now(JET_LOGTIME *plt);
@@ -280,7 +284,9 @@ uint32_t os_fault_alloc_hits(void);
 /* Blocks allocated through this layer and not yet freed (leak checks). */
 int64_t  os_alloc_live(void);
 
-/* Allocations made so far (os_malloc & co.), counted whether or not injection is on. */
+/* Allocations made (os_malloc & co.) since the first call of any os_fault_*
+ * hook (os_unix.c H1: until then nothing is counted; read differences),
+ * whether or not injection is on. */
 uint64_t os_fault_alloc_count(void);
 
 /* I/O fault injection: fail the n-th call of `kind` from now with `err` (and,
@@ -304,7 +310,8 @@ uint64_t os_fault_alloc_count(void);
 void     os_fault_io(int kind, uint32_t n, int persistent, JET_ERR err);
 /* How many calls of `kind` injection failed since os_fault_io last armed it. */
 uint32_t os_fault_io_hits(int kind);
-/* Calls of `kind` seen since the process started (injected failures included). */
+/* Calls of `kind` seen since the first call of any os_fault_* hook (H1;
+ * injected failures included). */
 uint64_t os_fault_count(int kind);
 
 /* ---- crash simulation journal (os_crash.c; a test hook) ------------------ */

@@ -540,9 +540,54 @@ def wl_foreign(jet, root, seed=9, ntx=10):
     return w
 
 
+def wl_bigvalues(jet, root, seed=9):
+    """long values of 100 KB (issue 20, value100k): each about 100 chunks in
+    the long-value tree, a structure change every few of them (lv.c L4: chunks
+    inserted without versions from the caller's bytes, proven absent by the
+    append hint), written in lazy and durable transactions, one rolled back,
+    one replaced by another big value, one deleted; 64 KiB log generations roll
+    in the middle of a value."""
+    w = Workload(jet, root, _params(root))
+    w.start()
+    rnd = random.Random(seed)
+
+    def big(k, i):
+        return ("B%d.%d-" % (k, i)) * (100 * 1024 // len("B%d.%d-" % (k, i)))
+
+    with esepy.Instance("crashstates", **w.params) as inst:
+        s = inst.begin_session()
+        db, t = _create(w, s)
+        for i, op in enumerate(["ins", "ins", "rb", "upd", "del", "ins"], start=1):
+            m = _copy(w.model)
+            rows = m["kv"]
+            s.begin_transaction()
+            if op in ("ins", "rb"):
+                for _ in range(2):
+                    k = max(rows, default=-1) + 1
+                    r = dict(_row(k, i), b=big(k, i))
+                    t.insert(r)
+                    rows[k] = r
+            elif op == "upd":
+                k = rnd.choice(sorted(rows))
+                t.update(k, {"b": big(k, i)})
+                rows[k] = dict(rows[k], b=big(k, i))
+            else:
+                k = rnd.choice(sorted(rows))
+                t.delete(k)
+                del rows[k]
+            if op == "rb":
+                s.rollback()
+            else:
+                w.commit(s, m, lazy=(i % 2 == 0))
+        t.close()
+        w.phase(4)
+    _record(jet, 0)
+    return w
+
+
 WORKLOADS = {"basic": wl_basic, "circular": wl_circular, "backup": wl_backup, "restore": wl_restore,
              "recovery": wl_recovery, "deletes": wl_deletes, "indexbuild": wl_indexbuild,
-             "redist": wl_redist, "evict": wl_evict, "foreign": wl_foreign}
+             "redist": wl_redist, "evict": wl_evict, "foreign": wl_foreign, "bigvalues": wl_bigvalues}
 
 
 # ---------------------------------------------------------------------------

@@ -88,3 +88,60 @@ def test_rollback_of_big_values_leaves_no_trace(tmp_path):
     assert lv.nodes <= 1 + 100_000 // 900, lv  # the committed value alone: its root and chunks
     assert lv.deleted_nodes == 0, lv
     assert report.free_pages * 4096 > 76 * MB
+
+
+def test_a_100kb_value_in_chunks_that_fill_their_pages(tmp_path):
+    """issue 20: a chunk and its key fill a node of the largest size (lv.c chunk_size), so a
+    100 KB value is 104 chunks of 990 bytes (960-byte chunks: 107), four to a 4 KiB leaf."""
+    path = str(tmp_path / "c.edb")
+    with make_instance(tmp_path, "chunks") as inst, inst.begin_session() as s:
+        db = s.create_database(path)
+        t = db.create_table("t", {"id": "long", "body": "longbinary"}, primary_key=["id"])
+        with s.transaction():
+            t.insert({"id": 1, "body": big(1, 100 * 1024)})
+        assert t.get(1)["body"] == big(1, 100 * 1024)
+        t.close()
+        db.close()
+        s.detach_database(path)
+    _, lv = lv_tree(path)
+    assert lv.nodes == 1 + 104   # the root, then ceil(102400 / 990) chunks
+    assert lv.leaf_pages == 27   # 105 nodes, at most four to a leaf
+
+
+OLD_LV = os.path.join(os.path.dirname(os.path.dirname(__file__)), "data", "esepy", "main_lv960.tar.gz")
+
+
+def test_values_written_with_960_byte_chunks_still_read_and_change(tmp_path):
+    """A database written by the build before (chunks of 960 bytes: tests/data/esepy/
+    main_lv960.py) attaches; its values read back whole and in pieces; a value replaced, one
+    streamed in pieces and a new one live next to the old ones (each lid keeps the chunk
+    size its root records), and the file checks clean."""
+    import io
+    import sys
+    import tarfile
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(__file__)), "data", "esepy"))
+    from main_lv960 import SIZES, value
+    root = str(tmp_path / "old")
+    os.makedirs(root)
+    with tarfile.open(OLD_LV) as tf:
+        tf.extractall(root, **({"filter": "data"} if hasattr(tarfile, "data_filter") else {}))
+    path = os.path.join(root, "lv.edb")
+    p = dict(system_path=root + "/", log_path=root + "/", temp_path=root + "/tmp.edb",
+             log_file_size_kb=1024, circular_log=True)
+    with esepy.Instance("old960", **p) as inst, inst.begin_session() as s:
+        db = s.attach_database(path)
+        t = db.open_table("t")
+        for i, n in enumerate(SIZES):
+            assert t.get(i)["body"] == value(i, n), i
+        with s.transaction():
+            t.update(5, {"body": value(50, 100 * 1024)})
+            t.update(4, {"body": io.BytesIO(value(40, 70000))})
+            t.insert({"id": 9, "body": value(9, 5000)})
+        got = {r["id"]: r["body"] for r in t}
+        t.close()
+        db.close()
+        s.detach_database(path)
+    want = {i: value(i, n) for i, n in enumerate(SIZES)}
+    want.update({5: value(50, 100 * 1024), 4: value(40, 70000), 9: value(9, 5000)})
+    assert got == want
+    lv_tree(path)   # integrity: no problems
