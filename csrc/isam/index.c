@@ -882,6 +882,13 @@ static JET_ERR create_index(isam_sess *psess, isam_cursor *pcur, const char *szN
     char f2[JET_cbNameMost + 1];
     if (idx_by_name_any(ptd, szName) || (ptd->cseg && cat_name_fold(ptd->idxName, f2) && strcmp(f2, folded) == 0))
         return JET_errIndexDuplicate;
+    /* K8: an index of a file with DB_INCOMPAT_KEY_TEXT8 makes its Unicode
+     * text keys in the compact form (key.c, KEY_SEG_TEXT8).  The flag is kept
+     * with the index's segments in the catalog, so every key of one index
+     * (entries, JetMakeKey, the bookmark of a primary index) has one form
+     * for the index's life; indexes of older files keep the 2-byte form. */
+    if (atomic_load(&pcur->db->incompatSeen) & DB_INCOMPAT_KEY_TEXT8)
+        segflagsAll |= KEY_SEG_TEXT8;
     key_seg segs[JET_ccolKeyMost];
     uint32_t cseg = 0;
     err = idx_parse_key(ptd, szKey, cbKey, grbit, segflagsAll, segs, &cseg);
