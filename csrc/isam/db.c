@@ -186,9 +186,9 @@ JET_ERR db_open_file(isam_inst *pinst, uint32_t dbid, const char *path, int crea
         /* ... and pages with a key prefix (btree_int.h X1): the bit is in
          * the header before the first page is written. */
         db_header_set_incompat(h, DB_INCOMPAT_KEY_PREFIX);
-        /* ... and indexes with compact Unicode text keys (index.c K8): the
-         * bit is in the header before the first index is created. */
-        db_header_set_incompat(h, DB_INCOMPAT_KEY_TEXT8);
+        /* ... and compact index entries (index.c K8): the bit is in the
+         * header before the first index is created. */
+        db_header_set_incompat(h, DB_INCOMPAT_INDEX_COMPACT);
         h->cbPage = pinst->cfg.cbPage;
         h->filetype = JET_filetypeDatabase;
         if (psign)

@@ -7,7 +7,9 @@
  *
  * Owns: the entry format of secondary index trees:
  *     unique index       key = normalized key              data = primary bookmark
- *     non-unique index   key = normalized key + bookmark   data = u16 length of the bookmark (LE)
+ *     non-unique index   key = normalized key + bookmark   data = length of the bookmark:
+ *                        u16 LE (2 bytes), or 1 byte (1..255) in files with
+ *                        DB_INCOMPAT_INDEX_COMPACT (K8); readers take both
  * A unique index thus holds one node per key value, so two records with the
  * same key collide in the btree (JET_errKeyDuplicate, or JET_errWriteConflict
  * while the other change is uncommitted) through the ordinary versioned
@@ -357,12 +359,21 @@ JET_ERR idx_entry_bookmark(const idx_def *pidx, const void *key, uint32_t cbKey,
         return JET_errSuccess;
     }
     const uint8_t *d = data;
-    uint32_t cb = cbData == 2 ? (uint32_t)(d[0] | (d[1] << 8)) : 0;
+    uint32_t cb = cbData == 2 ? (uint32_t)(d[0] | (d[1] << 8)) : cbData == 1 ? d[0] : 0;
     if (cb == 0 || cb > cbKey)
         return JET_errSecondaryIndexCorrupted;
     *ppbm = (const uint8_t *)key + cbKey - cb;
     *pcbBm = cb;
     return JET_errSuccess;
+}
+
+/* The data of a non-unique entry: the bookmark's length in one byte where
+ * the file allows it (K8), else in two. */
+static uint32_t bm_len_encode(const isam_db *pdb, uint32_t cbBm, uint8_t len[2])
+{
+    len[0] = (uint8_t)cbBm;
+    len[1] = (uint8_t)(cbBm >> 8);
+    return cbBm <= 0xFF && (atomic_load(&pdb->incompatSeen) & DB_INCOMPAT_INDEX_COMPACT) ? 1 : 2;
 }
 
 /* ---- maintenance ------------------------------------------------------------------ */
@@ -393,9 +404,10 @@ static JET_ERR one_index_changed(isam_sess *psess, isam_db *pdb, table_def *ptd,
         if (pidx->grbit & JET_bitIndexUnique) {
             err = rec_op_insert(psess, pdb, pidx->pgnoRoot, k, kn->len[i], bm, cbBm);
         } else {
-            uint8_t len[2] = { (uint8_t)cbBm, (uint8_t)(cbBm >> 8) };
+            uint8_t len[2];
+            uint32_t cbLen = bm_len_encode(pdb, cbBm, len);
             /* V7: the key ends with bm and is not among the record's old keys */
-            err = rec_op_insert_fresh(psess, pdb, pidx->pgnoRoot, k, kn->len[i], len, 2);
+            err = rec_op_insert_fresh(psess, pdb, pidx->pgnoRoot, k, kn->len[i], len, cbLen);
         }
     }
     return err;
@@ -709,10 +721,11 @@ JET_ERR idx_build(isam_sess *psess, isam_db *pdb, table_def *ptd, const idx_def 
         uint32_t cbBm = cbk;
         memcpy(bm, pk, cbk);
         err = idx_entry_keys(psess, pdb, ptd, pidx, rec.pb, rec.cb, bm, cbBm, &kn);
-        uint8_t len[2] = { (uint8_t)cbBm, (uint8_t)(cbBm >> 8) };
+        uint8_t len[2];
+        uint32_t cbLen = bm_len_encode(pdb, cbBm, len);
         for (uint32_t i = 0; err >= 0 && i < kn.n; i++)
             err = run_add(&sort.run, kn.pb + kn.off[i], kn.len[i], fUnique ? (const void *)bm : (const void *)len,
-                          fUnique ? cbBm : 2);
+                          fUnique ? cbBm : cbLen);
         if (err >= 0 && sort.run.cb >= sort.cbRunMax)
             err = sort_spill(&sort);
         if (err < 0)
@@ -882,12 +895,14 @@ static JET_ERR create_index(isam_sess *psess, isam_cursor *pcur, const char *szN
     char f2[JET_cbNameMost + 1];
     if (idx_by_name_any(ptd, szName) || (ptd->cseg && cat_name_fold(ptd->idxName, f2) && strcmp(f2, folded) == 0))
         return JET_errIndexDuplicate;
-    /* K8: an index of a file with DB_INCOMPAT_KEY_TEXT8 makes its Unicode
+    /* K8: an index of a file with DB_INCOMPAT_INDEX_COMPACT makes its Unicode
      * text keys in the compact form (key.c, KEY_SEG_TEXT8).  The flag is kept
      * with the index's segments in the catalog, so every key of one index
      * (entries, JetMakeKey, the bookmark of a primary index) has one form
-     * for the index's life; indexes of older files keep the 2-byte form. */
-    if (atomic_load(&pcur->db->incompatSeen) & DB_INCOMPAT_KEY_TEXT8)
+     * for the index's life; indexes of older files keep the 2-byte form.
+     * The same bit lets non-unique entries keep their bookmark's length in
+     * one byte (bm_len_encode; idx_entry_bookmark reads both). */
+    if (atomic_load(&pcur->db->incompatSeen) & DB_INCOMPAT_INDEX_COMPACT)
         segflagsAll |= KEY_SEG_TEXT8;
     key_seg segs[JET_ccolKeyMost];
     uint32_t cseg = 0;

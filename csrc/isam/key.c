@@ -26,7 +26,7 @@
  *                           unit 0x0001 -> 00 01 02; terminator 00 00.
  *                           An odd trailing input byte is ignored.
  *                           With KEY_SEG_TEXT8 (indexes of files with
- *                           DB_INCOMPAT_KEY_TEXT8): each folded code unit u
+ *                           DB_INCOMPAT_INDEX_COMPACT): each folded code unit u
  *                           as its UTF-8 form (1-3 bytes, u taken as a
  *                           number: a lone surrogate is encoded like any
  *                           other unit), unit 0x0000 -> 01 01, unit 0x0001 ->

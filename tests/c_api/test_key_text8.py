@@ -1,11 +1,14 @@
-"""Compact Unicode text keys (DB_INCOMPAT_KEY_TEXT8, csrc/isam/key.c, index.c K8).
+"""Compact Unicode text keys (DB_INCOMPAT_INDEX_COMPACT, csrc/isam/key.c, index.c K8).
 
 Indexes of new files make cp-1200 text keys with one byte per ASCII code unit
 (the UTF-8 form of each unit's number) instead of two; the index order is the
 same as the 2-byte form's: folded code units compared as numbers, shorter
-first.  Files of format version 1 (incompat 0) keep the 2-byte form for every
+first; their non-unique entries keep the bookmark's length in one byte, not
+two.  Files of format version 1 (incompat 0) keep the 2-byte form for every
 index they get, and attach, update and recover as before."""
+import os
 import random
+import struct
 
 from test_database import Env
 from test_record_format import header, make_version1
@@ -27,6 +30,23 @@ def fold_units(s):
             u += 0x50
         out.append(u)
     return out
+
+
+def leaf_data_sizes(path):
+    """How many live leaf nodes of the file have 1 and 2 bytes of data (a non-unique entry's bookmark length)."""
+    counts = {1: 0, 2: 0}
+    with open(path, "rb") as f:
+        for pgno in range(1, os.path.getsize(path) // 4096 - 1):
+            f.seek((pgno + 1) * 4096)
+            page = f.read(4096)
+            if not struct.unpack_from("<I", page, 20)[0] & 0x1:  # BTP_LEAF
+                continue
+            for i in range(struct.unpack_from("<H", page, 32)[0]):
+                off = struct.unpack_from("<H", page, 4096 - 2 * (i + 1))[0]
+                cbd = struct.unpack_from("<H", page, off + 2)[0]
+                if cbd in counts:
+                    counts[cbd] += 1
+    return counts
 
 
 def text_table(env, dbid, unique=False):
@@ -127,6 +147,8 @@ def test_new_files_make_one_byte_per_ascii_unit(jet, tmp_path):
     finally:
         assert env.term() == 0
     assert header(str(tmp_path / "a.edb"))[1] & KEY_TEXT8
+    # the non-unique index's entries keep their bookmark's length in one byte
+    assert leaf_data_sizes(str(tmp_path / "a.edb")) == {1: len(FOLD_STRINGS), 2: 0}
 
 
 def test_compact_keys_recover(jet, tmp_path):
@@ -172,6 +194,7 @@ def test_version1_file_keeps_two_byte_text_keys(jet, tmp_path):
     insert_all(env, t, cid, cs, FOLD_STRINGS)
     assert env.term() == 0
     assert header(path) == (1, 0)
+    assert leaf_data_sizes(path) == {1: 0, 2: len(FOLD_STRINGS)}
 
     env = Env(jet, used, "used2")
     t, cid, cs = open_text(env, path)
@@ -190,3 +213,4 @@ def test_version1_file_keeps_two_byte_text_keys(jet, tmp_path):
     finally:
         assert env.term() == 0
     assert header(path) == (1, 0)
+    assert leaf_data_sizes(path) == {1: 0, 2: len(FOLD_STRINGS) + 2000}
