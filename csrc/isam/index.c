@@ -520,12 +520,55 @@ static JET_ERR run_add(build_run *r, const uint8_t *key, uint32_t cbKey, const v
     return JET_errSuccess;
 }
 
+/* A sort item: the entry's first 16 key bytes (big-endian, zero padded) and
+ * the entry.  Padding keeps the order: a key that is a proper prefix of
+ * another never gets the greater prefix, so items whose prefixes differ
+ * compare as their entries do, and only equal prefixes read the entries. */
+typedef struct {
+    uint64_t       k0, k1;
+    const uint8_t *p;
+} sort_item;
+
+static uint64_t key_word(const uint8_t *key, uint32_t cbKey, uint32_t ib)
+{
+    uint64_t w = 0;
+    for (uint32_t i = 0; i < 8; i++)
+        w = (w << 8) | (ib + i < cbKey ? key[ib + i] : 0);
+    return w;
+}
+
+static int item_cmp(const void *a, const void *b)
+{
+    const sort_item *x = a, *y = b;
+    if (x->k0 != y->k0)
+        return x->k0 < y->k0 ? -1 : 1;
+    if (x->k1 != y->k1)
+        return x->k1 < y->k1 ? -1 : 1;
+    return entry_cmp(x->p, y->p);
+}
+
 static void run_sort(build_run *r)
 {
     for (size_t i = 0; i < r->n; i++)
         r->rg[i] = r->pb + (uintptr_t)r->rg[i];
-    if (r->n > 1)
+    if (r->n < 2)
+        return;
+    sort_item *items = os_malloc(r->n * sizeof(*items));
+    if (items == NULL) {        /* no room for the prefixes: the plain sort */
         qsort(r->rg, r->n, sizeof(*r->rg), run_cmp);
+        return;
+    }
+    for (size_t i = 0; i < r->n; i++) {
+        const uint8_t *p = r->rg[i];
+        uint32_t cb = le_get16(p);
+        items[i].k0 = key_word(p + 4, cb, 0);
+        items[i].k1 = key_word(p + 4, cb, 8);
+        items[i].p = p;
+    }
+    qsort(items, r->n, sizeof(*items), item_cmp);
+    for (size_t i = 0; i < r->n; i++)
+        r->rg[i] = items[i].p;
+    os_free(items);
 }
 
 /* Sort the current run and append it to the spill file; the run is empty
