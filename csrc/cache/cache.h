@@ -226,7 +226,10 @@ JET_ERR cache_page_verify(const void *pv, uint32_t cb, uint32_t pgno);
 #define DB_INCOMPAT_RECORD_OVERFLOW 0x1u  /* records whose tagged area lives in the LV tree */
 #define DB_INCOMPAT_RECORD_HDR2     0x2u  /* compact record header */
 #define DB_INCOMPAT_KEY_PREFIX      0x4u  /* page-level key prefix compression */
-#define DB_INCOMPAT_KNOWN           (DB_INCOMPAT_RECORD_OVERFLOW | DB_INCOMPAT_RECORD_HDR2 | DB_INCOMPAT_KEY_PREFIX) /* a feature adds its bit here when it lands */
+#define DB_INCOMPAT_INDEX_COMPACT   0x10u /* index entries: Unicode text keys in 1-3 bytes a unit (key.c),
+                                           * 1-byte bookmark lengths (index.c K8) */
+#define DB_INCOMPAT_KNOWN           (DB_INCOMPAT_RECORD_OVERFLOW | DB_INCOMPAT_RECORD_HDR2 | DB_INCOMPAT_KEY_PREFIX | \
+                                     DB_INCOMPAT_INDEX_COMPACT) /* a feature adds its bit here when it lands */
 
 typedef struct db_header {
     uint32_t      version;         /* 1, or DB_FORMAT_VERSION when incompat != 0 (F1) */

@@ -206,6 +206,9 @@ JET_ERR db_open_file(isam_inst *pinst, uint32_t dbid, const char *path, int crea
         /* ... and pages with a key prefix (btree_int.h X1): the bit is in
          * the header before the first page is written. */
         db_header_set_incompat(h, DB_INCOMPAT_KEY_PREFIX);
+        /* ... and compact index entries (index.c K8): the bit is in the
+         * header before the first index is created. */
+        db_header_set_incompat(h, DB_INCOMPAT_INDEX_COMPACT);
         h->cbPage = pinst->cfg.cbPage;
         h->filetype = JET_filetypeDatabase;
         if (psign)
@@ -228,10 +231,10 @@ JET_ERR db_open_file(isam_inst *pinst, uint32_t dbid, const char *path, int crea
         err = db_header_read(pf, pinst->cfg.cbPage, &pdb->hdr);
         if (err < 0)
             goto fail;
-        atomic_store(&pdb->incompatSeen, pdb->hdr.incompat);
         if (pdb->hdr.flags & DB_FLAG_RECOVERY_OFF)
             pdb->logged = 0;
     }
+    atomic_store(&pdb->incompatSeen, pdb->hdr.incompat);
     err = cache_open_file(pinst->pc, dbid, pf);
     if (err < 0)
         goto fail;

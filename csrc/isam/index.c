@@ -7,7 +7,9 @@
  *
  * Owns: the entry format of secondary index trees:
  *     unique index       key = normalized key              data = primary bookmark
- *     non-unique index   key = normalized key + bookmark   data = u16 length of the bookmark (LE)
+ *     non-unique index   key = normalized key + bookmark   data = length of the bookmark:
+ *                        u16 LE (2 bytes), or 1 byte (1..255) in files with
+ *                        DB_INCOMPAT_INDEX_COMPACT (K8); readers take both
  * A unique index thus holds one node per key value, so two records with the
  * same key collide in the btree (JET_errKeyDuplicate, or JET_errWriteConflict
  * while the other change is uncommitted) through the ordinary versioned
@@ -357,12 +359,21 @@ JET_ERR idx_entry_bookmark(const idx_def *pidx, const void *key, uint32_t cbKey,
         return JET_errSuccess;
     }
     const uint8_t *d = data;
-    uint32_t cb = cbData == 2 ? (uint32_t)(d[0] | (d[1] << 8)) : 0;
+    uint32_t cb = cbData == 2 ? (uint32_t)(d[0] | (d[1] << 8)) : cbData == 1 ? d[0] : 0;
     if (cb == 0 || cb > cbKey)
         return JET_errSecondaryIndexCorrupted;
     *ppbm = (const uint8_t *)key + cbKey - cb;
     *pcbBm = cb;
     return JET_errSuccess;
+}
+
+/* The data of a non-unique entry: the bookmark's length in one byte where
+ * the file allows it (K8), else in two. */
+static uint32_t bm_len_encode(const isam_db *pdb, uint32_t cbBm, uint8_t len[2])
+{
+    len[0] = (uint8_t)cbBm;
+    len[1] = (uint8_t)(cbBm >> 8);
+    return cbBm <= 0xFF && (atomic_load(&pdb->incompatSeen) & DB_INCOMPAT_INDEX_COMPACT) ? 1 : 2;
 }
 
 /* ---- maintenance ------------------------------------------------------------------ */
@@ -393,9 +404,10 @@ static JET_ERR one_index_changed(isam_sess *psess, isam_db *pdb, table_def *ptd,
         if (pidx->grbit & JET_bitIndexUnique) {
             err = rec_op_insert(psess, pdb, pidx->pgnoRoot, k, kn->len[i], bm, cbBm);
         } else {
-            uint8_t len[2] = { (uint8_t)cbBm, (uint8_t)(cbBm >> 8) };
+            uint8_t len[2];
+            uint32_t cbLen = bm_len_encode(pdb, cbBm, len);
             /* V7: the key ends with bm and is not among the record's old keys */
-            err = rec_op_insert_fresh(psess, pdb, pidx->pgnoRoot, k, kn->len[i], len, 2);
+            err = rec_op_insert_fresh(psess, pdb, pidx->pgnoRoot, k, kn->len[i], len, cbLen);
         }
     }
     return err;
@@ -508,12 +520,55 @@ static JET_ERR run_add(build_run *r, const uint8_t *key, uint32_t cbKey, const v
     return JET_errSuccess;
 }
 
+/* A sort item: the entry's first 16 key bytes (big-endian, zero padded) and
+ * the entry.  Padding keeps the order: a key that is a proper prefix of
+ * another never gets the greater prefix, so items whose prefixes differ
+ * compare as their entries do, and only equal prefixes read the entries. */
+typedef struct {
+    uint64_t       k0, k1;
+    const uint8_t *p;
+} sort_item;
+
+static uint64_t key_word(const uint8_t *key, uint32_t cbKey, uint32_t ib)
+{
+    uint64_t w = 0;
+    for (uint32_t i = 0; i < 8; i++)
+        w = (w << 8) | (ib + i < cbKey ? key[ib + i] : 0);
+    return w;
+}
+
+static int item_cmp(const void *a, const void *b)
+{
+    const sort_item *x = a, *y = b;
+    if (x->k0 != y->k0)
+        return x->k0 < y->k0 ? -1 : 1;
+    if (x->k1 != y->k1)
+        return x->k1 < y->k1 ? -1 : 1;
+    return entry_cmp(x->p, y->p);
+}
+
 static void run_sort(build_run *r)
 {
     for (size_t i = 0; i < r->n; i++)
         r->rg[i] = r->pb + (uintptr_t)r->rg[i];
-    if (r->n > 1)
+    if (r->n < 2)
+        return;
+    sort_item *items = os_malloc(r->n * sizeof(*items));
+    if (items == NULL) {        /* no room for the prefixes: the plain sort */
         qsort(r->rg, r->n, sizeof(*r->rg), run_cmp);
+        return;
+    }
+    for (size_t i = 0; i < r->n; i++) {
+        const uint8_t *p = r->rg[i];
+        uint32_t cb = le_get16(p);
+        items[i].k0 = key_word(p + 4, cb, 0);
+        items[i].k1 = key_word(p + 4, cb, 8);
+        items[i].p = p;
+    }
+    qsort(items, r->n, sizeof(*items), item_cmp);
+    for (size_t i = 0; i < r->n; i++)
+        r->rg[i] = items[i].p;
+    os_free(items);
 }
 
 /* Sort the current run and append it to the spill file; the run is empty
@@ -709,10 +764,11 @@ JET_ERR idx_build(isam_sess *psess, isam_db *pdb, table_def *ptd, const idx_def 
         uint32_t cbBm = cbk;
         memcpy(bm, pk, cbk);
         err = idx_entry_keys(psess, pdb, ptd, pidx, rec.pb, rec.cb, bm, cbBm, &kn);
-        uint8_t len[2] = { (uint8_t)cbBm, (uint8_t)(cbBm >> 8) };
+        uint8_t len[2];
+        uint32_t cbLen = bm_len_encode(pdb, cbBm, len);
         for (uint32_t i = 0; err >= 0 && i < kn.n; i++)
             err = run_add(&sort.run, kn.pb + kn.off[i], kn.len[i], fUnique ? (const void *)bm : (const void *)len,
-                          fUnique ? cbBm : 2);
+                          fUnique ? cbBm : cbLen);
         if (err >= 0 && sort.run.cb >= sort.cbRunMax)
             err = sort_spill(&sort);
         if (err < 0)
@@ -882,6 +938,15 @@ static JET_ERR create_index(isam_sess *psess, isam_cursor *pcur, const char *szN
     char f2[JET_cbNameMost + 1];
     if (idx_by_name_any(ptd, szName) || (ptd->cseg && cat_name_fold(ptd->idxName, f2) && strcmp(f2, folded) == 0))
         return JET_errIndexDuplicate;
+    /* K8: an index of a file with DB_INCOMPAT_INDEX_COMPACT makes its Unicode
+     * text keys in the compact form (key.c, KEY_SEG_TEXT8).  The flag is kept
+     * with the index's segments in the catalog, so every key of one index
+     * (entries, JetMakeKey, the bookmark of a primary index) has one form
+     * for the index's life; indexes of older files keep the 2-byte form.
+     * The same bit lets non-unique entries keep their bookmark's length in
+     * one byte (bm_len_encode; idx_entry_bookmark reads both). */
+    if (atomic_load(&pcur->db->incompatSeen) & DB_INCOMPAT_INDEX_COMPACT)
+        segflagsAll |= KEY_SEG_TEXT8;
     key_seg segs[JET_ccolKeyMost];
     uint32_t cseg = 0;
     err = idx_parse_key(ptd, szKey, cbKey, grbit, segflagsAll, segs, &cseg);

@@ -25,6 +25,15 @@
  *                           as 2 bytes big-endian; unit 0x0000 -> 00 01 01,
  *                           unit 0x0001 -> 00 01 02; terminator 00 00.
  *                           An odd trailing input byte is ignored.
+ *                           With KEY_SEG_TEXT8 (indexes of files with
+ *                           DB_INCOMPAT_INDEX_COMPACT): each folded code unit u
+ *                           as its UTF-8 form (1-3 bytes, u taken as a
+ *                           number: a lone surrogate is encoded like any
+ *                           other unit), unit 0x0000 -> 01 01, unit 0x0001 ->
+ *                           01 02; terminator 00.  UTF-8 of 16-bit numbers
+ *                           is order preserving and prefix free, so keys
+ *                           compare exactly as the 2-byte form compares;
+ *                           ASCII text takes one byte a unit instead of two.
  *                           other code pages (1252, 0): each byte (ASCII A-Z
  *                           folded to a-z unless KEY_SEG_CASESENSITIVE);
  *                           0x00 -> 01 01, 0x01 -> 01 02; terminator 00.
@@ -269,6 +278,46 @@ static void body_text_utf16(key_w *w, const uint8_t *p, uint32_t cb, int fFold, 
     }
 }
 
+/* KEY_SEG_TEXT8: UTF-16LE units as UTF-8 forms of their numbers (order kept:
+ * lead bytes 02-7F < C2-DF < E0-EF rise with the unit; 00 ends; 01 escapes). */
+static void body_text_utf16_8(key_w *w, const uint8_t *p, uint32_t cb, int fFold, int fPrefix)
+{
+    uint32_t i = 0;
+    /* The common case: ASCII units that fit, written without per-byte checks. */
+    if (cb >= 2 && w->cbMax - w->ib >= cb / 2) {
+        uint8_t *out = w->key + w->ib;
+        for (; i + 1 < cb; i += 2) {
+            uint8_t lo = p[i];
+            if (p[i + 1] != 0 || lo < 2 || lo >= 0x80)
+                break;
+            if (fFold && lo >= 'A' && lo <= 'Z')
+                lo = (uint8_t)(lo + 0x20);
+            *out++ = lo;
+        }
+        w->ib = (uint32_t)(out - w->key);
+    }
+    for (; i + 1 < cb && !w->fTruncated; i += 2) {
+        uint16_t u = (uint16_t)(p[i] | (p[i + 1] << 8));
+        if (fFold)
+            u = key_fold_utf16(u);
+        if (u <= 1) {
+            kput(w, 0x01);
+            kput(w, (uint8_t)(u + 1));
+        } else if (u < 0x80) {
+            kput(w, (uint8_t)u);
+        } else if (u < 0x800) {
+            kput(w, (uint8_t)(0xC0 | (u >> 6)));
+            kput(w, (uint8_t)(0x80 | (u & 0x3F)));
+        } else {
+            kput(w, (uint8_t)(0xE0 | (u >> 12)));
+            kput(w, (uint8_t)(0x80 | ((u >> 6) & 0x3F)));
+            kput(w, (uint8_t)(0x80 | (u & 0x3F)));
+        }
+    }
+    if (!fPrefix)
+        kput(w, 0x00);
+}
+
 static uint32_t key_type_size(JET_COLTYP coltyp)
 {
     rec_column c;
@@ -340,7 +389,9 @@ static JET_ERR key_append(uint8_t *key, uint32_t *pcbKey, uint32_t cbKeyMax, con
             break;
         case JET_coltypText:
         case JET_coltypLongText:
-            if (pcol->cp == 1200)
+            if (pcol->cp == 1200 && (segflags & KEY_SEG_TEXT8))
+                body_text_utf16_8(&w, p, cb, fFold, fPrefix);
+            else if (pcol->cp == 1200)
                 body_text_utf16(&w, p, cb, fFold, fPrefix);
             else
                 body_text_bytes(&w, p, cb, fFold, fPrefix);
@@ -441,7 +492,8 @@ int key_decode_segment(const uint8_t *key, uint32_t cbKey, uint32_t *pib, const 
         /* Text is folded (or, in UTF-16, may have lost an odd byte): never
          * given back from a key, only skipped. */
         lossy = t == JET_coltypText || t == JET_coltypLongText;
-        if ((t == JET_coltypText || t == JET_coltypLongText) && pcol->cp == 1200) {
+        if ((t == JET_coltypText || t == JET_coltypLongText) && pcol->cp == 1200 &&
+            !(segflags & KEY_SEG_TEXT8)) {
             for (;;) {
                 uint8_t a, b, c;
                 if (!kget(&r, &a) || !kget(&r, &b))

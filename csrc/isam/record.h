@@ -178,6 +178,9 @@ JET_ERR rec_ovf_expand(rec_buf *prec, const uint8_t *pbTagged, uint32_t cbTagged
 #define KEY_SEG_DESCENDING     0x01
 #define KEY_SEG_SORTNULLSHIGH  0x02
 #define KEY_SEG_CASESENSITIVE  0x04  /* text: ordinal comparison (no case folding) */
+#define KEY_SEG_TEXT8          0x08  /* cp-1200 text in 1-3 bytes a unit (key.c); kept in the
+                                      * catalog, set on the indexes of files with
+                                      * DB_INCOMPAT_INDEX_COMPACT (index.c K8) */
 
 /* Append the normalized form of one key segment (value pv/cb of column type
  * pcol, or NULL when pv == NULL) to key[*pcbKey..cbKeyMax).  Normalized keys

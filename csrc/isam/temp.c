@@ -209,6 +209,8 @@ static JET_ERR temp_key_index(isam_inst *pinst, isam_db *pdb, table_def *ptd, co
         if (!(pci->rc.grbit & JET_bitColumnTTKey))
             continue; /* (keys beyond JET_ccolKeyMost are ignored, as ESENT does) */
         uint32_t f = ps->fCaseSensitive ? KEY_SEG_CASESENSITIVE : 0;
+        if (atomic_load(&pdb->incompatSeen) & DB_INCOMPAT_INDEX_COMPACT)
+            f |= KEY_SEG_TEXT8; /* K8 (index.c) */
         if (pci->rc.grbit & JET_bitColumnTTDescending)
             f |= KEY_SEG_DESCENDING;
         if (ps->grbit & JET_bitTTSortNullsHigh)

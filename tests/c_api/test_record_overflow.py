@@ -13,7 +13,8 @@ from test_enumerate import enumerate_columns
 DB_INCOMPAT_RECORD_OVERFLOW = 0x1
 DB_INCOMPAT_RECORD_HDR2 = 0x2      # every new file has the compact record header
 DB_INCOMPAT_KEY_PREFIX = 0x4       # ... and may hold pages with a key prefix
-NEW_FILE_BITS = DB_INCOMPAT_RECORD_HDR2 | DB_INCOMPAT_KEY_PREFIX
+DB_INCOMPAT_INDEX_COMPACT = 0x10   # ... and compact index entries (index.c K8)
+NEW_FILE_BITS = DB_INCOMPAT_RECORD_HDR2 | DB_INCOMPAT_KEY_PREFIX | DB_INCOMPAT_INDEX_COMPACT
 
 
 def header_incompat(path):
