@@ -164,7 +164,8 @@
  *       first: a rollback bumps undoEpoch before it unchains the version
  *       (both under the lock), so a reader whose load of cChained sees the
  *       decrement to 0 also sees the new epoch and takes the locked path;
- *       a link (cChained++) precedes the tree change it describes (I7), so
+ *       a link (cChained++) precedes the tree change it describes (I7; an
+ *       escrow delta's too: E1 in rec_op_escrow), so
  *       a copy that shows the change was made after the increment and the
  *       later load sees it (or the cleanup that followed commit).  Equal
  *       epochs read after cChained mean the epoch was the same when

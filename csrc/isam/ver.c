@@ -39,10 +39,11 @@
  *   JET_errWriteConflict if K's chain holds a FULL version of another
  *   transaction that is active or committed after our snapshot (other
  *   transactions' deltas do not conflict: deltas commute); read K, add the
- *   delta, log UNDO_DELTA, replace K in the tree, log DELTADONE, and link
- *   the (filled) delta version.  Rollback of a delta subtracts it from K's
- *   value at that time in the same kind of critical section (delta CLR,
- *   replace, DELTADONE, unlink), so other transactions' deltas stay.
+ *   delta, log UNDO_DELTA, link the (filled) delta version, replace K in
+ *   the tree (the link first: E1 in rec_op_escrow, V6), log DELTADONE.
+ *   Rollback of a delta subtracts it from K's value at that time in the
+ *   same kind of critical section (delta CLR, replace, DELTADONE, unlink),
+ *   so other transactions' deltas stay.
  *   Readers never see K's stored value and K's set of linked delta versions
  *   out of step: for a tree that ever had a delta version, rec_visible
  *   re-reads K under inst.lock before walking the chain.
@@ -1511,6 +1512,23 @@ JET_ERR rec_op_escrow(isam_sess *psess, isam_db *pdb, uint32_t pgnoRoot, const v
         err = log_undo_delta_locked(psess, v);
     }
     if (err >= 0) {
+        /* E1 (V6, I7): the delta's version is linked (cChained++) BEFORE the
+         * replace makes the new value reachable.  Readers that take
+         * inst.lock cannot see the two steps apart either way, but
+         * rec_visible's lock-free path trusts a copy of the node whenever it
+         * loads cChained == 0 after making the copy: with the link after the
+         * replace, a copy taken between the two (the page latch is free
+         * again once bt_replace returns) showed the uncommitted delta as
+         * committed, and the delta could then be rolled back (a plain
+         * reader saw the sum go down, a snapshot reader saw it change).
+         * Linked first, any copy that shows the delta is made after the
+         * increment, so the reader's later load of cChained is nonzero and
+         * it takes the locked path, which subtracts the invisible delta. */
+        if (v) {
+            delta_tree_add_locked(pinst, pdb->dbid, pgnoRoot);
+            ver_link_locked(pinst, pslot, v, t, cbVer);
+            linked = 1;
+        }
         err = bt_replace(&pdb->env, pdb->hdr.pgnoSpace, pgnoRoot, key, cbKey, rec.pb, rec.cb);
         int changed = err >= 0;
         if (v && v->lsnUndo != LSN_NIL) {
@@ -1518,18 +1536,20 @@ JET_ERR rec_op_escrow(isam_sess *psess, isam_db *pdb, uint32_t pgnoRoot, const v
             if (err >= 0)
                 err = e;
         }
-        if (changed && v) {
-            /* link the filled version: the tree and the chain change together */
-            delta_tree_add_locked(pinst, pdb->dbid, pgnoRoot);
-            ver_link_locked(pinst, pslot, v, t, cbVer);
-            linked = 1;
+        if (!changed && v) {
+            /* the tree kept its value: take the version back (no reader
+             * copy can show a change that did not happen, so no epoch bump) */
+            t->newest = v->trxNext;
+            ver_unchain_locked(pinst, v);
+            ver_free(pinst, v);
+            v = NULL;
         }
         isam_vis_changed(pinst); /* V5: the tree and the chain changed together */
     }
     os_mutex_unlock(&pinst->lock);
     CKPT_LEAVE(pinst);
     rec_free(&rec);
-    if (!linked)
+    if (!linked && v)
         os_free(v);
     return err;
 }

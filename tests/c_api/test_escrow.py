@@ -376,4 +376,38 @@ def test_readers_see_stable_snapshots_while_deltas_come_and_go(table):
     stop.set()
     for th in threads:
         th.join()
-    assert problems == []
+    assert problems == [], problems
+
+
+def test_rolled_back_deltas_are_never_seen_outside_their_transaction(table):
+    """Regression (escrow E1): a writer's escrow delta became reachable in
+    the tree before its version was linked, so a reader on the lock-free
+    path (no version anywhere: cChained == 0) that copied the node in that
+    window took the uncommitted delta for committed.  Here nothing ever
+    commits: every value any other session reads must be the initial 0."""
+    lib = table.env.lib
+    lock = threading.Lock()
+    seen = []
+    done = threading.Event()
+
+    def writer():
+        ses, t = table.session_locked(lock)
+        for _ in range(4000):
+            assert lib.JetBeginTransaction(ses) == 0
+            assert table.escrow(ses, t, 5)[0] == 0
+            assert lib.JetRollback(ses, 0) == 0
+        done.set()
+
+    def reader():
+        ses, t = table.session_locked(lock)
+        while not done.is_set():
+            v = table.value(ses, t)
+            if v != 0:
+                seen.append(v)
+
+    threads = [threading.Thread(target=writer), threading.Thread(target=reader)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert seen == []
