@@ -65,7 +65,7 @@ const param_def g_param_defs[] = {
     PI(JET_paramBatchIOBufferMax, "BatchIOBufferMax", "batch_io_buffer_max", I, GL | NE, 0, 0, IMAX),
     PI(JET_paramCacheSizeMax, "CacheSizeMax", "cache_size_max", I, GL, 2000000000, 1, IMAX),
     PI(JET_paramCheckpointDepthMax, "CheckpointDepthMax", "checkpoint_depth_max", I, 0, 20971520, 0, IMAX),
-    PI(ESEPY_paramCheckpointThread, "CheckpointThread", "checkpoint_thread", B, FI, 1, 0, 1),
+    PI(ESEPY_paramCheckpointThread, "CheckpointThread", "checkpoint_thread", B, FI, 0, 0, 1),
     PI(JET_paramLRUKCorrInterval, "LRUKCorrInterval", "lruk_corr_interval", I, GL | NE, 128000, 0, IMAX),
     PI(JET_paramLRUKHistoryMax, "LRUKHistoryMax", "lruk_history_max", I, GL | NE, 0, 0, IMAX),
     PI(JET_paramLRUKPolicy, "LRUKPolicy", "lruk_policy", I, GL | NE, 2, 0, IMAX),

@@ -96,9 +96,11 @@ JET_ERR EsepySetEventCallback(ESEPY_PFNEVENT pfn, void *pvContext);
 #define ESEPY_PARAMFLAG_NOEFFECT      0x0010 /* accepted for compatibility; esepy ignores it */
 
 /* esepy's own instance parameters (ids above every JET_param*).
- * ESEPY_paramCheckpointThread (boolean, default 1, fixed at init): 1 runs the
+ * ESEPY_paramCheckpointThread (boolean, default 0, fixed at init): 1 runs the
  * checkpoint (dirty-page write-back, checkpoint-file update) on a background
- * thread of the instance, 0 runs it inline on the committing thread, in a
+ * thread of the instance (experimental: one crash state of the thread's
+ * crash-state test recovered an index that disagreed with its table, see
+ * docs/reliability.md), 0 runs it inline on the committing thread, in a
  * deterministic I/O order (the crash-state harness enumerates that order). */
 #define ESEPY_paramCheckpointThread 0x10001
 

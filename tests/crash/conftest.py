@@ -27,7 +27,7 @@ def checkpoint_inline():
     (ESEPY_paramCheckpointThread = 0, a per-instance parameter whose process
     default this sets).  Tests of the checkpointer thread ask for it on their
     instance (checkpoint_thread=True); child processes (the SIGKILL tests) keep
-    the engine's default, the thread."""
+    the engine's default (inline too)."""
     import esepy
     old = esepy.get_default_param("checkpoint_thread")
     esepy.set_default_param("checkpoint_thread", False)
